@@ -1,0 +1,3 @@
+"""keras.ops.nn entries of keras.ops.nn (part _elementwise)."""
+
+__all__: list[str] = []

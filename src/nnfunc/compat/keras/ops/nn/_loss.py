@@ -1,0 +1,3 @@
+"""keras.ops.nn entries of keras.ops.nn (part _loss)."""
+
+__all__: list[str] = []

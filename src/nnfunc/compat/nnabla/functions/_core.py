@@ -1,0 +1,571 @@
+"""nnabla.functions entries of the engine primitives (arithmetic, exp/log, sum/mean, shapes).
+
+NNabla's ``n_outputs``, ``outputs`` and ``inplace`` arguments are accepted for compatibility and
+have no effect (memory options of NNabla's C++ engine).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import nnfunc.functions as F
+
+__all__ = [
+    "add2",
+    "add_scalar",
+    "broadcast",
+    "div2",
+    "exp",
+    "log",
+    "maximum2",
+    "maximum_scalar",
+    "mean",
+    "minimum2",
+    "minimum_scalar",
+    "mul2",
+    "mul_scalar",
+    "pow2",
+    "pow_scalar",
+    "r_div_scalar",
+    "r_pow_scalar",
+    "r_sub_scalar",
+    "reduce_mean",
+    "reduce_sum",
+    "relu",
+    "reshape",
+    "sub2",
+    "sum",
+    "transpose",
+    "where",
+]
+
+
+def add2(
+    x0: Any,
+    x1: Any,
+    inplace: bool = False,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """``x0 + x1`` (broadcasting). See :func:`nnfunc.add`.
+
+    Args:
+        x0: First operand.
+        x1: Second operand.
+        inplace (bool): Ignored (NNabla memory option).
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The sum, as :func:`nnfunc.add`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.add2(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+        array([4., 6.])
+    """
+    return F.add(x0, x1, name=name)
+
+
+def sub2(
+    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """``x0 - x1`` (broadcasting). See :func:`nnfunc.sub`.
+
+    Args:
+        x0: Minuend.
+        x1: Subtrahend.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The difference, as :func:`nnfunc.sub`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.sub2(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+        array([-2., -2.])
+    """
+    return F.sub(x0, x1, name=name)
+
+
+def mul2(
+    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """``x0 * x1`` (broadcasting). See :func:`nnfunc.mul`.
+
+    Args:
+        x0: First factor.
+        x1: Second factor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The product, as :func:`nnfunc.mul`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.mul2(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+        array([3., 8.])
+    """
+    return F.mul(x0, x1, name=name)
+
+
+def div2(
+    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """``x0 / x1`` (broadcasting). See :func:`nnfunc.div`.
+
+    Args:
+        x0: Dividend.
+        x1: Divisor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The quotient, as :func:`nnfunc.div`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.div2(np.array([1.0, 2.0]), np.array([4.0, 4.0]))
+        array([0.25, 0.5 ])
+    """
+    return F.div(x0, x1, name=name)
+
+
+def pow2(
+    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """``x0 ** x1`` (broadcasting). See :func:`nnfunc.pow`.
+
+    Args:
+        x0: Base.
+        x1: Exponent.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The power, as :func:`nnfunc.pow`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.pow2(np.array([2.0, 3.0]), np.array([3.0, 2.0]))
+        array([8., 9.])
+    """
+    return F.pow(x0, x1, name=name)
+
+
+def maximum2(
+    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Element-wise ``max(x0, x1)``. See :func:`nnfunc.maximum`.
+
+    Args:
+        x0: First operand.
+        x1: Second operand.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As :func:`nnfunc.maximum`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.maximum2(np.array([1.0, 5.0]), np.array([3.0, 4.0]))
+        array([3., 5.])
+    """
+    return F.maximum(x0, x1, name=name)
+
+
+def minimum2(
+    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Element-wise ``min(x0, x1)``. See :func:`nnfunc.minimum`.
+
+    Args:
+        x0: First operand.
+        x1: Second operand.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As :func:`nnfunc.minimum`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.minimum2(np.array([1.0, 5.0]), np.array([3.0, 4.0]))
+        array([1., 4.])
+    """
+    return F.minimum(x0, x1, name=name)
+
+
+def _scalar_doc(fn: Any, formula: str, canonical: str, default: str, example: str) -> Any:
+    fn.__doc__ = f"""``{formula}`` for a scalar ``val`` (default ``{default}``).
+
+    See :func:`nnfunc.{canonical}`.
+
+    Args:
+        x: Input tensor.
+        val (float): The scalar. Default ``{default}``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        Shape and dtype of ``x`` (the scalar never upcasts ``x``).
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.{fn.__name__}(np.array([1.0, 2.0], np.float32), 2)
+        {example}
+    """
+    return fn
+
+
+def add_scalar(
+    x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    return F.add(x, val, name=name)
+
+
+def mul_scalar(
+    x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    return F.mul(x, val, name=name)
+
+
+def pow_scalar(
+    x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    return F.pow(x, val, name=name)
+
+
+def r_sub_scalar(
+    x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    return F.sub(val, x, name=name)
+
+
+def r_div_scalar(
+    x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    return F.div(val, x, name=name)
+
+
+def r_pow_scalar(
+    x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    return F.pow(val, x, name=name)
+
+
+def maximum_scalar(
+    x: Any, val: float = 1.0, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    return F.maximum(x, val, name=name)
+
+
+def minimum_scalar(
+    x: Any, val: float = 1.0, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    return F.minimum(x, val, name=name)
+
+
+_scalar_doc(add_scalar, "x + val", "add", "1", "array([3., 4.], dtype=float32)")
+_scalar_doc(mul_scalar, "val * x", "mul", "1", "array([2., 4.], dtype=float32)")
+_scalar_doc(pow_scalar, "x ** val", "pow", "1", "array([1., 4.], dtype=float32)")
+_scalar_doc(r_sub_scalar, "val - x", "sub", "1", "array([1., 0.], dtype=float32)")
+_scalar_doc(r_div_scalar, "val / x", "div", "1", "array([2., 1.], dtype=float32)")
+_scalar_doc(r_pow_scalar, "val ** x", "pow", "1", "array([2., 4.], dtype=float32)")
+_scalar_doc(maximum_scalar, "max(x, val)", "maximum", "1.0", "array([2., 2.], dtype=float32)")
+_scalar_doc(minimum_scalar, "min(x, val)", "minimum", "1.0", "array([1., 2.], dtype=float32)")
+
+
+def exp(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """``exp(x)``. See :func:`nnfunc.exp`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As :func:`nnfunc.exp`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.exp(np.array([0.0]))
+        array([1.])
+    """
+    return F.exp(x, name=name)
+
+
+def log(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Natural logarithm. See :func:`nnfunc.log`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As :func:`nnfunc.log`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.log(np.array([1.0]))
+        array([0.])
+    """
+    return F.log(x, name=name)
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None = None) -> Any:  # noqa: A001
+    """Sum over ``axis`` (``None``: all axes). See :func:`nnfunc.sum`.
+
+    Args:
+        x: Input tensor.
+        axis (int or tuple of int, optional): Axes to reduce.
+        keepdims (bool): Keep reduced axes with size 1.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As :func:`nnfunc.sum`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.sum(np.ones((2, 3)), axis=1)
+        array([3., 3.])
+    """
+    return F.sum(x, axis=axis, keepdims=keepdims, name=name)
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None = None) -> Any:
+    """Mean over ``axis`` (``None``: all axes). See :func:`nnfunc.mean`.
+
+    Args:
+        x: Input tensor.
+        axis (int or tuple of int, optional): Axes to reduce.
+        keepdims (bool): Keep reduced axes with size 1.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As :func:`nnfunc.mean`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.mean(np.arange(4.0), keepdims=True)
+        array([1.5])
+    """
+    return F.mean(x, axis=axis, keepdims=keepdims, name=name)
+
+
+def reduce_sum(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Sum of all elements (deprecated in NNabla in favour of ``sum``).
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A 0-d tensor.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.reduce_sum(np.ones((2, 3)))
+        array(6.)
+    """
+    return F.sum(x, name=name)
+
+
+def reduce_mean(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Mean of all elements (deprecated in NNabla in favour of ``mean``).
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A 0-d tensor.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.reduce_mean(np.arange(4.0))
+        array(1.5)
+    """
+    return F.mean(x, name=name)
+
+
+def reshape(
+    x: Any,
+    shape: Any,
+    inplace: bool = True,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Reshape (one entry may be -1). See :func:`nnfunc.reshape`.
+
+    Args:
+        x: Input tensor.
+        shape (tuple of int): New shape.
+        inplace (bool): Ignored: NumPy already returns a view where it can.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As :func:`nnfunc.reshape`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.reshape(np.arange(6.0), (3, 2)).shape
+        (3, 2)
+    """
+    return F.reshape(x, shape, name=name)
+
+
+def transpose(
+    x: Any, axes: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Permute axes (``axes`` required). See :func:`nnfunc.transpose`.
+
+    Args:
+        x: Input tensor.
+        axes (tuple of int): Source axis of each output axis.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As :func:`nnfunc.transpose`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.transpose(np.zeros((2, 3, 4)), (2, 0, 1)).shape
+        (4, 2, 3)
+    """
+    return F.transpose(x, axes, name=name)
+
+
+def broadcast(
+    x: Any, shape: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Broadcast to ``shape`` (NumPy rules). See :func:`nnfunc.broadcast_to`.
+
+    Args:
+        x: Input tensor.
+        shape (tuple of int): Target shape.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As :func:`nnfunc.broadcast_to`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.broadcast(np.ones((1, 3)), (2, 3)).shape
+        (2, 3)
+    """
+    return F.broadcast_to(x, shape, name=name)
+
+
+def where(
+    condition: Any,
+    x_true: Any,
+    x_false: Any,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """``x_true`` where ``condition`` is non-zero, else ``x_false``.
+
+    NNabla aligns a ``condition`` of lower rank with the LEADING dimensions of ``x_true``
+    (its example: condition ``(2, 3)`` with values ``(2, 3, 4)``); trailing axes are added to
+    the condition accordingly before NumPy broadcasting.
+
+    Args:
+        condition: Mask; its shape equals the leading dimensions of ``x_true``.
+        x_true: Values where the mask holds.
+        x_false: Values elsewhere (same shape as ``x_true``).
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As :func:`nnfunc.where`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.where(np.array([1, 0]), np.ones((2, 2)), np.zeros((2, 2)))
+        array([[1., 1.],
+               [0., 0.]])
+    """
+    extra = len(x_true.shape) - len(condition.shape) if hasattr(x_true, "shape") else 0
+    if extra > 0 and hasattr(condition, "shape"):
+        n = len(condition.shape)
+        condition = F.expand_dims(condition, tuple(range(n, n + extra)))
+    return F.where(condition, x_true, x_false, name=name)
+
+
+def relu(
+    x: Any,
+    inplace: bool = False,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Rectified linear unit ``max(0, x)``. See :func:`nnfunc.relu`.
+
+    Args:
+        x: Input tensor.
+        inplace (bool): Ignored (NNabla memory option).
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As :func:`nnfunc.relu`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.relu(np.array([-1.0, 2.0]))
+        array([0., 2.])
+    """
+    return F.relu(x, name=name)

@@ -1,0 +1,3 @@
+"""nnabla.functions entries of nnabla.functions (part _loss)."""
+
+__all__: list[str] = []

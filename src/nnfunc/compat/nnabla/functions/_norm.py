@@ -1,0 +1,3 @@
+"""nnabla.functions entries of nnabla.functions (part _norm)."""
+
+__all__: list[str] = []

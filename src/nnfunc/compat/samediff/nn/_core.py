@@ -1,0 +1,35 @@
+"""samediff.nn entries of the engine primitives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import nnfunc.functions as F
+
+__all__ = ["relu"]
+
+
+def relu(x: Any, cutoff: float, *, name: str | None = None) -> Any:
+    """Rectified linear unit with cutoff: ``x`` where ``x >= cutoff``, else 0.
+
+    DECISION (catalog): values below ``cutoff`` become 0, as the seed documents; libnd4j's kernel
+    is reported to compute ``max(x, cutoff)`` instead. At ``x == cutoff`` the value is ``x``.
+    ``cutoff`` is required ("usually 0").
+
+    Args:
+        x: Input tensor.
+        cutoff (float): Threshold.
+        name (str, optional): Node name (SameDiff's ``String name`` overload).
+
+    Returns:
+        A tensor of the same shape and dtype.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import samediff
+        >>> samediff.nn.relu(np.array([-1.0, 0.5, 2.0]), 1.0)
+        array([0., 0., 2.])
+    """
+    if cutoff == 0:
+        return F.relu(x, name=name)
+    return F.where(F.greater_equal(x, cutoff), x, 0, name=name)

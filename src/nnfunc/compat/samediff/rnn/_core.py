@@ -1,0 +1,3 @@
+"""samediff.rnn entries (part _core)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""samediff.rnn entries (part _rnn)."""
+
+__all__: list[str] = []

@@ -1,0 +1,13 @@
+"""TensorFlow 1.x dialect: ``tf.nn`` plus the top-level ``tf.sigmoid`` and ``tf.tanh``.
+
+Usage::
+
+    from nnfunc.compat import tf
+    tf.nn.relu(features)
+"""
+
+from nnfunc.compat.tf import nn
+from nnfunc.compat.tf._toplevel import *  # noqa: F403
+from nnfunc.compat.tf._toplevel import __all__ as _top
+
+__all__ = ["nn", *_top]

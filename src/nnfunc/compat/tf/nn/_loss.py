@@ -1,0 +1,3 @@
+"""tf.nn entries of tf.nn (part _loss)."""
+
+__all__: list[str] = []

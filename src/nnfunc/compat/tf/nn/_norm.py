@@ -1,0 +1,3 @@
+"""tf.nn entries of tf.nn (part _norm)."""
+
+__all__: list[str] = []

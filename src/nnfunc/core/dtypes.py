@@ -1,0 +1,29 @@
+"""The dtype policy of nnfunc (see DESIGN.md, "dtypes")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["accumulation_dtype", "is_float", "real_dtype"]
+
+_F32 = np.dtype(np.float32)
+_F16 = np.dtype(np.float16)
+
+
+def real_dtype(dtype: Any) -> np.dtype:
+    """The dtype of a real-valued result: floating dtypes stay, integers and bool give float32."""
+    dtype = np.dtype(dtype)
+    return dtype if dtype.kind == "f" else _F32
+
+
+def accumulation_dtype(dtype: Any) -> np.dtype:
+    """dtype in which sums are accumulated: float16 is accumulated in float32."""
+    dtype = np.dtype(dtype)
+    return _F32 if dtype == _F16 else dtype
+
+
+def is_float(dtype: Any) -> bool:
+    """True for floating dtypes."""
+    return np.dtype(dtype).kind == "f"

@@ -1,0 +1,300 @@
+"""Function: the one node kind of nnfunc, and the dispatch of the three calling modes."""
+
+from __future__ import annotations
+
+import sys
+import weakref
+from typing import Any
+
+import numpy as np
+
+from nnfunc.core._state import STATE
+from nnfunc.core.spec import TensorSpec
+from nnfunc.core.variable import Variable, VarNode
+from nnfunc.errors import DTypeError, GraphError, NNFuncError
+
+__all__ = ["Function", "scalar_dtype"]
+
+_SCALARS = (bool, int, float)
+
+
+def scalar_dtype(value: Any, partners: list[np.dtype]) -> np.dtype:
+    """dtype given to a Python scalar used as a tensor input.
+
+    A Python scalar never upcasts its tensor partners: it takes the first partner's dtype, except
+    that a float scalar with an integer or bool partner gives float32 (the default float). Alone,
+    it converts as NumPy does.
+    """
+    if not partners:
+        return np.asarray(value).dtype
+    d = partners[0] if len(partners) == 1 else np.result_type(*partners)
+    if isinstance(value, float) and d.kind in "biu":
+        return np.dtype(np.float32)
+    if isinstance(value, int) and not isinstance(value, bool) and d.kind == "b":
+        return np.dtype(np.int64)
+    return d
+
+
+class Function:
+    """Base class of every differentiable operation.
+
+    A subclass defines:
+
+    * ``op_name``: the canonical function name (error prefix, graph node type);
+    * ``input_names``: names of the tensor inputs (used in messages);
+    * ``setup(*specs)``: validates everything and returns the output :class:`TensorSpec`\\ s. It
+      receives objects with ``.shape`` and ``.dtype`` (arrays in array mode, specs whose
+      dimensions may be ``None`` in graph mode) and is the only place that raises for bad input.
+      It declares what ``backward`` needs with :meth:`retain_inputs` / :meth:`retain_outputs`.
+    * ``forward(xp, *arrays)``: computes the outputs (a tuple of arrays) with array module ``xp``.
+    * ``backward(target_indexes, grad_outputs)``: returns one gradient per input (``None`` where
+      there is none), written with nnfunc functions so that it works on Variables and symbolic
+      variables alike (higher-order and graph gradients come from the same code).
+
+    Optional inputs are passed as ``None`` and stay ``None`` in ``setup``/``forward``.
+    """
+
+    op_name: str = "function"
+    input_names: tuple[str, ...] = ("x",)
+    _retain_in_idx: tuple[int, ...] = ()
+    _retain_out_idx: tuple[int, ...] = ()
+    _freed = False
+    rank = 0
+
+    # ------------------------------------------------------------------ to be overridden
+    def setup(self, *specs: Any) -> tuple[TensorSpec, ...]:
+        """Validate the inputs and return the output specs."""
+        raise NotImplementedError
+
+    def forward(self, xp: Any, *arrays: Any) -> tuple[Any, ...]:
+        """Compute the outputs."""
+        raise NotImplementedError
+
+    def backward(self, target_indexes: tuple[int, ...], grad_outputs: tuple[Any, ...]) -> Any:
+        """Return the gradients of the inputs."""
+        raise NotImplementedError(f"{self.op_name}: backward is not implemented")
+
+    # ------------------------------------------------------------------ retention
+    def retain_inputs(self, *indexes: int) -> None:
+        """Declare which inputs ``backward`` reads (call it in ``setup``)."""
+        self._retain_in_idx = indexes
+
+    def retain_outputs(self, *indexes: int) -> None:
+        """Declare which outputs ``backward`` reads (call it in ``setup``)."""
+        self._retain_out_idx = indexes
+
+    def retained_inputs(self) -> tuple[Any, ...]:
+        """The retained inputs, as Variables (eager) or symbolic variables (graph)."""
+        if self._freed:
+            raise GraphError(_FREED)
+        return self._retained_in
+
+    def retained_outputs(self) -> tuple[Any, ...]:
+        """The retained outputs, as Variables (eager) or symbolic variables (graph)."""
+        if self._freed:
+            raise GraphError(_FREED)
+        out = []
+        for i, data in zip(self._retain_out_idx, self._retained_out, strict=True):
+            node = self.outputs[i]()
+            if data is None:  # symbolic: the node is the variable
+                out.append(node)
+                continue
+            v = Variable._wrap(data, True)
+            if node is None:
+                node = VarNode(v, self, i)
+            v._node = node
+            out.append(v)
+        return tuple(out)
+
+    def _free(self) -> None:
+        """Drop what backward kept (after a backward pass without ``retain_graph``)."""
+        if getattr(self, "_symbolic", False):
+            return
+        self._retained_in = ()
+        self._retained_out = ()
+        self._freed = True
+
+    # ------------------------------------------------------------------ gradient helpers
+    def input_spec(self, i: int) -> TensorSpec:
+        """The spec input ``i`` had when the function was applied."""
+        return self._in_specs[i]
+
+    def sum_to_input(self, g: Any, i: int) -> Any:
+        """Sum a broadcast gradient ``g`` back to the shape (and dtype) of input ``i``."""
+        from nnfunc.functions.array._shape_ops import sum_to
+
+        return sum_to(g, self._shape_target(i), dtype=self._in_specs[i].dtype)
+
+    def broadcast_to_input(self, g: Any, i: int) -> Any:
+        """Broadcast ``g`` to the shape of input ``i``."""
+        from nnfunc.functions.array._shape_ops import broadcast_to_like
+
+        return broadcast_to_like(g, self._shape_target(i))
+
+    def reshape_to_input(self, g: Any, i: int) -> Any:
+        """Reshape ``g`` to the shape of input ``i``."""
+        from nnfunc.functions.array._shape_ops import reshape_like
+
+        return reshape_like(g, self._shape_target(i))
+
+    def _shape_target(self, i: int) -> Any:
+        shape = self._in_specs[i].shape
+        if None in shape:  # only in graph mode: take the size from the input at run time
+            return self.inputs[i]
+        return shape
+
+    # ------------------------------------------------------------------ dispatch
+    def apply1(self, *inputs: Any, name: str | None = None) -> Any:
+        """:meth:`apply` for single-output functions: the one output."""
+        return self.apply(*inputs, name=name)[0]
+
+    def apply(self, *inputs: Any, name: str | None = None) -> tuple[Any, ...]:
+        """Run the function on arrays, Variables or symbolic variables (see the module doc)."""
+        has_var = has_sym = convert = False
+        for x in inputs:
+            t = type(x)
+            if t is np.ndarray or x is None:
+                continue
+            if t is Variable or isinstance(x, Variable):
+                has_var = True
+            elif getattr(x, "_is_symbolic", False):
+                has_sym = True
+            else:
+                convert = True
+        if has_sym:
+            if has_var:
+                raise GraphError(
+                    f"{self.op_name}: inputs must not mix symbolic variables of a Graph with "
+                    "eager Variables; received both."
+                )
+            from nnfunc.core.graph import apply_symbolic
+
+            return apply_symbolic(self, inputs, name)
+        if convert:
+            inputs = _convert_scalars(inputs)
+        if has_var:
+            arrays = tuple(x.data if isinstance(x, Variable) else x for x in inputs)
+        else:
+            arrays = inputs
+        out_specs = self.setup(*arrays)
+        xp = np if "cupy" not in sys.modules else _xp_of(arrays)
+        outs = self.forward(xp, *arrays)
+        outs = _check_outputs(self, outs, out_specs, xp)
+        if not has_var:
+            return outs
+        if STATE.grad_enabled:
+            for x in inputs:
+                if isinstance(x, Variable) and x._requires_grad:
+                    return self._record(inputs, arrays, outs)
+        return tuple(Variable._wrap(o, False) for o in outs)
+
+    def _record(self, inputs: tuple[Any, ...], arrays: tuple[Any, ...], outs: tuple) -> tuple:
+        nodes = []
+        rank = 0
+        for x in inputs:
+            if isinstance(x, Variable):
+                node = x._node
+                if node is None:
+                    node = x._node = VarNode(x)
+                if node.rank > rank:
+                    rank = node.rank
+                nodes.append(node)
+            else:
+                nodes.append(None)
+        self.rank = rank + 1
+        self.inputs = tuple(nodes)
+        self._in_specs = tuple(None if a is None else TensorSpec(a.shape, a.dtype) for a in arrays)
+        self._retained_in = tuple(
+            x if isinstance(x, Variable) else (None if x is None else Variable._wrap(x, False))
+            for x in (inputs[i] for i in self._retain_in_idx)
+        )
+        self._retained_out = tuple(outs[i] for i in self._retain_out_idx)
+        self._out_specs = tuple((o.shape, o.dtype) for o in outs)
+        out_vars = []
+        out_refs = []
+        for i, o in enumerate(outs):
+            float_out = o.dtype.kind == "f"
+            v = Variable._wrap(o, float_out)
+            node = VarNode(v, self, i)
+            node.requires_grad = float_out
+            v._node = node
+            out_vars.append(v)
+            out_refs.append(weakref.ref(node))
+        self.outputs = tuple(out_refs)
+        return tuple(out_vars)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.op_name}>"
+
+
+_FREED = (
+    "backward: the graph must not have been freed by an earlier backward pass; "
+    "pass retain_graph=True to the first backward() to run it twice."
+)
+
+
+def _xp_of(arrays: tuple[Any, ...]) -> Any:
+    from nnfunc.core.backend import get_array_module
+
+    return get_array_module(*arrays)
+
+
+def _convert_scalars(inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+    partners = [
+        np.dtype(x.dtype)
+        for x in inputs
+        if x is not None and not isinstance(x, _SCALARS) and hasattr(x, "dtype")
+    ]
+    out = []
+    for x in inputs:
+        if x is None or type(x) is np.ndarray or isinstance(x, Variable):
+            out.append(x)
+        elif isinstance(x, _SCALARS):
+            out.append(np.asarray(x, dtype=scalar_dtype(x, partners)))
+        elif hasattr(x, "__array_namespace__") and hasattr(x, "shape") and hasattr(x, "ndim"):
+            out.append(x if x.ndim else np.asarray(x) if isinstance(x, np.generic) else x)
+        else:
+            try:
+                arr = np.asarray(x)
+            except (ValueError, TypeError) as exc:
+                raise DTypeError(
+                    f"nnfunc: inputs must be arrays, Variables or numbers; received {x!r}."
+                ) from exc
+            if arr.dtype == object:
+                raise DTypeError(
+                    f"nnfunc: inputs must be arrays, Variables or numbers; received {x!r}."
+                )
+            out.append(arr)
+    return tuple(out)
+
+
+def _check_outputs(func: Function, outs: Any, specs: Any, xp: Any) -> tuple[Any, ...]:
+    if type(outs) is not tuple or len(outs) != len(specs):
+        raise AssertionError(
+            f"Function `{type(func).__name__}` has a bug: forward must return a tuple of "
+            f"{len(specs)} arrays."
+        )
+    fixed = None
+    for i, (o, s) in enumerate(zip(outs, specs, strict=True)):
+        if type(o) is not np.ndarray:
+            if fixed is None:
+                fixed = list(outs)
+            o = fixed[i] = xp.asarray(o)
+        if o.shape != s.shape or o.dtype != s.dtype:
+            raise AssertionError(
+                f"Function `{type(func).__name__}` has a bug: output {i} has shape {o.shape} and "
+                f"dtype {o.dtype}, setup promised {s.shape} and {np.dtype(s.dtype)}."
+            )
+    return outs if fixed is None else tuple(fixed)
+
+
+def reraise_with_node(func: Function, exc: NNFuncError, node_name: str) -> NNFuncError:
+    """The same error with the graph node's name inserted after the op name."""
+    text = str(exc)
+    prefix = f"{func.op_name}: "
+    if text.startswith(prefix):
+        text = f"{func.op_name} (node {node_name!r}): {text[len(prefix) :]}"
+    else:
+        text = f"{text} (node {node_name!r})"
+    new = type(exc)(text)
+    return new

@@ -1,0 +1,515 @@
+"""Graph mode: symbolic variables, named nodes, and running a graph later with feeds."""
+
+from __future__ import annotations
+
+import copy
+import re
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from nnfunc.core import check
+from nnfunc.core.function import (
+    Function,
+    _check_outputs,
+    _convert_scalars,
+    reraise_with_node,
+    scalar_dtype,
+)
+from nnfunc.core.spec import TensorSpec
+from nnfunc.errors import ArgumentError, DTypeError, GraphError, NNFuncError, ShapeError
+
+__all__ = ["Graph", "SymbolicVariable", "apply_symbolic"]
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+
+class SymbolicVariable:
+    """A tensor of a :class:`Graph`: its spec is known, its value only when the graph runs.
+
+    Calling an nnfunc function on symbolic variables adds a named node to their graph and returns
+    symbolic variables. Operators (``+ - * / ** @``, unary minus, comparisons, indexing) work as
+    on :class:`~nnfunc.Variable`.
+
+    Attributes:
+        name (str): Unique name in the graph.
+        spec (TensorSpec): Shape (``None`` for unknown dimensions) and dtype.
+        kind (str): ``"placeholder"``, ``"parameter"``, ``"constant"`` or ``"op"``.
+    """
+
+    _is_symbolic = True
+    __array_priority__ = 1000.0
+
+    def __init__(
+        self,
+        graph: Graph,
+        name: str,
+        spec: TensorSpec,
+        kind: str,
+        creator: Function | None = None,
+        index: int = 0,
+        requires_grad: bool = False,
+    ) -> None:
+        self.graph = graph
+        self.name = name
+        self.spec = spec
+        self.kind = kind
+        self.creator = creator
+        self.index = index
+        self.rank = 0 if creator is None else creator.rank
+        self.requires_grad = requires_grad
+
+    @property
+    def shape(self) -> tuple[int | None, ...]:
+        """Shape, ``None`` for dimensions known only at run time."""
+        return self.spec.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        """dtype."""
+        return self.spec.dtype
+
+    @property
+    def ndim(self) -> int:
+        """Rank."""
+        return len(self.spec.shape)
+
+    @property
+    def op(self) -> str:
+        """The op name of the node that produces this variable."""
+        return self.kind if self.creator is None else self.creator.op_name
+
+    def __repr__(self) -> str:
+        return (
+            f"SymbolicVariable(name={self.name!r}, op={self.op!r}, shape={self.shape}, "
+            f"dtype={np.dtype(self.dtype).name})"
+        )
+
+    __hash__ = object.__hash__
+
+    def __bool__(self) -> bool:
+        raise GraphError(
+            f"graph: the truth value of symbolic variable {self.name!r} must not be used; "
+            "it is known only when the graph runs."
+        )
+
+
+def _install_operators() -> None:
+    from nnfunc.core.variable import Variable
+
+    names = (
+        "add radd sub rsub mul rmul truediv rtruediv pow rpow matmul rmatmul neg pos getitem "
+        "eq ne lt le gt ge"
+    )
+    for op in names.split():
+        dunder = f"__{op}__"
+        setattr(SymbolicVariable, dunder, getattr(Variable, dunder))
+
+
+_install_operators()
+
+
+class Graph:
+    """A graph of named nodes built from symbolic variables, run later with feeds.
+
+    Use :meth:`placeholder`, :meth:`parameter` and :meth:`constant` to create its inputs, then call
+    nnfunc functions on them (each call adds a node, named by its ``name=`` argument or
+    automatically ``<op>_<n>``); :meth:`run` computes fetched nodes from feeds; :meth:`grad` adds
+    the gradient nodes. Shapes are inferred and arguments validated while the graph is built.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> with nf.Graph() as g:
+        ...     x = g.placeholder("x", (None, 2))
+        ...     w = g.parameter("w", np.array([[1.0], [2.0]], np.float32))
+        ...     y = nf.matmul(x, w, name="y")
+        >>> g.run("y", {"x": np.ones((3, 2), np.float32)})
+        array([[3.],
+               [3.],
+               [3.]], dtype=float32)
+    """
+
+    _stack: ClassVar[list[Graph]] = []
+
+    def __init__(self, name: str = "graph") -> None:
+        self.name = name
+        self._vars: dict[str, SymbolicVariable | tuple[SymbolicVariable, ...]] = {}
+        self._order: list[SymbolicVariable] = []
+        self._values: dict[str, Any] = {}
+        self._counters: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ context
+    def __enter__(self) -> Graph:
+        Graph._stack.append(self)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        Graph._stack.pop()
+
+    @staticmethod
+    def current() -> Graph | None:
+        """The innermost graph entered with ``with``, or ``None``."""
+        return Graph._stack[-1] if Graph._stack else None
+
+    # ------------------------------------------------------------------ building
+    def _unique_name(self, requested: str | None, op: str) -> str:
+        if requested is not None:
+            if not isinstance(requested, str) or not _NAME_RE.match(requested):
+                raise ArgumentError(
+                    check.message(
+                        op,
+                        "name",
+                        "be a non-empty string of letters, digits, '_', '.' and '-'",
+                        name=requested,
+                    )
+                )
+            if requested in self._vars:
+                raise GraphError(
+                    f"{op}: `name` must be unique in the graph; received name={requested!r}, "
+                    "which names an existing node."
+                )
+            return requested
+        n = self._counters.get(op, 0)
+        while f"{op}_{n}" in self._vars:
+            n += 1
+        self._counters[op] = n + 1
+        return f"{op}_{n}"
+
+    def _add(self, var: SymbolicVariable) -> SymbolicVariable:
+        self._vars[var.name] = var
+        self._order.append(var)
+        return var
+
+    def placeholder(
+        self,
+        name: str,
+        shape: Sequence[int | None],
+        dtype: Any = np.float32,
+    ) -> SymbolicVariable:
+        """An input fed at run time.
+
+        Args:
+            name (str): Unique node name, the key of its feed.
+            shape: Dimensions, ``None`` where any size may be fed.
+            dtype: dtype the feeds must have. Default float32.
+
+        Returns:
+            SymbolicVariable.
+
+        Raises:
+            GraphError: the name is taken.
+            ArgumentError: a dimension is not a non-negative int or None.
+        """
+        name = self._unique_name(name, "placeholder")
+        dims = tuple(shape)
+        for d in dims:
+            if d is not None and (not isinstance(d, (int, np.integer)) or d < 0):
+                raise ArgumentError(
+                    check.message(
+                        "placeholder",
+                        "shape",
+                        "hold non-negative ints or None",
+                        shape=dims,
+                    )
+                )
+        spec = TensorSpec(tuple(None if d is None else int(d) for d in dims), np.dtype(dtype))
+        return self._add(
+            SymbolicVariable(self, name, spec, "placeholder", requires_grad=spec.dtype.kind == "f")
+        )
+
+    def parameter(self, name: str, value: Any) -> SymbolicVariable:
+        """A named tensor whose value the graph holds (it can be fed to override it).
+
+        Args:
+            name (str): Unique node name.
+            value: Initial value (array-like).
+
+        Returns:
+            SymbolicVariable.
+
+        Raises:
+            GraphError: the name is taken.
+        """
+        name = self._unique_name(name, "parameter")
+        arr = np.asarray(value)
+        self._values[name] = arr
+        spec = TensorSpec(arr.shape, arr.dtype)
+        return self._add(
+            SymbolicVariable(self, name, spec, "parameter", requires_grad=arr.dtype.kind == "f")
+        )
+
+    def constant(self, value: Any, name: str | None = None) -> SymbolicVariable:
+        """A constant tensor (no gradient flows to it).
+
+        Args:
+            value: Array-like value.
+            name (str, optional): Unique node name; ``constant_<n>`` by default.
+
+        Returns:
+            SymbolicVariable.
+        """
+        name = self._unique_name(name, "constant")
+        arr = value if isinstance(value, np.ndarray) else np.asarray(value)
+        self._values[name] = arr
+        return self._add(SymbolicVariable(self, name, TensorSpec(arr.shape, arr.dtype), "constant"))
+
+    def get_value(self, name: str) -> Any:
+        """The value a parameter or constant holds."""
+        return self._values[self._lookup(name).name]
+
+    def set_value(self, name: str, value: Any) -> None:
+        """Replace a parameter's value (same shape and dtype)."""
+        var = self._lookup(name)
+        arr = np.asarray(value)
+        self._check_feed(var, arr)
+        self._values[var.name] = arr
+
+    def _lookup(self, key: Any) -> SymbolicVariable:
+        if isinstance(key, SymbolicVariable):
+            if key.graph is not self:
+                raise GraphError(
+                    f"graph: fetches and feeds must belong to this graph; received {key.name!r} "
+                    "of another graph."
+                )
+            return key
+        if isinstance(key, str) and key in self._vars:
+            v = self._vars[key]
+            if isinstance(v, SymbolicVariable):
+                return v
+        raise GraphError(f"graph: `name` must name a node of the graph; received name={key!r}.")
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._vars:
+            raise GraphError(
+                f"graph: `name` must name a node of the graph; received name={name!r}."
+            )
+        return self._vars[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._vars
+
+    def __iter__(self) -> Iterator[SymbolicVariable]:
+        return iter(list(self._order))
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @property
+    def placeholders(self) -> dict[str, SymbolicVariable]:
+        """Placeholders by name."""
+        return {v.name: v for v in self._order if v.kind == "placeholder"}
+
+    @property
+    def parameters(self) -> dict[str, SymbolicVariable]:
+        """Parameters by name."""
+        return {v.name: v for v in self._order if v.kind == "parameter"}
+
+    # ------------------------------------------------------------------ running
+    def _check_feed(self, var: SymbolicVariable, arr: Any) -> Any:
+        spec = var.spec
+        if not hasattr(arr, "dtype") or not hasattr(arr, "shape"):
+            arr = np.asarray(arr, dtype=spec.dtype)
+        if np.dtype(arr.dtype) != spec.dtype:
+            raise DTypeError(
+                f"run: feed for {var.kind} {var.name!r} must have dtype {spec.dtype}; "
+                f"received {var.name}.dtype={np.dtype(arr.dtype)}."
+            )
+        shape = tuple(arr.shape)
+        if len(shape) != len(spec.shape) or any(
+            d is not None and d != s for d, s in zip(spec.shape, shape, strict=False)
+        ):
+            raise ShapeError(
+                f"run: feed for {var.kind} {var.name!r} must have shape {check.fmt(spec.shape)}; "
+                f"received {var.name}.shape={check.fmt(shape)}."
+            )
+        return arr
+
+    def run(self, fetches: Any, feeds: Mapping[Any, Any] | None = None) -> Any:
+        """Compute the fetched nodes.
+
+        Args:
+            fetches: A node (SymbolicVariable or name), or a list, tuple or dict of nodes.
+            feeds (dict, optional): Placeholder (or parameter) → value, keyed by variable or
+                name. Only the placeholders the fetches depend on must be fed.
+
+        Returns:
+            Arrays with the structure of ``fetches``.
+
+        Raises:
+            GraphError: a fetch is not in the graph, or a needed placeholder is not fed.
+            ShapeError: a feed's shape does not fit its placeholder.
+            DTypeError: a feed's dtype differs from its placeholder's.
+        """
+        feeds = dict(feeds or {})
+        fed: dict[SymbolicVariable, Any] = {}
+        for key, value in feeds.items():
+            var = self._lookup(key)
+            if var.kind not in ("placeholder", "parameter"):
+                raise GraphError(
+                    f"run: feeds must be placeholders or parameters; received {var.name!r}, "
+                    f"a {var.kind} node."
+                )
+            fed[var] = self._check_feed(var, value)
+        if isinstance(fetches, dict):
+            keys = list(fetches)
+            targets = [self._lookup(fetches[k]) for k in keys]
+        elif isinstance(fetches, (list, tuple)):
+            targets = [self._lookup(f) for f in fetches]
+        else:
+            targets = [self._lookup(fetches)]
+        values = self._evaluate(targets, fed)
+        out = [values[t] for t in targets]
+        if isinstance(fetches, dict):
+            return dict(zip(keys, out, strict=True))
+        if isinstance(fetches, (list, tuple)):
+            return type(fetches)(out)
+        return out[0]
+
+    def _evaluate(
+        self, targets: list[SymbolicVariable], fed: dict[SymbolicVariable, Any]
+    ) -> dict[SymbolicVariable, Any]:
+        needed: set[int] = set()
+        stack = list(targets)
+        while stack:
+            v = stack.pop()
+            if id(v) in needed:
+                continue
+            needed.add(id(v))
+            if v in fed or v.creator is None:
+                continue
+            stack.extend(i for i in v.creator.inputs if i is not None)
+        values: dict[SymbolicVariable, Any] = {}
+        done: set[int] = set()
+        for v in self._order:
+            if id(v) not in needed or v in values:
+                continue
+            if v in fed:
+                values[v] = fed[v]
+            elif v.kind == "placeholder":
+                raise GraphError(
+                    f"run: placeholder {v.name!r} must be fed; it is needed by the fetches."
+                )
+            elif v.creator is None:
+                values[v] = self._values[v.name]
+            else:
+                func = v.creator
+                if id(func) in done:
+                    continue
+                done.add(id(func))
+                args = tuple(None if i is None else values[i] for i in func.inputs)
+                f = copy.copy(func)
+                try:
+                    specs = f.setup(*args)
+                except NNFuncError as exc:
+                    raise reraise_with_node(func, exc, func.name) from None
+                xp = np
+                outs = _check_outputs(f, f.forward(xp, *args), specs, xp)
+                for ref, o in zip(func.outputs, outs, strict=True):
+                    out_var = ref()
+                    if out_var is not None:
+                        values[out_var] = o
+        return values
+
+    # ------------------------------------------------------------------ gradients
+    def grad(
+        self,
+        ys: SymbolicVariable | Sequence[SymbolicVariable],
+        xs: SymbolicVariable | Sequence[SymbolicVariable],
+        grad_ys: Any = None,
+    ) -> list[SymbolicVariable]:
+        """Add the nodes that compute d(sum of ys)/d(xs) to the graph.
+
+        The nodes come from the same ``backward`` code as eager gradients, so they can be run,
+        and differentiated again.
+
+        Args:
+            ys: Symbolic variable(s) to differentiate.
+            xs: Symbolic variable(s) to differentiate with respect to.
+            grad_ys: Optional upstream gradients (symbolic or arrays), one per y; ones by default.
+
+        Returns:
+            list of SymbolicVariable: one per x (zeros where x does not influence ys).
+
+        Raises:
+            GraphError: a variable belongs to another graph.
+        """
+        from nnfunc.core.autograd import _backprop, _fill_like
+
+        ys_l = [ys] if isinstance(ys, SymbolicVariable) else list(ys)
+        xs_l = [xs] if isinstance(xs, SymbolicVariable) else list(xs)
+        for v in ys_l + xs_l:
+            self._lookup(v)
+        if grad_ys is None:
+            gys = [None] * len(ys_l)
+        elif isinstance(grad_ys, (list, tuple)):
+            gys = list(grad_ys)
+        else:
+            gys = [grad_ys]
+        roots = []
+        for y, gy in zip(ys_l, gys, strict=True):
+            if not y.requires_grad:
+                continue
+            if gy is None:
+                gy = _fill_like(y, 1.0)
+            elif not isinstance(gy, SymbolicVariable):
+                gy = self.constant(np.asarray(gy, dtype=y.dtype))
+            roots.append((y, gy))
+        grads = _backprop(roots, set(xs_l), True, True) if roots else {}
+        return [grads.get(x) if x in grads else _fill_like(x, 0.0) for x in xs_l]
+
+
+def apply_symbolic(func: Function, inputs: tuple[Any, ...], name: str | None) -> tuple[Any, ...]:
+    """Add ``func`` applied to ``inputs`` as a node of their graph (see :meth:`Function.apply`)."""
+    graph = None
+    for x in inputs:
+        if isinstance(x, SymbolicVariable):
+            if graph is None:
+                graph = x.graph
+            elif x.graph is not graph:
+                raise GraphError(
+                    f"{func.op_name}: inputs must belong to one graph; received {x.name!r} of "
+                    "another graph."
+                )
+    assert graph is not None
+    node_name = graph._unique_name(name, func.op_name)
+    partners = [np.dtype(x.dtype) for x in inputs if isinstance(x, SymbolicVariable)]
+    converted = []
+    for x in inputs:
+        if x is None or isinstance(x, SymbolicVariable):
+            converted.append(x)
+        else:
+            if isinstance(x, (bool, int, float)):
+                arr = np.asarray(x, dtype=scalar_dtype(x, partners))
+            else:
+                (arr,) = _convert_scalars((x,))
+                arr = np.asarray(arr)
+            converted.append(graph.constant(arr))
+    specs = tuple(None if x is None else x.spec for x in converted)
+    try:
+        out_specs = func.setup(*specs)
+    except NNFuncError as exc:
+        raise reraise_with_node(func, exc, node_name) from None
+    func.name = node_name
+    func._symbolic = True
+    func.inputs = tuple(converted)
+    func._in_specs = specs
+    func.rank = 1 + max((x.rank for x in converted if x is not None), default=0)
+    func._retained_in = tuple(converted[i] for i in func._retain_in_idx)
+    func._retained_out = tuple(None for _ in func._retain_out_idx)
+    grad_in = any(x is not None and x.requires_grad for x in converted)
+    outs = []
+    for i, s in enumerate(out_specs):
+        spec = TensorSpec(tuple(s.shape), np.dtype(s.dtype))
+        out_name = node_name if len(out_specs) == 1 else f"{node_name}:{i}"
+        var = SymbolicVariable(
+            graph, out_name, spec, "op", func, i, requires_grad=grad_in and spec.dtype.kind == "f"
+        )
+        graph._order.append(var)
+        graph._vars[out_name] = var
+        outs.append(var)
+    if len(outs) != 1:
+        graph._vars[node_name] = tuple(outs)
+    func.outputs = tuple(weakref.ref(v) for v in outs)
+    return tuple(outs)

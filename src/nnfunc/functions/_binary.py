@@ -1,0 +1,51 @@
+"""Shared setup of element-wise functions of two broadcast inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnfunc.core import check
+from nnfunc.core.function import Function
+from nnfunc.core.spec import TensorSpec
+
+__all__ = ["BinaryElementwise", "broadcast_spec"]
+
+
+def broadcast_spec(op: str, names: tuple[str, ...], *specs: Any) -> tuple[int | None, ...]:
+    """The broadcast shape of ``specs`` (fast path for equal shapes)."""
+    first = tuple(specs[0].shape)
+    if all(tuple(s.shape) == first for s in specs[1:]) and None not in first:
+        return first
+    return check.broadcast_shapes(op, names, [tuple(s.shape) for s in specs])
+
+
+class BinaryElementwise(Function):
+    """Base of element-wise functions of two broadcast inputs ``x0`` and ``x1``.
+
+    Subclasses set ``ufunc`` (the name of the ``xp`` function) and may set ``retain``; the
+    output dtype is NumPy's result type of the inputs (``float_result`` promotes integers to
+    float32, for true division).
+    """
+
+    input_names = ("x0", "x1")
+    ufunc = ""
+    retain: tuple[int, ...] = ()
+    float_result = False
+
+    def setup(self, a: Any, b: Any) -> tuple[TensorSpec, ...]:
+        shape = broadcast_spec(self.op_name, self.input_names, a, b)
+        dtype = np.result_type(a.dtype, b.dtype)
+        if self.float_result and dtype.kind != "f":
+            dtype = np.dtype(np.float32)
+        self.out_dtype = dtype
+        if self.retain:
+            self._retain_in_idx = self.retain
+        return (TensorSpec(shape, dtype),)
+
+    def forward(self, xp: Any, a: Any, b: Any) -> tuple[Any, ...]:
+        y = getattr(xp, self.ufunc)(a, b)
+        if y.dtype != self.out_dtype:
+            y = y.astype(self.out_dtype)
+        return (y,)

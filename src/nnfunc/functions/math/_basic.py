@@ -1,0 +1,218 @@
+"""exp, log and matmul."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnfunc.core import check
+from nnfunc.core.dtypes import real_dtype
+from nnfunc.core.function import Function
+from nnfunc.core.spec import TensorSpec
+from nnfunc.errors import ShapeError
+
+__all__ = ["exp", "log", "matmul"]
+
+
+class _UnaryReal(Function):
+    """Element-wise function with a real result: integer and bool inputs give float32."""
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.out_dtype = real_dtype(x.dtype)
+        return (TensorSpec(tuple(x.shape), self.out_dtype),)
+
+
+class Exp(_UnaryReal):
+    """``exp(x)``."""
+
+    op_name = "exp"
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self._retain_out_idx = (0,)
+        return super().setup(x)
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        return (xp.exp(x, dtype=self.out_dtype),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (y,) = self.retained_outputs()
+        return (grad_outputs[0] * y,)
+
+
+class Log(_UnaryReal):
+    """``log(x)``."""
+
+    op_name = "log"
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self._retain_in_idx = (0,)
+        return super().setup(x)
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        return (xp.log(x, dtype=self.out_dtype),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (x,) = self.retained_inputs()
+        return (grad_outputs[0] / x,)
+
+
+def exp(x: Any, *, name: str | None = None) -> Any:
+    """Element-wise exponential.
+
+    .. math::
+        y = e^x
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs are
+            promoted to float32.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x``, its floating dtype.
+
+    Raises:
+        None beyond the engine's input checks.
+
+    Notes:
+        Overflows to ``inf`` as ``numpy.exp`` does. Gradient: ``gy * y``. Equivalent to
+        ``nnabla.functions.exp``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.exp(np.array([0.0, 1.0], np.float32))
+        array([1.      , 2.718282], dtype=float32)
+    """
+    return Exp().apply1(x, name=name)
+
+
+def log(x: Any, *, name: str | None = None) -> Any:
+    """Element-wise natural logarithm.
+
+    .. math::
+        y = \\ln x
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs are
+            promoted to float32.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x``, its floating dtype.
+
+    Raises:
+        None beyond the engine's input checks.
+
+    Notes:
+        ``log(0) = -inf`` and ``log(x < 0) = nan`` as in NumPy. Gradient: ``gy / x``.
+        Equivalent to ``nnabla.functions.log``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.log(np.array([1.0, np.e]))
+        array([0., 1.])
+    """
+    return Log().apply1(x, name=name)
+
+
+class MatMul(Function):
+    """Batched matrix product with NumPy's ``matmul`` rules."""
+
+    op_name = "matmul"
+    input_names = ("a", "b")
+
+    def setup(self, a: Any, b: Any) -> tuple[TensorSpec, ...]:
+        sa, sb = tuple(a.shape), tuple(b.shape)
+        if not sa or not sb:
+            raise ShapeError(
+                check.message(
+                    self.op_name, "a` and `b", "have rank >= 1", **{"a.shape": sa, "b.shape": sb}
+                )
+            )
+        ka = sa[-1]
+        kb = sb[0] if len(sb) == 1 else sb[-2]
+        if ka is not None and kb is not None and ka != kb:
+            raise ShapeError(
+                f"{self.op_name}: the last dimension of `a` must equal the "
+                f"{'first' if len(sb) == 1 else 'second-to-last'} dimension of `b`; "
+                f"received a.shape={check.fmt(sa)}, b.shape={check.fmt(sb)}."
+            )
+        batch = check.broadcast_shapes(self.op_name, ("a", "b"), [sa[:-2], sb[:-2]])
+        shape = batch + sa[-2:-1] + sb[-1:] if len(sb) > 1 else batch + sa[-2:-1]
+        self.out_dtype = np.result_type(a.dtype, b.dtype)
+        self._retain_in_idx = (0, 1)
+        return (TensorSpec(tuple(shape), self.out_dtype),)
+
+    def forward(self, xp: Any, a: Any, b: Any) -> tuple[Any, ...]:
+        y = xp.matmul(a, b)
+        return (y if y.dtype == self.out_dtype else y.astype(self.out_dtype),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        from nnfunc.functions.array import expand_dims, squeeze, transpose
+
+        (gy,) = grad_outputs
+        a, b = self.retained_inputs()
+
+        def swap(v: Any) -> Any:
+            n = v.ndim
+            return transpose(v, tuple(range(n - 2)) + (n - 1, n - 2))
+
+        ga = gb = None
+        if a.ndim == 1 and b.ndim == 1:
+            ga, gb = gy * b, gy * a
+        elif a.ndim == 1:
+            gy2 = expand_dims(gy, -2)
+            if 0 in target_indexes:
+                ga = matmul(gy2, swap(b))
+            if 1 in target_indexes:
+                gb = matmul(swap(expand_dims(a, 0)), gy2)
+        elif b.ndim == 1:
+            gy2 = expand_dims(gy, -1)
+            if 0 in target_indexes:
+                ga = matmul(gy2, expand_dims(b, 0))
+            if 1 in target_indexes:
+                gb = squeeze(matmul(swap(a), gy2), -1)
+        else:
+            if 0 in target_indexes:
+                ga = matmul(gy, swap(b))
+            if 1 in target_indexes:
+                gb = matmul(swap(a), gy)
+        return (
+            None if ga is None or 0 not in target_indexes else self.sum_to_input(ga, 0),
+            None if gb is None or 1 not in target_indexes else self.sum_to_input(gb, 1),
+        )
+
+
+def matmul(a: Any, b: Any, *, name: str | None = None) -> Any:
+    """Matrix product, batched over leading dimensions (NumPy ``matmul`` rules).
+
+    .. math::
+        y[..., i, j] = \\sum_k a[..., i, k]\\, b[..., k, j]
+
+    Args:
+        a (array, Variable or SymbolicVariable): Shape ``(..., M, K)``, or ``(K,)`` (a vector,
+            its dimension removed from the result).
+        b (array, Variable or SymbolicVariable): Shape ``(..., K, N)``, or ``(K,)``. Batch
+            dimensions broadcast.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as the inputs: shape ``(..., M, N)`` (vector dimensions removed), NumPy's
+        result dtype.
+
+    Raises:
+        ShapeError: an input is 0-d, the inner dimensions differ, or the batch dimensions do not
+            broadcast.
+
+    Notes:
+        Gradient: ``gy @ b^T`` and ``a^T @ gy``, summed over broadcast batch dimensions.
+        ``a @ b`` on Variables routes here. See ``batch_matmul`` for NNabla's transposing form;
+        ``tf.matmul``, ``keras.ops.matmul``, SameDiff ``mmul``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.matmul(np.ones((2, 3), np.float32), np.ones((3, 1), np.float32))
+        array([[3.],
+               [3.]], dtype=float32)
+    """
+    return MatMul().apply1(a, b, name=name)

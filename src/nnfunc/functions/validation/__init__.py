@@ -1,0 +1,3 @@
+"""Family `validation` of the catalog (filled in by its issue)."""
+
+__all__: list[str] = []
