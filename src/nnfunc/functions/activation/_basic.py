@@ -1,0 +1,166 @@
+"""sigmoid, tanh and softplus: the smooth activations other families build on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nnfunc.core.dtypes import real_dtype
+from nnfunc.core.function import Function
+from nnfunc.core.spec import TensorSpec
+
+__all__ = ["sigmoid", "softplus", "tanh"]
+
+
+class _UnaryReal(Function):
+    """Element-wise function with a real result (integer and bool inputs give float32)."""
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.out_dtype = real_dtype(x.dtype)
+        return (TensorSpec(tuple(x.shape), self.out_dtype),)
+
+
+class Sigmoid(_UnaryReal):
+    """Logistic sigmoid."""
+
+    op_name = "sigmoid"
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.retain_outputs(0)
+        return super().setup(x)
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        x = x.astype(self.out_dtype, copy=False)
+        # exp of a non-positive number only: no overflow for any finite or infinite x.
+        e = xp.exp(-xp.abs(x))
+        return (xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(self.out_dtype, copy=False),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (y,) = self.retained_outputs()
+        return (grad_outputs[0] * (y * (1 - y)),)
+
+
+class Tanh(_UnaryReal):
+    """Hyperbolic tangent."""
+
+    op_name = "tanh"
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.retain_outputs(0)
+        return super().setup(x)
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        return (xp.tanh(x, dtype=self.out_dtype),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (y,) = self.retained_outputs()
+        return (grad_outputs[0] * (1 - y * y),)
+
+
+class Softplus(_UnaryReal):
+    """``log(1 + exp(x))``, computed stably."""
+
+    op_name = "softplus"
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.retain_inputs(0)
+        return super().setup(x)
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        x = x.astype(self.out_dtype, copy=False)
+        y = xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+        return (y.astype(self.out_dtype, copy=False),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (x,) = self.retained_inputs()
+        return (grad_outputs[0] * sigmoid(x),)
+
+
+def sigmoid(x: Any, *, name: str | None = None) -> Any:
+    """Logistic sigmoid, element-wise.
+
+    .. math::
+        y = \\frac{1}{1 + e^{-x}}
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs
+            give float32.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x``, its floating dtype, values in ``[0, 1]``.
+
+    Raises:
+        None beyond the engine's input checks.
+
+    Notes:
+        Computed from ``exp(-|x|)`` only, so no overflow for any input (``sigmoid(±inf)`` is
+        1 or 0). Gradient: ``gy * y * (1 - y)``. Equivalent to ``tf.sigmoid(x)``,
+        ``keras.ops.sigmoid(x)``, ``nnabla.functions.sigmoid(x)`` and SameDiff
+        ``nn.sigmoid(x)``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.sigmoid(np.array([-1000.0, 0.0, 1000.0], np.float32))
+        array([0. , 0.5, 1. ], dtype=float32)
+    """
+    return Sigmoid().apply1(x, name=name)
+
+
+def tanh(x: Any, *, name: str | None = None) -> Any:
+    """Hyperbolic tangent, element-wise.
+
+    .. math::
+        y = \\tanh x
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs
+            give float32.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x``, its floating dtype.
+
+    Raises:
+        None beyond the engine's input checks.
+
+    Notes:
+        Gradient: ``gy * (1 - y**2)``. Equivalent to ``tf.tanh(x)``, ``keras.ops.tanh(x)``,
+        ``nnabla.functions.tanh(x)`` and SameDiff ``nn.tanh(x)``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.tanh(np.array([0.0, 100.0]))
+        array([0., 1.])
+    """
+    return Tanh().apply1(x, name=name)
+
+
+def softplus(x: Any, *, name: str | None = None) -> Any:
+    """Softplus, element-wise, computed without overflow.
+
+    .. math::
+        y = \\log(1 + e^{x}) = \\max(x, 0) + \\log(1 + e^{-|x|})
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs
+            give float32.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x``, its floating dtype.
+
+    Raises:
+        None beyond the engine's input checks.
+
+    Notes:
+        The right-hand form is used: exact for large ``|x|`` (``softplus(1e30) = 1e30``).
+        Gradient: ``gy * sigmoid(x)``. Equivalent to ``tf.nn.softplus(features)``,
+        ``keras.ops.softplus(x)``, ``nnabla.functions.softplus(x, beta=1)`` and SameDiff
+        ``nn.softplus(x)``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.softplus(np.array([-1e30, 0.0, 1e30], np.float32))
+        array([0.000000e+00, 6.931472e-01, 1.000000e+30], dtype=float32)
+    """
+    return Softplus().apply1(x, name=name)
