@@ -173,20 +173,27 @@ class Function:
         if convert:
             inputs = _convert_scalars(inputs)
         if has_var:
-            arrays = tuple(x.data if isinstance(x, Variable) else x for x in inputs)
+            arrays = tuple([x.data if isinstance(x, Variable) else x for x in inputs])
         else:
             arrays = inputs
         out_specs = self.setup(*arrays)
         xp = np if "cupy" not in sys.modules else _xp_of(arrays)
         outs = self.forward(xp, *arrays)
-        outs = _check_outputs(self, outs, out_specs, xp)
+        # Inline check of the common single-output case; the general one is _check_outputs.
+        if type(outs) is tuple and len(outs) == 1 == len(out_specs):
+            o, s = outs[0], out_specs[0]
+            if type(o) is not np.ndarray or o.shape != s.shape or o.dtype != s.dtype:
+                outs = _check_outputs(self, outs, out_specs, xp)
+        else:
+            outs = _check_outputs(self, outs, out_specs, xp)
         if not has_var:
             return outs
         if STATE.grad_enabled:
             for x in inputs:
                 if isinstance(x, Variable) and x._requires_grad:
                     return self._record(inputs, arrays, outs)
-        return tuple(Variable._wrap(o, False) for o in outs)
+        wrap = Variable._wrap
+        return tuple([wrap(o, False) for o in outs])
 
     def _record(self, inputs: tuple[Any, ...], arrays: tuple[Any, ...], outs: tuple) -> tuple:
         nodes = []
@@ -203,21 +210,22 @@ class Function:
                 nodes.append(None)
         self.rank = rank + 1
         self.inputs = tuple(nodes)
-        self._in_specs = tuple(None if a is None else TensorSpec(a.shape, a.dtype) for a in arrays)
-        self._retained_in = tuple(
-            x if isinstance(x, Variable) else (None if x is None else Variable._wrap(x, False))
-            for x in (inputs[i] for i in self._retain_in_idx)
-        )
-        self._retained_out = tuple(outs[i] for i in self._retain_out_idx)
-        self._out_specs = tuple((o.shape, o.dtype) for o in outs)
+        self._in_specs = tuple([None if a is None else _spec(a) for a in arrays])
+        retained = []
+        for i in self._retain_in_idx:
+            x = inputs[i]
+            retained.append(x if x is None or isinstance(x, Variable) else Variable._wrap(x, False))
+        self._retained_in = tuple(retained)
+        self._retained_out = tuple([outs[i] for i in self._retain_out_idx])
+        self._out_specs = tuple([(o.shape, o.dtype) for o in outs])
         out_vars = []
         out_refs = []
+        wrap = Variable._wrap
         for i, o in enumerate(outs):
             float_out = o.dtype.kind == "f"
-            v = Variable._wrap(o, float_out)
-            node = VarNode(v, self, i)
+            v = wrap(o, float_out)
+            node = v._node = VarNode(v, self, i)
             node.requires_grad = float_out
-            v._node = node
             out_vars.append(v)
             out_refs.append(weakref.ref(node))
         self.outputs = tuple(out_refs)
@@ -225,6 +233,11 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.op_name}>"
+
+
+def _spec(a: Any, _new: Any = tuple.__new__) -> TensorSpec:
+    """TensorSpec of an array, without NamedTuple's Python-level constructor (hot path)."""
+    return _new(TensorSpec, (a.shape, a.dtype))
 
 
 _FREED = (

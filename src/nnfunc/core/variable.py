@@ -39,7 +39,6 @@ class VarNode:
         self.index = index
         self.rank = 0 if creator is None else creator.rank
         self.requires_grad = var._requires_grad
-        self.spec = (var.data.shape, var.data.dtype)
 
 
 class Variable:
