@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["accumulation_dtype", "is_float", "real_dtype"]
+__all__ = ["accumulation_dtype", "is_float", "real_dtype", "result_dtype"]
 
 _F32 = np.dtype(np.float32)
 _F16 = np.dtype(np.float16)
@@ -27,3 +27,19 @@ def accumulation_dtype(dtype: Any) -> np.dtype:
 def is_float(dtype: Any) -> bool:
     """True for floating dtypes."""
     return np.dtype(dtype).kind == "f"
+
+
+def result_dtype(a: Any, b: Any) -> np.dtype:
+    """dtype of a binary operation's result.
+
+    Like NumPy, except that an integer or bool operand never widens a floating one: integer
+    with float32 gives float32 (as in JAX and Keras), so a Python float used with an integer
+    tensor, converted to float32, gives float32.
+    """
+    a, b = np.dtype(a), np.dtype(b)
+    if a == b:
+        return a
+    fa, fb = a.kind == "f", b.kind == "f"
+    if fa != fb:
+        return a if fa else b
+    return np.result_type(a, b)

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core import check
+from nnfunc.core.dtypes import result_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 
@@ -48,7 +49,7 @@ class BinaryElementwise(Function):
                 self.op_name, self.input_names, [tuple(a.shape), tuple(b.shape)]
             )
         if dtype != b.dtype:
-            dtype = np.result_type(dtype, b.dtype)
+            dtype = result_dtype(dtype, b.dtype)
         if self.float_result and dtype.kind != "f":
             dtype = np.dtype(np.float32)
         self.out_dtype = dtype

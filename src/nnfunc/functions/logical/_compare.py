@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from nnfunc.core.dtypes import result_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.functions._binary import BinaryElementwise, broadcast_spec
@@ -73,7 +74,7 @@ class Where(Function):
 
     def setup(self, c: Any, a: Any, b: Any) -> tuple[TensorSpec, ...]:
         shape = broadcast_spec(self.op_name, self.input_names, c, a, b)
-        self.out_dtype = np.result_type(a.dtype, b.dtype)
+        self.out_dtype = result_dtype(a.dtype, b.dtype)
         self._retain_in_idx = (0,)
         return (TensorSpec(shape, self.out_dtype),)
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from nnfunc.core import check
-from nnfunc.core.dtypes import real_dtype
+from nnfunc.core.dtypes import real_dtype, result_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
@@ -139,7 +137,7 @@ class MatMul(Function):
             )
         batch = check.broadcast_shapes(self.op_name, ("a", "b"), [sa[:-2], sb[:-2]])
         shape = batch + sa[-2:-1] + sb[-1:] if len(sb) > 1 else batch + sa[-2:-1]
-        self.out_dtype = np.result_type(a.dtype, b.dtype)
+        self.out_dtype = result_dtype(a.dtype, b.dtype)
         self._retain_in_idx = (0, 1)
         return (TensorSpec(tuple(shape), self.out_dtype),)
 
