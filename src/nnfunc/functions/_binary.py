@@ -44,7 +44,11 @@ class BinaryElementwise(Function):
                 self._retain_in_idx = self.retain
             self.out_dtype = dtype
             return (a,)  # same shape and dtype as `a`: its spec is the output's
-        if shape != b.shape:
+        if not b.shape:  # a scalar operand (the common `x * 2`) broadcasts trivially
+            pass
+        elif not shape:
+            shape = b.shape
+        elif shape != b.shape:
             shape = check.broadcast_shapes(
                 self.op_name, self.input_names, [tuple(a.shape), tuple(b.shape)]
             )
