@@ -54,3 +54,36 @@ def test_import_pulls_in_no_heavy_dependency(module):
     loaded = {m.split(".")[0] for m in result["modules"]}
     print(f"import {module}: {result['seconds']:.3f} s")
     assert not loaded & set(HEAVY), f"import {module} imported {sorted(loaded & set(HEAVY))}"
+
+
+WALK = """
+import importlib, json, pkgutil, sys
+import nnfunc
+names = []
+for info in pkgutil.walk_packages(nnfunc.__path__, prefix="nnfunc."):
+    if info.name.startswith(("nnfunc.__main__", "nnfunc._cli")):
+        continue
+    importlib.import_module(info.name)
+    names.append(info.name)
+print(json.dumps({"imported": names, "modules": sorted(sys.modules)}))
+"""
+
+
+def test_no_module_of_the_package_imports_heavy_dependencies_at_import_time():
+    # pytest --doctest-modules imports every module of src/nnfunc: numba and cupy must wait
+    # until a kernel runs (imported inside functions), or collection would pay for them.
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    proc = subprocess.run(
+        [sys.executable, "-c", WALK],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "nnfunc.core.function" in result["imported"]
+    loaded = {m.split(".")[0] for m in result["modules"]} & set(HEAVY)
+    assert not loaded, f"importing nnfunc's modules imported {sorted(loaded)}"
