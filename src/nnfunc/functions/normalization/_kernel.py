@@ -284,16 +284,21 @@ class Normalize(Function):
             g = gy * scale.reshape(self.param_full[1]).astype(acc) if scale is not None else gy
             gv = g.reshape(view) if view is not None else g
             raxes = self.raxes
-            s1, s2 = self._all_reduce(
-                gv.sum(axis=raxes, keepdims=True), (gv * xhat).sum(axis=raxes, keepdims=True)
+            extra = []
+            if self.output_stat:
+                # The statistics are shared: their gradients come from every replica.
+                extra = [_data(gys[1]).astype(acc), _data(gys[2]).astype(acc)]
+            s1, s2, *gstat = self._all_reduce(
+                gv.sum(axis=raxes, keepdims=True),
+                (gv * xhat).sum(axis=raxes, keepdims=True),
+                *extra,
             )
             nn = acc.type(n)
             gx = gv - s1 / nn
             gx -= xhat * (s2 / nn)
             gx *= inv
             if self.output_stat:
-                gm = _data(gys[1]).astype(acc)
-                gvar = _data(gys[2]).astype(acc)
+                gm, gvar = gstat
                 gx += gm / nn
                 gx += (xhat / inv) * (2 * gvar / nn)
             out[0] = gx.reshape(x.shape).astype(self.input_spec(0).dtype, copy=False)
@@ -360,6 +365,8 @@ class Normalize(Function):
             gx = mul(sub(sub(gv, gmean(gv)), mul(xhat, gmean(mul(gv, xhat)))), inv)
             if self.output_stat:
                 gm, gvar = up(gys[1]), up(gys[2])
+                if comm is not None:
+                    gm, gvar = all_reduce(gm, comm, group), all_reduce(gvar, comm, group)
                 gx = add(gx, over_n(gm))
                 gx = add(gx, mul(d, over_n(mul(gvar, 2.0))))
             if self.view is not None:
