@@ -18,6 +18,7 @@ __all__ = [
     "check_decay",
     "check_eps",
     "check_param",
+    "composite_checks",
     "reduced_count",
     "sqrt",
     "sum_to_shape",
@@ -159,3 +160,26 @@ class Sqrt(Function):
 def sqrt(x: Any) -> Any:
     """Square root with gradient ``gy / (2 sqrt(x))`` (inputs are kept positive by callers)."""
     return Sqrt().apply1(x)
+
+
+class composite_checks:  # noqa: N801 - used as a context manager around argument checks
+    """Give a composite's argument errors the graph node name, as ``Function.apply`` does."""
+
+    def __init__(self, op: str, x: Any, name: Any) -> None:
+        self.op, self.x, self.name = op, x, name
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        from nnfunc.errors import NNFuncError
+
+        if exc is None or not isinstance(exc, NNFuncError):
+            return False
+        if self.name is None or not getattr(self.x, "_is_symbolic", False):
+            return False
+        text = str(exc)
+        prefix = f"{self.op}: "
+        if text.startswith(prefix):
+            raise type(exc)(f"{self.op} (node {self.name!r}): {text[len(prefix) :]}") from None
+        return False

@@ -12,7 +12,12 @@ from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
-from nnfunc.functions.normalization._common import check_eps, reduced_count, sqrt
+from nnfunc.functions.normalization._common import (
+    check_eps,
+    composite_checks,
+    reduced_count,
+    sqrt,
+)
 
 __all__ = ["local_response_normalization", "mean_subtraction", "normalize"]
 
@@ -78,13 +83,15 @@ def normalize(
     from nnfunc.functions.reduction import sum
 
     op = "normalize"
-    order = check.integer(op, "order", order, min_value=1)
-    eps = check_eps(op, eps)
-    check.choice(op, "eps_mode", eps_mode, ("norm", "squared"))
-    if eps_mode == "squared" and order != 2:
-        raise ArgumentError(check.message(op, "order", "be 2 with eps_mode='squared'", order=order))
-    ndim = len(x.shape) if hasattr(x, "shape") else np.ndim(x)
-    axes = check.axes(op, "axis", axis, ndim)
+    with composite_checks(op, x, name):
+        order = check.integer(op, "order", order, min_value=1)
+        eps = check_eps(op, eps)
+        check.choice(op, "eps_mode", eps_mode, ("norm", "squared"))
+        if eps_mode == "squared" and order != 2:
+            msg = check.message(op, "order", "be 2 with eps_mode='squared'", order=order)
+            raise ArgumentError(msg)
+        ndim = len(x.shape) if hasattr(x, "shape") else np.ndim(x)
+        axes = check.axes(op, "axis", axis, ndim)
     xa, out, acc = _promote(x)
     if order == 2:
         s = sum(mul(xa, xa), axes, keepdims=True)
@@ -150,19 +157,20 @@ def local_response_normalization(
     from nnfunc.functions.math import matmul
 
     op = "local_response_normalization"
-    r = check.integer(op, "depth_radius", depth_radius, min_value=0)
-    bias = check.real_scalar(op, "bias", bias)
-    alpha = check.real_scalar(op, "alpha", alpha)
-    beta = check.real_scalar(op, "beta", beta)
-    ndim = len(x.shape) if hasattr(x, "shape") else np.ndim(x)
-    if ndim == 0:
-        raise ShapeError(check.message(op, "x", "have rank >= 1", **{"x.shape": ()}))
-    ax = check.axis(op, "axis", axis, ndim)
-    c = x.shape[ax]
-    if c is None:
-        raise ShapeError(
-            check.message(op, "x", "have a known size along `axis`", **{"x.shape": x.shape})
-        )
+    with composite_checks(op, x, name):
+        r = check.integer(op, "depth_radius", depth_radius, min_value=0)
+        bias = check.real_scalar(op, "bias", bias)
+        alpha = check.real_scalar(op, "alpha", alpha)
+        beta = check.real_scalar(op, "beta", beta)
+        ndim = len(x.shape) if hasattr(x, "shape") else np.ndim(x)
+        if ndim == 0:
+            raise ShapeError(check.message(op, "x", "have rank >= 1", **{"x.shape": ()}))
+        ax = check.axis(op, "axis", axis, ndim)
+        c = x.shape[ax]
+        if c is None:
+            raise ShapeError(
+                check.message(op, "x", "have a known size along `axis`", **{"x.shape": x.shape})
+            )
     xa, out, acc = _promote(x)
     perm = None
     if ax != ndim - 1:
