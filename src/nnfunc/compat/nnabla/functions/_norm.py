@@ -1,3 +1,444 @@
-"""nnabla.functions entries of nnabla.functions (part _norm)."""
+"""nnabla.functions entries of the normalization family (NNabla 1.39).
 
-__all__: list[str] = []
+Running statistics (``mean``, ``variance``, and ``mean_subtraction``'s ``mean``/``t``) are
+updated in place on the given arrays or Variables, as NNabla does during forward execution.
+Parameters have NNabla's "adaptive" shape (x's rank, 1 on the reduced axes, e.g.
+``(1, C, 1, 1)``); compact ``(C,)`` vectors are accepted too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import nnfunc.functions as F
+
+__all__ = [
+    "batch_normalization",
+    "fused_batch_normalization",
+    "group_normalization",
+    "instance_normalization",
+    "layer_normalization",
+    "mean_subtraction",
+    "sync_batch_normalization",
+    "weight_standardization",
+]
+
+
+def _axes(axes: Any) -> Any:
+    return tuple(axes) if isinstance(axes, (list, tuple)) else axes
+
+
+def batch_normalization(
+    x: Any,
+    beta: Any,
+    gamma: Any,
+    mean: Any,
+    variance: Any,
+    axes: Any = (1,),
+    decay_rate: float = 0.9,
+    eps: float = 1e-5,
+    batch_stat: bool = True,
+    output_stat: bool = False,
+    n_outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Batch normalization (training form by default).
+
+    ``batch_stat=True``: normalize with the batch mean and biased variance over every axis but
+    ``axes`` (the kept channel axes; the page's wording "calculated along these axes" is
+    misleading), and update the running ``mean``/``variance`` IN PLACE:
+    ``r = decay_rate * r + (1 - decay_rate) * batch`` with the UNBIASED batch variance
+    (``M / (M - 1)``), as NNabla's kernel. ``mean``/``variance`` None: nothing is updated.
+    ``batch_stat=False``: use ``mean``/``variance`` (None is prohibited). ``eps`` inside the
+    square root. See :func:`nnfunc.batch_normalization`.
+
+    Args:
+        x: Input.
+        beta: Offset or None.
+        gamma: Scale or None.
+        mean: Running mean or None.
+        variance: Running variance or None.
+        axes: Kept axes. Default [1].
+        decay_rate (float): Default 0.9.
+        eps (float): Default 1e-5.
+        batch_stat (bool): Use batch statistics. Default True.
+        output_stat (bool): Also return batch mean and variance (differentiable).
+        n_outputs: Ignored.
+        name (str, optional): Node name.
+
+    Returns:
+        ``y`` or ``(y, batch_mean, batch_var)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> rm, rv = np.zeros((1, 2)), np.ones((1, 2))
+        >>> F.batch_normalization(np.array([[1.0, 2.0], [3.0, 6.0]]), None, None, rm, rv,
+        ...                       eps=0.0)
+        array([[-1., -1.],
+               [ 1.,  1.]])
+        >>> rm, rv
+        (array([[0.2, 0.4]]), array([[1.1, 1.7]]))
+    """
+    return F.batch_normalization(
+        x,
+        mean,
+        variance,
+        beta,
+        gamma,
+        axis=_axes(axes),
+        eps=eps,
+        training=batch_stat,
+        decay=decay_rate,
+        output_stat=output_stat,
+        name=name,
+    )
+
+
+def fused_batch_normalization(
+    x: Any,
+    beta: Any,
+    gamma: Any,
+    mean: Any,
+    variance: Any,
+    z: Any = None,
+    axes: Any = (1,),
+    decay_rate: float = 0.9,
+    eps: float = 1e-5,
+    batch_stat: bool = True,
+    nonlinearity: str = "relu",
+    output_stat: bool = False,
+    n_outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """``relu(batch_normalization(x) + z)``; running statistics as :func:`batch_normalization`.
+
+    Args:
+        x: Input.
+        beta: Offset or None.
+        gamma: Scale or None.
+        mean: Running mean or None.
+        variance: Running variance or None.
+        z: Optional residual.
+        axes: Kept axes. Default [1].
+        decay_rate (float): Default 0.9.
+        eps (float): Default 1e-5.
+        batch_stat (bool): Default True.
+        nonlinearity (str): Only ``"relu"``.
+        output_stat (bool): Also return batch statistics.
+        n_outputs: Ignored.
+        name (str, optional): Node name.
+
+    Returns:
+        ``y`` or ``(y, batch_mean, batch_var)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.fused_batch_normalization(np.array([[1.0, 2.0], [3.0, 6.0]]), None, None,
+        ...                             None, None, eps=0.0)
+        array([[0., 0.],
+               [1., 1.]])
+    """
+    return F.fused_batch_normalization(
+        x,
+        mean,
+        variance,
+        beta,
+        gamma,
+        z,
+        axis=_axes(axes),
+        eps=eps,
+        training=batch_stat,
+        decay=decay_rate,
+        nonlinearity=nonlinearity,
+        output_stat=output_stat,
+        name=name,
+    )
+
+
+def sync_batch_normalization(
+    x: Any,
+    beta: Any,
+    gamma: Any,
+    mean: Any,
+    variance: Any,
+    comm: Any,
+    group: str = "world",
+    axes: Any = (1,),
+    decay_rate: float = 0.9,
+    eps: float = 1e-5,
+    batch_stat: bool = True,
+    output_stat: bool = False,
+    n_outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Batch normalization with statistics all-reduced over ``comm`` (see
+    :func:`nnfunc.sync_batch_normalization`; ``comm`` from :mod:`nnfunc.distributed`).
+
+    Args:
+        x: This replica's input.
+        beta: Offset or None.
+        gamma: Scale or None.
+        mean: Running mean or None.
+        variance: Running variance or None.
+        comm: Communicator (``size``, ``rank``, ``all_reduce``).
+        group (str): Group name. Default "world".
+        axes: Kept axes. Default [1].
+        decay_rate (float): Default 0.9.
+        eps (float): Default 1e-5.
+        batch_stat (bool): Default True (False: no communication).
+        output_stat (bool): Also return the global batch statistics.
+        n_outputs: Ignored.
+        name (str, optional): Node name.
+
+    Returns:
+        ``y`` or ``(y, batch_mean, batch_var)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> from nnfunc.distributed import SingleProcessCommunicator
+        >>> F.sync_batch_normalization(np.array([[1.0, 2.0], [3.0, 6.0]]), None, None, None,
+        ...                            None, SingleProcessCommunicator(), eps=0.0)
+        array([[-1., -1.],
+               [ 1.,  1.]])
+    """
+    return F.sync_batch_normalization(
+        x,
+        mean,
+        variance,
+        beta,
+        gamma,
+        comm=comm,
+        group=group,
+        axis=_axes(axes),
+        eps=eps,
+        training=batch_stat,
+        decay=decay_rate,
+        output_stat=output_stat,
+        name=name,
+    )
+
+
+def mean_subtraction(
+    x: Any,
+    mean: Any,
+    t: Any,
+    base_axis: int = 1,
+    update_running_mean: bool = True,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Subtract the running mean (updated in place with counter ``t`` while training).
+
+    Backward is NNabla's approximation ``gy * (1 - 1/(t*M))``. See
+    :func:`nnfunc.mean_subtraction`.
+
+    Args:
+        x: Input.
+        mean: Running mean, shape ``x.shape[base_axis:]``.
+        t: Iteration counter (one element).
+        base_axis (int): Default 1.
+        update_running_mean (bool): Default True.
+        name (str, optional): Node name.
+
+    Returns:
+        ``x - mean``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> rm, t = np.zeros(2), np.array([0])
+        >>> F.mean_subtraction(np.array([[1.0, 2.0], [3.0, 6.0]]), rm, t)
+        array([[-1., -2.],
+               [ 1.,  2.]])
+    """
+    return F.mean_subtraction(
+        x, mean, t, base_axis=base_axis, update_running_mean=update_running_mean, name=name
+    )
+
+
+def _others(ndim: int, batch_axis: Any) -> tuple[int, ...]:
+    b = batch_axis if isinstance(batch_axis, (list, tuple)) else [batch_axis]
+    b = {a % ndim if isinstance(a, int) and -ndim <= a < ndim else a for a in b}
+    return tuple(j for j in range(ndim) if j not in b)
+
+
+def layer_normalization(
+    x: Any,
+    beta: Any,
+    gamma: Any,
+    batch_axis: Any = 0,
+    eps: float = 1e-5,
+    output_stat: bool = False,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Layer normalization over every axis except ``batch_axis``.
+
+    BEHAVIOUR (NNabla 1.39, its published implementation): ``(x - mu) / sqrt(var + eps)``,
+    eps inside the square root, although the page writes ``(x - mu) / (sigma + eps)``; with
+    ``output_stat`` the second statistic is the VARIANCE (the page says std): NNabla builds
+    it on batch normalization and returns its mean and variance. ``beta``/``gamma`` broadcast
+    (e.g. ``(1, C, H, W)``). See :func:`nnfunc.layer_normalization`.
+
+    Args:
+        x: Input.
+        beta: Bias or None.
+        gamma: Gain or None.
+        batch_axis: Batch axis or axes. Default 0.
+        eps (float): Default 1e-5.
+        output_stat (bool): Also return mean and variance.
+        name (str, optional): Node name.
+
+    Returns:
+        ``y`` or ``(y, mean, var)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.layer_normalization(np.array([[1.0, 3.0], [2.0, 6.0]]), None, None, eps=0.0)
+        array([[-1.,  1.],
+               [-1.,  1.]])
+    """
+    ndim = len(x.shape) if hasattr(x, "shape") else __import__("numpy").ndim(x)
+    return F.layer_normalization(
+        x,
+        gamma,
+        beta,
+        axis=_others(ndim, batch_axis),
+        eps=eps,
+        output_stat=output_stat,
+        name=name,
+    )
+
+
+def instance_normalization(
+    x: Any,
+    beta: Any,
+    gamma: Any,
+    channel_axis: int = 1,
+    batch_axis: Any = 0,
+    eps: float = 1e-5,
+    output_stat: bool = False,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Instance normalization per (batch, channel); eps inside the square root and variance as
+    the second statistic (NNabla 1.39 behaviour, see :func:`layer_normalization`).
+
+    Args:
+        x: Input.
+        beta: Bias or None.
+        gamma: Gain or None.
+        channel_axis (int): Default 1.
+        batch_axis: Default 0.
+        eps (float): Default 1e-5.
+        output_stat (bool): Also return mean and variance.
+        name (str, optional): Node name.
+
+    Returns:
+        ``y`` or ``(y, mean, var)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.instance_normalization(np.array([[[1.0, 3.0]]]), None, None, eps=0.0)
+        array([[[-1.,  1.]]])
+    """
+    return F.instance_normalization(
+        x,
+        gamma,
+        beta,
+        channel_axis=channel_axis,
+        batch_axis=_axes(batch_axis),
+        eps=eps,
+        output_stat=output_stat,
+        name=name,
+    )
+
+
+def group_normalization(
+    x: Any,
+    beta: Any,
+    gamma: Any,
+    num_groups: int,
+    channel_axis: int = 1,
+    batch_axis: Any = 0,
+    eps: float = 1e-5,
+    output_stat: bool = False,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Group normalization; eps inside the square root, variance as the second statistic
+    (NNabla 1.39 behaviour, see :func:`layer_normalization`); statistics in the grouped
+    layout ``(B, G, 1, ...)``.
+
+    Args:
+        x: Input.
+        beta: Bias or None.
+        gamma: Gain or None.
+        num_groups (int): Divides the channels.
+        channel_axis (int): Default 1.
+        batch_axis: Default 0.
+        eps (float): Default 1e-5.
+        output_stat (bool): Also return mean and variance.
+        name (str, optional): Node name.
+
+    Returns:
+        ``y`` or ``(y, mean, var)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.group_normalization(np.array([[1.0, 3.0, 10.0, 30.0]]), None, None, 2, eps=0.0)
+        array([[-1.,  1., -1.,  1.]])
+    """
+    return F.group_normalization(
+        x,
+        num_groups,
+        gamma,
+        beta,
+        channel_axis=channel_axis,
+        batch_axis=_axes(batch_axis),
+        eps=eps,
+        output_stat=output_stat,
+        name=name,
+    )
+
+
+def weight_standardization(
+    w: Any,
+    channel_axis: int = 0,
+    eps: float = 1e-5,
+    output_stat: bool = False,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Standardize a weight per output channel; eps inside the square root, variance as the
+    second statistic (NNabla 1.39 behaviour).
+
+    Args:
+        w: Weight.
+        channel_axis (int): Default 0.
+        eps (float): Default 1e-5.
+        output_stat (bool): Also return mean and variance.
+        name (str, optional): Node name.
+
+    Returns:
+        ``w_hat`` or ``(w_hat, mean, var)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.weight_standardization(np.array([[1.0, 3.0], [0.0, 4.0]]), eps=0.0)
+        array([[-1.,  1.],
+               [-1.,  1.]])
+    """
+    return F.weight_standardization(
+        w, channel_axis=channel_axis, eps=eps, output_stat=output_stat, name=name
+    )

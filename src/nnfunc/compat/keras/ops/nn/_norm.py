@@ -1,3 +1,118 @@
-"""keras.ops.nn entries of keras.ops.nn (part _norm)."""
+"""keras.ops.nn entries of the normalization family (Keras 3)."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from typing import Any
+
+import nnfunc.functions as F
+
+__all__ = ["batch_normalization", "moments", "normalize"]
+
+
+def batch_normalization(
+    x: Any,
+    mean: Any,
+    variance: Any,
+    axis: int,
+    offset: Any = None,
+    scale: Any = None,
+    epsilon: float = 1e-3,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Normalize ``x`` by ``mean`` and ``variance`` along the kept feature ``axis``.
+
+    ``(x - mean) / sqrt(variance + epsilon) * scale + offset``; the vectors have the length of
+    ``x.shape[axis]``. See :func:`nnfunc.batch_normalization` (given statistics).
+
+    Args:
+        x: Input tensor.
+        mean: Mean vector.
+        variance: Variance vector.
+        axis (int): The feature axis (required).
+        offset: Optional offset vector.
+        scale: Optional scale vector.
+        epsilon (float): Added to the variance. Default 1e-3.
+        name (str, optional): Node name.
+
+    Returns:
+        The normalized tensor.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> x = np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]], np.float32)
+        >>> keras.ops.batch_normalization(x, mean=[0.4, 0.5, 0.6],
+        ...                               variance=[0.67, 0.67, 0.67], axis=-1).round(5)
+        array([[-0.36624, -0.36624, -0.36624],
+               [ 0.     ,  0.     ,  0.     ],
+               [ 0.36624,  0.36624,  0.36624]], dtype=float32)
+    """
+    return F.batch_normalization(
+        x, mean, variance, offset, scale, axis=axis, eps=epsilon, name=name
+    )
+
+
+def moments(
+    x: Any,
+    axes: Any,
+    keepdims: bool = False,
+    synchronized: bool = False,
+    *,
+    name: str | None = None,
+) -> tuple[Any, Any]:
+    """Mean and variance of ``x`` over ``axes``.
+
+    ``synchronized`` is accepted and has no effect: in Keras it only acts with the TensorFlow
+    backend under a distribution strategy (cross-replica statistics); a single process has
+    nothing to synchronize (use :func:`nnfunc.sync_batch_normalization` with a communicator
+    for cross-replica statistics). See :func:`nnfunc.moments`.
+
+    Args:
+        x: Input tensor.
+        axes: List of axes.
+        keepdims (bool): Keep reduced axes. Default False.
+        synchronized (bool): Ignored (see above).
+        name (str, optional): Node name.
+
+    Returns:
+        tuple: ``(mean, variance)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> x = np.array([0, 1, 2, 3, 100], np.float32)
+        >>> keras.ops.moments(x, axes=[0])
+        (array(21.2, dtype=float32), array(1553.36, dtype=float32))
+    """
+    return F.moments(x, axes, keepdims=keepdims, name=name)
+
+
+def normalize(
+    x: Any, axis: Any = -1, order: int = 2, epsilon: float | None = None, *, name: str | None = None
+) -> Any:
+    """``x / max(norm(x, ord=order, axis), epsilon)`` (epsilon bounds the norm).
+
+    ``epsilon=None`` means ``keras.backend.epsilon()`` = 1e-7. The page's example calls
+    ``keras.ops.math.normalize``, a wrong namespace (catalog erratum). See
+    :func:`nnfunc.normalize`.
+
+    Args:
+        x: Input tensor.
+        axis: Axis or axes. Default -1.
+        order (int): p >= 1. Default 2.
+        epsilon (float, optional): Lower bound of the norm.
+        name (str, optional): Node name.
+
+    Returns:
+        The normalized tensor.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.normalize(np.array([[1, 2, 3], [4, 5, 6]], np.float32))
+        array([[0.26726124, 0.5345225 , 0.8017837 ],
+               [0.45584232, 0.5698029 , 0.68376344]], dtype=float32)
+    """
+    eps = 1e-7 if epsilon is None else epsilon
+    return F.normalize(x, axis=axis, order=order, eps=eps, eps_mode="norm", name=name)

@@ -1,0 +1,185 @@
+"""Shared pieces of the normalization family: argument checks, element counts, parameter shapes."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from nnfunc.core import check
+from nnfunc.core.function import Function
+from nnfunc.core.spec import TensorSpec
+from nnfunc.errors import ArgumentError, ShapeError
+
+__all__ = [
+    "Count",
+    "check_axes_kept",
+    "check_decay",
+    "check_eps",
+    "check_param",
+    "composite_checks",
+    "reduced_count",
+    "sqrt",
+    "sum_to_shape",
+]
+
+
+def check_eps(op: str, eps: Any, arg: str = "eps") -> float:
+    """``eps`` must be a finite real >= 0."""
+    return check.real_scalar(op, arg, eps, min_value=0.0)
+
+
+def check_decay(op: str, decay: Any, arg: str = "decay") -> float:
+    """A decay (momentum) rate in [0, 1]."""
+    return check.real_scalar(op, arg, decay, min_value=0.0, max_value=1.0)
+
+
+def _dims_match(a: Any, b: Any) -> bool:
+    return a is None or b is None or a == b
+
+
+def check_param(
+    op: str,
+    arg: str,
+    spec: Any,
+    x_shape: tuple[Any, ...],
+    param_axes: tuple[int, ...],
+    *,
+    exact: bool = False,
+) -> tuple[Any, ...]:
+    """Validate a per-channel parameter; return its shape broadcast against ``x`` (rank of x).
+
+    Accepted: the compact shape ``tuple(x.shape[a] for a in param_axes)``, or a shape of x's rank
+    that broadcasts to ``x`` (with ``exact``: equal to x on ``param_axes`` and 1 elsewhere, for
+    running statistics updated in place).
+    """
+    shape = tuple(spec.shape)
+    ndim = len(x_shape)
+    compact = tuple(x_shape[a] for a in param_axes)
+    if len(shape) == len(compact) and all(
+        _dims_match(s, c) for s, c in zip(shape, compact, strict=True)
+    ):
+        full = [1] * ndim
+        for a, s in zip(param_axes, shape, strict=True):
+            full[a] = s
+        return tuple(full)
+    if len(shape) == ndim:
+        ok = True
+        for j, (s, d) in enumerate(zip(shape, x_shape, strict=True)):
+            if exact:
+                want = d if j in param_axes else 1
+                ok = ok and _dims_match(s, want)
+            else:
+                ok = ok and (s == 1 or _dims_match(s, d))
+        if ok:
+            return shape
+    where = "axis" if len(param_axes) == 1 else "axes"
+    axes_txt = param_axes[0] if len(param_axes) == 1 else tuple(param_axes)
+    rest = (
+        "or x's rank with those sizes and 1 elsewhere"
+        if exact
+        else "or a shape of x's rank that broadcasts to `x`"
+    )
+    raise ShapeError(
+        check.message(
+            op,
+            arg,
+            f"have shape {check.fmt(compact)} (the size of `x` along {where} {axes_txt}) {rest}",
+            **{f"{arg}.shape": shape, "x.shape": tuple(x_shape)},
+        )
+    )
+
+
+def sum_to_shape(a: Any, shape: tuple[int, ...]) -> Any:
+    """Sum array ``a`` (same rank as ``shape``) over the axes where ``shape`` has 1."""
+    axes = tuple(
+        j for j, (s, d) in enumerate(zip(shape, a.shape, strict=True)) if s == 1 and d != 1
+    )
+    return a.sum(axis=axes, keepdims=True) if axes else a
+
+
+class Count(Function):
+    """Number of elements of ``x`` over ``axes`` (summed over replicas with ``comm``), 0-d."""
+
+    op_name = "count"
+
+    def __init__(self, axes: tuple[int, ...], dtype: Any, comm: Any = None, group: str = "world"):
+        self.axes = axes
+        self.dtype = np.dtype(dtype)
+        self.comm = comm
+        self.group = group
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        return (TensorSpec((), self.dtype),)
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        n = float(math.prod(x.shape[a] for a in self.axes))
+        if self.comm is not None:
+            n = float(self.comm.all_reduce(np.asarray(n, np.float64), self.group))
+        return (xp.asarray(n, dtype=self.dtype),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        return (None,)
+
+
+def reduced_count(
+    x: Any, shape: tuple[Any, ...], axes: tuple[int, ...], dtype: Any, comm: Any, group: str
+) -> Any:
+    """The element count over ``axes`` as a Python float when known, else a 0-d tensor."""
+    sizes = [shape[a] for a in axes]
+    if comm is None and None not in sizes:
+        return float(math.prod(sizes))
+    return Count(axes, dtype, comm, group).apply1(x)
+
+
+def check_axes_kept(op: str, arg: str, value: Any, ndim: int) -> tuple[int, ...]:
+    """Normalise kept (channel) axes: int or non-empty sequence, in range, not repeated."""
+    if isinstance(value, (list, tuple)) and len(value) == 0:
+        raise ArgumentError(check.message(op, arg, "name at least one axis", **{arg: value}))
+    return check.axes(op, arg, value, ndim)
+
+
+class Sqrt(Function):
+    """Element-wise square root (private: the family only takes it of positive values)."""
+
+    op_name = "sqrt"
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.retain_outputs(0)
+        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        return (xp.sqrt(x),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (y,) = self.retained_outputs()
+        return (grad_outputs[0] * 0.5 / y,)
+
+
+def sqrt(x: Any) -> Any:
+    """Square root with gradient ``gy / (2 sqrt(x))`` (inputs are kept positive by callers)."""
+    return Sqrt().apply1(x)
+
+
+class composite_checks:  # noqa: N801 - used as a context manager around argument checks
+    """Give a composite's argument errors the graph node name, as ``Function.apply`` does."""
+
+    def __init__(self, op: str, x: Any, name: Any) -> None:
+        self.op, self.x, self.name = op, x, name
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        from nnfunc.errors import NNFuncError
+
+        if exc is None or not isinstance(exc, NNFuncError):
+            return False
+        if self.name is None or not getattr(self.x, "_is_symbolic", False):
+            return False
+        text = str(exc)
+        prefix = f"{self.op}: "
+        if text.startswith(prefix):
+            raise type(exc)(f"{self.op} (node {self.name!r}): {text[len(prefix) :]}") from None
+        return False

@@ -1,0 +1,84 @@
+import inspect
+
+import numpy as np
+import pytest
+
+from nnfunc.compat import keras
+
+
+def _sig(fn):
+    out = []
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind is inspect.Parameter.KEYWORD_ONLY:
+            continue
+        out.append(p.name if p.default is inspect.Parameter.empty else f"{p.name}={p.default!r}")
+    return " ".join(out)
+
+
+@pytest.mark.parametrize(
+    "fn, params",
+    [
+        (
+            keras.ops.batch_normalization,
+            "x mean variance axis offset=None scale=None epsilon=0.001",
+        ),
+        (keras.ops.moments, "x axes keepdims=False synchronized=False"),
+        (keras.ops.normalize, "x axis=-1 order=2 epsilon=None"),
+    ],
+)
+def test_signature(fn, params):
+    assert _sig(fn) == params
+    assert getattr(keras.ops.nn, fn.__name__) is fn
+
+
+def test_batch_normalization_documented_example():
+    x = np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]], np.float32)
+    y = keras.ops.batch_normalization(x, mean=[0.4, 0.5, 0.6], variance=[0.67, 0.67, 0.67], axis=-1)
+    assert y.dtype == np.float32
+    expected = np.array(
+        [[-3.6624e-01] * 3, [-4.6445e-09, 0.0, -1.8578e-08], [3.6624e-01] * 3], np.float32
+    )
+    np.testing.assert_allclose(y, expected, atol=5e-6)
+
+
+def test_batch_normalization_offset_scale_and_axis():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 4))
+    m, v, o, s = (
+        rng.standard_normal(3),
+        rng.uniform(1, 2, 3),
+        rng.standard_normal(3),
+        rng.uniform(1, 2, 3),
+    )
+    y = keras.ops.batch_normalization(x, m, v, 1, o, s)
+    r = lambda a: a.reshape(1, 3, 1)  # noqa: E731
+    ref = (x - r(m)) / np.sqrt(r(v) + 1e-3) * r(s) + r(o)
+    np.testing.assert_allclose(y, ref, rtol=1e-12)
+
+
+def test_moments_documented_example():
+    x = np.array([0, 1, 2, 3, 100], np.float32)
+    m, v = keras.ops.moments(x, axes=[0])
+    assert m.dtype == v.dtype == np.float32
+    np.testing.assert_allclose(m, 21.2, rtol=1e-7)
+    np.testing.assert_allclose(v, 1553.3601, rtol=1e-6)
+    m, v = keras.ops.moments(x.reshape(1, 5), [1], keepdims=True, synchronized=True)
+    assert m.shape == (1, 1)
+
+
+def test_normalize_documented_example():
+    x = np.array([[1, 2, 3], [4, 5, 6]], np.float32)
+    y = keras.ops.normalize(x)
+    np.testing.assert_array_equal(
+        y,
+        np.array(
+            [[0.26726124, 0.5345225, 0.8017837], [0.45584232, 0.5698029, 0.68376344]], np.float32
+        ),
+    )
+
+
+def test_normalize_epsilon_on_norm_and_order():
+    x = np.array([[1e-8, 0.0], [3.0, -4.0]])
+    y = keras.ops.normalize(x, axis=-1)
+    np.testing.assert_allclose(y[0], [1e-8 / 1e-7, 0.0])  # divisor max(norm, 1e-7)
+    np.testing.assert_allclose(keras.ops.normalize(x, order=1)[1], [3 / 7, -4 / 7])
