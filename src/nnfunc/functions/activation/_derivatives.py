@@ -121,13 +121,10 @@ def leaky_relu_derivative(x: Any, alpha: float = 0.01, *, name: str | None = Non
     return LeakyReLUDerivative(alpha).apply1(x, name=name)
 
 
-class _ShapeCheck(Function):
-    """Identity on ``wrt`` that checks it has the shape of ``x`` (for the VJP forms)."""
+class _VJP(Function):
+    """Base of the vector-Jacobian forms: inputs ``x`` and ``wrt`` of one shape."""
 
     input_names = ("x", "wrt")
-
-    def __init__(self, op: str) -> None:
-        self.op_name = op
 
     def setup(self, x: Any, wrt: Any) -> tuple[TensorSpec, ...]:
         xs, ws = tuple(x.shape), tuple(wrt.shape)
@@ -142,13 +139,65 @@ class _ShapeCheck(Function):
                     **{"wrt.shape": ws, "x.shape": xs},
                 )
             )
-        return (TensorSpec(ws, np.dtype(wrt.dtype)),)
+        self.out_dtype = np.result_type(unary_real(x).dtype, unary_real(wrt).dtype)
+        self.retain_inputs(0, 1)
+        return (
+            TensorSpec(tuple(a if a is not None else b for a, b in zip(xs, ws)), self.out_dtype),
+        )
+
+
+class SigmoidDerivative(_VJP):
+    op_name = "sigmoid_derivative"
 
     def forward(self, xp: Any, x: Any, wrt: Any) -> tuple[Any, ...]:
-        return (wrt,)
+        x = x.astype(self.out_dtype, copy=False)
+        s = xp.exp(-xp.abs(x))
+        s = xp.where(x >= 0, 1 / (1 + s), s / (1 + s))
+        return ((wrt * (s * (1 - s))).astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        return (None, grad_outputs[0])
+        x, wrt = self.retained_inputs()
+        (u,) = grad_outputs
+        s = sigmoid(x)
+        ds = s * (1 - s)
+        gx = u * wrt * ds * (1 - 2 * s) if 0 in target_indexes else None
+        gw = u * ds if 1 in target_indexes else None
+        return (gx, gw)
+
+
+class SoftmaxDerivative(_VJP):
+    op_name = "softmax_derivative"
+
+    def __init__(self, axis: Any) -> None:
+        self.axis = axis
+
+    def setup(self, x: Any, wrt: Any) -> tuple[TensorSpec, ...]:
+        self.ax = check.axis(self.op_name, "axis", self.axis, max(len(x.shape), 1))
+        return super().setup(x, wrt)
+
+    def forward(self, xp: Any, x: Any, wrt: Any) -> tuple[Any, ...]:
+        ax = self.ax if x.ndim else None
+        x = x.astype(self.out_dtype, copy=False)
+        e = xp.exp(x - x.max(axis=ax, keepdims=True))
+        y = e / e.sum(axis=ax, keepdims=True)
+        return ((y * (wrt - (wrt * y).sum(axis=ax, keepdims=True))).astype(self.out_dtype),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        from nnfunc.functions.reduction import sum as sum_
+
+        x, w = self.retained_inputs()
+        (u,) = grad_outputs
+        ax = self.ax if len(x.shape) else None
+        y = softmax(x, self.axis)
+        uy = sum_(u * y, axis=ax, keepdims=True)
+        gx = gw = None
+        if 0 in target_indexes:
+            s = sum_(w * y, axis=ax, keepdims=True)
+            gy = u * w - s * u - w * uy
+            gx = y * (gy - sum_(gy * y, axis=ax, keepdims=True))
+        if 1 in target_indexes:
+            gw = y * (u - uy)
+        return (gx, gw)
 
 
 def sigmoid_derivative(x: Any, wrt: Any, *, name: str | None = None) -> Any:
@@ -177,11 +226,7 @@ def sigmoid_derivative(x: Any, wrt: Any, *, name: str | None = None) -> Any:
         >>> nf.sigmoid_derivative(np.array([0.0, 0.0]), np.array([1.0, 2.0]))
         array([0.25, 0.5 ])
     """
-    from nnfunc.functions.arithmetic import mul
-
-    wrt = _ShapeCheck("sigmoid_derivative").apply1(x, wrt)
-    s = sigmoid(x)
-    return mul(wrt, s * (1 - s), name=name)
+    return SigmoidDerivative().apply1(x, wrt, name=name)
 
 
 def softmax_derivative(x: Any, wrt: Any, axis: int = -1, *, name: str | None = None) -> Any:
@@ -211,13 +256,7 @@ def softmax_derivative(x: Any, wrt: Any, axis: int = -1, *, name: str | None = N
         >>> nf.softmax_derivative(np.array([0.0, 0.0]), np.array([1.0, 0.0]))
         array([ 0.25, -0.25])
     """
-    from nnfunc.functions.arithmetic import mul
-    from nnfunc.functions.reduction import sum as sum_
-
-    wrt = _ShapeCheck("softmax_derivative").apply1(x, wrt)
-    y = softmax(x, axis)
-    ax = check.axis("softmax_derivative", "axis", axis, max(len(y.shape), 1))
-    return mul(y, wrt - sum_(wrt * y, axis=ax, keepdims=True), name=name)
+    return SoftmaxDerivative(axis).apply1(x, wrt, name=name)
 
 
 def softsign_derivative(x: Any, *, name: str | None = None) -> Any:
