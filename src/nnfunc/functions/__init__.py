@@ -16,7 +16,6 @@ from nnfunc.functions import (
     detection,
     embedding,
     encoding,
-    linear,
     logical,
     loss,
     math,
