@@ -141,7 +141,8 @@ def test_bad_input(fn, inputs, kwargs, exc, message):
 def test_leaky_relu_derivative_alpha_checked():
     with pytest.raises(
         nf.ArgumentError,
-        match=re.escape("leaky_relu_derivative: `alpha` must be a real number; received "
-                        "alpha='a'."),
+        match=re.escape(
+            "leaky_relu_derivative: `alpha` must be a real number; received alpha='a'."
+        ),
     ):
         nf.leaky_relu_derivative(np.ones(2), "a")

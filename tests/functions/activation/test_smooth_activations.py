@@ -1,5 +1,6 @@
 import math
 import re
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -35,9 +36,11 @@ REFS = {
     ),
     "gelu_tanh": (
         lambda x, **k: nf.gelu(x, approximate="tanh", **k),
-        lambda x: 0.5
-        * _f64(x)
-        * (1 + np.tanh(math.sqrt(2 / math.pi) * (_f64(x) + 0.044715 * _f64(x) ** 3))),
+        lambda x: (
+            0.5
+            * _f64(x)
+            * (1 + np.tanh(math.sqrt(2 / math.pi) * (_f64(x) + 0.044715 * _f64(x) ** 3)))
+        ),
         (),
     ),
     "gelu_sigmoid": (
@@ -69,7 +72,7 @@ REFS = {
 class _SmoothCase(FunctionTestCase):
     """One class per entry of REFS (generated below)."""
 
-    tolerances = {"float16": {"atol": 4e-3, "rtol": 4e-3}}
+    tolerances: ClassVar = {"float16": {"atol": 4e-3, "rtol": 4e-3}}
     kind = ""
 
     def inputs(self, rng):
@@ -156,20 +159,52 @@ def test_sinc_gradient_at_zero():
 
 def test_integer_inputs_give_float32():
     x = np.array([-2, 0, 3])
-    for f in (nf.elu, nf.selu, nf.gelu, nf.hard_sigmoid, nf.hard_tanh, nf.log_sigmoid, nf.silu,
-              nf.hard_silu, nf.softsign, nf.tanh_shrink, nf.sinc, nf.concat_elu):
+    for f in (
+        nf.elu,
+        nf.selu,
+        nf.gelu,
+        nf.hard_sigmoid,
+        nf.hard_tanh,
+        nf.log_sigmoid,
+        nf.silu,
+        nf.hard_silu,
+        nf.softsign,
+        nf.tanh_shrink,
+        nf.sinc,
+        nf.concat_elu,
+    ):
         y = f(x)
         assert y.dtype == np.float32, f
 
 
 EXTREMES = np.array([-1e30, -1e4, -100.0, -20.0, -1e-30, 0.0, 1e-30, 20.0, 100.0, 1e4, 1e30])
 STABLE = [
-    nf.elu, nf.selu, nf.gelu, lambda x: nf.gelu(x, approximate="tanh"),
-    lambda x: nf.gelu(x, approximate="sigmoid"), nf.hard_sigmoid, nf.hard_tanh, nf.log_sigmoid,
-    nf.silu, nf.hard_silu, nf.softsign, nf.tanh_shrink, nf.sinc, nf.softplus, nf.sigmoid,
-    nf.tanh, nf.relu, nf.relu6, nf.leaky_relu, nf.crelu, nf.concat_elu,
-    lambda x: nf.prelu(x, np.array(0.3, x.dtype)), nf.softmax, nf.log_softmax,
-    nf.softsign_derivative, lambda x: nf.sigmoid_derivative(x, np.ones_like(x)),
+    nf.elu,
+    nf.selu,
+    nf.gelu,
+    lambda x: nf.gelu(x, approximate="tanh"),
+    lambda x: nf.gelu(x, approximate="sigmoid"),
+    nf.hard_sigmoid,
+    nf.hard_tanh,
+    nf.log_sigmoid,
+    nf.silu,
+    nf.hard_silu,
+    nf.softsign,
+    nf.tanh_shrink,
+    nf.sinc,
+    nf.softplus,
+    nf.sigmoid,
+    nf.tanh,
+    nf.relu,
+    nf.relu6,
+    nf.leaky_relu,
+    nf.crelu,
+    nf.concat_elu,
+    lambda x: nf.prelu(x, np.array(0.3, x.dtype)),
+    nf.softmax,
+    nf.log_softmax,
+    nf.softsign_derivative,
+    lambda x: nf.sigmoid_derivative(x, np.ones_like(x)),
 ]
 
 

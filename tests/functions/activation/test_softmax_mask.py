@@ -108,8 +108,9 @@ def test_bad_mask(fn, inputs, exc, message):
 def test_axis_out_of_range():
     with pytest.raises(
         nf.ShapeError,
-        match=re.escape("softmax: `axis` must be in [-2, 2) for an input of rank 2; received "
-                        "axis=2."),
+        match=re.escape(
+            "softmax: `axis` must be in [-2, 2) for an input of rank 2; received axis=2."
+        ),
     ):
         nf.softmax(np.ones((2, 3)), axis=2)
 

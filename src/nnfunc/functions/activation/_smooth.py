@@ -17,7 +17,7 @@ from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.functions.activation import _kernels
 from nnfunc.functions.activation._basic import sigmoid, tanh
-from nnfunc.functions.activation._private import abs_, clip_scalar, concat, cos, erf, sin
+from nnfunc.functions.activation._private import abs_, clip_scalar, concat, cos, erf
 from nnfunc.functions.activation._private import unary_real as _unary_real
 
 __all__ = [

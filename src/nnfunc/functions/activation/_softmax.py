@@ -127,9 +127,7 @@ class LogSoftmax(_AxisSoftmax):
         return (where(mask, gy - p * sum(gy, axis=self.ax, keepdims=True), 0), None)
 
 
-def softmax(
-    x: Any, axis: int = -1, where: Any = None, *, name: str | None = None
-) -> Any:
+def softmax(x: Any, axis: int = -1, where: Any = None, *, name: str | None = None) -> Any:
     """Softmax along one axis.
 
     .. math::
@@ -154,7 +152,8 @@ def softmax(
     Notes:
         Max-shifted (no overflow for large inputs); float16 computed in float32. Gradient:
         ``y * (gy - sum(gy * y))``. The mask is applied with ``where`` (never a large negative
-        number): a fully masked slice gives zeros with zero gradient, never NaN. Dialect defaults differ: ``tf.nn.softmax(logits, axis=-1)``,
+        number): a fully masked slice gives zeros with zero gradient, never NaN. Dialect
+        defaults: ``tf.nn.softmax(logits, dim=-1)``,
         ``keras.ops.softmax(x, axis=-1)``, ``nnabla.functions.softmax(x, axis=len(x.shape)-1)``,
         SameDiff ``nn.softmax(x, dimension=-1)``.
 
@@ -168,9 +167,7 @@ def softmax(
     return Softmax(axis).apply1(x, where, name=name)
 
 
-def log_softmax(
-    x: Any, axis: int = -1, where: Any = None, *, name: str | None = None
-) -> Any:
+def log_softmax(x: Any, axis: int = -1, where: Any = None, *, name: str | None = None) -> Any:
     """Logarithm of the softmax along one axis, computed stably.
 
     .. math::
