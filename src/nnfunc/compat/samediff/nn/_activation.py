@@ -136,7 +136,7 @@ def hardTanhDerivative(x: Any, *, name: str | None = None) -> Any:
 
 
 def logSigmoid(x: Any, *, name: str | None = None) -> Any:
-    """``log(sigmoid(x))``, stable (the page's title says "sigmoid"). See :func:`nnfunc.log_sigmoid`.
+    """``log(sigmoid(x))``, stable (titled "sigmoid" on the page). See :func:`nnfunc.log_sigmoid`.
 
     Args:
         x: Input variable.
