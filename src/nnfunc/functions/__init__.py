@@ -16,7 +16,6 @@ from nnfunc.functions import (
     detection,
     embedding,
     encoding,
-    linear,
     logical,
     loss,
     math,
@@ -30,6 +29,10 @@ from nnfunc.functions import (
     stochastic,
     validation,
 )
+
+# The family package `linear` shares its name with its function nnfunc.linear, which the star
+# import below rebinds; keep the module under another name for FAMILIES.
+from nnfunc.functions import linear as _linear_family
 from nnfunc.functions.activation import *  # noqa: F403
 from nnfunc.functions.arithmetic import *  # noqa: F403
 from nnfunc.functions.array import *  # noqa: F403
@@ -65,7 +68,7 @@ FAMILIES = (
     detection,
     embedding,
     encoding,
-    linear,
+    _linear_family,
     logical,
     loss,
     math,

@@ -4,45 +4,85 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from nnfunc.core import check
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
+from nnfunc.errors import DTypeError, ShapeError
 
 __all__ = ["log_softmax", "softmax"]
 
 
 class _AxisSoftmax(Function):
+    input_names = ("x", "where")
+
     def __init__(self, axis: Any) -> None:
         self.axis = axis
 
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+    def setup(self, x: Any, mask: Any = None) -> tuple[TensorSpec, ...]:
         self.ax = check.axis(self.op_name, "axis", self.axis, max(len(x.shape), 1))
         if len(x.shape) == 0:
             self.ax = None
         self.out_dtype = real_dtype(x.dtype)
+        self.masked = mask is not None
+        if self.masked:
+            if np.dtype(mask.dtype) != np.bool_:
+                raise DTypeError(
+                    check.message(
+                        self.op_name, "where", "have dtype bool", **{"where.dtype": mask.dtype}
+                    )
+                )
+            xs, ms = tuple(x.shape), tuple(mask.shape)
+            fits = len(ms) <= len(xs) and all(
+                m in (1, d) or m is None or d is None
+                for m, d in zip(ms[::-1], xs[::-1], strict=False)
+            )
+            if not fits:
+                raise ShapeError(
+                    check.message(
+                        self.op_name,
+                        "where",
+                        "broadcast to the shape of `x`",
+                        **{"where.shape": ms, "x.shape": xs},
+                    )
+                )
+            self.retain_inputs(1)
         self.retain_outputs(0)
         return (TensorSpec(tuple(x.shape), self.out_dtype),)
 
-    def _shifted(self, xp: Any, x: Any) -> tuple[Any, Any]:
+    def _shifted(self, xp: Any, x: Any, mask: Any) -> Any:
+        """``x - max(x)`` over the kept entries, in the accumulation dtype (a new array)."""
         acc = accumulation_dtype(self.out_dtype)
+        if mask is not None:
+            x = xp.where(mask, x, xp.asarray(-np.inf, acc))
         x = x.astype(acc, copy=False)
-        m = x.max(axis=self.ax, keepdims=True) if x.size else xp.zeros_like(x)
-        # An all -inf slice gives NaN in NumPy too; keep its shift finite (then -inf - 0 = -inf).
-        m = xp.where(xp.isfinite(m), m, 0)
-        return x - m, acc
+        if x.size == 0:
+            return x.copy()
+        m = x.max(axis=self.ax, keepdims=True)
+        # An all -inf (or fully masked) slice keeps a finite shift: then -inf - 0 = -inf.
+        if not xp.isfinite(m).all():
+            m = xp.where(xp.isfinite(m), m, 0)
+        return xp.subtract(x, m, dtype=acc)
 
 
 class Softmax(_AxisSoftmax):
-    """``exp(x) / sum(exp(x))`` along an axis."""
+    """``exp(x) / sum(exp(x))`` along an axis, optionally over the entries where a mask holds."""
 
     op_name = "softmax"
 
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        z, _ = self._shifted(xp, x)
-        e = xp.exp(z)
-        y = e / e.sum(axis=self.ax, keepdims=True)
-        return (y.astype(self.out_dtype, copy=False),)
+    def forward(self, xp: Any, x: Any, mask: Any = None) -> tuple[Any, ...]:
+        if x.ndim == 0:
+            m1 = None if mask is None else mask.reshape(1)
+            return (self.forward(xp, x.reshape(1), m1)[0].reshape(()),)
+        e = self._shifted(xp, x, mask)
+        xp.exp(e, out=e)
+        s = e.sum(axis=self.ax, keepdims=True)
+        if mask is not None:
+            s[s == 0] = 1  # a fully masked slice: 0 / 1 = 0, never 0 / 0
+        e /= s
+        return (e.astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         from nnfunc.functions.reduction import sum
@@ -50,29 +90,44 @@ class Softmax(_AxisSoftmax):
         (y,) = self.retained_outputs()
         (gy,) = grad_outputs
         gyy = gy * y
-        return (gyy - y * sum(gyy, axis=self.ax, keepdims=True),)
+        # Masked entries have y == 0, so their gradient is 0 without another mask.
+        return (gyy - y * sum(gyy, axis=self.ax, keepdims=True), None)
 
 
 class LogSoftmax(_AxisSoftmax):
-    """``x - log(sum(exp(x)))`` along an axis."""
+    """``x - log(sum(exp(x)))`` along an axis; masked entries give 0."""
 
     op_name = "log_softmax"
 
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        z, _ = self._shifted(xp, x)
-        y = z - xp.log(xp.exp(z).sum(axis=self.ax, keepdims=True))
-        return (y.astype(self.out_dtype, copy=False),)
+    def forward(self, xp: Any, x: Any, mask: Any = None) -> tuple[Any, ...]:
+        if x.ndim == 0:
+            m1 = None if mask is None else mask.reshape(1)
+            return (self.forward(xp, x.reshape(1), m1)[0].reshape(()),)
+        z = self._shifted(xp, x, mask)
+        s = xp.exp(z).sum(axis=self.ax, keepdims=True)
+        if mask is not None:
+            s[s == 0] = 1
+        z -= xp.log(s)
+        if mask is not None:
+            z = xp.where(mask, z, 0)
+        return (z.astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        from nnfunc.functions.logical import where
         from nnfunc.functions.math import exp
         from nnfunc.functions.reduction import sum
 
         (y,) = self.retained_outputs()
         (gy,) = grad_outputs
-        return (gy - exp(y) * sum(gy, axis=self.ax, keepdims=True),)
+        if not self.masked:
+            return (gy - exp(y) * sum(gy, axis=self.ax, keepdims=True), None)
+        (mask,) = self.retained_inputs()
+        gy = where(mask, gy, 0)
+        p = where(mask, exp(y), 0)
+        return (where(mask, gy - p * sum(gy, axis=self.ax, keepdims=True), 0), None)
 
 
-def softmax(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
+def softmax(x: Any, axis: int = -1, where: Any = None, *, name: str | None = None) -> Any:
     """Softmax along one axis.
 
     .. math::
@@ -82,6 +137,8 @@ def softmax(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
         x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs
             give float32.
         axis (int): Axis to normalise over. Default ``-1`` (the last).
+        where (array, Variable or SymbolicVariable, optional): Boolean mask broadcasting to
+            ``x``: only entries where it is true take part; the others get probability 0.
         name (str, optional): Node name in graph mode; ignored in eager mode.
 
     Returns:
@@ -89,11 +146,14 @@ def softmax(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
         sums to 1.
 
     Raises:
-        ShapeError: ``axis`` is out of range.
+        ShapeError: ``axis`` is out of range, or ``where`` does not broadcast to ``x``.
+        DTypeError: ``where`` is not boolean.
 
     Notes:
         Max-shifted (no overflow for large inputs); float16 computed in float32. Gradient:
-        ``y * (gy - sum(gy * y))``. Dialect defaults differ: ``tf.nn.softmax(logits, axis=-1)``,
+        ``y * (gy - sum(gy * y))``. The mask is applied with ``where`` (never a large negative
+        number): a fully masked slice gives zeros with zero gradient, never NaN. Dialect
+        defaults: ``tf.nn.softmax(logits, dim=-1)``,
         ``keras.ops.softmax(x, axis=-1)``, ``nnabla.functions.softmax(x, axis=len(x.shape)-1)``,
         SameDiff ``nn.softmax(x, dimension=-1)``.
 
@@ -101,11 +161,13 @@ def softmax(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
         >>> import numpy as np, nnfunc as nf
         >>> nf.softmax(np.array([0.0, np.log(3.0)]))
         array([0.25, 0.75])
+        >>> nf.softmax(np.array([1.0, 2.0, 3.0]), where=np.array([True, False, True]))
+        array([0.11920292, 0.        , 0.88079708])
     """
-    return Softmax(axis).apply1(x, name=name)
+    return Softmax(axis).apply1(x, where, name=name)
 
 
-def log_softmax(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
+def log_softmax(x: Any, axis: int = -1, where: Any = None, *, name: str | None = None) -> Any:
     """Logarithm of the softmax along one axis, computed stably.
 
     .. math::
@@ -115,17 +177,22 @@ def log_softmax(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
         x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs
             give float32.
         axis (int): Axis to normalise over. Default ``-1``.
+        where (array, Variable or SymbolicVariable, optional): Boolean mask broadcasting to
+            ``x``: only entries where it is true take part; masked entries give 0 (not
+            ``-inf``), so downstream sums such as ``sum(p * log_p)`` stay finite.
         name (str, optional): Node name in graph mode; ignored in eager mode.
 
     Returns:
         Same kind as ``x``: shape of ``x``, its floating dtype.
 
     Raises:
-        ShapeError: ``axis`` is out of range.
+        ShapeError: ``axis`` is out of range, or ``where`` does not broadcast to ``x``.
+        DTypeError: ``where`` is not boolean.
 
     Notes:
         Never ``log(0)``: finite for finite inputs of any magnitude. Gradient:
-        ``gy - softmax(x) * sum(gy)``. Equivalent to ``tf.nn.log_softmax(logits, axis)``
+        ``gy - softmax(x) * sum(gy)`` (over kept entries; 0 on masked ones). A fully masked
+        slice gives zeros with zero gradient. Equivalent to ``tf.nn.log_softmax(logits, axis)``
         (the TF page's formula omits the log; the real op is this one),
         ``keras.ops.log_softmax(x, axis=-1)``, ``nnabla.functions.log_softmax(x, axis)`` and
         SameDiff ``nn.logSoftmax(x[, dimension])``.
@@ -134,5 +201,8 @@ def log_softmax(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
         >>> import numpy as np, nnfunc as nf
         >>> nf.log_softmax(np.array([1000.0, 1000.0]))
         array([-0.69314718, -0.69314718])
+        >>> nf.log_softmax(np.array([[1.0, 1.0], [2.0, 3.0]]), where=np.array([[True], [False]]))
+        array([[-0.69314718, -0.69314718],
+               [ 0.        ,  0.        ]])
     """
-    return LogSoftmax(axis).apply1(x, name=name)
+    return LogSoftmax(axis).apply1(x, where, name=name)

@@ -1,3 +1,19 @@
-"""Family `clipping` of the catalog (filled in by its issue)."""
+"""Clipping and gradient control (catalog family 9)."""
 
-__all__: list[str] = []
+from nnfunc.functions.clipping._clip import (
+    clip_by_norm,
+    clip_by_value,
+    clip_grad_by_norm,
+    clip_grad_by_value,
+    stop_gradient,
+    top_k_grad,
+)
+
+__all__ = [
+    "clip_by_norm",
+    "clip_by_value",
+    "clip_grad_by_norm",
+    "clip_grad_by_value",
+    "stop_gradient",
+    "top_k_grad",
+]

@@ -1,3 +1,5 @@
-"""Family `encoding` of the catalog (filled in by its issue)."""
+"""Encodings of integer labels (catalog family 23)."""
 
-__all__: list[str] = []
+from nnfunc.functions.encoding._one_hot import multi_hot, one_hot
+
+__all__ = ["multi_hot", "one_hot"]

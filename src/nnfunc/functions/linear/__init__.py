@@ -1,3 +1,5 @@
-"""Family `linear` of the catalog (filled in by its issue)."""
+"""Dense layers and bias addition (catalog family 4)."""
 
-__all__: list[str] = []
+from nnfunc.functions.linear._dense import bias_add, linear, relu_layer
+
+__all__ = ["bias_add", "linear", "relu_layer"]

@@ -1,3 +1,5 @@
-"""Family `stochastic` of the catalog (filled in by its issue)."""
+"""Stochastic functions (catalog family 17)."""
 
-__all__: list[str] = []
+from nnfunc.functions.stochastic._dropout import dropout
+
+__all__ = ["dropout"]

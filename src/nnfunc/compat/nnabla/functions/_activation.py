@@ -1,3 +1,803 @@
-"""nnabla.functions entries of nnabla.functions (part _activation)."""
+"""nnabla.functions activations, softmax, affine, clipping, one_hot and dropout (NNabla 1.39).
 
-__all__: list[str] = []
+NNabla's ``n_outputs``, ``outputs`` and ``inplace`` arguments are accepted and have no effect.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import nnfunc.functions as F
+from nnfunc.core import check
+
+__all__ = [
+    "affine",
+    "celu",
+    "clip_by_norm",
+    "clip_by_value",
+    "clip_grad_by_norm",
+    "clip_grad_by_value",
+    "crelu",
+    "dropout",
+    "elu",
+    "gelu",
+    "hard_sigmoid",
+    "hard_tanh",
+    "leaky_relu",
+    "log_sigmoid",
+    "log_softmax",
+    "one_hot",
+    "prelu",
+    "relu6",
+    "selu",
+    "sigmoid",
+    "sinc",
+    "softmax",
+    "softplus",
+    "softsign",
+    "swish",
+    "tanh",
+    "tanh_shrink",
+    "top_k_grad",
+    "unlink",
+]
+
+
+def sigmoid(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """``1 / (1 + exp(-x))``. See :func:`nnfunc.sigmoid`.
+
+    Args:
+        x: Input variable.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.sigmoid(np.array([0.0]))
+        array([0.5])
+    """
+    return F.sigmoid(x, name=name)
+
+
+def swish(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """``x / (1 + exp(-x))``. See :func:`nnfunc.silu`.
+
+    Args:
+        x: Input variable.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.swish(np.array([0.0]))
+        array([0.])
+    """
+    return F.silu(x, name=name)
+
+
+def tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Hyperbolic tangent (documented in the Activation and Math sections). See :func:`nnfunc.tanh`.
+
+    Args:
+        x: Input variable.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.tanh(np.array([0.0]))
+        array([0.])
+    """
+    return F.tanh(x, name=name)
+
+
+def gelu(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """GELU, tanh approximation (NNabla's form). See :func:`nnfunc.gelu`.
+
+    Args:
+        x: Input variable.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.gelu(np.array([1.0]))
+        array([0.84119199])
+    """
+    return F.gelu(x, "tanh", name=name)
+
+
+def relu6(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """``min(max(0, x), 6)``. See :func:`nnfunc.relu6`.
+
+    Args:
+        x: Input variable.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.relu6(np.array([-1.0, 7.0]))
+        array([0., 6.])
+    """
+    return F.relu6(x, name=name)
+
+
+def hard_sigmoid(
+    x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """``clip(0.2 x + 0.5, 0, 1)``. See :func:`nnfunc.hard_sigmoid`.
+
+    Args:
+        x: Input variable.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.hard_sigmoid(np.array([-3.0, 1.0]))
+        array([0. , 0.7])
+    """
+    return F.hard_sigmoid(x, 0.2, 0.5, name=name)
+
+
+def hard_tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """``clip(x, -1, 1)``. See :func:`nnfunc.hard_tanh`.
+
+    Args:
+        x: Input variable.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.hard_tanh(np.array([-3.0, 0.5]))
+        array([-1. ,  0.5])
+    """
+    return F.hard_tanh(x, name=name)
+
+
+def log_sigmoid(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """``log(1 / (1 + exp(-x)))``, stable. See :func:`nnfunc.log_sigmoid`.
+
+    Args:
+        x: Input variable.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.log_sigmoid(np.array([0.0]))
+        array([-0.69314718])
+    """
+    return F.log_sigmoid(x, name=name)
+
+
+def softplus(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """``log(1 + exp(x))``, stable. See :func:`nnfunc.softplus`.
+
+    Args:
+        x: Input variable.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.softplus(np.array([0.0]))
+        array([0.69314718])
+    """
+    return F.softplus(x, name=name)
+
+
+def softsign(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """``x / (1 + |x|)``. See :func:`nnfunc.softsign`.
+
+    Args:
+        x: Input variable.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.softsign(np.array([1.0]))
+        array([0.5])
+    """
+    return F.softsign(x, name=name)
+
+
+def tanh_shrink(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """``x - tanh(x)``. See :func:`nnfunc.tanh_shrink`.
+
+    Args:
+        x: Input variable.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.tanh_shrink(np.array([0.0]))
+        array([0.])
+    """
+    return F.tanh_shrink(x, name=name)
+
+
+def sinc(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """``sin(x) / x``, 1 at 0 (unnormalised). See :func:`nnfunc.sinc`.
+
+    Args:
+        x: Input variable.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.sinc(np.array([0.0]))
+        array([1.])
+    """
+    return F.sinc(x, name=name)
+
+
+def unlink(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Identity forward, no gradient backward. See :func:`nnfunc.stop_gradient`.
+
+    Args:
+        x: Input variable.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.unlink(np.array([2.0]))
+        array([2.])
+    """
+    return F.stop_gradient(x, name=name)
+
+
+def _axis(x: Any, axis: Any) -> int:
+    return -1 if axis is None else axis
+
+
+def softmax(
+    x: Any,
+    axis: int | None = None,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Softmax along ``axis`` (``None``: the last axis). See :func:`nnfunc.softmax`.
+
+    Args:
+        x: Input variable.
+        axis (int, optional): The axis; ``None`` means ``len(x.shape) - 1``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.softmax(np.array([0.0, np.log(3.0)]))
+        array([0.25, 0.75])
+    """
+    return F.softmax(x, _axis(x, axis), name=name)
+
+
+def log_softmax(
+    x: Any,
+    axis: int | None = None,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Fused log-softmax along ``axis`` (``None``: last); backward ``dy - exp(y) sum(dy)``.
+
+    Args:
+        x: Input variable.
+        axis (int, optional): The axis; ``None`` means the last.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``. See :func:`nnfunc.log_softmax`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.log_softmax(np.array([0.0, 0.0]))
+        array([-0.69314718, -0.69314718])
+    """
+    return F.log_softmax(x, _axis(x, axis), name=name)
+
+
+def elu(
+    x: Any,
+    alpha: float = 1.0,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """``x`` if ``x > 0`` else ``alpha (exp(x) - 1)``. See :func:`nnfunc.elu`.
+
+    Args:
+        x: Input variable.
+        alpha (float): Default ``1.0``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.elu(np.array([-1.0, 1.0]))
+        array([-0.63212056,  1.        ])
+    """
+    return F.elu(x, alpha, name=name)
+
+
+def selu(
+    x: Any,
+    scale: float = 1.05070098735548,
+    alpha: float = 1.673263242354377,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """``scale * x`` if ``x > 0`` else ``scale * alpha * (exp(x) - 1)``. See :func:`nnfunc.selu`.
+
+    Args:
+        x: Input variable.
+        scale (float): Default ``1.05070098735548``.
+        alpha (float): Default ``1.673263242354377``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.selu(np.array([1.0]))
+        array([1.05070099])
+    """
+    return F.selu(x, scale, alpha, name=name)
+
+
+def crelu(
+    x: Any, axis: int = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Concatenated ReLU along ``axis`` (default 1, the channel axis). See :func:`nnfunc.crelu`.
+
+    Args:
+        x: Input variable.
+        axis (int): The axis that doubles. Default ``1``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array with ``axis`` doubled.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.crelu(np.array([[-1.0, 2.0]]))
+        array([[0., 2., 1., 0.]])
+    """
+    return F.crelu(x, axis, name=name)
+
+
+def celu(
+    x: Any,
+    alpha: float = 1.0,
+    axis: int = 1,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Concatenated ELU (NOT the continuously differentiable ELU). See :func:`nnfunc.concat_elu`.
+
+    Args:
+        x: Input variable.
+        alpha (float): ELU's alpha. Default ``1.0``.
+        axis (int): The axis that doubles. Default ``1``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array with ``axis`` doubled.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.celu(np.array([[-1.0, 2.0]]))
+        array([[-0.63212056,  2.        ,  1.        , -0.86466472]])
+    """
+    return F.concat_elu(x, alpha, axis, name=name)
+
+
+def prelu(
+    x0: Any,
+    x1: Any,
+    base_axis: int = 1,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """``max(0, x) + w min(0, x)`` with a scalar or per-channel (``base_axis``) slope ``w``.
+
+    Args:
+        x0: Input variable.
+        x1: Slope: shape ``()`` (shared) or ``(x0.shape[base_axis],)`` (per channel).
+        base_axis (int): The channel axis. Default ``1``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x0``. See :func:`nnfunc.prelu`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.prelu(np.array([[-1.0, -1.0]]), np.array([0.1, 0.5]))
+        array([[-0.1, -0.5]])
+    """
+    ndim = len(x0.shape)
+    ax = check.axis("prelu", "base_axis", base_axis, max(ndim, 1))
+    if len(x1.shape) == 1:
+        x1 = F.reshape(x1, (-1,) + (1,) * (ndim - ax - 1))
+    return F.prelu(x0, x1, name=name)
+
+
+def leaky_relu(
+    x: Any,
+    alpha: float = 0.1,
+    inplace: bool = False,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """``alpha * min(0, x) + max(0, x)``. See :func:`nnfunc.leaky_relu`.
+
+    Args:
+        x: Input variable.
+        alpha (float): Negative slope. Default ``0.1``.
+        inplace (bool): Ignored.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.leaky_relu(np.array([-1.0, 2.0]))
+        array([-0.1,  2. ])
+    """
+    return F.leaky_relu(x, alpha, name=name)
+
+
+def clip_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -> Any:
+    """Clip ``x`` into ``[min, max]`` (floats or Variables of the shape of ``x``).
+
+    Args:
+        x: Input variable.
+        min: Lower bound (float or Variable).
+        max: Upper bound (float or Variable).
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``. See :func:`nnfunc.clip_by_value`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.clip_by_value(np.array([-2.0, 0.5, 3.0]), -1.0, 1.0)
+        array([-1. ,  0.5,  1. ])
+    """
+    return F.clip_by_value(x, min, max, name=name)
+
+
+def clip_grad_by_value(
+    x: Any,
+    min: Any,
+    max: Any,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Identity forward; the gradient is clipped into ``[min, max]`` (no gradient to them).
+
+    Args:
+        x: Input variable.
+        min: Lower bound of the gradient (Variable of the shape of ``x``, or a float).
+        max: Upper bound of the gradient.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array equal to ``x``. See :func:`nnfunc.clip_grad_by_value`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.clip_grad_by_value(np.array([1.0]), np.array([-1.0]), np.array([1.0]))
+        array([1.])
+    """
+    return F.clip_grad_by_value(x, min, max, name=name)
+
+
+def clip_by_norm(x: Any, clip_norm: float, axis: Any = None, *, name: str | None = None) -> Any:
+    """Rescale ``x`` to L2 norm ``clip_norm`` where its norm (over ``axis``) is larger.
+
+    Args:
+        x: Input variable.
+        clip_norm (float): The threshold.
+        axis (int or tuple, optional): Axes of the norm; ``None`` means all.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``. See :func:`nnfunc.clip_by_norm`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.clip_by_norm(np.array([3.0, 4.0]), 1.0)
+        array([0.6, 0.8])
+    """
+    return F.clip_by_norm(x, clip_norm, axis, name=name)
+
+
+def clip_grad_by_norm(
+    x: Any,
+    clip_norm: float | None = None,
+    axes: Any = None,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Identity forward; the gradient is rescaled to L2 norm ``clip_norm`` (over ``axes``).
+
+    Args:
+        x: Input variable.
+        clip_norm (float, optional): Target norm; ``None`` means 1.0 (NNabla's default).
+        axes (int or tuple, optional): Axes of the norm; ``None`` means all.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array equal to ``x``. See :func:`nnfunc.clip_grad_by_norm`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.clip_grad_by_norm(np.array([1.0]))
+        array([1.])
+    """
+    return F.clip_grad_by_norm(x, 1.0 if clip_norm is None else clip_norm, axes, name=name)
+
+
+def affine(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    base_axis: int = 1,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Fully connected layer on ``x`` flattened from ``base_axis``: ``x_flat . weight + bias``.
+
+    Args:
+        x: Input ``(M_0, ..., M_{B-1}, D_B, ..., D_N)``.
+        weight: ``(D_B * ... * D_N, L_0, ..., L_I)`` (input features first).
+        bias (optional): ``(L_0, ..., L_I)``.
+        base_axis (int): First axis of the features. Default ``1``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array ``(M_0, ..., M_{B-1}, L_0, ..., L_I)``. See :func:`nnfunc.linear`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.affine(np.ones((2, 2, 3)), np.ones((6, 4))).shape
+        (2, 4)
+    """
+    shape = tuple(x.shape)
+    ax = check.axis("affine", "base_axis", base_axis, max(len(shape), 1))
+    feat = shape[ax:]
+    if len(feat) != 1:
+        lead = tuple(-1 if d is None else d for d in shape[:ax])
+        size = -1 if None in feat else math.prod(feat)
+        x = F.reshape(x, lead + (size,))
+    return F.linear(x, weight, bias, name=name)
+
+
+def one_hot(
+    x: Any, shape: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """One-hot vectors: ``x``'s last axis (``len(shape)`` indices) is replaced by ``shape``.
+
+    Args:
+        x: Integer labels ``(..., len(shape))``.
+        shape (tuple of int): Number of classes per one-hot axis.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A float32 array ``x.shape[:-1] + shape``; out-of-range labels give zeros. See
+        :func:`nnfunc.one_hot` (the tuple form).
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.one_hot(np.array([[2], [0]]), (3,))
+        array([[0., 0., 1.],
+               [1., 0., 0.]], dtype=float32)
+    """
+    classes = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+    return F.one_hot(x, classes, name=name)
+
+
+def top_k_grad(
+    x: Any,
+    k: int,
+    abs: bool = False,
+    base_axis: int = 1,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Identity forward; backward keeps the ``k`` largest gradients per sample.
+
+    Args:
+        x: Input variable.
+        k (int): Gradients kept per sample.
+        abs (bool): Rank by magnitude. Default ``False``.
+        base_axis (int): First feature axis. Default ``1``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array equal to ``x``. See :func:`nnfunc.top_k_grad`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.top_k_grad(np.array([[1.0, 2.0]]), 1)
+        array([[1., 2.]])
+    """
+    return F.top_k_grad(x, k, abs, base_axis, name=name)
+
+
+def dropout(
+    x: Any,
+    p: float = 0.5,
+    seed: int = -1,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Dropout with DROP probability ``p``: ``x / (1 - p)`` where ``u > p``, else 0.
+
+    Args:
+        x: Input variable.
+        p (float): Drop probability in ``[0, 1)``. Default ``0.5``.
+        seed (int): ``-1`` (default) draws a fresh mask at every call; another value gives
+            the same mask at every call.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        An array of the shape of ``x``. See :func:`nnfunc.dropout`.
+
+    Raises:
+        ArgumentError: ``p`` is not in ``[0, 1)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> y = F.dropout(np.ones(6), 0.5, seed=3)
+        >>> sorted(set(y.tolist()))
+        [0.0, 2.0]
+    """
+    rate = check.real_scalar("dropout", "p", p, min_value=0.0, max_value=1.0, open_max=True)
+    return F.dropout(x, rate, seed=None if seed == -1 else seed, name=name)

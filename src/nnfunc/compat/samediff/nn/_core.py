@@ -30,6 +30,4 @@ def relu(x: Any, cutoff: float, *, name: str | None = None) -> Any:
         >>> samediff.nn.relu(np.array([-1.0, 0.5, 2.0]), 1.0)
         array([0., 0., 2.])
     """
-    if cutoff == 0:
-        return F.relu(x, name=name)
-    return F.where(F.greater_equal(x, cutoff), x, 0, name=name)
+    return F.relu(x, threshold=cutoff, name=name)

@@ -1,3 +1,216 @@
-"""tf.nn entries of tf.nn (part _activation)."""
+"""tf.nn activations, softmax, bias_add and dropout (TensorFlow 1.x, ``tf.compat.v1``)."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from typing import Any
+
+import nnfunc.functions as F
+from nnfunc.core import check
+
+__all__ = [
+    "bias_add",
+    "crelu",
+    "dropout",
+    "elu",
+    "log_softmax",
+    "relu6",
+    "softmax",
+    "softplus",
+    "softsign",
+]
+
+
+def relu6(features: Any, name: str | None = None) -> Any:
+    """``min(max(features, 0), 6)``. See :func:`nnfunc.relu6`.
+
+    Args:
+        features: A tensor (float or integer dtypes).
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor of the same shape and dtype.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.relu6(np.array([-1.0, 3.0, 7.0], np.float32))
+        array([0., 3., 6.], dtype=float32)
+    """
+    return F.relu6(features, name=name)
+
+
+def crelu(features: Any, name: str | None = None) -> Any:
+    """Concatenated ReLU on the LAST axis (doubles the depth). See :func:`nnfunc.crelu`.
+
+    Args:
+        features: A tensor of rank >= 1.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor whose last dimension is doubled (the page's "same type" is the dtype).
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.crelu(np.array([[-1.0, 2.0]], np.float32))
+        array([[0., 2., 1., 0.]], dtype=float32)
+    """
+    return F.crelu(features, axis=-1, name=name)
+
+
+def elu(features: Any, name: str | None = None) -> Any:
+    """``exp(features) - 1`` if ``< 0``, ``features`` otherwise (alpha 1). See :func:`nnfunc.elu`.
+
+    Args:
+        features: A tensor; integers give float32.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor of the same shape.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.elu(np.array([-1.0, 2.0]))
+        array([-0.63212056,  2.        ])
+    """
+    return F.elu(features, 1.0, name=name)
+
+
+def softplus(features: Any, name: str | None = None) -> Any:
+    """``log(exp(features) + 1)``, computed stably. See :func:`nnfunc.softplus`.
+
+    Args:
+        features: A tensor; integers give float32.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor of the same shape.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.softplus(np.array([0.0]))
+        array([0.69314718])
+    """
+    return F.softplus(features, name=name)
+
+
+def softsign(features: Any, name: str | None = None) -> Any:
+    """``features / (abs(features) + 1)``. See :func:`nnfunc.softsign`.
+
+    Args:
+        features: A tensor; integers give float32.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor of the same shape.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.softsign(np.array([1.0, -3.0]))
+        array([ 0.5 , -0.75])
+    """
+    return F.softsign(features, name=name)
+
+
+def softmax(logits: Any, dim: int = -1, name: str | None = None) -> Any:
+    """Softmax along ``dim`` (the page's header says "log softmax" by mistake).
+
+    Args:
+        logits: A float tensor.
+        dim (int): The axis. Default ``-1``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor of the shape of ``logits``. See :func:`nnfunc.softmax`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.softmax(np.array([0.0, np.log(3.0)]))
+        array([0.25, 0.75])
+    """
+    return F.softmax(logits, dim, name=name)
+
+
+def log_softmax(logits: Any, dim: int = -1, name: str | None = None) -> Any:
+    """``logits - log(reduce_sum(exp(logits), dim))`` (the page's formula omits the log).
+
+    Args:
+        logits: A float tensor.
+        dim (int): The axis. Default ``-1``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor of the shape of ``logits``. See :func:`nnfunc.log_softmax`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.log_softmax(np.array([0.0, 0.0]))
+        array([-0.69314718, -0.69314718])
+    """
+    return F.log_softmax(logits, dim, name=name)
+
+
+def bias_add(value: Any, bias: Any, data_format: str | None = None, name: str | None = None) -> Any:
+    """Add a 1-D ``bias`` on the channel axis of ``value`` (``"NHWC"``: last, ``"NCHW"``: 1).
+
+    Args:
+        value: A tensor of any rank >= 1.
+        bias: A 1-D tensor of the dtype of ``value``, one entry per channel.
+        data_format (str, optional): ``"NHWC"`` (default when None) or ``"NCHW"``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor of the shape and dtype of ``value``. See :func:`nnfunc.bias_add`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.bias_add(np.zeros((1, 2)), np.array([1.0, 2.0]))
+        array([[1., 2.]])
+    """
+    fmt = "NHWC" if data_format is None else data_format
+    check.choice("bias_add", "data_format", fmt, ("NHWC", "NCHW"))
+    return F.bias_add(value, bias, channel_last=fmt == "NHWC", name=name)
+
+
+def dropout(
+    x: Any,
+    keep_prob: Any,
+    noise_shape: Any = None,
+    seed: int | None = None,
+    name: str | None = None,
+) -> Any:
+    """Keep each element with probability ``keep_prob`` and scale it by ``1 / keep_prob``.
+
+    Args:
+        x: A tensor.
+        keep_prob: The probability of KEEPING an element, in ``(0, 1]`` (a number or 0-d
+            array).
+        noise_shape (sequence of int, optional): Shape of the keep/drop decisions; it must
+            broadcast to ``shape(x)``: only dimensions with ``noise_shape[i] == shape(x)[i]``
+            decide independently (e.g. ``[k, 1, 1, n]``).
+        seed (int, optional): The same seed gives the same mask; ``None`` draws fresh ones.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor of the shape of ``x``. See :func:`nnfunc.dropout` (``rate = 1 - keep_prob``).
+
+    Raises:
+        ArgumentError: ``keep_prob`` is not in ``(0, 1]`` (a ``ValueError``, as in TF).
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> y = tf.nn.dropout(np.ones(6, np.float32), 0.5, seed=1)
+        >>> sorted(set(y.tolist()))
+        [0.0, 2.0]
+    """
+    keep = check.real_scalar(
+        "dropout", "keep_prob", keep_prob, min_value=0.0, max_value=1.0, open_min=True
+    )
+    return F.dropout(x, 1.0 - keep, noise_shape=noise_shape, seed=seed, name=name)

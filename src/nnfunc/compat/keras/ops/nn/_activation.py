@@ -1,3 +1,412 @@
-"""keras.ops.nn entries of keras.ops.nn (part _activation)."""
+"""keras.ops.nn activations, softmax and encodings (Keras 3)."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from typing import Any
+
+import nnfunc.functions as F
+
+__all__ = [
+    "elu",
+    "gelu",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "leaky_relu",
+    "log_sigmoid",
+    "log_softmax",
+    "multi_hot",
+    "one_hot",
+    "relu6",
+    "selu",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "softsign",
+    "swish",
+]
+
+
+def relu6(x: Any, *, name: str | None = None) -> Any:
+    """``clip(x, 0, 6)``. See :func:`nnfunc.relu6`.
+
+    Args:
+        x: Input tensor; integers give float32.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor with the same shape as ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.relu6(np.array([-3.0, -2.0, 0.1, 0.2, 6.0, 8.0], np.float32))
+        array([0. , 0. , 0.1, 0.2, 6. , 6. ], dtype=float32)
+    """
+    return F.relu6(x, name=name)
+
+
+def sigmoid(x: Any, *, name: str | None = None) -> Any:
+    """``1 / (1 + exp(-x))``. See :func:`nnfunc.sigmoid`.
+
+    Args:
+        x: Input tensor; integers give float32.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor with the same shape as ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.sigmoid(np.array([0.0], np.float32))
+        array([0.5], dtype=float32)
+    """
+    return F.sigmoid(x, name=name)
+
+
+def softplus(x: Any, *, name: str | None = None) -> Any:
+    """``log(exp(x) + 1)``, stable. See :func:`nnfunc.softplus`.
+
+    Args:
+        x: Input tensor; integers give float32.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor with the same shape as ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.softplus(np.array([0.0], np.float32))
+        array([0.6931472], dtype=float32)
+    """
+    return F.softplus(x, name=name)
+
+
+def softsign(x: Any, *, name: str | None = None) -> Any:
+    """``x / (abs(x) + 1)``. See :func:`nnfunc.softsign`.
+
+    Args:
+        x: Input tensor; integers give float32.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor with the same shape as ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.softsign(np.array([1.0], np.float32))
+        array([0.5], dtype=float32)
+    """
+    return F.softsign(x, name=name)
+
+
+def silu(x: Any, *, name: str | None = None) -> Any:
+    """``x * sigmoid(x)``. See :func:`nnfunc.silu`.
+
+    Args:
+        x: Input tensor; integers give float32.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor with the same shape as ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.silu(np.array([0.0], np.float32))
+        array([0.], dtype=float32)
+    """
+    return F.silu(x, name=name)
+
+
+def swish(x: Any, *, name: str | None = None) -> Any:
+    """Alias of :func:`silu`: ``x * sigmoid(x)``.
+
+    Args:
+        x: Input tensor; integers give float32.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor with the same shape as ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.swish(np.array([0.0], np.float32))
+        array([0.], dtype=float32)
+    """
+    return F.silu(x, name=name)
+
+
+def hard_silu(x: Any, *, name: str | None = None) -> Any:
+    """``x * relu6(x + 3) / 6``. See :func:`nnfunc.hard_silu`.
+
+    Args:
+        x: Input tensor; integers give float32.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor with the same shape as ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.hard_silu(np.array([1.0], np.float32))
+        array([0.6666667], dtype=float32)
+    """
+    return F.hard_silu(x, name=name)
+
+
+def hard_swish(x: Any, *, name: str | None = None) -> Any:
+    """Alias of :func:`hard_silu`: ``x * relu6(x + 3) / 6``.
+
+    Args:
+        x: Input tensor; integers give float32.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor with the same shape as ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.hard_swish(np.array([1.0], np.float32))
+        array([0.6666667], dtype=float32)
+    """
+    return F.hard_silu(x, name=name)
+
+
+def log_sigmoid(x: Any, *, name: str | None = None) -> Any:
+    """``log(1 / (1 + exp(-x)))``, stable. See :func:`nnfunc.log_sigmoid`.
+
+    Args:
+        x: Input tensor; integers give float32.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor with the same shape as ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.log_sigmoid(np.array([0.0], np.float32))
+        array([-0.6931472], dtype=float32)
+    """
+    return F.log_sigmoid(x, name=name)
+
+
+def selu(x: Any, *, name: str | None = None) -> Any:
+    """SELU with scale 1.05070098 and alpha 1.67326324. See :func:`nnfunc.selu`.
+
+    Args:
+        x: Input tensor; integers give float32.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor with the same shape as ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.selu(np.array([1.0]))
+        array([1.05070099])
+    """
+    return F.selu(x, name=name)
+
+
+def hard_sigmoid(x: Any, *, name: str | None = None) -> Any:
+    """``clip(0.2 * x + 0.5, 0, 1)`` as the page documents. See :func:`nnfunc.hard_sigmoid`.
+
+    DECISION: the page's formula and example (slope 0.2) are followed; Keras 3 itself computes
+    ``relu6(x + 3) / 6`` (slope 1/6), available as ``nnfunc.hard_sigmoid(x, 1/6, 0.5)``.
+
+    Args:
+        x: Input tensor; integers give float32.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor with the same shape as ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.hard_sigmoid(np.array([-1.0, 0.0, 1.0]))
+        array([0.3, 0.5, 0.7])
+    """
+    return F.hard_sigmoid(x, 0.2, 0.5, name=name)
+
+
+def elu(x: Any, alpha: float = 1.0, *, name: str | None = None) -> Any:
+    """``alpha * (exp(x) - 1)`` for ``x < 0``, ``x`` otherwise. See :func:`nnfunc.elu`.
+
+    Args:
+        x: Input tensor.
+        alpha (float): Scale of the NEGATIVE section (the page calls it the slope of the
+            positive section by mistake). Default ``1.0``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor with the same shape as ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.elu(np.array([-1.0, 0.0, 1.0]))
+        array([-0.63212056,  0.        ,  1.        ])
+    """
+    return F.elu(x, alpha, name=name)
+
+
+def gelu(x: Any, approximate: bool = True, *, name: str | None = None) -> Any:
+    """GELU: the tanh approximation when ``approximate`` (default), else the exact erf form.
+
+    ERRATUM: the page's example prints ``[-0.15865525, 0., 0.84134475]``, the EXACT values,
+    although its default is ``approximate=True``; here the default computes the documented
+    tanh form (``[-0.15880801, 0., 0.84119199]``) and ``approximate=False`` gives the printed
+    values. See :func:`nnfunc.gelu`.
+
+    Args:
+        x: Input tensor.
+        approximate (bool): Tanh approximation (``True``, default) or exact (``False``).
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor with the same shape as ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.gelu(np.array([-1.0, 0.0, 1.0]), approximate=False)
+        array([-0.15865525,  0.        ,  0.84134475])
+    """
+    return F.gelu(x, "tanh" if approximate else "none", name=name)
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.2, *, name: str | None = None) -> Any:
+    """``negative_slope * x`` for ``x < 0``, ``x`` otherwise. See :func:`nnfunc.leaky_relu`.
+
+    Args:
+        x: Input tensor.
+        negative_slope (float): Slope for ``x < 0``. Default ``0.2``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor with the same shape as ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.leaky_relu(np.array([-1.0, 0.0, 1.0]))
+        array([-0.2,  0. ,  1. ])
+    """
+    return F.leaky_relu(x, negative_slope, name=name)
+
+
+def softmax(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
+    """``exp(x) / sum(exp(x))`` along ``axis``. See :func:`nnfunc.softmax`.
+
+    Args:
+        x: Input tensor.
+        axis (int): The axis. Default ``-1``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor with the same shape as ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.softmax(np.array([-1.0, 0.0, 1.0]))
+        array([0.09003057, 0.24472847, 0.66524096])
+    """
+    return F.softmax(x, axis, name=name)
+
+
+def log_softmax(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
+    """``x - max(x) - log(sum(exp(x - max(x))))`` along ``axis``. See :func:`nnfunc.log_softmax`.
+
+    Args:
+        x: Input tensor.
+        axis (int): The axis. Default ``-1``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor with the same shape as ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.log_softmax(np.array([-1.0, 0.0, 1.0]))
+        array([-2.40760596, -1.40760596, -0.40760596])
+    """
+    return F.log_softmax(x, axis, name=name)
+
+
+def one_hot(
+    x: Any,
+    num_classes: int,
+    axis: int = -1,
+    dtype: Any = None,
+    sparse: bool = False,
+    *,
+    name: str | None = None,
+) -> Any:
+    """One-hot encode integer ``x`` along a new axis of length ``num_classes``.
+
+    Args:
+        x: Integer tensor of any shape.
+        num_classes (int): Number of classes.
+        axis (int): Position of the class axis. Default ``-1``.
+        dtype (dtype, optional): Output dtype; default float32 (the page's "Integer tensor"
+            return is wrong).
+        sparse (bool): ``True`` raises UnsupportedError (no sparse tensors here).
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor of shape ``x.shape`` with the class axis inserted. See :func:`nnfunc.one_hot`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.one_hot(np.array([1, 0]), num_classes=2)
+        array([[0., 1.],
+               [1., 0.]], dtype=float32)
+    """
+    return F.one_hot(x, num_classes, axis=axis, dtype=dtype, sparse=sparse, name=name)
+
+
+def multi_hot(
+    inputs: Any,
+    num_classes: int | None = None,
+    axis: int = -1,
+    dtype: Any = None,
+    sparse: bool = False,
+    *,
+    name: str | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Multi-hot encode integer labels (the label axis is collapsed).
+
+    Args:
+        inputs: Integer labels, 1-D (one row) or ``(batch, labels)``.
+        num_classes (int): Number of classes (required although the signature says None).
+        axis (int): Position of the class axis. Default ``-1``.
+        dtype (dtype, optional): Output dtype; default float32.
+        sparse (bool): ``True`` raises UnsupportedError.
+        name (str, optional): Node name in graph mode.
+        **kwargs: Accepted and ignored (Keras' legacy arguments).
+
+    Returns:
+        A tensor ``inputs.shape[:-1]`` plus the class axis. See :func:`nnfunc.multi_hot`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.multi_hot(np.array([0, 4]), num_classes=5)
+        array([1., 0., 0., 0., 1.], dtype=float32)
+    """
+    return F.multi_hot(inputs, num_classes, axis=axis, dtype=dtype, sparse=sparse, name=name)

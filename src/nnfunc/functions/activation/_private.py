@@ -1,0 +1,235 @@
+"""Private primitives the activation family needs in its backward passes.
+
+``abs``, ``sqrt``, ``sin``, ``cos``, ``erf`` and ``concatenate`` belong to other families (math,
+array) that are written in parallel; these small Functions keep this family independent of them.
+They are differentiable to any order (their backward passes use nnfunc functions only) and are
+not exported.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from nnfunc.core import check
+from nnfunc.core.dtypes import real_dtype
+from nnfunc.core.function import Function
+from nnfunc.core.spec import TensorSpec
+from nnfunc.functions.activation import _kernels
+
+__all__ = ["abs_", "clip_scalar", "concat", "cos", "erf", "sin", "sqrt", "unary_real"]
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def unary_real(x: Any) -> TensorSpec:
+    """Spec of an element-wise function with a real result (integers and bool give float32)."""
+    return TensorSpec(tuple(x.shape), real_dtype(x.dtype))
+
+
+def as_real(xp: Any, x: Any, dtype: Any) -> Any:
+    """``x`` in the floating ``dtype`` (no copy when it already is)."""
+    return x.astype(dtype, copy=False)
+
+
+class _Unary(Function):
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        spec = unary_real(x)
+        self.out_dtype = spec.dtype
+        self.retain_inputs(0)
+        return (spec,)
+
+
+class Abs(Function):
+    """``|x|``; gradient ``sign(x)`` (0 at 0). Integer dtypes are kept."""
+
+    op_name = "abs"
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.retain_inputs(0)
+        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        return (xp.abs(x),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        from nnfunc.functions.logical import greater, less, where
+
+        (x,) = self.retained_inputs()
+        (gy,) = grad_outputs
+        return (where(greater(x, 0), gy, where(less(x, 0), -gy, 0)),)
+
+
+class Sqrt(_Unary):
+    """``sqrt(x)``; gradient ``gy / (2 sqrt(x))``."""
+
+    op_name = "sqrt"
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        spec = unary_real(x)
+        self.out_dtype = spec.dtype
+        self.retain_outputs(0)
+        return (spec,)
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        return (xp.sqrt(as_real(xp, x, self.out_dtype)),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (y,) = self.retained_outputs()
+        return (grad_outputs[0] / (2 * y),)
+
+
+class Sin(_Unary):
+    op_name = "sin"
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        return (xp.sin(as_real(xp, x, self.out_dtype)),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (x,) = self.retained_inputs()
+        return (grad_outputs[0] * cos(x),)
+
+
+class Cos(_Unary):
+    op_name = "cos"
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        return (xp.cos(as_real(xp, x, self.out_dtype)),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (x,) = self.retained_inputs()
+        return (-(grad_outputs[0] * sin(x)),)
+
+
+class Erf(_Unary):
+    """Error function; gradient ``2/sqrt(pi) exp(-x**2)``."""
+
+    op_name = "erf"
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        return (_kernels.erf(as_real(xp, x, self.out_dtype)),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        from nnfunc.functions.math import exp
+
+        (x,) = self.retained_inputs()
+        return (grad_outputs[0] * (_TWO_OVER_SQRT_PI * exp(-(x * x))),)
+
+
+class ClipScalar(Function):
+    """``min(max(x, lo), hi)`` with scalar bounds.
+
+    The gradient passes strictly inside ``(lo, hi)`` (``inclusive=False``, the convention of
+    relu6 and hard_tanh: 0 at the bounds) or on ``[lo, hi]`` (``inclusive=True``).
+    """
+
+    op_name = "clip"
+
+    def __init__(self, lo: float, hi: float, inclusive: bool = False, op: str = "clip") -> None:
+        self.lo = lo
+        self.hi = hi
+        self.inclusive = inclusive
+        self.op_name = op
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.retain_inputs(0)
+        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        lo, hi = self.lo, self.hi
+        if x.dtype.kind in "iu":
+            # Integer inputs keep their dtype; bounds are applied on the integer grid.
+            lo, hi = math.ceil(lo), math.floor(hi)
+        y = xp.clip(x, np.asarray(lo).astype(x.dtype), np.asarray(hi).astype(x.dtype))
+        return (y.astype(x.dtype, copy=False),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        from nnfunc.functions.logical import greater, greater_equal, less, less_equal, where
+
+        (x,) = self.retained_inputs()
+        (gy,) = grad_outputs
+        if self.inclusive:
+            inside = where(greater_equal(x, self.lo), less_equal(x, self.hi), False)
+        else:
+            inside = where(greater(x, self.lo), less(x, self.hi), False)
+        return (where(inside, gy, 0),)
+
+
+class Concat(Function):
+    """Concatenation of tensors of one dtype along an existing axis."""
+
+    op_name = "concatenate"
+
+    def __init__(self, axis: int, op: str = "concatenate") -> None:
+        self.axis = axis
+        self.op_name = op
+
+    def setup(self, *xs: Any) -> tuple[TensorSpec, ...]:
+        self.input_names = tuple(f"x{i}" for i in range(len(xs)))
+        ndim = len(xs[0].shape)
+        self.ax = check.axis(self.op_name, "axis", self.axis, max(ndim, 1))
+        sizes = [x.shape[self.ax] for x in xs]
+        self.sizes = sizes
+        total = None if None in sizes else sum(sizes)
+        shape = list(xs[0].shape)
+        for x in xs[1:]:
+            for j, (a, b) in enumerate(zip(shape, x.shape)):
+                if j != self.ax and a is None:
+                    shape[j] = b
+        shape[self.ax] = total
+        dtype = np.result_type(*[x.dtype for x in xs])
+        return (TensorSpec(tuple(shape), dtype),)
+
+    def forward(self, xp: Any, *xs: Any) -> tuple[Any, ...]:
+        self.run_sizes = [x.shape[self.ax] for x in xs]
+        return (xp.concatenate(xs, axis=self.ax),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (gy,) = grad_outputs
+        sizes = self.sizes if None not in self.sizes else self.run_sizes
+        out = []
+        start = 0
+        for i, n in enumerate(sizes):
+            key = (slice(None),) * self.ax + (slice(start, start + n),)
+            start += n
+            out.append(gy[key] if i in target_indexes else None)
+        return tuple(out)
+
+
+def abs_(x: Any) -> Any:
+    """``|x|`` (private; see module doc)."""
+    return Abs().apply1(x)
+
+
+def sqrt(x: Any) -> Any:
+    """``sqrt(x)`` (private)."""
+    return Sqrt().apply1(x)
+
+
+def sin(x: Any) -> Any:
+    """``sin(x)`` (private)."""
+    return Sin().apply1(x)
+
+
+def cos(x: Any) -> Any:
+    """``cos(x)`` (private)."""
+    return Cos().apply1(x)
+
+
+def erf(x: Any) -> Any:
+    """Error function (private)."""
+    return Erf().apply1(x)
+
+
+def clip_scalar(
+    x: Any, lo: float, hi: float, inclusive: bool = False, op: str = "clip", name: str | None = None
+) -> Any:
+    """``min(max(x, lo), hi)`` with scalar bounds (private)."""
+    return ClipScalar(lo, hi, inclusive, op).apply1(x, name=name)
+
+
+def concat(xs: Any, axis: int, op: str = "concatenate", name: str | None = None) -> Any:
+    """Concatenate along ``axis`` (private)."""
+    return Concat(axis, op).apply1(*xs, name=name)

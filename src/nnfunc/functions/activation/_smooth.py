@@ -1,0 +1,621 @@
+"""Element-wise activations with a real result: elu, selu, gelu, silu, log_sigmoid, softsign...
+
+Each is a Function whose forward is one fused NumPy (or numba) computation and whose backward
+is ``gy * f'(x)`` with ``f'`` written in nnfunc functions (so it differentiates again). Every
+form avoids overflow: no inf or NaN for finite inputs of any magnitude, in values and gradients.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from nnfunc.core import check
+from nnfunc.core.function import Function
+from nnfunc.core.spec import TensorSpec
+from nnfunc.functions.activation import _kernels
+from nnfunc.functions.activation._basic import sigmoid, tanh
+from nnfunc.functions.activation._private import abs_, clip_scalar, concat, cos, erf
+from nnfunc.functions.activation._private import unary_real as _unary_real
+
+__all__ = [
+    "concat_elu",
+    "elu",
+    "gelu",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_tanh",
+    "log_sigmoid",
+    "selu",
+    "silu",
+    "sinc",
+    "softsign",
+    "tanh_shrink",
+]
+
+_SELU_SCALE = 1.0507009873554805
+_SELU_ALPHA = 1.6732632423543772
+_INV_SQRT2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TANH_K = math.sqrt(2.0 / math.pi)
+_TANH_A = 0.044715
+_SIG_A = 1.702
+
+
+class _Elementwise(Function):
+    """Element-wise ``f(x)`` with a real result; float16 is computed in float32."""
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        spec = _unary_real(x)
+        self.out_dtype = spec.dtype
+        self.retain_inputs(0)
+        return (spec,)
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        work = np.float32 if self.out_dtype == np.float16 else self.out_dtype
+        with np.errstate(over="ignore", under="ignore"):
+            y = self.compute(xp, x.astype(work, copy=False))
+        return (y.astype(self.out_dtype, copy=False),)
+
+    def compute(self, xp: Any, x: Any) -> Any:
+        raise NotImplementedError
+
+    def derivative(self, x: Any) -> Any:
+        raise NotImplementedError
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (x,) = self.retained_inputs()
+        return (grad_outputs[0] * self.derivative(x),)
+
+
+def _pos(x: Any) -> Any:
+    from nnfunc.functions.logical import greater
+
+    return greater(x, 0)
+
+
+class ELU(_Elementwise):
+    op_name = "elu"
+
+    def __init__(self, alpha: Any = 1.0, scale: Any = 1.0, op: str = "elu") -> None:
+        self.op_name = op
+        self.alpha = check.real_scalar(op, "alpha", alpha)
+        self.scale = check.real_scalar(op, "scale", scale)
+
+    def compute(self, xp: Any, x: Any) -> Any:
+        neg = xp.expm1(xp.minimum(x, 0))
+        neg *= x.dtype.type(self.alpha)
+        y = xp.where(x > 0, x, neg)
+        if self.scale != 1.0:
+            y *= x.dtype.type(self.scale)
+        return y
+
+    def derivative(self, x: Any) -> Any:
+        from nnfunc.functions.arithmetic import minimum
+        from nnfunc.functions.logical import where
+        from nnfunc.functions.math import exp
+
+        # exp of min(x, 0): the unused branch stays finite for large x (no 0 * inf in grads).
+        d = where(_pos(x), 1.0, self.alpha * exp(minimum(x, 0)))
+        return d * self.scale if self.scale != 1.0 else d
+
+
+def elu(x: Any, alpha: float = 1.0, *, name: str | None = None) -> Any:
+    """Exponential linear unit, element-wise.
+
+    .. math::
+        y = \\begin{cases} x, & x > 0 \\\\ \\alpha\\,(e^{x} - 1), & x \\le 0 \\end{cases}
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs
+            give float32.
+        alpha (float): Scale of the negative branch. Default ``1.0``.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x``, its floating dtype.
+
+    Raises:
+        ArgumentError: ``alpha`` is not a finite real number.
+
+    Notes:
+        Gradient at ``x == 0`` is ``alpha`` (negative branch); ``expm1`` keeps small negative
+        inputs accurate. Equivalent to ``tf.nn.elu(features)`` and SameDiff ``nn.elu(x)``
+        (alpha fixed at 1), ``keras.ops.elu(x, alpha)`` (whose page calls alpha the "slope of
+        positive section": it scales the negative one) and ``nnabla.functions.elu(x, alpha)``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.elu(np.array([-1.0, 0.0, 1.0]))
+        array([-0.63212056,  0.        ,  1.        ])
+    """
+    return ELU(alpha).apply1(x, name=name)
+
+
+def selu(
+    x: Any,
+    scale: float = _SELU_SCALE,
+    alpha: float = _SELU_ALPHA,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Scaled exponential linear unit, element-wise.
+
+    .. math::
+        y = \\lambda \\begin{cases} x, & x > 0 \\\\ \\alpha\\,(e^{x} - 1), & x \\le 0
+        \\end{cases}
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs
+            give float32.
+        scale (float): ``lambda``. Default ``1.0507009873554805``.
+        alpha (float): ``alpha``. Default ``1.6732632423543772``.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x``, its floating dtype.
+
+    Raises:
+        ArgumentError: ``scale`` or ``alpha`` is not a finite real number.
+
+    Notes:
+        CORRECTION: SameDiff's page describes ``scale*alpha*(exp(x)-1)`` for ``x > 0`` and 0
+        otherwise; that is wrong, and ``nn.selu`` here computes the SELU of the paper (above),
+        as Keras and NNabla document. Gradient at 0: ``scale * alpha``. Equivalent to
+        ``keras.ops.selu(x)``, ``nnabla.functions.selu(x, scale, alpha)`` (defaults
+        1.05070098735548 and 1.673263242354377) and SameDiff ``nn.selu(x)``.
+
+    References:
+        Klambauer et al., *Self-Normalizing Neural Networks*, 2017.
+        https://arxiv.org/abs/1706.02515
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.selu(np.array([-1.0, 0.0, 1.0]))
+        array([-1.11133074,  0.        ,  1.05070099])
+    """
+    return ELU(alpha, scale, op="selu").apply1(x, name=name)
+
+
+class GELU(_Elementwise):
+    op_name = "gelu"
+
+    def __init__(self, approximate: Any) -> None:
+        self.approximate = check.choice(
+            self.op_name, "approximate", approximate, ("none", "tanh", "sigmoid")
+        )
+
+    def compute(self, xp: Any, x: Any) -> Any:
+        return _kernels.gelu(x, self.approximate)
+
+    def derivative(self, x: Any) -> Any:
+        from nnfunc.functions.math import exp
+
+        if self.approximate == "none":
+            # Phi(x) + x phi(x); exp(-x*x/2) underflows to 0 for huge |x| (no inf).
+            return 0.5 + 0.5 * erf(x * _INV_SQRT2) + x * (_INV_SQRT_2PI * exp(-0.5 * (x * x)))
+        if self.approximate == "sigmoid":
+            s = sigmoid(_SIG_A * x)
+            return s + (_SIG_A * x) * (s * (1 - s))
+        # tanh form: the polynomial is evaluated on x clipped to +-100, where tanh has
+        # saturated (1 - t*t == 0 exactly), so x**3 never overflows.
+        xc = clip_scalar(x, -100.0, 100.0, inclusive=True)
+        t = tanh(_TANH_K * (xc + _TANH_A * (xc * xc * xc)))
+        return 0.5 * (1 + t) + (0.5 * _TANH_K) * (xc * (1 - t * t)) * (
+            1 + (3 * _TANH_A) * (xc * xc)
+        )
+
+
+def gelu(x: Any, approximate: str = "none", *, name: str | None = None) -> Any:
+    """Gaussian error linear unit, element-wise, exact or approximated.
+
+    .. math::
+        \\text{none: } y = x\\,\\Phi(x) = \\tfrac{x}{2}\\left(1 + \\operatorname{erf}
+        (x/\\sqrt{2})\\right) \\qquad
+        \\text{tanh: } y = \\tfrac{x}{2}\\left(1 + \\tanh\\left(\\sqrt{2/\\pi}\\,
+        (x + 0.044715\\,x^3)\\right)\\right) \\qquad
+        \\text{sigmoid: } y = x\\,\\sigma(1.702\\,x)
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs
+            give float32.
+        approximate (str): ``"none"`` (exact, default), ``"tanh"`` or ``"sigmoid"``.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x``, its floating dtype.
+
+    Raises:
+        ArgumentError: ``approximate`` is not one of the three names.
+
+    Notes:
+        The exact form is computed as ``x/2 * erfc(-x/sqrt(2))`` (accurate in the lower tail)
+        by a numba kernel, or by a NumPy series/continued fraction when numba is off. The tanh
+        form clips its polynomial at ``|x| = 100`` (already saturated), so nothing overflows.
+        Dialects keep their documented forms: ``keras.ops.gelu(x, approximate=True)`` is
+        ``"tanh"`` (``False`` is ``"none"``; the Keras page's example prints the exact values
+        although its default is the tanh form), ``nnabla.functions.gelu(x)`` is ``"tanh"``
+        and SameDiff ``nn.gelu(x)`` is ``"sigmoid"``.
+
+    References:
+        Hendrycks and Gimpel, *Gaussian Error Linear Units (GELUs)*, 2016.
+        https://arxiv.org/abs/1606.08415
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.gelu(np.array([-1.0, 0.0, 1.0]))
+        array([-0.15865525,  0.        ,  0.84134475])
+        >>> nf.gelu(np.array([-1.0, 0.0, 1.0]), approximate="tanh")
+        array([-0.15880801,  0.        ,  0.84119199])
+    """
+    return GELU(approximate).apply1(x, name=name)
+
+
+def hard_sigmoid(
+    x: Any, slope: float = 0.2, offset: float = 0.5, *, name: str | None = None
+) -> Any:
+    """Piecewise-linear sigmoid, element-wise.
+
+    .. math::
+        y = \\min(\\max(s\\,x + o, 0), 1)
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs
+            give float32.
+        slope (float): ``s``. Default ``0.2`` (saturates at ``x = +-2.5``).
+        offset (float): ``o``. Default ``0.5``.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x``, its floating dtype.
+
+    Raises:
+        ArgumentError: ``slope`` or ``offset`` is not a finite real number.
+
+    Notes:
+        Gradient: ``s * gy`` strictly inside the linear part, 0 at and beyond the saturation
+        points. SameDiff ``nn.hardSigmoid``, ``keras.ops.hard_sigmoid`` and
+        ``nnabla.functions.hard_sigmoid`` all document ``s = 0.2``; Keras 3 itself computes
+        ``relu6(x + 3) / 6`` (``slope=1/6``) - the dialect follows its page.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.hard_sigmoid(np.array([-3.0, 0.0, 1.0], np.float32))
+        array([0. , 0.5, 0.7], dtype=float32)
+    """
+    from nnfunc.functions.array import cast
+
+    slope = check.real_scalar("hard_sigmoid", "slope", slope)
+    offset = check.real_scalar("hard_sigmoid", "offset", offset)
+    x = _as_real(x, cast)
+    return clip_scalar(x * slope + offset, 0.0, 1.0, op="hard_sigmoid", name=name)
+
+
+def _as_real(x: Any, cast: Any) -> Any:
+    dtype = np.dtype(getattr(x, "dtype", np.asarray(x).dtype))
+    return x if dtype.kind == "f" else cast(x, np.float32)
+
+
+def hard_tanh(x: Any, *, name: str | None = None) -> Any:
+    """Piecewise-linear tanh, element-wise: ``clip(x, -1, 1)``.
+
+    .. math::
+        y = \\min(\\max(x, -1), 1)
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs
+            give float32.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x``, its floating dtype.
+
+    Raises:
+        None beyond the engine's input checks.
+
+    Notes:
+        Gradient: ``gy`` strictly inside ``(-1, 1)``, 0 elsewhere (SameDiff's
+        ``hardTanhDerivative``). Equivalent to SameDiff ``nn.hardTanh(x)`` and
+        ``nnabla.functions.hard_tanh(x)``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.hard_tanh(np.array([-2.0, 0.5, 3.0], np.float32))
+        array([-1. ,  0.5,  1. ], dtype=float32)
+    """
+    from nnfunc.functions.array import cast
+
+    return clip_scalar(_as_real(x, cast), -1.0, 1.0, op="hard_tanh", name=name)
+
+
+class LogSigmoid(_Elementwise):
+    op_name = "log_sigmoid"
+
+    def compute(self, xp: Any, x: Any) -> Any:
+        return _kernels.log_sigmoid(x)
+
+    def derivative(self, x: Any) -> Any:
+        return sigmoid(-x)
+
+
+def log_sigmoid(x: Any, *, name: str | None = None) -> Any:
+    """Logarithm of the sigmoid, element-wise, computed without overflow.
+
+    .. math::
+        y = \\log \\sigma(x) = \\min(x, 0) - \\log(1 + e^{-|x|})
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs
+            give float32.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x``, its floating dtype (values <= 0).
+
+    Raises:
+        None beyond the engine's input checks.
+
+    Notes:
+        Equals ``-softplus(-x)``; exact for large ``|x|`` (``log_sigmoid(-1e30) = -1e30``).
+        Gradient: ``gy * sigmoid(-x)``. Equivalent to ``keras.ops.log_sigmoid(x)``,
+        ``nnabla.functions.log_sigmoid(x)`` and SameDiff ``nn.logSigmoid(x)`` (whose page is
+        titled "Element-wise sigmoid function" by mistake).
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.log_sigmoid(np.array([-1e30, 0.0, 5.0], np.float32))
+        array([-1.000000e+30, -6.931472e-01, -6.715348e-03], dtype=float32)
+    """
+    return LogSigmoid().apply1(x, name=name)
+
+
+class SiLU(_Elementwise):
+    op_name = "silu"
+
+    def compute(self, xp: Any, x: Any) -> Any:
+        return _kernels.silu(x)
+
+    def derivative(self, x: Any) -> Any:
+        s = sigmoid(x)
+        return s + x * (s * (1 - s))
+
+
+def silu(x: Any, *, name: str | None = None) -> Any:
+    """Sigmoid linear unit (swish), element-wise.
+
+    .. math::
+        y = x\\,\\sigma(x) = \\frac{x}{1 + e^{-x}}
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs
+            give float32.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x``, its floating dtype.
+
+    Raises:
+        None beyond the engine's input checks.
+
+    Notes:
+        ``exp(-x)`` may overflow to inf for very negative ``x``; ``x / inf`` is then the exact
+        limit 0. Gradient: ``gy * (s + x s (1 - s))`` with ``s = sigmoid(x)``. Equivalent to
+        ``keras.ops.silu(x)`` and ``keras.ops.swish(x)``, ``nnabla.functions.swish(x)`` and
+        SameDiff ``nn.swish(x)``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.silu(np.array([-1e30, 0.0, 6.0], np.float32))
+        array([-0.       ,  0.       ,  5.9851646], dtype=float32)
+    """
+    return SiLU().apply1(x, name=name)
+
+
+def hard_silu(x: Any, *, name: str | None = None) -> Any:
+    """Hard swish, element-wise: ``x * relu6(x + 3) / 6``.
+
+    .. math::
+        y = \\begin{cases} 0, & x < -3 \\\\ x\\,(x + 3)/6, & -3 \\le x \\le 3
+        \\\\ x, & x > 3 \\end{cases}
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs
+            give float32.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x``, its floating dtype.
+
+    Raises:
+        None beyond the engine's input checks.
+
+    Notes:
+        Not ``x * hard_sigmoid(x)`` with the documented hard_sigmoid slope 0.2: its hidden
+        hard sigmoid has slope 1/6. Gradient: ``(2x + 3)/6`` inside ``(-3, 3)``, 0 at and below
+        -3, 1 at and above 3. Equivalent to ``keras.ops.hard_silu(x)`` and
+        ``keras.ops.hard_swish(x)``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.hard_silu(np.array([-3.0, -1.0, 0.0, 1.0, 3.0], np.float32))
+        array([-0.        , -0.33333334,  0.        ,  0.6666667 ,  3.        ],
+              dtype=float32)
+    """
+    from nnfunc.functions.arithmetic import mul
+    from nnfunc.functions.array import cast
+
+    x = _as_real(x, cast)
+    return mul(x, clip_scalar(x + 3, 0.0, 6.0, op="hard_silu") * (1.0 / 6.0), name=name)
+
+
+class Softsign(_Elementwise):
+    op_name = "softsign"
+
+    def compute(self, xp: Any, x: Any) -> Any:
+        d = xp.abs(x)
+        d += 1
+        return xp.divide(x, d, out=d)
+
+    def derivative(self, x: Any) -> Any:
+        r = 1 / (1 + abs_(x))
+        return r * r
+
+
+def softsign(x: Any, *, name: str | None = None) -> Any:
+    """Softsign, element-wise.
+
+    .. math::
+        y = \\frac{x}{1 + |x|}
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs
+            give float32.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x``, its floating dtype, values in ``(-1, 1)``.
+
+    Raises:
+        None beyond the engine's input checks.
+
+    Notes:
+        Gradient: ``gy / (1 + |x|)**2``, computed as a square of ``1 / (1 + |x|)`` (no
+        overflow). Equivalent to ``tf.nn.softsign(features)``, ``keras.ops.softsign(x)``,
+        ``nnabla.functions.softsign(x)`` and SameDiff ``nn.softsign(x)``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.softsign(np.array([-1.0, 0.0, 3.0], np.float32))
+        array([-0.5 ,  0.  ,  0.75], dtype=float32)
+    """
+    return Softsign().apply1(x, name=name)
+
+
+class TanhShrink(_Elementwise):
+    op_name = "tanh_shrink"
+
+    def compute(self, xp: Any, x: Any) -> Any:
+        return x - xp.tanh(x)
+
+    def derivative(self, x: Any) -> Any:
+        t = tanh(x)
+        return t * t
+
+
+def tanh_shrink(x: Any, *, name: str | None = None) -> Any:
+    """Tanh shrink, element-wise: ``x - tanh(x)``.
+
+    .. math::
+        y = x - \\tanh x
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs
+            give float32.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x``, its floating dtype.
+
+    Raises:
+        None beyond the engine's input checks.
+
+    Notes:
+        Gradient: ``gy * tanh(x)**2``. Equivalent to ``nnabla.functions.tanh_shrink(x)``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.tanh_shrink(np.array([0.0, 1.0]))
+        array([0.        , 0.23840584])
+    """
+    return TanhShrink().apply1(x, name=name)
+
+
+class Sinc(_Elementwise):
+    op_name = "sinc"
+    #: below this |x| the derivative uses its Taylor series (no cancellation, exact 0 at 0)
+    _SMALL = 0.1
+
+    def compute(self, xp: Any, x: Any) -> Any:
+        zero = x == 0
+        safe = xp.where(zero, 1, x)
+        return xp.where(zero, 1, xp.sin(safe) / safe)
+
+    def derivative(self, x: Any) -> Any:
+        from nnfunc.functions.logical import less, where
+
+        small = less(abs_(x), self._SMALL)
+        xs = where(small, 1.0, x)
+        far = (cos(xs) - sinc(xs)) / xs
+        x2 = x * x
+        # -x/3 + x^3/30 - x^5/840 + x^7/45360: below 0.1 the next term is < 1e-15 relative.
+        near = x * (-1 / 3 + x2 * (1 / 30 + x2 * (-1 / 840 + x2 * (1 / 45360))))
+        return where(small, near, far)
+
+
+def sinc(x: Any, *, name: str | None = None) -> Any:
+    """Unnormalised sinc, element-wise: ``sin(x) / x``, 1 at 0.
+
+    .. math::
+        y = \\begin{cases} \\sin(x)/x, & x \\ne 0 \\\\ 1, & x = 0 \\end{cases}
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs
+            give float32.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x``, its floating dtype.
+
+    Raises:
+        None beyond the engine's input checks.
+
+    Notes:
+        Not NumPy's ``sinc`` (which is ``sin(pi x)/(pi x)``). Gradient:
+        ``(cos x - sinc x) / x``, replaced below ``|x| = 0.1`` by its Taylor series so it is
+        exactly 0 at 0 and accurate nearby (and twice differentiable there). Equivalent to
+        ``nnabla.functions.sinc(x)``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.sinc(np.array([0.0, np.pi / 2]))
+        array([1.        , 0.63661977])
+    """
+    return Sinc().apply1(x, name=name)
+
+
+def concat_elu(x: Any, alpha: float = 1.0, axis: int = -1, *, name: str | None = None) -> Any:
+    """Concatenated ELU: ``elu(x)`` and ``elu(-x)`` joined along ``axis``.
+
+    .. math::
+        y = \\operatorname{concat}(\\operatorname{elu}(x, \\alpha),
+        \\operatorname{elu}(-x, \\alpha))
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of rank >= 1; integer and bool inputs
+            give float32.
+        alpha (float): ELU's alpha. Default ``1.0``.
+        axis (int): Axis that doubles. Default ``-1``.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: the shape of ``x`` with ``axis`` doubled, floating dtype.
+
+    Raises:
+        ArgumentError: ``alpha`` is not a finite real number.
+        ShapeError: ``axis`` is out of range.
+
+    Notes:
+        NNabla calls it ``celu`` (``nnabla.functions.celu(x, alpha=1.0, axis=1)``); it is not
+        the continuously differentiable ELU known as CELU elsewhere, hence the name here.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.concat_elu(np.array([[-1.0, 2.0]]))
+        array([[-0.63212056,  2.        ,  1.        , -0.86466472]])
+    """
+    from nnfunc.functions.arithmetic import neg
+
+    check.real_scalar("concat_elu", "alpha", alpha)
+    return concat([elu(x, alpha), elu(neg(x), alpha)], axis, op="concat_elu", name=name)

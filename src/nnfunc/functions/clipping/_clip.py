@@ -1,0 +1,470 @@
+"""Clipping of values and of gradients, and gradient blocking."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+from nnfunc.core import check
+from nnfunc.core.function import Function
+from nnfunc.core.spec import TensorSpec
+from nnfunc.errors import ArgumentError
+
+__all__ = [
+    "clip_by_norm",
+    "clip_by_value",
+    "clip_grad_by_norm",
+    "clip_grad_by_value",
+    "stop_gradient",
+    "top_k_grad",
+]
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (numbers.Real, np.number)) and not isinstance(v, bool)
+
+
+class _Bounds(Function):
+    """Shared handling of ``min``/``max`` given as Python numbers or tensors."""
+
+    input_names = ("x", "min", "max")
+
+    def __init__(self, lo: Any, hi: Any) -> None:
+        self.lo_s = None if lo is None else float(lo)
+        self.hi_s = None if hi is None else float(hi)
+
+    def _setup_bounds(self, x: Any, lo: Any, hi: Any) -> tuple[Any, np.dtype]:
+        op = self.op_name
+        if self.lo_s is not None and self.hi_s is not None and self.lo_s > self.hi_s:
+            raise ArgumentError(
+                check.message(op, "min", "be <= `max`", min=self.lo_s, max=self.hi_s)
+            )
+        specs = [x] + [s for s in (lo, hi) if s is not None]
+        names = ("x", *(n for n, s in (("min", lo), ("max", hi)) if s is not None))
+        shape = check.broadcast_shapes(op, names, [tuple(s.shape) for s in specs])
+        dtype = np.result_type(*[s.dtype for s in specs])
+        return shape, dtype
+
+    def _bounds(self, xp: Any, lo: Any, hi: Any, dtype: Any) -> tuple[Any, Any]:
+        if lo is None:
+            v = math.ceil(self.lo_s) if dtype.kind in "iu" else self.lo_s
+            lo = xp.asarray(v).astype(dtype)
+        if hi is None:
+            v = math.floor(self.hi_s) if dtype.kind in "iu" else self.hi_s
+            hi = xp.asarray(v).astype(dtype)
+        if (lo.ndim or hi.ndim) and bool(xp.any(lo > hi)):
+            raise ArgumentError(
+                check.message(self.op_name, "min", "be <= `max` everywhere", min=lo, max=hi)
+            )
+        return lo, hi
+
+
+def _split(value: Any) -> tuple[Any, Any]:
+    """(scalar, tensor): a Python number goes to the first slot, anything else to the second."""
+    return (value, None) if _is_number(value) else (None, value)
+
+
+class ClipByValue(_Bounds):
+    op_name = "clip_by_value"
+
+    def setup(self, x: Any, lo: Any = None, hi: Any = None) -> tuple[TensorSpec, ...]:
+        shape, dtype = self._setup_bounds(x, lo, hi)
+        self.out_dtype = dtype
+        self.retain_inputs(0, 1, 2)
+        return (TensorSpec(shape, dtype),)
+
+    def forward(self, xp: Any, x: Any, lo: Any = None, hi: Any = None) -> tuple[Any, ...]:
+        lo, hi = self._bounds(xp, lo, hi, self.out_dtype)
+        y = xp.minimum(xp.maximum(x, lo), hi)
+        return (y.astype(self.out_dtype, copy=False),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        from nnfunc.functions.logical import greater, greater_equal, less, less_equal, where
+
+        x, lo, hi = self.retained_inputs()
+        lo = self.lo_s if lo is None else lo
+        hi = self.hi_s if hi is None else hi
+        (gy,) = grad_outputs
+        inside = where(greater_equal(x, lo), less_equal(x, hi), False)
+        gx = self.sum_to_input(where(inside, gy, 0), 0) if 0 in target_indexes else None
+        glo = ghi = None
+        if 1 in target_indexes:
+            glo = self.sum_to_input(where(less(x, lo), gy, 0), 1)
+        if 2 in target_indexes:
+            ghi = self.sum_to_input(where(greater(x, hi), gy, 0), 2)
+        return (gx, glo, ghi)
+
+
+def clip_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -> Any:  # noqa: A002
+    """Clip values into ``[min, max]``, element-wise.
+
+    .. math::
+        y = \\min(\\max(x, \\text{min}), \\text{max})
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape; integer dtypes are kept.
+        min (float, array, Variable or SymbolicVariable): Lower bound, a number or a tensor
+            broadcasting with ``x``.
+        max (float, array, Variable or SymbolicVariable): Upper bound, likewise.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: the broadcast shape, the result dtype of the tensors (Python
+        numbers never upcast).
+
+    Raises:
+        ArgumentError: ``min > max`` (for tensor bounds, checked when the values are known).
+        ShapeError: the shapes do not broadcast.
+
+    Notes:
+        The gradient passes AT the bounds: ``gy`` for ``x`` where ``min <= x <= max``; tensor
+        bounds get ``gy`` where ``x < min`` (``min``) or ``x > max`` (``max``). (relu6 and
+        hard_tanh, by contrast, give 0 at their bounds.) Equivalent to
+        ``nnabla.functions.clip_by_value(x, min, max)``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.clip_by_value(np.array([-2.0, 0.5, 3.0], np.float32), -1.0, 1.0)
+        array([-1. ,  0.5,  1. ], dtype=float32)
+    """
+    lo_s, lo_t = _split(min)
+    hi_s, hi_t = _split(max)
+    return ClipByValue(lo_s, hi_s).apply1(x, lo_t, hi_t, name=name)
+
+
+class ClipByNorm(Function):
+    op_name = "clip_by_norm"
+
+    def __init__(self, clip_norm: Any, axis: Any) -> None:
+        self.clip_norm = check.real_scalar(
+            self.op_name, "clip_norm", clip_norm, min_value=0, open_min=True
+        )
+        self.axis = axis
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        check.float_dtype(self.op_name, "x", x)
+        self.axes = check.axes(self.op_name, "axis", self.axis, len(x.shape))
+        self.retain_inputs(0)
+        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        acc = np.float32 if x.dtype == np.float16 else x.dtype
+        xa = x.astype(acc, copy=False)
+        # Scaled by the largest magnitude so that the sum of squares never overflows.
+        m = xp.abs(xa).max(axis=self.axes, keepdims=True) if x.size else xp.zeros((), acc)
+        m = xp.where(m > 0, m, 1)
+        r = xa / m
+        n = m * xp.sqrt((r * r).sum(axis=self.axes, keepdims=True))
+        scale = self.clip_norm / xp.maximum(n, self.clip_norm)
+        return ((xa * scale).astype(x.dtype, copy=False),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        from nnfunc.functions.activation._private import sqrt
+        from nnfunc.functions.logical import greater, where
+        from nnfunc.functions.reduction import sum as sum_
+
+        (x,) = self.retained_inputs()
+        (gy,) = grad_outputs
+        c = self.clip_norm
+        n2 = sum_(x * x, axis=self.axes, keepdims=True)
+        big = greater(n2, c * c)
+        n = sqrt(where(big, n2, c * c))  # = max(norm, c) > 0: never sqrt(0)
+        s = c / n
+        corr = where(big, x * (s / (n * n)) * sum_(gy * x, axis=self.axes, keepdims=True), 0)
+        return (gy * s - corr,)
+
+
+def clip_by_norm(x: Any, clip_norm: float, axis: Any = None, *, name: str | None = None) -> Any:
+    """Rescale ``x`` so that its L2 norm (over ``axis``) is at most ``clip_norm``.
+
+    .. math::
+        y = x \\cdot \\frac{N}{\\max(\\lVert x \\rVert_2, N)}
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape, floating dtype.
+        clip_norm (float): ``N > 0``.
+        axis (int or tuple of int, optional): Axes of the norm; ``None`` (default) means all.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape and dtype of ``x``.
+
+    Raises:
+        ArgumentError: ``clip_norm`` is not a positive finite number.
+        DTypeError: ``x`` is not floating point.
+        ShapeError: an axis is out of range.
+
+    Notes:
+        Unchanged where the norm is <= ``N``. The norm is computed on ``x / max|x|`` (no
+        overflow). Gradient: ``gy`` where unclipped; ``N/n (gy - x (x . gy) / n^2)`` where
+        clipped. Equivalent to ``nnabla.functions.clip_by_norm(x, clip_norm, axis)``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.clip_by_norm(np.array([3.0, 4.0]), 1.0)
+        array([0.6, 0.8])
+    """
+    return ClipByNorm(clip_norm, axis).apply1(x, name=name)
+
+
+class _Identity(Function):
+    """Identity forward (a copy); subclasses define the gradient."""
+
+    def setup(self, x: Any, *rest: Any) -> tuple[TensorSpec, ...]:
+        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
+
+    def forward(self, xp: Any, x: Any, *rest: Any) -> tuple[Any, ...]:
+        return (x.copy(),)
+
+
+class StopGradient(_Identity):
+    op_name = "stop_gradient"
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        return (None,)
+
+
+def stop_gradient(x: Any, *, name: str | None = None) -> Any:
+    """Identity on values; no gradient flows back through it.
+
+    .. math::
+        y = x, \\qquad \\partial y / \\partial x := 0
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape and dtype.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: a copy with the shape and dtype of ``x``.
+
+    Raises:
+        None beyond the engine's input checks.
+
+    Notes:
+        Equivalent to ``nnabla.functions.unlink(x)`` (and ``tf.stop_gradient``).
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> x = nf.Variable(np.array([1.0, 2.0]), requires_grad=True)
+        >>> nf.sum(x * nf.stop_gradient(x)).backward()
+        >>> x.grad
+        array([1., 2.])
+    """
+    return StopGradient().apply1(x, name=name)
+
+
+class ClipGradByValue(_Bounds, _Identity):
+    op_name = "clip_grad_by_value"
+
+    def setup(self, x: Any, lo: Any = None, hi: Any = None) -> tuple[TensorSpec, ...]:
+        self._setup_bounds(x, lo, hi)
+        self.retain_inputs(1, 2)
+        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        lo, hi = self.retained_inputs()
+        lo = self.lo_s if lo is None else lo
+        hi = self.hi_s if hi is None else hi
+        return (self.sum_to_input(clip_by_value(grad_outputs[0], lo, hi), 0), None, None)
+
+
+def clip_grad_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -> Any:  # noqa: A002
+    """Identity on values; the gradient is clipped into ``[min, max]``.
+
+    .. math::
+        y = x, \\qquad g_x = \\min(\\max(g_y, \\text{min}), \\text{max})
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape.
+        min (float, array, Variable or SymbolicVariable): Lower bound of the gradient (a number
+            or a tensor broadcasting with ``x``; it receives no gradient).
+        max (float, array, Variable or SymbolicVariable): Upper bound, likewise.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: a copy with the shape and dtype of ``x``.
+
+    Raises:
+        ArgumentError: ``min > max``.
+        ShapeError: the bounds do not broadcast with ``x``.
+
+    Notes:
+        Used against exploding gradients. Equivalent to
+        ``nnabla.functions.clip_grad_by_value(x, min, max)``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> x = nf.Variable(np.array([1.0, 2.0]), requires_grad=True)
+        >>> nf.sum(nf.clip_grad_by_value(x, -0.5, 0.5) * 3.0).backward()
+        >>> x.grad
+        array([0.5, 0.5])
+    """
+    lo_s, lo_t = _split(min)
+    hi_s, hi_t = _split(max)
+    return ClipGradByValue(lo_s, hi_s).apply1(x, lo_t, hi_t, name=name)
+
+
+class ClipGradByNorm(_Identity):
+    op_name = "clip_grad_by_norm"
+
+    def __init__(self, clip_norm: Any, axes: Any) -> None:
+        self.clip_norm = check.real_scalar(
+            self.op_name, "clip_norm", clip_norm, min_value=0, open_min=True
+        )
+        self.axes_arg = axes
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.axes = check.axes(self.op_name, "axes", self.axes_arg, len(x.shape))
+        return super().setup(x)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        from nnfunc.functions.activation._private import sqrt
+        from nnfunc.functions.logical import greater, where
+        from nnfunc.functions.reduction import sum as sum_
+
+        (gy,) = grad_outputs
+        n2 = sum_(gy * gy, axis=self.axes, keepdims=True)
+        n = sqrt(where(greater(n2, 0), n2, 1))  # an all-zero gradient stays 0, never 0/0
+        return (gy * (self.clip_norm / n),)
+
+
+def clip_grad_by_norm(
+    x: Any, clip_norm: float = 1.0, axes: Any = None, *, name: str | None = None
+) -> Any:
+    """Identity on values; the gradient is rescaled to L2 norm ``clip_norm`` (over ``axes``).
+
+    .. math::
+        y = x, \\qquad g_x = N \\frac{g_y}{\\lVert g_y \\rVert_2}
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape.
+        clip_norm (float): ``N > 0``. Default ``1.0``.
+        axes (int or tuple of int, optional): Axes of the norm; ``None`` (default) means all.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: a copy with the shape and dtype of ``x``.
+
+    Raises:
+        ArgumentError: ``clip_norm`` is not a positive finite number.
+        ShapeError: an axis is out of range.
+
+    Notes:
+        As NNabla documents it, the gradient is always rescaled to norm ``N`` (also when it
+        was smaller); an all-zero gradient stays zero. Equivalent to
+        ``nnabla.functions.clip_grad_by_norm(x, clip_norm, axes)`` (``clip_norm=None`` there
+        means 1.0).
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> x = nf.Variable(np.array([1.0, 2.0]), requires_grad=True)
+        >>> nf.sum(nf.clip_grad_by_norm(x, 5.0) * np.array([3.0, 4.0])).backward()
+        >>> x.grad
+        array([3., 4.])
+    """
+    return ClipGradByNorm(clip_norm, axes).apply1(x, name=name)
+
+
+class _TopKMask(Function):
+    """``g`` where ``v`` is among the ``k`` largest of its sample (by ``|v|`` if ``use_abs``)."""
+
+    op_name = "top_k_grad"
+    input_names = ("v", "g")
+
+    def __init__(self, k: int, use_abs: bool, base_axis: int) -> None:
+        self.k, self.use_abs, self.base_axis = k, use_abs, base_axis
+
+    def setup(self, v: Any, g: Any) -> tuple[TensorSpec, ...]:
+        self.retain_inputs(0)
+        return (TensorSpec(tuple(g.shape), np.dtype(g.dtype)),)
+
+    def forward(self, xp: Any, v: Any, g: Any) -> tuple[Any, ...]:
+        lead = v.shape[: self.base_axis]
+        v2 = v.reshape(math.prod(lead), -1)
+        key = xp.abs(v2) if self.use_abs else v2
+        # stable sort of -key: among equal values the lowest index wins
+        order = xp.argsort(-key, axis=1, kind="stable")[:, : self.k]
+        mask = xp.zeros(v2.shape, bool)
+        xp.put_along_axis(mask, order, True, axis=1)
+        return (xp.where(mask.reshape(v.shape), g, xp.zeros((), g.dtype)),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (v,) = self.retained_inputs()
+        return (None, _TopKMask(self.k, self.use_abs, self.base_axis).apply1(v, grad_outputs[0]))
+
+
+class TopKGrad(_Identity):
+    op_name = "top_k_grad"
+
+    def __init__(self, k: Any, use_abs: Any, base_axis: Any) -> None:
+        self.k = check.positive_int(self.op_name, "k", k)
+        self.use_abs = check.boolean(self.op_name, "abs", use_abs)
+        self.base_axis_arg = base_axis
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        ndim = len(x.shape)
+        check.integer(self.op_name, "base_axis", self.base_axis_arg)
+        self.base_axis = check.axis(self.op_name, "base_axis", self.base_axis_arg, max(ndim, 1))
+        feat = x.shape[self.base_axis :]
+        if None not in feat and self.k > math.prod(feat):
+            raise ArgumentError(
+                check.message(
+                    self.op_name,
+                    "k",
+                    "be <= the number of elements per sample",
+                    k=self.k,
+                    **{"x.shape": tuple(x.shape)},
+                    base_axis=self.base_axis_arg,
+                )
+            )
+        return super().setup(x)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (gy,) = grad_outputs
+        return (_TopKMask(self.k, self.use_abs, self.base_axis).apply1(gy, gy),)
+
+
+def top_k_grad(
+    x: Any,
+    k: int,
+    abs: bool = False,  # noqa: A002
+    base_axis: int = 1,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Identity on values; the gradient keeps only its ``k`` largest entries per sample.
+
+    .. math::
+        y = x, \\qquad g_x = g_y \\odot [\\,g_y \\text{ among the } k \\text{ largest of its
+        sample}\\,]
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input; axes before ``base_axis`` are samples.
+        k (int): Entries kept per sample, ``1 <= k <=`` elements per sample.
+        abs (bool): Rank by magnitude. Default ``False``.
+        base_axis (int): First feature axis. Default ``1``.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: a copy with the shape and dtype of ``x``.
+
+    Raises:
+        ArgumentError: ``k`` is not a positive integer or exceeds the sample size; ``abs`` is
+            not a bool.
+        ShapeError: ``base_axis`` is out of range.
+
+    Notes:
+        Ties go to the lowest index. Equivalent to
+        ``nnabla.functions.top_k_grad(x, k, abs, base_axis)``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> x = nf.Variable(np.zeros((1, 3)), requires_grad=True)
+        >>> nf.sum(nf.top_k_grad(x, 1) * np.array([[1.0, 3.0, 2.0]])).backward()
+        >>> x.grad
+        array([[0., 3., 0.]])
+    """
+    return TopKGrad(k, abs, base_axis).apply1(x, name=name)

@@ -1,0 +1,246 @@
+"""Dense layers and bias addition: linear, relu_layer, bias_add."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from nnfunc.core import check
+from nnfunc.core.dtypes import real_dtype
+from nnfunc.core.function import Function
+from nnfunc.core.spec import TensorSpec
+from nnfunc.errors import ShapeError
+
+__all__ = ["bias_add", "linear", "relu_layer"]
+
+
+class Linear(Function):
+    """``x . W + b`` contracting the last axis of ``x`` with the first of ``W``."""
+
+    op_name = "linear"
+    input_names = ("x", "weight", "bias")
+
+    def __init__(self, op: str = "linear") -> None:
+        self.op_name = op
+
+    def setup(self, x: Any, w: Any, b: Any = None) -> tuple[TensorSpec, ...]:
+        op = self.op_name
+        check.ndim_at_least(op, "x", x, 1)
+        check.ndim_at_least(op, "weight", w, 2)
+        n_in, w_in = x.shape[-1], w.shape[0]
+        if n_in is not None and w_in is not None and n_in != w_in:
+            raise ShapeError(
+                check.message(
+                    op,
+                    "weight",
+                    "have as many rows (nIn) as `x` has features (its last axis)",
+                    **{"weight.shape": tuple(w.shape), "x.shape": tuple(x.shape)},
+                )
+            )
+        out = tuple(w.shape[1:])
+        dtypes = [x.dtype, w.dtype]
+        if b is not None:
+            bs = tuple(b.shape)
+            if len(bs) != len(out) or any(
+                p is not None and q is not None and p != q for p, q in zip(bs, out, strict=True)
+            ):
+                raise ShapeError(
+                    check.message(
+                        op,
+                        "bias",
+                        "have the shape weight.shape[1:]",
+                        **{"bias.shape": bs, "weight.shape": tuple(w.shape)},
+                    )
+                )
+            dtypes.append(b.dtype)
+        self.out_dtype = real_dtype(np.result_type(*dtypes))
+        self.retain_inputs(0, 1)
+        return (TensorSpec(tuple(x.shape[:-1]) + out, self.out_dtype),)
+
+    def forward(self, xp: Any, x: Any, w: Any, b: Any = None) -> tuple[Any, ...]:
+        dt = self.out_dtype
+        n_out = math.prod(w.shape[1:])
+        x2 = x.reshape(-1, x.shape[-1]).astype(dt, copy=False)
+        y = x2 @ w.reshape(w.shape[0], n_out).astype(dt, copy=False)
+        if b is not None:
+            y += b.reshape(n_out).astype(dt, copy=False)
+        return (y.reshape(x.shape[:-1] + w.shape[1:]),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        from nnfunc.functions.array import cast, reshape, transpose
+        from nnfunc.functions.math import matmul
+        from nnfunc.functions.reduction import sum as sum_
+
+        x, w = self.retained_inputs()
+        (gy,) = grad_outputs
+        ws = self.input_spec(1).shape
+        n_in = ws[0]
+        n_out = math.prod(ws[1:])
+        g2 = reshape(gy, (-1, n_out))
+        gx = gw = gb = None
+        if 0 in target_indexes:
+            gx = matmul(g2, transpose(reshape(w, (n_in, n_out))))
+            gx = self.reshape_to_input(gx, 0)
+            if self.input_spec(0).dtype != self.out_dtype:
+                gx = cast(gx, self.input_spec(0).dtype)
+        if 1 in target_indexes:
+            x2 = reshape(x, (-1, n_in))
+            gw = self.reshape_to_input(matmul(transpose(x2), g2), 1)
+            if self.input_spec(1).dtype != self.out_dtype:
+                gw = cast(gw, self.input_spec(1).dtype)
+        if 2 in target_indexes:
+            lead = tuple(range(len(self.input_spec(0).shape) - 1))
+            gb = sum_(gy, axis=lead) if lead else gy
+            if self.input_spec(2).dtype != self.out_dtype:
+                gb = cast(gb, self.input_spec(2).dtype)
+        return (gx, gw, gb)
+
+
+def linear(x: Any, weight: Any, bias: Any = None, *, name: str | None = None) -> Any:
+    """Fully connected layer: ``x . weight + bias`` with ``weight`` laid out ``[nIn, nOut...]``.
+
+    .. math::
+        y_{\\ldots, o} = \\sum_i x_{\\ldots, i} W_{i, o} + b_o
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input ``(..., nIn)``, rank >= 1.
+        weight (array, Variable or SymbolicVariable): ``(nIn, L_0, ..., L_k)``: one or more
+            output axes (NNabla's multi-dimensional outputs).
+        bias (array, Variable or SymbolicVariable, optional): ``(L_0, ..., L_k)``.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as the inputs: ``x.shape[:-1] + weight.shape[1:]``, the result dtype of the
+        inputs (integers give float32).
+
+    Raises:
+        ShapeError: ``weight``'s first axis differs from ``x``'s last (nIn), ``weight`` has
+            rank < 2, or ``bias`` does not have the shape ``weight.shape[1:]``.
+
+    Notes:
+        One GEMM on ``x`` viewed as ``(-1, nIn)``. Weights are ``[in, out]`` as in SameDiff
+        ``nn.linear(input, weights, bias)`` and ``nnabla.functions.affine`` (which first
+        flattens the axes from ``base_axis`` on), not PyTorch's ``[out, in]``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> x = np.array([[1.0, 2.0]], np.float32)
+        >>> w = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]], np.float32)
+        >>> nf.linear(x, w, np.array([0.5, 0.5, 0.5], np.float32))
+        array([[1.5, 2.5, 3.5]], dtype=float32)
+    """
+    return Linear().apply1(x, weight, bias, name=name)
+
+
+def relu_layer(x: Any, weight: Any, bias: Any = None, *, name: str | None = None) -> Any:
+    """Dense layer followed by ReLU: ``relu(x . weight + bias)``.
+
+    .. math::
+        y = \\max(x W + b, 0)
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input ``(..., nIn)``.
+        weight (array, Variable or SymbolicVariable): ``(nIn, nOut...)``.
+        bias (array, Variable or SymbolicVariable, optional): ``(nOut...)``.
+        name (str, optional): Node name of the output in graph mode.
+
+    Returns:
+        Same kind as the inputs: ``x.shape[:-1] + weight.shape[1:]``.
+
+    Raises:
+        ShapeError: as :func:`linear` (messages name ``relu_layer``).
+
+    Notes:
+        ReLU gradient convention: 0 at 0. SameDiff ``nn.reluLayer(input, weights, bias)``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.relu_layer(np.array([[1.0, -2.0]]), np.eye(2))
+        array([[1., 0.]])
+    """
+    from nnfunc.functions.activation import relu
+
+    return relu(Linear("relu_layer").apply1(x, weight, bias), name=name)
+
+
+class BiasAdd(Function):
+    """``x + bias`` with a 1-D bias on the channel axis."""
+
+    op_name = "bias_add"
+    input_names = ("x", "bias")
+
+    def __init__(self, channel_last: Any) -> None:
+        self.channel_last = check.boolean(self.op_name, "channel_last", channel_last)
+
+    def setup(self, x: Any, b: Any) -> tuple[TensorSpec, ...]:
+        op = self.op_name
+        ndim = check.ndim_at_least(op, "x", x, 1)
+        check.ndim(op, "bias", b, 1)
+        check.same_dtype(op, ("x", "bias"), (x, b))
+        self.ax = ndim - 1 if (self.channel_last or ndim == 1) else 1
+        c, n = x.shape[self.ax], b.shape[0]
+        if c is not None and n is not None and c != n:
+            raise ShapeError(
+                check.message(
+                    op,
+                    "bias",
+                    f"have the size of the channel axis {self.ax} of `x`",
+                    **{"bias.shape": tuple(b.shape), "x.shape": tuple(x.shape)},
+                )
+            )
+        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
+
+    def forward(self, xp: Any, x: Any, b: Any) -> tuple[Any, ...]:
+        shape = [1] * x.ndim
+        shape[self.ax] = b.shape[0]
+        return (x + b.reshape(shape),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        from nnfunc.functions.reduction import sum as sum_
+
+        (gy,) = grad_outputs
+        ndim = len(self.input_spec(0).shape)
+        others = tuple(a for a in range(ndim) if a != self.ax)
+        gb = None
+        if 1 in target_indexes:
+            gb = sum_(gy, axis=others) if others else gy
+        return (gy if 0 in target_indexes else None, gb)
+
+
+def bias_add(x: Any, bias: Any, channel_last: bool = False, *, name: str | None = None) -> Any:
+    """Add a 1-D bias along the channel axis.
+
+    .. math::
+        y_{n, c, \\ldots} = x_{n, c, \\ldots} + b_c
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any rank >= 1.
+        bias (array, Variable or SymbolicVariable): 1-D, as many entries as channels; the
+            dtype of ``x``.
+        channel_last (bool): Channels on the last axis (NHWC) instead of axis 1 (NCHW).
+            Default ``False``. For a rank-1 input the only axis is the channel axis.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape and dtype of ``x``.
+
+    Raises:
+        ShapeError: ``bias`` is not 1-D or its size differs from the channel axis.
+        DTypeError: ``bias`` and ``x`` differ in dtype.
+        ArgumentError: ``channel_last`` is not a bool.
+
+    Notes:
+        Gradient: ``gy`` for ``x``; ``gy`` summed over every axis but the channel one for
+        ``bias``. For rank-2 inputs both layouts put channels on the last axis. Equivalent to
+        ``tf.nn.bias_add(value, bias, data_format)`` (``"NHWC"``, the default, is
+        ``channel_last=True``) and SameDiff ``nn.biasAdd(input, bias, nchw)``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.bias_add(np.zeros((1, 2, 2)), np.array([1.0, 2.0]))
+        array([[[1., 1.],
+                [2., 2.]]])
+    """
+    return BiasAdd(channel_last).apply1(x, bias, name=name)

@@ -1,0 +1,169 @@
+"""Inverted dropout with an explicit, reproducible seed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnfunc.core import check
+from nnfunc.core.dtypes import real_dtype
+from nnfunc.core.function import Function
+from nnfunc.core.spec import TensorSpec
+from nnfunc.errors import ArgumentError, ShapeError
+
+__all__ = ["dropout"]
+
+
+class DropoutMask(Function):
+    """The scaled keep mask ``[u >= rate] / (1 - rate)`` of shape ``noise_shape`` (no gradient)."""
+
+    op_name = "dropout"
+
+    def __init__(self, rate: Any, noise_shape: Any, seed: Any) -> None:
+        op = self.op_name
+        self.rate = check.real_scalar(op, "rate", rate, min_value=0.0, max_value=1.0, open_max=True)
+        if noise_shape is not None:
+            if not isinstance(noise_shape, (tuple, list, np.ndarray)) or not all(
+                d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool))
+                for d in noise_shape
+            ):
+                raise ArgumentError(
+                    check.message(
+                        op, "noise_shape", "be None or a sequence of ints", noise_shape=noise_shape
+                    )
+                )
+            noise_shape = tuple(None if d is None else int(d) for d in noise_shape)
+        self.noise_shape = noise_shape
+        if not (
+            seed is None
+            or isinstance(seed, np.random.Generator)
+            or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0)
+        ):
+            raise ArgumentError(
+                check.message(
+                    op, "seed", "be None, a non-negative int or a numpy Generator", seed=seed
+                )
+            )
+        self.seed = seed
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        # Lenient: the noise shape is checked against x by Dropout, the named node.
+        self.out_dtype = real_dtype(x.dtype)
+        return (TensorSpec(_noise_shape(self.noise_shape, tuple(x.shape)), self.out_dtype),)
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        shape = _noise_shape(self.noise_shape, x.shape)
+        rng = (
+            self.seed
+            if isinstance(self.seed, np.random.Generator)
+            else np.random.default_rng(self.seed)
+        )
+        # Drawn on the host in float64 so a seed gives the same mask on every backend.
+        keep = rng.random(shape) >= self.rate
+        scale = 1.0 / (1.0 - self.rate)
+        mask = np.where(keep, scale, 0.0).astype(self.out_dtype)
+        return (xp.asarray(mask),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        return (None,)
+
+
+def _noise_shape(ns: Any, xs: tuple) -> tuple:
+    if ns is None:
+        return tuple(xs)
+    tail = xs[max(len(xs) - len(ns), 0) :]
+    pad = (1,) * (len(ns) - len(tail))
+    return tuple(d if n is None else n for n, d in zip(ns, pad + tuple(tail), strict=True))
+
+
+class Dropout(Function):
+    """``x * mask``: checks the noise shape against ``x``; the gradient is ``gy * mask``."""
+
+    op_name = "dropout"
+    input_names = ("x", "mask")
+
+    def __init__(self, noise_shape: Any) -> None:
+        self.noise_shape = noise_shape
+
+    def setup(self, x: Any, mask: Any) -> tuple[TensorSpec, ...]:
+        xs = tuple(x.shape)
+        ns = self.noise_shape
+        if ns is not None:
+            bad = len(ns) > len(xs) or any(
+                n is not None and d is not None and n not in (1, d)
+                for n, d in zip(ns, xs[len(xs) - len(ns) :], strict=False)
+            )
+            if bad:
+                raise ShapeError(
+                    check.message(
+                        self.op_name,
+                        "noise_shape",
+                        "broadcast to the shape of `x` (each entry 1 or the size of x)",
+                        noise_shape=ns,
+                        **{"x.shape": xs},
+                    )
+                )
+        self.out_dtype = real_dtype(x.dtype)
+        self.retain_inputs(1)
+        return (TensorSpec(xs, self.out_dtype),)
+
+    def forward(self, xp: Any, x: Any, mask: Any) -> tuple[Any, ...]:
+        return (xp.multiply(x, mask, dtype=self.out_dtype),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (mask,) = self.retained_inputs()
+        return (grad_outputs[0] * mask, None)
+
+
+def dropout(
+    x: Any,
+    rate: float,
+    noise_shape: Any = None,
+    seed: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Inverted dropout: zero each element with probability ``rate``, scale the rest.
+
+    .. math::
+        y = x \\cdot \\frac{[u \\ge r]}{1 - r}, \\qquad u \\sim U[0, 1)
+
+    Args:
+        x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs
+            give float32.
+        rate (float): Drop probability ``r`` in ``[0, 1)``.
+        noise_shape (sequence of int, optional): Shape of the random keep/drop decisions; it
+            must broadcast to ``x`` (right-aligned; each entry 1 or the size of ``x``, ``None``
+            meaning that size): size-1 axes share one decision. Default: the shape of ``x``.
+        seed (int or numpy.random.Generator, optional): The same int gives the same mask on
+            every call and every backend. ``None`` draws fresh entropy at every call (and at
+            every run of a graph). A Generator is advanced by each call.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x``, its floating dtype.
+
+    Raises:
+        ArgumentError: ``rate`` is not in ``[0, 1)``, ``seed`` or ``noise_shape`` is invalid.
+        ShapeError: ``noise_shape`` does not broadcast to ``x``.
+
+    Notes:
+        Always active (apply it in training only). Built as ``x * mask`` with a mask node
+        (auto-named), so the gradient ``gy * mask`` uses exactly the forward's mask, in eager
+        and graph mode.
+        Dialects: ``tf.nn.dropout(x, keep_prob, noise_shape, seed)`` and SameDiff
+        ``nn.dropout(input, inputRetainProbability)`` take the KEEP probability (``rate = 1 -
+        keep_prob``); ``nnabla.functions.dropout(x, p=0.5, seed=-1)`` takes the drop
+        probability (``seed=-1`` means ``None``).
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> y = nf.dropout(np.ones(8, np.float32), 0.5, seed=0)
+        >>> sorted(set(y.tolist()))
+        [0.0, 2.0]
+        >>> bool((y == nf.dropout(np.ones(8, np.float32), 0.5, seed=0)).all())
+        True
+    """
+    mask_fn = DropoutMask(rate, noise_shape, seed)
+    return Dropout(mask_fn.noise_shape).apply1(x, mask_fn.apply1(x), name=name)

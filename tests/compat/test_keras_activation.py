@@ -1,0 +1,136 @@
+import numpy as np
+import pytest
+
+import nnfunc as nf
+from nnfunc.compat import keras
+
+from ._signatures import our_params, python_params, rows
+
+ROWS = rows("keras-ops-nn")
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r["name_in_seed"] for r in ROWS])
+def test_signature_matches_the_page(row):
+    fn = getattr(keras.ops, row["name_in_seed"])
+    assert getattr(keras.ops.nn, row["name_in_seed"]) is fn
+    assert our_params(fn) == python_params(row["signature"])
+
+
+def _f32(v):
+    return np.array(v, np.float32)
+
+
+# Every example printed on the Keras page for these functions: (call, expected, dtype).
+EXAMPLES = [
+    (lambda: keras.ops.elu(np.array([-1.0, 0.0, 1.0])), [-0.63212055, 0.0, 1.0], np.float64),
+    (lambda: keras.ops.hard_sigmoid(np.array([-1.0, 0.0, 1.0])), [0.3, 0.5, 0.7], np.float64),
+    (lambda: keras.ops.leaky_relu(np.array([-1.0, 0.0, 1.0])), [-0.2, 0.0, 1.0], np.float64),
+    (
+        lambda: keras.ops.log_sigmoid(_f32([-0.541391, 0.0, 0.50, 5.0])),
+        [-1.0000418, -0.6931472, -0.474077, -0.00671535],
+        np.float32,
+    ),
+    (
+        lambda: keras.ops.log_softmax(np.array([-1.0, 0.0, 1.0])),
+        [-2.40760596, -1.40760596, -0.40760596],
+        np.float64,
+    ),
+    (
+        lambda: keras.ops.multi_hot(np.array([0, 4]), num_classes=5),
+        [1.0, 0.0, 0.0, 0.0, 1.0],
+        np.float32,
+    ),
+    (
+        lambda: keras.ops.one_hot(np.array([1, 3, 2, 0]), num_classes=4),
+        np.eye(4)[[1, 3, 2, 0]],
+        np.float32,
+    ),
+    (lambda: keras.ops.relu(_f32([-1.0, 0.0, 1.0, 0.2])), [0.0, 0.0, 1.0, 0.2], np.float32),
+    (
+        lambda: keras.ops.relu6(_f32([-3.0, -2.0, 0.1, 0.2, 6.0, 8.0])),
+        [0.0, 0.0, 0.1, 0.2, 6.0, 6.0],
+        np.float32,
+    ),
+    (
+        lambda: keras.ops.selu(np.array([-1.0, 0.0, 1.0])),
+        [-1.11133055, 0.0, 1.05070098],
+        np.float64,
+    ),
+    (
+        lambda: keras.ops.sigmoid(_f32([-6.0, 1.0, 0.0, 1.0, 6.0])),
+        [0.00247262, 0.7310586, 0.5, 0.7310586, 0.9975274],
+        np.float32,
+    ),
+    (
+        lambda: keras.ops.silu(_f32([-6.0, 1.0, 0.0, 1.0, 6.0])),
+        [-0.0148357, 0.7310586, 0.0, 0.7310586, 5.9851646],
+        np.float32,
+    ),
+    (
+        lambda: keras.ops.swish(_f32([-6.0, 1.0, 0.0, 1.0, 6.0])),
+        [-0.0148357, 0.7310586, 0.0, 0.7310586, 5.9851646],
+        np.float32,
+    ),
+    (
+        lambda: keras.ops.hard_silu(_f32([-3.0, -1.0, 0.0, 1.0, 3.0])),
+        [-0.0, -0.3333333, 0.0, 0.6666667, 3.0],
+        np.float32,
+    ),
+    (
+        lambda: keras.ops.hard_swish(_f32([-3.0, -1.0, 0.0, 1.0, 3.0])),
+        [-0.0, -0.3333333, 0.0, 0.6666667, 3.0],
+        np.float32,
+    ),
+    (
+        lambda: keras.ops.softmax(np.array([-1.0, 0.0, 1.0])),
+        [0.09003057, 0.24472847, 0.66524096],
+        np.float64,
+    ),
+    (
+        lambda: keras.ops.softplus(_f32([-0.555, 0.0, 0.555])),
+        [0.45366603, 0.6931472, 1.008666],
+        np.float32,
+    ),
+    (
+        lambda: keras.ops.softsign(_f32([-0.100, -10.0, 1.0, 0.0, 100.0])),
+        [-0.09090909, -0.90909094, 0.5, 0.0, 0.990099],
+        np.float32,
+    ),
+    # ERRATUM: the page prints the exact-erf values under the default approximate=True; they
+    # are reproduced with approximate=False (see test_gelu_default_is_the_tanh_form).
+    (
+        lambda: keras.ops.gelu(np.array([-1.0, 0.0, 1.0]), approximate=False),
+        [-0.15865525, 0.0, 0.84134475],
+        np.float64,
+    ),
+]
+
+
+@pytest.mark.parametrize("call, expected, dtype", EXAMPLES)
+def test_page_examples(call, expected, dtype):
+    y = call()
+    assert y.dtype == dtype
+    # to the digits printed on the page (e.g. -0.0148357 stands for -0.01483574)
+    np.testing.assert_allclose(y, np.asarray(expected, np.float64), rtol=2e-7, atol=5e-8)
+
+
+def test_gelu_default_is_the_tanh_form():
+    y = keras.ops.gelu(np.array([-1.0, 0.0, 1.0]))
+    np.testing.assert_allclose(y, [-0.15880801, 0.0, 0.84119199], rtol=1e-7)
+    np.testing.assert_array_equal(y, nf.gelu(np.array([-1.0, 0.0, 1.0]), approximate="tanh"))
+
+
+def test_hard_silu_keeps_negative_zero():
+    assert np.signbit(keras.ops.hard_silu(_f32([-3.0]))[0])
+
+
+def test_one_hot_sparse_is_unsupported():
+    with pytest.raises(nf.UnsupportedError):
+        keras.ops.one_hot(np.array([1]), 3, sparse=True)
+
+
+def test_graph_mode_names():
+    g = nf.Graph()
+    x = g.placeholder("x", (None, 3))
+    y = keras.ops.gelu(x, name="act")
+    assert g["act"] is y

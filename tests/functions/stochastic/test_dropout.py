@@ -1,0 +1,99 @@
+import re
+
+import numpy as np
+import pytest
+
+import nnfunc as nf
+from nnfunc.testing import FunctionTestCase, assert_raises_both_modes, parametrize_class
+
+
+def dropout_ref(x, rate, seed, noise_shape=None):
+    shape = x.shape if noise_shape is None else noise_shape
+    u = np.random.default_rng(seed).random(shape)
+    keep = np.broadcast_to(u >= rate, x.shape)
+    return np.where(keep, x.astype(np.float64) / (1 - rate), 0)
+
+
+@parametrize_class(
+    rate=[0.0, 0.3, 0.8], noise=[None, (1, 4), (3, 1)], dtype=["float16", "float32", "float64"]
+)
+class TestDropout(FunctionTestCase):
+    function = staticmethod(nf.dropout)
+
+    def inputs(self, rng):
+        return (rng.standard_normal((3, 4)).astype(self.dtype),)
+
+    def kwargs(self):
+        return {"rate": self.rate, "noise_shape": self.noise, "seed": 42}
+
+    def expected(self, x):
+        return (dropout_ref(x, self.rate, 42, self.noise).astype(x.dtype),)
+
+
+def test_same_seed_same_mask_and_gradient_uses_the_mask():
+    x = np.ones((50, 40))
+    a = nf.dropout(x, 0.5, seed=7)
+    b = nf.dropout(x, 0.5, seed=7)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, nf.dropout(x, 0.5, seed=8))
+    v = nf.Variable(x, requires_grad=True)
+    y = nf.dropout(v, 0.5, seed=7)
+    nf.sum(y).backward()
+    np.testing.assert_array_equal(v.grad, a)
+    frac = (a == 0).mean()
+    assert 0.4 < frac < 0.6
+
+
+def test_unseeded_masks_differ_and_graph_gradient_matches_its_run():
+    x = np.ones((30, 30))
+    assert not np.array_equal(nf.dropout(x, 0.5), nf.dropout(x, 0.5))
+    g = nf.Graph()
+    p = g.placeholder("x", (None, 30), np.float64)
+    y = nf.dropout(p, 0.5)
+    (gx,) = g.grad(nf.sum(y), [p])
+    yv, gv = g.run([y, gx], {"x": x})
+    np.testing.assert_array_equal(yv, gv)
+
+
+def test_integer_input_gives_float32():
+    y = nf.dropout(np.array([1, 2, 3]), 0.0, seed=0)
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y, [1, 2, 3])
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, message",
+    [
+        ({"rate": 1.0}, nf.ArgumentError, "dropout: `rate` must be in [0, 1); received rate=1.0."),
+        (
+            {"rate": -0.1},
+            nf.ArgumentError,
+            "dropout: `rate` must be in [0, 1); received rate=-0.1.",
+        ),
+        (
+            {"rate": 0.5, "seed": -1},
+            nf.ArgumentError,
+            "dropout: `seed` must be None, a non-negative int or a numpy Generator; received "
+            "seed=-1.",
+        ),
+        (
+            {"rate": 0.5, "noise_shape": "ab"},
+            nf.ArgumentError,
+            "dropout: `noise_shape` must be None or a sequence of ints; received noise_shape='ab'.",
+        ),
+    ],
+)
+def test_bad_arguments(kwargs, exc, message):
+    with pytest.raises(exc, match=re.escape(message)):
+        nf.dropout(np.ones((2, 3)), **kwargs)
+
+
+def test_bad_noise_shape():
+    assert_raises_both_modes(
+        lambda x, **k: nf.dropout(x, 0.5, noise_shape=(2, 2), **k),
+        (np.ones((2, 3)),),
+        {},
+        nf.ShapeError,
+        "dropout: `noise_shape` must broadcast to the shape of `x` (each entry 1 or the size of "
+        "x); received noise_shape=(2, 2), x.shape=(2, 3).",
+    )
