@@ -31,6 +31,9 @@ __all__ = [
 
 def as_tensor(x: Any) -> Any:
     """``x`` itself when it has a shape and dtype (array, Variable, symbolic), else an array."""
+    if isinstance(x, np.generic):
+        # A NumPy scalar would be taken for a Python number (and take its partners' dtype).
+        return np.asarray(x)
     if hasattr(x, "shape") and hasattr(x, "dtype"):
         return x
     arr = np.asarray(x)

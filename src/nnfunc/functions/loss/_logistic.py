@@ -53,8 +53,10 @@ class SigmoidCrossEntropyWithLogits(Function):
 
     def forward(self, xp: Any, x: Any, z: Any, q: Any = None) -> tuple[Any, ...]:
         acc = accumulation_dtype(self.out_dtype)
-        x = x.astype(acc, copy=False)
-        z = z.astype(acc, copy=False)
+        shape = x.shape
+        # 1-d views: NumPy ufuncs turn 0-d results into scalars, which `out=` cannot take.
+        x = xp.atleast_1d(x.astype(acc, copy=False))
+        z = xp.atleast_1d(z.astype(acc, copy=False))
         ax = xp.abs(x)
         # log(1 + exp(-|x|)): exp of a non-positive number only, so nothing overflows.
         sp = xp.negative(ax)
@@ -75,7 +77,7 @@ class SigmoidCrossEntropyWithLogits(Function):
         if not bool(xp.isfinite(ax).all()):
             lin = xp.where(c == 0, 0, lin)
         lin += sp
-        return (lin.astype(self.out_dtype, copy=False),)
+        return (lin.astype(self.out_dtype, copy=False).reshape(shape),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         from nnfunc.functions.activation import sigmoid, softplus
@@ -89,10 +91,10 @@ class SigmoidCrossEntropyWithLogits(Function):
             q = to_dtype(q, dt)
         gx = gz = gq = None
         if 0 in target_indexes:
-            if q is None:
-                gx = gy * (sigmoid(x) - z)
-            else:
-                gx = gy * ((1 - z) - (1 + (q - 1) * z) * sigmoid(-x))
+            # sigmoid(x) - z (q = 1) written as a difference of two non-negative terms, each
+            # accurate in its tail: no cancellation to 0 at large |x|.
+            qz = z if q is None else q * z
+            gx = gy * ((1 - z) * sigmoid(x) - qz * sigmoid(-x))
             gx = self.sum_to_input(gx, 0)
         if 1 in target_indexes:
             gz = -x if q is None else (q - 1) * softplus(-x) - x
@@ -134,7 +136,9 @@ def sigmoid_cross_entropy_with_logits(logits: Any, targets: Any, *, name: str | 
         ``c = z`` for ``x < 0`` (the TF page's stable formula, rearranged): no overflow for any
         logit, exact for ``|x|`` up to the dtype's maximum, and the documented finite limits at
         ``x = +inf, z = 1`` and ``x = -inf, z = 0`` (loss 0). float16 is computed in float32.
-        Gradients: ``d/dx = sigmoid(x) - z`` (finite for every logit, ``±inf`` included),
+        Gradients: ``d/dx = sigmoid(x) - z``, computed as
+        ``(1 - z) sigmoid(x) - z sigmoid(-x)`` (accurate in both tails, finite for every
+        logit, ``±inf`` included),
         ``d/dz = -x`` (soft targets get a gradient; integer targets get none). Equivalent to
         ``tf.nn.sigmoid_cross_entropy_with_logits(logits, targets)``,
         ``nnabla.functions.sigmoid_cross_entropy(x, target)`` and
@@ -177,7 +181,7 @@ def weighted_cross_entropy_with_logits(
         Stable for every logit, with the finite limits at ``x = ±inf`` (loss 0 where
         ``x = +inf, z = 1`` or ``x = -inf, z = 0``). ``q = 1`` gives
         :func:`sigmoid_cross_entropy_with_logits`. Gradients:
-        ``d/dx = (1 - z) - (1 + (q - 1) z) sigmoid(-x)``, ``d/dz = (q - 1) softplus(-x) - x``,
+        ``d/dx = (1 - z) sigmoid(x) - q z sigmoid(-x)``, ``d/dz = (q - 1) softplus(-x) - x``,
         ``d/dq = z softplus(-x)``. Equivalent to
         ``tf.nn.weighted_cross_entropy_with_logits(logits, targets, pos_weight)``.
 
