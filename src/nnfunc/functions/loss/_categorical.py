@@ -36,9 +36,9 @@ def _drop(shape: tuple, ax: int, keepdims: bool) -> tuple:
 class _SoftmaxLoss(Function):
     """Shared parts of the fused softmax cross-entropies.
 
-    The forward pass keeps the softmax probabilities it computes anyway (``self._p``) so that
-    the first-order gradient costs one pass; they are dropped with the rest of what backward
-    keeps. Higher orders recompute them with :func:`nnfunc.softmax`.
+    The forward pass keeps ``exp(x - max)`` and its sums (``self._p``), which it computes
+    anyway, so that the first-order gradient costs one pass; they are dropped with the rest of
+    what backward keeps. Higher orders recompute the softmax with :func:`nnfunc.softmax`.
     """
 
     _p: Any = None
@@ -77,16 +77,16 @@ class SoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
         z = shifted_logits(xp, x.astype(acc, copy=False), ax)
         t = t.astype(acc, copy=False)
         with np.errstate(invalid="ignore"):
-            tz = (t * z).sum(axis=ax, keepdims=True)
+            tz = _dot(xp, t, z, ax)
             if xp.isnan(tz).any():
                 # 0 * -inf where a label is 0 on a -inf logit: that term's limit is 0.
                 tz = xp.where(t == 0, 0, t * z).sum(axis=ax, keepdims=True)
         st = t.sum(axis=ax, keepdims=True)
         xp.exp(z, out=z)
         s = z.sum(axis=ax, keepdims=True)
-        loss = st * xp.log(s) - tz
-        z /= s
-        self._p = z
+        with np.errstate(divide="ignore", invalid="ignore"):
+            loss = st * xp.log(s) - tz
+        self._p = (z, s)
         if not self.keepdims:
             loss = loss.squeeze(ax)
         return (loss.astype(self.out_dtype, copy=False),)
@@ -120,12 +120,10 @@ class _SoftmaxCrossEntropyGrad(Function):
         return (TensorSpec(tuple(x.shape), real_dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any, t: Any, gy: Any) -> tuple[Any, ...]:
-        p = self.p
-        if p is None or p.shape != x.shape:
-            p = _softmax_array(xp, x, self.ax)
+        e, s = _exp_parts(xp, x, self.ax, self.p)
         self.p = None
-        st = t.sum(axis=self.ax, keepdims=True, dtype=p.dtype)
-        gx = p * (gy * st)
+        st = t.sum(axis=self.ax, keepdims=True, dtype=e.dtype)
+        gx = e * (gy * st / s)
         gx -= t * gy
         return (gx.astype(real_dtype(x.dtype), copy=False),)
 
@@ -149,11 +147,21 @@ class _SoftmaxCrossEntropyGrad(Function):
         return (g_x, g_t, g_gy)
 
 
-def _softmax_array(xp: Any, x: Any, ax: int) -> Any:
+def _exp_parts(xp: Any, x: Any, ax: int, cache: Any) -> tuple[Any, Any]:
+    """``exp(x - max)`` and its sums along ``ax`` (softmax = e / s): the cache or recomputed."""
+    if cache is not None and cache[0].shape == x.shape:
+        return cache
     z = shifted_logits(xp, x.astype(accumulation_dtype(real_dtype(x.dtype)), copy=False), ax)
     xp.exp(z, out=z)
-    z /= z.sum(axis=ax, keepdims=True)
-    return z
+    return z, z.sum(axis=ax, keepdims=True)
+
+
+def _dot(xp: Any, a: Any, b: Any, ax: int) -> Any:
+    """``sum(a * b, ax, keepdims=True)`` without the temporary product where NumPy allows."""
+    vecdot = getattr(xp, "vecdot", None)
+    if vecdot is None:
+        return (a * b).sum(axis=ax, keepdims=True)
+    return xp.expand_dims(vecdot(a, b, axis=ax), ax)
 
 
 class SparseSoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
@@ -181,9 +189,9 @@ class SparseSoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
         zt = xp.take_along_axis(z, tk, axis=ax)
         xp.exp(z, out=z)
         s = z.sum(axis=ax, keepdims=True)
-        loss = xp.log(s) - zt
-        z /= s
-        self._p = z
+        with np.errstate(divide="ignore", invalid="ignore"):
+            loss = xp.log(s) - zt
+        self._p = (z, s)
         if not self.keepdims:
             loss = loss.squeeze(ax)
         return (loss.astype(self.out_dtype, copy=False),)
@@ -211,14 +219,12 @@ class _SparseSoftmaxCrossEntropyGrad(Function):
         return (TensorSpec(tuple(x.shape), real_dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any, t: Any, gy: Any) -> tuple[Any, ...]:
-        p = self.p
-        if p is None or p.shape != x.shape:
-            p = _softmax_array(xp, x, self.ax)
+        e, s = _exp_parts(xp, x, self.ax, self.p)
         self.p = None
         tk = t.astype(np.intp, copy=False)
         if self.expand:
             tk = xp.expand_dims(tk, self.ax)
-        gx = p * gy
+        gx = e * (gy / s)
         xp.put_along_axis(gx, tk, xp.take_along_axis(gx, tk, axis=self.ax) - gy, axis=self.ax)
         return (gx.astype(real_dtype(x.dtype), copy=False),)
 

@@ -57,19 +57,40 @@ class SigmoidCrossEntropyWithLogits(Function):
         # 1-d views: NumPy ufuncs turn 0-d results into scalars, which `out=` cannot take.
         x = xp.atleast_1d(x.astype(acc, copy=False))
         z = xp.atleast_1d(z.astype(acc, copy=False))
+        if q is None:
+            # The TF page's max(x, 0) - x*z + log(1 + exp(-|x|)), in place where possible.
+            tmp = xp.abs(x)
+            sp = xp.negative(tmp)
+            xp.exp(sp, out=sp)  # exp of a non-positive number only: no overflow
+            xp.log1p(sp, out=sp)
+            loss = xp.maximum(x, 0)
+            with np.errstate(invalid="ignore"):
+                xp.multiply(x, z, out=tmp)
+                loss -= tmp
+            loss += sp
+            # inf - inf at infinite logits: one cheap test on the sum, then the exact limits.
+            with np.errstate(over="ignore", invalid="ignore"):
+                total = loss.sum()
+            if not bool(xp.isfinite(total)):
+                loss = self._limits(xp, x, z, None)
+        else:
+            loss = self._limits(xp, x, z, q.astype(acc, copy=False))
+        return (loss.astype(self.out_dtype, copy=False).reshape(shape),)
+
+    @staticmethod
+    def _limits(xp: Any, x: Any, z: Any, q: Any) -> Any:
+        """``c*|x| + l*log1p(exp(-|x|))``: exact, with the finite limits at infinite logits.
+
+        ``c = 1 - z`` for ``x >= 0`` and ``q*z`` below, ``l = 1 + (q - 1)*z``: the TF formulas
+        rearranged so that the linear term vanishes exactly where its limit is 0
+        (``x = +inf`` with ``z = 1``, ``x = -inf`` with ``z = 0``).
+        """
         ax = xp.abs(x)
-        # log(1 + exp(-|x|)): exp of a non-positive number only, so nothing overflows.
-        sp = xp.negative(ax)
-        xp.exp(sp, out=sp)
-        xp.log1p(sp, out=sp)
+        sp = xp.log1p(xp.exp(-ax))
         pos = x >= 0
-        # loss = c*|x| + l*log1p(exp(-|x|)) with c = 1 - z (x >= 0) or q*z (x < 0) and
-        # l = 1 + (q - 1)*z: the TF formula rearranged so that the linear term vanishes
-        # exactly where its limit is 0 (x = +inf with z = 1, x = -inf with z = 0).
         if q is None:
             c = xp.where(pos, 1 - z, z)
         else:
-            q = q.astype(acc, copy=False)
             c = xp.where(pos, 1 - z, q * z)
             sp *= 1 + (q - 1) * z
         with np.errstate(invalid="ignore"):
@@ -77,31 +98,83 @@ class SigmoidCrossEntropyWithLogits(Function):
         if not bool(xp.isfinite(ax).all()):
             lin = xp.where(c == 0, 0, lin)
         lin += sp
-        return (lin.astype(self.out_dtype, copy=False).reshape(shape),)
+        return lin
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.activation import sigmoid, softplus
+        from nnfunc.functions.activation import softplus
 
         x, z, q = self.retained_inputs()
         (gy,) = grad_outputs
         dt = self.out_dtype
-        x = to_dtype(x, dt)
         z = to_dtype(z, dt)
         if q is not None:
             q = to_dtype(q, dt)
         gx = gz = gq = None
         if 0 in target_indexes:
-            # sigmoid(x) - z (q = 1) written as a difference of two non-negative terms, each
-            # accurate in its tail: no cancellation to 0 at large |x|.
-            qz = z if q is None else q * z
-            gx = gy * ((1 - z) * sigmoid(x) - qz * sigmoid(-x))
-            gx = self.sum_to_input(gx, 0)
+            gx = _LogisticGrad().apply1(x, z, q, gy)
+        x = to_dtype(x, dt)
         if 1 in target_indexes:
             gz = -x if q is None else (q - 1) * softplus(-x) - x
             gz = self.sum_to_input(gy * gz, 1)
         if 2 in target_indexes:
             gq = self.sum_to_input(gy * z * softplus(-x), 2)
         return (gx, gz, gq)
+
+
+class _LogisticGrad(Function):
+    """``gy * ((1 - z) sigmoid(x) - q z sigmoid(-x))``: the logits gradient, fused.
+
+    ``sigmoid(x) - z`` (``q = 1``) written as a difference of two non-negative terms, each
+    accurate in its tail, so the gradient does not cancel to 0 at large ``|x|``.
+    """
+
+    op_name = "sigmoid_cross_entropy_with_logits_grad"
+    input_names = ("logits", "targets", "pos_weight", "gy")
+
+    def setup(self, x: Any, z: Any, q: Any, gy: Any) -> tuple[TensorSpec, ...]:
+        self.retain_inputs(0, 1, 2, 3)
+        self.out_dtype = real_dtype(x.dtype)
+        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
+
+    def forward(self, xp: Any, x: Any, z: Any, q: Any, gy: Any) -> tuple[Any, ...]:
+        acc = accumulation_dtype(self.out_dtype)
+        shape = x.shape
+        x = xp.atleast_1d(x.astype(acc, copy=False))
+        with np.errstate(over="ignore"):
+            # 1 / (1 + exp(-x)) and 1 / (1 + exp(x)): an overflow to inf gives the exact 0.
+            s = xp.negative(x)
+            xp.exp(s, out=s)
+            s += 1
+            xp.reciprocal(s, out=s)
+            sn = xp.exp(x)
+            sn += 1
+            xp.reciprocal(sn, out=sn)
+        s *= 1 - z
+        qz = z if q is None else q * z
+        xp.multiply(sn, qz, out=sn)
+        s -= sn
+        s *= gy
+        return (s.astype(x.dtype if x.dtype.kind == "f" else self.out_dtype).reshape(shape),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        from nnfunc.functions.activation import sigmoid
+
+        x, z, q, gy = self.retained_inputs()
+        (ggx,) = grad_outputs
+        x = to_dtype(x, self.out_dtype)
+        s, sn = sigmoid(x), sigmoid(-x)
+        qz = z if q is None else q * z
+        g = ggx * gy
+        out: list[Any] = [None, None, None, None]
+        if 0 in target_indexes:
+            out[0] = self.sum_to_input(g * ((1 - z) + qz) * s * sn, 0)
+        if 1 in target_indexes:
+            out[1] = self.sum_to_input(-g * (s + (sn if q is None else q * sn)), 1)
+        if 2 in target_indexes:
+            out[2] = self.sum_to_input(-g * z * sn, 2)
+        if 3 in target_indexes:
+            out[3] = self.sum_to_input(ggx * ((1 - z) * s - qz * sn), 3)
+        return tuple(out)
 
 
 class WeightedCrossEntropyWithLogits(SigmoidCrossEntropyWithLogits):
