@@ -1,3 +1,403 @@
-"""nnabla.functions entries of nnabla.functions (part _loss)."""
+"""nnabla.functions losses and validation functions (NNabla 1.39 signatures and layouts).
 
-__all__: list[str] = []
+NNabla's ``n_outputs`` and ``outputs`` arguments are accepted and ignored. The class-index
+functions take ``target`` with the class axis kept as size 1 (the shape without it is accepted
+too) and return the class axis kept as size 1; ``axis=None`` means the last axis.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import nnfunc.functions as F
+
+__all__ = [
+    "absolute_error",
+    "binary_cross_entropy",
+    "binary_error",
+    "categorical_cross_entropy",
+    "confusion_matrix",
+    "epsilon_insensitive_loss",
+    "huber_loss",
+    "kl_multinomial",
+    "sigmoid_cross_entropy",
+    "softmax_cross_entropy",
+    "squared_error",
+    "top_n_error",
+]
+
+# NNabla's KLMultinomial kernel adds 1e-8 inside both logs.
+_KL_EPS = 1e-8
+
+
+def _axis(axis: int | None) -> int:
+    return -1 if axis is None else axis
+
+
+def sigmoid_cross_entropy(
+    x: Any, target: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Element-wise cross-entropy of ``sigmoid(x)`` and ``target``, fused and stable.
+
+    See :func:`nnfunc.sigmoid_cross_entropy_with_logits`.
+
+    Args:
+        x: Logits.
+        target: Targets in ``[0, 1]``, same shape.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        Element-wise losses, shape of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.sigmoid_cross_entropy(np.array([0.0], np.float32), np.array([1.0], np.float32))
+        array([0.6931472], dtype=float32)
+    """
+    return F.sigmoid_cross_entropy_with_logits(x, target, name=name)
+
+
+def binary_cross_entropy(
+    x: Any, target: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Element-wise ``-(t ln x + (1 - t) ln(1 - x))`` on probabilities.
+
+    No clipping; each log's argument is clamped at the dtype's smallest normal number, as
+    NNabla's kernel does. See :func:`nnfunc.binary_cross_entropy` (``eps=None``).
+
+    Args:
+        x: Probabilities.
+        target: Targets, same shape.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        Element-wise losses, shape of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.binary_cross_entropy(np.array([0.5, 0.25]), np.array([1.0, 0.0]))
+        array([0.69314718, 0.28768207])
+    """
+    return F.binary_cross_entropy(x, target, eps=None, name=name)
+
+
+def softmax_cross_entropy(
+    x: Any,
+    target: Any,
+    axis: int | None = None,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Cross-entropy of ``softmax(x)`` against integer class indices (class axis kept).
+
+    See :func:`nnfunc.sparse_softmax_cross_entropy_with_logits`. Computed exactly from the
+    logits (NNabla clamps the softmax at the smallest normal number before the log, which caps
+    the loss near 87 in float32; this does not).
+
+    Args:
+        x: Logits.
+        target: Integer class indices, shape of ``x`` with ``axis`` of size 1.
+        axis (int, optional): Class axis; ``None``: the last.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        Losses of shape ``(D_1, ..., 1, ..., D_N)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.softmax_cross_entropy(np.zeros((2, 4)), np.array([[1], [3]]))
+        array([[1.38629436],
+               [1.38629436]])
+    """
+    return F.sparse_softmax_cross_entropy_with_logits(
+        x, target, axis=_axis(axis), keepdims=True, name=name
+    )
+
+
+def categorical_cross_entropy(
+    x: Any,
+    target: Any,
+    axis: int | None = None,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """``-ln(x[t])`` for probabilities ``x`` and integer class indices (class axis kept).
+
+    NNabla's name for :func:`nnfunc.sparse_categorical_cross_entropy` (``eps=None``: the
+    probability is only clamped at the smallest normal number). Keras's
+    ``categorical_crossentropy`` takes one-hot targets instead.
+
+    Args:
+        x: Probabilities.
+        target: Integer class indices, shape of ``x`` with ``axis`` of size 1.
+        axis (int, optional): Class axis; ``None``: the last.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        Losses of shape ``(D_1, ..., 1, ..., D_N)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.categorical_cross_entropy(np.array([[0.5, 0.25, 0.25]]), np.array([[1]]))
+        array([[1.38629436]])
+    """
+    return F.sparse_categorical_cross_entropy(
+        x, target, axis=_axis(axis), eps=None, keepdims=True, name=name
+    )
+
+
+def squared_error(
+    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Element-wise ``(x0 - x1)^2``. See :func:`nnfunc.squared_error`.
+
+    Args:
+        x0: First input.
+        x1: Second input.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        Element-wise squared errors.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.squared_error(np.array([1.0, 2.0]), np.array([3.0, 2.0]))
+        array([4., 0.])
+    """
+    return F.squared_error(x0, x1, name=name)
+
+
+def absolute_error(
+    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Element-wise ``|x0 - x1|``. See :func:`nnfunc.absolute_error`.
+
+    Args:
+        x0: First input.
+        x1: Second input.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        Element-wise absolute errors.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.absolute_error(np.array([1.0, 2.0]), np.array([3.0, 2.0]))
+        array([2., 0.])
+    """
+    return F.absolute_error(x0, x1, name=name)
+
+
+def huber_loss(
+    x0: Any,
+    x1: Any,
+    delta: float = 1.0,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Element-wise Huber loss, NNabla scaling: ``d^2`` or ``delta (2|d| - delta)``.
+
+    See :func:`nnfunc.huber_loss`.
+
+    Args:
+        x0: First input.
+        x1: Second input.
+        delta (float): Threshold. Default 1.0.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        Element-wise losses.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.huber_loss(np.array([0.5, 3.0]), np.array([0.0, 0.0]))
+        array([0.25, 5.  ])
+    """
+    return F.huber_loss(x0, x1, delta, name=name)
+
+
+def epsilon_insensitive_loss(
+    x0: Any,
+    x1: Any,
+    epsilon: float,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Element-wise ``max(|x0 - x1| - epsilon, 0)``. See :func:`nnfunc.epsilon_insensitive_loss`.
+
+    Args:
+        x0: First input.
+        x1: Second input.
+        epsilon (float): Insensitive band (required).
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        Element-wise losses.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.epsilon_insensitive_loss(np.array([0.5, 3.0]), np.array([0.0, 0.0]), 1.0)
+        array([0., 2.])
+    """
+    return F.epsilon_insensitive_loss(x0, x1, epsilon, name=name)
+
+
+def kl_multinomial(
+    p: Any,
+    q: Any,
+    base_axis: int = 1,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """KL divergence of multinomial distributions, per sample. See :func:`nnfunc.kl_multinomial`.
+
+    Uses NNabla's kernel's ``1e-8`` inside the logs and keeps a trailing axis of size 1.
+
+    Args:
+        p: First distribution.
+        q: Second distribution, same shape.
+        base_axis (int): First category axis. Default 1.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        Shape ``p.shape[:base_axis] + (1,)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.kl_multinomial(np.array([[0.5, 0.5]]), np.array([[0.5, 0.5]]))
+        array([[0.]])
+    """
+    kl = F.kl_multinomial(p, q, base_axis, eps=_KL_EPS)
+    return F.expand_dims(kl, -1, name=name)
+
+
+def top_n_error(
+    x: Any,
+    target: Any,
+    axis: int | None = None,
+    n: int = 1,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """1 where the target's score is not within the top ``n`` (class axis kept).
+
+    See :func:`nnfunc.top_n_error` (ties count against the target, as in NNabla's kernel).
+
+    Args:
+        x: Scores.
+        target: Integer class indices, shape of ``x`` with ``axis`` of size 1.
+        axis (int, optional): Class axis; ``None``: the last.
+        n (int): Number of top places. Default 1.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 errors of shape ``(D_1, ..., 1, ..., D_N)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.top_n_error(np.array([[0.1, 0.7, 0.2]]), np.array([[2]]), n=2)
+        array([[0.]])
+    """
+    return F.top_n_error(x, target, axis=_axis(axis), n=n, keepdims=True, name=name)
+
+
+def binary_error(
+    x: Any, target: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Element-wise ``(x >= 0.5) != (target >= 0.5)``. See :func:`nnfunc.binary_error`.
+
+    Args:
+        x: Probabilities.
+        target: Targets, same shape.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 errors in the dtype of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.binary_error(np.array([0.2, 0.7]), np.array([1.0, 1.0]))
+        array([1., 0.])
+    """
+    return F.binary_error(x, target, name=name)
+
+
+def confusion_matrix(
+    x: Any,
+    target: Any,
+    axis: int | None = None,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Confusion matrix summed over samples (rows: labels, columns: predictions).
+
+    See :func:`nnfunc.confusion_matrix`.
+
+    Args:
+        x: Scores.
+        target: Integer class indices, shape of ``x`` with ``axis`` of size 1.
+        axis (int, optional): Class axis; ``None``: the last.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        int32 matrix of shape ``(classes, classes)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.confusion_matrix(np.array([[0.9, 0.1], [0.2, 0.8]]), np.array([[0], [0]]))
+        array([[1, 1],
+               [0, 0]], dtype=int32)
+    """
+    return F.cast(F.confusion_matrix(x, target, axis=_axis(axis)), np.int32, name=name)

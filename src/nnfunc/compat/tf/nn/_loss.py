@@ -1,3 +1,238 @@
-"""tf.nn entries of tf.nn (part _loss)."""
+"""tf.nn losses, classification and evaluation ops (TensorFlow 1.x signatures)."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import nnfunc.functions as F
+from nnfunc.core import check
+from nnfunc.errors import ShapeError
+from nnfunc.functions.loss._common import as_tensor
+
+__all__ = [
+    "in_top_k",
+    "l2_loss",
+    "log_poisson_loss",
+    "sigmoid_cross_entropy_with_logits",
+    "softmax_cross_entropy_with_logits",
+    "sparse_softmax_cross_entropy_with_logits",
+    "top_k",
+    "weighted_cross_entropy_with_logits",
+]
+
+
+def sigmoid_cross_entropy_with_logits(logits: Any, targets: Any, name: str | None = None) -> Any:
+    """Element-wise logistic loss on logits.
+
+    See :func:`nnfunc.sigmoid_cross_entropy_with_logits`. Computed as
+    ``max(x, 0) - x * z + log(1 + exp(-abs(x)))`` (rearranged so that infinite
+    logits give their finite limits).
+
+    Args:
+        logits: Logits ``x`` (float32 or float64).
+        targets: Targets ``z``, same shape as ``logits``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The component-wise logistic losses, shape of ``logits``.
+
+    Raises:
+        ValueError: (:class:`nnfunc.ShapeError`) the shapes differ.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.sigmoid_cross_entropy_with_logits(np.array([0.0, 100.0]), np.array([1.0, 0.0]))
+        array([  0.69314718, 100.        ])
+    """
+    return F.sigmoid_cross_entropy_with_logits(logits, targets, name=name)
+
+
+def weighted_cross_entropy_with_logits(
+    logits: Any, targets: Any, pos_weight: Any, name: str | None = None
+) -> Any:
+    """Logistic loss with weighted positives.
+
+    See :func:`nnfunc.weighted_cross_entropy_with_logits`.
+
+    Args:
+        logits: Logits ``x``.
+        targets: Targets ``z``, same shape as ``logits``.
+        pos_weight: Coefficient ``q`` of the positive term (scalar or broadcastable tensor).
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(1 - z) * x + (1 + (q - 1) * z) * (log(1 + exp(-abs(x))) + max(-x, 0))``.
+
+    Raises:
+        ValueError: (:class:`nnfunc.ShapeError`) the shapes differ.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.weighted_cross_entropy_with_logits(np.array([0.0]), np.array([1.0]), 2.0)
+        array([1.38629436])
+    """
+    return F.weighted_cross_entropy_with_logits(logits, targets, pos_weight, name=name)
+
+
+def softmax_cross_entropy_with_logits(
+    logits: Any, labels: Any, dim: int = -1, name: str | None = None
+) -> Any:
+    """Softmax cross-entropy with dense labels.
+
+    See :func:`nnfunc.softmax_cross_entropy_with_logits`.
+
+    Args:
+        logits: Unscaled log probabilities.
+        labels: Label distributions, same shape as ``logits``.
+        dim (int): The class dimension. Default -1.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The losses, shape of ``logits`` without ``dim``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.softmax_cross_entropy_with_logits(np.zeros((1, 4)), np.array([[0.0, 1, 0, 0]]))
+        array([1.38629436])
+    """
+    return F.softmax_cross_entropy_with_logits(logits, labels, axis=dim, name=name)
+
+
+def sparse_softmax_cross_entropy_with_logits(
+    logits: Any, labels: Any, name: str | None = None
+) -> Any:
+    """Softmax cross-entropy with integer labels.
+
+    See :func:`nnfunc.sparse_softmax_cross_entropy_with_logits`.
+
+    Args:
+        logits: Unscaled log probabilities ``[d_0, ..., d_{r-2}, num_classes]``.
+        labels: Integer class indices ``[d_0, ..., d_{r-2}]`` in ``[0, num_classes)``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The losses, shape of ``labels``, dtype of ``logits``.
+
+    Raises:
+        ValueError: (:class:`nnfunc.ShapeError`) ``logits`` is a scalar or the rank of
+            ``labels`` is not the rank of ``logits`` minus one (the page's "rank of the labels
+            minus one" is a typo).
+        ArgumentError: a label is out of range (TF raises on CPU; never NaN here).
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.sparse_softmax_cross_entropy_with_logits(np.zeros((2, 4)), np.array([1, 3]))
+        array([1.38629436, 1.38629436])
+    """
+    op = "sparse_softmax_cross_entropy_with_logits"
+    logits, labels = as_tensor(logits), as_tensor(labels)
+    check.ndim_at_least(op, "logits", logits, 1)
+    if len(labels.shape) != len(logits.shape) - 1:
+        raise ShapeError(
+            check.message(
+                op,
+                "labels",
+                f"have rank {len(logits.shape) - 1} (the rank of `logits` minus one)",
+                **{"labels.shape": tuple(labels.shape), "logits.shape": tuple(logits.shape)},
+            )
+        )
+    return F.sparse_softmax_cross_entropy_with_logits(logits, labels, name=name)
+
+
+def l2_loss(t: Any, name: str | None = None) -> Any:
+    """``sum(t ** 2) / 2``. See :func:`nnfunc.l2_loss`.
+
+    Args:
+        t: A tensor of any shape.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A 0-D tensor (integer inputs give float32).
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.l2_loss(np.array([1.0, 2.0], np.float32))
+        array(2.5, dtype=float32)
+    """
+    return F.l2_loss(t, name=name)
+
+
+def log_poisson_loss(
+    log_input: Any, targets: Any, compute_full_loss: bool = False, name: str | None = None
+) -> Any:
+    """Poisson loss given the log rate. See :func:`nnfunc.log_poisson_loss`.
+
+    Args:
+        log_input: ``c = log(x)``, float32 or float64.
+        targets: ``z``, same type and shape as ``log_input``.
+        compute_full_loss (bool): Add the Stirling term (where ``z > 1``). Default False.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``exp(c) - z * c [+ z * log(z) - z + 0.5 * log(2 * pi * z)]``, shape of ``log_input``.
+
+    Raises:
+        ValueError: (:class:`nnfunc.ShapeError`) the shapes differ.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.log_poisson_loss(np.array([0.0]), np.array([2.0]))
+        array([1.])
+    """
+    return F.log_poisson_loss(log_input, targets, compute_full_loss=compute_full_loss, name=name)
+
+
+def top_k(input: Any, k: int = 1, sorted: bool = True, name: str | None = None) -> Any:
+    """Values and indices of the ``k`` largest entries of the last dimension.
+
+    See :func:`nnfunc.top_k`.
+
+    Args:
+        input: 1-D or higher tensor with last dimension at least ``k``.
+        k (int): Number of top elements. Default 1.
+        sorted (bool): Sort the values in descending order. Default True (``False``: index
+            order).
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        tuple: ``(values, indices)``; indices are int32. Ties: the lower index first.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.top_k(np.array([1.0, 3.0, 3.0]), k=2)
+        (array([3., 3.]), array([1, 2], dtype=int32))
+    """
+    values, indices = F.top_k(input, k, sorted=sorted, name=name)
+    return values, F.cast(indices, np.int32)
+
+
+def in_top_k(predictions: Any, targets: Any, k: int, name: str | None = None) -> Any:
+    """Whether the targets are in the top ``k`` predictions, ties included.
+
+    See :func:`nnfunc.in_top_k`.
+
+    Args:
+        predictions: ``batch_size x classes`` scores.
+        targets: ``batch_size`` class ids (int32 or int64).
+        k (int): Number of top elements to look at.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A ``batch_size`` bool tensor. Out-of-range targets raise (TF returns False).
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.in_top_k(np.array([[0.1, 0.5, 0.5]]), np.array([2]), 1)
+        array([ True])
+    """
+    return F.in_top_k(predictions, targets, k, name=name)

@@ -1,3 +1,155 @@
-"""keras.ops.nn entries of keras.ops.nn (part _loss)."""
+"""keras.ops.nn losses and metrics (Keras 3 signatures, its NumPy-backend semantics)."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import nnfunc.functions as F
+
+__all__ = [
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "psnr",
+    "sparse_categorical_crossentropy",
+]
+
+# keras.config.epsilon(): probabilities are clipped to [EPSILON, 1 - EPSILON] before the log.
+EPSILON = 1e-7
+
+
+def _tensor(x: Any) -> Any:
+    """``keras.ops.convert_to_tensor`` for Python data: floats give float32, ints int32."""
+    if hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, np.generic):
+        return x
+    arr = np.asarray(x)
+    if arr.dtype.kind == "f":
+        return arr.astype(np.float32)
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int32)
+    return arr
+
+
+def binary_crossentropy(
+    target: Any, output: Any, from_logits: bool = False, *, name: str | None = None
+) -> Any:
+    """Element-wise binary cross-entropy. See :func:`nnfunc.binary_cross_entropy`.
+
+    ``output`` probabilities are clipped to ``[1e-7, 1 - 1e-7]`` as Keras does; with
+    ``from_logits=True`` the loss is computed exactly and stably from the logits.
+
+    Args:
+        target: Binary labels, same shape as ``output``.
+        output: Probabilities, or logits with ``from_logits=True``.
+        from_logits (bool): Whether ``output`` holds logits. Default False.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The element-wise losses, in the floating dtype of ``output`` (the page's "Integer
+        tensor" is a typo).
+
+    Raises:
+        ValueError: (:class:`nnfunc.ShapeError`) the shapes differ.
+
+    Examples:
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.binary_crossentropy([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.2])
+        array([0.10536055, 0.10536055, 0.22314353, 0.22314353], dtype=float32)
+    """
+    return F.binary_cross_entropy(
+        _tensor(output), _tensor(target), from_logits=from_logits, eps=EPSILON, name=name
+    )
+
+
+def categorical_crossentropy(
+    target: Any, output: Any, from_logits: bool = False, axis: int = -1, *, name: str | None = None
+) -> Any:
+    """Categorical cross-entropy with dense targets. See :func:`nnfunc.categorical_cross_entropy`.
+
+    Probabilities are first divided by their sum along ``axis``, then clipped to
+    ``[1e-7, 1 - 1e-7]`` (Keras); ``from_logits=True`` uses the exact softmax form.
+
+    Args:
+        target: One-hot or soft targets, same shape as ``output`` (the page's "except for the
+            last dimension" is a copy error).
+        output: Probabilities, or logits with ``from_logits=True``.
+        from_logits (bool): Whether ``output`` holds logits. Default False.
+        axis (int): Class axis. Default -1.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The losses, shape of ``output`` without ``axis``, floating dtype.
+
+    Examples:
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.categorical_crossentropy([[0, 1]], [[0.25, 0.75]])
+        array([0.2876821], dtype=float32)
+    """
+    return F.categorical_cross_entropy(
+        _tensor(output),
+        _tensor(target),
+        axis=axis,
+        from_logits=from_logits,
+        eps=EPSILON,
+        normalize=True,
+        name=name,
+    )
+
+
+def sparse_categorical_crossentropy(
+    target: Any, output: Any, from_logits: bool = False, axis: int = -1, *, name: str | None = None
+) -> Any:
+    """Categorical cross-entropy with integer targets.
+
+    See :func:`nnfunc.sparse_categorical_cross_entropy`.
+
+    Args:
+        target: Integer class labels, shape of ``output`` without ``axis`` (a trailing axis of
+            size 1 is accepted, as Keras squeezes it).
+        output: Probabilities (normalised along ``axis`` and clipped to ``[1e-7, 1 - 1e-7]``),
+            or logits with ``from_logits=True``.
+        from_logits (bool): Whether ``output`` holds logits. Default False.
+        axis (int): Class axis. Default -1.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The losses, shape of ``target``, floating dtype.
+
+    Examples:
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.sparse_categorical_crossentropy([1], [[0.25, 0.75]])
+        array([0.2876821], dtype=float32)
+    """
+    return F.sparse_categorical_cross_entropy(
+        _tensor(output),
+        _tensor(target),
+        axis=axis,
+        from_logits=from_logits,
+        eps=EPSILON,
+        normalize=True,
+        name=name,
+    )
+
+
+def psnr(x1: Any, x2: Any, max_val: float, *, name: str | None = None) -> Any:
+    """Peak signal-to-noise ratio. See :func:`nnfunc.psnr`.
+
+    Args:
+        x1: First signal.
+        x2: Second signal, same shape as ``x1``.
+        max_val (float): Maximum possible signal value.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A 0-d float tensor: ``20 log10(max_val) - 10 log10(mean((x1 - x2)**2))``.
+
+    Raises:
+        ValueError: (:class:`nnfunc.ShapeError`) the shapes differ.
+
+    Examples:
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.psnr([0.0, 0.5], [0.1, 0.4], 1.0)
+        array(20., dtype=float32)
+    """
+    return F.psnr(_tensor(x1), _tensor(x2), max_val, name=name)

@@ -1,0 +1,528 @@
+"""Categorical cross-entropies: softmax on logits (dense or integer labels) and on probabilities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnfunc.core import check
+from nnfunc.core.dtypes import accumulation_dtype, real_dtype
+from nnfunc.core.function import Function
+from nnfunc.core.spec import TensorSpec
+from nnfunc.functions.loss._common import (
+    TakeAlongAxis,
+    as_tensor,
+    check_labels,
+    clip,
+    label_layout,
+    same_shape,
+    shifted_logits,
+    to_dtype,
+)
+
+__all__ = [
+    "categorical_cross_entropy",
+    "softmax_cross_entropy_with_logits",
+    "sparse_categorical_cross_entropy",
+    "sparse_softmax_cross_entropy_with_logits",
+]
+
+
+def _drop(shape: tuple, ax: int, keepdims: bool) -> tuple:
+    return shape[:ax] + ((1,) if keepdims else ()) + shape[ax + 1 :]
+
+
+class _SoftmaxLoss(Function):
+    """Shared parts of the fused softmax cross-entropies.
+
+    The forward pass keeps ``exp(x - max)`` and its sums (``self._p``), which it computes
+    anyway, so that the first-order gradient costs one pass; they are dropped with the rest of
+    what backward keeps. Higher orders recompute the softmax with :func:`nnfunc.softmax`.
+    """
+
+    _p: Any = None
+
+    def __init__(self, axis: Any, keepdims: bool) -> None:
+        self.axis = axis
+        self.keepdims = check.boolean(self.op_name, "keepdims", keepdims)
+
+    def _free(self) -> None:
+        super()._free()
+        self._p = None
+
+    def _gyk(self, gy: Any) -> Any:
+        from nnfunc.functions.array import expand_dims
+
+        return gy if self.keepdims else expand_dims(gy, self.ax)
+
+
+class SoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
+    """Cross-entropy of softmax(logits) against dense label distributions."""
+
+    op_name = "softmax_cross_entropy_with_logits"
+    input_names = ("logits", "labels")
+
+    def setup(self, x: Any, t: Any) -> tuple[TensorSpec, ...]:
+        nd = check.ndim_at_least(self.op_name, "logits", x, 1)
+        self.ax = check.axis(self.op_name, "axis", self.axis, nd)
+        shape = same_shape(self.op_name, ("logits", "labels"), x, t)
+        self.out_dtype = real_dtype(x.dtype)
+        self.retain_inputs(0, 1)
+        return (TensorSpec(_drop(shape, self.ax, self.keepdims), self.out_dtype),)
+
+    def forward(self, xp: Any, x: Any, t: Any) -> tuple[Any, ...]:
+        acc = accumulation_dtype(self.out_dtype)
+        ax = self.ax
+        z = shifted_logits(xp, x.astype(acc, copy=False), ax)
+        t = t.astype(acc, copy=False)
+        with np.errstate(invalid="ignore"):
+            tz = _dot(xp, t, z, ax)
+            if xp.isnan(tz).any():
+                # 0 * -inf where a label is 0 on a -inf logit: that term's limit is 0.
+                tz = xp.where(t == 0, 0, t * z).sum(axis=ax, keepdims=True)
+        st = t.sum(axis=ax, keepdims=True)
+        xp.exp(z, out=z)
+        s = z.sum(axis=ax, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            loss = st * xp.log(s) - tz
+        self._p = (z, s)
+        if not self.keepdims:
+            loss = loss.squeeze(ax)
+        return (loss.astype(self.out_dtype, copy=False),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        from nnfunc.functions.activation import log_softmax
+
+        x, t = self.retained_inputs()
+        gyk = self._gyk(grad_outputs[0])
+        t = to_dtype(t, self.out_dtype)
+        gx = gt = None
+        if 0 in target_indexes:
+            gx = _SoftmaxCrossEntropyGrad(self.ax, self._p).apply1(x, t, gyk)
+        if 1 in target_indexes:
+            gt = self.sum_to_input(-(gyk * log_softmax(x, axis=self.ax)), 1)
+        return (gx, gt)
+
+
+class _SoftmaxCrossEntropyGrad(Function):
+    """``gy * (p * sum(t) - t)``, the logits gradient of the dense softmax cross-entropy."""
+
+    op_name = "softmax_cross_entropy_with_logits_grad"
+    input_names = ("logits", "labels", "gy")
+
+    def __init__(self, ax: int, p: Any) -> None:
+        self.ax = ax
+        self.p = p
+
+    def setup(self, x: Any, t: Any, gy: Any) -> tuple[TensorSpec, ...]:
+        self.retain_inputs(0, 1, 2)
+        return (TensorSpec(tuple(x.shape), real_dtype(x.dtype)),)
+
+    def forward(self, xp: Any, x: Any, t: Any, gy: Any) -> tuple[Any, ...]:
+        e, s = _exp_parts(xp, x, self.ax, self.p)
+        self.p = None
+        st = t.sum(axis=self.ax, keepdims=True, dtype=e.dtype)
+        gx = e * (gy * st / s)
+        gx -= t * gy
+        return (gx.astype(real_dtype(x.dtype), copy=False),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        from nnfunc.functions.activation import softmax
+        from nnfunc.functions.reduction import sum
+
+        x, t, gy = self.retained_inputs()
+        (ggx,) = grad_outputs
+        ax = self.ax
+        p = softmax(x, axis=ax)
+        st = sum(t, axis=ax, keepdims=True)
+        g_x = g_t = g_gy = None
+        if 0 in target_indexes:
+            u = ggx * gy * st
+            g_x = p * (u - sum(u * p, axis=ax, keepdims=True))
+        if 1 in target_indexes:
+            g_t = gy * (sum(ggx * p, axis=ax, keepdims=True) - ggx)
+        if 2 in target_indexes:
+            g_gy = sum(ggx * (st * p - t), axis=ax, keepdims=True)
+        return (g_x, g_t, g_gy)
+
+
+def _exp_parts(xp: Any, x: Any, ax: int, cache: Any) -> tuple[Any, Any]:
+    """``exp(x - max)`` and its sums along ``ax`` (softmax = e / s): the cache or recomputed."""
+    if cache is not None and cache[0].shape == x.shape:
+        return cache
+    z = shifted_logits(xp, x.astype(accumulation_dtype(real_dtype(x.dtype)), copy=False), ax)
+    xp.exp(z, out=z)
+    return z, z.sum(axis=ax, keepdims=True)
+
+
+def _dot(xp: Any, a: Any, b: Any, ax: int) -> Any:
+    """``sum(a * b, ax, keepdims=True)`` without the temporary product where NumPy allows."""
+    vecdot = getattr(xp, "vecdot", None)
+    if vecdot is None:
+        return (a * b).sum(axis=ax, keepdims=True)
+    return xp.expand_dims(vecdot(a, b, axis=ax), ax)
+
+
+class SparseSoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
+    """Cross-entropy of softmax(logits) against integer class indices."""
+
+    op_name = "sparse_softmax_cross_entropy_with_logits"
+    input_names = ("logits", "labels")
+
+    def setup(self, x: Any, t: Any) -> tuple[TensorSpec, ...]:
+        nd = check.ndim_at_least(self.op_name, "logits", x, 1)
+        self.ax = check.axis(self.op_name, "axis", self.axis, nd)
+        self.labels_kept = label_layout(self.op_name, x, t, self.ax, "logits", "labels")
+        check_labels(self.op_name, t, x.shape[self.ax])
+        self.out_dtype = real_dtype(x.dtype)
+        self.retain_inputs(0, 1)
+        return (TensorSpec(_drop(tuple(x.shape), self.ax, self.keepdims), self.out_dtype),)
+
+    def forward(self, xp: Any, x: Any, t: Any) -> tuple[Any, ...]:
+        acc = accumulation_dtype(self.out_dtype)
+        ax = self.ax
+        z = shifted_logits(xp, x.astype(acc, copy=False), ax)
+        tk = t.astype(np.intp, copy=False)
+        if not self.labels_kept:
+            tk = xp.expand_dims(tk, ax)
+        zt = xp.take_along_axis(z, tk, axis=ax)
+        xp.exp(z, out=z)
+        s = z.sum(axis=ax, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            loss = xp.log(s) - zt
+        self._p = (z, s)
+        if not self.keepdims:
+            loss = loss.squeeze(ax)
+        return (loss.astype(self.out_dtype, copy=False),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        x, t = self.retained_inputs()
+        gyk = self._gyk(grad_outputs[0])
+        grad = _SparseSoftmaxCrossEntropyGrad(self.ax, not self.labels_kept, self._p)
+        return (grad.apply1(x, t, gyk), None)
+
+
+class _SparseSoftmaxCrossEntropyGrad(Function):
+    """``gy * (p - onehot(t))``, the logits gradient of the sparse softmax cross-entropy."""
+
+    op_name = "sparse_softmax_cross_entropy_with_logits_grad"
+    input_names = ("logits", "labels", "gy")
+
+    def __init__(self, ax: int, expand: bool, p: Any) -> None:
+        self.ax = ax
+        self.expand = expand
+        self.p = p
+
+    def setup(self, x: Any, t: Any, gy: Any) -> tuple[TensorSpec, ...]:
+        self.retain_inputs(0, 1, 2)
+        return (TensorSpec(tuple(x.shape), real_dtype(x.dtype)),)
+
+    def forward(self, xp: Any, x: Any, t: Any, gy: Any) -> tuple[Any, ...]:
+        e, s = _exp_parts(xp, x, self.ax, self.p)
+        self.p = None
+        tk = t.astype(np.intp, copy=False)
+        if self.expand:
+            tk = xp.expand_dims(tk, self.ax)
+        gx = e * (gy / s)
+        xp.put_along_axis(gx, tk, xp.take_along_axis(gx, tk, axis=self.ax) - gy, axis=self.ax)
+        return (gx.astype(real_dtype(x.dtype), copy=False),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        from nnfunc.functions.activation import softmax
+        from nnfunc.functions.reduction import sum
+
+        x, t, gy = self.retained_inputs()
+        (ggx,) = grad_outputs
+        ax = self.ax
+        p = softmax(x, axis=ax)
+        g_x = g_gy = None
+        if 0 in target_indexes:
+            u = ggx * gy
+            g_x = p * (u - sum(u * p, axis=ax, keepdims=True))
+        if 2 in target_indexes:
+            picked = TakeAlongAxis(ax, self.expand).apply1(ggx, t)
+            g_gy = sum(ggx * p, axis=ax, keepdims=True) - picked
+        return (g_x, None, g_gy)
+
+
+def softmax_cross_entropy_with_logits(
+    logits: Any,
+    labels: Any,
+    *,
+    axis: int = -1,
+    keepdims: bool = False,
+    name: str | None = None,
+) -> Any:
+    """Cross-entropy of ``softmax(logits)`` against dense label distributions.
+
+    .. math::
+        \\ell = -\\sum_i t_i \\log \\mathrm{softmax}(x)_i
+              = \\Big(\\sum_i t_i\\Big) \\log \\sum_j e^{x_j - m} - \\sum_i t_i (x_i - m),
+        \\quad m = \\max_j x_j
+
+    Args:
+        logits (array, Variable or SymbolicVariable): Unscaled logits, rank >= 1.
+        labels (array, Variable or SymbolicVariable): Label distributions, same shape as
+            ``logits`` (each slice along ``axis`` usually sums to 1); cast to the logits dtype.
+        axis (int): Class axis. Default ``-1``.
+        keepdims (bool): Keep the class axis with size 1. Default ``False``.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``logits``: shape of ``logits`` without ``axis`` (size 1 with
+        ``keepdims``), the floating dtype of ``logits``.
+
+    Raises:
+        ShapeError: ``logits`` is 0-d, the shapes differ, or ``axis`` is out of range.
+
+    Notes:
+        One max-shifted pass: finite for logits of any finite magnitude. ``-inf`` logits are
+        fine (a zero label there contributes 0); a slice whose maximum is ``+inf`` takes the
+        softmax limit (all mass on its ``+inf`` entries), so the loss is finite where the labels
+        put no mass elsewhere. float16 is computed in float32. Gradients:
+        ``d/dx = p * sum(t) - t`` with ``p = softmax(x)`` (``p - t`` for proper distributions;
+        the probabilities of the forward pass are reused), ``d/dt = -log_softmax(x)``.
+        Equivalent to ``tf.nn.softmax_cross_entropy_with_logits(logits, labels, dim)`` and
+        ``keras.ops.categorical_crossentropy(target, output, from_logits=True, axis)``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.softmax_cross_entropy_with_logits(np.array([[0.0, 0.0], [100.0, 0.0]]),
+        ...                                      np.array([[1.0, 0.0], [0.0, 1.0]]))
+        array([  0.69314718, 100.        ])
+    """
+    fn = SoftmaxCrossEntropyWithLogits(axis, keepdims)
+    return fn.apply1(as_tensor(logits), as_tensor(labels), name=name)
+
+
+def sparse_softmax_cross_entropy_with_logits(
+    logits: Any,
+    labels: Any,
+    *,
+    axis: int = -1,
+    keepdims: bool = False,
+    name: str | None = None,
+) -> Any:
+    """Cross-entropy of ``softmax(logits)`` against integer class indices.
+
+    .. math::
+        \\ell = -\\log \\mathrm{softmax}(x)_{t} = \\log \\sum_j e^{x_j - m} - (x_t - m),
+        \\quad m = \\max_j x_j
+
+    Args:
+        logits (array, Variable or SymbolicVariable): Unscaled logits, rank >= 1, classes on
+            ``axis``.
+        labels (array, Variable or SymbolicVariable): Integer class indices in
+            ``[0, num_classes)``: shape of ``logits`` without ``axis``, or with ``axis`` of
+            size 1 (NNabla's layout).
+        axis (int): Class axis. Default ``-1``.
+        keepdims (bool): Keep the class axis with size 1. Default ``False``.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``logits``: shape of ``logits`` without ``axis`` (size 1 with
+        ``keepdims``), the floating dtype of ``logits``.
+
+    Raises:
+        ShapeError: ``logits`` is 0-d, ``axis`` is out of range, or ``labels`` has neither
+            accepted shape.
+        DTypeError: ``labels`` is not integer.
+        ArgumentError: a label is outside ``[0, num_classes)`` (the message names the first
+            one and its position; checked in eager mode and when a graph runs).
+
+    Notes:
+        One max-shifted pass, finite for any finite logits; ``-inf`` logits on other classes
+        are fine and a ``+inf`` logit on the target class gives the limit 0. Gradient:
+        ``softmax(x) - onehot(t)`` (the forward pass's probabilities are reused); the labels get
+        none. Equivalent to ``tf.nn.sparse_softmax_cross_entropy_with_logits(logits, labels)``,
+        ``keras.ops.sparse_categorical_crossentropy(target, output, from_logits=True, axis)``
+        and ``nnabla.functions.softmax_cross_entropy(x, target, axis)`` (``keepdims=True``).
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.sparse_softmax_cross_entropy_with_logits(np.array([[0.0, 0.0], [100.0, 0.0]]),
+        ...                                             np.array([0, 1]))
+        array([  0.69314718, 100.        ])
+    """
+    fn = SparseSoftmaxCrossEntropyWithLogits(axis, keepdims)
+    return fn.apply1(as_tensor(logits), as_tensor(labels), name=name)
+
+
+def _probability_log(p: Any, eps: float | None, dt: np.dtype) -> Any:
+    """``log`` of probabilities clipped to ``[eps, 1 - eps]``, never below the tiniest normal."""
+    from nnfunc.functions.math import log
+
+    if eps is not None:
+        p = clip(p, eps, float(np.asarray(1 - eps, dt)))
+    return log(clip(p, float(np.finfo(dt).tiny), None))
+
+
+def _check_eps(op: str, eps: Any) -> float | None:
+    if eps is None:
+        return None
+    return check.real_scalar(op, "eps", eps, min_value=0.0, max_value=0.5, open_max=True)
+
+
+def categorical_cross_entropy(
+    x: Any,
+    target: Any,
+    *,
+    axis: int = -1,
+    from_logits: bool = False,
+    eps: float | None = 1e-7,
+    normalize: bool = False,
+    keepdims: bool = False,
+    name: str | None = None,
+) -> Any:
+    """Cross-entropy of predicted probabilities against dense target distributions.
+
+    .. math::
+        \\ell = -\\sum_i t_i \\log \\mathrm{clip}(\\hat p_i, \\epsilon, 1 - \\epsilon),
+        \\quad \\hat p = x \\text{ (or } x / \\textstyle\\sum_j x_j \\text{ with normalize)}
+
+    Args:
+        x (array, Variable or SymbolicVariable): Probabilities (or logits with
+            ``from_logits=True``), rank >= 1, classes on ``axis``.
+        target (array, Variable or SymbolicVariable): Target distributions (one-hot or soft),
+            same shape as ``x``; cast to the dtype of ``x``.
+        axis (int): Class axis. Default ``-1``.
+        from_logits (bool): ``x`` holds logits: the result is
+            :func:`softmax_cross_entropy_with_logits` (exact; ``eps``/``normalize`` unused).
+            Default ``False``.
+        eps (float or None): Clipping of the probabilities before the log (Keras: ``1e-7``);
+            ``None``: none. The log's argument is always clamped at the dtype's smallest normal
+            number. Default ``1e-7``.
+        normalize (bool): Divide ``x`` by its sum along ``axis`` first, as Keras does.
+            Default ``False``.
+        keepdims (bool): Keep the class axis with size 1. Default ``False``.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x`` without ``axis`` (size 1 with ``keepdims``), its
+        floating dtype.
+
+    Raises:
+        ShapeError: ``x`` is 0-d, the shapes differ, or ``axis`` is out of range.
+        ArgumentError: ``eps`` is not ``None`` or in ``[0, 0.5)``.
+
+    Notes:
+        Gradients: ``-t / p`` inside the clipping interval, 0 outside (plus the normalisation's
+        term with ``normalize``); ``d/dt = -log p``. Equivalent to
+        ``keras.ops.categorical_crossentropy(target, output, from_logits, axis)`` with
+        ``normalize=True`` (argument order swapped). NNabla's ``categorical_cross_entropy``
+        takes integer targets: that is :func:`sparse_categorical_cross_entropy`.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.categorical_cross_entropy(np.array([[0.5, 0.5], [0.9, 0.1]]),
+        ...                              np.array([[1.0, 0.0], [0.0, 1.0]]))
+        array([0.69314718, 2.30258509])
+    """
+    op = "categorical_cross_entropy"
+    from nnfunc.functions.arithmetic import div, mul, neg
+    from nnfunc.functions.reduction import sum
+
+    from_logits = check.boolean(op, "from_logits", from_logits)
+    normalize = check.boolean(op, "normalize", normalize)
+    keepdims = check.boolean(op, "keepdims", keepdims)
+    eps = _check_eps(op, eps)
+    x = as_tensor(x)
+    target = as_tensor(target)
+    nd = check.ndim_at_least(op, "x", x, 1)
+    ax = check.axis(op, "axis", axis, nd)
+    same_shape(op, ("x", "target"), x, target)
+    if from_logits:
+        return softmax_cross_entropy_with_logits(x, target, axis=ax, keepdims=keepdims, name=name)
+    dt = real_dtype(x.dtype)
+    p = to_dtype(x, dt)
+    if normalize:
+        p = div(p, sum(p, axis=ax, keepdims=True))
+    logp = _probability_log(p, eps, dt)
+    return neg(sum(mul(to_dtype(target, dt), logp), axis=ax, keepdims=keepdims), name=name)
+
+
+def sparse_categorical_cross_entropy(
+    x: Any,
+    target: Any,
+    *,
+    axis: int = -1,
+    from_logits: bool = False,
+    eps: float | None = 1e-7,
+    normalize: bool = False,
+    keepdims: bool = False,
+    name: str | None = None,
+) -> Any:
+    """Cross-entropy of predicted probabilities against integer class indices.
+
+    .. math::
+        \\ell = -\\log \\mathrm{clip}(\\hat p_t, \\epsilon, 1 - \\epsilon),
+        \\quad \\hat p = x \\text{ (or } x / \\textstyle\\sum_j x_j \\text{ with normalize)}
+
+    Args:
+        x (array, Variable or SymbolicVariable): Probabilities (or logits with
+            ``from_logits=True``), rank >= 1, classes on ``axis``.
+        target (array, Variable or SymbolicVariable): Integer class indices in
+            ``[0, num_classes)``: shape of ``x`` without ``axis``, or with ``axis`` of size 1.
+        axis (int): Class axis. Default ``-1``.
+        from_logits (bool): ``x`` holds logits: the result is
+            :func:`sparse_softmax_cross_entropy_with_logits`. Default ``False``.
+        eps (float or None): Clipping of the probabilities before the log (Keras ``1e-7``);
+            ``None``: none (NNabla). The log's argument is always clamped at the dtype's
+            smallest normal number, so the loss is finite. Default ``1e-7``.
+        normalize (bool): Divide ``x`` by its sum along ``axis`` first (Keras). Default
+            ``False``.
+        keepdims (bool): Keep the class axis with size 1 (NNabla). Default ``False``.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x`` without ``axis`` (size 1 with ``keepdims``), its
+        floating dtype.
+
+    Raises:
+        ShapeError: ``x`` is 0-d, ``axis`` is out of range, or ``target`` has neither accepted
+            shape.
+        DTypeError: ``target`` is not integer.
+        ArgumentError: a target is outside ``[0, num_classes)`` (first bad value and its
+            position), or ``eps`` is invalid.
+
+    Notes:
+        Gradient w.r.t. ``x``: ``-1 / p_t`` at the target class inside the clipping interval,
+        0 elsewhere (plus the normalisation's term with ``normalize``); none for the integer
+        targets. Equivalent to ``keras.ops.sparse_categorical_crossentropy(target, output,
+        from_logits, axis)`` (``normalize=True``) and
+        ``nnabla.functions.categorical_cross_entropy(x, target, axis)`` (``eps=None``,
+        ``keepdims=True``).
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> p = np.array([[0.5, 0.5], [0.9, 0.1]])
+        >>> nf.sparse_categorical_cross_entropy(p, np.array([0, 1]))
+        array([0.69314718, 2.30258509])
+    """
+    op = "sparse_categorical_cross_entropy"
+    from nnfunc.functions.arithmetic import div, neg
+    from nnfunc.functions.array import squeeze
+    from nnfunc.functions.reduction import sum
+
+    from_logits = check.boolean(op, "from_logits", from_logits)
+    normalize = check.boolean(op, "normalize", normalize)
+    keepdims = check.boolean(op, "keepdims", keepdims)
+    eps = _check_eps(op, eps)
+    x = as_tensor(x)
+    target = as_tensor(target)
+    nd = check.ndim_at_least(op, "x", x, 1)
+    ax = check.axis(op, "axis", axis, nd)
+    kept = label_layout(op, x, target, ax, "x", "target")
+    if from_logits:
+        return sparse_softmax_cross_entropy_with_logits(
+            x, target, axis=ax, keepdims=keepdims, name=name
+        )
+    dt = real_dtype(x.dtype)
+    p = to_dtype(x, dt)
+    if normalize:
+        p = div(p, sum(p, axis=ax, keepdims=True))
+    pt = TakeAlongAxis(ax, expand=not kept, check_op=op, label_name="target").apply1(p, target)
+    if keepdims:
+        return neg(_probability_log(pt, eps, dt), name=name)
+    return squeeze(neg(_probability_log(pt, eps, dt)), ax, name=name)

@@ -1,0 +1,339 @@
+"""Binary (logistic) cross-entropies: on logits, weighted, and on probabilities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnfunc.core import check
+from nnfunc.core.dtypes import accumulation_dtype, real_dtype
+from nnfunc.core.function import Function
+from nnfunc.core.spec import TensorSpec
+from nnfunc.errors import ShapeError
+from nnfunc.functions.loss._common import as_tensor, clip, same_shape, to_dtype
+
+__all__ = [
+    "binary_cross_entropy",
+    "sigmoid_cross_entropy_with_logits",
+    "weighted_cross_entropy_with_logits",
+]
+
+
+class SigmoidCrossEntropyWithLogits(Function):
+    """Element-wise logistic loss on logits, optionally with a positive-class weight."""
+
+    op_name = "sigmoid_cross_entropy_with_logits"
+    input_names = ("logits", "targets", "pos_weight")
+
+    def setup(self, x: Any, z: Any, q: Any = None) -> tuple[TensorSpec, ...]:
+        shape = same_shape(self.op_name, ("logits", "targets"), x, z)
+        if q is not None:
+            qs = tuple(q.shape)
+            try:
+                out = check.broadcast_shapes(self.op_name, ("logits", "pos_weight"), [shape, qs])
+            except ShapeError:
+                out = None
+            if (
+                out is None
+                or len(out) != len(shape)
+                or any(a is not None and b is not None and a != b for a, b in zip(out, shape))
+            ):
+                raise ShapeError(
+                    check.message(
+                        self.op_name,
+                        "pos_weight",
+                        "broadcast to the shape of `logits`",
+                        **{"pos_weight.shape": qs, "logits.shape": tuple(x.shape)},
+                    )
+                )
+        self.out_dtype = real_dtype(x.dtype)
+        self.retain_inputs(0, 1, 2)
+        return (TensorSpec(shape, self.out_dtype),)
+
+    def forward(self, xp: Any, x: Any, z: Any, q: Any = None) -> tuple[Any, ...]:
+        acc = accumulation_dtype(self.out_dtype)
+        shape = x.shape
+        # 1-d views: NumPy ufuncs turn 0-d results into scalars, which `out=` cannot take.
+        x = xp.atleast_1d(x.astype(acc, copy=False))
+        z = xp.atleast_1d(z.astype(acc, copy=False))
+        if q is None:
+            # The TF page's max(x, 0) - x*z + log(1 + exp(-|x|)), in place where possible.
+            tmp = xp.abs(x)
+            sp = xp.negative(tmp)
+            xp.exp(sp, out=sp)  # exp of a non-positive number only: no overflow
+            xp.log1p(sp, out=sp)
+            loss = xp.maximum(x, 0)
+            with np.errstate(invalid="ignore"):
+                xp.multiply(x, z, out=tmp)
+                loss -= tmp
+            loss += sp
+            # inf - inf at infinite logits: one cheap test on the sum, then the exact limits.
+            with np.errstate(over="ignore", invalid="ignore"):
+                total = loss.sum()
+            if not bool(xp.isfinite(total)):
+                loss = self._limits(xp, x, z, None)
+        else:
+            loss = self._limits(xp, x, z, q.astype(acc, copy=False))
+        return (loss.astype(self.out_dtype, copy=False).reshape(shape),)
+
+    @staticmethod
+    def _limits(xp: Any, x: Any, z: Any, q: Any) -> Any:
+        """``c*|x| + l*log1p(exp(-|x|))``: exact, with the finite limits at infinite logits.
+
+        ``c = 1 - z`` for ``x >= 0`` and ``q*z`` below, ``l = 1 + (q - 1)*z``: the TF formulas
+        rearranged so that the linear term vanishes exactly where its limit is 0
+        (``x = +inf`` with ``z = 1``, ``x = -inf`` with ``z = 0``).
+        """
+        ax = xp.abs(x)
+        sp = xp.log1p(xp.exp(-ax))
+        pos = x >= 0
+        if q is None:
+            c = xp.where(pos, 1 - z, z)
+        else:
+            c = xp.where(pos, 1 - z, q * z)
+            sp *= 1 + (q - 1) * z
+        with np.errstate(invalid="ignore"):
+            lin = c * ax
+        if not bool(xp.isfinite(ax).all()):
+            lin = xp.where(c == 0, 0, lin)
+        lin += sp
+        return lin
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        from nnfunc.functions.activation import softplus
+
+        x, z, q = self.retained_inputs()
+        (gy,) = grad_outputs
+        dt = self.out_dtype
+        z = to_dtype(z, dt)
+        if q is not None:
+            q = to_dtype(q, dt)
+        gx = gz = gq = None
+        if 0 in target_indexes:
+            gx = _LogisticGrad().apply1(x, z, q, gy)
+        x = to_dtype(x, dt)
+        if 1 in target_indexes:
+            gz = -x if q is None else (q - 1) * softplus(-x) - x
+            gz = self.sum_to_input(gy * gz, 1)
+        if 2 in target_indexes:
+            gq = self.sum_to_input(gy * z * softplus(-x), 2)
+        return (gx, gz, gq)
+
+
+class _LogisticGrad(Function):
+    """``gy * ((1 - z) sigmoid(x) - q z sigmoid(-x))``: the logits gradient, fused.
+
+    ``sigmoid(x) - z`` (``q = 1``) written as a difference of two non-negative terms, each
+    accurate in its tail, so the gradient does not cancel to 0 at large ``|x|``.
+    """
+
+    op_name = "sigmoid_cross_entropy_with_logits_grad"
+    input_names = ("logits", "targets", "pos_weight", "gy")
+
+    def setup(self, x: Any, z: Any, q: Any, gy: Any) -> tuple[TensorSpec, ...]:
+        self.retain_inputs(0, 1, 2, 3)
+        self.out_dtype = real_dtype(x.dtype)
+        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
+
+    def forward(self, xp: Any, x: Any, z: Any, q: Any, gy: Any) -> tuple[Any, ...]:
+        acc = accumulation_dtype(self.out_dtype)
+        shape = x.shape
+        x = xp.atleast_1d(x.astype(acc, copy=False))
+        with np.errstate(over="ignore"):
+            # 1 / (1 + exp(-x)) and 1 / (1 + exp(x)): an overflow to inf gives the exact 0.
+            s = xp.negative(x)
+            xp.exp(s, out=s)
+            s += 1
+            xp.reciprocal(s, out=s)
+            sn = xp.exp(x)
+            sn += 1
+            xp.reciprocal(sn, out=sn)
+        s *= 1 - z
+        qz = z if q is None else q * z
+        xp.multiply(sn, qz, out=sn)
+        s -= sn
+        s *= gy
+        return (s.astype(x.dtype if x.dtype.kind == "f" else self.out_dtype).reshape(shape),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        from nnfunc.functions.activation import sigmoid
+
+        x, z, q, gy = self.retained_inputs()
+        (ggx,) = grad_outputs
+        x = to_dtype(x, self.out_dtype)
+        s, sn = sigmoid(x), sigmoid(-x)
+        qz = z if q is None else q * z
+        g = ggx * gy
+        out: list[Any] = [None, None, None, None]
+        if 0 in target_indexes:
+            out[0] = self.sum_to_input(g * ((1 - z) + qz) * s * sn, 0)
+        if 1 in target_indexes:
+            out[1] = self.sum_to_input(-g * (s + (sn if q is None else q * sn)), 1)
+        if 2 in target_indexes:
+            out[2] = self.sum_to_input(-g * z * sn, 2)
+        if 3 in target_indexes:
+            out[3] = self.sum_to_input(ggx * ((1 - z) * s - qz * sn), 3)
+        return tuple(out)
+
+
+class WeightedCrossEntropyWithLogits(SigmoidCrossEntropyWithLogits):
+    """Node of :func:`weighted_cross_entropy_with_logits` (its own name in messages)."""
+
+    op_name = "weighted_cross_entropy_with_logits"
+
+
+def sigmoid_cross_entropy_with_logits(logits: Any, targets: Any, *, name: str | None = None) -> Any:
+    """Element-wise logistic loss of logits against (soft) binary targets, computed stably.
+
+    .. math::
+        \\ell = z \\cdot (-\\log \\sigma(x)) + (1 - z) \\cdot (-\\log(1 - \\sigma(x)))
+              = \\max(x, 0) - x z + \\log(1 + e^{-|x|})
+
+    Args:
+        logits (array, Variable or SymbolicVariable): Logits ``x`` of any shape.
+        targets (array, Variable or SymbolicVariable): Targets ``z``, same shape as
+            ``logits``, usually in ``[0, 1]``; cast to the dtype of ``logits``.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``logits``: shape of ``logits``, its floating dtype (integer logits give
+        float32). No reduction.
+
+    Raises:
+        ShapeError: ``logits`` and ``targets`` have different shapes (a ``ValueError``, as
+            TensorFlow documents).
+
+    Notes:
+        Computed as ``c*|x| + log1p(exp(-|x|))`` with ``c = 1 - z`` for ``x >= 0`` and
+        ``c = z`` for ``x < 0`` (the TF page's stable formula, rearranged): no overflow for any
+        logit, exact for ``|x|`` up to the dtype's maximum, and the documented finite limits at
+        ``x = +inf, z = 1`` and ``x = -inf, z = 0`` (loss 0). float16 is computed in float32.
+        Gradients: ``d/dx = sigmoid(x) - z``, computed as
+        ``(1 - z) sigmoid(x) - z sigmoid(-x)`` (accurate in both tails, finite for every
+        logit, ``±inf`` included),
+        ``d/dz = -x`` (soft targets get a gradient; integer targets get none). Equivalent to
+        ``tf.nn.sigmoid_cross_entropy_with_logits(logits, targets)``,
+        ``nnabla.functions.sigmoid_cross_entropy(x, target)`` and
+        ``keras.ops.binary_crossentropy(target, output, from_logits=True)``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> x = np.array([0.0, 1e30, -1e30])
+        >>> nf.sigmoid_cross_entropy_with_logits(x, np.array([1.0, 1.0, 1.0]))
+        array([6.93147181e-01, 0.00000000e+00, 1.00000000e+30])
+    """
+    return SigmoidCrossEntropyWithLogits().apply1(logits, targets, None, name=name)
+
+
+def weighted_cross_entropy_with_logits(
+    logits: Any, targets: Any, pos_weight: Any, *, name: str | None = None
+) -> Any:
+    """Logistic loss on logits with the positive term weighted by ``pos_weight``.
+
+    .. math::
+        \\ell = q z \\cdot (-\\log \\sigma(x)) + (1 - z) \\cdot (-\\log(1 - \\sigma(x)))
+              = (1 - z) x + (1 + (q - 1) z) (\\log(1 + e^{-|x|}) + \\max(-x, 0))
+
+    Args:
+        logits (array, Variable or SymbolicVariable): Logits ``x`` of any shape.
+        targets (array, Variable or SymbolicVariable): Targets ``z``, same shape as ``logits``.
+        pos_weight (float, array, Variable or SymbolicVariable): Weight ``q`` of the positive
+            term; a scalar or a tensor that broadcasts to the shape of ``logits`` (e.g. one
+            weight per class on the last axis).
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``logits``: shape of ``logits``, its floating dtype. No reduction.
+
+    Raises:
+        ShapeError: ``logits`` and ``targets`` have different shapes, or ``pos_weight`` does
+            not broadcast to the shape of ``logits``.
+
+    Notes:
+        Stable for every logit, with the finite limits at ``x = ±inf`` (loss 0 where
+        ``x = +inf, z = 1`` or ``x = -inf, z = 0``). ``q = 1`` gives
+        :func:`sigmoid_cross_entropy_with_logits`. Gradients:
+        ``d/dx = (1 - z) sigmoid(x) - q z sigmoid(-x)``, ``d/dz = (q - 1) softplus(-x) - x``,
+        ``d/dq = z softplus(-x)``. Equivalent to
+        ``tf.nn.weighted_cross_entropy_with_logits(logits, targets, pos_weight)``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.weighted_cross_entropy_with_logits(np.array([0.0, 0.0]), np.array([1.0, 0.0]), 3.0)
+        array([2.07944154, 0.69314718])
+    """
+    if not (hasattr(pos_weight, "shape") and hasattr(pos_weight, "dtype")):
+        op = WeightedCrossEntropyWithLogits.op_name
+        pos_weight = check.real_scalar(op, "pos_weight", pos_weight, finite=False)
+    return WeightedCrossEntropyWithLogits().apply1(logits, targets, pos_weight, name=name)
+
+
+def binary_cross_entropy(
+    x: Any,
+    target: Any,
+    *,
+    from_logits: bool = False,
+    eps: float | None = 1e-7,
+    name: str | None = None,
+) -> Any:
+    """Element-wise binary cross-entropy of probabilities (or logits) against targets.
+
+    .. math::
+        \\ell = -\\left(t \\log \\hat p + (1 - t) \\log(1 - \\hat p)\\right),
+        \\quad \\hat p = \\mathrm{clip}(x, \\epsilon, 1 - \\epsilon)
+
+    Args:
+        x (array, Variable or SymbolicVariable): Predicted probabilities (or logits with
+            ``from_logits=True``), any shape.
+        target (array, Variable or SymbolicVariable): Targets, same shape as ``x``; cast to the
+            dtype of ``x``.
+        from_logits (bool): ``x`` holds logits: the result is
+            :func:`sigmoid_cross_entropy_with_logits` (exact and stable, ``eps`` unused).
+            Default ``False``.
+        eps (float or None): Probabilities are clipped to ``[eps, 1 - eps]`` (computed in the
+            dtype of ``x``) before the logs, as Keras does with ``epsilon() = 1e-7``. ``None``:
+            no clipping (NNabla). In both cases the argument of each log is then clamped below
+            at the smallest normal number of the dtype, so the loss is always finite. Default
+            ``1e-7``.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``x``: shape of ``x``, its floating dtype. No reduction.
+
+    Raises:
+        ShapeError: ``x`` and ``target`` have different shapes.
+        ArgumentError: ``eps`` is not ``None`` or a number in ``[0, 0.5)``.
+
+    Notes:
+        Gradient w.r.t. ``x``: ``(p - t) / (p (1 - p))`` inside the clipping interval (bounds
+        included), 0 outside it (the clip's gradient, as in Keras). Gradient w.r.t. ``target``:
+        ``log(1 - p) - log(p)`` (soft targets). Equivalent to
+        ``keras.ops.binary_crossentropy(target, output, from_logits)`` (argument order swapped)
+        and ``nnabla.functions.binary_cross_entropy(x, target)`` (``eps=None``).
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.binary_cross_entropy(np.array([0.1, 0.9, 0.0]), np.array([0.0, 1.0, 0.0]))
+        array([1.05360516e-01, 1.05360516e-01, 1.00000005e-07])
+    """
+    op = "binary_cross_entropy"
+    from_logits = check.boolean(op, "from_logits", from_logits)
+    if eps is not None:
+        eps = check.real_scalar(op, "eps", eps, min_value=0.0, max_value=0.5, open_max=True)
+    x = as_tensor(x)
+    target = as_tensor(target)
+    same_shape(op, ("x", "target"), x, target)
+    if from_logits:
+        return sigmoid_cross_entropy_with_logits(x, target, name=name)
+    from nnfunc.functions.arithmetic import add, mul, neg, sub
+    from nnfunc.functions.math import log
+
+    dt = real_dtype(x.dtype)
+    x = to_dtype(x, dt)
+    t = to_dtype(target, dt)
+    tiny = float(np.finfo(dt).tiny)
+    p = x if eps is None else clip(x, eps, float(np.asarray(1 - eps, dt)))
+    log_p = log(clip(p, tiny, None))
+    log_q = log(clip(sub(1, p), tiny, None))
+    return neg(add(mul(t, log_p), mul(sub(1, t), log_q)), name=name)
