@@ -341,3 +341,13 @@ def test_python_scalars_never_upcast():
     assert nf.add(np.ones(2, np.int32), 1).dtype == np.int32
     assert nf.add(np.ones(2, np.int32), 1.5).dtype == np.float32
     assert type(nf.sum(x)) is np.ndarray and nf.sum(x).shape == ()
+
+
+def test_numpy_scalars_keep_their_dtype():
+    # np.float64 subclasses float, but only Python scalars adopt their partner's dtype.
+    assert nf.add(np.ones(2, np.float32), np.float64(1.0)).dtype == np.float64
+    assert nf.where(np.array([True, False]), np.float64(1.0), 0.0).dtype == np.float64
+    g = nf.Graph()
+    x = g.placeholder("x", (2,), np.float32)
+    assert nf.add(x, np.float64(1.0)).dtype == np.float64
+    assert nf.add(x, 1.0).dtype == np.float32

@@ -253,16 +253,17 @@ def _xp_of(arrays: tuple[Any, ...]) -> Any:
 
 
 def _convert_scalars(inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+    # Only Python scalars are weak: NumPy scalars (np.float64 subclasses float) keep their dtype.
     partners = [
         np.dtype(x.dtype)
         for x in inputs
-        if x is not None and not isinstance(x, _SCALARS) and hasattr(x, "dtype")
+        if x is not None and type(x) not in _SCALARS and hasattr(x, "dtype")
     ]
     out = []
     for x in inputs:
         if x is None or type(x) is np.ndarray or isinstance(x, Variable):
             out.append(x)
-        elif isinstance(x, _SCALARS):
+        elif type(x) in _SCALARS:
             out.append(np.asarray(x, dtype=scalar_dtype(x, partners)))
         elif hasattr(x, "__array_namespace__") and hasattr(x, "shape") and hasattr(x, "ndim"):
             out.append(x if x.ndim else np.asarray(x) if isinstance(x, np.generic) else x)

@@ -474,13 +474,17 @@ def apply_symbolic(func: Function, inputs: tuple[Any, ...], name: str | None) ->
                 )
     assert graph is not None
     node_name = graph._unique_name(name, func.op_name)
-    partners = [np.dtype(x.dtype) for x in inputs if isinstance(x, SymbolicVariable)]
+    partners = [
+        np.dtype(x.dtype)
+        for x in inputs
+        if x is not None and type(x) not in (bool, int, float) and hasattr(x, "dtype")
+    ]
     converted = []
     for x in inputs:
         if x is None or isinstance(x, SymbolicVariable):
             converted.append(x)
         else:
-            if isinstance(x, (bool, int, float)):
+            if type(x) in (bool, int, float):
                 arr = np.asarray(x, dtype=scalar_dtype(x, partners))
             else:
                 (arr,) = _convert_scalars((x,))

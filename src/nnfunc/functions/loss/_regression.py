@@ -89,6 +89,9 @@ def l2_loss(t: Any, *, name: str | None = None) -> Any:
         Same kind as ``t``: a 0-d tensor of the floating dtype of ``t`` (integer and bool
         inputs give float32).
 
+    Raises:
+        None beyond the engine's input checks (any shape and numeric dtype is valid).
+
     Notes:
         Accumulated in float32 for float16 inputs. Gradient: ``t``. Equivalent to
         ``tf.nn.l2_loss(t)`` (TF's page also lists integer dtypes; here they give float32,
