@@ -29,8 +29,10 @@ __all__ = [
     "window",
 ]
 
-#: Largest patch buffer (bytes) the GEMM path allocates at once.
-PATCH_BUDGET = 128 * 2**20
+#: Largest patch buffer (bytes) the GEMM path allocates at once. Small enough that one chunk of
+#: patches stays in the last-level cache between its copy and its GEMM (one buffer is reused for
+#: every chunk: fresh large arrays cost page faults); at least one output row is always taken.
+PATCH_BUDGET = 8 * 2**20
 
 
 def offsets(kernel: Sequence[int]) -> list[tuple[int, ...]]:
@@ -98,21 +100,36 @@ def _chunks(n: int, rows: int, row_bytes: int, budget: int) -> Iterator[tuple[in
             yield n0, n0 + 1, r0, min(rows, r0 + rstep)
 
 
-def _im2col(xp: Any, xpad: Any, kernel, stride, dil, out, batch_last: bool = False) -> Any:
-    """Patches ``(n, C, *kernel, *out)`` (``batch_last``: ``(C, *kernel, n, *out)``)."""
+def _im2col(
+    xp: Any, xpad: Any, kernel, stride, dil, out, batch_last: bool = False, buf: Any = None
+) -> Any:
+    """Patches ``(n, C, *kernel, *out)`` (``batch_last``: ``(C, *kernel, n, *out)``).
+
+    ``buf``: a flat scratch array the patches are written into (reused across chunks).
+    """
     n, c = xpad.shape[:2]
+    shape = (c, *kernel, n, *out) if batch_last else (n, c, *kernel, *out)
+    size = math.prod(shape)
+    cols = xp.empty(shape, xpad.dtype) if buf is None else buf[:size].reshape(shape)
     if batch_last:
-        cols = xp.empty((c, *kernel, n, *out), dtype=xpad.dtype)
         src = xpad.swapaxes(0, 1)
         for o in offsets(kernel):
             cols[(slice(None), *o)] = src[(slice(None), slice(None), *window(o, stride, dil, out))]
         return cols
-    cols = xp.empty((n, c, *kernel, *out), dtype=xpad.dtype)
     for o in offsets(kernel):
         cols[(slice(None), slice(None), *o)] = xpad[
             (slice(None), slice(None), *window(o, stride, dil, out))
         ]
     return cols
+
+
+def _scratch(xp: Any, n: int, rows: int, row_elems: int, dtype: Any) -> Any:
+    """One flat buffer big enough for the largest chunk :func:`_chunks` yields."""
+    row_bytes = row_elems * np.dtype(dtype).itemsize
+    most = 0
+    for n0, n1, r0, r1 in _chunks(n, rows, row_bytes, PATCH_BUDGET):
+        most = max(most, (n1 - n0) * (r1 - r0))
+    return xp.empty(most * row_elems, dtype=dtype)
 
 
 def _is_pointwise(kernel, stride, pads) -> bool:
@@ -151,13 +168,15 @@ def conv_forward(
     k = math.prod(kernel)
     wmat = w.reshape(groups, og, cg * k)
     y = xp.empty((n, o_ch, *out), dtype=dtype)
-    row_bytes = c * k * p // max(out[0], 1) * np.dtype(dtype).itemsize
+    row_elems = c * k * p // max(out[0], 1)
+    row_bytes = row_elems * np.dtype(dtype).itemsize
+    buf = _scratch(xp, n, out[0], row_elems, dtype)
     for n0, n1, r0, r1 in _chunks(n, out[0], row_bytes, PATCH_BUDGET):
         sub_out = (r1 - r0, *out[1:])
         start = r0 * stride[0]
         stop = start + (r1 - r0 - 1) * stride[0] + dilation[0] * (kernel[0] - 1) + 1
         xs = xpad[n0:n1, :, start:stop]
-        cols = _im2col(xp, xs, kernel, stride, dilation, sub_out)
+        cols = _im2col(xp, xs, kernel, stride, dilation, sub_out, buf=buf)
         cols = cols.reshape(n1 - n0, groups, cg * k, math.prod(sub_out))
         if r0 == 0 and r1 == out[0]:
             xp.matmul(wmat, cols, out=y[n0:n1].reshape(n1 - n0, groups, og, p))
@@ -219,11 +238,16 @@ def conv_transpose_forward(
     else:
         k = math.prod(kernel)
         wt = w.reshape(groups, og, cg * k).swapaxes(1, 2)
-        row_bytes = c * k * p // max(out[0], 1) * np.dtype(dtype).itemsize
+        row_elems = c * k * p // max(out[0], 1)
+        row_bytes = row_elems * np.dtype(dtype).itemsize
+        scratch = _scratch(xp, n, out[0], row_elems, dtype)
         for n0, n1, r0, r1 in _chunks(n, out[0], row_bytes, PATCH_BUDGET):
             sub_out = (r1 - r0, *out[1:])
-            g = gy[n0:n1, :, r0:r1].reshape(n1 - n0, groups, og, math.prod(sub_out))
-            cols = xp.matmul(wt, g).reshape(n1 - n0, c, *kernel, *sub_out)
+            q = math.prod(sub_out)
+            g = gy[n0:n1, :, r0:r1].reshape(n1 - n0, groups, og, q)
+            cols = scratch[: (n1 - n0) * c * k * q].reshape(n1 - n0, groups, cg * k, q)
+            xp.matmul(wt, g, out=cols)
+            cols = cols.reshape(n1 - n0, c, *kernel, *sub_out)
             start = r0 * stride[0]
             target = buf[n0:n1]
             for o in offsets(kernel):
@@ -282,12 +306,15 @@ def conv_grad_weight(
     if cg == 1 and groups > 1:
         return _depthwise_grad_weight(xp, xpad, gy, kernel, stride, dilation)
     gw = xp.zeros((groups, og, cg * k), dtype=dtype)
-    row_bytes = c * k * p // max(out[0], 1) * np.dtype(dtype).itemsize
+    row_elems = c * k * p // max(out[0], 1)
+    row_bytes = row_elems * np.dtype(dtype).itemsize
+    buf = _scratch(xp, n, out[0], row_elems, dtype)
     for n0, n1, r0, r1 in _chunks(n, out[0], row_bytes, PATCH_BUDGET):
         sub_out = (r1 - r0, *out[1:])
         start = r0 * stride[0]
         stop = start + (r1 - r0 - 1) * stride[0] + dilation[0] * (kernel[0] - 1) + 1
-        cols = _im2col(xp, xpad[n0:n1, :, start:stop], kernel, stride, dilation, sub_out, True)
+        xs = xpad[n0:n1, :, start:stop]
+        cols = _im2col(xp, xs, kernel, stride, dilation, sub_out, True, buf=buf)
         q = (n1 - n0) * math.prod(sub_out)
         cols = cols.reshape(groups, cg * k, q)
         g = gy[n0:n1, :, r0:r1].reshape(n1 - n0, groups, og, -1)
