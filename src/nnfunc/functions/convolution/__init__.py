@@ -1,5 +1,6 @@
 """Convolution family: conv, transposed, depthwise and separable forms, adaptive and patch ops."""
 
+from nnfunc.functions.convolution._adaptive import adaptive_separable_convolution
 from nnfunc.functions.convolution._conv import (
     conv,
     conv_transpose,
@@ -9,6 +10,7 @@ from nnfunc.functions.convolution._conv import (
 )
 
 __all__ = [
+    "adaptive_separable_convolution",
     "conv",
     "conv_transpose",
     "depthwise_conv",
