@@ -1,3 +1,19 @@
-"""Family `convolution` of the catalog (filled in by its issue)."""
+"""Convolution family: conv, transposed, depthwise and separable forms, adaptive and patch ops."""
 
-__all__: list[str] = []
+from nnfunc.functions.convolution._adaptive import adaptive_separable_convolution
+from nnfunc.functions.convolution._conv import (
+    conv,
+    conv_transpose,
+    depthwise_conv,
+    depthwise_conv_transpose,
+    separable_conv,
+)
+
+__all__ = [
+    "adaptive_separable_convolution",
+    "conv",
+    "conv_transpose",
+    "depthwise_conv",
+    "depthwise_conv_transpose",
+    "separable_conv",
+]

@@ -1,3 +1,516 @@
-"""nnabla.functions entries of nnabla.functions (part _conv)."""
+"""nnabla.functions convolution and pooling entries (NNabla 1.39).
 
-__all__: list[str] = []
+Channel-first by default; ``base_axis``: the axes before it are sample axes (flattened into one
+batch axis around the canonical call); ``pad`` is symmetric per spatial axis; ``stride`` and
+``dilation`` default to 1; pooling ``stride`` defaults to ``kernel``. NNabla's ``n_outputs`` and
+``outputs`` are accepted and ignored.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import nnfunc.functions as F
+from nnfunc.core import check
+from nnfunc.errors import ShapeError
+
+__all__ = [
+    "adaptive_separable_convolution",
+    "average_pooling",
+    "convolution",
+    "deconvolution",
+    "depthwise_convolution",
+    "depthwise_deconvolution",
+    "global_average_pooling",
+    "max_pooling",
+    "sum_pooling",
+    "unpooling",
+]
+
+
+def _opt(value: Any, default: int, n: int) -> Any:
+    return (default,) * n if value is None else tuple(value)
+
+
+def _flatten(op: str, x: Any, base_axis: int) -> tuple[Any, tuple]:
+    nd = len(x.shape)
+    base_axis = check.axis(op, "base_axis", base_axis, nd)
+    if base_axis == 1:
+        return x, ()
+    lead = tuple(x.shape[:base_axis])
+    n = -1 if None in lead else math.prod(lead)
+    return F.reshape(x, (n, *x.shape[base_axis:])), lead
+
+
+def _unflatten(y: Any, lead: tuple, name: str | None) -> Any:
+    if not lead:
+        return y
+    return F.reshape(y, (*lead, *y.shape[1:]), name=name)
+
+
+def _weight_first(w: Any, channel_last: bool) -> Any:
+    """NNabla's channel-last weight ``(O, *k, C)`` -> ``(O, C, *k)``."""
+    if not channel_last:
+        return w
+    nd = len(w.shape)
+    return F.transpose(w, (0, nd - 1, *range(1, nd - 1)))
+
+
+def _conv_like(op, fn, x, weight, bias, base_axis, pad, stride, dilation, name, **kw):
+    xf, lead = _flatten(op, x, base_axis)
+    nsp = len(xf.shape) - 2
+    y = fn(
+        xf,
+        weight,
+        bias,
+        stride=_opt(stride, 1, nsp),
+        pad=_opt(pad, 0, nsp),
+        dilation=_opt(dilation, 1, nsp),
+        name=None if lead else name,
+        **kw,
+    )
+    return _unflatten(y, lead, name)
+
+
+def convolution(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    base_axis: int = 1,
+    pad: Sequence[int] | None = None,
+    stride: Sequence[int] | None = None,
+    dilation: Sequence[int] | None = None,
+    group: int = 1,
+    channel_last: bool = False,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """N-D convolution with bias (``nnabla.functions.convolution``). See :func:`nnfunc.conv`.
+
+    Args:
+        x: ``(M_1..M_B, C, L_1..L_N)`` (channel_last: ``(M.., L.., C)``).
+        weight: ``(C', C/group, K..)`` (channel_last: ``(C', K.., C/group)``).
+        bias: ``(C',)`` or None.
+        base_axis (int): First non-sample axis.
+        pad, stride, dilation (tuple of int): Per spatial axis (symmetric pads).
+        group (int): Channel groups.
+        channel_last (bool): Channels on the last axis.
+        n_outputs, outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(M.., C', L'..)`` with ``L' = floor((L + 2p - d(k - 1) - 1)/s) + 1``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.convolution(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), np.array([0.5]),
+        ...               pad=(1, 1), stride=(2, 2))
+        array([[[[1.5, 2.5],
+                 [2.5, 4.5]]]])
+    """
+    return _conv_like(
+        "convolution",
+        F.conv,
+        x,
+        _weight_first(weight, channel_last),
+        bias,
+        base_axis,
+        pad,
+        stride,
+        dilation,
+        name,
+        groups=group,
+        channel_last=channel_last,
+    )
+
+
+def deconvolution(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    base_axis: int = 1,
+    pad: Sequence[int] | None = None,
+    stride: Sequence[int] | None = None,
+    dilation: Sequence[int] | None = None,
+    group: int = 1,
+    channel_last: bool = False,
+    output_padding: Sequence[int] | None = None,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Transposed convolution with bias (``nnabla.functions.deconvolution``).
+
+    Args:
+        x: ``(M.., C, L..)``.
+        weight: ``(C, C'/group, K..)`` (the weight of the convolution it transposes).
+        bias: ``(C',)`` or None.
+        base_axis (int): First non-sample axis.
+        pad, stride, dilation (tuple of int): Per spatial axis.
+        group (int): Channel groups.
+        channel_last (bool): Channels on the last axis.
+        output_padding (tuple of int): Added to the output size (default 0).
+        n_outputs, outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(M.., C', L'..)`` with ``L' = s(L - 1) - 2p + d(k - 1) + 1 + output_padding``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.deconvolution(np.ones((1, 1, 2)), np.ones((1, 1, 2)), stride=(2,))
+        array([[[1., 1., 1., 1.]]])
+    """
+    nsp = len(x.shape) - base_axis - 1
+    return _conv_like(
+        "deconvolution",
+        F.conv_transpose,
+        x,
+        _weight_first(weight, channel_last),
+        bias,
+        base_axis,
+        pad,
+        stride,
+        dilation,
+        name,
+        groups=group,
+        channel_last=channel_last,
+        output_padding=_opt(output_padding, 0, nsp),
+    )
+
+
+def _depthwise_weight(op: str, x: Any, weight: Any, base_axis: int, factor: int, arg: str) -> Any:
+    c = x.shape[base_axis]
+    if c is not None and weight.shape[0] is not None and weight.shape[0] != c * factor:
+        raise ShapeError(
+            check.message(
+                op,
+                "weight",
+                f"have shape[0] = channels * {arg} = {c * factor}",
+                **{"weight.shape": tuple(weight.shape), "x.shape": tuple(x.shape)},
+                **{arg: factor},
+            )
+        )
+    return F.reshape(weight, (weight.shape[0], 1, *weight.shape[1:]))
+
+
+def depthwise_convolution(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    base_axis: int = 1,
+    pad: Sequence[int] | None = None,
+    stride: Sequence[int] | None = None,
+    dilation: Sequence[int] | None = None,
+    multiplier: int = 1,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Depthwise convolution (``nnabla.functions.depthwise_convolution``).
+
+    Args:
+        x: ``(M.., C, L..)``.
+        weight: ``(C*multiplier, K..)`` (the seed writes ``(C, K..)``, true for multiplier 1).
+        bias: ``(C*multiplier,)`` or None.
+        base_axis (int): First non-sample axis.
+        pad, stride, dilation (tuple of int): Per spatial axis.
+        multiplier (int): Output maps per input map; output channel ``c*multiplier + j``.
+        n_outputs, outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(M.., C*multiplier, L'..)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.depthwise_convolution(np.ones((1, 2, 3)), np.array([[1.0, 1.0], [1.0, -1.0]]))
+        array([[[2., 2.],
+                [0., 0.]]])
+    """
+    op = "depthwise_convolution"
+    multiplier = check.positive_int(op, "multiplier", multiplier)
+    w = _depthwise_weight(op, x, weight, base_axis, multiplier, "multiplier")
+    return _conv_like(op, F.depthwise_conv, x, w, bias, base_axis, pad, stride, dilation, name)
+
+
+def depthwise_deconvolution(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    base_axis: int = 1,
+    pad: Sequence[int] | None = None,
+    stride: Sequence[int] | None = None,
+    dilation: Sequence[int] | None = None,
+    divisor: int = 1,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Transposed depthwise convolution (``nnabla.functions.depthwise_deconvolution``).
+
+    Args:
+        x: ``(M.., C, L..)``.
+        weight: ``(C, K..)``.
+        bias: ``(C/divisor,)`` or None.
+        base_axis (int): First non-sample axis.
+        pad, stride, dilation (tuple of int): Per spatial axis.
+        divisor (int): Input maps per output map (``C' = C / divisor``).
+        n_outputs, outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(M.., C/divisor, L'..)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.depthwise_deconvolution(np.ones((1, 2, 2)), np.ones((2, 2)), divisor=2)
+        array([[[2., 4., 2.]]])
+    """
+    op = "depthwise_deconvolution"
+    divisor = check.positive_int(op, "divisor", divisor)
+    w = _depthwise_weight(op, x, weight, base_axis, 1, "multiplier")
+    return _conv_like(
+        op,
+        F.depthwise_conv_transpose,
+        x,
+        w,
+        bias,
+        base_axis,
+        pad,
+        stride,
+        dilation,
+        name,
+        divisor=divisor,
+    )
+
+
+def adaptive_separable_convolution(
+    x: Any,
+    vertical_kernel: Any,
+    horizontal_kernel: Any,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Adaptive separable convolution (``nnabla.functions.adaptive_separable_convolution``).
+
+    Args:
+        x: ``(B, C, H, W)``.
+        vertical_kernel: ``(B, Kv, H - Kv + 1, W - Kh + 1)``.
+        horizontal_kernel: ``(B, Kh, H - Kv + 1, W - Kh + 1)``.
+        n_outputs, outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(B, C, H - Kv + 1, W - Kh + 1)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.adaptive_separable_convolution(np.ones((1, 1, 2, 2)), np.ones((1, 2, 1, 1)),
+        ...                                  np.ones((1, 2, 1, 1)))
+        array([[[[4.]]]])
+    """
+    return F.adaptive_separable_convolution(x, vertical_kernel, horizontal_kernel, name=name)
+
+
+def _pool(fn, x, kernel, stride, ignore_border, pad, channel_last, name, **kw):
+    kernel = tuple(kernel)
+    return fn(
+        x,
+        kernel,
+        stride=None if stride is None else tuple(stride),
+        pad=_opt(pad, 0, len(kernel)),
+        ignore_border=ignore_border,
+        channel_last=channel_last,
+        name=name,
+        **kw,
+    )
+
+
+def max_pooling(
+    x: Any,
+    kernel: Sequence[int],
+    stride: Sequence[int] | None = None,
+    ignore_border: bool = True,
+    pad: Sequence[int] | None = None,
+    channel_last: bool = False,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Max pooling (``nnabla.functions.max_pooling``). See :func:`nnfunc.max_pool`.
+
+    Args:
+        x: Input; ``kernel`` covers its last ``len(kernel)`` (spatial) axes.
+        kernel (tuple of int): Window size.
+        stride (tuple of int): Default ``kernel``.
+        ignore_border (bool): False: partial windows at the border give outputs too.
+        pad (tuple of int): Symmetric padding (default 0).
+        channel_last (bool): Channels on the last axis.
+        n_outputs, outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The maxima.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.max_pooling(np.arange(25.0).reshape(1, 1, 5, 5), (2, 2), ignore_border=False)[0, 0]
+        array([[ 6.,  8.,  9.],
+               [16., 18., 19.],
+               [21., 23., 24.]])
+    """
+    return _pool(F.max_pool, x, kernel, stride, ignore_border, pad, channel_last, name)
+
+
+def average_pooling(
+    x: Any,
+    kernel: Sequence[int],
+    stride: Sequence[int] | None = None,
+    ignore_border: bool = True,
+    pad: Sequence[int] | None = None,
+    channel_last: bool = False,
+    including_pad: bool = True,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Average pooling (``nnabla.functions.average_pooling``). See :func:`nnfunc.avg_pool`.
+
+    Args:
+        x: Input; ``kernel`` covers its last ``len(kernel)`` (spatial) axes.
+        kernel (tuple of int): Window size.
+        stride (tuple of int): Default ``kernel``.
+        ignore_border (bool): False: partial windows at the border give outputs too.
+        pad (tuple of int): Symmetric padding (default 0).
+        channel_last (bool): Channels on the last axis.
+        including_pad (bool): Count padded cells in the divisor (default True).
+        n_outputs, outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The averages.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.average_pooling(np.ones((1, 1, 2, 2)), (2, 2), pad=(1, 1))[0, 0]
+        array([[0.25, 0.25],
+               [0.25, 0.25]])
+    """
+    return _pool(
+        F.avg_pool,
+        x,
+        kernel,
+        stride,
+        ignore_border,
+        pad,
+        channel_last,
+        name,
+        including_pad=including_pad,
+    )
+
+
+def sum_pooling(
+    x: Any,
+    kernel: Sequence[int],
+    stride: Sequence[int] | None = None,
+    ignore_border: bool = True,
+    pad: Sequence[int] | None = None,
+    channel_last: bool = False,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Sum pooling (``nnabla.functions.sum_pooling``). See :func:`nnfunc.sum_pool`.
+
+    Args:
+        x: Input; ``kernel`` covers its last ``len(kernel)`` (spatial) axes.
+        kernel (tuple of int): Window size.
+        stride (tuple of int): Default ``kernel``.
+        ignore_border (bool): False: partial windows at the border give outputs too.
+        pad (tuple of int): Symmetric padding (default 0).
+        channel_last (bool): Channels on the last axis.
+        n_outputs, outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The sums.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.sum_pooling(np.ones((1, 3, 3)), (2, 2))
+        array([[[4.]]])
+    """
+    return _pool(F.sum_pool, x, kernel, stride, ignore_border, pad, channel_last, name)
+
+
+def global_average_pooling(
+    x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Global average pooling (``nnabla.functions.global_average_pooling``, NCHW).
+
+    Args:
+        x: ``(B, C, H, W)``.
+        n_outputs, outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(B, C, 1, 1)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.global_average_pooling(np.arange(4.0).reshape(1, 1, 2, 2))
+        array([[[[1.5]]]])
+    """
+    return F.global_avg_pool(x, name=name)
+
+
+def unpooling(
+    x: Any,
+    kernel: Sequence[int],
+    channel_last: bool = False,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Spreading unpooling (``nnabla.functions.unpooling``). See :func:`nnfunc.unpool`.
+
+    Args:
+        x: Input; ``kernel`` covers its last ``len(kernel)`` (spatial) axes.
+        kernel (tuple of int): Block size.
+        channel_last (bool): Channels on the last axis.
+        n_outputs, outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        Spatial sizes multiplied by ``kernel``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.unpooling(np.array([[[1.0, 2.0]]]), (1, 2))
+        array([[[1., 1., 2., 2.]]])
+    """
+    return F.unpool(x, tuple(kernel), channel_last=channel_last, name=name)

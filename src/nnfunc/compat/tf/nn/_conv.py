@@ -1,3 +1,865 @@
-"""tf.nn entries of tf.nn (part _conv)."""
+"""tf.nn convolution, pooling and morphology entries (TensorFlow 1.x layouts and arguments).
 
-__all__: list[str] = []
+Filters are ``(*k, in, out)`` (``(*k, out, in)`` for the transposed convolutions, ``(*k, in,
+multiplier)`` for depthwise ones); ``strides``/``ksize`` are full-rank lists in ``data_format``
+order whose batch and channel entries must be 1; ``padding`` is ``"SAME"`` or ``"VALID"`` (any
+case). Each entry transposes the filter to the canonical ``(out, in, *k)`` layout and calls the
+canonical function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+import nnfunc.functions as F
+from nnfunc.core import check
+from nnfunc.errors import ArgumentError, ShapeError
+
+__all__ = [
+    "atrous_conv2d",
+    "avg_pool",
+    "avg_pool3d",
+    "conv1d",
+    "conv2d",
+    "conv2d_transpose",
+    "conv3d",
+    "conv3d_transpose",
+    "depthwise_conv2d",
+    "depthwise_conv2d_native",
+    "dilation2d",
+    "erosion2d",
+    "fractional_avg_pool",
+    "fractional_max_pool",
+    "max_pool",
+    "max_pool3d",
+    "max_pool_with_argmax",
+    "separable_conv2d",
+]
+
+
+def _padding(op: str, padding: Any) -> str:
+    if not isinstance(padding, str) or padding.upper() not in ("SAME", "VALID"):
+        raise ArgumentError(check.message(op, "padding", "be 'SAME' or 'VALID'", padding=padding))
+    return padding.lower()
+
+
+def _channel_last(op: str, data_format: Any, nsp: int) -> bool:
+    last = {1: "NWC", 2: "NHWC", 3: "NDHWC"}[nsp]
+    first = {1: "NCW", 2: "NCHW", 3: "NCDHW"}[nsp]
+    allowed = (last, first, "NHWC", "NCHW") if nsp == 1 else (last, first)
+    if data_format is None:
+        return True
+    if data_format not in allowed:
+        raise ArgumentError(
+            check.message(op, "data_format", f"be '{last}' or '{first}'", data_format=data_format)
+        )
+    return data_format in (last, "NHWC")
+
+
+def _spatial(op: str, arg: str, values: Any, nsp: int, channel_last: bool) -> tuple[int, ...]:
+    """Spatial entries of a full-rank ``strides``/``ksize`` list whose batch/channel are 1."""
+    n = nsp + 2
+    if isinstance(values, (int, np.integer)) or not isinstance(values, (Sequence, np.ndarray)):
+        raise ArgumentError(check.message(op, arg, f"be a list of {n} ints", **{arg: values}))
+    values = list(values)
+    if len(values) != n or not all(isinstance(v, (int, np.integer)) for v in values):
+        raise ArgumentError(check.message(op, arg, f"be a list of {n} ints", **{arg: values}))
+    cax = n - 1 if channel_last else 1
+    if values[0] != 1 or values[cax] != 1:
+        raise ArgumentError(
+            check.message(
+                op,
+                arg,
+                f"have 1 in the batch and channel entries (0 and {cax})",
+                **{arg: values},
+            )
+        )
+    sp = values[1:-1] if channel_last else values[2:]
+    return tuple(int(v) for v in sp)
+
+
+def _hwio(filt: Any) -> Any:
+    """``(*k, in, out)`` -> ``(out, in, *k)`` (also ``(*k, out, in)`` -> ``(in, out, *k)``)."""
+    nd = len(filt.shape)
+    return F.transpose(filt, (nd - 1, nd - 2, *range(nd - 2)))
+
+
+def _depthwise(filt: Any) -> Any:
+    """``(*k, C, m)`` -> ``(C*m, 1, *k)``, output channel ``c*m + j``."""
+    shape = tuple(filt.shape)
+    nsp = len(shape) - 2
+    flat = F.reshape(filt, (*shape[:nsp], shape[nsp] * shape[nsp + 1]))
+    moved = F.transpose(flat, (nsp, *range(nsp)))
+    return F.reshape(moved, (shape[nsp] * shape[nsp + 1], 1, *shape[:nsp]))
+
+
+def _conv(op, x, filt, strides, padding, data_format, nsp, name, dilation=1):
+    cl = _channel_last(op, data_format, nsp)
+    pad = _padding(op, padding)
+    stride = _spatial(op, "strides", strides, nsp, cl)
+    return F.conv(
+        x, _hwio(filt), stride=stride, pad=pad, dilation=dilation, channel_last=cl, name=name
+    )
+
+
+def conv2d(
+    input: Any,
+    filter: Any,
+    strides: Sequence[int],
+    padding: str,
+    use_cudnn_on_gpu: Any = None,
+    data_format: str | None = None,
+    name: str | None = None,
+) -> Any:
+    """2-D cross-correlation (``tf.nn.conv2d``). See :func:`nnfunc.conv`.
+
+    Args:
+        input: ``[batch, h, w, in]`` (NHWC, default) or ``[batch, in, h, w]`` (NCHW).
+        filter: ``[fh, fw, in, out]``.
+        strides: 4 ints in ``data_format`` order, batch and channel entries 1.
+        padding: ``"SAME"`` (output ``ceil(in/stride)``, odd pad at the end) or ``"VALID"``.
+        use_cudnn_on_gpu: Ignored.
+        data_format: ``"NHWC"`` (default) or ``"NCHW"``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``[batch, out_h, out_w, out]`` (or NCHW), dtype of ``input``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
+        >>> tf.nn.conv2d(x, np.ones((2, 2, 1, 1)), [1, 1, 1, 1], "VALID")[..., 0]
+        array([[[ 8., 12.],
+                [20., 24.]]])
+    """
+    return _conv("conv2d", input, filter, strides, padding, data_format, 2, name)
+
+
+def conv1d(
+    value: Any,
+    filters: Any,
+    stride: int,
+    padding: str,
+    use_cudnn_on_gpu: Any = None,
+    data_format: str | None = None,
+    name: str | None = None,
+) -> Any:
+    """1-D convolution (``tf.nn.conv1d``); ``stride`` is one integer. See :func:`nnfunc.conv`.
+
+    Args:
+        value: ``[batch, width, in]`` (``"NHWC"``/``"NWC"``) or ``[batch, in, width]``
+            (``"NCHW"``/``"NCW"``).
+        filters: ``[fw, in, out]``.
+        stride (int): Step of the window.
+        padding: ``"SAME"`` or ``"VALID"``.
+        use_cudnn_on_gpu: Ignored.
+        data_format: Default ``"NHWC"``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``[batch, out_w, out]`` (or channels first).
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.conv1d(np.ones((1, 5, 1)), np.ones((3, 1, 1)), 2, "SAME")[0, :, 0]
+        array([2., 3., 2.])
+    """
+    op = "conv1d"
+    if not isinstance(stride, (int, np.integer)) or isinstance(stride, bool):
+        raise ArgumentError(check.message(op, "stride", "be an integer", stride=stride))
+    cl = _channel_last(op, data_format, 1)
+    return F.conv(
+        value,
+        _hwio(filters),
+        stride=int(stride),
+        pad=_padding(op, padding),
+        channel_last=cl,
+        name=name,
+    )
+
+
+def conv3d(
+    input: Any,
+    filter: Any,
+    strides: Sequence[int],
+    padding: str,
+    name: str | None = None,
+) -> Any:
+    """3-D cross-correlation (``tf.nn.conv3d``, NDHWC). See :func:`nnfunc.conv`.
+
+    Args:
+        input: ``[batch, d, h, w, in]``.
+        filter: ``[fd, fh, fw, in, out]``.
+        strides: 5 ints, ``strides[0] = strides[4] = 1``.
+        padding: ``"SAME"`` or ``"VALID"``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``[batch, out_d, out_h, out_w, out]``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.conv3d(np.ones((1, 2, 2, 2, 1)), np.ones((2, 2, 2, 1, 1)), [1] * 5, "VALID")
+        array([[[[[8.]]]]])
+    """
+    return _conv("conv3d", input, filter, strides, padding, "NDHWC", 3, name)
+
+
+def atrous_conv2d(
+    value: Any, filters: Any, rate: int, padding: str, name: str | None = None
+) -> Any:
+    """Dilated 2-D convolution with stride 1 (``tf.nn.atrous_conv2d``, NHWC).
+
+    Args:
+        value: ``[batch, h, w, in]``.
+        filters: ``[fh, fw, in, out]``.
+        rate (int): Positive dilation rate (1 = ordinary convolution).
+        padding: ``"SAME"`` or ``"VALID"``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``[batch, out_h, out_w, out]``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> x = np.arange(5.0).reshape(1, 1, 5, 1)
+        >>> tf.nn.atrous_conv2d(x, np.ones((1, 2, 1, 1)), 2, "VALID")[0, 0, :, 0]
+        array([2., 4., 6.])
+    """
+    op = "atrous_conv2d"
+    rate = check.positive_int(op, "rate", rate)
+    return F.conv(
+        value,
+        _hwio(filters),
+        pad=_padding(op, padding),
+        dilation=rate,
+        channel_last=True,
+        name=name,
+    )
+
+
+def _conv_transpose(op, value, filt, output_shape, strides, padding, nsp, name):
+    pad = _padding(op, padding)
+    stride = _spatial(op, "strides", strides, nsp, True)
+    shape = [int(v) for v in np.asarray(output_shape).ravel()]
+    if len(shape) != nsp + 2:
+        raise ShapeError(
+            check.message(op, "output_shape", f"have {nsp + 2} entries", output_shape=shape)
+        )
+    out_ch = filt.shape[nsp]
+    if out_ch is not None and shape[-1] != out_ch:
+        raise ShapeError(
+            check.message(
+                op,
+                "output_shape",
+                "end with the filter's output channels (filter.shape[-2])",
+                output_shape=shape,
+                **{"filter.shape": tuple(filt.shape)},
+            )
+        )
+    if value.shape[0] is not None and shape[0] != value.shape[0]:
+        raise ShapeError(
+            check.message(
+                op,
+                "output_shape",
+                "start with the batch size of `value`",
+                output_shape=shape,
+                **{"value.shape": tuple(value.shape)},
+            )
+        )
+    return F.conv_transpose(
+        value,
+        _hwio(filt),
+        stride=stride,
+        pad=pad,
+        output_shape=tuple(shape[1:-1]),
+        channel_last=True,
+        name=name,
+    )
+
+
+def conv2d_transpose(
+    value: Any,
+    filter: Any,
+    output_shape: Any,
+    strides: Sequence[int],
+    padding: str = "SAME",
+    name: str | None = None,
+) -> Any:
+    """Transpose of conv2d (``tf.nn.conv2d_transpose``, NHWC). See :func:`nnfunc.conv_transpose`.
+
+    Args:
+        value: ``[batch, h, w, in]``.
+        filter: ``[fh, fw, out, in]`` (output channels before input channels).
+        output_shape: ``[batch, out_h, out_w, out]`` (required).
+        strides: 4 ints, batch and channel entries 1.
+        padding: ``"SAME"`` (default) or ``"VALID"``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor of shape ``output_shape``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> y = tf.nn.conv2d_transpose(np.ones((1, 2, 2, 1)), np.ones((3, 3, 1, 1)),
+        ...                            [1, 4, 4, 1], [1, 2, 2, 1])
+        >>> y[0, :, :, 0]
+        array([[1., 1., 2., 1.],
+               [1., 1., 2., 1.],
+               [2., 2., 4., 2.],
+               [1., 1., 2., 1.]])
+    """
+    return _conv_transpose(
+        "conv2d_transpose", value, filter, output_shape, strides, padding, 2, name
+    )
+
+
+def conv3d_transpose(
+    value: Any,
+    filter: Any,
+    output_shape: Any,
+    strides: Sequence[int],
+    padding: str = "SAME",
+    name: str | None = None,
+) -> Any:
+    """Transpose of conv3d (``tf.nn.conv3d_transpose``, NDHWC).
+
+    Args:
+        value: ``[batch, d, h, w, in]``.
+        filter: ``[fd, fh, fw, out, in]``.
+        output_shape: ``[batch, out_d, out_h, out_w, out]`` (required).
+        strides: 5 ints, batch and channel entries 1.
+        padding: ``"SAME"`` (default) or ``"VALID"``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor of shape ``output_shape``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.conv3d_transpose(np.ones((1, 1, 1, 1, 1)), np.ones((2, 2, 2, 1, 1)),
+        ...                        [1, 2, 2, 2, 1], [1, 2, 2, 2, 1]).sum()
+        np.float64(8.0)
+    """
+    return _conv_transpose(
+        "conv3d_transpose", value, filter, output_shape, strides, padding, 3, name
+    )
+
+
+def _depthwise_conv(op, x, filt, strides, padding, name):
+    cl = True
+    stride = _spatial(op, "strides", strides, 2, cl)
+    return F.depthwise_conv(
+        x, _depthwise(filt), stride=stride, pad=_padding(op, padding), channel_last=cl, name=name
+    )
+
+
+def depthwise_conv2d(
+    input: Any,
+    filter: Any,
+    strides: Sequence[int],
+    padding: str,
+    name: str | None = None,
+) -> Any:
+    """Depthwise 2-D convolution (``tf.nn.depthwise_conv2d``, NHWC). See
+    :func:`nnfunc.depthwise_conv`.
+
+    Args:
+        input: ``[batch, h, w, C]``.
+        filter: ``[fh, fw, C, m]``; output channel ``c*m + q``.
+        strides: 4 ints, batch and channel entries 1.
+        padding: ``"SAME"`` or ``"VALID"``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``[batch, out_h, out_w, C*m]``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> x = np.array([[[[1.0, 10.0], [2.0, 20.0]]]])  # (1, 1, 2, 2)
+        >>> tf.nn.depthwise_conv2d(x, np.ones((1, 2, 2, 1)), [1, 1, 1, 1], "VALID")
+        array([[[[ 3., 30.]]]])
+    """
+    return _depthwise_conv("depthwise_conv2d", input, filter, strides, padding, name)
+
+
+def depthwise_conv2d_native(
+    input: Any,
+    filter: Any,
+    strides: Sequence[int],
+    padding: str,
+    name: str | None = None,
+) -> Any:
+    """Same as :func:`depthwise_conv2d` (``tf.nn.depthwise_conv2d_native``).
+
+    Args:
+        input: ``[batch, h, w, C]``.
+        filter: ``[fh, fw, C, m]``.
+        strides: 4 ints, batch and channel entries 1.
+        padding: ``"SAME"`` or ``"VALID"``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``[batch, out_h, out_w, C*m]``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.depthwise_conv2d_native(np.ones((1, 3, 3, 1)), np.ones((3, 3, 1, 2)),
+        ...                               [1, 1, 1, 1], "VALID")
+        array([[[[9., 9.]]]])
+    """
+    return _depthwise_conv("depthwise_conv2d_native", input, filter, strides, padding, name)
+
+
+def separable_conv2d(
+    input: Any,
+    depthwise_filter: Any,
+    pointwise_filter: Any,
+    strides: Sequence[int],
+    padding: str,
+    name: str | None = None,
+) -> Any:
+    """Depthwise then pointwise convolution (``tf.nn.separable_conv2d``, NHWC).
+
+    Args:
+        input: ``[batch, h, w, C]``.
+        depthwise_filter: ``[fh, fw, C, m]``.
+        pointwise_filter: ``[1, 1, C*m, out]``.
+        strides: 4 ints for the depthwise step, batch and channel entries 1.
+        padding: ``"SAME"`` or ``"VALID"``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``[batch, out_h, out_w, out]``.
+
+    Raises:
+        ValueError (ArgumentError): ``C*m > out`` (TensorFlow's over-parameterization check).
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> tf.nn.separable_conv2d(np.ones((1, 2, 2, 1)), np.ones((2, 2, 1, 1)),
+        ...                        np.full((1, 1, 1, 2), 0.5), [1, 1, 1, 1], "VALID")
+        array([[[[2., 2.]]]])
+    """
+    op = "separable_conv2d"
+    cm = depthwise_filter.shape[2] * depthwise_filter.shape[3]
+    out = pointwise_filter.shape[3]
+    if cm > out:
+        raise ArgumentError(
+            check.message(
+                op,
+                "pointwise_filter",
+                "have at least in_channels * channel_multiplier output channels",
+                in_channels_times_multiplier=cm,
+                out_channels=out,
+            )
+        )
+    stride = _spatial(op, "strides", strides, 2, True)
+    return F.separable_conv(
+        input,
+        _depthwise(depthwise_filter),
+        _hwio(pointwise_filter),
+        stride=stride,
+        pad=_padding(op, padding),
+        channel_last=True,
+        name=name,
+    )
+
+
+def _pool(op, fn, value, ksize, strides, padding, data_format, nsp, name, **kw):
+    cl = _channel_last(op, data_format, nsp)
+    kernel = _spatial(op, "ksize", ksize, nsp, cl)
+    stride = _spatial(op, "strides", strides, nsp, cl)
+    return fn(
+        value, kernel, stride=stride, pad=_padding(op, padding), channel_last=cl, name=name, **kw
+    )
+
+
+def avg_pool(
+    value: Any,
+    ksize: Sequence[int],
+    strides: Sequence[int],
+    padding: str,
+    data_format: str = "NHWC",
+    name: str | None = None,
+) -> Any:
+    """Average pooling (``tf.nn.avg_pool``); padded cells are not counted. See
+    :func:`nnfunc.avg_pool`.
+
+    Args:
+        value: ``[batch, h, w, C]`` (NHWC) or ``[batch, C, h, w]`` (NCHW).
+        ksize: 4 ints in ``data_format`` order, batch and channel entries 1.
+        strides: 4 ints likewise.
+        padding: ``"SAME"`` or ``"VALID"``.
+        data_format: ``"NHWC"`` (default) or ``"NCHW"``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The pooled tensor.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
+        >>> tf.nn.avg_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")[..., 0]
+        array([[[2. , 3.5],
+                [6.5, 8. ]]])
+    """
+    return _pool(
+        "avg_pool",
+        F.avg_pool,
+        value,
+        ksize,
+        strides,
+        padding,
+        data_format,
+        2,
+        name,
+        including_pad=False,
+    )
+
+
+def max_pool(
+    value: Any,
+    ksize: Sequence[int],
+    strides: Sequence[int],
+    padding: str,
+    data_format: str = "NHWC",
+    name: str | None = None,
+) -> Any:
+    """Max pooling (``tf.nn.max_pool``). See :func:`nnfunc.max_pool`.
+
+    Args:
+        value: ``[batch, h, w, C]`` (NHWC) or ``[batch, C, h, w]`` (NCHW).
+        ksize: 4 ints in ``data_format`` order, batch and channel entries 1.
+        strides: 4 ints likewise.
+        padding: ``"SAME"`` or ``"VALID"``.
+        data_format: ``"NHWC"`` (default) or ``"NCHW"``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The pooled tensor.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
+        >>> tf.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")[..., 0]
+        array([[[4., 5.],
+                [7., 8.]]])
+    """
+    return _pool("max_pool", F.max_pool, value, ksize, strides, padding, data_format, 2, name)
+
+
+def avg_pool3d(
+    input: Any,
+    ksize: Sequence[int],
+    strides: Sequence[int],
+    padding: str,
+    name: str | None = None,
+) -> Any:
+    """3-D average pooling (``tf.nn.avg_pool3d``, NDHWC).
+
+    Args:
+        input: ``[batch, d, h, w, C]``.
+        ksize: 5 ints, ``ksize[0] = ksize[4] = 1``.
+        strides: 5 ints likewise.
+        padding: ``"SAME"`` or ``"VALID"``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The pooled tensor.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> x = np.arange(8.0).reshape(1, 2, 2, 2, 1)
+        >>> tf.nn.avg_pool3d(x, [1, 2, 2, 2, 1], [1, 1, 1, 1, 1], "VALID").ravel()
+        array([3.5])
+    """
+    return _pool(
+        "avg_pool3d",
+        F.avg_pool,
+        input,
+        ksize,
+        strides,
+        padding,
+        "NDHWC",
+        3,
+        name,
+        including_pad=False,
+    )
+
+
+def max_pool3d(
+    input: Any,
+    ksize: Sequence[int],
+    strides: Sequence[int],
+    padding: str,
+    name: str | None = None,
+) -> Any:
+    """3-D max pooling (``tf.nn.max_pool3d``, NDHWC).
+
+    Args:
+        input: ``[batch, d, h, w, C]``.
+        ksize: 5 ints, ``ksize[0] = ksize[4] = 1``.
+        strides: 5 ints likewise.
+        padding: ``"SAME"`` or ``"VALID"``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The pooled tensor.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> x = np.arange(8.0).reshape(1, 2, 2, 2, 1)
+        >>> tf.nn.max_pool3d(x, [1, 2, 2, 2, 1], [1, 2, 2, 2, 1], "VALID").ravel()
+        array([7.])
+    """
+    return _pool("max_pool3d", F.max_pool, input, ksize, strides, padding, "NDHWC", 3, name)
+
+
+def max_pool_with_argmax(
+    input: Any,
+    ksize: Sequence[int],
+    strides: Sequence[int],
+    padding: str,
+    Targmax: Any = None,
+    name: str | None = None,
+) -> tuple[Any, Any]:
+    """Max pooling with flattened argmax ``((b*H + y)*W + x)*C + c`` (TF 1.x, batch included).
+
+    Args:
+        input: ``[batch, h, w, C]``.
+        ksize: 4 ints, batch and channel entries 1.
+        strides: 4 ints likewise.
+        padding: ``"SAME"`` or ``"VALID"``.
+        Targmax: ``int32`` or ``int64`` (default ``int64``).
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(output, argmax)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> x = np.array([[[[1.0, 8.0], [5.0, 2.0]], [[7.0, 3.0], [2.0, 4.0]]]])
+        >>> y, i = tf.nn.max_pool_with_argmax(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+        >>> y.ravel(), i.ravel()
+        (array([7., 8.]), array([4, 1]))
+    """
+    op = "max_pool_with_argmax"
+    kernel = _spatial(op, "ksize", ksize, 2, True)
+    stride = _spatial(op, "strides", strides, 2, True)
+    dtype = "int64" if Targmax is None else Targmax
+    return F.max_pool_with_argmax(
+        input,
+        kernel,
+        stride=stride,
+        pad=_padding(op, padding),
+        channel_last=True,
+        index_dtype=dtype,
+        name=name,
+    )
+
+
+def _ratio(op: str, pooling_ratio: Any) -> tuple[float, float]:
+    if not isinstance(pooling_ratio, (Sequence, np.ndarray)) or len(pooling_ratio) != 4:
+        raise ArgumentError(
+            check.message(op, "pooling_ratio", "be a list of 4 floats", pooling_ratio=pooling_ratio)
+        )
+    r = [float(v) for v in pooling_ratio]
+    if r[0] != 1.0 or r[3] != 1.0:
+        raise ArgumentError(
+            check.message(
+                op,
+                "pooling_ratio",
+                "have 1.0 in the batch and channel entries (0 and 3)",
+                pooling_ratio=list(pooling_ratio),
+            )
+        )
+    if r[1] < 1.0 or r[2] < 1.0:
+        raise ArgumentError(
+            check.message(op, "pooling_ratio", "be >= 1.0", pooling_ratio=list(pooling_ratio))
+        )
+    return r[1], r[2]
+
+
+def _seed(seed: Any, seed2: Any) -> Any:
+    s1, s2 = int(seed or 0), int(seed2 or 0)
+    return None if s1 == 0 and s2 == 0 else np.random.default_rng([s1, s2])
+
+
+def fractional_max_pool(
+    value: Any,
+    pooling_ratio: Sequence[float],
+    pseudo_random: bool | None = None,
+    overlapping: bool | None = None,
+    deterministic: bool | None = None,
+    seed: int | None = None,
+    seed2: int | None = None,
+    name: str | None = None,
+) -> tuple[Any, Any, Any]:
+    """Fractional max pooling (``tf.nn.fractional_max_pool``, NHWC).
+
+    Args:
+        value: ``[batch, h, w, C]``.
+        pooling_ratio: 4 floats ``[1.0, rh, rw, 1.0]``, each >= 1.
+        pseudo_random (bool): Default False.
+        overlapping (bool): Default False.
+        deterministic (bool): Accepted; regions depend only on ``seed``/``seed2``.
+        seed, seed2 (int): Seed the generator when either is non-zero; else random.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(output, row_pooling_sequence, col_pooling_sequence)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> y, r, c = tf.nn.fractional_max_pool(np.ones((1, 5, 5, 1)), [1.0, 1.5, 2.0, 1.0],
+        ...                                     seed=1)
+        >>> y.shape, r[0], r[-1], len(c)
+        ((1, 3, 2, 1), np.int64(0), np.int64(5), 3)
+    """
+    op = "fractional_max_pool"
+    return F.fractional_max_pool(
+        value,
+        _ratio(op, pooling_ratio),
+        pseudo_random=bool(pseudo_random),
+        overlapping=bool(overlapping),
+        seed=_seed(seed, seed2),
+        channel_last=True,
+        name=name,
+    )
+
+
+def fractional_avg_pool(
+    value: Any,
+    pooling_ratio: Sequence[float],
+    pseudo_random: bool | None = None,
+    overlapping: bool | None = None,
+    deterministic: bool | None = None,
+    seed: int | None = None,
+    seed2: int | None = None,
+    name: str | None = None,
+) -> tuple[Any, Any, Any]:
+    """Fractional average pooling (``tf.nn.fractional_avg_pool``, NHWC).
+
+    Args:
+        value: ``[batch, h, w, C]``.
+        pooling_ratio: 4 floats ``[1.0, rh, rw, 1.0]``, each >= 1.
+        pseudo_random (bool): Default False.
+        overlapping (bool): Default False.
+        deterministic (bool): Accepted; regions depend only on ``seed``/``seed2``.
+        seed, seed2 (int): Seed the generator when either is non-zero; else random.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(output, row_pooling_sequence, col_pooling_sequence)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> y, r, c = tf.nn.fractional_avg_pool(np.ones((1, 4, 4, 1)), [1.0, 2.0, 2.0, 1.0])
+        >>> y.ravel(), r
+        (array([1., 1., 1., 1.]), array([0, 2, 4]))
+    """
+    op = "fractional_avg_pool"
+    return F.fractional_avg_pool(
+        value,
+        _ratio(op, pooling_ratio),
+        pseudo_random=bool(pseudo_random),
+        overlapping=bool(overlapping),
+        seed=_seed(seed, seed2),
+        channel_last=True,
+        name=name,
+    )
+
+
+def _morph(op, fn, x, filt, strides, rates, padding, name):
+    stride = _spatial(op, "strides", strides, 2, True)
+    rate = _spatial(op, "rates", rates, 2, True)
+    if len(filt.shape) != 3:
+        raise ShapeError(
+            check.message(op, "filter", "have rank 3", **{"filter.shape": tuple(filt.shape)})
+        )
+    f = F.transpose(filt, (2, 0, 1))
+    return fn(
+        x, f, stride=stride, rate=rate, pad=_padding(op, padding), channel_last=True, name=name
+    )
+
+
+def dilation2d(
+    input: Any,
+    filter: Any,
+    strides: Sequence[int],
+    rates: Sequence[int],
+    padding: str,
+    name: str | None = None,
+) -> Any:
+    """Grayscale dilation (``tf.nn.dilation2d``, NHWC). See :func:`nnfunc.dilation2d`.
+
+    Args:
+        input: ``[batch, h, w, depth]``.
+        filter: ``[fh, fw, depth]``.
+        strides: ``[1, sh, sw, 1]``.
+        rates: ``[1, rh, rw, 1]``.
+        padding: ``"SAME"`` or ``"VALID"``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``[batch, out_h, out_w, depth]``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> x = np.array([1.0, 4.0, 2.0]).reshape(1, 1, 3, 1)
+        >>> tf.nn.dilation2d(x, np.zeros((1, 2, 1)), [1, 1, 1, 1], [1, 1, 1, 1], "VALID").ravel()
+        array([4., 4.])
+    """
+    return _morph("dilation2d", F.dilation2d, input, filter, strides, rates, padding, name)
+
+
+def erosion2d(
+    value: Any,
+    kernel: Any,
+    strides: Sequence[int],
+    rates: Sequence[int],
+    padding: str,
+    name: str | None = None,
+) -> Any:
+    """Grayscale erosion (``tf.nn.erosion2d``, NHWC): ``-dilation2d(-value, reversed kernel)``.
+
+    Args:
+        value: ``[batch, h, w, depth]``.
+        kernel: ``[kh, kw, depth]``.
+        strides: ``[1, sh, sw, 1]``.
+        rates: ``[1, rh, rw, 1]``.
+        padding: ``"SAME"`` or ``"VALID"``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``[batch, out_h, out_w, depth]``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import tf
+        >>> x = np.array([1.0, 4.0, 2.0]).reshape(1, 1, 3, 1)
+        >>> tf.nn.erosion2d(x, np.zeros((1, 2, 1)), [1, 1, 1, 1], [1, 1, 1, 1], "VALID").ravel()
+        array([1., 2.])
+    """
+    return _morph("erosion2d", F.erosion2d, value, kernel, strides, rates, padding, name)

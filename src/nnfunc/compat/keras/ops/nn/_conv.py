@@ -1,3 +1,312 @@
-"""keras.ops.nn entries of keras.ops.nn (part _conv)."""
+"""keras.ops.nn convolution and pooling entries (Keras 3: channels_last default, kernels
+``(*k, in, out)``, ``(*k, out, in)`` for conv_transpose, ``(*k, in, multiplier)`` for depthwise).
 
-__all__: list[str] = []
+``padding`` is ``"valid"`` or ``"same"`` (any case; TensorFlow's rule for ``"same"``); average
+pooling does not count padded cells (the TensorFlow backend's behaviour).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import nnfunc.functions as F
+from nnfunc.core import check
+from nnfunc.errors import ArgumentError
+
+__all__ = ["average_pool", "conv", "conv_transpose", "depthwise_conv", "max_pool", "separable_conv"]
+
+
+def _padding(op: str, padding: Any) -> str:
+    if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
+        raise ArgumentError(check.message(op, "padding", "be 'valid' or 'same'", padding=padding))
+    return padding.lower()
+
+
+def _channel_last(op: str, data_format: Any) -> bool:
+    if data_format is None:
+        return True
+    return check.choice(op, "data_format", data_format, ("channels_last", "channels_first")) == (
+        "channels_last"
+    )
+
+
+def _hwio(kernel: Any) -> Any:
+    nd = len(kernel.shape)
+    return F.transpose(kernel, (nd - 1, nd - 2, *range(nd - 2)))
+
+
+def _depthwise(kernel: Any) -> Any:
+    shape = tuple(kernel.shape)
+    nsp = len(shape) - 2
+    flat = F.reshape(kernel, (*shape[:nsp], shape[nsp] * shape[nsp + 1]))
+    moved = F.transpose(flat, (nsp, *range(nsp)))
+    return F.reshape(moved, (shape[nsp] * shape[nsp + 1], 1, *shape[:nsp]))
+
+
+def conv(
+    inputs: Any,
+    kernel: Any,
+    strides: int | Sequence[int] = 1,
+    padding: str = "valid",
+    data_format: str | None = None,
+    dilation_rate: int | Sequence[int] = 1,
+    *,
+    name: str | None = None,
+) -> Any:
+    """General N-D convolution (``keras.ops.conv``). See :func:`nnfunc.conv`.
+
+    Args:
+        inputs: ``(batch, *spatial, channels)`` (channels_last, default) or channels_first.
+        kernel: ``(*k, in, out)``.
+        strides: int or tuple per spatial dimension.
+        padding: ``"valid"`` or ``"same"``.
+        data_format: ``"channels_last"`` (None) or ``"channels_first"``.
+        dilation_rate: int or tuple.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The convolution, rank ``N + 2``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.conv(np.ones((1, 4, 1)), np.ones((2, 1, 1)), strides=2)[0, :, 0]
+        array([2., 2.])
+    """
+    op = "conv"
+    return F.conv(
+        inputs,
+        _hwio(kernel),
+        stride=strides,
+        pad=_padding(op, padding),
+        dilation=dilation_rate,
+        channel_last=_channel_last(op, data_format),
+        name=name,
+    )
+
+
+def conv_transpose(
+    inputs: Any,
+    kernel: Any,
+    strides: int | Sequence[int],
+    padding: str = "valid",
+    output_padding: int | Sequence[int] | None = None,
+    data_format: str | None = None,
+    dilation_rate: int | Sequence[int] = 1,
+    *,
+    name: str | None = None,
+) -> Any:
+    """N-D transposed convolution (``keras.ops.conv_transpose``). See
+    :func:`nnfunc.conv_transpose`.
+
+    Args:
+        inputs: ``(batch, *spatial, in)`` (channels_last) or channels_first.
+        kernel: ``(*k, out, in)``.
+        strides: int or tuple (required).
+        padding: ``"valid"`` or ``"same"``.
+        output_padding: None (size inferred: ``in*s`` for same, ``in*s + max(k - s, 0)`` for
+            valid) or int/tuple, each smaller than the stride.
+        data_format: ``"channels_last"`` (None) or ``"channels_first"``.
+        dilation_rate: int or tuple.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The transposed convolution.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.conv_transpose(np.ones((1, 2, 1)), np.ones((3, 1, 1)), 2)[0, :, 0]
+        array([1., 1., 2., 1., 1.])
+    """
+    op = "conv_transpose"
+    return F.conv_transpose(
+        inputs,
+        _hwio(kernel),
+        stride=strides,
+        pad=_padding(op, padding),
+        dilation=dilation_rate,
+        output_padding=output_padding,
+        channel_last=_channel_last(op, data_format),
+        name=name,
+    )
+
+
+def depthwise_conv(
+    inputs: Any,
+    kernel: Any,
+    strides: int | Sequence[int] = 1,
+    padding: str = "valid",
+    data_format: str | None = None,
+    dilation_rate: int | Sequence[int] = 1,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Depthwise convolution (``keras.ops.depthwise_conv``). See :func:`nnfunc.depthwise_conv`.
+
+    Args:
+        inputs: ``(batch, *spatial, C)`` (channels_last) or channels_first.
+        kernel: ``(*k, C, multiplier)``; output channel ``c*multiplier + q``.
+        strides: int or tuple.
+        padding: ``"valid"`` or ``"same"``.
+        data_format: ``"channels_last"`` (None) or ``"channels_first"``.
+        dilation_rate: int or tuple.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(batch, *spatial', C*multiplier)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> x = np.array([[[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]]])
+        >>> keras.ops.depthwise_conv(x, np.ones((2, 2, 1)))
+        array([[[ 3., 30.],
+                [ 5., 50.]]])
+    """
+    op = "depthwise_conv"
+    return F.depthwise_conv(
+        inputs,
+        _depthwise(kernel),
+        stride=strides,
+        pad=_padding(op, padding),
+        dilation=dilation_rate,
+        channel_last=_channel_last(op, data_format),
+        name=name,
+    )
+
+
+def separable_conv(
+    inputs: Any,
+    depthwise_kernel: Any,
+    pointwise_kernel: Any,
+    strides: int | Sequence[int] = 1,
+    padding: str = "valid",
+    data_format: str | None = None,
+    dilation_rate: int | Sequence[int] = 1,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Depthwise then pointwise convolution (``keras.ops.separable_conv``).
+
+    Args:
+        inputs: ``(batch, *spatial, C)`` (channels_last) or channels_first.
+        depthwise_kernel: ``(*k, C, multiplier)``.
+        pointwise_kernel: ``(*ones, C*multiplier, out)``.
+        strides: int or tuple (depthwise step).
+        padding: ``"valid"`` or ``"same"``.
+        data_format: ``"channels_last"`` (None) or ``"channels_first"``.
+        dilation_rate: int or tuple.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(batch, *spatial', out)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.separable_conv(np.ones((1, 3, 1)), np.ones((2, 1, 1)),
+        ...                          np.array([[[1.0, -1.0]]]))[0]
+        array([[ 2., -2.],
+               [ 2., -2.]])
+    """
+    op = "separable_conv"
+    return F.separable_conv(
+        inputs,
+        _depthwise(depthwise_kernel),
+        _hwio(pointwise_kernel),
+        stride=strides,
+        pad=_padding(op, padding),
+        dilation=dilation_rate,
+        channel_last=_channel_last(op, data_format),
+        name=name,
+    )
+
+
+def max_pool(
+    inputs: Any,
+    pool_size: int | Sequence[int],
+    strides: int | Sequence[int] | None = None,
+    padding: str = "valid",
+    data_format: str | None = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Max pooling (``keras.ops.max_pool``). See :func:`nnfunc.max_pool`.
+
+    Args:
+        inputs: ``(batch, *spatial, C)`` (channels_last) or channels_first.
+        pool_size: int or tuple per spatial dimension.
+        strides: int or tuple; None means ``pool_size``.
+        padding: ``"valid"`` or ``"same"``.
+        data_format: ``"channels_last"`` (None) or ``"channels_first"``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The pooled tensor.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.max_pool(np.arange(5.0).reshape(1, 5, 1), 2, padding="same")[0, :, 0]
+        array([1., 3., 4.])
+    """
+    return _pool("max_pool", F.max_pool, inputs, pool_size, strides, padding, data_format, name)
+
+
+def average_pool(
+    inputs: Any,
+    pool_size: int | Sequence[int],
+    strides: int | Sequence[int] | None = None,
+    padding: str = "valid",
+    data_format: str | None = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Average pooling (``keras.ops.average_pool``); padded cells are not counted.
+
+    Args:
+        inputs: ``(batch, *spatial, C)`` (channels_last) or channels_first.
+        pool_size: int or tuple per spatial dimension.
+        strides: int or tuple; None means ``pool_size``.
+        padding: ``"valid"`` or ``"same"``.
+        data_format: ``"channels_last"`` (None) or ``"channels_first"``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The pooled tensor.
+
+    Examples:
+        >>> import numpy as np
+        >>> from nnfunc.compat import keras
+        >>> keras.ops.average_pool(np.arange(5.0).reshape(1, 5, 1), 2, padding="same")[0, :, 0]
+        array([0.5, 2.5, 4. ])
+    """
+    return _pool(
+        "average_pool",
+        F.avg_pool,
+        inputs,
+        pool_size,
+        strides,
+        padding,
+        data_format,
+        name,
+        including_pad=False,
+    )
+
+
+def _pool(op, fn, inputs, pool_size, strides, padding, data_format, name, **kw):
+    cl = _channel_last(op, data_format)
+    nsp = len(inputs.shape) - 2
+    if isinstance(pool_size, int):
+        pool_size = (pool_size,) * nsp
+    return fn(
+        inputs,
+        tuple(pool_size),
+        stride=strides,
+        pad=_padding(op, padding),
+        channel_last=cl,
+        name=name,
+        **kw,
+    )

@@ -1,0 +1,76 @@
+"""Adaptive separable convolution (per-sample, per-pixel separable kernels)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nnfunc.core import check
+from nnfunc.errors import ShapeError
+
+__all__ = ["adaptive_separable_convolution"]
+
+
+def adaptive_separable_convolution(
+    x: Any, vertical_kernel: Any, horizontal_kernel: Any, *, name: str | None = None
+) -> Any:
+    """2-D convolution whose separable kernels change with the sample and the pixel (NCHW).
+
+    .. math::
+        y[b, c, h, w] = \\sum_{j, i} K_v[b, j, h, w]\\, K_h[b, i, h, w]\\, x[b, c, h + j, w + i]
+
+    Args:
+        x: ``(B, C, H, W)``; no padding is applied (pad first if needed).
+        vertical_kernel: ``(B, Kv, H - Kv + 1, W - Kh + 1)``.
+        horizontal_kernel: ``(B, Kh, H - Kv + 1, W - Kh + 1)``.
+        name (str, optional): Node name of the result in graph mode.
+
+    Returns:
+        ``(B, C, H - Kv + 1, W - Kh + 1)``.
+
+    Raises:
+        ShapeError: ranks other than 4 or kernel shapes that do not match ``x``.
+
+    Notes:
+        A composite of slicing, products and sums (``Kv * Kh`` terms), so every input gets
+        gradients of any order. Equivalent: ``nnabla.functions.adaptive_separable_convolution``
+        (Niklaus et al., 2017).
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+        >>> kv = np.ones((1, 2, 2, 2)); kh = np.full((1, 2, 2, 2), 0.5)
+        >>> nf.adaptive_separable_convolution(x, kv, kh)
+        array([[[[ 4.,  6.],
+                 [10., 12.]]]])
+    """
+    from nnfunc.functions.array import getitem
+
+    op = "adaptive_separable_convolution"
+    check.ndim(op, "x", x, 4)
+    check.ndim(op, "vertical_kernel", vertical_kernel, 4)
+    check.ndim(op, "horizontal_kernel", horizontal_kernel, 4)
+    _, _, h, w = x.shape
+    kv, kh = vertical_kernel.shape[1], horizontal_kernel.shape[1]
+    ho, wo = h - kv + 1, w - kh + 1
+    for arg, k in (("vertical_kernel", vertical_kernel), ("horizontal_kernel", horizontal_kernel)):
+        if tuple(k.shape[2:]) != (ho, wo) or k.shape[0] not in (x.shape[0], None):
+            raise ShapeError(
+                check.message(
+                    op,
+                    arg,
+                    f"have shape (B, K, {ho}, {wo}) (H - Kv + 1, W - Kh + 1)",
+                    **{f"{arg}.shape": tuple(k.shape), "x.shape": tuple(x.shape)},
+                )
+            )
+    out = None
+    for j in range(kv):
+        row = None
+        for i in range(kh):
+            patch = getitem(x, (slice(None), slice(None), slice(j, j + ho), slice(i, i + wo)))
+            term = getitem(horizontal_kernel, (slice(None), slice(i, i + 1))) * patch
+            row = term if row is None else row + term
+        term = getitem(vertical_kernel, (slice(None), slice(j, j + 1))) * row
+        out = term if out is None else out + term
+    from nnfunc.functions.arithmetic import add
+
+    return add(out, 0.0, name=name) if name is not None else out

@@ -1,0 +1,739 @@
+"""N-D convolution, transposed convolution and their depthwise / separable forms."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from nnfunc.core import check, shapes
+from nnfunc.core.dtypes import accumulation_dtype, real_dtype
+from nnfunc.core.function import Function
+from nnfunc.core.spec import TensorSpec
+from nnfunc.errors import ArgumentError, ShapeError, UnsupportedError
+from nnfunc.kernels.cpu import im2col
+
+__all__ = [
+    "conv",
+    "conv_transpose",
+    "depthwise_conv",
+    "depthwise_conv_transpose",
+    "separable_conv",
+]
+
+
+def _to_first(xp: Any, x: Any, channel_last: bool) -> Any:
+    return xp.moveaxis(x, -1, 1) if channel_last else x
+
+
+def _from_first(xp: Any, y: Any, channel_last: bool) -> Any:
+    return xp.ascontiguousarray(xp.moveaxis(y, 1, -1)) if channel_last else y
+
+
+def _bias_grad(gy: Any, ndim: int, channel_last: bool) -> Any:
+    from nnfunc.functions.reduction import sum as sum_
+
+    cax = ndim - 1 if channel_last else 1
+    return sum_(gy, axis=tuple(i for i in range(ndim) if i != cax))
+
+
+class _ConvBase(Function):
+    input_names = ("x", "weight", "bias")
+
+    def __init__(
+        self,
+        stride: Any = 1,
+        pad: Any = 0,
+        dilation: Any = 1,
+        groups: Any = 1,
+        channel_last: bool = False,
+    ) -> None:
+        self._stride = stride
+        self._pad = pad
+        self._dilation = dilation
+        self._groups = groups
+        self._channel_last = channel_last
+
+    def _common(self, x: Any, w: Any, b: Any) -> tuple[int, int, tuple]:
+        op = self.op_name
+        nd = check.ndim_at_least(op, "x", x, 3)
+        nsp = nd - 2
+        if len(w.shape) != nd:
+            raise ShapeError(
+                check.message(
+                    op,
+                    "weight",
+                    f"have rank {nd} (the rank of `x`)",
+                    **{"weight.shape": tuple(w.shape), "x.shape": tuple(x.shape)},
+                )
+            )
+        self.channel_last = check.boolean(op, "channel_last", self._channel_last)
+        self.stride = check.int_tuple(op, "stride", self._stride, nsp, min_value=1)
+        self.dilation = check.int_tuple(op, "dilation", self._dilation, nsp, min_value=1)
+        names = ["x", "weight"] if b is None else ["x", "weight", "bias"]
+        specs = [x, w] if b is None else [x, w, b]
+        dtype = check.same_dtype(op, names, specs)
+        self.out_dtype = real_dtype(dtype)
+        self.cax = nd - 1 if self.channel_last else 1
+        sizes = tuple(x.shape[2:]) if not self.channel_last else tuple(x.shape[1:-1])
+        return nd, nsp, sizes
+
+    def _check_bias(self, b: Any, n_out: int | None) -> None:
+        if b is None:
+            return
+        if len(b.shape) != 1 or (n_out is not None and b.shape[0] not in (None, n_out)):
+            raise ShapeError(
+                check.message(
+                    self.op_name,
+                    "bias",
+                    f"have shape ({n_out},) (the output channels)",
+                    **{"bias.shape": tuple(b.shape)},
+                )
+            )
+
+    def _out_shape(self, n: Any, ch: int, spatial: Sequence[Any]) -> tuple:
+        return (n, *spatial, ch) if self.channel_last else (n, ch, *spatial)
+
+
+class Conv(_ConvBase):
+    """Function node of :func:`conv`; ``groups=None`` means one group per input channel."""
+
+    op_name = "conv"
+
+    def setup(self, x: Any, w: Any, b: Any = None) -> tuple[TensorSpec, ...]:
+        op = self.op_name
+        _, nsp, sizes = self._common(x, w, b)
+        c = x.shape[self.cax]
+        o_ch, cg = w.shape[0], w.shape[1]
+        if self._groups is None:
+            if c is None:
+                raise UnsupportedError(
+                    check.message(op, "x", "have a known channel size", **{"x.shape": x.shape})
+                )
+            groups = c
+        else:
+            groups = check.positive_int(op, "groups", self._groups)
+        self.groups = groups
+        if c is not None and c % groups:
+            raise ArgumentError(
+                check.message(op, "groups", "divide the input channels", groups=groups, channels=c)
+            )
+        if o_ch is not None and o_ch % groups:
+            raise ArgumentError(
+                check.message(
+                    op,
+                    "groups",
+                    "divide the output channels (weight.shape[0])",
+                    groups=groups,
+                    **{"weight.shape": tuple(w.shape)},
+                )
+            )
+        if c is not None and cg is not None and cg * groups != c:
+            raise ShapeError(
+                check.message(
+                    op,
+                    "x",
+                    f"have weight.shape[1] * groups = {cg * groups} channels on axis {self.cax}",
+                    **{"x.shape": tuple(x.shape), "weight.shape": tuple(w.shape)},
+                    groups=groups,
+                )
+            )
+        self._check_bias(b, o_ch)
+        self.kernel = tuple(None if k is None else int(k) for k in w.shape[2:])
+        self.pads = shapes.resolve_padding(
+            op, self._pad, sizes, self.kernel, self.stride, self.dilation
+        )
+        out = []
+        for i in range(nsp):
+            n = None
+            if sizes[i] is not None and self.kernel[i] is not None:
+                n = shapes.conv_out_size(
+                    sizes[i], self.kernel[i], self.stride[i], self.pads[i], self.dilation[i]
+                )
+            shapes.check_out_size(
+                op,
+                i,
+                n,
+                input=sizes[i],
+                kernel=self.kernel[i],
+                pad=shapes.show_pad(self.pads[i]),
+                stride=self.stride[i],
+                dilation=self.dilation[i],
+            )
+            out.append(n)
+        self.sizes = sizes
+        self.out = tuple(out)
+        self.retain_inputs(0, 1)
+        return (TensorSpec(self._out_shape(x.shape[0], o_ch, out), self.out_dtype),)
+
+    def forward(self, xp: Any, x: Any, w: Any, b: Any = None) -> tuple[Any, ...]:
+        acc = accumulation_dtype(self.out_dtype)
+        xf = _to_first(xp, x, self.channel_last)
+        y = im2col.conv_forward(
+            xp, xf, w, self.stride, self.pads, self.dilation, self.groups, self.out, acc
+        )
+        if b is not None:
+            y += b.astype(acc).reshape((-1,) + (1,) * len(self.out))
+        y = _from_first(xp, y, self.channel_last)
+        return (y.astype(self.out_dtype, copy=False),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        x, w = self.retained_inputs()
+        (gy,) = grad_outputs
+        if None in self.sizes:
+            raise UnsupportedError(
+                f"{self.op_name}: gradients need known spatial sizes; received {self.sizes}."
+            )
+        gx = gw = gb = None
+        if 0 in target_indexes:
+            gx = ConvTranspose(
+                self.stride,
+                self.pads,
+                self.dilation,
+                self.groups,
+                self.channel_last,
+                output_shape=self.sizes,
+            ).apply1(gy, w)
+        if 1 in target_indexes:
+            gw = ConvGradW(
+                self.kernel, self.stride, self.pads, self.dilation, self.groups, self.channel_last
+            ).apply1(x, gy)
+        if 2 in target_indexes:
+            gb = _bias_grad(gy, len(self.out) + 2, self.channel_last)
+        return (gx, gw, gb)
+
+
+class ConvGradW(Function):
+    """Weight gradient of a convolution, ``(x, gy) -> gW``; its own backward is two convolutions."""
+
+    op_name = "conv_grad_weight"
+    input_names = ("x", "gy")
+
+    def __init__(self, kernel, stride, pads, dilation, groups, channel_last) -> None:
+        self.kernel = tuple(kernel)
+        self.stride = stride
+        self.pads = pads
+        self.dilation = dilation
+        self.groups = groups
+        self.channel_last = channel_last
+
+    def setup(self, x: Any, gy: Any) -> tuple[TensorSpec, ...]:
+        cax = len(x.shape) - 1 if self.channel_last else 1
+        c, o_ch = x.shape[cax], gy.shape[cax]
+        self.sizes = tuple(x.shape[1:-1]) if self.channel_last else tuple(x.shape[2:])
+        self.out_dtype = real_dtype(np.result_type(x.dtype, gy.dtype))
+        self.retain_inputs(0, 1)
+        return (TensorSpec((o_ch, c // self.groups, *self.kernel), self.out_dtype),)
+
+    def forward(self, xp: Any, x: Any, gy: Any) -> tuple[Any, ...]:
+        acc = accumulation_dtype(self.out_dtype)
+        gw = im2col.conv_grad_weight(
+            xp,
+            _to_first(xp, x, self.channel_last),
+            _to_first(xp, gy, self.channel_last),
+            self.kernel,
+            self.stride,
+            self.pads,
+            self.dilation,
+            self.groups,
+            acc,
+        )
+        return (gw.astype(self.out_dtype, copy=False),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        x, gy = self.retained_inputs()
+        (h,) = grad_outputs
+        gx = ggy = None
+        if 0 in target_indexes:
+            gx = ConvTranspose(
+                self.stride,
+                self.pads,
+                self.dilation,
+                self.groups,
+                self.channel_last,
+                output_shape=self.sizes,
+            ).apply1(gy, h)
+        if 1 in target_indexes:
+            ggy = Conv(
+                self.stride, self.pads, self.dilation, self.groups, self.channel_last
+            ).apply1(x, h)
+        return (gx, ggy)
+
+
+class ConvTranspose(_ConvBase):
+    """Function node of :func:`conv_transpose`; ``groups=None`` means ``channels // divisor``."""
+
+    op_name = "conv_transpose"
+
+    def __init__(
+        self,
+        stride: Any = 1,
+        pad: Any = 0,
+        dilation: Any = 1,
+        groups: Any = 1,
+        channel_last: bool = False,
+        output_padding: Any = None,
+        output_shape: Any = None,
+        divisor: int = 1,
+    ) -> None:
+        super().__init__(stride, pad, dilation, groups, channel_last)
+        self._output_padding = output_padding
+        self._output_shape = output_shape
+        self._divisor = divisor
+
+    def setup(self, x: Any, w: Any, b: Any = None) -> tuple[TensorSpec, ...]:
+        op = self.op_name
+        _, nsp, sizes = self._common(x, w, b)
+        c = x.shape[self.cax]
+        c_in_w, og = w.shape[0], w.shape[1]
+        if self._groups is None:
+            divisor = check.positive_int(op, "divisor", self._divisor)
+            if c is not None and c % divisor:
+                raise ArgumentError(
+                    check.message(
+                        op, "divisor", "divide the input channels", divisor=divisor, channels=c
+                    )
+                )
+            groups = (c if c is not None else c_in_w) // divisor
+        else:
+            groups = check.positive_int(op, "groups", self._groups)
+        self.groups = groups
+        if c is not None and c_in_w is not None and c_in_w != c:
+            raise ShapeError(
+                check.message(
+                    op,
+                    "x",
+                    f"have weight.shape[0] = {c_in_w} channels on axis {self.cax}",
+                    **{"x.shape": tuple(x.shape), "weight.shape": tuple(w.shape)},
+                    groups=groups,
+                )
+            )
+        if c_in_w is not None and c_in_w % groups:
+            raise ArgumentError(
+                check.message(
+                    op, "groups", "divide the input channels", groups=groups, channels=c_in_w
+                )
+            )
+        o_ch = None if og is None else og * groups
+        self._check_bias(b, o_ch)
+        self.kernel = kernel = tuple(None if k is None else int(k) for k in w.shape[2:])
+        if None in kernel:
+            self.pads, self.sizes, self.out = ((0, 0),) * nsp, sizes, (None,) * nsp
+            return (TensorSpec(self._out_shape(x.shape[0], o_ch, self.out), self.out_dtype),)
+        stride, dil = self.stride, self.dilation
+        opad = None
+        if self._output_padding is not None:
+            opad = check.int_tuple(op, "output_padding", self._output_padding, nsp, min_value=0)
+            if any(p >= s for p, s in zip(opad, stride, strict=True)):
+                raise ArgumentError(
+                    check.message(
+                        op,
+                        "output_padding",
+                        "be smaller than `stride` in every dimension",
+                        output_padding=opad,
+                        stride=stride,
+                    )
+                )
+        oshape = None
+        if self._output_shape is not None:
+            oshape = check.int_tuple(op, "output_shape", self._output_shape, nsp, min_value=1)
+        mode = self._pad.lower() if isinstance(self._pad, str) else None
+        if mode is not None and mode not in ("same", "valid"):
+            shapes.resolve_padding(op, self._pad, sizes, kernel)  # raises the uniform error
+        dks = [d * (k - 1) + 1 for d, k in zip(dil, kernel, strict=True)]
+        if mode is None:
+            pads = shapes.resolve_padding(op, self._pad, sizes, kernel, stride, dil)
+        else:
+            pads = ((0, 0),) * nsp
+        out: list[Any] = []
+        for i in range(nsp):
+            n, s, dk = sizes[i], stride[i], dks[i]
+            if n is None:
+                length = None
+            elif mode == "same":
+                length = n * s if opad is None else (n - 1) * s + dk - 2 * (dk // 2) + opad[i]
+            elif mode == "valid":
+                length = n * s + max(dk - s, 0) if opad is None else (n - 1) * s + dk + opad[i]
+            else:
+                length = shapes.conv_transpose_out_size(
+                    n, kernel[i], s, pads[i], dil[i], 0 if opad is None else opad[i]
+                )
+            if oshape is not None:
+                if opad is not None and length is not None and length != oshape[i]:
+                    raise ShapeError(
+                        check.message(
+                            op,
+                            "output_shape",
+                            "agree with `output_padding`",
+                            output_shape=oshape,
+                            output_padding=opad,
+                        )
+                    )
+                length = oshape[i]
+            out.append(length)
+        if mode == "same":
+            pads = tuple(shapes.same_pads(out[i], kernel[i], stride[i], dil[i]) for i in range(nsp))
+        for i in range(nsp):
+            shapes.check_out_size(
+                op,
+                i,
+                out[i],
+                input=sizes[i],
+                kernel=kernel[i],
+                pad=shapes.show_pad(pads[i]),
+                stride=stride[i],
+                dilation=dil[i],
+            )
+            if out[i] is None or sizes[i] is None:
+                continue
+            back = shapes.conv_out_size(out[i], kernel[i], stride[i], pads[i], dil[i])
+            if back != sizes[i]:
+                raise ShapeError(
+                    check.message(
+                        op,
+                        "output size",
+                        f"be one whose convolution gives the input size in spatial dim {i}",
+                        output=out[i],
+                        input=sizes[i],
+                        kernel=kernel[i],
+                        pad=shapes.show_pad(pads[i]),
+                        stride=stride[i],
+                        dilation=dil[i],
+                    )
+                )
+        self.pads = pads
+        self.sizes = sizes
+        self.out = tuple(out)
+        self.retain_inputs(0, 1)
+        return (TensorSpec(self._out_shape(x.shape[0], o_ch, out), self.out_dtype),)
+
+    def forward(self, xp: Any, x: Any, w: Any, b: Any = None) -> tuple[Any, ...]:
+        acc = accumulation_dtype(self.out_dtype)
+        y = im2col.conv_transpose_forward(
+            xp,
+            _to_first(xp, x, self.channel_last),
+            w,
+            self.stride,
+            self.pads,
+            self.dilation,
+            self.groups,
+            self.out,
+            acc,
+        )
+        if b is not None:
+            y += b.astype(acc).reshape((-1,) + (1,) * len(self.out))
+        y = _from_first(xp, y, self.channel_last)
+        return (xp.ascontiguousarray(y, dtype=self.out_dtype),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        x, w = self.retained_inputs()
+        (gy,) = grad_outputs
+        gx = gw = gb = None
+        if 0 in target_indexes:
+            gx = Conv(self.stride, self.pads, self.dilation, self.groups, self.channel_last).apply1(
+                gy, w
+            )
+        if 1 in target_indexes:
+            gw = ConvGradW(
+                self.kernel, self.stride, self.pads, self.dilation, self.groups, self.channel_last
+            ).apply1(gy, x)
+        if 2 in target_indexes:
+            gb = _bias_grad(gy, len(self.out) + 2, self.channel_last)
+        return (gx, gw, gb)
+
+
+def conv(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    *,
+    stride: int | Sequence[int] = 1,
+    pad: Any = 0,
+    dilation: int | Sequence[int] = 1,
+    groups: int = 1,
+    channel_last: bool = False,
+    name: str | None = None,
+) -> Any:
+    """N-D convolution (cross-correlation, the kernel is not flipped), with optional bias.
+
+    .. math::
+        y[n, o, \\mathbf{p}] = b[o] + \\sum_{c \\in g(o)} \\sum_{\\mathbf{k}}
+            W[o, c, \\mathbf{k}]\\, x_{pad}[n, c, \\mathbf{s} \\odot \\mathbf{p}
+            + \\mathbf{d} \\odot \\mathbf{k}]
+
+    Output size per spatial dimension: ``floor((L + lo + hi - d*(k-1) - 1) / s) + 1``.
+
+    Args:
+        x (array, Variable or SymbolicVariable): ``(N, C, *L)`` (``channel_last``:
+            ``(N, *L, C)``), 1 to 3 (or more) spatial dimensions.
+        weight: ``(O, C // groups, *k)`` in both layouts.
+        bias (optional): ``(O,)``.
+        stride (int or tuple): Step of the window per spatial dimension.
+        pad: int, per-dimension ints, per-dimension ``(low, high)`` pairs, ``"valid"`` or
+            ``"same"`` (TensorFlow's rule: output ``ceil(L/s)``, the odd pad at the end).
+        dilation (int or tuple): Spacing of the kernel taps.
+        groups (int): Channel groups; ``groups == C`` is a depthwise convolution.
+        channel_last (bool): Channels on the last axis.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(N, O, *L')`` (or ``(N, *L', O)``), dtype of ``x`` (integers give float32).
+
+    Raises:
+        ShapeError: ranks differ, channels do not match ``weight.shape[1] * groups``, a bias of
+            the wrong shape, an empty output (kernel larger than the padded input).
+        ArgumentError: bad stride, dilation, pad or groups (not dividing the channels).
+        DTypeError: ``x``, ``weight`` and ``bias`` dtypes differ.
+
+    Notes:
+        One GEMM over strided patch views, chunked so the patch buffer stays bounded; one input
+        channel per group uses shifted products instead. float16 is computed in float32.
+        Gradients: ``gx = conv_transpose(gy, W)``, ``gW`` by a dedicated function that is itself
+        differentiable (double backward works), ``gb = sum(gy)``.
+        Equivalents: ``tf.nn.conv1d/conv2d/conv3d/atrous_conv2d`` (NHWC, filter ``(*k, in,
+        out)``, ``"SAME"``/``"VALID"``), ``keras.ops.conv`` (kernel ``(*k, in, out)``,
+        channels_last by default), ``nnabla.functions.convolution`` (same weight layout, symmetric
+        int pads, ``group``); SameDiff SDNN documents no convolution.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+        >>> nf.conv(x, np.ones((1, 1, 2, 2)), stride=2)
+        array([[[[10., 18.],
+                 [42., 50.]]]])
+        >>> nf.conv(x, np.ones((1, 1, 3, 3)), pad="same").shape
+        (1, 1, 4, 4)
+    """
+    fn = Conv(stride, pad, dilation, groups, channel_last)
+    return fn.apply1(x, weight, bias, name=name)
+
+
+def conv_transpose(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    *,
+    stride: int | Sequence[int] = 1,
+    pad: Any = 0,
+    dilation: int | Sequence[int] = 1,
+    groups: int = 1,
+    output_padding: int | Sequence[int] | None = None,
+    output_shape: Sequence[int] | None = None,
+    channel_last: bool = False,
+    name: str | None = None,
+) -> Any:
+    """N-D transposed convolution (the adjoint of :func:`conv`, "deconvolution").
+
+    ``conv_transpose(x, W)`` is the gradient of ``conv(z, W)`` with respect to ``z``, where ``z``
+    has the output's shape; ``W`` is laid out as that convolution's weight.
+
+    Output size: ``s*(L-1) - lo - hi + d*(k-1) + 1 + output_padding``; with ``"same"``,
+    ``L*s`` (Keras/TF, pads by TensorFlow's rule on the output size), with ``"valid"``
+    ``L*s + max(d*(k-1) + 1 - s, 0)``; ``output_shape`` (spatial sizes) picks any size whose
+    convolution gives back ``L``.
+
+    Args:
+        x: ``(N, C, *L)`` (``channel_last``: ``(N, *L, C)``).
+        weight: ``(C, O // groups, *k)``.
+        bias (optional): ``(O,)``.
+        stride, pad, dilation, groups, channel_last: as in :func:`conv` (of the forward
+            convolution this function transposes).
+        output_padding (int or tuple, optional): Cells added at the end of each output
+            dimension; each must be smaller than the stride.
+        output_shape (tuple, optional): Spatial output sizes (validated against the input and
+            ``output_padding``).
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(N, O, *L')`` (or channel-last), dtype of ``x``.
+
+    Raises:
+        ShapeError: channels differ from ``weight.shape[0]``, an output size that no
+            convolution maps back to ``L``, ``output_shape`` disagreeing with ``output_padding``.
+        ArgumentError: ``output_padding >= stride``, bad stride/pad/dilation/groups.
+        DTypeError: mixed dtypes.
+
+    Notes:
+        Computed as one GEMM ``W^T @ x`` followed by a scatter-add of the patches (col2im).
+        Gradients: ``gx = conv(gy, W)``, ``gW`` by the convolution weight-gradient function.
+        Equivalents: ``tf.nn.conv2d_transpose/conv3d_transpose`` (filter ``(*k, out, in)``,
+        required ``output_shape``), ``keras.ops.conv_transpose`` (kernel ``(*k, out, in)``),
+        ``nnabla.functions.deconvolution`` (this layout, symmetric pads, ``output_padding``).
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.conv_transpose(np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2)), stride=2)
+        array([[[[1., 1., 1., 1.],
+                 [1., 1., 1., 1.],
+                 [1., 1., 1., 1.],
+                 [1., 1., 1., 1.]]]])
+        >>> nf.conv_transpose(np.ones((1, 1, 3)), np.ones((1, 1, 3)), pad=1)
+        array([[[2., 3., 2.]]])
+    """
+    fn = ConvTranspose(stride, pad, dilation, groups, channel_last, output_padding, output_shape)
+    return fn.apply1(x, weight, bias, name=name)
+
+
+class DepthwiseConv(Conv):
+    """Conv with one group per input channel."""
+
+    op_name = "depthwise_conv"
+
+
+class DepthwiseConvTranspose(ConvTranspose):
+    """ConvTranspose with ``channels // divisor`` groups."""
+
+    op_name = "depthwise_conv_transpose"
+
+
+def depthwise_conv(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    *,
+    stride: int | Sequence[int] = 1,
+    pad: Any = 0,
+    dilation: int | Sequence[int] = 1,
+    channel_last: bool = False,
+    name: str | None = None,
+) -> Any:
+    """Depthwise convolution: each input channel convolved with its own ``m`` filters.
+
+    .. math::
+        y[n, c m + j, \\mathbf{p}] = b[c m + j] + \\sum_{\\mathbf{k}} W[c m + j, 0, \\mathbf{k}]
+            \\, x_{pad}[n, c, \\mathbf{s} \\odot \\mathbf{p} + \\mathbf{d} \\odot \\mathbf{k}]
+
+    Equal to ``conv(x, weight, groups=C)``; the channel multiplier ``m = weight.shape[0] // C``.
+
+    Args:
+        x: ``(N, C, *L)`` (``channel_last``: ``(N, *L, C)``).
+        weight: ``(C * m, 1, *k)``; output channel ``c*m + j`` (the TF and NNabla order).
+        bias (optional): ``(C * m,)``.
+        stride, pad, dilation, channel_last: as in :func:`conv`.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(N, C * m, *L')`` (or channel-last).
+
+    Raises:
+        ShapeError: ``weight.shape[1] != 1``, ``weight.shape[0]`` not a multiple of ``C``, ranks,
+            empty output.
+        ArgumentError: bad stride, pad or dilation.
+        DTypeError: mixed dtypes.
+
+    Notes:
+        Computed as a sum over kernel offsets of shifted elementwise products (no GEMM, no loop
+        over channels). Equivalents: ``tf.nn.depthwise_conv2d(_native)`` and
+        ``keras.ops.depthwise_conv`` (filter ``(*k, C, m)``), ``nnabla.functions.
+        depthwise_convolution`` (weight ``(C*m, *k)``, ``multiplier``).
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> x = np.array([[[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]]])
+        >>> nf.depthwise_conv(x, np.array([[[1.0, 1.0]], [[1.0, -1.0]]]))
+        array([[[  3.,   5.],
+                [-10., -10.]]])
+    """
+    fn = DepthwiseConv(stride, pad, dilation, None, channel_last)
+    return fn.apply1(x, weight, bias, name=name)
+
+
+def depthwise_conv_transpose(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    *,
+    stride: int | Sequence[int] = 1,
+    pad: Any = 0,
+    dilation: int | Sequence[int] = 1,
+    divisor: int = 1,
+    output_padding: int | Sequence[int] | None = None,
+    output_shape: Sequence[int] | None = None,
+    channel_last: bool = False,
+    name: str | None = None,
+) -> Any:
+    """Transposed depthwise convolution: ``C`` input maps summed in groups of ``divisor``.
+
+    The adjoint of ``depthwise_conv`` with multiplier ``divisor``: output channel ``c`` receives
+    input channels ``c*divisor ... c*divisor + divisor - 1``; equal to
+    ``conv_transpose(x, weight, groups=C // divisor)``.
+
+    Args:
+        x: ``(N, C, *L)``.
+        weight: ``(C, 1, *k)``.
+        bias (optional): ``(C // divisor,)``.
+        stride, pad, dilation, output_padding, output_shape, channel_last: as in
+            :func:`conv_transpose`.
+        divisor (int): Input maps per output map (must divide ``C``).
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(N, C // divisor, *L')``.
+
+    Raises:
+        ArgumentError: ``divisor`` does not divide ``C``; see :func:`conv_transpose`.
+        ShapeError: see :func:`conv_transpose`.
+
+    Notes:
+        Equivalent to ``nnabla.functions.depthwise_deconvolution`` (weight ``(C, *k)``).
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> x = np.array([[[1.0, 2.0], [10.0, 20.0]]])
+        >>> nf.depthwise_conv_transpose(x, np.ones((2, 1, 2)), divisor=2)
+        array([[[11., 33., 22.]]])
+    """
+    fn = DepthwiseConvTranspose(
+        stride, pad, dilation, None, channel_last, output_padding, output_shape, divisor
+    )
+    return fn.apply1(x, weight, bias, name=name)
+
+
+def separable_conv(
+    x: Any,
+    depthwise_weight: Any,
+    pointwise_weight: Any,
+    bias: Any = None,
+    *,
+    stride: int | Sequence[int] = 1,
+    pad: Any = 0,
+    dilation: int | Sequence[int] = 1,
+    channel_last: bool = False,
+    name: str | None = None,
+) -> Any:
+    """Depthwise convolution followed by a pointwise (1x1) convolution.
+
+    .. math::
+        y = \\mathrm{conv}(\\mathrm{depthwise\\_conv}(x, W_d), W_p) + b
+
+    Args:
+        x: ``(N, C, *L)`` (or channel-last).
+        depthwise_weight: ``(C * m, 1, *k)``.
+        pointwise_weight: ``(O, C * m, 1, ..., 1)``.
+        bias (optional): ``(O,)``, added after the pointwise step.
+        stride, pad, dilation: of the depthwise step.
+        channel_last (bool): Channels on the last axis.
+        name (str, optional): Node name of the result in graph mode.
+
+    Returns:
+        ``(N, O, *L')``.
+
+    Raises:
+        ShapeError, ArgumentError, DTypeError: as :func:`depthwise_conv` and :func:`conv`.
+
+    Notes:
+        A composite of :func:`depthwise_conv` and :func:`conv`; gradients follow from them.
+        TF's ``separable_conv2d`` additionally rejects ``C*m > O`` (dialect check only).
+        Equivalents: ``tf.nn.separable_conv2d``, ``keras.ops.separable_conv``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> x = np.ones((1, 2, 3))
+        >>> nf.separable_conv(x, np.ones((2, 1, 2)), np.array([[[1.0], [2.0]]]))
+        array([[[6., 6.]]])
+    """
+    h = depthwise_conv(
+        x, depthwise_weight, stride=stride, pad=pad, dilation=dilation, channel_last=channel_last
+    )
+    return conv(h, pointwise_weight, bias, channel_last=channel_last, name=name)

@@ -1,0 +1,525 @@
+"""Max, average and sum pooling over sliding windows, and global average pooling."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from nnfunc.core import check, shapes
+from nnfunc.core.dtypes import accumulation_dtype, real_dtype
+from nnfunc.core.function import Function
+from nnfunc.core.spec import TensorSpec
+from nnfunc.errors import ArgumentError
+from nnfunc.kernels.cpu import pool as K
+from nnfunc.kernels.cpu.im2col import pad_input
+
+__all__ = ["avg_pool", "global_avg_pool", "max_pool", "sum_pool"]
+
+
+class Geometry:
+    """Resolved window geometry of a pooling call (spatial axes, pads, output sizes)."""
+
+    def __init__(
+        self,
+        op: str,
+        x: Any,
+        kernel: Any,
+        stride: Any,
+        pad: Any,
+        ignore_border: Any,
+        channel_last: Any,
+        dilation: Any = 1,
+        min_rank: int | None = None,
+    ) -> None:
+        nd = len(x.shape)
+        self.channel_last = check.boolean(op, "channel_last", channel_last)
+        ignore_border = check.boolean(op, "ignore_border", ignore_border)
+        if isinstance(kernel, (numbers.Integral, np.integer)) and not isinstance(kernel, bool):
+            check.ndim_at_least(op, "x", x, 3)
+            nsp = nd - 2
+        elif isinstance(kernel, (Sequence, np.ndarray)) and not isinstance(kernel, str):
+            nsp = len(kernel)
+            if nsp == 0:
+                raise ArgumentError(check.message(op, "kernel", "not be empty", kernel=kernel))
+        else:
+            raise ArgumentError(
+                check.message(op, "kernel", "be an int or a sequence of ints", kernel=kernel)
+            )
+        check.ndim_at_least(op, "x", x, max(nsp + 1, min_rank or 0))
+        self.nd, self.nsp = nd, nsp
+        self.kernel = check.int_tuple(op, "kernel", kernel, nsp, min_value=1)
+        stride = self.kernel if stride is None else stride
+        self.stride = check.int_tuple(op, "stride", stride, nsp, min_value=1)
+        self.dilation = check.int_tuple(op, "dilation", dilation, nsp, min_value=1)
+        first = nd - nsp - (1 if self.channel_last else 0)
+        self.axes = tuple(range(first, first + nsp))
+        self.sizes = tuple(x.shape[a] for a in self.axes)
+        self.pads = shapes.resolve_padding(
+            op, pad, self.sizes, self.kernel, self.stride, self.dilation
+        )
+        out = []
+        for i in range(nsp):
+            n = None
+            if self.sizes[i] is not None and self.pads[i][0] is not None:
+                if ignore_border:
+                    n = shapes.conv_out_size(
+                        self.sizes[i],
+                        self.kernel[i],
+                        self.stride[i],
+                        self.pads[i],
+                        self.dilation[i],
+                    )
+                else:
+                    n = shapes.pool_out_size(
+                        self.sizes[i], self.kernel[i], self.stride[i], self.pads[i], False
+                    )
+            received = {
+                "input": self.sizes[i],
+                "kernel": self.kernel[i],
+                "pad": shapes.show_pad(self.pads[i]),
+                "stride": self.stride[i],
+            }
+            if self.dilation[i] != 1:
+                received["dilation"] = self.dilation[i]
+            shapes.check_out_size(op, i, n, **received)
+            out.append(n)
+        self.out = tuple(out)
+        self.ignore_border = ignore_border
+
+    # ---------------------------------------------------------------- helpers
+    @property
+    def lows(self) -> tuple[int, ...]:
+        return tuple(lo for lo, _ in self.pads)
+
+    @property
+    def needed(self) -> tuple[int, ...]:
+        return tuple(
+            (n - 1) * s + d * (k - 1) + 1
+            for n, s, d, k in zip(self.out, self.stride, self.dilation, self.kernel, strict=True)
+        )
+
+    def out_shape(self, shape: Sequence[Any]) -> tuple:
+        shape = list(shape)
+        for a, n in zip(self.axes, self.out, strict=True):
+            shape[a] = n
+        return tuple(shape)
+
+    def in_shape(self, shape: Sequence[Any]) -> tuple:
+        shape = list(shape)
+        for a, n in zip(self.axes, self.sizes, strict=True):
+            shape[a] = n
+        return tuple(shape)
+
+    def to_first(self, xp: Any, x: Any) -> Any:
+        """Window axes last (a view)."""
+        return xp.moveaxis(x, -1, -self.nsp - 1) if self.channel_last else x
+
+    def from_first(self, xp: Any, y: Any) -> Any:
+        if not self.channel_last:
+            return y
+        return xp.ascontiguousarray(xp.moveaxis(y, -self.nsp - 1, -1))
+
+    def pad(self, xp: Any, xf: Any, dtype: Any, value: Any = 0) -> Any:
+        return pad_input(xp, xf, self.lows, self.needed, dtype, value)
+
+    def crop(self, buf: Any) -> Any:
+        inner = tuple(slice(lo, lo + n) for lo, n in zip(self.lows, self.sizes, strict=True))
+        return buf[(Ellipsis, *inner)]
+
+    def divisor(self, including_pad: bool) -> np.ndarray:
+        """Number of cells averaged by each window (NNabla's rule), shape ``out``."""
+        div = np.ones((), dtype=np.float64)
+        for n, k, s, (lo, hi), size in zip(
+            self.out, self.kernel, self.stride, self.pads, self.sizes, strict=True
+        ):
+            start = np.arange(n) * s - lo
+            if including_pad:
+                cnt = np.minimum(start + k, size + hi) - start
+            else:
+                cnt = np.minimum(start + k, size) - np.maximum(start, 0)
+            div = np.multiply.outer(div, np.maximum(cnt, 1))
+        return div
+
+
+def _min_value(dtype: np.dtype) -> Any:
+    if dtype.kind == "f":
+        return -np.inf
+    if dtype.kind == "b":
+        return False
+    return np.iinfo(dtype).min
+
+
+class MaxPool(Function):
+    """Function node of :func:`max_pool`."""
+
+    op_name = "max_pool"
+
+    def __init__(self, kernel, stride=None, pad=0, ignore_border=True, channel_last=False):
+        self._args = (kernel, stride, pad, ignore_border, channel_last)
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.geom = Geometry(self.op_name, x, *self._args)
+        self.retain_inputs(0)
+        self.retain_outputs(0)
+        return (TensorSpec(self.geom.out_shape(x.shape), np.dtype(x.dtype)),)
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        g = self.geom
+        xpad = g.pad(xp, g.to_first(xp, x), x.dtype, _min_value(x.dtype))
+        y = K.window_max(xp, xpad, g.kernel, g.stride, g.dilation, g.out)
+        return (g.from_first(xp, y),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (x,) = self.retained_inputs()
+        (y,) = self.retained_outputs()
+        return (MaxPoolScatter(self.geom).apply1(x, y, grad_outputs[0]),)
+
+
+class MaxPoolScatter(Function):
+    """``(x, y, gy) -> gx``: ``gy`` routed to the first maximum of each window (accumulated)."""
+
+    op_name = "max_pool_grad"
+    input_names = ("x", "y", "gy")
+
+    def __init__(self, geom: Geometry) -> None:
+        self.geom = geom
+
+    def setup(self, x: Any, y: Any, gy: Any) -> tuple[TensorSpec, ...]:
+        self.retain_inputs(0, 1)
+        return (TensorSpec(tuple(x.shape), np.dtype(gy.dtype)),)
+
+    def forward(self, xp: Any, x: Any, y: Any, gy: Any) -> tuple[Any, ...]:
+        g = self.geom
+        xpad = g.pad(xp, g.to_first(xp, x), x.dtype, _min_value(x.dtype))
+        buf, _ = K.max_scatter(
+            xp, xpad, g.to_first(xp, y), g.to_first(xp, gy), g.kernel, g.stride, g.dilation, g.out
+        )
+        return (g.from_first(xp, xp.ascontiguousarray(g.crop(buf))),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        x, y = self.retained_inputs()
+        return (None, None, MaxPoolGather(self.geom).apply1(x, y, grad_outputs[0]))
+
+
+class MaxPoolGather(Function):
+    """``(x, y, g) -> gy``: ``g`` read at the first maximum of each window (adjoint of scatter)."""
+
+    op_name = "max_pool_grad_grad"
+    input_names = ("x", "y", "g")
+
+    def __init__(self, geom: Geometry) -> None:
+        self.geom = geom
+
+    def setup(self, x: Any, y: Any, g: Any) -> tuple[TensorSpec, ...]:
+        self.retain_inputs(0, 1)
+        return (TensorSpec(tuple(y.shape), np.dtype(g.dtype)),)
+
+    def forward(self, xp: Any, x: Any, y: Any, g: Any) -> tuple[Any, ...]:
+        geo = self.geom
+        xpad = geo.pad(xp, geo.to_first(xp, x), x.dtype, _min_value(x.dtype))
+        gpad = geo.pad(xp, geo.to_first(xp, g), g.dtype, 0)
+        gy = K.max_gather(
+            xp,
+            xpad,
+            geo.to_first(xp, y),
+            gpad,
+            None,
+            geo.kernel,
+            geo.stride,
+            geo.dilation,
+            geo.out,
+        )
+        return (geo.from_first(xp, gy),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        x, y = self.retained_inputs()
+        return (None, None, MaxPoolScatter(self.geom).apply1(x, y, grad_outputs[0]))
+
+
+class WindowSum(Function):
+    """Sum (``mode="sum"``) or mean (``mode="avg"``) over each window."""
+
+    def __init__(
+        self,
+        args: tuple | None,
+        mode: str,
+        including_pad: Any = True,
+        geom: Geometry | None = None,
+        scale: np.ndarray | None = None,
+    ) -> None:
+        self.op_name = "sum_pool" if mode == "sum" else "avg_pool"
+        self._args = args
+        self.mode = mode
+        self._including_pad = including_pad
+        self.geom = geom
+        self.scale = scale
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        if self._args is not None:
+            self.geom = Geometry(self.op_name, x, *self._args)
+            self.scale = None
+            if self.mode == "avg":
+                inc = check.boolean(self.op_name, "including_pad", self._including_pad)
+                if None not in self.geom.out:
+                    self.scale = 1.0 / self.geom.divisor(inc)
+        dtype = np.dtype(x.dtype)
+        if self.mode == "avg":
+            dtype = real_dtype(dtype)
+        elif dtype.kind == "b":
+            dtype = np.dtype(np.int64)
+        self.out_dtype = dtype
+        return (TensorSpec(self.geom.out_shape(x.shape), dtype),)
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        g = self.geom
+        acc = accumulation_dtype(self.out_dtype)
+        xpad = g.pad(xp, g.to_first(xp, x), acc, 0)
+        y = K.window_sum(xp, xpad, g.kernel, g.stride, g.out, acc)
+        if self.scale is not None:
+            y *= xp.asarray(self.scale, dtype=acc)
+        return (g.from_first(xp, y.astype(self.out_dtype, copy=False)),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        return (WindowSumTranspose(self.geom, self.scale).apply1(grad_outputs[0]),)
+
+
+class WindowSumTranspose(Function):
+    """Adjoint of :class:`WindowSum`: each output cell's value added to its window."""
+
+    op_name = "sum_pool_grad"
+
+    def __init__(self, geom: Geometry, scale: np.ndarray | None) -> None:
+        self.geom = geom
+        self.scale = scale
+
+    def setup(self, gy: Any) -> tuple[TensorSpec, ...]:
+        return (TensorSpec(self.geom.in_shape(gy.shape), real_dtype(gy.dtype)),)
+
+    def forward(self, xp: Any, gy: Any) -> tuple[Any, ...]:
+        g = self.geom
+        dtype = real_dtype(gy.dtype)
+        acc = accumulation_dtype(dtype)
+        gf = g.to_first(xp, gy).astype(acc)
+        if self.scale is not None:
+            gf = gf * xp.asarray(self.scale, dtype=acc)
+        padded = gf.shape[: gf.ndim - g.nsp] + tuple(
+            max(lo + n, e) for lo, n, e in zip(g.lows, g.sizes, g.needed, strict=True)
+        )
+        buf = K.window_sum_transpose(xp, gf, g.kernel, g.stride, g.out, padded)
+        gx = xp.ascontiguousarray(g.crop(buf)).astype(dtype, copy=False)
+        return (g.from_first(xp, gx),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        mode = "avg" if self.scale is not None else "sum"
+        return (WindowSum(None, mode, geom=self.geom, scale=self.scale).apply1(grad_outputs[0]),)
+
+
+def max_pool(
+    x: Any,
+    kernel: int | Sequence[int],
+    *,
+    stride: int | Sequence[int] | None = None,
+    pad: Any = 0,
+    ignore_border: bool = True,
+    channel_last: bool = False,
+    name: str | None = None,
+) -> Any:
+    """Max pooling over sliding windows of the last ``len(kernel)`` spatial axes.
+
+    .. math::
+        y[\\ldots, \\mathbf{p}] = \\max_{\\mathbf{k}} x_{pad}[\\ldots, \\mathbf{s} \\odot
+            \\mathbf{p} + \\mathbf{k}]
+
+    Args:
+        x (array, Variable or SymbolicVariable): ``(..., C, *L)`` (``channel_last``:
+            ``(..., *L, C)``); an int ``kernel`` pools ``x.ndim - 2`` axes.
+        kernel (int or tuple): Window size per pooled axis.
+        stride (int or tuple, optional): Window step; default ``kernel``.
+        pad: int, per-axis ints, per-axis ``(low, high)`` pairs, ``"valid"`` or ``"same"``
+            (TensorFlow's rule). Padded cells never win the max.
+        ignore_border (bool): ``False``: NNabla's partial windows at the end also give outputs
+            (output size ``floor((L + pad_low - 1)/s) + 1``).
+        channel_last (bool): Channels on the last axis.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        Pooled array, dtype of ``x`` (integers kept).
+
+    Raises:
+        ShapeError: rank too small, empty output (window larger than the padded input).
+        ArgumentError: bad kernel, stride, pad or flags.
+
+    Notes:
+        Gradient: each output's gradient goes to the FIRST maximum of its window (offsets in C
+        order; ties to the lowest index), accumulated over overlapping windows. NaN windows give
+        NaN and no gradient. Equivalents: ``tf.nn.max_pool/max_pool3d`` (NHWC, full-rank
+        ``ksize``), ``keras.ops.max_pool``, ``nnabla.functions.max_pooling``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+        >>> nf.max_pool(x, 2)
+        array([[[[ 5.,  7.],
+                 [13., 15.]]]])
+        >>> nf.max_pool(x, (3, 3), stride=2, ignore_border=False).shape
+        (1, 1, 2, 2)
+    """
+    return MaxPool(kernel, stride, pad, ignore_border, channel_last).apply1(x, name=name)
+
+
+def avg_pool(
+    x: Any,
+    kernel: int | Sequence[int],
+    *,
+    stride: int | Sequence[int] | None = None,
+    pad: Any = 0,
+    ignore_border: bool = True,
+    including_pad: bool = True,
+    channel_last: bool = False,
+    name: str | None = None,
+) -> Any:
+    """Average pooling over sliding windows (NNabla's divisor rule).
+
+    .. math::
+        y[\\ldots, \\mathbf{p}] = \\frac{1}{|W_\\mathbf{p}|} \\sum_{\\mathbf{k}}
+            x_{pad}[\\ldots, \\mathbf{s} \\odot \\mathbf{p} + \\mathbf{k}]
+
+    Args:
+        x, kernel, stride, pad, ignore_border, channel_last, name: as :func:`max_pool`.
+        including_pad (bool): ``True`` (NNabla default): the divisor counts padded cells (the
+            window clipped to the padded input); ``False`` (TF/Keras ``"same"``): only cells of
+            ``x``.
+
+    Returns:
+        Pooled array; integer inputs give float32.
+
+    Raises:
+        ShapeError, ArgumentError: as :func:`max_pool`.
+
+    Notes:
+        Gradient: ``gy / divisor`` spread over each window (the same divisor as the forward).
+        Equivalents: ``tf.nn.avg_pool/avg_pool3d`` and ``keras.ops.average_pool``
+        (``including_pad=False``), ``nnabla.functions.average_pooling``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> x = np.arange(4.0).reshape(1, 1, 4)
+        >>> nf.avg_pool(x, 3, stride=1, pad=1)
+        array([[[0.33333333, 1.        , 2.        , 1.66666667]]])
+        >>> nf.avg_pool(x, 3, stride=1, pad=1, including_pad=False)
+        array([[[0.5, 1. , 2. , 2.5]]])
+    """
+    fn = WindowSum((kernel, stride, pad, ignore_border, channel_last), "avg", including_pad)
+    return fn.apply1(x, name=name)
+
+
+def sum_pool(
+    x: Any,
+    kernel: int | Sequence[int],
+    *,
+    stride: int | Sequence[int] | None = None,
+    pad: Any = 0,
+    ignore_border: bool = True,
+    channel_last: bool = False,
+    name: str | None = None,
+) -> Any:
+    """Sum pooling over sliding windows (zero padding).
+
+    .. math::
+        y[\\ldots, \\mathbf{p}] = \\sum_{\\mathbf{k}} x_{pad}[\\ldots, \\mathbf{s} \\odot
+            \\mathbf{p} + \\mathbf{k}]
+
+    Args:
+        x, kernel, stride, pad, ignore_border, channel_last, name: as :func:`max_pool`.
+
+    Returns:
+        Pooled array, dtype of ``x`` (bool gives int64).
+
+    Raises:
+        ShapeError, ArgumentError: as :func:`max_pool`.
+
+    Notes:
+        Gradient: ``gy`` spread over each window. Equivalent: ``nnabla.functions.sum_pooling``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.sum_pool(np.arange(5.0).reshape(1, 1, 5), 2, ignore_border=False)
+        array([[[1., 5., 4.]]])
+    """
+    fn = WindowSum((kernel, stride, pad, ignore_border, channel_last), "sum")
+    return fn.apply1(x, name=name)
+
+
+def global_avg_pool(
+    x: Any, *, channel_last: bool = False, keepdims: bool = True, name: str | None = None
+) -> Any:
+    """Mean over every spatial position of each channel.
+
+    .. math::
+        y[n, c] = \\frac{1}{\\prod L} \\sum_{\\mathbf{p}} x[n, c, \\mathbf{p}]
+
+    Args:
+        x: ``(N, C, *L)`` (``channel_last``: ``(N, *L, C)``), rank >= 3.
+        channel_last (bool): Channels on the last axis.
+        keepdims (bool): Keep the spatial axes with size 1 (NNabla's output ``(N, C, 1, 1)``).
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(N, C, 1, ..., 1)`` (or ``(N, C)`` without ``keepdims``); integers give float32.
+
+    Raises:
+        ShapeError: rank below 3.
+
+    Notes:
+        A composite of :func:`nnfunc.mean`. Equivalent: ``nnabla.functions.
+        global_average_pooling``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> nf.global_avg_pool(np.arange(8.0).reshape(1, 2, 2, 2))
+        array([[[[1.5]],
+        <BLANKLINE>
+                [[5.5]]]])
+    """
+    return GlobalAvgPool(channel_last, keepdims).apply1(x, name=name)
+
+
+class GlobalAvgPool(Function):
+    """Function node of :func:`global_avg_pool`."""
+
+    op_name = "global_avg_pool"
+
+    def __init__(self, channel_last: Any, keepdims: Any) -> None:
+        self._channel_last = channel_last
+        self._keepdims = keepdims
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        op = self.op_name
+        nd = check.ndim_at_least(op, "x", x, 3)
+        channel_last = check.boolean(op, "channel_last", self._channel_last)
+        self.keepdims = check.boolean(op, "keepdims", self._keepdims)
+        self.axes = tuple(range(1, nd - 1)) if channel_last else tuple(range(2, nd))
+        sizes = [x.shape[a] for a in self.axes]
+        self.count = None if None in sizes else int(np.prod(sizes))
+        self.out_dtype = real_dtype(x.dtype)
+        if self.keepdims:
+            shape = tuple(1 if i in self.axes else d for i, d in enumerate(x.shape))
+        else:
+            shape = tuple(d for i, d in enumerate(x.shape) if i not in self.axes)
+        return (TensorSpec(shape, self.out_dtype),)
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        acc = accumulation_dtype(self.out_dtype)
+        y = x.mean(axis=self.axes, keepdims=self.keepdims, dtype=acc)
+        return (xp.asarray(y, dtype=self.out_dtype),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        from nnfunc.functions.array import expand_dims
+
+        (gy,) = grad_outputs
+        if not self.keepdims:
+            gy = expand_dims(gy, self.axes)
+        return (self.broadcast_to_input(gy * (1.0 / self.count), 0),)

@@ -1,0 +1,1 @@
+"""Compute kernels: ``cpu`` (NumPy, numba) and ``gpu`` (CuPy, imported lazily)."""

@@ -1,0 +1,1 @@
+"""CPU kernels: NumPy implementations and their numba twins (numba imported lazily)."""

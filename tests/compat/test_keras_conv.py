@@ -1,0 +1,90 @@
+import inspect
+import re
+
+import numpy as np
+import pytest
+
+import nnfunc as nf
+from nnfunc.compat import keras
+
+RNG = np.random.default_rng(1)
+
+
+def test_defaults_match_seed():
+    p = inspect.signature(keras.ops.conv).parameters
+    assert [p[k].default for k in ("strides", "padding", "data_format", "dilation_rate")] == [
+        1,
+        "valid",
+        None,
+        1,
+    ]
+    p = inspect.signature(keras.ops.conv_transpose).parameters
+    assert p["strides"].default is inspect.Parameter.empty
+    assert p["output_padding"].default is None
+    p = inspect.signature(keras.ops.average_pool).parameters
+    assert list(p)[:5] == ["inputs", "pool_size", "strides", "padding", "data_format"]
+    assert keras.ops.nn.max_pool is keras.ops.max_pool
+
+
+@pytest.mark.parametrize("nsp", [1, 2, 3])
+def test_conv_channels_last_kernel_layout(nsp):
+    x = RNG.standard_normal((2, *(5,) * nsp, 3))
+    k = RNG.standard_normal((*(2,) * nsp, 3, 4))
+    y = keras.ops.conv(x, k, strides=2, padding="same", dilation_rate=1)
+    ref = nf.conv(
+        x, np.moveaxis(np.moveaxis(k, -1, 0), -1, 1), stride=2, pad="same", channel_last=True
+    )
+    np.testing.assert_allclose(y, ref, rtol=1e-12)
+    yf = keras.ops.conv(
+        np.moveaxis(x, -1, 1), k, strides=2, padding="same", data_format="channels_first"
+    )
+    np.testing.assert_allclose(np.moveaxis(yf, 1, -1), y, rtol=1e-12)
+
+
+@pytest.mark.parametrize("padding, out", [("same", 10), ("valid", 11)])
+def test_conv_transpose_inferred_sizes(padding, out):
+    x = RNG.standard_normal((1, 5, 2))
+    k = RNG.standard_normal((3, 4, 2))
+    y = keras.ops.conv_transpose(x, k, 2, padding=padding)
+    assert y.shape == (1, out, 4)
+    yp = keras.ops.conv_transpose(x, k, 2, padding=padding, output_padding=1)
+    assert yp.shape == (1, {"same": 10, "valid": 12}[padding], 4)
+
+
+def test_depthwise_and_separable():
+    x = RNG.standard_normal((1, 6, 6, 2))
+    dk = RNG.standard_normal((3, 3, 2, 2))
+    pk = RNG.standard_normal((1, 1, 4, 3))
+    h = keras.ops.depthwise_conv(x, dk, padding="same")
+    assert h.shape == (1, 6, 6, 4)
+    np.testing.assert_allclose(
+        h[..., 1 * 2 + 1],
+        keras.ops.conv(x[..., 1:2], dk[:, :, 1:2, 1:2], padding="same")[..., 0],
+        rtol=1e-12,
+    )
+    y = keras.ops.separable_conv(x, dk, pk, padding="same")
+    np.testing.assert_allclose(y, keras.ops.conv(h, pk), rtol=1e-12)
+
+
+def test_pools_default_strides_and_same_average():
+    x = np.arange(1.0, 7.0).reshape(1, 6, 1)
+    np.testing.assert_array_equal(keras.ops.max_pool(x, 4).ravel(), [4.0])
+    y = keras.ops.average_pool(x, 4, strides=4, padding="same")
+    # same: out 2, pads (1, 1); the second window covers 4, 5, 6 and one pad (not counted)
+    np.testing.assert_allclose(y.ravel(), [2.0, 5.0])
+
+
+def test_keras_errors():
+    with pytest.raises(
+        nf.ArgumentError,
+        match=re.escape("conv: `padding` must be 'valid' or 'same'; received padding='causal'."),
+    ):
+        keras.ops.conv(np.ones((1, 4, 1)), np.ones((2, 1, 1)), padding="causal")
+    with pytest.raises(
+        nf.ArgumentError,
+        match=re.escape(
+            "conv_transpose: `output_padding` must be smaller than `stride` in every dimension; "
+            "received output_padding=(2,), stride=(2,)."
+        ),
+    ):
+        keras.ops.conv_transpose(np.ones((1, 4, 1)), np.ones((2, 1, 1)), 2, output_padding=2)
