@@ -19,6 +19,7 @@ from nnfunc.functions.logical._compare import (
     not_equal,
     where,
 )
+from nnfunc.functions.math._elementwise import numeric
 
 __all__ = [
     "equal_scalar",
@@ -126,6 +127,7 @@ class _UnaryBool(Function):
     ufunc = ""
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        numeric(self.op_name, "x", x)
         return (TensorSpec(tuple(x.shape), _BOOL),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -399,6 +401,7 @@ class Sign(Function):
         self.ste = check.boolean(self.op_name, "ste", ste)
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        numeric(self.op_name, "x", x)
         return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -408,7 +411,8 @@ class Sign(Function):
         return (y.astype(x.dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        return (grad_outputs[0] if self.ste else None,)
+        # Without STE the derivative is 0 almost everywhere: a zero gradient, not none.
+        return (grad_outputs[0] if self.ste else grad_outputs[0] * 0,)
 
 
 def sign(x: Any, alpha: float = 1.0, ste: bool = True, *, name: str | None = None) -> Any:

@@ -11,6 +11,7 @@ from nnfunc.core import check
 from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
+from nnfunc.errors import DTypeError
 from nnfunc.functions._binary import BinaryElementwise
 
 __all__ = [
@@ -47,6 +48,7 @@ class _Unary(Function):
     keep_out = False
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        numeric(self.op_name, "x", x)
         self.out_dtype = real_dtype(x.dtype) if self.real else np.dtype(x.dtype)
         if self.keep_in:
             self._retain_in_idx = (0,)
@@ -58,6 +60,14 @@ class _Unary(Function):
         if x.dtype != self.out_dtype:
             return (getattr(xp, self.ufunc)(x, dtype=self.out_dtype),)
         return (getattr(xp, self.ufunc)(x),)
+
+
+def numeric(op: str, arg: str, spec: Any) -> np.dtype:
+    """Check that a tensor has a bool, integer or floating dtype."""
+    dtype = np.dtype(spec.dtype)
+    if dtype.kind not in "biuf":
+        raise DTypeError(check.message(op, arg, "have a numeric dtype", **{f"{arg}.dtype": dtype}))
+    return dtype
 
 
 def _x(f: Function) -> Any:
@@ -196,7 +206,8 @@ class _Rounding(_Unary):
         self.ste = check.boolean(self.op_name, "ste", ste)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        return (grad_outputs[0] if self.ste else None,)
+        # Without STE the derivative is 0 almost everywhere: a zero gradient, not none.
+        return (grad_outputs[0] if self.ste else grad_outputs[0] * 0,)
 
 
 class Round(_Rounding):
