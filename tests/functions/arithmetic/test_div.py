@@ -1,5 +1,3 @@
-import re
-
 import numpy as np
 import pytest
 
@@ -53,7 +51,6 @@ class TestDivInteger(FunctionTestCase):
         )
 
     def expected(self, a, b):
-        x0 = a
         a, b = a.astype(np.float64), b.astype(np.float64)
         return ((a / b).astype(np.float32),)
 

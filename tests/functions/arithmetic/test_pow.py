@@ -1,5 +1,3 @@
-import re
-
 import numpy as np
 import pytest
 
@@ -80,7 +78,6 @@ class TestPowPythonScalar(FunctionTestCase):
     function = staticmethod(nf.pow)
 
     def inputs(self, rng):
-        lo, hi = (-2, 2)
         if self.dtype == "int32":
             return (rng.integers(1, 4, (2, 3)).astype(np.int32),)
         return (rng.uniform(0.5, 2, (2, 3)).astype(np.float32),)
