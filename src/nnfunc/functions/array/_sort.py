@@ -119,6 +119,22 @@ class Sort(Function):
         return (_PutAlong(self.axis).apply1(grad_outputs[0], idx),)
 
 
+class SortIndex(Sort):
+    """Only the sorting indices (one output, no gradient)."""
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.with_index = True
+        specs = super().setup(x)
+        self._retain_in_idx = ()
+        return specs[1:]
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        return super().forward(xp, x)[1:]
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        return (None,)
+
+
 def sort(
     x: Any,
     axis: int = -1,
@@ -166,10 +182,11 @@ def sort(
     reverse = check.boolean("sort", "reverse", reverse)
     with_index = check.boolean("sort", "with_index", with_index)
     only_index = check.boolean("sort", "only_index", only_index)
-    if not (with_index or only_index):
+    if only_index:
+        return SortIndex(axis, reverse, True).apply1(x, name=name)
+    if not with_index:
         return Sort(axis, reverse, False).apply1(x, name=name)
-    values, index = Sort(axis, reverse, True).apply(x, name=name)
-    return index if only_index else (values, index)
+    return Sort(axis, reverse, True).apply(x, name=name)
 
 
 # ----------------------------------------------------------------------------- top-k

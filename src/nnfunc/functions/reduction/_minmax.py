@@ -117,6 +117,22 @@ class _Extremum(Function):
         return (where(mask, gy, 0),)
 
 
+class _ExtremumIndex(_Extremum):
+    """Only the indices of the extremum (one output, no gradient)."""
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.with_index = True
+        specs = super().setup(x)
+        self._retain_in_idx = ()
+        return specs[1:]
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        return super().forward(xp, x)[1:]
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        return (None,)
+
+
 class Max(_Extremum):
     op_name, mode = "max", "max"
 
@@ -125,15 +141,25 @@ class Min(_Extremum):
     op_name, mode = "min", "min"
 
 
+class MaxIndex(_ExtremumIndex):
+    op_name, mode = "max", "max"
+
+
+class MinIndex(_ExtremumIndex):
+    op_name, mode = "min", "min"
+
+
 def _extremum(
     cls: type, x: Any, axis: Any, keepdims: bool, with_index: bool, only_index: bool, name: Any
 ) -> Any:
     with_index = check.boolean(cls.op_name, "with_index", with_index)
     only_index = check.boolean(cls.op_name, "only_index", only_index)
-    if not (with_index or only_index):
+    if only_index:
+        index_cls = MaxIndex if cls is Max else MinIndex
+        return index_cls(axis, keepdims, True).apply1(x, name=name)
+    if not with_index:
         return cls(axis, keepdims, False).apply1(x, name=name)
-    values, index = cls(axis, keepdims, True).apply(x, name=name)
-    return index if only_index else (values, index)
+    return cls(axis, keepdims, True).apply(x, name=name)
 
 
 def max(  # noqa: A001
