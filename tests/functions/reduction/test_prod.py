@@ -1,4 +1,3 @@
-
 import numpy as np
 import pytest
 
@@ -16,7 +15,7 @@ def prod_ref(x, axis, keepdims):
 class TestProd(FunctionTestCase):
     function = staticmethod(nf.prod)
     symbolic_dims = (0, 1)
-    tolerances = {"float16": {"atol": 1e-2, "rtol": 1e-2}}
+    tolerances = {"float16": {"atol": 1e-2, "rtol": 1e-2}}  # noqa: RUF012
 
     def inputs(self, rng):
         return (

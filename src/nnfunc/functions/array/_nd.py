@@ -320,7 +320,7 @@ def scatter_nd(
         raise ArgumentError(
             check.message(
                 "scatter_nd",
-                "shape` or `out",
+                "`shape` or `out`",
                 "be given (exactly one of them)",
                 shape=shape,
                 out=None if out is None else "<tensor>",

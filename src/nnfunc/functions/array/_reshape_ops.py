@@ -175,13 +175,13 @@ def slice(  # noqa: A001
     lengths = {len(v) for v in seqs.values()}
     if len(lengths) > 1:
         raise ArgumentError(
-            check.message("slice", "start`, `stop` and `step", "have one length", **seqs)
+            check.message("slice", "`start`, `stop` and `step`", "have one length", **seqs)
         )
     n = lengths.pop() if lengths else 0
     if n > ndim:
         raise ArgumentError(
             check.message(
-                "slice", "start`, `stop` and `step", f"have at most {ndim} entries", **seqs
+                "slice", "`start`, `stop` and `step`", f"have at most {ndim} entries", **seqs
             )
         )
     starts = seqs.get("start", (None,) * n)

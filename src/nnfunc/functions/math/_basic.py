@@ -130,7 +130,7 @@ class MatMul(Function):
         if not sa or not sb:
             raise ShapeError(
                 check.message(
-                    self.op_name, "a` and `b", "have rank >= 1", **{"a.shape": sa, "b.shape": sb}
+                    self.op_name, "`a` and `b`", "have rank >= 1", **{"a.shape": sa, "b.shape": sb}
                 )
             )
         ka = sa[-1]

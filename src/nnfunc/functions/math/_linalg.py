@@ -179,7 +179,7 @@ def batch_matmul(
     if len(sa) < 2 or len(sb) < 2:
         raise ShapeError(
             check.message(
-                "batch_matmul", "a` and `b", "have rank >= 2", **{"a.shape": sa, "b.shape": sb}
+                "batch_matmul", "`a` and `b`", "have rank >= 2", **{"a.shape": sa, "b.shape": sb}
             )
         )
     ba, bb = sa[:-2], sb[:-2]
