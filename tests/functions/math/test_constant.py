@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 import nnfunc as nf
-from nnfunc.testing import FunctionTestCase, assert_raises_both_modes, parametrize_class
 
 
 @pytest.mark.parametrize(
