@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import nnfunc as nf
-from nnfunc.testing import FunctionTestCase, assert_raises_both_modes, parametrize_class
+from nnfunc.testing import FunctionTestCase, parametrize_class
 
 
 @parametrize_class(case=[((3,), (2, 3)), ((2, 1), (2, 4))], dtype=["float32", "int32"])

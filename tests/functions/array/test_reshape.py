@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import nnfunc as nf
-from nnfunc.testing import FunctionTestCase, assert_raises_both_modes, parametrize_class
+from nnfunc.testing import FunctionTestCase, parametrize_class
 
 
 @parametrize_class(shape=[(6,), (2, -1), (3, 1, 2)], dtype=["float32", "float64", "int32"])
