@@ -1,4 +1,3 @@
-
 import numpy as np
 import pytest
 
@@ -56,7 +55,8 @@ def test_assign_updates_a_graph_parameter_when_run():
             (np.ones((2, 3)), np.ones(3)),
             {},
             nf.ShapeError,
-            "assign: `src` must have the shape of `dst`; received dst.shape=(2, 3), src.shape=(3,).",
+            "assign: `src` must have the shape of `dst`; received dst.shape=(2, 3), "
+            "src.shape=(3,).",
         ),
     ],
 )

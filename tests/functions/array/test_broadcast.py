@@ -29,7 +29,8 @@ class TestBroadcast(FunctionTestCase):
         (
             lambda: nf.broadcast(np.ones((2, 3)), (3, 3)),
             nf.ShapeError,
-            "broadcast_to: `x` must be broadcastable to `shape`; received x.shape=(2, 3), shape=(3, 3).",
+            "broadcast_to: `x` must be broadcastable to `shape`; received x.shape=(2, 3), "
+            "shape=(3, 3).",
         ),
     ],
 )

@@ -38,12 +38,14 @@ class TestBroadcastTo(FunctionTestCase):
         (
             lambda: nf.broadcast_to(np.ones((2, 3)), (3, 3)),
             nf.ShapeError,
-            "broadcast_to: `x` must be broadcastable to `shape`; received x.shape=(2, 3), shape=(3, 3).",
+            "broadcast_to: `x` must be broadcastable to `shape`; received x.shape=(2, 3), "
+            "shape=(3, 3).",
         ),
         (
             lambda: nf.broadcast_to(np.ones(3), (-1, 3)),
             nf.ArgumentError,
-            "broadcast_to: `shape` must be a sequence of non-negative ints; received shape=(-1, 3).",
+            "broadcast_to: `shape` must be a sequence of non-negative ints; received shape=(-1, "
+            "3).",
         ),
     ],
 )

@@ -57,7 +57,8 @@ def test_concatenate_unknown_axis_size_in_graph():
         (
             lambda: nf.concatenate(np.ones((2, 3)), np.ones((3, 3)), axis=1),
             nf.ShapeError,
-            "concatenate: `x` must have equal sizes except along axis 1; received shapes=[(2, 3), (3, 3)].",
+            "concatenate: `x` must have equal sizes except along axis 1; received shapes=[(2, "
+            "3), (3, 3)].",
         ),
         (
             lambda: nf.concatenate(np.ones((2, 3)), np.ones(3)),

@@ -74,12 +74,14 @@ def test_gather_nd_out_of_range_in_graph_is_reported_at_run():
         (
             lambda: nf.gather_nd(np.ones((2, 5)), [[0, 2, 1], [1, 5, 0]]),
             nf.ShapeError,
-            "gather_nd: `indices` must be within the bounds of data; received indices[:, 1]=(2, 5), data.shape[:M]=(2, 5).",
+            "gather_nd: `indices` must be within the bounds of data; received indices[:, 1]=(2, "
+            "5), data.shape[:M]=(2, 5).",
         ),
         (
             lambda: nf.gather_nd(np.ones((2, 5)), [[-3]]),
             nf.ShapeError,
-            "gather_nd: `indices` must be within the bounds of data; received indices[:, 0]=(-3,), data.shape[:M]=(2,).",
+            "gather_nd: `indices` must be within the bounds of data; received indices[:, "
+            "0]=(-3,), data.shape[:M]=(2,).",
         ),
         (
             lambda: nf.gather_nd(np.ones((2, 5)), [0, 1]),
@@ -89,7 +91,8 @@ def test_gather_nd_out_of_range_in_graph_is_reported_at_run():
         (
             lambda: nf.gather_nd(np.ones(2), [[0], [0]]),
             nf.ShapeError,
-            "gather_nd: `indices` must have a known first dimension M in [1, 1] (the rank of the data); received indices.shape=(2, 1).",
+            "gather_nd: `indices` must have a known first dimension M in [1, 1] (the rank of the "
+            "data); received indices.shape=(2, 1).",
         ),
     ],
 )

@@ -77,7 +77,8 @@ def test_pad_nnabla_examples():
         (
             lambda: nf.pad(np.ones(3), (1, 1, 1, 1)),
             nf.ArgumentError,
-            "pad: `pad_width` must have at most 2 values (2 per axis of x); received pad_width=(1, 1, 1, 1).",
+            "pad: `pad_width` must have at most 2 values (2 per axis of x); received "
+            "pad_width=(1, 1, 1, 1).",
         ),
         (
             lambda: nf.pad(np.ones(3), (-1, 1)),
@@ -92,7 +93,8 @@ def test_pad_nnabla_examples():
         (
             lambda: nf.pad(np.ones(3), "a"),
             nf.ArgumentError,
-            "pad: `pad_width` must be an int, a flat sequence of (before, after) ints or a sequence of pairs; received pad_width='a'.",
+            "pad: `pad_width` must be an int, a flat sequence of (before, after) ints or a "
+            "sequence of pairs; received pad_width='a'.",
         ),
     ],
 )

@@ -75,22 +75,26 @@ def test_scatter_nd_does_not_modify_out():
         (
             lambda: nf.scatter_nd(np.ones(2), [[0, 1]]),
             nf.ArgumentError,
-            "scatter_nd: `shape` or `out` must be given (exactly one of them); received shape=None, out=None.",
+            "scatter_nd: `shape` or `out` must be given (exactly one of them); received "
+            "shape=None, out=None.",
         ),
         (
             lambda: nf.scatter_nd(np.ones(2), [[0, 1]], shape=(3,), out=np.ones(3)),
             nf.ArgumentError,
-            "scatter_nd: `shape` or `out` must be given (exactly one of them); received shape=(3,), out='<tensor>'.",
+            "scatter_nd: `shape` or `out` must be given (exactly one of them); received "
+            "shape=(3,), out='<tensor>'.",
         ),
         (
             lambda: nf.scatter_nd(np.ones(2), [[0, 3]], shape=(3,)),
             nf.ShapeError,
-            "scatter_nd: `indices` must be within the bounds of shape; received indices[:, 1]=(3,), shape.shape[:M]=(3,).",
+            "scatter_nd: `indices` must be within the bounds of shape; received indices[:, "
+            "1]=(3,), shape.shape[:M]=(3,).",
         ),
         (
             lambda: nf.scatter_nd(np.ones(3), [[0, 1]], shape=(3,)),
             nf.ShapeError,
-            "scatter_nd: `data` must have shape indices.shape[1:] + shape[M:]; received data.shape=(3,), indices.shape=(1, 2), shape=(3,).",
+            "scatter_nd: `data` must have shape indices.shape[1:] + shape[M:]; received "
+            "data.shape=(3,), indices.shape=(1, 2), shape=(3,).",
         ),
         (
             lambda: nf.scatter_nd(np.ones(2), [[0, 1]], shape=(-3,)),

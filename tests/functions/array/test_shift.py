@@ -51,7 +51,8 @@ class TestShift(FunctionTestCase):
         (
             lambda: nf.shift(np.ones(3), (1,), "wrap"),
             nf.ArgumentError,
-            "shift: `border_mode` must be one of 'nearest', 'reflect'; received border_mode='wrap'.",
+            "shift: `border_mode` must be one of 'nearest', 'reflect'; received "
+            "border_mode='wrap'.",
         ),
         (
             lambda: nf.shift(np.ones(3), (1, 1)),

@@ -71,7 +71,8 @@ def test_slice_defaults_copy_everything():
         (
             lambda: nf.slice(np.ones((2, 3)), start=(0,), stop=(1, 1)),
             nf.ArgumentError,
-            "slice: `start`, `stop` and `step` must have one length; received start=(0,), stop=(1, 1).",
+            "slice: `start`, `stop` and `step` must have one length; received start=(0,), "
+            "stop=(1, 1).",
         ),
         (
             lambda: nf.slice(np.ones(3), start=(0, 0)),

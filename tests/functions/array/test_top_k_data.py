@@ -63,7 +63,8 @@ def test_top_k_data_nnabla_shapes():
         (
             lambda: nf.top_k_data(np.ones((2, 3)), 4),
             nf.ArgumentError,
-            "top_k_data: `k` must not exceed the sample size (the product of x.shape[base_axis:]); received k=4, x.shape=(2, 3), base_axis=1.",
+            "top_k_data: `k` must not exceed the sample size (the product of "
+            "x.shape[base_axis:]); received k=4, x.shape=(2, 3), base_axis=1.",
         ),
         (
             lambda: nf.top_k_data(np.ones((2, 3)), 0),
@@ -73,7 +74,8 @@ def test_top_k_data_nnabla_shapes():
         (
             lambda: nf.top_k_data(np.ones((2, 3)), 1, base_axis=2),
             nf.ShapeError,
-            "top_k_data: `base_axis` must be in [-2, 2) for an input of rank 2; received base_axis=2.",
+            "top_k_data: `base_axis` must be in [-2, 2) for an input of rank 2; received "
+            "base_axis=2.",
         ),
     ],
 )

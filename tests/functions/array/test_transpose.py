@@ -35,7 +35,8 @@ class TestTranspose(FunctionTestCase):
         (
             lambda: nf.transpose(np.ones((2, 3)), (0, 0)),
             nf.ArgumentError,
-            "transpose: `axes` must be a permutation of the 2 axes; received axes=(0, 0), x.shape=(2, 3).",
+            "transpose: `axes` must be a permutation of the 2 axes; received axes=(0, 0), "
+            "x.shape=(2, 3).",
         ),
         (
             lambda: nf.transpose(np.ones((2, 3)), (0, 1, 2)),

@@ -43,7 +43,8 @@ def test_batch_inv_singular_is_an_argument_error():
     with pytest.raises(
         nf.ArgumentError,
         match=re.escape(
-            "batch_inv: `x` must hold invertible matrices; received x.shape=(2, 2, 2), singular_index=(1,)."
+            "batch_inv: `x` must hold invertible matrices; received x.shape=(2, 2, 2), "
+            "singular_index=(1,)."
         ),
     ):
         nf.batch_inv(x)
