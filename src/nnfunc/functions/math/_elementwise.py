@@ -216,10 +216,13 @@ class Round(_Rounding):
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         if x.dtype.kind != "f":
             return (x.copy(),)
-        # Half away from zero (NNabla, C's round), exact: x - trunc(x) has no rounding error.
-        t = xp.trunc(x)
-        frac = x - t
-        return (t + xp.where(xp.abs(frac) >= 0.5, xp.sign(x), 0).astype(x.dtype),)
+        # Half away from zero (NNabla, C's round): rint rounds halves to even, so fix the exact
+        # ties (x - rint(x) is exact, no ``x + 0.5`` rounding error).
+        y = xp.asarray(xp.rint(x))
+        tie = xp.asarray(xp.abs(x - y) == 0.5)
+        if tie.any():
+            y[tie] = x[tie] + xp.copysign(xp.asarray(0.5, x.dtype), x[tie])
+        return (y,)
 
 
 class Ceil(_Rounding):
