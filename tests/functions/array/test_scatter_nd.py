@@ -106,3 +106,23 @@ def test_scatter_nd_does_not_modify_out():
 def test_scatter_nd_errors(call, exc, message):
     with pytest.raises(exc, match=re.escape(message)):
         call()
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int32"])
+@pytest.mark.parametrize("width", [1, 5])
+def test_scatter_add_kernels_agree(dtype, width):
+    from nnfunc.kernels.cpu.scatter_nd import scatter_add_rows_numba, scatter_add_rows_numpy
+
+    rng = np.random.default_rng(0)
+    rows = rng.integers(0, 7, 50)
+    src = (rng.standard_normal((50, width)) * 4).astype(dtype)
+    a = np.zeros((7, width), dtype)
+    b = np.zeros((7, width), dtype)
+    scatter_add_rows_numba(a, rows, src)
+    scatter_add_rows_numpy(b, rows, src)
+    expected = np.zeros((7, width))
+    for r, s in zip(rows, src.astype(np.float64)):
+        expected[r] += s
+    tol = 5e-2 if dtype == "float16" else 1e-5
+    np.testing.assert_allclose(a.astype(np.float64), expected, rtol=tol, atol=tol)
+    np.testing.assert_allclose(b.astype(np.float64), expected, rtol=tol, atol=tol)
