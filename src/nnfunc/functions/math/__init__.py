@@ -1,5 +1,60 @@
 """Element-wise math and linear algebra (catalog family 21)."""
 
 from nnfunc.functions.math._basic import exp, log, matmul
+from nnfunc.functions.math._creation import arange, constant
+from nnfunc.functions.math._elementwise import (
+    abs,
+    acos,
+    acosh,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    ceil,
+    cos,
+    cosh,
+    floor,
+    identity,
+    round,
+    sin,
+    sinh,
+    tan,
+)
+from nnfunc.functions.math._linalg import (
+    batch_det,
+    batch_inv,
+    batch_matmul,
+    matrix_diag,
+    matrix_diag_part,
+)
 
-__all__ = ["exp", "log", "matmul"]
+__all__ = [
+    "abs",
+    "acos",
+    "acosh",
+    "arange",
+    "asin",
+    "asinh",
+    "atan",
+    "atan2",
+    "atanh",
+    "batch_det",
+    "batch_inv",
+    "batch_matmul",
+    "ceil",
+    "constant",
+    "cos",
+    "cosh",
+    "exp",
+    "floor",
+    "identity",
+    "log",
+    "matmul",
+    "matrix_diag",
+    "matrix_diag_part",
+    "round",
+    "sin",
+    "sinh",
+    "tan",
+]

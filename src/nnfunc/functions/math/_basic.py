@@ -8,7 +8,7 @@ from nnfunc.core import check
 from nnfunc.core.dtypes import real_dtype, result_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
-from nnfunc.errors import ShapeError
+from nnfunc.errors import DTypeError, ShapeError
 
 __all__ = ["exp", "log", "matmul"]
 
@@ -17,6 +17,10 @@ class _UnaryReal(Function):
     """Element-wise function with a real result: integer and bool inputs give float32."""
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        if np.dtype(x.dtype).kind not in "biuf":
+            raise DTypeError(
+                check.message(self.op_name, "x", "have a numeric dtype", **{"x.dtype": x.dtype})
+            )
         self.out_dtype = real_dtype(x.dtype)
         return (TensorSpec(tuple(x.shape), self.out_dtype),)
 
@@ -124,7 +128,7 @@ class MatMul(Function):
         if not sa or not sb:
             raise ShapeError(
                 check.message(
-                    self.op_name, "a` and `b", "have rank >= 1", **{"a.shape": sa, "b.shape": sb}
+                    self.op_name, "`a` and `b`", "have rank >= 1", **{"a.shape": sa, "b.shape": sb}
                 )
             )
         ka = sa[-1]

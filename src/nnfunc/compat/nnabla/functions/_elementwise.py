@@ -1,3 +1,1927 @@
-"""nnabla.functions entries of nnabla.functions (part _elementwise)."""
+"""nnabla.functions entries of the Arithmetic, Logical, Math, Reduction and Array Manipulation
+sections (those of the engine primitives are in ``_core.py``).
 
-__all__: list[str] = []
+Conventions of this dialect (NNabla 1.39):
+
+* comparisons, logical functions, ``isnan`` and ``isinf`` return 0/1 in the input's dtype (the
+  result dtype of the operands), not booleans;
+* ``sign``, ``round``, ``ceil`` and ``floor`` use straight-through gradients;
+* ``n_outputs``, ``outputs`` and ``inplace`` are accepted and ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import nnfunc.functions as F
+from nnfunc.core import check
+from nnfunc.errors import ArgumentError, ShapeError
+
+__all__ = [
+    "abs",
+    "acos",
+    "acosh",
+    "add_n",
+    "arange",
+    "asin",
+    "asinh",
+    "assign",
+    "atan",
+    "atan2",
+    "atanh",
+    "batch_det",
+    "batch_inv",
+    "batch_matmul",
+    "broadcast_to",
+    "ceil",
+    "concatenate",
+    "constant",
+    "cos",
+    "cosh",
+    "equal",
+    "equal_scalar",
+    "flip",
+    "floor",
+    "gather_nd",
+    "greater",
+    "greater_equal",
+    "greater_equal_scalar",
+    "greater_scalar",
+    "identity",
+    "isinf",
+    "isnan",
+    "less",
+    "less_equal",
+    "less_equal_scalar",
+    "less_scalar",
+    "logical_and",
+    "logical_and_scalar",
+    "logical_not",
+    "logical_or",
+    "logical_or_scalar",
+    "logical_xor",
+    "logical_xor_scalar",
+    "matrix_diag",
+    "matrix_diag_part",
+    "max",
+    "min",
+    "mul_n",
+    "not_equal",
+    "not_equal_scalar",
+    "pad",
+    "prod",
+    "reset_inf",
+    "reset_nan",
+    "round",
+    "scatter_nd",
+    "shift",
+    "sign",
+    "sin",
+    "sinh",
+    "slice",
+    "sort",
+    "split",
+    "stack",
+    "tan",
+    "tile",
+    "top_k_data",
+    "top_k_grad",
+]
+
+
+def _dtype(*xs: Any) -> np.dtype:
+    """Result dtype of the tensor operands (Python scalars do not take part)."""
+    dts = [
+        np.dtype(x.dtype) if hasattr(x, "dtype") else np.asarray(x).dtype
+        for x in xs
+        if not isinstance(x, (bool, int, float))
+    ]
+    return np.result_type(*dts) if dts else np.dtype(np.float32)
+
+
+def _as01(y: Any, dtype: np.dtype, name: str | None) -> Any:
+    return F.cast(y, dtype, name=name)
+
+
+def equal(
+    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """1 where ``x0 == x1``, else 0 (broadcasting), in the operands' dtype.
+
+    See :func:`nnfunc.equal`.
+
+    Args:
+        x0: First operand.
+        x1: Second operand.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the result dtype of the operands.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.equal(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
+        array([0., 1., 0.], dtype=float32)
+    """
+    return _as01(F.equal(x0, x1), _dtype(x0, x1), name)
+
+
+def equal_scalar(
+    x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """1 where ``x0 == val``, else 0, in the dtype of ``x0``.
+
+    See :func:`nnfunc.equal_scalar`.
+
+    Args:
+        x0: Input tensor.
+        val (float): The scalar. Default ``1``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the dtype of ``x0``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.equal_scalar(np.array([0.0, 1.0, 2.0], np.float32))
+        array([0., 1., 0.], dtype=float32)
+    """
+    return _as01(F.equal_scalar(x0, val), _dtype(x0), name)
+
+
+def not_equal(
+    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """1 where ``x0 != x1``, else 0 (broadcasting), in the operands' dtype.
+
+    See :func:`nnfunc.not_equal`.
+
+    Args:
+        x0: First operand.
+        x1: Second operand.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the result dtype of the operands.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.not_equal(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
+        array([1., 0., 1.], dtype=float32)
+    """
+    return _as01(F.not_equal(x0, x1), _dtype(x0, x1), name)
+
+
+def not_equal_scalar(
+    x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """1 where ``x0 != val``, else 0, in the dtype of ``x0``.
+
+    See :func:`nnfunc.not_equal_scalar`.
+
+    Args:
+        x0: Input tensor.
+        val (float): The scalar. Default ``1``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the dtype of ``x0``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.not_equal_scalar(np.array([0.0, 1.0, 2.0], np.float32))
+        array([1., 0., 1.], dtype=float32)
+    """
+    return _as01(F.not_equal_scalar(x0, val), _dtype(x0), name)
+
+
+def greater(
+    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """1 where ``x0 > x1``, else 0 (broadcasting), in the operands' dtype.
+
+    See :func:`nnfunc.greater`.
+
+    Args:
+        x0: First operand.
+        x1: Second operand.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the result dtype of the operands.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.greater(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
+        array([0., 0., 1.], dtype=float32)
+    """
+    return _as01(F.greater(x0, x1), _dtype(x0, x1), name)
+
+
+def greater_scalar(
+    x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """1 where ``x0 > val``, else 0, in the dtype of ``x0``.
+
+    See :func:`nnfunc.greater_scalar`.
+
+    Args:
+        x0: Input tensor.
+        val (float): The scalar. Default ``1``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the dtype of ``x0``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.greater_scalar(np.array([0.0, 1.0, 2.0], np.float32))
+        array([0., 0., 1.], dtype=float32)
+    """
+    return _as01(F.greater_scalar(x0, val), _dtype(x0), name)
+
+
+def greater_equal(
+    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """1 where ``x0 >= x1``, else 0 (broadcasting), in the operands' dtype.
+
+    See :func:`nnfunc.greater_equal`.
+
+    Args:
+        x0: First operand.
+        x1: Second operand.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the result dtype of the operands.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.greater_equal(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
+        array([0., 1., 1.], dtype=float32)
+    """
+    return _as01(F.greater_equal(x0, x1), _dtype(x0, x1), name)
+
+
+def greater_equal_scalar(
+    x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """1 where ``x0 >= val``, else 0, in the dtype of ``x0``.
+
+    See :func:`nnfunc.greater_equal_scalar`.
+
+    Args:
+        x0: Input tensor.
+        val (float): The scalar. Default ``1``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the dtype of ``x0``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.greater_equal_scalar(np.array([0.0, 1.0, 2.0], np.float32))
+        array([0., 1., 1.], dtype=float32)
+    """
+    return _as01(F.greater_equal_scalar(x0, val), _dtype(x0), name)
+
+
+def less(
+    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """1 where ``x0 < x1``, else 0 (broadcasting), in the operands' dtype.
+
+    See :func:`nnfunc.less`.
+
+    Args:
+        x0: First operand.
+        x1: Second operand.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the result dtype of the operands.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.less(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
+        array([1., 0., 0.], dtype=float32)
+    """
+    return _as01(F.less(x0, x1), _dtype(x0, x1), name)
+
+
+def less_scalar(
+    x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """1 where ``x0 < val``, else 0, in the dtype of ``x0``.
+
+    See :func:`nnfunc.less_scalar`.
+
+    Args:
+        x0: Input tensor.
+        val (float): The scalar. Default ``1``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the dtype of ``x0``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.less_scalar(np.array([0.0, 1.0, 2.0], np.float32))
+        array([1., 0., 0.], dtype=float32)
+    """
+    return _as01(F.less_scalar(x0, val), _dtype(x0), name)
+
+
+def less_equal(
+    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """1 where ``x0 <= x1``, else 0 (broadcasting), in the operands' dtype.
+
+    See :func:`nnfunc.less_equal`.
+
+    Args:
+        x0: First operand.
+        x1: Second operand.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the result dtype of the operands.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.less_equal(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
+        array([1., 1., 0.], dtype=float32)
+    """
+    return _as01(F.less_equal(x0, x1), _dtype(x0, x1), name)
+
+
+def less_equal_scalar(
+    x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """1 where ``x0 <= val``, else 0, in the dtype of ``x0``.
+
+    See :func:`nnfunc.less_equal_scalar`.
+
+    Args:
+        x0: Input tensor.
+        val (float): The scalar. Default ``1``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the dtype of ``x0``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.less_equal_scalar(np.array([0.0, 1.0, 2.0], np.float32))
+        array([1., 1., 0.], dtype=float32)
+    """
+    return _as01(F.less_equal_scalar(x0, val), _dtype(x0), name)
+
+
+def logical_and(
+    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Element-wise logical AND (non-zero is true) as 0/1 in the operands' dtype.
+
+    See :func:`nnfunc.logical_and`.
+
+    Args:
+        x0: First operand.
+        x1: Second operand.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the result dtype of the operands.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> a = np.array([0.0, 0.0, 2.0, 3.0], np.float32)
+        >>> F.logical_and(a, np.array([0.0, 1.0, 0.0, -1.0], np.float32))
+        array([0., 0., 0., 1.], dtype=float32)
+    """
+    return _as01(F.logical_and(x0, x1), _dtype(x0, x1), name)
+
+
+def logical_and_scalar(
+    x0: Any, val: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Element-wise logical AND of ``x0`` and a scalar ``val`` (required), as 0/1.
+
+    See :func:`nnfunc.logical_and_scalar`.
+
+    Args:
+        x0: Input tensor.
+        val (float or bool): The scalar (no default, as in NNabla).
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the dtype of ``x0``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.logical_and_scalar(np.array([0.0, 2.0], np.float32), 1)
+        array([0., 1.], dtype=float32)
+    """
+    return _as01(F.logical_and_scalar(x0, val), _dtype(x0), name)
+
+
+def logical_or(
+    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Element-wise logical OR (non-zero is true) as 0/1 in the operands' dtype.
+
+    See :func:`nnfunc.logical_or`.
+
+    Args:
+        x0: First operand.
+        x1: Second operand.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the result dtype of the operands.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> a = np.array([0.0, 0.0, 2.0, 3.0], np.float32)
+        >>> F.logical_or(a, np.array([0.0, 1.0, 0.0, -1.0], np.float32))
+        array([0., 1., 1., 1.], dtype=float32)
+    """
+    return _as01(F.logical_or(x0, x1), _dtype(x0, x1), name)
+
+
+def logical_or_scalar(
+    x0: Any, val: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Element-wise logical OR of ``x0`` and a scalar ``val`` (required), as 0/1.
+
+    See :func:`nnfunc.logical_or_scalar`.
+
+    Args:
+        x0: Input tensor.
+        val (float or bool): The scalar (no default, as in NNabla).
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the dtype of ``x0``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.logical_or_scalar(np.array([0.0, 2.0], np.float32), 1)
+        array([1., 1.], dtype=float32)
+    """
+    return _as01(F.logical_or_scalar(x0, val), _dtype(x0), name)
+
+
+def logical_xor(
+    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Element-wise logical XOR (non-zero is true) as 0/1 in the operands' dtype. NNabla's page
+    prints the XNOR table; NNabla (and this function) compute XOR.
+
+    See :func:`nnfunc.logical_xor`.
+
+    Args:
+        x0: First operand.
+        x1: Second operand.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the result dtype of the operands.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> a = np.array([0.0, 0.0, 2.0, 3.0], np.float32)
+        >>> F.logical_xor(a, np.array([0.0, 1.0, 0.0, -1.0], np.float32))
+        array([0., 1., 1., 0.], dtype=float32)
+    """
+    return _as01(F.logical_xor(x0, x1), _dtype(x0, x1), name)
+
+
+def logical_xor_scalar(
+    x0: Any, val: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Element-wise logical XOR of ``x0`` and a scalar ``val`` (required), as 0/1.
+
+    See :func:`nnfunc.logical_xor_scalar`.
+
+    Args:
+        x0: Input tensor.
+        val (float or bool): The scalar (no default, as in NNabla).
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the dtype of ``x0``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.logical_xor_scalar(np.array([0.0, 2.0], np.float32), 1)
+        array([1., 0.], dtype=float32)
+    """
+    return _as01(F.logical_xor_scalar(x0, val), _dtype(x0), name)
+
+
+def logical_not(
+    x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """``logical_not`` as 0/1 in the dtype of ``x0``.
+
+    See :func:`nnfunc.logical_not`.
+
+    Args:
+        x0: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the dtype of ``x0``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.logical_not(np.array([0.0, 2.0], np.float32))
+        array([1., 0.], dtype=float32)
+    """
+    return _as01(F.logical_not(x0), _dtype(x0), name)
+
+
+def isnan(x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """``isnan`` as 0/1 in the dtype of ``x0``.
+
+    See :func:`nnfunc.isnan`.
+
+    Args:
+        x0: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the dtype of ``x0``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.isnan(np.array([1.0, np.nan], np.float32))
+        array([0., 1.], dtype=float32)
+    """
+    return _as01(F.isnan(x0), _dtype(x0), name)
+
+
+def isinf(x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """``isinf`` as 0/1 in the dtype of ``x0``.
+
+    See :func:`nnfunc.isinf`.
+
+    Args:
+        x0: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        0/1 values in the dtype of ``x0``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.isinf(np.array([1.0, -np.inf], np.float32))
+        array([0., 1.], dtype=float32)
+    """
+    return _as01(F.isinf(x0), _dtype(x0), name)
+
+
+def reset_nan(
+    x0: Any, val: float = 0, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Replace the NaN elements by ``val``.
+
+    See :func:`nnfunc.reset_nan`.
+
+    Args:
+        x0: Input tensor.
+        val (float): Replacement. Default ``0``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        Shape and dtype of ``x0``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.reset_nan(np.array([1.0, np.nan], np.float32), 5)
+        array([1., 5.], dtype=float32)
+    """
+    return F.reset_nan(x0, val, name=name)
+
+
+def reset_inf(
+    x0: Any, val: float = 0, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Replace the infinite elements by ``val``.
+
+    See :func:`nnfunc.reset_inf`.
+
+    Args:
+        x0: Input tensor.
+        val (float): Replacement. Default ``0``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        Shape and dtype of ``x0``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.reset_inf(np.array([np.inf, 2.0], np.float32))
+        array([0., 2.], dtype=float32)
+    """
+    return F.reset_inf(x0, val, name=name)
+
+
+def sign(
+    x: Any, alpha: float = 1.0, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Sign with ``sign(0) = alpha`` and a straight-through (identity) gradient.
+
+    See :func:`nnfunc.sign`.
+
+    Args:
+        x: Input tensor.
+        alpha (float): Value at 0. Default ``1.0``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        Shape and dtype of ``x``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.sign(np.array([-2.0, 0.0, 3.0], np.float32))
+        array([-1.,  1.,  1.], dtype=float32)
+    """
+    return F.sign(x, alpha=alpha, ste=True, name=name)
+
+
+def add_n(*x: Any, **kw: Any) -> Any:
+    """Element-wise sum of any number of tensors.
+
+    See :func:`nnfunc.add_n`.
+
+    Args:
+        *x: Tensors (shapes broadcast).
+        **kw: ``name`` (node name); NNabla's ``n_outputs`` and ``outputs`` are ignored.
+
+    Returns:
+        The broadcast result.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.add_n(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+        array([4., 6.])
+    """
+    return F.add_n(*x, name=_kw_name("add_n", kw))
+
+
+def mul_n(*x: Any, **kw: Any) -> Any:
+    """Element-wise product of any number of tensors.
+
+    See :func:`nnfunc.mul_n`.
+
+    Args:
+        *x: Tensors (shapes broadcast).
+        **kw: ``name`` (node name); NNabla's ``n_outputs`` and ``outputs`` are ignored.
+
+    Returns:
+        The broadcast result.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.mul_n(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+        array([3., 8.])
+    """
+    return F.mul_n(*x, name=_kw_name("mul_n", kw))
+
+
+def abs(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:  # noqa: A001
+    """Absolute value.
+
+    See :func:`nnfunc.abs`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.abs(np.array([-1.5, 2.0], np.float32))
+        array([1.5, 2. ], dtype=float32)
+    """
+    return F.abs(x, name=name)
+
+
+def round(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:  # noqa: A001
+    """Round half away from zero; straight-through gradient.
+
+    See :func:`nnfunc.round`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.round(np.array([-0.5, 1.5, 2.4], np.float32))
+        array([-1.,  2.,  2.], dtype=float32)
+    """
+    return F.round(x, ste=True, name=name)
+
+
+def ceil(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Ceiling; straight-through gradient.
+
+    See :func:`nnfunc.ceil`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.ceil(np.array([-0.5, 1.2], np.float32))
+        array([-0.,  2.], dtype=float32)
+    """
+    return F.ceil(x, ste=True, name=name)
+
+
+def floor(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Floor; straight-through gradient.
+
+    See :func:`nnfunc.floor`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.floor(np.array([-0.5, 1.2], np.float32))
+        array([-1.,  1.], dtype=float32)
+    """
+    return F.floor(x, ste=True, name=name)
+
+
+def identity(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Identity ``y = x``.
+
+    See :func:`nnfunc.identity`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.identity(np.array([1.0, 2.0], np.float32))
+        array([1., 2.], dtype=float32)
+    """
+    return F.identity(x, name=name)
+
+
+def matrix_diag(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Last axis to diagonal matrices: ``(..., M) -> (..., M, M)``.
+
+    See :func:`nnfunc.matrix_diag`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.matrix_diag(np.array([1.0, 2.0], np.float32))
+        array([[1., 0.],
+               [0., 2.]], dtype=float32)
+    """
+    return F.matrix_diag(x, name=name)
+
+
+def matrix_diag_part(
+    x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Diagonals of the trailing square matrices.
+
+    See :func:`nnfunc.matrix_diag_part`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.matrix_diag_part(np.array([[1.0, 5.0], [6.0, 2.0]], np.float32))
+        array([1., 2.], dtype=float32)
+    """
+    return F.matrix_diag_part(x, name=name)
+
+
+def batch_inv(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Inverse of each matrix of a batch ``(B, N, N)``.
+
+    See :func:`nnfunc.batch_inv`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.batch_inv(np.array([[[2.0, 0.0], [0.0, 4.0]]], np.float32))
+        array([[[0.5 , 0.  ],
+                [0.  , 0.25]]], dtype=float32)
+    """
+    return F.batch_inv(x, name=name)
+
+
+def batch_det(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Determinant of each matrix of a batch ``(B, N, N)``.
+
+    See :func:`nnfunc.batch_det`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.batch_det(np.array([[[2.0, 1.0], [1.0, 3.0]]], np.float32))
+        array([5.], dtype=float32)
+    """
+    return F.batch_det(x, name=name)
+
+
+def sin(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Element-wise ``sin``.
+
+    See :func:`nnfunc.sin`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.sin(np.array([0.25, 0.5], np.float32))
+        array([0.24740396, 0.47942555], dtype=float32)
+    """
+    return F.sin(x, name=name)
+
+
+def cos(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Element-wise ``cos``.
+
+    See :func:`nnfunc.cos`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.cos(np.array([0.25, 0.5], np.float32))
+        array([0.9689124 , 0.87758255], dtype=float32)
+    """
+    return F.cos(x, name=name)
+
+
+def tan(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Element-wise ``tan``.
+
+    See :func:`nnfunc.tan`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.tan(np.array([0.25, 0.5], np.float32))
+        array([0.25534192, 0.5463025 ], dtype=float32)
+    """
+    return F.tan(x, name=name)
+
+
+def sinh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Element-wise ``sinh``.
+
+    See :func:`nnfunc.sinh`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.sinh(np.array([0.25, 0.5], np.float32))
+        array([0.25261232, 0.5210953 ], dtype=float32)
+    """
+    return F.sinh(x, name=name)
+
+
+def cosh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Element-wise ``cosh``.
+
+    See :func:`nnfunc.cosh`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.cosh(np.array([0.25, 0.5], np.float32))
+        array([1.0314132, 1.1276261], dtype=float32)
+    """
+    return F.cosh(x, name=name)
+
+
+def asin(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Element-wise ``asin``.
+
+    See :func:`nnfunc.asin`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.asin(np.array([0.25, 0.5], np.float32))
+        array([0.25268024, 0.5235988 ], dtype=float32)
+    """
+    return F.asin(x, name=name)
+
+
+def acos(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Element-wise ``acos``.
+
+    See :func:`nnfunc.acos`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.acos(np.array([0.25, 0.5], np.float32))
+        array([1.3181162, 1.0471976], dtype=float32)
+    """
+    return F.acos(x, name=name)
+
+
+def atan(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Element-wise ``atan``.
+
+    See :func:`nnfunc.atan`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.atan(np.array([0.25, 0.5], np.float32))
+        array([0.24497867, 0.4636476 ], dtype=float32)
+    """
+    return F.atan(x, name=name)
+
+
+def asinh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Element-wise ``asinh``.
+
+    See :func:`nnfunc.asinh`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.asinh(np.array([0.25, 0.5], np.float32))
+        array([0.24746646, 0.4812118 ], dtype=float32)
+    """
+    return F.asinh(x, name=name)
+
+
+def acosh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Element-wise ``acosh``.
+
+    See :func:`nnfunc.acosh`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.acosh(np.array([1.5, 2.0], np.float32))
+        array([0.9624236, 1.316958 ], dtype=float32)
+    """
+    return F.acosh(x, name=name)
+
+
+def atanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+    """Element-wise ``atanh``.
+
+    See :func:`nnfunc.atanh`.
+
+    Args:
+        x: Input tensor.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        As the canonical function.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.atanh(np.array([0.25, 0.5], np.float32))
+        array([0.25541282, 0.54930615], dtype=float32)
+    """
+    return F.atanh(x, name=name)
+
+
+def atan2(
+    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """``arctan2(x0, x1)``: the angle of the point ``(x1, x0)``.
+
+    See :func:`nnfunc.atan2`.
+
+    Args:
+        x0: Ordinate.
+        x1: Abscissa.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The broadcast angles.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.atan2(np.array([1.0]), np.array([1.0]))
+        array([0.78539816])
+    """
+    return F.atan2(x0, x1, name=name)
+
+
+def batch_matmul(
+    a: Any,
+    b: Any,
+    transpose_a: bool = False,
+    transpose_b: bool = False,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Batched matrix product with optional transposes of the last two axes.
+
+    See :func:`nnfunc.batch_matmul`.
+
+    Args:
+        a: ``(..., P, Q)``.
+        b: ``(..., Q, R)``.
+        transpose_a (bool): Transpose ``a``. Default ``False``.
+        transpose_b (bool): Transpose ``b``. Default ``False``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(..., P, R)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.batch_matmul(np.ones((2, 1, 3)), np.ones((2, 3, 2))).shape
+        (2, 1, 2)
+    """
+    return F.batch_matmul(a, b, transpose_a, transpose_b, name=name)
+
+
+def constant(
+    val: float = 0,
+    shape: Any = (),
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """An array of ``shape`` filled with ``val`` (float32).
+
+    See :func:`nnfunc.constant`.
+
+    Args:
+        val (float): The value. Default ``0``.
+        shape (sequence of int): Shape. Default ``[]`` (0-d).
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A float32 array (a constant node inside ``with Graph():``).
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.constant(1.5, (2,))
+        array([1.5, 1.5], dtype=float32)
+    """
+    return F.constant(val, shape, name=name)
+
+
+def arange(
+    start: float,
+    stop: float,
+    step: float = 1,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Values of ``[start, stop)`` with increment ``step`` (float32).
+
+    See :func:`nnfunc.arange`.
+
+    Args:
+        start (float): First value.
+        stop (float): Excluded end.
+        step (float): Increment (not 0). Default ``1``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A 1-D float32 array.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.arange(1, 11).reshape(2, 5)
+        array([[ 1.,  2.,  3.,  4.,  5.],
+               [ 6.,  7.,  8.,  9., 10.]], dtype=float32)
+    """
+    return F.arange(start, stop, step, name=name)
+
+
+def max(  # noqa: A001
+    x: Any,
+    axis: Any = None,
+    keepdims: bool = False,
+    with_index: bool = False,
+    only_index: bool = False,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Maximum over ``axis``, optionally with indices (the page's ``(sorted, indices)`` means
+    ``(values, indices)``).
+
+    See :func:`nnfunc.max`.
+
+    Args:
+        x: Input tensor.
+        axis (None, int or tuple of int): Axes. Default ``None`` (all).
+        keepdims (bool): Keep reduced axes. Default ``False``.
+        with_index (bool): Return ``(values, indices)``. Default ``False``.
+        only_index (bool): Return only the indices. Default ``False``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        Values, ``(values, indices)`` or indices (int64).
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.max(np.array([[1.0, 3.0], [4.0, 2.0]]), axis=1, only_index=True)
+        array([1, 0])
+    """
+    return F.max(x, axis, keepdims, with_index, only_index, name=name)
+
+
+def min(  # noqa: A001
+    x: Any,
+    axis: Any = None,
+    keepdims: bool = False,
+    with_index: bool = False,
+    only_index: bool = False,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Minimum over ``axis``, optionally with indices (the page's ``(sorted, indices)`` means
+    ``(values, indices)``).
+
+    See :func:`nnfunc.min`.
+
+    Args:
+        x: Input tensor.
+        axis (None, int or tuple of int): Axes. Default ``None`` (all).
+        keepdims (bool): Keep reduced axes. Default ``False``.
+        with_index (bool): Return ``(values, indices)``. Default ``False``.
+        only_index (bool): Return only the indices. Default ``False``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        Values, ``(values, indices)`` or indices (int64).
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.min(np.array([[1.0, 3.0], [4.0, 2.0]]), axis=1, only_index=True)
+        array([0, 1])
+    """
+    return F.min(x, axis, keepdims, with_index, only_index, name=name)
+
+
+def prod(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None = None) -> Any:
+    """Product over ``axis`` (its gradient is exact with zero inputs, unlike NNabla's).
+
+    See :func:`nnfunc.prod`.
+
+    Args:
+        x: Input tensor.
+        axis (None, int or tuple of int): Axes. Default ``None`` (all).
+        keepdims (bool): Keep reduced axes. Default ``False``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The reduced product.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.prod(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
+        array([3., 8.])
+    """
+    return F.prod(x, axis=axis, keepdims=keepdims, name=name)
+
+
+def _kw_name(op: str, kw: dict[str, Any], allowed: tuple[str, ...] = ()) -> Any:
+    extra = set(kw) - {"name", "n_outputs", "outputs", *allowed}
+    if extra:
+        raise ArgumentError(
+            check.message(op, "kw", "hold only the documented keywords", kw=sorted(extra))
+        )
+    return kw.get("name")
+
+
+def concatenate(*x: Any, **kw: Any) -> Any:
+    """Join tensors along an existing axis (keyword ``axis``, default the last axis).
+
+    See :func:`nnfunc.concatenate`.
+
+    Args:
+        *x: Tensors.
+        **kw: ``axis`` (int, default ``len(x[0].shape) - 1``) and ``name``; ``n_outputs`` and
+            ``outputs`` are ignored.
+
+    Returns:
+        The joined tensor.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.concatenate(np.zeros((2, 1)), np.ones((2, 2))).shape
+        (2, 3)
+    """
+    name = _kw_name("concatenate", kw, ("axis",))
+    return F.concatenate(*x, axis=kw.get("axis", -1), name=name)
+
+
+def stack(*x: Any, **kw: Any) -> Any:
+    """Join same-shape tensors along a new axis (keyword ``axis``, default 0).
+
+    See :func:`nnfunc.stack`.
+
+    Args:
+        *x: Tensors of one shape.
+        **kw: ``axis`` (int, default ``0``) and ``name``; ``n_outputs`` and ``outputs`` are ignored.
+
+    Returns:
+        The stacked tensor.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.stack(*[np.zeros((3, 28, 28))] * 4, axis=1).shape
+        (3, 4, 28, 28)
+    """
+    name = _kw_name("stack", kw, ("axis",))
+    return F.stack(*x, axis=kw.get("axis", 0), name=name)
+
+
+def split(x: Any, axis: int = 0, *, name: str | None = None) -> tuple[Any, ...]:
+    """Unstack ``x`` along ``axis`` into ``x.shape[axis]`` tensors (not numpy's sections).
+
+    See :func:`nnfunc.split`.
+
+    Args:
+        x: Input tensor.
+        axis (int): The axis removed. Default ``0``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tuple of ``x.shape[axis]`` tensors.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> len(F.split(np.zeros((3, 2))))
+        3
+    """
+    return F.split(x, axis, name=name)
+
+
+def slice(  # noqa: A001
+    x: Any,
+    start: Any = None,
+    stop: Any = None,
+    step: Any = None,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Python-style slicing of the trailing axes.
+
+    See :func:`nnfunc.slice`.
+
+    Args:
+        x: Input tensor.
+        start (sequence of int): Default ``(0,) * x.ndim``.
+        stop (sequence of int): Default ``x.shape``.
+        step (sequence of int): Default ``(1,) * x.ndim``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The slice.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.slice(np.arange(5), (None,), (None,), (-1,))
+        array([4, 3, 2, 1, 0])
+    """
+    return F.slice(x, start, stop, step, name=name)
+
+
+def gather_nd(data: Any, indices: Any, *, name: str | None = None) -> Any:
+    """Gather at index tuples laid along the FIRST axis of ``indices``.
+
+    See :func:`nnfunc.gather_nd`.
+
+    Args:
+        data: ``(X_0, ..., X_{N-1})``.
+        indices: ``(M, Y_0, ..., Y_{K-1})`` integers (list, array or tensor).
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(Y_0, ..., Y_{K-1}, X_M, ..., X_{N-1})``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> data = F.arange(1, 11).reshape(2, 5)
+        >>> F.gather_nd(data, [[1, 1, 0], [0, 1, 0]])
+        array([6., 7., 1.], dtype=float32)
+    """
+    return F.gather_nd(data, indices, name=name)
+
+
+def scatter_nd(
+    data: Any, indices: Any, shape: Any = None, out: Any = None, *, name: str | None = None
+) -> Any:
+    """Scatter ``data`` at index tuples into zeros of ``shape`` or into a copy of ``out`` (``out``
+    itself is not modified, unlike NNabla).
+
+    See :func:`nnfunc.scatter_nd`.
+
+    Args:
+        data: ``(Y_0, ..., X_M, ...)``.
+        indices: ``(M, Y_0, ...)`` integers.
+        shape (sequence of int): Output shape (exactly one of ``shape`` and ``out``).
+        out: Tensor whose values fill the other positions.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The scattered tensor.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.scatter_nd(np.array([9, 10, 11, 12]), np.array([[4, 3, 1, 7]]), shape=(8,))
+        array([ 0, 11,  0, 10,  9,  0,  0, 12])
+    """
+    return F.scatter_nd(data, indices, shape, out, name=name)
+
+
+def pad(
+    x: Any,
+    pad_width: Any,
+    mode: str = "constant",
+    constant_value: float = 0,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Pad the innermost ``len(pad_width) // 2`` axes.
+
+    See :func:`nnfunc.pad`.
+
+    Args:
+        x: Input tensor.
+        pad_width (sequence of int): Flat ``(before, after)`` pairs, innermost axes last.
+        mode (str): ``'constant'`` (default), ``'reflect'`` or ``'repeat'``.
+        constant_value (float): Fill of the constant mode. Default ``0``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The padded tensor (same rank).
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.pad(np.array([1, 2, 3, 4]), (3, 3), 'reflect')
+        array([4, 3, 2, 1, 2, 3, 4, 3, 2, 1])
+    """
+    return F.pad(x, pad_width, mode, constant_value, name=name)
+
+
+def broadcast_to(
+    x: Any,
+    y: Any,
+    axis: Any = None,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """NNabla's experimental ``broadcast_to``: ``y`` fitted to the SHAPE of ``x``.
+
+    NNabla 1.39 BEHAVIOUR (checked against the library): the output has ``x``'s shape and holds
+    ``y``'s values, ``y``'s dimensions aligned with those of ``x`` starting at ``axis`` (at the
+    end when ``axis`` is ``None``) and repeated along the others; ``x`` only gives the shape.
+    The numpy-style ``broadcast_to(x, shape)`` is NNabla's ``broadcast``. NNabla has no backward
+    for this function; here the gradient flows to ``y`` (summed), none to ``x``.
+
+    Args:
+        x: Tensor giving the output shape.
+        y: Values, rank <= ``x``'s, dimensions equal to those of ``x`` at the aligned axes.
+        axis (int, optional): First axis of ``x`` that ``y``'s first axis aligns with.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor of ``x``'s shape and ``y``'s dtype.
+
+    Raises:
+        ShapeError: ``y`` has a higher rank than ``x``, ``axis`` is out of range, or the
+            aligned dimensions differ.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.broadcast_to(np.zeros((2, 3)), np.array([1.0, 2.0]), axis=0)
+        array([[1., 1., 1.],
+               [2., 2., 2.]])
+    """
+    xs, ys = tuple(x.shape), tuple(y.shape) if hasattr(y, "shape") else np.shape(y)
+    if len(ys) > len(xs):
+        raise ShapeError(
+            check.message(
+                "broadcast_to", "y", "have a rank <= that of `x`", **{"x.shape": xs, "y.shape": ys}
+            )
+        )
+    start = len(xs) - len(ys) if axis is None else check.axis("broadcast_to", "axis", axis, len(xs))
+    if start + len(ys) > len(xs) or any(
+        a is not None and b is not None and a != b for a, b in zip(xs[start:], ys)
+    ):
+        raise ShapeError(
+            check.message(
+                "broadcast_to",
+                "y",
+                "have the dimensions of `x` at the aligned axes",
+                **{"x.shape": xs, "y.shape": ys},
+                axis=axis,
+            )
+        )
+    trailing = len(xs) - start - len(ys)
+    if trailing:
+        y = F.expand_dims(y, tuple(range(len(ys), len(ys) + trailing)))
+    return F.broadcast_to(
+        y, x if getattr(x, "_is_symbolic", False) and None in xs else xs, name=name
+    )
+
+
+def tile(x: Any, reps: Any, *, name: str | None = None) -> Any:
+    """Repeat ``x`` (``numpy.tile``).
+
+    See :func:`nnfunc.tile`.
+
+    Args:
+        x: Input tensor.
+        reps (int or sequence of int): Repetitions per axis.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The tiled tensor.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.tile(np.array([1, 2, 3]), 3)
+        array([1, 2, 3, 1, 2, 3, 1, 2, 3])
+    """
+    return F.tile(x, reps, name=name)
+
+
+def flip(
+    x: Any, axes: Any = None, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Reverse along ``axes`` (default the last axis).
+
+    See :func:`nnfunc.flip`.
+
+    Args:
+        x: Input tensor.
+        axes (sequence of int): Default ``[len(x.shape) - 1]``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The flipped tensor.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.flip(np.array([[1, 2], [3, 4]]), axes=(0, 1))
+        array([[4, 3],
+               [2, 1]])
+    """
+    return F.flip(x, axes, name=name)
+
+
+def shift(
+    x: Any,
+    shifts: Any = None,
+    border_mode: str = "nearest",
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Shift the trailing axes with ``'nearest'`` or ``'reflect'`` borders (right by 2 and up by 3
+    is ``(-3, 2)``; the page lost the minus sign).
+
+    See :func:`nnfunc.shift`.
+
+    Args:
+        x: Input tensor.
+        shifts (sequence of int): Default ``(0,) * len(x.shape)``.
+        border_mode (str): ``'nearest'`` (default) or ``'reflect'``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The shifted tensor.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.shift(np.array([1, 2, 3, 4]), (2,))
+        array([1, 1, 1, 2])
+    """
+    return F.shift(x, shifts, border_mode, name=name)
+
+
+def sort(
+    x: Any,
+    axis: int = -1,
+    reverse: bool = False,
+    with_index: bool = False,
+    only_index: bool = False,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Sort along ``axis`` (default -1; the page's ``axis=1`` lost its minus sign).
+
+    See :func:`nnfunc.sort`.
+
+    Args:
+        x: Input tensor.
+        axis (int): Default ``-1``.
+        reverse (bool): Descending. Default ``False``.
+        with_index (bool): Return ``(sorted, indices)``.
+        only_index (bool): Return only the indices.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        Sorted values, ``(sorted, indices)`` or indices.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.sort(np.array([3.0, 1.0, 2.0]), with_index=True)
+        (array([1., 2., 3.]), array([1, 2, 0]))
+    """
+    return F.sort(x, axis, reverse, with_index, only_index, name=name)
+
+
+def assign(
+    dst: Any, src: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
+) -> Any:
+    """Copy ``src`` into ``dst`` in place and return the new value (``g_dst = g_y``).
+
+    See :func:`nnfunc.assign`.
+
+    Args:
+        dst: Destination (written).
+        src: Values.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A copy of the new ``dst``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> dst = np.zeros(2)
+        >>> F.assign(dst, np.array([1.0, 2.0]))
+        array([1., 2.])
+    """
+    return F.assign(dst, src, name=name)
+
+
+def top_k_data(
+    x: Any,
+    k: int,
+    abs: bool = False,
+    reduce: bool = True,
+    base_axis: int = 1,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Keep the ``k`` largest values of each sample.
+
+    See :func:`nnfunc.top_k_data`.
+
+    Args:
+        x: Input tensor.
+        k (int): Number kept.
+        abs (bool): By magnitude. Default ``False``.
+        reduce (bool): Output ``(samples..., k)`` (default) or ``x``'s shape with zeros.
+        base_axis (int): First sample axis. Default ``1``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The selected values.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.top_k_data(np.zeros((4, 5, 6)), 3).shape
+        (4, 3)
+    """
+    return F.top_k_data(x, k, abs, reduce, base_axis, name=name)
+
+
+def top_k_grad(
+    x: Any,
+    k: int,
+    abs: bool = False,
+    base_axis: int = 1,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Identity whose backward keeps the ``k`` largest gradients of each sample.
+
+    See :func:`nnfunc.top_k_grad`.
+
+    Args:
+        x: Input tensor.
+        k (int): Number kept.
+        abs (bool): By magnitude. Default ``False``.
+        base_axis (int): First sample axis. Default ``1``.
+        n_outputs (int): Ignored.
+        outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``x``'s values.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.top_k_grad(np.ones((2, 3)), 1).shape
+        (2, 3)
+    """
+    return F.top_k_grad(x, k, abs, base_axis, name=name)

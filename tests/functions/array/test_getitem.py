@@ -1,0 +1,70 @@
+import re
+
+import numpy as np
+import pytest
+
+import nnfunc as nf
+from nnfunc.testing import FunctionTestCase, parametrize_class
+
+KEYS = {
+    "int": 1,
+    "slice": (slice(None), slice(1, 3)),
+    "neg_step": (Ellipsis, slice(None, None, -2)),
+    "newaxis": (None, 0),
+    "int_array": np.array([2, 0, 2]),
+    "int_arrays": (np.array([0, 2]), np.array([1, 3])),
+    "bool_mask": np.array([True, False, True]),
+    "list": [0, 0, 1],
+}
+
+
+@parametrize_class(key=list(KEYS), dtype=["float32", "float64"])
+class TestGetitem(FunctionTestCase):
+    function = staticmethod(nf.getitem)
+    symbolic_dims = ()
+
+    def inputs(self, rng):
+        return (rng.standard_normal((3, 4)).astype(self.dtype),)
+
+    def kwargs(self):
+        return {"key": KEYS[self.key]}
+
+    def expected(self, x):
+        # Independent element-by-element construction for the advanced keys.
+        key = KEYS[self.key]
+        if self.key == "int_array":
+            return (np.stack([x[i] for i in key]),)
+        if self.key == "int_arrays":
+            return (np.array([x[i, j] for i, j in zip(*key)], x.dtype),)
+        if self.key == "bool_mask":
+            return (np.stack([x[i] for i, m in enumerate(key) if m]),)
+        if self.key == "list":
+            return (np.stack([x[i] for i in key]),)
+        return (np.array(x[key]),)
+
+
+def test_getitem_repeated_indices_accumulate_gradient():
+    x = nf.Variable(np.arange(4.0), requires_grad=True)
+    nf.sum(x[[0, 0, 3]]).backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 0.0, 0.0, 1.0])
+
+
+def test_getitem_operator_routes_here():
+    x = nf.Variable(np.arange(4.0), requires_grad=True)
+    assert x[1:].creator.op_name == "getitem"
+
+
+@pytest.mark.parametrize(
+    "call, exc, message",
+    [
+        (lambda: nf.getitem(np.ones(3), 5), nf.ShapeError, "getitem: `key` must be a valid index"),
+        (
+            lambda: nf.getitem(np.ones(3), np.array([0.5])),
+            nf.ArgumentError,
+            "getitem: `key` must hold integer or boolean arrays",
+        ),
+    ],
+)
+def test_getitem_errors(call, exc, message):
+    with pytest.raises(exc, match=re.escape(message)):
+        call()

@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+
+import nnfunc as nf
+from nnfunc.testing import FunctionTestCase, assert_raises_both_modes, parametrize_class
+
+
+def prod_ref(x, axis, keepdims):
+    return np.multiply.reduce(x.astype(np.float64), axis=axis, keepdims=keepdims)
+
+
+@parametrize_class(
+    axis=[None, 1, (0, 2)], keepdims=[False, True], dtype=["float16", "float32", "float64"]
+)
+class TestProd(FunctionTestCase):
+    function = staticmethod(nf.prod)
+    symbolic_dims = (0, 1)
+    tolerances = {"float16": {"atol": 1e-2, "rtol": 1e-2}}  # noqa: RUF012
+
+    def inputs(self, rng):
+        return (
+            (rng.uniform(0.5, 1.5, (2, 3, 4)) * rng.choice([-1, 1], (2, 3, 4))).astype(self.dtype),
+        )
+
+    def kwargs(self):
+        return {"axis": self.axis, "keepdims": self.keepdims}
+
+    def expected(self, x):
+        return (np.asarray(prod_ref(x, self.axis, self.keepdims)).astype(x.dtype),)
+
+
+class TestProdWithZeros(FunctionTestCase):
+    function = staticmethod(nf.prod)
+    double_backward = False  # the second derivative is not exact at zero inputs (documented)
+
+    def inputs(self, rng):
+        x = rng.uniform(0.5, 1.5, (3, 4))
+        x[0, 1] = 0.0
+        x[1, 0] = x[1, 2] = 0.0
+        return (x,)
+
+    def kwargs(self):
+        return {"axis": 1}
+
+    def expected(self, x):
+        return (prod_ref(x, 1, False),)
+
+    def _grad_inputs64(self):
+        return [self.inputs(self._rng())[0]], (0,)
+
+
+def test_prod_gradient_with_one_zero_is_the_product_of_the_others():
+    x = nf.Variable(np.array([2.0, 0.0, 3.0, 4.0]), requires_grad=True)
+    nf.prod(x).backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 24.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    "inputs, kwargs, exc, message",
+    [
+        (
+            (np.ones((2, 3)),),
+            {"axis": 2},
+            nf.ShapeError,
+            "prod: `axis` must be in [-2, 2) for an input of rank 2; received axis=2.",
+        ),
+    ],
+)
+def test_prod_errors(inputs, kwargs, exc, message):
+    assert_raises_both_modes(nf.prod, inputs, kwargs, exc, message)

@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+
+import nnfunc as nf
+from nnfunc.testing import FunctionTestCase, assert_raises_both_modes, parametrize_class
+
+
+def sum_ref(x, axis, keepdims):
+    return np.add.reduce(x.astype(np.float64), axis=axis, keepdims=keepdims)
+
+
+@parametrize_class(
+    axis=[None, 0, -1, (0, 2)], keepdims=[False, True], dtype=["float16", "float32", "float64"]
+)
+class TestSum(FunctionTestCase):
+    function = staticmethod(nf.sum)
+    symbolic_dims = (1,)
+
+    def inputs(self, rng):
+        return (rng.uniform(-2, 2, (2, 3, 4)).astype(self.dtype),)
+
+    def kwargs(self):
+        return {"axis": self.axis, "keepdims": self.keepdims}
+
+    def expected(self, x):
+        return (np.asarray(sum_ref(x, self.axis, self.keepdims)).astype(x.dtype),)
+
+
+@parametrize_class(dtype=["int32", "bool"])
+class TestSumInteger(FunctionTestCase):
+    function = staticmethod(nf.sum)
+
+    def inputs(self, rng):
+        return (rng.integers(0, 2, (3, 4)).astype(self.dtype),)
+
+    def kwargs(self):
+        return {"axis": 1}
+
+    def expected(self, x):
+        out = [int(sum(int(v) for v in row)) for row in x]
+        return (np.array(out, np.int64 if x.dtype == bool else x.dtype),)
+
+
+def test_sum_float16_accumulates_in_float32():
+    x = np.full(4096, 1.0, np.float16)
+    assert float(nf.sum(x)) == 4096.0
+
+
+@pytest.mark.parametrize(
+    "inputs, kwargs, exc, message",
+    [
+        (
+            (np.ones((2, 3)),),
+            {"axis": 2},
+            nf.ShapeError,
+            "sum: `axis` must be in [-2, 2) for an input of rank 2; received axis=2.",
+        ),
+        (
+            (np.ones((2, 3)),),
+            {"axis": (0, 0)},
+            nf.ArgumentError,
+            "sum: `axis` must not repeat an axis; received axis=(0, 0).",
+        ),
+        (
+            (np.ones((2, 3)),),
+            {"keepdims": 1},
+            nf.ArgumentError,
+            "sum: `keepdims` must be a bool; received keepdims=1.",
+        ),
+    ],
+)
+def test_sum_errors(inputs, kwargs, exc, message):
+    assert_raises_both_modes(nf.sum, inputs, kwargs, exc, message)
