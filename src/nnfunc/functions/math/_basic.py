@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from nnfunc.core import check
 from nnfunc.core.dtypes import real_dtype, result_dtype
 from nnfunc.core.function import Function
