@@ -12,7 +12,7 @@ from nnfunc.functions.array._shape_ops import (
     squeeze,
     transpose,
 )
-from nnfunc.functions.array._sort import sort, top_k_data, top_k_grad
+from nnfunc.functions.array._sort import sort, top_k_data
 
 __all__ = [
     "assign",
@@ -35,6 +35,5 @@ __all__ = [
     "stack",
     "tile",
     "top_k_data",
-    "top_k_grad",
     "transpose",
 ]

@@ -1,4 +1,4 @@
-"""sort (with indices), top_k_data and top_k_grad."""
+"""sort (with indices) and top_k_data."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError
 
-__all__ = ["sort", "top_k_data", "top_k_grad"]
+__all__ = ["sort", "top_k_data"]
 
 _INT = np.dtype(np.int64)
 
@@ -290,26 +290,6 @@ class _TopKMask(_TopK):
         return (None,)
 
 
-class TopKGrad(_TopK):
-    """Identity forward; the backward keeps the k largest gradients per sample."""
-
-    op_name = "top_k_grad"
-
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self._setup_k(x)
-        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
-
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        return (x.view(),)
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import where
-
-        (gy,) = grad_outputs
-        mask = _TopKMask(self.k, self.abs, self.base_axis).apply1(gy)
-        return (where(mask, gy, 0),)
-
-
 def top_k_data(
     x: Any,
     k: int,
@@ -369,47 +349,3 @@ def top_k_data(
 
     mask = _TopKMask(k, abs, base_axis).apply1(x)
     return where(mask, x, np.zeros((), np.dtype(x.dtype)) if hasattr(x, "dtype") else 0, name=name)
-
-
-def top_k_grad(
-    x: Any,
-    k: int,
-    abs: bool = False,  # noqa: A002
-    base_axis: int = 1,
-    *,
-    name: str | None = None,
-) -> Any:
-    """Identity whose backward keeps only the ``k`` largest gradients of each sample.
-
-    .. math::
-        y = x, \\quad \\frac{\\partial L}{\\partial x_s} = g_s \\odot
-        \\mathbb{1}[\\text{top-}k(g_s)], \\; g = \\frac{\\partial L}{\\partial y}
-
-    Args:
-        x (array, Variable or SymbolicVariable): Input of rank > ``base_axis``.
-        k (int): Number of gradient values kept per sample.
-        abs (bool): Select gradients by magnitude. Default ``False``.
-        base_axis (int): First axis of a sample (earlier axes index samples). Default ``1``.
-        name (str, optional): Node name in graph mode; ignored in eager mode.
-
-    Returns:
-        Same kind as ``x``: the same values, shape and dtype.
-
-    Raises:
-        ArgumentError: ``k`` is not a positive int or exceeds the sample size; ``abs`` is
-            not a bool.
-        ShapeError: ``base_axis`` is out of range.
-
-    Notes:
-        Ties go to the lowest index. Equivalent to ``nnabla.functions.top_k_grad(x, k, abs,
-        base_axis)``.
-
-    Examples:
-        >>> import numpy as np, nnfunc as nf
-        >>> x = nf.Variable(np.zeros((1, 3)), requires_grad=True)
-        >>> y = nf.top_k_grad(x, 1)
-        >>> y.backward(np.array([[1.0, 3.0, 2.0]]))
-        >>> x.grad
-        array([[0., 3., 0.]])
-    """
-    return TopKGrad(k, abs, base_axis).apply1(x, name=name)

@@ -87,7 +87,6 @@ __all__ = [
     "tan",
     "tile",
     "top_k_data",
-    "top_k_grad",
 ]
 
 
@@ -1890,38 +1889,3 @@ def top_k_data(
         (4, 3)
     """
     return F.top_k_data(x, k, abs, reduce, base_axis, name=name)
-
-
-def top_k_grad(
-    x: Any,
-    k: int,
-    abs: bool = False,
-    base_axis: int = 1,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
-    """Identity whose backward keeps the ``k`` largest gradients of each sample.
-
-    See :func:`nnfunc.top_k_grad`.
-
-    Args:
-        x: Input tensor.
-        k (int): Number kept.
-        abs (bool): By magnitude. Default ``False``.
-        base_axis (int): First sample axis. Default ``1``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
-        name (str, optional): Node name in graph mode.
-
-    Returns:
-        ``x``'s values.
-
-    Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
-        >>> F.top_k_grad(np.ones((2, 3)), 1).shape
-        (2, 3)
-    """
-    return F.top_k_grad(x, k, abs, base_axis, name=name)

@@ -59,7 +59,8 @@ def test_top_k_grad_is_differentiable_twice():
         (
             lambda: nf.top_k_grad(np.ones((2, 3)), 5),
             nf.ArgumentError,
-            "top_k_grad: `k` must not exceed the sample size",
+            "top_k_grad: `k` must be <= the number of elements per sample; received k=5, "
+            "x.shape=(2, 3), base_axis=1.",
         ),
         (
             lambda: nf.top_k_grad(np.ones((2, 3)), 1, abs=2),
