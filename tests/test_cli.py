@@ -180,13 +180,41 @@ def test_demo_short_run_trains_and_reports_accuracy():
     assert _final_accuracy(proc.stdout) > 80.0
 
 
-def test_demo_default_run_reaches_95_percent():
+def test_demo_default_cnn_reaches_97_percent():
     pytest.importorskip("sklearn")
     pytest.importorskip("tqdm")
     proc = run_cli("demo", "--no-progress")
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
+    assert "model 'cnn'" in proc.stdout
+    assert _final_accuracy(proc.stdout) >= 97.0
+
+
+def test_demo_mlp_reaches_95_percent():
+    pytest.importorskip("sklearn")
+    pytest.importorskip("tqdm")
+    proc = run_cli("demo", "--no-progress", "--model", "mlp")
+    assert proc.returncode == 0, proc.stderr
     assert _final_accuracy(proc.stdout) >= 95.0
+
+
+def test_cnn_gradients_match_central_differences():
+    np = pytest.importorskip("numpy")
+    from nnfunc._cli.demo import MODELS, softmax_cross_entropy
+    from nnfunc.testing import check_backward
+
+    rng = np.random.default_rng(1)
+    params = MODELS["cnn"].init(rng, 64, 10)
+    names = sorted(params)
+    x = rng.normal(size=(3, 64))
+    labels = np.array([1, 7, 3])
+
+    def loss(*arrays):
+        p = dict(zip(names, arrays, strict=True))
+        return softmax_cross_entropy(MODELS["cnn"].forward(p, x), labels)
+
+    arrays = [params[n].data.astype(np.float64) for n in names]
+    check_backward(loss, arrays, tuple(range(len(arrays))), rng)
 
 
 def test_demo_rejects_a_bad_epoch_count():
