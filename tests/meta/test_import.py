@@ -87,3 +87,15 @@ def test_no_module_of_the_package_imports_heavy_dependencies_at_import_time():
     assert "nnfunc.core.function" in result["imported"]
     loaded = {m.split(".")[0] for m in result["modules"]} & set(HEAVY)
     assert not loaded, f"importing nnfunc's modules imported {sorted(loaded)}"
+
+
+def test_every_source_folder_is_a_regular_package():
+    # setuptools' find_packages skips folders without __init__.py: a namespace folder would
+    # work from the checkout but be missing from an installed wheel.
+    root = Path(nnfunc.__file__).parent
+    missing = [
+        str(d.relative_to(root))
+        for d in root.rglob("*")
+        if d.is_dir() and any(d.glob("*.py")) and not (d / "__init__.py").exists()
+    ]
+    assert missing == []
