@@ -98,3 +98,111 @@ def test_nnabla_depthwise_weight_error():
         ),
     ):
         F.depthwise_convolution(np.ones((1, 2, 5, 5)), np.ones((2, 3, 3)), multiplier=2)
+
+
+# ---------------------------------------------------------------- patch_correlation
+ONES = np.ones((1, 2, 3, 4), np.float32)  # N, C, H, W = (1, 2, 3, 4) of the page
+
+
+def test_patch_correlation_signature_matches_the_page():
+    import csv
+    from pathlib import Path
+
+    from ._signatures import our_params, python_params
+
+    path = Path(nf.__file__).parent / "_data" / "functions.tsv"
+    with open(path, encoding="utf-8") as f:
+        (row,) = [
+            r
+            for r in csv.DictReader(f, delimiter="\t")
+            if r["framework"] == "nnabla" and r["name_in_seed"] == "patch_correlation"
+        ]
+    assert our_params(F.patch_correlation) == python_params(row["signature"])
+
+
+@pytest.mark.parametrize(
+    "kwargs, printed",
+    [
+        ({"patch": (3, 4)}, [[[[[24.0]]]]]),
+        ({"patch": (3 - 1, 4 - 1)}, [[[[[12.0, 12.0], [12.0, 12.0]]]]]),
+        ({"patch": (3 - 1, 4 - 1), "patch_step": (2, 1)}, [[[[[12.0, 12.0]]]]]),
+        (
+            {"patch": (3, 1), "shift": (0, 1)},
+            [[[[[0.0, 6.0, 6.0, 6.0]], [[6.0, 6.0, 6.0, 6.0]], [[6.0, 6.0, 6.0, 0.0]]]]],
+        ),
+        (
+            {"patch": (3, 1), "shift": (0, 1), "shift_step": (1, 2)},
+            [[[[[0.0, 6.0, 6.0, 6.0]], [[6.0, 6.0, 6.0, 0.0]]]]],
+        ),
+        (
+            {"patch": (3, 4), "padding": (0, 1, 4, 4)},
+            [
+                [
+                    [
+                        [
+                            [0.0, 6.0, 12.0, 18.0, 24.0, 18.0, 12.0, 6.0, 0.0],
+                            [0.0, 4.0, 8.0, 12.0, 16.0, 12.0, 8.0, 4.0, 0.0],
+                        ]
+                    ]
+                ]
+            ],
+        ),
+    ],
+)
+def test_patch_correlation_page_examples(kwargs, printed):
+    y = F.patch_correlation(ONES, ONES, **kwargs)
+    want = np.array(printed, np.float32)
+    assert y.dtype == np.float32 and y.shape == want.shape
+    np.testing.assert_array_equal(y, want)
+
+
+def test_patch_correlation_page_shapes():
+    # F.patch_correlation(x, x, (H, 1), shift=(0, 1)).shape -> (1, 1, 3, 1, 4), positionally
+    assert F.patch_correlation(ONES, ONES, (3, 1), shift=(0, 1)).shape == (1, 1, 3, 1, 4)
+    # the FlowNetC example on variables without data: a graph's placeholders
+    graph = nf.Graph()
+    x1 = graph.placeholder("x1", (1, 256, 44, 60), np.float32)
+    x2 = graph.placeholder("x2", (1, 256, 44, 60), np.float32)
+    assert F.patch_correlation(x1, x2, shift=20, shift_step=2).shape == (1, 21, 21, 44, 60)
+
+
+def test_patch_correlation_padding_forms_and_channel_last():
+    x1 = RNG.standard_normal((2, 3, 5, 4))
+    x2 = RNG.standard_normal((2, 3, 5, 4))
+    kw = {"patch": 2, "shift": (1, 2), "shift_step": (1, 2)}
+    four = F.patch_correlation(x1, x2, padding=(1, 1, 2, 2), **kw)
+    np.testing.assert_array_equal(F.patch_correlation(x1, x2, padding=(1, 2), **kw), four)
+    np.testing.assert_array_equal(
+        F.patch_correlation(x1, x2, padding=1, **kw),
+        F.patch_correlation(x1, x2, padding=(1, 1, 1, 1), **kw),
+    )
+    np.testing.assert_array_equal(four, nf.patch_correlation(x1, x2, pad=((1, 1), (2, 2)), **kw))
+    last = F.patch_correlation(
+        np.moveaxis(x1, 1, -1), np.moveaxis(x2, 1, -1), padding=(1, 2), channel_last=True, **kw
+    )
+    # channel_last output is (N, H_o, W_o, C_y, C_x)
+    np.testing.assert_allclose(last, four.transpose(0, 3, 4, 1, 2), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "padding, message",
+    [
+        (
+            (1, 2, 3),
+            "patch_correlation: `padding` must be an int, (vertical, horizontal) or (top, bottom, "
+            "left, right); received padding=(1, 2, 3).",
+        ),
+        (
+            "same",
+            "patch_correlation: `padding` must be an int, (vertical, horizontal) or (top, bottom, "
+            "left, right); received padding='same'.",
+        ),
+        (
+            (0, -1),
+            "patch_correlation: `padding` must be non-negative; received padding=(0, -1).",
+        ),
+    ],
+)
+def test_patch_correlation_bad_padding(padding, message):
+    with pytest.raises(nf.ArgumentError, match=re.escape(message)):
+        F.patch_correlation(ONES, ONES, padding=padding)

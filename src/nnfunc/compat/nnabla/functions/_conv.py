@@ -12,9 +12,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 import nnfunc.functions as F
 from nnfunc.core import check
-from nnfunc.errors import ShapeError
+from nnfunc.errors import ArgumentError, ShapeError
 
 __all__ = [
     "adaptive_separable_convolution",
@@ -25,6 +27,7 @@ __all__ = [
     "depthwise_deconvolution",
     "global_average_pooling",
     "max_pooling",
+    "patch_correlation",
     "sum_pooling",
     "unpooling",
 ]
@@ -514,3 +517,91 @@ def unpooling(
         array([[[1., 1., 2., 2.]]])
     """
     return F.unpool(x, tuple(kernel), channel_last=channel_last, name=name)
+
+
+def _sides(padding: Any) -> tuple[tuple[int, int], tuple[int, int]]:
+    """NNabla's ``padding`` (int, ``(v, h)`` or ``(top, bottom, left, right)``) as pairs."""
+    op = "patch_correlation"
+
+    def is_int(v: Any) -> bool:
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+    if is_int(padding):
+        items: tuple = (padding,) * 4
+    elif isinstance(padding, (Sequence, np.ndarray)) and not isinstance(padding, str):
+        items = tuple(padding)
+        if len(items) == 2:
+            items = (items[0], items[0], items[1], items[1])
+    else:
+        items = ()
+    if len(items) != 4 or not all(is_int(v) for v in items):
+        raise ArgumentError(
+            check.message(
+                op,
+                "padding",
+                "be an int, (vertical, horizontal) or (top, bottom, left, right)",
+                padding=padding,
+            )
+        )
+    if any(v < 0 for v in items):
+        raise ArgumentError(check.message(op, "padding", "be non-negative", padding=padding))
+    t, b, left, right = (int(v) for v in items)
+    return ((t, b), (left, right))
+
+
+def patch_correlation(
+    x1: Any,
+    x2: Any,
+    patch: int | Sequence[int] = (1, 1),
+    shift: int | Sequence[int] = (0, 0),
+    patch_step: int | Sequence[int] = (1, 1),
+    shift_step: int | Sequence[int] = (1, 1),
+    padding: int | Sequence[int] = (0, 0, 0, 0),
+    channel_last: bool = False,
+    *,
+    name: str | None = None,
+) -> Any:
+    """FlowNet patch correlation (``nnabla.functions.patch_correlation``).
+
+    See :func:`nnfunc.patch_correlation`; only ``padding`` is translated.
+
+    Args:
+        x1: ``(N, C, H, W)`` (channel_last: ``(N, H, W, C)``).
+        x2: Same shape as ``x1``.
+        patch (int or pair): Patch height and width.
+        shift (int or pair): Largest vertical and horizontal displacement.
+        patch_step (int or pair): Step between patch positions.
+        shift_step (int or pair): Step between displacements.
+        padding (int, pair or 4-tuple): ``(top, bottom, left, right)``; a pair pads
+            top = bottom and left = right; an int pads every side.
+        channel_last (bool): NHWC inputs.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(N, C_y, C_x, H_o, W_o)`` (channel_last: ``(N, H_o, W_o, C_y, C_x)``) with
+        ``H_o = (H + top + bottom - patch_v) // patch_step_v + 1`` and
+        ``C_y = 2 * shift_v // shift_step_v + 1``.
+
+    Notes:
+        The page's examples print float32 because NNabla computes in float32; here the result
+        keeps the inputs' floating dtype (float32 inputs give the page's output exactly).
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> x = np.ones((1, 2, 3, 4), np.float32)
+        >>> F.patch_correlation(x, x, patch=(3, 4), padding=(0, 1, 4, 4))
+        array([[[[[ 0.,  6., 12., 18., 24., 18., 12.,  6.,  0.],
+                  [ 0.,  4.,  8., 12., 16., 12.,  8.,  4.,  0.]]]]], dtype=float32)
+    """
+    return F.patch_correlation(
+        x1,
+        x2,
+        patch=patch,
+        shift=shift,
+        patch_step=patch_step,
+        shift_step=shift_step,
+        pad=_sides(padding),
+        channel_last=channel_last,
+        name=name,
+    )
