@@ -89,15 +89,149 @@ def test_adaptive_separable_convolution_shape():
     np.testing.assert_allclose(y, ref, rtol=1e-12)
 
 
-def test_nnabla_depthwise_weight_error():
-    with pytest.raises(
+XN = np.zeros((1, 4, 5, 5))
+
+# (function, positional arguments, keyword arguments, class, message); arrays become graph
+# placeholders in the graph-mode run, where the message gains "(node 'bad')".
+NNABLA_ERRORS = [
+    (
+        F.convolution,
+        (XN, np.zeros((6, 3, 3, 3))),
+        {"group": 2},
         nf.ShapeError,
-        match=re.escape(
-            "depthwise_convolution: `weight` must have shape[0] = channels * multiplier = 4; "
-            "received weight.shape=(2, 3, 3), x.shape=(1, 2, 5, 5), multiplier=2."
-        ),
-    ):
-        F.depthwise_convolution(np.ones((1, 2, 5, 5)), np.ones((2, 3, 3)), multiplier=2)
+        "conv (node 'bad'): `x` must have weight.shape[1] * groups = 6 channels on axis 1; "
+        "received channels=4, x.shape=(1, 4, 5, 5), weight.shape=(6, 3, 3, 3), groups=2.",
+    ),
+    (
+        F.convolution,
+        (XN, np.zeros((6, 4, 3, 3))),
+        {"group": 3},
+        nf.ArgumentError,
+        "conv (node 'bad'): `groups` must divide the input channels; received groups=3, "
+        "channels=4.",
+    ),
+    (
+        F.convolution,
+        (XN, np.zeros((6, 4, 8, 3))),
+        {"pad": (1, 1)},
+        nf.ShapeError,
+        "conv (node 'bad'): output size must be positive in spatial dim 0; received input=5, "
+        "kernel=8, pad=1, stride=1, dilation=1.",
+    ),
+    (
+        F.convolution,
+        (XN, np.zeros((6, 4, 3))),
+        {},
+        nf.ShapeError,
+        "conv (node 'bad'): `weight` must have rank 4 (the rank of `x`); received "
+        "weight.shape=(6, 4, 3), x.shape=(1, 4, 5, 5).",
+    ),
+    (
+        F.convolution,
+        (XN, np.zeros((6, 4, 3, 3))),
+        {"base_axis": 4},
+        nf.ShapeError,
+        "convolution: `base_axis` must be in [-4, 4) for an input of rank 4; received base_axis=4.",
+    ),
+    (
+        F.deconvolution,
+        (XN, np.zeros((4, 2, 3, 3))),
+        {"stride": (2, 2), "output_padding": (2, 0)},
+        nf.ArgumentError,
+        "conv_transpose (node 'bad'): `output_padding` must be smaller than `stride` in every "
+        "dimension; received output_padding=(2, 0), stride=(2, 2).",
+    ),
+    (
+        F.deconvolution,
+        (XN, np.zeros((3, 2, 3, 3))),
+        {},
+        nf.ShapeError,
+        "conv_transpose (node 'bad'): `x` must have weight.shape[0] = 3 channels on axis 1; "
+        "received channels=4, x.shape=(1, 4, 5, 5), weight.shape=(3, 2, 3, 3), groups=1.",
+    ),
+    (
+        F.depthwise_convolution,
+        (XN, np.zeros((4, 3, 3))),
+        {"multiplier": 2},
+        nf.ShapeError,
+        "depthwise_convolution: `weight` must have shape[0] = channels (axis 1) * multiplier = "
+        "8; received channels=4, weight.shape=(4, 3, 3), x.shape=(1, 4, 5, 5), multiplier=2.",
+    ),
+    (
+        F.depthwise_deconvolution,
+        (XN, np.zeros((2, 3, 3))),
+        {"divisor": 2},
+        nf.ShapeError,
+        "depthwise_deconvolution: `weight` must have shape[0] = channels (axis 1) = 4; "
+        "received channels=4, weight.shape=(2, 3, 3), x.shape=(1, 4, 5, 5).",
+    ),
+    (
+        F.depthwise_deconvolution,
+        (XN, np.zeros((4, 3, 3))),
+        {"divisor": 3},
+        nf.ArgumentError,
+        "depthwise_conv_transpose (node 'bad'): `divisor` must divide the input channels; "
+        "received divisor=3, channels=4.",
+    ),
+    (
+        F.depthwise_convolution,
+        (XN, np.zeros((4, 3))),
+        {},
+        nf.ShapeError,
+        "depthwise_convolution: `weight` must have rank 3; received weight.shape=(4, 3).",
+    ),
+    (
+        F.max_pooling,
+        (XN, (6, 2)),
+        {},
+        nf.ShapeError,
+        "max_pool (node 'bad'): output size must be positive in spatial dim 0; received "
+        "input=5, kernel=6, pad=0, stride=6.",
+    ),
+    (
+        F.average_pooling,
+        (XN, (2, 2)),
+        {"pad": (1, 1, 1)},
+        nf.ArgumentError,
+        "avg_pool (node 'bad'): `pad` must be an int, a sequence of 2 ints, a sequence of 2 "
+        "(low, high) pairs of non-negative ints, 'valid' or 'same'; received pad=(1, 1, 1).",
+    ),
+    (
+        F.patch_correlation,
+        (XN, XN),
+        {"padding": (1, 2, 3)},
+        nf.ArgumentError,
+        "patch_correlation: `padding` must be an int, (vertical, horizontal) or (top, bottom, "
+        "left, right); received padding=(1, 2, 3).",
+    ),
+    (
+        F.patch_correlation,
+        (XN, np.zeros((1, 4, 5, 6))),
+        {},
+        nf.ShapeError,
+        "patch_correlation (node 'bad'): `x2` must have the shape of `x1`; received "
+        "x1.shape=(1, 4, 5, 5), x2.shape=(1, 4, 5, 6).",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "fn, args, kwargs, exc, message",
+    NNABLA_ERRORS,
+    ids=[str(i) for i in range(len(NNABLA_ERRORS))],
+)
+def test_nnabla_conv_errors(fn, args, kwargs, exc, message):
+    eager = message.replace(" (node 'bad')", "")
+    with pytest.raises(exc, match=re.escape(eager)):
+        fn(*args, **kwargs)
+    graph = nf.Graph()
+    sym = [
+        graph.placeholder(f"in{i}", a.shape, a.dtype) if isinstance(a, np.ndarray) else a
+        for i, a in enumerate(args)
+    ]
+    op, _, rest = eager.partition(": ")
+    with pytest.raises(exc, match=re.escape(f"{op} (node 'bad'): {rest}")):
+        fn(*sym, **kwargs, name="bad")
 
 
 # ---------------------------------------------------------------- patch_correlation

@@ -209,14 +209,14 @@ W = np.zeros((6, 2, 3, 3), np.float32)
             {"groups": 2},
             nf.ShapeError,
             "conv: `x` must have weight.shape[1] * groups = 6 channels on axis 1; received "
-            "x.shape=(2, 4, 5, 5), weight.shape=(6, 3, 3, 3), groups=2.",
+            "channels=4, x.shape=(2, 4, 5, 5), weight.shape=(6, 3, 3, 3), groups=2.",
         ),
         (
             (np.zeros((2, 5, 5, 6), np.float32), W),
             {"groups": 2, "channel_last": True},
             nf.ShapeError,
             "conv: `x` must have weight.shape[1] * groups = 4 channels on axis 3; received "
-            "x.shape=(2, 5, 5, 6), weight.shape=(6, 2, 3, 3), groups=2.",
+            "channels=6, x.shape=(2, 5, 5, 6), weight.shape=(6, 2, 3, 3), groups=2.",
         ),
         (
             (X, np.zeros((6, 4, 3, 3), np.float32)),
@@ -236,6 +236,14 @@ W = np.zeros((6, 2, 3, 3), np.float32)
             {},
             nf.ShapeError,
             "conv: output size must be positive in spatial dim 0; received input=5, kernel=7, "
+            "pad=0, stride=1, dilation=1.",
+        ),
+        (
+            (X, np.zeros((6, 4, 3, 7), np.float32)),
+            {},
+            nf.ShapeError,
+            # DESIGN.md's example, word for word
+            "conv: output size must be positive in spatial dim 1; received input=5, kernel=7, "
             "pad=0, stride=1, dilation=1.",
         ),
         (

@@ -135,6 +135,7 @@ class Conv(_ConvBase):
                     op,
                     "x",
                     f"have weight.shape[1] * groups = {cg * groups} channels on axis {self.cax}",
+                    channels=c,
                     **{"x.shape": tuple(x.shape), "weight.shape": tuple(w.shape)},
                     groups=groups,
                 )
@@ -305,6 +306,7 @@ class ConvTranspose(_ConvBase):
                     op,
                     "x",
                     f"have weight.shape[0] = {c_in_w} channels on axis {self.cax}",
+                    channels=c,
                     **{"x.shape": tuple(x.shape), "weight.shape": tuple(w.shape)},
                     groups=groups,
                 )
@@ -580,6 +582,28 @@ class DepthwiseConv(Conv):
 
     op_name = "depthwise_conv"
 
+    def setup(self, x: Any, w: Any, b: Any = None) -> tuple[TensorSpec, ...]:
+        op = self.op_name
+        self._common(x, w, b)  # ranks, layout, stride, dilation, dtypes
+        c = x.shape[self.cax]
+        shapes_ = {"weight.shape": tuple(w.shape), "x.shape": tuple(x.shape)}
+        if w.shape[1] is not None and w.shape[1] != 1:
+            raise ShapeError(
+                check.message(op, "weight", "have shape (C * multiplier, 1, *kernel)", **shapes_)
+            )
+        if c is not None and w.shape[0] is not None and w.shape[0] % c:
+            raise ShapeError(
+                check.message(
+                    op,
+                    "weight",
+                    f"have a multiple of the {c} channels of `x` (axis {self.cax}) in "
+                    "weight.shape[0]",
+                    channels=c,
+                    **shapes_,
+                )
+            )
+        return super().setup(x, w, b)
+
 
 class DepthwiseConvTranspose(ConvTranspose):
     """ConvTranspose with ``channels // divisor`` groups."""
@@ -733,6 +757,15 @@ def separable_conv(
         >>> nf.separable_conv(x, np.ones((2, 1, 2)), np.array([[[1.0], [2.0]]]))
         array([[[6., 6.]]])
     """
+
+    def spec(t: Any) -> Any:
+        return t if t is None or (hasattr(t, "shape") and hasattr(t, "dtype")) else np.asarray(t)
+
+    # validate both steps first, so that in a graph their errors name this node
+    with shapes.node_errors(name, x, depthwise_weight, pointwise_weight, bias):
+        dw = DepthwiseConv(stride, pad, dilation, None, channel_last)
+        (h_spec,) = dw.setup(spec(x), spec(depthwise_weight))
+        Conv(1, 0, 1, 1, channel_last).setup(h_spec, spec(pointwise_weight), spec(bias))
     h = depthwise_conv(
         x, depthwise_weight, stride=stride, pad=pad, dilation=dilation, channel_last=channel_last
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from nnfunc.core import check
+from nnfunc.core import check, shapes
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
@@ -92,8 +92,12 @@ def max_pool_with_argmax(
         (array([7.]), array([2]))
     """
     args = (kernel, stride, pad, True, channel_last)
+    argmax = _PoolArgmax(args, index_dtype)
+    # validate first, so that errors name this function and (in a graph) the node `name`
+    with shapes.node_errors(name, x):
+        argmax.setup(_spec(x))
     y = MaxPool(*args).apply1(x, name=name)
-    idx = _PoolArgmax(args, index_dtype).apply1(x, name=None if name is None else f"{name}_argmax")
+    idx = argmax.apply1(x, name=None if name is None else f"{name}_argmax")
     return y, idx
 
 
@@ -166,15 +170,21 @@ class Dilation2D(Function):
     op_name = "dilation2d"
     input_names = ("x", "filter")
 
-    def __init__(self, stride: Any, rate: Any, pad: Any, channel_last: Any) -> None:
+    def __init__(
+        self, stride: Any, rate: Any, pad: Any, channel_last: Any, op: str = "dilation2d"
+    ) -> None:
         self._raw = (stride, rate, pad, channel_last)
+        if op != "dilation2d":  # erosion2d's core: its errors carry erosion2d's names
+            self.op_name = op
+            self.input_names = ("x", "kernel")
 
     def setup(self, x: Any, f: Any) -> tuple[TensorSpec, ...]:
         op = self.op_name
+        fname = self.input_names[1]
         stride, rate, pad, channel_last = self._raw
         check.ndim(op, "x", x, 4)
-        check.ndim(op, "filter", f, 3)
-        check.same_dtype(op, ("x", "filter"), (x, f))
+        check.ndim(op, fname, f, 3)
+        check.same_dtype(op, ("x", fname), (x, f))
         kernel = tuple(f.shape[1:])
         self.geom = Geometry(op, x, kernel, stride, pad, True, channel_last, dilation=rate)
         c = x.shape[3 if self.geom.channel_last else 1]
@@ -182,9 +192,9 @@ class Dilation2D(Function):
             raise ShapeError(
                 check.message(
                     op,
-                    "filter",
+                    fname,
                     f"have {c} channels on axis 0 (the depth of `x`)",
-                    **{"filter.shape": tuple(f.shape), "x.shape": tuple(x.shape)},
+                    **{f"{fname}.shape": tuple(f.shape), "x.shape": tuple(x.shape)},
                 )
             )
         self.retain_inputs(0, 1)
@@ -370,6 +380,15 @@ def erosion2d(
     from nnfunc.functions.arithmetic import neg
     from nnfunc.functions.array import getitem
 
+    core = Dilation2D(stride, rate, pad, channel_last, op="erosion2d")
+    # validate first, so that errors name erosion2d, `kernel` and (in a graph) this node
+    with shapes.node_errors(name, x, kernel):
+        core.setup(_spec(x), _spec(kernel))
     flipped = getitem(kernel, (slice(None), slice(None, None, -1), slice(None, None, -1)))
-    y = dilation2d(neg(x), flipped, stride=stride, rate=rate, pad=pad, channel_last=channel_last)
+    y = core.apply1(neg(x), flipped)
     return neg(y, name=name)
+
+
+def _spec(t: Any) -> Any:
+    """Something with ``shape`` and ``dtype`` for ``setup`` (arrays, Variables, symbols)."""
+    return t if hasattr(t, "shape") and hasattr(t, "dtype") else np.asarray(t)
