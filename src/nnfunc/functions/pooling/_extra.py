@@ -11,7 +11,7 @@ from nnfunc.core import check, shapes
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
-from nnfunc.functions.pooling._pool import Geometry, MaxPool, _min_value
+from nnfunc.functions.pooling._pool import Geometry, GeomSpec, MaxPool, _min_value
 from nnfunc.kernels.cpu import pool as K
 
 __all__ = ["dilation2d", "erosion2d", "max_pool_with_argmax", "unpool"]
@@ -186,7 +186,8 @@ class Dilation2D(Function):
         check.ndim(op, fname, f, 3)
         check.same_dtype(op, ("x", fname), (x, f))
         kernel = tuple(f.shape[1:])
-        self.geom = Geometry(op, x, kernel, stride, pad, True, channel_last, dilation=rate)
+        self.spec = GeomSpec(op, (kernel, stride, pad, True, channel_last), rate)
+        self.geom = self.spec.build(x)
         c = x.shape[3 if self.geom.channel_last else 1]
         if c is not None and f.shape[0] is not None and f.shape[0] != c:
             raise ShapeError(
@@ -211,7 +212,7 @@ class Dilation2D(Function):
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x, f = self.retained_inputs()
         (y,) = self.retained_outputs()
-        return _MorphScatter(self.geom).apply(x, f, y, grad_outputs[0])
+        return _MorphScatter(self.spec).apply(x, f, y, grad_outputs[0])
 
 
 class _MorphScatter(Function):
@@ -220,10 +221,11 @@ class _MorphScatter(Function):
     op_name = "dilation2d_grad"
     input_names = ("x", "filter", "y", "gy")
 
-    def __init__(self, geom: Geometry) -> None:
-        self.geom = geom
+    def __init__(self, spec: GeomSpec) -> None:
+        self.spec = spec
 
     def setup(self, x: Any, f: Any, y: Any, gy: Any) -> tuple[TensorSpec, ...]:
+        self.geom = self.spec.build(x)
         self.retain_inputs(0, 1, 2)
         dt = np.dtype(gy.dtype)
         return (TensorSpec(tuple(x.shape), dt), TensorSpec(tuple(f.shape), dt))
@@ -248,7 +250,7 @@ class _MorphScatter(Function):
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x, f, y = self.retained_inputs()
         ggx, ggf = grad_outputs
-        return (None, None, None, _MorphGather(self.geom).apply1(x, f, y, ggx, ggf))
+        return (None, None, None, _MorphGather(self.spec).apply1(x, f, y, ggx, ggf))
 
 
 class _MorphGather(Function):
@@ -257,10 +259,11 @@ class _MorphGather(Function):
     op_name = "dilation2d_grad_grad"
     input_names = ("x", "filter", "y", "gx", "gf")
 
-    def __init__(self, geom: Geometry) -> None:
-        self.geom = geom
+    def __init__(self, spec: GeomSpec) -> None:
+        self.spec = spec
 
     def setup(self, x: Any, f: Any, y: Any, gx: Any, gf: Any) -> tuple[TensorSpec, ...]:
+        self.geom = self.spec.build(x)
         self.retain_inputs(0, 1, 2)
         dt = np.dtype((gx if gx is not None else gf).dtype)
         return (TensorSpec(tuple(y.shape), dt),)
@@ -286,7 +289,7 @@ class _MorphGather(Function):
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x, f, y = self.retained_inputs()
-        gx, gf = _MorphScatter(self.geom).apply(x, f, y, grad_outputs[0])
+        gx, gf = _MorphScatter(self.spec).apply(x, f, y, grad_outputs[0])
         return (None, None, None, gx, gf)
 
 
