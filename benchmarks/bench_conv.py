@@ -35,12 +35,16 @@ def cases(quick):
     x2 = rng.standard_normal((8, 3, 32, 32), dtype=np.float32)
     w2 = rng.standard_normal((16, 3, 3, 3), dtype=np.float32)
     wd = rng.standard_normal((64, 1, 3, 3), dtype=np.float32)
+    c1 = rng.standard_normal((1, 256, 44, 60), dtype=np.float32)
+    c2 = rng.standard_normal((1, 256, 44, 60), dtype=np.float32)
     return [
         (f"conv2d {n}x64x56x56 64->64 3x3 p1", "conv", (x1, w1), {"pad": 1}, {"padding": 1}),
         ("conv2d 8x3x32x32 3->16 3x3", "conv", (x2, w2), {}, {}),
         (f"depthwise 3x3 {n}x64x56x56", "dw", (x1, wd), {"pad": 1}, {"padding": 1, "groups": 64}),
         (f"max_pool 2x2/2 {n}x64x56x56", "max", (x1,), {}, {}),
         (f"avg_pool 3x3/1 p1 {n}x64x56x56", "avg", (x1,), {}, {}),
+        # FlowNetC's correlation (the NNabla page's example); PyTorch has no such function
+        ("patch_corr 1x256x44x60 shift 20/2", "corr", (c1, c2), {}, None),
     ]
 
 
@@ -51,6 +55,8 @@ def ours(kind, arrays, kw):
         return lambda *a: nf.depthwise_conv(*a, **kw)
     if kind == "max":
         return lambda x: nf.max_pool(x, (2, 2))
+    if kind == "corr":
+        return lambda a, b: nf.patch_correlation(a, b, shift=20, shift_step=2)
     return lambda x: nf.avg_pool(x, (3, 3), stride=1, pad=1)
 
 
@@ -99,7 +105,7 @@ def main():
             ("fwd", lambda f=f, a=arrays: f(*a), None),
             ("fwd+bwd", lambda f=f, a=arrays: fwd_bwd_ours(f, a), None),
         ]
-        if torch is not None:
+        if torch is not None and tkw is not None:
             g = theirs(torch, kind, tkw)
             ts = [torch.from_numpy(a) for a in arrays]
             rows[0] = ("fwd", rows[0][1], lambda g=g, ts=ts: g(*ts))

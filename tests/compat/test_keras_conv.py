@@ -74,17 +74,150 @@ def test_pools_default_strides_and_same_average():
     np.testing.assert_allclose(y.ravel(), [2.0, 5.0])
 
 
-def test_keras_errors():
-    with pytest.raises(
+XK = np.zeros((1, 4, 4, 2))
+
+# (function, positional arguments, keyword arguments, class, message); arrays become graph
+# placeholders in the graph-mode run, where the message gains "(node 'bad')".
+KERAS_ERRORS = [
+    (
+        keras.ops.conv,
+        (np.ones((1, 4, 1)), np.ones((2, 1, 1))),
+        {"padding": "causal"},
         nf.ArgumentError,
-        match=re.escape("conv: `padding` must be 'valid' or 'same'; received padding='causal'."),
-    ):
-        keras.ops.conv(np.ones((1, 4, 1)), np.ones((2, 1, 1)), padding="causal")
-    with pytest.raises(
+        "conv: `padding` must be 'valid' or 'same'; received padding='causal'.",
+    ),
+    (
+        keras.ops.max_pool,
+        (XK, 2),
+        {"padding": "full"},
         nf.ArgumentError,
-        match=re.escape(
-            "conv_transpose: `output_padding` must be smaller than `stride` in every dimension; "
-            "received output_padding=(2,), stride=(2,)."
-        ),
-    ):
-        keras.ops.conv_transpose(np.ones((1, 4, 1)), np.ones((2, 1, 1)), 2, output_padding=2)
+        "max_pool: `padding` must be 'valid' or 'same'; received padding='full'.",
+    ),
+    (
+        keras.ops.conv,
+        (XK, np.ones((3, 3, 2, 3))),
+        {"data_format": "NHWC"},
+        nf.ArgumentError,
+        "conv: `data_format` must be one of 'channels_last', 'channels_first'; received "
+        "data_format='NHWC'.",
+    ),
+    (
+        keras.ops.conv_transpose,
+        (np.ones((1, 4, 1)), np.ones((2, 1, 1)), 2),
+        {"output_padding": 2},
+        nf.ArgumentError,
+        "conv_transpose (node 'bad'): `output_padding` must be smaller than `stride` in every "
+        "dimension; received output_padding=(2,), stride=(2,).",
+    ),
+    # channel counts that do not match the kernel
+    (
+        keras.ops.conv,
+        (XK, np.ones((3, 3, 3, 4))),
+        {},
+        nf.ShapeError,
+        "conv: `inputs` must have kernel.shape[2] = 3 channels on axis 3; received channels=2, "
+        "inputs.shape=(1, 4, 4, 2), kernel.shape=(3, 3, 3, 4).",
+    ),
+    (
+        keras.ops.conv,
+        (np.zeros((1, 2, 4, 4)), np.ones((3, 3, 4, 4))),
+        {"data_format": "channels_first"},
+        nf.ShapeError,
+        "conv: `inputs` must have kernel.shape[2] = 4 channels on axis 1; received channels=2, "
+        "inputs.shape=(1, 2, 4, 4), kernel.shape=(3, 3, 4, 4).",
+    ),
+    (
+        keras.ops.conv_transpose,
+        (XK, np.ones((3, 3, 2, 4)), 2),
+        {},
+        nf.ShapeError,
+        "conv_transpose: `inputs` must have kernel.shape[3] = 4 channels on axis 3; received "
+        "channels=2, inputs.shape=(1, 4, 4, 2), kernel.shape=(3, 3, 2, 4).",
+    ),
+    (
+        keras.ops.depthwise_conv,
+        (XK, np.ones((3, 3, 1, 2))),
+        {},
+        nf.ShapeError,
+        "depthwise_conv: `inputs` must have kernel.shape[2] = 1 channels on axis 3; received "
+        "channels=2, inputs.shape=(1, 4, 4, 2), kernel.shape=(3, 3, 1, 2).",
+    ),
+    (
+        keras.ops.separable_conv,
+        (XK, np.ones((3, 3, 2, 2)), np.ones((1, 1, 2, 5))),
+        {},
+        nf.ShapeError,
+        "separable_conv: `pointwise_kernel` must have shape (1, 1, 4, out) (input channels * "
+        "multiplier = 4); received pointwise_kernel.shape=(1, 1, 2, 5), "
+        "depthwise_kernel.shape=(3, 3, 2, 2).",
+    ),
+    # kernel larger than the (padded) input
+    (
+        keras.ops.conv,
+        (XK, np.ones((3, 5, 2, 1))),
+        {},
+        nf.ShapeError,
+        "conv (node 'bad'): output size must be positive in spatial dim 1; received input=4, "
+        "kernel=5, pad=0, stride=1, dilation=1.",
+    ),
+    (
+        keras.ops.average_pool,
+        (XK, (2, 5)),
+        {},
+        nf.ShapeError,
+        "avg_pool (node 'bad'): output size must be positive in spatial dim 1; received input=4, "
+        "kernel=5, pad=0, stride=5.",
+    ),
+    # rank mismatches
+    (
+        keras.ops.conv,
+        (XK, np.ones((3, 2, 1))),
+        {},
+        nf.ShapeError,
+        "conv: `kernel` must have rank 4 (the rank of `inputs`); received kernel.shape=(3, 2, 1), "
+        "inputs.shape=(1, 4, 4, 2).",
+    ),
+    (
+        keras.ops.conv,
+        (np.zeros((4, 2)), np.ones((3, 2))),
+        {},
+        nf.ShapeError,
+        "conv: `inputs` must have rank >= 3; received inputs.shape=(4, 2).",
+    ),
+    (
+        keras.ops.max_pool,
+        (np.zeros((4, 2)), 2),
+        {},
+        nf.ShapeError,
+        "max_pool: `inputs` must have rank >= 3; received inputs.shape=(4, 2).",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "fn, args, kwargs, exc, message",
+    KERAS_ERRORS,
+    ids=[str(i) for i in range(len(KERAS_ERRORS))],
+)
+def test_keras_errors(fn, args, kwargs, exc, message):
+    eager = message.replace(" (node 'bad')", "")
+    with pytest.raises(exc, match=re.escape(eager)):
+        fn(*args, **kwargs)
+    graph = nf.Graph()
+    sym = [
+        graph.placeholder(f"in{i}", a.shape, a.dtype) if isinstance(a, np.ndarray) else a
+        for i, a in enumerate(args)
+    ]
+    op, _, rest = eager.partition(": ")
+    with pytest.raises(exc, match=re.escape(f"{op} (node 'bad'): {rest}")):
+        fn(*sym, **kwargs, name="bad")
+
+
+@pytest.mark.parametrize("padding", ["same", "SAME", "Same", "valid", "VALID", "Valid"])
+def test_keras_padding_strings_any_case(padding):
+    x = RNG.standard_normal((1, 5, 2))
+    k = RNG.standard_normal((3, 2, 4))
+    want = nf.conv(x, np.transpose(k, (2, 1, 0)), pad=padding.lower(), channel_last=True)
+    np.testing.assert_allclose(keras.ops.conv(x, k, padding=padding), want, rtol=1e-12)
+    y = keras.ops.average_pool(x, 2, padding=padding)
+    assert y.shape == ((1, 3, 2) if padding.lower() == "same" else (1, 2, 2))

@@ -89,12 +89,254 @@ def test_adaptive_separable_convolution_shape():
     np.testing.assert_allclose(y, ref, rtol=1e-12)
 
 
-def test_nnabla_depthwise_weight_error():
-    with pytest.raises(
+XN = np.zeros((1, 4, 5, 5))
+
+# (function, positional arguments, keyword arguments, class, message); arrays become graph
+# placeholders in the graph-mode run, where the message gains "(node 'bad')".
+NNABLA_ERRORS = [
+    (
+        F.convolution,
+        (XN, np.zeros((6, 3, 3, 3))),
+        {"group": 2},
         nf.ShapeError,
-        match=re.escape(
-            "depthwise_convolution: `weight` must have shape[0] = channels * multiplier = 4; "
-            "received weight.shape=(2, 3, 3), x.shape=(1, 2, 5, 5), multiplier=2."
+        "conv (node 'bad'): `x` must have weight.shape[1] * groups = 6 channels on axis 1; "
+        "received channels=4, x.shape=(1, 4, 5, 5), weight.shape=(6, 3, 3, 3), groups=2.",
+    ),
+    (
+        F.convolution,
+        (XN, np.zeros((6, 4, 3, 3))),
+        {"group": 3},
+        nf.ArgumentError,
+        "conv (node 'bad'): `groups` must divide the input channels; received groups=3, "
+        "channels=4.",
+    ),
+    (
+        F.convolution,
+        (XN, np.zeros((6, 4, 8, 3))),
+        {"pad": (1, 1)},
+        nf.ShapeError,
+        "conv (node 'bad'): output size must be positive in spatial dim 0; received input=5, "
+        "kernel=8, pad=1, stride=1, dilation=1.",
+    ),
+    (
+        F.convolution,
+        (XN, np.zeros((6, 4, 3))),
+        {},
+        nf.ShapeError,
+        "conv (node 'bad'): `weight` must have rank 4 (the rank of `x`); received "
+        "weight.shape=(6, 4, 3), x.shape=(1, 4, 5, 5).",
+    ),
+    (
+        F.convolution,
+        (XN, np.zeros((6, 4, 3, 3))),
+        {"base_axis": 4},
+        nf.ShapeError,
+        "convolution: `base_axis` must be in [-4, 4) for an input of rank 4; received base_axis=4.",
+    ),
+    (
+        F.deconvolution,
+        (XN, np.zeros((4, 2, 3, 3))),
+        {"stride": (2, 2), "output_padding": (2, 0)},
+        nf.ArgumentError,
+        "conv_transpose (node 'bad'): `output_padding` must be smaller than `stride` in every "
+        "dimension; received output_padding=(2, 0), stride=(2, 2).",
+    ),
+    (
+        F.deconvolution,
+        (XN, np.zeros((3, 2, 3, 3))),
+        {},
+        nf.ShapeError,
+        "conv_transpose (node 'bad'): `x` must have weight.shape[0] = 3 channels on axis 1; "
+        "received channels=4, x.shape=(1, 4, 5, 5), weight.shape=(3, 2, 3, 3), groups=1.",
+    ),
+    (
+        F.depthwise_convolution,
+        (XN, np.zeros((4, 3, 3))),
+        {"multiplier": 2},
+        nf.ShapeError,
+        "depthwise_convolution: `weight` must have shape[0] = channels (axis 1) * multiplier = "
+        "8; received channels=4, weight.shape=(4, 3, 3), x.shape=(1, 4, 5, 5), multiplier=2.",
+    ),
+    (
+        F.depthwise_deconvolution,
+        (XN, np.zeros((2, 3, 3))),
+        {"divisor": 2},
+        nf.ShapeError,
+        "depthwise_deconvolution: `weight` must have shape[0] = channels (axis 1) = 4; "
+        "received channels=4, weight.shape=(2, 3, 3), x.shape=(1, 4, 5, 5).",
+    ),
+    (
+        F.depthwise_deconvolution,
+        (XN, np.zeros((4, 3, 3))),
+        {"divisor": 3},
+        nf.ArgumentError,
+        "depthwise_conv_transpose (node 'bad'): `divisor` must divide the input channels; "
+        "received divisor=3, channels=4.",
+    ),
+    (
+        F.depthwise_convolution,
+        (XN, np.zeros((4, 3))),
+        {},
+        nf.ShapeError,
+        "depthwise_convolution: `weight` must have rank 3; received weight.shape=(4, 3).",
+    ),
+    (
+        F.max_pooling,
+        (XN, (6, 2)),
+        {},
+        nf.ShapeError,
+        "max_pool (node 'bad'): output size must be positive in spatial dim 0; received "
+        "input=5, kernel=6, pad=0, stride=6.",
+    ),
+    (
+        F.average_pooling,
+        (XN, (2, 2)),
+        {"pad": (1, 1, 1)},
+        nf.ArgumentError,
+        "avg_pool (node 'bad'): `pad` must be an int, a sequence of 2 ints, a sequence of 2 "
+        "(low, high) pairs of non-negative ints, 'valid' or 'same'; received pad=(1, 1, 1).",
+    ),
+    (
+        F.patch_correlation,
+        (XN, XN),
+        {"padding": (1, 2, 3)},
+        nf.ArgumentError,
+        "patch_correlation: `padding` must be an int, (vertical, horizontal) or (top, bottom, "
+        "left, right); received padding=(1, 2, 3).",
+    ),
+    (
+        F.patch_correlation,
+        (XN, np.zeros((1, 4, 5, 6))),
+        {},
+        nf.ShapeError,
+        "patch_correlation (node 'bad'): `x2` must have the shape of `x1`; received "
+        "x1.shape=(1, 4, 5, 5), x2.shape=(1, 4, 5, 6).",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "fn, args, kwargs, exc, message",
+    NNABLA_ERRORS,
+    ids=[str(i) for i in range(len(NNABLA_ERRORS))],
+)
+def test_nnabla_conv_errors(fn, args, kwargs, exc, message):
+    eager = message.replace(" (node 'bad')", "")
+    with pytest.raises(exc, match=re.escape(eager)):
+        fn(*args, **kwargs)
+    graph = nf.Graph()
+    sym = [
+        graph.placeholder(f"in{i}", a.shape, a.dtype) if isinstance(a, np.ndarray) else a
+        for i, a in enumerate(args)
+    ]
+    op, _, rest = eager.partition(": ")
+    with pytest.raises(exc, match=re.escape(f"{op} (node 'bad'): {rest}")):
+        fn(*sym, **kwargs, name="bad")
+
+
+# ---------------------------------------------------------------- patch_correlation
+ONES = np.ones((1, 2, 3, 4), np.float32)  # N, C, H, W = (1, 2, 3, 4) of the page
+
+
+def test_patch_correlation_signature_matches_the_page():
+    import csv
+    from pathlib import Path
+
+    from ._signatures import our_params, python_params
+
+    path = Path(nf.__file__).parent / "_data" / "functions.tsv"
+    with open(path, encoding="utf-8") as f:
+        (row,) = [
+            r
+            for r in csv.DictReader(f, delimiter="\t")
+            if r["framework"] == "nnabla" and r["name_in_seed"] == "patch_correlation"
+        ]
+    assert our_params(F.patch_correlation) == python_params(row["signature"])
+
+
+@pytest.mark.parametrize(
+    "kwargs, printed",
+    [
+        ({"patch": (3, 4)}, [[[[[24.0]]]]]),
+        ({"patch": (3 - 1, 4 - 1)}, [[[[[12.0, 12.0], [12.0, 12.0]]]]]),
+        ({"patch": (3 - 1, 4 - 1), "patch_step": (2, 1)}, [[[[[12.0, 12.0]]]]]),
+        (
+            {"patch": (3, 1), "shift": (0, 1)},
+            [[[[[0.0, 6.0, 6.0, 6.0]], [[6.0, 6.0, 6.0, 6.0]], [[6.0, 6.0, 6.0, 0.0]]]]],
         ),
-    ):
-        F.depthwise_convolution(np.ones((1, 2, 5, 5)), np.ones((2, 3, 3)), multiplier=2)
+        (
+            {"patch": (3, 1), "shift": (0, 1), "shift_step": (1, 2)},
+            [[[[[0.0, 6.0, 6.0, 6.0]], [[6.0, 6.0, 6.0, 0.0]]]]],
+        ),
+        (
+            {"patch": (3, 4), "padding": (0, 1, 4, 4)},
+            [
+                [
+                    [
+                        [
+                            [0.0, 6.0, 12.0, 18.0, 24.0, 18.0, 12.0, 6.0, 0.0],
+                            [0.0, 4.0, 8.0, 12.0, 16.0, 12.0, 8.0, 4.0, 0.0],
+                        ]
+                    ]
+                ]
+            ],
+        ),
+    ],
+)
+def test_patch_correlation_page_examples(kwargs, printed):
+    y = F.patch_correlation(ONES, ONES, **kwargs)
+    want = np.array(printed, np.float32)
+    assert y.dtype == np.float32 and y.shape == want.shape
+    np.testing.assert_array_equal(y, want)
+
+
+def test_patch_correlation_page_shapes():
+    # F.patch_correlation(x, x, (H, 1), shift=(0, 1)).shape -> (1, 1, 3, 1, 4), positionally
+    assert F.patch_correlation(ONES, ONES, (3, 1), shift=(0, 1)).shape == (1, 1, 3, 1, 4)
+    # the FlowNetC example on variables without data: a graph's placeholders
+    graph = nf.Graph()
+    x1 = graph.placeholder("x1", (1, 256, 44, 60), np.float32)
+    x2 = graph.placeholder("x2", (1, 256, 44, 60), np.float32)
+    assert F.patch_correlation(x1, x2, shift=20, shift_step=2).shape == (1, 21, 21, 44, 60)
+
+
+def test_patch_correlation_padding_forms_and_channel_last():
+    x1 = RNG.standard_normal((2, 3, 5, 4))
+    x2 = RNG.standard_normal((2, 3, 5, 4))
+    kw = {"patch": 2, "shift": (1, 2), "shift_step": (1, 2)}
+    four = F.patch_correlation(x1, x2, padding=(1, 1, 2, 2), **kw)
+    np.testing.assert_array_equal(F.patch_correlation(x1, x2, padding=(1, 2), **kw), four)
+    np.testing.assert_array_equal(
+        F.patch_correlation(x1, x2, padding=1, **kw),
+        F.patch_correlation(x1, x2, padding=(1, 1, 1, 1), **kw),
+    )
+    np.testing.assert_array_equal(four, nf.patch_correlation(x1, x2, pad=((1, 1), (2, 2)), **kw))
+    last = F.patch_correlation(
+        np.moveaxis(x1, 1, -1), np.moveaxis(x2, 1, -1), padding=(1, 2), channel_last=True, **kw
+    )
+    # channel_last output is (N, H_o, W_o, C_y, C_x)
+    np.testing.assert_allclose(last, four.transpose(0, 3, 4, 1, 2), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "padding, message",
+    [
+        (
+            (1, 2, 3),
+            "patch_correlation: `padding` must be an int, (vertical, horizontal) or (top, bottom, "
+            "left, right); received padding=(1, 2, 3).",
+        ),
+        (
+            "same",
+            "patch_correlation: `padding` must be an int, (vertical, horizontal) or (top, bottom, "
+            "left, right); received padding='same'.",
+        ),
+        (
+            (0, -1),
+            "patch_correlation: `padding` must be non-negative; received padding=(0, -1).",
+        ),
+    ],
+)
+def test_patch_correlation_bad_padding(padding, message):
+    with pytest.raises(nf.ArgumentError, match=re.escape(message)):
+        F.patch_correlation(ONES, ONES, padding=padding)

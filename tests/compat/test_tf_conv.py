@@ -168,75 +168,318 @@ def test_pool3d_and_conv3d():
 
 X4 = np.zeros((1, 4, 4, 2))
 F4 = np.zeros((2, 2, 2, 3))
+X5 = np.zeros((1, 4, 4, 4, 2))
+SAME = "SAME"
+ONE4 = [1, 1, 1, 1]
+
+
+# (function, positional arguments, keyword arguments, class, message); arrays become graph
+# placeholders in the graph-mode run, where the message gains "(node 'bad')".
+TF_ERRORS = [
+    # strides / ksize whose batch or channel entries are not 1, in data_format order
+    (
+        tf.nn.conv2d,
+        (X4, F4, [2, 1, 1, 1], SAME),
+        {},
+        nf.ArgumentError,
+        "conv2d: `strides` must have 1 in the batch and channel entries (0 and 3); received "
+        "strides=[2, 1, 1, 1].",
+    ),
+    (
+        tf.nn.conv2d,
+        (np.zeros((1, 2, 4, 4)), F4, [1, 2, 1, 1], SAME),
+        {"data_format": "NCHW"},
+        nf.ArgumentError,
+        "conv2d: `strides` must have 1 in the batch and channel entries (0 and 1); received "
+        "strides=[1, 2, 1, 1].",
+    ),
+    (
+        tf.nn.conv3d,
+        (X5, np.zeros((2, 2, 2, 2, 3)), [1, 1, 1, 1, 2], SAME),
+        {},
+        nf.ArgumentError,
+        "conv3d: `strides` must have 1 in the batch and channel entries (0 and 4); received "
+        "strides=[1, 1, 1, 1, 2].",
+    ),
+    (
+        tf.nn.max_pool,
+        (X4, [1, 2, 2, 2], ONE4, "VALID"),
+        {},
+        nf.ArgumentError,
+        "max_pool: `ksize` must have 1 in the batch and channel entries (0 and 3); received "
+        "ksize=[1, 2, 2, 2].",
+    ),
+    (
+        tf.nn.avg_pool,
+        (np.zeros((1, 2, 4, 4)), [1, 1, 2, 2], [1, 2, 2, 2], "VALID"),
+        {"data_format": "NCHW"},
+        nf.ArgumentError,
+        "avg_pool: `strides` must have 1 in the batch and channel entries (0 and 1); received "
+        "strides=[1, 2, 2, 2].",
+    ),
+    (
+        tf.nn.max_pool3d,
+        (X5, [2, 2, 2, 2, 1], [1, 1, 1, 1, 1], "VALID"),
+        {},
+        nf.ArgumentError,
+        "max_pool3d: `ksize` must have 1 in the batch and channel entries (0 and 4); received "
+        "ksize=[2, 2, 2, 2, 1].",
+    ),
+    (
+        tf.nn.max_pool_with_argmax,
+        (X4, [1, 2, 2, 1], [1, 2, 2, 3], "VALID"),
+        {},
+        nf.ArgumentError,
+        "max_pool_with_argmax: `strides` must have 1 in the batch and channel entries (0 and 3); "
+        "received strides=[1, 2, 2, 3].",
+    ),
+    (
+        tf.nn.dilation2d,
+        (X4, np.zeros((2, 2, 2)), ONE4, [1, 2, 2, 2], "VALID"),
+        {},
+        nf.ArgumentError,
+        "dilation2d: `rates` must have 1 in the batch and channel entries (0 and 3); received "
+        "rates=[1, 2, 2, 2].",
+    ),
+    (
+        tf.nn.max_pool,
+        (X4, [1, 2, 2], ONE4, "VALID"),
+        {},
+        nf.ArgumentError,
+        "max_pool: `ksize` must be a list of 4 ints; received ksize=[1, 2, 2].",
+    ),
+    # unknown padding strings (any case of SAME / VALID is accepted, see below)
+    (
+        tf.nn.conv2d,
+        (X4, F4, ONE4, "FULL"),
+        {},
+        nf.ArgumentError,
+        "conv2d: `padding` must be 'SAME' or 'VALID'; received padding='FULL'.",
+    ),
+    (
+        tf.nn.avg_pool3d,
+        (X5, [1, 2, 2, 2, 1], [1, 1, 1, 1, 1], "causal"),
+        {},
+        nf.ArgumentError,
+        "avg_pool3d: `padding` must be 'SAME' or 'VALID'; received padding='causal'.",
+    ),
+    (
+        tf.nn.conv2d_transpose,
+        (X4, np.zeros((2, 2, 3, 2)), [1, 8, 8, 3], [1, 2, 2, 1], 1),
+        {},
+        nf.ArgumentError,
+        "conv2d_transpose: `padding` must be 'SAME' or 'VALID'; received padding=1.",
+    ),
+    # channel counts that do not match the filter (TF's ValueError on a depth mismatch)
+    (
+        tf.nn.conv2d,
+        (X4, np.zeros((2, 2, 3, 3)), ONE4, "same"),
+        {},
+        nf.ShapeError,
+        "conv2d: `input` must have filter.shape[2] = 3 channels on axis 3; received channels=2, "
+        "input.shape=(1, 4, 4, 2), filter.shape=(2, 2, 3, 3).",
+    ),
+    (
+        tf.nn.conv1d,
+        (np.zeros((1, 4, 5)), np.zeros((2, 3, 4)), 1, SAME),
+        {"data_format": "NCW"},
+        nf.ShapeError,
+        "conv1d: `value` must have filters.shape[1] = 3 channels on axis 1; received "
+        "channels=4, value.shape=(1, 4, 5), filters.shape=(2, 3, 4).",
+    ),
+    (
+        tf.nn.atrous_conv2d,
+        (X4, np.zeros((2, 2, 4, 1)), 2, SAME),
+        {},
+        nf.ShapeError,
+        "atrous_conv2d: `value` must have filters.shape[2] = 4 channels on axis 3; received "
+        "channels=2, value.shape=(1, 4, 4, 2), filters.shape=(2, 2, 4, 1).",
+    ),
+    (
+        tf.nn.conv2d_transpose,
+        (X4, np.zeros((2, 2, 3, 5)), [1, 8, 8, 3], [1, 2, 2, 1]),
+        {},
+        nf.ShapeError,
+        "conv2d_transpose: `value` must have filter.shape[3] = 5 channels on axis 3; received "
+        "channels=2, value.shape=(1, 4, 4, 2), filter.shape=(2, 2, 3, 5).",
+    ),
+    (
+        tf.nn.depthwise_conv2d,
+        (X4, np.zeros((2, 2, 3, 2)), ONE4, SAME),
+        {},
+        nf.ShapeError,
+        "depthwise_conv2d: `input` must have filter.shape[2] = 3 channels on axis 3; received "
+        "channels=2, input.shape=(1, 4, 4, 2), filter.shape=(2, 2, 3, 2).",
+    ),
+    (
+        tf.nn.separable_conv2d,
+        (X4, np.zeros((2, 2, 2, 2)), np.zeros((1, 1, 3, 5)), ONE4, "VALID"),
+        {},
+        nf.ShapeError,
+        "separable_conv2d: `pointwise_filter` must have shape [1, 1, in_channels * "
+        "channel_multiplier = 4, out_channels]; received pointwise_filter.shape=(1, 1, 3, 5), "
+        "depthwise_filter.shape=(2, 2, 2, 2).",
+    ),
+    (
+        tf.nn.separable_conv2d,
+        (X4, np.zeros((2, 2, 2, 2)), np.zeros((1, 1, 4, 3)), ONE4, "VALID"),
+        {},
+        nf.ArgumentError,
+        "separable_conv2d: `pointwise_filter` must have at least in_channels * "
+        "channel_multiplier output channels; received in_channels_times_multiplier=4, "
+        "out_channels=3.",
+    ),
+    (
+        tf.nn.dilation2d,
+        (X4, np.zeros((2, 2, 3)), ONE4, ONE4, "VALID"),
+        {},
+        nf.ShapeError,
+        "dilation2d: `input` must have filter.shape[2] = 3 channels on axis 3; received "
+        "channels=2, input.shape=(1, 4, 4, 2), filter.shape=(2, 2, 3).",
+    ),
+    # output_shape inconsistent with the input
+    (
+        tf.nn.conv2d_transpose,
+        (X4, np.zeros((2, 2, 3, 2)), [1, 9, 9, 3], [1, 2, 2, 1]),
+        {},
+        nf.ShapeError,
+        "conv_transpose (node 'bad'): output size must be one whose convolution gives the input "
+        "size in spatial dim 0; received output=9, input=4, kernel=2, pad=(0, 1), stride=2, "
+        "dilation=1.",
+    ),
+    (
+        tf.nn.conv2d_transpose,
+        (X4, np.zeros((2, 2, 3, 2)), [1, 8, 8, 4], [1, 2, 2, 1]),
+        {},
+        nf.ShapeError,
+        "conv2d_transpose: `output_shape` must end with the filter's output channels "
+        "(filter.shape[-2]); received output_shape=[1, 8, 8, 4], filter.shape=(2, 2, 3, 2).",
+    ),
+    (
+        tf.nn.conv2d_transpose,
+        (X4, np.zeros((2, 2, 3, 2)), [2, 8, 8, 3], [1, 2, 2, 1]),
+        {},
+        nf.ShapeError,
+        "conv2d_transpose: `output_shape` must start with the batch size of `value`; received "
+        "output_shape=[2, 8, 8, 3], value.shape=(1, 4, 4, 2).",
+    ),
+    (
+        tf.nn.conv3d_transpose,
+        (X5, np.zeros((2, 2, 2, 3, 2)), [1, 8, 8, 3], [1, 2, 2, 2, 1]),
+        {},
+        nf.ShapeError,
+        "conv3d_transpose: `output_shape` must have 5 entries; received output_shape=[1, 8, 8, 3].",
+    ),
+    # kernel larger than the (padded) input
+    (
+        tf.nn.conv2d,
+        (X4, np.zeros((5, 2, 2, 3)), ONE4, "VALID"),
+        {},
+        nf.ShapeError,
+        "conv (node 'bad'): output size must be positive in spatial dim 0; received input=4, "
+        "kernel=5, pad=0, stride=1, dilation=1.",
+    ),
+    (
+        tf.nn.max_pool,
+        (X4, [1, 5, 1, 1], ONE4, "VALID"),
+        {},
+        nf.ShapeError,
+        "max_pool (node 'bad'): output size must be positive in spatial dim 0; received input=4, "
+        "kernel=5, pad=0, stride=1.",
+    ),
+    # pooling ratios
+    (
+        tf.nn.fractional_max_pool,
+        (X4, [1.0, 0.5, 2.0, 1.0]),
+        {},
+        nf.ArgumentError,
+        "fractional_max_pool: `pooling_ratio` must be >= 1.0; received "
+        "pooling_ratio=[1.0, 0.5, 2.0, 1.0].",
+    ),
+    (
+        tf.nn.fractional_avg_pool,
+        (X4, [2.0, 1.5, 2.0, 1.0]),
+        {},
+        nf.ArgumentError,
+        "fractional_avg_pool: `pooling_ratio` must have 1.0 in the batch and channel entries "
+        "(0 and 3); received pooling_ratio=[2.0, 1.5, 2.0, 1.0].",
+    ),
+    (
+        tf.nn.fractional_avg_pool,
+        (X4, [1.0, 1.5, 2.0]),
+        {},
+        nf.ArgumentError,
+        "fractional_avg_pool: `pooling_ratio` must be a list of 4 floats; received "
+        "pooling_ratio=[1.0, 1.5, 2.0].",
+    ),
+    # rank mismatches
+    (
+        tf.nn.conv2d,
+        (np.zeros((4, 4, 2)), F4, ONE4, SAME),
+        {},
+        nf.ShapeError,
+        "conv2d: `input` must have rank 4; received input.shape=(4, 4, 2).",
+    ),
+    (
+        tf.nn.conv3d,
+        (X5, F4, [1, 1, 1, 1, 1], SAME),
+        {},
+        nf.ShapeError,
+        "conv3d: `filter` must have rank 5; received filter.shape=(2, 2, 2, 3).",
+    ),
+    (
+        tf.nn.depthwise_conv2d_native,
+        (X4, np.zeros((2, 2, 2)), ONE4, SAME),
+        {},
+        nf.ShapeError,
+        "depthwise_conv2d_native: `filter` must have rank 4; received filter.shape=(2, 2, 2).",
+    ),
+    (
+        tf.nn.max_pool,
+        (X5, [1, 2, 2, 1], ONE4, SAME),
+        {},
+        nf.ShapeError,
+        "max_pool: `value` must have rank 4; received value.shape=(1, 4, 4, 4, 2).",
+    ),
+    (
+        tf.nn.fractional_max_pool,
+        (np.zeros((4, 4, 2)), [1.0, 1.5, 1.5, 1.0]),
+        {},
+        nf.ShapeError,
+        "fractional_max_pool: `value` must have rank 4; received value.shape=(4, 4, 2).",
+    ),
+    (
+        tf.nn.erosion2d,
+        (X4, np.zeros((2, 2)), ONE4, ONE4, SAME),
+        {},
+        nf.ShapeError,
+        "erosion2d: `kernel` must have rank 3; received kernel.shape=(2, 2).",
+    ),
+]
 
 
 @pytest.mark.parametrize(
-    "call, exc, message",
-    [
-        (
-            lambda: tf.nn.conv2d(X4, F4, [2, 1, 1, 1], "SAME"),
-            nf.ArgumentError,
-            "conv2d: `strides` must have 1 in the batch and channel entries (0 and 3); received "
-            "strides=[2, 1, 1, 1].",
-        ),
-        (
-            lambda: tf.nn.conv2d(X4, F4, [1, 1, 1, 1], "FULL"),
-            nf.ArgumentError,
-            "conv2d: `padding` must be 'SAME' or 'VALID'; received padding='FULL'.",
-        ),
-        (
-            lambda: tf.nn.max_pool(X4, [1, 2, 2, 2], [1, 1, 1, 1], "VALID"),
-            nf.ArgumentError,
-            "max_pool: `ksize` must have 1 in the batch and channel entries (0 and 3); received "
-            "ksize=[1, 2, 2, 2].",
-        ),
-        (
-            lambda: tf.nn.max_pool(X4, [1, 2, 2], [1, 1, 1, 1], "VALID"),
-            nf.ArgumentError,
-            "max_pool: `ksize` must be a list of 4 ints; received ksize=[1, 2, 2].",
-        ),
-        (
-            lambda: tf.nn.conv2d(X4, np.zeros((2, 2, 3, 3)), [1, 1, 1, 1], "same"),
-            nf.ShapeError,
-            "conv: `x` must have weight.shape[1] * groups = 3 channels on axis 3; received "
-            "x.shape=(1, 4, 4, 2), weight.shape=(3, 3, 2, 2), groups=1.",
-        ),
-        (
-            lambda: tf.nn.conv2d_transpose(X4, np.zeros((2, 2, 3, 2)), [1, 9, 9, 3], [1, 2, 2, 1]),
-            nf.ShapeError,
-            "conv_transpose: output size must be one whose convolution gives the input size in "
-            "spatial dim 0; received output=9, input=4, kernel=2, pad=(0, 1), stride=2, "
-            "dilation=1.",
-        ),
-        (
-            lambda: tf.nn.fractional_max_pool(X4, [1.0, 0.5, 2.0, 1.0]),
-            nf.ArgumentError,
-            "fractional_max_pool: `pooling_ratio` must be >= 1.0; received "
-            "pooling_ratio=[1.0, 0.5, 2.0, 1.0].",
-        ),
-        (
-            lambda: tf.nn.fractional_avg_pool(X4, [2.0, 1.5, 2.0, 1.0]),
-            nf.ArgumentError,
-            "fractional_avg_pool: `pooling_ratio` must have 1.0 in the batch and channel entries "
-            "(0 and 3); received pooling_ratio=[2.0, 1.5, 2.0, 1.0].",
-        ),
-        (
-            lambda: tf.nn.separable_conv2d(
-                X4, np.zeros((2, 2, 2, 2)), np.zeros((1, 1, 4, 3)), [1] * 4, "VALID"
-            ),
-            nf.ArgumentError,
-            "separable_conv2d: `pointwise_filter` must have at least in_channels * "
-            "channel_multiplier output channels; received in_channels_times_multiplier=4, "
-            "out_channels=3.",
-        ),
-        (
-            lambda: tf.nn.dilation2d(X4, np.zeros((2, 2, 3)), [1] * 4, [1] * 4, "VALID"),
-            nf.ShapeError,
-            "dilation2d: `filter` must have 2 channels on axis 0 (the depth of `x`); received "
-            "filter.shape=(3, 2, 2), x.shape=(1, 4, 4, 2).",
-        ),
-    ],
+    "fn, args, kwargs, exc, message", TF_ERRORS, ids=[str(i) for i in range(len(TF_ERRORS))]
 )
-def test_tf_conv_errors(call, exc, message):
-    with pytest.raises(exc, match=re.escape(message)):
-        call()
+def test_tf_conv_errors(fn, args, kwargs, exc, message):
+    eager = message.replace(" (node 'bad')", "")
+    with pytest.raises(exc, match=re.escape(eager)):
+        fn(*args, **kwargs)
+    graph = nf.Graph()
+    sym = [
+        graph.placeholder(f"in{i}", a.shape, a.dtype) if isinstance(a, np.ndarray) else a
+        for i, a in enumerate(args)
+    ]
+    op, _, rest = eager.partition(": ")
+    with pytest.raises(exc, match=re.escape(f"{op} (node 'bad'): {rest}")):
+        fn(*sym, **kwargs, name="bad")
+
+
+@pytest.mark.parametrize("padding", ["SAME", "same", "Same", "VALID", "valid", "vAlId"])
+def test_tf_padding_strings_any_case(padding):
+    x = RNG.standard_normal((1, 5, 5, 2))
+    f = RNG.standard_normal((3, 3, 2, 3))
+    want = nf.conv(x, np.transpose(f, (3, 2, 0, 1)), pad=padding.lower(), channel_last=True)
+    np.testing.assert_allclose(tf.nn.conv2d(x, f, ONE4, padding), want, rtol=1e-12)
+    m = tf.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], padding)
+    assert m.shape == ((1, 3, 3, 2) if padding.lower() == "same" else (1, 2, 2, 2))

@@ -144,3 +144,22 @@ def test_resolve_padding_errors(pad, message):
     with pytest.raises(ArgumentError) as info:
         shapes.resolve_padding("conv", pad, [5, 5], [3, 3])
     assert str(info.value) == message
+
+
+def test_node_errors_names_the_graph_node():
+    import numpy as np
+
+    import nnfunc as nf
+    from nnfunc.core import shapes as sh
+
+    ph = nf.Graph().placeholder("p", (2,), np.float64)
+    cases = [
+        ("n", np.zeros(2), "op: `a` must be b.", "op: `a` must be b."),  # eager: unchanged
+        ("n", ph, "op: `a` must be b.", "op (node 'n'): `a` must be b."),
+        (None, ph, "op: `a` must be b.", "op: `a` must be b."),  # no name to add
+        ("n", ph, "op (node 'x'): `a` must be b.", "op (node 'x'): `a` must be b."),
+    ]
+    for name, tensor, raised, shown in cases:
+        with pytest.raises(ArgumentError) as info, sh.node_errors(name, tensor):
+            raise ArgumentError(raised)
+        assert str(info.value) == shown

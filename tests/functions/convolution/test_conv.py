@@ -209,14 +209,14 @@ W = np.zeros((6, 2, 3, 3), np.float32)
             {"groups": 2},
             nf.ShapeError,
             "conv: `x` must have weight.shape[1] * groups = 6 channels on axis 1; received "
-            "x.shape=(2, 4, 5, 5), weight.shape=(6, 3, 3, 3), groups=2.",
+            "channels=4, x.shape=(2, 4, 5, 5), weight.shape=(6, 3, 3, 3), groups=2.",
         ),
         (
             (np.zeros((2, 5, 5, 6), np.float32), W),
             {"groups": 2, "channel_last": True},
             nf.ShapeError,
             "conv: `x` must have weight.shape[1] * groups = 4 channels on axis 3; received "
-            "x.shape=(2, 5, 5, 6), weight.shape=(6, 2, 3, 3), groups=2.",
+            "channels=6, x.shape=(2, 5, 5, 6), weight.shape=(6, 2, 3, 3), groups=2.",
         ),
         (
             (X, np.zeros((6, 4, 3, 3), np.float32)),
@@ -236,6 +236,14 @@ W = np.zeros((6, 2, 3, 3), np.float32)
             {},
             nf.ShapeError,
             "conv: output size must be positive in spatial dim 0; received input=5, kernel=7, "
+            "pad=0, stride=1, dilation=1.",
+        ),
+        (
+            (X, np.zeros((6, 4, 3, 7), np.float32)),
+            {},
+            nf.ShapeError,
+            # DESIGN.md's example, word for word
+            "conv: output size must be positive in spatial dim 1; received input=5, kernel=7, "
             "pad=0, stride=1, dilation=1.",
         ),
         (
@@ -319,3 +327,37 @@ def test_conv_double_backward_through_weight_gradient():
 def test_conv_docstring_message_example():
     with pytest.raises(nf.ShapeError, match=re.escape("received input=5, kernel=7")):
         nf.conv(np.zeros((1, 1, 5)), np.zeros((1, 1, 7)))
+
+
+@pytest.mark.parametrize(
+    "fn, x_shape, w_shape, kwargs",
+    [
+        (nf.conv, (2, 3, 7, 6), (4, 3, 3, 2), {"stride": 2, "pad": "same", "dilation": (1, 2)}),
+        (nf.conv, (2, 6, 4), (3, 4, 3), {"pad": [(1, 2)], "channel_last": True}),
+        (nf.conv, (1, 4, 6, 5), (4, 2, 3, 3), {"stride": (2, 1), "pad": 1, "groups": 2}),
+        (nf.depthwise_conv, (2, 3, 5, 6), (6, 1, 3, 3), {"stride": 2, "pad": "SAME"}),
+        (nf.conv_transpose, (2, 3, 4, 3), (3, 2, 3, 3), {"stride": 2, "pad": "same"}),
+        (nf.conv_transpose, (1, 2, 3, 4), (2, 3, 2, 3), {"stride": (2, 1), "pad": 1}),
+    ],
+)
+def test_graph_gradients_with_unknown_spatial_sizes(fn, x_shape, w_shape, kwargs):
+    # placeholders of unknown batch and spatial sizes: first and second order graph gradients
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(x_shape)
+    w = rng.standard_normal(w_shape)
+    cl = kwargs.get("channel_last", False)
+    unknown = tuple(
+        d if (i == len(x_shape) - 1 if cl else i == 1) else None for i, d in enumerate(x_shape)
+    )
+    graph = nf.Graph()
+    px = graph.placeholder("x", unknown, np.float64)
+    pw = graph.placeholder("w", w.shape, np.float64)
+    loss = nf.sum(fn(px, pw, **kwargs) ** 2)
+    gx, gw = graph.grad(loss, [px, pw])
+    (ggw,) = graph.grad(nf.sum(gx * gx) + nf.sum(gw), [pw])
+    got = graph.run([gx, gw, ggw], {"x": x, "w": w})
+    vx, vw = nf.Variable(x, requires_grad=True), nf.Variable(w, requires_grad=True)
+    ex, ew = nf.grad(nf.sum(fn(vx, vw, **kwargs) ** 2), [vx, vw], create_graph=True)
+    (eggw,) = nf.grad(nf.sum(ex * ex) + nf.sum(ew), [vw])
+    for g, e in zip(got, (ex, ew, eggw), strict=True):
+        np.testing.assert_allclose(g, e.data, rtol=1e-10, atol=1e-12)

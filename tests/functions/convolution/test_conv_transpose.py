@@ -165,7 +165,7 @@ W = np.zeros((2, 3, 3, 3), np.float32)
             {},
             nf.ShapeError,
             "conv_transpose: `x` must have weight.shape[0] = 3 channels on axis 1; received "
-            "x.shape=(1, 2, 3, 3), weight.shape=(3, 3, 3, 3), groups=1.",
+            "channels=2, x.shape=(1, 2, 3, 3), weight.shape=(3, 3, 3, 3), groups=1.",
         ),
         (
             (X, W),
@@ -183,10 +183,31 @@ W = np.zeros((2, 3, 3, 3), np.float32)
         ),
         (
             (X, W),
-            {"pad": "full"},
+            {"stride": 2, "output_shape": (7,)},
+            nf.ArgumentError,
+            "conv_transpose: `output_shape` must be an int or a sequence of 2 ints; received "
+            "output_shape=(7,).",
+        ),
+        (
+            (X, np.zeros((2, 3, 3), np.float32)),
+            {},
+            nf.ShapeError,
+            "conv_transpose: `weight` must have rank 4 (the rank of `x`); received "
+            "weight.shape=(2, 3, 3), x.shape=(1, 2, 3, 3).",
+        ),
+        (
+            (X, W, np.zeros(2, np.float32)),
+            {},
+            nf.ShapeError,
+            "conv_transpose: `bias` must have shape (3,) (the output channels); received "
+            "bias.shape=(2,).",
+        ),
+        (
+            (X, W),
+            {"pad": "Full"},
             nf.ArgumentError,
             "conv_transpose: `pad` must be an int, a sequence of 2 ints, a sequence of 2 (low, "
-            "high) pairs of non-negative ints, 'valid' or 'same'; received pad='full'.",
+            "high) pairs of non-negative ints, 'valid' or 'same'; received pad='Full'.",
         ),
     ],
 )

@@ -1,10 +1,8 @@
-import re
-
 import numpy as np
 import pytest
 
 import nnfunc as nf
-from nnfunc.testing import FunctionTestCase, parametrize_class
+from nnfunc.testing import FunctionTestCase, assert_raises_both_modes, parametrize_class
 
 
 def depthwise_ref(x, w, b, stride, pad, channel_last):
@@ -109,20 +107,67 @@ class TestSeparableConv(FunctionTestCase):
         return (y.astype(x.dtype),)
 
 
-def test_depthwise_errors():
-    with pytest.raises(
-        nf.ShapeError,
-        match=re.escape(
-            "depthwise_conv: `x` must have weight.shape[1] * groups = 6 channels on axis 1; "
-            "received x.shape=(1, 3, 4, 4), weight.shape=(3, 2, 3, 3), groups=3."
+@pytest.mark.parametrize(
+    "fn, inputs, kwargs, exc, message",
+    [
+        (
+            nf.depthwise_conv,
+            (np.ones((1, 3, 4, 4)), np.ones((3, 2, 3, 3))),
+            {},
+            nf.ShapeError,
+            "depthwise_conv: `weight` must have shape (C * multiplier, 1, *kernel); received "
+            "weight.shape=(3, 2, 3, 3), x.shape=(1, 3, 4, 4).",
         ),
-    ):
-        nf.depthwise_conv(np.ones((1, 3, 4, 4)), np.ones((3, 2, 3, 3)))
-    with pytest.raises(
-        nf.ArgumentError,
-        match=re.escape(
+        (
+            nf.depthwise_conv,
+            (np.ones((1, 4, 4, 3)), np.ones((4, 1, 3, 3))),
+            {"channel_last": True},
+            nf.ShapeError,
+            "depthwise_conv: `weight` must have a multiple of the 3 channels of `x` (axis 3) in "
+            "weight.shape[0]; received channels=3, weight.shape=(4, 1, 3, 3), "
+            "x.shape=(1, 4, 4, 3).",
+        ),
+        (
+            nf.depthwise_conv,
+            (np.ones((1, 3, 4, 4)), np.ones((3, 1, 5, 3))),
+            {"pad": (0, 1)},
+            nf.ShapeError,
+            "depthwise_conv: output size must be positive in spatial dim 0; received input=4, "
+            "kernel=5, pad=0, stride=1, dilation=1.",
+        ),
+        (
+            nf.depthwise_conv,
+            (np.ones((1, 3, 4, 4)), np.ones((3, 1, 3))),
+            {},
+            nf.ShapeError,
+            "depthwise_conv: `weight` must have rank 4 (the rank of `x`); received "
+            "weight.shape=(3, 1, 3), x.shape=(1, 3, 4, 4).",
+        ),
+        (
+            nf.depthwise_conv_transpose,
+            (np.ones((1, 4, 4)), np.ones((4, 1, 3))),
+            {"divisor": 3},
+            nf.ArgumentError,
             "depthwise_conv_transpose: `divisor` must divide the input channels; received "
-            "divisor=3, channels=4."
+            "divisor=3, channels=4.",
         ),
-    ):
-        nf.depthwise_conv_transpose(np.ones((1, 4, 4)), np.ones((4, 1, 3)), divisor=3)
+        (
+            nf.depthwise_conv_transpose,
+            (np.ones((1, 4, 4)), np.ones((2, 1, 3))),
+            {"divisor": 2},
+            nf.ShapeError,
+            "depthwise_conv_transpose: `x` must have weight.shape[0] = 2 channels on axis 1; "
+            "received channels=4, x.shape=(1, 4, 4), weight.shape=(2, 1, 3), groups=2.",
+        ),
+        (
+            nf.separable_conv,
+            (np.ones((1, 2, 5, 5)), np.ones((4, 1, 3, 3)), np.ones((3, 5, 1, 1))),
+            {},
+            nf.ShapeError,
+            "conv: `x` must have weight.shape[1] * groups = 5 channels on axis 1; received "
+            "channels=4, x.shape=(1, 4, 3, 3), weight.shape=(3, 5, 1, 1), groups=1.",
+        ),
+    ],
+)
+def test_depthwise_errors(fn, inputs, kwargs, exc, message):
+    assert_raises_both_modes(fn, inputs, kwargs, exc, message)

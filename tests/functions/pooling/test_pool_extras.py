@@ -1,11 +1,10 @@
 import itertools
-import re
 
 import numpy as np
 import pytest
 
 import nnfunc as nf
-from nnfunc.testing import FunctionTestCase, parametrize_class
+from nnfunc.testing import FunctionTestCase, assert_raises_both_modes, parametrize_class
 
 
 def dilation_ref(x, f, stride, rate, pad):
@@ -144,19 +143,126 @@ def test_max_pool_with_argmax_nchw_and_grad():
     np.testing.assert_array_equal(v.grad.ravel(), expected)
 
 
-def test_fractional_errors():
-    with pytest.raises(
-        nf.ArgumentError,
-        match=re.escape(
-            "fractional_max_pool: `pooling_ratio` must be in [1, inf); received pooling_ratio=0.5."
+XP = np.zeros((1, 2, 4, 4))
+
+
+@pytest.mark.parametrize(
+    "fn, inputs, kwargs, exc, message",
+    [
+        (
+            nf.fractional_max_pool,
+            (XP,),
+            {"pooling_ratio": (0.5, 2.0)},
+            nf.ArgumentError,
+            "fractional_max_pool: `pooling_ratio` must be in [1, inf); received pooling_ratio=0.5.",
         ),
-    ):
-        nf.fractional_max_pool(np.ones((1, 1, 4, 4)), (0.5, 2.0))
-    with pytest.raises(
-        nf.ShapeError,
-        match=re.escape(
-            "fractional_avg_pool: output size must be positive in spatial dim 0; received input=1, "
-            "ratio=2.0."
+        (
+            nf.fractional_max_pool,
+            (XP,),
+            {"pooling_ratio": (1.0, 1.5, 2.0, 1.0)},
+            nf.ArgumentError,
+            "fractional_max_pool: `pooling_ratio` must be a sequence of 2 floats; received "
+            "pooling_ratio=(1.0, 1.5, 2.0, 1.0).",
         ),
-    ):
-        nf.fractional_avg_pool(np.ones((1, 1, 1, 4)), (2.0, 2.0))
+        (
+            nf.fractional_avg_pool,
+            (np.ones((1, 1, 1, 4)),),
+            {"pooling_ratio": (2.0, 2.0)},
+            nf.ShapeError,
+            "fractional_avg_pool: output size must be positive in spatial dim 0; received "
+            "input=1, ratio=2.0.",
+        ),
+        (
+            nf.fractional_avg_pool,
+            (np.ones((2, 4, 4)),),
+            {"pooling_ratio": (2.0, 2.0)},
+            nf.ShapeError,
+            "fractional_avg_pool: `x` must have rank 4; received x.shape=(2, 4, 4).",
+        ),
+        (
+            nf.unpool,
+            (XP,),
+            {"kernel": (2, 0)},
+            nf.ArgumentError,
+            "unpool: `kernel` must be positive in every dimension; received kernel=(2, 0).",
+        ),
+        (
+            nf.unpool,
+            (np.zeros(4),),
+            {"kernel": (2, 2)},
+            nf.ShapeError,
+            "unpool: `x` must have rank >= 3; received x.shape=(4,).",
+        ),
+        (
+            nf.dilation2d,
+            (XP, np.zeros((2, 5, 2))),
+            {},
+            nf.ShapeError,
+            "dilation2d: output size must be positive in spatial dim 0; received input=4, "
+            "kernel=5, pad=0, stride=1.",
+        ),
+        (
+            nf.dilation2d,
+            (XP, np.zeros((3, 2, 2))),
+            {},
+            nf.ShapeError,
+            "dilation2d: `filter` must have 2 channels on axis 0 (the depth of `x`); received "
+            "filter.shape=(3, 2, 2), x.shape=(1, 2, 4, 4).",
+        ),
+        (
+            nf.dilation2d,
+            (XP, np.zeros((2, 2))),
+            {},
+            nf.ShapeError,
+            "dilation2d: `filter` must have rank 3; received filter.shape=(2, 2).",
+        ),
+        (
+            nf.erosion2d,
+            (XP, np.zeros((2, 2, 2))),
+            {"pad": "full"},
+            nf.ArgumentError,
+            "erosion2d: `pad` must be an int, a sequence of 2 ints, a sequence of 2 (low, high) "
+            "pairs of non-negative ints, 'valid' or 'same'; received pad='full'.",
+        ),
+        (
+            nf.erosion2d,
+            (XP, np.zeros((2, 2))),
+            {},
+            nf.ShapeError,
+            "erosion2d: `kernel` must have rank 3; received kernel.shape=(2, 2).",
+        ),
+        (
+            nf.erosion2d,
+            (XP, np.zeros((3, 2, 2))),
+            {"channel_last": True},
+            nf.ShapeError,
+            "erosion2d: `kernel` must have 4 channels on axis 0 (the depth of `x`); received "
+            "kernel.shape=(3, 2, 2), x.shape=(1, 2, 4, 4).",
+        ),
+        (
+            nf.max_pool_with_argmax,
+            (XP,),
+            {"kernel": 2, "index_dtype": "int8"},
+            nf.ArgumentError,
+            "max_pool_with_argmax: `index_dtype` must be one of 'int32', 'int64'; received "
+            "index_dtype='int8'.",
+        ),
+        (
+            nf.max_pool_with_argmax,
+            (XP,),
+            {"kernel": (5, 2)},
+            nf.ShapeError,
+            "max_pool_with_argmax: output size must be positive in spatial dim 0; received "
+            "input=4, kernel=5, pad=0, stride=5.",
+        ),
+        (
+            nf.global_avg_pool,
+            (np.zeros((2, 3)),),
+            {},
+            nf.ShapeError,
+            "global_avg_pool: `x` must have rank >= 3; received x.shape=(2, 3).",
+        ),
+    ],
+)
+def test_pool_extras_errors(fn, inputs, kwargs, exc, message):
+    assert_raises_both_modes(fn, inputs, kwargs, exc, message)

@@ -8,6 +8,7 @@ from nnfunc.functions.convolution._conv import (
     depthwise_conv_transpose,
     separable_conv,
 )
+from nnfunc.functions.convolution._correlation import patch_correlation
 
 __all__ = [
     "adaptive_separable_convolution",
@@ -15,5 +16,6 @@ __all__ = [
     "conv_transpose",
     "depthwise_conv",
     "depthwise_conv_transpose",
+    "patch_correlation",
     "separable_conv",
 ]

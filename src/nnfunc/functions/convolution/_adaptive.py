@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nnfunc.core import check
+from nnfunc.core import check, shapes
 from nnfunc.errors import ShapeError
 
 __all__ = ["adaptive_separable_convolution"]
@@ -43,34 +43,59 @@ def adaptive_separable_convolution(
         array([[[[ 4.,  6.],
                  [10., 12.]]]])
     """
+    from nnfunc.functions.arithmetic import add
     from nnfunc.functions.array import getitem
 
     op = "adaptive_separable_convolution"
+    with shapes.node_errors(name, x, vertical_kernel, horizontal_kernel):
+        _check(op, x, vertical_kernel, horizontal_kernel)
+    kv, kh = vertical_kernel.shape[1], horizontal_kernel.shape[1]
+    out = None
+    for j in range(kv):
+        row = None
+        for i in range(kh):
+            # windows end counted from the back, so unknown (graph) sizes work too
+            rows, cols = slice(j, j - kv + 1 or None), slice(i, i - kh + 1 or None)
+            patch = getitem(x, (slice(None), slice(None), rows, cols))
+            term = getitem(horizontal_kernel, (slice(None), slice(i, i + 1))) * patch
+            row = term if row is None else row + term
+        term = getitem(vertical_kernel, (slice(None), slice(j, j + 1))) * row
+        out = term if out is None else out + term
+    return add(out, 0.0, name=name) if name is not None else out
+
+
+def _check(op: str, x: Any, vertical_kernel: Any, horizontal_kernel: Any) -> None:
     check.ndim(op, "x", x, 4)
     check.ndim(op, "vertical_kernel", vertical_kernel, 4)
     check.ndim(op, "horizontal_kernel", horizontal_kernel, 4)
     _, _, h, w = x.shape
     kv, kh = vertical_kernel.shape[1], horizontal_kernel.shape[1]
-    ho, wo = h - kv + 1, w - kh + 1
+    if kv is None or kh is None:
+        raise ShapeError(
+            check.message(
+                op,
+                "vertical_kernel and horizontal_kernel",
+                "have known kernel sizes (axis 1)",
+                **{
+                    "vertical_kernel.shape": tuple(vertical_kernel.shape),
+                    "horizontal_kernel.shape": tuple(horizontal_kernel.shape),
+                },
+            )
+        )
+    ho = None if h is None else h - kv + 1
+    wo = None if w is None else w - kh + 1
     for arg, k in (("vertical_kernel", vertical_kernel), ("horizontal_kernel", horizontal_kernel)):
-        if tuple(k.shape[2:]) != (ho, wo) or k.shape[0] not in (x.shape[0], None):
+        bad = any(
+            a is not None and b is not None and a != b
+            for a, b in ((k.shape[0], x.shape[0]), (k.shape[2], ho), (k.shape[3], wo))
+        )
+        if bad or (ho is not None and ho < 1) or (wo is not None and wo < 1):
+            want = f"({x.shape[0] if x.shape[0] is not None else 'B'}, {k.shape[1]}, {ho}, {wo})"
             raise ShapeError(
                 check.message(
                     op,
                     arg,
-                    f"have shape (B, K, {ho}, {wo}) (H - Kv + 1, W - Kh + 1)",
+                    f"have shape {want} (B, K, H - Kv + 1, W - Kh + 1), every size positive",
                     **{f"{arg}.shape": tuple(k.shape), "x.shape": tuple(x.shape)},
                 )
             )
-    out = None
-    for j in range(kv):
-        row = None
-        for i in range(kh):
-            patch = getitem(x, (slice(None), slice(None), slice(j, j + ho), slice(i, i + wo)))
-            term = getitem(horizontal_kernel, (slice(None), slice(i, i + 1))) * patch
-            row = term if row is None else row + term
-        term = getitem(vertical_kernel, (slice(None), slice(j, j + 1))) * row
-        out = term if out is None else out + term
-    from nnfunc.functions.arithmetic import add
-
-    return add(out, 0.0, name=name) if name is not None else out

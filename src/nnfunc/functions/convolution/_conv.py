@@ -135,6 +135,7 @@ class Conv(_ConvBase):
                     op,
                     "x",
                     f"have weight.shape[1] * groups = {cg * groups} channels on axis {self.cax}",
+                    channels=c,
                     **{"x.shape": tuple(x.shape), "weight.shape": tuple(w.shape)},
                     groups=groups,
                 )
@@ -181,50 +182,103 @@ class Conv(_ConvBase):
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x, w = self.retained_inputs()
         (gy,) = grad_outputs
-        if None in self.sizes:
-            raise UnsupportedError(
-                f"{self.op_name}: gradients need known spatial sizes; received {self.sizes}."
-            )
+        # the raw `pad` is passed on: every gradient node resolves it again from the sizes it
+        # sees when it runs, so unknown (graph) spatial sizes need no special case
+        args = (self.stride, self._pad, self.dilation, self.groups, self.channel_last)
         gx = gw = gb = None
         if 0 in target_indexes:
-            gx = ConvTranspose(
-                self.stride,
-                self.pads,
-                self.dilation,
-                self.groups,
-                self.channel_last,
-                output_shape=self.sizes,
-            ).apply1(gy, w)
+            gx = ConvGradX(*args).apply1(gy, w, x)
         if 1 in target_indexes:
-            gw = ConvGradW(
-                self.kernel, self.stride, self.pads, self.dilation, self.groups, self.channel_last
-            ).apply1(x, gy)
+            gw = ConvGradW(self.kernel, *args).apply1(x, gy)
         if 2 in target_indexes:
             gb = _bias_grad(gy, len(self.out) + 2, self.channel_last)
         return (gx, gw, gb)
 
 
-class ConvGradW(Function):
+class _ConvGrad(Function):
+    """Shared parts of the two gradient nodes of a convolution ``y = conv(x, W)``.
+
+    ``pad`` is the convolution's raw padding argument, resolved in ``setup`` against the size of
+    ``x`` (its ``x``-shaped input), so that ``"same"`` and unknown graph sizes work.
+    """
+
+    def __init__(self, stride, pad, dilation, groups, channel_last) -> None:
+        self.stride = stride
+        self._pad = pad
+        self.dilation = dilation
+        self.groups = groups
+        self.channel_last = channel_last
+
+    @property
+    def _args(self) -> tuple:
+        return (self.stride, self._pad, self.dilation, self.groups, self.channel_last)
+
+    def _resolve(self, x: Any, kernel: Sequence[Any]) -> None:
+        self.cax = len(x.shape) - 1 if self.channel_last else 1
+        self.sizes = tuple(x.shape[1:-1]) if self.channel_last else tuple(x.shape[2:])
+        self.kernel = tuple(kernel)
+        self.pads = shapes.resolve_padding(
+            self.op_name, self._pad, self.sizes, self.kernel, self.stride, self.dilation
+        )
+
+
+class ConvGradX(_ConvGrad):
+    """Input gradient of a convolution, ``(gy, W, x) -> gx``: a transposed convolution whose
+    output takes the shape of ``x`` (read at run time; only its shape is used)."""
+
+    op_name = "conv_grad_input"
+    input_names = ("gy", "weight", "x")
+
+    def setup(self, gy: Any, w: Any, x: Any) -> tuple[TensorSpec, ...]:
+        self._resolve(x, w.shape[2:])
+        self.out_dtype = real_dtype(np.result_type(gy.dtype, w.dtype))
+        self.retain_inputs(0, 1)
+        return (TensorSpec(tuple(x.shape), self.out_dtype),)
+
+    def forward(self, xp: Any, gy: Any, w: Any, x: Any) -> tuple[Any, ...]:
+        acc = accumulation_dtype(self.out_dtype)
+        g = im2col.conv_transpose_forward(
+            xp,
+            _to_first(xp, gy, self.channel_last),
+            w,
+            self.stride,
+            self.pads,
+            self.dilation,
+            self.groups,
+            self.sizes,
+            acc,
+        )
+        g = _from_first(xp, g, self.channel_last)
+        return (xp.ascontiguousarray(g, dtype=self.out_dtype),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        gy, w = self.retained_inputs()
+        (h,) = grad_outputs  # shaped like x
+        ggy = gw = None
+        if 0 in target_indexes:
+            ggy = Conv(*self._args).apply1(h, w)
+        if 1 in target_indexes:
+            gw = ConvGradW(self.kernel, *self._args).apply1(h, gy)
+        return (ggy, gw, None)
+
+
+class ConvGradW(_ConvGrad):
     """Weight gradient of a convolution, ``(x, gy) -> gW``; its own backward is two convolutions."""
 
     op_name = "conv_grad_weight"
     input_names = ("x", "gy")
 
-    def __init__(self, kernel, stride, pads, dilation, groups, channel_last) -> None:
-        self.kernel = tuple(kernel)
-        self.stride = stride
-        self.pads = pads
-        self.dilation = dilation
-        self.groups = groups
-        self.channel_last = channel_last
+    def __init__(self, kernel, stride, pad, dilation, groups, channel_last) -> None:
+        super().__init__(stride, pad, dilation, groups, channel_last)
+        self._kernel = tuple(kernel)
 
     def setup(self, x: Any, gy: Any) -> tuple[TensorSpec, ...]:
-        cax = len(x.shape) - 1 if self.channel_last else 1
-        c, o_ch = x.shape[cax], gy.shape[cax]
-        self.sizes = tuple(x.shape[1:-1]) if self.channel_last else tuple(x.shape[2:])
+        self._resolve(x, self._kernel)
+        c, o_ch = x.shape[self.cax], gy.shape[self.cax]
         self.out_dtype = real_dtype(np.result_type(x.dtype, gy.dtype))
         self.retain_inputs(0, 1)
-        return (TensorSpec((o_ch, c // self.groups, *self.kernel), self.out_dtype),)
+        cg = None if c is None else c // self.groups
+        return (TensorSpec((o_ch, cg, *self.kernel), self.out_dtype),)
 
     def forward(self, xp: Any, x: Any, gy: Any) -> tuple[Any, ...]:
         acc = accumulation_dtype(self.out_dtype)
@@ -246,18 +300,9 @@ class ConvGradW(Function):
         (h,) = grad_outputs
         gx = ggy = None
         if 0 in target_indexes:
-            gx = ConvTranspose(
-                self.stride,
-                self.pads,
-                self.dilation,
-                self.groups,
-                self.channel_last,
-                output_shape=self.sizes,
-            ).apply1(gy, h)
+            gx = ConvGradX(*self._args).apply1(gy, h, x)
         if 1 in target_indexes:
-            ggy = Conv(
-                self.stride, self.pads, self.dilation, self.groups, self.channel_last
-            ).apply1(x, h)
+            ggy = Conv(*self._args).apply1(x, h)
         return (gx, ggy)
 
 
@@ -305,6 +350,7 @@ class ConvTranspose(_ConvBase):
                     op,
                     "x",
                     f"have weight.shape[0] = {c_in_w} channels on axis {self.cax}",
+                    channels=c,
                     **{"x.shape": tuple(x.shape), "weight.shape": tuple(w.shape)},
                     groups=groups,
                 )
@@ -430,14 +476,13 @@ class ConvTranspose(_ConvBase):
         x, w = self.retained_inputs()
         (gy,) = grad_outputs
         gx = gw = gb = None
+        # the convolution this one transposes maps the output back to `x`: with the raw `pad`
+        # (resolved against the output size, as setup did) it works with unknown graph sizes
+        args = (self.stride, self._pad, self.dilation, self.groups, self.channel_last)
         if 0 in target_indexes:
-            gx = Conv(self.stride, self.pads, self.dilation, self.groups, self.channel_last).apply1(
-                gy, w
-            )
+            gx = Conv(*args).apply1(gy, w)
         if 1 in target_indexes:
-            gw = ConvGradW(
-                self.kernel, self.stride, self.pads, self.dilation, self.groups, self.channel_last
-            ).apply1(gy, x)
+            gw = ConvGradW(self.kernel, *args).apply1(gy, x)
         if 2 in target_indexes:
             gb = _bias_grad(gy, len(self.out) + 2, self.channel_last)
         return (gx, gw, gb)
@@ -579,6 +624,28 @@ class DepthwiseConv(Conv):
     """Conv with one group per input channel."""
 
     op_name = "depthwise_conv"
+
+    def setup(self, x: Any, w: Any, b: Any = None) -> tuple[TensorSpec, ...]:
+        op = self.op_name
+        self._common(x, w, b)  # ranks, layout, stride, dilation, dtypes
+        c = x.shape[self.cax]
+        shapes_ = {"weight.shape": tuple(w.shape), "x.shape": tuple(x.shape)}
+        if w.shape[1] is not None and w.shape[1] != 1:
+            raise ShapeError(
+                check.message(op, "weight", "have shape (C * multiplier, 1, *kernel)", **shapes_)
+            )
+        if c is not None and w.shape[0] is not None and w.shape[0] % c:
+            raise ShapeError(
+                check.message(
+                    op,
+                    "weight",
+                    f"have a multiple of the {c} channels of `x` (axis {self.cax}) in "
+                    "weight.shape[0]",
+                    channels=c,
+                    **shapes_,
+                )
+            )
+        return super().setup(x, w, b)
 
 
 class DepthwiseConvTranspose(ConvTranspose):
@@ -733,6 +800,15 @@ def separable_conv(
         >>> nf.separable_conv(x, np.ones((2, 1, 2)), np.array([[[1.0], [2.0]]]))
         array([[[6., 6.]]])
     """
+
+    def spec(t: Any) -> Any:
+        return t if t is None or (hasattr(t, "shape") and hasattr(t, "dtype")) else np.asarray(t)
+
+    # validate both steps first, so that in a graph their errors name this node
+    with shapes.node_errors(name, x, depthwise_weight, pointwise_weight, bias):
+        dw = DepthwiseConv(stride, pad, dilation, None, channel_last)
+        (h_spec,) = dw.setup(spec(x), spec(depthwise_weight))
+        Conv(1, 0, 1, 1, channel_last).setup(h_spec, spec(pointwise_weight), spec(bias))
     h = depthwise_conv(
         x, depthwise_weight, stride=stride, pad=pad, dilation=dilation, channel_last=channel_last
     )

@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from nnfunc.core import check
+from nnfunc.core import check, shapes
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
-from nnfunc.functions.pooling._pool import Geometry, MaxPool, _min_value
+from nnfunc.functions.pooling._pool import Geometry, GeomSpec, MaxPool, _min_value
 from nnfunc.kernels.cpu import pool as K
 
 __all__ = ["dilation2d", "erosion2d", "max_pool_with_argmax", "unpool"]
@@ -92,8 +92,12 @@ def max_pool_with_argmax(
         (array([7.]), array([2]))
     """
     args = (kernel, stride, pad, True, channel_last)
+    argmax = _PoolArgmax(args, index_dtype)
+    # validate first, so that errors name this function and (in a graph) the node `name`
+    with shapes.node_errors(name, x):
+        argmax.setup(_spec(x))
     y = MaxPool(*args).apply1(x, name=name)
-    idx = _PoolArgmax(args, index_dtype).apply1(x, name=None if name is None else f"{name}_argmax")
+    idx = argmax.apply1(x, name=None if name is None else f"{name}_argmax")
     return y, idx
 
 
@@ -166,25 +170,32 @@ class Dilation2D(Function):
     op_name = "dilation2d"
     input_names = ("x", "filter")
 
-    def __init__(self, stride: Any, rate: Any, pad: Any, channel_last: Any) -> None:
+    def __init__(
+        self, stride: Any, rate: Any, pad: Any, channel_last: Any, op: str = "dilation2d"
+    ) -> None:
         self._raw = (stride, rate, pad, channel_last)
+        if op != "dilation2d":  # erosion2d's core: its errors carry erosion2d's names
+            self.op_name = op
+            self.input_names = ("x", "kernel")
 
     def setup(self, x: Any, f: Any) -> tuple[TensorSpec, ...]:
         op = self.op_name
+        fname = self.input_names[1]
         stride, rate, pad, channel_last = self._raw
         check.ndim(op, "x", x, 4)
-        check.ndim(op, "filter", f, 3)
-        check.same_dtype(op, ("x", "filter"), (x, f))
+        check.ndim(op, fname, f, 3)
+        check.same_dtype(op, ("x", fname), (x, f))
         kernel = tuple(f.shape[1:])
-        self.geom = Geometry(op, x, kernel, stride, pad, True, channel_last, dilation=rate)
+        self.spec = GeomSpec(op, (kernel, stride, pad, True, channel_last), rate)
+        self.geom = self.spec.build(x)
         c = x.shape[3 if self.geom.channel_last else 1]
         if c is not None and f.shape[0] is not None and f.shape[0] != c:
             raise ShapeError(
                 check.message(
                     op,
-                    "filter",
+                    fname,
                     f"have {c} channels on axis 0 (the depth of `x`)",
-                    **{"filter.shape": tuple(f.shape), "x.shape": tuple(x.shape)},
+                    **{f"{fname}.shape": tuple(f.shape), "x.shape": tuple(x.shape)},
                 )
             )
         self.retain_inputs(0, 1)
@@ -201,7 +212,7 @@ class Dilation2D(Function):
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x, f = self.retained_inputs()
         (y,) = self.retained_outputs()
-        return _MorphScatter(self.geom).apply(x, f, y, grad_outputs[0])
+        return _MorphScatter(self.spec).apply(x, f, y, grad_outputs[0])
 
 
 class _MorphScatter(Function):
@@ -210,10 +221,11 @@ class _MorphScatter(Function):
     op_name = "dilation2d_grad"
     input_names = ("x", "filter", "y", "gy")
 
-    def __init__(self, geom: Geometry) -> None:
-        self.geom = geom
+    def __init__(self, spec: GeomSpec) -> None:
+        self.spec = spec
 
     def setup(self, x: Any, f: Any, y: Any, gy: Any) -> tuple[TensorSpec, ...]:
+        self.geom = self.spec.build(x)
         self.retain_inputs(0, 1, 2)
         dt = np.dtype(gy.dtype)
         return (TensorSpec(tuple(x.shape), dt), TensorSpec(tuple(f.shape), dt))
@@ -238,7 +250,7 @@ class _MorphScatter(Function):
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x, f, y = self.retained_inputs()
         ggx, ggf = grad_outputs
-        return (None, None, None, _MorphGather(self.geom).apply1(x, f, y, ggx, ggf))
+        return (None, None, None, _MorphGather(self.spec).apply1(x, f, y, ggx, ggf))
 
 
 class _MorphGather(Function):
@@ -247,10 +259,11 @@ class _MorphGather(Function):
     op_name = "dilation2d_grad_grad"
     input_names = ("x", "filter", "y", "gx", "gf")
 
-    def __init__(self, geom: Geometry) -> None:
-        self.geom = geom
+    def __init__(self, spec: GeomSpec) -> None:
+        self.spec = spec
 
     def setup(self, x: Any, f: Any, y: Any, gx: Any, gf: Any) -> tuple[TensorSpec, ...]:
+        self.geom = self.spec.build(x)
         self.retain_inputs(0, 1, 2)
         dt = np.dtype((gx if gx is not None else gf).dtype)
         return (TensorSpec(tuple(y.shape), dt),)
@@ -276,7 +289,7 @@ class _MorphGather(Function):
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x, f, y = self.retained_inputs()
-        gx, gf = _MorphScatter(self.geom).apply(x, f, y, grad_outputs[0])
+        gx, gf = _MorphScatter(self.spec).apply(x, f, y, grad_outputs[0])
         return (None, None, None, gx, gf)
 
 
@@ -370,6 +383,15 @@ def erosion2d(
     from nnfunc.functions.arithmetic import neg
     from nnfunc.functions.array import getitem
 
+    core = Dilation2D(stride, rate, pad, channel_last, op="erosion2d")
+    # validate first, so that errors name erosion2d, `kernel` and (in a graph) this node
+    with shapes.node_errors(name, x, kernel):
+        core.setup(_spec(x), _spec(kernel))
     flipped = getitem(kernel, (slice(None), slice(None, None, -1), slice(None, None, -1)))
-    y = dilation2d(neg(x), flipped, stride=stride, rate=rate, pad=pad, channel_last=channel_last)
+    y = core.apply1(neg(x), flipped)
     return neg(y, name=name)
+
+
+def _spec(t: Any) -> Any:
+    """Something with ``shape`` and ``dtype`` for ``setup`` (arrays, Variables, symbols)."""
+    return t if hasattr(t, "shape") and hasattr(t, "dtype") else np.asarray(t)

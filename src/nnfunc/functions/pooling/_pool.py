@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -144,6 +144,21 @@ class Geometry:
         return div
 
 
+class GeomSpec(NamedTuple):
+    """How to build a :class:`Geometry` for any input shape.
+
+    Gradient nodes keep this rather than a Geometry: in a graph, sizes unknown when the node is
+    built become known when it runs, and ``setup`` builds the Geometry again from them.
+    """
+
+    op: str
+    args: tuple
+    dilation: Any = 1
+
+    def build(self, x: Any) -> Geometry:
+        return Geometry(self.op, x, *self.args, dilation=self.dilation)
+
+
 def _min_value(dtype: np.dtype) -> Any:
     if dtype.kind == "f":
         return -np.inf
@@ -175,7 +190,8 @@ class MaxPool(Function):
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (x,) = self.retained_inputs()
         (y,) = self.retained_outputs()
-        return (MaxPoolScatter(self.geom).apply1(x, y, grad_outputs[0]),)
+        spec = GeomSpec(self.op_name, self._args)
+        return (MaxPoolScatter(spec).apply1(x, y, grad_outputs[0]),)
 
 
 class MaxPoolScatter(Function):
@@ -184,10 +200,11 @@ class MaxPoolScatter(Function):
     op_name = "max_pool_grad"
     input_names = ("x", "y", "gy")
 
-    def __init__(self, geom: Geometry) -> None:
-        self.geom = geom
+    def __init__(self, spec: GeomSpec) -> None:
+        self.spec = spec
 
     def setup(self, x: Any, y: Any, gy: Any) -> tuple[TensorSpec, ...]:
+        self.geom = self.spec.build(x)
         self.retain_inputs(0, 1)
         return (TensorSpec(tuple(x.shape), np.dtype(gy.dtype)),)
 
@@ -201,7 +218,7 @@ class MaxPoolScatter(Function):
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x, y = self.retained_inputs()
-        return (None, None, MaxPoolGather(self.geom).apply1(x, y, grad_outputs[0]))
+        return (None, None, MaxPoolGather(self.spec).apply1(x, y, grad_outputs[0]))
 
 
 class MaxPoolGather(Function):
@@ -210,10 +227,11 @@ class MaxPoolGather(Function):
     op_name = "max_pool_grad_grad"
     input_names = ("x", "y", "g")
 
-    def __init__(self, geom: Geometry) -> None:
-        self.geom = geom
+    def __init__(self, spec: GeomSpec) -> None:
+        self.spec = spec
 
     def setup(self, x: Any, y: Any, g: Any) -> tuple[TensorSpec, ...]:
+        self.geom = self.spec.build(x)
         self.retain_inputs(0, 1)
         return (TensorSpec(tuple(y.shape), np.dtype(g.dtype)),)
 
@@ -236,35 +254,21 @@ class MaxPoolGather(Function):
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x, y = self.retained_inputs()
-        return (None, None, MaxPoolScatter(self.geom).apply1(x, y, grad_outputs[0]))
+        return (None, None, MaxPoolScatter(self.spec).apply1(x, y, grad_outputs[0]))
 
 
 class WindowSum(Function):
     """Sum (``mode="sum"``) or mean (``mode="avg"``) over each window."""
 
-    def __init__(
-        self,
-        args: tuple | None,
-        mode: str,
-        including_pad: Any = True,
-        geom: Geometry | None = None,
-        scale: np.ndarray | None = None,
-    ) -> None:
+    def __init__(self, args: tuple, mode: str, including_pad: Any = True) -> None:
         self.op_name = "sum_pool" if mode == "sum" else "avg_pool"
         self._args = args
         self.mode = mode
         self._including_pad = including_pad
-        self.geom = geom
-        self.scale = scale
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        if self._args is not None:
-            self.geom = Geometry(self.op_name, x, *self._args)
-            self.scale = None
-            if self.mode == "avg":
-                inc = check.boolean(self.op_name, "including_pad", self._including_pad)
-                if None not in self.geom.out:
-                    self.scale = 1.0 / self.geom.divisor(inc)
+        self.geom = Geometry(self.op_name, x, *self._args)
+        self.scale = _scale(self.geom, self.mode, self.op_name, self._including_pad)
         dtype = np.dtype(x.dtype)
         if self.mode == "avg":
             dtype = real_dtype(dtype)
@@ -283,22 +287,45 @@ class WindowSum(Function):
         return (g.from_first(xp, y.astype(self.out_dtype, copy=False)),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        return (WindowSumTranspose(self.geom, self.scale).apply1(grad_outputs[0]),)
+        # the input's shape: a tuple when known, else the input itself (read when the graph runs)
+        like = self._shape_target(0)
+        fn = WindowSumTranspose(self._args, self.mode, self._including_pad, like)
+        return (fn.apply1(grad_outputs[0], None if isinstance(like, tuple) else like),)
+
+
+def _scale(geom: Geometry, mode: str, op: str, including_pad: Any) -> np.ndarray | None:
+    """``1 / divisor`` of an average pooling (None for a sum, or while sizes are unknown)."""
+    if mode != "avg":
+        return None
+    inc = check.boolean(op, "including_pad", including_pad)
+    return None if None in geom.out else 1.0 / geom.divisor(inc)
 
 
 class WindowSumTranspose(Function):
-    """Adjoint of :class:`WindowSum`: each output cell's value added to its window."""
+    """Adjoint of :class:`WindowSum`: each output cell's value added to its window.
+
+    The pooled input's shape is a tuple (``like``) or, in a graph with unknown sizes, the shape
+    of a second input read when the graph runs.
+    """
 
     op_name = "sum_pool_grad"
+    input_names = ("gy", "like")
 
-    def __init__(self, geom: Geometry, scale: np.ndarray | None) -> None:
-        self.geom = geom
-        self.scale = scale
+    def __init__(self, args: tuple, mode: str, including_pad: Any, like: Any) -> None:
+        self._args = args
+        self.mode = mode
+        self._including_pad = including_pad
+        self._shape = like if isinstance(like, tuple) else None
 
-    def setup(self, gy: Any) -> tuple[TensorSpec, ...]:
-        return (TensorSpec(self.geom.in_shape(gy.shape), real_dtype(gy.dtype)),)
+    def setup(self, gy: Any, like: Any = None) -> tuple[TensorSpec, ...]:
+        dtype = real_dtype(gy.dtype)
+        x = like if like is not None else TensorSpec(self._shape, dtype)
+        op = "sum_pool" if self.mode == "sum" else "avg_pool"
+        self.geom = Geometry(op, x, *self._args)
+        self.scale = _scale(self.geom, self.mode, op, self._including_pad)
+        return (TensorSpec(self.geom.in_shape(gy.shape), dtype),)
 
-    def forward(self, xp: Any, gy: Any) -> tuple[Any, ...]:
+    def forward(self, xp: Any, gy: Any, like: Any = None) -> tuple[Any, ...]:
         g = self.geom
         dtype = real_dtype(gy.dtype)
         acc = accumulation_dtype(dtype)
@@ -313,8 +340,8 @@ class WindowSumTranspose(Function):
         return (g.from_first(xp, gx),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        mode = "avg" if self.scale is not None else "sum"
-        return (WindowSum(None, mode, geom=self.geom, scale=self.scale).apply1(grad_outputs[0]),)
+        fn = WindowSum(self._args, self.mode, self._including_pad)
+        return (fn.apply1(grad_outputs[0]), None)
 
 
 def max_pool(
@@ -522,4 +549,26 @@ class GlobalAvgPool(Function):
         (gy,) = grad_outputs
         if not self.keepdims:
             gy = expand_dims(gy, self.axes)
-        return (self.broadcast_to_input(gy * (1.0 / self.count), 0),)
+        g = self.broadcast_to_input(gy, 0)
+        if self.count is not None:
+            return (g * (1.0 / self.count),)
+        return (_PerCount(self.axes).apply1(g),)
+
+
+class _PerCount(Function):
+    """``g / prod(g.shape[axes])``: the mean's scale, read from the shape when the graph runs."""
+
+    op_name = "global_avg_pool_grad"
+
+    def __init__(self, axes: tuple[int, ...]) -> None:
+        self.axes = axes
+
+    def setup(self, g: Any) -> tuple[TensorSpec, ...]:
+        return (TensorSpec(tuple(g.shape), np.dtype(g.dtype)),)
+
+    def forward(self, xp: Any, g: Any) -> tuple[Any, ...]:
+        count = int(np.prod([g.shape[a] for a in self.axes]))
+        return ((g * g.dtype.type(1.0 / count)).astype(g.dtype, copy=False),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        return (_PerCount(self.axes).apply1(grad_outputs[0]),)

@@ -12,9 +12,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 import nnfunc.functions as F
-from nnfunc.core import check
-from nnfunc.errors import ShapeError
+from nnfunc.core import check, shapes
+from nnfunc.errors import ArgumentError, ShapeError
 
 __all__ = [
     "adaptive_separable_convolution",
@@ -25,13 +27,14 @@ __all__ = [
     "depthwise_deconvolution",
     "global_average_pooling",
     "max_pooling",
+    "patch_correlation",
     "sum_pooling",
     "unpooling",
 ]
 
 
 def _opt(value: Any, default: int, n: int) -> Any:
-    return (default,) * n if value is None else tuple(value)
+    return (default,) * n if value is None else _seq(value)
 
 
 def _flatten(op: str, x: Any, base_axis: int) -> tuple[Any, tuple]:
@@ -59,7 +62,12 @@ def _weight_first(w: Any, channel_last: bool) -> Any:
 
 
 def _conv_like(op, fn, x, weight, bias, base_axis, pad, stride, dilation, name, **kw):
-    xf, lead = _flatten(op, x, base_axis)
+    with shapes.node_errors(name, x, weight, bias):
+        xf, lead = _flatten(op, x, base_axis)
+    return _conv_flat(xf, lead, fn, weight, bias, pad, stride, dilation, name, **kw)
+
+
+def _conv_flat(xf, lead, fn, weight, bias, pad, stride, dilation, name, **kw):
     nsp = len(xf.shape) - 2
     y = fn(
         xf,
@@ -186,16 +194,25 @@ def deconvolution(
     )
 
 
-def _depthwise_weight(op: str, x: Any, weight: Any, base_axis: int, factor: int, arg: str) -> Any:
+def _depthwise_weight(op: str, x: Any, weight: Any, base_axis: int, multiplier: Any) -> Any:
+    """NNabla's ``(C * multiplier, K..)`` weight (``multiplier=None``: ``(C, K..)``) checked
+    against the channels of ``x`` and given the canonical ``(C', 1, K..)`` layout."""
+    nd = len(x.shape)
+    base_axis = check.axis(op, "base_axis", base_axis, nd)
+    check.ndim(op, "weight", weight, nd - base_axis)
     c = x.shape[base_axis]
-    if c is not None and weight.shape[0] is not None and weight.shape[0] != c * factor:
+    want = None if c is None else c * (multiplier or 1)
+    if want is not None and weight.shape[0] is not None and weight.shape[0] != want:
+        rule = "" if multiplier is None else " * multiplier"
+        extra = {} if multiplier is None else {"multiplier": multiplier}
         raise ShapeError(
             check.message(
                 op,
                 "weight",
-                f"have shape[0] = channels * {arg} = {c * factor}",
+                f"have shape[0] = channels (axis {base_axis}){rule} = {want}",
+                channels=c,
                 **{"weight.shape": tuple(weight.shape), "x.shape": tuple(x.shape)},
-                **{arg: factor},
+                **extra,
             )
         )
     return F.reshape(weight, (weight.shape[0], 1, *weight.shape[1:]))
@@ -238,8 +255,9 @@ def depthwise_convolution(
                 [0., 0.]]])
     """
     op = "depthwise_convolution"
-    multiplier = check.positive_int(op, "multiplier", multiplier)
-    w = _depthwise_weight(op, x, weight, base_axis, multiplier, "multiplier")
+    with shapes.node_errors(name, x, weight, bias):
+        multiplier = check.positive_int(op, "multiplier", multiplier)
+        w = _depthwise_weight(op, x, weight, base_axis, multiplier)
     return _conv_like(op, F.depthwise_conv, x, w, bias, base_axis, pad, stride, dilation, name)
 
 
@@ -279,8 +297,9 @@ def depthwise_deconvolution(
         array([[[2., 4., 2.]]])
     """
     op = "depthwise_deconvolution"
-    divisor = check.positive_int(op, "divisor", divisor)
-    w = _depthwise_weight(op, x, weight, base_axis, 1, "multiplier")
+    with shapes.node_errors(name, x, weight, bias):
+        divisor = check.positive_int(op, "divisor", divisor)
+        w = _depthwise_weight(op, x, weight, base_axis, None)
     return _conv_like(
         op,
         F.depthwise_conv_transpose,
@@ -327,13 +346,20 @@ def adaptive_separable_convolution(
     return F.adaptive_separable_convolution(x, vertical_kernel, horizontal_kernel, name=name)
 
 
+def _seq(value: Any) -> Any:
+    """A sequence as a tuple; anything else as is (the canonical checks report it)."""
+    return tuple(value) if isinstance(value, (Sequence, np.ndarray)) else value
+
+
 def _pool(fn, x, kernel, stride, ignore_border, pad, channel_last, name, **kw):
-    kernel = tuple(kernel)
+    kernel = _seq(kernel)
+    if pad is None:
+        pad = (0,) * len(kernel) if isinstance(kernel, tuple) else 0
     return fn(
         x,
         kernel,
-        stride=None if stride is None else tuple(stride),
-        pad=_opt(pad, 0, len(kernel)),
+        stride=_seq(stride),
+        pad=_seq(pad),
         ignore_border=ignore_border,
         channel_last=channel_last,
         name=name,
@@ -513,4 +539,94 @@ def unpooling(
         >>> F.unpooling(np.array([[[1.0, 2.0]]]), (1, 2))
         array([[[1., 1., 2., 2.]]])
     """
-    return F.unpool(x, tuple(kernel), channel_last=channel_last, name=name)
+    return F.unpool(x, _seq(kernel), channel_last=channel_last, name=name)
+
+
+def _sides(padding: Any) -> tuple[tuple[int, int], tuple[int, int]]:
+    """NNabla's ``padding`` (int, ``(v, h)`` or ``(top, bottom, left, right)``) as pairs."""
+    op = "patch_correlation"
+
+    def is_int(v: Any) -> bool:
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+    if is_int(padding):
+        items: tuple = (padding,) * 4
+    elif isinstance(padding, (Sequence, np.ndarray)) and not isinstance(padding, str):
+        items = tuple(padding)
+        if len(items) == 2:
+            items = (items[0], items[0], items[1], items[1])
+    else:
+        items = ()
+    if len(items) != 4 or not all(is_int(v) for v in items):
+        raise ArgumentError(
+            check.message(
+                op,
+                "padding",
+                "be an int, (vertical, horizontal) or (top, bottom, left, right)",
+                padding=padding,
+            )
+        )
+    if any(v < 0 for v in items):
+        raise ArgumentError(check.message(op, "padding", "be non-negative", padding=padding))
+    t, b, left, right = (int(v) for v in items)
+    return ((t, b), (left, right))
+
+
+def patch_correlation(
+    x1: Any,
+    x2: Any,
+    patch: int | Sequence[int] = (1, 1),
+    shift: int | Sequence[int] = (0, 0),
+    patch_step: int | Sequence[int] = (1, 1),
+    shift_step: int | Sequence[int] = (1, 1),
+    padding: int | Sequence[int] = (0, 0, 0, 0),
+    channel_last: bool = False,
+    *,
+    name: str | None = None,
+) -> Any:
+    """FlowNet patch correlation (``nnabla.functions.patch_correlation``).
+
+    See :func:`nnfunc.patch_correlation`; only ``padding`` is translated.
+
+    Args:
+        x1: ``(N, C, H, W)`` (channel_last: ``(N, H, W, C)``).
+        x2: Same shape as ``x1``.
+        patch (int or pair): Patch height and width.
+        shift (int or pair): Largest vertical and horizontal displacement.
+        patch_step (int or pair): Step between patch positions.
+        shift_step (int or pair): Step between displacements.
+        padding (int, pair or 4-tuple): ``(top, bottom, left, right)``; a pair pads
+            top = bottom and left = right; an int pads every side.
+        channel_last (bool): NHWC inputs.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(N, C_y, C_x, H_o, W_o)`` (channel_last: ``(N, H_o, W_o, C_y, C_x)``) with
+        ``H_o = (H + top + bottom - patch_v) // patch_step_v + 1`` and
+        ``C_y = 2 * shift_v // shift_step_v + 1``.
+
+    Notes:
+        The page's examples print float32 because NNabla computes in float32; here the result
+        keeps the inputs' floating dtype (float32 inputs give the page's output exactly).
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> x = np.ones((1, 2, 3, 4), np.float32)
+        >>> F.patch_correlation(x, x, patch=(3, 4), padding=(0, 1, 4, 4))
+        array([[[[[ 0.,  6., 12., 18., 24., 18., 12.,  6.,  0.],
+                  [ 0.,  4.,  8., 12., 16., 12.,  8.,  4.,  0.]]]]], dtype=float32)
+    """
+    with shapes.node_errors(name, x1, x2):
+        pad = _sides(padding)
+    return F.patch_correlation(
+        x1,
+        x2,
+        patch=patch,
+        shift=shift,
+        patch_step=patch_step,
+        shift_step=shift_step,
+        pad=pad,
+        channel_last=channel_last,
+        name=name,
+    )

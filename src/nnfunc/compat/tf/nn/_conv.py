@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.core import check
+from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError, ShapeError
 
 __all__ = [
@@ -81,6 +81,27 @@ def _spatial(op: str, arg: str, values: Any, nsp: int, channel_last: bool) -> tu
     return tuple(int(v) for v in sp)
 
 
+def _channels(op: str, xname: str, x: Any, cax: int, fname: str, filt: Any, faxis: int) -> None:
+    """The filter's input-channel entry ``faxis`` must equal the channels of ``x`` (TF's
+    ValueError on a depth mismatch), named with this entry's argument names."""
+    c, k = x.shape[cax], filt.shape[faxis]
+    if c is not None and k is not None and c != k:
+        raise ShapeError(
+            check.message(
+                op,
+                xname,
+                f"have {fname}.shape[{faxis}] = {k} channels on axis {cax}",
+                channels=c,
+                **{f"{xname}.shape": tuple(x.shape), f"{fname}.shape": tuple(filt.shape)},
+            )
+        )
+
+
+def _ranks(op: str, xname: str, x: Any, fname: str, filt: Any, nsp: int) -> None:
+    check.ndim(op, xname, x, nsp + 2)
+    check.ndim(op, fname, filt, nsp + 2)
+
+
 def _hwio(filt: Any) -> Any:
     """``(*k, in, out)`` -> ``(out, in, *k)`` (also ``(*k, out, in)`` -> ``(in, out, *k)``)."""
     nd = len(filt.shape)
@@ -96,13 +117,14 @@ def _depthwise(filt: Any) -> Any:
     return F.reshape(moved, (shape[nsp] * shape[nsp + 1], 1, *shape[:nsp]))
 
 
-def _conv(op, x, filt, strides, padding, data_format, nsp, name, dilation=1):
-    cl = _channel_last(op, data_format, nsp)
-    pad = _padding(op, padding)
-    stride = _spatial(op, "strides", strides, nsp, cl)
-    return F.conv(
-        x, _hwio(filt), stride=stride, pad=pad, dilation=dilation, channel_last=cl, name=name
-    )
+def _conv(op, x, filt, strides, padding, data_format, nsp, name, names=("input", "filter")):
+    with shapes.node_errors(name, x, filt):
+        cl = _channel_last(op, data_format, nsp)
+        pad = _padding(op, padding)
+        stride = _spatial(op, "strides", strides, nsp, cl)
+        _ranks(op, names[0], x, names[1], filt, nsp)
+        _channels(op, names[0], x, nsp + 1 if cl else 1, names[1], filt, nsp)
+        return F.conv(x, _hwio(filt), stride=stride, pad=pad, channel_last=cl, name=name)
 
 
 def conv2d(
@@ -170,17 +192,20 @@ def conv1d(
         array([2., 3., 2.])
     """
     op = "conv1d"
-    if not isinstance(stride, (int, np.integer)) or isinstance(stride, bool):
-        raise ArgumentError(check.message(op, "stride", "be an integer", stride=stride))
-    cl = _channel_last(op, data_format, 1)
-    return F.conv(
-        value,
-        _hwio(filters),
-        stride=int(stride),
-        pad=_padding(op, padding),
-        channel_last=cl,
-        name=name,
-    )
+    with shapes.node_errors(name, value, filters):
+        if not isinstance(stride, (int, np.integer)) or isinstance(stride, bool):
+            raise ArgumentError(check.message(op, "stride", "be an integer", stride=stride))
+        cl = _channel_last(op, data_format, 1)
+        _ranks(op, "value", value, "filters", filters, 1)
+        _channels(op, "value", value, 2 if cl else 1, "filters", filters, 1)
+        return F.conv(
+            value,
+            _hwio(filters),
+            stride=int(stride),
+            pad=_padding(op, padding),
+            channel_last=cl,
+            name=name,
+        )
 
 
 def conv3d(
@@ -234,19 +259,23 @@ def atrous_conv2d(
         array([2., 4., 6.])
     """
     op = "atrous_conv2d"
-    rate = check.positive_int(op, "rate", rate)
-    return F.conv(
-        value,
-        _hwio(filters),
-        pad=_padding(op, padding),
-        dilation=rate,
-        channel_last=True,
-        name=name,
-    )
+    with shapes.node_errors(name, value, filters):
+        rate = check.positive_int(op, "rate", rate)
+        pad = _padding(op, padding)
+        _ranks(op, "value", value, "filters", filters, 2)
+        _channels(op, "value", value, 3, "filters", filters, 2)
+        return F.conv(value, _hwio(filters), pad=pad, dilation=rate, channel_last=True, name=name)
 
 
 def _conv_transpose(op, value, filt, output_shape, strides, padding, nsp, name):
+    with shapes.node_errors(name, value, filt):
+        return _conv_transpose_checked(op, value, filt, output_shape, strides, padding, nsp, name)
+
+
+def _conv_transpose_checked(op, value, filt, output_shape, strides, padding, nsp, name):
     pad = _padding(op, padding)
+    _ranks(op, "value", value, "filter", filt, nsp)
+    _channels(op, "value", value, nsp + 1, "filter", filt, nsp + 1)
     stride = _spatial(op, "strides", strides, nsp, True)
     shape = [int(v) for v in np.asarray(output_shape).ravel()]
     if len(shape) != nsp + 2:
@@ -356,11 +385,14 @@ def conv3d_transpose(
 
 
 def _depthwise_conv(op, x, filt, strides, padding, name):
-    cl = True
-    stride = _spatial(op, "strides", strides, 2, cl)
-    return F.depthwise_conv(
-        x, _depthwise(filt), stride=stride, pad=_padding(op, padding), channel_last=cl, name=name
-    )
+    with shapes.node_errors(name, x, filt):
+        stride = _spatial(op, "strides", strides, 2, True)
+        pad = _padding(op, padding)
+        _ranks(op, "input", x, "filter", filt, 2)
+        _channels(op, "input", x, 3, "filter", filt, 2)
+        return F.depthwise_conv(
+            x, _depthwise(filt), stride=stride, pad=pad, channel_last=True, name=name
+        )
 
 
 def depthwise_conv2d(
@@ -454,37 +486,53 @@ def separable_conv2d(
         array([[[[2., 2.]]]])
     """
     op = "separable_conv2d"
-    cm = depthwise_filter.shape[2] * depthwise_filter.shape[3]
-    out = pointwise_filter.shape[3]
-    if cm > out:
-        raise ArgumentError(
-            check.message(
-                op,
-                "pointwise_filter",
-                "have at least in_channels * channel_multiplier output channels",
-                in_channels_times_multiplier=cm,
-                out_channels=out,
+    with shapes.node_errors(name, input, depthwise_filter, pointwise_filter):
+        stride = _spatial(op, "strides", strides, 2, True)
+        pad = _padding(op, padding)
+        _ranks(op, "input", input, "depthwise_filter", depthwise_filter, 2)
+        check.ndim(op, "pointwise_filter", pointwise_filter, 4)
+        _channels(op, "input", input, 3, "depthwise_filter", depthwise_filter, 2)
+        dw, pw = tuple(depthwise_filter.shape), tuple(pointwise_filter.shape)
+        cm = None if None in dw[2:] else dw[2] * dw[3]
+        if pw[:2] != (1, 1) or (cm is not None and pw[2] not in (None, cm)):
+            raise ShapeError(
+                check.message(
+                    op,
+                    "pointwise_filter",
+                    f"have shape [1, 1, in_channels * channel_multiplier = {cm}, out_channels]",
+                    **{"pointwise_filter.shape": pw, "depthwise_filter.shape": dw},
+                )
             )
+        out = pw[3]
+        if cm is not None and out is not None and cm > out:
+            raise ArgumentError(
+                check.message(
+                    op,
+                    "pointwise_filter",
+                    "have at least in_channels * channel_multiplier output channels",
+                    in_channels_times_multiplier=cm,
+                    out_channels=out,
+                )
+            )
+        return F.separable_conv(
+            input,
+            _depthwise(depthwise_filter),
+            _hwio(pointwise_filter),
+            stride=stride,
+            pad=pad,
+            channel_last=True,
+            name=name,
         )
-    stride = _spatial(op, "strides", strides, 2, True)
-    return F.separable_conv(
-        input,
-        _depthwise(depthwise_filter),
-        _hwio(pointwise_filter),
-        stride=stride,
-        pad=_padding(op, padding),
-        channel_last=True,
-        name=name,
-    )
 
 
-def _pool(op, fn, value, ksize, strides, padding, data_format, nsp, name, **kw):
-    cl = _channel_last(op, data_format, nsp)
-    kernel = _spatial(op, "ksize", ksize, nsp, cl)
-    stride = _spatial(op, "strides", strides, nsp, cl)
-    return fn(
-        value, kernel, stride=stride, pad=_padding(op, padding), channel_last=cl, name=name, **kw
-    )
+def _pool(op, fn, value, ksize, strides, padding, data_format, nsp, name, arg="value", **kw):
+    with shapes.node_errors(name, value):
+        cl = _channel_last(op, data_format, nsp)
+        kernel = _spatial(op, "ksize", ksize, nsp, cl)
+        stride = _spatial(op, "strides", strides, nsp, cl)
+        pad = _padding(op, padding)
+        check.ndim(op, arg, value, nsp + 2)
+        return fn(value, kernel, stride=stride, pad=pad, channel_last=cl, name=name, **kw)
 
 
 def avg_pool(
@@ -599,6 +647,7 @@ def avg_pool3d(
         "NDHWC",
         3,
         name,
+        arg="input",
         including_pad=False,
     )
 
@@ -629,7 +678,9 @@ def max_pool3d(
         >>> tf.nn.max_pool3d(x, [1, 2, 2, 2, 1], [1, 2, 2, 2, 1], "VALID").ravel()
         array([7.])
     """
-    return _pool("max_pool3d", F.max_pool, input, ksize, strides, padding, "NDHWC", 3, name)
+    return _pool(
+        "max_pool3d", F.max_pool, input, ksize, strides, padding, "NDHWC", 3, name, arg="input"
+    )
 
 
 def max_pool_with_argmax(
@@ -662,18 +713,21 @@ def max_pool_with_argmax(
         (array([7., 8.]), array([4, 1]))
     """
     op = "max_pool_with_argmax"
-    kernel = _spatial(op, "ksize", ksize, 2, True)
-    stride = _spatial(op, "strides", strides, 2, True)
-    dtype = "int64" if Targmax is None else Targmax
-    return F.max_pool_with_argmax(
-        input,
-        kernel,
-        stride=stride,
-        pad=_padding(op, padding),
-        channel_last=True,
-        index_dtype=dtype,
-        name=name,
-    )
+    with shapes.node_errors(name, input):
+        kernel = _spatial(op, "ksize", ksize, 2, True)
+        stride = _spatial(op, "strides", strides, 2, True)
+        pad = _padding(op, padding)
+        check.ndim(op, "input", input, 4)
+        dtype = "int64" if Targmax is None else Targmax
+        return F.max_pool_with_argmax(
+            input,
+            kernel,
+            stride=stride,
+            pad=pad,
+            channel_last=True,
+            index_dtype=dtype,
+            name=name,
+        )
 
 
 def _ratio(op: str, pooling_ratio: Any) -> tuple[float, float]:
@@ -736,15 +790,18 @@ def fractional_max_pool(
         ((1, 3, 2, 1), np.int64(0), np.int64(5), 3)
     """
     op = "fractional_max_pool"
-    return F.fractional_max_pool(
-        value,
-        _ratio(op, pooling_ratio),
-        pseudo_random=bool(pseudo_random),
-        overlapping=bool(overlapping),
-        seed=_seed(seed, seed2),
-        channel_last=True,
-        name=name,
-    )
+    with shapes.node_errors(name, value):
+        ratio = _ratio(op, pooling_ratio)
+        check.ndim(op, "value", value, 4)
+        return F.fractional_max_pool(
+            value,
+            ratio,
+            pseudo_random=bool(pseudo_random),
+            overlapping=bool(overlapping),
+            seed=_seed(seed, seed2),
+            channel_last=True,
+            name=name,
+        )
 
 
 def fractional_avg_pool(
@@ -779,28 +836,30 @@ def fractional_avg_pool(
         (array([1., 1., 1., 1.]), array([0, 2, 4]))
     """
     op = "fractional_avg_pool"
-    return F.fractional_avg_pool(
-        value,
-        _ratio(op, pooling_ratio),
-        pseudo_random=bool(pseudo_random),
-        overlapping=bool(overlapping),
-        seed=_seed(seed, seed2),
-        channel_last=True,
-        name=name,
-    )
-
-
-def _morph(op, fn, x, filt, strides, rates, padding, name):
-    stride = _spatial(op, "strides", strides, 2, True)
-    rate = _spatial(op, "rates", rates, 2, True)
-    if len(filt.shape) != 3:
-        raise ShapeError(
-            check.message(op, "filter", "have rank 3", **{"filter.shape": tuple(filt.shape)})
+    with shapes.node_errors(name, value):
+        ratio = _ratio(op, pooling_ratio)
+        check.ndim(op, "value", value, 4)
+        return F.fractional_avg_pool(
+            value,
+            ratio,
+            pseudo_random=bool(pseudo_random),
+            overlapping=bool(overlapping),
+            seed=_seed(seed, seed2),
+            channel_last=True,
+            name=name,
         )
-    f = F.transpose(filt, (2, 0, 1))
-    return fn(
-        x, f, stride=stride, rate=rate, pad=_padding(op, padding), channel_last=True, name=name
-    )
+
+
+def _morph(op, fn, x, filt, strides, rates, padding, name, names=("input", "filter")):
+    with shapes.node_errors(name, x, filt):
+        stride = _spatial(op, "strides", strides, 2, True)
+        rate = _spatial(op, "rates", rates, 2, True)
+        pad = _padding(op, padding)
+        check.ndim(op, names[0], x, 4)
+        check.ndim(op, names[1], filt, 3)
+        _channels(op, names[0], x, 3, names[1], filt, 2)
+        f = F.transpose(filt, (2, 0, 1))
+        return fn(x, f, stride=stride, rate=rate, pad=pad, channel_last=True, name=name)
 
 
 def dilation2d(
@@ -862,4 +921,6 @@ def erosion2d(
         >>> tf.nn.erosion2d(x, np.zeros((1, 2, 1)), [1, 1, 1, 1], [1, 1, 1, 1], "VALID").ravel()
         array([1., 2.])
     """
-    return _morph("erosion2d", F.erosion2d, value, kernel, strides, rates, padding, name)
+    return _morph(
+        "erosion2d", F.erosion2d, value, kernel, strides, rates, padding, name, ("value", "kernel")
+    )

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import nnfunc.functions as F
-from nnfunc.core import check
-from nnfunc.errors import ArgumentError
+from nnfunc.core import check, shapes
+from nnfunc.errors import ArgumentError, ShapeError
 
 __all__ = ["average_pool", "conv", "conv_transpose", "depthwise_conv", "max_pool", "separable_conv"]
 
@@ -29,6 +29,32 @@ def _channel_last(op: str, data_format: Any) -> bool:
     return check.choice(op, "data_format", data_format, ("channels_last", "channels_first")) == (
         "channels_last"
     )
+
+
+def _check(op: str, inputs: Any, kname: str, kernel: Any, cl: bool, in_axis: int) -> None:
+    """Ranks (``kernel`` has the rank of ``inputs``) and the kernel's input-channel entry."""
+    nd = check.ndim_at_least(op, "inputs", inputs, 3)
+    if len(kernel.shape) != nd:
+        raise ShapeError(
+            check.message(
+                op,
+                kname,
+                f"have rank {nd} (the rank of `inputs`)",
+                **{f"{kname}.shape": tuple(kernel.shape), "inputs.shape": tuple(inputs.shape)},
+            )
+        )
+    cax = nd - 1 if cl else 1
+    c, k = inputs.shape[cax], kernel.shape[in_axis]
+    if c is not None and k is not None and c != k:
+        raise ShapeError(
+            check.message(
+                op,
+                "inputs",
+                f"have {kname}.shape[{in_axis}] = {k} channels on axis {cax}",
+                channels=c,
+                **{"inputs.shape": tuple(inputs.shape), f"{kname}.shape": tuple(kernel.shape)},
+            )
+        )
 
 
 def _hwio(kernel: Any) -> Any:
@@ -75,15 +101,18 @@ def conv(
         array([2., 2.])
     """
     op = "conv"
-    return F.conv(
-        inputs,
-        _hwio(kernel),
-        stride=strides,
-        pad=_padding(op, padding),
-        dilation=dilation_rate,
-        channel_last=_channel_last(op, data_format),
-        name=name,
-    )
+    with shapes.node_errors(name, inputs, kernel):
+        pad, cl = _padding(op, padding), _channel_last(op, data_format)
+        _check(op, inputs, "kernel", kernel, cl, len(kernel.shape) - 2)
+        return F.conv(
+            inputs,
+            _hwio(kernel),
+            stride=strides,
+            pad=pad,
+            dilation=dilation_rate,
+            channel_last=cl,
+            name=name,
+        )
 
 
 def conv_transpose(
@@ -121,16 +150,19 @@ def conv_transpose(
         array([1., 1., 2., 1., 1.])
     """
     op = "conv_transpose"
-    return F.conv_transpose(
-        inputs,
-        _hwio(kernel),
-        stride=strides,
-        pad=_padding(op, padding),
-        dilation=dilation_rate,
-        output_padding=output_padding,
-        channel_last=_channel_last(op, data_format),
-        name=name,
-    )
+    with shapes.node_errors(name, inputs, kernel):
+        pad, cl = _padding(op, padding), _channel_last(op, data_format)
+        _check(op, inputs, "kernel", kernel, cl, len(kernel.shape) - 1)
+        return F.conv_transpose(
+            inputs,
+            _hwio(kernel),
+            stride=strides,
+            pad=pad,
+            dilation=dilation_rate,
+            output_padding=output_padding,
+            channel_last=cl,
+            name=name,
+        )
 
 
 def depthwise_conv(
@@ -166,15 +198,18 @@ def depthwise_conv(
                 [ 5., 50.]]])
     """
     op = "depthwise_conv"
-    return F.depthwise_conv(
-        inputs,
-        _depthwise(kernel),
-        stride=strides,
-        pad=_padding(op, padding),
-        dilation=dilation_rate,
-        channel_last=_channel_last(op, data_format),
-        name=name,
-    )
+    with shapes.node_errors(name, inputs, kernel):
+        pad, cl = _padding(op, padding), _channel_last(op, data_format)
+        _check(op, inputs, "kernel", kernel, cl, len(kernel.shape) - 2)
+        return F.depthwise_conv(
+            inputs,
+            _depthwise(kernel),
+            stride=strides,
+            pad=pad,
+            dilation=dilation_rate,
+            channel_last=cl,
+            name=name,
+        )
 
 
 def separable_conv(
@@ -212,16 +247,32 @@ def separable_conv(
                [ 2., -2.]])
     """
     op = "separable_conv"
-    return F.separable_conv(
-        inputs,
-        _depthwise(depthwise_kernel),
-        _hwio(pointwise_kernel),
-        stride=strides,
-        pad=_padding(op, padding),
-        dilation=dilation_rate,
-        channel_last=_channel_last(op, data_format),
-        name=name,
-    )
+    with shapes.node_errors(name, inputs, depthwise_kernel, pointwise_kernel):
+        pad, cl = _padding(op, padding), _channel_last(op, data_format)
+        nd = len(depthwise_kernel.shape)
+        _check(op, inputs, "depthwise_kernel", depthwise_kernel, cl, nd - 2)
+        dw, pw = tuple(depthwise_kernel.shape), tuple(pointwise_kernel.shape)
+        cm = None if None in dw[-2:] else dw[-2] * dw[-1]
+        if len(pw) != nd or any(k != 1 for k in pw[:-2]) or pw[-2] not in (None, cm):
+            want = ", ".join(["1"] * (nd - 2) + [f"{cm}", "out"])
+            raise ShapeError(
+                check.message(
+                    op,
+                    "pointwise_kernel",
+                    f"have shape ({want}) (input channels * multiplier = {cm})",
+                    **{"pointwise_kernel.shape": pw, "depthwise_kernel.shape": dw},
+                )
+            )
+        return F.separable_conv(
+            inputs,
+            _depthwise(depthwise_kernel),
+            _hwio(pointwise_kernel),
+            stride=strides,
+            pad=pad,
+            dilation=dilation_rate,
+            channel_last=cl,
+            name=name,
+        )
 
 
 def max_pool(
@@ -297,16 +348,18 @@ def average_pool(
 
 
 def _pool(op, fn, inputs, pool_size, strides, padding, data_format, name, **kw):
-    cl = _channel_last(op, data_format)
-    nsp = len(inputs.shape) - 2
-    if isinstance(pool_size, int):
-        pool_size = (pool_size,) * nsp
-    return fn(
-        inputs,
-        tuple(pool_size),
-        stride=strides,
-        pad=_padding(op, padding),
-        channel_last=cl,
-        name=name,
-        **kw,
-    )
+    with shapes.node_errors(name, inputs):
+        cl = _channel_last(op, data_format)
+        pad = _padding(op, padding)
+        nsp = check.ndim_at_least(op, "inputs", inputs, 3) - 2
+        if isinstance(pool_size, int):
+            pool_size = (pool_size,) * nsp
+        return fn(
+            inputs,
+            pool_size,
+            stride=strides,
+            pad=pad,
+            channel_last=cl,
+            name=name,
+            **kw,
+        )
