@@ -232,7 +232,11 @@ def test_gather_nd_examples():
 
 def test_gather_nd_out_of_bound_raises():
     with pytest.raises(
-        nf.ShapeError, match=re.escape("gather_nd: `indices` must be within the bounds")
+        nf.ShapeError,
+        match=re.escape(
+            "gather_nd: `indices` must be in [-d, d) for each indexed size d (data.shape[:M]); "
+            "received indices[:, 0]=(2,), data.shape[:M]=(2,)."
+        ),
     ):
         F.gather_nd(np.ones((2, 5)), [[2]])
 

@@ -79,6 +79,12 @@ def test_sign_straight_through_gradient():
             nf.DTypeError,
             "sign: `x` must have a numeric dtype; received x.dtype=<U1.",
         ),
+        (
+            (np.array([True, False]),),
+            {},
+            nf.DTypeError,
+            "sign: `x` must have an integer or floating dtype; received x.dtype=bool.",
+        ),
     ],
 )
 def test_sign_errors(inputs, kwargs, exc, message):

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -71,3 +73,13 @@ def test_sum_float16_accumulates_in_float32():
 )
 def test_sum_errors(inputs, kwargs, exc, message):
     assert_raises_both_modes(nf.sum, inputs, kwargs, exc, message)
+
+
+@pytest.mark.parametrize("fn", [nf.sum, nf.mean, nf.prod, nf.max, nf.min])
+def test_reductions_reject_non_numeric_dtypes(fn):
+    op = fn.__name__
+    with pytest.raises(
+        nf.DTypeError,
+        match=re.escape(f"{op}: `x` must have a numeric dtype; received x.dtype=<U1."),
+    ):
+        fn(np.array(["a", "b"]))

@@ -12,6 +12,7 @@ from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError
 from nnfunc.functions._binary import broadcast_spec
 from nnfunc.functions.arithmetic._basic import add, div, maximum, minimum, mul, pow, sub
+from nnfunc.functions.math._elementwise import numeric
 
 __all__ = [
     "add_n",
@@ -36,6 +37,8 @@ class _NAry(Function):
         self.input_names = tuple(f"x[{i}]" for i in range(n))
 
     def setup(self, *xs: Any) -> tuple[TensorSpec, ...]:
+        for name, x in zip(self.input_names, xs, strict=True):
+            numeric(self.op_name, name, x)
         shape = broadcast_spec(self.op_name, self.input_names, *xs)
         self.out_dtype = np.result_type(*(x.dtype for x in xs))
         return (TensorSpec(shape, self.out_dtype),)

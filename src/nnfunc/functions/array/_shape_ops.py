@@ -365,7 +365,17 @@ class ExpandDims(Function):
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         raw = self.axis if isinstance(self.axis, (tuple, list)) else (self.axis,)
         n = len(x.shape) + len(raw)
-        axes = check.axes(self.op_name, "axis", raw, n)
+        try:
+            axes = check.axes(self.op_name, "axis", raw, n)
+        except ShapeError:
+            raise ShapeError(
+                check.message(
+                    self.op_name,
+                    "axis",
+                    f"be in [-{n}, {n}) for an output of rank {n}",
+                    axis=self.axis,
+                )
+            ) from None
         self.axis = axes
         dims = iter(x.shape)
         shape = tuple(1 if i in axes else next(dims) for i in range(n))

@@ -9,6 +9,7 @@ import numpy as np
 from nnfunc.core import check
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
+from nnfunc.errors import DTypeError
 from nnfunc.functions._binary import BinaryElementwise
 from nnfunc.functions.logical._compare import (
     equal,
@@ -401,8 +402,14 @@ class Sign(Function):
         self.ste = check.boolean(self.op_name, "ste", ste)
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        numeric(self.op_name, "x", x)
-        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
+        dtype = numeric(self.op_name, "x", x)
+        if dtype.kind == "b":  # numpy.sign has no boolean loop
+            raise DTypeError(
+                check.message(
+                    self.op_name, "x", "have an integer or floating dtype", **{"x.dtype": dtype}
+                )
+            )
+        return (TensorSpec(tuple(x.shape), dtype),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         y = xp.sign(x)
@@ -433,6 +440,7 @@ def sign(x: Any, alpha: float = 1.0, ste: bool = True, *, name: str | None = Non
 
     Raises:
         ArgumentError: ``alpha`` is not a finite real number, or ``ste`` is not a bool.
+        DTypeError: ``x`` is bool or not numeric.
 
     Notes:
         NaN stays NaN. Equivalent to ``nnabla.functions.sign(x, alpha)``;
