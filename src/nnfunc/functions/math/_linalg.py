@@ -237,7 +237,7 @@ def _square_spec(op: str, x: Any) -> tuple:
     return shape
 
 
-def _singular(op: str, x: Any) -> ArgumentError:
+def _singular(op: str, x: Any, requirement: str = "hold invertible matrices") -> ArgumentError:
     """The error for a singular matrix, naming the first one (only built on failure)."""
     flat = np.asarray(x, dtype=np.float64).reshape(-1, *x.shape[-2:])
     bad = 0
@@ -252,7 +252,7 @@ def _singular(op: str, x: Any) -> ArgumentError:
         check.message(
             op,
             "x",
-            "hold invertible matrices",
+            requirement,
             **{"x.shape": tuple(x.shape), "singular_index": index},
         )
     )
@@ -260,6 +260,10 @@ def _singular(op: str, x: Any) -> ArgumentError:
 
 class BatchInv(Function):
     op_name = "batch_inv"
+
+    def __init__(self, for_det_grad: bool = False) -> None:
+        # In the gradient of batch_det the error names batch_det, the function the user called.
+        self.for_det_grad = for_det_grad
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         shape = _square_spec(self.op_name, x)
@@ -272,6 +276,10 @@ class BatchInv(Function):
         try:
             y = xp.linalg.inv(work)
         except np.linalg.LinAlgError:
+            if self.for_det_grad:
+                raise _singular(
+                    "batch_det", x, "hold invertible matrices for its gradient (X^-T det X)"
+                ) from None
             raise _singular(self.op_name, x) from None
         return (y.astype(self.out_dtype, copy=False),)
 
@@ -301,7 +309,7 @@ class BatchDet(Function):
         (x,) = self.retained_inputs()
         (y,) = self.retained_outputs()
         scale = expand_dims(grad_outputs[0] * y, (-2, -1))
-        return (scale * _swap(batch_inv(x)),)
+        return (scale * _swap(BatchInv(for_det_grad=True).apply1(x)),)
 
 
 def batch_inv(x: Any, *, name: str | None = None) -> Any:
@@ -354,11 +362,13 @@ def batch_det(x: Any, *, name: str | None = None) -> Any:
 
     Raises:
         ShapeError: ``x`` has rank < 2 or non-square trailing matrices.
+        ArgumentError: when differentiated at an exactly singular matrix (see Notes).
 
     Notes:
         LU factorisation (``numpy.linalg.det``). Gradient: ``gy * det(X) * X^{-T}`` (Jacobi's
-        formula); it needs the inverse, so the gradient of a singular matrix raises
-        ``ArgumentError``. Equivalent to ``nnabla.functions.batch_det``.
+        formula, as NNabla computes it); it needs the inverse, so the gradient at an exactly
+        singular matrix raises ``ArgumentError`` naming ``batch_det`` (the adjugate, the true
+        gradient there, is not computed). Equivalent to ``nnabla.functions.batch_det``.
 
     Examples:
         >>> import numpy as np, nnfunc as nf
