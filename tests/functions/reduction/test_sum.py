@@ -46,6 +46,15 @@ class TestSumInteger(FunctionTestCase):
 def test_sum_float16_accumulates_in_float32():
     x = np.full(4096, 1.0, np.float16)
     assert float(nf.sum(x)) == 4096.0
+    # A float16 running sum stalls at 2048 (2048 + 1 rounds back to 2048).
+    ones = nf.sum(np.ones(10000, np.float16))
+    assert ones.dtype == np.float16 and float(ones) == 10000.0
+    y = np.ones(2049, np.float16)
+    y[0] = 2048.0
+    assert float(nf.sum(y)) == 4096.0
+    assert float(nf.sum(np.ones((2, 10000), np.float16), axis=1)[1]) == 10000.0
+    m = nf.mean(y)
+    assert m.dtype == np.float16 and m == np.float16(4096.0 / 2049.0)
 
 
 @pytest.mark.parametrize(
