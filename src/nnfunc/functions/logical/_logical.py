@@ -63,10 +63,14 @@ def _make_scalar_compare(op: str, base: Any, symbol: str, default: Any) -> Any:
         return base(x, _scalar(op, val), name=name)
 
     compare.__name__ = compare.__qualname__ = op
+    latex = {"==": "=", "!=": "\\ne", ">": ">", ">=": "\\ge", "<": "<", "<=": "\\le"}[symbol]
     example = np.array([0.0, 1.0, 2.0])
     ufunc = {"==": np.equal, "!=": np.not_equal, ">": np.greater, ">=": np.greater_equal}
     ufunc.update({"<": np.less, "<=": np.less_equal})
     compare.__doc__ = f"""Element-wise ``x {symbol} val`` against a scalar, as booleans.
+
+    .. math::
+        y = [x {latex} v]
 
     Args:
         x (array, Variable or SymbolicVariable): Input of any shape and numeric dtype.
@@ -212,12 +216,15 @@ for _fn, _what, _sym, _note in (
     )
 
 
-def _make_logical_scalar(op: str, base: Any) -> Any:
+def _make_logical_scalar(op: str, base: Any, sym: str) -> Any:
     def fn(x: Any, val: Any, *, name: str | None = None) -> Any:
         return base(x, bool(_scalar(op, val)), name=name)
 
     fn.__name__ = fn.__qualname__ = op
     fn.__doc__ = f"""Element-wise :func:`nnfunc.{base.__name__}` of ``x`` and a scalar ``val``.
+
+    .. math::
+        y = (x \\ne 0) {sym} (v \\ne 0)
 
     Args:
         x (array, Variable or SymbolicVariable): Input of any numeric or bool dtype (non-zero
@@ -243,9 +250,9 @@ def _make_logical_scalar(op: str, base: Any) -> Any:
     return fn
 
 
-logical_and_scalar = _make_logical_scalar("logical_and_scalar", logical_and)
-logical_or_scalar = _make_logical_scalar("logical_or_scalar", logical_or)
-logical_xor_scalar = _make_logical_scalar("logical_xor_scalar", logical_xor)
+logical_and_scalar = _make_logical_scalar("logical_and_scalar", logical_and, "\\land")
+logical_or_scalar = _make_logical_scalar("logical_or_scalar", logical_or, "\\lor")
+logical_xor_scalar = _make_logical_scalar("logical_xor_scalar", logical_xor, "\\oplus")
 
 
 def logical_not(x: Any, *, name: str | None = None) -> Any:
@@ -279,6 +286,9 @@ def logical_not(x: Any, *, name: str | None = None) -> Any:
 def isnan(x: Any, *, name: str | None = None) -> Any:
     """Element-wise test for NaN, as booleans.
 
+    .. math::
+        y = [x \\text{ is NaN}]
+
     Args:
         x (array, Variable or SymbolicVariable): Input of any numeric dtype.
         name (str, optional): Node name in graph mode; ignored in eager mode.
@@ -303,6 +313,9 @@ def isnan(x: Any, *, name: str | None = None) -> Any:
 
 def isinf(x: Any, *, name: str | None = None) -> Any:
     """Element-wise test for ``+inf`` or ``-inf``, as booleans.
+
+    .. math::
+        y = [|x| = \\infty]
 
     Args:
         x (array, Variable or SymbolicVariable): Input of any numeric dtype.
