@@ -85,3 +85,11 @@ def test_prod_second_derivative_at_zeros_matches_the_hessian():
             if i != j:
                 expected[i, j] = np.prod([x0[k] for k in range(4) if k not in (i, j)])
     np.testing.assert_array_equal(hess, expected)
+
+
+def test_prod_of_small_integers_is_int64():
+    out = nf.prod(np.full((2, 5), 3, np.int8), axis=1)
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out, [243, 243])
+    assert nf.prod(np.array([True, True])).dtype == np.int64
+    assert nf.prod(np.array([200, 2], np.uint8)).dtype == np.uint64

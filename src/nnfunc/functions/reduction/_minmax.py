@@ -13,7 +13,7 @@ from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
 from nnfunc.functions.math._elementwise import numeric
-from nnfunc.functions.reduction._sum import _Reduce, _reduced_shape
+from nnfunc.functions.reduction._sum import _integer_accumulator, _Reduce, _reduced_shape
 
 __all__ = ["max", "min", "prod"]
 
@@ -321,7 +321,7 @@ class Prod(_Reduce):
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         shape = self._setup_axes(x)
         dtype = np.dtype(x.dtype)
-        self.out_dtype = np.dtype(np.int64) if dtype.kind == "b" else dtype
+        self.out_dtype = _integer_accumulator(dtype)
         self._retain_in_idx = (0,)
         return (TensorSpec(shape, self.out_dtype),)
 
@@ -348,8 +348,9 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None =
         name (str, optional): Node name in graph mode; ignored in eager mode.
 
     Returns:
-        Same kind as ``x``: the reduced shape; dtype of ``x`` (bool gives int64). float16 is
-        accumulated in float32. The product of an empty axis is 1.
+        Same kind as ``x``: the reduced shape; the floating dtype of ``x``, or int64 for bool
+        and integer inputs (uint64 for unsigned ones), as NumPy does. float16 is accumulated
+        in float32. The product of an empty axis is 1.
 
     Raises:
         ShapeError: an axis is out of range.

@@ -16,6 +16,16 @@ from nnfunc.functions.math._elementwise import numeric
 __all__ = ["mean", "sum"]
 
 
+def _integer_accumulator(dtype: np.dtype) -> np.dtype:
+    """NumPy's (and PyTorch's) result dtype of an integer sum or product: a 64-bit integer,
+    so that small integer dtypes do not wrap around (``sum`` of 200 int8 ones is 200)."""
+    if dtype.kind in "bi":
+        return np.dtype(np.int64)
+    if dtype.kind == "u":
+        return np.dtype(np.uint64)
+    return dtype
+
+
 def _reduced_shape(shape: tuple, axes: tuple[int, ...], keepdims: bool) -> tuple:
     if keepdims:
         return tuple(1 if i in axes else d for i, d in enumerate(shape))
@@ -49,7 +59,7 @@ class Sum(_Reduce):
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         shape = self._setup_axes(x)
         dtype = np.dtype(x.dtype)
-        self.out_dtype = np.dtype(np.int64) if dtype.kind == "b" else dtype
+        self.out_dtype = _integer_accumulator(dtype)
         return (TensorSpec(shape, self.out_dtype),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -120,8 +130,10 @@ def sum(  # noqa: A001
         name (str, optional): Node name in graph mode; ignored in eager mode.
 
     Returns:
-        Same kind as ``x``: the reduced shape (a 0-d array for a full reduction); dtype of
-        ``x`` (bool gives int64). float16 is accumulated in float32.
+        Same kind as ``x``: the reduced shape (a 0-d array for a full reduction); the floating
+        dtype of ``x``, or for bool and integer inputs int64 (uint64 for unsigned ones), as
+        NumPy and PyTorch do, so that small integer dtypes do not wrap around. float16 is
+        accumulated in float32.
 
     Raises:
         ShapeError: an axis is out of range.
