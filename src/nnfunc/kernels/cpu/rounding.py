@@ -27,11 +27,19 @@ __all__ = ["round_half_away", "round_half_away_numba", "round_half_away_numpy"]
 def round_half_away_numpy(x: Any) -> Any:
     """Round a floating array to the nearest integer, halves away from zero (NumPy/CuPy).
 
+    .. math::
+        y = \\operatorname{sign}(x) \\lfloor |x| + 1/2 \\rfloor
+
     Args:
         x: Floating array (any shape, any memory layout).
 
     Returns:
-        A new array of ``x``'s shape and dtype.
+        A new array of ``x``'s shape and dtype; NaN and infinities are kept.
+
+    Examples:
+        >>> import numpy as np
+        >>> round_half_away_numpy(np.array([-2.5, -0.5, 0.5, 1.5, 0.49999997], np.float32))
+        array([-3., -1.,  1.,  2.,  0.], dtype=float32)
     """
     xp = np if type(x) is np.ndarray else _array_module(x)
     y = xp.asarray(xp.rint(x))
@@ -75,6 +83,11 @@ def round_half_away_numba(x: np.ndarray) -> np.ndarray:
 
     Returns:
         A new array of ``x``'s shape and dtype (0-d for a 0-d input).
+
+    Examples:
+        >>> import numpy as np
+        >>> round_half_away_numba(np.array([-2.5, 2.5, 3.5]))
+        array([-3.,  3.,  4.])
     """
     # The vectorised loop evaluates both sides of its branches (``inf - inf``, comparisons
     # with NaN), which sets the invalid flag; the results are right, the warning is noise.
@@ -83,7 +96,19 @@ def round_half_away_numba(x: np.ndarray) -> np.ndarray:
 
 
 def round_half_away(x: Any) -> Any:
-    """Dispatch to the numba ufunc or its NumPy twin (see the module docstring)."""
+    """Dispatch to the numba ufunc or its NumPy twin (see the module docstring).
+
+    Args:
+        x: Floating array.
+
+    Returns:
+        ``x`` rounded to the nearest integer, halves away from zero, in ``x``'s dtype.
+
+    Examples:
+        >>> import numpy as np
+        >>> round_half_away(np.array([0.5, -1.5], np.float16))
+        array([ 1., -2.], dtype=float16)
+    """
     if type(x) is np.ndarray and x.dtype.char in "fd" and numba_enabled():
         return round_half_away_numba(x)
     return round_half_away_numpy(x)
