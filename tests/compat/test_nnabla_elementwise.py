@@ -421,3 +421,10 @@ def test_scalar_forms_validate_val(fn):
         nf.ArgumentError, match=re.escape(f"{op}: `val` must be a real number; received val='a'.")
     ):
         fn(np.ones(2), "a")
+
+
+def test_where_lower_rank_condition_with_a_scalar_branch():
+    c = np.array([1.0, 0.0])
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(F.where(c, 0.0, x), [[0.0, 0.0, 0.0], [3.0, 4.0, 5.0]])
+    np.testing.assert_array_equal(F.where(c, x, -1.0), [[0.0, 1.0, 2.0], [-1.0, -1.0, -1.0]])

@@ -566,8 +566,9 @@ def where(
         array([[1., 1.],
                [0., 0.]])
     """
-    extra = len(x_true.shape) - len(condition.shape) if hasattr(x_true, "shape") else 0
-    if extra > 0 and hasattr(condition, "shape"):
+    rank = max((len(v.shape) for v in (x_true, x_false) if hasattr(v, "shape")), default=0)
+    extra = rank - len(condition.shape) if hasattr(condition, "shape") else 0
+    if extra > 0:
         n = len(condition.shape)
         condition = F.expand_dims(condition, tuple(range(n, n + extra)))
     return F.where(condition, x_true, x_false, name=name)
