@@ -425,9 +425,13 @@ class Sign(Function):
         return (TensorSpec(tuple(x.shape), dtype),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        y = xp.sign(x)
+        y = xp.asarray(xp.sign(x))
         if self.alpha != 0:
-            y = xp.where(x == 0, xp.asarray(self.alpha).astype(x.dtype), y)
+            # Zeros are usually few: find them, then write alpha only there (cheaper than a
+            # full where()).
+            zero = xp.asarray(x == 0)
+            if zero.any():
+                y[zero] = xp.asarray(self.alpha).astype(x.dtype)
         return (y.astype(x.dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
