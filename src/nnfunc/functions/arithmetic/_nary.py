@@ -172,7 +172,9 @@ def _val(op: str, val: Any) -> Any:
     return check.real_scalar(op, "val", val, finite=False)
 
 
-def _make_scalar(op: str, formula: str, call: Any, default: Any, canonical: str, ex: str) -> Any:
+def _make_scalar(
+    op: str, formula: str, call: Any, default: Any, canonical: str, ex: str, note: str = ""
+) -> Any:
     def fn(x: Any, val: float = default, *, name: str | None = None) -> Any:
         return call(x, _val(op, val), name)
 
@@ -196,7 +198,7 @@ def _make_scalar(op: str, formula: str, call: Any, default: Any, canonical: str,
 
     Notes:
         The scalar form of :func:`nnfunc.{canonical}` (which accepts scalars directly; this
-        name exists for NNabla's ``{op}``). The gradient flows to ``x`` only.
+        name exists for NNabla's ``{op}``). The gradient flows to ``x`` only.{note}
 
     Examples:
         >>> import numpy as np, nnfunc as nf
@@ -205,6 +207,10 @@ def _make_scalar(op: str, formula: str, call: Any, default: Any, canonical: str,
     """
     return fn
 
+
+_TIES = """
+        At ``x == val`` all of it goes to ``x`` (NNabla's kernel gives ``x`` none there; the
+        NNabla dialect follows NNabla)."""
 
 add_scalar = _make_scalar(
     "add_scalar",
@@ -261,6 +267,7 @@ maximum_scalar = _make_scalar(
     1.0,
     "maximum",
     "array([2., 2.], dtype=float32)",
+    _TIES,
 )
 minimum_scalar = _make_scalar(
     "minimum_scalar",
@@ -269,4 +276,5 @@ minimum_scalar = _make_scalar(
     1.0,
     "minimum",
     "array([1., 2.], dtype=float32)",
+    _TIES,
 )
