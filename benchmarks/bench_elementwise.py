@@ -51,7 +51,9 @@ def main() -> None:
         ("mul scalar", lambda: nf.mul(x, 2.0), lambda: np.multiply(x, np.float32(2.0))),
         ("sin", lambda: nf.sin(x), lambda: np.sin(x)),
         ("abs", lambda: nf.abs(x), lambda: np.abs(x)),
-        ("round (half away from zero)", lambda: nf.round(x), lambda: np.round(x)),
+        ("round (half away from zero) vs rint", lambda: nf.round(x), lambda: np.rint(x)),
+        ("floor", lambda: nf.floor(x), lambda: np.floor(x)),
+        ("where", lambda: nf.where(x > 0, x, y), lambda: np.where(x > 0, x, y)),
         ("greater", lambda: nf.greater(x, y), lambda: np.greater(x, y)),
         ("sum axis=1", lambda: nf.sum(x, axis=1), lambda: x.sum(axis=1)),
         ("max axis=1", lambda: nf.max(x, axis=1), lambda: x.max(axis=1)),
@@ -65,6 +67,37 @@ def main() -> None:
     ]
     for label, ours, ref in cases:
         row(label, timeit(ours), timeit(ref), "numpy")
+    data = rng.standard_normal((100000, 16)).astype(np.float32)
+    idx = rng.integers(0, 100000, (1, 200000))
+    row(
+        "gather_nd 200k rows of 16",
+        timeit(lambda: nf.gather_nd(data, idx)),
+        timeit(lambda: data[idx[0]]),
+        "numpy",
+    )
+    src = rng.standard_normal((200000, 16)).astype(np.float32)
+
+    def scatter_ref() -> None:
+        out = np.zeros((100000, 16), np.float32)
+        out[idx[0]] = src
+
+    row(
+        "scatter_nd 200k rows of 16",
+        timeit(lambda: nf.scatter_nd(src, idx, shape=(100000, 16))),
+        timeit(scatter_ref),
+        "numpy",
+    )
+
+    def scatter_add_ref() -> None:
+        out = np.zeros((100000, 16), np.float32)
+        np.add.at(out, idx[0], src)
+
+    row(
+        "scatter_nd add=True (vs np.add.at)",
+        timeit(lambda: nf.scatter_nd(src, idx, shape=(100000, 16), add=True)),
+        timeit(scatter_add_ref),
+        "numpy",
+    )
     a = rng.standard_normal((64, 128, 128)).astype(np.float32)
     row(
         "batch_matmul 64x128x128 (transpose_b)",
@@ -84,8 +117,6 @@ def main() -> None:
             timeit(lambda: torch.bmm(ta, ta.transpose(1, 2))),
             "torch",
         )
-        data = rng.standard_normal((100000, 16)).astype(np.float32)
-        idx = rng.integers(0, 100000, (1, 200000))
         tdata, tidx = torch.from_numpy(data), torch.from_numpy(idx[0])
         row(
             "gather_nd 200k rows of 16",

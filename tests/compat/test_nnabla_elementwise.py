@@ -230,9 +230,24 @@ def test_gather_nd_examples():
     np.testing.assert_array_equal(F.gather_nd(data, np.array([[1], [4]])), [10.0])
 
 
+def test_gather_nd_indices_changed_after_the_graph_is_built():
+    # The page's `indices = nn.Variable((2, 1))`, forwarded with two sets of values.
+    g = nf.Graph()
+    indices = g.placeholder("indices", (2, 1), np.int64)
+    y = F.gather_nd(F.arange(1, 11).reshape([2, 5]), indices)
+    out = g.run(y, {"indices": np.array([[0], [0]])})
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, [1.0])
+    np.testing.assert_array_equal(g.run(y, {"indices": np.array([[1], [4]])}), [10.0])
+
+
 def test_gather_nd_out_of_bound_raises():
     with pytest.raises(
-        nf.ShapeError, match=re.escape("gather_nd: `indices` must be within the bounds")
+        nf.ShapeError,
+        match=re.escape(
+            "gather_nd: `indices` must be in [-d, d) for each indexed size d (data.shape[:M]); "
+            "received indices[:, 0]=(2,), data.shape[:M]=(2,)."
+        ),
     ):
         F.gather_nd(np.ones((2, 5)), [[2]])
 
@@ -360,3 +375,56 @@ def test_reductions_and_prod():
     np.testing.assert_array_equal(F.prod(x, axis=1), [6.0, 120.0])
     assert F.prod(x).shape == ()
     assert F.prod(x, axis=0, keepdims=True).shape == (1, 3)
+
+
+# ----------------------------------------------------------------------------- NNabla's kernels
+def test_maximum2_minimum2_ties_send_the_gradient_to_x1_as_nnabla():
+    # NNabla: maximum2 backward is (x0 > x1) * dy for x0 and (x0 <= x1) * dy for x1.
+    for fn, canonical in ((F.maximum2, nf.maximum), (F.minimum2, nf.minimum)):
+        a = nf.Variable(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+        b = nf.Variable(np.array([1.0, 0.0, 5.0]), requires_grad=True)
+        y = fn(a, b)
+        np.testing.assert_array_equal(y.data, canonical(a.data, b.data))
+        ga, gb = nf.grad(nf.sum(y * np.array([1.0, 2.0, 4.0])), [a, b])
+        first = (a.data > b.data) if fn is F.maximum2 else (a.data < b.data)
+        np.testing.assert_array_equal(ga.data, np.where(first, [1.0, 2.0, 4.0], 0.0))
+        np.testing.assert_array_equal(gb.data, np.where(first, 0.0, [1.0, 2.0, 4.0]))
+        assert ga.data[0] == 0.0 and gb.data[0] == 1.0  # the tie
+
+
+@pytest.mark.parametrize("fn", [F.maximum_scalar, F.minimum_scalar])
+def test_maximum_minimum_scalar_tie_gives_x_no_gradient_as_nnabla(fn):
+    x = nf.Variable(np.array([0.0, 1.0, 2.0]), requires_grad=True)
+    y = fn(x)  # val = 1.0
+    expected = np.maximum(x.data, 1.0) if fn is F.maximum_scalar else np.minimum(x.data, 1.0)
+    np.testing.assert_array_equal(y.data, expected)
+    (g,) = nf.grad(nf.sum(y), x)
+    np.testing.assert_array_equal(g.data, [0.0, 0.0, 1.0] if fn is F.maximum_scalar else [1, 0, 0])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        F.add_scalar,
+        F.mul_scalar,
+        F.pow_scalar,
+        F.r_sub_scalar,
+        F.r_div_scalar,
+        F.r_pow_scalar,
+        F.maximum_scalar,
+        F.minimum_scalar,
+    ],
+)
+def test_scalar_forms_validate_val(fn):
+    op = fn.__name__
+    with pytest.raises(
+        nf.ArgumentError, match=re.escape(f"{op}: `val` must be a real number; received val='a'.")
+    ):
+        fn(np.ones(2), "a")
+
+
+def test_where_lower_rank_condition_with_a_scalar_branch():
+    c = np.array([1.0, 0.0])
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(F.where(c, 0.0, x), [[0.0, 0.0, 0.0], [3.0, 4.0, 5.0]])
+    np.testing.assert_array_equal(F.where(c, x, -1.0), [[0.0, 1.0, 2.0], [-1.0, -1.0, -1.0]])

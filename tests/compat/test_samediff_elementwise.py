@@ -56,7 +56,12 @@ def test_pad_graph_with_constant_padding_and_gradient():
         (
             lambda: samediff.nn.pad(np.ones(2), np.array([[-1, 0]]), 0.0),
             nf.ArgumentError,
-            "pad: `pad_width` must hold non-negative values",
+            "pad: `padding` must hold non-negative integers; received padding=[[-1, 0]].",
+        ),
+        (
+            lambda: samediff.nn.pad(np.ones(2), np.array([[0.5, 0.0]]), 0.0),
+            nf.ArgumentError,
+            "pad: `padding` must hold non-negative integers; received padding=[[0.5, 0.0]].",
         ),
     ],
 )
@@ -70,3 +75,8 @@ def test_pad_computed_padding_is_unsupported():
     p = nf.add(g.placeholder("p", (1, 2), np.int64), 1)
     with pytest.raises(nf.UnsupportedError, match=re.escape("pad: `padding` must be an array")):
         samediff.nn.pad(g.placeholder("x", (3,)), p, 0.0)
+
+
+def test_pad_float_padding_with_integral_values_is_accepted():
+    out = samediff.nn.pad(np.ones(2, np.float32), np.array([[1.0, 2.0]]), 3.0)
+    np.testing.assert_array_equal(out, [3.0, 1.0, 1.0, 3.0, 3.0])

@@ -405,7 +405,11 @@ class Graph:
                 except NNFuncError as exc:
                     raise reraise_with_node(func, exc, func.name) from None
                 xp = np
-                outs = _check_outputs(f, f.forward(xp, *args), specs, xp)
+                try:
+                    raw = f.forward(xp, *args)
+                except NNFuncError as exc:  # value checks (singular matrix...) name the node too
+                    raise reraise_with_node(func, exc, func.name) from None
+                outs = _check_outputs(f, raw, specs, xp)
                 for ref, o in zip(func.outputs, outs, strict=True):
                     out_var = ref()
                     if out_var is not None:

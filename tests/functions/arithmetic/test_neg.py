@@ -34,6 +34,11 @@ def test_neg_operator_routes_here():
             nf.DTypeError,
             "nnfunc: inputs must be arrays, Variables or numbers",
         ),
+        (
+            lambda: nf.neg(np.array([True, False])),
+            nf.DTypeError,
+            "neg: `x` must have an integer or floating dtype; received x.dtype=bool.",
+        ),
     ],
 )
 def test_neg_errors(call, exc, message):

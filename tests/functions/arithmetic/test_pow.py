@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -118,3 +120,14 @@ def test_pow_variable_operator_routes_here():
 )
 def test_pow_errors(inputs, kwargs, exc, message):
     assert_raises_both_modes(nf.pow, inputs, kwargs, exc, message)
+
+
+def test_pow_negative_integer_exponent_of_an_integer_base_is_an_argument_error():
+    with pytest.raises(
+        nf.ArgumentError,
+        match=re.escape(
+            "pow: `x1` must not hold negative values when both operands are integers (cast to "
+            "float); received x0.dtype=int64, x1.dtype=int64."
+        ),
+    ):
+        nf.pow(np.array([2, 3]), np.array([1, -1]))

@@ -101,6 +101,13 @@ def test_sub_variable_operator_routes_here():
             "sub: `x0` and `x1` must have broadcastable shapes; "
             "received x0.shape=(2, 3), x1.shape=(4,).",
         ),
+        (
+            (np.ones(2, bool), np.zeros(2, bool)),
+            {},
+            nf.DTypeError,
+            "sub: `x0` and `x1` must not both be bool (use logical_xor); "
+            "received x0.dtype=bool, x1.dtype=bool.",
+        ),
     ],
 )
 def test_sub_errors(inputs, kwargs, exc, message):

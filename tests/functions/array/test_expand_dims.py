@@ -33,7 +33,7 @@ class TestExpandDims(FunctionTestCase):
         (
             lambda: nf.expand_dims(np.ones((2, 3)), 3),
             nf.ShapeError,
-            "expand_dims: `axis` must be in [-3, 3) for an input of rank 3; received axis=3.",
+            "expand_dims: `axis` must be in [-3, 3) for an output of rank 3; received axis=3.",
         ),
     ],
 )

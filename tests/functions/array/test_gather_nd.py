@@ -63,7 +63,10 @@ def test_gather_nd_out_of_range_in_graph_is_reported_at_run():
     y = nf.gather_nd(d, i, name="y")
     with pytest.raises(
         nf.ShapeError,
-        match=re.escape("gather_nd (node 'y'): `indices` must be within the bounds of data"),
+        match=re.escape(
+            "gather_nd (node 'y'): `indices` must be in [-d, d) for each indexed size d "
+            "(data.shape[:M]); received indices[:, 0]=(0, 5), data.shape[:M]=(2, 5)."
+        ),
     ):
         g.run(y, {"d": np.zeros((2, 5), np.float32), "i": np.array([[0], [5]])})
 
@@ -74,14 +77,20 @@ def test_gather_nd_out_of_range_in_graph_is_reported_at_run():
         (
             lambda: nf.gather_nd(np.ones((2, 5)), [[0, 2, 1], [1, 5, 0]]),
             nf.ShapeError,
-            "gather_nd: `indices` must be within the bounds of data; received indices[:, 1]=(2, "
-            "5), data.shape[:M]=(2, 5).",
+            "gather_nd: `indices` must be in [-d, d) for each indexed size d (data.shape[:M]); "
+            "received indices[:, 1]=(2, 5), data.shape[:M]=(2, 5).",
         ),
         (
             lambda: nf.gather_nd(np.ones((2, 5)), [[-3]]),
             nf.ShapeError,
-            "gather_nd: `indices` must be within the bounds of data; received indices[:, "
-            "0]=(-3,), data.shape[:M]=(2,).",
+            "gather_nd: `indices` must be in [-d, d) for each indexed size d (data.shape[:M]); "
+            "received indices[:, 0]=(-3,), data.shape[:M]=(2,).",
+        ),
+        (
+            lambda: nf.gather_nd(np.ones((2, 5)), np.array([[0.0, np.nan]])),
+            nf.ShapeError,
+            "gather_nd: `indices` must be in [-d, d) for each indexed size d (data.shape[:M]); "
+            "received indices[:, 1]=(nan,), data.shape[:M]=(2,).",
         ),
         (
             lambda: nf.gather_nd(np.ones((2, 5)), [0, 1]),

@@ -101,3 +101,22 @@ def test_pad_nnabla_examples():
 def test_pad_errors(call, exc, message):
     with pytest.raises(exc, match=re.escape(message)):
         call()
+
+
+@pytest.mark.parametrize("mode", ["reflect", "repeat"])
+@pytest.mark.parametrize("n, before, after", [(1, 2, 3), (2, 7, 20), (5, 0, 9), (5, 4, 1)])
+def test_pad_long_and_periodic_borders_and_their_adjoint(mode, n, before, after):
+    # Copies by runs of slices, or by a gather when the map has too many runs (n = 1, pads
+    # much longer than the axis): both against the loop reference, the gradient by the adjoint
+    # identity <pad(dx), w> = <dx, grad>.
+    rng = np.random.default_rng(n + before)
+    x = rng.standard_normal((2, n))
+    y = nf.pad(x, (before, after), mode)
+    np.testing.assert_array_equal(y, pad_ref(x, (before, after), mode, 0))
+    w = rng.standard_normal(y.shape)
+    v = nf.Variable(x, requires_grad=True)
+    (g,) = nf.grad(nf.sum(nf.pad(v, (before, after), mode) * w), v)
+    dx = rng.standard_normal(x.shape)
+    np.testing.assert_allclose(
+        np.sum(g.data * dx), np.sum(pad_ref(dx, (before, after), mode, 0) * w), rtol=1e-12
+    )

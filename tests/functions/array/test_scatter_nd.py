@@ -87,8 +87,8 @@ def test_scatter_nd_does_not_modify_out():
         (
             lambda: nf.scatter_nd(np.ones(2), [[0, 3]], shape=(3,)),
             nf.ShapeError,
-            "scatter_nd: `indices` must be within the bounds of shape; received indices[:, "
-            "1]=(3,), shape.shape[:M]=(3,).",
+            "scatter_nd: `indices` must be in [-d, d) for each indexed size d (shape[:M]); "
+            "received indices[:, 1]=(3,), shape[:M]=(3,).",
         ),
         (
             lambda: nf.scatter_nd(np.ones(3), [[0, 1]], shape=(3,)),

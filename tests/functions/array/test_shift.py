@@ -69,3 +69,19 @@ class TestShift(FunctionTestCase):
 def test_shift_errors(call, exc, message):
     with pytest.raises(exc, match=re.escape(message)):
         call()
+
+
+@pytest.mark.parametrize("mode", ["nearest", "reflect"])
+@pytest.mark.parametrize("n, s", [(1, 3), (2, -5), (6, 2), (6, -13)])
+def test_shift_long_shifts_and_their_adjoint(mode, n, s):
+    rng = np.random.default_rng(n * 7 + s)
+    x = rng.standard_normal((3, n))
+    y = nf.shift(x, (s,), mode)
+    np.testing.assert_array_equal(y, shift_ref(x, (s,), mode))
+    w = rng.standard_normal(y.shape)
+    v = nf.Variable(x, requires_grad=True)
+    (g,) = nf.grad(nf.sum(nf.shift(v, (s,), mode) * w), v)
+    dx = rng.standard_normal(x.shape)
+    np.testing.assert_allclose(
+        np.sum(g.data * dx), np.sum(shift_ref(dx, (s,), mode) * w), rtol=1e-12
+    )

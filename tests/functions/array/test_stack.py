@@ -45,7 +45,7 @@ def test_stack_nnabla_example_shape():
         (
             lambda: nf.stack(np.ones(2), axis=2),
             nf.ShapeError,
-            "stack: `axis` must be in [-2, 2) for an input of rank 2; received axis=2.",
+            "stack: `axis` must be in [-2, 2) for an output of rank 2; received axis=2.",
         ),
     ],
 )

@@ -82,3 +82,18 @@ def test_top_k_data_nnabla_shapes():
 def test_top_k_data_errors(call, exc, message):
     with pytest.raises(exc, match=re.escape(message)):
         call()
+
+
+@pytest.mark.parametrize("use_abs", [False, True])
+@pytest.mark.parametrize("k", [1, 2, 5, 30])
+def test_top_k_data_ties_and_nan_go_by_lowest_position(k, use_abs):
+    # Many ties at the k-th value (partition path for small k, full sort for large k), and a
+    # row with NaN (the largest value, as in a descending sort).
+    rng = np.random.default_rng(k)
+    x = rng.integers(-3, 4, (3, 40)).astype(np.float64)
+    x[2, 7] = np.nan
+    for reduce in (True, False):
+        out = nf.top_k_data(x, k, abs=use_abs, reduce=reduce)
+        ref = topk_ref(x[:2], k, use_abs, reduce, 1)
+        np.testing.assert_array_equal(out[:2], ref)
+    assert np.isnan(nf.top_k_data(x, k)[2, 0])

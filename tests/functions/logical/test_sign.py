@@ -79,8 +79,25 @@ def test_sign_straight_through_gradient():
             nf.DTypeError,
             "sign: `x` must have a numeric dtype; received x.dtype=<U1.",
         ),
+        (
+            (np.array([True, False]),),
+            {},
+            nf.DTypeError,
+            "sign: `x` must have an integer or floating dtype; received x.dtype=bool.",
+        ),
     ],
 )
 def test_sign_errors(inputs, kwargs, exc, message):
     with pytest.raises(exc, match=re.escape(message)):
         nf.sign(*inputs, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "fn", [nf.sign, nf.round, nf.ceil, nf.floor], ids=["sign", "round", "ceil", "floor"]
+)
+def test_straight_through_gradient_has_zero_second_derivative(fn):
+    x = nf.Variable(np.array([-1.3, 0.0, 2.5]), requires_grad=True)
+    (g,) = nf.grad(nf.sum(fn(x) * x), x, create_graph=True)  # d/dx [f(x) x] = f(x) + x (STE)
+    np.testing.assert_array_equal(g.data, fn(x.data) + x.data)
+    (gg,) = nf.grad(nf.sum(g), x)  # f' (STE: 1) + 1
+    np.testing.assert_array_equal(gg.data, [2.0, 2.0, 2.0])

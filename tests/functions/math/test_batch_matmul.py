@@ -72,6 +72,13 @@ class TestBatchMatmulSameBatchProduct(FunctionTestCase):
         return (mm_ref(a, b.reshape(2, 3, 4, 5)),)
 
 
+class TestBatchMatmulSameRankSameProduct(TestBatchMatmulSameBatchProduct):
+    """Batch shapes (2, 3) and (3, 2): no NumPy broadcast, but NNabla's rule applies."""
+
+    def inputs(self, rng):
+        return (rng.uniform(-1, 1, (2, 3, 2, 4)), rng.uniform(-1, 1, (3, 2, 4, 5)))
+
+
 @pytest.mark.parametrize(
     "call, exc, message",
     [
@@ -88,7 +95,22 @@ class TestBatchMatmulSameBatchProduct(FunctionTestCase):
         (
             lambda: nf.batch_matmul(np.ones((2, 3)), np.ones((2, 3))),
             nf.ShapeError,
-            "matmul: the last dimension of `a` must equal the second-to-last dimension of `b`",
+            "batch_matmul: `a` and `b` must have equal inner sizes (the columns of a and the rows "
+            "of b, after the transposes); received a.shape=(2, 3), b.shape=(2, 3), "
+            "transpose_a=False, transpose_b=False.",
+        ),
+        (
+            lambda: nf.batch_matmul(np.ones((2, 4, 3)), np.ones((2, 3, 5)), transpose_a=True),
+            nf.ShapeError,
+            "batch_matmul: `a` and `b` must have equal inner sizes (the columns of a and the rows "
+            "of b, after the transposes); received a.shape=(2, 4, 3), b.shape=(2, 3, 5), "
+            "transpose_a=True, transpose_b=False.",
+        ),
+        (
+            lambda: nf.batch_matmul(np.ones((2, 2, 3)), np.ones((3, 3, 2))),
+            nf.ShapeError,
+            "batch_matmul: `a` and `b` must have batch dimensions (all but the last two) with "
+            "the same product or broadcastable; received a.shape=(2, 2, 3), b.shape=(3, 3, 2).",
         ),
     ],
 )

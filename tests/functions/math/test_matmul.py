@@ -77,7 +77,8 @@ def test_matmul_operator_routes_here():
             (np.ones((2, 2, 3)), np.ones((3, 3, 2))),
             {},
             nf.ShapeError,
-            "matmul: `a` and `b` must have broadcastable shapes",
+            "matmul: `a` and `b` must have broadcastable batch dimensions (all but the last "
+            "two); received a.shape=(2, 2, 3), b.shape=(3, 3, 2).",
         ),
     ],
 )

@@ -1,4 +1,6 @@
+import math
 import re
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -65,6 +67,33 @@ def test_round_straight_through_gradient_is_one():
     y = nf.Variable(np.array([0.3, -1.7]), requires_grad=True)
     (g,) = nf.grad(nf.sum(nf.round(y, ste=False) * 1.0), y)
     np.testing.assert_array_equal(g.data, [0.0, 0.0])
+
+
+def _exact_round(v):
+    """C's round of one float, in exact rational arithmetic (sign of zero kept)."""
+    if not math.isfinite(v):
+        return v
+    r = math.floor(abs(Fraction(v)) + Fraction(1, 2))
+    return math.copysign(float(r), v)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_round_numba_kernel_and_numpy_twin_agree_with_exact_rounding(dtype):
+    from nnfunc.kernels.cpu.rounding import round_half_away_numba, round_half_away_numpy
+
+    rng = np.random.default_rng(7)
+    tiny = np.nextafter(np.array(0.5, dtype), 0)  # the largest value below one half
+    special = [0.5, -0.5, 1.5, -2.5, tiny, -tiny, -0.3, -0.0, 0.0, 2.0**23 + 1, np.inf, -np.inf]
+    x = np.concatenate(
+        [np.array(special, dtype), (rng.standard_normal(200) * 8).astype(dtype)]
+    ).reshape(2, -1)[:, ::2]  # a non-contiguous view too
+    expected = np.array([[_exact_round(float(v)) for v in row] for row in x], dtype)
+    for out in (round_half_away_numba(x), round_half_away_numpy(x)):
+        assert out.dtype == x.dtype and out.shape == x.shape
+        np.testing.assert_array_equal(out, expected)
+        np.testing.assert_array_equal(np.signbit(out), np.signbit(expected))
+    nan = np.array([np.nan], dtype)
+    assert np.isnan(round_half_away_numba(nan)).all() and np.isnan(round_half_away_numpy(nan)).all()
 
 
 @pytest.mark.parametrize(

@@ -30,13 +30,16 @@ class TestProd(FunctionTestCase):
 
 
 class TestProdWithZeros(FunctionTestCase):
+    """Rows with no, one, two and three zeros: the product is multilinear, so the central
+    differences of the harness are exact there and check the first and second derivatives."""
+
     function = staticmethod(nf.prod)
-    double_backward = False  # the second derivative is not exact at zero inputs (documented)
 
     def inputs(self, rng):
-        x = rng.uniform(0.5, 1.5, (3, 4))
-        x[0, 1] = 0.0
-        x[1, 0] = x[1, 2] = 0.0
+        x = rng.uniform(0.5, 1.5, (4, 4))
+        x[1, 1] = 0.0
+        x[2, 0] = x[2, 2] = 0.0
+        x[3, 0] = x[3, 1] = x[3, 3] = 0.0
         return (x,)
 
     def kwargs(self):
@@ -68,3 +71,25 @@ def test_prod_gradient_with_one_zero_is_the_product_of_the_others():
 )
 def test_prod_errors(inputs, kwargs, exc, message):
     assert_raises_both_modes(nf.prod, inputs, kwargs, exc, message)
+
+
+def test_prod_second_derivative_at_zeros_matches_the_hessian():
+    # y = prod(x) is multilinear: d2y / dx_i dx_j = prod_{k != i, j} x_k (0 on the diagonal).
+    x0 = np.array([2.0, 0.0, 3.0, 0.0])
+    x = nf.Variable(x0, requires_grad=True)
+    (g,) = nf.grad(nf.prod(x), x, create_graph=True)
+    hess = np.stack([nf.grad(g[i], x, retain_graph=True)[0].data for i in range(4)])
+    expected = np.zeros((4, 4))
+    for i in range(4):
+        for j in range(4):
+            if i != j:
+                expected[i, j] = np.prod([x0[k] for k in range(4) if k not in (i, j)])
+    np.testing.assert_array_equal(hess, expected)
+
+
+def test_prod_of_small_integers_is_int64():
+    out = nf.prod(np.full((2, 5), 3, np.int8), axis=1)
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out, [243, 243])
+    assert nf.prod(np.array([True, True])).dtype == np.int64
+    assert nf.prod(np.array([200, 2], np.uint8)).dtype == np.uint64

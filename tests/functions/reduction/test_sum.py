@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -26,24 +28,35 @@ class TestSum(FunctionTestCase):
         return (np.asarray(sum_ref(x, self.axis, self.keepdims)).astype(x.dtype),)
 
 
-@parametrize_class(dtype=["int32", "bool"])
+@parametrize_class(dtype=["int8", "uint8", "int32", "bool"])
 class TestSumInteger(FunctionTestCase):
+    """Integer sums are int64 (uint64 unsigned), as in NumPy: 200 int8 values do not wrap."""
+
     function = staticmethod(nf.sum)
 
     def inputs(self, rng):
-        return (rng.integers(0, 2, (3, 4)).astype(self.dtype),)
+        return (rng.integers(0, 2 if self.dtype == "bool" else 3, (3, 200)).astype(self.dtype),)
 
     def kwargs(self):
         return {"axis": 1}
 
     def expected(self, x):
         out = [int(sum(int(v) for v in row)) for row in x]
-        return (np.array(out, np.int64 if x.dtype == bool else x.dtype),)
+        return (np.array(out, np.uint64 if x.dtype.kind == "u" else np.int64),)
 
 
 def test_sum_float16_accumulates_in_float32():
     x = np.full(4096, 1.0, np.float16)
     assert float(nf.sum(x)) == 4096.0
+    # A float16 running sum stalls at 2048 (2048 + 1 rounds back to 2048).
+    ones = nf.sum(np.ones(10000, np.float16))
+    assert ones.dtype == np.float16 and float(ones) == 10000.0
+    y = np.ones(2049, np.float16)
+    y[0] = 2048.0
+    assert float(nf.sum(y)) == 4096.0
+    assert float(nf.sum(np.ones((2, 10000), np.float16), axis=1)[1]) == 10000.0
+    m = nf.mean(y)
+    assert m.dtype == np.float16 and m == np.float16(4096.0 / 2049.0)
 
 
 @pytest.mark.parametrize(
@@ -71,3 +84,13 @@ def test_sum_float16_accumulates_in_float32():
 )
 def test_sum_errors(inputs, kwargs, exc, message):
     assert_raises_both_modes(nf.sum, inputs, kwargs, exc, message)
+
+
+@pytest.mark.parametrize("fn", [nf.sum, nf.mean, nf.prod, nf.max, nf.min])
+def test_reductions_reject_non_numeric_dtypes(fn):
+    op = fn.__name__
+    with pytest.raises(
+        nf.DTypeError,
+        match=re.escape(f"{op}: `x` must have a numeric dtype; received x.dtype=<U1."),
+    ):
+        fn(np.array(["a", "b"]))

@@ -6,8 +6,10 @@ from typing import Any
 
 import numpy as np
 
+from nnfunc.core import check
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
+from nnfunc.errors import ArgumentError, DTypeError
 from nnfunc.functions._binary import BinaryElementwise
 
 __all__ = ["add", "div", "maximum", "minimum", "mul", "neg", "pow", "sub"]
@@ -29,6 +31,19 @@ class Sub(BinaryElementwise):
 
     op_name = "sub"
     ufunc = "subtract"
+
+    def setup(self, a: Any, b: Any) -> tuple[Any, ...]:
+        specs = super().setup(a, b)
+        if self.out_dtype.kind == "b":  # NumPy refuses boolean subtraction
+            raise DTypeError(
+                check.message(
+                    self.op_name,
+                    "`x0` and `x1`",
+                    "not both be bool (use logical_xor)",
+                    **{"x0.dtype": np.dtype(a.dtype), "x1.dtype": np.dtype(b.dtype)},
+                )
+            )
+        return specs
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (gy,) = grad_outputs
@@ -87,7 +102,17 @@ class Pow(BinaryElementwise):
                 return (a * a * a,)
             if v == 1:
                 return (a.copy(),)
-        return super().forward(xp, a, b)
+        try:
+            return super().forward(xp, a, b)
+        except ValueError:  # NumPy: "Integers to negative integer powers are not allowed."
+            raise ArgumentError(
+                check.message(
+                    self.op_name,
+                    "x1",
+                    "not hold negative values when both operands are integers (cast to float)",
+                    **{"x0.dtype": a.dtype, "x1.dtype": b.dtype},
+                )
+            ) from None
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         from nnfunc.functions.logical import equal, where
@@ -147,7 +172,14 @@ class Neg(Function):
     op_name = "neg"
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
+        dtype = np.dtype(x.dtype)
+        if dtype.kind not in "iuf":  # NumPy refuses to negate bools
+            raise DTypeError(
+                check.message(
+                    self.op_name, "x", "have an integer or floating dtype", **{"x.dtype": dtype}
+                )
+            )
+        return (TensorSpec(tuple(x.shape), dtype),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         return (xp.negative(x),)
@@ -205,6 +237,7 @@ def sub(x0: Any, x1: Any, *, name: str | None = None) -> Any:
 
     Raises:
         ShapeError: the shapes do not broadcast.
+        DTypeError: both operands are bool (NumPy has no boolean subtraction).
 
     Notes:
         Gradient: ``gy`` for ``x0`` and ``-gy`` for ``x1``, summed over broadcast dimensions.
@@ -295,6 +328,8 @@ def pow(x0: Any, x1: Any, *, name: str | None = None) -> Any:  # noqa: A001
 
     Raises:
         ShapeError: the shapes do not broadcast.
+        ArgumentError: both operands are integers and an exponent is negative (NumPy has no
+            integer result for it; cast to float).
 
     Notes:
         Gradient: ``gy * x1 * x0**(x1 - 1)`` for the base and ``gy * y * log(x0)`` for the
@@ -384,7 +419,7 @@ def neg(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape and dtype of ``x``.
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: ``x`` is bool or not numeric.
 
     Notes:
         Gradient: ``-gy``. ``-x`` on Variables routes here; NNabla spells it

@@ -12,6 +12,7 @@ from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError
 from nnfunc.functions._binary import broadcast_spec
 from nnfunc.functions.arithmetic._basic import add, div, maximum, minimum, mul, pow, sub
+from nnfunc.functions.math._elementwise import numeric
 
 __all__ = [
     "add_n",
@@ -36,6 +37,8 @@ class _NAry(Function):
         self.input_names = tuple(f"x[{i}]" for i in range(n))
 
     def setup(self, *xs: Any) -> tuple[TensorSpec, ...]:
+        for name, x in zip(self.input_names, xs, strict=True):
+            numeric(self.op_name, name, x)
         shape = broadcast_spec(self.op_name, self.input_names, *xs)
         self.out_dtype = np.result_type(*(x.dtype for x in xs))
         return (TensorSpec(shape, self.out_dtype),)
@@ -169,7 +172,9 @@ def _val(op: str, val: Any) -> Any:
     return check.real_scalar(op, "val", val, finite=False)
 
 
-def _make_scalar(op: str, formula: str, call: Any, default: Any, canonical: str, ex: str) -> Any:
+def _make_scalar(
+    op: str, formula: str, call: Any, default: Any, canonical: str, ex: str, note: str = ""
+) -> Any:
     def fn(x: Any, val: float = default, *, name: str | None = None) -> Any:
         return call(x, _val(op, val), name)
 
@@ -193,7 +198,7 @@ def _make_scalar(op: str, formula: str, call: Any, default: Any, canonical: str,
 
     Notes:
         The scalar form of :func:`nnfunc.{canonical}` (which accepts scalars directly; this
-        name exists for NNabla's ``{op}``). The gradient flows to ``x`` only.
+        name exists for NNabla's ``{op}``). The gradient flows to ``x`` only.{note}
 
     Examples:
         >>> import numpy as np, nnfunc as nf
@@ -202,6 +207,10 @@ def _make_scalar(op: str, formula: str, call: Any, default: Any, canonical: str,
     """
     return fn
 
+
+_TIES = """
+        At ``x == val`` all of it goes to ``x`` (NNabla's kernel gives ``x`` none there; the
+        NNabla dialect follows NNabla)."""
 
 add_scalar = _make_scalar(
     "add_scalar",
@@ -258,6 +267,7 @@ maximum_scalar = _make_scalar(
     1.0,
     "maximum",
     "array([2., 2.], dtype=float32)",
+    _TIES,
 )
 minimum_scalar = _make_scalar(
     "minimum_scalar",
@@ -266,4 +276,5 @@ minimum_scalar = _make_scalar(
     1.0,
     "minimum",
     "array([1., 2.], dtype=float32)",
+    _TIES,
 )

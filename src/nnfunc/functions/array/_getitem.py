@@ -122,6 +122,9 @@ class GetItemGrad(Function):
 def getitem(x: Any, key: Any, *, name: str | None = None) -> Any:
     """Index an array: ``x[key]`` with NumPy semantics.
 
+    .. math::
+        y = x[\\text{key}]
+
     Args:
         x (array, Variable or SymbolicVariable): Input of any shape and dtype.
         key: Basic index (ints, slices, ``None``, ``...``) or advanced index (integer or boolean

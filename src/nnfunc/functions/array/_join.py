@@ -22,6 +22,18 @@ def _tensors(op: str, x: tuple[Any, ...]) -> tuple[Any, ...]:
     return x
 
 
+def _out_axis(op: str, axis: Any, rank: int) -> int:
+    """An axis of the OUTPUT (of rank ``rank``), normalised into ``[0, rank)``."""
+    try:
+        return check.axis(op, "axis", axis, rank)
+    except ShapeError:
+        raise ShapeError(
+            check.message(
+                op, "axis", f"be in [-{rank}, {rank}) for an output of rank {rank}", axis=axis
+            )
+        ) from None
+
+
 def _names(n: int) -> tuple[str, ...]:
     return tuple(f"x[{i}]" for i in range(n))
 
@@ -173,7 +185,7 @@ class Stack(Function):
         )
         if not ok:
             raise ShapeError(check.message(self.op_name, "x", "have one shape", shapes=shapes))
-        self.axis = check.axis(self.op_name, "axis", self.axis, rank + 1)
+        self.axis = _out_axis(self.op_name, self.axis, rank + 1)
         common = tuple(next((v for v in dims if v is not None), None) for dims in zip(*shapes))
         shape = common[: self.axis] + (len(xs),) + common[self.axis :]
         self.out_dtype = np.result_type(*(x.dtype for x in xs))

@@ -44,12 +44,17 @@ def _check_indices_spec(op: str, indices: Any, ndim: int) -> int:
 
 
 def _check_index_values(op: str, indices: Any, dims: tuple[int, ...], arg: str) -> None:
-    """Raise naming the first index tuple out of ``[-d, d)`` (runs where values are known)."""
+    """Raise naming the first index tuple out of ``[-d, d)`` (runs where values are known).
+
+    ``arg`` names the indexed shape in the message (``data.shape`` or ``shape``).
+    """
     if not isinstance(indices, np.ndarray):
         return
     idx = indices.reshape(indices.shape[0], -1)
     d = np.asarray(dims, dtype=np.int64)[:, None]
     bad = (idx >= d) | (idx < -d)
+    if idx.dtype.kind == "f":
+        bad |= ~np.isfinite(idx)  # NaN compares false above; its int cast would be garbage
     if not bad.any():
         return
     col = int(np.flatnonzero(bad.any(axis=0))[0])
@@ -59,8 +64,8 @@ def _check_index_values(op: str, indices: Any, dims: tuple[int, ...], arg: str) 
         check.message(
             op,
             "indices",
-            f"be within the bounds of {arg}",
-            **{label: tuple(int(v) for v in idx[:, col]), f"{arg}.shape[:M]": tuple(dims)},
+            f"be in [-d, d) for each indexed size d ({arg}[:M])",
+            **{label: tuple(v.item() for v in idx[:, col]), f"{arg}[:M]": tuple(dims)},
         )
     )
 
@@ -89,7 +94,7 @@ class GatherND(Function):
         dshape = tuple(data.shape)
         m = _check_indices_spec(self.op_name, indices, len(dshape))
         if None not in dshape[:m]:
-            _check_index_values(self.op_name, indices, dshape[:m], "data")
+            _check_index_values(self.op_name, indices, dshape[:m], "data.shape")
         shape = tuple(indices.shape[1:]) + dshape[m:]
         return (TensorSpec(shape, np.dtype(data.dtype)),)
 
@@ -147,8 +152,11 @@ def gather_nd(data: Any, indices: Any, *, name: str | None = None) -> Any:
         data (array, Variable or SymbolicVariable): Shape ``(X_0, ..., X_{N-1})``.
         indices (array, list, Variable or SymbolicVariable): Integer array of shape
             ``(M, Y_0, ..., Y_{K-1})`` with ``1 <= M <= N``: column ``indices[:, y]`` is one
-            index tuple into the first ``M`` axes of ``data``. Negative values count from
-            the end. (TensorFlow's ``gather_nd`` puts the tuples on the LAST axis instead.)
+            index tuple into the first ``M`` axes of ``data``. Each index lies in ``[-d, d)``
+            for the size ``d`` of its axis; negative values count from the end, as in
+            NNabla's CPU kernel (which also rejects anything outside). Floating indices are
+            truncated to integers. (TensorFlow's ``gather_nd`` puts the tuples on the LAST
+            axis instead.)
         name (str, optional): Node name in graph mode; ignored in eager mode.
 
     Returns:
@@ -157,8 +165,8 @@ def gather_nd(data: Any, indices: Any, *, name: str | None = None) -> Any:
 
     Raises:
         ShapeError: ``indices`` has rank < 2 or ``M`` is not in ``[1, N]``, or an index is
-            out of range (the message names the first bad tuple; never a silent wrap). In
-            graph mode values are checked when the graph runs.
+            outside ``[-d, d)`` or not finite (the message names the first bad tuple; never a
+            silent wrap). In graph mode values are checked when the graph runs.
         DTypeError: ``indices`` is not numeric.
 
     Notes:
@@ -283,8 +291,8 @@ def scatter_nd(
         data (array, Variable or SymbolicVariable): Shape ``(Y_0, ..., Y_{K-1}, X_M, ...,
             X_{N-1})``.
         indices (array, list, Variable or SymbolicVariable): Shape ``(M, Y_0, ...,
-            Y_{K-1})``, integers (other numeric dtypes are truncated), negative values count
-            from the end.
+            Y_{K-1})``, integers (other numeric dtypes are truncated), each in ``[-d, d)`` for
+            the size ``d`` of its axis; negative values count from the end (as in NNabla).
         shape (sequence of int, optional): Output shape ``(X_0, ..., X_{N-1})``.
         out (array, Variable or SymbolicVariable, optional): A tensor whose values fill the
             positions not written. Exactly one of ``shape`` and ``out`` is given.
@@ -299,8 +307,8 @@ def scatter_nd(
     Raises:
         ArgumentError: neither or both of ``shape`` and ``out`` are given, or ``shape`` is not
             a sequence of non-negative ints.
-        ShapeError: the shapes do not fit, or an index is out of range (the message names the
-            first bad tuple).
+        ShapeError: the shapes do not fit, or an index is outside ``[-d, d)`` or not finite
+            (the message names the first bad tuple; never a silent wrap).
 
     Notes:
         With repeated index tuples and ``add=False`` one of the writes wins (NumPy's

@@ -1,13 +1,15 @@
 """Index-map manipulation: slice, flip, shift, pad, tile, broadcast, assign.
 
 ``_AxisTake`` gathers along one axis with an index vector computed from the axis length at run
-time (so unknown graph dimensions work); its adjoint ``_AxisTakeAdjoint`` scatter-adds back. Pad
-(reflect and repeat modes), shift and tile are built from it.
+time (so unknown graph dimensions work), copying runs of consecutive indices as slices; its
+adjoint ``_AxisTakeAdjoint`` scatter-adds back. Pad (reflect and repeat modes) and shift are
+built from it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -25,34 +27,87 @@ _builtin_slice = slice
 
 
 # ----------------------------------------------------------------------------- axis take
-class _AxisTake(Function):
-    """``y = take(x, index(n), axis)`` where ``n = x.shape[axis]``."""
+# An index map along one axis is named by a hashable key: ("shift", mode, s) or
+# (mode, before, after) for the reflect and repeat pads. Its index vector, and the split of that
+# vector into runs of steps -1, 0 or +1, depend only on the key and the axis length, so both are
+# cached: a run is copied as a slice (or a broadcast element), far faster than a gather with
+# numpy.take along an inner axis.
+_MAX_RUNS = 16
 
-    def __init__(
-        self,
-        op: str,
-        axis: int,
-        index: Callable[[int], np.ndarray],
-        length: Callable[[int], int],
-    ) -> None:
+
+def _index(key: tuple[Any, ...], n: int) -> np.ndarray:
+    if key[0] == "shift":
+        return _shift_index(key[2], key[1])(n)
+    make = _reflect_index if key[0] == "reflect" else _repeat_index
+    return make(key[1], key[2])[0](n)
+
+
+def _length(key: tuple[Any, ...], n: int) -> int:
+    return n if key[0] == "shift" else n + key[1] + key[2]
+
+
+@lru_cache(maxsize=512)
+def _plan(key: tuple[Any, ...], n: int) -> tuple[np.ndarray, tuple[tuple[int, ...], ...] | None]:
+    """The index vector and its runs ``(out_start, out_stop, src_start, step)`` (``None``:
+    too many runs, gather instead)."""
+    idx = _index(key, n)
+    idx.setflags(write=False)
+    vals = idx.tolist()
+    runs: list[tuple[int, ...]] = []
+    i, total = 0, len(vals)
+    while i < total:
+        j = i + 1
+        step = vals[j] - vals[i] if j < total else 1
+        if step in (-1, 0, 1):
+            while j < total and vals[j] - vals[j - 1] == step:
+                j += 1
+        else:
+            step = 1
+        runs.append((i, j, vals[i], step))
+        if len(runs) > _MAX_RUNS:
+            return idx, None
+        i = j
+    return idx, tuple(runs)
+
+
+def _src_slice(src: int, step: int, length: int) -> Any:
+    stop = src + step * length
+    return _builtin_slice(src, stop if stop >= 0 else None, step)
+
+
+class _AxisTake(Function):
+    """``y = take(x, index(n), axis)`` where ``n = x.shape[axis]`` (the map named by ``key``)."""
+
+    def __init__(self, op: str, axis: int, key: tuple[Any, ...]) -> None:
         self.op_name = op
         self.axis = axis
-        self.index = index
-        self.length = length
+        self.key = key
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         shape = list(x.shape)
         n = shape[self.axis]
-        shape[self.axis] = None if n is None else self.length(n)
+        shape[self.axis] = None if n is None else _length(self.key, n)
         return (TensorSpec(tuple(shape), np.dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        idx = self.index(x.shape[self.axis])
-        return (xp.take(x, xp.asarray(idx), axis=self.axis),)
+        idx, runs = _plan(self.key, x.shape[self.axis])
+        if runs is None:
+            return (xp.take(x, xp.asarray(idx), axis=self.axis),)
+        pre = (_builtin_slice(None),) * self.axis
+        pieces = []
+        for d0, d1, src, step in runs:
+            if step == 0:
+                one = x[(*pre, _builtin_slice(src, src + 1))]
+                shape = list(x.shape)
+                shape[self.axis] = d1 - d0
+                pieces.append(xp.broadcast_to(one, tuple(shape)))
+            else:
+                pieces.append(x[(*pre, _src_slice(src, step, d1 - d0))])
+        return (xp.concatenate(pieces, axis=self.axis),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         target = self._shape_target(0)
-        adj = _AxisTakeAdjoint(self.op_name, self.axis, self.index, self.length)
+        adj = _AxisTakeAdjoint(self.op_name, self.axis, self.key)
         if isinstance(target, tuple):
             adj.n = target[self.axis]
             return (adj.apply1(grad_outputs[0]),)
@@ -66,12 +121,11 @@ class _AxisTakeAdjoint(Function):
     input_names = ("gy", "ref")
     n: int | None = None
 
-    def __init__(self, op: str, axis: int, index: Any, length: Any) -> None:
+    def __init__(self, op: str, axis: int, key: tuple[Any, ...]) -> None:
         self.op_name = f"{op}_grad"
         self.base = op
         self.axis = axis
-        self.index = index
-        self.length = length
+        self.key = key
 
     def setup(self, gy: Any, ref: Any = None) -> tuple[TensorSpec, ...]:
         shape = list(gy.shape)
@@ -80,10 +134,19 @@ class _AxisTakeAdjoint(Function):
 
     def forward(self, xp: Any, gy: Any, ref: Any = None) -> tuple[Any, ...]:
         n = ref.shape[self.axis] if ref is not None else self.n
-        idx = self.index(n)
+        idx, runs = _plan(self.key, n)
         shape = list(gy.shape)
         shape[self.axis] = n
         gx = xp.zeros(shape, dtype=gy.dtype)
+        if runs is not None:
+            pre = (_builtin_slice(None),) * self.axis
+            for d0, d1, src, step in runs:
+                g = gy[(*pre, _builtin_slice(d0, d1))]
+                if step == 0:
+                    gx[(*pre, _builtin_slice(src, src + 1))] += g.sum(axis=self.axis, keepdims=True)
+                else:
+                    gx[(*pre, _src_slice(src, step, d1 - d0))] += g
+            return (gx,)
         moved_gx = xp.moveaxis(gx, self.axis, 0)
         moved_gy = xp.moveaxis(gy, self.axis, 0)
         if len(np.unique(idx)) == len(idx):
@@ -93,14 +156,7 @@ class _AxisTakeAdjoint(Function):
         return (gx,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        return (
-            _AxisTake(self.base, self.axis, self.index, self.length).apply1(grad_outputs[0]),
-            None,
-        )
-
-
-def _take(x: Any, op: str, axis: int, index: Any, length: Any) -> Any:
-    return _AxisTake(op, axis, index, length).apply1(x)
+        return (_AxisTake(self.base, self.axis, self.key).apply1(grad_outputs[0]), None)
 
 
 # ----------------------------------------------------------------------------- slice / flip
@@ -303,13 +359,9 @@ def shift(
 
         return identity(x, name=name)
     for j, (axis, s) in enumerate(moved):
-        node = _AxisTake("shift", axis, _shift_index(s, mode), _same_length)
+        node = _AxisTake("shift", axis, ("shift", mode, s))
         y = node.apply1(y, name=name if j == len(moved) - 1 else None)
     return y
-
-
-def _same_length(n: int) -> int:
-    return n
 
 
 # ----------------------------------------------------------------------------- pad
@@ -376,8 +428,15 @@ class _PadConstant(Function):
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         shape = tuple(d + a + b for d, (a, b) in zip(x.shape, self.pairs, strict=True))
-        y = xp.full(shape, self.value, dtype=x.dtype)
+        # One pass over the output: copy x in, then fill only the border slabs.
+        y = xp.empty(shape, dtype=x.dtype)
         y[self._inner()] = x
+        for axis, (a, b) in enumerate(self.pairs):
+            pre = (_builtin_slice(None),) * axis
+            if a:
+                y[(*pre, _builtin_slice(0, a))] = self.value
+            if b:
+                y[(*pre, _builtin_slice(shape[axis] - b, None))] = self.value
         return (y,)
 
     def _inner(self) -> tuple[Any, ...]:
@@ -467,11 +526,9 @@ def pad(
         from nnfunc.functions.math import identity
 
         return identity(x, name=name)
-    make = _reflect_index if mode == "reflect" else _repeat_index
     y = x
     for j, (axis, (a, b)) in enumerate(padded):
-        index, length = make(a, b)
-        y = _AxisTake("pad", axis, index, length).apply1(
+        y = _AxisTake("pad", axis, (mode, a, b)).apply1(
             y, name=name if j == len(padded) - 1 else None
         )
     return y

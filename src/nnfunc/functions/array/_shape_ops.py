@@ -247,6 +247,9 @@ class Reshape(Function):
 def reshape(x: Any, shape: Any, *, name: str | None = None) -> Any:
     """Give an array a new shape without changing its elements (C order).
 
+    .. math::
+        \\operatorname{ravel}(y) = \\operatorname{ravel}(x)
+
     Args:
         x (array, Variable or SymbolicVariable): Input of any shape and dtype.
         shape (int or tuple of int): New shape; one entry may be ``-1`` (inferred).
@@ -329,6 +332,9 @@ class Transpose(Function):
 def transpose(x: Any, axes: Any = None, *, name: str | None = None) -> Any:
     """Permute the axes of an array.
 
+    .. math::
+        y[i_0, \\ldots, i_{n-1}] = x[j_0, \\ldots, j_{n-1}], \\quad j_{a_k} = i_k
+
     Args:
         x (array, Variable or SymbolicVariable): Input of any shape and dtype.
         axes (tuple of int, optional): Permutation: output axis ``i`` is input axis
@@ -365,7 +371,17 @@ class ExpandDims(Function):
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         raw = self.axis if isinstance(self.axis, (tuple, list)) else (self.axis,)
         n = len(x.shape) + len(raw)
-        axes = check.axes(self.op_name, "axis", raw, n)
+        try:
+            axes = check.axes(self.op_name, "axis", raw, n)
+        except ShapeError:
+            raise ShapeError(
+                check.message(
+                    self.op_name,
+                    "axis",
+                    f"be in [-{n}, {n}) for an output of rank {n}",
+                    axis=self.axis,
+                )
+            ) from None
         self.axis = axes
         dims = iter(x.shape)
         shape = tuple(1 if i in axes else next(dims) for i in range(n))
@@ -380,6 +396,10 @@ class ExpandDims(Function):
 
 def expand_dims(x: Any, axis: Any, *, name: str | None = None) -> Any:
     """Insert axes of size 1.
+
+    .. math::
+        \\operatorname{ravel}(y) = \\operatorname{ravel}(x), \\quad
+        y.\\text{shape} = x.\\text{shape} \\text{ with 1s inserted at axis}
 
     Args:
         x (array, Variable or SymbolicVariable): Input of any shape and dtype.
@@ -444,6 +464,10 @@ class Squeeze(Function):
 def squeeze(x: Any, axis: Any = None, *, name: str | None = None) -> Any:
     """Remove axes of size 1.
 
+    .. math::
+        \\operatorname{ravel}(y) = \\operatorname{ravel}(x), \\quad
+        y.\\text{shape} = x.\\text{shape} \\text{ without the size-1 axes}
+
     Args:
         x (array, Variable or SymbolicVariable): Input of any shape and dtype.
         axis (int or tuple of int, optional): Axes to remove; each must have size 1. Default:
@@ -501,6 +525,9 @@ class Cast(Function):
 
 def cast(x: Any, dtype: Any, *, name: str | None = None) -> Any:
     """Convert an array to another dtype.
+
+    .. math::
+        y = \\operatorname{dtype}(x) \\text{ (truncation towards 0 for float to int)}
 
     Args:
         x (array, Variable or SymbolicVariable): Input of any shape and dtype.

@@ -26,6 +26,24 @@ def _argsort(xp: Any, x: Any, axis: int, reverse: bool) -> Any:
     return (n - 1) - xp.flip(xp.argsort(flipped, axis=axis, kind="stable"), axis=axis)
 
 
+def _top_k_positions(xp: Any, flat: Any, k: int) -> Any:
+    """Positions of the ``k`` largest values of each row of ``flat`` in descending order of
+    value, equal values by ascending position (the order of a stable descending sort)."""
+    m = flat.shape[-1]
+    if 4 * k >= m or (flat.dtype.kind == "f" and bool(xp.isnan(flat).any())):
+        return _argsort(xp, flat, -1, True)[..., :k]
+    # Partition instead of sorting every row: the k-th largest value t, every value above t,
+    # and the first (lowest-position) values equal to t until k are taken.
+    t = xp.partition(flat, m - k, axis=-1)[..., m - k : m - k + 1]
+    greater = flat > t
+    equal = flat == t
+    need = k - greater.sum(axis=-1, keepdims=True)
+    chosen = greater | (equal & (xp.cumsum(equal, axis=-1) <= need))
+    cols = xp.nonzero(chosen.reshape(-1, m))[1].reshape(flat.shape[:-1] + (k,))
+    order = _argsort(xp, xp.take_along_axis(flat, cols, axis=-1), -1, True)
+    return xp.take_along_axis(cols, order, axis=-1)
+
+
 class _ArgSort(Function):
     op_name = "argsort"
 
@@ -218,11 +236,12 @@ class _TopK(Function):
         return shape[:base], size
 
     def _positions(self, xp: Any, key: Any) -> Any:
-        """Flat positions of the k largest (by magnitude if ``abs``) per sample, descending."""
+        """Flat positions of the k largest (by magnitude if ``abs``) per sample, descending,
+        ties to the lowest position."""
         flat = key.reshape(key.shape[: self.base_axis] + (-1,))
         if self.abs:
             flat = xp.abs(flat)
-        return _argsort(xp, flat, -1, True)[..., : self.k]
+        return _top_k_positions(xp, flat, self.k)
 
 
 class _TopKGather(_TopK):

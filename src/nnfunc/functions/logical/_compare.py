@@ -25,6 +25,9 @@ class _Compare(BinaryElementwise):
         return (None, None)
 
 
+_LATEX = {"==": "=", "!=": "\\ne", ">": ">", ">=": "\\ge", "<": "<", "<=": "\\le"}
+
+
 def _make(op: str, ufunc: str, symbol: str) -> Any:
     cls = type(_Compare)(op.title().replace("_", ""), (_Compare,), {"op_name": op, "ufunc": ufunc})
 
@@ -32,7 +35,11 @@ def _make(op: str, ufunc: str, symbol: str) -> Any:
         return cls().apply1(x0, x1, name=name)
 
     compare.__name__ = compare.__qualname__ = op
+    latex = _LATEX[symbol]
     compare.__doc__ = f"""Element-wise ``x0 {symbol} x1`` of two broadcast tensors, as booleans.
+
+    .. math::
+        y = [x_0 {latex} x_1]
 
     Args:
         x0 (array, Variable, SymbolicVariable or scalar): First operand.

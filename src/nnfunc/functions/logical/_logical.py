@@ -9,6 +9,7 @@ import numpy as np
 from nnfunc.core import check
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
+from nnfunc.errors import DTypeError
 from nnfunc.functions._binary import BinaryElementwise
 from nnfunc.functions.logical._compare import (
     equal,
@@ -62,10 +63,14 @@ def _make_scalar_compare(op: str, base: Any, symbol: str, default: Any) -> Any:
         return base(x, _scalar(op, val), name=name)
 
     compare.__name__ = compare.__qualname__ = op
+    latex = {"==": "=", "!=": "\\ne", ">": ">", ">=": "\\ge", "<": "<", "<=": "\\le"}[symbol]
     example = np.array([0.0, 1.0, 2.0])
     ufunc = {"==": np.equal, "!=": np.not_equal, ">": np.greater, ">=": np.greater_equal}
     ufunc.update({"<": np.less, "<=": np.less_equal})
     compare.__doc__ = f"""Element-wise ``x {symbol} val`` against a scalar, as booleans.
+
+    .. math::
+        y = [x {latex} v]
 
     Args:
         x (array, Variable or SymbolicVariable): Input of any shape and numeric dtype.
@@ -211,12 +216,15 @@ for _fn, _what, _sym, _note in (
     )
 
 
-def _make_logical_scalar(op: str, base: Any) -> Any:
+def _make_logical_scalar(op: str, base: Any, sym: str) -> Any:
     def fn(x: Any, val: Any, *, name: str | None = None) -> Any:
         return base(x, bool(_scalar(op, val)), name=name)
 
     fn.__name__ = fn.__qualname__ = op
     fn.__doc__ = f"""Element-wise :func:`nnfunc.{base.__name__}` of ``x`` and a scalar ``val``.
+
+    .. math::
+        y = (x \\ne 0) {sym} (v \\ne 0)
 
     Args:
         x (array, Variable or SymbolicVariable): Input of any numeric or bool dtype (non-zero
@@ -242,9 +250,9 @@ def _make_logical_scalar(op: str, base: Any) -> Any:
     return fn
 
 
-logical_and_scalar = _make_logical_scalar("logical_and_scalar", logical_and)
-logical_or_scalar = _make_logical_scalar("logical_or_scalar", logical_or)
-logical_xor_scalar = _make_logical_scalar("logical_xor_scalar", logical_xor)
+logical_and_scalar = _make_logical_scalar("logical_and_scalar", logical_and, "\\land")
+logical_or_scalar = _make_logical_scalar("logical_or_scalar", logical_or, "\\lor")
+logical_xor_scalar = _make_logical_scalar("logical_xor_scalar", logical_xor, "\\oplus")
 
 
 def logical_not(x: Any, *, name: str | None = None) -> Any:
@@ -278,6 +286,9 @@ def logical_not(x: Any, *, name: str | None = None) -> Any:
 def isnan(x: Any, *, name: str | None = None) -> Any:
     """Element-wise test for NaN, as booleans.
 
+    .. math::
+        y = [x \\text{ is NaN}]
+
     Args:
         x (array, Variable or SymbolicVariable): Input of any numeric dtype.
         name (str, optional): Node name in graph mode; ignored in eager mode.
@@ -302,6 +313,9 @@ def isnan(x: Any, *, name: str | None = None) -> Any:
 
 def isinf(x: Any, *, name: str | None = None) -> Any:
     """Element-wise test for ``+inf`` or ``-inf``, as booleans.
+
+    .. math::
+        y = [|x| = \\infty]
 
     Args:
         x (array, Variable or SymbolicVariable): Input of any numeric dtype.
@@ -401,13 +415,23 @@ class Sign(Function):
         self.ste = check.boolean(self.op_name, "ste", ste)
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        numeric(self.op_name, "x", x)
-        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
+        dtype = numeric(self.op_name, "x", x)
+        if dtype.kind == "b":  # numpy.sign has no boolean loop
+            raise DTypeError(
+                check.message(
+                    self.op_name, "x", "have an integer or floating dtype", **{"x.dtype": dtype}
+                )
+            )
+        return (TensorSpec(tuple(x.shape), dtype),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        y = xp.sign(x)
+        y = xp.asarray(xp.sign(x))
         if self.alpha != 0:
-            y = xp.where(x == 0, xp.asarray(self.alpha).astype(x.dtype), y)
+            # Zeros are usually few: find them, then write alpha only there (cheaper than a
+            # full where()).
+            zero = xp.asarray(x == 0)
+            if zero.any():
+                y[zero] = xp.asarray(self.alpha).astype(x.dtype)
         return (y.astype(x.dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
@@ -433,6 +457,7 @@ def sign(x: Any, alpha: float = 1.0, ste: bool = True, *, name: str | None = Non
 
     Raises:
         ArgumentError: ``alpha`` is not a finite real number, or ``ste`` is not a bool.
+        DTypeError: ``x`` is bool or not numeric.
 
     Notes:
         NaN stays NaN. Equivalent to ``nnabla.functions.sign(x, alpha)``;

@@ -126,6 +126,13 @@ class MatMul(Function):
     input_names = ("a", "b")
 
     def setup(self, a: Any, b: Any) -> tuple[TensorSpec, ...]:
+        for arg, spec in (("a", a), ("b", b)):
+            if np.dtype(spec.dtype).kind not in "biuf":
+                raise DTypeError(
+                    check.message(
+                        self.op_name, arg, "have a numeric dtype", **{f"{arg}.dtype": spec.dtype}
+                    )
+                )
         sa, sb = tuple(a.shape), tuple(b.shape)
         if not sa or not sb:
             raise ShapeError(
@@ -141,7 +148,17 @@ class MatMul(Function):
                 f"{'first' if len(sb) == 1 else 'second-to-last'} dimension of `b`; "
                 f"received a.shape={check.fmt(sa)}, b.shape={check.fmt(sb)}."
             )
-        batch = check.broadcast_shapes(self.op_name, ("a", "b"), [sa[:-2], sb[:-2]])
+        try:
+            batch = check.broadcast_shapes(self.op_name, ("a", "b"), [sa[:-2], sb[:-2]])
+        except ShapeError:
+            raise ShapeError(
+                check.message(
+                    self.op_name,
+                    "`a` and `b`",
+                    "have broadcastable batch dimensions (all but the last two)",
+                    **{"a.shape": sa, "b.shape": sb},
+                )
+            ) from None
         shape = batch + sa[-2:-1] + sb[-1:] if len(sb) > 1 else batch + sa[-2:-1]
         self.out_dtype = result_dtype(a.dtype, b.dtype)
         self._retain_in_idx = (0, 1)

@@ -214,15 +214,12 @@ class Round(_Rounding):
     op_name = "round"
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        from nnfunc.kernels.cpu.rounding import round_half_away
+
         if x.dtype.kind != "f":
             return (x.copy(),)
-        # Half away from zero (NNabla, C's round): rint rounds halves to even, so fix the exact
-        # ties (x - rint(x) is exact, no ``x + 0.5`` rounding error).
-        y = xp.asarray(xp.rint(x))
-        tie = xp.asarray(xp.abs(x - y) == 0.5)
-        if tie.any():
-            y[tie] = x[tie] + xp.copysign(xp.asarray(0.5, x.dtype), x[tie])
-        return (y,)
+        # Half away from zero (NNabla, C's round); NumPy's rint sends halves to even.
+        return (round_half_away(x),)
 
 
 class Ceil(_Rounding):
@@ -413,7 +410,11 @@ def round(x: Any, ste: bool = True, *, name: str | None = None) -> Any:  # noqa:
     Notes:
         Halves go away from zero (``round(2.5) = 3``, ``round(-0.5) = -1``) as in NNabla and
         C's ``round``, unlike ``numpy.round`` (halves to even). Computed exactly (no
-        ``x + 0.5`` rounding error). Equivalent to ``nnabla.functions.round``.
+        ``x + 0.5`` rounding error) in one pass by a numba ufunc (its NumPy twin, ``rint``
+        plus a fix of the exact ties, for float16, CuPy and ``NNFUNC_DISABLE_NUMBA=1``).
+        Gradient: ``gy`` (straight-through estimator) with ``ste=True``, 0 otherwise; the
+        straight-through gradient does not depend on ``x``, so its own derivative is 0.
+        Equivalent to ``nnabla.functions.round`` (always straight-through).
 
     Examples:
         >>> import numpy as np, nnfunc as nf
@@ -442,8 +443,9 @@ def ceil(x: Any, ste: bool = True, *, name: str | None = None) -> Any:
         ArgumentError: ``ste`` is not a bool.
 
     Notes:
-        Equivalent to ``nnabla.functions.ceil`` (straight-through estimator) and
-        ``numpy.ceil`` for the values.
+        Gradient: ``gy`` (straight-through estimator) with ``ste=True``, 0 otherwise.
+        Equivalent to ``nnabla.functions.ceil`` (always straight-through) and ``numpy.ceil``
+        for the values.
 
     Examples:
         >>> import numpy as np, nnfunc as nf
@@ -472,7 +474,8 @@ def floor(x: Any, ste: bool = True, *, name: str | None = None) -> Any:
         ArgumentError: ``ste`` is not a bool.
 
     Notes:
-        Equivalent to ``nnabla.functions.floor`` (straight-through estimator) and
+        Gradient: ``gy`` (straight-through estimator) with ``ste=True``, 0 otherwise.
+        Equivalent to ``nnabla.functions.floor`` (always straight-through) and
         ``numpy.floor`` for the values.
 
     Examples:

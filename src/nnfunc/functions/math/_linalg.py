@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
 from nnfunc.functions.math._basic import matmul
+from nnfunc.functions.math._elementwise import numeric
 
 __all__ = ["batch_det", "batch_inv", "batch_matmul", "matrix_diag", "matrix_diag_part"]
 
@@ -145,9 +147,9 @@ def batch_matmul(
         a (array, Variable or SymbolicVariable): Shape ``(..., P, Q)`` (``(..., Q, P)`` with
             ``transpose_a``), rank >= 2.
         b (array, Variable or SymbolicVariable): Shape ``(..., Q, R)`` (``(..., R, Q)`` with
-            ``transpose_b``), rank >= 2. Batch dimensions equal those of ``a``, broadcast with
-            them, or (NNabla's rule) have the same product, in which case ``b`` is viewed with
-            ``a``'s batch shape.
+            ``transpose_b``), rank >= 2. Batch dimensions (all but the last two) equal those
+            of ``a``, or have the same product (NNabla's rule: ``b`` is read with ``a``'s batch
+            shape), or else broadcast with them (NumPy's rule, an extension).
         transpose_a (bool): Transpose the last two axes of ``a``. Default ``False``.
         transpose_b (bool): Transpose the last two axes of ``b``. Default ``False``.
         name (str, optional): Node name in graph mode; ignored in eager mode.
@@ -156,8 +158,8 @@ def batch_matmul(
         Same kind as the inputs: shape ``(..., P, R)``, NumPy's result dtype.
 
     Raises:
-        ShapeError: an input has rank < 2, the inner dimensions differ, or the batch
-            dimensions are incompatible.
+        ShapeError: an input has rank < 2, the inner sizes differ, or the batch dimensions
+            neither have the same product nor broadcast.
         ArgumentError: a transpose flag is not a bool.
 
     Notes:
@@ -182,16 +184,39 @@ def batch_matmul(
                 "batch_matmul", "`a` and `b`", "have rank >= 2", **{"a.shape": sa, "b.shape": sb}
             )
         )
+    qa = sa[-2] if transpose_a else sa[-1]
+    qb = sb[-1] if transpose_b else sb[-2]
+    if qa is not None and qb is not None and qa != qb:
+        raise ShapeError(
+            check.message(
+                "batch_matmul",
+                "`a` and `b`",
+                "have equal inner sizes (the columns of a and the rows of b, after the transposes)",
+                **{"a.shape": sa, "b.shape": sb},
+                transpose_a=transpose_a,
+                transpose_b=transpose_b,
+            )
+        )
     ba, bb = sa[:-2], sb[:-2]
-    if (
-        ba != bb
-        and None not in ba + bb
-        and int(np.prod(ba)) == int(np.prod(bb))
-        and len(ba) != len(bb)
-    ):
-        from nnfunc.functions.array import reshape
+    if ba != bb and None not in ba + bb:
+        if math.prod(ba) == math.prod(bb):
+            # NNabla's rule: b's batch is read with a's batch shape (same number of samples).
+            from nnfunc.functions.array import reshape
 
-        b = reshape(b, ba + sb[-2:])
+            b = reshape(b, ba + sb[-2:])
+        else:
+            try:
+                check.broadcast_shapes("batch_matmul", ("a", "b"), [ba, bb])
+            except ShapeError:
+                raise ShapeError(
+                    check.message(
+                        "batch_matmul",
+                        "`a` and `b`",
+                        "have batch dimensions (all but the last two) with the same product "
+                        "or broadcastable",
+                        **{"a.shape": sa, "b.shape": sb},
+                    )
+                ) from None
     if transpose_a:
         a = _swap(a)
     if transpose_b:
@@ -201,6 +226,7 @@ def batch_matmul(
 
 # ----------------------------------------------------------------------------- inv / det
 def _square_spec(op: str, x: Any) -> tuple:
+    numeric(op, "x", x)
     check.ndim_at_least(op, "x", x, 2)
     shape = tuple(x.shape)
     a, b = shape[-2:]
@@ -211,7 +237,7 @@ def _square_spec(op: str, x: Any) -> tuple:
     return shape
 
 
-def _singular(op: str, x: Any) -> ArgumentError:
+def _singular(op: str, x: Any, requirement: str = "hold invertible matrices") -> ArgumentError:
     """The error for a singular matrix, naming the first one (only built on failure)."""
     flat = np.asarray(x, dtype=np.float64).reshape(-1, *x.shape[-2:])
     bad = 0
@@ -226,7 +252,7 @@ def _singular(op: str, x: Any) -> ArgumentError:
         check.message(
             op,
             "x",
-            "hold invertible matrices",
+            requirement,
             **{"x.shape": tuple(x.shape), "singular_index": index},
         )
     )
@@ -234,6 +260,10 @@ def _singular(op: str, x: Any) -> ArgumentError:
 
 class BatchInv(Function):
     op_name = "batch_inv"
+
+    def __init__(self, for_det_grad: bool = False) -> None:
+        # In the gradient of batch_det the error names batch_det, the function the user called.
+        self.for_det_grad = for_det_grad
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         shape = _square_spec(self.op_name, x)
@@ -246,6 +276,10 @@ class BatchInv(Function):
         try:
             y = xp.linalg.inv(work)
         except np.linalg.LinAlgError:
+            if self.for_det_grad:
+                raise _singular(
+                    "batch_det", x, "hold invertible matrices for its gradient (X^-T det X)"
+                ) from None
             raise _singular(self.op_name, x) from None
         return (y.astype(self.out_dtype, copy=False),)
 
@@ -275,7 +309,7 @@ class BatchDet(Function):
         (x,) = self.retained_inputs()
         (y,) = self.retained_outputs()
         scale = expand_dims(grad_outputs[0] * y, (-2, -1))
-        return (scale * _swap(batch_inv(x)),)
+        return (scale * _swap(BatchInv(for_det_grad=True).apply1(x)),)
 
 
 def batch_inv(x: Any, *, name: str | None = None) -> Any:
@@ -328,11 +362,13 @@ def batch_det(x: Any, *, name: str | None = None) -> Any:
 
     Raises:
         ShapeError: ``x`` has rank < 2 or non-square trailing matrices.
+        ArgumentError: when differentiated at an exactly singular matrix (see Notes).
 
     Notes:
         LU factorisation (``numpy.linalg.det``). Gradient: ``gy * det(X) * X^{-T}`` (Jacobi's
-        formula); it needs the inverse, so the gradient of a singular matrix raises
-        ``ArgumentError``. Equivalent to ``nnabla.functions.batch_det``.
+        formula, as NNabla computes it); it needs the inverse, so the gradient at an exactly
+        singular matrix raises ``ArgumentError`` naming ``batch_det`` (the adjugate, the true
+        gradient there, is not computed). Equivalent to ``nnabla.functions.batch_det``.
 
     Examples:
         >>> import numpy as np, nnfunc as nf

@@ -12,7 +12,8 @@ from nnfunc.core.dtypes import accumulation_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
-from nnfunc.functions.reduction._sum import _Reduce, _reduced_shape
+from nnfunc.functions.math._elementwise import numeric
+from nnfunc.functions.reduction._sum import _integer_accumulator, _Reduce, _reduced_shape
 
 __all__ = ["max", "min", "prod"]
 
@@ -74,6 +75,7 @@ class _Extremum(Function):
         self.with_index = with_index
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        numeric(self.op_name, "x", x)
         self.keepdims = check.boolean(self.op_name, "keepdims", self.keepdims)
         self.axes = check.axes(self.op_name, "axis", self.axis, len(x.shape))
         if any(x.shape[a] == 0 for a in self.axes):
@@ -283,18 +285,32 @@ class _ProdExcl(Function):
         return (_from_last(xp, out, x.shape, self.axes),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        from nnfunc.functions.array import cast
         from nnfunc.functions.logical import equal, where
         from nnfunc.functions.reduction import sum
 
         # d e_i / d x_j = prod_{k != i, j} x_k, so the VJP at x_j is
-        # (sum_i g_i e_i - g_j e_j) / x_j; exact where x_j != 0 (set to 0 at zeros).
+        # v_j = sum_{i != j} g_i prod_{k != i, j} x_k.
+        # * x_j != 0: v_j = (sum_i g_i e_i - g_j e_j) / x_j (exact for any number of zeros
+        #   elsewhere: every e_i holding a zero factor vanishes on both sides).
+        # * x_j == 0: with P the product of the non-zero x_k of the slice and n0 its number of
+        #   zeros, v_j = P * sum_{x_i != 0} g_i / x_i if n0 == 1, P * g_z for the other zero z
+        #   if n0 == 2, and 0 if n0 >= 3.
         (g,) = grad_outputs
         (x,) = self.retained_inputs()
         (e,) = self.retained_outputs()
-        ge = g * e
-        total = sum(ge, axis=self.axes, keepdims=True)
+        axes = self.axes
         zero = equal(x, 0)
-        return (where(zero, 0, (total - ge) / where(zero, 1, x)),)
+        safe = where(zero, 1, x)
+        ge = g * e
+        total = sum(ge, axis=axes, keepdims=True)
+        at_nonzero = (total - ge) / safe
+        n0 = sum(cast(zero, x.dtype), axis=axes, keepdims=True)
+        p = prod(safe, axis=axes, keepdims=True)
+        one_zero = sum(where(zero, 0, g / safe), axis=axes, keepdims=True)
+        two_zeros = sum(where(zero, g, 0), axis=axes, keepdims=True) - g
+        at_zero = p * (where(equal(n0, 1), one_zero, 0) + where(equal(n0, 2), two_zeros, 0))
+        return (where(zero, at_zero, at_nonzero),)
 
 
 class Prod(_Reduce):
@@ -305,7 +321,7 @@ class Prod(_Reduce):
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         shape = self._setup_axes(x)
         dtype = np.dtype(x.dtype)
-        self.out_dtype = np.dtype(np.int64) if dtype.kind == "b" else dtype
+        self.out_dtype = _integer_accumulator(dtype)
         self._retain_in_idx = (0,)
         return (TensorSpec(shape, self.out_dtype),)
 
@@ -332,8 +348,9 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None =
         name (str, optional): Node name in graph mode; ignored in eager mode.
 
     Returns:
-        Same kind as ``x``: the reduced shape; dtype of ``x`` (bool gives int64). float16 is
-        accumulated in float32. The product of an empty axis is 1.
+        Same kind as ``x``: the reduced shape; the floating dtype of ``x``, or int64 for bool
+        and integer inputs (uint64 for unsigned ones), as NumPy does. float16 is accumulated
+        in float32. The product of an empty axis is 1.
 
     Raises:
         ShapeError: an axis is out of range.
@@ -343,8 +360,9 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None =
         Gradient: ``gy`` times the product of the other elements, computed with prefix and
         suffix products (no division), so it is exact when inputs are zero (NNabla's own
         backward divides and is inaccurate there, as its documentation notes). The second
-        derivative divides by ``x`` and is set to 0 at zero inputs. Equivalent to
-        ``nnabla.functions.prod(x, axis, keepdims)``.
+        derivative is exact too: it divides by ``x`` only at non-zero inputs and counts the
+        zeros of the slice at the others. Equivalent to ``nnabla.functions.prod(x, axis,
+        keepdims)``.
 
     Examples:
         >>> import numpy as np, nnfunc as nf

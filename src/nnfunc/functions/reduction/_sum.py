@@ -11,8 +11,19 @@ from nnfunc.core import check
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
+from nnfunc.functions.math._elementwise import numeric
 
 __all__ = ["mean", "sum"]
+
+
+def _integer_accumulator(dtype: np.dtype) -> np.dtype:
+    """NumPy's (and PyTorch's) result dtype of an integer sum or product: a 64-bit integer,
+    so that small integer dtypes do not wrap around (``sum`` of 200 int8 ones is 200)."""
+    if dtype.kind in "bi":
+        return np.dtype(np.int64)
+    if dtype.kind == "u":
+        return np.dtype(np.uint64)
+    return dtype
 
 
 def _reduced_shape(shape: tuple, axes: tuple[int, ...], keepdims: bool) -> tuple:
@@ -27,6 +38,7 @@ class _Reduce(Function):
         self.keepdims = keepdims
 
     def _setup_axes(self, x: Any) -> tuple:
+        numeric(self.op_name, "x", x)
         self.keepdims = check.boolean(self.op_name, "keepdims", self.keepdims)
         self.axes = check.axes(self.op_name, "axis", self.axis, len(x.shape))
         return _reduced_shape(tuple(x.shape), self.axes, self.keepdims)
@@ -47,7 +59,7 @@ class Sum(_Reduce):
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         shape = self._setup_axes(x)
         dtype = np.dtype(x.dtype)
-        self.out_dtype = np.dtype(np.int64) if dtype.kind == "b" else dtype
+        self.out_dtype = _integer_accumulator(dtype)
         return (TensorSpec(shape, self.out_dtype),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -118,8 +130,10 @@ def sum(  # noqa: A001
         name (str, optional): Node name in graph mode; ignored in eager mode.
 
     Returns:
-        Same kind as ``x``: the reduced shape (a 0-d array for a full reduction); dtype of
-        ``x`` (bool gives int64). float16 is accumulated in float32.
+        Same kind as ``x``: the reduced shape (a 0-d array for a full reduction); the floating
+        dtype of ``x``, or for bool and integer inputs int64 (uint64 for unsigned ones), as
+        NumPy and PyTorch do, so that small integer dtypes do not wrap around. float16 is
+        accumulated in float32.
 
     Raises:
         ShapeError: an axis is out of range.

@@ -31,6 +31,15 @@ def scatter_add_rows_numpy(out: Any, rows: Any, src: Any) -> None:
         out: Array of shape ``(P, R)``, modified in place.
         rows: Integer array of shape ``(L,)``, values in ``[0, P)``.
         src: Array of shape ``(L, R)`` and the dtype of ``out``.
+
+    Examples:
+        >>> import numpy as np
+        >>> out = np.zeros((3, 2), np.float32)
+        >>> scatter_add_rows_numpy(out, np.array([2, 0, 2]), np.ones((3, 2), np.float32))
+        >>> out
+        array([[1., 1.],
+               [0., 0.],
+               [2., 2.]], dtype=float32)
     """
     if out.shape[1] == 1 and out.dtype.kind == "f" and type(out) is np.ndarray:
         # bincount accumulates in float64: one pass, no per-element dispatch.
@@ -76,6 +85,14 @@ def scatter_add_rows_numba(out: Any, rows: Any, src: Any) -> None:
         out: C-contiguous array of shape ``(P, R)``, modified in place.
         rows: Integer array of shape ``(L,)``, values in ``[0, P)``.
         src: Array of shape ``(L, R)`` and the dtype of ``out``.
+
+    Examples:
+        >>> import numpy as np
+        >>> out = np.zeros((2, 1))
+        >>> scatter_add_rows_numba(out, np.array([1, 1]), np.array([[2.0], [3.0]]))
+        >>> out
+        array([[0.],
+               [5.]])
     """
     if out.dtype == np.float16:  # numba has no float16 arithmetic
         acc = out.astype(np.float32)
@@ -86,7 +103,20 @@ def scatter_add_rows_numba(out: Any, rows: Any, src: Any) -> None:
 
 
 def scatter_add_rows(out: Any, rows: Any, src: Any) -> None:
-    """Dispatch to the numba kernel or its NumPy twin (see the module docstring)."""
+    """Dispatch to the numba kernel or its NumPy twin (see the module docstring).
+
+    Args:
+        out: Array of shape ``(P, R)``, modified in place.
+        rows: Integer array of shape ``(L,)``, values in ``[0, P)``.
+        src: Array of shape ``(L, R)`` and the dtype of ``out``.
+
+    Examples:
+        >>> import numpy as np
+        >>> out = np.zeros((2, 1), np.int64)
+        >>> scatter_add_rows(out, np.array([0, 0, 1]), np.array([[1], [2], [3]]))
+        >>> out.ravel()
+        array([3, 3])
+    """
     if type(out) is np.ndarray and numba_enabled() and out.dtype.kind in "fiu":
         scatter_add_rows_numba(out, rows, src)
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.functions.arithmetic._nary import _val
 
 __all__ = [
     "add2",
@@ -172,6 +173,9 @@ def maximum2(
 ) -> Any:
     """Element-wise ``max(x0, x1)``. See :func:`nnfunc.maximum`.
 
+    At ties the gradient goes to ``x1`` (NNabla's kernel: ``(x0 > x1) * dy`` for ``x0``),
+    where the canonical :func:`nnfunc.maximum` gives it to ``x0``; the values are the same.
+
     Args:
         x0: First operand.
         x1: Second operand.
@@ -188,13 +192,16 @@ def maximum2(
         >>> F.maximum2(np.array([1.0, 5.0]), np.array([3.0, 4.0]))
         array([3., 5.])
     """
-    return F.maximum(x0, x1, name=name)
+    return F.maximum(x1, x0, name=name)  # ties (and their gradient) go to the first operand
 
 
 def minimum2(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
     """Element-wise ``min(x0, x1)``. See :func:`nnfunc.minimum`.
+
+    At ties the gradient goes to ``x1`` (NNabla's kernel: ``(x0 < x1) * dy`` for ``x0``),
+    where the canonical :func:`nnfunc.minimum` gives it to ``x0``; the values are the same.
 
     Args:
         x0: First operand.
@@ -212,13 +219,15 @@ def minimum2(
         >>> F.minimum2(np.array([1.0, 5.0]), np.array([3.0, 4.0]))
         array([1., 4.])
     """
-    return F.minimum(x0, x1, name=name)
+    return F.minimum(x1, x0, name=name)  # ties (and their gradient) go to the first operand
 
 
-def _scalar_doc(fn: Any, formula: str, canonical: str, default: str, example: str) -> Any:
+def _scalar_doc(
+    fn: Any, formula: str, canonical: str, default: str, example: str, note: str = ""
+) -> Any:
     fn.__doc__ = f"""``{formula}`` for a scalar ``val`` (default ``{default}``).
 
-    See :func:`nnfunc.{canonical}`.
+    See :func:`nnfunc.{canonical}`.{note}
 
     Args:
         x: Input tensor.
@@ -229,6 +238,9 @@ def _scalar_doc(fn: Any, formula: str, canonical: str, default: str, example: st
 
     Returns:
         Shape and dtype of ``x`` (the scalar never upcasts ``x``).
+
+    Raises:
+        ArgumentError: ``val`` is not a real number.
 
     Examples:
         >>> import numpy as np
@@ -242,59 +254,78 @@ def _scalar_doc(fn: Any, formula: str, canonical: str, default: str, example: st
 def add_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.add(x, val, name=name)
+    return F.add(x, _val("add_scalar", val), name=name)
 
 
 def mul_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.mul(x, val, name=name)
+    return F.mul(x, _val("mul_scalar", val), name=name)
 
 
 def pow_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.pow(x, val, name=name)
+    return F.pow(x, _val("pow_scalar", val), name=name)
 
 
 def r_sub_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.sub(val, x, name=name)
+    return F.sub(_val("r_sub_scalar", val), x, name=name)
 
 
 def r_div_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.div(val, x, name=name)
+    return F.div(_val("r_div_scalar", val), x, name=name)
 
 
 def r_pow_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.pow(val, x, name=name)
+    return F.pow(_val("r_pow_scalar", val), x, name=name)
 
 
 def maximum_scalar(
     x: Any, val: float = 1.0, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.maximum(x, val, name=name)
+    # NNabla: (x > val) * dy, so at ties the gradient goes to the constant, not to x.
+    return F.maximum(_val("maximum_scalar", val), x, name=name)
 
 
 def minimum_scalar(
     x: Any, val: float = 1.0, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.minimum(x, val, name=name)
+    return F.minimum(_val("minimum_scalar", val), x, name=name)
 
 
+_TIE = """
+
+    At ``x == val`` the gradient to ``x`` is 0 (NNabla's kernel), where the canonical
+    :func:`nnfunc.{c}_scalar` passes it to ``x``; the values are the same."""
 _scalar_doc(add_scalar, "x + val", "add", "1", "array([3., 4.], dtype=float32)")
 _scalar_doc(mul_scalar, "val * x", "mul", "1", "array([2., 4.], dtype=float32)")
 _scalar_doc(pow_scalar, "x ** val", "pow", "1", "array([1., 4.], dtype=float32)")
 _scalar_doc(r_sub_scalar, "val - x", "sub", "1", "array([1., 0.], dtype=float32)")
 _scalar_doc(r_div_scalar, "val / x", "div", "1", "array([2., 1.], dtype=float32)")
 _scalar_doc(r_pow_scalar, "val ** x", "pow", "1", "array([2., 4.], dtype=float32)")
-_scalar_doc(maximum_scalar, "max(x, val)", "maximum", "1.0", "array([2., 2.], dtype=float32)")
-_scalar_doc(minimum_scalar, "min(x, val)", "minimum", "1.0", "array([1., 2.], dtype=float32)")
+_scalar_doc(
+    maximum_scalar,
+    "max(x, val)",
+    "maximum",
+    "1.0",
+    "array([2., 2.], dtype=float32)",
+    _TIE.format(c="maximum"),
+)
+_scalar_doc(
+    minimum_scalar,
+    "min(x, val)",
+    "minimum",
+    "1.0",
+    "array([1., 2.], dtype=float32)",
+    _TIE.format(c="minimum"),
+)
 
 
 def exp(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
@@ -535,8 +566,9 @@ def where(
         array([[1., 1.],
                [0., 0.]])
     """
-    extra = len(x_true.shape) - len(condition.shape) if hasattr(x_true, "shape") else 0
-    if extra > 0 and hasattr(condition, "shape"):
+    rank = max((len(v.shape) for v in (x_true, x_false) if hasattr(v, "shape")), default=0)
+    extra = rank - len(condition.shape) if hasattr(condition, "shape") else 0
+    if extra > 0:
         n = len(condition.shape)
         condition = F.expand_dims(condition, tuple(range(n, n + extra)))
     return F.where(condition, x_true, x_false, name=name)

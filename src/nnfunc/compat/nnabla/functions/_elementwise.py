@@ -770,7 +770,8 @@ def mul_n(*x: Any, **kw: Any) -> Any:
 def abs(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:  # noqa: A001
     """Absolute value.
 
-    See :func:`nnfunc.abs`.
+    See :func:`nnfunc.abs`. Its gradient at ``x == 0`` is 0 (the canonical convention);
+    NNabla's kernel gives ``+gy`` there (``x < 0 ? -gy : gy``). Elsewhere they agree.
 
     Args:
         x: Input tensor.

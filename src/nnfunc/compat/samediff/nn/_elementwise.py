@@ -8,7 +8,7 @@ import numpy as np
 
 import nnfunc.functions as F
 from nnfunc.core import check
-from nnfunc.errors import ShapeError, UnsupportedError
+from nnfunc.errors import ArgumentError, ShapeError, UnsupportedError
 
 __all__ = ["pad"]
 
@@ -50,7 +50,7 @@ def pad(input: Any, padding: Any, constant: float, *, name: str | None = None) -
     Raises:
         ShapeError: ``padding`` does not have shape ``[rank, 2]``.
         UnsupportedError: ``padding`` is a computed graph node.
-        ArgumentError: negative or non-integer padding.
+        ArgumentError: negative or non-integer padding values.
 
     Examples:
         >>> import numpy as np
@@ -70,7 +70,13 @@ def pad(input: Any, padding: Any, constant: float, *, name: str | None = None) -
                 **{"padding.shape": values.shape, "input.shape": tuple(np.shape(input))},
             )
         )
-    if values.dtype.kind == "f" and np.all(values == np.round(values)):
-        values = values.astype(np.int64)
-    pairs = tuple(tuple(v for v in row) for row in values.tolist())
+    integral = values.dtype.kind in "iu" or (
+        values.dtype.kind == "f"
+        and bool(np.all(np.isfinite(values) & (values == np.round(values))))
+    )
+    if not integral or (values.size and values.min() < 0):
+        raise ArgumentError(
+            check.message("pad", "padding", "hold non-negative integers", padding=values)
+        )
+    pairs = tuple(tuple(int(v) for v in row) for row in values.tolist())
     return F.pad(input, pairs, "constant", constant, name=name)
