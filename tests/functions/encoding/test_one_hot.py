@@ -15,16 +15,18 @@ def one_hot_ref(x, n, axis, dtype=np.float32):
     return np.moveaxis(out, -1, axis)
 
 
-@parametrize_class(axis=[-1, 0, 1], dtype=["int32", "int64"])
+@parametrize_class(axis=[-1, 0, 1], dtype=["int32", "int64"], invalid=["raise", "zeros"])
 class TestOneHot(FunctionTestCase):
     function = staticmethod(nf.one_hot)
     differentiable = False
 
     def inputs(self, rng):
-        return (rng.integers(-1, 5, (3, 4)).astype(self.dtype),)
+        # Out-of-range labels (-1 and 4) only where they are allowed to give zeros.
+        low, high = (-1, 5) if self.invalid == "zeros" else (0, 4)
+        return (rng.integers(low, high, (3, 4)).astype(self.dtype),)
 
     def kwargs(self):
-        return {"num_classes": 4, "axis": self.axis}
+        return {"num_classes": 4, "axis": self.axis, "invalid": self.invalid}
 
     @property
     def symbolic_dims(self):
@@ -43,7 +45,7 @@ class TestOneHotTuple(FunctionTestCase):
         return (np.array([[1, 7], [4, 7], [8, 6], [5, 0], [2, 9]]),)
 
     def kwargs(self):
-        return {"num_classes": (10, 8)}
+        return {"num_classes": (10, 8), "invalid": "zeros"}
 
     def expected(self, x):
         out = np.zeros((5, 10, 8), np.float32)
@@ -51,6 +53,42 @@ class TestOneHotTuple(FunctionTestCase):
             if i < 10 and j < 8:
                 out[r, i, j] = 1
         return (out,)
+
+
+@pytest.mark.parametrize(
+    "x, classes, message",
+    [
+        (np.array([0, 3, 5]), 4, "one_hot: `x` must hold labels in [0, 4); received x[2]=5."),
+        (
+            np.array([[0, 1], [-1, 2]]),
+            3,
+            "one_hot: `x` must hold labels in [0, 3); received x[1, 0]=-1.",
+        ),
+        (
+            np.array([[1, 7], [2, 9]]),
+            (10, 8),
+            "one_hot: `x` must hold indices below num_classes=(10, 8) (and >= 0); "
+            "received x[1]=(2, 9).",
+        ),
+    ],
+)
+def test_out_of_range_labels_raise_eagerly_and_when_a_graph_runs(x, classes, message):
+    with pytest.raises(nf.ArgumentError, match=re.escape(message)):
+        nf.one_hot(x, classes)
+    g = nf.Graph()
+    p = g.placeholder("labels", x.shape, x.dtype)
+    y = nf.one_hot(p, classes, name="oh")
+    op, _, rest = message.partition(": ")
+    with pytest.raises(nf.ArgumentError, match=re.escape(f"{op} (node 'oh'): {rest}")):
+        g.run(y, {"labels": x})
+
+
+def test_keras_dialect_gives_zeros_for_out_of_range_labels():
+    from nnfunc.compat import keras
+
+    np.testing.assert_array_equal(
+        keras.ops.one_hot(np.array([1, 3, -1]), 3), [[0, 1, 0], [0, 0, 0], [0, 0, 0]]
+    )
 
 
 def test_one_hot_dtype_argument():

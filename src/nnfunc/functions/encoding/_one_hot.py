@@ -43,8 +43,9 @@ def _check_sparse(op: str, sparse: Any) -> None:
 class OneHot(Function):
     op_name = "one_hot"
 
-    def __init__(self, num_classes: Any, axis: Any, dtype: Any) -> None:
+    def __init__(self, num_classes: Any, axis: Any, dtype: Any, invalid: Any = "raise") -> None:
         op = self.op_name
+        self.invalid = check.choice(op, "invalid", invalid, ("raise", "zeros"))
         if isinstance(num_classes, (tuple, list)):
             self.classes = tuple(check.positive_int(op, "num_classes", n) for n in num_classes)
             if not self.classes:
@@ -87,6 +88,7 @@ class OneHot(Function):
             lead = x.shape[:-1]
             idx = x.reshape(-1, len(self.classes))
             valid = xp.all((idx >= 0) & (idx < xp.asarray(self.classes)), axis=1)
+            self._check_valid(xp, valid, x, lead)
             flat = xp.zeros(idx.shape[:1], np.int64)
             for j, n in enumerate(self.classes):
                 flat = flat * n + xp.where(valid, idx[:, j], 0)
@@ -95,11 +97,28 @@ class OneHot(Function):
         n = self.classes[0]
         flat = x.reshape(-1)
         valid = (flat >= 0) & (flat < n)
+        self._check_valid(xp, valid, x, x.shape)
         out = _encode(xp, xp.where(valid, flat, 0), valid, n, self.dtype)
         out = out.reshape(x.shape + (n,))
         if self.ax != x.ndim:
             out = xp.moveaxis(out, -1, self.ax)
         return (xp.ascontiguousarray(out),)
+
+    def _check_valid(self, xp: Any, valid: Any, x: Any, lead: tuple[int, ...]) -> None:
+        if self.invalid == "zeros" or bool(valid.all()):
+            return
+        first = int(xp.argmin(valid))  # the first False
+        pos = np.unravel_index(first, lead) if lead else ()
+        where = ", ".join(str(int(i)) for i in pos)
+        if self.multi:
+            value = tuple(int(v) for v in x.reshape(-1, len(self.classes))[first])
+            req = f"hold indices below num_classes={self.classes} (and >= 0)"
+            key = f"x[{where}]" if where else "x"
+        else:
+            value = int(x.reshape(-1)[first])
+            req = f"hold labels in [0, {self.classes[0]})"
+            key = f"x[{where}]" if where else "x"
+        raise ArgumentError(check.message(self.op_name, "x", req, **{key: value}))
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         return (None,)
@@ -119,6 +138,7 @@ def one_hot(
     dtype: Any = None,
     sparse: bool = False,
     *,
+    invalid: str = "raise",
     name: str | None = None,
 ) -> Any:
     """One-hot encoding of integer labels along a new axis.
@@ -136,6 +156,10 @@ def one_hot(
             Must be ``-1`` with a tuple ``num_classes``.
         dtype (dtype, optional): Output dtype. Default float32.
         sparse (bool): Must be ``False``: sparse outputs are not supported.
+        invalid (str): What a label outside ``[0, C)`` gives: ``"raise"`` (default) an
+            :class:`~nnfunc.ArgumentError` naming the first bad label and its position, or
+            ``"zeros"`` an all-zero vector (TensorFlow's and JAX's behaviour, used by the Keras
+            dialect).
         name (str, optional): Node name in graph mode; ignored in eager mode.
 
     Returns:
@@ -144,20 +168,20 @@ def one_hot(
 
     Raises:
         ArgumentError: ``num_classes <= 0`` or not an integer; a tuple with ``axis != -1``;
-            a bad ``dtype``.
+            a bad ``dtype``; a label out of range with ``invalid="raise"`` (checked when the
+            values are known: eagerly, or when a graph runs).
         DTypeError: ``x`` is not integer.
         ShapeError: ``axis`` is out of range, or (tuple form) ``x``'s last axis has the wrong
             length.
         UnsupportedError: ``sparse=True``.
 
     Notes:
-        Labels out of ``[0, C)`` (negative ones included) give an all-zero vector. Not
-        differentiable. Equivalent to ``keras.ops.one_hot(x, num_classes, axis, dtype)`` and
+        Not differentiable. Equivalent to ``keras.ops.one_hot(x, num_classes, axis, dtype)`` and
         ``nnabla.functions.one_hot(x, shape)`` (``num_classes=shape``).
 
     Examples:
         >>> import numpy as np, nnfunc as nf
-        >>> nf.one_hot(np.array([1, 0, 5]), 3)
+        >>> nf.one_hot(np.array([1, 0, 5]), 3, invalid="zeros")
         array([[0., 1., 0.],
                [1., 0., 0.],
                [0., 0., 0.]], dtype=float32)
@@ -166,7 +190,7 @@ def one_hot(
                 [1., 0.]]], dtype=float32)
     """
     _check_sparse("one_hot", sparse)
-    return OneHot(num_classes, axis, dtype).apply1(x, name=name)
+    return OneHot(num_classes, axis, dtype, invalid).apply1(x, name=name)
 
 
 class MultiHot(Function):

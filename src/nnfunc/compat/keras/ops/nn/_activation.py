@@ -367,7 +367,9 @@ def one_hot(
         name (str, optional): Node name in graph mode.
 
     Returns:
-        A tensor of shape ``x.shape`` with the class axis inserted. See :func:`nnfunc.one_hot`.
+        A tensor of shape ``x.shape`` with the class axis inserted. Labels outside
+        ``[0, num_classes)`` give all-zero vectors, as with Keras's TensorFlow and JAX backends
+        (the canonical :func:`nnfunc.one_hot` raises by default).
 
     Examples:
         >>> import numpy as np
@@ -376,7 +378,9 @@ def one_hot(
         array([[0., 1.],
                [1., 0.]], dtype=float32)
     """
-    return F.one_hot(x, num_classes, axis=axis, dtype=dtype, sparse=sparse, name=name)
+    return F.one_hot(
+        x, num_classes, axis=axis, dtype=dtype, sparse=sparse, invalid="zeros", name=name
+    )
 
 
 def multi_hot(
