@@ -91,6 +91,63 @@ def test_replicas_double_backward_matches_concatenated_batch():
     np.testing.assert_allclose(np.concatenate([r[1] for r in results]), gg_ref, rtol=1e-8)
 
 
+def _graph_replica(x, w, g0, b0, comm, output_stat):
+    """One replica as a Graph: sync BN (BN when comm is None), its gradients, running stats."""
+    g = nf.Graph()
+    xs = g.placeholder("x", (None, *x.shape[1:]), x.dtype)
+    ws = g.placeholder("w", (None, *x.shape[1:]), x.dtype)
+    gam, bet = g.parameter("gamma", g0.copy()), g.parameter("beta", b0.copy())
+    rm, rv = g.parameter("rm", np.zeros(g0.shape)), g.parameter("rv", np.ones(g0.shape))
+    kw = {"training": True, "decay": 0.7, "eps": 1e-3, "output_stat": output_stat, "name": "bn"}
+    if comm is None:
+        out = nf.batch_normalization(xs, rm, rv, bet, gam, **kw)
+    else:
+        out = nf.sync_batch_normalization(xs, rm, rv, bet, gam, comm=comm, **kw)
+    y = out[0] if output_stat else out
+    loss = nf.sum(y * ws)
+    if output_stat:
+        loss = loss + nf.sum(out[1] * 0.3) + nf.sum(out[2] * 0.7)
+    (gx,) = g.grad(nf.sum(y * ws), [xs])
+    grads = g.grad(loss, [xs, gam, bet])
+    # a second-order term: d/dx sum(gx**2) of the first gradient
+    (ggx,) = g.grad(nf.sum(gx * gx), [xs])
+    values = g.run([y, *grads, ggx], {"x": x, "w": w})
+    return values, g.get_value("rm"), g.get_value("rv")
+
+
+@pytest.mark.parametrize("output_stat", [False, True])
+def test_graph_mode_replicas_match_concatenated_batch(output_stat):
+    rng = np.random.default_rng(11)
+    sizes = (2, 5, 1)
+    xs = [rng.standard_normal((n, 3, 4)) * 3 + 2 for n in sizes]
+    ws = [rng.standard_normal(x.shape) for x in xs]
+    g0, b0 = rng.uniform(0.5, 1.5, 3), rng.standard_normal(3)
+
+    def replica(comm):
+        r = comm.rank
+        return _graph_replica(xs[r], ws[r], g0, b0, comm, output_stat)
+
+    results = run_replicas(replica, InProcessGroup(len(sizes)))
+    x, w = np.concatenate(xs), np.concatenate(ws)
+    (y, gx, gg, gb, ggx), rm, rv = _graph_replica(x, w, g0, b0, None, output_stat)
+    if output_stat:  # each replica's loss counts the shared statistics once
+        xv, gv, bv = (nf.Variable(a, requires_grad=True) for a in (x, g0, b0))
+        y_, m_, v_ = nf.batch_normalization(
+            xv, None, None, bv, gv, training=True, eps=1e-3, output_stat=True
+        )
+        loss = nf.sum(y_ * w) + len(sizes) * (nf.sum(m_ * 0.3) + nf.sum(v_ * 0.7))
+        gx, gg, gb = (a.data for a in nf.grad(loss, [xv, gv, bv]))
+    np.testing.assert_allclose(np.concatenate([r[0][0] for r in results]), y, rtol=1e-10)
+    np.testing.assert_allclose(np.concatenate([r[0][1] for r in results]), gx, rtol=1e-9)
+    np.testing.assert_allclose(sum(r[0][2] for r in results), gg, rtol=1e-10)
+    np.testing.assert_allclose(sum(r[0][3] for r in results), gb, rtol=1e-10)
+    np.testing.assert_allclose(np.concatenate([r[0][4] for r in results]), ggx, rtol=1e-8)
+    for _, a, c in results:
+        np.testing.assert_allclose(a, rm, rtol=1e-12)
+        np.testing.assert_allclose(c, rv, rtol=1e-12)
+        assert not np.allclose(a, 0.0)  # the running mean moved
+
+
 def test_single_process_equals_batch_normalization():
     rng = np.random.default_rng(9)
     x = rng.standard_normal((4, 3))
@@ -108,11 +165,23 @@ class _CountingComm(SingleProcessCommunicator):
 
 def test_no_communication_without_batch_statistics():
     comm = _CountingComm()
-    x = np.ones((2, 3))
-    nf.sync_batch_normalization(x, np.zeros(3), np.ones(3), comm=comm, training=False)
+    x = nf.Variable(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = nf.sync_batch_normalization(x, np.zeros(3), np.ones(3), comm=comm, training=False)
+    nf.sum(y * y).backward()
     assert comm.calls == 0
-    nf.sync_batch_normalization(x, comm=comm, training=True)
+    np.testing.assert_allclose(y.data, x.data / np.sqrt(1 + 1e-5))
+    nf.sync_batch_normalization(x.data, comm=comm, training=True)
     assert comm.calls == 2
+
+
+def test_no_communication_without_batch_statistics_in_graph():
+    comm = _CountingComm()
+    g = nf.Graph()
+    x = g.placeholder("x", (None, 3), np.float64)
+    y = nf.sync_batch_normalization(x, np.zeros(3), np.ones(3), comm=comm, name="bn")
+    (gx,) = g.grad(nf.sum(y * y), [x])
+    g.run([y, gx], {"x": np.ones((4, 3))})
+    assert comm.calls == 0
 
 
 class _BadComm:
@@ -163,3 +232,8 @@ class _BadComm:
 def test_bad_input(comm, kwargs, exc, message):
     with pytest.raises(exc, match=re.escape(message)):
         nf.sync_batch_normalization(np.ones((2, 3)), comm=comm, **{"training": True, **kwargs})
+    g = nf.Graph()
+    x = g.placeholder("x", (None, 3), np.float64)
+    op, _, rest = message.partition(": ")
+    with pytest.raises(exc, match=re.escape(f"{op} (node 'sbn'): {rest}")):
+        nf.sync_batch_normalization(x, comm=comm, name="sbn", **{"training": True, **kwargs})

@@ -4,11 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from nnfunc.core import check
-from nnfunc.errors import ArgumentError
+from nnfunc.errors import ArgumentError, ShapeError
+from nnfunc.functions.normalization._common import composite_checks
 from nnfunc.functions.normalization._kernel import ApplyStatistics, Normalize
 
 __all__ = ["batch_normalization", "fused_batch_normalization", "sync_batch_normalization"]
+
+
+def _check_same_shape(op: str, arg: str, t: Any, x: Any) -> None:
+    """``t`` has the shape of ``x`` (unknown graph dimensions match anything)."""
+    ts = tuple(t.shape) if hasattr(t, "shape") else np.shape(t)
+    xs = tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
+    same = len(ts) == len(xs) and all(
+        a is None or b is None or a == b for a, b in zip(ts, xs, strict=True)
+    )
+    if not same:
+        raise ShapeError(
+            check.message(op, arg, "have the shape of `x`", **{f"{arg}.shape": ts, "x.shape": xs})
+        )
 
 
 def _bn(
@@ -28,33 +44,31 @@ def _bn(
     group: str,
     name: str | None,
 ) -> Any:
-    training = check.boolean(op, "training", training)
-    output_stat = check.boolean(op, "output_stat", output_stat)
+    with composite_checks(op, x, name):
+        training = check.boolean(op, "training", training)
+        output_stat = check.boolean(op, "output_stat", output_stat)
+        if not training:
+            if mean is None or variance is None:
+                missing = "mean" if mean is None else "variance"
+                raise ArgumentError(
+                    check.message(
+                        op,
+                        missing,
+                        "be given when training=False (the running statistics are used)",
+                        **{missing: None, "training": False},
+                    )
+                )
+            if output_stat:
+                raise ArgumentError(
+                    check.message(
+                        op,
+                        "output_stat",
+                        "be False when training=False (no batch statistics are computed)",
+                        output_stat=True,
+                        training=False,
+                    )
+                )
     if not training:
-        if mean is None or variance is None:
-            missing = "mean" if mean is None else "variance"
-            raise ArgumentError(
-                check.message(
-                    op,
-                    missing,
-                    "be given when training=False (the running statistics are used)",
-                    **{missing: None, "training": False},
-                )
-            )
-        if output_stat:
-            raise ArgumentError(
-                check.message(
-                    op,
-                    "output_stat",
-                    "be False when training=False (no batch statistics are computed)",
-                    output_stat=True,
-                    training=False,
-                )
-            )
-        if comm is not None:
-            from nnfunc.distributed import check_communicator
-
-            check_communicator(op, comm, group)
         return ApplyStatistics(op, axis, eps).apply1(x, mean, variance, offset, scale, name=name)
     f = Normalize(
         op,
@@ -216,7 +230,8 @@ def fused_batch_normalization(
         ``y``, or ``(y, batch_mean, batch_variance)`` with ``output_stat=True``.
 
     Raises:
-        As :func:`batch_normalization`; ArgumentError for another ``nonlinearity``.
+        As :func:`batch_normalization`; ArgumentError for another ``nonlinearity``;
+        ShapeError: ``z`` does not have the shape of ``x``.
 
     Notes:
         Running statistics are updated as in :func:`batch_normalization`. Gradient of relu at
@@ -233,23 +248,26 @@ def fused_batch_normalization(
     from nnfunc.functions.activation import relu
 
     op = "fused_batch_normalization"
-    check.choice(op, "nonlinearity", nonlinearity, ("relu",))
-    out = _bn(
-        op,
-        x,
-        mean,
-        variance,
-        offset,
-        scale,
-        axis=axis,
-        eps=eps,
-        training=training,
-        decay=decay,
-        output_stat=output_stat,
-        comm=None,
-        group="world",
-        name=None,
-    )
+    with composite_checks(op, x, name, inner=True):
+        check.choice(op, "nonlinearity", nonlinearity, ("relu",))
+        if z is not None:
+            _check_same_shape(op, "z", z, x)
+        out = _bn(
+            op,
+            x,
+            mean,
+            variance,
+            offset,
+            scale,
+            axis=axis,
+            eps=eps,
+            training=training,
+            decay=decay,
+            output_stat=output_stat,
+            comm=None,
+            group="world",
+            name=None,
+        )
     y = out[0] if output_stat else out
     if z is not None:
         y = y + z
@@ -322,7 +340,8 @@ def sync_batch_normalization(
     op = "sync_batch_normalization"
     from nnfunc.distributed import check_communicator
 
-    check_communicator(op, comm, group)
+    with composite_checks(op, x, name):
+        check_communicator(op, comm, group)
     return _bn(
         op,
         x,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -163,10 +164,16 @@ def sqrt(x: Any) -> Any:
 
 
 class composite_checks:  # noqa: N801 - used as a context manager around argument checks
-    """Give a composite's argument errors the graph node name, as ``Function.apply`` does."""
+    """Give a composite's argument errors the graph node name, as ``Function.apply`` does.
 
-    def __init__(self, op: str, x: Any, name: Any) -> None:
-        self.op, self.x, self.name = op, x, name
+    In graph mode with an explicit ``name``, an nnfunc error ``"<op>: ..."`` raised by a
+    wrapper check becomes ``"<op> (node '<name>'): ..."``; with ``inner=True`` an error that an
+    inner node of the same ``op`` raised under its automatic name (``"<op> (node
+    '<op>_3'): ..."``) is given ``name`` too, since that inner node is the user's call.
+    """
+
+    def __init__(self, op: str, x: Any, name: Any, *, inner: bool = False) -> None:
+        self.op, self.x, self.name, self.inner = op, x, name, inner
 
     def __enter__(self) -> None:
         return None
@@ -182,4 +189,8 @@ class composite_checks:  # noqa: N801 - used as a context manager around argumen
         prefix = f"{self.op}: "
         if text.startswith(prefix):
             raise type(exc)(f"{self.op} (node {self.name!r}): {text[len(prefix) :]}") from None
+        auto = re.match(rf"{re.escape(self.op)} \(node '{re.escape(self.op)}_\d+'\): ", text)
+        if self.inner and auto:
+            rest = text[auto.end() :]
+            raise type(exc)(f"{self.op} (node {self.name!r}): {rest}") from None
         return False
