@@ -5,7 +5,8 @@ import pytest
 
 import nnfunc as nf
 import nnfunc.compat.nnabla.functions as F
-from nnfunc.distributed import InProcessGroup, run_replicas
+from nnfunc.distributed import InProcessGroup, SingleProcessCommunicator, run_replicas
+from nnfunc.testing import assert_raises_both_modes
 
 
 def _sig(fn):
@@ -79,9 +80,196 @@ def test_batch_normalization_training_and_running_stats():
     np.testing.assert_allclose(y2, (x - rm) / np.sqrt(rv + 1e-5) * gamma + beta, rtol=1e-12)
 
 
-def test_batch_stat_false_requires_running_stats():
-    with pytest.raises(nf.ArgumentError, match="`mean` must be given when training=False"):
-        F.batch_normalization(np.ones((2, 3)), None, None, None, np.ones(3), batch_stat=False)
+X = np.zeros((2, 3, 4), np.float32)
+C3 = np.ones((1, 3, 1), np.float32)
+
+
+def _bn(x, *args, **kw):
+    return F.batch_normalization(x, None, None, *args, **kw)
+
+
+def _sync(x, *args, **kw):
+    return F.sync_batch_normalization(x, None, None, *args, SingleProcessCommunicator(), **kw)
+
+
+@pytest.mark.parametrize(
+    "fn, inputs, kwargs, exc, message",
+    [
+        (
+            _bn,
+            (X, None, None),
+            {"batch_stat": False},
+            nf.ArgumentError,
+            "batch_normalization: `mean` must not be None when batch_stat=False (the running "
+            "statistics are used); received mean=None, batch_stat=False.",
+        ),
+        (
+            _bn,
+            (X, C3, None),
+            {"batch_stat": False},
+            nf.ArgumentError,
+            "batch_normalization: `variance` must not be None when batch_stat=False (the "
+            "running statistics are used); received variance=None, batch_stat=False.",
+        ),
+        (
+            _sync,
+            (X, None, C3),
+            {"batch_stat": False},
+            nf.ArgumentError,
+            "sync_batch_normalization: `mean` must not be None when batch_stat=False (the "
+            "running statistics are used); received mean=None, batch_stat=False.",
+        ),
+        (
+            _bn,
+            (X, C3, C3),
+            {"batch_stat": False, "output_stat": True},
+            nf.ArgumentError,
+            "batch_normalization: `output_stat` must be False when batch_stat=False (no batch "
+            "statistics are computed); received output_stat=True, batch_stat=False.",
+        ),
+        (
+            _bn,
+            (X, None, None),
+            {"decay_rate": 1.5},
+            nf.ArgumentError,
+            "batch_normalization: `decay_rate` must be in [0, 1]; received decay_rate=1.5.",
+        ),
+        (
+            lambda x, **kw: F.fused_batch_normalization(x, None, None, None, None, **kw),
+            (X,),
+            {"decay_rate": -0.5},
+            nf.ArgumentError,
+            "fused_batch_normalization: `decay_rate` must be in [0, 1]; received decay_rate=-0.5.",
+        ),
+        (
+            _bn,
+            (X, None, None),
+            {"eps": -1e-5},
+            nf.ArgumentError,
+            "batch_normalization: `eps` must be in [0, inf); received eps=-1e-05.",
+        ),
+        (
+            _bn,
+            (X, None, None),
+            {"axes": [3]},
+            nf.ShapeError,
+            "batch_normalization: `axes` must be in [-3, 3) for an input of rank 3; received "
+            "axes=3.",
+        ),
+        (
+            _bn,
+            (X, None, None),
+            {"axes": [1, -2]},
+            nf.ArgumentError,
+            "batch_normalization: `axes` must not repeat an axis; received axes=[1, -2].",
+        ),
+        (
+            _bn,
+            (X, np.zeros((1, 4, 1), np.float32), C3),
+            {},
+            nf.ShapeError,
+            "batch_normalization: `mean` must have shape (3,) (the size of `x` along axis 1) or "
+            "x's rank with those sizes and 1 elsewhere; received mean.shape=(1, 4, 1), "
+            "x.shape=(2, 3, 4).",
+        ),
+        (
+            lambda x, **kw: F.layer_normalization(x, None, None, **kw),
+            (X,),
+            {"batch_axis": 3},
+            nf.ShapeError,
+            "layer_normalization: `batch_axis` must be in [-3, 3) for an input of rank 3; "
+            "received batch_axis=3.",
+        ),
+        (
+            lambda x, **kw: F.layer_normalization(x, None, None, **kw),
+            (X,),
+            {"batch_axis": [0, -3]},
+            nf.ArgumentError,
+            "layer_normalization: `batch_axis` must not repeat an axis; received "
+            "batch_axis=[0, -3].",
+        ),
+        (
+            lambda x, **kw: F.layer_normalization(x, None, None, **kw),
+            (X,),
+            {"batch_axis": [0, 1, 2]},
+            nf.ArgumentError,
+            "layer_normalization: `batch_axis` must leave at least one of the 3 axes of `x` "
+            "to normalize; received batch_axis=[0, 1, 2].",
+        ),
+        (
+            lambda x, **kw: F.group_normalization(x, None, None, 2, **kw),
+            (X,),
+            {},
+            nf.ArgumentError,
+            "group_normalization: `num_groups` must divide the number of channels; received "
+            "num_groups=2, channels=3.",
+        ),
+        (
+            lambda x, **kw: F.instance_normalization(x, None, None, **kw),
+            (X,),
+            {"channel_axis": 0},
+            nf.ArgumentError,
+            "instance_normalization: `channel_axis` must differ from every `batch_axis`; "
+            "received channel_axis=0, batch_axis=0.",
+        ),
+    ],
+)
+def test_bad_input(fn, inputs, kwargs, exc, message):
+    assert_raises_both_modes(fn, inputs, kwargs, exc, message)
+
+
+def test_running_statistics_in_graph_mode():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((6, 2, 3))
+    g = nf.Graph()
+    xs = g.placeholder("x", (None, 2, 3), np.float64)
+    rm = g.parameter("rm", np.zeros((1, 2, 1)))
+    rv = g.parameter("rv", np.ones((1, 2, 1)))
+    y = F.batch_normalization(xs, None, None, rm, rv, decay_rate=0.6, name="bn")
+    yt = F.batch_normalization(xs, None, None, rm, rv, batch_stat=False, eps=0.0, name="bnt")
+    out = g.run(y, {"x": x})
+    mu, var = x.mean((0, 2), keepdims=True), x.var((0, 2), keepdims=True)
+    np.testing.assert_allclose(out, (x - mu) / np.sqrt(var + 1e-5), rtol=1e-10)
+    np.testing.assert_allclose(g.get_value("rm"), 0.4 * mu, rtol=1e-12)
+    np.testing.assert_allclose(g.get_value("rv"), 0.6 + 0.4 * var * 18 / 17, rtol=1e-12)
+    # batch_stat=False reads the running statistics the graph holds now
+    out_t = g.run(yt, {"x": x})
+    ref = (x - g.get_value("rm")) / np.sqrt(g.get_value("rv"))
+    np.testing.assert_allclose(out_t, ref, rtol=1e-12)
+
+
+def test_fused_with_z_gradients_and_stats():
+    rng = np.random.default_rng(6)
+    x = nf.Variable(rng.standard_normal((5, 2)), requires_grad=True)
+    z = nf.Variable(rng.standard_normal((5, 2)), requires_grad=True)
+    gamma = nf.Variable(np.array([[1.5, 0.5]]), requires_grad=True)
+    beta = nf.Variable(np.array([[0.1, -0.2]]), requires_grad=True)
+    y, m, v = F.fused_batch_normalization(x, beta, gamma, None, None, z, output_stat=True)
+    xd = x.data
+    xhat = (xd - xd.mean(0)) / np.sqrt(xd.var(0) + 1e-5)
+    pre = xhat * gamma.data + beta.data + z.data
+    np.testing.assert_allclose(y.data, np.maximum(pre, 0), rtol=1e-12)
+    nf.sum(y).backward()
+    np.testing.assert_allclose(z.grad, (pre > 0).astype(float))
+    np.testing.assert_allclose(beta.grad, (pre > 0).sum(0, keepdims=True))
+    np.testing.assert_allclose(gamma.grad, ((pre > 0) * xhat).sum(0, keepdims=True), rtol=1e-12)
+    assert m.shape == v.shape == (1, 2)
+
+
+def test_sync_batch_stat_false_no_communication():
+    class Counting(SingleProcessCommunicator):
+        calls = 0
+
+        def all_reduce(self, array, group="world"):
+            self.calls += 1
+            return super().all_reduce(array, group)
+
+    comm = Counting()
+    rm, rv = np.full((1, 3), 0.5), np.full((1, 3), 4.0)
+    x = np.arange(6.0).reshape(2, 3)
+    y = F.sync_batch_normalization(x, None, None, rm, rv, comm, batch_stat=False, eps=0.0)
+    np.testing.assert_allclose(y, (x - 0.5) / 2.0)
+    assert comm.calls == 0
 
 
 def test_multiple_axes_and_fused():

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import nnfunc.functions as F
+from nnfunc.core import check, shapes
+from nnfunc.errors import ArgumentError
 
 __all__ = [
     "batch_normalization",
@@ -26,6 +30,67 @@ __all__ = [
 
 def _axes(axes: Any) -> Any:
     return tuple(axes) if isinstance(axes, (list, tuple)) else axes
+
+
+def _ndim(x: Any) -> int:
+    return len(x.shape) if hasattr(x, "shape") else np.ndim(x)
+
+
+def _bn_args(
+    op: str,
+    x: Any,
+    mean: Any,
+    variance: Any,
+    axes: Any,
+    decay_rate: Any,
+    batch_stat: Any,
+    output_stat: Any,
+) -> None:
+    """Check the arguments NNabla names differently from the canonical function, by their
+    NNabla names (``axes``, ``decay_rate``, ``batch_stat``)."""
+    if isinstance(axes, (list, tuple)) and len(axes) == 0:
+        raise ArgumentError(check.message(op, "axes", "name at least one axis", axes=axes))
+    check.axes(op, "axes", axes, _ndim(x))
+    check.real_scalar(op, "decay_rate", decay_rate, min_value=0.0, max_value=1.0)
+    if check.boolean(op, "batch_stat", batch_stat):
+        return
+    # NNabla: "If False, mean and variance must be ~nnabla.Variable. (None is prohibited.)"
+    if mean is None or variance is None:
+        missing = "mean" if mean is None else "variance"
+        raise ArgumentError(
+            check.message(
+                op,
+                missing,
+                "not be None when batch_stat=False (the running statistics are used)",
+                **{missing: None, "batch_stat": False},
+            )
+        )
+    if check.boolean(op, "output_stat", output_stat):
+        raise ArgumentError(
+            check.message(
+                op,
+                "output_stat",
+                "be False when batch_stat=False (no batch statistics are computed)",
+                output_stat=True,
+                batch_stat=False,
+            )
+        )
+
+
+def _batch_axes(op: str, x: Any, batch_axis: Any) -> tuple[int, ...]:
+    """``batch_axis`` (int or list) checked by its NNabla name, as sorted non-negative axes."""
+    ndim = _ndim(x)
+    axes = check.axes(op, "batch_axis", batch_axis, ndim)
+    if len(axes) == ndim:
+        raise ArgumentError(
+            check.message(
+                op,
+                "batch_axis",
+                f"leave at least one of the {ndim} axes of `x` to normalize",
+                batch_axis=batch_axis,
+            )
+        )
+    return axes
 
 
 def batch_normalization(
@@ -81,6 +146,9 @@ def batch_normalization(
         >>> rm, rv
         (array([[0.2, 0.4]]), array([[1.1, 1.7]]))
     """
+    op = "batch_normalization"
+    with shapes.node_errors(name, x):
+        _bn_args(op, x, mean, variance, axes, decay_rate, batch_stat, output_stat)
     return F.batch_normalization(
         x,
         mean,
@@ -142,6 +210,9 @@ def fused_batch_normalization(
         array([[0., 0.],
                [1., 1.]])
     """
+    op = "fused_batch_normalization"
+    with shapes.node_errors(name, x):
+        _bn_args(op, x, mean, variance, axes, decay_rate, batch_stat, output_stat)
     return F.fused_batch_normalization(
         x,
         mean,
@@ -207,6 +278,9 @@ def sync_batch_normalization(
         array([[-1., -1.],
                [ 1.,  1.]])
     """
+    op = "sync_batch_normalization"
+    with shapes.node_errors(name, x):
+        _bn_args(op, x, mean, variance, axes, decay_rate, batch_stat, output_stat)
     return F.sync_batch_normalization(
         x,
         mean,
@@ -262,12 +336,6 @@ def mean_subtraction(
     )
 
 
-def _others(ndim: int, batch_axis: Any) -> tuple[int, ...]:
-    b = batch_axis if isinstance(batch_axis, (list, tuple)) else [batch_axis]
-    b = {a % ndim if isinstance(a, int) and -ndim <= a < ndim else a for a in b}
-    return tuple(j for j in range(ndim) if j not in b)
-
-
 def layer_normalization(
     x: Any,
     beta: Any,
@@ -305,12 +373,13 @@ def layer_normalization(
         array([[-1.,  1.],
                [-1.,  1.]])
     """
-    ndim = len(x.shape) if hasattr(x, "shape") else __import__("numpy").ndim(x)
+    with shapes.node_errors(name, x):
+        kept = _batch_axes("layer_normalization", x, batch_axis)
     return F.layer_normalization(
         x,
         gamma,
         beta,
-        axis=_others(ndim, batch_axis),
+        axis=tuple(j for j in range(_ndim(x)) if j not in kept),
         eps=eps,
         output_stat=output_stat,
         name=name,
