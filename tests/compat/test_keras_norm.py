@@ -3,7 +3,9 @@ import inspect
 import numpy as np
 import pytest
 
+import nnfunc as nf
 from nnfunc.compat import keras
+from nnfunc.testing import assert_raises_both_modes
 
 
 def _sig(fn):
@@ -61,7 +63,8 @@ def test_moments_documented_example():
     m, v = keras.ops.moments(x, axes=[0])
     assert m.dtype == v.dtype == np.float32
     np.testing.assert_allclose(m, 21.2, rtol=1e-7)
-    np.testing.assert_allclose(v, 1553.3601, rtol=1e-6)
+    # bit for bit: the page's 1553.3601 is one float32 ulp above the exact 1553.36
+    assert m == np.float32(21.2) and v == np.float32(1553.3601)
     m, v = keras.ops.moments(x.reshape(1, 5), [1], keepdims=True, synchronized=True)
     assert m.shape == (1, 1)
 
@@ -82,3 +85,50 @@ def test_normalize_epsilon_on_norm_and_order():
     y = keras.ops.normalize(x, axis=-1)
     np.testing.assert_allclose(y[0], [1e-8 / 1e-7, 0.0])  # divisor max(norm, 1e-7)
     np.testing.assert_allclose(keras.ops.normalize(x, order=1)[1], [3 / 7, -4 / 7])
+
+
+def test_batch_normalization_example_middle_row_is_rounding_noise():
+    # the page's middle row (-4.6445e-09, 0, -1.8578e-08) is float32 noise of x == mean;
+    # its magnitude is below one float32 ulp of the outer rows' values
+    x = np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]], np.float32)
+    y = keras.ops.batch_normalization(x, mean=[0.4, 0.5, 0.6], variance=[0.67] * 3, axis=-1)
+    assert np.abs(y[1]).max() <= 2e-8
+    np.testing.assert_allclose(y[0], -y[2], atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda x, **k: keras.ops.batch_normalization(
+                x, [0.0] * 3, [1.0] * 3, -1, None, None, -1.0, **k
+            ),
+            "batch_normalization: `epsilon` must be in [0, inf); received epsilon=-1.0.",
+        ),
+        (
+            lambda x, **k: keras.ops.normalize(x, epsilon=-1e-7, **k),
+            "normalize: `epsilon` must be in [0, inf); received epsilon=-1e-07.",
+        ),
+    ],
+)
+def test_bad_epsilon(call, message):
+    assert_raises_both_modes(call, (np.ones((2, 3), np.float32),), {}, nf.ArgumentError, message)
+
+
+def test_bad_axis_and_lengths():
+    x = np.ones((2, 3), np.float32)
+    assert_raises_both_modes(
+        lambda x, **k: keras.ops.batch_normalization(x, [0.0] * 2, [1.0] * 2, -1, **k),
+        (x,),
+        {},
+        nf.ShapeError,
+        "batch_normalization: `mean` must have shape (3,) (the size of `x` along axis 1) or a "
+        "shape of x's rank that broadcasts to `x`; received mean.shape=(2,), x.shape=(2, 3).",
+    )
+    assert_raises_both_modes(
+        lambda x, **k: keras.ops.moments(x, [0, 0], **k),
+        (x,),
+        {},
+        nf.ArgumentError,
+        "moments: `axes` must not repeat an axis; received axes=[0, 0].",
+    )

@@ -5,6 +5,7 @@ import pytest
 
 import nnfunc as nf
 from nnfunc.compat import tf
+from nnfunc.testing import assert_raises_both_modes
 
 
 @pytest.mark.parametrize(
@@ -101,3 +102,73 @@ def test_graph_mode_names():
     x = g.placeholder("x", (None, 3))
     y = tf.nn.l2_normalize(x, 1, name="l2")
     assert g["l2"] is y
+
+
+def test_batch_normalization_broadcasts_scalars_and_lower_ranks():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 4))
+    scale = nf.Variable(np.array([[2.0], [1.0], [0.5]]), requires_grad=True)  # (3, 1)
+    y = tf.nn.batch_normalization(x, 0.5, [4.0], 1.0, scale, 0.0)
+    np.testing.assert_allclose(y.data, (x - 0.5) / 2.0 * scale.data + 1.0, rtol=1e-12)
+    nf.sum(y).backward()
+    np.testing.assert_allclose(scale.grad, ((x - 0.5) / 2.0).sum((0, 2))[:, None], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "call, exc, message",
+    [
+        (
+            lambda x, **k: tf.nn.batch_normalization(x, 0.0, 1.0, None, None, -1e-3, **k),
+            nf.ArgumentError,
+            "batch_normalization: `variance_epsilon` must be in [0, inf); received "
+            "variance_epsilon=-0.001.",
+        ),
+        (
+            lambda x, **k: tf.nn.batch_normalization(
+                x, np.zeros(3, np.float32), 1.0, None, None, 0.0, **k
+            ),
+            nf.ShapeError,
+            "batch_normalization: `mean` must have shape (4,) (the size of `x` along axis 3) "
+            "or a shape of x's rank that broadcasts to `x`; received mean.shape=(3,), "
+            "x.shape=(1, 2, 3, 4).",
+        ),
+        (
+            lambda x, **k: tf.nn.l2_normalize(x, 4, **k),
+            nf.ShapeError,
+            "normalize: `dim` must be in [-4, 4) for an input of rank 4; received dim=4.",
+        ),
+        (
+            lambda x, **k: tf.nn.l2_normalize(x, [1, -3], **k),
+            nf.ArgumentError,
+            "normalize: `dim` must not repeat an axis; received dim=[1, -3].",
+        ),
+        (
+            lambda x, **k: tf.nn.l2_normalize(x, 1, -1.0, **k),
+            nf.ArgumentError,
+            "normalize: `epsilon` must be in [0, inf); received epsilon=-1.0.",
+        ),
+        (
+            lambda x, **k: tf.nn.local_response_normalization(x[0], **k),
+            nf.ShapeError,
+            "local_response_normalization: `input` must have rank 4; received "
+            "input.shape=(2, 3, 4).",
+        ),
+        (
+            lambda x, **k: tf.nn.local_response_normalization(x, -1, **k),
+            nf.ArgumentError,
+            "local_response_normalization: `depth_radius` must be >= 0; received depth_radius=-1.",
+        ),
+        (
+            lambda x, **k: tf.nn.moments(x, [0, 4], **k),
+            nf.ShapeError,
+            "moments: `axes` must be in [-4, 4) for an input of rank 4; received axes=4.",
+        ),
+        (
+            lambda x, **k: tf.nn.sufficient_statistics(x, [2, 2], **k),
+            nf.ArgumentError,
+            "sufficient_statistics: `axes` must not repeat an axis; received axes=[2, 2].",
+        ),
+    ],
+)
+def test_bad_input(call, exc, message):
+    assert_raises_both_modes(call, (np.ones((1, 2, 3, 4), np.float32),), {}, exc, message)

@@ -35,6 +35,7 @@ def test_documented_example():
     assert m.dtype == v.dtype == np.float32 and m.shape == v.shape == ()
     np.testing.assert_allclose(m, 21.2, rtol=1e-7)
     np.testing.assert_allclose(v, 1553.3601, rtol=1e-6)
+    assert v == np.float32(1553.3601)  # the page's float32 value exactly
 
 
 def test_large_magnitude_small_spread():

@@ -124,7 +124,7 @@ def moments(
     Examples:
         >>> import numpy as np, nnfunc as nf
         >>> nf.moments(np.array([0, 1, 2, 3, 100], np.float32), axis=[0])
-        (array(21.2, dtype=float32), array(1553.36, dtype=float32))
+        (array(21.2, dtype=float32), array(1553.3601, dtype=float32))
     """
     del shift
     m, v = Moments(axis, keepdims).apply(x, name=name)

@@ -4,7 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import nnfunc.functions as F
+from nnfunc.core import check, shapes
+from nnfunc.errors import ShapeError
+
+
+def _ndim(x: Any) -> int:
+    return len(x.shape) if hasattr(x, "shape") else np.ndim(x)
+
+
+def _rank_of(p: Any, ndim: int) -> Any:
+    """``p`` with leading 1s up to rank ``ndim`` (NumPy/TF broadcasting aligns trailing axes).
+
+    A 1-D vector longer than 1 is left as it is: the canonical function reads it as the
+    depth (last) axis, and a wrong length is then reported with the shape the caller gave.
+    """
+    if p is None:
+        return None
+    if not hasattr(p, "shape"):
+        p = np.asarray(p)
+    shape = tuple(p.shape)
+    k = ndim - len(shape)
+    if k <= 0 or (len(shape) == 1 and shape[0] != 1):
+        return p
+    return F.expand_dims(p, tuple(range(k)))
+
 
 __all__ = [
     "batch_normalization",
@@ -44,6 +70,14 @@ def batch_normalization(
     Returns:
         The normalized tensor.
 
+    Raises:
+        ArgumentError: ``variance_epsilon < 0``. ShapeError: a statistic does not broadcast
+        to ``x``.
+
+    Notes:
+        Any statistic of lower rank is aligned with the trailing axes of ``x`` as TF's
+        broadcasting does (a 1-D vector with the depth axis, a scalar with every element).
+
     Examples:
         >>> import numpy as np
         >>> from nnfunc.compat import tf
@@ -51,9 +85,12 @@ def batch_normalization(
         ...                           np.array([1.0, 4.0]), None, None, 0.0)
         array([[1., 1.]])
     """
-    return F.batch_normalization(
-        x, mean, variance, offset, scale, axis=-1, eps=variance_epsilon, name=name
-    )
+    op = "batch_normalization"
+    with shapes.node_errors(name, x):
+        eps = check.real_scalar(op, "variance_epsilon", variance_epsilon, min_value=0.0)
+    n = _ndim(x)
+    mean, variance, offset, scale = (_rank_of(p, n) for p in (mean, variance, offset, scale))
+    return F.batch_normalization(x, mean, variance, offset, scale, axis=-1, eps=eps, name=name)
 
 
 def l2_normalize(x: Any, dim: Any, epsilon: float = 1e-12, name: str | None = None) -> Any:
@@ -70,13 +107,20 @@ def l2_normalize(x: Any, dim: Any, epsilon: float = 1e-12, name: str | None = No
     Returns:
         A tensor of x's shape.
 
+    Raises:
+        ShapeError: ``dim`` out of range. ArgumentError: repeated ``dim``, ``epsilon < 0``.
+
     Examples:
         >>> import numpy as np
         >>> from nnfunc.compat import tf
         >>> tf.nn.l2_normalize(np.array([3.0, 4.0]), 0)
         array([0.6, 0.8])
     """
-    return F.normalize(x, axis=dim, order=2, eps=epsilon, eps_mode="squared", name=name)
+    op = "normalize"
+    with shapes.node_errors(name, x):
+        check.axes(op, "dim", dim, _ndim(x))
+        eps = check.real_scalar(op, "epsilon", epsilon, min_value=0.0)
+    return F.normalize(x, axis=dim, order=2, eps=eps, eps_mode="squared", name=name)
 
 
 def local_response_normalization(
@@ -104,12 +148,23 @@ def local_response_normalization(
     Returns:
         A tensor of input's shape.
 
+    Raises:
+        ShapeError: ``input`` is not 4-D (TF: "4-D"). ArgumentError: ``depth_radius < 0``.
+
     Examples:
         >>> import numpy as np
         >>> from nnfunc.compat import tf
         >>> tf.nn.local_response_normalization(np.array([[[[1.0, 1.0]]]]))
         array([[[[0.57735027, 0.57735027]]]])
     """
+    with shapes.node_errors(name, input):
+        shape = tuple(input.shape) if hasattr(input, "shape") else np.shape(input)
+        if len(shape) != 4:
+            raise ShapeError(
+                check.message(
+                    "local_response_normalization", "input", "have rank 4", **{"input.shape": shape}
+                )
+            )
     return F.local_response_normalization(
         input,
         5 if depth_radius is None else depth_radius,
@@ -144,6 +199,8 @@ def moments(
         >>> tf.nn.moments(np.array([[1.0, 2.0], [3.0, 6.0]]), [0])
         (array([2., 4.]), array([1., 4.]))
     """
+    with shapes.node_errors(name, x):
+        keep_dims = check.boolean("moments", "keep_dims", keep_dims)
     return F.moments(x, axes, keepdims=keep_dims, shift=shift, name=name)
 
 

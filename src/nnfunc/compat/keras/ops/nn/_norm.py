@@ -5,6 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.core import check, shapes
+
+
+def _epsilon(op: str, epsilon: Any, x: Any, name: Any) -> float:
+    """Keras' ``epsilon`` (>= 0), checked under its own name."""
+    with shapes.node_errors(name, x):
+        return check.real_scalar(op, "epsilon", epsilon, min_value=0.0)
+
 
 __all__ = ["batch_normalization", "moments", "normalize"]
 
@@ -38,6 +46,16 @@ def batch_normalization(
     Returns:
         The normalized tensor.
 
+    Raises:
+        ArgumentError: ``epsilon < 0``. ShapeError: a vector's length is not
+        ``x.shape[axis]`` or ``axis`` is out of range.
+
+    Notes:
+        The page's example prints ``-4.6445e-09`` and ``-1.8578e-08`` in its middle row where
+        ``x == mean``: float32 rounding of ``x * inv + (-mean * inv)`` evaluated as one fused
+        multiply-add by the backend. nnfunc computes that form with two roundings and gives 0
+        there; the other printed values agree to every printed digit.
+
     Examples:
         >>> import numpy as np
         >>> from nnfunc.compat import keras
@@ -48,9 +66,8 @@ def batch_normalization(
                [ 0.     ,  0.     ,  0.     ],
                [ 0.36624,  0.36624,  0.36624]], dtype=float32)
     """
-    return F.batch_normalization(
-        x, mean, variance, offset, scale, axis=axis, eps=epsilon, name=name
-    )
+    eps = _epsilon("batch_normalization", epsilon, x, name)
+    return F.batch_normalization(x, mean, variance, offset, scale, axis=axis, eps=eps, name=name)
 
 
 def moments(
@@ -78,12 +95,17 @@ def moments(
     Returns:
         tuple: ``(mean, variance)``.
 
+    Notes:
+        The page's example reproduces bit for bit: ``1553.3601`` is one float32 ulp above the
+        exact variance 1553.36, the rounding of float32 accumulation that nnfunc's float32
+        two-pass computation shares.
+
     Examples:
         >>> import numpy as np
         >>> from nnfunc.compat import keras
         >>> x = np.array([0, 1, 2, 3, 100], np.float32)
         >>> keras.ops.moments(x, axes=[0])
-        (array(21.2, dtype=float32), array(1553.36, dtype=float32))
+        (array(21.2, dtype=float32), array(1553.3601, dtype=float32))
     """
     return F.moments(x, axes, keepdims=keepdims, name=name)
 
@@ -114,5 +136,5 @@ def normalize(
         array([[0.26726124, 0.5345225 , 0.8017837 ],
                [0.45584232, 0.5698029 , 0.68376344]], dtype=float32)
     """
-    eps = 1e-7 if epsilon is None else epsilon
+    eps = 1e-7 if epsilon is None else _epsilon("normalize", epsilon, x, name)
     return F.normalize(x, axis=axis, order=order, eps=eps, eps_mode="norm", name=name)
