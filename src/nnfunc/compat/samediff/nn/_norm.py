@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import nnfunc.functions as F
+from nnfunc.core import check, shapes
+from nnfunc.errors import ArgumentError, ShapeError
 
 __all__ = ["batchNorm", "layerNorm"]
 
@@ -39,6 +43,10 @@ def batchNorm(
     Returns:
         The normalized tensor.
 
+    Raises:
+        ArgumentError: ``epsilon < 0``. ShapeError: a vector's length is not
+        ``input.shape[axis]``, ``axis`` out of range.
+
     Examples:
         >>> import numpy as np
         >>> from nnfunc.compat import samediff
@@ -47,10 +55,10 @@ def batchNorm(
         ...                       np.array([0.0, 1.0]), 0.0, [1])
         array([[2., 2.]])
     """
+    with shapes.node_errors(name, input):
+        eps = check.real_scalar("batch_normalization", "epsilon", epsilon, min_value=0.0)
     ax = tuple(axis) if isinstance(axis, (list, tuple)) else axis
-    return F.batch_normalization(
-        input, mean, variance, beta, gamma, axis=ax, eps=epsilon, name=name
-    )
+    return F.batch_normalization(input, mean, variance, beta, gamma, axis=ax, eps=eps, name=name)
 
 
 def layerNorm(
@@ -62,25 +70,42 @@ def layerNorm(
     """Layer normalization: ``gain * standardize(input over dimensions) + bias``.
 
     Two overloads: ``layerNorm(input, gain, bias, channelsFirst, dimensions)`` and
-    ``layerNorm(input, gain, channelsFirst, dimensions)`` (no bias). ``gain``/``bias`` are
-    per channel, broadcast along axis 1 (``channelsFirst=True``) or the last axis
-    (``channelsFirst=False``; 2-D input uses the last axis). The page documents no epsilon:
-    the standardization is exactly ``(x - mean) / std`` (eps = 0; a constant slice gives NaN).
+    ``layerNorm(input, gain, channelsFirst, dimensions)`` (no bias). ``gain``/``bias`` are 1-D
+    of the channel size, broadcast along axis 1 (``channelsFirst=True``) or the last axis
+    (``channelsFirst=False``; 2-D input uses axis 1 = the last either way).
+
+    BEHAVIOUR (DL4J's published implementation, libnd4j ``layer_norm`` -> ``standardize``):
+    ``standardize(x) = (x - mean) / std`` with the population (biased) standard deviation and
+    NO epsilon (the page documents none and the released op adds none), then NaN replaced by
+    0 (``ReplaceNans``) before the gain and bias are applied: a constant slice gives ``bias``
+    rather than NaN. The dialect does the same (eps = 0, NaN -> 0).
 
     Args:
         input: Input tensor.
-        gain: Per-channel gain.
+        gain: Per-channel gain, shape ``(C,)``.
         *args: ``bias, channelsFirst, dimensions`` or ``channelsFirst, dimensions``.
         name (str, optional): Node name.
 
     Returns:
         The normalized tensor.
 
+    Raises:
+        TypeError: another number of arguments. ShapeError: ``gain``/``bias`` not of shape
+        ``(C,)``; a dimension out of range. ArgumentError: repeated or no ``dimensions``.
+
+    Notes:
+        Gradients: where a slice is constant the gradient with respect to ``input`` is NaN
+        (``1/std`` is infinite; DL4J's backward replaces such NaNs by 0 and may give inf);
+        gain and bias get finite gradients. Elsewhere the usual layer-norm gradient.
+
     Examples:
         >>> import numpy as np
         >>> from nnfunc.compat import samediff
         >>> samediff.nn.layerNorm(np.array([[1.0, 3.0]]), np.array([1.0, 2.0]), True, [1])
         array([[-1.,  2.]])
+        >>> samediff.nn.layerNorm(np.array([[2.0, 2.0]]), np.array([1.0, 1.0]),
+        ...                       np.array([0.5, 0.0]), True, [1])
+        array([[0.5, 0. ]])
     """
     if len(args) == 3:
         bias, channels_first, dimensions = args
@@ -92,11 +117,38 @@ def layerNorm(
             "layerNorm: expected (input, gain, bias, channelsFirst, dimensions) or "
             f"(input, gain, channelsFirst, dimensions); received {2 + len(args)} arguments."
         )
-    ndim = len(input.shape) if hasattr(input, "shape") else __import__("numpy").ndim(input)
-    dims = tuple(dimensions) if isinstance(dimensions, (list, tuple)) else (dimensions,)
-    c = 1 if (channels_first and ndim > 2) else ndim - 1
+    op = "layer_normalization"
+    ishape = tuple(input.shape) if hasattr(input, "shape") else np.shape(input)
+    ndim = len(ishape)
+    with shapes.node_errors(name, input):
+        channels_first = check.boolean(op, "channelsFirst", channels_first)
+        if isinstance(dimensions, (list, tuple)) and len(dimensions) == 0:
+            raise ArgumentError(
+                check.message(op, "dimensions", "name at least one axis", dimensions=dimensions)
+            )
+        dims = check.axes(op, "dimensions", dimensions, ndim)
+        # libnd4j: dimC = isNCHW ? 1 : rank - 1 (the same axis for 2-D input)
+        c = 1 if (channels_first and ndim > 2) else max(ndim - 1, 0)
+        size = ishape[c] if ndim else None
+        for arg, p in (("gain", gain), ("bias", bias)):
+            if p is None:
+                continue
+            pshape = tuple(p.shape) if hasattr(p, "shape") else np.shape(p)
+            if len(pshape) != 1 or (None not in (pshape[0], size) and pshape[0] != size):
+                raise ShapeError(
+                    check.message(
+                        op,
+                        arg,
+                        f"have shape ({size},) (the size of `input` along axis {c})",
+                        **{f"{arg}.shape": pshape, "input.shape": ishape},
+                    )
+                )
+    with np.errstate(divide="ignore", invalid="ignore"):  # a constant slice: 0/0, then 0
+        y = F.layer_normalization(input, axis=dims, eps=0.0)
+    y = F.where(F.isnan(y), 0.0, y)
     shape = [1] * ndim
     shape[c] = -1
-    g = F.reshape(gain, tuple(shape))
-    b = None if bias is None else F.reshape(bias, tuple(shape))
-    return F.layer_normalization(input, g, b, axis=dims, eps=0.0, name=name)
+    y = F.mul(y, F.reshape(gain, tuple(shape)), name=None if bias is not None else name)
+    if bias is not None:
+        y = F.add(y, F.reshape(bias, tuple(shape)), name=name)
+    return y
