@@ -1,10 +1,8 @@
-import re
-
 import numpy as np
 import pytest
 
 import nnfunc as nf
-from nnfunc.testing import FunctionTestCase, parametrize_class
+from nnfunc.testing import FunctionTestCase, assert_raises_both_modes, parametrize_class
 
 
 def lrn_ref(x, r, bias, alpha, beta, axis=-1):
@@ -47,11 +45,34 @@ def test_defaults_follow_tf():
     )
 
 
-def test_bad_depth_radius():
-    with pytest.raises(
-        nf.ArgumentError,
-        match=re.escape(
-            "local_response_normalization: `depth_radius` must be >= 0; received depth_radius=-1."
+@pytest.mark.parametrize(
+    "kwargs, exc, message",
+    [
+        (
+            {"depth_radius": -1},
+            nf.ArgumentError,
+            "local_response_normalization: `depth_radius` must be >= 0; received depth_radius=-1.",
         ),
-    ):
-        nf.local_response_normalization(np.ones((1, 1, 1, 3)), depth_radius=-1)
+        (
+            {"axis": 4},
+            nf.ShapeError,
+            "local_response_normalization: `axis` must be in [-4, 4) for an input of rank 4; "
+            "received axis=4.",
+        ),
+        (
+            {"beta": float("nan")},
+            nf.ArgumentError,
+            "local_response_normalization: `beta` must be finite; received beta=nan.",
+        ),
+    ],
+)
+def test_bad_input(kwargs, exc, message):
+    assert_raises_both_modes(
+        nf.local_response_normalization, (np.ones((1, 1, 1, 3), np.float32),), kwargs, exc, message
+    )
+
+
+def test_alpha_not_divided_by_window():
+    # window of 3 around the middle channel: 1 + 4 + 9 = 14; alpha = 0.5 applies as is
+    y = nf.local_response_normalization(np.array([1.0, 2.0, 3.0]), 1, 2.0, 0.5, 1.0)
+    np.testing.assert_allclose(y[1], 2.0 / (2.0 + 0.5 * 14.0), rtol=1e-15)

@@ -1,7 +1,7 @@
 import numpy as np
 
 import nnfunc as nf
-from nnfunc.testing import FunctionTestCase, parametrize_class
+from nnfunc.testing import FunctionTestCase, assert_raises_both_modes, parametrize_class
 
 
 @parametrize_class(dtype=["float32", "float64"], shifted=[False, True])
@@ -35,3 +35,20 @@ def test_round_trip_with_sufficient_statistics():
     m, v = nf.normalize_moments(c, s1, s2, 7.0)
     np.testing.assert_allclose(m, x.mean(0), rtol=1e-12)
     np.testing.assert_allclose(v, x.var(0), rtol=1e-10)
+
+
+def test_bad_shapes_both_modes():
+    assert_raises_both_modes(
+        nf.normalize_moments,
+        (np.ones(2, np.float32), np.ones(3, np.float32), np.ones(3, np.float32)),
+        {},
+        nf.ShapeError,
+        "normalize_moments: `counts` and `mean_ss` and `variance_ss` must have broadcastable "
+        "shapes; received counts.shape=(2,), mean_ss.shape=(3,), variance_ss.shape=(3,).",
+    )
+
+
+def test_formula_is_not_clamped():
+    # TF's formula as written: a shift far from the mean may give a (slightly) negative value
+    m, v = nf.normalize_moments(np.float32(2.0), np.float32(0.0), np.float32(-1.0), None)
+    assert float(v) == -0.5 and float(m) == 0.0

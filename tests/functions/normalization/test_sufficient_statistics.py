@@ -38,3 +38,22 @@ def test_bad_shift():
         "sufficient_statistics: `shift` must broadcast to the reduced shape of `x` (kept "
         "dims); received shift.shape=(2,), x.shape=(2, 3), axes=(0,).",
     )
+
+
+def test_bad_axes():
+    x = np.zeros((2, 3), np.float32)
+    assert_raises_both_modes(
+        nf.sufficient_statistics,
+        (x,),
+        {"axis": (1, -1)},
+        nf.ArgumentError,
+        "sufficient_statistics: `axes` must not repeat an axis; received axes=(1, -1).",
+    )
+    assert_raises_both_modes(
+        nf.sufficient_statistics,
+        (x,),
+        {"axis": -3},
+        nf.ShapeError,
+        "sufficient_statistics: `axes` must be in [-2, 2) for an input of rank 2; received "
+        "axes=-3.",
+    )

@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 
 import nnfunc as nf
 from nnfunc.testing import FunctionTestCase, assert_raises_both_modes, parametrize_class
@@ -40,5 +39,10 @@ def test_bad_channel_axis():
 
 
 def test_bad_eps():
-    with pytest.raises(nf.ArgumentError, match="weight_standardization: `eps` must be in"):
-        nf.weight_standardization(np.zeros((2, 3)), eps=-1.0)
+    assert_raises_both_modes(
+        nf.weight_standardization,
+        (np.zeros((2, 3), np.float32),),
+        {"eps": -1.0},
+        nf.ArgumentError,
+        "weight_standardization: `eps` must be in [0, inf); received eps=-1.0.",
+    )

@@ -141,11 +141,12 @@ def batch_normalization(
     Notes:
         Running statistics (``training=True``): ``mean <- decay * mean + (1 - decay) *
         batch_mean`` and ``variance <- decay * variance + (1 - decay) * batch_var * M / (M - 1)``
-        (the UNBIASED batch variance, as NNabla; ``M`` = elements per channel, ``M - 1``
-        replaced by 1 when ``M == 1``), written in place into the given arrays (a Variable's
-        ``data``). In a :class:`~nnfunc.Graph`, give them as ``parameter`` (or fed) nodes:
-        the update happens each time the graph runs the node, on the value the graph holds.
-        Without running statistics nothing is updated.
+        (the UNBIASED batch variance, as NNabla's kernel; ``M`` = elements per channel,
+        ``M - 1`` replaced by 1 when ``M == 1``, where NNabla divides by zero), written in
+        place into the given arrays (a Variable's ``data``). In a :class:`~nnfunc.Graph`,
+        give them as ``parameter`` (or fed) nodes: the update happens each time the graph
+        runs the node, on the value the graph holds. Without running statistics nothing is
+        updated.
 
         Numerics: float16 inputs are normalized with float32 statistics; the variance is a
         corrected two-pass estimate (never negative), so inputs of magnitude 1e4 with a spread

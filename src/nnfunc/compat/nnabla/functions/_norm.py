@@ -135,6 +135,12 @@ def batch_normalization(
     Returns:
         ``y`` or ``(y, batch_mean, batch_var)``.
 
+    Raises:
+        ArgumentError: ``mean``/``variance`` None with ``batch_stat=False`` (the page's
+        prohibition), ``output_stat`` with ``batch_stat=False``, ``decay_rate`` outside
+        [0, 1], ``eps < 0``, repeated ``axes``. ShapeError: ``axes`` out of range, a
+        statistic or parameter not matching the channels.
+
     Examples:
         >>> import numpy as np
         >>> import nnfunc.compat.nnabla.functions as F
@@ -365,6 +371,10 @@ def layer_normalization(
 
     Returns:
         ``y`` or ``(y, mean, var)``.
+
+    Raises:
+        ShapeError: a ``batch_axis`` out of range. ArgumentError: repeated ``batch_axis``, or
+        ``batch_axis`` covering every axis (nothing left to normalize).
 
     Examples:
         >>> import numpy as np
