@@ -75,3 +75,45 @@ def test_group_size_must_be_positive():
         match=re.escape("InProcessGroup: `size` must be positive; received size=0."),
     ):
         InProcessGroup(0)
+
+
+def test_mismatched_shapes_raise_on_every_replica():
+    group = InProcessGroup(2, timeout=5)
+
+    def fn(c):
+        return c.all_reduce(np.zeros(3 if c.rank == 0 else 1))
+
+    with pytest.raises(
+        nf.ArgumentError,
+        match=re.escape(
+            "all_reduce: `array` must have the same shape and dtype on every replica; received "
+            "shapes=[(3,), (1,)], dtypes=['float64', 'float64']."
+        ),
+    ):
+        run_replicas(fn, group)  # each replica raises (or is released): nobody hangs
+    # the group still works afterwards
+    out = run_replicas(lambda c: c.all_reduce(np.array([1.0])), group)
+    np.testing.assert_array_equal(out[1], [2.0])
+
+
+def test_group_reusable_after_a_failure():
+    group = InProcessGroup(2, timeout=5)
+
+    def bad(c):
+        if c.rank == 0:
+            raise ValueError("boom")
+        return c.all_reduce(np.zeros(1))
+
+    with pytest.raises(ValueError, match="boom"):
+        run_replicas(bad, group)
+    out = run_replicas(lambda c: c.all_reduce(np.array([c.rank + 1.0])), group)
+    np.testing.assert_array_equal(out[0], [3.0])
+
+
+def test_sync_batch_normalization_channel_mismatch_across_replicas():
+    def fn(c):
+        x = np.ones((2, 3 if c.rank == 0 else 4))
+        return nf.sync_batch_normalization(x, comm=c, training=True)
+
+    with pytest.raises(nf.ArgumentError, match="must have the same shape and dtype"):
+        run_replicas(fn, InProcessGroup(2, timeout=5))

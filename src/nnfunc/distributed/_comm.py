@@ -51,7 +51,8 @@ class Communicator:
             The sum, with the shape and dtype of ``array``.
 
         Raises:
-            ArgumentError: ``group`` is unknown.
+            ArgumentError: ``group`` is unknown; (in-process group) the replicas passed
+                different shapes or dtypes.
         """
         if group not in self.groups:
             listed = ", ".join(repr(g) for g in self.groups)
@@ -123,6 +124,18 @@ class InProcessGroup:
     def _reduce(self, rank: int, array: Any) -> Any:
         self._slots[rank] = array
         self._barrier.wait()
+        # Every replica sees the same slots, so all raise together (nobody is left waiting).
+        shapes = [(tuple(a.shape), a.dtype.str) for a in self._slots]
+        if any(sd != shapes[0] for sd in shapes):
+            raise ArgumentError(
+                check.message(
+                    "all_reduce",
+                    "array",
+                    "have the same shape and dtype on every replica",
+                    shapes=[sd[0] for sd in shapes],
+                    dtypes=[np.dtype(sd[1]).name for sd in shapes],
+                )
+            )
         total = self._slots[0].copy()
         for a in self._slots[1:]:
             total += a
@@ -146,10 +159,13 @@ def run_replicas(fn: Callable[[Communicator], Any], group: InProcessGroup | int)
         list: ``fn``'s result for rank 0, 1, ...
 
     Raises:
-        The first exception a replica raised (the others are released).
+        The first exception a replica raised (the others are released; a group released so
+        can run again).
     """
     if not isinstance(group, InProcessGroup):
         group = InProcessGroup(group)
+    elif group._barrier.broken:  # released by an earlier failed run: usable again
+        group._barrier.reset()
     results: list[Any] = [None] * group.size
     errors: list[BaseException | None] = [None] * group.size
 
