@@ -27,7 +27,7 @@ def _replica_run(x, g, b, rm, rv, w, comm, output_stat):
 
 
 @pytest.mark.parametrize("output_stat", [False, True])
-@pytest.mark.parametrize("sizes", [(2, 5, 1), (3, 3)])
+@pytest.mark.parametrize("sizes", [(2, 5, 1), (3, 3), (3, 0, 2)])
 def test_replicas_match_concatenated_batch(sizes, output_stat):
     rng = np.random.default_rng(7)
     xs = [rng.standard_normal((n, 3, 4)) * 3 + 2 for n in sizes]

@@ -57,7 +57,9 @@ def layer_normalization(
         estimate. NNabla ``layer_normalization(x, beta, gamma, batch_axis=0, eps=1e-5,
         output_stat=False)`` normalizes over every axis but ``batch_axis`` and (NNabla 1.39
         behaviour) puts eps inside the square root; SameDiff ``layerNorm(input, gain, bias,
-        channelsFirst, dimensions)`` exposes no eps. Keras' LayerNormalization layer is the
+        channelsFirst, dimensions)`` exposes no eps and DL4J's op (libnd4j ``standardize``)
+        uses none: the dialect calls this with ``eps=0`` and, as DL4J, turns the NaN of a
+        constant slice into 0 before gain and bias. Keras' LayerNormalization layer is the
         same formula with ``epsilon=1e-3``.
 
     Examples:
