@@ -173,6 +173,13 @@ def _sync(x, *args, **kw):
             "x.shape=(2, 3, 4).",
         ),
         (
+            _bn,
+            (X, None, None),
+            {"axes": None},
+            nf.ArgumentError,
+            "batch_normalization: `axes` must name at least one axis; received axes=None.",
+        ),
+        (
             lambda x, **kw: F.layer_normalization(x, None, None, **kw),
             (X,),
             {"batch_axis": 3},

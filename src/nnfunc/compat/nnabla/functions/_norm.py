@@ -48,7 +48,7 @@ def _bn_args(
 ) -> None:
     """Check the arguments NNabla names differently from the canonical function, by their
     NNabla names (``axes``, ``decay_rate``, ``batch_stat``)."""
-    if isinstance(axes, (list, tuple)) and len(axes) == 0:
+    if axes is None or (isinstance(axes, (list, tuple)) and len(axes) == 0):
         raise ArgumentError(check.message(op, "axes", "name at least one axis", axes=axes))
     check.axes(op, "axes", axes, _ndim(x))
     check.real_scalar(op, "decay_rate", decay_rate, min_value=0.0, max_value=1.0)
