@@ -101,8 +101,10 @@ def softmax_cross_entropy(
     """Cross-entropy of ``softmax(x)`` against integer class indices (class axis kept).
 
     See :func:`nnfunc.sparse_softmax_cross_entropy_with_logits`. Computed exactly from the
-    logits (NNabla clamps the softmax at the smallest normal number before the log, which caps
-    the loss near 87 in float32; this does not).
+    logits through a max-shifted log-softmax, as NNabla's current kernel does (its early
+    versions took ``log(max(softmax, tiny))``, which capped the loss near 87 in float32).
+    Labels outside ``[0, classes)`` raise an :class:`nnfunc.ArgumentError` naming the first
+    one and its position (NNabla's kernel reads out of bounds).
 
     Args:
         x: Logits.
@@ -140,7 +142,10 @@ def categorical_cross_entropy(
 
     NNabla's name for :func:`nnfunc.sparse_categorical_cross_entropy` (``eps=None``: the
     probability is only clamped at the smallest normal number). Keras's
-    ``categorical_crossentropy`` takes one-hot targets instead.
+    ``categorical_crossentropy`` takes one-hot targets instead. NNabla's kernel gives loss 0
+    and no gradient for a negative label (an undocumented "ignore" value); here every label
+    outside ``[0, classes)`` raises an :class:`nnfunc.ArgumentError` naming the first one and
+    its position, as for every class-index function of nnfunc (mask ignored samples instead).
 
     Args:
         x: Probabilities.
@@ -400,4 +405,4 @@ def confusion_matrix(
         array([[1, 1],
                [0, 0]], dtype=int32)
     """
-    return F.cast(F.confusion_matrix(x, target, axis=_axis(axis)), np.int32, name=name)
+    return F.confusion_matrix(x, target, axis=_axis(axis), dtype=np.int32, name=name)

@@ -1,4 +1,15 @@
-"""keras.ops.nn losses and metrics (Keras 3 signatures, its NumPy-backend semantics)."""
+"""keras.ops.nn losses and metrics (Keras 3 signatures and semantics).
+
+Python data is converted as ``keras.ops.convert_to_tensor`` does (floats to float32, ints to
+int32) and integer targets take the dtype of ``output``, so the page's examples give float32.
+Probabilities are clipped to ``[epsilon, 1 - epsilon]`` with ``epsilon = 1e-7`` after the
+categorical forms divide them by their sum, as every Keras backend does. ``from_logits=True`` is
+computed exactly from the logits (as the TensorFlow and JAX backends do; the NumPy backend's
+``binary_crossentropy`` applies the sigmoid and then the same clipping, which caps its loss
+near 16).
+The page's printed values are matched to float32 rounding: its backend's ``log`` differs from
+NumPy's by one unit in the last place on some of them (0.10536054 here is 0.10536055).
+"""
 
 from __future__ import annotations
 
@@ -115,6 +126,13 @@ def sparse_categorical_crossentropy(
 
     Returns:
         The losses, shape of ``target``, floating dtype.
+
+    Raises:
+        ArgumentError: a label is outside ``[0, classes)``; the message names the first one
+            and its position. (Keras's NumPy and JAX backends one-hot a negative label to a
+            zero row, so its loss is silently 0.)
+        ValueError: (:class:`nnfunc.ShapeError`) ``target`` does not have the shape of
+            ``output`` without ``axis``.
 
     Examples:
         >>> from nnfunc.compat import keras
