@@ -183,8 +183,9 @@ def in_top_k(predictions: Any, targets: Any, k: int, *, name: str | None = None)
         Unlike :func:`top_k`, classes tied with the target at the k-th place all count as in
         the top k. A row holding a non-finite prediction gives ``False`` (TensorFlow's kernel
         does the same). Not differentiable. Equivalent to
-        ``tf.nn.in_top_k(predictions, targets, k)``, except that TensorFlow returns ``False``
-        for an out-of-range target where this raises.
+        ``tf.nn.in_top_k(predictions, targets, k)`` (2-D predictions there). An out-of-range
+        target raises, as in TensorFlow 1.x (``targets[i] is out of range``); later
+        TensorFlow versions return ``False`` for it instead.
 
     Examples:
         >>> import numpy as np, nnfunc as nf

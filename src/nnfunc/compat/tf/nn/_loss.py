@@ -38,7 +38,7 @@ def sigmoid_cross_entropy_with_logits(logits: Any, targets: Any, name: str | Non
 
     Args:
         logits: Logits ``x`` (float32 or float64).
-        targets: Targets ``z``, same shape as ``logits``.
+        targets: Targets ``z``, same shape as ``logits`` (cast to its dtype).
         name (str, optional): Node name in graph mode.
 
     Returns:
@@ -65,7 +65,7 @@ def weighted_cross_entropy_with_logits(
 
     Args:
         logits: Logits ``x``.
-        targets: Targets ``z``, same shape as ``logits``.
+        targets: Targets ``z``, same shape as ``logits`` (cast to its dtype).
         pos_weight: Coefficient ``q`` of the positive term (scalar or broadcastable tensor).
         name (str, optional): Node name in graph mode.
 
@@ -93,7 +93,7 @@ def softmax_cross_entropy_with_logits(
 
     Args:
         logits: Unscaled log probabilities.
-        labels: Label distributions, same shape as ``logits``.
+        labels: Label distributions, same shape as ``logits`` (cast to its dtype).
         dim (int): The class dimension. Default -1.
         name (str, optional): Node name in graph mode.
 
@@ -180,8 +180,9 @@ def log_poisson_loss(
 
     Args:
         log_input: ``c = log(x)``, float32 or float64.
-        targets: ``z``, same type and shape as ``log_input``.
-        compute_full_loss (bool): Add the Stirling term (where ``z > 1``). Default False.
+        targets: ``z``, same shape as ``log_input`` (cast to its dtype).
+        compute_full_loss (bool): Add the Stirling term where ``z > 1`` (0 within ``[0, 1]``,
+            NaN for a negative count, as TensorFlow computes it). Default False.
         name (str, optional): Node name in graph mode.
 
     Returns:
