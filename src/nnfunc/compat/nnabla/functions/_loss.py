@@ -2,7 +2,9 @@
 
 NNabla's ``n_outputs`` and ``outputs`` arguments are accepted and ignored. The class-index
 functions take ``target`` with the class axis kept as size 1 (the shape without it is accepted
-too) and return the class axis kept as size 1; ``axis=None`` means the last axis.
+too) and return the class axis kept as size 1; ``axis=None`` means the last axis. Float
+targets (NNabla variables are float by default) are read as integers, truncated towards zero,
+as NNabla's kernels read them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.functions.loss._common import as_tensor
 
 __all__ = [
     "absolute_error",
@@ -34,6 +37,14 @@ _KL_EPS = 1e-8
 
 def _axis(axis: int | None) -> int:
     return -1 if axis is None else axis
+
+
+def _class_indices(target: Any) -> Any:
+    """Class-index targets as integers, truncating float labels as NNabla's kernels do."""
+    target = as_tensor(target)
+    if np.dtype(target.dtype).kind in "iu":
+        return target
+    return F.cast(target, np.int64)
 
 
 def sigmoid_cross_entropy(
@@ -125,7 +136,7 @@ def softmax_cross_entropy(
                [1.38629436]])
     """
     return F.sparse_softmax_cross_entropy_with_logits(
-        x, target, axis=_axis(axis), keepdims=True, name=name
+        x, _class_indices(target), axis=_axis(axis), keepdims=True, name=name
     )
 
 
@@ -165,7 +176,7 @@ def categorical_cross_entropy(
         array([[1.38629436]])
     """
     return F.sparse_categorical_cross_entropy(
-        x, target, axis=_axis(axis), eps=None, keepdims=True, name=name
+        x, _class_indices(target), axis=_axis(axis), eps=None, keepdims=True, name=name
     )
 
 
@@ -347,7 +358,7 @@ def top_n_error(
         >>> F.top_n_error(np.array([[0.1, 0.7, 0.2]]), np.array([[2]]), n=2)
         array([[0.]])
     """
-    return F.top_n_error(x, target, axis=_axis(axis), n=n, keepdims=True, name=name)
+    return F.top_n_error(x, _class_indices(target), axis=_axis(axis), n=n, keepdims=True, name=name)
 
 
 def binary_error(
@@ -405,4 +416,6 @@ def confusion_matrix(
         array([[1, 1],
                [0, 0]], dtype=int32)
     """
-    return F.confusion_matrix(x, target, axis=_axis(axis), dtype=np.int32, name=name)
+    return F.confusion_matrix(
+        x, _class_indices(target), axis=_axis(axis), dtype=np.int32, name=name
+    )

@@ -42,6 +42,14 @@ def _tensor(x: Any) -> Any:
     return arr
 
 
+def _class_indices(target: Any) -> Any:
+    """Sparse targets as integers: Keras casts them to int (truncating floats), so do we."""
+    target = _tensor(target)
+    if np.dtype(target.dtype).kind in "iu":
+        return target
+    return F.cast(target, np.int64)
+
+
 def binary_crossentropy(
     target: Any, output: Any, from_logits: bool = False, *, name: str | None = None
 ) -> Any:
@@ -117,7 +125,8 @@ def sparse_categorical_crossentropy(
 
     Args:
         target: Integer class labels, shape of ``output`` without ``axis`` (a trailing axis of
-            size 1 is accepted, as Keras squeezes it).
+            size 1 is accepted, as Keras squeezes it). Float or bool labels are cast to
+            integers first, truncating towards zero, as Keras does.
         output: Probabilities (normalised along ``axis`` and clipped to ``[1e-7, 1 - 1e-7]``),
             or logits with ``from_logits=True``.
         from_logits (bool): Whether ``output`` holds logits. Default False.
@@ -141,7 +150,7 @@ def sparse_categorical_crossentropy(
     """
     return F.sparse_categorical_cross_entropy(
         _tensor(output),
-        _tensor(target),
+        _class_indices(target),
         axis=axis,
         from_logits=from_logits,
         eps=EPSILON,
