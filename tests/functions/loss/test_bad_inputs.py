@@ -106,8 +106,15 @@ TABLE = [
      ValueError, "binary_cross_entropy: `x` and `target` must have the same shape; "
      "received x.shape=(2, 3), target.shape=(3,).", "bad"),
     ("wrapper", keras.ops.binary_crossentropy, (np.zeros(3), Z23), {},
-     ValueError, "binary_cross_entropy: `x` and `target` must have the same shape; "
-     "received x.shape=(2, 3), target.shape=(3,).", "bad"),
+     ValueError, "binary_crossentropy: `target` and `output` must have the same shape; "
+     "received target.shape=(3,), output.shape=(2, 3).", "bad"),
+    ("wrapper", keras.ops.categorical_crossentropy, (np.zeros((2, 2)), Z23), {},
+     ValueError, "categorical_crossentropy: `target` and `output` must have the same shape; "
+     "received target.shape=(2, 2), output.shape=(2, 3).", "bad"),
+    ("wrapper", keras.ops.sparse_categorical_crossentropy, (np.zeros(3, int), P23), {},
+     ValueError, "sparse_categorical_crossentropy: `target` must have the shape of `output` "
+     "without the class axis 1 (or with it of size 1); received target.shape=(3,), "
+     "output.shape=(2, 3).", "bad"),
     ("plain", nf.categorical_cross_entropy, (Z23, np.zeros((3, 2))), {},
      ValueError, "categorical_cross_entropy: `x` and `target` must have the same shape; "
      "received x.shape=(2, 3), target.shape=(3, 2).", None),

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.core import check, shapes
+from nnfunc.functions.loss._common import label_layout, same_shape
 
 __all__ = [
     "binary_crossentropy",
@@ -40,6 +42,14 @@ def _tensor(x: Any) -> Any:
     if arr.dtype.kind in "iu":
         return arr.astype(np.int32)
     return arr
+
+
+def _same_shape(op: str, target: Any, output: Any, name: str | None) -> tuple[Any, Any]:
+    """Keras's own check, in its words: ``target`` and ``output`` have the same shape."""
+    with shapes.node_errors(name, target, output):
+        target, output = _tensor(target), _tensor(output)
+        same_shape(op, ("target", "output"), target, output)
+    return target, output
 
 
 def _class_indices(target: Any) -> Any:
@@ -76,9 +86,8 @@ def binary_crossentropy(
         >>> keras.ops.binary_crossentropy([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.2])
         array([0.10536055, 0.10536055, 0.22314353, 0.22314353], dtype=float32)
     """
-    return F.binary_cross_entropy(
-        _tensor(output), _tensor(target), from_logits=from_logits, eps=EPSILON, name=name
-    )
+    target, output = _same_shape("binary_crossentropy", target, output, name)
+    return F.binary_cross_entropy(output, target, from_logits=from_logits, eps=EPSILON, name=name)
 
 
 def categorical_crossentropy(
@@ -105,9 +114,10 @@ def categorical_crossentropy(
         >>> keras.ops.categorical_crossentropy([[0, 1]], [[0.25, 0.75]])
         array([0.2876821], dtype=float32)
     """
+    target, output = _same_shape("categorical_crossentropy", target, output, name)
     return F.categorical_cross_entropy(
-        _tensor(output),
-        _tensor(target),
+        output,
+        target,
         axis=axis,
         from_logits=from_logits,
         eps=EPSILON,
@@ -148,9 +158,14 @@ def sparse_categorical_crossentropy(
         >>> keras.ops.sparse_categorical_crossentropy([1], [[0.25, 0.75]])
         array([0.2876821], dtype=float32)
     """
+    op = "sparse_categorical_crossentropy"
+    with shapes.node_errors(name, target, output):
+        target, output = _class_indices(target), _tensor(output)
+        nd = check.ndim_at_least(op, "output", output, 1)
+        label_layout(op, output, target, check.axis(op, "axis", axis, nd), "output", "target")
     return F.sparse_categorical_cross_entropy(
-        _tensor(output),
-        _class_indices(target),
+        output,
+        target,
         axis=axis,
         from_logits=from_logits,
         eps=EPSILON,
