@@ -115,6 +115,18 @@ TABLE = [
      ValueError, "sparse_categorical_crossentropy: `target` must have the shape of `output` "
      "without the class axis 1 (or with it of size 1); received target.shape=(3,), "
      "output.shape=(2, 3).", "bad"),
+    ("wrapper", NF.sigmoid_cross_entropy, (Z23, np.zeros(3)), {},
+     ValueError, "sigmoid_cross_entropy: `x` and `target` must have the same shape; "
+     "received x.shape=(2, 3), target.shape=(3,).", "bad"),
+    ("wrapper", NF.softmax_cross_entropy, (Z23, np.zeros((3, 1), int)), {},
+     ValueError, "softmax_cross_entropy: `target` must have the shape of `x` without the class "
+     "axis 1 (or with it of size 1); received target.shape=(3, 1), x.shape=(2, 3).", "bad"),
+    ("wrapper", NF.categorical_cross_entropy, (P23, np.zeros((2, 1), int)), {"axis": 2},
+     nf.ShapeError, "categorical_cross_entropy: `axis` must be in [-2, 2) for an input of "
+     "rank 2; received axis=2.", "bad"),
+    ("wrapper", NF.kl_multinomial, (Z23, Z23), {"base_axis": 2},
+     nf.ShapeError, "kl_multinomial: `base_axis` must be in [-2, 2) for an input of rank 2; "
+     "received base_axis=2.", "bad"),
     ("plain", nf.categorical_cross_entropy, (Z23, np.zeros((3, 2))), {},
      ValueError, "categorical_cross_entropy: `x` and `target` must have the same shape; "
      "received x.shape=(2, 3), target.shape=(3, 2).", None),

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.functions.loss._common import as_tensor
+from nnfunc.core import check, shapes
+from nnfunc.functions.loss._common import as_tensor, label_layout, same_shape
 
 __all__ = [
     "absolute_error",
@@ -47,6 +48,15 @@ def _class_indices(target: Any) -> Any:
     return F.cast(target, np.int64)
 
 
+def _labels(op: str, x: Any, target: Any, axis: int | None, name: str | None) -> tuple:
+    """Integer ``target`` checked against ``x`` in NNabla's names; returns them and the axis."""
+    with shapes.node_errors(name, x, target):
+        x, target = as_tensor(x), _class_indices(target)
+        ax = check.axis(op, "axis", _axis(axis), check.ndim_at_least(op, "x", x, 1))
+        label_layout(op, x, target, ax, "x", "target")
+    return x, target, ax
+
+
 def sigmoid_cross_entropy(
     x: Any, target: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -70,6 +80,9 @@ def sigmoid_cross_entropy(
         >>> F.sigmoid_cross_entropy(np.array([0.0], np.float32), np.array([1.0], np.float32))
         array([0.6931472], dtype=float32)
     """
+    with shapes.node_errors(name, x, target):
+        x, target = as_tensor(x), as_tensor(target)
+        same_shape("sigmoid_cross_entropy", ("x", "target"), x, target)
     return F.sigmoid_cross_entropy_with_logits(x, target, name=name)
 
 
@@ -135,9 +148,8 @@ def softmax_cross_entropy(
         array([[1.38629436],
                [1.38629436]])
     """
-    return F.sparse_softmax_cross_entropy_with_logits(
-        x, _class_indices(target), axis=_axis(axis), keepdims=True, name=name
-    )
+    x, target, ax = _labels("softmax_cross_entropy", x, target, axis, name)
+    return F.sparse_softmax_cross_entropy_with_logits(x, target, axis=ax, keepdims=True, name=name)
 
 
 def categorical_cross_entropy(
@@ -175,8 +187,9 @@ def categorical_cross_entropy(
         >>> F.categorical_cross_entropy(np.array([[0.5, 0.25, 0.25]]), np.array([[1]]))
         array([[1.38629436]])
     """
+    x, target, ax = _labels("categorical_cross_entropy", x, target, axis, name)
     return F.sparse_categorical_cross_entropy(
-        x, _class_indices(target), axis=_axis(axis), eps=None, keepdims=True, name=name
+        x, target, axis=ax, eps=None, keepdims=True, name=name
     )
 
 
@@ -322,7 +335,8 @@ def kl_multinomial(
         >>> F.kl_multinomial(np.array([[0.5, 0.5]]), np.array([[0.5, 0.5]]))
         array([[0.]])
     """
-    kl = F.kl_multinomial(p, q, base_axis, eps=_KL_EPS)
+    with shapes.node_errors(name, p, q):
+        kl = F.kl_multinomial(p, q, base_axis, eps=_KL_EPS)
     return F.expand_dims(kl, -1, name=name)
 
 
