@@ -99,6 +99,9 @@ TABLE = [
     ("setup", tf.nn.softmax_cross_entropy_with_logits, (Z23, np.zeros((3, 2))), {},
      ValueError, "softmax_cross_entropy_with_logits: `logits` and `labels` must have the same "
      "shape; received logits.shape=(2, 3), labels.shape=(3, 2).", "bad"),
+    ("wrapper", tf.nn.softmax_cross_entropy_with_logits, (Z23, Z23), {"dim": 2},
+     nf.ShapeError, "softmax_cross_entropy_with_logits: `dim` must be in [-2, 2) for an input "
+     "of rank 2; received dim=2.", "bad"),
     ("wrapper", nf.binary_cross_entropy, (Z23, np.zeros(3)), {},
      ValueError, "binary_cross_entropy: `x` and `target` must have the same shape; "
      "received x.shape=(2, 3), target.shape=(3,).", "bad"),

@@ -106,6 +106,10 @@ def softmax_cross_entropy_with_logits(
         >>> tf.nn.softmax_cross_entropy_with_logits(np.zeros((1, 4)), np.array([[0.0, 1, 0, 0]]))
         array([1.38629436])
     """
+    op = "softmax_cross_entropy_with_logits"
+    with shapes.node_errors(name, logits, labels):
+        logits = as_tensor(logits)
+        dim = check.axis(op, "dim", dim, check.ndim_at_least(op, "logits", logits, 1))
     return F.softmax_cross_entropy_with_logits(logits, labels, axis=dim, name=name)
 
 
