@@ -115,3 +115,12 @@ def test_signatures(fn, params):
 def test_shape_mismatch_is_a_value_error():
     with pytest.raises(ValueError, match=re.escape("must have the same shape")):
         keras.ops.binary_crossentropy([0, 1], [0.5, 0.5, 0.5])
+
+
+def test_sparse_float_targets_are_cast_to_integers_like_keras():
+    output = convert_to_tensor([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1], [0.2, 0.3, 0.5]])
+    ref = keras.ops.sparse_categorical_crossentropy(np.array([0, 1, 2], np.int32), output)
+    for target in ([0.0, 1.0, 2.0], np.array([[0.0], [1.0], [2.0]], np.float32)):
+        out = keras.ops.sparse_categorical_crossentropy(target, output)
+        assert out.dtype == np.float32 and out.shape == (3,)
+        np.testing.assert_array_equal(out, ref)

@@ -96,3 +96,21 @@ def test_huber_scaling_kl_and_validation():
         F.top_n_error(np.array([[0.2, 0.5, 0.3], [0.2, 0.5, 0.3]]), np.array([[2], [0]]), n=2),
         [[0.0], [1.0]],
     )
+
+
+def test_float_labels_are_read_as_integers_like_nnabla_kernels():
+    # NNabla variables are float32 by default; its kernels read labels as int (truncation).
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(4, 3)).astype(np.float32)
+    ti = np.array([[0], [2], [1], [2]])
+    tf_ = (ti + np.array([[0.0], [0.5], [0.9], [0.0]])).astype(np.float32)
+    p = nf.softmax(x, axis=-1)
+    np.testing.assert_array_equal(F.softmax_cross_entropy(x, tf_), F.softmax_cross_entropy(x, ti))
+    np.testing.assert_array_equal(
+        F.categorical_cross_entropy(p, tf_), F.categorical_cross_entropy(p, ti)
+    )
+    np.testing.assert_array_equal(F.top_n_error(x, tf_, n=2), F.top_n_error(x, ti, n=2))
+    np.testing.assert_array_equal(F.confusion_matrix(x, tf_), F.confusion_matrix(x, ti))
+    v = nf.Variable(x, requires_grad=True)
+    nf.sum(F.softmax_cross_entropy(v, tf_)).backward()
+    np.testing.assert_allclose(v.grad, p - np.eye(3, dtype=np.float32)[ti[:, 0]], rtol=1e-6)

@@ -28,3 +28,11 @@ class TestL2LossInteger(FunctionTestCase):
 def test_float16_does_not_overflow_in_the_sum():
     t = np.full(100, 300.0, np.float16)  # each square overflows float16 alone: 9e4 > 65504
     assert nf.l2_loss(t / 10) == np.float16(100 * 900 / 2)
+
+
+def test_float16_overflow_of_the_result_is_inf_without_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert nf.l2_loss(np.full(2, 300.0, np.float16)) == np.inf  # 9e4 > 65504

@@ -56,3 +56,20 @@ def test_shape_mismatch_is_a_value_error():
         nf.log_poisson_loss(np.zeros(2), np.zeros(3))
     with pytest.raises(nf.ArgumentError, match="`compute_full_loss` must be a bool"):
         nf.log_poisson_loss(np.zeros(2), np.zeros(2), compute_full_loss="yes")
+
+
+def test_negative_counts_give_nan_in_the_full_loss_as_in_tensorflow():
+    # TF keeps z log z - z + log(2 pi z)/2 outside [0, 1]: NaN for a negative count.
+    c = np.array([0.5, 0.5, 0.5, 0.5])
+    z = np.array([-2.0, 0.0, 0.5, 2.0])
+    full = nf.log_poisson_loss(c, z, compute_full_loss=True)
+    assert np.isnan(full[0])
+    stirling = 2 * np.log(2) - 2 + 0.5 * np.log(4 * np.pi)
+    np.testing.assert_allclose(full[1:], np.exp(c[1:]) - z[1:] * c[1:] + [0, 0, stirling])
+    # without the Stirling term the formula applies as is; the rate still gets its gradient
+    np.testing.assert_allclose(nf.log_poisson_loss(c, z), np.exp(c) - z * c)
+    v = nf.Variable(c, requires_grad=True)
+    nf.sum(nf.log_poisson_loss(v, z, compute_full_loss=True) * np.array([0, 1, 1, 1])).backward()
+    np.testing.assert_allclose(v.grad, [0.0, *(np.exp(c[1:]) - z[1:])])
+    f16 = nf.log_poisson_loss(c.astype(np.float16), z.astype(np.float16), compute_full_loss=True)
+    assert f16.dtype == np.float16 and np.isnan(f16[0])

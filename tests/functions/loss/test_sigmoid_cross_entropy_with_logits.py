@@ -38,23 +38,31 @@ class TestSigmoidCrossEntropyIntegerTargets(FunctionTestCase):
         return (sigmoid_ce_ref(x, z),)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_overflow_boundaries_of_the_tf_formulas(dtype):
-    # exp(-x) overflows in the naive formula for x below about -88.7 (float32) / -709.8
-    # (float64); the stable formula must match the exact loss on both sides and far beyond.
-    big = 88.0 if dtype == np.float32 else 709.0
-    x = np.array([-1e30, -1e4, -big - 1, -big, -20, 0, 20, big, big + 1, 1e4, 1e30], dtype)
+    # exp(-x) overflows in the naive formula for x below about -11.1 (float16), -88.7
+    # (float32) / -709.8 (float64); the stable formula must match the exact loss on both sides
+    # and far beyond.
+    big = {np.float16: 11.0, np.float32: 88.0, np.float64: 709.0}[dtype]
+    far = 6e4 if dtype == np.float16 else 1e30
+    x = np.array([-far, -1e4, -big - 1, -big, -20, 0, 20, big, big + 1, 1e4, far], dtype)
+    rtol = 1e-3 if dtype == np.float16 else 1e-6
+    atol = 2.0**-24 if dtype == np.float16 else 0.0  # float16's subnormal spacing
     for zval in (0.0, 0.3, 1.0):
         z = np.full_like(x, zval)
         out = nf.sigmoid_cross_entropy_with_logits(x, z)
         assert out.dtype == dtype
-        np.testing.assert_allclose(out, sigmoid_ce_ref(x, z), rtol=1e-6, atol=0)
+        ref = sigmoid_ce_ref(x, z).astype(dtype)
+        np.testing.assert_allclose(out, ref, rtol=rtol, atol=atol)
         v = nf.Variable(x, requires_grad=True)
-        nf.sum(nf.sigmoid_cross_entropy_with_logits(v, z)).backward()
+        # seeded with ones, not through a sum: a float16 sum of these losses overflows
+        nf.sigmoid_cross_entropy_with_logits(v, z).backward(np.ones_like(x))
         x64 = x.astype(np.float64)
         s = np.exp(-np.logaddexp(0, -x64))  # sigmoid(x), no overflow
         sn = np.exp(-np.logaddexp(0, x64))  # sigmoid(-x)
-        np.testing.assert_allclose(v.grad, (1 - zval) * s - zval * sn, rtol=1e-5, atol=1e-30)
+        assert v.grad.dtype == dtype
+        ref = ((1 - zval) * s - zval * sn).astype(dtype)
+        np.testing.assert_allclose(v.grad, ref, rtol=max(rtol, 1e-5), atol=max(atol, 1e-30))
 
 
 def test_infinite_logits_give_the_finite_limits():

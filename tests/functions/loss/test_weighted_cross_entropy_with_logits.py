@@ -81,3 +81,36 @@ def test_bad_shapes(inputs, message):
 def test_bad_scalar_weight():
     with pytest.raises(nf.ArgumentError, match="`pos_weight` must be a real number"):
         nf.weighted_cross_entropy_with_logits(np.zeros(2), np.zeros(2), "a")
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_overflow_boundaries_of_the_tf_formula(dtype):
+    # The page's stable form (1 - z) x + l (log(1 + exp(-|x|)) + max(-x, 0)) exists because
+    # exp(-x) overflows below -11.1 (float16), -88.7 (float32), -709.8 (float64): the loss and
+    # its gradients must be exact on both sides of that point and far beyond it.
+    big = {np.float16: 11.0, np.float32: 88.0, np.float64: 709.0}[dtype]
+    huge = float(np.finfo(dtype).max) / 4
+    x = np.array([-huge, -big - 1, -big, -1, 0, 1, big, big + 1, huge], dtype)
+    q = np.array(3.0, dtype)
+    for zval in (0.0, 0.25, 1.0):
+        z = np.full_like(x, zval)
+        out = nf.weighted_cross_entropy_with_logits(x, z, q)
+        assert out.dtype == dtype
+        rtol = 2e-3 if dtype == np.float16 else 1e-6
+        np.testing.assert_allclose(out, weighted_ref(x, z, 3.0), rtol=rtol, atol=0)
+        v = nf.Variable(x, requires_grad=True)
+        vz = nf.Variable(z, requires_grad=True)
+        nf.weighted_cross_entropy_with_logits(v, vz, q).backward(np.ones_like(x))
+        x64 = x.astype(np.float64)
+        s, sn = np.exp(-np.logaddexp(0, -x64)), np.exp(-np.logaddexp(0, x64))
+        gx = (1 - zval) * s - 3.0 * zval * sn
+        gz = 2.0 * np.logaddexp(0, -x64) - x64  # (q - 1) softplus(-x) - x
+        assert v.grad.dtype == dtype and vz.grad.dtype == dtype
+        np.testing.assert_allclose(v.grad, gx.astype(dtype), rtol=rtol, atol=1e-30)
+        np.testing.assert_allclose(vz.grad, gz.astype(dtype), rtol=rtol, atol=1e-30)
+
+
+def test_pos_weight_as_a_list_is_a_tensor():
+    x, z = np.zeros((2, 3)), np.ones((2, 3))
+    out = nf.weighted_cross_entropy_with_logits(x, z, [1.0, 2.0, 4.0])
+    np.testing.assert_allclose(out, np.log(2) * np.array([[1.0, 2.0, 4.0]] * 2), rtol=1e-12)

@@ -43,3 +43,20 @@ def test_bad_label():
     msg = "confusion_matrix: `target` must hold class indices in [0, 2); received target[2]=2."
     with pytest.raises(nf.ArgumentError, match=re.escape(msg)):
         nf.confusion_matrix(np.zeros((3, 2)), np.array([0, 1, 2]))
+
+
+@pytest.mark.parametrize("dtype", ["int32", np.int64])
+def test_count_dtype(dtype):
+    out = nf.confusion_matrix(np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]), np.array([0, 1, 1]))
+    typed = nf.confusion_matrix(
+        np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]), np.array([0, 1, 1]), dtype=dtype
+    )
+    assert typed.dtype == np.dtype(dtype) and out.dtype == np.int64
+    np.testing.assert_array_equal(typed, [[1, 0], [1, 1]])
+
+
+@pytest.mark.parametrize("dtype", ["float32", None, "int8"])
+def test_count_dtype_must_be_int32_or_int64(dtype):
+    msg = f"confusion_matrix: `dtype` must be one of 'int32', 'int64'; received dtype={dtype!r}."
+    with pytest.raises(nf.ArgumentError, match=re.escape(msg)):
+        nf.confusion_matrix(np.zeros((2, 2)), np.array([0, 1]), dtype=dtype)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core import check
+from nnfunc.core.backend import get_array_module
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, DTypeError, ShapeError
@@ -22,8 +23,10 @@ __all__ = [
     "as_tensor",
     "check_labels",
     "clip",
+    "label_dtype",
     "label_layout",
     "same_shape",
+    "shapes_match",
     "shifted_logits",
     "to_dtype",
 ]
@@ -59,14 +62,15 @@ def same_shape(op: str, names: tuple[str, str], a: Any, b: Any) -> tuple[int | N
     return tuple(q if p is None else p for p, q in zip(sa, sb))
 
 
-def label_layout(
-    op: str, x: Any, labels: Any, ax: int, x_name: str = "x", label_name: str = "labels"
-) -> bool:
-    """Check integer class-index labels against predictions ``x`` with classes on axis ``ax``.
+def shapes_match(shape: tuple, want: tuple) -> bool:
+    """Equal ranks and sizes, an unknown (``None``) size matching any."""
+    return len(shape) == len(want) and all(
+        p is None or q is None or p == q for p, q in zip(shape, want)
+    )
 
-    ``labels`` has the shape of ``x`` without the class axis, or the shape of ``x`` with the
-    class axis of size 1. Returns True for the second (keepdims) layout.
-    """
+
+def label_dtype(op: str, labels: Any, label_name: str = "labels") -> None:
+    """Raise a DTypeError unless the class-index labels have an integer dtype."""
     if np.dtype(labels.dtype).kind not in "iu":
         raise DTypeError(
             check.message(
@@ -76,18 +80,21 @@ def label_layout(
                 **{f"{label_name}.dtype": np.dtype(labels.dtype)},
             )
         )
+
+
+def label_layout(
+    op: str, x: Any, labels: Any, ax: int, x_name: str = "x", label_name: str = "labels"
+) -> bool:
+    """Check integer class-index labels against predictions ``x`` with classes on axis ``ax``.
+
+    ``labels`` has the shape of ``x`` without the class axis, or the shape of ``x`` with the
+    class axis of size 1. Returns True for the second (keepdims) layout.
+    """
+    label_dtype(op, labels, label_name)
     xs, ls = tuple(x.shape), tuple(labels.shape)
-    dropped = xs[:ax] + xs[ax + 1 :]
-    kept = xs[:ax] + (1,) + xs[ax + 1 :]
-
-    def match(shape: tuple, want: tuple) -> bool:
-        return len(shape) == len(want) and all(
-            p is None or q is None or p == q for p, q in zip(shape, want)
-        )
-
-    if match(ls, dropped):
+    if shapes_match(ls, xs[:ax] + xs[ax + 1 :]):
         return False
-    if match(ls, kept):
+    if shapes_match(ls, xs[:ax] + (1,) + xs[ax + 1 :]):
         return True
     raise ShapeError(
         check.message(
@@ -109,10 +116,12 @@ def check_labels(op: str, labels: Any, num_classes: int | None, name: str = "lab
         return
     if getattr(labels, "_is_symbolic", False):
         return
+    # The array module's own argwhere (no host conversion), so CuPy labels get this same error.
+    xp = get_array_module(labels)
     bad = (labels < 0) | (labels >= num_classes)
-    if not bad.any():
+    if not bool(bad.any()):
         return
-    pos = tuple(int(i) for i in np.argwhere(np.asarray(bad))[0])
+    pos = tuple(int(i) for i in xp.argwhere(bad)[0].tolist())
     value = int(labels[pos])
     where = f"{name}[{', '.join(str(i) for i in pos)}]" if pos else name
     raise ArgumentError(

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from nnfunc.core import check
+from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
@@ -134,11 +134,12 @@ class _LogisticGrad(Function):
     def setup(self, x: Any, z: Any, q: Any, gy: Any) -> tuple[TensorSpec, ...]:
         self.retain_inputs(0, 1, 2, 3)
         self.out_dtype = real_dtype(x.dtype)
-        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
+        return (TensorSpec(tuple(x.shape), self.out_dtype),)
 
     def forward(self, xp: Any, x: Any, z: Any, q: Any, gy: Any) -> tuple[Any, ...]:
         acc = accumulation_dtype(self.out_dtype)
         shape = x.shape
+        # float16 runs in float32: the result is cast back to the logits' dtype at the end.
         x = xp.atleast_1d(x.astype(acc, copy=False))
         with np.errstate(over="ignore"):
             # 1 / (1 + exp(-x)) and 1 / (1 + exp(x)): an overflow to inf gives the exact 0.
@@ -154,7 +155,7 @@ class _LogisticGrad(Function):
         xp.multiply(sn, qz, out=sn)
         s -= sn
         s *= gy
-        return (s.astype(x.dtype if x.dtype.kind == "f" else self.out_dtype).reshape(shape),)
+        return (s.astype(self.out_dtype, copy=False).reshape(shape),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         from nnfunc.functions.activation import sigmoid
@@ -239,8 +240,8 @@ def weighted_cross_entropy_with_logits(
         logits (array, Variable or SymbolicVariable): Logits ``x`` of any shape.
         targets (array, Variable or SymbolicVariable): Targets ``z``, same shape as ``logits``.
         pos_weight (float, array, Variable or SymbolicVariable): Weight ``q`` of the positive
-            term; a scalar or a tensor that broadcasts to the shape of ``logits`` (e.g. one
-            weight per class on the last axis).
+            term; a scalar or a tensor (a list is one) that broadcasts to the shape of
+            ``logits`` without changing it (e.g. one weight per class on the last axis).
         name (str, optional): Node name in graph mode; ignored in eager mode.
 
     Returns:
@@ -263,9 +264,12 @@ def weighted_cross_entropy_with_logits(
         >>> nf.weighted_cross_entropy_with_logits(np.array([0.0, 0.0]), np.array([1.0, 0.0]), 3.0)
         array([2.07944154, 0.69314718])
     """
+    if isinstance(pos_weight, (list, tuple)):
+        pos_weight = as_tensor(pos_weight)  # a nested list is a tensor, as in TF
     if not (hasattr(pos_weight, "shape") and hasattr(pos_weight, "dtype")):
         op = WeightedCrossEntropyWithLogits.op_name
-        pos_weight = check.real_scalar(op, "pos_weight", pos_weight, finite=False)
+        with shapes.node_errors(name, logits, targets):
+            pos_weight = check.real_scalar(op, "pos_weight", pos_weight, finite=False)
     return WeightedCrossEntropyWithLogits().apply1(logits, targets, pos_weight, name=name)
 
 
@@ -318,12 +322,13 @@ def binary_cross_entropy(
         array([1.05360516e-01, 1.05360516e-01, 1.00000005e-07])
     """
     op = "binary_cross_entropy"
-    from_logits = check.boolean(op, "from_logits", from_logits)
-    if eps is not None:
-        eps = check.real_scalar(op, "eps", eps, min_value=0.0, max_value=0.5, open_max=True)
-    x = as_tensor(x)
-    target = as_tensor(target)
-    same_shape(op, ("x", "target"), x, target)
+    with shapes.node_errors(name, x, target):
+        from_logits = check.boolean(op, "from_logits", from_logits)
+        if eps is not None:
+            eps = check.real_scalar(op, "eps", eps, min_value=0.0, max_value=0.5, open_max=True)
+        x = as_tensor(x)
+        target = as_tensor(target)
+        same_shape(op, ("x", "target"), x, target)
     if from_logits:
         return sigmoid_cross_entropy_with_logits(x, target, name=name)
     from nnfunc.functions.arithmetic import add, mul, neg, sub

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from nnfunc.core import check
+from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
@@ -38,7 +38,8 @@ class L2Loss(Function):
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         x = x.astype(accumulation_dtype(self.out_dtype), copy=False)
         y = xp.asarray(xp.vdot(x, x) * 0.5 if x.flags.c_contiguous else (x * x).sum() * 0.5)
-        return (y.astype(self.out_dtype),)
+        with np.errstate(over="ignore"):  # a float16 sum above 65504 is inf, like TF's
+            return (y.astype(self.out_dtype),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (x,) = self.retained_inputs()
@@ -65,12 +66,13 @@ class _Abs(Function):
         return (where(greater(x, 0), gy, where(less(x, 0), -gy, 0)),)
 
 
-def _difference(op: str, x0: Any, x1: Any) -> Any:
+def _difference(op: str, x0: Any, x1: Any, name: str | None) -> Any:
     """``x0 - x1`` (broadcasting) in the floating result dtype."""
     from nnfunc.functions.arithmetic import sub
 
-    x0, x1 = as_tensor(x0), as_tensor(x1)
-    check.broadcast_shapes(op, ("x0", "x1"), [tuple(x0.shape), tuple(x1.shape)])
+    with shapes.node_errors(name, x0, x1):
+        x0, x1 = as_tensor(x0), as_tensor(x1)
+        check.broadcast_shapes(op, ("x0", "x1"), [tuple(x0.shape), tuple(x1.shape)])
     dt = real_dtype(np.result_type(x0.dtype, x1.dtype))
     return sub(to_dtype(x0, dt), to_dtype(x1, dt))
 
@@ -93,9 +95,11 @@ def l2_loss(t: Any, *, name: str | None = None) -> Any:
         None beyond the engine's input checks (any shape and numeric dtype is valid).
 
     Notes:
-        Accumulated in float32 for float16 inputs. Gradient: ``t``. Equivalent to
-        ``tf.nn.l2_loss(t)`` (TF's page also lists integer dtypes; here they give float32,
-        since the result is halved).
+        Accumulated in float32 for float16 inputs (a float16 result above 65504 is ``inf``).
+        Gradient: ``t``. Equivalent to ``tf.nn.l2_loss(t)``. TF's page lists integer dtypes
+        (those of the op's definition), but TensorFlow registers ``L2Loss`` kernels only for
+        half, float and double, so integer tensors fail to run there; here they give float32,
+        since the result is halved.
 
     Examples:
         >>> import numpy as np, nnfunc as nf
@@ -122,8 +126,9 @@ def log_poisson_loss(
         log_input (array, Variable or SymbolicVariable): ``c``, the log of the predicted rate.
         targets (array, Variable or SymbolicVariable): ``z``, observed counts, same shape;
             cast to the dtype of ``log_input``.
-        compute_full_loss (bool): Add Stirling's approximation of ``log(z!)`` (only where
-            ``z > 1``; it is 0 within ``[0, 1]``, as in TensorFlow). Default ``False``.
+        compute_full_loss (bool): Add Stirling's approximation of ``log(z!)`` where
+            ``z > 1``; it is 0 within ``[0, 1]`` and NaN for a negative count, as in
+            TensorFlow. Default ``False``.
         name (str, optional): Node name in graph mode; ignored in eager mode.
 
     Returns:
@@ -135,8 +140,10 @@ def log_poisson_loss(
 
     Notes:
         Gradients: ``d/dc = exp(c) - z``; ``d/dz = -c`` (+ ``log z + 1/(2z)`` where the Stirling
-        term applies). Negative counts are outside the domain (TensorFlow gives NaN for the
-        Stirling term there; here it is 0). Equivalent to
+        term applies). Negative counts are outside the Poisson domain: with
+        ``compute_full_loss=True`` their loss is NaN (``z log z`` of a negative ``z``, as
+        TensorFlow computes it; that constant adds no gradient); without it the
+        formula ``exp(c) - z c`` is applied as is. Equivalent to
         ``tf.nn.log_poisson_loss(log_input, targets, compute_full_loss)``.
 
     Examples:
@@ -145,13 +152,14 @@ def log_poisson_loss(
         array([ 1.        , -0.28171817])
     """
     from nnfunc.functions.arithmetic import add, mul, sub
-    from nnfunc.functions.logical import greater, where
+    from nnfunc.functions.logical import greater, less, where
     from nnfunc.functions.math import exp, log
 
     op = "log_poisson_loss"
-    compute_full_loss = check.boolean(op, "compute_full_loss", compute_full_loss)
-    c, z = as_tensor(log_input), as_tensor(targets)
-    same_shape(op, ("log_input", "targets"), c, z)
+    with shapes.node_errors(name, log_input, targets):
+        compute_full_loss = check.boolean(op, "compute_full_loss", compute_full_loss)
+        c, z = as_tensor(log_input), as_tensor(targets)
+        same_shape(op, ("log_input", "targets"), c, z)
     dt = real_dtype(c.dtype)
     c, z = to_dtype(c, dt), to_dtype(z, dt)
     if not compute_full_loss:
@@ -160,7 +168,9 @@ def log_poisson_loss(
     big = greater(z, 1)
     zs = where(big, z, 1.0)  # log stays finite where the term is masked out: no NaN gradient
     stirling = (zs * log(zs) - zs) + 0.5 * log(zs * (2 * math.pi))
-    return add(loss, where(big, stirling, 0.0), name=name)
+    # TF keeps the term (z log z ...) outside [0, 1]: NaN for a negative count, never hidden.
+    outside = to_dtype(where(less(z, 0), math.nan, 0.0), dt)
+    return add(loss, where(big, stirling, outside), name=name)
 
 
 def squared_error(x0: Any, x1: Any, *, name: str | None = None) -> Any:
@@ -192,7 +202,7 @@ def squared_error(x0: Any, x1: Any, *, name: str | None = None) -> Any:
     """
     from nnfunc.functions.arithmetic import mul
 
-    d = _difference("squared_error", x0, x1)
+    d = _difference("squared_error", x0, x1, name)
     return mul(d, d, name=name)
 
 
@@ -222,7 +232,7 @@ def absolute_error(x0: Any, x1: Any, *, name: str | None = None) -> Any:
         >>> nf.absolute_error(np.array([1.0, 2.0]), np.array([3.0, 2.0]))
         array([2., 0.])
     """
-    return _Abs().apply1(_difference("absolute_error", x0, x1), name=name)
+    return _Abs().apply1(_difference("absolute_error", x0, x1, name), name=name)
 
 
 def huber_loss(x0: Any, x1: Any, delta: float = 1.0, *, name: str | None = None) -> Any:
@@ -260,8 +270,9 @@ def huber_loss(x0: Any, x1: Any, delta: float = 1.0, *, name: str | None = None)
     from nnfunc.functions.logical import less, where
 
     op = "huber_loss"
-    delta = check.real_scalar(op, "delta", delta, min_value=0.0, open_min=True)
-    d = _difference(op, x0, x1)
+    with shapes.node_errors(name, x0, x1):
+        delta = check.real_scalar(op, "delta", delta, min_value=0.0, open_min=True)
+    d = _difference(op, x0, x1, name)
     ad = _Abs().apply1(d)
     return where(less(ad, delta), mul(d, d), (2 * delta) * ad - delta * delta, name=name)
 
@@ -299,8 +310,9 @@ def epsilon_insensitive_loss(x0: Any, x1: Any, epsilon: float, *, name: str | No
     from nnfunc.functions.arithmetic import sub
 
     op = "epsilon_insensitive_loss"
-    epsilon = check.real_scalar(op, "epsilon", epsilon, min_value=0.0)
-    d = _difference(op, x0, x1)
+    with shapes.node_errors(name, x0, x1):
+        epsilon = check.real_scalar(op, "epsilon", epsilon, min_value=0.0)
+    d = _difference(op, x0, x1, name)
     return relu(sub(_Abs().apply1(d), epsilon), name=name)
 
 
@@ -348,11 +360,12 @@ def kl_multinomial(
     from nnfunc.functions.reduction import sum
 
     op = "kl_multinomial"
-    eps = check.real_scalar(op, "eps", eps, min_value=0.0)
-    p, q = as_tensor(p), as_tensor(q)
-    same_shape(op, ("p", "q"), p, q)
-    nd = len(p.shape)
-    base = check.axis(op, "base_axis", base_axis, nd) if nd else 0
+    with shapes.node_errors(name, p, q):
+        eps = check.real_scalar(op, "eps", eps, min_value=0.0)
+        p, q = as_tensor(p), as_tensor(q)
+        same_shape(op, ("p", "q"), p, q)
+        nd = len(p.shape)
+        base = check.axis(op, "base_axis", base_axis, nd) if nd else 0
     dt = real_dtype(p.dtype)
     p, q = to_dtype(p, dt), to_dtype(q, dt)
     zero = equal(p, 0)

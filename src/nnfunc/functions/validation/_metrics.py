@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from nnfunc.core import check
+from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
@@ -98,9 +98,10 @@ def psnr(x1: Any, x2: Any, max_val: float, *, name: str | None = None) -> Any:
     from nnfunc.functions.reduction import mean
 
     op = "psnr"
-    max_val = check.real_scalar(op, "max_val", max_val, min_value=0.0, open_min=True)
-    x1, x2 = as_tensor(x1), as_tensor(x2)
-    same_shape(op, ("x1", "x2"), x1, x2)
+    with shapes.node_errors(name, x1, x2):
+        max_val = check.real_scalar(op, "max_val", max_val, min_value=0.0, open_min=True)
+        x1, x2 = as_tensor(x1), as_tensor(x2)
+        same_shape(op, ("x1", "x2"), x1, x2)
     dt = real_dtype(x1.dtype)
     d = sub(to_dtype(x1, dt), to_dtype(x2, dt))
     mse = mean(mul(d, d))

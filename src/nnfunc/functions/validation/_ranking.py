@@ -6,12 +6,19 @@ from typing import Any
 
 import numpy as np
 
-from nnfunc.core import check
+from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
-from nnfunc.functions.loss._common import as_tensor, check_labels, label_layout, put_along_axis
+from nnfunc.functions.loss._common import (
+    as_tensor,
+    check_labels,
+    label_dtype,
+    label_layout,
+    put_along_axis,
+    shapes_match,
+)
 from nnfunc.functions.validation._top_k_kernel import top_k_indices
 
 __all__ = ["confusion_matrix", "in_top_k", "top_k", "top_n_error"]
@@ -108,7 +115,9 @@ def top_k(x: Any, k: int = 1, *, sorted: bool = True, name: str | None = None) -
         >>> values, indices
         (array([3., 3.]), array([1, 3]))
     """
-    return TopK(k, sorted).apply(as_tensor(x), name=name)
+    with shapes.node_errors(name, x):
+        fn = TopK(k, sorted)
+    return fn.apply(as_tensor(x), name=name)
 
 
 class InTopK(Function):
@@ -121,9 +130,9 @@ class InTopK(Function):
         self.k = _check_k(self.op_name, k)
 
     def setup(self, p: Any, t: Any) -> tuple[TensorSpec, ...]:
-        nd = check.ndim_at_least(self.op_name, "predictions", p, 1)
-        self.kept = label_layout(self.op_name, p, t, nd - 1, "predictions", "targets")
-        if self.kept:
+        check.ndim_at_least(self.op_name, "predictions", p, 1)
+        label_dtype(self.op_name, t, "targets")
+        if not shapes_match(tuple(t.shape), tuple(p.shape[:-1])):
             raise ShapeError(
                 check.message(
                     self.op_name,
@@ -174,15 +183,18 @@ def in_top_k(predictions: Any, targets: Any, k: int, *, name: str | None = None)
         Unlike :func:`top_k`, classes tied with the target at the k-th place all count as in
         the top k. A row holding a non-finite prediction gives ``False`` (TensorFlow's kernel
         does the same). Not differentiable. Equivalent to
-        ``tf.nn.in_top_k(predictions, targets, k)``, except that TensorFlow returns ``False``
-        for an out-of-range target where this raises.
+        ``tf.nn.in_top_k(predictions, targets, k)`` (2-D predictions there). An out-of-range
+        target raises, as in TensorFlow 1.x (``targets[i] is out of range``); later
+        TensorFlow versions return ``False`` for it instead.
 
     Examples:
         >>> import numpy as np, nnfunc as nf
         >>> nf.in_top_k(np.array([[0.1, 0.5, 0.5, 0.2]]), np.array([2]), 1)
         array([ True])
     """
-    return InTopK(k).apply1(as_tensor(predictions), as_tensor(targets), name=name)
+    with shapes.node_errors(name, predictions, targets):
+        fn = InTopK(k)
+    return fn.apply1(as_tensor(predictions), as_tensor(targets), name=name)
 
 
 class TopNError(Function):
@@ -263,7 +275,8 @@ def top_n_error(
         >>> nf.top_n_error(np.array([[0.1, 0.7, 0.2], [0.3, 0.3, 0.4]]), np.array([1, 0]))
         array([0., 1.])
     """
-    fn = TopNError(axis, n, keepdims)
+    with shapes.node_errors(name, x, target):
+        fn = TopNError(axis, n, keepdims)
     return fn.apply1(as_tensor(x), as_tensor(target), name=name)
 
 
@@ -273,8 +286,14 @@ class ConfusionMatrix(Function):
     op_name = "confusion_matrix"
     input_names = ("x", "target")
 
-    def __init__(self, axis: Any) -> None:
+    def __init__(self, axis: Any, dtype: Any) -> None:
         self.axis = axis
+        try:
+            name = None if dtype is None else np.dtype(dtype).name
+        except TypeError:
+            name = None
+        check.choice(self.op_name, "dtype", name if name else dtype, ("int32", "int64"))
+        self.dtype = np.dtype(name)
 
     def setup(self, x: Any, t: Any) -> tuple[TensorSpec, ...]:
         nd = check.ndim_at_least(self.op_name, "x", x, 1)
@@ -282,7 +301,7 @@ class ConfusionMatrix(Function):
         self.kept = label_layout(self.op_name, x, t, ax, "x", "target")
         c = x.shape[ax]
         check_labels(self.op_name, t, c, "target")
-        return (TensorSpec((c, c), _INT),)
+        return (TensorSpec((c, c), self.dtype),)
 
     def forward(self, xp: Any, x: Any, t: Any) -> tuple[Any, ...]:
         c = x.shape[self.ax]
@@ -290,13 +309,15 @@ class ConfusionMatrix(Function):
         label = xp.squeeze(t, self.ax) if self.kept else t
         flat = label.astype(np.int64).ravel() * c + pred.ravel()
         counts = xp.bincount(flat, minlength=c * c)
-        return (counts.reshape(c, c).astype(_INT, copy=False),)
+        return (counts.reshape(c, c).astype(self.dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         return (None, None)
 
 
-def confusion_matrix(x: Any, target: Any, *, axis: int = -1, name: str | None = None) -> Any:
+def confusion_matrix(
+    x: Any, target: Any, *, axis: int = -1, dtype: Any = np.int64, name: str | None = None
+) -> Any:
     """Confusion matrix summed over samples: rows are label classes, columns predicted ones.
 
     .. math::
@@ -307,20 +328,22 @@ def confusion_matrix(x: Any, target: Any, *, axis: int = -1, name: str | None = 
         target (array, Variable or SymbolicVariable): Integer class indices: shape of ``x``
             without ``axis``, or with ``axis`` of size 1.
         axis (int): Class axis. Default ``-1``.
+        dtype: Integer dtype of the counts, ``int64`` (default) or ``int32`` (NNabla's).
         name (str, optional): Node name in graph mode; ignored in eager mode.
 
     Returns:
-        Same kind as ``x``: int64 tensor of shape ``(classes, classes)``.
+        Same kind as ``x``: a ``dtype`` tensor of shape ``(classes, classes)``.
 
     Raises:
         ShapeError: ``x`` is 0-d, ``axis`` is out of range or ``target`` has the wrong shape.
         DTypeError: ``target`` is not integer.
-        ArgumentError: a target is outside ``[0, classes)``.
+        ArgumentError: a target is outside ``[0, classes)`` (first bad value and its
+            position), or ``dtype`` is not int32/int64.
 
     Notes:
         The predicted class is the arg-max of ``x`` along ``axis``, ties to the lowest index.
         Not differentiable. Equivalent to ``nnabla.functions.confusion_matrix(x, target,
-        axis)`` (NNabla returns int32).
+        axis)`` with ``dtype=numpy.int32``.
 
     Examples:
         >>> import numpy as np, nnfunc as nf
@@ -328,4 +351,6 @@ def confusion_matrix(x: Any, target: Any, *, axis: int = -1, name: str | None = 
         array([[1, 0],
                [1, 1]])
     """
-    return ConfusionMatrix(axis).apply1(as_tensor(x), as_tensor(target), name=name)
+    with shapes.node_errors(name, x, target):
+        fn = ConfusionMatrix(axis, dtype)
+    return fn.apply1(as_tensor(x), as_tensor(target), name=name)

@@ -2,7 +2,9 @@
 
 NNabla's ``n_outputs`` and ``outputs`` arguments are accepted and ignored. The class-index
 functions take ``target`` with the class axis kept as size 1 (the shape without it is accepted
-too) and return the class axis kept as size 1; ``axis=None`` means the last axis.
+too) and return the class axis kept as size 1; ``axis=None`` means the last axis. Float
+targets (NNabla variables are float by default) are read as integers, truncated towards zero,
+as NNabla's kernels read them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.core import check, shapes
+from nnfunc.functions.loss._common import as_tensor, label_layout, same_shape
 
 __all__ = [
     "absolute_error",
@@ -34,6 +38,23 @@ _KL_EPS = 1e-8
 
 def _axis(axis: int | None) -> int:
     return -1 if axis is None else axis
+
+
+def _class_indices(target: Any) -> Any:
+    """Class-index targets as integers, truncating float labels as NNabla's kernels do."""
+    target = as_tensor(target)
+    if np.dtype(target.dtype).kind in "iu":
+        return target
+    return F.cast(target, np.int64)
+
+
+def _labels(op: str, x: Any, target: Any, axis: int | None, name: str | None) -> tuple:
+    """Integer ``target`` checked against ``x`` in NNabla's names; returns them and the axis."""
+    with shapes.node_errors(name, x, target):
+        x, target = as_tensor(x), _class_indices(target)
+        ax = check.axis(op, "axis", _axis(axis), check.ndim_at_least(op, "x", x, 1))
+        label_layout(op, x, target, ax, "x", "target")
+    return x, target, ax
 
 
 def sigmoid_cross_entropy(
@@ -59,6 +80,9 @@ def sigmoid_cross_entropy(
         >>> F.sigmoid_cross_entropy(np.array([0.0], np.float32), np.array([1.0], np.float32))
         array([0.6931472], dtype=float32)
     """
+    with shapes.node_errors(name, x, target):
+        x, target = as_tensor(x), as_tensor(target)
+        same_shape("sigmoid_cross_entropy", ("x", "target"), x, target)
     return F.sigmoid_cross_entropy_with_logits(x, target, name=name)
 
 
@@ -101,8 +125,10 @@ def softmax_cross_entropy(
     """Cross-entropy of ``softmax(x)`` against integer class indices (class axis kept).
 
     See :func:`nnfunc.sparse_softmax_cross_entropy_with_logits`. Computed exactly from the
-    logits (NNabla clamps the softmax at the smallest normal number before the log, which caps
-    the loss near 87 in float32; this does not).
+    logits through a max-shifted log-softmax, as NNabla's current kernel does (its early
+    versions took ``log(max(softmax, tiny))``, which capped the loss near 87 in float32).
+    Labels outside ``[0, classes)`` raise an :class:`nnfunc.ArgumentError` naming the first
+    one and its position (NNabla's kernel reads out of bounds).
 
     Args:
         x: Logits.
@@ -122,9 +148,8 @@ def softmax_cross_entropy(
         array([[1.38629436],
                [1.38629436]])
     """
-    return F.sparse_softmax_cross_entropy_with_logits(
-        x, target, axis=_axis(axis), keepdims=True, name=name
-    )
+    x, target, ax = _labels("softmax_cross_entropy", x, target, axis, name)
+    return F.sparse_softmax_cross_entropy_with_logits(x, target, axis=ax, keepdims=True, name=name)
 
 
 def categorical_cross_entropy(
@@ -140,7 +165,10 @@ def categorical_cross_entropy(
 
     NNabla's name for :func:`nnfunc.sparse_categorical_cross_entropy` (``eps=None``: the
     probability is only clamped at the smallest normal number). Keras's
-    ``categorical_crossentropy`` takes one-hot targets instead.
+    ``categorical_crossentropy`` takes one-hot targets instead. NNabla's kernel gives loss 0
+    and no gradient for a negative label (an undocumented "ignore" value); here every label
+    outside ``[0, classes)`` raises an :class:`nnfunc.ArgumentError` naming the first one and
+    its position, as for every class-index function of nnfunc (mask ignored samples instead).
 
     Args:
         x: Probabilities.
@@ -159,8 +187,9 @@ def categorical_cross_entropy(
         >>> F.categorical_cross_entropy(np.array([[0.5, 0.25, 0.25]]), np.array([[1]]))
         array([[1.38629436]])
     """
+    x, target, ax = _labels("categorical_cross_entropy", x, target, axis, name)
     return F.sparse_categorical_cross_entropy(
-        x, target, axis=_axis(axis), eps=None, keepdims=True, name=name
+        x, target, axis=ax, eps=None, keepdims=True, name=name
     )
 
 
@@ -306,7 +335,8 @@ def kl_multinomial(
         >>> F.kl_multinomial(np.array([[0.5, 0.5]]), np.array([[0.5, 0.5]]))
         array([[0.]])
     """
-    kl = F.kl_multinomial(p, q, base_axis, eps=_KL_EPS)
+    with shapes.node_errors(name, p, q):
+        kl = F.kl_multinomial(p, q, base_axis, eps=_KL_EPS)
     return F.expand_dims(kl, -1, name=name)
 
 
@@ -342,7 +372,7 @@ def top_n_error(
         >>> F.top_n_error(np.array([[0.1, 0.7, 0.2]]), np.array([[2]]), n=2)
         array([[0.]])
     """
-    return F.top_n_error(x, target, axis=_axis(axis), n=n, keepdims=True, name=name)
+    return F.top_n_error(x, _class_indices(target), axis=_axis(axis), n=n, keepdims=True, name=name)
 
 
 def binary_error(
@@ -400,4 +430,6 @@ def confusion_matrix(
         array([[1, 1],
                [0, 0]], dtype=int32)
     """
-    return F.cast(F.confusion_matrix(x, target, axis=_axis(axis)), np.int32, name=name)
+    return F.confusion_matrix(
+        x, _class_indices(target), axis=_axis(axis), dtype=np.int32, name=name
+    )

@@ -1,4 +1,10 @@
-"""tf.nn losses, classification and evaluation ops (TensorFlow 1.x signatures)."""
+"""tf.nn losses, classification and evaluation ops (TensorFlow 1.x signatures).
+
+The page asks for ``targets``/``labels`` "of the same type" as ``logits``: TensorFlow never
+promotes dtypes, so a mismatch is a ``TypeError`` there. Here the targets are cast to the
+dtype of the logits instead, as every nnfunc dialect mixes dtypes by the project's rule (the
+result always has the logits' dtype). Integer logits, which TensorFlow rejects, give float32.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.core import check
+from nnfunc.core import check, shapes
 from nnfunc.errors import ShapeError
 from nnfunc.functions.loss._common import as_tensor
 
@@ -32,7 +38,7 @@ def sigmoid_cross_entropy_with_logits(logits: Any, targets: Any, name: str | Non
 
     Args:
         logits: Logits ``x`` (float32 or float64).
-        targets: Targets ``z``, same shape as ``logits``.
+        targets: Targets ``z``, same shape as ``logits`` (cast to its dtype).
         name (str, optional): Node name in graph mode.
 
     Returns:
@@ -59,7 +65,7 @@ def weighted_cross_entropy_with_logits(
 
     Args:
         logits: Logits ``x``.
-        targets: Targets ``z``, same shape as ``logits``.
+        targets: Targets ``z``, same shape as ``logits`` (cast to its dtype).
         pos_weight: Coefficient ``q`` of the positive term (scalar or broadcastable tensor).
         name (str, optional): Node name in graph mode.
 
@@ -87,7 +93,7 @@ def softmax_cross_entropy_with_logits(
 
     Args:
         logits: Unscaled log probabilities.
-        labels: Label distributions, same shape as ``logits``.
+        labels: Label distributions, same shape as ``logits`` (cast to its dtype).
         dim (int): The class dimension. Default -1.
         name (str, optional): Node name in graph mode.
 
@@ -100,6 +106,10 @@ def softmax_cross_entropy_with_logits(
         >>> tf.nn.softmax_cross_entropy_with_logits(np.zeros((1, 4)), np.array([[0.0, 1, 0, 0]]))
         array([1.38629436])
     """
+    op = "softmax_cross_entropy_with_logits"
+    with shapes.node_errors(name, logits, labels):
+        logits = as_tensor(logits)
+        dim = check.axis(op, "dim", dim, check.ndim_at_least(op, "logits", logits, 1))
     return F.softmax_cross_entropy_with_logits(logits, labels, axis=dim, name=name)
 
 
@@ -119,10 +129,11 @@ def sparse_softmax_cross_entropy_with_logits(
         The losses, shape of ``labels``, dtype of ``logits``.
 
     Raises:
-        ValueError: (:class:`nnfunc.ShapeError`) ``logits`` is a scalar or the rank of
+        ValueError: (:class:`nnfunc.ShapeError`) ``logits`` is a scalar, the rank of
             ``labels`` is not the rank of ``logits`` minus one (the page's "rank of the labels
-            minus one" is a typo).
-        ArgumentError: a label is out of range (TF raises on CPU; never NaN here).
+            minus one" is a typo), or ``labels`` differs from ``logits`` without its last axis.
+        ArgumentError: a label is out of range, naming the first one and its position (TF
+            raises on CPU and gives NaN on GPU; here it raises on every backend).
 
     Examples:
         >>> import numpy as np
@@ -131,17 +142,17 @@ def sparse_softmax_cross_entropy_with_logits(
         array([1.38629436, 1.38629436])
     """
     op = "sparse_softmax_cross_entropy_with_logits"
-    logits, labels = as_tensor(logits), as_tensor(labels)
-    check.ndim_at_least(op, "logits", logits, 1)
-    if len(labels.shape) != len(logits.shape) - 1:
-        raise ShapeError(
-            check.message(
-                op,
-                "labels",
-                f"have rank {len(logits.shape) - 1} (the rank of `logits` minus one)",
-                **{"labels.shape": tuple(labels.shape), "logits.shape": tuple(logits.shape)},
-            )
-        )
+    with shapes.node_errors(name, logits, labels):
+        logits, labels = as_tensor(logits), as_tensor(labels)
+        check.ndim_at_least(op, "logits", logits, 1)
+        xs, ls = tuple(logits.shape), tuple(labels.shape)
+        received = {"labels.shape": ls, "logits.shape": xs}
+        if len(ls) != len(xs) - 1:
+            requirement = f"have rank {len(xs) - 1} (the rank of `logits` minus one)"
+            raise ShapeError(check.message(op, "labels", requirement, **received))
+        if any(a is not None and b is not None and a != b for a, b in zip(ls, xs)):
+            requirement = "have the shape of `logits` without its last axis"
+            raise ShapeError(check.message(op, "labels", requirement, **received))
     return F.sparse_softmax_cross_entropy_with_logits(logits, labels, name=name)
 
 
@@ -153,7 +164,9 @@ def l2_loss(t: Any, name: str | None = None) -> Any:
         name (str, optional): Node name in graph mode.
 
     Returns:
-        A 0-D tensor (integer inputs give float32).
+        A 0-D tensor of the dtype of ``t``. The page lists integer dtypes (the op's
+        definition), but TensorFlow has ``L2Loss`` kernels for half, float and double only;
+        integer inputs give float32 here.
 
     Examples:
         >>> import numpy as np
@@ -171,8 +184,9 @@ def log_poisson_loss(
 
     Args:
         log_input: ``c = log(x)``, float32 or float64.
-        targets: ``z``, same type and shape as ``log_input``.
-        compute_full_loss (bool): Add the Stirling term (where ``z > 1``). Default False.
+        targets: ``z``, same shape as ``log_input`` (cast to its dtype).
+        compute_full_loss (bool): Add the Stirling term where ``z > 1`` (0 within ``[0, 1]``,
+            NaN for a negative count, as TensorFlow computes it). Default False.
         name (str, optional): Node name in graph mode.
 
     Returns:
@@ -198,12 +212,17 @@ def top_k(input: Any, k: int = 1, sorted: bool = True, name: str | None = None) 
     Args:
         input: 1-D or higher tensor with last dimension at least ``k``.
         k (int): Number of top elements. Default 1.
-        sorted (bool): Sort the values in descending order. Default True (``False``: index
-            order).
+        sorted (bool): Sort the values in descending order. Default True. ``False``: the
+            same entries in increasing index order (TensorFlow leaves that order unspecified;
+            its CPU kernel emits its heap's order).
         name (str, optional): Node name in graph mode.
 
     Returns:
         tuple: ``(values, indices)``; indices are int32. Ties: the lower index first.
+
+    Raises:
+        ValueError: (:class:`nnfunc.ShapeError`) ``input`` is 0-d or its last dimension is
+            smaller than ``k``; (:class:`nnfunc.ArgumentError`) ``k`` is negative.
 
     Examples:
         >>> import numpy as np
@@ -221,13 +240,19 @@ def in_top_k(predictions: Any, targets: Any, k: int, name: str | None = None) ->
     See :func:`nnfunc.in_top_k`.
 
     Args:
-        predictions: ``batch_size x classes`` scores.
-        targets: ``batch_size`` class ids (int32 or int64).
+        predictions: ``batch_size x classes`` scores (rank 2).
+        targets: ``batch_size`` class ids (int32 or int64, rank 1).
         k (int): Number of top elements to look at.
         name (str, optional): Node name in graph mode.
 
     Returns:
-        A ``batch_size`` bool tensor. Out-of-range targets raise (TF returns False).
+        A ``batch_size`` bool tensor; a row holding a non-finite prediction is False.
+
+    Raises:
+        ValueError: (:class:`nnfunc.ShapeError`) ``predictions`` is not 2-D, ``targets`` is
+            not 1-D, or their batch sizes differ.
+        ArgumentError: a target is outside ``[0, classes)`` or ``k`` is negative. TensorFlow
+            1.x raised ``targets[i] is out of range`` too; later versions return False for it.
 
     Examples:
         >>> import numpy as np
@@ -235,4 +260,8 @@ def in_top_k(predictions: Any, targets: Any, k: int, name: str | None = None) ->
         >>> tf.nn.in_top_k(np.array([[0.1, 0.5, 0.5]]), np.array([2]), 1)
         array([ True])
     """
+    op = "in_top_k"
+    with shapes.node_errors(name, predictions, targets):
+        check.ndim(op, "predictions", as_tensor(predictions), 2)
+        check.ndim(op, "targets", as_tensor(targets), 1)
     return F.in_top_k(predictions, targets, k, name=name)

@@ -1,4 +1,15 @@
-"""keras.ops.nn losses and metrics (Keras 3 signatures, its NumPy-backend semantics)."""
+"""keras.ops.nn losses and metrics (Keras 3 signatures and semantics).
+
+Python data is converted as ``keras.ops.convert_to_tensor`` does (floats to float32, ints to
+int32) and integer targets take the dtype of ``output``, so the page's examples give float32.
+Probabilities are clipped to ``[epsilon, 1 - epsilon]`` with ``epsilon = 1e-7`` after the
+categorical forms divide them by their sum, as every Keras backend does. ``from_logits=True`` is
+computed exactly from the logits (as the TensorFlow and JAX backends do; the NumPy backend's
+``binary_crossentropy`` applies the sigmoid and then the same clipping, which caps its loss
+near 16).
+The page's printed values are matched to float32 rounding: its backend's ``log`` differs from
+NumPy's by one unit in the last place on some of them (0.10536054 here is 0.10536055).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +18,8 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.core import check, shapes
+from nnfunc.functions.loss._common import label_layout, same_shape
 
 __all__ = [
     "binary_crossentropy",
@@ -29,6 +42,22 @@ def _tensor(x: Any) -> Any:
     if arr.dtype.kind in "iu":
         return arr.astype(np.int32)
     return arr
+
+
+def _same_shape(op: str, target: Any, output: Any, name: str | None) -> tuple[Any, Any]:
+    """Keras's own check, in its words: ``target`` and ``output`` have the same shape."""
+    with shapes.node_errors(name, target, output):
+        target, output = _tensor(target), _tensor(output)
+        same_shape(op, ("target", "output"), target, output)
+    return target, output
+
+
+def _class_indices(target: Any) -> Any:
+    """Sparse targets as integers: Keras casts them to int (truncating floats), so do we."""
+    target = _tensor(target)
+    if np.dtype(target.dtype).kind in "iu":
+        return target
+    return F.cast(target, np.int64)
 
 
 def binary_crossentropy(
@@ -57,9 +86,8 @@ def binary_crossentropy(
         >>> keras.ops.binary_crossentropy([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.2])
         array([0.10536055, 0.10536055, 0.22314353, 0.22314353], dtype=float32)
     """
-    return F.binary_cross_entropy(
-        _tensor(output), _tensor(target), from_logits=from_logits, eps=EPSILON, name=name
-    )
+    target, output = _same_shape("binary_crossentropy", target, output, name)
+    return F.binary_cross_entropy(output, target, from_logits=from_logits, eps=EPSILON, name=name)
 
 
 def categorical_crossentropy(
@@ -86,9 +114,10 @@ def categorical_crossentropy(
         >>> keras.ops.categorical_crossentropy([[0, 1]], [[0.25, 0.75]])
         array([0.2876821], dtype=float32)
     """
+    target, output = _same_shape("categorical_crossentropy", target, output, name)
     return F.categorical_cross_entropy(
-        _tensor(output),
-        _tensor(target),
+        output,
+        target,
         axis=axis,
         from_logits=from_logits,
         eps=EPSILON,
@@ -106,7 +135,8 @@ def sparse_categorical_crossentropy(
 
     Args:
         target: Integer class labels, shape of ``output`` without ``axis`` (a trailing axis of
-            size 1 is accepted, as Keras squeezes it).
+            size 1 is accepted, as Keras squeezes it). Float or bool labels are cast to
+            integers first, truncating towards zero, as Keras does.
         output: Probabilities (normalised along ``axis`` and clipped to ``[1e-7, 1 - 1e-7]``),
             or logits with ``from_logits=True``.
         from_logits (bool): Whether ``output`` holds logits. Default False.
@@ -116,14 +146,26 @@ def sparse_categorical_crossentropy(
     Returns:
         The losses, shape of ``target``, floating dtype.
 
+    Raises:
+        ArgumentError: a label is outside ``[0, classes)``; the message names the first one
+            and its position. (Keras's NumPy and JAX backends one-hot a negative label to a
+            zero row, so its loss is silently 0.)
+        ValueError: (:class:`nnfunc.ShapeError`) ``target`` does not have the shape of
+            ``output`` without ``axis``.
+
     Examples:
         >>> from nnfunc.compat import keras
         >>> keras.ops.sparse_categorical_crossentropy([1], [[0.25, 0.75]])
         array([0.2876821], dtype=float32)
     """
+    op = "sparse_categorical_crossentropy"
+    with shapes.node_errors(name, target, output):
+        target, output = _class_indices(target), _tensor(output)
+        nd = check.ndim_at_least(op, "output", output, 1)
+        label_layout(op, output, target, check.axis(op, "axis", axis, nd), "output", "target")
     return F.sparse_categorical_cross_entropy(
-        _tensor(output),
-        _tensor(target),
+        output,
+        target,
         axis=axis,
         from_logits=from_logits,
         eps=EPSILON,
