@@ -5,6 +5,7 @@ import pytest
 
 import nnfunc as nf
 from nnfunc.compat import tf
+from nnfunc.testing import assert_raises_both_modes
 
 from ._signatures import our_params, python_params, rows
 
@@ -72,3 +73,125 @@ def test_dropout_keep_prob_out_of_range_is_a_value_error(keep):
         ),
     ):
         tf.nn.dropout(np.ones(3), keep)
+
+
+BAD = [
+    (
+        tf.nn.bias_add,
+        (np.ones((2, 3)), np.ones((3, 1))),
+        {},
+        nf.ShapeError,
+        "bias_add: `bias` must have rank 1; received bias.shape=(3, 1).",
+    ),
+    (
+        tf.nn.bias_add,
+        (np.ones((2, 3, 4)), np.ones(3)),
+        {},
+        nf.ShapeError,
+        "bias_add: `bias` must have the size of the last dimension of `value`; received "
+        "bias.shape=(3,), value.shape=(2, 3, 4), data_format='NHWC'.",
+    ),
+    (
+        tf.nn.bias_add,
+        (np.ones((2, 3, 4)), np.ones(4)),
+        {"data_format": "NCHW"},
+        nf.ShapeError,
+        "bias_add: `bias` must have the size of the channel dimension 1 of `value`; received "
+        "bias.shape=(4,), value.shape=(2, 3, 4), data_format='NCHW'.",
+    ),
+    (
+        tf.nn.bias_add,
+        (np.ones((2, 3)), np.ones(3)),
+        {"data_format": "NWHC"},
+        nf.ArgumentError,
+        "bias_add: `data_format` must be one of 'NHWC', 'NCHW'; received data_format='NWHC'.",
+    ),
+    (
+        tf.nn.bias_add,
+        (np.ones((2, 3)), np.ones(3, np.float32)),
+        {},
+        nf.DTypeError,
+        "bias_add: `value` and `bias` must have the same dtype; received value.dtype=float64, "
+        "bias.dtype=float32.",
+    ),
+    (
+        tf.nn.softmax,
+        (np.array(1.0),),
+        {},
+        nf.ShapeError,
+        "softmax: `logits` must have rank >= 1; received logits.shape=().",
+    ),
+    (
+        tf.nn.softmax,
+        (np.ones((2, 3)),),
+        {"dim": 2},
+        nf.ShapeError,
+        "softmax: `dim` must be in [-2, 2) for an input of rank 2; received dim=2.",
+    ),
+    (
+        tf.nn.log_softmax,
+        (np.ones(3),),
+        {"dim": -2},
+        nf.ShapeError,
+        "log_softmax: `dim` must be in [-1, 1) for an input of rank 1; received dim=-2.",
+    ),
+    (
+        tf.nn.dropout,
+        (np.ones((3, 4)), 0.5),
+        {"noise_shape": [3, 2]},
+        nf.ShapeError,
+        "dropout: `noise_shape` must broadcast to the shape of `x` (each entry 1 or the size "
+        "of x); received noise_shape=(3, 2), x.shape=(3, 4).",
+    ),
+    (
+        tf.nn.dropout,
+        (np.ones((3, 4)), 0.5),
+        {"noise_shape": [1, 3, 4]},
+        nf.ShapeError,
+        "dropout: `noise_shape` must broadcast to the shape of `x` (each entry 1 or the size "
+        "of x); received noise_shape=(1, 3, 4), x.shape=(3, 4).",
+    ),
+]
+
+
+@pytest.mark.parametrize("fn, inputs, kwargs, exc, message", BAD, ids=[b[-1][:40] for b in BAD])
+def test_bad_input(fn, inputs, kwargs, exc, message):
+    assert_raises_both_modes(fn, inputs, kwargs, exc, message)
+
+
+def test_dropout_noise_shape_broadcasting_as_documented():
+    """Only dimensions with noise_shape[i] == shape(x)[i] decide independently; size-1 noise
+    dimensions share one decision; a shorter noise_shape aligns with the last dimensions."""
+    k, rows_, m, n = 6, 3, 4, 5
+    x = np.arange(1.0, k * rows_ * m * n + 1).reshape(k, rows_, m, n)
+    y = tf.nn.dropout(x, 0.5, noise_shape=[k, 1, 1, n], seed=11)
+    keep = y != 0
+    np.testing.assert_array_equal(keep, np.broadcast_to(keep[:, :1, :1, :], x.shape))
+    # the k*n decisions are not all equal (independent along the batch and channel axes)
+    assert 0 < keep[:, 0, 0, :].mean() < 1
+    np.testing.assert_allclose(y[keep], x[keep] / 0.5)
+    y = tf.nn.dropout(x, 0.5, noise_shape=[m, 1], seed=11)  # right-aligned: (1, 1, m, 1)
+    keep = y != 0
+    np.testing.assert_array_equal(keep, np.broadcast_to(keep[:1, :1, :, :1], x.shape))
+
+
+def test_dropout_seed_gives_the_same_mask_in_graph_runs_and_gradient_uses_it():
+    x = np.arange(1.0, 61.0).reshape(6, 10)
+    eager = tf.nn.dropout(x, 0.4, seed=5)
+    g = nf.Graph()
+    p = g.placeholder("x", (None, 10), np.float64)
+    y = tf.nn.dropout(p, 0.4, seed=5, name="drop")
+    (gx,) = g.grad(nf.sum(y), [p])
+    first, grad = g.run([y, gx], {"x": x})
+    np.testing.assert_array_equal(first, eager)
+    np.testing.assert_array_equal(g.run(y, {"x": x}), eager)
+    np.testing.assert_array_equal(grad, (eager != 0) / 0.4)
+    v = nf.Variable(x, requires_grad=True)
+    nf.sum(tf.nn.dropout(v, 0.4, seed=5)).backward()
+    np.testing.assert_array_equal(v.grad, (eager != 0) / 0.4)
+
+
+def test_dropout_keep_prob_as_a_0d_array():
+    np.testing.assert_array_equal(
+        tf.nn.dropout(np.ones(8), np.array(0.5), seed=2), tf.nn.dropout(np.ones(8), 0.5, seed=2)
+    )

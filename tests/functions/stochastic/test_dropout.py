@@ -79,7 +79,14 @@ def test_integer_input_gives_float32():
         (
             {"rate": 0.5, "noise_shape": "ab"},
             nf.ArgumentError,
-            "dropout: `noise_shape` must be None or a sequence of ints; received noise_shape='ab'.",
+            "dropout: `noise_shape` must be None or a sequence of non-negative ints; received "
+            "noise_shape='ab'.",
+        ),
+        (
+            {"rate": 0.5, "noise_shape": [-1, 3]},
+            nf.ArgumentError,
+            "dropout: `noise_shape` must be None or a sequence of non-negative ints; received "
+            "noise_shape=[-1, 3].",
         ),
     ],
 )
@@ -97,3 +104,29 @@ def test_bad_noise_shape():
         "dropout: `noise_shape` must broadcast to the shape of `x` (each entry 1 or the size of "
         "x); received noise_shape=(2, 2), x.shape=(2, 3).",
     )
+
+
+def test_seeded_mask_is_the_same_at_every_graph_run():
+    x = np.arange(1.0, 41.0).reshape(4, 10)
+    g = nf.Graph()
+    p = g.placeholder("x", (None, 10), np.float64)
+    y = nf.dropout(p, 0.5, noise_shape=(None, 10), seed=21)
+    (gx,) = g.grad(nf.sum(y * y), [p])
+    a, ga = g.run([y, gx], {"x": x})
+    b, gb = g.run([y, gx], {"x": x})
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, nf.dropout(x, 0.5, seed=21))
+    np.testing.assert_array_equal(ga, gb)
+    np.testing.assert_allclose(ga, 2 * a * (a != 0) / 0.5)  # d(y^2)/dx = 2 y * mask
+    # a Generator is advanced by each run: fresh masks, each with its own gradient
+    y2 = nf.dropout(p, 0.5, seed=np.random.default_rng(0))
+    assert not np.array_equal(g.run(y2, {"x": x}), g.run(y2, {"x": x}))
+
+
+@pytest.mark.parametrize("rate", [1.0, -0.1, float("inf")])
+def test_rate_checked_before_any_graph_node(rate):
+    word = "be finite" if rate == float("inf") else "be in [0, 1)"
+    message = f"dropout: `rate` must {word}; received rate={rate}."
+    g = nf.Graph()
+    with pytest.raises(nf.ArgumentError, match=re.escape(message)):
+        nf.dropout(g.placeholder("x", (2, 3)), rate, name="d")

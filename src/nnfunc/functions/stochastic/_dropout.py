@@ -25,12 +25,16 @@ class DropoutMask(Function):
         self.rate = check.real_scalar(op, "rate", rate, min_value=0.0, max_value=1.0, open_max=True)
         if noise_shape is not None:
             if not isinstance(noise_shape, (tuple, list, np.ndarray)) or not all(
-                d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool))
+                d is None
+                or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0)
                 for d in noise_shape
             ):
                 raise ArgumentError(
                     check.message(
-                        op, "noise_shape", "be None or a sequence of ints", noise_shape=noise_shape
+                        op,
+                        "noise_shape",
+                        "be None or a sequence of non-negative ints",
+                        noise_shape=noise_shape,
                     )
                 )
             noise_shape = tuple(None if d is None else int(d) for d in noise_shape)

@@ -8,8 +8,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 import nnfunc.functions as F
-from nnfunc.core import check
+from nnfunc.core import check, shapes
+from nnfunc.errors import ArgumentError, ShapeError
 
 __all__ = [
     "affine",
@@ -509,7 +512,8 @@ def prelu(
 
     Args:
         x0: Input variable.
-        x1: Slope: shape ``()`` (shared) or ``(x0.shape[base_axis],)`` (per channel).
+        x1: Slope: one value (any shape of size 1, shared) or shape
+            ``(x0.shape[base_axis],)`` (per channel), as NNabla's setup requires.
         base_axis (int): The channel axis. Default ``1``.
         n_outputs (int): Ignored.
         outputs: Ignored.
@@ -518,17 +522,34 @@ def prelu(
     Returns:
         An array of the shape of ``x0``. See :func:`nnfunc.prelu`.
 
+    Raises:
+        ShapeError: ``x1`` is neither of size 1 nor a vector of size ``x0.shape[base_axis]``,
+            or ``base_axis`` is out of range.
+
     Examples:
         >>> import numpy as np
         >>> import nnfunc.compat.nnabla.functions as F
         >>> F.prelu(np.array([[-1.0, -1.0]]), np.array([0.1, 0.5]))
         array([[-0.1, -0.5]])
     """
-    ndim = len(x0.shape)
-    ax = check.axis("prelu", "base_axis", base_axis, max(ndim, 1))
-    if len(x1.shape) == 1:
-        x1 = F.reshape(x1, (-1,) + (1,) * (ndim - ax - 1))
-    return F.prelu(x0, x1, name=name)
+    with shapes.node_errors(name, x0, x1):
+        xs, ws = tuple(x0.shape), tuple(x1.shape)
+        ax = check.axis("prelu", "base_axis", base_axis, max(len(xs), 1))
+        if None not in ws and math.prod(ws) == 1:
+            x1 = F.reshape(x1, ())  # single slope mode
+        elif len(ws) == 1 and (None in (ws[0], xs[ax]) or ws[0] == xs[ax]):
+            x1 = F.reshape(x1, (-1,) + (1,) * (len(xs) - ax - 1))  # one slope per channel
+        else:
+            raise ShapeError(
+                check.message(
+                    "prelu",
+                    "x1",
+                    "have size 1 or the shape (x0.shape[base_axis],)",
+                    **{"x1.shape": ws, "x0.shape": xs},
+                    base_axis=base_axis,
+                )
+            )
+        return F.prelu(x0, x1, name=name)
 
 
 def leaky_relu(
@@ -678,6 +699,9 @@ def affine(
 ) -> Any:
     """Fully connected layer on ``x`` flattened from ``base_axis``: ``x_flat . weight + bias``.
 
+    The page writes ``y = A x + b``; with the documented shapes (``weight`` is
+    ``(D_B * ... * D_N, L...)``, input features first) that is ``x_flat . A + b``.
+
     Args:
         x: Input ``(M_0, ..., M_{B-1}, D_B, ..., D_N)``.
         weight: ``(D_B * ... * D_N, L_0, ..., L_I)`` (input features first).
@@ -696,14 +720,7 @@ def affine(
         >>> F.affine(np.ones((2, 2, 3)), np.ones((6, 4))).shape
         (2, 4)
     """
-    shape = tuple(x.shape)
-    ax = check.axis("affine", "base_axis", base_axis, max(len(shape), 1))
-    feat = shape[ax:]
-    if len(feat) != 1:
-        lead = tuple(-1 if d is None else d for d in shape[:ax])
-        size = -1 if None in feat else math.prod(feat)
-        x = F.reshape(x, lead + (size,))
-    return F.linear(x, weight, bias, name=name)
+    return F.linear(x, weight, bias, base_axis=base_axis, name=name)
 
 
 def one_hot(
@@ -719,8 +736,15 @@ def one_hot(
         name (str, optional): Node name in graph mode.
 
     Returns:
-        A float32 array ``x.shape[:-1] + shape``; out-of-range labels give zeros. See
-        :func:`nnfunc.one_hot` (the tuple form).
+        A float32 array ``x.shape[:-1] + shape``. See :func:`nnfunc.one_hot` (the tuple form).
+
+    Raises:
+        ArgumentError: an index outside ``[0, shape[i])`` (checked when the values are known:
+            eagerly, or when a graph runs), or ``shape`` not a non-empty tuple of positive
+            ints. NNabla itself
+            does not check indices ("this function doesn't check if the input is valid"; its
+            kernel then writes out of place): an error is the safe reading.
+        ShapeError: ``x``'s last axis is not of length ``len(shape)``.
 
     Examples:
         >>> import numpy as np
@@ -730,6 +754,12 @@ def one_hot(
                [1., 0., 0.]], dtype=float32)
     """
     classes = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+    if not classes or not all(
+        isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0 for n in classes
+    ):
+        raise ArgumentError(
+            check.message("one_hot", "shape", "be a non-empty tuple of positive ints", shape=shape)
+        )
     return F.one_hot(x, classes, name=name)
 
 
