@@ -219,3 +219,46 @@ def test_one_hot_axis_and_dtype():
     y = keras.ops.one_hot(np.array([[1, 0]]), 3, axis=0, dtype="int32")
     assert y.shape == (3, 1, 2) and y.dtype == np.int32
     np.testing.assert_array_equal(y[:, 0, :], [[0, 1], [1, 0], [0, 0]])
+
+
+def _graph_equals_eager(fn, args, kwargs):
+    """Graph mode (unknown leading dimension of the first input, named node) equals eager."""
+    eager = fn(*args, **kwargs)
+    g = nf.Graph()
+    sargs, feeds = [], {}
+    for i, a in enumerate(args):
+        if isinstance(a, np.ndarray) and a.ndim > 0:
+            shape = (None, *a.shape[1:]) if i == 0 else a.shape
+            sargs.append(g.placeholder(f"in{i}", shape, a.dtype))
+            feeds[f"in{i}"] = a
+        else:
+            sargs.append(a)
+    out = fn(*sargs, **kwargs, name="n")
+    assert g["n"] is out
+    got = g.run(out, feeds)
+    assert got.dtype == eager.dtype and got.shape == eager.shape
+    np.testing.assert_allclose(got, eager, rtol=1e-12, atol=1e-14)
+
+
+_X = np.random.default_rng(0).standard_normal((2, 3, 4))
+_I = np.array([[0, 2, 1], [1, 1, 0]])
+
+GRAPH_CASES = [
+    (keras.ops.relu, (_X,), {}),
+    (keras.ops.gelu, (_X,), {}),
+    (keras.ops.gelu, (_X,), {"approximate": False}),
+    (keras.ops.hard_sigmoid, (_X,), {}),
+    (keras.ops.hard_silu, (_X,), {}),
+    (keras.ops.leaky_relu, (_X,), {}),
+    (keras.ops.log_softmax, (_X,), {"axis": 0}),
+    (keras.ops.softmax, (_X,), {}),
+    (keras.ops.selu, (_X,), {}),
+    (keras.ops.elu, (_X,), {"alpha": 0.5}),
+    (keras.ops.one_hot, (_I, 3), {"axis": 1}),
+    (keras.ops.multi_hot, (_I, 4), {}),
+]
+
+
+@pytest.mark.parametrize("fn, args, kwargs", GRAPH_CASES)
+def test_graph_mode_matches_eager(fn, args, kwargs):
+    _graph_equals_eager(fn, args, kwargs)

@@ -288,3 +288,51 @@ def test_bad_input(fn, inputs, kwargs, exc, message):
 def test_bad_arguments(call, exc, message):
     with pytest.raises(exc, match=re.escape(message)):
         call()
+
+
+def _graph_equals_eager(fn, args, kwargs):
+    """Graph mode (unknown leading dimension of the first input, named node) equals eager."""
+    eager = fn(*args, **kwargs)
+    g = nf.Graph()
+    sargs, feeds = [], {}
+    for i, a in enumerate(args):
+        if isinstance(a, np.ndarray) and a.ndim > 0:
+            shape = (None, *a.shape[1:]) if i == 0 else a.shape
+            sargs.append(g.placeholder(f"in{i}", shape, a.dtype))
+            feeds[f"in{i}"] = a
+        else:
+            sargs.append(a)
+    out = fn(*sargs, **kwargs, name="n")
+    assert g["n"] is out
+    got = g.run(out, feeds)
+    assert got.dtype == eager.dtype and got.shape == eager.shape
+    np.testing.assert_allclose(got, eager, rtol=1e-12, atol=1e-14)
+
+
+_X = np.random.default_rng(0).standard_normal((2, 3, 4))
+_I = np.array([[0, 2, 1], [1, 1, 0]])
+
+GRAPH_CASES = [
+    (F.prelu, (_X, np.array([0.1, 0.2, 0.3])), {}),
+    (F.prelu, (_X, np.array([0.3])), {}),
+    (F.affine, (_X, np.ones((12, 2, 2)), np.ones((2, 2))), {}),
+    (F.crelu, (_X,), {}),
+    (F.celu, (_X,), {}),
+    (F.softmax, (_X,), {}),
+    (F.log_softmax, (_X,), {"axis": 1}),
+    (F.one_hot, (_I[..., None], (3,)), {}),
+    (F.dropout, (_X,), {"seed": 4}),
+    (F.clip_by_value, (_X, -0.5, 0.5), {}),
+    (F.clip_by_value, (_X, -np.ones((2, 3, 4)), np.ones((2, 3, 4))), {}),
+    (F.clip_by_norm, (_X, 1.0), {"axis": 1}),
+    (F.clip_grad_by_value, (_X, -np.ones((2, 3, 4)), np.ones((2, 3, 4))), {}),
+    (F.clip_grad_by_norm, (_X,), {}),
+    (F.top_k_grad, (_X, 2), {}),
+    (F.unlink, (_X,), {}),
+    (F.sinc, (_X,), {}),
+]
+
+
+@pytest.mark.parametrize("fn, args, kwargs", GRAPH_CASES)
+def test_graph_mode_matches_eager(fn, args, kwargs):
+    _graph_equals_eager(fn, args, kwargs)

@@ -286,3 +286,49 @@ def test_dropout_scales_kept_values_and_gradient_uses_the_mask():
     np.testing.assert_allclose(y.data[kept], x[kept] / 0.75)
     np.testing.assert_allclose(v.grad, np.where(kept, 1 / 0.75, 0.0))
     assert 0.7 < kept.mean() < 0.8
+
+
+def _graph_equals_eager(fn, args, kwargs):
+    """Graph mode (unknown leading dimension of the first input, named node) equals eager."""
+    eager = fn(*args, **kwargs)
+    g = nf.Graph()
+    sargs, feeds = [], {}
+    for i, a in enumerate(args):
+        if isinstance(a, np.ndarray) and a.ndim > 0:
+            shape = (None, *a.shape[1:]) if i == 0 else a.shape
+            sargs.append(g.placeholder(f"in{i}", shape, a.dtype))
+            feeds[f"in{i}"] = a
+        else:
+            sargs.append(a)
+    out = fn(*sargs, **kwargs, name="n")
+    assert g["n"] is out
+    got = g.run(out, feeds)
+    assert got.dtype == eager.dtype and got.shape == eager.shape
+    np.testing.assert_allclose(got, eager, rtol=1e-12, atol=1e-14)
+
+
+_X = np.random.default_rng(0).standard_normal((2, 3, 4))
+_I = np.array([[0, 2, 1], [1, 1, 0]])
+
+GRAPH_CASES = [
+    (samediff.nn.relu, (_X, 0.2), {}),
+    (samediff.nn.relu6, (_X, -0.2), {}),
+    (samediff.nn.gelu, (_X,), {}),
+    (samediff.nn.prelu, (_X, np.array([0.1, 0.2, 0.3]), [2]), {}),
+    (samediff.nn.linear, (_X[0], np.ones((4, 2)), np.ones(2)), {}),
+    (samediff.nn.reluLayer, (_X[0], np.ones((4, 2)), None), {}),
+    (samediff.nn.biasAdd, (_X, np.arange(3.0), True), {}),
+    (samediff.nn.softmax, (_X, 1), {}),
+    (samediff.nn.logSoftmax, (_X,), {}),
+    (samediff.nn.softmaxDerivative, (_X, 2 * _X, 1), {}),
+    (samediff.nn.sigmoidDerivative, (_X, 2 * _X), {}),
+    (samediff.nn.hardTanhDerivative, (_X,), {}),
+    (samediff.nn.leakyReluDerivative, (_X, 0.1), {}),
+    (samediff.nn.softsignDerivative, (_X,), {}),
+    (samediff.nn.dropout, (_X, 1.0), {}),
+]
+
+
+@pytest.mark.parametrize("fn, args, kwargs", GRAPH_CASES)
+def test_graph_mode_matches_eager(fn, args, kwargs):
+    _graph_equals_eager(fn, args, kwargs)

@@ -195,3 +195,47 @@ def test_dropout_keep_prob_as_a_0d_array():
     np.testing.assert_array_equal(
         tf.nn.dropout(np.ones(8), np.array(0.5), seed=2), tf.nn.dropout(np.ones(8), 0.5, seed=2)
     )
+
+
+def _graph_equals_eager(fn, args, kwargs):
+    """Graph mode (unknown leading dimension of the first input, named node) equals eager."""
+    eager = fn(*args, **kwargs)
+    g = nf.Graph()
+    sargs, feeds = [], {}
+    for i, a in enumerate(args):
+        if isinstance(a, np.ndarray) and a.ndim > 0:
+            shape = (None, *a.shape[1:]) if i == 0 else a.shape
+            sargs.append(g.placeholder(f"in{i}", shape, a.dtype))
+            feeds[f"in{i}"] = a
+        else:
+            sargs.append(a)
+    out = fn(*sargs, **kwargs, name="n")
+    assert g["n"] is out
+    got = g.run(out, feeds)
+    assert got.dtype == eager.dtype and got.shape == eager.shape
+    np.testing.assert_allclose(got, eager, rtol=1e-12, atol=1e-14)
+
+
+_X = np.random.default_rng(0).standard_normal((2, 3, 4))
+_I = np.array([[0, 2, 1], [1, 1, 0]])
+
+GRAPH_CASES = [
+    (tf.nn.relu, (_X,), {}),
+    (tf.nn.relu6, (_X,), {}),
+    (tf.nn.crelu, (_X,), {}),
+    (tf.nn.elu, (_X,), {}),
+    (tf.nn.softplus, (_X,), {}),
+    (tf.nn.softsign, (_X,), {}),
+    (tf.nn.softmax, (_X,), {"dim": 1}),
+    (tf.nn.log_softmax, (_X,), {}),
+    (tf.nn.bias_add, (_X, np.arange(3.0)), {"data_format": "NCHW"}),
+    (tf.nn.bias_add, (_X, np.arange(4.0)), {}),
+    (tf.nn.dropout, (_X, 0.5), {"noise_shape": [2, 1, 4], "seed": 1}),
+    (tf.sigmoid, (_X,), {}),
+    (tf.tanh, (_X,), {}),
+]
+
+
+@pytest.mark.parametrize("fn, args, kwargs", GRAPH_CASES)
+def test_graph_mode_matches_eager(fn, args, kwargs):
+    _graph_equals_eager(fn, args, kwargs)

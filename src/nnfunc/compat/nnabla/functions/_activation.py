@@ -1,6 +1,9 @@
 """nnabla.functions activations, softmax, affine, clipping, one_hot and dropout (NNabla 1.39).
 
 NNabla's ``n_outputs``, ``outputs`` and ``inplace`` arguments are accepted and have no effect.
+The seed page lost its minus signs and ``|.|`` bars (``exp(x)`` for ``exp(-x)`` in swish and
+log_sigmoid, ``1`` for ``-1`` in hard_tanh, ``2.5`` for ``-2.5`` in hard_sigmoid, ``seed=1``
+for ``seed=-1`` in dropout...): the formulas and defaults here are the restored ones.
 """
 
 from __future__ import annotations
@@ -365,6 +368,9 @@ def log_softmax(
 ) -> Any:
     """Fused log-softmax along ``axis`` (``None``: last); backward ``dy - exp(y) sum(dy)``.
 
+    The page swaps the words input and output once ("``y_i`` is the input"); ``x`` is the
+    input, ``y`` the output, and its backward's ``y_i * sum`` means the softmax ``exp(y_i)``.
+
     Args:
         x: Input variable.
         axis (int, optional): The axis; ``None`` means the last.
@@ -586,6 +592,9 @@ def leaky_relu(
 def clip_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -> Any:
     """Clip ``x`` into ``[min, max]`` (floats or Variables of the shape of ``x``).
 
+    Variables of another shape are accepted where they broadcast with ``x`` (NNabla requires the
+    shape of ``x``). The gradient passes at the bounds (see :func:`nnfunc.clip_by_value`).
+
     Args:
         x: Input variable.
         min: Lower bound (float or Variable).
@@ -806,6 +815,9 @@ def dropout(
     name: str | None = None,
 ) -> Any:
     """Dropout with DROP probability ``p``: ``x / (1 - p)`` where ``u > p``, else 0.
+
+    The page shows ``seed=1`` (its minus sign lost): the default is ``-1``. Here an element is
+    kept where ``u >= p`` (the page: ``u > p``; the two differ with probability 0).
 
     Args:
         x: Input variable.

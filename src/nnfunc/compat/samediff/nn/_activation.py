@@ -84,6 +84,9 @@ def gelu(x: Any, *, name: str | None = None) -> Any:
 def hardSigmoid(x: Any, *, name: str | None = None) -> Any:
     """``clip(0.2 x + 0.5, 0, 1)``. See :func:`nnfunc.hard_sigmoid`.
 
+    The page's middle case reads ``out[1]`` for ``out[i]`` (a typo). Gradient 0.2 strictly
+    inside ``(-2.5, 2.5)``, 0 at and beyond.
+
     Args:
         x: Input variable.
         name (str, optional): Node name (SameDiff's ``String name`` overload).
@@ -102,6 +105,9 @@ def hardSigmoid(x: Any, *, name: str | None = None) -> Any:
 
 def hardTanh(x: Any, *, name: str | None = None) -> Any:
     """``clip(x, -1, 1)``. See :func:`nnfunc.hard_tanh`.
+
+    The page's middle case reads ``out[1]`` for ``out[i]`` (a typo). Gradient 1 strictly
+    inside ``(-1, 1)``, 0 at and beyond (as :func:`hardTanhDerivative`).
 
     Args:
         x: Input variable.
@@ -257,7 +263,9 @@ def softsignDerivative(x: Any, *, name: str | None = None) -> Any:
 
 
 def swish(x: Any, *, name: str | None = None) -> Any:
-    """``x * sigmoid(x)``. See :func:`nnfunc.silu`.
+    """``x * sigmoid(b * x)`` with ``b = 1`` (the page's ``x _sigmoid(b_x)`` lost its ``*``).
+
+    See :func:`nnfunc.silu`.
 
     Args:
         x: Input variable.
