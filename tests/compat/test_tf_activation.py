@@ -239,3 +239,28 @@ GRAPH_CASES = [
 @pytest.mark.parametrize("fn, args, kwargs", GRAPH_CASES)
 def test_graph_mode_matches_eager(fn, args, kwargs):
     _graph_equals_eager(fn, args, kwargs)
+
+
+def test_dropout_keep_prob_placeholder_idiom():
+    """TF 1's ``keep_prob = tf.placeholder(tf.float32)``, fed 0.5 in training, 1.0 at test."""
+    x = np.arange(1.0, 31.0, dtype=np.float32).reshape(3, 10)
+    g = nf.Graph()
+    p = g.placeholder("x", (None, 10))
+    keep_prob = g.placeholder("keep_prob", ())
+    y = tf.nn.dropout(p, keep_prob, seed=4, name="drop")
+    np.testing.assert_array_equal(g.run(y, {"x": x, "keep_prob": np.float32(1.0)}), x)
+    np.testing.assert_array_equal(
+        g.run(y, {"x": x, "keep_prob": np.float32(0.5)}), tf.nn.dropout(x, 0.5, seed=4)
+    )
+    with pytest.raises(
+        nf.ArgumentError,
+        match=re.escape("dropout (node 'drop'): `rate` must be in [0, 1); received rate=1.0."),
+    ):
+        g.run(y, {"x": x, "keep_prob": np.float32(0.0)})
+    assert_raises_both_modes(
+        tf.nn.dropout,
+        (np.ones(3), np.array([0.5, 0.5])),
+        {},
+        nf.ShapeError,
+        "dropout: `keep_prob` must be a scalar tensor (0-d); received keep_prob.shape=(2,).",
+    )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
+
+import numpy as np
 
 import nnfunc.functions as F
 from nnfunc.core import check, shapes
@@ -228,8 +231,9 @@ def dropout(
 
     Args:
         x: A tensor.
-        keep_prob: The probability of KEEPING an element, in ``(0, 1]`` (a number or 0-d
-            array).
+        keep_prob: The probability of KEEPING an element, in ``(0, 1]``: a number (or 0-d
+            array), checked at once, or a scalar tensor (a Variable or a graph node such as a
+            placeholder fed 0.5 in training and 1.0 at test time), read when the function runs.
         noise_shape (sequence of int, optional): Shape of the keep/drop decisions; it must
             broadcast to ``shape(x)``: only dimensions with ``noise_shape[i] == shape(x)[i]``
             decide independently (e.g. ``[k, 1, 1, n]``).
@@ -240,7 +244,11 @@ def dropout(
         A tensor of the shape of ``x``. See :func:`nnfunc.dropout` (``rate = 1 - keep_prob``).
 
     Raises:
-        ArgumentError: ``keep_prob`` is not in ``(0, 1]`` (a ``ValueError``, as in TF).
+        ArgumentError: ``keep_prob`` is not in ``(0, 1]`` (a ``ValueError``, as in TF). A
+            tensor ``keep_prob`` is checked when its value is known (TF 1 does not check it at
+            all); the message then names ``rate = 1 - keep_prob``.
+        ShapeError: a tensor ``keep_prob`` is not 0-d, or ``noise_shape`` does not broadcast
+            to ``shape(x)``.
 
     Examples:
         >>> import numpy as np
@@ -249,7 +257,23 @@ def dropout(
         >>> sorted(set(y.tolist()))
         [0.0, 2.0]
     """
-    keep = check.real_scalar(
-        "dropout", "keep_prob", keep_prob, min_value=0.0, max_value=1.0, open_min=True
+    number = isinstance(keep_prob, (numbers.Number, np.generic)) or (
+        isinstance(keep_prob, np.ndarray) and keep_prob.ndim == 0
     )
-    return F.dropout(x, 1.0 - keep, noise_shape=noise_shape, seed=seed, name=name)
+    if number or not hasattr(keep_prob, "shape"):
+        keep = check.real_scalar(
+            "dropout", "keep_prob", keep_prob, min_value=0.0, max_value=1.0, open_min=True
+        )
+        return F.dropout(x, 1.0 - keep, noise_shape=noise_shape, seed=seed, name=name)
+    with shapes.node_errors(name, x, keep_prob):
+        if tuple(keep_prob.shape) != ():
+            raise ShapeError(
+                check.message(
+                    "dropout",
+                    "keep_prob",
+                    "be a scalar tensor (0-d)",
+                    **{"keep_prob.shape": tuple(keep_prob.shape)},
+                )
+            )
+    # A tensor keep_prob (TF 1's placeholder idiom) is read when the function runs.
+    return F.dropout(x, 1.0 - keep_prob, noise_shape=noise_shape, seed=seed, name=name)
