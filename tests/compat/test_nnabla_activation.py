@@ -336,3 +336,11 @@ GRAPH_CASES = [
 @pytest.mark.parametrize("fn, args, kwargs", GRAPH_CASES)
 def test_graph_mode_matches_eager(fn, args, kwargs):
     _graph_equals_eager(fn, args, kwargs)
+
+
+def test_leaky_relu_alpha_is_named():
+    with pytest.raises(
+        nf.ArgumentError,
+        match=re.escape("leaky_relu: `alpha` must be a real number; received alpha=None."),
+    ):
+        F.leaky_relu(np.ones(2), None)

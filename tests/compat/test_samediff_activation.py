@@ -332,3 +332,29 @@ GRAPH_CASES = [
 @pytest.mark.parametrize("fn, args, kwargs", GRAPH_CASES)
 def test_graph_mode_matches_eager(fn, args, kwargs):
     _graph_equals_eager(fn, args, kwargs)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: samediff.nn.relu(np.ones(2), None),
+            "relu: `cutoff` must be a real number; received cutoff=None.",
+        ),
+        (
+            lambda: samediff.nn.relu6(np.ones(2), 7.0),
+            "relu6: `cutoff` must be in (-inf, 6]; received cutoff=7.0.",
+        ),
+        (
+            lambda: samediff.nn.leakyRelu(np.ones(2), float("inf")),
+            "leaky_relu: `alpha` must be finite; received alpha=inf.",
+        ),
+        (
+            lambda: samediff.nn.leakyReluDerivative(np.ones(2), "0.1"),
+            "leaky_relu_derivative: `alpha` must be a real number; received alpha='0.1'.",
+        ),
+    ],
+)
+def test_bad_scalar_arguments(call, message):
+    with pytest.raises(nf.ArgumentError, match=re.escape(message)):
+        call()

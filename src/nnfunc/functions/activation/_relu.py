@@ -103,7 +103,7 @@ def relu6(x: Any, lower: float = 0.0, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape and dtype of ``x``.
 
     Raises:
-        ArgumentError: ``lower`` is not a finite real number.
+        ArgumentError: ``lower`` is not a finite real number ``<= 6``.
 
     Notes:
         Gradient: ``gy`` strictly inside ``(l, 6)``, 0 elsewhere (0 at both kinks, as TF).
@@ -118,7 +118,7 @@ def relu6(x: Any, lower: float = 0.0, *, name: str | None = None) -> Any:
         >>> nf.relu6(np.array([-3.0, 0.1, 8.0]), lower=0.5)
         array([0.5, 0.5, 6. ])
     """
-    lower = check.real_scalar("relu6", "lower", lower)
+    lower = check.real_scalar("relu6", "lower", lower, max_value=6.0)
     return clip_scalar(x, lower, 6.0, inclusive=False, op="relu6", name=name)
 
 

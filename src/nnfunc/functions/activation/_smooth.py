@@ -485,7 +485,8 @@ def softsign(x: Any, *, name: str | None = None) -> Any:
 
     Notes:
         Gradient: ``gy / (1 + |x|)**2``, computed as a square of ``1 / (1 + |x|)`` (no
-        overflow). Equivalent to ``tf.nn.softsign(features)``, ``keras.ops.softsign(x)``,
+        overflow). That derivative has a kink at 0 (slopes -2 and 2): the second derivative
+        there is taken as 0. Equivalent to ``tf.nn.softsign(features)``, ``keras.ops.softsign(x)``,
         ``nnabla.functions.softsign(x)`` and SameDiff ``nn.softsign(x)``.
 
     Examples:

@@ -586,6 +586,7 @@ def leaky_relu(
         >>> F.leaky_relu(np.array([-1.0, 2.0]))
         array([-0.1,  2. ])
     """
+    alpha = check.real_scalar("leaky_relu", "alpha", alpha)
     return F.leaky_relu(x, alpha, name=name)
 
 

@@ -313,12 +313,16 @@ def relu6(x: Any, cutoff: float, *, name: str | None = None) -> Any:
     Returns:
         A variable of the shape of ``x``. See :func:`nnfunc.relu6`.
 
+    Raises:
+        ArgumentError: ``cutoff`` is not a finite real number ``<= 6``.
+
     Examples:
         >>> import numpy as np
         >>> from nnfunc.compat import samediff
         >>> samediff.nn.relu6(np.array([-1.0, 3.0, 7.0]), 0.5)
         array([0.5, 3. , 6. ])
     """
+    cutoff = check.real_scalar("relu6", "cutoff", cutoff, max_value=6.0)
     return F.relu6(x, cutoff, name=name)
 
 
@@ -333,12 +337,16 @@ def leakyRelu(x: Any, alpha: float, *, name: str | None = None) -> Any:
     Returns:
         A variable of the shape of ``x``. See :func:`nnfunc.leaky_relu`.
 
+    Raises:
+        ArgumentError: ``alpha`` is not a finite real number.
+
     Examples:
         >>> import numpy as np
         >>> from nnfunc.compat import samediff
         >>> samediff.nn.leakyRelu(np.array([-1.0, 2.0]), 0.01)
         array([-0.01,  2.  ])
     """
+    alpha = check.real_scalar("leaky_relu", "alpha", alpha)
     return F.leaky_relu(x, alpha, name=name)
 
 
