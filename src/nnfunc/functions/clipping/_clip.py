@@ -270,8 +270,9 @@ def clip_by_norm(x: Any, clip_norm: float, axis: Any = None, *, name: str | None
 
     Notes:
         Unchanged where the norm is <= ``N``. The norm is computed as ``m |x / m|`` with
-        ``m = max|x|``, in the forward and the backward pass, so that nothing overflows (float32
-        inputs up to ``3e38``, e.g. ``1e30``, give exact values and gradients).
+        ``m = max|x|``, in the forward and the backward pass: no sum of squares overflows, so
+        e.g. float32 inputs of ``1e30`` give exact values and gradients (first and second
+        order).
         Gradient: ``gy`` where unclipped, including exactly at ``n = N`` (the kink: the
         identity side is taken); ``N/n (gy - x (x . gy) / n^2)`` where clipped.
         Equivalent to ``nnabla.functions.clip_by_norm(x, clip_norm, axis)`` (whose
@@ -437,7 +438,8 @@ def clip_grad_by_norm(
     Notes:
         As NNabla documents and computes it, the gradient is always rescaled to norm ``N`` (also
         when it was smaller); an all-zero gradient stays zero (NNabla divides by 0 there). The
-        norm is computed without overflow (gradients up to ``3e38`` in float32). Equivalent to
+        gradient is divided by its max magnitude before squaring, so huge gradients (``5e30``
+        in float32) are rescaled, not flushed to 0 by an overflowing norm. Equivalent to
         ``nnabla.functions.clip_grad_by_norm(x, clip_norm, axes)`` (``clip_norm=None`` there
         means 1.0).
 
