@@ -237,7 +237,9 @@ def dropout(
         noise_shape (sequence of int, optional): Shape of the keep/drop decisions; it must
             broadcast to ``shape(x)``: only dimensions with ``noise_shape[i] == shape(x)[i]``
             decide independently (e.g. ``[k, 1, 1, n]``).
-        seed (int, optional): The same seed gives the same mask; ``None`` draws fresh ones.
+        seed (int, optional): The same seed gives the same mask at every call and every run
+            of a graph (DESIGN's rule; a seeded TF 1 op advances its state between the runs of
+            one session); ``None`` draws fresh ones.
         name (str, optional): Node name in graph mode.
 
     Returns:
