@@ -1,8 +1,11 @@
+import re
+
 import numpy as np
 import pytest
 
 import nnfunc as nf
 from nnfunc.compat import keras
+from nnfunc.testing import assert_raises_both_modes
 
 from ._signatures import our_params, python_params, rows
 
@@ -134,3 +137,128 @@ def test_graph_mode_names():
     x = g.placeholder("x", (None, 3))
     y = keras.ops.gelu(x, name="act")
     assert g["act"] is y
+
+
+@pytest.mark.parametrize(
+    "call, exc, message",
+    [
+        (
+            lambda: keras.ops.one_hot(np.array([1, 2]), 0),
+            nf.ArgumentError,
+            "one_hot: `num_classes` must be positive; received num_classes=0.",
+        ),
+        (
+            lambda: keras.ops.one_hot(np.array([1, 2]), -3),
+            nf.ArgumentError,
+            "one_hot: `num_classes` must be positive; received num_classes=-3.",
+        ),
+        (
+            lambda: keras.ops.one_hot(np.array([1, 2]), 3, sparse=True),
+            nf.UnsupportedError,
+            "one_hot: `sparse` must be False (sparse tensors are not supported); received "
+            "sparse=True.",
+        ),
+        (
+            lambda: keras.ops.multi_hot(np.array([1, 2])),
+            nf.ArgumentError,
+            "multi_hot: `num_classes` must be an integer; received num_classes=None.",
+        ),
+        (
+            lambda: keras.ops.multi_hot(np.array([1, 2]), 0),
+            nf.ArgumentError,
+            "multi_hot: `num_classes` must be positive; received num_classes=0.",
+        ),
+        (
+            lambda: keras.ops.leaky_relu(np.ones(2), float("nan")),
+            nf.ArgumentError,
+            "leaky_relu: `negative_slope` must be finite; received negative_slope=nan.",
+        ),
+        (
+            lambda: keras.ops.elu(np.ones(2), "1"),
+            nf.ArgumentError,
+            "elu: `alpha` must be a real number; received alpha='1'.",
+        ),
+    ],
+)
+def test_bad_arguments(call, exc, message):
+    with pytest.raises(exc, match=re.escape(message)):
+        call()
+
+
+@pytest.mark.parametrize(
+    "fn, inputs, kwargs, exc, message",
+    [
+        (
+            keras.ops.one_hot,
+            (np.array([1.0, 2.0]),),
+            {"num_classes": 3},
+            nf.DTypeError,
+            "one_hot: `x` must have an integer dtype; received x.dtype=float64.",
+        ),
+        (
+            keras.ops.one_hot,
+            (np.array([1, 2]),),
+            {"num_classes": 3, "axis": 2},
+            nf.ShapeError,
+            "one_hot: `axis` must be in [-2, 2) for an input of rank 2; received axis=2.",
+        ),
+        (
+            keras.ops.softmax,
+            (np.ones((2, 3)),),
+            {"axis": 2},
+            nf.ShapeError,
+            "softmax: `axis` must be in [-2, 2) for an input of rank 2; received axis=2.",
+        ),
+    ],
+)
+def test_bad_input(fn, inputs, kwargs, exc, message):
+    assert_raises_both_modes(fn, inputs, kwargs, exc, message)
+
+
+def test_one_hot_axis_and_dtype():
+    y = keras.ops.one_hot(np.array([[1, 0]]), 3, axis=0, dtype="int32")
+    assert y.shape == (3, 1, 2) and y.dtype == np.int32
+    np.testing.assert_array_equal(y[:, 0, :], [[0, 1], [1, 0], [0, 0]])
+
+
+def _graph_equals_eager(fn, args, kwargs):
+    """Graph mode (unknown leading dimension of the first input, named node) equals eager."""
+    eager = fn(*args, **kwargs)
+    g = nf.Graph()
+    sargs, feeds = [], {}
+    for i, a in enumerate(args):
+        if isinstance(a, np.ndarray) and a.ndim > 0:
+            shape = (None, *a.shape[1:]) if i == 0 else a.shape
+            sargs.append(g.placeholder(f"in{i}", shape, a.dtype))
+            feeds[f"in{i}"] = a
+        else:
+            sargs.append(a)
+    out = fn(*sargs, **kwargs, name="n")
+    assert g["n"] is out
+    got = g.run(out, feeds)
+    assert got.dtype == eager.dtype and got.shape == eager.shape
+    np.testing.assert_allclose(got, eager, rtol=1e-12, atol=1e-14)
+
+
+_X = np.random.default_rng(0).standard_normal((2, 3, 4))
+_I = np.array([[0, 2, 1], [1, 1, 0]])
+
+GRAPH_CASES = [
+    (keras.ops.relu, (_X,), {}),
+    (keras.ops.gelu, (_X,), {}),
+    (keras.ops.gelu, (_X,), {"approximate": False}),
+    (keras.ops.hard_sigmoid, (_X,), {}),
+    (keras.ops.hard_silu, (_X,), {}),
+    (keras.ops.leaky_relu, (_X,), {}),
+    (keras.ops.log_softmax, (_X,), {"axis": 0}),
+    (keras.ops.softmax, (_X,), {}),
+    (keras.ops.selu, (_X,), {}),
+    (keras.ops.elu, (_X,), {"alpha": 0.5}),
+    (keras.ops.one_hot, (_I, 3), {"axis": 1}),
+    (keras.ops.multi_hot, (_I, 4), {}),
+]
+
+
+@pytest.mark.parametrize("fn, args, kwargs", GRAPH_CASES)
+def test_graph_mode_matches_eager(fn, args, kwargs):
+    _graph_equals_eager(fn, args, kwargs)

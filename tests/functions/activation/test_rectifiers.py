@@ -212,6 +212,11 @@ def test_bad_input(fn, inputs, kwargs, exc, message):
 def test_relu6_lower_must_be_real():
     with pytest.raises(nf.ArgumentError, match=re.escape("relu6: `lower` must be a real")):
         nf.relu6(np.ones(2), lower=None)
+    with pytest.raises(
+        nf.ArgumentError,
+        match=re.escape("relu6: `lower` must be in (-inf, 6]; received lower=6.5."),
+    ):
+        nf.relu6(np.ones(2), lower=6.5)
 
 
 def test_kink_gradients():

@@ -157,6 +157,37 @@ def test_sinc_gradient_at_zero():
     np.testing.assert_allclose(gg.data, [-1 / 3], rtol=1e-14)
 
 
+@pytest.mark.parametrize(
+    "x", [np.array([-2, 0, 3]), np.array([1, 0, 3], np.uint8), np.array([True, False, True])]
+)
+def test_integer_and_bool_inputs_give_float32(x):
+    """DESIGN's promotion rule: a real-valued result of an integer or bool input is float32,
+    computed from the exact values (e.g. unsigned inputs are never negated in their dtype)."""
+    x64 = x.astype(np.float64)
+    for f, ref in (
+        (nf.sigmoid, 1 / (1 + np.exp(-x64))),
+        (nf.tanh, np.tanh(x64)),
+        (nf.softplus, np.log1p(np.exp(x64))),
+        (nf.log_sigmoid, -np.log1p(np.exp(-x64))),
+        (nf.elu, elu_ref(x64)),
+        (lambda v: nf.leaky_relu(v, 0.5), np.where(x64 >= 0, x64, 0.5 * x64)),
+        (nf.softsign, x64 / (1 + np.abs(x64))),
+        (nf.softsign_derivative, 1 / (1 + np.abs(x64)) ** 2),
+        (nf.hard_tanh_derivative, (np.abs(x64) < 1).astype(np.float64)),
+        (lambda v: nf.sigmoid_derivative(v, v), x64 * np.exp(-x64) / (1 + np.exp(-x64)) ** 2),
+        (lambda v: nf.prelu(v, np.array(0.5, np.float32)), np.where(x64 >= 0, x64, 0.5 * x64)),
+        (nf.softmax, np.exp(x64) / np.exp(x64).sum()),
+        (lambda v: nf.clip_by_norm(v, 1.0), x64 / max(np.linalg.norm(x64), 1.0)),
+        (
+            lambda v: nf.concat_elu(v, axis=0),
+            np.concatenate([elu_ref(x64), elu_ref(-x64)]),
+        ),
+    ):
+        y = f(x)
+        assert y.dtype == np.float32, f
+        np.testing.assert_allclose(y, ref, rtol=2e-7, atol=1e-7)
+
+
 def test_integer_inputs_give_float32():
     x = np.array([-2, 0, 3])
     for f in (
@@ -208,16 +239,30 @@ STABLE = [
 ]
 
 
+STABLE += [
+    lambda x: nf.relu(x, threshold=0.5),
+    lambda x: nf.softmax_derivative(x, np.linspace(-1, 1, x.size).astype(x.dtype)),
+    nf.hard_tanh_derivative,
+    nf.leaky_relu_derivative,
+]
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("fn", STABLE)
 def test_no_overflow_for_huge_inputs(fn, dtype):
+    """Values, first and second derivatives at |x| up to 1e30: finite, and no intermediate
+    overflow, invalid operation or division by zero either (underflow to 0 is fine)."""
     x = EXTREMES.astype(dtype)
-    with np.errstate(all="ignore"):
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
         y = fn(x)
         v = nf.Variable(x, requires_grad=True)
-        nf.sum(fn(v)).backward()
+        w = np.linspace(0.5, 1.5, np.size(y)).reshape(np.shape(y)).astype(dtype)
+        (g,) = nf.grad(nf.sum(fn(v) * w), [v], create_graph=True)
+        if g is not None and g.requires_grad:
+            (gg,) = nf.grad(nf.sum(g * np.linspace(1, 2, x.size).astype(dtype)), [v])
+            assert gg is None or np.all(np.isfinite(gg.data)), gg.data
     assert np.all(np.isfinite(y)), y
-    assert np.all(np.isfinite(v.grad)), v.grad
+    assert g is None or np.all(np.isfinite(g.data)), g.data
 
 
 def test_large_input_limits():

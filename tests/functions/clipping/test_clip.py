@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import nnfunc as nf
-from nnfunc.testing import FunctionTestCase, assert_raises_both_modes, parametrize_class
+from nnfunc.testing import FunctionTestCase, parametrize_class
 
 
 @parametrize_class(bounds=["scalar", "array"], dtype=["float32", "float64"])
@@ -147,10 +147,28 @@ BAD = [
         "clip_grad_by_value: `min` must be <= `max`; received min=1.0, max=-1.0.",
     ),
     (
-        nf.clip_by_norm,
-        (np.ones(3, np.int64), 1.0),
+        nf.clip_by_value,
+        (np.ones(3), np.array(2.0), np.array(1.0)),
+        nf.ArgumentError,
+        "clip_by_value: `min` must be <= `max` everywhere; received min=2.0, max=1.0.",
+    ),
+    (
+        nf.clip_by_value,
+        (np.ones((2, 3)), np.array([[0.0], [3.0]]), np.array([1.0, 1.0, 2.0])),
+        nf.ArgumentError,
+        "clip_by_value: `min` must be <= `max` everywhere; received min[1, 0]=3.0, max[1, 0]=1.0.",
+    ),
+    (
+        nf.clip_by_value,
+        (np.ones(3), np.array(["a"]), 1.0),
         nf.DTypeError,
-        "clip_by_norm: `x` must have a floating dtype; received x.dtype=int64.",
+        "clip_by_value: `min` must have a real dtype; received min.dtype=<U1.",
+    ),
+    (
+        nf.clip_grad_by_value,
+        (np.ones(3), -1.0, np.array([1.0, -2.0, 1.0])),
+        nf.ArgumentError,
+        "clip_grad_by_value: `min` must be <= `max` everywhere; received min[1]=-1.0, max[1]=-2.0.",
     ),
     (
         lambda x, **k: nf.top_k_grad(x, 7, **k),
@@ -164,7 +182,87 @@ BAD = [
 
 @pytest.mark.parametrize("fn, inputs, exc, message", BAD)
 def test_bad_input(fn, inputs, exc, message):
-    assert_raises_both_modes(fn, inputs, {}, exc, message)
+    # Tensor bounds are compared when their values are known: eagerly, or when a graph runs
+    # (the engine then adds the node name, as it does for errors of setup).
+    with pytest.raises(exc, match=re.escape(message)):
+        fn(*inputs)
+    graph = nf.Graph()
+    args, feeds = [], {}
+    for i, a in enumerate(inputs):
+        if isinstance(a, np.ndarray):
+            args.append(graph.placeholder(f"in{i}", a.shape, a.dtype))
+            feeds[f"in{i}"] = a
+        else:
+            args.append(a)
+    op, _, rest = message.partition(": ")
+    with pytest.raises(exc, match=re.escape(f"{op} (node 'bad'): {rest}")):
+        graph.run(fn(*args, name="bad"), feeds)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: nf.clip_by_value(np.ones(3), "a", 1.0),
+            "clip_by_value: `min` must be a real number or a tensor; received min='a'.",
+        ),
+        (
+            lambda: nf.clip_by_value(np.ones(3), -1.0, None),
+            "clip_by_value: `max` must be a real number or a tensor; received max=None.",
+        ),
+        (
+            lambda: nf.clip_by_value(np.ones(3), float("nan"), 1.0),
+            "clip_by_value: `min` must not be NaN; received min=nan.",
+        ),
+        (
+            lambda: nf.clip_grad_by_value(np.ones(3), -1.0, True),
+            "clip_grad_by_value: `max` must be a real number or a tensor; received max=True.",
+        ),
+    ],
+)
+def test_bad_bound_arguments(call, message):
+    with pytest.raises(nf.ArgumentError, match=re.escape(message)):
+        call()
+
+
+def test_clip_by_value_infinite_bounds_clip_one_side():
+    x = np.array([-5, 0, 5])
+    np.testing.assert_array_equal(nf.clip_by_value(x, -np.inf, 2), [-5, 0, 2])
+    np.testing.assert_array_equal(nf.clip_by_value(x * 1.0, -1.0, np.inf), [-1.0, 0.0, 5.0])
+    np.testing.assert_array_equal(nf.clip_by_value(x, -1.5, 2.5), [-1, 0, 2])
+
+
+def test_clip_by_norm_integer_input_gives_float32():
+    y = nf.clip_by_norm(np.array([3, 4]), 1.0)
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y, [0.6, 0.8], rtol=1e-7)
+
+
+def test_clip_by_norm_gradient_at_the_kink_is_the_identity():
+    # |x| == N exactly: the unclipped side (gradient gy) is taken
+    x = nf.Variable(np.array([3.0, 4.0]), requires_grad=True)
+    nf.sum(nf.clip_by_norm(x, 5.0) * np.array([1.0, 2.0])).backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 2.0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_norm_clipping_of_huge_values_and_gradients(dtype):
+    x = np.array([3e30, -4e30, 1.0], dtype)
+    w = np.array([1.0, 2.0, 3.0], dtype)
+    x64, w64 = x.astype(np.float64), w.astype(np.float64)
+    n = np.linalg.norm(x64)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        np.testing.assert_allclose(nf.clip_by_norm(x, 2.0), 2 * x64 / n, rtol=1e-6)
+        v = nf.Variable(x, requires_grad=True)
+        (g,) = nf.grad(nf.sum(nf.clip_by_norm(v, 2.0) * w), [v], create_graph=True)
+        ref = 2 / n * (w64 - x64 * (x64 @ w64) / n**2)
+        np.testing.assert_allclose(g.data, ref, rtol=1e-5, atol=1e-40)
+        (gg,) = nf.grad(nf.sum(g * w), [v])
+        assert np.all(np.isfinite(gg.data))
+        # an upstream gradient of 5e30 is rescaled to norm 2, not flushed to 0
+        v = nf.Variable(np.zeros(2, dtype), requires_grad=True)
+        nf.sum(nf.clip_grad_by_norm(v, 2.0) * np.array([3e30, 4e30], dtype)).backward()
+        np.testing.assert_allclose(v.grad, [1.2, 1.6], rtol=1e-6)
 
 
 def test_bad_arguments():

@@ -72,3 +72,13 @@ def test_top_k_grad_is_differentiable_twice():
 def test_top_k_grad_errors(call, exc, message):
     with pytest.raises(exc, match=re.escape(message)):
         call()
+
+
+def test_ties_go_to_the_lowest_index():
+    x = nf.Variable(np.zeros((2, 4)), requires_grad=True)
+    gy = np.array([[1.0, 2.0, 2.0, 2.0], [-3.0, 3.0, 0.0, -3.0]])
+    nf.top_k_grad(x, 2).backward(gy)
+    np.testing.assert_array_equal(x.grad, [[0, 2, 2, 0], [0, 3, 0, 0]])
+    x = nf.Variable(np.zeros((2, 4)), requires_grad=True)
+    nf.top_k_grad(x, 2, abs=True).backward(gy)
+    np.testing.assert_array_equal(x.grad, [[0, 2, 2, 0], [-3, 3, 0, 0]])

@@ -43,6 +43,30 @@ class TestLinear(FunctionTestCase):
         return (linear_ref(x, w, b).astype(x.dtype),)
 
 
+@parametrize_class(base_axis=[1, -2, 2], dtype=["float32", "float64"])
+class TestLinearBaseAxis(FunctionTestCase):
+    """NNabla's affine: the axes from base_axis on are flattened into nIn."""
+
+    function = staticmethod(nf.linear)
+    symbolic_dims = (0, 1)  # with base_axis=2, two unknown sample axes
+
+    def inputs(self, rng):
+        n_in = {1: 12, -2: 12, 2: 4}[self.base_axis]
+        return (
+            rng.standard_normal((2, 3, 4)).astype(self.dtype),
+            rng.standard_normal((n_in, 2, 3)).astype(self.dtype),
+            rng.standard_normal((2, 3)).astype(self.dtype),
+        )
+
+    def kwargs(self):
+        return {"base_axis": self.base_axis}
+
+    def expected(self, x, w, b):
+        ba = self.base_axis % x.ndim
+        x2 = x.reshape(x.shape[:ba] + (-1,))
+        return (linear_ref(x2, w, b).astype(x.dtype),)
+
+
 @parametrize_class(dtype=["float64"])
 class TestReluLayer(FunctionTestCase):
     function = staticmethod(nf.relu_layer)
@@ -113,6 +137,19 @@ BAD = [
         (np.ones((2, 3)), np.ones((3,))),
         nf.ShapeError,
         "linear: `weight` must have rank >= 2; received weight.shape=(3,).",
+    ),
+    (
+        lambda x, w, **k: nf.linear(x, w, base_axis=1, **k),
+        (np.ones((2, 3, 4)), np.ones((4, 5))),
+        nf.ShapeError,
+        "linear: `weight` must have as many rows (nIn) as `x` has features (the product of its "
+        "axes from base_axis on); received weight.shape=(4, 5), x.shape=(2, 3, 4), base_axis=1.",
+    ),
+    (
+        lambda x, w, **k: nf.linear(x, w, base_axis=3, **k),
+        (np.ones((2, 3, 4)), np.ones((4, 5))),
+        nf.ShapeError,
+        "linear: `base_axis` must be in [-3, 3) for an input of rank 3; received base_axis=3.",
     ),
     (
         nf.relu_layer,

@@ -17,7 +17,7 @@ from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
 from nnfunc.functions.activation._basic import sigmoid
-from nnfunc.functions.activation._private import abs_, unary_real
+from nnfunc.functions.activation._private import abs_, recip, unary_real
 from nnfunc.functions.activation._softmax import softmax
 
 __all__ = [
@@ -292,5 +292,5 @@ def softsign_derivative(x: Any, *, name: str | None = None) -> Any:
     dtype = np.dtype(getattr(x, "dtype", np.asarray(x).dtype))
     if dtype.kind != "f":
         x = cast(x, np.float32)
-    r = 1 / (1 + abs_(x))
+    r = recip(1 + abs_(x))  # its gradient -r*r never squares 1 + |x| (no overflow)
     return mul(r, r, name=name)

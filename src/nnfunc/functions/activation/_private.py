@@ -19,7 +19,7 @@ from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.functions.activation import _kernels
 
-__all__ = ["abs_", "clip_scalar", "concat", "cos", "erf", "sin", "sqrt", "unary_real"]
+__all__ = ["abs_", "clip_scalar", "concat", "cos", "erf", "recip", "sin", "sqrt", "unary_real"]
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
@@ -115,7 +115,29 @@ class Erf(_Unary):
         from nnfunc.functions.math import exp
 
         (x,) = self.retained_inputs()
-        return (grad_outputs[0] * (_TWO_OVER_SQRT_PI * exp(-(x * x))),)
+        # exp(-x*x) is exactly 0 beyond |x| = 30 even in float64: clipping there keeps x*x
+        # from overflowing (float32 |x| > 1.8e19) without changing any value.
+        xc = clip_scalar(x, -30.0, 30.0, inclusive=True)
+        return (grad_outputs[0] * (_TWO_OVER_SQRT_PI * exp(-(xc * xc))),)
+
+
+class Recip(_Unary):
+    """``1 / x``; gradient ``-gy * y * y`` (never squares ``x``, so no overflow for huge ``x``)."""
+
+    op_name = "reciprocal"
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        spec = unary_real(x)
+        self.out_dtype = spec.dtype
+        self.retain_outputs(0)
+        return (spec,)
+
+    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        return (xp.reciprocal(as_real(xp, x, self.out_dtype)),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (y,) = self.retained_outputs()
+        return (-((grad_outputs[0] * y) * y),)
 
 
 class ClipScalar(Function):
@@ -168,7 +190,7 @@ class Concat(Function):
 
     def setup(self, *xs: Any) -> tuple[TensorSpec, ...]:
         self.input_names = tuple(f"x{i}" for i in range(len(xs)))
-        ndim = len(xs[0].shape)
+        ndim = check.ndim_at_least(self.op_name, "x", xs[0], 1)
         self.ax = check.axis(self.op_name, "axis", self.axis, max(ndim, 1))
         sizes = [x.shape[self.ax] for x in xs]
         self.sizes = sizes
@@ -221,6 +243,11 @@ def cos(x: Any) -> Any:
 def erf(x: Any) -> Any:
     """Error function (private)."""
     return Erf().apply1(x)
+
+
+def recip(x: Any) -> Any:
+    """``1 / x`` (private)."""
+    return Recip().apply1(x)
 
 
 def clip_scalar(

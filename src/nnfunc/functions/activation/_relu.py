@@ -33,6 +33,8 @@ class ReLU(Function):
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         if self.threshold == 0:
+            if x.dtype == np.bool_:
+                return (x.copy(),)  # max(b, False) is b
             return (xp.maximum(x, 0, dtype=x.dtype),)
         keep = x >= self.threshold
         return (xp.where(keep, x, xp.zeros((), x.dtype)),)
@@ -55,7 +57,8 @@ def relu(x: Any, threshold: float = 0.0, *, name: str | None = None) -> Any:
         \\qquad (t = 0: \\; y = \\max(x, 0))
 
     Args:
-        x (array, Variable or SymbolicVariable): Input of any shape; integer dtypes are kept.
+        x (array, Variable or SymbolicVariable): Input of any shape; integer and bool dtypes
+            are kept.
         threshold (float): ``t``, below which values become 0. Default ``0.0``.
         name (str, optional): Node name in graph mode; ignored in eager mode.
 
@@ -100,7 +103,7 @@ def relu6(x: Any, lower: float = 0.0, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape and dtype of ``x``.
 
     Raises:
-        ArgumentError: ``lower`` is not a finite real number.
+        ArgumentError: ``lower`` is not a finite real number ``<= 6``.
 
     Notes:
         Gradient: ``gy`` strictly inside ``(l, 6)``, 0 elsewhere (0 at both kinks, as TF).
@@ -115,7 +118,7 @@ def relu6(x: Any, lower: float = 0.0, *, name: str | None = None) -> Any:
         >>> nf.relu6(np.array([-3.0, 0.1, 8.0]), lower=0.5)
         array([0.5, 0.5, 6. ])
     """
-    lower = check.real_scalar("relu6", "lower", lower)
+    lower = check.real_scalar("relu6", "lower", lower, max_value=6.0)
     return clip_scalar(x, lower, 6.0, inclusive=False, op="relu6", name=name)
 
 
@@ -134,10 +137,12 @@ def crelu(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
         Same kind as ``x``: the shape of ``x`` with ``axis`` doubled, dtype of ``x``.
 
     Raises:
-        ShapeError: ``axis`` is out of range.
+        ShapeError: ``x`` is 0-d, or ``axis`` is out of range.
 
     Notes:
-        Gradient as relu on each half (0 at 0). TF ``tf.nn.crelu(features)`` concatenates on
+        Gradient as relu on each half: at ``x = 0`` both halves give 0 (``relu'(0) = 0``).
+        For unsigned (and bool) inputs the second half is 0 (``-x <= 0``; it is not computed
+        by negating, which would wrap around). TF ``tf.nn.crelu(features)`` concatenates on
         the last axis, NNabla ``crelu(x, axis=1)`` on the channel axis.
 
     Examples:
@@ -147,7 +152,11 @@ def crelu(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
     """
     from nnfunc.functions.arithmetic import neg
 
-    return concat([relu(x), relu(neg(x))], axis, op="crelu", name=name)
+    kind = np.dtype(getattr(x, "dtype", np.asarray(x).dtype)).kind
+    # relu(-x) of unsigned values is 0; negating them would wrap around (255 for uint8 1).
+    zero = False if kind == "b" else 0  # a Python scalar takes the tensor's dtype
+    negative_part = x * zero if kind in "ub" else relu(neg(x))
+    return concat([relu(x), negative_part], axis, op="crelu", name=name)
 
 
 class LeakyReLU(Function):

@@ -17,7 +17,7 @@ from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.functions.activation import _kernels
 from nnfunc.functions.activation._basic import sigmoid, tanh
-from nnfunc.functions.activation._private import abs_, clip_scalar, concat, cos, erf
+from nnfunc.functions.activation._private import abs_, clip_scalar, concat, cos, erf, recip
 from nnfunc.functions.activation._private import unary_real as _unary_real
 
 __all__ = [
@@ -194,8 +194,10 @@ class GELU(_Elementwise):
         from nnfunc.functions.math import exp
 
         if self.approximate == "none":
-            # Phi(x) + x phi(x); exp(-x*x/2) underflows to 0 for huge |x| (no inf).
-            return 0.5 + 0.5 * erf(x * _INV_SQRT2) + x * (_INV_SQRT_2PI * exp(-0.5 * (x * x)))
+            # Phi(x) + x phi(x). x phi(x) is exactly 0 beyond |x| = 50 (even in float64), so it
+            # is evaluated on x clipped there: x*x never overflows (float32 |x| > 1.8e19).
+            xc = clip_scalar(x, -50.0, 50.0, inclusive=True)
+            return 0.5 + 0.5 * erf(x * _INV_SQRT2) + xc * (_INV_SQRT_2PI * exp(-0.5 * (xc * xc)))
         if self.approximate == "sigmoid":
             s = sigmoid(_SIG_A * x)
             return s + (_SIG_A * x) * (s * (1 - s))
@@ -459,7 +461,8 @@ class Softsign(_Elementwise):
         return xp.divide(x, d, out=d)
 
     def derivative(self, x: Any) -> Any:
-        r = 1 / (1 + abs_(x))
+        # recip's gradient is -r*r (a division by (1 + |x|)**2 would overflow for huge |x|)
+        r = recip(1 + abs_(x))
         return r * r
 
 
@@ -482,7 +485,8 @@ def softsign(x: Any, *, name: str | None = None) -> Any:
 
     Notes:
         Gradient: ``gy / (1 + |x|)**2``, computed as a square of ``1 / (1 + |x|)`` (no
-        overflow). Equivalent to ``tf.nn.softsign(features)``, ``keras.ops.softsign(x)``,
+        overflow). That derivative has a kink at 0 (slopes -2 and 2): the second derivative
+        there is taken as 0. Equivalent to ``tf.nn.softsign(features)``, ``keras.ops.softsign(x)``,
         ``nnabla.functions.softsign(x)`` and SameDiff ``nn.softsign(x)``.
 
     Examples:
@@ -546,11 +550,14 @@ class Sinc(_Elementwise):
         from nnfunc.functions.logical import less, where
 
         small = less(abs_(x), self._SMALL)
+        # Each branch sees only its own arguments (the other gets a harmless 1 or 0): no x*x
+        # overflow in the series for huge x, hence no 0 * inf = NaN in second derivatives.
         xs = where(small, 1.0, x)
-        far = (cos(xs) - sinc(xs)) / xs
-        x2 = x * x
+        xn = where(small, x, 0.0)
+        far = (cos(xs) - sinc(xs)) * recip(xs)
+        x2 = xn * xn
         # -x/3 + x^3/30 - x^5/840 + x^7/45360: below 0.1 the next term is < 1e-15 relative.
-        near = x * (-1 / 3 + x2 * (1 / 30 + x2 * (-1 / 840 + x2 * (1 / 45360))))
+        near = xn * (-1 / 3 + x2 * (1 / 30 + x2 * (-1 / 840 + x2 * (1 / 45360))))
         return where(small, near, far)
 
 
@@ -604,9 +611,11 @@ def concat_elu(x: Any, alpha: float = 1.0, axis: int = -1, *, name: str | None =
 
     Raises:
         ArgumentError: ``alpha`` is not a finite real number.
-        ShapeError: ``axis`` is out of range.
+        ShapeError: ``x`` is 0-d, or ``axis`` is out of range.
 
     Notes:
+        Gradient: ELU's on each half, so at ``x = 0`` the first half gives ``alpha`` and the
+        second ``-alpha`` (ELU's gradient at 0 is that of its negative branch, ``alpha``).
         NNabla calls it ``celu`` (``nnabla.functions.celu(x, alpha=1.0, axis=1)``); it is not
         the continuously differentiable ELU known as CELU elsewhere, hence the name here.
 
@@ -616,6 +625,8 @@ def concat_elu(x: Any, alpha: float = 1.0, axis: int = -1, *, name: str | None =
         array([[-0.63212056,  2.        ,  1.        , -0.86466472]])
     """
     from nnfunc.functions.arithmetic import neg
+    from nnfunc.functions.array import cast
 
     check.real_scalar("concat_elu", "alpha", alpha)
+    x = _as_real(x, cast)  # before negating: -x of an unsigned input would wrap around
     return concat([elu(x, alpha), elu(neg(x), alpha)], axis, op="concat_elu", name=name)

@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core import check
+from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
-from nnfunc.errors import ArgumentError
+from nnfunc.errors import ArgumentError, DTypeError
 
 __all__ = [
     "clip_by_norm",
@@ -24,7 +25,24 @@ __all__ = [
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, (numbers.Real, np.number)) and not isinstance(v, bool)
+    return isinstance(v, (numbers.Real, np.number)) and not isinstance(v, (bool, np.bool_))
+
+
+def _scalar_bound(op: str, arg: str, v: Any) -> float:
+    """A Python-number bound: real and not NaN (an infinite bound clips one side only)."""
+    v = check.real_scalar(op, arg, v, finite=False)
+    if math.isnan(v):
+        raise ArgumentError(check.message(op, arg, "not be NaN", **{arg: v}))
+    return v
+
+
+def _on_int_grid(v: float, dtype: np.dtype, up: bool) -> int:
+    """A float bound moved onto an integer dtype's grid (infinite bounds to its extremes)."""
+    info = np.iinfo(dtype)
+    if math.isinf(v):
+        return int(info.min) if v < 0 else int(info.max)
+    v = math.ceil(v) if up else math.floor(v)
+    return int(min(max(v, info.min), info.max))
 
 
 class _Bounds(Function):
@@ -33,8 +51,8 @@ class _Bounds(Function):
     input_names = ("x", "min", "max")
 
     def __init__(self, lo: Any, hi: Any) -> None:
-        self.lo_s = None if lo is None else float(lo)
-        self.hi_s = None if hi is None else float(hi)
+        self.lo_s = None if lo is None else _scalar_bound(self.op_name, "min", lo)
+        self.hi_s = None if hi is None else _scalar_bound(self.op_name, "max", hi)
 
     def _setup_bounds(self, x: Any, lo: Any, hi: Any) -> tuple[Any, np.dtype]:
         op = self.op_name
@@ -42,6 +60,11 @@ class _Bounds(Function):
             raise ArgumentError(
                 check.message(op, "min", "be <= `max`", min=self.lo_s, max=self.hi_s)
             )
+        for arg, spec in (("min", lo), ("max", hi)):
+            if spec is not None and np.dtype(spec.dtype).kind not in "biuf":
+                raise DTypeError(
+                    check.message(op, arg, "have a real dtype", **{f"{arg}.dtype": spec.dtype})
+                )
         specs = [x] + [s for s in (lo, hi) if s is not None]
         names = ("x", *(n for n, s in (("min", lo), ("max", hi)) if s is not None))
         shape = check.broadcast_shapes(op, names, [tuple(s.shape) for s in specs])
@@ -49,22 +72,41 @@ class _Bounds(Function):
         return shape, dtype
 
     def _bounds(self, xp: Any, lo: Any, hi: Any, dtype: Any) -> tuple[Any, Any]:
+        """The bounds as arrays of ``dtype``; tensor bounds are checked ``min <= max`` here."""
+        tensor = lo is not None or hi is not None
         if lo is None:
-            v = math.ceil(self.lo_s) if dtype.kind in "iu" else self.lo_s
+            v = _on_int_grid(self.lo_s, dtype, True) if dtype.kind in "iu" else self.lo_s
             lo = xp.asarray(v).astype(dtype)
         if hi is None:
-            v = math.floor(self.hi_s) if dtype.kind in "iu" else self.hi_s
+            v = _on_int_grid(self.hi_s, dtype, False) if dtype.kind in "iu" else self.hi_s
             hi = xp.asarray(v).astype(dtype)
-        if (lo.ndim or hi.ndim) and bool(xp.any(lo > hi)):
-            raise ArgumentError(
-                check.message(self.op_name, "min", "be <= `max` everywhere", min=lo, max=hi)
-            )
+        if tensor:
+            bad = lo > hi
+            if bool(xp.any(bad)):
+                shape = bad.shape
+                first = int(xp.argmax(bad.reshape(-1)))
+                pos = tuple(int(i) for i in np.unravel_index(first, shape)) if shape else ()
+                where = f"[{', '.join(str(i) for i in pos)}]" if pos else ""
+                lo_v = xp.broadcast_to(lo, shape)[pos] if shape else lo
+                hi_v = xp.broadcast_to(hi, shape)[pos] if shape else hi
+                raise ArgumentError(
+                    check.message(
+                        self.op_name,
+                        "min",
+                        "be <= `max` everywhere",
+                        **{f"min{where}": lo_v.item(), f"max{where}": hi_v.item()},
+                    )
+                )
         return lo, hi
 
 
-def _split(value: Any) -> tuple[Any, Any]:
-    """(scalar, tensor): a Python number goes to the first slot, anything else to the second."""
-    return (value, None) if _is_number(value) else (None, value)
+def _split(op: str, arg: str, value: Any) -> tuple[Any, Any]:
+    """(scalar, tensor): a Python number goes to the first slot, a tensor to the second."""
+    if _is_number(value):
+        return value, None
+    if value is None or isinstance(value, (str, bytes, bool, np.bool_, complex)):
+        raise ArgumentError(check.message(op, arg, "be a real number or a tensor", **{arg: value}))
+    return None, value
 
 
 class ClipByValue(_Bounds):
@@ -116,13 +158,18 @@ def clip_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -> Any
         numbers never upcast).
 
     Raises:
-        ArgumentError: ``min > max`` (for tensor bounds, checked when the values are known).
+        ArgumentError: ``min > max`` (for tensor bounds, checked when the values are known:
+            eagerly, or when a graph runs; the message names the first such position); a bound
+            that is NaN, None or not a number or tensor.
+        DTypeError: a tensor bound whose dtype is not bool, integer or floating.
         ShapeError: the shapes do not broadcast.
 
     Notes:
-        The gradient passes AT the bounds: ``gy`` for ``x`` where ``min <= x <= max``; tensor
-        bounds get ``gy`` where ``x < min`` (``min``) or ``x > max`` (``max``). (relu6 and
-        hard_tanh, by contrast, give 0 at their bounds.) Equivalent to
+        Number bounds may be infinite (one-sided clipping); on an integer ``x`` they are moved
+        onto the integer grid (``ceil(min)``, ``floor(max)``). The gradient passes AT the
+        bounds: ``gy`` for ``x`` where ``min <= x <= max``; tensor bounds get ``gy`` where
+        ``x < min`` (``min``) or ``x > max`` (``max``). (relu6 and hard_tanh, by contrast,
+        give 0 at their bounds.) Equivalent to
         ``nnabla.functions.clip_by_value(x, min, max)``.
 
     Examples:
@@ -130,9 +177,31 @@ def clip_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -> Any
         >>> nf.clip_by_value(np.array([-2.0, 0.5, 3.0], np.float32), -1.0, 1.0)
         array([-1. ,  0.5,  1. ], dtype=float32)
     """
-    lo_s, lo_t = _split(min)
-    hi_s, hi_t = _split(max)
+    lo_s, lo_t = _split("clip_by_value", "min", min)
+    hi_s, hi_t = _split("clip_by_value", "max", max)
     return ClipByValue(lo_s, hi_s).apply1(x, lo_t, hi_t, name=name)
+
+
+def _scaled(v: Any, axes: tuple[int, ...], dtype: Any) -> tuple[Any, Any, Any]:
+    """``(k, r, q)``: ``k = 1 / max|v|`` over ``axes`` (1 where the max is 0 or subnormal, whose
+    reciprocal would overflow; a constant),
+    ``r = v * k`` and ``q = sum(r * r) = |v|^2 k^2`` (0 only for an all-zero slice).
+
+    Norms are computed as ``sqrt(q) / k``: ``sum(v * v)`` would overflow for ``|v|`` beyond
+    ``1.8e19`` in float32. Holding ``k`` constant is exact for derivatives of every order, as
+    ``k`` cancels out of every quantity built from it; it multiplies (never divides) so that no
+    backward pass squares ``max|v|``.
+    """
+    from nnfunc.functions.activation._private import abs_, recip
+    from nnfunc.functions.logical import greater, where
+    from nnfunc.functions.reduction import max as max_
+    from nnfunc.functions.reduction import sum as sum_
+
+    m = stop_gradient(max_(abs_(v), axis=axes, keepdims=True))
+    tiny = float(np.finfo(dtype).tiny) if np.dtype(dtype).kind == "f" else 0.0
+    k = stop_gradient(recip(where(greater(m, tiny), m, 1)))
+    r = v * k
+    return k, r, sum_(r * r, axis=axes, keepdims=True)
 
 
 class ClipByNorm(Function):
@@ -145,13 +214,13 @@ class ClipByNorm(Function):
         self.axis = axis
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        check.float_dtype(self.op_name, "x", x)
         self.axes = check.axes(self.op_name, "axis", self.axis, len(x.shape))
+        self.out_dtype = real_dtype(x.dtype)
         self.retain_inputs(0)
-        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
+        return (TensorSpec(tuple(x.shape), self.out_dtype),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        acc = np.float32 if x.dtype == np.float16 else x.dtype
+        acc = np.float32 if self.out_dtype == np.float16 else self.out_dtype
         xa = x.astype(acc, copy=False)
         # Scaled by the largest magnitude so that the sum of squares never overflows.
         m = xp.abs(xa).max(axis=self.axes, keepdims=True) if x.size else xp.zeros((), acc)
@@ -159,7 +228,7 @@ class ClipByNorm(Function):
         r = xa / m
         n = m * xp.sqrt((r * r).sum(axis=self.axes, keepdims=True))
         scale = self.clip_norm / xp.maximum(n, self.clip_norm)
-        return ((xa * scale).astype(x.dtype, copy=False),)
+        return ((xa * scale).astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         from nnfunc.functions.activation._private import sqrt
@@ -169,12 +238,14 @@ class ClipByNorm(Function):
         (x,) = self.retained_inputs()
         (gy,) = grad_outputs
         c = self.clip_norm
-        n2 = sum_(x * x, axis=self.axes, keepdims=True)
-        big = greater(n2, c * c)
-        n = sqrt(where(big, n2, c * c))  # = max(norm, c) > 0: never sqrt(0)
-        s = c / n
-        corr = where(big, x * (s / (n * n)) * sum_(gy * x, axis=self.axes, keepdims=True), 0)
-        return (gy * s - corr,)
+        k, r, q = _scaled(x, self.axes, self.out_dtype)
+        rn = sqrt(q)  # = |x| k
+        big = greater(rn, c * k)  # clipped: the norm exceeds c (at == c: identity)
+        rn = where(big, rn, 1)  # never a division by 0 in the unused branch
+        u = r / rn  # x / |x|, the unit direction
+        s = (c * k) / rn  # c / |x|
+        clipped = s * (gy - u * sum_(u * gy, axis=self.axes, keepdims=True))
+        return (where(big, clipped, gy),)
 
 
 def clip_by_norm(x: Any, clip_norm: float, axis: Any = None, *, name: str | None = None) -> Any:
@@ -184,23 +255,28 @@ def clip_by_norm(x: Any, clip_norm: float, axis: Any = None, *, name: str | None
         y = x \\cdot \\frac{N}{\\max(\\lVert x \\rVert_2, N)}
 
     Args:
-        x (array, Variable or SymbolicVariable): Input of any shape, floating dtype.
+        x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs
+            give float32.
         clip_norm (float): ``N > 0``.
         axis (int or tuple of int, optional): Axes of the norm; ``None`` (default) means all.
         name (str, optional): Node name in graph mode; ignored in eager mode.
 
     Returns:
-        Same kind as ``x``: shape and dtype of ``x``.
+        Same kind as ``x``: shape of ``x``, its floating dtype.
 
     Raises:
         ArgumentError: ``clip_norm`` is not a positive finite number.
-        DTypeError: ``x`` is not floating point.
         ShapeError: an axis is out of range.
 
     Notes:
-        Unchanged where the norm is <= ``N``. The norm is computed on ``x / max|x|`` (no
-        overflow). Gradient: ``gy`` where unclipped; ``N/n (gy - x (x . gy) / n^2)`` where
-        clipped. Equivalent to ``nnabla.functions.clip_by_norm(x, clip_norm, axis)``.
+        Unchanged where the norm is <= ``N``. The norm is computed as ``m |x / m|`` with
+        ``m = max|x|``, in the forward and the backward pass: no sum of squares overflows, so
+        e.g. float32 inputs of ``1e30`` give exact values and gradients (first and second
+        order).
+        Gradient: ``gy`` where unclipped, including exactly at ``n = N`` (the kink: the
+        identity side is taken); ``N/n (gy - x (x . gy) / n^2)`` where clipped.
+        Equivalent to ``nnabla.functions.clip_by_norm(x, clip_norm, axis)`` (whose
+        ``clip_norm`` may also be a Variable there; a number here).
 
     Examples:
         >>> import numpy as np, nnfunc as nf
@@ -264,6 +340,12 @@ class ClipGradByValue(_Bounds, _Identity):
         self.retain_inputs(1, 2)
         return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
 
+    def forward(self, xp: Any, x: Any, lo: Any = None, hi: Any = None) -> tuple[Any, ...]:
+        if lo is not None or hi is not None:  # tensor bounds: min <= max, checked with values
+            dtype = np.result_type(*[v.dtype for v in (x, lo, hi) if v is not None])
+            self._bounds(xp, lo, hi, dtype)
+        return (x.copy(),)
+
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         lo, hi = self.retained_inputs()
         lo = self.lo_s if lo is None else lo
@@ -288,7 +370,9 @@ def clip_grad_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -
         Same kind as ``x``: a copy with the shape and dtype of ``x``.
 
     Raises:
-        ArgumentError: ``min > max``.
+        ArgumentError: ``min > max`` (tensor bounds: checked when the values are known); a
+            bound that is NaN, None or not a number or tensor.
+        DTypeError: a tensor bound whose dtype is not bool, integer or floating.
         ShapeError: the bounds do not broadcast with ``x``.
 
     Notes:
@@ -302,8 +386,8 @@ def clip_grad_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -
         >>> x.grad
         array([0.5, 0.5])
     """
-    lo_s, lo_t = _split(min)
-    hi_s, hi_t = _split(max)
+    lo_s, lo_t = _split("clip_grad_by_value", "min", min)
+    hi_s, hi_t = _split("clip_grad_by_value", "max", max)
     return ClipGradByValue(lo_s, hi_s).apply1(x, lo_t, hi_t, name=name)
 
 
@@ -323,12 +407,11 @@ class ClipGradByNorm(_Identity):
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         from nnfunc.functions.activation._private import sqrt
         from nnfunc.functions.logical import greater, where
-        from nnfunc.functions.reduction import sum as sum_
 
         (gy,) = grad_outputs
-        n2 = sum_(gy * gy, axis=self.axes, keepdims=True)
-        n = sqrt(where(greater(n2, 0), n2, 1))  # an all-zero gradient stays 0, never 0/0
-        return (gy * (self.clip_norm / n),)
+        _, r, q = _scaled(gy, self.axes, self.input_spec(0).dtype)
+        # c * gy / |gy| = c * r / sqrt(q); an all-zero gradient stays 0, never 0/0
+        return (r * (self.clip_norm / sqrt(where(greater(q, 0), q, 1))),)
 
 
 def clip_grad_by_norm(
@@ -353,8 +436,10 @@ def clip_grad_by_norm(
         ShapeError: an axis is out of range.
 
     Notes:
-        As NNabla documents it, the gradient is always rescaled to norm ``N`` (also when it
-        was smaller); an all-zero gradient stays zero. Equivalent to
+        As NNabla documents and computes it, the gradient is always rescaled to norm ``N`` (also
+        when it was smaller); an all-zero gradient stays zero (NNabla divides by 0 there). The
+        gradient is divided by its max magnitude before squaring, so huge gradients (``5e30``
+        in float32) are rescaled, not flushed to 0 by an overflowing norm. Equivalent to
         ``nnabla.functions.clip_grad_by_norm(x, clip_norm, axes)`` (``clip_norm=None`` there
         means 1.0).
 

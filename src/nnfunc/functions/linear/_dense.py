@@ -17,28 +17,43 @@ __all__ = ["bias_add", "linear", "relu_layer"]
 
 
 class Linear(Function):
-    """``x . W + b`` contracting the last axis of ``x`` with the first of ``W``."""
+    """``x . W + b`` contracting the axes of ``x`` from ``base_axis`` on with the first of ``W``."""
 
     op_name = "linear"
     input_names = ("x", "weight", "bias")
 
-    def __init__(self, op: str = "linear") -> None:
+    def __init__(self, op: str = "linear", base_axis: Any = -1) -> None:
         self.op_name = op
+        self.base_axis = base_axis
 
     def setup(self, x: Any, w: Any, b: Any = None) -> tuple[TensorSpec, ...]:
         op = self.op_name
-        check.ndim_at_least(op, "x", x, 1)
+        ndim = check.ndim_at_least(op, "x", x, 1)
+        check.integer(op, "base_axis", self.base_axis)
+        self.ba = check.axis(op, "base_axis", self.base_axis, ndim)
         check.ndim_at_least(op, "weight", w, 2)
-        n_in, w_in = x.shape[-1], w.shape[0]
+        feat = tuple(x.shape[self.ba :])
+        n_in, w_in = (None if None in feat else math.prod(feat)), w.shape[0]
         if n_in is not None and w_in is not None and n_in != w_in:
+            if len(feat) == 1:
+                req = "have as many rows (nIn) as `x` has features (its last axis)"
+                extra = {}
+            else:
+                req = (
+                    "have as many rows (nIn) as `x` has features (the product of its axes "
+                    "from base_axis on)"
+                )
+                extra = {"base_axis": self.base_axis}
             raise ShapeError(
                 check.message(
                     op,
                     "weight",
-                    "have as many rows (nIn) as `x` has features (its last axis)",
+                    req,
                     **{"weight.shape": tuple(w.shape), "x.shape": tuple(x.shape)},
+                    **extra,
                 )
             )
+        self.n_in = w_in if w_in is not None else n_in
         out = tuple(w.shape[1:])
         dtypes = [x.dtype, w.dtype]
         if b is not None:
@@ -57,16 +72,17 @@ class Linear(Function):
             dtypes.append(b.dtype)
         self.out_dtype = real_dtype(np.result_type(*dtypes))
         self.retain_inputs(0, 1)
-        return (TensorSpec(tuple(x.shape[:-1]) + out, self.out_dtype),)
+        return (TensorSpec(tuple(x.shape[: self.ba]) + out, self.out_dtype),)
 
     def forward(self, xp: Any, x: Any, w: Any, b: Any = None) -> tuple[Any, ...]:
         dt = self.out_dtype
         n_out = math.prod(w.shape[1:])
-        x2 = x.reshape(-1, x.shape[-1]).astype(dt, copy=False)
+        lead = x.shape[: self.ba]
+        x2 = x.reshape(math.prod(lead), w.shape[0]).astype(dt, copy=False)
         y = x2 @ w.reshape(w.shape[0], n_out).astype(dt, copy=False)
         if b is not None:
             y += b.reshape(n_out).astype(dt, copy=False)
-        return (y.reshape(x.shape[:-1] + w.shape[1:]),)
+        return (y.reshape(lead + w.shape[1:]),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         from nnfunc.functions.array import cast, reshape, transpose
@@ -76,7 +92,7 @@ class Linear(Function):
         x, w = self.retained_inputs()
         (gy,) = grad_outputs
         ws = self.input_spec(1).shape
-        n_in = ws[0]
+        n_in = self.n_in
         n_out = math.prod(ws[1:])
         g2 = reshape(gy, (-1, n_out))
         gx = gw = gb = None
@@ -91,38 +107,47 @@ class Linear(Function):
             if self.input_spec(1).dtype != self.out_dtype:
                 gw = cast(gw, self.input_spec(1).dtype)
         if 2 in target_indexes:
-            lead = tuple(range(len(self.input_spec(0).shape) - 1))
+            lead = tuple(range(self.ba))
             gb = sum_(gy, axis=lead) if lead else gy
             if self.input_spec(2).dtype != self.out_dtype:
                 gb = cast(gb, self.input_spec(2).dtype)
         return (gx, gw, gb)
 
 
-def linear(x: Any, weight: Any, bias: Any = None, *, name: str | None = None) -> Any:
+def linear(
+    x: Any, weight: Any, bias: Any = None, *, base_axis: int = -1, name: str | None = None
+) -> Any:
     """Fully connected layer: ``x . weight + bias`` with ``weight`` laid out ``[nIn, nOut...]``.
 
     .. math::
         y_{\\ldots, o} = \\sum_i x_{\\ldots, i} W_{i, o} + b_o
 
     Args:
-        x (array, Variable or SymbolicVariable): Input ``(..., nIn)``, rank >= 1.
+        x (array, Variable or SymbolicVariable): Input ``(..., nIn)``, rank >= 1; with
+            ``base_axis``, ``(M_0, ..., M_{B-1}, D_B, ..., D_N)`` whose feature axes
+            ``D_B ... D_N`` are flattened into ``nIn``.
         weight (array, Variable or SymbolicVariable): ``(nIn, L_0, ..., L_k)``: one or more
             output axes (NNabla's multi-dimensional outputs).
         bias (array, Variable or SymbolicVariable, optional): ``(L_0, ..., L_k)``.
+        base_axis (int): First feature axis of ``x`` (NNabla's ``base_axis``). Default ``-1``:
+            only the last axis.
         name (str, optional): Node name in graph mode; ignored in eager mode.
 
     Returns:
-        Same kind as the inputs: ``x.shape[:-1] + weight.shape[1:]``, the result dtype of the
-        inputs (integers give float32).
+        Same kind as the inputs: ``x.shape[:base_axis] + weight.shape[1:]``, the result dtype
+        of the inputs (integers give float32).
 
     Raises:
-        ShapeError: ``weight``'s first axis differs from ``x``'s last (nIn), ``weight`` has
-            rank < 2, or ``bias`` does not have the shape ``weight.shape[1:]``.
+        ShapeError: ``weight``'s first axis differs from the number of features of ``x``
+            (nIn), ``x`` is 0-d, ``weight`` has rank < 2, ``bias`` does not have the shape
+            ``weight.shape[1:]``, or ``base_axis`` is out of range.
+        ArgumentError: ``base_axis`` is not an integer.
 
     Notes:
-        One GEMM on ``x`` viewed as ``(-1, nIn)``. Weights are ``[in, out]`` as in SameDiff
-        ``nn.linear(input, weights, bias)`` and ``nnabla.functions.affine`` (which first
-        flattens the axes from ``base_axis`` on), not PyTorch's ``[out, in]``.
+        One GEMM on ``x`` viewed as ``(-1, nIn)`` (any number of unknown sample axes in graph
+        mode). Weights are ``[in, out]`` as in SameDiff ``nn.linear(input, weights, bias)`` and
+        ``nnabla.functions.affine(x, weight, bias, base_axis)`` (whose page writes the formula
+        ``y = A x + b``; it computes ``x . A``), not PyTorch's ``[out, in]``.
 
     Examples:
         >>> import numpy as np, nnfunc as nf
@@ -130,8 +155,10 @@ def linear(x: Any, weight: Any, bias: Any = None, *, name: str | None = None) ->
         >>> w = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]], np.float32)
         >>> nf.linear(x, w, np.array([0.5, 0.5, 0.5], np.float32))
         array([[1.5, 2.5, 3.5]], dtype=float32)
+        >>> nf.linear(np.ones((2, 2, 3)), np.ones((6, 4)), base_axis=1).shape
+        (2, 4)
     """
-    return Linear().apply1(x, weight, bias, name=name)
+    return Linear(base_axis=base_axis).apply1(x, weight, bias, name=name)
 
 
 def relu_layer(x: Any, weight: Any, bias: Any = None, *, name: str | None = None) -> Any:

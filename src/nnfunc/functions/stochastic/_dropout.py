@@ -2,35 +2,66 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
 
-from nnfunc.core import check
+from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
-from nnfunc.errors import ArgumentError, ShapeError
+from nnfunc.errors import ArgumentError, DTypeError, ShapeError
 
 __all__ = ["dropout"]
 
 
+def _valid_rate(r: float) -> bool:
+    return 0.0 <= r < 1.0  # False for NaN
+
+
+def _rate_error(r: float) -> ArgumentError:
+    return ArgumentError(check.message("dropout", "rate", "be in [0, 1)", rate=r))
+
+
+def is_tensor_rate(rate: Any) -> bool:
+    """Whether ``rate`` is a tensor read when the function runs (a Variable, a graph node, a
+    non-0-d array), rather than a number checked at once (Python/NumPy scalars, 0-d arrays)."""
+    if isinstance(rate, (numbers.Number, np.generic)):
+        return False
+    if isinstance(rate, np.ndarray) and rate.ndim == 0:
+        return False
+    return hasattr(rate, "shape") and hasattr(rate, "dtype")
+
+
 class DropoutMask(Function):
-    """The scaled keep mask ``[u >= rate] / (1 - rate)`` of shape ``noise_shape`` (no gradient)."""
+    """The scaled keep mask ``[u >= rate] / (1 - rate)`` of shape ``noise_shape`` (no gradient).
+
+    ``rate`` is a number, or (``rate=None``) the 0-d tensor input ``rate``, read at run time.
+    """
 
     op_name = "dropout"
+    input_names = ("x", "rate")
 
     def __init__(self, rate: Any, noise_shape: Any, seed: Any) -> None:
         op = self.op_name
-        self.rate = check.real_scalar(op, "rate", rate, min_value=0.0, max_value=1.0, open_max=True)
+        self.rate = (
+            None
+            if rate is None
+            else check.real_scalar(op, "rate", rate, min_value=0.0, max_value=1.0, open_max=True)
+        )
         if noise_shape is not None:
             if not isinstance(noise_shape, (tuple, list, np.ndarray)) or not all(
-                d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool))
+                d is None
+                or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0)
                 for d in noise_shape
             ):
                 raise ArgumentError(
                     check.message(
-                        op, "noise_shape", "be None or a sequence of ints", noise_shape=noise_shape
+                        op,
+                        "noise_shape",
+                        "be None or a sequence of non-negative ints",
+                        noise_shape=noise_shape,
                     )
                 )
             noise_shape = tuple(None if d is None else int(d) for d in noise_shape)
@@ -47,26 +78,31 @@ class DropoutMask(Function):
             )
         self.seed = seed
 
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        # Lenient: the noise shape is checked against x by Dropout, the named node.
+    def setup(self, x: Any, rate: Any = None) -> tuple[TensorSpec, ...]:
+        # Lenient: the noise shape and a tensor rate's value are checked by Dropout, the
+        # named node.
         self.out_dtype = real_dtype(x.dtype)
         return (TensorSpec(_noise_shape(self.noise_shape, tuple(x.shape)), self.out_dtype),)
 
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+    def forward(self, xp: Any, x: Any, rate: Any = None) -> tuple[Any, ...]:
         shape = _noise_shape(self.noise_shape, x.shape)
+        r = self.rate if rate is None else float(rate)
+        if not _valid_rate(r):
+            # Dropout (the named node) raises; no mask is drawn, nothing divides by 1 - r.
+            return (xp.zeros(shape, self.out_dtype),)
         rng = (
             self.seed
             if isinstance(self.seed, np.random.Generator)
             else np.random.default_rng(self.seed)
         )
         # Drawn on the host in float64 so a seed gives the same mask on every backend.
-        keep = rng.random(shape) >= self.rate
-        scale = 1.0 / (1.0 - self.rate)
+        keep = rng.random(shape) >= r
+        scale = 1.0 / (1.0 - r)
         mask = np.where(keep, scale, 0.0).astype(self.out_dtype)
         return (xp.asarray(mask),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        return (None,)
+        return (None, None)
 
 
 def _noise_shape(ns: Any, xs: tuple) -> tuple:
@@ -81,12 +117,12 @@ class Dropout(Function):
     """``x * mask``: checks the noise shape against ``x``; the gradient is ``gy * mask``."""
 
     op_name = "dropout"
-    input_names = ("x", "mask")
+    input_names = ("x", "mask", "rate")
 
     def __init__(self, noise_shape: Any) -> None:
         self.noise_shape = noise_shape
 
-    def setup(self, x: Any, mask: Any) -> tuple[TensorSpec, ...]:
+    def setup(self, x: Any, mask: Any, rate: Any = None) -> tuple[TensorSpec, ...]:
         xs = tuple(x.shape)
         ns = self.noise_shape
         if ns is not None:
@@ -108,12 +144,14 @@ class Dropout(Function):
         self.retain_inputs(1)
         return (TensorSpec(xs, self.out_dtype),)
 
-    def forward(self, xp: Any, x: Any, mask: Any) -> tuple[Any, ...]:
+    def forward(self, xp: Any, x: Any, mask: Any, rate: Any = None) -> tuple[Any, ...]:
+        if rate is not None and not _valid_rate(float(rate)):
+            raise _rate_error(float(rate))
         return (xp.multiply(x, mask, dtype=self.out_dtype),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (mask,) = self.retained_inputs()
-        return (grad_outputs[0] * mask, None)
+        return (grad_outputs[0] * mask, None, None)
 
 
 def dropout(
@@ -132,7 +170,9 @@ def dropout(
     Args:
         x (array, Variable or SymbolicVariable): Input of any shape; integer and bool inputs
             give float32.
-        rate (float): Drop probability ``r`` in ``[0, 1)``.
+        rate (float or 0-d tensor): Drop probability ``r`` in ``[0, 1)``. A number (or 0-d
+            array) is checked at once; a Variable or graph node (e.g. a placeholder fed 0.5 in
+            training and 0 at test time) is read, and checked, whenever the function runs.
         noise_shape (sequence of int, optional): Shape of the random keep/drop decisions; it
             must broadcast to ``x`` (right-aligned; each entry 1 or the size of ``x``, ``None``
             meaning that size): size-1 axes share one decision. Default: the shape of ``x``.
@@ -145,8 +185,10 @@ def dropout(
         Same kind as ``x``: shape of ``x``, its floating dtype.
 
     Raises:
-        ArgumentError: ``rate`` is not in ``[0, 1)``, ``seed`` or ``noise_shape`` is invalid.
-        ShapeError: ``noise_shape`` does not broadcast to ``x``.
+        ArgumentError: ``rate`` is not in ``[0, 1)`` (a tensor rate: when its value is known,
+            eagerly or when a graph runs), ``seed`` or ``noise_shape`` is invalid.
+        ShapeError: ``noise_shape`` does not broadcast to ``x``; a tensor ``rate`` is not 0-d.
+        DTypeError: a tensor ``rate`` whose dtype is not real.
 
     Notes:
         Always active (apply it in training only). Built as ``x * mask`` with a mask node
@@ -165,5 +207,19 @@ def dropout(
         >>> bool((y == nf.dropout(np.ones(8, np.float32), 0.5, seed=0)).all())
         True
     """
-    mask_fn = DropoutMask(rate, noise_shape, seed)
-    return Dropout(mask_fn.noise_shape).apply1(x, mask_fn.apply1(x), name=name)
+    if not is_tensor_rate(rate):
+        mask_fn = DropoutMask(rate, noise_shape, seed)
+        return Dropout(mask_fn.noise_shape).apply1(x, mask_fn.apply1(x), name=name)
+    with shapes.node_errors(name, x, rate):
+        if tuple(rate.shape) != ():
+            raise ShapeError(
+                check.message(
+                    "dropout", "rate", "be a scalar (0-d)", **{"rate.shape": tuple(rate.shape)}
+                )
+            )
+        if np.dtype(rate.dtype).kind not in "iuf":
+            raise DTypeError(
+                check.message("dropout", "rate", "have a real dtype", **{"rate.dtype": rate.dtype})
+            )
+    mask_fn = DropoutMask(None, noise_shape, seed)
+    return Dropout(mask_fn.noise_shape).apply1(x, mask_fn.apply1(x, rate), rate, name=name)

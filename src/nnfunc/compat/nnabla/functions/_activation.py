@@ -1,6 +1,9 @@
 """nnabla.functions activations, softmax, affine, clipping, one_hot and dropout (NNabla 1.39).
 
 NNabla's ``n_outputs``, ``outputs`` and ``inplace`` arguments are accepted and have no effect.
+The seed page lost its minus signs and ``|.|`` bars (``exp(x)`` for ``exp(-x)`` in swish and
+log_sigmoid, ``1`` for ``-1`` in hard_tanh, ``2.5`` for ``-2.5`` in hard_sigmoid, ``seed=1``
+for ``seed=-1`` in dropout...): the formulas and defaults here are the restored ones.
 """
 
 from __future__ import annotations
@@ -8,8 +11,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 import nnfunc.functions as F
-from nnfunc.core import check
+from nnfunc.core import check, shapes
+from nnfunc.errors import ArgumentError, ShapeError
 
 __all__ = [
     "affine",
@@ -362,6 +368,9 @@ def log_softmax(
 ) -> Any:
     """Fused log-softmax along ``axis`` (``None``: last); backward ``dy - exp(y) sum(dy)``.
 
+    The page swaps the words input and output once ("``y_i`` is the input"); ``x`` is the
+    input, ``y`` the output, and its backward's ``y_i * sum`` means the softmax ``exp(y_i)``.
+
     Args:
         x: Input variable.
         axis (int, optional): The axis; ``None`` means the last.
@@ -509,7 +518,8 @@ def prelu(
 
     Args:
         x0: Input variable.
-        x1: Slope: shape ``()`` (shared) or ``(x0.shape[base_axis],)`` (per channel).
+        x1: Slope: one value (any shape of size 1, shared) or shape
+            ``(x0.shape[base_axis],)`` (per channel), as NNabla's setup requires.
         base_axis (int): The channel axis. Default ``1``.
         n_outputs (int): Ignored.
         outputs: Ignored.
@@ -518,17 +528,34 @@ def prelu(
     Returns:
         An array of the shape of ``x0``. See :func:`nnfunc.prelu`.
 
+    Raises:
+        ShapeError: ``x1`` is neither of size 1 nor a vector of size ``x0.shape[base_axis]``,
+            or ``base_axis`` is out of range.
+
     Examples:
         >>> import numpy as np
         >>> import nnfunc.compat.nnabla.functions as F
         >>> F.prelu(np.array([[-1.0, -1.0]]), np.array([0.1, 0.5]))
         array([[-0.1, -0.5]])
     """
-    ndim = len(x0.shape)
-    ax = check.axis("prelu", "base_axis", base_axis, max(ndim, 1))
-    if len(x1.shape) == 1:
-        x1 = F.reshape(x1, (-1,) + (1,) * (ndim - ax - 1))
-    return F.prelu(x0, x1, name=name)
+    with shapes.node_errors(name, x0, x1):
+        xs, ws = tuple(x0.shape), tuple(x1.shape)
+        ax = check.axis("prelu", "base_axis", base_axis, max(len(xs), 1))
+        if None not in ws and math.prod(ws) == 1:
+            x1 = F.reshape(x1, ())  # single slope mode
+        elif len(ws) == 1 and (None in (ws[0], xs[ax]) or ws[0] == xs[ax]):
+            x1 = F.reshape(x1, (-1,) + (1,) * (len(xs) - ax - 1))  # one slope per channel
+        else:
+            raise ShapeError(
+                check.message(
+                    "prelu",
+                    "x1",
+                    "have size 1 or the shape (x0.shape[base_axis],)",
+                    **{"x1.shape": ws, "x0.shape": xs},
+                    base_axis=base_axis,
+                )
+            )
+        return F.prelu(x0, x1, name=name)
 
 
 def leaky_relu(
@@ -559,11 +586,15 @@ def leaky_relu(
         >>> F.leaky_relu(np.array([-1.0, 2.0]))
         array([-0.1,  2. ])
     """
+    alpha = check.real_scalar("leaky_relu", "alpha", alpha)
     return F.leaky_relu(x, alpha, name=name)
 
 
 def clip_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -> Any:
     """Clip ``x`` into ``[min, max]`` (floats or Variables of the shape of ``x``).
+
+    Variables of another shape are accepted where they broadcast with ``x`` (NNabla requires the
+    shape of ``x``). The gradient passes at the bounds (see :func:`nnfunc.clip_by_value`).
 
     Args:
         x: Input variable.
@@ -678,6 +709,9 @@ def affine(
 ) -> Any:
     """Fully connected layer on ``x`` flattened from ``base_axis``: ``x_flat . weight + bias``.
 
+    The page writes ``y = A x + b``; with the documented shapes (``weight`` is
+    ``(D_B * ... * D_N, L...)``, input features first) that is ``x_flat . A + b``.
+
     Args:
         x: Input ``(M_0, ..., M_{B-1}, D_B, ..., D_N)``.
         weight: ``(D_B * ... * D_N, L_0, ..., L_I)`` (input features first).
@@ -696,14 +730,7 @@ def affine(
         >>> F.affine(np.ones((2, 2, 3)), np.ones((6, 4))).shape
         (2, 4)
     """
-    shape = tuple(x.shape)
-    ax = check.axis("affine", "base_axis", base_axis, max(len(shape), 1))
-    feat = shape[ax:]
-    if len(feat) != 1:
-        lead = tuple(-1 if d is None else d for d in shape[:ax])
-        size = -1 if None in feat else math.prod(feat)
-        x = F.reshape(x, lead + (size,))
-    return F.linear(x, weight, bias, name=name)
+    return F.linear(x, weight, bias, base_axis=base_axis, name=name)
 
 
 def one_hot(
@@ -719,8 +746,15 @@ def one_hot(
         name (str, optional): Node name in graph mode.
 
     Returns:
-        A float32 array ``x.shape[:-1] + shape``; out-of-range labels give zeros. See
-        :func:`nnfunc.one_hot` (the tuple form).
+        A float32 array ``x.shape[:-1] + shape``. See :func:`nnfunc.one_hot` (the tuple form).
+
+    Raises:
+        ArgumentError: an index outside ``[0, shape[i])`` (checked when the values are known:
+            eagerly, or when a graph runs), or ``shape`` not a non-empty tuple of positive
+            ints. NNabla itself
+            does not check indices ("this function doesn't check if the input is valid"; its
+            kernel then writes out of place): an error is the safe reading.
+        ShapeError: ``x``'s last axis is not of length ``len(shape)``.
 
     Examples:
         >>> import numpy as np
@@ -730,6 +764,12 @@ def one_hot(
                [1., 0., 0.]], dtype=float32)
     """
     classes = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+    if not classes or not all(
+        isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0 for n in classes
+    ):
+        raise ArgumentError(
+            check.message("one_hot", "shape", "be a non-empty tuple of positive ints", shape=shape)
+        )
     return F.one_hot(x, classes, name=name)
 
 
@@ -776,6 +816,9 @@ def dropout(
     name: str | None = None,
 ) -> Any:
     """Dropout with DROP probability ``p``: ``x / (1 - p)`` where ``u > p``, else 0.
+
+    The page shows ``seed=1`` (its minus sign lost): the default is ``-1``. Here an element is
+    kept where ``u >= p`` (the page: ``u > p``; the two differ with probability 0).
 
     Args:
         x: Input variable.

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import nnfunc.functions as F
-from nnfunc.core import check
+from nnfunc.core import check, shapes
+from nnfunc.errors import ArgumentError, ShapeError
 
 __all__ = [
     "biasAdd",
@@ -81,6 +84,9 @@ def gelu(x: Any, *, name: str | None = None) -> Any:
 def hardSigmoid(x: Any, *, name: str | None = None) -> Any:
     """``clip(0.2 x + 0.5, 0, 1)``. See :func:`nnfunc.hard_sigmoid`.
 
+    The page's middle case reads ``out[1]`` for ``out[i]`` (a typo). Gradient 0.2 strictly
+    inside ``(-2.5, 2.5)``, 0 at and beyond.
+
     Args:
         x: Input variable.
         name (str, optional): Node name (SameDiff's ``String name`` overload).
@@ -99,6 +105,9 @@ def hardSigmoid(x: Any, *, name: str | None = None) -> Any:
 
 def hardTanh(x: Any, *, name: str | None = None) -> Any:
     """``clip(x, -1, 1)``. See :func:`nnfunc.hard_tanh`.
+
+    The page's middle case reads ``out[1]`` for ``out[i]`` (a typo). Gradient 1 strictly
+    inside ``(-1, 1)``, 0 at and beyond (as :func:`hardTanhDerivative`).
 
     Args:
         x: Input variable.
@@ -254,7 +263,9 @@ def softsignDerivative(x: Any, *, name: str | None = None) -> Any:
 
 
 def swish(x: Any, *, name: str | None = None) -> Any:
-    """``x * sigmoid(x)``. See :func:`nnfunc.silu`.
+    """``x * sigmoid(b * x)`` with ``b = 1`` (the page's ``x _sigmoid(b_x)`` lost its ``*``).
+
+    See :func:`nnfunc.silu`.
 
     Args:
         x: Input variable.
@@ -302,12 +313,16 @@ def relu6(x: Any, cutoff: float, *, name: str | None = None) -> Any:
     Returns:
         A variable of the shape of ``x``. See :func:`nnfunc.relu6`.
 
+    Raises:
+        ArgumentError: ``cutoff`` is not a finite real number ``<= 6``.
+
     Examples:
         >>> import numpy as np
         >>> from nnfunc.compat import samediff
         >>> samediff.nn.relu6(np.array([-1.0, 3.0, 7.0]), 0.5)
         array([0.5, 3. , 6. ])
     """
+    cutoff = check.real_scalar("relu6", "cutoff", cutoff, max_value=6.0)
     return F.relu6(x, cutoff, name=name)
 
 
@@ -322,12 +337,16 @@ def leakyRelu(x: Any, alpha: float, *, name: str | None = None) -> Any:
     Returns:
         A variable of the shape of ``x``. See :func:`nnfunc.leaky_relu`.
 
+    Raises:
+        ArgumentError: ``alpha`` is not a finite real number.
+
     Examples:
         >>> import numpy as np
         >>> from nnfunc.compat import samediff
         >>> samediff.nn.leakyRelu(np.array([-1.0, 2.0]), 0.01)
         array([-0.01,  2.  ])
     """
+    alpha = check.real_scalar("leaky_relu", "alpha", alpha)
     return F.leaky_relu(x, alpha, name=name)
 
 
@@ -388,7 +407,9 @@ def softmax(x: Any, dimension: int = -1, *, name: str | None = None) -> Any:
         >>> samediff.nn.softmax(np.array([0.0, np.log(3.0)]))
         array([0.25, 0.75])
     """
-    return F.softmax(x, dimension, name=name)
+    with shapes.node_errors(name, x):
+        check.axis("softmax", "dimension", dimension, max(len(x.shape), 1))
+        return F.softmax(x, dimension, name=name)
 
 
 def logSoftmax(x: Any, dimension: int = -1, *, name: str | None = None) -> Any:
@@ -408,7 +429,9 @@ def logSoftmax(x: Any, dimension: int = -1, *, name: str | None = None) -> Any:
         >>> samediff.nn.logSoftmax(np.array([0.0, 0.0]))
         array([-0.69314718, -0.69314718])
     """
-    return F.log_softmax(x, dimension, name=name)
+    with shapes.node_errors(name, x):
+        check.axis("log_softmax", "dimension", dimension, max(len(x.shape), 1))
+        return F.log_softmax(x, dimension, name=name)
 
 
 def softmaxDerivative(x: Any, wrt: Any, dimension: int, *, name: str | None = None) -> Any:
@@ -429,7 +452,9 @@ def softmaxDerivative(x: Any, wrt: Any, dimension: int, *, name: str | None = No
         >>> samediff.nn.softmaxDerivative(np.array([0.0, 0.0]), np.array([1.0, 0.0]), -1)
         array([ 0.25, -0.25])
     """
-    return F.softmax_derivative(x, wrt, dimension, name=name)
+    with shapes.node_errors(name, x, wrt):
+        check.axis("softmax_derivative", "dimension", dimension, max(len(x.shape), 1))
+        return F.softmax_derivative(x, wrt, dimension, name=name)
 
 
 def prelu(input: Any, alpha: Any, sharedAxes: Any, *, name: str | None = None) -> Any:
@@ -440,11 +465,17 @@ def prelu(input: Any, alpha: Any, sharedAxes: Any, *, name: str | None = None) -
         alpha: Slopes without the batch axis: the sizes of the non-shared axes (e.g.
             ``[channels]`` with ``sharedAxes=[2, 3]`` for NCHW) or ``input.shape[1:]`` with 1
             on the shared axes.
-        sharedAxes (sequence of int): Axes (>= 1) sharing one slope; at least one.
+        sharedAxes (sequence of int): Axes (>= 1) sharing one slope; at least one (the page's
+            ``Size AtLeast(min=1)``).
         name (str, optional): Node name.
 
     Returns:
         A variable of the shape of ``input``. See :func:`nnfunc.prelu`.
+
+    Raises:
+        ArgumentError: ``sharedAxes`` is not a non-empty sequence of ints.
+        ShapeError: an axis of ``sharedAxes`` is outside ``[1, rank)`` or repeated, or
+            ``alpha`` fits neither form.
 
     Examples:
         >>> import numpy as np
@@ -453,7 +484,57 @@ def prelu(input: Any, alpha: Any, sharedAxes: Any, *, name: str | None = None) -
         array([[[-0.1, -0.1],
                 [-0.5, -0.5]]])
     """
-    return F.prelu(input, alpha, shared_axes=sharedAxes, name=name)
+    with shapes.node_errors(name, input, alpha):
+        xs, a_shape = tuple(input.shape), tuple(alpha.shape)
+        shared = _shared_axes(sharedAxes, xs)
+        full = tuple(1 if a in shared else xs[a] for a in range(1, len(xs)))
+        compact = tuple(xs[a] for a in range(1, len(xs)) if a not in shared)
+
+        def fits(form: tuple) -> bool:
+            return len(form) == len(a_shape) and all(
+                None in (p, q) or p == q for p, q in zip(a_shape, form, strict=True)
+            )
+
+        if not (fits(full) or fits(compact)):
+            raise ShapeError(
+                check.message(
+                    "prelu",
+                    "alpha",
+                    "have the sizes of the axes of `input` not in sharedAxes (or "
+                    "input.shape[1:] with 1 on the shared axes)",
+                    **{"alpha.shape": a_shape, "input.shape": xs},
+                    sharedAxes=sharedAxes,
+                )
+            )
+        return F.prelu(input, alpha, shared_axes=shared, name=name)
+
+
+def _shared_axes(value: Any, xs: tuple) -> tuple[int, ...]:
+    """SameDiff's ``sharedAxes``: a non-empty sequence of distinct axes in ``[1, rank)``."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)) or not all(
+        isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in value
+    ):
+        raise ArgumentError(
+            check.message("prelu", "sharedAxes", "be a sequence of ints", sharedAxes=value)
+        )
+    if not value:
+        raise ArgumentError(
+            check.message("prelu", "sharedAxes", "hold at least one axis", sharedAxes=value)
+        )
+    axes = tuple(int(a) for a in value)
+    if any(not 1 <= a < len(xs) for a in axes) or len(set(axes)) != len(axes):
+        raise ShapeError(
+            check.message(
+                "prelu",
+                "sharedAxes",
+                f"hold distinct axes in [1, {len(xs)}) (axis 0 is the batch axis)",
+                sharedAxes=value,
+                **{"input.shape": xs},
+            )
+        )
+    return axes
 
 
 def linear(input: Any, weights: Any, bias: Any = None, *, name: str | None = None) -> Any:
@@ -468,13 +549,19 @@ def linear(input: Any, weights: Any, bias: Any = None, *, name: str | None = Non
     Returns:
         ``[minibatch, nOut]``. See :func:`nnfunc.linear`.
 
+    Raises:
+        ShapeError: ``weights`` is not 2-D, its ``nIn`` differs from the columns of ``input``,
+            or ``bias`` is not ``[nOut]``.
+
     Examples:
         >>> import numpy as np
         >>> from nnfunc.compat import samediff
         >>> samediff.nn.linear(np.array([[1.0, 2.0]]), np.ones((2, 1)), np.array([0.5]))
         array([[3.5]])
     """
-    return F.linear(input, weights, bias, name=name)
+    with shapes.node_errors(name, input, weights, bias):
+        _dense_shapes("linear", input, weights, bias)
+        return F.linear(input, weights, bias, name=name)
 
 
 def reluLayer(input: Any, weights: Any, bias: Any = None, *, name: str | None = None) -> Any:
@@ -482,12 +569,16 @@ def reluLayer(input: Any, weights: Any, bias: Any = None, *, name: str | None = 
 
     Args:
         input: Input ``[minibatch, nIn]``.
-        weights: ``[nIn, nOut]``.
+        weights: ``[nIn, nOut]`` (the page does not state the layout; as ``linear``).
         bias (optional): ``[nOut]``.
         name (str, optional): Node name.
 
     Returns:
-        ``[minibatch, nOut]``. See :func:`nnfunc.relu_layer`.
+        ``[minibatch, nOut]``. See :func:`nnfunc.relu_layer` (gradient 0 where the
+        pre-activation is 0).
+
+    Raises:
+        ShapeError: as :func:`linear`.
 
     Examples:
         >>> import numpy as np
@@ -495,7 +586,36 @@ def reluLayer(input: Any, weights: Any, bias: Any = None, *, name: str | None = 
         >>> samediff.nn.reluLayer(np.array([[1.0, -2.0]]), np.eye(2))
         array([[1., 0.]])
     """
-    return F.relu_layer(input, weights, bias, name=name)
+    with shapes.node_errors(name, input, weights, bias):
+        _dense_shapes("relu_layer", input, weights, bias)
+        return F.relu_layer(input, weights, bias, name=name)
+
+
+def _dense_shapes(op: str, input: Any, weights: Any, bias: Any) -> None:
+    """``input [..., nIn]``, ``weights [nIn, nOut]``, ``bias [nOut]`` (SameDiff's names)."""
+    check.ndim_at_least(op, "input", input, 1)
+    check.ndim(op, "weights", weights, 2)
+    n_in, w_in = input.shape[-1], weights.shape[0]
+    if None not in (n_in, w_in) and n_in != w_in:
+        raise ShapeError(
+            check.message(
+                op,
+                "weights",
+                "have as many rows (nIn) as `input` has columns",
+                **{"weights.shape": tuple(weights.shape), "input.shape": tuple(input.shape)},
+            )
+        )
+    if bias is not None:
+        n_out, b = weights.shape[1], tuple(bias.shape)
+        if len(b) != 1 or (None not in (b[0], n_out) and b[0] != n_out):
+            raise ShapeError(
+                check.message(
+                    op,
+                    "bias",
+                    "have shape [nOut] (weights.shape[1])",
+                    **{"bias.shape": b, "weights.shape": tuple(weights.shape)},
+                )
+            )
 
 
 def biasAdd(input: Any, bias: Any, nchw: bool, *, name: str | None = None) -> Any:
@@ -504,11 +624,16 @@ def biasAdd(input: Any, bias: Any, nchw: bool, *, name: str | None = None) -> An
     Args:
         input: Input, e.g. ``[minibatch, channels, height, width]``.
         bias: 1-D, one entry per channel.
-        nchw (bool): Channels first (required).
+        nchw (bool): Channels first (required); unused for 2-D inputs (bias on the last axis).
         name (str, optional): Node name.
 
     Returns:
         A variable of the shape of ``input``. See :func:`nnfunc.bias_add`.
+
+    Raises:
+        ShapeError: ``bias`` is not 1-D or its size differs from the channel axis.
+        ArgumentError: ``nchw`` is not a bool.
+        DTypeError: ``bias`` and ``input`` differ in dtype.
 
     Examples:
         >>> import numpy as np
@@ -516,7 +641,30 @@ def biasAdd(input: Any, bias: Any, nchw: bool, *, name: str | None = None) -> An
         >>> samediff.nn.biasAdd(np.zeros((1, 2, 1, 1)), np.array([1.0, 2.0]), True)[0, :, 0, 0]
         array([1., 2.])
     """
-    return F.bias_add(input, bias, channel_last=not nchw, name=name)
+    with shapes.node_errors(name, input, bias):
+        nchw = check.boolean("bias_add", "nchw", nchw)
+        xs = tuple(input.shape)
+        ax = 1 if nchw and len(xs) > 2 else len(xs) - 1
+        _bias_shape("input", input, bias, ax)
+        return F.bias_add(input, bias, channel_last=not nchw, name=name)
+
+
+def _bias_shape(xname: str, x: Any, bias: Any, ax: int) -> None:
+    """A 1-D ``bias`` with one entry per channel (axis ``ax`` of ``x``)."""
+    check.ndim_at_least("bias_add", xname, x, 1)
+    check.ndim("bias_add", "bias", bias, 1)
+    check.same_dtype("bias_add", (xname, "bias"), (x, bias))
+    xs = tuple(x.shape)
+    c, n = xs[ax], bias.shape[0]
+    if None not in (c, n) and c != n:
+        raise ShapeError(
+            check.message(
+                "bias_add",
+                "bias",
+                f"have the size of the channel axis {ax} of `{xname}`",
+                **{"bias.shape": tuple(bias.shape), f"{xname}.shape": xs},
+            )
+        )
 
 
 def dropout(input: Any, inputRetainProbability: float, *, name: str | None = None) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.core import check
 
 __all__ = ["relu"]
 
@@ -24,10 +25,14 @@ def relu(x: Any, cutoff: float, *, name: str | None = None) -> Any:
     Returns:
         A tensor of the same shape and dtype.
 
+    Raises:
+        ArgumentError: ``cutoff`` is not a finite real number.
+
     Examples:
         >>> import numpy as np
         >>> from nnfunc.compat import samediff
         >>> samediff.nn.relu(np.array([-1.0, 0.5, 2.0]), 1.0)
         array([0., 0., 2.])
     """
+    cutoff = check.real_scalar("relu", "cutoff", cutoff)
     return F.relu(x, threshold=cutoff, name=name)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
+import numpy as np
+
 import nnfunc.functions as F
-from nnfunc.core import check
+from nnfunc.core import check, shapes
+from nnfunc.errors import ShapeError
 
 __all__ = [
     "bias_add",
@@ -119,12 +123,17 @@ def softmax(logits: Any, dim: int = -1, name: str | None = None) -> Any:
     """Softmax along ``dim`` (the page's header says "log softmax" by mistake).
 
     Args:
-        logits: A float tensor.
+        logits: A float tensor of rank >= 1 (integers give float32).
         dim (int): The axis. Default ``-1``.
         name (str, optional): Node name in graph mode.
 
     Returns:
         A tensor of the shape of ``logits``. See :func:`nnfunc.softmax`.
+
+    Raises:
+        ShapeError: ``logits`` is 0-d (TF's "if logits is empty": TF needs at least one
+            dimension), or ``dim`` is out of range (TF's InvalidArgumentError). Logits with a
+            zero-size dimension give an empty result, as in TF.
 
     Examples:
         >>> import numpy as np
@@ -132,19 +141,25 @@ def softmax(logits: Any, dim: int = -1, name: str | None = None) -> Any:
         >>> tf.nn.softmax(np.array([0.0, np.log(3.0)]))
         array([0.25, 0.75])
     """
-    return F.softmax(logits, dim, name=name)
+    with shapes.node_errors(name, logits):
+        check.ndim_at_least("softmax", "logits", logits, 1)
+        check.axis("softmax", "dim", dim, len(logits.shape))
+        return F.softmax(logits, dim, name=name)
 
 
 def log_softmax(logits: Any, dim: int = -1, name: str | None = None) -> Any:
     """``logits - log(reduce_sum(exp(logits), dim))`` (the page's formula omits the log).
 
     Args:
-        logits: A float tensor.
+        logits: A float tensor of rank >= 1 (integers give float32).
         dim (int): The axis. Default ``-1``.
         name (str, optional): Node name in graph mode.
 
     Returns:
         A tensor of the shape of ``logits``. See :func:`nnfunc.log_softmax`.
+
+    Raises:
+        ShapeError: ``logits`` is 0-d, or ``dim`` is out of range (as :func:`softmax`).
 
     Examples:
         >>> import numpy as np
@@ -152,20 +167,29 @@ def log_softmax(logits: Any, dim: int = -1, name: str | None = None) -> Any:
         >>> tf.nn.log_softmax(np.array([0.0, 0.0]))
         array([-0.69314718, -0.69314718])
     """
-    return F.log_softmax(logits, dim, name=name)
+    with shapes.node_errors(name, logits):
+        check.ndim_at_least("log_softmax", "logits", logits, 1)
+        check.axis("log_softmax", "dim", dim, len(logits.shape))
+        return F.log_softmax(logits, dim, name=name)
 
 
 def bias_add(value: Any, bias: Any, data_format: str | None = None, name: str | None = None) -> Any:
     """Add a 1-D ``bias`` on the channel axis of ``value`` (``"NHWC"``: last, ``"NCHW"``: 1).
 
     Args:
-        value: A tensor of any rank >= 1.
+        value: A tensor of any rank >= 1 (the page: "may have any number of dimensions").
         bias: A 1-D tensor of the dtype of ``value``, one entry per channel.
-        data_format (str, optional): ``"NHWC"`` (default when None) or ``"NCHW"``.
+        data_format (str, optional): ``"NHWC"`` (default when None) or ``"NCHW"`` (channels
+            on axis 1; for rank <= 2 the channel axis is the last either way).
         name (str, optional): Node name in graph mode.
 
     Returns:
         A tensor of the shape and dtype of ``value``. See :func:`nnfunc.bias_add`.
+
+    Raises:
+        ShapeError: ``bias`` is not 1-D or does not match the channel dimension.
+        DTypeError: ``bias`` and ``value`` differ in dtype (quantized types do not exist here).
+        ArgumentError: ``data_format`` is neither ``"NHWC"`` nor ``"NCHW"``.
 
     Examples:
         >>> import numpy as np
@@ -173,9 +197,27 @@ def bias_add(value: Any, bias: Any, data_format: str | None = None, name: str | 
         >>> tf.nn.bias_add(np.zeros((1, 2)), np.array([1.0, 2.0]))
         array([[1., 2.]])
     """
-    fmt = "NHWC" if data_format is None else data_format
-    check.choice("bias_add", "data_format", fmt, ("NHWC", "NCHW"))
-    return F.bias_add(value, bias, channel_last=fmt == "NHWC", name=name)
+    with shapes.node_errors(name, value, bias):
+        fmt = "NHWC" if data_format is None else data_format
+        check.choice("bias_add", "data_format", fmt, ("NHWC", "NCHW"))
+        vs = tuple(value.shape)
+        check.ndim_at_least("bias_add", "value", value, 1)
+        check.ndim("bias_add", "bias", bias, 1)
+        check.same_dtype("bias_add", ("value", "bias"), (value, bias))
+        ax = 1 if fmt == "NCHW" and len(vs) > 2 else len(vs) - 1
+        c, n = vs[ax], bias.shape[0]
+        if None not in (c, n) and c != n:
+            where = "last dimension" if ax == len(vs) - 1 else f"channel dimension {ax}"
+            raise ShapeError(
+                check.message(
+                    "bias_add",
+                    "bias",
+                    f"have the size of the {where} of `value`",
+                    **{"bias.shape": tuple(bias.shape), "value.shape": vs},
+                    data_format=fmt,
+                )
+            )
+        return F.bias_add(value, bias, channel_last=fmt == "NHWC", name=name)
 
 
 def dropout(
@@ -189,19 +231,26 @@ def dropout(
 
     Args:
         x: A tensor.
-        keep_prob: The probability of KEEPING an element, in ``(0, 1]`` (a number or 0-d
-            array).
+        keep_prob: The probability of KEEPING an element, in ``(0, 1]``: a number (or 0-d
+            array), checked at once, or a scalar tensor (a Variable or a graph node such as a
+            placeholder fed 0.5 in training and 1.0 at test time), read when the function runs.
         noise_shape (sequence of int, optional): Shape of the keep/drop decisions; it must
             broadcast to ``shape(x)``: only dimensions with ``noise_shape[i] == shape(x)[i]``
             decide independently (e.g. ``[k, 1, 1, n]``).
-        seed (int, optional): The same seed gives the same mask; ``None`` draws fresh ones.
+        seed (int, optional): The same seed gives the same mask at every call and every run
+            of a graph (DESIGN's rule; a seeded TF 1 op advances its state between the runs of
+            one session); ``None`` draws fresh ones.
         name (str, optional): Node name in graph mode.
 
     Returns:
         A tensor of the shape of ``x``. See :func:`nnfunc.dropout` (``rate = 1 - keep_prob``).
 
     Raises:
-        ArgumentError: ``keep_prob`` is not in ``(0, 1]`` (a ``ValueError``, as in TF).
+        ArgumentError: ``keep_prob`` is not in ``(0, 1]`` (a ``ValueError``, as in TF). A
+            tensor ``keep_prob`` is checked when its value is known (TF 1 does not check it at
+            all); the message then names ``rate = 1 - keep_prob``.
+        ShapeError: a tensor ``keep_prob`` is not 0-d, or ``noise_shape`` does not broadcast
+            to ``shape(x)``.
 
     Examples:
         >>> import numpy as np
@@ -210,7 +259,23 @@ def dropout(
         >>> sorted(set(y.tolist()))
         [0.0, 2.0]
     """
-    keep = check.real_scalar(
-        "dropout", "keep_prob", keep_prob, min_value=0.0, max_value=1.0, open_min=True
+    number = isinstance(keep_prob, (numbers.Number, np.generic)) or (
+        isinstance(keep_prob, np.ndarray) and keep_prob.ndim == 0
     )
-    return F.dropout(x, 1.0 - keep, noise_shape=noise_shape, seed=seed, name=name)
+    if number or not hasattr(keep_prob, "shape"):
+        keep = check.real_scalar(
+            "dropout", "keep_prob", keep_prob, min_value=0.0, max_value=1.0, open_min=True
+        )
+        return F.dropout(x, 1.0 - keep, noise_shape=noise_shape, seed=seed, name=name)
+    with shapes.node_errors(name, x, keep_prob):
+        if tuple(keep_prob.shape) != ():
+            raise ShapeError(
+                check.message(
+                    "dropout",
+                    "keep_prob",
+                    "be a scalar tensor (0-d)",
+                    **{"keep_prob.shape": tuple(keep_prob.shape)},
+                )
+            )
+    # A tensor keep_prob (TF 1's placeholder idiom) is read when the function runs.
+    return F.dropout(x, 1.0 - keep_prob, noise_shape=noise_shape, seed=seed, name=name)

@@ -32,7 +32,7 @@ def relu6(x: Any, *, name: str | None = None) -> Any:
     """``clip(x, 0, 6)``. See :func:`nnfunc.relu6`.
 
     Args:
-        x: Input tensor; integers give float32.
+        x: Input tensor; integer dtypes are kept.
         name (str, optional): Node name in graph mode.
 
     Returns:
@@ -406,6 +406,10 @@ def multi_hot(
 
     Returns:
         A tensor ``inputs.shape[:-1]`` plus the class axis. See :func:`nnfunc.multi_hot`.
+        For 1-D and 2-D inputs with the default ``axis`` this is Keras's result; Keras 3
+        itself reduces over axis 1 whatever the rank and the ``axis`` (so a 3-D input or
+        ``axis=0`` there collapses another axis than the labels): here the labels are always
+        the last axis and ``axis`` only places the class axis, as the page describes.
 
     Examples:
         >>> import numpy as np
