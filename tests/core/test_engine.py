@@ -351,3 +351,17 @@ def test_numpy_scalars_keep_their_dtype():
     x = g.placeholder("x", (2,), np.float32)
     assert nf.add(x, np.float64(1.0)).dtype == np.float64
     assert nf.add(x, 1.0).dtype == np.float32
+
+
+def test_strings_are_not_tensors():
+    with pytest.raises(nf.DTypeError, match="nnfunc: inputs must be arrays, Variables or numbers"):
+        nf.add(np.ones(2), ["a", "b"])
+    with pytest.raises(nf.DTypeError, match="nnfunc: inputs must be arrays, Variables or numbers"):
+        nf.relu("x")
+
+
+def test_division_gradient_does_not_overflow_for_huge_divisors():
+    x1 = nf.Variable(np.array([1e30], np.float32), requires_grad=True)
+    with np.errstate(over="raise"):
+        (g,) = nf.grad(nf.sum(nf.div(np.float32(3.0), x1)), x1)
+    np.testing.assert_allclose(g.data, [-3e-60], atol=1e-44)

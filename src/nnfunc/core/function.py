@@ -274,7 +274,7 @@ def _convert_scalars(inputs: tuple[Any, ...]) -> tuple[Any, ...]:
                 raise DTypeError(
                     f"nnfunc: inputs must be arrays, Variables or numbers; received {x!r}."
                 ) from exc
-            if arr.dtype == object:
+            if arr.dtype.kind not in "biufc":  # object, string, bytes, datetime...
                 raise DTypeError(
                     f"nnfunc: inputs must be arrays, Variables or numbers; received {x!r}."
                 )

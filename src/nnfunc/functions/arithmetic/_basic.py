@@ -81,7 +81,7 @@ class Div(BinaryElementwise):
         g0 = self.sum_to_input(div(gy, x1), 0) if 0 in target_indexes else None
         g1 = None
         if 1 in target_indexes:
-            g1 = self.sum_to_input(neg(div(mul(gy, x0), mul(x1, x1))), 1)
+            g1 = self.sum_to_input(neg(div(div(mul(gy, x0), x1), x1)), 1)
         return (g0, g1)
 
 
