@@ -12,6 +12,12 @@ variance is the corrected two-pass ``mean(d**2) - mean(d)**2`` with ``d = x - me
 Gradients: a first-order eager backward (recording off) runs a fused NumPy path that reuses the
 statistics saved by the forward pass; when the backward itself is recorded (``create_graph``,
 graph mode) it is written with nnfunc functions, so it is differentiable again.
+
+Rows: when the normalized axes are the trailing axes of a NumPy array (layer normalization over
+the last axes, instance normalization of channel-first data) and each parameter varies along
+the kept axes only or along the normalized axes only, ``x`` is a ``(rows, K)`` matrix and both
+passes run :mod:`nnfunc.kernels.cpu.layer_norm` (a numba kernel that reads each row once,
+statistics in float64), which avoids the whole-array temporaries of the general path.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from nnfunc.functions.normalization._common import (
     reduced_count,
     sum_to_shape,
 )
+from nnfunc.kernels.cpu.layer_norm import normalize_rows, normalize_rows_backward
 
 __all__ = ["ApplyStatistics", "Normalize"]
 
@@ -208,7 +215,68 @@ class Normalize(Function):
             start += a.size
         return out
 
+    def _row_plan(self, x: Any) -> tuple[int, list[Any]] | None:
+        """``(k, layouts)`` when ``x`` is ``(prod(shape[:k]), prod(shape[k:]))`` rows to normalize.
+
+        ``layouts[i]`` for the scale (1) and offset (2) is None (absent), ``"row"`` (varies
+        along the kept axes only) or ``"col"`` (along the normalized axes only). None when the
+        row kernel does not apply: other axes, another layout, CuPy, a communicator, groups.
+        """
+        if type(x) is not np.ndarray or self.comm is not None or self.view is not None:
+            return None
+        nd = x.ndim
+        k = nd - len(self.raxes)
+        if self.raxes != tuple(range(k, nd)) or x.size == 0:
+            return None
+        layouts: list[Any] = [None, None, None]
+        for i in (1, 2):
+            full = self.param_full[i]
+            if full is None:
+                continue
+            if all(full[j] == 1 for j in range(k)):
+                layouts[i] = "col"
+            elif all(full[j] == 1 for j in range(k, nd)):
+                layouts[i] = "row"
+            else:
+                return None
+        return k, layouts
+
+    def _row_param(self, p: Any, i: int, shape: tuple[int, ...], k: int, layout: Any) -> Any:
+        """Parameter ``i`` as the float64 vector the row kernel takes (rounded to acc first)."""
+        if layout is None:
+            return None
+        full = np.broadcast_to(p.reshape(self.param_full[i]), shape)
+        part = full[(0,) * k] if layout == "col" else full[(Ellipsis, *(0,) * (len(shape) - k))]
+        return part.astype(self.acc, copy=False).astype(np.float64).reshape(-1)
+
+    def _forward_rows(self, x: Any, scale: Any, offset: Any, plan: Any) -> tuple[Any, Any, Any]:
+        k, layouts = plan
+        acc = self.acc
+        shape = x.shape
+        kdim = math.prod(shape[k:])
+        xr = x.reshape(-1, kdim)
+        if xr.dtype != acc:
+            xr = xr.astype(acc)
+        vecs = {}
+        for i, p in ((1, scale), (2, offset)):
+            vecs[i] = self._row_param(p, i, shape, k, layouts[i]) if p is not None else None
+        row = {i: vecs[i] if layouts[i] == "row" else None for i in (1, 2)}
+        col = {i: vecs[i] if layouts[i] == "col" else None for i in (1, 2)}
+        y, mean, var, inv = normalize_rows(
+            xr, float(acc.type(self.eps)), row[1], row[2], col[1], col[2]
+        )
+        self._rows = (mean, inv, row[1], col[1])
+        stat = self.stat_shape
+        return y.reshape(shape), mean.astype(acc).reshape(stat), var.astype(acc).reshape(stat)
+
     def forward(self, xp: Any, x: Any, scale: Any, offset: Any, rmean: Any, rvar: Any) -> tuple:
+        self._rows = None
+        plan = self._row_plan(x)
+        if plan is not None:
+            self._plan_rows = plan
+            y, mu, var = self._forward_rows(x, scale, offset, plan)
+            n = float(math.prod(x.shape[plan[0] :]))
+            return self._finish(y, mu, var, n, rmean, rvar)
         acc = self.acc
         xv = x.reshape(self.view) if self.view is not None else x
         if xv.dtype != acc:
@@ -235,9 +303,16 @@ class Normalize(Function):
             y *= scale.reshape(self.param_full[1]).astype(acc, copy=False)
         if offset is not None:
             y += offset.reshape(self.param_full[2]).astype(acc, copy=False)
+        return self._finish(y, mu, var, n, rmean, rvar, inv)
+
+    def _finish(
+        self, y: Any, mu: Any, var: Any, n: float, rmean: Any, rvar: Any, inv: Any = None
+    ) -> tuple:
         y = y.astype(self.out_dtype, copy=False)
         if self.mode == "batch":
             self._update_running(rmean, rvar, mu, var, n)
+        if inv is None:
+            inv = (1 / np.sqrt(var + self.acc.type(self.eps))).astype(self.acc, copy=False)
         self._saved = (mu, inv, n)
         if not self.output_stat:
             return (y,)
@@ -258,8 +333,39 @@ class Normalize(Function):
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x, scale = self.retained_inputs()
         if not STATE.grad_enabled and isinstance(x, Variable) and hasattr(self, "_saved"):
+            if getattr(self, "_rows", None) is not None and not self.output_stat:
+                return self._backward_rows(target_indexes, grad_outputs, x.data)
             return self._backward_arrays(target_indexes, grad_outputs, x.data, _data(scale))
         return self._backward_functions(target_indexes, grad_outputs, x, scale)
+
+    def _backward_rows(self, targets: Any, gys: Any, x: Any) -> tuple:
+        """First-order gradients through the row kernel (see :meth:`_forward_rows`)."""
+        k, layouts = self._plan_rows
+        mean, inv, rs, cs = self._rows
+        acc = self.acc
+        shape = x.shape
+        kdim = math.prod(shape[k:])
+        xr = x.reshape(-1, kdim)
+        gy = _data(gys[0]).reshape(-1, kdim)
+        if xr.dtype != acc:
+            xr = xr.astype(acc)
+        want_cols = any(i in targets and layouts[i] == "col" for i in (1, 2))
+        gx, rsum, csum = normalize_rows_backward(
+            xr, gy.astype(acc, copy=False), mean, inv, rs, cs, 0 in targets, want_cols
+        )
+        out: list[Any] = [None] * 5
+        nd = len(shape)
+        for i, which in ((1, 1), (2, 0)):  # scale: sum(gy * xhat); offset: sum(gy)
+            if i not in targets:
+                continue
+            if layouts[i] == "col":
+                g = csum[which].reshape((1,) * k + shape[k:])
+            else:
+                g = rsum[which].reshape(shape[:k] + (1,) * (nd - k))
+            out[i] = self._param_grad_array(g, i)
+        if 0 in targets:
+            out[0] = gx.reshape(shape).astype(self.input_spec(0).dtype, copy=False)
+        return tuple(out)
 
     def _param_grad_array(self, g: Any, i: int) -> Any:
         spec = self.input_spec(i)
