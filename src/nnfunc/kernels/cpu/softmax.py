@@ -1,0 +1,175 @@
+"""Row-wise softmax, log-softmax and dense softmax cross-entropy of ``(R, K)`` arrays.
+
+The kernels behind :func:`nnfunc.softmax`, :func:`nnfunc.log_softmax` (no mask, last axis) and
+:func:`nnfunc.softmax_cross_entropy_with_logits` (last axis) for float32 data. Every row is
+max-shifted; a row whose maximum is not finite (``+inf``, all ``-inf``, NaN) has limits that the
+callers' general NumPy code defines, so these functions return None for such input (also for
+NaN logits anywhere) and the caller takes that path.
+
+Two implementations with one signature and the same results (up to float32 rounding):
+
+* ``*_numba``: float32 only, one read of each row from memory, then passes over the row while
+  it is in cache (max, ``exp`` and sums, output), with a vectorised ``exp`` (<= 1 ulp; NumPy's
+  float32 ``exp`` is also SIMD but each NumPy pass streams the whole array through memory).
+  numba is imported on first use.
+* ``*_numpy``: whole-array NumPy passes (also CuPy), in the dtype of ``x``.
+
+:func:`softmax_rows`, :func:`softmax_xent_rows` and :func:`softmax_xent_grad_rows` pick numba
+when :func:`nnfunc.core.backend.numba_enabled` and the data are float32 NumPy arrays.
+``benchmarks/bench_activation.py`` and ``benchmarks/bench_loss.py`` time them against PyTorch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnfunc.core.backend import get_array_module, numba_enabled
+
+__all__ = [
+    "softmax_rows",
+    "softmax_rows_numba",
+    "softmax_rows_numpy",
+    "softmax_xent_grad_rows",
+    "softmax_xent_grad_rows_numba",
+    "softmax_xent_grad_rows_numpy",
+    "softmax_xent_rows",
+    "softmax_xent_rows_numba",
+    "softmax_xent_rows_numpy",
+]
+
+
+# ---------------------------------------------------------------------------- NumPy twins
+def _finite_max(xp: Any, x: Any) -> Any:
+    """Row maxima ``(R, 1)``, or None when one is not finite (NaN included)."""
+    m = x.max(axis=1, keepdims=True)  # NaN when the row holds one
+    return m if bool(xp.isfinite(m).all()) else None
+
+
+def softmax_rows_numpy(x: Any, log: bool = False) -> Any:
+    """Softmax (``log``: log-softmax) of each row of ``x`` (R, K), K >= 1; NumPy passes.
+
+    Returns:
+        An array like ``x``, or None when a row's maximum is not finite or a row holds NaN.
+    """
+    xp = get_array_module(x)
+    m = _finite_max(xp, x)
+    if m is None:
+        return None
+    z = xp.subtract(x, m)
+    # Sums in float64, as the numba kernel does: log(sum) stays accurate near 0.
+    if log:
+        z -= xp.log(xp.exp(z).sum(axis=1, keepdims=True, dtype=np.float64)).astype(z.dtype)
+        return z
+    xp.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True, dtype=np.float64).astype(z.dtype)
+    return z
+
+
+def softmax_xent_rows_numpy(x: Any, t: Any) -> tuple[Any, Any] | None:
+    """Dense softmax cross-entropy of each row: ``sum(t) * logsumexp(x) - sum(t * x)``.
+
+    Args:
+        x: Logits ``(R, K)``, K >= 1.
+        t: Labels, same shape and dtype.
+
+    Returns:
+        ``(loss, stats)``: ``loss`` ``(R,)`` in the dtype of ``x``; ``stats`` ``(3, R)``: the
+        row maxima, ``sum(exp(x - max))`` and ``sum(t)``, which the gradient takes. None when a
+        row's maximum is not finite or a logit is NaN. A zero label on a ``-inf`` logit
+        counts 0.
+    """
+    xp = get_array_module(x)
+    m = _finite_max(xp, x)
+    if m is None:
+        return None
+    z = xp.subtract(x, m)
+    with np.errstate(invalid="ignore"):
+        tz = xp.einsum("ij,ij->i", t, z)
+        if bool(xp.isnan(tz).any()):
+            tz = xp.where(t == 0, 0, t * z).sum(axis=1)
+    st = t.sum(axis=1, dtype=np.float64)
+    xp.exp(z, out=z)
+    s = z.sum(axis=1, dtype=np.float64)
+    loss = st * xp.log(s) - tz
+    return loss.astype(x.dtype), xp.stack([m[:, 0], s, st]).astype(x.dtype)
+
+
+def softmax_xent_grad_rows_numpy(x: Any, t: Any, gy: Any, stats: Any) -> Any:
+    """``gy[:, None] * (softmax(x) * sum(t) - t)`` from the forward's ``stats``; NumPy passes.
+
+    Args:
+        x, t: Logits and labels ``(R, K)``, one dtype.
+        gy: Gradient of the loss, ``(R,)``.
+        stats: ``(3, R)`` from :func:`softmax_xent_rows_numpy` on the same ``x, t``.
+    """
+    xp = get_array_module(x)
+    g = xp.exp(x - stats[0][:, None])
+    g *= (gy * stats[2] / stats[1])[:, None]
+    g -= t * gy[:, None]
+    return g
+
+
+# ---------------------------------------------------------------------------- numba
+def _kernel(name: str) -> Any:
+    from nnfunc.kernels.cpu._jit import kernels
+
+    return kernels()[name]
+
+
+def _f32(a: Any) -> Any:
+    return np.ascontiguousarray(a, dtype=np.float32)
+
+
+def softmax_rows_numba(x: Any, log: bool = False) -> Any:
+    """:func:`softmax_rows_numpy` with a numba kernel (float32 NumPy arrays)."""
+    x = _f32(x)
+    y = np.empty_like(x)
+    if not _kernel("softmax_rows")(x, y, bool(log)):
+        return None
+    return y
+
+
+def softmax_xent_rows_numba(x: Any, t: Any) -> tuple[Any, Any] | None:
+    """:func:`softmax_xent_rows_numpy` with a numba kernel (float32 NumPy arrays)."""
+    x, t = _f32(x), _f32(t)
+    loss = np.empty(x.shape[0], np.float32)
+    stats = np.empty((3, x.shape[0]), np.float32)
+    if not _kernel("softmax_xent_rows")(x, t, loss, stats):
+        return None
+    return loss, stats
+
+
+def softmax_xent_grad_rows_numba(x: Any, t: Any, gy: Any, stats: Any) -> Any:
+    """:func:`softmax_xent_grad_rows_numpy` with a numba kernel (float32 NumPy arrays)."""
+    x, t = _f32(x), _f32(t)
+    gx = np.empty_like(x)
+    _kernel("softmax_xent_grad_rows")(x, t, _f32(gy), _f32(stats), gx)
+    return gx
+
+
+# ---------------------------------------------------------------------------- dispatch
+def _use_numba(*arrays: Any) -> bool:
+    return all(type(a) is np.ndarray and a.dtype == np.float32 for a in arrays) and numba_enabled()
+
+
+def softmax_rows(x: Any, log: bool = False) -> Any:
+    """Softmax or log-softmax of each row (None for a non-finite row maximum)."""
+    if _use_numba(x):
+        return softmax_rows_numba(x, log)
+    return softmax_rows_numpy(x, log)
+
+
+def softmax_xent_rows(x: Any, t: Any) -> tuple[Any, Any] | None:
+    """Dense softmax cross-entropy of each row and its statistics (None: non-finite max)."""
+    if _use_numba(x, t):
+        return softmax_xent_rows_numba(x, t)
+    return softmax_xent_rows_numpy(x, t)
+
+
+def softmax_xent_grad_rows(x: Any, t: Any, gy: Any, stats: Any) -> Any:
+    """Logits gradient of the dense softmax cross-entropy from the forward's statistics."""
+    if _use_numba(x, t):
+        return softmax_xent_grad_rows_numba(x, t, gy, stats)
+    return softmax_xent_grad_rows_numpy(x, t, gy, stats)
