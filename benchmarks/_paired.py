@@ -3,8 +3,10 @@
 Used by ``bench_activation.py``, ``bench_norm.py`` and ``bench_loss.py``. Each round calls the
 nnfunc case once, then each PyTorch reference once, so all of them see the same machine load;
 a case reports the median times and the median of the per-round ratios nnfunc / torch with
-their interquartile range, which shows the noise of a shared machine. nnfunc runs on one
-thread; the two torch columns are PyTorch with 1 intra-op thread and with its default count.
+their interquartile range, which shows the noise of a shared machine. The two torch columns
+are PyTorch with 1 intra-op thread and with its default count. nnfunc's large kernels split
+their rows over ``NNFUNC_NUM_THREADS`` threads (default: the usable CPUs; the header says how
+many): run with ``NNFUNC_NUM_THREADS=1`` to compare one thread with one thread.
 """
 
 from __future__ import annotations
@@ -48,7 +50,10 @@ def run_cases(cases: list[Case], torch: Any, repeat: int, only: str | None = Non
     ``torch`` is the module or None; its default thread count is read once and restored after
     every case.
     """
+    from nnfunc.kernels.cpu._threads import num_threads
+
     threads = torch.get_num_threads() if torch is not None else 0
+    print(f"nnfunc: kernels on up to {num_threads()} threads (NNFUNC_NUM_THREADS)")
     if torch is not None:
         print(f"torch {torch.__version__}; torch columns: 1 thread and {threads} threads")
     head = ["nnfunc", "torch1", f"torch{threads}", "ratio1 (IQR)", f"ratio{threads} (IQR)"]

@@ -7,9 +7,12 @@ dtype out) and the same results:
   :mod:`nnfunc.kernels.cpu._jit` that evaluates ``erfc`` in float64 from a degree-12 polynomial
   and a SIMD ``exp`` (relative error ~2e-11 before the final rounding, so results are the
   correctly rounded float32 but for about 1 in 20,000 ties off by 1 ulp); float64 runs a loop
-  over libm's ``erf``/``erfc`` (full float64 accuracy, not vectorised). Compiled on first use.
+  over libm's ``erf``/``erfc`` (full float64 accuracy, not vectorised). Compiled on first use;
+  large arrays are split over threads (:mod:`nnfunc.kernels.cpu._threads`; ``threads``
+  forces a number of ranges).
 * ``*_numpy``: NumPy only (also CuPy), float64 accurate: a positive-term series of ``erf`` for
-  ``|x| <= 2.5`` and the Laplace continued fraction of ``erfc`` beyond (NumPy has no ``erf``).
+  ``|x| <= 2.5`` and the Laplace continued fraction of ``erfc`` beyond (NumPy has no ``erf``);
+  ``threads`` is accepted and ignored.
 
 :func:`erf` and :func:`gelu_erf` pick numba when :func:`nnfunc.core.backend.numba_enabled` and
 the input is a NumPy array. ``benchmarks/bench_activation.py`` times them against PyTorch.
@@ -23,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
+from nnfunc.kernels.cpu._threads import row_ranges, run
 
 __all__ = [
     "erf",
@@ -70,7 +74,7 @@ def _erf_parts(xp: Any, x: Any) -> tuple[Any, Any, Any]:
     return small, series, xp.where(xp.isnan(x), np.nan, tail)
 
 
-def erf_numpy(x: Any) -> Any:
+def erf_numpy(x: Any, threads: int | None = None) -> Any:
     """``erf(x)`` in NumPy (or CuPy), accurate to float64 round-off."""
     xp = get_array_module(x)
     small, series, tail = _erf_parts(xp, x)
@@ -79,7 +83,7 @@ def erf_numpy(x: Any) -> Any:
     return out.astype(x.dtype, copy=False)
 
 
-def erfc_numpy(x: Any) -> Any:
+def erfc_numpy(x: Any, threads: int | None = None) -> Any:
     """``erfc(x) = 1 - erf(x)`` in NumPy, accurate in the upper tail."""
     xp = get_array_module(x)
     small, series, tail = _erf_parts(xp, x)
@@ -87,7 +91,7 @@ def erfc_numpy(x: Any) -> Any:
     return out.astype(x.dtype, copy=False)
 
 
-def gelu_erf_numpy(x: Any) -> Any:
+def gelu_erf_numpy(x: Any, threads: int | None = None) -> Any:
     """``x/2 * erfc(-x/sqrt(2))`` in NumPy (float64 inside), accurate in the lower tail."""
     if x.ndim == 0:  # ufuncs return scalars for 0-d arrays
         return gelu_erf_numpy(x.reshape(1)).reshape(())
@@ -96,25 +100,27 @@ def gelu_erf_numpy(x: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------- numba
-def _run(name32: str, name64: str, x: Any) -> Any:
+def _run(name32: str, name64: str, x: Any, threads: int | None) -> Any:
     from nnfunc.kernels.cpu._jit import kernels
 
     dtype = x.dtype
     work = np.float32 if dtype == np.float16 else dtype
     src = np.asarray(x, dtype=work, order="C")  # keeps 0-d (ascontiguousarray would not)
     out = np.empty(src.shape, work)
-    kernels()[name32 if work == np.float32 else name64](src.reshape(-1), out.reshape(-1))
+    kernel = kernels()[name32 if work == np.float32 else name64]
+    flat_in, flat_out = src.reshape(-1), out.reshape(-1)
+    run(lambda a, b: kernel(flat_in[a:b], flat_out[a:b]), row_ranges(flat_in.size, 1, threads))
     return out.astype(dtype, copy=False)
 
 
-def erf_numba(x: Any) -> Any:
+def erf_numba(x: Any, threads: int | None = None) -> Any:
     """``erf(x)`` with a numba kernel (floating NumPy arrays only)."""
-    return _run("erf_f32", "erf_f64", x)
+    return _run("erf_f32", "erf_f64", x, threads)
 
 
-def gelu_erf_numba(x: Any) -> Any:
+def gelu_erf_numba(x: Any, threads: int | None = None) -> Any:
     """``x/2 * erfc(-x/sqrt(2))`` with a numba kernel (floating NumPy arrays only)."""
-    return _run("gelu_erf_f32", "gelu_erf_f64", x)
+    return _run("gelu_erf_f32", "gelu_erf_f64", x, threads)
 
 
 # ---------------------------------------------------------------------------- dispatch
@@ -122,11 +128,11 @@ def _use_numba(x: Any) -> bool:
     return type(x) is np.ndarray and x.dtype.kind == "f" and numba_enabled()
 
 
-def erf(x: Any) -> Any:
+def erf(x: Any, threads: int | None = None) -> Any:
     """``erf(x)`` of a floating array: numba kernel or NumPy twin."""
-    return erf_numba(x) if _use_numba(x) else erf_numpy(x)
+    return erf_numba(x, threads) if _use_numba(x) else erf_numpy(x, threads)
 
 
-def gelu_erf(x: Any) -> Any:
+def gelu_erf(x: Any, threads: int | None = None) -> Any:
     """The exact GELU of a floating array: numba kernel or NumPy twin."""
-    return gelu_erf_numba(x) if _use_numba(x) else gelu_erf_numpy(x)
+    return gelu_erf_numba(x, threads) if _use_numba(x) else gelu_erf_numpy(x, threads)

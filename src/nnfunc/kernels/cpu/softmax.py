@@ -11,8 +11,10 @@ Two implementations with one signature and the same results (up to float32 round
 * ``*_numba``: float32 only, one read of each row from memory, then passes over the row while
   it is in cache (max, ``exp`` and sums, output), with a vectorised ``exp`` (<= 1 ulp; NumPy's
   float32 ``exp`` is also SIMD but each NumPy pass streams the whole array through memory).
-  numba is imported on first use.
-* ``*_numpy``: whole-array NumPy passes (also CuPy), in the dtype of ``x``.
+  Large inputs are split by rows over threads (:mod:`nnfunc.kernels.cpu._threads`; the
+  ``threads`` argument forces a number of row ranges). numba is imported on first use.
+* ``*_numpy``: whole-array NumPy passes (also CuPy), in the dtype of ``x``; ``threads`` is
+  accepted and ignored.
 
 :func:`softmax_rows`, :func:`softmax_xent_rows` and :func:`softmax_xent_grad_rows` pick numba
 when :func:`nnfunc.core.backend.numba_enabled` and the data are float32 NumPy arrays.
@@ -26,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
+from nnfunc.kernels.cpu._threads import row_ranges, run
 
 __all__ = [
     "softmax_rows",
@@ -47,7 +50,7 @@ def _finite_max(xp: Any, x: Any) -> Any:
     return m if bool(xp.isfinite(m).all()) else None
 
 
-def softmax_rows_numpy(x: Any, log: bool = False) -> Any:
+def softmax_rows_numpy(x: Any, log: bool = False, threads: int | None = None) -> Any:
     """Softmax (``log``: log-softmax) of each row of ``x`` (R, K), K >= 1; NumPy passes.
 
     Returns:
@@ -67,7 +70,7 @@ def softmax_rows_numpy(x: Any, log: bool = False) -> Any:
     return z
 
 
-def softmax_xent_rows_numpy(x: Any, t: Any) -> tuple[Any, Any] | None:
+def softmax_xent_rows_numpy(x: Any, t: Any, threads: int | None = None) -> tuple[Any, Any] | None:
     """Dense softmax cross-entropy of each row: ``sum(t) * logsumexp(x) - sum(t * x)``.
 
     Args:
@@ -96,7 +99,9 @@ def softmax_xent_rows_numpy(x: Any, t: Any) -> tuple[Any, Any] | None:
     return loss.astype(x.dtype), xp.stack([m[:, 0], s, st]).astype(x.dtype)
 
 
-def softmax_xent_grad_rows_numpy(x: Any, t: Any, gy: Any, stats: Any) -> Any:
+def softmax_xent_grad_rows_numpy(
+    x: Any, t: Any, gy: Any, stats: Any, threads: int | None = None
+) -> Any:
     """``gy[:, None] * (softmax(x) * sum(t) - t)`` from the forward's ``stats``; NumPy passes.
 
     Args:
@@ -122,30 +127,46 @@ def _f32(a: Any) -> Any:
     return np.ascontiguousarray(a, dtype=np.float32)
 
 
-def softmax_rows_numba(x: Any, log: bool = False) -> Any:
+def softmax_rows_numba(x: Any, log: bool = False, threads: int | None = None) -> Any:
     """:func:`softmax_rows_numpy` with a numba kernel (float32 NumPy arrays)."""
     x = _f32(x)
     y = np.empty_like(x)
-    if not _kernel("softmax_rows")(x, y, bool(log)):
-        return None
-    return y
+    kernel = _kernel("softmax_rows")
+    ranges = row_ranges(x.shape[0], x.shape[1], threads)
+    ok = run(lambda a, b: kernel(x[a:b], y[a:b], bool(log)), ranges)
+    return y if all(ok) else None
 
 
-def softmax_xent_rows_numba(x: Any, t: Any) -> tuple[Any, Any] | None:
+def softmax_xent_rows_numba(x: Any, t: Any, threads: int | None = None) -> tuple[Any, Any] | None:
     """:func:`softmax_xent_rows_numpy` with a numba kernel (float32 NumPy arrays)."""
     x, t = _f32(x), _f32(t)
-    loss = np.empty(x.shape[0], np.float32)
-    stats = np.empty((3, x.shape[0]), np.float32)
-    if not _kernel("softmax_xent_rows")(x, t, loss, stats):
+    kernel = _kernel("softmax_xent_rows")
+
+    def part(a: int, b: int) -> Any:
+        loss = np.empty(b - a, np.float32)
+        stats = np.empty((3, b - a), np.float32)
+        return (loss, stats) if kernel(x[a:b], t[a:b], loss, stats) else None
+
+    parts = run(part, row_ranges(x.shape[0], 2 * x.shape[1], threads))
+    if any(p is None for p in parts):
         return None
-    return loss, stats
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts], axis=1)
 
 
-def softmax_xent_grad_rows_numba(x: Any, t: Any, gy: Any, stats: Any) -> Any:
+def softmax_xent_grad_rows_numba(
+    x: Any, t: Any, gy: Any, stats: Any, threads: int | None = None
+) -> Any:
     """:func:`softmax_xent_grad_rows_numpy` with a numba kernel (float32 NumPy arrays)."""
-    x, t = _f32(x), _f32(t)
+    x, t, gy, stats = _f32(x), _f32(t), _f32(gy), _f32(stats)
     gx = np.empty_like(x)
-    _kernel("softmax_xent_grad_rows")(x, t, _f32(gy), _f32(stats), gx)
+    kernel = _kernel("softmax_xent_grad_rows")
+
+    def part(a: int, b: int) -> None:
+        kernel(x[a:b], t[a:b], gy[a:b], np.ascontiguousarray(stats[:, a:b]), gx[a:b])
+
+    run(part, row_ranges(x.shape[0], 3 * x.shape[1], threads))
     return gx
 
 
@@ -154,22 +175,22 @@ def _use_numba(*arrays: Any) -> bool:
     return all(type(a) is np.ndarray and a.dtype == np.float32 for a in arrays) and numba_enabled()
 
 
-def softmax_rows(x: Any, log: bool = False) -> Any:
+def softmax_rows(x: Any, log: bool = False, threads: int | None = None) -> Any:
     """Softmax or log-softmax of each row (None for a non-finite row maximum)."""
     if _use_numba(x):
-        return softmax_rows_numba(x, log)
-    return softmax_rows_numpy(x, log)
+        return softmax_rows_numba(x, log, threads)
+    return softmax_rows_numpy(x, log, threads)
 
 
-def softmax_xent_rows(x: Any, t: Any) -> tuple[Any, Any] | None:
+def softmax_xent_rows(x: Any, t: Any, threads: int | None = None) -> tuple[Any, Any] | None:
     """Dense softmax cross-entropy of each row and its statistics (None: non-finite max)."""
     if _use_numba(x, t):
-        return softmax_xent_rows_numba(x, t)
-    return softmax_xent_rows_numpy(x, t)
+        return softmax_xent_rows_numba(x, t, threads)
+    return softmax_xent_rows_numpy(x, t, threads)
 
 
-def softmax_xent_grad_rows(x: Any, t: Any, gy: Any, stats: Any) -> Any:
+def softmax_xent_grad_rows(x: Any, t: Any, gy: Any, stats: Any, threads: int | None = None) -> Any:
     """Logits gradient of the dense softmax cross-entropy from the forward's statistics."""
     if _use_numba(x, t):
-        return softmax_xent_grad_rows_numba(x, t, gy, stats)
-    return softmax_xent_grad_rows_numpy(x, t, gy, stats)
+        return softmax_xent_grad_rows_numba(x, t, gy, stats, threads)
+    return softmax_xent_grad_rows_numpy(x, t, gy, stats, threads)
