@@ -1,7 +1,8 @@
 """numba source of the row-wise and element-wise CPU kernels, compiled lazily by :func:`kernels`.
 
 Everything numba compiles for :mod:`~nnfunc.kernels.cpu.layer_norm`,
-:mod:`~nnfunc.kernels.cpu.softmax` and :mod:`~nnfunc.kernels.cpu.erf` lives in this one file.
+:mod:`~nnfunc.kernels.cpu.batch_norm`, :mod:`~nnfunc.kernels.cpu.softmax` and
+:mod:`~nnfunc.kernels.cpu.erf` lives in this one file.
 numba's on-disk cache (``cache=True``) keys a kernel on the source file of that kernel only: a
 helper inlined from another file could change without invalidating the cached kernels that use
 it. Keeping helpers and kernels together makes any edit here recompile all of them.
@@ -387,6 +388,89 @@ def _norm_rows_grad(x, gy, mean, inv, rs, cs, use_cols, want_cols, want_gx, gx, 
             csum[1, j] = c1[j]
 
 
+# ---------------------------------------------------------------------------- batch norm
+def _chan_stats(x, count, mean, m2):  # pragma: no cover - compiled
+    """Per-channel count, mean and centred sum of squares of ``x`` (A, C, B), in float64.
+
+    Each ``x[a, c]`` (B contiguous values) is summed twice while in cache (mean, then squared
+    deviations) and merged into its channel with Chan's update, so no ``E[x^2] - E[x]^2``
+    cancellation. ``count, mean, m2`` (C,) start at 0 and may hold earlier rows' statistics.
+    """
+    A, C, B = x.shape
+    for a in range(A):
+        for c in range(C):
+            row = x[a, c]
+            s = 0.0
+            for j in range(B):
+                s += row[j]
+            mu = s / B
+            ss = 0.0
+            for j in range(B):
+                d = row[j] - mu
+                ss += d * d
+            n0 = count[c]
+            n1 = n0 + B
+            delta = mu - mean[c]
+            mean[c] += delta * (B / n1)
+            m2[c] += ss + delta * delta * (n0 * B / n1)
+            count[c] = n1
+
+
+def _chan_apply(x, mh, ml, a, b, y):  # pragma: no cover - compiled
+    """``y[., c, .] = (x - mean[c]) * a[c] + b[c]``, ``mean = mh + ml`` (dtype of ``x``)."""
+    A, C, B = x.shape
+    for i in range(A):
+        for c in range(C):
+            row = x[i, c]
+            out = y[i, c]
+            m1 = mh[c]
+            m2 = ml[c]
+            ac = a[c]
+            bc = b[c]
+            for j in range(B):
+                out[j] = sub_exact(sub_exact(row[j], m1), m2) * ac + bc
+
+
+def _chan_grad_sums(x, gy, mh, ml, iv, s1, s2):  # pragma: no cover - compiled
+    """``s1[c] += sum gy``, ``s2[c] += sum gy * xhat`` over ``x[:, c, :]`` (float64 sums)."""
+    A, C, B = x.shape
+    zero = np.zeros(1, x.dtype)[0]
+    for i in range(A):
+        for c in range(C):
+            row = x[i, c]
+            g = gy[i, c]
+            m1 = mh[c]
+            m2 = ml[c]
+            v = iv[c]
+            t1 = zero
+            t2 = zero
+            for j in range(B):
+                gj = g[j]
+                t1 += gj
+                t2 += gj * (sub_exact(sub_exact(row[j], m1), m2) * v)
+            s1[c] += t1
+            s2[c] += t2
+
+
+def _chan_grad_apply(x, gy, mh, ml, iv, k0, k1, k2, gx):  # pragma: no cover - compiled
+    """``gx = k0[c] * gy - k1[c] - xhat * k2[c]``, ``xhat = (x - mean) * iv`` per channel."""
+    A, C, B = x.shape
+    for i in range(A):
+        for c in range(C):
+            row = x[i, c]
+            g = gy[i, c]
+            out = gx[i, c]
+            m1 = mh[c]
+            m2 = ml[c]
+            v = iv[c]
+            c0 = k0[c]
+            c1 = k1[c]
+            c2 = k2[c]
+            for j in range(B):
+                xh = sub_exact(sub_exact(row[j], m1), m2) * v
+                out[j] = c0 * g[j] - c1 - xh * c2
+
+
 # ---------------------------------------------------------------------------- softmax family
 def _softmax_rows(x, y, log):  # pragma: no cover - compiled
     """Softmax (or log-softmax with ``log``) of each row of a float32 ``x`` (R, K) into ``y``.
@@ -551,6 +635,10 @@ def kernels() -> dict[str, Any]:
     return {
         "norm_rows": numba.njit(**reduce_)(_norm_rows),
         "norm_rows_grad": numba.njit(**reduce_)(_norm_rows_grad),
+        "chan_stats": numba.njit(**reduce_)(_chan_stats),
+        "chan_apply": numba.njit(**reduce_)(_chan_apply),
+        "chan_grad_sums": numba.njit(**reduce_)(_chan_grad_sums),
+        "chan_grad_apply": numba.njit(**reduce_)(_chan_grad_apply),
         "softmax_rows": numba.njit(**reduce_)(_softmax_rows),
         "softmax_xent_rows": numba.njit(**reduce_)(_softmax_xent_rows),
         "softmax_xent_grad_rows": numba.njit(**reduce_)(_softmax_xent_grad_rows),
