@@ -50,10 +50,13 @@ def run_cases(cases: list[Case], torch: Any, repeat: int, only: str | None = Non
     ``torch`` is the module or None; its default thread count is read once and restored after
     every case.
     """
-    from nnfunc.kernels.cpu._threads import num_threads
+    try:
+        from nnfunc.kernels.cpu._threads import num_threads
 
+        print(f"nnfunc: kernels on up to {num_threads()} threads (NNFUNC_NUM_THREADS)")
+    except ImportError:  # a checkout before the thread pool: one thread
+        print("nnfunc: kernels on 1 thread")
     threads = torch.get_num_threads() if torch is not None else 0
-    print(f"nnfunc: kernels on up to {num_threads()} threads (NNFUNC_NUM_THREADS)")
     if torch is not None:
         print(f"torch {torch.__version__}; torch columns: 1 thread and {threads} threads")
     head = ["nnfunc", "torch1", f"torch{threads}", "ratio1 (IQR)", f"ratio{threads} (IQR)"]
