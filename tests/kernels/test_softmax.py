@@ -67,6 +67,8 @@ def test_rows_without_finite_shift_are_refused(row):
     t = np.full(x.shape, 1 / 3, np.float32)
     for fn in (S.softmax_xent_rows_numba, S.softmax_xent_rows_numpy):
         assert fn(x, t) is None
+    for fn in (S.sparse_xent_rows_numba, S.sparse_xent_rows_numpy):
+        assert fn(x, np.array([0, 1])) is None
 
 
 def _xent_ref(x, t):
@@ -121,3 +123,38 @@ def test_float32_exp_helper_is_within_one_ulp():
     np.testing.assert_allclose(y[~normal], r32[~normal], rtol=0, atol=1.5e-45)
     assert _jit.expf_nonpos(np.float32(-np.inf)) == 0.0
     assert np.isnan(_jit.expf_nonpos(np.float32(np.nan)))
+
+
+@needs_numba
+@pytest.mark.parametrize("shape", SHAPES)
+def test_sparse_xent_kernels_agree_with_float64(shape):
+    rng = np.random.default_rng(shape[1] + 2)
+    x = _logits(rng, shape, 3.0)
+    labels = rng.integers(0, shape[1], shape[0])
+    if shape[1] > 1:
+        x[0, (labels[0] + 1) % shape[1]] = -np.inf  # another class excluded
+    lp = _log_softmax_ref(x)
+    ref = -lp[np.arange(shape[0]), labels]
+    gy = rng.standard_normal(shape[0]).astype(np.float32)
+    gref = gy[:, None] * (np.exp(lp) - np.eye(shape[1])[labels])
+    pairs = (
+        (S.sparse_xent_rows_numba, S.sparse_xent_grad_rows_numba),
+        (S.sparse_xent_rows_numpy, S.sparse_xent_grad_rows_numpy),
+    )
+    for fwd, bwd in pairs:
+        for threads in (1, 2):
+            loss, stats = fwd(x, labels.astype(np.int32), threads)
+            assert loss.dtype == np.float32 and loss.shape == (shape[0],)
+            np.testing.assert_allclose(loss, ref, rtol=2e-6, atol=1e-6, err_msg=fwd.__name__)
+            gx = bwd(x, labels, gy, stats, threads)
+            assert gx.dtype == np.float32 and gx.shape == shape
+            np.testing.assert_allclose(gx, gref, rtol=2e-6, atol=1e-7, err_msg=bwd.__name__)
+
+
+@needs_numba
+@pytest.mark.parametrize("label", [-1, 3])
+def test_sparse_xent_refuses_out_of_range_labels(label):
+    x = np.zeros((2, 3), np.float32)
+    labels = np.array([0, label])
+    assert S.sparse_xent_rows_numba(x, labels) is None
+    assert S.sparse_xent_rows_numpy(x, labels) is None

@@ -562,6 +562,49 @@ def _softmax_xent_grad_rows(x, t, gy, stats, gx):  # pragma: no cover - compiled
             gi[j] = expf_nonpos(xi[j] - m) * c - ti[j] * g
 
 
+def _sparse_xent_rows(x, labels, loss, stats):  # pragma: no cover - compiled
+    """Sparse softmax cross-entropy of each row: ``log(sum(exp(z))) - z[label]``, ``z = x - max``.
+
+    float32 ``x`` (R, K), integer ``labels`` (R,); ``loss`` (R,) float32; ``stats`` (2, R)
+    float32 receives the row's max and ``sum(exp(z))`` for the gradient. Returns False at a
+    row whose maximum is not finite, that holds NaN, or whose label is out of range (the caller
+    then takes its general NumPy path).
+    """
+    R, K = x.shape
+    lanes = np.empty(_MAX_LANES, np.float32)
+    for i in range(R):
+        xi = x[i]
+        lab = labels[i]
+        if lab < 0 or lab >= K:
+            return False
+        m = row_max(xi, lanes)
+        if not (m > -np.inf and m < np.inf):
+            return False
+        s = 0.0
+        for j in range(K):
+            s += expf_nonpos(xi[j] - m)
+        if s != s:
+            return False
+        loss[i] = math.log(s) - sub_exact(xi[lab], m)
+        stats[0, i] = m
+        stats[1, i] = s
+    return True
+
+
+def _sparse_xent_grad_rows(x, labels, gy, stats, gx):  # pragma: no cover - compiled
+    """``gx = gy * (exp(x - max) / sum(exp) - onehot(label))`` per row, from the stats."""
+    R, K = x.shape
+    for i in range(R):
+        xi = x[i]
+        gi = gx[i]
+        m = stats[0, i]
+        g = gy[i]
+        c = g / stats[1, i]
+        for j in range(K):
+            gi[j] = expf_nonpos(xi[j] - m) * c
+        gi[labels[i]] -= g
+
+
 # ---------------------------------------------------------------------------- gelu, erf
 def _gelu_erf_f32(x, y):  # pragma: no cover - compiled
     """``y = x/2 * erfc(-x/sqrt(2))`` of float32 1-d arrays, computed in float64."""
@@ -642,6 +685,8 @@ def kernels() -> dict[str, Any]:
         "softmax_rows": numba.njit(**reduce_)(_softmax_rows),
         "softmax_xent_rows": numba.njit(**reduce_)(_softmax_xent_rows),
         "softmax_xent_grad_rows": numba.njit(**reduce_)(_softmax_xent_grad_rows),
+        "sparse_xent_rows": numba.njit(**reduce_)(_sparse_xent_rows),
+        "sparse_xent_grad_rows": numba.njit(**reduce_)(_sparse_xent_grad_rows),
         "gelu_erf_f32": numba.njit(**exact)(_gelu_erf_f32),
         "erf_f32": numba.njit(**exact)(_erf_f32),
         "gelu_erf_f64": numba.njit(**exact)(_gelu_erf_f64),

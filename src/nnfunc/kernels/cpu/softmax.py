@@ -1,7 +1,8 @@
-"""Row-wise softmax, log-softmax and dense softmax cross-entropy of ``(R, K)`` arrays.
+"""Row-wise softmax, log-softmax and softmax cross-entropies of ``(R, K)`` arrays.
 
-The kernels behind :func:`nnfunc.softmax`, :func:`nnfunc.log_softmax` (no mask, last axis) and
-:func:`nnfunc.softmax_cross_entropy_with_logits` (last axis) for float32 data. Every row is
+The kernels behind :func:`nnfunc.softmax`, :func:`nnfunc.log_softmax` (no mask, last axis),
+:func:`nnfunc.softmax_cross_entropy_with_logits` and
+:func:`nnfunc.sparse_softmax_cross_entropy_with_logits` (last axis) for float32 data. Every row is
 max-shifted; a row whose maximum is not finite (``+inf``, all ``-inf``, NaN) has limits that the
 callers' general NumPy code defines, so these functions return None for such input (also for
 NaN logits anywhere) and the caller takes that path.
@@ -40,6 +41,12 @@ __all__ = [
     "softmax_xent_rows",
     "softmax_xent_rows_numba",
     "softmax_xent_rows_numpy",
+    "sparse_xent_grad_rows",
+    "sparse_xent_grad_rows_numba",
+    "sparse_xent_grad_rows_numpy",
+    "sparse_xent_rows",
+    "sparse_xent_rows_numba",
+    "sparse_xent_rows_numpy",
 ]
 
 
@@ -116,6 +123,47 @@ def softmax_xent_grad_rows_numpy(
     return g
 
 
+def sparse_xent_rows_numpy(
+    x: Any, labels: Any, threads: int | None = None
+) -> tuple[Any, Any] | None:
+    """Sparse softmax cross-entropy of each row: ``logsumexp(x) - x[label]``.
+
+    Args:
+        x: Logits ``(R, K)``, K >= 1.
+        labels: Integer class indices ``(R,)``.
+
+    Returns:
+        ``(loss, stats)``: ``loss`` ``(R,)`` in the dtype of ``x``; ``stats`` ``(2, R)``: the
+        row maxima and ``sum(exp(x - max))``, which the gradient takes. None when a row's
+        maximum is not finite, a logit is NaN or a label is outside ``[0, K)``.
+    """
+    xp = get_array_module(x)
+    if labels.size and (bool((labels < 0).any()) or bool((labels >= x.shape[1]).any())):
+        return None
+    m = _finite_max(xp, x)
+    if m is None:
+        return None
+    z = xp.subtract(x, m)
+    lab = labels.astype(np.intp)[:, None]
+    zt = xp.take_along_axis(z, lab, axis=1)[:, 0]
+    xp.exp(z, out=z)
+    s = z.sum(axis=1, dtype=np.float64)
+    loss = xp.log(s) - zt
+    return loss.astype(x.dtype), xp.stack([m[:, 0], s]).astype(x.dtype)
+
+
+def sparse_xent_grad_rows_numpy(
+    x: Any, labels: Any, gy: Any, stats: Any, threads: int | None = None
+) -> Any:
+    """``gy[:, None] * (softmax(x) - onehot(labels))`` from the forward's ``stats``."""
+    xp = get_array_module(x)
+    g = xp.exp(x - stats[0][:, None])
+    g *= (gy / stats[1])[:, None]
+    lab = labels.astype(np.intp)[:, None]
+    xp.put_along_axis(g, lab, xp.take_along_axis(g, lab, axis=1) - gy[:, None], axis=1)
+    return g
+
+
 # ---------------------------------------------------------------------------- numba
 def _kernel(name: str) -> Any:
     from nnfunc.kernels.cpu._jit import kernels
@@ -170,6 +218,43 @@ def softmax_xent_grad_rows_numba(
     return gx
 
 
+def sparse_xent_rows_numba(
+    x: Any, labels: Any, threads: int | None = None
+) -> tuple[Any, Any] | None:
+    """:func:`sparse_xent_rows_numpy` with a numba kernel (float32 NumPy arrays)."""
+    x = _f32(x)
+    labels = np.ascontiguousarray(labels, dtype=np.intp)
+    kernel = _kernel("sparse_xent_rows")
+
+    def part(a: int, b: int) -> Any:
+        loss = np.empty(b - a, np.float32)
+        stats = np.empty((2, b - a), np.float32)
+        return (loss, stats) if kernel(x[a:b], labels[a:b], loss, stats) else None
+
+    parts = run(part, row_ranges(x.shape[0], x.shape[1], threads))
+    if any(p is None for p in parts):
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts], axis=1)
+
+
+def sparse_xent_grad_rows_numba(
+    x: Any, labels: Any, gy: Any, stats: Any, threads: int | None = None
+) -> Any:
+    """:func:`sparse_xent_grad_rows_numpy` with a numba kernel (float32 NumPy arrays)."""
+    x, gy, stats = _f32(x), _f32(gy), _f32(stats)
+    labels = np.ascontiguousarray(labels, dtype=np.intp)
+    gx = np.empty_like(x)
+    kernel = _kernel("sparse_xent_grad_rows")
+
+    def part(a: int, b: int) -> None:
+        kernel(x[a:b], labels[a:b], gy[a:b], np.ascontiguousarray(stats[:, a:b]), gx[a:b])
+
+    run(part, row_ranges(x.shape[0], 2 * x.shape[1], threads))
+    return gx
+
+
 # ---------------------------------------------------------------------------- dispatch
 def _use_numba(*arrays: Any) -> bool:
     return all(type(a) is np.ndarray and a.dtype == np.float32 for a in arrays) and numba_enabled()
@@ -194,3 +279,19 @@ def softmax_xent_grad_rows(x: Any, t: Any, gy: Any, stats: Any, threads: int | N
     if _use_numba(x, t):
         return softmax_xent_grad_rows_numba(x, t, gy, stats, threads)
     return softmax_xent_grad_rows_numpy(x, t, gy, stats, threads)
+
+
+def sparse_xent_rows(x: Any, labels: Any, threads: int | None = None) -> tuple[Any, Any] | None:
+    """Sparse softmax cross-entropy of each row and its statistics (None: see the twin)."""
+    if _use_numba(x):
+        return sparse_xent_rows_numba(x, labels, threads)
+    return sparse_xent_rows_numpy(x, labels, threads)
+
+
+def sparse_xent_grad_rows(
+    x: Any, labels: Any, gy: Any, stats: Any, threads: int | None = None
+) -> Any:
+    """Logits gradient of the sparse softmax cross-entropy from the forward's statistics."""
+    if _use_numba(x):
+        return sparse_xent_grad_rows_numba(x, labels, gy, stats, threads)
+    return sparse_xent_grad_rows_numpy(x, labels, gy, stats, threads)
