@@ -1,59 +1,30 @@
 """Losses and top-k: nnfunc next to PyTorch CPU, in one process, as time ratios.
 
-Run: ``PYTHONPATH=src python benchmarks/bench_loss.py`` (``--repeat N`` for more samples).
-Each line prints the median time of nnfunc and of PyTorch and their ratio (nnfunc / torch).
+Run: ``python benchmarks/bench_loss.py [--repeat N] [--only SUBSTRING]``. Interleaved rounds
+against PyTorch with 1 thread and with its default thread count; the table gives median times
+and the median (interquartile range) of the per-round ratios nnfunc / torch. See
+``_paired.py``. Forward-and-backward cases differentiate the sum of the per-example losses.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+from _common import torch_or_none
+from _paired import Case, run_cases
 
 import nnfunc as nf
-
-
-def _median_time(fn: Callable[[], object], repeat: int) -> float:
-    fn()  # warm up (numba compilation, allocator)
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
-
-
-def _paired(fn: Callable[[], object], ref: Callable[[], object], repeat: int) -> tuple:
-    """Median times and the median of per-pair ratios, the two runs interleaved.
-
-    The machine is shared and its speed drifts; timing both sides back to back in every
-    repetition keeps the ratio meaningful.
-    """
-    fn()
-    ref()
-    a, b = [], []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        t1 = time.perf_counter()
-        ref()
-        t2 = time.perf_counter()
-        a.append(t1 - t0)
-        b.append(t2 - t1)
-    ratio = float(np.median(np.array(a) / np.array(b)))
-    return float(np.median(a)), float(np.median(b)), ratio
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--only", default=None, help="run the cases whose name contains this")
     args = parser.parse_args()
-    try:
-        import torch
-    except ImportError:  # pragma: no cover
-        torch = None
+    torch = torch_or_none(threads=None)
     rng = np.random.default_rng(0)
     n, c = 4096, 1000
     logits = rng.normal(0, 3, (n, c)).astype(np.float32)
@@ -74,56 +45,52 @@ def main() -> None:
         v = nf.Variable(big, requires_grad=True)
         nf.sum(nf.sigmoid_cross_entropy_with_logits(v, big_t)).backward()
 
-    cases: list[tuple[str, Callable[[], object], Callable[[], object] | None]] = [
-        (
-            "sparse softmax CE fwd (4096, 1000) f32",
-            lambda: nf.sparse_softmax_cross_entropy_with_logits(logits, labels),
-            None,
-        ),
-        ("sparse softmax CE fwd+bwd", sparse_fwd_bwd, None),
-        (
-            "dense softmax CE fwd (4096, 1000) f32",
-            lambda: nf.softmax_cross_entropy_with_logits(logits, dense),
-            None,
-        ),
-        ("dense softmax CE fwd+bwd", dense_fwd_bwd, None),
-        (
-            "sigmoid CE fwd (16M) f32",
-            lambda: nf.sigmoid_cross_entropy_with_logits(big, big_t),
-            None,
-        ),
-        ("sigmoid CE fwd+bwd (16M)", sigmoid_fwd_bwd, None),
-        ("top_k k=5 (4096, 1000) f32", lambda: nf.top_k(logits, 5), None),
-    ]
+    refs: list[Callable[[], Any] | None] = [None] * 7
     if torch is not None:
         F = torch.nn.functional
         tl, tlab, td = torch.from_numpy(logits), torch.from_numpy(labels), torch.from_numpy(dense)
         tb, tbt = torch.from_numpy(big), torch.from_numpy(big_t)
+        # Leaves created once (no per-call copy of the input); their .grad reset every call.
+        leaf_l = tl.clone().requires_grad_(True)
+        leaf_b = tb.clone().requires_grad_(True)
 
-        def t_bwd(make: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> None:
-            v = x.clone().requires_grad_(True)
-            make(v).sum().backward()
+        def t_bwd(make: Callable[[Any], Any], leaf: Any) -> None:
+            leaf.grad = None
+            make(leaf).sum().backward()
 
-        torch_fns = [
+        refs = [
             lambda: F.cross_entropy(tl, tlab, reduction="none"),
-            lambda: t_bwd(lambda v: F.cross_entropy(v, tlab, reduction="none"), tl),
+            lambda: t_bwd(lambda v: F.cross_entropy(v, tlab, reduction="none"), leaf_l),
             lambda: F.cross_entropy(tl, td, reduction="none"),
-            lambda: t_bwd(lambda v: F.cross_entropy(v, td, reduction="none"), tl),
+            lambda: t_bwd(lambda v: F.cross_entropy(v, td, reduction="none"), leaf_l),
             lambda: F.binary_cross_entropy_with_logits(tb, tbt, reduction="none"),
             lambda: t_bwd(
-                lambda v: F.binary_cross_entropy_with_logits(v, tbt, reduction="none"), tb
+                lambda v: F.binary_cross_entropy_with_logits(v, tbt, reduction="none"), leaf_b
             ),
             lambda: torch.topk(tl, 5),
         ]
-        cases = [(name, fn, tf) for (name, fn, _), tf in zip(cases, torch_fns, strict=True)]
-        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    for name, fn, ref in cases:
-        if ref is None:
-            t = _median_time(fn, args.repeat)
-            print(f"{name:42s} nnfunc {t * 1e3:8.2f} ms")
-            continue
-        t, tr, ratio = _paired(fn, ref, args.repeat)
-        print(f"{name:42s} nnfunc {t * 1e3:8.2f} ms  torch {tr * 1e3:8.2f} ms  ratio {ratio:5.2f}")
+    cases: list[Case] = [
+        (
+            "sparse softmax CE fwd (4096, 1000) f32",
+            lambda: nf.sparse_softmax_cross_entropy_with_logits(logits, labels),
+            refs[0],
+        ),
+        ("sparse softmax CE fwd+bwd", sparse_fwd_bwd, refs[1]),
+        (
+            "dense softmax CE fwd (4096, 1000) f32",
+            lambda: nf.softmax_cross_entropy_with_logits(logits, dense),
+            refs[2],
+        ),
+        ("dense softmax CE fwd+bwd", dense_fwd_bwd, refs[3]),
+        (
+            "sigmoid CE fwd (16M) f32",
+            lambda: nf.sigmoid_cross_entropy_with_logits(big, big_t),
+            refs[4],
+        ),
+        ("sigmoid CE fwd+bwd (16M)", sigmoid_fwd_bwd, refs[5]),
+        ("top_k k=5 (4096, 1000) f32", lambda: nf.top_k(logits, 5), refs[6]),
+    ]
+    run_cases(cases, torch, args.repeat, args.only)
 
 
 if __name__ == "__main__":

@@ -1,96 +1,92 @@
-"""Normalization timings side by side with PyTorch CPU (ratios; run: PYTHONPATH=src python
-benchmarks/bench_norm.py [--repeat N])."""
+"""Normalization timings side by side with PyTorch CPU in the same process.
+
+Run: ``python benchmarks/bench_norm.py [--repeat N] [--only SUBSTRING]``. Interleaved rounds
+against PyTorch with 1 thread and with its default thread count; the table gives median times
+and the median (interquartile range) of the per-round ratios nnfunc / torch. See
+``_paired.py``. Forward-and-backward cases build the graph and call ``backward`` on both sides.
+"""
 
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
+from _common import torch_or_none
+from _paired import Case, run_cases
 
 import nnfunc as nf
 
 
-def best(fn, repeat):
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=9)
+    ap.add_argument("--only", default=None, help="run the cases whose name contains this")
     args = ap.parse_args()
-    try:
-        import torch
-    except ImportError:  # pragma: no cover
-        torch = None
+    torch = torch_or_none(threads=None)
     rng = np.random.default_rng(0)
-    rows = []
 
     x = rng.standard_normal((32, 64, 56, 56), dtype=np.float32)
     g = np.ones(64, np.float32)
     b = np.zeros(64, np.float32)
     rm, rv = np.zeros(64, np.float32), np.ones(64, np.float32)
     gy = rng.standard_normal(x.shape, dtype=np.float32)
-
-    def nf_bn_fwd():
-        nf.batch_normalization(x, rm, rv, b, g, training=True)
-
-    def nf_bn_fb():
-        xv, gv, bv = (nf.Variable(a, requires_grad=True) for a in (x, g, b))
-        y = nf.batch_normalization(xv, rm, rv, bv, gv, training=True)
-        y.backward(gy)
-
-    rows.append(("batch_norm train fwd (32,64,56,56)", best(nf_bn_fwd, args.repeat), None))
-    rows.append(("batch_norm train fwd+bwd", best(nf_bn_fb, args.repeat), None))
-
     xl = rng.standard_normal((64, 512, 768), dtype=np.float32)
     gl, bl = np.ones(768, np.float32), np.zeros(768, np.float32)
+    gyl = rng.standard_normal(xl.shape, dtype=np.float32)
 
-    def nf_ln():
+    def nf_bn_fwd() -> None:
+        nf.batch_normalization(x, rm, rv, b, g, training=True)
+
+    def nf_bn_fb() -> None:
+        xv, gv, bv = (nf.Variable(a, requires_grad=True) for a in (x, g, b))
+        nf.batch_normalization(xv, rm, rv, bv, gv, training=True).backward(gy)
+
+    def nf_ln() -> None:
         nf.layer_normalization(xl, gl, bl)
 
-    rows.append(("layer_norm fwd (64,512,768) last axis", best(nf_ln, args.repeat), None))
+    def nf_ln_fb() -> None:
+        xv, gv, bv = (nf.Variable(a, requires_grad=True) for a in (xl, gl, bl))
+        nf.layer_normalization(xv, gv, bv).backward(gyl)
 
+    refs: list = [None] * 4
     if torch is not None:
-        tx, tg, tb = torch.tensor(x), torch.tensor(g), torch.tensor(b)
+        F = torch.nn.functional
+        tx, tg, tb, tgy = (torch.from_numpy(a) for a in (x, g, b, gy))
         trm, trv = torch.zeros(64), torch.ones(64)
-        tgy = torch.tensor(gy)
+        txl, tgl, tbl, tgyl = (torch.from_numpy(a) for a in (xl, gl, bl, gyl))
 
-        def t_bn_fwd():
+        def t_bn_fwd() -> None:
             with torch.no_grad():
-                torch.nn.functional.batch_norm(tx, trm, trv, tg, tb, training=True)
+                F.batch_norm(tx, trm, trv, tg, tb, training=True)
 
-        def t_bn_fb():
-            a = tx.clone().requires_grad_()
-            w = tg.clone().requires_grad_()
-            c = tb.clone().requires_grad_()
-            torch.nn.functional.batch_norm(a, trm, trv, w, c, training=True).backward(tgy)
+        # Leaves created once (no per-call copy of the input); their .grad reset every call.
+        leaves_bn = [t.clone().requires_grad_() for t in (tx, tg, tb)]
+        leaves_ln = [t.clone().requires_grad_() for t in (txl, tgl, tbl)]
 
-        txl, tgl, tbl = torch.tensor(xl), torch.tensor(gl), torch.tensor(bl)
+        def t_bn_fb() -> None:
+            a, w, c = leaves_bn
+            for t in leaves_bn:
+                t.grad = None
+            F.batch_norm(a, trm, trv, w, c, training=True).backward(tgy)
 
-        def t_ln():
+        def t_ln() -> None:
             with torch.no_grad():
-                torch.nn.functional.layer_norm(txl, (768,), tgl, tbl)
+                F.layer_norm(txl, (768,), tgl, tbl)
 
-        for i, fn in enumerate((t_bn_fwd, t_bn_fb, t_ln)):
-            name, ours, _ = rows[i]
-            rows[i] = (name, ours, best(fn, args.repeat))
-        print(f"torch threads: {torch.get_num_threads()}")
+        def t_ln_fb() -> None:
+            a, w, c = leaves_ln
+            for t in leaves_ln:
+                t.grad = None
+            F.layer_norm(a, (768,), w, c).backward(tgyl)
 
-    for name, ours, theirs in rows:
-        if theirs is None:
-            print(f"{name:42s} nnfunc {ours * 1e3:8.1f} ms")
-        else:
-            print(
-                f"{name:42s} nnfunc {ours * 1e3:8.1f} ms  torch {theirs * 1e3:8.1f} ms  "
-                f"ratio {ours / theirs:5.2f}x"
-            )
+        refs = [t_bn_fwd, t_bn_fb, t_ln, t_ln_fb]
+    cases: list[Case] = [
+        ("batch_norm train fwd (32,64,56,56)", nf_bn_fwd, refs[0]),
+        ("batch_norm train fwd+bwd", nf_bn_fb, refs[1]),
+        ("layer_norm fwd (64,512,768) last axis", nf_ln, refs[2]),
+        ("layer_norm fwd+bwd", nf_ln_fb, refs[3]),
+    ]
+    run_cases(cases, torch, args.repeat, args.only)
 
 
 if __name__ == "__main__":

@@ -37,27 +37,31 @@ class TestSparseSoftmaxCrossEntropyWithLogits(FunctionTestCase):
         return (out.astype(x.dtype),)
 
 
+@parametrize_class(dtype=["float32", "float64"])
 class TestSparseLabelsWithKeptAxis(FunctionTestCase):
-    """NNabla's label layout: the class axis kept with size 1."""
+    """NNabla's label layout: the class axis kept with size 1 (float32: the row kernel)."""
 
     function = staticmethod(nf.sparse_softmax_cross_entropy_with_logits)
 
     def inputs(self, rng):
-        return rng.normal(0, 2, (4, 5)), rng.integers(0, 5, (4, 1))
+        return rng.normal(0, 2, (4, 5)).astype(self.dtype), rng.integers(0, 5, (4, 1))
 
     def expected(self, x, labels):
-        return (sparse_ce_ref(x, labels[:, 0], -1),)
+        return (sparse_ce_ref(x, labels[:, 0], -1).astype(x.dtype),)
 
 
-def test_gradient_is_softmax_minus_one_hot_and_finite_at_extremes():
-    x = np.array([[1e30, 0.0, -1e30], [-np.inf, 0.0, 1.0], [2.0, np.inf, 0.0]])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gradient_is_softmax_minus_one_hot_and_finite_at_extremes(dtype):
+    x = np.array([[1e30, 0.0, -1e30], [-np.inf, 0.0, 1.0], [2.0, np.inf, 0.0]], dtype)
     labels = np.array([0, 2, 1])
     out = nf.sparse_softmax_cross_entropy_with_logits(x, labels)
-    np.testing.assert_allclose(out, [0.0, np.logaddexp(0, 1) - 1.0, 0.0], rtol=1e-12)
+    rtol = 1e-6 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, [0.0, np.logaddexp(0, 1) - 1.0, 0.0], rtol=rtol)
     v = nf.Variable(x, requires_grad=True)
     nf.sum(nf.sparse_softmax_cross_entropy_with_logits(v, labels)).backward()
     p = np.exp(np.array([-np.inf, 0.0, 1.0]) - np.logaddexp(0, 1))
-    np.testing.assert_allclose(v.grad, [[0, 0, 0], p - [0, 0, 1], [0, 0, 0]], atol=1e-15)
+    atol = 1e-7 if dtype == np.float32 else 1e-15
+    np.testing.assert_allclose(v.grad, [[0, 0, 0], p - [0, 0, 1], [0, 0, 0]], atol=atol)
     # Far logit on the wrong class: the exact loss, not a clamped log(tiny).
     out32 = nf.sparse_softmax_cross_entropy_with_logits(
         np.array([[0.0, -1e4]], np.float32), np.array([1])

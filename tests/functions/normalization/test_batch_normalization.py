@@ -69,6 +69,47 @@ class TestBatchNormTraining(FunctionTestCase):
         return (y.astype(x.dtype),)
 
 
+@parametrize_class(dtype=["float16", "float32", "float64"], affine=[True, False])
+class TestBatchNormTrainingChannelFirstImages(FunctionTestCase):
+    """(N, C, H, W) with H * W >= 16: the channel kernel of kernels/cpu/batch_norm.py."""
+
+    eps = 1e-3
+    tolerances: ClassVar = {"float16": {"atol": 5e-3, "rtol": 5e-3}, "float32": {"atol": 1e-5}}
+
+    @staticmethod
+    def function(x, gamma=None, beta=None, **kw):
+        return nf.batch_normalization(x, None, None, beta, gamma, training=True, **kw)
+
+    def kwargs(self):
+        return {"axis": 1, "eps": self.eps}
+
+    def inputs(self, rng):
+        x = (rng.standard_normal((3, 4, 4, 5)) * 2 + 5).astype(self.dtype)
+        if not self.affine:
+            return (x,)
+        return (
+            x,
+            rng.uniform(0.5, 1.5, 4).astype(self.dtype),
+            rng.standard_normal(4).astype(self.dtype),
+        )
+
+    def expected(self, x, g=None, b=None):
+        y, _, _ = bn_train_ref(x, g, b, (1,), self.eps)
+        return (y.astype(x.dtype),)
+
+
+def test_channel_kernel_updates_running_statistics():
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((6, 2, 5, 5)) * 3 + 1).astype(np.float32)
+    rm, rv = np.full(2, 0.5, np.float32), np.full(2, 2.0, np.float32)
+    nf.batch_normalization(x, rm, rv, None, None, training=True, decay=0.9)
+    x64 = x.astype(np.float64)
+    mu = x64.mean(axis=(0, 2, 3))
+    var = x64.var(axis=(0, 2, 3), ddof=1)
+    np.testing.assert_allclose(rm, 0.9 * 0.5 + 0.1 * mu, rtol=1e-6)
+    np.testing.assert_allclose(rv, 0.9 * 2.0 + 0.1 * var, rtol=1e-6)
+
+
 @parametrize_class(dtype=["float32", "float64"])
 class TestBatchNormTrainingOutputStat(FunctionTestCase):
     tolerances: ClassVar = {"float32": {"atol": 1e-5}}

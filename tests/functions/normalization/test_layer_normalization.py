@@ -41,6 +41,29 @@ class TestLayerNormalization(FunctionTestCase):
         return ((y * s.astype(np.float64) + o.astype(np.float64)).astype(x.dtype),)
 
 
+@parametrize_class(dtype=["float32", "float64"], which=["scale", "offset"])
+class TestLayerNormalizationOneParameter(FunctionTestCase):
+    """Scale only or offset only: the row kernel's column sums feed that parameter alone."""
+
+    tolerances: ClassVar = {"float32": {"atol": 1e-5}}
+
+    @staticmethod
+    def function(x, p, which, **kw):
+        return nf.layer_normalization(x, **{which: p}, eps=1e-3, **kw)
+
+    def kwargs(self):
+        return {"which": self.which}
+
+    def inputs(self, rng):
+        x = (rng.standard_normal((2, 3, 70)) + 3).astype(self.dtype)
+        return (x, rng.uniform(0.5, 1.5, (70,)).astype(self.dtype))
+
+    def expected(self, x, p):
+        y, _, _ = standardize_ref(x, (2,), 1e-3)
+        p = p.astype(np.float64)
+        return ((y * p if self.which == "scale" else y + p).astype(x.dtype),)
+
+
 @parametrize_class(dtype=["float32", "float64"])
 class TestLayerNormalizationOutputStat(FunctionTestCase):
     tolerances: ClassVar = {"float32": {"atol": 1e-5}}

@@ -1,4 +1,9 @@
-"""softmax and log_softmax along an axis, max-shifted."""
+"""softmax and log_softmax along an axis, max-shifted.
+
+Unmasked float32 (and float16) data along the last axis of a NumPy array go through the row
+kernels of :mod:`nnfunc.kernels.cpu.softmax` (numba: one read of each row, vectorised ``exp``);
+everything else, and rows whose maximum is not finite, through the NumPy code here.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import DTypeError, ShapeError
+from nnfunc.kernels.cpu.softmax import softmax_rows
 
 __all__ = ["log_softmax", "softmax"]
 
@@ -52,6 +58,16 @@ class _AxisSoftmax(Function):
         self.retain_outputs(0)
         return (TensorSpec(tuple(x.shape), self.out_dtype),)
 
+    def _rows(self, x: Any, mask: Any, log: bool) -> Any:
+        """The row kernel's result (unmasked, last axis, float32 work), or None."""
+        if mask is not None or type(x) is not np.ndarray or x.size == 0:
+            return None
+        if self.ax != x.ndim - 1 or accumulation_dtype(self.out_dtype) != np.float32:
+            return None
+        k = x.shape[-1]
+        y = softmax_rows(x.reshape(-1, k).astype(np.float32, copy=False), log)
+        return None if y is None else y.reshape(x.shape).astype(self.out_dtype, copy=False)
+
     def _shifted(self, xp: Any, x: Any, mask: Any) -> Any:
         """``x - max(x)`` over the kept entries, in the accumulation dtype (a new array)."""
         acc = accumulation_dtype(self.out_dtype)
@@ -76,6 +92,9 @@ class Softmax(_AxisSoftmax):
         if x.ndim == 0:
             m1 = None if mask is None else mask.reshape(1)
             return (self.forward(xp, x.reshape(1), m1)[0].reshape(()),)
+        y = self._rows(x, mask, log=False)
+        if y is not None:
+            return (y,)
         e = self._shifted(xp, x, mask)
         xp.exp(e, out=e)
         s = e.sum(axis=self.ax, keepdims=True)
@@ -103,6 +122,9 @@ class LogSoftmax(_AxisSoftmax):
         if x.ndim == 0:
             m1 = None if mask is None else mask.reshape(1)
             return (self.forward(xp, x.reshape(1), m1)[0].reshape(()),)
+        y = self._rows(x, mask, log=True)
+        if y is not None:
+            return (y,)
         z = self._shifted(xp, x, mask)
         s = xp.exp(z).sum(axis=self.ax, keepdims=True)
         if mask is not None:

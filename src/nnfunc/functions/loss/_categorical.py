@@ -1,4 +1,10 @@
-"""Categorical cross-entropies: softmax on logits (dense or integer labels) and on probabilities."""
+"""Categorical cross-entropies: softmax on logits (dense or integer labels) and on probabilities.
+
+The softmax cross-entropies (dense and sparse labels) of float32 (and float16) NumPy logits
+along the last axis run the row kernels of :mod:`nnfunc.kernels.cpu.softmax` (numba: one read
+of the logits and labels per pass, no temporary of their size); other cases, and rows whose
+maximum is not finite, run the NumPy code here.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,12 @@ from nnfunc.functions.loss._common import (
     same_shape,
     shifted_logits,
     to_dtype,
+)
+from nnfunc.kernels.cpu.softmax import (
+    softmax_xent_grad_rows,
+    softmax_xent_rows,
+    sparse_xent_grad_rows,
+    sparse_xent_rows,
 )
 
 __all__ = [
@@ -71,7 +83,28 @@ class SoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
         self.retain_inputs(0, 1)
         return (TensorSpec(_drop(shape, self.ax, self.keepdims), self.out_dtype),)
 
+    def _rows(self, x: Any, t: Any) -> Any:
+        """The row kernel's loss (last axis, float32 work, finite row maxima), or None."""
+        if type(x) is not np.ndarray or type(t) is not np.ndarray or x.size == 0:
+            return None
+        if self.ax != x.ndim - 1 or accumulation_dtype(self.out_dtype) != np.float32:
+            return None
+        k = x.shape[-1]
+        res = softmax_xent_rows(
+            x.reshape(-1, k).astype(np.float32, copy=False),
+            t.reshape(-1, k).astype(np.float32, copy=False),
+        )
+        if res is None:
+            return None
+        loss, stats = res
+        self._p = _RowStats(stats)
+        loss = loss.reshape(x.shape[:-1] + ((1,) if self.keepdims else ()))
+        return loss.astype(self.out_dtype, copy=False)
+
     def forward(self, xp: Any, x: Any, t: Any) -> tuple[Any, ...]:
+        loss = self._rows(x, t)
+        if loss is not None:
+            return (loss,)
         acc = accumulation_dtype(self.out_dtype)
         ax = self.ax
         z = shifted_logits(xp, x.astype(acc, copy=False), ax)
@@ -120,8 +153,13 @@ class _SoftmaxCrossEntropyGrad(Function):
         return (TensorSpec(tuple(x.shape), real_dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any, t: Any, gy: Any) -> tuple[Any, ...]:
-        e, s = _exp_parts(xp, x, self.ax, self.p)
-        self.p = None
+        cache, self.p = self.p, None
+        if isinstance(cache, _RowStats):
+            gx = cache.grad(x, t, gy)
+            if gx is not None:
+                return (gx.astype(real_dtype(x.dtype), copy=False),)
+            cache = None
+        e, s = _exp_parts(xp, x, self.ax, cache)
         st = t.sum(axis=self.ax, keepdims=True, dtype=e.dtype)
         gx = e * (gy * st / s)
         gx -= t * gy
@@ -145,6 +183,43 @@ class _SoftmaxCrossEntropyGrad(Function):
         if 2 in target_indexes:
             g_gy = sum(ggx * (st * p - t), axis=ax, keepdims=True)
         return (g_x, g_t, g_gy)
+
+
+class _RowStats:
+    """Per-row statistics of the row kernel's forward pass (max, sum of exp, sum of labels)."""
+
+    def __init__(self, stats: Any) -> None:
+        self.stats = stats
+
+    def grad(self, x: Any, t: Any, gy: Any) -> Any:
+        """The logits gradient from these statistics, or None if they do not fit ``x``."""
+        k = x.shape[-1] if x.ndim else 0
+        if type(x) is not np.ndarray or k == 0 or x.size // k != self.stats.shape[1]:
+            return None
+        gx = softmax_xent_grad_rows(
+            x.reshape(-1, k).astype(np.float32, copy=False),
+            np.asarray(t).reshape(-1, k).astype(np.float32, copy=False),
+            np.asarray(gy, dtype=np.float32).reshape(-1),
+            self.stats,
+        )
+        return gx.reshape(x.shape)
+
+
+class _SparseRowStats(_RowStats):
+    """Per-row statistics of the sparse row kernel's forward pass (max, sum of exp)."""
+
+    def grad(self, x: Any, t: Any, gy: Any) -> Any:
+        """The logits gradient from these statistics, or None if they do not fit ``x``."""
+        k = x.shape[-1] if x.ndim else 0
+        if type(x) is not np.ndarray or k == 0 or x.size // k != self.stats.shape[1]:
+            return None
+        gx = sparse_xent_grad_rows(
+            x.reshape(-1, k).astype(np.float32, copy=False),
+            np.asarray(t).reshape(-1),
+            np.asarray(gy, dtype=np.float32).reshape(-1),
+            self.stats,
+        )
+        return gx.reshape(x.shape)
 
 
 def _exp_parts(xp: Any, x: Any, ax: int, cache: Any) -> tuple[Any, Any]:
@@ -179,7 +254,26 @@ class SparseSoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
         self.retain_inputs(0, 1)
         return (TensorSpec(_drop(tuple(x.shape), self.ax, self.keepdims), self.out_dtype),)
 
+    def _rows(self, x: Any, t: Any) -> Any:
+        """The row kernel's loss (last axis, float32 work, finite row maxima), or None."""
+        if type(x) is not np.ndarray or type(t) is not np.ndarray or x.size == 0:
+            return None
+        if self.ax != x.ndim - 1 or accumulation_dtype(self.out_dtype) != np.float32:
+            return None
+        k = x.shape[-1]
+        labels = t.reshape(-1)
+        res = sparse_xent_rows(x.reshape(-1, k).astype(np.float32, copy=False), labels)
+        if res is None:
+            return None
+        loss, stats = res
+        self._p = _SparseRowStats(stats)
+        loss = loss.reshape(x.shape[:-1] + ((1,) if self.keepdims else ()))
+        return loss.astype(self.out_dtype, copy=False)
+
     def forward(self, xp: Any, x: Any, t: Any) -> tuple[Any, ...]:
+        loss = self._rows(x, t)
+        if loss is not None:
+            return (loss,)
         acc = accumulation_dtype(self.out_dtype)
         ax = self.ax
         z = shifted_logits(xp, x.astype(acc, copy=False), ax)
@@ -219,8 +313,13 @@ class _SparseSoftmaxCrossEntropyGrad(Function):
         return (TensorSpec(tuple(x.shape), real_dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any, t: Any, gy: Any) -> tuple[Any, ...]:
-        e, s = _exp_parts(xp, x, self.ax, self.p)
-        self.p = None
+        cache, self.p = self.p, None
+        if isinstance(cache, _SparseRowStats):
+            gx = cache.grad(x, t, gy)
+            if gx is not None:
+                return (gx.astype(real_dtype(x.dtype), copy=False),)
+            cache = None
+        e, s = _exp_parts(xp, x, self.ax, cache)
         tk = t.astype(np.intp, copy=False)
         if self.expand:
             tk = xp.expand_dims(tk, self.ax)

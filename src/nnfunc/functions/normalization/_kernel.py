@@ -12,6 +12,16 @@ variance is the corrected two-pass ``mean(d**2) - mean(d)**2`` with ``d = x - me
 Gradients: a first-order eager backward (recording off) runs a fused NumPy path that reuses the
 statistics saved by the forward pass; when the backward itself is recorded (``create_graph``,
 graph mode) it is written with nnfunc functions, so it is differentiable again.
+
+Rows: when the normalized axes are the trailing axes of a NumPy array (layer normalization over
+the last axes, instance normalization of channel-first data) and each parameter varies along
+the kept axes only or along the normalized axes only, ``x`` is a ``(rows, K)`` matrix and both
+passes run :mod:`nnfunc.kernels.cpu.layer_norm` (a numba kernel that reads each row once,
+statistics in float64), which avoids the whole-array temporaries of the general path.
+Channels: when the kept axes are one block with normalized axes before it and at least
+:data:`_MIN_INNER` values after it (batch normalization of channel-first data) and the
+parameters vary along the kept axes only, ``x`` is ``(A, C, B)`` and both passes run
+:mod:`nnfunc.kernels.cpu.batch_norm`.
 """
 
 from __future__ import annotations
@@ -36,10 +46,14 @@ from nnfunc.functions.normalization._common import (
     reduced_count,
     sum_to_shape,
 )
+from nnfunc.kernels.cpu.batch_norm import normalize_channels, normalize_channels_backward
+from nnfunc.kernels.cpu.layer_norm import normalize_rows, normalize_rows_backward
 
 __all__ = ["ApplyStatistics", "Normalize"]
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+#: Fewest values after the kept block for the channel kernel (its loops run over them).
+_MIN_INNER = 16
 
 
 def _sum_sq(d: Any, axes: tuple[int, ...]) -> Any:
@@ -208,7 +222,110 @@ class Normalize(Function):
             start += a.size
         return out
 
+    def _fast_plan(self, x: Any) -> tuple | None:
+        """How a kernel of :mod:`nnfunc.kernels.cpu` runs this call, or None (NumPy path).
+
+        ``("rows", k, layouts)``: ``x`` is ``(prod(shape[:k]), prod(shape[k:]))`` rows to
+        normalize; ``layouts[i]`` for the scale (1) and offset (2) is None (absent), ``"row"``
+        (varies along the kept axes only) or ``"col"`` (along the normalized axes only).
+        ``("chan", k0, k1)``: the kept axes are ``k0:k1``, ``x`` is ``(A, C, B)`` and both
+        parameters vary along the kept axes only. None for other axes or layouts, CuPy, a
+        communicator, groups, empty arrays.
+        """
+        if type(x) is not np.ndarray or self.comm is not None or self.view is not None:
+            return None
+        if x.size == 0:
+            return None
+        nd = x.ndim
+        raxes = self.raxes
+        kept = [j for j in range(nd) if j not in raxes]
+        k = nd - len(raxes)
+        if raxes == tuple(range(k, nd)):
+            layouts: list[Any] = [None, None, None]
+            for i in (1, 2):
+                full = self.param_full[i]
+                if full is None:
+                    continue
+                if all(full[j] == 1 for j in range(k)):
+                    layouts[i] = "col"
+                elif all(full[j] == 1 for j in range(k, nd)):
+                    layouts[i] = "row"
+                else:
+                    return None
+            return ("rows", k, layouts)
+        if not kept or kept != list(range(kept[0], kept[-1] + 1)):
+            return None
+        k0, k1 = kept[0], kept[-1] + 1
+        if math.prod(x.shape[k1:]) < _MIN_INNER:
+            return None
+        for i in (1, 2):
+            full = self.param_full[i]
+            if full is not None and any(full[j] != 1 for j in raxes):
+                return None
+        return ("chan", k0, k1)
+
+    def _row_param(self, p: Any, i: int, shape: tuple[int, ...], k: int, layout: Any) -> Any:
+        """Parameter ``i`` as the float64 vector the row kernel takes (rounded to acc first)."""
+        if layout is None:
+            return None
+        full = np.broadcast_to(p.reshape(self.param_full[i]), shape)
+        part = full[(0,) * k] if layout == "col" else full[(Ellipsis, *(0,) * (len(shape) - k))]
+        return part.astype(self.acc, copy=False).astype(np.float64).reshape(-1)
+
+    def _forward_rows(self, x: Any, scale: Any, offset: Any, plan: Any) -> tuple[Any, Any, Any]:
+        k, layouts = plan
+        acc = self.acc
+        shape = x.shape
+        kdim = math.prod(shape[k:])
+        xr = x.reshape(-1, kdim)
+        if xr.dtype != acc:
+            xr = xr.astype(acc)
+        vecs = {}
+        for i, p in ((1, scale), (2, offset)):
+            vecs[i] = self._row_param(p, i, shape, k, layouts[i]) if p is not None else None
+        row = {i: vecs[i] if layouts[i] == "row" else None for i in (1, 2)}
+        col = {i: vecs[i] if layouts[i] == "col" else None for i in (1, 2)}
+        y, mean, var, inv = normalize_rows(
+            xr, float(acc.type(self.eps)), row[1], row[2], col[1], col[2]
+        )
+        self._fast_state = (mean, inv, row[1], col[1])
+        stat = self.stat_shape
+        return y.reshape(shape), mean.astype(acc).reshape(stat), var.astype(acc).reshape(stat)
+
+    def _chan_param(self, p: Any, i: int, shape: tuple[int, ...], k0: int, k1: int) -> Any:
+        """Parameter ``i`` as the float64 ``(C,)`` vector of the channel kernel, or None."""
+        if p is None:
+            return None
+        full = np.broadcast_to(p.reshape(self.param_full[i]), shape)
+        part = full[(0,) * k0 + (slice(None),) * (k1 - k0) + (0,) * (len(shape) - k1)]
+        return part.astype(self.acc, copy=False).astype(np.float64).reshape(-1)
+
+    def _forward_channels(self, x: Any, scale: Any, offset: Any, plan: Any) -> tuple:
+        _, k0, k1 = plan
+        acc = self.acc
+        shape = x.shape
+        x3 = x.reshape(math.prod(shape[:k0]), math.prod(shape[k0:k1]), math.prod(shape[k1:]))
+        if x3.dtype != acc:
+            x3 = x3.astype(acc)
+        sc = self._chan_param(scale, 1, shape, k0, k1)
+        of = self._chan_param(offset, 2, shape, k0, k1)
+        y, mean, var, inv = normalize_channels(x3, float(acc.type(self.eps)), sc, of)
+        self._fast_state = (mean, inv, sc)
+        stat = self.stat_shape
+        n = float(x3.shape[0] * x3.shape[2])
+        return y.reshape(shape), mean.astype(acc).reshape(stat), var.astype(acc).reshape(stat), n
+
     def forward(self, xp: Any, x: Any, scale: Any, offset: Any, rmean: Any, rvar: Any) -> tuple:
+        self._fast_state = None
+        plan = self._fast_plan(x)
+        self._fast = plan
+        if plan is not None and plan[0] == "rows":
+            y, mu, var = self._forward_rows(x, scale, offset, plan[1:])
+            n = float(math.prod(x.shape[plan[1] :]))
+            return self._finish(y, mu, var, n, rmean, rvar)
+        if plan is not None:
+            y, mu, var, n = self._forward_channels(x, scale, offset, plan)
+            return self._finish(y, mu, var, n, rmean, rvar)
         acc = self.acc
         xv = x.reshape(self.view) if self.view is not None else x
         if xv.dtype != acc:
@@ -235,9 +352,16 @@ class Normalize(Function):
             y *= scale.reshape(self.param_full[1]).astype(acc, copy=False)
         if offset is not None:
             y += offset.reshape(self.param_full[2]).astype(acc, copy=False)
+        return self._finish(y, mu, var, n, rmean, rvar, inv)
+
+    def _finish(
+        self, y: Any, mu: Any, var: Any, n: float, rmean: Any, rvar: Any, inv: Any = None
+    ) -> tuple:
         y = y.astype(self.out_dtype, copy=False)
         if self.mode == "batch":
             self._update_running(rmean, rvar, mu, var, n)
+        if inv is None:
+            inv = (1 / np.sqrt(var + self.acc.type(self.eps))).astype(self.acc, copy=False)
         self._saved = (mu, inv, n)
         if not self.output_stat:
             return (y,)
@@ -258,8 +382,62 @@ class Normalize(Function):
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x, scale = self.retained_inputs()
         if not STATE.grad_enabled and isinstance(x, Variable) and hasattr(self, "_saved"):
+            if getattr(self, "_fast_state", None) is not None and not self.output_stat:
+                if self._fast[0] == "rows":
+                    return self._backward_rows(target_indexes, grad_outputs, x.data)
+                return self._backward_channels(target_indexes, grad_outputs, x.data)
             return self._backward_arrays(target_indexes, grad_outputs, x.data, _data(scale))
         return self._backward_functions(target_indexes, grad_outputs, x, scale)
+
+    def _backward_rows(self, targets: Any, gys: Any, x: Any) -> tuple:
+        """First-order gradients through the row kernel (see :meth:`_forward_rows`)."""
+        _, k, layouts = self._fast
+        mean, inv, rs, cs = self._fast_state
+        acc = self.acc
+        shape = x.shape
+        kdim = math.prod(shape[k:])
+        xr = x.reshape(-1, kdim)
+        gy = _data(gys[0]).reshape(-1, kdim)
+        if xr.dtype != acc:
+            xr = xr.astype(acc)
+        want_cols = any(i in targets and layouts[i] == "col" for i in (1, 2))
+        gx, rsum, csum = normalize_rows_backward(
+            xr, gy.astype(acc, copy=False), mean, inv, rs, cs, 0 in targets, want_cols
+        )
+        out: list[Any] = [None] * 5
+        nd = len(shape)
+        for i, which in ((1, 1), (2, 0)):  # scale: sum(gy * xhat); offset: sum(gy)
+            if i not in targets:
+                continue
+            if layouts[i] == "col":
+                g = csum[which].reshape((1,) * k + shape[k:])
+            else:
+                g = rsum[which].reshape(shape[:k] + (1,) * (nd - k))
+            out[i] = self._param_grad_array(g, i)
+        if 0 in targets:
+            out[0] = gx.reshape(shape).astype(self.input_spec(0).dtype, copy=False)
+        return tuple(out)
+
+    def _backward_channels(self, targets: Any, gys: Any, x: Any) -> tuple:
+        """First-order gradients through the channel kernel (:meth:`_forward_channels`)."""
+        _, k0, k1 = self._fast
+        mean, inv, sc = self._fast_state
+        acc = self.acc
+        shape = x.shape
+        dims = (math.prod(shape[:k0]), math.prod(shape[k0:k1]), math.prod(shape[k1:]))
+        x3 = x.reshape(dims)
+        if x3.dtype != acc:
+            x3 = x3.astype(acc)
+        gy = _data(gys[0]).reshape(dims).astype(acc, copy=False)
+        gx, s1, s2 = normalize_channels_backward(x3, gy, mean, inv, sc, 0 in targets)
+        out: list[Any] = [None] * 5
+        if 1 in targets:
+            out[1] = self._param_grad_array(s2.reshape(self.stat_shape), 1)
+        if 2 in targets:
+            out[2] = self._param_grad_array(s1.reshape(self.stat_shape), 2)
+        if 0 in targets:
+            out[0] = gx.reshape(shape).astype(self.input_spec(0).dtype, copy=False)
+        return tuple(out)
 
     def _param_grad_array(self, g: Any, i: int) -> Any:
         spec = self.input_spec(i)

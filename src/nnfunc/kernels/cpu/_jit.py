@@ -1,0 +1,694 @@
+"""numba source of the row-wise and element-wise CPU kernels, compiled lazily by :func:`kernels`.
+
+Everything numba compiles for :mod:`~nnfunc.kernels.cpu.layer_norm`,
+:mod:`~nnfunc.kernels.cpu.batch_norm`, :mod:`~nnfunc.kernels.cpu.softmax` and
+:mod:`~nnfunc.kernels.cpu.erf` lives in this one file.
+numba's on-disk cache (``cache=True``) keys a kernel on the source file of that kernel only: a
+helper inlined from another file could change without invalidating the cached kernels that use
+it. Keeping helpers and kernels together makes any edit here recompile all of them.
+
+The functions below are plain Python until :func:`kernels` runs (numba is imported there, never
+at ``import nnfunc``): the helpers are jitted and stored in this module's globals, where the
+kernels find them when they compile, on their first call, once per argument signature.
+
+Vectorisation. numba has no SIMD ``exp``/``erfc`` on this platform (no SVML), and a loop that
+calls libm's scalar ``expf`` runs ~5x slower than NumPy's SIMD ``exp``. The helpers here are
+branch-free (selects, never ``if`` on data), built from ``+ * floor`` and bit casts, so LLVM
+vectorises the loops that call them:
+
+* :func:`expf_nonpos`: ``exp`` of a float32 ``x <= 0`` (Cody-Waite reduction, Cephes'
+  polynomial; <= 1 ulp, denormals rounded once, ``-inf`` gives 0, NaN gives NaN);
+* :func:`exp_nonpos_f64`: the same in float64 (Taylor degree 11 on ``|r| <= ln2/2``: ~1e-15);
+* :func:`erfc_pos`: ``erfc(a)`` for ``0 <= a <= 10.5`` in float64 as
+  ``exp(-a**2) * t * Q(t)``, ``t = 1/(1 + 0.3 a)``, with ``Q`` a degree-12 polynomial (a
+  Chebyshev fit of ``erfcx(a) / t``, relative error 2.2e-11: ample for float32 results).
+
+Fast-math flags: reductions get ``reassoc`` (so that LLVM may keep one partial sum per SIMD
+lane); the ``exp`` helpers get ``contract`` only (re-associating the two-constant reduction
+``(x - n*C1) - n*C2`` would lose its accuracy). No kernel assumes "no NaN / no inf": inputs with
+NaN or inf keep the results NumPy gives, or the kernel reports them and the caller falls back to
+the NumPy twin.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+__all__ = ["kernels"]
+
+# Filled by kernels(): compiled helpers, resolved as globals when a kernel compiles.
+f32_from_bits: Any = None
+f64_from_bits: Any = None
+expf_nonpos: Any = None
+exp_nonpos_f64: Any = None
+erfc_pos: Any = None
+row_max: Any = None
+sub_exact: Any = None
+
+#: Fast-math flags of the kernels (reductions may be re-associated) and of the exp helpers.
+_FM_REDUCE = frozenset({"reassoc", "contract", "nsz", "arcp"})
+_FM_EXACT = frozenset({"contract"})
+
+#: Lanes of the row maximum: independent running maxima that LLVM turns into SIMD registers.
+_MAX_LANES = 64
+
+# float32 exp: Cephes expf.
+_LOG2E_F = np.float32(1.44269504088896341)
+_C1_F = np.float32(0.693359375)
+_C2_F = np.float32(-2.12194440e-4)
+_EXPF_LO = np.float32(-110.0)  # exp(-110) rounds to 0 in float32 (below half the least denormal)
+_P0_F = np.float32(1.9875691500e-4)
+_P1_F = np.float32(1.3981999507e-3)
+_P2_F = np.float32(8.3334519073e-3)
+_P3_F = np.float32(4.1665795894e-2)
+_P4_F = np.float32(1.6666665459e-1)
+_P5_F = np.float32(5.0000001201e-1)
+_HALF_F = np.float32(0.5)
+_ONE_F = np.float32(1.0)
+
+# float64 exp: fdlibm's two-part ln 2 (LN2_HI has 32 trailing zero bits, so n * LN2_HI is exact).
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_EXP_LO = -740.0
+
+# erfc(a) = exp(-a*a) * t * Q(u), t = 1 / (1 + _ERFC_P * a), u = t * _ERFC_SCALE - _ERFC_SHIFT
+# (u spans [-1, 1] for a in [0, _ERFC_AMAX]); Q's coefficients, highest degree first, come from
+# numpy.polynomial.chebyshev.chebfit of scipy.special.erfcx(a) / t at 4000 Chebyshev nodes.
+_ERFC_AMAX = 10.5
+_ERFC_P = 0.3
+_ERFC_SCALE = 2.634920634920635
+_ERFC_SHIFT = 1.6349206349206347
+_Q12 = -2.227172212987617e-07
+_Q11 = 1.1703874313794293e-07
+_Q10 = 4.1334779073367785e-06
+_Q9 = 1.817725485354343e-06
+_Q8 = -6.489612453649819e-05
+_Q7 = -0.00018280295500450045
+_Q6 = 0.0006064042489729903
+_Q5 = 0.006566689565264501
+_Q4 = 0.02825534202246278
+_Q3 = 0.0816197357826727
+_Q2 = 0.17717041489039723
+_Q1 = 0.3009987508716773
+_Q0 = 0.40502451617420593
+
+_INV_SQRT2 = 0.7071067811865476
+_TWO_OVER_SQRT_PI = 1.1283791670955126
+#: erf(x) = x * S(x*x) below this |x| (Taylor series; erfc would cancel there).
+_ERF_SMALL = 0.5
+# Taylor coefficients of erf(x) / x in powers of x*x: 2/sqrt(pi) * (-1)**n / (n! (2n + 1)).
+_ERF_S = tuple(_TWO_OVER_SQRT_PI * (-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(12))
+(_S0, _S1, _S2, _S3, _S4, _S5, _S6, _S7, _S8, _S9, _S10, _S11) = _ERF_S
+
+
+# ---------------------------------------------------------------------------- bit casts
+def _f32_from_bits_typer(typingctx: Any, bits: Any) -> Any:
+    """numba intrinsic: the float32 whose bits are the low 32 bits of an integer."""
+    from llvmlite import ir
+    from numba.core import types
+
+    if not isinstance(bits, types.Integer):
+        return None
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        v = args[0]
+        if bits.bitwidth > 32:
+            v = builder.trunc(v, ir.IntType(32))
+        elif bits.bitwidth < 32:
+            v = builder.sext(v, ir.IntType(32))
+        return builder.bitcast(v, ir.FloatType())
+
+    return types.float32(bits), codegen
+
+
+def _f64_from_bits_typer(typingctx: Any, bits: Any) -> Any:
+    """numba intrinsic: the float64 whose bits are an integer's (sign-extended to 64 bits)."""
+    from llvmlite import ir
+    from numba.core import types
+
+    if not isinstance(bits, types.Integer):
+        return None
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        v = args[0]
+        if bits.bitwidth < 64:
+            v = builder.sext(v, ir.IntType(64))
+        return builder.bitcast(v, ir.DoubleType())
+
+    return types.float64(bits), codegen
+
+
+# ---------------------------------------------------------------------------- scalar helpers
+def _expf_nonpos(x: Any) -> Any:  # pragma: no cover - compiled
+    # Clamp only from below, written so that NaN passes through (NaN < c is false).
+    x = _EXPF_LO if x < _EXPF_LO else x
+    n = np.floor(x * _LOG2E_F + _HALF_F)
+    r = (x - n * _C1_F) - n * _C2_F
+    z = r * r
+    p = ((((_P0_F * r + _P1_F) * r + _P2_F) * r + _P3_F) * r + _P4_F) * r + _P5_F
+    p = p * z + r + _ONE_F
+    k = np.int32(n)
+    # 2**k as two normal factors: exact down to the denormal range, which rounds once.
+    k1 = k >> 1
+    k2 = k - k1
+    return p * f32_from_bits((k1 + 127) << 23) * f32_from_bits((k2 + 127) << 23)
+
+
+def _exp_nonpos_f64(y: Any) -> Any:  # pragma: no cover - compiled
+    y = _EXP_LO if y < _EXP_LO else y
+    n = np.floor(y * _LOG2E + 0.5)
+    r = (y - n * _LN2_HI) - n * _LN2_LO
+    p = 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    p = p * r + 1.0
+    k = np.int64(n)
+    k1 = k >> 1
+    k2 = k - k1
+    return p * f64_from_bits((k1 + 1023) << 52) * f64_from_bits((k2 + 1023) << 52)
+
+
+def _erfc_pos(a: Any) -> Any:  # pragma: no cover - compiled
+    # a in [0, _ERFC_AMAX] (callers clamp); float64.
+    t = 1.0 / (1.0 + _ERFC_P * a)
+    u = t * _ERFC_SCALE - _ERFC_SHIFT
+    q = _Q12
+    q = q * u + _Q11
+    q = q * u + _Q10
+    q = q * u + _Q9
+    q = q * u + _Q8
+    q = q * u + _Q7
+    q = q * u + _Q6
+    q = q * u + _Q5
+    q = q * u + _Q4
+    q = q * u + _Q3
+    q = q * u + _Q2
+    q = q * u + _Q1
+    q = q * u + _Q0
+    return t * q * exp_nonpos_f64(-(a * a))
+
+
+def _sub_exact(a: Any, b: Any) -> Any:  # pragma: no cover - compiled
+    """``a - b`` as one rounded operation: kernels compiled with ``reassoc`` may otherwise
+    rewrite ``(x - m) - c`` as ``x - (m + c)``, which rounds ``m + c`` to the precision of
+    ``m`` first (1e-5 relative error on a log-probability near 0 in float32)."""
+    return a - b
+
+
+def _row_max(row: Any, lanes: Any) -> Any:  # pragma: no cover - compiled
+    """Maximum of a 1-d array (``-inf`` when empty); NaN entries are skipped.
+
+    ``m = max(m, v)`` in one running variable is a serial dependency chain that LLVM does not
+    vectorise; :data:`_MAX_LANES` independent running maxima (``lanes``, scratch) are. A NaN
+    entry never matters to the callers: their exp pass turns it into a NaN row whatever the
+    shift. (An early return for short rows made LLVM give up on the lane loop: 5x slower.)
+    """
+    n = row.shape[0]
+    nl = _MAX_LANES  # a compile-time constant: the lane loop unrolls into SIMD registers
+    for j in range(nl):
+        lanes[j] = -np.inf
+    stop = n - n % nl
+    for j0 in range(0, stop, nl):
+        for j in range(nl):
+            v = row[j0 + j]
+            lanes[j] = v if v > lanes[j] else lanes[j]
+    m = lanes[0]
+    for j in range(1, nl):
+        v = lanes[j]
+        m = v if v > m else m
+    for j in range(stop, n):
+        v = row[j]
+        m = v if v > m else m
+    return m
+
+
+# ---------------------------------------------------------------------------- layer norm
+def _norm_rows(x, rs, ro, cs, co, use_cols, eps, y, mean, var, inv):  # pragma: no cover
+    """Standardize each row of ``x`` (R, K), then ``* scale + offset``.
+
+    ``y = ((x - mean) * inv * rs[i]) * cs[j] + (co[j] + ro[i])``: per-row parameters ``rs, ro``
+    (R,) float64, per-column ``cs, co`` (K,) in the dtype of ``x`` (read only with
+    ``use_cols``). Statistics in float64, two passes over a row that stays in cache:
+    ``var = mean((x - mean)**2)``. Without per-column parameters the output is computed in
+    float64 (memory-bound anyway); with them, in the dtype of ``x`` (float64 arithmetic made
+    that pass compute-bound for float32), from the mean split into two parts of that dtype so
+    that ``x - mean`` stays accurate when ``|mean|`` dwarfs the spread.
+    """
+    R, K = x.shape
+    tmp = np.empty(3, x.dtype)  # rounds float64 scalars to the dtype of x
+    for i in range(R):
+        xi = x[i]
+        yi = y[i]
+        s = 0.0
+        for j in range(K):
+            s += xi[j]
+        mu = s / K
+        ss = 0.0
+        for j in range(K):
+            d = xi[j] - mu
+            ss += d * d
+        v = ss / K
+        iv = 1.0 / math.sqrt(v + eps)
+        mean[i] = mu
+        var[i] = v
+        inv[i] = iv
+        a = iv * rs[i]
+        if use_cols:
+            tmp[0] = mu
+            tmp[1] = mu - tmp[0]
+            tmp[2] = a
+            mh = tmp[0]
+            ml = tmp[1]
+            ax = tmp[2]
+            tmp[0] = ro[i]
+            c = tmp[0]
+            for j in range(K):
+                yi[j] = sub_exact(sub_exact(xi[j], mh), ml) * ax * cs[j] + (co[j] + c)
+        else:
+            b = -mu * a + ro[i]
+            for j in range(K):
+                yi[j] = xi[j] * a + b
+
+
+#: The backward pass accumulates its column sums over blocks of this many rows in the dtype of
+#: ``x`` (twice as fast as float64 for float32), then adds each block's sums to float64 totals.
+_COL_BLOCK = 64
+
+
+def _norm_rows_grad(x, gy, mean, inv, rs, cs, use_cols, want_cols, want_gx, gx, rsum, csum):
+    """Backward of :func:`_norm_rows` (no statistics outputs).
+
+    ``xhat = (x - mean) * inv``, ``g = gy * rs[i] * cs[j]``;
+    ``gx = inv * (g - mean_j(g) - xhat * mean_j(g * xhat))`` (with ``want_gx``);
+    ``rsum[0, i] = sum_j gy``, ``rsum[1, i] = sum_j gy * xhat`` (per-row parameter gradients);
+    with ``want_cols``, ``csum[0, j] = sum_i gy`` and ``csum[1, j] = sum_i gy * xhat``.
+    ``rs`` (R,) and ``cs`` (K,, read with ``use_cols``) are in the dtype of ``x``, and so is the
+    element-wise arithmetic: in float64 this pass was compute-bound for float32 data (2.5x the
+    time of reading the data). ``x - mean`` uses the mean split into two parts of that dtype.
+    Row sums are vectorised (one partial sum per SIMD lane); the column sums are accumulated in
+    the same loop (a separate loop over the cached row cost 4x more), per block of
+    :data:`_COL_BLOCK` rows, into float64 totals.
+    """
+    R, K = x.shape
+    tmp = np.empty(4, x.dtype)  # rounds float64 scalars to the dtype of x
+    zero = np.zeros(1, x.dtype)[0]
+    cb0 = np.zeros(K, x.dtype)
+    cb1 = np.zeros(K, x.dtype)
+    c0 = np.zeros(K)
+    c1 = np.zeros(K)
+    for i in range(R):
+        xi = x[i]
+        gi = gy[i]
+        tmp[0] = mean[i]
+        tmp[1] = mean[i] - tmp[0]
+        tmp[2] = inv[i]
+        mh = tmp[0]
+        ml = tmp[1]
+        iv = tmp[2]
+        r = rs[i]
+        sg = zero
+        sgx = zero
+        tg = zero
+        tgx = zero
+        if use_cols and want_cols:
+            for j in range(K):
+                xh = sub_exact(sub_exact(xi[j], mh), ml) * iv
+                g = gi[j]
+                gc = g * cs[j]
+                sg += g
+                sgx += g * xh
+                tg += gc
+                tgx += gc * xh
+                cb0[j] += g
+                cb1[j] += g * xh
+        elif use_cols:
+            for j in range(K):
+                xh = sub_exact(sub_exact(xi[j], mh), ml) * iv
+                g = gi[j]
+                gc = g * cs[j]
+                sg += g
+                sgx += g * xh
+                tg += gc
+                tgx += gc * xh
+        elif want_cols:
+            for j in range(K):
+                xh = sub_exact(sub_exact(xi[j], mh), ml) * iv
+                g = gi[j]
+                sg += g
+                sgx += g * xh
+                cb0[j] += g
+                cb1[j] += g * xh
+        else:
+            for j in range(K):
+                xh = sub_exact(sub_exact(xi[j], mh), ml) * iv
+                g = gi[j]
+                sg += g
+                sgx += g * xh
+        if not use_cols:
+            tg = sg
+            tgx = sgx
+        rsum[0, i] = sg
+        rsum[1, i] = sgx
+        if want_cols and ((i + 1) % _COL_BLOCK == 0 or i == R - 1):
+            for j in range(K):
+                c0[j] += cb0[j]
+                c1[j] += cb1[j]
+                cb0[j] = zero
+                cb1[j] = zero
+        if want_gx:
+            gxi = gx[i]
+            tmp[0] = r * tg / K
+            tmp[1] = r * tgx / K
+            k1 = tmp[0]
+            k2 = tmp[1]
+            if use_cols:
+                for j in range(K):
+                    xh = sub_exact(sub_exact(xi[j], mh), ml) * iv
+                    gxi[j] = iv * (r * gi[j] * cs[j] - k1 - xh * k2)
+            else:
+                for j in range(K):
+                    xh = sub_exact(sub_exact(xi[j], mh), ml) * iv
+                    gxi[j] = iv * (r * gi[j] - k1 - xh * k2)
+    if want_cols:
+        for j in range(K):
+            csum[0, j] = c0[j]
+            csum[1, j] = c1[j]
+
+
+# ---------------------------------------------------------------------------- batch norm
+def _chan_stats(x, count, mean, m2):  # pragma: no cover - compiled
+    """Per-channel count, mean and centred sum of squares of ``x`` (A, C, B), in float64.
+
+    Each ``x[a, c]`` (B contiguous values) is summed twice while in cache (mean, then squared
+    deviations) and merged into its channel with Chan's update, so no ``E[x^2] - E[x]^2``
+    cancellation. ``count, mean, m2`` (C,) start at 0 and may hold earlier rows' statistics.
+    """
+    A, C, B = x.shape
+    for a in range(A):
+        for c in range(C):
+            row = x[a, c]
+            s = 0.0
+            for j in range(B):
+                s += row[j]
+            mu = s / B
+            ss = 0.0
+            for j in range(B):
+                d = row[j] - mu
+                ss += d * d
+            n0 = count[c]
+            n1 = n0 + B
+            delta = mu - mean[c]
+            mean[c] += delta * (B / n1)
+            m2[c] += ss + delta * delta * (n0 * B / n1)
+            count[c] = n1
+
+
+def _chan_apply(x, mh, ml, a, b, y):  # pragma: no cover - compiled
+    """``y[., c, .] = (x - mean[c]) * a[c] + b[c]``, ``mean = mh + ml`` (dtype of ``x``)."""
+    A, C, B = x.shape
+    for i in range(A):
+        for c in range(C):
+            row = x[i, c]
+            out = y[i, c]
+            m1 = mh[c]
+            m2 = ml[c]
+            ac = a[c]
+            bc = b[c]
+            for j in range(B):
+                out[j] = sub_exact(sub_exact(row[j], m1), m2) * ac + bc
+
+
+def _chan_grad_sums(x, gy, mh, ml, iv, s1, s2):  # pragma: no cover - compiled
+    """``s1[c] += sum gy``, ``s2[c] += sum gy * xhat`` over ``x[:, c, :]`` (float64 sums)."""
+    A, C, B = x.shape
+    zero = np.zeros(1, x.dtype)[0]
+    for i in range(A):
+        for c in range(C):
+            row = x[i, c]
+            g = gy[i, c]
+            m1 = mh[c]
+            m2 = ml[c]
+            v = iv[c]
+            t1 = zero
+            t2 = zero
+            for j in range(B):
+                gj = g[j]
+                t1 += gj
+                t2 += gj * (sub_exact(sub_exact(row[j], m1), m2) * v)
+            s1[c] += t1
+            s2[c] += t2
+
+
+def _chan_grad_apply(x, gy, mh, ml, iv, k0, k1, k2, gx):  # pragma: no cover - compiled
+    """``gx = k0[c] * gy - k1[c] - xhat * k2[c]``, ``xhat = (x - mean) * iv`` per channel."""
+    A, C, B = x.shape
+    for i in range(A):
+        for c in range(C):
+            row = x[i, c]
+            g = gy[i, c]
+            out = gx[i, c]
+            m1 = mh[c]
+            m2 = ml[c]
+            v = iv[c]
+            c0 = k0[c]
+            c1 = k1[c]
+            c2 = k2[c]
+            for j in range(B):
+                xh = sub_exact(sub_exact(row[j], m1), m2) * v
+                out[j] = c0 * g[j] - c1 - xh * c2
+
+
+# ---------------------------------------------------------------------------- softmax family
+def _softmax_rows(x, y, log):  # pragma: no cover - compiled
+    """Softmax (or log-softmax with ``log``) of each row of a float32 ``x`` (R, K) into ``y``.
+
+    The sum of the exponentials is accumulated in float64: ``log(sum)`` is then accurate also
+    when the sum is close to 1 (one dominant logit), where a float32 sum would lose up to
+    ``1e-4`` relative accuracy of the log-probabilities near 0.
+    Returns False, leaving ``y`` partly written, when a row's maximum is not finite (a ``+inf``
+    or an all ``-inf`` row) or a row holds NaN: the caller then uses the NumPy code, which
+    defines those limits.
+    """
+    R, K = x.shape
+    lanes = np.empty(_MAX_LANES, np.float32)
+    for i in range(R):
+        xi = x[i]
+        yi = y[i]
+        m = row_max(xi, lanes)
+        if not (m > -np.inf and m < np.inf):
+            return False
+        s = 0.0
+        if log:
+            for j in range(K):
+                s += expf_nonpos(xi[j] - m)
+            if s != s:  # a NaN entry (row_max skips them)
+                return False
+            ls = np.float32(math.log(s))
+            for j in range(K):
+                yi[j] = sub_exact(sub_exact(xi[j], m), ls)
+        else:
+            for j in range(K):
+                e = expf_nonpos(xi[j] - m)
+                yi[j] = e
+                s += e
+            if s != s:
+                return False
+            r = np.float32(1.0 / s)
+            for j in range(K):
+                yi[j] *= r
+    return True
+
+
+def _softmax_xent_rows(x, t, loss, stats):  # pragma: no cover - compiled
+    """Dense softmax cross-entropy of each row: ``sum(t) * log(sum(exp(z))) - sum(t * z)``.
+
+    ``z = x - max(x)``; float32 ``x, t`` (R, K); ``loss`` (R,) float32. ``stats`` (3, R)
+    float32 receives the row's max, ``sum(exp(z))`` and ``sum(t)``, which the gradient reuses.
+    Sums in float64 (``log(sum)`` stays accurate when it is close to 0). A zero label times a
+    ``-inf`` logit counts 0. Returns False at a row whose maximum is not finite or that holds a
+    NaN logit (the caller then takes its general NumPy path).
+    """
+    R, K = x.shape
+    lanes = np.empty(_MAX_LANES, np.float32)
+    zero = np.float32(0.0)
+    for i in range(R):
+        xi = x[i]
+        ti = t[i]
+        m = row_max(xi, lanes)
+        if not (m > -np.inf and m < np.inf):
+            return False
+        s = 0.0
+        st = 0.0
+        tz = 0.0
+        for j in range(K):
+            z = sub_exact(xi[j], m)
+            tj = ti[j]
+            s += expf_nonpos(z)
+            st += tj
+            tz += zero if tj == zero else tj * z
+        if s != s:  # a NaN logit (row_max skips them)
+            return False
+        loss[i] = st * math.log(s) - tz
+        stats[0, i] = m
+        stats[1, i] = s
+        stats[2, i] = st
+    return True
+
+
+def _softmax_xent_grad_rows(x, t, gy, stats, gx):  # pragma: no cover - compiled
+    """``gx = gy * (exp(x - max) * sum(t) / sum(exp) - t)`` per row, from the forward's stats."""
+    R, K = x.shape
+    for i in range(R):
+        xi = x[i]
+        ti = t[i]
+        gi = gx[i]
+        m = stats[0, i]
+        g = gy[i]
+        c = g * stats[2, i] / stats[1, i]
+        for j in range(K):
+            gi[j] = expf_nonpos(xi[j] - m) * c - ti[j] * g
+
+
+def _sparse_xent_rows(x, labels, loss, stats):  # pragma: no cover - compiled
+    """Sparse softmax cross-entropy of each row: ``log(sum(exp(z))) - z[label]``, ``z = x - max``.
+
+    float32 ``x`` (R, K), integer ``labels`` (R,); ``loss`` (R,) float32; ``stats`` (2, R)
+    float32 receives the row's max and ``sum(exp(z))`` for the gradient. Returns False at a
+    row whose maximum is not finite, that holds NaN, or whose label is out of range (the caller
+    then takes its general NumPy path).
+    """
+    R, K = x.shape
+    lanes = np.empty(_MAX_LANES, np.float32)
+    for i in range(R):
+        xi = x[i]
+        lab = labels[i]
+        if lab < 0 or lab >= K:
+            return False
+        m = row_max(xi, lanes)
+        if not (m > -np.inf and m < np.inf):
+            return False
+        s = 0.0
+        for j in range(K):
+            s += expf_nonpos(xi[j] - m)
+        if s != s:
+            return False
+        loss[i] = math.log(s) - sub_exact(xi[lab], m)
+        stats[0, i] = m
+        stats[1, i] = s
+    return True
+
+
+def _sparse_xent_grad_rows(x, labels, gy, stats, gx):  # pragma: no cover - compiled
+    """``gx = gy * (exp(x - max) / sum(exp) - onehot(label))`` per row, from the stats."""
+    R, K = x.shape
+    for i in range(R):
+        xi = x[i]
+        gi = gx[i]
+        m = stats[0, i]
+        g = gy[i]
+        c = g / stats[1, i]
+        for j in range(K):
+            gi[j] = expf_nonpos(xi[j] - m) * c
+        gi[labels[i]] -= g
+
+
+# ---------------------------------------------------------------------------- gelu, erf
+def _gelu_erf_f32(x, y):  # pragma: no cover - compiled
+    """``y = x/2 * erfc(-x/sqrt(2))`` of float32 1-d arrays, computed in float64."""
+    for i in range(x.shape[0]):
+        xd = np.float64(x[i])
+        a = abs(xd) * _INV_SQRT2
+        big = not (a < _ERFC_AMAX)  # also NaN: then the result is NaN through xd
+        e = erfc_pos(_ERFC_AMAX if big else a)
+        e = 0.0 if big else e
+        w = e if xd < 0.0 else 2.0 - e
+        y[i] = np.float32(0.5 * xd * w)
+
+
+def _erf_f32(x, y):  # pragma: no cover - compiled
+    """``y = erf(x)`` of float32 1-d arrays, computed in float64."""
+    for i in range(x.shape[0]):
+        xd = np.float64(x[i])
+        a = abs(xd)
+        z = xd * xd
+        s = _S11
+        s = s * z + _S10
+        s = s * z + _S9
+        s = s * z + _S8
+        s = s * z + _S7
+        s = s * z + _S6
+        s = s * z + _S5
+        s = s * z + _S4
+        s = s * z + _S3
+        s = s * z + _S2
+        s = s * z + _S1
+        s = s * z + _S0
+        small = xd * s
+        e = erfc_pos(a if a < _ERFC_AMAX else _ERFC_AMAX)
+        w = 1.0 - e
+        large = w if xd > 0.0 else -w
+        r = small if a < _ERF_SMALL else large
+        y[i] = np.float32(xd if xd != xd else r)
+
+
+def _gelu_erf_f64(x, y):  # pragma: no cover - compiled
+    """``y = x/2 * erfc(-x/sqrt(2))`` of float64 1-d arrays with libm's ``erfc`` (scalar)."""
+    for i in range(x.shape[0]):
+        y[i] = 0.5 * x[i] * math.erfc(-x[i] * _INV_SQRT2)
+
+
+def _erf_f64(x, y):  # pragma: no cover - compiled
+    """``y = erf(x)`` of float64 1-d arrays with libm's ``erf`` (scalar)."""
+    for i in range(x.shape[0]):
+        y[i] = math.erf(x[i])
+
+
+@lru_cache(maxsize=1)
+def kernels() -> dict[str, Any]:
+    """The kernels as numba dispatchers (each compiles on its first call, cached on disk)."""
+    import numba
+    from numba.extending import intrinsic
+
+    g = globals()
+    g["f32_from_bits"] = intrinsic(_f32_from_bits_typer)
+    g["f64_from_bits"] = intrinsic(_f64_from_bits_typer)
+    # error_model="numpy": a float division by zero gives inf/NaN instead of raising, which
+    # keeps the helpers free of exception paths, so LLVM inlines and vectorises them.
+    common = {"cache": True, "nogil": True, "error_model": "numpy"}
+    exact = {**common, "fastmath": set(_FM_EXACT)}
+    reduce_ = {**common, "fastmath": set(_FM_REDUCE)}
+    g["expf_nonpos"] = numba.njit(**exact)(_expf_nonpos)
+    g["exp_nonpos_f64"] = numba.njit(**exact)(_exp_nonpos_f64)
+    g["erfc_pos"] = numba.njit(**exact)(_erfc_pos)
+    g["row_max"] = numba.njit(**reduce_)(_row_max)
+    g["sub_exact"] = numba.njit(**exact)(_sub_exact)
+    return {
+        "norm_rows": numba.njit(**reduce_)(_norm_rows),
+        "norm_rows_grad": numba.njit(**reduce_)(_norm_rows_grad),
+        "chan_stats": numba.njit(**reduce_)(_chan_stats),
+        "chan_apply": numba.njit(**reduce_)(_chan_apply),
+        "chan_grad_sums": numba.njit(**reduce_)(_chan_grad_sums),
+        "chan_grad_apply": numba.njit(**reduce_)(_chan_grad_apply),
+        "softmax_rows": numba.njit(**reduce_)(_softmax_rows),
+        "softmax_xent_rows": numba.njit(**reduce_)(_softmax_xent_rows),
+        "softmax_xent_grad_rows": numba.njit(**reduce_)(_softmax_xent_grad_rows),
+        "sparse_xent_rows": numba.njit(**reduce_)(_sparse_xent_rows),
+        "sparse_xent_grad_rows": numba.njit(**reduce_)(_sparse_xent_grad_rows),
+        "gelu_erf_f32": numba.njit(**exact)(_gelu_erf_f32),
+        "erf_f32": numba.njit(**exact)(_erf_f32),
+        "gelu_erf_f64": numba.njit(**exact)(_gelu_erf_f64),
+        "erf_f64": numba.njit(**exact)(_erf_f64),
+    }

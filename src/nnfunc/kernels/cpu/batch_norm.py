@@ -1,0 +1,220 @@
+"""Per-channel normalization of an ``(A, C, B)`` array: statistics over axes 0 and 2.
+
+The kernel behind :class:`nnfunc.functions.normalization._kernel.Normalize` when the kept
+axes form one block with normalized axes on both sides: batch normalization of channel-first
+data (``(N, C, H, W)`` is ``(N, C, H*W)``). ``y = (x - mean[c]) * inv[c] * scale[c] +
+offset[c]`` with ``inv = 1 / sqrt(var + eps)`` and the biased variance over ``A * B`` values.
+
+Two implementations with one signature and the same results (up to rounding):
+
+* ``*_numba``: the statistics read ``x`` once (each ``x[a, c, :]`` summed twice while in
+  cache, merged into its channel with Chan's update, float64), the output is one more pass
+  (arithmetic in the dtype of ``x``, from a two-part mean); the backward pass reads ``x`` and
+  ``gy`` twice (channel sums, then ``gx``). Calls are split over threads by ranges of axis 0
+  (:mod:`nnfunc.kernels.cpu._threads`; ``threads`` forces a number of ranges). numba is
+  imported on first use.
+* ``*_numpy``: whole-array NumPy passes (also CuPy); ``threads`` is accepted and ignored.
+
+:func:`normalize_channels` and :func:`normalize_channels_backward` pick numba when
+:func:`nnfunc.core.backend.numba_enabled` and the arrays are NumPy arrays.
+``benchmarks/bench_norm.py`` times them against PyTorch's ``batch_norm``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnfunc.core.backend import get_array_module, numba_enabled
+from nnfunc.kernels.cpu._threads import row_ranges, run
+
+__all__ = [
+    "normalize_channels",
+    "normalize_channels_backward",
+    "normalize_channels_backward_numba",
+    "normalize_channels_backward_numpy",
+    "normalize_channels_numba",
+    "normalize_channels_numpy",
+]
+
+
+# ---------------------------------------------------------------------------- NumPy twins
+def normalize_channels_numpy(
+    x: Any, eps: float, scale: Any = None, offset: Any = None, threads: int | None = None
+) -> tuple[Any, Any, Any, Any]:
+    """Standardize each channel ``x[:, c, :]`` of ``x`` (A, C, B), then ``* scale + offset``.
+
+    Args:
+        x: Floating array of shape ``(A, C, B)`` with ``A * B >= 1``.
+        eps: Added to the variance.
+        scale, offset: Per-channel parameters, shape ``(C,)``, or None.
+        threads: Ranges of axis 0 to run in parallel (numba version); None: automatic.
+
+    Returns:
+        ``(y, mean, var, inv)``: ``y`` of the shape and dtype of ``x``; float64 arrays of shape
+        ``(C,)``: the channel means, biased variances and ``1 / sqrt(var + eps)``.
+    """
+    xp = get_array_module(x)
+    n = x.shape[0] * x.shape[2]
+    mean = x.sum(axis=(0, 2), dtype=np.float64) / n
+    d = x - mean.astype(x.dtype)[:, None]
+    c = d.sum(axis=(0, 2), dtype=np.float64) / n  # mean was rounded to x's dtype
+    var = xp.maximum(xp.einsum("acb,acb->c", d, d, dtype=np.float64) / n - c * c, 0.0)
+    mean += c
+    inv = 1.0 / xp.sqrt(var + eps)
+    d -= c.astype(x.dtype)[:, None]
+    a = inv if scale is None else inv * scale
+    d *= a.astype(x.dtype)[:, None]
+    if offset is not None:
+        d += xp.asarray(offset).astype(x.dtype)[:, None]
+    return d, mean, var, inv
+
+
+def normalize_channels_backward_numpy(
+    x: Any,
+    gy: Any,
+    mean: Any,
+    inv: Any,
+    scale: Any = None,
+    want_gx: bool = True,
+    threads: int | None = None,
+) -> tuple[Any, Any, Any]:
+    """Gradients of :func:`normalize_channels_numpy` (its ``y``) from the saved statistics.
+
+    Args:
+        x, gy: Arrays of shape ``(A, C, B)`` and one floating dtype.
+        mean, inv: float64 ``(C,)``, as returned by the forward pass.
+        scale: The forward pass's scale ``(C,)``, or None.
+        want_gx: Compute the input gradient (else ``gx`` is None).
+        threads: Ranges of axis 0 to run in parallel (numba version); None: automatic.
+
+    Returns:
+        ``(gx, s1, s2)``: ``gx`` like ``x``; float64 ``(C,)``: per channel ``sum(gy)`` (the
+        offset's gradient) and ``sum(gy * xhat)`` (the scale's), ``xhat = (x - mean) * inv``.
+    """
+    xp = get_array_module(x)
+    dt = x.dtype
+    n = x.shape[0] * x.shape[2]
+    xhat = (x - mean.astype(dt)[:, None]) * inv.astype(dt)[:, None]
+    s1 = gy.sum(axis=(0, 2), dtype=np.float64)
+    s2 = xp.einsum("acb,acb->c", gy, xhat, dtype=np.float64)
+    gx = None
+    if want_gx:
+        k0 = inv if scale is None else inv * scale
+        gx = gy * k0.astype(dt)[:, None]
+        gx -= (k0 * s1 / n).astype(dt)[:, None]
+        gx -= xhat * (k0 * s2 / n).astype(dt)[:, None]
+    return gx, s1, s2
+
+
+# ---------------------------------------------------------------------------- numba
+def _split_mean(mean: Any, dt: Any) -> tuple[Any, Any]:
+    """``mean`` as ``hi + lo`` in dtype ``dt`` (``x - hi - lo`` keeps float64's accuracy)."""
+    hi = mean.astype(dt)
+    return hi, (mean - hi).astype(dt)
+
+
+def normalize_channels_numba(
+    x: Any, eps: float, scale: Any = None, offset: Any = None, threads: int | None = None
+) -> tuple[Any, Any, Any, Any]:
+    """:func:`normalize_channels_numpy` with numba kernels (NumPy arrays only)."""
+    from nnfunc.kernels.cpu._jit import kernels
+
+    k = kernels()
+    x = np.ascontiguousarray(x)
+    n_a, n_c, n_b = x.shape
+    ranges = row_ranges(n_a, n_c * n_b, threads)
+
+    def stats(a0: int, a1: int) -> tuple[Any, Any, Any]:
+        count, mean, m2 = np.zeros(n_c), np.zeros(n_c), np.zeros(n_c)
+        k["chan_stats"](x[a0:a1], count, mean, m2)
+        return count, mean, m2
+
+    parts = run(stats, ranges)
+    count, mean, m2 = parts[0]
+    for c2, mu2, q2 in parts[1:]:  # Chan's merge of the ranges' statistics
+        total = count + c2
+        delta = mu2 - mean
+        mean = mean + delta * (c2 / total)
+        m2 = m2 + q2 + delta * delta * (count * c2 / total)
+        count = total
+    var = m2 / count
+    inv = 1.0 / np.sqrt(var + eps)
+    dt = x.dtype
+    mh, ml = _split_mean(mean, dt)
+    a = (inv if scale is None else inv * scale).astype(dt)
+    b = np.zeros(n_c, dt) if offset is None else np.asarray(offset).astype(dt)
+    y = np.empty_like(x)
+    run(lambda a0, a1: k["chan_apply"](x[a0:a1], mh, ml, a, b, y[a0:a1]), ranges)
+    return y, mean, var, inv
+
+
+def normalize_channels_backward_numba(
+    x: Any,
+    gy: Any,
+    mean: Any,
+    inv: Any,
+    scale: Any = None,
+    want_gx: bool = True,
+    threads: int | None = None,
+) -> tuple[Any, Any, Any]:
+    """:func:`normalize_channels_backward_numpy` with numba kernels (NumPy arrays only)."""
+    from nnfunc.kernels.cpu._jit import kernels
+
+    k = kernels()
+    x = np.ascontiguousarray(x)
+    gy = np.ascontiguousarray(gy, dtype=x.dtype)
+    n_a, n_c, n_b = x.shape
+    dt = x.dtype
+    mh, ml = _split_mean(np.asarray(mean, np.float64), dt)
+    iv = np.asarray(inv).astype(dt)
+    ranges = row_ranges(n_a, 2 * n_c * n_b, threads)
+
+    def sums(a0: int, a1: int) -> tuple[Any, Any]:
+        s1, s2 = np.zeros(n_c), np.zeros(n_c)
+        k["chan_grad_sums"](x[a0:a1], gy[a0:a1], mh, ml, iv, s1, s2)
+        return s1, s2
+
+    parts = run(sums, ranges)
+    s1 = sum(p[0] for p in parts[1:]) + parts[0][0]
+    s2 = sum(p[1] for p in parts[1:]) + parts[0][1]
+    if not want_gx:
+        return None, s1, s2
+    n = n_a * n_b
+    k0 = inv if scale is None else inv * scale
+    c0, c1, c2 = k0.astype(dt), (k0 * s1 / n).astype(dt), (k0 * s2 / n).astype(dt)
+    gx = np.empty_like(x)
+    run(
+        lambda a0, a1: k["chan_grad_apply"](x[a0:a1], gy[a0:a1], mh, ml, iv, c0, c1, c2, gx[a0:a1]),
+        ranges,
+    )
+    return gx, s1, s2
+
+
+# ---------------------------------------------------------------------------- dispatch
+def _use_numba(*arrays: Any) -> bool:
+    return all(type(a) is np.ndarray for a in arrays) and numba_enabled()
+
+
+def normalize_channels(
+    x: Any, eps: float, scale: Any = None, offset: Any = None, threads: int | None = None
+) -> tuple[Any, Any, Any, Any]:
+    """Per-channel standardization then affine: numba kernels or NumPy twin."""
+    fn = normalize_channels_numba if _use_numba(x) else normalize_channels_numpy
+    return fn(x, eps, scale, offset, threads)
+
+
+def normalize_channels_backward(
+    x: Any,
+    gy: Any,
+    mean: Any,
+    inv: Any,
+    scale: Any = None,
+    want_gx: bool = True,
+    threads: int | None = None,
+) -> tuple[Any, Any, Any]:
+    """Backward of :func:`normalize_channels`: numba kernels or NumPy twin."""
+    use = _use_numba(x, gy)
+    fn = normalize_channels_backward_numba if use else normalize_channels_backward_numpy
+    return fn(x, gy, mean, inv, scale, want_gx, threads)
