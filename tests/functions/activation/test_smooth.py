@@ -86,3 +86,32 @@ def test_extreme_inputs_stay_finite():
         assert np.all(np.isfinite(v.grad))
         np.testing.assert_array_equal(nf.sigmoid(x)[[0, -1]], np.array([0, 1], dtype))
         assert nf.softplus(x)[-1] == x[-1]
+
+
+def test_infinite_logits_take_their_limits():
+    inf = np.inf
+    for dtype in (np.float32, np.float64):
+        x = np.array([[inf, 0.0, -inf], [inf, inf, 1.0], [-inf, -inf, -inf]], dtype)
+        with np.errstate(all="raise"):
+            p = nf.softmax(x)
+            lp = nf.log_softmax(x)
+        np.testing.assert_array_equal(p, np.array([[1, 0, 0], [0.5, 0.5, 0], [0, 0, 0]], dtype))
+        np.testing.assert_array_equal(lp[0], np.array([0, -inf, -inf], dtype))
+        np.testing.assert_allclose(lp[1, :2], np.log(0.5), rtol=1e-6)
+        assert lp[1, 2] == -inf and np.all(lp[2] == -inf)
+        v = nf.Variable(x, requires_grad=True)
+        w = np.arange(9.0).reshape(3, 3).astype(dtype)
+        (g,) = nf.grad(nf.sum(nf.softmax(v) * w), v, create_graph=True)
+        assert np.all(np.isfinite(g.data))
+        (gg,) = nf.grad(nf.sum(g * g), v)
+        assert np.all(np.isfinite(gg.data))
+
+
+def test_second_order_of_sparse_cross_entropy_at_infinite_logits():
+    v = nf.Variable(np.array([[np.inf, 0.0, -np.inf]]), requires_grad=True)
+    (g,) = nf.grad(
+        nf.sum(nf.sparse_softmax_cross_entropy_with_logits(v, np.array([0]))), v, create_graph=True
+    )
+    np.testing.assert_array_equal(g.data, [[0.0, 0.0, 0.0]])
+    (gg,) = nf.grad(nf.sum(g * g), v)
+    assert np.all(np.isfinite(gg.data))

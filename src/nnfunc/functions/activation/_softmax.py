@@ -77,8 +77,13 @@ class _AxisSoftmax(Function):
         if x.size == 0:
             return x.copy()
         m = x.max(axis=self.ax, keepdims=True)
-        # An all -inf (or fully masked) slice keeps a finite shift: then -inf - 0 = -inf.
         if not xp.isfinite(m).all():
+            top = m == np.inf
+            if top.any():
+                # The limit: the +inf entries share the whole mass, the others get none.
+                x = xp.where(top, xp.where(x == np.inf, 0, -np.inf), x).astype(acc, copy=False)
+                m = xp.where(top, 0, m)
+            # An all -inf (or fully masked) slice keeps a finite shift: then -inf - 0 = -inf.
             m = xp.where(xp.isfinite(m), m, 0)
         return xp.subtract(x, m, dtype=acc)
 
@@ -98,8 +103,7 @@ class Softmax(_AxisSoftmax):
         e = self._shifted(xp, x, mask)
         xp.exp(e, out=e)
         s = e.sum(axis=self.ax, keepdims=True)
-        if mask is not None:
-            s[s == 0] = 1  # a fully masked slice: 0 / 1 = 0, never 0 / 0
+        s[s == 0] = 1  # a fully masked or all -inf slice: 0 / 1 = 0, never 0 / 0
         e /= s
         return (e.astype(self.out_dtype, copy=False),)
 
@@ -127,8 +131,7 @@ class LogSoftmax(_AxisSoftmax):
             return (y,)
         z = self._shifted(xp, x, mask)
         s = xp.exp(z).sum(axis=self.ax, keepdims=True)
-        if mask is not None:
-            s[s == 0] = 1
+        s[s == 0] = 1  # all -inf: -inf - log(1), never -inf + inf
         z -= xp.log(s)
         if mask is not None:
             z = xp.where(mask, z, 0)
