@@ -1,5 +1,7 @@
 """Random shapes and axes: every primitive gives NumPy's result or an NNFuncError, never a crash."""
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,7 +12,12 @@ import nnfunc as nf
 shapes = st.lists(st.integers(0, 4), min_size=0, max_size=4).map(tuple)
 axes = st.one_of(st.none(), st.integers(-5, 5), st.lists(st.integers(-5, 5), max_size=3).map(tuple))
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("NNFUNC_HYPOTHESIS_EXAMPLES", "60")),
+    deadline=None,
+    derandomize=not os.environ.get("NNFUNC_HYPOTHESIS_EXAMPLES"),  # CI is reproducible
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def _outcome(fn):
