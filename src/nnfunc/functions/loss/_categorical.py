@@ -16,6 +16,7 @@ from nnfunc.core import check
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
+from nnfunc.core.variable import Variable
 from nnfunc.functions.loss._common import (
     TakeAlongAxis,
     as_tensor,
@@ -614,6 +615,10 @@ def sparse_categorical_cross_entropy(
     ax = check.axis(op, "axis", axis, nd)
     kept = label_layout(op, x, target, ax, "x", "target")
     if from_logits:
+        # Check here too, so that a bad label is reported under this function's own names.
+        labels = target.data if isinstance(target, Variable) else target
+        if not getattr(labels, "_is_symbolic", False):
+            check_labels(op, labels, x.shape[ax], name="target")
         return sparse_softmax_cross_entropy_with_logits(
             x, target, axis=ax, keepdims=keepdims, name=name
         )
