@@ -17,8 +17,9 @@ from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
 from nnfunc.functions.activation._basic import sigmoid
-from nnfunc.functions.activation._private import abs_, recip, unary_real
+from nnfunc.functions.activation._private import recip, unary_real
 from nnfunc.functions.activation._softmax import softmax
+from nnfunc.functions.math import abs as abs_
 
 __all__ = [
     "hard_tanh_derivative",

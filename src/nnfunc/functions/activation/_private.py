@@ -1,9 +1,9 @@
 """Private primitives the activation family needs in its backward passes.
 
-``abs``, ``sqrt``, ``sin``, ``cos``, ``erf`` and ``concatenate`` belong to other families (math,
-array) that are written in parallel; these small Functions keep this family independent of them.
-They are differentiable to any order (their backward passes use nnfunc functions only) and are
-not exported.
+``erf``, a reciprocal with an overflow-free gradient, a scalar clip and a concatenation that keeps
+the calling function's name: small Functions the catalog has no public form of. They are
+differentiable to any order (their backward passes use nnfunc functions only) and are not
+exported. ``abs``, ``cos`` and ``sqrt`` come from the math family.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.functions.activation import _kernels
 
-__all__ = ["abs_", "clip_scalar", "concat", "cos", "erf", "recip", "sin", "sqrt", "unary_real"]
+__all__ = ["clip_scalar", "concat", "erf", "recip", "unary_real"]
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
@@ -40,67 +40,6 @@ class _Unary(Function):
         self.out_dtype = spec.dtype
         self.retain_inputs(0)
         return (spec,)
-
-
-class Abs(Function):
-    """``|x|``; gradient ``sign(x)`` (0 at 0). Integer dtypes are kept."""
-
-    op_name = "abs"
-
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.retain_inputs(0)
-        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
-
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        return (xp.abs(x),)
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import greater, less, where
-
-        (x,) = self.retained_inputs()
-        (gy,) = grad_outputs
-        return (where(greater(x, 0), gy, where(less(x, 0), -gy, 0)),)
-
-
-class Sqrt(_Unary):
-    """``sqrt(x)``; gradient ``gy / (2 sqrt(x))``."""
-
-    op_name = "sqrt"
-
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        spec = unary_real(x)
-        self.out_dtype = spec.dtype
-        self.retain_outputs(0)
-        return (spec,)
-
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        return (xp.sqrt(as_real(xp, x, self.out_dtype)),)
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        (y,) = self.retained_outputs()
-        return (grad_outputs[0] / (2 * y),)
-
-
-class Sin(_Unary):
-    op_name = "sin"
-
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        return (xp.sin(as_real(xp, x, self.out_dtype)),)
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        (x,) = self.retained_inputs()
-        return (grad_outputs[0] * cos(x),)
-
-
-class Cos(_Unary):
-    op_name = "cos"
-
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        return (xp.cos(as_real(xp, x, self.out_dtype)),)
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        (x,) = self.retained_inputs()
-        return (-(grad_outputs[0] * sin(x)),)
 
 
 class Erf(_Unary):
@@ -218,26 +157,6 @@ class Concat(Function):
             start += n
             out.append(gy[key] if i in target_indexes else None)
         return tuple(out)
-
-
-def abs_(x: Any) -> Any:
-    """``|x|`` (private; see module doc)."""
-    return Abs().apply1(x)
-
-
-def sqrt(x: Any) -> Any:
-    """``sqrt(x)`` (private)."""
-    return Sqrt().apply1(x)
-
-
-def sin(x: Any) -> Any:
-    """``sin(x)`` (private)."""
-    return Sin().apply1(x)
-
-
-def cos(x: Any) -> Any:
-    """``cos(x)`` (private)."""
-    return Cos().apply1(x)
 
 
 def erf(x: Any) -> Any:

@@ -17,8 +17,10 @@ from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.functions.activation import _kernels
 from nnfunc.functions.activation._basic import sigmoid, tanh
-from nnfunc.functions.activation._private import abs_, clip_scalar, concat, cos, erf, recip
+from nnfunc.functions.activation._private import clip_scalar, concat, erf, recip
 from nnfunc.functions.activation._private import unary_real as _unary_real
+from nnfunc.functions.math import abs as abs_
+from nnfunc.functions.math import cos
 
 __all__ = [
     "concat_elu",

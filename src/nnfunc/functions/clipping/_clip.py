@@ -192,8 +192,9 @@ def _scaled(v: Any, axes: tuple[int, ...], dtype: Any) -> tuple[Any, Any, Any]:
     ``k`` cancels out of every quantity built from it; it multiplies (never divides) so that no
     backward pass squares ``max|v|``.
     """
-    from nnfunc.functions.activation._private import abs_, recip
+    from nnfunc.functions.activation._private import recip
     from nnfunc.functions.logical import greater, where
+    from nnfunc.functions.math import abs as abs_
     from nnfunc.functions.reduction import max as max_
     from nnfunc.functions.reduction import sum as sum_
 
@@ -231,8 +232,8 @@ class ClipByNorm(Function):
         return ((xa * scale).astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.activation._private import sqrt
         from nnfunc.functions.logical import greater, where
+        from nnfunc.functions.math._sqrt import sqrt
         from nnfunc.functions.reduction import sum as sum_
 
         (x,) = self.retained_inputs()
@@ -405,8 +406,8 @@ class ClipGradByNorm(_Identity):
         return super().setup(x)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.activation._private import sqrt
         from nnfunc.functions.logical import greater, where
+        from nnfunc.functions.math._sqrt import sqrt
 
         (gy,) = grad_outputs
         _, r, q = _scaled(gy, self.axes, self.input_spec(0).dtype)

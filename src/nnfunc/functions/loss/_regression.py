@@ -12,6 +12,7 @@ from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.functions.loss._common import as_tensor, same_shape, to_dtype
+from nnfunc.functions.math import abs as abs_
 
 __all__ = [
     "absolute_error",
@@ -44,26 +45,6 @@ class L2Loss(Function):
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (x,) = self.retained_inputs()
         return (self.sum_to_input(grad_outputs[0] * to_dtype(x, self.out_dtype), 0),)
-
-
-class _Abs(Function):
-    """``|x|`` with gradient ``sign(x)`` (0 at 0). Private: the loss family's own abs."""
-
-    op_name = "abs"
-
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.retain_inputs(0)
-        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
-
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        return (xp.abs(x),)
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import greater, less, where
-
-        (x,) = self.retained_inputs()
-        (gy,) = grad_outputs
-        return (where(greater(x, 0), gy, where(less(x, 0), -gy, 0)),)
 
 
 def _difference(op: str, x0: Any, x1: Any, name: str | None) -> Any:
@@ -232,7 +213,7 @@ def absolute_error(x0: Any, x1: Any, *, name: str | None = None) -> Any:
         >>> nf.absolute_error(np.array([1.0, 2.0]), np.array([3.0, 2.0]))
         array([2., 0.])
     """
-    return _Abs().apply1(_difference("absolute_error", x0, x1, name), name=name)
+    return abs_(_difference("absolute_error", x0, x1, name), name=name)
 
 
 def huber_loss(x0: Any, x1: Any, delta: float = 1.0, *, name: str | None = None) -> Any:
@@ -273,7 +254,7 @@ def huber_loss(x0: Any, x1: Any, delta: float = 1.0, *, name: str | None = None)
     with shapes.node_errors(name, x0, x1):
         delta = check.real_scalar(op, "delta", delta, min_value=0.0, open_min=True)
     d = _difference(op, x0, x1, name)
-    ad = _Abs().apply1(d)
+    ad = abs_(d)
     return where(less(ad, delta), mul(d, d), (2 * delta) * ad - delta * delta, name=name)
 
 
@@ -313,7 +294,7 @@ def epsilon_insensitive_loss(x0: Any, x1: Any, epsilon: float, *, name: str | No
     with shapes.node_errors(name, x0, x1):
         epsilon = check.real_scalar(op, "epsilon", epsilon, min_value=0.0)
     d = _difference(op, x0, x1, name)
-    return relu(sub(_Abs().apply1(d), epsilon), name=name)
+    return relu(sub(abs_(d), epsilon), name=name)
 
 
 def kl_multinomial(

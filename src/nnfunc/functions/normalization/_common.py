@@ -12,6 +12,7 @@ from nnfunc.core import check
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
+from nnfunc.functions.math._sqrt import sqrt
 
 __all__ = [
     "Count",
@@ -139,28 +140,6 @@ def check_axes_kept(op: str, arg: str, value: Any, ndim: int) -> tuple[int, ...]
     if isinstance(value, (list, tuple)) and len(value) == 0:
         raise ArgumentError(check.message(op, arg, "name at least one axis", **{arg: value}))
     return check.axes(op, arg, value, ndim)
-
-
-class Sqrt(Function):
-    """Element-wise square root (private: the family only takes it of positive values)."""
-
-    op_name = "sqrt"
-
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.retain_outputs(0)
-        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
-
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        return (xp.sqrt(x),)
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        (y,) = self.retained_outputs()
-        return (grad_outputs[0] * 0.5 / y,)
-
-
-def sqrt(x: Any) -> Any:
-    """Square root with gradient ``gy / (2 sqrt(x))`` (inputs are kept positive by callers)."""
-    return Sqrt().apply1(x)
 
 
 class composite_checks:  # noqa: N801 - used as a context manager around argument checks
