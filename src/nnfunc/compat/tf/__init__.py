@@ -7,7 +7,8 @@ Usage::
 """
 
 from nnfunc.compat.tf import nn
+from nnfunc.compat.tf._sparse import SparseTensor, sparse_tensor_to_dense
 from nnfunc.compat.tf._toplevel import *  # noqa: F403
 from nnfunc.compat.tf._toplevel import __all__ as _top
 
-__all__ = ["nn", *_top]
+__all__ = ["SparseTensor", "nn", "sparse_tensor_to_dense", *_top]
