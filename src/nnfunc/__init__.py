@@ -5,7 +5,7 @@ on symbolic variables of a :class:`Graph` (named nodes, run later). Dialects mat
 systems live in :mod:`nnfunc.compat` (``tf``, ``keras``, ``nnabla``, ``samediff``).
 """
 
-from nnfunc import errors
+from nnfunc import errors, random
 from nnfunc.core import (
     Function,
     Graph,
@@ -47,5 +47,6 @@ __all__ = [
     "grad",
     "is_grad_enabled",
     "no_grad",
+    "random",
     *_function_names,
 ]

@@ -32,6 +32,7 @@ ENGINE = {
     "grad",
     "is_grad_enabled",
     "no_grad",
+    "random",
 }
 # Canonical functions the engine needs that the catalog has no row for (issue 2's primitives).
 ENGINE_FUNCTIONS = {"cast", "expand_dims", "getitem", "matmul", "neg", "squeeze"}
