@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import nnfunc as nf
+from nnfunc._cli import demo_distributed
 
 __all__ = [
     "MODELS",
@@ -204,6 +205,8 @@ def train(
 
 def run(args: Any) -> int:
     """Load the data, train, and print the final test accuracy."""
+    if getattr(args, "distributed", False):
+        return demo_distributed.run_distributed(args)
     from tqdm import tqdm
 
     start = time.perf_counter()
@@ -256,5 +259,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
     p.add_argument("--seed", type=int, default=0, help="seed of the split and the training")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    p.add_argument(
+        "--distributed",
+        action="store_true",
+        help=(
+            "train the CNN with synchronized batch norm data-parallel over MPI: "
+            "mpiexec -n 2 python -m nnfunc demo --distributed (needs the mpi extra)"
+        ),
+    )
     p.set_defaults(run=run)
     return p

@@ -64,6 +64,30 @@ class Communicator:
     def _all_reduce(self, array: Any, group: str) -> Any:
         raise NotImplementedError
 
+    # The collectives below are built on all_reduce, so every communicator has them; a
+    # communicator over a real engine (MPICommunicator) overrides them with the native calls.
+    def broadcast(self, array: Any, root: int = 0, group: str = "world") -> Any:
+        """Rank ``root``'s ``array`` on every rank (a new array; same shape everywhere)."""
+        root = check.integer("broadcast", "root", root, min_value=0)
+        if root >= self.size:
+            raise ArgumentError(
+                check.message("broadcast", "root", f"be below the size {self.size}", root=root)
+            )
+        a = np.asarray(array)
+        mine = a if self.rank == root else np.zeros_like(a)
+        return self.all_reduce(mine, group)
+
+    def all_gather(self, array: Any, group: str = "world") -> list[Any]:
+        """Every rank's ``array`` (same shape and dtype everywhere), as a list in rank order."""
+        a = np.asarray(array)
+        slots = np.zeros((self.size, *a.shape), a.dtype)
+        slots[self.rank] = a
+        return list(self.all_reduce(slots, group))
+
+    def barrier(self, group: str = "world") -> None:
+        """Wait until every rank has reached the barrier."""
+        self.all_reduce(np.zeros(1), group)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(size={self.size}, rank={self.rank})"
 
