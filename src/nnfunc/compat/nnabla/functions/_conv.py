@@ -496,12 +496,13 @@ def global_average_pooling(
     """Global average pooling (``nnabla.functions.global_average_pooling``, NCHW).
 
     Args:
-        x: ``(B, C, H, W)``.
+        x: ``(B, C, *spatial)``, any number (>= 1) of spatial axes.
         n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
-        ``(B, C, 1, 1)``.
+        ``(B, C, 1, 1)`` for every input rank, as NNabla 1.39 does (its kernel writes the
+        result as ``(B, C, 1, 1)`` whatever the number of spatial axes).
 
     Examples:
         >>> import numpy as np
@@ -509,7 +510,13 @@ def global_average_pooling(
         >>> F.global_average_pooling(np.arange(4.0).reshape(1, 1, 2, 2))
         array([[[[1.5]]]])
     """
-    return F.global_avg_pool(x, name=name)
+    nd = len(x.shape) if hasattr(x, "shape") else np.ndim(x)
+    if nd == 4 or nd < 3:
+        return F.global_avg_pool(x, name=name)
+    y = F.global_avg_pool(x)
+    if nd == 3:
+        return F.expand_dims(y, 3, name=name)
+    return F.squeeze(y, tuple(range(4, nd)), name=name)
 
 
 def unpooling(

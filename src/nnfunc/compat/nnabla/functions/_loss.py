@@ -60,13 +60,17 @@ def _labels(op: str, x: Any, target: Any, axis: int | None, name: str | None) ->
 def sigmoid_cross_entropy(
     x: Any, target: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    """Element-wise cross-entropy of ``sigmoid(x)`` and ``target``, fused and stable.
+    """Element-wise cross-entropy of ``sigmoid(x)`` and an integer ``target``, fused and stable.
 
-    See :func:`nnfunc.sigmoid_cross_entropy_with_logits`.
+    BEHAVIOUR (NNabla 1.39): the kernel reads each target as an integer
+    (``static_cast<int>``, truncation toward zero, so 0.99 -> 0), as its other class-index
+    losses do; the dialect truncates the target the same way. Soft targets (0.3, 0.7, ...)
+    need the canonical :func:`nnfunc.sigmoid_cross_entropy_with_logits`, which keeps them.
+    No gradient reaches ``target``.
 
     Args:
         x: Logits.
-        target: Targets in ``[0, 1]``, same shape.
+        target: Targets 0 or 1 (truncated to integers), same shape.
         n_outputs (int): Ignored.
         outputs: Ignored.
         name (str, optional): Node name in graph mode.
@@ -79,10 +83,14 @@ def sigmoid_cross_entropy(
         >>> import nnfunc.compat.nnabla.functions as F
         >>> F.sigmoid_cross_entropy(np.array([0.0], np.float32), np.array([1.0], np.float32))
         array([0.6931472], dtype=float32)
+        >>> F.sigmoid_cross_entropy(np.array([0.0, 0.0]), np.array([0.99, 1.0]))  # 0.99 -> 0
+        array([0.69314718, 0.69314718])
     """
     with shapes.node_errors(name, x, target):
         x, target = as_tensor(x), as_tensor(target)
         same_shape("sigmoid_cross_entropy", ("x", "target"), x, target)
+        if np.dtype(target.dtype).kind == "f":
+            target = F.cast(F.cast(target, np.int64), target.dtype)
     return F.sigmoid_cross_entropy_with_logits(x, target, name=name)
 
 

@@ -28,6 +28,36 @@ __all__ = [
 ]
 
 
+class _NNablaCommunicator:
+    """NNabla's communicator interface seen through nnfunc's (``groups``, ``all_reduce``).
+
+    NNabla's ``Communicator`` lists its groups with ``list_groups()`` (a dict of name -> ranks)
+    and ``find_group(name)``, and its ``all_reduce(data, division=False, inplace=False,
+    group='world')`` reduces ``data`` in place and returns None. This adapter gives the
+    statistics a copy to reduce and returns it (or what the communicator returned, if any).
+    """
+
+    def __init__(self, comm: Any) -> None:
+        self.comm = comm
+        self.size = comm.size
+        self.rank = comm.rank
+        self.groups = tuple(comm.list_groups())
+
+    def all_reduce(self, array: Any, group: str = "world") -> Any:
+        buf = np.array(array)
+        out = self.comm.all_reduce(buf, division=False, inplace=True, group=group)
+        return buf if out is None else np.asarray(out)
+
+
+def _communicator(comm: Any) -> Any:
+    """``comm`` itself (nnfunc's interface) or an adapter of NNabla's."""
+    if callable(getattr(comm, "list_groups", None)) and not isinstance(
+        getattr(comm, "groups", None), (tuple, list, set, frozenset)
+    ):
+        return _NNablaCommunicator(comm)
+    return comm
+
+
 def _axes(axes: Any) -> Any:
     return tuple(axes) if isinstance(axes, (list, tuple)) else axes
 
@@ -262,7 +292,10 @@ def sync_batch_normalization(
         gamma: Scale or None.
         mean: Running mean or None.
         variance: Running variance or None.
-        comm: Communicator (``size``, ``rank``, ``all_reduce``).
+        comm: Communicator: nnfunc's (``size``, ``rank``, ``groups``,
+            ``all_reduce(array, group)`` returning the sum) or NNabla's (``size``, ``rank``,
+            ``list_groups()``, ``find_group()``, ``all_reduce(data, division, inplace,
+            group)`` reducing in place).
         group (str): Group name. Default "world".
         axes: Kept axes. Default [1].
         decay_rate (float): Default 0.9.
@@ -293,7 +326,7 @@ def sync_batch_normalization(
         variance,
         beta,
         gamma,
-        comm=comm,
+        comm=_communicator(comm),
         group=group,
         axis=_axes(axes),
         eps=eps,

@@ -9,7 +9,7 @@ import numpy as np
 
 import nnfunc.functions as F
 from nnfunc.core import check, shapes
-from nnfunc.errors import ShapeError
+from nnfunc.errors import ArgumentError, ShapeError
 
 __all__ = [
     "bias_add",
@@ -132,8 +132,10 @@ def softmax(logits: Any, dim: int = -1, name: str | None = None) -> Any:
 
     Raises:
         ShapeError: ``logits`` is 0-d (TF's "if logits is empty": TF needs at least one
-            dimension), or ``dim`` is out of range (TF's InvalidArgumentError). Logits with a
-            zero-size dimension give an empty result, as in TF.
+            dimension), or ``dim`` is out of range (TF's InvalidArgumentError).
+        ArgumentError: ``logits`` has no class along ``dim`` (size 0; TF's
+            InvalidArgumentError). An empty batch (a zero-size dimension elsewhere) gives an
+            empty result, as in TF.
 
     Examples:
         >>> import numpy as np
@@ -142,8 +144,7 @@ def softmax(logits: Any, dim: int = -1, name: str | None = None) -> Any:
         array([0.25, 0.75])
     """
     with shapes.node_errors(name, logits):
-        check.ndim_at_least("softmax", "logits", logits, 1)
-        check.axis("softmax", "dim", dim, len(logits.shape))
+        _check_classes("softmax", logits, dim)
         return F.softmax(logits, dim, name=name)
 
 
@@ -160,6 +161,7 @@ def log_softmax(logits: Any, dim: int = -1, name: str | None = None) -> Any:
 
     Raises:
         ShapeError: ``logits`` is 0-d, or ``dim`` is out of range (as :func:`softmax`).
+        ArgumentError: ``logits`` has no class along ``dim`` (as :func:`softmax`).
 
     Examples:
         >>> import numpy as np
@@ -168,9 +170,25 @@ def log_softmax(logits: Any, dim: int = -1, name: str | None = None) -> Any:
         array([-0.69314718, -0.69314718])
     """
     with shapes.node_errors(name, logits):
-        check.ndim_at_least("log_softmax", "logits", logits, 1)
-        check.axis("log_softmax", "dim", dim, len(logits.shape))
+        _check_classes("log_softmax", logits, dim)
         return F.log_softmax(logits, dim, name=name)
+
+
+def _check_classes(op: str, logits: Any, dim: Any) -> None:
+    """TF's checks: rank >= 1, ``dim`` in range, a non-empty class axis (InvalidArgumentError)."""
+    if not hasattr(logits, "shape"):
+        logits = np.asarray(logits)
+    check.ndim_at_least(op, "logits", logits, 1)
+    ax = check.axis(op, "dim", dim, len(logits.shape))
+    if logits.shape[ax] == 0:
+        raise ArgumentError(
+            check.message(
+                op,
+                "logits",
+                f"have at least one class along `dim` {dim}",
+                **{"logits.shape": tuple(logits.shape)},
+            )
+        )
 
 
 def bias_add(value: Any, bias: Any, data_format: str | None = None, name: str | None = None) -> Any:
