@@ -6,10 +6,13 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
+from nnfunc.distributed import check_communicator
 from nnfunc.errors import ArgumentError, ShapeError
+from nnfunc.functions.normalization._apply_statistics import ApplyStatistics
 from nnfunc.functions.normalization._common import composite_checks
-from nnfunc.functions.normalization._kernel import ApplyStatistics, Normalize
+from nnfunc.functions.normalization._normalize import BatchNormalize
 
 __all__ = ["batch_normalization", "fused_batch_normalization", "sync_batch_normalization"]
 
@@ -70,9 +73,8 @@ def _bn(
                 )
     if not training:
         return ApplyStatistics(op, axis, eps).apply1(x, mean, variance, offset, scale, name=name)
-    f = Normalize(
+    f = BatchNormalize(
         op,
-        "batch",
         eps=eps,
         axis=axis,
         decay=decay,
@@ -246,8 +248,6 @@ def fused_batch_normalization(
         array([[0. , 1. ],
                [1.5, 1. ]])
     """
-    from nnfunc.functions.activation import relu
-
     op = "fused_batch_normalization"
     with composite_checks(op, x, name, inner=True):
         check.choice(op, "nonlinearity", nonlinearity, ("relu",))
@@ -272,7 +272,7 @@ def fused_batch_normalization(
     y = out[0] if output_stat else out
     if z is not None:
         y = y + z
-    y = relu(y, name=name)
+    y = F.relu(y, name=name)
     return (y, out[1], out[2]) if output_stat else y
 
 
@@ -339,8 +339,6 @@ def sync_batch_normalization(
                [ 1.,  1.]])
     """
     op = "sync_batch_normalization"
-    from nnfunc.distributed import check_communicator
-
     with composite_checks(op, x, name):
         check_communicator(op, comm, group)
     return _bn(
