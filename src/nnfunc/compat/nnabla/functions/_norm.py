@@ -159,7 +159,6 @@ def batch_normalization(
         eps (float): Default 1e-5.
         batch_stat (bool): Use batch statistics. Default True.
         output_stat (bool): Also return batch mean and variance (differentiable).
-        n_outputs: Ignored.
         name (str, optional): Node name.
 
     Returns:
@@ -172,8 +171,6 @@ def batch_normalization(
         statistic or parameter not matching the channels.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> rm, rv = np.zeros((1, 2)), np.ones((1, 2))
         >>> F.batch_normalization(np.array([[1.0, 2.0], [3.0, 6.0]]), None, None, rm, rv,
         ...                       eps=0.0)
@@ -232,15 +229,12 @@ def fused_batch_normalization(
         batch_stat (bool): Default True.
         nonlinearity (str): Only ``"relu"``.
         output_stat (bool): Also return batch statistics.
-        n_outputs: Ignored.
         name (str, optional): Node name.
 
     Returns:
         ``y`` or ``(y, batch_mean, batch_var)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.fused_batch_normalization(np.array([[1.0, 2.0], [3.0, 6.0]]), None, None,
         ...                             None, None, eps=0.0)
         array([[0., 0.],
@@ -302,15 +296,12 @@ def sync_batch_normalization(
         eps (float): Default 1e-5.
         batch_stat (bool): Default True (False: no communication).
         output_stat (bool): Also return the global batch statistics.
-        n_outputs: Ignored.
         name (str, optional): Node name.
 
     Returns:
         ``y`` or ``(y, batch_mean, batch_var)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> from nnfunc.distributed import SingleProcessCommunicator
         >>> F.sync_batch_normalization(np.array([[1.0, 2.0], [3.0, 6.0]]), None, None, None,
         ...                            None, SingleProcessCommunicator(), eps=0.0)
@@ -363,8 +354,6 @@ def mean_subtraction(
         ``x - mean``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> rm, t = np.zeros(2), np.array([0])
         >>> F.mean_subtraction(np.array([[1.0, 2.0], [3.0, 6.0]]), rm, t)
         array([[-1., -2.],
@@ -410,8 +399,6 @@ def layer_normalization(
         ``batch_axis`` covering every axis (nothing left to normalize).
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.layer_normalization(np.array([[1.0, 3.0], [2.0, 6.0]]), None, None, eps=0.0)
         array([[-1.,  1.],
                [-1.,  1.]])
@@ -457,8 +444,6 @@ def instance_normalization(
         ``y`` or ``(y, mean, var)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.instance_normalization(np.array([[[1.0, 3.0]]]), None, None, eps=0.0)
         array([[[-1.,  1.]]])
     """
@@ -505,8 +490,6 @@ def group_normalization(
         ``y`` or ``(y, mean, var)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.group_normalization(np.array([[1.0, 3.0, 10.0, 30.0]]), None, None, 2, eps=0.0)
         array([[-1.,  1., -1.,  1.]])
     """
@@ -545,8 +528,6 @@ def weight_standardization(
         ``w_hat`` or ``(w_hat, mean, var)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.weight_standardization(np.array([[1.0, 3.0], [0.0, 4.0]]), eps=0.0)
         array([[-1.,  1.],
                [-1.,  1.]])

@@ -49,8 +49,6 @@ def batchNorm(
         ``input.shape[axis]``, ``axis`` out of range.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.batchNorm(np.array([[1.0, 4.0]]), np.array([0.0, 2.0]),
         ...                       np.array([1.0, 4.0]), np.array([2.0, 1.0]),
         ...                       np.array([0.0, 1.0]), 0.0, [1])
@@ -105,8 +103,6 @@ def layerNorm(
         gain and bias get finite gradients. Elsewhere the usual layer-norm gradient.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.layerNorm(np.array([[1.0, 3.0]]), np.array([1.0, 2.0]), True, [1])
         array([[-1.,  2.]])
         >>> samediff.nn.layerNorm(np.array([[2.0, 2.0]]), np.array([1.0, 1.0]),

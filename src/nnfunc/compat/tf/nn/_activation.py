@@ -35,8 +35,6 @@ def relu6(features: Any, name: str | None = None) -> Any:
         A tensor of the same shape and dtype.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.relu6(np.array([-1.0, 3.0, 7.0], np.float32))
         array([0., 3., 6.], dtype=float32)
     """
@@ -54,8 +52,6 @@ def crelu(features: Any, name: str | None = None) -> Any:
         A tensor whose last dimension is doubled (the page's "same type" is the dtype).
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.crelu(np.array([[-1.0, 2.0]], np.float32))
         array([[0., 2., 1., 0.]], dtype=float32)
     """
@@ -73,8 +69,6 @@ def elu(features: Any, name: str | None = None) -> Any:
         A tensor of the same shape.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.elu(np.array([-1.0, 2.0]))
         array([-0.63212056,  2.        ])
     """
@@ -92,8 +86,6 @@ def softplus(features: Any, name: str | None = None) -> Any:
         A tensor of the same shape.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.softplus(np.array([0.0]))
         array([0.69314718])
     """
@@ -111,8 +103,6 @@ def softsign(features: Any, name: str | None = None) -> Any:
         A tensor of the same shape.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.softsign(np.array([1.0, -3.0]))
         array([ 0.5 , -0.75])
     """
@@ -138,8 +128,6 @@ def softmax(logits: Any, dim: int = -1, name: str | None = None) -> Any:
             empty result, as in TF.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.softmax(np.array([0.0, np.log(3.0)]))
         array([0.25, 0.75])
     """
@@ -164,8 +152,6 @@ def log_softmax(logits: Any, dim: int = -1, name: str | None = None) -> Any:
         ArgumentError: ``logits`` has no class along ``dim`` (as :func:`softmax`).
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.log_softmax(np.array([0.0, 0.0]))
         array([-0.69314718, -0.69314718])
     """
@@ -210,8 +196,6 @@ def bias_add(value: Any, bias: Any, data_format: str | None = None, name: str | 
         ArgumentError: ``data_format`` is neither ``"NHWC"`` nor ``"NCHW"``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.bias_add(np.zeros((1, 2)), np.array([1.0, 2.0]))
         array([[1., 2.]])
     """
@@ -271,8 +255,6 @@ def dropout(
             to ``shape(x)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> y = tf.nn.dropout(np.ones(6, np.float32), 0.5, seed=1)
         >>> sorted(set(y.tolist()))
         [0.0, 2.0]

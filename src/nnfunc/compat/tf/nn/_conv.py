@@ -87,8 +87,6 @@ def conv2d(
         ``[batch, out_h, out_w, out]`` (or NCHW), dtype of ``input``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
         >>> tf.nn.conv2d(x, np.ones((2, 2, 1, 1)), [1, 1, 1, 1], "VALID")[..., 0]
         array([[[ 8., 12.],
@@ -122,8 +120,6 @@ def conv1d(
         ``[batch, out_w, out]`` (or channels first).
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.conv1d(np.ones((1, 5, 1)), np.ones((3, 1, 1)), 2, "SAME")[0, :, 0]
         array([2., 3., 2.])
     """
@@ -164,8 +160,6 @@ def conv3d(
         ``[batch, out_d, out_h, out_w, out]``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.conv3d(np.ones((1, 2, 2, 2, 1)), np.ones((2, 2, 2, 1, 1)), [1] * 5, "VALID")
         array([[[[[8.]]]]])
     """
@@ -188,8 +182,6 @@ def atrous_conv2d(
         ``[batch, out_h, out_w, out]``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.arange(5.0).reshape(1, 1, 5, 1)
         >>> tf.nn.atrous_conv2d(x, np.ones((1, 2, 1, 1)), 2, "VALID")[0, 0, :, 0]
         array([2., 4., 6.])
@@ -273,8 +265,6 @@ def conv2d_transpose(
         A tensor of shape ``output_shape``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> y = tf.nn.conv2d_transpose(np.ones((1, 2, 2, 1)), np.ones((3, 3, 1, 1)),
         ...                            [1, 4, 4, 1], [1, 2, 2, 1])
         >>> y[0, :, :, 0]
@@ -310,8 +300,6 @@ def conv3d_transpose(
         A tensor of shape ``output_shape``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.conv3d_transpose(np.ones((1, 1, 1, 1, 1)), np.ones((2, 2, 2, 1, 1)),
         ...                        [1, 2, 2, 2, 1], [1, 2, 2, 2, 1]).sum()
         np.float64(8.0)
@@ -353,8 +341,6 @@ def depthwise_conv2d(
         ``[batch, out_h, out_w, C*m]``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.array([[[[1.0, 10.0], [2.0, 20.0]]]])  # (1, 1, 2, 2)
         >>> tf.nn.depthwise_conv2d(x, np.ones((1, 2, 2, 1)), [1, 1, 1, 1], "VALID")
         array([[[[ 3., 30.]]]])
@@ -382,8 +368,6 @@ def depthwise_conv2d_native(
         ``[batch, out_h, out_w, C*m]``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.depthwise_conv2d_native(np.ones((1, 3, 3, 1)), np.ones((3, 3, 1, 2)),
         ...                               [1, 1, 1, 1], "VALID")
         array([[[[9., 9.]]]])
@@ -416,8 +400,6 @@ def separable_conv2d(
         ValueError (ArgumentError): ``C*m > out`` (TensorFlow's over-parameterization check).
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.separable_conv2d(np.ones((1, 2, 2, 1)), np.ones((2, 2, 1, 1)),
         ...                        np.full((1, 1, 1, 2), 0.5), [1, 1, 1, 1], "VALID")
         array([[[[2., 2.]]]])
@@ -495,8 +477,6 @@ def avg_pool(
         The pooled tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
         >>> tf.nn.avg_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")[..., 0]
         array([[[2. , 3.5],
@@ -538,8 +518,6 @@ def max_pool(
         The pooled tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
         >>> tf.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")[..., 0]
         array([[[4., 5.],
@@ -568,8 +546,6 @@ def avg_pool3d(
         The pooled tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.arange(8.0).reshape(1, 2, 2, 2, 1)
         >>> tf.nn.avg_pool3d(x, [1, 2, 2, 2, 1], [1, 1, 1, 1, 1], "VALID").ravel()
         array([3.5])
@@ -609,8 +585,6 @@ def max_pool3d(
         The pooled tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.arange(8.0).reshape(1, 2, 2, 2, 1)
         >>> tf.nn.max_pool3d(x, [1, 2, 2, 2, 1], [1, 2, 2, 2, 1], "VALID").ravel()
         array([7.])
@@ -642,8 +616,6 @@ def max_pool_with_argmax(
         ``(output, argmax)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.array([[[[1.0, 8.0], [5.0, 2.0]], [[7.0, 3.0], [2.0, 4.0]]]])
         >>> y, i = tf.nn.max_pool_with_argmax(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
         >>> y.ravel(), i.ravel()
@@ -719,8 +691,6 @@ def fractional_max_pool(
         ``(output, row_pooling_sequence, col_pooling_sequence)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> y, r, c = tf.nn.fractional_max_pool(np.ones((1, 5, 5, 1)), [1.0, 1.5, 2.0, 1.0],
         ...                                     seed=1)
         >>> y.shape, r[0], r[-1], len(c)
@@ -766,8 +736,6 @@ def fractional_avg_pool(
         ``(output, row_pooling_sequence, col_pooling_sequence)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> y, r, c = tf.nn.fractional_avg_pool(np.ones((1, 4, 4, 1)), [1.0, 2.0, 2.0, 1.0])
         >>> y.ravel(), r
         (array([1., 1., 1., 1.]), array([0, 2, 4]))
@@ -821,8 +789,6 @@ def dilation2d(
         ``[batch, out_h, out_w, depth]``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.array([1.0, 4.0, 2.0]).reshape(1, 1, 3, 1)
         >>> tf.nn.dilation2d(x, np.zeros((1, 2, 1)), [1, 1, 1, 1], [1, 1, 1, 1], "VALID").ravel()
         array([4., 4.])
@@ -852,8 +818,6 @@ def erosion2d(
         ``[batch, out_h, out_w, depth]``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.array([1.0, 4.0, 2.0]).reshape(1, 1, 3, 1)
         >>> tf.nn.erosion2d(x, np.zeros((1, 2, 1)), [1, 1, 1, 1], [1, 1, 1, 1], "VALID").ravel()
         array([1., 2.])

@@ -20,8 +20,6 @@ def relu(features: Any, name: str | None = None) -> Any:
         A tensor of the same shape and dtype.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.relu(np.array([-1.0, 3.0], np.float32))
         array([0., 3.], dtype=float32)
     """

@@ -64,8 +64,6 @@ def conv(
         The convolution, rank ``N + 2``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.conv(np.ones((1, 4, 1)), np.ones((2, 1, 1)), strides=2)[0, :, 0]
         array([2., 2.])
     """
@@ -113,8 +111,6 @@ def conv_transpose(
         The transposed convolution.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.conv_transpose(np.ones((1, 2, 1)), np.ones((3, 1, 1)), 2)[0, :, 0]
         array([1., 1., 2., 1., 1.])
     """
@@ -159,8 +155,6 @@ def depthwise_conv(
         ``(batch, *spatial', C*multiplier)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> x = np.array([[[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]]])
         >>> keras.ops.depthwise_conv(x, np.ones((2, 2, 1)))
         array([[[ 3., 30.],
@@ -208,8 +202,6 @@ def separable_conv(
         ``(batch, *spatial', out)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.separable_conv(np.ones((1, 3, 1)), np.ones((2, 1, 1)),
         ...                          np.array([[[1.0, -1.0]]]))[0]
         array([[ 2., -2.],
@@ -267,8 +259,6 @@ def max_pool(
         The pooled tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.max_pool(np.arange(5.0).reshape(1, 5, 1), 2, padding="same")[0, :, 0]
         array([1., 3., 4.])
     """
@@ -298,8 +288,6 @@ def average_pool(
         The pooled tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.average_pool(np.arange(5.0).reshape(1, 5, 1), 2, padding="same")[0, :, 0]
         array([0.5, 2.5, 4. ])
     """

@@ -20,8 +20,6 @@ def relu(x: Any, *, name: str | None = None) -> Any:
         A tensor of the same shape and dtype.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.relu(np.array([-1.0, 0.0, 1.0], np.float32))
         array([0., 0., 1.], dtype=float32)
     """
