@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat._common import scalar_value
 from nnfunc.compat.nnabla._imperative import outputs_in_place
-from nnfunc.functions.arithmetic._nary import _val
 
 __all__ = [
     "add2",
@@ -231,42 +231,42 @@ def _scalar_doc(
 def add_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.add(x, _val("add_scalar", val), name=name)
+    return F.add(x, scalar_value("add_scalar", val), name=name)
 
 
 @outputs_in_place
 def mul_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.mul(x, _val("mul_scalar", val), name=name)
+    return F.mul(x, scalar_value("mul_scalar", val), name=name)
 
 
 @outputs_in_place
 def pow_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.pow(x, _val("pow_scalar", val), name=name)
+    return F.pow(x, scalar_value("pow_scalar", val), name=name)
 
 
 @outputs_in_place
 def r_sub_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.sub(_val("r_sub_scalar", val), x, name=name)
+    return F.sub(scalar_value("r_sub_scalar", val), x, name=name)
 
 
 @outputs_in_place
 def r_div_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.div(_val("r_div_scalar", val), x, name=name)
+    return F.div(scalar_value("r_div_scalar", val), x, name=name)
 
 
 @outputs_in_place
 def r_pow_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.pow(_val("r_pow_scalar", val), x, name=name)
+    return F.pow(scalar_value("r_pow_scalar", val), x, name=name)
 
 
 @outputs_in_place
@@ -274,14 +274,14 @@ def maximum_scalar(
     x: Any, val: float = 1.0, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
     # NNabla: (x > val) * dy, so at ties the gradient goes to the constant, not to x.
-    return F.maximum(_val("maximum_scalar", val), x, name=name)
+    return F.maximum(scalar_value("maximum_scalar", val), x, name=name)
 
 
 @outputs_in_place
 def minimum_scalar(
     x: Any, val: float = 1.0, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.minimum(_val("minimum_scalar", val), x, name=name)
+    return F.minimum(scalar_value("minimum_scalar", val), x, name=name)
 
 
 _TIE = """

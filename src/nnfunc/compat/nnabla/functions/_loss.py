@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import as_tensor, label_layout, same_shape
 from nnfunc.compat.nnabla._imperative import outputs_in_place
 from nnfunc.core import check, shapes
-from nnfunc.functions.loss._common import as_tensor, label_layout, same_shape
 
 __all__ = [
     "absolute_error",

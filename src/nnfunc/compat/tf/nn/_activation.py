@@ -17,11 +17,29 @@ __all__ = [
     "dropout",
     "elu",
     "log_softmax",
+    "relu",
     "relu6",
     "softmax",
     "softplus",
     "softsign",
 ]
+
+
+def relu(features: Any, name: str | None = None) -> Any:
+    """Rectified linear ``max(features, 0)``. See :func:`nnfunc.relu`.
+
+    Args:
+        features: A tensor (float or integer dtypes).
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor of the same shape and dtype.
+
+    Examples:
+        >>> tf.nn.relu(np.array([-1.0, 3.0], np.float32))
+        array([0., 3.], dtype=float32)
+    """
+    return F.relu(features, name=name)
 
 
 def relu6(features: Any, name: str | None = None) -> Any:

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import as_tensor
 from nnfunc.core import check, shapes
 from nnfunc.errors import ShapeError
-from nnfunc.functions.loss._common import as_tensor
 
 __all__ = [
     "in_top_k",

@@ -17,6 +17,7 @@ __all__ = [
     "log_softmax",
     "multi_hot",
     "one_hot",
+    "relu",
     "relu6",
     "selu",
     "sigmoid",
@@ -26,6 +27,23 @@ __all__ = [
     "softsign",
     "swish",
 ]
+
+
+def relu(x: Any, *, name: str | None = None) -> Any:
+    """Rectified linear unit ``max(x, 0)``. See :func:`nnfunc.relu`.
+
+    Args:
+        x: Input tensor.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor of the same shape and dtype.
+
+    Examples:
+        >>> keras.ops.relu(np.array([-1.0, 0.0, 1.0], np.float32))
+        array([0., 0., 1.], dtype=float32)
+    """
+    return F.relu(x, name=name)
 
 
 def relu6(x: Any, *, name: str | None = None) -> Any:

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import label_layout, same_shape
 from nnfunc.core import check, shapes
-from nnfunc.functions.loss._common import label_layout, same_shape
 
 __all__ = [
     "binary_crossentropy",
