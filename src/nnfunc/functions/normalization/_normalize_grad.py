@@ -204,92 +204,107 @@ class NormalizeGrad(Function):
 
     # ------------------------------------------------------------------ backward (nnfunc)
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        norm, lay = self.norm, self.lay
-        acc, raxes, comm, group = lay.acc, lay.raxes, norm.comm, norm.group
         x, scale, gy, gvar = self.retained_inputs()
+        e = _Expressions(self, x)
         upstream = dict(zip(self.want, grad_outputs, strict=True))
-
-        def up(v: Any) -> Any:
-            return F.cast(v, acc) if np.dtype(v.dtype) != acc else v
-
-        def view(v: Any) -> Any:
-            return F.reshape(v, lay.view_arg) if lay.view is not None else v
-
-        def unview(v: Any) -> Any:
-            return self.reshape_to_input(v, 0) if lay.view is not None else v
-
-        def to_dtype(v: Any, i: int) -> Any:
-            dt = self.input_spec(i).dtype
-            return F.cast(v, dt) if np.dtype(v.dtype) != np.dtype(dt) else v
-
-        xv = view(up(x))
-        vshape = tuple(lay.view) if lay.view is not None else tuple(self.input_spec(0).shape)
-        n = reduced_count(xv, vshape, raxes, acc, comm, group)
-
-        def mean(v: Any) -> Any:
-            if comm is None:
-                return F.mean(v, raxes, keepdims=True)
-            return all_reduce(F.sum(v, raxes, keepdims=True), comm, group) / n
-
-        def shared(v: Any) -> Any:  # a statistic's gradient, summed over replicas, over n
-            v = all_reduce(up(v), comm, group) if comm is not None else up(v)
-            return v * (1.0 / n) if isinstance(n, float) else v / n
-
-        d = xv - mean(xv)
-        inv = F.pow(mean(d * d) + norm.eps, -0.5)
-        xhat = d * inv
-
-        def core(v: Any) -> Any:  # vector-Jacobian product of xhat (symmetric)
-            return inv * (v - mean(v) - xhat * mean(v * xhat))
-
-        gyu = up(gy)
-        sf = None if scale is None else up(F.reshape(scale, lay.full[1]))
-        g = gyu if sf is None else gyu * sf
+        gyu = e.up(gy)
+        sf = None if scale is None else e.up(F.reshape(scale, self.lay.full[1]))
         u = upstream.get(0)
-        uv = None if u is None else view(up(u))
-        ggs = None if upstream.get(1) is None else up(upstream[1])
-        ggo = None if upstream.get(2) is None else up(upstream[2])
-        cu = None if uv is None else unview(core(uv))
+        uv = None if u is None else e.view(e.up(u))
+        ggs = None if upstream.get(1) is None else e.up(upstream[1])
+        ggo = None if upstream.get(2) is None else e.up(upstream[2])
+        cu = None if uv is None else e.unview(e.core(uv))
         out: list[Any] = [None] * 5
-
         if 2 in target_indexes:
-            terms = []
-            if cu is not None:
-                terms.append(cu if sf is None else cu * sf)
-            if ggs is not None:
-                terms.append(ggs * unview(xhat))
-            if ggo is not None:
-                terms.append(ggo)
-            t = _total(terms)
-            if not terms[:-1] and ggo is not None:
-                t = self.broadcast_to_input(t, 2)
-            out[2] = to_dtype(t, 2)
+            out[2] = self._grad_gy(e, cu, sf, ggs, ggo)
         if 1 in target_indexes and cu is not None:
-            r = sum_to(gyu * cu, lay.full[1], dtype=self.input_spec(1).dtype)
-            if tuple(self.input_spec(1).shape) != lay.full[1]:
+            r = sum_to(gyu * cu, self.lay.full[1], dtype=self.input_spec(1).dtype)
+            if tuple(self.input_spec(1).shape) != self.lay.full[1]:
                 r = self.reshape_to_input(r, 1)
             out[1] = r
         if 0 in target_indexes:
-            terms = []
-            if uv is not None:
-                gv = view(g)
-                a, b = mean(gv), mean(gv * xhat)
-                mu_u, c = mean(uv), mean(uv * xhat)
-                k = mean(uv * gv) - a * mu_u - 3.0 * b * c
-                w = c * gv + b * uv
-                terms.append(-(inv * inv) * (w - (c * a + b * mu_u) + xhat * k))
-                if norm.output_stat:
-                    v = uv * (shared(gvar) * 2.0)
-                    terms.append(v - mean(v))
-            if ggs is not None:
-                terms.append(core(view(ggs * gyu)))
-            if terms:
-                out[0] = to_dtype(unview(_total(terms)), 0)
+            g = gyu if sf is None else gyu * sf
+            out[0] = self._grad_x(e, g, uv, ggs, gyu, gvar)
         if 3 in target_indexes and uv is not None:
-            out[3] = to_dtype(mean(uv), 3)
+            out[3] = self._to_input_dtype(e.mean(uv), 3)
         if 4 in target_indexes and uv is not None:
-            out[4] = to_dtype(mean(uv * d) * 2.0, 4)
+            out[4] = self._to_input_dtype(e.mean(uv * e.d) * 2.0, 4)
         return tuple(out)
+
+    def _to_input_dtype(self, v: Any, i: int) -> Any:
+        dt = self.input_spec(i).dtype
+        return F.cast(v, dt) if np.dtype(v.dtype) != np.dtype(dt) else v
+
+    def _grad_gy(self, e: _Expressions, cu: Any, sf: Any, ggs: Any, ggo: Any) -> Any:
+        """d/dgy: ``scale * core(u)`` (from gx), ``ggs * xhat`` (gscale), ``ggo`` (goffset)."""
+        terms = []
+        if cu is not None:
+            terms.append(cu if sf is None else cu * sf)
+        if ggs is not None:
+            terms.append(ggs * e.unview(e.xhat))
+        if ggo is not None:
+            terms.append(ggo)
+        t = _total(terms)
+        if len(terms) == 1 and ggo is not None:
+            t = self.broadcast_to_input(t, 2)
+        return self._to_input_dtype(t, 2)
+
+    def _grad_x(self, e: _Expressions, g: Any, uv: Any, ggs: Any, gyu: Any, gvar: Any) -> Any:
+        """d/dx (see the module notes), from gx's upstream ``uv`` and gscale's ``ggs``."""
+        terms = []
+        if uv is not None:
+            gv, xhat, mean = e.view(g), e.xhat, e.mean
+            a, b = mean(gv), mean(gv * xhat)
+            mu_u, c = mean(uv), mean(uv * xhat)
+            k = mean(uv * gv) - a * mu_u - 3.0 * b * c
+            w = c * gv + b * uv
+            terms.append(-(e.inv * e.inv) * (w - (c * a + b * mu_u) + xhat * k))
+            if self.norm.output_stat:
+                v = uv * (e.shared(gvar) * 2.0)
+                terms.append(v - mean(v))
+        if ggs is not None:
+            terms.append(e.core(e.view(ggs * gyu)))
+        return self._to_input_dtype(e.unview(_total(terms)), 0) if terms else None
+
+
+class _Expressions:
+    """The forward quantities of one ``NormalizeGrad``, rebuilt with nnfunc functions (so
+    that they are differentiated again): ``d = x - M(x)``, ``inv``, ``xhat``, the mean ``M``
+    over the reduced axes (all-reduced with a communicator) and ``core``."""
+
+    def __init__(self, grad: NormalizeGrad, x: Any) -> None:
+        lay, norm = grad.lay, grad.norm
+        self.grad, self.lay, self.acc = grad, lay, lay.acc
+        self.comm, self.group = norm.comm, norm.group
+        xv = self.view(self.up(x))
+        vshape = tuple(lay.view) if lay.view is not None else tuple(grad.input_spec(0).shape)
+        self.n = reduced_count(xv, vshape, lay.raxes, self.acc, self.comm, self.group)
+        self.d = xv - self.mean(xv)
+        self.inv = F.pow(self.mean(self.d * self.d) + norm.eps, -0.5)
+        self.xhat = self.d * self.inv
+
+    def up(self, v: Any) -> Any:
+        return F.cast(v, self.acc) if np.dtype(v.dtype) != self.acc else v
+
+    def view(self, v: Any) -> Any:
+        return F.reshape(v, self.lay.view_arg) if self.lay.view is not None else v
+
+    def unview(self, v: Any) -> Any:
+        return self.grad.reshape_to_input(v, 0) if self.lay.view is not None else v
+
+    def mean(self, v: Any) -> Any:
+        if self.comm is None:
+            return F.mean(v, self.lay.raxes, keepdims=True)
+        return all_reduce(F.sum(v, self.lay.raxes, keepdims=True), self.comm, self.group) / self.n
+
+    def shared(self, v: Any) -> Any:
+        """A statistic's gradient, summed over the replicas, over n (as the forward adds it)."""
+        v = all_reduce(self.up(v), self.comm, self.group) if self.comm is not None else self.up(v)
+        return v * (1.0 / self.n) if isinstance(self.n, float) else v / self.n
+
+    def core(self, v: Any) -> Any:
+        """The vector-Jacobian product of ``xhat`` (symmetric in ``v``)."""
+        return self.inv * (v - self.mean(v) - self.xhat * self.mean(v * self.xhat))
 
 
 def _total(terms: list[Any]) -> Any:
