@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import numpy as np
@@ -12,7 +11,7 @@ import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.distributed import all_reduce
-from nnfunc.errors import ArgumentError, NNFuncError, ShapeError
+from nnfunc.errors import ArgumentError, ShapeError
 from nnfunc.functions.math._sqrt import sqrt
 from nnfunc.functions.reduction._sum import _CountOf as CountOf
 
@@ -21,7 +20,6 @@ __all__ = [
     "check_decay",
     "check_eps",
     "check_param",
-    "composite_checks",
     "promote",
     "reduced_count",
     "sqrt",
@@ -130,34 +128,3 @@ def check_axes_kept(op: str, arg: str, value: Any, ndim: int) -> tuple[int, ...]
     if isinstance(value, (list, tuple)) and len(value) == 0:
         raise ArgumentError(check.message(op, arg, "name at least one axis", **{arg: value}))
     return check.axes(op, arg, value, ndim)
-
-
-class composite_checks:  # noqa: N801 - used as a context manager around argument checks
-    """Give a composite's argument errors the graph node name, as ``Function.apply`` does.
-
-    In graph mode with an explicit ``name``, an nnfunc error ``"<op>: ..."`` raised by a
-    wrapper check becomes ``"<op> (node '<name>'): ..."``; with ``inner=True`` an error that an
-    inner node of the same ``op`` raised under its automatic name (``"<op> (node
-    '<op>_3'): ..."``) is given ``name`` too, since that inner node is the user's call.
-    """
-
-    def __init__(self, op: str, x: Any, name: Any, *, inner: bool = False) -> None:
-        self.op, self.x, self.name, self.inner = op, x, name, inner
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
-        if exc is None or not isinstance(exc, NNFuncError):
-            return False
-        if self.name is None or not getattr(self.x, "_is_symbolic", False):
-            return False
-        text = str(exc)
-        prefix = f"{self.op}: "
-        if text.startswith(prefix):
-            raise type(exc)(f"{self.op} (node {self.name!r}): {text[len(prefix) :]}") from None
-        auto = re.match(rf"{re.escape(self.op)} \(node '{re.escape(self.op)}_\d+'\): ", text)
-        if self.inner and auto:
-            rest = text[auto.end() :]
-            raise type(exc)(f"{self.op} (node {self.name!r}): {rest}") from None
-        return False

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.core import check
+from nnfunc.core import check, shapes
 from nnfunc.errors import ShapeError
-from nnfunc.functions.normalization._common import composite_checks, promote
+from nnfunc.functions.normalization._common import promote
 
 __all__ = ["local_response_normalization"]
 
@@ -61,7 +61,7 @@ def local_response_normalization(
         array([[0.40824829, 0.63245553, 0.66666667]])
     """
     op = "local_response_normalization"
-    with composite_checks(op, x, name):
+    with shapes.node_errors(name, x):
         r = check.integer(op, "depth_radius", depth_radius, min_value=0)
         bias = check.real_scalar(op, "bias", bias)
         alpha = check.real_scalar(op, "alpha", alpha)

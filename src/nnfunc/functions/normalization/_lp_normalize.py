@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.core import check
+from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError
-from nnfunc.functions.normalization._common import check_eps, composite_checks, promote, sqrt
+from nnfunc.functions.normalization._common import check_eps, promote, sqrt
 
 __all__ = ["normalize"]
 
@@ -61,7 +61,7 @@ def normalize(
                [0.45584232, 0.5698029 , 0.68376344]], dtype=float32)
     """
     op = "normalize"
-    with composite_checks(op, x, name):
+    with shapes.node_errors(name, x):
         order = check.integer(op, "order", order, min_value=1)
         eps = check_eps(op, eps)
         check.choice(op, "eps_mode", eps_mode, ("norm", "squared"))
