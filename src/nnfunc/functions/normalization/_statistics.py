@@ -46,7 +46,10 @@ class Stats:
     def __init__(
         self, x: Any, mu: Any, inv: Any, n: float, kernel: Any = None, plan: Any = None
     ) -> None:
-        self.x = weakref.ref(x)
+        try:
+            self.x = weakref.ref(x)
+        except TypeError:  # an array type without weak references: hold it
+            self.x = lambda: x
         self.mu, self.inv, self.n, self.kernel, self.plan = mu, inv, n, kernel, plan
 
     def belong_to(self, x: Any) -> bool:
