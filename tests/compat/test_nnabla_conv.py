@@ -340,3 +340,30 @@ def test_patch_correlation_padding_forms_and_channel_last():
 def test_patch_correlation_bad_padding(padding, message):
     with pytest.raises(nf.ArgumentError, match=re.escape(message)):
         F.patch_correlation(ONES, ONES, padding=padding)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4), (2, 3, 4, 5), (2, 3, 2, 3, 2), (1, 2, 1, 2, 1, 3)])
+def test_global_average_pooling_is_n_c_1_1_for_every_rank(shape):
+    """NNabla 1.39 writes (N, C, 1, 1) whatever the number of spatial axes."""
+    x = RNG.standard_normal(shape)
+    y = F.global_average_pooling(x)
+    ref = x.reshape(shape[0], shape[1], -1).mean(-1)[:, :, None, None]
+    assert y.shape == (shape[0], shape[1], 1, 1)
+    np.testing.assert_allclose(y, ref, rtol=1e-12)
+    xv = nf.Variable(x, requires_grad=True)
+    F.global_average_pooling(xv).backward(np.ones((shape[0], shape[1], 1, 1)))
+    np.testing.assert_allclose(xv.grad, np.full(shape, 1.0 / np.prod(shape[2:])), rtol=1e-12)
+
+
+@pytest.mark.parametrize("kernel", [(1, 1, 3), (2, 3, 1), (3,)])
+def test_unpooling_kernel_larger_than_the_input(kernel):
+    """The output is input x kernel on each pooled axis, for every rank and size."""
+    x = RNG.standard_normal((1, 2, 2, 1, 2))
+    y = F.unpooling(x, kernel)
+    ref = x
+    for a, k in zip(range(5 - len(kernel), 5), kernel, strict=True):
+        ref = np.repeat(ref, k, axis=a)
+    np.testing.assert_array_equal(y, ref)
+    xv = nf.Variable(x, requires_grad=True)
+    F.unpooling(xv, kernel).backward(np.ones(ref.shape))
+    np.testing.assert_allclose(xv.grad, np.full(x.shape, float(np.prod(kernel))))

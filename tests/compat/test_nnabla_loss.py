@@ -114,3 +114,17 @@ def test_float_labels_are_read_as_integers_like_nnabla_kernels():
     v = nf.Variable(x, requires_grad=True)
     nf.sum(F.softmax_cross_entropy(v, tf_)).backward()
     np.testing.assert_allclose(v.grad, p - np.eye(3, dtype=np.float32)[ti[:, 0]], rtol=1e-6)
+
+
+def test_sigmoid_cross_entropy_reads_the_target_as_an_integer():
+    """NNabla 1.39 casts each target to int (0.99 -> 0); the canonical keeps soft targets."""
+    x = np.array([0.5, -1.0, 2.0, 0.3])
+    t = np.array([0.99, 1.0, 0.3, 1.7])
+    ti = np.trunc(t)
+    ref = np.maximum(x, 0) - x * ti + np.log1p(np.exp(-np.abs(x)))
+    np.testing.assert_allclose(F.sigmoid_cross_entropy(x, t), ref, rtol=1e-12)
+    soft = np.maximum(x, 0) - x * t + np.log1p(np.exp(-np.abs(x)))
+    np.testing.assert_allclose(nf.sigmoid_cross_entropy_with_logits(x, t), soft, rtol=1e-12)
+    xv = nf.Variable(x, requires_grad=True)
+    F.sigmoid_cross_entropy(xv, t).backward(np.ones(4))
+    np.testing.assert_allclose(xv.grad, 1 / (1 + np.exp(-x)) - ti, rtol=1e-12)

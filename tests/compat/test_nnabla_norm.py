@@ -348,3 +348,38 @@ def test_mean_subtraction():
     y = F.mean_subtraction(np.array([[0.0, 0.0]]), rm, t, update_running_mean=False)
     np.testing.assert_allclose(y, [[-2.0, -4.0]])
     assert t[0] == 1
+
+
+class _NNablaStyleCommunicator:
+    """NNabla's interface: list_groups()/find_group(), all_reduce in place returning None."""
+
+    def __init__(self, inner):
+        self.inner, self.size, self.rank, self.calls = inner, inner.size, inner.rank, 0
+
+    def list_groups(self):
+        return {"world": list(range(self.size))}
+
+    def find_group(self, group):
+        return self.list_groups()[group]
+
+    def all_reduce(self, data, division=False, inplace=False, group="world"):
+        self.calls += 1
+        data[...] = self.inner.all_reduce(data, group)
+
+
+def test_sync_batch_normalization_nnabla_communicator():
+    rng = np.random.default_rng(4)
+    xs = [rng.standard_normal((n, 3)) for n in (3, 2)]
+
+    def replica(comm):
+        c = _NNablaStyleCommunicator(comm)
+        y = F.sync_batch_normalization(xs[comm.rank], None, None, None, None, c)
+        return y, c.calls
+
+    out = run_replicas(replica, InProcessGroup(2))
+    ref = _bn_ref(np.concatenate(xs))[0]
+    np.testing.assert_allclose(np.concatenate([y for y, _ in out]), ref, rtol=1e-10)
+    assert all(calls > 0 for _, calls in out)
+    c = _NNablaStyleCommunicator(SingleProcessCommunicator())
+    with pytest.raises(nf.ArgumentError, match="`group` must be one of 'world'"):
+        F.sync_batch_normalization(xs[0], None, None, None, None, c, group="g")

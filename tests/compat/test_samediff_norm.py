@@ -147,3 +147,22 @@ X = np.ones((2, 3, 4), np.float32)
 )
 def test_bad_input(call, exc, message):
     assert_raises_both_modes(call, (X,), {}, exc, message)
+
+
+def test_layer_norm_overloads_by_keyword():
+    """The Java overloads' parameter names work as keywords, alone or after positionals."""
+    rng = np.random.default_rng(7)
+    x, g, b = rng.standard_normal((2, 3)), rng.standard_normal(3), rng.standard_normal(3)
+    ref = _std(x, (1,)) * g + b
+    ln = samediff.nn.layerNorm
+    np.testing.assert_allclose(ln(x, g, channelsFirst=True, dimensions=(1,)), ref - b, rtol=1e-12)
+    np.testing.assert_allclose(ln(x, g, b, channelsFirst=True, dimensions=[1]), ref, rtol=1e-12)
+    np.testing.assert_allclose(ln(x, g, b, True, dimensions=[1]), ref, rtol=1e-12)
+    np.testing.assert_allclose(
+        ln(x, g, bias=b, channelsFirst=False, dimensions=[1]), ref, rtol=1e-12
+    )
+    np.testing.assert_allclose(ln(x, g, True, dimensions=[1]), ref - b, rtol=1e-12)
+    with pytest.raises(TypeError, match="layerNorm: expected"):
+        ln(x, g, b, True, [1], dimensions=[1])
+    with pytest.raises(TypeError, match="layerNorm: expected"):
+        ln(x, g, dimensions=[1])

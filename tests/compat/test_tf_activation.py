@@ -264,3 +264,24 @@ def test_dropout_keep_prob_placeholder_idiom():
         nf.ShapeError,
         "dropout: `keep_prob` must be a scalar tensor (0-d); received keep_prob.shape=(2,).",
     )
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+def test_softmax_empty_class_axis_is_an_argument_error(fn):
+    """TF raises InvalidArgumentError for logits without classes; an empty batch is fine."""
+    assert_raises_both_modes(
+        getattr(tf.nn, fn),
+        (np.zeros((2, 0), np.float32),),
+        {},
+        nf.ArgumentError,
+        f"{fn}: `logits` must have at least one class along `dim` -1; "
+        "received logits.shape=(2, 0).",
+    )
+    assert_raises_both_modes(
+        getattr(tf.nn, fn),
+        (np.zeros((0, 2), np.float32),),
+        {"dim": 0},
+        nf.ArgumentError,
+        f"{fn}: `logits` must have at least one class along `dim` 0",
+    )
+    assert getattr(tf.nn, fn)(np.zeros((0, 3), np.float32)).shape == (0, 3)

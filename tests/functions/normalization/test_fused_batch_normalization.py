@@ -33,6 +33,18 @@ class TestFusedBatchNormalization(FunctionTestCase):
     def test_inputs_unchanged(self):
         if not self.training:
             super().test_inputs_unchanged()
+            return
+        # Training updates the running statistics in place (documented); nothing else changes.
+        inputs = self._inputs()
+        copies = [a.copy() for a in inputs]
+        self._call(*inputs)
+        for i in (0, 3, 4, 5):
+            np.testing.assert_array_equal(inputs[i], copies[i], err_msg=f"input {i} modified")
+        x, m, v = (c.astype(np.float64) for c in copies[:3])
+        n = x.shape[0]
+        tol = {"rtol": 1e-6 if self.dtype == "float32" else 1e-12}
+        np.testing.assert_allclose(inputs[1], 0.9 * m + 0.1 * x.mean(0), **tol)
+        np.testing.assert_allclose(inputs[2], 0.9 * v + 0.1 * x.var(0) * n / (n - 1), **tol)
 
     def expected(self, x, m, v, o, s, z):
         x64 = x.astype(np.float64)

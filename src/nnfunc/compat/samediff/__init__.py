@@ -5,6 +5,9 @@ the keyword ``name=``. Usage::
 
     from nnfunc.compat import samediff
     samediff.nn.relu(x, 0.0)
+
+The examples in the entries' docstrings assume these imports and ``import numpy as np``
+(the doctests get them from the repository's ``conftest.py``).
 """
 
 from nnfunc.compat.samediff import nn, rnn

@@ -4,6 +4,9 @@ Usage::
 
     from nnfunc.compat import tf
     tf.nn.relu(features)
+
+The examples in the entries' docstrings assume these imports and ``import numpy as np``
+(the doctests get them from the repository's ``conftest.py``).
 """
 
 from nnfunc.compat.tf import nn

@@ -35,8 +35,6 @@ class SparseTensor:
         DTypeError: ``indices`` or ``dense_shape`` are not integers.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> st = tf.SparseTensor(indices=[[0, 0], [1, 2]], values=[1.0, 2.0], dense_shape=[3, 4])
         >>> st.dense_shape
         array([3, 4])
@@ -154,7 +152,6 @@ def sparse_tensor_to_dense(
         DTypeError: ``sp_input`` is not a SparseTensor.
 
     Examples:
-        >>> from nnfunc.compat import tf
         >>> tf.sparse_tensor_to_dense(tf.SparseTensor([[1]], [7], [3]), default_value=-1)
         array([-1,  7, -1])
     """

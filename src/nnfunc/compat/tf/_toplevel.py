@@ -20,8 +20,6 @@ def sigmoid(x: Any, name: str | None = None) -> Any:
         A tensor of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.sigmoid(np.array([0.0], np.float32))
         array([0.5], dtype=float32)
     """
@@ -39,8 +37,6 @@ def tanh(x: Any, name: str | None = None) -> Any:
         A tensor of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.tanh(np.array([0.0]))
         array([0.])
     """

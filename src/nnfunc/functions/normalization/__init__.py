@@ -5,11 +5,9 @@ from nnfunc.functions.normalization._batch_norm import (
     fused_batch_normalization,
     sync_batch_normalization,
 )
-from nnfunc.functions.normalization._misc import (
-    local_response_normalization,
-    mean_subtraction,
-    normalize,
-)
+from nnfunc.functions.normalization._local_response import local_response_normalization
+from nnfunc.functions.normalization._lp_normalize import normalize
+from nnfunc.functions.normalization._mean_subtraction import mean_subtraction
 from nnfunc.functions.normalization._moments import (
     moments,
     normalize_moments,

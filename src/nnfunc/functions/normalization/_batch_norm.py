@@ -6,10 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from nnfunc.core import check
+import nnfunc.functions as F
+from nnfunc.core import check, shapes
+from nnfunc.distributed import check_communicator
 from nnfunc.errors import ArgumentError, ShapeError
-from nnfunc.functions.normalization._common import composite_checks
-from nnfunc.functions.normalization._kernel import ApplyStatistics, Normalize
+from nnfunc.functions.normalization._apply_statistics import ApplyStatistics
+from nnfunc.functions.normalization._normalize import BatchNormalize
 
 __all__ = ["batch_normalization", "fused_batch_normalization", "sync_batch_normalization"]
 
@@ -27,7 +29,7 @@ def _check_same_shape(op: str, arg: str, t: Any, x: Any) -> None:
         )
 
 
-def _bn(
+def _bn_node(
     op: str,
     x: Any,
     mean: Any,
@@ -43,8 +45,10 @@ def _bn(
     comm: Any,
     group: str,
     name: str | None,
-) -> Any:
-    with composite_checks(op, x, name):
+) -> tuple[Any, tuple, bool]:
+    """The Function of a batch normalization call, its inputs, and whether it returns the
+    statistics too (options checked; errors named after node ``name`` in graph mode)."""
+    with shapes.node_errors(name, x):
         training = check.boolean(op, "training", training)
         output_stat = check.boolean(op, "output_stat", output_stat)
         if not training:
@@ -69,18 +73,16 @@ def _bn(
                     )
                 )
     if not training:
-        return ApplyStatistics(op, axis, eps).apply1(x, mean, variance, offset, scale, name=name)
-    f = Normalize(
-        op,
-        "batch",
-        eps=eps,
-        axis=axis,
-        decay=decay,
-        output_stat=output_stat,
-        comm=comm,
-        group=group,
+        return ApplyStatistics(op, axis, eps), (x, mean, variance, offset, scale), False
+    f = BatchNormalize(
+        op, eps=eps, axis=axis, decay=decay, output_stat=output_stat, comm=comm, group=group
     )
-    outs = f.apply(x, scale, offset, mean, variance, name=name)
+    return f, (x, scale, offset, mean, variance), output_stat
+
+
+def _bn(op: str, x: Any, *args: Any, name: str | None, **options: Any) -> Any:
+    f, inputs, output_stat = _bn_node(op, x, *args, name=name, **options)
+    outs = f.apply(*inputs, name=name)
     return outs if output_stat else outs[0]
 
 
@@ -246,14 +248,12 @@ def fused_batch_normalization(
         array([[0. , 1. ],
                [1.5, 1. ]])
     """
-    from nnfunc.functions.activation import relu
-
     op = "fused_batch_normalization"
-    with composite_checks(op, x, name, inner=True):
+    with shapes.node_errors(name, x):
         check.choice(op, "nonlinearity", nonlinearity, ("relu",))
         if z is not None:
             _check_same_shape(op, "z", z, x)
-        out = _bn(
+        f, inputs, output_stat = _bn_node(
             op,
             x,
             mean,
@@ -269,10 +269,16 @@ def fused_batch_normalization(
             group="world",
             name=None,
         )
+        if any(getattr(a, "_is_symbolic", False) for a in inputs):
+            # The user's name goes to the last node (relu): check the inner node's inputs now,
+            # so that a graph-mode error names the user's node rather than the inner one.
+            f.setup(*(a if a is None or hasattr(a, "dtype") else np.asarray(a) for a in inputs))
+    outs = f.apply(*inputs)
+    out = outs if output_stat else outs[0]
     y = out[0] if output_stat else out
     if z is not None:
         y = y + z
-    y = relu(y, name=name)
+    y = F.relu(y, name=name)
     return (y, out[1], out[2]) if output_stat else y
 
 
@@ -339,9 +345,7 @@ def sync_batch_normalization(
                [ 1.,  1.]])
     """
     op = "sync_batch_normalization"
-    from nnfunc.distributed import check_communicator
-
-    with composite_checks(op, x, name):
+    with shapes.node_errors(name, x):
         check_communicator(op, comm, group)
     return _bn(
         op,

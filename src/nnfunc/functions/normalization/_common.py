@@ -3,28 +3,35 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
-from nnfunc.core.function import Function
-from nnfunc.core.spec import TensorSpec
+from nnfunc.core.dtypes import accumulation_dtype, real_dtype
+from nnfunc.distributed import all_reduce
 from nnfunc.errors import ArgumentError, ShapeError
 from nnfunc.functions.math._sqrt import sqrt
+from nnfunc.functions.reduction._sum import _CountOf as CountOf
 
 __all__ = [
-    "Count",
     "check_axes_kept",
     "check_decay",
     "check_eps",
     "check_param",
-    "composite_checks",
+    "promote",
     "reduced_count",
     "sqrt",
     "sum_to_shape",
 ]
+
+
+def promote(x: Any) -> tuple[Any, np.dtype, np.dtype]:
+    """``x`` cast to its computation dtype, with its output and computation dtypes."""
+    out = real_dtype(x.dtype)
+    acc = accumulation_dtype(out)
+    return (F.cast(x, acc) if np.dtype(x.dtype) != acc else x), out, acc
 
 
 def check_eps(op: str, eps: Any, arg: str = "eps") -> float:
@@ -101,38 +108,19 @@ def sum_to_shape(a: Any, shape: tuple[int, ...]) -> Any:
     return a.sum(axis=axes, keepdims=True) if axes else a
 
 
-class Count(Function):
-    """Number of elements of ``x`` over ``axes`` (summed over replicas with ``comm``), 0-d."""
-
-    op_name = "count"
-
-    def __init__(self, axes: tuple[int, ...], dtype: Any, comm: Any = None, group: str = "world"):
-        self.axes = axes
-        self.dtype = np.dtype(dtype)
-        self.comm = comm
-        self.group = group
-
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        return (TensorSpec((), self.dtype),)
-
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        n = float(math.prod(x.shape[a] for a in self.axes))
-        if self.comm is not None:
-            n = float(self.comm.all_reduce(np.asarray(n, np.float64), self.group))
-        return (xp.asarray(n, dtype=self.dtype),)
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        return (None,)
-
-
 def reduced_count(
     x: Any, shape: tuple[Any, ...], axes: tuple[int, ...], dtype: Any, comm: Any, group: str
 ) -> Any:
-    """The element count over ``axes`` as a Python float when known, else a 0-d tensor."""
+    """The element count over ``axes`` (summed over the replicas of ``comm``).
+
+    A Python float when it is known now (no communicator, no unknown size), else a 0-d tensor
+    computed at run time by reduction's count node.
+    """
     sizes = [shape[a] for a in axes]
     if comm is None and None not in sizes:
         return float(math.prod(sizes))
-    return Count(axes, dtype, comm, group).apply1(x)
+    n = CountOf(axes, dtype).apply1(x)
+    return n if comm is None else all_reduce(n, comm, group)
 
 
 def check_axes_kept(op: str, arg: str, value: Any, ndim: int) -> tuple[int, ...]:
@@ -140,36 +128,3 @@ def check_axes_kept(op: str, arg: str, value: Any, ndim: int) -> tuple[int, ...]
     if isinstance(value, (list, tuple)) and len(value) == 0:
         raise ArgumentError(check.message(op, arg, "name at least one axis", **{arg: value}))
     return check.axes(op, arg, value, ndim)
-
-
-class composite_checks:  # noqa: N801 - used as a context manager around argument checks
-    """Give a composite's argument errors the graph node name, as ``Function.apply`` does.
-
-    In graph mode with an explicit ``name``, an nnfunc error ``"<op>: ..."`` raised by a
-    wrapper check becomes ``"<op> (node '<name>'): ..."``; with ``inner=True`` an error that an
-    inner node of the same ``op`` raised under its automatic name (``"<op> (node
-    '<op>_3'): ..."``) is given ``name`` too, since that inner node is the user's call.
-    """
-
-    def __init__(self, op: str, x: Any, name: Any, *, inner: bool = False) -> None:
-        self.op, self.x, self.name, self.inner = op, x, name, inner
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
-        from nnfunc.errors import NNFuncError
-
-        if exc is None or not isinstance(exc, NNFuncError):
-            return False
-        if self.name is None or not getattr(self.x, "_is_symbolic", False):
-            return False
-        text = str(exc)
-        prefix = f"{self.op}: "
-        if text.startswith(prefix):
-            raise type(exc)(f"{self.op} (node {self.name!r}): {text[len(prefix) :]}") from None
-        auto = re.match(rf"{re.escape(self.op)} \(node '{re.escape(self.op)}_\d+'\): ", text)
-        if self.inner and auto:
-            rest = text[auto.end() :]
-            raise type(exc)(f"{self.op} (node {self.name!r}): {rest}") from None
-        return False

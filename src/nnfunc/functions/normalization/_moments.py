@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
@@ -25,21 +26,19 @@ def _reduced(shape: tuple, axes: tuple[int, ...], keepdims: bool) -> tuple:
 
 
 def _cast_up(v: Any, acc: np.dtype) -> Any:
-    from nnfunc.functions.array import cast
-
-    return cast(v, acc) if np.dtype(v.dtype) != acc else v
+    return F.cast(v, acc) if np.dtype(v.dtype) != acc else v
 
 
 def _cast_to(v: Any, dtype: Any) -> Any:
-    from nnfunc.functions.array import cast
-
-    return cast(v, dtype) if np.dtype(v.dtype) != np.dtype(dtype) else v
+    return F.cast(v, dtype) if np.dtype(v.dtype) != np.dtype(dtype) else v
 
 
 class Moments(Function):
     """Mean and biased variance over axes (corrected two-pass)."""
 
     op_name = "moments"
+    _retain_in_idx = (0,)
+    _retain_out_idx = (0,)
 
     def __init__(self, axis: Any, keepdims: Any) -> None:
         self.axis = axis
@@ -50,8 +49,6 @@ class Moments(Function):
         self.axes = check.axes(self.op_name, "axes", self.axis, len(x.shape))
         self.out_dtype = real_dtype(x.dtype)
         self.acc = accumulation_dtype(self.out_dtype)
-        self.retain_inputs(0)
-        self.retain_outputs(0)
         s = TensorSpec(_reduced(tuple(x.shape), self.axes, self.keepdims), self.out_dtype)
         return (s, s)
 
@@ -70,15 +67,13 @@ class Moments(Function):
         return (xp.asarray(mu, dtype=od), xp.asarray(var, dtype=od))
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import expand_dims
-
         (x,) = self.retained_inputs()
         (mu,) = self.retained_outputs()
         acc = self.acc
         gm, gv = (_cast_up(g, acc) for g in grad_outputs)
         mu = _cast_up(mu, acc)
         if not self.keepdims and self.axes:
-            gm, gv, mu = (expand_dims(v, self.axes) for v in (gm, gv, mu))
+            gm, gv, mu = (F.expand_dims(v, self.axes) for v in (gm, gv, mu))
         shape = tuple(self.input_spec(0).shape)
         n = reduced_count(x, shape, self.axes, acc, None, "world")
         xa = _cast_up(x, acc)
@@ -136,6 +131,7 @@ class SufficientStatistics(Function):
 
     op_name = "sufficient_statistics"
     input_names = ("x", "shift")
+    _retain_in_idx = (0, 1)
 
     def __init__(self, axis: Any, keepdims: Any) -> None:
         self.axis = axis
@@ -164,7 +160,6 @@ class SufficientStatistics(Function):
                         **{"shift.shape": ss, "x.shape": tuple(x.shape), "axes": self.axes},
                     )
                 )
-        self.retain_inputs(0, 1)
         s = TensorSpec(red, self.out_dtype)
         return (TensorSpec((), self.out_dtype), s, s)
 
@@ -180,13 +175,11 @@ class SufficientStatistics(Function):
         return (xp.asarray(n, dtype=od), xp.asarray(s1, dtype=od), xp.asarray(s2, dtype=od))
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import expand_dims
-
         x, shift = self.retained_inputs()
         acc = self.acc
         _, g1, g2 = (_cast_up(g, acc) for g in grad_outputs)
         if not self.keepdims and self.axes:
-            g1, g2 = expand_dims(g1, self.axes), expand_dims(g2, self.axes)
+            g1, g2 = F.expand_dims(g1, self.axes), F.expand_dims(g2, self.axes)
         d = _cast_up(x, acc)
         if shift is not None:
             d = d - _cast_up(shift, acc)
@@ -245,6 +238,7 @@ class NormalizeMoments(Function):
 
     op_name = "normalize_moments"
     input_names = ("counts", "mean_ss", "variance_ss", "shift")
+    _retain_in_idx = (0, 1, 2)
 
     def setup(self, counts: Any, mean_ss: Any, variance_ss: Any, shift: Any) -> tuple:
         given = (counts, mean_ss, variance_ss, shift)
@@ -253,7 +247,6 @@ class NormalizeMoments(Function):
         shape = broadcast_spec(self.op_name, names, *specs)
         dtype = real_dtype(np.result_type(*[s.dtype for s in specs]))
         self.out_dtype = dtype
-        self.retain_inputs(0, 1, 2)
         return (TensorSpec(shape, dtype), TensorSpec(shape, dtype))
 
     def forward(self, xp: Any, counts: Any, mean_ss: Any, variance_ss: Any, shift: Any) -> tuple:

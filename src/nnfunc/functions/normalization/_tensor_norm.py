@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from nnfunc.functions.normalization._kernel import Normalize
+from nnfunc.functions.normalization._normalize import (
+    GroupNormalize,
+    InstanceNormalize,
+    LayerNormalize,
+    Normalize,
+    WeightStandardize,
+)
 
 __all__ = [
     "group_normalization",
@@ -68,7 +74,7 @@ def layer_normalization(
         array([[-1.22474487,  0.        ,  1.22474487],
                [-0.70710678, -0.70710678,  1.41421356]])
     """
-    f = Normalize("layer_normalization", "layer", eps=eps, axis=axis, output_stat=output_stat)
+    f = LayerNormalize("layer_normalization", eps=eps, axis=axis, output_stat=output_stat)
     return _run(f, x, scale, offset, output_stat, name)
 
 
@@ -117,9 +123,8 @@ def instance_normalization(
         array([[[-1.,  1.],
                 [-1.,  1.]]])
     """
-    f = Normalize(
+    f = InstanceNormalize(
         "instance_normalization",
-        "instance",
         eps=eps,
         channel_axis=channel_axis,
         batch_axis=batch_axis,
@@ -177,9 +182,8 @@ def group_normalization(
         >>> nf.group_normalization(x, 2, eps=0.0)
         array([[-1.,  1., -1.,  1.]])
     """
-    f = Normalize(
+    f = GroupNormalize(
         "group_normalization",
-        "group",
         eps=eps,
         channel_axis=channel_axis,
         batch_axis=batch_axis,
@@ -228,9 +232,8 @@ def weight_standardization(
         array([[-0.70710678,  0.70710678],
                [ 0.        ,  0.        ]])
     """
-    f = Normalize(
+    f = WeightStandardize(
         "weight_standardization",
-        "weight",
         eps=eps,
         channel_axis=channel_axis,
         output_stat=output_stat,

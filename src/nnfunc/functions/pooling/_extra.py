@@ -144,7 +144,9 @@ class Unpool(Function):
         self._channel_last = channel_last
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        g = Geometry(self.op_name, x, self._kernel, 1, 0, True, self._channel_last)
+        # "same": the block need not fit in the input (unpooling enlarges it); only the axes
+        # and the kernel are wanted from the pooling geometry here.
+        g = Geometry(self.op_name, x, self._kernel, 1, "same", True, self._channel_last)
         self.axes, self.kernel, self.channel_last = g.axes, g.kernel, g.channel_last
         shape = list(x.shape)
         for a, k in zip(g.axes, g.kernel, strict=True):

@@ -1,6 +1,6 @@
 """Per-channel normalization of an ``(A, C, B)`` array: statistics over axes 0 and 2.
 
-The kernel behind :class:`nnfunc.functions.normalization._kernel.Normalize` when the kept
+The kernel behind :class:`nnfunc.functions.normalization._normalize.Normalize` when the kept
 axes form one block with normalized axes on both sides: batch normalization of channel-first
 data (``(N, C, H, W)`` is ``(N, C, H*W)``). ``y = (x - mean[c]) * inv[c] * scale[c] +
 offset[c]`` with ``inv = 1 / sqrt(var + eps)`` and the biased variance over ``A * B`` values.

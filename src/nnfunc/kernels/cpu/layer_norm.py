@@ -1,6 +1,6 @@
 """Row-wise normalization: standardize each row of a 2-d array, then a per-row/per-column affine.
 
-The kernel behind :class:`nnfunc.functions.normalization._kernel.Normalize` whenever the
+The kernel behind :class:`nnfunc.functions.normalization._normalize.Normalize` whenever the
 normalized axes are the trailing axes of a C-ordered array (layer normalization over the last
 axes; instance normalization of channel-first data; batch normalization whose kept axes lead):
 ``x`` is then a ``(R, K)`` matrix whose rows are normalized independently.

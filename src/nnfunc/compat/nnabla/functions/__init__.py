@@ -1,24 +1,18 @@
-"""NNabla `nnabla.functions` (NNabla 1.39): names, arguments, defaults and layouts as documented."""
+"""NNabla `nnabla.functions` (NNabla 1.39): names, arguments, defaults and layouts as documented.
 
-from . import _activation, _conv, _core, _elementwise, _loss, _norm
-from ._activation import *  # noqa: F403
-from ._conv import *  # noqa: F403
-from ._core import *  # noqa: F403
-from ._elementwise import *  # noqa: F403
-from ._loss import *  # noqa: F403
-from ._norm import *  # noqa: F403
+NNabla's two trailing arguments, the same for every entry (and not repeated in each docstring):
 
-__all__ = sorted(
-    {
-        n
-        for m in (
-            _core,
-            _elementwise,
-            _activation,
-            _conv,
-            _norm,
-            _loss,
-        )
-        for n in m.__all__
-    }
-)
+* ``n_outputs``: NNabla's count of outputs. Each function's is fixed by the function, so the
+  value is accepted and ignored.
+* ``outputs``: NNabla's imperative-mode destination. Arrays given there (an array, or a list
+  with one array per output, each of its output's shape and of a dtype the result casts to
+  within its kind) receive the results in place and are returned, as NNabla does. It takes
+  arrays for array inputs: with Variables or symbolic inputs it must be None (ArgumentError).
+
+Examples assume ``import numpy as np`` and ``import nnfunc.compat.nnabla.functions as F``, as
+NNabla's own examples do.
+"""
+
+from nnfunc.compat._parts import gather
+
+__all__ = gather(__name__, __path__, globals())

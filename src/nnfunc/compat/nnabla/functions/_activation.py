@@ -1,6 +1,6 @@
 """nnabla.functions activations, softmax, affine, clipping, one_hot and dropout (NNabla 1.39).
 
-NNabla's ``n_outputs``, ``outputs`` and ``inplace`` arguments are accepted and have no effect.
+``inplace`` is accepted and has no effect; ``n_outputs`` and ``outputs``: see the package note.
 The seed page lost its minus signs and ``|.|`` bars (``exp(x)`` for ``exp(-x)`` in swish and
 log_sigmoid, ``1`` for ``-1`` in hard_tanh, ``2.5`` for ``-2.5`` in hard_sigmoid, ``seed=1``
 for ``seed=-1`` in dropout...): the formulas and defaults here are the restored ones.
@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat.nnabla._imperative import outputs_in_place
 from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError, ShapeError
 
@@ -50,111 +51,97 @@ __all__ = [
 ]
 
 
+@outputs_in_place
 def sigmoid(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``1 / (1 + exp(-x))``. See :func:`nnfunc.sigmoid`.
 
     Args:
         x: Input variable.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.sigmoid(np.array([0.0]))
         array([0.5])
     """
     return F.sigmoid(x, name=name)
 
 
+@outputs_in_place
 def swish(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``x / (1 + exp(-x))``. See :func:`nnfunc.silu`.
 
     Args:
         x: Input variable.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.swish(np.array([0.0]))
         array([0.])
     """
     return F.silu(x, name=name)
 
 
+@outputs_in_place
 def tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Hyperbolic tangent (documented in the Activation and Math sections). See :func:`nnfunc.tanh`.
 
     Args:
         x: Input variable.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.tanh(np.array([0.0]))
         array([0.])
     """
     return F.tanh(x, name=name)
 
 
+@outputs_in_place
 def gelu(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """GELU, tanh approximation (NNabla's form). See :func:`nnfunc.gelu`.
 
     Args:
         x: Input variable.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.gelu(np.array([1.0]))
         array([0.84119199])
     """
     return F.gelu(x, "tanh", name=name)
 
 
+@outputs_in_place
 def relu6(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``min(max(0, x), 6)``. See :func:`nnfunc.relu6`.
 
     Args:
         x: Input variable.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.relu6(np.array([-1.0, 7.0]))
         array([0., 6.])
     """
     return F.relu6(x, name=name)
 
 
+@outputs_in_place
 def hard_sigmoid(
     x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -162,163 +149,138 @@ def hard_sigmoid(
 
     Args:
         x: Input variable.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.hard_sigmoid(np.array([-3.0, 1.0]))
         array([0. , 0.7])
     """
     return F.hard_sigmoid(x, 0.2, 0.5, name=name)
 
 
+@outputs_in_place
 def hard_tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``clip(x, -1, 1)``. See :func:`nnfunc.hard_tanh`.
 
     Args:
         x: Input variable.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.hard_tanh(np.array([-3.0, 0.5]))
         array([-1. ,  0.5])
     """
     return F.hard_tanh(x, name=name)
 
 
+@outputs_in_place
 def log_sigmoid(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``log(1 / (1 + exp(-x)))``, stable. See :func:`nnfunc.log_sigmoid`.
 
     Args:
         x: Input variable.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.log_sigmoid(np.array([0.0]))
         array([-0.69314718])
     """
     return F.log_sigmoid(x, name=name)
 
 
+@outputs_in_place
 def softplus(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``log(1 + exp(x))``, stable. See :func:`nnfunc.softplus`.
 
     Args:
         x: Input variable.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.softplus(np.array([0.0]))
         array([0.69314718])
     """
     return F.softplus(x, name=name)
 
 
+@outputs_in_place
 def softsign(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``x / (1 + |x|)``. See :func:`nnfunc.softsign`.
 
     Args:
         x: Input variable.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.softsign(np.array([1.0]))
         array([0.5])
     """
     return F.softsign(x, name=name)
 
 
+@outputs_in_place
 def tanh_shrink(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``x - tanh(x)``. See :func:`nnfunc.tanh_shrink`.
 
     Args:
         x: Input variable.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.tanh_shrink(np.array([0.0]))
         array([0.])
     """
     return F.tanh_shrink(x, name=name)
 
 
+@outputs_in_place
 def sinc(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``sin(x) / x``, 1 at 0 (unnormalised). See :func:`nnfunc.sinc`.
 
     Args:
         x: Input variable.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.sinc(np.array([0.0]))
         array([1.])
     """
     return F.sinc(x, name=name)
 
 
+@outputs_in_place
 def unlink(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Identity forward, no gradient backward. See :func:`nnfunc.stop_gradient`.
 
     Args:
         x: Input variable.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.unlink(np.array([2.0]))
         array([2.])
     """
@@ -329,6 +291,7 @@ def _axis(x: Any, axis: Any) -> int:
     return -1 if axis is None else axis
 
 
+@outputs_in_place
 def softmax(
     x: Any,
     axis: int | None = None,
@@ -342,22 +305,19 @@ def softmax(
     Args:
         x: Input variable.
         axis (int, optional): The axis; ``None`` means ``len(x.shape) - 1``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.softmax(np.array([0.0, np.log(3.0)]))
         array([0.25, 0.75])
     """
     return F.softmax(x, _axis(x, axis), name=name)
 
 
+@outputs_in_place
 def log_softmax(
     x: Any,
     axis: int | None = None,
@@ -374,22 +334,19 @@ def log_softmax(
     Args:
         x: Input variable.
         axis (int, optional): The axis; ``None`` means the last.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``. See :func:`nnfunc.log_softmax`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.log_softmax(np.array([0.0, 0.0]))
         array([-0.69314718, -0.69314718])
     """
     return F.log_softmax(x, _axis(x, axis), name=name)
 
 
+@outputs_in_place
 def elu(
     x: Any,
     alpha: float = 1.0,
@@ -403,22 +360,19 @@ def elu(
     Args:
         x: Input variable.
         alpha (float): Default ``1.0``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.elu(np.array([-1.0, 1.0]))
         array([-0.63212056,  1.        ])
     """
     return F.elu(x, alpha, name=name)
 
 
+@outputs_in_place
 def selu(
     x: Any,
     scale: float = 1.05070098735548,
@@ -434,22 +388,19 @@ def selu(
         x: Input variable.
         scale (float): Default ``1.05070098735548``.
         alpha (float): Default ``1.673263242354377``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.selu(np.array([1.0]))
         array([1.05070099])
     """
     return F.selu(x, scale, alpha, name=name)
 
 
+@outputs_in_place
 def crelu(
     x: Any, axis: int = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -458,22 +409,19 @@ def crelu(
     Args:
         x: Input variable.
         axis (int): The axis that doubles. Default ``1``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array with ``axis`` doubled.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.crelu(np.array([[-1.0, 2.0]]))
         array([[0., 2., 1., 0.]])
     """
     return F.crelu(x, axis, name=name)
 
 
+@outputs_in_place
 def celu(
     x: Any,
     alpha: float = 1.0,
@@ -489,22 +437,19 @@ def celu(
         x: Input variable.
         alpha (float): ELU's alpha. Default ``1.0``.
         axis (int): The axis that doubles. Default ``1``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array with ``axis`` doubled.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.celu(np.array([[-1.0, 2.0]]))
         array([[-0.63212056,  2.        ,  1.        , -0.86466472]])
     """
     return F.concat_elu(x, alpha, axis, name=name)
 
 
+@outputs_in_place
 def prelu(
     x0: Any,
     x1: Any,
@@ -521,8 +466,6 @@ def prelu(
         x1: Slope: one value (any shape of size 1, shared) or shape
             ``(x0.shape[base_axis],)`` (per channel), as NNabla's setup requires.
         base_axis (int): The channel axis. Default ``1``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
@@ -533,8 +476,6 @@ def prelu(
             or ``base_axis`` is out of range.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.prelu(np.array([[-1.0, -1.0]]), np.array([0.1, 0.5]))
         array([[-0.1, -0.5]])
     """
@@ -558,6 +499,7 @@ def prelu(
         return F.prelu(x0, x1, name=name)
 
 
+@outputs_in_place
 def leaky_relu(
     x: Any,
     alpha: float = 0.1,
@@ -573,16 +515,12 @@ def leaky_relu(
         x: Input variable.
         alpha (float): Negative slope. Default ``0.1``.
         inplace (bool): Ignored.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.leaky_relu(np.array([-1.0, 2.0]))
         array([-0.1,  2. ])
     """
@@ -606,14 +544,13 @@ def clip_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -> Any
         An array of the shape of ``x``. See :func:`nnfunc.clip_by_value`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.clip_by_value(np.array([-2.0, 0.5, 3.0]), -1.0, 1.0)
         array([-1. ,  0.5,  1. ])
     """
     return F.clip_by_value(x, min, max, name=name)
 
 
+@outputs_in_place
 def clip_grad_by_value(
     x: Any,
     min: Any,
@@ -629,16 +566,12 @@ def clip_grad_by_value(
         x: Input variable.
         min: Lower bound of the gradient (Variable of the shape of ``x``, or a float).
         max: Upper bound of the gradient.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array equal to ``x``. See :func:`nnfunc.clip_grad_by_value`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.clip_grad_by_value(np.array([1.0]), np.array([-1.0]), np.array([1.0]))
         array([1.])
     """
@@ -658,14 +591,13 @@ def clip_by_norm(x: Any, clip_norm: float, axis: Any = None, *, name: str | None
         An array of the shape of ``x``. See :func:`nnfunc.clip_by_norm`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.clip_by_norm(np.array([3.0, 4.0]), 1.0)
         array([0.6, 0.8])
     """
     return F.clip_by_norm(x, clip_norm, axis, name=name)
 
 
+@outputs_in_place
 def clip_grad_by_norm(
     x: Any,
     clip_norm: float | None = None,
@@ -681,22 +613,19 @@ def clip_grad_by_norm(
         x: Input variable.
         clip_norm (float, optional): Target norm; ``None`` means 1.0 (NNabla's default).
         axes (int or tuple, optional): Axes of the norm; ``None`` means all.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array equal to ``x``. See :func:`nnfunc.clip_grad_by_norm`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.clip_grad_by_norm(np.array([1.0]))
         array([1.])
     """
     return F.clip_grad_by_norm(x, 1.0 if clip_norm is None else clip_norm, axes, name=name)
 
 
+@outputs_in_place
 def affine(
     x: Any,
     weight: Any,
@@ -717,22 +646,19 @@ def affine(
         weight: ``(D_B * ... * D_N, L_0, ..., L_I)`` (input features first).
         bias (optional): ``(L_0, ..., L_I)``.
         base_axis (int): First axis of the features. Default ``1``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array ``(M_0, ..., M_{B-1}, L_0, ..., L_I)``. See :func:`nnfunc.linear`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.affine(np.ones((2, 2, 3)), np.ones((6, 4))).shape
         (2, 4)
     """
     return F.linear(x, weight, bias, base_axis=base_axis, name=name)
 
 
+@outputs_in_place
 def one_hot(
     x: Any, shape: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -741,8 +667,6 @@ def one_hot(
     Args:
         x: Integer labels ``(..., len(shape))``.
         shape (tuple of int): Number of classes per one-hot axis.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
@@ -757,8 +681,6 @@ def one_hot(
         ShapeError: ``x``'s last axis is not of length ``len(shape)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.one_hot(np.array([[2], [0]]), (3,))
         array([[0., 0., 1.],
                [1., 0., 0.]], dtype=float32)
@@ -773,6 +695,7 @@ def one_hot(
     return F.one_hot(x, classes, name=name)
 
 
+@outputs_in_place
 def top_k_grad(
     x: Any,
     k: int,
@@ -790,22 +713,19 @@ def top_k_grad(
         k (int): Gradients kept per sample.
         abs (bool): Rank by magnitude. Default ``False``.
         base_axis (int): First feature axis. Default ``1``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         An array equal to ``x``. See :func:`nnfunc.top_k_grad`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.top_k_grad(np.array([[1.0, 2.0]]), 1)
         array([[1., 2.]])
     """
     return F.top_k_grad(x, k, abs, base_axis, name=name)
 
 
+@outputs_in_place
 def dropout(
     x: Any,
     p: float = 0.5,
@@ -825,8 +745,6 @@ def dropout(
         p (float): Drop probability in ``[0, 1)``. Default ``0.5``.
         seed (int): ``-1`` (default) draws a fresh mask at every call; another value gives
             the same mask at every call.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
@@ -836,8 +754,6 @@ def dropout(
         ArgumentError: ``p`` is not in ``[0, 1)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> y = F.dropout(np.ones(6), 0.5, seed=3)
         >>> sorted(set(y.tolist()))
         [0.0, 2.0]

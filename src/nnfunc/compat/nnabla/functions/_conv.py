@@ -2,8 +2,8 @@
 
 Channel-first by default; ``base_axis``: the axes before it are sample axes (flattened into one
 batch axis around the canonical call); ``pad`` is symmetric per spatial axis; ``stride`` and
-``dilation`` default to 1; pooling ``stride`` defaults to ``kernel``. NNabla's ``n_outputs`` and
-``outputs`` are accepted and ignored.
+``dilation`` default to 1; pooling ``stride`` defaults to ``kernel``. ``n_outputs`` and ``outputs``:
+see :mod:`nnfunc.compat.nnabla.functions`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat.nnabla._imperative import outputs_in_place
 from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError, ShapeError
 
@@ -82,6 +83,7 @@ def _conv_flat(xf, lead, fn, weight, bias, pad, stride, dilation, name, **kw):
     return _unflatten(y, lead, name)
 
 
+@outputs_in_place
 def convolution(
     x: Any,
     weight: Any,
@@ -107,15 +109,12 @@ def convolution(
         pad, stride, dilation (tuple of int): Per spatial axis (symmetric pads).
         group (int): Channel groups.
         channel_last (bool): Channels on the last axis.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., C', L'..)`` with ``L' = floor((L + 2p - d(k - 1) - 1)/s) + 1``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.convolution(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), np.array([0.5]),
         ...               pad=(1, 1), stride=(2, 2))
         array([[[[1.5, 2.5],
@@ -137,6 +136,7 @@ def convolution(
     )
 
 
+@outputs_in_place
 def deconvolution(
     x: Any,
     weight: Any,
@@ -164,15 +164,12 @@ def deconvolution(
         group (int): Channel groups.
         channel_last (bool): Channels on the last axis.
         output_padding (tuple of int): Added to the output size (default 0).
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., C', L'..)`` with ``L' = s(L - 1) - 2p + d(k - 1) + 1 + output_padding``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.deconvolution(np.ones((1, 1, 2)), np.ones((1, 1, 2)), stride=(2,))
         array([[[1., 1., 1., 1.]]])
     """
@@ -218,6 +215,7 @@ def _depthwise_weight(op: str, x: Any, weight: Any, base_axis: int, multiplier: 
     return F.reshape(weight, (weight.shape[0], 1, *weight.shape[1:]))
 
 
+@outputs_in_place
 def depthwise_convolution(
     x: Any,
     weight: Any,
@@ -241,15 +239,12 @@ def depthwise_convolution(
         base_axis (int): First non-sample axis.
         pad, stride, dilation (tuple of int): Per spatial axis.
         multiplier (int): Output maps per input map; output channel ``c*multiplier + j``.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., C*multiplier, L'..)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.depthwise_convolution(np.ones((1, 2, 3)), np.array([[1.0, 1.0], [1.0, -1.0]]))
         array([[[2., 2.],
                 [0., 0.]]])
@@ -261,6 +256,7 @@ def depthwise_convolution(
     return _conv_like(op, F.depthwise_conv, x, w, bias, base_axis, pad, stride, dilation, name)
 
 
+@outputs_in_place
 def depthwise_deconvolution(
     x: Any,
     weight: Any,
@@ -284,15 +280,12 @@ def depthwise_deconvolution(
         base_axis (int): First non-sample axis.
         pad, stride, dilation (tuple of int): Per spatial axis.
         divisor (int): Input maps per output map (``C' = C / divisor``).
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., C/divisor, L'..)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.depthwise_deconvolution(np.ones((1, 2, 2)), np.ones((2, 2)), divisor=2)
         array([[[2., 4., 2.]]])
     """
@@ -315,6 +308,7 @@ def depthwise_deconvolution(
     )
 
 
+@outputs_in_place
 def adaptive_separable_convolution(
     x: Any,
     vertical_kernel: Any,
@@ -330,15 +324,12 @@ def adaptive_separable_convolution(
         x: ``(B, C, H, W)``.
         vertical_kernel: ``(B, Kv, H - Kv + 1, W - Kh + 1)``.
         horizontal_kernel: ``(B, Kh, H - Kv + 1, W - Kh + 1)``.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         ``(B, C, H - Kv + 1, W - Kh + 1)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.adaptive_separable_convolution(np.ones((1, 1, 2, 2)), np.ones((1, 2, 1, 1)),
         ...                                  np.ones((1, 2, 1, 1)))
         array([[[[4.]]]])
@@ -367,6 +358,7 @@ def _pool(fn, x, kernel, stride, ignore_border, pad, channel_last, name, **kw):
     )
 
 
+@outputs_in_place
 def max_pooling(
     x: Any,
     kernel: Sequence[int],
@@ -388,15 +380,12 @@ def max_pooling(
         ignore_border (bool): False: partial windows at the border give outputs too.
         pad (tuple of int): Symmetric padding (default 0).
         channel_last (bool): Channels on the last axis.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The maxima.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.max_pooling(np.arange(25.0).reshape(1, 1, 5, 5), (2, 2), ignore_border=False)[0, 0]
         array([[ 6.,  8.,  9.],
                [16., 18., 19.],
@@ -405,6 +394,7 @@ def max_pooling(
     return _pool(F.max_pool, x, kernel, stride, ignore_border, pad, channel_last, name)
 
 
+@outputs_in_place
 def average_pooling(
     x: Any,
     kernel: Sequence[int],
@@ -428,15 +418,12 @@ def average_pooling(
         pad (tuple of int): Symmetric padding (default 0).
         channel_last (bool): Channels on the last axis.
         including_pad (bool): Count padded cells in the divisor (default True).
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The averages.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.average_pooling(np.ones((1, 1, 2, 2)), (2, 2), pad=(1, 1))[0, 0]
         array([[0.25, 0.25],
                [0.25, 0.25]])
@@ -454,6 +441,7 @@ def average_pooling(
     )
 
 
+@outputs_in_place
 def sum_pooling(
     x: Any,
     kernel: Sequence[int],
@@ -475,43 +463,46 @@ def sum_pooling(
         ignore_border (bool): False: partial windows at the border give outputs too.
         pad (tuple of int): Symmetric padding (default 0).
         channel_last (bool): Channels on the last axis.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The sums.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.sum_pooling(np.ones((1, 3, 3)), (2, 2))
         array([[[4.]]])
     """
     return _pool(F.sum_pool, x, kernel, stride, ignore_border, pad, channel_last, name)
 
 
+@outputs_in_place
 def global_average_pooling(
     x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
     """Global average pooling (``nnabla.functions.global_average_pooling``, NCHW).
 
     Args:
-        x: ``(B, C, H, W)``.
-        n_outputs, outputs: Ignored.
+        x: ``(B, C, *spatial)``, any number (>= 1) of spatial axes.
         name (str, optional): Node name in graph mode.
 
     Returns:
-        ``(B, C, 1, 1)``.
+        ``(B, C, 1, 1)`` for every input rank, as NNabla 1.39 does (its kernel writes the
+        result as ``(B, C, 1, 1)`` whatever the number of spatial axes).
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.global_average_pooling(np.arange(4.0).reshape(1, 1, 2, 2))
         array([[[[1.5]]]])
     """
-    return F.global_avg_pool(x, name=name)
+    nd = len(x.shape) if hasattr(x, "shape") else np.ndim(x)
+    if nd == 4 or nd < 3:
+        return F.global_avg_pool(x, name=name)
+    y = F.global_avg_pool(x)
+    if nd == 3:
+        return F.expand_dims(y, 3, name=name)
+    return F.squeeze(y, tuple(range(4, nd)), name=name)
 
 
+@outputs_in_place
 def unpooling(
     x: Any,
     kernel: Sequence[int],
@@ -527,15 +518,12 @@ def unpooling(
         x: Input; ``kernel`` covers its last ``len(kernel)`` (spatial) axes.
         kernel (tuple of int): Block size.
         channel_last (bool): Channels on the last axis.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         Spatial sizes multiplied by ``kernel``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.unpooling(np.array([[[1.0, 2.0]]]), (1, 2))
         array([[[1., 1., 2., 2.]]])
     """
@@ -610,8 +598,6 @@ def patch_correlation(
         keeps the inputs' floating dtype (float32 inputs give the page's output exactly).
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> x = np.ones((1, 2, 3, 4), np.float32)
         >>> F.patch_correlation(x, x, patch=(3, 4), padding=(0, 1, 4, 4))
         array([[[[[ 0.,  6., 12., 18., 24., 18., 12.,  6.,  0.],

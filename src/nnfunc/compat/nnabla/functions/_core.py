@@ -1,7 +1,7 @@
 """nnabla.functions entries of the engine primitives (arithmetic, exp/log, sum/mean, shapes).
 
-NNabla's ``n_outputs``, ``outputs`` and ``inplace`` arguments are accepted for compatibility and
-have no effect (memory options of NNabla's C++ engine).
+NNabla's ``inplace`` argument is accepted and has no effect (a memory option of NNabla's C++
+engine); ``n_outputs`` and ``outputs``: see :mod:`nnfunc.compat.nnabla.functions`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
-from nnfunc.functions.arithmetic._nary import _val
+from nnfunc.compat._common import scalar_value
+from nnfunc.compat.nnabla._imperative import outputs_in_place
 
 __all__ = [
     "add2",
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 
+@outputs_in_place
 def add2(
     x0: Any,
     x1: Any,
@@ -56,22 +58,19 @@ def add2(
         x0: First operand.
         x1: Second operand.
         inplace (bool): Ignored (NNabla memory option).
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The sum, as :func:`nnfunc.add`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.add2(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
         array([4., 6.])
     """
     return F.add(x0, x1, name=name)
 
 
+@outputs_in_place
 def sub2(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -80,22 +79,19 @@ def sub2(
     Args:
         x0: Minuend.
         x1: Subtrahend.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The difference, as :func:`nnfunc.sub`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.sub2(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
         array([-2., -2.])
     """
     return F.sub(x0, x1, name=name)
 
 
+@outputs_in_place
 def mul2(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -104,22 +100,19 @@ def mul2(
     Args:
         x0: First factor.
         x1: Second factor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The product, as :func:`nnfunc.mul`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.mul2(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
         array([3., 8.])
     """
     return F.mul(x0, x1, name=name)
 
 
+@outputs_in_place
 def div2(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -128,22 +121,19 @@ def div2(
     Args:
         x0: Dividend.
         x1: Divisor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The quotient, as :func:`nnfunc.div`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.div2(np.array([1.0, 2.0]), np.array([4.0, 4.0]))
         array([0.25, 0.5 ])
     """
     return F.div(x0, x1, name=name)
 
 
+@outputs_in_place
 def pow2(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -152,22 +142,19 @@ def pow2(
     Args:
         x0: Base.
         x1: Exponent.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The power, as :func:`nnfunc.pow`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.pow2(np.array([2.0, 3.0]), np.array([3.0, 2.0]))
         array([8., 9.])
     """
     return F.pow(x0, x1, name=name)
 
 
+@outputs_in_place
 def maximum2(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -179,22 +166,19 @@ def maximum2(
     Args:
         x0: First operand.
         x1: Second operand.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As :func:`nnfunc.maximum`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.maximum2(np.array([1.0, 5.0]), np.array([3.0, 4.0]))
         array([3., 5.])
     """
     return F.maximum(x1, x0, name=name)  # ties (and their gradient) go to the first operand
 
 
+@outputs_in_place
 def minimum2(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -206,16 +190,12 @@ def minimum2(
     Args:
         x0: First operand.
         x1: Second operand.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As :func:`nnfunc.minimum`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.minimum2(np.array([1.0, 5.0]), np.array([3.0, 4.0]))
         array([1., 4.])
     """
@@ -232,8 +212,6 @@ def _scalar_doc(
     Args:
         x: Input tensor.
         val (float): The scalar. Default ``{default}``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
@@ -243,61 +221,67 @@ def _scalar_doc(
         ArgumentError: ``val`` is not a real number.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.{fn.__name__}(np.array([1.0, 2.0], np.float32), 2)
         {example}
     """
     return fn
 
 
+@outputs_in_place
 def add_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.add(x, _val("add_scalar", val), name=name)
+    return F.add(x, scalar_value("add_scalar", val), name=name)
 
 
+@outputs_in_place
 def mul_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.mul(x, _val("mul_scalar", val), name=name)
+    return F.mul(x, scalar_value("mul_scalar", val), name=name)
 
 
+@outputs_in_place
 def pow_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.pow(x, _val("pow_scalar", val), name=name)
+    return F.pow(x, scalar_value("pow_scalar", val), name=name)
 
 
+@outputs_in_place
 def r_sub_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.sub(_val("r_sub_scalar", val), x, name=name)
+    return F.sub(scalar_value("r_sub_scalar", val), x, name=name)
 
 
+@outputs_in_place
 def r_div_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.div(_val("r_div_scalar", val), x, name=name)
+    return F.div(scalar_value("r_div_scalar", val), x, name=name)
 
 
+@outputs_in_place
 def r_pow_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.pow(_val("r_pow_scalar", val), x, name=name)
+    return F.pow(scalar_value("r_pow_scalar", val), x, name=name)
 
 
+@outputs_in_place
 def maximum_scalar(
     x: Any, val: float = 1.0, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
     # NNabla: (x > val) * dy, so at ties the gradient goes to the constant, not to x.
-    return F.maximum(_val("maximum_scalar", val), x, name=name)
+    return F.maximum(scalar_value("maximum_scalar", val), x, name=name)
 
 
+@outputs_in_place
 def minimum_scalar(
     x: Any, val: float = 1.0, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    return F.minimum(_val("minimum_scalar", val), x, name=name)
+    return F.minimum(scalar_value("minimum_scalar", val), x, name=name)
 
 
 _TIE = """
@@ -328,42 +312,36 @@ _scalar_doc(
 )
 
 
+@outputs_in_place
 def exp(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``exp(x)``. See :func:`nnfunc.exp`.
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As :func:`nnfunc.exp`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.exp(np.array([0.0]))
         array([1.])
     """
     return F.exp(x, name=name)
 
 
+@outputs_in_place
 def log(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Natural logarithm. See :func:`nnfunc.log`.
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As :func:`nnfunc.log`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.log(np.array([1.0]))
         array([0.])
     """
@@ -383,8 +361,6 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None = 
         As :func:`nnfunc.sum`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.sum(np.ones((2, 3)), axis=1)
         array([3., 3.])
     """
@@ -404,56 +380,49 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None =
         As :func:`nnfunc.mean`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.mean(np.arange(4.0), keepdims=True)
         array([1.5])
     """
     return F.mean(x, axis=axis, keepdims=keepdims, name=name)
 
 
+@outputs_in_place
 def reduce_sum(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Sum of all elements (deprecated in NNabla in favour of ``sum``).
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         A 0-d tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.reduce_sum(np.ones((2, 3)))
         array(6.)
     """
     return F.sum(x, name=name)
 
 
+@outputs_in_place
 def reduce_mean(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Mean of all elements (deprecated in NNabla in favour of ``mean``).
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         A 0-d tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.reduce_mean(np.arange(4.0))
         array(1.5)
     """
     return F.mean(x, name=name)
 
 
+@outputs_in_place
 def reshape(
     x: Any,
     shape: Any,
@@ -469,22 +438,19 @@ def reshape(
         x: Input tensor.
         shape (tuple of int): New shape.
         inplace (bool): Ignored: NumPy already returns a view where it can.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As :func:`nnfunc.reshape`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.reshape(np.arange(6.0), (3, 2)).shape
         (3, 2)
     """
     return F.reshape(x, shape, name=name)
 
 
+@outputs_in_place
 def transpose(
     x: Any, axes: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -493,22 +459,19 @@ def transpose(
     Args:
         x: Input tensor.
         axes (tuple of int): Source axis of each output axis.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As :func:`nnfunc.transpose`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.transpose(np.zeros((2, 3, 4)), (2, 0, 1)).shape
         (4, 2, 3)
     """
     return F.transpose(x, axes, name=name)
 
 
+@outputs_in_place
 def broadcast(
     x: Any, shape: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -517,22 +480,19 @@ def broadcast(
     Args:
         x: Input tensor.
         shape (tuple of int): Target shape.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As :func:`nnfunc.broadcast_to`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.broadcast(np.ones((1, 3)), (2, 3)).shape
         (2, 3)
     """
     return F.broadcast_to(x, shape, name=name)
 
 
+@outputs_in_place
 def where(
     condition: Any,
     x_true: Any,
@@ -552,16 +512,12 @@ def where(
         condition: Mask; its shape equals the leading dimensions of ``x_true``.
         x_true: Values where the mask holds.
         x_false: Values elsewhere (same shape as ``x_true``).
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As :func:`nnfunc.where`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.where(np.array([1, 0]), np.ones((2, 2)), np.zeros((2, 2)))
         array([[1., 1.],
                [0., 0.]])
@@ -574,6 +530,7 @@ def where(
     return F.where(condition, x_true, x_false, name=name)
 
 
+@outputs_in_place
 def relu(
     x: Any,
     inplace: bool = False,
@@ -587,16 +544,12 @@ def relu(
     Args:
         x: Input tensor.
         inplace (bool): Ignored (NNabla memory option).
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As :func:`nnfunc.relu`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.relu(np.array([-1.0, 2.0]))
         array([0., 2.])
     """

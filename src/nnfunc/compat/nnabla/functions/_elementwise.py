@@ -6,7 +6,8 @@ Conventions of this dialect (NNabla 1.39):
 * comparisons, logical functions, ``isnan`` and ``isinf`` return 0/1 in the input's dtype (the
   result dtype of the operands), not booleans;
 * ``sign``, ``round``, ``ceil`` and ``floor`` use straight-through gradients;
-* ``n_outputs``, ``outputs`` and ``inplace`` are accepted and ignored.
+* ``inplace`` is accepted and ignored; ``n_outputs`` and ``outputs``: see
+  :mod:`nnfunc.compat.nnabla.functions`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat.nnabla._imperative import outputs_in_place
 from nnfunc.core import check
 from nnfunc.errors import ArgumentError, ShapeError
 
@@ -104,6 +106,7 @@ def _as01(y: Any, dtype: np.dtype, name: str | None) -> Any:
     return F.cast(y, dtype, name=name)
 
 
+@outputs_in_place
 def equal(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -114,22 +117,19 @@ def equal(
     Args:
         x0: First operand.
         x1: Second operand.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the result dtype of the operands.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.equal(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
         array([0., 1., 0.], dtype=float32)
     """
     return _as01(F.equal(x0, x1), _dtype(x0, x1), name)
 
 
+@outputs_in_place
 def equal_scalar(
     x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -140,22 +140,19 @@ def equal_scalar(
     Args:
         x0: Input tensor.
         val (float): The scalar. Default ``1``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the dtype of ``x0``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.equal_scalar(np.array([0.0, 1.0, 2.0], np.float32))
         array([0., 1., 0.], dtype=float32)
     """
     return _as01(F.equal_scalar(x0, val), _dtype(x0), name)
 
 
+@outputs_in_place
 def not_equal(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -166,22 +163,19 @@ def not_equal(
     Args:
         x0: First operand.
         x1: Second operand.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the result dtype of the operands.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.not_equal(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
         array([1., 0., 1.], dtype=float32)
     """
     return _as01(F.not_equal(x0, x1), _dtype(x0, x1), name)
 
 
+@outputs_in_place
 def not_equal_scalar(
     x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -192,22 +186,19 @@ def not_equal_scalar(
     Args:
         x0: Input tensor.
         val (float): The scalar. Default ``1``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the dtype of ``x0``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.not_equal_scalar(np.array([0.0, 1.0, 2.0], np.float32))
         array([1., 0., 1.], dtype=float32)
     """
     return _as01(F.not_equal_scalar(x0, val), _dtype(x0), name)
 
 
+@outputs_in_place
 def greater(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -218,22 +209,19 @@ def greater(
     Args:
         x0: First operand.
         x1: Second operand.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the result dtype of the operands.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.greater(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
         array([0., 0., 1.], dtype=float32)
     """
     return _as01(F.greater(x0, x1), _dtype(x0, x1), name)
 
 
+@outputs_in_place
 def greater_scalar(
     x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -244,22 +232,19 @@ def greater_scalar(
     Args:
         x0: Input tensor.
         val (float): The scalar. Default ``1``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the dtype of ``x0``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.greater_scalar(np.array([0.0, 1.0, 2.0], np.float32))
         array([0., 0., 1.], dtype=float32)
     """
     return _as01(F.greater_scalar(x0, val), _dtype(x0), name)
 
 
+@outputs_in_place
 def greater_equal(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -270,22 +255,19 @@ def greater_equal(
     Args:
         x0: First operand.
         x1: Second operand.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the result dtype of the operands.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.greater_equal(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
         array([0., 1., 1.], dtype=float32)
     """
     return _as01(F.greater_equal(x0, x1), _dtype(x0, x1), name)
 
 
+@outputs_in_place
 def greater_equal_scalar(
     x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -296,22 +278,19 @@ def greater_equal_scalar(
     Args:
         x0: Input tensor.
         val (float): The scalar. Default ``1``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the dtype of ``x0``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.greater_equal_scalar(np.array([0.0, 1.0, 2.0], np.float32))
         array([0., 1., 1.], dtype=float32)
     """
     return _as01(F.greater_equal_scalar(x0, val), _dtype(x0), name)
 
 
+@outputs_in_place
 def less(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -322,22 +301,19 @@ def less(
     Args:
         x0: First operand.
         x1: Second operand.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the result dtype of the operands.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.less(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
         array([1., 0., 0.], dtype=float32)
     """
     return _as01(F.less(x0, x1), _dtype(x0, x1), name)
 
 
+@outputs_in_place
 def less_scalar(
     x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -348,22 +324,19 @@ def less_scalar(
     Args:
         x0: Input tensor.
         val (float): The scalar. Default ``1``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the dtype of ``x0``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.less_scalar(np.array([0.0, 1.0, 2.0], np.float32))
         array([1., 0., 0.], dtype=float32)
     """
     return _as01(F.less_scalar(x0, val), _dtype(x0), name)
 
 
+@outputs_in_place
 def less_equal(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -374,22 +347,19 @@ def less_equal(
     Args:
         x0: First operand.
         x1: Second operand.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the result dtype of the operands.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.less_equal(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
         array([1., 1., 0.], dtype=float32)
     """
     return _as01(F.less_equal(x0, x1), _dtype(x0, x1), name)
 
 
+@outputs_in_place
 def less_equal_scalar(
     x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -400,22 +370,19 @@ def less_equal_scalar(
     Args:
         x0: Input tensor.
         val (float): The scalar. Default ``1``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the dtype of ``x0``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.less_equal_scalar(np.array([0.0, 1.0, 2.0], np.float32))
         array([1., 1., 0.], dtype=float32)
     """
     return _as01(F.less_equal_scalar(x0, val), _dtype(x0), name)
 
 
+@outputs_in_place
 def logical_and(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -426,16 +393,12 @@ def logical_and(
     Args:
         x0: First operand.
         x1: Second operand.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the result dtype of the operands.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> a = np.array([0.0, 0.0, 2.0, 3.0], np.float32)
         >>> F.logical_and(a, np.array([0.0, 1.0, 0.0, -1.0], np.float32))
         array([0., 0., 0., 1.], dtype=float32)
@@ -443,6 +406,7 @@ def logical_and(
     return _as01(F.logical_and(x0, x1), _dtype(x0, x1), name)
 
 
+@outputs_in_place
 def logical_and_scalar(
     x0: Any, val: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -453,22 +417,19 @@ def logical_and_scalar(
     Args:
         x0: Input tensor.
         val (float or bool): The scalar (no default, as in NNabla).
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the dtype of ``x0``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.logical_and_scalar(np.array([0.0, 2.0], np.float32), 1)
         array([0., 1.], dtype=float32)
     """
     return _as01(F.logical_and_scalar(x0, val), _dtype(x0), name)
 
 
+@outputs_in_place
 def logical_or(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -479,16 +440,12 @@ def logical_or(
     Args:
         x0: First operand.
         x1: Second operand.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the result dtype of the operands.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> a = np.array([0.0, 0.0, 2.0, 3.0], np.float32)
         >>> F.logical_or(a, np.array([0.0, 1.0, 0.0, -1.0], np.float32))
         array([0., 1., 1., 1.], dtype=float32)
@@ -496,6 +453,7 @@ def logical_or(
     return _as01(F.logical_or(x0, x1), _dtype(x0, x1), name)
 
 
+@outputs_in_place
 def logical_or_scalar(
     x0: Any, val: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -506,22 +464,19 @@ def logical_or_scalar(
     Args:
         x0: Input tensor.
         val (float or bool): The scalar (no default, as in NNabla).
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the dtype of ``x0``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.logical_or_scalar(np.array([0.0, 2.0], np.float32), 1)
         array([1., 1.], dtype=float32)
     """
     return _as01(F.logical_or_scalar(x0, val), _dtype(x0), name)
 
 
+@outputs_in_place
 def logical_xor(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -533,16 +488,12 @@ def logical_xor(
     Args:
         x0: First operand.
         x1: Second operand.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the result dtype of the operands.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> a = np.array([0.0, 0.0, 2.0, 3.0], np.float32)
         >>> F.logical_xor(a, np.array([0.0, 1.0, 0.0, -1.0], np.float32))
         array([0., 1., 1., 0.], dtype=float32)
@@ -550,6 +501,7 @@ def logical_xor(
     return _as01(F.logical_xor(x0, x1), _dtype(x0, x1), name)
 
 
+@outputs_in_place
 def logical_xor_scalar(
     x0: Any, val: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -560,22 +512,19 @@ def logical_xor_scalar(
     Args:
         x0: Input tensor.
         val (float or bool): The scalar (no default, as in NNabla).
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the dtype of ``x0``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.logical_xor_scalar(np.array([0.0, 2.0], np.float32), 1)
         array([1., 0.], dtype=float32)
     """
     return _as01(F.logical_xor_scalar(x0, val), _dtype(x0), name)
 
 
+@outputs_in_place
 def logical_not(
     x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -585,22 +534,19 @@ def logical_not(
 
     Args:
         x0: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the dtype of ``x0``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.logical_not(np.array([0.0, 2.0], np.float32))
         array([1., 0.], dtype=float32)
     """
     return _as01(F.logical_not(x0), _dtype(x0), name)
 
 
+@outputs_in_place
 def isnan(x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``isnan`` as 0/1 in the dtype of ``x0``.
 
@@ -608,22 +554,19 @@ def isnan(x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None 
 
     Args:
         x0: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the dtype of ``x0``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.isnan(np.array([1.0, np.nan], np.float32))
         array([0., 1.], dtype=float32)
     """
     return _as01(F.isnan(x0), _dtype(x0), name)
 
 
+@outputs_in_place
 def isinf(x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``isinf`` as 0/1 in the dtype of ``x0``.
 
@@ -631,22 +574,19 @@ def isinf(x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None 
 
     Args:
         x0: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 values in the dtype of ``x0``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.isinf(np.array([1.0, -np.inf], np.float32))
         array([0., 1.], dtype=float32)
     """
     return _as01(F.isinf(x0), _dtype(x0), name)
 
 
+@outputs_in_place
 def reset_nan(
     x0: Any, val: float = 0, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -657,22 +597,19 @@ def reset_nan(
     Args:
         x0: Input tensor.
         val (float): Replacement. Default ``0``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         Shape and dtype of ``x0``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.reset_nan(np.array([1.0, np.nan], np.float32), 5)
         array([1., 5.], dtype=float32)
     """
     return F.reset_nan(x0, val, name=name)
 
 
+@outputs_in_place
 def reset_inf(
     x0: Any, val: float = 0, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -683,22 +620,19 @@ def reset_inf(
     Args:
         x0: Input tensor.
         val (float): Replacement. Default ``0``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         Shape and dtype of ``x0``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.reset_inf(np.array([np.inf, 2.0], np.float32))
         array([0., 2.], dtype=float32)
     """
     return F.reset_inf(x0, val, name=name)
 
 
+@outputs_in_place
 def sign(
     x: Any, alpha: float = 1.0, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -709,22 +643,19 @@ def sign(
     Args:
         x: Input tensor.
         alpha (float): Value at 0. Default ``1.0``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         Shape and dtype of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.sign(np.array([-2.0, 0.0, 3.0], np.float32))
         array([-1.,  1.,  1.], dtype=float32)
     """
     return F.sign(x, alpha=alpha, ste=True, name=name)
 
 
+@outputs_in_place
 def add_n(*x: Any, **kw: Any) -> Any:
     """Element-wise sum of any number of tensors.
 
@@ -732,20 +663,19 @@ def add_n(*x: Any, **kw: Any) -> Any:
 
     Args:
         *x: Tensors (shapes broadcast).
-        **kw: ``name`` (node name); NNabla's ``n_outputs`` and ``outputs`` are ignored.
+        **kw: ``name`` (node name), ``n_outputs``, ``outputs`` (see the package note).
 
     Returns:
         The broadcast result.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.add_n(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
         array([4., 6.])
     """
     return F.add_n(*x, name=_kw_name("add_n", kw))
 
 
+@outputs_in_place
 def mul_n(*x: Any, **kw: Any) -> Any:
     """Element-wise product of any number of tensors.
 
@@ -753,20 +683,19 @@ def mul_n(*x: Any, **kw: Any) -> Any:
 
     Args:
         *x: Tensors (shapes broadcast).
-        **kw: ``name`` (node name); NNabla's ``n_outputs`` and ``outputs`` are ignored.
+        **kw: ``name`` (node name), ``n_outputs``, ``outputs`` (see the package note).
 
     Returns:
         The broadcast result.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.mul_n(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
         array([3., 8.])
     """
     return F.mul_n(*x, name=_kw_name("mul_n", kw))
 
 
+@outputs_in_place
 def abs(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:  # noqa: A001
     """Absolute value.
 
@@ -775,22 +704,19 @@ def abs(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.abs(np.array([-1.5, 2.0], np.float32))
         array([1.5, 2. ], dtype=float32)
     """
     return F.abs(x, name=name)
 
 
+@outputs_in_place
 def round(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:  # noqa: A001
     """Round half away from zero; straight-through gradient.
 
@@ -798,22 +724,19 @@ def round(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.round(np.array([-0.5, 1.5, 2.4], np.float32))
         array([-1.,  2.,  2.], dtype=float32)
     """
     return F.round(x, ste=True, name=name)
 
 
+@outputs_in_place
 def ceil(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Ceiling; straight-through gradient.
 
@@ -821,22 +744,19 @@ def ceil(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.ceil(np.array([-0.5, 1.2], np.float32))
         array([-0.,  2.], dtype=float32)
     """
     return F.ceil(x, ste=True, name=name)
 
 
+@outputs_in_place
 def floor(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Floor; straight-through gradient.
 
@@ -844,22 +764,19 @@ def floor(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.floor(np.array([-0.5, 1.2], np.float32))
         array([-1.,  1.], dtype=float32)
     """
     return F.floor(x, ste=True, name=name)
 
 
+@outputs_in_place
 def identity(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Identity ``y = x``.
 
@@ -867,22 +784,19 @@ def identity(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | Non
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.identity(np.array([1.0, 2.0], np.float32))
         array([1., 2.], dtype=float32)
     """
     return F.identity(x, name=name)
 
 
+@outputs_in_place
 def matrix_diag(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Last axis to diagonal matrices: ``(..., M) -> (..., M, M)``.
 
@@ -890,16 +804,12 @@ def matrix_diag(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | 
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.matrix_diag(np.array([1.0, 2.0], np.float32))
         array([[1., 0.],
                [0., 2.]], dtype=float32)
@@ -907,6 +817,7 @@ def matrix_diag(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | 
     return F.matrix_diag(x, name=name)
 
 
+@outputs_in_place
 def matrix_diag_part(
     x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -916,22 +827,19 @@ def matrix_diag_part(
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.matrix_diag_part(np.array([[1.0, 5.0], [6.0, 2.0]], np.float32))
         array([1., 2.], dtype=float32)
     """
     return F.matrix_diag_part(x, name=name)
 
 
+@outputs_in_place
 def batch_inv(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Inverse of each matrix of a batch ``(B, N, N)``.
 
@@ -939,16 +847,12 @@ def batch_inv(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | No
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.batch_inv(np.array([[[2.0, 0.0], [0.0, 4.0]]], np.float32))
         array([[[0.5 , 0.  ],
                 [0.  , 0.25]]], dtype=float32)
@@ -956,6 +860,7 @@ def batch_inv(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | No
     return F.batch_inv(x, name=name)
 
 
+@outputs_in_place
 def batch_det(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Determinant of each matrix of a batch ``(B, N, N)``.
 
@@ -963,22 +868,19 @@ def batch_det(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | No
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.batch_det(np.array([[[2.0, 1.0], [1.0, 3.0]]], np.float32))
         array([5.], dtype=float32)
     """
     return F.batch_det(x, name=name)
 
 
+@outputs_in_place
 def sin(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``sin``.
 
@@ -986,22 +888,19 @@ def sin(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.sin(np.array([0.25, 0.5], np.float32))
         array([0.24740396, 0.47942555], dtype=float32)
     """
     return F.sin(x, name=name)
 
 
+@outputs_in_place
 def cos(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``cos``.
 
@@ -1009,22 +908,19 @@ def cos(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.cos(np.array([0.25, 0.5], np.float32))
         array([0.9689124 , 0.87758255], dtype=float32)
     """
     return F.cos(x, name=name)
 
 
+@outputs_in_place
 def tan(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``tan``.
 
@@ -1032,22 +928,19 @@ def tan(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.tan(np.array([0.25, 0.5], np.float32))
         array([0.25534192, 0.5463025 ], dtype=float32)
     """
     return F.tan(x, name=name)
 
 
+@outputs_in_place
 def sinh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``sinh``.
 
@@ -1055,22 +948,19 @@ def sinh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.sinh(np.array([0.25, 0.5], np.float32))
         array([0.25261232, 0.5210953 ], dtype=float32)
     """
     return F.sinh(x, name=name)
 
 
+@outputs_in_place
 def cosh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``cosh``.
 
@@ -1078,22 +968,19 @@ def cosh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.cosh(np.array([0.25, 0.5], np.float32))
         array([1.0314132, 1.1276261], dtype=float32)
     """
     return F.cosh(x, name=name)
 
 
+@outputs_in_place
 def asin(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``asin``.
 
@@ -1101,22 +988,19 @@ def asin(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.asin(np.array([0.25, 0.5], np.float32))
         array([0.25268024, 0.5235988 ], dtype=float32)
     """
     return F.asin(x, name=name)
 
 
+@outputs_in_place
 def acos(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``acos``.
 
@@ -1124,22 +1008,19 @@ def acos(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.acos(np.array([0.25, 0.5], np.float32))
         array([1.3181162, 1.0471976], dtype=float32)
     """
     return F.acos(x, name=name)
 
 
+@outputs_in_place
 def atan(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``atan``.
 
@@ -1147,22 +1028,19 @@ def atan(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.atan(np.array([0.25, 0.5], np.float32))
         array([0.24497867, 0.4636476 ], dtype=float32)
     """
     return F.atan(x, name=name)
 
 
+@outputs_in_place
 def asinh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``asinh``.
 
@@ -1170,22 +1048,19 @@ def asinh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.asinh(np.array([0.25, 0.5], np.float32))
         array([0.24746646, 0.4812118 ], dtype=float32)
     """
     return F.asinh(x, name=name)
 
 
+@outputs_in_place
 def acosh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``acosh``.
 
@@ -1193,22 +1068,19 @@ def acosh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.acosh(np.array([1.5, 2.0], np.float32))
         array([0.9624236, 1.316958 ], dtype=float32)
     """
     return F.acosh(x, name=name)
 
 
+@outputs_in_place
 def atanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``atanh``.
 
@@ -1216,22 +1088,19 @@ def atanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
 
     Args:
         x: Input tensor.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.atanh(np.array([0.25, 0.5], np.float32))
         array([0.25541282, 0.54930615], dtype=float32)
     """
     return F.atanh(x, name=name)
 
 
+@outputs_in_place
 def atan2(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -1242,22 +1111,19 @@ def atan2(
     Args:
         x0: Ordinate.
         x1: Abscissa.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The broadcast angles.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.atan2(np.array([1.0]), np.array([1.0]))
         array([0.78539816])
     """
     return F.atan2(x0, x1, name=name)
 
 
+@outputs_in_place
 def batch_matmul(
     a: Any,
     b: Any,
@@ -1277,22 +1143,19 @@ def batch_matmul(
         b: ``(..., Q, R)``.
         transpose_a (bool): Transpose ``a``. Default ``False``.
         transpose_b (bool): Transpose ``b``. Default ``False``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         ``(..., P, R)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.batch_matmul(np.ones((2, 1, 3)), np.ones((2, 3, 2))).shape
         (2, 1, 2)
     """
     return F.batch_matmul(a, b, transpose_a, transpose_b, name=name)
 
 
+@outputs_in_place
 def constant(
     val: float = 0,
     shape: Any = (),
@@ -1308,22 +1171,19 @@ def constant(
     Args:
         val (float): The value. Default ``0``.
         shape (sequence of int): Shape. Default ``[]`` (0-d).
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         A float32 array (a constant node inside ``with Graph():``).
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.constant(1.5, (2,))
         array([1.5, 1.5], dtype=float32)
     """
     return F.constant(val, shape, name=name)
 
 
+@outputs_in_place
 def arange(
     start: float,
     stop: float,
@@ -1341,16 +1201,12 @@ def arange(
         start (float): First value.
         stop (float): Excluded end.
         step (float): Increment (not 0). Default ``1``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         A 1-D float32 array.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.arange(1, 11).reshape(2, 5)
         array([[ 1.,  2.,  3.,  4.,  5.],
                [ 6.,  7.,  8.,  9., 10.]], dtype=float32)
@@ -1384,8 +1240,6 @@ def max(  # noqa: A001
         Values, ``(values, indices)`` or indices (int64).
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.max(np.array([[1.0, 3.0], [4.0, 2.0]]), axis=1, only_index=True)
         array([1, 0])
     """
@@ -1418,8 +1272,6 @@ def min(  # noqa: A001
         Values, ``(values, indices)`` or indices (int64).
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.min(np.array([[1.0, 3.0], [4.0, 2.0]]), axis=1, only_index=True)
         array([0, 1])
     """
@@ -1441,8 +1293,6 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None =
         The reduced product.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.prod(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
         array([3., 8.])
     """
@@ -1458,6 +1308,7 @@ def _kw_name(op: str, kw: dict[str, Any], allowed: tuple[str, ...] = ()) -> Any:
     return kw.get("name")
 
 
+@outputs_in_place
 def concatenate(*x: Any, **kw: Any) -> Any:
     """Join tensors along an existing axis (keyword ``axis``, default the last axis).
 
@@ -1465,15 +1316,13 @@ def concatenate(*x: Any, **kw: Any) -> Any:
 
     Args:
         *x: Tensors.
-        **kw: ``axis`` (int, default ``len(x[0].shape) - 1``) and ``name``; ``n_outputs`` and
-            ``outputs`` are ignored.
+        **kw: ``axis`` (int, default ``len(x[0].shape) - 1``), ``name``, ``n_outputs``,
+            ``outputs`` (see the package note).
 
     Returns:
         The joined tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.concatenate(np.zeros((2, 1)), np.ones((2, 2))).shape
         (2, 3)
     """
@@ -1481,6 +1330,7 @@ def concatenate(*x: Any, **kw: Any) -> Any:
     return F.concatenate(*x, axis=kw.get("axis", -1), name=name)
 
 
+@outputs_in_place
 def stack(*x: Any, **kw: Any) -> Any:
     """Join same-shape tensors along a new axis (keyword ``axis``, default 0).
 
@@ -1488,14 +1338,12 @@ def stack(*x: Any, **kw: Any) -> Any:
 
     Args:
         *x: Tensors of one shape.
-        **kw: ``axis`` (int, default ``0``) and ``name``; ``n_outputs`` and ``outputs`` are ignored.
+        **kw: ``axis`` (int, default ``0``), ``name``, ``n_outputs``, ``outputs`` (package note).
 
     Returns:
         The stacked tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.stack(*[np.zeros((3, 28, 28))] * 4, axis=1).shape
         (3, 4, 28, 28)
     """
@@ -1517,14 +1365,13 @@ def split(x: Any, axis: int = 0, *, name: str | None = None) -> tuple[Any, ...]:
         A tuple of ``x.shape[axis]`` tensors.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> len(F.split(np.zeros((3, 2))))
         3
     """
     return F.split(x, axis, name=name)
 
 
+@outputs_in_place
 def slice(  # noqa: A001
     x: Any,
     start: Any = None,
@@ -1544,16 +1391,12 @@ def slice(  # noqa: A001
         start (sequence of int): Default ``(0,) * x.ndim``.
         stop (sequence of int): Default ``x.shape``.
         step (sequence of int): Default ``(1,) * x.ndim``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The slice.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.slice(np.arange(5), (None,), (None,), (-1,))
         array([4, 3, 2, 1, 0])
     """
@@ -1574,8 +1417,6 @@ def gather_nd(data: Any, indices: Any, *, name: str | None = None) -> Any:
         ``(Y_0, ..., Y_{K-1}, X_M, ..., X_{N-1})``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> data = F.arange(1, 11).reshape(2, 5)
         >>> F.gather_nd(data, [[1, 1, 0], [0, 1, 0]])
         array([6., 7., 1.], dtype=float32)
@@ -1602,14 +1443,13 @@ def scatter_nd(
         The scattered tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.scatter_nd(np.array([9, 10, 11, 12]), np.array([[4, 3, 1, 7]]), shape=(8,))
         array([ 0, 11,  0, 10,  9,  0,  0, 12])
     """
     return F.scatter_nd(data, indices, shape, out, name=name)
 
 
+@outputs_in_place
 def pad(
     x: Any,
     pad_width: Any,
@@ -1629,22 +1469,19 @@ def pad(
         pad_width (sequence of int): Flat ``(before, after)`` pairs, innermost axes last.
         mode (str): ``'constant'`` (default), ``'reflect'`` or ``'repeat'``.
         constant_value (float): Fill of the constant mode. Default ``0``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The padded tensor (same rank).
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.pad(np.array([1, 2, 3, 4]), (3, 3), 'reflect')
         array([4, 3, 2, 1, 2, 3, 4, 3, 2, 1])
     """
     return F.pad(x, pad_width, mode, constant_value, name=name)
 
 
+@outputs_in_place
 def broadcast_to(
     x: Any,
     y: Any,
@@ -1666,8 +1503,6 @@ def broadcast_to(
         x: Tensor giving the output shape.
         y: Values, rank <= ``x``'s, dimensions equal to those of ``x`` at the aligned axes.
         axis (int, optional): First axis of ``x`` that ``y``'s first axis aligns with.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
@@ -1678,8 +1513,6 @@ def broadcast_to(
             aligned dimensions differ.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.broadcast_to(np.zeros((2, 3)), np.array([1.0, 2.0]), axis=0)
         array([[1., 1., 1.],
                [2., 2., 2.]])
@@ -1726,14 +1559,13 @@ def tile(x: Any, reps: Any, *, name: str | None = None) -> Any:
         The tiled tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.tile(np.array([1, 2, 3]), 3)
         array([1, 2, 3, 1, 2, 3, 1, 2, 3])
     """
     return F.tile(x, reps, name=name)
 
 
+@outputs_in_place
 def flip(
     x: Any, axes: Any = None, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -1744,16 +1576,12 @@ def flip(
     Args:
         x: Input tensor.
         axes (sequence of int): Default ``[len(x.shape) - 1]``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The flipped tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.flip(np.array([[1, 2], [3, 4]]), axes=(0, 1))
         array([[4, 3],
                [2, 1]])
@@ -1761,6 +1589,7 @@ def flip(
     return F.flip(x, axes, name=name)
 
 
+@outputs_in_place
 def shift(
     x: Any,
     shifts: Any = None,
@@ -1779,16 +1608,12 @@ def shift(
         x: Input tensor.
         shifts (sequence of int): Default ``(0,) * len(x.shape)``.
         border_mode (str): ``'nearest'`` (default) or ``'reflect'``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The shifted tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.shift(np.array([1, 2, 3, 4]), (2,))
         array([1, 1, 1, 2])
     """
@@ -1820,14 +1645,13 @@ def sort(
         Sorted values, ``(sorted, indices)`` or indices.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.sort(np.array([3.0, 1.0, 2.0]), with_index=True)
         (array([1., 2., 3.]), array([1, 2, 0]))
     """
     return F.sort(x, axis, reverse, with_index, only_index, name=name)
 
 
+@outputs_in_place
 def assign(
     dst: Any, src: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -1838,16 +1662,12 @@ def assign(
     Args:
         dst: Destination (written).
         src: Values.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         A copy of the new ``dst``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> dst = np.zeros(2)
         >>> F.assign(dst, np.array([1.0, 2.0]))
         array([1., 2.])
@@ -1855,6 +1675,7 @@ def assign(
     return F.assign(dst, src, name=name)
 
 
+@outputs_in_place
 def top_k_data(
     x: Any,
     k: int,
@@ -1876,16 +1697,12 @@ def top_k_data(
         abs (bool): By magnitude. Default ``False``.
         reduce (bool): Output ``(samples..., k)`` (default) or ``x``'s shape with zeros.
         base_axis (int): First sample axis. Default ``1``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The selected values.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.top_k_data(np.zeros((4, 5, 6)), 3).shape
         (4, 3)
     """

@@ -1,6 +1,6 @@
 """nnabla.functions losses and validation functions (NNabla 1.39 signatures and layouts).
 
-NNabla's ``n_outputs`` and ``outputs`` arguments are accepted and ignored. The class-index
+``n_outputs`` and ``outputs``: see :mod:`nnfunc.compat.nnabla.functions`. The class-index
 functions take ``target`` with the class axis kept as size 1 (the shape without it is accepted
 too) and return the class axis kept as size 1; ``axis=None`` means the last axis. Float
 targets (NNabla variables are float by default) are read as integers, truncated towards zero,
@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import as_tensor, label_layout, same_shape
+from nnfunc.compat.nnabla._imperative import outputs_in_place
 from nnfunc.core import check, shapes
-from nnfunc.functions.loss._common import as_tensor, label_layout, same_shape
 
 __all__ = [
     "absolute_error",
@@ -57,35 +58,41 @@ def _labels(op: str, x: Any, target: Any, axis: int | None, name: str | None) ->
     return x, target, ax
 
 
+@outputs_in_place
 def sigmoid_cross_entropy(
     x: Any, target: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
-    """Element-wise cross-entropy of ``sigmoid(x)`` and ``target``, fused and stable.
+    """Element-wise cross-entropy of ``sigmoid(x)`` and an integer ``target``, fused and stable.
 
-    See :func:`nnfunc.sigmoid_cross_entropy_with_logits`.
+    BEHAVIOUR (NNabla 1.39): the kernel reads each target as an integer
+    (``static_cast<int>``, truncation toward zero, so 0.99 -> 0), as its other class-index
+    losses do; the dialect truncates the target the same way. Soft targets (0.3, 0.7, ...)
+    need the canonical :func:`nnfunc.sigmoid_cross_entropy_with_logits`, which keeps them.
+    No gradient reaches ``target``.
 
     Args:
         x: Logits.
-        target: Targets in ``[0, 1]``, same shape.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
+        target: Targets 0 or 1 (truncated to integers), same shape.
         name (str, optional): Node name in graph mode.
 
     Returns:
         Element-wise losses, shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.sigmoid_cross_entropy(np.array([0.0], np.float32), np.array([1.0], np.float32))
         array([0.6931472], dtype=float32)
+        >>> F.sigmoid_cross_entropy(np.array([0.0, 0.0]), np.array([0.99, 1.0]))  # 0.99 -> 0
+        array([0.69314718, 0.69314718])
     """
     with shapes.node_errors(name, x, target):
         x, target = as_tensor(x), as_tensor(target)
         same_shape("sigmoid_cross_entropy", ("x", "target"), x, target)
+        if np.dtype(target.dtype).kind == "f":
+            target = F.cast(F.cast(target, np.int64), target.dtype)
     return F.sigmoid_cross_entropy_with_logits(x, target, name=name)
 
 
+@outputs_in_place
 def binary_cross_entropy(
     x: Any, target: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -97,22 +104,19 @@ def binary_cross_entropy(
     Args:
         x: Probabilities.
         target: Targets, same shape.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         Element-wise losses, shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.binary_cross_entropy(np.array([0.5, 0.25]), np.array([1.0, 0.0]))
         array([0.69314718, 0.28768207])
     """
     return F.binary_cross_entropy(x, target, eps=None, name=name)
 
 
+@outputs_in_place
 def softmax_cross_entropy(
     x: Any,
     target: Any,
@@ -134,16 +138,12 @@ def softmax_cross_entropy(
         x: Logits.
         target: Integer class indices, shape of ``x`` with ``axis`` of size 1.
         axis (int, optional): Class axis; ``None``: the last.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         Losses of shape ``(D_1, ..., 1, ..., D_N)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.softmax_cross_entropy(np.zeros((2, 4)), np.array([[1], [3]]))
         array([[1.38629436],
                [1.38629436]])
@@ -152,6 +152,7 @@ def softmax_cross_entropy(
     return F.sparse_softmax_cross_entropy_with_logits(x, target, axis=ax, keepdims=True, name=name)
 
 
+@outputs_in_place
 def categorical_cross_entropy(
     x: Any,
     target: Any,
@@ -174,16 +175,12 @@ def categorical_cross_entropy(
         x: Probabilities.
         target: Integer class indices, shape of ``x`` with ``axis`` of size 1.
         axis (int, optional): Class axis; ``None``: the last.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         Losses of shape ``(D_1, ..., 1, ..., D_N)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.categorical_cross_entropy(np.array([[0.5, 0.25, 0.25]]), np.array([[1]]))
         array([[1.38629436]])
     """
@@ -193,6 +190,7 @@ def categorical_cross_entropy(
     )
 
 
+@outputs_in_place
 def squared_error(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -201,22 +199,19 @@ def squared_error(
     Args:
         x0: First input.
         x1: Second input.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         Element-wise squared errors.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.squared_error(np.array([1.0, 2.0]), np.array([3.0, 2.0]))
         array([4., 0.])
     """
     return F.squared_error(x0, x1, name=name)
 
 
+@outputs_in_place
 def absolute_error(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -225,22 +220,19 @@ def absolute_error(
     Args:
         x0: First input.
         x1: Second input.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         Element-wise absolute errors.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.absolute_error(np.array([1.0, 2.0]), np.array([3.0, 2.0]))
         array([2., 0.])
     """
     return F.absolute_error(x0, x1, name=name)
 
 
+@outputs_in_place
 def huber_loss(
     x0: Any,
     x1: Any,
@@ -258,22 +250,19 @@ def huber_loss(
         x0: First input.
         x1: Second input.
         delta (float): Threshold. Default 1.0.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         Element-wise losses.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.huber_loss(np.array([0.5, 3.0]), np.array([0.0, 0.0]))
         array([0.25, 5.  ])
     """
     return F.huber_loss(x0, x1, delta, name=name)
 
 
+@outputs_in_place
 def epsilon_insensitive_loss(
     x0: Any,
     x1: Any,
@@ -289,22 +278,19 @@ def epsilon_insensitive_loss(
         x0: First input.
         x1: Second input.
         epsilon (float): Insensitive band (required).
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         Element-wise losses.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.epsilon_insensitive_loss(np.array([0.5, 3.0]), np.array([0.0, 0.0]), 1.0)
         array([0., 2.])
     """
     return F.epsilon_insensitive_loss(x0, x1, epsilon, name=name)
 
 
+@outputs_in_place
 def kl_multinomial(
     p: Any,
     q: Any,
@@ -322,16 +308,12 @@ def kl_multinomial(
         p: First distribution.
         q: Second distribution, same shape.
         base_axis (int): First category axis. Default 1.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         Shape ``p.shape[:base_axis] + (1,)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.kl_multinomial(np.array([[0.5, 0.5]]), np.array([[0.5, 0.5]]))
         array([[0.]])
     """
@@ -340,6 +322,7 @@ def kl_multinomial(
     return F.expand_dims(kl, -1, name=name)
 
 
+@outputs_in_place
 def top_n_error(
     x: Any,
     target: Any,
@@ -359,22 +342,19 @@ def top_n_error(
         target: Integer class indices, shape of ``x`` with ``axis`` of size 1.
         axis (int, optional): Class axis; ``None``: the last.
         n (int): Number of top places. Default 1.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 errors of shape ``(D_1, ..., 1, ..., D_N)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.top_n_error(np.array([[0.1, 0.7, 0.2]]), np.array([[2]]), n=2)
         array([[0.]])
     """
     return F.top_n_error(x, _class_indices(target), axis=_axis(axis), n=n, keepdims=True, name=name)
 
 
+@outputs_in_place
 def binary_error(
     x: Any, target: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -383,22 +363,19 @@ def binary_error(
     Args:
         x: Probabilities.
         target: Targets, same shape.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 errors in the dtype of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.binary_error(np.array([0.2, 0.7]), np.array([1.0, 1.0]))
         array([1., 0.])
     """
     return F.binary_error(x, target, name=name)
 
 
+@outputs_in_place
 def confusion_matrix(
     x: Any,
     target: Any,
@@ -416,16 +393,12 @@ def confusion_matrix(
         x: Scores.
         target: Integer class indices, shape of ``x`` with ``axis`` of size 1.
         axis (int, optional): Class axis; ``None``: the last.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         int32 matrix of shape ``(classes, classes)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.confusion_matrix(np.array([[0.9, 0.1], [0.2, 0.8]]), np.array([[0], [0]]))
         array([[1, 1],
                [0, 0]], dtype=int32)

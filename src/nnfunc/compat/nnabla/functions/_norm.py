@@ -28,6 +28,36 @@ __all__ = [
 ]
 
 
+class _NNablaCommunicator:
+    """NNabla's communicator interface seen through nnfunc's (``groups``, ``all_reduce``).
+
+    NNabla's ``Communicator`` lists its groups with ``list_groups()`` (a dict of name -> ranks)
+    and ``find_group(name)``, and its ``all_reduce(data, division=False, inplace=False,
+    group='world')`` reduces ``data`` in place and returns None. This adapter gives the
+    statistics a copy to reduce and returns it (or what the communicator returned, if any).
+    """
+
+    def __init__(self, comm: Any) -> None:
+        self.comm = comm
+        self.size = comm.size
+        self.rank = comm.rank
+        self.groups = tuple(comm.list_groups())
+
+    def all_reduce(self, array: Any, group: str = "world") -> Any:
+        buf = np.array(array)
+        out = self.comm.all_reduce(buf, division=False, inplace=True, group=group)
+        return buf if out is None else np.asarray(out)
+
+
+def _communicator(comm: Any) -> Any:
+    """``comm`` itself (nnfunc's interface) or an adapter of NNabla's."""
+    if callable(getattr(comm, "list_groups", None)) and not isinstance(
+        getattr(comm, "groups", None), (tuple, list, set, frozenset)
+    ):
+        return _NNablaCommunicator(comm)
+    return comm
+
+
 def _axes(axes: Any) -> Any:
     return tuple(axes) if isinstance(axes, (list, tuple)) else axes
 
@@ -129,7 +159,6 @@ def batch_normalization(
         eps (float): Default 1e-5.
         batch_stat (bool): Use batch statistics. Default True.
         output_stat (bool): Also return batch mean and variance (differentiable).
-        n_outputs: Ignored.
         name (str, optional): Node name.
 
     Returns:
@@ -142,8 +171,6 @@ def batch_normalization(
         statistic or parameter not matching the channels.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> rm, rv = np.zeros((1, 2)), np.ones((1, 2))
         >>> F.batch_normalization(np.array([[1.0, 2.0], [3.0, 6.0]]), None, None, rm, rv,
         ...                       eps=0.0)
@@ -202,15 +229,12 @@ def fused_batch_normalization(
         batch_stat (bool): Default True.
         nonlinearity (str): Only ``"relu"``.
         output_stat (bool): Also return batch statistics.
-        n_outputs: Ignored.
         name (str, optional): Node name.
 
     Returns:
         ``y`` or ``(y, batch_mean, batch_var)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.fused_batch_normalization(np.array([[1.0, 2.0], [3.0, 6.0]]), None, None,
         ...                             None, None, eps=0.0)
         array([[0., 0.],
@@ -262,22 +286,22 @@ def sync_batch_normalization(
         gamma: Scale or None.
         mean: Running mean or None.
         variance: Running variance or None.
-        comm: Communicator (``size``, ``rank``, ``all_reduce``).
+        comm: Communicator: nnfunc's (``size``, ``rank``, ``groups``,
+            ``all_reduce(array, group)`` returning the sum) or NNabla's (``size``, ``rank``,
+            ``list_groups()``, ``find_group()``, ``all_reduce(data, division, inplace,
+            group)`` reducing in place).
         group (str): Group name. Default "world".
         axes: Kept axes. Default [1].
         decay_rate (float): Default 0.9.
         eps (float): Default 1e-5.
         batch_stat (bool): Default True (False: no communication).
         output_stat (bool): Also return the global batch statistics.
-        n_outputs: Ignored.
         name (str, optional): Node name.
 
     Returns:
         ``y`` or ``(y, batch_mean, batch_var)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> from nnfunc.distributed import SingleProcessCommunicator
         >>> F.sync_batch_normalization(np.array([[1.0, 2.0], [3.0, 6.0]]), None, None, None,
         ...                            None, SingleProcessCommunicator(), eps=0.0)
@@ -293,7 +317,7 @@ def sync_batch_normalization(
         variance,
         beta,
         gamma,
-        comm=comm,
+        comm=_communicator(comm),
         group=group,
         axis=_axes(axes),
         eps=eps,
@@ -330,8 +354,6 @@ def mean_subtraction(
         ``x - mean``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> rm, t = np.zeros(2), np.array([0])
         >>> F.mean_subtraction(np.array([[1.0, 2.0], [3.0, 6.0]]), rm, t)
         array([[-1., -2.],
@@ -377,8 +399,6 @@ def layer_normalization(
         ``batch_axis`` covering every axis (nothing left to normalize).
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.layer_normalization(np.array([[1.0, 3.0], [2.0, 6.0]]), None, None, eps=0.0)
         array([[-1.,  1.],
                [-1.,  1.]])
@@ -424,8 +444,6 @@ def instance_normalization(
         ``y`` or ``(y, mean, var)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.instance_normalization(np.array([[[1.0, 3.0]]]), None, None, eps=0.0)
         array([[[-1.,  1.]]])
     """
@@ -472,8 +490,6 @@ def group_normalization(
         ``y`` or ``(y, mean, var)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.group_normalization(np.array([[1.0, 3.0, 10.0, 30.0]]), None, None, 2, eps=0.0)
         array([[-1.,  1., -1.,  1.]])
     """
@@ -512,8 +528,6 @@ def weight_standardization(
         ``w_hat`` or ``(w_hat, mean, var)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.weight_standardization(np.array([[1.0, 3.0], [0.0, 4.0]]), eps=0.0)
         array([[-1.,  1.],
                [-1.,  1.]])

@@ -1,24 +1,5 @@
 """DL4J SameDiff `SDNN` ops (`sd.nn`): names, arguments and layouts as documented."""
 
-from . import _activation, _conv, _core, _elementwise, _loss, _norm
-from ._activation import *  # noqa: F403
-from ._conv import *  # noqa: F403
-from ._core import *  # noqa: F403
-from ._elementwise import *  # noqa: F403
-from ._loss import *  # noqa: F403
-from ._norm import *  # noqa: F403
+from nnfunc.compat._parts import gather
 
-__all__ = sorted(
-    {
-        n
-        for m in (
-            _core,
-            _elementwise,
-            _activation,
-            _conv,
-            _norm,
-            _loss,
-        )
-        for n in m.__all__
-    }
-)
+__all__ = gather(__name__, __path__, globals())

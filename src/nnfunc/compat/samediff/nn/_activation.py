@@ -54,8 +54,6 @@ def elu(x: Any, *, name: str | None = None) -> Any:
         A variable of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.elu(np.array([-1.0, 1.0]))
         array([-0.63212056,  1.        ])
     """
@@ -73,8 +71,6 @@ def gelu(x: Any, *, name: str | None = None) -> Any:
         A variable of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.gelu(np.array([0.0, 1.0]))
         array([0.        , 0.84579577])
     """
@@ -95,8 +91,6 @@ def hardSigmoid(x: Any, *, name: str | None = None) -> Any:
         A variable of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.hardSigmoid(np.array([-3.0, 1.0]))
         array([0. , 0.7])
     """
@@ -117,8 +111,6 @@ def hardTanh(x: Any, *, name: str | None = None) -> Any:
         A variable of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.hardTanh(np.array([-3.0, 0.5]))
         array([-1. ,  0.5])
     """
@@ -136,8 +128,6 @@ def hardTanhDerivative(x: Any, *, name: str | None = None) -> Any:
         A variable of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.hardTanhDerivative(np.array([-3.0, 0.5]))
         array([0., 1.])
     """
@@ -155,8 +145,6 @@ def logSigmoid(x: Any, *, name: str | None = None) -> Any:
         A variable of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.logSigmoid(np.array([0.0]))
         array([-0.69314718])
     """
@@ -178,8 +166,6 @@ def selu(x: Any, *, name: str | None = None) -> Any:
         A variable of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.selu(np.array([-1.0, 1.0]))
         array([-1.11133074,  1.05070099])
     """
@@ -197,8 +183,6 @@ def sigmoid(x: Any, *, name: str | None = None) -> Any:
         A variable of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.sigmoid(np.array([0.0]))
         array([0.5])
     """
@@ -216,8 +200,6 @@ def softplus(x: Any, *, name: str | None = None) -> Any:
         A variable of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.softplus(np.array([0.0]))
         array([0.69314718])
     """
@@ -235,8 +217,6 @@ def softsign(x: Any, *, name: str | None = None) -> Any:
         A variable of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.softsign(np.array([1.0]))
         array([0.5])
     """
@@ -254,8 +234,6 @@ def softsignDerivative(x: Any, *, name: str | None = None) -> Any:
         A variable of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.softsignDerivative(np.array([1.0]))
         array([0.25])
     """
@@ -275,8 +253,6 @@ def swish(x: Any, *, name: str | None = None) -> Any:
         A variable of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.swish(np.array([0.0]))
         array([0.])
     """
@@ -294,8 +270,6 @@ def tanh(x: Any, *, name: str | None = None) -> Any:
         A variable of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.tanh(np.array([0.0]))
         array([0.])
     """
@@ -317,8 +291,6 @@ def relu6(x: Any, cutoff: float, *, name: str | None = None) -> Any:
         ArgumentError: ``cutoff`` is not a finite real number ``<= 6``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.relu6(np.array([-1.0, 3.0, 7.0]), 0.5)
         array([0.5, 3. , 6. ])
     """
@@ -341,8 +313,6 @@ def leakyRelu(x: Any, alpha: float, *, name: str | None = None) -> Any:
         ArgumentError: ``alpha`` is not a finite real number.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.leakyRelu(np.array([-1.0, 2.0]), 0.01)
         array([-0.01,  2.  ])
     """
@@ -362,8 +332,6 @@ def leakyReluDerivative(x: Any, alpha: float, *, name: str | None = None) -> Any
         A variable of the shape of ``x``. See :func:`nnfunc.leaky_relu_derivative`.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.leakyReluDerivative(np.array([-1.0, 2.0]), 0.01)
         array([0.01, 1.  ])
     """
@@ -382,8 +350,6 @@ def sigmoidDerivative(x: Any, wrt: Any, *, name: str | None = None) -> Any:
         ``dL/dx``. See :func:`nnfunc.sigmoid_derivative`.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.sigmoidDerivative(np.array([0.0]), np.array([2.0]))
         array([0.5])
     """
@@ -402,8 +368,6 @@ def softmax(x: Any, dimension: int = -1, *, name: str | None = None) -> Any:
         A variable of the shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.softmax(np.array([0.0, np.log(3.0)]))
         array([0.25, 0.75])
     """
@@ -424,8 +388,6 @@ def logSoftmax(x: Any, dimension: int = -1, *, name: str | None = None) -> Any:
         A variable of the shape of ``x``. See :func:`nnfunc.log_softmax`.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.logSoftmax(np.array([0.0, 0.0]))
         array([-0.69314718, -0.69314718])
     """
@@ -447,8 +409,6 @@ def softmaxDerivative(x: Any, wrt: Any, dimension: int, *, name: str | None = No
         ``dL/dx``. See :func:`nnfunc.softmax_derivative`.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.softmaxDerivative(np.array([0.0, 0.0]), np.array([1.0, 0.0]), -1)
         array([ 0.25, -0.25])
     """
@@ -478,8 +438,6 @@ def prelu(input: Any, alpha: Any, sharedAxes: Any, *, name: str | None = None) -
             ``alpha`` fits neither form.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.prelu(-np.ones((1, 2, 2)), np.array([0.1, 0.5]), [2])
         array([[[-0.1, -0.1],
                 [-0.5, -0.5]]])
@@ -554,8 +512,6 @@ def linear(input: Any, weights: Any, bias: Any = None, *, name: str | None = Non
             or ``bias`` is not ``[nOut]``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.linear(np.array([[1.0, 2.0]]), np.ones((2, 1)), np.array([0.5]))
         array([[3.5]])
     """
@@ -581,8 +537,6 @@ def reluLayer(input: Any, weights: Any, bias: Any = None, *, name: str | None = 
         ShapeError: as :func:`linear`.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.reluLayer(np.array([[1.0, -2.0]]), np.eye(2))
         array([[1., 0.]])
     """
@@ -636,8 +590,6 @@ def biasAdd(input: Any, bias: Any, nchw: bool, *, name: str | None = None) -> An
         DTypeError: ``bias`` and ``input`` differ in dtype.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.biasAdd(np.zeros((1, 2, 1, 1)), np.array([1.0, 2.0]), True)[0, :, 0, 0]
         array([1., 2.])
     """
@@ -685,8 +637,6 @@ def dropout(input: Any, inputRetainProbability: float, *, name: str | None = Non
         ArgumentError: ``inputRetainProbability`` is not in ``(0, 1]``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.dropout(np.ones(3), 1.0)
         array([1., 1., 1.])
     """

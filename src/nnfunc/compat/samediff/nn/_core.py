@@ -29,8 +29,6 @@ def relu(x: Any, cutoff: float, *, name: str | None = None) -> Any:
         ArgumentError: ``cutoff`` is not a finite real number.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.relu(np.array([-1.0, 0.5, 2.0]), 1.0)
         array([0., 0., 2.])
     """

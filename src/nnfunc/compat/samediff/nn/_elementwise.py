@@ -53,8 +53,6 @@ def pad(input: Any, padding: Any, constant: float, *, name: str | None = None) -
         ArgumentError: negative or non-integer padding values.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.pad(np.ones((1, 2), np.float32), np.array([[1, 0], [0, 1]]), 0.0)
         array([[0., 0., 0.],
                [1., 1., 0.]], dtype=float32)

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat.samediff._overload import UNSET, overload
 from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError, ShapeError
 
@@ -48,8 +49,6 @@ def batchNorm(
         ``input.shape[axis]``, ``axis`` out of range.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.batchNorm(np.array([[1.0, 4.0]]), np.array([0.0, 2.0]),
         ...                       np.array([1.0, 4.0]), np.array([2.0, 1.0]),
         ...                       np.array([0.0, 1.0]), 0.0, [1])
@@ -65,6 +64,9 @@ def layerNorm(
     input: Any,
     gain: Any,
     *args: Any,
+    bias: Any = UNSET,
+    channelsFirst: Any = UNSET,
+    dimensions: Any = UNSET,
     name: str | None = None,
 ) -> Any:
     """Layer normalization: ``gain * standardize(input over dimensions) + bias``.
@@ -83,7 +85,9 @@ def layerNorm(
     Args:
         input: Input tensor.
         gain: Per-channel gain, shape ``(C,)``.
-        *args: ``bias, channelsFirst, dimensions`` or ``channelsFirst, dimensions``.
+        *args: ``bias, channelsFirst, dimensions`` or ``channelsFirst, dimensions``; each may
+            also be passed by its name (``layerNorm(x, g, channelsFirst=True,
+            dimensions=(1,))``).
         name (str, optional): Node name.
 
     Returns:
@@ -99,24 +103,21 @@ def layerNorm(
         gain and bias get finite gradients. Elsewhere the usual layer-norm gradient.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> samediff.nn.layerNorm(np.array([[1.0, 3.0]]), np.array([1.0, 2.0]), True, [1])
         array([[-1.,  2.]])
         >>> samediff.nn.layerNorm(np.array([[2.0, 2.0]]), np.array([1.0, 1.0]),
         ...                       np.array([0.5, 0.0]), True, [1])
         array([[0.5, 0. ]])
+        >>> samediff.nn.layerNorm(np.array([[1.0, 3.0]]), np.array([1.0, 2.0]),
+        ...                       channelsFirst=True, dimensions=(1,))
+        array([[-1.,  2.]])
     """
-    if len(args) == 3:
-        bias, channels_first, dimensions = args
-    elif len(args) == 2:
-        bias = None
-        channels_first, dimensions = args
-    else:
-        raise TypeError(
-            "layerNorm: expected (input, gain, bias, channelsFirst, dimensions) or "
-            f"(input, gain, channelsFirst, dimensions); received {2 + len(args)} arguments."
-        )
+    bias, channels_first, dimensions = overload(
+        "layerNorm",
+        args,
+        {"bias": bias, "channelsFirst": channelsFirst, "dimensions": dimensions},
+        (("bias", "channelsFirst", "dimensions"), ("channelsFirst", "dimensions")),
+    )
     op = "layer_normalization"
     ishape = tuple(input.shape) if hasattr(input, "shape") else np.shape(input)
     ndim = len(ishape)

@@ -9,7 +9,7 @@ import numpy as np
 
 import nnfunc.functions as F
 from nnfunc.core import check, shapes
-from nnfunc.errors import ShapeError
+from nnfunc.errors import ArgumentError, ShapeError
 
 __all__ = [
     "bias_add",
@@ -17,11 +17,29 @@ __all__ = [
     "dropout",
     "elu",
     "log_softmax",
+    "relu",
     "relu6",
     "softmax",
     "softplus",
     "softsign",
 ]
+
+
+def relu(features: Any, name: str | None = None) -> Any:
+    """Rectified linear ``max(features, 0)``. See :func:`nnfunc.relu`.
+
+    Args:
+        features: A tensor (float or integer dtypes).
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor of the same shape and dtype.
+
+    Examples:
+        >>> tf.nn.relu(np.array([-1.0, 3.0], np.float32))
+        array([0., 3.], dtype=float32)
+    """
+    return F.relu(features, name=name)
 
 
 def relu6(features: Any, name: str | None = None) -> Any:
@@ -35,8 +53,6 @@ def relu6(features: Any, name: str | None = None) -> Any:
         A tensor of the same shape and dtype.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.relu6(np.array([-1.0, 3.0, 7.0], np.float32))
         array([0., 3., 6.], dtype=float32)
     """
@@ -54,8 +70,6 @@ def crelu(features: Any, name: str | None = None) -> Any:
         A tensor whose last dimension is doubled (the page's "same type" is the dtype).
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.crelu(np.array([[-1.0, 2.0]], np.float32))
         array([[0., 2., 1., 0.]], dtype=float32)
     """
@@ -73,8 +87,6 @@ def elu(features: Any, name: str | None = None) -> Any:
         A tensor of the same shape.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.elu(np.array([-1.0, 2.0]))
         array([-0.63212056,  2.        ])
     """
@@ -92,8 +104,6 @@ def softplus(features: Any, name: str | None = None) -> Any:
         A tensor of the same shape.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.softplus(np.array([0.0]))
         array([0.69314718])
     """
@@ -111,8 +121,6 @@ def softsign(features: Any, name: str | None = None) -> Any:
         A tensor of the same shape.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.softsign(np.array([1.0, -3.0]))
         array([ 0.5 , -0.75])
     """
@@ -132,18 +140,17 @@ def softmax(logits: Any, dim: int = -1, name: str | None = None) -> Any:
 
     Raises:
         ShapeError: ``logits`` is 0-d (TF's "if logits is empty": TF needs at least one
-            dimension), or ``dim`` is out of range (TF's InvalidArgumentError). Logits with a
-            zero-size dimension give an empty result, as in TF.
+            dimension), or ``dim`` is out of range (TF's InvalidArgumentError).
+        ArgumentError: ``logits`` has no class along ``dim`` (size 0; TF's
+            InvalidArgumentError). An empty batch (a zero-size dimension elsewhere) gives an
+            empty result, as in TF.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.softmax(np.array([0.0, np.log(3.0)]))
         array([0.25, 0.75])
     """
     with shapes.node_errors(name, logits):
-        check.ndim_at_least("softmax", "logits", logits, 1)
-        check.axis("softmax", "dim", dim, len(logits.shape))
+        _check_classes("softmax", logits, dim)
         return F.softmax(logits, dim, name=name)
 
 
@@ -160,17 +167,32 @@ def log_softmax(logits: Any, dim: int = -1, name: str | None = None) -> Any:
 
     Raises:
         ShapeError: ``logits`` is 0-d, or ``dim`` is out of range (as :func:`softmax`).
+        ArgumentError: ``logits`` has no class along ``dim`` (as :func:`softmax`).
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.log_softmax(np.array([0.0, 0.0]))
         array([-0.69314718, -0.69314718])
     """
     with shapes.node_errors(name, logits):
-        check.ndim_at_least("log_softmax", "logits", logits, 1)
-        check.axis("log_softmax", "dim", dim, len(logits.shape))
+        _check_classes("log_softmax", logits, dim)
         return F.log_softmax(logits, dim, name=name)
+
+
+def _check_classes(op: str, logits: Any, dim: Any) -> None:
+    """TF's checks: rank >= 1, ``dim`` in range, a non-empty class axis (InvalidArgumentError)."""
+    if not hasattr(logits, "shape"):
+        logits = np.asarray(logits)
+    check.ndim_at_least(op, "logits", logits, 1)
+    ax = check.axis(op, "dim", dim, len(logits.shape))
+    if logits.shape[ax] == 0:
+        raise ArgumentError(
+            check.message(
+                op,
+                "logits",
+                f"have at least one class along `dim` {dim}",
+                **{"logits.shape": tuple(logits.shape)},
+            )
+        )
 
 
 def bias_add(value: Any, bias: Any, data_format: str | None = None, name: str | None = None) -> Any:
@@ -192,8 +214,6 @@ def bias_add(value: Any, bias: Any, data_format: str | None = None, name: str | 
         ArgumentError: ``data_format`` is neither ``"NHWC"`` nor ``"NCHW"``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.bias_add(np.zeros((1, 2)), np.array([1.0, 2.0]))
         array([[1., 2.]])
     """
@@ -253,8 +273,6 @@ def dropout(
             to ``shape(x)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> y = tf.nn.dropout(np.ones(6, np.float32), 0.5, seed=1)
         >>> sorted(set(y.tolist()))
         [0.0, 2.0]

@@ -15,6 +15,14 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._layout import (
+    check_in_channels,
+    depthwise_to_oihw,
+    hwio_to_oihw,
+    padding_mode,
+    tf_channel_last,
+    tf_spatial,
+)
 from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError, ShapeError
 
@@ -40,91 +48,19 @@ __all__ = [
 ]
 
 
-def _padding(op: str, padding: Any) -> str:
-    if not isinstance(padding, str) or padding.upper() not in ("SAME", "VALID"):
-        raise ArgumentError(check.message(op, "padding", "be 'SAME' or 'VALID'", padding=padding))
-    return padding.lower()
-
-
-def _channel_last(op: str, data_format: Any, nsp: int) -> bool:
-    last = {1: "NWC", 2: "NHWC", 3: "NDHWC"}[nsp]
-    first = {1: "NCW", 2: "NCHW", 3: "NCDHW"}[nsp]
-    allowed = (last, first, "NHWC", "NCHW") if nsp == 1 else (last, first)
-    if data_format is None:
-        return True
-    if data_format not in allowed:
-        raise ArgumentError(
-            check.message(op, "data_format", f"be '{last}' or '{first}'", data_format=data_format)
-        )
-    return data_format in (last, "NHWC")
-
-
-def _spatial(op: str, arg: str, values: Any, nsp: int, channel_last: bool) -> tuple[int, ...]:
-    """Spatial entries of a full-rank ``strides``/``ksize`` list whose batch/channel are 1."""
-    n = nsp + 2
-    if isinstance(values, (int, np.integer)) or not isinstance(values, (Sequence, np.ndarray)):
-        raise ArgumentError(check.message(op, arg, f"be a list of {n} ints", **{arg: values}))
-    values = list(values)
-    if len(values) != n or not all(isinstance(v, (int, np.integer)) for v in values):
-        raise ArgumentError(check.message(op, arg, f"be a list of {n} ints", **{arg: values}))
-    cax = n - 1 if channel_last else 1
-    if values[0] != 1 or values[cax] != 1:
-        raise ArgumentError(
-            check.message(
-                op,
-                arg,
-                f"have 1 in the batch and channel entries (0 and {cax})",
-                **{arg: values},
-            )
-        )
-    sp = values[1:-1] if channel_last else values[2:]
-    return tuple(int(v) for v in sp)
-
-
-def _channels(op: str, xname: str, x: Any, cax: int, fname: str, filt: Any, faxis: int) -> None:
-    """The filter's input-channel entry ``faxis`` must equal the channels of ``x`` (TF's
-    ValueError on a depth mismatch), named with this entry's argument names."""
-    c, k = x.shape[cax], filt.shape[faxis]
-    if c is not None and k is not None and c != k:
-        raise ShapeError(
-            check.message(
-                op,
-                xname,
-                f"have {fname}.shape[{faxis}] = {k} channels on axis {cax}",
-                channels=c,
-                **{f"{xname}.shape": tuple(x.shape), f"{fname}.shape": tuple(filt.shape)},
-            )
-        )
-
-
 def _ranks(op: str, xname: str, x: Any, fname: str, filt: Any, nsp: int) -> None:
     check.ndim(op, xname, x, nsp + 2)
     check.ndim(op, fname, filt, nsp + 2)
 
 
-def _hwio(filt: Any) -> Any:
-    """``(*k, in, out)`` -> ``(out, in, *k)`` (also ``(*k, out, in)`` -> ``(in, out, *k)``)."""
-    nd = len(filt.shape)
-    return F.transpose(filt, (nd - 1, nd - 2, *range(nd - 2)))
-
-
-def _depthwise(filt: Any) -> Any:
-    """``(*k, C, m)`` -> ``(C*m, 1, *k)``, output channel ``c*m + j``."""
-    shape = tuple(filt.shape)
-    nsp = len(shape) - 2
-    flat = F.reshape(filt, (*shape[:nsp], shape[nsp] * shape[nsp + 1]))
-    moved = F.transpose(flat, (nsp, *range(nsp)))
-    return F.reshape(moved, (shape[nsp] * shape[nsp + 1], 1, *shape[:nsp]))
-
-
 def _conv(op, x, filt, strides, padding, data_format, nsp, name, names=("input", "filter")):
     with shapes.node_errors(name, x, filt):
-        cl = _channel_last(op, data_format, nsp)
-        pad = _padding(op, padding)
-        stride = _spatial(op, "strides", strides, nsp, cl)
+        cl = tf_channel_last(op, data_format, nsp)
+        pad = padding_mode(op, padding)
+        stride = tf_spatial(op, "strides", strides, nsp, cl)
         _ranks(op, names[0], x, names[1], filt, nsp)
-        _channels(op, names[0], x, nsp + 1 if cl else 1, names[1], filt, nsp)
-        return F.conv(x, _hwio(filt), stride=stride, pad=pad, channel_last=cl, name=name)
+        check_in_channels(op, names[0], x, nsp + 1 if cl else 1, names[1], filt, nsp)
+        return F.conv(x, hwio_to_oihw(filt), stride=stride, pad=pad, channel_last=cl, name=name)
 
 
 def conv2d(
@@ -151,8 +87,6 @@ def conv2d(
         ``[batch, out_h, out_w, out]`` (or NCHW), dtype of ``input``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
         >>> tf.nn.conv2d(x, np.ones((2, 2, 1, 1)), [1, 1, 1, 1], "VALID")[..., 0]
         array([[[ 8., 12.],
@@ -186,8 +120,6 @@ def conv1d(
         ``[batch, out_w, out]`` (or channels first).
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.conv1d(np.ones((1, 5, 1)), np.ones((3, 1, 1)), 2, "SAME")[0, :, 0]
         array([2., 3., 2.])
     """
@@ -195,14 +127,14 @@ def conv1d(
     with shapes.node_errors(name, value, filters):
         if not isinstance(stride, (int, np.integer)) or isinstance(stride, bool):
             raise ArgumentError(check.message(op, "stride", "be an integer", stride=stride))
-        cl = _channel_last(op, data_format, 1)
+        cl = tf_channel_last(op, data_format, 1)
         _ranks(op, "value", value, "filters", filters, 1)
-        _channels(op, "value", value, 2 if cl else 1, "filters", filters, 1)
+        check_in_channels(op, "value", value, 2 if cl else 1, "filters", filters, 1)
         return F.conv(
             value,
-            _hwio(filters),
+            hwio_to_oihw(filters),
             stride=int(stride),
-            pad=_padding(op, padding),
+            pad=padding_mode(op, padding),
             channel_last=cl,
             name=name,
         )
@@ -228,8 +160,6 @@ def conv3d(
         ``[batch, out_d, out_h, out_w, out]``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.conv3d(np.ones((1, 2, 2, 2, 1)), np.ones((2, 2, 2, 1, 1)), [1] * 5, "VALID")
         array([[[[[8.]]]]])
     """
@@ -252,8 +182,6 @@ def atrous_conv2d(
         ``[batch, out_h, out_w, out]``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.arange(5.0).reshape(1, 1, 5, 1)
         >>> tf.nn.atrous_conv2d(x, np.ones((1, 2, 1, 1)), 2, "VALID")[0, 0, :, 0]
         array([2., 4., 6.])
@@ -261,10 +189,11 @@ def atrous_conv2d(
     op = "atrous_conv2d"
     with shapes.node_errors(name, value, filters):
         rate = check.positive_int(op, "rate", rate)
-        pad = _padding(op, padding)
+        pad = padding_mode(op, padding)
         _ranks(op, "value", value, "filters", filters, 2)
-        _channels(op, "value", value, 3, "filters", filters, 2)
-        return F.conv(value, _hwio(filters), pad=pad, dilation=rate, channel_last=True, name=name)
+        check_in_channels(op, "value", value, 3, "filters", filters, 2)
+        w = hwio_to_oihw(filters)
+        return F.conv(value, w, pad=pad, dilation=rate, channel_last=True, name=name)
 
 
 def _conv_transpose(op, value, filt, output_shape, strides, padding, nsp, name):
@@ -273,10 +202,10 @@ def _conv_transpose(op, value, filt, output_shape, strides, padding, nsp, name):
 
 
 def _conv_transpose_checked(op, value, filt, output_shape, strides, padding, nsp, name):
-    pad = _padding(op, padding)
+    pad = padding_mode(op, padding)
     _ranks(op, "value", value, "filter", filt, nsp)
-    _channels(op, "value", value, nsp + 1, "filter", filt, nsp + 1)
-    stride = _spatial(op, "strides", strides, nsp, True)
+    check_in_channels(op, "value", value, nsp + 1, "filter", filt, nsp + 1)
+    stride = tf_spatial(op, "strides", strides, nsp, True)
     shape = [int(v) for v in np.asarray(output_shape).ravel()]
     if len(shape) != nsp + 2:
         raise ShapeError(
@@ -305,7 +234,7 @@ def _conv_transpose_checked(op, value, filt, output_shape, strides, padding, nsp
         )
     return F.conv_transpose(
         value,
-        _hwio(filt),
+        hwio_to_oihw(filt),
         stride=stride,
         pad=pad,
         output_shape=tuple(shape[1:-1]),
@@ -336,8 +265,6 @@ def conv2d_transpose(
         A tensor of shape ``output_shape``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> y = tf.nn.conv2d_transpose(np.ones((1, 2, 2, 1)), np.ones((3, 3, 1, 1)),
         ...                            [1, 4, 4, 1], [1, 2, 2, 1])
         >>> y[0, :, :, 0]
@@ -373,8 +300,6 @@ def conv3d_transpose(
         A tensor of shape ``output_shape``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.conv3d_transpose(np.ones((1, 1, 1, 1, 1)), np.ones((2, 2, 2, 1, 1)),
         ...                        [1, 2, 2, 2, 1], [1, 2, 2, 2, 1]).sum()
         np.float64(8.0)
@@ -386,12 +311,12 @@ def conv3d_transpose(
 
 def _depthwise_conv(op, x, filt, strides, padding, name):
     with shapes.node_errors(name, x, filt):
-        stride = _spatial(op, "strides", strides, 2, True)
-        pad = _padding(op, padding)
+        stride = tf_spatial(op, "strides", strides, 2, True)
+        pad = padding_mode(op, padding)
         _ranks(op, "input", x, "filter", filt, 2)
-        _channels(op, "input", x, 3, "filter", filt, 2)
+        check_in_channels(op, "input", x, 3, "filter", filt, 2)
         return F.depthwise_conv(
-            x, _depthwise(filt), stride=stride, pad=pad, channel_last=True, name=name
+            x, depthwise_to_oihw(filt), stride=stride, pad=pad, channel_last=True, name=name
         )
 
 
@@ -416,8 +341,6 @@ def depthwise_conv2d(
         ``[batch, out_h, out_w, C*m]``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.array([[[[1.0, 10.0], [2.0, 20.0]]]])  # (1, 1, 2, 2)
         >>> tf.nn.depthwise_conv2d(x, np.ones((1, 2, 2, 1)), [1, 1, 1, 1], "VALID")
         array([[[[ 3., 30.]]]])
@@ -445,8 +368,6 @@ def depthwise_conv2d_native(
         ``[batch, out_h, out_w, C*m]``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.depthwise_conv2d_native(np.ones((1, 3, 3, 1)), np.ones((3, 3, 1, 2)),
         ...                               [1, 1, 1, 1], "VALID")
         array([[[[9., 9.]]]])
@@ -479,19 +400,17 @@ def separable_conv2d(
         ValueError (ArgumentError): ``C*m > out`` (TensorFlow's over-parameterization check).
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.separable_conv2d(np.ones((1, 2, 2, 1)), np.ones((2, 2, 1, 1)),
         ...                        np.full((1, 1, 1, 2), 0.5), [1, 1, 1, 1], "VALID")
         array([[[[2., 2.]]]])
     """
     op = "separable_conv2d"
     with shapes.node_errors(name, input, depthwise_filter, pointwise_filter):
-        stride = _spatial(op, "strides", strides, 2, True)
-        pad = _padding(op, padding)
+        stride = tf_spatial(op, "strides", strides, 2, True)
+        pad = padding_mode(op, padding)
         _ranks(op, "input", input, "depthwise_filter", depthwise_filter, 2)
         check.ndim(op, "pointwise_filter", pointwise_filter, 4)
-        _channels(op, "input", input, 3, "depthwise_filter", depthwise_filter, 2)
+        check_in_channels(op, "input", input, 3, "depthwise_filter", depthwise_filter, 2)
         dw, pw = tuple(depthwise_filter.shape), tuple(pointwise_filter.shape)
         cm = None if None in dw[2:] else dw[2] * dw[3]
         if pw[:2] != (1, 1) or (cm is not None and pw[2] not in (None, cm)):
@@ -516,8 +435,8 @@ def separable_conv2d(
             )
         return F.separable_conv(
             input,
-            _depthwise(depthwise_filter),
-            _hwio(pointwise_filter),
+            depthwise_to_oihw(depthwise_filter),
+            hwio_to_oihw(pointwise_filter),
             stride=stride,
             pad=pad,
             channel_last=True,
@@ -527,10 +446,10 @@ def separable_conv2d(
 
 def _pool(op, fn, value, ksize, strides, padding, data_format, nsp, name, arg="value", **kw):
     with shapes.node_errors(name, value):
-        cl = _channel_last(op, data_format, nsp)
-        kernel = _spatial(op, "ksize", ksize, nsp, cl)
-        stride = _spatial(op, "strides", strides, nsp, cl)
-        pad = _padding(op, padding)
+        cl = tf_channel_last(op, data_format, nsp)
+        kernel = tf_spatial(op, "ksize", ksize, nsp, cl)
+        stride = tf_spatial(op, "strides", strides, nsp, cl)
+        pad = padding_mode(op, padding)
         check.ndim(op, arg, value, nsp + 2)
         return fn(value, kernel, stride=stride, pad=pad, channel_last=cl, name=name, **kw)
 
@@ -558,8 +477,6 @@ def avg_pool(
         The pooled tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
         >>> tf.nn.avg_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")[..., 0]
         array([[[2. , 3.5],
@@ -601,8 +518,6 @@ def max_pool(
         The pooled tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
         >>> tf.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")[..., 0]
         array([[[4., 5.],
@@ -631,8 +546,6 @@ def avg_pool3d(
         The pooled tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.arange(8.0).reshape(1, 2, 2, 2, 1)
         >>> tf.nn.avg_pool3d(x, [1, 2, 2, 2, 1], [1, 1, 1, 1, 1], "VALID").ravel()
         array([3.5])
@@ -672,8 +585,6 @@ def max_pool3d(
         The pooled tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.arange(8.0).reshape(1, 2, 2, 2, 1)
         >>> tf.nn.max_pool3d(x, [1, 2, 2, 2, 1], [1, 2, 2, 2, 1], "VALID").ravel()
         array([7.])
@@ -705,8 +616,6 @@ def max_pool_with_argmax(
         ``(output, argmax)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.array([[[[1.0, 8.0], [5.0, 2.0]], [[7.0, 3.0], [2.0, 4.0]]]])
         >>> y, i = tf.nn.max_pool_with_argmax(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
         >>> y.ravel(), i.ravel()
@@ -714,9 +623,9 @@ def max_pool_with_argmax(
     """
     op = "max_pool_with_argmax"
     with shapes.node_errors(name, input):
-        kernel = _spatial(op, "ksize", ksize, 2, True)
-        stride = _spatial(op, "strides", strides, 2, True)
-        pad = _padding(op, padding)
+        kernel = tf_spatial(op, "ksize", ksize, 2, True)
+        stride = tf_spatial(op, "strides", strides, 2, True)
+        pad = padding_mode(op, padding)
         check.ndim(op, "input", input, 4)
         dtype = "int64" if Targmax is None else Targmax
         return F.max_pool_with_argmax(
@@ -782,8 +691,6 @@ def fractional_max_pool(
         ``(output, row_pooling_sequence, col_pooling_sequence)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> y, r, c = tf.nn.fractional_max_pool(np.ones((1, 5, 5, 1)), [1.0, 1.5, 2.0, 1.0],
         ...                                     seed=1)
         >>> y.shape, r[0], r[-1], len(c)
@@ -829,8 +736,6 @@ def fractional_avg_pool(
         ``(output, row_pooling_sequence, col_pooling_sequence)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> y, r, c = tf.nn.fractional_avg_pool(np.ones((1, 4, 4, 1)), [1.0, 2.0, 2.0, 1.0])
         >>> y.ravel(), r
         (array([1., 1., 1., 1.]), array([0, 2, 4]))
@@ -852,12 +757,12 @@ def fractional_avg_pool(
 
 def _morph(op, fn, x, filt, strides, rates, padding, name, names=("input", "filter")):
     with shapes.node_errors(name, x, filt):
-        stride = _spatial(op, "strides", strides, 2, True)
-        rate = _spatial(op, "rates", rates, 2, True)
-        pad = _padding(op, padding)
+        stride = tf_spatial(op, "strides", strides, 2, True)
+        rate = tf_spatial(op, "rates", rates, 2, True)
+        pad = padding_mode(op, padding)
         check.ndim(op, names[0], x, 4)
         check.ndim(op, names[1], filt, 3)
-        _channels(op, names[0], x, 3, names[1], filt, 2)
+        check_in_channels(op, names[0], x, 3, names[1], filt, 2)
         f = F.transpose(filt, (2, 0, 1))
         return fn(x, f, stride=stride, rate=rate, pad=pad, channel_last=True, name=name)
 
@@ -884,8 +789,6 @@ def dilation2d(
         ``[batch, out_h, out_w, depth]``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.array([1.0, 4.0, 2.0]).reshape(1, 1, 3, 1)
         >>> tf.nn.dilation2d(x, np.zeros((1, 2, 1)), [1, 1, 1, 1], [1, 1, 1, 1], "VALID").ravel()
         array([4., 4.])
@@ -915,8 +818,6 @@ def erosion2d(
         ``[batch, out_h, out_w, depth]``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> x = np.array([1.0, 4.0, 2.0]).reshape(1, 1, 3, 1)
         >>> tf.nn.erosion2d(x, np.zeros((1, 2, 1)), [1, 1, 1, 1], [1, 1, 1, 1], "VALID").ravel()
         array([1., 2.])

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import as_tensor
 from nnfunc.core import check, shapes
 from nnfunc.errors import ShapeError
-from nnfunc.functions.loss._common import as_tensor
 
 __all__ = [
     "in_top_k",
@@ -48,8 +48,6 @@ def sigmoid_cross_entropy_with_logits(logits: Any, targets: Any, name: str | Non
         ValueError: (:class:`nnfunc.ShapeError`) the shapes differ.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.sigmoid_cross_entropy_with_logits(np.array([0.0, 100.0]), np.array([1.0, 0.0]))
         array([  0.69314718, 100.        ])
     """
@@ -76,8 +74,6 @@ def weighted_cross_entropy_with_logits(
         ValueError: (:class:`nnfunc.ShapeError`) the shapes differ.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.weighted_cross_entropy_with_logits(np.array([0.0]), np.array([1.0]), 2.0)
         array([1.38629436])
     """
@@ -101,8 +97,6 @@ def softmax_cross_entropy_with_logits(
         The losses, shape of ``logits`` without ``dim``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.softmax_cross_entropy_with_logits(np.zeros((1, 4)), np.array([[0.0, 1, 0, 0]]))
         array([1.38629436])
     """
@@ -136,8 +130,6 @@ def sparse_softmax_cross_entropy_with_logits(
             raises on CPU and gives NaN on GPU; here it raises on every backend).
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.sparse_softmax_cross_entropy_with_logits(np.zeros((2, 4)), np.array([1, 3]))
         array([1.38629436, 1.38629436])
     """
@@ -169,8 +161,6 @@ def l2_loss(t: Any, name: str | None = None) -> Any:
         integer inputs give float32 here.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.l2_loss(np.array([1.0, 2.0], np.float32))
         array(2.5, dtype=float32)
     """
@@ -196,8 +186,6 @@ def log_poisson_loss(
         ValueError: (:class:`nnfunc.ShapeError`) the shapes differ.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.log_poisson_loss(np.array([0.0]), np.array([2.0]))
         array([1.])
     """
@@ -225,8 +213,6 @@ def top_k(input: Any, k: int = 1, sorted: bool = True, name: str | None = None) 
             smaller than ``k``; (:class:`nnfunc.ArgumentError`) ``k`` is negative.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.top_k(np.array([1.0, 3.0, 3.0]), k=2)
         (array([3., 3.]), array([1, 2], dtype=int32))
     """
@@ -255,8 +241,6 @@ def in_top_k(predictions: Any, targets: Any, k: int, name: str | None = None) ->
             1.x raised ``targets[i] is out of range`` too; later versions return False for it.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.in_top_k(np.array([[0.1, 0.5, 0.5]]), np.array([2]), 1)
         array([ True])
     """

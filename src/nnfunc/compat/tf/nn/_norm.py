@@ -79,8 +79,6 @@ def batch_normalization(
         broadcasting does (a 1-D vector with the depth axis, a scalar with every element).
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.batch_normalization(np.array([[1.0, 4.0]]), np.array([0.0, 2.0]),
         ...                           np.array([1.0, 4.0]), None, None, 0.0)
         array([[1., 1.]])
@@ -111,8 +109,6 @@ def l2_normalize(x: Any, dim: Any, epsilon: float = 1e-12, name: str | None = No
         ShapeError: ``dim`` out of range. ArgumentError: repeated ``dim``, ``epsilon < 0``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.l2_normalize(np.array([3.0, 4.0]), 0)
         array([0.6, 0.8])
     """
@@ -152,8 +148,6 @@ def local_response_normalization(
         ShapeError: ``input`` is not 4-D (TF: "4-D"). ArgumentError: ``depth_radius < 0``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.local_response_normalization(np.array([[[[1.0, 1.0]]]]))
         array([[[[0.57735027, 0.57735027]]]])
     """
@@ -194,8 +188,6 @@ def moments(
         tuple: ``(mean, variance)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.moments(np.array([[1.0, 2.0], [3.0, 6.0]]), [0])
         (array([2., 4.]), array([1., 4.]))
     """
@@ -222,8 +214,6 @@ def sufficient_statistics(
         tuple: ``(count, mean_ss, variance_ss, shift)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.sufficient_statistics(np.array([1.0, 2.0, 4.0]), [0])
         (array(3.), array(7.), array(21.), None)
     """
@@ -250,8 +240,6 @@ def normalize_moments(
         tuple: ``(mean, variance)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> tf.nn.normalize_moments(np.array(3.0), np.array(7.0), np.array(21.0), None)
         (array(2.33333333), array(1.55555556))
     """

@@ -17,6 +17,7 @@ __all__ = [
     "log_softmax",
     "multi_hot",
     "one_hot",
+    "relu",
     "relu6",
     "selu",
     "sigmoid",
@@ -26,6 +27,23 @@ __all__ = [
     "softsign",
     "swish",
 ]
+
+
+def relu(x: Any, *, name: str | None = None) -> Any:
+    """Rectified linear unit ``max(x, 0)``. See :func:`nnfunc.relu`.
+
+    Args:
+        x: Input tensor.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        A tensor of the same shape and dtype.
+
+    Examples:
+        >>> keras.ops.relu(np.array([-1.0, 0.0, 1.0], np.float32))
+        array([0., 0., 1.], dtype=float32)
+    """
+    return F.relu(x, name=name)
 
 
 def relu6(x: Any, *, name: str | None = None) -> Any:
@@ -39,8 +57,6 @@ def relu6(x: Any, *, name: str | None = None) -> Any:
         A tensor with the same shape as ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.relu6(np.array([-3.0, -2.0, 0.1, 0.2, 6.0, 8.0], np.float32))
         array([0. , 0. , 0.1, 0.2, 6. , 6. ], dtype=float32)
     """
@@ -58,8 +74,6 @@ def sigmoid(x: Any, *, name: str | None = None) -> Any:
         A tensor with the same shape as ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.sigmoid(np.array([0.0], np.float32))
         array([0.5], dtype=float32)
     """
@@ -77,8 +91,6 @@ def softplus(x: Any, *, name: str | None = None) -> Any:
         A tensor with the same shape as ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.softplus(np.array([0.0], np.float32))
         array([0.6931472], dtype=float32)
     """
@@ -96,8 +108,6 @@ def softsign(x: Any, *, name: str | None = None) -> Any:
         A tensor with the same shape as ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.softsign(np.array([1.0], np.float32))
         array([0.5], dtype=float32)
     """
@@ -115,8 +125,6 @@ def silu(x: Any, *, name: str | None = None) -> Any:
         A tensor with the same shape as ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.silu(np.array([0.0], np.float32))
         array([0.], dtype=float32)
     """
@@ -134,8 +142,6 @@ def swish(x: Any, *, name: str | None = None) -> Any:
         A tensor with the same shape as ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.swish(np.array([0.0], np.float32))
         array([0.], dtype=float32)
     """
@@ -153,8 +159,6 @@ def hard_silu(x: Any, *, name: str | None = None) -> Any:
         A tensor with the same shape as ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.hard_silu(np.array([1.0], np.float32))
         array([0.6666667], dtype=float32)
     """
@@ -172,8 +176,6 @@ def hard_swish(x: Any, *, name: str | None = None) -> Any:
         A tensor with the same shape as ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.hard_swish(np.array([1.0], np.float32))
         array([0.6666667], dtype=float32)
     """
@@ -191,8 +193,6 @@ def log_sigmoid(x: Any, *, name: str | None = None) -> Any:
         A tensor with the same shape as ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.log_sigmoid(np.array([0.0], np.float32))
         array([-0.6931472], dtype=float32)
     """
@@ -210,8 +210,6 @@ def selu(x: Any, *, name: str | None = None) -> Any:
         A tensor with the same shape as ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.selu(np.array([1.0]))
         array([1.05070099])
     """
@@ -232,8 +230,6 @@ def hard_sigmoid(x: Any, *, name: str | None = None) -> Any:
         A tensor with the same shape as ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.hard_sigmoid(np.array([-1.0, 0.0, 1.0]))
         array([0.3, 0.5, 0.7])
     """
@@ -253,8 +249,6 @@ def elu(x: Any, alpha: float = 1.0, *, name: str | None = None) -> Any:
         A tensor with the same shape as ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.elu(np.array([-1.0, 0.0, 1.0]))
         array([-0.63212056,  0.        ,  1.        ])
     """
@@ -278,8 +272,6 @@ def gelu(x: Any, approximate: bool = True, *, name: str | None = None) -> Any:
         A tensor with the same shape as ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.gelu(np.array([-1.0, 0.0, 1.0]), approximate=False)
         array([-0.15865525,  0.        ,  0.84134475])
     """
@@ -298,8 +290,6 @@ def leaky_relu(x: Any, negative_slope: float = 0.2, *, name: str | None = None) 
         A tensor with the same shape as ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.leaky_relu(np.array([-1.0, 0.0, 1.0]))
         array([-0.2,  0. ,  1. ])
     """
@@ -318,8 +308,6 @@ def softmax(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
         A tensor with the same shape as ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.softmax(np.array([-1.0, 0.0, 1.0]))
         array([0.09003057, 0.24472847, 0.66524096])
     """
@@ -338,8 +326,6 @@ def log_softmax(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
         A tensor with the same shape as ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.log_softmax(np.array([-1.0, 0.0, 1.0]))
         array([-2.40760596, -1.40760596, -0.40760596])
     """
@@ -372,8 +358,6 @@ def one_hot(
         (the canonical :func:`nnfunc.one_hot` raises by default).
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.one_hot(np.array([1, 0]), num_classes=2)
         array([[0., 1.],
                [1., 0.]], dtype=float32)
@@ -412,8 +396,6 @@ def multi_hot(
         the last axis and ``axis`` only places the class axis, as the page describes.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.multi_hot(np.array([0, 4]), num_classes=5)
         array([1., 0., 0., 0., 1.], dtype=float32)
     """

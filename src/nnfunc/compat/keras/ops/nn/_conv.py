@@ -11,24 +11,17 @@ from collections.abc import Sequence
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat._layout import (
+    check_in_channels,
+    depthwise_to_oihw,
+    hwio_to_oihw,
+    keras_channel_last,
+    padding_mode,
+)
 from nnfunc.core import check, shapes
-from nnfunc.errors import ArgumentError, ShapeError
+from nnfunc.errors import ShapeError
 
 __all__ = ["average_pool", "conv", "conv_transpose", "depthwise_conv", "max_pool", "separable_conv"]
-
-
-def _padding(op: str, padding: Any) -> str:
-    if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
-        raise ArgumentError(check.message(op, "padding", "be 'valid' or 'same'", padding=padding))
-    return padding.lower()
-
-
-def _channel_last(op: str, data_format: Any) -> bool:
-    if data_format is None:
-        return True
-    return check.choice(op, "data_format", data_format, ("channels_last", "channels_first")) == (
-        "channels_last"
-    )
 
 
 def _check(op: str, inputs: Any, kname: str, kernel: Any, cl: bool, in_axis: int) -> None:
@@ -43,31 +36,7 @@ def _check(op: str, inputs: Any, kname: str, kernel: Any, cl: bool, in_axis: int
                 **{f"{kname}.shape": tuple(kernel.shape), "inputs.shape": tuple(inputs.shape)},
             )
         )
-    cax = nd - 1 if cl else 1
-    c, k = inputs.shape[cax], kernel.shape[in_axis]
-    if c is not None and k is not None and c != k:
-        raise ShapeError(
-            check.message(
-                op,
-                "inputs",
-                f"have {kname}.shape[{in_axis}] = {k} channels on axis {cax}",
-                channels=c,
-                **{"inputs.shape": tuple(inputs.shape), f"{kname}.shape": tuple(kernel.shape)},
-            )
-        )
-
-
-def _hwio(kernel: Any) -> Any:
-    nd = len(kernel.shape)
-    return F.transpose(kernel, (nd - 1, nd - 2, *range(nd - 2)))
-
-
-def _depthwise(kernel: Any) -> Any:
-    shape = tuple(kernel.shape)
-    nsp = len(shape) - 2
-    flat = F.reshape(kernel, (*shape[:nsp], shape[nsp] * shape[nsp + 1]))
-    moved = F.transpose(flat, (nsp, *range(nsp)))
-    return F.reshape(moved, (shape[nsp] * shape[nsp + 1], 1, *shape[:nsp]))
+    check_in_channels(op, "inputs", inputs, nd - 1 if cl else 1, kname, kernel, in_axis)
 
 
 def conv(
@@ -95,18 +64,16 @@ def conv(
         The convolution, rank ``N + 2``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.conv(np.ones((1, 4, 1)), np.ones((2, 1, 1)), strides=2)[0, :, 0]
         array([2., 2.])
     """
     op = "conv"
     with shapes.node_errors(name, inputs, kernel):
-        pad, cl = _padding(op, padding), _channel_last(op, data_format)
+        pad, cl = padding_mode(op, padding, ("valid", "same")), keras_channel_last(op, data_format)
         _check(op, inputs, "kernel", kernel, cl, len(kernel.shape) - 2)
         return F.conv(
             inputs,
-            _hwio(kernel),
+            hwio_to_oihw(kernel),
             stride=strides,
             pad=pad,
             dilation=dilation_rate,
@@ -144,18 +111,16 @@ def conv_transpose(
         The transposed convolution.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.conv_transpose(np.ones((1, 2, 1)), np.ones((3, 1, 1)), 2)[0, :, 0]
         array([1., 1., 2., 1., 1.])
     """
     op = "conv_transpose"
     with shapes.node_errors(name, inputs, kernel):
-        pad, cl = _padding(op, padding), _channel_last(op, data_format)
+        pad, cl = padding_mode(op, padding, ("valid", "same")), keras_channel_last(op, data_format)
         _check(op, inputs, "kernel", kernel, cl, len(kernel.shape) - 1)
         return F.conv_transpose(
             inputs,
-            _hwio(kernel),
+            hwio_to_oihw(kernel),
             stride=strides,
             pad=pad,
             dilation=dilation_rate,
@@ -190,8 +155,6 @@ def depthwise_conv(
         ``(batch, *spatial', C*multiplier)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> x = np.array([[[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]]])
         >>> keras.ops.depthwise_conv(x, np.ones((2, 2, 1)))
         array([[[ 3., 30.],
@@ -199,11 +162,11 @@ def depthwise_conv(
     """
     op = "depthwise_conv"
     with shapes.node_errors(name, inputs, kernel):
-        pad, cl = _padding(op, padding), _channel_last(op, data_format)
+        pad, cl = padding_mode(op, padding, ("valid", "same")), keras_channel_last(op, data_format)
         _check(op, inputs, "kernel", kernel, cl, len(kernel.shape) - 2)
         return F.depthwise_conv(
             inputs,
-            _depthwise(kernel),
+            depthwise_to_oihw(kernel),
             stride=strides,
             pad=pad,
             dilation=dilation_rate,
@@ -239,8 +202,6 @@ def separable_conv(
         ``(batch, *spatial', out)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.separable_conv(np.ones((1, 3, 1)), np.ones((2, 1, 1)),
         ...                          np.array([[[1.0, -1.0]]]))[0]
         array([[ 2., -2.],
@@ -248,7 +209,7 @@ def separable_conv(
     """
     op = "separable_conv"
     with shapes.node_errors(name, inputs, depthwise_kernel, pointwise_kernel):
-        pad, cl = _padding(op, padding), _channel_last(op, data_format)
+        pad, cl = padding_mode(op, padding, ("valid", "same")), keras_channel_last(op, data_format)
         nd = len(depthwise_kernel.shape)
         _check(op, inputs, "depthwise_kernel", depthwise_kernel, cl, nd - 2)
         dw, pw = tuple(depthwise_kernel.shape), tuple(pointwise_kernel.shape)
@@ -265,8 +226,8 @@ def separable_conv(
             )
         return F.separable_conv(
             inputs,
-            _depthwise(depthwise_kernel),
-            _hwio(pointwise_kernel),
+            depthwise_to_oihw(depthwise_kernel),
+            hwio_to_oihw(pointwise_kernel),
             stride=strides,
             pad=pad,
             dilation=dilation_rate,
@@ -298,8 +259,6 @@ def max_pool(
         The pooled tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.max_pool(np.arange(5.0).reshape(1, 5, 1), 2, padding="same")[0, :, 0]
         array([1., 3., 4.])
     """
@@ -329,8 +288,6 @@ def average_pool(
         The pooled tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.average_pool(np.arange(5.0).reshape(1, 5, 1), 2, padding="same")[0, :, 0]
         array([0.5, 2.5, 4. ])
     """
@@ -349,8 +306,8 @@ def average_pool(
 
 def _pool(op, fn, inputs, pool_size, strides, padding, data_format, name, **kw):
     with shapes.node_errors(name, inputs):
-        cl = _channel_last(op, data_format)
-        pad = _padding(op, padding)
+        cl = keras_channel_last(op, data_format)
+        pad = padding_mode(op, padding, ("valid", "same"))
         nsp = check.ndim_at_least(op, "inputs", inputs, 3) - 2
         if isinstance(pool_size, int):
             pool_size = (pool_size,) * nsp

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import label_layout, same_shape
 from nnfunc.core import check, shapes
-from nnfunc.functions.loss._common import label_layout, same_shape
 
 __all__ = [
     "binary_crossentropy",
@@ -82,7 +82,6 @@ def binary_crossentropy(
         ValueError: (:class:`nnfunc.ShapeError`) the shapes differ.
 
     Examples:
-        >>> from nnfunc.compat import keras
         >>> keras.ops.binary_crossentropy([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.2])
         array([0.10536055, 0.10536055, 0.22314353, 0.22314353], dtype=float32)
     """
@@ -110,7 +109,6 @@ def categorical_crossentropy(
         The losses, shape of ``output`` without ``axis``, floating dtype.
 
     Examples:
-        >>> from nnfunc.compat import keras
         >>> keras.ops.categorical_crossentropy([[0, 1]], [[0.25, 0.75]])
         array([0.2876821], dtype=float32)
     """
@@ -154,7 +152,6 @@ def sparse_categorical_crossentropy(
             ``output`` without ``axis``.
 
     Examples:
-        >>> from nnfunc.compat import keras
         >>> keras.ops.sparse_categorical_crossentropy([1], [[0.25, 0.75]])
         array([0.2876821], dtype=float32)
     """
@@ -190,7 +187,6 @@ def psnr(x1: Any, x2: Any, max_val: float, *, name: str | None = None) -> Any:
         ValueError: (:class:`nnfunc.ShapeError`) the shapes differ.
 
     Examples:
-        >>> from nnfunc.compat import keras
         >>> keras.ops.psnr([0.0, 0.5], [0.1, 0.4], 1.0)
         array(20., dtype=float32)
     """

@@ -57,8 +57,6 @@ def batch_normalization(
         there; the other printed values agree to every printed digit.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> x = np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]], np.float32)
         >>> keras.ops.batch_normalization(x, mean=[0.4, 0.5, 0.6],
         ...                               variance=[0.67, 0.67, 0.67], axis=-1).round(5)
@@ -101,8 +99,6 @@ def moments(
         two-pass computation shares.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> x = np.array([0, 1, 2, 3, 100], np.float32)
         >>> keras.ops.moments(x, axes=[0])
         (array(21.2, dtype=float32), array(1553.3601, dtype=float32))
@@ -130,8 +126,6 @@ def normalize(
         The normalized tensor.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> keras.ops.normalize(np.array([[1, 2, 3], [4, 5, 6]], np.float32))
         array([[0.26726124, 0.5345225 , 0.8017837 ],
                [0.45584232, 0.5698029 , 0.68376344]], dtype=float32)

@@ -1,3 +1,0 @@
-"""tf.nn entries of tf.nn (part _elementwise)."""
-
-__all__: list[str] = []
