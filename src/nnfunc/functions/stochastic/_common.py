@@ -121,19 +121,23 @@ class Gather(Function):
     random_choice's straight-through weight gradient). The gradient scatter-adds ``gy`` back."""
 
     input_names = ("x", "index", "w")
-    _retain_in_idx = (0, 1, 2)
 
     def __init__(self, op: str) -> None:
         self.op_name = op
 
     def setup(self, x: Any, index: Any, w: Any = None) -> tuple[TensorSpec, ...]:
+        if w is None:
+            self.retain_inputs(0, 1)
+        else:
+            self.retain_inputs(0, 1, 2)
         return (TensorSpec(tuple(index.shape), np.dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any, index: Any, w: Any = None) -> tuple[Any, ...]:
         return (x.reshape(-1)[index],)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        x, index, w = self.retained_inputs()
+        x, index, *rest = self.retained_inputs()
+        w = rest[0] if rest else None
         (gy,) = grad_outputs
         gx = ScatterAdd(self.op_name).apply1(gy, index, x) if 0 in target_indexes else None
         gw = (
