@@ -27,8 +27,13 @@ __all__ = ["random_crop", "random_erase", "random_flip", "random_shift"]
 _I64 = np.dtype(np.int64)
 
 
+def is_seq(value: Any) -> bool:
+    """A list, tuple or 1-d array (not a string, a dict or a 0-d array)."""
+    return isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim == 1)
+
+
 def _int_seq(op: str, arg: str, value: Any) -> tuple[int, ...]:
-    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__"):
+    if not is_seq(value):
         raise ArgumentError(check.message(op, arg, "be a sequence of ints", **{arg: value}))
     items = list(value)
     if not all(
@@ -233,6 +238,10 @@ def random_flip(
         b, ndim = sample_split(op, x, base_axis)
         if ndim == 0:
             raise ShapeError(check.message(op, "x", "have rank >= 1", **{"x.shape": ()}))
+        if isinstance(axes, np.ndarray) and axes.ndim != 1:
+            raise ArgumentError(
+                check.message(op, "axes", "be None, an int or a sequence of ints", axes=axes)
+            )
         chosen = check.axes(op, "axes", ndim - 1 if axes is None else axes, ndim)
         if any(a < b for a in chosen):
             raise ArgumentError(
@@ -433,7 +442,7 @@ class _Erase(Function):
 
 
 def _pair(op: str, arg: str, value: Any, positive: bool = False) -> tuple[float, float]:
-    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__") or len(value) != 2:
+    if not is_seq(value) or len(value) != 2:
         raise ArgumentError(check.message(op, arg, "be a pair (low, high)", **{arg: value}))
     lo, hi = (check.real_scalar(op, arg, v) for v in value)
     if hi < lo or (positive and lo <= 0):

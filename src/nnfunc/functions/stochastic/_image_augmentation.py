@@ -14,6 +14,7 @@ from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
+from nnfunc.functions.stochastic._augment import is_seq
 from nnfunc.functions.stochastic._common import as_tensor
 from nnfunc.kernels.cpu.resample import bilinear
 
@@ -207,7 +208,7 @@ def image_augmentation(
         if shape is None:
             out = xs
         else:
-            if isinstance(shape, (str, bytes, dict)) or not hasattr(shape, "__len__"):
+            if not is_seq(shape):
                 raise ArgumentError(
                     check.message(op, "shape", "be a sequence of ints", shape=shape)
                 )
@@ -246,7 +247,7 @@ def image_augmentation(
             raise ShapeError(
                 check.message(op, "x", "have known (H, W) when `shape` is None", **{"x.shape": xs})
             )
-        if isinstance(pad, (str, bytes, dict)) or not hasattr(pad, "__len__") or len(pad) != 2:
+        if not is_seq(pad) or len(pad) != 2:
             raise ArgumentError(check.message(op, "pad", "be two non-negative ints", pad=pad))
         pads = tuple(check.integer(op, "pad", v, min_value=0) for v in pad)
         if max(pads) > 2**20:

@@ -110,6 +110,9 @@ def vat_noise(
         >>> np.round(y, 6)
         array([[1.2, 1.6]])
     """
+    with shapes.node_errors(name, x, w):
+        x = as_tensor("vat_noise", "x", x)
+        w = as_tensor("vat_noise", "w", w)
     return _VatNoise(base_axis, eps).apply1(x, w, name=name)
 
 
