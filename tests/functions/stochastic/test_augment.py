@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import nnfunc as nf
+from nnfunc._cli.demo import augment_batch
 from nnfunc.testing import FunctionTestCase, assert_raises_both_modes, parametrize_class
 
 RNG = np.random.default_rng(0)
@@ -442,3 +443,23 @@ BAD = [
 @pytest.mark.parametrize("fn, kwargs, exc, message", BAD)
 def test_bad_arguments(fn, kwargs, exc, message):
     assert_raises_both_modes(fn, (IMG,), kwargs, exc, message)
+
+
+# ----------------------------------------------------------------------------- the demo's option
+def test_demo_augment_batch_shifts_by_at_most_one_pixel_and_flips():
+    x = np.arange(4 * 64, dtype=np.float32).reshape(4, 64)
+    y = augment_batch(x, "shift", seed=3)
+    np.testing.assert_array_equal(y, augment_batch(x, "shift", seed=3))
+    for i in range(4):
+        img = x[i].reshape(8, 8)
+        assert any(
+            np.array_equal(nf.shift(img, (a, b)), y[i].reshape(8, 8))
+            for a in (-1, 0, 1)
+            for b in (-1, 0, 1)
+        )
+    z = augment_batch(x, "flip", seed=0)
+    for i in range(4):
+        img = x[i].reshape(8, 8)
+        assert np.array_equal(z[i].reshape(8, 8), img) or np.array_equal(
+            z[i].reshape(8, 8), img[:, ::-1]
+        )

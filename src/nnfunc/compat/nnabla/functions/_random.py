@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.core import check
+from nnfunc.errors import ArgumentError
 
 __all__ = [
     "image_augmentation",
@@ -557,7 +559,8 @@ def sink(*x: Any, **kw: Any) -> Any:
 
     Args:
         *x: Any number of inputs.
-        **kw: ``one_input_grad`` (bool), ``name`` (node name in graph mode).
+        **kw: ``one_input_grad`` (bool), ``name`` (node name in graph mode); ``n_outputs``
+            and ``outputs`` are ignored; any other keyword is an ArgumentError.
 
     Returns:
         See :func:`nnfunc.sink`.
@@ -570,7 +573,12 @@ def sink(*x: Any, **kw: Any) -> Any:
         >>> a.grad
         array([3., 3.])
     """
-    return F.sink(*x, **kw)
+    extra = set(kw) - {"name", "n_outputs", "outputs", "one_input_grad"}
+    if extra:
+        raise ArgumentError(
+            check.message("sink", "kw", "hold only the documented keywords", kw=sorted(extra))
+        )
+    return F.sink(*x, one_input_grad=kw.get("one_input_grad", True), name=kw.get("name"))
 
 
 def warp_by_flow(
