@@ -17,7 +17,7 @@ from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
-from nnfunc.functions.stochastic._common import Gather, as_tensor
+from nnfunc.functions.stochastic._common import as_tensor
 
 __all__ = ["sink", "vat_noise", "warp_by_flow"]
 
@@ -201,53 +201,88 @@ def sink(*x: Any, one_input_grad: bool = True, name: str | None = None) -> Any:
 
 # ----------------------------------------------------------------------------- warp_by_flow
 class _WarpTaps(Function):
-    """From the flow: the flat indices of the 4 taps of every output pixel (into ``data``) and,
-    per pixel, ``(offset, inside)`` for each axis: the fractional part of the (clamped)
+    """From the flow: the pixel index (into an ``H * W`` plane) of each of the 4 taps of every
+    output pixel and, per axis, ``(offset, inside)``: the fractional part of the (clamped)
     coordinate is ``inside * (flow - offset)``. No gradient: the fractional parts carry it."""
 
     op_name = "warp_by_flow"
     input_names = ("data", "flow")
 
     def setup(self, data: Any, flow: Any) -> tuple[TensorSpec, ...]:
-        n, c, h, w = data.shape
-        i64 = np.dtype(np.int64)
-        d = real_dtype(flow.dtype)
-        full = (n, c, h, w)
+        n, _, h, w = data.shape
         one = (n, 1, h, w)
-        return (
-            *(TensorSpec(full, i64) for _ in range(4)),
-            *(TensorSpec(one, d) for _ in range(4)),
-        )
+        i64, d = np.dtype(np.int64), real_dtype(flow.dtype)
+        return (*(TensorSpec(one, i64) for _ in range(4)), *(TensorSpec(one, d) for _ in range(4)))
 
     def forward(self, xp: Any, data: Any, flow: Any) -> tuple[Any, ...]:
-        n, c, h, w = data.shape
+        _, _, h, w = data.shape
         d = real_dtype(flow.dtype)
-        f = flow.astype(np.float64)
-        gx = xp.arange(w, dtype=np.float64)[None, None, None, :]
-        gy = xp.arange(h, dtype=np.float64)[None, None, :, None]
+        wd = np.float64 if d == np.float64 else np.float32
+        f = flow.astype(wd, copy=False)
+        gx = xp.arange(w, dtype=wd)[None, None, None, :]
+        gy = xp.arange(h, dtype=wd)[None, None, :, None]
         u = gx + f[:, 0:1]
         v = gy + f[:, 1:2]
         bad = xp.isnan(u) | xp.isnan(v)
-        uc = xp.clip(xp.where(bad, 0.0, u), 0, w - 1)
-        vc = xp.clip(xp.where(bad, 0.0, v), 0, h - 1)
-        x0 = xp.floor(uc).astype(np.int64)
-        y0 = xp.floor(vc).astype(np.int64)
+        x0 = xp.floor(xp.clip(xp.where(bad, 0, u), 0, w - 1)).astype(np.int64)
+        y0 = xp.floor(xp.clip(xp.where(bad, 0, v), 0, h - 1)).astype(np.int64)
         x1 = xp.minimum(x0 + 1, w - 1)
-        y1 = xp.minimum(y0 + 1, h - 1)
-        base = (xp.arange(n * c, dtype=np.int64) * (h * w)).reshape(n, c, 1, 1)
-        taps = [
-            xp.broadcast_to(base + yy * w + xx, (n, c, h, w)).copy()
-            for yy, xx in ((y0, x0), (y0, x1), (y1, x0), (y1, x1))
-        ]
+        r0, r1 = y0 * w, xp.minimum(y0 + 1, h - 1) * w
+        taps = (r0 + x0, r0 + x1, r1 + x0, r1 + x1)
         in_x = ((u > 0) & (u < w - 1)).astype(d)
         in_y = ((v > 0) & (v < h - 1)).astype(d)
-        # inside, coordinate - x0 = flow - (x0 - grid); NaN flows stay NaN through `offset`
+        # inside: coordinate - x0 = flow - (x0 - grid); NaN flows stay NaN through the offset
         off_x = xp.where(bad, np.nan, x0 - gx).astype(d)
         off_y = xp.where(bad, np.nan, y0 - gy).astype(d)
         return (*taps, off_x, in_x, off_y, in_y)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         return (None, None)
+
+
+class _PixelGather(Function):
+    """``y[n, c, i, j] = data[n, c].ravel()[pix[n, 0, i, j]]``; gradient: scatter-add back."""
+
+    op_name = "warp_by_flow"
+    input_names = ("data", "pix")
+    _retain_in_idx = (0, 1)
+
+    def setup(self, data: Any, pix: Any) -> tuple[TensorSpec, ...]:
+        n, c = data.shape[:2]
+        return (TensorSpec((n, c, *pix.shape[2:]), np.dtype(data.dtype)),)
+
+    def forward(self, xp: Any, data: Any, pix: Any) -> tuple[Any, ...]:
+        n, c = data.shape[:2]
+        flat = data.reshape(n, c, -1)
+        idx = xp.broadcast_to(pix.reshape(n, 1, -1), (n, c, pix[0, 0].size))
+        return (xp.take_along_axis(flat, idx, axis=2).reshape((n, c, *pix.shape[2:])),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        data, pix = self.retained_inputs()
+        return (_PixelScatter().apply1(grad_outputs[0], pix, data), None)
+
+
+class _PixelScatter(Function):
+    """The adjoint of :class:`_PixelGather`: ``z[n, c].ravel()[pix] += g[n, c]``."""
+
+    op_name = "warp_by_flow"
+    input_names = ("g", "pix", "like")
+    _retain_in_idx = (1,)
+
+    def setup(self, g: Any, pix: Any, like: Any) -> tuple[TensorSpec, ...]:
+        return (TensorSpec(tuple(like.shape), real_dtype(like.dtype)),)
+
+    def forward(self, xp: Any, g: Any, pix: Any, like: Any) -> tuple[Any, ...]:
+        n, c = like.shape[:2]
+        plane = int(math.prod(like.shape[2:]))
+        base = (xp.arange(n * c, dtype=np.int64) * plane).reshape(n, c, 1)
+        idx = (base + pix.reshape(n, 1, -1)).reshape(-1)
+        flat = xp.bincount(idx, weights=g.reshape(-1), minlength=n * c * plane)
+        return (flat.astype(real_dtype(like.dtype), copy=False).reshape(like.shape),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (pix,) = self.retained_inputs()
+        return (_PixelGather().apply1(grad_outputs[0], pix), None, None)
 
 
 def warp_by_flow(data: Any, flow: Any, *, name: str | None = None) -> Any:
@@ -319,7 +354,7 @@ def warp_by_flow(data: Any, flow: Any, *, name: str | None = None) -> Any:
     i00, i01, i10, i11, off_x, in_x, off_y, in_y = _WarpTaps().apply(data, flow)
     fx = F.mul(in_x, F.sub(F.getitem(flow, (slice(None), slice(0, 1))), off_x))
     fy = F.mul(in_y, F.sub(F.getitem(flow, (slice(None), slice(1, 2))), off_y))
-    taps = [Gather(op).apply1(data, i) for i in (i00, i01, i10, i11)]
+    taps = [_PixelGather().apply1(data, i) for i in (i00, i01, i10, i11)]
     dt = real_dtype(data.dtype)
     if np.dtype(data.dtype) != dt:
         taps = [F.cast(t, dt) for t in taps]
