@@ -391,13 +391,12 @@ class _EraseMask(Function):
         he = np.where(erase, he, 0)
         rows = np.arange(h)[:, None]
         cols = np.arange(w)[None, :]
-        # (S, n, boxes, H, W) -> any over the n patches
-        inside = (
-            (rows >= y0[..., None, None])
-            & (rows < (y0 + he)[..., None, None])
-            & (cols >= x0[..., None, None])
-            & (cols < (x0 + we)[..., None, None])
-        ).any(axis=1)
+        # union of the n patches, one patch at a time: memory stays at (S, boxes, H, W)
+        inside = np.zeros((s, boxes, h, w), bool)
+        for j in range(n):
+            ry = (rows >= y0[:, j, :, None, None]) & (rows < (y0 + he)[:, j, :, None, None])
+            cx = (cols >= x0[:, j, :, None, None]) & (cols < (x0 + we)[:, j, :, None, None])
+            inside |= ry & cx
         # (S, boxes, H, W) in the order (samples, features..., H, W), then x's dim order
         feat_shape = [shape[d] if boxes > 1 else 1 for d in feat_dims]
         inside = inside.reshape((s, *feat_shape, h, w))

@@ -243,6 +243,10 @@ def image_augmentation(
                     )
                 )
         out_hw = tuple(out[-2:])
+        if None not in out_hw and math.prod(out_hw) > 2**28:
+            raise ArgumentError(
+                check.message(op, "shape", "give images of at most 2**28 pixels", shape=out)
+            )
         if any(v is None for v in out_hw):
             raise ShapeError(
                 check.message(op, "x", "have known (H, W) when `shape` is None", **{"x.shape": xs})
