@@ -18,6 +18,7 @@ from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
 from nnfunc.functions.stochastic._common import as_tensor
+from nnfunc.kernels.cpu.resample import bilinear
 
 __all__ = ["sink", "vat_noise", "warp_by_flow"]
 
@@ -285,6 +286,60 @@ class _PixelScatter(Function):
         return (_PixelGather().apply1(grad_outputs[0], pix), None, None)
 
 
+class _Warp(Function):
+    """Forward: one fused bilinear kernel on the coordinates ``grid + flow``. Backward: the
+    derivatives written with nnfunc functions over the taps (:class:`_WarpTaps`), so every
+    order of differentiation works."""
+
+    op_name = "warp_by_flow"
+    input_names = ("data", "flow")
+    _retain_in_idx = (0, 1)
+
+    def setup(self, data: Any, flow: Any) -> tuple[TensorSpec, ...]:
+        return (TensorSpec(tuple(data.shape), real_dtype(data.dtype)),)
+
+    def forward(self, xp: Any, data: Any, flow: Any) -> tuple[Any, ...]:
+        out = real_dtype(data.dtype)
+        wd = np.float64 if out == np.float64 else np.float32
+        n, _, h, w = data.shape
+        xs = xp.arange(w, dtype=wd) + flow[:, 0].astype(wd, copy=False)
+        ys = xp.arange(h, dtype=wd)[:, None] + flow[:, 1].astype(wd, copy=False)
+        y = bilinear(data.astype(wd, copy=False), xs.reshape(n, h, w), ys.reshape(n, h, w))
+        return (y.astype(out, copy=False),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        data, flow = self.retained_inputs()
+        (gy,) = grad_outputs
+        dt = real_dtype(self.input_spec(0).dtype)
+        p00, p01, p10, p11, off_x, in_x, off_y, in_y = _WarpTaps().apply(data, flow)
+        fx = F.mul(in_x, F.sub(F.getitem(flow, (slice(None), slice(0, 1))), off_x))
+        fy = F.mul(in_y, F.sub(F.getitem(flow, (slice(None), slice(1, 2))), off_y))
+        if np.dtype(self.input_spec(1).dtype) != dt:
+            fx, fy, in_x, in_y = (F.cast(v, dt) for v in (fx, fy, in_x, in_y))
+        gx_ = gy_ = None
+        if 0 in target_indexes:
+            ex, ey = F.sub(1.0, fx), F.sub(1.0, fy)
+            weights = (F.mul(ex, ey), F.mul(fx, ey), F.mul(ex, fy), F.mul(fx, fy))
+            parts = [
+                _PixelScatter().apply1(F.mul(gy, wk), pk, data)
+                for wk, pk in zip(weights, (p00, p01, p10, p11), strict=True)
+            ]
+            gx_ = F.add(F.add(parts[0], parts[1]), F.add(parts[2], parts[3]))
+        if 1 in target_indexes:
+            d = [_PixelGather().apply1(data, pk) for pk in (p00, p01, p10, p11)]
+            if np.dtype(self.input_spec(0).dtype) != dt:
+                d = [F.cast(t, dt) for t in d]
+            slope_x = F.add(F.mul(F.sub(1.0, fy), F.sub(d[1], d[0])), F.mul(fy, F.sub(d[3], d[2])))
+            slope_y = F.add(F.mul(F.sub(1.0, fx), F.sub(d[2], d[0])), F.mul(fx, F.sub(d[3], d[1])))
+            gfx = F.mul(in_x, F.sum(F.mul(gy, slope_x), axis=1, keepdims=True))
+            gfy = F.mul(in_y, F.sum(F.mul(gy, slope_y), axis=1, keepdims=True))
+            gy_ = F.concatenate(gfx, gfy, axis=1)
+            fdt = np.dtype(self.input_spec(1).dtype)
+            if fdt != dt and fdt.kind == "f":
+                gy_ = F.cast(gy_, fdt)
+        return (gx_, gy_)
+
+
 def warp_by_flow(data: Any, flow: Any, *, name: str | None = None) -> Any:
     """Backward warping of images by a flow field, bilinear, border pixels repeated outside.
 
@@ -314,9 +369,10 @@ def warp_by_flow(data: Any, flow: Any, *, name: str | None = None) -> Any:
         ``flow`` (the slope of the interpolation: ``(1 - f_y)(d_{01} - d_{00}) + f_y (d_{11}
         - d_{10})`` for the x component). Where a coordinate is clamped (outside the image or
         exactly on its last row/column) the flow gradient of that component is 0. At integer
-        coordinates the slope of the cell to the right/below is used. Written with nnfunc
-        functions (a tap-index node, gathers and arithmetic). Equivalent to
-        ``nnabla.functions.warp_by_flow(data, flow)``.
+        coordinates the slope of the cell to the right/below is used. Forward: one fused
+        bilinear kernel (:mod:`nnfunc.kernels.cpu.resample`); backward written with nnfunc
+        functions (a tap-index node, per-pixel gathers/scatters shared by the channels).
+        Equivalent to ``nnabla.functions.warp_by_flow(data, flow)``.
 
     Examples:
         >>> import numpy as np, nnfunc as nf
@@ -351,15 +407,4 @@ def warp_by_flow(data: Any, flow: Any, *, name: str | None = None) -> Any:
             raise ShapeError(
                 check.message(op, "data", "hold at most 2**28 elements", **{"data.shape": ds})
             )
-    i00, i01, i10, i11, off_x, in_x, off_y, in_y = _WarpTaps().apply(data, flow)
-    fx = F.mul(in_x, F.sub(F.getitem(flow, (slice(None), slice(0, 1))), off_x))
-    fy = F.mul(in_y, F.sub(F.getitem(flow, (slice(None), slice(1, 2))), off_y))
-    taps = [_PixelGather().apply1(data, i) for i in (i00, i01, i10, i11)]
-    dt = real_dtype(data.dtype)
-    if np.dtype(data.dtype) != dt:
-        taps = [F.cast(t, dt) for t in taps]
-    if np.dtype(flow.dtype) != dt:
-        fx, fy = F.cast(fx, dt), F.cast(fy, dt)
-    top = F.add(taps[0], F.mul(fx, F.sub(taps[1], taps[0])))
-    bottom = F.add(taps[2], F.mul(fx, F.sub(taps[3], taps[2])))
-    return F.add(top, F.mul(fy, F.sub(bottom, top)), name=name)
+    return _Warp().apply1(data, flow, name=name)
