@@ -42,21 +42,24 @@ def sample_shape(op: str, shape: Any) -> tuple[int, ...]:
     dims = (
         (shape,) if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool) else shape
     )
-    bad = ArgumentError(
-        check.message(op, "shape", "be a sequence of non-negative ints", shape=shape)
-    )
+
+    def bad() -> ArgumentError:
+        return ArgumentError(
+            check.message(op, "shape", "be a sequence of non-negative ints", shape=shape)
+        )
+
     if isinstance(dims, (str, bytes, dict)) or not isinstance(dims, (Sequence, np.ndarray)):
-        raise bad
+        raise bad()
     if isinstance(dims, np.ndarray) and dims.ndim != 1:
-        raise bad
+        raise bad()
     items = list(dims)
     if not all(
         isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) for d in items
     ):
-        raise bad
+        raise bad()
     out = tuple(int(d) for d in items)
     if any(d < 0 for d in out):
-        raise bad
+        raise bad()
     if math.prod(out) > MAX_ELEMENTS:
         raise ArgumentError(
             check.message(op, "shape", f"hold at most 2**28 = {MAX_ELEMENTS} elements", shape=out)
@@ -77,16 +80,19 @@ def emit(fn: Function, name: str | None) -> Any:
 def as_tensor(op: str, arg: str, value: Any) -> Any:
     """``value`` as something with ``.shape`` and a real ``.dtype`` (Variables and graph nodes
     as they are; lists and numbers through ``numpy.asarray``); else a DTypeError."""
-    bad = DTypeError(
-        check.message(op, arg, "be a real array, Variable or graph node", **{arg: value})
-    )
+
+    def bad() -> DTypeError:  # the message formats the value: only build it on failure
+        return DTypeError(
+            check.message(op, arg, "be a real array, Variable or graph node", **{arg: value})
+        )
+
     if value is None or isinstance(value, (str, bytes, dict)):
-        raise bad
+        raise bad()
     if not (hasattr(value, "shape") and hasattr(value, "dtype")):
         try:
             value = np.asarray(value)
         except (TypeError, ValueError):
-            raise bad from None
+            raise bad() from None
     if np.dtype(value.dtype).kind not in "biuf":
         raise DTypeError(
             check.message(op, arg, "have a real dtype", **{f"{arg}.dtype": np.dtype(value.dtype)})
