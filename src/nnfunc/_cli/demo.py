@@ -27,6 +27,7 @@ __all__ = [
     "Model",
     "accuracy",
     "add_parser",
+    "augment_batch",
     "cnn",
     "init_cnn",
     "init_mlp",
@@ -142,6 +143,23 @@ def load_digits_split(seed: int = 0, test_fraction: float = 0.25) -> tuple[np.nd
     return x_train, x_test, y_train.astype(np.int64), y_test.astype(np.int64)
 
 
+# ---------------------------------------------------------------------------------- augmentation
+AUGMENTATIONS = ("shift", "flip", "shift+flip")
+
+
+def augment_batch(x: np.ndarray, kind: str, seed: int) -> np.ndarray:
+    """A training minibatch of flattened square images, each shifted by up to one pixel in each
+    direction (edge repeated: ``nf.random_shift``) and/or mirrored left-right with probability
+    1/2 (``nf.random_flip``); one draw per image, reproducible from ``seed``."""
+    side = math.isqrt(x.shape[1])
+    images = x.reshape(-1, side, side)
+    if "shift" in kind:
+        images = nf.random_shift(images, (1, 1), border_mode="nearest", seed=seed)
+    if "flip" in kind:
+        images = nf.random_flip(images, axes=(2,), seed=seed + 1)
+    return np.asarray(images).reshape(x.shape)
+
+
 # ---------------------------------------------------------------------------------- training
 def train(
     model: Model,
@@ -154,8 +172,12 @@ def train(
     seed: int = 0,
     progress: bool = True,
     log: Callable[[str], None] = print,
+    augment: str | None = None,
 ) -> dict[str, float]:
-    """Train ``model`` with minibatch SGD with momentum; return the final figures."""
+    """Train ``model`` with minibatch SGD with momentum; return the final figures.
+
+    ``augment`` (one of :data:`AUGMENTATIONS`) augments every training minibatch with
+    :func:`augment_batch`; evaluation always sees the original images."""
     from tqdm import tqdm
 
     x_train, x_test, y_train, y_test = data
@@ -177,7 +199,10 @@ def train(
         )
         for b in bar:
             idx = order[b * batch_size : (b + 1) * batch_size]
-            loss = softmax_cross_entropy(model.forward(params, x_train[idx]), y_train[idx])
+            xb = x_train[idx]
+            if augment:
+                xb = augment_batch(xb, augment, int(rng.integers(2**31)))
+            loss = softmax_cross_entropy(model.forward(params, xb), y_train[idx])
             loss.backward()
             for k, p in params.items():
                 velocity[k] = momentum * velocity[k] - lr * p.grad
@@ -226,6 +251,7 @@ def run(args: Any) -> int:
         seed=args.seed,
         progress=not args.no_progress,
         log=tqdm.write,
+        augment=getattr(args, "augment", None),
     )
     elapsed = time.perf_counter() - start
     print(
@@ -266,6 +292,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
             "train the CNN with synchronized batch norm data-parallel over MPI: "
             "mpiexec -n 2 python -m nnfunc demo --distributed (needs the mpi extra)"
         ),
+    )
+    p.add_argument(
+        "--augment",
+        nargs="?",
+        const="shift",
+        choices=AUGMENTATIONS,
+        default=None,
+        help="augment training batches: random shifts of +-1 pixel (default when given), "
+        "random left-right flips, or both",
     )
     p.set_defaults(run=run)
     return p

@@ -71,10 +71,10 @@ def test_integer_input_gives_float32():
             "dropout: `rate` must be in [0, 1); received rate=-0.1.",
         ),
         (
-            {"rate": 0.5, "seed": -1},
+            {"rate": 0.5, "seed": -2},
             nf.ArgumentError,
-            "dropout: `seed` must be None, a non-negative int or a numpy Generator; received "
-            "seed=-1.",
+            "dropout: `seed` must be None, -1, a non-negative int or a Generator; received "
+            "seed=-2.",
         ),
         (
             {"rate": 0.5, "noise_shape": "ab"},

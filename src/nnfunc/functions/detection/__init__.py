@@ -1,3 +1,5 @@
-"""Family `detection` of the catalog (filled in by its issue)."""
+"""Object detection (catalog family 27): non-maximum suppression."""
 
-__all__: list[str] = []
+from nnfunc.functions.detection._nms import nms_detection2d
+
+__all__ = ["nms_detection2d"]

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from nnfunc import random
 from nnfunc.core import check
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
@@ -97,7 +98,7 @@ class _Fractional(Function):
                 check.message(op, "pooling_ratio", "be a sequence of 2 floats", pooling_ratio=ratio)
             )
         self.ratio = tuple(check.real_scalar(op, "pooling_ratio", r, min_value=1.0) for r in ratio)
-        self.seed = seed
+        self.seed = random.validate_seed(op, seed)
         sizes = tuple(x.shape[1:3]) if self.channel_last else tuple(x.shape[2:4])
         out = []
         for i, (n, r) in enumerate(zip(sizes, self.ratio, strict=True)):
@@ -126,11 +127,7 @@ class _Fractional(Function):
         )
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        rng = (
-            self.seed
-            if isinstance(self.seed, np.random.Generator)
-            else np.random.default_rng(self.seed)
-        )
+        rng = random.generator(self.seed)
         rows = pooling_sequence(self.sizes[0], self.out[0], self.pseudo_random, rng)
         cols = pooling_sequence(self.sizes[1], self.out[1], self.pseudo_random, rng)
         rows, cols = xp.asarray(rows), xp.asarray(cols)

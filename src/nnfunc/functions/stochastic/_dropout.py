@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from nnfunc import random
 from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.function import Function
@@ -66,17 +67,7 @@ class DropoutMask(Function):
                 )
             noise_shape = tuple(None if d is None else int(d) for d in noise_shape)
         self.noise_shape = noise_shape
-        if not (
-            seed is None
-            or isinstance(seed, np.random.Generator)
-            or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0)
-        ):
-            raise ArgumentError(
-                check.message(
-                    op, "seed", "be None, a non-negative int or a numpy Generator", seed=seed
-                )
-            )
-        self.seed = seed
+        self.seed = random.validate_seed(op, seed)
 
     def setup(self, x: Any, rate: Any = None) -> tuple[TensorSpec, ...]:
         # Lenient: the noise shape and a tensor rate's value are checked by Dropout, the
@@ -90,11 +81,7 @@ class DropoutMask(Function):
         if not _valid_rate(r):
             # Dropout (the named node) raises; no mask is drawn, nothing divides by 1 - r.
             return (xp.zeros(shape, self.out_dtype),)
-        rng = (
-            self.seed
-            if isinstance(self.seed, np.random.Generator)
-            else np.random.default_rng(self.seed)
-        )
+        rng = random.generator(self.seed)
         # Drawn on the host in float64 so a seed gives the same mask on every backend.
         keep = rng.random(shape) >= r
         scale = 1.0 / (1.0 - r)
@@ -177,8 +164,10 @@ def dropout(
             must broadcast to ``x`` (right-aligned; each entry 1 or the size of ``x``, ``None``
             meaning that size): size-1 axes share one decision. Default: the shape of ``x``.
         seed (int or numpy.random.Generator, optional): The same int gives the same mask on
-            every call and every backend. ``None`` draws fresh entropy at every call (and at
-            every run of a graph). A Generator is advanced by each call.
+            every call, every graph run and every backend. ``None`` (or ``-1``) draws from the
+            global stream (:mod:`nnfunc.random`): a fresh mask at every call and at every run
+            of a graph, reproducible after ``nnfunc.random.seed(n)``. A Generator is advanced
+            by each call.
         name (str, optional): Node name in graph mode; ignored in eager mode.
 
     Returns:

@@ -692,3 +692,53 @@ def kernels() -> dict[str, Any]:
         "gelu_erf_f64": numba.njit(**exact)(_gelu_erf_f64),
         "erf_f64": numba.njit(**exact)(_erf_f64),
     }
+
+
+# ---------------------------------------------------------------------------- bilinear resampling
+def _bilinear_rows(x, xs, ys, y, start, stop):  # pragma: no cover - compiled
+    """``y[b, c, i, j]``: bilinear sample of ``x[b, c]`` at ``(ys, xs)[b, i, j]`` for images
+    ``start <= b < stop``; coordinates clamped to the image (border pixels repeat), NaN gives
+    NaN. ``x (B, C, H, W)``, ``xs, ys (B, Ho, Wo)``, ``y (B, C, Ho, Wo)``, one float dtype."""
+    C, H, W = x.shape[1], x.shape[2], x.shape[3]
+    Ho, Wo = xs.shape[1], xs.shape[2]
+    one = x.dtype.type(1.0)
+    wmax = x.dtype.type(W - 1)
+    hmax = x.dtype.type(H - 1)
+    zero = x.dtype.type(0.0)
+    for b in range(start, stop):
+        for i in range(Ho):
+            for j in range(Wo):
+                u = xs[b, i, j]
+                v = ys[b, i, j]
+                if u != u or v != v:
+                    for c in range(C):
+                        y[b, c, i, j] = np.nan
+                    continue
+                u = min(max(u, zero), wmax)
+                v = min(max(v, zero), hmax)
+                x0 = int(u)
+                y0 = int(v)
+                fx = u - x0
+                fy = v - y0
+                x1 = x0 + 1 if x0 < W - 1 else x0
+                y1 = y0 + 1 if y0 < H - 1 else y0
+                w00 = (one - fx) * (one - fy)
+                w01 = fx * (one - fy)
+                w10 = (one - fx) * fy
+                w11 = fx * fy
+                for c in range(C):
+                    y[b, c, i, j] = (
+                        x[b, c, y0, x0] * w00
+                        + x[b, c, y0, x1] * w01
+                        + x[b, c, y1, x0] * w10
+                        + x[b, c, y1, x1] * w11
+                    )
+
+
+@lru_cache(maxsize=1)
+def resample_kernels() -> dict[str, Any]:
+    """The resampling kernels (:mod:`nnfunc.kernels.cpu.resample`), compiled on first call."""
+    import numba
+
+    common = {"cache": True, "nogil": True, "error_model": "numpy"}
+    return {"bilinear_rows": numba.njit(**common, fastmath={"contract"})(_bilinear_rows)}

@@ -662,8 +662,13 @@ def _ratio(op: str, pooling_ratio: Any) -> tuple[float, float]:
 
 
 def _seed(seed: Any, seed2: Any) -> Any:
+    # One int seed, not a Generator built here (graph runs would advance it): the same
+    # (seed, seed2) gives the same regions on every call and every graph run.
     s1, s2 = int(seed or 0), int(seed2 or 0)
-    return None if s1 == 0 and s2 == 0 else np.random.default_rng([s1, s2])
+    if s1 == 0 and s2 == 0:
+        return None
+    words = [s1 & 0xFFFFFFFF, s2 & 0xFFFFFFFF]
+    return int(np.random.SeedSequence(words).generate_state(1, np.uint64)[0] >> 1)
 
 
 def fractional_max_pool(
