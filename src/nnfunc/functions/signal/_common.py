@@ -10,7 +10,7 @@ from nnfunc.core import check
 from nnfunc.core.dtypes import real_dtype
 from nnfunc.errors import DTypeError
 
-__all__ = ["real_input", "work_dtype"]
+__all__ = ["as_spec", "real_input", "work_dtype"]
 
 
 def real_input(op: str, arg: str, spec: Any) -> np.dtype:
@@ -26,3 +26,15 @@ def work_dtype(dtype: Any) -> np.dtype:
     """dtype the arithmetic runs in: float16 works in float32."""
     dtype = np.dtype(dtype)
     return np.dtype(np.float32) if dtype == np.float16 else dtype
+
+
+def as_spec(x: Any) -> Any:
+    """Something with ``.shape`` and ``.dtype`` for a tensor argument (lists become arrays)."""
+    if x is None or (hasattr(x, "shape") and hasattr(x, "dtype")):
+        return x
+    try:
+        return np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise DTypeError(
+            f"nnfunc: inputs must be arrays, Variables or numbers; received {x!r}."
+        ) from exc

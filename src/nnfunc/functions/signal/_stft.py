@@ -25,7 +25,7 @@ from nnfunc.core import check, shapes
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
-from nnfunc.functions.signal._common import real_input, work_dtype
+from nnfunc.functions.signal._common import as_spec, real_input, work_dtype
 
 __all__ = ["istft", "stft"]
 
@@ -91,6 +91,32 @@ class _Frames:
         self.hop = hop
         self.coef = coef
         self.bins = self.n_fft // 2 + 1
+
+
+def check_spectra(op: str, p: _Frames, present: list) -> None:
+    """``(name, spec)`` pairs of the spectra: rank 3, ``fft_size // 2 + 1`` bins, same shape."""
+    for n, s in present:
+        check.ndim(op, n, s, 3)
+        if s.shape[1] is not None and s.shape[1] != p.bins:
+            raise ShapeError(
+                check.message(
+                    op,
+                    n,
+                    f"have fft_size // 2 + 1 = {p.bins} frequency bins on axis 1",
+                    **{f"{n}.shape": tuple(s.shape)},
+                )
+            )
+    if len(present) == 2:
+        a, b = present[0][1].shape, present[1][1].shape
+        if any(u is not None and v is not None and u != v for u, v in zip(a, b, strict=True)):
+            raise ShapeError(
+                check.message(
+                    op,
+                    "`y_r` and `y_i`",
+                    "have the same shape",
+                    **{"y_r.shape": tuple(a), "y_i.shape": tuple(b)},
+                )
+            )
 
 
 class STFTAnalysis(Function):
@@ -180,28 +206,7 @@ class STFTSynthesis(Function):
         if self.req_dtype is not None and np.dtype(self.req_dtype).kind == "f":
             dtype = np.dtype(self.req_dtype)
         self.out_dtype = dtype
-        for n, s in present:
-            check.ndim(op, n, s, 3)
-            if s.shape[1] is not None and s.shape[1] != p.bins:
-                raise ShapeError(
-                    check.message(
-                        op,
-                        n,
-                        f"have fft_size // 2 + 1 = {p.bins} frequency bins on axis 1",
-                        **{f"{n}.shape": tuple(s.shape)},
-                    )
-                )
-        if len(present) == 2:
-            a, b = present[0][1].shape, present[1][1].shape
-            if any(u is not None and v is not None and u != v for u, v in zip(a, b, strict=True)):
-                raise ShapeError(
-                    check.message(
-                        op,
-                        "`y_r` and `y_i`",
-                        "have the same shape",
-                        **{"y_r.shape": tuple(a), "y_i.shape": tuple(b)},
-                    )
-                )
+        check_spectra(op, p, present)
         ref = present[0][1].shape
         bsz, frames = ref[0], ref[2]
         if frames is not None and frames < 1:
@@ -431,6 +436,8 @@ def istft(
         # an ODD N the weight 1/N, which breaks its own reconstruction; we use 2/N there.
         coef = _hermitian_weights(fft_size) / fft_size
         p = _Frames(syn, stride, coef)
+        specs = [("y_r", as_spec(y_r)), ("y_i", as_spec(y_i))]
+        check_spectra(op, p, [(n, s) for n, s in specs if s is not None])
     half = fft_size // 2
     if not center or half == 0:
         return STFTSynthesis(p).apply1(y_r, y_i, name=name)
