@@ -212,14 +212,18 @@ class BinarizeWeight(Function):
 def _affine(op, x, weight, binary_weight, alpha, bias, base_axis, zero_to, scaled, name):
     with shapes.node_errors(name, x, weight, binary_weight, alpha, bias):
         f = BinarizeWeight(op, zero_to, scaled, 1)
-        wq = f.apply1(weight, as_spec(binary_weight), as_spec(alpha))
+        binary_weight, alpha = as_spec(binary_weight), as_spec(alpha)
+        f.setup(as_spec(weight), binary_weight, alpha)  # errors name the caller's node
+        wq = f.apply1(weight, binary_weight, alpha)
     return F.linear(x, wq, bias, base_axis=base_axis, name=name)
 
 
 def _conv(op, x, weight, binary_weight, alpha, bias, zero_to, scaled, name, **kw):
     with shapes.node_errors(name, x, weight, binary_weight, alpha, bias):
         f = BinarizeWeight(op, zero_to, scaled, 0)
-        wq = f.apply1(weight, as_spec(binary_weight), as_spec(alpha))
+        binary_weight, alpha = as_spec(binary_weight), as_spec(alpha)
+        f.setup(as_spec(weight), binary_weight, alpha)  # errors name the caller's node
+        wq = f.apply1(weight, binary_weight, alpha)
     return F.conv(x, wq, bias, name=name, **kw)
 
 

@@ -169,7 +169,9 @@ class INQWeight(Function):
 def _inq(op, x, weight, indicator, bias, num_bits, its, algo, seed, name, layer):
     with shapes.node_errors(name, x, weight, indicator, bias):
         f = INQWeight(op, num_bits, its, algo, seed)
-        wq = f.apply1(weight, as_spec(indicator))
+        indicator = as_spec(indicator)
+        f.setup(as_spec(weight), indicator)  # errors name the caller's node
+        wq = f.apply1(weight, indicator)
     return layer(x, wq, bias, name)
 
 
