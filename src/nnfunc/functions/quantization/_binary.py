@@ -211,6 +211,7 @@ class BinarizeWeight(Function):
 
 def _affine(op, x, weight, binary_weight, alpha, bias, base_axis, zero_to, scaled, name):
     with shapes.node_errors(name, x, weight, binary_weight, alpha, bias):
+        real_input(op, "x", as_spec(x))
         f = BinarizeWeight(op, zero_to, scaled, 1)
         binary_weight, alpha = as_spec(binary_weight), as_spec(alpha)
         f.setup(as_spec(weight), binary_weight, alpha)  # errors name the caller's node
@@ -220,6 +221,7 @@ def _affine(op, x, weight, binary_weight, alpha, bias, base_axis, zero_to, scale
 
 def _conv(op, x, weight, binary_weight, alpha, bias, zero_to, scaled, name, **kw):
     with shapes.node_errors(name, x, weight, binary_weight, alpha, bias):
+        real_input(op, "x", as_spec(x))
         f = BinarizeWeight(op, zero_to, scaled, 0)
         binary_weight, alpha = as_spec(binary_weight), as_spec(alpha)
         f.setup(as_spec(weight), binary_weight, alpha)  # errors name the caller's node

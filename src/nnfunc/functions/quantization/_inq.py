@@ -95,8 +95,11 @@ class INQWeight(Function):
                     num_bits=self.num_bits,
                 )
             )
-        if isinstance(inq_iterations, (str, bytes)) or not isinstance(
-            inq_iterations, (Sequence, np.ndarray)
+        bad = isinstance(inq_iterations, np.ndarray) and inq_iterations.ndim != 1
+        if (
+            bad
+            or isinstance(inq_iterations, (str, bytes))
+            or not isinstance(inq_iterations, (Sequence, np.ndarray))
         ):
             raise ArgumentError(
                 check.message(
@@ -168,6 +171,7 @@ class INQWeight(Function):
 
 def _inq(op, x, weight, indicator, bias, num_bits, its, algo, seed, name, layer):
     with shapes.node_errors(name, x, weight, indicator, bias):
+        real_input(op, "x", as_spec(x))
         f = INQWeight(op, num_bits, its, algo, seed)
         indicator = as_spec(indicator)
         f.setup(as_spec(weight), indicator)  # errors name the caller's node

@@ -16,6 +16,8 @@ __all__ = ["as_spec", "real_input", "work_dtype"]
 def real_input(op: str, arg: str, spec: Any) -> np.dtype:
     """The result dtype of a real-valued function of ``spec``: floating dtypes stay, integers
     and bool give float32; complex, object and string dtypes are a :class:`DTypeError`."""
+    if spec is None:
+        raise DTypeError(check.message(op, arg, "be a tensor", **{arg: None}))
     dtype = np.dtype(spec.dtype)
     if dtype.kind not in "biuf":
         raise DTypeError(check.message(op, arg, "have a real dtype", **{f"{arg}.dtype": dtype}))

@@ -160,7 +160,8 @@ class _Resample:
 
 
 def _sizes_arg(op: str, arg: str, value: Any, integral: bool) -> tuple:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence | np.ndarray):
+    bad = isinstance(value, np.ndarray) and value.ndim != 1
+    if bad or isinstance(value, (str, bytes)) or not isinstance(value, Sequence | np.ndarray):
         raise ArgumentError(
             check.message(op, arg, "be a sequence of 1 to 3 numbers", **{arg: value})
         )

@@ -14,6 +14,8 @@ from typing import Any
 
 import nnfunc.functions as F
 from nnfunc.compat.nnabla.functions._conv import _conv_like
+from nnfunc.core import shapes
+from nnfunc.functions.signal._common import as_spec, real_input
 
 __all__ = [
     "binary_connect_affine",
@@ -180,6 +182,14 @@ def binary_weight_affine(
     )
 
 
+def _tensor(op: str, x: Any, name: str | None) -> Any:
+    """``x`` checked (a real tensor) before the base-axis flattening reads its shape."""
+    with shapes.node_errors(name, x):
+        x = as_spec(x)
+        real_input(op, "x", x)
+    return x
+
+
 def _binary_conv(
     canonical,
     op,
@@ -198,6 +208,7 @@ def _binary_conv(
     def fn(xf, w, b, **kw):
         return canonical(xf, w, *extra, b, quantize_zero_to=quantize_zero_to, groups=group, **kw)
 
+    x = _tensor(op, x, name)
     return _conv_like(op, fn, x, weight, bias, base_axis, pad, stride, dilation, name)
 
 
@@ -615,6 +626,7 @@ def inq_convolution(
             **kw,
         )
 
+    x = _tensor("inq_convolution", x, name)
     return _conv_like(
         "inq_convolution", fn, x, weight, bias, base_axis, pad, stride, dilation, name
     )
