@@ -5,6 +5,7 @@ import pytest
 
 import nnfunc as nf
 from nnfunc.functions.signal import _interpolate
+from nnfunc.kernels.cpu import resample
 from nnfunc.testing import FunctionTestCase, assert_raises_both_modes, parametrize_class
 
 
@@ -142,18 +143,22 @@ class TestInterpolateIntegerInput(FunctionTestCase):
 
 
 @pytest.mark.parametrize("mode", ["linear", "nearest"])
-def test_sparse_path_matches_dense_path(monkeypatch, mode):
+def test_kernel_gemm_and_numpy_paths_agree(monkeypatch, mode):
     x = np.random.default_rng(0).standard_normal((2, 3, 9, 10))
     gy = np.random.default_rng(1).standard_normal((2, 3, 5, 23))
     kw = {"output_size": (5, 23), "mode": mode, "half_pixel": True}
-    v = nf.Variable(x, requires_grad=True)
-    y_dense = nf.interpolate(v, **kw)
-    g_dense = nf.grad(y_dense, [v], grad_outputs=[gy])[0].data
-    monkeypatch.setattr(_interpolate, "DENSE_LIMIT", 0)
-    y_sparse = nf.interpolate(v, **kw)
-    g_sparse = nf.grad(y_sparse, [v], grad_outputs=[gy])[0].data
-    np.testing.assert_allclose(y_sparse.data, y_dense.data, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(g_sparse, g_dense, rtol=1e-12, atol=1e-12)
+    results = []
+    for use_numba, limit in ((True, 1 << 20), (False, 1 << 20), (False, 0)):
+        monkeypatch.setattr(
+            resample, "_use_numba", lambda a, u=use_numba: u and a.dtype.kind == "f"
+        )
+        monkeypatch.setattr(_interpolate, "DENSE_LIMIT", limit)
+        v = nf.Variable(x, requires_grad=True)
+        y = nf.interpolate(v, **kw)
+        results.append((y.data, nf.grad(y, [v], grad_outputs=[gy])[0].data))
+    for y, g in results[1:]:
+        np.testing.assert_allclose(y, results[0][0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(g, results[0][1], rtol=1e-12, atol=1e-12)
 
 
 def test_gradient_is_the_adjoint_and_unknown_spatial_dims_work_in_a_graph():

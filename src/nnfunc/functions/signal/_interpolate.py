@@ -1,12 +1,12 @@
 """Linear and nearest-neighbour resizing of the trailing 1-3 spatial dimensions.
 
-Resizing is separable: each spatial axis is resampled by a small ``(out, in)`` matrix whose rows
-hold the interpolation weights (two per row for linear, one for nearest), applied as a GEMM
-(batched over the other axes). The gradient is the adjoint resampling, the same GEMMs with the
-transposed matrices, so forward and backward cost the same and are each other's adjoint: the
-gradient Function's own backward is the forward resampling again (any order of derivatives).
-Axes whose matrix would be large (``in * out`` above ``DENSE_LIMIT``) use a gather (forward) and
-a segmented sum over the monotone source indices (adjoint) instead.
+Resizing is separable: each spatial axis is resampled with two taps per output point (linear;
+one for nearest): the numba kernel of :mod:`nnfunc.kernels.cpu.resample` (one pass, rows over
+threads), or without numba a small dense ``(out, in)`` GEMM (axes with ``in * out`` up to
+``DENSE_LIMIT``) or the kernel module's NumPy twin (gather / segmented sums). The gradient is the
+adjoint resampling with the same taps, so forward and backward cost the same and are each
+other's adjoint: the gradient Function's own backward is the forward resampling again (any order
+of derivatives).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
 from nnfunc.functions.signal._common import real_input, work_dtype
+from nnfunc.kernels.cpu import resample
 
 __all__ = ["interpolate"]
 
@@ -86,51 +87,17 @@ def _matrix(plan: tuple, n_in: int, dtype: Any) -> np.ndarray:
     return m.astype(dtype)
 
 
-def _apply_matrix(x: Any, m: Any, axis: int) -> Any:
-    """``x`` with axis ``axis`` (size ``m.shape[1]``) replaced by ``m @ x`` along it."""
+def _view3(x: Any, axis: int) -> tuple[Any, tuple]:
     shape = x.shape
-    lead = math.prod(shape[:axis])
-    trail = math.prod(shape[axis + 1 :])
-    out_shape = (*shape[:axis], m.shape[0], *shape[axis + 1 :])
-    if trail == 1:
-        y = x.reshape(lead, shape[axis]) @ m.T
-    elif lead == 1:
-        y = m @ x.reshape(shape[axis], trail)
-    else:
-        y = np.matmul(m, x.reshape(lead, shape[axis], trail))
-    return y.reshape(out_shape)
-
-
-def _gather(x: Any, plan: tuple, axis: int, xp: Any) -> Any:
-    i0, i1, w1 = plan
-    shape = [1] * x.ndim
-    shape[axis] = len(i0)
-    w = xp.asarray(w1.reshape(shape), dtype=x.dtype)
-    a = xp.take(x, xp.asarray(i0), axis=axis)
-    if not w1.any():
-        return a
-    b = xp.take(x, xp.asarray(i1), axis=axis)
-    return a + w * (b - a)
-
-
-def _segment_add(g: Any, idx: np.ndarray, weight: np.ndarray, n_in: int, axis: int, xp: Any) -> Any:
-    """``out[..., idx[o], ...] += weight[o] * g[..., o, ...]`` for non-decreasing ``idx``."""
-    shape = [1] * g.ndim
-    shape[axis] = len(idx)
-    contrib = g * xp.asarray(weight.reshape(shape), dtype=g.dtype)
-    starts = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
-    sums = xp.add.reduceat(contrib, xp.asarray(starts), axis=axis)
-    out_shape = list(g.shape)
-    out_shape[axis] = n_in
-    out = xp.zeros(out_shape, dtype=g.dtype)
-    key = [slice(None)] * g.ndim
-    key[axis] = xp.asarray(idx[starts])
-    out[tuple(key)] = sums
-    return out
+    return x.reshape(math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1 :])), shape
 
 
 class _Resample:
-    """The per-axis plans of one interpolation (sizes known)."""
+    """The per-axis plans of one interpolation (sizes known).
+
+    Per axis: the numba two-tap kernel (:mod:`nnfunc.kernels.cpu.resample`) when it applies;
+    else a dense GEMM for small NumPy axes; else the NumPy twin (gather / segmented sums).
+    """
 
     def __init__(self, axes: tuple[int, ...], n_in: tuple, n_out: tuple, opts: tuple) -> None:
         self.axes = axes
@@ -140,22 +107,22 @@ class _Resample:
 
     def forward(self, xp: Any, x: Any) -> Any:
         for ax, ni, plan in zip(self.axes, self.n_in, self.plans, strict=True):
-            if xp is np and ni * len(plan[0]) <= DENSE_LIMIT:
-                x = _apply_matrix(x, _matrix(plan, ni, x.dtype), ax)
+            x3, shape = _view3(x, ax)
+            if xp is np and not resample._use_numba(x3) and ni * len(plan[0]) <= DENSE_LIMIT:
+                y3 = np.matmul(_matrix(plan, ni, x.dtype), x3)
             else:
-                x = _gather(x, plan, ax, xp)
+                y3 = resample.resample_axis(x3, *plan)
+            x = y3.reshape((*shape[:ax], len(plan[0]), *shape[ax + 1 :]))
         return x
 
     def adjoint(self, xp: Any, g: Any) -> Any:
         for ax, ni, plan in reversed(list(zip(self.axes, self.n_in, self.plans, strict=True))):
-            if xp is np and ni * len(plan[0]) <= DENSE_LIMIT:
-                g = _apply_matrix(g, _matrix(plan, ni, g.dtype).T, ax)
+            g3, shape = _view3(g, ax)
+            if xp is np and not resample._use_numba(g3) and ni * len(plan[0]) <= DENSE_LIMIT:
+                r3 = np.matmul(np.ascontiguousarray(_matrix(plan, ni, g.dtype).T), g3)
             else:
-                i0, i1, w1 = plan
-                part = _segment_add(g, i0, 1.0 - w1, ni, ax, xp)
-                if w1.any():
-                    part += _segment_add(g, i1, w1, ni, ax, xp)
-                g = part
+                r3 = resample.resample_axis_adjoint(g3, *plan, ni)
+            g = r3.reshape((*shape[:ax], ni, *shape[ax + 1 :]))
         return g
 
 

@@ -692,3 +692,40 @@ def kernels() -> dict[str, Any]:
         "gelu_erf_f64": numba.njit(**exact)(_gelu_erf_f64),
         "erf_f64": numba.njit(**exact)(_erf_f64),
     }
+
+
+# ---------------------------------------------------------------------------- resampling
+# (nnfunc.kernels.cpu.resample: the two-tap interpolation along the middle axis of a 3-d view)
+def _resample_axis(x, i0, i1, w1, y):  # pragma: no cover - compiled
+    for a in range(x.shape[0]):
+        for o in range(y.shape[1]):
+            j0 = i0[o]
+            j1 = i1[o]
+            w = w1[o]
+            v = 1 - w
+            for t in range(x.shape[2]):
+                y[a, o, t] = v * x[a, j0, t] + w * x[a, j1, t]
+
+
+def _resample_axis_adjoint(g, i0, i1, w1, out):  # pragma: no cover - compiled
+    for a in range(g.shape[0]):
+        for o in range(g.shape[1]):
+            j0 = i0[o]
+            j1 = i1[o]
+            w = w1[o]
+            v = 1 - w
+            for t in range(g.shape[2]):
+                out[a, j0, t] += v * g[a, o, t]
+                out[a, j1, t] += w * g[a, o, t]
+
+
+@lru_cache(maxsize=1)
+def resample_kernels() -> dict[str, Any]:
+    """The resampling kernels as numba dispatchers (compiled on first call, cached on disk)."""
+    import numba
+
+    opts = {"cache": True, "nogil": True, "error_model": "numpy"}
+    return {
+        "resample_axis": numba.njit(**opts)(_resample_axis),
+        "resample_axis_adjoint": numba.njit(**opts)(_resample_axis_adjoint),
+    }
