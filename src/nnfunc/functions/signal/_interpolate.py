@@ -105,18 +105,38 @@ class _Resample:
         self.n_out = n_out
         self.plans = [source_plan(i, o, *opts) for i, o in zip(n_in, n_out, strict=True)]
 
+    def _fused(self, x: Any) -> bool:
+        """Whether the last two resized axes go through the fused two-axis numba kernel."""
+        return len(self.axes) >= 2 and self.axes[-1] == x.ndim - 1 and resample._use_numba(x)
+
     def forward(self, xp: Any, x: Any) -> Any:
-        for ax, ni, plan in zip(self.axes, self.n_in, self.plans, strict=True):
+        fused = self._fused(x)
+        last = len(self.axes) - 2 if fused else len(self.axes)
+        items = list(zip(self.axes, self.n_in, self.plans, strict=True))
+        for ax, ni, plan in items[:last]:
             x3, shape = _view3(x, ax)
             if xp is np and not resample._use_numba(x3) and ni * len(plan[0]) <= DENSE_LIMIT:
                 y3 = np.matmul(_matrix(plan, ni, x.dtype), x3)
             else:
                 y3 = resample.resample_axis(x3, *plan)
             x = y3.reshape((*shape[:ax], len(plan[0]), *shape[ax + 1 :]))
+        if fused:
+            lead = x.shape[:-2]
+            y3 = resample.resample_2d(x.reshape(-1, *x.shape[-2:]), self.plans[-2], self.plans[-1])
+            x = y3.reshape((*lead, *y3.shape[1:]))
         return x
 
     def adjoint(self, xp: Any, g: Any) -> Any:
-        for ax, ni, plan in reversed(list(zip(self.axes, self.n_in, self.plans, strict=True))):
+        items = list(zip(self.axes, self.n_in, self.plans, strict=True))
+        if self._fused(g):
+            lead = g.shape[:-2]
+            n_y, n_x = self.n_in[-2], self.n_in[-1]
+            r3 = resample.resample_2d_adjoint(
+                g.reshape(-1, *g.shape[-2:]), self.plans[-2], self.plans[-1], n_y, n_x
+            )
+            g = r3.reshape((*lead, n_y, n_x))
+            items = items[:-2]
+        for ax, ni, plan in reversed(items):
             g3, shape = _view3(g, ax)
             if xp is np and not resample._use_numba(g3) and ni * len(plan[0]) <= DENSE_LIMIT:
                 r3 = np.matmul(np.ascontiguousarray(_matrix(plan, ni, g.dtype).T), g3)
