@@ -26,6 +26,7 @@ from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
 from nnfunc.functions.signal._common import as_spec, real_input, work_dtype
+from nnfunc.kernels.cpu._threads import row_ranges, run
 
 __all__ = ["istft", "stft"]
 
@@ -69,6 +70,15 @@ def _check_common(
         )
     check.choice(op, "window_type", window_type, _WINDOWS)
     return window_size, stride, fft_size
+
+
+def _split_rows(xp: Any, fn: Any, rows: int, per_row: int) -> None:
+    """``fn(start, stop)`` over batch-row ranges, on the kernel thread pool for NumPy arrays
+    (pocketfft releases the GIL; each range writes only its own rows)."""
+    if xp is np:
+        run(fn, row_ranges(rows, per_row))
+    else:
+        fn(0, rows)
 
 
 def _hermitian_weights(n_fft: int) -> np.ndarray:
@@ -170,12 +180,17 @@ class STFTAnalysis(Function):
         win = xp.asarray(p.win, dtype=work)
         coef = None if np.all(p.coef == 1.0) else xp.asarray(p.coef, dtype=work)
         step = max(1, _CHUNK // (self.frames * p.n_fft))
-        for b0 in range(0, bsz, step):
-            spec = xp.fft.rfft(view[b0 : b0 + step] * win, axis=-1)
-            if coef is not None:
-                spec *= coef
-            yr[b0 : b0 + step] = spec.real.transpose(0, 2, 1)
-            yi[b0 : b0 + step] = spec.imag.transpose(0, 2, 1)
+
+        def rows(r0: int, r1: int) -> None:
+            for b0 in range(r0, r1, step):
+                b1 = min(r1, b0 + step)
+                spec = xp.fft.rfft(view[b0:b1] * win, axis=-1)
+                if coef is not None:
+                    spec *= coef
+                yr[b0:b1] = spec.real.transpose(0, 2, 1)
+                yi[b0:b1] = spec.imag.transpose(0, 2, 1)
+
+        _split_rows(xp, rows, bsz, self.frames * p.n_fft)
         return (yr, yi)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
@@ -237,28 +252,35 @@ class STFTSynthesis(Function):
         r = -(-p.n_fft // p.hop)
         blocks = frames + r - 1
         step = max(1, _CHUNK // (frames * r * p.hop))
-        for b0 in range(0, bsz, step):
-            b1 = min(bsz, b0 + step)
-            spec = xp.zeros((b1 - b0, frames, p.bins), dtype=np.result_type(work, np.complex64))
-            if yr is not None:
-                spec.real = yr[b0:b1].transpose(0, 2, 1)
-            if yi is not None:
-                spec.imag = yi[b0:b1].transpose(0, 2, 1)
-            spec *= hcoef
-            fr = xp.fft.irfft(spec, n=p.n_fft, axis=-1).astype(work, copy=False)
-            fr *= win
-            if r * p.hop != p.n_fft:
-                fr = xp.concatenate(
-                    [fr, xp.zeros((*fr.shape[:2], r * p.hop - p.n_fft), dtype=work)], axis=-1
-                )
-            fr = fr.reshape(b1 - b0, frames, r, p.hop)
-            acc = xp.zeros((b1 - b0, blocks, p.hop), dtype=work)
-            for j in range(r):
-                acc[:, j : j + frames] += fr[:, :, j]
-            flat = acc.reshape(b1 - b0, blocks * p.hop)
-            n = min(self.length, flat.shape[1])
-            out[b0:b1, :n] = flat[:, :n]
+
+        def rows(r0: int, r1: int) -> None:
+            for b0 in range(r0, r1, step):
+                b1 = min(r1, b0 + step)
+                self._chunk(xp, yr, yi, b0, b1, hcoef, win, r, blocks, work, out)
+
+        _split_rows(xp, rows, bsz, frames * p.n_fft)
         return (out.astype(self.out_dtype, copy=False),)
+
+    def _chunk(self, xp, yr, yi, b0, b1, hcoef, win, r, blocks, work, out) -> None:
+        p, frames = self.p, self.frames
+        spec = xp.zeros((b1 - b0, frames, p.bins), dtype=np.result_type(work, np.complex64))
+        if yr is not None:
+            spec.real = yr[b0:b1].transpose(0, 2, 1)
+        if yi is not None:
+            spec.imag = yi[b0:b1].transpose(0, 2, 1)
+        spec *= hcoef
+        fr = xp.fft.irfft(spec, n=p.n_fft, axis=-1).astype(work, copy=False)
+        fr *= win
+        if r * p.hop != p.n_fft:
+            pad = xp.zeros((*fr.shape[:2], r * p.hop - p.n_fft), dtype=work)
+            fr = xp.concatenate([fr, pad], axis=-1)
+        fr = fr.reshape(b1 - b0, frames, r, p.hop)
+        acc = xp.zeros((b1 - b0, blocks, p.hop), dtype=work)
+        for j in range(r):
+            acc[:, j : j + frames] += fr[:, :, j]
+        flat = acc.reshape(b1 - b0, blocks * p.hop)
+        n = min(self.length, flat.shape[1])
+        out[b0:b1, :n] = flat[:, :n]
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         ana = STFTAnalysis(self.p, self.frames)
