@@ -321,8 +321,8 @@ def stft(
             (or None).
         center (bool): Pad by ``N // 2`` on both sides. Default True.
         pad_mode (str): ``"reflect"`` (default) or ``"constant"``.
-        name (str, optional): Node name of the imaginary part's... both outputs are named
-            ``name`` + ``":0"``/``":1"`` in graph mode; ignored in eager mode.
+        name (str, optional): Node name in graph mode (the two outputs are ``name:0`` and
+            ``name:1``); ignored in eager mode.
 
     Returns:
         ``(y_r, y_i)``: real and imaginary parts, each ``(batch, N // 2 + 1, F)``, x's floating
