@@ -280,3 +280,22 @@ X, W = np.ones((2, 3)), np.ones((3, 2))
 )
 def test_bad_input(fn, args, kwargs, exc, message):
     assert_raises_both_modes(fn, args, kwargs, exc, message)
+
+
+def test_inq_random_without_seed_follows_the_global_generator_and_graph_gradients_work():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 6))
+    w0 = rng.standard_normal((6, 5))
+    picks = []
+    for _ in range(2):
+        nf.random.seed(11)
+        ind = np.zeros((6, 5))
+        nf.inq_affine(x, w0.copy(), ind, inq_iterations=(0, 9), selection_algorithm="random")
+        picks.append(ind)
+    np.testing.assert_array_equal(picks[0], picks[1])
+    g = nf.Graph()
+    px = g.placeholder("x", (None, 6), np.float64)
+    pw = g.parameter("w", w0.copy())
+    y = nf.inq_affine(px, pw, g.parameter("ind", np.ones((6, 5))))
+    (gw,) = g.grad(nf.sum(y), [pw])
+    np.testing.assert_allclose(g.run(gw, {"x": x}), np.repeat(x.sum(0)[:, None], 5, axis=1))
