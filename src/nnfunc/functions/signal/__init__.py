@@ -1,3 +1,7 @@
-"""Family `signal` of the catalog (filled in by its issue)."""
+"""Signal processing (catalog family 24): resizing, FFTs and short-time Fourier transforms."""
 
-__all__: list[str] = []
+from nnfunc.functions.signal._fft import fft, ifft
+from nnfunc.functions.signal._interpolate import interpolate
+from nnfunc.functions.signal._stft import istft, stft
+
+__all__ = ["fft", "ifft", "interpolate", "istft", "stft"]

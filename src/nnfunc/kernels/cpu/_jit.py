@@ -735,10 +735,97 @@ def _bilinear_rows(x, xs, ys, y, start, stop):  # pragma: no cover - compiled
                     )
 
 
+# ---------------------------------------------------------------------------- resampling
+# (nnfunc.kernels.cpu.interpolate: the two-tap interpolation along the middle axis of a 3-d view)
+def _resample_axis(x, i0, i1, w1, y):  # pragma: no cover - compiled
+    for a in range(x.shape[0]):
+        for o in range(y.shape[1]):
+            j0 = i0[o]
+            j1 = i1[o]
+            w = w1[o]
+            v = 1 - w
+            for t in range(x.shape[2]):
+                y[a, o, t] = v * x[a, j0, t] + w * x[a, j1, t]
+
+
+def _resample_axis_adjoint(g, i0, i1, w1, out):  # pragma: no cover - compiled
+    for a in range(g.shape[0]):
+        for o in range(g.shape[1]):
+            j0 = i0[o]
+            j1 = i1[o]
+            w = w1[o]
+            v = 1 - w
+            for t in range(g.shape[2]):
+                out[a, j0, t] += v * g[a, o, t]
+                out[a, j1, t] += w * g[a, o, t]
+
+
 @lru_cache(maxsize=1)
 def resample_kernels() -> dict[str, Any]:
-    """The resampling kernels (:mod:`nnfunc.kernels.cpu.resample`), compiled on first call."""
+    """The bilinear kernel of :mod:`nnfunc.kernels.cpu.resample`, compiled on first call."""
     import numba
 
     common = {"cache": True, "nogil": True, "error_model": "numpy"}
     return {"bilinear_rows": numba.njit(**common, fastmath={"contract"})(_bilinear_rows)}
+
+
+@lru_cache(maxsize=1)
+def interpolate_kernels() -> dict[str, Any]:
+    """The two-tap kernels of :mod:`nnfunc.kernels.cpu.interpolate` (compiled on first call,
+    cached on disk)."""
+    import numba
+
+    opts = {"cache": True, "nogil": True, "error_model": "numpy"}
+    return {
+        "resample_axis": numba.njit(**opts)(_resample_axis),
+        "resample_axis_adjoint": numba.njit(**opts)(_resample_axis_adjoint),
+    }
+
+
+def _resample_2d(x, iy0, iy1, wy, ix0, ix1, wx, y):  # pragma: no cover - compiled
+    # bilinear over the last two axes of (A, H, W) in one pass (NNabla's operation order)
+    for a in range(x.shape[0]):
+        for oy in range(y.shape[1]):
+            r0 = iy0[oy]
+            r1 = iy1[oy]
+            v = wy[oy]
+            u = 1 - v
+            for ox in range(y.shape[2]):
+                c0 = ix0[ox]
+                c1 = ix1[ox]
+                w = wx[ox]
+                q = 1 - w
+                top = q * x[a, r0, c0] + w * x[a, r0, c1]
+                bottom = q * x[a, r1, c0] + w * x[a, r1, c1]
+                y[a, oy, ox] = u * top + v * bottom
+
+
+def _resample_2d_adjoint(g, iy0, iy1, wy, ix0, ix1, wx, out):  # pragma: no cover - compiled
+    for a in range(g.shape[0]):
+        for oy in range(g.shape[1]):
+            r0 = iy0[oy]
+            r1 = iy1[oy]
+            v = wy[oy]
+            u = 1 - v
+            for ox in range(g.shape[2]):
+                c0 = ix0[ox]
+                c1 = ix1[ox]
+                w = wx[ox]
+                q = 1 - w
+                t = g[a, oy, ox]
+                out[a, r0, c0] += u * q * t
+                out[a, r0, c1] += u * w * t
+                out[a, r1, c0] += v * q * t
+                out[a, r1, c1] += v * w * t
+
+
+@lru_cache(maxsize=1)
+def resample_2d_kernels() -> dict[str, Any]:
+    """The fused bilinear kernels as numba dispatchers (compiled on first call)."""
+    import numba
+
+    opts = {"cache": True, "nogil": True, "error_model": "numpy"}
+    return {
+        "resample_2d": numba.njit(**opts)(_resample_2d),
+        "resample_2d_adjoint": numba.njit(**opts)(_resample_2d_adjoint),
+    }

@@ -1,0 +1,237 @@
+"""nnabla.functions signal-processing entries (NNabla 1.39): interpolate, fft, ifft, stft, istft.
+
+Complex tensors use NNabla's real layout (a trailing axis of 2: real, imaginary). NNabla's
+``n_outputs`` and ``outputs`` are accepted and ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import nnfunc.functions as F
+
+__all__ = ["fft", "ifft", "interpolate", "istft", "stft"]
+
+
+def interpolate(
+    x: Any,
+    scale: Sequence[float] | None = None,
+    output_size: Sequence[int] | None = None,
+    mode: str = "linear",
+    align_corners: bool = False,
+    half_pixel: bool = False,
+    half_pixel_for_nn: bool = False,
+    channel_last: bool = False,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Resize the last ``nd`` dimensions (``nd = len(scale)`` or ``len(output_size)``).
+
+    See :func:`nnfunc.interpolate` for the coordinate rules (the page's table, with
+    ``align_corners`` and ``half_pixel`` both True not supported).
+
+    Args:
+        x: N-D input.
+        scale (tuple): Scale factors; ``output_size[i] = floor(scale[i] * x.shape[i - nd])``.
+        output_size (tuple of int): Output sizes (exactly one of the two).
+        mode (str): ``'linear'`` (default) or ``'nearest'``.
+        align_corners (bool): Default False (NNabla >= 1.9).
+        half_pixel (bool): Default False.
+        half_pixel_for_nn (bool): Legacy nearest rule. Default False.
+        channel_last (bool): Channels last. Default False.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The resized array.
+
+    Examples:
+        The page's shapes (a graph placeholder: nothing is computed):
+
+        >>> import numpy as np, nnfunc as nf
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> g = nf.Graph()
+        >>> x = g.placeholder("x", (64, 3, 224, 224), np.float32)
+        >>> F.interpolate(x, scale=(2, 2), mode='linear').shape
+        (64, 3, 448, 448)
+        >>> F.interpolate(x, output_size=(320, 257), mode='linear').shape
+        (64, 3, 320, 257)
+        >>> F.interpolate(np.array([[0.0, 1.0]], np.float32), scale=(2,), half_pixel=True)
+        array([[0.  , 0.25, 0.75, 1.  ]], dtype=float32)
+    """
+    return F.interpolate(
+        x,
+        scale=scale,
+        output_size=output_size,
+        mode=mode,
+        align_corners=align_corners,
+        half_pixel=half_pixel,
+        half_pixel_for_nn=half_pixel_for_nn,
+        channel_last=channel_last,
+        name=name,
+    )
+
+
+def fft(
+    x: Any,
+    signal_ndim: int,
+    normalized: bool = False,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Complex-to-complex DFT over the last ``signal_ndim`` signal axes (see :func:`nnfunc.fft`).
+
+    Args:
+        x: ``(..., N_1, .., N_d, 2)`` with ``x[..., 0]`` real and ``x[..., 1]`` imaginary.
+        signal_ndim (int): 1, 2 or 3.
+        normalized (bool): Orthonormal scaling. Default False.
+        n_outputs, outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The transform, same shape.
+
+    Examples:
+        The page's batched 2-D FFT and IFFT (batch 2, data 4x3):
+
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> x_data = np.random.rand(2, 4, 3) + 1j * np.random.rand(2, 4, 3)
+        >>> x = np.stack([np.real(x_data), np.imag(x_data)], axis=3)
+        >>> y = F.fft(x, signal_ndim=2, normalized=True)
+        >>> z = F.ifft(y, signal_ndim=2, normalized=True)
+        >>> np.allclose(z[..., 0] + 1j*z[..., 1], x_data)
+        True
+    """
+    return F.fft(x, signal_ndim, normalized=normalized, name=name)
+
+
+def ifft(
+    x: Any,
+    signal_ndim: int,
+    normalized: bool = False,
+    n_outputs: int = 1,
+    outputs: Any = None,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Inverse complex-to-complex DFT (``1/prod N`` unnormalized); see :func:`nnfunc.ifft`.
+
+    Args:
+        x: ``(..., N_1, .., N_d, 2)``, real/imaginary layout.
+        signal_ndim (int): 1, 2 or 3.
+        normalized (bool): Orthonormal scaling. Default False.
+        n_outputs, outputs: Ignored.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        The inverse transform, same shape.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> F.ifft(np.array([[4.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]), 1)
+        array([[1., 0.],
+               [1., 0.],
+               [1., 0.],
+               [1., 0.]])
+    """
+    return F.ifft(x, signal_ndim, normalized=normalized, name=name)
+
+
+def stft(
+    x: Any,
+    window_size: int,
+    stride: int,
+    fft_size: int,
+    window_type: str | None = "hanning",
+    center: bool = True,
+    pad_mode: str = "reflect",
+    *,
+    name: str | None = None,
+) -> tuple[Any, Any]:
+    """Short-time Fourier transform of ``(batch_size, sample_size)`` signals.
+
+    See :func:`nnfunc.stft` (periodic window centred in ``fft_size``; ``center`` pads by
+    ``fft_size // 2`` with ``pad_mode``).
+
+    Args:
+        x: ``(batch_size, sample_size)``.
+        window_size (int): Analysis window size.
+        stride (int): Hop size.
+        fft_size (int): FFT size (>= ``window_size``); ``fft_size // 2 + 1`` bins.
+        window_type (str): ``'hanning'`` (default), ``'hamming'``, ``'rectangular'`` or None.
+        center (bool): Default True.
+        pad_mode (str): ``'reflect'`` (default) or ``'constant'``.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(y_r, y_i)``, each ``(batch_size, fft_size // 2 + 1, frames)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> y_r, y_i = F.stft(np.zeros((2, 100), np.float32), 32, 8, 32)
+        >>> y_r.shape, y_i.shape
+        ((2, 17, 13), (2, 17, 13))
+    """
+    return F.stft(
+        x,
+        window_size,
+        stride,
+        fft_size,
+        window_type=window_type,
+        center=center,
+        pad_mode=pad_mode,
+        name=name,
+    )
+
+
+def istft(
+    y_r: Any,
+    y_i: Any,
+    window_size: int,
+    stride: int,
+    fft_size: int,
+    window_type: str | None = "hanning",
+    center: bool = True,
+    *,
+    name: str | None = None,
+) -> Any:
+    """Inverse STFT with NNabla's constant square inverse window (see :func:`nnfunc.istft`).
+
+    The first and last ``fft_size - stride`` samples are not perfectly reconstructed.
+
+    Args:
+        y_r: Real part ``(batch_size, fft_size // 2 + 1, frame_size)``.
+        y_i: Imaginary part, same shape.
+        window_size (int): Analysis window size.
+        stride (int): Hop size (must divide ``fft_size``).
+        fft_size (int): FFT size.
+        window_type (str): ``'hanning'`` (default), ``'hamming'``, ``'rectangular'`` or None.
+        center (bool): The frames were centred. Default True.
+        name (str, optional): Node name in graph mode.
+
+    Returns:
+        ``(batch_size, sample_size)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import nnfunc.compat.nnabla.functions as F
+        >>> x = np.random.default_rng(0).standard_normal((1, 96))
+        >>> y = F.istft(*F.stft(x, 32, 8, 32), 32, 8, 32)
+        >>> bool(np.allclose(y[:, 24:-24], x[:, 24:-24]))
+        True
+    """
+    return F.istft(
+        y_r,
+        y_i,
+        window_size,
+        stride,
+        fft_size,
+        window_type=window_type,
+        center=center,
+        name=name,
+    )
