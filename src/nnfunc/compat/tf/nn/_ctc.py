@@ -139,7 +139,7 @@ def ctc_loss(
 
 
 def ctc_greedy_decoder(
-    inputs: Any, sequence_length: Any, merge_repeated: bool = True
+    inputs: Any, sequence_length: Any, merge_repeated: bool = True, *, name: str | None = None
 ) -> tuple[list[SparseTensor], Any]:
     """Performs greedy decoding on the logits given in input (best path).
 
@@ -154,6 +154,7 @@ def ctc_greedy_decoder(
         inputs: Logits ``[max_time, batch_size, num_classes]``.
         sequence_length: ``[batch_size]`` lengths.
         merge_repeated (bool): Default True.
+        name (str, optional): Accepted for uniformity (the decoders run eagerly).
 
     Returns:
         ``(decoded, log_probability)``: ``decoded`` a one-element list of a SparseTensor with
@@ -192,6 +193,8 @@ def ctc_beam_search_decoder(
     beam_width: int = 100,
     top_paths: int = 1,
     merge_repeated: bool = True,
+    *,
+    name: str | None = None,
 ) -> tuple[list[SparseTensor], Any]:
     """Performs beam search decoding on the logits given in input.
 
@@ -207,6 +210,7 @@ def ctc_beam_search_decoder(
             TensorFlow rejects). Default 100.
         top_paths (int): Number of labellings returned, in ``[1, beam_width]``. Default 1.
         merge_repeated (bool): Default True.
+        name (str, optional): Accepted for uniformity (the decoders run eagerly).
 
     Returns:
         ``(decoded, log_probability)``: ``decoded`` a list of ``top_paths`` SparseTensors
