@@ -175,6 +175,21 @@ def _beta_all(
     return beta
 
 
+def _posterior(xp: Any, ab: Any) -> Any:
+    """State posteriors from ``alpha + beta`` (N, T, S), normalised over each step's states.
+
+    Their total is 1 at every step (``exp(alpha + beta + nll)`` in exact arithmetic); the
+    normalisation cancels the rounding drift that every state of a step shares. Steps without
+    a finite state give 0.
+    """
+    m = ab.max(axis=2, keepdims=True) if ab.shape[2] else xp.zeros(ab.shape[:2] + (1,))
+    ms = xp.where(m > -np.inf, m, 0)
+    with np.errstate(invalid="ignore"):
+        e = xp.exp(ab - ms)
+    tot = e.sum(axis=2, keepdims=True)
+    return xp.where(tot > 0, e / xp.where(tot > 0, tot, 1), 0)
+
+
 def _onehot(xp: Any, ext: Any, c: int, dtype: Any) -> Any:
     """(N, S, C): 1 where ``ext[b, s] == c``."""
     return (ext[:, :, None] == xp.arange(c)[None, None, :]).astype(dtype)
@@ -200,9 +215,7 @@ def ctc_grad_numpy(
     lpe = _gather(xp, lp, ext)
     beta = _beta_all(xp, lpe, ext, ext_len, in_len, blank, merge)
     ok = xp.isfinite(nll)
-    nll0 = xp.where(ok, nll, 0)
-    with np.errstate(invalid="ignore", over="ignore"):
-        post = xp.exp(alpha + beta + nll0[:, None, None])
+    post = _posterior(xp, alpha + beta)
     gamma = xp.matmul(post, _onehot(xp, ext, c, x.dtype))
     with np.errstate(over="ignore"):
         g = xp.exp(lp) - gamma
@@ -266,10 +279,7 @@ def ctc_hvp_numpy(
         acc += xp.where(skip_next, w(_shift(xp, bl, -2), tgt) * _shift(xp, val, -2, 0.0), 0.0)
         fb[:, t] = xp.where((in_len - 1 > t)[:, None], acc, 0.0)
     ok = xp.isfinite(nll)
-    nll0 = xp.where(ok, nll, 0)
-    with np.errstate(invalid="ignore", over="ignore"):
-        post = xp.exp(alpha + beta + nll0[:, None, None])
-    post = xp.where(xp.isfinite(post), post, 0.0)
+    post = _posterior(xp, alpha + beta)
     keep_t = (xp.arange(t_max)[None, :] < in_len[:, None]) & ok[:, None]
     ef = (post[:, :1] * (fa[:, :1] + fb[:, :1])).sum(axis=(1, 2)) if t_max else xp.zeros(n)
     onehot = _onehot(xp, ext, c, np.float64)
