@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.core import check
+from nnfunc.core import check, shapes
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError
@@ -299,7 +299,8 @@ def ctc_greedy_decoder(
         (array([0, 1, 1, 1]), array([[-7.]]))
     """
     op = "ctc_greedy_decoder"
-    blank, tm, merge = _decoder_options(op, blank_index, logits_time_major, merge_repeated)
+    with shapes.node_errors(name, logits, logit_length):
+        blank, tm, merge = _decoder_options(op, blank_index, logits_time_major, merge_repeated)
     return CTCGreedyDecoder(blank, tm, merge).apply(
         as_tensor(logits), as_tensor(logit_length), name=name
     )
@@ -368,13 +369,16 @@ def ctc_beam_search_decoder(
                [-1, -1]]), array([[0.84, 0.16]]))
     """
     op = "ctc_beam_search_decoder"
-    blank, tm, merge = _decoder_options(op, blank_index, logits_time_major, merge_repeated)
-    width = check.integer(op, "beam_width", beam_width, min_value=1)
-    top = check.integer(op, "top_paths", top_paths, min_value=1)
-    if top > width:
-        raise ArgumentError(
-            check.message(op, "top_paths", "be at most beam_width", top_paths=top, beam_width=width)
-        )
+    with shapes.node_errors(name, logits, logit_length):
+        blank, tm, merge = _decoder_options(op, blank_index, logits_time_major, merge_repeated)
+        width = check.integer(op, "beam_width", beam_width, min_value=1)
+        top = check.integer(op, "top_paths", top_paths, min_value=1)
+        if top > width:
+            raise ArgumentError(
+                check.message(
+                    op, "top_paths", "be at most beam_width", top_paths=top, beam_width=width
+                )
+            )
     fn = CTCBeamSearchDecoder(blank, tm, merge, width, top)
     return fn.apply(as_tensor(logits), as_tensor(logit_length), name=name)
 
@@ -428,7 +432,8 @@ def ctc_decode(
         array([[[ 1,  1, -1]]])
     """
     op = "ctc_decode"
-    strategy = check.choice(op, "strategy", strategy, ("greedy", "beam_search"))
+    with shapes.node_errors(name, logits, logit_length):
+        strategy = check.choice(op, "strategy", strategy, ("greedy", "beam_search"))
     if strategy == "greedy":
         decoded, _, score = ctc_greedy_decoder(
             logits,

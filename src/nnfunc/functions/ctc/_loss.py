@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from nnfunc.core import check
+from nnfunc.core import check, shapes
 from nnfunc.core.backend import get_array_module
 from nnfunc.core.dtypes import accumulation_dtype
 from nnfunc.core.function import Function
@@ -334,14 +334,14 @@ def ctc_loss(
         array([inf])
     """
     op = _OP
-    blank_index = check.integer(op, "blank_index", blank_index)
-    opts = _Options(
-        blank_index,
-        check.boolean(op, "logits_time_major", logits_time_major),
-        check.boolean(op, "preprocess_collapse_repeated", preprocess_collapse_repeated),
-        check.boolean(op, "ctc_merge_repeated", ctc_merge_repeated),
-    )
-    fn = CTCLoss(opts, check.boolean(op, "zero_infinity", zero_infinity))
+    with shapes.node_errors(name, labels, logits, label_length, logit_length):
+        opts = _Options(
+            check.integer(op, "blank_index", blank_index),
+            check.boolean(op, "logits_time_major", logits_time_major),
+            check.boolean(op, "preprocess_collapse_repeated", preprocess_collapse_repeated),
+            check.boolean(op, "ctc_merge_repeated", ctc_merge_repeated),
+        )
+        fn = CTCLoss(opts, check.boolean(op, "zero_infinity", zero_infinity))
     return fn.apply1(
         as_tensor(labels),
         as_tensor(logits),
