@@ -8,6 +8,9 @@ import numpy as np
 
 import nnfunc.functions as F
 from nnfunc.compat.tf._sparse import SparseTensor
+from nnfunc.core import check
+from nnfunc.errors import DTypeError
+from nnfunc.functions.loss._common import as_tensor
 
 __all__ = ["sigmoid", "tanh"]
 
@@ -58,8 +61,9 @@ def tanh(x: Any, name: str | None = None) -> Any:
     """
     if isinstance(x, SparseTensor):
         return SparseTensor(x.indices, F.tanh(x.values, name=name), x.dense_shape)
-    if isinstance(x, (complex, np.complexfloating)) or (
-        isinstance(x, np.ndarray) and x.dtype.kind == "c"
-    ):
-        return np.tanh(np.asarray(x))
+    x = as_tensor(x)
+    if np.dtype(x.dtype).kind not in "biufc":
+        raise DTypeError(check.message("tanh", "x", "have a numeric dtype", **{"x.dtype": x.dtype}))
+    if isinstance(x, np.ndarray) and x.dtype.kind == "c":
+        return np.tanh(x)
     return F.tanh(x, name=name)

@@ -28,7 +28,7 @@ from nnfunc.functions.ctc._common import (
 
 __all__ = ["ctc_beam_search_decoder", "ctc_decode", "ctc_greedy_decoder"]
 
-#: Upper bound of ``beam_width * num_classes`` candidates per step (memory of one step).
+#: Upper bound of ``beam_width * num_classes`` (candidates of a step) and of the outputs' size.
 _MAX_CANDIDATES = 1 << 26
 
 
@@ -208,6 +208,17 @@ class CTCBeamSearchDecoder(_Decoder):
             )
         i64 = np.dtype(np.int64)
         p = self.top
+        if n is not None and t is not None and p * n * max(t, 1) > _MAX_CANDIDATES:
+            raise ArgumentError(
+                check.message(
+                    self.op_name,
+                    "top_paths",
+                    f"keep top_paths * batch * time at most {_MAX_CANDIDATES}",
+                    top_paths=p,
+                    batch=n,
+                    time=t,
+                )
+            )
         return (
             TensorSpec((p, n, t), i64),
             TensorSpec((p, n), i64),
