@@ -29,7 +29,7 @@ from nnfunc.functions.ctc._common import (
     logits_dtype,
     resolve_blank,
 )
-from nnfunc.kernels.cpu.ctc import ctc_forward, ctc_grad, ctc_hvp_numpy, extend_labels
+from nnfunc.kernels.cpu.ctc import ctc_forward, ctc_grad, ctc_hvp_numpy, extend_labels, release
 
 __all__ = ["ctc_loss"]
 
@@ -131,7 +131,17 @@ class CTCLoss(Function):
 
     def _free(self) -> None:
         super()._free()
-        self._cache = None
+        self._drop_cache()
+
+    def _drop_cache(self) -> None:
+        cache, self._cache = self._cache, None
+        if cache is not None:
+            release(cache[1])
+
+    def __del__(self) -> None:
+        # Array calls drop the Function right after forward: its alpha buffer goes back to
+        # the kernels' pool for the next call.
+        self._drop_cache()
 
     def setup(self, labels: Any, logits: Any, ll: Any, il: Any) -> tuple[TensorSpec, ...]:
         self.out_dtype, n = _setup(self, labels, logits, ll, il)
@@ -147,7 +157,11 @@ class CTCLoss(Function):
         logits = logits.astype(work, copy=False)
         x, ext, ext_len, in_len, blank = self.opts.prepare(labels, logits, ll, il)
         nll, alpha, lse = ctc_forward(x, ext, ext_len, in_len, blank, self.opts.merge)
-        self._cache = (logits, alpha, lse, nll)
+        self._drop_cache()
+        if getattr(self, "_symbolic", False):
+            release(alpha)  # a graph's gradient node recomputes it: keep nothing per node
+        else:
+            self._cache = (logits, alpha, lse, nll)
         loss = nll
         if self.zero_infinity:
             loss = xp.where(xp.isinf(nll), 0, nll)
@@ -203,6 +217,7 @@ class _CTCLossGrad(Function):
             gy.astype(work, copy=False),
             out=self.opts.batch_major(out),
         )
+        release(alpha)
         return (out.astype(dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:

@@ -705,6 +705,7 @@ _ctc_lse3_j: Any = None
 _ctc_flags_j: Any = None
 _ctc_step_j: Any = None
 _ctc_row_lse_j: Any = None
+_ctc_sum_j: Any = None
 
 _SQRT2_F = np.float32(1.4142135)
 _LN2_F = np.float32(0.6931472)
@@ -774,6 +775,14 @@ def _ctc_step(src, o, stay, skip, add, dst, lo, hi):  # pragma: no cover - compi
         e = expf_nonpos(a0 - ms) + expf_nonpos(a1 - ms) + expf_nonpos(a2 - ms)
         r = ms + _ctc_log13_j(e)
         dst[s] = (r if m > _NINF_F else m) + add[s]
+
+
+def _ctc_sum(v):  # pragma: no cover - compiled
+    """Sum of a float32 1-d array in float64 (compiled with re-association: vectorised)."""
+    acc = 0.0
+    for j in range(v.shape[0]):
+        acc += v[j]
+    return acc
 
 
 def _ctc_row_lse(row, lanes, ex):  # pragma: no cover - compiled
@@ -871,6 +880,7 @@ def _ctc_beta_grad(  # pragma: no cover - compiled
     beta = np.empty(s_max, np.float32)
     zeros = np.zeros(s_max, np.float32)
     post = np.empty(s_max, np.float32)
+    lanes = np.empty(_MAX_LANES, np.float32)
     bl = np.empty(s_max + 2, np.float32)
     for b in range(b0, b1):
         tb = in_len[b]
@@ -910,24 +920,23 @@ def _ctc_beta_grad(  # pragma: no cover - compiled
                     beta[s] = _NINF_F
             # The posterior of each state, normalised over the step's states (its total is
             # 1 exactly; in float32 alpha + beta - log p drifts by ~1e-3 over 1000 steps,
-            # by the same amount for every state of a step, which this cancels).
+            # by the same amount for every state of a step, which this cancels). Separate
+            # loops and helpers for the reductions: the element-wise loops then vectorise.
             arow = alpha[b, t]
-            m = _NINF_F
             for s in range(sb):
-                a = arow[s] + beta[s]
-                post[s] = a
-                m = a if a > m else m
+                post[s] = arow[s] + beta[s]
+            m = row_max(post[:sb], lanes)
             ms = m if m > _NINF_F else _ZERO_F
-            tot = 0.0
             for s in range(sb):
-                e = expf_nonpos(post[s] - ms)
-                post[s] = e
-                tot += e
+                post[s] = expf_nonpos(post[s] - ms)
+            tot = _ctc_sum_j(post[:sb])
             scale = np.float32(g / tot) if tot > 0.0 else _ZERO_F
             out = gx[b, t]
             for j in range(c):
                 out[j] = expf_nonpos(sub_exact(row[j], lt)) * g
-            for s in range(sb):
+            # Even states are the blank: one update; odd states scatter to their labels.
+            out[blank] -= np.float32(_ctc_sum_j(post[0:sb:2])) * scale
+            for s in range(1, sb, 2):
                 out[ext_b[s]] -= post[s] * scale
             for s in range(sb):
                 bl[s] = beta[s] + sub_exact(row[ext_b[s]], lt)
@@ -946,6 +955,7 @@ def ctc_kernels() -> dict[str, Any]:
     g["_ctc_flags_j"] = numba.njit(**exact)(_ctc_flags)
     g["_ctc_step_j"] = numba.njit(**exact)(_ctc_step)
     g["_ctc_row_lse_j"] = numba.njit(**{**exact, "fastmath": set(_FM_REDUCE)})(_ctc_row_lse)
+    g["_ctc_sum_j"] = numba.njit(**{**exact, "fastmath": set(_FM_REDUCE)})(_ctc_sum)
     return {
         "ctc_alpha": numba.njit(**exact)(_ctc_alpha),
         "ctc_beta_grad": numba.njit(**exact)(_ctc_beta_grad),

@@ -32,6 +32,7 @@ the same recursions.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -48,7 +49,41 @@ __all__ = [
     "ctc_grad_numpy",
     "ctc_hvp_numpy",
     "extend_labels",
+    "release",
 ]
+
+# Free alpha buffers of the numba path, reused by the next forward pass. alpha is large
+# (T * N * (2L + 1) floats, 51 MB for T=1000, N=32, L=200) and a fresh array of that size
+# costs more in page faults than the whole recursion; the loss hands its buffer back here
+# when its gradient has used it (or when the loss is dropped without one).
+_POOL: list[np.ndarray] = []
+_POOL_LOCK = threading.Lock()
+_POOL_MAX_BYTES = 1 << 28
+
+
+def _take(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """An uninitialised array of ``shape``: a pooled buffer when one fits."""
+    size = int(np.prod(shape))
+    with _POOL_LOCK:
+        for i, owner in enumerate(_POOL):
+            if owner.dtype == dtype and size <= owner.size <= 2 * size + 4096:
+                del _POOL[i]
+                return owner.reshape(-1)[:size].reshape(shape)
+    return np.empty(shape, dtype)
+
+
+def release(alpha: Any) -> None:
+    """Hand ``alpha`` (from :func:`ctc_forward`) back for reuse; the caller must drop it."""
+    if type(alpha) is not np.ndarray:
+        return
+    owner = alpha if alpha.base is None else alpha.base
+    if type(owner) is not np.ndarray or not owner.flags.c_contiguous or owner.size < 4096:
+        return
+    with _POOL_LOCK:
+        if not any(b is owner for b in _POOL):
+            _POOL.append(owner)
+        while sum(b.nbytes for b in _POOL) > _POOL_MAX_BYTES:
+            _POOL.pop(0)
 
 
 def extend_labels(xp: Any, labels: Any, label_length: Any, blank: int) -> tuple[Any, Any]:
@@ -310,7 +345,7 @@ def ctc_forward_numba(
     ext_len = np.ascontiguousarray(ext_len, dtype=np.int64)
     in_len = np.ascontiguousarray(in_len, dtype=np.int64)
     nll = np.empty(n, x.dtype)
-    alpha = np.empty((n, t_max, s_max), x.dtype)
+    alpha = _take((n, t_max, s_max), x.dtype)
     lse = np.empty((n, t_max), x.dtype)
     kernel = _kernel("ctc_alpha")
     ranges = row_ranges(n, max(t_max * s_max, t_max * x.shape[2]), threads)
