@@ -127,16 +127,22 @@ def _beam_search(lp: Any, blank: int, width: int, top: int) -> list[tuple[tuple[
     beam by the blank (same prefix), by its last label (same prefix, or a new copy after a
     blank) and by every other label; extensions that land on a prefix already in the beam
     merge into it. The ``width`` most probable prefixes survive (ties: the earlier candidate).
-    Returns up to ``top`` ``(labels, log-probability)`` pairs, best first.
+    Prefixes are nodes of a trie (parent, last label), so that extending one and finding its
+    parent cost O(1). Returns up to ``top`` ``(labels, log-probability)`` pairs, best first.
     """
     c = lp.shape[1]
-    prefixes: list[tuple[int, ...]] = [()]
+    labels = np.array([k for k in range(c) if k != blank], dtype=np.int64)
+    column = np.full(c, -1, np.int64)
+    column[labels] = np.arange(labels.size)
+    parent = [-1]  # trie of prefixes: node 0 is the empty prefix
+    last_of = [-1]
+    child: dict[tuple[int, int], int] = {}
+    ids = np.array([0])
     pb = np.array([0.0])
     pnb = np.array([-np.inf])
-    labels = np.array([c for c in range(c) if c != blank], dtype=np.int64)
     for row in lp:
         total = np.logaddexp(pb, pnb)
-        last = np.array([p[-1] if p else -1 for p in prefixes], dtype=np.int64)
+        last = np.array([last_of[i] for i in ids.tolist()], dtype=np.int64)
         has = last >= 0
         new_pb = total + row[blank]
         new_pnb = np.where(has, pnb + row[np.where(has, last, 0)], -np.inf)
@@ -144,39 +150,50 @@ def _beam_search(lp: Any, blank: int, width: int, top: int) -> list[tuple[tuple[
         base = np.where(labels[None, :] == last[:, None], pb[:, None], total[:, None])
         ext = base + row[labels][None, :]
         # An extension that is already a beam merges into that beam's pnb.
-        index = {p: i for i, p in enumerate(prefixes)}
-        for j, p in enumerate(prefixes):
-            if p and (i := index.get(p[:-1])) is not None:
-                k = int(np.searchsorted(labels, p[-1]))
-                new_pnb[j] = np.logaddexp(new_pnb[j], ext[i, k])
-                ext[i, k] = -np.inf
+        where = {n: j for j, n in enumerate(ids.tolist())}
+        src = np.array([where.get(parent[n], -1) for n in ids.tolist()], dtype=np.int64)
+        hit = src >= 0
+        if hit.any():
+            rows, cols = src[hit], column[last[hit]]
+            new_pnb[hit] = np.logaddexp(new_pnb[hit], ext[rows, cols])
+            ext[rows, cols] = -np.inf
         scores = np.concatenate([np.logaddexp(new_pb, new_pnb), ext.ravel()])
         keep = min(width, scores.size)
-        pick = (
-            np.argpartition(-scores, keep - 1)[:keep]
-            if keep < scores.size
-            else np.arange(scores.size)
-        )
+        if keep < scores.size:
+            pick = np.argpartition(-scores, keep - 1)[:keep]
+        else:
+            pick = np.arange(scores.size)
         pick = pick[np.lexsort((pick, -scores[pick]))]
         pick = pick[scores[pick] > -np.inf]
-        nb = len(prefixes)
-        nxt, npb, npnb = [], [], []
-        for q in pick.tolist():
-            if q < nb:
-                nxt.append(prefixes[q])
-                npb.append(new_pb[q])
-                npnb.append(new_pnb[q])
-            else:
-                i, k = divmod(q - nb, labels.size)
-                nxt.append((*prefixes[i], int(labels[k])))
-                npb.append(-np.inf)
-                npnb.append(ext[i, k])
-        if not nxt:  # every prefix impossible (-inf logits): keep the empty one
-            nxt, npb, npnb = [()], [-np.inf], [-np.inf]
-        prefixes, pb, pnb = nxt, np.array(npb), np.array(npnb)
+        if pick.size == 0:  # every prefix impossible (-inf logits): keep the empty one
+            ids, pb, pnb = np.array([0]), np.array([-np.inf]), np.array([-np.inf])
+            continue
+        nb = ids.size
+        old = pick < nb
+        q = pick - nb
+        i, k = np.divmod(np.where(old, 0, q), labels.size)
+        new_ids = np.where(old, ids[np.where(old, pick, 0)], -1)
+        for m in np.flatnonzero(~old).tolist():
+            key = (int(ids[i[m]]), int(labels[k[m]]))
+            node = child.get(key)
+            if node is None:
+                node = child[key] = len(parent)
+                parent.append(key[0])
+                last_of.append(key[1])
+            new_ids[m] = node
+        ids = new_ids
+        pb = np.where(old, new_pb[np.where(old, pick, 0)], -np.inf)
+        pnb = np.where(old, new_pnb[np.where(old, pick, 0)], ext[i, k])
     total = np.logaddexp(pb, pnb)
     order = np.lexsort((np.arange(total.size), -total))[:top]
-    return [(prefixes[i], float(total[i])) for i in order]
+    out = []
+    for j in order.tolist():
+        seq, n = [], int(ids[j])
+        while n > 0:
+            seq.append(last_of[n])
+            n = parent[n]
+        out.append((tuple(reversed(seq)), float(total[j])))
+    return out
 
 
 def _merge_output(labels: tuple[int, ...]) -> tuple[int, ...]:
