@@ -6,11 +6,16 @@ thread count (see ``_paired.py``). nnfunc takes logits, PyTorch log-probabilitie
 PyTorch side is ``log_softmax`` + ``ctc_loss``. Forward-and-backward cases differentiate the
 per-sequence losses with a random output gradient (``nnfunc.grad(y, [x], grad_outputs=[gy])``).
 The beam search (width 100) has no PyTorch counterpart: its time per sequence is printed.
+
+``--cpu``: one thread each (``NNFUNC_NUM_THREADS=1`` is set by the script, PyTorch 1 thread),
+timed with ``time.thread_time`` (CPU time of the calling thread, best of ``--repeat``): on a
+machine shared with other jobs this is far steadier than wall-clock time.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -66,9 +71,31 @@ def _beam(rng: np.random.Generator, seqs: int) -> None:
     x = rng.normal(0, 2, (n, t, c)).astype(np.float32)
     n = min(n, seqs)
     t0 = time.perf_counter()
+    c0 = time.thread_time()
     nf.ctc_beam_search_decoder(x[:n], np.full(n, t), beam_width=100, top_paths=1)
+    cpu = (time.thread_time() - c0) / n
     dt = (time.perf_counter() - t0) / n
-    print(f"ctc_beam_search_decoder width 100, T={t} C={c}: {dt * 1e3:.1f} ms per sequence")
+    print(
+        f"ctc_beam_search_decoder width 100, T={t} C={c}: {dt * 1e3:.1f} ms per sequence "
+        f"(CPU {cpu * 1e3:.1f} ms)"
+    )
+
+
+def _cpu_times(cases: list[Case], repeat: int) -> None:
+    """Best CPU time of the calling thread, interleaved, one thread each."""
+    print(f"{'case (1 thread, CPU time)':42s} {'nnfunc':>9s} {'torch':>9s} {'ratio':>6s}")
+    for name, ours, ref in cases:
+        if ref is None:
+            continue
+        ours(), ref()
+        best = [np.inf, np.inf]
+        for _ in range(repeat):
+            for k, f in enumerate((ours, ref)):
+                t0 = time.thread_time()
+                f()
+                best[k] = min(best[k], time.thread_time() - t0)
+        ms = f"{best[0] * 1e3:7.1f}ms {best[1] * 1e3:7.1f}ms"
+        print(f"{name:42s} {ms} {best[0] / best[1]:6.2f}", flush=True)
 
 
 def main() -> None:
@@ -76,13 +103,19 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--only", default=None, help="run the cases whose name contains this")
     parser.add_argument("--beam-seqs", type=int, default=4, help="sequences beam-searched")
+    parser.add_argument("--cpu", action="store_true", help="1 thread each, CPU time")
     args = parser.parse_args()
-    torch = torch_or_none(threads=None)
+    if args.cpu:
+        os.environ["NNFUNC_NUM_THREADS"] = "1"
+    torch = torch_or_none(threads=1 if args.cpu else None)
     rng = np.random.default_rng(0)
     cases: list[Case] = []
     for size in SIZES:
         cases += _case(rng, size, torch)
-    run_cases(cases, torch, args.repeat, args.only)
+    if args.cpu:
+        _cpu_times([c for c in cases if not args.only or args.only in c[0]], args.repeat)
+    else:
+        run_cases(cases, torch, args.repeat, args.only)
     if args.beam_seqs > 0:
         _beam(rng, args.beam_seqs)
 
