@@ -238,3 +238,15 @@ def test_bad_lengths(fn):
     )
     with pytest.raises(nf.ArgumentError, match=re.escape(msg)):
         fn(_X, np.array([1, 4]))
+
+
+def test_one_class_and_non_finite_logits(recwarn):
+    d, _, lp = nf.ctc_beam_search_decoder(np.zeros((2, 3, 1)), [3, 0], beam_width=2, top_paths=2)
+    np.testing.assert_array_equal(d, -1)
+    np.testing.assert_array_equal(lp, [[0.0, -np.inf], [0.0, -np.inf]])
+    x = np.full((1, 3, 3), np.nan)
+    assert nf.ctc_beam_search_decoder(x, [3])[2][0, 0] == -np.inf
+    x = np.zeros((1, 3, 3))
+    x[0, 1] = -np.inf
+    assert nf.ctc_beam_search_decoder(x, [3])[2][0, 0] == -np.inf
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -341,3 +341,30 @@ def test_matches_torch_ctc_loss(dtype):
     rtol = 1e-5 if dtype == np.float32 else 1e-10
     np.testing.assert_allclose(loss.data, ref.detach().numpy(), rtol=rtol)
     np.testing.assert_allclose(g.data, xt.grad.numpy(), atol=50 * rtol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_minus_inf_logits(dtype):
+    # Step 1 allows only the blank (probability 1): 'a' is 'a * *' or '* * a', 2 of the 9
+    # equally likely choices of steps 0 and 2 ('a * a' is 'a a').
+    x = np.zeros((1, 3, 3), dtype)
+    x[0, 1, 1:] = -np.inf
+    v = nf.Variable(x, requires_grad=True)
+    loss = nf.ctc_loss([[1]], v, [1], [3])
+    np.testing.assert_allclose(loss.data, [np.log(9 / 2)], rtol=1e-6)
+    (g,) = nf.grad(nf.sum(loss), [v])
+    assert np.isfinite(g.data).all()
+    np.testing.assert_array_equal(g.data[0, 1], 0)  # softmax (1, 0, 0) = posterior
+    # A step whose logits are all -inf has no class: no alignment, +inf, gradient 0.
+    x[0, 1, :] = -np.inf
+    v = nf.Variable(x, requires_grad=True)
+    loss = nf.ctc_loss([[1]], v, [1], [3])
+    assert loss.data[0] == np.inf
+    (g,) = nf.grad(nf.sum(loss), [v])
+    np.testing.assert_array_equal(g.data, 0)
+
+
+def test_one_class_only_the_blank():
+    out = nf.ctc_loss(np.zeros((2, 0), int), np.zeros((2, 3, 1)), [0, 0], [3, 0])
+    np.testing.assert_array_equal(out, [0.0, 0.0])
+    assert not np.signbit(out).any()

@@ -108,15 +108,19 @@ class CTCGreedyDecoder(_Decoder):
         if self.merge:
             emit &= best != prev
         decoded, count = _compact(xp, best, emit)
-        score = -xp.where(valid, top, 0).sum(axis=1, keepdims=True)
+        score = 0.0 - xp.where(valid, top, 0).sum(axis=1, keepdims=True)  # no -0.0
         return decoded, count, score.astype(out_dtype)
 
 
 def _log_softmax(xp: Any, x: Any) -> Any:
+    """Log-softmax of the last axis; a row of -inf gives -inf (probability 0), not NaN."""
+    if x.shape[-1] == 0:
+        return x
     m = x.max(axis=-1, keepdims=True)
     m = xp.where(xp.isfinite(m), m, 0)
-    with np.errstate(divide="ignore"):
-        return x - m - xp.log(xp.exp(x - m).sum(axis=-1, keepdims=True))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lse = xp.log(xp.exp(x - m).sum(axis=-1, keepdims=True)) + m
+        return xp.where(lse == -np.inf, -np.inf, x - lse)
 
 
 def _beam_search(lp: Any, blank: int, width: int, top: int) -> list[tuple[tuple[int, ...], float]]:
@@ -171,7 +175,8 @@ def _beam_search(lp: Any, blank: int, width: int, top: int) -> list[tuple[tuple[
         nb = ids.size
         old = pick < nb
         q = pick - nb
-        i, k = np.divmod(np.where(old, 0, q), labels.size)
+        i, k = np.divmod(np.where(old, 0, q), max(labels.size, 1))
+        ext_val = ext[i, k] if labels.size else np.full(pick.size, -np.inf)
         new_ids = np.where(old, ids[np.where(old, pick, 0)], -1)
         for m in np.flatnonzero(~old).tolist():
             key = (int(ids[i[m]]), int(labels[k[m]]))
@@ -183,7 +188,7 @@ def _beam_search(lp: Any, blank: int, width: int, top: int) -> list[tuple[tuple[
             new_ids[m] = node
         ids = new_ids
         pb = np.where(old, new_pb[np.where(old, pick, 0)], -np.inf)
-        pnb = np.where(old, new_pnb[np.where(old, pick, 0)], ext[i, k])
+        pnb = np.where(old, new_pnb[np.where(old, pick, 0)], ext_val)
     total = np.logaddexp(pb, pnb)
     order = np.lexsort((np.arange(total.size), -total))[:top]
     out = []
@@ -252,7 +257,8 @@ class CTCBeamSearchDecoder(_Decoder):
         score = np.full((n, p), -np.inf)
         lp = _log_softmax(np, np.asarray(x, dtype=np.float64))
         for b in range(n):
-            paths = _beam_search(lp[b, : lengths[b]], blank, self.width, p)
+            with np.errstate(invalid="ignore"):  # NaN logits: NaN scores, never kept
+                paths = _beam_search(lp[b, : lengths[b]], blank, self.width, p)
             for j, (labels, s) in enumerate(paths):
                 if self.merge:
                     labels = _merge_output(labels)

@@ -10,6 +10,7 @@ second order, in float64), whose backward stops there (third order is unsupporte
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -140,8 +141,9 @@ class CTCLoss(Function):
 
     def __del__(self) -> None:
         # Array calls drop the Function right after forward: its alpha buffer goes back to
-        # the kernels' pool for the next call.
-        self._drop_cache()
+        # the kernels' pool for the next call (at interpreter exit the pool may be gone).
+        with contextlib.suppress(Exception):
+            self._drop_cache()
 
     def setup(self, labels: Any, logits: Any, ll: Any, il: Any) -> tuple[TensorSpec, ...]:
         self.out_dtype, n = _setup(self, labels, logits, ll, il)

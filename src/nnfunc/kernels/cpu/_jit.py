@@ -846,9 +846,9 @@ def _ctc_alpha(x, ext, ext_len, in_len, blank, merge, nll, alpha, lse, b0, b1): 
             pa[s] = _NINF_F
         l0 = lse[b, 0]
         lo = sb - 2 * tb
-        if lo <= 0:
+        if lo <= 0 and l0 > _NINF_F:
             pa[2] = x[b, 0, ext_b[0]] - l0
-        if sb > 1 and lo <= 1:
+        if sb > 1 and lo <= 1 and l0 > _NINF_F:
             pa[3] = x[b, 0, ext_b[1]] - l0
         for s in range(sb):
             alpha[b, 0, s] = pa[s + 2]
@@ -860,7 +860,8 @@ def _ctc_alpha(x, ext, ext_len, in_len, blank, merge, nll, alpha, lse, b0, b1): 
             hi = 2 * t + 2
             hi = hi if hi < sb else sb
             for s in range(lo, hi):
-                lpe[s] = sub_exact(row[ext_b[s]], lt)
+                v = sub_exact(row[ext_b[s]], lt)
+                lpe[s] = v if lt > _NINF_F else _NINF_F  # an all -inf step: probability 0
             _ctc_step_j(pa, 0, stay, skip, lpe, ca, lo, hi)
             for s in range(lo):
                 ca[s] = _NINF_F
@@ -874,7 +875,7 @@ def _ctc_alpha(x, ext, ext_len, in_len, blank, merge, nll, alpha, lse, b0, b1): 
         end = pa[sb + 1]
         if sb > 1:
             end = _ctc_lse3_j(end, pa[sb], _NINF_F)
-        nll[b] = -end
+        nll[b] = _ZERO_F - end  # no negative zero
 
 
 def _ctc_beta_grad(  # pragma: no cover - compiled

@@ -132,7 +132,9 @@ def _log_softmax_parts(xp: Any, x: Any) -> tuple[Any, Any]:
     ms = xp.where(xp.isfinite(m), m, 0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         lse = xp.log(xp.exp(x - ms).sum(axis=2, keepdims=True)) + ms
-    return lse[..., 0], x - lse
+        # A step whose logits are all -inf has probability 0 for every class (not NaN).
+        lp = xp.where(lse == -np.inf, -np.inf, x - lse)
+    return lse[..., 0], lp
 
 
 def _gather(xp: Any, lp: Any, ext: Any) -> Any:
@@ -175,7 +177,7 @@ def ctc_forward_numpy(
     end1 = alpha[rows, last, ext_len - 1] if s_max else xp.zeros(n, x.dtype)
     end2 = xp.where(ext_len >= 2, alpha[rows, last, xp.maximum(ext_len - 2, 0)], -np.inf)
     with np.errstate(invalid="ignore"):
-        nll = -xp.logaddexp(end1, end2)
+        nll = 0.0 - xp.logaddexp(end1, end2)  # 0.0 - 0.0: no negative zero
     # No step: probability 1 for the empty label, 0 for any other.
     nll = xp.where(in_len == 0, xp.where(ext_len == 1, 0.0, np.inf), nll).astype(x.dtype)
     lse = xp.where(xp.arange(t_max)[None, :] < in_len[:, None], lse, 0).astype(x.dtype)
@@ -246,7 +248,8 @@ def ctc_grad_numpy(
     """``gy * (softmax(x) - posterior)`` (N, T, C), 0 past each length and for ``nll = inf``."""
     xp = get_array_module(x)
     _, t_max, c = x.shape
-    lp = x - lse[..., None]
+    with np.errstate(invalid="ignore"):
+        lp = xp.where(lse[..., None] == -np.inf, -np.inf, x - lse[..., None])
     lpe = _gather(xp, lp, ext)
     beta = _beta_all(xp, lpe, ext, ext_len, in_len, blank, merge)
     ok = xp.isfinite(nll)
@@ -282,7 +285,8 @@ def ctc_hvp_numpy(
     n, t_max, c = x.shape
     s_max = ext.shape[1]
     nll, alpha, lse = ctc_forward_numpy(x, ext, ext_len, in_len, blank, merge)
-    lp = x - lse[..., None]
+    with np.errstate(invalid="ignore"):
+        lp = xp.where(lse[..., None] == -np.inf, -np.inf, x - lse[..., None])
     lpe = _gather(xp, lp, ext)
     beta = _beta_all(xp, lpe, ext, ext_len, in_len, blank, merge)
     ve = _gather(xp, v, ext)
