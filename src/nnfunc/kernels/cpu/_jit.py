@@ -801,7 +801,23 @@ def _ctc_scratch(n, k):  # pragma: no cover - compiled
 def _ctc_row_lse(row, lanes, ex):  # pragma: no cover - compiled
     """``log(sum(exp(row)))`` of a float32 row (``ex``: scratch of its length)."""
     c = row.shape[0]
-    m = row_max(row, lanes)
+    if c >= _MAX_LANES:
+        m = row_max(row, lanes)
+    else:  # short rows (the usual CTC vocabularies): 16 running maxima, then a scalar tail
+        for j in range(16):
+            lanes[j] = _NINF_F
+        stop = c - c % 16
+        for j0 in range(0, stop, 16):
+            for j in range(16):
+                v = row[j0 + j]
+                lanes[j] = v if v > lanes[j] else lanes[j]
+        m = _NINF_F
+        for j in range(16):
+            v = lanes[j]
+            m = v if v > m else m
+        for j in range(stop, c):
+            v = row[j]
+            m = v if v > m else m
     ms = m if (m > _NINF_F and m < np.inf) else _ZERO_F
     for j in range(c):
         ex[j] = expf_nonpos(row[j] - ms)
