@@ -192,3 +192,16 @@ def test_tanh_of_complex(dtype):
     out = tf.tanh(z)
     assert out.dtype == dtype
     np.testing.assert_allclose(out, np.tanh(z.astype(np.complex128)), rtol=1e-6)
+
+
+def test_beam_search_pages_example_top_path_a_b_b_b_b():
+    # The page: when the top path is 'A B B B B', merge_repeated=True returns 'A B' and
+    # False returns 'A B B B B'. Peaked logits whose best labelling is A B B B B.
+    a, b, blank = 0, 1, 2
+    steps = [a, b, blank, b, blank, b, blank, b]
+    inputs = (8.0 * np.eye(3, dtype=np.float32)[steps])[:, None, :]
+    (merged,), lp1 = tf.nn.ctc_beam_search_decoder(inputs, [8], beam_width=10)
+    (plain,), lp2 = tf.nn.ctc_beam_search_decoder(inputs, [8], beam_width=10, merge_repeated=False)
+    np.testing.assert_array_equal(merged.values, [a, b])
+    np.testing.assert_array_equal(plain.values, [a, b, b, b, b])
+    np.testing.assert_array_equal(lp1, lp2)
