@@ -829,3 +829,307 @@ def resample_2d_kernels() -> dict[str, Any]:
         "resample_2d": numba.njit(**opts)(_resample_2d),
         "resample_2d_adjoint": numba.njit(**opts)(_resample_2d_adjoint),
     }
+
+
+# ---------------------------------------------------------------------------- CTC
+# The CTC kernels of :mod:`nnfunc.kernels.cpu.ctc` (float32), compiled by :func:`ctc_kernels`
+# after :func:`kernels`, whose helpers they share. One call handles the sequences
+# ``b0 <= b < b1`` of the full arrays (the caller splits the batch over threads). The inner
+# loops over the extended label are branch-free (selects; a first loop gathers each state's
+# log-probability) so that LLVM vectorises them with :func:`expf_nonpos` and :func:`_ctc_log13`.
+_ctc_log13_j: Any = None
+_ctc_lse3_j: Any = None
+_ctc_flags_j: Any = None
+_ctc_step_j: Any = None
+_ctc_row_lse_j: Any = None
+_ctc_sum_j: Any = None
+_ctc_scratch_j: Any = None
+
+_SQRT2_F = np.float32(1.4142135)
+_LN2_F = np.float32(0.6931472)
+_THIRD_F = np.float32(1.0 / 3.0)
+_FIFTH_F = np.float32(0.2)
+_SEVENTH_F = np.float32(1.0 / 7.0)
+_NINTH_F = np.float32(1.0 / 9.0)
+_TWO_F = np.float32(2.0)
+_ZERO_F = np.float32(0.0)
+_NINF_F = np.float32(-np.inf)
+
+
+def _ctc_log13(s):  # pragma: no cover - compiled
+    """``log(s)`` of a float32 ``1 <= s <= 4`` (a sum of three exponentials, the largest 1).
+
+    Two conditional halvings bring ``s`` to ``r`` in ``[1/sqrt2, sqrt2]``; then
+    ``log r = 2 atanh(u)``, ``u = (r - 1)/(r + 1)``, ``|u| <= 0.172``: five odd terms of the
+    series leave an error below 1e-9. Branch-free (selects), so loops that call it vectorise.
+    """
+    h1 = s > _SQRT2_F
+    r = s * _HALF_F if h1 else s
+    h2 = r > _SQRT2_F
+    r = r * _HALF_F if h2 else r
+    e = (_ONE_F if h1 else _ZERO_F) + (_ONE_F if h2 else _ZERO_F)
+    u = (r - _ONE_F) / (r + _ONE_F)
+    z = u * u
+    p = (((_NINTH_F * z + _SEVENTH_F) * z + _FIFTH_F) * z + _THIRD_F) * z + _ONE_F
+    return e * _LN2_F + _TWO_F * u * p
+
+
+def _ctc_lse3(a, b, c):  # pragma: no cover - compiled
+    """``log(exp(a) + exp(b) + exp(c))`` of float32 values; ``-inf`` when all three are."""
+    m = a if a > b else b
+    m = m if m > c else c
+    finite = m > _NINF_F
+    ms = m if finite else _ZERO_F
+    s = expf_nonpos(a - ms) + expf_nonpos(b - ms) + expf_nonpos(c - ms)
+    r = ms + _ctc_log13_j(s)
+    return r if finite else m
+
+
+def _ctc_flags(ext_b, sb, blank, merge, stay, skip):  # pragma: no cover - compiled
+    """Per-state transitions of one sequence: ``stay[s]`` self-loop, ``skip[s]`` from ``s - 2``."""
+    for s in range(sb):
+        lab = ext_b[s]
+        stay[s] = merge or lab == blank
+        skip[s] = s >= 2 and lab != blank and (not merge or lab != ext_b[s - 2])
+
+
+def _ctc_step(src, o, stay, skip, add, dst, lo, hi):  # pragma: no cover - compiled
+    """One step of the alpha (or beta) recursion on states ``lo <= s < hi``.
+
+    ``dst[s] = logsumexp(stay, advance, skip terms) + add[s]``. Alpha reads
+    ``src = [-inf, -inf, prev...]`` with ``o = 0`` (``s + 2`` stays, ``s + 1`` advances,
+    ``s`` skips when ``skip[s]``); beta reads ``src = [next..., -inf, -inf]`` with ``o = 2``
+    (``s`` stays, ``s + 1``, ``s + 2`` when ``skip[s + 2]``). The log-sum-exp is written out in
+    a function of its own: LLVM then inlines the helpers and vectorises the loop (inside the
+    large kernels, or through a jitted ``lse3``, it stayed scalar: 5x slower).
+    """
+    for s in range(lo, hi):
+        a0 = src[s + 2 - o] if stay[s] else _NINF_F
+        a1 = src[s + 1]
+        a2 = src[s + o] if skip[s + o] else _NINF_F
+        m = a0 if a0 > a1 else a1
+        m = m if m > a2 else a2
+        ms = m if m > _NINF_F else _ZERO_F
+        e = expf_nonpos(a0 - ms) + expf_nonpos(a1 - ms) + expf_nonpos(a2 - ms)
+        r = ms + _ctc_log13_j(e)
+        dst[s] = (r if m > _NINF_F else m) + add[s]
+
+
+def _ctc_sum(v):  # pragma: no cover - compiled
+    """Sum of a float32 1-d array in float64 (compiled with re-association: vectorised)."""
+    acc = 0.0
+    for j in range(v.shape[0]):
+        acc += v[j]
+    return acc
+
+
+def _ctc_scratch(n, k):  # pragma: no cover - compiled
+    """``k`` float32 rows of ``n`` cut from one block at offsets 1 KB apart modulo 4 KB.
+
+    Separately allocated scratch rows sometimes lay at addresses equal modulo 4096: a loop
+    that stores to one while loading from another then stalls on false store-to-load
+    dependencies ("4K aliasing"), and the whole kernel ran 3x slower in one process out of
+    two. Rows of a stride equal to 256 floats (1 KB) modulo 1024 floats never alias.
+    """
+    stride = (n + 1023) // 1024 * 1024 + 256
+    return np.empty((k, stride), np.float32)
+
+
+def _ctc_row_lse(row, lanes, ex):  # pragma: no cover - compiled
+    """``log(sum(exp(row)))`` of a float32 row (``ex``: scratch of its length)."""
+    c = row.shape[0]
+    if c >= _MAX_LANES:
+        m = row_max(row, lanes)
+    else:  # short rows (the usual CTC vocabularies): 16 running maxima, then a scalar tail
+        for j in range(16):
+            lanes[j] = _NINF_F
+        stop = c - c % 16
+        for j0 in range(0, stop, 16):
+            for j in range(16):
+                v = row[j0 + j]
+                lanes[j] = v if v > lanes[j] else lanes[j]
+        m = _NINF_F
+        for j in range(16):
+            v = lanes[j]
+            m = v if v > m else m
+        for j in range(stop, c):
+            v = row[j]
+            m = v if v > m else m
+    ms = m if (m > _NINF_F and m < np.inf) else _ZERO_F
+    for j in range(c):
+        ex[j] = expf_nonpos(row[j] - ms)
+    acc = 0.0
+    for j in range(c):
+        acc += ex[j]
+    return ms + np.float32(math.log(acc))
+
+
+def _ctc_alpha(x, ext, ext_len, in_len, blank, merge, nll, alpha, lse, b0, b1):  # pragma: no cover
+    """Forward variables (log) of sequences ``b0..b1``: ``nll``, ``alpha``, ``lse`` (ctc.py).
+
+    Only ``alpha[b, t, s]`` for ``t < in_len[b]``, ``s < ext_len[b]`` is written (the states
+    outside the band of complete paths as ``-inf``): the gradient reads no other entry.
+    """
+    t_max = x.shape[1]
+    c = x.shape[2]
+    s_max = ext.shape[1]
+    stay = np.empty(s_max, np.bool_)
+    skip = np.empty(s_max, np.bool_)
+    # The previous row of alpha after two -inf (states -2 and -1), the row being computed and
+    # the states' log-probabilities, cut from one block (see _ctc_scratch).
+    scratch = _ctc_scratch_j(s_max + 2, 3)
+    pa = scratch[0][: s_max + 2]
+    ca = scratch[1][:s_max]
+    lpe = scratch[2][:s_max]
+    lanes = np.empty(_MAX_LANES, np.float32)
+    ex = np.empty(c, np.float32)
+    for b in range(b0, b1):
+        tb = in_len[b]
+        sb = ext_len[b]
+        ext_b = ext[b]
+        _ctc_flags_j(ext_b, sb, blank, merge, stay, skip)
+        for t in range(tb):
+            lse[b, t] = _ctc_row_lse_j(x[b, t], lanes, ex)
+        for t in range(tb, t_max):
+            lse[b, t] = _ZERO_F
+        if tb == 0:
+            nll[b] = _ZERO_F if sb == 1 else np.inf
+            continue
+        for s in range(s_max + 2):
+            pa[s] = _NINF_F
+        l0 = lse[b, 0]
+        lo = sb - 2 * tb
+        if lo <= 0 and l0 > _NINF_F:
+            pa[2] = x[b, 0, ext_b[0]] - l0
+        if sb > 1 and lo <= 1 and l0 > _NINF_F:
+            pa[3] = x[b, 0, ext_b[1]] - l0
+        for s in range(sb):
+            alpha[b, 0, s] = pa[s + 2]
+        for t in range(1, tb):
+            lt = lse[b, t]
+            row = x[b, t]
+            lo = sb - 2 * (tb - t)
+            lo = lo if lo > 0 else 0
+            hi = 2 * t + 2
+            hi = hi if hi < sb else sb
+            for s in range(lo, hi):
+                v = sub_exact(row[ext_b[s]], lt)
+                lpe[s] = v if lt > _NINF_F else _NINF_F  # an all -inf step: probability 0
+            _ctc_step_j(pa, 0, stay, skip, lpe, ca, lo, hi)
+            for s in range(lo):
+                ca[s] = _NINF_F
+            for s in range(hi, sb):
+                ca[s] = _NINF_F
+            out = alpha[b, t]
+            for s in range(sb):
+                v = ca[s]
+                out[s] = v
+                pa[s + 2] = v
+        end = pa[sb + 1]
+        if sb > 1:
+            end = _ctc_lse3_j(end, pa[sb], _NINF_F)
+        nll[b] = _ZERO_F - end  # no negative zero
+
+
+def _ctc_beta_grad(  # pragma: no cover - compiled
+    x, ext, ext_len, in_len, blank, merge, alpha, lse, nll, gy, gx, b0, b1
+):
+    """Logits gradient ``gy * (softmax - posterior)`` of sequences ``b0..b1`` into ``gx``.
+
+    The backward variables of one step at a time (``beta``, without the step's probability;
+    ``bl``, with it, for the step before) combine with the stored ``alpha`` into the
+    posterior of each state, which its class loses. Rows past the length and sequences
+    without an alignment (``nll = inf``) get 0.
+    """
+    t_max = x.shape[1]
+    c = x.shape[2]
+    s_max = ext.shape[1]
+    stay = np.zeros(s_max + 2, np.bool_)
+    skip = np.zeros(s_max + 2, np.bool_)
+    scratch = _ctc_scratch_j(s_max + 2, 4)  # one block: no 4K aliasing between the rows
+    beta = scratch[0][:s_max]
+    zeros = scratch[1][:s_max]
+    post = scratch[2][:s_max]
+    bl = scratch[3][: s_max + 2]
+    for s in range(s_max):
+        zeros[s] = _ZERO_F
+    lanes = np.empty(_MAX_LANES, np.float32)
+    for b in range(b0, b1):
+        tb = in_len[b]
+        sb = ext_len[b]
+        ext_b = ext[b]
+        p = nll[b]
+        g = gy[b]
+        feasible = p < np.inf and p > _NINF_F
+        for t in range(t_max):
+            if t >= tb or not feasible:
+                out = gx[b, t]
+                for j in range(c):
+                    out[j] = _ZERO_F
+        if tb == 0 or not feasible:
+            continue
+        _ctc_flags_j(ext_b, sb, blank, merge, stay, skip)
+        for s in range(sb, s_max + 2):
+            stay[s] = False
+            skip[s] = False
+        for s in range(s_max + 2):
+            bl[s] = _NINF_F
+        for t in range(tb - 1, -1, -1):
+            lt = lse[b, t]
+            row = x[b, t]
+            if t == tb - 1:
+                for s in range(sb):
+                    beta[s] = _ZERO_F if s >= sb - 2 else _NINF_F
+            else:
+                lo = sb - 2 * (tb - t)
+                lo = lo if lo > 0 else 0
+                hi = 2 * t + 2
+                hi = hi if hi < sb else sb
+                _ctc_step_j(bl, 2, stay, skip, zeros, beta, lo, hi)
+                for s in range(lo):
+                    beta[s] = _NINF_F
+                for s in range(hi, sb):
+                    beta[s] = _NINF_F
+            # The posterior of each state, normalised over the step's states (its total is
+            # 1 exactly; in float32 alpha + beta - log p drifts by ~1e-3 over 1000 steps,
+            # by the same amount for every state of a step, which this cancels). Separate
+            # loops and helpers for the reductions: the element-wise loops then vectorise.
+            arow = alpha[b, t]
+            for s in range(sb):
+                post[s] = arow[s] + beta[s]
+            m = row_max(post[:sb], lanes)
+            ms = m if m > _NINF_F else _ZERO_F
+            for s in range(sb):
+                post[s] = expf_nonpos(post[s] - ms)
+            tot = _ctc_sum_j(post[:sb])
+            scale = np.float32(g / tot) if tot > 0.0 else _ZERO_F
+            out = gx[b, t]
+            for j in range(c):
+                out[j] = expf_nonpos(sub_exact(row[j], lt)) * g
+            # Even states are the blank: one update; odd states scatter to their labels.
+            out[blank] -= np.float32(_ctc_sum_j(post[0:sb:2])) * scale
+            for s in range(1, sb, 2):
+                out[ext_b[s]] -= post[s] * scale
+            for s in range(sb):
+                bl[s] = beta[s] + sub_exact(row[ext_b[s]], lt)
+
+
+@lru_cache(maxsize=1)
+def ctc_kernels() -> dict[str, Any]:
+    """The CTC kernels as numba dispatchers (compiled on first call, cached on disk)."""
+    import numba
+
+    kernels()  # sets the shared helpers (expf_nonpos, row_max, sub_exact) as globals
+    g = globals()
+    exact = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": set(_FM_EXACT)}
+    g["_ctc_log13_j"] = numba.njit(**exact)(_ctc_log13)
+    g["_ctc_lse3_j"] = numba.njit(**exact)(_ctc_lse3)
+    g["_ctc_flags_j"] = numba.njit(**exact)(_ctc_flags)
+    g["_ctc_step_j"] = numba.njit(**exact)(_ctc_step)
+    g["_ctc_row_lse_j"] = numba.njit(**{**exact, "fastmath": set(_FM_REDUCE)})(_ctc_row_lse)
+    g["_ctc_scratch_j"] = numba.njit(**exact)(_ctc_scratch)
+    g["_ctc_sum_j"] = numba.njit(**{**exact, "fastmath": set(_FM_REDUCE)})(_ctc_sum)
+    return {
+        "ctc_alpha": numba.njit(**exact)(_ctc_alpha),
+        "ctc_beta_grad": numba.njit(**exact)(_ctc_beta_grad),
+    }
