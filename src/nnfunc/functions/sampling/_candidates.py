@@ -233,14 +233,6 @@ class CandidateSampler(Function):
         return (None,)
 
 
-_RETURNS = """
-    Returns:
-        ``(sampled_candidates, true_expected_count, sampled_expected_count)``: int64 of shape
-        ``(num_sampled,)``; float32 of the shape of ``true_classes``; float32 of shape
-        ``(num_sampled,)``. Arrays (or symbolic variables in a graph); never differentiable.
-"""
-
-
 def uniform_candidate_sampler(
     true_classes: Any,
     num_true: int,
@@ -253,39 +245,43 @@ def uniform_candidate_sampler(
 ) -> tuple[Any, Any, Any]:
     """Sample classes uniformly from ``[0, range_max)``.
 
-        .. math::
-            P(c) = 1 / R, \\qquad Q(c) = n P(c) \\text{ (with replacement)}, \\quad
-            1 - (1 - P(c))^T \\text{ (unique, } T \\text{ draws)}
+    .. math::
+        P(c) = 1 / R, \\qquad Q(c) = n P(c) \\text{ (with replacement)}, \\quad
+        1 - (1 - P(c))^T \\text{ (unique, } T \\text{ draws)}
 
-        Args:
-            true_classes (array, Variable or SymbolicVariable): int ``(batch_size, num_true)``,
-                each in ``[0, range_max)``.
-            num_true (int): Target classes per example (the width of ``true_classes``).
-            num_sampled (int): Classes to sample (``n``), at most ``2**26``.
-            unique (bool): Sample without replacement (rejecting repeats).
-            range_max (int): The number of classes ``R``.
-            seed (int, Generator or None): The same seed gives the same samples on every call and
-                graph run; None draws from :mod:`nnfunc.random`'s global stream.
-            name (str, optional): Node name in graph mode; ignored in eager mode.
-    {returns}
-        Raises:
-            ArgumentError: a size is not a positive int (or too large), ``num_sampled > range_max``
-                with ``unique=True``, a true class is outside ``[0, range_max)``, a bad ``seed``.
-            ShapeError: ``true_classes`` is not ``(batch_size, num_true)``.
-            DTypeError: ``true_classes`` is not integer.
+    Args:
+        true_classes (array, Variable or SymbolicVariable): int ``(batch_size, num_true)``,
+            each in ``[0, range_max)``.
+        num_true (int): Target classes per example (the width of ``true_classes``).
+        num_sampled (int): Classes to sample (``n``), at most ``2**26``.
+        unique (bool): Sample without replacement (rejecting repeats).
+        range_max (int): The number of classes ``R``.
+        seed (int, Generator or None): The same seed gives the same samples on every call and
+            graph run; None draws from :mod:`nnfunc.random`'s global stream.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
 
-        Notes:
-            The expected counts are TensorFlow's (module docstring of
-            ``nnfunc.functions.sampling._candidates``). The true classes are not excluded from the
-            samples (see :func:`nnfunc.compute_accidental_hits`). Equivalent to
-            ``tf.nn.uniform_candidate_sampler`` (same arguments; TensorFlow's random stream
-            differs).
+    Returns:
+        ``(sampled_candidates, true_expected_count, sampled_expected_count)``: int64 of shape
+        ``(num_sampled,)``; float32 of the shape of ``true_classes``; float32 of shape
+        ``(num_sampled,)``. Arrays (or symbolic variables in a graph); never differentiable.
+    Raises:
+        ArgumentError: a size is not a positive int (or too large), ``num_sampled > range_max``
+            with ``unique=True``, a true class is outside ``[0, range_max)``, a bad ``seed``.
+        ShapeError: ``true_classes`` is not ``(batch_size, num_true)``.
+        DTypeError: ``true_classes`` is not integer.
 
-        Examples:
-            >>> import numpy as np, nnfunc as nf
-            >>> s, t, q = nf.uniform_candidate_sampler(np.array([[1], [4]]), 1, 3, True, 8, seed=0)
-            >>> s.shape, t.tolist(), q.tolist()
-            ((3,), [[0.375], [0.375]], [0.375, 0.375, 0.375])
+    Notes:
+        The expected counts are TensorFlow's (module docstring of
+        ``nnfunc.functions.sampling._candidates``). The true classes are not excluded from the
+        samples (see :func:`nnfunc.compute_accidental_hits`). Equivalent to
+        ``tf.nn.uniform_candidate_sampler`` (same arguments; TensorFlow's random stream
+        differs).
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> s, t, q = nf.uniform_candidate_sampler(np.array([[1], [4]]), 1, 3, True, 8, seed=0)
+        >>> s.shape, t.tolist(), q.tolist()
+        ((3,), [[0.375], [0.375]], [0.375, 0.375, 0.375])
     """
     op = "uniform_candidate_sampler"
     num_true, num_sampled, unique, range_max = _sizes(
@@ -293,9 +289,6 @@ def uniform_candidate_sampler(
     )
     fn = CandidateSampler(op, _Uniform(range_max), num_true, num_sampled, unique, seed)
     return fn.apply(true_classes, name=name)
-
-
-uniform_candidate_sampler.__doc__ = uniform_candidate_sampler.__doc__.replace("{returns}", _RETURNS)
 
 
 def log_uniform_candidate_sampler(
@@ -310,40 +303,44 @@ def log_uniform_candidate_sampler(
 ) -> tuple[Any, Any, Any]:
     """Sample classes from the log-uniform (Zipfian) distribution over ``[0, range_max)``.
 
-        .. math::
-            P(c) = \\frac{\\log(c + 2) - \\log(c + 1)}{\\log(R + 1)}
+    .. math::
+        P(c) = \\frac{\\log(c + 2) - \\log(c + 1)}{\\log(R + 1)}
 
-        Drawn exactly as ``floor(exp(u log(R + 1))) - 1`` with ``u`` uniform in ``[0, 1)``. Useful
-        when classes are sorted by decreasing frequency (words of a vocabulary).
+    Drawn exactly as ``floor(exp(u log(R + 1))) - 1`` with ``u`` uniform in ``[0, 1)``. Useful
+    when classes are sorted by decreasing frequency (words of a vocabulary).
 
-        Args:
-            true_classes (array, Variable or SymbolicVariable): int ``(batch_size, num_true)``,
-                each in ``[0, range_max)``.
-            num_true (int): Target classes per example.
-            num_sampled (int): Classes to sample (``n``), at most ``2**26``.
-            unique (bool): Sample without replacement (rejecting repeats).
-            range_max (int): The number of classes ``R``.
-            seed (int, Generator or None): Reproducible samples (see
-                :func:`nnfunc.uniform_candidate_sampler`).
-            name (str, optional): Node name in graph mode; ignored in eager mode.
-    {returns}
-        Raises:
-            ArgumentError: a size is not a positive int (or too large), ``num_sampled > range_max``
-                with ``unique=True``, a true class is outside ``[0, range_max)``, a bad ``seed``.
-            ShapeError: ``true_classes`` is not ``(batch_size, num_true)``.
-            DTypeError: ``true_classes`` is not integer.
+    Args:
+        true_classes (array, Variable or SymbolicVariable): int ``(batch_size, num_true)``,
+            each in ``[0, range_max)``.
+        num_true (int): Target classes per example.
+        num_sampled (int): Classes to sample (``n``), at most ``2**26``.
+        unique (bool): Sample without replacement (rejecting repeats).
+        range_max (int): The number of classes ``R``.
+        seed (int, Generator or None): Reproducible samples (see
+            :func:`nnfunc.uniform_candidate_sampler`).
+        name (str, optional): Node name in graph mode; ignored in eager mode.
 
-        Notes:
-            Expected counts: ``n P(c)``, or ``1 - (1 - P(c))**T`` after ``T`` draws with
-            ``unique=True`` (TensorFlow's approximation). The default sampler of
-            :func:`nnfunc.nce_loss` and :func:`nnfunc.sampled_softmax_loss`. Equivalent to
-            ``tf.nn.log_uniform_candidate_sampler``.
+    Returns:
+        ``(sampled_candidates, true_expected_count, sampled_expected_count)``: int64 of shape
+        ``(num_sampled,)``; float32 of the shape of ``true_classes``; float32 of shape
+        ``(num_sampled,)``. Arrays (or symbolic variables in a graph); never differentiable.
+    Raises:
+        ArgumentError: a size is not a positive int (or too large), ``num_sampled > range_max``
+            with ``unique=True``, a true class is outside ``[0, range_max)``, a bad ``seed``.
+        ShapeError: ``true_classes`` is not ``(batch_size, num_true)``.
+        DTypeError: ``true_classes`` is not integer.
 
-        Examples:
-            >>> import numpy as np, nnfunc as nf
-            >>> s, t, q = nf.log_uniform_candidate_sampler(np.array([[0]]), 1, 2, False, 3, seed=1)
-            >>> t.round(4).tolist()   # 2 * log(2) / log(4)
-            [[1.0]]
+    Notes:
+        Expected counts: ``n P(c)``, or ``1 - (1 - P(c))**T`` after ``T`` draws with
+        ``unique=True`` (TensorFlow's approximation). The default sampler of
+        :func:`nnfunc.nce_loss` and :func:`nnfunc.sampled_softmax_loss`. Equivalent to
+        ``tf.nn.log_uniform_candidate_sampler``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> s, t, q = nf.log_uniform_candidate_sampler(np.array([[0]]), 1, 2, False, 3, seed=1)
+        >>> t.round(4).tolist()   # 2 * log(2) / log(4)
+        [[1.0]]
     """
     op = "log_uniform_candidate_sampler"
     num_true, num_sampled, unique, range_max = _sizes(
@@ -351,11 +348,6 @@ def log_uniform_candidate_sampler(
     )
     fn = CandidateSampler(op, _LogUniform(range_max), num_true, num_sampled, unique, seed)
     return fn.apply(true_classes, name=name)
-
-
-log_uniform_candidate_sampler.__doc__ = log_uniform_candidate_sampler.__doc__.replace(
-    "{returns}", _RETURNS
-)
 
 
 def learned_unigram_candidate_sampler(
@@ -370,48 +362,52 @@ def learned_unigram_candidate_sampler(
 ) -> tuple[Any, Any, Any]:
     """Sample classes from a unigram distribution learned from the true classes seen so far.
 
-        .. math::
-            P(c) = \\frac{w_c}{\\sum_k w_k}, \\qquad w_c = 1 + \\#\\{\\text{times } c
-            \\text{ was a true class}\\}
+    .. math::
+        P(c) = \\frac{w_c}{\\sum_k w_k}, \\qquad w_c = 1 + \\#\\{\\text{times } c
+        \\text{ was a true class}\\}
 
-        Every class starts with weight 1; after each draw, every entry of ``true_classes`` adds 1 to
-        its class (so a batch's own classes count from the next draw on, as in TensorFlow).
+    Every class starts with weight 1; after each draw, every entry of ``true_classes`` adds 1 to
+    its class (so a batch's own classes count from the next draw on, as in TensorFlow).
 
-        Args:
-            true_classes (array, Variable or SymbolicVariable): int ``(batch_size, num_true)``,
-                each in ``[0, range_max)``.
-            num_true (int): Target classes per example.
-            num_sampled (int): Classes to sample (``n``), at most ``2**26``.
-            unique (bool): Sample without replacement (rejecting repeats).
-            range_max (int): The number of classes ``R``, at most ``2**26``.
-            seed (int, Generator or None): Reproducible samples (see
-                :func:`nnfunc.uniform_candidate_sampler`).
-            name (str, optional): Node name in graph mode; ignored in eager mode.
-    {returns}
-        Raises:
-            ArgumentError: a size is not a positive int (or too large), ``num_sampled > range_max``
-                with ``unique=True``, a true class is outside ``[0, range_max)``, a bad ``seed``.
-            ShapeError: ``true_classes`` is not ``(batch_size, num_true)``.
-            DTypeError: ``true_classes`` is not integer.
+    Args:
+        true_classes (array, Variable or SymbolicVariable): int ``(batch_size, num_true)``,
+            each in ``[0, range_max)``.
+        num_true (int): Target classes per example.
+        num_sampled (int): Classes to sample (``n``), at most ``2**26``.
+        unique (bool): Sample without replacement (rejecting repeats).
+        range_max (int): The number of classes ``R``, at most ``2**26``.
+        seed (int, Generator or None): Reproducible samples (see
+            :func:`nnfunc.uniform_candidate_sampler`).
+        name (str, optional): Node name in graph mode; ignored in eager mode.
 
-        Notes:
-            Where the counts live: in a graph, in the node (they grow with every ``Graph.run``, as
-            TensorFlow's op keeps them in the session); a plain eager call starts from fresh counts,
-            as a fresh TensorFlow op would; eagerly, a
-            :class:`nnfunc.functions.sampling.LearnedUnigramSampler` the caller holds keeps them
-            across calls. The counts are never saved (reset when the model is rebuilt).
-            Equivalent to ``tf.nn.learned_unigram_candidate_sampler``.
+    Returns:
+        ``(sampled_candidates, true_expected_count, sampled_expected_count)``: int64 of shape
+        ``(num_sampled,)``; float32 of the shape of ``true_classes``; float32 of shape
+        ``(num_sampled,)``. Arrays (or symbolic variables in a graph); never differentiable.
+    Raises:
+        ArgumentError: a size is not a positive int (or too large), ``num_sampled > range_max``
+            with ``unique=True``, a true class is outside ``[0, range_max)``, a bad ``seed``.
+        ShapeError: ``true_classes`` is not ``(batch_size, num_true)``.
+        DTypeError: ``true_classes`` is not integer.
 
-        Examples:
-            >>> import numpy as np, nnfunc as nf
-            >>> from nnfunc.functions.sampling import LearnedUnigramSampler
-            >>> sampler = LearnedUnigramSampler(4)
-            >>> _ = sampler(np.array([[2], [2]]), 1, 2, False, seed=0)
-            >>> sampler.counts.tolist()
-            [1, 1, 3, 1]
-            >>> _, t, _ = sampler(np.array([[2]]), 1, 2, False, seed=0)
-            >>> t.tolist()   # 2 * 3/6
-            [[1.0]]
+    Notes:
+        Where the counts live: in a graph, in the node (they grow with every ``Graph.run``, as
+        TensorFlow's op keeps them in the session); a plain eager call starts from fresh counts,
+        as a fresh TensorFlow op would; eagerly, a
+        :class:`nnfunc.functions.sampling.LearnedUnigramSampler` the caller holds keeps them
+        across calls. The counts are never saved (reset when the model is rebuilt).
+        Equivalent to ``tf.nn.learned_unigram_candidate_sampler``.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> from nnfunc.functions.sampling import LearnedUnigramSampler
+        >>> sampler = LearnedUnigramSampler(4)
+        >>> _ = sampler(np.array([[2], [2]]), 1, 2, False, seed=0)
+        >>> sampler.counts.tolist()
+        [1, 1, 3, 1]
+        >>> _, t, _ = sampler(np.array([[2]]), 1, 2, False, seed=0)
+        >>> t.tolist()   # 2 * 3/6
+        [[1.0]]
     """
     op = "learned_unigram_candidate_sampler"
     num_true, num_sampled, unique, range_max = _sizes(
@@ -420,11 +416,6 @@ def learned_unigram_candidate_sampler(
     dist = _Weighted(np.ones(range_max, np.int64))
     fn = CandidateSampler(op, dist, num_true, num_sampled, unique, seed, learn=True)
     return fn.apply(true_classes, name=name)
-
-
-learned_unigram_candidate_sampler.__doc__ = learned_unigram_candidate_sampler.__doc__.replace(
-    "{returns}", _RETURNS
-)
 
 
 class LearnedUnigramSampler:
@@ -560,54 +551,58 @@ def fixed_unigram_candidate_sampler(
 ) -> tuple[Any, Any, Any]:
     """Sample classes from a fixed unigram distribution (a list of counts, or a vocabulary file).
 
-        .. math::
-            P(c) = \\frac{u_c^{\\,d}}{\\sum_k u_k^{\\,d}}
+    .. math::
+        P(c) = \\frac{u_c^{\\,d}}{\\sum_k u_k^{\\,d}}
 
-        Ids ``0 .. num_reserved_ids - 1`` have weight 0; the vocabulary's counts ``u`` follow, in
-        order, from id ``num_reserved_ids``. With ``num_shards > 1`` the sampler covers only the ids
-        ``i`` with ``i % num_shards == shard`` and returns positions in that list.
+    Ids ``0 .. num_reserved_ids - 1`` have weight 0; the vocabulary's counts ``u`` follow, in
+    order, from id ``num_reserved_ids``. With ``num_shards > 1`` the sampler covers only the ids
+    ``i`` with ``i % num_shards == shard`` and returns positions in that list.
 
-        Args:
-            true_classes (array, Variable or SymbolicVariable): int ``(batch_size, num_true)``,
-                each in ``[0, range_max)``.
-            num_true (int): Target classes per example.
-            num_sampled (int): Classes to sample (``n``), at most ``2**26``.
-            unique (bool): Sample without replacement (rejecting repeats).
-            range_max (int): The number of classes: must equal the number of ids of this shard.
-            vocab_file (str): A CSV-like file, one line per id, the count (or relative probability)
-                in the last field; empty lines are skipped. Exactly one of ``vocab_file`` and
-                ``unigrams``.
-            distortion (float): Power ``d >= 0`` applied to each count (1: the unigram, 0: uniform).
-            num_reserved_ids (int): Leading ids with probability 0.
-            num_shards (int): Partitions of the id range.
-            shard (int): The partition sampled from, in ``[0, num_shards)``.
-            unigrams (sequence of float): The counts, one per id (after the reserved ones).
-            seed (int, Generator or None): Reproducible samples (see
-                :func:`nnfunc.uniform_candidate_sampler`).
-            name (str, optional): Node name in graph mode; ignored in eager mode.
-    {returns}
-        Raises:
-            ArgumentError: both or neither of ``vocab_file`` and ``unigrams``; an unreadable file
-                or a line without a count; a negative or non-finite count; ``distortion`` negative;
-                ``range_max`` differs from the shard's number of ids; ``num_sampled`` exceeds the
-                ids of non-zero probability with ``unique=True``; the checks of
-                :func:`nnfunc.uniform_candidate_sampler`.
-            ShapeError: ``true_classes`` is not ``(batch_size, num_true)``.
-            DTypeError: ``true_classes`` is not integer.
+    Args:
+        true_classes (array, Variable or SymbolicVariable): int ``(batch_size, num_true)``,
+            each in ``[0, range_max)``.
+        num_true (int): Target classes per example.
+        num_sampled (int): Classes to sample (``n``), at most ``2**26``.
+        unique (bool): Sample without replacement (rejecting repeats).
+        range_max (int): The number of classes: must equal the number of ids of this shard.
+        vocab_file (str): A CSV-like file, one line per id, the count (or relative probability)
+            in the last field; empty lines are skipped. Exactly one of ``vocab_file`` and
+            ``unigrams``.
+        distortion (float): Power ``d >= 0`` applied to each count (1: the unigram, 0: uniform).
+        num_reserved_ids (int): Leading ids with probability 0.
+        num_shards (int): Partitions of the id range.
+        shard (int): The partition sampled from, in ``[0, num_shards)``.
+        unigrams (sequence of float): The counts, one per id (after the reserved ones).
+        seed (int, Generator or None): Reproducible samples (see
+            :func:`nnfunc.uniform_candidate_sampler`).
+        name (str, optional): Node name in graph mode; ignored in eager mode.
 
-        Notes:
-            Equivalent to ``tf.nn.fixed_unigram_candidate_sampler`` (same arguments and defaults).
-            TensorFlow numbers a shard's vocabulary from the count of reserved ids in that shard
-            rather than from ``num_reserved_ids``; the two agree for one shard or at most one
-            reserved id; here ids follow the documented rule.
+    Returns:
+        ``(sampled_candidates, true_expected_count, sampled_expected_count)``: int64 of shape
+        ``(num_sampled,)``; float32 of the shape of ``true_classes``; float32 of shape
+        ``(num_sampled,)``. Arrays (or symbolic variables in a graph); never differentiable.
+    Raises:
+        ArgumentError: both or neither of ``vocab_file`` and ``unigrams``; an unreadable file
+            or a line without a count; a negative or non-finite count; ``distortion`` negative;
+            ``range_max`` differs from the shard's number of ids; ``num_sampled`` exceeds the
+            ids of non-zero probability with ``unique=True``; the checks of
+            :func:`nnfunc.uniform_candidate_sampler`.
+        ShapeError: ``true_classes`` is not ``(batch_size, num_true)``.
+        DTypeError: ``true_classes`` is not integer.
 
-        Examples:
-            >>> import numpy as np, nnfunc as nf
-            >>> s, t, q = nf.fixed_unigram_candidate_sampler(
-            ...     np.array([[1]]), 1, 4, False, 3, unigrams=[3.0, 1.0], num_reserved_ids=1,
+    Notes:
+        Equivalent to ``tf.nn.fixed_unigram_candidate_sampler`` (same arguments and defaults).
+        TensorFlow numbers a shard's vocabulary from the count of reserved ids in that shard
+        rather than from ``num_reserved_ids``; the two agree for one shard or at most one
+        reserved id; here ids follow the documented rule.
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> s, t, q = nf.fixed_unigram_candidate_sampler(
+        ...     np.array([[1]]), 1, 4, False, 3, unigrams=[3.0, 1.0], num_reserved_ids=1,
         ...     seed=0)
-            >>> t.tolist(), bool((s > 0).all())
-            ([[3.0]], True)
+        >>> t.tolist(), bool((s > 0).all())
+        ([[3.0]], True)
     """
     op = "fixed_unigram_candidate_sampler"
     num_true, num_sampled, unique, range_max = _sizes(
@@ -655,11 +650,6 @@ def fixed_unigram_candidate_sampler(
         )
     fn = CandidateSampler(op, dist, num_true, num_sampled, unique, seed)
     return fn.apply(true_classes, name=name)
-
-
-fixed_unigram_candidate_sampler.__doc__ = fixed_unigram_candidate_sampler.__doc__.replace(
-    "{returns}", _RETURNS
-)
 
 
 # ---------------------------------------------------------------------------- accidental hits

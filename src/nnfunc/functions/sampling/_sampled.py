@@ -243,37 +243,6 @@ def sampled_logits(
     return logits, _Targets(num_sampled, dtype).apply1(labels)
 
 
-_ARGS = """
-    Args:
-        weights (array, Variable, SymbolicVariable, or a list of them): Class embeddings
-            ``(num_classes, dim)``, or its shards (see :func:`nnfunc.embedding_lookup`).
-        biases (array, Variable, SymbolicVariable, or a list of them): Class biases
-            ``(num_classes,)``, or its shards.
-        inputs (array, Variable or SymbolicVariable): Floating ``(batch_size, dim)``.
-        labels (array, Variable or SymbolicVariable): Integer ``(batch_size, num_true)``.
-        num_sampled (int): Classes sampled per batch.
-        num_classes (int): The number of classes (the range of the default sampler).
-        num_true (int): Target classes per example. Default 1.
-        sampled_values (tuple, optional): ``(sampled_candidates, true_expected_count,
-            sampled_expected_count)`` from a candidate sampler (no gradient flows into them).
-            None: :func:`nnfunc.log_uniform_candidate_sampler` with ``unique=True``.
-        remove_accidental_hits (bool): Give sampled classes that equal a true class of the
-            example the logit ``-FLT_MAX``. Default {hits}.
-        partition_strategy (str): ``"mod"`` (default) or ``"div"`` for sharded tables.
-        seed (int, Generator or None): Seed of the default sampler.
-        name (str, optional): Node name in graph mode; ignored in eager mode.
-"""
-
-_RAISES = """
-    Raises:
-        DTypeError: ``labels`` not integer, ``inputs`` not floating, non-integer candidates.
-        ShapeError: ``labels`` not ``(batch_size, num_true)``, ``inputs`` not 2-D, a weight
-            shard not ``(classes, dim)``, a bias not 1-D, candidates not ``(num_sampled,)``.
-        ArgumentError: a size is not a positive int, a bad ``sampled_values``, an id outside
-            the table (see :func:`nnfunc.embedding_lookup`).
-"""
-
-
 def nce_loss(
     weights: Any,
     biases: Any,
@@ -291,31 +260,57 @@ def nce_loss(
 ) -> Any:
     """Noise-contrastive estimation loss per example, over the true and the sampled classes.
 
-        .. math::
-            z_c = x \\cdot W_c + b_c - \\log Q(c), \\qquad
-            \\ell = \\sum_{c \\in \\text{true}} \\mathrm{xent}(z_c, 1/\\text{num\\_true})
-                  + \\sum_{c \\in \\text{sampled}} \\mathrm{xent}(z_c, 0)
+    .. math::
+        z_c = x \\cdot W_c + b_c - \\log Q(c), \\qquad
+        \\ell = \\sum_{c \\in \\text{true}} \\mathrm{xent}(z_c, 1/\\text{num\\_true})
+              + \\sum_{c \\in \\text{sampled}} \\mathrm{xent}(z_c, 0)
 
-        where ``xent`` is :func:`nnfunc.sigmoid_cross_entropy_with_logits` and ``Q`` the expected
-        counts of the sampler.
-    {args}
-        Returns:
-            Same kind as ``inputs``: ``(batch_size,)``, dtype of ``inputs``.
-    {raises}
-        Notes:
-            TensorFlow's values and gradients for given ``sampled_values``. Gradients reach
-            ``inputs``, ``weights`` and ``biases`` (only the rows of the true and sampled classes:
-            a scatter-add); none reach ``labels`` or the sampler outputs. With
-            ``remove_accidental_hits=True`` it is the "sampled logistic" loss. Equivalent to
-            ``tf.nn.nce_loss`` (same argument order and defaults).
+    where ``xent`` is :func:`nnfunc.sigmoid_cross_entropy_with_logits` and ``Q`` the expected
+    counts of the sampler.
 
-        Examples:
-            >>> import numpy as np, nnfunc as nf
-            >>> w, b = np.eye(3), np.zeros(3)
-            >>> sv = (np.array([2]), np.ones((1, 1), np.float32), np.ones(1, np.float32))
-            >>> nf.nce_loss(w, b, np.array([[1.0, 0.0, 0.0]]), np.array([[0]]), 1, 3,
-            ...             sampled_values=sv).round(6)
-            array([1.006409])
+    Args:
+        weights (array, Variable, SymbolicVariable, or a list of them): Class embeddings
+            ``(num_classes, dim)``, or its shards (see :func:`nnfunc.embedding_lookup`).
+        biases (array, Variable, SymbolicVariable, or a list of them): Class biases
+            ``(num_classes,)``, or its shards.
+        inputs (array, Variable or SymbolicVariable): Floating ``(batch_size, dim)``.
+        labels (array, Variable or SymbolicVariable): Integer ``(batch_size, num_true)``.
+        num_sampled (int): Classes sampled per batch.
+        num_classes (int): The number of classes (the range of the default sampler).
+        num_true (int): Target classes per example. Default 1.
+        sampled_values (tuple, optional): ``(sampled_candidates, true_expected_count,
+            sampled_expected_count)`` from a candidate sampler (no gradient flows into them).
+            None: :func:`nnfunc.log_uniform_candidate_sampler` with ``unique=True``.
+        remove_accidental_hits (bool): Give sampled classes that equal a true class of the
+            example the logit ``-FLT_MAX``. Default False.
+        partition_strategy (str): ``"mod"`` (default) or ``"div"`` for sharded tables.
+        seed (int, Generator or None): Seed of the default sampler.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``inputs``: ``(batch_size,)``, dtype of ``inputs``.
+
+    Raises:
+        DTypeError: ``labels`` not integer, ``inputs`` not floating, non-integer candidates.
+        ShapeError: ``labels`` not ``(batch_size, num_true)``, ``inputs`` not 2-D, a weight
+            shard not ``(classes, dim)``, a bias not 1-D, candidates not ``(num_sampled,)``.
+        ArgumentError: a size is not a positive int, a bad ``sampled_values``, an id outside
+            the table (see :func:`nnfunc.embedding_lookup`).
+
+    Notes:
+        TensorFlow's values and gradients for given ``sampled_values``. Gradients reach
+        ``inputs``, ``weights`` and ``biases`` (only the rows of the true and sampled classes:
+        a scatter-add); none reach ``labels`` or the sampler outputs. With
+        ``remove_accidental_hits=True`` it is the "sampled logistic" loss. Equivalent to
+        ``tf.nn.nce_loss`` (same argument order and defaults).
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> w, b = np.eye(3), np.zeros(3)
+        >>> sv = (np.array([2]), np.ones((1, 1), np.float32), np.ones(1, np.float32))
+        >>> nf.nce_loss(w, b, np.array([[1.0, 0.0, 0.0]]), np.array([[0]]), 1, 3,
+        ...             sampled_values=sv).round(6)
+        array([1.006409])
     """
     op = "nce_loss"
     tensors = _tensors(weights, biases, inputs, labels)
@@ -325,11 +320,6 @@ def nce_loss(
             sampled_values, remove_accidental_hits, partition_strategy, seed,
         )  # fmt: skip
     return sum_(sigmoid_cross_entropy_with_logits(logits, targets), axis=1, name=name)
-
-
-nce_loss.__doc__ = nce_loss.__doc__.replace("{args}", _ARGS.replace("{hits}", "False")).replace(
-    "{raises}", _RAISES
-)
 
 
 def sampled_softmax_loss(
@@ -349,31 +339,57 @@ def sampled_softmax_loss(
 ) -> Any:
     """Softmax cross-entropy over the true classes and a sample of the others.
 
-        .. math::
-            z_c = x \\cdot W_c + b_c - \\log Q(c), \\qquad
-            \\ell = -\\sum_{c \\in \\text{true}} \\frac{1}{\\text{num\\_true}}
-            \\log \\frac{e^{z_c}}{\\sum_{k \\in \\text{true} \\cup \\text{sampled}} e^{z_k}}
+    .. math::
+        z_c = x \\cdot W_c + b_c - \\log Q(c), \\qquad
+        \\ell = -\\sum_{c \\in \\text{true}} \\frac{1}{\\text{num\\_true}}
+        \\log \\frac{e^{z_c}}{\\sum_{k \\in \\text{true} \\cup \\text{sampled}} e^{z_k}}
 
-        A training loss (it underestimates the full softmax loss); at inference use
-        ``softmax(inputs @ weights.T + biases)``.
-    {args}
-        Returns:
-            Same kind as ``inputs``: ``(batch_size,)``, dtype of ``inputs``.
-    {raises}
-        Notes:
-            TensorFlow's values and gradients for given ``sampled_values`` (Jean et al. 2014).
-            Gradients reach ``inputs``, ``weights`` and ``biases`` (only the rows of the true and
-            sampled classes); no ``(batch_size, num_classes)`` array is formed. Equivalent to
-            ``tf.nn.sampled_softmax_loss`` (same argument order and defaults: accidental hits
-            removed, unlike :func:`nnfunc.nce_loss`).
+    A training loss (it underestimates the full softmax loss); at inference use
+    ``softmax(inputs @ weights.T + biases)``.
 
-        Examples:
-            >>> import numpy as np, nnfunc as nf
-            >>> w, b = np.eye(3), np.zeros(3)
-            >>> sv = (np.array([2]), np.ones((1, 1), np.float32), np.ones(1, np.float32))
-            >>> nf.sampled_softmax_loss(w, b, np.array([[1.0, 0.0, 0.0]]), np.array([[0]]), 1, 3,
-            ...                         sampled_values=sv).round(6)   # log(1 + e**-1)
-            array([0.313262])
+    Args:
+        weights (array, Variable, SymbolicVariable, or a list of them): Class embeddings
+            ``(num_classes, dim)``, or its shards (see :func:`nnfunc.embedding_lookup`).
+        biases (array, Variable, SymbolicVariable, or a list of them): Class biases
+            ``(num_classes,)``, or its shards.
+        inputs (array, Variable or SymbolicVariable): Floating ``(batch_size, dim)``.
+        labels (array, Variable or SymbolicVariable): Integer ``(batch_size, num_true)``.
+        num_sampled (int): Classes sampled per batch.
+        num_classes (int): The number of classes (the range of the default sampler).
+        num_true (int): Target classes per example. Default 1.
+        sampled_values (tuple, optional): ``(sampled_candidates, true_expected_count,
+            sampled_expected_count)`` from a candidate sampler (no gradient flows into them).
+            None: :func:`nnfunc.log_uniform_candidate_sampler` with ``unique=True``.
+        remove_accidental_hits (bool): Give sampled classes that equal a true class of the
+            example the logit ``-FLT_MAX``. Default True.
+        partition_strategy (str): ``"mod"`` (default) or ``"div"`` for sharded tables.
+        seed (int, Generator or None): Seed of the default sampler.
+        name (str, optional): Node name in graph mode; ignored in eager mode.
+
+    Returns:
+        Same kind as ``inputs``: ``(batch_size,)``, dtype of ``inputs``.
+
+    Raises:
+        DTypeError: ``labels`` not integer, ``inputs`` not floating, non-integer candidates.
+        ShapeError: ``labels`` not ``(batch_size, num_true)``, ``inputs`` not 2-D, a weight
+            shard not ``(classes, dim)``, a bias not 1-D, candidates not ``(num_sampled,)``.
+        ArgumentError: a size is not a positive int, a bad ``sampled_values``, an id outside
+            the table (see :func:`nnfunc.embedding_lookup`).
+
+    Notes:
+        TensorFlow's values and gradients for given ``sampled_values`` (Jean et al. 2014).
+        Gradients reach ``inputs``, ``weights`` and ``biases`` (only the rows of the true and
+        sampled classes); no ``(batch_size, num_classes)`` array is formed. Equivalent to
+        ``tf.nn.sampled_softmax_loss`` (same argument order and defaults: accidental hits
+        removed, unlike :func:`nnfunc.nce_loss`).
+
+    Examples:
+        >>> import numpy as np, nnfunc as nf
+        >>> w, b = np.eye(3), np.zeros(3)
+        >>> sv = (np.array([2]), np.ones((1, 1), np.float32), np.ones(1, np.float32))
+        >>> nf.sampled_softmax_loss(w, b, np.array([[1.0, 0.0, 0.0]]), np.array([[0]]), 1, 3,
+        ...                         sampled_values=sv).round(6)   # log(1 + e**-1)
+        array([0.313262])
     """
     op = "sampled_softmax_loss"
     tensors = _tensors(weights, biases, inputs, labels)
@@ -383,11 +399,6 @@ def sampled_softmax_loss(
             sampled_values, remove_accidental_hits, partition_strategy, seed,
         )  # fmt: skip
     return softmax_cross_entropy_with_logits(logits, stop_gradient(targets), name=name)
-
-
-sampled_softmax_loss.__doc__ = sampled_softmax_loss.__doc__.replace(
-    "{args}", _ARGS.replace("{hits}", "True")
-).replace("{raises}", _RAISES)
 
 
 def _tensors(weights: Any, biases: Any, inputs: Any, labels: Any) -> list[Any]:
