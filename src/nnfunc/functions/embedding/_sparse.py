@@ -229,10 +229,10 @@ def embedding_lookup_sparse(
             den = np.where(count > 0, den, 1).astype(dtype)
         else:
             w = weights if combiner == "mean" else weights * weights
-            den = SegmentSum(rows).apply1(w, seg)
+            # empty rows divide by 1 (before the sqrt: its gradient at 0 would be inf)
+            den = where(count > 0, SegmentSum(rows).apply1(w, seg), np.ones((), dtype))
             if combiner == "sqrtn":
                 den = sqrt(den)
-            den = where(count > 0, den, np.ones((), dtype))
         total = div(total, reshape(den, (rows, *extra)), name=last)
     if len(lead) == 1:
         return total
