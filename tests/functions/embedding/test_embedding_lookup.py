@@ -119,7 +119,9 @@ def test_seed_thirteen_ids_over_five_shards(strategy):
     np.testing.assert_array_equal(out[:, 0], ids)
     # and each id's gradient lands in the shard and row the page lists
     vs = [nf.Variable(s, requires_grad=True) for s in shards]
-    nf.sum(nf.embedding_lookup(vs, ids, partition_strategy=strategy) * (ids + 1.0)[:, None]).backward()
+    nf.sum(
+        nf.embedding_lookup(vs, ids, partition_strategy=strategy) * (ids + 1.0)[:, None]
+    ).backward()
     for v, s in zip(vs, shards, strict=True):
         np.testing.assert_array_equal(v.grad, s + 1.0)
 

@@ -24,6 +24,7 @@ import numpy as np
 from nnfunc import random as nf_random
 from nnfunc.core import check
 from nnfunc.core.function import Function
+from nnfunc.core.shapes import node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, DTypeError, ShapeError
 
@@ -284,10 +285,11 @@ def uniform_candidate_sampler(
         ((3,), [[0.375], [0.375]], [0.375, 0.375, 0.375])
     """
     op = "uniform_candidate_sampler"
-    num_true, num_sampled, unique, range_max = _sizes(
-        op, num_true, num_sampled, unique, range_max, 2**63 - 1
-    )
-    fn = CandidateSampler(op, _Uniform(range_max), num_true, num_sampled, unique, seed)
+    with node_errors(name, true_classes):
+        num_true, num_sampled, unique, range_max = _sizes(
+            op, num_true, num_sampled, unique, range_max, 2**63 - 1
+        )
+        fn = CandidateSampler(op, _Uniform(range_max), num_true, num_sampled, unique, seed)
     return fn.apply(true_classes, name=name)
 
 
@@ -343,10 +345,11 @@ def log_uniform_candidate_sampler(
         [[1.0]]
     """
     op = "log_uniform_candidate_sampler"
-    num_true, num_sampled, unique, range_max = _sizes(
-        op, num_true, num_sampled, unique, range_max, 2**62
-    )
-    fn = CandidateSampler(op, _LogUniform(range_max), num_true, num_sampled, unique, seed)
+    with node_errors(name, true_classes):
+        num_true, num_sampled, unique, range_max = _sizes(
+            op, num_true, num_sampled, unique, range_max, 2**62
+        )
+        fn = CandidateSampler(op, _LogUniform(range_max), num_true, num_sampled, unique, seed)
     return fn.apply(true_classes, name=name)
 
 
@@ -410,11 +413,12 @@ def learned_unigram_candidate_sampler(
         [[1.0]]
     """
     op = "learned_unigram_candidate_sampler"
-    num_true, num_sampled, unique, range_max = _sizes(
-        op, num_true, num_sampled, unique, range_max, MAX_ALLOC
-    )
-    dist = _Weighted(np.ones(range_max, np.int64))
-    fn = CandidateSampler(op, dist, num_true, num_sampled, unique, seed, learn=True)
+    with node_errors(name, true_classes):
+        num_true, num_sampled, unique, range_max = _sizes(
+            op, num_true, num_sampled, unique, range_max, MAX_ALLOC
+        )
+        dist = _Weighted(np.ones(range_max, np.int64))
+        fn = CandidateSampler(op, dist, num_true, num_sampled, unique, seed, learn=True)
     return fn.apply(true_classes, name=name)
 
 
@@ -605,50 +609,51 @@ def fixed_unigram_candidate_sampler(
         ([[3.0]], True)
     """
     op = "fixed_unigram_candidate_sampler"
-    num_true, num_sampled, unique, range_max = _sizes(
-        op, num_true, num_sampled, unique, range_max, MAX_ALLOC
-    )
-    distortion = check.real_scalar(op, "distortion", distortion, min_value=0)
-    num_reserved_ids = check.integer(op, "num_reserved_ids", num_reserved_ids, min_value=0)
-    if num_reserved_ids > MAX_ALLOC:
-        raise ArgumentError(
-            check.message(
-                op, "num_reserved_ids", f"be <= {MAX_ALLOC}", num_reserved_ids=num_reserved_ids
+    with node_errors(name, true_classes):
+        num_true, num_sampled, unique, range_max = _sizes(
+            op, num_true, num_sampled, unique, range_max, MAX_ALLOC
+        )
+        distortion = check.real_scalar(op, "distortion", distortion, min_value=0)
+        num_reserved_ids = check.integer(op, "num_reserved_ids", num_reserved_ids, min_value=0)
+        if num_reserved_ids > MAX_ALLOC:
+            raise ArgumentError(
+                check.message(
+                    op, "num_reserved_ids", f"be <= {MAX_ALLOC}", num_reserved_ids=num_reserved_ids
+                )
             )
-        )
-    num_shards = check.positive_int(op, "num_shards", num_shards)
-    shard = check.integer(op, "shard", shard, min_value=0)
-    if shard >= num_shards:
-        raise ArgumentError(
-            check.message(op, "shard", "be < num_shards", shard=shard, num_shards=num_shards)
-        )
-    weights = _unigram_weights(
-        op, vocab_file, unigrams, distortion, num_reserved_ids, num_shards, shard
-    )
-    if weights.size != range_max:
-        raise ArgumentError(
-            check.message(
-                op,
-                "range_max",
-                "equal the number of ids in the shard (reserved ids included)",
-                range_max=range_max,
-                ids=weights.size,
+        num_shards = check.positive_int(op, "num_shards", num_shards)
+        shard = check.integer(op, "shard", shard, min_value=0)
+        if shard >= num_shards:
+            raise ArgumentError(
+                check.message(op, "shard", "be < num_shards", shard=shard, num_shards=num_shards)
             )
+        weights = _unigram_weights(
+            op, vocab_file, unigrams, distortion, num_reserved_ids, num_shards, shard
         )
-    dist = _Weighted(weights)
-    if dist.support == 0 or (unique and num_sampled > dist.support):
-        raise ArgumentError(
-            check.message(
-                op,
-                "num_sampled",
-                "not exceed the ids of non-zero probability when unique=True"
-                if unique
-                else "be drawn from a distribution with a non-zero count",
-                num_sampled=num_sampled,
-                nonzero=dist.support,
+        if weights.size != range_max:
+            raise ArgumentError(
+                check.message(
+                    op,
+                    "range_max",
+                    "equal the number of ids in the shard (reserved ids included)",
+                    range_max=range_max,
+                    ids=weights.size,
+                )
             )
-        )
-    fn = CandidateSampler(op, dist, num_true, num_sampled, unique, seed)
+        dist = _Weighted(weights)
+        if dist.support == 0 or (unique and num_sampled > dist.support):
+            raise ArgumentError(
+                check.message(
+                    op,
+                    "num_sampled",
+                    "not exceed the ids of non-zero probability when unique=True"
+                    if unique
+                    else "be drawn from a distribution with a non-zero count",
+                    num_sampled=num_sampled,
+                    nonzero=dist.support,
+                )
+            )
+        fn = CandidateSampler(op, dist, num_true, num_sampled, unique, seed)
     return fn.apply(true_classes, name=name)
 
 
@@ -760,6 +765,7 @@ def compute_accidental_hits(
 dtype=float32))
     """
     op = "compute_accidental_hits"
-    num_true = check.positive_int(op, "num_true", num_true)
-    nf_random.validate_seed(op, seed)
+    with node_errors(name, true_classes, sampled_candidates):
+        num_true = check.positive_int(op, "num_true", num_true)
+        nf_random.validate_seed(op, seed)
     return ComputeAccidentalHits(num_true).apply(true_classes, sampled_candidates, name=name)
