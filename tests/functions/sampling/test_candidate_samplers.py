@@ -105,7 +105,7 @@ def test_unique_samples_and_post_rejection_counts(kind):
 
 def test_unique_without_rejection_uses_n_p():
     # 2 draws out of 10**12 classes: no repeat, so the count is n * p exactly as TensorFlow.
-    s, t, q = nf.uniform_candidate_sampler(TC, 1, 2, True, 10**12, seed=0)
+    _s, _t, q = nf.uniform_candidate_sampler(TC, 1, 2, True, 10**12, seed=0)
     np.testing.assert_allclose(q, [2e-12, 2e-12], rtol=1e-6)
 
 
@@ -150,7 +150,7 @@ def test_learned_unigram_counts_after_known_batches():
     _, t, _ = s(np.array([[0], [0], [3]]), 1, 4, False, seed=0)
     np.testing.assert_allclose(t, 4 * np.array([[1], [1], [1]]) / 6)  # counted after the draw
     np.testing.assert_array_equal(s.counts, [3, 1, 1, 2, 1, 1])
-    _, t, q = s(np.array([[3, 1], [5, 0]]), 2, 4, False, seed=0)
+    _, t, _q = s(np.array([[3, 1], [5, 0]]), 2, 4, False, seed=0)
     np.testing.assert_allclose(t, 4 * np.array([[2, 1], [1, 3]]) / 9, rtol=1e-6)
     np.testing.assert_array_equal(s.counts, [4, 2, 1, 3, 1, 2])
     # the learned distribution, checked statistically
@@ -188,7 +188,7 @@ def test_fixed_unigram_reserved_ids_and_vocab_file(tmp_path):
 def test_fixed_unigram_shards():
     # ids 0..5 with counts 1..6, two shards: shard 1 holds ids 1, 3, 5 (counts 2, 4, 6)
     u = [1, 2, 3, 4, 5, 6]
-    s, t, q = nf.fixed_unigram_candidate_sampler(
+    s, t, _q = nf.fixed_unigram_candidate_sampler(
         np.array([[0], [2]]), 1, DRAWS, False, 3, unigrams=u, num_shards=2, shard=1, seed=0
     )
     p = np.array([2, 4, 6]) / 12
@@ -217,7 +217,7 @@ def test_compute_accidental_hits_matches_brute_force():
 def test_compute_accidental_hits_in_a_graph():
     g = nf.Graph()
     tc = g.placeholder("tc", (None, 2), np.int64)
-    idx, ids, w = nf.compute_accidental_hits(tc, np.array([4, 5, 1]), 2, name="hits")
+    idx, ids, _w = nf.compute_accidental_hits(tc, np.array([4, 5, 1]), 2, name="hits")
     assert idx.shape == (None,)
     out = g.run([idx, ids], {"tc": np.array([[1, 2], [3, 4], [5, 5]])})
     np.testing.assert_array_equal(out[0], [0, 1, 2, 2])

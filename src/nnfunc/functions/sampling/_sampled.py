@@ -25,6 +25,7 @@ from nnfunc.functions.loss import (
     sigmoid_cross_entropy_with_logits,
     softmax_cross_entropy_with_logits,
 )
+from nnfunc.functions.loss._common import check_labels
 from nnfunc.functions.math import log, matmul
 from nnfunc.functions.reduction import sum as sum_
 from nnfunc.functions.sampling._candidates import (
@@ -151,6 +152,9 @@ def _validate(
         nm = "biases" if len(biases) == 1 else f"biases[{i}]"
         if len(_shape_of(b)) != 1:
             raise ShapeError(check.message(op, nm, "have rank 1", **{f"{nm}.shape": _shape_of(b)}))
+    rows = [_shape_of(w)[0] for w in weights]
+    if isinstance(labels, np.ndarray) and None not in rows:
+        check_labels(op, labels, sum(rows), "labels")
     if sampled_values is not None and (
         not isinstance(sampled_values, (tuple, list)) or len(sampled_values) != 3
     ):
