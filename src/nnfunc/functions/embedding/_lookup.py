@@ -29,14 +29,14 @@ STRATEGIES = ("mod", "div")
 
 def shard_list(op: str, params: Any) -> list[Any]:
     """``params`` as a list of shards (a single tensor is one shard); at least one."""
-    if isinstance(params, (list, tuple)):
-        shards = list(params)
-        if not shards:
-            raise ArgumentError(
-                check.message(op, "params", "hold at least one table", params=params)
-            )
-        return shards
-    return [params]
+    shards = list(params) if isinstance(params, (list, tuple)) else [params]
+    if not shards:
+        raise ArgumentError(check.message(op, "params", "hold at least one table", params=params))
+    for i, s in enumerate(shards):
+        if isinstance(s, (bool, int, float, complex)):  # a table is never a Python number
+            nm = "params" if len(shards) == 1 else f"params[{i}]"
+            raise ShapeError(check.message(op, nm, "have rank >= 1", **{f"{nm}.shape": ()}))
+    return shards
 
 
 def partition(ids: Any, sizes: tuple[int, ...], strategy: str) -> tuple[Any, Any]:
@@ -115,11 +115,14 @@ def check_ids(op: str, ids: Any, sizes: tuple[int | None, ...], strategy: str) -
 
 def _check_shards(op: str, ids: Any, shards: tuple[Any, ...]) -> tuple[np.dtype, tuple]:
     """Validate ids' dtype and the shards' ranks, widths and dtypes; return (dtype, row shape)."""
+    names = [f"params[{i}]" if len(shards) > 1 else "params" for i in range(len(shards))]
+    for nm, t in zip(["ids", *names], [ids, *shards], strict=True):
+        if t is None:
+            raise DTypeError(check.message(op, nm, "be an array", **{nm: None}))
     if np.dtype(ids.dtype).kind not in "iu":
         raise DTypeError(
             check.message(op, "ids", "have an integer dtype", **{"ids.dtype": np.dtype(ids.dtype)})
         )
-    names = [f"params[{i}]" if len(shards) > 1 else "params" for i in range(len(shards))]
     for nm, s in zip(names, shards, strict=True):
         if np.dtype(s.dtype).kind not in "biuf":
             raise DTypeError(
@@ -308,6 +311,8 @@ def embedding_lookup(
         if max_norm is not None:
             max_norm = check.real_scalar(OP, "max_norm", max_norm, min_value=0, open_min=True)
         fn = EmbeddingLookup(len(shards), partition_strategy)
+    if isinstance(ids, (bool, int)):  # NumPy's own dtype (uint64 beyond int64), checked in setup
+        ids = np.asarray(ids)
     if max_norm is None:
         return fn.apply1(ids, *shards, name=name)
     y = fn.apply1(ids, *shards)

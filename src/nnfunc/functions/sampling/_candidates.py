@@ -108,19 +108,36 @@ class _Weighted:
         self._cum = None
 
 
-def _draw(dist: Any, rng: np.random.Generator, n: int, unique: bool) -> tuple[np.ndarray, int]:
+#: Draws after which ``unique=True`` gives up (a distribution so concentrated that ``n``
+#: distinct classes would take practically forever).
+MAX_DRAWS = 2**25
+
+
+def _draw(
+    op: str, dist: Any, rng: np.random.Generator, n: int, unique: bool
+) -> tuple[np.ndarray, int]:
     """``n`` samples and the number of draws it took (rejection of repeats when ``unique``)."""
     if not unique or n == 0:
         return dist.sample(rng, n), n
     draws = np.zeros(0, np.int64)
     chunk = max(2 * n, 16)
-    while True:
+    while draws.size < max(MAX_DRAWS, 64 * n):
         draws = np.concatenate([draws, dist.sample(rng, chunk)])
         _, first = np.unique(draws, return_index=True)
         if first.size >= n:
             keep = np.sort(first)[:n]  # the first n distinct values, in drawing order
             return draws[keep], int(keep[-1]) + 1
         chunk *= 2
+    raise ArgumentError(
+        check.message(
+            op,
+            "num_sampled",
+            "distinct classes be found in a reasonable number of draws (unique=True)",
+            num_sampled=n,
+            draws=int(draws.size),
+            distinct=int(np.unique(draws).size),
+        )
+    )
 
 
 def _expected(p: np.ndarray, n: int, tries: int) -> np.ndarray:
@@ -133,7 +150,18 @@ def _expected(p: np.ndarray, n: int, tries: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- the Function
+def _py_int(x: Any) -> Any:
+    """A Python int as NumPy's own array (uint64 beyond int64: then rejected by range checks)."""
+    return np.asarray(x) if isinstance(x, (bool, int)) else x
+
+
+def _not_none(op: str, arg: str, x: Any) -> None:
+    if x is None:
+        raise DTypeError(check.message(op, arg, "be an array", **{arg: None}))
+
+
 def _check_true_classes(op: str, tc: Any, num_true: int, range_max: int | None) -> None:
+    _not_none(op, "true_classes", tc)
     if np.dtype(tc.dtype).kind not in "iu":
         raise DTypeError(
             check.message(
@@ -223,7 +251,7 @@ class CandidateSampler(Function):
     def forward(self, xp: Any, tc: Any) -> tuple[Any, ...]:
         tc = np.asarray(tc)
         rng = nf_random.generator(self.seed)
-        cand, tries = _draw(self.dist, rng, self.num_sampled, self.unique)
+        cand, tries = _draw(self.op_name, self.dist, rng, self.num_sampled, self.unique)
         true_count = _expected(self.dist.prob(tc), self.num_sampled, tries)
         cand_count = _expected(self.dist.prob(cand), self.num_sampled, tries)
         if self.learn:  # after sampling, as TensorFlow's op: this batch counts from the next
@@ -290,7 +318,7 @@ def uniform_candidate_sampler(
             op, num_true, num_sampled, unique, range_max, 2**63 - 1
         )
         fn = CandidateSampler(op, _Uniform(range_max), num_true, num_sampled, unique, seed)
-    return fn.apply(true_classes, name=name)
+    return fn.apply(_py_int(true_classes), name=name)
 
 
 def log_uniform_candidate_sampler(
@@ -350,7 +378,7 @@ def log_uniform_candidate_sampler(
             op, num_true, num_sampled, unique, range_max, 2**62
         )
         fn = CandidateSampler(op, _LogUniform(range_max), num_true, num_sampled, unique, seed)
-    return fn.apply(true_classes, name=name)
+    return fn.apply(_py_int(true_classes), name=name)
 
 
 def learned_unigram_candidate_sampler(
@@ -419,7 +447,7 @@ def learned_unigram_candidate_sampler(
         )
         dist = _Weighted(np.ones(range_max, np.int64))
         fn = CandidateSampler(op, dist, num_true, num_sampled, unique, seed, learn=True)
-    return fn.apply(true_classes, name=name)
+    return fn.apply(_py_int(true_classes), name=name)
 
 
 class LearnedUnigramSampler:
@@ -467,7 +495,7 @@ class LearnedUnigramSampler:
             op, num_true, num_sampled, unique, self.range_max, MAX_ALLOC
         )
         fn = CandidateSampler(op, self._dist, num_true, num_sampled, unique, seed, learn=True)
-        return fn.apply(true_classes, name=name)
+        return fn.apply(_py_int(true_classes), name=name)
 
 
 def _unigram_weights(
@@ -480,8 +508,8 @@ def _unigram_weights(
     shard: int,
 ) -> np.ndarray:
     """The shard's weights: reserved ids 0, then each vocabulary weight ** distortion."""
-    has_file = vocab_file not in ("", None)
-    has_list = unigrams is not None and len(np.atleast_1d(np.asarray(unigrams, dtype=object))) > 0
+    has_file = vocab_file is not None and not (isinstance(vocab_file, str) and vocab_file == "")
+    has_list = unigrams is not None and np.size(np.asarray(unigrams, dtype=object)) > 0
     if has_file == has_list:
         raise ArgumentError(
             check.message(
@@ -489,7 +517,9 @@ def _unigram_weights(
                 "vocab_file",
                 "be given, or `unigrams`, but not both",
                 vocab_file=vocab_file,
-                unigrams=unigrams if not has_list else f"<{len(unigrams)} values>",
+                unigrams=unigrams
+                if not has_list
+                else f"<{np.size(np.asarray(unigrams, object))} values>",
             )
         )
     if has_file:
@@ -532,8 +562,20 @@ def _unigram_weights(
                 op, "unigrams", "hold finite non-negative counts", **{f"unigrams[{bad}]": raw[bad]}
             )
         )
+    with np.errstate(over="ignore"):
+        powered = raw**distortion
+    if not np.isfinite(powered).all():
+        raise ArgumentError(
+            check.message(
+                op,
+                "distortion",
+                "keep every count ** distortion finite",
+                distortion=distortion,
+                largest_count=float(raw.max()),
+            )
+        )
     ids = np.arange(num_reserved_ids + raw.size)
-    weights = np.concatenate([np.zeros(num_reserved_ids), raw**distortion])
+    weights = np.concatenate([np.zeros(num_reserved_ids), powered])
     return weights[ids % num_shards == shard]
 
 
@@ -622,6 +664,10 @@ def fixed_unigram_candidate_sampler(
                 )
             )
         num_shards = check.positive_int(op, "num_shards", num_shards)
+        if num_shards > 2**31:
+            raise ArgumentError(
+                check.message(op, "num_shards", f"be <= {2**31}", num_shards=num_shards)
+            )
         shard = check.integer(op, "shard", shard, min_value=0)
         if shard >= num_shards:
             raise ArgumentError(
@@ -654,7 +700,7 @@ def fixed_unigram_candidate_sampler(
                 )
             )
         fn = CandidateSampler(op, dist, num_true, num_sampled, unique, seed)
-    return fn.apply(true_classes, name=name)
+    return fn.apply(_py_int(true_classes), name=name)
 
 
 # ---------------------------------------------------------------------------- accidental hits
@@ -684,6 +730,7 @@ class ComputeAccidentalHits(Function):
 
     def setup(self, tc: Any, sc: Any) -> tuple[TensorSpec, ...]:
         _check_true_classes(self.op_name, tc, self.num_true, None)
+        _not_none(self.op_name, "sampled_candidates", sc)
         if np.dtype(sc.dtype).kind not in "iu":
             raise DTypeError(
                 check.message(
@@ -768,4 +815,6 @@ dtype=float32))
     with node_errors(name, true_classes, sampled_candidates):
         num_true = check.positive_int(op, "num_true", num_true)
         nf_random.validate_seed(op, seed)
-    return ComputeAccidentalHits(num_true).apply(true_classes, sampled_candidates, name=name)
+    return ComputeAccidentalHits(num_true).apply(
+        _py_int(true_classes), _py_int(sampled_candidates), name=name
+    )
