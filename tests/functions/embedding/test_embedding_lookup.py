@@ -46,7 +46,6 @@ def div_sizes(n, p):
 )
 class TestEmbeddingLookup(FunctionTestCase):
     function = staticmethod(lambda table, ids, **kw: nf.embedding_lookup(table, ids, **kw))
-    tolerances = {"float16": {"atol": 0, "rtol": 0}}
 
     def inputs(self, rng):
         table = rng.normal(size=(7, *self.row)).astype(self.dtype)

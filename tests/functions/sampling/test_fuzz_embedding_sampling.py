@@ -1,6 +1,7 @@
 """Every argument of the embedding and sampling functions, replaced by junk, either works or
 raises an NNFuncError (never a raw NumPy/Python exception)."""
 
+import contextlib
 import inspect
 
 import numpy as np
@@ -69,10 +70,8 @@ CASES = list(variants())
     ("fn", "args", "kwargs"), [c[:3] for c in CASES], ids=[c[3] for c in CASES]
 )
 def test_junk_is_rejected_or_works(fn, args, kwargs):
-    try:
+    with contextlib.suppress(nf.NNFuncError):
         fn(*args, **kwargs)
-    except nf.NNFuncError:
-        pass
 
 
 def test_the_valid_calls_work():
