@@ -1,3 +1,6 @@
-"""Family `embedding` of the catalog (filled in by its issue)."""
+"""Embedding lookups (catalog family 12): one table or shards, dense or sparse ids."""
 
-__all__: list[str] = []
+from nnfunc.functions.embedding._lookup import embedding_lookup
+from nnfunc.functions.embedding._sparse import embedding_lookup_sparse
+
+__all__ = ["embedding_lookup", "embedding_lookup_sparse"]
