@@ -466,6 +466,30 @@ class Graph:
         """
         return _serialize.load_graph(path)
 
+    def export_onnx(self, path: Any, fetches: Any, opset: int = 17) -> Any:
+        """Write the nodes ``fetches`` need as an ONNX model, checked by ``onnx.checker``.
+
+        Placeholders become graph inputs (``None`` dimensions become symbolic ONNX dimensions),
+        parameters and constants become initializers, and each node is translated by the entry
+        of its op in :data:`nnfunc.core.onnx_export.EXPORTERS` (elementwise math, activations,
+        the softmax family, matmul and linear, convolution, pooling, batch normalization with
+        given statistics, reductions, reshapes...). Needs the ``onnx`` package.
+
+        Args:
+            path: File name or binary file object (None: only return the model).
+            fetches: The node(s) whose values the model outputs (variables or names).
+            opset (int): The ONNX opset. Default 17.
+
+        Returns:
+            onnx.ModelProto: the model.
+
+        Raises:
+            UnsupportedError: a needed node's op has no ONNX mapping (the message names the node
+                and the op), or ``onnx`` is not installed.
+            GraphError: a fetch is not a node of this graph.
+        """
+        return _onnx_export.export_onnx(self, path, fetches, opset)
+
     # ------------------------------------------------------------------ gradients
     def grad(
         self,
@@ -577,4 +601,5 @@ def apply_symbolic(func: Function, inputs: tuple[Any, ...], name: str | None) ->
 
 
 # serialize builds on Graph and apply_symbolic above; imported last to avoid a cycle.
+from nnfunc.core import onnx_export as _onnx_export  # noqa: E402
 from nnfunc.core import serialize as _serialize  # noqa: E402
