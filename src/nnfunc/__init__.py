@@ -15,6 +15,7 @@ from nnfunc.core import (
     enable_grad,
     grad,
     is_grad_enabled,
+    load_graph,
     no_grad,
 )
 from nnfunc.errors import (
@@ -46,6 +47,7 @@ __all__ = [
     "errors",
     "grad",
     "is_grad_enabled",
+    "load_graph",
     "no_grad",
     "random",
     *_function_names,

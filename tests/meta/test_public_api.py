@@ -31,6 +31,7 @@ ENGINE = {
     "errors",
     "grad",
     "is_grad_enabled",
+    "load_graph",
     "no_grad",
     "random",
 }

@@ -99,7 +99,7 @@ def cnn(params: Params, x: Any) -> Any:
     h = nf.reshape(x, (-1, 1, side, side))  # (N, C=1, H, W): channels first
     h = nf.max_pool(nf.relu(nf.conv(h, params["conv1"], params["bias1"], pad=1)), 2)
     h = nf.max_pool(nf.relu(nf.conv(h, params["conv2"], params["bias2"], pad=1)), 2)
-    h = nf.reshape(h, (h.shape[0], -1))
+    h = nf.reshape(h, (-1, int(np.prod(h.shape[1:]))))  # any batch, also a graph's None
     return nf.linear(h, params["dense"], params["bias3"])
 
 
@@ -225,7 +225,18 @@ def train(
         "loss": loss_value,
         "train_accuracy": accuracy(model.forward(arrays, x_train), y_train),
         "test_accuracy": accuracy(model.forward(arrays, x_test), y_test),
+        "params": arrays,
     }
+
+
+def model_graph(model: Model, params: dict[str, np.ndarray], n_features: int) -> nf.Graph:
+    """The trained network as a graph: placeholder ``x`` (any batch), parameters, ``logits``."""
+    graph = nf.Graph("digits")
+    x = graph.placeholder("x", (None, n_features), np.float32)
+    weights = {k: graph.parameter(k, v) for k, v in params.items()}
+    logits = model.forward(weights, x)
+    nf.identity(logits, name="logits")
+    return graph
 
 
 def run(args: Any) -> int:
@@ -258,6 +269,14 @@ def run(args: Any) -> int:
         f"final test accuracy: {100 * result['test_accuracy']:.2f}% "
         f"({x_test.shape[0]} images, {elapsed:.1f} s)"
     )
+    if args.save or args.onnx:
+        graph = model_graph(MODELS[args.model], result["params"], x_train.shape[1])
+        if args.save:
+            graph.save(args.save)
+            print(f"saved the trained network to {args.save} (nnfunc.load_graph reads it)")
+        if args.onnx:
+            graph.export_onnx(args.onnx, "logits")
+            print(f"exported the trained network to {args.onnx} (ONNX; input 'x', output 'logits')")
     return 0
 
 
@@ -285,6 +304,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
     p.add_argument("--seed", type=int, default=0, help="seed of the split and the training")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    p.add_argument("--save", default=None, help="write the trained network as an nnfunc graph file")
+    p.add_argument("--onnx", default=None, help="export the trained network as an ONNX model")
     p.add_argument(
         "--distributed",
         action="store_true",

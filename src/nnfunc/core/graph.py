@@ -416,6 +416,80 @@ class Graph:
                         values[out_var] = o
         return values
 
+    # ------------------------------------------------------------------ files
+    def save(self, path: Any) -> None:
+        """Write the graph to ``path`` (a file name or a binary file object).
+
+        The file is a zip of ``graph.json`` (nodes in order with their names, ops, arguments as
+        plain data and inputs; placeholders with their ``None`` dims) and ``arrays.npz``
+        (parameters and constants, no pickle). Saving the same graph twice gives the same bytes.
+        Gradient nodes added by :meth:`grad` are saved like any other node when their arguments
+        are plain data.
+
+        Args:
+            path: File name (``str`` or path-like) or a binary file object.
+
+        Raises:
+            UnsupportedError: a node's arguments are not plain data (a communicator, a Python
+                callable, a random generator...): the message names the node and the argument.
+
+        Examples:
+            >>> import io, numpy as np, nnfunc as nf
+            >>> with nf.Graph() as g:
+            ...     x = g.placeholder("x", (None, 2))
+            ...     y = nf.relu(x, name="y")
+            >>> buf = io.BytesIO(); g.save(buf); _ = buf.seek(0)
+            >>> nf.load_graph(buf).run("y", {"x": np.array([[-1.0, 2.0]], np.float32)})
+            array([[0., 2.]], dtype=float32)
+        """
+        _serialize.save_graph(self, path)
+
+    @staticmethod
+    def load(path: Any) -> Graph:
+        """Read a graph written by :meth:`save` (same as :func:`nnfunc.load_graph`).
+
+        Loading runs no code from the file: ops are looked up by name among the library's
+        Function classes and rebuilt from plain data; arrays are read without pickle. The loaded
+        graph runs to bit-identical results, supports :meth:`grad`, and saves to the same bytes.
+
+        Args:
+            path: File name or binary file object.
+
+        Returns:
+            Graph.
+
+        Raises:
+            GraphError: the file is truncated, not a graph file, from a newer format version,
+                altered (its arrays do not match their recorded checksum), or refers to arrays or
+                nodes it does not hold; arrays that need pickle are refused.
+            UnsupportedError: an op the file uses is not defined by this nnfunc.
+        """
+        return _serialize.load_graph(path)
+
+    def export_onnx(self, path: Any, fetches: Any, opset: int = 17) -> Any:
+        """Write the nodes ``fetches`` need as an ONNX model, checked by ``onnx.checker``.
+
+        Placeholders become graph inputs (``None`` dimensions become symbolic ONNX dimensions),
+        parameters and constants become initializers, and each node is translated by the entry
+        of its op in :data:`nnfunc.core.onnx_export.EXPORTERS` (elementwise math, activations,
+        the softmax family, matmul and linear, convolution, pooling, batch normalization with
+        given statistics, reductions, reshapes...). Needs the ``onnx`` package.
+
+        Args:
+            path: File name or binary file object (None: only return the model).
+            fetches: The node(s) whose values the model outputs (variables or names).
+            opset (int): The ONNX opset. Default 17.
+
+        Returns:
+            onnx.ModelProto: the model.
+
+        Raises:
+            UnsupportedError: a needed node's op has no ONNX mapping (the message names the node
+                and the op), or ``onnx`` is not installed.
+            GraphError: a fetch is not a node of this graph.
+        """
+        return _onnx_export.export_onnx(self, path, fetches, opset)
+
     # ------------------------------------------------------------------ gradients
     def grad(
         self,
@@ -495,6 +569,9 @@ def apply_symbolic(func: Function, inputs: tuple[Any, ...], name: str | None) ->
                 arr = np.asarray(arr)
             converted.append(graph.constant(arr))
     specs = tuple(None if x is None else x.spec for x in converted)
+    # What the constructor made of its arguments, before setup adds anything: the node's
+    # configuration, which nnfunc.core.serialize saves and restores (graph mode only).
+    func._config = {k: v for k, v in func.__dict__.items() if k != "_config"}
     try:
         out_specs = func.setup(*specs)
     except NNFuncError as exc:
@@ -521,3 +598,8 @@ def apply_symbolic(func: Function, inputs: tuple[Any, ...], name: str | None) ->
         graph._vars[node_name] = tuple(outs)
     func.outputs = tuple(weakref.ref(v) for v in outs)
     return tuple(outs)
+
+
+# serialize builds on Graph and apply_symbolic above; imported last to avoid a cycle.
+from nnfunc.core import onnx_export as _onnx_export  # noqa: E402
+from nnfunc.core import serialize as _serialize  # noqa: E402

@@ -385,10 +385,12 @@ def erosion2d(
     from nnfunc.functions.arithmetic import neg
     from nnfunc.functions.array import getitem
 
-    core = Dilation2D(stride, rate, pad, channel_last, op="erosion2d")
-    # validate first, so that errors name erosion2d, `kernel` and (in a graph) this node
+    # validate first, so that errors name erosion2d, `kernel` and (in a graph) this node; on a
+    # throwaway instance, so the node applied below is as its constructor left it (what a saved
+    # graph records)
     with shapes.node_errors(name, x, kernel):
-        core.setup(_spec(x), _spec(kernel))
+        Dilation2D(stride, rate, pad, channel_last, op="erosion2d").setup(_spec(x), _spec(kernel))
+    core = Dilation2D(stride, rate, pad, channel_last, op="erosion2d")
     flipped = getitem(kernel, (slice(None), slice(None, None, -1), slice(None, None, -1)))
     y = core.apply1(neg(x), flipped)
     return neg(y, name=name)

@@ -1,0 +1,475 @@
+"""``Graph.export_onnx``: a graph as an ONNX model, op by op, from one registry.
+
+Every exportable op has one entry in :data:`EXPORTERS`, keyed by the op name its Function
+reports (``Function.op_name``, the canonical function name: stable when classes move between
+modules, and shared by the classes that compute one op). An entry turns one applied node into
+ONNX nodes; it reads the node's options after ``setup`` normalised them (axes made non-negative,
+pads resolved) and may add initializers. An entry also carries a *sample*: a small graph using
+the op, from which the tests export, run ONNX Runtime and compare with :meth:`Graph.run`, so a
+new entry is tested the day it is added. A node whose op has no entry raises
+``UnsupportedError`` naming the node and the op.
+
+``onnx`` is imported when a graph is exported, never by ``import nnfunc`` (``pip install
+"nnfunc[onnx]"``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nnfunc.errors import UnsupportedError
+
+__all__ = ["DEFAULT_OPSET", "EXPORTERS", "Exporter", "export_onnx", "onnx_op"]
+
+DEFAULT_OPSET = 17
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """How one op becomes ONNX nodes, and a sample graph that uses it.
+
+    ``convert(ctx, func, inputs, outputs)`` adds nodes through ``ctx``; ``inputs``/``outputs``
+    are ONNX value names (``""`` for an absent optional input). ``sample(F, *placeholders)``
+    builds the op with the canonical functions ``F`` on placeholders of ``shapes`` (float32) for
+    the tests.
+    """
+
+    convert: Callable[..., None]
+    sample: Callable[..., Any]
+    shapes: tuple[tuple[int, ...], ...]
+    min_opset: int = 13
+
+
+EXPORTERS: dict[str, Exporter] = {}
+
+
+def onnx_op(
+    *names: str,
+    sample: Callable[..., Any],
+    shapes: Sequence[Sequence[int]] = ((2, 3, 4),),
+    min_opset: int = 13,
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register the converter of the ops ``names`` (with a sample graph for the tests)."""
+
+    def register(convert: Callable[..., None]) -> Callable[..., None]:
+        for name in names:
+            EXPORTERS[name] = Exporter(convert, sample, tuple(tuple(s) for s in shapes), min_opset)
+        return convert
+
+    return register
+
+
+class _Context:
+    """What converters use: make nodes and initializers with unique names."""
+
+    def __init__(self, onnx: Any, opset: int) -> None:
+        self.onnx = onnx
+        self.helper = onnx.helper
+        self.opset = opset
+        self.nodes: list[Any] = []
+        self.initializers: list[Any] = []
+        self._n = 0
+
+    def fresh(self, base: str) -> str:
+        self._n += 1
+        return f"{base}__{self._n}"
+
+    def node(self, op: str, inputs: Sequence[str], outputs: Sequence[str], **attrs: Any) -> None:
+        self.nodes.append(
+            self.helper.make_node(op, list(inputs), list(outputs), name=self.fresh(op), **attrs)
+        )
+
+    def const(self, value: Any, dtype: Any = None, base: str = "const") -> str:
+        arr = np.asarray(value, dtype=dtype)
+        name = self.fresh(base)
+        self.initializers.append(self.onnx.numpy_helper.from_array(arr, name))
+        return name
+
+    def tmp(self, base: str = "t") -> str:
+        return self.fresh(base)
+
+
+def _elem_type(onnx: Any, dtype: Any) -> int:
+    return onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+
+
+def export_onnx(graph: Any, path: Any, fetches: Any, opset: int = DEFAULT_OPSET) -> Any:
+    """Write the part of ``graph`` that ``fetches`` need as an ONNX model (see Graph.export_onnx).
+
+    Returns the ``onnx.ModelProto`` (also written to ``path`` unless it is None).
+    """
+    try:
+        import onnx  # optional dependency, imported when a graph is exported
+    except ImportError:
+        raise UnsupportedError(
+            "export_onnx: the `onnx` package must be installed (pip install 'nnfunc[onnx]')."
+        ) from None
+    single = not isinstance(fetches, (list, tuple))
+    targets = [graph._lookup(f) for f in ([fetches] if single else fetches)]
+    needed: list[Any] = []
+    seen: set[int] = set()
+    stack = list(targets)
+    while stack:
+        v = stack.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        needed.append(v)
+        if v.creator is not None:
+            stack.extend(i for i in v.creator.inputs if i is not None)
+    ctx = _Context(onnx, opset)
+    inputs, done = [], set()
+    for v in graph._order:
+        if id(v) not in seen:
+            continue
+        if v.kind == "placeholder":
+            dims = [d if d is not None else f"{v.name}_dim{i}" for i, d in enumerate(v.shape)]
+            inputs.append(
+                onnx.helper.make_tensor_value_info(v.name, _elem_type(onnx, v.dtype), dims)
+            )
+        elif v.kind in ("parameter", "constant"):
+            arr = np.asarray(graph._values[v.name])
+            ctx.initializers.append(onnx.numpy_helper.from_array(arr, v.name))
+        else:
+            func = v.creator
+            if id(func) in done:
+                continue
+            done.add(id(func))
+            exporter = EXPORTERS.get(func.op_name)
+            if exporter is None:
+                raise UnsupportedError(
+                    f"export_onnx: node {func.name!r} uses op {func.op_name!r}, which has no "
+                    "ONNX mapping."
+                )
+            if opset < exporter.min_opset:
+                raise UnsupportedError(
+                    f"export_onnx: node {func.name!r} (op {func.op_name!r}) needs opset >= "
+                    f"{exporter.min_opset}; received opset={opset}."
+                )
+            ins = ["" if i is None else i.name for i in func.inputs]
+            outs = [o().name if o() is not None else ctx.tmp("unused") for o in func.outputs]
+            exporter.convert(ctx, func, ins, outs)
+    outputs = [
+        onnx.helper.make_tensor_value_info(
+            t.name,
+            _elem_type(onnx, t.dtype),
+            [d if d is not None else None for d in t.shape],
+        )
+        for t in targets
+    ]
+    g = onnx.helper.make_graph(ctx.nodes, graph.name, inputs, outputs, ctx.initializers)
+    model = onnx.helper.make_model(
+        g, opset_imports=[onnx.helper.make_opsetid("", opset)], producer_name="nnfunc"
+    )
+    model.ir_version = min(model.ir_version, 9)  # readable by current ONNX Runtime releases
+    onnx.checker.check_model(model)
+    if path is not None:
+        onnx.save(model, os.fspath(path) if not hasattr(path, "write") else path)
+    return model
+
+
+# ====================================================================== the mapping
+# Each sample takes the canonical functions' namespace first (``nnfunc.functions``: core never
+# imports it) and the placeholders after.
+_UNARY = {
+    "relu": "Relu",
+    "sigmoid": "Sigmoid",
+    "tanh": "Tanh",
+    "exp": "Exp",
+    "log": "Log",
+    "abs": "Abs",
+    "neg": "Neg",
+    "sin": "Sin",
+    "cos": "Cos",
+    "tan": "Tan",
+    "asin": "Asin",
+    "acos": "Acos",
+    "atan": "Atan",
+    "sinh": "Sinh",
+    "cosh": "Cosh",
+    "asinh": "Asinh",
+    "acosh": "Acosh",
+    "atanh": "Atanh",
+    "floor": "Floor",
+    "ceil": "Ceil",
+    "softsign": "Softsign",
+    "identity": "Identity",
+}
+# inputs inside each function's domain, so ONNX Runtime and NumPy agree on values, not NaNs
+_DOMAIN = {
+    "log": "pos",
+    "sqrt": "pos",
+    "acosh": "gt1",
+    "asin": "unit",
+    "acos": "unit",
+    "atanh": "unit",
+}
+
+
+def _unary(onnx_op_name: str) -> Callable[..., None]:
+    def convert(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+        ctx.node(onnx_op_name, ins[:1], outs)
+
+    return convert
+
+
+def _unary_sample(name: str) -> Callable[..., Any]:
+    def sample(F: Any, x: Any) -> Any:
+        kind = _DOMAIN.get(name)
+        if kind == "pos":
+            x = F.exp(x)
+        elif kind == "gt1":
+            x = F.add(F.exp(x), 1.0)
+        elif kind == "unit":
+            x = F.tanh(x) * 0.9
+        return getattr(F, name)(x, name="out")
+
+    return sample
+
+
+for _name, _op in _UNARY.items():
+    onnx_op(_name, sample=_unary_sample(_name))(_unary(_op))
+
+_BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "maximum": "Max",
+           "minimum": "Min"}  # fmt: skip
+
+
+def _binary(op: str) -> Callable[..., None]:
+    def convert(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+        ctx.node(op, ins[:2], outs)
+
+    return convert
+
+
+for _name, _op in _BINARY.items():
+    onnx_op(
+        _name,
+        sample=(lambda n: lambda F, a, b: getattr(F, n)(a, b, name="out"))(_name),
+        shapes=((2, 3, 4), (3, 4)),
+    )(_binary(_op))
+
+
+@onnx_op("pow", sample=lambda F, a, b: F.pow(F.exp(a), b, name="out"), shapes=((2, 3), (2, 3)))
+def _pow(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    ctx.node("Pow", ins[:2], outs)
+
+
+@onnx_op("matmul", sample=lambda F, a, b: F.matmul(a, b, name="out"), shapes=((2, 3, 4), (4, 5)))
+def _matmul(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    ctx.node("MatMul", ins[:2], outs)
+
+
+@onnx_op("leaky_relu", sample=lambda F, x: F.leaky_relu(x, 0.15, name="out"))
+def _leaky_relu(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    ctx.node("LeakyRelu", ins[:1], outs, alpha=float(func.slope))
+
+
+@onnx_op("elu", sample=lambda F, x: F.elu(x, 0.7, name="out"))
+def _elu(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    if float(getattr(func, "scale", 1.0)) != 1.0:
+        raise UnsupportedError(
+            f"export_onnx: node {func.name!r} (elu with a scale) has no ONNX mapping."
+        )
+    ctx.node("Elu", ins[:1], outs, alpha=float(func.alpha))
+
+
+@onnx_op("selu", sample=lambda F, x: F.selu(x, name="out"))
+def _selu(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    ctx.node("Selu", ins[:1], outs, alpha=float(func.alpha), gamma=float(func.scale))
+
+
+@onnx_op("softplus", sample=lambda F, x: F.softplus(x, name="out"))
+def _softplus(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    beta = float(getattr(func, "beta", 1.0))
+    if beta == 1.0:
+        ctx.node("Softplus", ins[:1], outs)
+        return
+    scaled, sp = ctx.tmp(), ctx.tmp()
+    b = ctx.const(beta, np.float32)
+    ctx.node("Mul", [ins[0], b], [scaled])
+    ctx.node("Softplus", [scaled], [sp])
+    ctx.node("Div", [sp, b], outs)
+
+
+@onnx_op("softmax", sample=lambda F, x: F.softmax(x, axis=1, name="out"))
+def _softmax(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    ctx.node("Softmax", ins[:1], outs, axis=int(func.ax))
+
+
+@onnx_op("log_softmax", sample=lambda F, x: F.log_softmax(x, axis=-1, name="out"))
+def _log_softmax(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    ctx.node("LogSoftmax", ins[:1], outs, axis=int(func.ax))
+
+
+def _reduce(op: str) -> Callable[..., None]:
+    def convert(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+        axes = [int(a) for a in func.axes]
+        keep = int(bool(func.keepdims))
+        if op == "ReduceSum" or ctx.opset >= 18:
+            ctx.node(op, [ins[0], ctx.const(axes, np.int64)], outs, keepdims=keep)
+        else:
+            ctx.node(op, ins[:1], outs, axes=axes, keepdims=keep)
+
+    return convert
+
+
+onnx_op("sum", sample=lambda F, x: F.sum(x, axis=(0, 2), keepdims=True, name="out"))(
+    _reduce("ReduceSum")
+)
+onnx_op("mean", sample=lambda F, x: F.mean(x, axis=1, name="out"))(_reduce("ReduceMean"))
+
+
+@onnx_op("max", "min", sample=lambda F, x: F.max(x, axis=2, name="out"))
+def _minmax(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    if getattr(func, "with_index", False) or getattr(func, "only_index", False):
+        raise UnsupportedError(
+            f"export_onnx: node {func.name!r} ({func.op_name} with indices) has no ONNX mapping."
+        )
+    op = "ReduceMax" if func.op_name == "max" else "ReduceMin"
+    _reduce(op)(ctx, func, ins, outs)
+
+
+@onnx_op("reshape", sample=lambda F, x: F.reshape(x, (-1, 4), name="out"))
+def _reshape(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    shape = [int(s) for s in func.shape]
+    ctx.node("Reshape", [ins[0], ctx.const(shape, np.int64)], outs)
+
+
+@onnx_op("transpose", sample=lambda F, x: F.transpose(x, (2, 0, 1), name="out"))
+def _transpose(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    ctx.node("Transpose", ins[:1], outs, perm=[int(a) for a in func.axes])
+
+
+@onnx_op("expand_dims", sample=lambda F, x: F.expand_dims(x, 1, name="out"))
+def _expand_dims(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    axis = func.axis if isinstance(func.axis, (tuple, list)) else (func.axis,)
+    rank = len(func.input_spec(0).shape) + len(axis) if hasattr(func, "_in_specs") else None
+    axes = [int(a) + (rank if a < 0 and rank else 0) for a in axis]
+    ctx.node("Unsqueeze", [ins[0], ctx.const(axes, np.int64)], outs)
+
+
+@onnx_op("squeeze", sample=lambda F, x: F.squeeze(F.expand_dims(x, 0), 0, name="out"))
+def _squeeze(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    axis = func.axis
+    if axis is None:
+        ctx.node("Squeeze", ins[:1], outs)
+        return
+    axes = [int(a) for a in (axis if isinstance(axis, (tuple, list)) else (axis,))]
+    ctx.node("Squeeze", [ins[0], ctx.const(axes, np.int64)], outs)
+
+
+@onnx_op("cast", sample=lambda F, x: F.cast(x, np.float64, name="out"))
+def _cast(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    ctx.node("Cast", ins[:1], outs, to=_elem_type(ctx.onnx, func.dtype))
+
+
+@onnx_op(
+    "concatenate",
+    sample=lambda F, a, b: F.concatenate([a, b], axis=1, name="out"),
+    shapes=((2, 3, 4), (2, 5, 4)),
+)
+def _concatenate(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    rank = len(func.input_spec(0).shape)
+    ctx.node("Concat", ins, outs, axis=int(func.axis) % rank)
+
+
+def _conv_attrs(func: Any) -> dict[str, Any]:
+    pads = [int(p[0]) for p in func.pads] + [int(p[1]) for p in func.pads]
+    return {
+        "strides": [int(s) for s in func.stride],
+        "dilations": [int(d) for d in func.dilation],
+        "pads": pads,
+        "group": int(func.groups),
+    }
+
+
+@onnx_op(
+    "conv",
+    sample=lambda F, x, w: F.conv(x, w, pad=1, stride=(1, 2), name="out"),
+    shapes=((2, 3, 7, 6), (4, 3, 3, 3)),
+)
+def _conv(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    if func.channel_last:
+        raise UnsupportedError(
+            f"export_onnx: node {func.name!r} (conv with channel_last=True) has no ONNX mapping; "
+            "ONNX's Conv is channel-first."
+        )
+    ctx.node("Conv", [i for i in ins if i], outs, **_conv_attrs(func))
+
+
+def _pool_attrs(geom: Any) -> dict[str, Any]:
+    pads = [int(p[0]) for p in geom.pads] + [int(p[1]) for p in geom.pads]
+    return {
+        "kernel_shape": [int(k) for k in geom.kernel],
+        "strides": [int(s) for s in geom.stride],
+        "pads": pads,
+    }
+
+
+@onnx_op("max_pool", sample=lambda F, x: F.max_pool(x, 2, name="out"), shapes=((2, 3, 6, 6),))
+def _max_pool(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    geom = func.geom
+    if geom.channel_last or any(d != 1 for d in geom.dilation):
+        raise UnsupportedError(
+            f"export_onnx: node {func.name!r} (max_pool, channel-last or dilated) has no ONNX "
+            "mapping."
+        )
+    ctx.node("MaxPool", ins[:1], outs[:1], **_pool_attrs(geom))
+
+
+@onnx_op(
+    "avg_pool",
+    sample=lambda F, x: F.avg_pool(x, 3, stride=2, pad=1, name="out"),
+    shapes=((2, 3, 7, 7),),
+)
+def _avg_pool(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    geom = func.geom
+    if geom.channel_last or any(d != 1 for d in geom.dilation):
+        raise UnsupportedError(
+            f"export_onnx: node {func.name!r} (avg_pool, channel-last or dilated) has no ONNX "
+            "mapping."
+        )
+    include = int(bool(getattr(func, "_including_pad", True)))
+    ctx.node("AveragePool", ins[:1], outs, count_include_pad=include, **_pool_attrs(geom))
+
+
+@onnx_op(
+    "batch_normalization",
+    sample=lambda F, x, m, v, b, g: F.batch_normalization(x, m, F.exp(v), b, g, name="out"),
+    shapes=((2, 3, 4, 5), (3,), (3,), (3,), (3,)),
+)
+def _batch_norm(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # the inference form (given statistics): x, mean, variance, offset, scale
+    if len(ins) != 5 or int(getattr(func, "axis", 1)) != 1 or not all(ins):
+        raise UnsupportedError(
+            f"export_onnx: node {func.name!r} (batch normalization other than the channel-1 "
+            "form with given statistics and both parameters) has no ONNX mapping."
+        )
+    x, mean, var, beta, gamma = ins
+    ctx.node("BatchNormalization", [x, gamma, beta, mean, var], outs, epsilon=float(func.eps))
+
+
+@onnx_op(
+    "linear",
+    sample=lambda F, x, w, b: F.linear(x, w, b, name="out"),
+    shapes=((2, 4), (4, 3), (3,)),
+)
+def _linear(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    x, w = ins[0], ins[1]
+    b = ins[2] if len(ins) > 2 else ""
+    rank = len(func.input_spec(0).shape)
+    if int(func.ba) != rank - 1:
+        raise UnsupportedError(
+            f"export_onnx: node {func.name!r} (linear over several axes) has no ONNX mapping."
+        )
+    if b:
+        tmp = ctx.tmp()
+        ctx.node("MatMul", [x, w], [tmp])
+        ctx.node("Add", [tmp, b], outs)
+    else:
+        ctx.node("MatMul", [x, w], outs)
