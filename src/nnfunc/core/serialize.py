@@ -9,7 +9,9 @@ One mechanism covers every Function, including families written later:
   Rebuilding creates the instance without calling ``__init__``, restores the configuration and
   applies it to the loaded inputs, which re-runs ``setup``: the same checks, the same shapes.
 * **Plain data** is None, bools, ints, floats, strings, NumPy scalars and dtypes, tuples, lists,
-  dicts with string keys, slices, Ellipsis, and numeric arrays (stored beside the parameters). A
+  dicts with string keys, slices, Ellipsis, numeric arrays (stored beside the parameters), and
+  instances of the library's own NamedTuples and option-holder classes whose attributes are
+  plain data (restored by class name from the library's modules, without calling code). A
   configuration holding anything else (a communicator, a Python callable, a generator's state,
   another Function) cannot be saved: :func:`describe` raises ``UnsupportedError`` naming the node
   and the attribute.
@@ -88,21 +90,38 @@ def function_classes() -> dict[str, type]:
     return found
 
 
-def _namedtuple_classes() -> dict[str, type]:
-    """The NamedTuple classes defined at module level in the library (records in configs)."""
+def _library_classes() -> dict[str, type]:
+    """Classes defined at module level in the library's modules (records held by configs)."""
     found = {}
     for name, module in list(sys.modules.items()):
         if not name.startswith("nnfunc.") or module is None:
             continue
         for obj in vars(module).values():
-            if (
-                isinstance(obj, type)
-                and issubclass(obj, tuple)
-                and hasattr(obj, "_fields")
-                and obj.__module__ == name
-            ):
+            if isinstance(obj, type) and obj.__module__ == name:
                 found[class_key(obj)] = obj
     return found
+
+
+def _namedtuple_classes() -> dict[str, type]:
+    """The NamedTuple classes defined at module level in the library (records in configs)."""
+    return {
+        k: c
+        for k, c in _library_classes().items()
+        if issubclass(c, tuple) and hasattr(c, "_fields")
+    }
+
+
+def _record_classes() -> dict[str, type]:
+    """Plain helper classes of the library whose instances are saved by their attributes
+    (option holders such as a loss's options or a transform's window): not Functions, not
+    tuples, with a ``__dict__``."""
+    return {
+        k: c
+        for k, c in _library_classes().items()
+        if not issubclass(c, (Function, tuple, BaseException))
+        and "__slots__" not in vars(c)
+        and c.__init__ is not object.__init__
+    }
 
 
 # ------------------------------------------------------------------ plain data
@@ -148,13 +167,21 @@ def _encode(value: Any, arrays: dict[str, np.ndarray], where: str, prefix: str =
         return [_encode(v, arrays, f"{where}[{i}]", prefix) for i, v in enumerate(value)]
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {
-            "__dict__": {k: _encode(v, arrays, f"{where}[{k!r}]", prefix) for k, v in value.items()}
+            "__dict__": {
+                k: _encode(v, arrays, f"{where}[{k!r}]", prefix) for k, v in sorted(value.items())
+            }
         }
     if isinstance(value, slice):
         parts = (value.start, value.stop, value.step)
         return {"__slice__": [_encode(v, arrays, where, prefix) for v in parts]}
     if value is Ellipsis:
         return {"__ellipsis__": True}
+    cls = type(value)
+    if hasattr(value, "__dict__") and _record_classes().get(class_key(cls)) is cls:
+        state = {
+            k: _encode(v, arrays, f"{where}.{k}", prefix) for k, v in sorted(vars(value).items())
+        }
+        return {"__object__": class_key(cls), "state": state}
     raise _Unsaveable(where, value)
 
 
@@ -171,6 +198,16 @@ def _decode(value: Any, arrays: Any, where: str) -> Any:
                 "this nnfunc does not define."
             )
         return cls(*(_decode(v, arrays, where) for v in value["fields"]))
+    if "__object__" in value:
+        cls = _record_classes().get(value["__object__"])
+        if cls is None:
+            raise UnsupportedError(
+                f"load_graph: {where} uses the record type {value['__object__']!r}, which this "
+                "nnfunc does not define."
+            )
+        obj = cls.__new__(cls)
+        obj.__dict__.update({k: _decode(v, arrays, where) for k, v in value["state"].items()})
+        return obj
     if "__tuple__" in value:
         return tuple(_decode(v, arrays, where) for v in value["__tuple__"])
     if "__dict__" in value:
@@ -229,7 +266,11 @@ def describe(
         )
     arrays = {} if arrays is None else arrays
     try:
-        encoded = {k: _encode(v, arrays, k, prefix) for k, v in config.items() if k not in _RUNTIME}
+        # sorted: array keys are numbered in this order, and a loaded graph (its JSON comes back
+        # with sorted keys) must number them the same way
+        encoded = {
+            k: _encode(v, arrays, k, prefix) for k, v in sorted(config.items()) if k not in _RUNTIME
+        }
     except _Unsaveable as exc:
         raise UnsupportedError(
             f"save: node {name!r} ({func.op_name}) cannot be saved: its argument "
