@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat.nnabla._imperative import outputs_in_place
 
 __all__ = ["nms_detection2d"]
 
 
+@outputs_in_place
 def nms_detection2d(
     x: Any,
     thresh: float | None = None,

@@ -7,10 +7,12 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat.nnabla._imperative import outputs_in_place
 
 __all__ = ["embed"]
 
 
+@outputs_in_place
 def embed(
     x0: Any, w: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:

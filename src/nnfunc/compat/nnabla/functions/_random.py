@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat.nnabla._imperative import outputs_in_place
 from nnfunc.core import check
 from nnfunc.errors import ArgumentError
 
@@ -33,6 +34,7 @@ __all__ = [
 ]
 
 
+@outputs_in_place
 def rand(
     low: float = 0,
     high: float = 1,
@@ -64,6 +66,7 @@ def rand(
     return F.rand(low, high, shape, seed, name=name)
 
 
+@outputs_in_place
 def randint(
     low: int = 0,
     high: int = 1,
@@ -95,6 +98,7 @@ def randint(
     return F.randint(low, high, shape, seed, name=name)
 
 
+@outputs_in_place
 def randn(
     mu: float = 0,
     sigma: float = 1,
@@ -127,6 +131,7 @@ def randn(
     return F.randn(mu, sigma, shape, seed, name=name)
 
 
+@outputs_in_place
 def rand_binomial(
     n: int = 1,
     p: float = 0.5,
@@ -158,6 +163,7 @@ def rand_binomial(
     return F.rand_binomial(n, p, shape, seed, name=name)
 
 
+@outputs_in_place
 def rand_beta(
     alpha: float = 0.5,
     beta: float = 0.5,
@@ -190,6 +196,7 @@ def rand_beta(
     return F.rand_beta(alpha, beta, shape, seed, name=name)
 
 
+@outputs_in_place
 def rand_gamma(
     k: float = 0.5,
     theta: float = 1,
@@ -222,6 +229,7 @@ def rand_gamma(
     return F.rand_gamma(k, theta, shape, seed, name=name)
 
 
+@outputs_in_place
 def random_choice(
     x: Any,
     w: Any,
@@ -266,6 +274,7 @@ def random_choice(
     return F.random_choice(x, w, shape, replace, seed, name=name)
 
 
+@outputs_in_place
 def random_crop(
     x: Any,
     shape: Any = None,
@@ -299,6 +308,7 @@ def random_crop(
     return F.random_crop(x, shape, base_axis, seed, name=name)
 
 
+@outputs_in_place
 def random_erase(
     x: Any,
     prob: float = 0.5,
@@ -366,6 +376,7 @@ def random_erase(
     )
 
 
+@outputs_in_place
 def random_flip(
     x: Any,
     axes: Any = None,
@@ -399,6 +410,7 @@ def random_flip(
     return F.random_flip(x, axes, base_axis, seed, name=name)
 
 
+@outputs_in_place
 def random_shift(
     x: Any,
     shifts: Any = None,
@@ -433,6 +445,7 @@ def random_shift(
     return F.random_shift(x, shifts, border_mode, base_axis, seed, name=name)
 
 
+@outputs_in_place
 def image_augmentation(
     x: Any,
     shape: Any = None,
@@ -517,6 +530,7 @@ def image_augmentation(
     )
 
 
+@outputs_in_place
 def vat_noise(
     x: Any,
     w: Any,
@@ -552,6 +566,7 @@ def vat_noise(
     return F.vat_noise(x, w, base_axis, eps, name=name)
 
 
+@outputs_in_place
 def sink(*x: Any, **kw: Any) -> Any:
     """A dummy 0-d variable taking any number of inputs, to run their forward and backward
     at once; keyword ``one_input_grad`` (default ``True``): backward sets the input gradients
@@ -581,6 +596,7 @@ def sink(*x: Any, **kw: Any) -> Any:
     return F.sink(*x, one_input_grad=kw.get("one_input_grad", True), name=kw.get("name"))
 
 
+@outputs_in_place
 def warp_by_flow(
     data: Any, flow: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:

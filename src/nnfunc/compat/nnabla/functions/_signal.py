@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat.nnabla._imperative import outputs_in_place
 
 __all__ = ["fft", "ifft", "interpolate", "istft", "stft"]
 
@@ -72,6 +73,7 @@ def interpolate(
     )
 
 
+@outputs_in_place
 def fft(
     x: Any,
     signal_ndim: int,
@@ -108,6 +110,7 @@ def fft(
     return F.fft(x, signal_ndim, normalized=normalized, name=name)
 
 
+@outputs_in_place
 def ifft(
     x: Any,
     signal_ndim: int,
