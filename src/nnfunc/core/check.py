@@ -33,6 +33,7 @@ __all__ = [
     "message",
     "ndim",
     "ndim_at_least",
+    "numeric",
     "positive_int",
     "raise_error",
     "real_scalar",
@@ -202,6 +203,17 @@ def axes(op: str, arg: str, value: Any, ndim: int) -> tuple[int, ...]:
             raise ArgumentError(message(op, arg, "not repeat an axis", **{arg: value}))
         return tuple(sorted(out))
     raise ArgumentError(message(op, arg, "be None, an int or a sequence of ints", **{arg: value}))
+
+
+def numeric(op: str, arg: str, spec: Any) -> np.dtype:
+    """Check that a tensor has a bool, integer or floating dtype (not complex, string, object...).
+
+    The one dtype gate of the element-wise and reduction functions; returns the dtype.
+    """
+    dtype = np.dtype(spec.dtype)
+    if dtype.kind not in "biuf":
+        raise DTypeError(message(op, arg, "have a numeric dtype", **{f"{arg}.dtype": dtype}))
+    return dtype
 
 
 def float_dtype(op: str, arg: str, spec: Any) -> np.dtype:

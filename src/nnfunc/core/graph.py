@@ -504,8 +504,8 @@ def apply_symbolic(func: Function, inputs: tuple[Any, ...], name: str | None) ->
     func.inputs = tuple(converted)
     func._in_specs = specs
     func.rank = 1 + max((x.rank for x in converted if x is not None), default=0)
-    func._retained_in = tuple(converted[i] for i in func._retain_in_idx)
-    func._retained_out = tuple(None for _ in func._retain_out_idx)
+    func._retained_in = tuple(converted[i] for i in func.retain_in)
+    func._retained_out = tuple(None for _ in func.retain_out)
     grad_in = any(x is not None and x.requires_grad for x in converted)
     outs = []
     for i, s in enumerate(out_specs):

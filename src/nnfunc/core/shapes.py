@@ -16,15 +16,15 @@ Formulas (``L`` input size, ``k`` kernel, ``s`` stride, ``d`` dilation, ``lo``/`
 
 from __future__ import annotations
 
-import contextlib
 import numbers
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from nnfunc.core import check
-from nnfunc.errors import ArgumentError, NNFuncError, ShapeError
+from nnfunc.core.function import node_errors  # re-exported: the one helper lives there
+from nnfunc.errors import ArgumentError, ShapeError
 
 __all__ = [
     "check_out_size",
@@ -217,23 +217,3 @@ def check_out_size(
 def show_pad(pair: Pair) -> Any:
     """A pad pair as shown in messages: an int when symmetric."""
     return pair[0] if pair[0] == pair[1] else tuple(pair)
-
-
-@contextlib.contextmanager
-def node_errors(name: str | None, *tensors: Any) -> Iterator[None]:
-    """Give errors raised before any node exists (dialect checks) the graph node's name.
-
-    In graph mode (a tensor is symbolic) with an explicit ``name``, an nnfunc error whose
-    message names no node yet becomes ``"<op> (node '<name>'): ..."``, the form the engine gives
-    errors of a function's ``setup``. Messages that already name a node are left alone.
-    """
-    try:
-        yield
-    except NNFuncError as exc:
-        text = str(exc)
-        symbolic = any(getattr(t, "_is_symbolic", False) for t in tensors)
-        if name is None or not symbolic or "(node " in text:
-            raise
-        op, sep, rest = text.partition(": ")
-        text = f"{op} (node {name!r}): {rest}" if sep else f"{text} (node {name!r})"
-        raise type(exc)(text) from None

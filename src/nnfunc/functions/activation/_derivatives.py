@@ -13,11 +13,13 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core import check
+from nnfunc.core.dtypes import real_dtype
+from nnfunc.core.elementwise import Elementwise
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
 from nnfunc.functions.activation._basic import sigmoid
-from nnfunc.functions.activation._private import recip, unary_real
+from nnfunc.functions.activation._private import recip
 from nnfunc.functions.activation._softmax import softmax
 from nnfunc.functions.math import abs as abs_
 
@@ -30,13 +32,8 @@ __all__ = [
 ]
 
 
-class _PiecewiseConstant(Function):
+class _PiecewiseConstant(Elementwise):
     """A derivative that is piecewise constant in ``x``: its own gradient is 0 (None)."""
-
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        spec = unary_real(x)
-        self.out_dtype = spec.dtype
-        return (spec,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         return (None,)
@@ -126,6 +123,7 @@ class _VJP(Function):
     """Base of the vector-Jacobian forms: inputs ``x`` and ``wrt`` of one shape."""
 
     input_names = ("x", "wrt")
+    retain_in = (0, 1)
 
     def setup(self, x: Any, wrt: Any) -> tuple[TensorSpec, ...]:
         xs, ws = tuple(x.shape), tuple(wrt.shape)
@@ -140,8 +138,10 @@ class _VJP(Function):
                     **{"wrt.shape": ws, "x.shape": xs},
                 )
             )
-        self.out_dtype = np.result_type(unary_real(x).dtype, unary_real(wrt).dtype)
-        self.retain_inputs(0, 1)
+        self.out_dtype = np.result_type(
+            real_dtype(check.numeric(self.op_name, "x", x)),
+            real_dtype(check.numeric(self.op_name, "wrt", wrt)),
+        )
         return (
             TensorSpec(tuple(a if a is not None else b for a, b in zip(xs, ws)), self.out_dtype),
         )

@@ -14,65 +14,40 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core import check
-from nnfunc.core.dtypes import real_dtype
+from nnfunc.core.elementwise import Elementwise
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.functions.activation import _kernels
 
-__all__ = ["clip_scalar", "concat", "erf", "recip", "unary_real"]
+__all__ = ["clip_scalar", "concat", "erf", "recip"]
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
-def unary_real(x: Any) -> TensorSpec:
-    """Spec of an element-wise function with a real result (integers and bool give float32)."""
-    return TensorSpec(tuple(x.shape), real_dtype(x.dtype))
-
-
-def as_real(xp: Any, x: Any, dtype: Any) -> Any:
-    """``x`` in the floating ``dtype`` (no copy when it already is)."""
-    return x.astype(dtype, copy=False)
-
-
-class _Unary(Function):
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        spec = unary_real(x)
-        self.out_dtype = spec.dtype
-        self.retain_inputs(0)
-        return (spec,)
-
-
-class Erf(_Unary):
+class Erf(Elementwise):
     """Error function; gradient ``2/sqrt(pi) exp(-x**2)``."""
 
     op_name = "erf"
+    retain_in = (0,)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        return (_kernels.erf(as_real(xp, x, self.out_dtype)),)
+        return (_kernels.erf(x.astype(self.out_dtype, copy=False)),)
 
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+    def derivative(self, x: Any) -> Any:
         from nnfunc.functions.math import exp
 
-        (x,) = self.retained_inputs()
         # exp(-x*x) is exactly 0 beyond |x| = 30 even in float64: clipping there keeps x*x
         # from overflowing (float32 |x| > 1.8e19) without changing any value.
         xc = clip_scalar(x, -30.0, 30.0, inclusive=True)
-        return (grad_outputs[0] * (_TWO_OVER_SQRT_PI * exp(-(xc * xc))),)
+        return _TWO_OVER_SQRT_PI * exp(-(xc * xc))
 
 
-class Recip(_Unary):
+class Recip(Elementwise):
     """``1 / x``; gradient ``-gy * y * y`` (never squares ``x``, so no overflow for huge ``x``)."""
 
     op_name = "reciprocal"
-
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        spec = unary_real(x)
-        self.out_dtype = spec.dtype
-        self.retain_outputs(0)
-        return (spec,)
-
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        return (xp.reciprocal(as_real(xp, x, self.out_dtype)),)
+    ufunc = "reciprocal"
+    retain_out = (0,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (y,) = self.retained_outputs()
@@ -87,6 +62,7 @@ class ClipScalar(Function):
     """
 
     op_name = "clip"
+    retain_in = (0,)
 
     def __init__(self, lo: float, hi: float, inclusive: bool = False, op: str = "clip") -> None:
         self.lo = lo
@@ -95,7 +71,6 @@ class ClipScalar(Function):
         self.op_name = op
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.retain_inputs(0)
         return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:

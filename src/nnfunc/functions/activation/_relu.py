@@ -8,6 +8,7 @@ import numpy as np
 
 from nnfunc.core import check
 from nnfunc.core.dtypes import real_dtype
+from nnfunc.core.elementwise import Elementwise
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
@@ -16,20 +17,22 @@ from nnfunc.functions.activation._private import clip_scalar, concat
 __all__ = ["crelu", "leaky_relu", "prelu", "relu", "relu6"]
 
 
-class ReLU(Function):
+class ReLU(Elementwise):
     """``x`` where ``x >= threshold`` else 0 (``max(x, 0)`` for ``threshold=0``)."""
 
     op_name = "relu"
+    real = False
 
     def __init__(self, threshold: Any = 0.0) -> None:
-        self.threshold = check.real_scalar(self.op_name, "threshold", threshold)
+        self.threshold = threshold
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.threshold = check.real_scalar(self.op_name, "threshold", self.threshold)
         if self.threshold == 0:
-            self._retain_out_idx = (0,)
+            self.retain_outputs(0)
         else:
-            self._retain_in_idx = (0,)
-        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
+            self.retain_inputs(0)
+        return super().setup(x)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         if self.threshold == 0:
@@ -159,18 +162,18 @@ def crelu(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
     return concat([relu(x), negative_part], axis, op="crelu", name=name)
 
 
-class LeakyReLU(Function):
+class LeakyReLU(Elementwise):
     """``x`` for ``x >= 0``, ``slope * x`` otherwise."""
 
     op_name = "leaky_relu"
+    retain_in = (0,)
 
     def __init__(self, negative_slope: Any) -> None:
-        self.slope = check.real_scalar(self.op_name, "negative_slope", negative_slope)
+        self.slope = negative_slope
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.out_dtype = real_dtype(x.dtype)
-        self.retain_inputs(0)
-        return (TensorSpec(tuple(x.shape), self.out_dtype),)
+        self.slope = check.real_scalar(self.op_name, "negative_slope", self.slope)
+        return super().setup(x)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         x = x.astype(self.out_dtype, copy=False)
@@ -222,6 +225,7 @@ class PReLU(Function):
 
     op_name = "prelu"
     input_names = ("x", "alpha")
+    retain_in = (0, 1)
 
     def __init__(self, shared_axes: Any) -> None:
         self.shared_axes = shared_axes
@@ -298,7 +302,6 @@ class PReLU(Function):
             self.full_shape = tuple(-1 if d is None else d for d in full)
             self.shared = tuple(shared)
         self.out_dtype = np.result_type(real_dtype(x.dtype), alpha.dtype)
-        self.retain_inputs(0, 1)
         return (TensorSpec(xs, self.out_dtype),)
 
     def _full(self, xp: Any, alpha: Any, x_shape: tuple[int, ...]) -> Any:

@@ -13,12 +13,10 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core import check
-from nnfunc.core.function import Function
-from nnfunc.core.spec import TensorSpec
+from nnfunc.core.elementwise import Elementwise
 from nnfunc.functions.activation import _kernels
 from nnfunc.functions.activation._basic import sigmoid, tanh
 from nnfunc.functions.activation._private import clip_scalar, concat, erf, recip
-from nnfunc.functions.activation._private import unary_real as _unary_real
 from nnfunc.functions.math import abs as abs_
 from nnfunc.functions.math import cos
 
@@ -46,30 +44,10 @@ _TANH_A = 0.044715
 _SIG_A = 1.702
 
 
-class _Elementwise(Function):
-    """Element-wise ``f(x)`` with a real result; float16 is computed in float32."""
+class _Smooth(Elementwise):
+    """``f(x)`` by ``compute``, gradient ``gy * derivative(x)``."""
 
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        spec = _unary_real(x)
-        self.out_dtype = spec.dtype
-        self.retain_inputs(0)
-        return (spec,)
-
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        work = np.float32 if self.out_dtype == np.float16 else self.out_dtype
-        with np.errstate(over="ignore", under="ignore"):
-            y = self.compute(xp, x.astype(work, copy=False))
-        return (y.astype(self.out_dtype, copy=False),)
-
-    def compute(self, xp: Any, x: Any) -> Any:
-        raise NotImplementedError
-
-    def derivative(self, x: Any) -> Any:
-        raise NotImplementedError
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        (x,) = self.retained_inputs()
-        return (grad_outputs[0] * self.derivative(x),)
+    retain_in = (0,)
 
 
 def _pos(x: Any) -> Any:
@@ -78,13 +56,18 @@ def _pos(x: Any) -> Any:
     return greater(x, 0)
 
 
-class ELU(_Elementwise):
+class ELU(_Smooth):
     op_name = "elu"
 
     def __init__(self, alpha: Any = 1.0, scale: Any = 1.0, op: str = "elu") -> None:
         self.op_name = op
-        self.alpha = check.real_scalar(op, "alpha", alpha)
-        self.scale = check.real_scalar(op, "scale", scale)
+        self.alpha = alpha
+        self.scale = scale
+
+    def setup(self, x: Any) -> tuple[Any, ...]:
+        self.alpha = check.real_scalar(self.op_name, "alpha", self.alpha)
+        self.scale = check.real_scalar(self.op_name, "scale", self.scale)
+        return super().setup(x)
 
     def compute(self, xp: Any, x: Any) -> Any:
         neg = xp.expm1(xp.minimum(x, 0))
@@ -181,13 +164,17 @@ def selu(
     return ELU(alpha, scale, op="selu").apply1(x, name=name)
 
 
-class GELU(_Elementwise):
+class GELU(_Smooth):
     op_name = "gelu"
 
     def __init__(self, approximate: Any) -> None:
+        self.approximate = approximate
+
+    def setup(self, x: Any) -> tuple[Any, ...]:
         self.approximate = check.choice(
-            self.op_name, "approximate", approximate, ("none", "tanh", "sigmoid")
+            self.op_name, "approximate", self.approximate, ("none", "tanh", "sigmoid")
         )
+        return super().setup(x)
 
     def compute(self, xp: Any, x: Any) -> Any:
         return _kernels.gelu(x, self.approximate)
@@ -334,7 +321,7 @@ def hard_tanh(x: Any, *, name: str | None = None) -> Any:
     return clip_scalar(_as_real(x, cast), -1.0, 1.0, op="hard_tanh", name=name)
 
 
-class LogSigmoid(_Elementwise):
+class LogSigmoid(_Smooth):
     op_name = "log_sigmoid"
 
     def compute(self, xp: Any, x: Any) -> Any:
@@ -375,7 +362,7 @@ def log_sigmoid(x: Any, *, name: str | None = None) -> Any:
     return LogSigmoid().apply1(x, name=name)
 
 
-class SiLU(_Elementwise):
+class SiLU(_Smooth):
     op_name = "silu"
 
     def compute(self, xp: Any, x: Any) -> Any:
@@ -454,7 +441,7 @@ def hard_silu(x: Any, *, name: str | None = None) -> Any:
     return mul(x, clip_scalar(x + 3, 0.0, 6.0, op="hard_silu") * (1.0 / 6.0), name=name)
 
 
-class Softsign(_Elementwise):
+class Softsign(_Smooth):
     op_name = "softsign"
 
     def compute(self, xp: Any, x: Any) -> Any:
@@ -499,7 +486,7 @@ def softsign(x: Any, *, name: str | None = None) -> Any:
     return Softsign().apply1(x, name=name)
 
 
-class TanhShrink(_Elementwise):
+class TanhShrink(_Smooth):
     op_name = "tanh_shrink"
 
     def compute(self, xp: Any, x: Any) -> Any:
@@ -538,7 +525,7 @@ def tanh_shrink(x: Any, *, name: str | None = None) -> Any:
     return TanhShrink().apply1(x, name=name)
 
 
-class Sinc(_Elementwise):
+class Sinc(_Smooth):
     op_name = "sinc"
     #: below this |x| the derivative uses its Taylor series (no cancellation, exact 0 at 0)
     _SMALL = 0.1

@@ -23,6 +23,7 @@ __all__ = ["log_softmax", "softmax"]
 
 class _AxisSoftmax(Function):
     input_names = ("x", "where")
+    retain_out = (0,)
 
     def __init__(self, axis: Any) -> None:
         self.axis = axis
@@ -31,7 +32,7 @@ class _AxisSoftmax(Function):
         self.ax = check.axis(self.op_name, "axis", self.axis, max(len(x.shape), 1))
         if len(x.shape) == 0:
             self.ax = None
-        self.out_dtype = real_dtype(x.dtype)
+        self.out_dtype = real_dtype(check.numeric(self.op_name, "x", x))
         self.masked = mask is not None
         if self.masked:
             if np.dtype(mask.dtype) != np.bool_:
@@ -55,7 +56,6 @@ class _AxisSoftmax(Function):
                     )
                 )
             self.retain_inputs(1)
-        self.retain_outputs(0)
         return (TensorSpec(tuple(x.shape), self.out_dtype),)
 
     def _rows(self, x: Any, mask: Any, log: bool) -> Any:

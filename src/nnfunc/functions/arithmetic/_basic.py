@@ -57,7 +57,7 @@ class Mul(BinaryElementwise):
 
     op_name = "mul"
     ufunc = "multiply"
-    retain = (0, 1)
+    retain_in = (0, 1)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (gy,) = grad_outputs
@@ -72,7 +72,7 @@ class Div(BinaryElementwise):
 
     op_name = "div"
     ufunc = "true_divide"
-    retain = (0, 1)
+    retain_in = (0, 1)
     float_result = True
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
@@ -90,7 +90,7 @@ class Pow(BinaryElementwise):
 
     op_name = "pow"
     ufunc = "power"
-    retain = (0, 1)
+    retain_in = (0, 1)
 
     def forward(self, xp: Any, a: Any, b: Any) -> tuple[Any, ...]:
         # Small integer powers as products: float32 power() is ~90x slower on negative bases.
@@ -135,7 +135,7 @@ class Maximum(BinaryElementwise):
 
     op_name = "maximum"
     ufunc = "maximum"
-    retain = (0, 1)
+    retain_in = (0, 1)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         from nnfunc.functions.logical import greater_equal, where
@@ -153,7 +153,7 @@ class Minimum(BinaryElementwise):
 
     op_name = "minimum"
     ufunc = "minimum"
-    retain = (0, 1)
+    retain_in = (0, 1)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         from nnfunc.functions.logical import less_equal, where

@@ -69,7 +69,7 @@ class MulN(_NAry):
     op_name, ufunc = "mul_n", "multiply"
 
     def setup(self, *xs: Any) -> tuple[TensorSpec, ...]:
-        self._retain_in_idx = tuple(range(len(xs)))
+        self.retain_inputs(*range(len(xs)))
         return super().setup(*xs)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:

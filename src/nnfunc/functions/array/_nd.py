@@ -108,7 +108,7 @@ class GatherND(Function):
             return (_ScatterAddND(target).apply1(grad_outputs[0], indices), None)
         return (_ScatterAddND(None).apply1(grad_outputs[0], indices, target), None)
 
-    _retain_in_idx = (1,)
+    retain_in = (1,)
 
 
 class _ScatterAddND(Function):
@@ -116,7 +116,7 @@ class _ScatterAddND(Function):
 
     op_name = "scatter_add_nd"
     input_names = ("src", "indices", "ref")
-    _retain_in_idx = (1,)
+    retain_in = (1,)
 
     def __init__(self, shape: Any) -> None:
         self.shape = shape
@@ -189,7 +189,7 @@ def gather_nd(data: Any, indices: Any, *, name: str | None = None) -> Any:
 class ScatterND(Function):
     op_name = "scatter_nd"
     input_names = ("data", "indices", "out")
-    _retain_in_idx = (1,)
+    retain_in = (1,)
 
     def __init__(self, shape: Any, add: bool) -> None:
         self.shape = shape

@@ -66,7 +66,7 @@ class _TakeAlong(Function):
 
     op_name = "take_along_axis"
     input_names = ("x", "indices")
-    _retain_in_idx = (1,)
+    retain_in = (1,)
 
     def __init__(self, axis: int) -> None:
         self.axis = axis
@@ -87,7 +87,7 @@ class _PutAlong(Function):
 
     op_name = "put_along_axis"
     input_names = ("g", "indices")
-    _retain_in_idx = (1,)
+    retain_in = (1,)
 
     def __init__(self, axis: int) -> None:
         self.axis = axis
@@ -107,6 +107,7 @@ class _PutAlong(Function):
 
 class Sort(Function):
     op_name = "sort"
+    retain_in = (0,)
 
     def __init__(self, axis: Any, reverse: bool, with_index: bool) -> None:
         self.axis = axis
@@ -116,7 +117,6 @@ class Sort(Function):
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         rank = check.ndim_at_least(self.op_name, "x", x, 1)
         self.axis = check.axis(self.op_name, "axis", self.axis, rank)
-        self._retain_in_idx = (0,)
         specs = [TensorSpec(tuple(x.shape), np.dtype(x.dtype))]
         if self.with_index:
             specs.append(TensorSpec(tuple(x.shape), _INT))
@@ -140,10 +140,11 @@ class Sort(Function):
 class SortIndex(Sort):
     """Only the sorting indices (one output, no gradient)."""
 
+    retain_in = ()
+
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         self.with_index = True
         specs = super().setup(x)
-        self._retain_in_idx = ()
         return specs[1:]
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -249,7 +250,7 @@ class _TopKGather(_TopK):
 
     op_name = "top_k_data"
     input_names = ("x", "key")
-    _retain_in_idx = (1,)
+    retain_in = (1,)
 
     def setup(self, v: Any, key: Any) -> tuple[TensorSpec, ...]:
         lead, _ = self._setup_k(key)
@@ -271,7 +272,7 @@ class _TopKScatter(_TopK):
 
     op_name = "top_k_data_grad"
     input_names = ("g", "key")
-    _retain_in_idx = (1,)
+    retain_in = (1,)
 
     def setup(self, g: Any, key: Any) -> tuple[TensorSpec, ...]:
         self._setup_k(key)

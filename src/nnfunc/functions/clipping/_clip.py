@@ -111,11 +111,11 @@ def _split(op: str, arg: str, value: Any) -> tuple[Any, Any]:
 
 class ClipByValue(_Bounds):
     op_name = "clip_by_value"
+    retain_in = (0, 1, 2)
 
     def setup(self, x: Any, lo: Any = None, hi: Any = None) -> tuple[TensorSpec, ...]:
         shape, dtype = self._setup_bounds(x, lo, hi)
         self.out_dtype = dtype
-        self.retain_inputs(0, 1, 2)
         return (TensorSpec(shape, dtype),)
 
     def forward(self, xp: Any, x: Any, lo: Any = None, hi: Any = None) -> tuple[Any, ...]:
@@ -207,6 +207,7 @@ def _scaled(v: Any, axes: tuple[int, ...], dtype: Any) -> tuple[Any, Any, Any]:
 
 class ClipByNorm(Function):
     op_name = "clip_by_norm"
+    retain_in = (0,)
 
     def __init__(self, clip_norm: Any, axis: Any) -> None:
         self.clip_norm = check.real_scalar(
@@ -217,7 +218,6 @@ class ClipByNorm(Function):
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         self.axes = check.axes(self.op_name, "axis", self.axis, len(x.shape))
         self.out_dtype = real_dtype(x.dtype)
-        self.retain_inputs(0)
         return (TensorSpec(tuple(x.shape), self.out_dtype),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -335,10 +335,10 @@ def stop_gradient(x: Any, *, name: str | None = None) -> Any:
 
 class ClipGradByValue(_Bounds, _Identity):
     op_name = "clip_grad_by_value"
+    retain_in = (1, 2)
 
     def setup(self, x: Any, lo: Any = None, hi: Any = None) -> tuple[TensorSpec, ...]:
         self._setup_bounds(x, lo, hi)
-        self.retain_inputs(1, 2)
         return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any, lo: Any = None, hi: Any = None) -> tuple[Any, ...]:
@@ -459,12 +459,12 @@ class _TopKMask(Function):
 
     op_name = "top_k_grad"
     input_names = ("v", "g")
+    retain_in = (0,)
 
     def __init__(self, k: int, use_abs: bool, base_axis: int) -> None:
         self.k, self.use_abs, self.base_axis = k, use_abs, base_axis
 
     def setup(self, v: Any, g: Any) -> tuple[TensorSpec, ...]:
-        self.retain_inputs(0)
         return (TensorSpec(tuple(g.shape), np.dtype(g.dtype)),)
 
     def forward(self, xp: Any, v: Any, g: Any) -> tuple[Any, ...]:

@@ -100,6 +100,7 @@ class Conv(_ConvBase):
     """Function node of :func:`conv`; ``groups=None`` means one group per input channel."""
 
     op_name = "conv"
+    retain_in = (0, 1)
 
     def setup(self, x: Any, w: Any, b: Any = None) -> tuple[TensorSpec, ...]:
         op = self.op_name
@@ -165,7 +166,6 @@ class Conv(_ConvBase):
             out.append(n)
         self.sizes = sizes
         self.out = tuple(out)
-        self.retain_inputs(0, 1)
         return (TensorSpec(self._out_shape(x.shape[0], o_ch, out), self.out_dtype),)
 
     def forward(self, xp: Any, x: Any, w: Any, b: Any = None) -> tuple[Any, ...]:
@@ -228,11 +228,11 @@ class ConvGradX(_ConvGrad):
 
     op_name = "conv_grad_input"
     input_names = ("gy", "weight", "x")
+    retain_in = (0, 1)
 
     def setup(self, gy: Any, w: Any, x: Any) -> tuple[TensorSpec, ...]:
         self._resolve(x, w.shape[2:])
         self.out_dtype = real_dtype(np.result_type(gy.dtype, w.dtype))
-        self.retain_inputs(0, 1)
         return (TensorSpec(tuple(x.shape), self.out_dtype),)
 
     def forward(self, xp: Any, gy: Any, w: Any, x: Any) -> tuple[Any, ...]:
@@ -267,6 +267,7 @@ class ConvGradW(_ConvGrad):
 
     op_name = "conv_grad_weight"
     input_names = ("x", "gy")
+    retain_in = (0, 1)
 
     def __init__(self, kernel, stride, pad, dilation, groups, channel_last) -> None:
         super().__init__(stride, pad, dilation, groups, channel_last)
@@ -276,7 +277,6 @@ class ConvGradW(_ConvGrad):
         self._resolve(x, self._kernel)
         c, o_ch = x.shape[self.cax], gy.shape[self.cax]
         self.out_dtype = real_dtype(np.result_type(x.dtype, gy.dtype))
-        self.retain_inputs(0, 1)
         cg = None if c is None else c // self.groups
         return (TensorSpec((o_ch, cg, *self.kernel), self.out_dtype),)
 
@@ -310,6 +310,7 @@ class ConvTranspose(_ConvBase):
     """Function node of :func:`conv_transpose`; ``groups=None`` means ``channels // divisor``."""
 
     op_name = "conv_transpose"
+    retain_in = (0, 1)
 
     def __init__(
         self,
@@ -451,7 +452,6 @@ class ConvTranspose(_ConvBase):
         self.pads = pads
         self.sizes = sizes
         self.out = tuple(out)
-        self.retain_inputs(0, 1)
         return (TensorSpec(self._out_shape(x.shape[0], o_ch, out), self.out_dtype),)
 
     def forward(self, xp: Any, x: Any, w: Any, b: Any = None) -> tuple[Any, ...]:

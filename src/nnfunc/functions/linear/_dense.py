@@ -21,6 +21,7 @@ class Linear(Function):
 
     op_name = "linear"
     input_names = ("x", "weight", "bias")
+    retain_in = (0, 1)
 
     def __init__(self, op: str = "linear", base_axis: Any = -1) -> None:
         self.op_name = op
@@ -71,7 +72,6 @@ class Linear(Function):
                 )
             dtypes.append(b.dtype)
         self.out_dtype = real_dtype(np.result_type(*dtypes))
-        self.retain_inputs(0, 1)
         return (TensorSpec(tuple(x.shape[: self.ba]) + out, self.out_dtype),)
 
     def forward(self, xp: Any, x: Any, w: Any, b: Any = None) -> tuple[Any, ...]:

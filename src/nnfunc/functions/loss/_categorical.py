@@ -75,13 +75,13 @@ class SoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
 
     op_name = "softmax_cross_entropy_with_logits"
     input_names = ("logits", "labels")
+    retain_in = (0, 1)
 
     def setup(self, x: Any, t: Any) -> tuple[TensorSpec, ...]:
         nd = check.ndim_at_least(self.op_name, "logits", x, 1)
         self.ax = check.axis(self.op_name, "axis", self.axis, nd)
         shape = same_shape(self.op_name, ("logits", "labels"), x, t)
         self.out_dtype = real_dtype(x.dtype)
-        self.retain_inputs(0, 1)
         return (TensorSpec(_drop(shape, self.ax, self.keepdims), self.out_dtype),)
 
     def _rows(self, x: Any, t: Any) -> Any:
@@ -144,13 +144,13 @@ class _SoftmaxCrossEntropyGrad(Function):
 
     op_name = "softmax_cross_entropy_with_logits_grad"
     input_names = ("logits", "labels", "gy")
+    retain_in = (0, 1, 2)
 
     def __init__(self, ax: int, p: Any) -> None:
         self.ax = ax
         self.p = p
 
     def setup(self, x: Any, t: Any, gy: Any) -> tuple[TensorSpec, ...]:
-        self.retain_inputs(0, 1, 2)
         return (TensorSpec(tuple(x.shape), real_dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any, t: Any, gy: Any) -> tuple[Any, ...]:
@@ -245,6 +245,7 @@ class SparseSoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
 
     op_name = "sparse_softmax_cross_entropy_with_logits"
     input_names = ("logits", "labels")
+    retain_in = (0, 1)
 
     def setup(self, x: Any, t: Any) -> tuple[TensorSpec, ...]:
         nd = check.ndim_at_least(self.op_name, "logits", x, 1)
@@ -252,7 +253,6 @@ class SparseSoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
         self.labels_kept = label_layout(self.op_name, x, t, self.ax, "logits", "labels")
         check_labels(self.op_name, t, x.shape[self.ax])
         self.out_dtype = real_dtype(x.dtype)
-        self.retain_inputs(0, 1)
         return (TensorSpec(_drop(tuple(x.shape), self.ax, self.keepdims), self.out_dtype),)
 
     def _rows(self, x: Any, t: Any) -> Any:
@@ -303,6 +303,7 @@ class _SparseSoftmaxCrossEntropyGrad(Function):
 
     op_name = "sparse_softmax_cross_entropy_with_logits_grad"
     input_names = ("logits", "labels", "gy")
+    retain_in = (0, 1, 2)
 
     def __init__(self, ax: int, expand: bool, p: Any) -> None:
         self.ax = ax
@@ -310,7 +311,6 @@ class _SparseSoftmaxCrossEntropyGrad(Function):
         self.p = p
 
     def setup(self, x: Any, t: Any, gy: Any) -> tuple[TensorSpec, ...]:
-        self.retain_inputs(0, 1, 2)
         return (TensorSpec(tuple(x.shape), real_dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any, t: Any, gy: Any) -> tuple[Any, ...]:

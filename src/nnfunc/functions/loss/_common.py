@@ -156,6 +156,7 @@ class TakeAlongAxis(Function):
 
     op_name = "take_along_axis"
     input_names = ("x", "indices")
+    retain_in = (1,)
 
     def __init__(
         self,
@@ -174,7 +175,6 @@ class TakeAlongAxis(Function):
     def setup(self, x: Any, idx: Any) -> tuple[TensorSpec, ...]:
         if self.check_op is not None:
             check_labels(self.check_op, idx, x.shape[self.axis], self.label_name)
-        self.retain_inputs(1)
         shape = tuple(idx.shape)
         if self.expand:
             shape = shape[: self.axis] + (1,) + shape[self.axis :]
@@ -197,6 +197,7 @@ class PutAlongAxis(Function):
 
     op_name = "put_along_axis"
     input_names = ("g", "indices", "ref")
+    retain_in = (1,)
 
     def __init__(self, axis: int, shape: Any, expand: bool = False) -> None:
         self.axis = axis
@@ -204,7 +205,6 @@ class PutAlongAxis(Function):
         self.expand = expand
 
     def setup(self, g: Any, idx: Any, ref: Any = None) -> tuple[TensorSpec, ...]:
-        self.retain_inputs(1)
         shape = tuple(ref.shape) if ref is not None else self.shape
         return (TensorSpec(shape, np.dtype(g.dtype)),)
 

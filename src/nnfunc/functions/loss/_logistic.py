@@ -25,6 +25,7 @@ class SigmoidCrossEntropyWithLogits(Function):
 
     op_name = "sigmoid_cross_entropy_with_logits"
     input_names = ("logits", "targets", "pos_weight")
+    retain_in = (0, 1, 2)
 
     def setup(self, x: Any, z: Any, q: Any = None) -> tuple[TensorSpec, ...]:
         shape = same_shape(self.op_name, ("logits", "targets"), x, z)
@@ -48,7 +49,6 @@ class SigmoidCrossEntropyWithLogits(Function):
                     )
                 )
         self.out_dtype = real_dtype(x.dtype)
-        self.retain_inputs(0, 1, 2)
         return (TensorSpec(shape, self.out_dtype),)
 
     def forward(self, xp: Any, x: Any, z: Any, q: Any = None) -> tuple[Any, ...]:
@@ -130,9 +130,9 @@ class _LogisticGrad(Function):
 
     op_name = "sigmoid_cross_entropy_with_logits_grad"
     input_names = ("logits", "targets", "pos_weight", "gy")
+    retain_in = (0, 1, 2, 3)
 
     def setup(self, x: Any, z: Any, q: Any, gy: Any) -> tuple[TensorSpec, ...]:
-        self.retain_inputs(0, 1, 2, 3)
         self.out_dtype = real_dtype(x.dtype)
         return (TensorSpec(tuple(x.shape), self.out_dtype),)
 

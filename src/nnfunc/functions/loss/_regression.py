@@ -30,10 +30,10 @@ class L2Loss(Function):
 
     op_name = "l2_loss"
     input_names = ("t",)
+    retain_in = (0,)
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         self.out_dtype = real_dtype(x.dtype)
-        self.retain_inputs(0)
         return (TensorSpec((), self.out_dtype),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:

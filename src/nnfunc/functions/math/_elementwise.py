@@ -8,10 +8,8 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core import check
-from nnfunc.core.dtypes import real_dtype
+from nnfunc.core.elementwise import Elementwise
 from nnfunc.core.function import Function
-from nnfunc.core.spec import TensorSpec
-from nnfunc.errors import DTypeError
 from nnfunc.functions._binary import BinaryElementwise
 
 __all__ = [
@@ -35,39 +33,9 @@ __all__ = [
 ]
 
 
-class _Unary(Function):
-    """Element-wise function of one input computed by one ``xp`` ufunc.
-
-    ``real``: integer and bool inputs give float32 (real-valued functions); otherwise the dtype
-    of ``x`` is kept. ``keep_in`` / ``keep_out``: what ``backward`` reads.
-    """
-
-    ufunc = ""
-    real = True
-    keep_in = False
-    keep_out = False
-
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        numeric(self.op_name, "x", x)
-        self.out_dtype = real_dtype(x.dtype) if self.real else np.dtype(x.dtype)
-        if self.keep_in:
-            self._retain_in_idx = (0,)
-        if self.keep_out:
-            self._retain_out_idx = (0,)
-        return (TensorSpec(tuple(x.shape), self.out_dtype),)
-
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        if x.dtype != self.out_dtype:
-            return (getattr(xp, self.ufunc)(x, dtype=self.out_dtype),)
-        return (getattr(xp, self.ufunc)(x),)
-
-
 def numeric(op: str, arg: str, spec: Any) -> np.dtype:
-    """Check that a tensor has a bool, integer or floating dtype."""
-    dtype = np.dtype(spec.dtype)
-    if dtype.kind not in "biuf":
-        raise DTypeError(check.message(op, arg, "have a numeric dtype", **{f"{arg}.dtype": dtype}))
-    return dtype
+    """Deprecated alias of :func:`nnfunc.core.check.numeric` (kept for importers not yet moved)."""
+    return check.numeric(op, arg, spec)
 
 
 def _x(f: Function) -> Any:
@@ -80,84 +48,84 @@ def _rsqrt(v: Any) -> Any:
     return pow(v, -0.5)
 
 
-class Sin(_Unary):
-    op_name, ufunc, keep_in = "sin", "sin", True
+class Sin(Elementwise):
+    op_name, ufunc, retain_in = "sin", "sin", (0,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         return (grad_outputs[0] * cos(_x(self)),)
 
 
-class Cos(_Unary):
-    op_name, ufunc, keep_in = "cos", "cos", True
+class Cos(Elementwise):
+    op_name, ufunc, retain_in = "cos", "cos", (0,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         return (-(grad_outputs[0] * sin(_x(self))),)
 
 
-class Tan(_Unary):
-    op_name, ufunc, keep_out = "tan", "tan", True
+class Tan(Elementwise):
+    op_name, ufunc, retain_out = "tan", "tan", (0,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (y,) = self.retained_outputs()
         return (grad_outputs[0] * (y * y + 1),)
 
 
-class Sinh(_Unary):
-    op_name, ufunc, keep_in = "sinh", "sinh", True
+class Sinh(Elementwise):
+    op_name, ufunc, retain_in = "sinh", "sinh", (0,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         return (grad_outputs[0] * cosh(_x(self)),)
 
 
-class Cosh(_Unary):
-    op_name, ufunc, keep_in = "cosh", "cosh", True
+class Cosh(Elementwise):
+    op_name, ufunc, retain_in = "cosh", "cosh", (0,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         return (grad_outputs[0] * sinh(_x(self)),)
 
 
-class Asin(_Unary):
-    op_name, ufunc, keep_in = "asin", "arcsin", True
+class Asin(Elementwise):
+    op_name, ufunc, retain_in = "asin", "arcsin", (0,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x = _x(self)
         return (grad_outputs[0] * _rsqrt(1 - x * x),)
 
 
-class Acos(_Unary):
-    op_name, ufunc, keep_in = "acos", "arccos", True
+class Acos(Elementwise):
+    op_name, ufunc, retain_in = "acos", "arccos", (0,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x = _x(self)
         return (-(grad_outputs[0] * _rsqrt(1 - x * x)),)
 
 
-class Atan(_Unary):
-    op_name, ufunc, keep_in = "atan", "arctan", True
+class Atan(Elementwise):
+    op_name, ufunc, retain_in = "atan", "arctan", (0,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x = _x(self)
         return (grad_outputs[0] / (x * x + 1),)
 
 
-class Asinh(_Unary):
-    op_name, ufunc, keep_in = "asinh", "arcsinh", True
+class Asinh(Elementwise):
+    op_name, ufunc, retain_in = "asinh", "arcsinh", (0,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x = _x(self)
         return (grad_outputs[0] * _rsqrt(x * x + 1),)
 
 
-class Acosh(_Unary):
-    op_name, ufunc, keep_in = "acosh", "arccosh", True
+class Acosh(Elementwise):
+    op_name, ufunc, retain_in = "acosh", "arccosh", (0,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x = _x(self)
         return (grad_outputs[0] * _rsqrt(x * x - 1),)
 
 
-class Atanh(_Unary):
-    op_name, ufunc, keep_in = "atanh", "arctanh", True
+class Atanh(Elementwise):
+    op_name, ufunc, retain_in = "atanh", "arctanh", (0,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x = _x(self)
@@ -169,7 +137,7 @@ class Atan2(BinaryElementwise):
 
     op_name = "atan2"
     ufunc = "arctan2"
-    retain = (0, 1)
+    retain_in = (0, 1)
     float_result = True
 
     def forward(self, xp: Any, a: Any, b: Any) -> tuple[Any, ...]:
@@ -186,10 +154,10 @@ class Atan2(BinaryElementwise):
         return (g0, g1)
 
 
-class Abs(_Unary):
+class Abs(Elementwise):
     """``|x|``; integer dtypes are kept."""
 
-    op_name, ufunc, real, keep_in = "abs", "absolute", False, True
+    op_name, ufunc, real, retain_in = "abs", "absolute", False, (0,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         from nnfunc.functions.logical import sign
@@ -197,7 +165,7 @@ class Abs(_Unary):
         return (grad_outputs[0] * sign(_x(self), alpha=0.0, ste=False),)
 
 
-class _Rounding(_Unary):
+class _Rounding(Elementwise):
     """round / ceil / floor: straight-through (``ste``) or zero gradient; dtype kept."""
 
     real = False
@@ -236,7 +204,7 @@ class Floor(_Rounding):
         return (xp.floor(x) if x.dtype.kind == "f" else x.copy(),)
 
 
-class Identity(_Unary):
+class Identity(Elementwise):
     op_name, real = "identity", False
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:

@@ -260,6 +260,7 @@ def _singular(op: str, x: Any, requirement: str = "hold invertible matrices") ->
 
 class BatchInv(Function):
     op_name = "batch_inv"
+    retain_out = (0,)
 
     def __init__(self, for_det_grad: bool = False) -> None:
         # In the gradient of batch_det the error names batch_det, the function the user called.
@@ -268,7 +269,6 @@ class BatchInv(Function):
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         shape = _square_spec(self.op_name, x)
         self.out_dtype = real_dtype(x.dtype)
-        self._retain_out_idx = (0,)
         return (TensorSpec(shape, self.out_dtype),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -291,12 +291,12 @@ class BatchInv(Function):
 
 class BatchDet(Function):
     op_name = "batch_det"
+    retain_in = (0,)
+    retain_out = (0,)
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         shape = _square_spec(self.op_name, x)
         self.out_dtype = real_dtype(x.dtype)
-        self._retain_in_idx = (0,)
-        self._retain_out_idx = (0,)
         return (TensorSpec(shape[:-2], self.out_dtype),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:

@@ -169,6 +169,8 @@ class Dilation2D(Function):
 
     op_name = "dilation2d"
     input_names = ("x", "filter")
+    retain_in = (0, 1)
+    retain_out = (0,)
 
     def __init__(
         self, stride: Any, rate: Any, pad: Any, channel_last: Any, op: str = "dilation2d"
@@ -198,8 +200,6 @@ class Dilation2D(Function):
                     **{f"{fname}.shape": tuple(f.shape), "x.shape": tuple(x.shape)},
                 )
             )
-        self.retain_inputs(0, 1)
-        self.retain_outputs(0)
         return (TensorSpec(self.geom.out_shape(x.shape), np.dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any, f: Any) -> tuple[Any, ...]:
@@ -220,13 +220,13 @@ class _MorphScatter(Function):
 
     op_name = "dilation2d_grad"
     input_names = ("x", "filter", "y", "gy")
+    retain_in = (0, 1, 2)
 
     def __init__(self, spec: GeomSpec) -> None:
         self.spec = spec
 
     def setup(self, x: Any, f: Any, y: Any, gy: Any) -> tuple[TensorSpec, ...]:
         self.geom = self.spec.build(x)
-        self.retain_inputs(0, 1, 2)
         dt = np.dtype(gy.dtype)
         return (TensorSpec(tuple(x.shape), dt), TensorSpec(tuple(f.shape), dt))
 
@@ -258,13 +258,13 @@ class _MorphGather(Function):
 
     op_name = "dilation2d_grad_grad"
     input_names = ("x", "filter", "y", "gx", "gf")
+    retain_in = (0, 1, 2)
 
     def __init__(self, spec: GeomSpec) -> None:
         self.spec = spec
 
     def setup(self, x: Any, f: Any, y: Any, gx: Any, gf: Any) -> tuple[TensorSpec, ...]:
         self.geom = self.spec.build(x)
-        self.retain_inputs(0, 1, 2)
         dt = np.dtype((gx if gx is not None else gf).dtype)
         return (TensorSpec(tuple(y.shape), dt),)
 

@@ -171,14 +171,14 @@ class MaxPool(Function):
     """Function node of :func:`max_pool`."""
 
     op_name = "max_pool"
+    retain_in = (0,)
+    retain_out = (0,)
 
     def __init__(self, kernel, stride=None, pad=0, ignore_border=True, channel_last=False):
         self._args = (kernel, stride, pad, ignore_border, channel_last)
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         self.geom = Geometry(self.op_name, x, *self._args)
-        self.retain_inputs(0)
-        self.retain_outputs(0)
         return (TensorSpec(self.geom.out_shape(x.shape), np.dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -199,13 +199,13 @@ class MaxPoolScatter(Function):
 
     op_name = "max_pool_grad"
     input_names = ("x", "y", "gy")
+    retain_in = (0, 1)
 
     def __init__(self, spec: GeomSpec) -> None:
         self.spec = spec
 
     def setup(self, x: Any, y: Any, gy: Any) -> tuple[TensorSpec, ...]:
         self.geom = self.spec.build(x)
-        self.retain_inputs(0, 1)
         return (TensorSpec(tuple(x.shape), np.dtype(gy.dtype)),)
 
     def forward(self, xp: Any, x: Any, y: Any, gy: Any) -> tuple[Any, ...]:
@@ -226,13 +226,13 @@ class MaxPoolGather(Function):
 
     op_name = "max_pool_grad_grad"
     input_names = ("x", "y", "g")
+    retain_in = (0, 1)
 
     def __init__(self, spec: GeomSpec) -> None:
         self.spec = spec
 
     def setup(self, x: Any, y: Any, g: Any) -> tuple[TensorSpec, ...]:
         self.geom = self.spec.build(x)
-        self.retain_inputs(0, 1)
         return (TensorSpec(tuple(y.shape), np.dtype(g.dtype)),)
 
     def forward(self, xp: Any, x: Any, y: Any, g: Any) -> tuple[Any, ...]:

@@ -67,6 +67,7 @@ class _ArgMask(Function):
 
 
 class _Extremum(Function):
+    retain_in = (0,)
     mode = "max"
 
     def __init__(self, axis: Any, keepdims: bool, with_index: bool) -> None:
@@ -89,7 +90,6 @@ class _Extremum(Function):
                 )
             )
         shape = _reduced_shape(tuple(x.shape), self.axes, self.keepdims)
-        self._retain_in_idx = (0,)
         specs = [TensorSpec(shape, np.dtype(x.dtype))]
         if self.with_index:
             specs.append(TensorSpec(shape, _INDEX))
@@ -122,10 +122,11 @@ class _Extremum(Function):
 class _ExtremumIndex(_Extremum):
     """Only the indices of the extremum (one output, no gradient)."""
 
+    retain_in = ()
+
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         self.with_index = True
         specs = super().setup(x)
-        self._retain_in_idx = ()
         return specs[1:]
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -263,13 +264,13 @@ class _ProdExcl(Function):
     """For each element, the product of the OTHER elements over ``axes`` (no division)."""
 
     op_name = "prod_exclusive"
+    retain_in = (0,)
+    retain_out = (0,)
 
     def __init__(self, axes: tuple[int, ...]) -> None:
         self.axes = axes
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self._retain_in_idx = (0,)
-        self._retain_out_idx = (0,)
         return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -317,12 +318,12 @@ class Prod(_Reduce):
     """Product over axes."""
 
     op_name = "prod"
+    retain_in = (0,)
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         shape = self._setup_axes(x)
         dtype = np.dtype(x.dtype)
         self.out_dtype = _integer_accumulator(dtype)
-        self._retain_in_idx = (0,)
         return (TensorSpec(shape, self.out_dtype),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:

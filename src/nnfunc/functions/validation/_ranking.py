@@ -42,6 +42,7 @@ class TopK(Function):
 
     op_name = "top_k"
     input_names = ("input",)
+    retain_out = (1,)
 
     def __init__(self, k: Any, sorted: bool) -> None:  # noqa: A002
         self.k = _check_k(self.op_name, k)
@@ -59,7 +60,6 @@ class TopK(Function):
                     **{"input.shape": tuple(x.shape)},
                 )
             )
-        self.retain_outputs(1)
         shape = tuple(x.shape[:-1]) + (self.k,)
         return (TensorSpec(shape, np.dtype(x.dtype)), TensorSpec(shape, _INT))
 
