@@ -30,7 +30,7 @@ from nnfunc.core import check
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 
-__all__ = ["Elementwise"]
+__all__ = ["Elementwise", "input_spec"]
 
 _F32 = np.dtype(np.float32)
 _F16 = np.dtype(np.float16)
@@ -72,3 +72,21 @@ class Elementwise(Function):
     def backward(self, target_indexes: tuple[int, ...], grad_outputs: tuple[Any, ...]) -> Any:
         (x,) = self.retained_inputs()
         return (grad_outputs[0] * self.derivative(x),)
+
+
+def input_spec(op: str, x: Any, arg: str = "x") -> TensorSpec:
+    """The spec of an input of a composite element-wise function (array, list, number,
+    Variable or symbolic variable), its dtype checked by the same rule as :class:`Elementwise`
+    (call it under :func:`~nnfunc.core.function.node_errors` so that graph errors name the
+    node)."""
+    dtype = getattr(x, "dtype", None)
+    shape = getattr(x, "shape", None)
+    if dtype is None or shape is None:
+        try:
+            a = np.asarray(x)
+            dtype, shape = a.dtype, a.shape
+        except (TypeError, ValueError):
+            dtype, shape = np.dtype(object), ()
+    spec = TensorSpec(tuple(shape), np.dtype(dtype))
+    check.numeric(op, arg, spec)
+    return spec

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nnfunc.core.elementwise import Elementwise
-from nnfunc.functions.activation import _kernels
+from nnfunc.kernels.cpu import activation as _kernels
 
 __all__ = ["sigmoid", "softplus", "tanh"]
 

@@ -19,9 +19,9 @@ from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
 from nnfunc.functions.activation._basic import sigmoid
-from nnfunc.functions.activation._private import recip
 from nnfunc.functions.activation._softmax import softmax
 from nnfunc.functions.math import abs as abs_
+from nnfunc.functions.math._reciprocal import recip
 
 __all__ = [
     "hard_tanh_derivative",

@@ -6,13 +6,15 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import real_dtype
-from nnfunc.core.elementwise import Elementwise
-from nnfunc.core.function import Function
+from nnfunc.core.elementwise import Elementwise, input_spec
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
-from nnfunc.functions.activation._private import clip_scalar, concat
+from nnfunc.functions.array._join import Concatenate
+from nnfunc.functions.clipping._clip import clip_to
 
 __all__ = ["crelu", "leaky_relu", "prelu", "relu", "relu6"]
 
@@ -121,8 +123,9 @@ def relu6(x: Any, lower: float = 0.0, *, name: str | None = None) -> Any:
         >>> nf.relu6(np.array([-3.0, 0.1, 8.0]), lower=0.5)
         array([0.5, 0.5, 6. ])
     """
-    lower = check.real_scalar("relu6", "lower", lower, max_value=6.0)
-    return clip_scalar(x, lower, 6.0, inclusive=False, op="relu6", name=name)
+    with node_errors(name, x):
+        lower = check.real_scalar("relu6", "lower", lower, max_value=6.0)
+    return clip_to(x, lower, 6.0, op="relu6", grad_at_bounds=False, name=name)
 
 
 def crelu(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
@@ -153,13 +156,14 @@ def crelu(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
         >>> nf.crelu(np.array([[-1.0, 2.0]], np.float32))
         array([[0., 2., 1., 0.]], dtype=float32)
     """
-    from nnfunc.functions.arithmetic import neg
-
-    kind = np.dtype(getattr(x, "dtype", np.asarray(x).dtype)).kind
+    with node_errors(name, x):
+        spec = input_spec("crelu", x)
+        check.ndim_at_least("crelu", "x", spec, 1)
+    kind = spec.dtype.kind
     # relu(-x) of unsigned values is 0; negating them would wrap around (255 for uint8 1).
     zero = False if kind == "b" else 0  # a Python scalar takes the tensor's dtype
-    negative_part = x * zero if kind in "ub" else relu(neg(x))
-    return concat([relu(x), negative_part], axis, op="crelu", name=name)
+    negative_part = x * zero if kind in "ub" else relu(F.neg(x))
+    return Concatenate(2, axis, op="crelu").apply1(relu(x), negative_part, name=name)
 
 
 class LeakyReLU(Elementwise):

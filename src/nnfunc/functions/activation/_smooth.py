@@ -12,13 +12,18 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
-from nnfunc.core.elementwise import Elementwise
-from nnfunc.functions.activation import _kernels
+from nnfunc.core.elementwise import Elementwise, input_spec
+from nnfunc.core.function import node_errors
 from nnfunc.functions.activation._basic import sigmoid, tanh
-from nnfunc.functions.activation._private import clip_scalar, concat, erf, recip
+from nnfunc.functions.array._join import Concatenate
+from nnfunc.functions.clipping._clip import clip_to
 from nnfunc.functions.math import abs as abs_
 from nnfunc.functions.math import cos
+from nnfunc.functions.math._erf import erf
+from nnfunc.functions.math._reciprocal import recip
+from nnfunc.kernels.cpu import activation as _kernels
 
 __all__ = [
     "concat_elu",
@@ -185,14 +190,14 @@ class GELU(_Smooth):
         if self.approximate == "none":
             # Phi(x) + x phi(x). x phi(x) is exactly 0 beyond |x| = 50 (even in float64), so it
             # is evaluated on x clipped there: x*x never overflows (float32 |x| > 1.8e19).
-            xc = clip_scalar(x, -50.0, 50.0, inclusive=True)
+            xc = clip_to(x, -50.0, 50.0)
             return 0.5 + 0.5 * erf(x * _INV_SQRT2) + xc * (_INV_SQRT_2PI * exp(-0.5 * (xc * xc)))
         if self.approximate == "sigmoid":
             s = sigmoid(_SIG_A * x)
             return s + (_SIG_A * x) * (s * (1 - s))
         # tanh form: the polynomial is evaluated on x clipped to +-100, where tanh has
         # saturated (1 - t*t == 0 exactly), so x**3 never overflows.
-        xc = clip_scalar(x, -100.0, 100.0, inclusive=True)
+        xc = clip_to(x, -100.0, 100.0)
         t = tanh(_TANH_K * (xc + _TANH_A * (xc * xc * xc)))
         return 0.5 * (1 + t) + (0.5 * _TANH_K) * (xc * (1 - t * t)) * (
             1 + (3 * _TANH_A) * (xc * xc)
@@ -276,17 +281,16 @@ def hard_sigmoid(
         >>> nf.hard_sigmoid(np.array([-3.0, 0.0, 1.0], np.float32))
         array([0. , 0.5, 0.7], dtype=float32)
     """
-    from nnfunc.functions.array import cast
+    with node_errors(name, x):
+        x = _as_real("hard_sigmoid", x)
+        slope = check.real_scalar("hard_sigmoid", "slope", slope)
+        offset = check.real_scalar("hard_sigmoid", "offset", offset)
+    return clip_to(x * slope + offset, 0.0, 1.0, op="hard_sigmoid", grad_at_bounds=False, name=name)
 
-    slope = check.real_scalar("hard_sigmoid", "slope", slope)
-    offset = check.real_scalar("hard_sigmoid", "offset", offset)
-    x = _as_real(x, cast)
-    return clip_scalar(x * slope + offset, 0.0, 1.0, op="hard_sigmoid", name=name)
 
-
-def _as_real(x: Any, cast: Any) -> Any:
-    dtype = np.dtype(getattr(x, "dtype", np.asarray(x).dtype))
-    return x if dtype.kind == "f" else cast(x, np.float32)
+def _as_real(op: str, x: Any) -> Any:
+    """``x`` checked (numeric dtype), cast to float32 unless floating (under node_errors)."""
+    return x if input_spec(op, x).dtype.kind == "f" else F.cast(x, np.float32)
 
 
 def hard_tanh(x: Any, *, name: str | None = None) -> Any:
@@ -316,9 +320,9 @@ def hard_tanh(x: Any, *, name: str | None = None) -> Any:
         >>> nf.hard_tanh(np.array([-2.0, 0.5, 3.0], np.float32))
         array([-1. ,  0.5,  1. ], dtype=float32)
     """
-    from nnfunc.functions.array import cast
-
-    return clip_scalar(_as_real(x, cast), -1.0, 1.0, op="hard_tanh", name=name)
+    with node_errors(name, x):
+        x = _as_real("hard_tanh", x)
+    return clip_to(x, -1.0, 1.0, op="hard_tanh", grad_at_bounds=False, name=name)
 
 
 class LogSigmoid(_Smooth):
@@ -434,11 +438,10 @@ def hard_silu(x: Any, *, name: str | None = None) -> Any:
         array([-0.        , -0.33333334,  0.        ,  0.6666667 ,  3.        ],
               dtype=float32)
     """
-    from nnfunc.functions.arithmetic import mul
-    from nnfunc.functions.array import cast
-
-    x = _as_real(x, cast)
-    return mul(x, clip_scalar(x + 3, 0.0, 6.0, op="hard_silu") * (1.0 / 6.0), name=name)
+    with node_errors(name, x):
+        x = _as_real("hard_silu", x)
+    relu6 = clip_to(x + 3, 0.0, 6.0, op="hard_silu", grad_at_bounds=False)
+    return F.mul(x, relu6 * (1.0 / 6.0), name=name)
 
 
 class Softsign(_Smooth):
@@ -613,9 +616,9 @@ def concat_elu(x: Any, alpha: float = 1.0, axis: int = -1, *, name: str | None =
         >>> nf.concat_elu(np.array([[-1.0, 2.0]]))
         array([[-0.63212056,  2.        ,  1.        , -0.86466472]])
     """
-    from nnfunc.functions.arithmetic import neg
-    from nnfunc.functions.array import cast
-
-    check.real_scalar("concat_elu", "alpha", alpha)
-    x = _as_real(x, cast)  # before negating: -x of an unsigned input would wrap around
-    return concat([elu(x, alpha), elu(neg(x), alpha)], axis, op="concat_elu", name=name)
+    with node_errors(name, x):
+        x = _as_real("concat_elu", x)  # before negating: -x of an unsigned input would wrap
+        check.ndim_at_least("concat_elu", "x", input_spec("concat_elu", x), 1)
+        check.real_scalar("concat_elu", "alpha", alpha)
+    halves = (elu(x, alpha), elu(F.neg(x), alpha))
+    return Concatenate(2, axis, op="concat_elu").apply1(*halves, name=name)

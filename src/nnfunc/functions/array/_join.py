@@ -41,9 +41,11 @@ def _names(n: int) -> tuple[str, ...]:
 class Concatenate(Function):
     op_name = "concatenate"
 
-    def __init__(self, n: int, axis: Any) -> None:
+    def __init__(self, n: int, axis: Any, op: str | None = None) -> None:
         self.input_names = _names(n)
         self.axis = axis
+        if op is not None:  # a function built on concatenate (crelu...): errors carry its name
+            self.op_name = op
 
     def setup(self, *xs: Any) -> tuple[TensorSpec, ...]:
         shapes = [tuple(x.shape) for x in xs]
@@ -173,9 +175,11 @@ def concatenate(*x: Any, axis: int = -1, name: str | None = None) -> Any:
 class Stack(Function):
     op_name = "stack"
 
-    def __init__(self, n: int, axis: Any) -> None:
+    def __init__(self, n: int, axis: Any, op: str | None = None) -> None:
         self.input_names = _names(n)
         self.axis = axis
+        if op is not None:  # a function built on concatenate (crelu...): errors carry its name
+            self.op_name = op
 
     def setup(self, *xs: Any) -> tuple[TensorSpec, ...]:
         shapes = [tuple(x.shape) for x in xs]

@@ -50,12 +50,24 @@ class _Bounds(Function):
 
     input_names = ("x", "min", "max")
 
-    def __init__(self, lo: Any, hi: Any) -> None:
-        self.lo_s = None if lo is None else _scalar_bound(self.op_name, "min", lo)
-        self.hi_s = None if hi is None else _scalar_bound(self.op_name, "max", hi)
+    def __init__(self, lo: Any, hi: Any, op: str | None = None) -> None:
+        self.lo_s = lo
+        self.hi_s = hi
+        if op is not None:
+            self.op_name = op
 
     def _setup_bounds(self, x: Any, lo: Any, hi: Any) -> tuple[Any, np.dtype]:
         op = self.op_name
+        check.numeric(op, "x", x)
+        for arg, v, t in (("min", self.lo_s, lo), ("max", self.hi_s, hi)):
+            if t is None and not _is_number(v):
+                raise ArgumentError(
+                    check.message(op, arg, "be a real number or a tensor", **{arg: v})
+                )
+        if self.lo_s is not None:
+            self.lo_s = _scalar_bound(op, "min", self.lo_s)
+        if self.hi_s is not None:
+            self.hi_s = _scalar_bound(op, "max", self.hi_s)
         if self.lo_s is not None and self.hi_s is not None and self.lo_s > self.hi_s:
             raise ArgumentError(
                 check.message(op, "min", "be <= `max`", min=self.lo_s, max=self.hi_s)
@@ -100,18 +112,29 @@ class _Bounds(Function):
         return lo, hi
 
 
-def _split(op: str, arg: str, value: Any) -> tuple[Any, Any]:
-    """(scalar, tensor): a Python number goes to the first slot, a tensor to the second."""
-    if _is_number(value):
+def _split(value: Any) -> tuple[Any, Any]:
+    """(scalar, tensor): a tensor goes to the second slot, anything else to the first (where
+    ``setup`` checks it is a real number, so that the error names the graph node)."""
+    if value is None or _is_number(value) or isinstance(value, (str, bytes, bool, complex)):
         return value, None
-    if value is None or isinstance(value, (str, bytes, bool, np.bool_, complex)):
-        raise ArgumentError(check.message(op, arg, "be a real number or a tensor", **{arg: value}))
+    if isinstance(value, np.bool_):
+        return value, None
     return None, value
 
 
 class ClipByValue(_Bounds):
+    """``clip_by_value``, also under the name of the functions built on it (relu6, hard_tanh,
+    hard_sigmoid...: ``op``), which give a zero gradient at the bounds
+    (``grad_at_bounds=False``) where clip_by_value passes it."""
+
     op_name = "clip_by_value"
     retain_in = (0, 1, 2)
+
+    def __init__(
+        self, lo: Any, hi: Any, op: str | None = None, grad_at_bounds: bool = True
+    ) -> None:
+        super().__init__(lo, hi, op)
+        self.grad_at_bounds = grad_at_bounds
 
     def setup(self, x: Any, lo: Any = None, hi: Any = None) -> tuple[TensorSpec, ...]:
         shape, dtype = self._setup_bounds(x, lo, hi)
@@ -130,7 +153,10 @@ class ClipByValue(_Bounds):
         lo = self.lo_s if lo is None else lo
         hi = self.hi_s if hi is None else hi
         (gy,) = grad_outputs
-        inside = where(greater_equal(x, lo), less_equal(x, hi), False)
+        if self.grad_at_bounds:
+            inside = where(greater_equal(x, lo), less_equal(x, hi), False)
+        else:
+            inside = where(greater(x, lo), less(x, hi), False)
         gx = self.sum_to_input(where(inside, gy, 0), 0) if 0 in target_indexes else None
         glo = ghi = None
         if 1 in target_indexes:
@@ -177,9 +203,23 @@ def clip_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -> Any
         >>> nf.clip_by_value(np.array([-2.0, 0.5, 3.0], np.float32), -1.0, 1.0)
         array([-1. ,  0.5,  1. ], dtype=float32)
     """
-    lo_s, lo_t = _split("clip_by_value", "min", min)
-    hi_s, hi_t = _split("clip_by_value", "max", max)
+    lo_s, lo_t = _split(min)
+    hi_s, hi_t = _split(max)
     return ClipByValue(lo_s, hi_s).apply1(x, lo_t, hi_t, name=name)
+
+
+def clip_to(
+    x: Any,
+    lo: float,
+    hi: float,
+    *,
+    op: str = "clip_by_value",
+    grad_at_bounds: bool = True,
+    name: str | None = None,
+) -> Any:
+    """:func:`clip_by_value` with number bounds under the calling function's name ``op``
+    (messages and graph node type); ``grad_at_bounds=False``: zero gradient at the bounds."""
+    return ClipByValue(lo, hi, op, grad_at_bounds).apply1(x, None, None, name=name)
 
 
 def _scaled(v: Any, axes: tuple[int, ...], dtype: Any) -> tuple[Any, Any, Any]:
@@ -192,9 +232,9 @@ def _scaled(v: Any, axes: tuple[int, ...], dtype: Any) -> tuple[Any, Any, Any]:
     ``k`` cancels out of every quantity built from it; it multiplies (never divides) so that no
     backward pass squares ``max|v|``.
     """
-    from nnfunc.functions.activation._private import recip
     from nnfunc.functions.logical import greater, where
     from nnfunc.functions.math import abs as abs_
+    from nnfunc.functions.math._reciprocal import recip
     from nnfunc.functions.reduction import max as max_
     from nnfunc.functions.reduction import sum as sum_
 
@@ -387,8 +427,8 @@ def clip_grad_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -
         >>> x.grad
         array([0.5, 0.5])
     """
-    lo_s, lo_t = _split("clip_grad_by_value", "min", min)
-    hi_s, hi_t = _split("clip_grad_by_value", "max", max)
+    lo_s, lo_t = _split(min)
+    hi_s, hi_t = _split(max)
     return ClipGradByValue(lo_s, hi_s).apply1(x, lo_t, hi_t, name=name)
 
 
