@@ -33,6 +33,7 @@ __all__ = [
     "message",
     "ndim",
     "ndim_at_least",
+    "number",
     "numeric",
     "positive_int",
     "raise_error",
@@ -134,6 +135,14 @@ def real_scalar(
         interval += ")" if open_max or max_value is None else "]"
         raise ArgumentError(message(op, arg, f"be in {interval}", **{arg: value}))
     return value
+
+
+def number(op: str, arg: str, value: Any) -> int | float:
+    """A scalar operand: an int stays a Python int (exact for integer tensors), anything else
+    must be a real number (infinite allowed) and becomes a float."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return int(value)
+    return real_scalar(op, arg, value, finite=False)
 
 
 def boolean(op: str, arg: str, value: Any) -> bool:

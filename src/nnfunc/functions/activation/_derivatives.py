@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import real_dtype
-from nnfunc.core.elementwise import Elementwise
-from nnfunc.core.function import Function
+from nnfunc.core.elementwise import Elementwise, input_spec
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
 from nnfunc.functions.activation._basic import sigmoid
@@ -51,7 +52,11 @@ class LeakyReLUDerivative(_PiecewiseConstant):
     op_name = "leaky_relu_derivative"
 
     def __init__(self, alpha: Any) -> None:
-        self.alpha = check.real_scalar(self.op_name, "alpha", alpha)
+        self.alpha = alpha
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.alpha = check.real_scalar(self.op_name, "alpha", self.alpha)
+        return super().setup(x)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         one = xp.ones((), self.out_dtype)
@@ -287,11 +292,8 @@ def softsign_derivative(x: Any, *, name: str | None = None) -> Any:
         >>> nf.softsign_derivative(np.array([-1.0, 0.0, 3.0], np.float32))
         array([0.25  , 1.    , 0.0625], dtype=float32)
     """
-    from nnfunc.functions.arithmetic import mul
-    from nnfunc.functions.array import cast
-
-    dtype = np.dtype(getattr(x, "dtype", np.asarray(x).dtype))
-    if dtype.kind != "f":
-        x = cast(x, np.float32)
+    with node_errors(name, x):
+        if input_spec("softsign_derivative", x).dtype.kind != "f":
+            x = F.cast(x, np.float32)
     r = recip(1 + abs_(x))  # its gradient -r*r never squares 1 + |x| (no overflow)
-    return mul(r, r, name=name)
+    return F.mul(r, r, name=name)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core import check
-from nnfunc.core.function import Function
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError
 from nnfunc.functions._binary import broadcast_spec
@@ -167,16 +167,17 @@ def mul_n(*x: Any, name: str | None = None) -> Any:
 
 
 def _val(op: str, val: Any) -> Any:
-    if isinstance(val, (int, np.integer)) and not isinstance(val, (bool, np.bool_)):
-        return int(val)
-    return check.real_scalar(op, "val", val, finite=False)
+    """Deprecated: use :func:`nnfunc.core.check.number` (kept for the NNabla dialect)."""
+    return check.number(op, "val", val)
 
 
 def _make_scalar(
     op: str, formula: str, call: Any, default: Any, canonical: str, ex: str, note: str = ""
 ) -> Any:
     def fn(x: Any, val: float = default, *, name: str | None = None) -> Any:
-        return call(x, _val(op, val), name)
+        with node_errors(name, x):
+            val = check.number(op, "val", val)
+        return call(x, val, name)
 
     fn.__name__ = fn.__qualname__ = op
     fn.__doc__ = f"""Element-wise ``{formula}`` with a scalar ``val``.

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core import check
-from nnfunc.core.function import Function
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, DTypeError, ShapeError
 
@@ -323,30 +323,34 @@ def scatter_nd(
         >>> nf.scatter_nd(np.array([9.0, 10.0, 11.0, 12.0]), [[4, 3, 1, 7]], shape=(8,))
         array([ 0., 11.,  0., 10.,  9.,  0.,  0., 12.])
     """
-    add = check.boolean("scatter_nd", "add", add)
-    if (shape is None) == (out is None):
-        raise ArgumentError(
-            check.message(
-                "scatter_nd",
-                "`shape` or `out`",
-                "be given (exactly one of them)",
-                shape=shape,
-                out=None if out is None else "<tensor>",
-            )
-        )
-    if shape is not None:
-        dims = (shape,) if isinstance(shape, (int, np.integer)) else shape
-        try:
-            dims = tuple(dims)
-        except TypeError:
-            dims = None
-        if dims is None or not all(
-            isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0 for d in dims
-        ):
+    with node_errors(name, data, indices, out):
+        add = check.boolean("scatter_nd", "add", add)
+        if (shape is None) == (out is None):
             raise ArgumentError(
                 check.message(
-                    "scatter_nd", "shape", "be a sequence of non-negative ints", shape=shape
+                    "scatter_nd",
+                    "`shape` or `out`",
+                    "be given (exactly one of them)",
+                    shape=shape,
+                    out=None if out is None else "<tensor>",
                 )
             )
-        return ScatterND(tuple(int(d) for d in dims), add).apply1(data, indices, name=name)
+        if shape is not None:
+            dims = (shape,) if isinstance(shape, (int, np.integer)) else shape
+            try:
+                dims = tuple(dims)
+            except TypeError:
+                dims = None
+            if dims is None or not all(
+                isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0
+                for d in dims
+            ):
+                raise ArgumentError(
+                    check.message(
+                        "scatter_nd", "shape", "be a sequence of non-negative ints", shape=shape
+                    )
+                )
+            dims = tuple(int(d) for d in dims)
+    if shape is not None:
+        return ScatterND(dims, add).apply1(data, indices, name=name)
     return ScatterND(None, add).apply1(data, indices, out, name=name)

@@ -213,11 +213,13 @@ class _TopK(Function):
     """Shared argument handling of the top-k functions."""
 
     def __init__(self, k: Any, abs: bool, base_axis: Any) -> None:  # noqa: A002
-        self.k = check.positive_int(self.op_name, "k", k)
-        self.abs = check.boolean(self.op_name, "abs", abs)
+        self.k = k
+        self.abs = abs
         self.base_axis = base_axis
 
     def _setup_k(self, x: Any) -> tuple[tuple, int | None]:
+        self.k = check.positive_int(self.op_name, "k", self.k)
+        self.abs = check.boolean(self.op_name, "abs", self.abs)
         shape = tuple(x.shape)
         base = check.axis(self.op_name, "base_axis", self.base_axis, len(shape))
         self.base_axis = base

@@ -112,6 +112,10 @@ class _Bounds(Function):
         return lo, hi
 
 
+def _clip_norm(op: str, value: Any) -> float:
+    return check.real_scalar(op, "clip_norm", value, min_value=0, open_min=True)
+
+
 def _split(value: Any) -> tuple[Any, Any]:
     """(scalar, tensor): a tensor goes to the second slot, anything else to the first (where
     ``setup`` checks it is a real number, so that the error names the graph node)."""
@@ -250,12 +254,11 @@ class ClipByNorm(Function):
     retain_in = (0,)
 
     def __init__(self, clip_norm: Any, axis: Any) -> None:
-        self.clip_norm = check.real_scalar(
-            self.op_name, "clip_norm", clip_norm, min_value=0, open_min=True
-        )
+        self.clip_norm = clip_norm
         self.axis = axis
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.clip_norm = _clip_norm(self.op_name, self.clip_norm)
         self.axes = check.axes(self.op_name, "axis", self.axis, len(x.shape))
         self.out_dtype = real_dtype(x.dtype)
         return (TensorSpec(tuple(x.shape), self.out_dtype),)
@@ -331,7 +334,7 @@ class _Identity(Function):
     """Identity forward (a copy); subclasses define the gradient."""
 
     def setup(self, x: Any, *rest: Any) -> tuple[TensorSpec, ...]:
-        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
+        return (TensorSpec(tuple(x.shape), check.numeric(self.op_name, "x", x)),)
 
     def forward(self, xp: Any, x: Any, *rest: Any) -> tuple[Any, ...]:
         return (x.copy(),)
@@ -436,12 +439,11 @@ class ClipGradByNorm(_Identity):
     op_name = "clip_grad_by_norm"
 
     def __init__(self, clip_norm: Any, axes: Any) -> None:
-        self.clip_norm = check.real_scalar(
-            self.op_name, "clip_norm", clip_norm, min_value=0, open_min=True
-        )
+        self.clip_norm = clip_norm
         self.axes_arg = axes
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.clip_norm = _clip_norm(self.op_name, self.clip_norm)
         self.axes = check.axes(self.op_name, "axes", self.axes_arg, len(x.shape))
         return super().setup(x)
 
@@ -526,11 +528,13 @@ class TopKGrad(_Identity):
     op_name = "top_k_grad"
 
     def __init__(self, k: Any, use_abs: Any, base_axis: Any) -> None:
-        self.k = check.positive_int(self.op_name, "k", k)
-        self.use_abs = check.boolean(self.op_name, "abs", use_abs)
+        self.k = k
+        self.use_abs = use_abs
         self.base_axis_arg = base_axis
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.k = check.positive_int(self.op_name, "k", self.k)
+        self.use_abs = check.boolean(self.op_name, "abs", self.use_abs)
         ndim = len(x.shape)
         check.integer(self.op_name, "base_axis", self.base_axis_arg)
         self.base_axis = check.axis(self.op_name, "base_axis", self.base_axis_arg, max(ndim, 1))

@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import real_dtype
-from nnfunc.core.function import Function
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
 
@@ -187,9 +188,9 @@ def relu_layer(x: Any, weight: Any, bias: Any = None, *, name: str | None = None
         >>> nf.relu_layer(np.array([[1.0, -2.0]]), np.eye(2))
         array([[1., 0.]])
     """
-    from nnfunc.functions.activation import relu
 
-    return relu(Linear("relu_layer").apply1(x, weight, bias), name=name)
+    with node_errors(name, x, weight, bias):
+        return F.relu(Linear("relu_layer").apply1(x, weight, bias), name=name)
 
 
 class BiasAdd(Function):
@@ -199,10 +200,11 @@ class BiasAdd(Function):
     input_names = ("x", "bias")
 
     def __init__(self, channel_last: Any) -> None:
-        self.channel_last = check.boolean(self.op_name, "channel_last", channel_last)
+        self.channel_last = channel_last
 
     def setup(self, x: Any, b: Any) -> tuple[TensorSpec, ...]:
         op = self.op_name
+        self.channel_last = check.boolean(op, "channel_last", self.channel_last)
         ndim = check.ndim_at_least(op, "x", x, 1)
         check.ndim(op, "bias", b, 1)
         check.same_dtype(op, ("x", "bias"), (x, b))

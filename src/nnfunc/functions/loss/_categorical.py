@@ -14,7 +14,7 @@ import numpy as np
 
 from nnfunc.core import check
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
-from nnfunc.core.function import Function
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.core.variable import Variable
 from nnfunc.functions.loss._common import (
@@ -58,7 +58,7 @@ class _SoftmaxLoss(Function):
 
     def __init__(self, axis: Any, keepdims: bool) -> None:
         self.axis = axis
-        self.keepdims = check.boolean(self.op_name, "keepdims", keepdims)
+        self.keepdims = keepdims
 
     def _free(self) -> None:
         super()._free()
@@ -78,6 +78,7 @@ class SoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
     retain_in = (0, 1)
 
     def setup(self, x: Any, t: Any) -> tuple[TensorSpec, ...]:
+        self.keepdims = check.boolean(self.op_name, "keepdims", self.keepdims)
         nd = check.ndim_at_least(self.op_name, "logits", x, 1)
         self.ax = check.axis(self.op_name, "axis", self.axis, nd)
         shape = same_shape(self.op_name, ("logits", "labels"), x, t)
@@ -248,6 +249,7 @@ class SparseSoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
     retain_in = (0, 1)
 
     def setup(self, x: Any, t: Any) -> tuple[TensorSpec, ...]:
+        self.keepdims = check.boolean(self.op_name, "keepdims", self.keepdims)
         nd = check.ndim_at_least(self.op_name, "logits", x, 1)
         self.ax = check.axis(self.op_name, "axis", self.axis, nd)
         self.labels_kept = label_layout(self.op_name, x, t, self.ax, "logits", "labels")
@@ -523,15 +525,16 @@ def categorical_cross_entropy(
     from nnfunc.functions.arithmetic import div, mul, neg
     from nnfunc.functions.reduction import sum
 
-    from_logits = check.boolean(op, "from_logits", from_logits)
-    normalize = check.boolean(op, "normalize", normalize)
-    keepdims = check.boolean(op, "keepdims", keepdims)
-    eps = _check_eps(op, eps)
-    x = as_tensor(x)
-    target = as_tensor(target)
-    nd = check.ndim_at_least(op, "x", x, 1)
-    ax = check.axis(op, "axis", axis, nd)
-    same_shape(op, ("x", "target"), x, target)
+    with node_errors(name, x, target):
+        from_logits = check.boolean(op, "from_logits", from_logits)
+        normalize = check.boolean(op, "normalize", normalize)
+        keepdims = check.boolean(op, "keepdims", keepdims)
+        eps = _check_eps(op, eps)
+        x = as_tensor(x)
+        target = as_tensor(target)
+        nd = check.ndim_at_least(op, "x", x, 1)
+        ax = check.axis(op, "axis", axis, nd)
+        same_shape(op, ("x", "target"), x, target)
     if from_logits:
         return softmax_cross_entropy_with_logits(x, target, axis=ax, keepdims=keepdims, name=name)
     dt = real_dtype(x.dtype)
@@ -605,15 +608,16 @@ def sparse_categorical_cross_entropy(
     from nnfunc.functions.array import squeeze
     from nnfunc.functions.reduction import sum
 
-    from_logits = check.boolean(op, "from_logits", from_logits)
-    normalize = check.boolean(op, "normalize", normalize)
-    keepdims = check.boolean(op, "keepdims", keepdims)
-    eps = _check_eps(op, eps)
-    x = as_tensor(x)
-    target = as_tensor(target)
-    nd = check.ndim_at_least(op, "x", x, 1)
-    ax = check.axis(op, "axis", axis, nd)
-    kept = label_layout(op, x, target, ax, "x", "target")
+    with node_errors(name, x, target):
+        from_logits = check.boolean(op, "from_logits", from_logits)
+        normalize = check.boolean(op, "normalize", normalize)
+        keepdims = check.boolean(op, "keepdims", keepdims)
+        eps = _check_eps(op, eps)
+        x = as_tensor(x)
+        target = as_tensor(target)
+        nd = check.ndim_at_least(op, "x", x, 1)
+        ax = check.axis(op, "axis", axis, nd)
+        kept = label_layout(op, x, target, ax, "x", "target")
     if from_logits:
         # Check here too, so that a bad label is reported under this function's own names.
         labels = target.data if isinstance(target, Variable) else target

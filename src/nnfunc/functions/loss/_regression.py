@@ -33,7 +33,7 @@ class L2Loss(Function):
     retain_in = (0,)
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.out_dtype = real_dtype(x.dtype)
+        self.out_dtype = real_dtype(check.numeric(self.op_name, "t", x))
         return (TensorSpec((), self.out_dtype),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:

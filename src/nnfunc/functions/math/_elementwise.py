@@ -10,6 +10,7 @@ import numpy as np
 from nnfunc.core import check
 from nnfunc.core.elementwise import Elementwise
 from nnfunc.core.function import Function
+from nnfunc.core.spec import TensorSpec
 from nnfunc.functions._binary import BinaryElementwise
 
 __all__ = [
@@ -171,7 +172,11 @@ class _Rounding(Elementwise):
     real = False
 
     def __init__(self, ste: bool) -> None:
-        self.ste = check.boolean(self.op_name, "ste", ste)
+        self.ste = ste
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.ste = check.boolean(self.op_name, "ste", self.ste)
+        return super().setup(x)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         # Without STE the derivative is 0 almost everywhere: a zero gradient, not none.

@@ -9,7 +9,7 @@ import numpy as np
 
 from nnfunc.core import check
 from nnfunc.core.dtypes import real_dtype
-from nnfunc.core.function import Function
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
 from nnfunc.functions.math._basic import matmul
@@ -174,29 +174,34 @@ def batch_matmul(
         array([[[20., 26.],
                 [26., 35.]]], dtype=float32)
     """
-    transpose_a = check.boolean("batch_matmul", "transpose_a", transpose_a)
-    transpose_b = check.boolean("batch_matmul", "transpose_b", transpose_b)
-    sa = tuple(a.shape) if hasattr(a, "shape") else np.shape(a)
-    sb = tuple(b.shape) if hasattr(b, "shape") else np.shape(b)
-    if len(sa) < 2 or len(sb) < 2:
-        raise ShapeError(
-            check.message(
-                "batch_matmul", "`a` and `b`", "have rank >= 2", **{"a.shape": sa, "b.shape": sb}
+    with node_errors(name, a, b):
+        transpose_a = check.boolean("batch_matmul", "transpose_a", transpose_a)
+        transpose_b = check.boolean("batch_matmul", "transpose_b", transpose_b)
+        sa = tuple(a.shape) if hasattr(a, "shape") else np.shape(a)
+        sb = tuple(b.shape) if hasattr(b, "shape") else np.shape(b)
+        if len(sa) < 2 or len(sb) < 2:
+            raise ShapeError(
+                check.message(
+                    "batch_matmul",
+                    "`a` and `b`",
+                    "have rank >= 2",
+                    **{"a.shape": sa, "b.shape": sb},
+                )
             )
-        )
-    qa = sa[-2] if transpose_a else sa[-1]
-    qb = sb[-1] if transpose_b else sb[-2]
-    if qa is not None and qb is not None and qa != qb:
-        raise ShapeError(
-            check.message(
-                "batch_matmul",
-                "`a` and `b`",
-                "have equal inner sizes (the columns of a and the rows of b, after the transposes)",
-                **{"a.shape": sa, "b.shape": sb},
-                transpose_a=transpose_a,
-                transpose_b=transpose_b,
+        qa = sa[-2] if transpose_a else sa[-1]
+        qb = sb[-1] if transpose_b else sb[-2]
+        if qa is not None and qb is not None and qa != qb:
+            raise ShapeError(
+                check.message(
+                    "batch_matmul",
+                    "`a` and `b`",
+                    "have equal inner sizes (the columns of a and the rows of b, after the "
+                    "transposes)",
+                    **{"a.shape": sa, "b.shape": sb},
+                    transpose_a=transpose_a,
+                    transpose_b=transpose_b,
+                )
             )
-        )
     ba, bb = sa[:-2], sb[:-2]
     if ba != bb and None not in ba + bb:
         if math.prod(ba) == math.prod(bb):
