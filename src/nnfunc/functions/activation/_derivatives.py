@@ -189,18 +189,16 @@ class SoftmaxDerivative(_VJP):
         return ((y * (wrt - (wrt * y).sum(axis=ax, keepdims=True))).astype(self.out_dtype),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.reduction import sum as sum_
-
         x, w = self.retained_inputs()
         (u,) = grad_outputs
         ax = self.ax if len(x.shape) else None
         y = softmax(x, self.axis)
-        uy = sum_(u * y, axis=ax, keepdims=True)
+        uy = F.sum(u * y, axis=ax, keepdims=True)
         gx = gw = None
         if 0 in target_indexes:
-            s = sum_(w * y, axis=ax, keepdims=True)
+            s = F.sum(w * y, axis=ax, keepdims=True)
             gy = u * w - s * u - w * uy
-            gx = y * (gy - sum_(gy * y, axis=ax, keepdims=True))
+            gx = y * (gy - F.sum(gy * y, axis=ax, keepdims=True))
         if 1 in target_indexes:
             gw = y * (u - uy)
         return (gx, gw)

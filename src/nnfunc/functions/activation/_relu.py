@@ -45,13 +45,11 @@ class ReLU(Elementwise):
         return (xp.where(keep, x, xp.zeros((), x.dtype)),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import greater, where
-
         if self.threshold == 0:
             (y,) = self.retained_outputs()
-            return (where(greater(y, 0), grad_outputs[0], 0),)
+            return (F.where(F.greater(y, 0), grad_outputs[0], 0),)
         (x,) = self.retained_inputs()
-        return (where(greater(x, self.threshold), grad_outputs[0], 0),)
+        return (F.where(F.greater(x, self.threshold), grad_outputs[0], 0),)
 
 
 def relu(x: Any, threshold: float = 0.0, *, name: str | None = None) -> Any:
@@ -184,11 +182,9 @@ class LeakyReLU(Elementwise):
         return (xp.where(x >= 0, x, x * self.out_dtype.type(self.slope)),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import greater_equal, where
-
         (x,) = self.retained_inputs()
         (gy,) = grad_outputs
-        return (where(greater_equal(x, 0), gy, gy * self.slope),)
+        return (F.where(F.greater_equal(x, 0), gy, gy * self.slope),)
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01, *, name: str | None = None) -> Any:
@@ -320,27 +316,22 @@ class PReLU(Function):
         return (xp.where(x >= 0, x, a * x),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import reshape
-        from nnfunc.functions.logical import greater_equal, where
-
         x, alpha = self.retained_inputs()
         (gy,) = grad_outputs
-        pos = greater_equal(x, 0)
+        pos = F.greater_equal(x, 0)
         a = alpha
         if self.full_shape is not None:
-            a = reshape(alpha, self.full_shape)
+            a = F.reshape(alpha, self.full_shape)
         gx = ga = None
         if 0 in target_indexes:
-            gx = self.sum_to_input(where(pos, gy, gy * a), 0)
+            gx = self.sum_to_input(F.where(pos, gy, gy * a), 0)
         if 1 in target_indexes:
-            g = where(pos, 0, gy * x)
+            g = F.where(pos, 0, gy * x)
             if self.full_shape is None:
                 ga = self.sum_to_input(g, 1)
             else:
-                from nnfunc.functions.reduction import sum as sum_
-
                 axes = (0, *self.shared)
-                ga = self.reshape_to_input(sum_(g, axis=axes, keepdims=True), 1)
+                ga = self.reshape_to_input(F.sum(g, axis=axes, keepdims=True), 1)
         return (gx, ga)
 
 

@@ -56,9 +56,7 @@ class _Smooth(Elementwise):
 
 
 def _pos(x: Any) -> Any:
-    from nnfunc.functions.logical import greater
-
-    return greater(x, 0)
+    return F.greater(x, 0)
 
 
 class ELU(_Smooth):
@@ -83,12 +81,8 @@ class ELU(_Smooth):
         return y
 
     def derivative(self, x: Any) -> Any:
-        from nnfunc.functions.arithmetic import minimum
-        from nnfunc.functions.logical import where
-        from nnfunc.functions.math import exp
-
         # exp of min(x, 0): the unused branch stays finite for large x (no 0 * inf in grads).
-        d = where(_pos(x), 1.0, self.alpha * exp(minimum(x, 0)))
+        d = F.where(_pos(x), 1.0, self.alpha * F.exp(F.minimum(x, 0)))
         return d * self.scale if self.scale != 1.0 else d
 
 
@@ -185,13 +179,11 @@ class GELU(_Smooth):
         return _kernels.gelu(x, self.approximate)
 
     def derivative(self, x: Any) -> Any:
-        from nnfunc.functions.math import exp
-
         if self.approximate == "none":
             # Phi(x) + x phi(x). x phi(x) is exactly 0 beyond |x| = 50 (even in float64), so it
             # is evaluated on x clipped there: x*x never overflows (float32 |x| > 1.8e19).
             xc = clip_to(x, -50.0, 50.0)
-            return 0.5 + 0.5 * erf(x * _INV_SQRT2) + xc * (_INV_SQRT_2PI * exp(-0.5 * (xc * xc)))
+            return 0.5 + 0.5 * erf(x * _INV_SQRT2) + xc * (_INV_SQRT_2PI * F.exp(-0.5 * (xc * xc)))
         if self.approximate == "sigmoid":
             s = sigmoid(_SIG_A * x)
             return s + (_SIG_A * x) * (s * (1 - s))
@@ -539,18 +531,16 @@ class Sinc(_Smooth):
         return xp.where(zero, 1, xp.sin(safe) / safe)
 
     def derivative(self, x: Any) -> Any:
-        from nnfunc.functions.logical import less, where
-
-        small = less(abs_(x), self._SMALL)
+        small = F.less(abs_(x), self._SMALL)
         # Each branch sees only its own arguments (the other gets a harmless 1 or 0): no x*x
         # overflow in the series for huge x, hence no 0 * inf = NaN in second derivatives.
-        xs = where(small, 1.0, x)
-        xn = where(small, x, 0.0)
+        xs = F.where(small, 1.0, x)
+        xn = F.where(small, x, 0.0)
         far = (cos(xs) - sinc(xs)) * recip(xs)
         x2 = xn * xn
         # -x/3 + x^3/30 - x^5/840 + x^7/45360: below 0.1 the next term is < 1e-15 relative.
         near = xn * (-1 / 3 + x2 * (1 / 30 + x2 * (-1 / 840 + x2 * (1 / 45360))))
-        return where(small, near, far)
+        return F.where(small, near, far)
 
 
 def sinc(x: Any, *, name: str | None = None) -> Any:

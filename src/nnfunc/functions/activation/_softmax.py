@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
@@ -108,13 +109,11 @@ class Softmax(_AxisSoftmax):
         return (e.astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.reduction import sum
-
         (y,) = self.retained_outputs()
         (gy,) = grad_outputs
         gyy = gy * y
         # Masked entries have y == 0, so their gradient is 0 without another mask.
-        return (gyy - y * sum(gyy, axis=self.ax, keepdims=True), None)
+        return (gyy - y * F.sum(gyy, axis=self.ax, keepdims=True), None)
 
 
 class LogSoftmax(_AxisSoftmax):
@@ -138,18 +137,14 @@ class LogSoftmax(_AxisSoftmax):
         return (z.astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import where
-        from nnfunc.functions.math import exp
-        from nnfunc.functions.reduction import sum
-
         (y,) = self.retained_outputs()
         (gy,) = grad_outputs
         if not self.masked:
-            return (gy - exp(y) * sum(gy, axis=self.ax, keepdims=True), None)
+            return (gy - F.exp(y) * F.sum(gy, axis=self.ax, keepdims=True), None)
         (mask,) = self.retained_inputs()
-        gy = where(mask, gy, 0)
-        p = where(mask, exp(y), 0)
-        return (where(mask, gy - p * sum(gy, axis=self.ax, keepdims=True), 0), None)
+        gy = F.where(mask, gy, 0)
+        p = F.where(mask, F.exp(y), 0)
+        return (F.where(mask, gy - p * F.sum(gy, axis=self.ax, keepdims=True), 0), None)
 
 
 def softmax(x: Any, axis: int = -1, where: Any = None, *, name: str | None = None) -> Any:

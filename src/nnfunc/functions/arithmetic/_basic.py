@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
@@ -115,9 +116,6 @@ class Pow(BinaryElementwise):
             ) from None
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import equal, where
-        from nnfunc.functions.math import log
-
         (gy,) = grad_outputs
         x0, x1 = self.retained_inputs()
         g0 = g1 = None
@@ -125,8 +123,8 @@ class Pow(BinaryElementwise):
             g0 = self.sum_to_input(mul(mul(gy, x1), pow(x0, sub(x1, 1))), 0)
         if 1 in target_indexes:
             # d/dx1 x0**x1 = x0**x1 * log(x0); 0 at x0 == 0 (the limit for x1 > 0).
-            safe = where(equal(x0, 0), 1, x0)
-            g1 = self.sum_to_input(mul(mul(gy, pow(x0, x1)), log(safe)), 1)
+            safe = F.where(F.equal(x0, 0), 1, x0)
+            g1 = self.sum_to_input(mul(mul(gy, pow(x0, x1)), F.log(safe)), 1)
         return (g0, g1)
 
 
@@ -138,13 +136,11 @@ class Maximum(BinaryElementwise):
     retain_in = (0, 1)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import greater_equal, where
-
         (gy,) = grad_outputs
         x0, x1 = self.retained_inputs()
-        first = greater_equal(x0, x1)
-        g0 = self.sum_to_input(where(first, gy, 0), 0) if 0 in target_indexes else None
-        g1 = self.sum_to_input(where(first, 0, gy), 1) if 1 in target_indexes else None
+        first = F.greater_equal(x0, x1)
+        g0 = self.sum_to_input(F.where(first, gy, 0), 0) if 0 in target_indexes else None
+        g1 = self.sum_to_input(F.where(first, 0, gy), 1) if 1 in target_indexes else None
         return (g0, g1)
 
 
@@ -156,13 +152,11 @@ class Minimum(BinaryElementwise):
     retain_in = (0, 1)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import less_equal, where
-
         (gy,) = grad_outputs
         x0, x1 = self.retained_inputs()
-        first = less_equal(x0, x1)
-        g0 = self.sum_to_input(where(first, gy, 0), 0) if 0 in target_indexes else None
-        g1 = self.sum_to_input(where(first, 0, gy), 1) if 1 in target_indexes else None
+        first = F.less_equal(x0, x1)
+        g0 = self.sum_to_input(F.where(first, gy, 0), 0) if 0 in target_indexes else None
+        g1 = self.sum_to_input(F.where(first, 0, gy), 1) if 1 in target_indexes else None
         return (g0, g1)
 
 

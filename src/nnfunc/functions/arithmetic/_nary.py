@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
@@ -125,9 +126,7 @@ def add_n(*x: Any, name: str | None = None) -> Any:
     """
     _check_n("add_n", x)
     if len(x) == 1:
-        from nnfunc.functions.math import identity
-
-        return identity(x[0], name=name)
+        return F.identity(x[0], name=name)
     return AddN(len(x)).apply1(*x, name=name)
 
 
@@ -160,9 +159,7 @@ def mul_n(*x: Any, name: str | None = None) -> Any:
     """
     _check_n("mul_n", x)
     if len(x) == 1:
-        from nnfunc.functions.math import identity
-
-        return identity(x[0], name=name)
+        return F.identity(x[0], name=name)
     return MulN(len(x)).apply1(*x, name=name)
 
 

@@ -7,10 +7,12 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, DTypeError, ShapeError
+from nnfunc.kernels.cpu.scatter_nd import scatter_add_rows
 
 __all__ = ["gather_nd", "scatter_nd"]
 
@@ -126,8 +128,6 @@ class _ScatterAddND(Function):
         return (TensorSpec(shape, np.dtype(src.dtype)),)
 
     def forward(self, xp: Any, src: Any, indices: Any, ref: Any = None) -> tuple[Any, ...]:
-        from nnfunc.kernels.cpu.scatter_nd import scatter_add_rows
-
         shape = tuple(ref.shape) if ref is not None else tuple(self.shape)
         m = indices.shape[0]
         rows = math.prod(shape[:m])
@@ -225,8 +225,6 @@ class ScatterND(Function):
         shape = tuple(out.shape) if out is not None else tuple(self.shape)
         y = xp.zeros(shape, dtype=self.out_dtype) if out is None else out.copy()
         if self.add:
-            from nnfunc.kernels.cpu.scatter_nd import scatter_add_rows
-
             m = indices.shape[0]
             width = math.prod(shape[m:])
             src = data.astype(self.out_dtype, copy=False).reshape(-1, width)
@@ -237,18 +235,15 @@ class ScatterND(Function):
         return (y,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import cast
-        from nnfunc.functions.logical import where
-
         (gy,) = grad_outputs
         (indices,) = self.retained_inputs()
         g_data = g_out = None
         if 0 in target_indexes:
             g_data = GatherND().apply1(gy, indices)
             if g_data.dtype != self._in_specs[0].dtype:
-                g_data = cast(g_data, self._in_specs[0].dtype)
+                g_data = F.cast(g_data, self._in_specs[0].dtype)
         if 2 in target_indexes:
-            g_out = gy if self.add else where(_Unwritten().apply1(indices, gy), gy, 0)
+            g_out = gy if self.add else F.where(_Unwritten().apply1(indices, gy), gy, 0)
         return (g_data, None, g_out)
 
 

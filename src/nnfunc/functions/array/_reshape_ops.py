@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
@@ -360,9 +361,7 @@ def shift(
     offset = ndim - len(shifts_t)
     moved = [(offset + k, s) for k, s in enumerate(shifts_t) if s != 0]
     if not moved:
-        from nnfunc.functions.math import identity
-
-        return identity(x, name=name)
+        return F.identity(x, name=name)
     for j, (axis, s) in enumerate(moved):
         node = _AxisTake("shift", axis, ("shift", mode, s))
         y = node.apply1(y, name=name if j == len(moved) - 1 else None)
@@ -529,9 +528,7 @@ def pad(
         return _PadConstant(pairs, value).apply1(x, name=name)
     padded = [(axis, ab) for axis, ab in enumerate(pairs) if ab != (0, 0)]
     if not padded:
-        from nnfunc.functions.math import identity
-
-        return identity(x, name=name)
+        return F.identity(x, name=name)
     y = x
     for j, (axis, (a, b)) in enumerate(padded):
         y = _AxisTake("pad", axis, (mode, a, b)).apply1(

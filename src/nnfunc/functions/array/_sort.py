@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
@@ -367,7 +368,8 @@ def top_k_data(
     reduce = check.boolean("top_k_data", "reduce", reduce)
     if reduce:
         return _TopKGather(k, abs, base_axis).apply1(x, x, name=name)
-    from nnfunc.functions.logical import where
 
     mask = _TopKMask(k, abs, base_axis).apply1(x)
-    return where(mask, x, np.zeros((), np.dtype(x.dtype)) if hasattr(x, "dtype") else 0, name=name)
+    return F.where(
+        mask, x, np.zeros((), np.dtype(x.dtype)) if hasattr(x, "dtype") else 0, name=name
+    )

@@ -8,11 +8,14 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, DTypeError
+from nnfunc.functions.math._reciprocal import recip
+from nnfunc.functions.math._sqrt import sqrt
 
 __all__ = [
     "clip_by_norm",
@@ -151,22 +154,20 @@ class ClipByValue(_Bounds):
         return (y.astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import greater, greater_equal, less, less_equal, where
-
         x, lo, hi = self.retained_inputs()
         lo = self.lo_s if lo is None else lo
         hi = self.hi_s if hi is None else hi
         (gy,) = grad_outputs
         if self.grad_at_bounds:
-            inside = where(greater_equal(x, lo), less_equal(x, hi), False)
+            inside = F.where(F.greater_equal(x, lo), F.less_equal(x, hi), False)
         else:
-            inside = where(greater(x, lo), less(x, hi), False)
-        gx = self.sum_to_input(where(inside, gy, 0), 0) if 0 in target_indexes else None
+            inside = F.where(F.greater(x, lo), F.less(x, hi), False)
+        gx = self.sum_to_input(F.where(inside, gy, 0), 0) if 0 in target_indexes else None
         glo = ghi = None
         if 1 in target_indexes:
-            glo = self.sum_to_input(where(less(x, lo), gy, 0), 1)
+            glo = self.sum_to_input(F.where(F.less(x, lo), gy, 0), 1)
         if 2 in target_indexes:
-            ghi = self.sum_to_input(where(greater(x, hi), gy, 0), 2)
+            ghi = self.sum_to_input(F.where(F.greater(x, hi), gy, 0), 2)
         return (gx, glo, ghi)
 
 
@@ -236,17 +237,12 @@ def _scaled(v: Any, axes: tuple[int, ...], dtype: Any) -> tuple[Any, Any, Any]:
     ``k`` cancels out of every quantity built from it; it multiplies (never divides) so that no
     backward pass squares ``max|v|``.
     """
-    from nnfunc.functions.logical import greater, where
-    from nnfunc.functions.math import abs as abs_
-    from nnfunc.functions.math._reciprocal import recip
-    from nnfunc.functions.reduction import max as max_
-    from nnfunc.functions.reduction import sum as sum_
 
-    m = stop_gradient(max_(abs_(v), axis=axes, keepdims=True))
+    m = stop_gradient(F.max(F.abs(v), axis=axes, keepdims=True))
     tiny = float(np.finfo(dtype).tiny) if np.dtype(dtype).kind == "f" else 0.0
-    k = stop_gradient(recip(where(greater(m, tiny), m, 1)))
+    k = stop_gradient(recip(F.where(F.greater(m, tiny), m, 1)))
     r = v * k
-    return k, r, sum_(r * r, axis=axes, keepdims=True)
+    return k, r, F.sum(r * r, axis=axes, keepdims=True)
 
 
 class ClipByNorm(Function):
@@ -275,21 +271,17 @@ class ClipByNorm(Function):
         return ((xa * scale).astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import greater, where
-        from nnfunc.functions.math._sqrt import sqrt
-        from nnfunc.functions.reduction import sum as sum_
-
         (x,) = self.retained_inputs()
         (gy,) = grad_outputs
         c = self.clip_norm
         k, r, q = _scaled(x, self.axes, self.out_dtype)
         rn = sqrt(q)  # = |x| k
-        big = greater(rn, c * k)  # clipped: the norm exceeds c (at == c: identity)
-        rn = where(big, rn, 1)  # never a division by 0 in the unused branch
+        big = F.greater(rn, c * k)  # clipped: the norm exceeds c (at == c: identity)
+        rn = F.where(big, rn, 1)  # never a division by 0 in the unused branch
         u = r / rn  # x / |x|, the unit direction
         s = (c * k) / rn  # c / |x|
-        clipped = s * (gy - u * sum_(u * gy, axis=self.axes, keepdims=True))
-        return (where(big, clipped, gy),)
+        clipped = s * (gy - u * F.sum(u * gy, axis=self.axes, keepdims=True))
+        return (F.where(big, clipped, gy),)
 
 
 def clip_by_norm(x: Any, clip_norm: float, axis: Any = None, *, name: str | None = None) -> Any:
@@ -448,13 +440,10 @@ class ClipGradByNorm(_Identity):
         return super().setup(x)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import greater, where
-        from nnfunc.functions.math._sqrt import sqrt
-
         (gy,) = grad_outputs
         _, r, q = _scaled(gy, self.axes, self.input_spec(0).dtype)
         # c * gy / |gy| = c * r / sqrt(q); an all-zero gradient stays 0, never 0/0
-        return (r * (self.clip_norm / sqrt(where(greater(q, 0), q, 1))),)
+        return (r * (self.clip_norm / sqrt(F.where(F.greater(q, 0), q, 1))),)
 
 
 def clip_grad_by_norm(

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
@@ -32,10 +33,8 @@ def _from_first(xp: Any, y: Any, channel_last: bool) -> Any:
 
 
 def _bias_grad(gy: Any, ndim: int, channel_last: bool) -> Any:
-    from nnfunc.functions.reduction import sum as sum_
-
     cax = ndim - 1 if channel_last else 1
-    return sum_(gy, axis=tuple(i for i in range(ndim) if i != cax))
+    return F.sum(gy, axis=tuple(i for i in range(ndim) if i != cax))
 
 
 class _ConvBase(Function):

@@ -86,32 +86,28 @@ class Linear(Function):
         return (y.reshape(lead + w.shape[1:]),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import cast, reshape, transpose
-        from nnfunc.functions.math import matmul
-        from nnfunc.functions.reduction import sum as sum_
-
         x, w = self.retained_inputs()
         (gy,) = grad_outputs
         ws = self.input_spec(1).shape
         n_in = self.n_in
         n_out = math.prod(ws[1:])
-        g2 = reshape(gy, (-1, n_out))
+        g2 = F.reshape(gy, (-1, n_out))
         gx = gw = gb = None
         if 0 in target_indexes:
-            gx = matmul(g2, transpose(reshape(w, (n_in, n_out))))
+            gx = F.matmul(g2, F.transpose(F.reshape(w, (n_in, n_out))))
             gx = self.reshape_to_input(gx, 0)
             if self.input_spec(0).dtype != self.out_dtype:
-                gx = cast(gx, self.input_spec(0).dtype)
+                gx = F.cast(gx, self.input_spec(0).dtype)
         if 1 in target_indexes:
-            x2 = reshape(x, (-1, n_in))
-            gw = self.reshape_to_input(matmul(transpose(x2), g2), 1)
+            x2 = F.reshape(x, (-1, n_in))
+            gw = self.reshape_to_input(F.matmul(F.transpose(x2), g2), 1)
             if self.input_spec(1).dtype != self.out_dtype:
-                gw = cast(gw, self.input_spec(1).dtype)
+                gw = F.cast(gw, self.input_spec(1).dtype)
         if 2 in target_indexes:
             lead = tuple(range(self.ba))
-            gb = sum_(gy, axis=lead) if lead else gy
+            gb = F.sum(gy, axis=lead) if lead else gy
             if self.input_spec(2).dtype != self.out_dtype:
-                gb = cast(gb, self.input_spec(2).dtype)
+                gb = F.cast(gb, self.input_spec(2).dtype)
         return (gx, gw, gb)
 
 
@@ -227,14 +223,12 @@ class BiasAdd(Function):
         return (x + b.reshape(shape),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.reduction import sum as sum_
-
         (gy,) = grad_outputs
         ndim = len(self.input_spec(0).shape)
         others = tuple(a for a in range(ndim) if a != self.ax)
         gb = None
         if 1 in target_indexes:
-            gb = sum_(gy, axis=others) if others else gy
+            gb = F.sum(gy, axis=others) if others else gy
         return (gy if 0 in target_indexes else None, gb)
 
 

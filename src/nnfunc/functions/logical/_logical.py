@@ -11,7 +11,7 @@ from nnfunc.core.elementwise import input_spec
 from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import DTypeError
-from nnfunc.functions._binary import BinaryElementwise
+from nnfunc.functions._binary import BinaryElementwise, broadcast_spec
 from nnfunc.functions.logical._compare import (
     equal,
     greater,
@@ -110,8 +110,6 @@ less_equal_scalar = _make_scalar_compare("less_equal_scalar", less_equal, "<=", 
 # ----------------------------------------------------------------------------- logical
 class _Logical(BinaryElementwise):
     def setup(self, a: Any, b: Any) -> tuple[TensorSpec, ...]:
-        from nnfunc.functions._binary import broadcast_spec
-
         self.out_dtype = _BOOL
         return (TensorSpec(broadcast_spec(self.op_name, self.input_names, a, b), _BOOL),)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function, node_errors
@@ -65,9 +66,7 @@ class _SoftmaxLoss(Function):
         self._p = None
 
     def _gyk(self, gy: Any) -> Any:
-        from nnfunc.functions.array import expand_dims
-
-        return gy if self.keepdims else expand_dims(gy, self.ax)
+        return gy if self.keepdims else F.expand_dims(gy, self.ax)
 
 
 class SoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
@@ -127,8 +126,6 @@ class SoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
         return (loss.astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.activation import log_softmax
-
         x, t = self.retained_inputs()
         gyk = self._gyk(grad_outputs[0])
         t = to_dtype(t, self.out_dtype)
@@ -136,7 +133,7 @@ class SoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
         if 0 in target_indexes:
             gx = _SoftmaxCrossEntropyGrad(self.ax, self._p).apply1(x, t, gyk)
         if 1 in target_indexes:
-            gt = self.sum_to_input(-(gyk * log_softmax(x, axis=self.ax)), 1)
+            gt = self.sum_to_input(-(gyk * F.log_softmax(x, axis=self.ax)), 1)
         return (gx, gt)
 
 
@@ -168,22 +165,19 @@ class _SoftmaxCrossEntropyGrad(Function):
         return (gx.astype(real_dtype(x.dtype), copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.activation import softmax
-        from nnfunc.functions.reduction import sum
-
         x, t, gy = self.retained_inputs()
         (ggx,) = grad_outputs
         ax = self.ax
-        p = softmax(x, axis=ax)
-        st = sum(t, axis=ax, keepdims=True)
+        p = F.softmax(x, axis=ax)
+        st = F.sum(t, axis=ax, keepdims=True)
         g_x = g_t = g_gy = None
         if 0 in target_indexes:
             u = ggx * gy * st
-            g_x = p * (u - sum(u * p, axis=ax, keepdims=True))
+            g_x = p * (u - F.sum(u * p, axis=ax, keepdims=True))
         if 1 in target_indexes:
-            g_t = gy * (sum(ggx * p, axis=ax, keepdims=True) - ggx)
+            g_t = gy * (F.sum(ggx * p, axis=ax, keepdims=True) - ggx)
         if 2 in target_indexes:
-            g_gy = sum(ggx * (st * p - t), axis=ax, keepdims=True)
+            g_gy = F.sum(ggx * (st * p - t), axis=ax, keepdims=True)
         return (g_x, g_t, g_gy)
 
 
@@ -331,20 +325,17 @@ class _SparseSoftmaxCrossEntropyGrad(Function):
         return (gx.astype(real_dtype(x.dtype), copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.activation import softmax
-        from nnfunc.functions.reduction import sum
-
         x, t, gy = self.retained_inputs()
         (ggx,) = grad_outputs
         ax = self.ax
-        p = softmax(x, axis=ax)
+        p = F.softmax(x, axis=ax)
         g_x = g_gy = None
         if 0 in target_indexes:
             u = ggx * gy
-            g_x = p * (u - sum(u * p, axis=ax, keepdims=True))
+            g_x = p * (u - F.sum(u * p, axis=ax, keepdims=True))
         if 2 in target_indexes:
             picked = TakeAlongAxis(ax, self.expand).apply1(ggx, t)
-            g_gy = sum(ggx * p, axis=ax, keepdims=True) - picked
+            g_gy = F.sum(ggx * p, axis=ax, keepdims=True) - picked
         return (g_x, None, g_gy)
 
 
@@ -453,11 +444,10 @@ def sparse_softmax_cross_entropy_with_logits(
 
 def _probability_log(p: Any, eps: float | None, dt: np.dtype) -> Any:
     """``log`` of probabilities clipped to ``[eps, 1 - eps]``, never below the tiniest normal."""
-    from nnfunc.functions.math import log
 
     if eps is not None:
         p = clip(p, eps, float(np.asarray(1 - eps, dt)))
-    return log(clip(p, float(np.finfo(dt).tiny), None))
+    return F.log(clip(p, float(np.finfo(dt).tiny), None))
 
 
 def _check_eps(op: str, eps: Any) -> float | None:
@@ -522,8 +512,6 @@ def categorical_cross_entropy(
         array([0.69314718, 2.30258509])
     """
     op = "categorical_cross_entropy"
-    from nnfunc.functions.arithmetic import div, mul, neg
-    from nnfunc.functions.reduction import sum
 
     with node_errors(name, x, target):
         from_logits = check.boolean(op, "from_logits", from_logits)
@@ -540,9 +528,9 @@ def categorical_cross_entropy(
     dt = real_dtype(x.dtype)
     p = to_dtype(x, dt)
     if normalize:
-        p = div(p, sum(p, axis=ax, keepdims=True))
+        p = F.div(p, F.sum(p, axis=ax, keepdims=True))
     logp = _probability_log(p, eps, dt)
-    return neg(sum(mul(to_dtype(target, dt), logp), axis=ax, keepdims=keepdims), name=name)
+    return F.neg(F.sum(F.mul(to_dtype(target, dt), logp), axis=ax, keepdims=keepdims), name=name)
 
 
 def sparse_categorical_cross_entropy(
@@ -604,9 +592,6 @@ def sparse_categorical_cross_entropy(
         array([0.69314718, 2.30258509])
     """
     op = "sparse_categorical_cross_entropy"
-    from nnfunc.functions.arithmetic import div, neg
-    from nnfunc.functions.array import squeeze
-    from nnfunc.functions.reduction import sum
 
     with node_errors(name, x, target):
         from_logits = check.boolean(op, "from_logits", from_logits)
@@ -629,8 +614,8 @@ def sparse_categorical_cross_entropy(
     dt = real_dtype(x.dtype)
     p = to_dtype(x, dt)
     if normalize:
-        p = div(p, sum(p, axis=ax, keepdims=True))
+        p = F.div(p, F.sum(p, axis=ax, keepdims=True))
     pt = TakeAlongAxis(ax, expand=not kept, check_op=op, label_name="target").apply1(p, target)
     if keepdims:
-        return neg(_probability_log(pt, eps, dt), name=name)
-    return squeeze(neg(_probability_log(pt, eps, dt)), ax, name=name)
+        return F.neg(_probability_log(pt, eps, dt), name=name)
+    return F.squeeze(F.neg(_probability_log(pt, eps, dt)), ax, name=name)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.backend import get_array_module
 from nnfunc.core.function import Function
@@ -231,17 +232,15 @@ def put_along_axis(g: Any, idx: Any, axis: int, target: Any, expand: bool = Fals
 
 def to_dtype(x: Any, dtype: np.dtype) -> Any:
     """Cast ``x`` to ``dtype`` only when it differs (differentiable between float dtypes)."""
-    from nnfunc.functions.array import cast
 
-    return x if np.dtype(x.dtype) == dtype else cast(x, dtype)
+    return x if np.dtype(x.dtype) == dtype else F.cast(x, dtype)
 
 
 def clip(x: Any, lo: float | None, hi: float | None) -> Any:
     """``x`` limited to ``[lo, hi]``; gradient 1 inside (bounds included), 0 outside."""
-    from nnfunc.functions.logical import greater, less, where
 
     if lo is not None:
-        x = where(less(x, lo), lo, x)
+        x = F.where(F.less(x, lo), lo, x)
     if hi is not None:
-        x = where(greater(x, hi), hi, x)
+        x = F.where(F.greater(x, hi), hi, x)
     return x

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import result_dtype
 from nnfunc.core.elementwise import Elementwise
@@ -141,30 +142,28 @@ class MatMul(Function):
         return (y if y.dtype == self.out_dtype else y.astype(self.out_dtype),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import expand_dims, squeeze, transpose
-
         (gy,) = grad_outputs
         a, b = self.retained_inputs()
 
         def swap(v: Any) -> Any:
             n = v.ndim
-            return transpose(v, tuple(range(n - 2)) + (n - 1, n - 2))
+            return F.transpose(v, tuple(range(n - 2)) + (n - 1, n - 2))
 
         ga = gb = None
         if a.ndim == 1 and b.ndim == 1:
             ga, gb = gy * b, gy * a
         elif a.ndim == 1:
-            gy2 = expand_dims(gy, -2)
+            gy2 = F.expand_dims(gy, -2)
             if 0 in target_indexes:
                 ga = matmul(gy2, swap(b))
             if 1 in target_indexes:
-                gb = matmul(swap(expand_dims(a, 0)), gy2)
+                gb = matmul(swap(F.expand_dims(a, 0)), gy2)
         elif b.ndim == 1:
-            gy2 = expand_dims(gy, -1)
+            gy2 = F.expand_dims(gy, -1)
             if 0 in target_indexes:
-                ga = matmul(gy2, expand_dims(b, 0))
+                ga = matmul(gy2, F.expand_dims(b, 0))
             if 1 in target_indexes:
-                gb = squeeze(matmul(swap(a), gy2), -1)
+                gb = F.squeeze(matmul(swap(a), gy2), -1)
         else:
             if 0 in target_indexes:
                 ga = matmul(gy, swap(b))

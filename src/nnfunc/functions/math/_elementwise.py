@@ -7,11 +7,13 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.elementwise import Elementwise
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.functions._binary import BinaryElementwise
+from nnfunc.kernels.cpu.rounding import round_half_away
 
 __all__ = [
     "abs",
@@ -44,9 +46,7 @@ def _x(f: Function) -> Any:
 
 
 def _rsqrt(v: Any) -> Any:
-    from nnfunc.functions.arithmetic import pow
-
-    return pow(v, -0.5)
+    return F.pow(v, -0.5)
 
 
 class Sin(Elementwise):
@@ -161,9 +161,7 @@ class Abs(Elementwise):
     op_name, ufunc, real, retain_in = "abs", "absolute", False, (0,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import sign
-
-        return (grad_outputs[0] * sign(_x(self), alpha=0.0, ste=False),)
+        return (grad_outputs[0] * F.sign(_x(self), alpha=0.0, ste=False),)
 
 
 class _Rounding(Elementwise):
@@ -187,8 +185,6 @@ class Round(_Rounding):
     op_name = "round"
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        from nnfunc.kernels.cpu.rounding import round_half_away
-
         if x.dtype.kind != "f":
             return (x.copy(),)
         # Half away from zero (NNabla, C's round); NumPy's rint sends halves to even.

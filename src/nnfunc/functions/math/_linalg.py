@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.function import Function, node_errors
@@ -19,10 +20,8 @@ __all__ = ["batch_det", "batch_inv", "batch_matmul", "matrix_diag", "matrix_diag
 
 
 def _swap(v: Any) -> Any:
-    from nnfunc.functions.array import transpose
-
     n = len(v.shape)
-    return transpose(v, tuple(range(n - 2)) + (n - 1, n - 2))
+    return F.transpose(v, tuple(range(n - 2)) + (n - 1, n - 2))
 
 
 # ----------------------------------------------------------------------------- diag
@@ -206,9 +205,8 @@ def batch_matmul(
     if ba != bb and None not in ba + bb:
         if math.prod(ba) == math.prod(bb):
             # NNabla's rule: b's batch is read with a's batch shape (same number of samples).
-            from nnfunc.functions.array import reshape
 
-            b = reshape(b, ba + sb[-2:])
+            b = F.reshape(b, ba + sb[-2:])
         else:
             try:
                 check.broadcast_shapes("batch_matmul", ("a", "b"), [ba, bb])
@@ -309,11 +307,9 @@ class BatchDet(Function):
         return (xp.asarray(xp.linalg.det(work)).astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import expand_dims
-
         (x,) = self.retained_inputs()
         (y,) = self.retained_outputs()
-        scale = expand_dims(grad_outputs[0] * y, (-2, -1))
+        scale = F.expand_dims(grad_outputs[0] * y, (-2, -1))
         return (scale * _swap(BatchInv(for_det_grad=True).apply1(x)),)
 
 

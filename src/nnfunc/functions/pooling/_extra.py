@@ -7,11 +7,12 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check, shapes
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
-from nnfunc.functions.pooling._pool import Geometry, GeomSpec, MaxPool, _min_value
+from nnfunc.functions.pooling._pool import Geometry, GeomSpec, MaxPool, WindowSum, _min_value
 from nnfunc.kernels.cpu import pool as K
 
 __all__ = ["dilation2d", "erosion2d", "max_pool_with_argmax", "unpool"]
@@ -158,8 +159,6 @@ class Unpool(Function):
         return (y,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.pooling._pool import WindowSum
-
         args = (self.kernel, self.kernel, 0, True, self.channel_last)
         return (WindowSum(args, "sum").apply1(grad_outputs[0]),)
 
@@ -380,16 +379,14 @@ def erosion2d(
         >>> nf.erosion2d(x, np.array([[[0.0, 1.0]]]))
         array([[[[0., 1.]]]])
     """
-    from nnfunc.functions.arithmetic import neg
-    from nnfunc.functions.array import getitem
 
     core = Dilation2D(stride, rate, pad, channel_last, op="erosion2d")
     # validate first, so that errors name erosion2d, `kernel` and (in a graph) this node
     with shapes.node_errors(name, x, kernel):
         core.setup(_spec(x), _spec(kernel))
-    flipped = getitem(kernel, (slice(None), slice(None, None, -1), slice(None, None, -1)))
-    y = core.apply1(neg(x), flipped)
-    return neg(y, name=name)
+    flipped = F.getitem(kernel, (slice(None), slice(None, None, -1), slice(None, None, -1)))
+    y = core.apply1(F.neg(x), flipped)
+    return F.neg(y, name=name)
 
 
 def _spec(t: Any) -> Any:

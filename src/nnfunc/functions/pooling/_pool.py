@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
@@ -544,11 +545,9 @@ class GlobalAvgPool(Function):
         return (xp.asarray(y, dtype=self.out_dtype),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import expand_dims
-
         (gy,) = grad_outputs
         if not self.keepdims:
-            gy = expand_dims(gy, self.axes)
+            gy = F.expand_dims(gy, self.axes)
         g = self.broadcast_to_input(gy, 0)
         if self.count is not None:
             return (g * (1.0 / self.count),)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import accumulation_dtype
 from nnfunc.core.function import Function
@@ -108,15 +109,12 @@ class _Extremum(Function):
         return (values, idx.astype(_INDEX, copy=False))
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import expand_dims
-        from nnfunc.functions.logical import where
-
         gy = grad_outputs[0]
         (x,) = self.retained_inputs()
         mask = _ArgMask(self.axes, self.mode).apply1(x)
         if not self.keepdims and self.axes:
-            gy = expand_dims(gy, self.axes)
-        return (where(mask, gy, 0),)
+            gy = F.expand_dims(gy, self.axes)
+        return (F.where(mask, gy, 0),)
 
 
 class _ExtremumIndex(_Extremum):
@@ -286,10 +284,6 @@ class _ProdExcl(Function):
         return (_from_last(xp, out, x.shape, self.axes),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import cast
-        from nnfunc.functions.logical import equal, where
-        from nnfunc.functions.reduction import sum
-
         # d e_i / d x_j = prod_{k != i, j} x_k, so the VJP at x_j is
         # v_j = sum_{i != j} g_i prod_{k != i, j} x_k.
         # * x_j != 0: v_j = (sum_i g_i e_i - g_j e_j) / x_j (exact for any number of zeros
@@ -301,17 +295,17 @@ class _ProdExcl(Function):
         (x,) = self.retained_inputs()
         (e,) = self.retained_outputs()
         axes = self.axes
-        zero = equal(x, 0)
-        safe = where(zero, 1, x)
+        zero = F.equal(x, 0)
+        safe = F.where(zero, 1, x)
         ge = g * e
-        total = sum(ge, axis=axes, keepdims=True)
+        total = F.sum(ge, axis=axes, keepdims=True)
         at_nonzero = (total - ge) / safe
-        n0 = sum(cast(zero, x.dtype), axis=axes, keepdims=True)
+        n0 = F.sum(F.cast(zero, x.dtype), axis=axes, keepdims=True)
         p = prod(safe, axis=axes, keepdims=True)
-        one_zero = sum(where(zero, 0, g / safe), axis=axes, keepdims=True)
-        two_zeros = sum(where(zero, g, 0), axis=axes, keepdims=True) - g
-        at_zero = p * (where(equal(n0, 1), one_zero, 0) + where(equal(n0, 2), two_zeros, 0))
-        return (where(zero, at_zero, at_nonzero),)
+        one_zero = F.sum(F.where(zero, 0, g / safe), axis=axes, keepdims=True)
+        two_zeros = F.sum(F.where(zero, g, 0), axis=axes, keepdims=True) - g
+        at_zero = p * (F.where(F.equal(n0, 1), one_zero, 0) + F.where(F.equal(n0, 2), two_zeros, 0))
+        return (F.where(zero, at_zero, at_nonzero),)
 
 
 class Prod(_Reduce):

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
@@ -44,10 +45,8 @@ class _Reduce(Function):
         return _reduced_shape(tuple(x.shape), self.axes, self.keepdims)
 
     def _grad_to_input(self, gy: Any) -> Any:
-        from nnfunc.functions.array import expand_dims
-
         if not self.keepdims and self.axes:
-            gy = expand_dims(gy, self.axes)
+            gy = F.expand_dims(gy, self.axes)
         return self.broadcast_to_input(gy, 0)
 
 
