@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core._state import STATE
+from nnfunc.core.backend import get_array_module
 from nnfunc.core.spec import TensorSpec
-from nnfunc.core.variable import Variable, VarNode
+from nnfunc.core.variable import OPS, Variable, VarNode
 from nnfunc.errors import DTypeError, GraphError, NNFuncError
 
 __all__ = ["Function", "node_errors", "reraise_with_node", "scalar_dtype", "with_node_name"]
@@ -147,21 +148,15 @@ class Function:
 
     def sum_to_input(self, g: Any, i: int) -> Any:
         """Sum a broadcast gradient ``g`` back to the shape (and dtype) of input ``i``."""
-        from nnfunc.functions.array._shape_ops import sum_to
-
-        return sum_to(g, self._shape_target(i), dtype=self._in_specs[i].dtype)
+        return OPS.sum_to(g, self._shape_target(i), dtype=self._in_specs[i].dtype)
 
     def broadcast_to_input(self, g: Any, i: int) -> Any:
         """Broadcast ``g`` to the shape of input ``i``."""
-        from nnfunc.functions.array._shape_ops import broadcast_to_like
-
-        return broadcast_to_like(g, self._shape_target(i))
+        return OPS.broadcast_to_like(g, self._shape_target(i))
 
     def reshape_to_input(self, g: Any, i: int) -> Any:
         """Reshape ``g`` to the shape of input ``i``."""
-        from nnfunc.functions.array._shape_ops import reshape_like
-
-        return reshape_like(g, self._shape_target(i))
+        return OPS.reshape_like(g, self._shape_target(i))
 
     def _shape_target(self, i: int) -> Any:
         shape = self._in_specs[i].shape
@@ -193,9 +188,7 @@ class Function:
                     f"{self.op_name}: inputs must not mix symbolic variables of a Graph with "
                     "eager Variables; received both."
                 )
-            from nnfunc.core.graph import apply_symbolic
-
-            return apply_symbolic(self, inputs, name)
+            return _graph.apply_symbolic(self, inputs, name)
         if convert:
             inputs = _convert_scalars(inputs)
         if has_var:
@@ -273,8 +266,6 @@ _FREED = (
 
 
 def _xp_of(arrays: tuple[Any, ...]) -> Any:
-    from nnfunc.core.backend import get_array_module
-
     return get_array_module(*arrays)
 
 
@@ -389,3 +380,8 @@ class node_errors:  # noqa: N801 - used as a function: ``with node_errors(name, 
 
 # "<op> (node '<op>_<k>'): ": the name a Graph gives a node created without a name.
 _AUTO_NODE = re.compile(r"^(\w+) \(node '\1_\d+'\): ")
+
+
+# graph.py builds on this module (it imports Function), so it is imported last, once everything
+# it needs here exists; Function.apply reaches it as a module attribute at call time.
+from nnfunc.core import graph as _graph  # noqa: E402

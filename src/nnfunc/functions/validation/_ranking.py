@@ -19,7 +19,7 @@ from nnfunc.functions.loss._common import (
     put_along_axis,
     shapes_match,
 )
-from nnfunc.functions.validation._top_k_kernel import top_k_indices
+from nnfunc.kernels.cpu.top_k import top_k_indices
 
 __all__ = ["confusion_matrix", "in_top_k", "top_k", "top_n_error"]
 
