@@ -19,7 +19,7 @@ from nnfunc.core.elementwise import Elementwise, input_spec
 from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
-from nnfunc.functions.activation._basic import sigmoid
+from nnfunc.functions.activation._sigmoid_tanh_softplus import sigmoid
 from nnfunc.functions.activation._softmax import softmax
 from nnfunc.functions.math import abs as abs_
 from nnfunc.functions.math._reciprocal import recip

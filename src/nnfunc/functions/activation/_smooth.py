@@ -16,7 +16,7 @@ import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.elementwise import Elementwise, input_spec
 from nnfunc.core.function import node_errors
-from nnfunc.functions.activation._basic import sigmoid, tanh
+from nnfunc.functions.activation._sigmoid_tanh_softplus import sigmoid, tanh
 from nnfunc.functions.array._join import Concatenate
 from nnfunc.functions.clipping._clip import clip_to
 from nnfunc.functions.math import abs as abs_

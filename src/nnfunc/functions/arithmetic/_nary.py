@@ -12,7 +12,7 @@ from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError
 from nnfunc.functions._binary import broadcast_spec
-from nnfunc.functions.arithmetic._basic import add, div, maximum, minimum, mul, pow, sub
+from nnfunc.functions.arithmetic._operators import add, div, maximum, minimum, mul, pow, sub
 from nnfunc.functions.math._elementwise import numeric
 
 __all__ = [

@@ -7,7 +7,7 @@ from typing import Any
 
 from nnfunc.core.elementwise import Elementwise
 from nnfunc.functions.clipping._clip import clip_to
-from nnfunc.functions.math._basic import exp
+from nnfunc.functions.math._exp_log_matmul import exp
 from nnfunc.kernels.cpu import activation as _kernels
 
 __all__ = ["erf"]

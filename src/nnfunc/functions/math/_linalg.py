@@ -13,8 +13,8 @@ from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
-from nnfunc.functions.math._basic import matmul
 from nnfunc.functions.math._elementwise import numeric
+from nnfunc.functions.math._exp_log_matmul import matmul
 
 __all__ = ["batch_det", "batch_inv", "batch_matmul", "matrix_diag", "matrix_diag_part"]
 
