@@ -13,7 +13,6 @@ from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError
 from nnfunc.functions._binary import broadcast_spec
 from nnfunc.functions.arithmetic._operators import add, div, maximum, minimum, mul, pow, sub
-from nnfunc.functions.math._elementwise import numeric
 
 __all__ = [
     "add_n",
@@ -39,7 +38,7 @@ class _NAry(Function):
 
     def setup(self, *xs: Any) -> tuple[TensorSpec, ...]:
         for name, x in zip(self.input_names, xs, strict=True):
-            numeric(self.op_name, name, x)
+            check.numeric(self.op_name, name, x)
         shape = broadcast_spec(self.op_name, self.input_names, *xs)
         self.out_dtype = np.result_type(*(x.dtype for x in xs))
         return (TensorSpec(shape, self.out_dtype),)

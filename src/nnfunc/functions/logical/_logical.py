@@ -21,7 +21,6 @@ from nnfunc.functions.logical._compare import (
     not_equal,
     where,
 )
-from nnfunc.functions.math._elementwise import numeric
 
 __all__ = [
     "equal_scalar",
@@ -133,7 +132,7 @@ class _UnaryBool(Function):
     ufunc = ""
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        numeric(self.op_name, "x", x)
+        check.numeric(self.op_name, "x", x)
         return (TensorSpec(tuple(x.shape), _BOOL),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -424,7 +423,7 @@ class Sign(Function):
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         self.alpha = check.real_scalar(self.op_name, "alpha", self.alpha)
         self.ste = check.boolean(self.op_name, "ste", self.ste)
-        dtype = numeric(self.op_name, "x", x)
+        dtype = check.numeric(self.op_name, "x", x)
         if dtype.kind == "b":  # numpy.sign has no boolean loop
             raise DTypeError(
                 check.message(

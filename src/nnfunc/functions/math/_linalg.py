@@ -13,7 +13,6 @@ from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
-from nnfunc.functions.math._elementwise import numeric
 from nnfunc.functions.math._exp_log_matmul import matmul
 
 __all__ = ["batch_det", "batch_inv", "batch_matmul", "matrix_diag", "matrix_diag_part"]
@@ -229,7 +228,7 @@ def batch_matmul(
 
 # ----------------------------------------------------------------------------- inv / det
 def _square_spec(op: str, x: Any) -> tuple:
-    numeric(op, "x", x)
+    check.numeric(op, "x", x)
     check.ndim_at_least(op, "x", x, 2)
     shape = tuple(x.shape)
     a, b = shape[-2:]

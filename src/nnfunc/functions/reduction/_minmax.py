@@ -13,7 +13,6 @@ from nnfunc.core.dtypes import accumulation_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
-from nnfunc.functions.math._elementwise import numeric
 from nnfunc.functions.reduction._sum import _integer_accumulator, _Reduce, _reduced_shape
 
 __all__ = ["max", "min", "prod"]
@@ -77,7 +76,7 @@ class _Extremum(Function):
         self.with_index = with_index
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        numeric(self.op_name, "x", x)
+        check.numeric(self.op_name, "x", x)
         self.keepdims = check.boolean(self.op_name, "keepdims", self.keepdims)
         self.axes = check.axes(self.op_name, "axis", self.axis, len(x.shape))
         if any(x.shape[a] == 0 for a in self.axes):

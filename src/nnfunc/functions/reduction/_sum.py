@@ -12,7 +12,6 @@ from nnfunc.core import check
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
-from nnfunc.functions.math._elementwise import numeric
 
 __all__ = ["mean", "sum"]
 
@@ -39,7 +38,7 @@ class _Reduce(Function):
         self.keepdims = keepdims
 
     def _setup_axes(self, x: Any) -> tuple:
-        numeric(self.op_name, "x", x)
+        check.numeric(self.op_name, "x", x)
         self.keepdims = check.boolean(self.op_name, "keepdims", self.keepdims)
         self.axes = check.axes(self.op_name, "axis", self.axis, len(x.shape))
         return _reduced_shape(tuple(x.shape), self.axes, self.keepdims)
