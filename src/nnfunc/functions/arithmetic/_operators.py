@@ -128,36 +128,34 @@ class Pow(BinaryElementwise):
         return (g0, g1)
 
 
-class Maximum(BinaryElementwise):
+class _Extreme(BinaryElementwise):
+    """``max`` / ``min`` of two tensors; at ties the gradient goes to ``x0``."""
+
+    retain_in = (0, 1)
+    #: the comparison that selects ``x0`` (ties included)
+    x0_wins = ""
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (gy,) = grad_outputs
+        x0, x1 = self.retained_inputs()
+        first = getattr(F, self.x0_wins)(x0, x1)
+        g0 = self.sum_to_input(F.where(first, gy, 0), 0) if 0 in target_indexes else None
+        g1 = self.sum_to_input(F.where(first, 0, gy), 1) if 1 in target_indexes else None
+        return (g0, g1)
+
+
+class Maximum(_Extreme):
     """``max(x0, x1)``; at ties the gradient goes to ``x0``."""
 
-    op_name = "maximum"
-    ufunc = "maximum"
-    retain_in = (0, 1)
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        (gy,) = grad_outputs
-        x0, x1 = self.retained_inputs()
-        first = F.greater_equal(x0, x1)
-        g0 = self.sum_to_input(F.where(first, gy, 0), 0) if 0 in target_indexes else None
-        g1 = self.sum_to_input(F.where(first, 0, gy), 1) if 1 in target_indexes else None
-        return (g0, g1)
+    op_name = ufunc = "maximum"
+    x0_wins = "greater_equal"
 
 
-class Minimum(BinaryElementwise):
+class Minimum(_Extreme):
     """``min(x0, x1)``; at ties the gradient goes to ``x0``."""
 
-    op_name = "minimum"
-    ufunc = "minimum"
-    retain_in = (0, 1)
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        (gy,) = grad_outputs
-        x0, x1 = self.retained_inputs()
-        first = F.less_equal(x0, x1)
-        g0 = self.sum_to_input(F.where(first, gy, 0), 0) if 0 in target_indexes else None
-        g1 = self.sum_to_input(F.where(first, 0, gy), 1) if 1 in target_indexes else None
-        return (g0, g1)
+    op_name = ufunc = "minimum"
+    x0_wins = "less_equal"
 
 
 class Neg(Function):
