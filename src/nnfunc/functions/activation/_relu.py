@@ -253,56 +253,61 @@ class PReLU(Function):
                     )
                 )
         else:
-            shared = self.shared_axes
-            if isinstance(shared, (int, np.integer)):
-                shared = (shared,)
-            if not isinstance(shared, (list, tuple)) or not all(
-                isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in shared
-            ):
-                raise ArgumentError(
-                    check.message(
-                        op, "shared_axes", "be None or a sequence of ints", shared_axes=shared
-                    )
-                )
-            if any(not 1 <= a < ndim for a in shared) or len(set(shared)) != len(shared):
-                raise ShapeError(
-                    check.message(
-                        op,
-                        "shared_axes",
-                        f"hold distinct axes in [1, {ndim}) (axis 0 is the batch axis)",
-                        shared_axes=tuple(shared),
-                        **{"x.shape": xs},
-                    )
-                )
-            kept = [a for a in range(1, ndim) if a not in shared]
-            full = [1] + [1 if a in shared else xs[a] for a in range(1, ndim)]
-            if a_shape == tuple(full[1:]) or (
-                len(a_shape) == ndim - 1
-                and all(
-                    (a == 1) if (j + 1) in shared else (a == f or a is None or f is None)
-                    for j, (a, f) in enumerate(zip(a_shape, full[1:], strict=True))
-                )
-            ):
-                pass  # the full form: x.shape[1:] with 1 on the shared axes
-            elif len(a_shape) == len(kept) and all(
-                a == xs[k] or a is None or xs[k] is None for a, k in zip(a_shape, kept, strict=True)
-            ):
-                pass  # the compact form: one entry per kept axis
-            else:
-                raise ShapeError(
-                    check.message(
-                        op,
-                        "alpha",
-                        "have shape x.shape[1:] with 1 on the shared axes, or the sizes of the "
-                        "non-shared axes",
-                        **{"alpha.shape": a_shape, "x.shape": xs},
-                        shared_axes=tuple(shared),
-                    )
-                )
-            self.full_shape = tuple(-1 if d is None else d for d in full)
-            self.shared = tuple(shared)
+            self._setup_shared(xs, a_shape)
         self.out_dtype = np.result_type(real_dtype(x.dtype), alpha.dtype)
         return (TensorSpec(xs, self.out_dtype),)
+
+    def _setup_shared(self, xs: tuple, a_shape: tuple) -> None:
+        """Check ``shared_axes`` and the two accepted layouts of ``alpha`` against it."""
+        op, ndim = self.op_name, len(xs)
+        shared = self.shared_axes
+        if isinstance(shared, (int, np.integer)):
+            shared = (shared,)
+        if not isinstance(shared, (list, tuple)) or not all(
+            isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in shared
+        ):
+            raise ArgumentError(
+                check.message(
+                    op, "shared_axes", "be None or a sequence of ints", shared_axes=shared
+                )
+            )
+        if any(not 1 <= a < ndim for a in shared) or len(set(shared)) != len(shared):
+            raise ShapeError(
+                check.message(
+                    op,
+                    "shared_axes",
+                    f"hold distinct axes in [1, {ndim}) (axis 0 is the batch axis)",
+                    shared_axes=tuple(shared),
+                    **{"x.shape": xs},
+                )
+            )
+        kept = [a for a in range(1, ndim) if a not in shared]
+        full = [1] + [1 if a in shared else xs[a] for a in range(1, ndim)]
+        if a_shape == tuple(full[1:]) or (
+            len(a_shape) == ndim - 1
+            and all(
+                (a == 1) if (j + 1) in shared else (a == f or a is None or f is None)
+                for j, (a, f) in enumerate(zip(a_shape, full[1:], strict=True))
+            )
+        ):
+            pass  # the full form: x.shape[1:] with 1 on the shared axes
+        elif len(a_shape) == len(kept) and all(
+            a == xs[k] or a is None or xs[k] is None for a, k in zip(a_shape, kept, strict=True)
+        ):
+            pass  # the compact form: one entry per kept axis
+        else:
+            raise ShapeError(
+                check.message(
+                    op,
+                    "alpha",
+                    "have shape x.shape[1:] with 1 on the shared axes, or the sizes of the "
+                    "non-shared axes",
+                    **{"alpha.shape": a_shape, "x.shape": xs},
+                    shared_axes=tuple(shared),
+                )
+            )
+        self.full_shape = tuple(-1 if d is None else d for d in full)
+        self.shared = tuple(shared)
 
     def _full(self, xp: Any, alpha: Any, x_shape: tuple[int, ...]) -> Any:
         if self.full_shape is None:
