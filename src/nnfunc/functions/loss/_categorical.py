@@ -18,7 +18,7 @@ from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.core.variable import Variable
-from nnfunc.functions.loss._common import (
+from nnfunc.functions._labels import (
     TakeAlongAxis,
     as_tensor,
     check_labels,

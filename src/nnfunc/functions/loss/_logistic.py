@@ -12,7 +12,7 @@ from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
-from nnfunc.functions.loss._common import as_tensor, clip, same_shape, to_dtype
+from nnfunc.functions._labels import as_tensor, clip, same_shape, to_dtype
 
 __all__ = [
     "binary_cross_entropy",

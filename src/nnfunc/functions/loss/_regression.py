@@ -12,7 +12,7 @@ from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
-from nnfunc.functions.loss._common import as_tensor, same_shape, to_dtype
+from nnfunc.functions._labels import as_tensor, same_shape, to_dtype
 from nnfunc.functions.math import abs as abs_
 
 __all__ = [

@@ -11,7 +11,7 @@ from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
-from nnfunc.functions.loss._common import (
+from nnfunc.functions._labels import (
     as_tensor,
     check_labels,
     label_dtype,
