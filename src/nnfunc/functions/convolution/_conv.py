@@ -104,6 +104,37 @@ class Conv(_ConvBase):
     def setup(self, x: Any, w: Any, b: Any = None) -> tuple[TensorSpec, ...]:
         op = self.op_name
         _, nsp, sizes = self._common(x, w, b)
+        o_ch = self._setup_groups(x, w)
+        self._check_bias(b, o_ch)
+        self.kernel = tuple(None if k is None else int(k) for k in w.shape[2:])
+        self.pads = shapes.resolve_padding(
+            op, self._pad, sizes, self.kernel, self.stride, self.dilation
+        )
+        out = []
+        for i in range(nsp):
+            n = None
+            if sizes[i] is not None and self.kernel[i] is not None:
+                n = shapes.conv_out_size(
+                    sizes[i], self.kernel[i], self.stride[i], self.pads[i], self.dilation[i]
+                )
+            shapes.check_out_size(
+                op,
+                i,
+                n,
+                input=sizes[i],
+                kernel=self.kernel[i],
+                pad=shapes.show_pad(self.pads[i]),
+                stride=self.stride[i],
+                dilation=self.dilation[i],
+            )
+            out.append(n)
+        self.sizes = sizes
+        self.out = tuple(out)
+        return (TensorSpec(self._out_shape(x.shape[0], o_ch, out), self.out_dtype),)
+
+    def _setup_groups(self, x: Any, w: Any) -> int | None:
+        """Check the channels against the weight and ``groups``; return the output channels."""
+        op = self.op_name
         c = x.shape[self.cax]
         o_ch, cg = w.shape[0], w.shape[1]
         if self._groups is None:
@@ -140,32 +171,7 @@ class Conv(_ConvBase):
                     groups=groups,
                 )
             )
-        self._check_bias(b, o_ch)
-        self.kernel = tuple(None if k is None else int(k) for k in w.shape[2:])
-        self.pads = shapes.resolve_padding(
-            op, self._pad, sizes, self.kernel, self.stride, self.dilation
-        )
-        out = []
-        for i in range(nsp):
-            n = None
-            if sizes[i] is not None and self.kernel[i] is not None:
-                n = shapes.conv_out_size(
-                    sizes[i], self.kernel[i], self.stride[i], self.pads[i], self.dilation[i]
-                )
-            shapes.check_out_size(
-                op,
-                i,
-                n,
-                input=sizes[i],
-                kernel=self.kernel[i],
-                pad=shapes.show_pad(self.pads[i]),
-                stride=self.stride[i],
-                dilation=self.dilation[i],
-            )
-            out.append(n)
-        self.sizes = sizes
-        self.out = tuple(out)
-        return (TensorSpec(self._out_shape(x.shape[0], o_ch, out), self.out_dtype),)
+        return o_ch
 
     def forward(self, xp: Any, x: Any, w: Any, b: Any = None) -> tuple[Any, ...]:
         acc = accumulation_dtype(self.out_dtype)
