@@ -39,6 +39,17 @@ def _scalar_bound(op: str, arg: str, v: Any) -> float:
     return v
 
 
+def _number_bound(op: str, arg: str, value: Any, tensor: Any) -> float | None:
+    """The bound given as a number (None when given as a tensor), checked."""
+    if tensor is not None:
+        return None
+    if type(value) is float and value == value:  # already a float, not NaN: the common case
+        return value
+    if not _is_number(value):
+        raise ArgumentError(check.message(op, arg, "be a real number or a tensor", **{arg: value}))
+    return _scalar_bound(op, arg, value)
+
+
 def _on_int_grid(v: float, dtype: np.dtype, up: bool) -> int:
     """A float bound moved onto an integer dtype's grid (infinite bounds to its extremes)."""
     info = np.iinfo(dtype)
@@ -62,19 +73,14 @@ class _Bounds(Function):
     def _setup_bounds(self, x: Any, lo: Any, hi: Any) -> tuple[Any, np.dtype]:
         op = self.op_name
         check.numeric(op, "x", x)
-        for arg, v, t in (("min", self.lo_s, lo), ("max", self.hi_s, hi)):
-            if t is None and not _is_number(v):
-                raise ArgumentError(
-                    check.message(op, arg, "be a real number or a tensor", **{arg: v})
-                )
-        if self.lo_s is not None:
-            self.lo_s = _scalar_bound(op, "min", self.lo_s)
-        if self.hi_s is not None:
-            self.hi_s = _scalar_bound(op, "max", self.hi_s)
+        self.lo_s = _number_bound(op, "min", self.lo_s, lo)
+        self.hi_s = _number_bound(op, "max", self.hi_s, hi)
         if self.lo_s is not None and self.hi_s is not None and self.lo_s > self.hi_s:
             raise ArgumentError(
                 check.message(op, "min", "be <= `max`", min=self.lo_s, max=self.hi_s)
             )
+        if lo is None and hi is None:  # number bounds (relu6, hard_tanh...): x's shape and dtype
+            return tuple(x.shape), np.dtype(x.dtype)
         for arg, spec in (("min", lo), ("max", hi)):
             if spec is not None and np.dtype(spec.dtype).kind not in "biuf":
                 raise DTypeError(
