@@ -9,7 +9,7 @@ import numpy as np
 
 import nnfunc.functions as F
 from nnfunc.core import check
-from nnfunc.core.function import Function
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError
 
@@ -199,9 +199,10 @@ def sort(
         >>> nf.sort(np.array([3, 1, 3, 2]), reverse=True, only_index=True)
         array([0, 2, 3, 1])
     """
-    reverse = check.boolean("sort", "reverse", reverse)
-    with_index = check.boolean("sort", "with_index", with_index)
-    only_index = check.boolean("sort", "only_index", only_index)
+    with node_errors(name, x):
+        reverse = check.boolean("sort", "reverse", reverse)
+        with_index = check.boolean("sort", "with_index", with_index)
+        only_index = check.boolean("sort", "only_index", only_index)
     if only_index:
         return SortIndex(axis, reverse, True).apply1(x, name=name)
     if not with_index:
@@ -364,8 +365,9 @@ def top_k_data(
         >>> nf.top_k_data(x, 2, abs=True, reduce=False)
         array([[ 0., -5.,  3.,  0.]], dtype=float32)
     """
-    abs = check.boolean("top_k_data", "abs", abs)  # noqa: A001
-    reduce = check.boolean("top_k_data", "reduce", reduce)
+    with node_errors(name, x):
+        abs = check.boolean("top_k_data", "abs", abs)  # noqa: A001
+        reduce = check.boolean("top_k_data", "reduce", reduce)
     if reduce:
         return _TopKGather(k, abs, base_axis).apply1(x, x, name=name)
 

@@ -204,21 +204,21 @@ def batch_matmul(
     if ba != bb and None not in ba + bb:
         if math.prod(ba) == math.prod(bb):
             # NNabla's rule: b's batch is read with a's batch shape (same number of samples).
-
             b = F.reshape(b, ba + sb[-2:])
         else:
             try:
                 check.broadcast_shapes("batch_matmul", ("a", "b"), [ba, bb])
             except ShapeError:
-                raise ShapeError(
-                    check.message(
-                        "batch_matmul",
-                        "`a` and `b`",
-                        "have batch dimensions (all but the last two) with the same product "
-                        "or broadcastable",
-                        **{"a.shape": sa, "b.shape": sb},
-                    )
-                ) from None
+                with node_errors(name, a, b):
+                    raise ShapeError(
+                        check.message(
+                            "batch_matmul",
+                            "`a` and `b`",
+                            "have batch dimensions (all but the last two) with the same "
+                            "product or broadcastable",
+                            **{"a.shape": sa, "b.shape": sb},
+                        )
+                    ) from None
     if transpose_a:
         a = _swap(a)
     if transpose_b:
