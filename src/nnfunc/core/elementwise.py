@@ -15,9 +15,9 @@ and one error for each bad dtype:
 The forward pass is one of: ``ufunc`` (the name of an ``xp`` function, called with ``dtype=`` when
 ``x`` must be converted), or ``compute(xp, x)`` (called on ``x`` in its floating dtype, float16
 computed in float32, with overflow and underflow warnings silenced: the forms are written not to
-overflow), or an overridden ``forward``. The backward pass is ``gy * derivative(x)`` with
-``derivative`` written in nnfunc functions (declare ``retain_in = (0,)``), or an overridden
-``backward``.
+overflow), or an overridden ``forward``. The backward pass is ``gy * derivative(x)`` (declare
+``retain_in = (0,)``) or ``gy * derivative_from_output(y)`` (declare ``retain_out = (0,)``),
+written with nnfunc functions, or an overridden ``backward``.
 """
 
 from __future__ import annotations
@@ -80,7 +80,14 @@ class Elementwise(Function):
         """``f'(x)`` written with nnfunc functions (``x`` is the retained input)."""
         raise NotImplementedError(f"{self.op_name}: backward is not implemented")
 
+    def derivative_from_output(self, y: Any) -> Any:
+        """``f'(x)`` as a function of ``y = f(x)`` (used when the class retains its output)."""
+        raise NotImplementedError(f"{self.op_name}: backward is not implemented")
+
     def backward(self, target_indexes: tuple[int, ...], grad_outputs: tuple[Any, ...]) -> Any:
+        if self.retain_out:
+            (y,) = self.retained_outputs()
+            return (grad_outputs[0] * self.derivative_from_output(y),)
         (x,) = self.retained_inputs()
         return (grad_outputs[0] * self.derivative(x),)
 

@@ -22,9 +22,8 @@ class Sigmoid(Elementwise):
         e = xp.exp(-xp.abs(x))
         return (xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(self.out_dtype, copy=False),)
 
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        (y,) = self.retained_outputs()
-        return (grad_outputs[0] * (y * (1 - y)),)
+    def derivative_from_output(self, y: Any) -> Any:
+        return y * (1 - y)
 
 
 class Tanh(Elementwise):
@@ -34,9 +33,8 @@ class Tanh(Elementwise):
     ufunc = "tanh"
     retain_out = (0,)
 
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        (y,) = self.retained_outputs()
-        return (grad_outputs[0] * (1 - y * y),)
+    def derivative_from_output(self, y: Any) -> Any:
+        return 1 - y * y
 
 
 class Softplus(Elementwise):

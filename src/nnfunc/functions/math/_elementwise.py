@@ -52,53 +52,50 @@ def _rsqrt(v: Any) -> Any:
 class Sin(Elementwise):
     op_name, ufunc, retain_in = "sin", "sin", (0,)
 
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        return (grad_outputs[0] * cos(_x(self)),)
+    def derivative(self, x: Any) -> Any:
+        return cos(x)
 
 
 class Cos(Elementwise):
     op_name, ufunc, retain_in = "cos", "cos", (0,)
 
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        return (-(grad_outputs[0] * sin(_x(self))),)
+    def derivative(self, x: Any) -> Any:
+        return -sin(x)
 
 
 class Tan(Elementwise):
     op_name, ufunc, retain_out = "tan", "tan", (0,)
 
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        (y,) = self.retained_outputs()
-        return (grad_outputs[0] * (y * y + 1),)
+    def derivative_from_output(self, y: Any) -> Any:
+        return y * y + 1
 
 
 class Sinh(Elementwise):
     op_name, ufunc, retain_in = "sinh", "sinh", (0,)
 
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        return (grad_outputs[0] * cosh(_x(self)),)
+    def derivative(self, x: Any) -> Any:
+        return cosh(x)
 
 
 class Cosh(Elementwise):
     op_name, ufunc, retain_in = "cosh", "cosh", (0,)
 
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        return (grad_outputs[0] * sinh(_x(self)),)
+    def derivative(self, x: Any) -> Any:
+        return sinh(x)
 
 
 class Asin(Elementwise):
     op_name, ufunc, retain_in = "asin", "arcsin", (0,)
 
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        x = _x(self)
-        return (grad_outputs[0] * _rsqrt(1 - x * x),)
+    def derivative(self, x: Any) -> Any:
+        return _rsqrt(1 - x * x)
 
 
 class Acos(Elementwise):
     op_name, ufunc, retain_in = "acos", "arccos", (0,)
 
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        x = _x(self)
-        return (-(grad_outputs[0] * _rsqrt(1 - x * x)),)
+    def derivative(self, x: Any) -> Any:
+        return -_rsqrt(1 - x * x)
 
 
 class Atan(Elementwise):
@@ -112,17 +109,15 @@ class Atan(Elementwise):
 class Asinh(Elementwise):
     op_name, ufunc, retain_in = "asinh", "arcsinh", (0,)
 
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        x = _x(self)
-        return (grad_outputs[0] * _rsqrt(x * x + 1),)
+    def derivative(self, x: Any) -> Any:
+        return _rsqrt(x * x + 1)
 
 
 class Acosh(Elementwise):
     op_name, ufunc, retain_in = "acosh", "arccosh", (0,)
 
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        x = _x(self)
-        return (grad_outputs[0] * _rsqrt(x * x - 1),)
+    def derivative(self, x: Any) -> Any:
+        return _rsqrt(x * x - 1)
 
 
 class Atanh(Elementwise):
