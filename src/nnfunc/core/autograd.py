@@ -102,6 +102,45 @@ def _fill_like(ref: Any, value: float, shape: Any = None, dtype: Any = None) -> 
     return Variable._wrap(np.full(shape, value, dtype=dtype), False)
 
 
+def _output_grads(func: Function, grads: dict[Any, Any], wanted: set[Any] | None) -> Any:
+    """The upstream gradients of ``func``'s outputs (zeros where an output has none), taken out
+    of ``grads`` unless ``wanted``; None when no output has one."""
+    gys: list[Any] = []
+    for ref in func.outputs:
+        node = ref()
+        g = None
+        if node is not None:
+            g = grads.get(node) if wanted is not None and node in wanted else None
+            if g is None:
+                g = grads.pop(node, None)
+        gys.append(g)
+    if all(g is None for g in gys):
+        return None
+    symbolic = getattr(func, "_symbolic", False)
+    for i, g in enumerate(gys):
+        if g is None:
+            if symbolic:
+                gys[i] = _fill_like(func.outputs[i](), 0.0)
+            else:
+                shape, dtype = func._out_specs[i]
+                gys[i] = _fill_like(None, 0.0, shape, dtype)
+    return tuple(gys)
+
+
+def _checked_grad(func: Function, i: int, g: Any) -> Any:
+    """An eager gradient of input ``i`` as a Variable, checked against the input's spec."""
+    if not isinstance(g, Variable):
+        g = Variable._wrap(np.asarray(g), False)
+    spec = func._in_specs[i]
+    if g.data.shape != spec.shape or g.data.dtype != spec.dtype:
+        raise AssertionError(
+            f"Function `{type(func).__name__}` has a bug: the gradient of input "
+            f"{i} has shape {g.data.shape} and dtype {g.data.dtype}, the input "
+            f"{spec.shape} and {spec.dtype}."
+        )
+    return g
+
+
 def _backprop(
     roots: Sequence[tuple[Any, Any]],
     wanted: set[Any] | None,
@@ -131,29 +170,14 @@ def _backprop(
             func = heapq.heappop(heap)[2]
             if func._freed:
                 raise GraphError(_FREED)
-            gys: list[Any] = []
-            for ref in func.outputs:
-                node = ref()
-                g = None
-                if node is not None:
-                    g = grads.get(node) if wanted is not None and node in wanted else None
-                    if g is None:
-                        g = grads.pop(node, None)
-                gys.append(g)
-            if all(g is None for g in gys):
+            gys = _output_grads(func, grads, wanted)
+            if gys is None:
                 continue
             symbolic = getattr(func, "_symbolic", False)
-            for i, g in enumerate(gys):
-                if g is None:
-                    if symbolic:
-                        gys[i] = _fill_like(func.outputs[i](), 0.0)
-                    else:
-                        shape, dtype = func._out_specs[i]
-                        gys[i] = _fill_like(None, 0.0, shape, dtype)
             targets = tuple(
                 i for i, n in enumerate(func.inputs) if n is not None and n.requires_grad
             )
-            gxs = func.backward(targets, tuple(gys))
+            gxs = func.backward(targets, gys)
             if not isinstance(gxs, (tuple, list)):
                 gxs = (gxs,)
             for i in targets:
@@ -162,15 +186,7 @@ def _backprop(
                     continue
                 node = func.inputs[i]
                 if not symbolic:
-                    if not isinstance(g, Variable):
-                        g = Variable._wrap(np.asarray(g), False)
-                    spec = func._in_specs[i]
-                    if g.data.shape != spec.shape or g.data.dtype != spec.dtype:
-                        raise AssertionError(
-                            f"Function `{type(func).__name__}` has a bug: the gradient of input "
-                            f"{i} has shape {g.data.shape} and dtype {g.data.dtype}, the input "
-                            f"{spec.shape} and {spec.dtype}."
-                        )
+                    g = _checked_grad(func, i, g)
                 prev = grads.get(node)
                 grads[node] = g if prev is None else prev + g
                 if node.creator is not None:

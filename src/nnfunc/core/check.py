@@ -33,6 +33,8 @@ __all__ = [
     "message",
     "ndim",
     "ndim_at_least",
+    "number",
+    "numeric",
     "positive_int",
     "raise_error",
     "real_scalar",
@@ -135,6 +137,14 @@ def real_scalar(
     return value
 
 
+def number(op: str, arg: str, value: Any) -> int | float:
+    """A scalar operand: an int stays a Python int (exact for integer tensors), anything else
+    must be a real number (infinite allowed) and becomes a float."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return int(value)
+    return real_scalar(op, arg, value, finite=False)
+
+
 def boolean(op: str, arg: str, value: Any) -> bool:
     """Check that ``value`` is a bool (NumPy bools accepted)."""
     if not isinstance(value, (bool, np.bool_)):
@@ -202,6 +212,17 @@ def axes(op: str, arg: str, value: Any, ndim: int) -> tuple[int, ...]:
             raise ArgumentError(message(op, arg, "not repeat an axis", **{arg: value}))
         return tuple(sorted(out))
     raise ArgumentError(message(op, arg, "be None, an int or a sequence of ints", **{arg: value}))
+
+
+def numeric(op: str, arg: str, spec: Any) -> np.dtype:
+    """Check that a tensor has a bool, integer or floating dtype (not complex, string, object...).
+
+    The one dtype gate of the element-wise and reduction functions; returns the dtype.
+    """
+    dtype = np.dtype(spec.dtype)
+    if dtype.kind not in "biuf":
+        raise DTypeError(message(op, arg, "have a numeric dtype", **{f"{arg}.dtype": dtype}))
+    return dtype
 
 
 def float_dtype(op: str, arg: str, spec: Any) -> np.dtype:

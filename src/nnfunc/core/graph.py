@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from nnfunc.core import autograd as _autograd
 from nnfunc.core import check
 from nnfunc.core.function import (
     Function,
@@ -19,6 +20,7 @@ from nnfunc.core.function import (
     scalar_dtype,
 )
 from nnfunc.core.spec import TensorSpec
+from nnfunc.core.variable import Variable
 from nnfunc.errors import ArgumentError, DTypeError, GraphError, NNFuncError, ShapeError
 
 __all__ = ["Graph", "SymbolicVariable", "apply_symbolic"]
@@ -97,8 +99,6 @@ class SymbolicVariable:
 
 
 def _install_operators() -> None:
-    from nnfunc.core.variable import Variable
-
     names = (
         "add radd sub rsub mul rmul truediv rtruediv pow rpow matmul rmatmul neg pos getitem "
         "eq ne lt le gt ge"
@@ -513,8 +513,6 @@ class Graph:
         Raises:
             GraphError: a variable belongs to another graph.
         """
-        from nnfunc.core.autograd import _backprop, _fill_like
-
         ys_l = [ys] if isinstance(ys, SymbolicVariable) else list(ys)
         xs_l = [xs] if isinstance(xs, SymbolicVariable) else list(xs)
         for v in ys_l + xs_l:
@@ -530,12 +528,12 @@ class Graph:
             if not y.requires_grad:
                 continue
             if gy is None:
-                gy = _fill_like(y, 1.0)
+                gy = _autograd._fill_like(y, 1.0)
             elif not isinstance(gy, SymbolicVariable):
                 gy = self.constant(np.asarray(gy, dtype=y.dtype))
             roots.append((y, gy))
-        grads = _backprop(roots, set(xs_l), True, True) if roots else {}
-        return [grads.get(x) if x in grads else _fill_like(x, 0.0) for x in xs_l]
+        grads = _autograd._backprop(roots, set(xs_l), True, True) if roots else {}
+        return [grads.get(x) if x in grads else _autograd._fill_like(x, 0.0) for x in xs_l]
 
 
 def apply_symbolic(func: Function, inputs: tuple[Any, ...], name: str | None) -> tuple[Any, ...]:
@@ -581,8 +579,8 @@ def apply_symbolic(func: Function, inputs: tuple[Any, ...], name: str | None) ->
     func.inputs = tuple(converted)
     func._in_specs = specs
     func.rank = 1 + max((x.rank for x in converted if x is not None), default=0)
-    func._retained_in = tuple(converted[i] for i in func._retain_in_idx)
-    func._retained_out = tuple(None for _ in func._retain_out_idx)
+    func._retained_in = tuple(converted[i] for i in func.retain_in)
+    func._retained_out = tuple(None for _ in func.retain_out)
     grad_in = any(x is not None and x.requires_grad for x in converted)
     outs = []
     for i, s in enumerate(out_specs):

@@ -16,15 +16,15 @@ Formulas (``L`` input size, ``k`` kernel, ``s`` stride, ``d`` dilation, ``lo``/`
 
 from __future__ import annotations
 
-import contextlib
 import numbers
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from nnfunc.core import check
-from nnfunc.errors import ArgumentError, NNFuncError, ShapeError
+from nnfunc.core.function import node_errors  # re-exported: the one helper lives there
+from nnfunc.errors import ArgumentError, ShapeError
 
 __all__ = [
     "check_out_size",
@@ -219,21 +219,108 @@ def show_pad(pair: Pair) -> Any:
     return pair[0] if pair[0] == pair[1] else tuple(pair)
 
 
-@contextlib.contextmanager
-def node_errors(name: str | None, *tensors: Any) -> Iterator[None]:
-    """Give errors raised before any node exists (dialect checks) the graph node's name.
+# ----------------------------------------------------------------------------- transposed conv
+def conv_transpose_geometry(
+    op: str,
+    pad: Any,
+    sizes: Sequence[int | None],
+    kernel: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    output_padding: Any = None,
+    output_shape: Any = None,
+) -> tuple[tuple[Pair, ...], tuple[int | None, ...]]:
+    """The padding pairs and output sizes of a transposed convolution (``None``: unknown).
 
-    In graph mode (a tensor is symbolic) with an explicit ``name``, an nnfunc error whose
-    message names no node yet becomes ``"<op> (node '<name>'): ..."``, the form the engine gives
-    errors of a function's ``setup``. Messages that already name a node are left alone.
+    ``pad`` is ``"same"``, ``"valid"`` or explicit pads; ``output_padding`` (each smaller than
+    its stride) and ``output_shape`` pick one of the output sizes whose convolution gives the
+    input size, which is checked.
     """
-    try:
-        yield
-    except NNFuncError as exc:
-        text = str(exc)
-        symbolic = any(getattr(t, "_is_symbolic", False) for t in tensors)
-        if name is None or not symbolic or "(node " in text:
-            raise
-        op, sep, rest = text.partition(": ")
-        text = f"{op} (node {name!r}): {rest}" if sep else f"{text} (node {name!r})"
-        raise type(exc)(text) from None
+    nsp = len(sizes)
+    opad, oshape = _transpose_options(op, output_padding, output_shape, stride, nsp)
+    mode = pad.lower() if isinstance(pad, str) else None
+    if mode is not None and mode not in ("same", "valid"):
+        resolve_padding(op, pad, sizes, kernel)  # raises the uniform error
+    if mode is None:
+        pads = resolve_padding(op, pad, sizes, kernel, stride, dilation)
+    else:
+        pads = ((0, 0),) * nsp
+    out = []
+    for i in range(nsp):
+        p = None if opad is None else opad[i]
+        length = _transpose_length(mode, sizes[i], kernel[i], stride[i], dilation[i], pads[i], p)
+        if oshape is not None:
+            if opad is not None and length is not None and length != oshape[i]:
+                raise ShapeError(
+                    check.message(
+                        op,
+                        "output_shape",
+                        "agree with `output_padding`",
+                        output_shape=oshape,
+                        output_padding=opad,
+                    )
+                )
+            length = oshape[i]
+        out.append(length)
+    if mode == "same":
+        pads = tuple(same_pads(out[i], kernel[i], stride[i], dilation[i]) for i in range(nsp))
+    for i in range(nsp):
+        _check_transpose_size(op, i, out[i], sizes[i], kernel[i], pads[i], stride[i], dilation[i])
+    return tuple(pads), tuple(out)
+
+
+def _transpose_options(
+    op: str, output_padding: Any, output_shape: Any, stride: Sequence[int], nsp: int
+) -> tuple[tuple[int, ...] | None, tuple[int, ...] | None]:
+    opad = oshape = None
+    if output_padding is not None:
+        opad = check.int_tuple(op, "output_padding", output_padding, nsp, min_value=0)
+        if any(p >= s for p, s in zip(opad, stride, strict=True)):
+            raise ArgumentError(
+                check.message(
+                    op,
+                    "output_padding",
+                    "be smaller than `stride` in every dimension",
+                    output_padding=opad,
+                    stride=stride,
+                )
+            )
+    if output_shape is not None:
+        oshape = check.int_tuple(op, "output_shape", output_shape, nsp, min_value=1)
+    return opad, oshape
+
+
+def _transpose_length(
+    mode: str | None, n: int | None, k: int, s: int, d: int, pads: Pair, opad: int | None
+) -> int | None:
+    """Output length of one spatial dimension (``opad``: the output padding, None if none)."""
+    if n is None:
+        return None
+    dk = d * (k - 1) + 1
+    if mode == "same":
+        return n * s if opad is None else (n - 1) * s + dk - 2 * (dk // 2) + opad
+    if mode == "valid":
+        return n * s + max(dk - s, 0) if opad is None else (n - 1) * s + dk + opad
+    return conv_transpose_out_size(n, k, s, pads, d, 0 if opad is None else opad)
+
+
+def _check_transpose_size(
+    op: str, i: int, out: int | None, size: int | None, k: int, pads: Pair, s: int, d: int
+) -> None:
+    check_out_size(op, i, out, input=size, kernel=k, pad=show_pad(pads), stride=s, dilation=d)
+    if out is None or size is None:
+        return
+    if conv_out_size(out, k, s, pads, d) != size:
+        raise ShapeError(
+            check.message(
+                op,
+                "output size",
+                f"be one whose convolution gives the input size in spatial dim {i}",
+                output=out,
+                input=size,
+                kernel=k,
+                pad=show_pad(pads),
+                stride=s,
+                dilation=d,
+            )
+        )

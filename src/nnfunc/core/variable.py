@@ -18,6 +18,7 @@ class _Ops:
 
     add = sub = mul = div = pow = matmul = neg = getitem = None
     equal = not_equal = less = less_equal = greater = greater_equal = None
+    sum_to = broadcast_to_like = reshape_like = None  # the gradient helpers of Function
 
 
 OPS: Any = _Ops()
@@ -201,9 +202,7 @@ class Variable:
                 the wrong shape.
             GraphError: the graph was freed by an earlier backward pass.
         """
-        from nnfunc.core.autograd import backward
-
-        backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+        _autograd.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient."""
@@ -316,3 +315,8 @@ class Variable:
 def recording() -> bool:
     """True when operations on Variables are currently recorded."""
     return STATE.grad_enabled
+
+
+# autograd builds on this module (it imports Variable), so it is imported last; Variable.backward
+# reaches it as a module attribute at call time.
+from nnfunc.core import autograd as _autograd  # noqa: E402

@@ -94,6 +94,10 @@ _OPS.pow = arithmetic.pow
 _OPS.neg = arithmetic.neg
 _OPS.matmul = math.matmul
 _OPS.getitem = array.getitem
+# The gradient helpers of Function (core never imports functions/).
+_OPS.sum_to = array._shape_ops.sum_to
+_OPS.broadcast_to_like = array._shape_ops.broadcast_to_like
+_OPS.reshape_like = array._shape_ops.reshape_like
 _OPS.equal = logical.equal
 _OPS.not_equal = logical.not_equal
 _OPS.less = logical.less

@@ -25,7 +25,7 @@ def broadcast_spec(op: str, names: tuple[str, ...], *specs: Any) -> tuple[int | 
 class BinaryElementwise(Function):
     """Base of element-wise functions of two broadcast inputs ``x0`` and ``x1``.
 
-    Subclasses set ``ufunc`` (the name of the ``xp`` function) and may set ``retain``; the
+    Subclasses set ``ufunc`` (the name of the ``xp`` function) and declare ``retain_in``; the
     output dtype is NumPy's result type of the inputs (``float_result`` promotes integers to
     float32, for true division). ``setup`` returns the first input's own spec when nothing
     changes (any object with ``.shape`` and ``.dtype`` is a valid spec): cheaper per call.
@@ -33,7 +33,6 @@ class BinaryElementwise(Function):
 
     input_names = ("x0", "x1")
     ufunc = ""
-    retain: tuple[int, ...] = ()
     float_result = False
     _np_ufunc: Any = None
 
@@ -48,8 +47,6 @@ class BinaryElementwise(Function):
         dtype = a.dtype
         same_dtype = dtype is b.dtype or dtype == b.dtype
         if same_dtype and shape == b.shape and not self.float_result:
-            if self.retain:
-                self._retain_in_idx = self.retain
             self.out_dtype = dtype
             return (a,)  # same shape and dtype as `a`: its spec is the output's
         if not b.shape:  # a scalar operand (the common `x * 2`) broadcasts trivially
@@ -65,8 +62,6 @@ class BinaryElementwise(Function):
         if self.float_result and dtype.kind != "f":
             dtype = np.dtype(np.float32)
         self.out_dtype = dtype
-        if self.retain:
-            self._retain_in_idx = self.retain
         return (TensorSpec(tuple(shape), dtype),)
 
     def forward(self, xp: Any, a: Any, b: Any) -> tuple[Any, ...]:

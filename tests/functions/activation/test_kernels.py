@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nnfunc.core.backend import numba_enabled
-from nnfunc.functions.activation import _kernels as K
+from nnfunc.kernels.cpu import activation as K
 
 X = np.concatenate(
     [

@@ -6,7 +6,7 @@ One row per documented misuse: the error class and the EXACT message, on arrays 
 * ``setup``: in the function's ``setup``; the graph message names the node
   (:func:`nnfunc.testing.assert_raises_both_modes`);
 * ``wrapper``: in the Python function before any node exists (arguments that fix the number or
-  kind of nodes); the graph message is the eager one;
+  kind of nodes), under ``node_errors``: the graph message names the node too (issue 10);
 * ``values``: on index values, known only when the graph runs; the run-time message names the
   node.
 """
@@ -332,7 +332,7 @@ def _graph_inputs(graph, inputs):
 
 @pytest.mark.parametrize("where, fn, inputs, kwargs, exc, message", TABLE, ids=IDS)
 def test_bad_input(where, fn, inputs, kwargs, exc, message):
-    if where == "setup":
+    if where in ("setup", "wrapper"):
         assert_raises_both_modes(fn, inputs, kwargs, exc, message)
         return
     with pytest.raises(exc, match=re.escape(message)):
@@ -341,9 +341,6 @@ def test_bad_input(where, fn, inputs, kwargs, exc, message):
     if where == "creation":  # a constant node of the graph: the same check, no node yet
         with graph, pytest.raises(exc, match=re.escape(message)):
             fn(*inputs, **kwargs, name="bad")
-    elif where == "wrapper":
-        with pytest.raises(exc, match=re.escape(message)):
-            fn(*_graph_inputs(graph, inputs), **kwargs, name="bad")
     else:  # values: the node is built; running it reports the node
         y = fn(*_graph_inputs(graph, inputs), **kwargs, name="bad")
         op, _, rest = message.partition(": ")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import nnfunc as nf
-from nnfunc.functions.validation._top_k_kernel import top_k_indices_numba, top_k_indices_numpy
+from nnfunc.kernels.cpu.top_k import top_k_indices_numba, top_k_indices_numpy
 from nnfunc.testing import FunctionTestCase, assert_raises_both_modes, parametrize_class
 
 

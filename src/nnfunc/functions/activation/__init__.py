@@ -1,6 +1,5 @@
 """Activation functions (catalog families 1-3): rectifiers, smooth activations, softmax."""
 
-from nnfunc.functions.activation._basic import sigmoid, softplus, tanh
 from nnfunc.functions.activation._derivatives import (
     hard_tanh_derivative,
     leaky_relu_derivative,
@@ -9,6 +8,7 @@ from nnfunc.functions.activation._derivatives import (
     softsign_derivative,
 )
 from nnfunc.functions.activation._relu import crelu, leaky_relu, prelu, relu, relu6
+from nnfunc.functions.activation._sigmoid_tanh_softplus import sigmoid, softplus, tanh
 from nnfunc.functions.activation._smooth import (
     concat_elu,
     elu,

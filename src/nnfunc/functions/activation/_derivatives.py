@@ -12,14 +12,17 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
-from nnfunc.core.function import Function
+from nnfunc.core.dtypes import real_dtype
+from nnfunc.core.elementwise import Elementwise, input_spec
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
-from nnfunc.functions.activation._basic import sigmoid
-from nnfunc.functions.activation._private import recip, unary_real
+from nnfunc.functions.activation._sigmoid_tanh_softplus import sigmoid
 from nnfunc.functions.activation._softmax import softmax
 from nnfunc.functions.math import abs as abs_
+from nnfunc.functions.math._reciprocal import recip
 
 __all__ = [
     "hard_tanh_derivative",
@@ -30,13 +33,8 @@ __all__ = [
 ]
 
 
-class _PiecewiseConstant(Function):
+class _PiecewiseConstant(Elementwise):
     """A derivative that is piecewise constant in ``x``: its own gradient is 0 (None)."""
-
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        spec = unary_real(x)
-        self.out_dtype = spec.dtype
-        return (spec,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         return (None,)
@@ -54,7 +52,11 @@ class LeakyReLUDerivative(_PiecewiseConstant):
     op_name = "leaky_relu_derivative"
 
     def __init__(self, alpha: Any) -> None:
-        self.alpha = check.real_scalar(self.op_name, "alpha", alpha)
+        self.alpha = alpha
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.alpha = check.real_scalar(self.op_name, "alpha", self.alpha)
+        return super().setup(x)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         one = xp.ones((), self.out_dtype)
@@ -126,6 +128,7 @@ class _VJP(Function):
     """Base of the vector-Jacobian forms: inputs ``x`` and ``wrt`` of one shape."""
 
     input_names = ("x", "wrt")
+    retain_in = (0, 1)
 
     def setup(self, x: Any, wrt: Any) -> tuple[TensorSpec, ...]:
         xs, ws = tuple(x.shape), tuple(wrt.shape)
@@ -140,8 +143,10 @@ class _VJP(Function):
                     **{"wrt.shape": ws, "x.shape": xs},
                 )
             )
-        self.out_dtype = np.result_type(unary_real(x).dtype, unary_real(wrt).dtype)
-        self.retain_inputs(0, 1)
+        self.out_dtype = np.result_type(
+            real_dtype(check.numeric(self.op_name, "x", x)),
+            real_dtype(check.numeric(self.op_name, "wrt", wrt)),
+        )
         return (
             TensorSpec(tuple(a if a is not None else b for a, b in zip(xs, ws)), self.out_dtype),
         )
@@ -184,18 +189,16 @@ class SoftmaxDerivative(_VJP):
         return ((y * (wrt - (wrt * y).sum(axis=ax, keepdims=True))).astype(self.out_dtype),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.reduction import sum as sum_
-
         x, w = self.retained_inputs()
         (u,) = grad_outputs
         ax = self.ax if len(x.shape) else None
         y = softmax(x, self.axis)
-        uy = sum_(u * y, axis=ax, keepdims=True)
+        uy = F.sum(u * y, axis=ax, keepdims=True)
         gx = gw = None
         if 0 in target_indexes:
-            s = sum_(w * y, axis=ax, keepdims=True)
+            s = F.sum(w * y, axis=ax, keepdims=True)
             gy = u * w - s * u - w * uy
-            gx = y * (gy - sum_(gy * y, axis=ax, keepdims=True))
+            gx = y * (gy - F.sum(gy * y, axis=ax, keepdims=True))
         if 1 in target_indexes:
             gw = y * (u - uy)
         return (gx, gw)
@@ -287,11 +290,8 @@ def softsign_derivative(x: Any, *, name: str | None = None) -> Any:
         >>> nf.softsign_derivative(np.array([-1.0, 0.0, 3.0], np.float32))
         array([0.25  , 1.    , 0.0625], dtype=float32)
     """
-    from nnfunc.functions.arithmetic import mul
-    from nnfunc.functions.array import cast
-
-    dtype = np.dtype(getattr(x, "dtype", np.asarray(x).dtype))
-    if dtype.kind != "f":
-        x = cast(x, np.float32)
+    with node_errors(name, x):
+        if input_spec("softsign_derivative", x).dtype.kind != "f":
+            x = F.cast(x, np.float32)
     r = recip(1 + abs_(x))  # its gradient -r*r never squares 1 + |x| (no overflow)
-    return mul(r, r, name=name)
+    return F.mul(r, r, name=name)

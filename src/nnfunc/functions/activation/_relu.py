@@ -6,30 +6,35 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import real_dtype
-from nnfunc.core.function import Function
+from nnfunc.core.elementwise import Elementwise, input_spec
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
-from nnfunc.functions.activation._private import clip_scalar, concat
+from nnfunc.functions.array._join import Concatenate
+from nnfunc.functions.clipping._clip import clip_to
 
 __all__ = ["crelu", "leaky_relu", "prelu", "relu", "relu6"]
 
 
-class ReLU(Function):
+class ReLU(Elementwise):
     """``x`` where ``x >= threshold`` else 0 (``max(x, 0)`` for ``threshold=0``)."""
 
     op_name = "relu"
+    real = False
 
     def __init__(self, threshold: Any = 0.0) -> None:
-        self.threshold = check.real_scalar(self.op_name, "threshold", threshold)
+        self.threshold = threshold
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.threshold = check.real_scalar(self.op_name, "threshold", self.threshold)
         if self.threshold == 0:
-            self._retain_out_idx = (0,)
+            self.retain_outputs(0)
         else:
-            self._retain_in_idx = (0,)
-        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
+            self.retain_inputs(0)
+        return super().setup(x)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         if self.threshold == 0:
@@ -40,13 +45,11 @@ class ReLU(Function):
         return (xp.where(keep, x, xp.zeros((), x.dtype)),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import greater, where
-
         if self.threshold == 0:
             (y,) = self.retained_outputs()
-            return (where(greater(y, 0), grad_outputs[0], 0),)
+            return (F.where(F.greater(y, 0), grad_outputs[0], 0),)
         (x,) = self.retained_inputs()
-        return (where(greater(x, self.threshold), grad_outputs[0], 0),)
+        return (F.where(F.greater(x, self.threshold), grad_outputs[0], 0),)
 
 
 def relu(x: Any, threshold: float = 0.0, *, name: str | None = None) -> Any:
@@ -118,8 +121,9 @@ def relu6(x: Any, lower: float = 0.0, *, name: str | None = None) -> Any:
         >>> nf.relu6(np.array([-3.0, 0.1, 8.0]), lower=0.5)
         array([0.5, 0.5, 6. ])
     """
-    lower = check.real_scalar("relu6", "lower", lower, max_value=6.0)
-    return clip_scalar(x, lower, 6.0, inclusive=False, op="relu6", name=name)
+    with node_errors(name, x):
+        lower = check.real_scalar("relu6", "lower", lower, max_value=6.0)
+    return clip_to(x, lower, 6.0, op="relu6", grad_at_bounds=False, name=name)
 
 
 def crelu(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
@@ -150,38 +154,37 @@ def crelu(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
         >>> nf.crelu(np.array([[-1.0, 2.0]], np.float32))
         array([[0., 2., 1., 0.]], dtype=float32)
     """
-    from nnfunc.functions.arithmetic import neg
-
-    kind = np.dtype(getattr(x, "dtype", np.asarray(x).dtype)).kind
+    with node_errors(name, x):
+        spec = input_spec("crelu", x)
+        check.ndim_at_least("crelu", "x", spec, 1)
+    kind = spec.dtype.kind
     # relu(-x) of unsigned values is 0; negating them would wrap around (255 for uint8 1).
     zero = False if kind == "b" else 0  # a Python scalar takes the tensor's dtype
-    negative_part = x * zero if kind in "ub" else relu(neg(x))
-    return concat([relu(x), negative_part], axis, op="crelu", name=name)
+    negative_part = x * zero if kind in "ub" else relu(F.neg(x))
+    return Concatenate(2, axis, op="crelu").apply1(relu(x), negative_part, name=name)
 
 
-class LeakyReLU(Function):
+class LeakyReLU(Elementwise):
     """``x`` for ``x >= 0``, ``slope * x`` otherwise."""
 
     op_name = "leaky_relu"
+    retain_in = (0,)
 
     def __init__(self, negative_slope: Any) -> None:
-        self.slope = check.real_scalar(self.op_name, "negative_slope", negative_slope)
+        self.slope = negative_slope
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.out_dtype = real_dtype(x.dtype)
-        self.retain_inputs(0)
-        return (TensorSpec(tuple(x.shape), self.out_dtype),)
+        self.slope = check.real_scalar(self.op_name, "negative_slope", self.slope)
+        return super().setup(x)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         x = x.astype(self.out_dtype, copy=False)
         return (xp.where(x >= 0, x, x * self.out_dtype.type(self.slope)),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import greater_equal, where
-
         (x,) = self.retained_inputs()
         (gy,) = grad_outputs
-        return (where(greater_equal(x, 0), gy, gy * self.slope),)
+        return (F.where(F.greater_equal(x, 0), gy, gy * self.slope),)
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01, *, name: str | None = None) -> Any:
@@ -222,6 +225,7 @@ class PReLU(Function):
 
     op_name = "prelu"
     input_names = ("x", "alpha")
+    retain_in = (0, 1)
 
     def __init__(self, shared_axes: Any) -> None:
         self.shared_axes = shared_axes
@@ -249,57 +253,61 @@ class PReLU(Function):
                     )
                 )
         else:
-            shared = self.shared_axes
-            if isinstance(shared, (int, np.integer)):
-                shared = (shared,)
-            if not isinstance(shared, (list, tuple)) or not all(
-                isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in shared
-            ):
-                raise ArgumentError(
-                    check.message(
-                        op, "shared_axes", "be None or a sequence of ints", shared_axes=shared
-                    )
-                )
-            if any(not 1 <= a < ndim for a in shared) or len(set(shared)) != len(shared):
-                raise ShapeError(
-                    check.message(
-                        op,
-                        "shared_axes",
-                        f"hold distinct axes in [1, {ndim}) (axis 0 is the batch axis)",
-                        shared_axes=tuple(shared),
-                        **{"x.shape": xs},
-                    )
-                )
-            kept = [a for a in range(1, ndim) if a not in shared]
-            full = [1] + [1 if a in shared else xs[a] for a in range(1, ndim)]
-            if a_shape == tuple(full[1:]) or (
-                len(a_shape) == ndim - 1
-                and all(
-                    (a == 1) if (j + 1) in shared else (a == f or a is None or f is None)
-                    for j, (a, f) in enumerate(zip(a_shape, full[1:], strict=True))
-                )
-            ):
-                pass  # the full form: x.shape[1:] with 1 on the shared axes
-            elif len(a_shape) == len(kept) and all(
-                a == xs[k] or a is None or xs[k] is None for a, k in zip(a_shape, kept, strict=True)
-            ):
-                pass  # the compact form: one entry per kept axis
-            else:
-                raise ShapeError(
-                    check.message(
-                        op,
-                        "alpha",
-                        "have shape x.shape[1:] with 1 on the shared axes, or the sizes of the "
-                        "non-shared axes",
-                        **{"alpha.shape": a_shape, "x.shape": xs},
-                        shared_axes=tuple(shared),
-                    )
-                )
-            self.full_shape = tuple(-1 if d is None else d for d in full)
-            self.shared = tuple(shared)
+            self._setup_shared(xs, a_shape)
         self.out_dtype = np.result_type(real_dtype(x.dtype), alpha.dtype)
-        self.retain_inputs(0, 1)
         return (TensorSpec(xs, self.out_dtype),)
+
+    def _setup_shared(self, xs: tuple, a_shape: tuple) -> None:
+        """Check ``shared_axes`` and the two accepted layouts of ``alpha`` against it."""
+        op, ndim = self.op_name, len(xs)
+        shared = self.shared_axes
+        if isinstance(shared, (int, np.integer)):
+            shared = (shared,)
+        if not isinstance(shared, (list, tuple)) or not all(
+            isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in shared
+        ):
+            raise ArgumentError(
+                check.message(
+                    op, "shared_axes", "be None or a sequence of ints", shared_axes=shared
+                )
+            )
+        if any(not 1 <= a < ndim for a in shared) or len(set(shared)) != len(shared):
+            raise ShapeError(
+                check.message(
+                    op,
+                    "shared_axes",
+                    f"hold distinct axes in [1, {ndim}) (axis 0 is the batch axis)",
+                    shared_axes=tuple(shared),
+                    **{"x.shape": xs},
+                )
+            )
+        kept = [a for a in range(1, ndim) if a not in shared]
+        full = [1] + [1 if a in shared else xs[a] for a in range(1, ndim)]
+        if a_shape == tuple(full[1:]) or (
+            len(a_shape) == ndim - 1
+            and all(
+                (a == 1) if (j + 1) in shared else (a == f or a is None or f is None)
+                for j, (a, f) in enumerate(zip(a_shape, full[1:], strict=True))
+            )
+        ):
+            pass  # the full form: x.shape[1:] with 1 on the shared axes
+        elif len(a_shape) == len(kept) and all(
+            a == xs[k] or a is None or xs[k] is None for a, k in zip(a_shape, kept, strict=True)
+        ):
+            pass  # the compact form: one entry per kept axis
+        else:
+            raise ShapeError(
+                check.message(
+                    op,
+                    "alpha",
+                    "have shape x.shape[1:] with 1 on the shared axes, or the sizes of the "
+                    "non-shared axes",
+                    **{"alpha.shape": a_shape, "x.shape": xs},
+                    shared_axes=tuple(shared),
+                )
+            )
+        self.full_shape = tuple(-1 if d is None else d for d in full)
+        self.shared = tuple(shared)
 
     def _full(self, xp: Any, alpha: Any, x_shape: tuple[int, ...]) -> Any:
         if self.full_shape is None:
@@ -313,27 +321,22 @@ class PReLU(Function):
         return (xp.where(x >= 0, x, a * x),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import reshape
-        from nnfunc.functions.logical import greater_equal, where
-
         x, alpha = self.retained_inputs()
         (gy,) = grad_outputs
-        pos = greater_equal(x, 0)
+        pos = F.greater_equal(x, 0)
         a = alpha
         if self.full_shape is not None:
-            a = reshape(alpha, self.full_shape)
+            a = F.reshape(alpha, self.full_shape)
         gx = ga = None
         if 0 in target_indexes:
-            gx = self.sum_to_input(where(pos, gy, gy * a), 0)
+            gx = self.sum_to_input(F.where(pos, gy, gy * a), 0)
         if 1 in target_indexes:
-            g = where(pos, 0, gy * x)
+            g = F.where(pos, 0, gy * x)
             if self.full_shape is None:
                 ga = self.sum_to_input(g, 1)
             else:
-                from nnfunc.functions.reduction import sum as sum_
-
                 axes = (0, *self.shared)
-                ga = self.reshape_to_input(sum_(g, axis=axes, keepdims=True), 1)
+                ga = self.reshape_to_input(F.sum(g, axis=axes, keepdims=True), 1)
         return (gx, ga)
 
 

@@ -12,15 +12,18 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
-from nnfunc.core.function import Function
-from nnfunc.core.spec import TensorSpec
-from nnfunc.functions.activation import _kernels
-from nnfunc.functions.activation._basic import sigmoid, tanh
-from nnfunc.functions.activation._private import clip_scalar, concat, erf, recip
-from nnfunc.functions.activation._private import unary_real as _unary_real
+from nnfunc.core.elementwise import Elementwise, input_spec
+from nnfunc.core.function import node_errors
+from nnfunc.functions.activation._sigmoid_tanh_softplus import sigmoid, tanh
+from nnfunc.functions.array._join import Concatenate
+from nnfunc.functions.clipping._clip import clip_to
 from nnfunc.functions.math import abs as abs_
 from nnfunc.functions.math import cos
+from nnfunc.functions.math._erf import erf
+from nnfunc.functions.math._reciprocal import recip
+from nnfunc.kernels.cpu import activation as _kernels
 
 __all__ = [
     "concat_elu",
@@ -46,45 +49,28 @@ _TANH_A = 0.044715
 _SIG_A = 1.702
 
 
-class _Elementwise(Function):
-    """Element-wise ``f(x)`` with a real result; float16 is computed in float32."""
+class _Smooth(Elementwise):
+    """``f(x)`` by ``compute``, gradient ``gy * derivative(x)``."""
 
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        spec = _unary_real(x)
-        self.out_dtype = spec.dtype
-        self.retain_inputs(0)
-        return (spec,)
-
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        work = np.float32 if self.out_dtype == np.float16 else self.out_dtype
-        with np.errstate(over="ignore", under="ignore"):
-            y = self.compute(xp, x.astype(work, copy=False))
-        return (y.astype(self.out_dtype, copy=False),)
-
-    def compute(self, xp: Any, x: Any) -> Any:
-        raise NotImplementedError
-
-    def derivative(self, x: Any) -> Any:
-        raise NotImplementedError
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        (x,) = self.retained_inputs()
-        return (grad_outputs[0] * self.derivative(x),)
+    retain_in = (0,)
 
 
 def _pos(x: Any) -> Any:
-    from nnfunc.functions.logical import greater
-
-    return greater(x, 0)
+    return F.greater(x, 0)
 
 
-class ELU(_Elementwise):
+class ELU(_Smooth):
     op_name = "elu"
 
     def __init__(self, alpha: Any = 1.0, scale: Any = 1.0, op: str = "elu") -> None:
         self.op_name = op
-        self.alpha = check.real_scalar(op, "alpha", alpha)
-        self.scale = check.real_scalar(op, "scale", scale)
+        self.alpha = alpha
+        self.scale = scale
+
+    def setup(self, x: Any) -> tuple[Any, ...]:
+        self.alpha = check.real_scalar(self.op_name, "alpha", self.alpha)
+        self.scale = check.real_scalar(self.op_name, "scale", self.scale)
+        return super().setup(x)
 
     def compute(self, xp: Any, x: Any) -> Any:
         neg = xp.expm1(xp.minimum(x, 0))
@@ -95,12 +81,8 @@ class ELU(_Elementwise):
         return y
 
     def derivative(self, x: Any) -> Any:
-        from nnfunc.functions.arithmetic import minimum
-        from nnfunc.functions.logical import where
-        from nnfunc.functions.math import exp
-
         # exp of min(x, 0): the unused branch stays finite for large x (no 0 * inf in grads).
-        d = where(_pos(x), 1.0, self.alpha * exp(minimum(x, 0)))
+        d = F.where(_pos(x), 1.0, self.alpha * F.exp(F.minimum(x, 0)))
         return d * self.scale if self.scale != 1.0 else d
 
 
@@ -181,31 +163,33 @@ def selu(
     return ELU(alpha, scale, op="selu").apply1(x, name=name)
 
 
-class GELU(_Elementwise):
+class GELU(_Smooth):
     op_name = "gelu"
 
     def __init__(self, approximate: Any) -> None:
+        self.approximate = approximate
+
+    def setup(self, x: Any) -> tuple[Any, ...]:
         self.approximate = check.choice(
-            self.op_name, "approximate", approximate, ("none", "tanh", "sigmoid")
+            self.op_name, "approximate", self.approximate, ("none", "tanh", "sigmoid")
         )
+        return super().setup(x)
 
     def compute(self, xp: Any, x: Any) -> Any:
         return _kernels.gelu(x, self.approximate)
 
     def derivative(self, x: Any) -> Any:
-        from nnfunc.functions.math import exp
-
         if self.approximate == "none":
             # Phi(x) + x phi(x). x phi(x) is exactly 0 beyond |x| = 50 (even in float64), so it
             # is evaluated on x clipped there: x*x never overflows (float32 |x| > 1.8e19).
-            xc = clip_scalar(x, -50.0, 50.0, inclusive=True)
-            return 0.5 + 0.5 * erf(x * _INV_SQRT2) + xc * (_INV_SQRT_2PI * exp(-0.5 * (xc * xc)))
+            xc = clip_to(x, -50.0, 50.0)
+            return 0.5 + 0.5 * erf(x * _INV_SQRT2) + xc * (_INV_SQRT_2PI * F.exp(-0.5 * (xc * xc)))
         if self.approximate == "sigmoid":
             s = sigmoid(_SIG_A * x)
             return s + (_SIG_A * x) * (s * (1 - s))
         # tanh form: the polynomial is evaluated on x clipped to +-100, where tanh has
         # saturated (1 - t*t == 0 exactly), so x**3 never overflows.
-        xc = clip_scalar(x, -100.0, 100.0, inclusive=True)
+        xc = clip_to(x, -100.0, 100.0)
         t = tanh(_TANH_K * (xc + _TANH_A * (xc * xc * xc)))
         return 0.5 * (1 + t) + (0.5 * _TANH_K) * (xc * (1 - t * t)) * (
             1 + (3 * _TANH_A) * (xc * xc)
@@ -289,17 +273,16 @@ def hard_sigmoid(
         >>> nf.hard_sigmoid(np.array([-3.0, 0.0, 1.0], np.float32))
         array([0. , 0.5, 0.7], dtype=float32)
     """
-    from nnfunc.functions.array import cast
+    with node_errors(name, x):
+        x = _as_real("hard_sigmoid", x)
+        slope = check.real_scalar("hard_sigmoid", "slope", slope)
+        offset = check.real_scalar("hard_sigmoid", "offset", offset)
+    return clip_to(x * slope + offset, 0.0, 1.0, op="hard_sigmoid", grad_at_bounds=False, name=name)
 
-    slope = check.real_scalar("hard_sigmoid", "slope", slope)
-    offset = check.real_scalar("hard_sigmoid", "offset", offset)
-    x = _as_real(x, cast)
-    return clip_scalar(x * slope + offset, 0.0, 1.0, op="hard_sigmoid", name=name)
 
-
-def _as_real(x: Any, cast: Any) -> Any:
-    dtype = np.dtype(getattr(x, "dtype", np.asarray(x).dtype))
-    return x if dtype.kind == "f" else cast(x, np.float32)
+def _as_real(op: str, x: Any) -> Any:
+    """``x`` checked (numeric dtype), cast to float32 unless floating (under node_errors)."""
+    return x if input_spec(op, x).dtype.kind == "f" else F.cast(x, np.float32)
 
 
 def hard_tanh(x: Any, *, name: str | None = None) -> Any:
@@ -329,12 +312,12 @@ def hard_tanh(x: Any, *, name: str | None = None) -> Any:
         >>> nf.hard_tanh(np.array([-2.0, 0.5, 3.0], np.float32))
         array([-1. ,  0.5,  1. ], dtype=float32)
     """
-    from nnfunc.functions.array import cast
+    with node_errors(name, x):
+        x = _as_real("hard_tanh", x)
+    return clip_to(x, -1.0, 1.0, op="hard_tanh", grad_at_bounds=False, name=name)
 
-    return clip_scalar(_as_real(x, cast), -1.0, 1.0, op="hard_tanh", name=name)
 
-
-class LogSigmoid(_Elementwise):
+class LogSigmoid(_Smooth):
     op_name = "log_sigmoid"
 
     def compute(self, xp: Any, x: Any) -> Any:
@@ -375,7 +358,7 @@ def log_sigmoid(x: Any, *, name: str | None = None) -> Any:
     return LogSigmoid().apply1(x, name=name)
 
 
-class SiLU(_Elementwise):
+class SiLU(_Smooth):
     op_name = "silu"
 
     def compute(self, xp: Any, x: Any) -> Any:
@@ -447,14 +430,13 @@ def hard_silu(x: Any, *, name: str | None = None) -> Any:
         array([-0.        , -0.33333334,  0.        ,  0.6666667 ,  3.        ],
               dtype=float32)
     """
-    from nnfunc.functions.arithmetic import mul
-    from nnfunc.functions.array import cast
+    with node_errors(name, x):
+        x = _as_real("hard_silu", x)
+    relu6 = clip_to(x + 3, 0.0, 6.0, op="hard_silu", grad_at_bounds=False)
+    return F.mul(x, relu6 * (1.0 / 6.0), name=name)
 
-    x = _as_real(x, cast)
-    return mul(x, clip_scalar(x + 3, 0.0, 6.0, op="hard_silu") * (1.0 / 6.0), name=name)
 
-
-class Softsign(_Elementwise):
+class Softsign(_Smooth):
     op_name = "softsign"
 
     def compute(self, xp: Any, x: Any) -> Any:
@@ -499,7 +481,7 @@ def softsign(x: Any, *, name: str | None = None) -> Any:
     return Softsign().apply1(x, name=name)
 
 
-class TanhShrink(_Elementwise):
+class TanhShrink(_Smooth):
     op_name = "tanh_shrink"
 
     def compute(self, xp: Any, x: Any) -> Any:
@@ -538,7 +520,7 @@ def tanh_shrink(x: Any, *, name: str | None = None) -> Any:
     return TanhShrink().apply1(x, name=name)
 
 
-class Sinc(_Elementwise):
+class Sinc(_Smooth):
     op_name = "sinc"
     #: below this |x| the derivative uses its Taylor series (no cancellation, exact 0 at 0)
     _SMALL = 0.1
@@ -549,18 +531,16 @@ class Sinc(_Elementwise):
         return xp.where(zero, 1, xp.sin(safe) / safe)
 
     def derivative(self, x: Any) -> Any:
-        from nnfunc.functions.logical import less, where
-
-        small = less(abs_(x), self._SMALL)
+        small = F.less(abs_(x), self._SMALL)
         # Each branch sees only its own arguments (the other gets a harmless 1 or 0): no x*x
         # overflow in the series for huge x, hence no 0 * inf = NaN in second derivatives.
-        xs = where(small, 1.0, x)
-        xn = where(small, x, 0.0)
+        xs = F.where(small, 1.0, x)
+        xn = F.where(small, x, 0.0)
         far = (cos(xs) - sinc(xs)) * recip(xs)
         x2 = xn * xn
         # -x/3 + x^3/30 - x^5/840 + x^7/45360: below 0.1 the next term is < 1e-15 relative.
         near = xn * (-1 / 3 + x2 * (1 / 30 + x2 * (-1 / 840 + x2 * (1 / 45360))))
-        return where(small, near, far)
+        return F.where(small, near, far)
 
 
 def sinc(x: Any, *, name: str | None = None) -> Any:
@@ -626,9 +606,9 @@ def concat_elu(x: Any, alpha: float = 1.0, axis: int = -1, *, name: str | None =
         >>> nf.concat_elu(np.array([[-1.0, 2.0]]))
         array([[-0.63212056,  2.        ,  1.        , -0.86466472]])
     """
-    from nnfunc.functions.arithmetic import neg
-    from nnfunc.functions.array import cast
-
-    check.real_scalar("concat_elu", "alpha", alpha)
-    x = _as_real(x, cast)  # before negating: -x of an unsigned input would wrap around
-    return concat([elu(x, alpha), elu(neg(x), alpha)], axis, op="concat_elu", name=name)
+    with node_errors(name, x):
+        x = _as_real("concat_elu", x)  # before negating: -x of an unsigned input would wrap
+        check.ndim_at_least("concat_elu", "x", input_spec("concat_elu", x), 1)
+        check.real_scalar("concat_elu", "alpha", alpha)
+    halves = (elu(x, alpha), elu(F.neg(x), alpha))
+    return Concatenate(2, axis, op="concat_elu").apply1(*halves, name=name)

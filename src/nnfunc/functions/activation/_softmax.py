@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
@@ -23,6 +24,7 @@ __all__ = ["log_softmax", "softmax"]
 
 class _AxisSoftmax(Function):
     input_names = ("x", "where")
+    retain_out = (0,)
 
     def __init__(self, axis: Any) -> None:
         self.axis = axis
@@ -31,7 +33,7 @@ class _AxisSoftmax(Function):
         self.ax = check.axis(self.op_name, "axis", self.axis, max(len(x.shape), 1))
         if len(x.shape) == 0:
             self.ax = None
-        self.out_dtype = real_dtype(x.dtype)
+        self.out_dtype = real_dtype(check.numeric(self.op_name, "x", x))
         self.masked = mask is not None
         if self.masked:
             if np.dtype(mask.dtype) != np.bool_:
@@ -55,7 +57,6 @@ class _AxisSoftmax(Function):
                     )
                 )
             self.retain_inputs(1)
-        self.retain_outputs(0)
         return (TensorSpec(tuple(x.shape), self.out_dtype),)
 
     def _rows(self, x: Any, mask: Any, log: bool) -> Any:
@@ -108,13 +109,11 @@ class Softmax(_AxisSoftmax):
         return (e.astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.reduction import sum
-
         (y,) = self.retained_outputs()
         (gy,) = grad_outputs
         gyy = gy * y
         # Masked entries have y == 0, so their gradient is 0 without another mask.
-        return (gyy - y * sum(gyy, axis=self.ax, keepdims=True), None)
+        return (gyy - y * F.sum(gyy, axis=self.ax, keepdims=True), None)
 
 
 class LogSoftmax(_AxisSoftmax):
@@ -138,18 +137,14 @@ class LogSoftmax(_AxisSoftmax):
         return (z.astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import where
-        from nnfunc.functions.math import exp
-        from nnfunc.functions.reduction import sum
-
         (y,) = self.retained_outputs()
         (gy,) = grad_outputs
         if not self.masked:
-            return (gy - exp(y) * sum(gy, axis=self.ax, keepdims=True), None)
+            return (gy - F.exp(y) * F.sum(gy, axis=self.ax, keepdims=True), None)
         (mask,) = self.retained_inputs()
-        gy = where(mask, gy, 0)
-        p = where(mask, exp(y), 0)
-        return (where(mask, gy - p * sum(gy, axis=self.ax, keepdims=True), 0), None)
+        gy = F.where(mask, gy, 0)
+        p = F.where(mask, F.exp(y), 0)
+        return (F.where(mask, gy - p * F.sum(gy, axis=self.ax, keepdims=True), 0), None)
 
 
 def softmax(x: Any, axis: int = -1, where: Any = None, *, name: str | None = None) -> Any:

@@ -1,6 +1,5 @@
 """Element-wise arithmetic (catalog family 19)."""
 
-from nnfunc.functions.arithmetic._basic import add, div, maximum, minimum, mul, neg, pow, sub
 from nnfunc.functions.arithmetic._nary import (
     add_n,
     add_scalar,
@@ -13,6 +12,7 @@ from nnfunc.functions.arithmetic._nary import (
     r_pow_scalar,
     r_sub_scalar,
 )
+from nnfunc.functions.arithmetic._operators import add, div, maximum, minimum, mul, neg, pow, sub
 
 __all__ = [
     "add",

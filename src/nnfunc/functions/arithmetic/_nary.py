@@ -6,13 +6,13 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
-from nnfunc.core.function import Function
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError
 from nnfunc.functions._binary import broadcast_spec
-from nnfunc.functions.arithmetic._basic import add, div, maximum, minimum, mul, pow, sub
-from nnfunc.functions.math._elementwise import numeric
+from nnfunc.functions.arithmetic._operators import add, div, maximum, minimum, mul, pow, sub
 
 __all__ = [
     "add_n",
@@ -38,7 +38,7 @@ class _NAry(Function):
 
     def setup(self, *xs: Any) -> tuple[TensorSpec, ...]:
         for name, x in zip(self.input_names, xs, strict=True):
-            numeric(self.op_name, name, x)
+            check.numeric(self.op_name, name, x)
         shape = broadcast_spec(self.op_name, self.input_names, *xs)
         self.out_dtype = np.result_type(*(x.dtype for x in xs))
         return (TensorSpec(shape, self.out_dtype),)
@@ -69,7 +69,7 @@ class MulN(_NAry):
     op_name, ufunc = "mul_n", "multiply"
 
     def setup(self, *xs: Any) -> tuple[TensorSpec, ...]:
-        self._retain_in_idx = tuple(range(len(xs)))
+        self.retain_inputs(*range(len(xs)))
         return super().setup(*xs)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
@@ -125,9 +125,7 @@ def add_n(*x: Any, name: str | None = None) -> Any:
     """
     _check_n("add_n", x)
     if len(x) == 1:
-        from nnfunc.functions.math import identity
-
-        return identity(x[0], name=name)
+        return F.identity(x[0], name=name)
     return AddN(len(x)).apply1(*x, name=name)
 
 
@@ -160,23 +158,22 @@ def mul_n(*x: Any, name: str | None = None) -> Any:
     """
     _check_n("mul_n", x)
     if len(x) == 1:
-        from nnfunc.functions.math import identity
-
-        return identity(x[0], name=name)
+        return F.identity(x[0], name=name)
     return MulN(len(x)).apply1(*x, name=name)
 
 
 def _val(op: str, val: Any) -> Any:
-    if isinstance(val, (int, np.integer)) and not isinstance(val, (bool, np.bool_)):
-        return int(val)
-    return check.real_scalar(op, "val", val, finite=False)
+    """Deprecated: use :func:`nnfunc.core.check.number` (kept for the NNabla dialect)."""
+    return check.number(op, "val", val)
 
 
 def _make_scalar(
     op: str, formula: str, call: Any, default: Any, canonical: str, ex: str, note: str = ""
 ) -> Any:
     def fn(x: Any, val: float = default, *, name: str | None = None) -> Any:
-        return call(x, _val(op, val), name)
+        with node_errors(name, x):
+            val = check.number(op, "val", val)
+        return call(x, val, name)
 
     fn.__name__ = fn.__qualname__ = op
     fn.__doc__ = f"""Element-wise ``{formula}`` with a scalar ``val``.

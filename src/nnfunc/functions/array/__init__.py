@@ -3,7 +3,6 @@
 from nnfunc.functions.array._getitem import getitem
 from nnfunc.functions.array._join import concatenate, split, stack
 from nnfunc.functions.array._nd import gather_nd, scatter_nd
-from nnfunc.functions.array._reshape_ops import assign, broadcast, flip, pad, shift, slice, tile
 from nnfunc.functions.array._shape_ops import (
     broadcast_to,
     cast,
@@ -12,6 +11,7 @@ from nnfunc.functions.array._shape_ops import (
     squeeze,
     transpose,
 )
+from nnfunc.functions.array._slice_pad_tile import assign, broadcast, flip, pad, shift, slice, tile
 from nnfunc.functions.array._sort import sort, top_k_data
 
 __all__ = [

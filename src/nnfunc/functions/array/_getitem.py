@@ -9,6 +9,7 @@ import numpy as np
 from nnfunc.core import check
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
+from nnfunc.core.variable import Variable
 from nnfunc.errors import ArgumentError, ShapeError, UnsupportedError
 
 __all__ = ["getitem"]
@@ -19,8 +20,6 @@ _PROBES = (1_000_003, 1_000_033)
 
 
 def _normalize_key(key: Any) -> tuple[Any, ...]:
-    from nnfunc.core.variable import Variable
-
     if not isinstance(key, tuple):
         key = (key,)
     out = []

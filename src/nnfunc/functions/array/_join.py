@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
@@ -41,9 +42,11 @@ def _names(n: int) -> tuple[str, ...]:
 class Concatenate(Function):
     op_name = "concatenate"
 
-    def __init__(self, n: int, axis: Any) -> None:
+    def __init__(self, n: int, axis: Any, op: str | None = None) -> None:
         self.input_names = _names(n)
         self.axis = axis
+        if op is not None:  # a function built on concatenate (crelu...): errors carry its name
+            self.op_name = op
 
     def setup(self, *xs: Any) -> tuple[TensorSpec, ...]:
         shapes = [tuple(x.shape) for x in xs]
@@ -84,8 +87,6 @@ class Concatenate(Function):
         return (xp.concatenate(xs, axis=self.axis, dtype=self.out_dtype),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import cast, getitem
-
         (gy,) = grad_outputs
         n = len(self.sizes)
         out: list[Any] = []
@@ -95,7 +96,7 @@ class Concatenate(Function):
             parts, start = [], 0
             for size in self.sizes:
                 key = (slice(None),) * self.axis + (slice(start, start + size),)
-                parts.append(getitem(gy, key))
+                parts.append(F.getitem(gy, key))
                 start += size
         for i in range(n):
             if i not in target_indexes:
@@ -103,7 +104,7 @@ class Concatenate(Function):
                 continue
             g = parts[i]
             dtype = self._in_specs[i].dtype
-            out.append(g if g.dtype == dtype else cast(g, dtype))
+            out.append(g if g.dtype == dtype else F.cast(g, dtype))
         return tuple(out)
 
 
@@ -173,9 +174,11 @@ def concatenate(*x: Any, axis: int = -1, name: str | None = None) -> Any:
 class Stack(Function):
     op_name = "stack"
 
-    def __init__(self, n: int, axis: Any) -> None:
+    def __init__(self, n: int, axis: Any, op: str | None = None) -> None:
         self.input_names = _names(n)
         self.axis = axis
+        if op is not None:  # a function built on concatenate (crelu...): errors carry its name
+            self.op_name = op
 
     def setup(self, *xs: Any) -> tuple[TensorSpec, ...]:
         shapes = [tuple(x.shape) for x in xs]
@@ -195,14 +198,12 @@ class Stack(Function):
         return (xp.stack(xs, axis=self.axis, dtype=self.out_dtype),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import cast
-
         parts = Split(self.axis).apply(grad_outputs[0])
         out = []
         for i, g in enumerate(parts):
             dtype = self._in_specs[i].dtype
             out.append(
-                None if i not in target_indexes else g if g.dtype == dtype else cast(g, dtype)
+                None if i not in target_indexes else g if g.dtype == dtype else F.cast(g, dtype)
             )
         return tuple(out)
 

@@ -7,10 +7,12 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
-from nnfunc.core.function import Function
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, DTypeError, ShapeError
+from nnfunc.kernels.cpu.scatter_nd import scatter_add_rows
 
 __all__ = ["gather_nd", "scatter_nd"]
 
@@ -108,7 +110,7 @@ class GatherND(Function):
             return (_ScatterAddND(target).apply1(grad_outputs[0], indices), None)
         return (_ScatterAddND(None).apply1(grad_outputs[0], indices, target), None)
 
-    _retain_in_idx = (1,)
+    retain_in = (1,)
 
 
 class _ScatterAddND(Function):
@@ -116,7 +118,7 @@ class _ScatterAddND(Function):
 
     op_name = "scatter_add_nd"
     input_names = ("src", "indices", "ref")
-    _retain_in_idx = (1,)
+    retain_in = (1,)
 
     def __init__(self, shape: Any) -> None:
         self.shape = shape
@@ -126,8 +128,6 @@ class _ScatterAddND(Function):
         return (TensorSpec(shape, np.dtype(src.dtype)),)
 
     def forward(self, xp: Any, src: Any, indices: Any, ref: Any = None) -> tuple[Any, ...]:
-        from nnfunc.kernels.cpu.scatter_nd import scatter_add_rows
-
         shape = tuple(ref.shape) if ref is not None else tuple(self.shape)
         m = indices.shape[0]
         rows = math.prod(shape[:m])
@@ -189,7 +189,7 @@ def gather_nd(data: Any, indices: Any, *, name: str | None = None) -> Any:
 class ScatterND(Function):
     op_name = "scatter_nd"
     input_names = ("data", "indices", "out")
-    _retain_in_idx = (1,)
+    retain_in = (1,)
 
     def __init__(self, shape: Any, add: bool) -> None:
         self.shape = shape
@@ -225,8 +225,6 @@ class ScatterND(Function):
         shape = tuple(out.shape) if out is not None else tuple(self.shape)
         y = xp.zeros(shape, dtype=self.out_dtype) if out is None else out.copy()
         if self.add:
-            from nnfunc.kernels.cpu.scatter_nd import scatter_add_rows
-
             m = indices.shape[0]
             width = math.prod(shape[m:])
             src = data.astype(self.out_dtype, copy=False).reshape(-1, width)
@@ -237,18 +235,15 @@ class ScatterND(Function):
         return (y,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import cast
-        from nnfunc.functions.logical import where
-
         (gy,) = grad_outputs
         (indices,) = self.retained_inputs()
         g_data = g_out = None
         if 0 in target_indexes:
             g_data = GatherND().apply1(gy, indices)
             if g_data.dtype != self._in_specs[0].dtype:
-                g_data = cast(g_data, self._in_specs[0].dtype)
+                g_data = F.cast(g_data, self._in_specs[0].dtype)
         if 2 in target_indexes:
-            g_out = gy if self.add else where(_Unwritten().apply1(indices, gy), gy, 0)
+            g_out = gy if self.add else F.where(_Unwritten().apply1(indices, gy), gy, 0)
         return (g_data, None, g_out)
 
 
@@ -323,30 +318,34 @@ def scatter_nd(
         >>> nf.scatter_nd(np.array([9.0, 10.0, 11.0, 12.0]), [[4, 3, 1, 7]], shape=(8,))
         array([ 0., 11.,  0., 10.,  9.,  0.,  0., 12.])
     """
-    add = check.boolean("scatter_nd", "add", add)
-    if (shape is None) == (out is None):
-        raise ArgumentError(
-            check.message(
-                "scatter_nd",
-                "`shape` or `out`",
-                "be given (exactly one of them)",
-                shape=shape,
-                out=None if out is None else "<tensor>",
-            )
-        )
-    if shape is not None:
-        dims = (shape,) if isinstance(shape, (int, np.integer)) else shape
-        try:
-            dims = tuple(dims)
-        except TypeError:
-            dims = None
-        if dims is None or not all(
-            isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0 for d in dims
-        ):
+    with node_errors(name, data, indices, out):
+        add = check.boolean("scatter_nd", "add", add)
+        if (shape is None) == (out is None):
             raise ArgumentError(
                 check.message(
-                    "scatter_nd", "shape", "be a sequence of non-negative ints", shape=shape
+                    "scatter_nd",
+                    "`shape` or `out`",
+                    "be given (exactly one of them)",
+                    shape=shape,
+                    out=None if out is None else "<tensor>",
                 )
             )
-        return ScatterND(tuple(int(d) for d in dims), add).apply1(data, indices, name=name)
+        if shape is not None:
+            dims = (shape,) if isinstance(shape, (int, np.integer)) else shape
+            try:
+                dims = tuple(dims)
+            except TypeError:
+                dims = None
+            if dims is None or not all(
+                isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0
+                for d in dims
+            ):
+                raise ArgumentError(
+                    check.message(
+                        "scatter_nd", "shape", "be a sequence of non-negative ints", shape=shape
+                    )
+                )
+            dims = tuple(int(d) for d in dims)
+    if shape is not None:
+        return ScatterND(dims, add).apply1(data, indices, name=name)
     return ScatterND(None, add).apply1(data, indices, out, name=name)

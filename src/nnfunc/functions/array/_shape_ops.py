@@ -498,14 +498,15 @@ class Cast(Function):
     op_name = "cast"
 
     def __init__(self, dtype: Any) -> None:
-        try:
-            self.dtype = np.dtype(dtype)
-        except TypeError:
-            raise ArgumentError(
-                check.message(self.op_name, "dtype", "be a NumPy dtype", dtype=dtype)
-            ) from None
+        self.dtype = dtype
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        try:
+            self.dtype = np.dtype(self.dtype)
+        except TypeError:
+            raise ArgumentError(
+                check.message(self.op_name, "dtype", "be a NumPy dtype", dtype=self.dtype)
+            ) from None
         if self.dtype.kind not in "biuf":
             raise DTypeError(
                 check.message(

@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
-from nnfunc.core.function import Function
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError
 
@@ -66,7 +67,7 @@ class _TakeAlong(Function):
 
     op_name = "take_along_axis"
     input_names = ("x", "indices")
-    _retain_in_idx = (1,)
+    retain_in = (1,)
 
     def __init__(self, axis: int) -> None:
         self.axis = axis
@@ -87,7 +88,7 @@ class _PutAlong(Function):
 
     op_name = "put_along_axis"
     input_names = ("g", "indices")
-    _retain_in_idx = (1,)
+    retain_in = (1,)
 
     def __init__(self, axis: int) -> None:
         self.axis = axis
@@ -107,6 +108,7 @@ class _PutAlong(Function):
 
 class Sort(Function):
     op_name = "sort"
+    retain_in = (0,)
 
     def __init__(self, axis: Any, reverse: bool, with_index: bool) -> None:
         self.axis = axis
@@ -116,7 +118,6 @@ class Sort(Function):
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         rank = check.ndim_at_least(self.op_name, "x", x, 1)
         self.axis = check.axis(self.op_name, "axis", self.axis, rank)
-        self._retain_in_idx = (0,)
         specs = [TensorSpec(tuple(x.shape), np.dtype(x.dtype))]
         if self.with_index:
             specs.append(TensorSpec(tuple(x.shape), _INT))
@@ -140,10 +141,11 @@ class Sort(Function):
 class SortIndex(Sort):
     """Only the sorting indices (one output, no gradient)."""
 
+    retain_in = ()
+
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         self.with_index = True
         specs = super().setup(x)
-        self._retain_in_idx = ()
         return specs[1:]
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -197,9 +199,10 @@ def sort(
         >>> nf.sort(np.array([3, 1, 3, 2]), reverse=True, only_index=True)
         array([0, 2, 3, 1])
     """
-    reverse = check.boolean("sort", "reverse", reverse)
-    with_index = check.boolean("sort", "with_index", with_index)
-    only_index = check.boolean("sort", "only_index", only_index)
+    with node_errors(name, x):
+        reverse = check.boolean("sort", "reverse", reverse)
+        with_index = check.boolean("sort", "with_index", with_index)
+        only_index = check.boolean("sort", "only_index", only_index)
     if only_index:
         return SortIndex(axis, reverse, True).apply1(x, name=name)
     if not with_index:
@@ -212,11 +215,13 @@ class _TopK(Function):
     """Shared argument handling of the top-k functions."""
 
     def __init__(self, k: Any, abs: bool, base_axis: Any) -> None:  # noqa: A002
-        self.k = check.positive_int(self.op_name, "k", k)
-        self.abs = check.boolean(self.op_name, "abs", abs)
+        self.k = k
+        self.abs = abs
         self.base_axis = base_axis
 
     def _setup_k(self, x: Any) -> tuple[tuple, int | None]:
+        self.k = check.positive_int(self.op_name, "k", self.k)
+        self.abs = check.boolean(self.op_name, "abs", self.abs)
         shape = tuple(x.shape)
         base = check.axis(self.op_name, "base_axis", self.base_axis, len(shape))
         self.base_axis = base
@@ -249,7 +254,7 @@ class _TopKGather(_TopK):
 
     op_name = "top_k_data"
     input_names = ("x", "key")
-    _retain_in_idx = (1,)
+    retain_in = (1,)
 
     def setup(self, v: Any, key: Any) -> tuple[TensorSpec, ...]:
         lead, _ = self._setup_k(key)
@@ -271,7 +276,7 @@ class _TopKScatter(_TopK):
 
     op_name = "top_k_data_grad"
     input_names = ("g", "key")
-    _retain_in_idx = (1,)
+    retain_in = (1,)
 
     def setup(self, g: Any, key: Any) -> tuple[TensorSpec, ...]:
         self._setup_k(key)
@@ -360,11 +365,13 @@ def top_k_data(
         >>> nf.top_k_data(x, 2, abs=True, reduce=False)
         array([[ 0., -5.,  3.,  0.]], dtype=float32)
     """
-    abs = check.boolean("top_k_data", "abs", abs)  # noqa: A001
-    reduce = check.boolean("top_k_data", "reduce", reduce)
+    with node_errors(name, x):
+        abs = check.boolean("top_k_data", "abs", abs)  # noqa: A001
+        reduce = check.boolean("top_k_data", "reduce", reduce)
     if reduce:
         return _TopKGather(k, abs, base_axis).apply1(x, x, name=name)
-    from nnfunc.functions.logical import where
 
     mask = _TopKMask(k, abs, base_axis).apply1(x)
-    return where(mask, x, np.zeros((), np.dtype(x.dtype)) if hasattr(x, "dtype") else 0, name=name)
+    return F.where(
+        mask, x, np.zeros((), np.dtype(x.dtype)) if hasattr(x, "dtype") else 0, name=name
+    )

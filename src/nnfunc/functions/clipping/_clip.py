@@ -8,11 +8,14 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, DTypeError
+from nnfunc.functions.math._reciprocal import recip
+from nnfunc.functions.math._sqrt import sqrt
 
 __all__ = [
     "clip_by_norm",
@@ -36,6 +39,17 @@ def _scalar_bound(op: str, arg: str, v: Any) -> float:
     return v
 
 
+def _number_bound(op: str, arg: str, value: Any, tensor: Any) -> float | None:
+    """The bound given as a number (None when given as a tensor), checked."""
+    if tensor is not None:
+        return None
+    if type(value) is float and value == value:  # already a float, not NaN: the common case
+        return value
+    if not _is_number(value):
+        raise ArgumentError(check.message(op, arg, "be a real number or a tensor", **{arg: value}))
+    return _scalar_bound(op, arg, value)
+
+
 def _on_int_grid(v: float, dtype: np.dtype, up: bool) -> int:
     """A float bound moved onto an integer dtype's grid (infinite bounds to its extremes)."""
     info = np.iinfo(dtype)
@@ -50,16 +64,23 @@ class _Bounds(Function):
 
     input_names = ("x", "min", "max")
 
-    def __init__(self, lo: Any, hi: Any) -> None:
-        self.lo_s = None if lo is None else _scalar_bound(self.op_name, "min", lo)
-        self.hi_s = None if hi is None else _scalar_bound(self.op_name, "max", hi)
+    def __init__(self, lo: Any, hi: Any, op: str | None = None) -> None:
+        self.lo_s = lo
+        self.hi_s = hi
+        if op is not None:
+            self.op_name = op
 
     def _setup_bounds(self, x: Any, lo: Any, hi: Any) -> tuple[Any, np.dtype]:
         op = self.op_name
+        check.numeric(op, "x", x)
+        self.lo_s = _number_bound(op, "min", self.lo_s, lo)
+        self.hi_s = _number_bound(op, "max", self.hi_s, hi)
         if self.lo_s is not None and self.hi_s is not None and self.lo_s > self.hi_s:
             raise ArgumentError(
                 check.message(op, "min", "be <= `max`", min=self.lo_s, max=self.hi_s)
             )
+        if lo is None and hi is None:  # number bounds (relu6, hard_tanh...): x's shape and dtype
+            return tuple(x.shape), np.dtype(x.dtype)
         for arg, spec in (("min", lo), ("max", hi)):
             if spec is not None and np.dtype(spec.dtype).kind not in "biuf":
                 raise DTypeError(
@@ -100,22 +121,37 @@ class _Bounds(Function):
         return lo, hi
 
 
-def _split(op: str, arg: str, value: Any) -> tuple[Any, Any]:
-    """(scalar, tensor): a Python number goes to the first slot, a tensor to the second."""
-    if _is_number(value):
+def _clip_norm(op: str, value: Any) -> float:
+    return check.real_scalar(op, "clip_norm", value, min_value=0, open_min=True)
+
+
+def _split(value: Any) -> tuple[Any, Any]:
+    """(scalar, tensor): a tensor goes to the second slot, anything else to the first (where
+    ``setup`` checks it is a real number, so that the error names the graph node)."""
+    if value is None or _is_number(value) or isinstance(value, (str, bytes, bool, complex)):
         return value, None
-    if value is None or isinstance(value, (str, bytes, bool, np.bool_, complex)):
-        raise ArgumentError(check.message(op, arg, "be a real number or a tensor", **{arg: value}))
+    if isinstance(value, np.bool_):
+        return value, None
     return None, value
 
 
 class ClipByValue(_Bounds):
+    """``clip_by_value``, also under the name of the functions built on it (relu6, hard_tanh,
+    hard_sigmoid...: ``op``), which give a zero gradient at the bounds
+    (``grad_at_bounds=False``) where clip_by_value passes it."""
+
     op_name = "clip_by_value"
+    retain_in = (0, 1, 2)
+
+    def __init__(
+        self, lo: Any, hi: Any, op: str | None = None, grad_at_bounds: bool = True
+    ) -> None:
+        super().__init__(lo, hi, op)
+        self.grad_at_bounds = grad_at_bounds
 
     def setup(self, x: Any, lo: Any = None, hi: Any = None) -> tuple[TensorSpec, ...]:
         shape, dtype = self._setup_bounds(x, lo, hi)
         self.out_dtype = dtype
-        self.retain_inputs(0, 1, 2)
         return (TensorSpec(shape, dtype),)
 
     def forward(self, xp: Any, x: Any, lo: Any = None, hi: Any = None) -> tuple[Any, ...]:
@@ -124,19 +160,20 @@ class ClipByValue(_Bounds):
         return (y.astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import greater, greater_equal, less, less_equal, where
-
         x, lo, hi = self.retained_inputs()
         lo = self.lo_s if lo is None else lo
         hi = self.hi_s if hi is None else hi
         (gy,) = grad_outputs
-        inside = where(greater_equal(x, lo), less_equal(x, hi), False)
-        gx = self.sum_to_input(where(inside, gy, 0), 0) if 0 in target_indexes else None
+        if self.grad_at_bounds:
+            inside = F.where(F.greater_equal(x, lo), F.less_equal(x, hi), False)
+        else:
+            inside = F.where(F.greater(x, lo), F.less(x, hi), False)
+        gx = self.sum_to_input(F.where(inside, gy, 0), 0) if 0 in target_indexes else None
         glo = ghi = None
         if 1 in target_indexes:
-            glo = self.sum_to_input(where(less(x, lo), gy, 0), 1)
+            glo = self.sum_to_input(F.where(F.less(x, lo), gy, 0), 1)
         if 2 in target_indexes:
-            ghi = self.sum_to_input(where(greater(x, hi), gy, 0), 2)
+            ghi = self.sum_to_input(F.where(F.greater(x, hi), gy, 0), 2)
         return (gx, glo, ghi)
 
 
@@ -177,9 +214,23 @@ def clip_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -> Any
         >>> nf.clip_by_value(np.array([-2.0, 0.5, 3.0], np.float32), -1.0, 1.0)
         array([-1. ,  0.5,  1. ], dtype=float32)
     """
-    lo_s, lo_t = _split("clip_by_value", "min", min)
-    hi_s, hi_t = _split("clip_by_value", "max", max)
+    lo_s, lo_t = _split(min)
+    hi_s, hi_t = _split(max)
     return ClipByValue(lo_s, hi_s).apply1(x, lo_t, hi_t, name=name)
+
+
+def clip_to(
+    x: Any,
+    lo: float,
+    hi: float,
+    *,
+    op: str = "clip_by_value",
+    grad_at_bounds: bool = True,
+    name: str | None = None,
+) -> Any:
+    """:func:`clip_by_value` with number bounds under the calling function's name ``op``
+    (messages and graph node type); ``grad_at_bounds=False``: zero gradient at the bounds."""
+    return ClipByValue(lo, hi, op, grad_at_bounds).apply1(x, None, None, name=name)
 
 
 def _scaled(v: Any, axes: tuple[int, ...], dtype: Any) -> tuple[Any, Any, Any]:
@@ -192,32 +243,26 @@ def _scaled(v: Any, axes: tuple[int, ...], dtype: Any) -> tuple[Any, Any, Any]:
     ``k`` cancels out of every quantity built from it; it multiplies (never divides) so that no
     backward pass squares ``max|v|``.
     """
-    from nnfunc.functions.activation._private import recip
-    from nnfunc.functions.logical import greater, where
-    from nnfunc.functions.math import abs as abs_
-    from nnfunc.functions.reduction import max as max_
-    from nnfunc.functions.reduction import sum as sum_
 
-    m = stop_gradient(max_(abs_(v), axis=axes, keepdims=True))
+    m = stop_gradient(F.max(F.abs(v), axis=axes, keepdims=True))
     tiny = float(np.finfo(dtype).tiny) if np.dtype(dtype).kind == "f" else 0.0
-    k = stop_gradient(recip(where(greater(m, tiny), m, 1)))
+    k = stop_gradient(recip(F.where(F.greater(m, tiny), m, 1)))
     r = v * k
-    return k, r, sum_(r * r, axis=axes, keepdims=True)
+    return k, r, F.sum(r * r, axis=axes, keepdims=True)
 
 
 class ClipByNorm(Function):
     op_name = "clip_by_norm"
+    retain_in = (0,)
 
     def __init__(self, clip_norm: Any, axis: Any) -> None:
-        self.clip_norm = check.real_scalar(
-            self.op_name, "clip_norm", clip_norm, min_value=0, open_min=True
-        )
+        self.clip_norm = clip_norm
         self.axis = axis
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.clip_norm = _clip_norm(self.op_name, self.clip_norm)
         self.axes = check.axes(self.op_name, "axis", self.axis, len(x.shape))
         self.out_dtype = real_dtype(x.dtype)
-        self.retain_inputs(0)
         return (TensorSpec(tuple(x.shape), self.out_dtype),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -232,21 +277,17 @@ class ClipByNorm(Function):
         return ((xa * scale).astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import greater, where
-        from nnfunc.functions.math._sqrt import sqrt
-        from nnfunc.functions.reduction import sum as sum_
-
         (x,) = self.retained_inputs()
         (gy,) = grad_outputs
         c = self.clip_norm
         k, r, q = _scaled(x, self.axes, self.out_dtype)
         rn = sqrt(q)  # = |x| k
-        big = greater(rn, c * k)  # clipped: the norm exceeds c (at == c: identity)
-        rn = where(big, rn, 1)  # never a division by 0 in the unused branch
+        big = F.greater(rn, c * k)  # clipped: the norm exceeds c (at == c: identity)
+        rn = F.where(big, rn, 1)  # never a division by 0 in the unused branch
         u = r / rn  # x / |x|, the unit direction
         s = (c * k) / rn  # c / |x|
-        clipped = s * (gy - u * sum_(u * gy, axis=self.axes, keepdims=True))
-        return (where(big, clipped, gy),)
+        clipped = s * (gy - u * F.sum(u * gy, axis=self.axes, keepdims=True))
+        return (F.where(big, clipped, gy),)
 
 
 def clip_by_norm(x: Any, clip_norm: float, axis: Any = None, *, name: str | None = None) -> Any:
@@ -291,7 +332,7 @@ class _Identity(Function):
     """Identity forward (a copy); subclasses define the gradient."""
 
     def setup(self, x: Any, *rest: Any) -> tuple[TensorSpec, ...]:
-        return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
+        return (TensorSpec(tuple(x.shape), check.numeric(self.op_name, "x", x)),)
 
     def forward(self, xp: Any, x: Any, *rest: Any) -> tuple[Any, ...]:
         return (x.copy(),)
@@ -335,10 +376,10 @@ def stop_gradient(x: Any, *, name: str | None = None) -> Any:
 
 class ClipGradByValue(_Bounds, _Identity):
     op_name = "clip_grad_by_value"
+    retain_in = (1, 2)
 
     def setup(self, x: Any, lo: Any = None, hi: Any = None) -> tuple[TensorSpec, ...]:
         self._setup_bounds(x, lo, hi)
-        self.retain_inputs(1, 2)
         return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any, lo: Any = None, hi: Any = None) -> tuple[Any, ...]:
@@ -387,8 +428,8 @@ def clip_grad_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -
         >>> x.grad
         array([0.5, 0.5])
     """
-    lo_s, lo_t = _split("clip_grad_by_value", "min", min)
-    hi_s, hi_t = _split("clip_grad_by_value", "max", max)
+    lo_s, lo_t = _split(min)
+    hi_s, hi_t = _split(max)
     return ClipGradByValue(lo_s, hi_s).apply1(x, lo_t, hi_t, name=name)
 
 
@@ -396,23 +437,19 @@ class ClipGradByNorm(_Identity):
     op_name = "clip_grad_by_norm"
 
     def __init__(self, clip_norm: Any, axes: Any) -> None:
-        self.clip_norm = check.real_scalar(
-            self.op_name, "clip_norm", clip_norm, min_value=0, open_min=True
-        )
+        self.clip_norm = clip_norm
         self.axes_arg = axes
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.clip_norm = _clip_norm(self.op_name, self.clip_norm)
         self.axes = check.axes(self.op_name, "axes", self.axes_arg, len(x.shape))
         return super().setup(x)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import greater, where
-        from nnfunc.functions.math._sqrt import sqrt
-
         (gy,) = grad_outputs
         _, r, q = _scaled(gy, self.axes, self.input_spec(0).dtype)
         # c * gy / |gy| = c * r / sqrt(q); an all-zero gradient stays 0, never 0/0
-        return (r * (self.clip_norm / sqrt(where(greater(q, 0), q, 1))),)
+        return (r * (self.clip_norm / sqrt(F.where(F.greater(q, 0), q, 1))),)
 
 
 def clip_grad_by_norm(
@@ -459,12 +496,12 @@ class _TopKMask(Function):
 
     op_name = "top_k_grad"
     input_names = ("v", "g")
+    retain_in = (0,)
 
     def __init__(self, k: int, use_abs: bool, base_axis: int) -> None:
         self.k, self.use_abs, self.base_axis = k, use_abs, base_axis
 
     def setup(self, v: Any, g: Any) -> tuple[TensorSpec, ...]:
-        self.retain_inputs(0)
         return (TensorSpec(tuple(g.shape), np.dtype(g.dtype)),)
 
     def forward(self, xp: Any, v: Any, g: Any) -> tuple[Any, ...]:
@@ -486,11 +523,13 @@ class TopKGrad(_Identity):
     op_name = "top_k_grad"
 
     def __init__(self, k: Any, use_abs: Any, base_axis: Any) -> None:
-        self.k = check.positive_int(self.op_name, "k", k)
-        self.use_abs = check.boolean(self.op_name, "abs", use_abs)
+        self.k = k
+        self.use_abs = use_abs
         self.base_axis_arg = base_axis
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.k = check.positive_int(self.op_name, "k", self.k)
+        self.use_abs = check.boolean(self.op_name, "abs", self.use_abs)
         ndim = len(x.shape)
         check.integer(self.op_name, "base_axis", self.base_axis_arg)
         self.base_axis = check.axis(self.op_name, "base_axis", self.base_axis_arg, max(ndim, 1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import nnfunc.functions as F
 from nnfunc.core import check, shapes
 from nnfunc.errors import ShapeError
 
@@ -43,8 +44,6 @@ def adaptive_separable_convolution(
         array([[[[ 4.,  6.],
                  [10., 12.]]]])
     """
-    from nnfunc.functions.arithmetic import add
-    from nnfunc.functions.array import getitem
 
     op = "adaptive_separable_convolution"
     with shapes.node_errors(name, x, vertical_kernel, horizontal_kernel):
@@ -56,12 +55,12 @@ def adaptive_separable_convolution(
         for i in range(kh):
             # windows end counted from the back, so unknown (graph) sizes work too
             rows, cols = slice(j, j - kv + 1 or None), slice(i, i - kh + 1 or None)
-            patch = getitem(x, (slice(None), slice(None), rows, cols))
-            term = getitem(horizontal_kernel, (slice(None), slice(i, i + 1))) * patch
+            patch = F.getitem(x, (slice(None), slice(None), rows, cols))
+            term = F.getitem(horizontal_kernel, (slice(None), slice(i, i + 1))) * patch
             row = term if row is None else row + term
-        term = getitem(vertical_kernel, (slice(None), slice(j, j + 1))) * row
+        term = F.getitem(vertical_kernel, (slice(None), slice(j, j + 1))) * row
         out = term if out is None else out + term
-    return add(out, 0.0, name=name) if name is not None else out
+    return F.add(out, 0.0, name=name) if name is not None else out
 
 
 def _check(op: str, x: Any, vertical_kernel: Any, horizontal_kernel: Any) -> None:

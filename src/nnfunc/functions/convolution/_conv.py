@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
@@ -32,10 +33,8 @@ def _from_first(xp: Any, y: Any, channel_last: bool) -> Any:
 
 
 def _bias_grad(gy: Any, ndim: int, channel_last: bool) -> Any:
-    from nnfunc.functions.reduction import sum as sum_
-
     cax = ndim - 1 if channel_last else 1
-    return sum_(gy, axis=tuple(i for i in range(ndim) if i != cax))
+    return F.sum(gy, axis=tuple(i for i in range(ndim) if i != cax))
 
 
 class _ConvBase(Function):
@@ -100,10 +99,42 @@ class Conv(_ConvBase):
     """Function node of :func:`conv`; ``groups=None`` means one group per input channel."""
 
     op_name = "conv"
+    retain_in = (0, 1)
 
     def setup(self, x: Any, w: Any, b: Any = None) -> tuple[TensorSpec, ...]:
         op = self.op_name
         _, nsp, sizes = self._common(x, w, b)
+        o_ch = self._setup_groups(x, w)
+        self._check_bias(b, o_ch)
+        self.kernel = tuple(None if k is None else int(k) for k in w.shape[2:])
+        self.pads = shapes.resolve_padding(
+            op, self._pad, sizes, self.kernel, self.stride, self.dilation
+        )
+        out = []
+        for i in range(nsp):
+            n = None
+            if sizes[i] is not None and self.kernel[i] is not None:
+                n = shapes.conv_out_size(
+                    sizes[i], self.kernel[i], self.stride[i], self.pads[i], self.dilation[i]
+                )
+            shapes.check_out_size(
+                op,
+                i,
+                n,
+                input=sizes[i],
+                kernel=self.kernel[i],
+                pad=shapes.show_pad(self.pads[i]),
+                stride=self.stride[i],
+                dilation=self.dilation[i],
+            )
+            out.append(n)
+        self.sizes = sizes
+        self.out = tuple(out)
+        return (TensorSpec(self._out_shape(x.shape[0], o_ch, out), self.out_dtype),)
+
+    def _setup_groups(self, x: Any, w: Any) -> int | None:
+        """Check the channels against the weight and ``groups``; return the output channels."""
+        op = self.op_name
         c = x.shape[self.cax]
         o_ch, cg = w.shape[0], w.shape[1]
         if self._groups is None:
@@ -140,33 +171,7 @@ class Conv(_ConvBase):
                     groups=groups,
                 )
             )
-        self._check_bias(b, o_ch)
-        self.kernel = tuple(None if k is None else int(k) for k in w.shape[2:])
-        self.pads = shapes.resolve_padding(
-            op, self._pad, sizes, self.kernel, self.stride, self.dilation
-        )
-        out = []
-        for i in range(nsp):
-            n = None
-            if sizes[i] is not None and self.kernel[i] is not None:
-                n = shapes.conv_out_size(
-                    sizes[i], self.kernel[i], self.stride[i], self.pads[i], self.dilation[i]
-                )
-            shapes.check_out_size(
-                op,
-                i,
-                n,
-                input=sizes[i],
-                kernel=self.kernel[i],
-                pad=shapes.show_pad(self.pads[i]),
-                stride=self.stride[i],
-                dilation=self.dilation[i],
-            )
-            out.append(n)
-        self.sizes = sizes
-        self.out = tuple(out)
-        self.retain_inputs(0, 1)
-        return (TensorSpec(self._out_shape(x.shape[0], o_ch, out), self.out_dtype),)
+        return o_ch
 
     def forward(self, xp: Any, x: Any, w: Any, b: Any = None) -> tuple[Any, ...]:
         acc = accumulation_dtype(self.out_dtype)
@@ -228,11 +233,11 @@ class ConvGradX(_ConvGrad):
 
     op_name = "conv_grad_input"
     input_names = ("gy", "weight", "x")
+    retain_in = (0, 1)
 
     def setup(self, gy: Any, w: Any, x: Any) -> tuple[TensorSpec, ...]:
         self._resolve(x, w.shape[2:])
         self.out_dtype = real_dtype(np.result_type(gy.dtype, w.dtype))
-        self.retain_inputs(0, 1)
         return (TensorSpec(tuple(x.shape), self.out_dtype),)
 
     def forward(self, xp: Any, gy: Any, w: Any, x: Any) -> tuple[Any, ...]:
@@ -267,6 +272,7 @@ class ConvGradW(_ConvGrad):
 
     op_name = "conv_grad_weight"
     input_names = ("x", "gy")
+    retain_in = (0, 1)
 
     def __init__(self, kernel, stride, pad, dilation, groups, channel_last) -> None:
         super().__init__(stride, pad, dilation, groups, channel_last)
@@ -276,7 +282,6 @@ class ConvGradW(_ConvGrad):
         self._resolve(x, self._kernel)
         c, o_ch = x.shape[self.cax], gy.shape[self.cax]
         self.out_dtype = real_dtype(np.result_type(x.dtype, gy.dtype))
-        self.retain_inputs(0, 1)
         cg = None if c is None else c // self.groups
         return (TensorSpec((o_ch, cg, *self.kernel), self.out_dtype),)
 
@@ -310,6 +315,7 @@ class ConvTranspose(_ConvBase):
     """Function node of :func:`conv_transpose`; ``groups=None`` means ``channels // divisor``."""
 
     op_name = "conv_transpose"
+    retain_in = (0, 1)
 
     def __init__(
         self,
@@ -328,8 +334,30 @@ class ConvTranspose(_ConvBase):
         self._divisor = divisor
 
     def setup(self, x: Any, w: Any, b: Any = None) -> tuple[TensorSpec, ...]:
-        op = self.op_name
         _, nsp, sizes = self._common(x, w, b)
+        o_ch = self._setup_groups(x, w)
+        self._check_bias(b, o_ch)
+        self.kernel = kernel = tuple(None if k is None else int(k) for k in w.shape[2:])
+        self.sizes = sizes
+        if None in kernel:
+            self.pads, self.out = ((0, 0),) * nsp, (None,) * nsp
+        else:
+            self.pads, self.out = shapes.conv_transpose_geometry(
+                self.op_name,
+                self._pad,
+                sizes,
+                kernel,
+                self.stride,
+                self.dilation,
+                self._output_padding,
+                self._output_shape,
+            )
+        return (TensorSpec(self._out_shape(x.shape[0], o_ch, self.out), self.out_dtype),)
+
+    def _setup_groups(self, x: Any, w: Any) -> int | None:
+        """Check the channels against the weight and ``groups`` (or ``divisor``); return the
+        output channels (None when unknown)."""
+        op = self.op_name
         c = x.shape[self.cax]
         c_in_w, og = w.shape[0], w.shape[1]
         if self._groups is None:
@@ -361,98 +389,7 @@ class ConvTranspose(_ConvBase):
                     op, "groups", "divide the input channels", groups=groups, channels=c_in_w
                 )
             )
-        o_ch = None if og is None else og * groups
-        self._check_bias(b, o_ch)
-        self.kernel = kernel = tuple(None if k is None else int(k) for k in w.shape[2:])
-        if None in kernel:
-            self.pads, self.sizes, self.out = ((0, 0),) * nsp, sizes, (None,) * nsp
-            return (TensorSpec(self._out_shape(x.shape[0], o_ch, self.out), self.out_dtype),)
-        stride, dil = self.stride, self.dilation
-        opad = None
-        if self._output_padding is not None:
-            opad = check.int_tuple(op, "output_padding", self._output_padding, nsp, min_value=0)
-            if any(p >= s for p, s in zip(opad, stride, strict=True)):
-                raise ArgumentError(
-                    check.message(
-                        op,
-                        "output_padding",
-                        "be smaller than `stride` in every dimension",
-                        output_padding=opad,
-                        stride=stride,
-                    )
-                )
-        oshape = None
-        if self._output_shape is not None:
-            oshape = check.int_tuple(op, "output_shape", self._output_shape, nsp, min_value=1)
-        mode = self._pad.lower() if isinstance(self._pad, str) else None
-        if mode is not None and mode not in ("same", "valid"):
-            shapes.resolve_padding(op, self._pad, sizes, kernel)  # raises the uniform error
-        dks = [d * (k - 1) + 1 for d, k in zip(dil, kernel, strict=True)]
-        if mode is None:
-            pads = shapes.resolve_padding(op, self._pad, sizes, kernel, stride, dil)
-        else:
-            pads = ((0, 0),) * nsp
-        out: list[Any] = []
-        for i in range(nsp):
-            n, s, dk = sizes[i], stride[i], dks[i]
-            if n is None:
-                length = None
-            elif mode == "same":
-                length = n * s if opad is None else (n - 1) * s + dk - 2 * (dk // 2) + opad[i]
-            elif mode == "valid":
-                length = n * s + max(dk - s, 0) if opad is None else (n - 1) * s + dk + opad[i]
-            else:
-                length = shapes.conv_transpose_out_size(
-                    n, kernel[i], s, pads[i], dil[i], 0 if opad is None else opad[i]
-                )
-            if oshape is not None:
-                if opad is not None and length is not None and length != oshape[i]:
-                    raise ShapeError(
-                        check.message(
-                            op,
-                            "output_shape",
-                            "agree with `output_padding`",
-                            output_shape=oshape,
-                            output_padding=opad,
-                        )
-                    )
-                length = oshape[i]
-            out.append(length)
-        if mode == "same":
-            pads = tuple(shapes.same_pads(out[i], kernel[i], stride[i], dil[i]) for i in range(nsp))
-        for i in range(nsp):
-            shapes.check_out_size(
-                op,
-                i,
-                out[i],
-                input=sizes[i],
-                kernel=kernel[i],
-                pad=shapes.show_pad(pads[i]),
-                stride=stride[i],
-                dilation=dil[i],
-            )
-            if out[i] is None or sizes[i] is None:
-                continue
-            back = shapes.conv_out_size(out[i], kernel[i], stride[i], pads[i], dil[i])
-            if back != sizes[i]:
-                raise ShapeError(
-                    check.message(
-                        op,
-                        "output size",
-                        f"be one whose convolution gives the input size in spatial dim {i}",
-                        output=out[i],
-                        input=sizes[i],
-                        kernel=kernel[i],
-                        pad=shapes.show_pad(pads[i]),
-                        stride=stride[i],
-                        dilation=dil[i],
-                    )
-                )
-        self.pads = pads
-        self.sizes = sizes
-        self.out = tuple(out)
-        self.retain_inputs(0, 1)
-        return (TensorSpec(self._out_shape(x.shape[0], o_ch, out), self.out_dtype),)
+        return None if og is None else og * groups
 
     def forward(self, xp: Any, x: Any, w: Any, b: Any = None) -> tuple[Any, ...]:
         acc = accumulation_dtype(self.out_dtype)

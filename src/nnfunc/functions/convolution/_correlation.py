@@ -31,6 +31,7 @@ class PatchCorrelation(Function):
     """
 
     op_name = _OP
+    retain_in = (0, 1)
 
     def __init__(
         self,
@@ -102,7 +103,6 @@ class PatchCorrelation(Function):
             dtype = np.result_type(first.dtype, second.dtype)
         self.out_dtype = real_dtype(dtype)
         out = self._geometry(first.shape)
-        self.retain_inputs(0, 1)
         if self.mode:
             return (TensorSpec(tuple(first.shape), self.out_dtype),)
         n, (cy, cx) = first.shape[0], self.n_shift

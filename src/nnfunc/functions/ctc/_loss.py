@@ -122,7 +122,7 @@ class CTCLoss(Function):
 
     op_name = _OP
     input_names = ("labels", "logits", "label_length", "logit_length")
-    _retain_in_idx = (0, 1, 2, 3)
+    retain_in = (0, 1, 2, 3)
     _cache: Any = None
 
     def __init__(self, opts: _Options, zero_infinity: bool) -> None:
@@ -183,7 +183,7 @@ class _CTCLossGrad(Function):
 
     op_name = "ctc_loss_grad"
     input_names = ("labels", "logits", "label_length", "logit_length", "gy")
-    _retain_in_idx = (0, 1, 2, 3, 4)
+    retain_in = (0, 1, 2, 3, 4)
 
     def __init__(self, opts: _Options, cache: Any) -> None:
         self.opts = opts

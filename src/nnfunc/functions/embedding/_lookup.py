@@ -165,7 +165,7 @@ class EmbeddingLookup(Function):
         self.strategy = check.choice(OP, "partition_strategy", strategy, STRATEGIES)
         self.only = only
         self.input_names = ("ids",) + tuple(f"params[{i}]" for i in range(n_shards))
-        self._retain_in_idx = tuple(range(n_shards + 1))
+        self.retain_in = tuple(range(n_shards + 1))
 
     def setup(self, ids: Any, *shards: Any) -> tuple[TensorSpec, ...]:
         dtype, row = _check_shards(OP, ids, shards)
@@ -213,7 +213,7 @@ class ScatterRows(Function):
         self.n = n_shards
         self.strategy = strategy
         self.input_names = ("gy", "ids") + tuple(f"params[{i}]" for i in range(n_shards))
-        self._retain_in_idx = tuple(range(1, n_shards + 2))
+        self.retain_in = tuple(range(1, n_shards + 2))
 
     def setup(self, gy: Any, ids: Any, *shards: Any) -> tuple[TensorSpec, ...]:
         return (TensorSpec(tuple(shards[self.p].shape), np.dtype(gy.dtype)),)

@@ -35,7 +35,7 @@ class SegmentSum(Function):
 
     op_name = "segment_sum"
     input_names = ("data", "segment_ids")
-    _retain_in_idx = (1,)
+    retain_in = (1,)
 
     def __init__(self, num_segments: int) -> None:
         self.num = num_segments

@@ -44,8 +44,14 @@ class OneHot(Function):
     op_name = "one_hot"
 
     def __init__(self, num_classes: Any, axis: Any, dtype: Any, invalid: Any = "raise") -> None:
-        op = self.op_name
-        self.invalid = check.choice(op, "invalid", invalid, ("raise", "zeros"))
+        self.num_classes = num_classes
+        self.axis = axis
+        self.dtype = dtype
+        self.invalid = invalid
+
+    def _check_options(self) -> None:
+        op, num_classes, axis = self.op_name, self.num_classes, self.axis
+        self.invalid = check.choice(op, "invalid", self.invalid, ("raise", "zeros"))
         if isinstance(num_classes, (tuple, list)):
             self.classes = tuple(check.positive_int(op, "num_classes", n) for n in num_classes)
             if not self.classes:
@@ -60,10 +66,10 @@ class OneHot(Function):
         else:
             self.classes = (check.positive_int(op, "num_classes", num_classes),)
             self.multi = False
-        self.axis = axis
-        self.dtype = _dtype(op, dtype)
+        self.dtype = _dtype(op, self.dtype)
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self._check_options()
         op = self.op_name
         _check_labels(op, x, "x")
         xs = tuple(x.shape)
@@ -198,12 +204,14 @@ class MultiHot(Function):
     input_names = ("inputs",)
 
     def __init__(self, num_classes: Any, axis: Any, dtype: Any) -> None:
-        self.n = check.positive_int(self.op_name, "num_classes", num_classes)
+        self.n = num_classes
         self.axis = axis
-        self.dtype = _dtype(self.op_name, dtype)
+        self.dtype = dtype
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         op = self.op_name
+        self.n = check.positive_int(op, "num_classes", self.n)
+        self.dtype = _dtype(op, self.dtype)
         _check_labels(op, x, "inputs")
         xs = tuple(x.shape)
         if not xs:

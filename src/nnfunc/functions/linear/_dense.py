@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import real_dtype
-from nnfunc.core.function import Function
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
 
@@ -21,6 +22,7 @@ class Linear(Function):
 
     op_name = "linear"
     input_names = ("x", "weight", "bias")
+    retain_in = (0, 1)
 
     def __init__(self, op: str = "linear", base_axis: Any = -1) -> None:
         self.op_name = op
@@ -71,7 +73,6 @@ class Linear(Function):
                 )
             dtypes.append(b.dtype)
         self.out_dtype = real_dtype(np.result_type(*dtypes))
-        self.retain_inputs(0, 1)
         return (TensorSpec(tuple(x.shape[: self.ba]) + out, self.out_dtype),)
 
     def forward(self, xp: Any, x: Any, w: Any, b: Any = None) -> tuple[Any, ...]:
@@ -85,32 +86,28 @@ class Linear(Function):
         return (y.reshape(lead + w.shape[1:]),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import cast, reshape, transpose
-        from nnfunc.functions.math import matmul
-        from nnfunc.functions.reduction import sum as sum_
-
         x, w = self.retained_inputs()
         (gy,) = grad_outputs
         ws = self.input_spec(1).shape
         n_in = self.n_in
         n_out = math.prod(ws[1:])
-        g2 = reshape(gy, (-1, n_out))
+        g2 = F.reshape(gy, (-1, n_out))
         gx = gw = gb = None
         if 0 in target_indexes:
-            gx = matmul(g2, transpose(reshape(w, (n_in, n_out))))
+            gx = F.matmul(g2, F.transpose(F.reshape(w, (n_in, n_out))))
             gx = self.reshape_to_input(gx, 0)
             if self.input_spec(0).dtype != self.out_dtype:
-                gx = cast(gx, self.input_spec(0).dtype)
+                gx = F.cast(gx, self.input_spec(0).dtype)
         if 1 in target_indexes:
-            x2 = reshape(x, (-1, n_in))
-            gw = self.reshape_to_input(matmul(transpose(x2), g2), 1)
+            x2 = F.reshape(x, (-1, n_in))
+            gw = self.reshape_to_input(F.matmul(F.transpose(x2), g2), 1)
             if self.input_spec(1).dtype != self.out_dtype:
-                gw = cast(gw, self.input_spec(1).dtype)
+                gw = F.cast(gw, self.input_spec(1).dtype)
         if 2 in target_indexes:
             lead = tuple(range(self.ba))
-            gb = sum_(gy, axis=lead) if lead else gy
+            gb = F.sum(gy, axis=lead) if lead else gy
             if self.input_spec(2).dtype != self.out_dtype:
-                gb = cast(gb, self.input_spec(2).dtype)
+                gb = F.cast(gb, self.input_spec(2).dtype)
         return (gx, gw, gb)
 
 
@@ -187,9 +184,9 @@ def relu_layer(x: Any, weight: Any, bias: Any = None, *, name: str | None = None
         >>> nf.relu_layer(np.array([[1.0, -2.0]]), np.eye(2))
         array([[1., 0.]])
     """
-    from nnfunc.functions.activation import relu
 
-    return relu(Linear("relu_layer").apply1(x, weight, bias), name=name)
+    with node_errors(name, x, weight, bias):
+        return F.relu(Linear("relu_layer").apply1(x, weight, bias), name=name)
 
 
 class BiasAdd(Function):
@@ -199,10 +196,11 @@ class BiasAdd(Function):
     input_names = ("x", "bias")
 
     def __init__(self, channel_last: Any) -> None:
-        self.channel_last = check.boolean(self.op_name, "channel_last", channel_last)
+        self.channel_last = channel_last
 
     def setup(self, x: Any, b: Any) -> tuple[TensorSpec, ...]:
         op = self.op_name
+        self.channel_last = check.boolean(op, "channel_last", self.channel_last)
         ndim = check.ndim_at_least(op, "x", x, 1)
         check.ndim(op, "bias", b, 1)
         check.same_dtype(op, ("x", "bias"), (x, b))
@@ -225,14 +223,12 @@ class BiasAdd(Function):
         return (x + b.reshape(shape),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.reduction import sum as sum_
-
         (gy,) = grad_outputs
         ndim = len(self.input_spec(0).shape)
         others = tuple(a for a in range(ndim) if a != self.ax)
         gb = None
         if 1 in target_indexes:
-            gb = sum_(gy, axis=others) if others else gy
+            gb = F.sum(gy, axis=others) if others else gy
         return (gy if 0 in target_indexes else None, gb)
 
 

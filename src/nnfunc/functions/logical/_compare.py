@@ -78,11 +78,11 @@ class Where(Function):
 
     op_name = "where"
     input_names = ("condition", "x_true", "x_false")
+    retain_in = (0,)
 
     def setup(self, c: Any, a: Any, b: Any) -> tuple[TensorSpec, ...]:
         shape = broadcast_spec(self.op_name, self.input_names, c, a, b)
         self.out_dtype = result_dtype(a.dtype, b.dtype)
-        self._retain_in_idx = (0,)
         return (TensorSpec(shape, self.out_dtype),)
 
     def forward(self, xp: Any, c: Any, a: Any, b: Any) -> tuple[Any, ...]:

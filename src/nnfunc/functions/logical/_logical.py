@@ -7,10 +7,11 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core import check
-from nnfunc.core.function import Function
+from nnfunc.core.elementwise import input_spec
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import DTypeError
-from nnfunc.functions._binary import BinaryElementwise
+from nnfunc.functions._binary import BinaryElementwise, broadcast_spec
 from nnfunc.functions.logical._compare import (
     equal,
     greater,
@@ -20,7 +21,6 @@ from nnfunc.functions.logical._compare import (
     not_equal,
     where,
 )
-from nnfunc.functions.math._elementwise import numeric
 
 __all__ = [
     "equal_scalar",
@@ -60,7 +60,9 @@ def _scalar(op: str, val: Any) -> Any:
 # ----------------------------------------------------------------------------- scalar comparisons
 def _make_scalar_compare(op: str, base: Any, symbol: str, default: Any) -> Any:
     def compare(x: Any, val: float = default, *, name: str | None = None) -> Any:
-        return base(x, _scalar(op, val), name=name)
+        with node_errors(name, x):
+            val = _scalar(op, val)
+        return base(x, val, name=name)
 
     compare.__name__ = compare.__qualname__ = op
     latex = {"==": "=", "!=": "\\ne", ">": ">", ">=": "\\ge", "<": "<", "<=": "\\le"}[symbol]
@@ -107,8 +109,6 @@ less_equal_scalar = _make_scalar_compare("less_equal_scalar", less_equal, "<=", 
 # ----------------------------------------------------------------------------- logical
 class _Logical(BinaryElementwise):
     def setup(self, a: Any, b: Any) -> tuple[TensorSpec, ...]:
-        from nnfunc.functions._binary import broadcast_spec
-
         self.out_dtype = _BOOL
         return (TensorSpec(broadcast_spec(self.op_name, self.input_names, a, b), _BOOL),)
 
@@ -132,7 +132,7 @@ class _UnaryBool(Function):
     ufunc = ""
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        numeric(self.op_name, "x", x)
+        check.numeric(self.op_name, "x", x)
         return (TensorSpec(tuple(x.shape), _BOOL),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -218,7 +218,9 @@ for _fn, _what, _sym, _note in (
 
 def _make_logical_scalar(op: str, base: Any, sym: str) -> Any:
     def fn(x: Any, val: Any, *, name: str | None = None) -> Any:
-        return base(x, bool(_scalar(op, val)), name=name)
+        with node_errors(name, x):
+            val = bool(_scalar(op, val))
+        return base(x, val, name=name)
 
     fn.__name__ = fn.__qualname__ = op
     fn.__doc__ = f"""Element-wise :func:`nnfunc.{base.__name__}` of ``x`` and a scalar ``val``.
@@ -365,7 +367,9 @@ def reset_nan(x: Any, val: float = 0, *, name: str | None = None) -> Any:
         >>> nf.reset_nan(np.array([1.0, np.nan], np.float32), -1.0)
         array([ 1., -1.], dtype=float32)
     """
-    v = _scalar("reset_nan", val)
+    with node_errors(name, x):
+        input_spec("reset_nan", x)
+        v = _scalar("reset_nan", val)
     return where(isnan(x), _fill(x, v), x, name=name)
 
 
@@ -395,7 +399,9 @@ def reset_inf(x: Any, val: float = 0, *, name: str | None = None) -> Any:
         >>> nf.reset_inf(np.array([1.0, np.inf, -np.inf], np.float32))
         array([1., 0., 0.], dtype=float32)
     """
-    v = _scalar("reset_inf", val)
+    with node_errors(name, x):
+        input_spec("reset_inf", x)
+        v = _scalar("reset_inf", val)
     return where(isinf(x), _fill(x, v), x, name=name)
 
 
@@ -411,11 +417,13 @@ class Sign(Function):
     op_name = "sign"
 
     def __init__(self, alpha: float, ste: bool) -> None:
-        self.alpha = check.real_scalar(self.op_name, "alpha", alpha)
-        self.ste = check.boolean(self.op_name, "ste", ste)
+        self.alpha = alpha
+        self.ste = ste
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        dtype = numeric(self.op_name, "x", x)
+        self.alpha = check.real_scalar(self.op_name, "alpha", self.alpha)
+        self.ste = check.boolean(self.op_name, "ste", self.ste)
+        dtype = check.numeric(self.op_name, "x", x)
         if dtype.kind == "b":  # numpy.sign has no boolean loop
             raise DTypeError(
                 check.message(

@@ -12,12 +12,13 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
-from nnfunc.core.function import Function
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.core.variable import Variable
-from nnfunc.functions.loss._common import (
+from nnfunc.functions._labels import (
     TakeAlongAxis,
     as_tensor,
     check_labels,
@@ -58,16 +59,14 @@ class _SoftmaxLoss(Function):
 
     def __init__(self, axis: Any, keepdims: bool) -> None:
         self.axis = axis
-        self.keepdims = check.boolean(self.op_name, "keepdims", keepdims)
+        self.keepdims = keepdims
 
     def _free(self) -> None:
         super()._free()
         self._p = None
 
     def _gyk(self, gy: Any) -> Any:
-        from nnfunc.functions.array import expand_dims
-
-        return gy if self.keepdims else expand_dims(gy, self.ax)
+        return gy if self.keepdims else F.expand_dims(gy, self.ax)
 
 
 class SoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
@@ -75,13 +74,14 @@ class SoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
 
     op_name = "softmax_cross_entropy_with_logits"
     input_names = ("logits", "labels")
+    retain_in = (0, 1)
 
     def setup(self, x: Any, t: Any) -> tuple[TensorSpec, ...]:
+        self.keepdims = check.boolean(self.op_name, "keepdims", self.keepdims)
         nd = check.ndim_at_least(self.op_name, "logits", x, 1)
         self.ax = check.axis(self.op_name, "axis", self.axis, nd)
         shape = same_shape(self.op_name, ("logits", "labels"), x, t)
         self.out_dtype = real_dtype(x.dtype)
-        self.retain_inputs(0, 1)
         return (TensorSpec(_drop(shape, self.ax, self.keepdims), self.out_dtype),)
 
     def _rows(self, x: Any, t: Any) -> Any:
@@ -126,8 +126,6 @@ class SoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
         return (loss.astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.activation import log_softmax
-
         x, t = self.retained_inputs()
         gyk = self._gyk(grad_outputs[0])
         t = to_dtype(t, self.out_dtype)
@@ -135,7 +133,7 @@ class SoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
         if 0 in target_indexes:
             gx = _SoftmaxCrossEntropyGrad(self.ax, self._p).apply1(x, t, gyk)
         if 1 in target_indexes:
-            gt = self.sum_to_input(-(gyk * log_softmax(x, axis=self.ax)), 1)
+            gt = self.sum_to_input(-(gyk * F.log_softmax(x, axis=self.ax)), 1)
         return (gx, gt)
 
 
@@ -144,13 +142,13 @@ class _SoftmaxCrossEntropyGrad(Function):
 
     op_name = "softmax_cross_entropy_with_logits_grad"
     input_names = ("logits", "labels", "gy")
+    retain_in = (0, 1, 2)
 
     def __init__(self, ax: int, p: Any) -> None:
         self.ax = ax
         self.p = p
 
     def setup(self, x: Any, t: Any, gy: Any) -> tuple[TensorSpec, ...]:
-        self.retain_inputs(0, 1, 2)
         return (TensorSpec(tuple(x.shape), real_dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any, t: Any, gy: Any) -> tuple[Any, ...]:
@@ -167,22 +165,19 @@ class _SoftmaxCrossEntropyGrad(Function):
         return (gx.astype(real_dtype(x.dtype), copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.activation import softmax
-        from nnfunc.functions.reduction import sum
-
         x, t, gy = self.retained_inputs()
         (ggx,) = grad_outputs
         ax = self.ax
-        p = softmax(x, axis=ax)
-        st = sum(t, axis=ax, keepdims=True)
+        p = F.softmax(x, axis=ax)
+        st = F.sum(t, axis=ax, keepdims=True)
         g_x = g_t = g_gy = None
         if 0 in target_indexes:
             u = ggx * gy * st
-            g_x = p * (u - sum(u * p, axis=ax, keepdims=True))
+            g_x = p * (u - F.sum(u * p, axis=ax, keepdims=True))
         if 1 in target_indexes:
-            g_t = gy * (sum(ggx * p, axis=ax, keepdims=True) - ggx)
+            g_t = gy * (F.sum(ggx * p, axis=ax, keepdims=True) - ggx)
         if 2 in target_indexes:
-            g_gy = sum(ggx * (st * p - t), axis=ax, keepdims=True)
+            g_gy = F.sum(ggx * (st * p - t), axis=ax, keepdims=True)
         return (g_x, g_t, g_gy)
 
 
@@ -245,14 +240,15 @@ class SparseSoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
 
     op_name = "sparse_softmax_cross_entropy_with_logits"
     input_names = ("logits", "labels")
+    retain_in = (0, 1)
 
     def setup(self, x: Any, t: Any) -> tuple[TensorSpec, ...]:
+        self.keepdims = check.boolean(self.op_name, "keepdims", self.keepdims)
         nd = check.ndim_at_least(self.op_name, "logits", x, 1)
         self.ax = check.axis(self.op_name, "axis", self.axis, nd)
         self.labels_kept = label_layout(self.op_name, x, t, self.ax, "logits", "labels")
         check_labels(self.op_name, t, x.shape[self.ax])
         self.out_dtype = real_dtype(x.dtype)
-        self.retain_inputs(0, 1)
         return (TensorSpec(_drop(tuple(x.shape), self.ax, self.keepdims), self.out_dtype),)
 
     def _rows(self, x: Any, t: Any) -> Any:
@@ -303,6 +299,7 @@ class _SparseSoftmaxCrossEntropyGrad(Function):
 
     op_name = "sparse_softmax_cross_entropy_with_logits_grad"
     input_names = ("logits", "labels", "gy")
+    retain_in = (0, 1, 2)
 
     def __init__(self, ax: int, expand: bool, p: Any) -> None:
         self.ax = ax
@@ -310,7 +307,6 @@ class _SparseSoftmaxCrossEntropyGrad(Function):
         self.p = p
 
     def setup(self, x: Any, t: Any, gy: Any) -> tuple[TensorSpec, ...]:
-        self.retain_inputs(0, 1, 2)
         return (TensorSpec(tuple(x.shape), real_dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any, t: Any, gy: Any) -> tuple[Any, ...]:
@@ -329,20 +325,17 @@ class _SparseSoftmaxCrossEntropyGrad(Function):
         return (gx.astype(real_dtype(x.dtype), copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.activation import softmax
-        from nnfunc.functions.reduction import sum
-
         x, t, gy = self.retained_inputs()
         (ggx,) = grad_outputs
         ax = self.ax
-        p = softmax(x, axis=ax)
+        p = F.softmax(x, axis=ax)
         g_x = g_gy = None
         if 0 in target_indexes:
             u = ggx * gy
-            g_x = p * (u - sum(u * p, axis=ax, keepdims=True))
+            g_x = p * (u - F.sum(u * p, axis=ax, keepdims=True))
         if 2 in target_indexes:
             picked = TakeAlongAxis(ax, self.expand).apply1(ggx, t)
-            g_gy = sum(ggx * p, axis=ax, keepdims=True) - picked
+            g_gy = F.sum(ggx * p, axis=ax, keepdims=True) - picked
         return (g_x, None, g_gy)
 
 
@@ -451,11 +444,10 @@ def sparse_softmax_cross_entropy_with_logits(
 
 def _probability_log(p: Any, eps: float | None, dt: np.dtype) -> Any:
     """``log`` of probabilities clipped to ``[eps, 1 - eps]``, never below the tiniest normal."""
-    from nnfunc.functions.math import log
 
     if eps is not None:
         p = clip(p, eps, float(np.asarray(1 - eps, dt)))
-    return log(clip(p, float(np.finfo(dt).tiny), None))
+    return F.log(clip(p, float(np.finfo(dt).tiny), None))
 
 
 def _check_eps(op: str, eps: Any) -> float | None:
@@ -520,26 +512,25 @@ def categorical_cross_entropy(
         array([0.69314718, 2.30258509])
     """
     op = "categorical_cross_entropy"
-    from nnfunc.functions.arithmetic import div, mul, neg
-    from nnfunc.functions.reduction import sum
 
-    from_logits = check.boolean(op, "from_logits", from_logits)
-    normalize = check.boolean(op, "normalize", normalize)
-    keepdims = check.boolean(op, "keepdims", keepdims)
-    eps = _check_eps(op, eps)
-    x = as_tensor(x)
-    target = as_tensor(target)
-    nd = check.ndim_at_least(op, "x", x, 1)
-    ax = check.axis(op, "axis", axis, nd)
-    same_shape(op, ("x", "target"), x, target)
+    with node_errors(name, x, target):
+        from_logits = check.boolean(op, "from_logits", from_logits)
+        normalize = check.boolean(op, "normalize", normalize)
+        keepdims = check.boolean(op, "keepdims", keepdims)
+        eps = _check_eps(op, eps)
+        x = as_tensor(x)
+        target = as_tensor(target)
+        nd = check.ndim_at_least(op, "x", x, 1)
+        ax = check.axis(op, "axis", axis, nd)
+        same_shape(op, ("x", "target"), x, target)
     if from_logits:
         return softmax_cross_entropy_with_logits(x, target, axis=ax, keepdims=keepdims, name=name)
     dt = real_dtype(x.dtype)
     p = to_dtype(x, dt)
     if normalize:
-        p = div(p, sum(p, axis=ax, keepdims=True))
+        p = F.div(p, F.sum(p, axis=ax, keepdims=True))
     logp = _probability_log(p, eps, dt)
-    return neg(sum(mul(to_dtype(target, dt), logp), axis=ax, keepdims=keepdims), name=name)
+    return F.neg(F.sum(F.mul(to_dtype(target, dt), logp), axis=ax, keepdims=keepdims), name=name)
 
 
 def sparse_categorical_cross_entropy(
@@ -601,19 +592,17 @@ def sparse_categorical_cross_entropy(
         array([0.69314718, 2.30258509])
     """
     op = "sparse_categorical_cross_entropy"
-    from nnfunc.functions.arithmetic import div, neg
-    from nnfunc.functions.array import squeeze
-    from nnfunc.functions.reduction import sum
 
-    from_logits = check.boolean(op, "from_logits", from_logits)
-    normalize = check.boolean(op, "normalize", normalize)
-    keepdims = check.boolean(op, "keepdims", keepdims)
-    eps = _check_eps(op, eps)
-    x = as_tensor(x)
-    target = as_tensor(target)
-    nd = check.ndim_at_least(op, "x", x, 1)
-    ax = check.axis(op, "axis", axis, nd)
-    kept = label_layout(op, x, target, ax, "x", "target")
+    with node_errors(name, x, target):
+        from_logits = check.boolean(op, "from_logits", from_logits)
+        normalize = check.boolean(op, "normalize", normalize)
+        keepdims = check.boolean(op, "keepdims", keepdims)
+        eps = _check_eps(op, eps)
+        x = as_tensor(x)
+        target = as_tensor(target)
+        nd = check.ndim_at_least(op, "x", x, 1)
+        ax = check.axis(op, "axis", axis, nd)
+        kept = label_layout(op, x, target, ax, "x", "target")
     if from_logits:
         # Check here too, so that a bad label is reported under this function's own names.
         labels = target.data if isinstance(target, Variable) else target
@@ -625,8 +614,8 @@ def sparse_categorical_cross_entropy(
     dt = real_dtype(x.dtype)
     p = to_dtype(x, dt)
     if normalize:
-        p = div(p, sum(p, axis=ax, keepdims=True))
+        p = F.div(p, F.sum(p, axis=ax, keepdims=True))
     pt = TakeAlongAxis(ax, expand=not kept, check_op=op, label_name="target").apply1(p, target)
     if keepdims:
-        return neg(_probability_log(pt, eps, dt), name=name)
-    return squeeze(neg(_probability_log(pt, eps, dt)), ax, name=name)
+        return F.neg(_probability_log(pt, eps, dt), name=name)
+    return F.squeeze(F.neg(_probability_log(pt, eps, dt)), ax, name=name)

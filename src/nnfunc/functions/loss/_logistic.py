@@ -6,12 +6,13 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
-from nnfunc.functions.loss._common import as_tensor, clip, same_shape, to_dtype
+from nnfunc.functions._labels import as_tensor, clip, same_shape, to_dtype
 
 __all__ = [
     "binary_cross_entropy",
@@ -25,6 +26,7 @@ class SigmoidCrossEntropyWithLogits(Function):
 
     op_name = "sigmoid_cross_entropy_with_logits"
     input_names = ("logits", "targets", "pos_weight")
+    retain_in = (0, 1, 2)
 
     def setup(self, x: Any, z: Any, q: Any = None) -> tuple[TensorSpec, ...]:
         shape = same_shape(self.op_name, ("logits", "targets"), x, z)
@@ -48,7 +50,6 @@ class SigmoidCrossEntropyWithLogits(Function):
                     )
                 )
         self.out_dtype = real_dtype(x.dtype)
-        self.retain_inputs(0, 1, 2)
         return (TensorSpec(shape, self.out_dtype),)
 
     def forward(self, xp: Any, x: Any, z: Any, q: Any = None) -> tuple[Any, ...]:
@@ -101,8 +102,6 @@ class SigmoidCrossEntropyWithLogits(Function):
         return lin
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.activation import softplus
-
         x, z, q = self.retained_inputs()
         (gy,) = grad_outputs
         dt = self.out_dtype
@@ -114,10 +113,10 @@ class SigmoidCrossEntropyWithLogits(Function):
             gx = _LogisticGrad().apply1(x, z, q, gy)
         x = to_dtype(x, dt)
         if 1 in target_indexes:
-            gz = -x if q is None else (q - 1) * softplus(-x) - x
+            gz = -x if q is None else (q - 1) * F.softplus(-x) - x
             gz = self.sum_to_input(gy * gz, 1)
         if 2 in target_indexes:
-            gq = self.sum_to_input(gy * z * softplus(-x), 2)
+            gq = self.sum_to_input(gy * z * F.softplus(-x), 2)
         return (gx, gz, gq)
 
 
@@ -130,9 +129,9 @@ class _LogisticGrad(Function):
 
     op_name = "sigmoid_cross_entropy_with_logits_grad"
     input_names = ("logits", "targets", "pos_weight", "gy")
+    retain_in = (0, 1, 2, 3)
 
     def setup(self, x: Any, z: Any, q: Any, gy: Any) -> tuple[TensorSpec, ...]:
-        self.retain_inputs(0, 1, 2, 3)
         self.out_dtype = real_dtype(x.dtype)
         return (TensorSpec(tuple(x.shape), self.out_dtype),)
 
@@ -158,12 +157,10 @@ class _LogisticGrad(Function):
         return (s.astype(self.out_dtype, copy=False).reshape(shape),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.activation import sigmoid
-
         x, z, q, gy = self.retained_inputs()
         (ggx,) = grad_outputs
         x = to_dtype(x, self.out_dtype)
-        s, sn = sigmoid(x), sigmoid(-x)
+        s, sn = F.sigmoid(x), F.sigmoid(-x)
         qz = z if q is None else q * z
         g = ggx * gy
         out: list[Any] = [None, None, None, None]
@@ -331,14 +328,12 @@ def binary_cross_entropy(
         same_shape(op, ("x", "target"), x, target)
     if from_logits:
         return sigmoid_cross_entropy_with_logits(x, target, name=name)
-    from nnfunc.functions.arithmetic import add, mul, neg, sub
-    from nnfunc.functions.math import log
 
     dt = real_dtype(x.dtype)
     x = to_dtype(x, dt)
     t = to_dtype(target, dt)
     tiny = float(np.finfo(dt).tiny)
     p = x if eps is None else clip(x, eps, float(np.asarray(1 - eps, dt)))
-    log_p = log(clip(p, tiny, None))
-    log_q = log(clip(sub(1, p), tiny, None))
-    return neg(add(mul(t, log_p), mul(sub(1, t), log_q)), name=name)
+    log_p = F.log(clip(p, tiny, None))
+    log_q = F.log(clip(F.sub(1, p), tiny, None))
+    return F.neg(F.add(F.mul(t, log_p), F.mul(F.sub(1, t), log_q)), name=name)

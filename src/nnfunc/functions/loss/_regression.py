@@ -7,11 +7,12 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
-from nnfunc.functions.loss._common import as_tensor, same_shape, to_dtype
+from nnfunc.functions._labels import as_tensor, same_shape, to_dtype
 from nnfunc.functions.math import abs as abs_
 
 __all__ = [
@@ -30,10 +31,10 @@ class L2Loss(Function):
 
     op_name = "l2_loss"
     input_names = ("t",)
+    retain_in = (0,)
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.out_dtype = real_dtype(x.dtype)
-        self.retain_inputs(0)
+        self.out_dtype = real_dtype(check.numeric(self.op_name, "t", x))
         return (TensorSpec((), self.out_dtype),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -49,13 +50,12 @@ class L2Loss(Function):
 
 def _difference(op: str, x0: Any, x1: Any, name: str | None) -> Any:
     """``x0 - x1`` (broadcasting) in the floating result dtype."""
-    from nnfunc.functions.arithmetic import sub
 
     with shapes.node_errors(name, x0, x1):
         x0, x1 = as_tensor(x0), as_tensor(x1)
         check.broadcast_shapes(op, ("x0", "x1"), [tuple(x0.shape), tuple(x1.shape)])
     dt = real_dtype(np.result_type(x0.dtype, x1.dtype))
-    return sub(to_dtype(x0, dt), to_dtype(x1, dt))
+    return F.sub(to_dtype(x0, dt), to_dtype(x1, dt))
 
 
 def l2_loss(t: Any, *, name: str | None = None) -> Any:
@@ -132,9 +132,6 @@ def log_poisson_loss(
         >>> nf.log_poisson_loss(np.array([0.0, 1.0]), np.array([1.0, 3.0]))
         array([ 1.        , -0.28171817])
     """
-    from nnfunc.functions.arithmetic import add, mul, sub
-    from nnfunc.functions.logical import greater, less, where
-    from nnfunc.functions.math import exp, log
 
     op = "log_poisson_loss"
     with shapes.node_errors(name, log_input, targets):
@@ -144,14 +141,14 @@ def log_poisson_loss(
     dt = real_dtype(c.dtype)
     c, z = to_dtype(c, dt), to_dtype(z, dt)
     if not compute_full_loss:
-        return sub(exp(c), mul(z, c), name=name)
-    loss = sub(exp(c), mul(z, c))
-    big = greater(z, 1)
-    zs = where(big, z, 1.0)  # log stays finite where the term is masked out: no NaN gradient
-    stirling = (zs * log(zs) - zs) + 0.5 * log(zs * (2 * math.pi))
+        return F.sub(F.exp(c), F.mul(z, c), name=name)
+    loss = F.sub(F.exp(c), F.mul(z, c))
+    big = F.greater(z, 1)
+    zs = F.where(big, z, 1.0)  # log stays finite where the term is masked out: no NaN gradient
+    stirling = (zs * F.log(zs) - zs) + 0.5 * F.log(zs * (2 * math.pi))
     # TF keeps the term (z log z ...) outside [0, 1]: NaN for a negative count, never hidden.
-    outside = to_dtype(where(less(z, 0), math.nan, 0.0), dt)
-    return add(loss, where(big, stirling, outside), name=name)
+    outside = to_dtype(F.where(F.less(z, 0), math.nan, 0.0), dt)
+    return F.add(loss, F.where(big, stirling, outside), name=name)
 
 
 def squared_error(x0: Any, x1: Any, *, name: str | None = None) -> Any:
@@ -181,10 +178,9 @@ def squared_error(x0: Any, x1: Any, *, name: str | None = None) -> Any:
         >>> nf.squared_error(np.array([1.0, 2.0]), np.array([3.0, 2.0]))
         array([4., 0.])
     """
-    from nnfunc.functions.arithmetic import mul
 
     d = _difference("squared_error", x0, x1, name)
-    return mul(d, d, name=name)
+    return F.mul(d, d, name=name)
 
 
 def absolute_error(x0: Any, x1: Any, *, name: str | None = None) -> Any:
@@ -247,15 +243,13 @@ def huber_loss(x0: Any, x1: Any, delta: float = 1.0, *, name: str | None = None)
         >>> nf.huber_loss(np.array([0.5, 3.0]), np.array([0.0, 0.0]))
         array([0.25, 5.  ])
     """
-    from nnfunc.functions.arithmetic import mul
-    from nnfunc.functions.logical import less, where
 
     op = "huber_loss"
     with shapes.node_errors(name, x0, x1):
         delta = check.real_scalar(op, "delta", delta, min_value=0.0, open_min=True)
     d = _difference(op, x0, x1, name)
     ad = abs_(d)
-    return where(less(ad, delta), mul(d, d), (2 * delta) * ad - delta * delta, name=name)
+    return F.where(F.less(ad, delta), F.mul(d, d), (2 * delta) * ad - delta * delta, name=name)
 
 
 def epsilon_insensitive_loss(x0: Any, x1: Any, epsilon: float, *, name: str | None = None) -> Any:
@@ -287,14 +281,12 @@ def epsilon_insensitive_loss(x0: Any, x1: Any, epsilon: float, *, name: str | No
         >>> nf.epsilon_insensitive_loss(np.array([0.5, 3.0]), np.array([0.0, 0.0]), 1.0)
         array([0., 2.])
     """
-    from nnfunc.functions.activation import relu
-    from nnfunc.functions.arithmetic import sub
 
     op = "epsilon_insensitive_loss"
     with shapes.node_errors(name, x0, x1):
         epsilon = check.real_scalar(op, "epsilon", epsilon, min_value=0.0)
     d = _difference(op, x0, x1, name)
-    return relu(sub(abs_(d), epsilon), name=name)
+    return F.relu(F.sub(abs_(d), epsilon), name=name)
 
 
 def kl_multinomial(
@@ -335,10 +327,6 @@ def kl_multinomial(
         >>> nf.kl_multinomial(p, np.array([[0.5, 0.5], [0.5, 0.5]]))
         array([0.        , 0.69314718])
     """
-    from nnfunc.functions.arithmetic import add, mul, sub
-    from nnfunc.functions.logical import equal, where
-    from nnfunc.functions.math import log
-    from nnfunc.functions.reduction import sum
 
     op = "kl_multinomial"
     with shapes.node_errors(name, p, q):
@@ -349,9 +337,9 @@ def kl_multinomial(
         base = check.axis(op, "base_axis", base_axis, nd) if nd else 0
     dt = real_dtype(p.dtype)
     p, q = to_dtype(p, dt), to_dtype(q, dt)
-    zero = equal(p, 0)
-    ps, qs = where(zero, 1.0, p), where(zero, 1.0, q)
+    zero = F.equal(p, 0)
+    ps, qs = F.where(zero, 1.0, p), F.where(zero, 1.0, q)
     if eps:
-        ps, qs = add(ps, eps), add(qs, eps)
-    term = where(zero, 0.0, mul(p, sub(log(ps), log(qs))))
-    return sum(term, axis=tuple(range(base, nd)), name=name)
+        ps, qs = F.add(ps, eps), F.add(qs, eps)
+    term = F.where(zero, 0.0, F.mul(p, F.sub(F.log(ps), F.log(qs))))
+    return F.sum(term, axis=tuple(range(base, nd)), name=name)

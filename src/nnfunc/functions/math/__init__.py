@@ -1,6 +1,5 @@
 """Element-wise math and linear algebra (catalog family 21)."""
 
-from nnfunc.functions.math._basic import exp, log, matmul
 from nnfunc.functions.math._creation import arange, constant
 from nnfunc.functions.math._elementwise import (
     abs,
@@ -21,6 +20,7 @@ from nnfunc.functions.math._elementwise import (
     sinh,
     tan,
 )
+from nnfunc.functions.math._exp_log_matmul import exp, log, matmul
 from nnfunc.functions.math._linalg import (
     batch_det,
     batch_inv,

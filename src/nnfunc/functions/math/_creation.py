@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core import check
+from nnfunc.core.graph import Graph
 from nnfunc.errors import ArgumentError, DTypeError
 
 __all__ = ["arange", "constant"]
@@ -25,8 +26,6 @@ def _dtype(op: str, dtype: Any) -> np.dtype:
 
 def _emit(value: np.ndarray, name: str | None) -> Any:
     """The array, or a constant node of the current graph inside ``with Graph():``."""
-    from nnfunc.core.graph import Graph
-
     graph = Graph.current()
     if graph is None:
         return value

@@ -7,12 +7,13 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
-from nnfunc.core.dtypes import real_dtype
+from nnfunc.core.elementwise import Elementwise
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
-from nnfunc.errors import DTypeError
 from nnfunc.functions._binary import BinaryElementwise
+from nnfunc.kernels.cpu.rounding import round_half_away
 
 __all__ = [
     "abs",
@@ -35,39 +36,9 @@ __all__ = [
 ]
 
 
-class _Unary(Function):
-    """Element-wise function of one input computed by one ``xp`` ufunc.
-
-    ``real``: integer and bool inputs give float32 (real-valued functions); otherwise the dtype
-    of ``x`` is kept. ``keep_in`` / ``keep_out``: what ``backward`` reads.
-    """
-
-    ufunc = ""
-    real = True
-    keep_in = False
-    keep_out = False
-
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        numeric(self.op_name, "x", x)
-        self.out_dtype = real_dtype(x.dtype) if self.real else np.dtype(x.dtype)
-        if self.keep_in:
-            self._retain_in_idx = (0,)
-        if self.keep_out:
-            self._retain_out_idx = (0,)
-        return (TensorSpec(tuple(x.shape), self.out_dtype),)
-
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        if x.dtype != self.out_dtype:
-            return (getattr(xp, self.ufunc)(x, dtype=self.out_dtype),)
-        return (getattr(xp, self.ufunc)(x),)
-
-
 def numeric(op: str, arg: str, spec: Any) -> np.dtype:
-    """Check that a tensor has a bool, integer or floating dtype."""
-    dtype = np.dtype(spec.dtype)
-    if dtype.kind not in "biuf":
-        raise DTypeError(check.message(op, arg, "have a numeric dtype", **{f"{arg}.dtype": dtype}))
-    return dtype
+    """Deprecated alias of :func:`nnfunc.core.check.numeric` (kept for importers not yet moved)."""
+    return check.numeric(op, arg, spec)
 
 
 def _x(f: Function) -> Any:
@@ -75,89 +46,82 @@ def _x(f: Function) -> Any:
 
 
 def _rsqrt(v: Any) -> Any:
-    from nnfunc.functions.arithmetic import pow
-
-    return pow(v, -0.5)
+    return F.pow(v, -0.5)
 
 
-class Sin(_Unary):
-    op_name, ufunc, keep_in = "sin", "sin", True
+class Sin(Elementwise):
+    op_name, ufunc, retain_in = "sin", "sin", (0,)
 
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        return (grad_outputs[0] * cos(_x(self)),)
-
-
-class Cos(_Unary):
-    op_name, ufunc, keep_in = "cos", "cos", True
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        return (-(grad_outputs[0] * sin(_x(self))),)
+    def derivative(self, x: Any) -> Any:
+        return cos(x)
 
 
-class Tan(_Unary):
-    op_name, ufunc, keep_out = "tan", "tan", True
+class Cos(Elementwise):
+    op_name, ufunc, retain_in = "cos", "cos", (0,)
 
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        (y,) = self.retained_outputs()
-        return (grad_outputs[0] * (y * y + 1),)
-
-
-class Sinh(_Unary):
-    op_name, ufunc, keep_in = "sinh", "sinh", True
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        return (grad_outputs[0] * cosh(_x(self)),)
+    def derivative(self, x: Any) -> Any:
+        return -sin(x)
 
 
-class Cosh(_Unary):
-    op_name, ufunc, keep_in = "cosh", "cosh", True
+class Tan(Elementwise):
+    op_name, ufunc, retain_out = "tan", "tan", (0,)
 
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        return (grad_outputs[0] * sinh(_x(self)),)
-
-
-class Asin(_Unary):
-    op_name, ufunc, keep_in = "asin", "arcsin", True
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        x = _x(self)
-        return (grad_outputs[0] * _rsqrt(1 - x * x),)
+    def derivative_from_output(self, y: Any) -> Any:
+        return y * y + 1
 
 
-class Acos(_Unary):
-    op_name, ufunc, keep_in = "acos", "arccos", True
+class Sinh(Elementwise):
+    op_name, ufunc, retain_in = "sinh", "sinh", (0,)
 
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        x = _x(self)
-        return (-(grad_outputs[0] * _rsqrt(1 - x * x)),)
+    def derivative(self, x: Any) -> Any:
+        return cosh(x)
 
 
-class Atan(_Unary):
-    op_name, ufunc, keep_in = "atan", "arctan", True
+class Cosh(Elementwise):
+    op_name, ufunc, retain_in = "cosh", "cosh", (0,)
+
+    def derivative(self, x: Any) -> Any:
+        return sinh(x)
+
+
+class Asin(Elementwise):
+    op_name, ufunc, retain_in = "asin", "arcsin", (0,)
+
+    def derivative(self, x: Any) -> Any:
+        return _rsqrt(1 - x * x)
+
+
+class Acos(Elementwise):
+    op_name, ufunc, retain_in = "acos", "arccos", (0,)
+
+    def derivative(self, x: Any) -> Any:
+        return -_rsqrt(1 - x * x)
+
+
+class Atan(Elementwise):
+    op_name, ufunc, retain_in = "atan", "arctan", (0,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x = _x(self)
         return (grad_outputs[0] / (x * x + 1),)
 
 
-class Asinh(_Unary):
-    op_name, ufunc, keep_in = "asinh", "arcsinh", True
+class Asinh(Elementwise):
+    op_name, ufunc, retain_in = "asinh", "arcsinh", (0,)
 
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        x = _x(self)
-        return (grad_outputs[0] * _rsqrt(x * x + 1),)
-
-
-class Acosh(_Unary):
-    op_name, ufunc, keep_in = "acosh", "arccosh", True
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        x = _x(self)
-        return (grad_outputs[0] * _rsqrt(x * x - 1),)
+    def derivative(self, x: Any) -> Any:
+        return _rsqrt(x * x + 1)
 
 
-class Atanh(_Unary):
-    op_name, ufunc, keep_in = "atanh", "arctanh", True
+class Acosh(Elementwise):
+    op_name, ufunc, retain_in = "acosh", "arccosh", (0,)
+
+    def derivative(self, x: Any) -> Any:
+        return _rsqrt(x * x - 1)
+
+
+class Atanh(Elementwise):
+    op_name, ufunc, retain_in = "atanh", "arctanh", (0,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x = _x(self)
@@ -169,7 +133,7 @@ class Atan2(BinaryElementwise):
 
     op_name = "atan2"
     ufunc = "arctan2"
-    retain = (0, 1)
+    retain_in = (0, 1)
     float_result = True
 
     def forward(self, xp: Any, a: Any, b: Any) -> tuple[Any, ...]:
@@ -186,24 +150,26 @@ class Atan2(BinaryElementwise):
         return (g0, g1)
 
 
-class Abs(_Unary):
+class Abs(Elementwise):
     """``|x|``; integer dtypes are kept."""
 
-    op_name, ufunc, real, keep_in = "abs", "absolute", False, True
+    op_name, ufunc, real, retain_in = "abs", "absolute", False, (0,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import sign
-
-        return (grad_outputs[0] * sign(_x(self), alpha=0.0, ste=False),)
+        return (grad_outputs[0] * F.sign(_x(self), alpha=0.0, ste=False),)
 
 
-class _Rounding(_Unary):
+class _Rounding(Elementwise):
     """round / ceil / floor: straight-through (``ste``) or zero gradient; dtype kept."""
 
     real = False
 
     def __init__(self, ste: bool) -> None:
-        self.ste = check.boolean(self.op_name, "ste", ste)
+        self.ste = ste
+
+    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.ste = check.boolean(self.op_name, "ste", self.ste)
+        return super().setup(x)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         # Without STE the derivative is 0 almost everywhere: a zero gradient, not none.
@@ -214,8 +180,6 @@ class Round(_Rounding):
     op_name = "round"
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        from nnfunc.kernels.cpu.rounding import round_half_away
-
         if x.dtype.kind != "f":
             return (x.copy(),)
         # Half away from zero (NNabla, C's round); NumPy's rint sends halves to even.
@@ -236,7 +200,7 @@ class Floor(_Rounding):
         return (xp.floor(x) if x.dtype.kind == "f" else x.copy(),)
 
 
-class Identity(_Unary):
+class Identity(Elementwise):
     op_name, real = "identity", False
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:

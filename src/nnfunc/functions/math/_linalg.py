@@ -7,22 +7,20 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import real_dtype
-from nnfunc.core.function import Function
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
-from nnfunc.functions.math._basic import matmul
-from nnfunc.functions.math._elementwise import numeric
+from nnfunc.functions.math._exp_log_matmul import matmul
 
 __all__ = ["batch_det", "batch_inv", "batch_matmul", "matrix_diag", "matrix_diag_part"]
 
 
 def _swap(v: Any) -> Any:
-    from nnfunc.functions.array import transpose
-
     n = len(v.shape)
-    return transpose(v, tuple(range(n - 2)) + (n - 1, n - 2))
+    return F.transpose(v, tuple(range(n - 2)) + (n - 1, n - 2))
 
 
 # ----------------------------------------------------------------------------- diag
@@ -174,49 +172,53 @@ def batch_matmul(
         array([[[20., 26.],
                 [26., 35.]]], dtype=float32)
     """
-    transpose_a = check.boolean("batch_matmul", "transpose_a", transpose_a)
-    transpose_b = check.boolean("batch_matmul", "transpose_b", transpose_b)
-    sa = tuple(a.shape) if hasattr(a, "shape") else np.shape(a)
-    sb = tuple(b.shape) if hasattr(b, "shape") else np.shape(b)
-    if len(sa) < 2 or len(sb) < 2:
-        raise ShapeError(
-            check.message(
-                "batch_matmul", "`a` and `b`", "have rank >= 2", **{"a.shape": sa, "b.shape": sb}
+    with node_errors(name, a, b):
+        transpose_a = check.boolean("batch_matmul", "transpose_a", transpose_a)
+        transpose_b = check.boolean("batch_matmul", "transpose_b", transpose_b)
+        sa = tuple(a.shape) if hasattr(a, "shape") else np.shape(a)
+        sb = tuple(b.shape) if hasattr(b, "shape") else np.shape(b)
+        if len(sa) < 2 or len(sb) < 2:
+            raise ShapeError(
+                check.message(
+                    "batch_matmul",
+                    "`a` and `b`",
+                    "have rank >= 2",
+                    **{"a.shape": sa, "b.shape": sb},
+                )
             )
-        )
-    qa = sa[-2] if transpose_a else sa[-1]
-    qb = sb[-1] if transpose_b else sb[-2]
-    if qa is not None and qb is not None and qa != qb:
-        raise ShapeError(
-            check.message(
-                "batch_matmul",
-                "`a` and `b`",
-                "have equal inner sizes (the columns of a and the rows of b, after the transposes)",
-                **{"a.shape": sa, "b.shape": sb},
-                transpose_a=transpose_a,
-                transpose_b=transpose_b,
+        qa = sa[-2] if transpose_a else sa[-1]
+        qb = sb[-1] if transpose_b else sb[-2]
+        if qa is not None and qb is not None and qa != qb:
+            raise ShapeError(
+                check.message(
+                    "batch_matmul",
+                    "`a` and `b`",
+                    "have equal inner sizes (the columns of a and the rows of b, after the "
+                    "transposes)",
+                    **{"a.shape": sa, "b.shape": sb},
+                    transpose_a=transpose_a,
+                    transpose_b=transpose_b,
+                )
             )
-        )
     ba, bb = sa[:-2], sb[:-2]
     if ba != bb and None not in ba + bb:
         if math.prod(ba) == math.prod(bb):
             # NNabla's rule: b's batch is read with a's batch shape (same number of samples).
-            from nnfunc.functions.array import reshape
-
-            b = reshape(b, ba + sb[-2:])
+            b = F.reshape(b, ba + sb[-2:])
         else:
             try:
                 check.broadcast_shapes("batch_matmul", ("a", "b"), [ba, bb])
             except ShapeError:
-                raise ShapeError(
-                    check.message(
-                        "batch_matmul",
-                        "`a` and `b`",
-                        "have batch dimensions (all but the last two) with the same product "
-                        "or broadcastable",
-                        **{"a.shape": sa, "b.shape": sb},
-                    )
-                ) from None
+                with node_errors(name, a, b):
+                    raise ShapeError(
+                        check.message(
+                            "batch_matmul",
+                            "`a` and `b`",
+                            "have batch dimensions (all but the last two) with the same "
+                            "product or broadcastable",
+                            **{"a.shape": sa, "b.shape": sb},
+                        )
+                    ) from None
     if transpose_a:
         a = _swap(a)
     if transpose_b:
@@ -226,7 +228,7 @@ def batch_matmul(
 
 # ----------------------------------------------------------------------------- inv / det
 def _square_spec(op: str, x: Any) -> tuple:
-    numeric(op, "x", x)
+    check.numeric(op, "x", x)
     check.ndim_at_least(op, "x", x, 2)
     shape = tuple(x.shape)
     a, b = shape[-2:]
@@ -260,6 +262,7 @@ def _singular(op: str, x: Any, requirement: str = "hold invertible matrices") ->
 
 class BatchInv(Function):
     op_name = "batch_inv"
+    retain_out = (0,)
 
     def __init__(self, for_det_grad: bool = False) -> None:
         # In the gradient of batch_det the error names batch_det, the function the user called.
@@ -268,7 +271,6 @@ class BatchInv(Function):
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         shape = _square_spec(self.op_name, x)
         self.out_dtype = real_dtype(x.dtype)
-        self._retain_out_idx = (0,)
         return (TensorSpec(shape, self.out_dtype),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -291,12 +293,12 @@ class BatchInv(Function):
 
 class BatchDet(Function):
     op_name = "batch_det"
+    retain_in = (0,)
+    retain_out = (0,)
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         shape = _square_spec(self.op_name, x)
         self.out_dtype = real_dtype(x.dtype)
-        self._retain_in_idx = (0,)
-        self._retain_out_idx = (0,)
         return (TensorSpec(shape[:-2], self.out_dtype),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -304,11 +306,9 @@ class BatchDet(Function):
         return (xp.asarray(xp.linalg.det(work)).astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import expand_dims
-
         (x,) = self.retained_inputs()
         (y,) = self.retained_outputs()
-        scale = expand_dims(grad_outputs[0] * y, (-2, -1))
+        scale = F.expand_dims(grad_outputs[0] * y, (-2, -1))
         return (scale * _swap(BatchInv(for_det_grad=True).apply1(x)),)
 
 

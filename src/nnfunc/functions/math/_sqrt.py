@@ -4,25 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from nnfunc.core.dtypes import real_dtype
-from nnfunc.core.function import Function
-from nnfunc.core.spec import TensorSpec
+from nnfunc.core.elementwise import Elementwise
 
 __all__ = ["sqrt"]
 
 
-class Sqrt(Function):
+class Sqrt(Elementwise):
     """``sqrt(x)``; gradient ``gy / (2 sqrt(x))``. Integer and bool inputs give float32."""
 
     op_name = "sqrt"
-
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.out_dtype = real_dtype(x.dtype)
-        self.retain_outputs(0)
-        return (TensorSpec(tuple(x.shape), self.out_dtype),)
-
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        return (xp.sqrt(x.astype(self.out_dtype, copy=False)),)
+    ufunc = "sqrt"
+    retain_out = (0,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (y,) = self.retained_outputs()

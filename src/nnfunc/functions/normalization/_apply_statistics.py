@@ -20,7 +20,7 @@ class ApplyStatistics(Function):
     """``(x - mean) / sqrt(variance + eps) * scale + offset`` with given statistics."""
 
     input_names = ("x", "mean", "variance", "offset", "scale")
-    _retain_in_idx = (0, 1, 2, 4)
+    retain_in = (0, 1, 2, 4)
 
     def __init__(self, op: str, axis: Any, eps: Any) -> None:
         self.op_name = op

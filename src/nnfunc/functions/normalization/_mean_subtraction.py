@@ -23,7 +23,7 @@ class MeanSubtraction(Function):
 
     op_name = "mean_subtraction"
     input_names = ("x", "mean", "t")
-    _retain_in_idx = (0, 2)
+    retain_in = (0, 2)
 
     def __init__(self, base_axis: Any, update: Any) -> None:
         self.base_axis_raw = base_axis

@@ -37,8 +37,8 @@ class Moments(Function):
     """Mean and biased variance over axes (corrected two-pass)."""
 
     op_name = "moments"
-    _retain_in_idx = (0,)
-    _retain_out_idx = (0,)
+    retain_in = (0,)
+    retain_out = (0,)
 
     def __init__(self, axis: Any, keepdims: Any) -> None:
         self.axis = axis
@@ -131,7 +131,7 @@ class SufficientStatistics(Function):
 
     op_name = "sufficient_statistics"
     input_names = ("x", "shift")
-    _retain_in_idx = (0, 1)
+    retain_in = (0, 1)
 
     def __init__(self, axis: Any, keepdims: Any) -> None:
         self.axis = axis
@@ -238,7 +238,7 @@ class NormalizeMoments(Function):
 
     op_name = "normalize_moments"
     input_names = ("counts", "mean_ss", "variance_ss", "shift")
-    _retain_in_idx = (0, 1, 2)
+    retain_in = (0, 1, 2)
 
     def setup(self, counts: Any, mean_ss: Any, variance_ss: Any, shift: Any) -> tuple:
         given = (counts, mean_ss, variance_ss, shift)

@@ -77,7 +77,7 @@ class Normalize(Function):
     """
 
     input_names = ("x", "scale", "offset", "running_mean", "running_variance")
-    _retain_in_idx = (0, 1)
+    retain_in = (0, 1)
     _stats: Stats | None = None
 
     def __init__(

@@ -52,7 +52,7 @@ class NormalizeGrad(Function):
     """
 
     input_names = ("x", "scale", "gy", "gmean", "gvariance")
-    _retain_in_idx = (0, 1, 2, 4)  # gx is linear in gmean: not needed
+    retain_in = (0, 1, 2, 4)  # gx is linear in gmean: not needed
 
     def __init__(self, norm: Any, want: tuple[int, ...], offset_spec: Any, stats: Any) -> None:
         self.norm = norm

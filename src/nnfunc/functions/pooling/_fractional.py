@@ -80,6 +80,8 @@ class _Fractional(Function):
     """``x -> (y, rows, cols)``; channel-first ``(N, C, H, W)`` internally."""
 
     input_names = ("x",)
+    retain_in = (0,)
+    retain_out = (1, 2)
 
     def __init__(self, mode, ratio, pseudo_random, overlapping, seed, channel_last) -> None:
         self.mode = mode
@@ -118,8 +120,6 @@ class _Fractional(Function):
         self.out_dtype = np.dtype(x.dtype) if self.mode == "max" else real_dtype(x.dtype)
         seq = [None if m is None else m + 1 for m in out]
         i64 = np.dtype(np.int64)
-        self.retain_inputs(0)
-        self.retain_outputs(1, 2)
         return (
             TensorSpec(tuple(shape), self.out_dtype),
             TensorSpec((seq[0],), i64),
@@ -183,12 +183,12 @@ class _FractionalScatter(Function):
 
     op_name = "fractional_pool_grad"
     input_names = ("x", "rows", "cols", "gy")
+    retain_in = (0, 1, 2)
 
     def __init__(self, mode: str, overlapping: bool, channel_last: bool) -> None:
         self.mode, self.overlapping, self.channel_last = mode, overlapping, channel_last
 
     def setup(self, x, rows, cols, gy) -> tuple[TensorSpec, ...]:
-        self.retain_inputs(0, 1, 2)
         return (TensorSpec(tuple(x.shape), np.dtype(gy.dtype)),)
 
     def forward(self, xp, x, rows, cols, gy) -> tuple[Any, ...]:
@@ -214,12 +214,12 @@ class _FractionalGather(Function):
 
     op_name = "fractional_pool_grad_grad"
     input_names = ("x", "rows", "cols", "g")
+    retain_in = (0, 1, 2)
 
     def __init__(self, mode: str, overlapping: bool, channel_last: bool) -> None:
         self.mode, self.overlapping, self.channel_last = mode, overlapping, channel_last
 
     def setup(self, x, rows, cols, g) -> tuple[TensorSpec, ...]:
-        self.retain_inputs(0, 1, 2)
         shape = list(x.shape)
         axes = (1, 2) if self.channel_last else (2, 3)
         for a, s in zip(axes, (rows, cols), strict=True):

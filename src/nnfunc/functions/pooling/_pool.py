@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
@@ -171,14 +172,14 @@ class MaxPool(Function):
     """Function node of :func:`max_pool`."""
 
     op_name = "max_pool"
+    retain_in = (0,)
+    retain_out = (0,)
 
     def __init__(self, kernel, stride=None, pad=0, ignore_border=True, channel_last=False):
         self._args = (kernel, stride, pad, ignore_border, channel_last)
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         self.geom = Geometry(self.op_name, x, *self._args)
-        self.retain_inputs(0)
-        self.retain_outputs(0)
         return (TensorSpec(self.geom.out_shape(x.shape), np.dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -199,13 +200,13 @@ class MaxPoolScatter(Function):
 
     op_name = "max_pool_grad"
     input_names = ("x", "y", "gy")
+    retain_in = (0, 1)
 
     def __init__(self, spec: GeomSpec) -> None:
         self.spec = spec
 
     def setup(self, x: Any, y: Any, gy: Any) -> tuple[TensorSpec, ...]:
         self.geom = self.spec.build(x)
-        self.retain_inputs(0, 1)
         return (TensorSpec(tuple(x.shape), np.dtype(gy.dtype)),)
 
     def forward(self, xp: Any, x: Any, y: Any, gy: Any) -> tuple[Any, ...]:
@@ -226,13 +227,13 @@ class MaxPoolGather(Function):
 
     op_name = "max_pool_grad_grad"
     input_names = ("x", "y", "g")
+    retain_in = (0, 1)
 
     def __init__(self, spec: GeomSpec) -> None:
         self.spec = spec
 
     def setup(self, x: Any, y: Any, g: Any) -> tuple[TensorSpec, ...]:
         self.geom = self.spec.build(x)
-        self.retain_inputs(0, 1)
         return (TensorSpec(tuple(y.shape), np.dtype(g.dtype)),)
 
     def forward(self, xp: Any, x: Any, y: Any, g: Any) -> tuple[Any, ...]:
@@ -544,11 +545,9 @@ class GlobalAvgPool(Function):
         return (xp.asarray(y, dtype=self.out_dtype),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import expand_dims
-
         (gy,) = grad_outputs
         if not self.keepdims:
-            gy = expand_dims(gy, self.axes)
+            gy = F.expand_dims(gy, self.axes)
         g = self.broadcast_to_input(gy, 0)
         if self.count is not None:
             return (g * (1.0 / self.count),)

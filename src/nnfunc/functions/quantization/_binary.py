@@ -42,7 +42,7 @@ class _BinaryActivation(Function):
     """Step forward, clipped straight-through backward (``|x| < 1``)."""
 
     input_names = ("x",)
-    _retain_in_idx = (0,)
+    retain_in = (0,)
     low = -1.0
     slope = 1.0
 

@@ -43,7 +43,7 @@ def _grad_cast(g: Any, f: Function, i: int, dtype: np.dtype) -> Any:
 
 class _Elementwise(Function):
     input_names = ("x",)
-    _retain_in_idx = (0,)
+    retain_in = (0,)
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         self.out_dtype = real_input(self.op_name, "x", x)
@@ -159,7 +159,7 @@ class Prune(_Elementwise):
     """Function node of :func:`nnfunc.prune`."""
 
     op_name = "prune"
-    _retain_in_idx = ()
+    retain_in = ()
 
     def __init__(self, rate: Any) -> None:
         self.rate = check.real_scalar(self.op_name, "rate", rate, min_value=0.0, max_value=1.0)
@@ -369,7 +369,7 @@ class MinMaxQuantize(Function):
 
     op_name = "min_max_quantize"
     input_names = ("x", "qr_min", "qr_max", "ql_min", "ql_max")
-    _retain_in_idx = (0, 1, 2, 3, 4)
+    retain_in = (0, 1, 2, 3, 4)
 
     def __init__(self, decay: Any, x_min_max: Any, ema: Any, fine: Any, eps: Any) -> None:
         op = self.op_name

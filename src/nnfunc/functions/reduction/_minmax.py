@@ -7,12 +7,12 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import accumulation_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
-from nnfunc.functions.math._elementwise import numeric
 from nnfunc.functions.reduction._sum import _integer_accumulator, _Reduce, _reduced_shape
 
 __all__ = ["max", "min", "prod"]
@@ -67,6 +67,7 @@ class _ArgMask(Function):
 
 
 class _Extremum(Function):
+    retain_in = (0,)
     mode = "max"
 
     def __init__(self, axis: Any, keepdims: bool, with_index: bool) -> None:
@@ -75,7 +76,7 @@ class _Extremum(Function):
         self.with_index = with_index
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        numeric(self.op_name, "x", x)
+        check.numeric(self.op_name, "x", x)
         self.keepdims = check.boolean(self.op_name, "keepdims", self.keepdims)
         self.axes = check.axes(self.op_name, "axis", self.axis, len(x.shape))
         if any(x.shape[a] == 0 for a in self.axes):
@@ -89,7 +90,6 @@ class _Extremum(Function):
                 )
             )
         shape = _reduced_shape(tuple(x.shape), self.axes, self.keepdims)
-        self._retain_in_idx = (0,)
         specs = [TensorSpec(shape, np.dtype(x.dtype))]
         if self.with_index:
             specs.append(TensorSpec(shape, _INDEX))
@@ -108,24 +108,22 @@ class _Extremum(Function):
         return (values, idx.astype(_INDEX, copy=False))
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import expand_dims
-        from nnfunc.functions.logical import where
-
         gy = grad_outputs[0]
         (x,) = self.retained_inputs()
         mask = _ArgMask(self.axes, self.mode).apply1(x)
         if not self.keepdims and self.axes:
-            gy = expand_dims(gy, self.axes)
-        return (where(mask, gy, 0),)
+            gy = F.expand_dims(gy, self.axes)
+        return (F.where(mask, gy, 0),)
 
 
 class _ExtremumIndex(_Extremum):
     """Only the indices of the extremum (one output, no gradient)."""
 
+    retain_in = ()
+
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         self.with_index = True
         specs = super().setup(x)
-        self._retain_in_idx = ()
         return specs[1:]
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -263,13 +261,13 @@ class _ProdExcl(Function):
     """For each element, the product of the OTHER elements over ``axes`` (no division)."""
 
     op_name = "prod_exclusive"
+    retain_in = (0,)
+    retain_out = (0,)
 
     def __init__(self, axes: tuple[int, ...]) -> None:
         self.axes = axes
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self._retain_in_idx = (0,)
-        self._retain_out_idx = (0,)
         return (TensorSpec(tuple(x.shape), np.dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -285,10 +283,6 @@ class _ProdExcl(Function):
         return (_from_last(xp, out, x.shape, self.axes),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import cast
-        from nnfunc.functions.logical import equal, where
-        from nnfunc.functions.reduction import sum
-
         # d e_i / d x_j = prod_{k != i, j} x_k, so the VJP at x_j is
         # v_j = sum_{i != j} g_i prod_{k != i, j} x_k.
         # * x_j != 0: v_j = (sum_i g_i e_i - g_j e_j) / x_j (exact for any number of zeros
@@ -300,29 +294,29 @@ class _ProdExcl(Function):
         (x,) = self.retained_inputs()
         (e,) = self.retained_outputs()
         axes = self.axes
-        zero = equal(x, 0)
-        safe = where(zero, 1, x)
+        zero = F.equal(x, 0)
+        safe = F.where(zero, 1, x)
         ge = g * e
-        total = sum(ge, axis=axes, keepdims=True)
+        total = F.sum(ge, axis=axes, keepdims=True)
         at_nonzero = (total - ge) / safe
-        n0 = sum(cast(zero, x.dtype), axis=axes, keepdims=True)
+        n0 = F.sum(F.cast(zero, x.dtype), axis=axes, keepdims=True)
         p = prod(safe, axis=axes, keepdims=True)
-        one_zero = sum(where(zero, 0, g / safe), axis=axes, keepdims=True)
-        two_zeros = sum(where(zero, g, 0), axis=axes, keepdims=True) - g
-        at_zero = p * (where(equal(n0, 1), one_zero, 0) + where(equal(n0, 2), two_zeros, 0))
-        return (where(zero, at_zero, at_nonzero),)
+        one_zero = F.sum(F.where(zero, 0, g / safe), axis=axes, keepdims=True)
+        two_zeros = F.sum(F.where(zero, g, 0), axis=axes, keepdims=True) - g
+        at_zero = p * (F.where(F.equal(n0, 1), one_zero, 0) + F.where(F.equal(n0, 2), two_zeros, 0))
+        return (F.where(zero, at_zero, at_nonzero),)
 
 
 class Prod(_Reduce):
     """Product over axes."""
 
     op_name = "prod"
+    retain_in = (0,)
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         shape = self._setup_axes(x)
         dtype = np.dtype(x.dtype)
         self.out_dtype = _integer_accumulator(dtype)
-        self._retain_in_idx = (0,)
         return (TensorSpec(shape, self.out_dtype),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:

@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
-from nnfunc.functions.math._elementwise import numeric
 
 __all__ = ["mean", "sum"]
 
@@ -38,16 +38,14 @@ class _Reduce(Function):
         self.keepdims = keepdims
 
     def _setup_axes(self, x: Any) -> tuple:
-        numeric(self.op_name, "x", x)
+        check.numeric(self.op_name, "x", x)
         self.keepdims = check.boolean(self.op_name, "keepdims", self.keepdims)
         self.axes = check.axes(self.op_name, "axis", self.axis, len(x.shape))
         return _reduced_shape(tuple(x.shape), self.axes, self.keepdims)
 
     def _grad_to_input(self, gy: Any) -> Any:
-        from nnfunc.functions.array import expand_dims
-
         if not self.keepdims and self.axes:
-            gy = expand_dims(gy, self.axes)
+            gy = F.expand_dims(gy, self.axes)
         return self.broadcast_to_input(gy, 0)
 
 

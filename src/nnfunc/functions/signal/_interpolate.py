@@ -286,7 +286,7 @@ class Interpolate(Function):
         return (xp.ascontiguousarray(y.astype(self.out_dtype, copy=False)),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        like = self.retained_inputs()[0] if self._retain_in_idx else None
+        like = self.retained_inputs()[0] if self.retain_in else None
         grad = InterpolateGrad(self, self.input_spec(0).dtype)
         return (grad.apply1(grad_outputs[0], like),)
 

@@ -194,7 +194,7 @@ class STFTAnalysis(Function):
         return (yr, yi)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        like = self.retained_inputs()[0] if self._retain_in_idx else None
+        like = self.retained_inputs()[0] if self.retain_in else None
         extra = getattr(self, "extra", 0)
         syn = STFTSynthesis(self.p, extra, self.input_spec(0).dtype)
         gr, gi = grad_outputs

@@ -158,7 +158,7 @@ class ScatterAdd(Function):
     """``z = zeros_like(like); z.ravel()[index] += g`` (the adjoint of :class:`Gather`)."""
 
     input_names = ("g", "index", "like")
-    _retain_in_idx = (1,)
+    retain_in = (1,)
 
     def __init__(self, op: str) -> None:
         self.op_name = op

@@ -246,7 +246,7 @@ class _PixelGather(Function):
 
     op_name = "warp_by_flow"
     input_names = ("data", "pix")
-    _retain_in_idx = (0, 1)
+    retain_in = (0, 1)
 
     def setup(self, data: Any, pix: Any) -> tuple[TensorSpec, ...]:
         n, c = data.shape[:2]
@@ -268,7 +268,7 @@ class _PixelScatter(Function):
 
     op_name = "warp_by_flow"
     input_names = ("g", "pix", "like")
-    _retain_in_idx = (1,)
+    retain_in = (1,)
 
     def setup(self, g: Any, pix: Any, like: Any) -> tuple[TensorSpec, ...]:
         return (TensorSpec(tuple(like.shape), real_dtype(like.dtype)),)
@@ -293,7 +293,7 @@ class _Warp(Function):
 
     op_name = "warp_by_flow"
     input_names = ("data", "flow")
-    _retain_in_idx = (0, 1)
+    retain_in = (0, 1)
 
     def setup(self, data: Any, flow: Any) -> tuple[TensorSpec, ...]:
         return (TensorSpec(tuple(data.shape), real_dtype(data.dtype)),)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import nnfunc.functions as F
 from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
-from nnfunc.functions.loss._common import as_tensor, same_shape, to_dtype
+from nnfunc.functions._labels import as_tensor, same_shape, to_dtype
 
 __all__ = ["binary_error", "psnr"]
 
@@ -93,9 +94,6 @@ def psnr(x1: Any, x2: Any, max_val: float, *, name: str | None = None) -> Any:
         >>> nf.psnr(np.array([0.0, 0.5]), np.array([0.1, 0.4]), 1.0)
         array(20.)
     """
-    from nnfunc.functions.arithmetic import mul, sub
-    from nnfunc.functions.math import log
-    from nnfunc.functions.reduction import mean
 
     op = "psnr"
     with shapes.node_errors(name, x1, x2):
@@ -103,6 +101,6 @@ def psnr(x1: Any, x2: Any, max_val: float, *, name: str | None = None) -> Any:
         x1, x2 = as_tensor(x1), as_tensor(x2)
         same_shape(op, ("x1", "x2"), x1, x2)
     dt = real_dtype(x1.dtype)
-    d = sub(to_dtype(x1, dt), to_dtype(x2, dt))
-    mse = mean(mul(d, d))
-    return sub(20.0 * math.log10(max_val), mul(log(mse), 10.0 / math.log(10.0)), name=name)
+    d = F.sub(to_dtype(x1, dt), to_dtype(x2, dt))
+    mse = F.mean(F.mul(d, d))
+    return F.sub(20.0 * math.log10(max_val), F.mul(F.log(mse), 10.0 / math.log(10.0)), name=name)

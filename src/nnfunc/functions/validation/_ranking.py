@@ -11,7 +11,7 @@ from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
-from nnfunc.functions.loss._common import (
+from nnfunc.functions._labels import (
     as_tensor,
     check_labels,
     label_dtype,
@@ -19,7 +19,7 @@ from nnfunc.functions.loss._common import (
     put_along_axis,
     shapes_match,
 )
-from nnfunc.functions.validation._top_k_kernel import top_k_indices
+from nnfunc.kernels.cpu.top_k import top_k_indices
 
 __all__ = ["confusion_matrix", "in_top_k", "top_k", "top_n_error"]
 
@@ -42,12 +42,15 @@ class TopK(Function):
 
     op_name = "top_k"
     input_names = ("input",)
+    retain_out = (1,)
 
     def __init__(self, k: Any, sorted: bool) -> None:  # noqa: A002
-        self.k = _check_k(self.op_name, k)
-        self.sorted = check.boolean(self.op_name, "sorted", sorted)
+        self.k = k
+        self.sorted = sorted
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        self.k = _check_k(self.op_name, self.k)
+        self.sorted = check.boolean(self.op_name, "sorted", self.sorted)
         check.ndim_at_least(self.op_name, "input", x, 1)
         n = x.shape[-1]
         if n is not None and n < self.k:
@@ -59,7 +62,6 @@ class TopK(Function):
                     **{"input.shape": tuple(x.shape)},
                 )
             )
-        self.retain_outputs(1)
         shape = tuple(x.shape[:-1]) + (self.k,)
         return (TensorSpec(shape, np.dtype(x.dtype)), TensorSpec(shape, _INT))
 
@@ -127,9 +129,10 @@ class InTopK(Function):
     input_names = ("predictions", "targets")
 
     def __init__(self, k: Any) -> None:
-        self.k = _check_k(self.op_name, k)
+        self.k = k
 
     def setup(self, p: Any, t: Any) -> tuple[TensorSpec, ...]:
+        self.k = _check_k(self.op_name, self.k)
         check.ndim_at_least(self.op_name, "predictions", p, 1)
         label_dtype(self.op_name, t, "targets")
         if not shapes_match(tuple(t.shape), tuple(p.shape[:-1])):
@@ -205,10 +208,12 @@ class TopNError(Function):
 
     def __init__(self, axis: Any, n: Any, keepdims: bool) -> None:
         self.axis = axis
-        self.n = check.positive_int(self.op_name, "n", n)
-        self.keepdims = check.boolean(self.op_name, "keepdims", keepdims)
+        self.n = n
+        self.keepdims = keepdims
 
     def setup(self, x: Any, t: Any) -> tuple[TensorSpec, ...]:
+        self.n = check.positive_int(self.op_name, "n", self.n)
+        self.keepdims = check.boolean(self.op_name, "keepdims", self.keepdims)
         nd = check.ndim_at_least(self.op_name, "x", x, 1)
         self.ax = ax = check.axis(self.op_name, "axis", self.axis, nd)
         self.kept = label_layout(self.op_name, x, t, ax, "x", "target")
@@ -288,14 +293,15 @@ class ConfusionMatrix(Function):
 
     def __init__(self, axis: Any, dtype: Any) -> None:
         self.axis = axis
-        try:
-            name = None if dtype is None else np.dtype(dtype).name
-        except TypeError:
-            name = None
-        check.choice(self.op_name, "dtype", name if name else dtype, ("int32", "int64"))
-        self.dtype = np.dtype(name)
+        self.dtype = dtype
 
     def setup(self, x: Any, t: Any) -> tuple[TensorSpec, ...]:
+        try:
+            name = None if self.dtype is None else np.dtype(self.dtype).name
+        except TypeError:
+            name = None
+        check.choice(self.op_name, "dtype", name if name else self.dtype, ("int32", "int64"))
+        self.dtype = np.dtype(name)
         nd = check.ndim_at_least(self.op_name, "x", x, 1)
         self.ax = ax = check.axis(self.op_name, "axis", self.axis, nd)
         self.kept = label_layout(self.op_name, x, t, ax, "x", "target")

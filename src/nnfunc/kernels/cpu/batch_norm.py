@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
+from nnfunc.kernels.cpu._jit import kernels
 from nnfunc.kernels.cpu._threads import row_ranges, run
 
 __all__ = [
@@ -119,8 +120,6 @@ def normalize_channels_numba(
     x: Any, eps: float, scale: Any = None, offset: Any = None, threads: int | None = None
 ) -> tuple[Any, Any, Any, Any]:
     """:func:`normalize_channels_numpy` with numba kernels (NumPy arrays only)."""
-    from nnfunc.kernels.cpu._jit import kernels
-
     k = kernels()
     x = np.ascontiguousarray(x)
     n_a, n_c, n_b = x.shape
@@ -160,8 +159,6 @@ def normalize_channels_backward_numba(
     threads: int | None = None,
 ) -> tuple[Any, Any, Any]:
     """:func:`normalize_channels_backward_numpy` with numba kernels (NumPy arrays only)."""
-    from nnfunc.kernels.cpu._jit import kernels
-
     k = kernels()
     x = np.ascontiguousarray(x)
     gy = np.ascontiguousarray(gy, dtype=x.dtype)

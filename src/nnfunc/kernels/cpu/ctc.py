@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
+from nnfunc.kernels.cpu import _jit
 from nnfunc.kernels.cpu._threads import row_ranges, run
 
 __all__ = [
@@ -334,9 +335,7 @@ def ctc_hvp_numpy(
 
 # ---------------------------------------------------------------------------- numba
 def _kernel(name: str) -> Any:
-    from nnfunc.kernels.cpu._jit import ctc_kernels
-
-    return ctc_kernels()[name]
+    return _jit.ctc_kernels()[name]
 
 
 def ctc_forward_numba(

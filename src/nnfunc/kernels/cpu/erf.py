@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
+from nnfunc.kernels.cpu._jit import kernels
 from nnfunc.kernels.cpu._threads import row_ranges, run
 
 __all__ = [
@@ -101,8 +102,6 @@ def gelu_erf_numpy(x: Any, threads: int | None = None) -> Any:
 
 # ---------------------------------------------------------------------------- numba
 def _run(name32: str, name64: str, x: Any, threads: int | None) -> Any:
-    from nnfunc.kernels.cpu._jit import kernels
-
     dtype = x.dtype
     work = np.float32 if dtype == np.float16 else dtype
     src = np.asarray(x, dtype=work, order="C")  # keeps 0-d (ascontiguousarray would not)

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
+from nnfunc.kernels.cpu import _jit
 from nnfunc.kernels.cpu._threads import row_ranges, run
 
 __all__ = [
@@ -120,16 +121,12 @@ def resample_axis_adjoint_numpy(
 
 # ---------------------------------------------------------------------------- numba
 def _kernels() -> dict[str, Any]:
-    from nnfunc.kernels.cpu._jit import interpolate_kernels
-
-    return interpolate_kernels()
+    return _jit.interpolate_kernels()
 
 
 def resample_2d_kernels() -> dict[str, Any]:
     """The fused two-axis kernels (numba imported on first use)."""
-    from nnfunc.kernels.cpu._jit import resample_2d_kernels as k
-
-    return k()
+    return _jit.resample_2d_kernels()
 
 
 def resample_axis_numba(x: Any, i0: Any, i1: Any, w1: Any, threads: int | None = None) -> Any:

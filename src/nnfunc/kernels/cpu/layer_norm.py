@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
+from nnfunc.kernels.cpu._jit import kernels
 from nnfunc.kernels.cpu._threads import row_ranges, run
 
 __all__ = [
@@ -151,8 +152,6 @@ def normalize_rows_numba(
     threads: int | None = None,
 ) -> tuple[Any, Any, Any, Any]:
     """:func:`normalize_rows_numpy` with a numba kernel (NumPy arrays only)."""
-    from nnfunc.kernels.cpu._jit import kernels
-
     kernel = kernels()["norm_rows"]
     r, k = x.shape
     x = np.ascontiguousarray(x)
@@ -194,8 +193,6 @@ def normalize_rows_backward_numba(
     threads: int | None = None,
 ) -> tuple[Any, Any, Any]:
     """:func:`normalize_rows_backward_numpy` with a numba kernel (NumPy arrays only)."""
-    from nnfunc.kernels.cpu._jit import kernels
-
     kernel = kernels()["norm_rows_grad"]
     r, k = x.shape
     x = np.ascontiguousarray(x)

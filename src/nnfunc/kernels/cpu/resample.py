@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
+from nnfunc.kernels.cpu import _jit
 from nnfunc.kernels.cpu._threads import row_ranges, run
 
 __all__ = ["bilinear", "bilinear_numba", "bilinear_numpy"]
@@ -62,15 +63,13 @@ def bilinear_numpy(x: Any, xs: Any, ys: Any, threads: int | None = None) -> Any:
 
 def bilinear_numba(x: Any, xs: Any, ys: Any, threads: int | None = None) -> Any:
     """Bilinear sampling with border clamping, numba kernel (NumPy arrays only)."""
-    from nnfunc.kernels.cpu._jit import resample_kernels
-
     dt = _work(x)
     src = np.ascontiguousarray(x, dtype=dt)
     xs = np.ascontiguousarray(xs, dtype=dt)
     ys = np.ascontiguousarray(ys, dtype=dt)
     b, c = src.shape[:2]
     out = np.empty((b, c, xs.shape[1], xs.shape[2]), dt)
-    kernel = resample_kernels()["bilinear_rows"]
+    kernel = _jit.resample_kernels()["bilinear_rows"]
     per_image = c * xs.shape[1] * xs.shape[2] * 4
     run(lambda s, e: kernel(src, xs, ys, out, s, e), row_ranges(b, per_image, threads))
     return out

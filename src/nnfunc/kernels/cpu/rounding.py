@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from nnfunc.core.backend import numba_enabled
+from nnfunc.core.backend import get_array_module, numba_enabled
 
 __all__ = ["round_half_away", "round_half_away_numba", "round_half_away_numpy"]
 
@@ -53,8 +53,6 @@ def round_half_away_numpy(x: Any) -> Any:
 
 
 def _array_module(x: Any) -> Any:
-    from nnfunc.core.backend import get_array_module
-
     return get_array_module(x)
 
 

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
+from nnfunc.kernels.cpu._jit import kernels
 from nnfunc.kernels.cpu._threads import row_ranges, run
 
 __all__ = [
@@ -166,8 +167,6 @@ def sparse_xent_grad_rows_numpy(
 
 # ---------------------------------------------------------------------------- numba
 def _kernel(name: str) -> Any:
-    from nnfunc.kernels.cpu._jit import kernels
-
     return kernels()[name]
 
 

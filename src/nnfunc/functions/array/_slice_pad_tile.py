@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
-from nnfunc.core.function import Function
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
 from nnfunc.functions.array._getitem import getitem
@@ -225,26 +226,29 @@ def slice(  # noqa: A001
                [ 7,  6,  5,  4],
                [11, 10,  9,  8]])
     """
-    given = [(a, v) for a, v in (("start", start), ("stop", stop), ("step", step)) if v is not None]
-    seqs = {a: _int_seq("slice", a, v, allow_none=True) for a, v in given}
-    ndim = len(x.shape) if hasattr(x, "shape") else np.ndim(x)
-    lengths = {len(v) for v in seqs.values()}
-    if len(lengths) > 1:
-        raise ArgumentError(
-            check.message("slice", "`start`, `stop` and `step`", "have one length", **seqs)
-        )
-    n = lengths.pop() if lengths else 0
-    if n > ndim:
-        raise ArgumentError(
-            check.message(
-                "slice", "`start`, `stop` and `step`", f"have at most {ndim} entries", **seqs
+    with node_errors(name, x):
+        given = [
+            (a, v) for a, v in (("start", start), ("stop", stop), ("step", step)) if v is not None
+        ]
+        seqs = {a: _int_seq("slice", a, v, allow_none=True) for a, v in given}
+        ndim = len(x.shape) if hasattr(x, "shape") else np.ndim(x)
+        lengths = {len(v) for v in seqs.values()}
+        if len(lengths) > 1:
+            raise ArgumentError(
+                check.message("slice", "`start`, `stop` and `step`", "have one length", **seqs)
             )
-        )
-    starts = seqs.get("start", (None,) * n)
-    stops = seqs.get("stop", (None,) * n)
-    steps = seqs.get("step", (None,) * n)
-    if any(s == 0 for s in steps):
-        raise ArgumentError(check.message("slice", "step", "not contain 0", step=step))
+        n = lengths.pop() if lengths else 0
+        if n > ndim:
+            raise ArgumentError(
+                check.message(
+                    "slice", "`start`, `stop` and `step`", f"have at most {ndim} entries", **seqs
+                )
+            )
+        starts = seqs.get("start", (None,) * n)
+        stops = seqs.get("stop", (None,) * n)
+        steps = seqs.get("step", (None,) * n)
+        if any(s == 0 for s in steps):
+            raise ArgumentError(check.message("slice", "step", "not contain 0", step=step))
     key = (Ellipsis,) + tuple(
         _builtin_slice(a, b, c) for a, b, c in zip(starts, stops, steps, strict=True)
     )
@@ -280,10 +284,11 @@ def flip(x: Any, axes: Any = None, *, name: str | None = None) -> Any:
         array([[2, 1, 0],
                [5, 4, 3]])
     """
-    ndim = len(x.shape) if hasattr(x, "shape") else np.ndim(x)
-    if ndim == 0:
-        raise ShapeError(check.message("flip", "x", "have rank >= 1", **{"x.shape": ()}))
-    chosen = check.axes("flip", "axes", ndim - 1 if axes is None else axes, ndim)
+    with node_errors(name, x):
+        ndim = len(x.shape) if hasattr(x, "shape") else np.ndim(x)
+        if ndim == 0:
+            raise ShapeError(check.message("flip", "x", "have rank >= 1", **{"x.shape": ()}))
+        chosen = check.axes("flip", "axes", ndim - 1 if axes is None else axes, ndim)
     key = tuple(
         _builtin_slice(None, None, -1) if i in chosen else _builtin_slice(None) for i in range(ndim)
     )
@@ -344,20 +349,19 @@ def shift(
         >>> nf.shift(np.array([1, 2, 3, 4]), (-2,), border_mode="reflect")
         array([3, 4, 4, 3])
     """
-    mode = check.choice("shift", "border_mode", border_mode, ("nearest", "reflect"))
-    ndim = len(x.shape) if hasattr(x, "shape") else np.ndim(x)
-    shifts_t = () if shifts is None else _int_seq("shift", "shifts", shifts, allow_none=False)
-    if len(shifts_t) > ndim:
-        raise ArgumentError(
-            check.message("shift", "shifts", f"have at most {ndim} entries", shifts=shifts)
-        )
+    with node_errors(name, x):
+        mode = check.choice("shift", "border_mode", border_mode, ("nearest", "reflect"))
+        ndim = len(x.shape) if hasattr(x, "shape") else np.ndim(x)
+        shifts_t = () if shifts is None else _int_seq("shift", "shifts", shifts, allow_none=False)
+        if len(shifts_t) > ndim:
+            raise ArgumentError(
+                check.message("shift", "shifts", f"have at most {ndim} entries", shifts=shifts)
+            )
     y = x
     offset = ndim - len(shifts_t)
     moved = [(offset + k, s) for k, s in enumerate(shifts_t) if s != 0]
     if not moved:
-        from nnfunc.functions.math import identity
-
-        return identity(x, name=name)
+        return F.identity(x, name=name)
     for j, (axis, s) in enumerate(moved):
         node = _AxisTake("shift", axis, ("shift", mode, s))
         y = node.apply1(y, name=name if j == len(moved) - 1 else None)
@@ -515,17 +519,16 @@ def pad(
         >>> nf.pad(np.ones((2, 3, 4)), (1, 1, 2, 2)).shape
         (2, 5, 8)
     """
-    mode = check.choice("pad", "mode", mode, ("constant", "reflect", "repeat"))
-    value = check.real_scalar("pad", "constant_value", constant_value, finite=False)
-    ndim = len(x.shape) if hasattr(x, "shape") else np.ndim(x)
-    pairs = _pad_pairs("pad", pad_width, ndim)
+    with node_errors(name, x):
+        mode = check.choice("pad", "mode", mode, ("constant", "reflect", "repeat"))
+        value = check.real_scalar("pad", "constant_value", constant_value, finite=False)
+        ndim = len(x.shape) if hasattr(x, "shape") else np.ndim(x)
+        pairs = _pad_pairs("pad", pad_width, ndim)
     if mode == "constant":
         return _PadConstant(pairs, value).apply1(x, name=name)
     padded = [(axis, ab) for axis, ab in enumerate(pairs) if ab != (0, 0)]
     if not padded:
-        from nnfunc.functions.math import identity
-
-        return identity(x, name=name)
+        return F.identity(x, name=name)
     y = x
     for j, (axis, (a, b)) in enumerate(padded):
         y = _AxisTake("pad", axis, (mode, a, b)).apply1(
@@ -606,9 +609,10 @@ def tile(x: Any, reps: Any, *, name: str | None = None) -> Any:
         >>> nf.tile(np.array([1, 2, 3]), (2, 1)).shape
         (2, 3)
     """
-    reps_t = _int_seq("tile", "reps", reps, allow_none=False)
-    if any(r < 0 for r in reps_t):
-        raise ArgumentError(check.message("tile", "reps", "hold non-negative ints", reps=reps))
+    with node_errors(name, x):
+        reps_t = _int_seq("tile", "reps", reps, allow_none=False)
+        if any(r < 0 for r in reps_t):
+            raise ArgumentError(check.message("tile", "reps", "hold non-negative ints", reps=reps))
     ndim = len(x.shape) if hasattr(x, "shape") else np.ndim(x)
     d = max(len(reps_t), ndim)
     if ndim < d:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
@@ -57,7 +58,7 @@ class Mul(BinaryElementwise):
 
     op_name = "mul"
     ufunc = "multiply"
-    retain = (0, 1)
+    retain_in = (0, 1)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (gy,) = grad_outputs
@@ -72,7 +73,7 @@ class Div(BinaryElementwise):
 
     op_name = "div"
     ufunc = "true_divide"
-    retain = (0, 1)
+    retain_in = (0, 1)
     float_result = True
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
@@ -90,7 +91,7 @@ class Pow(BinaryElementwise):
 
     op_name = "pow"
     ufunc = "power"
-    retain = (0, 1)
+    retain_in = (0, 1)
 
     def forward(self, xp: Any, a: Any, b: Any) -> tuple[Any, ...]:
         # Small integer powers as products: float32 power() is ~90x slower on negative bases.
@@ -115,9 +116,6 @@ class Pow(BinaryElementwise):
             ) from None
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import equal, where
-        from nnfunc.functions.math import log
-
         (gy,) = grad_outputs
         x0, x1 = self.retained_inputs()
         g0 = g1 = None
@@ -125,45 +123,39 @@ class Pow(BinaryElementwise):
             g0 = self.sum_to_input(mul(mul(gy, x1), pow(x0, sub(x1, 1))), 0)
         if 1 in target_indexes:
             # d/dx1 x0**x1 = x0**x1 * log(x0); 0 at x0 == 0 (the limit for x1 > 0).
-            safe = where(equal(x0, 0), 1, x0)
-            g1 = self.sum_to_input(mul(mul(gy, pow(x0, x1)), log(safe)), 1)
+            safe = F.where(F.equal(x0, 0), 1, x0)
+            g1 = self.sum_to_input(mul(mul(gy, pow(x0, x1)), F.log(safe)), 1)
         return (g0, g1)
 
 
-class Maximum(BinaryElementwise):
+class _Extreme(BinaryElementwise):
+    """``max`` / ``min`` of two tensors; at ties the gradient goes to ``x0``."""
+
+    retain_in = (0, 1)
+    #: the comparison that selects ``x0`` (ties included)
+    x0_wins = ""
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (gy,) = grad_outputs
+        x0, x1 = self.retained_inputs()
+        first = getattr(F, self.x0_wins)(x0, x1)
+        g0 = self.sum_to_input(F.where(first, gy, 0), 0) if 0 in target_indexes else None
+        g1 = self.sum_to_input(F.where(first, 0, gy), 1) if 1 in target_indexes else None
+        return (g0, g1)
+
+
+class Maximum(_Extreme):
     """``max(x0, x1)``; at ties the gradient goes to ``x0``."""
 
-    op_name = "maximum"
-    ufunc = "maximum"
-    retain = (0, 1)
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import greater_equal, where
-
-        (gy,) = grad_outputs
-        x0, x1 = self.retained_inputs()
-        first = greater_equal(x0, x1)
-        g0 = self.sum_to_input(where(first, gy, 0), 0) if 0 in target_indexes else None
-        g1 = self.sum_to_input(where(first, 0, gy), 1) if 1 in target_indexes else None
-        return (g0, g1)
+    op_name = ufunc = "maximum"
+    x0_wins = "greater_equal"
 
 
-class Minimum(BinaryElementwise):
+class Minimum(_Extreme):
     """``min(x0, x1)``; at ties the gradient goes to ``x0``."""
 
-    op_name = "minimum"
-    ufunc = "minimum"
-    retain = (0, 1)
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.logical import less_equal, where
-
-        (gy,) = grad_outputs
-        x0, x1 = self.retained_inputs()
-        first = less_equal(x0, x1)
-        g0 = self.sum_to_input(where(first, gy, 0), 0) if 0 in target_indexes else None
-        g1 = self.sum_to_input(where(first, 0, gy), 1) if 1 in target_indexes else None
-        return (g0, g1)
+    op_name = ufunc = "minimum"
+    x0_wins = "less_equal"
 
 
 class Neg(Function):

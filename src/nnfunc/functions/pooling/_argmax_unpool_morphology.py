@@ -7,11 +7,12 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check, shapes
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
-from nnfunc.functions.pooling._pool import Geometry, GeomSpec, MaxPool, _min_value
+from nnfunc.functions.pooling._pool import Geometry, GeomSpec, MaxPool, WindowSum, _min_value
 from nnfunc.kernels.cpu import pool as K
 
 __all__ = ["dilation2d", "erosion2d", "max_pool_with_argmax", "unpool"]
@@ -160,8 +161,6 @@ class Unpool(Function):
         return (y,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.pooling._pool import WindowSum
-
         args = (self.kernel, self.kernel, 0, True, self.channel_last)
         return (WindowSum(args, "sum").apply1(grad_outputs[0]),)
 
@@ -171,6 +170,8 @@ class Dilation2D(Function):
 
     op_name = "dilation2d"
     input_names = ("x", "filter")
+    retain_in = (0, 1)
+    retain_out = (0,)
 
     def __init__(
         self, stride: Any, rate: Any, pad: Any, channel_last: Any, op: str = "dilation2d"
@@ -200,8 +201,6 @@ class Dilation2D(Function):
                     **{f"{fname}.shape": tuple(f.shape), "x.shape": tuple(x.shape)},
                 )
             )
-        self.retain_inputs(0, 1)
-        self.retain_outputs(0)
         return (TensorSpec(self.geom.out_shape(x.shape), np.dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any, f: Any) -> tuple[Any, ...]:
@@ -222,13 +221,13 @@ class _MorphScatter(Function):
 
     op_name = "dilation2d_grad"
     input_names = ("x", "filter", "y", "gy")
+    retain_in = (0, 1, 2)
 
     def __init__(self, spec: GeomSpec) -> None:
         self.spec = spec
 
     def setup(self, x: Any, f: Any, y: Any, gy: Any) -> tuple[TensorSpec, ...]:
         self.geom = self.spec.build(x)
-        self.retain_inputs(0, 1, 2)
         dt = np.dtype(gy.dtype)
         return (TensorSpec(tuple(x.shape), dt), TensorSpec(tuple(f.shape), dt))
 
@@ -260,13 +259,13 @@ class _MorphGather(Function):
 
     op_name = "dilation2d_grad_grad"
     input_names = ("x", "filter", "y", "gx", "gf")
+    retain_in = (0, 1, 2)
 
     def __init__(self, spec: GeomSpec) -> None:
         self.spec = spec
 
     def setup(self, x: Any, f: Any, y: Any, gx: Any, gf: Any) -> tuple[TensorSpec, ...]:
         self.geom = self.spec.build(x)
-        self.retain_inputs(0, 1, 2)
         dt = np.dtype((gx if gx is not None else gf).dtype)
         return (TensorSpec(tuple(y.shape), dt),)
 
@@ -382,8 +381,6 @@ def erosion2d(
         >>> nf.erosion2d(x, np.array([[[0.0, 1.0]]]))
         array([[[[0., 1.]]]])
     """
-    from nnfunc.functions.arithmetic import neg
-    from nnfunc.functions.array import getitem
 
     # validate first, so that errors name erosion2d, `kernel` and (in a graph) this node; on a
     # throwaway instance, so the node applied below is as its constructor left it (what a saved
@@ -391,9 +388,9 @@ def erosion2d(
     with shapes.node_errors(name, x, kernel):
         Dilation2D(stride, rate, pad, channel_last, op="erosion2d").setup(_spec(x), _spec(kernel))
     core = Dilation2D(stride, rate, pad, channel_last, op="erosion2d")
-    flipped = getitem(kernel, (slice(None), slice(None, None, -1), slice(None, None, -1)))
-    y = core.apply1(neg(x), flipped)
-    return neg(y, name=name)
+    flipped = F.getitem(kernel, (slice(None), slice(None, None, -1), slice(None, None, -1)))
+    y = core.apply1(F.neg(x), flipped)
+    return F.neg(y, name=name)
 
 
 def _spec(t: Any) -> Any:

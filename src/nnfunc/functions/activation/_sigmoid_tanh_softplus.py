@@ -4,29 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from nnfunc.core.dtypes import real_dtype
-from nnfunc.core.function import Function
-from nnfunc.core.spec import TensorSpec
+from nnfunc.core.elementwise import Elementwise
+from nnfunc.kernels.cpu import activation as _kernels
 
 __all__ = ["sigmoid", "softplus", "tanh"]
 
 
-class _UnaryReal(Function):
-    """Element-wise function with a real result (integer and bool inputs give float32)."""
-
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.out_dtype = real_dtype(x.dtype)
-        return (TensorSpec(tuple(x.shape), self.out_dtype),)
-
-
-class Sigmoid(_UnaryReal):
+class Sigmoid(Elementwise):
     """Logistic sigmoid."""
 
     op_name = "sigmoid"
-
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.retain_outputs(0)
-        return super().setup(x)
+    retain_out = (0,)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         x = x.astype(self.out_dtype, copy=False)
@@ -34,45 +22,32 @@ class Sigmoid(_UnaryReal):
         e = xp.exp(-xp.abs(x))
         return (xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(self.out_dtype, copy=False),)
 
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        (y,) = self.retained_outputs()
-        return (grad_outputs[0] * (y * (1 - y)),)
+    def derivative_from_output(self, y: Any) -> Any:
+        return y * (1 - y)
 
 
-class Tanh(_UnaryReal):
+class Tanh(Elementwise):
     """Hyperbolic tangent."""
 
     op_name = "tanh"
+    ufunc = "tanh"
+    retain_out = (0,)
 
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.retain_outputs(0)
-        return super().setup(x)
-
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        return (xp.tanh(x, dtype=self.out_dtype),)
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        (y,) = self.retained_outputs()
-        return (grad_outputs[0] * (1 - y * y),)
+    def derivative_from_output(self, y: Any) -> Any:
+        return 1 - y * y
 
 
-class Softplus(_UnaryReal):
+class Softplus(Elementwise):
     """``log(1 + exp(x))``, computed stably."""
 
     op_name = "softplus"
-
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.retain_inputs(0)
-        return super().setup(x)
+    retain_in = (0,)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.activation._kernels import softplus
+        return (_kernels.softplus(x.astype(self.out_dtype, copy=False)),)
 
-        return (softplus(x.astype(self.out_dtype, copy=False)),)
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        (x,) = self.retained_inputs()
-        return (grad_outputs[0] * sigmoid(x),)
+    def derivative(self, x: Any) -> Any:
+        return sigmoid(x)
 
 
 def sigmoid(x: Any, *, name: str | None = None) -> Any:

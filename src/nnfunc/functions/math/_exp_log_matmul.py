@@ -4,57 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+import nnfunc.functions as F
 from nnfunc.core import check
-from nnfunc.core.dtypes import real_dtype, result_dtype
+from nnfunc.core.dtypes import result_dtype
+from nnfunc.core.elementwise import Elementwise
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
-from nnfunc.errors import DTypeError, ShapeError
+from nnfunc.errors import ShapeError
 
 __all__ = ["exp", "log", "matmul"]
 
 
-class _UnaryReal(Function):
-    """Element-wise function with a real result: integer and bool inputs give float32."""
-
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        if np.dtype(x.dtype).kind not in "biuf":
-            raise DTypeError(
-                check.message(self.op_name, "x", "have a numeric dtype", **{"x.dtype": x.dtype})
-            )
-        self.out_dtype = real_dtype(x.dtype)
-        return (TensorSpec(tuple(x.shape), self.out_dtype),)
-
-
-class Exp(_UnaryReal):
+class Exp(Elementwise):
     """``exp(x)``."""
 
     op_name = "exp"
+    ufunc = "exp"
+    retain_out = (0,)
 
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self._retain_out_idx = (0,)
-        return super().setup(x)
-
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        return (xp.exp(x, dtype=self.out_dtype),)
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        (y,) = self.retained_outputs()
-        return (grad_outputs[0] * y,)
+    def derivative_from_output(self, y: Any) -> Any:
+        return y
 
 
-class Log(_UnaryReal):
+class Log(Elementwise):
     """``log(x)``."""
 
     op_name = "log"
-
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self._retain_in_idx = (0,)
-        return super().setup(x)
-
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        return (xp.log(x, dtype=self.out_dtype),)
+    ufunc = "log"
+    retain_in = (0,)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (x,) = self.retained_inputs()
@@ -124,15 +101,11 @@ class MatMul(Function):
 
     op_name = "matmul"
     input_names = ("a", "b")
+    retain_in = (0, 1)
 
     def setup(self, a: Any, b: Any) -> tuple[TensorSpec, ...]:
-        for arg, spec in (("a", a), ("b", b)):
-            if np.dtype(spec.dtype).kind not in "biuf":
-                raise DTypeError(
-                    check.message(
-                        self.op_name, arg, "have a numeric dtype", **{f"{arg}.dtype": spec.dtype}
-                    )
-                )
+        check.numeric(self.op_name, "a", a)
+        check.numeric(self.op_name, "b", b)
         sa, sb = tuple(a.shape), tuple(b.shape)
         if not sa or not sb:
             raise ShapeError(
@@ -161,7 +134,6 @@ class MatMul(Function):
             ) from None
         shape = batch + sa[-2:-1] + sb[-1:] if len(sb) > 1 else batch + sa[-2:-1]
         self.out_dtype = result_dtype(a.dtype, b.dtype)
-        self._retain_in_idx = (0, 1)
         return (TensorSpec(tuple(shape), self.out_dtype),)
 
     def forward(self, xp: Any, a: Any, b: Any) -> tuple[Any, ...]:
@@ -169,30 +141,28 @@ class MatMul(Function):
         return (y if y.dtype == self.out_dtype else y.astype(self.out_dtype),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        from nnfunc.functions.array import expand_dims, squeeze, transpose
-
         (gy,) = grad_outputs
         a, b = self.retained_inputs()
 
         def swap(v: Any) -> Any:
             n = v.ndim
-            return transpose(v, tuple(range(n - 2)) + (n - 1, n - 2))
+            return F.transpose(v, tuple(range(n - 2)) + (n - 1, n - 2))
 
         ga = gb = None
         if a.ndim == 1 and b.ndim == 1:
             ga, gb = gy * b, gy * a
         elif a.ndim == 1:
-            gy2 = expand_dims(gy, -2)
+            gy2 = F.expand_dims(gy, -2)
             if 0 in target_indexes:
                 ga = matmul(gy2, swap(b))
             if 1 in target_indexes:
-                gb = matmul(swap(expand_dims(a, 0)), gy2)
+                gb = matmul(swap(F.expand_dims(a, 0)), gy2)
         elif b.ndim == 1:
-            gy2 = expand_dims(gy, -1)
+            gy2 = F.expand_dims(gy, -1)
             if 0 in target_indexes:
-                ga = matmul(gy2, expand_dims(b, 0))
+                ga = matmul(gy2, F.expand_dims(b, 0))
             if 1 in target_indexes:
-                gb = squeeze(matmul(swap(a), gy2), -1)
+                gb = F.squeeze(matmul(swap(a), gy2), -1)
         else:
             if 0 in target_indexes:
                 ga = matmul(gy, swap(b))

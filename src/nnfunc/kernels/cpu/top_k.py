@@ -12,13 +12,13 @@ from typing import Any
 
 import numpy as np
 
+from nnfunc.core.backend import get_array_module, numba_enabled
+
 __all__ = ["top_k_indices", "top_k_indices_numba", "top_k_indices_numpy"]
 
 
 def top_k_indices_numpy(x: Any, k: int) -> Any:
     """Twin of the numba kernel: ``(rows, n)`` -> ``(rows, k)`` int64 indices."""
-    from nnfunc.core.backend import get_array_module
-
     xp = get_array_module(x)
     rows, n = x.shape
     if k == 0 or rows == 0:
@@ -88,8 +88,6 @@ def top_k_indices_numba(x: Any, k: int) -> Any:
 
 def top_k_indices(x: Any, k: int) -> Any:
     """Dispatch: numba on NumPy arrays when enabled and ``k`` is small, else the twin."""
-    from nnfunc.core.backend import numba_enabled
-
     if isinstance(x, np.ndarray) and k <= 64 and numba_enabled():
         return top_k_indices_numba(x, k)
     return top_k_indices_numpy(x, k)
