@@ -1,3 +1,5 @@
-"""Family `attention` of the catalog (filled in by its issue)."""
+"""Family `attention` of the catalog: scaled dot-product and multi-head attention."""
 
-__all__: list[str] = []
+from nnfunc.functions.attention._dot_product import dot_product_attention
+
+__all__: list[str] = ["dot_product_attention"]
