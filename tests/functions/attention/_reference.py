@@ -17,7 +17,7 @@ def to_bnth(x: np.ndarray, layout: str) -> np.ndarray:
 
 def from_bnth(y: np.ndarray, layout: str) -> np.ndarray:
     full = layout if "N" in layout else layout + "N"
-    y = np.transpose(y, [ "BNTH".index(c) for c in full])
+    y = np.transpose(y, ["BNTH".index(c) for c in full])
     return y if "N" in layout else y[..., 0]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import tracemalloc
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -27,7 +28,7 @@ class TestDotProductAttention(FunctionTestCase):
 
     function = staticmethod(nf.dot_product_attention)
     symbolic_dims = (0, 1)  # unknown batch and sequence lengths (bias: its T axis)
-    tolerances = {"float32": {"atol": 1e-5, "rtol": 1e-4}}
+    tolerances: ClassVar = {"float32": {"atol": 1e-5, "rtol": 1e-4}}
     grad_inputs = (0, 1, 2, 3)
 
     def inputs(self, rng):
@@ -259,9 +260,7 @@ def test_graph_unknown_dims_and_graph_grad():
     # other sizes through the same graph
     q2, k2, v2 = _rand(rng, 1, 3, 2, 5), _rand(rng, 1, 3, 9, 5), _rand(rng, 1, 3, 9, 2)
     (y2,) = g.run([y], {"q": q2, "k": k2, "v": v2})
-    np.testing.assert_allclose(
-        y2, attention(q2, k2, v2, causal=True, layout="BNTH"), atol=1e-12
-    )
+    np.testing.assert_allclose(y2, attention(q2, k2, v2, causal=True, layout="BNTH"), atol=1e-12)
 
 
 def test_empty_inputs():

@@ -192,7 +192,7 @@ def _check_inputs(
         s = tuple(x.shape)
         return tuple(s[a] if a >= 0 else 1 for a in axes)
 
-    (b, n, t, h), (bk, kh, s, hk), (bv, kv, sv, hv) = dims(q), dims(k), dims(v)
+    (b, n, t, h), (bk, kh, s, hk), (bv, kv, sv, _) = dims(q), dims(k), dims(v)
     qs, ks, vs = tuple(q.shape), tuple(k.shape), tuple(v.shape)
     batches = [x for x in (b, bk, bv) if x is not None]
     if len(set(batches)) > 1:
@@ -208,7 +208,7 @@ def _check_inputs(
         raise ShapeError(
             check.message(
                 OP,
-                "`key`",
+                "key",
                 "have the head dimension H of `query`",
                 **{"query.shape": qs, "key.shape": ks},
             )
@@ -217,7 +217,7 @@ def _check_inputs(
         raise ShapeError(
             check.message(
                 OP,
-                "`value`",
+                "value",
                 "have the length and number of heads of `key`",
                 **{"key.shape": ks, "value.shape": vs},
             )
@@ -232,7 +232,14 @@ def _check_inputs(
                 K=kh,
             )
         )
-    full = (b, n, t, s)
+    check_bias_mask(OP, bias, mask, (b, n, t, s))
+    if scale is not None:
+        scale = check.real_scalar(OP, "scale", scale)
+    return scale
+
+
+def check_bias_mask(op: str, bias: Any, mask: Any, full: tuple[Any, ...]) -> None:
+    """``bias`` floating and ``mask`` boolean, both broadcastable to ``full`` (B, N, T, S)."""
     for arg, x in (("bias", bias), ("mask", mask)):
         if x is None:
             continue
@@ -244,7 +251,7 @@ def _check_inputs(
         if not fits:
             raise ShapeError(
                 check.message(
-                    OP,
+                    op,
                     arg,
                     "be broadcastable to (B, N, T, S)",
                     **{f"{arg}.shape": xs, "(B, N, T, S)": full},
@@ -253,7 +260,7 @@ def _check_inputs(
     if mask is not None and np.dtype(mask.dtype) != np.bool_:
         raise DTypeError(
             check.message(
-                OP,
+                op,
                 "mask",
                 "have dtype bool (True = attend; an additive mask goes to `bias`)",
                 **{"mask.dtype": mask.dtype},
@@ -262,15 +269,12 @@ def _check_inputs(
     if bias is not None and np.dtype(bias.dtype).kind != "f":
         raise DTypeError(
             check.message(
-                OP,
+                op,
                 "bias",
                 "have a floating dtype (a boolean mask goes to `mask`)",
                 **{"bias.dtype": bias.dtype},
             )
         )
-    if scale is not None:
-        scale = check.real_scalar(OP, "scale", scale)
-    return scale
 
 
 def _to_rank4(x: Any) -> Any:
@@ -382,7 +386,7 @@ def dot_product_attention(
         >>> kv = rng.standard_normal((2, 6, 2, 16), dtype=np.float32)
         >>> nf.dot_product_attention(q, kv, kv).shape
         (2, 4, 8, 16)
-        >>> v = np.array([[[[1.0], [3.0]]]])
+        >>> v = np.array([[[[1.0]], [[3.0]]]])
         >>> nf.dot_product_attention(np.zeros((1, 1, 1, 1)), np.zeros((1, 2, 1, 1)), v)
         array([[[[2.]]]])
     """

@@ -698,13 +698,13 @@ def kernels() -> dict[str, Any]:
 # The tile steps of :mod:`nnfunc.kernels.cpu.attention` (float32 scores, rows of one tile).
 # Kept after kernels() and compiled by attention_kernels(), which first runs kernels() so that
 # the helpers they call (row_max, expf_nonpos) exist as globals.
-def _attn_online_step(s, m, msafe, l, alpha):  # pragma: no cover - compiled
+def _attn_online_step(s, m, msafe, lsum, alpha):  # pragma: no cover - compiled
     """One key block of the online softmax, row by row of the float32 scores ``s`` (R, C).
 
     Per row: the new running maximum ``m`` (``-inf`` while every key so far is masked), its
     finite shift ``msafe`` (0 instead of ``-inf``), ``s <- exp(s - msafe)`` in place, the
     rescale factor ``alpha = exp(old msafe - msafe)`` of the previous sums (0 while ``m`` was
-    ``-inf``: nothing was summed) and the running sum ``l <- l * alpha + sum(s)``.
+    ``-inf``: nothing was summed) and the running sum ``lsum <- lsum * alpha + sum(s)``.
     """
     R, C = s.shape
     lanes = np.empty(_MAX_LANES, np.float32)
@@ -721,7 +721,7 @@ def _attn_online_step(s, m, msafe, l, alpha):  # pragma: no cover - compiled
             acc += e
         a = expf_nonpos(msafe[i] - ms) if old > -np.inf else np.float32(0.0)
         alpha[i] = a
-        l[i] = l[i] * a + acc
+        lsum[i] = lsum[i] * a + acc
         m[i] = mn
         msafe[i] = ms
 

@@ -51,9 +51,7 @@ ROWS = 128
 COLS = 128
 
 
-def tile_sizes(
-    batch: int, k_heads: int, groups: int, t: int, s: int
-) -> tuple[int, int, int]:
+def tile_sizes(batch: int, k_heads: int, groups: int, t: int, s: int) -> tuple[int, int, int]:
     """(key heads, query rows, key columns) per tile.
 
     A tile holds about :data:`TILE_ELEMENTS` scores.
@@ -82,14 +80,14 @@ def _heads4(a: Any, c: int, g: int) -> Any:
 
 
 # ---------------------------------------------------------------------------- tile steps
-def online_step_numpy(s: Any, m: Any, msafe: Any, l: Any, alpha: Any) -> None:
+def online_step_numpy(s: Any, m: Any, msafe: Any, lsum: Any, alpha: Any) -> None:
     """One key block of the online softmax on the scores ``s`` (R, C), in place (NumPy twin).
 
     Per row: the running maximum ``m`` (``-inf`` while every key so far is masked), its finite
     shift ``msafe`` (0 instead of ``-inf``, so that ``exp(-inf - 0) = 0``, never NaN),
     ``s <- exp(s - msafe)``, the factor ``alpha = exp(old msafe - msafe)`` that rescales the
-    previous sums (0 while nothing was summed) and ``l <- l * alpha + sum(s)``. ``m, msafe, l,
-    alpha`` have shape (R,).
+    previous sums (0 while nothing was summed) and ``lsum <- lsum * alpha + sum(s)``. ``m, msafe,
+    lsum, alpha`` have shape (R,).
     """
     xp = get_array_module(s)
     old = m.copy()
@@ -100,8 +98,8 @@ def online_step_numpy(s: Any, m: Any, msafe: Any, l: Any, alpha: Any) -> None:
     a = xp.exp(msafe - new_safe)
     a[old == -np.inf] = 0
     alpha[...] = a
-    l *= a
-    l += s.sum(axis=1)
+    lsum *= a
+    lsum += s.sum(axis=1)
     msafe[...] = new_safe
 
 
@@ -154,7 +152,8 @@ def _openblas() -> Any:
                 lib = ctypes.CDLL(path)
             except OSError:
                 continue
-            for prefix, suffix in (("scipy_openblas", "64_"), ("openblas", "64_"), ("openblas", "")):
+            names = (("scipy_openblas", "64_"), ("openblas", "64_"), ("openblas", ""))
+            for prefix, suffix in names:
                 set_fn = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
                 get_fn = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
                 if set_fn is not None and get_fn is not None:

@@ -22,3 +22,9 @@ __all__ = sorted(
         for n in m.__all__
     }
 )
+
+# attention family (appended: one block per family keeps merges of parallel branches simple)
+from . import _attention
+from ._attention import *  # noqa: F403
+
+__all__ = sorted({*__all__, *_attention.__all__})
