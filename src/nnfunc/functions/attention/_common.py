@@ -16,6 +16,7 @@ __all__ = [
     "LengthKeep",
     "MergeHeads",
     "SplitHeads",
+    "check_lengths",
     "known",
     "parse_layout",
     "tensor",
@@ -146,6 +147,26 @@ class CausalKeep(Function):
         return (None, None)
 
 
+def check_lengths(op: str, lengths: Any, batch: Any) -> None:
+    """``key_lengths``: integer, shape ``(batch,)``."""
+    if np.dtype(lengths.dtype).kind not in "iu":
+        raise DTypeError(
+            check.message(
+                op, "key_lengths", "have an integer dtype", **{"key_lengths.dtype": lengths.dtype}
+            )
+        )
+    shape = tuple(lengths.shape)
+    if len(shape) != 1 or not (shape[0] is None or batch is None or shape[0] == batch):
+        raise ShapeError(
+            check.message(
+                op,
+                "key_lengths",
+                "have shape (batch,)",
+                **{"key_lengths.shape": shape, "batch": batch},
+            )
+        )
+
+
 class LengthKeep(Function):
     """``(B, 1, 1, S)`` booleans ``s < lengths[b]`` for key ``(B, K, S, H)``."""
 
@@ -153,27 +174,8 @@ class LengthKeep(Function):
     input_names = ("key_lengths", "key")
 
     def setup(self, lengths: Any, k: Any) -> tuple[TensorSpec, ...]:
-        if np.dtype(lengths.dtype).kind not in "iu":
-            raise DTypeError(
-                check.message(
-                    self.op_name,
-                    "key_lengths",
-                    "have an integer dtype",
-                    **{"key_lengths.dtype": lengths.dtype},
-                )
-            )
+        check_lengths(self.op_name, lengths, k.shape[0])
         b = k.shape[0]
-        if len(lengths.shape) != 1 or not (
-            lengths.shape[0] is None or b is None or lengths.shape[0] == b
-        ):
-            raise ShapeError(
-                check.message(
-                    self.op_name,
-                    "key_lengths",
-                    "have shape (batch,)",
-                    **{"key_lengths.shape": tuple(lengths.shape), "batch": b},
-                )
-            )
         return (TensorSpec((b, 1, 1, k.shape[2]), np.dtype(np.bool_)),)
 
     def forward(self, xp: Any, lengths: Any, k: Any) -> tuple[Any, ...]:

@@ -25,6 +25,7 @@ from nnfunc.errors import DTypeError, ShapeError
 from nnfunc.functions.attention._common import (
     CausalKeep,
     LengthKeep,
+    check_lengths,
     known,
     parse_layout,
     tensor,
@@ -406,6 +407,7 @@ def dot_product_attention(
         if mask is not None:
             mask = _to_rank4(mask)
         if key_lengths is not None:
+            check_lengths(OP, key_lengths, query.shape[axes[0]])
             keep = LengthKeep().apply1(key_lengths, k)
             mask = keep if mask is None else F.logical_and(mask, keep)
     plain = axes == (0, 1, 2, 3)
