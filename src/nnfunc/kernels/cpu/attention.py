@@ -315,7 +315,7 @@ def attention_forward(
             lse[b, n0:n1, t0:t1] = row_lse.reshape(c * G, rows)
 
     ranges = _ranges(len(tiles), plan.work())
-    with _one_thread_blas(len(ranges) > 1 and xp is np):
+    with _one_thread_blas(xp is np):
         run(work, ranges)
     return out, lse
 
@@ -381,7 +381,7 @@ def attention_backward(
                 dq *= scale
                 gq[b, n0:n1, t0:t1] = dq.reshape(c * G, rows, H)
 
-    with _one_thread_blas(len(ranges) > 1 and xp is np):
+    with _one_thread_blas(xp is np):
         run(work, ranges)
     gbias = gbs[0]
     if gbias is not None:
