@@ -158,6 +158,8 @@ def test_many_tiles_float32(causal, numba, monkeypatch):
     monkeypatch.setenv("NNFUNC_NUM_THREADS", "2")
     monkeypatch.setattr(kernel, "ROWS", 16)
     monkeypatch.setattr(kernel, "COLS", 8)
+    monkeypatch.setattr(kernel, "CAUSAL_ROWS", 8)
+    monkeypatch.setattr(kernel, "CAUSAL_COLS", 16)
     monkeypatch.setattr(kernel, "TILE_ELEMENTS", 16 * 8 * 2)
     rng = np.random.default_rng(7)
     b, t, s, n, kh, h = 3, 37, 45, 4, 2, 8

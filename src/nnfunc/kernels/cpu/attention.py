@@ -46,18 +46,25 @@ __all__ = [
 #: Score elements per tile (heads * rows * cols): 2**17 float32 = 512 KiB, so that the few
 #: passes over a tile (bias, mask, max, exp, sum) stay in the L2 cache.
 TILE_ELEMENTS = 1 << 17
-#: Query rows and key columns of a tile (at most).
-ROWS = 128
-COLS = 128
+#: Query rows and key columns of a tile (at most): 256 x 256 per head keeps OpenBLAS's
+#: single-thread GEMMs near their best (~95 GFLOP/s here, ~80 at 128 x 128). Causal calls use
+#: 64-row query blocks, whose keys stop at the diagonal (a key block is cut at the block's last
+#: row), so little of the upper triangle is computed (measured best of 32..128 x 64..256).
+ROWS = 256
+COLS = 256
+CAUSAL_ROWS = 64
+CAUSAL_COLS = 128
 
 
-def tile_sizes(batch: int, k_heads: int, groups: int, t: int, s: int) -> tuple[int, int, int]:
+def tile_sizes(
+    batch: int, k_heads: int, groups: int, t: int, s: int, causal: bool = False
+) -> tuple[int, int, int]:
     """(key heads, query rows, key columns) per tile.
 
     A tile holds about :data:`TILE_ELEMENTS` scores.
     """
-    cols = min(s, COLS) if s > 0 else 1
-    rows = min(t, ROWS) if t > 0 else 1
+    cols = min(s, CAUSAL_COLS if causal else COLS) if s > 0 else 1
+    rows = min(t, CAUSAL_ROWS if causal else ROWS) if t > 0 else 1
     heads = max(1, min(k_heads, TILE_ELEMENTS // max(1, groups * rows * cols)))
     return heads, rows, cols
 
@@ -205,7 +212,7 @@ class _Plan:
         self.B, self.N, self.T, self.H = q.shape
         self.K, self.S, self.Hv = k.shape[1], k.shape[2], v.shape[3]
         self.G = self.N // self.K
-        self.hc, self.qb, self.kb = tile_sizes(self.B, self.K, self.G, self.T, self.S)
+        self.hc, self.qb, self.kb = tile_sizes(self.B, self.K, self.G, self.T, self.S, causal)
         self.causal = causal
 
     def work(self) -> int:
@@ -231,7 +238,7 @@ def _scores(
     xp: Any,
     plan: _Plan,
     qs: Any,
-    kc: Any,
+    kt: Any,
     bias: Any,
     mask: Any,
     b: int,
@@ -242,9 +249,12 @@ def _scores(
     s0: int,
     s1: int,
 ) -> Any:
-    """Scaled scores of one tile, ``(c, G * rows, cols)``, masked entries ``-inf``."""
+    """Scaled scores of one tile, ``(c, G * rows, cols)``, masked entries ``-inf``.
+
+    ``kt`` is the tile's keys transposed, ``(c, H, cols)``.
+    """
     c, g = c1 - c0, plan.G
-    sc = xp.matmul(qs, kc.swapaxes(-1, -2))
+    sc = xp.matmul(qs, kt)
     s4 = sc.reshape(c, g, t1 - t0, s1 - s0)
     n0, n1 = c0 * g, c1 * g
     if bias is not None:
@@ -286,6 +296,7 @@ def attention_forward(
     B, N, T, G, Hv = plan.B, plan.N, plan.T, plan.G, plan.Hv
     out = xp.empty((B, N, T, Hv), acc)
     lse = xp.empty((B, N, T), acc)
+    kt = xp.ascontiguousarray(k.swapaxes(-1, -2))  # (B, K, H, S): GEMM-friendly key tiles
     tiles = [t for b, c0 in plan.pairs() for t in plan.tiles(b, c0)]
     if causal:  # the last query blocks see the most keys: start them first
         tiles.sort(key=lambda t: -t[3])
@@ -302,7 +313,7 @@ def attention_forward(
             alpha = xp.zeros(r, acc)
             o = xp.zeros((c, G * rows, Hv), acc)
             for s0, s1 in plan.key_blocks(t1):
-                kc = k[b, c0:c1, s0:s1]
+                kc = kt[b, c0:c1, :, s0:s1]
                 sc = _scores(xp, plan, qs, kc, bias, mask, b, c0, c1, t0, t1, s0, s1)
                 step(sc.reshape(r, s1 - s0), m, msafe, ls, alpha)
                 o *= alpha.reshape(c, G * rows, 1)
@@ -354,6 +365,8 @@ def attention_backward(
     with_bias = bias_grad and bias is not None
     gbs = [xp.zeros(bias.shape, acc) if with_bias else None for _ in ranges]
     _, exp_rows, ds_rows = _steps(xp.empty(0, acc))
+    kt = xp.ascontiguousarray(k.swapaxes(-1, -2))
+    vt = xp.ascontiguousarray(v.swapaxes(-1, -2))
 
     def work(i0: int, i1: int) -> None:
         gb = gbs[ranges.index((i0, i1))]
@@ -368,11 +381,12 @@ def attention_backward(
                 rl = xp.ascontiguousarray(lse[b, n0:n1, t0:t1]).reshape(r)
                 dq = xp.zeros((c, G * rows, H), acc)
                 for s0, s1 in plan.key_blocks(t1):
-                    kc, vc = k[b, c0:c1, s0:s1], v[b, c0:c1, s0:s1]
-                    p = _scores(xp, plan, qs, kc, bias, mask, b, c0, c1, t0, t1, s0, s1)
+                    kc = k[b, c0:c1, s0:s1]
+                    ktc = kt[b, c0:c1, :, s0:s1]
+                    p = _scores(xp, plan, qs, ktc, bias, mask, b, c0, c1, t0, t1, s0, s1)
                     exp_rows(p.reshape(r, s1 - s0), rl)
                     gv[b, c0:c1, s0:s1] += xp.matmul(p.swapaxes(-1, -2), go)
-                    ds = xp.matmul(go, vc.swapaxes(-1, -2))
+                    ds = xp.matmul(go, vt[b, c0:c1, :, s0:s1])
                     ds_rows(ds.reshape(r, s1 - s0), p.reshape(r, s1 - s0), d)
                     if gb is not None:
                         _add_bias_grad(gb, ds, b, c, G, n0, n1, t0, t1, s0, s1)
