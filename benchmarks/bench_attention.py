@@ -1,6 +1,6 @@
 """Attention timings and memory side by side with PyTorch CPU in the same process.
 
-Run: ``python benchmarks/bench_attention.py [--repeat N] [--only SUBSTRING] [--no-memory]``.
+Run: ``python benchmarks/bench_attention.py [--repeat N] [--only S] [--no-memory] [--cpu-time]``.
 
 * Time: float32, B=8, 12 heads, T=S=512, head dim 64, the BNTH layout on both sides (PyTorch's
   ``scaled_dot_product_attention`` layout), forward and forward+backward with a random output
@@ -12,15 +12,20 @@ Run: ``python benchmarks/bench_attention.py [--repeat N] [--only SUBSTRING] [--n
   libraries, the growth of the peak resident memory (Linux ``VmHWM`` after a reset through
   ``/proc/self/clear_refs``) in a fresh subprocess, against the size of the (B, N, T, S)
   float32 score matrix (512 MiB).
+* ``--cpu-time``: instead of wall-clock ratios, the CPU time of each side on one thread
+  (steadier on a shared machine).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from _common import torch_or_none
@@ -31,7 +36,7 @@ import nnfunc as nf
 _SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
-def time_cases(repeat: int, only: str | None) -> None:
+def time_cases(repeat: int, only: str | None, cpu_time: bool) -> None:
     torch = torch_or_none(threads=None)
     rng = np.random.default_rng(0)
     b, n, t, h = 8, 12, 512, 64
@@ -71,7 +76,45 @@ def time_cases(repeat: int, only: str | None) -> None:
             cases.append(
                 (f"{label} (8,12,512,64)", ours(causal, backward), theirs(causal, backward))
             )
-    run_cases(cases, torch, repeat, only)
+    if cpu_time:
+        cpu_table(cases, torch, repeat, only)
+    else:
+        run_cases(cases, torch, repeat, only)
+
+
+def cpu_table(cases: list[Case], torch: Any, repeat: int, only: str | None) -> None:
+    """CPU time (``time.process_time``) of each side on ONE thread, interleaved rounds.
+
+    On a machine shared with other jobs, wall-clock ratios swing with the load; the CPU time
+    one thread spends is much steadier (it still feels the shared caches).
+    """
+    os.environ["NNFUNC_NUM_THREADS"] = "1"
+    if torch is not None:
+        torch.set_num_threads(1)
+    print("CPU time, 1 thread each (NNFUNC_NUM_THREADS=1, torch.set_num_threads(1))")
+    print(f"{'case':42s} {'nnfunc':>9s} {'torch':>9s} {'ratio (IQR)':>19s}")
+    for name, ours, ref in cases:
+        if only and only not in name:
+            continue
+        ours()
+        if ref is not None:
+            ref()
+        t_ours, t_ref = [], []
+        for _ in range(repeat):
+            t0 = time.process_time()
+            ours()
+            t_ours.append(time.process_time() - t0)
+            if ref is not None:
+                t0 = time.process_time()
+                ref()
+                t_ref.append(time.process_time() - t0)
+        a = np.array(t_ours)
+        cells = f"{np.median(a) * 1e3:7.1f}ms"
+        if t_ref:
+            r = a / np.array(t_ref)
+            q1, med, q3 = np.percentile(r, [25, 50, 75])
+            cells += f" {np.median(t_ref) * 1e3:7.1f}ms {med:5.2f} ({q1:.2f}-{q3:.2f})"
+        print(f"{name:42s} {cells}", flush=True)
 
 
 _MEMORY = """
@@ -133,8 +176,11 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--only", default=None, help="run the cases whose name contains this")
     ap.add_argument("--no-memory", action="store_true", help="skip the T=4096 memory case")
+    ap.add_argument(
+        "--cpu-time", action="store_true", help="CPU time on one thread each (shared machines)"
+    )
     args = ap.parse_args()
-    time_cases(args.repeat, args.only)
+    time_cases(args.repeat, args.only, args.cpu_time)
     if not args.no_memory:
         memory_cases()
 
