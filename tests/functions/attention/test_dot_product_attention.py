@@ -92,6 +92,23 @@ def test_fully_masked_rows_give_zero_output_and_zero_gradient():
     np.testing.assert_allclose(y.data, attention(q, k, v, mask=mask), atol=1e-12)
 
 
+def test_nan_in_padded_keys_and_values_does_not_leak():
+    rng = np.random.default_rng(12)
+    q, k, v = _rand(rng, 2, 3, 2, 4), _rand(rng, 2, 5, 2, 4), _rand(rng, 2, 5, 2, 4)
+    lengths = np.array([3, 5])
+    k[0, 3:] = np.nan
+    v[0, 4] = np.inf
+    ins = [nf.Variable(x, True) for x in (q, k, v)]
+    y = nf.dot_product_attention(*ins, key_lengths=lengths, is_causal=True)
+    keep = (np.arange(5)[None, :] < lengths[:, None])[:, None, None, :]
+    kc, vc = np.where(np.isfinite(k), k, 0), np.where(np.isfinite(v), v, 0)
+    np.testing.assert_allclose(y.data, attention(q, kc, vc, mask=keep, causal=True), atol=1e-12)
+    grads = nf.grad(nf.sum(y * y), ins)
+    for g in grads:
+        assert np.isfinite(g.data).all()
+    np.testing.assert_array_equal(grads[1].data[0, 3:], 0)
+
+
 def test_all_minus_inf_bias_row_is_a_masked_row():
     rng = np.random.default_rng(2)
     q, k, v = _rand(rng, 1, 2, 1, 3), _rand(rng, 1, 3, 1, 3), _rand(rng, 1, 3, 1, 3)

@@ -281,6 +281,21 @@ def _prepare(q: Any, k: Any, v: Any, bias: Any) -> tuple[Any, Any, Any, Any, Any
     return acc, k, v, bias, get_array_module(q)
 
 
+def _clean_keys(xp: Any, k: Any, v: Any, mask: Any) -> tuple[Any, Any]:
+    """Keys and values with rows that no query sees set to 0 when they hold NaN or inf.
+
+    A masked score is overwritten with ``-inf`` (probability 0), but ``0 * NaN`` in the value
+    product or the gradient GEMMs would still be NaN. For a key mask (dims T and N of size
+    1: padding, sequence lengths) such rows can be cleaned once; a general mask cannot.
+    """
+    if mask is None or mask.shape[1] != 1 or mask.shape[2] != 1:
+        return k, v
+    if xp.isfinite(k).all() and xp.isfinite(v).all():
+        return k, v
+    keep = mask[:, 0, 0, :][:, None, :, None]  # (B or 1, 1, S, 1)
+    return xp.where(keep, k, 0).astype(k.dtype), xp.where(keep, v, 0).astype(v.dtype)
+
+
 # ---------------------------------------------------------------------------- forward
 def attention_forward(
     q: Any, k: Any, v: Any, bias: Any, mask: Any, scale: float, causal: bool
@@ -292,6 +307,7 @@ def attention_forward(
     gets output 0 and ``lse`` 0.
     """
     acc, k, v, bias, xp = _prepare(q, k, v, bias)
+    k, v = _clean_keys(xp, k, v, mask)
     plan = _Plan(q, k, v, causal)
     B, N, T, G, Hv = plan.B, plan.N, plan.T, plan.G, plan.Hv
     out = xp.empty((B, N, T, Hv), acc)
@@ -352,6 +368,7 @@ def attention_backward(
     without ``bias_grad``). Each tile's probabilities are recomputed as ``exp(s - lse)``.
     """
     acc, k, v, bias, xp = _prepare(q, k, v, bias)
+    k, v = _clean_keys(xp, k, v, mask)
     plan = _Plan(q, k, v, causal)
     B, N, T, G, H, Hv = plan.B, plan.N, plan.T, plan.G, plan.H, plan.Hv
     gq = xp.empty((B, N, T, H), acc)
