@@ -150,7 +150,9 @@ def multi_head_attention(
         both outputs; ``additive_mask`` -> ``bias``, ``key_padding_mask`` 1 -> ``mask``
         False); SameDiff ``nn.multiHeadDotProductAttention`` (feature-major, per-head weights
         ``[numHeads, projected, features]`` reshaped to ``(features, N * projected)``, no
-        biases). PyTorch's ``nn.MultiheadAttention`` is this with weights transposed.
+        biases). keras.ops and tf.nn document no multi-head attention. PyTorch's
+        ``nn.MultiheadAttention`` is this with its weights transposed and ``key_padding_mask``
+        inverted (``mask = ~key_padding_mask[:, None, None, :]``).
 
     Examples:
         >>> import numpy as np, nnfunc as nf

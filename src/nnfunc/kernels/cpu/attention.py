@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
+from nnfunc.kernels.cpu._jit import attention_kernels
 from nnfunc.kernels.cpu._threads import num_threads, run
 
 __all__ = [
@@ -126,8 +127,6 @@ def ds_rows_numpy(dp: Any, p: Any, d: Any) -> None:
 def _steps(s: Any) -> tuple[Any, Any, Any]:
     """(online_step, exp_rows, ds_rows) for the tile array ``s``: numba for float32 NumPy."""
     if type(s) is np.ndarray and s.dtype == np.float32 and numba_enabled():
-        from nnfunc.kernels.cpu._jit import attention_kernels
-
         k = attention_kernels()
         return k["attn_online_step"], k["attn_exp_rows"], k["attn_ds_rows"]
     return online_step_numpy, exp_rows_numpy, ds_rows_numpy
