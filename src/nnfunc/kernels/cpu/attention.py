@@ -15,10 +15,15 @@ query heads of a key head are stacked as ``G * T`` rows of one GEMM, never a rep
 * :func:`attention_backward` recomputes each tile's probabilities ``exp(s - lse)`` from the
   saved ``lse`` and accumulates the gradients of query, key, value (and bias) tile by tile.
 
-Causal tiles above the diagonal are skipped. Tiles are batched GEMMs (``np.matmul`` on
-``(heads, rows, H)`` stacks, which call BLAS once per head); work items (batch, head chunk,
-query block) are split over :mod:`nnfunc.kernels.cpu._threads`. float16 works in float32.
-The functions take NumPy arrays or CuPy arrays (``xp`` from the arrays); no numba.
+Causal calls never compute tiles above the diagonal: a query block meets the keys left of
+it in full tiles, then its diagonal block in sub-blocks of :data:`CAUSAL_ROWS` rows, each
+against the keys up to its own last row. Tiles are batched GEMMs (``np.matmul`` on
+``(heads, rows, H)`` stacks, which call BLAS once per head, keys and values pre-transposed
+once); the forward's query blocks, and the backward's (batch, head chunk) pairs (whose key
+gradients they share), are split over :mod:`nnfunc.kernels.cpu._threads`, with OpenBLAS on
+one thread meanwhile. float16 works in float32. The per-tile softmax steps run as numba
+kernels (``_jit.attention_kernels``) on float32 NumPy data, else as the NumPy twins here
+(float64, CuPy, ``NNFUNC_DISABLE_NUMBA=1``).
 """
 
 from __future__ import annotations
@@ -44,28 +49,28 @@ __all__ = [
     "tile_sizes",
 ]
 
-#: Score elements per tile (heads * rows * cols): 2**17 float32 = 512 KiB, so that the few
-#: passes over a tile (bias, mask, max, exp, sum) stay in the L2 cache.
-TILE_ELEMENTS = 1 << 17
+#: Score elements per tile (heads * rows * cols): 2**18 float32 = 1 MiB, so that the few
+#: passes over a tile (bias, mask, max, exp, sum) stay in cache; more heads per tile also
+#: amortise the per-call overhead of the small diagonal pieces of causal calls (measured
+#: 2**16..2**20: within 5% of each other, 2**18 the best compromise).
+TILE_ELEMENTS = 1 << 18
 #: Query rows and key columns of a tile (at most): 256 x 256 per head keeps OpenBLAS's
-#: single-thread GEMMs near their best (~95 GFLOP/s here, ~80 at 128 x 128). Causal calls use
-#: 64-row query blocks, whose keys stop at the diagonal (a key block is cut at the block's last
-#: row), so little of the upper triangle is computed (measured best of 32..128 x 64..256).
+#: single-thread GEMMs near their best (~95 GFLOP/s here, ~80 at 128 x 128).
 ROWS = 256
 COLS = 256
+#: Causal calls cut a tile's diagonal block into sub-blocks of this many query rows, each
+#: against the keys up to its last row: little of the upper triangle is computed, while the
+#: keys left of the diagonal still go through full tiles (measured best of 32..128).
 CAUSAL_ROWS = 64
-CAUSAL_COLS = 128
 
 
-def tile_sizes(
-    batch: int, k_heads: int, groups: int, t: int, s: int, causal: bool = False
-) -> tuple[int, int, int]:
+def tile_sizes(batch: int, k_heads: int, groups: int, t: int, s: int) -> tuple[int, int, int]:
     """(key heads, query rows, key columns) per tile.
 
     A tile holds about :data:`TILE_ELEMENTS` scores.
     """
-    cols = min(s, CAUSAL_COLS if causal else COLS) if s > 0 else 1
-    rows = min(t, CAUSAL_ROWS if causal else ROWS) if t > 0 else 1
+    cols = min(s, COLS) if s > 0 else 1
+    rows = min(t, ROWS) if t > 0 else 1
     heads = max(1, min(k_heads, TILE_ELEMENTS // max(1, groups * rows * cols)))
     return heads, rows, cols
 
@@ -211,7 +216,8 @@ class _Plan:
         self.B, self.N, self.T, self.H = q.shape
         self.K, self.S, self.Hv = k.shape[1], k.shape[2], v.shape[3]
         self.G = self.N // self.K
-        self.hc, self.qb, self.kb = tile_sizes(self.B, self.K, self.G, self.T, self.S, causal)
+        self.hc, self.qb, self.kb = tile_sizes(self.B, self.K, self.G, self.T, self.S)
+        self.sub = max(1, min(self.qb, CAUSAL_ROWS))
         self.causal = causal
 
     def work(self) -> int:
@@ -226,11 +232,27 @@ class _Plan:
         """(batch, first key head) of each head chunk."""
         return [(b, c0) for b in range(self.B) for c0 in range(0, self.K, self.hc)]
 
-    def key_blocks(self, t1: int) -> Any:
-        """(s0, s1) of the key blocks a query block ending at ``t1`` sees (causal: up to t1)."""
-        stop = min(self.S, t1) if self.causal else self.S
-        for s0 in range(0, stop, self.kb):
-            yield s0, min(stop, s0 + self.kb)
+    def pieces(self, t0: int, t1: int) -> Any:
+        """(j0, j1, s0, s1): query rows ``t0 + [j0, j1)`` of a tile against keys ``[s0, s1)``.
+
+        Without the causal mask: every row against each key block. Causal: every row against
+        the key blocks left of the tile's first row (all visible), then the diagonal in
+        sub-blocks of :data:`CAUSAL_ROWS` rows, each against the keys from ``t0`` up to its
+        own last row.
+        """
+        rows = t1 - t0
+        if not self.causal:
+            for s0 in range(0, self.S, self.kb):
+                yield 0, rows, s0, min(self.S, s0 + self.kb)
+            return
+        left = min(t0, self.S)
+        for s0 in range(0, left, self.kb):
+            yield 0, rows, s0, min(left, s0 + self.kb)
+        if t0 >= self.S:
+            return
+        for j0 in range(0, rows, self.sub):
+            j1 = min(rows, j0 + self.sub)
+            yield j0, j1, t0, min(self.S, t0 + j1)
 
 
 def _scores(
@@ -265,6 +287,14 @@ def _scores(
         above = xp.arange(t0, t1)[:, None] < xp.arange(s0, s1)[None, :]
         xp.copyto(s4, -np.inf, where=above)
     return sc
+
+
+def _sub_rows(x: Any, groups: int, rows: int, j0: int, j1: int, lead: int) -> Any:
+    """Rows ``j0:j1`` of each of the ``groups`` row groups of ``x``: ``(lead, groups/lead * n,
+    ...)`` (a copy unless NumPy can give a view)."""
+    tail = x.shape[2:] if x.ndim > 2 else ()
+    sub = x.reshape((groups, rows) + tail)[:, j0:j1]
+    return sub.reshape((lead, -1) + tail)
 
 
 def _work_dtype(q: Any) -> Any:
@@ -322,17 +352,23 @@ def attention_forward(
             c, n0, n1, rows = c1 - c0, c0 * G, c1 * G, t1 - t0
             r = c * G * rows
             qs = xp.multiply(q[b, n0:n1, t0:t1], scale, dtype=acc).reshape(c, G * rows, -1)
-            m = xp.full(r, -np.inf, acc)
-            msafe = xp.zeros(r, acc)
-            ls = xp.zeros(r, acc)
-            alpha = xp.zeros(r, acc)
+            state = xp.zeros((4, r), acc)  # running max, its finite shift, sum, rescale
+            state[0] = -np.inf
             o = xp.zeros((c, G * rows, Hv), acc)
-            for s0, s1 in plan.key_blocks(t1):
+            for j0, j1, s0, s1 in plan.pieces(t0, t1):
+                n = j1 - j0
+                whole = n == rows
+                qp = qs if whole else _sub_rows(qs, c * G, rows, j0, j1, c)
+                st = state if whole else _sub_rows(state, 4 * c * G, rows, j0, j1, 4).copy()
                 kc = kt[b, c0:c1, :, s0:s1]
-                sc = _scores(xp, plan, qs, kc, bias, mask, b, c0, c1, t0, t1, s0, s1)
-                step(sc.reshape(r, s1 - s0), m, msafe, ls, alpha)
-                o *= alpha.reshape(c, G * rows, 1)
-                o += xp.matmul(sc, v[b, c0:c1, s0:s1])
+                sc = _scores(xp, plan, qp, kc, bias, mask, b, c0, c1, t0 + j0, t0 + j1, s0, s1)
+                step(sc.reshape(-1, s1 - s0), st[0], st[1], st[2], st[3])
+                op = o.reshape(c, G, rows, Hv)[:, :, j0:j1]
+                op *= st[3].reshape(c, G, n, 1)
+                op += xp.matmul(sc, v[b, c0:c1, s0:s1]).reshape(c, G, n, Hv)
+                if not whole:
+                    state.reshape(4, c * G, rows)[:, :, j0:j1] = st.reshape(4, c * G, n)
+            msafe, ls = state[1], state[2]
             seen = ls > 0
             o /= xp.where(seen, ls, 1).reshape(c, G * rows, 1)
             out[b, n0:n1, t0:t1] = o.reshape(c * G, rows, Hv)
@@ -396,18 +432,26 @@ def attention_backward(
                 d = xp.einsum("ijk,ijk->ij", go, ob).reshape(r)
                 rl = xp.ascontiguousarray(lse[b, n0:n1, t0:t1]).reshape(r)
                 dq = xp.zeros((c, G * rows, H), acc)
-                for s0, s1 in plan.key_blocks(t1):
+                for j0, j1, s0, s1 in plan.pieces(t0, t1):
+                    n, w = j1 - j0, s1 - s0
+                    if n == rows:
+                        qp, gop, dp, rlp = qs, go, d, rl
+                    else:
+                        qp = _sub_rows(qs, c * G, rows, j0, j1, c)
+                        gop = _sub_rows(go, c * G, rows, j0, j1, c)
+                        dp = _sub_rows(d, c * G, rows, j0, j1, 1)[0].copy()
+                        rlp = _sub_rows(rl, c * G, rows, j0, j1, 1)[0].copy()
                     kc = k[b, c0:c1, s0:s1]
                     ktc = kt[b, c0:c1, :, s0:s1]
-                    p = _scores(xp, plan, qs, ktc, bias, mask, b, c0, c1, t0, t1, s0, s1)
-                    exp_rows(p.reshape(r, s1 - s0), rl)
-                    gv[b, c0:c1, s0:s1] += xp.matmul(p.swapaxes(-1, -2), go)
-                    ds = xp.matmul(go, vt[b, c0:c1, :, s0:s1])
-                    ds_rows(ds.reshape(r, s1 - s0), p.reshape(r, s1 - s0), d)
+                    p = _scores(xp, plan, qp, ktc, bias, mask, b, c0, c1, t0 + j0, t0 + j1, s0, s1)
+                    exp_rows(p.reshape(-1, w), rlp)
+                    gv[b, c0:c1, s0:s1] += xp.matmul(p.swapaxes(-1, -2), gop)
+                    ds = xp.matmul(gop, vt[b, c0:c1, :, s0:s1])
+                    ds_rows(ds.reshape(-1, w), p.reshape(-1, w), dp)
                     if gb is not None:
-                        _add_bias_grad(gb, ds, b, c, G, n0, n1, t0, t1, s0, s1)
-                    dq += xp.matmul(ds, kc)
-                    gk[b, c0:c1, s0:s1] += xp.matmul(ds.swapaxes(-1, -2), qs)
+                        _add_bias_grad(gb, ds, b, c, G, n0, n1, t0 + j0, t0 + j1, s0, s1)
+                    dq.reshape(c, G, rows, H)[:, :, j0:j1] += xp.matmul(ds, kc).reshape(c, G, n, H)
+                    gk[b, c0:c1, s0:s1] += xp.matmul(ds.swapaxes(-1, -2), qp)
                 dq *= scale
                 gq[b, n0:n1, t0:t1] = dq.reshape(c * G, rows, H)
 
