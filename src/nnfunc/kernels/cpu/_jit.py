@@ -1133,3 +1133,72 @@ def ctc_kernels() -> dict[str, Any]:
         "ctc_alpha": numba.njit(**exact)(_ctc_alpha),
         "ctc_beta_grad": numba.njit(**exact)(_ctc_beta_grad),
     }
+
+
+# ---------------------------------------------------------------------------- attention
+# The tile steps of :mod:`nnfunc.kernels.cpu.attention` (float32 scores, rows of one tile).
+# Kept after kernels() and compiled by attention_kernels(), which first runs kernels() so that
+# the helpers they call (row_max, expf_nonpos) exist as globals.
+def _attn_online_step(s, m, msafe, lsum, alpha):  # pragma: no cover - compiled
+    """One key block of the online softmax, row by row of the float32 scores ``s`` (R, C).
+
+    Per row: the new running maximum ``m`` (``-inf`` while every key so far is masked), its
+    finite shift ``msafe`` (0 instead of ``-inf``), ``s <- exp(s - msafe)`` in place, the
+    rescale factor ``alpha = exp(old msafe - msafe)`` of the previous sums (0 while ``m`` was
+    ``-inf``: nothing was summed) and the running sum ``lsum <- lsum * alpha + sum(s)``.
+    """
+    R, C = s.shape
+    lanes = np.empty(_MAX_LANES, np.float32)
+    for i in range(R):
+        si = s[i]
+        mb = row_max(si, lanes)
+        old = m[i]
+        mn = mb if mb > old else old
+        ms = mn if mn > -np.inf else np.float32(0.0)
+        acc = np.float32(0.0)
+        for j in range(C):
+            e = expf_nonpos(si[j] - ms)
+            si[j] = e
+            acc += e
+        a = expf_nonpos(msafe[i] - ms) if old > -np.inf else np.float32(0.0)
+        alpha[i] = a
+        lsum[i] = lsum[i] * a + acc
+        m[i] = mn
+        msafe[i] = ms
+
+
+def _attn_exp_rows(s, lse):  # pragma: no cover - compiled
+    """``s <- exp(s - lse)`` per row of float32 scores: the probabilities of a tile."""
+    R, C = s.shape
+    for i in range(R):
+        si = s[i]
+        c = lse[i]
+        for j in range(C):
+            x = si[j] - c
+            si[j] = expf_nonpos(x if x < 0 else np.float32(0.0))
+
+
+def _attn_ds_rows(dp, p, d):  # pragma: no cover - compiled
+    """``dp <- p * (dp - d)`` per row: the score gradient of a tile (float32)."""
+    R, C = dp.shape
+    for i in range(R):
+        di = d[i]
+        dpi = dp[i]
+        pi = p[i]
+        for j in range(C):
+            dpi[j] = pi[j] * (dpi[j] - di)
+
+
+@lru_cache(maxsize=1)
+def attention_kernels() -> dict[str, Any]:
+    """The attention tile kernels as numba dispatchers (compiled on first call, cached)."""
+    import numba
+
+    kernels()  # the helpers (row_max, expf_nonpos) become globals first
+    common = {"cache": True, "nogil": True, "error_model": "numpy"}
+    reduce_ = {**common, "fastmath": set(_FM_REDUCE)}
+    return {
+        "attn_online_step": numba.njit(**reduce_)(_attn_online_step),
+        "attn_exp_rows": numba.njit(**reduce_)(_attn_exp_rows),
+        "attn_ds_rows": numba.njit(**reduce_)(_attn_ds_rows),
+    }
