@@ -692,3 +692,177 @@ def kernels() -> dict[str, Any]:
         "gelu_erf_f64": numba.njit(**exact)(_gelu_erf_f64),
         "erf_f64": numba.njit(**exact)(_erf_f64),
     }
+
+
+# ------------------------------------------------------------------ recurrent gates (rnn.py)
+# One time step of the LSTM / GRU / Elman gates, float32, fused (see nnfunc.kernels.cpu.rnn).
+# sigmoid and tanh are built from exp(-|x|) <= 1, so nothing overflows; every row computes its
+# gates (branch-free inner loops) and only the stores look at the row's `active` flag.
+sigf: Any = None
+tanhf: Any = None
+_RNN_ONE = np.float32(1.0)
+_RNN_TWO = np.float32(2.0)
+_RNN_ZERO = np.float32(0.0)
+
+
+def _sigf(x: Any) -> Any:  # pragma: no cover - compiled
+    e = expf_nonpos(-abs(x))
+    r = _RNN_ONE / (_RNN_ONE + e)
+    return r if x >= _RNN_ZERO else e * r
+
+
+def _tanhf(x: Any) -> Any:  # pragma: no cover - compiled
+    e = expf_nonpos(-_RNN_TWO * abs(x))
+    t = (_RNN_ONE - e) / (_RNN_ONE + e)
+    return t if x >= _RNN_ZERO else -t
+
+
+def _lstm_fwd(xw, rec, hp, cp, peep, fb, clip, act, gates, c_out, h_out, y_out):  # noqa: ANN001  # pragma: no cover
+    nb, nh = hp.shape
+    for b in range(nb):
+        on = act[b]
+        for j in range(nh):
+            cprev = cp[b, j]
+            i = sigf(xw[b, j] + rec[b, j] + peep[0, j] * cprev)
+            f = sigf(xw[b, nh + j] + rec[b, nh + j] + peep[1, j] * cprev + fb)
+            g = tanhf(xw[b, 2 * nh + j] + rec[b, 2 * nh + j])
+            c = f * cprev + i * g
+            if clip > _RNN_ZERO:
+                c = clip if c > clip else c
+                c = -clip if c < -clip else c
+            o = sigf(xw[b, 3 * nh + j] + rec[b, 3 * nh + j] + peep[2, j] * c)
+            h = o * tanhf(c)
+            gates[b, j] = i
+            gates[b, nh + j] = f
+            gates[b, 2 * nh + j] = g
+            gates[b, 3 * nh + j] = o
+            c_out[b, j] = c if on else cprev
+            h_out[b, j] = h if on else hp[b, j]
+            y_out[b, j] = h if on else _RNN_ZERO
+
+
+def _lstm_bwd(dh, dc, gates, cp, ct, peep, clip, act, dz, dpeep):  # noqa: ANN001  # pragma: no cover
+    nb, nh = cp.shape
+    for b in range(nb):
+        if not act[b]:
+            for j in range(4 * nh):
+                dz[b, j] = _RNN_ZERO
+            continue
+        for j in range(nh):
+            i = gates[b, j]
+            f = gates[b, nh + j]
+            g = gates[b, 2 * nh + j]
+            o = gates[b, 3 * nh + j]
+            cprev = cp[b, j]
+            c = ct[b, j]
+            tc = tanhf(c)
+            d = dh[b, j]
+            dzo = d * tc * o * (_RNN_ONE - o)
+            dct = dc[b, j] + d * o * (_RNN_ONE - tc * tc) + dzo * peep[2, j]
+            if clip > _RNN_ZERO:
+                u = f * cprev + i * g
+                dct = _RNN_ZERO if abs(u) > clip else dct
+            dzi = dct * g * i * (_RNN_ONE - i)
+            dzf = dct * cprev * f * (_RNN_ONE - f)
+            dzg = dct * i * (_RNN_ONE - g * g)
+            dz[b, j] = dzi
+            dz[b, nh + j] = dzf
+            dz[b, 2 * nh + j] = dzg
+            dz[b, 3 * nh + j] = dzo
+            dpeep[0, j] += dzi * cprev
+            dpeep[1, j] += dzf * cprev
+            dpeep[2, j] += dzo * c
+            dc[b, j] = dct * f + dzi * peep[0, j] + dzf * peep[1, j]
+            dh[b, j] = _RNN_ZERO
+
+
+def _gru_fwd(xw, rec, hp, act, gates, h_out, y_out):  # noqa: ANN001  # pragma: no cover
+    nb, nh = hp.shape
+    for b in range(nb):
+        on = act[b]
+        for j in range(nh):
+            r = sigf(xw[b, j] + rec[b, j])
+            z = sigf(xw[b, nh + j] + rec[b, nh + j])
+            n = tanhf(xw[b, 2 * nh + j] + r * rec[b, 2 * nh + j])
+            h = (_RNN_ONE - z) * n + z * hp[b, j]
+            gates[b, j] = r
+            gates[b, nh + j] = z
+            gates[b, 2 * nh + j] = n
+            h_out[b, j] = h if on else hp[b, j]
+            y_out[b, j] = h if on else _RNN_ZERO
+
+
+def _gru_bwd(dh, gates, hn, hp, act, dx, dr):  # noqa: ANN001  # pragma: no cover
+    nb, nh = hp.shape
+    for b in range(nb):
+        if not act[b]:
+            for j in range(3 * nh):
+                dx[b, j] = _RNN_ZERO
+                dr[b, j] = _RNN_ZERO
+            continue
+        for j in range(nh):
+            r = gates[b, j]
+            z = gates[b, nh + j]
+            n = gates[b, 2 * nh + j]
+            d = dh[b, j]
+            dzn = d * (_RNN_ONE - z) * (_RNN_ONE - n * n)
+            dzz = d * (hp[b, j] - n) * z * (_RNN_ONE - z)
+            dzr = dzn * hn[b, j] * r * (_RNN_ONE - r)
+            dx[b, j] = dzr
+            dx[b, nh + j] = dzz
+            dx[b, 2 * nh + j] = dzn
+            dr[b, j] = dzr
+            dr[b, nh + j] = dzz
+            dr[b, 2 * nh + j] = dzn * r
+            dh[b, j] = d * z
+
+
+def _rnn_fwd(xw, rec, hp, relu, act, h_out, y_out):  # noqa: ANN001  # pragma: no cover
+    nb, nh = hp.shape
+    for b in range(nb):
+        on = act[b]
+        for j in range(nh):
+            z = xw[b, j] + rec[b, j]
+            if relu:
+                h = z if z > _RNN_ZERO else _RNN_ZERO
+            else:
+                h = tanhf(z)
+            h_out[b, j] = h if on else hp[b, j]
+            y_out[b, j] = h if on else _RNN_ZERO
+
+
+def _rnn_bwd(dh, ht, relu, act, dz):  # noqa: ANN001  # pragma: no cover
+    nb, nh = ht.shape
+    for b in range(nb):
+        if not act[b]:
+            for j in range(nh):
+                dz[b, j] = _RNN_ZERO
+            continue
+        for j in range(nh):
+            h = ht[b, j]
+            if relu:
+                dz[b, j] = dh[b, j] if h > _RNN_ZERO else _RNN_ZERO
+            else:
+                dz[b, j] = dh[b, j] * (_RNN_ONE - h * h)
+            dh[b, j] = _RNN_ZERO
+
+
+@lru_cache(maxsize=1)
+def rnn_kernels() -> dict[str, Any]:
+    """The recurrent-gate kernels as numba dispatchers (compiled on first call, cached)."""
+    import numba
+
+    kernels()  # jits the shared helpers (expf_nonpos...) into this module's globals
+    g = globals()
+    common = {"cache": True, "nogil": True, "error_model": "numpy"}
+    exact = {**common, "fastmath": set(_FM_EXACT)}
+    g["sigf"] = numba.njit(**exact)(_sigf)
+    g["tanhf"] = numba.njit(**exact)(_tanhf)
+    return {
+        "lstm_fwd": numba.njit(**exact)(_lstm_fwd),
+        "lstm_bwd": numba.njit(**exact)(_lstm_bwd),
+        "gru_fwd": numba.njit(**exact)(_gru_fwd),
+        "gru_bwd": numba.njit(**exact)(_gru_bwd),
+        "rnn_fwd": numba.njit(**exact)(_rnn_fwd),
+        "rnn_bwd": numba.njit(**exact)(_rnn_bwd),
+    }
