@@ -13,6 +13,8 @@ import numpy as np
 
 import nnfunc.functions as F
 from nnfunc.core import check
+from nnfunc.core.function import Function
+from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, DTypeError, ShapeError
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "as_tensor",
     "gru_step",
     "lstm_step",
+    "outputs",
     "parse_activation",
     "rnn_step",
     "sru_step",
@@ -259,3 +262,31 @@ def sru_step(x: Any, c: Any, w: Any, b: Any, mask: Any) -> tuple[Any, Any]:
         t = t * mask
     h = r * t + (1.0 - r) * x
     return h, c_new
+
+
+class Outputs(Function):
+    """Identity on several tensors at once: the one named node that a composite returns.
+
+    In a graph, ``Outputs(op).apply(*ts, name="n")`` registers the results as ``n:0``, ``n:1``...
+    (the names a multi-output Function gets), so a composite with several results names them
+    as a primitive would.
+    """
+
+    def __init__(self, op: str) -> None:
+        self.op_name = op
+
+    def setup(self, *specs: Any) -> tuple[TensorSpec, ...]:
+        return tuple(TensorSpec(tuple(s.shape), np.dtype(s.dtype)) for s in specs)
+
+    def forward(self, xp: Any, *arrays: Any) -> tuple[Any, ...]:
+        return tuple(a.view() for a in arrays)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        return tuple(grad_outputs)
+
+
+def outputs(op: str, name: str | None, *tensors: Any) -> tuple[Any, ...]:
+    """``tensors`` under one node named ``name`` in a graph (see :class:`Outputs`)."""
+    if name is None or not any(getattr(t, "_is_symbolic", False) for t in tensors):
+        return tensors
+    return Outputs(op).apply(*tensors, name=name)

@@ -126,7 +126,7 @@ class _Layer(Function):
         act = _active_time(xp, lengths, t_len, batch)
         if self.reverse:
             act = act[::-1]
-        return xw.reshape(t_len, batch, -1), xp.ascontiguousarray(act)
+        return xw.reshape(t_len, batch, w_x.shape[1]), xp.ascontiguousarray(act)
 
     def _states(self, xp: Any, t_len: int, batch: int, h: int, dt: Any, init: Any) -> Any:
         s = xp.empty((t_len + 1, batch, h), dtype=dt)
@@ -146,7 +146,7 @@ class _Layer(Function):
         self, xp: Any, x: Any, w_x: Any, dz: Any, diff: tuple, out: dict, ix: int, iw: int
     ) -> Any:
         t_len, batch, n_in = x.shape
-        dz2 = dz.reshape(t_len * batch, -1)
+        dz2 = dz.reshape(t_len * batch, dz.shape[2])
         if ix in diff:
             gx = xp.matmul(dz2, w_x.T).reshape(t_len, batch, n_in)
             out[ix] = self._time_order(xp, gx)
