@@ -30,7 +30,7 @@ import nnfunc.functions as F
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.functions.recurrent._autovjp import AutoVJP
-from nnfunc.functions.recurrent._common import Act, gru_step, lstm_step, rnn_step, sru_step
+from nnfunc.functions.recurrent._common import Act, check_lengths_values, gru_step, lstm_step, rnn_step, sru_step
 from nnfunc.kernels.cpu.rnn import (
     gru_bwd_step,
     gru_fwd_step,
@@ -71,6 +71,10 @@ class _Layer(Function):
     def setup(self, *specs: Any) -> tuple[TensorSpec, ...]:
         x = specs[0]
         t_len, batch = x.shape[0], x.shape[1]
+        lengths = specs[-1]
+        if isinstance(lengths, np.ndarray) and t_len is not None:
+            # values are known here (eager, or a graph at run time)
+            check_lengths_values(self.op_name, "lengths", lengths, t_len)
         h = self.hidden(specs)
         dt = np.dtype(x.dtype)
         self.retain_inputs(*range(len(specs)))

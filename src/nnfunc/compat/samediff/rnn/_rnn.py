@@ -48,8 +48,11 @@ def _args(op: str, args: tuple, name: Any, counts: tuple[int, ...]) -> tuple[tup
         name, args = args[0], args[1:]
     if len(args) not in counts:
         want = " or ".join(str(c) for c in counts)
+        if name is not None and any(getattr(a, "_is_symbolic", False) for a in args):
+            op = f"{op} (node {name!r})"
         raise ArgumentError(
-            check.message(op, "arguments", f"number {want} (besides the name)", received=len(args))
+            check.message(op, "number of arguments", f"be {want} (besides the name)",
+                          count=len(args))  # fmt: skip
         )
     return args, name
 
@@ -489,7 +492,7 @@ def sruCell(*args: Any, name: str | None = None) -> Any:  # noqa: N802
     (x, c_last, weights), name = _args(op, args, name, (3,))
     with node_errors(name, x, c_last):
         weights = _obj(op, "SRUWeights", weights, SRUWeights)
-    h, _ = F.sru_cell(x, c_last, weights.weights, weights.bias)
-    return h if name is None else F.identity(h, name=name)
+    h, _ = F.sru_cell(x, c_last, weights.weights, weights.bias, name=name)
+    return h
 
 
