@@ -33,7 +33,7 @@ __all__ = ["gru", "lstm", "lstm_block", "rnn", "sru"]
 LAYOUTS = ("TBF", "BTF", "BFT")
 DIRECTIONS = ("forward", "reverse", "bidirectional")
 MERGES = ("concat", "sum", "stack")
-_GATE_ALIASES = {"z": "g", "c": "g"}
+_GATE_ALIASES = {"z": "g", "c": "g", "j": "g"}
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -66,7 +66,7 @@ def _gate_perm(op: str, gate_order: Any, canonical: str) -> tuple[int, ...] | No
             check.message(
                 op,
                 "gate_order",
-                f"be a permutation of {canonical!r} (z or c may stand for g)",
+                f"be a permutation of {canonical!r} (z, c or j may stand for g)",
                 gate_order=gate_order,
             )
         )
