@@ -35,6 +35,9 @@ __all__ = [
 ]
 
 
+_COUNT = 0
+
+
 class LSTMStateTuple(collections.namedtuple("LSTMStateTuple", ("c", "h"))):
     """``(c, h)``: the cell state and the output of an LSTM cell (TF's LSTMStateTuple)."""
 
@@ -119,6 +122,22 @@ class RNNCell:
     def __call__(self, inputs: Any, state: Any, scope: Any = None) -> tuple[Any, Any]:
         raise NotImplementedError
 
+    def _get(self, attr: str, ref: Any) -> Any:
+        """Weight ``attr``; in a graph (``ref`` symbolic), a graph parameter holding its value
+        (one per graph, created on first use and named ``<cell name>.<attr>``)."""
+        w = getattr(self, attr)
+        if not getattr(ref, "_is_symbolic", False):
+            return w
+        graph = ref.graph
+        cache = self.__dict__.setdefault("_graph_params", {})
+        key = (id(graph), attr)
+        if key not in cache:
+            global _COUNT
+            _COUNT += 1
+            prefix = self.name or f"{type(self).__name__.lower()}{_COUNT}"
+            cache[key] = graph.parameter(f"{prefix}.{attr}", getattr(w, "data", w))
+        return cache[key]
+
     def _split(self, w: Any, depth: int) -> tuple[Any, Any]:
         return F.getitem(w, slice(0, depth)), F.getitem(w, slice(depth, None))
 
@@ -157,7 +176,8 @@ class BasicRNNCell(RNNCell):
 
     def __call__(self, inputs: Any, state: Any, scope: Any = None) -> tuple[Any, Any]:
         self._build(inputs)
-        z = F.matmul(F.concatenate(inputs, state, axis=1), self.kernel) + self.bias
+        k, b = self._get("kernel", inputs), self._get("bias", inputs)
+        z = F.matmul(F.concatenate(inputs, state, axis=1), k) + b
         out = self._act(z)
         return out, out
 
@@ -166,10 +186,13 @@ class BasicRNNCell(RNNCell):
         if self._activation is not None:
             return _unfused(self, x_tm, init, lengths, reverse)
         depth = x_tm.shape[2]
-        wx, wh = self._split(self.kernel, depth)
-        y, h = F.rnn(x_tm, wx, wh, self.bias, init, lengths=lengths,
+        wx, wh = self._split(self._get("kernel", x_tm), depth)
+        y, h = F.rnn(x_tm, wx, wh, self._get("bias", x_tm), init, lengths=lengths,
                      direction="reverse" if reverse else "forward", name=name)  # fmt: skip
         return y, F.getitem(h, (0, 0))
+
+
+_GRU_WEIGHTS = ("gates_kernel", "gates_bias", "candidate_kernel", "candidate_bias")
 
 
 class GRUCell(RNNCell):
@@ -219,12 +242,11 @@ class GRUCell(RNNCell):
     def __call__(self, inputs: Any, state: Any, scope: Any = None) -> tuple[Any, Any]:
         self._build(inputs)
         n = self._num_units
-        g = F.sigmoid(F.matmul(F.concatenate(inputs, state, axis=1), self.gates_kernel)
-                      + self.gates_bias)  # fmt: skip
+        gk, gb, ck, cb = (self._get(a, inputs) for a in _GRU_WEIGHTS)
+        g = F.sigmoid(F.matmul(F.concatenate(inputs, state, axis=1), gk) + gb)
         r = F.getitem(g, (slice(None), slice(0, n)))
         u = F.getitem(g, (slice(None), slice(n, 2 * n)))
-        c = self._act(F.matmul(F.concatenate(inputs, r * state, axis=1), self.candidate_kernel)
-                      + self.candidate_bias)  # fmt: skip
+        c = self._act(F.matmul(F.concatenate(inputs, r * state, axis=1), ck) + cb)
         h = u * state + (1.0 - u) * c
         return h, h
 
@@ -233,11 +255,12 @@ class GRUCell(RNNCell):
         if self._activation is not None:
             return _unfused(self, x_tm, init, lengths, reverse)
         depth = x_tm.shape[2]
-        gx, gh = self._split(self.gates_kernel, depth)
-        cx, ch = self._split(self.candidate_kernel, depth)
+        gk, gb, ck, cb = (self._get(a, x_tm) for a in _GRU_WEIGHTS)
+        gx, gh = self._split(gk, depth)
+        cx, ch = self._split(ck, depth)
         wx = F.concatenate(gx, cx, axis=1)
         wh = F.concatenate(gh, ch, axis=1)
-        bx = F.concatenate(self.gates_bias, self.candidate_bias, axis=0)
+        bx = F.concatenate(gb, cb, axis=0)
         y, h = F.gru(x_tm, wx, wh, bx, None, init, lengths=lengths, linear_before_reset=False,
                      direction="reverse" if reverse else "forward", name=name)  # fmt: skip
         return y, F.getitem(h, (0, 0))
@@ -299,41 +322,40 @@ class BasicLSTMCell(RNNCell):
     def _pack_state(self, c: Any, h: Any) -> Any:
         return LSTMStateTuple(c, h) if self._state_is_tuple else F.concatenate(c, h, axis=1)
 
-    def _peep(self) -> Any:
+    def _peep(self, ref: Any) -> Any:
         return None
 
-    def _project(self, h: Any) -> Any:
+    def _project(self, h: Any, ref: Any) -> Any:
         return h
 
     def __call__(self, inputs: Any, state: Any, scope: Any = None) -> tuple[Any, Any]:
         self._build(inputs)
         c, h = self._unpack_state(state)
         depth = self._depth(inputs)
-        wx, wh = self._split(self.kernel, depth)
-        acts = {}
-        if self._activation is not None:  # a callable: step with it by hand
-            return self._custom_step(inputs, c, h)
+        if self._activation is not None or self._num_proj is not None:
+            return self._custom_step(inputs, c, h)  # a custom activation or a projection
+        wx, wh = self._split(self._get("kernel", inputs), depth)
         h_new, c_new = F.lstm_cell(
-            inputs, h, c, wx, wh, self.bias, peephole=self._peep(), forget_bias=self._forget_bias,
-            cell_clip=self._cell_clip, gate_order="ijfo", **acts,
+            inputs, h, c, wx, wh, self._get("bias", inputs), peephole=self._peep(inputs),
+            forget_bias=self._forget_bias, cell_clip=self._cell_clip, gate_order="ijfo",
         )  # fmt: skip
-        m = self._project(h_new)
-        return m, self._pack_state(c_new, m)
+        return h_new, self._pack_state(c_new, h_new)
 
     def _custom_step(self, inputs: Any, c: Any, h: Any) -> tuple[Any, Any]:
         n = self._num_units
-        z = F.matmul(F.concatenate(inputs, h, axis=1), self.kernel) + self.bias
-        i, j, f, o = (F.getitem(z, (slice(None), slice(k * n, (k + 1) * n))) for k in range(4))
-        peep = self._peep()
+        k, b = self._get("kernel", inputs), self._get("bias", inputs)
+        z = F.matmul(F.concatenate(inputs, h, axis=1), k) + b
+        i, j, f, o = (F.getitem(z, (slice(None), slice(q * n, (q + 1) * n))) for q in range(4))
+        peep = self._peep(inputs)
         if peep is not None:
             i = i + c * F.getitem(peep, slice(0, n))
             f = f + c * F.getitem(peep, slice(n, 2 * n))
-        c_new = c * F.sigmoid(f + self._forget_bias) + F.sigmoid(i) * self._activation(j)
+        c_new = c * F.sigmoid(f + self._forget_bias) + F.sigmoid(i) * self._act(j)
         if self._cell_clip:
             c_new = F.clip_by_value(c_new, -self._cell_clip, self._cell_clip)
         if peep is not None:
             o = o + c_new * F.getitem(peep, slice(2 * n, 3 * n))
-        m = self._project(F.sigmoid(o) * self._activation(c_new))
+        m = self._project(F.sigmoid(o) * self._act(c_new), inputs)
         return m, self._pack_state(c_new, m)
 
     def _sequence(self, x_tm: Any, init: Any, lengths: Any, name: Any, reverse: bool = False):  # noqa: ANN202
@@ -341,12 +363,13 @@ class BasicLSTMCell(RNNCell):
         if self._activation is not None or self._num_proj is not None:
             return _unfused(self, x_tm, init, lengths, reverse)
         depth = x_tm.shape[2]
-        wx, wh = self._split(self.kernel, depth)
+        wx, wh = self._split(self._get("kernel", x_tm), depth)
         c0 = h0 = None
         if init is not None:
             c0, h0 = self._unpack_state(init)
         y, h, c = F.lstm(
-            x_tm, wx, wh, self.bias, h0, c0, lengths=lengths, peephole=self._peep(),
+            x_tm, wx, wh, self._get("bias", x_tm), h0, c0, lengths=lengths,
+            peephole=self._peep(x_tm),
             forget_bias=self._forget_bias, cell_clip=self._cell_clip, gate_order="ijfo",
             direction="reverse" if reverse else "forward", name=name,
         )  # fmt: skip
@@ -417,15 +440,16 @@ class LSTMCell(BasicLSTMCell):
         if self._num_proj is not None:
             self.proj_kernel = self._variable((n, self._num_proj), "glorot", dtype)
 
-    def _peep(self) -> Any:
+    def _peep(self, ref: Any) -> Any:
         if not self._use_peepholes:
             return None
-        return F.concatenate(self.w_i_diag, self.w_f_diag, self.w_o_diag, axis=0)
+        return F.concatenate(*(self._get(a, ref) for a in ("w_i_diag", "w_f_diag", "w_o_diag")),
+                             axis=0)  # fmt: skip
 
-    def _project(self, h: Any) -> Any:
+    def _project(self, h: Any, ref: Any) -> Any:
         if self._num_proj is None:
             return h
-        m = F.matmul(h, self.proj_kernel)
+        m = F.matmul(h, self._get("proj_kernel", ref))
         if self._proj_clip is not None:
             m = F.clip_by_value(m, -self._proj_clip, self._proj_clip)
         return m
