@@ -32,6 +32,7 @@ from nnfunc.core.spec import TensorSpec
 from nnfunc.functions.recurrent._autovjp import AutoVJP
 from nnfunc.functions.recurrent._common import Act, check_lengths_values, gru_step, lstm_step, rnn_step, sru_step
 from nnfunc.kernels.cpu.rnn import (
+    blas_single_thread,
     gru_bwd_step,
     gru_fwd_step,
     lstm_bwd_step,
@@ -263,12 +264,13 @@ class LSTMLayer(_Layer):
         ys = xp.empty((t_len, batch, h), dtype=dt)
         pp = xp.zeros((3, h), dt) if peep is None else xp.ascontiguousarray(peep.reshape(3, h))
         rec = xp.empty((batch, 4 * h), dtype=dt)
-        for k in range(t_len):
-            xp.matmul(hs[k], w_h, out=rec)
-            lstm_fwd_step(
-                xw[k], rec, hs[k], cs[k], pp, self.forget_bias, self.clip, act[k],
-                gates[k], cs[k + 1], hs[k + 1], ys[k],
-            )  # fmt: skip
+        with blas_single_thread():
+            for k in range(t_len):
+                xp.matmul(hs[k], w_h, out=rec)
+                lstm_fwd_step(
+                    xw[k], rec, hs[k], cs[k], pp, self.forget_bias, self.clip, act[k],
+                    gates[k], cs[k + 1], hs[k + 1], ys[k],
+                )  # fmt: skip
         outs = (self._time_order(xp, ys), hs[t_len].copy(), cs[t_len].copy())
         return outs, (gates, hs, cs, act, pp)
 
@@ -285,11 +287,12 @@ class LSTMLayer(_Layer):
         dpeep = xp.zeros((3, h), dtype=x.dtype)
         wh_t = xp.ascontiguousarray(w_h.T)
         tmp = xp.empty((batch, h), dtype=x.dtype)
-        for k in range(t_len - 1, -1, -1):
-            dh += gy[k]
-            lstm_bwd_step(dh, dc, gates[k], cs[k], cs[k + 1], pp, self.clip, act[k], dz[k], dpeep)
-            xp.matmul(dz[k], wh_t, out=tmp)
-            dh += tmp
+        with blas_single_thread():
+            for k in range(t_len - 1, -1, -1):
+                dh += gy[k]
+                lstm_bwd_step(dh, dc, gates[k], cs[k], cs[k + 1], pp, self.clip, act[k], dz[k], dpeep)
+                xp.matmul(dz[k], wh_t, out=tmp)
+                dh += tmp
         out: dict[int, Any] = {4: dh, 5: dc, 6: dpeep}
         dz2 = self._input_grads(xp, x, w_x, dz, diff, out, 0, 1)
         if 2 in diff:
@@ -331,12 +334,13 @@ class GRULayer(_Layer):
         hn = xp.empty((t_len, batch, h), dtype=dt)
         ys = xp.empty((t_len, batch, h), dtype=dt)
         rec = xp.empty((batch, 3 * h), dtype=dt)
-        for k in range(t_len):
-            xp.matmul(hs[k], w_h, out=rec)
-            if b_h is not None:
-                rec += b_h
-            gru_fwd_step(xw[k], rec, hs[k], act[k], gates[k], hs[k + 1], ys[k])
-            hn[k] = rec[:, 2 * h :]
+        with blas_single_thread():
+            for k in range(t_len):
+                xp.matmul(hs[k], w_h, out=rec)
+                if b_h is not None:
+                    rec += b_h
+                gru_fwd_step(xw[k], rec, hs[k], act[k], gates[k], hs[k + 1], ys[k])
+                hn[k] = rec[:, 2 * h :]
         return (self._time_order(xp, ys), hs[t_len].copy()), (gates, hs, hn, act)
 
     def fast_backward(self, xp, ins, gys, cache, diff):  # noqa: ANN001, ANN201
@@ -351,11 +355,12 @@ class GRULayer(_Layer):
         dr = xp.empty((t_len, batch, 3 * h), dtype=x.dtype)
         wh_t = xp.ascontiguousarray(w_h.T)
         tmp = xp.empty((batch, h), dtype=x.dtype)
-        for k in range(t_len - 1, -1, -1):
-            dh += gy[k]
-            gru_bwd_step(dh, gates[k], hn[k], hs[k], act[k], dx[k], dr[k])
-            xp.matmul(dr[k], wh_t, out=tmp)
-            dh += tmp
+        with blas_single_thread():
+            for k in range(t_len - 1, -1, -1):
+                dh += gy[k]
+                gru_bwd_step(dh, gates[k], hn[k], hs[k], act[k], dx[k], dr[k])
+                xp.matmul(dr[k], wh_t, out=tmp)
+                dh += tmp
         out: dict[int, Any] = {5: dh}
         dx2 = self._input_grads(xp, x, w_x, dx, diff, out, 0, 1)
         dr2 = dr.reshape(t_len * batch, 3 * h)
@@ -398,9 +403,10 @@ class RNNLayer(_Layer):
         hs = self._states(xp, t_len, batch, h, dt, h0)
         ys = xp.empty((t_len, batch, h), dtype=dt)
         rec = xp.empty((batch, h), dtype=dt)
-        for k in range(t_len):
-            xp.matmul(hs[k], w_h, out=rec)
-            rnn_fwd_step(xw[k], rec, hs[k], self.relu, act[k], hs[k + 1], ys[k])
+        with blas_single_thread():
+            for k in range(t_len):
+                xp.matmul(hs[k], w_h, out=rec)
+                rnn_fwd_step(xw[k], rec, hs[k], self.relu, act[k], hs[k + 1], ys[k])
         return (self._time_order(xp, ys), hs[t_len].copy()), (hs, act)
 
     def fast_backward(self, xp, ins, gys, cache, diff):  # noqa: ANN001, ANN201
@@ -414,11 +420,12 @@ class RNNLayer(_Layer):
         dz = xp.empty((t_len, batch, h), dtype=x.dtype)
         wh_t = xp.ascontiguousarray(w_h.T)
         tmp = xp.empty((batch, h), dtype=x.dtype)
-        for k in range(t_len - 1, -1, -1):
-            dh += gy[k]
-            rnn_bwd_step(dh, hs[k + 1], self.relu, act[k], dz[k])
-            xp.matmul(dz[k], wh_t, out=tmp)
-            dh += tmp
+        with blas_single_thread():
+            for k in range(t_len - 1, -1, -1):
+                dh += gy[k]
+                rnn_bwd_step(dh, hs[k + 1], self.relu, act[k], dz[k])
+                xp.matmul(dz[k], wh_t, out=tmp)
+                dh += tmp
         out: dict[int, Any] = {4: dh}
         dz2 = self._input_grads(xp, x, w_x, dz, diff, out, 0, 1)
         if 2 in diff:

@@ -717,134 +717,194 @@ def _tanhf(x: Any) -> Any:  # pragma: no cover - compiled
     return t if x >= _RNN_ZERO else -t
 
 
+# Each kernel works row by row in several short passes over 1-D row views: a loop that stores
+# to one array and reads two or three keeps LLVM's runtime alias checks within its limit, so it
+# vectorises (one fused loop over all twelve arrays ran ~10x slower, scalar).
 def _lstm_fwd(xw, rec, hp, cp, peep, fb, clip, act, gates, c_out, h_out, y_out):  # noqa: ANN001  # pragma: no cover
     nb, nh = hp.shape
     for b in range(nb):
-        on = act[b]
+        g = gates[b]
+        x = xw[b]
+        r = rec[b]
+        cpr = cp[b]
+        co = c_out[b]
+        ho = h_out[b]
+        yo = y_out[b]
+        for j in range(4 * nh):
+            g[j] = x[j] + r[j]
         for j in range(nh):
-            cprev = cp[b, j]
-            i = sigf(xw[b, j] + rec[b, j] + peep[0, j] * cprev)
-            f = sigf(xw[b, nh + j] + rec[b, nh + j] + peep[1, j] * cprev + fb)
-            g = tanhf(xw[b, 2 * nh + j] + rec[b, 2 * nh + j])
-            c = f * cprev + i * g
-            if clip > _RNN_ZERO:
+            g[j] = sigf(g[j] + peep[0, j] * cpr[j])
+        for j in range(nh):
+            g[nh + j] = sigf(g[nh + j] + peep[1, j] * cpr[j] + fb)
+        for j in range(nh):
+            g[2 * nh + j] = tanhf(g[2 * nh + j])
+        for j in range(nh):
+            co[j] = g[nh + j] * cpr[j] + g[j] * g[2 * nh + j]
+        if clip > _RNN_ZERO:
+            for j in range(nh):
+                c = co[j]
                 c = clip if c > clip else c
-                c = -clip if c < -clip else c
-            o = sigf(xw[b, 3 * nh + j] + rec[b, 3 * nh + j] + peep[2, j] * c)
-            h = o * tanhf(c)
-            gates[b, j] = i
-            gates[b, nh + j] = f
-            gates[b, 2 * nh + j] = g
-            gates[b, 3 * nh + j] = o
-            c_out[b, j] = c if on else cprev
-            h_out[b, j] = h if on else hp[b, j]
-            y_out[b, j] = h if on else _RNN_ZERO
+                co[j] = -clip if c < -clip else c
+        for j in range(nh):
+            g[3 * nh + j] = sigf(g[3 * nh + j] + peep[2, j] * co[j])
+        for j in range(nh):
+            ho[j] = g[3 * nh + j] * tanhf(co[j])
+        if act[b]:
+            for j in range(nh):
+                yo[j] = ho[j]
+        else:
+            hpr = hp[b]
+            for j in range(nh):
+                co[j] = cpr[j]
+                ho[j] = hpr[j]
+                yo[j] = _RNN_ZERO
 
 
 def _lstm_bwd(dh, dc, gates, cp, ct, peep, clip, act, dz, dpeep):  # noqa: ANN001  # pragma: no cover
     nb, nh = cp.shape
     for b in range(nb):
+        d = dz[b]
         if not act[b]:
             for j in range(4 * nh):
-                dz[b, j] = _RNN_ZERO
+                d[j] = _RNN_ZERO
             continue
+        g = gates[b]
+        dhb = dh[b]
+        dcb = dc[b]
+        cpr = cp[b]
+        ctb = ct[b]
+        for j in range(nh):  # tanh(c) into the i block, used as scratch
+            d[j] = tanhf(ctb[j])
         for j in range(nh):
-            i = gates[b, j]
-            f = gates[b, nh + j]
-            g = gates[b, 2 * nh + j]
-            o = gates[b, 3 * nh + j]
-            cprev = cp[b, j]
-            c = ct[b, j]
-            tc = tanhf(c)
-            d = dh[b, j]
-            dzo = d * tc * o * (_RNN_ONE - o)
-            dct = dc[b, j] + d * o * (_RNN_ONE - tc * tc) + dzo * peep[2, j]
-            if clip > _RNN_ZERO:
-                u = f * cprev + i * g
-                dct = _RNN_ZERO if abs(u) > clip else dct
-            dzi = dct * g * i * (_RNN_ONE - i)
-            dzf = dct * cprev * f * (_RNN_ONE - f)
-            dzg = dct * i * (_RNN_ONE - g * g)
-            dz[b, j] = dzi
-            dz[b, nh + j] = dzf
-            dz[b, 2 * nh + j] = dzg
-            dz[b, 3 * nh + j] = dzo
-            dpeep[0, j] += dzi * cprev
-            dpeep[1, j] += dzf * cprev
-            dpeep[2, j] += dzo * c
-            dc[b, j] = dct * f + dzi * peep[0, j] + dzf * peep[1, j]
-            dh[b, j] = _RNN_ZERO
+            tc = d[j]
+            o = g[3 * nh + j]
+            x = dhb[j]
+            d[3 * nh + j] = x * tc * o * (_RNN_ONE - o)
+            d[j] = x * o * (_RNN_ONE - tc * tc)
+        for j in range(nh):
+            dcb[j] = dcb[j] + d[j] + d[3 * nh + j] * peep[2, j]
+        if clip > _RNN_ZERO:
+            for j in range(nh):
+                u = g[nh + j] * cpr[j] + g[j] * g[2 * nh + j]
+                dcb[j] = _RNN_ZERO if abs(u) > clip else dcb[j]
+        for j in range(nh):
+            dct = dcb[j]
+            i = g[j]
+            f = g[nh + j]
+            gg = g[2 * nh + j]
+            d[j] = dct * gg * i * (_RNN_ONE - i)
+            d[nh + j] = dct * cpr[j] * f * (_RNN_ONE - f)
+            d[2 * nh + j] = dct * i * (_RNN_ONE - gg * gg)
+        for j in range(nh):
+            dcb[j] = dcb[j] * g[nh + j] + d[j] * peep[0, j] + d[nh + j] * peep[1, j]
+        for j in range(nh):
+            dpeep[0, j] += d[j] * cpr[j]
+        for j in range(nh):
+            dpeep[1, j] += d[nh + j] * cpr[j]
+        for j in range(nh):
+            dpeep[2, j] += d[3 * nh + j] * ctb[j]
+        for j in range(nh):
+            dhb[j] = _RNN_ZERO
 
 
 def _gru_fwd(xw, rec, hp, act, gates, h_out, y_out):  # noqa: ANN001  # pragma: no cover
     nb, nh = hp.shape
     for b in range(nb):
-        on = act[b]
+        g = gates[b]
+        x = xw[b]
+        r = rec[b]
+        hpr = hp[b]
+        ho = h_out[b]
+        yo = y_out[b]
+        for j in range(2 * nh):
+            g[j] = sigf(x[j] + r[j])
         for j in range(nh):
-            r = sigf(xw[b, j] + rec[b, j])
-            z = sigf(xw[b, nh + j] + rec[b, nh + j])
-            n = tanhf(xw[b, 2 * nh + j] + r * rec[b, 2 * nh + j])
-            h = (_RNN_ONE - z) * n + z * hp[b, j]
-            gates[b, j] = r
-            gates[b, nh + j] = z
-            gates[b, 2 * nh + j] = n
-            h_out[b, j] = h if on else hp[b, j]
-            y_out[b, j] = h if on else _RNN_ZERO
+            g[2 * nh + j] = tanhf(x[2 * nh + j] + g[j] * r[2 * nh + j])
+        for j in range(nh):
+            z = g[nh + j]
+            ho[j] = (_RNN_ONE - z) * g[2 * nh + j] + z * hpr[j]
+        if act[b]:
+            for j in range(nh):
+                yo[j] = ho[j]
+        else:
+            for j in range(nh):
+                ho[j] = hpr[j]
+                yo[j] = _RNN_ZERO
 
 
 def _gru_bwd(dh, gates, hn, hp, act, dx, dr):  # noqa: ANN001  # pragma: no cover
     nb, nh = hp.shape
     for b in range(nb):
+        dxb = dx[b]
+        drb = dr[b]
         if not act[b]:
             for j in range(3 * nh):
-                dx[b, j] = _RNN_ZERO
-                dr[b, j] = _RNN_ZERO
+                dxb[j] = _RNN_ZERO
+                drb[j] = _RNN_ZERO
             continue
+        g = gates[b]
+        dhb = dh[b]
+        hpr = hp[b]
+        hnb = hn[b]
         for j in range(nh):
-            r = gates[b, j]
-            z = gates[b, nh + j]
-            n = gates[b, 2 * nh + j]
-            d = dh[b, j]
-            dzn = d * (_RNN_ONE - z) * (_RNN_ONE - n * n)
-            dzz = d * (hp[b, j] - n) * z * (_RNN_ONE - z)
-            dzr = dzn * hn[b, j] * r * (_RNN_ONE - r)
-            dx[b, j] = dzr
-            dx[b, nh + j] = dzz
-            dx[b, 2 * nh + j] = dzn
-            dr[b, j] = dzr
-            dr[b, nh + j] = dzz
-            dr[b, 2 * nh + j] = dzn * r
-            dh[b, j] = d * z
+            z = g[nh + j]
+            n = g[2 * nh + j]
+            x = dhb[j]
+            dxb[2 * nh + j] = x * (_RNN_ONE - z) * (_RNN_ONE - n * n)
+            dxb[nh + j] = x * (hpr[j] - n) * z * (_RNN_ONE - z)
+        for j in range(nh):
+            r = g[j]
+            dxb[j] = dxb[2 * nh + j] * hnb[j] * r * (_RNN_ONE - r)
+        for j in range(nh):
+            drb[2 * nh + j] = dxb[2 * nh + j] * g[j]
+        for j in range(2 * nh):
+            drb[j] = dxb[j]
+        for j in range(nh):
+            dhb[j] = dhb[j] * g[nh + j]
 
 
 def _rnn_fwd(xw, rec, hp, relu, act, h_out, y_out):  # noqa: ANN001  # pragma: no cover
     nb, nh = hp.shape
     for b in range(nb):
-        on = act[b]
-        for j in range(nh):
-            z = xw[b, j] + rec[b, j]
-            if relu:
-                h = z if z > _RNN_ZERO else _RNN_ZERO
-            else:
-                h = tanhf(z)
-            h_out[b, j] = h if on else hp[b, j]
-            y_out[b, j] = h if on else _RNN_ZERO
+        x = xw[b]
+        r = rec[b]
+        ho = h_out[b]
+        yo = y_out[b]
+        if relu:
+            for j in range(nh):
+                z = x[j] + r[j]
+                ho[j] = z if z > _RNN_ZERO else _RNN_ZERO
+        else:
+            for j in range(nh):
+                ho[j] = tanhf(x[j] + r[j])
+        if act[b]:
+            for j in range(nh):
+                yo[j] = ho[j]
+        else:
+            hpr = hp[b]
+            for j in range(nh):
+                ho[j] = hpr[j]
+                yo[j] = _RNN_ZERO
 
 
 def _rnn_bwd(dh, ht, relu, act, dz):  # noqa: ANN001  # pragma: no cover
     nb, nh = ht.shape
     for b in range(nb):
+        d = dz[b]
         if not act[b]:
             for j in range(nh):
-                dz[b, j] = _RNN_ZERO
+                d[j] = _RNN_ZERO
             continue
+        dhb = dh[b]
+        hb = ht[b]
+        if relu:
+            for j in range(nh):
+                d[j] = dhb[j] if hb[j] > _RNN_ZERO else _RNN_ZERO
+        else:
+            for j in range(nh):
+                d[j] = dhb[j] * (_RNN_ONE - hb[j] * hb[j])
         for j in range(nh):
-            h = ht[b, j]
-            if relu:
-                dz[b, j] = dh[b, j] if h > _RNN_ZERO else _RNN_ZERO
-            else:
-                dz[b, j] = dh[b, j] * (_RNN_ONE - h * h)
-            dh[b, j] = _RNN_ZERO
+            dhb[j] = _RNN_ZERO
 
 
 @lru_cache(maxsize=1)

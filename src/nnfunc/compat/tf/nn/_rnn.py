@@ -33,6 +33,8 @@ def dynamic_rnn(
     swap_memory: bool = False,
     time_major: bool = False,
     scope: Any = None,
+    *,
+    name: str | None = None,
 ) -> tuple[Any, Any]:
     """Creates a recurrent neural network specified by RNNCell ``cell`` (dynamic unrolling).
 
@@ -44,7 +46,7 @@ def dynamic_rnn(
             state is copied through.
         initial_state: Initial state (default: ``cell.zero_state``; then ``dtype`` is required).
         dtype: The dtype of the initial state.
-        parallel_iterations, swap_memory, scope: No effect here.
+        parallel_iterations, swap_memory, scope: No effect here. name (str, optional): Prefix of graph node names.
         time_major (bool): Layout of inputs and outputs.
 
     Returns:
@@ -65,7 +67,7 @@ def dynamic_rnn(
         ((2, 5, 4), (2, 4), True)
     """
     return F.dynamic_rnn(cell, inputs, sequence_length, initial_state, dtype,
-                         time_major=time_major)  # fmt: skip
+                         time_major=time_major, name=name)  # fmt: skip
 
 
 def rnn(
@@ -75,6 +77,8 @@ def rnn(
     dtype: Any = None,
     sequence_length: Any = None,
     scope: Any = None,
+    *,
+    name: str | None = None,
 ) -> tuple[list[Any], Any]:
     """Creates a recurrent neural network specified by RNNCell ``cell`` (static unrolling;
     later TF: ``static_rnn``).
@@ -84,7 +88,7 @@ def rnn(
         inputs: A list of T tensors ``[batch_size, input_size]``.
         initial_state, dtype: as in :func:`dynamic_rnn`.
         sequence_length: ``[batch_size]``; past a length: zero outputs, state copied through.
-        scope: No effect here.
+        scope: No effect here. name (str, optional): Prefix of graph node names.
 
     Returns:
         A pair ``(outputs, state)``: a list of T outputs and the final state.
@@ -111,6 +115,8 @@ def state_saving_rnn(
     state_name: Any,
     sequence_length: Any = None,
     scope: Any = None,
+    *,
+    name: str | None = None,
 ) -> tuple[list[Any], Any]:
     """RNN that accepts a state saver for time-truncated RNN calculation.
 
@@ -120,7 +126,7 @@ def state_saving_rnn(
         state_saver: An object with ``state(name)`` and ``save_state(name, value)``.
         state_name: A string, or a tuple of strings matching a tuple ``cell.state_size``.
         sequence_length: as in :func:`rnn`.
-        scope: No effect here.
+        scope: No effect here. name (str, optional): Prefix of graph node names.
 
     Returns:
         A pair ``(outputs, state)``.
@@ -158,6 +164,8 @@ def bidirectional_dynamic_rnn(
     swap_memory: bool = False,
     time_major: bool = False,
     scope: Any = None,
+    *,
+    name: str | None = None,
 ) -> tuple[tuple[Any, Any], tuple[Any, Any]]:
     """Creates a dynamic version of a bidirectional recurrent neural network.
 
@@ -170,7 +178,7 @@ def bidirectional_dynamic_rnn(
         sequence_length: ``[batch_size]`` lengths.
         initial_state_fw, initial_state_bw: Initial states (zeros by default; then ``dtype``).
         dtype: The dtype of the initial states.
-        parallel_iterations, swap_memory, scope: No effect here.
+        parallel_iterations, swap_memory, scope: No effect here. name (str, optional): Prefix of graph node names.
         time_major (bool): Layout of inputs and outputs.
 
     Returns:
@@ -191,7 +199,7 @@ def bidirectional_dynamic_rnn(
     """
     return F.bidirectional_dynamic_rnn(
         cell_fw, cell_bw, inputs, sequence_length, initial_state_fw, initial_state_bw, dtype,
-        time_major=time_major,
+        time_major=time_major, name=name,
     )  # fmt: skip
 
 
@@ -204,6 +212,8 @@ def bidirectional_rnn(
     dtype: Any = None,
     sequence_length: Any = None,
     scope: Any = None,
+    *,
+    name: str | None = None,
 ) -> tuple[list[Any], Any, Any]:
     """Creates a bidirectional recurrent neural network (static; later TF:
     ``static_bidirectional_rnn``). Outputs are depth-concatenated.
@@ -212,7 +222,7 @@ def bidirectional_rnn(
         cell_fw, cell_bw: RNNCells.
         inputs: A list of T tensors ``[batch_size, input_size]``.
         initial_state_fw, initial_state_bw, dtype, sequence_length: as in :func:`rnn`.
-        scope: No effect here.
+        scope: No effect here. name (str, optional): Prefix of graph node names.
 
     Returns:
         A tuple ``(outputs, output_state_fw, output_state_bw)``; ``outputs`` is a list of T
@@ -241,6 +251,8 @@ def raw_rnn(
     parallel_iterations: Any = None,
     swap_memory: bool = False,
     scope: Any = None,
+    *,
+    name: str | None = None,
 ) -> tuple[Any, Any, Any]:
     """Creates an RNN specified by RNNCell ``cell`` and loop function ``loop_fn``.
 
@@ -252,7 +264,7 @@ def raw_rnn(
     Args:
         cell: An RNNCell.
         loop_fn: The loop function.
-        parallel_iterations, swap_memory, scope: No effect here.
+        parallel_iterations, swap_memory, scope: No effect here. name (str, optional): Prefix of graph node names.
 
     Returns:
         A tuple ``(emit_ta, final_state, final_loop_state)``; ``emit_ta.stack()`` gives the
