@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import tracemalloc
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -48,9 +47,17 @@ def _case(torch: Any, kind: str, t: int, b: int, h: int, layers: int, dirs: int)
         n = len(wx)
         if kind == "lstm":
             b_sum = [a + c for a, c in zip(vs[1 + 2 * n :][:n], vs[1 + 3 * n :][:n], strict=True)]
-            return nf.lstm(vs[0], vs[1 : 1 + n], vs[1 + n : 1 + 2 * n], b_sum, direction=direction)[0]
-        return nf.gru(vs[0], vs[1 : 1 + n], vs[1 + n : 1 + 2 * n], vs[1 + 2 * n : 1 + 3 * n],
-                      vs[1 + 3 * n :], direction=direction)[0]  # fmt: skip
+            return nf.lstm(vs[0], vs[1 : 1 + n], vs[1 + n : 1 + 2 * n], b_sum, direction=direction)[
+                0
+            ]
+        return nf.gru(
+            vs[0],
+            vs[1 : 1 + n],
+            vs[1 + n : 1 + 2 * n],
+            vs[1 + 2 * n : 1 + 3 * n],
+            vs[1 + 3 * n :],
+            direction=direction,
+        )[0]
 
     arrays = [x, *wx, *wh, *bx, *bh]
 
@@ -68,17 +75,21 @@ def _case(torch: Any, kind: str, t: int, b: int, h: int, layers: int, dirs: int)
         for layer in range(layers):
             for d in range(dirs):
                 # torch: weight_ih (G*H, I), weight_hh (G*H, H), b_ih, b_hh
-                params += [torch.from_numpy(np.ascontiguousarray(wx[layer][d].T)),
-                           torch.from_numpy(np.ascontiguousarray(wh[layer][d].T)),
-                           torch.from_numpy(bx[layer][d]), torch.from_numpy(bh[layer][d])]  # fmt: skip
+                params += [
+                    torch.from_numpy(np.ascontiguousarray(wx[layer][d].T)),
+                    torch.from_numpy(np.ascontiguousarray(wh[layer][d].T)),
+                    torch.from_numpy(bx[layer][d]),
+                    torch.from_numpy(bh[layer][d]),
+                ]
         zeros = torch.zeros(layers * dirs, b, h)
         tgy = torch.from_numpy(gy)
         leaves = [p.clone().requires_grad_(True) for p in [tx, *params]]
 
         def run(ins: list[Any]) -> Any:
             if kind == "lstm":
-                return torch.lstm(ins[0], (zeros, zeros), ins[1:], True, layers, 0.0, False,
-                                  dirs == 2, False)[0]  # fmt: skip
+                return torch.lstm(
+                    ins[0], (zeros, zeros), ins[1:], True, layers, 0.0, False, dirs == 2, False
+                )[0]
             return torch.gru(ins[0], zeros, ins[1:], True, layers, 0.0, False, dirs == 2, False)[0]
 
         def t_fwd() -> None:
@@ -99,8 +110,9 @@ def memory_report() -> None:
     x = rng.standard_normal((t, b, h)).astype(np.float32)
     wx, wh, bx, _ = _weights(rng, 1, 1, h, h, 4)
     gy = rng.standard_normal((t, b, h)).astype(np.float32)
-    vs = [nf.Variable(a[0] if isinstance(a, list) else a, requires_grad=True)
-          for a in (x, wx, wh, bx)]  # fmt: skip
+    vs = [
+        nf.Variable(a[0] if isinstance(a, list) else a, requires_grad=True) for a in (x, wx, wh, bx)
+    ]
     nf.grad(nf.lstm(*vs)[0], vs, grad_outputs=gy)  # warm-up (numba compilation)
     tracemalloc.start()
     y = nf.lstm(*vs)[0]
@@ -110,10 +122,12 @@ def memory_report() -> None:
     tracemalloc.stop()
     kept = 4 * (t * b * 4 * h + 2 * (t + 1) * b * h)  # gates, h and c states (float32)
     io = 4 * (x.size + y.size)
-    print(f"\nLSTM T={t} B={b} H={h} fwd+bwd: peak traced memory {peak / 2**20:.1f} MiB "
-          f"(after forward {peak_fwd / 2**20:.1f} MiB); activations kept for backward "
-          f"{kept / 2**20:.1f} MiB (gates {4 * t * b * 4 * h / 2**20:.1f} MiB + states); "
-          f"x and y {io / 2**20:.1f} MiB")  # fmt: skip
+    print(
+        f"\nLSTM T={t} B={b} H={h} fwd+bwd: peak traced memory {peak / 2**20:.1f} MiB "
+        f"(after forward {peak_fwd / 2**20:.1f} MiB); activations kept for backward "
+        f"{kept / 2**20:.1f} MiB (gates {4 * t * b * 4 * h / 2**20:.1f} MiB + states); "
+        f"x and y {io / 2**20:.1f} MiB"
+    )
 
 
 def main() -> None:
@@ -124,13 +138,15 @@ def main() -> None:
     args = parser.parse_args()
     torch = torch_or_none(threads=None)
     cases: list[Case] = []
-    for spec in (("lstm", 100, 32, 256, 1, 1), ("gru", 100, 32, 256, 1, 1),
-                 ("lstm", 50, 16, 128, 2, 2)):  # fmt: skip
+    for spec in (
+        ("lstm", 100, 32, 256, 1, 1),
+        ("gru", 100, 32, 256, 1, 1),
+        ("lstm", 50, 16, 128, 2, 2),
+    ):
         cases += _case(torch, *spec)
     run_cases(cases, torch, args.repeat, args.only)
     if not args.no_memory:
         memory_report()
-
 
 
 if __name__ == "__main__":

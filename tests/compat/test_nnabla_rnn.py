@@ -18,7 +18,7 @@ _spec = importlib.util.spec_from_file_location(
 R = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(R)
 
-T, B, I, H = 4, 3, 2, 3
+T, B, I, H = 4, 3, 2, 3  # noqa: E741
 
 
 def _split(w, n_in, gates):
@@ -52,8 +52,9 @@ def test_lstm_two_layers(bidirectional):
     y, hn, cn = NF.lstm(x, h0, c0, w0, w, bias, num_layers=2, bidirectional=bidirectional)
 
     def run_dir(inp, layer, k, wx, wh):
-        return R.lstm_dir(inp, wx, wh, bias[layer, k].reshape(-1), h0[layer, k], c0[layer, k],
-                          reverse=k == 1)  # fmt: skip
+        return R.lstm_dir(
+            inp, wx, wh, bias[layer, k].reshape(-1), h0[layer, k], c0[layer, k], reverse=k == 1
+        )
 
     want, hs = _run_layers(x, 2, d, run_dir, w0, w)
     np.testing.assert_allclose(y, want, atol=1e-12)
@@ -105,7 +106,9 @@ def test_gradients_reach_the_packed_weights():
     h0, c0 = rng.standard_normal((1, 1, 2, H)), rng.standard_normal((1, 1, 2, H))
     w0 = rng.standard_normal((1, 4, H, I + H)) * 0.5
     bias = rng.standard_normal((1, 1, 4, H)) * 0.5
-    check_backward(lambda *a: NF.lstm(*a[:4], bias=a[4]), [x, h0, c0, w0, bias], (0, 1, 2, 3, 4), rng)
+    check_backward(
+        lambda *a: NF.lstm(*a[:4], bias=a[4]), [x, h0, c0, w0, bias], (0, 1, 2, 3, 4), rng
+    )
     w0g = rng.standard_normal((1, 3, H, I + H)) * 0.5
     check_backward(lambda *a: NF.gru(*a[:3], bias=a[3]), [x, h0, w0g, bias], (0, 1, 2, 3), rng)
 
@@ -134,7 +137,7 @@ def test_oracle_torch_lstm_gru_rnn():
         mod = getattr(torch.nn, kind)(I, H, num_layers=2, bidirectional=True).double()
         with torch.no_grad():
             ty = mod(torch.from_numpy(x))[0].numpy()
-        gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[kind]
+        {"LSTM": 4, "GRU": 3, "RNN": 1}[kind]
         wxs, whs, bxs, bhs = [], [], [], []
         for layer in range(2):
             sfx = [f"_l{layer}", f"_l{layer}_reverse"]
@@ -144,7 +147,9 @@ def test_oracle_torch_lstm_gru_rnn():
             bxs.append(np.stack([p["bias_ih" + s] for s in sfx]))
             bhs.append(np.stack([p["bias_hh" + s] for s in sfx]))
         if kind == "LSTM":  # torch gate order i, f, g, o = canonical
-            y = nf.lstm(x, wxs, whs, [a + b for a, b in zip(bxs, bhs)], direction="bidirectional")[0]
+            y = nf.lstm(x, wxs, whs, [a + b for a, b in zip(bxs, bhs)], direction="bidirectional")[
+                0
+            ]
         elif kind == "GRU":  # torch r, z, n with the reset after the product
             y = nf.gru(x, wxs, whs, bxs, bhs, direction="bidirectional")[0]
         else:
@@ -156,28 +161,67 @@ _X = np.zeros((T, B, I))
 A, S = nf.ArgumentError, nf.ShapeError
 
 TABLE = [
-    (NF.lstm, (_X, None, None, np.zeros((1, 4, H, I + H))), {"num_layers": 2}, A,
-     "lstm: `weight` must be given when num_layers > 1; received num_layers=2."),
-    (NF.lstm, (_X, None, None, np.zeros((1, 4, H, I + 2))), {}, S,
-     "lstm: `weight_l0` must have shape (1, 4, 3, 5) (D 1 from bidirectional=False, I 2 from "
-     "x, H 3 from weight_l0); received weight_l0.shape=(1, 4, 3, 4)."),
-    (NF.lstm, (_X, None, None, np.zeros((1, 4, H, I + H))), {"bidirectional": True}, S,
-     "lstm: `weight_l0` must have shape (2, 4, 3, 5) (D 2 from bidirectional=True, I 2 from "
-     "x, H 3 from weight_l0); received weight_l0.shape=(1, 4, 3, 5)."),
-    (NF.gru, (_X, None, np.zeros((1, 3, H, I + H)), np.zeros((1, 1, 3, H, 5))),
-     {"num_layers": 2}, S,
-     "gru: `weight` must have shape (1, 1, 3, 3, 6) (L-1 = 1 from num_layers, D 1, H 3 from "
-     "weight_l0); received weight.shape=(1, 1, 3, 3, 5)."),
-    (NF.gru, (_X, None, np.zeros((1, 3, H, I + H))), {"bias": np.zeros((1, 1, 3, H))}, S,
-     "gru: `bias` must have shape (1, 1, 4, 3) (L 1, D 1, H 3 from weight_l0); "
-     "received bias.shape=(1, 1, 3, 3)."),
-    (NF.rnn, (_X, np.zeros((1, 1, B, 2)), np.zeros((1, H, I + H))), {}, S,
-     "rnn: `h` must have shape (1, 1, 3, 3) (L 1, D 1, B from x, H 3 from weight_l0); "
-     "received h.shape=(1, 1, 3, 2)."),
-    (NF.rnn, (_X, None, np.zeros((1, H, I + H))), {"nonlinearity": "sigmoid"}, A,
-     "rnn: `nonlinearity` must be one of 'tanh', 'relu'; received nonlinearity='sigmoid'."),
-    (NF.rnn, (_X, None, np.zeros((1, H, I + H))), {"num_layers": 0}, A,
-     "rnn: `num_layers` must be positive; received num_layers=0."),
+    (
+        NF.lstm,
+        (_X, None, None, np.zeros((1, 4, H, I + H))),
+        {"num_layers": 2},
+        A,
+        "lstm: `weight` must be given when num_layers > 1; received num_layers=2.",
+    ),
+    (
+        NF.lstm,
+        (_X, None, None, np.zeros((1, 4, H, I + 2))),
+        {},
+        S,
+        "lstm: `weight_l0` must have shape (1, 4, 3, 5) (D 1 from bidirectional=False, I 2 from "
+        "x, H 3 from weight_l0); received weight_l0.shape=(1, 4, 3, 4).",
+    ),
+    (
+        NF.lstm,
+        (_X, None, None, np.zeros((1, 4, H, I + H))),
+        {"bidirectional": True},
+        S,
+        "lstm: `weight_l0` must have shape (2, 4, 3, 5) (D 2 from bidirectional=True, I 2 from "
+        "x, H 3 from weight_l0); received weight_l0.shape=(1, 4, 3, 5).",
+    ),
+    (
+        NF.gru,
+        (_X, None, np.zeros((1, 3, H, I + H)), np.zeros((1, 1, 3, H, 5))),
+        {"num_layers": 2},
+        S,
+        "gru: `weight` must have shape (1, 1, 3, 3, 6) (L-1 = 1 from num_layers, D 1, H 3 from "
+        "weight_l0); received weight.shape=(1, 1, 3, 3, 5).",
+    ),
+    (
+        NF.gru,
+        (_X, None, np.zeros((1, 3, H, I + H))),
+        {"bias": np.zeros((1, 1, 3, H))},
+        S,
+        "gru: `bias` must have shape (1, 1, 4, 3) (L 1, D 1, H 3 from weight_l0); "
+        "received bias.shape=(1, 1, 3, 3).",
+    ),
+    (
+        NF.rnn,
+        (_X, np.zeros((1, 1, B, 2)), np.zeros((1, H, I + H))),
+        {},
+        S,
+        "rnn: `h` must have shape (1, 1, 3, 3) (L 1, D 1, B from x, H 3 from weight_l0); "
+        "received h.shape=(1, 1, 3, 2).",
+    ),
+    (
+        NF.rnn,
+        (_X, None, np.zeros((1, H, I + H))),
+        {"nonlinearity": "sigmoid"},
+        A,
+        "rnn: `nonlinearity` must be one of 'tanh', 'relu'; received nonlinearity='sigmoid'.",
+    ),
+    (
+        NF.rnn,
+        (_X, None, np.zeros((1, H, I + H))),
+        {"num_layers": 0},
+        A,
+        "rnn: `num_layers` must be positive; received num_layers=0.",
+    ),
 ]
 
 

@@ -70,8 +70,9 @@ def test_dynamic_rnn_basic_lstm_matches_tf_math(time_major):
     x_tm = rng.standard_normal((T, B, D))
     cell = cells.BasicLSTMCell(3, seed=1)
     x = x_tm if time_major else np.transpose(x_tm, (1, 0, 2))
-    out, st = tf.nn.dynamic_rnn(cell, x, sequence_length=LENS, dtype=np.float64,
-                                time_major=time_major)  # fmt: skip
+    out, st = tf.nn.dynamic_rnn(
+        cell, x, sequence_length=LENS, dtype=np.float64, time_major=time_major
+    )
     ys, c, h = _tf_lstm_ref(cell, x_tm, LENS)
     want = ys if time_major else np.transpose(ys, (1, 0, 2))
     np.testing.assert_allclose(_data(out), want, atol=1e-12)
@@ -94,8 +95,14 @@ def test_lstm_cell_peepholes_clip_projection():
     np.testing.assert_allclose(_data(st.h), h, atol=1e-12)
 
 
-@pytest.mark.parametrize("make", [lambda: cells.GRUCell(3, seed=4), lambda: cells.BasicRNNCell(3, seed=5),
-                                  lambda: cells.BasicLSTMCell(3, state_is_tuple=False, seed=6)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: cells.GRUCell(3, seed=4),
+        lambda: cells.BasicRNNCell(3, seed=5),
+        lambda: cells.BasicLSTMCell(3, state_is_tuple=False, seed=6),
+    ],
+)
 def test_fused_and_stepped_paths_agree(make):
     rng = np.random.default_rng(2)
     x = rng.standard_normal((B, T, D))
@@ -104,8 +111,9 @@ def test_fused_and_stepped_paths_agree(make):
     out2, st2 = tf.nn.dynamic_rnn(Plain(cell), x, LENS, dtype=np.float64)
     np.testing.assert_allclose(_data(out), _data(out2), atol=1e-12)
     np.testing.assert_allclose(_data(st), _data(st2), atol=1e-12)
-    outs, st3 = tf.nn.rnn(cell, list(np.transpose(x, (1, 0, 2))), dtype=np.float64,
-                          sequence_length=LENS)  # fmt: skip
+    outs, st3 = tf.nn.rnn(
+        cell, list(np.transpose(x, (1, 0, 2))), dtype=np.float64, sequence_length=LENS
+    )
     np.testing.assert_allclose(np.stack([_data(o) for o in outs], 1), _data(out), atol=1e-12)
     np.testing.assert_allclose(_data(st3), _data(st), atol=1e-12)
 
@@ -117,8 +125,9 @@ def test_gru_cell_matches_tf_math():
     out, _ = cell(x, h)
     g = sig(np.concatenate([x, h], 1) @ cell.gates_kernel.data + cell.gates_bias.data)
     r, u = g[:, :3], g[:, 3:]
-    cc = np.tanh(np.concatenate([x, r * h], 1) @ cell.candidate_kernel.data
-                 + cell.candidate_bias.data)  # fmt: skip
+    cc = np.tanh(
+        np.concatenate([x, r * h], 1) @ cell.candidate_kernel.data + cell.candidate_bias.data
+    )
     np.testing.assert_allclose(out.data, u * h + (1 - u) * cc, atol=1e-12)
 
 
@@ -126,9 +135,10 @@ def test_bidirectional_reverses_within_length():
     rng = np.random.default_rng(4)
     x = rng.standard_normal((B, T, D))
     fw, bw = cells.BasicLSTMCell(2, seed=8), cells.GRUCell(3, seed=9)
-    (of, ob), (sf, sb) = tf.nn.bidirectional_dynamic_rnn(fw, bw, x, LENS, dtype=np.float64)
-    (of2, ob2), (sf2, sb2) = tf.nn.bidirectional_dynamic_rnn(Plain(fw), Plain(bw), x, LENS,
-                                                             dtype=np.float64)  # fmt: skip
+    (of, ob), (_sf, sb) = tf.nn.bidirectional_dynamic_rnn(fw, bw, x, LENS, dtype=np.float64)
+    (_of2, ob2), (_sf2, sb2) = tf.nn.bidirectional_dynamic_rnn(
+        Plain(fw), Plain(bw), x, LENS, dtype=np.float64
+    )
     np.testing.assert_allclose(_data(ob), _data(ob2), atol=1e-12)
     np.testing.assert_allclose(_data(sb), _data(sb2), atol=1e-12)
     # by hand: row 1 has length 2 -> the backward cell reads x[1, 1] then x[1, 0]
@@ -138,8 +148,9 @@ def test_bidirectional_reverses_within_length():
     np.testing.assert_allclose(_data(ob)[1, 1], _data(o1)[0], atol=1e-12)
     np.testing.assert_allclose(_data(ob)[1, 0], _data(o0)[0], atol=1e-12)
     assert np.all(_data(ob)[1, 2:] == 0) and np.all(_data(ob)[2] == 0)
-    outs, s_fw, s_bw = tf.nn.bidirectional_rnn(fw, bw, list(np.transpose(x, (1, 0, 2))),
-                                               dtype=np.float64, sequence_length=LENS)  # fmt: skip
+    outs, _s_fw, _s_bw = tf.nn.bidirectional_rnn(
+        fw, bw, list(np.transpose(x, (1, 0, 2))), dtype=np.float64, sequence_length=LENS
+    )
     cat = np.concatenate([_data(of), _data(ob)], -1)
     np.testing.assert_allclose(np.stack([_data(o) for o in outs], 1), cat, atol=1e-12)
 
@@ -181,8 +192,8 @@ def test_state_saving_rnn_reads_and_saves():
     cell = cells.BasicLSTMCell(2, seed=11)
     init = cells.LSTMStateTuple(saver.d["c"], saver.d["h"])
     xs = [rng.standard_normal((B, D)) for _ in range(3)]
-    want_outs, want = tf.nn.rnn(cell, xs, initial_state=init)
-    outs, st = tf.nn.state_saving_rnn(cell, xs, saver, ("c", "h"))
+    _want_outs, want = tf.nn.rnn(cell, xs, initial_state=init)
+    _outs, st = tf.nn.state_saving_rnn(cell, xs, saver, ("c", "h"))
     np.testing.assert_allclose(_data(st.c), _data(want.c), atol=1e-14)
     assert saver.d["c"] is st.c and saver.d["h"] is st.h
 
@@ -227,38 +238,96 @@ def _loop(*a):
 
 
 TABLE = [
-    (tf.nn.dynamic_rnn, (object(), np.zeros((1, 2, 3))), {"dtype": np.float64}, nf.DTypeError,
-     "dynamic_rnn: `cell` must be an RNN cell (an object with __call__, state_size and "
-     "output_size); received cell='object'."),
-    (tf.nn.dynamic_rnn, (cells.GRUCell(2), np.zeros((1, 2, 3))), {}, nf.ArgumentError,
-     "dynamic_rnn: `dtype` must be given when `initial_state` is None; received dtype=None."),
-    (tf.nn.dynamic_rnn, (cells.GRUCell(2), np.zeros((2, 3))), {"dtype": np.float64},
-     nf.ShapeError, "dynamic_rnn: `inputs` must have rank 3 (batch, time, depth); "
-     "received inputs.shape=(2, 3)."),
-    (tf.nn.dynamic_rnn, (cells.GRUCell(2), np.zeros((2, 3, 1))),
-     {"dtype": np.float64, "sequence_length": np.array([1, 4])}, nf.ArgumentError,
-     "dynamic_rnn: `sequence_length` must hold lengths in [0, 3] (the time dimension); "
-     "received sequence_length=4."),
-    (tf.nn.rnn, (cells.GRUCell(2), []), {"dtype": np.float64}, nf.ArgumentError,
-     "static_rnn: `inputs` must not be empty; received inputs=[]."),
-    (tf.nn.rnn, (cells.GRUCell(2), None), {"dtype": np.float64}, nf.DTypeError,
-     "static_rnn: `inputs` must be a list of tensors (one per time step); "
-     "received inputs='NoneType'."),
-    (tf.nn.bidirectional_rnn, (cells.GRUCell(2), cells.GRUCell(2), []), {"dtype": np.float64},
-     nf.ArgumentError, "static_bidirectional_rnn: `inputs` must not be empty; received inputs=[]."),
-    (tf.nn.bidirectional_dynamic_rnn, (cells.GRUCell(2), "cell", np.zeros((1, 2, 3))),
-     {"dtype": np.float64}, nf.DTypeError,
-     "bidirectional_dynamic_rnn: `cell_bw` must be an RNN cell (an object with __call__, "
-     "state_size and output_size); received cell_bw='str'."),
-    (tf.nn.raw_rnn, (cells.GRUCell(2), 3), {}, nf.DTypeError,
-     "raw_rnn: `loop_fn` must be callable; received loop_fn='int'."),
-    (tf.nn.state_saving_rnn, (cells.BasicLSTMCell(2), [np.zeros((1, 2))], object(), "s"), {},
-     nf.DTypeError, "state_saving_rnn: `state_saver` must have state() and save_state() "
-     "methods; received state_saver='object'."),
-    (cells.BasicLSTMCell, (0,), {}, nf.ArgumentError,
-     "BasicLSTMCell: `num_units` must be positive; received num_units=0."),
-    (cells.GRUCell, (2,), {"activation": "relu"}, nf.DTypeError,
-     "GRUCell: `activation` must be callable or None; received activation='str'."),
+    (
+        tf.nn.dynamic_rnn,
+        (object(), np.zeros((1, 2, 3))),
+        {"dtype": np.float64},
+        nf.DTypeError,
+        "dynamic_rnn: `cell` must be an RNN cell (an object with __call__, state_size and "
+        "output_size); received cell='object'.",
+    ),
+    (
+        tf.nn.dynamic_rnn,
+        (cells.GRUCell(2), np.zeros((1, 2, 3))),
+        {},
+        nf.ArgumentError,
+        "dynamic_rnn: `dtype` must be given when `initial_state` is None; received dtype=None.",
+    ),
+    (
+        tf.nn.dynamic_rnn,
+        (cells.GRUCell(2), np.zeros((2, 3))),
+        {"dtype": np.float64},
+        nf.ShapeError,
+        "dynamic_rnn: `inputs` must have rank 3 (batch, time, depth); "
+        "received inputs.shape=(2, 3).",
+    ),
+    (
+        tf.nn.dynamic_rnn,
+        (cells.GRUCell(2), np.zeros((2, 3, 1))),
+        {"dtype": np.float64, "sequence_length": np.array([1, 4])},
+        nf.ArgumentError,
+        "dynamic_rnn: `sequence_length` must hold lengths in [0, 3] (the time dimension); "
+        "received sequence_length=4.",
+    ),
+    (
+        tf.nn.rnn,
+        (cells.GRUCell(2), []),
+        {"dtype": np.float64},
+        nf.ArgumentError,
+        "static_rnn: `inputs` must not be empty; received inputs=[].",
+    ),
+    (
+        tf.nn.rnn,
+        (cells.GRUCell(2), None),
+        {"dtype": np.float64},
+        nf.DTypeError,
+        "static_rnn: `inputs` must be a list of tensors (one per time step); "
+        "received inputs='NoneType'.",
+    ),
+    (
+        tf.nn.bidirectional_rnn,
+        (cells.GRUCell(2), cells.GRUCell(2), []),
+        {"dtype": np.float64},
+        nf.ArgumentError,
+        "static_bidirectional_rnn: `inputs` must not be empty; received inputs=[].",
+    ),
+    (
+        tf.nn.bidirectional_dynamic_rnn,
+        (cells.GRUCell(2), "cell", np.zeros((1, 2, 3))),
+        {"dtype": np.float64},
+        nf.DTypeError,
+        "bidirectional_dynamic_rnn: `cell_bw` must be an RNN cell (an object with __call__, "
+        "state_size and output_size); received cell_bw='str'.",
+    ),
+    (
+        tf.nn.raw_rnn,
+        (cells.GRUCell(2), 3),
+        {},
+        nf.DTypeError,
+        "raw_rnn: `loop_fn` must be callable; received loop_fn='int'.",
+    ),
+    (
+        tf.nn.state_saving_rnn,
+        (cells.BasicLSTMCell(2), [np.zeros((1, 2))], object(), "s"),
+        {},
+        nf.DTypeError,
+        "state_saving_rnn: `state_saver` must have state() and save_state() "
+        "methods; received state_saver='object'.",
+    ),
+    (
+        cells.BasicLSTMCell,
+        (0,),
+        {},
+        nf.ArgumentError,
+        "BasicLSTMCell: `num_units` must be positive; received num_units=0.",
+    ),
+    (
+        cells.GRUCell,
+        (2,),
+        {"activation": "relu"},
+        nf.DTypeError,
+        "GRUCell: `activation` must be callable or None; received activation='str'.",
+    ),
 ]
 
 

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import nnfunc as nf
+from nnfunc._cli.demo_sequence import init_lstm, lstm_classifier
 
 __all__ = [
     "MODELS",
@@ -108,7 +109,11 @@ class Model(NamedTuple):
     forward: Callable[[Params, Any], Any]
 
 
-MODELS: dict[str, Model] = {"cnn": Model(init_cnn, cnn), "mlp": Model(init_mlp, mlp)}
+MODELS: dict[str, Model] = {
+    "cnn": Model(init_cnn, cnn),
+    "mlp": Model(init_mlp, mlp),
+    "lstm": Model(init_lstm, lstm_classifier),
+}
 
 
 # ---------------------------------------------------------------------------------- the loss

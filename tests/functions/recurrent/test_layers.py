@@ -9,7 +9,7 @@ from nnfunc.testing import FunctionTestCase, parametrize_class
 
 from ._reference import gru_dir, lstm_dir, rnn_dir, sru_seq
 
-T, B, I, H = 3, 2, 3, 2
+T, B, I, H = 3, 2, 3, 2  # noqa: E741
 LENS = np.array([3, 1])
 
 
@@ -42,7 +42,7 @@ def lstm_fn(x, wx, wh, b, h0, c0, peep, **kw):
 class TestLSTM(FunctionTestCase):
     function = staticmethod(lstm_fn)
     symbolic_dims = ()
-    tolerances = {"float32": {"atol": 2e-6, "rtol": 1e-5}}
+    tolerances = {"float32": {"atol": 2e-6, "rtol": 1e-5}}  # noqa: RUF012
 
     def _d(self):
         return 2 if self.case[0] == "bidirectional" else 1
@@ -95,7 +95,7 @@ class TestLSTM(FunctionTestCase):
 class TestGRU(FunctionTestCase):
     function = staticmethod(nf.gru)
     symbolic_dims = ()
-    tolerances = {"float32": {"atol": 2e-6, "rtol": 1e-5}}
+    tolerances = {"float32": {"atol": 2e-6, "rtol": 1e-5}}  # noqa: RUF012
 
     def _d(self):
         return 2 if self.case[0] == "bidirectional" else 1
@@ -136,7 +136,7 @@ class TestRNN(FunctionTestCase):
     function = staticmethod(nf.rnn)
     symbolic_dims = ()
     kinks = (0.0,)
-    tolerances = {"float32": {"atol": 2e-6, "rtol": 1e-5}}
+    tolerances = {"float32": {"atol": 2e-6, "rtol": 1e-5}}  # noqa: RUF012
 
     def _d(self):
         return 2 if self.case[0] == "bidirectional" else 1
@@ -257,10 +257,15 @@ def test_gate_order_reorders_blocks():
 def test_lstm_other_activations_match_reference():
     rng = np.random.default_rng(5)
     x, wx, wh, b = _lstm_args(rng)
-    y, h, c = nf.lstm(
-        x, wx, wh, b, gate_activation=("hard_sigmoid", 0.2, 0.5), cell_activation="softsign",
+    y, _h, c = nf.lstm(
+        x,
+        wx,
+        wh,
+        b,
+        gate_activation=("hard_sigmoid", 0.2, 0.5),
+        cell_activation="softsign",
         output_activation=("scaled_tanh", 1.5, 0.5),
-    )  # fmt: skip
+    )
     hh, cc = np.zeros((B, H)), np.zeros((B, H))
     for t in range(T):
         z = x[t] @ wx[0] + hh @ wh[0] + b[0]
@@ -298,10 +303,19 @@ def test_lstm_block_matches_lstm_with_concatenated_weights():
     peeps = [_w(rng, H) for _ in range(3)]
     w = np.concatenate([wx[0], wh[0]], axis=0)  # gate order i f g o ... pass as "ifgo"
     y, h, c = nf.lstm_block(
-        x, w, b[0], w_ci=peeps[0], w_cf=peeps[1], w_co=peeps[2], forget_bias=1.0,
-        gate_order="ifgo", lengths=LENS,
-    )  # fmt: skip
-    ry, rh, rc = lstm_dir(x, wx[0], wh[0], b[0], None, None, LENS, False, np.concatenate(peeps), 1.0)
+        x,
+        w,
+        b[0],
+        w_ci=peeps[0],
+        w_cf=peeps[1],
+        w_co=peeps[2],
+        forget_bias=1.0,
+        gate_order="ifgo",
+        lengths=LENS,
+    )
+    ry, rh, rc = lstm_dir(
+        x, wx[0], wh[0], b[0], None, None, LENS, False, np.concatenate(peeps), 1.0
+    )
     np.testing.assert_allclose(y, ry, atol=1e-12)
     np.testing.assert_allclose(h, rh, atol=1e-12)
     np.testing.assert_allclose(c, rc, atol=1e-12)
@@ -309,11 +323,11 @@ def test_lstm_block_matches_lstm_with_concatenated_weights():
 
 def test_graph_mode_unknown_time_and_batch():
     rng = np.random.default_rng(8)
-    x, wx, wh, b = _lstm_args(rng, 2)
+    _x, wx, wh, b = _lstm_args(rng, 2)
     g = nf.Graph()
     px = g.placeholder("x", (None, None, I), np.float64)
     plen = g.placeholder("len", (None,), np.int64)
-    y, h, c = nf.lstm(px, wx, wh, b, direction="bidirectional", lengths=plen, name="l")
+    y, h, _c = nf.lstm(px, wx, wh, b, direction="bidirectional", lengths=plen, name="l")
     assert y.shape == (None, None, 2 * H)
     assert h.shape == (1, 2, None, H)
     for t_len, lens in ((3, np.array([3, 1])), (5, np.array([2, 5, 4]))):
@@ -342,7 +356,7 @@ def test_empty_time_or_batch(t_len, batch):
     x = nf.Variable(np.zeros((t_len, batch, I)), requires_grad=True)
     wx = nf.Variable(_w(rng, I, 4 * H), requires_grad=True)
     h0 = nf.Variable(_w(rng, batch, H), requires_grad=True)
-    y, h, c = nf.lstm(x, wx, _w(rng, H, 4 * H), None, h0)
+    y, h, _c = nf.lstm(x, wx, _w(rng, H, 4 * H), None, h0)
     assert y.shape == (t_len, batch, H) and h.shape == (1, 1, batch, H)
     gx, gw, gh = nf.grad(nf.sum(y) + nf.sum(h), [x, wx, h0])
     assert gx.shape == x.shape and gw.shape == wx.shape

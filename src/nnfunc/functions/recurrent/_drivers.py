@@ -68,10 +68,12 @@ def _check_cell(op: str, cell: Any, arg: str = "cell") -> None:
     if not ok:
         raise DTypeError(
             check.message(
-                op, arg, "be an RNN cell (an object with __call__, state_size and output_size)",
+                op,
+                arg,
+                "be an RNN cell (an object with __call__, state_size and output_size)",
                 **{arg: type(cell).__name__},
             )
-        )  # fmt: skip
+        )
 
 
 def _zero_state(op: str, cell: Any, batch: Any, dtype: Any, arg: str = "initial_state") -> Any:
@@ -89,11 +91,23 @@ def _lengths(op: str, sequence_length: Any, t_len: Any, batch: Any) -> Any:
         return None
     sl = as_tensor(op, "sequence_length", sequence_length)
     if np.dtype(sl.dtype).kind not in "iu":
-        raise DTypeError(check.message(op, "sequence_length", "have an integer dtype",
-                                       **{"sequence_length.dtype": sl.dtype}))  # fmt: skip
+        raise DTypeError(
+            check.message(
+                op,
+                "sequence_length",
+                "have an integer dtype",
+                **{"sequence_length.dtype": sl.dtype},
+            )
+        )
     if len(sl.shape) != 1 or (batch is not None and sl.shape[0] not in (None, batch)):
-        raise ShapeError(check.message(op, "sequence_length", f"have shape ({batch},) (batch)",
-                                       **{"sequence_length.shape": tuple(sl.shape)}))  # fmt: skip
+        raise ShapeError(
+            check.message(
+                op,
+                "sequence_length",
+                f"have shape ({batch},) (batch)",
+                **{"sequence_length.shape": tuple(sl.shape)},
+            )
+        )
     if t_len is not None:
         check_lengths_values(op, "sequence_length", sl, t_len)
     return sl
@@ -108,8 +122,10 @@ def _step_loop(cell: Any, steps: list[Any], state: Any, lengths: Any) -> tuple[l
     for t, x_t in enumerate(steps):
         y, new = cell(x_t, state)
         if lengths is not None:
-            m = (t < lengths)[:, None] if isinstance(lengths, np.ndarray) else F.expand_dims(
-                F.less(t, lengths), 1
+            m = (
+                (t < lengths)[:, None]
+                if isinstance(lengths, np.ndarray)
+                else F.expand_dims(F.less(t, lengths), 1)
             )
             y = _map(lambda a, m=m: F.where(m, a, _zeros_like_out(a)), y)
             new = _map(lambda a, b, m=m: F.where(m, a, b), new, state)
@@ -167,8 +183,11 @@ def dynamic_rnn(
     time_major = check.boolean(op, "time_major", time_major)
     x = as_tensor(op, "inputs", inputs)
     if len(x.shape) != 3:
-        raise ShapeError(check.message(op, "inputs", "have rank 3 (batch, time, depth)",
-                                       **{"inputs.shape": tuple(x.shape)}))  # fmt: skip
+        raise ShapeError(
+            check.message(
+                op, "inputs", "have rank 3 (batch, time, depth)", **{"inputs.shape": tuple(x.shape)}
+            )
+        )
     x_tm = x if time_major else F.transpose(x, (1, 0, 2))
     t_len, batch = x_tm.shape[0], x_tm.shape[1]
     lengths = _lengths(op, sequence_length, t_len, batch)
@@ -182,13 +201,18 @@ def dynamic_rnn(
     else:
         if t_len is None:
             raise UnsupportedError(
-                check.message(op, "inputs", "have a known number of time steps for a cell "
-                              "without a fused sequence form", **{"inputs.shape": x.shape})  # fmt: skip
+                check.message(
+                    op,
+                    "inputs",
+                    "have a known number of time steps for a cell without a fused sequence form",
+                    **{"inputs.shape": x.shape},
+                )
             )
         if initial_state is None:
             initial_state = _zero_state(op, cell, batch, dtype)
-        outs, state = _step_loop(cell, [F.getitem(x_tm, t) for t in range(t_len)],
-                                 initial_state, lengths)  # fmt: skip
+        outs, state = _step_loop(
+            cell, [F.getitem(x_tm, t) for t in range(t_len)], initial_state, lengths
+        )
         y = _stack_time(outs, cell, x_tm)
     return (y if time_major else F.transpose(y, (1, 0, 2))), state
 
@@ -254,12 +278,16 @@ def bidirectional_dynamic_rnn(
     time_major = check.boolean(op, "time_major", time_major)
     x = as_tensor(op, "inputs", inputs)
     if len(x.shape) != 3:
-        raise ShapeError(check.message(op, "inputs", "have rank 3 (batch, time, depth)",
-                                       **{"inputs.shape": tuple(x.shape)}))  # fmt: skip
+        raise ShapeError(
+            check.message(
+                op, "inputs", "have rank 3 (batch, time, depth)", **{"inputs.shape": tuple(x.shape)}
+            )
+        )
     x_tm = x if time_major else F.transpose(x, (1, 0, 2))
     sub = (None, None) if name is None else (f"{name}.fw", f"{name}.bw")
-    out_fw, st_fw = dynamic_rnn(cell_fw, x_tm, sequence_length, initial_state_fw, dtype,
-                                time_major=True, name=sub[0])  # fmt: skip
+    out_fw, st_fw = dynamic_rnn(
+        cell_fw, x_tm, sequence_length, initial_state_fw, dtype, time_major=True, name=sub[0]
+    )
     lengths = _lengths(op, sequence_length, x_tm.shape[0], x_tm.shape[1])
     fused_bw = getattr(cell_bw, "_sequence", None)
     if fused_bw is not None:
@@ -271,8 +299,7 @@ def bidirectional_dynamic_rnn(
         out_bw, st_bw = fused_bw(x_tm, init, lengths, sub[1], reverse=True)
     else:
         rev = _reverse_within(x_tm, lengths)
-        out_bw, st_bw = dynamic_rnn(cell_bw, rev, lengths, initial_state_bw, dtype,
-                                    time_major=True)  # fmt: skip
+        out_bw, st_bw = dynamic_rnn(cell_bw, rev, lengths, initial_state_bw, dtype, time_major=True)
         out_bw = _reverse_within(out_bw, lengths)
     if not time_major:
         out_fw = F.transpose(out_fw, (1, 0, 2))
@@ -283,16 +310,27 @@ def bidirectional_dynamic_rnn(
 # ----------------------------------------------------------------------------- static rnn
 def _static_inputs(op: str, inputs: Any) -> list[Any]:
     if not isinstance(inputs, (list, tuple)):
-        raise DTypeError(check.message(op, "inputs", "be a list of tensors (one per time step)",
-                                       inputs=type(inputs).__name__))  # fmt: skip
+        raise DTypeError(
+            check.message(
+                op,
+                "inputs",
+                "be a list of tensors (one per time step)",
+                inputs=type(inputs).__name__,
+            )
+        )
     if not inputs:
         raise ArgumentError(check.message(op, "inputs", "not be empty", inputs=list(inputs)))
     out = [as_tensor(op, f"inputs[{i}]", v) for i, v in enumerate(inputs)]
     for i, v in enumerate(out):
         if len(v.shape) != 2 or v.shape[1] is None:
-            raise ShapeError(check.message(op, f"inputs[{i}]",
-                                           "have rank 2 with a known depth (batch, input_size)",
-                                           **{f"inputs[{i}].shape": tuple(v.shape)}))  # fmt: skip
+            raise ShapeError(
+                check.message(
+                    op,
+                    f"inputs[{i}]",
+                    "have rank 2 with a known depth (batch, input_size)",
+                    **{f"inputs[{i}].shape": tuple(v.shape)},
+                )
+            )
     return out
 
 
@@ -384,24 +422,41 @@ def state_saving_rnn(
     op = "state_saving_rnn"
     _check_cell(op, cell)
     if not (hasattr(state_saver, "state") and hasattr(state_saver, "save_state")):
-        raise DTypeError(check.message(op, "state_saver", "have state() and save_state() methods",
-                                       state_saver=type(state_saver).__name__))  # fmt: skip
+        raise DTypeError(
+            check.message(
+                op,
+                "state_saver",
+                "have state() and save_state() methods",
+                state_saver=type(state_saver).__name__,
+            )
+        )
     steps = _static_inputs(op, inputs)
     sizes = cell.state_size
     tuple_state = isinstance(sizes, tuple)
     if tuple_state:
         names = state_name if isinstance(state_name, tuple) else None
         if names is None or len(names) != len(sizes):
-            raise ArgumentError(check.message(
-                op, "state_name", f"be a tuple of {len(sizes)} names (one per element of "
-                "cell.state_size)", state_name=state_name))  # fmt: skip
+            raise ArgumentError(
+                check.message(
+                    op,
+                    "state_name",
+                    f"be a tuple of {len(sizes)} names (one per element of cell.state_size)",
+                    state_name=state_name,
+                )
+            )
         init = _pack(sizes, [state_saver.state(n) for n in names])
         if hasattr(sizes, "_fields"):
             init = type(sizes)(*_flatten(init))
     else:
         if not isinstance(state_name, str):
-            raise ArgumentError(check.message(op, "state_name", "be a string (the state is not a "
-                                              "tuple)", state_name=state_name))  # fmt: skip
+            raise ArgumentError(
+                check.message(
+                    op,
+                    "state_name",
+                    "be a string (the state is not a tuple)",
+                    state_name=state_name,
+                )
+            )
         init = state_saver.state(state_name)
     batch = steps[0].shape[0]
     lengths = _lengths(op, sequence_length, len(steps), batch)
@@ -460,8 +515,9 @@ def static_bidirectional_rnn(
     out_fw, st_fw = static_rnn(cell_fw, steps, initial_state_fw, dtype, lengths)
     x_tm = F.stack(*steps, axis=0)
     rev = _reverse_within(x_tm, lengths)
-    out_bw, st_bw = static_rnn(cell_bw, [F.getitem(rev, t) for t in range(len(steps))],
-                               initial_state_bw, dtype, lengths)  # fmt: skip
+    out_bw, st_bw = static_rnn(
+        cell_bw, [F.getitem(rev, t) for t in range(len(steps))], initial_state_bw, dtype, lengths
+    )
     bw_tm = _reverse_within(F.stack(*out_bw, axis=0), lengths)
     outs = [F.concatenate(out_fw[t], F.getitem(bw_tm, t), axis=-1) for t in range(len(steps))]
     return outs, st_fw, st_bw
@@ -477,8 +533,9 @@ class TensorArray:
     def write(self, index: int, value: Any) -> TensorArray:
         """Append ``value`` at ``index`` (= the current size)."""
         if index != len(self._items):
-            raise ArgumentError(check.message("TensorArray", "index", f"be {len(self._items)}",
-                                              index=index))  # fmt: skip
+            raise ArgumentError(
+                check.message("TensorArray", "index", f"be {len(self._items)}", index=index)
+            )
         self._items.append(value)
         return self
 
@@ -537,8 +594,9 @@ def raw_rnn(cell: Any, loop_fn: Any, *, name: str | None = None) -> tuple[Any, A
     op = "raw_rnn"
     _check_cell(op, cell)
     if not callable(loop_fn):
-        raise DTypeError(check.message(op, "loop_fn", "be callable",
-                                       loop_fn=type(loop_fn).__name__))  # fmt: skip
+        raise DTypeError(
+            check.message(op, "loop_fn", "be callable", loop_fn=type(loop_fn).__name__)
+        )
     finished, nxt, state, emit_struct, loop_state = loop_fn(0, None, None, None)
     finished = np.asarray(_data(finished), dtype=bool)
     time = 0
@@ -546,13 +604,14 @@ def raw_rnn(cell: Any, loop_fn: Any, *, name: str | None = None) -> tuple[Any, A
     while not bool(np.all(finished)):
         out, new_state = cell(nxt, state)
         emit = out if emit_struct is None else None
-        f_next, nxt, next_state, emit_out, loop_state = loop_fn(time + 1, out, new_state,
-                                                               loop_state)  # fmt: skip
+        f_next, nxt, next_state, emit_out, loop_state = loop_fn(
+            time + 1, out, new_state, loop_state
+        )
         if emit_out is not None:
             emit = emit_out
         m = (~finished)[:, None]
-        emit = _map(lambda e: F.where(m, e, _zeros_like_out(e)), emit)
-        state = _map(lambda a, b: F.where(m, a, b), next_state, state)
+        emit = _map(lambda e, m=m: F.where(m, e, _zeros_like_out(e)), emit)
+        state = _map(lambda a, b, m=m: F.where(m, a, b), next_state, state)
         if emit_tas is None:
             emit_tas = _map(lambda e: TensorArray(), emit)
         for ta, e in zip(_flatten(emit_tas), _flatten(emit), strict=True):

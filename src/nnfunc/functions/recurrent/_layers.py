@@ -30,7 +30,14 @@ import nnfunc.functions as F
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.functions.recurrent._autovjp import AutoVJP
-from nnfunc.functions.recurrent._common import Act, check_lengths_values, gru_step, lstm_step, rnn_step, sru_step
+from nnfunc.functions.recurrent._common import (
+    Act,
+    check_lengths_values,
+    gru_step,
+    lstm_step,
+    rnn_step,
+    sru_step,
+)
 from nnfunc.kernels.cpu.rnn import (
     blas_single_thread,
     gru_bwd_step,
@@ -88,7 +95,8 @@ class _Layer(Function):
         if not self.fast:
             # arrays in, arrays out; a state may be an input itself (T = 0): copy
             return tuple(xp.array(o, copy=True) for o in self.composite(*arrays))
-        outs, self._cache = self.fast_forward(xp, *arrays)
+        with blas_single_thread():
+            outs, self._cache = self.fast_forward(xp, *arrays)
         return outs
 
     def _free(self) -> None:
@@ -202,13 +210,14 @@ class _LayerGrad(AutoVJP):
         n = self.n_in
         ins, gys = arrays[:n], arrays[n:]
         cache, self.cache = self.cache, None
-        if cache is None:
-            _, cache = layer.fast_forward(xp, *ins)
         gys = tuple(
             xp.zeros(s.shape, s.dtype) if g is None else g
             for g, s in zip(gys, layer.setup(*ins), strict=True)
         )
-        grads = layer.fast_backward(xp, ins, gys, cache, self.diff)
+        with blas_single_thread():
+            if cache is None:
+                _, cache = layer.fast_forward(xp, *ins)
+            grads = layer.fast_backward(xp, ins, gys, cache, self.diff)
         return tuple(
             xp.asarray(grads[i], dtype=ins[i].dtype).reshape(ins[i].shape) for i in self.diff
         )
@@ -237,7 +246,7 @@ class LSTMLayer(_Layer):
         self.fast = tuple(acts) == _STANDARD
         self.op_name = op
 
-    def composite(self, x, w_x, w_h, b, h0, c0, peep, lengths):  # noqa: ANN001, ANN201
+    def composite(self, x, w_x, w_h, b, h0, c0, peep, lengths):
         batch, h = x.shape[1], w_h.shape[0]
         dt = np.dtype(x.dtype)
         init = (
@@ -253,7 +262,7 @@ class LSTMLayer(_Layer):
 
         return self._run_composite(x, step, init, lengths)
 
-    def fast_forward(self, xp, x, w_x, w_h, b, h0, c0, peep, lengths):  # noqa: ANN001, ANN201
+    def fast_forward(self, xp, x, w_x, w_h, b, h0, c0, peep, lengths):
         t_len, batch, _ = x.shape
         h = w_h.shape[0]
         dt = x.dtype
@@ -264,18 +273,27 @@ class LSTMLayer(_Layer):
         ys = xp.empty((t_len, batch, h), dtype=dt)
         pp = xp.zeros((3, h), dt) if peep is None else xp.ascontiguousarray(peep.reshape(3, h))
         rec = xp.empty((batch, 4 * h), dtype=dt)
-        with blas_single_thread():
-            for k in range(t_len):
-                xp.matmul(hs[k], w_h, out=rec)
-                lstm_fwd_step(
-                    xw[k], rec, hs[k], cs[k], pp, self.forget_bias, self.clip, act[k],
-                    gates[k], cs[k + 1], hs[k + 1], ys[k],
-                )  # fmt: skip
+        for k in range(t_len):
+            xp.matmul(hs[k], w_h, out=rec)
+            lstm_fwd_step(
+                xw[k],
+                rec,
+                hs[k],
+                cs[k],
+                pp,
+                self.forget_bias,
+                self.clip,
+                act[k],
+                gates[k],
+                cs[k + 1],
+                hs[k + 1],
+                ys[k],
+            )
         outs = (self._time_order(xp, ys), hs[t_len].copy(), cs[t_len].copy())
         return outs, (gates, hs, cs, act, pp)
 
-    def fast_backward(self, xp, ins, gys, cache, diff):  # noqa: ANN001, ANN201
-        x, w_x, w_h, b, h0, c0, peep, lengths = ins
+    def fast_backward(self, xp, ins, gys, cache, diff):
+        x, w_x, w_h, _b, _h0, _c0, _peep, lengths = ins
         gy, ghn, gcn = gys
         gates, hs, cs, act, pp = cache
         t_len, batch, _ = x.shape
@@ -287,12 +305,11 @@ class LSTMLayer(_Layer):
         dpeep = xp.zeros((3, h), dtype=x.dtype)
         wh_t = xp.ascontiguousarray(w_h.T)
         tmp = xp.empty((batch, h), dtype=x.dtype)
-        with blas_single_thread():
-            for k in range(t_len - 1, -1, -1):
-                dh += gy[k]
-                lstm_bwd_step(dh, dc, gates[k], cs[k], cs[k + 1], pp, self.clip, act[k], dz[k], dpeep)
-                xp.matmul(dz[k], wh_t, out=tmp)
-                dh += tmp
+        for k in range(t_len - 1, -1, -1):
+            dh += gy[k]
+            lstm_bwd_step(dh, dc, gates[k], cs[k], cs[k + 1], pp, self.clip, act[k], dz[k], dpeep)
+            xp.matmul(dz[k], wh_t, out=tmp)
+            dh += tmp
         out: dict[int, Any] = {4: dh, 5: dc, 6: dpeep}
         dz2 = self._input_grads(xp, x, w_x, dz, diff, out, 0, 1)
         if 2 in diff:
@@ -314,7 +331,7 @@ class GRULayer(_Layer):
         self.lbr = linear_before_reset
         self.fast = linear_before_reset
 
-    def composite(self, x, w_x, w_h, b_x, b_h, h0, lengths):  # noqa: ANN001, ANN201
+    def composite(self, x, w_x, w_h, b_x, b_h, h0, lengths):
         batch, h = x.shape[1], w_h.shape[0]
         init = (_zeros((batch, h), np.dtype(x.dtype)) if h0 is None else h0,)
 
@@ -324,7 +341,7 @@ class GRULayer(_Layer):
 
         return self._run_composite(x, step, init, lengths)
 
-    def fast_forward(self, xp, x, w_x, w_h, b_x, b_h, h0, lengths):  # noqa: ANN001, ANN201
+    def fast_forward(self, xp, x, w_x, w_h, b_x, b_h, h0, lengths):
         t_len, batch, _ = x.shape
         h = w_h.shape[0]
         dt = x.dtype
@@ -334,17 +351,16 @@ class GRULayer(_Layer):
         hn = xp.empty((t_len, batch, h), dtype=dt)
         ys = xp.empty((t_len, batch, h), dtype=dt)
         rec = xp.empty((batch, 3 * h), dtype=dt)
-        with blas_single_thread():
-            for k in range(t_len):
-                xp.matmul(hs[k], w_h, out=rec)
-                if b_h is not None:
-                    rec += b_h
-                gru_fwd_step(xw[k], rec, hs[k], act[k], gates[k], hs[k + 1], ys[k])
-                hn[k] = rec[:, 2 * h :]
+        for k in range(t_len):
+            xp.matmul(hs[k], w_h, out=rec)
+            if b_h is not None:
+                rec += b_h
+            gru_fwd_step(xw[k], rec, hs[k], act[k], gates[k], hs[k + 1], ys[k])
+            hn[k] = rec[:, 2 * h :]
         return (self._time_order(xp, ys), hs[t_len].copy()), (gates, hs, hn, act)
 
-    def fast_backward(self, xp, ins, gys, cache, diff):  # noqa: ANN001, ANN201
-        x, w_x, w_h, b_x, b_h, h0, lengths = ins
+    def fast_backward(self, xp, ins, gys, cache, diff):
+        x, w_x, w_h, _b_x, _b_h, _h0, lengths = ins
         gy, ghn = gys
         gates, hs, hn, act = cache
         t_len, batch, _ = x.shape
@@ -355,12 +371,11 @@ class GRULayer(_Layer):
         dr = xp.empty((t_len, batch, 3 * h), dtype=x.dtype)
         wh_t = xp.ascontiguousarray(w_h.T)
         tmp = xp.empty((batch, h), dtype=x.dtype)
-        with blas_single_thread():
-            for k in range(t_len - 1, -1, -1):
-                dh += gy[k]
-                gru_bwd_step(dh, gates[k], hn[k], hs[k], act[k], dx[k], dr[k])
-                xp.matmul(dr[k], wh_t, out=tmp)
-                dh += tmp
+        for k in range(t_len - 1, -1, -1):
+            dh += gy[k]
+            gru_bwd_step(dh, gates[k], hn[k], hs[k], act[k], dx[k], dr[k])
+            xp.matmul(dr[k], wh_t, out=tmp)
+            dh += tmp
         out: dict[int, Any] = {5: dh}
         dx2 = self._input_grads(xp, x, w_x, dx, diff, out, 0, 1)
         dr2 = dr.reshape(t_len * batch, 3 * h)
@@ -385,7 +400,7 @@ class RNNLayer(_Layer):
         self.nonlinearity = nonlinearity
         self.relu = nonlinearity == "relu"
 
-    def composite(self, x, w_x, w_h, b, h0, lengths):  # noqa: ANN001, ANN201
+    def composite(self, x, w_x, w_h, b, h0, lengths):
         batch, h = x.shape[1], w_h.shape[0]
         init = (_zeros((batch, h), np.dtype(x.dtype)) if h0 is None else h0,)
 
@@ -395,7 +410,7 @@ class RNNLayer(_Layer):
 
         return self._run_composite(x, step, init, lengths)
 
-    def fast_forward(self, xp, x, w_x, w_h, b, h0, lengths):  # noqa: ANN001, ANN201
+    def fast_forward(self, xp, x, w_x, w_h, b, h0, lengths):
         t_len, batch, _ = x.shape
         h = w_h.shape[0]
         dt = x.dtype
@@ -403,14 +418,13 @@ class RNNLayer(_Layer):
         hs = self._states(xp, t_len, batch, h, dt, h0)
         ys = xp.empty((t_len, batch, h), dtype=dt)
         rec = xp.empty((batch, h), dtype=dt)
-        with blas_single_thread():
-            for k in range(t_len):
-                xp.matmul(hs[k], w_h, out=rec)
-                rnn_fwd_step(xw[k], rec, hs[k], self.relu, act[k], hs[k + 1], ys[k])
+        for k in range(t_len):
+            xp.matmul(hs[k], w_h, out=rec)
+            rnn_fwd_step(xw[k], rec, hs[k], self.relu, act[k], hs[k + 1], ys[k])
         return (self._time_order(xp, ys), hs[t_len].copy()), (hs, act)
 
-    def fast_backward(self, xp, ins, gys, cache, diff):  # noqa: ANN001, ANN201
-        x, w_x, w_h, b, h0, lengths = ins
+    def fast_backward(self, xp, ins, gys, cache, diff):
+        x, w_x, w_h, _b, _h0, lengths = ins
         gy, ghn = gys
         hs, act = cache
         t_len, batch, _ = x.shape
@@ -420,12 +434,11 @@ class RNNLayer(_Layer):
         dz = xp.empty((t_len, batch, h), dtype=x.dtype)
         wh_t = xp.ascontiguousarray(w_h.T)
         tmp = xp.empty((batch, h), dtype=x.dtype)
-        with blas_single_thread():
-            for k in range(t_len - 1, -1, -1):
-                dh += gy[k]
-                rnn_bwd_step(dh, hs[k + 1], self.relu, act[k], dz[k])
-                xp.matmul(dz[k], wh_t, out=tmp)
-                dh += tmp
+        for k in range(t_len - 1, -1, -1):
+            dh += gy[k]
+            rnn_bwd_step(dh, hs[k + 1], self.relu, act[k], dz[k])
+            xp.matmul(dz[k], wh_t, out=tmp)
+            dh += tmp
         out: dict[int, Any] = {4: dh}
         dz2 = self._input_grads(xp, x, w_x, dz, diff, out, 0, 1)
         if 2 in diff:
@@ -449,7 +462,7 @@ class SRULayer(_Layer):
     def hidden(self, specs: tuple) -> Any:
         return specs[1].shape[0]
 
-    def composite(self, x, w, b, c0, mask, lengths):  # noqa: ANN001, ANN201
+    def composite(self, x, w, b, c0, mask, lengths):
         batch, n = x.shape[1], w.shape[0]
         init = (_zeros((batch, n), np.dtype(x.dtype)) if c0 is None else c0,)
 

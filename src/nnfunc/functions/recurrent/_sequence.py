@@ -57,9 +57,7 @@ def _from_time_major(y: Any, layout: str, stacked: bool) -> Any:
 def _gate_perm(op: str, gate_order: Any, canonical: str) -> tuple[int, ...] | None:
     """Block index in the caller's order of each canonical gate (None: already canonical)."""
     if not isinstance(gate_order, str):
-        raise ArgumentError(
-            check.message(op, "gate_order", "be a string", gate_order=gate_order)
-        )
+        raise ArgumentError(check.message(op, "gate_order", "be a string", gate_order=gate_order))
     norm = "".join(_GATE_ALIASES.get(ch, ch) for ch in gate_order.lower())
     if sorted(norm) != sorted(canonical):
         raise ArgumentError(
@@ -142,7 +140,9 @@ def _state(op: str, arg: str, s: Any, n_layers: int, n_dirs: int, batch: Any, hi
         return None
     got = tuple(s.shape)
     exp = (n_layers, n_dirs, batch, hidden)
-    ok = len(got) == 4 and all(a is None or b is None or a == b for a, b in zip(got, exp, strict=True))
+    ok = len(got) == 4 and all(
+        a is None or b is None or a == b for a, b in zip(got, exp, strict=True)
+    )
     short = n_layers * n_dirs == 1 and len(got) == 2
     if short:
         ok = all(a is None or b is None or a == b for a, b in zip(got, exp[2:], strict=True))
@@ -157,7 +157,9 @@ def _state(op: str, arg: str, s: Any, n_layers: int, n_dirs: int, batch: Any, hi
             )
         )
     if np.dtype(s.dtype).kind != "f":
-        raise DTypeError(check.message(op, arg, "have a floating dtype", **{f"{arg}.dtype": s.dtype}))
+        raise DTypeError(
+            check.message(op, arg, "have a floating dtype", **{f"{arg}.dtype": s.dtype})
+        )
     return s
 
 
@@ -178,7 +180,9 @@ def _prepare_x(op: str, x: Any, layout: str) -> Any:
     x = as_tensor(op, "x", x)
     if len(x.shape) != 3:
         raise ShapeError(
-            check.message(op, "x", f"have rank 3 (layout {layout!r})", **{"x.shape": tuple(x.shape)})
+            check.message(
+                op, "x", f"have rank 3 (layout {layout!r})", **{"x.shape": tuple(x.shape)}
+            )
         )
     if np.dtype(x.dtype).kind != "f":
         x = F.cast(x, np.float32)
@@ -192,18 +196,26 @@ def _prepare_lengths(op: str, lengths: Any, t_len: Any, batch: Any) -> Any:
     if batch is not None and lengths.shape[0] is not None and lengths.shape[0] != batch:
         raise ShapeError(
             check.message(
-                op, "lengths", f"have shape ({batch},) (the batch size of x)",
+                op,
+                "lengths",
+                f"have shape ({batch},) (the batch size of x)",
                 **{"lengths.shape": tuple(lengths.shape)},
             )
-        )  # fmt: skip
+        )
     if t_len is not None:
         check_lengths_values(op, "lengths", lengths, t_len)
     return lengths
 
 
 def _dropout_check(op: str, dropout: Any, seed: Any) -> float:
-    rate = check.real_scalar(op, "dropout", 0.0 if dropout is None else dropout,
-                             min_value=0.0, max_value=1.0, open_max=True)  # fmt: skip
+    rate = check.real_scalar(
+        op,
+        "dropout",
+        0.0 if dropout is None else dropout,
+        min_value=0.0,
+        max_value=1.0,
+        open_max=True,
+    )
     validate_seed(op, seed)
     return rate
 
@@ -283,11 +295,13 @@ def lstm(
 
     .. math::
         i_t = \\sigma_g(W_{xi} x_t + W_{hi} h_{t-1} + b_i + p_i \\odot c_{t-1}) \\\\
-        f_t = \\sigma_g(W_{xf} x_t + W_{hf} h_{t-1} + b_f + p_f \\odot c_{t-1} + \\text{forget\\_bias}) \\\\
+        f_t = \\sigma_g(W_{xf} x_t + W_{hf} h_{t-1} + b_f + p_f \\odot c_{t-1} + b_{fb}) \\\\
         g_t = \\sigma_c(W_{xg} x_t + W_{hg} h_{t-1} + b_g) \\\\
         c_t = \\text{clip}(f_t \\odot c_{t-1} + i_t \\odot g_t) \\\\
         o_t = \\sigma_g(W_{xo} x_t + W_{ho} h_{t-1} + b_o + p_o \\odot c_t) \\\\
         h_t = o_t \\odot \\sigma_o(c_t)
+
+    (``b_fb`` = ``forget_bias``; ``clip`` to ``[-cell_clip, cell_clip]`` when it is > 0.)
 
     Args:
         x (tensor): Input sequence, ``(T, B, I)`` for ``layout="TBF"`` (time-major), ``(B, T, I)``
@@ -374,14 +388,34 @@ def lstm(
             checked.append(
                 (
                     _weight(op, f"w_x{sfx}", wx, n_dirs, (i_l, 4 * hidden), why),
-                    _weight(op, f"w_h{sfx}", wh, n_dirs, (hidden, 4 * hidden),
-                            f"hidden {hidden} from w_h"),
-                    _weight(op, f"b{sfx}", bb, n_dirs, (4 * hidden,), f"4*hidden {4 * hidden}",
-                            optional=True),
-                    _weight(op, f"peephole{sfx}", pp, n_dirs, (3 * hidden,),
-                            f"3*hidden {3 * hidden}, blocks [i, f, o]", optional=True),
+                    _weight(
+                        op,
+                        f"w_h{sfx}",
+                        wh,
+                        n_dirs,
+                        (hidden, 4 * hidden),
+                        f"hidden {hidden} from w_h",
+                    ),
+                    _weight(
+                        op,
+                        f"b{sfx}",
+                        bb,
+                        n_dirs,
+                        (4 * hidden,),
+                        f"4*hidden {4 * hidden}",
+                        optional=True,
+                    ),
+                    _weight(
+                        op,
+                        f"peephole{sfx}",
+                        pp,
+                        n_dirs,
+                        (3 * hidden,),
+                        f"3*hidden {3 * hidden}, blocks [i, f, o]",
+                        optional=True,
+                    ),
                 )
-            )  # fmt: skip
+            )
         n_layers = len(checked)
         h0 = _state(op, "h0", h0, n_layers, n_dirs, batch, hidden)
         c0 = _state(op, "c0", c0, n_layers, n_dirs, batch, hidden)
@@ -426,10 +460,12 @@ def _collect(op: str, names: Sequence[str], values: Sequence[Any]) -> list[tuple
             elif len(items) != n_layers:
                 raise ArgumentError(
                     check.message(
-                        op, nm, f"hold one tensor per layer ({n_layers} layers from {names[0]})",
+                        op,
+                        nm,
+                        f"hold one tensor per layer ({n_layers} layers from {names[0]})",
                         **{f"len({nm})": len(items)},
                     )
-                )  # fmt: skip
+                )
         lists.append((items, is_list))
     n_layers = n_layers or 1
     out = []
@@ -441,10 +477,12 @@ def _collect(op: str, names: Sequence[str], values: Sequence[Any]) -> list[tuple
             elif n_layers > 1 and items[0] is not None:
                 raise ArgumentError(
                     check.message(
-                        op, nm, f"be a sequence of {n_layers} tensors (one per layer)",
+                        op,
+                        nm,
+                        f"be a sequence of {n_layers} tensors (one per layer)",
                         **{nm: type(items[0]).__name__},
                     )
-                )  # fmt: skip
+                )
             else:
                 row.append(items[0])
         out.append(tuple(row))
@@ -457,10 +495,13 @@ def _hidden(op: str, w_h: Any, n_gates: int, n_dirs: int) -> int:
     if len(shape) not in (2, 3) or shape[-2] is None:
         raise ShapeError(
             check.message(
-                op, "w_h", f"have shape (hidden, {n_gates}*hidden) or (num_directions, hidden, "
-                f"{n_gates}*hidden)", **{"w_h.shape": shape},
+                op,
+                "w_h",
+                f"have shape (hidden, {n_gates}*hidden) or (num_directions, hidden, "
+                f"{n_gates}*hidden)",
+                **{"w_h.shape": shape},
             )
-        )  # fmt: skip
+        )
     return int(shape[-2])
 
 
@@ -545,12 +586,18 @@ def gru(
             checked.append(
                 (
                     _weight(op, f"w_x{sfx}", wx, n_dirs, (i_l, 3 * hidden), why),
-                    _weight(op, f"w_h{sfx}", wh, n_dirs, (hidden, 3 * hidden),
-                            f"hidden {hidden} from w_h"),
+                    _weight(
+                        op,
+                        f"w_h{sfx}",
+                        wh,
+                        n_dirs,
+                        (hidden, 3 * hidden),
+                        f"hidden {hidden} from w_h",
+                    ),
                     _weight(op, f"b_x{sfx}", bx, n_dirs, (3 * hidden,), g3, optional=True),
                     _weight(op, f"b_h{sfx}", bh, n_dirs, (3 * hidden,), g3, optional=True),
                 )
-            )  # fmt: skip
+            )
         h0 = _state(op, "h0", h0, len(checked), n_dirs, batch, hidden)
         lengths = _prepare_lengths(op, lengths, t_len, batch)
 
@@ -632,19 +679,19 @@ def rnn(
             checked.append(
                 (
                     _weight(op, f"w_x{sfx}", wx, n_dirs, (i_l, hidden), why),
-                    _weight(op, f"w_h{sfx}", wh, n_dirs, (hidden, hidden),
-                            f"hidden {hidden} from w_h"),
-                    _weight(op, f"b{sfx}", bb, n_dirs, (hidden,), f"hidden {hidden}",
-                            optional=True),
+                    _weight(
+                        op, f"w_h{sfx}", wh, n_dirs, (hidden, hidden), f"hidden {hidden} from w_h"
+                    ),
+                    _weight(
+                        op, f"b{sfx}", bb, n_dirs, (hidden,), f"hidden {hidden}", optional=True
+                    ),
                 )
-            )  # fmt: skip
+            )
         h0 = _state(op, "h0", h0, len(checked), n_dirs, batch, hidden)
         lengths = _prepare_lengths(op, lengths, t_len, batch)
 
     def make(li: int, d: int, reverse: bool, xl: Any, weights: tuple) -> tuple:
-        wx, wh, bb = (
-            _direction(w, d, n_dirs, r) for w, r in zip(weights, (2, 2, 1), strict=True)
-        )
+        wx, wh, bb = (_direction(w, d, n_dirs, r) for w, r in zip(weights, (2, 2, 1), strict=True))
         return RNNLayer(reverse, nonlinearity).apply(
             xl, wx, wh, bb, _state_at(h0, li, d), lengths, name=_sub(name, li, d, n_dirs)
         )
@@ -715,7 +762,9 @@ def sru(
         c0 = _weight(op, "c0", c0, 0, (batch, n_in), f"batch and {why}", optional=True)
         mask = _weight(op, "mask", mask, 0, (batch, n_in), f"batch and {why}", optional=True)
         lengths = _prepare_lengths(op, lengths, t_len, batch)
-    y, c = SRULayer().apply(x, w, b, c0, mask, lengths, name=None if name is None else name + ".sru")
+    y, c = SRULayer().apply(
+        x, w, b, c0, mask, lengths, name=None if name is None else name + ".sru"
+    )
     return outputs(op, name, _from_time_major(y, layout, False), c)
 
 
@@ -780,25 +829,35 @@ def lstm_block(
         n_in = x.shape[2]
         w = as_tensor(op, "w", w)
         shape = tuple(w.shape)
-        if len(shape) != 2 or shape[1] is None or shape[1] % 4 or (
-            shape[0] is not None and n_in is not None and shape[0] != n_in + shape[1] // 4
+        if (
+            len(shape) != 2
+            or shape[1] is None
+            or shape[1] % 4
+            or (shape[0] is not None and n_in is not None and shape[0] != n_in + shape[1] // 4)
         ):
             raise ShapeError(
                 check.message(
-                    op, "w", f"have shape (input + hidden, 4*hidden) with input {n_in} from x",
+                    op,
+                    "w",
+                    f"have shape (input + hidden, 4*hidden) with input {n_in} from x",
                     **{"w.shape": shape},
                 )
-            )  # fmt: skip
+            )
         hidden = shape[1] // 4
         peeps = [w_ci, w_cf, w_co]
         if any(p is not None for p in peeps) and not all(p is not None for p in peeps):
             raise ArgumentError(
                 check.message(
-                    op, "w_ci, w_cf and w_co", "be given together",
-                    given=[n for n, p in zip(("w_ci", "w_cf", "w_co"), peeps, strict=True)
-                           if p is not None],
+                    op,
+                    "w_ci, w_cf and w_co",
+                    "be given together",
+                    given=[
+                        n
+                        for n, p in zip(("w_ci", "w_cf", "w_co"), peeps, strict=True)
+                        if p is not None
+                    ],
                 )
-            )  # fmt: skip
+            )
         for nm, p in zip(("w_ci", "w_cf", "w_co"), peeps, strict=True):
             if p is not None:
                 _weight(op, nm, p, 0, (hidden,), f"hidden {hidden} from w")
@@ -806,10 +865,22 @@ def lstm_block(
     w_x = F.getitem(w, slice(0, n_in)) if n_in is not None else None
     w_h = F.getitem(w, slice(-hidden, None))
     if w_x is None:
-        raise ShapeError(check.message(op, "x", "have a known feature size", **{"x.shape": x.shape}))
+        raise ShapeError(
+            check.message(op, "x", "have a known feature size", **{"x.shape": x.shape})
+        )
     y, h, c = lstm(
-        x, w_x, w_h, b, h0, c0, lengths=lengths, peephole=peephole, gate_order=gate_order,
-        forget_bias=forget_bias, cell_clip=cell_clip, name=None if name is None else name + ".lstm",
-    )  # fmt: skip
+        x,
+        w_x,
+        w_h,
+        b,
+        h0,
+        c0,
+        lengths=lengths,
+        peephole=peephole,
+        gate_order=gate_order,
+        forget_bias=forget_bias,
+        cell_clip=cell_clip,
+        name=None if name is None else name + ".lstm",
+    )
     y = _from_time_major(y, layout, False)
     return outputs(op, name, y, F.getitem(h, (0, 0)), F.getitem(c, (0, 0)))

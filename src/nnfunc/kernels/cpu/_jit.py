@@ -720,7 +720,7 @@ def _tanhf(x: Any) -> Any:  # pragma: no cover - compiled
 # Each kernel works row by row in several short passes over 1-D row views: a loop that stores
 # to one array and reads two or three keeps LLVM's runtime alias checks within its limit, so it
 # vectorises (one fused loop over all twelve arrays ran ~10x slower, scalar).
-def _lstm_fwd(xw, rec, hp, cp, peep, fb, clip, act, gates, c_out, h_out, y_out):  # noqa: ANN001  # pragma: no cover
+def _lstm_fwd(xw, rec, hp, cp, peep, fb, clip, act, gates, c_out, h_out, y_out):  # pragma: no cover
     nb, nh = hp.shape
     for b in range(nb):
         g = gates[b]
@@ -760,7 +760,7 @@ def _lstm_fwd(xw, rec, hp, cp, peep, fb, clip, act, gates, c_out, h_out, y_out):
                 yo[j] = _RNN_ZERO
 
 
-def _lstm_bwd(dh, dc, gates, cp, ct, peep, clip, act, dz, dpeep):  # noqa: ANN001  # pragma: no cover
+def _lstm_bwd(dh, dc, gates, cp, ct, peep, clip, act, dz, dpeep):  # pragma: no cover
     nb, nh = cp.shape
     for b in range(nb):
         d = dz[b]
@@ -807,7 +807,7 @@ def _lstm_bwd(dh, dc, gates, cp, ct, peep, clip, act, dz, dpeep):  # noqa: ANN00
             dhb[j] = _RNN_ZERO
 
 
-def _gru_fwd(xw, rec, hp, act, gates, h_out, y_out):  # noqa: ANN001  # pragma: no cover
+def _gru_fwd(xw, rec, hp, act, gates, h_out, y_out):  # pragma: no cover
     nb, nh = hp.shape
     for b in range(nb):
         g = gates[b]
@@ -832,7 +832,7 @@ def _gru_fwd(xw, rec, hp, act, gates, h_out, y_out):  # noqa: ANN001  # pragma: 
                 yo[j] = _RNN_ZERO
 
 
-def _gru_bwd(dh, gates, hn, hp, act, dx, dr):  # noqa: ANN001  # pragma: no cover
+def _gru_bwd(dh, gates, hn, hp, act, dx, dr):  # pragma: no cover
     nb, nh = hp.shape
     for b in range(nb):
         dxb = dx[b]
@@ -863,7 +863,7 @@ def _gru_bwd(dh, gates, hn, hp, act, dx, dr):  # noqa: ANN001  # pragma: no cove
             dhb[j] = dhb[j] * g[nh + j]
 
 
-def _rnn_fwd(xw, rec, hp, relu, act, h_out, y_out):  # noqa: ANN001  # pragma: no cover
+def _rnn_fwd(xw, rec, hp, relu, act, h_out, y_out):  # pragma: no cover
     nb, nh = hp.shape
     for b in range(nb):
         x = xw[b]
@@ -887,7 +887,7 @@ def _rnn_fwd(xw, rec, hp, relu, act, h_out, y_out):  # noqa: ANN001  # pragma: n
                 yo[j] = _RNN_ZERO
 
 
-def _rnn_bwd(dh, ht, relu, act, dz):  # noqa: ANN001  # pragma: no cover
+def _rnn_bwd(dh, ht, relu, act, dz):  # pragma: no cover
     nb, nh = ht.shape
     for b in range(nb):
         d = dz[b]

@@ -65,8 +65,10 @@ def _common(
     num_layers = check.positive_int(op, "num_layers", num_layers)
     bidirectional = check.boolean(op, "bidirectional", bidirectional)
     training = check.boolean(op, "training", training)
-    rate = 0.0 if dropout is None else check.real_scalar(
-        op, "dropout", dropout, min_value=0.0, max_value=1.0, open_max=True
+    rate = (
+        0.0
+        if dropout is None
+        else check.real_scalar(op, "dropout", dropout, min_value=0.0, max_value=1.0, open_max=True)
     )
     n_dirs = 2 if bidirectional else 1
     x = as_tensor(op, "x", x)
@@ -79,35 +81,55 @@ def _common(
     g = (n_gates,) if n_gates > 1 else ()
     if len(w0.shape) != 3 + len(g) or w0.shape[-2] is None:
         raise ShapeError(
-            check.message(op, "weight_l0", f"have rank {3 + len(g)} (D{', G' if g else ''}, H, "
-                          "I + H)", **{"weight_l0.shape": tuple(w0.shape)})  # fmt: skip
+            check.message(
+                op,
+                "weight_l0",
+                f"have rank {3 + len(g)} (D{', G' if g else ''}, H, I + H)",
+                **{"weight_l0.shape": tuple(w0.shape)},
+            )
         )
     hidden = int(w0.shape[-2])
-    why0 = (f"D {n_dirs} from bidirectional={bidirectional}, I {n_in} from x, H {hidden} from "
-            "weight_l0")  # fmt: skip
-    w0 = _expect(op, "weight_l0", w0, (n_dirs, *g, hidden, None if n_in is None else n_in + hidden), why0)
+    why0 = (
+        f"D {n_dirs} from bidirectional={bidirectional}, I {n_in} from x, H {hidden} from weight_l0"
+    )
+    w0 = _expect(
+        op, "weight_l0", w0, (n_dirs, *g, hidden, None if n_in is None else n_in + hidden), why0
+    )
     if num_layers > 1:
         if weight is None:
             raise ArgumentError(
-                check.message(op, "weight", f"be given when num_layers > 1", num_layers=num_layers)
+                check.message(op, "weight", "be given when num_layers > 1", num_layers=num_layers)
             )
         weight = _expect(
-            op, "weight", weight, (num_layers - 1, n_dirs, *g, hidden, n_dirs * hidden + hidden),
+            op,
+            "weight",
+            weight,
+            (num_layers - 1, n_dirs, *g, hidden, n_dirs * hidden + hidden),
             f"L-1 = {num_layers - 1} from num_layers, D {n_dirs}, H {hidden} from weight_l0",
-        )  # fmt: skip
+        )
     elif weight is not None:
         raise ArgumentError(
-            check.message(op, "weight", "be None when num_layers == 1",
-                          **{"weight.shape": tuple(as_tensor(op, "weight", weight).shape)})  # fmt: skip
+            check.message(
+                op,
+                "weight",
+                "be None when num_layers == 1",
+                **{"weight.shape": tuple(as_tensor(op, "weight", weight).shape)},
+            )
         )
     if h is not None:
-        h = _expect(op, "h", h, (num_layers, n_dirs, batch, hidden),
-                    f"L {num_layers}, D {n_dirs}, B from x, H {hidden} from weight_l0")  # fmt: skip
+        h = _expect(
+            op,
+            "h",
+            h,
+            (num_layers, n_dirs, batch, hidden),
+            f"L {num_layers}, D {n_dirs}, B from x, H {hidden} from weight_l0",
+        )
     return x, h, w0, weight, num_layers, n_dirs, hidden, n_in, (rate if training else 0.0)
 
 
-def _layer_weights(w0: Any, weight: Any, num_layers: int, n_dirs: int, hidden: int, n_in: int,
-                   n_gates: int) -> tuple[list, list]:  # fmt: skip
+def _layer_weights(
+    w0: Any, weight: Any, num_layers: int, n_dirs: int, hidden: int, n_in: int, n_gates: int
+) -> tuple[list, list]:
     g4 = n_gates if n_gates > 1 else 1
     w0_ = w0 if n_gates > 1 else F.expand_dims(w0, 1)
     wxs, whs = [], []
@@ -127,8 +149,7 @@ def _bias_check(op: str, bias: Any, num_layers: int, n_dirs: int, slots: int, hi
     if bias is None:
         return None
     want = (num_layers, n_dirs, slots, hidden) if slots > 1 else (num_layers, n_dirs, hidden)
-    return _expect(op, "bias", bias, want,
-                   f"L {num_layers}, D {n_dirs}, H {hidden} from weight_l0")  # fmt: skip
+    return _expect(op, "bias", bias, want, f"L {num_layers}, D {n_dirs}, H {hidden} from weight_l0")
 
 
 def rnn(
@@ -189,9 +210,16 @@ def rnn(
     wxs, whs = _layer_weights(w0, weight, n_layers, n_dirs, hidden, n_in, 1)
     bs = None if bias is None else [F.getitem(bias, i) for i in range(n_layers)]
     return F.rnn(
-        x, wxs, whs, bs, h, nonlinearity=nonlinearity,
-        direction="bidirectional" if n_dirs == 2 else "forward", dropout=rate, name=name,
-    )  # fmt: skip
+        x,
+        wxs,
+        whs,
+        bs,
+        h,
+        nonlinearity=nonlinearity,
+        direction="bidirectional" if n_dirs == 2 else "forward",
+        dropout=rate,
+        name=name,
+    )
 
 
 def lstm(
@@ -242,17 +270,29 @@ def lstm(
             op, x, h, weight_l0, weight, num_layers, bidirectional, 4, dropout, training
         )
         if c is not None:
-            c = _expect(op, "c", c, (n_layers, n_dirs, x.shape[1], hidden),
-                        f"L {n_layers}, D {n_dirs}, B from x, H {hidden} from weight_l0")  # fmt: skip
+            c = _expect(
+                op,
+                "c",
+                c,
+                (n_layers, n_dirs, x.shape[1], hidden),
+                f"L {n_layers}, D {n_dirs}, B from x, H {hidden} from weight_l0",
+            )
         bias = _bias_check(op, bias, n_layers, n_dirs, 4, hidden)
     wxs, whs = _layer_weights(w0, weight, n_layers, n_dirs, hidden, n_in, 4)
     bs = None
     if bias is not None:
         bs = [F.reshape(F.getitem(bias, i), (n_dirs, 4 * hidden)) for i in range(n_layers)]
     return F.lstm(
-        x, wxs, whs, bs, h, c, direction="bidirectional" if n_dirs == 2 else "forward",
-        dropout=rate, name=name,
-    )  # fmt: skip
+        x,
+        wxs,
+        whs,
+        bs,
+        h,
+        c,
+        direction="bidirectional" if n_dirs == 2 else "forward",
+        dropout=rate,
+        name=name,
+    )
 
 
 def gru(
@@ -312,6 +352,13 @@ def gru(
             zeros = np.zeros((n_dirs, 2 * hidden), dtype=np.dtype(bias.dtype))
             bhs.append(F.concatenate(zeros, F.getitem(bl, (slice(None), 3)), axis=-1))
     return F.gru(
-        x, wxs, whs, bxs, bhs, h, direction="bidirectional" if n_dirs == 2 else "forward",
-        dropout=rate, name=name,
-    )  # fmt: skip
+        x,
+        wxs,
+        whs,
+        bxs,
+        bhs,
+        h,
+        direction="bidirectional" if n_dirs == 2 else "forward",
+        dropout=rate,
+        name=name,
+    )

@@ -77,9 +77,9 @@ def _enum(cls_name: str, field: str, value: Any, enum_cls: type[enum.Enum]) -> e
     names = [m.name for m in enum_cls]
     if isinstance(value, str) and value in names:
         return enum_cls[value]
-    if enum_cls is LSTMDirectionMode and isinstance(value, int) and not isinstance(value, bool):
-        if 0 <= value <= 4:
-            return LSTMDirectionMode(value)
+    is_int = isinstance(value, int) and not isinstance(value, bool)
+    if enum_cls is LSTMDirectionMode and is_int and 0 <= value <= 4:
+        return LSTMDirectionMode(value)
     check.choice(cls_name, field, value if isinstance(value, str) else repr(value), names)
     raise AssertionError  # pragma: no cover - choice raised
 
@@ -89,8 +89,12 @@ def _alias(cls_name: str, field: str, value: Any, aliases: dict[str, Any]) -> An
     if len(given) > 1 or (given and value is not None):
         names = [field, *given] if value is not None else list(given)
         raise ArgumentError(
-            check.message(cls_name, field, "be given once (its aliases: "
-                          + ", ".join(aliases) + ")", given=names)  # fmt: skip
+            check.message(
+                cls_name,
+                field,
+                "be given once (its aliases: " + ", ".join(aliases) + ")",
+                given=names,
+            )
         )
     return next(iter(given.values())) if given else value
 
@@ -131,23 +135,29 @@ class LSTMConfiguration(_Fields):
 
     def __init__(
         self,
-        RnnDataFormat: Any = None,  # noqa: N803
-        peepHole: bool = False,  # noqa: N803
-        forgetBias: float = 0.0,  # noqa: N803
-        clippingCellValue: float = 0.0,  # noqa: N803
+        RnnDataFormat: Any = None,
+        peepHole: bool = False,
+        forgetBias: float = 0.0,
+        clippingCellValue: float = 0.0,
         *,
-        dataFormat: Any = None,  # noqa: N803
-        rnnDataFormat: Any = None,  # noqa: N803
+        dataFormat: Any = None,
+        rnnDataFormat: Any = None,
     ) -> None:
         c = "LSTMConfiguration"
-        fmt = _alias(c, "RnnDataFormat", RnnDataFormat,
-                     {"dataFormat": dataFormat, "rnnDataFormat": rnnDataFormat})  # fmt: skip
-        self.RnnDataFormat = _enum(c, "RnnDataFormat", "TNS" if fmt is None else fmt,
-                                   RnnDataFormat_)  # fmt: skip
+        fmt = _alias(
+            c,
+            "RnnDataFormat",
+            RnnDataFormat,
+            {"dataFormat": dataFormat, "rnnDataFormat": rnnDataFormat},
+        )
+        self.RnnDataFormat = _enum(
+            c, "RnnDataFormat", "TNS" if fmt is None else fmt, RnnDataFormat_
+        )
         self.peepHole = check.boolean(c, "peepHole", peepHole)
         self.forgetBias = check.real_scalar(c, "forgetBias", forgetBias)
-        self.clippingCellValue = check.real_scalar(c, "clippingCellValue", clippingCellValue,
-                                                   min_value=0.0)  # fmt: skip
+        self.clippingCellValue = check.real_scalar(
+            c, "clippingCellValue", clippingCellValue, min_value=0.0
+        )
 
 
 RnnDataFormat_ = RnnDataFormat
@@ -181,41 +191,59 @@ class LSTMLayerConfig(_Fields):
     """
 
     _fields = (
-        "LSTMDataFormat", "LSTMDirectionMode", "gateAct", "cellAct", "outAct",
-        "retFullSequence", "retLastH", "retLastC", "cellClip", "gateAlpha", "gateBeta",
-        "cellAlpha", "cellBeta", "outAlpha", "outBeta",
-    )  # fmt: skip
+        "LSTMDataFormat",
+        "LSTMDirectionMode",
+        "gateAct",
+        "cellAct",
+        "outAct",
+        "retFullSequence",
+        "retLastH",
+        "retLastC",
+        "cellClip",
+        "gateAlpha",
+        "gateBeta",
+        "cellAlpha",
+        "cellBeta",
+        "outAlpha",
+        "outBeta",
+    )
 
     def __init__(
         self,
-        LSTMDataFormat: Any = None,  # noqa: N803
-        LSTMDirectionMode: Any = None,  # noqa: N803
-        gateAct: Any = "SIGMOID",  # noqa: N803
-        cellAct: Any = "TANH",  # noqa: N803
-        outAct: Any = "TANH",  # noqa: N803
-        retFullSequence: bool = True,  # noqa: N803
-        retLastH: bool = False,  # noqa: N803
-        retLastC: bool = False,  # noqa: N803
-        cellClip: float = 0.0,  # noqa: N803
-        gateAlpha: float = 0.0,  # noqa: N803
-        gateBeta: float = 0.0,  # noqa: N803
-        cellAlpha: float = 0.0,  # noqa: N803
-        cellBeta: float = 0.0,  # noqa: N803
-        outAlpha: float = 0.0,  # noqa: N803
-        outBeta: float = 0.0,  # noqa: N803
+        LSTMDataFormat: Any = None,
+        LSTMDirectionMode: Any = None,
+        gateAct: Any = "SIGMOID",
+        cellAct: Any = "TANH",
+        outAct: Any = "TANH",
+        retFullSequence: bool = True,
+        retLastH: bool = False,
+        retLastC: bool = False,
+        cellClip: float = 0.0,
+        gateAlpha: float = 0.0,
+        gateBeta: float = 0.0,
+        cellAlpha: float = 0.0,
+        cellBeta: float = 0.0,
+        outAlpha: float = 0.0,
+        outBeta: float = 0.0,
         *,
-        dataFormat: Any = None,  # noqa: N803
+        dataFormat: Any = None,
         lstmdataformat: Any = None,
-        directionMode: Any = None,  # noqa: N803
+        directionMode: Any = None,
     ) -> None:
         c = "LSTMLayerConfig"
-        fmt = _alias(c, "LSTMDataFormat", LSTMDataFormat,
-                     {"dataFormat": dataFormat, "lstmdataformat": lstmdataformat})  # fmt: skip
+        fmt = _alias(
+            c,
+            "LSTMDataFormat",
+            LSTMDataFormat,
+            {"dataFormat": dataFormat, "lstmdataformat": lstmdataformat},
+        )
         mode = _alias(c, "LSTMDirectionMode", LSTMDirectionMode, {"directionMode": directionMode})
-        self.LSTMDataFormat = _enum(c, "LSTMDataFormat", "TNS" if fmt is None else fmt,
-                                    LSTMDataFormat_)  # fmt: skip
-        self.LSTMDirectionMode = _enum(c, "LSTMDirectionMode", "FWD" if mode is None else mode,
-                                       LSTMDirectionMode_)  # fmt: skip
+        self.LSTMDataFormat = _enum(
+            c, "LSTMDataFormat", "TNS" if fmt is None else fmt, LSTMDataFormat_
+        )
+        self.LSTMDirectionMode = _enum(
+            c, "LSTMDirectionMode", "FWD" if mode is None else mode, LSTMDirectionMode_
+        )
         self.gateAct = _enum(c, "gateAct", gateAct, LSTMActivations)
         self.cellAct = _enum(c, "cellAct", cellAct, LSTMActivations)
         self.outAct = _enum(c, "outAct", outAct, LSTMActivations)
@@ -223,22 +251,34 @@ class LSTMLayerConfig(_Fields):
         self.retLastH = check.boolean(c, "retLastH", retLastH)
         self.retLastC = check.boolean(c, "retLastC", retLastC)
         self.cellClip = check.real_scalar(c, "cellClip", cellClip, min_value=0.0)
-        for f, v in (("gateAlpha", gateAlpha), ("gateBeta", gateBeta), ("cellAlpha", cellAlpha),
-                     ("cellBeta", cellBeta), ("outAlpha", outAlpha), ("outBeta", outBeta)):  # fmt: skip
+        for f, v in (
+            ("gateAlpha", gateAlpha),
+            ("gateBeta", gateBeta),
+            ("cellAlpha", cellAlpha),
+            ("cellBeta", cellBeta),
+            ("outAlpha", outAlpha),
+            ("outBeta", outBeta),
+        ):
             setattr(self, f, check.real_scalar(c, f, v))
         if not (self.retFullSequence or self.retLastH or self.retLastC):
             raise ArgumentError(
-                check.message(c, "retFullSequence, retLastH or retLastC", "be True",
-                              retFullSequence=False, retLastH=False, retLastC=False)  # fmt: skip
+                check.message(
+                    c,
+                    "retFullSequence, retLastH or retLastC",
+                    "be True",
+                    retFullSequence=False,
+                    retLastH=False,
+                    retLastC=False,
+                )
             )
 
     @property
-    def dataFormat(self) -> LSTMDataFormat:  # noqa: N802
+    def dataFormat(self) -> LSTMDataFormat:
         """Alias of ``LSTMDataFormat`` (the Java field name)."""
         return self.LSTMDataFormat
 
     @property
-    def directionMode(self) -> LSTMDirectionMode:  # noqa: N802
+    def directionMode(self) -> LSTMDirectionMode:
         """Alias of ``LSTMDirectionMode`` (the Java field name)."""
         return self.LSTMDirectionMode
 
@@ -254,14 +294,15 @@ class GRUWeights(_Fields):
     Examples:
         >>> import numpy as np
         >>> from nnfunc.compat.samediff.rnn import GRUWeights
-        >>> GRUWeights(ruWeight=np.zeros((3, 2)), cWeight=np.zeros((3, 1)),
-        ...            ruBias=np.zeros(2), cBias=np.zeros(1))
-        GRUWeights(ruWeight=<ndarray shape=(3, 2)>, cWeight=<ndarray shape=(3, 1)>, ruBias=<ndarray shape=(2,)>, cBias=<ndarray shape=(1,)>)
+        >>> w = GRUWeights(ruWeight=np.zeros((3, 2)), cWeight=np.zeros((3, 1)),
+        ...                ruBias=np.zeros(2), cBias=np.zeros(1))
+        >>> w.cWeight.shape
+        (3, 1)
     """
 
     _fields = ("ruWeight", "cWeight", "ruBias", "cBias")
 
-    def __init__(self, ruWeight: Any, cWeight: Any, ruBias: Any, cBias: Any) -> None:  # noqa: N803
+    def __init__(self, ruWeight: Any, cWeight: Any, ruBias: Any, cBias: Any) -> None:
         self.ruWeight, self.cWeight, self.ruBias, self.cBias = ruWeight, cWeight, ruBias, cBias
 
 
@@ -297,16 +338,19 @@ class LSTMWeights(_Fields):
     """
 
     _fields = (
-        "ruWeight", "inputPeepholeWeights", "forgetPeepholeWeights", "outputPeepholeWeights",
+        "ruWeight",
+        "inputPeepholeWeights",
+        "forgetPeepholeWeights",
+        "outputPeepholeWeights",
         "bias",
-    )  # fmt: skip
+    )
 
     def __init__(
         self,
-        ruWeight: Any,  # noqa: N803
-        inputPeepholeWeights: Any = None,  # noqa: N803
-        forgetPeepholeWeights: Any = None,  # noqa: N803
-        outputPeepholeWeights: Any = None,  # noqa: N803
+        ruWeight: Any,
+        inputPeepholeWeights: Any = None,
+        forgetPeepholeWeights: Any = None,
+        outputPeepholeWeights: Any = None,
         bias: Any = None,
     ) -> None:
         self.ruWeight = ruWeight
@@ -336,10 +380,10 @@ class LSTMLayerWeights(_Fields):
 
     def __init__(
         self,
-        inputWeights: Any,  # noqa: N803
-        recurrentWeights: Any,  # noqa: N803
+        inputWeights: Any,
+        recurrentWeights: Any,
         biases: Any = None,
-        peepholeWeights: Any = None,  # noqa: N803
+        peepholeWeights: Any = None,
     ) -> None:
         self.inputWeights = inputWeights
         self.recurrentWeights = recurrentWeights

@@ -33,11 +33,18 @@ __all__ = ["gru", "lstmCell", "lstmLayer", "lstmblock", "sru", "sruCell"]
 
 _LAYOUT = {"TNS": "TBF", "NST": "BFT", "NTS": "BTF", "T2NS": "TBF"}
 _ACTS = {
-    "TANH": "tanh", "RELU": "relu", "SIGMOID": "sigmoid", "AFFINE": "affine",
-    "LEAKY_RELU": "leaky_relu", "THRESHHOLD_RELU": "thresholded_relu",
-    "SCALED_TAHN": "scaled_tanh", "HARD_SIGMOID": "hard_sigmoid", "ELU": "elu",
-    "SOFTSIGN": "softsign", "SOFTPLUS": "softplus",
-}  # fmt: skip
+    "TANH": "tanh",
+    "RELU": "relu",
+    "SIGMOID": "sigmoid",
+    "AFFINE": "affine",
+    "LEAKY_RELU": "leaky_relu",
+    "THRESHHOLD_RELU": "thresholded_relu",
+    "SCALED_TAHN": "scaled_tanh",
+    "HARD_SIGMOID": "hard_sigmoid",
+    "ELU": "elu",
+    "SOFTSIGN": "softsign",
+    "SOFTPLUS": "softplus",
+}
 
 
 def _args(op: str, args: tuple, name: Any, counts: tuple[int, ...]) -> tuple[tuple, Any]:
@@ -51,8 +58,9 @@ def _args(op: str, args: tuple, name: Any, counts: tuple[int, ...]) -> tuple[tup
         if name is not None and any(getattr(a, "_is_symbolic", False) for a in args):
             op = f"{op} (node {name!r})"
         raise ArgumentError(
-            check.message(op, "number of arguments", f"be {want} (besides the name)",
-                          count=len(args))  # fmt: skip
+            check.message(
+                op, "number of arguments", f"be {want} (besides the name)", count=len(args)
+            )
         )
     return args, name
 
@@ -72,8 +80,15 @@ def _shape(op: str, field: str, t: Any, want: tuple, why: str) -> Any:
         a is None or b is None or a == b for a, b in zip(got, want, strict=True)
     )
     if not ok:
-        w = "(" + ", ".join("?" if d is None else str(d) for d in want) + ("," if len(want) == 1 else "") + ")"
-        raise ShapeError(check.message(op, field, f"have shape {w} ({why})", **{f"{field}.shape": got}))
+        w = (
+            "("
+            + ", ".join("?" if d is None else str(d) for d in want)
+            + ("," if len(want) == 1 else "")
+            + ")"
+        )
+        raise ShapeError(
+            check.message(op, field, f"have shape {w} ({why})", **{f"{field}.shape": got})
+        )
     return t
 
 
@@ -82,13 +97,14 @@ def _lengths(op: str, m: Any, t_len: Any) -> Any:
         return None
     m = as_tensor(op, "maxTSLength", m)
     if len(m.shape) != 1:
-        raise ShapeError(check.message(op, "maxTSLength", "have rank 1",
-                                       **{"maxTSLength.shape": tuple(m.shape)}))  # fmt: skip
+        raise ShapeError(
+            check.message(op, "maxTSLength", "have rank 1", **{"maxTSLength.shape": tuple(m.shape)})
+        )
     if isinstance(m, np.ndarray):
-        if m.dtype.kind == "f":
-            if not np.all(np.isfinite(m)) or np.any(m != np.round(m)):
-                raise ArgumentError(check.message(op, "maxTSLength", "hold whole numbers",
-                                                  maxTSLength=m))  # fmt: skip
+        if m.dtype.kind == "f" and (not np.all(np.isfinite(m)) or np.any(m != np.round(m))):
+            raise ArgumentError(
+                check.message(op, "maxTSLength", "hold whole numbers", maxTSLength=m)
+            )
         if t_len is not None:
             check_lengths_values(op, "maxTSLength", m.astype(np.int64), t_len)
         return m.astype(np.int64)
@@ -96,7 +112,7 @@ def _lengths(op: str, m: Any, t_len: Any) -> Any:
 
 
 # ------------------------------------------------------------------------------- lstmLayer
-def lstmLayer(*args: Any, name: str | None = None) -> list[Any]:  # noqa: N802
+def lstmLayer(*args: Any, name: str | None = None) -> list[Any]:
     """Long Short-Term Memory layer (Hochreiter 1997) over a whole sequence.
 
     Overloads: ``lstmLayer([name,] x, cLast, yLast, maxTSLength, LSTMLayerWeights,
@@ -149,16 +165,24 @@ def lstmLayer(*args: Any, name: str | None = None) -> list[Any]:  # noqa: N802
         if (fmt is LSTMDataFormat.T2NS) != (mode is LSTMDirectionMode.BIDIR_EXTRA_DIM):
             raise ArgumentError(
                 check.message(
-                    op, "LSTMDataFormat T2NS", "go with LSTMDirectionMode BIDIR_EXTRA_DIM "
-                    "(and BIDIR_EXTRA_DIM with T2NS)", LSTMDataFormat=fmt.name,
+                    op,
+                    "LSTMDataFormat T2NS",
+                    "go with LSTMDirectionMode BIDIR_EXTRA_DIM (and BIDIR_EXTRA_DIM with T2NS)",
+                    LSTMDataFormat=fmt.name,
                     LSTMDirectionMode=mode.name,
                 )
-            )  # fmt: skip
+            )
         layout = _LAYOUT[fmt.name]
         x = as_tensor(op, "x", x)
         if len(x.shape) != 3:
-            raise ShapeError(check.message(op, "x", f"have rank 3 (LSTMDataFormat {fmt.name})",
-                                           **{"x.shape": tuple(x.shape)}))  # fmt: skip
+            raise ShapeError(
+                check.message(
+                    op,
+                    "x",
+                    f"have rank 3 (LSTMDataFormat {fmt.name})",
+                    **{"x.shape": tuple(x.shape)},
+                )
+            )
         t_ax, f_ax, n_ax = {"TBF": (0, 2, 1), "BTF": (1, 2, 0), "BFT": (2, 1, 0)}[layout]
         n_in, batch, t_len = x.shape[f_ax], x.shape[n_ax], x.shape[t_ax]
         bidir = mode.value >= 2
@@ -166,29 +190,54 @@ def lstmLayer(*args: Any, name: str | None = None) -> list[Any]:  # noqa: N802
         why_d = f"LSTMDirectionMode {mode.name}" + (" is bidirectional" if bidir else "")
         wr = as_tensor(op, "recurrentWeights", weights.recurrentWeights)
         if len(wr.shape) != len(d) + 2:
-            raise ShapeError(check.message(op, "recurrentWeights",
-                                           f"have rank {len(d) + 2} ({why_d})",
-                                           **{"recurrentWeights.shape": tuple(wr.shape)}))  # fmt: skip
+            raise ShapeError(
+                check.message(
+                    op,
+                    "recurrentWeights",
+                    f"have rank {len(d) + 2} ({why_d})",
+                    **{"recurrentWeights.shape": tuple(wr.shape)},
+                )
+            )
         n_out = wr.shape[-2]
         g4 = 4 * n_out
-        _shape(op, "recurrentWeights", wr, (*d, n_out, g4),
-               f"{why_d}; [nOut, 4*nOut] with nOut {n_out} (the seed's [nIn, 4*nOut] is a "
-               "documentation error)")  # fmt: skip
-        wx = _shape(op, "inputWeights", weights.inputWeights, (*d, n_in, g4),
-                    f"{why_d}; nIn {n_in} from x, nOut {n_out} from recurrentWeights")  # fmt: skip
+        _shape(
+            op,
+            "recurrentWeights",
+            wr,
+            (*d, n_out, g4),
+            f"{why_d}; [nOut, 4*nOut] with nOut {n_out} (the seed's [nIn, 4*nOut] is a "
+            "documentation error)",
+        )
+        wx = _shape(
+            op,
+            "inputWeights",
+            weights.inputWeights,
+            (*d, n_in, g4),
+            f"{why_d}; nIn {n_in} from x, nOut {n_out} from recurrentWeights",
+        )
         b = weights.biases
         if b is not None:
             b = _shape(op, "biases", b, (*d, g4), f"{why_d}; nOut {n_out} from recurrentWeights")
         p = weights.peepholeWeights
         if p is not None:
-            p = _shape(op, "peepholeWeights", p, (*d, 3 * n_out),
-                       f"directionMode {mode.value} {'>=' if bidir else '<'} 2; "
-                       f"nOut {n_out} from recurrentWeights")  # fmt: skip
+            p = _shape(
+                op,
+                "peepholeWeights",
+                p,
+                (*d, 3 * n_out),
+                f"directionMode {mode.value} {'>=' if bidir else '<'} 2; "
+                f"nOut {n_out} from recurrentWeights",
+            )
         states = []
         for field, s in (("cLast", c_last), ("yLast", y_last)):
             if s is not None:
-                s = _shape(op, field, s, (*d, batch, n_out),
-                           f"{why_d}; batch from x, nOut {n_out} from recurrentWeights")  # fmt: skip
+                s = _shape(
+                    op,
+                    field,
+                    s,
+                    (*d, batch, n_out),
+                    f"{why_d}; batch from x, nOut {n_out} from recurrentWeights",
+                )
                 if bidir:
                     s = F.expand_dims(s, 0)
             states.append(s)
@@ -201,12 +250,23 @@ def lstmLayer(*args: Any, name: str | None = None) -> list[Any]:  # noqa: N802
             return (_ACTS[a.name], alpha, beta)
 
         y, h_n, c_n = F.lstm(
-            x, wx, wr, b, h0, c0, lengths=lengths, peephole=p, direction=direction,
-            merge=merge, layout=layout, cell_clip=config.cellClip,
+            x,
+            wx,
+            wr,
+            b,
+            h0,
+            c0,
+            lengths=lengths,
+            peephole=p,
+            direction=direction,
+            merge=merge,
+            layout=layout,
+            cell_clip=config.cellClip,
             gate_activation=act(config.gateAct, config.gateAlpha, config.gateBeta),
             cell_activation=act(config.cellAct, config.cellAlpha, config.cellBeta),
-            output_activation=act(config.outAct, config.outAlpha, config.outBeta), name=name,
-        )  # fmt: skip
+            output_activation=act(config.outAct, config.outAlpha, config.outBeta),
+            name=name,
+        )
     out = []
     if config.retFullSequence:
         out.append(y)
@@ -220,12 +280,19 @@ def lstmLayer(*args: Any, name: str | None = None) -> list[Any]:  # noqa: N802
 def _lstm_weights(op: str, weights: LSTMWeights, config: LSTMConfiguration, n_in: Any) -> tuple:
     w = as_tensor(op, "ruWeight", weights.ruWeight)
     shape = tuple(w.shape)
-    if len(shape) != 2 or shape[1] is None or shape[1] % 4 or (
-        None not in (shape[0], n_in) and shape[0] != n_in + shape[1] // 4
+    if (
+        len(shape) != 2
+        or shape[1] is None
+        or shape[1] % 4
+        or (None not in (shape[0], n_in) and shape[0] != n_in + shape[1] // 4)
     ):
         raise ShapeError(
-            check.message(op, "ruWeight", f"have shape [(inSize + numUnits), 4*numUnits] with "
-                          f"inSize {n_in} from x", **{"ruWeight.shape": shape})  # fmt: skip
+            check.message(
+                op,
+                "ruWeight",
+                f"have shape [(inSize + numUnits), 4*numUnits] with inSize {n_in} from x",
+                **{"ruWeight.shape": shape},
+            )
         )
     n = shape[1] // 4
     b = weights.bias
@@ -237,13 +304,19 @@ def _lstm_weights(op: str, weights: LSTMWeights, config: LSTMConfiguration, n_in
         for field in ("inputPeepholeWeights", "forgetPeepholeWeights", "outputPeepholeWeights"):
             v = getattr(weights, field)
             if v is None:
-                raise DTypeError(check.message(op, field, "be a tensor (LSTMConfiguration "
-                                               "peepHole is True)", **{field: None}))  # fmt: skip
+                raise DTypeError(
+                    check.message(
+                        op,
+                        field,
+                        "be a tensor (LSTMConfiguration peepHole is True)",
+                        **{field: None},
+                    )
+                )
             peeps.append(_shape(op, field, v, (n,), f"numUnits {n} from ruWeight"))
     return w, b, peeps, n
 
 
-def lstmCell(*args: Any, name: str | None = None) -> list[Any]:  # noqa: N802
+def lstmCell(*args: Any, name: str | None = None) -> list[Any]:
     """The LSTM cell: one time step (TF LSTMBlockCell).
 
     ``lstmCell([name,] x, cLast, yLast, LSTMWeights, LSTMConfiguration)``. Gate blocks of
@@ -282,8 +355,11 @@ def lstmCell(*args: Any, name: str | None = None) -> list[Any]:  # noqa: N802
         config = _obj(op, "LSTMConfiguration", config, LSTMConfiguration)
         x = as_tensor(op, "x", x)
         if len(x.shape) != 2:
-            raise ShapeError(check.message(op, "x", "have rank 2 ([batchSize, inSize])",
-                                           **{"x.shape": tuple(x.shape)}))  # fmt: skip
+            raise ShapeError(
+                check.message(
+                    op, "x", "have rank 2 ([batchSize, inSize])", **{"x.shape": tuple(x.shape)}
+                )
+            )
         n_in = x.shape[1]
         w, b, peeps, n = _lstm_weights(op, weights, config, n_in)
         for field, s in (("cLast", c_last), ("yLast", y_last)):
@@ -291,9 +367,18 @@ def lstmCell(*args: Any, name: str | None = None) -> list[Any]:  # noqa: N802
     w_x, w_h = F.getitem(w, slice(0, n_in)), F.getitem(w, slice(-n, None))
     peep = None if peeps is None else F.concatenate(*peeps, axis=0)
     y, c, i, f, g, o = F.lstm_cell(
-        x, y_last, c_last, w_x, w_h, b, peephole=peep, forget_bias=config.forgetBias,
-        cell_clip=config.clippingCellValue, gate_order="izfo", return_gates=True,
-    )  # fmt: skip
+        x,
+        y_last,
+        c_last,
+        w_x,
+        w_h,
+        b,
+        peephole=peep,
+        forget_bias=config.forgetBias,
+        cell_clip=config.clippingCellValue,
+        gate_order="izfo",
+        return_gates=True,
+    )
     return [i, c, f, o, g, F.tanh(c), y]
 
 
@@ -339,22 +424,39 @@ def lstmblock(*args: Any, name: str | None = None) -> Any:
         layout = _LAYOUT[config.RnnDataFormat.name]
         x = as_tensor(op, "x", x)
         if len(x.shape) != 3:
-            raise ShapeError(check.message(
-                op, "x", f"have rank 3 (RnnDataFormat {config.RnnDataFormat.name})",
-                **{"x.shape": tuple(x.shape)}))  # fmt: skip
+            raise ShapeError(
+                check.message(
+                    op,
+                    "x",
+                    f"have rank 3 (RnnDataFormat {config.RnnDataFormat.name})",
+                    **{"x.shape": tuple(x.shape)},
+                )
+            )
         t_ax, f_ax, n_ax = {"TBF": (0, 2, 1), "BTF": (1, 2, 0), "BFT": (2, 1, 0)}[layout]
         w, b, peeps, n = _lstm_weights(op, weights, config, x.shape[f_ax])
         for field, s in (("cLast", c_last), ("yLast", y_last)):
             if s is not None:
-                _shape(op, field, s, (x.shape[n_ax], n), f"batch from x, numUnits {n} from ruWeight")
+                _shape(
+                    op, field, s, (x.shape[n_ax], n), f"batch from x, numUnits {n} from ruWeight"
+                )
         lengths = _lengths(op, max_len, x.shape[t_ax])
     kw = {}
     if peeps is not None:
         kw = dict(zip(("w_ci", "w_cf", "w_co"), peeps, strict=True))
     y, _, _ = F.lstm_block(
-        x, w, b, y_last, c_last, lengths=lengths, forget_bias=config.forgetBias,
-        cell_clip=config.clippingCellValue, gate_order="izfo", layout=layout, name=name, **kw,
-    )  # fmt: skip
+        x,
+        w,
+        b,
+        y_last,
+        c_last,
+        lengths=lengths,
+        forget_bias=config.forgetBias,
+        cell_clip=config.clippingCellValue,
+        gate_order="izfo",
+        layout=layout,
+        name=name,
+        **kw,
+    )
     return y
 
 
@@ -396,8 +498,9 @@ def gru(*args: Any, name: str | None = None) -> list[Any]:
         h_last = as_tensor(op, "hLast", h_last)
         if len(x.shape) != 2 or len(h_last.shape) != 2:
             bad, t = ("x", x) if len(x.shape) != 2 else ("hLast", h_last)
-            raise ShapeError(check.message(op, bad, "have rank 2",
-                                           **{f"{bad}.shape": tuple(t.shape)}))  # fmt: skip
+            raise ShapeError(
+                check.message(op, bad, "have rank 2", **{f"{bad}.shape": tuple(t.shape)})
+            )
         n_in, n = x.shape[1], h_last.shape[1]
         why = f"inSize {n_in} from x, numUnits {n} from hLast"
         ru = _shape(op, "ruWeight", weights.ruWeight, (n_in + n, 2 * n), why)
@@ -407,9 +510,16 @@ def gru(*args: Any, name: str | None = None) -> list[Any]:
     w_x = F.concatenate(F.getitem(ru, slice(0, n_in)), F.getitem(cw, slice(0, n_in)), axis=1)
     w_h = F.concatenate(F.getitem(ru, slice(n_in, None)), F.getitem(cw, slice(n_in, None)), axis=1)
     h, r, z, c = F.gru_cell(
-        x, h_last, w_x, w_h, F.concatenate(rb, cb, axis=0), None, linear_before_reset=False,
-        return_gates=True, name=name,
-    )  # fmt: skip
+        x,
+        h_last,
+        w_x,
+        w_h,
+        F.concatenate(rb, cb, axis=0),
+        None,
+        linear_before_reset=False,
+        return_gates=True,
+        name=name,
+    )
     return [r, z, c, h]
 
 
@@ -454,16 +564,23 @@ def sru(*args: Any, name: str | None = None) -> Any:
         weights = _obj(op, "SRUWeights", weights, SRUWeights)
         x = as_tensor(op, "x", x)
         if len(x.shape) != 3:
-            raise ShapeError(check.message(op, "x", "have rank 3 ([batchSize, inSize, time])",
-                                           **{"x.shape": tuple(x.shape)}))  # fmt: skip
+            raise ShapeError(
+                check.message(
+                    op,
+                    "x",
+                    "have rank 3 ([batchSize, inSize, time])",
+                    **{"x.shape": tuple(x.shape)},
+                )
+            )
         k = x.shape[1]
-        w = _shape(op, "weights", weights.weights, (3 * k, k),
-                   f"[3*inSize, inSize], inSize {k} from x")  # fmt: skip
+        w = _shape(
+            op, "weights", weights.weights, (3 * k, k), f"[3*inSize, inSize], inSize {k} from x"
+        )
     h, _ = F.sru(x, F.transpose(w), weights.bias, c0, mask=mask, layout="BFT", name=name)
     return h
 
 
-def sruCell(*args: Any, name: str | None = None) -> Any:  # noqa: N802
+def sruCell(*args: Any, name: str | None = None) -> Any:
     """One SRU time step (the seed's heading says "The SRU layer").
 
     ``sruCell([name,] x, cLast, SRUWeights)``.
@@ -494,5 +611,3 @@ def sruCell(*args: Any, name: str | None = None) -> Any:  # noqa: N802
         weights = _obj(op, "SRUWeights", weights, SRUWeights)
     h, _ = F.sru_cell(x, c_last, weights.weights, weights.bias, name=name)
     return h
-
-

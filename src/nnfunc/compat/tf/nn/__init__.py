@@ -1,7 +1,6 @@
 """TensorFlow 1.x `tf.nn` (tf.compat.v1): names, arguments, defaults and layouts as documented."""
 
-from . import _activation, _conv, _core, _elementwise, _loss, _norm
-from . import _rnn
+from . import _activation, _conv, _core, _elementwise, _loss, _norm, _rnn
 from ._activation import *  # noqa: F403
 from ._conv import *  # noqa: F403
 from ._core import *  # noqa: F403

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
-from nnfunc.compat.tf.nn import rnn_cell  # noqa: F401  (tf.nn.rnn_cell)
+from nnfunc.compat.tf.nn import rnn_cell
 
 __all__ = [
     "bidirectional_dynamic_rnn",
@@ -46,7 +46,8 @@ def dynamic_rnn(
             state is copied through.
         initial_state: Initial state (default: ``cell.zero_state``; then ``dtype`` is required).
         dtype: The dtype of the initial state.
-        parallel_iterations, swap_memory, scope: No effect here. name (str, optional): Prefix of graph node names.
+        parallel_iterations, swap_memory, scope: No effect here.
+        name (str, optional): Prefix of graph node names.
         time_major (bool): Layout of inputs and outputs.
 
     Returns:
@@ -66,8 +67,9 @@ def dynamic_rnn(
         >>> outputs.shape, state.h.shape, bool((outputs.data[1, 2:] == 0).all())
         ((2, 5, 4), (2, 4), True)
     """
-    return F.dynamic_rnn(cell, inputs, sequence_length, initial_state, dtype,
-                         time_major=time_major, name=name)  # fmt: skip
+    return F.dynamic_rnn(
+        cell, inputs, sequence_length, initial_state, dtype, time_major=time_major, name=name
+    )
 
 
 def rnn(
@@ -88,7 +90,8 @@ def rnn(
         inputs: A list of T tensors ``[batch_size, input_size]``.
         initial_state, dtype: as in :func:`dynamic_rnn`.
         sequence_length: ``[batch_size]``; past a length: zero outputs, state copied through.
-        scope: No effect here. name (str, optional): Prefix of graph node names.
+        scope: No effect here.
+        name (str, optional): Prefix of graph node names.
 
     Returns:
         A pair ``(outputs, state)``: a list of T outputs and the final state.
@@ -126,7 +129,8 @@ def state_saving_rnn(
         state_saver: An object with ``state(name)`` and ``save_state(name, value)``.
         state_name: A string, or a tuple of strings matching a tuple ``cell.state_size``.
         sequence_length: as in :func:`rnn`.
-        scope: No effect here. name (str, optional): Prefix of graph node names.
+        scope: No effect here.
+        name (str, optional): Prefix of graph node names.
 
     Returns:
         A pair ``(outputs, state)``.
@@ -178,7 +182,8 @@ def bidirectional_dynamic_rnn(
         sequence_length: ``[batch_size]`` lengths.
         initial_state_fw, initial_state_bw: Initial states (zeros by default; then ``dtype``).
         dtype: The dtype of the initial states.
-        parallel_iterations, swap_memory, scope: No effect here. name (str, optional): Prefix of graph node names.
+        parallel_iterations, swap_memory, scope: No effect here.
+        name (str, optional): Prefix of graph node names.
         time_major (bool): Layout of inputs and outputs.
 
     Returns:
@@ -198,9 +203,16 @@ def bidirectional_dynamic_rnn(
         ((3, 4, 2), (3, 4, 2), True)
     """
     return F.bidirectional_dynamic_rnn(
-        cell_fw, cell_bw, inputs, sequence_length, initial_state_fw, initial_state_bw, dtype,
-        time_major=time_major, name=name,
-    )  # fmt: skip
+        cell_fw,
+        cell_bw,
+        inputs,
+        sequence_length,
+        initial_state_fw,
+        initial_state_bw,
+        dtype,
+        time_major=time_major,
+        name=name,
+    )
 
 
 def bidirectional_rnn(
@@ -222,7 +234,8 @@ def bidirectional_rnn(
         cell_fw, cell_bw: RNNCells.
         inputs: A list of T tensors ``[batch_size, input_size]``.
         initial_state_fw, initial_state_bw, dtype, sequence_length: as in :func:`rnn`.
-        scope: No effect here. name (str, optional): Prefix of graph node names.
+        scope: No effect here.
+        name (str, optional): Prefix of graph node names.
 
     Returns:
         A tuple ``(outputs, output_state_fw, output_state_bw)``; ``outputs`` is a list of T
@@ -264,7 +277,8 @@ def raw_rnn(
     Args:
         cell: An RNNCell.
         loop_fn: The loop function.
-        parallel_iterations, swap_memory, scope: No effect here. name (str, optional): Prefix of graph node names.
+        parallel_iterations, swap_memory, scope: No effect here.
+        name (str, optional): Prefix of graph node names.
 
     Returns:
         A tuple ``(emit_ta, final_state, final_loop_state)``; ``emit_ta.stack()`` gives the
@@ -291,5 +305,3 @@ def raw_rnn(
         ((4, 2, 3), True)
     """
     return F.raw_rnn(cell, loop_fn)
-
-

@@ -60,8 +60,14 @@ class RNNCell:
     _built = False
     _fused_ok = True
 
-    def __init__(self, num_units: int, activation: Any = None, name: str | None = None,
-                 dtype: Any = None, seed: Any = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        num_units: int,
+        activation: Any = None,
+        name: str | None = None,
+        dtype: Any = None,
+        seed: Any = None,
+    ) -> None:
         op = type(self).__name__
         self._num_units = check.positive_int(op, "num_units", num_units)
         if activation is not None and not callable(activation):
@@ -96,8 +102,12 @@ class RNNCell:
         depth = inputs.shape[-1]
         if depth is None or len(inputs.shape) != 2:
             raise ShapeError(
-                check.message(type(self).__name__, "inputs", "have shape (batch, depth) with a "
-                              "known depth", **{"inputs.shape": tuple(inputs.shape)})  # fmt: skip
+                check.message(
+                    type(self).__name__,
+                    "inputs",
+                    "have shape (batch, depth) with a known depth",
+                    **{"inputs.shape": tuple(inputs.shape)},
+                )
             )
         return int(depth)
 
@@ -110,8 +120,11 @@ class RNNCell:
 
     def _build(self, inputs: Any) -> None:
         if not self._built:
-            dt = self._dtype or (np.dtype(inputs.dtype) if np.dtype(inputs.dtype).kind == "f"
-                                 else np.dtype(np.float32))  # fmt: skip
+            dt = self._dtype or (
+                np.dtype(inputs.dtype)
+                if np.dtype(inputs.dtype).kind == "f"
+                else np.dtype(np.float32)
+            )
             self.build(self._depth(inputs), dt)
             self._built = True
 
@@ -165,8 +178,16 @@ class BasicRNNCell(RNNCell):
         ((2, 3), (7, 3), (3,))
     """
 
-    def __init__(self, num_units: int, activation: Any = None, reuse: Any = None,
-                 name: str | None = None, dtype: Any = None, *, seed: Any = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        num_units: int,
+        activation: Any = None,
+        reuse: Any = None,
+        name: str | None = None,
+        dtype: Any = None,
+        *,
+        seed: Any = None,
+    ) -> None:
         super().__init__(num_units, activation, name, dtype, seed)
 
     def build(self, depth: int, dtype: Any) -> None:
@@ -181,14 +202,22 @@ class BasicRNNCell(RNNCell):
         out = self._act(z)
         return out, out
 
-    def _sequence(self, x_tm: Any, init: Any, lengths: Any, name: Any, reverse: bool = False):  # noqa: ANN202
+    def _sequence(self, x_tm: Any, init: Any, lengths: Any, name: Any, reverse: bool = False):
         self._build(F.getitem(x_tm, 0) if x_tm.shape[0] else _first(x_tm))
         if self._activation is not None:
             return _unfused(self, x_tm, init, lengths, reverse)
         depth = x_tm.shape[2]
         wx, wh = self._split(self._get("kernel", x_tm), depth)
-        y, h = F.rnn(x_tm, wx, wh, self._get("bias", x_tm), init, lengths=lengths,
-                     direction="reverse" if reverse else "forward", name=name)  # fmt: skip
+        y, h = F.rnn(
+            x_tm,
+            wx,
+            wh,
+            self._get("bias", x_tm),
+            init,
+            lengths=lengths,
+            direction="reverse" if reverse else "forward",
+            name=name,
+        )
         return y, F.getitem(h, (0, 0))
 
 
@@ -219,9 +248,18 @@ class GRUCell(RNNCell):
         array([1., 1., 1., 1.])
     """
 
-    def __init__(self, num_units: int, activation: Any = None, reuse: Any = None,
-                 kernel_initializer: Any = None, bias_initializer: Any = None,
-                 name: str | None = None, dtype: Any = None, *, seed: Any = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        num_units: int,
+        activation: Any = None,
+        reuse: Any = None,
+        kernel_initializer: Any = None,
+        bias_initializer: Any = None,
+        name: str | None = None,
+        dtype: Any = None,
+        *,
+        seed: Any = None,
+    ) -> None:
         super().__init__(num_units, activation, name, dtype, seed)
         self._kinit = kernel_initializer
         self._binit = bias_initializer
@@ -250,7 +288,7 @@ class GRUCell(RNNCell):
         h = u * state + (1.0 - u) * c
         return h, h
 
-    def _sequence(self, x_tm: Any, init: Any, lengths: Any, name: Any, reverse: bool = False):  # noqa: ANN202
+    def _sequence(self, x_tm: Any, init: Any, lengths: Any, name: Any, reverse: bool = False):
         self._build(F.getitem(x_tm, 0) if x_tm.shape[0] else _first(x_tm))
         if self._activation is not None:
             return _unfused(self, x_tm, init, lengths, reverse)
@@ -261,8 +299,18 @@ class GRUCell(RNNCell):
         wx = F.concatenate(gx, cx, axis=1)
         wh = F.concatenate(gh, ch, axis=1)
         bx = F.concatenate(gb, cb, axis=0)
-        y, h = F.gru(x_tm, wx, wh, bx, None, init, lengths=lengths, linear_before_reset=False,
-                     direction="reverse" if reverse else "forward", name=name)  # fmt: skip
+        y, h = F.gru(
+            x_tm,
+            wx,
+            wh,
+            bx,
+            None,
+            init,
+            lengths=lengths,
+            linear_before_reset=False,
+            direction="reverse" if reverse else "forward",
+            name=name,
+        )
         return y, F.getitem(h, (0, 0))
 
 
@@ -289,9 +337,18 @@ class BasicLSTMCell(RNNCell):
         ((1, 2), (5, 8))
     """
 
-    def __init__(self, num_units: int, forget_bias: float = 1.0, state_is_tuple: bool = True,
-                 activation: Any = None, reuse: Any = None, name: str | None = None,
-                 dtype: Any = None, *, seed: Any = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        num_units: int,
+        forget_bias: float = 1.0,
+        state_is_tuple: bool = True,
+        activation: Any = None,
+        reuse: Any = None,
+        name: str | None = None,
+        dtype: Any = None,
+        *,
+        seed: Any = None,
+    ) -> None:
         super().__init__(num_units, activation, name, dtype, seed)
         op = type(self).__name__
         self._forget_bias = check.real_scalar(op, "forget_bias", forget_bias)
@@ -316,8 +373,10 @@ class BasicLSTMCell(RNNCell):
         if self._state_is_tuple:
             return state[0], state[1]
         n = self._num_units
-        return (F.getitem(state, (slice(None), slice(0, n))),
-                F.getitem(state, (slice(None), slice(n, None))))  # fmt: skip
+        return (
+            F.getitem(state, (slice(None), slice(0, n))),
+            F.getitem(state, (slice(None), slice(n, None))),
+        )
 
     def _pack_state(self, c: Any, h: Any) -> Any:
         return LSTMStateTuple(c, h) if self._state_is_tuple else F.concatenate(c, h, axis=1)
@@ -336,9 +395,17 @@ class BasicLSTMCell(RNNCell):
             return self._custom_step(inputs, c, h)  # a custom activation or a projection
         wx, wh = self._split(self._get("kernel", inputs), depth)
         h_new, c_new = F.lstm_cell(
-            inputs, h, c, wx, wh, self._get("bias", inputs), peephole=self._peep(inputs),
-            forget_bias=self._forget_bias, cell_clip=self._cell_clip, gate_order="ijfo",
-        )  # fmt: skip
+            inputs,
+            h,
+            c,
+            wx,
+            wh,
+            self._get("bias", inputs),
+            peephole=self._peep(inputs),
+            forget_bias=self._forget_bias,
+            cell_clip=self._cell_clip,
+            gate_order="ijfo",
+        )
         return h_new, self._pack_state(c_new, h_new)
 
     def _custom_step(self, inputs: Any, c: Any, h: Any) -> tuple[Any, Any]:
@@ -358,7 +425,7 @@ class BasicLSTMCell(RNNCell):
         m = self._project(F.sigmoid(o) * self._act(c_new), inputs)
         return m, self._pack_state(c_new, m)
 
-    def _sequence(self, x_tm: Any, init: Any, lengths: Any, name: Any, reverse: bool = False):  # noqa: ANN202
+    def _sequence(self, x_tm: Any, init: Any, lengths: Any, name: Any, reverse: bool = False):
         self._build(F.getitem(x_tm, 0) if x_tm.shape[0] else _first(x_tm))
         if self._activation is not None or self._num_proj is not None:
             return _unfused(self, x_tm, init, lengths, reverse)
@@ -368,11 +435,20 @@ class BasicLSTMCell(RNNCell):
         if init is not None:
             c0, h0 = self._unpack_state(init)
         y, h, c = F.lstm(
-            x_tm, wx, wh, self._get("bias", x_tm), h0, c0, lengths=lengths,
+            x_tm,
+            wx,
+            wh,
+            self._get("bias", x_tm),
+            h0,
+            c0,
+            lengths=lengths,
             peephole=self._peep(x_tm),
-            forget_bias=self._forget_bias, cell_clip=self._cell_clip, gate_order="ijfo",
-            direction="reverse" if reverse else "forward", name=name,
-        )  # fmt: skip
+            forget_bias=self._forget_bias,
+            cell_clip=self._cell_clip,
+            gate_order="ijfo",
+            direction="reverse" if reverse else "forward",
+            name=name,
+        )
         return y, self._pack_state(F.getitem(c, (0, 0)), F.getitem(h, (0, 0)))
 
 
@@ -401,22 +477,42 @@ class LSTMCell(BasicLSTMCell):
         ((1, 2), (1, 4), LSTMStateTuple(c=4, h=2))
     """
 
-    def __init__(self, num_units: int, use_peepholes: bool = False, cell_clip: Any = None,
-                 initializer: Any = None, num_proj: Any = None, proj_clip: Any = None,
-                 num_unit_shards: Any = None, num_proj_shards: Any = None,
-                 forget_bias: float = 1.0, state_is_tuple: bool = True, activation: Any = None,
-                 reuse: Any = None, name: str | None = None, dtype: Any = None, *,
-                 seed: Any = None) -> None:  # fmt: skip
-        super().__init__(num_units, forget_bias, state_is_tuple, activation, reuse, name, dtype,
-                         seed=seed)  # fmt: skip
+    def __init__(
+        self,
+        num_units: int,
+        use_peepholes: bool = False,
+        cell_clip: Any = None,
+        initializer: Any = None,
+        num_proj: Any = None,
+        proj_clip: Any = None,
+        num_unit_shards: Any = None,
+        num_proj_shards: Any = None,
+        forget_bias: float = 1.0,
+        state_is_tuple: bool = True,
+        activation: Any = None,
+        reuse: Any = None,
+        name: str | None = None,
+        dtype: Any = None,
+        *,
+        seed: Any = None,
+    ) -> None:
+        super().__init__(
+            num_units, forget_bias, state_is_tuple, activation, reuse, name, dtype, seed=seed
+        )
         op = "LSTMCell"
         self._use_peepholes = check.boolean(op, "use_peepholes", use_peepholes)
-        self._cell_clip = 0.0 if cell_clip is None else check.real_scalar(
-            op, "cell_clip", cell_clip, min_value=0.0)  # fmt: skip
+        self._cell_clip = (
+            0.0
+            if cell_clip is None
+            else check.real_scalar(op, "cell_clip", cell_clip, min_value=0.0)
+        )
         self._initializer = initializer
         self._num_proj = None if num_proj is None else check.positive_int(op, "num_proj", num_proj)
-        self._proj_clip = None if proj_clip is None else check.real_scalar(
-            op, "proj_clip", proj_clip, min_value=0.0)  # fmt: skip
+        self._proj_clip = (
+            None
+            if proj_clip is None
+            else check.real_scalar(op, "proj_clip", proj_clip, min_value=0.0)
+        )
 
     @property
     def output_size(self) -> int:
@@ -424,8 +520,9 @@ class LSTMCell(BasicLSTMCell):
 
     def _variable(self, shape: tuple, init: str, dtype: Any, value: float = 0.0) -> Variable:
         if init == "glorot" and self._initializer is not None:
-            return Variable(np.asarray(self._initializer(shape, dtype), dtype=dtype),
-                            requires_grad=True)  # fmt: skip
+            return Variable(
+                np.asarray(self._initializer(shape, dtype), dtype=dtype), requires_grad=True
+            )
         return super()._variable(shape, init, dtype, value)
 
     def build(self, depth: int, dtype: Any) -> None:
@@ -443,8 +540,9 @@ class LSTMCell(BasicLSTMCell):
     def _peep(self, ref: Any) -> Any:
         if not self._use_peepholes:
             return None
-        return F.concatenate(*(self._get(a, ref) for a in ("w_i_diag", "w_f_diag", "w_o_diag")),
-                             axis=0)  # fmt: skip
+        return F.concatenate(
+            *(self._get(a, ref) for a in ("w_i_diag", "w_f_diag", "w_o_diag")), axis=0
+        )
 
     def _project(self, h: Any, ref: Any) -> Any:
         if self._num_proj is None:
@@ -465,7 +563,11 @@ def _unfused(cell: Any, x_tm: Any, init: Any, lengths: Any, reverse: bool) -> tu
     if init is None:
         init = cell.zero_state(x_tm.shape[1], np.dtype(x_tm.dtype))
     xs = _reverse_within(x_tm, lengths) if reverse else x_tm
-    outs, state = _step_loop(cell, [F.getitem(xs, t) for t in range(t_len)], init,
-                             None if lengths is None else np.asarray(lengths))  # fmt: skip
+    outs, state = _step_loop(
+        cell,
+        [F.getitem(xs, t) for t in range(t_len)],
+        init,
+        None if lengths is None else np.asarray(lengths),
+    )
     y = _stack_time(outs, cell, x_tm)
     return (_reverse_within(y, lengths) if reverse else y), state
