@@ -105,7 +105,9 @@ def lstm_cell(
         hs = w_h.shape[0]
         why = f"hidden {hs} from w_h"
         _weight(op, "w_h", w_h, 0, (hs, 4 * hs), why)
-        w_x = _weight(op, "w_x", w_x, 0, (x.shape[1], 4 * hs), f"input size from x, {why}")
+        w_x = _weight(
+            op, "w_x", w_x, 0, (x.shape[1], 4 * hs), f"input size {x.shape[1]} from x, {why}"
+        )
         b = _weight(op, "b", b, 0, (4 * hs,), why, optional=True)
         h = _weight(op, "h", h, 0, (x.shape[0], hs), f"batch from x, {why}")
         c = _weight(op, "c", c, 0, (x.shape[0], hs), f"batch from x, {why}")
@@ -162,7 +164,9 @@ def gru_cell(
         hs = w_h.shape[0]
         why = f"hidden {hs} from w_h"
         _weight(op, "w_h", w_h, 0, (hs, 3 * hs), why)
-        w_x = _weight(op, "w_x", w_x, 0, (x.shape[1], 3 * hs), f"input size from x, {why}")
+        w_x = _weight(
+            op, "w_x", w_x, 0, (x.shape[1], 3 * hs), f"input size {x.shape[1]} from x, {why}"
+        )
         b_x = _weight(op, "b_x", b_x, 0, (3 * hs,), why, optional=True)
         b_h = _weight(op, "b_h", b_h, 0, (3 * hs,), why, optional=True)
         h = _weight(op, "h", h, 0, (x.shape[0], hs), f"batch from x, {why}")

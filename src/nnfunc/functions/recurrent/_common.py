@@ -94,6 +94,10 @@ def as_tensor(op: str, arg: str, value: Any, optional: bool = False) -> Any:
             return None
         raise DTypeError(check.message(op, arg, "be a tensor", **{arg: None}))
     if hasattr(value, "shape") and hasattr(value, "dtype"):
+        if np.dtype(value.dtype).kind not in "biuf":
+            raise DTypeError(
+                check.message(op, arg, "be a real tensor", **{f"{arg}.dtype": value.dtype})
+            )
         return value
     try:
         arr = np.asarray(value)

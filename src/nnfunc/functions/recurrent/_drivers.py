@@ -76,11 +76,58 @@ def _check_cell(op: str, cell: Any, arg: str = "cell") -> None:
         )
 
 
+def _float_dtype(op: str, dtype: Any) -> np.dtype:
+    try:
+        dt = np.dtype(dtype)
+    except (TypeError, ValueError):
+        dt = None
+    if dt is None or dt.kind != "f" or isinstance(dtype, np.ndarray):
+        raise DTypeError(check.message(op, "dtype", "be a floating dtype", dtype=dtype))
+    return dt
+
+
+def _check_state(op: str, arg: str, state: Any, cell: Any, batch: Any) -> Any:
+    """The state must have the structure of ``cell.state_size``: (batch, size) tensors."""
+    if state is None:
+        return None
+    sizes = _flatten(cell.state_size)
+    parts = _flatten(state)
+    if len(parts) != len(sizes):
+        raise ArgumentError(
+            check.message(
+                op,
+                arg,
+                f"have the structure of cell.state_size ({cell.state_size})",
+                **{f"len({arg})": len(parts)},
+            )
+        )
+    for k, (p_, n) in enumerate(zip(parts, sizes, strict=True)):
+        name = arg if len(parts) == 1 else f"{arg}[{k}]"
+        t = as_tensor(op, name, p_)
+        got = tuple(t.shape)
+        ok = (
+            len(got) == 2
+            and got[1] in (None, int(n))
+            and (batch is None or got[0] is None or got[0] == batch)
+        )
+        if not ok:
+            raise ShapeError(
+                check.message(
+                    op,
+                    name,
+                    f"have shape ({batch}, {int(n)}) (batch, state size)",
+                    **{f"{name}.shape": got},
+                )
+            )
+    return state
+
+
 def _zero_state(op: str, cell: Any, batch: Any, dtype: Any, arg: str = "initial_state") -> Any:
     if dtype is None:
         raise ArgumentError(
             check.message(op, "dtype", f"be given when `{arg}` is None", dtype=None)
         )
+    dtype = _float_dtype(op, dtype)
     if hasattr(cell, "zero_state"):
         return cell.zero_state(batch, dtype)
     return _map(lambda n: np.zeros((batch, int(n)), dtype=np.dtype(dtype)), cell.state_size)
@@ -191,6 +238,7 @@ def dynamic_rnn(
     x_tm = x if time_major else F.transpose(x, (1, 0, 2))
     t_len, batch = x_tm.shape[0], x_tm.shape[1]
     lengths = _lengths(op, sequence_length, t_len, batch)
+    _check_state(op, "initial_state", initial_state, cell, batch)
     if initial_state is None:
         initial_state = _zero_state(op, cell, batch if batch is not None else 0, dtype)
         if batch is None:
@@ -289,6 +337,7 @@ def bidirectional_dynamic_rnn(
         cell_fw, x_tm, sequence_length, initial_state_fw, dtype, time_major=True, name=sub[0]
     )
     lengths = _lengths(op, sequence_length, x_tm.shape[0], x_tm.shape[1])
+    _check_state(op, "initial_state_bw", initial_state_bw, cell_bw, x_tm.shape[1])
     fused_bw = getattr(cell_bw, "_sequence", None)
     if fused_bw is not None:
         init = initial_state_bw
@@ -375,6 +424,7 @@ def static_rnn(
     steps = _static_inputs(op, inputs)
     batch = steps[0].shape[0]
     lengths = _lengths(op, sequence_length, len(steps), batch)
+    _check_state(op, "initial_state", initial_state, cell, batch)
     if initial_state is None:
         initial_state = _zero_state(op, cell, batch, dtype)
     return _step_loop(cell, steps, initial_state, lengths)

@@ -384,7 +384,11 @@ def lstm(
             sfx = f"[{li}]" if len(layers) > 1 else ""
             i_l = n_in if li == 0 else n_dirs * hidden
             src = "x" if li == 0 else "num_directions*hidden of the layer below"
-            why = f"num_directions {n_dirs}, input size {i_l} from {src}, 4*hidden {4 * hidden}"
+            why = (
+                f"num_directions {n_dirs} from direction={direction!r}, "
+                f"input size {i_l} from {src}, "
+                f"4*hidden {4 * hidden}"
+            )
             checked.append(
                 (
                     _weight(op, f"w_x{sfx}", wx, n_dirs, (i_l, 4 * hidden), why),
@@ -480,7 +484,7 @@ def _collect(op: str, names: Sequence[str], values: Sequence[Any]) -> list[tuple
                         op,
                         nm,
                         f"be a sequence of {n_layers} tensors (one per layer)",
-                        **{nm: type(items[0]).__name__},
+                        **{f"{nm}.shape": tuple(getattr(items[0], "shape", ()))},
                     )
                 )
             else:
@@ -581,7 +585,11 @@ def gru(
             sfx = f"[{li}]" if len(layers) > 1 else ""
             i_l = n_in if li == 0 else n_dirs * hidden
             src = "x" if li == 0 else "num_directions*hidden of the layer below"
-            why = f"num_directions {n_dirs}, input size {i_l} from {src}, 3*hidden {3 * hidden}"
+            why = (
+                f"num_directions {n_dirs} from direction={direction!r}, "
+                f"input size {i_l} from {src}, "
+                f"3*hidden {3 * hidden}"
+            )
             g3 = f"3*hidden {3 * hidden}"
             checked.append(
                 (
@@ -675,7 +683,11 @@ def rnn(
             sfx = f"[{li}]" if len(layers) > 1 else ""
             i_l = n_in if li == 0 else n_dirs * hidden
             src = "x" if li == 0 else "num_directions*hidden of the layer below"
-            why = f"num_directions {n_dirs}, input size {i_l} from {src}, hidden {hidden}"
+            why = (
+                f"num_directions {n_dirs} from direction={direction!r}, "
+                f"input size {i_l} from {src}, "
+                f"hidden {hidden}"
+            )
             checked.append(
                 (
                     _weight(op, f"w_x{sfx}", wx, n_dirs, (i_l, hidden), why),

@@ -96,6 +96,12 @@ def _lengths(op: str, m: Any, t_len: Any) -> Any:
     if m is None:
         return None
     m = as_tensor(op, "maxTSLength", m)
+    if np.dtype(m.dtype).kind not in "iuf":
+        raise DTypeError(
+            check.message(
+                op, "maxTSLength", "have a numeric dtype", **{"maxTSLength.dtype": m.dtype}
+            )
+        )
     if len(m.shape) != 1:
         raise ShapeError(
             check.message(op, "maxTSLength", "have rank 1", **{"maxTSLength.shape": tuple(m.shape)})

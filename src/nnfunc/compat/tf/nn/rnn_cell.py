@@ -21,7 +21,8 @@ import numpy as np
 import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.variable import Variable
-from nnfunc.errors import DTypeError, ShapeError
+from nnfunc.errors import ArgumentError, DTypeError, ShapeError
+from nnfunc.functions.recurrent._common import as_tensor
 from nnfunc.functions.recurrent._drivers import _reverse_within, _stack_time, _step_loop
 from nnfunc.random import generator, validate_seed
 
@@ -89,7 +90,17 @@ class RNNCell:
 
     def zero_state(self, batch_size: int, dtype: Any) -> Any:
         """Zeros of shape ``(batch_size, n)`` for each element of ``state_size``."""
-        b = check.integer(type(self).__name__, "batch_size", batch_size, min_value=0)
+        op = type(self).__name__
+        b = check.integer(op, "batch_size", batch_size, min_value=0)
+        if b >= 2**31:
+            raise ArgumentError(check.message(op, "batch_size", "be < 2**31", batch_size=b))
+        try:
+            dt = np.dtype(dtype)
+        except (TypeError, ValueError):
+            dt = None
+        if dt is None or dt.kind != "f" or isinstance(dtype, np.ndarray):
+            raise DTypeError(check.message(op, "dtype", "be a floating dtype", dtype=dtype))
+        dtype = dt
         sizes = self.state_size
         if isinstance(sizes, tuple):
             return type(sizes)(*(np.zeros((b, s), dtype=np.dtype(dtype)) for s in sizes))
@@ -99,8 +110,8 @@ class RNNCell:
         return F.tanh(x) if self._activation is None else self._activation(x)
 
     def _depth(self, inputs: Any) -> int:
-        depth = inputs.shape[-1]
-        if depth is None or len(inputs.shape) != 2:
+        depth = inputs.shape[-1] if len(inputs.shape) == 2 else None
+        if depth is None:
             raise ShapeError(
                 check.message(
                     type(self).__name__,
@@ -117,6 +128,40 @@ class RNNCell:
         else:
             data = np.full(shape, value, dtype=dtype)
         return Variable(data, requires_grad=True)
+
+    def _checked(self, inputs: Any, state: Any) -> tuple[Any, Any]:
+        """``inputs`` as a real tensor (batch, depth); ``state`` with ``state_size``'s structure."""
+        op = type(self).__name__
+        inputs = as_tensor(op, "inputs", inputs)
+        self._depth(inputs)  # (batch, depth) with a known depth
+        self._build(inputs)
+        batch = inputs.shape[0]
+        sizes = self.state_size
+        flat = list(sizes) if isinstance(sizes, tuple) else [sizes]
+        parts = list(state) if isinstance(sizes, tuple) and isinstance(state, tuple) else [state]
+        if len(parts) != len(flat):
+            raise DTypeError(
+                check.message(op, "state", f"match state_size {sizes}", state=type(state).__name__)
+            )
+        checked = []
+        for k, (p_, n) in enumerate(zip(parts, flat, strict=True)):
+            name = "state" if len(flat) == 1 else f"state[{k}]"
+            t = as_tensor(op, name, p_)
+            got = tuple(t.shape)
+            if (
+                len(got) != 2
+                or got[1] not in (None, n)
+                or (None not in (batch, got[0]) and got[0] != batch)
+            ):
+                raise ShapeError(
+                    check.message(op, name, f"have shape ({batch}, {n})", **{f"{name}.shape": got})
+                )
+            checked.append(t)
+        if isinstance(sizes, tuple):
+            state = type(state)(*checked) if hasattr(state, "_fields") else tuple(checked)
+        else:
+            state = checked[0]
+        return inputs, state
 
     def _build(self, inputs: Any) -> None:
         if not self._built:
@@ -196,7 +241,7 @@ class BasicRNNCell(RNNCell):
         self.bias = self._variable((n,), "zeros", dtype)
 
     def __call__(self, inputs: Any, state: Any, scope: Any = None) -> tuple[Any, Any]:
-        self._build(inputs)
+        inputs, state = self._checked(inputs, state)
         k, b = self._get("kernel", inputs), self._get("bias", inputs)
         z = F.matmul(F.concatenate(inputs, state, axis=1), k) + b
         out = self._act(z)
@@ -278,7 +323,7 @@ class GRUCell(RNNCell):
         self.candidate_bias = self._init((n,), False, dtype, 0.0)
 
     def __call__(self, inputs: Any, state: Any, scope: Any = None) -> tuple[Any, Any]:
-        self._build(inputs)
+        inputs, state = self._checked(inputs, state)
         n = self._num_units
         gk, gb, ck, cb = (self._get(a, inputs) for a in _GRU_WEIGHTS)
         g = F.sigmoid(F.matmul(F.concatenate(inputs, state, axis=1), gk) + gb)
@@ -388,7 +433,7 @@ class BasicLSTMCell(RNNCell):
         return h
 
     def __call__(self, inputs: Any, state: Any, scope: Any = None) -> tuple[Any, Any]:
-        self._build(inputs)
+        inputs, state = self._checked(inputs, state)
         c, h = self._unpack_state(state)
         depth = self._depth(inputs)
         if self._activation is not None or self._num_proj is not None:
