@@ -155,6 +155,35 @@ def test_bidirectional_reverses_within_length():
     np.testing.assert_allclose(np.stack([_data(o) for o in outs], 1), cat, atol=1e-12)
 
 
+def test_raw_rnn_seed_example():
+    """The seed's "dynamic_rnn via raw_rnn" example, with inputs_ta.read(time) as inputs[time]."""
+    rng = np.random.default_rng(15)
+    max_time, batch_size, input_depth, num_units = 4, 3, 2, 5
+    inputs = rng.standard_normal((max_time, batch_size, input_depth))
+    sequence_length = np.array([4, 1, 3])
+    cell = cells.LSTMCell(num_units, seed=16)
+
+    def loop_fn(time, cell_output, cell_state, loop_state):
+        emit_output = cell_output  # == None for time == 0
+        if cell_output is None:  # time == 0
+            next_cell_state = cell.zero_state(batch_size, np.float64)
+        else:
+            next_cell_state = cell_state
+        elements_finished = time >= sequence_length
+        finished = bool(np.all(elements_finished))
+        next_input = np.zeros((batch_size, input_depth)) if finished else inputs[time]
+        next_loop_state = None
+        return (elements_finished, next_input, next_cell_state, emit_output, next_loop_state)
+
+    outputs_ta, final_state, _ = tf.nn.raw_rnn(cell, loop_fn)
+    outputs = outputs_ta.pack()
+    want, want_state = tf.nn.dynamic_rnn(
+        cell, inputs, sequence_length, dtype=np.float64, time_major=True
+    )
+    np.testing.assert_allclose(_data(outputs), _data(want), atol=1e-12)
+    np.testing.assert_allclose(_data(final_state.c), _data(want_state.c), atol=1e-12)
+
+
 def test_raw_rnn_matches_dynamic_rnn():
     rng = np.random.default_rng(5)
     x_tm = rng.standard_normal((T, B, D))

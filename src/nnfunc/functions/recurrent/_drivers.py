@@ -575,7 +575,8 @@ def static_bidirectional_rnn(
 
 # -------------------------------------------------------------------------------- raw_rnn
 class TensorArray:
-    """The emitted outputs of :func:`raw_rnn`: ``read(t)``, ``size()`` and ``stack()``."""
+    """The emitted outputs of :func:`raw_rnn`: ``read(t)``, ``size()``, ``stack()`` (alias
+    ``pack()``, its TF 1.0 name)."""
 
     def __init__(self, items: list[Any] | None = None) -> None:
         self._items = list(items or [])
@@ -602,6 +603,8 @@ class TensorArray:
         if not self._items:
             raise ArgumentError(check.message("TensorArray", "stack", "have elements", size=0))
         return F.stack(*self._items, axis=0)
+
+    pack = stack  # the TF 1.0 name the seed's raw_rnn example uses (outputs_ta.pack())
 
 
 def raw_rnn(cell: Any, loop_fn: Any, *, name: str | None = None) -> tuple[Any, Any, Any]:
