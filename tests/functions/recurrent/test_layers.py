@@ -384,3 +384,21 @@ def test_numba_and_numpy_kernels_agree(monkeypatch):
     slow = run()
     for a, b in zip(fast, slow, strict=True):
         np.testing.assert_allclose(a, b, atol=2e-6, rtol=1e-5)
+
+
+def test_graph_double_backward_equals_eager():
+    rng = np.random.default_rng(12)
+    x, wx, wh = rng.standard_normal((3, 2, 2)), _w(rng, 2, 4 * H), _w(rng, H, 4 * H)
+    g = nf.Graph()
+    px = g.placeholder("x", (None, None, 2), np.float64)
+    pw = g.placeholder("w", (2, 4 * H), np.float64)
+    y = nf.lstm(px, pw, wh, lengths=LENS)[0]
+    (gx,) = g.grad(nf.sum(y * y), [px])
+    (gw,) = g.grad(nf.sum(gx * gx), [pw])
+    got = g.run(gw, {"x": x, "w": wx})
+    vx, vw = nf.Variable(x, requires_grad=True), nf.Variable(wx, requires_grad=True)
+    y = nf.lstm(vx, vw, wh, lengths=LENS)[0]
+    (ex,) = nf.grad(nf.sum(y * y), [vx], create_graph=True)
+    (ew,) = nf.grad(nf.sum(ex * ex), [vw])
+    np.testing.assert_allclose(got, ew.data, atol=1e-12)
+    assert np.abs(ew.data).max() > 0
