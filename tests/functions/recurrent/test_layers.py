@@ -402,3 +402,16 @@ def test_graph_double_backward_equals_eager():
     (ew,) = nf.grad(nf.sum(ex * ex), [vw])
     np.testing.assert_allclose(got, ew.data, atol=1e-12)
     assert np.abs(ew.data).max() > 0
+
+
+@pytest.mark.parametrize("fn,g", [(nf.lstm, 4), (nf.gru, 3), (nf.rnn, 1)])
+def test_float16_is_computed_in_float32(fn, g):
+    rng = np.random.default_rng(13)
+    x, wx, wh = rng.standard_normal((5, 2, I)), _w(rng, I, g * H), _w(rng, H, g * H)
+    want = fn(x, wx, wh)[0]
+    vs = [nf.Variable(a.astype(np.float16), requires_grad=True) for a in (x, wx, wh)]
+    y = fn(*vs)[0]
+    assert y.dtype == np.float16
+    np.testing.assert_allclose(y.data, want, atol=2e-3)
+    grads = nf.grad(nf.sum(y * y), vs)
+    assert all(gr.dtype == np.float16 and np.all(np.isfinite(gr.data)) for gr in grads)

@@ -60,6 +60,13 @@ def _active_time(xp: Any, lengths: Any, t_len: int, batch: int) -> Any:
     return xp.arange(t_len)[:, None] < xp.asarray(lengths)[None, :]
 
 
+def _work(arrays: Any) -> tuple[Any, ...]:
+    """float16 tensors in float32 (the fused loops accumulate in float32); others as given."""
+    return tuple(
+        a.astype(np.float32) if a is not None and a.dtype == np.float16 else a for a in arrays
+    )
+
+
 def _zeros(shape: tuple, dtype: Any) -> Any:
     return np.zeros(shape, dtype=dtype)
 
@@ -95,9 +102,10 @@ class _Layer(Function):
         if not self.fast:
             # arrays in, arrays out; a state may be an input itself (T = 0): copy
             return tuple(xp.array(o, copy=True) for o in self.composite(*arrays))
+        dt = np.dtype(arrays[0].dtype)
         with blas_single_thread():
-            outs, self._cache = self.fast_forward(xp, *arrays)
-        return outs
+            outs, self._cache = self.fast_forward(xp, *_work(arrays))
+        return tuple(o.astype(dt, copy=False) for o in outs)
 
     def _free(self) -> None:
         super()._free()
@@ -215,9 +223,10 @@ class _LayerGrad(AutoVJP):
             for g, s in zip(gys, layer.setup(*ins), strict=True)
         )
         with blas_single_thread():
+            ins_w = _work(ins)
             if cache is None:
-                _, cache = layer.fast_forward(xp, *ins)
-            grads = layer.fast_backward(xp, ins, gys, cache, self.diff)
+                _, cache = layer.fast_forward(xp, *ins_w)
+            grads = layer.fast_backward(xp, ins_w, _work(gys), cache, self.diff)
         return tuple(
             xp.asarray(grads[i], dtype=ins[i].dtype).reshape(ins[i].shape) for i in self.diff
         )
