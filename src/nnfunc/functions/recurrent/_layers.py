@@ -140,14 +140,14 @@ class _Layer(Function):
     # helpers
     def _loop_inputs(self, xp: Any, x: Any, w_x: Any, b: Any, lengths: Any) -> tuple:
         t_len, batch, n_in = x.shape
-        xs = x[::-1] if self.reverse else x
-        xw = xp.matmul(xs.reshape(t_len * batch, n_in), w_x)
+        xw = xp.matmul(x.reshape(t_len * batch, n_in), w_x)
         if b is not None:
             xw += b
+        xw = xw.reshape(t_len, batch, w_x.shape[1])
         act = _active_time(xp, lengths, t_len, batch)
-        if self.reverse:
-            act = act[::-1]
-        return xw.reshape(t_len, batch, w_x.shape[1]), xp.ascontiguousarray(act)
+        if self.reverse:  # processing order; views (each xw[k] stays a contiguous block)
+            xw, act = xw[::-1], act[::-1]
+        return xw, xp.ascontiguousarray(act)
 
     def _states(self, xp: Any, t_len: int, batch: int, h: int, dt: Any, init: Any) -> Any:
         s = xp.empty((t_len + 1, batch, h), dtype=dt)
@@ -280,6 +280,7 @@ class LSTMLayer(_Layer):
         cs = self._states(xp, t_len, batch, h, dt, c0)
         gates = xp.empty((t_len, batch, 4 * h), dtype=dt)
         ys = xp.empty((t_len, batch, h), dtype=dt)
+        yp = ys[::-1] if self.reverse else ys  # written in processing order
         pp = xp.zeros((3, h), dt) if peep is None else xp.ascontiguousarray(peep.reshape(3, h))
         rec = xp.empty((batch, 4 * h), dtype=dt)
         for k in range(t_len):
@@ -296,9 +297,9 @@ class LSTMLayer(_Layer):
                 gates[k],
                 cs[k + 1],
                 hs[k + 1],
-                ys[k],
+                yp[k],
             )
-        outs = (self._time_order(xp, ys), hs[t_len].copy(), cs[t_len].copy())
+        outs = (ys, hs[t_len].copy(), cs[t_len].copy())
         return outs, (gates, hs, cs, act, pp)
 
     def fast_backward(self, xp, ins, gys, cache, diff):
@@ -359,14 +360,15 @@ class GRULayer(_Layer):
         gates = xp.empty((t_len, batch, 3 * h), dtype=dt)
         hn = xp.empty((t_len, batch, h), dtype=dt)
         ys = xp.empty((t_len, batch, h), dtype=dt)
+        yp = ys[::-1] if self.reverse else ys  # written in processing order
         rec = xp.empty((batch, 3 * h), dtype=dt)
         for k in range(t_len):
             xp.matmul(hs[k], w_h, out=rec)
             if b_h is not None:
                 rec += b_h
-            gru_fwd_step(xw[k], rec, hs[k], act[k], gates[k], hs[k + 1], ys[k])
+            gru_fwd_step(xw[k], rec, hs[k], act[k], gates[k], hs[k + 1], yp[k])
             hn[k] = rec[:, 2 * h :]
-        return (self._time_order(xp, ys), hs[t_len].copy()), (gates, hs, hn, act)
+        return (ys, hs[t_len].copy()), (gates, hs, hn, act)
 
     def fast_backward(self, xp, ins, gys, cache, diff):
         x, w_x, w_h, _b_x, _b_h, _h0, lengths = ins
@@ -426,11 +428,12 @@ class RNNLayer(_Layer):
         xw, act = self._loop_inputs(xp, x, w_x, b, lengths)
         hs = self._states(xp, t_len, batch, h, dt, h0)
         ys = xp.empty((t_len, batch, h), dtype=dt)
+        yp = ys[::-1] if self.reverse else ys  # written in processing order
         rec = xp.empty((batch, h), dtype=dt)
         for k in range(t_len):
             xp.matmul(hs[k], w_h, out=rec)
-            rnn_fwd_step(xw[k], rec, hs[k], self.relu, act[k], hs[k + 1], ys[k])
-        return (self._time_order(xp, ys), hs[t_len].copy()), (hs, act)
+            rnn_fwd_step(xw[k], rec, hs[k], self.relu, act[k], hs[k + 1], yp[k])
+        return (ys, hs[t_len].copy()), (hs, act)
 
     def fast_backward(self, xp, ins, gys, cache, diff):
         x, w_x, w_h, _b, _h0, lengths = ins
