@@ -38,15 +38,7 @@ from nnfunc.functions.recurrent._common import (
     rnn_step,
     sru_step,
 )
-from nnfunc.kernels.cpu.rnn import (
-    blas_single_thread,
-    gru_bwd_step,
-    gru_fwd_step,
-    lstm_bwd_step,
-    lstm_fwd_step,
-    rnn_bwd_step,
-    rnn_fwd_step,
-)
+from nnfunc.kernels.cpu.rnn import blas_single_thread, kernel_for
 
 __all__ = ["GRULayer", "LSTMLayer", "RNNLayer", "SRULayer"]
 
@@ -283,6 +275,7 @@ class LSTMLayer(_Layer):
         yp = ys[::-1] if self.reverse else ys  # written in processing order
         pp = xp.zeros((3, h), dt) if peep is None else xp.ascontiguousarray(peep.reshape(3, h))
         rec = xp.empty((batch, 4 * h), dtype=dt)
+        lstm_fwd_step = kernel_for("lstm_fwd", x, xw, w_h, hs, cs, pp, gates, ys)
         for k in range(t_len):
             xp.matmul(hs[k], w_h, out=rec)
             lstm_fwd_step(
@@ -315,6 +308,7 @@ class LSTMLayer(_Layer):
         dpeep = xp.zeros((3, h), dtype=x.dtype)
         wh_t = xp.ascontiguousarray(w_h.T)
         tmp = xp.empty((batch, h), dtype=x.dtype)
+        lstm_bwd_step = kernel_for("lstm_bwd", dh, dc, gates, cs, pp, dz, dpeep)
         for k in range(t_len - 1, -1, -1):
             dh += gy[k]
             lstm_bwd_step(dh, dc, gates[k], cs[k], cs[k + 1], pp, self.clip, act[k], dz[k], dpeep)
@@ -362,6 +356,7 @@ class GRULayer(_Layer):
         ys = xp.empty((t_len, batch, h), dtype=dt)
         yp = ys[::-1] if self.reverse else ys  # written in processing order
         rec = xp.empty((batch, 3 * h), dtype=dt)
+        gru_fwd_step = kernel_for("gru_fwd", xw, hs, gates, ys, rec)
         for k in range(t_len):
             xp.matmul(hs[k], w_h, out=rec)
             if b_h is not None:
@@ -382,6 +377,7 @@ class GRULayer(_Layer):
         dr = xp.empty((t_len, batch, 3 * h), dtype=x.dtype)
         wh_t = xp.ascontiguousarray(w_h.T)
         tmp = xp.empty((batch, h), dtype=x.dtype)
+        gru_bwd_step = kernel_for("gru_bwd", dh, gates, hn, hs, dx, dr)
         for k in range(t_len - 1, -1, -1):
             dh += gy[k]
             gru_bwd_step(dh, gates[k], hn[k], hs[k], act[k], dx[k], dr[k])
@@ -430,6 +426,7 @@ class RNNLayer(_Layer):
         ys = xp.empty((t_len, batch, h), dtype=dt)
         yp = ys[::-1] if self.reverse else ys  # written in processing order
         rec = xp.empty((batch, h), dtype=dt)
+        rnn_fwd_step = kernel_for("rnn_fwd", xw, hs, ys, rec)
         for k in range(t_len):
             xp.matmul(hs[k], w_h, out=rec)
             rnn_fwd_step(xw[k], rec, hs[k], self.relu, act[k], hs[k + 1], yp[k])
@@ -446,6 +443,7 @@ class RNNLayer(_Layer):
         dz = xp.empty((t_len, batch, h), dtype=x.dtype)
         wh_t = xp.ascontiguousarray(w_h.T)
         tmp = xp.empty((batch, h), dtype=x.dtype)
+        rnn_bwd_step = kernel_for("rnn_bwd", dh, hs, dz)
         for k in range(t_len - 1, -1, -1):
             dh += gy[k]
             rnn_bwd_step(dh, hs[k + 1], self.relu, act[k], dz[k])

@@ -40,6 +40,7 @@ __all__ = [
     "gru_bwd_step_numpy",
     "gru_fwd_step",
     "gru_fwd_step_numpy",
+    "kernel_for",
     "lstm_bwd_step",
     "lstm_bwd_step_numpy",
     "lstm_fwd_step",
@@ -250,6 +251,36 @@ def _k(name: str) -> Any:
     return rnn_kernels()[name]
 
 
+def kernel_for(name: str, *arrays: Any) -> Any:
+    """The step kernel ``name`` (``lstm_fwd``, ``lstm_bwd``, ``gru_fwd``, ``gru_bwd``,
+    ``rnn_fwd``, ``rnn_bwd``) to call at every step of a loop over ``arrays``, chosen once.
+
+    The result has the NumPy twin's signature; it is the numba kernel when every array is a
+    float32 (or bool) NumPy array, so the per-step dispatch costs one call.
+    """
+    twin = _TWINS[name]
+    if not _use_numba(*arrays):
+        return twin
+    k = _k(name)
+    if name == "lstm_fwd":
+
+        def lstm_fwd(xw, rec, hp, cp, peep, fb, clip, *rest):
+            k(xw, rec, hp, cp, peep, np.float32(fb), np.float32(clip), *rest)
+
+        return lstm_fwd
+    if name == "lstm_bwd":
+
+        def lstm_bwd(dh, dc, gates, cp, ct, peep, clip, *rest):
+            k(dh, dc, gates, cp, ct, peep, np.float32(clip), *rest)
+
+        return lstm_bwd
+    if name == "rnn_fwd":
+        return lambda xw, rec, hp, relu, *rest: k(xw, rec, hp, bool(relu), *rest)
+    if name == "rnn_bwd":
+        return lambda dh, ht, relu, *rest: k(dh, ht, bool(relu), *rest)
+    return k
+
+
 def lstm_fwd_step(*args: Any) -> None:
     """:func:`lstm_fwd_step_numpy`, on numba for float32 NumPy arrays."""
     arrays = (*args[:5], *args[7:])
@@ -300,3 +331,13 @@ def rnn_bwd_step(dh: Any, h_t: Any, relu: bool, active: Any, dz: Any) -> None:
         _k("rnn_bwd")(dh, h_t, bool(relu), active, dz)
     else:
         rnn_bwd_step_numpy(dh, h_t, relu, active, dz)
+
+
+_TWINS = {
+    "lstm_fwd": lstm_fwd_step_numpy,
+    "lstm_bwd": lstm_bwd_step_numpy,
+    "gru_fwd": gru_fwd_step_numpy,
+    "gru_bwd": gru_bwd_step_numpy,
+    "rnn_fwd": rnn_fwd_step_numpy,
+    "rnn_bwd": rnn_bwd_step_numpy,
+}
