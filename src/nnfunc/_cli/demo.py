@@ -21,6 +21,7 @@ import numpy as np
 
 import nnfunc as nf
 from nnfunc._cli import demo_distributed
+from nnfunc._cli.demo_sequence import init_lstm, lstm_classifier
 
 __all__ = [
     "MODELS",
@@ -110,7 +111,11 @@ class Model(NamedTuple):
     forward: Callable[[Params, Any], Any]
 
 
-MODELS: dict[str, Model] = {"cnn": Model(init_cnn, cnn), "mlp": Model(init_mlp, mlp)}
+MODELS: dict[str, Model] = {
+    "cnn": Model(init_cnn, cnn),
+    "mlp": Model(init_mlp, mlp),
+    "lstm": Model(init_lstm, lstm_classifier),
+}
 
 
 # ---------------------------------------------------------------------------------- the loss

@@ -1202,3 +1202,237 @@ def attention_kernels() -> dict[str, Any]:
         "attn_exp_rows": numba.njit(**reduce_)(_attn_exp_rows),
         "attn_ds_rows": numba.njit(**reduce_)(_attn_ds_rows),
     }
+
+
+# ------------------------------------------------------------------ recurrent gates (rnn.py)
+# One time step of the LSTM / GRU / Elman gates, float32, fused (see nnfunc.kernels.cpu.rnn).
+# sigmoid and tanh are built from exp(-|x|) <= 1, so nothing overflows; every row computes its
+# gates (branch-free inner loops) and only the stores look at the row's `active` flag.
+sigf: Any = None
+tanhf: Any = None
+_RNN_ONE = np.float32(1.0)
+_RNN_TWO = np.float32(2.0)
+_RNN_ZERO = np.float32(0.0)
+
+
+def _sigf(x: Any) -> Any:  # pragma: no cover - compiled
+    e = expf_nonpos(-abs(x))
+    r = _RNN_ONE / (_RNN_ONE + e)
+    return r if x >= _RNN_ZERO else e * r
+
+
+def _tanhf(x: Any) -> Any:  # pragma: no cover - compiled
+    e = expf_nonpos(-_RNN_TWO * abs(x))
+    t = (_RNN_ONE - e) / (_RNN_ONE + e)
+    return t if x >= _RNN_ZERO else -t
+
+
+# Each kernel works row by row in several short passes over 1-D row views: a loop that stores
+# to one array and reads two or three keeps LLVM's runtime alias checks within its limit, so it
+# vectorises (one fused loop over all twelve arrays ran ~10x slower, scalar).
+def _lstm_fwd(xw, rec, hp, cp, peep, fb, clip, act, gates, c_out, h_out, y_out):  # pragma: no cover
+    nb, nh = hp.shape
+    for b in range(nb):
+        g = gates[b]
+        x = xw[b]
+        r = rec[b]
+        cpr = cp[b]
+        co = c_out[b]
+        ho = h_out[b]
+        yo = y_out[b]
+        for j in range(4 * nh):
+            g[j] = x[j] + r[j]
+        for j in range(nh):
+            g[j] = sigf(g[j] + peep[0, j] * cpr[j])
+        for j in range(nh):
+            g[nh + j] = sigf(g[nh + j] + peep[1, j] * cpr[j] + fb)
+        for j in range(nh):
+            g[2 * nh + j] = tanhf(g[2 * nh + j])
+        for j in range(nh):
+            co[j] = g[nh + j] * cpr[j] + g[j] * g[2 * nh + j]
+        if clip > _RNN_ZERO:
+            for j in range(nh):
+                c = co[j]
+                c = clip if c > clip else c
+                co[j] = -clip if c < -clip else c
+        for j in range(nh):
+            g[3 * nh + j] = sigf(g[3 * nh + j] + peep[2, j] * co[j])
+        for j in range(nh):
+            ho[j] = g[3 * nh + j] * tanhf(co[j])
+        if act[b]:
+            for j in range(nh):
+                yo[j] = ho[j]
+        else:
+            hpr = hp[b]
+            for j in range(nh):
+                co[j] = cpr[j]
+                ho[j] = hpr[j]
+                yo[j] = _RNN_ZERO
+
+
+def _lstm_bwd(dh, dc, gates, cp, ct, peep, clip, act, dz, dpeep):  # pragma: no cover
+    nb, nh = cp.shape
+    for b in range(nb):
+        d = dz[b]
+        if not act[b]:
+            for j in range(4 * nh):
+                d[j] = _RNN_ZERO
+            continue
+        g = gates[b]
+        dhb = dh[b]
+        dcb = dc[b]
+        cpr = cp[b]
+        ctb = ct[b]
+        for j in range(nh):  # tanh(c) into the i block, used as scratch
+            d[j] = tanhf(ctb[j])
+        for j in range(nh):
+            tc = d[j]
+            o = g[3 * nh + j]
+            x = dhb[j]
+            d[3 * nh + j] = x * tc * o * (_RNN_ONE - o)
+            d[j] = x * o * (_RNN_ONE - tc * tc)
+        for j in range(nh):
+            dcb[j] = dcb[j] + d[j] + d[3 * nh + j] * peep[2, j]
+        if clip > _RNN_ZERO:
+            for j in range(nh):
+                u = g[nh + j] * cpr[j] + g[j] * g[2 * nh + j]
+                dcb[j] = _RNN_ZERO if abs(u) > clip else dcb[j]
+        for j in range(nh):
+            dct = dcb[j]
+            i = g[j]
+            f = g[nh + j]
+            gg = g[2 * nh + j]
+            d[j] = dct * gg * i * (_RNN_ONE - i)
+            d[nh + j] = dct * cpr[j] * f * (_RNN_ONE - f)
+            d[2 * nh + j] = dct * i * (_RNN_ONE - gg * gg)
+        for j in range(nh):
+            dcb[j] = dcb[j] * g[nh + j] + d[j] * peep[0, j] + d[nh + j] * peep[1, j]
+        for j in range(nh):
+            dpeep[0, j] += d[j] * cpr[j]
+        for j in range(nh):
+            dpeep[1, j] += d[nh + j] * cpr[j]
+        for j in range(nh):
+            dpeep[2, j] += d[3 * nh + j] * ctb[j]
+        for j in range(nh):
+            dhb[j] = _RNN_ZERO
+
+
+def _gru_fwd(xw, rec, hp, act, gates, h_out, y_out):  # pragma: no cover
+    nb, nh = hp.shape
+    for b in range(nb):
+        g = gates[b]
+        x = xw[b]
+        r = rec[b]
+        hpr = hp[b]
+        ho = h_out[b]
+        yo = y_out[b]
+        for j in range(2 * nh):
+            g[j] = sigf(x[j] + r[j])
+        for j in range(nh):
+            g[2 * nh + j] = tanhf(x[2 * nh + j] + g[j] * r[2 * nh + j])
+        for j in range(nh):
+            z = g[nh + j]
+            ho[j] = (_RNN_ONE - z) * g[2 * nh + j] + z * hpr[j]
+        if act[b]:
+            for j in range(nh):
+                yo[j] = ho[j]
+        else:
+            for j in range(nh):
+                ho[j] = hpr[j]
+                yo[j] = _RNN_ZERO
+
+
+def _gru_bwd(dh, gates, hn, hp, act, dx, dr):  # pragma: no cover
+    nb, nh = hp.shape
+    for b in range(nb):
+        dxb = dx[b]
+        drb = dr[b]
+        if not act[b]:
+            for j in range(3 * nh):
+                dxb[j] = _RNN_ZERO
+                drb[j] = _RNN_ZERO
+            continue
+        g = gates[b]
+        dhb = dh[b]
+        hpr = hp[b]
+        hnb = hn[b]
+        for j in range(nh):
+            z = g[nh + j]
+            n = g[2 * nh + j]
+            x = dhb[j]
+            dxb[2 * nh + j] = x * (_RNN_ONE - z) * (_RNN_ONE - n * n)
+            dxb[nh + j] = x * (hpr[j] - n) * z * (_RNN_ONE - z)
+        for j in range(nh):
+            r = g[j]
+            dxb[j] = dxb[2 * nh + j] * hnb[j] * r * (_RNN_ONE - r)
+        for j in range(nh):
+            drb[2 * nh + j] = dxb[2 * nh + j] * g[j]
+        for j in range(2 * nh):
+            drb[j] = dxb[j]
+        for j in range(nh):
+            dhb[j] = dhb[j] * g[nh + j]
+
+
+def _rnn_fwd(xw, rec, hp, relu, act, h_out, y_out):  # pragma: no cover
+    nb, nh = hp.shape
+    for b in range(nb):
+        x = xw[b]
+        r = rec[b]
+        ho = h_out[b]
+        yo = y_out[b]
+        if relu:
+            for j in range(nh):
+                z = x[j] + r[j]
+                ho[j] = z if z > _RNN_ZERO else _RNN_ZERO
+        else:
+            for j in range(nh):
+                ho[j] = tanhf(x[j] + r[j])
+        if act[b]:
+            for j in range(nh):
+                yo[j] = ho[j]
+        else:
+            hpr = hp[b]
+            for j in range(nh):
+                ho[j] = hpr[j]
+                yo[j] = _RNN_ZERO
+
+
+def _rnn_bwd(dh, ht, relu, act, dz):  # pragma: no cover
+    nb, nh = ht.shape
+    for b in range(nb):
+        d = dz[b]
+        if not act[b]:
+            for j in range(nh):
+                d[j] = _RNN_ZERO
+            continue
+        dhb = dh[b]
+        hb = ht[b]
+        if relu:
+            for j in range(nh):
+                d[j] = dhb[j] if hb[j] > _RNN_ZERO else _RNN_ZERO
+        else:
+            for j in range(nh):
+                d[j] = dhb[j] * (_RNN_ONE - hb[j] * hb[j])
+        for j in range(nh):
+            dhb[j] = _RNN_ZERO
+
+
+@lru_cache(maxsize=1)
+def rnn_kernels() -> dict[str, Any]:
+    """The recurrent-gate kernels as numba dispatchers (compiled on first call, cached)."""
+    import numba
+
+    kernels()  # jits the shared helpers (expf_nonpos...) into this module's globals
+    g = globals()
+    common = {"cache": True, "nogil": True, "error_model": "numpy"}
+    exact = {**common, "fastmath": set(_FM_EXACT)}
+    g["sigf"] = numba.njit(**exact)(_sigf)
+    g["tanhf"] = numba.njit(**exact)(_tanhf)
+    return {
+        "lstm_fwd": numba.njit(**exact)(_lstm_fwd),
+        "lstm_bwd": numba.njit(**exact)(_lstm_bwd),
+        "gru_fwd": numba.njit(**exact)(_gru_fwd),
+        "gru_bwd": numba.njit(**exact)(_gru_bwd),
+        "rnn_fwd": numba.njit(**exact)(_rnn_fwd),
+        "rnn_bwd": numba.njit(**exact)(_rnn_bwd),
+    }
