@@ -18,6 +18,7 @@ import pytest
 
 import nnfunc as nf
 import nnfunc.functions
+from nnfunc.compat.tf import SparseTensor
 
 B = "bad"  # the node name every call passes
 STR = "<U1"  # a string dtype: every numeric function rejects it
@@ -309,4 +310,37 @@ def test_graph_error_names_the_node(fname):
 
     with pytest.raises(nf.NNFuncError) as info:
         BAD_CALLS[fname](t)
+    assert "(node 'bad')" in str(info.value), str(info.value)
+
+
+# Further bad calls that once lost the node name: options checked before the node exists, a
+# composite's unnamed inner node, a string given where a tensor goes.
+MORE_BAD_CALLS: dict[str, Callable[[Any], Any]] = {
+    "fft-normalized": lambda t: nf.fft(t(2, 3, 2), normalized="yes", name=B),
+    "ifft-signal_ndim": lambda t: nf.ifft(t(2, 3, 2), 4, name=B),
+    "sink-one_input_grad": lambda t: nf.sink(t(2, 3), one_input_grad=None, name=B),
+    "min_max_quantize-decay": lambda t: nf.min_max_quantize(
+        t(2, 3), t(1, 1), t(1, 1), t(1, 1), t(1, 1), decay=2.0, name=B
+    ),
+    "embedding_lookup-max_norm": lambda t: nf.embedding_lookup(t(5, 3), t(2), max_norm=1.0, name=B),
+    "embedding_lookup_sparse-partition_strategy": lambda t: nf.embedding_lookup_sparse(
+        t(5, 3), SparseTensor([[0, 0]], [1], [1, 2]), partition_strategy="hash", name=B
+    ),
+    "binary_connect_affine-bias": lambda t: nf.binary_connect_affine(
+        t(2, 3), t(3, 5), bias="zz", name=B
+    ),
+    "rand-seed": _in_graph("rand", 0.0, 1.0, (2,), "x"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MORE_BAD_CALLS))
+def test_more_graph_errors_name_the_node(case):
+    graph = nf.Graph()
+    count = iter(range(100))
+
+    def t(*shape: int, dtype: str = "float32") -> Any:
+        return graph.placeholder(f"in{next(count)}", shape, np.dtype(dtype))
+
+    with pytest.raises(nf.NNFuncError) as info:
+        MORE_BAD_CALLS[case](t)
     assert "(node 'bad')" in str(info.value), str(info.value)
