@@ -18,6 +18,7 @@ import pytest
 
 import nnfunc as nf
 import nnfunc.functions
+from nnfunc.compat.tf import SparseTensor
 
 B = "bad"  # the node name every call passes
 STR = "<U1"  # a string dtype: every numeric function rejects it
@@ -47,6 +48,16 @@ def _no_broadcast(fname: str) -> Callable[[Any], Any]:
 
 def _string_scalar(fname: str) -> Callable[[Any], Any]:
     return lambda t: getattr(nf, fname)(t(2, 3), "a", name=B)
+
+
+def _in_graph(fname: str, *args: Any) -> Callable[[Any], Any]:
+    """A sampler without tensor inputs, called inside ``with graph:`` (where it is a node)."""
+
+    def call(t: Any) -> Any:
+        with t().graph:
+            return getattr(nf, fname)(*args, name=B)
+
+    return call
 
 
 BAD_CALLS: dict[str, Callable[[Any], Any]] = {f: _string_x(f) for f in _STRING_X}
@@ -182,6 +193,96 @@ BAD_CALLS.update(
             t(2, 3), t(4), 1.0, name=B
         ),
         "where": lambda t: nf.where(t(2, 3, dtype="bool"), t(2, 3), t(4), name=B),
+        # quantization
+        "binary_connect_affine": lambda t: nf.binary_connect_affine(t(2, 3), t(4, 5), name=B),
+        "binary_connect_convolution": lambda t: nf.binary_connect_convolution(
+            t(1, 2, 5, 5), t(3, 4, 3, 3), name=B
+        ),
+        "binary_sigmoid": lambda t: nf.binary_sigmoid(t(2, 3, dtype=STR), name=B),
+        "binary_tanh": lambda t: nf.binary_tanh(t(2, 3, dtype=STR), name=B),
+        "binary_weight_affine": lambda t: nf.binary_weight_affine(t(2, 3), t(4, 5), name=B),
+        "binary_weight_convolution": lambda t: nf.binary_weight_convolution(
+            t(1, 2, 5, 5), t(3, 4, 3, 3), name=B
+        ),
+        "fixed_point_quantize": lambda t: nf.fixed_point_quantize(t(2, 3), n=0, name=B),
+        "inq_affine": lambda t: nf.inq_affine(t(2, 3), t(4, 5), t(4, 5, dtype="int64"), name=B),
+        "inq_convolution": lambda t: nf.inq_convolution(
+            t(1, 2, 5, 5), t(3, 4, 3, 3), t(3, 4, 3, 3, dtype="int64"), name=B
+        ),
+        "min_max_quantize": lambda t: nf.min_max_quantize(t(2, 3), t(4), t(4), t(4), t(4), name=B),
+        "pow2_quantize": lambda t: nf.pow2_quantize(t(2, 3), n=0, name=B),
+        "prune": lambda t: nf.prune(t(2, 3), rate=2.0, name=B),
+        # signal
+        "fft": lambda t: nf.fft(t(2, 3), 2, name=B),
+        "ifft": lambda t: nf.ifft(t(2, 3), 2, name=B),
+        "interpolate": lambda t: nf.interpolate(t(1, 1, 4, 4), output_size=(0, 8), name=B),
+        "istft": lambda t: nf.istft(t(2, 5, 4), t(2, 6, 4), 8, 2, 8, name=B),
+        "stft": lambda t: nf.stft(t(2, 16), 8, 0, 8, name=B),
+        # CTC
+        "ctc_beam_search_decoder": lambda t: nf.ctc_beam_search_decoder(
+            t(2, 5, 4), t(3, dtype="int64"), name=B
+        ),
+        "ctc_decode": lambda t: nf.ctc_decode(t(2, 5, 4), t(3, dtype="int64"), name=B),
+        "ctc_greedy_decoder": lambda t: nf.ctc_greedy_decoder(
+            t(2, 5, 4), t(3, dtype="int64"), name=B
+        ),
+        "ctc_loss": lambda t: nf.ctc_loss(
+            t(2, 3, dtype="int64"), t(2, 5, 4), t(3, dtype="int64"), t(2, dtype="int64"), name=B
+        ),
+        # attention
+        "dot_product_attention": lambda t: nf.dot_product_attention(
+            t(2, 3, 4, 5), t(2, 3, 4, 6), t(2, 3, 4, 5), name=B
+        ),
+        "multi_head_attention": lambda t: nf.multi_head_attention(
+            t(2, 3, 4), t(2, 3, 4), t(2, 3, 4), 3, t(4, 4), t(4, 4), t(4, 4), t(4, 4), name=B
+        ),
+        # embeddings and sampling
+        "compute_accidental_hits": lambda t: nf.compute_accidental_hits(
+            t(2, 3, dtype="int64"), t(4, dtype="int64"), 2, name=B
+        ),
+        "embedding_lookup": lambda t: nf.embedding_lookup(t(5, 3), t(2), name=B),
+        "embedding_lookup_sparse": lambda t: nf.embedding_lookup_sparse(
+            t(5, 3), t(2, dtype="int64"), name=B
+        ),
+        "fixed_unigram_candidate_sampler": lambda t: nf.fixed_unigram_candidate_sampler(
+            t(2, 3, dtype="int64"), 2, 4, True, 10, unigrams=[1.0] * 10, name=B
+        ),
+        "learned_unigram_candidate_sampler": lambda t: nf.learned_unigram_candidate_sampler(
+            t(2, 3, dtype="int64"), 2, 4, True, 10, name=B
+        ),
+        "log_uniform_candidate_sampler": lambda t: nf.log_uniform_candidate_sampler(
+            t(2, 3, dtype="int64"), 2, 4, True, 10, name=B
+        ),
+        "nce_loss": lambda t: nf.nce_loss(
+            t(10, 4), t(10), t(2, 5), t(2, 1, dtype="int64"), 3, 10, name=B
+        ),
+        "sampled_softmax_loss": lambda t: nf.sampled_softmax_loss(
+            t(10, 4), t(10), t(2, 5), t(2, 1, dtype="int64"), 3, 10, name=B
+        ),
+        "uniform_candidate_sampler": lambda t: nf.uniform_candidate_sampler(
+            t(2, 3, dtype="int64"), 2, 4, True, 10, name=B
+        ),
+        # detection
+        "nms_detection2d": lambda t: nf.nms_detection2d(t(2, 3, 2), name=B),
+        # random and augmentation; the samplers without tensor inputs are nodes of the
+        # graph they are called in
+        "image_augmentation": lambda t: nf.image_augmentation(
+            t(2, 3, 4, 4), shape=(5, 5, 5), name=B
+        ),
+        "rand": _in_graph("rand", 1.0, 0.0),
+        "rand_beta": _in_graph("rand_beta", -1.0),
+        "rand_binomial": _in_graph("rand_binomial", -1),
+        "rand_gamma": _in_graph("rand_gamma", -1.0),
+        "randint": _in_graph("randint", 3, 1),
+        "randn": _in_graph("randn", 0.0, -1.0),
+        "random_choice": lambda t: nf.random_choice(t(2, 3), t(4), name=B),
+        "random_crop": lambda t: nf.random_crop(t(2, 3), shape=(5, 5, 5), name=B),
+        "random_erase": lambda t: nf.random_erase(t(2, 3, 4, 4), prob=2.0, name=B),
+        "random_flip": lambda t: nf.random_flip(t(2, 3, 4), axes=(7,), name=B),
+        "random_shift": lambda t: nf.random_shift(t(2, 3, 4), border_mode="bogus", name=B),
+        "sink": lambda t: nf.sink(t(2, 3, dtype=STR), name=B),
+        "vat_noise": lambda t: nf.vat_noise(t(2, 3), t(4), name=B),
+        "warp_by_flow": lambda t: nf.warp_by_flow(t(1, 2, 4, 4), t(1, 3, 4, 4), name=B),
     }
 )
 
@@ -209,4 +310,37 @@ def test_graph_error_names_the_node(fname):
 
     with pytest.raises(nf.NNFuncError) as info:
         BAD_CALLS[fname](t)
+    assert "(node 'bad')" in str(info.value), str(info.value)
+
+
+# Further bad calls that once lost the node name: options checked before the node exists, a
+# composite's unnamed inner node, a string given where a tensor goes.
+MORE_BAD_CALLS: dict[str, Callable[[Any], Any]] = {
+    "fft-normalized": lambda t: nf.fft(t(2, 3, 2), normalized="yes", name=B),
+    "ifft-signal_ndim": lambda t: nf.ifft(t(2, 3, 2), 4, name=B),
+    "sink-one_input_grad": lambda t: nf.sink(t(2, 3), one_input_grad=None, name=B),
+    "min_max_quantize-decay": lambda t: nf.min_max_quantize(
+        t(2, 3), t(1, 1), t(1, 1), t(1, 1), t(1, 1), decay=2.0, name=B
+    ),
+    "embedding_lookup-max_norm": lambda t: nf.embedding_lookup(t(5, 3), t(2), max_norm=1.0, name=B),
+    "embedding_lookup_sparse-partition_strategy": lambda t: nf.embedding_lookup_sparse(
+        t(5, 3), SparseTensor([[0, 0]], [1], [1, 2]), partition_strategy="hash", name=B
+    ),
+    "binary_connect_affine-bias": lambda t: nf.binary_connect_affine(
+        t(2, 3), t(3, 5), bias="zz", name=B
+    ),
+    "rand-seed": _in_graph("rand", 0.0, 1.0, (2,), "x"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MORE_BAD_CALLS))
+def test_more_graph_errors_name_the_node(case):
+    graph = nf.Graph()
+    count = iter(range(100))
+
+    def t(*shape: int, dtype: str = "float32") -> Any:
+        return graph.placeholder(f"in{next(count)}", shape, np.dtype(dtype))
+
+    with pytest.raises(nf.NNFuncError) as info:
+        MORE_BAD_CALLS[case](t)
     assert "(node 'bad')" in str(info.value), str(info.value)

@@ -18,6 +18,7 @@ from nnfunc.core.function import (
     _convert_scalars,
     reraise_with_node,
     scalar_dtype,
+    with_node_name,
 )
 from nnfunc.core.spec import TensorSpec
 from nnfunc.core.variable import Variable
@@ -563,7 +564,10 @@ def apply_symbolic(func: Function, inputs: tuple[Any, ...], name: str | None) ->
             if type(x) in (bool, int, float):
                 arr = np.asarray(x, dtype=scalar_dtype(x, partners))
             else:
-                (arr,) = _convert_scalars((x,))
+                try:  # a string or an object given as a tensor: the error names this node
+                    (arr,) = _convert_scalars((x,))
+                except NNFuncError as exc:
+                    raise type(exc)(with_node_name(str(exc), node_name)) from None
                 arr = np.asarray(arr)
             converted.append(graph.constant(arr))
     specs = tuple(None if x is None else x.spec for x in converted)

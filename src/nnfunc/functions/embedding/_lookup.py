@@ -315,6 +315,7 @@ def embedding_lookup(
         ids = np.asarray(ids)
     if max_norm is None:
         return fn.apply1(ids, *shards, name=name)
-    y = fn.apply1(ids, *shards)
+    with node_errors(name, ids, *shards):  # the unnamed lookup node is part of this one
+        y = fn.apply1(ids, *shards)
     k = len(ids.shape) if hasattr(ids, "shape") else np.ndim(ids)
     return clip_by_norm(y, max_norm, axis=tuple(range(k, len(y.shape))), name=name)

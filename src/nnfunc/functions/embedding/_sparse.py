@@ -14,7 +14,12 @@ from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, DTypeError, ShapeError
 from nnfunc.functions.arithmetic import div
 from nnfunc.functions.array._shape_ops import cast, reshape
-from nnfunc.functions.embedding._lookup import EmbeddingLookup, embedding_lookup, shard_list
+from nnfunc.functions.embedding._lookup import (
+    STRATEGIES,
+    EmbeddingLookup,
+    embedding_lookup,
+    shard_list,
+)
 from nnfunc.functions.logical import where
 from nnfunc.functions.math._sqrt import sqrt
 from nnfunc.kernels.cpu.scatter_nd import scatter_add_rows
@@ -140,6 +145,10 @@ def embedding_lookup_sparse(
     with node_errors(name, *tensors):
         shards = shard_list(OP, params)
         combiner = check.choice(OP, "combiner", combiner, COMBINERS)
+        # checked here too (embedding_lookup, called below without the name, checks them again)
+        check.choice(OP, "partition_strategy", partition_strategy, STRATEGIES)
+        if max_norm is not None:
+            max_norm = check.real_scalar(OP, "max_norm", max_norm, min_value=0, open_min=True)
         indices, ids, dense_shape = _sparse_parts(sp_ids, "sp_ids")
         if indices.ndim != 2 or indices.shape[1] < 2:
             raise ShapeError(

@@ -14,7 +14,7 @@ import numpy as np
 
 import nnfunc.functions as F
 from nnfunc.core import check
-from nnfunc.core.function import Function
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
 from nnfunc.functions.quantization._common import (
@@ -228,8 +228,10 @@ def fixed_point_quantize(
         ...                         delta=0.125)
         array([-0.875,  0.125,  0.125,  0.5  ], dtype=float32)
     """
-    f = FixedPointQuantize(sign, n, delta, ste_fine_grained)
-    if not check.boolean("fixed_point_quantize", "quantize", quantize):
+    with node_errors(name, x):  # options are checked when the Function is built
+        f = FixedPointQuantize(sign, n, delta, ste_fine_grained)
+        quantize = check.boolean("fixed_point_quantize", "quantize", quantize)
+    if not quantize:
         return F.identity(x, name=name)
     return f.apply1(x, name=name)
 
@@ -289,8 +291,10 @@ def pow2_quantize(
         >>> nf.pow2_quantize(np.array([-3.0, 0.7, 0.3, 1e-9], np.float32), n=4)
         array([-2.  ,  0.5 ,  0.25,  0.  ], dtype=float32)
     """
-    f = Pow2Quantize(sign, with_zero, n, m, ste_fine_grained)
-    if not check.boolean("pow2_quantize", "quantize", quantize):
+    with node_errors(name, x):  # options are checked when the Function is built
+        f = Pow2Quantize(sign, with_zero, n, m, ste_fine_grained)
+        quantize = check.boolean("pow2_quantize", "quantize", quantize)
+    if not quantize:
         return F.identity(x, name=name)
     return f.apply1(x, name=name)
 
@@ -326,7 +330,9 @@ def prune(x: Any, rate: float = 0.9, *, name: str | None = None) -> Any:
         >>> nf.prune(np.array([0.1, -0.5, 0.3, 2.0, -0.05], np.float32), rate=0.5)
         array([ 0. , -0.5,  0.3,  2. ,  0. ], dtype=float32)
     """
-    return Prune(rate).apply1(x, name=name)
+    with node_errors(name, x):  # rate is checked when the Function is built
+        f = Prune(rate)
+    return f.apply1(x, name=name)
 
 
 class MinMaxRange(Function):
@@ -544,7 +550,9 @@ def min_max_quantize(
         >>> lo, hi
         (array([-1.], dtype=float32), array([2.], dtype=float32))
     """
-    f = MinMaxQuantize(decay, x_min_max, ema, ste_fine_grained, eps)
-    if not check.boolean("min_max_quantize", "quantize", quantize):
+    with node_errors(name, x):  # options are checked when the Function is built
+        f = MinMaxQuantize(decay, x_min_max, ema, ste_fine_grained, eps)
+        quantize = check.boolean("min_max_quantize", "quantize", quantize)
+    if not quantize:
         return F.identity(x, name=name)
     return f.apply1(x, qr_min, qr_max, ql_min, ql_max, name=name)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from nnfunc.core import check
-from nnfunc.core.function import Function
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
 from nnfunc.functions.signal._common import real_input, work_dtype
@@ -124,8 +124,10 @@ def fft(x: Any, signal_ndim: int = 1, *, normalized: bool = False, name: str | N
                [1., 0.],
                [1., 0.]], dtype=float32)
     """
-    norm = "ortho" if check.boolean("fft", "normalized", normalized) else "backward"
-    return DFT("fft", signal_ndim, False, norm).apply1(x, name=name)
+    with node_errors(name, x):  # options are checked when the Function is built
+        norm = "ortho" if check.boolean("fft", "normalized", normalized) else "backward"
+        f = DFT("fft", signal_ndim, False, norm)
+    return f.apply1(x, name=name)
 
 
 def ifft(x: Any, signal_ndim: int = 1, *, normalized: bool = False, name: str | None = None) -> Any:
@@ -162,5 +164,7 @@ def ifft(x: Any, signal_ndim: int = 1, *, normalized: bool = False, name: str | 
         >>> bool(np.allclose(nf.ifft(nf.fft(x, 2), 2), x))
         True
     """
-    norm = "ortho" if check.boolean("ifft", "normalized", normalized) else "backward"
-    return DFT("ifft", signal_ndim, True, norm).apply1(x, name=name)
+    with node_errors(name, x):  # options are checked when the Function is built
+        norm = "ortho" if check.boolean("ifft", "normalized", normalized) else "backward"
+        f = DFT("ifft", signal_ndim, True, norm)
+    return f.apply1(x, name=name)

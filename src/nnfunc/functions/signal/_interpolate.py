@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core import check
-from nnfunc.core.function import Function
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
 from nnfunc.functions.signal._common import real_input, work_dtype
@@ -423,7 +423,8 @@ def interpolate(
                [2., 2., 3., 3.],
                [2., 2., 3., 3.]])
     """
-    f = Interpolate(
-        scale, output_size, mode, align_corners, half_pixel, half_pixel_for_nn, channel_last
-    )
+    with node_errors(name, x):  # options are checked when the Function is built
+        f = Interpolate(
+            scale, output_size, mode, align_corners, half_pixel, half_pixel_for_nn, channel_last
+        )
     return f.apply1(x, name=name)

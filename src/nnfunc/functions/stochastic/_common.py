@@ -9,15 +9,17 @@ gradient then reads exactly what the forward drew, in eager mode and on every gr
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from nnfunc.core import check
 from nnfunc.core.dtypes import real_dtype
-from nnfunc.core.function import Function
+from nnfunc.core.function import Function, node_errors
 from nnfunc.core.graph import Graph
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, DTypeError, ShapeError
@@ -28,6 +30,7 @@ __all__ = [
     "ScatterAdd",
     "as_tensor",
     "emit",
+    "graph_node_errors",
     "n_samples",
     "sample_shape",
     "sample_split",
@@ -75,6 +78,25 @@ def emit(fn: Function, name: str | None) -> Any:
     if graph is None:
         return fn.apply1(np.empty(0, np.float32))
     return fn.apply1(graph.constant(np.empty(0, np.float32)), name=name)
+
+
+# Stands for the node an input-less sampler becomes inside ``with Graph():`` (it has no tensor
+# argument that ``node_errors`` could recognise as symbolic).
+_GRAPH_NODE = SimpleNamespace(_is_symbolic=True)
+
+
+def graph_node_errors(sampler: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate an input-less sampler: inside ``with Graph():`` it is a node (see ``emit``), so
+    the errors of its argument checks name that node, as ``setup`` errors do."""
+
+    @functools.wraps(sampler)
+    def call(*args: Any, name: str | None = None, **kwargs: Any) -> Any:
+        if name is None or Graph.current() is None:
+            return sampler(*args, name=name, **kwargs)
+        with node_errors(name, _GRAPH_NODE):
+            return sampler(*args, name=name, **kwargs)
+
+    return call
 
 
 def as_tensor(op: str, arg: str, value: Any) -> Any:

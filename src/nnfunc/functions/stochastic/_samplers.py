@@ -24,6 +24,7 @@ from nnfunc.functions.stochastic._common import (
     Gather,
     as_tensor,
     emit,
+    graph_node_errors,
     sample_shape,
 )
 
@@ -65,6 +66,7 @@ def _below(high: float) -> np.float32:
     return h if float(h) < high else np.nextafter(h, np.float32(-np.inf))
 
 
+@graph_node_errors
 def rand(
     low: float = 0,
     high: float = 1,
@@ -121,6 +123,7 @@ def rand(
     return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), draw), name)
 
 
+@graph_node_errors
 def randint(
     low: int = 0,
     high: int = 1,
@@ -174,6 +177,7 @@ def randint(
     return emit(_Sample(op, shp, _I32, random.validate_seed(op, seed), draw), name)
 
 
+@graph_node_errors
 def randn(
     mu: float = 0,
     sigma: float = 1,
@@ -230,6 +234,7 @@ def randn(
     return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), draw), name)
 
 
+@graph_node_errors
 def rand_binomial(
     n: int = 1,
     p: float = 0.5,
@@ -280,6 +285,7 @@ def rand_binomial(
     return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), draw), name)
 
 
+@graph_node_errors
 def rand_beta(
     alpha: float = 0.5,
     beta: float = 0.5,
@@ -329,6 +335,7 @@ def rand_beta(
     return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), draw), name)
 
 
+@graph_node_errors
 def rand_gamma(
     k: float = 0.5,
     theta: float = 1,

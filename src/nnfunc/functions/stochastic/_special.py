@@ -192,10 +192,10 @@ def sink(*x: Any, one_input_grad: bool = True, name: str | None = None) -> Any:
                [1., 1.]]))
     """
     op = "sink"
-    flag = check.boolean(op, "one_input_grad", one_input_grad)
     if not x:
         raise ArgumentError(check.message(op, "x", "hold at least one input", x=()))
     with shapes.node_errors(name, *x):
+        flag = check.boolean(op, "one_input_grad", one_input_grad)
         xs = tuple(as_tensor(op, f"x{i}", v) for i, v in enumerate(x))
     return _Sink(len(xs), flag).apply1(*xs, name=name)
 
