@@ -542,7 +542,7 @@ ADAPTERS: dict[str, Adapter] = {
     "nn.functional.local_response_norm": _a("local_response_normalization", _local_response_norm),
     "nn.functional.normalize": _a("normalize", _normalize),
     # losses
-    "nn.functional.binary_cross_entropy": _a("binary_cross_entropy", _bce, diff=INPUT),
+    "nn.functional.binary_cross_entropy": _a("binary_cross_entropy", _bce),
     "nn.functional.binary_cross_entropy_with_logits": Adapter(
         ("sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits"),
         _bce_logits,
