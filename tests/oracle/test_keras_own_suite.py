@@ -98,3 +98,11 @@ def _mark_differences(cls: type) -> None:
 
 
 _mark_differences(TestKerasNNOpsCorrectness)
+
+
+def test_the_shim_routes_the_dialect_to_nnfunc():
+    # Keras's suite must reach nnfunc for every documented name, Keras only for the others.
+    assert len(NNFUNC_NAMES) >= 30
+    for name in NNFUNC_NAMES:
+        assert getattr(SHIM, name) is getattr(nf_ops, name)
+    assert SHIM.ctc_loss is keras_nn.ctc_loss
