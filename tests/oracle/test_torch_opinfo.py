@@ -461,6 +461,62 @@ def _linear(x, weight, bias=None):
     return F.linear(x, F.transpose(weight), bias)
 
 
+def _transpose(x, dim0, dim1):
+    nd = len(x.shape)
+    perm = list(range(nd))
+    if nd:
+        a, b = dim0 % nd, dim1 % nd
+        perm[a], perm[b] = perm[b], perm[a]
+    return F.transpose(x, tuple(perm))
+
+
+def _flatten(x, start_dim=0, end_dim=-1):
+    shape = tuple(x.shape)
+    if not shape:
+        return F.reshape(x, (1,))
+    a, b = start_dim % len(shape), end_dim % len(shape)
+    return F.reshape(x, (*shape[:a], int(np.prod(shape[a : b + 1])), *shape[b + 1 :]))
+
+
+def _expand(x, shape):
+    lead = len(shape) - len(x.shape)
+    full = tuple(x.shape[i - lead] if d == -1 else d for i, d in enumerate(shape))
+    return F.broadcast_to(x, full)
+
+
+def _narrow(x, dim, start, length):
+    d = dim % len(x.shape)
+    start = int(_np(start))
+    lo = [0] * (len(x.shape) - d)
+    hi = [x.shape[i] for i in range(d, len(x.shape))]
+    lo[0], hi[0] = start, start + length
+    return F.slice(x, lo, hi)
+
+
+def _diagonal(x, offset=0, dim1=0, dim2=1):
+    if offset:
+        raise nf.UnsupportedError("diagonal: offset")
+    nd = len(x.shape)
+    a, b = dim1 % nd, dim2 % nd
+    rest = [i for i in range(nd) if i not in (a, b)]
+    return F.matrix_diag_part(F.transpose(x, (*rest, a, b)))
+
+
+def _diag_embed(x, offset=0, dim1=-2, dim2=-1):
+    if offset or (dim1 % (len(x.shape) + 1), dim2 % (len(x.shape) + 1)) != (
+        len(x.shape) - 1,
+        len(x.shape),
+    ):
+        raise nf.UnsupportedError("diag_embed: offset or other dims")
+    return F.matrix_diag(x)
+
+
+def _smooth_l1(x, *args, **kwargs):
+    a = _bind("target size_average reduce reduction beta", args, kwargs, reduction="mean", beta=1.0)
+    # smooth_l1 = PyTorch's Huber loss / beta = NNabla's Huber loss / (2 beta)
+    return _reduce(F.mul(F.huber_loss(x, a.target, a.beta), 0.5 / a.beta), a.reduction)
+
+
 @dataclass(frozen=True)
 class Adapter:
     """How one OpInfo maps to nnfunc.
@@ -515,6 +571,7 @@ ADAPTERS: dict[str, Adapter] = {
     # softmax family
     "softmax": _a("softmax", lambda x, dim, dtype=None: F.softmax(x, dim)),
     "log_softmax": _a("log_softmax", lambda x, dim, dtype=None: F.log_softmax(x, dim)),
+    "nn.functional.softmin": _a("softmax", lambda x, dim, dtype=None: F.softmax(F.neg(x), dim)),
     # convolution
     **{f"nn.functional.conv{n}d": _a("conv", _conv(n)) for n in (1, 2, 3)},
     **{
@@ -559,6 +616,7 @@ ADAPTERS: dict[str, Adapter] = {
     "nn.functional.mse_loss": _a("squared_error", _pointwise_loss(F.squared_error)),
     "nn.functional.l1_loss": _a("absolute_error", _pointwise_loss(F.absolute_error)),
     "nn.functional.huber_loss": _a("huber_loss", _huber),
+    "nn.functional.smooth_l1_loss": _a("huber_loss", _smooth_l1),
     "nn.functional.poisson_nll_loss": _a("log_poisson_loss", _poisson_nll),
     # reductions
     "sum": _a("sum", _reduction(F.sum)),
@@ -605,6 +663,10 @@ ADAPTERS: dict[str, Adapter] = {
     "atan2": _a("atan2"),
     "maximum": _a("maximum"),
     "minimum": _a("minimum"),
+    "max.binary": _a("maximum", lambda x, y: F.maximum(x, y)),
+    "min.binary": _a("minimum", lambda x, y: F.minimum(x, y)),
+    "clamp_min": _a("clip_by_value", lambda x, lo: F.clip_by_value(x, lo, np.inf)),
+    "clamp_max": _a("clip_by_value", lambda x, hi: F.clip_by_value(x, -np.inf, hi)),
     "clamp": _a("clip_by_value", _clamp),
     "where": _a("where", lambda x, cond, other: F.where(cond, x, other)),
     # comparisons and logic (no gradient)
@@ -638,6 +700,14 @@ ADAPTERS: dict[str, Adapter] = {
     "mm": _a("matmul"),
     "bmm": _a("batch_matmul", lambda a, b: F.batch_matmul(a, b)),
     "nn.functional.linear": _a("linear", _linear),
+    "transpose": _a("transpose", _transpose),
+    "flatten": _a("reshape", _flatten),
+    "expand": _a("broadcast_to", _expand),
+    "narrow": _a("slice", _narrow),
+    "diagonal": _a("matrix_diag_part", _diagonal),
+    "diag_embed": _a("matrix_diag", _diag_embed),
+    "linalg.det": _a("batch_det", lambda x: F.batch_det(x)),
+    "linalg.inv": _a("batch_inv", lambda x: F.batch_inv(x)),
     "nn.functional.pad.constant": _a("pad", _pad("constant")),
     "nn.functional.pad.reflect": _a("pad", _pad("reflect")),
     "nn.functional.pad.replicate": _a("pad", _pad("repeat")),
@@ -827,6 +897,27 @@ DIFFERENCES: list[Difference] = [
         "an integer bound tensor with float32 data: nnfunc's result dtype follows NumPy's "
         "promotion (float32 with int32 -> float64); PyTorch keeps the floating dtype.",
         dtypes=(torch.float32,),
+    ),
+    Difference(
+        "nn.functional.smooth_l1_loss",
+        _kw("beta", lambda b: b == 0),
+        "PyTorch's smooth_l1_loss with beta=0 is the L1 loss; nnfunc's huber_loss requires "
+        "delta > 0 (the L1 loss is absolute_error).",
+    ),
+    Difference(
+        "diagonal",
+        lambda s: s.kwargs.get("offset", 0) != 0 or s.input.shape[-1] != s.input.shape[-2],
+        "nnfunc's matrix_diag_part (NNabla's) takes the main diagonal of square trailing "
+        "matrices; PyTorch's diagonal also takes other offsets and rectangular matrices.",
+    ),
+    Difference(
+        "diag_embed",
+        lambda s: (
+            s.kwargs.get("offset", 0) != 0
+            or (s.kwargs.get("dim1", -2), s.kwargs.get("dim2", -1)) not in ((-2, -1), (-1, -2))
+        ),
+        "nnfunc's matrix_diag (NNabla's) puts the vector on the main diagonal of two new "
+        "trailing axes; PyTorch's diag_embed also takes offsets and other axes.",
     ),
     *(
         Difference(f"nn.functional.pad.{m}", lambda s: min(s.args[0]) < 0, _NEG_PAD)
