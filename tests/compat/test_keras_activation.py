@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import nnfunc as nf
-from nnfunc.compat import keras
+from nnfunc.compat import keras, tf
 from nnfunc.testing import assert_raises_both_modes
 
 from ._signatures import our_params, python_params, rows
@@ -127,9 +127,48 @@ def test_hard_silu_keeps_negative_zero():
     assert np.signbit(keras.ops.hard_silu(_f32([-3.0]))[0])
 
 
-def test_one_hot_sparse_is_unsupported():
-    with pytest.raises(nf.UnsupportedError):
-        keras.ops.one_hot(np.array([1]), 3, sparse=True)
+@pytest.mark.parametrize("fn", ["one_hot", "multi_hot"])
+def test_sparse_encodings_are_sparse_tensors(fn):
+    labels = np.array([[0, 2], [1, -1]])
+    sp = getattr(keras.ops, fn)(labels, 3, sparse=True)
+    assert isinstance(sp, tf.SparseTensor)
+    dense = getattr(keras.ops, fn)(labels, 3)
+    np.testing.assert_array_equal(sp.to_dense(), dense)
+    assert sp.dtype == dense.dtype and sp.values.size == np.count_nonzero(dense)
+
+
+def test_sparse_encoding_in_graph_mode_is_unsupported():
+    g = nf.Graph()
+    x = g.placeholder("x", (None,), dtype=np.int64)
+    with pytest.raises(
+        nf.UnsupportedError,
+        match=re.escape(
+            "one_hot: `sparse` must be False in graph mode (a SparseTensor holds values); "
+            "received sparse=True."
+        ),
+    ):
+        keras.ops.one_hot(x, 3, sparse=True)
+
+
+def _np_softmax(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+@pytest.mark.parametrize("axis", [None, (0, 2), (-1, 1)])
+def test_softmax_over_several_axes(axis):
+    x = np.random.default_rng(0).normal(size=(2, 3, 4))
+    np.testing.assert_allclose(keras.ops.softmax(x, axis=axis), _np_softmax(x, axis), rtol=1e-12)
+    np.testing.assert_allclose(
+        keras.ops.log_softmax(x, axis=axis), np.log(_np_softmax(x, axis)), rtol=1e-12
+    )
+    # gradient of <w, softmax(x)>: s * (w - sum(w * s)) over the normalised axes
+    w = np.random.default_rng(1).normal(size=x.shape)
+    v = nf.Variable(x, requires_grad=True)
+    (gx,) = nf.grad(keras.ops.softmax(v, axis=axis), [v], grad_outputs=w)
+    s = _np_softmax(x, axis)
+    expected = s * (w - (w * s).sum(axis=axis, keepdims=True))
+    np.testing.assert_allclose(np.asarray(gx.data), expected, rtol=1e-10, atol=1e-14)
 
 
 def test_graph_mode_names():
@@ -151,12 +190,6 @@ def test_graph_mode_names():
             lambda: keras.ops.one_hot(np.array([1, 2]), -3),
             nf.ArgumentError,
             "one_hot: `num_classes` must be positive; received num_classes=-3.",
-        ),
-        (
-            lambda: keras.ops.one_hot(np.array([1, 2]), 3, sparse=True),
-            nf.UnsupportedError,
-            "one_hot: `sparse` must be False (sparse tensors are not supported); received "
-            "sparse=True.",
         ),
         (
             lambda: keras.ops.multi_hot(np.array([1, 2])),

@@ -51,6 +51,25 @@ def test_conv_transpose_inferred_sizes(padding, out):
     assert yp.shape == (1, {"same": 10, "valid": 12}[padding], 4)
 
 
+def test_conv_groups_inferred_from_the_kernel():
+    # groups = in_channels // kernel.shape[-2]: each group sees its own slice of channels.
+    rng = np.random.default_rng(0)
+    x, k = rng.normal(size=(2, 5, 4)), rng.normal(size=(3, 2, 6))
+    y = keras.ops.conv(x, k, padding="same")
+    xp = np.pad(x, ((0, 0), (1, 1), (0, 0)))
+    expected = np.zeros((2, 5, 6))
+    for o in range(6):
+        g = o // 3
+        for t in range(5):
+            window = xp[:, t : t + 3, 2 * g : 2 * g + 2]
+            expected[:, t, o] = np.einsum("nkc,kc->n", window, k[..., o])
+    np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12)
+    with pytest.raises(nf.ShapeError, match="divisible by the 2 groups"):
+        keras.ops.conv(x, rng.normal(size=(3, 2, 3)))
+    with pytest.raises(nf.ShapeError, match="channels on axis 2"):
+        keras.ops.conv(x, rng.normal(size=(3, 3, 3)))
+
+
 def test_depthwise_and_separable():
     x = RNG.standard_normal((1, 6, 6, 2))
     dk = RNG.standard_normal((3, 3, 2, 2))

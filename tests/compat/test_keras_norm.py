@@ -69,6 +69,18 @@ def test_moments_documented_example():
     assert m.shape == (1, 1)
 
 
+def test_moments_float16_saturates_as_keras():
+    # Keras reduces float16 in float32 and clips to the float16 range before casting back.
+    x = np.array([-741.0, 353.2, 1099.0, -1807.0, 502.8, -83.4, 333.5, -130.9], np.float16)
+    mean, var = keras.ops.moments(x, axes=[0])
+    assert mean.dtype == var.dtype == np.float16
+    assert float(mean) == float(np.float16(x.astype(np.float64).mean()))
+    assert float(var) == 65504.0
+    small = np.array([1.0, 2.0, 4.0], np.float16)
+    _, v = keras.ops.moments(small, axes=[0])
+    assert float(v) == float(np.float16(small.astype(np.float64).var()))
+
+
 def test_normalize_documented_example():
     x = np.array([[1, 2, 3], [4, 5, 6]], np.float32)
     y = keras.ops.normalize(x)

@@ -440,7 +440,7 @@ class Softsign(_Smooth):
     op_name = "softsign"
 
     def compute(self, xp: Any, x: Any) -> Any:
-        d = xp.abs(x)
+        d = xp.asarray(xp.abs(x))  # 0-d input: abs gives a NumPy scalar, which out= rejects
         d += 1
         return xp.divide(x, d, out=d)
 

@@ -552,6 +552,8 @@ class _Tile(Function):
         return (xp.tile(x, self.reps),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        if 0 in self.reps:  # an empty output: x does not reach it (its shape is not d // 0)
+            return (None,)
         return (_TileGrad(self.reps).apply1(grad_outputs[0]),)
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import nnfunc.functions as F
+from nnfunc.compat.tf._sparse import SparseTensor
+from nnfunc.core import check, shapes
+from nnfunc.core.graph import SymbolicVariable
+from nnfunc.core.variable import Variable
+from nnfunc.errors import UnsupportedError
 
 __all__ = [
     "elu",
@@ -296,12 +303,30 @@ def leaky_relu(x: Any, negative_slope: float = 0.2, *, name: str | None = None) 
     return F.leaky_relu(x, negative_slope, name=name)
 
 
-def softmax(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
+def _over_axes(op: str, x: Any, axis: Any, log: bool, name: str | None) -> Any:
+    """Softmax over several axes (``None``: all of them), as Keras: ``x`` shifted by its
+    maximum over ``axis`` (a constant for the gradient), normalised by the sum there."""
+    with shapes.node_errors(name, x):
+        nd = len(x.shape) if hasattr(x, "shape") else np.ndim(x)
+        axes = check.axes(op, "axis", axis, nd)
+        shifted = F.sub(x, F.stop_gradient(F.max(x, axes, keepdims=True)))
+        total = F.sum(F.exp(shifted), axes, keepdims=True)
+        if log:
+            return F.sub(shifted, F.log(total), name=name)
+        return F.div(F.exp(shifted), total, name=name)
+
+
+def _single_axis(axis: Any) -> bool:
+    return isinstance(axis, (int, np.integer)) and not isinstance(axis, (bool, np.bool_))
+
+
+def softmax(x: Any, axis: Any = -1, *, name: str | None = None) -> Any:
     """``exp(x) / sum(exp(x))`` along ``axis``. See :func:`nnfunc.softmax`.
 
     Args:
         x: Input tensor.
-        axis (int): The axis. Default ``-1``.
+        axis (int, tuple of ints or None): The axis, or several axes normalised together;
+            ``None`` normalises over all axes (as Keras). Default ``-1``.
         name (str, optional): Node name in graph mode.
 
     Returns:
@@ -310,16 +335,22 @@ def softmax(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
     Examples:
         >>> keras.ops.softmax(np.array([-1.0, 0.0, 1.0]))
         array([0.09003057, 0.24472847, 0.66524096])
+        >>> keras.ops.softmax(np.array([[0.0, 0.0], [0.0, 0.0]]), axis=None)
+        array([[0.25, 0.25],
+               [0.25, 0.25]])
     """
-    return F.softmax(x, axis, name=name)
+    if _single_axis(axis):
+        return F.softmax(x, axis, name=name)
+    return _over_axes("softmax", x, axis, False, name)
 
 
-def log_softmax(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
+def log_softmax(x: Any, axis: Any = -1, *, name: str | None = None) -> Any:
     """``x - max(x) - log(sum(exp(x - max(x))))`` along ``axis``. See :func:`nnfunc.log_softmax`.
 
     Args:
         x: Input tensor.
-        axis (int): The axis. Default ``-1``.
+        axis (int, tuple of ints or None): The axis, or several axes normalised together;
+            ``None`` normalises over all axes (as Keras). Default ``-1``.
         name (str, optional): Node name in graph mode.
 
     Returns:
@@ -328,8 +359,28 @@ def log_softmax(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
     Examples:
         >>> keras.ops.log_softmax(np.array([-1.0, 0.0, 1.0]))
         array([-2.40760596, -1.40760596, -0.40760596])
+        >>> keras.ops.log_softmax(np.array([[0.0, 0.0], [0.0, 0.0]]), axis=None)
+        array([[-1.38629436, -1.38629436],
+               [-1.38629436, -1.38629436]])
     """
-    return F.log_softmax(x, axis, name=name)
+    if _single_axis(axis):
+        return F.log_softmax(x, axis, name=name)
+    return _over_axes("log_softmax", x, axis, True, name)
+
+
+def _to_sparse(op: str, dense: Any) -> SparseTensor:
+    """The eager result as a :class:`nnfunc.compat.tf.SparseTensor` (indices row-major)."""
+    if isinstance(dense, SymbolicVariable):
+        raise UnsupportedError(
+            check.message(
+                op, "sparse", "be False in graph mode (a SparseTensor holds values)", sparse=True
+            )
+        )
+    return SparseTensor.from_dense(dense.data if isinstance(dense, Variable) else dense)
+
+
+def _is_true(flag: Any) -> bool:
+    return isinstance(flag, (bool, np.bool_)) and bool(flag)
 
 
 def one_hot(
@@ -349,7 +400,8 @@ def one_hot(
         axis (int): Position of the class axis. Default ``-1``.
         dtype (dtype, optional): Output dtype; default float32 (the page's "Integer tensor"
             return is wrong).
-        sparse (bool): ``True`` raises UnsupportedError (no sparse tensors here).
+        sparse (bool): ``True`` returns a :class:`nnfunc.compat.tf.SparseTensor` (eager
+            mode only; the values are not differentiable). Default ``False``.
         name (str, optional): Node name in graph mode.
 
     Returns:
@@ -361,7 +413,12 @@ def one_hot(
         >>> keras.ops.one_hot(np.array([1, 0]), num_classes=2)
         array([[0., 1.],
                [1., 0.]], dtype=float32)
+        >>> keras.ops.one_hot(np.array([1, 0]), num_classes=2, sparse=True)
+        SparseTensor(indices=[[0, 1], [1, 0]], values=[1.0, 1.0], dense_shape=[2, 2])
     """
+    if _is_true(sparse):
+        dense = F.one_hot(x, num_classes, axis=axis, dtype=dtype, invalid="zeros", name=name)
+        return _to_sparse("one_hot", dense)
     return F.one_hot(
         x, num_classes, axis=axis, dtype=dtype, sparse=sparse, invalid="zeros", name=name
     )
@@ -384,7 +441,8 @@ def multi_hot(
         num_classes (int): Number of classes (required although the signature says None).
         axis (int): Position of the class axis. Default ``-1``.
         dtype (dtype, optional): Output dtype; default float32.
-        sparse (bool): ``True`` raises UnsupportedError.
+        sparse (bool): ``True`` returns a :class:`nnfunc.compat.tf.SparseTensor` (eager
+            mode only). Default ``False``.
         name (str, optional): Node name in graph mode.
         **kwargs: Accepted and ignored (Keras' legacy arguments).
 
@@ -398,5 +456,10 @@ def multi_hot(
     Examples:
         >>> keras.ops.multi_hot(np.array([0, 4]), num_classes=5)
         array([1., 0., 0., 0., 1.], dtype=float32)
+        >>> keras.ops.multi_hot(np.array([0, 4]), num_classes=5, sparse=True)
+        SparseTensor(indices=[[0], [4]], values=[1.0, 1.0], dense_shape=[5])
     """
+    if _is_true(sparse):
+        dense = F.multi_hot(inputs, num_classes, axis=axis, dtype=dtype, name=name)
+        return _to_sparse("multi_hot", dense)
     return F.multi_hot(inputs, num_classes, axis=axis, dtype=dtype, sparse=sparse, name=name)

@@ -53,7 +53,8 @@ def conv(
 
     Args:
         inputs: ``(batch, *spatial, channels)`` (channels_last, default) or channels_first.
-        kernel: ``(*k, in, out)``.
+        kernel: ``(*k, in // groups, out)``: as in Keras, ``groups = in // kernel.shape[-2]``
+            (a grouped convolution when the kernel's input entry divides the channels).
         strides: int or tuple per spatial dimension.
         padding: ``"valid"`` or ``"same"``.
         data_format: ``"channels_last"`` (None) or ``"channels_first"``.
@@ -66,20 +67,50 @@ def conv(
     Examples:
         >>> keras.ops.conv(np.ones((1, 4, 1)), np.ones((2, 1, 1)), strides=2)[0, :, 0]
         array([2., 2.])
+
+        Four input channels and a kernel taking two: two groups.
+
+        >>> keras.ops.conv(np.ones((1, 3, 4)), np.ones((1, 2, 6))).shape
+        (1, 3, 6)
     """
     op = "conv"
     with shapes.node_errors(name, inputs, kernel):
         pad, cl = padding_mode(op, padding, ("valid", "same")), keras_channel_last(op, data_format)
-        _check(op, inputs, "kernel", kernel, cl, len(kernel.shape) - 2)
+        groups = _groups(op, inputs, kernel, cl)
         return F.conv(
             inputs,
             hwio_to_oihw(kernel),
             stride=strides,
             pad=pad,
             dilation=dilation_rate,
+            groups=groups,
             channel_last=cl,
             name=name,
         )
+
+
+def _groups(op: str, inputs: Any, kernel: Any, cl: bool) -> int:
+    """Keras's rule: ``groups = in_channels // kernel.shape[-2]``; the channels must be a
+    multiple of the kernel's input entry and its output entry a multiple of ``groups``."""
+    nd = check.ndim_at_least(op, "inputs", inputs, 3)
+    if len(kernel.shape) != nd:
+        _check(op, inputs, "kernel", kernel, cl, nd - 2)
+    c, k, o = inputs.shape[nd - 1 if cl else 1], kernel.shape[-2], kernel.shape[-1]
+    if c is None or k is None or k == 0 or c == k or c % k:
+        _check(op, inputs, "kernel", kernel, cl, nd - 2)
+        return 1
+    groups = c // k
+    if o is not None and o % groups:
+        raise ShapeError(
+            check.message(
+                op,
+                "kernel",
+                f"have an output-channel entry kernel.shape[-1] divisible by the {groups} groups "
+                "(in_channels // kernel.shape[-2])",
+                **{"kernel.shape": tuple(kernel.shape), "inputs.shape": tuple(inputs.shape)},
+            )
+        )
+    return groups
 
 
 def conv_transpose(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import nnfunc.functions as F
 from nnfunc.core import check, shapes
 
@@ -68,6 +70,15 @@ def batch_normalization(
     return F.batch_normalization(x, mean, variance, offset, scale, axis=axis, eps=eps, name=name)
 
 
+def _is_float16(x: Any) -> bool:
+    """float16 data (anything else, bad input included, takes the canonical path)."""
+    try:
+        dtype = x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype
+        return np.dtype(dtype) == np.float16
+    except (TypeError, ValueError):
+        return False
+
+
 def moments(
     x: Any,
     axes: Any,
@@ -91,7 +102,9 @@ def moments(
         name (str, optional): Node name.
 
     Returns:
-        tuple: ``(mean, variance)``.
+        tuple: ``(mean, variance)``. float16 data are reduced in float32 and the results
+        clipped to the float16 range before the cast back, as Keras does (a variance beyond
+        65504 saturates there instead of overflowing to inf).
 
     Notes:
         The page's example reproduces bit for bit: ``1553.3601`` is one float32 ulp above the
@@ -102,7 +115,18 @@ def moments(
         >>> x = np.array([0, 1, 2, 3, 100], np.float32)
         >>> keras.ops.moments(x, axes=[0])
         (array(21.2, dtype=float32), array(1553.3601, dtype=float32))
+        >>> mean, var = keras.ops.moments(np.array([-1000.0, 1000.0], np.float16), axes=[0])
+        >>> float(mean), float(var), var.dtype
+        (0.0, 65504.0, dtype('float16'))
     """
+    if _is_float16(x):
+        with shapes.node_errors(name, x):
+            top = float(np.finfo(np.float16).max)
+            mean, var = F.moments(F.cast(x, np.float32), axes, keepdims=keepdims)
+            return (
+                F.cast(F.clip_by_value(mean, -top, top), np.float16),
+                F.cast(F.clip_by_value(var, -top, top), np.float16, name=name),
+            )
     return F.moments(x, axes, keepdims=keepdims, name=name)
 
 
