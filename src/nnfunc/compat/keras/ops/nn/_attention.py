@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.core import check
+from nnfunc.errors import UnsupportedError
 
 __all__ = ["dot_product_attention"]
 
@@ -17,6 +19,8 @@ def dot_product_attention(
     mask: Any = None,
     scale: float | None = None,
     is_causal: bool = False,
+    flash_attention: bool | None = None,
+    attn_logits_soft_cap: float | None = None,
     *,
     name: str | None = None,
 ) -> Any:
@@ -38,6 +42,10 @@ def dot_product_attention(
         mask (optional): Boolean, broadcastable to ``(B, N, T, S)``.
         scale (float, optional): Logit scale. Default ``1 / sqrt(H)``.
         is_causal (bool): Apply the causal mask.
+        flash_attention (bool, optional): Accepted as Keras 3.15 does (after the page's
+            arguments); nnfunc always runs its memory-bounded blocked kernel, whatever the value.
+        attn_logits_soft_cap (float, optional): Keras 3.15's logit soft cap; only None is
+            supported (UnsupportedError otherwise).
         name (str, optional): Node name in graph mode.
 
     Returns:
@@ -46,6 +54,7 @@ def dot_product_attention(
     Raises:
         ShapeError: mismatched shapes, N not a multiple of K, ``bias``/``mask`` not
             broadcastable. DTypeError: a non-boolean ``mask``.
+        UnsupportedError: ``attn_logits_soft_cap`` is not None.
 
     Notes:
         A query whose every key is masked gives 0 (and gradient 0); Keras' backends fill
@@ -62,6 +71,15 @@ def dot_product_attention(
         >>> keras.ops.nn.dot_product_attention(query, key, value).shape
         (2, 4, 8, 16)
     """
+    if attn_logits_soft_cap is not None:
+        raise UnsupportedError(
+            check.message(
+                "dot_product_attention",
+                "attn_logits_soft_cap",
+                "be None (nnfunc has no logit soft cap)",
+                attn_logits_soft_cap=attn_logits_soft_cap,
+            )
+        )
     return F.dot_product_attention(
         query, key, value, bias, mask, scale, is_causal, layout="BTNH", name=name
     )
