@@ -19,6 +19,7 @@ import pytest
 import nnfunc as nf
 import nnfunc.functions
 from nnfunc.compat.tf import SparseTensor
+from nnfunc.compat.tf.nn import rnn_cell
 
 B = "bad"  # the node name every call passes
 STR = "<U1"  # a string dtype: every numeric function rejects it
@@ -58,6 +59,18 @@ def _in_graph(fname: str, *args: Any) -> Callable[[Any], Any]:
             return getattr(nf, fname)(*args, name=B)
 
     return call
+
+
+def _raw_rnn_symbolic_finished(t: Any) -> Any:
+    """``raw_rnn`` whose ``loop_fn`` returns a graph node as ``finished`` (it must be known when
+    the Python loop runs)."""
+    cell, x = rnn_cell.BasicRNNCell(2), t(3, 2, 4)
+
+    def loop_fn(time: int, out: Any, state: Any, loop_state: Any) -> tuple:
+        state = cell.zero_state(2, np.float32) if out is None else state
+        return t(2, dtype="bool"), nf.getitem(x, 0), state, out, None
+
+    return nf.raw_rnn(cell, loop_fn, name=B)
 
 
 BAD_CALLS: dict[str, Callable[[Any], Any]] = {f: _string_x(f) for f in _STRING_X}
@@ -283,6 +296,36 @@ BAD_CALLS.update(
         "sink": lambda t: nf.sink(t(2, 3, dtype=STR), name=B),
         "vat_noise": lambda t: nf.vat_noise(t(2, 3), t(4), name=B),
         "warp_by_flow": lambda t: nf.warp_by_flow(t(1, 2, 4, 4), t(1, 3, 4, 4), name=B),
+        # recurrent: sequence layers and cells (a weight that does not fit x)
+        "gru": lambda t: nf.gru(t(5, 2, 3), t(4, 6), t(2, 6), name=B),
+        "gru_cell": lambda t: nf.gru_cell(t(2, 3), t(2, 2), t(4, 6), t(2, 6), name=B),
+        "lstm": lambda t: nf.lstm(t(5, 2, 3), t(4, 8), t(2, 8), name=B),
+        "lstm_block": lambda t: nf.lstm_block(t(5, 2, 3), t(4, 8), name=B),
+        "lstm_cell": lambda t: nf.lstm_cell(t(2, 3), t(2, 2), t(2, 2), t(4, 8), t(2, 8), name=B),
+        "rnn": lambda t: nf.rnn(t(5, 2, 3), t(4, 2), t(2, 2), name=B),
+        "sru": lambda t: nf.sru(t(5, 2, 3), t(4, 12), t(8), name=B),
+        "sru_cell": lambda t: nf.sru_cell(t(2, 3), t(2, 3), t(4, 12), t(6), name=B),
+        # recurrent: drivers of a cell object (checks made before any node: under node_errors)
+        "bidirectional_dynamic_rnn": lambda t: nf.bidirectional_dynamic_rnn(
+            rnn_cell.BasicRNNCell(2), rnn_cell.BasicRNNCell(2), t(2, 3), dtype="float32", name=B
+        ),
+        "dynamic_rnn": lambda t: nf.dynamic_rnn(
+            rnn_cell.BasicRNNCell(2), t(2, 3), dtype="float32", name=B
+        ),
+        "raw_rnn": _raw_rnn_symbolic_finished,
+        "state_saving_rnn": lambda t: nf.state_saving_rnn(
+            rnn_cell.BasicRNNCell(2), [t(2, 3)], object(), "h", name=B
+        ),
+        "static_bidirectional_rnn": lambda t: nf.static_bidirectional_rnn(
+            rnn_cell.BasicRNNCell(2),
+            rnn_cell.BasicRNNCell(2),
+            [t(2, 3), t(2, 3, 4)],
+            dtype="float32",
+            name=B,
+        ),
+        "static_rnn": lambda t: nf.static_rnn(
+            rnn_cell.BasicRNNCell(2), [t(2, 3), t(2, 3, 4)], dtype="float32", name=B
+        ),
     }
 )
 
@@ -313,6 +356,16 @@ def test_graph_error_names_the_node(fname):
     assert "(node 'bad')" in str(info.value), str(info.value)
 
 
+class _Saver:
+    """A state saver for ``state_saving_rnn`` (never read: the call fails before)."""
+
+    def state(self, name: str) -> Any:
+        raise AssertionError(name)
+
+    def save_state(self, name: str, value: Any) -> None:
+        raise AssertionError(name)
+
+
 # Further bad calls that once lost the node name: options checked before the node exists, a
 # composite's unnamed inner node, a string given where a tensor goes.
 MORE_BAD_CALLS: dict[str, Callable[[Any], Any]] = {
@@ -330,6 +383,33 @@ MORE_BAD_CALLS: dict[str, Callable[[Any], Any]] = {
         t(2, 3), t(3, 5), bias="zz", name=B
     ),
     "rand-seed": _in_graph("rand", 0.0, 1.0, (2,), "x"),
+    # recurrent drivers: each of these lost the node name before their checks ran under
+    # node_errors (the first raw_rnn case was a raw ValueError)
+    "dynamic_rnn-cell": lambda t: nf.dynamic_rnn("zz", t(2, 3, 4), dtype="float32", name=B),
+    "dynamic_rnn-sequence_length": lambda t: nf.dynamic_rnn(
+        rnn_cell.BasicRNNCell(2), t(2, 3, 4), t(5, dtype="int64"), dtype="float32", name=B
+    ),
+    "bidirectional_dynamic_rnn-dtype": lambda t: nf.bidirectional_dynamic_rnn(
+        rnn_cell.BasicRNNCell(2),
+        rnn_cell.BasicRNNCell(2),
+        t(2, 3, 4),
+        initial_state_fw=t(2, 2),
+        name=B,
+    ),
+    "static_bidirectional_rnn-initial_state_bw": lambda t: nf.static_bidirectional_rnn(
+        rnn_cell.BasicRNNCell(2),
+        rnn_cell.BasicRNNCell(2),
+        [t(2, 3)],
+        initial_state_bw=t(2, 5),
+        dtype="float32",
+        name=B,
+    ),
+    "state_saving_rnn-state_name": lambda t: nf.state_saving_rnn(
+        rnn_cell.BasicLSTMCell(2), [t(2, 3)], _Saver(), "h", name=B
+    ),
+    "raw_rnn-loop_fn": lambda t: nf.raw_rnn(
+        rnn_cell.BasicRNNCell(2), lambda *args: (t(2), t(2, 4)), name=B
+    ),
 }
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 import nnfunc.functions as F
 from nnfunc.core import check
+from nnfunc.core.shapes import node_errors
 from nnfunc.errors import ArgumentError, DTypeError, ShapeError, UnsupportedError
 from nnfunc.functions.recurrent._common import as_tensor, check_lengths_values
 
@@ -122,12 +123,16 @@ def _check_state(op: str, arg: str, state: Any, cell: Any, batch: Any) -> Any:
     return state
 
 
-def _zero_state(op: str, cell: Any, batch: Any, dtype: Any, arg: str = "initial_state") -> Any:
+def _state_dtype(op: str, dtype: Any, arg: str = "initial_state") -> np.dtype:
     if dtype is None:
         raise ArgumentError(
             check.message(op, "dtype", f"be given when `{arg}` is None", dtype=None)
         )
-    dtype = _float_dtype(op, dtype)
+    return _float_dtype(op, dtype)
+
+
+def _zero_state(op: str, cell: Any, batch: Any, dtype: Any, arg: str = "initial_state") -> Any:
+    dtype = _state_dtype(op, dtype, arg)
     if hasattr(cell, "zero_state"):
         return cell.zero_state(batch, dtype)
     return _map(lambda n: np.zeros((batch, int(n)), dtype=np.dtype(dtype)), cell.state_size)
@@ -201,7 +206,8 @@ def dynamic_rnn(
         initial_state (optional): The cell's state structure; default ``cell.zero_state``.
         dtype (optional): Required when ``initial_state`` is None.
         time_major (bool): Layout of ``inputs`` and ``outputs``.
-        name (str, optional): Prefix of graph node names (fused cells).
+        name (str, optional): Prefix of graph node names (fused cells); in a graph, errors of
+            the argument checks name this node.
 
     Returns:
         tuple: ``(outputs, state)``: outputs ``(B, T, output_size)`` (or time-major), zero past
@@ -226,28 +232,20 @@ def dynamic_rnn(
         ((3, 5, 2), (3, 2))
     """
     op = "dynamic_rnn"
-    _check_cell(op, cell)
-    time_major = check.boolean(op, "time_major", time_major)
-    x = as_tensor(op, "inputs", inputs)
-    if len(x.shape) != 3:
-        raise ShapeError(
-            check.message(
-                op, "inputs", "have rank 3 (batch, time, depth)", **{"inputs.shape": tuple(x.shape)}
-            )
-        )
-    x_tm = x if time_major else F.transpose(x, (1, 0, 2))
-    t_len, batch = x_tm.shape[0], x_tm.shape[1]
-    lengths = _lengths(op, sequence_length, t_len, batch)
-    _check_state(op, "initial_state", initial_state, cell, batch)
-    if initial_state is None:
-        initial_state = _zero_state(op, cell, batch if batch is not None else 0, dtype)
-        if batch is None:
-            initial_state = None  # let the fused layer start from zeros
-    fused = getattr(cell, "_sequence", None)
-    if fused is not None:
-        y, state = fused(x_tm, initial_state, lengths, name)
-    else:
-        if t_len is None:
+    with node_errors(name, inputs, sequence_length, *_flatten(initial_state)):
+        _check_cell(op, cell)
+        time_major = check.boolean(op, "time_major", time_major)
+        x = _rank3(op, inputs)
+        x_tm = x if time_major else F.transpose(x, (1, 0, 2))
+        t_len, batch = x_tm.shape[0], x_tm.shape[1]
+        lengths = _lengths(op, sequence_length, t_len, batch)
+        _check_state(op, "initial_state", initial_state, cell, batch)
+        if initial_state is None:
+            initial_state = _zero_state(op, cell, batch if batch is not None else 0, dtype)
+            if batch is None:
+                initial_state = None  # let the fused layer start from zeros
+        fused = getattr(cell, "_sequence", None)
+        if fused is None and t_len is None:
             raise UnsupportedError(
                 check.message(
                     op,
@@ -256,6 +254,9 @@ def dynamic_rnn(
                     **{"inputs.shape": x.shape},
                 )
             )
+    if fused is not None:
+        y, state = fused(x_tm, initial_state, lengths, name)
+    else:
         if initial_state is None:
             initial_state = _zero_state(op, cell, batch, dtype)
         outs, state = _step_loop(
@@ -263,6 +264,17 @@ def dynamic_rnn(
         )
         y = _stack_time(outs, cell, x_tm)
     return (y if time_major else F.transpose(y, (1, 0, 2))), state
+
+
+def _rank3(op: str, inputs: Any) -> Any:
+    x = as_tensor(op, "inputs", inputs)
+    if len(x.shape) != 3:
+        raise ShapeError(
+            check.message(
+                op, "inputs", "have rank 3 (batch, time, depth)", **{"inputs.shape": tuple(x.shape)}
+            )
+        )
+    return x
 
 
 def _stack_time(outs: list[Any], cell: Any, x_tm: Any) -> Any:
@@ -303,7 +315,8 @@ def bidirectional_dynamic_rnn(
         cell_fw, cell_bw: RNN cells.
         inputs, sequence_length, dtype, time_major: as in :func:`dynamic_rnn`.
         initial_state_fw, initial_state_bw (optional): Initial states (zeros by default).
-        name (str, optional): Prefix of graph node names.
+        name (str, optional): Prefix of graph node names; in a graph, errors of the argument
+            checks name this node.
 
     Returns:
         tuple: ``((output_fw, output_bw), (output_state_fw, output_state_bw))`` (a tuple, not
@@ -321,17 +334,21 @@ def bidirectional_dynamic_rnn(
         ((1, 4, 2), (1, 4, 3))
     """
     op = "bidirectional_dynamic_rnn"
-    _check_cell(op, cell_fw, "cell_fw")
-    _check_cell(op, cell_bw, "cell_bw")
-    time_major = check.boolean(op, "time_major", time_major)
-    x = as_tensor(op, "inputs", inputs)
-    if len(x.shape) != 3:
-        raise ShapeError(
-            check.message(
-                op, "inputs", "have rank 3 (batch, time, depth)", **{"inputs.shape": tuple(x.shape)}
-            )
-        )
-    x_tm = x if time_major else F.transpose(x, (1, 0, 2))
+    states = (*_flatten(initial_state_fw), *_flatten(initial_state_bw))
+    with node_errors(name, inputs, sequence_length, *states):
+        _check_cell(op, cell_fw, "cell_fw")
+        _check_cell(op, cell_bw, "cell_bw")
+        time_major = check.boolean(op, "time_major", time_major)
+        x = _rank3(op, inputs)
+        x_tm = x if time_major else F.transpose(x, (1, 0, 2))
+        _lengths(op, sequence_length, x_tm.shape[0], x_tm.shape[1])
+        for arg, cell, state in (
+            ("initial_state_fw", cell_fw, initial_state_fw),
+            ("initial_state_bw", cell_bw, initial_state_bw),
+        ):
+            _check_state(op, arg, state, cell, x_tm.shape[1])
+            if state is None:
+                _state_dtype(op, dtype, arg)
     sub = (None, None) if name is None else (f"{name}.fw", f"{name}.bw")
     out_fw, st_fw = dynamic_rnn(
         cell_fw, x_tm, sequence_length, initial_state_fw, dtype, time_major=True, name=sub[0]
@@ -401,7 +418,8 @@ def static_rnn(
         dtype (optional): Required when ``initial_state`` is None.
         sequence_length (int tensor, optional): ``(B,)``; past a length, zero outputs and the
             state copied through.
-        name (str, optional): Unused (one node per step and cell operation).
+        name (str, optional): In a graph, the name errors of the argument checks give the
+            call (the graph holds one node per step and cell operation).
 
     Returns:
         tuple: ``(outputs, state)``: a list of T outputs and the final state.
@@ -420,13 +438,14 @@ def static_rnn(
         (4, (1, 2))
     """
     op = "static_rnn"
-    _check_cell(op, cell)
-    steps = _static_inputs(op, inputs)
-    batch = steps[0].shape[0]
-    lengths = _lengths(op, sequence_length, len(steps), batch)
-    _check_state(op, "initial_state", initial_state, cell, batch)
-    if initial_state is None:
-        initial_state = _zero_state(op, cell, batch, dtype)
+    with node_errors(name, *_flatten(inputs), sequence_length, *_flatten(initial_state)):
+        _check_cell(op, cell)
+        steps = _static_inputs(op, inputs)
+        batch = steps[0].shape[0]
+        lengths = _lengths(op, sequence_length, len(steps), batch)
+        _check_state(op, "initial_state", initial_state, cell, batch)
+        if initial_state is None:
+            initial_state = _zero_state(op, cell, batch, dtype)
     return _step_loop(cell, steps, initial_state, lengths)
 
 
@@ -448,7 +467,8 @@ def state_saving_rnn(
         state_name (str or tuple of str): The state's name, or one name per element of a tuple
             state (matching ``cell.state_size``).
         sequence_length (optional): as in :func:`static_rnn`.
-        name (str, optional): Unused.
+        name (str, optional): In a graph, the name errors of the argument checks give the
+            call (no node takes it).
 
     Returns:
         tuple: ``(outputs, state)``; the final state has been passed to ``save_state``.
@@ -470,35 +490,32 @@ def state_saving_rnn(
         True
     """
     op = "state_saving_rnn"
-    _check_cell(op, cell)
-    if not (hasattr(state_saver, "state") and hasattr(state_saver, "save_state")):
-        raise DTypeError(
-            check.message(
-                op,
-                "state_saver",
-                "have state() and save_state() methods",
-                state_saver=type(state_saver).__name__,
-            )
-        )
-    steps = _static_inputs(op, inputs)
-    sizes = cell.state_size
-    tuple_state = isinstance(sizes, tuple)
-    if tuple_state:
-        names = state_name if isinstance(state_name, tuple) else None
-        if names is None or len(names) != len(sizes):
-            raise ArgumentError(
+    with node_errors(name, *_flatten(inputs), sequence_length):
+        _check_cell(op, cell)
+        if not (hasattr(state_saver, "state") and hasattr(state_saver, "save_state")):
+            raise DTypeError(
                 check.message(
                     op,
-                    "state_name",
-                    f"be a tuple of {len(sizes)} names (one per element of cell.state_size)",
-                    state_name=state_name,
+                    "state_saver",
+                    "have state() and save_state() methods",
+                    state_saver=type(state_saver).__name__,
                 )
             )
-        init = _pack(sizes, [state_saver.state(n) for n in names])
-        if hasattr(sizes, "_fields"):
-            init = type(sizes)(*_flatten(init))
-    else:
-        if not isinstance(state_name, str):
+        steps = _static_inputs(op, inputs)
+        sizes = cell.state_size
+        tuple_state = isinstance(sizes, tuple)
+        if tuple_state:
+            names = state_name if isinstance(state_name, tuple) else None
+            if names is None or len(names) != len(sizes):
+                raise ArgumentError(
+                    check.message(
+                        op,
+                        "state_name",
+                        f"be a tuple of {len(sizes)} names (one per element of cell.state_size)",
+                        state_name=state_name,
+                    )
+                )
+        elif not isinstance(state_name, str):
             raise ArgumentError(
                 check.message(
                     op,
@@ -507,9 +524,14 @@ def state_saving_rnn(
                     state_name=state_name,
                 )
             )
+        batch = steps[0].shape[0]
+        lengths = _lengths(op, sequence_length, len(steps), batch)
+    if tuple_state:
+        init = _pack(sizes, [state_saver.state(n) for n in state_name])
+        if hasattr(sizes, "_fields"):
+            init = type(sizes)(*_flatten(init))
+    else:
         init = state_saver.state(state_name)
-    batch = steps[0].shape[0]
-    lengths = _lengths(op, sequence_length, len(steps), batch)
     outs, state = _step_loop(cell, steps, init, lengths)
     if tuple_state:
         for n, v in zip(state_name, _flatten(state), strict=True):
@@ -538,7 +560,8 @@ def static_bidirectional_rnn(
         inputs (list of tensors): T tensors ``(B, input_size)``.
         initial_state_fw, initial_state_bw, dtype, sequence_length: as in :func:`static_rnn`
             (``dtype`` is required for a missing initial state).
-        name (str, optional): Unused.
+        name (str, optional): In a graph, the name errors of the argument checks give the
+            call (no node takes it).
 
     Returns:
         tuple: ``(outputs, output_state_fw, output_state_bw)``; ``outputs[t]`` is
@@ -557,11 +580,20 @@ def static_bidirectional_rnn(
         (1, 5)
     """
     op = "static_bidirectional_rnn"
-    _check_cell(op, cell_fw, "cell_fw")
-    _check_cell(op, cell_bw, "cell_bw")
-    steps = _static_inputs(op, inputs)
-    batch = steps[0].shape[0]
-    lengths = _lengths(op, sequence_length, len(steps), batch)
+    states = (*_flatten(initial_state_fw), *_flatten(initial_state_bw))
+    with node_errors(name, *_flatten(inputs), sequence_length, *states):
+        _check_cell(op, cell_fw, "cell_fw")
+        _check_cell(op, cell_bw, "cell_bw")
+        steps = _static_inputs(op, inputs)
+        batch = steps[0].shape[0]
+        lengths = _lengths(op, sequence_length, len(steps), batch)
+        for arg, cell, state in (
+            ("initial_state_fw", cell_fw, initial_state_fw),
+            ("initial_state_bw", cell_bw, initial_state_bw),
+        ):
+            _check_state(op, arg, state, cell, batch)
+            if state is None:
+                _state_dtype(op, dtype, arg)
     out_fw, st_fw = static_rnn(cell_fw, steps, initial_state_fw, dtype, lengths)
     x_tm = F.stack(*steps, axis=0)
     rev = _reverse_within(x_tm, lengths)
@@ -620,14 +652,18 @@ def raw_rnn(cell: Any, loop_fn: Any, *, name: str | None = None) -> tuple[Any, A
     Args:
         cell: An RNN cell.
         loop_fn (callable): The loop function above.
-        name (str, optional): Unused.
+        name (str, optional): In a graph, the name errors of the argument checks give the
+            call (no node takes it).
 
     Returns:
         tuple: ``(emit_ta, final_state, final_loop_state)``; ``emit_ta`` is a
         :class:`TensorArray` (``.stack()`` gives ``(T, B, ...)``), or a structure of them.
 
     Raises:
-        DTypeError: ``cell`` is not a cell or ``loop_fn`` not callable.
+        DTypeError: ``cell`` is not a cell, ``loop_fn`` not callable, ``finished`` not a
+        boolean vector. ArgumentError: ``loop_fn`` does not return five values.
+        UnsupportedError: ``finished`` is a graph node (the loop runs in Python, so it must be
+        known when it runs).
 
     Examples:
         >>> import numpy as np, nnfunc as nf
@@ -650,15 +686,16 @@ def raw_rnn(cell: Any, loop_fn: Any, *, name: str | None = None) -> tuple[Any, A
         raise DTypeError(
             check.message(op, "loop_fn", "be callable", loop_fn=type(loop_fn).__name__)
         )
-    finished, nxt, state, emit_struct, loop_state = loop_fn(0, None, None, None)
-    finished = np.asarray(_data(finished), dtype=bool)
+    finished, nxt, state, emit_struct, loop_state = _loop_step(
+        op, name, loop_fn(0, None, None, None)
+    )
     time = 0
     emit_tas = None
     while not bool(np.all(finished)):
         out, new_state = cell(nxt, state)
         emit = out if emit_struct is None else None
-        f_next, nxt, next_state, emit_out, loop_state = loop_fn(
-            time + 1, out, new_state, loop_state
+        f_next, nxt, next_state, emit_out, loop_state = _loop_step(
+            op, name, loop_fn(time + 1, out, new_state, loop_state)
         )
         if emit_out is not None:
             emit = emit_out
@@ -669,12 +706,42 @@ def raw_rnn(cell: Any, loop_fn: Any, *, name: str | None = None) -> tuple[Any, A
             emit_tas = _map(lambda e: TensorArray(), emit)
         for ta, e in zip(_flatten(emit_tas), _flatten(emit), strict=True):
             ta.write(time, e)
-        finished = finished | np.asarray(_data(f_next), dtype=bool)
+        finished = finished | f_next
         time += 1
     if emit_tas is None:
         emit_tas = TensorArray()
     return emit_tas, state, loop_state
 
 
-def _data(v: Any) -> Any:
-    return getattr(v, "data", v)
+def _loop_step(op: str, name: str | None, result: Any) -> tuple[Any, ...]:
+    """``loop_fn``'s result with ``finished`` as a boolean array: the loop runs in Python, so
+    ``finished`` must be known when it runs (an array or Variable, not a graph node); the
+    errors name the node ``name`` when the loop builds a graph."""
+    parts = tuple(result) if isinstance(result, (tuple, list)) else None
+    tensors = _flatten(list(parts)) if parts is not None else [result]
+    with node_errors(name, *tensors):
+        if parts is None or len(parts) != 5:
+            raise ArgumentError(
+                check.message(
+                    op,
+                    "loop_fn",
+                    "return (finished, next_input, next_cell_state, emit_output, next_loop_state)",
+                    **{"loop_fn(...)": type(result).__name__ if parts is None else len(parts)},
+                )
+            )
+        finished = parts[0]
+        if getattr(finished, "_is_symbolic", False):
+            raise UnsupportedError(
+                check.message(
+                    op,
+                    "finished",
+                    "be known when the loop runs (an array or Variable, not a graph node)",
+                    finished=finished,
+                )
+            )
+        done = np.atleast_1d(np.asarray(getattr(finished, "data", finished)))
+        if done.dtype.kind not in "biu" or done.ndim != 1:
+            raise DTypeError(
+                check.message(op, "finished", "be a boolean vector (batch,)", finished=finished)
+            )
+    return (done.astype(bool), *parts[1:])
