@@ -14,7 +14,7 @@ import pytest
 
 import nnfunc
 from nnfunc.__main__ import main
-from nnfunc._cli.coverage import FRAMEWORK_MODULES, load_catalog
+from nnfunc._cli.coverage import dialect_module, load_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +45,7 @@ def test_every_dialect_entry_is_listed_with_its_status(pages):
         page = pages[f"dialects/{slug}.md"]
         for row in load_catalog():
             if row.framework in frameworks:
-                module = __import__(FRAMEWORK_MODULES[row.framework], fromlist=["_"])
+                module = importlib.import_module(dialect_module(row))
                 status = "covered" if row.name_in_seed in module.__all__ else "**missing**"
                 assert f"| `{row.name_in_seed}` |" in page, (slug, row.name_in_seed)
                 line = next(
