@@ -1,4 +1,4 @@
-"""Command line: ``python -m nnfunc coverage`` and ``python -m nnfunc demo``.
+"""Command line: ``python -m nnfunc coverage``, ``demo`` and ``bench``.
 
 Run ``python -m nnfunc --help`` for the options. The subcommands live in :mod:`nnfunc._cli`
 and import their heavier dependencies (scikit-learn, tqdm) only when they run.
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m nnfunc``."""
-    from nnfunc._cli import coverage, demo
+    from nnfunc._cli import bench, coverage, demo
 
     parser = argparse.ArgumentParser(
         prog="python -m nnfunc",
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     coverage.add_parser(sub)
     demo.add_parser(sub)
+    bench.add_parser(sub)
     return parser
 
 

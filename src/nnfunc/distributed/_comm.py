@@ -184,7 +184,7 @@ def run_replicas(fn: Callable[[Communicator], Any], group: InProcessGroup | int)
 
     Raises:
         The first exception a replica raised (the others are released; a group released so
-        can run again).
+            can run again).
     """
     if not isinstance(group, InProcessGroup):
         group = InProcessGroup(group)

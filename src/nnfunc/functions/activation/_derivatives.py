@@ -78,7 +78,7 @@ def hard_tanh_derivative(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape of ``x``, its floating dtype.
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         ``dOut/dIn`` itself, not a vector-Jacobian product; 0 at ``|x| = 1``, matching the
@@ -278,7 +278,7 @@ def softsign_derivative(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape of ``x``, its floating dtype, values in ``(0, 1]``.
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         ``dOut/dIn``, not a vector-Jacobian product; computed as the square of

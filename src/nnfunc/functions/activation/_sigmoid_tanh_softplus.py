@@ -65,7 +65,7 @@ def sigmoid(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape of ``x``, its floating dtype, values in ``[0, 1]``.
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         Computed from ``exp(-|x|)`` only, so no overflow for any input (``sigmoid(±inf)`` is
@@ -96,7 +96,7 @@ def tanh(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape of ``x``, its floating dtype.
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         Gradient: ``gy * (1 - y**2)``. Equivalent to ``tf.tanh(x)``, ``keras.ops.tanh(x)``,
@@ -125,7 +125,7 @@ def softplus(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape of ``x``, its floating dtype.
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         The right-hand form is used: exact for large ``|x|`` (``softplus(1e30) = 1e30``).

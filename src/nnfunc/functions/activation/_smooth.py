@@ -300,7 +300,7 @@ def hard_tanh(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape of ``x``, its floating dtype.
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         Gradient: ``gy`` strictly inside ``(-1, 1)``, 0 elsewhere (SameDiff's
@@ -342,7 +342,7 @@ def log_sigmoid(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape of ``x``, its floating dtype (values <= 0).
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         Equals ``-softplus(-x)``; exact for large ``|x|`` (``log_sigmoid(-1e30) = -1e30``).
@@ -384,7 +384,7 @@ def silu(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape of ``x``, its floating dtype.
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         ``exp(-x)`` may overflow to inf for very negative ``x``; ``x / inf`` is then the exact
@@ -416,7 +416,7 @@ def hard_silu(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape of ``x``, its floating dtype.
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         Not ``x * hard_sigmoid(x)`` with the documented hard_sigmoid slope 0.2: its hidden
@@ -465,7 +465,7 @@ def softsign(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape of ``x``, its floating dtype, values in ``(-1, 1)``.
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         Gradient: ``gy / (1 + |x|)**2``, computed as a square of ``1 / (1 + |x|)`` (no
@@ -507,7 +507,7 @@ def tanh_shrink(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape of ``x``, its floating dtype.
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         Gradient: ``gy * tanh(x)**2``. Equivalent to ``nnabla.functions.tanh_shrink(x)``.
@@ -558,7 +558,7 @@ def sinc(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape of ``x``, its floating dtype.
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         Not NumPy's ``sinc`` (which is ``sin(pi x)/(pi x)``). Gradient:

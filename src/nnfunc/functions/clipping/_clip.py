@@ -359,7 +359,7 @@ def stop_gradient(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: a copy with the shape and dtype of ``x``.
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         Equivalent to ``nnabla.functions.unlink(x)`` (and ``tf.stop_gradient``).

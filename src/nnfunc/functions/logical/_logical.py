@@ -271,7 +271,7 @@ def logical_not(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape of ``x``, dtype ``bool``.
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         Not differentiable. Equivalent to ``nnabla.functions.logical_not`` (0/1 in the input
@@ -299,7 +299,7 @@ def isnan(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape of ``x``, dtype ``bool`` (all false for integers).
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         Not differentiable. Equivalent to ``nnabla.functions.isnan`` (0/1 in the input dtype
@@ -327,7 +327,7 @@ def isinf(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape of ``x``, dtype ``bool``.
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         Not differentiable. Equivalent to ``nnabla.functions.isinf`` (0/1 in the input dtype

@@ -73,7 +73,7 @@ def l2_loss(t: Any, *, name: str | None = None) -> Any:
         inputs give float32).
 
     Raises:
-        None beyond the engine's input checks (any shape and numeric dtype is valid).
+        DTypeError: a tensor argument is not real and numeric (any shape and dtype otherwise).
 
     Notes:
         Accumulated in float32 for float16 inputs (a float16 result above 65504 is ``inf``).

@@ -240,7 +240,7 @@ def _make_trig(cls: type, formula: str, derivative: str, domain: str, example_x:
         Same kind as ``x``: shape of ``x``, its floating dtype.
 
     Raises:
-        None beyond the engine's input checks. {domain}
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks). {domain}
 
     Notes:
         Gradient: ``{derivative}``. Computed with ``numpy.{cls.ufunc}`` (float16 inputs are
@@ -338,7 +338,7 @@ def abs(x: Any, *, name: str | None = None) -> Any:  # noqa: A001
         Same kind as ``x``: shape and dtype of ``x`` (integer dtypes are kept).
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         Gradient: ``gy * sign(x)``, 0 at ``x == 0`` (the subgradient of smallest norm).
@@ -464,7 +464,7 @@ def identity(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: the same values, shape and dtype (a view in array mode).
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         Gradient: ``gy``. Useful to name a node in a graph. Equivalent to

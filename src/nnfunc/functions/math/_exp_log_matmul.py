@@ -53,7 +53,7 @@ def exp(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape of ``x``, its floating dtype.
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         Overflows to ``inf`` as ``numpy.exp`` does. Gradient: ``gy * y``. Equivalent to
@@ -82,7 +82,7 @@ def log(x: Any, *, name: str | None = None) -> Any:
         Same kind as ``x``: shape of ``x``, its floating dtype.
 
     Raises:
-        None beyond the engine's input checks.
+        DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
         ``log(0) = -inf`` and ``log(x < 0) = nan`` as in NumPy. Gradient: ``gy / x``.

@@ -323,7 +323,7 @@ def sync_batch_normalization(
 
     Raises:
         As :func:`batch_normalization`; ArgumentError: ``comm`` has size < 1, a rank outside
-        ``[0, size)``, or ``group`` is unknown.
+            ``[0, size)``, or ``group`` is unknown.
 
     Notes:
         Statistics are combined as (count, sum) then (sum of squared deviations from the

@@ -166,9 +166,9 @@ def batch_normalization(
 
     Raises:
         ArgumentError: ``mean``/``variance`` None with ``batch_stat=False`` (the page's
-        prohibition), ``output_stat`` with ``batch_stat=False``, ``decay_rate`` outside
-        [0, 1], ``eps < 0``, repeated ``axes``. ShapeError: ``axes`` out of range, a
-        statistic or parameter not matching the channels.
+            prohibition), ``output_stat`` with ``batch_stat=False``, ``decay_rate`` outside
+            [0, 1], ``eps < 0``, repeated ``axes``. ShapeError: ``axes`` out of range, a
+            statistic or parameter not matching the channels.
 
     Examples:
         >>> rm, rv = np.zeros((1, 2)), np.ones((1, 2))
@@ -396,7 +396,7 @@ def layer_normalization(
 
     Raises:
         ShapeError: a ``batch_axis`` out of range. ArgumentError: repeated ``batch_axis``, or
-        ``batch_axis`` covering every axis (nothing left to normalize).
+            ``batch_axis`` covering every axis (nothing left to normalize).
 
     Examples:
         >>> F.layer_normalization(np.array([[1.0, 3.0], [2.0, 6.0]]), None, None, eps=0.0)

@@ -46,7 +46,7 @@ def batchNorm(
 
     Raises:
         ArgumentError: ``epsilon < 0``. ShapeError: a vector's length is not
-        ``input.shape[axis]``, ``axis`` out of range.
+            ``input.shape[axis]``, ``axis`` out of range.
 
     Examples:
         >>> samediff.nn.batchNorm(np.array([[1.0, 4.0]]), np.array([0.0, 2.0]),
@@ -95,7 +95,7 @@ def layerNorm(
 
     Raises:
         TypeError: another number of arguments. ShapeError: ``gain``/``bias`` not of shape
-        ``(C,)``; a dimension out of range. ArgumentError: repeated or no ``dimensions``.
+            ``(C,)``; a dimension out of range. ArgumentError: repeated or no ``dimensions``.
 
     Notes:
         Gradients: where a slice is constant the gradient with respect to ``input`` is NaN

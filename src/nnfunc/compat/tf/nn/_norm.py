@@ -72,7 +72,7 @@ def batch_normalization(
 
     Raises:
         ArgumentError: ``variance_epsilon < 0``. ShapeError: a statistic does not broadcast
-        to ``x``.
+            to ``x``.
 
     Notes:
         Any statistic of lower rank is aligned with the trailing axes of ``x`` as TF's

@@ -50,7 +50,7 @@ def batch_normalization(
 
     Raises:
         ArgumentError: ``epsilon < 0``. ShapeError: a vector's length is not
-        ``x.shape[axis]`` or ``axis`` is out of range.
+            ``x.shape[axis]`` or ``axis`` is out of range.
 
     Notes:
         The page's example prints ``-4.6445e-09`` and ``-1.8578e-08`` in its middle row where
