@@ -105,9 +105,7 @@ def test_the_shim_routes_the_dialect_to_nnfunc():
     assert len(NNFUNC_NAMES) >= 30
     for name in NNFUNC_NAMES:
         assert getattr(SHIM, name) is getattr(nf_ops, name)
-    keras_only = sorted(
-        n for n in dir(keras_nn) if not n.startswith("_") and n not in NNFUNC_NAMES
-    )
+    keras_only = sorted(n for n in dir(keras_nn) if not n.startswith("_") and n not in NNFUNC_NAMES)
     assert keras_only, "Keras documents nothing beyond nnfunc's dialect any more"
     for name in keras_only:
         assert getattr(SHIM, name) is getattr(keras_nn, name), name

@@ -65,8 +65,12 @@ def lstm_cell(
         w_x (tensor): ``(I, 4H)``; ``w_h`` (tensor): ``(H, 4H)``; ``b`` (tensor, optional):
             ``(4H,)``; blocks in ``gate_order``.
         peephole (tensor, optional): ``(3H,)``, blocks ``[i, f, o]``.
-        forget_bias, cell_clip, gate_order, gate_activation, cell_activation,
-            output_activation: as in :func:`nnfunc.lstm`.
+        forget_bias (float): As in :func:`nnfunc.lstm`.
+        cell_clip (float): As in :func:`nnfunc.lstm`.
+        gate_order (str): As in :func:`nnfunc.lstm`.
+        gate_activation: As in :func:`nnfunc.lstm`.
+        cell_activation: As in :func:`nnfunc.lstm`.
+        output_activation: As in :func:`nnfunc.lstm`.
         return_gates (bool): Also return the activated gates.
         name (str, optional): Name of the node that returns the results in a graph.
 

@@ -215,7 +215,7 @@ def dynamic_rnn(
 
     Raises:
         DTypeError: ``cell`` is not a cell. ArgumentError: no ``dtype`` and no
-        ``initial_state``; lengths outside ``[0, T]``. ShapeError: ``inputs`` not rank 3.
+            ``initial_state``; lengths outside ``[0, T]``. ShapeError: ``inputs`` not rank 3.
         UnsupportedError: a generic cell with an unknown number of steps (graph mode).
 
     Notes:
@@ -426,8 +426,8 @@ def static_rnn(
 
     Raises:
         DTypeError: ``cell`` is not a cell or ``inputs`` not a list. ArgumentError: ``inputs``
-        empty, no ``dtype`` and no ``initial_state``. ShapeError: a step is not
-        ``(batch, input_size)`` with a known input size.
+            empty, no ``dtype`` and no ``initial_state``. ShapeError: a step is not
+            ``(batch, input_size)`` with a known input size.
 
     Examples:
         >>> import numpy as np, nnfunc as nf
@@ -661,9 +661,9 @@ def raw_rnn(cell: Any, loop_fn: Any, *, name: str | None = None) -> tuple[Any, A
 
     Raises:
         DTypeError: ``cell`` is not a cell, ``loop_fn`` not callable, ``finished`` not a
-        boolean vector. ArgumentError: ``loop_fn`` does not return five values.
+            boolean vector. ArgumentError: ``loop_fn`` does not return five values.
         UnsupportedError: ``finished`` is a graph node (the loop runs in Python, so it must be
-        known when it runs).
+            known when it runs).
 
     Examples:
         >>> import numpy as np, nnfunc as nf

@@ -190,7 +190,7 @@ def rnn(
 
     Raises:
         ShapeError: a weight or state does not fit. ArgumentError: ``num_layers > 1`` without
-        ``weight``, an unknown nonlinearity.
+            ``weight``, an unknown nonlinearity.
 
     Examples:
         >>> import numpy as np
