@@ -236,9 +236,10 @@ def test_mpi_collectives_sync_bn_and_data_parallel_step(n):
 @pytest.mark.mpi
 @needs_mpi
 def test_mpi_rank_failure_aborts_every_rank():
-    res = _launch(2, str(WORKER), "abort", timeout=60)  # a hang would hit the timeout
-    assert res.returncode != 0
-    assert "nnfunc: rank 1 raised; aborting every rank." in res.stderr
+    # a hang would hit the timeout (generous: two interpreters start on a loaded 2-core machine)
+    res = _launch(2, str(WORKER), "abort", timeout=240)
+    assert res.returncode != 0, res.stdout + res.stderr
+    assert "nnfunc: rank 1 raised; aborting every rank." in res.stderr, res.stderr
     assert "RuntimeError: rank 1 fails before the collective" in res.stderr
 
 

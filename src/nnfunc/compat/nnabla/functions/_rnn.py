@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat.nnabla._imperative import outputs_in_place
 from nnfunc.core import check
 from nnfunc.core.shapes import node_errors
 from nnfunc.errors import ArgumentError, ShapeError
@@ -152,6 +153,7 @@ def _bias_check(op: str, bias: Any, num_layers: int, n_dirs: int, slots: int, hi
     return _expect(op, "bias", bias, want, f"L {num_layers}, D {n_dirs}, H {hidden} from weight_l0")
 
 
+@outputs_in_place
 def rnn(
     x: Any,
     h: Any,
@@ -222,6 +224,7 @@ def rnn(
     )
 
 
+@outputs_in_place
 def lstm(
     x: Any,
     h: Any,
@@ -295,6 +298,7 @@ def lstm(
     )
 
 
+@outputs_in_place
 def gru(
     x: Any,
     h: Any,
