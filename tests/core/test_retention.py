@@ -1,8 +1,8 @@
 """Retention is declared one way: class-level ``retain_in`` / ``retain_out`` (issue 10).
 
 ``retain_inputs`` / ``retain_outputs`` set the same attributes on the instance, for the choices
-that depend on the input. The old spelling ``_retain_in_idx`` / ``_retain_out_idx`` is still
-honoured (a bridge for branches written before the rename) and must keep meaning the same thing.
+that depend on the input. The old spellings (``_retain_in_idx`` / ``_retain_out_idx``, ``retain=``,
+``keep_in`` / ``keep_out``) are gone from the library.
 """
 
 import numpy as np
@@ -27,24 +27,11 @@ class _Square(Function):
         return (grad_outputs[0] * (2 * x),)
 
 
-class _OldSpelling(_Square):
-    retain_in = ()
-    _retain_in_idx = (0,)  # the deprecated class-level form
-
-
 class _DependsOnInput(_Square):
     retain_in = ()
 
     def setup(self, x):
         self.retain_inputs(0)
-        return super().setup(x)
-
-
-class _OldInstanceWrite(_Square):
-    retain_in = ()
-
-    def setup(self, x):
-        self._retain_in_idx = (0,)  # the deprecated instance form
         return super().setup(x)
 
 
@@ -56,16 +43,8 @@ def _grad(cls):
 
 
 def test_every_form_retains_the_same_input():
-    for cls in (_Square, _OldSpelling, _DependsOnInput, _OldInstanceWrite):
+    for cls in (_Square, _DependsOnInput):
         np.testing.assert_array_equal(_grad(cls), [2.0, -4.0, 6.0])
-
-
-def test_old_spelling_becomes_the_class_attribute():
-    assert _OldSpelling.retain_in == (0,)
-    assert "_retain_in_idx" not in _OldSpelling.__dict__
-    f = _OldInstanceWrite()
-    f._retain_in_idx = (0,)
-    assert f.retain_in == (0,) and f._retain_in_idx == (0,)
 
 
 def test_the_library_declares_no_old_form():
@@ -74,9 +53,10 @@ def test_the_library_declares_no_old_form():
         cls.__qualname__
         for cls in _subclasses(Function)
         if cls.__module__.startswith("nnfunc.")
-        and "normalization" not in cls.__module__
-        and "stochastic" not in cls.__module__
-        and any(name in vars(cls) for name in ("retain", "keep_in", "keep_out"))
+        and any(
+            name in vars(cls)
+            for name in ("retain", "keep_in", "keep_out", "_retain_in_idx", "_retain_out_idx")
+        )
     ]
     assert not old, f"declare retention with retain_in / retain_out: {old}"
 

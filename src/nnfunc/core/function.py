@@ -66,16 +66,6 @@ class Function:
     retain_out: tuple[int, ...] = ()
     _freed = False
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        # Deprecated spelling, kept only until the branches built in parallel are renamed:
-        # a class-level ``_retain_in_idx`` / ``_retain_out_idx`` becomes ``retain_in`` /
-        # ``retain_out``.
-        super().__init_subclass__(**kwargs)
-        for old, new in (("_retain_in_idx", "retain_in"), ("_retain_out_idx", "retain_out")):
-            if old in cls.__dict__ and not isinstance(cls.__dict__[old], property):
-                setattr(cls, new, tuple(cls.__dict__[old]))
-                delattr(cls, old)
-
     rank = 0
 
     # ------------------------------------------------------------------ to be overridden
@@ -101,14 +91,6 @@ class Function:
         """Declare, in ``setup``, which outputs ``backward`` reads, when that depends on the
         inputs or options (otherwise declare the class attribute ``retain_out``)."""
         self.retain_out = indexes
-
-    # Deprecated aliases of retain_in / retain_out (see __init_subclass__).
-    _retain_in_idx = property(
-        lambda self: self.retain_in, lambda self, v: setattr(self, "retain_in", tuple(v))
-    )
-    _retain_out_idx = property(
-        lambda self: self.retain_out, lambda self, v: setattr(self, "retain_out", tuple(v))
-    )
 
     def retained_inputs(self) -> tuple[Any, ...]:
         """The retained inputs, as Variables (eager) or symbolic variables (graph)."""
