@@ -5,13 +5,16 @@ the module attribute ``knn``; here that attribute is replaced, for the duration 
 shim whose attributes are the ``nnfunc.compat.keras.ops`` functions (and Keras's own function for
 any name the dialect does not document). Keras's expectations are then checked against nnfunc.
 
-The deliberate differences are listed once, in ``DIFFERENCES`` below, each with its reason; those
-tests run as expected failures (an unexpected pass fails the run), never as silent skips.
+The deliberate differences are listed in ``DIFFERENCES`` below, each naming its reason in
+``_differences.DOCUMENTED`` (with the docstrings that state it); those tests run as expected
+failures (an unexpected pass fails the run), never as silent skips.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import pathlib
 import types
 import unittest
 
@@ -32,6 +35,13 @@ from nnfunc.compat.tf import SparseTensor  # noqa: E402
 
 pytestmark = pytest.mark.oracle
 
+_spec = importlib.util.spec_from_file_location(
+    "oracle_differences", pathlib.Path(__file__).with_name("_differences.py")
+)
+_differences = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_differences)
+DOCUMENTED = _differences.DOCUMENTED
+
 
 def _shim() -> types.ModuleType:
     """A stand-in for ``keras.src.ops.nn``: nnfunc where documented, Keras otherwise."""
@@ -49,16 +59,11 @@ SHIM = _shim()
 #: Names Keras's suite reaches through ``knn`` that nnfunc provides (the rest fall back to Keras).
 NNFUNC_NAMES = frozenset(n for n in nf_ops.__all__ if n != "nn")
 
-#: The deliberate differences, in one place: Keras test name -> reason. These tests run as
-#: expected failures (``unittest.expectedFailure``): they must fail, and would fail the run the
-#: day they pass.
-DIFFERENCES: dict[str, str] = {
-    "test_hard_sigmoid": (
-        "Keras 3 computes relu6(x + 3) / 6 (slope 1/6); the Keras page documents and prints "
-        "0.2 * x + 0.5, which the catalog DECISION keeps for keras.ops.hard_sigmoid (Keras's "
-        "own formula is nnfunc.hard_sigmoid(x, 1/6, 0.5))."
-    ),
-}
+#: The deliberate differences: Keras test name -> key of ``_differences.DOCUMENTED`` (the one
+#: place for the reasons and the docstrings that state them). These tests run as expected
+#: failures (``unittest.expectedFailure``): they must fail, and would fail the run the day they
+#: pass.
+DIFFERENCES: dict[str, str] = {"test_hard_sigmoid": "keras_hard_sigmoid"}
 
 
 class TestKerasNNOpsCorrectness(nn_test.NNOpsCorrectnessTest):
@@ -109,3 +114,9 @@ def test_the_shim_routes_the_dialect_to_nnfunc():
     assert keras_only, "Keras documents nothing beyond nnfunc's dialect any more"
     for name in keras_only:
         assert getattr(SHIM, name) is getattr(keras_nn, name), name
+
+
+def test_every_documented_keras_difference_is_listed():
+    """DOCUMENTED (the reasons, with their docstrings) and DIFFERENCES (the tests) agree."""
+    want = {k for k, v in DOCUMENTED.items() if v.system == "Keras"}
+    assert set(DIFFERENCES.values()) == want

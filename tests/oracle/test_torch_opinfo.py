@@ -8,8 +8,10 @@ through both libraries in float64 and float32: outputs (shape, dtype, values) an
 of every differentiable input, for one random output gradient, must agree.
 
 ``DIFFERENCES`` (one place) lists the samples where nnfunc deliberately differs from PyTorch,
-each with its reason. Those samples are still run: a listed difference that no longer differs,
-or that matches no sample, fails the test, so the list cannot go stale.
+each with its reason: a key of ``_differences.DOCUMENTED`` (torch-free), which also names the
+docstrings that state it (checked by ``test_documented_differences.py``). Those samples are
+still run: a listed difference that no longer differs, or that matches no sample, fails the
+test, so the list cannot go stale.
 
 CI time: ops with many samples (PyTorch's max_pool grids hold hundreds) are cut to
 ``MAX_SAMPLES`` evenly spaced samples, chosen deterministically (samples are generated after
@@ -18,8 +20,10 @@ CI time: ops with many samples (PyTorch's max_pool grids hold hundreds) are cut 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import pathlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +39,13 @@ from torch.testing._internal.common_methods_invocations import op_db  # noqa: E4
 
 import nnfunc as nf  # noqa: E402
 import nnfunc.functions as F  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location(
+    "oracle_differences", pathlib.Path(__file__).with_name("_differences.py")
+)
+_differences = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_differences)
+DOCUMENTED = _differences.DOCUMENTED
 
 pytestmark = pytest.mark.oracle
 
@@ -723,13 +734,18 @@ ADAPTERS: dict[str, Adapter] = {
 class Difference:
     """Samples of OpInfo ``op`` (where ``when(sample)``) on which nnfunc deliberately differs.
 
-    Each must match at least one sample of every dtype in ``dtypes``, and still differ there.
+    ``why`` is a key of ``_differences.DOCUMENTED`` (the reason, and the docstrings that state
+    it). Each must match at least one sample of every dtype in ``dtypes``, and still differ there.
     """
 
     op: str
     when: Callable[[Any], bool]
-    reason: str
+    why: str
     dtypes: tuple = (torch.float64, torch.float32)
+
+    @property
+    def reason(self) -> str:
+        return DOCUMENTED[self.why].reason
 
 
 def _kw(name: str, pred: Callable[[Any], bool]) -> Callable[[Any], bool]:
@@ -754,34 +770,11 @@ def _args_or_kw(i: int, name: str, default: Any = None) -> Callable[[Any], Any]:
     return lambda s: s.args[i] if len(s.args) > i else s.kwargs.get(name, default)
 
 
-_REDUCE_0D = (
-    "PyTorch lets a 0-d tensor be reduced over dim 0 or -1 (as if 1-D); nnfunc follows NumPy, "
-    "where a 0-d array has no axis 0, and raises ShapeError."
-)
-_SQUEEZE = (
-    "PyTorch's squeeze(dim) of an axis whose size is not 1 (or of a 0-d tensor) is a no-op; "
-    "nnfunc follows numpy.squeeze and raises ShapeError: a silent no-op hides shape bugs."
-)
-_NEG_PAD = (
-    "PyTorch's negative pads crop; nnfunc's pad only pads (ArgumentError), cropping is "
-    "nnfunc.slice."
-)
-_MAXPOOL_DIL = (
-    "nnfunc's max_pool has no dilation argument (none of the four dialects' max pools has "
-    "one); UnsupportedError raised by the adapter."
-)
-_LRN = (
-    "PyTorch's local_response_norm with an EVEN size uses an asymmetric window (size // 2 "
-    "channels before, (size - 1) // 2 after); nnfunc's (TensorFlow's) window is symmetric, "
-    "2 * depth_radius + 1 channels, so only odd sizes translate."
-)
-
 DIFFERENCES: list[Difference] = [
     Difference(
         "nn.functional.softplus",
         lambda s: bool((s.kwargs.get("beta", 1) * s.input > s.kwargs.get("threshold", 20)).any()),
-        "PyTorch's softplus returns x where beta * x > threshold (a speed shortcut, 0.2 in "
-        "this sample, far from exact); nnfunc computes log1p(exp(x)) stably everywhere.",
+        "softplus_threshold",
     ),
     *(
         Difference(
@@ -793,10 +786,7 @@ DIFFERENCES: list[Difference] = [
                     _ntuple(s.kwargs.get("stride", 1), n),
                 )
             ),
-            "PyTorch accepts output_padding < max(stride, dilation); nnfunc requires "
-            "output_padding < stride (TensorFlow's rule: the output sizes a strided "
-            "convolution maps onto one input size differ by less than the stride), "
-            "ArgumentError otherwise.",
+            "conv_transpose_output_padding",
         )
         for n in (2, 3)
     ),
@@ -807,70 +797,48 @@ DIFFERENCES: list[Difference] = [
                 (len(s.args) > 5 and s.args[5] is not None)
                 or s.kwargs.get("divisor_override") is not None
             ),
-            "divisor_override has no nnfunc equivalent (none of the four dialects has one).",
+            "avg_pool_divisor_override",
         )
         for n in (2, 3)
     ),
     *(
-        Difference(
-            f"nn.functional.avg_pool{n}d",
-            _ceil_overhang(n),
-            "ceil_mode with count_include_pad: PyTorch's divisor leaves out the part of the "
-            "last window beyond the padded input; nnfunc has no ceil_mode (its "
-            "ignore_border=False is NNabla's rule) and the adapter's extra high padding "
-            "counts in its divisor.",
-        )
+        Difference(f"nn.functional.avg_pool{n}d", _ceil_overhang(n), "avg_pool_ceil_mode")
         for n in (1, 3)
     ),
     *(
         Difference(
             f"nn.functional.max_pool{n}d",
             lambda s, n=n: _ntuple(s.kwargs.get("dilation", 1), n) != (1,) * n,
-            _MAXPOOL_DIL,
+            "max_pool_dilation",
         )
         for n in (2, 3)
     ),
-    Difference(
-        "nn.functional.batch_norm",
-        lambda s: s.input.ndim < 2,
-        "nnfunc's batch_normalization takes the channel axis 1, so rank >= 2; PyTorch also "
-        "accepts this rank-1 empty input.",
-    ),
+    Difference("nn.functional.batch_norm", lambda s: s.input.ndim < 2, "batch_norm_rank1"),
     Difference(
         "nn.functional.batch_norm",
         lambda s: s.kwargs.get("training") and not 0 <= 1 - s.kwargs.get("momentum", 0.1) <= 1,
-        "nnfunc validates the running-statistics decay (1 - PyTorch's momentum) in [0, 1]; "
-        "PyTorch accepts any momentum (here negative).",
+        "batch_norm_momentum",
     ),
     *(
-        Difference(
-            f"nn.functional.{op}",
-            _kw("eps", lambda e: e < 0),
-            "nnfunc requires eps >= 0 (a negative eps can make the variance term negative: "
-            "NaN); PyTorch accepts it.",
-        )
+        Difference(f"nn.functional.{op}", _kw("eps", lambda e: e < 0), "norm_negative_eps")
         for op in ("layer_norm", "group_norm")
     ),
     Difference(
         "nn.functional.local_response_norm",
         lambda s: _args_or_kw(0, "size")(s) % 2 == 0,
-        _LRN,
+        "lrn_even_size",
     ),
     Difference(
         "nn.functional.normalize",
         _kw("p", lambda p: not float(p).is_integer() or p < 1),
-        "nnfunc's normalize takes an integer order p >= 1 (a norm); PyTorch also accepts "
-        "p = 0, negative and fractional p.",
+        "normalize_order",
     ),
     Difference(
-        "nn.functional.poisson_nll_loss",
-        _kw("log_input", lambda v: not v),
-        "nnfunc's log_poisson_loss (TensorFlow's) takes log-rates; PyTorch's log_input=False "
-        "(rates, with its own eps inside the log) has no canonical equivalent.",
+        "nn.functional.poisson_nll_loss", _kw("log_input", lambda v: not v), "poisson_log_input"
     ),
-    *(Difference(op, _reduce_0d, _REDUCE_0D) for op in ("sum", "mean", "prod", "amax", "amin")),
+    *(Difference(op, _reduce_0d, "reduce_0d") for op in ("sum", "mean", "prod", "amax", "amin")),
     *(
-        Difference(op, lambda s: s.input.ndim == 0, _REDUCE_0D)
+        Difference(op, lambda s: s.input.ndim == 0, "reduce_0d")
         for op in ("max.reduction_with_dim", "min.reduction_with_dim")
     ),
     Difference(
@@ -880,35 +848,25 @@ DIFFERENCES: list[Difference] = [
             and all(isinstance(v, torch.Tensor) for v in s.args)
             and bool((s.args[0] > s.args[1]).any())
         ),
-        "clamp with tensor bounds where min > max somewhere: PyTorch returns max there; "
-        "nnfunc's clip_by_value raises ArgumentError (an empty interval is a bug in the "
-        "caller's bounds).",
+        "clamp_min_gt_max",
     ),
     Difference(
         "cat",
         lambda s: any(t.shape == (0,) for t in s.input) and len({t.ndim for t in s.input}) > 1,
-        "PyTorch's legacy rule skips 1-D empty tensors in cat whatever the other ranks; nnfunc "
-        "(as numpy.concatenate) requires one rank.",
+        "cat_empty_1d",
     ),
-    *(Difference(op, _squeeze_noop, _SQUEEZE) for op in ("squeeze", "squeeze.multiple")),
+    *(Difference(op, _squeeze_noop, "squeeze_noop") for op in ("squeeze", "squeeze.multiple")),
     Difference(
         "clamp",
         lambda s: any(isinstance(b, torch.Tensor) and not b.is_floating_point() for b in s.args),
-        "an integer bound tensor with float32 data: nnfunc's result dtype follows NumPy's "
-        "promotion (float32 with int32 -> float64); PyTorch keeps the floating dtype.",
+        "clamp_int_bounds",
         dtypes=(torch.float32,),
     ),
-    Difference(
-        "nn.functional.smooth_l1_loss",
-        _kw("beta", lambda b: b == 0),
-        "PyTorch's smooth_l1_loss with beta=0 is the L1 loss; nnfunc's huber_loss requires "
-        "delta > 0 (the L1 loss is absolute_error).",
-    ),
+    Difference("nn.functional.smooth_l1_loss", _kw("beta", lambda b: b == 0), "huber_delta"),
     Difference(
         "diagonal",
         lambda s: s.kwargs.get("offset", 0) != 0 or s.input.shape[-1] != s.input.shape[-2],
-        "nnfunc's matrix_diag_part (NNabla's) takes the main diagonal of square trailing "
-        "matrices; PyTorch's diagonal also takes other offsets and rectangular matrices.",
+        "diagonal",
     ),
     Difference(
         "diag_embed",
@@ -916,11 +874,10 @@ DIFFERENCES: list[Difference] = [
             s.kwargs.get("offset", 0) != 0
             or (s.kwargs.get("dim1", -2), s.kwargs.get("dim2", -1)) not in ((-2, -1), (-1, -2))
         ),
-        "nnfunc's matrix_diag (NNabla's) puts the vector on the main diagonal of two new "
-        "trailing axes; PyTorch's diag_embed also takes offsets and other axes.",
+        "diag_embed",
     ),
     *(
-        Difference(f"nn.functional.pad.{m}", lambda s: min(s.args[0]) < 0, _NEG_PAD)
+        Difference(f"nn.functional.pad.{m}", lambda s: min(s.args[0]) < 0, "pad_negative")
         for m in ("constant", "reflect", "replicate")
     ),
 ]
@@ -1133,3 +1090,11 @@ def test_opinfo_samples(name, dtype):
 
 def test_every_difference_names_a_mapped_opinfo():
     assert {d.op for d in DIFFERENCES} <= set(ADAPTERS)
+
+
+def test_every_documented_pytorch_difference_is_listed():
+    """DOCUMENTED (the reasons, with their docstrings) and DIFFERENCES (the samples) agree."""
+    listed = {d.why for d in DIFFERENCES}
+    assert listed <= set(DOCUMENTED), sorted(listed - set(DOCUMENTED))
+    want = {k for k, v in DOCUMENTED.items() if v.system == "PyTorch" and v.sample}
+    assert listed == want, sorted(listed ^ want)

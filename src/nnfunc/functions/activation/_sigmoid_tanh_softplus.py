@@ -132,6 +132,8 @@ def softplus(x: Any, *, name: str | None = None) -> Any:
         Gradient: ``gy * sigmoid(x)``. Equivalent to ``tf.nn.softplus(features)``,
         ``keras.ops.softplus(x)``, ``nnabla.functions.softplus(x, beta=1)`` and SameDiff
         ``nn.softplus(x)``.
+        PyTorch's ``threshold`` shortcut (``x`` itself where ``beta * x > threshold``) is not
+        taken: the result is exact everywhere.
 
     Examples:
         >>> import numpy as np, nnfunc as nf

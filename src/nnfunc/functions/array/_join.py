@@ -160,6 +160,8 @@ def concatenate(*x: Any, axis: int = -1, name: str | None = None) -> Any:
     Notes:
         Gradient: the matching slice of ``gy`` for each input. Equivalent to
         ``nnabla.functions.concatenate(*x, axis=...)``.
+        The inputs must have one rank (``numpy.concatenate``); PyTorch's ``cat`` skips 1-D empty
+        tensors whatever the other ranks.
 
     Examples:
         >>> import numpy as np, nnfunc as nf

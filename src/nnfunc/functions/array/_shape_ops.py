@@ -482,6 +482,9 @@ def squeeze(x: Any, axis: Any = None, *, name: str | None = None) -> Any:
 
     Notes:
         Gradient: the upstream gradient with the axes re-inserted. ``numpy.squeeze``.
+        An ``axis`` whose size is not 1, or any axis of a 0-d input, raises ShapeError
+        (``numpy.squeeze``; a silent no-op hides shape bugs); PyTorch's ``squeeze(dim)`` is a no-op
+        there.
 
     Examples:
         >>> import numpy as np, nnfunc as nf

@@ -511,6 +511,7 @@ def pad(
         constant mode; for the other modes ``gy`` scatter-added through the index map.
         Equivalent to ``nnabla.functions.pad(x, pad_width, mode, constant_value)`` and
         SameDiff ``nn.pad(input, padding, constant)``.
+        Negative pads raise ArgumentError (PyTorch crops; cropping here is :func:`slice`).
 
     Examples:
         >>> import numpy as np, nnfunc as nf

@@ -208,6 +208,9 @@ def clip_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -> Any
         ``x < min`` (``min``) or ``x > max`` (``max``). (relu6 and hard_tanh, by contrast,
         give 0 at their bounds.) Equivalent to
         ``nnabla.functions.clip_by_value(x, min, max)``.
+        ``min > max`` anywhere raises ArgumentError (PyTorch's ``clamp`` returns ``max`` there).
+        The result dtype follows NumPy promotion (float32 ``x`` with int32 bound tensors gives
+        float64; PyTorch keeps float32).
 
     Examples:
         >>> import numpy as np, nnfunc as nf

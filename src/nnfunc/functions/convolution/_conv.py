@@ -542,6 +542,9 @@ def conv_transpose(
         Equivalents: ``tf.nn.conv2d_transpose/conv3d_transpose`` (filter ``(*k, out, in)``,
         required ``output_shape``), ``keras.ops.conv_transpose`` (kernel ``(*k, out, in)``),
         ``nnabla.functions.deconvolution`` (this layout, symmetric pads, ``output_padding``).
+        ``output_padding`` must be smaller than ``stride`` (TensorFlow's rule: the output sizes one
+        input size can come from differ by less than the stride); PyTorch also accepts
+        ``output_padding`` smaller than ``dilation``.
 
     Examples:
         >>> import numpy as np, nnfunc as nf

@@ -126,6 +126,8 @@ def log_poisson_loss(
         TensorFlow computes it; that constant adds no gradient); without it the
         formula ``exp(c) - z c`` is applied as is. Equivalent to
         ``tf.nn.log_poisson_loss(log_input, targets, compute_full_loss)``.
+        ``log_input`` holds log-rates; PyTorch's ``poisson_nll_loss(log_input=False)`` (rates) has
+        no equivalent.
 
     Examples:
         >>> import numpy as np, nnfunc as nf
@@ -237,6 +239,8 @@ def huber_loss(x0: Any, x1: Any, delta: float = 1.0, *, name: str | None = None)
         (equal at ``|d| = delta``). The conventional Huber loss
         (``0.5 d^2`` / ``delta (|d| - 0.5 delta)``) is half of this. Equivalent to
         ``nnabla.functions.huber_loss(x0, x1, delta)``.
+        ``delta`` must be > 0; PyTorch's ``smooth_l1_loss`` with ``beta=0`` is the L1 loss
+        (:func:`absolute_error` here).
 
     Examples:
         >>> import numpy as np, nnfunc as nf

@@ -373,9 +373,10 @@ def round(x: Any, ste: bool = True, *, name: str | None = None) -> Any:  # noqa:
 
     Notes:
         Halves go away from zero (``round(2.5) = 3``, ``round(-0.5) = -1``) as in NNabla and
-        C's ``round``, unlike ``numpy.round`` (halves to even). Computed exactly (no
-        ``x + 0.5`` rounding error) in one pass by a numba ufunc (its NumPy twin, ``rint``
-        plus a fix of the exact ties, for float16, CuPy and ``NNFUNC_DISABLE_NUMBA=1``).
+        C's ``round``, unlike ``numpy.round`` and PyTorch's ``torch.round`` (halves to
+        even). Computed exactly (no ``x + 0.5`` rounding error) in one pass by a numba ufunc
+        (its NumPy twin, ``rint`` plus a fix of the exact ties, for float16, CuPy and
+        ``NNFUNC_DISABLE_NUMBA=1``).
         Gradient: ``gy`` (straight-through estimator) with ``ste=True``, 0 otherwise; the
         straight-through gradient does not depend on ``x``, so its own derivative is 0.
         Equivalent to ``nnabla.functions.round`` (always straight-through).

@@ -88,6 +88,8 @@ def matrix_diag(x: Any, *, name: str | None = None) -> Any:
     Notes:
         Gradient: the diagonals of ``gy`` (:func:`matrix_diag_part`). Equivalent to
         ``nnabla.functions.matrix_diag``.
+        The main diagonal of two new trailing axes only; PyTorch's ``diag_embed`` also takes an
+        ``offset`` and other axes.
 
     Examples:
         >>> import numpy as np, nnfunc as nf
@@ -117,6 +119,8 @@ def matrix_diag_part(x: Any, *, name: str | None = None) -> Any:
     Notes:
         Gradient: ``gy`` on the diagonal of zero matrices (:func:`matrix_diag`).
         Equivalent to ``nnabla.functions.matrix_diag_part``.
+        The main diagonal of square trailing matrices only; PyTorch's ``diagonal`` also takes an
+        ``offset``, other axes and rectangular matrices.
 
     Examples:
         >>> import numpy as np, nnfunc as nf

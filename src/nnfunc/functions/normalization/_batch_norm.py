@@ -164,6 +164,8 @@ def batch_normalization(
         variance_epsilon)`` (broadcasting by rank); SameDiff ``batchNorm(input, mean,
         variance, gamma, beta, epsilon, axis)``; NNabla ``batch_normalization(x, beta, gamma,
         mean, variance, axes=[1], decay_rate=0.9, eps=1e-5, batch_stat=True, ...)``.
+        ``decay`` must be in [0, 1] and ``axis`` an axis of ``x``; PyTorch accepts any ``momentum``
+        (``1 - decay``) and a rank-1 input.
 
     Examples:
         >>> import numpy as np, nnfunc as nf

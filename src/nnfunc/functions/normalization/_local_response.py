@@ -54,6 +54,9 @@ def local_response_normalization(
         The window sum is a product with a banded 0/1 matrix (the channel count is small), so
         gradients of every order come from the composite. float16 is computed in float32. TF
         ``local_response_normalization(input, depth_radius=5, bias=1, alpha=1, beta=0.5)``.
+        The window is symmetric, ``2 * depth_radius + 1`` channels; PyTorch's
+        ``local_response_norm(size)`` matches an odd size (with ``alpha / size``), its window for
+        an even size is asymmetric.
 
     Examples:
         >>> import numpy as np, nnfunc as nf

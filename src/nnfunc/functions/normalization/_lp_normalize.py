@@ -53,6 +53,8 @@ def normalize(
         ``eps^-1/2``) times the upstream gradient. ``eps = 0`` and an all-zero slice give NaN.
         float16 is computed in float32. Keras ``normalize(x, axis=-1, order=2,
         epsilon=None)``; TF ``l2_normalize(x, dim, epsilon=1e-12)``.
+        ``order`` is an integer >= 1 (a norm); PyTorch's ``p = 0``, negative or fractional ``p``
+        are rejected.
 
     Examples:
         >>> import numpy as np, nnfunc as nf

@@ -67,6 +67,8 @@ def layer_normalization(
         uses none: the dialect calls this with ``eps=0`` and, as DL4J, turns the NaN of a
         constant slice into 0 before gain and bias. Keras' LayerNormalization layer is the
         same formula with ``epsilon=1e-3``.
+        ``eps`` must be >= 0 (a negative eps can make the variance term negative: NaN); PyTorch
+        accepts a negative eps.
 
     Examples:
         >>> import numpy as np, nnfunc as nf
@@ -175,6 +177,8 @@ def group_normalization(
     Notes:
         NNabla ``group_normalization(x, beta, gamma, num_groups, ...)``; eps inside the square
         root as NNabla 1.39 computes it.
+        ``eps`` must be >= 0 (a negative eps can make the variance term negative: NaN); PyTorch
+        accepts a negative eps.
 
     Examples:
         >>> import numpy as np, nnfunc as nf

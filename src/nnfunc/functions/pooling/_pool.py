@@ -385,6 +385,8 @@ def max_pool(
         order; ties to the lowest index), accumulated over overlapping windows. NaN windows give
         NaN and no gradient. Equivalents: ``tf.nn.max_pool/max_pool3d`` (NHWC, full-rank
         ``ksize``), ``keras.ops.max_pool``, ``nnabla.functions.max_pooling``.
+        No ``dilation`` (none of the four dialects' max pools has one); PyTorch's dilated max pools
+        have no equivalent.
 
     Examples:
         >>> import numpy as np, nnfunc as nf
@@ -431,6 +433,10 @@ def avg_pool(
         Gradient: ``gy / divisor`` spread over each window (the same divisor as the forward).
         Equivalents: ``tf.nn.avg_pool/avg_pool3d`` and ``keras.ops.average_pool``
         (``including_pad=False``), ``nnabla.functions.average_pooling``.
+        PyTorch's ``divisor_override`` has no equivalent, nor its ``ceil_mode``
+        (``ignore_border=False`` is NNabla's rule); extra high padding gives ``ceil_mode``'s
+        windows, but with ``including_pad=True`` that padding counts in the divisor, where
+        PyTorch's leaves the overhang out.
 
     Examples:
         >>> import numpy as np, nnfunc as nf

@@ -199,6 +199,8 @@ def max(  # noqa: A001
         goes to the first maximum). NaN propagates as in ``numpy.max``. No gradient flows
         through the indices. Equivalent to ``nnabla.functions.max(x, axis, keepdims,
         with_index, only_index)`` (whose documentation calls the pair ``(sorted, indices)``).
+        A 0-d input has no axis 0 (NumPy's rule, ShapeError); PyTorch accepts ``dim`` 0 or -1
+        there.
 
     Examples:
         >>> import numpy as np, nnfunc as nf
@@ -245,6 +247,8 @@ def min(  # noqa: A001
     Notes:
         Ties go to the lowest index, for the indices and for the gradient. Equivalent to
         ``nnabla.functions.min(x, axis, keepdims, with_index, only_index)``.
+        A 0-d input has no axis 0 (NumPy's rule, ShapeError); PyTorch accepts ``dim`` 0 or -1
+        there.
 
     Examples:
         >>> import numpy as np, nnfunc as nf
@@ -357,6 +361,8 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None =
         derivative is exact too: it divides by ``x`` only at non-zero inputs and counts the
         zeros of the slice at the others. Equivalent to ``nnabla.functions.prod(x, axis,
         keepdims)``.
+        A 0-d input has no axis 0 (NumPy's rule, ShapeError); PyTorch accepts ``dim`` 0 or -1
+        there.
 
     Examples:
         >>> import numpy as np, nnfunc as nf

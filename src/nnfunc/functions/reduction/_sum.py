@@ -140,6 +140,8 @@ def sum(  # noqa: A001
     Notes:
         Gradient: the upstream gradient broadcast back over the reduced axes. Equivalent to
         ``nnabla.functions.sum(x, axis, keepdims)`` and ``reduce_sum(x)`` (all axes).
+        A 0-d input has no axis 0 (NumPy's rule, ShapeError); PyTorch accepts ``dim`` 0 or -1
+        there.
 
     Examples:
         >>> import numpy as np, nnfunc as nf
@@ -173,6 +175,8 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None =
     Notes:
         Gradient: the upstream gradient divided by ``n``, broadcast back over the reduced axes.
         Equivalent to ``nnabla.functions.mean(x, axis, keepdims)`` and ``reduce_mean(x)``.
+        A 0-d input has no axis 0 (NumPy's rule, ShapeError); PyTorch accepts ``dim`` 0 or -1
+        there.
 
     Examples:
         >>> import numpy as np, nnfunc as nf
