@@ -12,7 +12,7 @@ from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError, UnsupportedError
-from nnfunc.kernels.cpu import im2col
+from nnfunc.kernels.cpu import conv_dispatch
 
 __all__ = [
     "conv",
@@ -171,7 +171,7 @@ class Conv(_ConvBase):
     def forward(self, xp: Any, x: Any, w: Any, b: Any = None) -> tuple[Any, ...]:
         acc = accumulation_dtype(self.out_dtype)
         xf = _to_first(xp, x, self.channel_last)
-        y = im2col.conv_forward(
+        y = conv_dispatch.conv_forward(
             xp, xf, w, self.stride, self.pads, self.dilation, self.groups, self.out, acc
         )
         if b is not None:
@@ -237,7 +237,7 @@ class ConvGradX(_ConvGrad):
 
     def forward(self, xp: Any, gy: Any, w: Any, x: Any) -> tuple[Any, ...]:
         acc = accumulation_dtype(self.out_dtype)
-        g = im2col.conv_transpose_forward(
+        g = conv_dispatch.conv_transpose_forward(
             xp,
             _to_first(xp, gy, self.channel_last),
             w,
@@ -282,7 +282,7 @@ class ConvGradW(_ConvGrad):
 
     def forward(self, xp: Any, x: Any, gy: Any) -> tuple[Any, ...]:
         acc = accumulation_dtype(self.out_dtype)
-        gw = im2col.conv_grad_weight(
+        gw = conv_dispatch.conv_grad_weight(
             xp,
             _to_first(xp, x, self.channel_last),
             _to_first(xp, gy, self.channel_last),
@@ -456,7 +456,7 @@ class ConvTranspose(_ConvBase):
 
     def forward(self, xp: Any, x: Any, w: Any, b: Any = None) -> tuple[Any, ...]:
         acc = accumulation_dtype(self.out_dtype)
-        y = im2col.conv_transpose_forward(
+        y = conv_dispatch.conv_transpose_forward(
             xp,
             _to_first(xp, x, self.channel_last),
             w,

@@ -829,3 +829,132 @@ def resample_2d_kernels() -> dict[str, Any]:
         "resample_2d": numba.njit(**opts)(_resample_2d),
         "resample_2d_adjoint": numba.njit(**opts)(_resample_2d_adjoint),
     }
+
+
+# ---------------------------------------------------------------------------- Winograd F(2x2, 3x3)
+# (nnfunc.kernels.cpu.winograd: tile transforms of the 3x3 stride-1 convolution; the tiles of
+# samples n0 <= n < n1 are numbered t = ((n - n0) * th + i) * tw + j, 16 transform planes first)
+def _wino_input(xpad, v, n0, n1, th, tw, c0, c1):  # pragma: no cover - compiled
+    """``v[k, c, t] = (B^T d B)[k]`` for the 4x4 tile ``d`` at ``(2i, 2j)`` of ``xpad[n, c]``.
+
+    Per row of tiles: the row combinations ``B^T d`` of the even and the odd columns first
+    (``ev``, ``od``: contiguous, one pass over the 4 input rows), then the column combinations,
+    which read ``ev``/``od`` at ``j`` and ``j + 1`` and write the 16 planes contiguously in ``j``
+    (so that both loops vectorise)."""
+    ev = np.empty((4, tw + 1), xpad.dtype)
+    od = np.empty((4, tw + 1), xpad.dtype)
+    for n in range(n0, n1):
+        for c in range(c0, c1):
+            for i in range(th):
+                r = 2 * i
+                base = ((n - n0) * th + i) * tw
+                for q in range(tw + 1):
+                    s = 2 * q
+                    d0 = xpad[n, c, r, s]
+                    d1 = xpad[n, c, r + 1, s]
+                    d2 = xpad[n, c, r + 2, s]
+                    d3 = xpad[n, c, r + 3, s]
+                    ev[0, q] = d0 - d2
+                    ev[1, q] = d1 + d2
+                    ev[2, q] = d2 - d1
+                    ev[3, q] = d1 - d3
+                    d0 = xpad[n, c, r, s + 1]
+                    d1 = xpad[n, c, r + 1, s + 1]
+                    d2 = xpad[n, c, r + 2, s + 1]
+                    d3 = xpad[n, c, r + 3, s + 1]
+                    od[0, q] = d0 - d2
+                    od[1, q] = d1 + d2
+                    od[2, q] = d2 - d1
+                    od[3, q] = d1 - d3
+                for a in range(4):
+                    k = 4 * a
+                    for j in range(tw):
+                        e0 = ev[a, j]
+                        e1 = od[a, j]
+                        e2 = ev[a, j + 1]
+                        e3 = od[a, j + 1]
+                        v[k, c, base + j] = e0 - e2
+                        v[k + 1, c, base + j] = e1 + e2
+                        v[k + 2, c, base + j] = e2 - e1
+                        v[k + 3, c, base + j] = e1 - e3
+
+
+def _wino_output(m, y, n0, n1, th, tw, o0, o1):  # pragma: no cover - compiled
+    """``y[n, o, 2i:2i+2, 2j:2j+2] = A^T M A`` (cut at the edges of ``y``)."""
+    ho = y.shape[2]
+    wo = y.shape[3]
+    for n in range(n0, n1):
+        for o in range(o0, o1):
+            for i in range(th):
+                r = 2 * i
+                base = ((n - n0) * th + i) * tw
+                for j in range(tw):
+                    s = 2 * j
+                    t = base + j
+                    u00 = m[0, o, t] + m[4, o, t] + m[8, o, t]
+                    u01 = m[1, o, t] + m[5, o, t] + m[9, o, t]
+                    u02 = m[2, o, t] + m[6, o, t] + m[10, o, t]
+                    u03 = m[3, o, t] + m[7, o, t] + m[11, o, t]
+                    u10 = m[4, o, t] - m[8, o, t] - m[12, o, t]
+                    u11 = m[5, o, t] - m[9, o, t] - m[13, o, t]
+                    u12 = m[6, o, t] - m[10, o, t] - m[14, o, t]
+                    u13 = m[7, o, t] - m[11, o, t] - m[15, o, t]
+                    y[n, o, r, s] = u00 + u01 + u02
+                    if s + 1 < wo:
+                        y[n, o, r, s + 1] = u01 - u02 - u03
+                    if r + 1 < ho:
+                        y[n, o, r + 1, s] = u10 + u11 + u12
+                        if s + 1 < wo:
+                            y[n, o, r + 1, s + 1] = u11 - u12 - u13
+
+
+def _wino_output_adjoint(gy, gm, n0, n1, th, tw, o0, o1):  # pragma: no cover - compiled
+    """``gm[k, o, t] = (A g A^T)[k]`` for the 2x2 tile ``g`` of ``gy[n, o]`` at ``(2i, 2j)``;
+    ``gy`` covers every tile (``(N, O, >= 2 th, >= 2 tw)``, zeros past the output).
+
+    Per row of tiles: the rows ``A g`` of the even and the odd columns first (contiguous), then
+    four planes at a time, contiguous in ``j``."""
+    h = np.empty((8, tw), gm.dtype)
+    for n in range(n0, n1):
+        for o in range(o0, o1):
+            for i in range(th):
+                r = 2 * i
+                base = ((n - n0) * th + i) * tw
+                for j in range(tw):
+                    s = 2 * j
+                    a0 = gy[n, o, r, s]
+                    a1 = gy[n, o, r, s + 1]
+                    b0 = gy[n, o, r + 1, s]
+                    b1 = gy[n, o, r + 1, s + 1]
+                    # rows A g = (g0, g0 + g1, g0 - g1, -g1), even then odd column
+                    h[0, j] = a0
+                    h[1, j] = a1
+                    h[2, j] = a0 + b0
+                    h[3, j] = a1 + b1
+                    h[4, j] = a0 - b0
+                    h[5, j] = a1 - b1
+                    h[6, j] = -b0
+                    h[7, j] = -b1
+                for a in range(4):
+                    k = 4 * a
+                    for j in range(tw):
+                        e = h[2 * a, j]
+                        f = h[2 * a + 1, j]
+                        # columns (A g) A^T = (h0, h0 + h1, h0 - h1, -h1)
+                        gm[k, o, base + j] = e
+                        gm[k + 1, o, base + j] = e + f
+                        gm[k + 2, o, base + j] = e - f
+                        gm[k + 3, o, base + j] = -f
+
+
+@lru_cache(maxsize=1)
+def winograd_kernels() -> dict[str, Any]:
+    """The tile transforms of :mod:`nnfunc.kernels.cpu.winograd` (compiled on first call)."""
+    import numba
+
+    opts = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": {"contract"}}
+    return {
+        "input": numba.njit(**opts)(_wino_input),
+        "output": numba.njit(**opts)(_wino_output),
+        "output_adjoint": numba.njit(**opts)(_wino_output_adjoint),
+    }
