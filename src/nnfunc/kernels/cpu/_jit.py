@@ -958,3 +958,92 @@ def winograd_kernels() -> dict[str, Any]:
         "output": numba.njit(**opts)(_wino_output),
         "output_adjoint": numba.njit(**opts)(_wino_output_adjoint),
     }
+
+
+# ---------------------------------------------------------------------------- 2-D max pooling
+# (nnfunc.kernels.cpu.pool2d: planes p0 <= p < p1 of (P, Hp, Wp) inputs padded to cover every
+# window; the maximum propagates NaN; the gradient goes to the FIRST maximum in C order)
+def _max_pool2d(x, y, kh, kw, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compiled
+    # one output row at a time, one kernel offset at a time: the inner loop runs along the row
+    # (a strided read, a select), which LLVM vectorises
+    ho = y.shape[1]
+    wo = y.shape[2]
+    for p in range(p0, p1):
+        for i in range(ho):
+            r = i * sh
+            for j in range(wo):
+                y[p, i, j] = x[p, r, j * sw]
+            for a in range(kh):
+                for b in range(kw):
+                    if a == 0 and b == 0:
+                        continue
+                    rr = r + a * dh
+                    cc = b * dw
+                    for j in range(wo):
+                        v = x[p, rr, cc + j * sw]
+                        m = y[p, i, j]
+                        y[p, i, j] = v if (v > m or v != v) else m
+
+
+def _max_pool2d_grad(x, y, gy, gx, kh, kw, sh, sw, dh, dw, p0, p1):  # pragma: no cover
+    """``gx[p]`` (zeroed by the caller) += ``gy`` at the first maximum of each window: one
+    pass per plane, each plane written by one thread only (no shared accumulation)."""
+    ho = y.shape[1]
+    wo = y.shape[2]
+    for p in range(p0, p1):
+        for i in range(ho):
+            for j in range(wo):
+                r = i * sh
+                s = j * sw
+                m = y[p, i, j]
+                done = False
+                for a in range(kh):
+                    for b in range(kw):
+                        if not done and x[p, r + a * dh, s + b * dw] == m:
+                            gx[p, r + a * dh, s + b * dw] += gy[p, i, j]
+                            done = True
+
+
+def _max_pool2d_grad_tiled(x, y, gy, gx, kh, kw, p0, p1):  # pragma: no cover - compiled
+    """Windows that tile the plane (stride = kernel, no dilation): every cell of ``gx[p]`` is
+    written once, ``gy`` at the first maximum of its window and 0 elsewhere (a gather: no
+    zeroing pass, no accumulation)."""
+    ho = y.shape[1]
+    wo = y.shape[2]
+    hp = x.shape[1]
+    wp = x.shape[2]
+    zero = gx.dtype.type(0.0)
+    for p in range(p0, p1):
+        for i in range(ho):
+            for j in range(wo):
+                m = y[p, i, j]
+                g = gy[p, i, j]
+                done = False
+                for a in range(kh):
+                    for b in range(kw):
+                        r = i * kh + a
+                        s = j * kw + b
+                        if not done and x[p, r, s] == m:
+                            gx[p, r, s] = g
+                            done = True
+                        else:
+                            gx[p, r, s] = zero
+            for a in range(kh):  # the columns past the last window
+                for s in range(wo * kw, wp):
+                    gx[p, i * kh + a, s] = zero
+        for r in range(ho * kh, hp):  # the rows past the last window
+            for s in range(wp):
+                gx[p, r, s] = zero
+
+
+@lru_cache(maxsize=1)
+def pool2d_kernels() -> dict[str, Any]:
+    """The 2-D max-pooling kernels of :mod:`nnfunc.kernels.cpu.pool2d` (compiled on first call)."""
+    import numba
+
+    opts = {"cache": True, "nogil": True, "error_model": "numpy"}
+    return {
+        "max_pool2d": numba.njit(**opts)(_max_pool2d),
+        "max_pool2d_grad": numba.njit(**opts)(_max_pool2d_grad),
+        "max_pool2d_grad_tiled": numba.njit(**opts)(_max_pool2d_grad_tiled),
+    }
