@@ -4,9 +4,9 @@ The three functions have the signatures of their :mod:`nnfunc.kernels.cpu.im2col
 (channel-first arrays, padding resolved to ``(low, high)`` pairs) and give the same results to
 rounding. 2-D 3x3 stride-1 float32 convolutions with one group and at least
 :data:`~nnfunc.kernels.cpu.winograd.MIN_CHANNELS` channels on both sides take the Winograd
-F(2x2, 3x3) path (:mod:`nnfunc.kernels.cpu.winograd`: 0.77x the CPU time of the patch GEMM forward,
-0.66x forward+backward, on 32x64x56x56, 64 -> 64, one thread); everything else (other array modules, float64, strides,
-dilations, groups, depthwise) keeps the patch GEMM.
+F(2x2, 3x3) path (:mod:`nnfunc.kernels.cpu.winograd`: on 32x64x56x56, 64 -> 64, one thread,
+0.77x the CPU time of the patch GEMM forward and 0.66x forward+backward); everything else (other
+array modules, float64, strides, dilations, groups, depthwise) keeps the patch GEMM.
 """
 
 from __future__ import annotations
