@@ -6,6 +6,8 @@ Each round times one call with the new path and one with the old path (same mach
 
 * conv2d 3x3 stride 1, 64 -> 64 on ``batch x 64 x 56 x 56`` float32: Winograd F(2x2, 3x3)
   against the patch GEMM (``winograd.MIN_CHANNELS`` raised out of reach turns Winograd off);
+* depthwise 3x3 on the same input: the numba plane kernels against the NumPy shifted products
+  (``depthwise.applies`` answering False for the old path);
 * max_pool 2x2/2 on the same input: the numba plane kernels against the NumPy per-offset passes
   (``pool2d.applies`` answering False for the old path).
 
@@ -24,7 +26,7 @@ import _common  # noqa: F401  (puts the checkout's src/ on sys.path)
 import numpy as np
 
 import nnfunc as nf
-from nnfunc.kernels.cpu import pool2d, winograd
+from nnfunc.kernels.cpu import depthwise, pool2d, winograd
 
 
 def _winograd(on: bool) -> None:
@@ -32,6 +34,11 @@ def _winograd(on: bool) -> None:
 
 
 _APPLIES = pool2d.applies
+_DW_APPLIES = depthwise.applies
+
+
+def _depthwise(on: bool) -> None:
+    depthwise.applies = _DW_APPLIES if on else (lambda *args: False)
 
 
 def _numba(on: bool) -> None:
@@ -59,6 +66,15 @@ def main() -> None:
         xv, wv = nf.Variable(x, requires_grad=True), nf.Variable(w, requires_grad=True)
         nf.grad(nf.conv(xv, wv, pad=1), [xv, wv], grad_outputs=gy_conv)
 
+    wd = rng.standard_normal((64, 1, 3, 3), dtype=np.float32)
+
+    def dw_f() -> None:
+        nf.depthwise_conv(x, wd, pad=1)
+
+    def dw_fb() -> None:
+        xv, wv = nf.Variable(x, requires_grad=True), nf.Variable(wd, requires_grad=True)
+        nf.grad(nf.depthwise_conv(xv, wv, pad=1), [xv, wv], grad_outputs=gy_conv)
+
     def pool_f() -> None:
         nf.max_pool(x, (2, 2))
 
@@ -69,6 +85,8 @@ def main() -> None:
     cases: list[tuple[str, Callable[[], None], Callable[[bool], None]]] = [
         (f"conv2d {n}x64x56x56 64->64 3x3 fwd", conv_f, _winograd),
         (f"conv2d {n}x64x56x56 64->64 3x3 fwd+bwd", conv_fb, _winograd),
+        (f"depthwise 3x3 p1 {n}x64x56x56 fwd", dw_f, _depthwise),
+        (f"depthwise 3x3 p1 {n}x64x56x56 fwd+bwd", dw_fb, _depthwise),
         (f"max_pool 2x2/2 {n}x64x56x56 fwd", pool_f, _numba),
         (f"max_pool 2x2/2 {n}x64x56x56 fwd+bwd", pool_fb, _numba),
     ]

@@ -1047,3 +1047,90 @@ def pool2d_kernels() -> dict[str, Any]:
         "max_pool2d_grad": numba.njit(**opts)(_max_pool2d_grad),
         "max_pool2d_grad_tiled": numba.njit(**opts)(_max_pool2d_grad_tiled),
     }
+
+
+# ---------------------------------------------------------------------------- 2-D depthwise conv
+# (nnfunc.kernels.cpu.depthwise: one plane q = n * C + c per step, planes p0 <= q < p1; every
+# array a plane writes belongs to that plane only, so threads need no shared accumulation)
+def _dw_forward(xpad, w, y, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compiled
+    """``y[n, c, j] = sum_{a,b} w[c, j, a, b] * xpad[n, c, i*sh + a*dh, col*sw + b*dw]``."""
+    nc = xpad.shape[1]
+    m = w.shape[1]
+    kh = w.shape[2]
+    kw = w.shape[3]
+    ho = y.shape[3]
+    wo = y.shape[4]
+    zero = y.dtype.type(0.0)
+    for q in range(p0, p1):
+        n = q // nc
+        c = q % nc
+        for j in range(m):
+            for i in range(ho):
+                for col in range(wo):
+                    y[n, c, j, i, col] = zero
+                for a in range(kh):
+                    r = i * sh + a * dh
+                    for b in range(kw):
+                        t = w[c, j, a, b]
+                        s = b * dw
+                        for col in range(wo):
+                            y[n, c, j, i, col] += t * xpad[n, c, r, s + col * sw]
+
+
+def _dw_grad_input(gy, w, gx, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compiled
+    """``gx`` (zeroed, padded input shape) += the adjoint of :func:`_dw_forward` applied to gy."""
+    nc = gx.shape[1]
+    m = w.shape[1]
+    kh = w.shape[2]
+    kw = w.shape[3]
+    ho = gy.shape[3]
+    wo = gy.shape[4]
+    for q in range(p0, p1):
+        n = q // nc
+        c = q % nc
+        for j in range(m):
+            for i in range(ho):
+                for a in range(kh):
+                    r = i * sh + a * dh
+                    for b in range(kw):
+                        t = w[c, j, a, b]
+                        s = b * dw
+                        for col in range(wo):
+                            gx[n, c, r, s + col * sw] += t * gy[n, c, j, i, col]
+
+
+def _dw_grad_weight(xpad, gy, gw, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compiled
+    """``gw[n, c, j, a, b] = sum_{i,col} gy[n, c, j, i, col] * xpad[n, c, ...]`` per sample
+    (the caller sums over ``n``)."""
+    nc = xpad.shape[1]
+    m = gy.shape[2]
+    kh = gw.shape[3]
+    kw = gw.shape[4]
+    ho = gy.shape[3]
+    wo = gy.shape[4]
+    for q in range(p0, p1):
+        n = q // nc
+        c = q % nc
+        for j in range(m):
+            for a in range(kh):
+                for b in range(kw):
+                    acc = 0.0
+                    s = b * dw
+                    for i in range(ho):
+                        r = i * sh + a * dh
+                        for col in range(wo):
+                            acc += gy[n, c, j, i, col] * xpad[n, c, r, s + col * sw]
+                    gw[n, c, j, a, b] = acc
+
+
+@lru_cache(maxsize=1)
+def depthwise_kernels() -> dict[str, Any]:
+    """The 2-D depthwise kernels of :mod:`nnfunc.kernels.cpu.depthwise` (compiled on first call)."""
+    import numba
+
+    opts = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": {"contract"}}
+    return {
+        "forward": numba.njit(**opts)(_dw_forward),
+        "grad_input": numba.njit(**opts)(_dw_grad_input),
+        "grad_weight": numba.njit(**{**opts, "fastmath": set(_FM_REDUCE)})(_dw_grad_weight),
+    }
