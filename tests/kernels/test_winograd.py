@@ -169,3 +169,22 @@ def test_conv_transpose_stride_one_large_low_pad_keeps_the_patch_path():
     )
     want = ref_grad_input(gy.astype(np.float64), w.astype(np.float64), 3, 3, (13, 13))
     np.testing.assert_allclose(got, want, atol=1e-4 * np.abs(want).max())
+
+
+@pytest.mark.parametrize("pad", [0, 1, 2, "same", ((0, 2), (1, 0))])
+def test_conv_transpose_float32_paths_agree_with_float64(pad):
+    # float32 takes Winograd (forward = input-gradient kernel, weight gradient with the roles
+    # of x and gy swapped); float64 takes the patch GEMM, tested against its own references
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 16, 6, 7))
+    w = rng.standard_normal((16, 17, 3, 3)) * 0.2
+    xv, wv = nf.Variable(x, requires_grad=True), nf.Variable(w, requires_grad=True)
+    y64 = nf.conv_transpose(xv, wv, pad=pad)
+    gy = rng.standard_normal(y64.shape)
+    g64 = nf.grad(y64, [xv, wv], grad_outputs=gy)
+    x32, w32 = (nf.Variable(a.astype(np.float32), requires_grad=True) for a in (x, w))
+    y32 = nf.conv_transpose(x32, w32, pad=pad)
+    g32 = nf.grad(y32, [x32, w32], grad_outputs=gy.astype(np.float32))
+    for got, want in [(y32, y64), *zip(g32, g64, strict=True)]:
+        got, want = np.asarray(got.data), np.asarray(want.data)
+        np.testing.assert_allclose(got, want, atol=F32_BOUND * np.abs(want).max())
