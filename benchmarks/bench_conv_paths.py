@@ -8,7 +8,8 @@ Each round times one call with the new path and one with the old path (same mach
   against the patch GEMM (``winograd.MIN_CHANNELS`` raised out of reach turns Winograd off);
 * depthwise 3x3 on the same input: the numba plane kernels against the NumPy shifted products
   (``depthwise.applies`` answering False for the old path);
-* max_pool 2x2/2 on the same input: the numba plane kernels against the NumPy per-offset passes
+* max_pool 2x2/2 and avg_pool 3x3/1 on the same input: the numba plane kernels against the
+  NumPy per-offset passes
   (``pool2d.applies`` answering False for the old path).
 
 Forward, and forward+backward as ``nnfunc.grad(y, inputs, grad_outputs=gy)``. ``--cpu-time``
@@ -82,6 +83,13 @@ def main() -> None:
         xv = nf.Variable(x, requires_grad=True)
         nf.grad(nf.max_pool(xv, (2, 2)), [xv], grad_outputs=gy_pool)
 
+    def avg_f() -> None:
+        nf.avg_pool(x, (3, 3), stride=1, pad=1)
+
+    def avg_fb() -> None:
+        xv = nf.Variable(x, requires_grad=True)
+        nf.grad(nf.avg_pool(xv, (3, 3), stride=1, pad=1), [xv], grad_outputs=gy_conv)
+
     cases: list[tuple[str, Callable[[], None], Callable[[bool], None]]] = [
         (f"conv2d {n}x64x56x56 64->64 3x3 fwd", conv_f, _winograd),
         (f"conv2d {n}x64x56x56 64->64 3x3 fwd+bwd", conv_fb, _winograd),
@@ -89,6 +97,8 @@ def main() -> None:
         (f"depthwise 3x3 p1 {n}x64x56x56 fwd+bwd", dw_fb, _depthwise),
         (f"max_pool 2x2/2 {n}x64x56x56 fwd", pool_f, _numba),
         (f"max_pool 2x2/2 {n}x64x56x56 fwd+bwd", pool_fb, _numba),
+        (f"avg_pool 3x3/1 p1 {n}x64x56x56 fwd", avg_f, _numba),
+        (f"avg_pool 3x3/1 p1 {n}x64x56x56 fwd+bwd", avg_fb, _numba),
     ]
     unit = "CPU ms" if args.cpu_time else "ms"
     print(f"{unit}, {args.repeat} interleaved rounds; ratio = new / old (IQR)")

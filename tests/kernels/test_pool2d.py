@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from nnfunc.core.backend import numba_enabled
+from nnfunc.kernels.cpu import pool as K
 from nnfunc.kernels.cpu import pool2d
 
 pytestmark = pytest.mark.skipif(not numba_enabled(), reason="numba disabled")
@@ -67,3 +68,22 @@ def test_applies_only_to_float_numpy_2d():
     assert pool2d.applies(x, (2, 2))
     assert not pool2d.applies(x, (2, 2, 2))
     assert not pool2d.applies(x.astype(np.int32), (2, 2))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("geom", [((2, 2), (2, 2)), ((3, 3), (1, 1)), ((3, 2), (2, 3))])
+def test_window_sums_agree_with_the_numpy_twins(geom, dtype):
+    k, s = geom
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 3, 9, 10)).astype(dtype)
+    out = _out(x.shape[2:], k, s, (1, 1))
+    tol = {"rtol": 1e-5, "atol": 1e-5} if dtype == np.float32 else {"rtol": 1e-12, "atol": 1e-12}
+    for threads in (1, 3):
+        y = pool2d.window_sum2d(x, k, s, out, threads=threads)
+        np.testing.assert_allclose(y, K.window_sum(np, x, k, s, out, dtype), **tol)
+        gy = rng.standard_normal(y.shape).astype(dtype)
+        gx = pool2d.window_sum2d_transpose(gy, k, s, x.shape, threads=threads)
+        np.testing.assert_allclose(gx, K.window_sum_transpose(np, gy, k, s, out, x.shape), **tol)
+        # adjoint identity <sum(x), gy> = <x, sum^T(gy)> in float64
+        lhs = np.vdot(y.astype(float), gy.astype(float))
+        assert abs(lhs - np.vdot(x.astype(float), gx.astype(float))) < 1e-3 * (1 + abs(lhs))

@@ -287,7 +287,10 @@ class WindowSum(Function):
         g = self.geom
         acc = accumulation_dtype(self.out_dtype)
         xpad = g.pad(xp, g.to_first(xp, x), acc, 0)
-        y = K.window_sum(xp, xpad, g.kernel, g.stride, g.out, acc)
+        if pool2d.applies(xpad, g.kernel):
+            y = pool2d.window_sum2d(xpad, g.kernel, g.stride, g.out)
+        else:
+            y = K.window_sum(xp, xpad, g.kernel, g.stride, g.out, acc)
         if self.scale is not None:
             y *= xp.asarray(self.scale, dtype=acc)
         return (g.from_first(xp, y.astype(self.out_dtype, copy=False)),)
@@ -341,7 +344,10 @@ class WindowSumTranspose(Function):
         padded = gf.shape[: gf.ndim - g.nsp] + tuple(
             max(lo + n, e) for lo, n, e in zip(g.lows, g.sizes, g.needed, strict=True)
         )
-        buf = K.window_sum_transpose(xp, gf, g.kernel, g.stride, g.out, padded)
+        if pool2d.applies(gf, g.kernel):
+            buf = pool2d.window_sum2d_transpose(gf, g.kernel, g.stride, padded)
+        else:
+            buf = K.window_sum_transpose(xp, gf, g.kernel, g.stride, g.out, padded)
         gx = xp.ascontiguousarray(g.crop(buf)).astype(dtype, copy=False)
         return (g.from_first(xp, gx),)
 

@@ -1036,6 +1036,35 @@ def _max_pool2d_grad_tiled(x, y, gy, gx, kh, kw, p0, p1):  # pragma: no cover - 
                 gx[p, r, s] = zero
 
 
+def _sum_pool2d(x, y, kh, kw, sh, sw, p0, p1):  # pragma: no cover - compiled
+    # window sums row by row, one kernel offset at a time along the output row (vectorised)
+    ho = y.shape[1]
+    wo = y.shape[2]
+    zero = y.dtype.type(0.0)
+    for p in range(p0, p1):
+        for i in range(ho):
+            for j in range(wo):
+                y[p, i, j] = zero
+            for a in range(kh):
+                r = i * sh + a
+                for b in range(kw):
+                    for j in range(wo):
+                        y[p, i, j] += x[p, r, b + j * sw]
+
+
+def _sum_pool2d_transpose(g, out, kh, kw, sh, sw, p0, p1):  # pragma: no cover - compiled
+    """``out[p]`` (zeroed, padded input shape) += each ``g`` cell over its window."""
+    ho = g.shape[1]
+    wo = g.shape[2]
+    for p in range(p0, p1):
+        for i in range(ho):
+            for a in range(kh):
+                r = i * sh + a
+                for b in range(kw):
+                    for j in range(wo):
+                        out[p, r, b + j * sw] += g[p, i, j]
+
+
 @lru_cache(maxsize=1)
 def pool2d_kernels() -> dict[str, Any]:
     """The 2-D max-pooling kernels of :mod:`nnfunc.kernels.cpu.pool2d` (compiled on first call)."""
@@ -1046,6 +1075,8 @@ def pool2d_kernels() -> dict[str, Any]:
         "max_pool2d": numba.njit(**opts)(_max_pool2d),
         "max_pool2d_grad": numba.njit(**opts)(_max_pool2d_grad),
         "max_pool2d_grad_tiled": numba.njit(**opts)(_max_pool2d_grad_tiled),
+        "sum_pool2d": numba.njit(**opts)(_sum_pool2d),
+        "sum_pool2d_transpose": numba.njit(**opts)(_sum_pool2d_transpose),
     }
 
 

@@ -1,4 +1,4 @@
-"""2-D max pooling, forward and backward, as numba kernels over planes split on the thread pool.
+"""2-D max and sum pooling, forward and backward: numba kernels over planes on the thread pool.
 
 Inputs are channel-first with any leading axes, padded to cover every window (as
 :mod:`nnfunc.kernels.cpu.pool` expects); they are viewed as ``(P, Hp, Wp)`` planes. The forward
@@ -9,6 +9,9 @@ thread owns each plane, so the backward writes every gradient cell from one thre
 no masks per offset, no shared accumulation. The argmax is recomputed rather than saved: the
 Function nodes stay stateless (graph mode and double backward rebuild them from ``x`` and
 ``y``), and reading ``x`` once costs about what reading a saved index would.
+
+Window sums (sum and average pooling) and their adjoint run the same way: row-wise sums, and
+the adjoint adding each output cell over its window in a zeroed plane owned by one thread.
 
 ``max_pool2d_numpy`` / ``max_pool2d_grad_numpy`` are the NumPy twins (same signatures, whole
 planes at once, through :mod:`nnfunc.kernels.cpu.pool`); :func:`max_pool2d` and
@@ -32,6 +35,8 @@ __all__ = [
     "max_pool2d_grad",
     "max_pool2d_grad_numpy",
     "max_pool2d_numpy",
+    "window_sum2d",
+    "window_sum2d_transpose",
 ]
 
 
@@ -96,3 +101,25 @@ def max_pool2d_grad(
     gx = np.zeros(x3.shape, xpad.dtype)
     run(lambda a, b: fn(x3, y3, g3, gx, *args, a, b), ranges)
     return gx.reshape(xpad.shape)
+
+
+def window_sum2d(xpad, kernel, stride, out, threads: int | None = None) -> np.ndarray:
+    """Window sums ``(*lead, *out)`` of ``xpad (*lead, Hp, Wp)`` (in its dtype); the NumPy twin
+    is :func:`nnfunc.kernels.cpu.pool.window_sum`."""
+    x3 = _planes(xpad)
+    y = np.empty((x3.shape[0], *out), xpad.dtype)
+    fn = pool2d_kernels()["sum_pool2d"]
+    per = int(np.prod(out)) * kernel[0] * kernel[1]
+    run(lambda a, b: fn(x3, y, *kernel, *stride, a, b), row_ranges(x3.shape[0], per, threads))
+    return y.reshape((*xpad.shape[:-2], *out))
+
+
+def window_sum2d_transpose(gy, kernel, stride, padded, threads: int | None = None) -> np.ndarray:
+    """Adjoint of :func:`window_sum2d` on the padded shape ``padded``; the NumPy twin is
+    :func:`nnfunc.kernels.cpu.pool.window_sum_transpose`."""
+    g3 = _planes(gy)
+    buf = np.zeros((g3.shape[0], *padded[-2:]), gy.dtype)
+    fn = pool2d_kernels()["sum_pool2d_transpose"]
+    per = int(np.prod(gy.shape[-2:])) * kernel[0] * kernel[1]
+    run(lambda a, b: fn(g3, buf, *kernel, *stride, a, b), row_ranges(g3.shape[0], per, threads))
+    return buf.reshape(padded)
