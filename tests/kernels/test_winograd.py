@@ -188,3 +188,33 @@ def test_conv_transpose_float32_paths_agree_with_float64(pad):
     for got, want in [(y32, y64), *zip(g32, g64, strict=True)]:
         got, want = np.asarray(got.data), np.asarray(want.data)
         np.testing.assert_allclose(got, want, atol=F32_BOUND * np.abs(want).max())
+
+
+@pytest.mark.parametrize("use_numba", [False, pytest.param(True, marks=needs_numba)])
+def test_chunk_parallel_path_matches_the_reference(use_numba):
+    # threads=3 over 4 samples: whole chunks on the kernel pool (BLAS on one thread when
+    # threadpoolctl can set it, else the chunk loop with threaded transforms)
+    x, w, gy, out, lo, hi = _data((4, 6, 5, 7, 8, 1, 1), seed=6)
+    f64 = np.float64
+    y = winograd.forward(x, w, (lo, lo), out, f64, threads=3, use_numba=use_numba)
+    np.testing.assert_allclose(y, ref_conv(x, w, lo, hi), rtol=1e-12, atol=1e-12)
+    gw = winograd.grad_weight(x, gy, (lo, lo), f64, threads=3, use_numba=use_numba)
+    np.testing.assert_allclose(gw, ref_grad_weight(x, gy, lo, hi), rtol=1e-12, atol=1e-11)
+    gx = winograd.grad_input(gy, w, (lo, lo), x.shape[2:], f64, threads=3, use_numba=use_numba)
+    np.testing.assert_allclose(gx, ref_grad_input(gy, w, lo, hi, x.shape[2:]), atol=1e-12)
+
+
+def test_blas_thread_count_is_restored_after_the_parallel_path():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    if not winograd._can_limit_blas():
+        pytest.skip("threadpoolctl sees no BLAS library")
+
+    def blas_threads():
+        info = threadpoolctl.threadpool_info()
+        return [i["num_threads"] for i in info if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    x, w, gy, out, lo, _ = _data((4, 6, 5, 7, 8, 1, 1), seed=7)
+    winograd.forward(x, w, (lo, lo), out, np.float64, threads=3)
+    winograd.grad_weight(x, gy, (lo, lo), np.float64, threads=3)
+    assert blas_threads() == before

@@ -28,11 +28,18 @@ Work is chunked over samples so that the transformed tiles of one chunk stay nea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
 import numpy as np
+
+try:  # optional: sets BLAS to one thread while the kernel pool runs whole chunks in parallel
+    import threadpoolctl
+except ImportError:  # pragma: no cover - without it, the GEMMs use BLAS's own threads
+    threadpoolctl = None
 
 from nnfunc.core.backend import numba_enabled
 from nnfunc.kernels.cpu._jit import winograd_kernels
@@ -128,6 +135,106 @@ def output_adjoint_numpy(gy, gm, n0, n1, th, tw, o0, o1) -> None:
 
 
 # ------------------------------------------------------------------------------------- drivers
+#: Tile bytes per chunk when whole chunks run in parallel on one-thread BLAS (cache-sized).
+PARALLEL_BUDGET = 4 * 2**20
+
+_controller: Any = None
+_limit_lock = threading.Lock()
+_limit_depth = 0
+_limiter: Any = None
+
+
+_blas_found: bool | None = None
+
+
+def _can_limit_blas() -> bool:
+    """Whether threadpoolctl is installed and sees the BLAS NumPy uses (checked once)."""
+    global _controller, _blas_found
+    if _blas_found is None:
+        with _limit_lock:
+            if threadpoolctl is None:
+                _blas_found = False
+            else:
+                _controller = threadpoolctl.ThreadpoolController()
+                _blas_found = bool(_controller.select(user_api="blas").lib_controllers)
+    return _blas_found
+
+
+@contextmanager
+def _one_thread_blas() -> Iterator[None]:
+    """BLAS on one thread while the block runs (nested and concurrent uses share one limit: the
+    first entry sets it, the last exit restores BLAS's own thread count).
+
+    Why: a 2-thread BLAS hands every GEMM call to its second thread and waits for it; on a
+    loaded machine each hand-off can wait a scheduler quantum, and Winograd makes 16 calls per
+    chunk. Measured on 32x64x56x56 at load ~5: 887 ms wall (BLAS threads, 32 MiB chunks)
+    against 210 ms with the chunks spread over the kernel pool and BLAS on one thread.
+    The limit is process-wide while it holds (other threads' BLAS calls run on one thread).
+    """
+    global _limit_depth, _limiter
+    with _limit_lock:
+        if _limit_depth == 0:
+            _limiter = _controller.limit(limits=1, user_api="blas")
+        _limit_depth += 1
+    try:
+        yield
+    finally:
+        with _limit_lock:
+            _limit_depth -= 1
+            if _limit_depth == 0:
+                _limiter.restore_original_limits()
+                _limiter = None
+
+
+def _parallel_ranges(n: int, per_sample: int, threads: int | None) -> list | None:
+    """Sample ranges for chunk-parallel work, or None (one range, or BLAS threads not settable)."""
+    ranges = row_ranges(n, per_sample, threads)
+    if len(ranges) < 2 or not _can_limit_blas():
+        return None
+    return ranges
+
+
+def _forward_samples(k_in, k_out, xpad, u, y, th, tw, a, b) -> None:
+    """Forward of samples ``a:b`` on this thread, one cache-sized chunk at a time."""
+    c, o = xpad.shape[1], u.shape[1]
+    tiles = th * tw
+    step = max(1, PARALLEL_BUDGET // (16 * max(c, o) * tiles * y.itemsize))
+    step = min(step, b - a)
+    vbuf = np.empty(16 * c * step * tiles, y.dtype)
+    mbuf = np.empty(16 * o * step * tiles, y.dtype)
+    for n0 in range(a, b, step):
+        n1 = min(b, n0 + step)
+        t = (n1 - n0) * tiles
+        v = vbuf[: 16 * c * t].reshape(16, c, t)
+        k_in(xpad, v, n0, n1, th, tw, 0, c)
+        m = mbuf[: 16 * o * t].reshape(16, o, t)
+        np.matmul(u, v, out=m)
+        k_out(m, y, n0, n1, th, tw, 0, o)
+
+
+def _grad_weight_samples(k_in, k_adj, xpad, gy, o, th, tw, a, b) -> np.ndarray:
+    """``sum`` over samples ``a:b`` of ``gM @ V^T`` (16, O, C), on this thread."""
+    c = xpad.shape[1]
+    dtype = gy.dtype
+    tiles = th * tw
+    step = max(1, PARALLEL_BUDGET // (16 * max(c, o) * tiles * dtype.itemsize))
+    step = min(step, b - a)
+    vbuf = np.empty(16 * c * step * tiles, dtype)
+    mbuf = np.empty(16 * o * step * tiles, dtype)
+    gu = np.zeros((16, o, c), dtype)
+    part = np.empty_like(gu)
+    for n0 in range(a, b, step):
+        n1 = min(b, n0 + step)
+        t = (n1 - n0) * tiles
+        v = vbuf[: 16 * c * t].reshape(16, c, t)
+        k_in(xpad, v, n0, n1, th, tw, 0, c)
+        gm = mbuf[: 16 * o * t].reshape(16, o, t)
+        k_adj(gy, gm, n0, n1, th, tw, 0, o)
+        np.matmul(gm, v.swapaxes(1, 2), out=part)
+        gu += part
+    return gu
+
+
 def _kernels(use_numba: bool | None) -> tuple[Any, Any, Any]:
     if use_numba is None:
         use_numba = numba_enabled()
@@ -174,6 +281,11 @@ def forward(
     if n == 0 or ho == 0 or wo == 0:
         return y
     tiles = th * tw
+    ranges = _parallel_ranges(n, 16 * (c + o) * tiles, threads)
+    if ranges:
+        with _one_thread_blas():
+            run(partial(_forward_samples, k_in, k_out, xpad, u, y, th, tw), ranges)
+        return y
     step = _steps(n, 16 * max(c, o) * tiles * np.dtype(dtype).itemsize)
     vbuf = np.empty(16 * c * step * tiles, dtype)
     mbuf = np.empty(16 * o * step * tiles, dtype)
@@ -224,7 +336,12 @@ def grad_weight(
     gy = np.ascontiguousarray(pad_input(np, gy, (0, 0), (2 * th, 2 * tw), dtype))
     gu = np.zeros((16, o, c), dtype)
     tiles = th * tw
-    if n and tiles:
+    ranges = _parallel_ranges(n, 16 * (c + o) * tiles, threads) if n and tiles else None
+    if ranges:
+        with _one_thread_blas():
+            parts = run(partial(_grad_weight_samples, k_in, k_adj, xpad, gy, o, th, tw), ranges)
+        gu = np.sum(parts, axis=0, dtype=dtype)
+    elif n and tiles:
         step = _steps(n, 16 * max(c, o) * tiles * np.dtype(dtype).itemsize)
         vbuf = np.empty(16 * c * step * tiles, dtype)
         mbuf = np.empty(16 * o * step * tiles, dtype)
