@@ -23,7 +23,9 @@ The tile transforms are numba kernels (:mod:`nnfunc.kernels.cpu._jit`, split ove
 on the kernel thread pool) with NumPy twins of the same signature (strided slices; NumPy arrays
 only: other array modules keep the patch GEMM); the GEMMs are NumPy's (BLAS, itself threaded).
 Work is chunked over samples so that the transformed tiles of one chunk stay near
-:data:`TILE_BUDGET` bytes.
+:data:`TILE_BUDGET` bytes. With several kernel threads and threadpoolctl installed, whole
+chunks of :data:`PARALLEL_BUDGET` bytes run on the kernel pool instead, with BLAS held to one
+thread meanwhile (see :func:`_one_thread_blas` for why).
 """
 
 from __future__ import annotations
