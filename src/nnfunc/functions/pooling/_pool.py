@@ -15,6 +15,7 @@ from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError
 from nnfunc.kernels.cpu import pool as K
+from nnfunc.kernels.cpu import pool2d
 from nnfunc.kernels.cpu.im2col import pad_input
 
 __all__ = ["avg_pool", "global_avg_pool", "max_pool", "sum_pool"]
@@ -185,7 +186,10 @@ class MaxPool(Function):
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         g = self.geom
         xpad = g.pad(xp, g.to_first(xp, x), x.dtype, _min_value(x.dtype))
-        y = K.window_max(xp, xpad, g.kernel, g.stride, g.dilation, g.out)
+        if pool2d.applies(xpad, g.kernel):
+            y = pool2d.max_pool2d(xpad, g.kernel, g.stride, g.dilation, g.out)
+        else:
+            y = K.window_max(xp, xpad, g.kernel, g.stride, g.dilation, g.out)
         return (g.from_first(xp, y),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
@@ -212,9 +216,11 @@ class MaxPoolScatter(Function):
     def forward(self, xp: Any, x: Any, y: Any, gy: Any) -> tuple[Any, ...]:
         g = self.geom
         xpad = g.pad(xp, g.to_first(xp, x), x.dtype, _min_value(x.dtype))
-        buf, _ = K.max_scatter(
-            xp, xpad, g.to_first(xp, y), g.to_first(xp, gy), g.kernel, g.stride, g.dilation, g.out
-        )
+        yf, gyf = g.to_first(xp, y), g.to_first(xp, gy)
+        if pool2d.applies(xpad, g.kernel) and gy.dtype == x.dtype:
+            buf = pool2d.max_pool2d_grad(xpad, yf, gyf, g.kernel, g.stride, g.dilation, g.out)
+        else:
+            buf, _ = K.max_scatter(xp, xpad, yf, gyf, g.kernel, g.stride, g.dilation, g.out)
         return (g.from_first(xp, xp.ascontiguousarray(g.crop(buf))),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
@@ -282,7 +288,10 @@ class WindowSum(Function):
         g = self.geom
         acc = accumulation_dtype(self.out_dtype)
         xpad = g.pad(xp, g.to_first(xp, x), acc, 0)
-        y = K.window_sum(xp, xpad, g.kernel, g.stride, g.out, acc)
+        if pool2d.applies(xpad, g.kernel):
+            y = pool2d.window_sum2d(xpad, g.kernel, g.stride, g.out)
+        else:
+            y = K.window_sum(xp, xpad, g.kernel, g.stride, g.out, acc)
         if self.scale is not None:
             y *= xp.asarray(self.scale, dtype=acc)
         return (g.from_first(xp, y.astype(self.out_dtype, copy=False)),)
@@ -336,7 +345,10 @@ class WindowSumTranspose(Function):
         padded = gf.shape[: gf.ndim - g.nsp] + tuple(
             max(lo + n, e) for lo, n, e in zip(g.lows, g.sizes, g.needed, strict=True)
         )
-        buf = K.window_sum_transpose(xp, gf, g.kernel, g.stride, g.out, padded)
+        if pool2d.applies(gf, g.kernel):
+            buf = pool2d.window_sum2d_transpose(gf, g.kernel, g.stride, padded)
+        else:
+            buf = K.window_sum_transpose(xp, gf, g.kernel, g.stride, g.out, padded)
         gx = xp.ascontiguousarray(g.crop(buf)).astype(dtype, copy=False)
         return (g.from_first(xp, gx),)
 

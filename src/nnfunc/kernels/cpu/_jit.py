@@ -1436,3 +1436,339 @@ def rnn_kernels() -> dict[str, Any]:
         "rnn_fwd": numba.njit(**exact)(_rnn_fwd),
         "rnn_bwd": numba.njit(**exact)(_rnn_bwd),
     }
+
+
+# ---------------------------------------------------------------------------- Winograd F(2x2, 3x3)
+# (nnfunc.kernels.cpu.winograd: tile transforms of the 3x3 stride-1 convolution; the tiles of
+# samples n0 <= n < n1 are numbered t = ((n - n0) * th + i) * tw + j, 16 transform planes first)
+def _wino_input(xpad, v, n0, n1, th, tw, c0, c1):  # pragma: no cover - compiled
+    """``v[k, c, t] = (B^T d B)[k]`` for the 4x4 tile ``d`` at ``(2i, 2j)`` of ``xpad[n, c]``.
+
+    Per row of tiles: the row combinations ``B^T d`` of the even and the odd columns first
+    (``ev``, ``od``: contiguous, one pass over the 4 input rows), then the column combinations,
+    which read ``ev``/``od`` at ``j`` and ``j + 1`` and write the 16 planes contiguously in ``j``
+    (so that both loops vectorise)."""
+    ev = np.empty((4, tw + 1), xpad.dtype)
+    od = np.empty((4, tw + 1), xpad.dtype)
+    for n in range(n0, n1):
+        for c in range(c0, c1):
+            for i in range(th):
+                r = 2 * i
+                base = ((n - n0) * th + i) * tw
+                for q in range(tw + 1):
+                    s = 2 * q
+                    d0 = xpad[n, c, r, s]
+                    d1 = xpad[n, c, r + 1, s]
+                    d2 = xpad[n, c, r + 2, s]
+                    d3 = xpad[n, c, r + 3, s]
+                    ev[0, q] = d0 - d2
+                    ev[1, q] = d1 + d2
+                    ev[2, q] = d2 - d1
+                    ev[3, q] = d1 - d3
+                    d0 = xpad[n, c, r, s + 1]
+                    d1 = xpad[n, c, r + 1, s + 1]
+                    d2 = xpad[n, c, r + 2, s + 1]
+                    d3 = xpad[n, c, r + 3, s + 1]
+                    od[0, q] = d0 - d2
+                    od[1, q] = d1 + d2
+                    od[2, q] = d2 - d1
+                    od[3, q] = d1 - d3
+                for a in range(4):
+                    k = 4 * a
+                    for j in range(tw):
+                        e0 = ev[a, j]
+                        e1 = od[a, j]
+                        e2 = ev[a, j + 1]
+                        e3 = od[a, j + 1]
+                        v[k, c, base + j] = e0 - e2
+                        v[k + 1, c, base + j] = e1 + e2
+                        v[k + 2, c, base + j] = e2 - e1
+                        v[k + 3, c, base + j] = e1 - e3
+
+
+def _wino_output(m, y, n0, n1, th, tw, o0, o1):  # pragma: no cover - compiled
+    """``y[n, o, 2i:2i+2, 2j:2j+2] = A^T M A`` (cut at the edges of ``y``)."""
+    ho = y.shape[2]
+    wo = y.shape[3]
+    for n in range(n0, n1):
+        for o in range(o0, o1):
+            for i in range(th):
+                r = 2 * i
+                base = ((n - n0) * th + i) * tw
+                for j in range(tw):
+                    s = 2 * j
+                    t = base + j
+                    u00 = m[0, o, t] + m[4, o, t] + m[8, o, t]
+                    u01 = m[1, o, t] + m[5, o, t] + m[9, o, t]
+                    u02 = m[2, o, t] + m[6, o, t] + m[10, o, t]
+                    u03 = m[3, o, t] + m[7, o, t] + m[11, o, t]
+                    u10 = m[4, o, t] - m[8, o, t] - m[12, o, t]
+                    u11 = m[5, o, t] - m[9, o, t] - m[13, o, t]
+                    u12 = m[6, o, t] - m[10, o, t] - m[14, o, t]
+                    u13 = m[7, o, t] - m[11, o, t] - m[15, o, t]
+                    y[n, o, r, s] = u00 + u01 + u02
+                    if s + 1 < wo:
+                        y[n, o, r, s + 1] = u01 - u02 - u03
+                    if r + 1 < ho:
+                        y[n, o, r + 1, s] = u10 + u11 + u12
+                        if s + 1 < wo:
+                            y[n, o, r + 1, s + 1] = u11 - u12 - u13
+
+
+def _wino_output_adjoint(gy, gm, n0, n1, th, tw, o0, o1):  # pragma: no cover - compiled
+    """``gm[k, o, t] = (A g A^T)[k]`` for the 2x2 tile ``g`` of ``gy[n, o]`` at ``(2i, 2j)``;
+    ``gy`` covers every tile (``(N, O, >= 2 th, >= 2 tw)``, zeros past the output).
+
+    Per row of tiles: the rows ``A g`` of the even and the odd columns first (contiguous), then
+    four planes at a time, contiguous in ``j``."""
+    h = np.empty((8, tw), gm.dtype)
+    for n in range(n0, n1):
+        for o in range(o0, o1):
+            for i in range(th):
+                r = 2 * i
+                base = ((n - n0) * th + i) * tw
+                for j in range(tw):
+                    s = 2 * j
+                    a0 = gy[n, o, r, s]
+                    a1 = gy[n, o, r, s + 1]
+                    b0 = gy[n, o, r + 1, s]
+                    b1 = gy[n, o, r + 1, s + 1]
+                    # rows A g = (g0, g0 + g1, g0 - g1, -g1), even then odd column
+                    h[0, j] = a0
+                    h[1, j] = a1
+                    h[2, j] = a0 + b0
+                    h[3, j] = a1 + b1
+                    h[4, j] = a0 - b0
+                    h[5, j] = a1 - b1
+                    h[6, j] = -b0
+                    h[7, j] = -b1
+                for a in range(4):
+                    k = 4 * a
+                    for j in range(tw):
+                        e = h[2 * a, j]
+                        f = h[2 * a + 1, j]
+                        # columns (A g) A^T = (h0, h0 + h1, h0 - h1, -h1)
+                        gm[k, o, base + j] = e
+                        gm[k + 1, o, base + j] = e + f
+                        gm[k + 2, o, base + j] = e - f
+                        gm[k + 3, o, base + j] = -f
+
+
+@lru_cache(maxsize=1)
+def winograd_kernels() -> dict[str, Any]:
+    """The tile transforms of :mod:`nnfunc.kernels.cpu.winograd` (compiled on first call)."""
+    import numba
+
+    opts = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": {"contract"}}
+    return {
+        "input": numba.njit(**opts)(_wino_input),
+        "output": numba.njit(**opts)(_wino_output),
+        "output_adjoint": numba.njit(**opts)(_wino_output_adjoint),
+    }
+
+
+# ---------------------------------------------------------------------------- 2-D max pooling
+# (nnfunc.kernels.cpu.pool2d: planes p0 <= p < p1 of (P, Hp, Wp) inputs padded to cover every
+# window; the maximum propagates NaN; the gradient goes to the FIRST maximum in C order)
+def _max_pool2d(x, y, kh, kw, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compiled
+    # one output row at a time, one kernel offset at a time: the inner loop runs along the row
+    # (a strided read, a select), which LLVM vectorises
+    ho = y.shape[1]
+    wo = y.shape[2]
+    for p in range(p0, p1):
+        for i in range(ho):
+            r = i * sh
+            for j in range(wo):
+                y[p, i, j] = x[p, r, j * sw]
+            for a in range(kh):
+                for b in range(kw):
+                    if a == 0 and b == 0:
+                        continue
+                    rr = r + a * dh
+                    cc = b * dw
+                    for j in range(wo):
+                        v = x[p, rr, cc + j * sw]
+                        m = y[p, i, j]
+                        y[p, i, j] = v if (v > m or v != v) else m
+
+
+def _max_pool2d_grad(x, y, gy, gx, kh, kw, sh, sw, dh, dw, p0, p1):  # pragma: no cover
+    """``gx[p]`` (zeroed by the caller) += ``gy`` at the first maximum of each window: one
+    pass per plane, each plane written by one thread only (no shared accumulation)."""
+    ho = y.shape[1]
+    wo = y.shape[2]
+    for p in range(p0, p1):
+        for i in range(ho):
+            for j in range(wo):
+                r = i * sh
+                s = j * sw
+                m = y[p, i, j]
+                done = False
+                for a in range(kh):
+                    for b in range(kw):
+                        if not done and x[p, r + a * dh, s + b * dw] == m:
+                            gx[p, r + a * dh, s + b * dw] += gy[p, i, j]
+                            done = True
+
+
+def _max_pool2d_grad_tiled(x, y, gy, gx, kh, kw, p0, p1):  # pragma: no cover - compiled
+    """Windows that tile the plane (stride = kernel, no dilation): every cell of ``gx[p]`` is
+    written once, ``gy`` at the first maximum of its window and 0 elsewhere (a gather: no
+    zeroing pass, no accumulation)."""
+    ho = y.shape[1]
+    wo = y.shape[2]
+    hp = x.shape[1]
+    wp = x.shape[2]
+    zero = gx.dtype.type(0.0)
+    for p in range(p0, p1):
+        for i in range(ho):
+            for j in range(wo):
+                m = y[p, i, j]
+                g = gy[p, i, j]
+                done = False
+                for a in range(kh):
+                    for b in range(kw):
+                        r = i * kh + a
+                        s = j * kw + b
+                        if not done and x[p, r, s] == m:
+                            gx[p, r, s] = g
+                            done = True
+                        else:
+                            gx[p, r, s] = zero
+            for a in range(kh):  # the columns past the last window
+                for s in range(wo * kw, wp):
+                    gx[p, i * kh + a, s] = zero
+        for r in range(ho * kh, hp):  # the rows past the last window
+            for s in range(wp):
+                gx[p, r, s] = zero
+
+
+def _sum_pool2d(x, y, kh, kw, sh, sw, p0, p1):  # pragma: no cover - compiled
+    # window sums row by row, one kernel offset at a time along the output row (vectorised)
+    ho = y.shape[1]
+    wo = y.shape[2]
+    zero = y.dtype.type(0.0)
+    for p in range(p0, p1):
+        for i in range(ho):
+            for j in range(wo):
+                y[p, i, j] = zero
+            for a in range(kh):
+                r = i * sh + a
+                for b in range(kw):
+                    for j in range(wo):
+                        y[p, i, j] += x[p, r, b + j * sw]
+
+
+def _sum_pool2d_transpose(g, out, kh, kw, sh, sw, p0, p1):  # pragma: no cover - compiled
+    """``out[p]`` (zeroed, padded input shape) += each ``g`` cell over its window."""
+    ho = g.shape[1]
+    wo = g.shape[2]
+    for p in range(p0, p1):
+        for i in range(ho):
+            for a in range(kh):
+                r = i * sh + a
+                for b in range(kw):
+                    for j in range(wo):
+                        out[p, r, b + j * sw] += g[p, i, j]
+
+
+@lru_cache(maxsize=1)
+def pool2d_kernels() -> dict[str, Any]:
+    """The 2-D max-pooling kernels of :mod:`nnfunc.kernels.cpu.pool2d` (compiled on first call)."""
+    import numba
+
+    opts = {"cache": True, "nogil": True, "error_model": "numpy"}
+    return {
+        "max_pool2d": numba.njit(**opts)(_max_pool2d),
+        "max_pool2d_grad": numba.njit(**opts)(_max_pool2d_grad),
+        "max_pool2d_grad_tiled": numba.njit(**opts)(_max_pool2d_grad_tiled),
+        "sum_pool2d": numba.njit(**opts)(_sum_pool2d),
+        "sum_pool2d_transpose": numba.njit(**opts)(_sum_pool2d_transpose),
+    }
+
+
+# ---------------------------------------------------------------------------- 2-D depthwise conv
+# (nnfunc.kernels.cpu.depthwise: one plane q = n * C + c per step, planes p0 <= q < p1; every
+# array a plane writes belongs to that plane only, so threads need no shared accumulation)
+def _dw_forward(xpad, w, y, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compiled
+    """``y[n, c, j] = sum_{a,b} w[c, j, a, b] * xpad[n, c, i*sh + a*dh, col*sw + b*dw]``."""
+    nc = xpad.shape[1]
+    m = w.shape[1]
+    kh = w.shape[2]
+    kw = w.shape[3]
+    ho = y.shape[3]
+    wo = y.shape[4]
+    zero = y.dtype.type(0.0)
+    for q in range(p0, p1):
+        n = q // nc
+        c = q % nc
+        for j in range(m):
+            for i in range(ho):
+                for col in range(wo):
+                    y[n, c, j, i, col] = zero
+                for a in range(kh):
+                    r = i * sh + a * dh
+                    for b in range(kw):
+                        t = w[c, j, a, b]
+                        s = b * dw
+                        for col in range(wo):
+                            y[n, c, j, i, col] += t * xpad[n, c, r, s + col * sw]
+
+
+def _dw_grad_input(gy, w, gx, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compiled
+    """``gx`` (zeroed, padded input shape) += the adjoint of :func:`_dw_forward` applied to gy."""
+    nc = gx.shape[1]
+    m = w.shape[1]
+    kh = w.shape[2]
+    kw = w.shape[3]
+    ho = gy.shape[3]
+    wo = gy.shape[4]
+    for q in range(p0, p1):
+        n = q // nc
+        c = q % nc
+        for j in range(m):
+            for i in range(ho):
+                for a in range(kh):
+                    r = i * sh + a * dh
+                    for b in range(kw):
+                        t = w[c, j, a, b]
+                        s = b * dw
+                        for col in range(wo):
+                            gx[n, c, r, s + col * sw] += t * gy[n, c, j, i, col]
+
+
+def _dw_grad_weight(xpad, gy, gw, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compiled
+    """``gw[n, c, j, a, b] = sum_{i,col} gy[n, c, j, i, col] * xpad[n, c, ...]`` per sample
+    (the caller sums over ``n``)."""
+    nc = xpad.shape[1]
+    m = gy.shape[2]
+    kh = gw.shape[3]
+    kw = gw.shape[4]
+    ho = gy.shape[3]
+    wo = gy.shape[4]
+    for q in range(p0, p1):
+        n = q // nc
+        c = q % nc
+        for j in range(m):
+            for a in range(kh):
+                for b in range(kw):
+                    acc = 0.0
+                    s = b * dw
+                    for i in range(ho):
+                        r = i * sh + a * dh
+                        for col in range(wo):
+                            acc += gy[n, c, j, i, col] * xpad[n, c, r, s + col * sw]
+                    gw[n, c, j, a, b] = acc
+
+
+@lru_cache(maxsize=1)
+def depthwise_kernels() -> dict[str, Any]:
+    """The 2-D depthwise kernels of :mod:`nnfunc.kernels.cpu.depthwise` (compiled on first call)."""
+    import numba
+
+    opts = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": {"contract"}}
+    return {
+        "forward": numba.njit(**opts)(_dw_forward),
+        "grad_input": numba.njit(**opts)(_dw_grad_input),
+        "grad_weight": numba.njit(**{**opts, "fastmath": set(_FM_REDUCE)})(_dw_grad_weight),
+    }

@@ -1,0 +1,95 @@
+"""Which kernel computes each pass of a convolution: Winograd where it applies, else im2col.
+
+The three functions have the signatures of their :mod:`nnfunc.kernels.cpu.im2col` namesakes
+(channel-first arrays, padding resolved to ``(low, high)`` pairs) and give the same results to
+rounding. 2-D 3x3 stride-1 float32 convolutions with one group and at least
+:data:`~nnfunc.kernels.cpu.winograd.MIN_CHANNELS` channels on both sides take the Winograd
+F(2x2, 3x3) path (:mod:`nnfunc.kernels.cpu.winograd`: on 32x64x56x56, 64 -> 64, one thread,
+0.77x the CPU time of the patch GEMM forward and 0.66x forward+backward); everything else (other
+array modules, float64, strides, dilations, groups) keeps the patch GEMM. 2-D depthwise
+convolutions (one input channel per group) take the numba plane kernels of
+:mod:`nnfunc.kernels.cpu.depthwise` when numba is enabled, else the NumPy shifted products.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from nnfunc.kernels.cpu import depthwise, im2col, winograd
+
+__all__ = ["conv_forward", "conv_grad_weight", "conv_transpose_forward"]
+
+
+def _winograd(xp: Any, x: Any, kernel, stride, dilation, groups, c, o, dtype) -> bool:
+    return (
+        xp is np
+        and type(x) is np.ndarray
+        and winograd.eligible(kernel, stride, dilation, groups, c, o, dtype)
+    )
+
+
+def conv_forward(
+    xp: Any, x: Any, w: Any, stride, pads: Sequence[tuple[int, int]], dilation, groups, out, dtype
+) -> Any:
+    """:func:`nnfunc.kernels.cpu.im2col.conv_forward`, Winograd when it applies."""
+    if _winograd(xp, x, w.shape[2:], stride, dilation, groups, x.shape[1], w.shape[0], dtype):
+        return winograd.forward(x, w, [lo for lo, _ in pads], out, dtype)
+    kernel = tuple(w.shape[2:])
+    if xp is np and depthwise.applies(x, w.shape, groups, x.shape[1], dtype):
+        lows = [lo for lo, _ in pads]
+        xpad = im2col.pad_input(np, x, lows, im2col.extent(out, kernel, stride, dilation), dtype)
+        return depthwise.forward(xpad, w, stride, dilation, out, dtype)
+    return im2col.conv_forward(xp, x, w, stride, pads, dilation, groups, out, dtype)
+
+
+def conv_transpose_forward(
+    xp: Any,
+    gy: Any,
+    w: Any,
+    stride,
+    pads: Sequence[tuple[int, int]],
+    dilation,
+    groups,
+    sizes,
+    dtype,
+) -> Any:
+    """:func:`nnfunc.kernels.cpu.im2col.conv_transpose_forward`, Winograd when it applies (the
+    low pads at most 2: the flipped convolution pads ``gy`` by ``2 - low``)."""
+    lows = [lo for lo, _ in pads]
+    if all(0 <= lo <= 2 for lo in lows) and _winograd(
+        xp, gy, w.shape[2:], stride, dilation, groups, w.shape[1] * groups, w.shape[0], dtype
+    ):
+        return winograd.grad_input(gy, w, lows, sizes, dtype)
+    c = w.shape[1] * groups
+    if xp is np and depthwise.applies(gy, w.shape, groups, c, dtype):
+        kernel, out = tuple(w.shape[2:]), tuple(gy.shape[2:])
+        ext = im2col.extent(out, kernel, stride, dilation)
+        padded = tuple(max(lo + s, e) for lo, s, e in zip(lows, sizes, ext, strict=True))
+        buf = depthwise.grad_input(gy, w, stride, dilation, (gy.shape[0], c, *padded), dtype)
+        return buf[(slice(None), slice(None), *(slice(lo, lo + s) for lo, s in zip(lows, sizes)))]
+    return im2col.conv_transpose_forward(xp, gy, w, stride, pads, dilation, groups, sizes, dtype)
+
+
+def conv_grad_weight(
+    xp: Any,
+    x: Any,
+    gy: Any,
+    kernel,
+    stride,
+    pads: Sequence[tuple[int, int]],
+    dilation,
+    groups,
+    dtype,
+) -> Any:
+    """:func:`nnfunc.kernels.cpu.im2col.conv_grad_weight`, Winograd when it applies."""
+    if _winograd(xp, x, kernel, stride, dilation, groups, x.shape[1], gy.shape[1], dtype):
+        return winograd.grad_weight(x, gy, [lo for lo, _ in pads], dtype)
+    if xp is np and depthwise.applies(x, (gy.shape[1], 1, *kernel), groups, x.shape[1], dtype):
+        out = tuple(gy.shape[2:])
+        ext = im2col.extent(out, kernel, stride, dilation)
+        xpad = im2col.pad_input(np, x, [lo for lo, _ in pads], ext, dtype)
+        return depthwise.grad_weight(xpad, gy, tuple(kernel), stride, dilation, dtype)
+    return im2col.conv_grad_weight(xp, x, gy, kernel, stride, pads, dilation, groups, dtype)

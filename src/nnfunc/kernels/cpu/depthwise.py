@@ -1,0 +1,79 @@
+"""2-D depthwise convolution (one input channel per group, multiplier ``m``) as numba plane
+kernels: forward, input gradient and weight gradient, planes ``(n, c)`` split over the thread
+pool (:mod:`nnfunc.kernels.cpu._threads`).
+
+Each plane runs the 9 (``kh * kw``) shifted multiply-adds row by row, the inner loop along the
+output row (vectorised by LLVM), instead of the whole-batch NumPy pass per kernel offset of
+:mod:`nnfunc.kernels.cpu.im2col` (which streams the whole output through memory ``kh * kw``
+times). The input gradient adds into a zeroed padded plane that only its own thread writes; the
+weight gradient is one dot product per (plane, tap), summed over the batch afterwards.
+The NumPy twins are the functions of :mod:`~nnfunc.kernels.cpu.im2col` (``_depthwise_*``),
+which the dispatcher (:mod:`nnfunc.kernels.cpu.conv_dispatch`) uses when numba is off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from nnfunc.core.backend import numba_enabled
+from nnfunc.kernels.cpu._jit import depthwise_kernels
+from nnfunc.kernels.cpu._threads import row_ranges, run
+
+__all__ = ["applies", "forward", "grad_input", "grad_weight"]
+
+
+def applies(x: Any, w_shape: Sequence[int], groups: int, channels: int, dtype: Any) -> bool:
+    """NumPy arrays, 2 spatial axes, one input channel per group, float work, numba on."""
+    return (
+        type(x) is np.ndarray
+        and len(w_shape) == 4
+        and w_shape[1] == 1
+        and groups == channels
+        and groups > 1
+        and np.dtype(dtype) in (np.float32, np.float64)
+        and numba_enabled()
+    )
+
+
+def _run(fn: Any, planes: int, per_plane: int, threads: int | None) -> None:
+    run(fn, row_ranges(planes, per_plane, threads))
+
+
+def forward(xpad, w, stride, dilation, out, dtype, threads: int | None = None) -> np.ndarray:
+    """``(N, C, Hp, Wp) x (C*m, 1, kh, kw) -> (N, C*m, *out)``; ``xpad`` covers every window."""
+    n, c = xpad.shape[:2]
+    m = w.shape[0] // c
+    xpad = np.ascontiguousarray(xpad, dtype=dtype)
+    wv = np.ascontiguousarray(w.reshape(c, m, *w.shape[2:]), dtype=dtype)
+    y = np.empty((n, c, m, *out), dtype)
+    fn = partial(depthwise_kernels()["forward"], xpad, wv, y, *stride, *dilation)
+    _run(fn, n * c, m * int(np.prod(out)) * w.shape[2] * w.shape[3], threads)
+    return y.reshape(n, c * m, *out)
+
+
+def grad_input(gy, w, stride, dilation, padded, dtype, threads: int | None = None) -> np.ndarray:
+    """Adjoint of :func:`forward` on the padded input shape ``padded`` ``(N, C, Hp, Wp)``."""
+    n, c = padded[:2]
+    m = w.shape[0] // c
+    g = np.ascontiguousarray(gy, dtype=dtype).reshape(n, c, m, *gy.shape[2:])
+    wv = np.ascontiguousarray(w.reshape(c, m, *w.shape[2:]), dtype=dtype)
+    gx = np.zeros(padded, dtype)
+    fn = partial(depthwise_kernels()["grad_input"], g, wv, gx, *stride, *dilation)
+    _run(fn, n * c, m * int(np.prod(gy.shape[2:])) * w.shape[2] * w.shape[3], threads)
+    return gx
+
+
+def grad_weight(xpad, gy, kernel, stride, dilation, dtype, threads: int | None = None):
+    """Weight gradient ``(C*m, 1, *kernel)`` of :func:`forward`."""
+    n, c = xpad.shape[:2]
+    m = gy.shape[1] // c
+    xpad = np.ascontiguousarray(xpad, dtype=dtype)
+    g = np.ascontiguousarray(gy, dtype=dtype).reshape(n, c, m, *gy.shape[2:])
+    part = np.empty((n, c, m, *kernel), dtype)
+    fn = partial(depthwise_kernels()["grad_weight"], xpad, g, part, *stride, *dilation)
+    _run(fn, n * c, m * int(np.prod(gy.shape[2:])) * kernel[0] * kernel[1], threads)
+    return part.sum(axis=0).reshape(c * m, 1, *kernel)
