@@ -37,6 +37,7 @@ __all__ = [
     "raise_error",
     "real_scalar",
     "same_dtype",
+    "tensor",
 ]
 
 
@@ -272,3 +273,41 @@ def broadcast_shapes(
                 known = d
         out.append(None if unknown and known == 1 else known)
     return tuple(out)
+
+
+# dtype kinds a tensor input may have: bool, signed and unsigned integers, floats.
+_TENSOR_KINDS = frozenset("biuf")
+
+
+def tensor_dtype(op: str, arg: str, value: Any, *, complex_ok: bool = False) -> None:
+    """Raise the standard DTypeError when an array's dtype is not a tensor dtype: real means
+    bool, integer or floating (object, string, bytes, datetime are not; complex only with
+    ``complex_ok``)."""
+    kind = value.dtype.kind
+    if kind not in _TENSOR_KINDS and not (complex_ok and kind == "c"):
+        want = "have a real or complex dtype" if complex_ok else "have a real dtype"
+        raise DTypeError(message(op, arg, want, **{f"{arg}.dtype": value.dtype}))
+
+
+def not_a_tensor(op: str, arg: str, value: Any) -> DTypeError:
+    """The standard DTypeError for a value that is not a tensor at all (None, a string...)."""
+    return DTypeError(message(op, arg, "be an array, a Variable or a number", **{arg: value}))
+
+
+def tensor(op: str, arg: str, value: Any, *, complex_ok: bool = False) -> Any:
+    """The input gate of wrappers and composites: call it before touching ``.shape``.
+
+    Arrays, Variables and symbolic variables pass through (their dtype checked); anything
+    ``numpy.asarray`` makes a numeric array of (lists, tuples, scalars) is converted; None,
+    strings, dicts, object, string and (unless ``complex_ok``) complex arrays raise
+    :class:`DTypeError` with the standard message.
+    """
+    if value is None or isinstance(value, (str, bytes, dict)):
+        raise not_a_tensor(op, arg, value)
+    if not (isinstance(value, np.ndarray) or (hasattr(value, "dtype") and hasattr(value, "shape"))):
+        try:
+            value = np.asarray(value)
+        except (ValueError, TypeError):  # ragged nested lists and the like
+            raise not_a_tensor(op, arg, value) from None
+    tensor_dtype(op, arg, value, complex_ok=complex_ok)
+    return value

@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core._state import STATE
+from nnfunc.core.check import not_a_tensor, tensor, tensor_dtype
 from nnfunc.core.spec import TensorSpec
 from nnfunc.core.variable import Variable, VarNode
-from nnfunc.errors import DTypeError, GraphError, NNFuncError
+from nnfunc.errors import GraphError, NNFuncError
 
 __all__ = ["Function", "scalar_dtype"]
 
@@ -56,6 +57,8 @@ class Function:
 
     op_name: str = "function"
     input_names: tuple[str, ...] = ("x",)
+    # Complex inputs raise DTypeError unless a function documents them and sets this.
+    accepts_complex: bool = False
     _retain_in_idx: tuple[int, ...] = ()
     _retain_out_idx: tuple[int, ...] = ()
     _freed = False
@@ -171,12 +174,19 @@ class Function:
 
             return apply_symbolic(self, inputs, name)
         if convert:
-            inputs = _convert_scalars(inputs)
+            inputs = _convert_scalars(inputs, self)
         if has_var:
             arrays = tuple([x.data if isinstance(x, Variable) else x for x in inputs])
         else:
             arrays = inputs
-        out_specs = self.setup(*arrays)
+        for a in arrays:  # the input gate: object, string, complex arrays (issue 17)
+            if a is not None and a.dtype.kind not in "biuf":
+                _gate(self, arrays)
+        try:
+            out_specs = self.setup(*arrays)
+        except (AttributeError, TypeError):
+            _none_input(self, arrays)
+            raise
         xp = np if "cupy" not in sys.modules else _xp_of(arrays)
         outs = self.forward(xp, *arrays)
         # Inline check of the common single-output case; the general one is _check_outputs.
@@ -252,7 +262,28 @@ def _xp_of(arrays: tuple[Any, ...]) -> Any:
     return get_array_module(*arrays)
 
 
-def _convert_scalars(inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+def _arg_name(func: Function | None, i: int) -> tuple[str, str]:
+    if func is None:
+        return "nnfunc", "inputs"
+    names = func.input_names
+    return func.op_name, names[i] if i < len(names) else f"input {i}"
+
+
+def _gate(func: Function, arrays: tuple[Any, ...]) -> None:
+    """Raise the standard DTypeError for the first input of a non-tensor dtype."""
+    for i, a in enumerate(arrays):
+        if a is not None:
+            tensor_dtype(*_arg_name(func, i), a, complex_ok=func.accepts_complex)
+
+
+def _none_input(func: Function, arrays: tuple[Any, ...]) -> None:
+    """``setup`` tripped over an input: when one is None (a required input missing), say so."""
+    for i, a in enumerate(arrays):
+        if a is None:
+            raise not_a_tensor(*_arg_name(func, i), None) from None
+
+
+def _convert_scalars(inputs: tuple[Any, ...], func: Function | None = None) -> tuple[Any, ...]:
     # Only Python scalars are weak: NumPy scalars (np.float64 subclasses float) keep their dtype.
     partners = [
         np.dtype(x.dtype)
@@ -260,7 +291,7 @@ def _convert_scalars(inputs: tuple[Any, ...]) -> tuple[Any, ...]:
         if x is not None and type(x) not in _SCALARS and hasattr(x, "dtype")
     ]
     out = []
-    for x in inputs:
+    for i, x in enumerate(inputs):
         if x is None or type(x) is np.ndarray or isinstance(x, Variable):
             out.append(x)
         elif type(x) in _SCALARS:
@@ -268,17 +299,9 @@ def _convert_scalars(inputs: tuple[Any, ...]) -> tuple[Any, ...]:
         elif hasattr(x, "__array_namespace__") and hasattr(x, "shape") and hasattr(x, "ndim"):
             out.append(x if x.ndim else np.asarray(x) if isinstance(x, np.generic) else x)
         else:
-            try:
-                arr = np.asarray(x)
-            except (ValueError, TypeError) as exc:
-                raise DTypeError(
-                    f"nnfunc: inputs must be arrays, Variables or numbers; received {x!r}."
-                ) from exc
-            if arr.dtype.kind not in "biufc":  # object, string, bytes, datetime...
-                raise DTypeError(
-                    f"nnfunc: inputs must be arrays, Variables or numbers; received {x!r}."
-                )
-            out.append(arr)
+            # Lists and tuples are tensors (asarray); None stays an optional input.
+            op, arg = _arg_name(func, i)
+            out.append(tensor(op, arg, x, complex_ok=func is None or func.accepts_complex))
     return tuple(out)
 
 

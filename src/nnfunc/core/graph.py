@@ -15,6 +15,8 @@ from nnfunc.core.function import (
     Function,
     _check_outputs,
     _convert_scalars,
+    _gate,
+    _none_input,
     reraise_with_node,
     scalar_dtype,
 )
@@ -496,7 +498,13 @@ def apply_symbolic(func: Function, inputs: tuple[Any, ...], name: str | None) ->
             converted.append(graph.constant(arr))
     specs = tuple(None if x is None else x.spec for x in converted)
     try:
-        out_specs = func.setup(*specs)
+        if any(s is not None and np.dtype(s.dtype).kind not in "biuf" for s in specs):
+            _gate(func, specs)
+        try:
+            out_specs = func.setup(*specs)
+        except (AttributeError, TypeError):
+            _none_input(func, specs)
+            raise
     except NNFuncError as exc:
         raise reraise_with_node(func, exc, node_name) from None
     func.name = node_name
