@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 
 __all__ = ["sigmoid", "tanh"]
 
 
+@tensor_args("x")
 def sigmoid(x: Any, name: str | None = None) -> Any:
     """``1 / (1 + exp(-x))``, element-wise. See :func:`nnfunc.sigmoid`.
 
@@ -26,6 +28,7 @@ def sigmoid(x: Any, name: str | None = None) -> Any:
     return F.sigmoid(x, name=name)
 
 
+@tensor_args("x")
 def tanh(x: Any, name: str | None = None) -> Any:
     """Hyperbolic tangent, element-wise. See :func:`nnfunc.tanh`.
 

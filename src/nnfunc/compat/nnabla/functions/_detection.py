@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 
 __all__ = ["nms_detection2d"]
 
 
+@tensor_args("x")
 def nms_detection2d(
     x: Any,
     thresh: float | None = None,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.compat.nnabla.functions._conv import _conv_like
 from nnfunc.core import shapes
 from nnfunc.functions.signal._common import as_spec, real_input
@@ -33,6 +34,7 @@ __all__ = [
 ]
 
 
+@tensor_args("x")
 def binary_sigmoid(
     x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -57,6 +59,7 @@ def binary_sigmoid(
     return F.binary_sigmoid(x, name=name)
 
 
+@tensor_args("x")
 def binary_tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """1 where ``x > 0`` else -1; straight-through gradient 1 on ``|x| < 1``.
 
@@ -79,6 +82,7 @@ def binary_tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | 
     return F.binary_tanh(x, name=name)
 
 
+@tensor_args("x", "weight", "binary_weight")
 def binary_connect_affine(
     x: Any,
     weight: Any,
@@ -128,6 +132,7 @@ def binary_connect_affine(
     )
 
 
+@tensor_args("x", "weight", "binary_weight", "alpha")
 def binary_weight_affine(
     x: Any,
     weight: Any,
@@ -212,6 +217,7 @@ def _binary_conv(
     return _conv_like(op, fn, x, weight, bias, base_axis, pad, stride, dilation, name)
 
 
+@tensor_args("x", "weight", "binary_weight")
 def binary_connect_convolution(
     x: Any,
     weight: Any,
@@ -272,6 +278,7 @@ def binary_connect_convolution(
     )
 
 
+@tensor_args("x", "weight", "binary_weight", "alpha")
 def binary_weight_convolution(
     x: Any,
     weight: Any,
@@ -334,6 +341,7 @@ def binary_weight_convolution(
     )
 
 
+@tensor_args("x")
 def fixed_point_quantize(
     x: Any,
     sign: bool = True,
@@ -377,6 +385,7 @@ def fixed_point_quantize(
     )
 
 
+@tensor_args("x", "qr_min", "qr_max", "ql_min", "ql_max")
 def min_max_quantize(
     x: Any,
     qr_min: Any,
@@ -439,6 +448,7 @@ def min_max_quantize(
     )
 
 
+@tensor_args("x")
 def pow2_quantize(
     x: Any,
     sign: bool = True,
@@ -485,6 +495,7 @@ def pow2_quantize(
     )
 
 
+@tensor_args("x")
 def prune(
     x: Any, rate: float = 0.9, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -510,6 +521,7 @@ def prune(
     return F.prune(x, rate, name=name)
 
 
+@tensor_args("x", "weight", "indicator_fixedweights")
 def inq_affine(
     x: Any,
     weight: Any,
@@ -565,6 +577,7 @@ def inq_affine(
     )
 
 
+@tensor_args("x", "weight", "indicator_fixedweights")
 def inq_convolution(
     x: Any,
     weight: Any,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.core import check
 from nnfunc.errors import ArgumentError
 
@@ -222,6 +223,7 @@ def rand_gamma(
     return F.rand_gamma(k, theta, shape, seed, name=name)
 
 
+@tensor_args("x", "w")
 def random_choice(
     x: Any,
     w: Any,
@@ -266,6 +268,7 @@ def random_choice(
     return F.random_choice(x, w, shape, replace, seed, name=name)
 
 
+@tensor_args("x")
 def random_crop(
     x: Any,
     shape: Any = None,
@@ -299,6 +302,7 @@ def random_crop(
     return F.random_crop(x, shape, base_axis, seed, name=name)
 
 
+@tensor_args("x")
 def random_erase(
     x: Any,
     prob: float = 0.5,
@@ -366,6 +370,7 @@ def random_erase(
     )
 
 
+@tensor_args("x")
 def random_flip(
     x: Any,
     axes: Any = None,
@@ -399,6 +404,7 @@ def random_flip(
     return F.random_flip(x, axes, base_axis, seed, name=name)
 
 
+@tensor_args("x")
 def random_shift(
     x: Any,
     shifts: Any = None,
@@ -433,6 +439,7 @@ def random_shift(
     return F.random_shift(x, shifts, border_mode, base_axis, seed, name=name)
 
 
+@tensor_args("x")
 def image_augmentation(
     x: Any,
     shape: Any = None,
@@ -517,6 +524,7 @@ def image_augmentation(
     )
 
 
+@tensor_args("x", "w")
 def vat_noise(
     x: Any,
     w: Any,
@@ -581,6 +589,7 @@ def sink(*x: Any, **kw: Any) -> Any:
     return F.sink(*x, one_input_grad=kw.get("one_input_grad", True), name=kw.get("name"))
 
 
+@tensor_args("data", "flow")
 def warp_by_flow(
     data: Any, flow: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:

@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 
 __all__ = ["fft", "ifft", "interpolate", "istft", "stft"]
 
 
+@tensor_args("x")
 def interpolate(
     x: Any,
     scale: Sequence[float] | None = None,
@@ -72,6 +74,7 @@ def interpolate(
     )
 
 
+@tensor_args("x")
 def fft(
     x: Any,
     signal_ndim: int,
@@ -108,6 +111,7 @@ def fft(
     return F.fft(x, signal_ndim, normalized=normalized, name=name)
 
 
+@tensor_args("x")
 def ifft(
     x: Any,
     signal_ndim: int,
@@ -141,6 +145,7 @@ def ifft(
     return F.ifft(x, signal_ndim, normalized=normalized, name=name)
 
 
+@tensor_args("x")
 def stft(
     x: Any,
     window_size: int,
@@ -189,6 +194,7 @@ def stft(
     )
 
 
+@tensor_args("y_r", "y_i")
 def istft(
     y_r: Any,
     y_i: Any,

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.compat._layout import (
     check_in_channels,
     depthwise_to_oihw,
@@ -63,6 +64,7 @@ def _conv(op, x, filt, strides, padding, data_format, nsp, name, names=("input",
         return F.conv(x, hwio_to_oihw(filt), stride=stride, pad=pad, channel_last=cl, name=name)
 
 
+@tensor_args("input", "filter")
 def conv2d(
     input: Any,
     filter: Any,
@@ -95,6 +97,7 @@ def conv2d(
     return _conv("conv2d", input, filter, strides, padding, data_format, 2, name)
 
 
+@tensor_args("value", "filters")
 def conv1d(
     value: Any,
     filters: Any,
@@ -140,6 +143,7 @@ def conv1d(
         )
 
 
+@tensor_args("input", "filter")
 def conv3d(
     input: Any,
     filter: Any,
@@ -166,6 +170,7 @@ def conv3d(
     return _conv("conv3d", input, filter, strides, padding, "NDHWC", 3, name)
 
 
+@tensor_args("value", "filters")
 def atrous_conv2d(
     value: Any, filters: Any, rate: int, padding: str, name: str | None = None
 ) -> Any:
@@ -243,6 +248,7 @@ def _conv_transpose_checked(op, value, filt, output_shape, strides, padding, nsp
     )
 
 
+@tensor_args("value", "filter")
 def conv2d_transpose(
     value: Any,
     filter: Any,
@@ -278,6 +284,7 @@ def conv2d_transpose(
     )
 
 
+@tensor_args("value", "filter")
 def conv3d_transpose(
     value: Any,
     filter: Any,
@@ -320,6 +327,7 @@ def _depthwise_conv(op, x, filt, strides, padding, name):
         )
 
 
+@tensor_args("input", "filter")
 def depthwise_conv2d(
     input: Any,
     filter: Any,
@@ -348,6 +356,7 @@ def depthwise_conv2d(
     return _depthwise_conv("depthwise_conv2d", input, filter, strides, padding, name)
 
 
+@tensor_args("input", "filter")
 def depthwise_conv2d_native(
     input: Any,
     filter: Any,
@@ -375,6 +384,7 @@ def depthwise_conv2d_native(
     return _depthwise_conv("depthwise_conv2d_native", input, filter, strides, padding, name)
 
 
+@tensor_args("input", "depthwise_filter", "pointwise_filter")
 def separable_conv2d(
     input: Any,
     depthwise_filter: Any,
@@ -454,6 +464,7 @@ def _pool(op, fn, value, ksize, strides, padding, data_format, nsp, name, arg="v
         return fn(value, kernel, stride=stride, pad=pad, channel_last=cl, name=name, **kw)
 
 
+@tensor_args("value")
 def avg_pool(
     value: Any,
     ksize: Sequence[int],
@@ -496,6 +507,7 @@ def avg_pool(
     )
 
 
+@tensor_args("value")
 def max_pool(
     value: Any,
     ksize: Sequence[int],
@@ -526,6 +538,7 @@ def max_pool(
     return _pool("max_pool", F.max_pool, value, ksize, strides, padding, data_format, 2, name)
 
 
+@tensor_args("input")
 def avg_pool3d(
     input: Any,
     ksize: Sequence[int],
@@ -565,6 +578,7 @@ def avg_pool3d(
     )
 
 
+@tensor_args("input")
 def max_pool3d(
     input: Any,
     ksize: Sequence[int],
@@ -594,6 +608,7 @@ def max_pool3d(
     )
 
 
+@tensor_args("input")
 def max_pool_with_argmax(
     input: Any,
     ksize: Sequence[int],
@@ -671,6 +686,7 @@ def _seed(seed: Any, seed2: Any) -> Any:
     return int(np.random.SeedSequence(words).generate_state(1, np.uint64)[0] >> 1)
 
 
+@tensor_args("value")
 def fractional_max_pool(
     value: Any,
     pooling_ratio: Sequence[float],
@@ -716,6 +732,7 @@ def fractional_max_pool(
         )
 
 
+@tensor_args("value")
 def fractional_avg_pool(
     value: Any,
     pooling_ratio: Sequence[float],
@@ -772,6 +789,7 @@ def _morph(op, fn, x, filt, strides, rates, padding, name, names=("input", "filt
         return fn(x, f, stride=stride, rate=rate, pad=pad, channel_last=True, name=name)
 
 
+@tensor_args("input", "filter")
 def dilation2d(
     input: Any,
     filter: Any,
@@ -801,6 +819,7 @@ def dilation2d(
     return _morph("dilation2d", F.dilation2d, input, filter, strides, rates, padding, name)
 
 
+@tensor_args("value", "kernel")
 def erosion2d(
     value: Any,
     kernel: Any,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 
 __all__ = [
     "elu",
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 
+@tensor_args("x")
 def relu(x: Any, *, name: str | None = None) -> Any:
     """Rectified linear unit ``max(x, 0)``. See :func:`nnfunc.relu`.
 
@@ -46,6 +48,7 @@ def relu(x: Any, *, name: str | None = None) -> Any:
     return F.relu(x, name=name)
 
 
+@tensor_args("x")
 def relu6(x: Any, *, name: str | None = None) -> Any:
     """``clip(x, 0, 6)``. See :func:`nnfunc.relu6`.
 
@@ -63,6 +66,7 @@ def relu6(x: Any, *, name: str | None = None) -> Any:
     return F.relu6(x, name=name)
 
 
+@tensor_args("x")
 def sigmoid(x: Any, *, name: str | None = None) -> Any:
     """``1 / (1 + exp(-x))``. See :func:`nnfunc.sigmoid`.
 
@@ -80,6 +84,7 @@ def sigmoid(x: Any, *, name: str | None = None) -> Any:
     return F.sigmoid(x, name=name)
 
 
+@tensor_args("x")
 def softplus(x: Any, *, name: str | None = None) -> Any:
     """``log(exp(x) + 1)``, stable. See :func:`nnfunc.softplus`.
 
@@ -97,6 +102,7 @@ def softplus(x: Any, *, name: str | None = None) -> Any:
     return F.softplus(x, name=name)
 
 
+@tensor_args("x")
 def softsign(x: Any, *, name: str | None = None) -> Any:
     """``x / (abs(x) + 1)``. See :func:`nnfunc.softsign`.
 
@@ -114,6 +120,7 @@ def softsign(x: Any, *, name: str | None = None) -> Any:
     return F.softsign(x, name=name)
 
 
+@tensor_args("x")
 def silu(x: Any, *, name: str | None = None) -> Any:
     """``x * sigmoid(x)``. See :func:`nnfunc.silu`.
 
@@ -131,6 +138,7 @@ def silu(x: Any, *, name: str | None = None) -> Any:
     return F.silu(x, name=name)
 
 
+@tensor_args("x")
 def swish(x: Any, *, name: str | None = None) -> Any:
     """Alias of :func:`silu`: ``x * sigmoid(x)``.
 
@@ -148,6 +156,7 @@ def swish(x: Any, *, name: str | None = None) -> Any:
     return F.silu(x, name=name)
 
 
+@tensor_args("x")
 def hard_silu(x: Any, *, name: str | None = None) -> Any:
     """``x * relu6(x + 3) / 6``. See :func:`nnfunc.hard_silu`.
 
@@ -165,6 +174,7 @@ def hard_silu(x: Any, *, name: str | None = None) -> Any:
     return F.hard_silu(x, name=name)
 
 
+@tensor_args("x")
 def hard_swish(x: Any, *, name: str | None = None) -> Any:
     """Alias of :func:`hard_silu`: ``x * relu6(x + 3) / 6``.
 
@@ -182,6 +192,7 @@ def hard_swish(x: Any, *, name: str | None = None) -> Any:
     return F.hard_silu(x, name=name)
 
 
+@tensor_args("x")
 def log_sigmoid(x: Any, *, name: str | None = None) -> Any:
     """``log(1 / (1 + exp(-x)))``, stable. See :func:`nnfunc.log_sigmoid`.
 
@@ -199,6 +210,7 @@ def log_sigmoid(x: Any, *, name: str | None = None) -> Any:
     return F.log_sigmoid(x, name=name)
 
 
+@tensor_args("x")
 def selu(x: Any, *, name: str | None = None) -> Any:
     """SELU with scale 1.05070098 and alpha 1.67326324. See :func:`nnfunc.selu`.
 
@@ -216,6 +228,7 @@ def selu(x: Any, *, name: str | None = None) -> Any:
     return F.selu(x, name=name)
 
 
+@tensor_args("x")
 def hard_sigmoid(x: Any, *, name: str | None = None) -> Any:
     """``clip(0.2 * x + 0.5, 0, 1)`` as the page documents. See :func:`nnfunc.hard_sigmoid`.
 
@@ -236,6 +249,7 @@ def hard_sigmoid(x: Any, *, name: str | None = None) -> Any:
     return F.hard_sigmoid(x, 0.2, 0.5, name=name)
 
 
+@tensor_args("x")
 def elu(x: Any, alpha: float = 1.0, *, name: str | None = None) -> Any:
     """``alpha * (exp(x) - 1)`` for ``x < 0``, ``x`` otherwise. See :func:`nnfunc.elu`.
 
@@ -255,6 +269,7 @@ def elu(x: Any, alpha: float = 1.0, *, name: str | None = None) -> Any:
     return F.elu(x, alpha, name=name)
 
 
+@tensor_args("x")
 def gelu(x: Any, approximate: bool = True, *, name: str | None = None) -> Any:
     """GELU: the tanh approximation when ``approximate`` (default), else the exact erf form.
 
@@ -278,6 +293,7 @@ def gelu(x: Any, approximate: bool = True, *, name: str | None = None) -> Any:
     return F.gelu(x, "tanh" if approximate else "none", name=name)
 
 
+@tensor_args("x")
 def leaky_relu(x: Any, negative_slope: float = 0.2, *, name: str | None = None) -> Any:
     """``negative_slope * x`` for ``x < 0``, ``x`` otherwise. See :func:`nnfunc.leaky_relu`.
 
@@ -296,6 +312,7 @@ def leaky_relu(x: Any, negative_slope: float = 0.2, *, name: str | None = None) 
     return F.leaky_relu(x, negative_slope, name=name)
 
 
+@tensor_args("x")
 def softmax(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
     """``exp(x) / sum(exp(x))`` along ``axis``. See :func:`nnfunc.softmax`.
 
@@ -314,6 +331,7 @@ def softmax(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
     return F.softmax(x, axis, name=name)
 
 
+@tensor_args("x")
 def log_softmax(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
     """``x - max(x) - log(sum(exp(x - max(x))))`` along ``axis``. See :func:`nnfunc.log_softmax`.
 
@@ -332,6 +350,7 @@ def log_softmax(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
     return F.log_softmax(x, axis, name=name)
 
 
+@tensor_args("x")
 def one_hot(
     x: Any,
     num_classes: int,
@@ -367,6 +386,7 @@ def one_hot(
     )
 
 
+@tensor_args("inputs")
 def multi_hot(
     inputs: Any,
     num_classes: int | None = None,

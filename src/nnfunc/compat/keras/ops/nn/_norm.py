@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.core import check, shapes
 
 
@@ -17,6 +18,7 @@ def _epsilon(op: str, epsilon: Any, x: Any, name: Any) -> float:
 __all__ = ["batch_normalization", "moments", "normalize"]
 
 
+@tensor_args("x")
 def batch_normalization(
     x: Any,
     mean: Any,
@@ -68,6 +70,7 @@ def batch_normalization(
     return F.batch_normalization(x, mean, variance, offset, scale, axis=axis, eps=eps, name=name)
 
 
+@tensor_args("x")
 def moments(
     x: Any,
     axes: Any,
@@ -106,6 +109,7 @@ def moments(
     return F.moments(x, axes, keepdims=keepdims, name=name)
 
 
+@tensor_args("x")
 def normalize(
     x: Any, axis: Any = -1, order: int = 2, epsilon: float | None = None, *, name: str | None = None
 ) -> Any:
