@@ -223,9 +223,18 @@ def same_dtype(op: str, names: Sequence[str], specs: Sequence[Any]) -> np.dtype:
     return dtypes[0]
 
 
+def _shape_of(op: str, arg: str, spec: Any) -> tuple:
+    # A value without a shape (None, a number, a list a composite did not convert) is not a
+    # tensor here: the standard DTypeError rather than an AttributeError.
+    shape = getattr(spec, "shape", None)
+    if shape is None:
+        raise not_a_tensor(op, arg, spec)
+    return shape
+
+
 def ndim(op: str, arg: str, spec: Any, expected: int | Sequence[int]) -> int:
     """Check a tensor's rank against one value or a set of allowed values."""
-    n = len(spec.shape)
+    n = len(_shape_of(op, arg, spec))
     allowed = (expected,) if isinstance(expected, int) else tuple(expected)
     if n not in allowed:
         want = str(allowed[0]) if len(allowed) == 1 else " or ".join(str(a) for a in allowed)
@@ -237,7 +246,7 @@ def ndim(op: str, arg: str, spec: Any, expected: int | Sequence[int]) -> int:
 
 def ndim_at_least(op: str, arg: str, spec: Any, minimum: int) -> int:
     """Check that a tensor has rank ``>= minimum``."""
-    n = len(spec.shape)
+    n = len(_shape_of(op, arg, spec))
     if n < minimum:
         raise ShapeError(
             message(op, arg, f"have rank >= {minimum}", **{f"{arg}.shape": tuple(spec.shape)})

@@ -32,7 +32,6 @@ Command line (figures for the note)::
 from __future__ import annotations
 
 import contextlib
-import copy
 import doctest
 import importlib
 import inspect
@@ -45,6 +44,7 @@ import selectors
 import subprocess
 import sys
 import time
+import traceback
 import warnings
 import zlib
 from collections import Counter
@@ -205,10 +205,11 @@ def _copy_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         items = [_copy_value(v) for v in value]
         return type(value)(items) if type(value) in (list, tuple) else value
-    try:
-        return copy.deepcopy(value)
-    except Exception:  # an object that cannot be copied (a communicator): share it
-        return value
+    if isinstance(value, dict):
+        return {k: _copy_value(v) for k, v in value.items()}
+    # Anything else is shared: numbers and strings are immutable, and sentinels (``UNSET``),
+    # communicators and generators must keep their identity.
+    return value
 
 
 def sample_call(qualname: str, func: Callable[..., Any]) -> dict[str, Any] | None:
@@ -486,6 +487,10 @@ def call_case(func: Callable[..., Any], sample: dict[str, Any], case: Case) -> s
     except RecursionError:
         return "raw:RecursionError"
     except Exception as exc:
+        if os.environ.get("NNFUNC_FUZZ_TRACE"):  # where a raw error comes from, for fixing
+            tb = traceback.extract_tb(exc.__traceback__)[-3:]
+            where = " < ".join(f"{f.filename.split('/src/')[-1]}:{f.lineno}" for f in tb[::-1])
+            print(f"{case.key}\t{type(exc).__name__}: {str(exc)[:120]}\t{where}", file=sys.stderr)
         return f"raw:{type(exc).__name__}"
     for k, (obj, before) in snaps:
         if _changed(obj, before):

@@ -126,7 +126,7 @@ def convolution(
         "convolution",
         F.conv,
         x,
-        _weight_first(weight, channel_last),
+        _weight_first(weight, check.boolean("convolution", "channel_last", channel_last)),
         bias,
         base_axis,
         pad,
@@ -176,12 +176,12 @@ def deconvolution(
         >>> F.deconvolution(np.ones((1, 1, 2)), np.ones((1, 1, 2)), stride=(2,))
         array([[[1., 1., 1., 1.]]])
     """
-    nsp = len(x.shape) - base_axis - 1
+    nsp = len(x.shape) - check.integer("deconvolution", "base_axis", base_axis) - 1
     return _conv_like(
         "deconvolution",
         F.conv_transpose,
         x,
-        _weight_first(weight, channel_last),
+        _weight_first(weight, check.boolean("deconvolution", "channel_last", channel_last)),
         bias,
         base_axis,
         pad,
@@ -345,6 +345,8 @@ def adaptive_separable_convolution(
 
 def _seq(value: Any) -> Any:
     """A sequence as a tuple; anything else as is (the canonical checks report it)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value.item()
     return tuple(value) if isinstance(value, (Sequence, np.ndarray)) else value
 
 

@@ -655,7 +655,10 @@ def max_pool_with_argmax(
 
 
 def _ratio(op: str, pooling_ratio: Any) -> tuple[float, float]:
-    if not isinstance(pooling_ratio, (Sequence, np.ndarray)) or len(pooling_ratio) != 4:
+    ok = isinstance(pooling_ratio, Sequence) or (
+        isinstance(pooling_ratio, np.ndarray) and pooling_ratio.ndim == 1
+    )
+    if not ok or len(pooling_ratio) != 4 or not all(check._is_real(v) for v in pooling_ratio):
         raise ArgumentError(
             check.message(op, "pooling_ratio", "be a list of 4 floats", pooling_ratio=pooling_ratio)
         )
@@ -676,10 +679,16 @@ def _ratio(op: str, pooling_ratio: Any) -> tuple[float, float]:
     return r[1], r[2]
 
 
-def _seed(seed: Any, seed2: Any) -> Any:
+def _flag(op: str, arg: str, value: Any) -> bool:
+    # TF takes None for False; an array or a string is an error, not a truth value.
+    return False if value is None else check.boolean(op, arg, value)
+
+
+def _seed(op: str, seed: Any, seed2: Any) -> Any:
     # One int seed, not a Generator built here (graph runs would advance it): the same
     # (seed, seed2) gives the same regions on every call and every graph run.
-    s1, s2 = int(seed or 0), int(seed2 or 0)
+    s1 = 0 if seed is None else check.integer(op, "seed", seed)
+    s2 = 0 if seed2 is None else check.integer(op, "seed2", seed2)
     if s1 == 0 and s2 == 0:
         return None
     words = [s1 & 0xFFFFFFFF, s2 & 0xFFFFFFFF]
@@ -724,9 +733,9 @@ def fractional_max_pool(
         return F.fractional_max_pool(
             value,
             ratio,
-            pseudo_random=bool(pseudo_random),
-            overlapping=bool(overlapping),
-            seed=_seed(seed, seed2),
+            pseudo_random=_flag(op, "pseudo_random", pseudo_random),
+            overlapping=_flag(op, "overlapping", overlapping),
+            seed=_seed(op, seed, seed2),
             channel_last=True,
             name=name,
         )
@@ -769,9 +778,9 @@ def fractional_avg_pool(
         return F.fractional_avg_pool(
             value,
             ratio,
-            pseudo_random=bool(pseudo_random),
-            overlapping=bool(overlapping),
-            seed=_seed(seed, seed2),
+            pseudo_random=_flag(op, "pseudo_random", pseudo_random),
+            overlapping=_flag(op, "overlapping", overlapping),
+            seed=_seed(op, seed, seed2),
             channel_last=True,
             name=name,
         )
