@@ -78,6 +78,11 @@ def test_call_case_sees_raw_errors_and_writes():
         raise TypeError("raw")
 
     sample = {"x": np.ones(3)}
-    assert fuzz.call_case(writes, sample, fuzz.Case("t:w", "x", "list", "eager")) == "ok"
+
+    def reads(x):
+        """Returns its input."""
+        return x
+
+    assert fuzz.call_case(reads, sample, fuzz.Case("t:o", "x", "list", "eager")) == "ok"
     assert fuzz.call_case(writes, sample, fuzz.Case("t:w", "x", "nan", "eager")) == "mutated:x"
     assert fuzz.call_case(raw, sample, fuzz.Case("t:r", "x", "0d", "var")) == "raw:TypeError"
