@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import weakref
+from math import prod
 from typing import Any
 
 import numpy as np
 
 from nnfunc.core._state import STATE
-from nnfunc.core.check import not_a_tensor, tensor, tensor_dtype
+from nnfunc.core.check import message, not_a_tensor, tensor, tensor_dtype
 from nnfunc.core.spec import TensorSpec
 from nnfunc.core.variable import Variable, VarNode
-from nnfunc.errors import GraphError, NNFuncError
+from nnfunc.errors import ArgumentError, GraphError, NNFuncError
 
 __all__ = ["Function", "scalar_dtype"]
 
@@ -187,6 +189,9 @@ class Function:
         except (AttributeError, TypeError):
             _none_input(self, arrays)
             raise
+        for s in out_specs:  # an output that cannot fit is an error before it is allocated
+            if s.dtype.itemsize * prod(s.shape) > MEMORY_BYTES:
+                _too_big(self, out_specs)
         xp = np if "cupy" not in sys.modules else _xp_of(arrays)
         outs = self.forward(xp, *arrays)
         # Inline check of the common single-output case; the general one is _check_outputs.
@@ -267,6 +272,32 @@ def _arg_name(func: Function | None, i: int) -> tuple[str, str]:
         return "nnfunc", "inputs"
     names = func.input_names
     return func.op_name, names[i] if i < len(names) else f"input {i}"
+
+
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not a POSIX system
+        return 2**40
+
+
+# The largest output a function may allocate: the machine's physical memory, or
+# NNFUNC_MAX_OUTPUT_BYTES (the fuzz test sets it to stay under its own memory limit).
+MEMORY_BYTES = int(os.environ.get("NNFUNC_MAX_OUTPUT_BYTES", 0)) or _physical_memory()
+
+
+def _too_big(func: Function, specs: Any) -> None:
+    for i, s in enumerate(specs):
+        size = np.dtype(s.dtype).itemsize * prod(s.shape)
+        if size > MEMORY_BYTES:
+            raise ArgumentError(
+                message(
+                    func.op_name,
+                    f"output {i}" if len(specs) > 1 else "output",
+                    f"fit in memory ({MEMORY_BYTES} bytes)",
+                    **{"shape": tuple(s.shape), "dtype": np.dtype(s.dtype), "bytes": size},
+                )
+            )
 
 
 def _gate(func: Function, arrays: tuple[Any, ...]) -> None:

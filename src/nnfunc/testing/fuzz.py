@@ -601,6 +601,9 @@ def run(
     t0 = time.perf_counter()
     env = dict(os.environ)
     env.setdefault("NUMBA_NUM_THREADS", "1")
+    # Outputs beyond half the memory limit are ArgumentErrors (the engine's size guard), so a
+    # MemoryError means an allocation the guard did not see (an intermediate, a validation).
+    env["NNFUNC_MAX_OUTPUT_BYTES"] = str(mem_bytes // 2)
     while True:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from nnfunc.testing.fuzz import _worker_main; _worker_main()"],
