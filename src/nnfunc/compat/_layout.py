@@ -47,7 +47,7 @@ def tf_channel_last(op: str, data_format: Any, nsp: int) -> bool:
     allowed = (last, first, "NHWC", "NCHW") if nsp == 1 else (last, first)
     if data_format is None:
         return True
-    if data_format not in allowed:
+    if not isinstance(data_format, str) or data_format not in allowed:
         raise ArgumentError(
             check.message(op, "data_format", f"be '{last}' or '{first}'", data_format=data_format)
         )

@@ -6,6 +6,7 @@ from typing import Any
 
 import nnfunc.functions as F
 from nnfunc.compat._common import tensor_args
+from nnfunc.core import check
 
 __all__ = [
     "elu",
@@ -290,6 +291,7 @@ def gelu(x: Any, approximate: bool = True, *, name: str | None = None) -> Any:
         >>> keras.ops.gelu(np.array([-1.0, 0.0, 1.0]), approximate=False)
         array([-0.15865525,  0.        ,  0.84134475])
     """
+    approximate = check.boolean("gelu", "approximate", approximate)
     return F.gelu(x, "tanh" if approximate else "none", name=name)
 
 
