@@ -333,3 +333,57 @@ def test_array_where_a_flag_goes_is_an_argument_error():
         tf.nn.conv1d(x, f, 1, "VALID", data_format=np.array(["NWC", "NCW"]))
     with pytest.raises(nf.ArgumentError, match=re.escape("gelu: `approximate`")):
         keras.ops.gelu(np.ones(2), approximate=np.array([True, False]))
+
+
+# Running statistics (normalization family, fixed here).
+def test_empty_batch_leaves_running_statistics_alone():
+    mean, var = np.zeros(2), np.ones(2)
+    y = nf.batch_normalization(np.zeros((0, 2)), mean, var, training=True)
+    assert y.shape == (0, 2)
+    np.testing.assert_array_equal(mean, [0.0, 0.0])
+    np.testing.assert_array_equal(var, [1.0, 1.0])
+    m5, v5 = np.zeros((1, 2, 1)), np.ones((1, 2, 1))
+    NF.batch_normalization(
+        np.zeros((0, 2, 1)), np.zeros((1, 2, 1)), np.ones((1, 2, 1)), m5, v5, batch_stat=True
+    )
+    assert np.isfinite(m5).all() and np.isfinite(v5).all()
+    ms, t = np.zeros(2), np.array([0.0])
+    NF.mean_subtraction(np.zeros((0, 2)), ms, t)
+    np.testing.assert_array_equal(ms, [0.0, 0.0])
+    np.testing.assert_array_equal(t, [0.0])
+
+
+def _read_only(a):
+    a.flags.writeable = False
+    return a
+
+
+@pytest.mark.parametrize(
+    "call, exc, message",
+    [
+        (
+            lambda: nf.batch_normalization(
+                np.ones((3, 2)), _read_only(np.zeros(2)), np.ones(2), training=True
+            ),
+            nf.ArgumentError,
+            "batch_normalization: `mean` must be writeable (it is updated in place); "
+            "received mean=[0.0, 0.0].",
+        ),
+        (
+            lambda: nf.batch_normalization(np.ones((3, 2)), [0.0, 0.0], [1.0, 1.0], training=True),
+            nf.ArgumentError,
+            "batch_normalization: `mean` must be an array or a Variable (updated in place); "
+            "received mean=[0.0, 0.0].",
+        ),
+        (
+            lambda: NF.mean_subtraction(np.ones((3, 2)), np.zeros(2), np.array([-1.0])),
+            nf.ArgumentError,
+            "mean_subtraction: `t` must be a count >= 0; received t=-1.0.",
+        ),
+    ],
+    ids=["read-only-running-mean", "list-running-mean", "negative-counter"],
+)
+def test_running_statistics_errors(call, exc, message):
+    with pytest.raises(exc) as info:
+        call()
+    assert str(info.value) == message
