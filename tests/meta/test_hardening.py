@@ -131,14 +131,31 @@ RAISES = [
         "fractional_max_pool: `seed` must be None, -1, a non-negative int or a Generator; "
         "received seed=1.5.",
     ),
+    (
+        "tf-conv2d_transpose-float-output_shape",
+        lambda: tf.nn.conv2d_transpose(
+            np.ones((1, 2, 2, 1)), np.ones((2, 2, 1, 1)), [1.9, 2.9, 2.9, 1.0], [1, 1, 1, 1], "VALID"
+        ),
+        nf.ArgumentError,
+        "conv2d_transpose: `output_shape` must be a 1-D sequence of ints; "
+        "received output_shape=[1.9, 2.9, 2.9, 1.0].",
+    ),
+    (
+        "tf-conv2d_transpose-None-output_shape",
+        lambda: tf.nn.conv2d_transpose(
+            np.ones((1, 2, 2, 1)), np.ones((2, 2, 1, 1)), None, [1, 1, 1, 1], "VALID"
+        ),
+        nf.ArgumentError,
+        "conv2d_transpose: `output_shape` must be a 1-D sequence of ints; "
+        "received output_shape=None.",
+    ),
     # Not fixed yet: canonical functions under reorganisation (consolidate-core branch).
     pytest.param(
         "softsign-0d",
         lambda: nf.softsign(np.array(1.0, np.float32)),
         None,
         None,
-        marks=todo("TypeError: return arrays must be of ArrayType (activation kernel, 0-d)"),
-    ),
+            ),
     pytest.param(
         "mean-empty-axis-grad",
         lambda: nf.grad(

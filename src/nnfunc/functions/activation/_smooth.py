@@ -458,7 +458,7 @@ class Softsign(_Elementwise):
     op_name = "softsign"
 
     def compute(self, xp: Any, x: Any) -> Any:
-        d = xp.abs(x)
+        d = xp.asarray(xp.abs(x))  # a 0-d x gives a NumPy scalar: out= needs an array
         d += 1
         return xp.divide(x, d, out=d)
 

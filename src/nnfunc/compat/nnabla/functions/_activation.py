@@ -789,4 +789,5 @@ def dropout(
         [0.0, 2.0]
     """
     rate = check.real_scalar("dropout", "p", p, min_value=0.0, max_value=1.0, open_max=True)
-    return F.dropout(x, rate, seed=None if seed == -1 else seed, name=name)
+    seed = None if isinstance(seed, (int, np.integer)) and seed == -1 else seed
+    return F.dropout(x, rate, seed=seed, name=name)

@@ -543,7 +543,7 @@ def linear(input: Any, weights: Any, bias: Any = None, *, name: str | None = Non
         return F.linear(input, weights, bias, name=name)
 
 
-@tensor_args("input", "weights")
+@tensor_args("input", "weights", "bias")
 def reluLayer(input: Any, weights: Any, bias: Any = None, *, name: str | None = None) -> Any:
     """``relu(mmul(input, weights) + bias)``; ``bias`` may be None.
 

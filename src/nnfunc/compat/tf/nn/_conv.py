@@ -206,12 +206,25 @@ def _conv_transpose(op, value, filt, output_shape, strides, padding, nsp, name):
         return _conv_transpose_checked(op, value, filt, output_shape, strides, padding, nsp, name)
 
 
+def _output_shape(op: str, output_shape: Any) -> list[int]:
+    # Integers only: a float shape was truncated silently before (issue 17).
+    try:
+        arr = np.asarray(output_shape)
+    except (ValueError, TypeError):
+        arr = np.asarray(None)
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        raise ArgumentError(
+            check.message(op, "output_shape", "be a 1-D sequence of ints", output_shape=output_shape)
+        )
+    return [int(v) for v in arr]
+
+
 def _conv_transpose_checked(op, value, filt, output_shape, strides, padding, nsp, name):
     pad = padding_mode(op, padding)
     _ranks(op, "value", value, "filter", filt, nsp)
     check_in_channels(op, "value", value, nsp + 1, "filter", filt, nsp + 1)
     stride = tf_spatial(op, "strides", strides, nsp, True)
-    shape = [int(v) for v in np.asarray(output_shape).ravel()]
+    shape = _output_shape(op, output_shape)
     if len(shape) != nsp + 2:
         raise ShapeError(
             check.message(op, "output_shape", f"have {nsp + 2} entries", output_shape=shape)
