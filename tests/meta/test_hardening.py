@@ -134,7 +134,7 @@ RAISES = [
     (
         "tf-conv2d_transpose-float-output_shape",
         lambda: tf.nn.conv2d_transpose(
-            np.ones((1, 2, 2, 1)), np.ones((2, 2, 1, 1)), [1.9, 2.9, 2.9, 1.0], [1, 1, 1, 1], "VALID"
+            np.ones((1, 2, 2, 1)), np.ones((2, 2, 1, 1)), [1.9, 2.9, 2.9, 1.0], [1] * 4, "VALID"
         ),
         nf.ArgumentError,
         "conv2d_transpose: `output_shape` must be a 1-D sequence of ints; "
@@ -155,7 +155,7 @@ RAISES = [
         lambda: nf.softsign(np.array(1.0, np.float32)),
         None,
         None,
-            ),
+    ),
     pytest.param(
         "mean-empty-axis-grad",
         lambda: nf.grad(

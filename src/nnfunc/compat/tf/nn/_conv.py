@@ -214,7 +214,9 @@ def _output_shape(op: str, output_shape: Any) -> list[int]:
         arr = np.asarray(None)
     if arr.ndim != 1 or arr.dtype.kind not in "iu":
         raise ArgumentError(
-            check.message(op, "output_shape", "be a 1-D sequence of ints", output_shape=output_shape)
+            check.message(
+                op, "output_shape", "be a 1-D sequence of ints", output_shape=output_shape
+            )
         )
     return [int(v) for v in arr]
 
