@@ -59,7 +59,7 @@ RAISES = [
         "relu-object-array",
         lambda: nf.relu(np.array([1.0, None], dtype=object)),
         nf.DTypeError,
-        "relu: `x` must have a real dtype; received x.dtype=object.",
+        "relu: `x` must have a numeric dtype; received x.dtype=object.",
     ),
     (
         "relu-dict",
@@ -71,7 +71,7 @@ RAISES = [
         "nnabla-split-object",
         lambda: NF.split(np.array([1.0, None], dtype=object)),
         nf.DTypeError,
-        "split: `x` must have a real dtype; received x.dtype=object.",
+        "split: `x` must have a numeric dtype; received x.dtype=object.",
     ),
     # Complex input: one rule, DTypeError (no function documents complex input).
     (

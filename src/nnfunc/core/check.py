@@ -82,6 +82,11 @@ def raise_error(
     raise cls(message(op, subject, requirement, **received))
 
 
+def _scalar(value: Any) -> Any:
+    """A 0-d array as its Python scalar (``np.asarray(3)`` is an int where an int goes)."""
+    return value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool)
 
@@ -92,6 +97,7 @@ def _is_real(value: Any) -> bool:
 
 def integer(op: str, arg: str, value: Any, min_value: int | None = None) -> int:
     """Check that ``value`` is an integer (not a bool), optionally ``>= min_value``."""
+    value = _scalar(value)
     if not _is_int(value):
         raise ArgumentError(message(op, arg, "be an integer", **{arg: value}))
     value = int(value)
@@ -138,6 +144,7 @@ def real_scalar(
 
 def boolean(op: str, arg: str, value: Any) -> bool:
     """Check that ``value`` is a bool (NumPy bools accepted)."""
+    value = _scalar(value)
     if not isinstance(value, (bool, np.bool_)):
         raise ArgumentError(message(op, arg, "be a bool", **{arg: value}))
     return bool(value)
@@ -155,6 +162,7 @@ def int_tuple(
     op: str, arg: str, value: Any, n: int, min_value: int | None = None
 ) -> tuple[int, ...]:
     """Expand an int or a sequence of ``n`` ints to a tuple of ``n`` ints."""
+    value = _scalar(value)
     if _is_int(value):
         items = (int(value),) * n
     elif isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
@@ -176,6 +184,7 @@ def int_tuple(
 
 def axis(op: str, arg: str, value: Any, ndim: int) -> int:
     """Normalise one axis into ``[0, ndim)``; out of range is a :class:`ShapeError`."""
+    value = _scalar(value)
     if not _is_int(value):
         raise ArgumentError(message(op, arg, "be an integer", **{arg: value}))
     value = int(value)
@@ -188,6 +197,7 @@ def axis(op: str, arg: str, value: Any, ndim: int) -> int:
 
 def axes(op: str, arg: str, value: Any, ndim: int) -> tuple[int, ...]:
     """Normalise ``None`` (all axes), an int or a sequence of ints to a sorted tuple of axes."""
+    value = _scalar(value)
     if value is None:
         return tuple(range(ndim))
     if _is_int(value):
@@ -289,12 +299,13 @@ _TENSOR_KINDS = frozenset("biuf")
 
 
 def tensor_dtype(op: str, arg: str, value: Any, *, complex_ok: bool = False) -> None:
-    """Raise the standard DTypeError when an array's dtype is not a tensor dtype: real means
-    bool, integer or floating (object, string, bytes, datetime are not; complex only with
-    ``complex_ok``)."""
+    """Raise the standard DTypeError when an array's dtype is not a tensor dtype: bool, integer
+    or floating (complex only with ``complex_ok``). Messages: complex -> "must have a real
+    dtype"; object, string, bytes, datetime -> "must have a numeric dtype"."""
     kind = value.dtype.kind
     if kind not in _TENSOR_KINDS and not (complex_ok and kind == "c"):
-        want = "have a real or complex dtype" if complex_ok else "have a real dtype"
+        # Complex is "not real"; object, string, bytes, datetime are "not numeric".
+        want = "have a real dtype" if kind == "c" else "have a numeric dtype"
         raise DTypeError(message(op, arg, want, **{f"{arg}.dtype": value.dtype}))
 
 

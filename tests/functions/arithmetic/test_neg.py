@@ -32,7 +32,7 @@ def test_neg_operator_routes_here():
         (
             lambda: nf.neg(object()),
             nf.DTypeError,
-            "neg: `x` must have a real dtype; received x.dtype=object.",
+            "neg: `x` must have a numeric dtype; received x.dtype=object.",
         ),
         (
             lambda: nf.neg(np.array([True, False])),
