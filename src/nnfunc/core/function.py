@@ -186,6 +186,8 @@ class Function:
                 _gate(self, arrays)
         try:
             out_specs = self.setup(*arrays)
+        except NNFuncError:  # DTypeError is a TypeError too: it stays as it is
+            raise
         except (AttributeError, TypeError):
             _none_input(self, arrays)
             raise
@@ -326,7 +328,12 @@ def _convert_scalars(inputs: tuple[Any, ...], func: Function | None = None) -> t
         if x is None or type(x) is np.ndarray or isinstance(x, Variable):
             out.append(x)
         elif type(x) in _SCALARS:
-            out.append(np.asarray(x, dtype=scalar_dtype(x, partners)))
+            try:
+                out.append(np.asarray(x, dtype=scalar_dtype(x, partners)))
+            except OverflowError:  # 2**63 where int64 goes
+                dtype = scalar_dtype(x, partners)
+                op, arg = _arg_name(func, i)
+                raise ArgumentError(message(op, arg, f"fit in {dtype}", **{arg: x})) from None
         elif hasattr(x, "__array_namespace__") and hasattr(x, "shape") and hasattr(x, "ndim"):
             out.append(x if x.ndim else np.asarray(x) if isinstance(x, np.generic) else x)
         else:

@@ -502,6 +502,8 @@ def apply_symbolic(func: Function, inputs: tuple[Any, ...], name: str | None) ->
             _gate(func, specs)
         try:
             out_specs = func.setup(*specs)
+        except NNFuncError:  # DTypeError is a TypeError too: it stays as it is
+            raise
         except (AttributeError, TypeError):
             _none_input(func, specs)
             raise

@@ -367,7 +367,7 @@ def sync_batch_normalization(
         training=training,
         decay=decay,
         output_stat=output_stat,
-        comm=comm if training else None,
+        comm=comm if check.boolean("sync_batch_normalization", "training", training) else None,
         group=group,
         name=name,
     )
