@@ -284,7 +284,8 @@ RAISES = [
         "normalize_moments-None",
         lambda: nf.normalize_moments(None, np.ones(2), np.ones(2), None),
         nf.DTypeError,
-        "normalize_moments: `counts` must be an array, a Variable or a number; received counts=None.",
+        "normalize_moments: `counts` must be an array, a Variable or a number; "
+        "received counts=None.",
     ),
     pytest.param(
         "reset_nan-uint8--1",
