@@ -149,6 +149,13 @@ RAISES = [
         "conv2d_transpose: `output_shape` must be a 1-D sequence of ints; "
         "received output_shape=None.",
     ),
+    (
+        "tf-sparse_tensor_to_dense-default-2**63",
+        lambda: tf.sparse_tensor_to_dense(tf.SparseTensor([[1]], [7], [3]), default_value=2**63),
+        nf.ArgumentError,
+        "sparse_tensor_to_dense: `default_value` must be a number that fits int64; "
+        "received default_value=9223372036854775808.",
+    ),
     # Not fixed yet: canonical functions under reorganisation (consolidate-core branch).
     pytest.param(
         "softsign-0d",
