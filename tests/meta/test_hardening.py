@@ -284,8 +284,7 @@ RAISES = [
         "broadcast-None",
         lambda: nf.broadcast(np.ones(2), None),
         nf.ArgumentError,
-        None,
-        marks=todo("TypeError on shape=None"),
+        "broadcast: `shape` must be a sequence of ints; received shape=None.",
     ),
     pytest.param(
         "normalize_moments-None",
