@@ -155,13 +155,19 @@ class Function:
 
     def apply(self, *inputs: Any, name: str | None = None) -> tuple[Any, ...]:
         """Run the function on arrays, Variables or symbolic variables (see the module doc)."""
-        has_var = has_sym = convert = False
+        has_var = has_sym = convert = bad = False
         for x in inputs:
             t = type(x)
-            if t is np.ndarray or x is None:
+            if t is np.ndarray:
+                if x.dtype.kind not in "biuf":  # the input gate (issue 17): object, complex...
+                    bad = True
+                continue
+            if x is None:
                 continue
             if t is Variable or isinstance(x, Variable):
                 has_var = True
+                if x.data.dtype.kind not in "biuf":
+                    bad = True
             elif getattr(x, "_is_symbolic", False):
                 has_sym = True
             else:
@@ -181,9 +187,8 @@ class Function:
             arrays = tuple([x.data if isinstance(x, Variable) else x for x in inputs])
         else:
             arrays = inputs
-        for a in arrays:  # the input gate: object, string, complex arrays (issue 17)
-            if a is not None and a.dtype.kind not in "biuf":
-                _gate(self, arrays)
+        if bad:
+            _gate(self, arrays)
         try:
             out_specs = self.setup(*arrays)
         except NNFuncError:  # DTypeError is a TypeError too: it stays as it is
@@ -192,7 +197,7 @@ class Function:
             _none_input(self, arrays)
             raise
         for s in out_specs:  # an output that cannot fit is an error before it is allocated
-            if s.dtype.itemsize * prod(s.shape) > MEMORY_BYTES:
+            if prod(s.shape) > _GUARD_ELEMS:  # (elements: no dtype lookup on the hot path)
                 _too_big(self, out_specs)
         xp = np if "cupy" not in sys.modules else _xp_of(arrays)
         outs = self.forward(xp, *arrays)
@@ -286,6 +291,7 @@ def _physical_memory() -> int:
 # The largest output a function may allocate: the machine's physical memory, or
 # NNFUNC_MAX_OUTPUT_BYTES (the fuzz test sets it to stay under its own memory limit).
 MEMORY_BYTES = int(os.environ.get("NNFUNC_MAX_OUTPUT_BYTES", 0)) or _physical_memory()
+_GUARD_ELEMS = MEMORY_BYTES // 16  # no real or complex dtype has more bytes per element
 
 
 def _too_big(func: Function, specs: Any) -> None:
