@@ -89,7 +89,8 @@ def generator(seed: Any = None) -> np.random.Generator:
     """
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is not None and seed != -1:
+    seed = validate_seed("generator", seed)  # -1 becomes None
+    if seed is not None:
         return np.random.default_rng(seed)
     state = getattr(_local, "state", None)
     if state is None or state[0] != _epoch:

@@ -42,6 +42,7 @@ LOCAL_IMPORT_EXCEPTIONS = {
     "sklearn.datasets",
     "sklearn.model_selection",
     "tqdm",
+    "resource",  # POSIX only: the fuzz worker's memory limit (nnfunc.testing.fuzz)
     "onnx",  # Graph.export_onnx
     "mpi4py",  # MPICommunicator
     "matplotlib",  # python -m nnfunc bench draws its chart

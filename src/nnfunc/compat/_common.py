@@ -8,7 +8,10 @@ without touching any part.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,7 +19,7 @@ import numpy as np
 from nnfunc.core import check
 from nnfunc.functions.loss._common import as_tensor, label_layout, same_shape
 
-__all__ = ["as_tensor", "label_layout", "same_shape", "scalar_value"]
+__all__ = ["as_tensor", "label_layout", "same_shape", "scalar_value", "tensor_args"]
 
 
 def scalar_value(op: str, val: Any) -> int | float:
@@ -24,3 +27,41 @@ def scalar_value(op: str, val: Any) -> int | float:
     if isinstance(val, (numbers.Integral, np.integer)) and not isinstance(val, (bool, np.bool_)):
         return int(val)
     return check.real_scalar(op, "val", val, finite=False)
+
+
+def tensor_args(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator of a dialect entry: its tensor arguments ``names`` go through
+    :func:`nnfunc.core.check.tensor` (the input gate, issue 17) before the body touches
+    ``.shape``: lists become arrays; None (unless the default is None or the name ends with
+    ``?``: an optional tensor), strings, dicts, object and complex arrays raise the standard
+    DTypeError named after the entry. Arrays and Variables pass untouched (one type test
+    each)."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        params = inspect.signature(func).parameters
+        order = list(params)
+        op = func.__name__
+        slots = tuple((n, order.index(n), params[n].default is None) for n in names if n in params)
+
+        @functools.wraps(func)
+        def entry(*args: Any, **kwargs: Any) -> Any:
+            for arg, pos, optional in slots:
+                if pos < len(args):
+                    v = args[pos]
+                    if type(v) is not np.ndarray and not (v is None and optional):
+                        args = (*args[:pos], _gate(op, arg, v), *args[pos + 1 :])
+                elif arg in kwargs:
+                    v = kwargs[arg]
+                    if type(v) is not np.ndarray and not (v is None and optional):
+                        kwargs[arg] = _gate(op, arg, v)
+            return func(*args, **kwargs)
+
+        return entry
+
+    return decorate
+
+
+def _gate(op: str, arg: str, value: Any) -> Any:
+    if getattr(value, "_is_symbolic", False):
+        return value
+    return check.tensor(op, arg, value)

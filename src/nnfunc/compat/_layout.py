@@ -47,7 +47,7 @@ def tf_channel_last(op: str, data_format: Any, nsp: int) -> bool:
     allowed = (last, first, "NHWC", "NCHW") if nsp == 1 else (last, first)
     if data_format is None:
         return True
-    if data_format not in allowed:
+    if not isinstance(data_format, str) or data_format not in allowed:
         raise ArgumentError(
             check.message(op, "data_format", f"be '{last}' or '{first}'", data_format=data_format)
         )
@@ -65,6 +65,8 @@ def keras_channel_last(op: str, data_format: Any) -> bool:
 def tf_spatial(op: str, arg: str, values: Any, nsp: int, channel_last: bool) -> tuple[int, ...]:
     """Spatial entries of a full-rank ``strides``/``ksize`` list whose batch/channel are 1."""
     n = nsp + 2
+    if isinstance(values, np.ndarray) and values.ndim == 0:
+        values = values.item()
     if isinstance(values, (int, np.integer)) or not isinstance(values, (Sequence, np.ndarray)):
         raise ArgumentError(check.message(op, arg, f"be a list of {n} ints", **{arg: values}))
     values = list(values)

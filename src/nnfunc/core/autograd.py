@@ -252,6 +252,14 @@ def backward(
         STATE.grad_enabled = previous
 
 
+def _as_list(arg: str, value: Any) -> list:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise ArgumentError(
+        f"grad: `{arg}` must be a Variable or a list of them; received {arg}={value!r}."
+    )
+
+
 def grad(
     outputs: Variable | Sequence[Variable],
     inputs: Variable | Sequence[Variable],
@@ -291,8 +299,8 @@ def grad(
         >>> gg
         Variable([ 6., 12.])
     """
-    outs = [outputs] if isinstance(outputs, Variable) else list(outputs)
-    ins = [inputs] if isinstance(inputs, Variable) else list(inputs)
+    outs = [outputs] if isinstance(outputs, Variable) else _as_list("outputs", outputs)
+    ins = [inputs] if isinstance(inputs, Variable) else _as_list("inputs", inputs)
     for i, v in enumerate(outs + ins):
         if not isinstance(v, Variable):
             arg = "outputs" if i < len(outs) else "inputs"
@@ -307,7 +315,12 @@ def grad(
                 f"received {len(outs)} outputs."
             )
     else:
-        gos = list(grad_outputs)
+        gos = _as_list("grad_outputs", grad_outputs)
+        if len(gos) != len(outs):
+            raise ArgumentError(
+                "grad: `grad_outputs` must have one entry per output; received "
+                f"{len(gos)} entries for {len(outs)} outputs."
+            )
     roots = []
     for o, go in zip(outs, gos, strict=True):
         if not o.requires_grad:

@@ -39,6 +39,7 @@ __all__ = [
     "raise_error",
     "real_scalar",
     "same_dtype",
+    "tensor",
 ]
 
 
@@ -83,6 +84,11 @@ def raise_error(
     raise cls(message(op, subject, requirement, **received))
 
 
+def _scalar(value: Any) -> Any:
+    """A 0-d array as its Python scalar (``np.asarray(3)`` is an int where an int goes)."""
+    return value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool)
 
@@ -93,6 +99,7 @@ def _is_real(value: Any) -> bool:
 
 def integer(op: str, arg: str, value: Any, min_value: int | None = None) -> int:
     """Check that ``value`` is an integer (not a bool), optionally ``>= min_value``."""
+    value = _scalar(value)
     if not _is_int(value):
         raise ArgumentError(message(op, arg, "be an integer", **{arg: value}))
     value = int(value)
@@ -147,6 +154,7 @@ def number(op: str, arg: str, value: Any) -> int | float:
 
 def boolean(op: str, arg: str, value: Any) -> bool:
     """Check that ``value`` is a bool (NumPy bools accepted)."""
+    value = _scalar(value)
     if not isinstance(value, (bool, np.bool_)):
         raise ArgumentError(message(op, arg, "be a bool", **{arg: value}))
     return bool(value)
@@ -164,6 +172,7 @@ def int_tuple(
     op: str, arg: str, value: Any, n: int, min_value: int | None = None
 ) -> tuple[int, ...]:
     """Expand an int or a sequence of ``n`` ints to a tuple of ``n`` ints."""
+    value = _scalar(value)
     if _is_int(value):
         items = (int(value),) * n
     elif isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
@@ -180,11 +189,14 @@ def int_tuple(
     if min_value is not None and any(v < min_value for v in items):
         req = "be positive" if min_value == 1 else f"be >= {min_value}"
         raise ArgumentError(message(op, arg, f"{req} in every dimension", **{arg: value}))
+    if any(not -(2**63) <= v < 2**63 for v in items):  # sizes are int64 downstream
+        raise ArgumentError(message(op, arg, "fit in int64 in every dimension", **{arg: value}))
     return items
 
 
 def axis(op: str, arg: str, value: Any, ndim: int) -> int:
     """Normalise one axis into ``[0, ndim)``; out of range is a :class:`ShapeError`."""
+    value = _scalar(value)
     if not _is_int(value):
         raise ArgumentError(message(op, arg, "be an integer", **{arg: value}))
     value = int(value)
@@ -197,6 +209,7 @@ def axis(op: str, arg: str, value: Any, ndim: int) -> int:
 
 def axes(op: str, arg: str, value: Any, ndim: int) -> tuple[int, ...]:
     """Normalise ``None`` (all axes), an int or a sequence of ints to a sorted tuple of axes."""
+    value = _scalar(value)
     if value is None:
         return tuple(range(ndim))
     if _is_int(value):
@@ -221,7 +234,9 @@ def numeric(op: str, arg: str, spec: Any) -> np.dtype:
     """
     dtype = np.dtype(spec.dtype)
     if dtype.kind not in "biuf":
-        raise DTypeError(message(op, arg, "have a numeric dtype", **{f"{arg}.dtype": dtype}))
+        # the engine's input gate words it the same way: complex is numeric, but not real
+        wanted = "have a real dtype" if dtype.kind == "c" else "have a numeric dtype"
+        raise DTypeError(message(op, arg, wanted, **{f"{arg}.dtype": dtype}))
     return dtype
 
 
@@ -243,9 +258,18 @@ def same_dtype(op: str, names: Sequence[str], specs: Sequence[Any]) -> np.dtype:
     return dtypes[0]
 
 
+def _shape_of(op: str, arg: str, spec: Any) -> tuple:
+    # A value without a shape (None, a number, a list a composite did not convert) is not a
+    # tensor here: the standard DTypeError rather than an AttributeError.
+    shape = getattr(spec, "shape", None)
+    if shape is None:
+        raise not_a_tensor(op, arg, spec)
+    return shape
+
+
 def ndim(op: str, arg: str, spec: Any, expected: int | Sequence[int]) -> int:
     """Check a tensor's rank against one value or a set of allowed values."""
-    n = len(spec.shape)
+    n = len(_shape_of(op, arg, spec))
     allowed = (expected,) if isinstance(expected, int) else tuple(expected)
     if n not in allowed:
         want = str(allowed[0]) if len(allowed) == 1 else " or ".join(str(a) for a in allowed)
@@ -257,7 +281,7 @@ def ndim(op: str, arg: str, spec: Any, expected: int | Sequence[int]) -> int:
 
 def ndim_at_least(op: str, arg: str, spec: Any, minimum: int) -> int:
     """Check that a tensor has rank ``>= minimum``."""
-    n = len(spec.shape)
+    n = len(_shape_of(op, arg, spec))
     if n < minimum:
         raise ShapeError(
             message(op, arg, f"have rank >= {minimum}", **{f"{arg}.shape": tuple(spec.shape)})
@@ -293,3 +317,42 @@ def broadcast_shapes(
                 known = d
         out.append(None if unknown and known == 1 else known)
     return tuple(out)
+
+
+# dtype kinds a tensor input may have: bool, signed and unsigned integers, floats.
+_TENSOR_KINDS = frozenset("biuf")
+
+
+def tensor_dtype(op: str, arg: str, value: Any, *, complex_ok: bool = False) -> None:
+    """Raise the standard DTypeError when an array's dtype is not a tensor dtype: bool, integer
+    or floating (complex only with ``complex_ok``). Messages: complex -> "must have a real
+    dtype"; object, string, bytes, datetime -> "must have a numeric dtype"."""
+    kind = value.dtype.kind
+    if kind not in _TENSOR_KINDS and not (complex_ok and kind == "c"):
+        # Complex is "not real"; object, string, bytes, datetime are "not numeric".
+        want = "have a real dtype" if kind == "c" else "have a numeric dtype"
+        raise DTypeError(message(op, arg, want, **{f"{arg}.dtype": value.dtype}))
+
+
+def not_a_tensor(op: str, arg: str, value: Any) -> DTypeError:
+    """The standard DTypeError for a value that is not a tensor at all (None, a string...)."""
+    return DTypeError(message(op, arg, "be an array, a Variable or a number", **{arg: value}))
+
+
+def tensor(op: str, arg: str, value: Any, *, complex_ok: bool = False) -> Any:
+    """The input gate of wrappers and composites: call it before touching ``.shape``.
+
+    Arrays, Variables and symbolic variables pass through (their dtype checked); anything
+    ``numpy.asarray`` makes a numeric array of (lists, tuples, scalars) is converted; None,
+    strings, dicts, object, string and (unless ``complex_ok``) complex arrays raise
+    :class:`DTypeError` with the standard message.
+    """
+    if value is None or isinstance(value, (str, bytes, dict)):
+        raise not_a_tensor(op, arg, value)
+    if not (isinstance(value, np.ndarray) or (hasattr(value, "dtype") and hasattr(value, "shape"))):
+        try:
+            value = np.asarray(value)
+        except (ValueError, TypeError):  # ragged nested lists and the like
+            raise not_a_tensor(op, arg, value) from None
+    tensor_dtype(op, arg, value, complex_ok=complex_ok)
+    return value

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import weakref
+from math import prod
 from typing import Any
 
 import numpy as np
 
 from nnfunc.core._state import STATE
 from nnfunc.core.backend import get_array_module
+from nnfunc.core.check import message, not_a_tensor, tensor, tensor_dtype
 from nnfunc.core.spec import TensorSpec
 from nnfunc.core.variable import OPS, Variable, VarNode
-from nnfunc.errors import DTypeError, GraphError, NNFuncError
+from nnfunc.errors import ArgumentError, GraphError, NNFuncError
 
 __all__ = ["Function", "node_errors", "reraise_with_node", "scalar_dtype", "with_node_name"]
 
@@ -64,6 +67,8 @@ class Function:
     #: the choice depends on the inputs or options.
     retain_in: tuple[int, ...] = ()
     retain_out: tuple[int, ...] = ()
+    #: Complex inputs raise DTypeError unless a function documents them and sets this.
+    accepts_complex: bool = False
     _freed = False
 
     rank = 0
@@ -153,13 +158,19 @@ class Function:
 
     def apply(self, *inputs: Any, name: str | None = None) -> tuple[Any, ...]:
         """Run the function on arrays, Variables or symbolic variables (see the module doc)."""
-        has_var = has_sym = convert = False
+        has_var = has_sym = convert = bad = False
         for x in inputs:
             t = type(x)
-            if t is np.ndarray or x is None:
+            if t is np.ndarray:
+                if x.dtype.kind not in "biuf":  # the input gate (issue 17): object, complex...
+                    bad = True
+                continue
+            if x is None:
                 continue
             if t is Variable or isinstance(x, Variable):
                 has_var = True
+                if x.data.dtype.kind not in "biuf":
+                    bad = True
             elif getattr(x, "_is_symbolic", False):
                 has_sym = True
             else:
@@ -172,12 +183,23 @@ class Function:
                 )
             return _graph.apply_symbolic(self, inputs, name)
         if convert:
-            inputs = _convert_scalars(inputs)
+            inputs = _convert_scalars(inputs, self)
         if has_var:
             arrays = tuple([x.data if isinstance(x, Variable) else x for x in inputs])
         else:
             arrays = inputs
-        out_specs = self.setup(*arrays)
+        if bad:
+            _gate(self, arrays)
+        try:
+            out_specs = self.setup(*arrays)
+        except NNFuncError:  # DTypeError is a TypeError too: it stays as it is
+            raise
+        except (AttributeError, TypeError):
+            _none_input(self, arrays)
+            raise
+        for s in out_specs:  # an output that cannot fit is an error before it is allocated
+            if prod(s.shape) > _GUARD_ELEMS:  # (elements: no dtype lookup on the hot path)
+                _too_big(self, out_specs)
         xp = np if "cupy" not in sys.modules else _xp_of(arrays)
         outs = self.forward(xp, *arrays)
         # Inline check of the common single-output case; the general one is _check_outputs.
@@ -251,7 +273,55 @@ def _xp_of(arrays: tuple[Any, ...]) -> Any:
     return get_array_module(*arrays)
 
 
-def _convert_scalars(inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+def _arg_name(func: Function | None, i: int) -> tuple[str, str]:
+    if func is None:
+        return "nnfunc", "inputs"
+    names = func.input_names
+    return func.op_name, names[i] if i < len(names) else f"input {i}"
+
+
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not a POSIX system
+        return 2**40
+
+
+# The largest output a function may allocate: the machine's physical memory, or
+# NNFUNC_MAX_OUTPUT_BYTES (the fuzz test sets it to stay under its own memory limit).
+MEMORY_BYTES = int(os.environ.get("NNFUNC_MAX_OUTPUT_BYTES", 0)) or _physical_memory()
+_GUARD_ELEMS = MEMORY_BYTES // 16  # no real or complex dtype has more bytes per element
+
+
+def _too_big(func: Function, specs: Any) -> None:
+    for i, s in enumerate(specs):
+        size = np.dtype(s.dtype).itemsize * prod(s.shape)
+        if size > MEMORY_BYTES:
+            raise ArgumentError(
+                message(
+                    func.op_name,
+                    f"output {i}" if len(specs) > 1 else "output",
+                    f"fit in memory ({MEMORY_BYTES} bytes)",
+                    **{"shape": tuple(s.shape), "dtype": np.dtype(s.dtype), "bytes": size},
+                )
+            )
+
+
+def _gate(func: Function, arrays: tuple[Any, ...]) -> None:
+    """Raise the standard DTypeError for the first input of a non-tensor dtype."""
+    for i, a in enumerate(arrays):
+        if a is not None:
+            tensor_dtype(*_arg_name(func, i), a, complex_ok=func.accepts_complex)
+
+
+def _none_input(func: Function, arrays: tuple[Any, ...]) -> None:
+    """``setup`` tripped over an input: when one is None (a required input missing), say so."""
+    for i, a in enumerate(arrays):
+        if a is None:
+            raise not_a_tensor(*_arg_name(func, i), None) from None
+
+
+def _convert_scalars(inputs: tuple[Any, ...], func: Function | None = None) -> tuple[Any, ...]:
     # Only Python scalars are weak: NumPy scalars (np.float64 subclasses float) keep their dtype.
     partners = [
         np.dtype(x.dtype)
@@ -259,25 +329,22 @@ def _convert_scalars(inputs: tuple[Any, ...]) -> tuple[Any, ...]:
         if x is not None and type(x) not in _SCALARS and hasattr(x, "dtype")
     ]
     out = []
-    for x in inputs:
+    for i, x in enumerate(inputs):
         if x is None or type(x) is np.ndarray or isinstance(x, Variable):
             out.append(x)
         elif type(x) in _SCALARS:
-            out.append(np.asarray(x, dtype=scalar_dtype(x, partners)))
+            try:
+                out.append(np.asarray(x, dtype=scalar_dtype(x, partners)))
+            except OverflowError:  # 2**63 where int64 goes
+                dtype = scalar_dtype(x, partners)
+                op, arg = _arg_name(func, i)
+                raise ArgumentError(message(op, arg, f"fit in {dtype}", **{arg: x})) from None
         elif hasattr(x, "__array_namespace__") and hasattr(x, "shape") and hasattr(x, "ndim"):
             out.append(x if x.ndim else np.asarray(x) if isinstance(x, np.generic) else x)
         else:
-            try:
-                arr = np.asarray(x)
-            except (ValueError, TypeError) as exc:
-                raise DTypeError(
-                    f"nnfunc: inputs must be arrays, Variables or numbers; received {x!r}."
-                ) from exc
-            if arr.dtype.kind not in "biufc":  # object, string, bytes, datetime...
-                raise DTypeError(
-                    f"nnfunc: inputs must be arrays, Variables or numbers; received {x!r}."
-                )
-            out.append(arr)
+            # Lists and tuples are tensors (asarray); None stays an optional input.
+            op, arg = _arg_name(func, i)
+            out.append(tensor(op, arg, x, complex_ok=func is None or func.accepts_complex))
     return tuple(out)
 
 

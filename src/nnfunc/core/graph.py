@@ -16,6 +16,8 @@ from nnfunc.core.function import (
     Function,
     _check_outputs,
     _convert_scalars,
+    _gate,
+    _none_input,
     reraise_with_node,
     scalar_dtype,
     with_node_name,
@@ -575,7 +577,15 @@ def apply_symbolic(func: Function, inputs: tuple[Any, ...], name: str | None) ->
     # configuration, which nnfunc.core.serialize saves and restores (graph mode only).
     func._config = {k: v for k, v in func.__dict__.items() if k != "_config"}
     try:
-        out_specs = func.setup(*specs)
+        if any(s is not None and np.dtype(s.dtype).kind not in "biuf" for s in specs):
+            _gate(func, specs)
+        try:
+            out_specs = func.setup(*specs)
+        except NNFuncError:  # DTypeError is a TypeError too: it stays as it is
+            raise
+        except (AttributeError, TypeError):
+            _none_input(func, specs)
+            raise
     except NNFuncError as exc:
         raise reraise_with_node(func, exc, node_name) from None
     func.name = node_name

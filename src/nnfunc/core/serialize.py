@@ -367,7 +367,7 @@ def _read(path: Any) -> tuple[dict[str, Any], bytes]:
     shown = getattr(path, "name", path)
     try:
         source = path if hasattr(path, "read") else open(os.fspath(path), "rb")  # noqa: SIM115
-    except OSError as exc:
+    except (OSError, TypeError) as exc:
         raise GraphError(
             f"load_graph: `path` must be a readable file; received {shown!r} ({exc})."
         ) from None

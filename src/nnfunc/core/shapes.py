@@ -181,7 +181,7 @@ def resolve_padding(
             raise ArgumentError(check.message(op, arg, "be non-negative", **{arg: pad}))
         return ((int(pad), int(pad)),) * n
     items = None
-    if isinstance(pad, (Sequence, np.ndarray)):
+    if isinstance(pad, Sequence) or (isinstance(pad, np.ndarray) and pad.ndim):  # not 0-d
         items = list(pad)
         if n == 1 and len(items) == 2 and all(_is_int(v) for v in items):
             items = [tuple(items)]  # one dimension: two ints are its (low, high) pair

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core._state import STATE
+from nnfunc.core.check import not_a_tensor, tensor_dtype
 from nnfunc.errors import DTypeError
 
 __all__ = ["OPS", "VarNode", "Variable"]
@@ -78,8 +79,14 @@ class Variable:
     ) -> None:
         if isinstance(data, Variable):
             data = data.data
+        if data is None or isinstance(data, (str, bytes, dict)):
+            raise not_a_tensor("Variable", "data", data)
         if isinstance(data, np.generic) or not hasattr(data, "__array_namespace__"):
-            data = np.asarray(data)
+            try:
+                data = np.asarray(data)
+            except (ValueError, TypeError):  # ragged nested lists
+                raise not_a_tensor("Variable", "data", data) from None
+        tensor_dtype("Variable", "data", data, complex_ok=True)
         self.data = data
         self._node: VarNode | None = None
         self._grad: Variable | None = None

@@ -116,6 +116,10 @@ class _Member(Communicator):
         return self._group._reduce(self.rank, array)
 
 
+# Replicas an InProcessGroup simulates at most (one thread each).
+MAX_REPLICAS = 1024
+
+
 class InProcessGroup:
     """``N`` simulated replicas in one process, one communicator per replica (run on threads).
 
@@ -124,7 +128,7 @@ class InProcessGroup:
     thread, so replicas may run on threads (see :func:`run_replicas`).
 
     Args:
-        size (int): Number of replicas (>= 1).
+        size (int): Number of replicas, in ``[1, 1024]`` (each is a thread).
         timeout (float): Seconds a replica waits for the others before failing. Default 60.
 
     Attributes:
@@ -140,6 +144,10 @@ class InProcessGroup:
 
     def __init__(self, size: int, timeout: float = 60.0) -> None:
         self.size = check.positive_int("InProcessGroup", "size", size)
+        if self.size > MAX_REPLICAS:  # one thread each: a bound before creating them
+            raise ArgumentError(
+                check.message("InProcessGroup", "size", f"be <= {MAX_REPLICAS}", size=size)
+            )
         self._timeout = timeout
         self._barrier = threading.Barrier(self.size, timeout=timeout)
         self._slots: list[Any] = [None] * self.size
@@ -186,6 +194,10 @@ def run_replicas(fn: Callable[[Communicator], Any], group: InProcessGroup | int)
         The first exception a replica raised (the others are released; a group released so
             can run again).
     """
+    if not callable(fn):
+        raise ArgumentError(
+            check.message("run_replicas", "fn", "be callable (with a communicator)", fn=fn)
+        )
     if not isinstance(group, InProcessGroup):
         group = InProcessGroup(group)
     elif group._barrier.broken:  # released by an earlier failed run: usable again

@@ -32,7 +32,7 @@ def test_neg_operator_routes_here():
         (
             lambda: nf.neg(object()),
             nf.DTypeError,
-            "nnfunc: inputs must be arrays, Variables or numbers",
+            "neg: `x` must have a numeric dtype; received x.dtype=object.",
         ),
         (
             lambda: nf.neg(np.array([True, False])),

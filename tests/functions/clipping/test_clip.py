@@ -162,7 +162,7 @@ BAD = [
         nf.clip_by_value,
         (np.ones(3), np.array(["a"]), 1.0),
         nf.DTypeError,
-        "clip_by_value: `min` must have a real dtype; received min.dtype=<U1.",
+        "clip_by_value: `min` must have a numeric dtype; received min.dtype=<U1.",
     ),
     (
         nf.clip_grad_by_value,

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["UNSET", "overload"]
+from nnfunc.errors import ArgumentError
+
+__all__ = ["UNSET", "OverloadError", "overload"]
+
+
+class OverloadError(ArgumentError, TypeError):
+    """No overload takes these arguments: an nnfunc error, and a TypeError as Python's own
+    arity errors are."""
 
 
 class _Unset:
@@ -36,7 +43,7 @@ def overload(op: str, args: tuple, given: dict[str, Any], forms: tuple[tuple[str
             bound = dict(zip(form, args, strict=False)) | kw
             return tuple(bound.get(n) for n in given)
     shown = " or ".join(f"({', '.join(f)})" for f in forms)
-    raise TypeError(
+    raise OverloadError(
         f"{op}: expected the trailing arguments {shown}, by position or by name; received "
         f"{len(args)} positional and the keywords {sorted(kw)}."
     )

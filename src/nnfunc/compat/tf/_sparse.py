@@ -161,7 +161,30 @@ def sparse_tensor_to_dense(
                 "sparse_tensor_to_dense", "sp_input", "be a SparseTensor", sp_input=type(sp_input)
             )
         )
-    return sp_input.to_dense(default_value)
+    dtype = np.dtype(sp_input.values.dtype)
+    ok = isinstance(default_value, (bool, int, float, np.number, np.bool_)) or (
+        isinstance(default_value, np.ndarray) and default_value.ndim == 0
+    )
+    if ok:
+        try:  # the value must be representable in the values' dtype (2**63 in int64 is not)
+            ok = np.asarray(default_value).dtype.kind in "biuf" and np.can_cast(
+                np.min_scalar_type(default_value), dtype, "same_kind"
+            )
+        except (TypeError, ValueError, OverflowError):
+            ok = False
+    if ok:
+        try:
+            return sp_input.to_dense(default_value)
+        except OverflowError:
+            pass
+    raise ArgumentError(
+        check.message(
+            "sparse_tensor_to_dense",
+            "default_value",
+            f"be a number that fits {dtype}",
+            default_value=default_value,
+        )
+    )
 
 
 def _int_array(arg: str, value: Any) -> np.ndarray:

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.compat.tf._sparse import SparseTensor
 from nnfunc.core import check
 from nnfunc.errors import DTypeError
@@ -15,6 +16,7 @@ from nnfunc.functions.loss._common import as_tensor
 __all__ = ["sigmoid", "tanh"]
 
 
+@tensor_args("x")
 def sigmoid(x: Any, name: str | None = None) -> Any:
     """``1 / (1 + exp(-x))``, element-wise. See :func:`nnfunc.sigmoid`.
 
@@ -32,6 +34,7 @@ def sigmoid(x: Any, name: str | None = None) -> Any:
     return F.sigmoid(x, name=name)
 
 
+@tensor_args("x")
 def tanh(x: Any, name: str | None = None) -> Any:
     """Hyperbolic tangent, element-wise. See :func:`nnfunc.tanh`.
 

@@ -656,6 +656,11 @@ def broadcast(x: Any, shape: Any, *, name: str | None = None) -> Any:
         array([[1., 1., 1.],
                [2., 2., 2.]])
     """
+    if isinstance(shape, np.ndarray) and shape.ndim == 0:
+        shape = shape.item()
+    if not isinstance(shape, (int, np.integer, list, tuple, np.ndarray)):
+        msg = check.message("broadcast", "shape", "be a sequence of ints", shape=shape)
+        raise ArgumentError(msg)
     return broadcast_to(
         x, tuple(shape) if not isinstance(shape, (int, np.integer)) else (shape,), name=name
     )

@@ -58,7 +58,7 @@ class _ConvBase(Function):
         op = self.op_name
         nd = check.ndim_at_least(op, "x", x, 3)
         nsp = nd - 2
-        if len(w.shape) != nd:
+        if len(check.tensor(op, "weight", w).shape) != nd:
             raise ShapeError(
                 check.message(
                     op,

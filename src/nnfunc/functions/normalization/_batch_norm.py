@@ -51,6 +51,14 @@ def _bn_node(
     with shapes.node_errors(name, x):
         training = check.boolean(op, "training", training)
         output_stat = check.boolean(op, "output_stat", output_stat)
+        for arg, r in (("mean", mean), ("variance", variance)):
+            # Updated in place while training: a list would be converted and the update lost.
+            if training and r is not None and not hasattr(r, "shape"):
+                raise ArgumentError(
+                    check.message(
+                        op, arg, "be an array or a Variable (updated in place)", **{arg: r}
+                    )
+                )
         if not training:
             if mean is None or variance is None:
                 missing = "mean" if mean is None else "variance"
@@ -361,7 +369,7 @@ def sync_batch_normalization(
         training=training,
         decay=decay,
         output_stat=output_stat,
-        comm=comm if training else None,
+        comm=comm if check.boolean("sync_batch_normalization", "training", training) else None,
         group=group,
         name=name,
     )

@@ -64,6 +64,7 @@ def local_response_normalization(
         array([[0.40824829, 0.63245553, 0.66666667]])
     """
     op = "local_response_normalization"
+    x = check.tensor(op, "x", x)  # lists are tensors; None, strings... DTypeError
     with shapes.node_errors(name, x):
         r = check.integer(op, "depth_radius", depth_radius, min_value=0)
         bias = check.real_scalar(op, "bias", bias)

@@ -63,6 +63,7 @@ def normalize(
                [0.45584232, 0.5698029 , 0.68376344]], dtype=float32)
     """
     op = "normalize"
+    x = check.tensor(op, "x", x)  # lists are tensors; None, strings... DTypeError
     with shapes.node_errors(name, x):
         order = check.integer(op, "order", order, min_value=1)
         eps = check_eps(op, eps)

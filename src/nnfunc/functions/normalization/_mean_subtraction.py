@@ -72,10 +72,15 @@ class MeanSubtraction(Function):
         return (TensorSpec(tuple(x.shape), self.out_dtype),)
 
     def forward(self, xp: Any, x: Any, mean: Any, t: Any) -> tuple[Any, ...]:
-        if self.update:
+        count = float(t.reshape(())) if self.update else 0.0
+        if self.update and not count >= 0:  # NaN too: the running mean would divide by 0
+            raise ArgumentError(
+                check.message(self.op_name, "t", "be a count >= 0", t=t.reshape(()))
+            )
+        if self.update and x.size:  # an empty batch leaves the running mean as it is
             acc = accumulation_dtype(self.out_dtype)
             m = x.mean(axis=tuple(range(self.base_axis)), dtype=acc)
-            coef = 1.0 / (float(t.reshape(())) + 1.0)
+            coef = 1.0 / (count + 1.0)
             mean[...] = (mean + (m - mean) * coef).astype(mean.dtype)
             t[...] = t + 1
         y = x - mean.astype(self.out_dtype, copy=False)

@@ -323,5 +323,7 @@ def normalize_moments(
         ...                      2.0)
         (array([2., 3.]), array([1., 1.]))
     """
+    for arg, t in (("counts", counts), ("mean_ss", mean_ss), ("variance_ss", variance_ss)):
+        check.tensor("normalize_moments", arg, t)  # required: None is a DTypeError
     m, v = NormalizeMoments().apply(counts, mean_ss, variance_ss, shift, name=name)
     return m, v

@@ -246,6 +246,15 @@ class BatchNormalize(Normalize):
         return kept, tuple(j for j in range(len(shape)) if j not in kept), None
 
     def _update_running(self, rmean: Any, rvar: Any, mu: Any, var: Any, n: float) -> None:
+        if n == 0:  # an empty batch has no statistics: the running ones stay (issue 17)
+            return
+        for arg, r in (("mean", rmean), ("variance", rvar)):
+            if r is not None and not r.flags.writeable:
+                raise ArgumentError(
+                    check.message(
+                        self.op_name, arg, "be writeable (it is updated in place)", **{arg: r}
+                    )
+                )
         d = self.decay
         if rmean is not None:
             new = d * rmean.astype(np.float64) + (1 - d) * mu.reshape(rmean.shape)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -11,7 +12,7 @@ import numpy as np
 import nnfunc.functions as F
 from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
-from nnfunc.core.function import Function
+from nnfunc.core.function import MEMORY_BYTES, Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError
 from nnfunc.kernels.cpu import pool as K
@@ -39,6 +40,8 @@ class Geometry:
         nd = len(x.shape)
         self.channel_last = check.boolean(op, "channel_last", channel_last)
         ignore_border = check.boolean(op, "ignore_border", ignore_border)
+        if isinstance(kernel, np.ndarray) and kernel.ndim == 0:  # a 0-d array is an int here
+            kernel = kernel.item()
         if isinstance(kernel, (numbers.Integral, np.integer)) and not isinstance(kernel, bool):
             check.ndim_at_least(op, "x", x, 3)
             nsp = nd - 2
@@ -90,6 +93,21 @@ class Geometry:
             out.append(n)
         self.out = tuple(out)
         self.ignore_border = ignore_border
+        if None not in self.out and None not in tuple(x.shape):
+            # The padded input (float64 at worst) is allocated before any output: bound it.
+            other = math.prod(d for j, d in enumerate(x.shape) if j not in self.axes)
+            cells = other * math.prod(max(n, s) for n, s in zip(self.needed, self.sizes))
+            if cells * 8 > MEMORY_BYTES:
+                raise ArgumentError(
+                    check.message(
+                        op,
+                        "padded input",
+                        f"fit in memory ({MEMORY_BYTES} bytes)",
+                        kernel=self.kernel,
+                        stride=self.stride,
+                        pad=pad,
+                    )
+                )
 
     # ---------------------------------------------------------------- helpers
     @property

@@ -56,10 +56,12 @@ def reset_state(indicator: Any) -> None:
     _STATES.pop(id(data), None)
 
 
-def quantize_fixed(w: np.ndarray, fixed: np.ndarray, num_bits: int) -> None:
+def quantize_fixed(w: np.ndarray, fixed: np.ndarray, num_bits: int, op: str = "inq") -> None:
     """Round the fixed entries of ``w`` to ``±2^e`` (``e`` in ``[n2, n1]``) or 0, in place."""
     a = np.abs(w)
     max_abs = float(a.max()) if a.size else 0.0
+    if not math.isfinite(max_abs):  # no power-of-two grid for NaN/inf weights
+        raise ArgumentError(check.message(op, "weight", "be finite", **{"weight.max_abs": max_abs}))
     if max_abs == 0.0:
         max_abs = 1.0
     lg = math.log2(max_abs)
@@ -159,7 +161,7 @@ class INQWeight(Function):
             else:
                 draw = nf_random.generator(self.seed).random(w.shape) < 0.5
                 ind[...] = np.where(learnable, draw, ind).astype(ind.dtype)
-        quantize_fixed(w, ind == 1, self.num_bits)
+        quantize_fixed(w, ind == 1, self.num_bits, self.op_name)
         st["counter"] = count + 1
         st["weights"] = w.copy()
         st["indicators"] = ind.copy()

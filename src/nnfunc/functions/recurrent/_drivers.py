@@ -449,6 +449,18 @@ def static_rnn(
     return _step_loop(cell, steps, initial_state, lengths)
 
 
+def _saved_state(op: str, saver: Any, state_name: Any) -> Any:
+    """``saver.state(state_name)``; a name the saver does not hold is the caller's error."""
+    try:
+        return saver.state(state_name)
+    except (KeyError, IndexError, TypeError):
+        raise ArgumentError(
+            check.message(
+                op, "state_name", "name a state the state_saver holds", state_name=state_name
+            )
+        ) from None
+
+
 def state_saving_rnn(
     cell: Any,
     inputs: Any,
@@ -526,12 +538,15 @@ def state_saving_rnn(
             )
         batch = steps[0].shape[0]
         lengths = _lengths(op, sequence_length, len(steps), batch)
+    names = list(state_name) if tuple_state else [state_name]
+    with node_errors(name, *steps):
+        saved = [_saved_state(op, state_saver, n) for n in names]
     if tuple_state:
-        init = _pack(sizes, [state_saver.state(n) for n in state_name])
+        init = _pack(sizes, saved)
         if hasattr(sizes, "_fields"):
             init = type(sizes)(*_flatten(init))
     else:
-        init = state_saver.state(state_name)
+        init = saved[0]
     outs, state = _step_loop(cell, steps, init, lengths)
     if tuple_state:
         for n, v in zip(state_name, _flatten(state), strict=True):

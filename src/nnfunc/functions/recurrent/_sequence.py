@@ -774,6 +774,9 @@ def sru(
         c0 = _weight(op, "c0", c0, 0, (batch, n_in), f"batch and {why}", optional=True)
         mask = _weight(op, "mask", mask, 0, (batch, n_in), f"batch and {why}", optional=True)
         lengths = _prepare_lengths(op, lengths, t_len, batch)
+        # one floating dtype for the fused loop (a Python list arrives as float64)
+        present = [(n, t) for n, t in (("x", x), ("w", w), ("b", b), ("c0", c0)) if t is not None]
+        check.same_dtype(op, [n for n, _ in present], [t for _, t in present])
     y, c = SRULayer().apply(
         x, w, b, c0, mask, lengths, name=None if name is None else name + ".sru"
     )

@@ -196,6 +196,12 @@ def dropout(
         >>> bool((y == nf.dropout(np.ones(8, np.float32), 0.5, seed=0)).all())
         True
     """
+    if rate is None:  # a float in [0, 1) is required (the mask's own check takes None)
+        raise ArgumentError(
+            check.message("dropout", "rate", "be a real number in [0, 1)", rate=None)
+        )
+    if isinstance(noise_shape, np.ndarray) and noise_shape.ndim == 0:
+        noise_shape = (noise_shape.item(),)
     if not is_tensor_rate(rate):
         mask_fn = DropoutMask(rate, noise_shape, seed)
         return Dropout(mask_fn.noise_shape).apply1(x, mask_fn.apply1(x), name=name)

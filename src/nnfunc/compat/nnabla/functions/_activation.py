@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.compat.nnabla._imperative import outputs_in_place
 from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError, ShapeError
@@ -52,6 +53,7 @@ __all__ = [
 
 
 @outputs_in_place
+@tensor_args("x")
 def sigmoid(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``1 / (1 + exp(-x))``. See :func:`nnfunc.sigmoid`.
 
@@ -70,6 +72,7 @@ def sigmoid(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None
 
 
 @outputs_in_place
+@tensor_args("x")
 def swish(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``x / (1 + exp(-x))``. See :func:`nnfunc.silu`.
 
@@ -88,6 +91,7 @@ def swish(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
 
 
 @outputs_in_place
+@tensor_args("x")
 def tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Hyperbolic tangent (documented in the Activation and Math sections). See :func:`nnfunc.tanh`.
 
@@ -106,6 +110,7 @@ def tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
 
 
 @outputs_in_place
+@tensor_args("x")
 def gelu(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """GELU, tanh approximation (NNabla's form). See :func:`nnfunc.gelu`.
 
@@ -124,6 +129,7 @@ def gelu(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
 
 
 @outputs_in_place
+@tensor_args("x")
 def relu6(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``min(max(0, x), 6)``. See :func:`nnfunc.relu6`.
 
@@ -142,6 +148,7 @@ def relu6(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
 
 
 @outputs_in_place
+@tensor_args("x")
 def hard_sigmoid(
     x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -162,6 +169,7 @@ def hard_sigmoid(
 
 
 @outputs_in_place
+@tensor_args("x")
 def hard_tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``clip(x, -1, 1)``. See :func:`nnfunc.hard_tanh`.
 
@@ -180,6 +188,7 @@ def hard_tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | No
 
 
 @outputs_in_place
+@tensor_args("x")
 def log_sigmoid(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``log(1 / (1 + exp(-x)))``, stable. See :func:`nnfunc.log_sigmoid`.
 
@@ -198,6 +207,7 @@ def log_sigmoid(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | 
 
 
 @outputs_in_place
+@tensor_args("x")
 def softplus(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``log(1 + exp(x))``, stable. See :func:`nnfunc.softplus`.
 
@@ -216,6 +226,7 @@ def softplus(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | Non
 
 
 @outputs_in_place
+@tensor_args("x")
 def softsign(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``x / (1 + |x|)``. See :func:`nnfunc.softsign`.
 
@@ -234,6 +245,7 @@ def softsign(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | Non
 
 
 @outputs_in_place
+@tensor_args("x")
 def tanh_shrink(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``x - tanh(x)``. See :func:`nnfunc.tanh_shrink`.
 
@@ -252,6 +264,7 @@ def tanh_shrink(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | 
 
 
 @outputs_in_place
+@tensor_args("x")
 def sinc(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``sin(x) / x``, 1 at 0 (unnormalised). See :func:`nnfunc.sinc`.
 
@@ -270,6 +283,7 @@ def sinc(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
 
 
 @outputs_in_place
+@tensor_args("x")
 def unlink(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Identity forward, no gradient backward. See :func:`nnfunc.stop_gradient`.
 
@@ -292,6 +306,7 @@ def _axis(x: Any, axis: Any) -> int:
 
 
 @outputs_in_place
+@tensor_args("x")
 def softmax(
     x: Any,
     axis: int | None = None,
@@ -318,6 +333,7 @@ def softmax(
 
 
 @outputs_in_place
+@tensor_args("x")
 def log_softmax(
     x: Any,
     axis: int | None = None,
@@ -347,6 +363,7 @@ def log_softmax(
 
 
 @outputs_in_place
+@tensor_args("x")
 def elu(
     x: Any,
     alpha: float = 1.0,
@@ -373,6 +390,7 @@ def elu(
 
 
 @outputs_in_place
+@tensor_args("x")
 def selu(
     x: Any,
     scale: float = 1.05070098735548,
@@ -401,6 +419,7 @@ def selu(
 
 
 @outputs_in_place
+@tensor_args("x")
 def crelu(
     x: Any, axis: int = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -422,6 +441,7 @@ def crelu(
 
 
 @outputs_in_place
+@tensor_args("x")
 def celu(
     x: Any,
     alpha: float = 1.0,
@@ -450,6 +470,7 @@ def celu(
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def prelu(
     x0: Any,
     x1: Any,
@@ -500,6 +521,7 @@ def prelu(
 
 
 @outputs_in_place
+@tensor_args("x")
 def leaky_relu(
     x: Any,
     alpha: float = 0.1,
@@ -528,6 +550,7 @@ def leaky_relu(
     return F.leaky_relu(x, alpha, name=name)
 
 
+@tensor_args("x")
 def clip_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -> Any:
     """Clip ``x`` into ``[min, max]`` (floats or Variables of the shape of ``x``).
 
@@ -551,6 +574,7 @@ def clip_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -> Any
 
 
 @outputs_in_place
+@tensor_args("x", "min", "max")
 def clip_grad_by_value(
     x: Any,
     min: Any,
@@ -578,6 +602,7 @@ def clip_grad_by_value(
     return F.clip_grad_by_value(x, min, max, name=name)
 
 
+@tensor_args("x")
 def clip_by_norm(x: Any, clip_norm: float, axis: Any = None, *, name: str | None = None) -> Any:
     """Rescale ``x`` to L2 norm ``clip_norm`` where its norm (over ``axis``) is larger.
 
@@ -598,6 +623,7 @@ def clip_by_norm(x: Any, clip_norm: float, axis: Any = None, *, name: str | None
 
 
 @outputs_in_place
+@tensor_args("x")
 def clip_grad_by_norm(
     x: Any,
     clip_norm: float | None = None,
@@ -626,6 +652,7 @@ def clip_grad_by_norm(
 
 
 @outputs_in_place
+@tensor_args("x", "weight")
 def affine(
     x: Any,
     weight: Any,
@@ -659,6 +686,7 @@ def affine(
 
 
 @outputs_in_place
+@tensor_args("x")
 def one_hot(
     x: Any, shape: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -696,6 +724,7 @@ def one_hot(
 
 
 @outputs_in_place
+@tensor_args("x")
 def top_k_grad(
     x: Any,
     k: int,
@@ -726,6 +755,7 @@ def top_k_grad(
 
 
 @outputs_in_place
+@tensor_args("x")
 def dropout(
     x: Any,
     p: float = 0.5,
@@ -759,4 +789,5 @@ def dropout(
         [0.0, 2.0]
     """
     rate = check.real_scalar("dropout", "p", p, min_value=0.0, max_value=1.0, open_max=True)
-    return F.dropout(x, rate, seed=None if seed == -1 else seed, name=name)
+    seed = None if isinstance(seed, (int, np.integer)) and seed == -1 else seed
+    return F.dropout(x, rate, seed=seed, name=name)

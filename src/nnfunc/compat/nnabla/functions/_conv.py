@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.compat.nnabla._imperative import outputs_in_place
 from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError, ShapeError
@@ -84,6 +85,7 @@ def _conv_flat(xf, lead, fn, weight, bias, pad, stride, dilation, name, **kw):
 
 
 @outputs_in_place
+@tensor_args("x", "weight", "bias")
 def convolution(
     x: Any,
     weight: Any,
@@ -124,7 +126,7 @@ def convolution(
         "convolution",
         F.conv,
         x,
-        _weight_first(weight, channel_last),
+        _weight_first(weight, check.boolean("convolution", "channel_last", channel_last)),
         bias,
         base_axis,
         pad,
@@ -137,6 +139,7 @@ def convolution(
 
 
 @outputs_in_place
+@tensor_args("x", "weight")
 def deconvolution(
     x: Any,
     weight: Any,
@@ -173,12 +176,12 @@ def deconvolution(
         >>> F.deconvolution(np.ones((1, 1, 2)), np.ones((1, 1, 2)), stride=(2,))
         array([[[1., 1., 1., 1.]]])
     """
-    nsp = len(x.shape) - base_axis - 1
+    nsp = len(x.shape) - check.integer("deconvolution", "base_axis", base_axis) - 1
     return _conv_like(
         "deconvolution",
         F.conv_transpose,
         x,
-        _weight_first(weight, channel_last),
+        _weight_first(weight, check.boolean("deconvolution", "channel_last", channel_last)),
         bias,
         base_axis,
         pad,
@@ -216,6 +219,7 @@ def _depthwise_weight(op: str, x: Any, weight: Any, base_axis: int, multiplier: 
 
 
 @outputs_in_place
+@tensor_args("x", "weight")
 def depthwise_convolution(
     x: Any,
     weight: Any,
@@ -257,6 +261,7 @@ def depthwise_convolution(
 
 
 @outputs_in_place
+@tensor_args("x", "weight")
 def depthwise_deconvolution(
     x: Any,
     weight: Any,
@@ -309,6 +314,7 @@ def depthwise_deconvolution(
 
 
 @outputs_in_place
+@tensor_args("x", "vertical_kernel", "horizontal_kernel")
 def adaptive_separable_convolution(
     x: Any,
     vertical_kernel: Any,
@@ -339,6 +345,8 @@ def adaptive_separable_convolution(
 
 def _seq(value: Any) -> Any:
     """A sequence as a tuple; anything else as is (the canonical checks report it)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value.item()
     return tuple(value) if isinstance(value, (Sequence, np.ndarray)) else value
 
 
@@ -359,6 +367,7 @@ def _pool(fn, x, kernel, stride, ignore_border, pad, channel_last, name, **kw):
 
 
 @outputs_in_place
+@tensor_args("x", "kernel")
 def max_pooling(
     x: Any,
     kernel: Sequence[int],
@@ -395,6 +404,7 @@ def max_pooling(
 
 
 @outputs_in_place
+@tensor_args("x", "kernel")
 def average_pooling(
     x: Any,
     kernel: Sequence[int],
@@ -442,6 +452,7 @@ def average_pooling(
 
 
 @outputs_in_place
+@tensor_args("x", "kernel")
 def sum_pooling(
     x: Any,
     kernel: Sequence[int],
@@ -476,6 +487,7 @@ def sum_pooling(
 
 
 @outputs_in_place
+@tensor_args("x")
 def global_average_pooling(
     x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -503,6 +515,7 @@ def global_average_pooling(
 
 
 @outputs_in_place
+@tensor_args("x", "kernel")
 def unpooling(
     x: Any,
     kernel: Sequence[int],
@@ -560,6 +573,7 @@ def _sides(padding: Any) -> tuple[tuple[int, int], tuple[int, int]]:
     return ((t, b), (left, right))
 
 
+@tensor_args("x1", "x2")
 def patch_correlation(
     x1: Any,
     x2: Any,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
-from nnfunc.compat._common import scalar_value
+from nnfunc.compat._common import scalar_value, tensor_args
 from nnfunc.compat.nnabla._imperative import outputs_in_place
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def add2(
     x0: Any,
     x1: Any,
@@ -71,6 +72,7 @@ def add2(
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def sub2(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -92,6 +94,7 @@ def sub2(
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def mul2(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -113,6 +116,7 @@ def mul2(
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def div2(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -134,6 +138,7 @@ def div2(
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def pow2(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -155,6 +160,7 @@ def pow2(
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def maximum2(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -179,6 +185,7 @@ def maximum2(
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def minimum2(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -228,6 +235,7 @@ def _scalar_doc(
 
 
 @outputs_in_place
+@tensor_args("x")
 def add_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -235,6 +243,7 @@ def add_scalar(
 
 
 @outputs_in_place
+@tensor_args("x")
 def mul_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -242,6 +251,7 @@ def mul_scalar(
 
 
 @outputs_in_place
+@tensor_args("x")
 def pow_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -249,6 +259,7 @@ def pow_scalar(
 
 
 @outputs_in_place
+@tensor_args("x")
 def r_sub_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -256,6 +267,7 @@ def r_sub_scalar(
 
 
 @outputs_in_place
+@tensor_args("x")
 def r_div_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -263,6 +275,7 @@ def r_div_scalar(
 
 
 @outputs_in_place
+@tensor_args("x")
 def r_pow_scalar(
     x: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -270,6 +283,7 @@ def r_pow_scalar(
 
 
 @outputs_in_place
+@tensor_args("x")
 def maximum_scalar(
     x: Any, val: float = 1.0, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -278,6 +292,7 @@ def maximum_scalar(
 
 
 @outputs_in_place
+@tensor_args("x")
 def minimum_scalar(
     x: Any, val: float = 1.0, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -313,6 +328,7 @@ _scalar_doc(
 
 
 @outputs_in_place
+@tensor_args("x")
 def exp(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``exp(x)``. See :func:`nnfunc.exp`.
 
@@ -331,6 +347,7 @@ def exp(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
 
 
 @outputs_in_place
+@tensor_args("x")
 def log(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Natural logarithm. See :func:`nnfunc.log`.
 
@@ -348,6 +365,7 @@ def log(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
     return F.log(x, name=name)
 
 
+@tensor_args("x")
 def sum(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None = None) -> Any:  # noqa: A001
     """Sum over ``axis`` (``None``: all axes). See :func:`nnfunc.sum`.
 
@@ -367,6 +385,7 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None = 
     return F.sum(x, axis=axis, keepdims=keepdims, name=name)
 
 
+@tensor_args("x")
 def mean(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None = None) -> Any:
     """Mean over ``axis`` (``None``: all axes). See :func:`nnfunc.mean`.
 
@@ -387,6 +406,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None =
 
 
 @outputs_in_place
+@tensor_args("x")
 def reduce_sum(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Sum of all elements (deprecated in NNabla in favour of ``sum``).
 
@@ -405,6 +425,7 @@ def reduce_sum(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | N
 
 
 @outputs_in_place
+@tensor_args("x")
 def reduce_mean(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Mean of all elements (deprecated in NNabla in favour of ``mean``).
 
@@ -423,6 +444,7 @@ def reduce_mean(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | 
 
 
 @outputs_in_place
+@tensor_args("x")
 def reshape(
     x: Any,
     shape: Any,
@@ -451,6 +473,7 @@ def reshape(
 
 
 @outputs_in_place
+@tensor_args("x")
 def transpose(
     x: Any, axes: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -472,6 +495,7 @@ def transpose(
 
 
 @outputs_in_place
+@tensor_args("x")
 def broadcast(
     x: Any, shape: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -493,6 +517,7 @@ def broadcast(
 
 
 @outputs_in_place
+@tensor_args("condition", "x_true", "x_false")
 def where(
     condition: Any,
     x_true: Any,
@@ -531,6 +556,7 @@ def where(
 
 
 @outputs_in_place
+@tensor_args("x")
 def relu(
     x: Any,
     inplace: bool = False,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.compat.nnabla._imperative import outputs_in_place
 
 __all__ = ["nms_detection2d"]
 
 
 @outputs_in_place
+@tensor_args("x")
 def nms_detection2d(
     x: Any,
     thresh: float | None = None,

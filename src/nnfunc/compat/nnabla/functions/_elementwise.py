@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.compat.nnabla._imperative import outputs_in_place
 from nnfunc.core import check
 from nnfunc.errors import ArgumentError, ShapeError
@@ -107,6 +108,7 @@ def _as01(y: Any, dtype: np.dtype, name: str | None) -> Any:
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def equal(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -130,6 +132,7 @@ def equal(
 
 
 @outputs_in_place
+@tensor_args("x0")
 def equal_scalar(
     x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -153,6 +156,7 @@ def equal_scalar(
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def not_equal(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -176,6 +180,7 @@ def not_equal(
 
 
 @outputs_in_place
+@tensor_args("x0")
 def not_equal_scalar(
     x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -199,6 +204,7 @@ def not_equal_scalar(
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def greater(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -222,6 +228,7 @@ def greater(
 
 
 @outputs_in_place
+@tensor_args("x0")
 def greater_scalar(
     x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -245,6 +252,7 @@ def greater_scalar(
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def greater_equal(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -268,6 +276,7 @@ def greater_equal(
 
 
 @outputs_in_place
+@tensor_args("x0")
 def greater_equal_scalar(
     x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -291,6 +300,7 @@ def greater_equal_scalar(
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def less(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -314,6 +324,7 @@ def less(
 
 
 @outputs_in_place
+@tensor_args("x0")
 def less_scalar(
     x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -337,6 +348,7 @@ def less_scalar(
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def less_equal(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -360,6 +372,7 @@ def less_equal(
 
 
 @outputs_in_place
+@tensor_args("x0")
 def less_equal_scalar(
     x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -383,6 +396,7 @@ def less_equal_scalar(
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def logical_and(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -407,6 +421,7 @@ def logical_and(
 
 
 @outputs_in_place
+@tensor_args("x0")
 def logical_and_scalar(
     x0: Any, val: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -430,6 +445,7 @@ def logical_and_scalar(
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def logical_or(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -454,6 +470,7 @@ def logical_or(
 
 
 @outputs_in_place
+@tensor_args("x0")
 def logical_or_scalar(
     x0: Any, val: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -477,6 +494,7 @@ def logical_or_scalar(
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def logical_xor(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -502,6 +520,7 @@ def logical_xor(
 
 
 @outputs_in_place
+@tensor_args("x0")
 def logical_xor_scalar(
     x0: Any, val: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -525,6 +544,7 @@ def logical_xor_scalar(
 
 
 @outputs_in_place
+@tensor_args("x0")
 def logical_not(
     x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -547,6 +567,7 @@ def logical_not(
 
 
 @outputs_in_place
+@tensor_args("x0")
 def isnan(x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``isnan`` as 0/1 in the dtype of ``x0``.
 
@@ -567,6 +588,7 @@ def isnan(x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None 
 
 
 @outputs_in_place
+@tensor_args("x0")
 def isinf(x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """``isinf`` as 0/1 in the dtype of ``x0``.
 
@@ -587,6 +609,7 @@ def isinf(x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None 
 
 
 @outputs_in_place
+@tensor_args("x0")
 def reset_nan(
     x0: Any, val: float = 0, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -610,6 +633,7 @@ def reset_nan(
 
 
 @outputs_in_place
+@tensor_args("x0")
 def reset_inf(
     x0: Any, val: float = 0, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -633,6 +657,7 @@ def reset_inf(
 
 
 @outputs_in_place
+@tensor_args("x")
 def sign(
     x: Any, alpha: float = 1.0, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -696,6 +721,7 @@ def mul_n(*x: Any, **kw: Any) -> Any:
 
 
 @outputs_in_place
+@tensor_args("x")
 def abs(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:  # noqa: A001
     """Absolute value.
 
@@ -717,6 +743,7 @@ def abs(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
 
 
 @outputs_in_place
+@tensor_args("x")
 def round(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:  # noqa: A001
     """Round half away from zero; straight-through gradient.
 
@@ -737,6 +764,7 @@ def round(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
 
 
 @outputs_in_place
+@tensor_args("x")
 def ceil(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Ceiling; straight-through gradient.
 
@@ -757,6 +785,7 @@ def ceil(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
 
 
 @outputs_in_place
+@tensor_args("x")
 def floor(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Floor; straight-through gradient.
 
@@ -777,6 +806,7 @@ def floor(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
 
 
 @outputs_in_place
+@tensor_args("x")
 def identity(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Identity ``y = x``.
 
@@ -797,6 +827,7 @@ def identity(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | Non
 
 
 @outputs_in_place
+@tensor_args("x")
 def matrix_diag(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Last axis to diagonal matrices: ``(..., M) -> (..., M, M)``.
 
@@ -818,6 +849,7 @@ def matrix_diag(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | 
 
 
 @outputs_in_place
+@tensor_args("x")
 def matrix_diag_part(
     x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -840,6 +872,7 @@ def matrix_diag_part(
 
 
 @outputs_in_place
+@tensor_args("x")
 def batch_inv(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Inverse of each matrix of a batch ``(B, N, N)``.
 
@@ -861,6 +894,7 @@ def batch_inv(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | No
 
 
 @outputs_in_place
+@tensor_args("x")
 def batch_det(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Determinant of each matrix of a batch ``(B, N, N)``.
 
@@ -881,6 +915,7 @@ def batch_det(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | No
 
 
 @outputs_in_place
+@tensor_args("x")
 def sin(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``sin``.
 
@@ -901,6 +936,7 @@ def sin(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
 
 
 @outputs_in_place
+@tensor_args("x")
 def cos(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``cos``.
 
@@ -921,6 +957,7 @@ def cos(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
 
 
 @outputs_in_place
+@tensor_args("x")
 def tan(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``tan``.
 
@@ -941,6 +978,7 @@ def tan(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
 
 
 @outputs_in_place
+@tensor_args("x")
 def sinh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``sinh``.
 
@@ -961,6 +999,7 @@ def sinh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
 
 
 @outputs_in_place
+@tensor_args("x")
 def cosh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``cosh``.
 
@@ -981,6 +1020,7 @@ def cosh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
 
 
 @outputs_in_place
+@tensor_args("x")
 def asin(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``asin``.
 
@@ -1001,6 +1041,7 @@ def asin(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
 
 
 @outputs_in_place
+@tensor_args("x")
 def acos(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``acos``.
 
@@ -1021,6 +1062,7 @@ def acos(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
 
 
 @outputs_in_place
+@tensor_args("x")
 def atan(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``atan``.
 
@@ -1041,6 +1083,7 @@ def atan(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
 
 
 @outputs_in_place
+@tensor_args("x")
 def asinh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``asinh``.
 
@@ -1061,6 +1104,7 @@ def asinh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
 
 
 @outputs_in_place
+@tensor_args("x")
 def acosh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``acosh``.
 
@@ -1081,6 +1125,7 @@ def acosh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
 
 
 @outputs_in_place
+@tensor_args("x")
 def atanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """Element-wise ``atanh``.
 
@@ -1101,6 +1146,7 @@ def atanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def atan2(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -1124,6 +1170,7 @@ def atan2(
 
 
 @outputs_in_place
+@tensor_args("a", "b")
 def batch_matmul(
     a: Any,
     b: Any,
@@ -1214,6 +1261,7 @@ def arange(
     return F.arange(start, stop, step, name=name)
 
 
+@tensor_args("x")
 def max(  # noqa: A001
     x: Any,
     axis: Any = None,
@@ -1246,6 +1294,7 @@ def max(  # noqa: A001
     return F.max(x, axis, keepdims, with_index, only_index, name=name)
 
 
+@tensor_args("x")
 def min(  # noqa: A001
     x: Any,
     axis: Any = None,
@@ -1278,6 +1327,7 @@ def min(  # noqa: A001
     return F.min(x, axis, keepdims, with_index, only_index, name=name)
 
 
+@tensor_args("x")
 def prod(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None = None) -> Any:
     """Product over ``axis`` (its gradient is exact with zero inputs, unlike NNabla's).
 
@@ -1351,6 +1401,7 @@ def stack(*x: Any, **kw: Any) -> Any:
     return F.stack(*x, axis=kw.get("axis", 0), name=name)
 
 
+@tensor_args("x")
 def split(x: Any, axis: int = 0, *, name: str | None = None) -> tuple[Any, ...]:
     """Unstack ``x`` along ``axis`` into ``x.shape[axis]`` tensors (not numpy's sections).
 
@@ -1372,6 +1423,7 @@ def split(x: Any, axis: int = 0, *, name: str | None = None) -> tuple[Any, ...]:
 
 
 @outputs_in_place
+@tensor_args("x")
 def slice(  # noqa: A001
     x: Any,
     start: Any = None,
@@ -1403,6 +1455,7 @@ def slice(  # noqa: A001
     return F.slice(x, start, stop, step, name=name)
 
 
+@tensor_args("data")
 def gather_nd(data: Any, indices: Any, *, name: str | None = None) -> Any:
     """Gather at index tuples laid along the FIRST axis of ``indices``.
 
@@ -1424,6 +1477,7 @@ def gather_nd(data: Any, indices: Any, *, name: str | None = None) -> Any:
     return F.gather_nd(data, indices, name=name)
 
 
+@tensor_args("data", "indices")
 def scatter_nd(
     data: Any, indices: Any, shape: Any = None, out: Any = None, *, name: str | None = None
 ) -> Any:
@@ -1450,6 +1504,7 @@ def scatter_nd(
 
 
 @outputs_in_place
+@tensor_args("x")
 def pad(
     x: Any,
     pad_width: Any,
@@ -1482,6 +1537,7 @@ def pad(
 
 
 @outputs_in_place
+@tensor_args("x", "y")
 def broadcast_to(
     x: Any,
     y: Any,
@@ -1545,6 +1601,7 @@ def broadcast_to(
     )
 
 
+@tensor_args("x")
 def tile(x: Any, reps: Any, *, name: str | None = None) -> Any:
     """Repeat ``x`` (``numpy.tile``).
 
@@ -1566,6 +1623,7 @@ def tile(x: Any, reps: Any, *, name: str | None = None) -> Any:
 
 
 @outputs_in_place
+@tensor_args("x")
 def flip(
     x: Any, axes: Any = None, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -1590,6 +1648,7 @@ def flip(
 
 
 @outputs_in_place
+@tensor_args("x")
 def shift(
     x: Any,
     shifts: Any = None,
@@ -1620,6 +1679,7 @@ def shift(
     return F.shift(x, shifts, border_mode, name=name)
 
 
+@tensor_args("x")
 def sort(
     x: Any,
     axis: int = -1,
@@ -1652,6 +1712,7 @@ def sort(
 
 
 @outputs_in_place
+@tensor_args("dst", "src")
 def assign(
     dst: Any, src: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -1676,6 +1737,7 @@ def assign(
 
 
 @outputs_in_place
+@tensor_args("x")
 def top_k_data(
     x: Any,
     k: int,

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.compat._common import as_tensor, label_layout, same_shape
+from nnfunc.compat._common import as_tensor, label_layout, same_shape, tensor_args
 from nnfunc.compat.nnabla._imperative import outputs_in_place
 from nnfunc.core import check, shapes
 
@@ -59,6 +59,7 @@ def _labels(op: str, x: Any, target: Any, axis: int | None, name: str | None) ->
 
 
 @outputs_in_place
+@tensor_args("x", "target")
 def sigmoid_cross_entropy(
     x: Any, target: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -93,6 +94,7 @@ def sigmoid_cross_entropy(
 
 
 @outputs_in_place
+@tensor_args("x", "target")
 def binary_cross_entropy(
     x: Any, target: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -117,6 +119,7 @@ def binary_cross_entropy(
 
 
 @outputs_in_place
+@tensor_args("x", "target")
 def softmax_cross_entropy(
     x: Any,
     target: Any,
@@ -153,6 +156,7 @@ def softmax_cross_entropy(
 
 
 @outputs_in_place
+@tensor_args("x", "target")
 def categorical_cross_entropy(
     x: Any,
     target: Any,
@@ -191,6 +195,7 @@ def categorical_cross_entropy(
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def squared_error(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -212,6 +217,7 @@ def squared_error(
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def absolute_error(
     x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -233,6 +239,7 @@ def absolute_error(
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def huber_loss(
     x0: Any,
     x1: Any,
@@ -263,6 +270,7 @@ def huber_loss(
 
 
 @outputs_in_place
+@tensor_args("x0", "x1")
 def epsilon_insensitive_loss(
     x0: Any,
     x1: Any,
@@ -291,6 +299,7 @@ def epsilon_insensitive_loss(
 
 
 @outputs_in_place
+@tensor_args("p", "q")
 def kl_multinomial(
     p: Any,
     q: Any,
@@ -323,6 +332,7 @@ def kl_multinomial(
 
 
 @outputs_in_place
+@tensor_args("x", "target")
 def top_n_error(
     x: Any,
     target: Any,
@@ -355,6 +365,7 @@ def top_n_error(
 
 
 @outputs_in_place
+@tensor_args("x", "target")
 def binary_error(
     x: Any, target: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -376,6 +387,7 @@ def binary_error(
 
 
 @outputs_in_place
+@tensor_args("x", "target")
 def confusion_matrix(
     x: Any,
     target: Any,

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError
 
@@ -123,6 +124,7 @@ def _batch_axes(op: str, x: Any, batch_axis: Any) -> tuple[int, ...]:
     return axes
 
 
+@tensor_args("x")
 def batch_normalization(
     x: Any,
     beta: Any,
@@ -197,6 +199,7 @@ def batch_normalization(
     )
 
 
+@tensor_args("x")
 def fused_batch_normalization(
     x: Any,
     beta: Any,
@@ -260,6 +263,7 @@ def fused_batch_normalization(
     )
 
 
+@tensor_args("x")
 def sync_batch_normalization(
     x: Any,
     beta: Any,
@@ -328,6 +332,7 @@ def sync_batch_normalization(
     )
 
 
+@tensor_args("x")
 def mean_subtraction(
     x: Any,
     mean: Any,
@@ -364,6 +369,7 @@ def mean_subtraction(
     )
 
 
+@tensor_args("x")
 def layer_normalization(
     x: Any,
     beta: Any,
@@ -416,6 +422,7 @@ def layer_normalization(
     )
 
 
+@tensor_args("x")
 def instance_normalization(
     x: Any,
     beta: Any,
@@ -459,6 +466,7 @@ def instance_normalization(
     )
 
 
+@tensor_args("x")
 def group_normalization(
     x: Any,
     beta: Any,
@@ -506,6 +514,7 @@ def group_normalization(
     )
 
 
+@tensor_args("w")
 def weight_standardization(
     w: Any,
     channel_axis: int = 0,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.compat.nnabla._imperative import outputs_in_place
 from nnfunc.compat.nnabla.functions._conv import _conv_like
 from nnfunc.core import shapes
@@ -35,6 +36,7 @@ __all__ = [
 
 
 @outputs_in_place
+@tensor_args("x")
 def binary_sigmoid(
     x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -60,6 +62,7 @@ def binary_sigmoid(
 
 
 @outputs_in_place
+@tensor_args("x")
 def binary_tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
     """1 where ``x > 0`` else -1; straight-through gradient 1 on ``|x| < 1``.
 
@@ -83,6 +86,7 @@ def binary_tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | 
 
 
 @outputs_in_place
+@tensor_args("x", "weight", "binary_weight")
 def binary_connect_affine(
     x: Any,
     weight: Any,
@@ -133,6 +137,7 @@ def binary_connect_affine(
 
 
 @outputs_in_place
+@tensor_args("x", "weight", "binary_weight", "alpha")
 def binary_weight_affine(
     x: Any,
     weight: Any,
@@ -218,6 +223,7 @@ def _binary_conv(
 
 
 @outputs_in_place
+@tensor_args("x", "weight", "binary_weight")
 def binary_connect_convolution(
     x: Any,
     weight: Any,
@@ -279,6 +285,7 @@ def binary_connect_convolution(
 
 
 @outputs_in_place
+@tensor_args("x", "weight", "binary_weight", "alpha")
 def binary_weight_convolution(
     x: Any,
     weight: Any,
@@ -342,6 +349,7 @@ def binary_weight_convolution(
 
 
 @outputs_in_place
+@tensor_args("x")
 def fixed_point_quantize(
     x: Any,
     sign: bool = True,
@@ -386,6 +394,7 @@ def fixed_point_quantize(
 
 
 @outputs_in_place
+@tensor_args("x", "qr_min", "qr_max", "ql_min", "ql_max")
 def min_max_quantize(
     x: Any,
     qr_min: Any,
@@ -449,6 +458,7 @@ def min_max_quantize(
 
 
 @outputs_in_place
+@tensor_args("x")
 def pow2_quantize(
     x: Any,
     sign: bool = True,
@@ -496,6 +506,7 @@ def pow2_quantize(
 
 
 @outputs_in_place
+@tensor_args("x")
 def prune(
     x: Any, rate: float = 0.9, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:
@@ -522,6 +533,7 @@ def prune(
 
 
 @outputs_in_place
+@tensor_args("x", "weight", "indicator_fixedweights")
 def inq_affine(
     x: Any,
     weight: Any,
@@ -578,6 +590,7 @@ def inq_affine(
 
 
 @outputs_in_place
+@tensor_args("x", "weight", "indicator_fixedweights")
 def inq_convolution(
     x: Any,
     weight: Any,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.compat.nnabla._imperative import outputs_in_place
 from nnfunc.core import check
 from nnfunc.errors import ArgumentError
@@ -230,6 +231,7 @@ def rand_gamma(
 
 
 @outputs_in_place
+@tensor_args("x", "w")
 def random_choice(
     x: Any,
     w: Any,
@@ -275,6 +277,7 @@ def random_choice(
 
 
 @outputs_in_place
+@tensor_args("x")
 def random_crop(
     x: Any,
     shape: Any = None,
@@ -309,6 +312,7 @@ def random_crop(
 
 
 @outputs_in_place
+@tensor_args("x")
 def random_erase(
     x: Any,
     prob: float = 0.5,
@@ -377,6 +381,7 @@ def random_erase(
 
 
 @outputs_in_place
+@tensor_args("x")
 def random_flip(
     x: Any,
     axes: Any = None,
@@ -411,6 +416,7 @@ def random_flip(
 
 
 @outputs_in_place
+@tensor_args("x")
 def random_shift(
     x: Any,
     shifts: Any = None,
@@ -446,6 +452,7 @@ def random_shift(
 
 
 @outputs_in_place
+@tensor_args("x")
 def image_augmentation(
     x: Any,
     shape: Any = None,
@@ -531,6 +538,7 @@ def image_augmentation(
 
 
 @outputs_in_place
+@tensor_args("x", "w")
 def vat_noise(
     x: Any,
     w: Any,
@@ -597,6 +605,7 @@ def sink(*x: Any, **kw: Any) -> Any:
 
 
 @outputs_in_place
+@tensor_args("data", "flow")
 def warp_by_flow(
     data: Any, flow: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
 ) -> Any:

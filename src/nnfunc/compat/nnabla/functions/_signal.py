@@ -10,11 +10,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.compat.nnabla._imperative import outputs_in_place
 
 __all__ = ["fft", "ifft", "interpolate", "istft", "stft"]
 
 
+@tensor_args("x")
 def interpolate(
     x: Any,
     scale: Sequence[float] | None = None,
@@ -74,6 +76,7 @@ def interpolate(
 
 
 @outputs_in_place
+@tensor_args("x")
 def fft(
     x: Any,
     signal_ndim: int,
@@ -111,6 +114,7 @@ def fft(
 
 
 @outputs_in_place
+@tensor_args("x")
 def ifft(
     x: Any,
     signal_ndim: int,
@@ -144,6 +148,7 @@ def ifft(
     return F.ifft(x, signal_ndim, normalized=normalized, name=name)
 
 
+@tensor_args("x")
 def stft(
     x: Any,
     window_size: int,
@@ -192,6 +197,7 @@ def stft(
     )
 
 
+@tensor_args("y_r", "y_i")
 def istft(
     y_r: Any,
     y_i: Any,

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError, ShapeError
 
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 
+@tensor_args("x")
 def elu(x: Any, *, name: str | None = None) -> Any:
     """``x`` if ``x > 0`` else ``exp(x) - 1`` (alpha fixed at 1). See :func:`nnfunc.elu`.
 
@@ -60,6 +62,7 @@ def elu(x: Any, *, name: str | None = None) -> Any:
     return F.elu(x, 1.0, name=name)
 
 
+@tensor_args("x")
 def gelu(x: Any, *, name: str | None = None) -> Any:
     """GELU by the sigmoid approximation ``x * sigmoid(1.702 x)``. See :func:`nnfunc.gelu`.
 
@@ -77,6 +80,7 @@ def gelu(x: Any, *, name: str | None = None) -> Any:
     return F.gelu(x, "sigmoid", name=name)
 
 
+@tensor_args("x")
 def hardSigmoid(x: Any, *, name: str | None = None) -> Any:
     """``clip(0.2 x + 0.5, 0, 1)``. See :func:`nnfunc.hard_sigmoid`.
 
@@ -97,6 +101,7 @@ def hardSigmoid(x: Any, *, name: str | None = None) -> Any:
     return F.hard_sigmoid(x, 0.2, 0.5, name=name)
 
 
+@tensor_args("x")
 def hardTanh(x: Any, *, name: str | None = None) -> Any:
     """``clip(x, -1, 1)``. See :func:`nnfunc.hard_tanh`.
 
@@ -117,6 +122,7 @@ def hardTanh(x: Any, *, name: str | None = None) -> Any:
     return F.hard_tanh(x, name=name)
 
 
+@tensor_args("x")
 def hardTanhDerivative(x: Any, *, name: str | None = None) -> Any:
     """``dOut/dIn`` of hardTanh: 1 on ``(-1, 1)``, else 0. See :func:`nnfunc.hard_tanh_derivative`.
 
@@ -134,6 +140,7 @@ def hardTanhDerivative(x: Any, *, name: str | None = None) -> Any:
     return F.hard_tanh_derivative(x, name=name)
 
 
+@tensor_args("x")
 def logSigmoid(x: Any, *, name: str | None = None) -> Any:
     """``log(sigmoid(x))``, stable (titled "sigmoid" on the page). See :func:`nnfunc.log_sigmoid`.
 
@@ -151,6 +158,7 @@ def logSigmoid(x: Any, *, name: str | None = None) -> Any:
     return F.log_sigmoid(x, name=name)
 
 
+@tensor_args("x")
 def selu(x: Any, *, name: str | None = None) -> Any:
     """SELU: ``scale * x`` for ``x > 0``, ``scale * alpha * (exp(x) - 1)`` otherwise.
 
@@ -172,6 +180,7 @@ def selu(x: Any, *, name: str | None = None) -> Any:
     return F.selu(x, name=name)
 
 
+@tensor_args("x")
 def sigmoid(x: Any, *, name: str | None = None) -> Any:
     """``1 / (1 + exp(-x))``. See :func:`nnfunc.sigmoid`.
 
@@ -189,6 +198,7 @@ def sigmoid(x: Any, *, name: str | None = None) -> Any:
     return F.sigmoid(x, name=name)
 
 
+@tensor_args("x")
 def softplus(x: Any, *, name: str | None = None) -> Any:
     """``log(exp(x) + 1)``, stable. See :func:`nnfunc.softplus`.
 
@@ -206,6 +216,7 @@ def softplus(x: Any, *, name: str | None = None) -> Any:
     return F.softplus(x, name=name)
 
 
+@tensor_args("x")
 def softsign(x: Any, *, name: str | None = None) -> Any:
     """``x / (|x| + 1)``. See :func:`nnfunc.softsign`.
 
@@ -223,6 +234,7 @@ def softsign(x: Any, *, name: str | None = None) -> Any:
     return F.softsign(x, name=name)
 
 
+@tensor_args("x")
 def softsignDerivative(x: Any, *, name: str | None = None) -> Any:
     """``dOut/dIn`` of softsign: ``1 / (1 + |x|)**2``. See :func:`nnfunc.softsign_derivative`.
 
@@ -240,6 +252,7 @@ def softsignDerivative(x: Any, *, name: str | None = None) -> Any:
     return F.softsign_derivative(x, name=name)
 
 
+@tensor_args("x")
 def swish(x: Any, *, name: str | None = None) -> Any:
     """``x * sigmoid(b * x)`` with ``b = 1`` (the page's ``x _sigmoid(b_x)`` lost its ``*``).
 
@@ -259,6 +272,7 @@ def swish(x: Any, *, name: str | None = None) -> Any:
     return F.silu(x, name=name)
 
 
+@tensor_args("x")
 def tanh(x: Any, *, name: str | None = None) -> Any:
     """Hyperbolic tangent. See :func:`nnfunc.tanh`.
 
@@ -276,6 +290,7 @@ def tanh(x: Any, *, name: str | None = None) -> Any:
     return F.tanh(x, name=name)
 
 
+@tensor_args("x")
 def relu6(x: Any, cutoff: float, *, name: str | None = None) -> Any:
     """``min(max(x, cutoff), 6)``: values below ``cutoff`` are CLAMPED to it (not zeroed).
 
@@ -298,6 +313,7 @@ def relu6(x: Any, cutoff: float, *, name: str | None = None) -> Any:
     return F.relu6(x, cutoff, name=name)
 
 
+@tensor_args("x")
 def leakyRelu(x: Any, alpha: float, *, name: str | None = None) -> Any:
     """``x`` for ``x >= 0``, ``alpha * x`` otherwise (the page writes ``x < cutoff``: it is 0).
 
@@ -320,6 +336,7 @@ def leakyRelu(x: Any, alpha: float, *, name: str | None = None) -> Any:
     return F.leaky_relu(x, alpha, name=name)
 
 
+@tensor_args("x")
 def leakyReluDerivative(x: Any, alpha: float, *, name: str | None = None) -> Any:
     """``dOut/dIn`` of leakyRelu: 1 for ``x >= 0``, ``alpha`` otherwise.
 
@@ -338,6 +355,7 @@ def leakyReluDerivative(x: Any, alpha: float, *, name: str | None = None) -> Any
     return F.leaky_relu_derivative(x, alpha, name=name)
 
 
+@tensor_args("x", "wrt")
 def sigmoidDerivative(x: Any, wrt: Any, *, name: str | None = None) -> Any:
     """Vector-Jacobian product of sigmoid: ``wrt * s * (1 - s)``, ``wrt = dL/dOut``.
 
@@ -356,6 +374,7 @@ def sigmoidDerivative(x: Any, wrt: Any, *, name: str | None = None) -> Any:
     return F.sigmoid_derivative(x, wrt, name=name)
 
 
+@tensor_args("x")
 def softmax(x: Any, dimension: int = -1, *, name: str | None = None) -> Any:
     """Softmax along ``dimension`` (default -1; both overloads). See :func:`nnfunc.softmax`.
 
@@ -376,6 +395,7 @@ def softmax(x: Any, dimension: int = -1, *, name: str | None = None) -> Any:
         return F.softmax(x, dimension, name=name)
 
 
+@tensor_args("x")
 def logSoftmax(x: Any, dimension: int = -1, *, name: str | None = None) -> Any:
     """Log-softmax along ``dimension`` (the no-dimension overload uses the last axis).
 
@@ -396,6 +416,7 @@ def logSoftmax(x: Any, dimension: int = -1, *, name: str | None = None) -> Any:
         return F.log_softmax(x, dimension, name=name)
 
 
+@tensor_args("x", "wrt")
 def softmaxDerivative(x: Any, wrt: Any, dimension: int, *, name: str | None = None) -> Any:
     """Vector-Jacobian product of softmax: ``y * (wrt - sum(wrt * y))``, ``wrt = dL/dOut``.
 
@@ -417,6 +438,7 @@ def softmaxDerivative(x: Any, wrt: Any, dimension: int, *, name: str | None = No
         return F.softmax_derivative(x, wrt, dimension, name=name)
 
 
+@tensor_args("input", "alpha")
 def prelu(input: Any, alpha: Any, sharedAxes: Any, *, name: str | None = None) -> Any:
     """``x`` for ``x >= 0``, ``alpha * x`` otherwise, ``alpha`` shared along ``sharedAxes``.
 
@@ -495,6 +517,7 @@ def _shared_axes(value: Any, xs: tuple) -> tuple[int, ...]:
     return axes
 
 
+@tensor_args("input", "weights", "bias")
 def linear(input: Any, weights: Any, bias: Any = None, *, name: str | None = None) -> Any:
     """``mmul(input, weights) + bias`` with ``weights`` ``[nIn, nOut]``; ``bias`` may be None.
 
@@ -520,6 +543,7 @@ def linear(input: Any, weights: Any, bias: Any = None, *, name: str | None = Non
         return F.linear(input, weights, bias, name=name)
 
 
+@tensor_args("input", "weights", "bias")
 def reluLayer(input: Any, weights: Any, bias: Any = None, *, name: str | None = None) -> Any:
     """``relu(mmul(input, weights) + bias)``; ``bias`` may be None.
 
@@ -572,6 +596,7 @@ def _dense_shapes(op: str, input: Any, weights: Any, bias: Any) -> None:
             )
 
 
+@tensor_args("input", "bias")
 def biasAdd(input: Any, bias: Any, nchw: bool, *, name: str | None = None) -> Any:
     """Add a 1-D ``bias`` on axis 1 (``nchw=True``) or the last axis (2-D inputs: last axis).
 
@@ -619,6 +644,7 @@ def _bias_shape(xname: str, x: Any, bias: Any, ax: int) -> None:
         )
 
 
+@tensor_args("input")
 def dropout(input: Any, inputRetainProbability: float, *, name: str | None = None) -> Any:
     """Inverted dropout: keep each element with probability ``p`` and scale it by ``1/p``.
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.core import check
 
 __all__ = ["relu"]
 
 
+@tensor_args("x")
 def relu(x: Any, cutoff: float, *, name: str | None = None) -> Any:
     """Rectified linear unit with cutoff: ``x`` where ``x >= cutoff``, else 0.
 

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.core import check
 from nnfunc.errors import ArgumentError, ShapeError, UnsupportedError
 
@@ -30,6 +31,7 @@ def _padding_values(padding: Any) -> np.ndarray:
     return np.asarray(data)
 
 
+@tensor_args("input", "padding")
 def pad(input: Any, padding: Any, constant: float, *, name: str | None = None) -> Any:
     """Constant padding: ``padding[i] = (before, after)`` for every dimension ``i``.
 

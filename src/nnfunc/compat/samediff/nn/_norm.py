@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.compat.samediff._overload import UNSET, overload
 from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError, ShapeError
@@ -14,6 +15,7 @@ from nnfunc.errors import ArgumentError, ShapeError
 __all__ = ["batchNorm", "layerNorm"]
 
 
+@tensor_args("input", "mean", "variance", "gamma?", "beta?")
 def batchNorm(
     input: Any,
     mean: Any,
@@ -60,6 +62,7 @@ def batchNorm(
     return F.batch_normalization(input, mean, variance, beta, gamma, axis=ax, eps=eps, name=name)
 
 
+@tensor_args("input", "gain")
 def layerNorm(
     input: Any,
     gain: Any,

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError, ShapeError
 
@@ -25,6 +26,7 @@ __all__ = [
 ]
 
 
+@tensor_args("features")
 def relu(features: Any, name: str | None = None) -> Any:
     """Rectified linear ``max(features, 0)``. See :func:`nnfunc.relu`.
 
@@ -42,6 +44,7 @@ def relu(features: Any, name: str | None = None) -> Any:
     return F.relu(features, name=name)
 
 
+@tensor_args("features")
 def relu6(features: Any, name: str | None = None) -> Any:
     """``min(max(features, 0), 6)``. See :func:`nnfunc.relu6`.
 
@@ -59,6 +62,7 @@ def relu6(features: Any, name: str | None = None) -> Any:
     return F.relu6(features, name=name)
 
 
+@tensor_args("features")
 def crelu(features: Any, name: str | None = None) -> Any:
     """Concatenated ReLU on the LAST axis (doubles the depth). See :func:`nnfunc.crelu`.
 
@@ -76,6 +80,7 @@ def crelu(features: Any, name: str | None = None) -> Any:
     return F.crelu(features, axis=-1, name=name)
 
 
+@tensor_args("features")
 def elu(features: Any, name: str | None = None) -> Any:
     """``exp(features) - 1`` if ``< 0``, ``features`` otherwise (alpha 1). See :func:`nnfunc.elu`.
 
@@ -93,6 +98,7 @@ def elu(features: Any, name: str | None = None) -> Any:
     return F.elu(features, 1.0, name=name)
 
 
+@tensor_args("features")
 def softplus(features: Any, name: str | None = None) -> Any:
     """``log(exp(features) + 1)``, computed stably. See :func:`nnfunc.softplus`.
 
@@ -110,6 +116,7 @@ def softplus(features: Any, name: str | None = None) -> Any:
     return F.softplus(features, name=name)
 
 
+@tensor_args("features")
 def softsign(features: Any, name: str | None = None) -> Any:
     """``features / (abs(features) + 1)``. See :func:`nnfunc.softsign`.
 
@@ -127,6 +134,7 @@ def softsign(features: Any, name: str | None = None) -> Any:
     return F.softsign(features, name=name)
 
 
+@tensor_args("logits")
 def softmax(logits: Any, dim: int = -1, name: str | None = None) -> Any:
     """Softmax along ``dim`` (the page's header says "log softmax" by mistake).
 
@@ -154,6 +162,7 @@ def softmax(logits: Any, dim: int = -1, name: str | None = None) -> Any:
         return F.softmax(logits, dim, name=name)
 
 
+@tensor_args("logits")
 def log_softmax(logits: Any, dim: int = -1, name: str | None = None) -> Any:
     """``logits - log(reduce_sum(exp(logits), dim))`` (the page's formula omits the log).
 
@@ -195,6 +204,7 @@ def _check_classes(op: str, logits: Any, dim: Any) -> None:
         )
 
 
+@tensor_args("value", "bias")
 def bias_add(value: Any, bias: Any, data_format: str | None = None, name: str | None = None) -> Any:
     """Add a 1-D ``bias`` on the channel axis of ``value`` (``"NHWC"``: last, ``"NCHW"``: 1).
 
@@ -240,6 +250,7 @@ def bias_add(value: Any, bias: Any, data_format: str | None = None, name: str | 
         return F.bias_add(value, bias, channel_last=fmt == "NHWC", name=name)
 
 
+@tensor_args("x")
 def dropout(
     x: Any,
     keep_prob: Any,

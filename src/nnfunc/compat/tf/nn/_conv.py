@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.compat._layout import (
     check_in_channels,
     depthwise_to_oihw,
@@ -63,6 +64,7 @@ def _conv(op, x, filt, strides, padding, data_format, nsp, name, names=("input",
         return F.conv(x, hwio_to_oihw(filt), stride=stride, pad=pad, channel_last=cl, name=name)
 
 
+@tensor_args("input", "filter")
 def conv2d(
     input: Any,
     filter: Any,
@@ -95,6 +97,7 @@ def conv2d(
     return _conv("conv2d", input, filter, strides, padding, data_format, 2, name)
 
 
+@tensor_args("value", "filters")
 def conv1d(
     value: Any,
     filters: Any,
@@ -140,6 +143,7 @@ def conv1d(
         )
 
 
+@tensor_args("input", "filter")
 def conv3d(
     input: Any,
     filter: Any,
@@ -166,6 +170,7 @@ def conv3d(
     return _conv("conv3d", input, filter, strides, padding, "NDHWC", 3, name)
 
 
+@tensor_args("value", "filters")
 def atrous_conv2d(
     value: Any, filters: Any, rate: int, padding: str, name: str | None = None
 ) -> Any:
@@ -201,12 +206,27 @@ def _conv_transpose(op, value, filt, output_shape, strides, padding, nsp, name):
         return _conv_transpose_checked(op, value, filt, output_shape, strides, padding, nsp, name)
 
 
+def _output_shape(op: str, output_shape: Any) -> list[int]:
+    # Integers only: a float shape was truncated silently before (issue 17).
+    try:
+        arr = np.asarray(output_shape)
+    except (ValueError, TypeError):
+        arr = np.asarray(None)
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        raise ArgumentError(
+            check.message(
+                op, "output_shape", "be a 1-D sequence of ints", output_shape=output_shape
+            )
+        )
+    return [int(v) for v in arr]
+
+
 def _conv_transpose_checked(op, value, filt, output_shape, strides, padding, nsp, name):
     pad = padding_mode(op, padding)
     _ranks(op, "value", value, "filter", filt, nsp)
     check_in_channels(op, "value", value, nsp + 1, "filter", filt, nsp + 1)
     stride = tf_spatial(op, "strides", strides, nsp, True)
-    shape = [int(v) for v in np.asarray(output_shape).ravel()]
+    shape = _output_shape(op, output_shape)
     if len(shape) != nsp + 2:
         raise ShapeError(
             check.message(op, "output_shape", f"have {nsp + 2} entries", output_shape=shape)
@@ -243,6 +263,7 @@ def _conv_transpose_checked(op, value, filt, output_shape, strides, padding, nsp
     )
 
 
+@tensor_args("value", "filter")
 def conv2d_transpose(
     value: Any,
     filter: Any,
@@ -278,6 +299,7 @@ def conv2d_transpose(
     )
 
 
+@tensor_args("value", "filter")
 def conv3d_transpose(
     value: Any,
     filter: Any,
@@ -320,6 +342,7 @@ def _depthwise_conv(op, x, filt, strides, padding, name):
         )
 
 
+@tensor_args("input", "filter")
 def depthwise_conv2d(
     input: Any,
     filter: Any,
@@ -348,6 +371,7 @@ def depthwise_conv2d(
     return _depthwise_conv("depthwise_conv2d", input, filter, strides, padding, name)
 
 
+@tensor_args("input", "filter")
 def depthwise_conv2d_native(
     input: Any,
     filter: Any,
@@ -375,6 +399,7 @@ def depthwise_conv2d_native(
     return _depthwise_conv("depthwise_conv2d_native", input, filter, strides, padding, name)
 
 
+@tensor_args("input", "depthwise_filter", "pointwise_filter")
 def separable_conv2d(
     input: Any,
     depthwise_filter: Any,
@@ -454,6 +479,7 @@ def _pool(op, fn, value, ksize, strides, padding, data_format, nsp, name, arg="v
         return fn(value, kernel, stride=stride, pad=pad, channel_last=cl, name=name, **kw)
 
 
+@tensor_args("value")
 def avg_pool(
     value: Any,
     ksize: Sequence[int],
@@ -496,6 +522,7 @@ def avg_pool(
     )
 
 
+@tensor_args("value")
 def max_pool(
     value: Any,
     ksize: Sequence[int],
@@ -526,6 +553,7 @@ def max_pool(
     return _pool("max_pool", F.max_pool, value, ksize, strides, padding, data_format, 2, name)
 
 
+@tensor_args("input")
 def avg_pool3d(
     input: Any,
     ksize: Sequence[int],
@@ -565,6 +593,7 @@ def avg_pool3d(
     )
 
 
+@tensor_args("input")
 def max_pool3d(
     input: Any,
     ksize: Sequence[int],
@@ -594,6 +623,7 @@ def max_pool3d(
     )
 
 
+@tensor_args("input")
 def max_pool_with_argmax(
     input: Any,
     ksize: Sequence[int],
@@ -640,7 +670,10 @@ def max_pool_with_argmax(
 
 
 def _ratio(op: str, pooling_ratio: Any) -> tuple[float, float]:
-    if not isinstance(pooling_ratio, (Sequence, np.ndarray)) or len(pooling_ratio) != 4:
+    ok = isinstance(pooling_ratio, Sequence) or (
+        isinstance(pooling_ratio, np.ndarray) and pooling_ratio.ndim == 1
+    )
+    if not ok or len(pooling_ratio) != 4 or not all(check._is_real(v) for v in pooling_ratio):
         raise ArgumentError(
             check.message(op, "pooling_ratio", "be a list of 4 floats", pooling_ratio=pooling_ratio)
         )
@@ -661,16 +694,23 @@ def _ratio(op: str, pooling_ratio: Any) -> tuple[float, float]:
     return r[1], r[2]
 
 
-def _seed(seed: Any, seed2: Any) -> Any:
+def _flag(op: str, arg: str, value: Any) -> bool:
+    # TF takes None for False; an array or a string is an error, not a truth value.
+    return False if value is None else check.boolean(op, arg, value)
+
+
+def _seed(op: str, seed: Any, seed2: Any) -> Any:
     # One int seed, not a Generator built here (graph runs would advance it): the same
     # (seed, seed2) gives the same regions on every call and every graph run.
-    s1, s2 = int(seed or 0), int(seed2 or 0)
+    s1 = 0 if seed is None else check.integer(op, "seed", seed)
+    s2 = 0 if seed2 is None else check.integer(op, "seed2", seed2)
     if s1 == 0 and s2 == 0:
         return None
     words = [s1 & 0xFFFFFFFF, s2 & 0xFFFFFFFF]
     return int(np.random.SeedSequence(words).generate_state(1, np.uint64)[0] >> 1)
 
 
+@tensor_args("value")
 def fractional_max_pool(
     value: Any,
     pooling_ratio: Sequence[float],
@@ -708,14 +748,15 @@ def fractional_max_pool(
         return F.fractional_max_pool(
             value,
             ratio,
-            pseudo_random=bool(pseudo_random),
-            overlapping=bool(overlapping),
-            seed=_seed(seed, seed2),
+            pseudo_random=_flag(op, "pseudo_random", pseudo_random),
+            overlapping=_flag(op, "overlapping", overlapping),
+            seed=_seed(op, seed, seed2),
             channel_last=True,
             name=name,
         )
 
 
+@tensor_args("value")
 def fractional_avg_pool(
     value: Any,
     pooling_ratio: Sequence[float],
@@ -752,9 +793,9 @@ def fractional_avg_pool(
         return F.fractional_avg_pool(
             value,
             ratio,
-            pseudo_random=bool(pseudo_random),
-            overlapping=bool(overlapping),
-            seed=_seed(seed, seed2),
+            pseudo_random=_flag(op, "pseudo_random", pseudo_random),
+            overlapping=_flag(op, "overlapping", overlapping),
+            seed=_seed(op, seed, seed2),
             channel_last=True,
             name=name,
         )
@@ -772,6 +813,7 @@ def _morph(op, fn, x, filt, strides, rates, padding, name, names=("input", "filt
         return fn(x, f, stride=stride, rate=rate, pad=pad, channel_last=True, name=name)
 
 
+@tensor_args("input", "filter")
 def dilation2d(
     input: Any,
     filter: Any,
@@ -801,6 +843,7 @@ def dilation2d(
     return _morph("dilation2d", F.dilation2d, input, filter, strides, rates, padding, name)
 
 
+@tensor_args("value", "kernel")
 def erosion2d(
     value: Any,
     kernel: Any,

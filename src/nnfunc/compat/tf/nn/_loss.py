@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.compat._common import as_tensor
+from nnfunc.compat._common import as_tensor, tensor_args
 from nnfunc.core import check, shapes
 from nnfunc.errors import ShapeError
 
@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 
+@tensor_args("logits", "targets")
 def sigmoid_cross_entropy_with_logits(logits: Any, targets: Any, name: str | None = None) -> Any:
     """Element-wise logistic loss on logits.
 
@@ -54,6 +55,7 @@ def sigmoid_cross_entropy_with_logits(logits: Any, targets: Any, name: str | Non
     return F.sigmoid_cross_entropy_with_logits(logits, targets, name=name)
 
 
+@tensor_args("logits", "targets")
 def weighted_cross_entropy_with_logits(
     logits: Any, targets: Any, pos_weight: Any, name: str | None = None
 ) -> Any:
@@ -80,6 +82,7 @@ def weighted_cross_entropy_with_logits(
     return F.weighted_cross_entropy_with_logits(logits, targets, pos_weight, name=name)
 
 
+@tensor_args("logits", "labels")
 def softmax_cross_entropy_with_logits(
     logits: Any, labels: Any, dim: int = -1, name: str | None = None
 ) -> Any:
@@ -107,6 +110,7 @@ def softmax_cross_entropy_with_logits(
     return F.softmax_cross_entropy_with_logits(logits, labels, axis=dim, name=name)
 
 
+@tensor_args("logits", "labels")
 def sparse_softmax_cross_entropy_with_logits(
     logits: Any, labels: Any, name: str | None = None
 ) -> Any:
@@ -148,6 +152,7 @@ def sparse_softmax_cross_entropy_with_logits(
     return F.sparse_softmax_cross_entropy_with_logits(logits, labels, name=name)
 
 
+@tensor_args("t")
 def l2_loss(t: Any, name: str | None = None) -> Any:
     """``sum(t ** 2) / 2``. See :func:`nnfunc.l2_loss`.
 
@@ -167,6 +172,7 @@ def l2_loss(t: Any, name: str | None = None) -> Any:
     return F.l2_loss(t, name=name)
 
 
+@tensor_args("log_input", "targets")
 def log_poisson_loss(
     log_input: Any, targets: Any, compute_full_loss: bool = False, name: str | None = None
 ) -> Any:
@@ -192,6 +198,7 @@ def log_poisson_loss(
     return F.log_poisson_loss(log_input, targets, compute_full_loss=compute_full_loss, name=name)
 
 
+@tensor_args("input")
 def top_k(input: Any, k: int = 1, sorted: bool = True, name: str | None = None) -> Any:
     """Values and indices of the ``k`` largest entries of the last dimension.
 
@@ -220,6 +227,7 @@ def top_k(input: Any, k: int = 1, sorted: bool = True, name: str | None = None) 
     return values, F.cast(indices, np.int32)
 
 
+@tensor_args("predictions", "targets")
 def in_top_k(predictions: Any, targets: Any, k: int, name: str | None = None) -> Any:
     """Whether the targets are in the top ``k`` predictions, ties included.
 

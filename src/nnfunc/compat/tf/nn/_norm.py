@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.core import check, shapes
 from nnfunc.errors import ShapeError
 
@@ -42,6 +43,7 @@ __all__ = [
 ]
 
 
+@tensor_args("x", "mean", "variance")
 def batch_normalization(
     x: Any,
     mean: Any,
@@ -91,6 +93,7 @@ def batch_normalization(
     return F.batch_normalization(x, mean, variance, offset, scale, axis=-1, eps=eps, name=name)
 
 
+@tensor_args("x")
 def l2_normalize(x: Any, dim: Any, epsilon: float = 1e-12, name: str | None = None) -> Any:
     """``x / sqrt(max(sum(x**2, dim), epsilon))``: epsilon bounds the SQUARED norm.
 
@@ -119,6 +122,7 @@ def l2_normalize(x: Any, dim: Any, epsilon: float = 1e-12, name: str | None = No
     return F.normalize(x, axis=dim, order=2, eps=eps, eps_mode="squared", name=name)
 
 
+@tensor_args("input")
 def local_response_normalization(
     input: Any,
     depth_radius: int | None = None,
@@ -170,6 +174,7 @@ def local_response_normalization(
     )
 
 
+@tensor_args("x")
 def moments(
     x: Any, axes: Any, shift: Any = None, name: str | None = None, keep_dims: bool = False
 ) -> tuple[Any, Any]:
@@ -196,6 +201,7 @@ def moments(
     return F.moments(x, axes, keepdims=keep_dims, shift=shift, name=name)
 
 
+@tensor_args("x")
 def sufficient_statistics(
     x: Any, axes: Any, shift: Any = None, keep_dims: bool = False, name: str | None = None
 ) -> tuple[Any, Any, Any, Any]:
@@ -221,6 +227,7 @@ def sufficient_statistics(
     return c, m, v, shift
 
 
+@tensor_args("counts", "mean_ss", "variance_ss")
 def normalize_moments(
     counts: Any, mean_ss: Any, variance_ss: Any, shift: Any, name: str | None = None
 ) -> tuple[Any, Any]:

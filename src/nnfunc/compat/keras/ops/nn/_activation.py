@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.compat.tf._sparse import SparseTensor
 from nnfunc.core import check, shapes
 from nnfunc.core.graph import SymbolicVariable
@@ -36,6 +37,7 @@ __all__ = [
 ]
 
 
+@tensor_args("x")
 def relu(x: Any, *, name: str | None = None) -> Any:
     """Rectified linear unit ``max(x, 0)``. See :func:`nnfunc.relu`.
 
@@ -53,6 +55,7 @@ def relu(x: Any, *, name: str | None = None) -> Any:
     return F.relu(x, name=name)
 
 
+@tensor_args("x")
 def relu6(x: Any, *, name: str | None = None) -> Any:
     """``clip(x, 0, 6)``. See :func:`nnfunc.relu6`.
 
@@ -70,6 +73,7 @@ def relu6(x: Any, *, name: str | None = None) -> Any:
     return F.relu6(x, name=name)
 
 
+@tensor_args("x")
 def sigmoid(x: Any, *, name: str | None = None) -> Any:
     """``1 / (1 + exp(-x))``. See :func:`nnfunc.sigmoid`.
 
@@ -87,6 +91,7 @@ def sigmoid(x: Any, *, name: str | None = None) -> Any:
     return F.sigmoid(x, name=name)
 
 
+@tensor_args("x")
 def softplus(x: Any, *, name: str | None = None) -> Any:
     """``log(exp(x) + 1)``, stable. See :func:`nnfunc.softplus`.
 
@@ -104,6 +109,7 @@ def softplus(x: Any, *, name: str | None = None) -> Any:
     return F.softplus(x, name=name)
 
 
+@tensor_args("x")
 def softsign(x: Any, *, name: str | None = None) -> Any:
     """``x / (abs(x) + 1)``. See :func:`nnfunc.softsign`.
 
@@ -121,6 +127,7 @@ def softsign(x: Any, *, name: str | None = None) -> Any:
     return F.softsign(x, name=name)
 
 
+@tensor_args("x")
 def silu(x: Any, *, name: str | None = None) -> Any:
     """``x * sigmoid(x)``. See :func:`nnfunc.silu`.
 
@@ -138,6 +145,7 @@ def silu(x: Any, *, name: str | None = None) -> Any:
     return F.silu(x, name=name)
 
 
+@tensor_args("x")
 def swish(x: Any, *, name: str | None = None) -> Any:
     """Alias of :func:`silu`: ``x * sigmoid(x)``.
 
@@ -155,6 +163,7 @@ def swish(x: Any, *, name: str | None = None) -> Any:
     return F.silu(x, name=name)
 
 
+@tensor_args("x")
 def hard_silu(x: Any, *, name: str | None = None) -> Any:
     """``x * relu6(x + 3) / 6``. See :func:`nnfunc.hard_silu`.
 
@@ -172,6 +181,7 @@ def hard_silu(x: Any, *, name: str | None = None) -> Any:
     return F.hard_silu(x, name=name)
 
 
+@tensor_args("x")
 def hard_swish(x: Any, *, name: str | None = None) -> Any:
     """Alias of :func:`hard_silu`: ``x * relu6(x + 3) / 6``.
 
@@ -189,6 +199,7 @@ def hard_swish(x: Any, *, name: str | None = None) -> Any:
     return F.hard_silu(x, name=name)
 
 
+@tensor_args("x")
 def log_sigmoid(x: Any, *, name: str | None = None) -> Any:
     """``log(1 / (1 + exp(-x)))``, stable. See :func:`nnfunc.log_sigmoid`.
 
@@ -206,6 +217,7 @@ def log_sigmoid(x: Any, *, name: str | None = None) -> Any:
     return F.log_sigmoid(x, name=name)
 
 
+@tensor_args("x")
 def selu(x: Any, *, name: str | None = None) -> Any:
     """SELU with scale 1.05070098 and alpha 1.67326324. See :func:`nnfunc.selu`.
 
@@ -223,6 +235,7 @@ def selu(x: Any, *, name: str | None = None) -> Any:
     return F.selu(x, name=name)
 
 
+@tensor_args("x")
 def hard_sigmoid(x: Any, *, name: str | None = None) -> Any:
     """``clip(0.2 * x + 0.5, 0, 1)`` as the page documents. See :func:`nnfunc.hard_sigmoid`.
 
@@ -243,6 +256,7 @@ def hard_sigmoid(x: Any, *, name: str | None = None) -> Any:
     return F.hard_sigmoid(x, 0.2, 0.5, name=name)
 
 
+@tensor_args("x")
 def elu(x: Any, alpha: float = 1.0, *, name: str | None = None) -> Any:
     """``alpha * (exp(x) - 1)`` for ``x < 0``, ``x`` otherwise. See :func:`nnfunc.elu`.
 
@@ -262,6 +276,7 @@ def elu(x: Any, alpha: float = 1.0, *, name: str | None = None) -> Any:
     return F.elu(x, alpha, name=name)
 
 
+@tensor_args("x")
 def gelu(x: Any, approximate: bool = True, *, name: str | None = None) -> Any:
     """GELU: the tanh approximation when ``approximate`` (default), else the exact erf form.
 
@@ -282,9 +297,11 @@ def gelu(x: Any, approximate: bool = True, *, name: str | None = None) -> Any:
         >>> keras.ops.gelu(np.array([-1.0, 0.0, 1.0]), approximate=False)
         array([-0.15865525,  0.        ,  0.84134475])
     """
+    approximate = check.boolean("gelu", "approximate", approximate)
     return F.gelu(x, "tanh" if approximate else "none", name=name)
 
 
+@tensor_args("x")
 def leaky_relu(x: Any, negative_slope: float = 0.2, *, name: str | None = None) -> Any:
     """``negative_slope * x`` for ``x < 0``, ``x`` otherwise. See :func:`nnfunc.leaky_relu`.
 
@@ -320,6 +337,7 @@ def _single_axis(axis: Any) -> bool:
     return isinstance(axis, (int, np.integer)) and not isinstance(axis, (bool, np.bool_))
 
 
+@tensor_args("x")
 def softmax(x: Any, axis: Any = -1, *, name: str | None = None) -> Any:
     """``exp(x) / sum(exp(x))`` along ``axis``. See :func:`nnfunc.softmax`.
 
@@ -344,6 +362,7 @@ def softmax(x: Any, axis: Any = -1, *, name: str | None = None) -> Any:
     return _over_axes("softmax", x, axis, False, name)
 
 
+@tensor_args("x")
 def log_softmax(x: Any, axis: Any = -1, *, name: str | None = None) -> Any:
     """``x - max(x) - log(sum(exp(x - max(x))))`` along ``axis``. See :func:`nnfunc.log_softmax`.
 
@@ -383,6 +402,7 @@ def _is_true(flag: Any) -> bool:
     return isinstance(flag, (bool, np.bool_)) and bool(flag)
 
 
+@tensor_args("x")
 def one_hot(
     x: Any,
     num_classes: int,
@@ -424,6 +444,7 @@ def one_hot(
     )
 
 
+@tensor_args("inputs")
 def multi_hot(
     inputs: Any,
     num_classes: int | None = None,

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.compat._layout import (
     check_in_channels,
     depthwise_to_oihw,
@@ -39,6 +40,7 @@ def _check(op: str, inputs: Any, kname: str, kernel: Any, cl: bool, in_axis: int
     check_in_channels(op, "inputs", inputs, nd - 1 if cl else 1, kname, kernel, in_axis)
 
 
+@tensor_args("inputs", "kernel")
 def conv(
     inputs: Any,
     kernel: Any,
@@ -113,6 +115,7 @@ def _groups(op: str, inputs: Any, kernel: Any, cl: bool) -> int:
     return groups
 
 
+@tensor_args("inputs", "kernel")
 def conv_transpose(
     inputs: Any,
     kernel: Any,
@@ -161,6 +164,7 @@ def conv_transpose(
         )
 
 
+@tensor_args("inputs", "kernel")
 def depthwise_conv(
     inputs: Any,
     kernel: Any,
@@ -206,6 +210,7 @@ def depthwise_conv(
         )
 
 
+@tensor_args("inputs", "depthwise_kernel", "pointwise_kernel")
 def separable_conv(
     inputs: Any,
     depthwise_kernel: Any,
@@ -267,6 +272,7 @@ def separable_conv(
         )
 
 
+@tensor_args("inputs")
 def max_pool(
     inputs: Any,
     pool_size: int | Sequence[int],
@@ -296,6 +302,7 @@ def max_pool(
     return _pool("max_pool", F.max_pool, inputs, pool_size, strides, padding, data_format, name)
 
 
+@tensor_args("inputs")
 def average_pool(
     inputs: Any,
     pool_size: int | Sequence[int],

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import tensor_args
 from nnfunc.core import check, shapes
 
 
@@ -19,6 +20,7 @@ def _epsilon(op: str, epsilon: Any, x: Any, name: Any) -> float:
 __all__ = ["batch_normalization", "moments", "normalize"]
 
 
+@tensor_args("x")
 def batch_normalization(
     x: Any,
     mean: Any,
@@ -79,6 +81,7 @@ def _is_float16(x: Any) -> bool:
         return False
 
 
+@tensor_args("x")
 def moments(
     x: Any,
     axes: Any,
@@ -130,6 +133,7 @@ def moments(
     return F.moments(x, axes, keepdims=keepdims, name=name)
 
 
+@tensor_args("x")
 def normalize(
     x: Any, axis: Any = -1, order: int = 2, epsilon: float | None = None, *, name: str | None = None
 ) -> Any:
