@@ -473,3 +473,118 @@ def _linear(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
         ctx.node("Add", [tmp, b], outs)
     else:
         ctx.node("MatMul", [x, w], outs)
+
+
+def _axes_node(ctx: _Context, op: str, x: str, axes: Sequence[int], out: str, keep: int) -> None:
+    """A reduction over ``axes`` in the form the opset takes (attribute before 18)."""
+    axes = [int(a) for a in axes]
+    if op == "ReduceSum" or ctx.opset >= 18:
+        ctx.node(op, [x, ctx.const(axes, np.int64)], [out], keepdims=keep)
+    else:
+        ctx.node(op, [x], [out], axes=axes, keepdims=keep)
+
+
+def _normalize(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """Layer/instance/group normalization as a subgraph over the node's resolved layout."""
+    if any(ins[3:]) or len(outs) != 1 or getattr(func, "comm", None):
+        raise UnsupportedError(
+            f"export_onnx: node {func.name!r} ({func.op_name} with statistics outputs or a "
+            "communicator) has no ONNX mapping."
+        )
+    lay = func.lay
+    dt = lay.out_dtype
+    x = ins[0]
+    if lay.view is not None:  # groups split out of the channel axis
+        v = ctx.tmp()
+        ctx.node("Reshape", [x, ctx.const(list(lay.view_arg), np.int64)], [v])
+        x = v
+    mean, d, sq, var, ve, sd, y = (ctx.tmp() for _ in range(7))
+    _axes_node(ctx, "ReduceMean", x, lay.raxes, mean, 1)
+    ctx.node("Sub", [x, mean], [d])
+    ctx.node("Mul", [d, d], [sq])
+    _axes_node(ctx, "ReduceMean", sq, lay.raxes, var, 1)
+    ctx.node("Add", [var, ctx.const(func.eps, dt)], [ve])
+    ctx.node("Sqrt", [ve], [sd])
+    ctx.node("Div", [d, sd], [y])
+    if lay.view is not None:
+        shp, back = ctx.tmp(), ctx.tmp()
+        ctx.node("Shape", [ins[0]], [shp])
+        ctx.node("Reshape", [y, shp], [back])
+        y = back
+    for i, op in ((1, "Mul"), (2, "Add")):
+        if len(ins) > i and ins[i]:
+            p = ins[i]
+            if lay.full[i] is not None:
+                r = ctx.tmp()
+                ctx.node("Reshape", [p, ctx.const(list(lay.full[i]), np.int64)], [r])
+                p = r
+            nxt = ctx.tmp()
+            ctx.node(op, [y, p], [nxt])
+            y = nxt
+    ctx.node("Identity", [y], outs)
+
+
+onnx_op(
+    "layer_normalization",
+    sample=lambda F, x, s, b: F.layer_normalization(x, s, b, eps=1e-3, name="out"),
+    shapes=((2, 3, 4), (4,), (4,)),
+)(_normalize)
+onnx_op(
+    "instance_normalization",
+    sample=lambda F, x, s, b: F.instance_normalization(x, s, b, name="out"),
+    shapes=((2, 4, 5), (4,), (4,)),
+)(_normalize)
+onnx_op(
+    "group_normalization",
+    sample=lambda F, x, s, b: F.group_normalization(x, 2, s, b, name="out"),
+    shapes=((2, 4, 3, 2), (4,), (4,)),
+)(_normalize)
+
+
+@onnx_op(
+    "gelu",  # both forms: exact (Erf) and the tanh approximation
+    sample=lambda F, x: F.add(F.gelu(x), F.gelu(x, approximate="tanh"), name="out"),
+)
+def _gelu(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    x = ins[0]
+    dt = getattr(func, "out_dtype", np.float32)
+    inner, act, one_p, half_x = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
+    if func.approximate == "tanh":
+        x3, cx3, s = ctx.tmp(), ctx.tmp(), ctx.tmp()
+        ctx.node("Mul", [x, x], [x3 + "_sq"])
+        ctx.node("Mul", [x3 + "_sq", x], [x3])
+        ctx.node("Mul", [x3, ctx.const(0.044715, dt)], [cx3])
+        ctx.node("Add", [x, cx3], [s])
+        ctx.node("Mul", [s, ctx.const(np.sqrt(2.0 / np.pi), dt)], [inner])
+        ctx.node("Tanh", [inner], [act])
+    else:
+        ctx.node("Mul", [x, ctx.const(1.0 / np.sqrt(2.0), dt)], [inner])
+        ctx.node("Erf", [inner], [act])
+    ctx.node("Add", [act, ctx.const(1.0, dt)], [one_p])
+    ctx.node("Mul", [x, ctx.const(0.5, dt)], [half_x])
+    ctx.node("Mul", [half_x, one_p], outs)
+
+
+@onnx_op("silu", sample=lambda F, x: F.silu(x, name="out"))
+def _silu(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    s = ctx.tmp()
+    ctx.node("Sigmoid", ins[:1], [s])
+    ctx.node("Mul", [ins[0], s], outs)
+
+
+def _clip(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # one Function (ClipByValue) computes all four ops; bounds are normalised to scalars
+    if getattr(func, "lo_s", None) is None or getattr(func, "hi_s", None) is None:
+        raise UnsupportedError(
+            f"export_onnx: node {func.name!r} ({func.op_name} with tensor bounds) has no ONNX "
+            "mapping."
+        )
+    dt = func.out_dtype
+    ctx.node("Clip", [ins[0], ctx.const(func.lo_s, dt), ctx.const(func.hi_s, dt)], outs)
+
+
+onnx_op("clip_by_value", sample=lambda F, x: F.clip_by_value(x, -0.5, 0.7, name="out"))(_clip)
+onnx_op("relu6", sample=lambda F, x: F.relu6(F.mul(x, 4.0), name="out"))(_clip)
+onnx_op("hard_tanh", sample=lambda F, x: F.hard_tanh(F.mul(x, 2.0), name="out"))(_clip)
+# hard_sigmoid is a composite: mul and add, then a clip node whose op is hard_sigmoid
+onnx_op("hard_sigmoid", sample=lambda F, x: F.hard_sigmoid(F.mul(x, 3.0), name="out"))(_clip)
