@@ -588,3 +588,66 @@ onnx_op("relu6", sample=lambda F, x: F.relu6(F.mul(x, 4.0), name="out"))(_clip)
 onnx_op("hard_tanh", sample=lambda F, x: F.hard_tanh(F.mul(x, 2.0), name="out"))(_clip)
 # hard_sigmoid is a composite: mul and add, then a clip node whose op is hard_sigmoid
 onnx_op("hard_sigmoid", sample=lambda F, x: F.hard_sigmoid(F.mul(x, 3.0), name="out"))(_clip)
+
+
+@onnx_op("pad", sample=lambda F, x: F.pad(x, (1, 2), constant_value=0.5, name="out"))
+def _pad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    if not hasattr(func, "pairs") or not hasattr(func, "value"):
+        raise UnsupportedError(
+            f"export_onnx: node {func.name!r} (pad other than constant mode) has no ONNX mapping."
+        )
+    pads = [int(p[0]) for p in func.pairs] + [int(p[1]) for p in func.pairs]
+    dt = func.input_spec(0).dtype
+    value = ctx.const(func.value, dt)
+    ctx.node("Pad", [ins[0], ctx.const(pads, np.int64), value], outs, mode="constant")
+
+
+@onnx_op(
+    "where",
+    sample=lambda F, a, b: F.where(F.greater(a, b), a, b, name="out"),
+    shapes=((2, 3, 4), (3, 4)),
+)
+def _where(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    ctx.node("Where", ins[:3], outs)
+
+
+_COMPARE = {"equal": "Equal", "greater": "Greater", "greater_equal": "GreaterOrEqual",
+            "less": "Less", "less_equal": "LessOrEqual"}  # fmt: skip
+
+
+def _compare_sample(op: str) -> Callable[..., Any]:
+    # the test compares float outputs: the bool result selects between the inputs; a rounded
+    # copy of ``a`` makes ties for the equalities
+    def sample(F: Any, a: Any, b: Any) -> Any:
+        r = F.floor(a)
+        return F.where(getattr(F, op)(r, F.floor(b)), a, b, name="out")
+
+    return sample
+
+
+def _compare(op: str) -> Callable[..., None]:
+    def convert(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+        ctx.node(op, ins[:2], outs)
+
+    return convert
+
+
+for _name, _op in _COMPARE.items():
+    onnx_op(_name, sample=_compare_sample(_name), shapes=((2, 3, 4), (3, 4)))(_compare(_op))
+
+
+@onnx_op("not_equal", sample=_compare_sample("not_equal"), shapes=((2, 3, 4), (3, 4)))
+def _not_equal(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    eq = ctx.tmp()
+    ctx.node("Equal", ins[:2], [eq])
+    ctx.node("Not", [eq], outs)
+
+
+@onnx_op("sign", sample=lambda F, x: F.sign(F.floor(x), alpha=0.25, name="out"))
+def _sign(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # ONNX Sign gives 0 at 0; nnfunc gives alpha there
+    dt = func.input_spec(0).dtype
+    s, z = ctx.tmp(), ctx.tmp()
+    ctx.node("Sign", ins[:1], [s])
+    ctx.node("Equal", [ins[0], ctx.const(0, dt)], [z])
+    ctx.node("Where", [z, ctx.const(func.alpha, dt), s], outs)
