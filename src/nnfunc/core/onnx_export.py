@@ -651,3 +651,89 @@ def _sign(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     ctx.node("Sign", ins[:1], [s])
     ctx.node("Equal", [ins[0], ctx.const(0, dt)], [z])
     ctx.node("Where", [z, ctx.const(func.alpha, dt), s], outs)
+
+
+@onnx_op("prelu", sample=lambda F, x, w: F.prelu(x, w, name="out"), shapes=((2, 3, 4), (3, 1)))
+def _prelu(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    slope = ins[1]
+    full = getattr(func, "full_shape", None)
+    if full is not None:  # shared_axes: the slope as setup broadcast it against x
+        r = ctx.tmp()
+        ctx.node("Reshape", [slope, ctx.const([int(d) for d in full], np.int64)], [r])
+        slope = r
+    ctx.node("PRelu", [ins[0], slope], outs)
+
+
+@onnx_op(
+    "softmax_cross_entropy_with_logits",
+    sample=lambda F, x, t: F.softmax_cross_entropy_with_logits(x, F.softmax(t), name="out"),
+    shapes=((2, 5), (2, 5)),
+)
+def _softmax_ce(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # -sum(labels * log_softmax(logits), axis)
+    ls, prod, s = ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("LogSoftmax", ins[:1], [ls], axis=int(func.ax))
+    ctx.node("Mul", [ins[1], ls], [prod])
+    _axes_node(ctx, "ReduceSum", prod, [func.ax], s, int(bool(func.keepdims)))
+    ctx.node("Neg", [s], outs)
+
+
+@onnx_op(
+    "sparse_softmax_cross_entropy_with_logits",
+    sample=lambda F, x, t: F.sparse_softmax_cross_entropy_with_logits(
+        x, F.cast(F.mul(F.sigmoid(t), 4.99), np.int64), name="out"
+    ),
+    shapes=((2, 5), (2,)),
+)
+def _sparse_softmax_ce(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # -log_softmax(logits) taken at the labels along the class axis
+    ax = int(func.ax)
+    ls, picked = ctx.tmp(), ctx.tmp()
+    ctx.node("LogSoftmax", ins[:1], [ls], axis=ax)
+    idx = ins[1]
+    if not func.labels_kept:
+        u = ctx.tmp()
+        ctx.node("Unsqueeze", [idx, ctx.const([ax], np.int64)], [u])
+        idx = u
+    c = ctx.tmp()
+    ctx.node("Cast", [idx], [c], to=_elem_type(ctx.onnx, np.int64))
+    ctx.node("GatherElements", [ls, c], [picked], axis=ax)
+    if func.keepdims:
+        ctx.node("Neg", [picked], outs)
+        return
+    n = ctx.tmp()
+    ctx.node("Neg", [picked], [n])
+    ctx.node("Squeeze", [n, ctx.const([ax], np.int64)], outs)
+
+
+@onnx_op(
+    "conv_transpose",
+    sample=lambda F, x, w, b: F.conv_transpose(x, w, b, stride=2, pad=1, name="out"),
+    shapes=((2, 3, 5, 4), (3, 4, 3, 3), (4,)),
+)
+def _conv_transpose(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    if func.channel_last:
+        raise UnsupportedError(
+            f"export_onnx: node {func.name!r} (conv_transpose with channel_last=True) has no ONNX "
+            "mapping; ONNX's ConvTranspose is channel-first."
+        )
+    attrs = _conv_attrs(func)
+    # the extra size (output_padding / output_shape) that setup resolved into ``out``
+    extra = [
+        int(o) - (s * (n - 1) + (k - 1) * d + 1 - p[0] - p[1])
+        for o, s, n, k, d, p in zip(
+            func.out, func.stride, func.sizes, func.kernel, func.dilation, func.pads, strict=True
+        )
+    ]
+    if any(e < 0 for e in extra):
+        raise UnsupportedError(
+            f"export_onnx: node {func.name!r} (conv_transpose cropping its output) has no ONNX "
+            "mapping."
+        )
+    ctx.node("ConvTranspose", [i for i in ins if i], outs, output_padding=extra, **attrs)
+
+
+@onnx_op("global_avg_pool", sample=lambda F, x: F.global_avg_pool(x, name="out"),
+         shapes=((2, 3, 4, 5),))  # fmt: skip
+def _global_avg_pool(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    _axes_node(ctx, "ReduceMean", ins[0], func.axes, outs[0], int(bool(func.keepdims)))
