@@ -737,3 +737,8 @@ def _conv_transpose(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -
          shapes=((2, 3, 4, 5),))  # fmt: skip
 def _global_avg_pool(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     _axes_node(ctx, "ReduceMean", ins[0], func.axes, outs[0], int(bool(func.keepdims)))
+
+
+# sqrt is not public; composites (the normalization family, clipping's gradients) put sqrt
+# nodes in graphs, so the sample reaches the function through its module at call time
+onnx_op("sqrt", sample=lambda F, x: F.math._sqrt.sqrt(F.exp(x), name="out"))(_unary("Sqrt"))
