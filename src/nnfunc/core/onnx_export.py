@@ -473,3 +473,272 @@ def _linear(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
         ctx.node("Add", [tmp, b], outs)
     else:
         ctx.node("MatMul", [x, w], outs)
+
+
+def _axes_node(ctx: _Context, op: str, x: str, axes: Sequence[int], out: str, keep: int) -> None:
+    """A reduction over ``axes`` in the form the opset takes (attribute before 18)."""
+    axes = [int(a) for a in axes]
+    if op == "ReduceSum" or ctx.opset >= 18:
+        ctx.node(op, [x, ctx.const(axes, np.int64)], [out], keepdims=keep)
+    else:
+        ctx.node(op, [x], [out], axes=axes, keepdims=keep)
+
+
+def _normalize(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """Layer/instance/group normalization as a subgraph over the node's resolved layout."""
+    if any(ins[3:]) or len(outs) != 1 or getattr(func, "comm", None):
+        raise UnsupportedError(
+            f"export_onnx: node {func.name!r} ({func.op_name} with statistics outputs or a "
+            "communicator) has no ONNX mapping."
+        )
+    lay = func.lay
+    dt = lay.out_dtype
+    x = ins[0]
+    if lay.view is not None:  # groups split out of the channel axis
+        v = ctx.tmp()
+        ctx.node("Reshape", [x, ctx.const(list(lay.view_arg), np.int64)], [v])
+        x = v
+    mean, d, sq, var, ve, sd, y = (ctx.tmp() for _ in range(7))
+    _axes_node(ctx, "ReduceMean", x, lay.raxes, mean, 1)
+    ctx.node("Sub", [x, mean], [d])
+    ctx.node("Mul", [d, d], [sq])
+    _axes_node(ctx, "ReduceMean", sq, lay.raxes, var, 1)
+    ctx.node("Add", [var, ctx.const(func.eps, dt)], [ve])
+    ctx.node("Sqrt", [ve], [sd])
+    ctx.node("Div", [d, sd], [y])
+    if lay.view is not None:
+        shp, back = ctx.tmp(), ctx.tmp()
+        ctx.node("Shape", [ins[0]], [shp])
+        ctx.node("Reshape", [y, shp], [back])
+        y = back
+    for i, op in ((1, "Mul"), (2, "Add")):
+        if len(ins) > i and ins[i]:
+            p = ins[i]
+            if lay.full[i] is not None:
+                r = ctx.tmp()
+                ctx.node("Reshape", [p, ctx.const(list(lay.full[i]), np.int64)], [r])
+                p = r
+            nxt = ctx.tmp()
+            ctx.node(op, [y, p], [nxt])
+            y = nxt
+    ctx.node("Identity", [y], outs)
+
+
+onnx_op(
+    "layer_normalization",
+    sample=lambda F, x, s, b: F.layer_normalization(x, s, b, eps=1e-3, name="out"),
+    shapes=((2, 3, 4), (4,), (4,)),
+)(_normalize)
+onnx_op(
+    "instance_normalization",
+    sample=lambda F, x, s, b: F.instance_normalization(x, s, b, name="out"),
+    shapes=((2, 4, 5), (4,), (4,)),
+)(_normalize)
+onnx_op(
+    "group_normalization",
+    sample=lambda F, x, s, b: F.group_normalization(x, 2, s, b, name="out"),
+    shapes=((2, 4, 3, 2), (4,), (4,)),
+)(_normalize)
+
+
+@onnx_op(
+    "gelu",  # both forms: exact (Erf) and the tanh approximation
+    sample=lambda F, x: F.add(F.gelu(x), F.gelu(x, approximate="tanh"), name="out"),
+)
+def _gelu(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    x = ins[0]
+    dt = getattr(func, "out_dtype", np.float32)
+    inner, act, one_p, half_x = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
+    if func.approximate == "tanh":
+        x3, cx3, s = ctx.tmp(), ctx.tmp(), ctx.tmp()
+        ctx.node("Mul", [x, x], [x3 + "_sq"])
+        ctx.node("Mul", [x3 + "_sq", x], [x3])
+        ctx.node("Mul", [x3, ctx.const(0.044715, dt)], [cx3])
+        ctx.node("Add", [x, cx3], [s])
+        ctx.node("Mul", [s, ctx.const(np.sqrt(2.0 / np.pi), dt)], [inner])
+        ctx.node("Tanh", [inner], [act])
+    else:
+        ctx.node("Mul", [x, ctx.const(1.0 / np.sqrt(2.0), dt)], [inner])
+        ctx.node("Erf", [inner], [act])
+    ctx.node("Add", [act, ctx.const(1.0, dt)], [one_p])
+    ctx.node("Mul", [x, ctx.const(0.5, dt)], [half_x])
+    ctx.node("Mul", [half_x, one_p], outs)
+
+
+@onnx_op("silu", sample=lambda F, x: F.silu(x, name="out"))
+def _silu(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    s = ctx.tmp()
+    ctx.node("Sigmoid", ins[:1], [s])
+    ctx.node("Mul", [ins[0], s], outs)
+
+
+def _clip(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # one Function (ClipByValue) computes all four ops; bounds are normalised to scalars
+    if getattr(func, "lo_s", None) is None or getattr(func, "hi_s", None) is None:
+        raise UnsupportedError(
+            f"export_onnx: node {func.name!r} ({func.op_name} with tensor bounds) has no ONNX "
+            "mapping."
+        )
+    dt = func.out_dtype
+    ctx.node("Clip", [ins[0], ctx.const(func.lo_s, dt), ctx.const(func.hi_s, dt)], outs)
+
+
+onnx_op("clip_by_value", sample=lambda F, x: F.clip_by_value(x, -0.5, 0.7, name="out"))(_clip)
+onnx_op("relu6", sample=lambda F, x: F.relu6(F.mul(x, 4.0), name="out"))(_clip)
+onnx_op("hard_tanh", sample=lambda F, x: F.hard_tanh(F.mul(x, 2.0), name="out"))(_clip)
+# hard_sigmoid is a composite: mul and add, then a clip node whose op is hard_sigmoid
+onnx_op("hard_sigmoid", sample=lambda F, x: F.hard_sigmoid(F.mul(x, 3.0), name="out"))(_clip)
+
+
+@onnx_op("pad", sample=lambda F, x: F.pad(x, (1, 2), constant_value=0.5, name="out"))
+def _pad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    if not hasattr(func, "pairs") or not hasattr(func, "value"):
+        raise UnsupportedError(
+            f"export_onnx: node {func.name!r} (pad other than constant mode) has no ONNX mapping."
+        )
+    pads = [int(p[0]) for p in func.pairs] + [int(p[1]) for p in func.pairs]
+    dt = func.input_spec(0).dtype
+    value = ctx.const(func.value, dt)
+    ctx.node("Pad", [ins[0], ctx.const(pads, np.int64), value], outs, mode="constant")
+
+
+@onnx_op(
+    "where",
+    sample=lambda F, a, b: F.where(F.greater(a, b), a, b, name="out"),
+    shapes=((2, 3, 4), (3, 4)),
+)
+def _where(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    ctx.node("Where", ins[:3], outs)
+
+
+_COMPARE = {"equal": "Equal", "greater": "Greater", "greater_equal": "GreaterOrEqual",
+            "less": "Less", "less_equal": "LessOrEqual"}  # fmt: skip
+
+
+def _compare_sample(op: str) -> Callable[..., Any]:
+    # the test compares float outputs: the bool result selects between the inputs; a rounded
+    # copy of ``a`` makes ties for the equalities
+    def sample(F: Any, a: Any, b: Any) -> Any:
+        r = F.floor(a)
+        return F.where(getattr(F, op)(r, F.floor(b)), a, b, name="out")
+
+    return sample
+
+
+def _compare(op: str) -> Callable[..., None]:
+    def convert(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+        ctx.node(op, ins[:2], outs)
+
+    return convert
+
+
+for _name, _op in _COMPARE.items():
+    onnx_op(_name, sample=_compare_sample(_name), shapes=((2, 3, 4), (3, 4)))(_compare(_op))
+
+
+@onnx_op("not_equal", sample=_compare_sample("not_equal"), shapes=((2, 3, 4), (3, 4)))
+def _not_equal(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    eq = ctx.tmp()
+    ctx.node("Equal", ins[:2], [eq])
+    ctx.node("Not", [eq], outs)
+
+
+@onnx_op("sign", sample=lambda F, x: F.sign(F.floor(x), alpha=0.25, name="out"))
+def _sign(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # ONNX Sign gives 0 at 0; nnfunc gives alpha there
+    dt = func.input_spec(0).dtype
+    s, z = ctx.tmp(), ctx.tmp()
+    ctx.node("Sign", ins[:1], [s])
+    ctx.node("Equal", [ins[0], ctx.const(0, dt)], [z])
+    ctx.node("Where", [z, ctx.const(func.alpha, dt), s], outs)
+
+
+@onnx_op("prelu", sample=lambda F, x, w: F.prelu(x, w, name="out"), shapes=((2, 3, 4), (3, 1)))
+def _prelu(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    slope = ins[1]
+    full = getattr(func, "full_shape", None)
+    if full is not None:  # shared_axes: the slope as setup broadcast it against x
+        r = ctx.tmp()
+        ctx.node("Reshape", [slope, ctx.const([int(d) for d in full], np.int64)], [r])
+        slope = r
+    ctx.node("PRelu", [ins[0], slope], outs)
+
+
+@onnx_op(
+    "softmax_cross_entropy_with_logits",
+    sample=lambda F, x, t: F.softmax_cross_entropy_with_logits(x, F.softmax(t), name="out"),
+    shapes=((2, 5), (2, 5)),
+)
+def _softmax_ce(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # -sum(labels * log_softmax(logits), axis)
+    ls, prod, s = ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("LogSoftmax", ins[:1], [ls], axis=int(func.ax))
+    ctx.node("Mul", [ins[1], ls], [prod])
+    _axes_node(ctx, "ReduceSum", prod, [func.ax], s, int(bool(func.keepdims)))
+    ctx.node("Neg", [s], outs)
+
+
+@onnx_op(
+    "sparse_softmax_cross_entropy_with_logits",
+    sample=lambda F, x, t: F.sparse_softmax_cross_entropy_with_logits(
+        x, F.cast(F.mul(F.sigmoid(t), 4.99), np.int64), name="out"
+    ),
+    shapes=((2, 5), (2,)),
+)
+def _sparse_softmax_ce(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # -log_softmax(logits) taken at the labels along the class axis
+    ax = int(func.ax)
+    ls, picked = ctx.tmp(), ctx.tmp()
+    ctx.node("LogSoftmax", ins[:1], [ls], axis=ax)
+    idx = ins[1]
+    if not func.labels_kept:
+        u = ctx.tmp()
+        ctx.node("Unsqueeze", [idx, ctx.const([ax], np.int64)], [u])
+        idx = u
+    c = ctx.tmp()
+    ctx.node("Cast", [idx], [c], to=_elem_type(ctx.onnx, np.int64))
+    ctx.node("GatherElements", [ls, c], [picked], axis=ax)
+    if func.keepdims:
+        ctx.node("Neg", [picked], outs)
+        return
+    n = ctx.tmp()
+    ctx.node("Neg", [picked], [n])
+    ctx.node("Squeeze", [n, ctx.const([ax], np.int64)], outs)
+
+
+@onnx_op(
+    "conv_transpose",
+    sample=lambda F, x, w, b: F.conv_transpose(x, w, b, stride=2, pad=1, name="out"),
+    shapes=((2, 3, 5, 4), (3, 4, 3, 3), (4,)),
+)
+def _conv_transpose(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    if func.channel_last:
+        raise UnsupportedError(
+            f"export_onnx: node {func.name!r} (conv_transpose with channel_last=True) has no ONNX "
+            "mapping; ONNX's ConvTranspose is channel-first."
+        )
+    attrs = _conv_attrs(func)
+    # the extra size (output_padding / output_shape) that setup resolved into ``out``
+    extra = [
+        int(o) - (s * (n - 1) + (k - 1) * d + 1 - p[0] - p[1])
+        for o, s, n, k, d, p in zip(
+            func.out, func.stride, func.sizes, func.kernel, func.dilation, func.pads, strict=True
+        )
+    ]
+    if any(e < 0 for e in extra):
+        raise UnsupportedError(
+            f"export_onnx: node {func.name!r} (conv_transpose cropping its output) has no ONNX "
+            "mapping."
+        )
+    ctx.node("ConvTranspose", [i for i in ins if i], outs, output_padding=extra, **attrs)
+
+
+@onnx_op("global_avg_pool", sample=lambda F, x: F.global_avg_pool(x, name="out"),
+         shapes=((2, 3, 4, 5),))  # fmt: skip
+def _global_avg_pool(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    _axes_node(ctx, "ReduceMean", ins[0], func.axes, outs[0], int(bool(func.keepdims)))
+
+
+# sqrt is not public; composites (the normalization family, clipping's gradients) put sqrt
+# nodes in graphs, so the sample reaches the function through its module at call time
+onnx_op("sqrt", sample=lambda F, x: F.math._sqrt.sqrt(F.exp(x), name="out"))(_unary("Sqrt"))
