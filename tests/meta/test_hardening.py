@@ -242,7 +242,45 @@ RAISES = [
         lambda: nf.hard_sigmoid([1.0, 2.0]),
         None,
         None,
-        marks=todo("composite multiplies the list: TypeError (needs check.tensor)"),
+    ),
+    pytest.param("hard_silu-list", lambda: nf.hard_silu([1.0, 2.0]), None, None),
+    pytest.param(
+        "hard_silu-None",
+        lambda: nf.hard_silu(None),
+        nf.DTypeError,
+        "hard_silu: `x` must be an array, a Variable or a number; received x=None.",
+    ),
+    pytest.param(
+        "batch_matmul-list",
+        lambda: nf.batch_matmul([[[1.0, 2.0]]], np.ones((1, 2, 1))),
+        None,
+        None,
+    ),
+    pytest.param(
+        "batch_matmul-None",
+        lambda: nf.batch_matmul(None, np.ones((1, 2, 1))),
+        nf.DTypeError,
+        "batch_matmul: `a` must be an array, a Variable or a number; received a=None.",
+    ),
+    pytest.param(
+        "fractional_max_pool-ratio-0d",
+        lambda: nf.fractional_max_pool(X4, np.array(2.0)),
+        nf.ArgumentError,
+        "fractional_max_pool: `pooling_ratio` must be a sequence of 2 floats; "
+        "received pooling_ratio=2.0.",
+    ),
+    pytest.param(
+        "nnabla-patch_correlation-padding-0d-ok",
+        lambda: NF.patch_correlation(X4, X4, padding=np.array(1)),
+        None,
+        None,
+    ),
+    pytest.param(
+        "nnabla-patch_correlation-padding-0d-float",
+        lambda: NF.patch_correlation(X4, X4, padding=np.array(1.5)),
+        nf.ArgumentError,
+        "patch_correlation: `padding` must be an int, (vertical, horizontal) or "
+        "(top, bottom, left, right); received padding=1.5.",
     ),
     pytest.param(
         "normalize-list",
