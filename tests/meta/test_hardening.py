@@ -239,6 +239,45 @@ RAISES = [
         None,
     ),
     pytest.param(
+        "shift-2**63",
+        lambda: nf.shift(np.arange(4.0), (2**63,)),
+        None,
+        None,
+    ),
+    pytest.param(
+        "getitem-2**63",
+        lambda: nf.getitem(np.ones(4), 2**63),
+        nf.ShapeError,
+        "getitem: `key` must be a valid index (Python int too large to convert to C long); "
+        "received key=9223372036854775808, x.shape=(4,).",
+    ),
+    pytest.param(
+        "scatter_nd-shape-2**63",
+        lambda: nf.scatter_nd(np.ones(1), np.zeros((1, 1), np.int64), 2**63),
+        nf.ArgumentError,
+        "scatter_nd: `shape` must fit in int64 in every dimension; "
+        "received shape=9223372036854775808.",
+    ),
+    pytest.param(
+        "constant-shape-2**63",
+        lambda: nf.constant(1.0, (0, 2**63)),
+        nf.ArgumentError,
+        "constant: `shape` must fit in int64 in every dimension; "
+        "received shape=(0, 9223372036854775808).",
+    ),
+    pytest.param(
+        "constant-shape-beyond-memory",
+        lambda: nf.constant(1.0, (2**62,)),
+        nf.ArgumentError,
+        None,
+    ),
+    pytest.param(
+        "arange-beyond-memory",
+        lambda: nf.arange(0, 2**62),
+        nf.ArgumentError,
+        None,
+    ),
+    pytest.param(
         "keras-multi_hot-empty",
         lambda: keras.ops.multi_hot(np.zeros((0, 0), np.int64), 5),
         None,
@@ -249,7 +288,6 @@ RAISES = [
         lambda: nf.arange(1, 2**63),
         nf.ArgumentError,
         None,
-        marks=todo("returns an empty array silently"),
     ),
     pytest.param(
         "keras-scce-label-2**62-list",
@@ -387,7 +425,14 @@ def test_issue_17_case(case, call, exc, message):
 
 
 # The size guard's message shows the machine's memory: checked up to it.
-SIZE_GUARD = {"one_hot-2**63": "one_hot", "conv-pad-2**63": "conv", "tile-2**63": "tile"}
+SIZE_GUARD = {
+    "one_hot-2**63": "one_hot",
+    "conv-pad-2**63": "conv",
+    "tile-2**63": "tile",
+    "constant-shape-beyond-memory": "constant",
+    "arange-beyond-memory": "arange",
+    "arange-2**63": "arange",
+}
 
 
 @pytest.mark.xfail(strict=True, reason="gelu's tanh form overflows to inf (activation family)")

@@ -311,12 +311,13 @@ def flip(x: Any, axes: Any = None, *, name: str | None = None) -> Any:
 def _shift_index(s: int, mode: str) -> Callable[[int], np.ndarray]:
     def index(n: int) -> np.ndarray:
         i = np.arange(n)
+        # Reduced in Python ints first, so a shift beyond int64 (2**63) cannot overflow.
         if mode == "nearest":
-            return np.clip(i - s, 0, n - 1)
+            return np.clip(i - max(-n, min(n, s)), 0, n - 1)
         if n <= 1:
             return np.zeros(n, dtype=np.intp)
-        # NNabla's reflection: the edge element is repeated (numpy's "symmetric").
-        a = np.abs(i + 2 * n - s) % (2 * n)
+        # NNabla's reflection: the edge element is repeated (numpy's "symmetric"); period 2n.
+        a = np.abs(i + 2 * n - s % (2 * n)) % (2 * n)
         return np.where(a >= n, 2 * n - 1 - a, a)
 
     return index
