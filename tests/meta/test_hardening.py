@@ -172,7 +172,28 @@ RAISES = [
         ),
         None,
         None,
-        marks=todo("ZeroDivisionError in mean's backward over an empty axis"),
+    ),
+    pytest.param(
+        "top_k_grad-empty-grad",
+        lambda: nf.grad(
+            nf.top_k_grad(v := _var(np.zeros((0, 3), np.float32)), 1),
+            [v],
+            grad_outputs=[np.zeros((0, 3), np.float32)],
+        ),
+        None,
+        None,
+    ),
+    pytest.param(
+        "nnabla-multi_head_attention-empty-query",
+        lambda: NF.multi_head_attention(
+            np.zeros((0, 2, 8), np.float32),
+            np.ones((5, 2, 8), np.float32),
+            np.ones((5, 2, 8), np.float32),
+            2,
+            *[np.eye(8, dtype=np.float32)] * 4,
+        ),
+        None,
+        None,
     ),
     pytest.param(
         "conv-0-out-channels-backward",
