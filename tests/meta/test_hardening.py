@@ -200,14 +200,19 @@ RAISES = [
         lambda: nf.sum(nf.conv(X4, _var(np.zeros((0, 1, 2, 2), np.float32)))).backward(),
         None,
         None,
-        marks=todo("ValueError from a reshape in conv's backward with 0 output channels"),
+    ),
+    pytest.param(
+        "binary_weight_convolution-0-out-channels",
+        lambda: nf.binary_weight_convolution(X4, np.zeros((0, 1, 2, 2), np.float32)),
+        None,
+        None,
     ),
     pytest.param(
         "depthwise_conv-0-channels",
         lambda: nf.depthwise_conv(np.zeros((2, 0, 4), np.float32), np.zeros((0, 1, 2), np.float32)),
-        None,
-        None,
-        marks=todo("ZeroDivisionError with 0 channels"),
+        nf.ShapeError,
+        "depthwise_conv: `x` must have at least one channel (axis 1); "
+        "received weight.shape=(0, 1, 2), x.shape=(2, 0, 4).",
     ),
     pytest.param(
         "top_k_data-empty",

@@ -317,7 +317,7 @@ def conv_grad_weight(
         cols = _im2col(xp, xs, kernel, stride, dilation, sub_out, True, buf=buf)
         q = (n1 - n0) * math.prod(sub_out)
         cols = cols.reshape(groups, cg * k, q)
-        g = gy[n0:n1, :, r0:r1].reshape(n1 - n0, groups, og, -1)
+        g = gy[n0:n1, :, r0:r1].reshape(n1 - n0, groups, og, math.prod(sub_out))  # og may be 0
         g = xp.ascontiguousarray(g.transpose(1, 2, 0, 3)).reshape(groups, og, q)
         gw += xp.matmul(g, cols.swapaxes(1, 2))
     return gw.reshape(o_ch, cg, *kernel)
