@@ -202,6 +202,26 @@ RAISES = [
         None,
     ),
     pytest.param(
+        "depthwise_conv-multiplier-0-grad",
+        lambda: nf.grad(
+            nf.depthwise_conv(np.ones((1, 2, 3)), v := _var(np.zeros((0, 1, 2)))),
+            [v],
+            grad_outputs=[np.zeros((1, 0, 2))],
+        ),
+        None,
+        None,
+    ),
+    pytest.param(
+        "depthwise_conv-empty-batch-grad",
+        lambda: nf.grad(
+            nf.depthwise_conv(v := _var(np.zeros((0, 2, 3))), np.ones((2, 1, 2))),
+            [v],
+            grad_outputs=[np.zeros((0, 2, 2))],
+        ),
+        None,
+        None,
+    ),
+    pytest.param(
         "binary_weight_convolution-0-out-channels",
         lambda: nf.binary_weight_convolution(X4, np.zeros((0, 1, 2, 2), np.float32)),
         None,

@@ -190,7 +190,7 @@ def _depthwise_forward(xp, xpad, w, stride, dilation, out, dtype) -> Any:
     kernel = tuple(w.shape[2:])
     m = w.shape[0] // c
     nsp = len(kernel)
-    wv = w.reshape(c, m, -1)
+    wv = w.reshape(c, m, math.prod(kernel))  # not -1: m or n may be 0
     y = xp.zeros((n, c, m, *out), dtype=dtype)
     tmp = xp.empty_like(y)
     ones = (1,) * nsp
@@ -263,7 +263,7 @@ def _depthwise_transpose(xp, gy, w, stride, dilation, buf) -> None:
     kernel = tuple(w.shape[2:])
     m = w.shape[0] // c
     nsp = len(kernel)
-    wv = w.reshape(c, m, -1)
+    wv = w.reshape(c, m, math.prod(kernel))  # not -1: m or n may be 0
     g = gy.reshape(n, c, m, *out)
     ones = (1,) * nsp
     tmp = xp.empty((n, c, *out), dtype=buf.dtype) if m == 1 else None
@@ -327,11 +327,11 @@ def _depthwise_grad_weight(xp, xpad, gy, kernel, stride, dilation) -> Any:
     n, c = xpad.shape[:2]
     out = tuple(gy.shape[2:])
     m = gy.shape[1] // c
-    g = gy.reshape(n, c, m, -1)
+    g = gy.reshape(n, c, m, math.prod(out))  # not -1: m or n may be 0
     gw = xp.empty((c, m, math.prod(kernel)), dtype=gy.dtype)
     for i, o in enumerate(offsets(kernel)):
         sl = xpad[(slice(None), slice(None), *window(o, stride, dilation, out))]
-        sl = sl.reshape(n, c, 1, -1)
+        sl = sl.reshape(n, c, 1, math.prod(out))
         # batched (c*m) dot products over samples and positions
         gw[:, :, i] = xp.einsum("ncmp,ncjp->cm", g, sl)
     return gw.reshape(c * m, 1, *kernel)
