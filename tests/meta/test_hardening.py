@@ -172,56 +172,168 @@ RAISES = [
         ),
         None,
         None,
-        marks=todo("ZeroDivisionError in mean's backward over an empty axis"),
+    ),
+    pytest.param(
+        "top_k_grad-empty-grad",
+        lambda: nf.grad(
+            nf.top_k_grad(v := _var(np.zeros((0, 3), np.float32)), 1),
+            [v],
+            grad_outputs=[np.zeros((0, 3), np.float32)],
+        ),
+        None,
+        None,
+    ),
+    pytest.param(
+        "nnabla-multi_head_attention-empty-query",
+        lambda: NF.multi_head_attention(
+            np.zeros((0, 2, 8), np.float32),
+            np.ones((5, 2, 8), np.float32),
+            np.ones((5, 2, 8), np.float32),
+            2,
+            *[np.eye(8, dtype=np.float32)] * 4,
+        ),
+        None,
+        None,
     ),
     pytest.param(
         "conv-0-out-channels-backward",
         lambda: nf.sum(nf.conv(X4, _var(np.zeros((0, 1, 2, 2), np.float32)))).backward(),
         None,
         None,
-        marks=todo("ValueError from a reshape in conv's backward with 0 output channels"),
+    ),
+    pytest.param(
+        "depthwise_conv-multiplier-0-grad",
+        lambda: nf.grad(
+            nf.depthwise_conv(np.ones((1, 2, 3)), v := _var(np.zeros((0, 1, 2)))),
+            [v],
+            grad_outputs=[np.zeros((1, 0, 2))],
+        ),
+        None,
+        None,
+    ),
+    pytest.param(
+        "depthwise_conv-empty-batch-grad",
+        lambda: nf.grad(
+            nf.depthwise_conv(v := _var(np.zeros((0, 2, 3))), np.ones((2, 1, 2))),
+            [v],
+            grad_outputs=[np.zeros((0, 2, 2))],
+        ),
+        None,
+        None,
+    ),
+    pytest.param(
+        "binary_weight_convolution-0-out-channels",
+        lambda: nf.binary_weight_convolution(X4, np.zeros((0, 1, 2, 2), np.float32)),
+        None,
+        None,
     ),
     pytest.param(
         "depthwise_conv-0-channels",
         lambda: nf.depthwise_conv(np.zeros((2, 0, 4), np.float32), np.zeros((0, 1, 2), np.float32)),
-        None,
-        None,
-        marks=todo("ZeroDivisionError with 0 channels"),
+        nf.ShapeError,
+        "depthwise_conv: `x` must have at least one channel (axis 1); "
+        "received weight.shape=(0, 1, 2), x.shape=(2, 0, 4).",
     ),
     pytest.param(
         "top_k_data-empty",
         lambda: nf.top_k_data(np.zeros((0, 3), np.float32), 1),
         None,
         None,
-        marks=todo("ValueError from a reshape"),
+    ),
+    pytest.param(
+        "top_k_data-empty-grad",
+        lambda: nf.grad(
+            nf.top_k_data(v := _var(np.zeros((0, 3), np.float32)), 1),
+            [v],
+            grad_outputs=[np.zeros((0, 1), np.float32)],
+        ),
+        None,
+        None,
     ),
     pytest.param(
         "shift-empty",
         lambda: nf.shift(np.zeros((0,), np.float32), (1,)),
         None,
         None,
-        marks=todo("ValueError: need at least one array to concatenate"),
+    ),
+    pytest.param(
+        "shift-empty-grad",
+        lambda: nf.grad(
+            nf.shift(v := _var(np.zeros((2, 0), np.float32)), (1, 1)),
+            [v],
+            grad_outputs=[np.zeros((2, 0), np.float32)],
+        ),
+        None,
+        None,
+    ),
+    pytest.param(
+        "pad-repeat-empty",
+        lambda: nf.pad(np.zeros((0,), np.float32), (1, 1), "repeat"),
+        nf.ShapeError,
+        "pad: `x` must have a non-empty axis 0 to pad with mode 'repeat'; received x.shape=(0,).",
     ),
     pytest.param(
         "pad-reflect-empty",
         lambda: nf.pad(np.zeros((0,), np.float32), (3, 3), "reflect"),
         nf.ShapeError,
-        None,
-        marks=todo("raw ValueError from np.pad; reflect padding of an empty axis is undefined"),
+        "pad: `x` must have a non-empty axis 0 to pad with mode 'reflect'; received x.shape=(0,).",
     ),
     pytest.param(
         "multi_hot-empty",
         lambda: nf.multi_hot(np.zeros((0,), np.int64), 5),
         None,
         None,
-        marks=todo("ValueError from a reshape"),
+    ),
+    pytest.param(
+        "shift-2**63",
+        lambda: nf.shift(np.arange(4.0), (2**63,)),
+        None,
+        None,
+    ),
+    pytest.param(
+        "getitem-2**63",
+        lambda: nf.getitem(np.ones(4), 2**63),
+        nf.ShapeError,
+        "getitem: `key` must be a valid index (Python int too large to convert to C long); "
+        "received key=9223372036854775808, x.shape=(4,).",
+    ),
+    pytest.param(
+        "scatter_nd-shape-2**63",
+        lambda: nf.scatter_nd(np.ones(1), np.zeros((1, 1), np.int64), 2**63),
+        nf.ArgumentError,
+        "scatter_nd: `shape` must fit in int64 in every dimension; "
+        "received shape=9223372036854775808.",
+    ),
+    pytest.param(
+        "constant-shape-2**63",
+        lambda: nf.constant(1.0, (0, 2**63)),
+        nf.ArgumentError,
+        "constant: `shape` must fit in int64 in every dimension; "
+        "received shape=(0, 9223372036854775808).",
+    ),
+    pytest.param(
+        "constant-shape-beyond-memory",
+        lambda: nf.constant(1.0, (2**62,)),
+        nf.ArgumentError,
+        None,
+    ),
+    pytest.param(
+        "arange-beyond-memory",
+        lambda: nf.arange(0, 2**62),
+        nf.ArgumentError,
+        None,
+    ),
+    pytest.param(
+        "keras-multi_hot-empty",
+        lambda: keras.ops.multi_hot(np.zeros((0, 0), np.int64), 5),
+        None,
+        None,
     ),
     pytest.param(
         "arange-2**63",
         lambda: nf.arange(1, 2**63),
         nf.ArgumentError,
         None,
-        marks=todo("returns an empty array silently"),
     ),
     pytest.param(
         "keras-scce-label-2**62-list",
@@ -242,7 +354,45 @@ RAISES = [
         lambda: nf.hard_sigmoid([1.0, 2.0]),
         None,
         None,
-        marks=todo("composite multiplies the list: TypeError (needs check.tensor)"),
+    ),
+    pytest.param("hard_silu-list", lambda: nf.hard_silu([1.0, 2.0]), None, None),
+    pytest.param(
+        "hard_silu-None",
+        lambda: nf.hard_silu(None),
+        nf.DTypeError,
+        "hard_silu: `x` must be an array, a Variable or a number; received x=None.",
+    ),
+    pytest.param(
+        "batch_matmul-list",
+        lambda: nf.batch_matmul([[[1.0, 2.0]]], np.ones((1, 2, 1))),
+        None,
+        None,
+    ),
+    pytest.param(
+        "batch_matmul-None",
+        lambda: nf.batch_matmul(None, np.ones((1, 2, 1))),
+        nf.DTypeError,
+        "batch_matmul: `a` must be an array, a Variable or a number; received a=None.",
+    ),
+    pytest.param(
+        "fractional_max_pool-ratio-0d",
+        lambda: nf.fractional_max_pool(X4, np.array(2.0)),
+        nf.ArgumentError,
+        "fractional_max_pool: `pooling_ratio` must be a sequence of 2 floats; "
+        "received pooling_ratio=2.0.",
+    ),
+    pytest.param(
+        "nnabla-patch_correlation-padding-0d-ok",
+        lambda: NF.patch_correlation(X4, X4, padding=np.array(1)),
+        None,
+        None,
+    ),
+    pytest.param(
+        "nnabla-patch_correlation-padding-0d-float",
+        lambda: NF.patch_correlation(X4, X4, padding=np.array(1.5)),
+        nf.ArgumentError,
+        "patch_correlation: `padding` must be an int, (vertical, horizontal) or "
+        "(top, bottom, left, right); received padding=1.5.",
     ),
     pytest.param(
         "normalize-list",
@@ -321,7 +471,14 @@ def test_issue_17_case(case, call, exc, message):
 
 
 # The size guard's message shows the machine's memory: checked up to it.
-SIZE_GUARD = {"one_hot-2**63": "one_hot", "conv-pad-2**63": "conv", "tile-2**63": "tile"}
+SIZE_GUARD = {
+    "one_hot-2**63": "one_hot",
+    "conv-pad-2**63": "conv",
+    "tile-2**63": "tile",
+    "constant-shape-beyond-memory": "constant",
+    "arange-beyond-memory": "arange",
+    "arange-2**63": "arange",
+}
 
 
 @pytest.mark.xfail(strict=True, reason="gelu's tanh form overflows to inf (activation family)")

@@ -282,6 +282,7 @@ def hard_sigmoid(
 
 def _as_real(op: str, x: Any) -> Any:
     """``x`` checked (numeric dtype), cast to float32 unless floating (under node_errors)."""
+    x = check.tensor(op, "x", x)  # a list becomes an array before the arithmetic
     return x if input_spec(op, x).dtype.kind == "f" else F.cast(x, np.float32)
 
 

@@ -68,7 +68,7 @@ class GetItem(Function):
                 out = tuple(p if p == q else None for p, q in zip(a, b, strict=True))
             else:
                 out = _probe_shape(shape, self.key, 0)
-        except IndexError as exc:
+        except (IndexError, OverflowError) as exc:  # OverflowError: an int beyond int64
             raise ShapeError(
                 check.message(
                     self.op_name,

@@ -345,6 +345,12 @@ def scatter_nd(
                         "scatter_nd", "shape", "be a sequence of non-negative ints", shape=shape
                     )
                 )
+            if any(d >= 2**63 for d in dims):  # the index check works in int64
+                raise ArgumentError(
+                    check.message(
+                        "scatter_nd", "shape", "fit in int64 in every dimension", shape=shape
+                    )
+                )
             dims = tuple(int(d) for d in dims)
     if shape is not None:
         return ScatterND(dims, add).apply1(data, indices, name=name)

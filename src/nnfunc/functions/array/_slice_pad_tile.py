@@ -87,10 +87,22 @@ class _AxisTake(Function):
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         shape = list(x.shape)
         n = shape[self.axis]
+        if n == 0 and self.key[0] != "shift" and _length(self.key, n) > 0:
+            # Repeating or reflecting needs at least one element to copy from.
+            raise ShapeError(
+                check.message(
+                    self.op_name,
+                    "x",
+                    f"have a non-empty axis {self.axis} to pad with mode '{self.key[0]}'",
+                    **{"x.shape": tuple(x.shape)},
+                )
+            )
         shape[self.axis] = None if n is None else _length(self.key, n)
         return (TensorSpec(tuple(shape), np.dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
+        if x.shape[self.axis] == 0:  # a shift of an empty axis: nothing to move
+            return (x.copy(),)
         idx, runs = _plan(self.key, x.shape[self.axis])
         if runs is None:
             return (xp.take(x, xp.asarray(idx), axis=self.axis),)
@@ -299,12 +311,13 @@ def flip(x: Any, axes: Any = None, *, name: str | None = None) -> Any:
 def _shift_index(s: int, mode: str) -> Callable[[int], np.ndarray]:
     def index(n: int) -> np.ndarray:
         i = np.arange(n)
+        # Reduced in Python ints first, so a shift beyond int64 (2**63) cannot overflow.
         if mode == "nearest":
-            return np.clip(i - s, 0, n - 1)
+            return np.clip(i - max(-n, min(n, s)), 0, n - 1)
         if n <= 1:
             return np.zeros(n, dtype=np.intp)
-        # NNabla's reflection: the edge element is repeated (numpy's "symmetric").
-        a = np.abs(i + 2 * n - s) % (2 * n)
+        # NNabla's reflection: the edge element is repeated (numpy's "symmetric"); period 2n.
+        a = np.abs(i + 2 * n - s % (2 * n)) % (2 * n)
         return np.where(a >= n, 2 * n - 1 - a, a)
 
     return index

@@ -243,7 +243,8 @@ class _TopK(Function):
     def _positions(self, xp: Any, key: Any) -> Any:
         """Flat positions of the k largest (by magnitude if ``abs``) per sample, descending,
         ties to the lowest position."""
-        flat = key.reshape(key.shape[: self.base_axis] + (-1,))
+        # The explicit width: -1 is ambiguous when a leading axis is empty.
+        flat = key.reshape(key.shape[: self.base_axis] + (math.prod(key.shape[self.base_axis :]),))
         if self.abs:
             flat = xp.abs(flat)
         return _top_k_positions(xp, flat, self.k)
@@ -262,7 +263,7 @@ class _TopKGather(_TopK):
 
     def forward(self, xp: Any, v: Any, key: Any) -> tuple[Any, ...]:
         pos = self._positions(xp, key)
-        flat = v.reshape(v.shape[: self.base_axis] + (-1,))
+        flat = v.reshape(v.shape[: self.base_axis] + (math.prod(v.shape[self.base_axis :]),))
         return (xp.take_along_axis(flat, pos, axis=-1),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:

@@ -123,7 +123,7 @@ class MergeHeads(Function):
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         self.heads = x.shape[-2]
-        return (x.reshape(x.shape[:-2] + (-1,)),)
+        return (x.reshape(x.shape[:-2] + (x.shape[-2] * x.shape[-1],)),)  # not -1: empty x
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         return (SplitHeads(self.heads).apply1(grad_outputs[0]),)

@@ -509,7 +509,7 @@ class _TopKMask(Function):
 
     def forward(self, xp: Any, v: Any, g: Any) -> tuple[Any, ...]:
         lead = v.shape[: self.base_axis]
-        v2 = v.reshape(math.prod(lead), -1)
+        v2 = v.reshape(math.prod(lead), math.prod(v.shape[self.base_axis :]))  # not -1: empty v
         key = xp.abs(v2) if self.use_abs else v2
         # stable sort of -key: among equal values the lowest index wins
         order = xp.argsort(-key, axis=1, kind="stable")[:, : self.k]

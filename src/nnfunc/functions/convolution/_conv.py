@@ -577,6 +577,10 @@ class DepthwiseConv(Conv):
             raise ShapeError(
                 check.message(op, "weight", "have shape (C * multiplier, 1, *kernel)", **shapes_)
             )
+        if c == 0:
+            raise ShapeError(
+                check.message(op, "x", f"have at least one channel (axis {self.cax})", **shapes_)
+            )
         if c is not None and w.shape[0] is not None and w.shape[0] % c:
             raise ShapeError(
                 check.message(

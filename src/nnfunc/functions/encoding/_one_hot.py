@@ -222,7 +222,7 @@ class MultiHot(Function):
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         lead = x.shape[:-1]
-        idx = x.reshape(-1, x.shape[-1])
+        idx = x.reshape(int(np.prod(lead)), x.shape[-1])  # -1 is ambiguous for an empty x
         valid = (idx >= 0) & (idx < self.n)
         out = xp.zeros((idx.shape[0], self.n), self.dtype)
         rows = xp.broadcast_to(xp.arange(idx.shape[0])[:, None], idx.shape)

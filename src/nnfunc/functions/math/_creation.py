@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core import check
+from nnfunc.core.function import MEMORY_BYTES
 from nnfunc.core.graph import Graph
 from nnfunc.errors import ArgumentError, DTypeError
 
@@ -22,6 +23,23 @@ def _dtype(op: str, dtype: Any) -> np.dtype:
     if d.kind not in "biuf":
         raise DTypeError(check.message(op, "dtype", "be a bool, integer or float dtype", dtype=d))
     return d
+
+
+def _fits(op: str, shape: tuple[int, ...], itemsize: int, dtype: np.dtype) -> None:
+    """ArgumentError before allocating ``shape`` elements of ``itemsize`` bytes beyond memory
+    (the engine's output guard, for these creators that call NumPy directly)."""
+    size = itemsize * math.prod(shape)
+    if size > MEMORY_BYTES:
+        raise ArgumentError(
+            check.message(
+                op,
+                "output",
+                f"fit in memory ({MEMORY_BYTES} bytes)",
+                shape=shape,
+                dtype=dtype,
+                bytes=size,
+            )
+        )
 
 
 def _emit(value: np.ndarray, name: str | None) -> Any:
@@ -82,7 +100,13 @@ def constant(
         raise ArgumentError(
             check.message("constant", "shape", "be a sequence of non-negative ints", shape=shape)
         )
-    return _emit(np.full(tuple(int(s) for s in dims), v, dtype=d), name)
+    dims = tuple(int(s) for s in dims)
+    if any(s >= 2**63 for s in dims):  # even beside a 0 (an empty result), NumPy refuses it
+        raise ArgumentError(
+            check.message("constant", "shape", "fit in int64 in every dimension", shape=shape)
+        )
+    _fits("constant", dims, d.itemsize, d)  # also 2**63, which NumPy refuses with a ValueError
+    return _emit(np.full(dims, v, dtype=d), name)
 
 
 def arange(
@@ -132,4 +156,5 @@ def arange(
     if s == 0:
         raise ArgumentError(check.message("arange", "step", "not be 0", step=step))
     n = max(0, math.ceil((b - a) / s))
+    _fits("arange", (n,), max(8, d.itemsize), d)  # computed in float64, then cast
     return _emit((a + s * np.arange(n, dtype=np.float64)).astype(d), name)

@@ -177,6 +177,8 @@ def batch_matmul(
                 [26., 35.]]], dtype=float32)
     """
     with node_errors(name, a, b):
+        a = check.tensor("batch_matmul", "a", a)
+        b = check.tensor("batch_matmul", "b", b)
         transpose_a = check.boolean("batch_matmul", "transpose_a", transpose_a)
         transpose_b = check.boolean("batch_matmul", "transpose_b", transpose_b)
         sa = tuple(a.shape) if hasattr(a, "shape") else np.shape(a)

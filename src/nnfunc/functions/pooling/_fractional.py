@@ -95,7 +95,7 @@ class _Fractional(Function):
         self.channel_last = check.boolean(op, "channel_last", channel_last)
         self.pseudo_random = check.boolean(op, "pseudo_random", pseudo_random)
         self.overlapping = check.boolean(op, "overlapping", overlapping)
-        if not isinstance(ratio, (Sequence, np.ndarray)) or len(ratio) != 2:
+        if not isinstance(ratio, (Sequence, np.ndarray)) or np.ndim(ratio) != 1 or len(ratio) != 2:
             raise ArgumentError(
                 check.message(op, "pooling_ratio", "be a sequence of 2 floats", pooling_ratio=ratio)
             )

@@ -195,8 +195,10 @@ class BinarizeWeight(Function):
             scaled = b * a[None]
         else:  # conv (O, C, k..): mean over everything but the output axis
             red = tuple(range(1, wf.ndim))
-            a = xp.abs(wf).mean(axis=red) if wf[0].size else xp.zeros(wf.shape[:1], work)
-            scaled = b * a.reshape((-1,) + (1,) * (wf.ndim - 1))
+            # No wf[0] / reshape(-1) here: the weight may have 0 output channels.
+            per = int(np.prod(wf.shape[1:]))
+            a = xp.abs(wf).mean(axis=red) if per else xp.zeros(wf.shape[:1], work)
+            scaled = b * a.reshape(wf.shape[:1] + (1,) * (wf.ndim - 1))
         if alpha is not None:
             alpha[...] = a.reshape(alpha.shape).astype(alpha.dtype, copy=False)
         return (scaled.astype(self.out_dtype, copy=False),)

@@ -109,7 +109,9 @@ class Mean(_Reduce):
         sizes = [shape[a] for a in self.axes]
         if None in sizes:
             return (g / _CountOf(self.axes, self.out_dtype).apply1(self.inputs[0]),)
-        return (g * (1.0 / math.prod(sizes)) if sizes else g,)
+        n = math.prod(sizes)
+        # n == 0: x is empty, so is g (already broadcast to x's shape): nothing to scale.
+        return (g * (1.0 / n) if n > 1 else g,)
 
 
 def sum(  # noqa: A001

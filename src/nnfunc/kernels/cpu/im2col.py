@@ -190,7 +190,7 @@ def _depthwise_forward(xp, xpad, w, stride, dilation, out, dtype) -> Any:
     kernel = tuple(w.shape[2:])
     m = w.shape[0] // c
     nsp = len(kernel)
-    wv = w.reshape(c, m, -1)
+    wv = w.reshape(c, m, math.prod(kernel))  # not -1: m or n may be 0
     y = xp.zeros((n, c, m, *out), dtype=dtype)
     tmp = xp.empty_like(y)
     ones = (1,) * nsp
@@ -263,7 +263,7 @@ def _depthwise_transpose(xp, gy, w, stride, dilation, buf) -> None:
     kernel = tuple(w.shape[2:])
     m = w.shape[0] // c
     nsp = len(kernel)
-    wv = w.reshape(c, m, -1)
+    wv = w.reshape(c, m, math.prod(kernel))  # not -1: m or n may be 0
     g = gy.reshape(n, c, m, *out)
     ones = (1,) * nsp
     tmp = xp.empty((n, c, *out), dtype=buf.dtype) if m == 1 else None
@@ -317,7 +317,7 @@ def conv_grad_weight(
         cols = _im2col(xp, xs, kernel, stride, dilation, sub_out, True, buf=buf)
         q = (n1 - n0) * math.prod(sub_out)
         cols = cols.reshape(groups, cg * k, q)
-        g = gy[n0:n1, :, r0:r1].reshape(n1 - n0, groups, og, -1)
+        g = gy[n0:n1, :, r0:r1].reshape(n1 - n0, groups, og, math.prod(sub_out))  # og may be 0
         g = xp.ascontiguousarray(g.transpose(1, 2, 0, 3)).reshape(groups, og, q)
         gw += xp.matmul(g, cols.swapaxes(1, 2))
     return gw.reshape(o_ch, cg, *kernel)
@@ -327,11 +327,11 @@ def _depthwise_grad_weight(xp, xpad, gy, kernel, stride, dilation) -> Any:
     n, c = xpad.shape[:2]
     out = tuple(gy.shape[2:])
     m = gy.shape[1] // c
-    g = gy.reshape(n, c, m, -1)
+    g = gy.reshape(n, c, m, math.prod(out))  # not -1: m or n may be 0
     gw = xp.empty((c, m, math.prod(kernel)), dtype=gy.dtype)
     for i, o in enumerate(offsets(kernel)):
         sl = xpad[(slice(None), slice(None), *window(o, stride, dilation, out))]
-        sl = sl.reshape(n, c, 1, -1)
+        sl = sl.reshape(n, c, 1, math.prod(out))
         # batched (c*m) dot products over samples and positions
         gw[:, :, i] = xp.einsum("ncmp,ncjp->cm", g, sl)
     return gw.reshape(c * m, 1, *kernel)

@@ -550,6 +550,8 @@ def _sides(padding: Any) -> tuple[tuple[int, int], tuple[int, int]]:
     def is_int(v: Any) -> bool:
         return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
+    if isinstance(padding, np.ndarray) and padding.ndim == 0:
+        padding = padding[()]  # a 0-d array is its scalar (a float one is rejected below)
     if is_int(padding):
         items: tuple = (padding,) * 4
     elif isinstance(padding, (Sequence, np.ndarray)) and not isinstance(padding, str):
