@@ -7,8 +7,11 @@ contiguous NumPy arrays); nothing is pickled except group bookkeeping.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
+import time
+import traceback
 from typing import Any
 
 import numpy as np
@@ -63,18 +66,21 @@ def install_abort_hook(comm: Any) -> None:
     """Make an uncaught exception on any rank abort every rank (no silent hang).
 
     Without it, a rank that dies before a collective leaves the others waiting in it forever.
-    The hook prints the traceback with the rank, then calls ``MPI_Abort`` on ``comm``.
+    The hook writes the rank, the exception and its traceback, then calls ``MPI_Abort`` on
+    ``comm``.
     """
     global _hook_installed
     with _hook_lock:
         if _hook_installed:
             return
-        previous = sys.excepthook
 
         def hook(exc_type: Any, exc: Any, tb: Any) -> None:
-            sys.stderr.write(f"nnfunc: rank {comm.Get_rank()} raised; aborting every rank.\n")
-            previous(exc_type, exc, tb)
-            sys.stderr.flush()
+            # One write of the whole report, then a moment for mpiexec to forward it: MPI_Abort
+            # kills the job at once and can cut a report written in pieces.
+            text = "".join(traceback.format_exception(exc_type, exc, tb))
+            head = f"nnfunc: rank {comm.Get_rank()} raised {exc_type.__name__}: {exc}; "
+            os.write(2, (head + "aborting every rank.\n" + text).encode(errors="replace"))
+            time.sleep(0.5)
             comm.Abort(1)
 
         sys.excepthook = hook
