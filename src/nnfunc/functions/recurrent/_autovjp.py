@@ -31,12 +31,12 @@ def vjp_of(fn: Callable[..., tuple[Any, ...]], n_in: int, diff: Sequence[int]) -
 
     Built with ``grad(create_graph=True)``, so the result is differentiable again.
     """
-    return _VJP(fn, n_in, tuple(diff))
+    return _VJPOf(fn, n_in, tuple(diff))
 
 
-class _VJP:
+class _VJPOf:
     """The callable :func:`vjp_of` returns: an object holding plain data (``fn`` is a layer's
-    bound ``composite`` or another ``_VJP``), not a closure, so that a graph holding a
+    bound ``composite`` or another ``_VJPOf``), not a closure, so that a graph holding a
     second-order :class:`AutoVJP` node can be saved (:mod:`nnfunc.core.serialize`)."""
 
     def __init__(self, fn: Callable[..., tuple[Any, ...]], n_in: int, diff: tuple) -> None:
