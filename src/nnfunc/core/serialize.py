@@ -11,10 +11,15 @@ One mechanism covers every Function, including families written later:
 * **Plain data** is None, bools, ints, floats, strings, NumPy scalars and dtypes, tuples, lists,
   dicts with string keys, slices, Ellipsis, numeric arrays (stored beside the parameters), and
   instances of the library's own NamedTuples and option-holder classes whose attributes are
-  plain data (restored by class name from the library's modules, without calling code). A
-  configuration holding anything else (a communicator, a Python callable, a generator's state,
-  another Function) cannot be saved: :func:`describe` raises ``UnsupportedError`` naming the node
-  and the attribute.
+  plain data (restored by class name from the library's modules, without calling code).
+* **Functions held by a node**: a gradient Function keeps the forward Function it
+  differentiates (or one of its bound methods, as the recurrent gradients keep their layer's
+  ``composite``). A held Function that is a node of the saved graph is written as a reference to
+  that node, and loading hands the rebuilt node itself (identity kept); another library Function
+  is written as its class and state; a bound method as its object and the name of a plain method
+  of that object's library class (no dunder). A configuration holding anything else (a
+  communicator, a lambda or closure, a generator's state) cannot be saved: :func:`describe`
+  raises ``UnsupportedError`` naming the node and the attribute.
 * **The file** is a zip holding ``graph.json`` (format, version, nodes in creation order with
   names, class, configuration and inputs, placeholders with their ``None`` dims, fetchable names,
   the SHA-256 of the arrays) and ``arrays.npz`` (parameters, constants and array-valued
