@@ -23,6 +23,7 @@ and where each is covered (``-v``: the cases built with fewer derivatives or kno
 
 from __future__ import annotations
 
+import collections
 import functools
 import io
 import re
@@ -414,13 +415,9 @@ def _report() -> None:
         rows.append((key, status))
     for key, status in rows:
         print(f"{key}\t{status}")
-    counts: dict[str, int] = {}
-    for _, status in rows:
-        counts[status.split(":")[0].split(" (")[0]] = (
-            counts.get(status.split(":")[0].split(" (")[0], 0) + 1
-        )
+    counts = collections.Counter(re.match(r"[A-Za-z_ ]+", status)[0] for _, status in rows)
     print(
-        f"\n{len(rows)} Function classes; {counts}; "
+        f"\n{len(rows)} Function classes; {dict(counts)}; "
         f"{result.cases} cases, {result.saved} graphs saved"
     )
     for f in result.failures:
