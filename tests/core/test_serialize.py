@@ -213,3 +213,92 @@ def test_missing_array_is_named():
         "load_graph: node 1 ('w') needs array 'parameter/w', which arrays.npz does not hold; the "
         "file is incomplete or altered."
     )
+
+
+# ------------------------------------------------------------------ Functions held by a node
+def _norm_grad_graph():
+    g = nf.Graph()
+    x = g.placeholder("x", (None, 4), np.float32)
+    y = nf.layer_normalization(x, name="ln")
+    (gx,) = g.grad(nf.sum(y * y), [x])
+    return g, gx.name
+
+
+def _grad_node(doc):
+    return next(n for n in doc["nodes"] if n.get("op") == "layer_normalization_grad")
+
+
+def test_a_gradient_node_refers_to_its_forward_node_by_name():
+    g, gx = _norm_grad_graph()
+    data = _bytes(g)
+    doc, _ = _parts(data)
+    assert _grad_node(doc)["config"]["norm"] == {"__node__": "ln"}
+    loaded = nf.load_graph(io.BytesIO(data))
+    grad_func = loaded[gx].creator
+    while grad_func.op_name != "layer_normalization_grad":  # gx may be a sum of contributions
+        grad_func = grad_func.inputs[0].creator
+    assert grad_func.norm is loaded["ln"].creator  # the loaded node itself, not a copy
+    feed = {"x": np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32)}
+    np.testing.assert_array_equal(loaded.run(gx, feed), g.run(gx, feed))
+    assert _bytes(loaded) == data
+
+
+def test_bound_method_and_function_state_round_trip():
+    """A method of a library object is saved as (object, method name); a Function that is not
+    a node of the graph by its class and state."""
+    g, _ = _norm_grad_graph()
+    forward = g["ln"].creator
+    ctx = serialize._Codec({})
+    encoded = serialize._encode(forward.setup, ctx, "fn")
+    assert encoded["__method__"] == "setup"
+    assert encoded["of"]["__function__"] == serialize.class_key(type(forward))
+    decoded = serialize._decode(json.loads(json.dumps(encoded)), serialize._Codec({}), "node")
+    assert decoded.__func__ is type(forward).setup
+    assert type(decoded.__self__) is type(forward) and decoded.__self__ is not forward
+    with pytest.raises(serialize._Unsaveable):
+        serialize._encode(lambda: 0, ctx, "fn")
+
+
+def _edit_grad_config(key, value):
+    def edit(doc):
+        _grad_node(doc)["config"][key] = value
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            _edit_grad_config("norm", {"__node__": "nope"}),
+            "load_graph: node 12 ('layer_normalization_grad_0') refers to node 'nope', which no "
+            "earlier node defines.",
+        ),
+        (
+            _edit_grad_config("norm", {"__method__": "__init__", "of": {"__node__": "ln"}}),
+            "load_graph: node 12 ('layer_normalization_grad_0') refers to method '__init__', "
+            "which LayerNormalize does not define.",
+        ),
+        (
+            _edit_grad_config("norm", {"__method__": "system", "of": {"__node__": "ln"}}),
+            "load_graph: node 12 ('layer_normalization_grad_0') refers to method 'system', "
+            "which LayerNormalize does not define.",
+        ),
+    ],
+)
+def test_bad_function_references(edit, message):
+    g, _ = _norm_grad_graph()
+    with pytest.raises(nf.GraphError) as info:
+        nf.load_graph(io.BytesIO(_tampered(_bytes(g), edit)))
+    assert str(info.value) == message
+
+
+def test_unknown_function_class_in_a_config():
+    g, _ = _norm_grad_graph()
+    edit = _edit_grad_config("norm", {"__function__": "nnfunc.evil:Payload", "state": {}})
+    with pytest.raises(nf.UnsupportedError) as info:
+        nf.load_graph(io.BytesIO(_tampered(_bytes(g), edit)))
+    assert str(info.value) == (
+        "load_graph: node 12 ('layer_normalization_grad_0') holds a Function of class "
+        "'nnfunc.evil:Payload', which this nnfunc does not define."
+    )

@@ -11,10 +11,15 @@ One mechanism covers every Function, including families written later:
 * **Plain data** is None, bools, ints, floats, strings, NumPy scalars and dtypes, tuples, lists,
   dicts with string keys, slices, Ellipsis, numeric arrays (stored beside the parameters), and
   instances of the library's own NamedTuples and option-holder classes whose attributes are
-  plain data (restored by class name from the library's modules, without calling code). A
-  configuration holding anything else (a communicator, a Python callable, a generator's state,
-  another Function) cannot be saved: :func:`describe` raises ``UnsupportedError`` naming the node
-  and the attribute.
+  plain data (restored by class name from the library's modules, without calling code).
+* **Functions held by a node**: a gradient Function keeps the forward Function it
+  differentiates (or one of its bound methods, as the recurrent gradients keep their layer's
+  ``composite``). A held Function that is a node of the saved graph is written as a reference to
+  that node, and loading hands the rebuilt node itself (identity kept); another library Function
+  is written as its class and state; a bound method as its object and the name of a plain method
+  of that object's library class (no dunder). A configuration holding anything else (a
+  communicator, a lambda or closure, a generator's state) cannot be saved: :func:`describe`
+  raises ``UnsupportedError`` naming the node and the attribute.
 * **The file** is a zip holding ``graph.json`` (format, version, nodes in creation order with
   names, class, configuration and inputs, placeholders with their ``None`` dims, fetchable names,
   the SHA-256 of the arrays) and ``arrays.npz`` (parameters, constants and array-valued
@@ -33,6 +38,7 @@ import json
 import math
 import os
 import sys
+import types
 import zipfile
 import zlib
 from typing import Any
@@ -125,7 +131,38 @@ def _record_classes() -> dict[str, type]:
 
 
 # ------------------------------------------------------------------ plain data
-def _encode(value: Any, arrays: dict[str, np.ndarray], where: str, prefix: str = "") -> Any:
+class _Codec:
+    """What one save or load shares: the array store, the library's record classes (looked up
+    once, not per value) and the graph's nodes, so that a gradient Function holding the forward
+    Function it differentiates (or one of its bound methods) refers to that node by name."""
+
+    def __init__(self, arrays: Any, nodes: dict[Any, Any] | None = None, prefix: str = "") -> None:
+        self.arrays = arrays
+        # save: id(Function) -> node name; load: node name -> the loaded Function
+        self.nodes = {} if nodes is None else nodes
+        self.prefix = prefix
+        self._namedtuples: dict[str, type] | None = None
+        self._records: dict[str, type] | None = None
+        self._active: set[int] = set()  # Functions being encoded by state (a cycle is refused)
+
+    @property
+    def namedtuples(self) -> dict[str, type]:
+        if self._namedtuples is None:
+            self._namedtuples = _namedtuple_classes()
+        return self._namedtuples
+
+    @property
+    def records(self) -> dict[str, type]:
+        if self._records is None:
+            self._records = _record_classes()
+        return self._records
+
+
+def _state(obj: Any) -> dict[str, Any]:
+    return {k: v for k, v in vars(obj).items() if k not in _RUNTIME}
+
+
+def _encode(value: Any, ctx: _Codec, where: str) -> Any:
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int) and type(value) is int:
@@ -146,77 +183,129 @@ def _encode(value: Any, arrays: dict[str, np.ndarray], where: str, prefix: str =
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biufc":
             raise _Unsaveable(where, value)
-        key = f"{prefix}config/{len(arrays)}"
-        arrays[key] = value
+        key = f"{ctx.prefix}config/{len(ctx.arrays)}"
+        ctx.arrays[key] = value
         return {"__array__": key}
     if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple (TensorSpec...)
         cls = type(value)
-        if _namedtuple_classes().get(class_key(cls)) is not cls:
+        if ctx.namedtuples.get(class_key(cls)) is not cls:
             raise _Unsaveable(where, value)
         return {
             "__namedtuple__": class_key(cls),
-            "fields": [
-                _encode(v, arrays, f"{where}.{f}", prefix) for f, v in zip(cls._fields, value)
-            ],
+            "fields": [_encode(v, ctx, f"{where}.{f}") for f, v in zip(cls._fields, value)],
         }
     if isinstance(value, tuple):
-        return {
-            "__tuple__": [_encode(v, arrays, f"{where}[{i}]", prefix) for i, v in enumerate(value)]
-        }
+        return {"__tuple__": [_encode(v, ctx, f"{where}[{i}]") for i, v in enumerate(value)]}
     if isinstance(value, list):
-        return [_encode(v, arrays, f"{where}[{i}]", prefix) for i, v in enumerate(value)]
+        return [_encode(v, ctx, f"{where}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {
-            "__dict__": {
-                k: _encode(v, arrays, f"{where}[{k!r}]", prefix) for k, v in sorted(value.items())
-            }
+            "__dict__": {k: _encode(v, ctx, f"{where}[{k!r}]") for k, v in sorted(value.items())}
         }
     if isinstance(value, slice):
         parts = (value.start, value.stop, value.step)
-        return {"__slice__": [_encode(v, arrays, where, prefix) for v in parts]}
+        return {"__slice__": [_encode(v, ctx, where) for v in parts]}
     if value is Ellipsis:
         return {"__ellipsis__": True}
+    if isinstance(value, Function):
+        return _encode_function(value, ctx, where)
+    if isinstance(value, types.MethodType):
+        # a bound method of a library object (a recurrent gradient keeps its layer's
+        # `composite`): the object, then the method's name, looked up on its class at load
+        owner, name = value.__self__, value.__func__.__name__
+        if _method(type(owner), name) is not value.__func__:
+            raise _Unsaveable(where, value)
+        return {"__method__": name, "of": _encode(owner, ctx, f"{where}.__self__")}
     cls = type(value)
-    if hasattr(value, "__dict__") and _record_classes().get(class_key(cls)) is cls:
-        state = {
-            k: _encode(v, arrays, f"{where}.{k}", prefix) for k, v in sorted(vars(value).items())
-        }
+    if hasattr(value, "__dict__") and ctx.records.get(class_key(cls)) is cls:
+        state = {k: _encode(v, ctx, f"{where}.{k}") for k, v in sorted(vars(value).items())}
         return {"__object__": class_key(cls), "state": state}
     raise _Unsaveable(where, value)
 
 
-def _decode(value: Any, arrays: Any, where: str) -> Any:
+def _encode_function(func: Function, ctx: _Codec, where: str) -> Any:
+    """A Function held by a node's configuration (a gradient keeps the forward it
+    differentiates): a reference to its node when it is one of the graph's nodes, else its
+    class and state."""
+    name = ctx.nodes.get(id(func))
+    if name is not None:
+        return {"__node__": name}
+    key = class_key(type(func))
+    if key not in function_classes() or id(func) in ctx._active:
+        raise _Unsaveable(where, func)
+    ctx._active.add(id(func))
+    try:
+        state = {k: _encode(v, ctx, f"{where}.{k}") for k, v in sorted(_state(func).items())}
+    finally:
+        ctx._active.discard(id(func))
+    return {"__function__": key, "state": state}
+
+
+def _method(cls: type, name: Any) -> Any:
+    """The plain function ``name`` defined on ``cls`` (not a dunder), or None."""
+    if not isinstance(name, str) or name.startswith("__"):
+        return None
+    found = getattr(cls, name, None)
+    return found if isinstance(found, types.FunctionType) else None
+
+
+def _decode(value: Any, ctx: _Codec, where: str) -> Any:
     if isinstance(value, list):
-        return [_decode(v, arrays, where) for v in value]
+        return [_decode(v, ctx, where) for v in value]
     if not isinstance(value, dict):
         return value
     if "__namedtuple__" in value:
-        cls = _namedtuple_classes().get(value["__namedtuple__"])
+        cls = ctx.namedtuples.get(value["__namedtuple__"])
         if cls is None:
             raise UnsupportedError(
                 f"load_graph: {where} uses the record type {value['__namedtuple__']!r}, which "
                 "this nnfunc does not define."
             )
-        return cls(*(_decode(v, arrays, where) for v in value["fields"]))
+        return cls(*(_decode(v, ctx, where) for v in value["fields"]))
     if "__object__" in value:
-        cls = _record_classes().get(value["__object__"])
+        cls = ctx.records.get(value["__object__"])
         if cls is None:
             raise UnsupportedError(
                 f"load_graph: {where} uses the record type {value['__object__']!r}, which this "
                 "nnfunc does not define."
             )
         obj = cls.__new__(cls)
-        obj.__dict__.update({k: _decode(v, arrays, where) for k, v in value["state"].items()})
+        obj.__dict__.update({k: _decode(v, ctx, where) for k, v in value["state"].items()})
         return obj
+    if "__node__" in value:
+        func = ctx.nodes.get(value["__node__"])
+        if func is None:
+            raise GraphError(
+                f"load_graph: {where} refers to node {value['__node__']!r}, which no earlier "
+                "node defines."
+            )
+        return func
+    if "__function__" in value:
+        cls = function_classes().get(value["__function__"])
+        if cls is None:
+            raise UnsupportedError(
+                f"load_graph: {where} holds a Function of class {value['__function__']!r}, "
+                "which this nnfunc does not define."
+            )
+        state = {k: _decode(v, ctx, where) for k, v in value["state"].items()}
+        return rebuild(cls, state)
+    if "__method__" in value:
+        owner = _decode(value["of"], ctx, where)
+        if _method(type(owner), value["__method__"]) is None:
+            raise GraphError(
+                f"load_graph: {where} refers to method {value['__method__']!r}, which "
+                f"{type(owner).__name__} does not define."
+            )
+        return getattr(owner, value["__method__"])
     if "__tuple__" in value:
-        return tuple(_decode(v, arrays, where) for v in value["__tuple__"])
+        return tuple(_decode(v, ctx, where) for v in value["__tuple__"])
     if "__dict__" in value:
-        return {k: _decode(v, arrays, where) for k, v in value["__dict__"].items()}
+        return {k: _decode(v, ctx, where) for k, v in value["__dict__"].items()}
     if "__float__" in value:
         return float(value["__float__"])
     if "__scalar__" in value:
         dtype = np.dtype(value["__scalar__"])
-        item = _decode(value["value"], arrays, where)
+        item = _decode(value["value"], ctx, where)
         if dtype.kind == "c":
             item = complex(*item)
         return dtype.type(item)
@@ -225,21 +314,24 @@ def _decode(value: Any, arrays: Any, where: str) -> Any:
         return dtype.type if value.get("type") else dtype
     if "__array__" in value:
         key = value["__array__"]
-        if key not in arrays:
+        if key not in ctx.arrays:
             raise GraphError(
                 f"load_graph: {where} needs array {key!r}, which arrays.npz does not hold; "
                 "the file is incomplete or altered."
             )
-        return arrays[key]
+        return ctx.arrays[key]
     if "__slice__" in value:
-        return slice(*(_decode(v, arrays, where) for v in value["__slice__"]))
+        return slice(*(_decode(v, ctx, where) for v in value["__slice__"]))
     if "__ellipsis__" in value:
         return Ellipsis
     raise GraphError(f"load_graph: {where} holds an unknown value encoding {sorted(value)!r}.")
 
 
 def describe(
-    func: Function, arrays: dict[str, np.ndarray] | None = None, prefix: str = ""
+    func: Function,
+    arrays: dict[str, np.ndarray] | None = None,
+    prefix: str = "",
+    nodes: dict[int, str] | None = None,
 ) -> dict[str, Any]:
     """The plain-data description of an applied node: op, class key and configuration.
 
@@ -247,6 +339,8 @@ def describe(
         func: A Function applied to symbolic variables (a graph node).
         arrays: Where array-valued configuration goes (keys are referenced from the result).
         prefix: Prepended to those keys (the node name when saving a graph).
+        nodes: ``id(Function) -> node name`` of the graph's nodes: a Function the configuration
+            holds (a gradient's forward) is saved as a reference to its node when it is one.
 
     Raises:
         UnsupportedError: the configuration holds something that is not plain data (naming the
@@ -264,13 +358,11 @@ def describe(
             f"class; {class_key(type(func))} is not one (defined inside a function or outside "
             "nnfunc)."
         )
-    arrays = {} if arrays is None else arrays
+    ctx = _Codec({} if arrays is None else arrays, nodes, prefix)
     try:
         # sorted: array keys are numbered in this order, and a loaded graph (its JSON comes back
         # with sorted keys) must number them the same way
-        encoded = {
-            k: _encode(v, arrays, k, prefix) for k, v in sorted(config.items()) if k not in _RUNTIME
-        }
+        encoded = {k: _encode(v, ctx, k) for k, v in sorted(config.items()) if k not in _RUNTIME}
     except _Unsaveable as exc:
         raise UnsupportedError(
             f"save: node {name!r} ({func.op_name}) cannot be saved: its argument "
@@ -292,6 +384,7 @@ def _graph_doc(graph: Graph) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     arrays: dict[str, np.ndarray] = {}
     nodes: list[dict[str, Any]] = []
     seen: set[int] = set()
+    names = {id(v.creator): v.creator.name for v in graph._order if v.creator is not None}
     for v in graph._order:
         if v.kind == "placeholder":
             nodes.append(
@@ -312,7 +405,7 @@ def _graph_doc(graph: Graph) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
                 continue
             seen.add(id(func))
             outs = [ref() for ref in func.outputs]
-            desc = describe(func, arrays, prefix=f"{func.name}/")
+            desc = describe(func, arrays, prefix=f"{func.name}/", nodes=names)
             nodes.append(
                 {
                     "kind": "op",
@@ -460,6 +553,7 @@ def load_graph(path: Any) -> Graph:
     arrays = _arrays(npz)
     registry = function_classes()
     graph = Graph(doc.get("name", "graph"))
+    ctx = _Codec(arrays)
     try:
         nodes = list(doc["nodes"])
     except (KeyError, TypeError):
@@ -469,7 +563,7 @@ def load_graph(path: Any) -> Graph:
             f"node {index} ({node.get('name')!r})" if isinstance(node, dict) else f"node {index}"
         )
         try:
-            _load_node(graph, node, arrays, registry, where)
+            _load_node(graph, node, ctx, registry, where)
         except (KeyError, TypeError, AttributeError) as exc:
             raise GraphError(
                 f"load_graph: {where} is malformed: {type(exc).__name__}: {exc}."
@@ -487,8 +581,9 @@ def _array(arrays: dict[str, np.ndarray], key: str, where: str) -> np.ndarray:
 
 
 def _load_node(
-    graph: Graph, node: dict, arrays: dict[str, np.ndarray], registry: dict[str, type], where: str
+    graph: Graph, node: dict, ctx: _Codec, registry: dict[str, type], where: str
 ) -> None:
+    arrays = ctx.arrays
     kind = node["kind"]
     if kind == "placeholder":
         graph.placeholder(node["name"], node["shape"], np.dtype(node["dtype"]))
@@ -503,7 +598,7 @@ def _load_node(
                 f"load_graph: {where} uses op {node.get('op')!r} of class {node['class']!r}, "
                 "which this nnfunc does not define (a newer version, or an altered file)."
             )
-        config = {k: _decode(v, arrays, where) for k, v in node["config"].items()}
+        config = {k: _decode(v, ctx, where) for k, v in node["config"].items()}
         inputs = []
         for name in node["inputs"]:
             if name is None:
@@ -514,7 +609,9 @@ def _load_node(
                 )
             else:
                 inputs.append(graph[name])
-        outs = apply_symbolic(rebuild(cls, config), tuple(inputs), node["name"])
+        func = rebuild(cls, config)
+        outs = apply_symbolic(func, tuple(inputs), node["name"])
+        ctx.nodes[func.name] = func
         made = [o.name for o in outs]
         if made != [o for o in node["outputs"] if o is not None] and None not in node["outputs"]:
             raise GraphError(

@@ -49,6 +49,7 @@ def parametrize_class(**params: list[Any]) -> Callable[[type], type]:
                 setattr(self, k, v)
 
         cls._nnfunc_params = _nnfunc_params
+        cls._nnfunc_combos = combos  # read by tests/meta/test_roundtrip_classes.py
         return cls
 
     return decorate

@@ -48,7 +48,6 @@ def flip_ref(x, axes, base_axis, seed):
 
 @parametrize_class(case=[((3, 5), 1), ((2, 4, 4), 1), ((5,), 2)], dtype=["float32", "float64"])
 class TestRandomCrop(FunctionTestCase):
-    save_unsupported = "its index map draws through Python callables (out_rest, coords)"
     function = staticmethod(nf.random_crop)
 
     def inputs(self, rng):
@@ -63,7 +62,6 @@ class TestRandomCrop(FunctionTestCase):
 
 @parametrize_class(case=[((3,), 1), ((2, 3), 1), ((1, 3), 1), ((3,), 2)], dtype=["float32"])
 class TestRandomFlip(FunctionTestCase):
-    save_unsupported = "its index map draws through Python callables (out_rest, coords)"
     function = staticmethod(nf.random_flip)
 
     def inputs(self, rng):
@@ -102,7 +100,6 @@ def shift_ref(x, shifts, mode, base_axis, seed):
     dtype=["float32"],
 )
 class TestRandomShift(FunctionTestCase):
-    save_unsupported = "its index map draws through Python callables (out_rest, coords)"
     function = staticmethod(nf.random_shift)
 
     def inputs(self, rng):

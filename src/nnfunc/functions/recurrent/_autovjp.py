@@ -31,11 +31,23 @@ def vjp_of(fn: Callable[..., tuple[Any, ...]], n_in: int, diff: Sequence[int]) -
 
     Built with ``grad(create_graph=True)``, so the result is differentiable again.
     """
+    return _VJPOf(fn, n_in, tuple(diff))
 
-    def vjp(*args: Any) -> tuple[Any, ...]:
-        ins, gys = args[:n_in], args[n_in:]
-        outs = fn(*ins)
-        xs = [ins[i] for i in diff]
+
+class _VJPOf:
+    """The callable :func:`vjp_of` returns: an object holding plain data (``fn`` is a layer's
+    bound ``composite`` or another ``_VJPOf``), not a closure, so that a graph holding a
+    second-order :class:`AutoVJP` node can be saved (:mod:`nnfunc.core.serialize`)."""
+
+    def __init__(self, fn: Callable[..., tuple[Any, ...]], n_in: int, diff: tuple) -> None:
+        self.fn = fn
+        self.n_in = n_in
+        self.diff = diff
+
+    def __call__(self, *args: Any) -> tuple[Any, ...]:
+        ins, gys = args[: self.n_in], args[self.n_in :]
+        outs = self.fn(*ins)
+        xs = [ins[i] for i in self.diff]
         pairs = [
             (o, g)
             for o, g in zip(outs, gys, strict=True)
@@ -46,8 +58,6 @@ def vjp_of(fn: Callable[..., tuple[Any, ...]], n_in: int, diff: Sequence[int]) -
         return tuple(
             grad([o for o, _ in pairs], xs, grad_outputs=[g for _, g in pairs], create_graph=True)
         )
-
-    return vjp
 
 
 class AutoVJP(Function):

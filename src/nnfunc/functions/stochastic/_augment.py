@@ -69,24 +69,73 @@ def _flat_index(shape: tuple[int, ...], base_axis: int, coords: dict[int, Any]) 
     return np.broadcast_to(flat, (s, *out_rest)).reshape(tuple(shape[:base_axis]) + tuple(out_rest))
 
 
+def _crop_coords(
+    rng: np.random.Generator, s: int, full: tuple, first: int, crop: tuple[int, ...]
+) -> dict:
+    out = {}
+    for k, d in enumerate(range(first, len(full))):
+        n, m = full[d], crop[k]
+        if m > n:  # a graph fed a smaller input than the crop
+            raise ShapeError(
+                check.message(
+                    "random_crop",
+                    "shape",
+                    "not exceed the input's size",
+                    shape=crop,
+                    **{"x.shape": full},
+                )
+            )
+        off = rng.integers(0, n - m + 1, size=(s, 1))
+        out[d] = off + np.arange(m)
+    return out
+
+
+def _flip_coords(rng: np.random.Generator, s: int, full: tuple, chosen: tuple[int, ...]) -> dict:
+    flips = rng.integers(0, 2, size=(s, len(chosen))).astype(bool)
+    out = {}
+    for k, d in enumerate(chosen):
+        i = np.arange(full[d])
+        out[d] = np.where(flips[:, k : k + 1], full[d] - 1 - i, i)
+    return out
+
+
+def _shift_coords(
+    rng: np.random.Generator, s: int, full: tuple, moved: tuple[tuple[int, int], ...], mode: str
+) -> dict:
+    draws = {d: rng.integers(-a, a + 1, size=(s, 1)) for d, a in moved}
+    return {d: shift_source(np.arange(full[d]), t, full[d], mode) for d, t in draws.items()}
+
+
+# op -> coords(rng, s, full, *params): the node keeps its op and params (plain data, so that a
+# graph holding it can be saved, see nnfunc.core.serialize), not closures
+_COORDS = {"random_crop": _crop_coords, "random_flip": _flip_coords, "random_shift": _shift_coords}
+
+
 class _IndexMap(Function):
-    """The drawn source index of every output element (int64, no gradient)."""
+    """The drawn source index of every output element (int64, no gradient):
+    ``_COORDS[op](rng, samples, x.shape, *params)``."""
 
     input_names = ("x",)
 
-    def __init__(self, op: str, out_rest: Any, base_axis: int, seed: Any, coords: Any) -> None:
+    def __init__(self, op: str, base_axis: int, seed: Any, params: tuple) -> None:
         self.op_name = op
-        self.out_rest, self.base_axis, self.seed, self.coords = out_rest, base_axis, seed, coords
+        self.base_axis, self.seed, self.params = base_axis, seed, params
+
+    def _out_rest(self, full: tuple) -> tuple:
+        if self.op_name == "random_crop":  # params: (first cropped dim, crop sizes)
+            first, crop = self.params
+            return tuple(full[self.base_axis : first]) + tuple(crop)
+        return tuple(full[self.base_axis :])
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        shape = tuple(x.shape[: self.base_axis]) + tuple(self.out_rest(tuple(x.shape)))
+        shape = tuple(x.shape[: self.base_axis]) + self._out_rest(tuple(x.shape))
         return (TensorSpec(shape, _I64),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         shape = tuple(x.shape)
         s = int(math.prod(shape[: self.base_axis]))
         rng = random.generator(self.seed)
-        coords = self.coords(rng, s, shape)
+        coords = _COORDS[self.op_name](rng, s, shape, *self.params)
         return (xp.asarray(_flat_index(shape, self.base_axis, coords)),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
@@ -169,24 +218,7 @@ def random_crop(
                 )
         sd = random.validate_seed(op, seed)
 
-    def out_rest(full: tuple) -> tuple:
-        return tuple(full[b:first]) + crop
-
-    def coords(rng: np.random.Generator, s: int, full: tuple) -> dict:
-        out = {}
-        for k, d in enumerate(range(first, ndim)):
-            n, m = full[d], crop[k]
-            if m > n:  # a graph fed a smaller input than the crop
-                raise ShapeError(
-                    check.message(
-                        op, "shape", "not exceed the input's size", shape=crop, **{"x.shape": full}
-                    )
-                )
-            off = rng.integers(0, n - m + 1, size=(s, 1))
-            out[d] = off + np.arange(m)
-        return out
-
-    index = _IndexMap(op, out_rest, b, sd, coords).apply1(x)
+    index = _IndexMap(op, b, sd, (first, tuple(crop))).apply1(x)
     return Gather(op).apply1(x, index, name=name)
 
 
@@ -251,15 +283,7 @@ def random_flip(
             )
         sd = random.validate_seed(op, seed)
 
-    def coords(rng: np.random.Generator, s: int, full: tuple) -> dict:
-        flips = rng.integers(0, 2, size=(s, len(chosen))).astype(bool)
-        out = {}
-        for k, d in enumerate(chosen):
-            i = np.arange(full[d])
-            out[d] = np.where(flips[:, k : k + 1], full[d] - 1 - i, i)
-        return out
-
-    index = _IndexMap(op, lambda full: tuple(full[b:]), b, sd, coords).apply1(x)
+    index = _IndexMap(op, b, sd, (tuple(chosen),)).apply1(x)
     return Gather(op).apply1(x, index, name=name)
 
 
@@ -345,11 +369,7 @@ def random_shift(
             )
         sd = random.validate_seed(op, seed)
 
-    def coords(rng: np.random.Generator, s: int, full: tuple) -> dict:
-        draws = {d: rng.integers(-a, a + 1, size=(s, 1)) for d, a in moved.items()}
-        return {d: shift_source(np.arange(full[d]), t, full[d], mode) for d, t in draws.items()}
-
-    index = _IndexMap(op, lambda full: tuple(full[b:]), b, sd, coords).apply1(x)
+    index = _IndexMap(op, b, sd, (tuple(moved.items()), mode)).apply1(x)
     return Gather(op).apply1(x, index, name=name)
 
 

@@ -34,22 +34,65 @@ _F32 = np.dtype(np.float32)
 _I32 = np.dtype(np.int32)
 
 
+def _draw_rand(rng: np.random.Generator, s: tuple, lo: float, hi: float, top: Any) -> Any:
+    y = (lo + (hi - lo) * rng.random(s)).astype(np.float32)
+    return np.minimum(y, top, out=y) if y.ndim else np.minimum(y, top)
+
+
+def _draw_randint(rng: np.random.Generator, s: tuple, lo: int, hi: int) -> Any:
+    return rng.integers(lo, hi, size=s, dtype=np.int64)
+
+
+def _draw_randn(rng: np.random.Generator, s: tuple, m: float, s_: float) -> Any:
+    z = rng.standard_normal(s, dtype=np.float32)
+    if not z.ndim:
+        return np.float32(m) + np.float32(s_) * z
+    if s_ != 1:
+        z *= np.float32(s_)
+    if m != 0:
+        z += np.float32(m)
+    return z
+
+
+def _draw_binomial(rng: np.random.Generator, s: tuple, k: int, q: float) -> Any:
+    return rng.binomial(k, q, size=s)
+
+
+def _draw_beta(rng: np.random.Generator, s: tuple, a: float, b: float) -> Any:
+    return rng.beta(a, b, size=s)
+
+
+def _draw_gamma(rng: np.random.Generator, s: tuple, kk: float, t: float) -> Any:
+    return rng.gamma(kk, t, size=s)
+
+
+# op -> draw(rng, shape, *params): a node keeps its op and params (plain data, so a graph that
+# holds it can be saved, see nnfunc.core.serialize), not a closure
+_DRAWS: dict[str, Callable[..., Any]] = {
+    "rand": _draw_rand,
+    "randint": _draw_randint,
+    "randn": _draw_randn,
+    "rand_binomial": _draw_binomial,
+    "rand_beta": _draw_beta,
+    "rand_gamma": _draw_gamma,
+}
+
+
 class _Sample(Function):
-    """An input-less draw of a fixed shape (the input is an empty anchor, see ``emit``)."""
+    """An input-less draw of a fixed shape (the input is an empty anchor, see ``emit``):
+    ``_DRAWS[op](rng, shape, *params)``."""
 
     input_names = ("anchor",)
 
-    def __init__(
-        self, op: str, shape: tuple, dtype: np.dtype, seed: Any, draw: Callable[..., Any]
-    ) -> None:
+    def __init__(self, op: str, shape: tuple, dtype: np.dtype, seed: Any, params: tuple) -> None:
         self.op_name = op
-        self.shape, self.dtype, self.seed, self.draw = shape, dtype, seed, draw
+        self.shape, self.dtype, self.seed, self.params = shape, dtype, seed, params
 
     def setup(self, anchor: Any) -> tuple[TensorSpec, ...]:
         return (TensorSpec(self.shape, self.dtype),)
 
     def forward(self, xp: Any, anchor: Any) -> tuple[Any, ...]:
-        values = self.draw(random.generator(self.seed), self.shape)
+        values = _DRAWS[self.op_name](random.generator(self.seed), self.shape, *self.params)
         return (xp.asarray(np.asarray(values).astype(self.dtype, copy=False)),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
@@ -116,11 +159,7 @@ def rand(
     shp = sample_shape(op, shape)
     top = _below(hi)
 
-    def draw(rng: np.random.Generator, s: tuple) -> Any:
-        y = (lo + (hi - lo) * rng.random(s)).astype(np.float32)
-        return np.minimum(y, top, out=y) if y.ndim else np.minimum(y, top)
-
-    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), draw), name)
+    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), (lo, hi, top)), name)
 
 
 @graph_node_errors
@@ -171,10 +210,7 @@ def randint(
         raise ArgumentError(check.message(op, "high", "be greater than `low`", low=lo, high=hi))
     shp = sample_shape(op, shape)
 
-    def draw(rng: np.random.Generator, s: tuple) -> Any:
-        return rng.integers(lo, hi, size=s, dtype=np.int64)
-
-    return emit(_Sample(op, shp, _I32, random.validate_seed(op, seed), draw), name)
+    return emit(_Sample(op, shp, _I32, random.validate_seed(op, seed), (lo, hi)), name)
 
 
 @graph_node_errors
@@ -221,17 +257,7 @@ def randn(
     s_ = _real(op, "sigma", sigma, min_value=0.0)
     shp = sample_shape(op, shape)
 
-    def draw(rng: np.random.Generator, s: tuple) -> Any:
-        z = rng.standard_normal(s, dtype=np.float32)
-        if not z.ndim:
-            return np.float32(m) + np.float32(s_) * z
-        if s_ != 1:
-            z *= np.float32(s_)
-        if m != 0:
-            z += np.float32(m)
-        return z
-
-    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), draw), name)
+    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), (m, s_)), name)
 
 
 @graph_node_errors
@@ -279,10 +305,7 @@ def rand_binomial(
     q = _real(op, "p", p, min_value=0.0, max_value=1.0)
     shp = sample_shape(op, shape)
 
-    def draw(rng: np.random.Generator, s: tuple) -> Any:
-        return rng.binomial(k, q, size=s)
-
-    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), draw), name)
+    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), (k, q)), name)
 
 
 @graph_node_errors
@@ -329,10 +352,7 @@ def rand_beta(
     b = _real(op, "beta", beta, min_value=0.0, open_min=True)
     shp = sample_shape(op, shape)
 
-    def draw(rng: np.random.Generator, s: tuple) -> Any:
-        return rng.beta(a, b, size=s)
-
-    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), draw), name)
+    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), (a, b)), name)
 
 
 @graph_node_errors
@@ -379,10 +399,7 @@ def rand_gamma(
     t = _real(op, "theta", theta, min_value=0.0, open_min=True)
     shp = sample_shape(op, shape)
 
-    def draw(rng: np.random.Generator, s: tuple) -> Any:
-        return rng.gamma(kk, t, size=s)
-
-    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), draw), name)
+    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), (kk, t)), name)
 
 
 # ----------------------------------------------------------------------------- random_choice
