@@ -68,3 +68,37 @@ def test_getitem_operator_routes_here():
 def test_getitem_errors(call, exc, message):
     with pytest.raises(exc, match=re.escape(message)):
         call()
+
+
+ADVANCED_KEYS = [
+    (slice(None), np.array([0, 1, 1])),
+    (np.array([[0], [1]]), slice(1, 3), np.array([2, 3, 0])),
+    (Ellipsis, np.array([1, 2])),
+    (None, np.array([1]), None, 2),
+    (1, slice(None), np.array([0, 2])),
+    (slice(None), np.array([True, False, True, True, False, False])),
+    (np.array([0, 1]), Ellipsis, np.array([1, 0])),
+    (slice(None, None, 2), None, np.array([3]), 1, slice(2)),
+]
+
+
+@pytest.mark.parametrize("key", ADVANCED_KEYS, ids=range(len(ADVANCED_KEYS)))
+def test_getitem_advanced_key_on_unknown_dims(key):
+    # The graph's shape of an advanced index over two unknown dims (formerly a terabyte probe
+    # copy: MemoryError, or minutes), checked against NumPy on a fed array.
+    x = np.random.default_rng(0).standard_normal((5, 6, 7, 4)).astype(np.float32)
+    g = nf.Graph()
+    with g:
+        p = g.placeholder("x", (None, 6, None, 4))
+        y = nf.getitem(p, key)
+    want = x[key].shape
+    assert len(y.shape) == len(want)
+    assert all(d is None or d == w for d, w in zip(y.shape, want))
+    np.testing.assert_array_equal(g.run(y, {"x": x}), x[key])
+
+
+def test_getitem_advanced_key_out_of_range_on_unknown_dims():
+    g = nf.Graph()
+    message = "getitem (node 'k'): `key` must be a valid index (index 3 is out of bounds for axis 1"
+    with g, pytest.raises(nf.ShapeError, match=re.escape(message)):
+        nf.getitem(g.placeholder("x", (None, 3)), (slice(None), np.array([3])), name="k")

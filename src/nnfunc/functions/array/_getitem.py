@@ -47,8 +47,64 @@ def _is_basic(key: tuple[Any, ...]) -> bool:
 
 def _probe_shape(shape: tuple[int | None, ...], key: tuple[Any, ...], fill: int) -> tuple:
     dims = tuple(fill if d is None else d for d in shape)
+    if any(isinstance(k, np.ndarray) for k in key) and None in shape:
+        return _advanced_shape(dims, key)
     dummy = np.lib.stride_tricks.as_strided(np.zeros(1, np.int8), dims, (0,) * len(dims))
     return dummy[key].shape
+
+
+def _zeros(dims: tuple[int, ...]) -> Any:
+    return np.lib.stride_tricks.as_strided(np.zeros(1, np.int8), dims, (0,) * len(dims))
+
+
+def _advanced_shape(dims: tuple[int, ...], key: tuple[Any, ...]) -> tuple:
+    """``zeros(dims)[key].shape`` without the copy an advanced index makes (with probe sizes for
+    unknown dimensions that copy would be terabytes): the basic part from a view, the advanced
+    part from NumPy's broadcasting rule."""
+    used = sum(
+        k.ndim if isinstance(k, np.ndarray) and k.dtype == bool else 1
+        for k in key
+        if k is not None and k is not Ellipsis
+    )
+    if used > len(dims):
+        raise IndexError(f"too many indices for an array of {len(dims)} dimensions")
+    view_key, marks, groups, axis = [], [], [], 0
+    for k in key:
+        if k is Ellipsis:
+            n = len(dims) - used
+            view_key.append(Ellipsis)
+            marks += [False] * n
+            axis += n
+        elif k is None:
+            view_key.append(None)
+            marks.append(False)
+        elif isinstance(k, np.ndarray) and k.dtype == bool:
+            sub = dims[axis : axis + k.ndim]
+            groups.append(_zeros(sub)[k].shape)  # checks the mask's shape
+            view_key += [slice(0, 1)] * k.ndim
+            marks += [True] * k.ndim
+            axis += k.ndim
+        elif isinstance(k, (np.ndarray, int, np.integer)):
+            idx = np.asarray(k)
+            n = dims[axis]
+            if idx.size and not (-n <= idx.min() and idx.max() < n):
+                bad = idx.min() if idx.min() < -n else idx.max()
+                raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}")
+            groups.append(idx.shape)
+            view_key.append(slice(0, 1))
+            marks.append(True)
+            axis += 1
+        else:  # a slice
+            view_key.append(k)
+            marks.append(False)
+            axis += 1
+    rest = list(_zeros(dims)[tuple(view_key)].shape)
+    block = np.broadcast_shapes(*groups)
+    at = [i for i, m in enumerate(marks) if m]
+    kept = [n for n, m in zip(rest, marks + [False] * (len(rest) - len(marks))) if not m]
+    if at == list(range(at[0], at[-1] + 1)):
+        return (*kept[: at[0]], *block, *kept[at[0] :])
+    return (*block, *kept)
 
 
 class GetItem(Function):
