@@ -1772,3 +1772,91 @@ def depthwise_kernels() -> dict[str, Any]:
         "grad_input": numba.njit(**opts)(_dw_grad_input),
         "grad_weight": numba.njit(**{**opts, "fastmath": set(_FM_REDUCE)})(_dw_grad_weight),
     }
+
+
+# ---------------------------------------------------------------------------- row-wise gradients
+def _softmax_grad_rows(y, gy, gx, log):  # pragma: no cover - compiled
+    """Backward of softmax (``log``: log-softmax) of each row of float32 ``(R, K)`` arrays.
+
+    ``gx = y * (gy - sum(gy * y))``, or ``gx = gy - exp(y) * sum(gy)`` (``y <= 0``): two
+    passes over each row while it is in cache, the sum in float64. NaN and infinities
+    propagate as in the formula (``exp(-inf) = 0``).
+    """
+    R, K = y.shape
+    for i in range(R):
+        yi = y[i]
+        gi = gy[i]
+        oi = gx[i]
+        s = 0.0
+        if log:
+            for k in range(K):
+                s += gi[k]
+            sf = np.float32(s)
+            for k in range(K):
+                oi[k] = gi[k] - expf_nonpos(yi[k]) * sf
+        else:
+            for k in range(K):
+                s += gi[k] * yi[k]
+            sf = np.float32(s)
+            for k in range(K):
+                oi[k] = yi[k] * (gi[k] - sf)
+
+
+def _softmax_grad_cols(y, gy, gx, log, b0, b1, acc):  # pragma: no cover - compiled
+    """:func:`_softmax_grad_rows` along the middle axis of float32 ``(A, K, B)`` arrays.
+
+    Only the columns ``b0 <= b < b1`` (the caller's thread share); ``acc`` is float64 scratch of
+    ``B``: the sums of a block of columns run side by side, so every pass reads memory in order.
+    """
+    A, K, B = y.shape
+    for a in range(A):
+        for b in range(b0, b1):
+            acc[b] = 0.0
+        for k in range(K):
+            yk = y[a, k]
+            gk = gy[a, k]
+            if log:
+                for b in range(b0, b1):
+                    acc[b] += gk[b]
+            else:
+                for b in range(b0, b1):
+                    acc[b] += gk[b] * yk[b]
+        for k in range(K):
+            yk = y[a, k]
+            gk = gy[a, k]
+            ok = gx[a, k]
+            if log:
+                for b in range(b0, b1):
+                    ok[b] = gk[b] - expf_nonpos(yk[b]) * np.float32(acc[b])
+            else:
+                for b in range(b0, b1):
+                    ok[b] = yk[b] * (gk[b] - np.float32(acc[b]))
+
+
+def _mul_into(a, b, out):  # pragma: no cover - compiled
+    """``out = a * b`` of 1-d arrays (one pass; the caller splits it over threads)."""
+    for i in range(a.shape[0]):
+        out[i] = a[i] * b[i]
+
+
+def _dropout_mask(u, rate, scale, mask):  # pragma: no cover - compiled
+    """``mask = scale if u >= rate else 0`` of 1-d arrays (float64 draws; the store rounds
+    ``scale`` to the mask's dtype, as NumPy's cast does)."""
+    for i in range(u.shape[0]):
+        mask[i] = scale if u[i] >= rate else 0.0
+
+
+@lru_cache(maxsize=1)
+def rowwise_grad_kernels() -> dict[str, Any]:
+    """The fused backward kernels of softmax, log-softmax and dropout (compiled on first call)."""
+    import numba
+
+    kernels()  # the exp helper that the softmax gradients inline
+    common = {"cache": True, "nogil": True, "error_model": "numpy"}
+    reduce_ = {**common, "fastmath": set(_FM_REDUCE)}
+    return {
+        "softmax_grad_rows": numba.njit(**reduce_)(_softmax_grad_rows),
+        "softmax_grad_cols": numba.njit(**reduce_)(_softmax_grad_cols),
+        "mul_into": numba.njit(**common)(_mul_into),
+        "dropout_mask": numba.njit(**common)(_dropout_mask),
+    }
