@@ -48,6 +48,8 @@ exp_nonpos_f64: Any = None
 erfc_pos: Any = None
 row_max: Any = None
 sub_exact: Any = None
+softmax_col_sums: Any = None
+softmax_col_apply: Any = None
 
 #: Fast-math flags of the kernels (reductions may be re-associated) and of the exp helpers.
 _FM_REDUCE = frozenset({"reassoc", "contract", "nsz", "arcp"})
@@ -1802,35 +1804,60 @@ def _softmax_grad_rows(y, gy, gx, log):  # pragma: no cover - compiled
                 oi[k] = yi[k] * (gi[k] - sf)
 
 
-def _softmax_grad_cols(y, gy, gx, log, b0, b1, acc):  # pragma: no cover - compiled
+def _softmax_col_sums(y, gy, log, acc):  # pragma: no cover - compiled
+    """``acc[b] += sum over k of gy[k, b] * y[k, b]`` (``log``: of ``gy[k, b]``); float32
+    ``(K, B)`` C-contiguous slices, ``acc`` float64 ``(B,)``. Row after row: memory in order,
+    the ``B`` sums side by side in SIMD lanes."""
+    K, B = y.shape
+    if log:
+        for k in range(K):
+            gk = gy[k]
+            for b in range(B):
+                acc[b] += gk[b]
+    else:
+        for k in range(K):
+            yk = y[k]
+            gk = gy[k]
+            for b in range(B):
+                acc[b] += gk[b] * yk[b]
+
+
+def _softmax_col_apply(y, gy, s, log, gx):  # pragma: no cover - compiled
+    """``gx = y * (gy - s)`` (``log``: ``gy - exp(y) * s``), ``s`` float32 ``(B,)`` the column
+    sums, float32 ``(K, B)`` C-contiguous slices."""
+    K, B = y.shape
+    if log:
+        for k in range(K):
+            yk = y[k]
+            gk = gy[k]
+            ok = gx[k]
+            for b in range(B):
+                ok[b] = gk[b] - expf_nonpos(yk[b]) * s[b]
+    else:
+        for k in range(K):
+            yk = y[k]
+            gk = gy[k]
+            ok = gx[k]
+            for b in range(B):
+                ok[b] = yk[b] * (gk[b] - s[b])
+
+
+def _softmax_grad_cols(y, gy, gx, log):  # pragma: no cover - compiled
     """:func:`_softmax_grad_rows` along the middle axis of float32 ``(A, K, B)`` arrays.
 
-    Only the columns ``b0 <= b < b1`` (the caller's thread share); ``acc`` is float64 scratch of
-    ``B``: the sums of a block of columns run side by side, so every pass reads memory in order.
+    Whole ``(K, B)`` slices: a loop over a column range of a slice is not vectorised (5x
+    slower), so threads share ``A``, or (``A`` small) the caller splits ``K`` with the two
+    helpers. Sums in float64.
     """
     A, K, B = y.shape
+    acc = np.empty(B, np.float64)
+    s = np.empty(B, np.float32)
     for a in range(A):
-        for b in range(b0, b1):
-            acc[b] = 0.0
-        for k in range(K):
-            yk = y[a, k]
-            gk = gy[a, k]
-            if log:
-                for b in range(b0, b1):
-                    acc[b] += gk[b]
-            else:
-                for b in range(b0, b1):
-                    acc[b] += gk[b] * yk[b]
-        for k in range(K):
-            yk = y[a, k]
-            gk = gy[a, k]
-            ok = gx[a, k]
-            if log:
-                for b in range(b0, b1):
-                    ok[b] = gk[b] - expf_nonpos(yk[b]) * np.float32(acc[b])
-            else:
-                for b in range(b0, b1):
-                    ok[b] = yk[b] * (gk[b] - np.float32(acc[b]))
+        acc[:] = 0.0
+        softmax_col_sums(y[a], gy[a], log, acc)
+        for b in range(B):
+            s[b] = np.float32(acc[b])
+        softmax_col_apply(y[a], gy[a], s, log, gx[a])
 
 
 def _mul_into(a, b, out):  # pragma: no cover - compiled
@@ -1854,9 +1881,14 @@ def rowwise_grad_kernels() -> dict[str, Any]:
     kernels()  # the exp helper that the softmax gradients inline
     common = {"cache": True, "nogil": True, "error_model": "numpy"}
     reduce_ = {**common, "fastmath": set(_FM_REDUCE)}
+    g = globals()
+    g["softmax_col_sums"] = numba.njit(**reduce_)(_softmax_col_sums)
+    g["softmax_col_apply"] = numba.njit(**reduce_)(_softmax_col_apply)
     return {
         "softmax_grad_rows": numba.njit(**reduce_)(_softmax_grad_rows),
         "softmax_grad_cols": numba.njit(**reduce_)(_softmax_grad_cols),
+        "softmax_col_sums": softmax_col_sums,
+        "softmax_col_apply": softmax_col_apply,
         "mul_into": numba.njit(**common)(_mul_into),
         "dropout_mask": numba.njit(**common)(_dropout_mask),
     }

@@ -287,17 +287,14 @@ def sparse_xent_grad_rows_numba(
     return gx
 
 
-def _acc(n: int) -> Any:
-    return np.empty(n, np.float64)
-
-
 def softmax_grad_numba(
     y: Any, gy: Any, axis: int | None, log: bool = False, threads: int | None = None
 ) -> Any:
     """:func:`softmax_grad_numpy` with a numba kernel (float32 NumPy arrays).
 
-    The arrays are seen as ``(A, K, B)`` with ``K`` the normalised axis; ``B == 1`` (the last
-    axis) splits the rows over threads, otherwise the columns ``B`` (or ``A`` when it is large).
+    The arrays are seen as ``(A, K, B)`` with ``K`` the normalised axis. Threads share the rows
+    ``A`` (the last axis, ``B == 1``, or several ``(K, B)`` slices); one large ``(K, B)`` slice
+    (axis 0 of a matrix) is split along ``K``: partial column sums, then the output.
     """
     y, gy = _f32(y), _f32(gy)
     gx = np.empty_like(y)
@@ -316,20 +313,27 @@ def softmax_grad_numba(
     kern = rowwise_grad_kernels()
     if b_n == 1:
         rows = kern["softmax_grad_rows"]
-        y2, g2, o2 = y3[:, :, 0], g3[:, :, 0], o3[:, :, 0]
+        y2, g2, o2 = y.reshape(a_n, k), gy.reshape(a_n, k), gx.reshape(a_n, k)
         ranges = row_ranges(a_n, 2 * k, threads)
         run(lambda a, b: rows(y2[a:b], g2[a:b], o2[a:b], bool(log)), ranges)
         return gx
-    cols = kern["softmax_grad_cols"]
-    work = 2 * k * a_n * b_n
-    by_a = row_ranges(a_n, work // a_n, threads)
-    by_b = row_ranges(b_n, work // b_n, threads)
-    if len(by_a) >= len(by_b):
-        # Each share has its own scratch (the sums of all B columns).
-        run(lambda a, b: cols(y3[a:b], g3[a:b], o3[a:b], bool(log), 0, b_n, _acc(b_n)), by_a)
-    else:
-        acc = _acc(b_n)  # shares write disjoint columns of it
-        run(lambda b0, b1: cols(y3, g3, o3, bool(log), b0, b1, acc), by_b)
+    by_k = row_ranges(k, 2 * b_n, threads)
+    if a_n > 1 or len(by_k) == 1:
+        cols = kern["softmax_grad_cols"]
+        by_a = row_ranges(a_n, 2 * k * b_n, threads)
+        run(lambda a, b: cols(y3[a:b], g3[a:b], o3[a:b], bool(log)), by_a)
+        return gx
+    # One large (K, B) slice: threads share K, for the sums (combined here) and the output.
+    sums, apply = kern["softmax_col_sums"], kern["softmax_col_apply"]
+    y2, g2, o2 = y3[0], g3[0], o3[0]
+
+    def part_sums(a: int, b: int) -> Any:
+        acc = np.zeros(b_n, np.float64)
+        sums(y2[a:b], g2[a:b], bool(log), acc)
+        return acc
+
+    s = np.sum(run(part_sums, by_k), axis=0).astype(np.float32)
+    run(lambda a, b: apply(y2[a:b], g2[a:b], s, bool(log), o2[a:b]), by_k)
     return gx
 
 
