@@ -1849,7 +1849,8 @@ def _softmax_grad_cols(y, gy, gx, log):  # pragma: no cover - compiled
     slower), so threads share ``A``, or (``A`` small) the caller splits ``K`` with the two
     helpers. Sums in float64.
     """
-    A, K, B = y.shape
+    A = y.shape[0]
+    B = y.shape[2]
     acc = np.empty(B, np.float64)
     s = np.empty(B, np.float32)
     for a in range(A):
