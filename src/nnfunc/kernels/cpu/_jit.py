@@ -1874,15 +1874,112 @@ def _dropout_mask(u, rate, scale, mask):  # pragma: no cover - compiled
         mask[i] = scale if u[i] >= rate else 0.0
 
 
+def _bits_from_f32_typer(typingctx: Any, x: Any) -> Any:
+    """numba intrinsic: the bits of a float32 as an int32."""
+    from llvmlite import ir
+    from numba.core import types
+
+    if x != types.float32:
+        return None
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.bitcast(args[0], ir.IntType(32))
+
+    return types.int32(x), codegen
+
+
+bits_from_f32: Any = None
+logf_pos: Any = None
+
+# float32 log: Cephes logf (x = m * 2**e, m in [sqrt(1/2), sqrt(2)), a degree-9 polynomial).
+_SQRTHF_F = np.float32(0.707106781186547524)
+_L8_F = np.float32(7.0376836292e-2)
+_L7_F = np.float32(-1.1514610310e-1)
+_L6_F = np.float32(1.1676998740e-1)
+_L5_F = np.float32(-1.2420140846e-1)
+_L4_F = np.float32(1.4249322787e-1)
+_L3_F = np.float32(-1.6668057665e-1)
+_L2_F = np.float32(2.0000714765e-1)
+_L1_F = np.float32(-2.4999993993e-1)
+_L0_F = np.float32(3.3333331174e-1)
+_INF_F = np.float32(np.inf)
+
+
+def _logf_pos(x: Any) -> Any:  # pragma: no cover - compiled
+    """``log`` of a float32 ``x >= `` the smallest normal number (``inf`` and NaN give
+    themselves); branch-free, so loops calling it vectorise (libm's ``logf`` does not)."""
+    b = bits_from_f32(x)
+    e = (b >> 23) - 126
+    m = f32_from_bits((b & 0x007FFFFF) | 0x3F000000)  # in [0.5, 1)
+    small = m < _SQRTHF_F
+    e = e - 1 if small else e
+    m = (m + m - _ONE_F) if small else (m - _ONE_F)
+    z = m * m
+    y = (
+        (
+            (
+                (
+                    (((((_L8_F * m + _L7_F) * m + _L6_F) * m + _L5_F) * m + _L4_F) * m + _L3_F) * m
+                    + _L2_F
+                )
+                * m
+                + _L1_F
+            )
+            * m
+            + _L0_F
+        )
+        * m
+        * z
+    )
+    fe = np.float32(e)
+    y = y + fe * _C2_F
+    y = y - _HALF_F * z
+    r = (m + y) + fe * _C1_F
+    return r if x < _INF_F else x
+
+
+def _bce(x, t, lo, hi, tiny, out):  # pragma: no cover - compiled
+    """Binary cross-entropy of probabilities, 1-d float32 (see ``kernels/cpu/logistic.py``)."""
+    one = np.float32(1.0)
+    for i in range(x.shape[0]):
+        v = x[i]
+        p = lo if v < lo else v  # NaN passes through every test
+        p = hi if p > hi else p
+        q = one - p
+        p = tiny if p < tiny else p
+        q = tiny if q < tiny else q
+        ti = t[i]
+        out[i] = -(ti * logf_pos(p) + (one - ti) * logf_pos(q))
+
+
+def _bce_grad(x, t, gy, lo, hi, tiny, out):  # pragma: no cover - compiled
+    """Its gradient: ``gy * [lo <= x <= hi] * (-t/p [p >= tiny] + (1-t)/(1-p) [1-p >= tiny])``."""
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
+    for i in range(x.shape[0]):
+        v = x[i]
+        p = lo if v < lo else v
+        p = hi if p > hi else p
+        q = one - p
+        ti = t[i]
+        a = zero if p < tiny else -ti / p
+        b = zero if q < tiny else (one - ti) / q
+        out[i] = zero if (v < lo or v > hi) else gy[i] * (a + b)
+
+
 @lru_cache(maxsize=1)
 def rowwise_grad_kernels() -> dict[str, Any]:
-    """The fused backward kernels of softmax, log-softmax and dropout (compiled on first call)."""
+    """The fused kernels of softmax's, log-softmax's and dropout's backward passes, dropout's
+    mask and the binary cross-entropy (compiled on first call, cached on disk)."""
     import numba
+    from numba.extending import intrinsic
 
     kernels()  # the exp helper that the softmax gradients inline
     common = {"cache": True, "nogil": True, "error_model": "numpy"}
     reduce_ = {**common, "fastmath": set(_FM_REDUCE)}
     g = globals()
+    g["bits_from_f32"] = intrinsic(_bits_from_f32_typer)
+    g["logf_pos"] = numba.njit(**common, fastmath=set(_FM_EXACT))(_logf_pos)
     g["softmax_col_sums"] = numba.njit(**reduce_)(_softmax_col_sums)
     g["softmax_col_apply"] = numba.njit(**reduce_)(_softmax_col_apply)
     return {
@@ -1892,4 +1989,6 @@ def rowwise_grad_kernels() -> dict[str, Any]:
         "softmax_col_apply": softmax_col_apply,
         "mul_into": numba.njit(**common)(_mul_into),
         "dropout_mask": numba.njit(**common)(_dropout_mask),
+        "bce": numba.njit(**common, fastmath=set(_FM_EXACT))(_bce),
+        "bce_grad": numba.njit(**common, fastmath=set(_FM_EXACT))(_bce_grad),
     }

@@ -54,7 +54,7 @@ def dropout_mask_numpy(u: Any, rate: float, scale: float, dtype: Any, threads: A
 
 def dropout_mask_numba(u: Any, rate: float, scale: float, dtype: Any, threads: Any = None) -> Any:
     """:func:`dropout_mask_numpy` with a numba kernel (float32/float64 masks)."""
-    u = np.ascontiguousarray(u, dtype=np.float64)
+    u = np.asarray(u, np.float64, order="C")
     mask = np.empty(u.shape, dtype)
     if u.size == 0:
         return mask
@@ -73,8 +73,8 @@ def mask_mul_numpy(a: Any, mask: Any, dtype: Any, threads: Any = None) -> Any:
 
 def mask_mul_numba(a: Any, mask: Any, dtype: Any, threads: Any = None) -> Any:
     """:func:`mask_mul_numpy` with a numba kernel (same shape and dtype, float32/float64)."""
-    a = np.ascontiguousarray(a, dtype=dtype)
-    mask = np.ascontiguousarray(mask, dtype=dtype)
+    a = np.asarray(a, dtype, order="C")
+    mask = np.asarray(mask, dtype, order="C")
     out = np.empty_like(a)
     if a.size == 0:
         return out

@@ -296,7 +296,8 @@ def softmax_grad_numba(
     ``A`` (the last axis, ``B == 1``, or several ``(K, B)`` slices); one large ``(K, B)`` slice
     (axis 0 of a matrix) is split along ``K``: partial column sums, then the output.
     """
-    y, gy = _f32(y), _f32(gy)
+    # np.asarray keeps a 0-d array 0-d (np.ascontiguousarray would make it 1-d).
+    y, gy = (np.asarray(a, np.float32, order="C") for a in (y, gy))
     gx = np.empty_like(y)
     if y.size == 0:
         return gx

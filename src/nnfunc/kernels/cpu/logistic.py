@@ -1,0 +1,129 @@
+"""Binary cross-entropy of probabilities and its input gradient, element-wise, in one pass.
+
+The kernels behind :func:`nnfunc.binary_cross_entropy` (``from_logits=False``)::
+
+    p = clip(x, lo, hi);  loss = -(t * log(max(p, tiny)) + (1 - t) * log(max(1 - p, tiny)))
+    gx = gy * [lo <= x <= hi] * (-t [p >= tiny] / p + (1 - t) [1 - p >= tiny] / (1 - p))
+
+(``lo = -inf, hi = inf`` without clipping; NaN passes every test, as the composite's ``where``
+does, so a NaN ``x`` gives NaN.) The clip bounds and ``tiny`` are given in the caller's dtype.
+
+Two implementations with one signature and the same results (up to float32 rounding):
+
+* ``*_numba``: float32 NumPy arrays of one shape; one pass, split over threads
+  (:mod:`nnfunc.kernels.cpu._threads`; ``threads`` forces a number of ranges);
+* ``*_numpy``: NumPy (also CuPy) passes in the dtype of ``x`` (in place where possible);
+  ``threads`` is accepted and ignored.
+
+:func:`bce` and :func:`bce_grad` pick numba when :func:`nnfunc.core.backend.numba_enabled` and
+the arrays are float32 NumPy arrays of one shape. ``benchmarks/bench_loss.py`` times them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnfunc.core.backend import get_array_module, numba_enabled
+from nnfunc.kernels.cpu._jit import rowwise_grad_kernels
+from nnfunc.kernels.cpu._threads import row_ranges, run
+
+__all__ = [
+    "bce",
+    "bce_grad",
+    "bce_grad_numba",
+    "bce_grad_numpy",
+    "bce_numba",
+    "bce_numpy",
+]
+
+
+def bce_numpy(x: Any, t: Any, lo: float, hi: float, tiny: float, threads: Any = None) -> Any:
+    """The loss of each element (see the module docstring); NumPy passes in ``x``'s dtype."""
+    xp = get_array_module(x)
+    dt = x.dtype
+    with np.errstate(invalid="ignore"):
+        p = xp.where(x < dt.type(lo), dt.type(lo), x)
+        p = xp.where(p > dt.type(hi), dt.type(hi), p)
+        q = 1 - p
+        p = xp.where(p < dt.type(tiny), dt.type(tiny), p)
+        q = xp.where(q < dt.type(tiny), dt.type(tiny), q)
+        xp.log(p, out=p)
+        xp.log(q, out=q)
+        p *= t
+        q *= 1 - t
+        p += q
+    return xp.negative(p, out=p)
+
+
+def bce_grad_numpy(
+    x: Any, t: Any, gy: Any, lo: float, hi: float, tiny: float, threads: Any = None
+) -> Any:
+    """The gradient with respect to ``x`` (see the module docstring); NumPy passes."""
+    xp = get_array_module(x)
+    dt = x.dtype
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = xp.where(x < dt.type(lo), dt.type(lo), x)
+        p = xp.where(p > dt.type(hi), dt.type(hi), p)
+        q = 1 - p
+        r1 = xp.where(p < dt.type(tiny), dt.type(0), -t / p)
+        r1 += xp.where(q < dt.type(tiny), dt.type(0), (1 - t) / q)
+        r1 *= gy
+    return xp.where((x < dt.type(lo)) | (x > dt.type(hi)), dt.type(0), r1)
+
+
+def _f32(a: Any) -> Any:
+    return np.asarray(a, np.float32, order="C")  # keeps 0-d arrays 0-d
+
+
+def bce_numba(x: Any, t: Any, lo: float, hi: float, tiny: float, threads: Any = None) -> Any:
+    """:func:`bce_numpy` with a numba kernel (float32 NumPy arrays of one shape)."""
+    x, t = _f32(x), _f32(t)
+    out = np.empty_like(x)
+    if x.size == 0:
+        return out
+    x1, t1, o1 = x.reshape(-1), t.reshape(-1), out.reshape(-1)
+    k = rowwise_grad_kernels()["bce"]
+    c = (np.float32(lo), np.float32(hi), np.float32(tiny))
+    run(lambda a, b: k(x1[a:b], t1[a:b], *c, o1[a:b]), row_ranges(x1.size, 2, threads))
+    return out
+
+
+def bce_grad_numba(
+    x: Any, t: Any, gy: Any, lo: float, hi: float, tiny: float, threads: Any = None
+) -> Any:
+    """:func:`bce_grad_numpy` with a numba kernel (float32 NumPy arrays of one shape)."""
+    x, t, gy = _f32(x), _f32(t), _f32(gy)
+    out = np.empty_like(x)
+    if x.size == 0:
+        return out
+    x1, t1, g1, o1 = x.reshape(-1), t.reshape(-1), gy.reshape(-1), out.reshape(-1)
+    k = rowwise_grad_kernels()["bce_grad"]
+    c = (np.float32(lo), np.float32(hi), np.float32(tiny))
+    run(lambda a, b: k(x1[a:b], t1[a:b], g1[a:b], *c, o1[a:b]), row_ranges(x1.size, 3, threads))
+    return out
+
+
+def _use_numba(*arrays: Any) -> bool:
+    return (
+        all(type(a) is np.ndarray and a.dtype == np.float32 for a in arrays)
+        and len({a.shape for a in arrays}) == 1
+        and numba_enabled()
+    )
+
+
+def bce(x: Any, t: Any, lo: float, hi: float, tiny: float, threads: Any = None) -> Any:
+    """Binary cross-entropy of each element of the probabilities ``x`` against ``t``."""
+    if _use_numba(x, t):
+        return bce_numba(x, t, lo, hi, tiny, threads)
+    return bce_numpy(x, t, lo, hi, tiny, threads)
+
+
+def bce_grad(
+    x: Any, t: Any, gy: Any, lo: float, hi: float, tiny: float, threads: Any = None
+) -> Any:
+    """Its gradient with respect to ``x`` times ``gy``, in one pass."""
+    if _use_numba(x, t, gy):
+        return bce_grad_numba(x, t, gy, lo, hi, tiny, threads)
+    return bce_grad_numpy(x, t, gy, lo, hi, tiny, threads)
