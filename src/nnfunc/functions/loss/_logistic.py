@@ -13,7 +13,7 @@ from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
 from nnfunc.functions._labels import as_tensor, clip, same_shape, to_dtype
-from nnfunc.kernels.cpu.logistic import bce, bce_grad
+from nnfunc.kernels.cpu.logistic import bce, bce_grad, sigmoid_xent, sigmoid_xent_grad
 
 __all__ = [
     "binary_cross_entropy",
@@ -60,21 +60,8 @@ class SigmoidCrossEntropyWithLogits(Function):
         x = xp.atleast_1d(x.astype(acc, copy=False))
         z = xp.atleast_1d(z.astype(acc, copy=False))
         if q is None:
-            # The TF page's max(x, 0) - x*z + log(1 + exp(-|x|)), in place where possible.
-            tmp = xp.abs(x)
-            sp = xp.negative(tmp)
-            xp.exp(sp, out=sp)  # exp of a non-positive number only: no overflow
-            xp.log1p(sp, out=sp)
-            loss = xp.maximum(x, 0)
-            with np.errstate(invalid="ignore"):
-                xp.multiply(x, z, out=tmp)
-                loss -= tmp
-            loss += sp
-            # inf - inf at infinite logits: one cheap test on the sum, then the exact limits.
-            with np.errstate(over="ignore", invalid="ignore"):
-                total = loss.sum()
-            if not bool(xp.isfinite(total)):
-                loss = self._limits(xp, x, z, None)
+            # One pass (numba for float32): c*|x| + log1p(exp(-|x|)), see _limits.
+            loss = sigmoid_xent(x, z)
         else:
             loss = self._limits(xp, x, z, q.astype(acc, copy=False))
         return (loss.astype(self.out_dtype, copy=False).reshape(shape),)
@@ -141,6 +128,12 @@ class _LogisticGrad(Function):
         shape = x.shape
         # float16 runs in float32: the result is cast back to the logits' dtype at the end.
         x = xp.atleast_1d(x.astype(acc, copy=False))
+        if q is None and z.shape == shape and gy.shape == shape:
+            # One pass (numba for float32): both sigmoids from exp(-|x|).
+            z = xp.atleast_1d(z.astype(acc, copy=False))
+            gy = xp.atleast_1d(xp.asarray(gy).astype(acc, copy=False))
+            g = sigmoid_xent_grad(x, z, gy)
+            return (g.astype(self.out_dtype, copy=False).reshape(shape),)
         with np.errstate(over="ignore"):
             # 1 / (1 + exp(-x)) and 1 / (1 + exp(x)): an overflow to inf gives the exact 0.
             s = xp.negative(x)

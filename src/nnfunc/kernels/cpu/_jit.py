@@ -1890,6 +1890,7 @@ def _bits_from_f32_typer(typingctx: Any, x: Any) -> Any:
 
 bits_from_f32: Any = None
 logf_pos: Any = None
+_log1pf_j: Any = None
 
 # float32 log: Cephes logf (x = m * 2**e, m in [sqrt(1/2), sqrt(2)), a degree-9 polynomial).
 _SQRTHF_F = np.float32(0.707106781186547524)
@@ -1967,6 +1968,44 @@ def _bce_grad(x, t, gy, lo, hi, tiny, out):  # pragma: no cover - compiled
         out[i] = zero if (v < lo or v > hi) else gy[i] * (a + b)
 
 
+def _log1pf_unit(e: Any) -> Any:  # pragma: no cover - compiled
+    """``log1p(e)`` of a float32 ``0 <= e <= 1`` (or NaN): ``log(u) * e / (u - 1)``,
+    ``u = 1 + e`` (Goldberg's correction of the rounding of ``u``; ``e`` itself where ``u``
+    rounds to 1)."""
+    u = _ONE_F + e
+    d = u - _ONE_F
+    r = logf_pos(u) * (e / d)
+    return e if d == 0 else r
+
+
+def _sigmoid_xent(x, z, out):  # pragma: no cover - compiled
+    """``c * |x| + log1p(exp(-|x|))``, ``c = 1 - z`` (``x >= 0``) or ``z``: the logistic loss on
+    logits with its finite limits at infinite ``x`` (``c * |x| = 0`` where ``c == 0``)."""
+    zero = np.float32(0.0)
+    for i in range(x.shape[0]):
+        v = x[i]
+        zi = z[i]
+        a = abs(v)
+        c = _ONE_F - zi if v >= zero else zi
+        lin = zero if c == zero else c * a
+        out[i] = lin + _log1pf_j(expf_nonpos(-a))
+
+
+def _sigmoid_xent_grad(x, z, gy, out):  # pragma: no cover - compiled
+    """``gy * ((1 - z) sigmoid(x) - z sigmoid(-x))``, each sigmoid from ``exp(-|x|)``."""
+    zero = np.float32(0.0)
+    for i in range(x.shape[0]):
+        v = x[i]
+        zi = z[i]
+        e = expf_nonpos(-abs(v))
+        big = _ONE_F / (_ONE_F + e)
+        small = e * big
+        pos = v >= zero
+        s = big if pos else small
+        sn = small if pos else big
+        out[i] = gy[i] * ((_ONE_F - zi) * s - zi * sn)
+
+
 @lru_cache(maxsize=1)
 def rowwise_grad_kernels() -> dict[str, Any]:
     """The fused kernels of softmax's, log-softmax's and dropout's backward passes, dropout's
@@ -1980,6 +2019,7 @@ def rowwise_grad_kernels() -> dict[str, Any]:
     g = globals()
     g["bits_from_f32"] = intrinsic(_bits_from_f32_typer)
     g["logf_pos"] = numba.njit(**common, fastmath=set(_FM_EXACT))(_logf_pos)
+    g["_log1pf_j"] = numba.njit(**common, fastmath=set(_FM_EXACT))(_log1pf_unit)
     g["softmax_col_sums"] = numba.njit(**reduce_)(_softmax_col_sums)
     g["softmax_col_apply"] = numba.njit(**reduce_)(_softmax_col_apply)
     return {
@@ -1991,4 +2031,6 @@ def rowwise_grad_kernels() -> dict[str, Any]:
         "dropout_mask": numba.njit(**common)(_dropout_mask),
         "bce": numba.njit(**common, fastmath=set(_FM_EXACT))(_bce),
         "bce_grad": numba.njit(**common, fastmath=set(_FM_EXACT))(_bce_grad),
+        "sigmoid_xent": numba.njit(**common, fastmath=set(_FM_EXACT))(_sigmoid_xent),
+        "sigmoid_xent_grad": numba.njit(**common, fastmath=set(_FM_EXACT))(_sigmoid_xent_grad),
     }

@@ -1,4 +1,4 @@
-"""Binary cross-entropy of probabilities and its input gradient, element-wise, in one pass.
+"""Binary cross-entropies (probabilities; logits) and their input gradients, in one pass each.
 
 The kernels behind :func:`nnfunc.binary_cross_entropy` (``from_logits=False``)::
 
@@ -7,6 +7,13 @@ The kernels behind :func:`nnfunc.binary_cross_entropy` (``from_logits=False``)::
 
 (``lo = -inf, hi = inf`` without clipping; NaN passes every test, as the composite's ``where``
 does, so a NaN ``x`` gives NaN.) The clip bounds and ``tiny`` are given in the caller's dtype.
+
+And the kernels behind :func:`nnfunc.sigmoid_cross_entropy_with_logits` (no ``pos_weight``)::
+
+    loss = c |x| + log1p(exp(-|x|)),  c = 1 - z (x >= 0) or z (x < 0),  c |x| = 0 where c = 0
+    gx = gy ((1 - z) sigmoid(x) - z sigmoid(-x))
+
+(exact limits at ``x = +-inf``; both sigmoids from ``exp(-|x|)``, accurate in both tails).
 
 Two implementations with one signature and the same results (up to float32 rounding):
 
@@ -36,6 +43,12 @@ __all__ = [
     "bce_grad_numpy",
     "bce_numba",
     "bce_numpy",
+    "sigmoid_xent",
+    "sigmoid_xent_grad",
+    "sigmoid_xent_grad_numba",
+    "sigmoid_xent_grad_numpy",
+    "sigmoid_xent_numba",
+    "sigmoid_xent_numpy",
 ]
 
 
@@ -73,6 +86,32 @@ def bce_grad_numpy(
     return xp.where((x < dt.type(lo)) | (x > dt.type(hi)), dt.type(0), r1)
 
 
+def sigmoid_xent_numpy(x: Any, z: Any, threads: Any = None) -> Any:
+    """The logistic loss on logits of each element (see the module docstring); NumPy passes."""
+    xp = get_array_module(x)
+    ax = xp.abs(x)
+    sp = xp.log1p(xp.exp(-ax))
+    c = xp.where(x >= 0, 1 - z, z)
+    with np.errstate(invalid="ignore"):
+        lin = c * ax
+    lin = xp.where(c == 0, 0, lin)
+    lin += sp
+    return lin
+
+
+def sigmoid_xent_grad_numpy(x: Any, z: Any, gy: Any, threads: Any = None) -> Any:
+    """``gy * ((1 - z) sigmoid(x) - z sigmoid(-x))``; NumPy passes."""
+    xp = get_array_module(x)
+    e = xp.exp(-xp.abs(x))
+    big = 1 / (1 + e)
+    small = e * big
+    pos = x >= 0
+    g = (1 - z) * xp.where(pos, big, small)
+    g -= z * xp.where(pos, small, big)
+    g *= gy
+    return g
+
+
 def _f32(a: Any) -> Any:
     return np.asarray(a, np.float32, order="C")  # keeps 0-d arrays 0-d
 
@@ -105,6 +144,30 @@ def bce_grad_numba(
     return out
 
 
+def sigmoid_xent_numba(x: Any, z: Any, threads: Any = None) -> Any:
+    """:func:`sigmoid_xent_numpy` with a numba kernel (float32 NumPy arrays of one shape)."""
+    x, z = _f32(x), _f32(z)
+    out = np.empty_like(x)
+    if x.size == 0:
+        return out
+    x1, z1, o1 = x.reshape(-1), z.reshape(-1), out.reshape(-1)
+    k = rowwise_grad_kernels()["sigmoid_xent"]
+    run(lambda a, b: k(x1[a:b], z1[a:b], o1[a:b]), row_ranges(x1.size, 2, threads))
+    return out
+
+
+def sigmoid_xent_grad_numba(x: Any, z: Any, gy: Any, threads: Any = None) -> Any:
+    """:func:`sigmoid_xent_grad_numpy` with a numba kernel (float32 arrays of one shape)."""
+    x, z, gy = _f32(x), _f32(z), _f32(gy)
+    out = np.empty_like(x)
+    if x.size == 0:
+        return out
+    x1, z1, g1, o1 = x.reshape(-1), z.reshape(-1), gy.reshape(-1), out.reshape(-1)
+    k = rowwise_grad_kernels()["sigmoid_xent_grad"]
+    run(lambda a, b: k(x1[a:b], z1[a:b], g1[a:b], o1[a:b]), row_ranges(x1.size, 3, threads))
+    return out
+
+
 def _use_numba(*arrays: Any) -> bool:
     return (
         all(type(a) is np.ndarray and a.dtype == np.float32 for a in arrays)
@@ -127,3 +190,17 @@ def bce_grad(
     if _use_numba(x, t, gy):
         return bce_grad_numba(x, t, gy, lo, hi, tiny, threads)
     return bce_grad_numpy(x, t, gy, lo, hi, tiny, threads)
+
+
+def sigmoid_xent(x: Any, z: Any, threads: Any = None) -> Any:
+    """The logistic loss on logits of each element (numba for float32 arrays of one shape)."""
+    if _use_numba(x, z):
+        return sigmoid_xent_numba(x, z, threads)
+    return sigmoid_xent_numpy(x, z, threads)
+
+
+def sigmoid_xent_grad(x: Any, z: Any, gy: Any, threads: Any = None) -> Any:
+    """Its gradient with respect to the logits times ``gy``, in one pass."""
+    if _use_numba(x, z, gy):
+        return sigmoid_xent_grad_numba(x, z, gy, threads)
+    return sigmoid_xent_grad_numpy(x, z, gy, threads)
