@@ -2006,6 +2006,41 @@ def _sigmoid_xent_grad(x, z, gy, out):  # pragma: no cover - compiled
         out[i] = gy[i] * ((_ONE_F - zi) * s - zi * sn)
 
 
+def _cce_rows(p, t, lo, hi, tiny, loss):  # pragma: no cover - compiled
+    """``loss[i] = -sum(t * log(max(clip(p, lo, hi), tiny)))`` over each row of float32 (R, K)
+    arrays, summed in float64 (categorical cross-entropy of probabilities)."""
+    R, K = p.shape
+    for i in range(R):
+        pi = p[i]
+        ti = t[i]
+        s = 0.0
+        for j in range(K):
+            v = pi[j]
+            v = lo if v < lo else v
+            v = hi if v > hi else v
+            v = tiny if v < tiny else v
+            s += ti[j] * logf_pos(v)
+        loss[i] = -s
+
+
+def _cce_grad_rows(p, t, gy, lo, hi, tiny, gx):  # pragma: no cover - compiled
+    """``gx = -gy[i] * t / clip(p)`` inside the clip interval (bounds included) and above
+    ``tiny``, else 0: the probabilities' gradient of :func:`_cce_rows`."""
+    R, K = p.shape
+    zero = np.float32(0.0)
+    for i in range(R):
+        pi = p[i]
+        ti = t[i]
+        oi = gx[i]
+        g = -gy[i]
+        for j in range(K):
+            v = pi[j]
+            c = lo if v < lo else v
+            c = hi if c > hi else c
+            dead = v < lo or v > hi or c < tiny
+            oi[j] = zero if dead else g * ti[j] / c
+
+
 @lru_cache(maxsize=1)
 def rowwise_grad_kernels() -> dict[str, Any]:
     """The fused kernels of softmax's, log-softmax's and dropout's backward passes, dropout's
@@ -2031,6 +2066,8 @@ def rowwise_grad_kernels() -> dict[str, Any]:
         "dropout_mask": numba.njit(**common)(_dropout_mask),
         "bce": numba.njit(**common, fastmath=set(_FM_EXACT))(_bce),
         "bce_grad": numba.njit(**common, fastmath=set(_FM_EXACT))(_bce_grad),
+        "cce_rows": numba.njit(**reduce_)(_cce_rows),
+        "cce_grad_rows": numba.njit(**common, fastmath=set(_FM_EXACT))(_cce_grad_rows),
         "sigmoid_xent": numba.njit(**common, fastmath=set(_FM_EXACT))(_sigmoid_xent),
         "sigmoid_xent_grad": numba.njit(**common, fastmath=set(_FM_EXACT))(_sigmoid_xent_grad),
     }

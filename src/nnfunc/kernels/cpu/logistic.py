@@ -15,6 +15,13 @@ And the kernels behind :func:`nnfunc.sigmoid_cross_entropy_with_logits` (no ``po
 
 (exact limits at ``x = +-inf``; both sigmoids from ``exp(-|x|)``, accurate in both tails).
 
+And those behind :func:`nnfunc.categorical_cross_entropy` (probabilities, along an axis)::
+
+    loss = -sum(t * log(max(clip(p, lo, hi), tiny)))
+    gp = -gy * t / max(clip(p), tiny) inside [lo, hi] and above tiny, else 0
+
+(numba: the last axis of float32 ``(R, K)`` rows, sums in float64).
+
 Two implementations with one signature and the same results (up to float32 rounding):
 
 * ``*_numba``: float32 NumPy arrays of one shape; one pass, split over threads
@@ -43,6 +50,12 @@ __all__ = [
     "bce_grad_numpy",
     "bce_numba",
     "bce_numpy",
+    "cce",
+    "cce_grad",
+    "cce_grad_numba",
+    "cce_grad_numpy",
+    "cce_numba",
+    "cce_numpy",
     "sigmoid_xent",
     "sigmoid_xent_grad",
     "sigmoid_xent_grad_numba",
@@ -112,6 +125,36 @@ def sigmoid_xent_grad_numpy(x: Any, z: Any, gy: Any, threads: Any = None) -> Any
     return g
 
 
+def cce_numpy(
+    p: Any, t: Any, axis: int, lo: float, hi: float, tiny: float, threads: Any = None
+) -> Any:
+    """``-sum(t * log(max(clip(p), tiny)), axis, keepdims=True)``; NumPy passes."""
+    xp = get_array_module(p)
+    dt = p.dtype
+    q = xp.where(p < dt.type(lo), dt.type(lo), p)
+    q = xp.where(q > dt.type(hi), dt.type(hi), q)
+    q = xp.where(q < dt.type(tiny), dt.type(tiny), q)
+    xp.log(q, out=q)
+    q *= t
+    return -q.sum(axis=axis, keepdims=True)
+
+
+def cce_grad_numpy(
+    p: Any, t: Any, gy: Any, axis: int, lo: float, hi: float, tiny: float, threads: Any = None
+) -> Any:
+    """``-gy * t / clip(p)`` where the clips pass the gradient, else 0 (``gy`` keeps ``axis``
+    with size 1); NumPy passes."""
+    xp = get_array_module(p)
+    dt = p.dtype
+    c = xp.where(p < dt.type(lo), dt.type(lo), p)
+    c = xp.where(c > dt.type(hi), dt.type(hi), c)
+    dead = (p < dt.type(lo)) | (p > dt.type(hi)) | (c < dt.type(tiny))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = t / c
+    g *= -gy
+    return xp.where(dead, dt.type(0), g)
+
+
 def _f32(a: Any) -> Any:
     return np.asarray(a, np.float32, order="C")  # keeps 0-d arrays 0-d
 
@@ -166,6 +209,69 @@ def sigmoid_xent_grad_numba(x: Any, z: Any, gy: Any, threads: Any = None) -> Any
     k = rowwise_grad_kernels()["sigmoid_xent_grad"]
     run(lambda a, b: k(x1[a:b], z1[a:b], g1[a:b], o1[a:b]), row_ranges(x1.size, 3, threads))
     return out
+
+
+def _rows(a: Any, k: int) -> Any:
+    return _f32(a).reshape(-1, k)
+
+
+def cce_numba(
+    p: Any, t: Any, axis: int, lo: float, hi: float, tiny: float, threads: Any = None
+) -> Any:
+    """:func:`cce_numpy` along the last axis with a numba kernel (float32 NumPy arrays)."""
+    k = p.shape[-1]
+    out = np.zeros(p.shape[:-1] + (1,), np.float32)  # an empty row sums to 0
+    if p.size == 0:
+        return out
+    p2, t2, o1 = _rows(p, k), _rows(t, k), out.reshape(-1)
+    kern = rowwise_grad_kernels()["cce_rows"]
+    c = (np.float32(lo), np.float32(hi), np.float32(tiny))
+    run(lambda a, b: kern(p2[a:b], t2[a:b], *c, o1[a:b]), row_ranges(p2.shape[0], 2 * k, threads))
+    return out
+
+
+def cce_grad_numba(
+    p: Any, t: Any, gy: Any, axis: int, lo: float, hi: float, tiny: float, threads: Any = None
+) -> Any:
+    """:func:`cce_grad_numpy` along the last axis with a numba kernel (float32 NumPy arrays)."""
+    k = p.shape[-1]
+    gx = np.empty(p.shape, np.float32)
+    if p.size == 0:
+        return gx
+    p2, t2, g1, o2 = _rows(p, k), _rows(t, k), _f32(gy).reshape(-1), gx.reshape(-1, k)
+    kern = rowwise_grad_kernels()["cce_grad_rows"]
+    c = (np.float32(lo), np.float32(hi), np.float32(tiny))
+    ranges = row_ranges(p2.shape[0], 3 * k, threads)
+    run(lambda a, b: kern(p2[a:b], t2[a:b], g1[a:b], *c, o2[a:b]), ranges)
+    return gx
+
+
+def _cce_numba_ok(p: Any, t: Any, axis: int) -> bool:
+    return (
+        type(p) is np.ndarray
+        and type(t) is np.ndarray
+        and p.dtype == t.dtype == np.float32
+        and p.shape == t.shape
+        and p.ndim >= 1
+        and axis == p.ndim - 1
+        and numba_enabled()
+    )
+
+
+def cce(p: Any, t: Any, axis: int, lo: float, hi: float, tiny: float, threads: Any = None) -> Any:
+    """Categorical cross-entropy of probabilities along ``axis`` (kept with size 1)."""
+    if _cce_numba_ok(p, t, axis):
+        return cce_numba(p, t, axis, lo, hi, tiny, threads)
+    return cce_numpy(p, t, axis, lo, hi, tiny, threads)
+
+
+def cce_grad(
+    p: Any, t: Any, gy: Any, axis: int, lo: float, hi: float, tiny: float, threads: Any = None
+) -> Any:
+    """Its gradient with respect to the probabilities, in one pass."""
+    if _cce_numba_ok(p, t, axis) and type(gy) is np.ndarray and gy.size * p.shape[-1] == p.size:
+        return cce_grad_numba(p, t, gy, axis, lo, hi, tiny, threads)
+    return cce_grad_numpy(p, t, gy, axis, lo, hi, tiny, threads)
 
 
 def _use_numba(*arrays: Any) -> bool:
