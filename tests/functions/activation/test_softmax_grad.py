@@ -79,6 +79,15 @@ def test_empty_inputs_have_empty_gradients(shape, fn):
         assert g.shape == shape and g.dtype == np.float32
 
 
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("fn", [nf.softmax, nf.log_softmax])
+def test_0d_input(fn, dtype):
+    # One entry: softmax 1 (gradient 0), log_softmax 0 (gradient gy - gy = 0).
+    v = nf.Variable(np.asarray(0.5, dtype), requires_grad=True)
+    (g,) = nf.grad(fn(v), [v], grad_outputs=[np.asarray(2.0, dtype)])
+    assert g.shape == () and g.dtype == np.dtype(dtype) and g.data == 0
+
+
 @pytest.mark.parametrize("fn", [nf.softmax, nf.log_softmax])
 def test_rows_of_all_minus_inf_and_plus_inf_keep_the_composite_limits(fn):
     # Rows the forward kernel refuses (their limits are defined by the NumPy path): the

@@ -182,6 +182,8 @@ def softmax_grad_numpy(
         axis: The normalised axis (non-negative) or None.
     """
     xp = get_array_module(y)
+    if y.ndim == 0:  # NumPy gives scalars for 0-d operands, which `out=` cannot take
+        return softmax_grad_numpy(y.reshape(1), gy.reshape(1), None, log).reshape(())
     dt = y.dtype
     acc = np.float32 if dt == np.float16 else dt
     y = y.astype(acc, copy=False)
