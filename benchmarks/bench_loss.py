@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from _common import torch_or_none
-from _paired import Case, run_cases
+from _paired import Case, run_cases, run_cases_cpu_time
 
 import nnfunc as nf
 
@@ -25,6 +25,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--only", default=None, help="run the cases whose name contains this")
+    parser.add_argument(
+        "--cpu-time", action="store_true", help="one thread, process CPU time (see _paired.py)"
+    )
     args = parser.parse_args()
     torch = torch_or_none(threads=None)
     rng = np.random.default_rng(0)
@@ -93,7 +96,10 @@ def main() -> None:
         ("top_k k=5 (4096, 1000) f32", lambda: nf.top_k(logits, 5), refs[6]),
     ]
     cases += _vjp_cases(torch, rng, logits, labels, dense, big, big_t)
-    run_cases(cases, torch, args.repeat, args.only)
+    if args.cpu_time:
+        run_cases_cpu_time(cases, torch, args.repeat, args.only)
+    else:
+        run_cases(cases, torch, args.repeat, args.only)
 
 
 def _vjp_cases(
@@ -161,7 +167,7 @@ def _vjp_cases(
             lambda t: F.binary_cross_entropy_with_logits(t, tbt, reduction="none"),
             lambda t: F.binary_cross_entropy(t.clamp(eps, 1 - eps), tbt, reduction="none"),
             lambda t: -(td * t.clamp(eps, 1 - eps).log()).sum(-1),
-            lambda t: F.nll_loss(t.clamp(eps, 1 - eps).log(), tlab, reduction="none"),
+            lambda t: -t.gather(1, tlab[:, None]).clamp(eps, 1 - eps).log()[:, 0],
         ]
     cases: list[Case] = []
     for (name, fn, _, a, g), ref in zip(specs, refs, strict=True):

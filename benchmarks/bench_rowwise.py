@@ -6,6 +6,11 @@ times and the median (interquartile range) of the per-round ratios nnfunc / torc
 Forward-and-backward cases are a vector-Jacobian product with a fixed random output gradient:
 ``nnfunc.grad(y, [x], grad_outputs=[gy])`` against ``torch.autograd.grad(y, x, gy)``.
 Dropout compares the whole call (mask draw included) with ``torch.nn.functional.dropout``.
+
+``--cpu-time``: on a loaded machine wall-clock times mostly measure the other processes. This
+mode times both libraries on ONE thread (set ``NNFUNC_NUM_THREADS=1``; torch is set to 1) with
+``time.process_time`` (this process's CPU time), interleaved, and prints the medians, the
+ratio nnfunc / torch and each library's forward+backward / forward.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 
 import numpy as np
 from _common import torch_or_none
-from _paired import Case, run_cases
+from _paired import Case, run_cases, run_cases_cpu_time
 
 import nnfunc as nf
 
@@ -25,6 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--only", default=None, help="run the cases whose name contains this")
+    parser.add_argument("--cpu-time", action="store_true", help="one thread, process CPU time")
     args = parser.parse_args()
     torch = torch_or_none(threads=None)
     rng = np.random.default_rng(0)
@@ -84,7 +90,10 @@ def main() -> None:
                 None if ref is None else t_vjp(ref, ta, tg),
             )
         )
-    run_cases(cases, torch, args.repeat, args.only)
+    if args.cpu_time:
+        run_cases_cpu_time(cases, torch, args.repeat, args.only)
+    else:
+        run_cases(cases, torch, args.repeat, args.only)
 
 
 if __name__ == "__main__":
