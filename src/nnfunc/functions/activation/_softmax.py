@@ -3,6 +3,12 @@
 Unmasked float32 (and float16) data along the last axis of a NumPy array go through the row
 kernels of :mod:`nnfunc.kernels.cpu.softmax` (numba: one read of each row, vectorised ``exp``);
 everything else, and rows whose maximum is not finite, through the NumPy code here.
+
+The backward pass is one gradient Function (``_SoftmaxGrad``) whose forward is one fused
+kernel from the output (:func:`nnfunc.kernels.cpu.softmax.softmax_grad`: numba for float32
+along any axis, the NumPy twin otherwise) and whose own backward is written with nnfunc
+functions. A masked softmax takes it too (its masked outputs are 0); a masked log_softmax keeps
+the composite gradient (its masked outputs are 0, not ``-inf``, so ``exp(y)`` needs the mask).
 """
 
 from __future__ import annotations
