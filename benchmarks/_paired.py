@@ -18,7 +18,7 @@ from typing import Any
 import _common  # noqa: F401  (puts the checkout's src/ on sys.path)
 import numpy as np
 
-__all__ = ["Case", "run_cases"]
+__all__ = ["Case", "run_cases", "run_cases_cpu_time"]
 
 Case = tuple[str, Callable[[], Any], Callable[[], Any] | None]
 
@@ -88,3 +88,40 @@ def run_cases(cases: list[Case], torch: Any, repeat: int, only: str | None = Non
             + " ".join(f"{c:>9s}" if i < 3 else f"{c:>19s}" for i, c in enumerate(cells)),
             flush=True,
         )
+
+
+def run_cases_cpu_time(cases: list[Case], torch: Any, repeat: int, only: str | None) -> None:
+    """Median process CPU time of each case on one thread, nnfunc and torch interleaved.
+
+    For a loaded machine, where wall-clock times mostly measure the other processes: run with
+    ``NNFUNC_NUM_THREADS=1`` (torch is set to 1 thread here). Prints the medians, the ratio
+    nnfunc / torch and, on a ``... fwd+bwd`` (or ``... vjp``) line that follows its ``... fwd``
+    line, each library's forward+backward / forward.
+    """
+    if torch is not None:
+        torch.set_num_threads(1)
+    print(
+        f"{'case':46s} {'nnfunc':>9s} {'torch':>9s} {'ratio':>6s} {'nf f+b/f':>9s} {'pt f+b/f':>9s}"
+    )
+    fwd: dict[str, tuple[float, float]] = {}
+    for name, ours, ref in cases:
+        if only and only not in name:
+            continue
+        fns = [ours] + ([ref] if ref is not None else [])
+        for f in fns:
+            f()
+        times: list[list[float]] = [[] for _ in fns]
+        for _ in range(repeat):
+            for k, f in enumerate(fns):
+                t0 = time.process_time()
+                f()
+                times[k].append(time.process_time() - t0)
+        med = [float(np.median(t)) for t in times]
+        t_ref = med[1] if len(med) > 1 else float("nan")
+        base = name.rsplit(" ", 1)[0]
+        cells = f"{name:46s} {med[0] * 1e3:7.2f}ms {t_ref * 1e3:7.2f}ms {med[0] / t_ref:9.2f}"
+        if name.endswith(" fwd"):
+            fwd[base] = (med[0], t_ref)
+        elif base in fwd:
+            cells += f" {med[0] / fwd[base][0]:9.2f} {t_ref / fwd[base][1]:9.2f}"
+        print(cells, flush=True)

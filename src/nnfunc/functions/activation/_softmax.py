@@ -3,6 +3,12 @@
 Unmasked float32 (and float16) data along the last axis of a NumPy array go through the row
 kernels of :mod:`nnfunc.kernels.cpu.softmax` (numba: one read of each row, vectorised ``exp``);
 everything else, and rows whose maximum is not finite, through the NumPy code here.
+
+The backward pass is one gradient Function (``_SoftmaxGrad``) whose forward is one fused
+kernel from the output (:func:`nnfunc.kernels.cpu.softmax.softmax_grad`: numba for float32
+along any axis, the NumPy twin otherwise) and whose own backward is written with nnfunc
+functions. A masked softmax takes it too (its masked outputs are 0); a masked log_softmax keeps
+the composite gradient (its masked outputs are 0, not ``-inf``, so ``exp(y)`` needs the mask).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import DTypeError, ShapeError
-from nnfunc.kernels.cpu.softmax import softmax_rows
+from nnfunc.kernels.cpu.softmax import softmax_grad, softmax_rows
 
 __all__ = ["log_softmax", "softmax"]
 
@@ -110,10 +116,8 @@ class Softmax(_AxisSoftmax):
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (y,) = self.retained_outputs()
-        (gy,) = grad_outputs
-        gyy = gy * y
         # Masked entries have y == 0, so their gradient is 0 without another mask.
-        return (gyy - y * F.sum(gyy, axis=self.ax, keepdims=True), None)
+        return (_SoftmaxGrad(self.ax, log=False).apply1(y, grad_outputs[0]), None)
 
 
 class LogSoftmax(_AxisSoftmax):
@@ -140,11 +144,59 @@ class LogSoftmax(_AxisSoftmax):
         (y,) = self.retained_outputs()
         (gy,) = grad_outputs
         if not self.masked:
-            return (gy - F.exp(y) * F.sum(gy, axis=self.ax, keepdims=True), None)
+            return (_SoftmaxGrad(self.ax, log=True).apply1(y, gy), None)
+        # Masked: y is 0 (not -inf) where the mask is false, so exp(y) needs the mask too.
         (mask,) = self.retained_inputs()
         gy = F.where(mask, gy, 0)
         p = F.where(mask, F.exp(y), 0)
         return (F.where(mask, gy - p * F.sum(gy, axis=self.ax, keepdims=True), 0), None)
+
+
+class _SoftmaxGrad(Function):
+    """The input gradient of softmax or log-softmax from the output, fused in one kernel.
+
+    Forward: ``y * (gy - sum(gy * y))`` (softmax) or ``gy - exp(y) * sum(gy)`` (log-softmax),
+    the sums along ``ax`` (None: a 0-d input, the whole array), by
+    :func:`nnfunc.kernels.cpu.softmax.softmax_grad`. Its own backward is written with nnfunc
+    functions, so higher orders and graph mode differentiate it again.
+    """
+
+    op_name = "softmax_grad"
+    input_names = ("y", "gy")
+    retain_in = (0, 1)
+
+    def __init__(self, ax: int | None, log: bool) -> None:
+        self.ax = ax
+        self.log = log
+
+    def setup(self, y: Any, gy: Any) -> tuple[TensorSpec, ...]:
+        self.out_dtype = real_dtype(y.dtype)
+        return (TensorSpec(tuple(y.shape), self.out_dtype),)
+
+    def forward(self, xp: Any, y: Any, gy: Any) -> tuple[Any, ...]:
+        gy = gy.astype(self.out_dtype, copy=False)
+        return (softmax_grad(y, gy, self.ax, self.log),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        y, gy = self.retained_inputs()
+        (ggx,) = grad_outputs
+        ax = self.ax
+        g_y = g_gy = None
+        if self.log:
+            # gx = gy - e * sum(gy), e = exp(y)
+            e = F.exp(y)
+            if 0 in target_indexes:
+                g_y = -(ggx * e) * F.sum(gy, axis=ax, keepdims=True)
+            if 1 in target_indexes:
+                g_gy = ggx - F.sum(ggx * e, axis=ax, keepdims=True)
+            return (g_y, g_gy)
+        # gx = y * gy - y * sum(gy * y)
+        t = ggx - F.sum(ggx * y, axis=ax, keepdims=True)
+        if 0 in target_indexes:
+            g_y = gy * t - ggx * F.sum(gy * y, axis=ax, keepdims=True)
+        if 1 in target_indexes:
+            g_gy = y * t
+        return (g_y, g_gy)
 
 
 def softmax(x: Any, axis: int = -1, where: Any = None, *, name: str | None = None) -> Any:

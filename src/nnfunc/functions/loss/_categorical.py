@@ -28,6 +28,7 @@ from nnfunc.functions._labels import (
     shifted_logits,
     to_dtype,
 )
+from nnfunc.kernels.cpu.logistic import cce, cce_grad
 from nnfunc.kernels.cpu.softmax import (
     softmax_xent_grad_rows,
     softmax_xent_rows,
@@ -442,6 +443,94 @@ def sparse_softmax_cross_entropy_with_logits(
     return fn.apply1(as_tensor(logits), as_tensor(labels), name=name)
 
 
+class CategoricalCrossEntropy(Function):
+    """``-sum(t * log(max(clip(p, eps, 1 - eps), tiny)))`` along an axis, one kernel each way.
+
+    The clip bounds and the log's floor are numbers of the output dtype; the clip's gradient is
+    1 inside (bounds included), 0 outside, as in :func:`_probability_log`.
+    """
+
+    op_name = "categorical_cross_entropy"
+    input_names = ("x", "target")
+    retain_in = (0, 1)
+
+    def __init__(self, ax: int, keepdims: bool, eps: float | None) -> None:
+        self.ax = ax
+        self.keepdims = keepdims
+        self.eps = eps
+
+    def setup(self, p: Any, t: Any) -> tuple[TensorSpec, ...]:
+        shape = same_shape(self.op_name, ("x", "target"), p, t)
+        self.out_dtype = dt = real_dtype(p.dtype)
+        self.lo = -np.inf if self.eps is None else float(np.asarray(self.eps, dt))
+        self.hi = np.inf if self.eps is None else float(np.asarray(1 - self.eps, dt))
+        self.tiny = float(np.finfo(dt).tiny)
+        return (TensorSpec(_drop(shape, self.ax, self.keepdims), dt),)
+
+    def forward(self, xp: Any, p: Any, t: Any) -> tuple[Any, ...]:
+        acc = accumulation_dtype(self.out_dtype)
+        p, t = p.astype(acc, copy=False), t.astype(acc, copy=False)
+        loss = cce(p, t, self.ax, self.lo, self.hi, self.tiny)
+        if not self.keepdims:
+            loss = loss.squeeze(self.ax)
+        return (xp.asarray(loss.astype(self.out_dtype, copy=False)),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        p, t = self.retained_inputs()
+        gy = grad_outputs[0]
+        gyk = gy if self.keepdims else F.expand_dims(gy, self.ax)
+        dt = self.out_dtype
+        t = to_dtype(t, dt)
+        gp = gt = None
+        if 0 in target_indexes:
+            gp = _CategoricalCrossEntropyGrad(self).apply1(p, t, gyk)
+        if 1 in target_indexes:
+            gt = -(gyk * _probability_log(to_dtype(p, dt), self.eps, dt))
+        return (gp, gt)
+
+
+class _CategoricalCrossEntropyGrad(Function):
+    """``-gy * t * r`` with ``r = 1 / clip(p)`` where the clips pass the gradient, else 0.
+
+    Its own derivatives: ``d/dp = gy t r^2``, ``d/dt = -gy r``, ``d/dgy = -sum(t r)``.
+    """
+
+    op_name = "categorical_cross_entropy_grad"
+    input_names = ("x", "target", "gy")
+    retain_in = (0, 1, 2)
+
+    def __init__(self, parent: CategoricalCrossEntropy) -> None:
+        self.ax, self.eps = parent.ax, parent.eps
+        self.lo, self.hi, self.tiny = parent.lo, parent.hi, parent.tiny
+        self.out_dtype = parent.out_dtype
+
+    def setup(self, p: Any, t: Any, gy: Any) -> tuple[TensorSpec, ...]:
+        return (TensorSpec(tuple(p.shape), self.out_dtype),)
+
+    def forward(self, xp: Any, p: Any, t: Any, gy: Any) -> tuple[Any, ...]:
+        acc = accumulation_dtype(self.out_dtype)
+        p, t, gy = (a.astype(acc, copy=False) for a in (p, t, gy))
+        gx = cce_grad(p, t, gy, self.ax, self.lo, self.hi, self.tiny)
+        return (gx.astype(self.out_dtype, copy=False),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        p, t, gy = self.retained_inputs()
+        (ggx,) = grad_outputs
+        p = to_dtype(p, self.out_dtype)
+        c = p if self.eps is None else clip(p, self.lo, self.hi)
+        r = F.where(F.less(c, self.tiny), 0, F.div(1, clip(c, self.tiny, None)))
+        if self.eps is not None:
+            r = F.where(F.logical_or(F.less(p, self.lo), F.greater(p, self.hi)), 0, r)
+        res: list[Any] = [None, None, None]
+        if 0 in target_indexes:
+            res[0] = ggx * gy * t * r * r
+        if 1 in target_indexes:
+            res[1] = -(ggx * gy * r)
+        if 2 in target_indexes:
+            res[2] = -F.sum(ggx * t * r, axis=self.ax, keepdims=True)
+        return tuple(res)
+
+
 def _probability_log(p: Any, eps: float | None, dt: np.dtype) -> Any:
     """``log`` of probabilities clipped to ``[eps, 1 - eps]``, never below the tiniest normal."""
 
@@ -529,8 +618,7 @@ def categorical_cross_entropy(
     p = to_dtype(x, dt)
     if normalize:
         p = F.div(p, F.sum(p, axis=ax, keepdims=True))
-    logp = _probability_log(p, eps, dt)
-    return F.neg(F.sum(F.mul(to_dtype(target, dt), logp), axis=ax, keepdims=keepdims), name=name)
+    return CategoricalCrossEntropy(ax, keepdims, eps).apply1(p, target, name=name)
 
 
 def sparse_categorical_cross_entropy(

@@ -13,6 +13,7 @@ from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
 from nnfunc.functions._labels import as_tensor, clip, same_shape, to_dtype
+from nnfunc.kernels.cpu.logistic import bce, bce_grad, sigmoid_xent, sigmoid_xent_grad
 
 __all__ = [
     "binary_cross_entropy",
@@ -59,21 +60,8 @@ class SigmoidCrossEntropyWithLogits(Function):
         x = xp.atleast_1d(x.astype(acc, copy=False))
         z = xp.atleast_1d(z.astype(acc, copy=False))
         if q is None:
-            # The TF page's max(x, 0) - x*z + log(1 + exp(-|x|)), in place where possible.
-            tmp = xp.abs(x)
-            sp = xp.negative(tmp)
-            xp.exp(sp, out=sp)  # exp of a non-positive number only: no overflow
-            xp.log1p(sp, out=sp)
-            loss = xp.maximum(x, 0)
-            with np.errstate(invalid="ignore"):
-                xp.multiply(x, z, out=tmp)
-                loss -= tmp
-            loss += sp
-            # inf - inf at infinite logits: one cheap test on the sum, then the exact limits.
-            with np.errstate(over="ignore", invalid="ignore"):
-                total = loss.sum()
-            if not bool(xp.isfinite(total)):
-                loss = self._limits(xp, x, z, None)
+            # One pass (numba for float32): c*|x| + log1p(exp(-|x|)), see _limits.
+            loss = sigmoid_xent(x, z)
         else:
             loss = self._limits(xp, x, z, q.astype(acc, copy=False))
         return (loss.astype(self.out_dtype, copy=False).reshape(shape),)
@@ -140,6 +128,12 @@ class _LogisticGrad(Function):
         shape = x.shape
         # float16 runs in float32: the result is cast back to the logits' dtype at the end.
         x = xp.atleast_1d(x.astype(acc, copy=False))
+        if q is None and z.shape == shape and gy.shape == shape:
+            # One pass (numba for float32): both sigmoids from exp(-|x|).
+            z = xp.atleast_1d(z.astype(acc, copy=False))
+            gy = xp.atleast_1d(xp.asarray(gy).astype(acc, copy=False))
+            g = sigmoid_xent_grad(x, z, gy)
+            return (g.astype(self.out_dtype, copy=False).reshape(shape),)
         with np.errstate(over="ignore"):
             # 1 / (1 + exp(-x)) and 1 / (1 + exp(x)): an overflow to inf gives the exact 0.
             s = xp.negative(x)
@@ -179,6 +173,109 @@ class WeightedCrossEntropyWithLogits(SigmoidCrossEntropyWithLogits):
     """Node of :func:`weighted_cross_entropy_with_logits` (its own name in messages)."""
 
     op_name = "weighted_cross_entropy_with_logits"
+
+
+class BinaryCrossEntropy(Function):
+    """Element-wise binary cross-entropy of (clipped) probabilities: one kernel each way.
+
+    The clip bounds ``lo, hi`` and the log's floor ``tiny`` are numbers of the output dtype
+    (``lo = -inf, hi = inf`` without clipping), so the result is the composite's
+    ``-(t log max(clip(x), tiny) + (1 - t) log max(1 - clip(x), tiny))`` with its gradient
+    conventions (the clip's gradient is 1 inside, bounds included, 0 outside).
+    """
+
+    op_name = "binary_cross_entropy"
+    input_names = ("x", "target")
+    retain_in = (0, 1)
+
+    def __init__(self, eps: float | None) -> None:
+        self.eps = eps
+
+    def setup(self, x: Any, t: Any) -> tuple[TensorSpec, ...]:
+        shape = same_shape(self.op_name, ("x", "target"), x, t)
+        self.out_dtype = dt = real_dtype(x.dtype)
+        self.lo = -np.inf if self.eps is None else float(np.asarray(self.eps, dt))
+        self.hi = np.inf if self.eps is None else float(np.asarray(1 - self.eps, dt))
+        self.tiny = float(np.finfo(dt).tiny)
+        return (TensorSpec(shape, dt),)
+
+    def _work(self, *arrays: Any) -> list[Any]:
+        acc = accumulation_dtype(self.out_dtype)
+        return [a.astype(acc, copy=False) for a in arrays]
+
+    def forward(self, xp: Any, x: Any, t: Any) -> tuple[Any, ...]:
+        x, t = self._work(x, t)
+        loss = bce(x, t, self.lo, self.hi, self.tiny)
+        return (loss.astype(self.out_dtype, copy=False),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        x, t = self.retained_inputs()
+        (gy,) = grad_outputs
+        dt = self.out_dtype
+        t = to_dtype(t, dt)
+        gx = gt = None
+        if 0 in target_indexes:
+            gx = _BinaryCrossEntropyGrad(self).apply1(x, t, gy)
+        if 1 in target_indexes:
+            lp, lq = _bce_logs(self, to_dtype(x, dt))
+            gt = gy * (lq - lp)
+        return (gx, gt)
+
+
+def _bce_logs(fn: BinaryCrossEntropy, x: Any) -> tuple[Any, Any]:
+    """``log max(p, tiny)`` and ``log max(1 - p, tiny)``, ``p = clip(x)``, as nnfunc calls."""
+    p = x if fn.eps is None else clip(x, fn.lo, fn.hi)
+    return F.log(clip(p, fn.tiny, None)), F.log(clip(F.sub(1, p), fn.tiny, None))
+
+
+class _BinaryCrossEntropyGrad(Function):
+    """``gy * d loss / dx`` of :class:`BinaryCrossEntropy` in one kernel; differentiable again.
+
+    With ``ind = [lo <= x <= hi]``, ``r1 = [p >= tiny] / p``, ``r2 = [1 - p >= tiny] / (1 - p)``:
+    ``gx = gy ind (-t r1 + (1 - t) r2)``, whose own derivatives are
+    ``d/dx = gy ind (t r1^2 + (1 - t) r2^2)``, ``d/dt = -gy ind (r1 + r2)``,
+    ``d/dgy = ind (-t r1 + (1 - t) r2)``.
+    """
+
+    op_name = "binary_cross_entropy_grad"
+    input_names = ("x", "target", "gy")
+    retain_in = (0, 1, 2)
+
+    def __init__(self, parent: BinaryCrossEntropy) -> None:
+        self.eps = parent.eps
+        self.lo, self.hi, self.tiny = parent.lo, parent.hi, parent.tiny
+        self.out_dtype = parent.out_dtype
+
+    def setup(self, x: Any, t: Any, gy: Any) -> tuple[TensorSpec, ...]:
+        return (TensorSpec(tuple(x.shape), self.out_dtype),)
+
+    def forward(self, xp: Any, x: Any, t: Any, gy: Any) -> tuple[Any, ...]:
+        acc = accumulation_dtype(self.out_dtype)
+        x, t, gy = (a.astype(acc, copy=False) for a in (x, t, gy))
+        gx = bce_grad(x, t, gy, self.lo, self.hi, self.tiny)
+        return (gx.astype(self.out_dtype, copy=False),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        x, t, gy = self.retained_inputs()
+        (ggx,) = grad_outputs
+        x = to_dtype(x, self.out_dtype)
+        p = x if self.eps is None else clip(x, self.lo, self.hi)
+        q = F.sub(1, p)
+        r1 = F.where(F.less(p, self.tiny), 0, F.div(1, clip(p, self.tiny, None)))
+        r2 = F.where(F.less(q, self.tiny), 0, F.div(1, clip(q, self.tiny, None)))
+        if self.eps is not None:
+            out = F.logical_or(F.less(x, self.lo), F.greater(x, self.hi))
+            r1 = F.where(out, 0, r1)
+            r2 = F.where(out, 0, r2)
+        g = ggx * gy
+        res: list[Any] = [None, None, None]
+        if 0 in target_indexes:
+            res[0] = g * (t * r1 * r1 + (1 - t) * r2 * r2)
+        if 1 in target_indexes:
+            res[1] = -g * (r1 + r2)
+        if 2 in target_indexes:
+            res[2] = ggx * ((1 - t) * r2 - t * r1)
+        return tuple(res)
 
 
 def sigmoid_cross_entropy_with_logits(logits: Any, targets: Any, *, name: str | None = None) -> Any:
@@ -329,11 +426,4 @@ def binary_cross_entropy(
     if from_logits:
         return sigmoid_cross_entropy_with_logits(x, target, name=name)
 
-    dt = real_dtype(x.dtype)
-    x = to_dtype(x, dt)
-    t = to_dtype(target, dt)
-    tiny = float(np.finfo(dt).tiny)
-    p = x if eps is None else clip(x, eps, float(np.asarray(1 - eps, dt)))
-    log_p = F.log(clip(p, tiny, None))
-    log_q = F.log(clip(F.sub(1, p), tiny, None))
-    return F.neg(F.add(F.mul(t, log_p), F.mul(F.sub(1, t), log_q)), name=name)
+    return BinaryCrossEntropy(eps).apply1(x, target, name=name)

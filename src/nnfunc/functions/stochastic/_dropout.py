@@ -13,6 +13,7 @@ from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, DTypeError, ShapeError
+from nnfunc.kernels.cpu.dropout import dropout_mask, mask_mul
 
 __all__ = ["dropout"]
 
@@ -83,9 +84,8 @@ class DropoutMask(Function):
             return (xp.zeros(shape, self.out_dtype),)
         rng = random.generator(self.seed)
         # Drawn on the host in float64 so a seed gives the same mask on every backend.
-        keep = rng.random(shape) >= r
-        scale = 1.0 / (1.0 - r)
-        mask = np.where(keep, scale, 0.0).astype(self.out_dtype)
+        u = rng.random(shape)
+        mask = dropout_mask(u, r, 1.0 / (1.0 - r), self.out_dtype)
         return (xp.asarray(mask),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
@@ -134,11 +134,33 @@ class Dropout(Function):
     def forward(self, xp: Any, x: Any, mask: Any, rate: Any = None) -> tuple[Any, ...]:
         if rate is not None and not _valid_rate(float(rate)):
             raise _rate_error(float(rate))
-        return (xp.multiply(x, mask, dtype=self.out_dtype),)
+        return (mask_mul(x, mask, self.out_dtype),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (mask,) = self.retained_inputs()
-        return (grad_outputs[0] * mask, None, None)
+        return (_DropoutGrad().apply1(grad_outputs[0], mask), None, None)
+
+
+class _DropoutGrad(Function):
+    """``gy * mask``, the input gradient of dropout, in one pass (the mask holds the scale).
+
+    Its own backward is ``ggx * mask`` (the mask gets none: it is drawn, not computed).
+    """
+
+    op_name = "dropout_grad"
+    input_names = ("gy", "mask")
+    retain_in = (1,)
+
+    def setup(self, gy: Any, mask: Any) -> tuple[TensorSpec, ...]:
+        self.out_dtype = real_dtype(gy.dtype)
+        return (TensorSpec(tuple(gy.shape), self.out_dtype),)
+
+    def forward(self, xp: Any, gy: Any, mask: Any) -> tuple[Any, ...]:
+        return (mask_mul(gy, mask, self.out_dtype),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (mask,) = self.retained_inputs()
+        return (_DropoutGrad().apply1(grad_outputs[0], mask), None)
 
 
 def dropout(

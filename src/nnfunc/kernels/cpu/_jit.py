@@ -48,6 +48,8 @@ exp_nonpos_f64: Any = None
 erfc_pos: Any = None
 row_max: Any = None
 sub_exact: Any = None
+softmax_col_sums: Any = None
+softmax_col_apply: Any = None
 
 #: Fast-math flags of the kernels (reductions may be re-associated) and of the exp helpers.
 _FM_REDUCE = frozenset({"reassoc", "contract", "nsz", "arcp"})
@@ -1771,4 +1773,301 @@ def depthwise_kernels() -> dict[str, Any]:
         "forward": numba.njit(**opts)(_dw_forward),
         "grad_input": numba.njit(**opts)(_dw_grad_input),
         "grad_weight": numba.njit(**{**opts, "fastmath": set(_FM_REDUCE)})(_dw_grad_weight),
+    }
+
+
+# ---------------------------------------------------------------------------- row-wise gradients
+def _softmax_grad_rows(y, gy, gx, log):  # pragma: no cover - compiled
+    """Backward of softmax (``log``: log-softmax) of each row of float32 ``(R, K)`` arrays.
+
+    ``gx = y * (gy - sum(gy * y))``, or ``gx = gy - exp(y) * sum(gy)`` (``y <= 0``): two
+    passes over each row while it is in cache, the sum in float64. NaN and infinities
+    propagate as in the formula (``exp(-inf) = 0``).
+    """
+    R, K = y.shape
+    for i in range(R):
+        yi = y[i]
+        gi = gy[i]
+        oi = gx[i]
+        s = 0.0
+        if log:
+            for k in range(K):
+                s += gi[k]
+            sf = np.float32(s)
+            for k in range(K):
+                oi[k] = gi[k] - expf_nonpos(yi[k]) * sf
+        else:
+            for k in range(K):
+                s += gi[k] * yi[k]
+            sf = np.float32(s)
+            for k in range(K):
+                oi[k] = yi[k] * (gi[k] - sf)
+
+
+def _softmax_col_sums(y, gy, log, acc):  # pragma: no cover - compiled
+    """``acc[b] += sum over k of gy[k, b] * y[k, b]`` (``log``: of ``gy[k, b]``); float32
+    ``(K, B)`` C-contiguous slices, ``acc`` float64 ``(B,)``. Row after row: memory in order,
+    the ``B`` sums side by side in SIMD lanes."""
+    K, B = y.shape
+    if log:
+        for k in range(K):
+            gk = gy[k]
+            for b in range(B):
+                acc[b] += gk[b]
+    else:
+        for k in range(K):
+            yk = y[k]
+            gk = gy[k]
+            for b in range(B):
+                acc[b] += gk[b] * yk[b]
+
+
+def _softmax_col_apply(y, gy, s, log, gx):  # pragma: no cover - compiled
+    """``gx = y * (gy - s)`` (``log``: ``gy - exp(y) * s``), ``s`` float32 ``(B,)`` the column
+    sums, float32 ``(K, B)`` C-contiguous slices."""
+    K, B = y.shape
+    if log:
+        for k in range(K):
+            yk = y[k]
+            gk = gy[k]
+            ok = gx[k]
+            for b in range(B):
+                ok[b] = gk[b] - expf_nonpos(yk[b]) * s[b]
+    else:
+        for k in range(K):
+            yk = y[k]
+            gk = gy[k]
+            ok = gx[k]
+            for b in range(B):
+                ok[b] = yk[b] * (gk[b] - s[b])
+
+
+def _softmax_grad_cols(y, gy, gx, log):  # pragma: no cover - compiled
+    """:func:`_softmax_grad_rows` along the middle axis of float32 ``(A, K, B)`` arrays.
+
+    Whole ``(K, B)`` slices: a loop over a column range of a slice is not vectorised (5x
+    slower), so threads share ``A``, or (``A`` small) the caller splits ``K`` with the two
+    helpers. Sums in float64.
+    """
+    A = y.shape[0]
+    B = y.shape[2]
+    acc = np.empty(B, np.float64)
+    s = np.empty(B, np.float32)
+    for a in range(A):
+        acc[:] = 0.0
+        softmax_col_sums(y[a], gy[a], log, acc)
+        for b in range(B):
+            s[b] = np.float32(acc[b])
+        softmax_col_apply(y[a], gy[a], s, log, gx[a])
+
+
+def _mul_into(a, b, out):  # pragma: no cover - compiled
+    """``out = a * b`` of 1-d arrays (one pass; the caller splits it over threads)."""
+    for i in range(a.shape[0]):
+        out[i] = a[i] * b[i]
+
+
+def _dropout_mask(u, rate, scale, mask):  # pragma: no cover - compiled
+    """``mask = scale if u >= rate else 0`` of 1-d arrays (float64 draws; the store rounds
+    ``scale`` to the mask's dtype, as NumPy's cast does)."""
+    for i in range(u.shape[0]):
+        mask[i] = scale if u[i] >= rate else 0.0
+
+
+def _bits_from_f32_typer(typingctx: Any, x: Any) -> Any:
+    """numba intrinsic: the bits of a float32 as an int32."""
+    from llvmlite import ir
+    from numba.core import types
+
+    if x != types.float32:
+        return None
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.bitcast(args[0], ir.IntType(32))
+
+    return types.int32(x), codegen
+
+
+bits_from_f32: Any = None
+logf_pos: Any = None
+_log1pf_j: Any = None
+
+# float32 log: Cephes logf (x = m * 2**e, m in [sqrt(1/2), sqrt(2)), a degree-9 polynomial).
+_SQRTHF_F = np.float32(0.707106781186547524)
+_L8_F = np.float32(7.0376836292e-2)
+_L7_F = np.float32(-1.1514610310e-1)
+_L6_F = np.float32(1.1676998740e-1)
+_L5_F = np.float32(-1.2420140846e-1)
+_L4_F = np.float32(1.4249322787e-1)
+_L3_F = np.float32(-1.6668057665e-1)
+_L2_F = np.float32(2.0000714765e-1)
+_L1_F = np.float32(-2.4999993993e-1)
+_L0_F = np.float32(3.3333331174e-1)
+_INF_F = np.float32(np.inf)
+
+
+def _logf_pos(x: Any) -> Any:  # pragma: no cover - compiled
+    """``log`` of a float32 ``x >= `` the smallest normal number (``inf`` and NaN give
+    themselves); branch-free, so loops calling it vectorise (libm's ``logf`` does not)."""
+    b = bits_from_f32(x)
+    e = (b >> 23) - 126
+    m = f32_from_bits((b & 0x007FFFFF) | 0x3F000000)  # in [0.5, 1)
+    small = m < _SQRTHF_F
+    e = e - 1 if small else e
+    m = (m + m - _ONE_F) if small else (m - _ONE_F)
+    z = m * m
+    y = (
+        (
+            (
+                (
+                    (((((_L8_F * m + _L7_F) * m + _L6_F) * m + _L5_F) * m + _L4_F) * m + _L3_F) * m
+                    + _L2_F
+                )
+                * m
+                + _L1_F
+            )
+            * m
+            + _L0_F
+        )
+        * m
+        * z
+    )
+    fe = np.float32(e)
+    y = y + fe * _C2_F
+    y = y - _HALF_F * z
+    r = (m + y) + fe * _C1_F
+    return r if x < _INF_F else x
+
+
+def _bce(x, t, lo, hi, tiny, out):  # pragma: no cover - compiled
+    """Binary cross-entropy of probabilities, 1-d float32 (see ``kernels/cpu/logistic.py``)."""
+    one = np.float32(1.0)
+    for i in range(x.shape[0]):
+        v = x[i]
+        p = lo if v < lo else v  # NaN passes through every test
+        p = hi if p > hi else p
+        q = one - p
+        p = tiny if p < tiny else p
+        q = tiny if q < tiny else q
+        ti = t[i]
+        out[i] = -(ti * logf_pos(p) + (one - ti) * logf_pos(q))
+
+
+def _bce_grad(x, t, gy, lo, hi, tiny, out):  # pragma: no cover - compiled
+    """Its gradient: ``gy * [lo <= x <= hi] * (-t/p [p >= tiny] + (1-t)/(1-p) [1-p >= tiny])``."""
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
+    for i in range(x.shape[0]):
+        v = x[i]
+        p = lo if v < lo else v
+        p = hi if p > hi else p
+        q = one - p
+        ti = t[i]
+        a = zero if p < tiny else -ti / p
+        b = zero if q < tiny else (one - ti) / q
+        out[i] = zero if (v < lo or v > hi) else gy[i] * (a + b)
+
+
+def _log1pf_unit(e: Any) -> Any:  # pragma: no cover - compiled
+    """``log1p(e)`` of a float32 ``0 <= e <= 1`` (or NaN): ``log(u) * e / (u - 1)``,
+    ``u = 1 + e`` (Goldberg's correction of the rounding of ``u``; ``e`` itself where ``u``
+    rounds to 1)."""
+    u = _ONE_F + e
+    d = u - _ONE_F
+    r = logf_pos(u) * (e / d)
+    return e if d == 0 else r
+
+
+def _sigmoid_xent(x, z, out):  # pragma: no cover - compiled
+    """``c * |x| + log1p(exp(-|x|))``, ``c = 1 - z`` (``x >= 0``) or ``z``: the logistic loss on
+    logits with its finite limits at infinite ``x`` (``c * |x| = 0`` where ``c == 0``)."""
+    zero = np.float32(0.0)
+    for i in range(x.shape[0]):
+        v = x[i]
+        zi = z[i]
+        a = abs(v)
+        c = _ONE_F - zi if v >= zero else zi
+        lin = zero if c == zero else c * a
+        out[i] = lin + _log1pf_j(expf_nonpos(-a))
+
+
+def _sigmoid_xent_grad(x, z, gy, out):  # pragma: no cover - compiled
+    """``gy * ((1 - z) sigmoid(x) - z sigmoid(-x))``, each sigmoid from ``exp(-|x|)``."""
+    zero = np.float32(0.0)
+    for i in range(x.shape[0]):
+        v = x[i]
+        zi = z[i]
+        e = expf_nonpos(-abs(v))
+        big = _ONE_F / (_ONE_F + e)
+        small = e * big
+        pos = v >= zero
+        s = big if pos else small
+        sn = small if pos else big
+        out[i] = gy[i] * ((_ONE_F - zi) * s - zi * sn)
+
+
+def _cce_rows(p, t, lo, hi, tiny, loss):  # pragma: no cover - compiled
+    """``loss[i] = -sum(t * log(max(clip(p, lo, hi), tiny)))`` over each row of float32 (R, K)
+    arrays, summed in float64 (categorical cross-entropy of probabilities)."""
+    R, K = p.shape
+    for i in range(R):
+        pi = p[i]
+        ti = t[i]
+        s = 0.0
+        for j in range(K):
+            v = pi[j]
+            v = lo if v < lo else v
+            v = hi if v > hi else v
+            v = tiny if v < tiny else v
+            s += ti[j] * logf_pos(v)
+        loss[i] = -s
+
+
+def _cce_grad_rows(p, t, gy, lo, hi, tiny, gx):  # pragma: no cover - compiled
+    """``gx = -gy[i] * t / clip(p)`` inside the clip interval (bounds included) and above
+    ``tiny``, else 0: the probabilities' gradient of :func:`_cce_rows`."""
+    R, K = p.shape
+    zero = np.float32(0.0)
+    for i in range(R):
+        pi = p[i]
+        ti = t[i]
+        oi = gx[i]
+        g = -gy[i]
+        for j in range(K):
+            v = pi[j]
+            c = lo if v < lo else v
+            c = hi if c > hi else c
+            dead = v < lo or v > hi or c < tiny
+            oi[j] = zero if dead else g * ti[j] / c
+
+
+@lru_cache(maxsize=1)
+def rowwise_grad_kernels() -> dict[str, Any]:
+    """The fused kernels of softmax's, log-softmax's and dropout's backward passes, dropout's
+    mask and the binary cross-entropy (compiled on first call, cached on disk)."""
+    import numba
+    from numba.extending import intrinsic
+
+    kernels()  # the exp helper that the softmax gradients inline
+    common = {"cache": True, "nogil": True, "error_model": "numpy"}
+    reduce_ = {**common, "fastmath": set(_FM_REDUCE)}
+    g = globals()
+    g["bits_from_f32"] = intrinsic(_bits_from_f32_typer)
+    g["logf_pos"] = numba.njit(**common, fastmath=set(_FM_EXACT))(_logf_pos)
+    g["_log1pf_j"] = numba.njit(**common, fastmath=set(_FM_EXACT))(_log1pf_unit)
+    g["softmax_col_sums"] = numba.njit(**reduce_)(_softmax_col_sums)
+    g["softmax_col_apply"] = numba.njit(**reduce_)(_softmax_col_apply)
+    return {
+        "softmax_grad_rows": numba.njit(**reduce_)(_softmax_grad_rows),
+        "softmax_grad_cols": numba.njit(**reduce_)(_softmax_grad_cols),
+        "softmax_col_sums": softmax_col_sums,
+        "softmax_col_apply": softmax_col_apply,
+        "mul_into": numba.njit(**common)(_mul_into),
+        "dropout_mask": numba.njit(**common)(_dropout_mask),
+        "bce": numba.njit(**common, fastmath=set(_FM_EXACT))(_bce),
+        "bce_grad": numba.njit(**common, fastmath=set(_FM_EXACT))(_bce_grad),
+        "cce_rows": numba.njit(**reduce_)(_cce_rows),
+        "cce_grad_rows": numba.njit(**common, fastmath=set(_FM_EXACT))(_cce_grad_rows),
+        "sigmoid_xent": numba.njit(**common, fastmath=set(_FM_EXACT))(_sigmoid_xent),
+        "sigmoid_xent_grad": numba.njit(**common, fastmath=set(_FM_EXACT))(_sigmoid_xent_grad),
     }

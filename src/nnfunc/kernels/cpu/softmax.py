@@ -29,10 +29,13 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
-from nnfunc.kernels.cpu._jit import kernels
+from nnfunc.kernels.cpu._jit import kernels, rowwise_grad_kernels
 from nnfunc.kernels.cpu._threads import row_ranges, run
 
 __all__ = [
+    "softmax_grad",
+    "softmax_grad_numba",
+    "softmax_grad_numpy",
     "softmax_rows",
     "softmax_rows_numba",
     "softmax_rows_numpy",
@@ -165,6 +168,38 @@ def sparse_xent_grad_rows_numpy(
     return g
 
 
+def softmax_grad_numpy(
+    y: Any, gy: Any, axis: int | None, log: bool = False, threads: int | None = None
+) -> Any:
+    """Backward of softmax (``log``: log-softmax) along ``axis`` from its output; NumPy passes.
+
+    ``y * (gy - sum(gy * y))`` or ``gy - exp(y) * sum(gy)``, the sums over ``axis`` (None: the
+    whole array), computed in float32 for float16 and returned in the dtype of ``y``.
+
+    Args:
+        y: The forward's output (any shape, floating).
+        gy: Gradient of the output, same shape.
+        axis: The normalised axis (non-negative) or None.
+    """
+    xp = get_array_module(y)
+    if y.ndim == 0:  # NumPy gives scalars for 0-d operands, which `out=` cannot take
+        return softmax_grad_numpy(y.reshape(1), gy.reshape(1), None, log).reshape(())
+    dt = y.dtype
+    acc = np.float32 if dt == np.float16 else dt
+    y = y.astype(acc, copy=False)
+    gy = gy.astype(acc, copy=False)
+    if log:
+        gx = xp.exp(y)
+        gx *= -gy.sum(axis=axis, keepdims=True, dtype=np.float64).astype(acc)
+        gx += gy
+    else:
+        gx = gy * y
+        s = gx.sum(axis=axis, keepdims=True, dtype=np.float64).astype(acc)
+        xp.subtract(gy, s, out=gx)
+        gx *= y
+    return gx.astype(dt, copy=False)
+
+
 # ---------------------------------------------------------------------------- numba
 def _kernel(name: str) -> Any:
     return kernels()[name]
@@ -254,6 +289,57 @@ def sparse_xent_grad_rows_numba(
     return gx
 
 
+def softmax_grad_numba(
+    y: Any, gy: Any, axis: int | None, log: bool = False, threads: int | None = None
+) -> Any:
+    """:func:`softmax_grad_numpy` with a numba kernel (float32 NumPy arrays).
+
+    The arrays are seen as ``(A, K, B)`` with ``K`` the normalised axis. Threads share the rows
+    ``A`` (the last axis, ``B == 1``, or several ``(K, B)`` slices); one large ``(K, B)`` slice
+    (axis 0 of a matrix) is split along ``K``: partial column sums, then the output.
+    """
+    # np.asarray keeps a 0-d array 0-d (np.ascontiguousarray would make it 1-d).
+    y, gy = (np.asarray(a, np.float32, order="C") for a in (y, gy))
+    gx = np.empty_like(y)
+    if y.size == 0:
+        return gx
+    if axis is None:
+        shape = (1, y.size, 1)
+    else:
+        shape = (
+            int(np.prod(y.shape[:axis])),
+            y.shape[axis],
+            int(np.prod(y.shape[axis + 1 :])),
+        )
+    a_n, k, b_n = shape
+    y3, g3, o3 = y.reshape(shape), gy.reshape(shape), gx.reshape(shape)
+    kern = rowwise_grad_kernels()
+    if b_n == 1:
+        rows = kern["softmax_grad_rows"]
+        y2, g2, o2 = y.reshape(a_n, k), gy.reshape(a_n, k), gx.reshape(a_n, k)
+        ranges = row_ranges(a_n, 2 * k, threads)
+        run(lambda a, b: rows(y2[a:b], g2[a:b], o2[a:b], bool(log)), ranges)
+        return gx
+    by_k = row_ranges(k, 2 * b_n, threads)
+    if a_n > 1 or len(by_k) == 1:
+        cols = kern["softmax_grad_cols"]
+        by_a = row_ranges(a_n, 2 * k * b_n, threads)
+        run(lambda a, b: cols(y3[a:b], g3[a:b], o3[a:b], bool(log)), by_a)
+        return gx
+    # One large (K, B) slice: threads share K, for the sums (combined here) and the output.
+    sums, apply = kern["softmax_col_sums"], kern["softmax_col_apply"]
+    y2, g2, o2 = y3[0], g3[0], o3[0]
+
+    def part_sums(a: int, b: int) -> Any:
+        acc = np.zeros(b_n, np.float64)
+        sums(y2[a:b], g2[a:b], bool(log), acc)
+        return acc
+
+    s = np.sum(run(part_sums, by_k), axis=0).astype(np.float32)
+    run(lambda a, b: apply(y2[a:b], g2[a:b], s, bool(log), o2[a:b]), by_k)
+    return gx
+
+
 # ---------------------------------------------------------------------------- dispatch
 def _use_numba(*arrays: Any) -> bool:
     return all(type(a) is np.ndarray and a.dtype == np.float32 for a in arrays) and numba_enabled()
@@ -294,3 +380,12 @@ def sparse_xent_grad_rows(
     if _use_numba(x):
         return sparse_xent_grad_rows_numba(x, labels, gy, stats, threads)
     return sparse_xent_grad_rows_numpy(x, labels, gy, stats, threads)
+
+
+def softmax_grad(
+    y: Any, gy: Any, axis: int | None, log: bool = False, threads: int | None = None
+) -> Any:
+    """Backward of softmax or log-softmax along ``axis`` from the output ``y``, in one pass."""
+    if _use_numba(y, gy):
+        return softmax_grad_numba(y, gy, axis, log, threads)
+    return softmax_grad_numpy(y, gy, axis, log, threads)
