@@ -4,7 +4,7 @@
 or updated in place during the forward pass, as NNabla does; the weights of ``inq_*`` are
 quantized in place where fixed. Convolutions take NNabla's ``base_axis`` (axes before it are
 flattened into one sample axis) and symmetric ``pad``; ``stride``/``dilation`` default to 1.
-``n_outputs`` and ``outputs`` are accepted and ignored.
+``n_outputs`` and ``outputs``: see :mod:`nnfunc.compat.nnabla.functions`.
 """
 
 from __future__ import annotations
@@ -46,15 +46,12 @@ def binary_sigmoid(
 
     Args:
         x: Input.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         Output, shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.binary_sigmoid(np.array([-1.0, 0.0, 2.0]))
         array([0., 0., 1.])
     """
@@ -70,15 +67,12 @@ def binary_tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | 
 
     Args:
         x: Input.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         Output, shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.binary_tanh(np.array([-1.0, 0.0, 2.0]))
         array([-1., -1.,  1.])
     """
@@ -112,15 +106,12 @@ def binary_connect_affine(
         bias: ``(L..)`` or None.
         base_axis (int): Default 1.
         quantize_zero_to (float): Value of ``sign(0)``. Default 1.0.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., L..)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> wb = np.zeros((2, 1))
         >>> F.binary_connect_affine(np.array([[1.0, 2.0]]), np.array([[0.5], [0.0]]), wb)
         array([[3.]])
@@ -165,15 +156,12 @@ def binary_weight_affine(
         bias: ``(L..)`` or None.
         base_axis (int): Default 1.
         quantize_zero_to (float): Value of ``sign(0)``. Default 1.0.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., L..)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> wb, alpha = np.zeros((2, 1)), np.zeros(1)
         >>> F.binary_weight_affine(np.array([[1.0, 2.0]]), np.array([[0.5], [-0.25]]), wb, alpha)
         array([[-0.375]])
@@ -253,15 +241,12 @@ def binary_connect_convolution(
         pad, stride, dilation (tuple of int): Per spatial axis (defaults 0, 1, 1).
         group (int): Default 1.
         quantize_zero_to (float): Value of ``sign(0)``. Default 1.0.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., C', L'..)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> wb = np.zeros((1, 1, 2))
         >>> F.binary_connect_convolution(np.ones((1, 1, 3)), np.array([[[0.3, -0.7]]]), wb,
         ...                              pad=(1,))
@@ -318,15 +303,12 @@ def binary_weight_convolution(
         pad, stride, dilation (tuple of int): Per spatial axis.
         group (int): Default 1.
         quantize_zero_to (float): Value of ``sign(0)``. Default 1.0.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., C', L'..)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> wb, alpha = np.zeros((1, 1, 2)), np.zeros(1)
         >>> F.binary_weight_convolution(np.ones((1, 1, 3)), np.array([[[0.5, 0.25]]]), wb, alpha)
         array([[[0.75, 0.75]]])
@@ -377,8 +359,6 @@ def fixed_point_quantize(
         Quantized values (float).
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.fixed_point_quantize(np.array([0.1, 0.2, 100.0]))
         array([0.125 , 0.1875, 7.9375])
     """
@@ -432,8 +412,6 @@ def min_max_quantize(
         Quantized values (float).
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> lo, hi = np.zeros((1, 1)), np.zeros((1, 1))
         >>> F.min_max_quantize(np.array([[0.0, 0.3, 1.0]]), lo, hi, np.zeros((1, 1)),
         ...                    np.full((1, 1), 255.0), x_min_max=True)
@@ -488,8 +466,6 @@ def pow2_quantize(
         Quantized values (float).
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.pow2_quantize(np.array([0.3, -0.7, 5.0]))
         array([ 0.25, -0.5 ,  2.  ])
     """
@@ -517,15 +493,12 @@ def prune(
     Args:
         x: Input.
         rate (float): In [0, 1]. Default 0.9.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         Pruned array, shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.prune(np.array([0.1, -2.0, 0.5, 3.0]), rate=0.5)
         array([ 0. , -2. ,  0.5,  3. ])
     """
@@ -562,15 +535,12 @@ def inq_affine(
             weights are fixed (all at the last). Default ().
         selection_algorithm (str): ``'largest_abs'`` (default) or ``'random'``.
         seed (int): -1 (default): the global generator.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., L..)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> w, ind = np.array([[0.3], [-0.9]]), np.ones((2, 1))
         >>> F.inq_affine(np.array([[1.0, 1.0]]), w, ind)
         array([[-0.75]])
@@ -624,15 +594,12 @@ def inq_convolution(
         inq_iterations (tuple of int): Schedule. Default ().
         selection_algorithm (str): ``'largest_abs'`` (default) or ``'random'``.
         seed (int): -1 (default): the global generator.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., C', L'..)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> w, ind = np.array([[[0.3, -0.9]]]), np.ones((1, 1, 2))
         >>> F.inq_convolution(np.ones((1, 1, 3)), w, ind)
         array([[[-0.75, -0.75]]])

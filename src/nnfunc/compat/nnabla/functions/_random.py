@@ -3,7 +3,7 @@
 The page lost its minus signs: every ``seed=1`` it shows is ``seed=-1``, NNabla's "no seed",
 which here draws from nnfunc's global stream (:mod:`nnfunc.random`; ``nnfunc.random.seed(n)``
 makes a whole program reproducible). A seed ``>= 0`` gives the same values at every call and at
-every run of a graph. NNabla's ``n_outputs`` and ``outputs`` arguments are accepted and ignored.
+every run of a graph. ``n_outputs`` and ``outputs``: see :mod:`nnfunc.compat.nnabla.functions`.
 """
 
 from __future__ import annotations
@@ -53,14 +53,12 @@ def rand(
         high (float): Upper bound (excluded). Default ``1``.
         shape (tuple of int): Shape of the result; ``[]`` (default) gives a 0-d array.
         seed (int): ``-1`` (default): the global stream; ``>= 0``: the same values every call.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name inside ``with nnfunc.Graph():``.
 
     Returns:
         float32 array of ``shape``. See :func:`nnfunc.rand`.
 
     Examples:
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.rand(shape=(2, 3), seed=0).shape
         (2, 3)
     """
@@ -85,14 +83,12 @@ def randint(
         high (int): Upper bound (excluded). Default ``1``.
         shape (tuple of int): Shape of the result; ``[]`` gives a 0-d array.
         seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name inside ``with nnfunc.Graph():``.
 
     Returns:
         int32 array of ``shape``. See :func:`nnfunc.randint`.
 
     Examples:
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.randint(shape=(3,)).tolist()
         [0, 0, 0]
     """
@@ -117,14 +113,12 @@ def randn(
         sigma (float): Standard deviation. Default ``1``.
         shape (tuple of int): Shape of the result; ``[]`` gives a 0-d array.
         seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name inside ``with nnfunc.Graph():``.
 
     Returns:
         float32 array of ``shape``. See :func:`nnfunc.randn`.
 
     Examples:
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> y = F.randn(0, 3, shape=(100000,), seed=1)
         >>> round(float(y.std()), 1)
         3.0
@@ -150,14 +144,12 @@ def rand_binomial(
         p (float): Success probability. Default ``0.5``.
         shape (tuple of int): Shape of the result; ``[]`` gives a 0-d array.
         seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name inside ``with nnfunc.Graph():``.
 
     Returns:
         float32 array of ``shape``. See :func:`nnfunc.rand_binomial`.
 
     Examples:
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> sorted(set(F.rand_binomial(shape=(100,), seed=0).tolist()))
         [0.0, 1.0]
     """
@@ -182,14 +174,12 @@ def rand_beta(
         beta (float): ``> 0``. Default ``0.5``.
         shape (tuple of int): Shape of the result; ``[]`` gives a 0-d array.
         seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name inside ``with nnfunc.Graph():``.
 
     Returns:
         float32 array of ``shape``. See :func:`nnfunc.rand_beta`.
 
     Examples:
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> y = F.rand_beta(shape=(1000,), seed=0)
         >>> bool(((y >= 0) & (y <= 1)).all())
         True
@@ -216,14 +206,12 @@ def rand_gamma(
         theta (float): Scale, ``> 0``. Default ``1``.
         shape (tuple of int): Shape of the result; ``[]`` gives a 0-d array.
         seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name inside ``with nnfunc.Graph():``.
 
     Returns:
         float32 array of ``shape``. See :func:`nnfunc.rand_gamma`.
 
     Examples:
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> round(float(F.rand_gamma(2.0, 3.0, shape=(100000,), seed=0).mean()))
         6
     """
@@ -251,7 +239,6 @@ def random_choice(
         shape (tuple of int): Samples per population. Default ``[]``: one, shape ``(..., 1)``.
         replace (bool): With replacement. Default ``True``.
         seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
@@ -261,8 +248,6 @@ def random_choice(
     Examples:
         The page's example:
 
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> x = np.array([[11, 22, 33], [110, 220, 330]])
         >>> w = np.array([[10, 20, 70], [70, 20, 10]])
         >>> F.random_choice(x, w).shape
@@ -296,15 +281,12 @@ def random_crop(
         shape (tuple of int): Size to extract on the trailing dims. Default ``x.shape``.
         base_axis (int): Default ``1``.
         seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The crops. See :func:`nnfunc.random_crop`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.random_crop(np.zeros((2, 3, 64, 64)), (3, 48, 48)).shape
         (2, 3, 48, 48)
     """
@@ -350,15 +332,12 @@ def random_erase(
         seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
         channel_last (bool): Default ``False``.
         ste_fine_grained (bool): Gradient only outside the patches (default) or everywhere.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The erased input. See :func:`nnfunc.random_erase`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> y = F.random_erase(np.zeros((1, 3, 32, 32)), prob=1.0, seed=0)
         >>> bool((y > 0).any())
         True
@@ -400,15 +379,12 @@ def random_flip(
         axes (tuple of int): Default ``[len(x.shape) - 1]``.
         base_axis (int): Default ``1``.
         seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The flipped input. See :func:`nnfunc.random_flip`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.random_flip(np.zeros((100, 3, 24, 32)), (2, 3)).shape
         (100, 3, 24, 32)
     """
@@ -436,15 +412,12 @@ def random_shift(
         border_mode (str): ``'nearest'`` (default) or ``'reflect'``.
         base_axis (int): Default ``1``.
         seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The shifted input. See :func:`nnfunc.random_shift`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.random_shift(np.zeros((4, 3, 8, 8)), (3, 2), border_mode="reflect").shape
         (4, 3, 8, 8)
     """
@@ -495,7 +468,6 @@ def image_augmentation(
         contrast_each (bool): Per channel. Default ``False``.
         noise (float): Sigma of the added normal noise. Default ``0.0``.
         seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
@@ -504,8 +476,6 @@ def image_augmentation(
     Examples:
         NNabla's own test call:
 
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> x = np.random.default_rng(313).standard_normal((16, 3, 8, 8)).astype(np.float32)
         >>> F.image_augmentation(x).shape
         (16, 3, 8, 8)
@@ -559,15 +529,12 @@ def vat_noise(
         w: Holder of the gradient, shape of ``x``.
         base_axis (int): Default ``1``.
         eps (float): Noise norm. Default ``1.0``.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         See :func:`nnfunc.vat_noise`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> np.round(F.vat_noise(np.array([[3.0, 4.0]]), np.zeros((1, 2))), 6)
         array([[0.6, 0.8]])
     """
@@ -589,8 +556,6 @@ def sink(*x: Any, **kw: Any) -> Any:
         See :func:`nnfunc.sink`.
 
     Examples:
-        >>> import numpy as np, nnfunc as nf
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> a = nf.Variable(np.zeros(2), requires_grad=True)
         >>> F.sink(a * 3).backward()
         >>> a.grad
@@ -615,15 +580,12 @@ def warp_by_flow(
     Args:
         data: Images.
         flow: Displacements (channel 0 horizontal, 1 vertical).
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         ``(N, C, H, W)``. See :func:`nnfunc.warp_by_flow`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> data = np.arange(4.0).reshape(1, 1, 2, 2)
         >>> F.warp_by_flow(data, np.ones((1, 2, 2, 2)))[0, 0]
         array([[3., 3.],

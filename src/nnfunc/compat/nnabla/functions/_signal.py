@@ -1,7 +1,7 @@
 """nnabla.functions signal-processing entries (NNabla 1.39): interpolate, fft, ifft, stft, istft.
 
 Complex tensors use NNabla's real layout (a trailing axis of 2: real, imaginary). NNabla's
-``n_outputs`` and ``outputs`` are accepted and ignored.
+``n_outputs`` and ``outputs``: see :mod:`nnfunc.compat.nnabla.functions`.
 """
 
 from __future__ import annotations
@@ -51,8 +51,6 @@ def interpolate(
     Examples:
         The page's shapes (a graph placeholder: nothing is computed):
 
-        >>> import numpy as np, nnfunc as nf
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> g = nf.Graph()
         >>> x = g.placeholder("x", (64, 3, 224, 224), np.float32)
         >>> F.interpolate(x, scale=(2, 2), mode='linear').shape
@@ -92,7 +90,6 @@ def fft(
         x: ``(..., N_1, .., N_d, 2)`` with ``x[..., 0]`` real and ``x[..., 1]`` imaginary.
         signal_ndim (int): 1, 2 or 3.
         normalized (bool): Orthonormal scaling. Default False.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
@@ -101,8 +98,6 @@ def fft(
     Examples:
         The page's batched 2-D FFT and IFFT (batch 2, data 4x3):
 
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> x_data = np.random.rand(2, 4, 3) + 1j * np.random.rand(2, 4, 3)
         >>> x = np.stack([np.real(x_data), np.imag(x_data)], axis=3)
         >>> y = F.fft(x, signal_ndim=2, normalized=True)
@@ -130,15 +125,12 @@ def ifft(
         x: ``(..., N_1, .., N_d, 2)``, real/imaginary layout.
         signal_ndim (int): 1, 2 or 3.
         normalized (bool): Orthonormal scaling. Default False.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The inverse transform, same shape.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.ifft(np.array([[4.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]), 1)
         array([[1., 0.],
                [1., 0.],
@@ -179,8 +171,6 @@ def stft(
         ``(y_r, y_i)``, each ``(batch_size, fft_size // 2 + 1, frames)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> y_r, y_i = F.stft(np.zeros((2, 100), np.float32), 32, 8, 32)
         >>> y_r.shape, y_i.shape
         ((2, 17, 13), (2, 17, 13))
@@ -227,8 +217,6 @@ def istft(
         ``(batch_size, sample_size)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> x = np.random.default_rng(0).standard_normal((1, 96))
         >>> y = F.istft(*F.stft(x, 32, 8, 32), 32, 8, 32)
         >>> bool(np.allclose(y[:, 24:-24], x[:, 24:-24]))

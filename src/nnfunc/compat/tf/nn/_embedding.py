@@ -59,8 +59,6 @@ def embedding_lookup(
             a bad ``partition_strategy``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> table = np.arange(13)[:, None]
         >>> mod = [table[p::5] for p in range(5)]        # [[0, 5, 10], [1, 6, 11], ...]
         >>> tf.nn.embedding_lookup(mod, [10, 3, 12])[:, 0]
@@ -105,8 +103,6 @@ def embedding_lookup_sparse(
             ``sp_weights`` has other indices.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> params = np.random.default_rng(0).normal(size=(10, 20))
         >>> idx = [[0, 0], [0, 1], [1, 0], [2, 3]]
         >>> sp_ids = tf.SparseTensor(idx, [1, 3, 0, 1], [3, 4])
@@ -178,8 +174,6 @@ def nce_loss(
         A ``[batch_size]`` tensor of per-example NCE losses.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> rng = np.random.default_rng(0)
         >>> w, b = rng.normal(size=(50, 4)), np.zeros(50)
         >>> x, labels = rng.normal(size=(2, 4)), np.array([[3], [7]])
@@ -229,8 +223,6 @@ def sampled_softmax_loss(
         A ``[batch_size]`` tensor of per-example sampled softmax losses.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> w, b = np.eye(3), np.zeros(3)
         >>> sv = (np.array([2]), np.ones((1, 1), np.float32), np.ones(1, np.float32))
         >>> tf.nn.sampled_softmax_loss(w, b, np.array([[1.0, 0.0, 0.0]]), np.array([[0]]),
@@ -269,8 +261,6 @@ def uniform_candidate_sampler(
         ``(sampled_candidates, true_expected_count, sampled_expected_count)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> s, t, q = tf.nn.uniform_candidate_sampler(np.array([[0]]), 1, 4, False, 10, seed=3)
         >>> s.dtype, t.dtype, bool(np.allclose(q, 4 / 10))
         (dtype('int64'), dtype('float32'), True)
@@ -307,8 +297,6 @@ def log_uniform_candidate_sampler(
         ``(sampled_candidates, true_expected_count, sampled_expected_count)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> _, t, _ = tf.nn.log_uniform_candidate_sampler(np.array([[0]]), 1, 1, False, 3)
         >>> t.tolist()   # log(2) / log(4)
         [[0.5]]
@@ -346,8 +334,6 @@ def learned_unigram_candidate_sampler(
         ``(sampled_candidates, true_expected_count, sampled_expected_count)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> _, t, _ = tf.nn.learned_unigram_candidate_sampler(np.array([[1]]), 1, 2, False, 4)
         >>> t.tolist()   # fresh counts: 2 * 1/4
         [[0.5]]
@@ -395,8 +381,6 @@ def fixed_unigram_candidate_sampler(
         ``(sampled_candidates, true_expected_count, sampled_expected_count)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> _, t, _ = tf.nn.fixed_unigram_candidate_sampler(
         ...     np.array([[0], [2]]), 1, 2, False, 3, unigrams=[1, 1, 2], distortion=0.0)
         >>> t.ravel().round(4).tolist()   # distortion 0: uniform, 2 * 1/3
@@ -430,8 +414,6 @@ def compute_accidental_hits(
         ``(indices, ids, weights)``: int32 rows, int64 positions, float32 ``-FLT_MAX``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> indices, ids, weights = tf.nn.compute_accidental_hits(
         ...     np.array([[3], [5]]), np.array([5, 9, 3]), 1)
         >>> indices.tolist(), ids.tolist(), weights.tolist()
