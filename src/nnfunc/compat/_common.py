@@ -16,10 +16,18 @@ from typing import Any
 
 import numpy as np
 
+from nnfunc.compat._docs import shares_args
 from nnfunc.core import check
 from nnfunc.functions.loss._common import as_tensor, label_layout, same_shape
 
-__all__ = ["as_tensor", "label_layout", "same_shape", "scalar_value", "tensor_args"]
+__all__ = [
+    "as_tensor",
+    "label_layout",
+    "positional_name",
+    "same_shape",
+    "scalar_value",
+    "tensor_args",
+]
 
 
 def scalar_value(op: str, val: Any) -> int | float:
@@ -65,3 +73,39 @@ def _gate(op: str, arg: str, value: Any) -> Any:
     if getattr(value, "_is_symbolic", False):
         return value
     return check.tensor(op, arg, value)
+
+
+def positional_name(
+    canonical: Callable[..., Any], doc: str, *, module: str, absent: tuple[str, ...] = ()
+) -> Callable[..., Any]:
+    """A dialect entry that is ``canonical`` with ``name`` as its last positional argument
+    (TensorFlow's signatures), for the entries whose arguments are otherwise the canonical
+    function's, in its order and with its defaults. The arguments in ``absent`` (which the
+    seed does not have) keep the canonical default and are not accepted.
+
+    ``doc`` is the entry's own docstring (summary, Returns, example); the ``Args`` lines of the
+    arguments it does not describe come from ``canonical``'s (:func:`shares_args`). The entry
+    is a plain function of ``module`` with the seed's signature (``inspect.signature``).
+    """
+    sig = inspect.signature(canonical)
+    params = [p for p in sig.parameters.values() if p.name not in (*absent, "name")]
+    last = sig.parameters["name"].replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    n, refused = len(params), frozenset(absent)
+    op = canonical.__name__
+
+    def entry(*args: Any, **kwargs: Any) -> Any:
+        if len(args) > n + 1 or (len(args) == n + 1 and "name" in kwargs):
+            raise TypeError(f"{op}() takes at most {n + 1} positional arguments (name last)")
+        if len(args) == n + 1:
+            *args, kwargs["name"] = args
+        if refused & kwargs.keys():
+            raise TypeError(
+                f"{op}() got an unexpected keyword argument {min(refused & kwargs.keys())!r}"
+            )
+        return canonical(*args, **kwargs)
+
+    entry.__name__ = entry.__qualname__ = op
+    entry.__module__ = module
+    entry.__doc__ = doc
+    entry.__signature__ = sig.replace(parameters=[*params, last])  # type: ignore[attr-defined]
+    return shares_args(canonical)(entry)

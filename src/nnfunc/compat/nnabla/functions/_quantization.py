@@ -14,8 +14,9 @@ from typing import Any
 
 import nnfunc.functions as F
 from nnfunc.compat._common import tensor_args
+from nnfunc.compat._docs import shares_args
 from nnfunc.compat.nnabla._imperative import outputs_in_place
-from nnfunc.compat.nnabla.functions._conv import _conv_like
+from nnfunc.compat.nnabla.functions._conv import _conv_like, convolution
 from nnfunc.core import shapes
 from nnfunc.functions.signal._common import as_spec, real_input
 
@@ -127,6 +128,7 @@ def binary_connect_affine(
     )
 
 
+@shares_args(binary_connect_affine)
 @outputs_in_place
 @tensor_args("x", "weight", "binary_weight", "alpha")
 def binary_weight_affine(
@@ -149,14 +151,7 @@ def binary_weight_affine(
     :func:`nnfunc.binary_weight_affine`.
 
     Args:
-        x: Input; axes from ``base_axis`` on are the features.
-        weight: ``(D, L..)`` float weights.
-        binary_weight: ``(D, L..)``, written in place.
         alpha: ``prod(L..)`` elements, written in place.
-        bias: ``(L..)`` or None.
-        base_axis (int): Default 1.
-        quantize_zero_to (float): Value of ``sign(0)``. Default 1.0.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., L..)``.
@@ -210,6 +205,7 @@ def _binary_conv(
     return _conv_like(op, fn, x, weight, bias, base_axis, pad, stride, dilation, name)
 
 
+@shares_args(convolution)
 @outputs_in_place
 @tensor_args("x", "weight", "binary_weight")
 def binary_connect_convolution(
@@ -236,12 +232,9 @@ def binary_connect_convolution(
         x: ``(M.., C, L..)``.
         weight: ``(C', C/group, K..)`` float weights.
         binary_weight: Same shape, written in place.
-        bias: ``(C',)`` or None.
-        base_axis (int): Default 1.
         pad, stride, dilation (tuple of int): Per spatial axis (defaults 0, 1, 1).
         group (int): Default 1.
         quantize_zero_to (float): Value of ``sign(0)``. Default 1.0.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., C', L'..)``.
@@ -269,6 +262,7 @@ def binary_connect_convolution(
     )
 
 
+@shares_args(binary_connect_convolution)
 @outputs_in_place
 @tensor_args("x", "weight", "binary_weight", "alpha")
 def binary_weight_convolution(
@@ -294,16 +288,7 @@ def binary_weight_convolution(
     ``alpha`` are filled in place. See :func:`nnfunc.binary_weight_convolution`.
 
     Args:
-        x: ``(M.., C, L..)``.
-        weight: ``(C', C/group, K..)`` float weights.
-        binary_weight: Same shape, written in place.
         alpha: ``(C',)``, written in place.
-        bias: ``(C',)`` or None.
-        base_axis (int): Default 1.
-        pad, stride, dilation (tuple of int): Per spatial axis.
-        group (int): Default 1.
-        quantize_zero_to (float): Value of ``sign(0)``. Default 1.0.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., C', L'..)``.
@@ -505,6 +490,7 @@ def prune(
     return F.prune(x, rate, name=name)
 
 
+@shares_args(binary_connect_affine)
 @outputs_in_place
 @tensor_args("x", "weight", "indicator_fixedweights")
 def inq_affine(
@@ -525,17 +511,13 @@ def inq_affine(
     """INQ affine layer (see :func:`nnfunc.inq_affine`).
 
     Args:
-        x: Input.
         weight: ``(D, L..)``, quantized in place where fixed.
         indicator_fixedweights: 1 = fixed, 0 = learnable; updated in place.
-        bias: ``(L..)`` or None.
-        base_axis (int): Default 1.
         num_bits (int): Default 4 (>= 2).
         inq_iterations (tuple of int): Forward-pass counts at which 50% of the learnable
             weights are fixed (all at the last). Default ().
         selection_algorithm (str): ``'largest_abs'`` (default) or ``'random'``.
         seed (int): -1 (default): the global generator.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., L..)``.
@@ -559,6 +541,7 @@ def inq_affine(
     )
 
 
+@shares_args(binary_connect_convolution)
 @outputs_in_place
 @tensor_args("x", "weight", "indicator_fixedweights")
 def inq_convolution(
@@ -583,18 +566,12 @@ def inq_convolution(
     """INQ convolution (see :func:`nnfunc.inq_convolution`).
 
     Args:
-        x: ``(M.., C, L..)``.
         weight: ``(C', C/group, K..)``, quantized in place where fixed.
         indicator_fixedweights: Same shape; updated in place.
-        bias: ``(C',)`` or None.
-        base_axis (int): Default 1.
-        pad, stride, dilation (tuple of int): Per spatial axis.
-        group (int): Default 1.
         num_bits (int): Default 4.
         inq_iterations (tuple of int): Schedule. Default ().
         selection_algorithm (str): ``'largest_abs'`` (default) or ``'random'``.
         seed (int): -1 (default): the global generator.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., C', L'..)``.

@@ -12,6 +12,7 @@ from typing import Any
 
 import nnfunc.functions as F
 from nnfunc.compat._common import tensor_args
+from nnfunc.compat._docs import shares_args
 from nnfunc.compat.nnabla._imperative import outputs_in_place
 from nnfunc.core import check
 from nnfunc.errors import ArgumentError
@@ -95,6 +96,7 @@ def randint(
     return F.randint(low, high, shape, seed, name=name)
 
 
+@shares_args(randint)
 @outputs_in_place
 def randn(
     mu: float = 0,
@@ -111,9 +113,6 @@ def randn(
     Args:
         mu (float): Mean. Default ``0``.
         sigma (float): Standard deviation. Default ``1``.
-        shape (tuple of int): Shape of the result; ``[]`` gives a 0-d array.
-        seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
-        name (str, optional): Node name inside ``with nnfunc.Graph():``.
 
     Returns:
         float32 array of ``shape``. See :func:`nnfunc.randn`.
@@ -126,6 +125,7 @@ def randn(
     return F.randn(mu, sigma, shape, seed, name=name)
 
 
+@shares_args(randint)
 @outputs_in_place
 def rand_binomial(
     n: int = 1,
@@ -142,9 +142,6 @@ def rand_binomial(
     Args:
         n (int): Number of trials. Default ``1``.
         p (float): Success probability. Default ``0.5``.
-        shape (tuple of int): Shape of the result; ``[]`` gives a 0-d array.
-        seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
-        name (str, optional): Node name inside ``with nnfunc.Graph():``.
 
     Returns:
         float32 array of ``shape``. See :func:`nnfunc.rand_binomial`.
@@ -156,6 +153,7 @@ def rand_binomial(
     return F.rand_binomial(n, p, shape, seed, name=name)
 
 
+@shares_args(randint)
 @outputs_in_place
 def rand_beta(
     alpha: float = 0.5,
@@ -172,9 +170,6 @@ def rand_beta(
     Args:
         alpha (float): ``> 0``. Default ``0.5``.
         beta (float): ``> 0``. Default ``0.5``.
-        shape (tuple of int): Shape of the result; ``[]`` gives a 0-d array.
-        seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
-        name (str, optional): Node name inside ``with nnfunc.Graph():``.
 
     Returns:
         float32 array of ``shape``. See :func:`nnfunc.rand_beta`.
@@ -187,6 +182,7 @@ def rand_beta(
     return F.rand_beta(alpha, beta, shape, seed, name=name)
 
 
+@shares_args(randint)
 @outputs_in_place
 def rand_gamma(
     k: float = 0.5,
@@ -204,9 +200,6 @@ def rand_gamma(
     Args:
         k (float): Shape, ``> 0``. Default ``0.5``.
         theta (float): Scale, ``> 0``. Default ``1``.
-        shape (tuple of int): Shape of the result; ``[]`` gives a 0-d array.
-        seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
-        name (str, optional): Node name inside ``with nnfunc.Graph():``.
 
     Returns:
         float32 array of ``shape``. See :func:`nnfunc.rand_gamma`.
@@ -218,6 +211,7 @@ def rand_gamma(
     return F.rand_gamma(k, theta, shape, seed, name=name)
 
 
+@shares_args(randint)
 @outputs_in_place
 @tensor_args("x", "w")
 def random_choice(
@@ -238,8 +232,6 @@ def random_choice(
         w: Weights of the same shape (``>= 0``, positive sum per population).
         shape (tuple of int): Samples per population. Default ``[]``: one, shape ``(..., 1)``.
         replace (bool): With replacement. Default ``True``.
-        seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``x.shape[:-1] + shape``. See :func:`nnfunc.random_choice` (the gradient goes to ``x``
@@ -261,6 +253,7 @@ def random_choice(
     return F.random_choice(x, w, shape, replace, seed, name=name)
 
 
+@shares_args(randint)
 @outputs_in_place
 @tensor_args("x")
 def random_crop(
@@ -280,8 +273,6 @@ def random_crop(
         x: Input; dims before ``base_axis`` are samples.
         shape (tuple of int): Size to extract on the trailing dims. Default ``x.shape``.
         base_axis (int): Default ``1``.
-        seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The crops. See :func:`nnfunc.random_crop`.
@@ -293,6 +284,7 @@ def random_crop(
     return F.random_crop(x, shape, base_axis, seed, name=name)
 
 
+@shares_args(randint)
 @outputs_in_place
 @tensor_args("x")
 def random_erase(
@@ -329,10 +321,8 @@ def random_erase(
         share (bool): One box for all channels. Default ``True``.
         inplace (bool): Accepted; the result never aliases ``x``.
         base_axis (int): Default ``1``.
-        seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
         channel_last (bool): Default ``False``.
         ste_fine_grained (bool): Gradient only outside the patches (default) or everywhere.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The erased input. See :func:`nnfunc.random_erase`.
@@ -359,6 +349,7 @@ def random_erase(
     )
 
 
+@shares_args(randint)
 @outputs_in_place
 @tensor_args("x")
 def random_flip(
@@ -378,8 +369,6 @@ def random_flip(
         x: Input.
         axes (tuple of int): Default ``[len(x.shape) - 1]``.
         base_axis (int): Default ``1``.
-        seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The flipped input. See :func:`nnfunc.random_flip`.
@@ -391,6 +380,7 @@ def random_flip(
     return F.random_flip(x, axes, base_axis, seed, name=name)
 
 
+@shares_args(randint)
 @outputs_in_place
 @tensor_args("x")
 def random_shift(
@@ -411,8 +401,6 @@ def random_shift(
         shifts (tuple of int): Largest shift per trailing axis. Default ``(0,) * len(x.shape)``.
         border_mode (str): ``'nearest'`` (default) or ``'reflect'``.
         base_axis (int): Default ``1``.
-        seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The shifted input. See :func:`nnfunc.random_shift`.
@@ -424,6 +412,7 @@ def random_shift(
     return F.random_shift(x, shifts, border_mode, base_axis, seed, name=name)
 
 
+@shares_args(randint)
 @outputs_in_place
 @tensor_args("x")
 def image_augmentation(
@@ -467,8 +456,6 @@ def image_augmentation(
         contrast_center (float): Intensity centre. Default ``0.0``.
         contrast_each (bool): Per channel. Default ``False``.
         noise (float): Sigma of the added normal noise. Default ``0.0``.
-        seed (int): ``-1`` (default): the global stream; ``>= 0``: reproducible.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The augmented images. See :func:`nnfunc.image_augmentation`.
