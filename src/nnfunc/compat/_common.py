@@ -24,6 +24,7 @@ __all__ = [
     "as_tensor",
     "label_layout",
     "positional_name",
+    "same_as",
     "same_shape",
     "scalar_value",
     "tensor_args",
@@ -107,5 +108,47 @@ def positional_name(
     entry.__name__ = entry.__qualname__ = op
     entry.__module__ = module
     entry.__doc__ = doc
+    entry.__wrapped__ = canonical  # type: ignore[attr-defined]  # what it calls (inspect.unwrap)
     entry.__signature__ = sig.replace(parameters=[*params, last])  # type: ignore[attr-defined]
     return shares_args(canonical)(entry)
+
+
+def same_as(
+    canonical: Callable[..., Any],
+    doc: str,
+    *,
+    module: str,
+    tensors: tuple[str, ...] = (),
+    extra: tuple[inspect.Parameter, ...] = (),
+) -> Callable[..., Any]:
+    """A dialect entry whose arguments are ``canonical``'s (names, order, defaults, keyword-only
+    ``name``), plus the seed's ``extra`` arguments after the positional ones (accepted, by
+    position or by name, and not passed on: NNabla's ``n_outputs``/``outputs``, whose
+    decorator reads them). The body of such an entry is only the call of ``canonical``; this
+    gives it once, so that the entry is its docstring.
+
+    ``doc`` is the entry's own docstring (summary, Returns, its example); the ``Args`` lines of
+    the arguments it does not describe come from ``canonical``'s (:func:`shares_args`).
+    ``tensors`` go through the input gate (:func:`tensor_args`), named after the entry.
+    """
+    sig = inspect.signature(canonical)
+    params = list(sig.parameters.values())
+    n = sum(p.kind is p.POSITIONAL_OR_KEYWORD for p in params)
+    extras = frozenset(p.name for p in extra)
+    op = canonical.__name__
+
+    def entry(*args: Any, **kwargs: Any) -> Any:
+        if len(args) > n:
+            if len(args) > n + len(extra):
+                raise TypeError(f"{op}() takes at most {n + len(extra)} positional arguments")
+            args = args[:n]
+        if extras & kwargs.keys():
+            kwargs = {k: v for k, v in kwargs.items() if k not in extras}
+        return canonical(*args, **kwargs)
+
+    entry.__name__ = entry.__qualname__ = op
+    entry.__module__ = module
+    entry.__doc__ = doc
+    entry.__wrapped__ = canonical  # type: ignore[attr-defined]  # what it calls (inspect.unwrap)
+    entry.__signature__ = sig.replace(parameters=[*params[:n], *extra, *params[n:]])  # type: ignore[attr-defined]
+    return shares_args(canonical)(tensor_args(*tensors)(entry) if tensors else entry)

@@ -15,11 +15,22 @@ from typing import Any
 
 import numpy as np
 
+from nnfunc.compat._common import same_as
 from nnfunc.core import check
 from nnfunc.core.variable import Variable
 from nnfunc.errors import ArgumentError, DTypeError, ShapeError
 
-__all__ = ["outputs_in_place", "write_outputs"]
+__all__ = ["canonical_entry", "outputs_in_place", "write_outputs"]
+
+# The two trailing arguments of every NNabla entry (the package note documents them).
+_TRAILING = (
+    inspect.Parameter(
+        "n_outputs", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=1, annotation="int"
+    ),
+    inspect.Parameter(
+        "outputs", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation="Any"
+    ),
+)
 
 
 def write_outputs(op: str, result: Any, outputs: Any) -> Any:
@@ -105,3 +116,14 @@ def outputs_in_place(entry: Callable[..., Any]) -> Callable[..., Any]:
         return result if outputs is None else write_outputs(op, result, outputs)
 
     return wrapper
+
+
+def canonical_entry(
+    canonical: Callable[..., Any], doc: str, *, module: str, tensors: tuple[str, ...] = ()
+) -> Callable[..., Any]:
+    """An NNabla entry that is ``canonical`` with NNabla's trailing ``n_outputs=1,
+    outputs=None`` (``outputs`` honoured: :func:`outputs_in_place`); see
+    :func:`nnfunc.compat._common.same_as` for ``doc`` and ``tensors``."""
+    return outputs_in_place(
+        same_as(canonical, doc, module=module, tensors=tensors, extra=_TRAILING)
+    )

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.compat._common import tensor_args
-from nnfunc.compat.nnabla._imperative import outputs_in_place
+from nnfunc.compat._common import same_as, tensor_args
+from nnfunc.compat.nnabla._imperative import canonical_entry, outputs_in_place
 from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError, ShapeError
 
@@ -52,14 +52,9 @@ __all__ = [
 ]
 
 
-@outputs_in_place
-@tensor_args("x")
-def sigmoid(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+sigmoid = canonical_entry(
+    F.sigmoid,
     """``1 / (1 + exp(-x))``. See :func:`nnfunc.sigmoid`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -67,8 +62,10 @@ def sigmoid(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None
     Examples:
         >>> F.sigmoid(np.array([0.0]))
         array([0.5])
-    """
-    return F.sigmoid(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
 @outputs_in_place
@@ -90,14 +87,9 @@ def swish(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
     return F.silu(x, name=name)
 
 
-@outputs_in_place
-@tensor_args("x")
-def tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+tanh = canonical_entry(
+    F.tanh,
     """Hyperbolic tangent (documented in the Activation and Math sections). See :func:`nnfunc.tanh`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -105,8 +97,10 @@ def tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
     Examples:
         >>> F.tanh(np.array([0.0]))
         array([0.])
-    """
-    return F.tanh(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
 @outputs_in_place
@@ -168,14 +162,9 @@ def hard_sigmoid(
     return F.hard_sigmoid(x, 0.2, 0.5, name=name)
 
 
-@outputs_in_place
-@tensor_args("x")
-def hard_tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+hard_tanh = canonical_entry(
+    F.hard_tanh,
     """``clip(x, -1, 1)``. See :func:`nnfunc.hard_tanh`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -183,18 +172,15 @@ def hard_tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | No
     Examples:
         >>> F.hard_tanh(np.array([-3.0, 0.5]))
         array([-1. ,  0.5])
-    """
-    return F.hard_tanh(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def log_sigmoid(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+log_sigmoid = canonical_entry(
+    F.log_sigmoid,
     """``log(1 / (1 + exp(-x)))``, stable. See :func:`nnfunc.log_sigmoid`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -202,18 +188,15 @@ def log_sigmoid(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | 
     Examples:
         >>> F.log_sigmoid(np.array([0.0]))
         array([-0.69314718])
-    """
-    return F.log_sigmoid(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def softplus(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+softplus = canonical_entry(
+    F.softplus,
     """``log(1 + exp(x))``, stable. See :func:`nnfunc.softplus`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -221,18 +204,15 @@ def softplus(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | Non
     Examples:
         >>> F.softplus(np.array([0.0]))
         array([0.69314718])
-    """
-    return F.softplus(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def softsign(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+softsign = canonical_entry(
+    F.softsign,
     """``x / (1 + |x|)``. See :func:`nnfunc.softsign`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -240,18 +220,15 @@ def softsign(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | Non
     Examples:
         >>> F.softsign(np.array([1.0]))
         array([0.5])
-    """
-    return F.softsign(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def tanh_shrink(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+tanh_shrink = canonical_entry(
+    F.tanh_shrink,
     """``x - tanh(x)``. See :func:`nnfunc.tanh_shrink`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -259,18 +236,15 @@ def tanh_shrink(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | 
     Examples:
         >>> F.tanh_shrink(np.array([0.0]))
         array([0.])
-    """
-    return F.tanh_shrink(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def sinc(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+sinc = canonical_entry(
+    F.sinc,
     """``sin(x) / x``, 1 at 0 (unnormalised). See :func:`nnfunc.sinc`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -278,8 +252,10 @@ def sinc(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
     Examples:
         >>> F.sinc(np.array([0.0]))
         array([1.])
-    """
-    return F.sinc(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
 @outputs_in_place
@@ -362,22 +338,9 @@ def log_softmax(
     return F.log_softmax(x, _axis(x, axis), name=name)
 
 
-@outputs_in_place
-@tensor_args("x")
-def elu(
-    x: Any,
-    alpha: float = 1.0,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+elu = canonical_entry(
+    F.elu,
     """``x`` if ``x > 0`` else ``alpha (exp(x) - 1)``. See :func:`nnfunc.elu`.
-
-    Args:
-        x: Input variable.
-        alpha (float): Default ``1.0``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -385,8 +348,10 @@ def elu(
     Examples:
         >>> F.elu(np.array([-1.0, 1.0]))
         array([-0.63212056,  1.        ])
-    """
-    return F.elu(x, alpha, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
 @outputs_in_place
@@ -550,18 +515,12 @@ def leaky_relu(
     return F.leaky_relu(x, alpha, name=name)
 
 
-@tensor_args("x")
-def clip_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -> Any:
+clip_by_value = same_as(
+    F.clip_by_value,
     """Clip ``x`` into ``[min, max]`` (floats or Variables of the shape of ``x``).
 
     Variables of another shape are accepted where they broadcast with ``x`` (NNabla requires the
     shape of ``x``). The gradient passes at the bounds (see :func:`nnfunc.clip_by_value`).
-
-    Args:
-        x: Input variable.
-        min: Lower bound (float or Variable).
-        max: Upper bound (float or Variable).
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``. See :func:`nnfunc.clip_by_value`.
@@ -569,28 +528,15 @@ def clip_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -> Any
     Examples:
         >>> F.clip_by_value(np.array([-2.0, 0.5, 3.0]), -1.0, 1.0)
         array([-1. ,  0.5,  1. ])
-    """
-    return F.clip_by_value(x, min, max, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x", "min", "max")
-def clip_grad_by_value(
-    x: Any,
-    min: Any,
-    max: Any,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+clip_grad_by_value = canonical_entry(
+    F.clip_grad_by_value,
     """Identity forward; the gradient is clipped into ``[min, max]`` (no gradient to them).
-
-    Args:
-        x: Input variable.
-        min: Lower bound of the gradient (Variable of the shape of ``x``, or a float).
-        max: Upper bound of the gradient.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array equal to ``x``. See :func:`nnfunc.clip_grad_by_value`.
@@ -598,19 +544,15 @@ def clip_grad_by_value(
     Examples:
         >>> F.clip_grad_by_value(np.array([1.0]), np.array([-1.0]), np.array([1.0]))
         array([1.])
-    """
-    return F.clip_grad_by_value(x, min, max, name=name)
+    """,
+    module=__name__,
+    tensors=("x", "min", "max"),
+)
 
 
-@tensor_args("x")
-def clip_by_norm(x: Any, clip_norm: float, axis: Any = None, *, name: str | None = None) -> Any:
+clip_by_norm = same_as(
+    F.clip_by_norm,
     """Rescale ``x`` to L2 norm ``clip_norm`` where its norm (over ``axis``) is larger.
-
-    Args:
-        x: Input variable.
-        clip_norm (float): The threshold.
-        axis (int or tuple, optional): Axes of the norm; ``None`` means all.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``. See :func:`nnfunc.clip_by_norm`.
@@ -618,8 +560,10 @@ def clip_by_norm(x: Any, clip_norm: float, axis: Any = None, *, name: str | None
     Examples:
         >>> F.clip_by_norm(np.array([3.0, 4.0]), 1.0)
         array([0.6, 0.8])
-    """
-    return F.clip_by_norm(x, clip_norm, axis, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
 @outputs_in_place
@@ -723,26 +667,9 @@ def one_hot(
     return F.one_hot(x, classes, name=name)
 
 
-@outputs_in_place
-@tensor_args("x")
-def top_k_grad(
-    x: Any,
-    k: int,
-    abs: bool = False,
-    base_axis: int = 1,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+top_k_grad = canonical_entry(
+    F.top_k_grad,
     """Identity forward; backward keeps the ``k`` largest gradients per sample.
-
-    Args:
-        x: Input variable.
-        k (int): Gradients kept per sample.
-        abs (bool): Rank by magnitude. Default ``False``.
-        base_axis (int): First feature axis. Default ``1``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array equal to ``x``. See :func:`nnfunc.top_k_grad`.
@@ -750,8 +677,10 @@ def top_k_grad(
     Examples:
         >>> F.top_k_grad(np.array([[1.0, 2.0]]), 1)
         array([[1., 2.]])
-    """
-    return F.top_k_grad(x, k, abs, base_axis, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
 @outputs_in_place

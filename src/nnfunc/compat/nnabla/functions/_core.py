@@ -10,7 +10,7 @@ from typing import Any
 
 import nnfunc.functions as F
 from nnfunc.compat._common import scalar_value, tensor_args
-from nnfunc.compat.nnabla._imperative import outputs_in_place
+from nnfunc.compat.nnabla._imperative import canonical_entry, outputs_in_place
 
 __all__ = [
     "add2",
@@ -327,14 +327,9 @@ _scalar_doc(
 )
 
 
-@outputs_in_place
-@tensor_args("x")
-def exp(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+exp = canonical_entry(
+    F.exp,
     """``exp(x)``. See :func:`nnfunc.exp`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As :func:`nnfunc.exp`.
@@ -342,18 +337,15 @@ def exp(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
     Examples:
         >>> F.exp(np.array([0.0]))
         array([1.])
-    """
-    return F.exp(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def log(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+log = canonical_entry(
+    F.log,
     """Natural logarithm. See :func:`nnfunc.log`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As :func:`nnfunc.log`.
@@ -361,8 +353,10 @@ def log(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
     Examples:
         >>> F.log(np.array([1.0]))
         array([0.])
-    """
-    return F.log(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
 @tensor_args("x")

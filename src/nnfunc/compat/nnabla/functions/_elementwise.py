@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.compat._common import tensor_args
-from nnfunc.compat.nnabla._imperative import outputs_in_place
+from nnfunc.compat._common import same_as, tensor_args
+from nnfunc.compat.nnabla._imperative import canonical_entry, outputs_in_place
 from nnfunc.core import check
 from nnfunc.errors import ArgumentError, ShapeError
 
@@ -720,17 +720,12 @@ def mul_n(*x: Any, **kw: Any) -> Any:
     return F.mul_n(*x, name=_kw_name("mul_n", kw))
 
 
-@outputs_in_place
-@tensor_args("x")
-def abs(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:  # noqa: A001
+abs = canonical_entry(  # noqa: A001
+    F.abs,
     """Absolute value.
 
     See :func:`nnfunc.abs`. Its gradient at ``x == 0`` is 0 (the canonical convention);
     NNabla's kernel gives ``+gy`` there (``x < 0 ? -gy : gy``). Elsewhere they agree.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -738,8 +733,10 @@ def abs(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
     Examples:
         >>> F.abs(np.array([-1.5, 2.0], np.float32))
         array([1.5, 2. ], dtype=float32)
-    """
-    return F.abs(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
 @outputs_in_place
@@ -805,16 +802,11 @@ def floor(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
     return F.floor(x, ste=True, name=name)
 
 
-@outputs_in_place
-@tensor_args("x")
-def identity(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+identity = canonical_entry(
+    F.identity,
     """Identity ``y = x``.
 
     See :func:`nnfunc.identity`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -822,20 +814,17 @@ def identity(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | Non
     Examples:
         >>> F.identity(np.array([1.0, 2.0], np.float32))
         array([1., 2.], dtype=float32)
-    """
-    return F.identity(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def matrix_diag(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+matrix_diag = canonical_entry(
+    F.matrix_diag,
     """Last axis to diagonal matrices: ``(..., M) -> (..., M, M)``.
 
     See :func:`nnfunc.matrix_diag`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -844,22 +833,17 @@ def matrix_diag(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | 
         >>> F.matrix_diag(np.array([1.0, 2.0], np.float32))
         array([[1., 0.],
                [0., 2.]], dtype=float32)
-    """
-    return F.matrix_diag(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def matrix_diag_part(
-    x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+matrix_diag_part = canonical_entry(
+    F.matrix_diag_part,
     """Diagonals of the trailing square matrices.
 
     See :func:`nnfunc.matrix_diag_part`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -867,20 +851,17 @@ def matrix_diag_part(
     Examples:
         >>> F.matrix_diag_part(np.array([[1.0, 5.0], [6.0, 2.0]], np.float32))
         array([1., 2.], dtype=float32)
-    """
-    return F.matrix_diag_part(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def batch_inv(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+batch_inv = canonical_entry(
+    F.batch_inv,
     """Inverse of each matrix of a batch ``(B, N, N)``.
 
     See :func:`nnfunc.batch_inv`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -889,20 +870,17 @@ def batch_inv(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | No
         >>> F.batch_inv(np.array([[[2.0, 0.0], [0.0, 4.0]]], np.float32))
         array([[[0.5 , 0.  ],
                 [0.  , 0.25]]], dtype=float32)
-    """
-    return F.batch_inv(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def batch_det(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+batch_det = canonical_entry(
+    F.batch_det,
     """Determinant of each matrix of a batch ``(B, N, N)``.
 
     See :func:`nnfunc.batch_det`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -910,20 +888,17 @@ def batch_det(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | No
     Examples:
         >>> F.batch_det(np.array([[[2.0, 1.0], [1.0, 3.0]]], np.float32))
         array([5.], dtype=float32)
-    """
-    return F.batch_det(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def sin(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+sin = canonical_entry(
+    F.sin,
     """Element-wise ``sin``.
 
     See :func:`nnfunc.sin`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -931,20 +906,17 @@ def sin(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
     Examples:
         >>> F.sin(np.array([0.25, 0.5], np.float32))
         array([0.24740396, 0.47942555], dtype=float32)
-    """
-    return F.sin(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def cos(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+cos = canonical_entry(
+    F.cos,
     """Element-wise ``cos``.
 
     See :func:`nnfunc.cos`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -952,20 +924,17 @@ def cos(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
     Examples:
         >>> F.cos(np.array([0.25, 0.5], np.float32))
         array([0.9689124 , 0.87758255], dtype=float32)
-    """
-    return F.cos(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def tan(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+tan = canonical_entry(
+    F.tan,
     """Element-wise ``tan``.
 
     See :func:`nnfunc.tan`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -973,20 +942,17 @@ def tan(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
     Examples:
         >>> F.tan(np.array([0.25, 0.5], np.float32))
         array([0.25534192, 0.5463025 ], dtype=float32)
-    """
-    return F.tan(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def sinh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+sinh = canonical_entry(
+    F.sinh,
     """Element-wise ``sinh``.
 
     See :func:`nnfunc.sinh`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -994,20 +960,17 @@ def sinh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
     Examples:
         >>> F.sinh(np.array([0.25, 0.5], np.float32))
         array([0.25261232, 0.5210953 ], dtype=float32)
-    """
-    return F.sinh(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def cosh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+cosh = canonical_entry(
+    F.cosh,
     """Element-wise ``cosh``.
 
     See :func:`nnfunc.cosh`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -1015,20 +978,17 @@ def cosh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
     Examples:
         >>> F.cosh(np.array([0.25, 0.5], np.float32))
         array([1.0314132, 1.1276261], dtype=float32)
-    """
-    return F.cosh(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def asin(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+asin = canonical_entry(
+    F.asin,
     """Element-wise ``asin``.
 
     See :func:`nnfunc.asin`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -1036,20 +996,17 @@ def asin(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
     Examples:
         >>> F.asin(np.array([0.25, 0.5], np.float32))
         array([0.25268024, 0.5235988 ], dtype=float32)
-    """
-    return F.asin(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def acos(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+acos = canonical_entry(
+    F.acos,
     """Element-wise ``acos``.
 
     See :func:`nnfunc.acos`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -1057,20 +1014,17 @@ def acos(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
     Examples:
         >>> F.acos(np.array([0.25, 0.5], np.float32))
         array([1.3181162, 1.0471976], dtype=float32)
-    """
-    return F.acos(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def atan(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+atan = canonical_entry(
+    F.atan,
     """Element-wise ``atan``.
 
     See :func:`nnfunc.atan`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -1078,20 +1032,17 @@ def atan(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
     Examples:
         >>> F.atan(np.array([0.25, 0.5], np.float32))
         array([0.24497867, 0.4636476 ], dtype=float32)
-    """
-    return F.atan(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def asinh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+asinh = canonical_entry(
+    F.asinh,
     """Element-wise ``asinh``.
 
     See :func:`nnfunc.asinh`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -1099,20 +1050,17 @@ def asinh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
     Examples:
         >>> F.asinh(np.array([0.25, 0.5], np.float32))
         array([0.24746646, 0.4812118 ], dtype=float32)
-    """
-    return F.asinh(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def acosh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+acosh = canonical_entry(
+    F.acosh,
     """Element-wise ``acosh``.
 
     See :func:`nnfunc.acosh`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -1120,20 +1068,17 @@ def acosh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
     Examples:
         >>> F.acosh(np.array([1.5, 2.0], np.float32))
         array([0.9624236, 1.316958 ], dtype=float32)
-    """
-    return F.acosh(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def atanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+atanh = canonical_entry(
+    F.atanh,
     """Element-wise ``atanh``.
 
     See :func:`nnfunc.atanh`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -1141,23 +1086,17 @@ def atanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
     Examples:
         >>> F.atanh(np.array([0.25, 0.5], np.float32))
         array([0.25541282, 0.54930615], dtype=float32)
-    """
-    return F.atanh(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def atan2(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+atan2 = canonical_entry(
+    F.atan2,
     """``arctan2(x0, x1)``: the angle of the point ``(x1, x0)``.
 
     See :func:`nnfunc.atan2`.
-
-    Args:
-        x0: Ordinate.
-        x1: Abscissa.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The broadcast angles.
@@ -1165,32 +1104,17 @@ def atan2(
     Examples:
         >>> F.atan2(np.array([1.0]), np.array([1.0]))
         array([0.78539816])
-    """
-    return F.atan2(x0, x1, name=name)
+    """,
+    module=__name__,
+    tensors=("x0", "x1"),
+)
 
 
-@outputs_in_place
-@tensor_args("a", "b")
-def batch_matmul(
-    a: Any,
-    b: Any,
-    transpose_a: bool = False,
-    transpose_b: bool = False,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+batch_matmul = canonical_entry(
+    F.batch_matmul,
     """Batched matrix product with optional transposes of the last two axes.
 
     See :func:`nnfunc.batch_matmul`.
-
-    Args:
-        a: ``(..., P, Q)``.
-        b: ``(..., Q, R)``.
-        transpose_a (bool): Transpose ``a``. Default ``False``.
-        transpose_b (bool): Transpose ``b``. Default ``False``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(..., P, R)``.
@@ -1198,8 +1122,10 @@ def batch_matmul(
     Examples:
         >>> F.batch_matmul(np.ones((2, 1, 3)), np.ones((2, 3, 2))).shape
         (2, 1, 2)
-    """
-    return F.batch_matmul(a, b, transpose_a, transpose_b, name=name)
+    """,
+    module=__name__,
+    tensors=("a", "b"),
+)
 
 
 @outputs_in_place
@@ -1261,28 +1187,12 @@ def arange(
     return F.arange(start, stop, step, name=name)
 
 
-@tensor_args("x")
-def max(  # noqa: A001
-    x: Any,
-    axis: Any = None,
-    keepdims: bool = False,
-    with_index: bool = False,
-    only_index: bool = False,
-    *,
-    name: str | None = None,
-) -> Any:
+max = same_as(  # noqa: A001
+    F.max,
     """Maximum over ``axis``, optionally with indices (the page's ``(sorted, indices)`` means
     ``(values, indices)``).
 
     See :func:`nnfunc.max`.
-
-    Args:
-        x: Input tensor.
-        axis (None, int or tuple of int): Axes. Default ``None`` (all).
-        keepdims (bool): Keep reduced axes. Default ``False``.
-        with_index (bool): Return ``(values, indices)``. Default ``False``.
-        only_index (bool): Return only the indices. Default ``False``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         Values, ``(values, indices)`` or indices (int64).
@@ -1290,32 +1200,18 @@ def max(  # noqa: A001
     Examples:
         >>> F.max(np.array([[1.0, 3.0], [4.0, 2.0]]), axis=1, only_index=True)
         array([1, 0])
-    """
-    return F.max(x, axis, keepdims, with_index, only_index, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@tensor_args("x")
-def min(  # noqa: A001
-    x: Any,
-    axis: Any = None,
-    keepdims: bool = False,
-    with_index: bool = False,
-    only_index: bool = False,
-    *,
-    name: str | None = None,
-) -> Any:
+min = same_as(  # noqa: A001
+    F.min,
     """Minimum over ``axis``, optionally with indices (the page's ``(sorted, indices)`` means
     ``(values, indices)``).
 
     See :func:`nnfunc.min`.
-
-    Args:
-        x: Input tensor.
-        axis (None, int or tuple of int): Axes. Default ``None`` (all).
-        keepdims (bool): Keep reduced axes. Default ``False``.
-        with_index (bool): Return ``(values, indices)``. Default ``False``.
-        only_index (bool): Return only the indices. Default ``False``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         Values, ``(values, indices)`` or indices (int64).
@@ -1323,8 +1219,10 @@ def min(  # noqa: A001
     Examples:
         >>> F.min(np.array([[1.0, 3.0], [4.0, 2.0]]), axis=1, only_index=True)
         array([0, 1])
-    """
-    return F.min(x, axis, keepdims, with_index, only_index, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
 @tensor_args("x")
@@ -1401,16 +1299,11 @@ def stack(*x: Any, **kw: Any) -> Any:
     return F.stack(*x, axis=kw.get("axis", 0), name=name)
 
 
-@tensor_args("x")
-def split(x: Any, axis: int = 0, *, name: str | None = None) -> tuple[Any, ...]:
+split = same_as(
+    F.split,
     """Unstack ``x`` along ``axis`` into ``x.shape[axis]`` tensors (not numpy's sections).
 
     See :func:`nnfunc.split`.
-
-    Args:
-        x: Input tensor.
-        axis (int): The axis removed. Default ``0``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         A tuple of ``x.shape[axis]`` tensors.
@@ -1418,32 +1311,17 @@ def split(x: Any, axis: int = 0, *, name: str | None = None) -> tuple[Any, ...]:
     Examples:
         >>> len(F.split(np.zeros((3, 2))))
         3
-    """
-    return F.split(x, axis, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def slice(  # noqa: A001
-    x: Any,
-    start: Any = None,
-    stop: Any = None,
-    step: Any = None,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+slice = canonical_entry(  # noqa: A001
+    F.slice,
     """Python-style slicing of the trailing axes.
 
     See :func:`nnfunc.slice`.
-
-    Args:
-        x: Input tensor.
-        start (sequence of int): Default ``(0,) * x.ndim``.
-        stop (sequence of int): Default ``x.shape``.
-        step (sequence of int): Default ``(1,) * x.ndim``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The slice.
@@ -1451,20 +1329,17 @@ def slice(  # noqa: A001
     Examples:
         >>> F.slice(np.arange(5), (None,), (None,), (-1,))
         array([4, 3, 2, 1, 0])
-    """
-    return F.slice(x, start, stop, step, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@tensor_args("data")
-def gather_nd(data: Any, indices: Any, *, name: str | None = None) -> Any:
+gather_nd = same_as(
+    F.gather_nd,
     """Gather at index tuples laid along the FIRST axis of ``indices``.
 
     See :func:`nnfunc.gather_nd`.
-
-    Args:
-        data: ``(X_0, ..., X_{N-1})``.
-        indices: ``(M, Y_0, ..., Y_{K-1})`` integers (list, array or tensor).
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(Y_0, ..., Y_{K-1}, X_M, ..., X_{N-1})``.
@@ -1473,8 +1348,10 @@ def gather_nd(data: Any, indices: Any, *, name: str | None = None) -> Any:
         >>> data = F.arange(1, 11).reshape(2, 5)
         >>> F.gather_nd(data, [[1, 1, 0], [0, 1, 0]])
         array([6., 7., 1.], dtype=float32)
-    """
-    return F.gather_nd(data, indices, name=name)
+    """,
+    module=__name__,
+    tensors=("data",),
+)
 
 
 @tensor_args("data", "indices")
@@ -1503,28 +1380,11 @@ def scatter_nd(
     return F.scatter_nd(data, indices, shape, out, name=name)
 
 
-@outputs_in_place
-@tensor_args("x")
-def pad(
-    x: Any,
-    pad_width: Any,
-    mode: str = "constant",
-    constant_value: float = 0,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+pad = canonical_entry(
+    F.pad,
     """Pad the innermost ``len(pad_width) // 2`` axes.
 
     See :func:`nnfunc.pad`.
-
-    Args:
-        x: Input tensor.
-        pad_width (sequence of int): Flat ``(before, after)`` pairs, innermost axes last.
-        mode (str): ``'constant'`` (default), ``'reflect'`` or ``'repeat'``.
-        constant_value (float): Fill of the constant mode. Default ``0``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The padded tensor (same rank).
@@ -1532,8 +1392,10 @@ def pad(
     Examples:
         >>> F.pad(np.array([1, 2, 3, 4]), (3, 3), 'reflect')
         array([4, 3, 2, 1, 2, 3, 4, 3, 2, 1])
-    """
-    return F.pad(x, pad_width, mode, constant_value, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
 @outputs_in_place
@@ -1601,16 +1463,11 @@ def broadcast_to(
     )
 
 
-@tensor_args("x")
-def tile(x: Any, reps: Any, *, name: str | None = None) -> Any:
+tile = same_as(
+    F.tile,
     """Repeat ``x`` (``numpy.tile``).
 
     See :func:`nnfunc.tile`.
-
-    Args:
-        x: Input tensor.
-        reps (int or sequence of int): Repetitions per axis.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The tiled tensor.
@@ -1618,23 +1475,17 @@ def tile(x: Any, reps: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> F.tile(np.array([1, 2, 3]), 3)
         array([1, 2, 3, 1, 2, 3, 1, 2, 3])
-    """
-    return F.tile(x, reps, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def flip(
-    x: Any, axes: Any = None, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+flip = canonical_entry(
+    F.flip,
     """Reverse along ``axes`` (default the last axis).
 
     See :func:`nnfunc.flip`.
-
-    Args:
-        x: Input tensor.
-        axes (sequence of int): Default ``[len(x.shape) - 1]``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The flipped tensor.
@@ -1643,31 +1494,18 @@ def flip(
         >>> F.flip(np.array([[1, 2], [3, 4]]), axes=(0, 1))
         array([[4, 3],
                [2, 1]])
-    """
-    return F.flip(x, axes, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def shift(
-    x: Any,
-    shifts: Any = None,
-    border_mode: str = "nearest",
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+shift = canonical_entry(
+    F.shift,
     """Shift the trailing axes with ``'nearest'`` or ``'reflect'`` borders (right by 2 and up by 3
     is ``(-3, 2)``; the page lost the minus sign).
 
     See :func:`nnfunc.shift`.
-
-    Args:
-        x: Input tensor.
-        shifts (sequence of int): Default ``(0,) * len(x.shape)``.
-        border_mode (str): ``'nearest'`` (default) or ``'reflect'``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The shifted tensor.
@@ -1675,31 +1513,17 @@ def shift(
     Examples:
         >>> F.shift(np.array([1, 2, 3, 4]), (2,))
         array([1, 1, 1, 2])
-    """
-    return F.shift(x, shifts, border_mode, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@tensor_args("x")
-def sort(
-    x: Any,
-    axis: int = -1,
-    reverse: bool = False,
-    with_index: bool = False,
-    only_index: bool = False,
-    *,
-    name: str | None = None,
-) -> Any:
+sort = same_as(
+    F.sort,
     """Sort along ``axis`` (default -1; the page's ``axis=1`` lost its minus sign).
 
     See :func:`nnfunc.sort`.
-
-    Args:
-        x: Input tensor.
-        axis (int): Default ``-1``.
-        reverse (bool): Descending. Default ``False``.
-        with_index (bool): Return ``(sorted, indices)``.
-        only_index (bool): Return only the indices.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         Sorted values, ``(sorted, indices)`` or indices.
@@ -1707,23 +1531,17 @@ def sort(
     Examples:
         >>> F.sort(np.array([3.0, 1.0, 2.0]), with_index=True)
         (array([1., 2., 3.]), array([1, 2, 0]))
-    """
-    return F.sort(x, axis, reverse, with_index, only_index, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("dst", "src")
-def assign(
-    dst: Any, src: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+assign = canonical_entry(
+    F.assign,
     """Copy ``src`` into ``dst`` in place and return the new value (``g_dst = g_y``).
 
     See :func:`nnfunc.assign`.
-
-    Args:
-        dst: Destination (written).
-        src: Values.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         A copy of the new ``dst``.
@@ -1732,34 +1550,17 @@ def assign(
         >>> dst = np.zeros(2)
         >>> F.assign(dst, np.array([1.0, 2.0]))
         array([1., 2.])
-    """
-    return F.assign(dst, src, name=name)
+    """,
+    module=__name__,
+    tensors=("dst", "src"),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def top_k_data(
-    x: Any,
-    k: int,
-    abs: bool = False,
-    reduce: bool = True,
-    base_axis: int = 1,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+top_k_data = canonical_entry(
+    F.top_k_data,
     """Keep the ``k`` largest values of each sample.
 
     See :func:`nnfunc.top_k_data`.
-
-    Args:
-        x: Input tensor.
-        k (int): Number kept.
-        abs (bool): By magnitude. Default ``False``.
-        reduce (bool): Output ``(samples..., k)`` (default) or ``x``'s shape with zeros.
-        base_axis (int): First sample axis. Default ``1``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The selected values.
@@ -1767,5 +1568,7 @@ def top_k_data(
     Examples:
         >>> F.top_k_data(np.zeros((4, 5, 6)), 3).shape
         (4, 3)
-    """
-    return F.top_k_data(x, k, abs, reduce, base_axis, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)

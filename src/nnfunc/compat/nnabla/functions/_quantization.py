@@ -15,7 +15,7 @@ from typing import Any
 import nnfunc.functions as F
 from nnfunc.compat._common import tensor_args
 from nnfunc.compat._docs import shares_args
-from nnfunc.compat.nnabla._imperative import outputs_in_place
+from nnfunc.compat.nnabla._imperative import canonical_entry, outputs_in_place
 from nnfunc.compat.nnabla.functions._conv import _conv_like, convolution
 from nnfunc.core import shapes
 from nnfunc.functions.signal._common import as_spec, real_input
@@ -36,18 +36,11 @@ __all__ = [
 ]
 
 
-@outputs_in_place
-@tensor_args("x")
-def binary_sigmoid(
-    x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+binary_sigmoid = canonical_entry(
+    F.binary_sigmoid,
     """1 where ``x > 0`` else 0; straight-through gradient 1/2 on ``|x| < 1``.
 
     See :func:`nnfunc.binary_sigmoid`.
-
-    Args:
-        x: Input.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         Output, shape of ``x``.
@@ -55,20 +48,17 @@ def binary_sigmoid(
     Examples:
         >>> F.binary_sigmoid(np.array([-1.0, 0.0, 2.0]))
         array([0., 0., 1.])
-    """
-    return F.binary_sigmoid(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def binary_tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+binary_tanh = canonical_entry(
+    F.binary_tanh,
     """1 where ``x > 0`` else -1; straight-through gradient 1 on ``|x| < 1``.
 
     See :func:`nnfunc.binary_tanh`.
-
-    Args:
-        x: Input.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         Output, shape of ``x``.
@@ -76,8 +66,10 @@ def binary_tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | 
     Examples:
         >>> F.binary_tanh(np.array([-1.0, 0.0, 2.0]))
         array([-1., -1.,  1.])
-    """
-    return F.binary_tanh(x, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
 @outputs_in_place
@@ -466,19 +458,11 @@ def pow2_quantize(
     )
 
 
-@outputs_in_place
-@tensor_args("x")
-def prune(
-    x: Any, rate: float = 0.9, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+prune = canonical_entry(
+    F.prune,
     """Zero the smallest-magnitude fraction ``rate`` of ``x`` (see :func:`nnfunc.prune`).
 
     Threshold ``np.sort(np.abs(x).ravel())[int((x.size - 1) * rate)]``.
-
-    Args:
-        x: Input.
-        rate (float): In [0, 1]. Default 0.9.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         Pruned array, shape of ``x``.
@@ -486,8 +470,10 @@ def prune(
     Examples:
         >>> F.prune(np.array([0.1, -2.0, 0.5, 3.0]), rate=0.5)
         array([ 0. , -2. ,  0.5,  3. ])
-    """
-    return F.prune(x, rate, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
 @shares_args(binary_connect_affine)

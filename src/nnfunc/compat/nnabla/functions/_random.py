@@ -13,7 +13,7 @@ from typing import Any
 import nnfunc.functions as F
 from nnfunc.compat._common import tensor_args
 from nnfunc.compat._docs import shares_args
-from nnfunc.compat.nnabla._imperative import outputs_in_place
+from nnfunc.compat.nnabla._imperative import canonical_entry, outputs_in_place
 from nnfunc.core import check
 from nnfunc.errors import ArgumentError
 
@@ -494,29 +494,12 @@ def image_augmentation(
     )
 
 
-@outputs_in_place
-@tensor_args("x", "w")
-def vat_noise(
-    x: Any,
-    w: Any,
-    base_axis: int = 1,
-    eps: float = 1.0,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+vat_noise = canonical_entry(
+    F.vat_noise,
     """Noise of virtual adversarial training: ``y = eps * x / sqrt(sum x^2 + c)`` per sample.
 
     NNabla writes ``eps * dy`` into ``w``'s DATA in backward; here that value is ``w``'s
     gradient (``w.grad``), and ``x`` gets a zero gradient.
-
-    Args:
-        x: Noise (Gaussian at first, then the fed-back gradient).
-        w: Holder of the gradient, shape of ``x``.
-        base_axis (int): Default ``1``.
-        eps (float): Noise norm. Default ``1.0``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         See :func:`nnfunc.vat_noise`.
@@ -524,8 +507,10 @@ def vat_noise(
     Examples:
         >>> np.round(F.vat_noise(np.array([[3.0, 4.0]]), np.zeros((1, 2))), 6)
         array([[0.6, 0.8]])
-    """
-    return F.vat_noise(x, w, base_axis, eps, name=name)
+    """,
+    module=__name__,
+    tensors=("x", "w"),
+)
 
 
 @outputs_in_place
@@ -556,18 +541,10 @@ def sink(*x: Any, **kw: Any) -> Any:
     return F.sink(*x, one_input_grad=kw.get("one_input_grad", True), name=kw.get("name"))
 
 
-@outputs_in_place
-@tensor_args("data", "flow")
-def warp_by_flow(
-    data: Any, flow: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+warp_by_flow = canonical_entry(
+    F.warp_by_flow,
     """Warp ``data`` (N, C, H, W) by ``flow`` (N, 2, H, W): ``out[n, c, y, x] = data[n, c,
     y + flow[n, 1, y, x], x + flow[n, 0, y, x]]``, bilinear, border pixels repeated outside.
-
-    Args:
-        data: Images.
-        flow: Displacements (channel 0 horizontal, 1 vertical).
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(N, C, H, W)``. See :func:`nnfunc.warp_by_flow`.
@@ -577,5 +554,7 @@ def warp_by_flow(
         >>> F.warp_by_flow(data, np.ones((1, 2, 2, 2)))[0, 0]
         array([[3., 3.],
                [3., 3.]])
-    """
-    return F.warp_by_flow(data, flow, name=name)
+    """,
+    module=__name__,
+    tensors=("data", "flow"),
+)
