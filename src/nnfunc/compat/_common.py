@@ -120,6 +120,8 @@ def same_as(
     module: str,
     tensors: tuple[str, ...] = (),
     extra: tuple[inspect.Parameter, ...] = (),
+    positional: bool = False,
+    defaults: dict[str, Any] | None = None,
 ) -> Callable[..., Any]:
     """A dialect entry whose arguments are ``canonical``'s (names, order, defaults, keyword-only
     ``name``), plus the seed's ``extra`` arguments after the positional ones (accepted, by
@@ -127,21 +129,43 @@ def same_as(
     decorator reads them). The body of such an entry is only the call of ``canonical``; this
     gives it once, so that the entry is its docstring.
 
+    ``positional``: the canonical keyword-only arguments (but ``name``) are positional too, in
+    their order (NNabla has no keyword-only arguments). ``defaults``: the seed's own default of
+    an argument where it differs from the canonical one (passed on when the caller omits it).
     ``doc`` is the entry's own docstring (summary, Returns, its example); the ``Args`` lines of
     the arguments it does not describe come from ``canonical``'s (:func:`shares_args`).
     ``tensors`` go through the input gate (:func:`tensor_args`), named after the entry.
     """
     sig = inspect.signature(canonical)
+    by_position = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    fill = dict(defaults or {})
     params = list(sig.parameters.values())
-    n = sum(p.kind is p.POSITIONAL_OR_KEYWORD for p in params)
+    n = sum(p.kind is by_position for p in params)
+    lead = [
+        p.replace(kind=by_position, default=fill.get(p.name, p.default))
+        for p in params
+        if p.kind is by_position or (positional and p.name != "name")
+    ]
+    names = [p.name for p in (*lead, *extra)]
+    rest = [p for p in params if p.name not in names]
+    at = {k: names.index(k) for k in fill}
     extras = frozenset(p.name for p in extra)
     op = canonical.__name__
 
     def entry(*args: Any, **kwargs: Any) -> Any:
         if len(args) > n:
-            if len(args) > n + len(extra):
-                raise TypeError(f"{op}() takes at most {n + len(extra)} positional arguments")
-            args = args[:n]
+            if len(args) > len(names):
+                raise TypeError(f"{op}() takes at most {len(names)} positional arguments")
+            for k, v in zip(names[n:], args[n:]):
+                if k in kwargs:
+                    raise TypeError(f"{op}() got multiple values for argument {k!r}")
+                kwargs[k] = v
+            given, args = len(args), args[:n]
+        else:
+            given = len(args)
+        for k, i in at.items():
+            if i >= given and k not in kwargs:
+                kwargs[k] = fill[k]
         if extras & kwargs.keys():
             kwargs = {k: v for k, v in kwargs.items() if k not in extras}
         return canonical(*args, **kwargs)
@@ -150,5 +174,5 @@ def same_as(
     entry.__module__ = module
     entry.__doc__ = doc
     entry.__wrapped__ = canonical  # type: ignore[attr-defined]  # what it calls (inspect.unwrap)
-    entry.__signature__ = sig.replace(parameters=[*params[:n], *extra, *params[n:]])  # type: ignore[attr-defined]
+    entry.__signature__ = sig.replace(parameters=[*lead, *extra, *rest])  # type: ignore[attr-defined]
     return shares_args(canonical)(tensor_args(*tensors)(entry) if tensors else entry)

@@ -119,11 +119,23 @@ def outputs_in_place(entry: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def canonical_entry(
-    canonical: Callable[..., Any], doc: str, *, module: str, tensors: tuple[str, ...] = ()
+    canonical: Callable[..., Any],
+    doc: str,
+    *,
+    module: str,
+    tensors: tuple[str, ...] = (),
+    defaults: dict[str, Any] | None = None,
 ) -> Callable[..., Any]:
     """An NNabla entry that is ``canonical`` with NNabla's trailing ``n_outputs=1,
-    outputs=None`` (``outputs`` honoured: :func:`outputs_in_place`); see
-    :func:`nnfunc.compat._common.same_as` for ``doc`` and ``tensors``."""
-    return outputs_in_place(
-        same_as(canonical, doc, module=module, tensors=tensors, extra=_TRAILING)
+    outputs=None`` (``outputs`` honoured: :func:`outputs_in_place`) and every argument but
+    ``name`` positional; see :func:`nnfunc.compat._common.same_as` for the others."""
+    entry = same_as(
+        canonical,
+        doc,
+        module=module,
+        tensors=tensors,
+        extra=_TRAILING,
+        positional=True,
+        defaults=defaults,
     )
+    return outputs_in_place(entry)

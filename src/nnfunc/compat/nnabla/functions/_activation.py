@@ -354,24 +354,9 @@ elu = canonical_entry(
 )
 
 
-@outputs_in_place
-@tensor_args("x")
-def selu(
-    x: Any,
-    scale: float = 1.05070098735548,
-    alpha: float = 1.673263242354377,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+selu = canonical_entry(
+    F.selu,
     """``scale * x`` if ``x > 0`` else ``scale * alpha * (exp(x) - 1)``. See :func:`nnfunc.selu`.
-
-    Args:
-        x: Input variable.
-        scale (float): Default ``1.05070098735548``.
-        alpha (float): Default ``1.673263242354377``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -379,8 +364,11 @@ def selu(
     Examples:
         >>> F.selu(np.array([1.0]))
         array([1.05070099])
-    """
-    return F.selu(x, scale, alpha, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+    defaults={"scale": 1.05070098735548, "alpha": 1.673263242354377},
+)
 
 
 @outputs_in_place

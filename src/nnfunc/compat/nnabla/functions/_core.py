@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
-from nnfunc.compat._common import scalar_value, tensor_args
+from nnfunc.compat._common import same_as, scalar_value, tensor_args
 from nnfunc.compat.nnabla._imperative import canonical_entry, outputs_in_place
 
 __all__ = [
@@ -359,15 +359,9 @@ log = canonical_entry(
 )
 
 
-@tensor_args("x")
-def sum(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None = None) -> Any:  # noqa: A001
+sum = same_as(  # noqa: A001
+    F.sum,
     """Sum over ``axis`` (``None``: all axes). See :func:`nnfunc.sum`.
-
-    Args:
-        x: Input tensor.
-        axis (int or tuple of int, optional): Axes to reduce.
-        keepdims (bool): Keep reduced axes with size 1.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As :func:`nnfunc.sum`.
@@ -375,19 +369,15 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None = 
     Examples:
         >>> F.sum(np.ones((2, 3)), axis=1)
         array([3., 3.])
-    """
-    return F.sum(x, axis=axis, keepdims=keepdims, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
-@tensor_args("x")
-def mean(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None = None) -> Any:
+mean = same_as(
+    F.mean,
     """Mean over ``axis`` (``None``: all axes). See :func:`nnfunc.mean`.
-
-    Args:
-        x: Input tensor.
-        axis (int or tuple of int, optional): Axes to reduce.
-        keepdims (bool): Keep reduced axes with size 1.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As :func:`nnfunc.mean`.
@@ -395,8 +385,10 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None =
     Examples:
         >>> F.mean(np.arange(4.0), keepdims=True)
         array([1.5])
-    """
-    return F.mean(x, axis=axis, keepdims=keepdims, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
 @outputs_in_place

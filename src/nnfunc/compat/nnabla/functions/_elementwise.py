@@ -1225,17 +1225,11 @@ min = same_as(  # noqa: A001
 )
 
 
-@tensor_args("x")
-def prod(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None = None) -> Any:
+prod = same_as(
+    F.prod,
     """Product over ``axis`` (its gradient is exact with zero inputs, unlike NNabla's).
 
     See :func:`nnfunc.prod`.
-
-    Args:
-        x: Input tensor.
-        axis (None, int or tuple of int): Axes. Default ``None`` (all).
-        keepdims (bool): Keep reduced axes. Default ``False``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The reduced product.
@@ -1243,8 +1237,10 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None =
     Examples:
         >>> F.prod(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
         array([3., 8.])
-    """
-    return F.prod(x, axis=axis, keepdims=keepdims, name=name)
+    """,
+    module=__name__,
+    tensors=("x",),
+)
 
 
 def _kw_name(op: str, kw: dict[str, Any], allowed: tuple[str, ...] = ()) -> Any:

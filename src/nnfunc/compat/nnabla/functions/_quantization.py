@@ -476,34 +476,9 @@ prune = canonical_entry(
 )
 
 
-@shares_args(binary_connect_affine)
-@outputs_in_place
-@tensor_args("x", "weight", "indicator_fixedweights")
-def inq_affine(
-    x: Any,
-    weight: Any,
-    indicator_fixedweights: Any,
-    bias: Any = None,
-    base_axis: int = 1,
-    num_bits: int = 4,
-    inq_iterations: Sequence[int] = (),
-    selection_algorithm: str = "largest_abs",
-    seed: int = -1,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+inq_affine = canonical_entry(
+    F.inq_affine,
     """INQ affine layer (see :func:`nnfunc.inq_affine`).
-
-    Args:
-        weight: ``(D, L..)``, quantized in place where fixed.
-        indicator_fixedweights: 1 = fixed, 0 = learnable; updated in place.
-        num_bits (int): Default 4 (>= 2).
-        inq_iterations (tuple of int): Forward-pass counts at which 50% of the learnable
-            weights are fixed (all at the last). Default ().
-        selection_algorithm (str): ``'largest_abs'`` (default) or ``'random'``.
-        seed (int): -1 (default): the global generator.
 
     Returns:
         ``(M.., L..)``.
@@ -512,19 +487,11 @@ def inq_affine(
         >>> w, ind = np.array([[0.3], [-0.9]]), np.ones((2, 1))
         >>> F.inq_affine(np.array([[1.0, 1.0]]), w, ind)
         array([[-0.75]])
-    """
-    return F.inq_affine(
-        x,
-        weight,
-        indicator_fixedweights,
-        bias,
-        base_axis=base_axis,
-        num_bits=num_bits,
-        inq_iterations=inq_iterations,
-        selection_algorithm=selection_algorithm,
-        seed=seed,
-        name=name,
-    )
+    """,
+    module=__name__,
+    tensors=("x", "weight", "indicator_fixedweights"),
+    defaults={"seed": -1},
+)
 
 
 @shares_args(binary_connect_convolution)

@@ -6,44 +6,21 @@ Complex tensors use NNabla's real layout (a trailing axis of 2: real, imaginary)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import nnfunc.functions as F
-from nnfunc.compat._common import tensor_args
+from nnfunc.compat._common import same_as, tensor_args
 from nnfunc.compat.nnabla._imperative import outputs_in_place
 
 __all__ = ["fft", "ifft", "interpolate", "istft", "stft"]
 
 
-@tensor_args("x")
-def interpolate(
-    x: Any,
-    scale: Sequence[float] | None = None,
-    output_size: Sequence[int] | None = None,
-    mode: str = "linear",
-    align_corners: bool = False,
-    half_pixel: bool = False,
-    half_pixel_for_nn: bool = False,
-    channel_last: bool = False,
-    *,
-    name: str | None = None,
-) -> Any:
+interpolate = same_as(
+    F.interpolate,
     """Resize the last ``nd`` dimensions (``nd = len(scale)`` or ``len(output_size)``).
 
     See :func:`nnfunc.interpolate` for the coordinate rules (the page's table, with
     ``align_corners`` and ``half_pixel`` both True not supported).
-
-    Args:
-        x: N-D input.
-        scale (tuple): Scale factors; ``output_size[i] = floor(scale[i] * x.shape[i - nd])``.
-        output_size (tuple of int): Output sizes (exactly one of the two).
-        mode (str): ``'linear'`` (default) or ``'nearest'``.
-        align_corners (bool): Default False (NNabla >= 1.9).
-        half_pixel (bool): Default False.
-        half_pixel_for_nn (bool): Legacy nearest rule. Default False.
-        channel_last (bool): Channels last. Default False.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The resized array.
@@ -59,18 +36,11 @@ def interpolate(
         (64, 3, 320, 257)
         >>> F.interpolate(np.array([[0.0, 1.0]], np.float32), scale=(2,), half_pixel=True)
         array([[0.  , 0.25, 0.75, 1.  ]], dtype=float32)
-    """
-    return F.interpolate(
-        x,
-        scale=scale,
-        output_size=output_size,
-        mode=mode,
-        align_corners=align_corners,
-        half_pixel=half_pixel,
-        half_pixel_for_nn=half_pixel_for_nn,
-        channel_last=channel_last,
-        name=name,
-    )
+    """,
+    module=__name__,
+    positional=True,
+    tensors=("x",),
+)
 
 
 @outputs_in_place
@@ -140,32 +110,12 @@ def ifft(
     return F.ifft(x, signal_ndim, normalized=normalized, name=name)
 
 
-@tensor_args("x")
-def stft(
-    x: Any,
-    window_size: int,
-    stride: int,
-    fft_size: int,
-    window_type: str | None = "hanning",
-    center: bool = True,
-    pad_mode: str = "reflect",
-    *,
-    name: str | None = None,
-) -> tuple[Any, Any]:
+stft = same_as(
+    F.stft,
     """Short-time Fourier transform of ``(batch_size, sample_size)`` signals.
 
     See :func:`nnfunc.stft` (periodic window centred in ``fft_size``; ``center`` pads by
     ``fft_size // 2`` with ``pad_mode``).
-
-    Args:
-        x: ``(batch_size, sample_size)``.
-        window_size (int): Analysis window size.
-        stride (int): Hop size.
-        fft_size (int): FFT size (>= ``window_size``); ``fft_size // 2 + 1`` bins.
-        window_type (str): ``'hanning'`` (default), ``'hamming'``, ``'rectangular'`` or None.
-        center (bool): Default True.
-        pad_mode (str): ``'reflect'`` (default) or ``'constant'``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(y_r, y_i)``, each ``(batch_size, fft_size // 2 + 1, frames)``.
@@ -174,44 +124,18 @@ def stft(
         >>> y_r, y_i = F.stft(np.zeros((2, 100), np.float32), 32, 8, 32)
         >>> y_r.shape, y_i.shape
         ((2, 17, 13), (2, 17, 13))
-    """
-    return F.stft(
-        x,
-        window_size,
-        stride,
-        fft_size,
-        window_type=window_type,
-        center=center,
-        pad_mode=pad_mode,
-        name=name,
-    )
+    """,
+    module=__name__,
+    positional=True,
+    tensors=("x",),
+)
 
 
-@tensor_args("y_r", "y_i")
-def istft(
-    y_r: Any,
-    y_i: Any,
-    window_size: int,
-    stride: int,
-    fft_size: int,
-    window_type: str | None = "hanning",
-    center: bool = True,
-    *,
-    name: str | None = None,
-) -> Any:
+istft = same_as(
+    F.istft,
     """Inverse STFT with NNabla's constant square inverse window (see :func:`nnfunc.istft`).
 
     The first and last ``fft_size - stride`` samples are not perfectly reconstructed.
-
-    Args:
-        y_r: Real part ``(batch_size, fft_size // 2 + 1, frame_size)``.
-        y_i: Imaginary part, same shape.
-        window_size (int): Analysis window size.
-        stride (int): Hop size (must divide ``fft_size``).
-        fft_size (int): FFT size.
-        window_type (str): ``'hanning'`` (default), ``'hamming'``, ``'rectangular'`` or None.
-        center (bool): The frames were centred. Default True.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(batch_size, sample_size)``.
@@ -221,14 +145,8 @@ def istft(
         >>> y = F.istft(*F.stft(x, 32, 8, 32), 32, 8, 32)
         >>> bool(np.allclose(y[:, 24:-24], x[:, 24:-24]))
         True
-    """
-    return F.istft(
-        y_r,
-        y_i,
-        window_size,
-        stride,
-        fft_size,
-        window_type=window_type,
-        center=center,
-        name=name,
-    )
+    """,
+    module=__name__,
+    positional=True,
+    tensors=("y_r", "y_i"),
+)
