@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import numbers
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -77,7 +78,12 @@ def _gate(op: str, arg: str, value: Any) -> Any:
 
 
 def positional_name(
-    canonical: Callable[..., Any], doc: str, *, module: str, absent: tuple[str, ...] = ()
+    canonical: Callable[..., Any],
+    doc: str,
+    *,
+    module: str | None = None,
+    absent: tuple[str, ...] = (),
+    tensors: tuple[str, ...] | None = None,
 ) -> Callable[..., Any]:
     """A dialect entry that is ``canonical`` with ``name`` as its last positional argument
     (TensorFlow's signatures), for the entries whose arguments are otherwise the canonical
@@ -86,13 +92,16 @@ def positional_name(
 
     ``doc`` is the entry's own docstring (summary, Returns, example); the ``Args`` lines of the
     arguments it does not describe come from ``canonical``'s (:func:`shares_args`). The entry
-    is a plain function of ``module`` with the seed's signature (``inspect.signature``).
+    is a plain function of ``module`` (default: the caller's) with the seed's signature
+    (``inspect.signature``); ``tensors`` go through the input gate (see :func:`same_as`).
     """
     sig = inspect.signature(canonical)
     params = [p for p in sig.parameters.values() if p.name not in (*absent, "name")]
     last = sig.parameters["name"].replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD)
     n, refused = len(params), frozenset(absent)
     op = canonical.__name__
+    module = module or sys._getframe(1).f_globals["__name__"]
+    tensors = _required(params) if tensors is None else tensors
 
     def entry(*args: Any, **kwargs: Any) -> Any:
         if len(args) > n + 1 or (len(args) == n + 1 and "name" in kwargs):
@@ -110,15 +119,15 @@ def positional_name(
     entry.__doc__ = doc
     entry.__wrapped__ = canonical  # type: ignore[attr-defined]  # what it calls (inspect.unwrap)
     entry.__signature__ = sig.replace(parameters=[*params, last])  # type: ignore[attr-defined]
-    return shares_args(canonical)(entry)
+    return shares_args(canonical)(tensor_args(*tensors)(entry) if tensors else entry)
 
 
 def same_as(
     canonical: Callable[..., Any],
     doc: str,
     *,
-    module: str,
-    tensors: tuple[str, ...] = (),
+    module: str | None = None,
+    tensors: tuple[str, ...] | None = None,
     extra: tuple[inspect.Parameter, ...] = (),
     positional: bool = False,
     defaults: dict[str, Any] | None = None,
@@ -134,7 +143,9 @@ def same_as(
     an argument where it differs from the canonical one (passed on when the caller omits it).
     ``doc`` is the entry's own docstring (summary, Returns, its example); the ``Args`` lines of
     the arguments it does not describe come from ``canonical``'s (:func:`shares_args`).
-    ``tensors`` go through the input gate (:func:`tensor_args`), named after the entry.
+    ``tensors`` go through the input gate (:func:`tensor_args`), named after the entry; by
+    default the positional arguments without a default. ``module``: the entry's module, by
+    default the caller's.
     """
     sig = inspect.signature(canonical)
     by_position = inspect.Parameter.POSITIONAL_OR_KEYWORD
@@ -151,6 +162,8 @@ def same_as(
     at = {k: names.index(k) for k in fill}
     extras = frozenset(p.name for p in extra)
     op = canonical.__name__
+    module = module or sys._getframe(1).f_globals["__name__"]
+    tensors = _required(params) if tensors is None else tensors
 
     def entry(*args: Any, **kwargs: Any) -> Any:
         if len(args) > n:
@@ -176,3 +189,10 @@ def same_as(
     entry.__wrapped__ = canonical  # type: ignore[attr-defined]  # what it calls (inspect.unwrap)
     entry.__signature__ = sig.replace(parameters=[*lead, *extra, *rest])  # type: ignore[attr-defined]
     return shares_args(canonical)(tensor_args(*tensors)(entry) if tensors else entry)
+
+
+def _required(params: list[inspect.Parameter]) -> tuple[str, ...]:
+    """The positional arguments without a default (an entry's tensors unless it says)."""
+    return tuple(
+        p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -122,8 +123,8 @@ def canonical_entry(
     canonical: Callable[..., Any],
     doc: str,
     *,
-    module: str,
-    tensors: tuple[str, ...] = (),
+    module: str | None = None,
+    tensors: tuple[str, ...] | None = None,
     defaults: dict[str, Any] | None = None,
 ) -> Callable[..., Any]:
     """An NNabla entry that is ``canonical`` with NNabla's trailing ``n_outputs=1,
@@ -132,7 +133,7 @@ def canonical_entry(
     entry = same_as(
         canonical,
         doc,
-        module=module,
+        module=module or sys._getframe(1).f_globals["__name__"],
         tensors=tensors,
         extra=_TRAILING,
         positional=True,

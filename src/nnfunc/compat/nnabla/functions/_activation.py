@@ -63,8 +63,6 @@ sigmoid = canonical_entry(
         >>> F.sigmoid(np.array([0.0]))
         array([0.5])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -98,8 +96,6 @@ tanh = canonical_entry(
         >>> F.tanh(np.array([0.0]))
         array([0.])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -173,8 +169,6 @@ hard_tanh = canonical_entry(
         >>> F.hard_tanh(np.array([-3.0, 0.5]))
         array([-1. ,  0.5])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -189,8 +183,6 @@ log_sigmoid = canonical_entry(
         >>> F.log_sigmoid(np.array([0.0]))
         array([-0.69314718])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -205,8 +197,6 @@ softplus = canonical_entry(
         >>> F.softplus(np.array([0.0]))
         array([0.69314718])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -221,8 +211,6 @@ softsign = canonical_entry(
         >>> F.softsign(np.array([1.0]))
         array([0.5])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -237,8 +225,6 @@ tanh_shrink = canonical_entry(
         >>> F.tanh_shrink(np.array([0.0]))
         array([0.])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -253,8 +239,6 @@ sinc = canonical_entry(
         >>> F.sinc(np.array([0.0]))
         array([1.])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -349,8 +333,6 @@ elu = canonical_entry(
         >>> F.elu(np.array([-1.0, 1.0]))
         array([-0.63212056,  1.        ])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -365,8 +347,6 @@ selu = canonical_entry(
         >>> F.selu(np.array([1.0]))
         array([1.05070099])
     """,
-    module=__name__,
-    tensors=("x",),
     defaults={"scale": 1.05070098735548, "alpha": 1.673263242354377},
 )
 
@@ -517,7 +497,6 @@ clip_by_value = same_as(
         >>> F.clip_by_value(np.array([-2.0, 0.5, 3.0]), -1.0, 1.0)
         array([-1. ,  0.5,  1. ])
     """,
-    module=__name__,
     tensors=("x",),
 )
 
@@ -533,8 +512,6 @@ clip_grad_by_value = canonical_entry(
         >>> F.clip_grad_by_value(np.array([1.0]), np.array([-1.0]), np.array([1.0]))
         array([1.])
     """,
-    module=__name__,
-    tensors=("x", "min", "max"),
 )
 
 
@@ -549,7 +526,6 @@ clip_by_norm = same_as(
         >>> F.clip_by_norm(np.array([3.0, 4.0]), 1.0)
         array([0.6, 0.8])
     """,
-    module=__name__,
     tensors=("x",),
 )
 
@@ -666,7 +642,6 @@ top_k_grad = canonical_entry(
         >>> F.top_k_grad(np.array([[1.0, 2.0]]), 1)
         array([[1., 2.]])
     """,
-    module=__name__,
     tensors=("x",),
 )
 

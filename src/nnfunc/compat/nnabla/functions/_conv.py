@@ -325,8 +325,6 @@ adaptive_separable_convolution = canonical_entry(
         ...                                  np.ones((1, 2, 1, 1)))
         array([[[[4.]]]])
     """,
-    module=__name__,
-    tensors=("x", "vertical_kernel", "horizontal_kernel"),
 )
 
 

@@ -338,8 +338,6 @@ exp = canonical_entry(
         >>> F.exp(np.array([0.0]))
         array([1.])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -354,8 +352,6 @@ log = canonical_entry(
         >>> F.log(np.array([1.0]))
         array([0.])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -370,8 +366,6 @@ sum = same_as(  # noqa: A001
         >>> F.sum(np.ones((2, 3)), axis=1)
         array([3., 3.])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -386,8 +380,6 @@ mean = same_as(
         >>> F.mean(np.arange(4.0), keepdims=True)
         array([1.5])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 

@@ -734,8 +734,6 @@ abs = canonical_entry(  # noqa: A001
         >>> F.abs(np.array([-1.5, 2.0], np.float32))
         array([1.5, 2. ], dtype=float32)
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -815,8 +813,6 @@ identity = canonical_entry(
         >>> F.identity(np.array([1.0, 2.0], np.float32))
         array([1., 2.], dtype=float32)
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -834,8 +830,6 @@ matrix_diag = canonical_entry(
         array([[1., 0.],
                [0., 2.]], dtype=float32)
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -852,8 +846,6 @@ matrix_diag_part = canonical_entry(
         >>> F.matrix_diag_part(np.array([[1.0, 5.0], [6.0, 2.0]], np.float32))
         array([1., 2.], dtype=float32)
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -871,8 +863,6 @@ batch_inv = canonical_entry(
         array([[[0.5 , 0.  ],
                 [0.  , 0.25]]], dtype=float32)
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -889,8 +879,6 @@ batch_det = canonical_entry(
         >>> F.batch_det(np.array([[[2.0, 1.0], [1.0, 3.0]]], np.float32))
         array([5.], dtype=float32)
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -907,8 +895,6 @@ sin = canonical_entry(
         >>> F.sin(np.array([0.25, 0.5], np.float32))
         array([0.24740396, 0.47942555], dtype=float32)
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -925,8 +911,6 @@ cos = canonical_entry(
         >>> F.cos(np.array([0.25, 0.5], np.float32))
         array([0.9689124 , 0.87758255], dtype=float32)
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -943,8 +927,6 @@ tan = canonical_entry(
         >>> F.tan(np.array([0.25, 0.5], np.float32))
         array([0.25534192, 0.5463025 ], dtype=float32)
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -961,8 +943,6 @@ sinh = canonical_entry(
         >>> F.sinh(np.array([0.25, 0.5], np.float32))
         array([0.25261232, 0.5210953 ], dtype=float32)
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -979,8 +959,6 @@ cosh = canonical_entry(
         >>> F.cosh(np.array([0.25, 0.5], np.float32))
         array([1.0314132, 1.1276261], dtype=float32)
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -997,8 +975,6 @@ asin = canonical_entry(
         >>> F.asin(np.array([0.25, 0.5], np.float32))
         array([0.25268024, 0.5235988 ], dtype=float32)
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -1015,8 +991,6 @@ acos = canonical_entry(
         >>> F.acos(np.array([0.25, 0.5], np.float32))
         array([1.3181162, 1.0471976], dtype=float32)
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -1033,8 +1007,6 @@ atan = canonical_entry(
         >>> F.atan(np.array([0.25, 0.5], np.float32))
         array([0.24497867, 0.4636476 ], dtype=float32)
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -1051,8 +1023,6 @@ asinh = canonical_entry(
         >>> F.asinh(np.array([0.25, 0.5], np.float32))
         array([0.24746646, 0.4812118 ], dtype=float32)
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -1069,8 +1039,6 @@ acosh = canonical_entry(
         >>> F.acosh(np.array([1.5, 2.0], np.float32))
         array([0.9624236, 1.316958 ], dtype=float32)
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -1087,8 +1055,6 @@ atanh = canonical_entry(
         >>> F.atanh(np.array([0.25, 0.5], np.float32))
         array([0.25541282, 0.54930615], dtype=float32)
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -1105,8 +1071,6 @@ atan2 = canonical_entry(
         >>> F.atan2(np.array([1.0]), np.array([1.0]))
         array([0.78539816])
     """,
-    module=__name__,
-    tensors=("x0", "x1"),
 )
 
 
@@ -1123,8 +1087,6 @@ batch_matmul = canonical_entry(
         >>> F.batch_matmul(np.ones((2, 1, 3)), np.ones((2, 3, 2))).shape
         (2, 1, 2)
     """,
-    module=__name__,
-    tensors=("a", "b"),
 )
 
 
@@ -1201,8 +1163,6 @@ max = same_as(  # noqa: A001
         >>> F.max(np.array([[1.0, 3.0], [4.0, 2.0]]), axis=1, only_index=True)
         array([1, 0])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -1220,8 +1180,6 @@ min = same_as(  # noqa: A001
         >>> F.min(np.array([[1.0, 3.0], [4.0, 2.0]]), axis=1, only_index=True)
         array([0, 1])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -1238,8 +1196,6 @@ prod = same_as(
         >>> F.prod(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
         array([3., 8.])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -1308,8 +1264,6 @@ split = same_as(
         >>> len(F.split(np.zeros((3, 2))))
         3
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -1326,8 +1280,6 @@ slice = canonical_entry(  # noqa: A001
         >>> F.slice(np.arange(5), (None,), (None,), (-1,))
         array([4, 3, 2, 1, 0])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -1345,7 +1297,6 @@ gather_nd = same_as(
         >>> F.gather_nd(data, [[1, 1, 0], [0, 1, 0]])
         array([6., 7., 1.], dtype=float32)
     """,
-    module=__name__,
     tensors=("data",),
 )
 
@@ -1389,7 +1340,6 @@ pad = canonical_entry(
         >>> F.pad(np.array([1, 2, 3, 4]), (3, 3), 'reflect')
         array([4, 3, 2, 1, 2, 3, 4, 3, 2, 1])
     """,
-    module=__name__,
     tensors=("x",),
 )
 
@@ -1472,7 +1422,6 @@ tile = same_as(
         >>> F.tile(np.array([1, 2, 3]), 3)
         array([1, 2, 3, 1, 2, 3, 1, 2, 3])
     """,
-    module=__name__,
     tensors=("x",),
 )
 
@@ -1491,8 +1440,6 @@ flip = canonical_entry(
         array([[4, 3],
                [2, 1]])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -1510,8 +1457,6 @@ shift = canonical_entry(
         >>> F.shift(np.array([1, 2, 3, 4]), (2,))
         array([1, 1, 1, 2])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -1528,8 +1473,6 @@ sort = same_as(
         >>> F.sort(np.array([3.0, 1.0, 2.0]), with_index=True)
         (array([1., 2., 3.]), array([1, 2, 0]))
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -1547,8 +1490,6 @@ assign = canonical_entry(
         >>> F.assign(dst, np.array([1.0, 2.0]))
         array([1., 2.])
     """,
-    module=__name__,
-    tensors=("dst", "src"),
 )
 
 
@@ -1565,6 +1506,5 @@ top_k_data = canonical_entry(
         >>> F.top_k_data(np.zeros((4, 5, 6)), 3).shape
         (4, 3)
     """,
-    module=__name__,
     tensors=("x",),
 )

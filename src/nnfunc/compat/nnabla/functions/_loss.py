@@ -205,8 +205,6 @@ squared_error = canonical_entry(
         >>> F.squared_error(np.array([1.0, 2.0]), np.array([3.0, 2.0]))
         array([4., 0.])
     """,
-    module=__name__,
-    tensors=("x0", "x1"),
 )
 
 
@@ -221,8 +219,6 @@ absolute_error = canonical_entry(
         >>> F.absolute_error(np.array([1.0, 2.0]), np.array([3.0, 2.0]))
         array([2., 0.])
     """,
-    module=__name__,
-    tensors=("x0", "x1"),
 )
 
 
@@ -239,8 +235,6 @@ huber_loss = canonical_entry(
         >>> F.huber_loss(np.array([0.5, 3.0]), np.array([0.0, 0.0]))
         array([0.25, 5.  ])
     """,
-    module=__name__,
-    tensors=("x0", "x1"),
 )
 
 
@@ -255,7 +249,6 @@ epsilon_insensitive_loss = canonical_entry(
         >>> F.epsilon_insensitive_loss(np.array([0.5, 3.0]), np.array([0.0, 0.0]), 1.0)
         array([0., 2.])
     """,
-    module=__name__,
     tensors=("x0", "x1"),
 )
 
@@ -337,8 +330,6 @@ binary_error = canonical_entry(
         >>> F.binary_error(np.array([0.2, 0.7]), np.array([1.0, 1.0]))
         array([1., 0.])
     """,
-    module=__name__,
-    tensors=("x", "target"),
 )
 
 

@@ -527,7 +527,5 @@ weight_standardization = same_as(
         array([[-1.,  1.],
                [-1.,  1.]])
     """,
-    module=__name__,
     positional=True,
-    tensors=("w",),
 )

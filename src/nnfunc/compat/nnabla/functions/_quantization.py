@@ -49,8 +49,6 @@ binary_sigmoid = canonical_entry(
         >>> F.binary_sigmoid(np.array([-1.0, 0.0, 2.0]))
         array([0., 0., 1.])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -67,8 +65,6 @@ binary_tanh = canonical_entry(
         >>> F.binary_tanh(np.array([-1.0, 0.0, 2.0]))
         array([-1., -1.,  1.])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -471,8 +467,6 @@ prune = canonical_entry(
         >>> F.prune(np.array([0.1, -2.0, 0.5, 3.0]), rate=0.5)
         array([ 0. , -2. ,  0.5,  3. ])
     """,
-    module=__name__,
-    tensors=("x",),
 )
 
 
@@ -488,8 +482,6 @@ inq_affine = canonical_entry(
         >>> F.inq_affine(np.array([[1.0, 1.0]]), w, ind)
         array([[-0.75]])
     """,
-    module=__name__,
-    tensors=("x", "weight", "indicator_fixedweights"),
     defaults={"seed": -1},
 )
 

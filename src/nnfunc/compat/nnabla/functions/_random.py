@@ -45,7 +45,6 @@ rand = canonical_entry(
         >>> F.rand(shape=(2, 3), seed=0).shape
         (2, 3)
     """,
-    module=__name__,
     defaults={"shape": [], "seed": -1},
 )
 
@@ -61,7 +60,6 @@ randint = canonical_entry(
         >>> F.randint(shape=(3,)).tolist()
         [0, 0, 0]
     """,
-    module=__name__,
     defaults={"shape": [], "seed": -1},
 )
 
@@ -78,7 +76,6 @@ randn = canonical_entry(
         >>> round(float(y.std()), 1)
         3.0
     """,
-    module=__name__,
     defaults={"shape": [], "seed": -1},
 )
 
@@ -94,7 +91,6 @@ rand_binomial = canonical_entry(
         >>> sorted(set(F.rand_binomial(shape=(100,), seed=0).tolist()))
         [0.0, 1.0]
     """,
-    module=__name__,
     defaults={"shape": [], "seed": -1},
 )
 
@@ -111,7 +107,6 @@ rand_beta = canonical_entry(
         >>> bool(((y >= 0) & (y <= 1)).all())
         True
     """,
-    module=__name__,
     defaults={"shape": [], "seed": -1},
 )
 
@@ -128,7 +123,6 @@ rand_gamma = canonical_entry(
         >>> round(float(F.rand_gamma(2.0, 3.0, shape=(100000,), seed=0).mean()))
         6
     """,
-    module=__name__,
     defaults={"shape": [], "seed": -1},
 )
 
@@ -154,8 +148,6 @@ random_choice = canonical_entry(
         >>> int(F.random_choice(np.arange(0, 5), w, seed=0)[0]) in range(5)
         True
     """,
-    module=__name__,
-    tensors=("x", "w"),
     defaults={"shape": [], "seed": -1},
 )
 
@@ -172,8 +164,6 @@ random_crop = canonical_entry(
         >>> F.random_crop(np.zeros((2, 3, 64, 64)), (3, 48, 48)).shape
         (2, 3, 48, 48)
     """,
-    module=__name__,
-    tensors=("x",),
     defaults={"seed": -1},
 )
 
@@ -194,8 +184,6 @@ random_erase = canonical_entry(
         >>> bool((y > 0).any())
         True
     """,
-    module=__name__,
-    tensors=("x",),
     defaults={"seed": -1},
 )
 
@@ -212,8 +200,6 @@ random_flip = canonical_entry(
         >>> F.random_flip(np.zeros((100, 3, 24, 32)), (2, 3)).shape
         (100, 3, 24, 32)
     """,
-    module=__name__,
-    tensors=("x",),
     defaults={"seed": -1},
 )
 
@@ -229,8 +215,6 @@ random_shift = canonical_entry(
         >>> F.random_shift(np.zeros((4, 3, 8, 8)), (3, 2), border_mode="reflect").shape
         (4, 3, 8, 8)
     """,
-    module=__name__,
-    tensors=("x",),
     defaults={"seed": -1},
 )
 
@@ -255,8 +239,6 @@ image_augmentation = canonical_entry(
         ...     contrast_each=True, noise=0.1, seed=0).shape
         (16, 3, 5, 8)
     """,
-    module=__name__,
-    tensors=("x",),
     defaults={"seed": -1},
 )
 
@@ -275,8 +257,6 @@ vat_noise = canonical_entry(
         >>> np.round(F.vat_noise(np.array([[3.0, 4.0]]), np.zeros((1, 2))), 6)
         array([[0.6, 0.8]])
     """,
-    module=__name__,
-    tensors=("x", "w"),
 )
 
 
@@ -322,6 +302,4 @@ warp_by_flow = canonical_entry(
         array([[3., 3.],
                [3., 3.]])
     """,
-    module=__name__,
-    tensors=("data", "flow"),
 )

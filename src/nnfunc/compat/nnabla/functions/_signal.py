@@ -37,9 +37,7 @@ interpolate = same_as(
         >>> F.interpolate(np.array([[0.0, 1.0]], np.float32), scale=(2,), half_pixel=True)
         array([[0.  , 0.25, 0.75, 1.  ]], dtype=float32)
     """,
-    module=__name__,
     positional=True,
-    tensors=("x",),
 )
 
 
@@ -125,7 +123,6 @@ stft = same_as(
         >>> y_r.shape, y_i.shape
         ((2, 17, 13), (2, 17, 13))
     """,
-    module=__name__,
     positional=True,
     tensors=("x",),
 )
@@ -146,7 +143,6 @@ istft = same_as(
         >>> bool(np.allclose(y[:, 24:-24], x[:, 24:-24]))
         True
     """,
-    module=__name__,
     positional=True,
     tensors=("y_r", "y_i"),
 )

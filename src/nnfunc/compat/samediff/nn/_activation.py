@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.compat._common import tensor_args
+from nnfunc.compat._common import same_as, tensor_args
 from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError, ShapeError
 
@@ -180,13 +180,9 @@ def selu(x: Any, *, name: str | None = None) -> Any:
     return F.selu(x, name=name)
 
 
-@tensor_args("x")
-def sigmoid(x: Any, *, name: str | None = None) -> Any:
+sigmoid = same_as(
+    F.sigmoid,
     """``1 / (1 + exp(-x))``. See :func:`nnfunc.sigmoid`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name (SameDiff's ``String name`` overload).
 
     Returns:
         A variable of the shape of ``x``.
@@ -194,17 +190,13 @@ def sigmoid(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> samediff.nn.sigmoid(np.array([0.0]))
         array([0.5])
-    """
-    return F.sigmoid(x, name=name)
+    """,
+)
 
 
-@tensor_args("x")
-def softplus(x: Any, *, name: str | None = None) -> Any:
+softplus = same_as(
+    F.softplus,
     """``log(exp(x) + 1)``, stable. See :func:`nnfunc.softplus`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name (SameDiff's ``String name`` overload).
 
     Returns:
         A variable of the shape of ``x``.
@@ -212,17 +204,13 @@ def softplus(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> samediff.nn.softplus(np.array([0.0]))
         array([0.69314718])
-    """
-    return F.softplus(x, name=name)
+    """,
+)
 
 
-@tensor_args("x")
-def softsign(x: Any, *, name: str | None = None) -> Any:
+softsign = same_as(
+    F.softsign,
     """``x / (|x| + 1)``. See :func:`nnfunc.softsign`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name (SameDiff's ``String name`` overload).
 
     Returns:
         A variable of the shape of ``x``.
@@ -230,8 +218,8 @@ def softsign(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> samediff.nn.softsign(np.array([1.0]))
         array([0.5])
-    """
-    return F.softsign(x, name=name)
+    """,
+)
 
 
 @tensor_args("x")
@@ -272,13 +260,9 @@ def swish(x: Any, *, name: str | None = None) -> Any:
     return F.silu(x, name=name)
 
 
-@tensor_args("x")
-def tanh(x: Any, *, name: str | None = None) -> Any:
+tanh = same_as(
+    F.tanh,
     """Hyperbolic tangent. See :func:`nnfunc.tanh`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name (SameDiff's ``String name`` overload).
 
     Returns:
         A variable of the shape of ``x``.
@@ -286,8 +270,8 @@ def tanh(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> samediff.nn.tanh(np.array([0.0]))
         array([0.])
-    """
-    return F.tanh(x, name=name)
+    """,
+)
 
 
 @tensor_args("x")
