@@ -60,6 +60,20 @@ def _real(op: str, arg: str, value: Any, **bounds: Any) -> float:
     return check.real_scalar(op, arg, value, **bounds)
 
 
+def _sampled(
+    op: str,
+    shape: Any,
+    seed: Any,
+    draw: Callable[..., Any],
+    name: str | None,
+    dtype: np.dtype = _F32,
+) -> Any:
+    """The node (or eager result) of one sampler: ``draw(generator, shape)`` cast to ``dtype``,
+    ``shape`` and ``seed`` checked here (in that order) for every sampler."""
+    shp = sample_shape(op, shape)
+    return emit(_Sample(op, shp, dtype, random.validate_seed(op, seed), draw), name)
+
+
 def _below(high: float) -> np.float32:
     """The largest float32 strictly below ``high`` (a float64 draw may round up to it)."""
     h = np.float32(high)
@@ -113,14 +127,13 @@ def rand(
     lo, hi = _real(op, "low", low), _real(op, "high", high)
     if not hi > lo:
         raise ArgumentError(check.message(op, "high", "be greater than `low`", low=lo, high=hi))
-    shp = sample_shape(op, shape)
     top = _below(hi)
 
     def draw(rng: np.random.Generator, s: tuple) -> Any:
         y = (lo + (hi - lo) * rng.random(s)).astype(np.float32)
         return np.minimum(y, top, out=y) if y.ndim else np.minimum(y, top)
 
-    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), draw), name)
+    return _sampled(op, shape, seed, draw, name)
 
 
 @graph_node_errors
@@ -169,12 +182,9 @@ def randint(
         raise ArgumentError(check.message(op, "high", "be <= 2**31", high=hi))
     if not hi > lo:
         raise ArgumentError(check.message(op, "high", "be greater than `low`", low=lo, high=hi))
-    shp = sample_shape(op, shape)
-
-    def draw(rng: np.random.Generator, s: tuple) -> Any:
-        return rng.integers(lo, hi, size=s, dtype=np.int64)
-
-    return emit(_Sample(op, shp, _I32, random.validate_seed(op, seed), draw), name)
+    return _sampled(
+        op, shape, seed, lambda rng, s: rng.integers(lo, hi, size=s, dtype=np.int64), name, _I32
+    )
 
 
 @graph_node_errors
@@ -219,7 +229,6 @@ def randn(
     op = "randn"
     m = _real(op, "mu", mu)
     s_ = _real(op, "sigma", sigma, min_value=0.0)
-    shp = sample_shape(op, shape)
 
     def draw(rng: np.random.Generator, s: tuple) -> Any:
         z = rng.standard_normal(s, dtype=np.float32)
@@ -231,7 +240,7 @@ def randn(
             z += np.float32(m)
         return z
 
-    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), draw), name)
+    return _sampled(op, shape, seed, draw, name)
 
 
 @graph_node_errors
@@ -277,12 +286,7 @@ def rand_binomial(
     if k >= 2**62:
         raise ArgumentError(check.message(op, "n", "be < 2**62", n=k))
     q = _real(op, "p", p, min_value=0.0, max_value=1.0)
-    shp = sample_shape(op, shape)
-
-    def draw(rng: np.random.Generator, s: tuple) -> Any:
-        return rng.binomial(k, q, size=s)
-
-    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), draw), name)
+    return _sampled(op, shape, seed, lambda rng, s: rng.binomial(k, q, size=s), name)
 
 
 @graph_node_errors
@@ -327,12 +331,7 @@ def rand_beta(
     op = "rand_beta"
     a = _real(op, "alpha", alpha, min_value=0.0, open_min=True)
     b = _real(op, "beta", beta, min_value=0.0, open_min=True)
-    shp = sample_shape(op, shape)
-
-    def draw(rng: np.random.Generator, s: tuple) -> Any:
-        return rng.beta(a, b, size=s)
-
-    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), draw), name)
+    return _sampled(op, shape, seed, lambda rng, s: rng.beta(a, b, size=s), name)
 
 
 @graph_node_errors
@@ -377,12 +376,7 @@ def rand_gamma(
     op = "rand_gamma"
     kk = _real(op, "k", k, min_value=0.0, open_min=True)
     t = _real(op, "theta", theta, min_value=0.0, open_min=True)
-    shp = sample_shape(op, shape)
-
-    def draw(rng: np.random.Generator, s: tuple) -> Any:
-        return rng.gamma(kk, t, size=s)
-
-    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), draw), name)
+    return _sampled(op, shape, seed, lambda rng, s: rng.gamma(kk, t, size=s), name)
 
 
 # ----------------------------------------------------------------------------- random_choice
