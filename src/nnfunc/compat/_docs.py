@@ -98,7 +98,11 @@ def shares_args(source: Callable[..., Any]) -> Callable[[_T], _T]:
             entries.append((last, e))
         entries.sort(key=lambda t: t[0])
         args = ["Args:", *(line for _, e in entries for line in e)]
-        entry.__doc__ = "\n".join([*head, *args, *tail])
+        doc = "\n".join([*head, *args, *tail])
+        obj: Any = entry
+        while obj is not None and obj is not source:  # and the functions it wraps (mkdocs and
+            obj.__doc__ = doc  # griffe read the innermost one)
+            obj = getattr(obj, "__wrapped__", None)
         return entry
 
     return decorate
