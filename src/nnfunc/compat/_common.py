@@ -108,7 +108,7 @@ def positional_name(
             raise TypeError(f"{op}() takes at most {n + 1} positional arguments (name last)")
         if len(args) == n + 1:
             *args, kwargs["name"] = args
-        if refused & kwargs.keys():
+        if kwargs and not refused.isdisjoint(kwargs):
             raise TypeError(
                 f"{op}() got an unexpected keyword argument {min(refused & kwargs.keys())!r}"
             )
@@ -166,20 +166,19 @@ def same_as(
     tensors = _required(params) if tensors is None else tensors
 
     def entry(*args: Any, **kwargs: Any) -> Any:
-        if len(args) > n:
-            if len(args) > len(names):
+        given = len(args)
+        if given > n:
+            if given > len(names):
                 raise TypeError(f"{op}() takes at most {len(names)} positional arguments")
             for k, v in zip(names[n:], args[n:]):
                 if k in kwargs:
                     raise TypeError(f"{op}() got multiple values for argument {k!r}")
                 kwargs[k] = v
-            given, args = len(args), args[:n]
-        else:
-            given = len(args)
+            args = args[:n]
         for k, i in at.items():
             if i >= given and k not in kwargs:
                 kwargs[k] = fill[k]
-        if extras & kwargs.keys():
+        if kwargs and not extras.isdisjoint(kwargs):
             kwargs = {k: v for k, v in kwargs.items() if k not in extras}
         return canonical(*args, **kwargs)
 
