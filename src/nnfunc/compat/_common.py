@@ -131,6 +131,7 @@ def same_as(
     extra: tuple[inspect.Parameter, ...] = (),
     positional: bool = False,
     defaults: dict[str, Any] | None = None,
+    op: str | None = None,
 ) -> Callable[..., Any]:
     """A dialect entry whose arguments are ``canonical``'s (names, order, defaults, keyword-only
     ``name``), plus the seed's ``extra`` arguments after the positional ones (accepted, by
@@ -145,7 +146,8 @@ def same_as(
     the arguments it does not describe come from ``canonical``'s (:func:`shares_args`).
     ``tensors`` go through the input gate (:func:`tensor_args`), named after the entry; by
     default the positional arguments without a default. ``module``: the entry's module, by
-    default the caller's.
+    default the caller's. ``op``: the entry's name where the seed's differs from the canonical
+    one (NNabla's ``sub2`` is ``nnfunc.sub``).
     """
     sig = inspect.signature(canonical)
     by_position = inspect.Parameter.POSITIONAL_OR_KEYWORD
@@ -161,7 +163,7 @@ def same_as(
     rest = [p for p in params if p.name not in names]
     at = {k: names.index(k) for k in fill}
     extras = frozenset(p.name for p in extra)
-    op = canonical.__name__
+    op = op or canonical.__name__
     module = module or sys._getframe(1).f_globals["__name__"]
     tensors = _required(params) if tensors is None else tensors
 

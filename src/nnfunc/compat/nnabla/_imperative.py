@@ -126,6 +126,7 @@ def canonical_entry(
     module: str | None = None,
     tensors: tuple[str, ...] | None = None,
     defaults: dict[str, Any] | None = None,
+    op: str | None = None,
 ) -> Callable[..., Any]:
     """An NNabla entry that is ``canonical`` with NNabla's trailing ``n_outputs=1,
     outputs=None`` (``outputs`` honoured: :func:`outputs_in_place`) and every argument but
@@ -138,5 +139,6 @@ def canonical_entry(
         extra=_TRAILING,
         positional=True,
         defaults=defaults,
+        op=op,
     )
     return outputs_in_place(entry)

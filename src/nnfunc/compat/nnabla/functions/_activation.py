@@ -66,14 +66,9 @@ sigmoid = canonical_entry(
 )
 
 
-@outputs_in_place
-@tensor_args("x")
-def swish(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+swish = canonical_entry(
+    F.silu,
     """``x / (1 + exp(-x))``. See :func:`nnfunc.silu`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -81,8 +76,9 @@ def swish(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
     Examples:
         >>> F.swish(np.array([0.0]))
         array([0.])
-    """
-    return F.silu(x, name=name)
+    """,
+    op="swish",
+)
 
 
 tanh = canonical_entry(
@@ -242,14 +238,9 @@ sinc = canonical_entry(
 )
 
 
-@outputs_in_place
-@tensor_args("x")
-def unlink(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+unlink = canonical_entry(
+    F.stop_gradient,
     """Identity forward, no gradient backward. See :func:`nnfunc.stop_gradient`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -257,8 +248,9 @@ def unlink(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None 
     Examples:
         >>> F.unlink(np.array([2.0]))
         array([2.])
-    """
-    return F.stop_gradient(x, name=name)
+    """,
+    op="unlink",
+)
 
 
 def _axis(x: Any, axis: Any) -> int:
@@ -351,17 +343,12 @@ selu = canonical_entry(
 )
 
 
-@outputs_in_place
-@tensor_args("x")
-def crelu(
-    x: Any, axis: int = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+crelu = canonical_entry(
+    F.crelu,
     """Concatenated ReLU along ``axis`` (default 1, the channel axis). See :func:`nnfunc.crelu`.
 
     Args:
-        x: Input variable.
         axis (int): The axis that doubles. Default ``1``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array with ``axis`` doubled.
@@ -369,28 +356,17 @@ def crelu(
     Examples:
         >>> F.crelu(np.array([[-1.0, 2.0]]))
         array([[0., 2., 1., 0.]])
-    """
-    return F.crelu(x, axis, name=name)
+    """,
+    defaults={"axis": 1},
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def celu(
-    x: Any,
-    alpha: float = 1.0,
-    axis: int = 1,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+celu = canonical_entry(
+    F.concat_elu,
     """Concatenated ELU (NOT the continuously differentiable ELU). See :func:`nnfunc.concat_elu`.
 
     Args:
-        x: Input variable.
-        alpha (float): ELU's alpha. Default ``1.0``.
         axis (int): The axis that doubles. Default ``1``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array with ``axis`` doubled.
@@ -398,8 +374,10 @@ def celu(
     Examples:
         >>> F.celu(np.array([[-1.0, 2.0]]))
         array([[-0.63212056,  2.        ,  1.        , -0.86466472]])
-    """
-    return F.concat_elu(x, alpha, axis, name=name)
+    """,
+    op="celu",
+    defaults={"axis": 1},
+)
 
 
 @outputs_in_place
@@ -559,29 +537,15 @@ def clip_grad_by_norm(
     return F.clip_grad_by_norm(x, 1.0 if clip_norm is None else clip_norm, axes, name=name)
 
 
-@outputs_in_place
-@tensor_args("x", "weight")
-def affine(
-    x: Any,
-    weight: Any,
-    bias: Any = None,
-    base_axis: int = 1,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+affine = canonical_entry(
+    F.linear,
     """Fully connected layer on ``x`` flattened from ``base_axis``: ``x_flat . weight + bias``.
 
     The page writes ``y = A x + b``; with the documented shapes (``weight`` is
     ``(D_B * ... * D_N, L...)``, input features first) that is ``x_flat . A + b``.
 
     Args:
-        x: Input ``(M_0, ..., M_{B-1}, D_B, ..., D_N)``.
-        weight: ``(D_B * ... * D_N, L_0, ..., L_I)`` (input features first).
-        bias (optional): ``(L_0, ..., L_I)``.
         base_axis (int): First axis of the features. Default ``1``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array ``(M_0, ..., M_{B-1}, L_0, ..., L_I)``. See :func:`nnfunc.linear`.
@@ -589,8 +553,10 @@ def affine(
     Examples:
         >>> F.affine(np.ones((2, 2, 3)), np.ones((6, 4))).shape
         (2, 4)
-    """
-    return F.linear(x, weight, bias, base_axis=base_axis, name=name)
+    """,
+    op="affine",
+    defaults={"base_axis": 1},
+)
 
 
 @outputs_in_place

@@ -129,13 +129,9 @@ silu = same_as(
 )
 
 
-@tensor_args("x")
-def swish(x: Any, *, name: str | None = None) -> Any:
+swish = same_as(
+    F.silu,
     """Alias of :func:`silu`: ``x * sigmoid(x)``.
-
-    Args:
-        x: Input tensor; integers give float32.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         A tensor with the same shape as ``x``.
@@ -143,8 +139,9 @@ def swish(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> keras.ops.swish(np.array([0.0], np.float32))
         array([0.], dtype=float32)
-    """
-    return F.silu(x, name=name)
+    """,
+    op="swish",
+)
 
 
 hard_silu = same_as(
@@ -161,13 +158,9 @@ hard_silu = same_as(
 )
 
 
-@tensor_args("x")
-def hard_swish(x: Any, *, name: str | None = None) -> Any:
+hard_swish = same_as(
+    F.hard_silu,
     """Alias of :func:`hard_silu`: ``x * relu6(x + 3) / 6``.
-
-    Args:
-        x: Input tensor; integers give float32.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         A tensor with the same shape as ``x``.
@@ -175,8 +168,9 @@ def hard_swish(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> keras.ops.hard_swish(np.array([1.0], np.float32))
         array([0.6666667], dtype=float32)
-    """
-    return F.hard_silu(x, name=name)
+    """,
+    op="hard_swish",
+)
 
 
 log_sigmoid = same_as(
