@@ -12,6 +12,8 @@ Conventions of this dialect (NNabla 1.39):
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -107,11 +109,30 @@ def _as01(y: Any, dtype: np.dtype, name: str | None) -> Any:
     return F.cast(y, dtype, name=name)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def equal(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+def _zero_one(canonical: Callable[..., Any]) -> Callable[..., Any]:
+    """NNabla's form of a comparison or logical function: ``canonical``'s result as 0/1 in the
+    dtype of the tensor operands (``x0``, and ``x1`` where there is one; a scalar ``val`` takes
+    no part), with the seed's argument names (``x0`` where the canonical says ``x``). The
+    entries are :func:`canonical_entry` of it (their own docstrings describe every argument)."""
+    sig = inspect.signature(canonical)
+    params = [p.replace(name="x0") if p.name == "x" else p for p in sig.parameters.values()]
+    names = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    operands = [n for n in names if n in ("x0", "x1")]
+
+    def translated(*args: Any, name: str | None = None, **kwargs: Any) -> Any:
+        if not kwargs.keys().isdisjoint(names[: len(args)]):
+            raise TypeError(f"{canonical.__name__}() got multiple values for an argument")
+        given = dict(zip(names, args), **kwargs)
+        y = canonical(*(given[n] for n in names if n in given))
+        return _as01(y, _dtype(*(given[n] for n in operands)), name)
+
+    translated.__name__ = translated.__qualname__ = canonical.__name__
+    translated.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    return translated
+
+
+equal = canonical_entry(
+    _zero_one(F.equal),
     """1 where ``x0 == x1``, else 0 (broadcasting), in the operands' dtype.
 
     See :func:`nnfunc.equal`.
@@ -127,15 +148,12 @@ def equal(
     Examples:
         >>> F.equal(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
         array([0., 1., 0.], dtype=float32)
-    """
-    return _as01(F.equal(x0, x1), _dtype(x0, x1), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def equal_scalar(
-    x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+equal_scalar = canonical_entry(
+    _zero_one(F.equal_scalar),
     """1 where ``x0 == val``, else 0, in the dtype of ``x0``.
 
     See :func:`nnfunc.equal_scalar`.
@@ -151,15 +169,12 @@ def equal_scalar(
     Examples:
         >>> F.equal_scalar(np.array([0.0, 1.0, 2.0], np.float32))
         array([0., 1., 0.], dtype=float32)
-    """
-    return _as01(F.equal_scalar(x0, val), _dtype(x0), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def not_equal(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+not_equal = canonical_entry(
+    _zero_one(F.not_equal),
     """1 where ``x0 != x1``, else 0 (broadcasting), in the operands' dtype.
 
     See :func:`nnfunc.not_equal`.
@@ -175,15 +190,12 @@ def not_equal(
     Examples:
         >>> F.not_equal(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
         array([1., 0., 1.], dtype=float32)
-    """
-    return _as01(F.not_equal(x0, x1), _dtype(x0, x1), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def not_equal_scalar(
-    x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+not_equal_scalar = canonical_entry(
+    _zero_one(F.not_equal_scalar),
     """1 where ``x0 != val``, else 0, in the dtype of ``x0``.
 
     See :func:`nnfunc.not_equal_scalar`.
@@ -199,15 +211,12 @@ def not_equal_scalar(
     Examples:
         >>> F.not_equal_scalar(np.array([0.0, 1.0, 2.0], np.float32))
         array([1., 0., 1.], dtype=float32)
-    """
-    return _as01(F.not_equal_scalar(x0, val), _dtype(x0), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def greater(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+greater = canonical_entry(
+    _zero_one(F.greater),
     """1 where ``x0 > x1``, else 0 (broadcasting), in the operands' dtype.
 
     See :func:`nnfunc.greater`.
@@ -223,15 +232,12 @@ def greater(
     Examples:
         >>> F.greater(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
         array([0., 0., 1.], dtype=float32)
-    """
-    return _as01(F.greater(x0, x1), _dtype(x0, x1), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def greater_scalar(
-    x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+greater_scalar = canonical_entry(
+    _zero_one(F.greater_scalar),
     """1 where ``x0 > val``, else 0, in the dtype of ``x0``.
 
     See :func:`nnfunc.greater_scalar`.
@@ -247,15 +253,12 @@ def greater_scalar(
     Examples:
         >>> F.greater_scalar(np.array([0.0, 1.0, 2.0], np.float32))
         array([0., 0., 1.], dtype=float32)
-    """
-    return _as01(F.greater_scalar(x0, val), _dtype(x0), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def greater_equal(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+greater_equal = canonical_entry(
+    _zero_one(F.greater_equal),
     """1 where ``x0 >= x1``, else 0 (broadcasting), in the operands' dtype.
 
     See :func:`nnfunc.greater_equal`.
@@ -271,15 +274,12 @@ def greater_equal(
     Examples:
         >>> F.greater_equal(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
         array([0., 1., 1.], dtype=float32)
-    """
-    return _as01(F.greater_equal(x0, x1), _dtype(x0, x1), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def greater_equal_scalar(
-    x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+greater_equal_scalar = canonical_entry(
+    _zero_one(F.greater_equal_scalar),
     """1 where ``x0 >= val``, else 0, in the dtype of ``x0``.
 
     See :func:`nnfunc.greater_equal_scalar`.
@@ -295,15 +295,12 @@ def greater_equal_scalar(
     Examples:
         >>> F.greater_equal_scalar(np.array([0.0, 1.0, 2.0], np.float32))
         array([0., 1., 1.], dtype=float32)
-    """
-    return _as01(F.greater_equal_scalar(x0, val), _dtype(x0), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def less(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+less = canonical_entry(
+    _zero_one(F.less),
     """1 where ``x0 < x1``, else 0 (broadcasting), in the operands' dtype.
 
     See :func:`nnfunc.less`.
@@ -319,15 +316,12 @@ def less(
     Examples:
         >>> F.less(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
         array([1., 0., 0.], dtype=float32)
-    """
-    return _as01(F.less(x0, x1), _dtype(x0, x1), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def less_scalar(
-    x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+less_scalar = canonical_entry(
+    _zero_one(F.less_scalar),
     """1 where ``x0 < val``, else 0, in the dtype of ``x0``.
 
     See :func:`nnfunc.less_scalar`.
@@ -343,15 +337,12 @@ def less_scalar(
     Examples:
         >>> F.less_scalar(np.array([0.0, 1.0, 2.0], np.float32))
         array([1., 0., 0.], dtype=float32)
-    """
-    return _as01(F.less_scalar(x0, val), _dtype(x0), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def less_equal(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+less_equal = canonical_entry(
+    _zero_one(F.less_equal),
     """1 where ``x0 <= x1``, else 0 (broadcasting), in the operands' dtype.
 
     See :func:`nnfunc.less_equal`.
@@ -367,15 +358,12 @@ def less_equal(
     Examples:
         >>> F.less_equal(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
         array([1., 1., 0.], dtype=float32)
-    """
-    return _as01(F.less_equal(x0, x1), _dtype(x0, x1), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def less_equal_scalar(
-    x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+less_equal_scalar = canonical_entry(
+    _zero_one(F.less_equal_scalar),
     """1 where ``x0 <= val``, else 0, in the dtype of ``x0``.
 
     See :func:`nnfunc.less_equal_scalar`.
@@ -391,15 +379,12 @@ def less_equal_scalar(
     Examples:
         >>> F.less_equal_scalar(np.array([0.0, 1.0, 2.0], np.float32))
         array([1., 1., 0.], dtype=float32)
-    """
-    return _as01(F.less_equal_scalar(x0, val), _dtype(x0), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def logical_and(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+logical_and = canonical_entry(
+    _zero_one(F.logical_and),
     """Element-wise logical AND (non-zero is true) as 0/1 in the operands' dtype.
 
     See :func:`nnfunc.logical_and`.
@@ -416,15 +401,12 @@ def logical_and(
         >>> a = np.array([0.0, 0.0, 2.0, 3.0], np.float32)
         >>> F.logical_and(a, np.array([0.0, 1.0, 0.0, -1.0], np.float32))
         array([0., 0., 0., 1.], dtype=float32)
-    """
-    return _as01(F.logical_and(x0, x1), _dtype(x0, x1), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def logical_and_scalar(
-    x0: Any, val: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+logical_and_scalar = canonical_entry(
+    _zero_one(F.logical_and_scalar),
     """Element-wise logical AND of ``x0`` and a scalar ``val`` (required), as 0/1.
 
     See :func:`nnfunc.logical_and_scalar`.
@@ -440,15 +422,13 @@ def logical_and_scalar(
     Examples:
         >>> F.logical_and_scalar(np.array([0.0, 2.0], np.float32), 1)
         array([0., 1.], dtype=float32)
-    """
-    return _as01(F.logical_and_scalar(x0, val), _dtype(x0), name)
+    """,
+    tensors=("x0",),
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def logical_or(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+logical_or = canonical_entry(
+    _zero_one(F.logical_or),
     """Element-wise logical OR (non-zero is true) as 0/1 in the operands' dtype.
 
     See :func:`nnfunc.logical_or`.
@@ -465,15 +445,12 @@ def logical_or(
         >>> a = np.array([0.0, 0.0, 2.0, 3.0], np.float32)
         >>> F.logical_or(a, np.array([0.0, 1.0, 0.0, -1.0], np.float32))
         array([0., 1., 1., 1.], dtype=float32)
-    """
-    return _as01(F.logical_or(x0, x1), _dtype(x0, x1), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def logical_or_scalar(
-    x0: Any, val: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+logical_or_scalar = canonical_entry(
+    _zero_one(F.logical_or_scalar),
     """Element-wise logical OR of ``x0`` and a scalar ``val`` (required), as 0/1.
 
     See :func:`nnfunc.logical_or_scalar`.
@@ -489,15 +466,13 @@ def logical_or_scalar(
     Examples:
         >>> F.logical_or_scalar(np.array([0.0, 2.0], np.float32), 1)
         array([1., 1.], dtype=float32)
-    """
-    return _as01(F.logical_or_scalar(x0, val), _dtype(x0), name)
+    """,
+    tensors=("x0",),
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def logical_xor(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+logical_xor = canonical_entry(
+    _zero_one(F.logical_xor),
     """Element-wise logical XOR (non-zero is true) as 0/1 in the operands' dtype. NNabla's page
     prints the XNOR table; NNabla (and this function) compute XOR.
 
@@ -515,15 +490,12 @@ def logical_xor(
         >>> a = np.array([0.0, 0.0, 2.0, 3.0], np.float32)
         >>> F.logical_xor(a, np.array([0.0, 1.0, 0.0, -1.0], np.float32))
         array([0., 1., 1., 0.], dtype=float32)
-    """
-    return _as01(F.logical_xor(x0, x1), _dtype(x0, x1), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def logical_xor_scalar(
-    x0: Any, val: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+logical_xor_scalar = canonical_entry(
+    _zero_one(F.logical_xor_scalar),
     """Element-wise logical XOR of ``x0`` and a scalar ``val`` (required), as 0/1.
 
     See :func:`nnfunc.logical_xor_scalar`.
@@ -539,15 +511,13 @@ def logical_xor_scalar(
     Examples:
         >>> F.logical_xor_scalar(np.array([0.0, 2.0], np.float32), 1)
         array([1., 0.], dtype=float32)
-    """
-    return _as01(F.logical_xor_scalar(x0, val), _dtype(x0), name)
+    """,
+    tensors=("x0",),
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def logical_not(
-    x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+logical_not = canonical_entry(
+    _zero_one(F.logical_not),
     """``logical_not`` as 0/1 in the dtype of ``x0``.
 
     See :func:`nnfunc.logical_not`.
@@ -562,13 +532,12 @@ def logical_not(
     Examples:
         >>> F.logical_not(np.array([0.0, 2.0], np.float32))
         array([1., 0.], dtype=float32)
-    """
-    return _as01(F.logical_not(x0), _dtype(x0), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def isnan(x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+isnan = canonical_entry(
+    _zero_one(F.isnan),
     """``isnan`` as 0/1 in the dtype of ``x0``.
 
     See :func:`nnfunc.isnan`.
@@ -583,13 +552,12 @@ def isnan(x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None 
     Examples:
         >>> F.isnan(np.array([1.0, np.nan], np.float32))
         array([0., 1.], dtype=float32)
-    """
-    return _as01(F.isnan(x0), _dtype(x0), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def isinf(x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+isinf = canonical_entry(
+    _zero_one(F.isinf),
     """``isinf`` as 0/1 in the dtype of ``x0``.
 
     See :func:`nnfunc.isinf`.
@@ -604,8 +572,8 @@ def isinf(x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None 
     Examples:
         >>> F.isinf(np.array([1.0, -np.inf], np.float32))
         array([0., 1.], dtype=float32)
-    """
-    return _as01(F.isinf(x0), _dtype(x0), name)
+    """,
+)
 
 
 @outputs_in_place
