@@ -239,7 +239,17 @@ def sample_call(qualname: str, func: Callable[..., Any]) -> dict[str, Any] | Non
 
     def hook(frame: Any, event: str, arg: Any) -> None:
         if event == "call" and frame.f_code is target and not found:
-            bound = {p: frame.f_locals[p] for p in params if p in frame.f_locals}
+            local = frame.f_locals
+            if {"args", "kwargs"} <= local.keys() and not {"args", "kwargs"} & set(params):
+                # A generic dialect entry (compat ``same_as``): (*args, **kwargs) bound by the
+                # signature it declares.
+                try:
+                    call = sig.bind(*local["args"], **local["kwargs"])
+                except TypeError:
+                    return
+                call.apply_defaults()  # as a named frame holds every argument
+                local = call.arguments
+            bound = {p: local[p] for p in params if p in local}
             if not _is_symbolic(bound):
                 found.append({k: _copy_value(v) for k, v in bound.items()})
 

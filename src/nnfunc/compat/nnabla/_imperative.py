@@ -10,16 +10,28 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from nnfunc.compat._common import same_as
 from nnfunc.core import check
 from nnfunc.core.variable import Variable
 from nnfunc.errors import ArgumentError, DTypeError, ShapeError
 
-__all__ = ["outputs_in_place", "write_outputs"]
+__all__ = ["canonical_entry", "outputs_in_place", "write_outputs"]
+
+# The two trailing arguments of every NNabla entry (the package note documents them).
+_TRAILING = (
+    inspect.Parameter(
+        "n_outputs", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=1, annotation="int"
+    ),
+    inspect.Parameter(
+        "outputs", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation="Any"
+    ),
+)
 
 
 def write_outputs(op: str, result: Any, outputs: Any) -> Any:
@@ -105,3 +117,28 @@ def outputs_in_place(entry: Callable[..., Any]) -> Callable[..., Any]:
         return result if outputs is None else write_outputs(op, result, outputs)
 
     return wrapper
+
+
+def canonical_entry(
+    canonical: Callable[..., Any],
+    doc: str,
+    *,
+    module: str | None = None,
+    tensors: tuple[str, ...] | None = None,
+    defaults: dict[str, Any] | None = None,
+    op: str | None = None,
+) -> Callable[..., Any]:
+    """An NNabla entry that is ``canonical`` with NNabla's trailing ``n_outputs=1,
+    outputs=None`` (``outputs`` honoured: :func:`outputs_in_place`) and every argument but
+    ``name`` positional; see :func:`nnfunc.compat._common.same_as` for the others."""
+    entry = same_as(
+        canonical,
+        doc,
+        module=module or sys._getframe(1).f_globals["__name__"],
+        tensors=tensors,
+        extra=_TRAILING,
+        positional=True,
+        defaults=defaults,
+        op=op,
+    )
+    return outputs_in_place(entry)

@@ -1,19 +1,7 @@
 """Clipping and gradient control (catalog family 9)."""
 
-from nnfunc.functions.clipping._clip import (
-    clip_by_norm,
-    clip_by_value,
-    clip_grad_by_norm,
-    clip_grad_by_value,
-    stop_gradient,
-    top_k_grad,
-)
+from nnfunc.functions.clipping import _clip
+from nnfunc.functions.clipping._clip import *  # noqa: F403
 
-__all__ = [
-    "clip_by_norm",
-    "clip_by_value",
-    "clip_grad_by_norm",
-    "clip_grad_by_value",
-    "stop_gradient",
-    "top_k_grad",
-]
+# The part lists its functions once, in its own ``__all__``.
+__all__ = sorted(_clip.__all__)

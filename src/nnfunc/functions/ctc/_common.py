@@ -10,6 +10,7 @@ from nnfunc.core import check
 from nnfunc.core.backend import get_array_module
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, DTypeError, ShapeError
+from nnfunc.functions import _labels as labels
 
 __all__ = [
     "as_tensor",
@@ -23,17 +24,11 @@ __all__ = [
 
 
 def as_tensor(x: Any) -> Any:
-    """``x`` itself when it has a shape and dtype (array, Variable, symbolic), else an array."""
-    if isinstance(x, np.generic):
-        return np.asarray(x)
-    if hasattr(x, "shape") and hasattr(x, "dtype"):
-        return x
-    if x is None or isinstance(x, (str, bytes, dict)):
+    """:func:`nnfunc.functions._labels.as_tensor`, which also refuses None, strings, bytes and
+    dicts (a string would otherwise become a string array)."""
+    if x is None or (isinstance(x, (str, bytes, dict)) and not isinstance(x, np.generic)):
         raise DTypeError(f"nnfunc: inputs must be arrays, Variables or numbers; received {x!r}.")
-    arr = np.asarray(x)
-    if arr.dtype == object:
-        raise DTypeError(f"nnfunc: inputs must be arrays, Variables or numbers; received {x!r}.")
-    return arr
+    return labels.as_tensor(x)
 
 
 def concrete(x: Any) -> bool:

@@ -1,59 +1,8 @@
 """Comparison and logical functions (catalog family 20)."""
 
-from nnfunc.functions.logical._compare import (
-    equal,
-    greater,
-    greater_equal,
-    less,
-    less_equal,
-    not_equal,
-    where,
-)
-from nnfunc.functions.logical._logical import (
-    equal_scalar,
-    greater_equal_scalar,
-    greater_scalar,
-    isinf,
-    isnan,
-    less_equal_scalar,
-    less_scalar,
-    logical_and,
-    logical_and_scalar,
-    logical_not,
-    logical_or,
-    logical_or_scalar,
-    logical_xor,
-    logical_xor_scalar,
-    not_equal_scalar,
-    reset_inf,
-    reset_nan,
-    sign,
-)
+from nnfunc.functions.logical import _compare, _logical
+from nnfunc.functions.logical._compare import *  # noqa: F403
+from nnfunc.functions.logical._logical import *  # noqa: F403
 
-__all__ = [
-    "equal",
-    "equal_scalar",
-    "greater",
-    "greater_equal",
-    "greater_equal_scalar",
-    "greater_scalar",
-    "isinf",
-    "isnan",
-    "less",
-    "less_equal",
-    "less_equal_scalar",
-    "less_scalar",
-    "logical_and",
-    "logical_and_scalar",
-    "logical_not",
-    "logical_or",
-    "logical_or_scalar",
-    "logical_xor",
-    "logical_xor_scalar",
-    "not_equal",
-    "not_equal_scalar",
-    "reset_inf",
-    "reset_nan",
-    "sign",
-    "where",
-]
+# Each part lists its functions once, in its own ``__all__``.
+__all__ = sorted([*_compare.__all__, *_logical.__all__])

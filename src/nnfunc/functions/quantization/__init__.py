@@ -1,32 +1,9 @@
 """Quantization (catalog family 25): simulated low-precision layers and quantizers."""
 
-from nnfunc.functions.quantization._binary import (
-    binary_connect_affine,
-    binary_connect_convolution,
-    binary_sigmoid,
-    binary_tanh,
-    binary_weight_affine,
-    binary_weight_convolution,
-)
-from nnfunc.functions.quantization._inq import inq_affine, inq_convolution
-from nnfunc.functions.quantization._quantize import (
-    fixed_point_quantize,
-    min_max_quantize,
-    pow2_quantize,
-    prune,
-)
+from nnfunc.functions.quantization import _binary, _inq, _quantize
+from nnfunc.functions.quantization._binary import *  # noqa: F403
+from nnfunc.functions.quantization._inq import *  # noqa: F403
+from nnfunc.functions.quantization._quantize import *  # noqa: F403
 
-__all__ = [
-    "binary_connect_affine",
-    "binary_connect_convolution",
-    "binary_sigmoid",
-    "binary_tanh",
-    "binary_weight_affine",
-    "binary_weight_convolution",
-    "fixed_point_quantize",
-    "inq_affine",
-    "inq_convolution",
-    "min_max_quantize",
-    "pow2_quantize",
-    "prune",
-]
+# Each part lists its functions once, in its own ``__all__``.
+__all__ = sorted([*_binary.__all__, *_inq.__all__, *_quantize.__all__])

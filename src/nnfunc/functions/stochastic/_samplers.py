@@ -103,6 +103,16 @@ def _real(op: str, arg: str, value: Any, **bounds: Any) -> float:
     return check.real_scalar(op, arg, value, **bounds)
 
 
+def _sampled(
+    op: str, shape: Any, seed: Any, params: tuple, name: str | None, dtype: np.dtype = _F32
+) -> Any:
+    """The node (or eager result) of one sampler: its draw (chosen by ``op``) with ``params``,
+    cast to ``dtype``; ``shape`` and ``seed`` checked here (in that order) for every sampler.
+    The parameters stay plain data so that the node saves with its graph."""
+    shp = sample_shape(op, shape)
+    return emit(_Sample(op, shp, dtype, random.validate_seed(op, seed), params), name)
+
+
 def _below(high: float) -> np.float32:
     """The largest float32 strictly below ``high`` (a float64 draw may round up to it)."""
     h = np.float32(high)
@@ -156,10 +166,8 @@ def rand(
     lo, hi = _real(op, "low", low), _real(op, "high", high)
     if not hi > lo:
         raise ArgumentError(check.message(op, "high", "be greater than `low`", low=lo, high=hi))
-    shp = sample_shape(op, shape)
     top = _below(hi)
-
-    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), (lo, hi, top)), name)
+    return _sampled(op, shape, seed, (lo, hi, top), name)
 
 
 @graph_node_errors
@@ -208,9 +216,7 @@ def randint(
         raise ArgumentError(check.message(op, "high", "be <= 2**31", high=hi))
     if not hi > lo:
         raise ArgumentError(check.message(op, "high", "be greater than `low`", low=lo, high=hi))
-    shp = sample_shape(op, shape)
-
-    return emit(_Sample(op, shp, _I32, random.validate_seed(op, seed), (lo, hi)), name)
+    return _sampled(op, shape, seed, (lo, hi), name, _I32)
 
 
 @graph_node_errors
@@ -255,9 +261,8 @@ def randn(
     op = "randn"
     m = _real(op, "mu", mu)
     s_ = _real(op, "sigma", sigma, min_value=0.0)
-    shp = sample_shape(op, shape)
 
-    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), (m, s_)), name)
+    return _sampled(op, shape, seed, (m, s_), name)
 
 
 @graph_node_errors
@@ -303,9 +308,7 @@ def rand_binomial(
     if k >= 2**62:
         raise ArgumentError(check.message(op, "n", "be < 2**62", n=k))
     q = _real(op, "p", p, min_value=0.0, max_value=1.0)
-    shp = sample_shape(op, shape)
-
-    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), (k, q)), name)
+    return _sampled(op, shape, seed, (k, q), name)
 
 
 @graph_node_errors
@@ -350,9 +353,7 @@ def rand_beta(
     op = "rand_beta"
     a = _real(op, "alpha", alpha, min_value=0.0, open_min=True)
     b = _real(op, "beta", beta, min_value=0.0, open_min=True)
-    shp = sample_shape(op, shape)
-
-    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), (a, b)), name)
+    return _sampled(op, shape, seed, (a, b), name)
 
 
 @graph_node_errors
@@ -397,9 +398,7 @@ def rand_gamma(
     op = "rand_gamma"
     kk = _real(op, "k", k, min_value=0.0, open_min=True)
     t = _real(op, "theta", theta, min_value=0.0, open_min=True)
-    shp = sample_shape(op, shape)
-
-    return emit(_Sample(op, shp, _F32, random.validate_seed(op, seed), (kk, t)), name)
+    return _sampled(op, shape, seed, (kk, t), name)
 
 
 # ----------------------------------------------------------------------------- random_choice

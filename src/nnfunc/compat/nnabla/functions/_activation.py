@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.compat._common import tensor_args
-from nnfunc.compat.nnabla._imperative import outputs_in_place
+from nnfunc.compat._common import same_as, tensor_args
+from nnfunc.compat.nnabla._imperative import canonical_entry, outputs_in_place
 from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError, ShapeError
 
@@ -52,14 +52,9 @@ __all__ = [
 ]
 
 
-@outputs_in_place
-@tensor_args("x")
-def sigmoid(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+sigmoid = canonical_entry(
+    F.sigmoid,
     """``1 / (1 + exp(-x))``. See :func:`nnfunc.sigmoid`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -67,18 +62,13 @@ def sigmoid(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None
     Examples:
         >>> F.sigmoid(np.array([0.0]))
         array([0.5])
-    """
-    return F.sigmoid(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def swish(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+swish = canonical_entry(
+    F.silu,
     """``x / (1 + exp(-x))``. See :func:`nnfunc.silu`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -86,18 +76,14 @@ def swish(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
     Examples:
         >>> F.swish(np.array([0.0]))
         array([0.])
-    """
-    return F.silu(x, name=name)
+    """,
+    op="swish",
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+tanh = canonical_entry(
+    F.tanh,
     """Hyperbolic tangent (documented in the Activation and Math sections). See :func:`nnfunc.tanh`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -105,8 +91,8 @@ def tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
     Examples:
         >>> F.tanh(np.array([0.0]))
         array([0.])
-    """
-    return F.tanh(x, name=name)
+    """,
+)
 
 
 @outputs_in_place
@@ -168,14 +154,9 @@ def hard_sigmoid(
     return F.hard_sigmoid(x, 0.2, 0.5, name=name)
 
 
-@outputs_in_place
-@tensor_args("x")
-def hard_tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+hard_tanh = canonical_entry(
+    F.hard_tanh,
     """``clip(x, -1, 1)``. See :func:`nnfunc.hard_tanh`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -183,18 +164,13 @@ def hard_tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | No
     Examples:
         >>> F.hard_tanh(np.array([-3.0, 0.5]))
         array([-1. ,  0.5])
-    """
-    return F.hard_tanh(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def log_sigmoid(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+log_sigmoid = canonical_entry(
+    F.log_sigmoid,
     """``log(1 / (1 + exp(-x)))``, stable. See :func:`nnfunc.log_sigmoid`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -202,18 +178,13 @@ def log_sigmoid(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | 
     Examples:
         >>> F.log_sigmoid(np.array([0.0]))
         array([-0.69314718])
-    """
-    return F.log_sigmoid(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def softplus(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+softplus = canonical_entry(
+    F.softplus,
     """``log(1 + exp(x))``, stable. See :func:`nnfunc.softplus`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -221,18 +192,13 @@ def softplus(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | Non
     Examples:
         >>> F.softplus(np.array([0.0]))
         array([0.69314718])
-    """
-    return F.softplus(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def softsign(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+softsign = canonical_entry(
+    F.softsign,
     """``x / (1 + |x|)``. See :func:`nnfunc.softsign`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -240,18 +206,13 @@ def softsign(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | Non
     Examples:
         >>> F.softsign(np.array([1.0]))
         array([0.5])
-    """
-    return F.softsign(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def tanh_shrink(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+tanh_shrink = canonical_entry(
+    F.tanh_shrink,
     """``x - tanh(x)``. See :func:`nnfunc.tanh_shrink`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -259,18 +220,13 @@ def tanh_shrink(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | 
     Examples:
         >>> F.tanh_shrink(np.array([0.0]))
         array([0.])
-    """
-    return F.tanh_shrink(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def sinc(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+sinc = canonical_entry(
+    F.sinc,
     """``sin(x) / x``, 1 at 0 (unnormalised). See :func:`nnfunc.sinc`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -278,18 +234,13 @@ def sinc(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
     Examples:
         >>> F.sinc(np.array([0.0]))
         array([1.])
-    """
-    return F.sinc(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def unlink(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+unlink = canonical_entry(
+    F.stop_gradient,
     """Identity forward, no gradient backward. See :func:`nnfunc.stop_gradient`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -297,8 +248,9 @@ def unlink(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None 
     Examples:
         >>> F.unlink(np.array([2.0]))
         array([2.])
-    """
-    return F.stop_gradient(x, name=name)
+    """,
+    op="unlink",
+)
 
 
 def _axis(x: Any, axis: Any) -> int:
@@ -362,22 +314,9 @@ def log_softmax(
     return F.log_softmax(x, _axis(x, axis), name=name)
 
 
-@outputs_in_place
-@tensor_args("x")
-def elu(
-    x: Any,
-    alpha: float = 1.0,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+elu = canonical_entry(
+    F.elu,
     """``x`` if ``x > 0`` else ``alpha (exp(x) - 1)``. See :func:`nnfunc.elu`.
-
-    Args:
-        x: Input variable.
-        alpha (float): Default ``1.0``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -385,28 +324,13 @@ def elu(
     Examples:
         >>> F.elu(np.array([-1.0, 1.0]))
         array([-0.63212056,  1.        ])
-    """
-    return F.elu(x, alpha, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def selu(
-    x: Any,
-    scale: float = 1.05070098735548,
-    alpha: float = 1.673263242354377,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+selu = canonical_entry(
+    F.selu,
     """``scale * x`` if ``x > 0`` else ``scale * alpha * (exp(x) - 1)``. See :func:`nnfunc.selu`.
-
-    Args:
-        x: Input variable.
-        scale (float): Default ``1.05070098735548``.
-        alpha (float): Default ``1.673263242354377``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``.
@@ -414,21 +338,17 @@ def selu(
     Examples:
         >>> F.selu(np.array([1.0]))
         array([1.05070099])
-    """
-    return F.selu(x, scale, alpha, name=name)
+    """,
+    defaults={"scale": 1.05070098735548, "alpha": 1.673263242354377},
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def crelu(
-    x: Any, axis: int = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+crelu = canonical_entry(
+    F.crelu,
     """Concatenated ReLU along ``axis`` (default 1, the channel axis). See :func:`nnfunc.crelu`.
 
     Args:
-        x: Input variable.
         axis (int): The axis that doubles. Default ``1``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array with ``axis`` doubled.
@@ -436,28 +356,17 @@ def crelu(
     Examples:
         >>> F.crelu(np.array([[-1.0, 2.0]]))
         array([[0., 2., 1., 0.]])
-    """
-    return F.crelu(x, axis, name=name)
+    """,
+    defaults={"axis": 1},
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def celu(
-    x: Any,
-    alpha: float = 1.0,
-    axis: int = 1,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+celu = canonical_entry(
+    F.concat_elu,
     """Concatenated ELU (NOT the continuously differentiable ELU). See :func:`nnfunc.concat_elu`.
 
     Args:
-        x: Input variable.
-        alpha (float): ELU's alpha. Default ``1.0``.
         axis (int): The axis that doubles. Default ``1``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array with ``axis`` doubled.
@@ -465,8 +374,10 @@ def celu(
     Examples:
         >>> F.celu(np.array([[-1.0, 2.0]]))
         array([[-0.63212056,  2.        ,  1.        , -0.86466472]])
-    """
-    return F.concat_elu(x, alpha, axis, name=name)
+    """,
+    op="celu",
+    defaults={"axis": 1},
+)
 
 
 @outputs_in_place
@@ -550,18 +461,12 @@ def leaky_relu(
     return F.leaky_relu(x, alpha, name=name)
 
 
-@tensor_args("x")
-def clip_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -> Any:
+clip_by_value = same_as(
+    F.clip_by_value,
     """Clip ``x`` into ``[min, max]`` (floats or Variables of the shape of ``x``).
 
     Variables of another shape are accepted where they broadcast with ``x`` (NNabla requires the
     shape of ``x``). The gradient passes at the bounds (see :func:`nnfunc.clip_by_value`).
-
-    Args:
-        x: Input variable.
-        min: Lower bound (float or Variable).
-        max: Upper bound (float or Variable).
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``. See :func:`nnfunc.clip_by_value`.
@@ -569,28 +474,14 @@ def clip_by_value(x: Any, min: Any, max: Any, *, name: str | None = None) -> Any
     Examples:
         >>> F.clip_by_value(np.array([-2.0, 0.5, 3.0]), -1.0, 1.0)
         array([-1. ,  0.5,  1. ])
-    """
-    return F.clip_by_value(x, min, max, name=name)
+    """,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x", "min", "max")
-def clip_grad_by_value(
-    x: Any,
-    min: Any,
-    max: Any,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+clip_grad_by_value = canonical_entry(
+    F.clip_grad_by_value,
     """Identity forward; the gradient is clipped into ``[min, max]`` (no gradient to them).
-
-    Args:
-        x: Input variable.
-        min: Lower bound of the gradient (Variable of the shape of ``x``, or a float).
-        max: Upper bound of the gradient.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array equal to ``x``. See :func:`nnfunc.clip_grad_by_value`.
@@ -598,19 +489,13 @@ def clip_grad_by_value(
     Examples:
         >>> F.clip_grad_by_value(np.array([1.0]), np.array([-1.0]), np.array([1.0]))
         array([1.])
-    """
-    return F.clip_grad_by_value(x, min, max, name=name)
+    """,
+)
 
 
-@tensor_args("x")
-def clip_by_norm(x: Any, clip_norm: float, axis: Any = None, *, name: str | None = None) -> Any:
+clip_by_norm = same_as(
+    F.clip_by_norm,
     """Rescale ``x`` to L2 norm ``clip_norm`` where its norm (over ``axis``) is larger.
-
-    Args:
-        x: Input variable.
-        clip_norm (float): The threshold.
-        axis (int or tuple, optional): Axes of the norm; ``None`` means all.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array of the shape of ``x``. See :func:`nnfunc.clip_by_norm`.
@@ -618,8 +503,9 @@ def clip_by_norm(x: Any, clip_norm: float, axis: Any = None, *, name: str | None
     Examples:
         >>> F.clip_by_norm(np.array([3.0, 4.0]), 1.0)
         array([0.6, 0.8])
-    """
-    return F.clip_by_norm(x, clip_norm, axis, name=name)
+    """,
+    tensors=("x",),
+)
 
 
 @outputs_in_place
@@ -651,29 +537,15 @@ def clip_grad_by_norm(
     return F.clip_grad_by_norm(x, 1.0 if clip_norm is None else clip_norm, axes, name=name)
 
 
-@outputs_in_place
-@tensor_args("x", "weight")
-def affine(
-    x: Any,
-    weight: Any,
-    bias: Any = None,
-    base_axis: int = 1,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+affine = canonical_entry(
+    F.linear,
     """Fully connected layer on ``x`` flattened from ``base_axis``: ``x_flat . weight + bias``.
 
     The page writes ``y = A x + b``; with the documented shapes (``weight`` is
     ``(D_B * ... * D_N, L...)``, input features first) that is ``x_flat . A + b``.
 
     Args:
-        x: Input ``(M_0, ..., M_{B-1}, D_B, ..., D_N)``.
-        weight: ``(D_B * ... * D_N, L_0, ..., L_I)`` (input features first).
-        bias (optional): ``(L_0, ..., L_I)``.
         base_axis (int): First axis of the features. Default ``1``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array ``(M_0, ..., M_{B-1}, L_0, ..., L_I)``. See :func:`nnfunc.linear`.
@@ -681,8 +553,10 @@ def affine(
     Examples:
         >>> F.affine(np.ones((2, 2, 3)), np.ones((6, 4))).shape
         (2, 4)
-    """
-    return F.linear(x, weight, bias, base_axis=base_axis, name=name)
+    """,
+    op="affine",
+    defaults={"base_axis": 1},
+)
 
 
 @outputs_in_place
@@ -723,26 +597,9 @@ def one_hot(
     return F.one_hot(x, classes, name=name)
 
 
-@outputs_in_place
-@tensor_args("x")
-def top_k_grad(
-    x: Any,
-    k: int,
-    abs: bool = False,
-    base_axis: int = 1,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+top_k_grad = canonical_entry(
+    F.top_k_grad,
     """Identity forward; backward keeps the ``k`` largest gradients per sample.
-
-    Args:
-        x: Input variable.
-        k (int): Gradients kept per sample.
-        abs (bool): Rank by magnitude. Default ``False``.
-        base_axis (int): First feature axis. Default ``1``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         An array equal to ``x``. See :func:`nnfunc.top_k_grad`.
@@ -750,8 +607,9 @@ def top_k_grad(
     Examples:
         >>> F.top_k_grad(np.array([[1.0, 2.0]]), 1)
         array([[1., 2.]])
-    """
-    return F.top_k_grad(x, k, abs, base_axis, name=name)
+    """,
+    tensors=("x",),
+)
 
 
 @outputs_in_place

@@ -79,7 +79,6 @@ def multi_head_attention(
         an all ``-inf`` row gives NaN).
 
     Examples:
-        >>> import numpy as np
         >>> from nnfunc.compat import nnabla
         >>> F = nnabla.functions
         >>> rng = np.random.default_rng(0)

@@ -16,7 +16,7 @@ import numpy as np
 
 import nnfunc.functions as F
 from nnfunc.compat._common import tensor_args
-from nnfunc.compat.nnabla._imperative import outputs_in_place
+from nnfunc.compat.nnabla._imperative import canonical_entry, outputs_in_place
 from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError, ShapeError
 
@@ -313,24 +313,9 @@ def depthwise_deconvolution(
     )
 
 
-@outputs_in_place
-@tensor_args("x", "vertical_kernel", "horizontal_kernel")
-def adaptive_separable_convolution(
-    x: Any,
-    vertical_kernel: Any,
-    horizontal_kernel: Any,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+adaptive_separable_convolution = canonical_entry(
+    F.adaptive_separable_convolution,
     """Adaptive separable convolution (``nnabla.functions.adaptive_separable_convolution``).
-
-    Args:
-        x: ``(B, C, H, W)``.
-        vertical_kernel: ``(B, Kv, H - Kv + 1, W - Kh + 1)``.
-        horizontal_kernel: ``(B, Kh, H - Kv + 1, W - Kh + 1)``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(B, C, H - Kv + 1, W - Kh + 1)``.
@@ -339,8 +324,8 @@ def adaptive_separable_convolution(
         >>> F.adaptive_separable_convolution(np.ones((1, 1, 2, 2)), np.ones((1, 2, 1, 1)),
         ...                                  np.ones((1, 2, 1, 1)))
         array([[[[4.]]]])
-    """
-    return F.adaptive_separable_convolution(x, vertical_kernel, horizontal_kernel, name=name)
+    """,
+)
 
 
 def _seq(value: Any) -> Any:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
-from nnfunc.compat._common import scalar_value, tensor_args
-from nnfunc.compat.nnabla._imperative import outputs_in_place
+from nnfunc.compat._common import same_as, scalar_value, tensor_args
+from nnfunc.compat.nnabla._imperative import canonical_entry, outputs_in_place
 
 __all__ = [
     "add2",
@@ -71,17 +71,9 @@ def add2(
     return F.add(x0, x1, name=name)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def sub2(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+sub2 = canonical_entry(
+    F.sub,
     """``x0 - x1`` (broadcasting). See :func:`nnfunc.sub`.
-
-    Args:
-        x0: Minuend.
-        x1: Subtrahend.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The difference, as :func:`nnfunc.sub`.
@@ -89,21 +81,14 @@ def sub2(
     Examples:
         >>> F.sub2(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
         array([-2., -2.])
-    """
-    return F.sub(x0, x1, name=name)
+    """,
+    op="sub2",
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def mul2(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+mul2 = canonical_entry(
+    F.mul,
     """``x0 * x1`` (broadcasting). See :func:`nnfunc.mul`.
-
-    Args:
-        x0: First factor.
-        x1: Second factor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The product, as :func:`nnfunc.mul`.
@@ -111,21 +96,14 @@ def mul2(
     Examples:
         >>> F.mul2(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
         array([3., 8.])
-    """
-    return F.mul(x0, x1, name=name)
+    """,
+    op="mul2",
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def div2(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+div2 = canonical_entry(
+    F.div,
     """``x0 / x1`` (broadcasting). See :func:`nnfunc.div`.
-
-    Args:
-        x0: Dividend.
-        x1: Divisor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The quotient, as :func:`nnfunc.div`.
@@ -133,21 +111,14 @@ def div2(
     Examples:
         >>> F.div2(np.array([1.0, 2.0]), np.array([4.0, 4.0]))
         array([0.25, 0.5 ])
-    """
-    return F.div(x0, x1, name=name)
+    """,
+    op="div2",
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def pow2(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+pow2 = canonical_entry(
+    F.pow,
     """``x0 ** x1`` (broadcasting). See :func:`nnfunc.pow`.
-
-    Args:
-        x0: Base.
-        x1: Exponent.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The power, as :func:`nnfunc.pow`.
@@ -155,8 +126,9 @@ def pow2(
     Examples:
         >>> F.pow2(np.array([2.0, 3.0]), np.array([3.0, 2.0]))
         array([8., 9.])
-    """
-    return F.pow(x0, x1, name=name)
+    """,
+    op="pow2",
+)
 
 
 @outputs_in_place
@@ -327,14 +299,9 @@ _scalar_doc(
 )
 
 
-@outputs_in_place
-@tensor_args("x")
-def exp(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+exp = canonical_entry(
+    F.exp,
     """``exp(x)``. See :func:`nnfunc.exp`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As :func:`nnfunc.exp`.
@@ -342,18 +309,13 @@ def exp(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
     Examples:
         >>> F.exp(np.array([0.0]))
         array([1.])
-    """
-    return F.exp(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def log(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+log = canonical_entry(
+    F.log,
     """Natural logarithm. See :func:`nnfunc.log`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As :func:`nnfunc.log`.
@@ -361,19 +323,13 @@ def log(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
     Examples:
         >>> F.log(np.array([1.0]))
         array([0.])
-    """
-    return F.log(x, name=name)
+    """,
+)
 
 
-@tensor_args("x")
-def sum(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None = None) -> Any:  # noqa: A001
+sum = same_as(  # noqa: A001
+    F.sum,
     """Sum over ``axis`` (``None``: all axes). See :func:`nnfunc.sum`.
-
-    Args:
-        x: Input tensor.
-        axis (int or tuple of int, optional): Axes to reduce.
-        keepdims (bool): Keep reduced axes with size 1.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As :func:`nnfunc.sum`.
@@ -381,19 +337,13 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None = 
     Examples:
         >>> F.sum(np.ones((2, 3)), axis=1)
         array([3., 3.])
-    """
-    return F.sum(x, axis=axis, keepdims=keepdims, name=name)
+    """,
+)
 
 
-@tensor_args("x")
-def mean(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None = None) -> Any:
+mean = same_as(
+    F.mean,
     """Mean over ``axis`` (``None``: all axes). See :func:`nnfunc.mean`.
-
-    Args:
-        x: Input tensor.
-        axis (int or tuple of int, optional): Axes to reduce.
-        keepdims (bool): Keep reduced axes with size 1.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As :func:`nnfunc.mean`.
@@ -401,8 +351,8 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None =
     Examples:
         >>> F.mean(np.arange(4.0), keepdims=True)
         array([1.5])
-    """
-    return F.mean(x, axis=axis, keepdims=keepdims, name=name)
+    """,
+)
 
 
 @outputs_in_place
@@ -494,17 +444,9 @@ def transpose(
     return F.transpose(x, axes, name=name)
 
 
-@outputs_in_place
-@tensor_args("x")
-def broadcast(
-    x: Any, shape: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+broadcast = canonical_entry(
+    F.broadcast_to,
     """Broadcast to ``shape`` (NumPy rules). See :func:`nnfunc.broadcast_to`.
-
-    Args:
-        x: Input tensor.
-        shape (tuple of int): Target shape.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As :func:`nnfunc.broadcast_to`.
@@ -512,8 +454,10 @@ def broadcast(
     Examples:
         >>> F.broadcast(np.ones((1, 3)), (2, 3)).shape
         (2, 3)
-    """
-    return F.broadcast_to(x, shape, name=name)
+    """,
+    op="broadcast",
+    tensors=("x",),
+)
 
 
 @outputs_in_place

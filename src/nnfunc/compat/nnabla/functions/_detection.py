@@ -36,15 +36,12 @@ def nms_detection2d(
         nms (float): IoU threshold (a box is suppressed when IoU > nms). Default ``None``
             (0.45).
         nms_per_class (bool): Suppress per class (default ``None``: True) or by objectness.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         Same shape as ``x``. See :func:`nnfunc.nms_detection2d`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> x = np.array([[[0.5, 0.5, 0.2, 0.2, 0.9, 1.0],
         ...                [0.5, 0.5, 0.2, 0.2, 0.8, 1.0]]])
         >>> F.nms_detection2d(x, nms_per_class=False)[0, :, 4:]

@@ -12,13 +12,15 @@ Conventions of this dialect (NNabla 1.39):
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.compat._common import tensor_args
-from nnfunc.compat.nnabla._imperative import outputs_in_place
+from nnfunc.compat._common import same_as, tensor_args
+from nnfunc.compat.nnabla._imperative import canonical_entry, outputs_in_place
 from nnfunc.core import check
 from nnfunc.errors import ArgumentError, ShapeError
 
@@ -107,11 +109,30 @@ def _as01(y: Any, dtype: np.dtype, name: str | None) -> Any:
     return F.cast(y, dtype, name=name)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def equal(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+def _zero_one(canonical: Callable[..., Any]) -> Callable[..., Any]:
+    """NNabla's form of a comparison or logical function: ``canonical``'s result as 0/1 in the
+    dtype of the tensor operands (``x0``, and ``x1`` where there is one; a scalar ``val`` takes
+    no part), with the seed's argument names (``x0`` where the canonical says ``x``). The
+    entries are :func:`canonical_entry` of it (their own docstrings describe every argument)."""
+    sig = inspect.signature(canonical)
+    params = [p.replace(name="x0") if p.name == "x" else p for p in sig.parameters.values()]
+    names = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    operands = [n for n in names if n in ("x0", "x1")]
+
+    def translated(*args: Any, name: str | None = None, **kwargs: Any) -> Any:
+        if not kwargs.keys().isdisjoint(names[: len(args)]):
+            raise TypeError(f"{canonical.__name__}() got multiple values for an argument")
+        given = dict(zip(names, args), **kwargs)
+        y = canonical(*(given[n] for n in names if n in given))
+        return _as01(y, _dtype(*(given[n] for n in operands)), name)
+
+    translated.__name__ = translated.__qualname__ = canonical.__name__
+    translated.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    return translated
+
+
+equal = canonical_entry(
+    _zero_one(F.equal),
     """1 where ``x0 == x1``, else 0 (broadcasting), in the operands' dtype.
 
     See :func:`nnfunc.equal`.
@@ -127,15 +148,12 @@ def equal(
     Examples:
         >>> F.equal(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
         array([0., 1., 0.], dtype=float32)
-    """
-    return _as01(F.equal(x0, x1), _dtype(x0, x1), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def equal_scalar(
-    x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+equal_scalar = canonical_entry(
+    _zero_one(F.equal_scalar),
     """1 where ``x0 == val``, else 0, in the dtype of ``x0``.
 
     See :func:`nnfunc.equal_scalar`.
@@ -151,15 +169,12 @@ def equal_scalar(
     Examples:
         >>> F.equal_scalar(np.array([0.0, 1.0, 2.0], np.float32))
         array([0., 1., 0.], dtype=float32)
-    """
-    return _as01(F.equal_scalar(x0, val), _dtype(x0), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def not_equal(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+not_equal = canonical_entry(
+    _zero_one(F.not_equal),
     """1 where ``x0 != x1``, else 0 (broadcasting), in the operands' dtype.
 
     See :func:`nnfunc.not_equal`.
@@ -175,15 +190,12 @@ def not_equal(
     Examples:
         >>> F.not_equal(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
         array([1., 0., 1.], dtype=float32)
-    """
-    return _as01(F.not_equal(x0, x1), _dtype(x0, x1), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def not_equal_scalar(
-    x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+not_equal_scalar = canonical_entry(
+    _zero_one(F.not_equal_scalar),
     """1 where ``x0 != val``, else 0, in the dtype of ``x0``.
 
     See :func:`nnfunc.not_equal_scalar`.
@@ -199,15 +211,12 @@ def not_equal_scalar(
     Examples:
         >>> F.not_equal_scalar(np.array([0.0, 1.0, 2.0], np.float32))
         array([1., 0., 1.], dtype=float32)
-    """
-    return _as01(F.not_equal_scalar(x0, val), _dtype(x0), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def greater(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+greater = canonical_entry(
+    _zero_one(F.greater),
     """1 where ``x0 > x1``, else 0 (broadcasting), in the operands' dtype.
 
     See :func:`nnfunc.greater`.
@@ -223,15 +232,12 @@ def greater(
     Examples:
         >>> F.greater(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
         array([0., 0., 1.], dtype=float32)
-    """
-    return _as01(F.greater(x0, x1), _dtype(x0, x1), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def greater_scalar(
-    x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+greater_scalar = canonical_entry(
+    _zero_one(F.greater_scalar),
     """1 where ``x0 > val``, else 0, in the dtype of ``x0``.
 
     See :func:`nnfunc.greater_scalar`.
@@ -247,15 +253,12 @@ def greater_scalar(
     Examples:
         >>> F.greater_scalar(np.array([0.0, 1.0, 2.0], np.float32))
         array([0., 0., 1.], dtype=float32)
-    """
-    return _as01(F.greater_scalar(x0, val), _dtype(x0), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def greater_equal(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+greater_equal = canonical_entry(
+    _zero_one(F.greater_equal),
     """1 where ``x0 >= x1``, else 0 (broadcasting), in the operands' dtype.
 
     See :func:`nnfunc.greater_equal`.
@@ -271,15 +274,12 @@ def greater_equal(
     Examples:
         >>> F.greater_equal(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
         array([0., 1., 1.], dtype=float32)
-    """
-    return _as01(F.greater_equal(x0, x1), _dtype(x0, x1), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def greater_equal_scalar(
-    x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+greater_equal_scalar = canonical_entry(
+    _zero_one(F.greater_equal_scalar),
     """1 where ``x0 >= val``, else 0, in the dtype of ``x0``.
 
     See :func:`nnfunc.greater_equal_scalar`.
@@ -295,15 +295,12 @@ def greater_equal_scalar(
     Examples:
         >>> F.greater_equal_scalar(np.array([0.0, 1.0, 2.0], np.float32))
         array([0., 1., 1.], dtype=float32)
-    """
-    return _as01(F.greater_equal_scalar(x0, val), _dtype(x0), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def less(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+less = canonical_entry(
+    _zero_one(F.less),
     """1 where ``x0 < x1``, else 0 (broadcasting), in the operands' dtype.
 
     See :func:`nnfunc.less`.
@@ -319,15 +316,12 @@ def less(
     Examples:
         >>> F.less(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
         array([1., 0., 0.], dtype=float32)
-    """
-    return _as01(F.less(x0, x1), _dtype(x0, x1), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def less_scalar(
-    x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+less_scalar = canonical_entry(
+    _zero_one(F.less_scalar),
     """1 where ``x0 < val``, else 0, in the dtype of ``x0``.
 
     See :func:`nnfunc.less_scalar`.
@@ -343,15 +337,12 @@ def less_scalar(
     Examples:
         >>> F.less_scalar(np.array([0.0, 1.0, 2.0], np.float32))
         array([1., 0., 0.], dtype=float32)
-    """
-    return _as01(F.less_scalar(x0, val), _dtype(x0), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def less_equal(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+less_equal = canonical_entry(
+    _zero_one(F.less_equal),
     """1 where ``x0 <= x1``, else 0 (broadcasting), in the operands' dtype.
 
     See :func:`nnfunc.less_equal`.
@@ -367,15 +358,12 @@ def less_equal(
     Examples:
         >>> F.less_equal(np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0], np.float32))
         array([1., 1., 0.], dtype=float32)
-    """
-    return _as01(F.less_equal(x0, x1), _dtype(x0, x1), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def less_equal_scalar(
-    x0: Any, val: float = 1, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+less_equal_scalar = canonical_entry(
+    _zero_one(F.less_equal_scalar),
     """1 where ``x0 <= val``, else 0, in the dtype of ``x0``.
 
     See :func:`nnfunc.less_equal_scalar`.
@@ -391,15 +379,12 @@ def less_equal_scalar(
     Examples:
         >>> F.less_equal_scalar(np.array([0.0, 1.0, 2.0], np.float32))
         array([1., 1., 0.], dtype=float32)
-    """
-    return _as01(F.less_equal_scalar(x0, val), _dtype(x0), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def logical_and(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+logical_and = canonical_entry(
+    _zero_one(F.logical_and),
     """Element-wise logical AND (non-zero is true) as 0/1 in the operands' dtype.
 
     See :func:`nnfunc.logical_and`.
@@ -416,15 +401,12 @@ def logical_and(
         >>> a = np.array([0.0, 0.0, 2.0, 3.0], np.float32)
         >>> F.logical_and(a, np.array([0.0, 1.0, 0.0, -1.0], np.float32))
         array([0., 0., 0., 1.], dtype=float32)
-    """
-    return _as01(F.logical_and(x0, x1), _dtype(x0, x1), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def logical_and_scalar(
-    x0: Any, val: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+logical_and_scalar = canonical_entry(
+    _zero_one(F.logical_and_scalar),
     """Element-wise logical AND of ``x0`` and a scalar ``val`` (required), as 0/1.
 
     See :func:`nnfunc.logical_and_scalar`.
@@ -440,15 +422,13 @@ def logical_and_scalar(
     Examples:
         >>> F.logical_and_scalar(np.array([0.0, 2.0], np.float32), 1)
         array([0., 1.], dtype=float32)
-    """
-    return _as01(F.logical_and_scalar(x0, val), _dtype(x0), name)
+    """,
+    tensors=("x0",),
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def logical_or(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+logical_or = canonical_entry(
+    _zero_one(F.logical_or),
     """Element-wise logical OR (non-zero is true) as 0/1 in the operands' dtype.
 
     See :func:`nnfunc.logical_or`.
@@ -465,15 +445,12 @@ def logical_or(
         >>> a = np.array([0.0, 0.0, 2.0, 3.0], np.float32)
         >>> F.logical_or(a, np.array([0.0, 1.0, 0.0, -1.0], np.float32))
         array([0., 1., 1., 1.], dtype=float32)
-    """
-    return _as01(F.logical_or(x0, x1), _dtype(x0, x1), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def logical_or_scalar(
-    x0: Any, val: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+logical_or_scalar = canonical_entry(
+    _zero_one(F.logical_or_scalar),
     """Element-wise logical OR of ``x0`` and a scalar ``val`` (required), as 0/1.
 
     See :func:`nnfunc.logical_or_scalar`.
@@ -489,15 +466,13 @@ def logical_or_scalar(
     Examples:
         >>> F.logical_or_scalar(np.array([0.0, 2.0], np.float32), 1)
         array([1., 1.], dtype=float32)
-    """
-    return _as01(F.logical_or_scalar(x0, val), _dtype(x0), name)
+    """,
+    tensors=("x0",),
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def logical_xor(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+logical_xor = canonical_entry(
+    _zero_one(F.logical_xor),
     """Element-wise logical XOR (non-zero is true) as 0/1 in the operands' dtype. NNabla's page
     prints the XNOR table; NNabla (and this function) compute XOR.
 
@@ -515,15 +490,12 @@ def logical_xor(
         >>> a = np.array([0.0, 0.0, 2.0, 3.0], np.float32)
         >>> F.logical_xor(a, np.array([0.0, 1.0, 0.0, -1.0], np.float32))
         array([0., 1., 1., 0.], dtype=float32)
-    """
-    return _as01(F.logical_xor(x0, x1), _dtype(x0, x1), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def logical_xor_scalar(
-    x0: Any, val: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+logical_xor_scalar = canonical_entry(
+    _zero_one(F.logical_xor_scalar),
     """Element-wise logical XOR of ``x0`` and a scalar ``val`` (required), as 0/1.
 
     See :func:`nnfunc.logical_xor_scalar`.
@@ -539,15 +511,13 @@ def logical_xor_scalar(
     Examples:
         >>> F.logical_xor_scalar(np.array([0.0, 2.0], np.float32), 1)
         array([1., 0.], dtype=float32)
-    """
-    return _as01(F.logical_xor_scalar(x0, val), _dtype(x0), name)
+    """,
+    tensors=("x0",),
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def logical_not(
-    x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+logical_not = canonical_entry(
+    _zero_one(F.logical_not),
     """``logical_not`` as 0/1 in the dtype of ``x0``.
 
     See :func:`nnfunc.logical_not`.
@@ -562,13 +532,12 @@ def logical_not(
     Examples:
         >>> F.logical_not(np.array([0.0, 2.0], np.float32))
         array([1., 0.], dtype=float32)
-    """
-    return _as01(F.logical_not(x0), _dtype(x0), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def isnan(x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+isnan = canonical_entry(
+    _zero_one(F.isnan),
     """``isnan`` as 0/1 in the dtype of ``x0``.
 
     See :func:`nnfunc.isnan`.
@@ -583,13 +552,12 @@ def isnan(x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None 
     Examples:
         >>> F.isnan(np.array([1.0, np.nan], np.float32))
         array([0., 1.], dtype=float32)
-    """
-    return _as01(F.isnan(x0), _dtype(x0), name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0")
-def isinf(x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+isinf = canonical_entry(
+    _zero_one(F.isinf),
     """``isinf`` as 0/1 in the dtype of ``x0``.
 
     See :func:`nnfunc.isinf`.
@@ -604,8 +572,8 @@ def isinf(x0: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None 
     Examples:
         >>> F.isinf(np.array([1.0, -np.inf], np.float32))
         array([0., 1.], dtype=float32)
-    """
-    return _as01(F.isinf(x0), _dtype(x0), name)
+    """,
+)
 
 
 @outputs_in_place
@@ -720,17 +688,12 @@ def mul_n(*x: Any, **kw: Any) -> Any:
     return F.mul_n(*x, name=_kw_name("mul_n", kw))
 
 
-@outputs_in_place
-@tensor_args("x")
-def abs(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:  # noqa: A001
+abs = canonical_entry(  # noqa: A001
+    F.abs,
     """Absolute value.
 
     See :func:`nnfunc.abs`. Its gradient at ``x == 0`` is 0 (the canonical convention);
     NNabla's kernel gives ``+gy`` there (``x < 0 ? -gy : gy``). Elsewhere they agree.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -738,8 +701,8 @@ def abs(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
     Examples:
         >>> F.abs(np.array([-1.5, 2.0], np.float32))
         array([1.5, 2. ], dtype=float32)
-    """
-    return F.abs(x, name=name)
+    """,
+)
 
 
 @outputs_in_place
@@ -805,16 +768,11 @@ def floor(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
     return F.floor(x, ste=True, name=name)
 
 
-@outputs_in_place
-@tensor_args("x")
-def identity(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+identity = canonical_entry(
+    F.identity,
     """Identity ``y = x``.
 
     See :func:`nnfunc.identity`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -822,20 +780,15 @@ def identity(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | Non
     Examples:
         >>> F.identity(np.array([1.0, 2.0], np.float32))
         array([1., 2.], dtype=float32)
-    """
-    return F.identity(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def matrix_diag(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+matrix_diag = canonical_entry(
+    F.matrix_diag,
     """Last axis to diagonal matrices: ``(..., M) -> (..., M, M)``.
 
     See :func:`nnfunc.matrix_diag`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -844,22 +797,15 @@ def matrix_diag(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | 
         >>> F.matrix_diag(np.array([1.0, 2.0], np.float32))
         array([[1., 0.],
                [0., 2.]], dtype=float32)
-    """
-    return F.matrix_diag(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def matrix_diag_part(
-    x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+matrix_diag_part = canonical_entry(
+    F.matrix_diag_part,
     """Diagonals of the trailing square matrices.
 
     See :func:`nnfunc.matrix_diag_part`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -867,20 +813,15 @@ def matrix_diag_part(
     Examples:
         >>> F.matrix_diag_part(np.array([[1.0, 5.0], [6.0, 2.0]], np.float32))
         array([1., 2.], dtype=float32)
-    """
-    return F.matrix_diag_part(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def batch_inv(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+batch_inv = canonical_entry(
+    F.batch_inv,
     """Inverse of each matrix of a batch ``(B, N, N)``.
 
     See :func:`nnfunc.batch_inv`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -889,20 +830,15 @@ def batch_inv(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | No
         >>> F.batch_inv(np.array([[[2.0, 0.0], [0.0, 4.0]]], np.float32))
         array([[[0.5 , 0.  ],
                 [0.  , 0.25]]], dtype=float32)
-    """
-    return F.batch_inv(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def batch_det(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+batch_det = canonical_entry(
+    F.batch_det,
     """Determinant of each matrix of a batch ``(B, N, N)``.
 
     See :func:`nnfunc.batch_det`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -910,20 +846,15 @@ def batch_det(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | No
     Examples:
         >>> F.batch_det(np.array([[[2.0, 1.0], [1.0, 3.0]]], np.float32))
         array([5.], dtype=float32)
-    """
-    return F.batch_det(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def sin(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+sin = canonical_entry(
+    F.sin,
     """Element-wise ``sin``.
 
     See :func:`nnfunc.sin`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -931,20 +862,15 @@ def sin(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
     Examples:
         >>> F.sin(np.array([0.25, 0.5], np.float32))
         array([0.24740396, 0.47942555], dtype=float32)
-    """
-    return F.sin(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def cos(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+cos = canonical_entry(
+    F.cos,
     """Element-wise ``cos``.
 
     See :func:`nnfunc.cos`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -952,20 +878,15 @@ def cos(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
     Examples:
         >>> F.cos(np.array([0.25, 0.5], np.float32))
         array([0.9689124 , 0.87758255], dtype=float32)
-    """
-    return F.cos(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def tan(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+tan = canonical_entry(
+    F.tan,
     """Element-wise ``tan``.
 
     See :func:`nnfunc.tan`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -973,20 +894,15 @@ def tan(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = N
     Examples:
         >>> F.tan(np.array([0.25, 0.5], np.float32))
         array([0.25534192, 0.5463025 ], dtype=float32)
-    """
-    return F.tan(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def sinh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+sinh = canonical_entry(
+    F.sinh,
     """Element-wise ``sinh``.
 
     See :func:`nnfunc.sinh`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -994,20 +910,15 @@ def sinh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
     Examples:
         >>> F.sinh(np.array([0.25, 0.5], np.float32))
         array([0.25261232, 0.5210953 ], dtype=float32)
-    """
-    return F.sinh(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def cosh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+cosh = canonical_entry(
+    F.cosh,
     """Element-wise ``cosh``.
 
     See :func:`nnfunc.cosh`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -1015,20 +926,15 @@ def cosh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
     Examples:
         >>> F.cosh(np.array([0.25, 0.5], np.float32))
         array([1.0314132, 1.1276261], dtype=float32)
-    """
-    return F.cosh(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def asin(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+asin = canonical_entry(
+    F.asin,
     """Element-wise ``asin``.
 
     See :func:`nnfunc.asin`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -1036,20 +942,15 @@ def asin(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
     Examples:
         >>> F.asin(np.array([0.25, 0.5], np.float32))
         array([0.25268024, 0.5235988 ], dtype=float32)
-    """
-    return F.asin(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def acos(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+acos = canonical_entry(
+    F.acos,
     """Element-wise ``acos``.
 
     See :func:`nnfunc.acos`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -1057,20 +958,15 @@ def acos(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
     Examples:
         >>> F.acos(np.array([0.25, 0.5], np.float32))
         array([1.3181162, 1.0471976], dtype=float32)
-    """
-    return F.acos(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def atan(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+atan = canonical_entry(
+    F.atan,
     """Element-wise ``atan``.
 
     See :func:`nnfunc.atan`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -1078,20 +974,15 @@ def atan(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = 
     Examples:
         >>> F.atan(np.array([0.25, 0.5], np.float32))
         array([0.24497867, 0.4636476 ], dtype=float32)
-    """
-    return F.atan(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def asinh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+asinh = canonical_entry(
+    F.asinh,
     """Element-wise ``asinh``.
 
     See :func:`nnfunc.asinh`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -1099,20 +990,15 @@ def asinh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
     Examples:
         >>> F.asinh(np.array([0.25, 0.5], np.float32))
         array([0.24746646, 0.4812118 ], dtype=float32)
-    """
-    return F.asinh(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def acosh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+acosh = canonical_entry(
+    F.acosh,
     """Element-wise ``acosh``.
 
     See :func:`nnfunc.acosh`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -1120,20 +1006,15 @@ def acosh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
     Examples:
         >>> F.acosh(np.array([1.5, 2.0], np.float32))
         array([0.9624236, 1.316958 ], dtype=float32)
-    """
-    return F.acosh(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def atanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+atanh = canonical_entry(
+    F.atanh,
     """Element-wise ``atanh``.
 
     See :func:`nnfunc.atanh`.
-
-    Args:
-        x: Input tensor.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         As the canonical function.
@@ -1141,23 +1022,15 @@ def atanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None =
     Examples:
         >>> F.atanh(np.array([0.25, 0.5], np.float32))
         array([0.25541282, 0.54930615], dtype=float32)
-    """
-    return F.atanh(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def atan2(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+atan2 = canonical_entry(
+    F.atan2,
     """``arctan2(x0, x1)``: the angle of the point ``(x1, x0)``.
 
     See :func:`nnfunc.atan2`.
-
-    Args:
-        x0: Ordinate.
-        x1: Abscissa.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The broadcast angles.
@@ -1165,32 +1038,15 @@ def atan2(
     Examples:
         >>> F.atan2(np.array([1.0]), np.array([1.0]))
         array([0.78539816])
-    """
-    return F.atan2(x0, x1, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("a", "b")
-def batch_matmul(
-    a: Any,
-    b: Any,
-    transpose_a: bool = False,
-    transpose_b: bool = False,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+batch_matmul = canonical_entry(
+    F.batch_matmul,
     """Batched matrix product with optional transposes of the last two axes.
 
     See :func:`nnfunc.batch_matmul`.
-
-    Args:
-        a: ``(..., P, Q)``.
-        b: ``(..., Q, R)``.
-        transpose_a (bool): Transpose ``a``. Default ``False``.
-        transpose_b (bool): Transpose ``b``. Default ``False``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(..., P, R)``.
@@ -1198,8 +1054,8 @@ def batch_matmul(
     Examples:
         >>> F.batch_matmul(np.ones((2, 1, 3)), np.ones((2, 3, 2))).shape
         (2, 1, 2)
-    """
-    return F.batch_matmul(a, b, transpose_a, transpose_b, name=name)
+    """,
+)
 
 
 @outputs_in_place
@@ -1261,28 +1117,12 @@ def arange(
     return F.arange(start, stop, step, name=name)
 
 
-@tensor_args("x")
-def max(  # noqa: A001
-    x: Any,
-    axis: Any = None,
-    keepdims: bool = False,
-    with_index: bool = False,
-    only_index: bool = False,
-    *,
-    name: str | None = None,
-) -> Any:
+max = same_as(  # noqa: A001
+    F.max,
     """Maximum over ``axis``, optionally with indices (the page's ``(sorted, indices)`` means
     ``(values, indices)``).
 
     See :func:`nnfunc.max`.
-
-    Args:
-        x: Input tensor.
-        axis (None, int or tuple of int): Axes. Default ``None`` (all).
-        keepdims (bool): Keep reduced axes. Default ``False``.
-        with_index (bool): Return ``(values, indices)``. Default ``False``.
-        only_index (bool): Return only the indices. Default ``False``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         Values, ``(values, indices)`` or indices (int64).
@@ -1290,32 +1130,16 @@ def max(  # noqa: A001
     Examples:
         >>> F.max(np.array([[1.0, 3.0], [4.0, 2.0]]), axis=1, only_index=True)
         array([1, 0])
-    """
-    return F.max(x, axis, keepdims, with_index, only_index, name=name)
+    """,
+)
 
 
-@tensor_args("x")
-def min(  # noqa: A001
-    x: Any,
-    axis: Any = None,
-    keepdims: bool = False,
-    with_index: bool = False,
-    only_index: bool = False,
-    *,
-    name: str | None = None,
-) -> Any:
+min = same_as(  # noqa: A001
+    F.min,
     """Minimum over ``axis``, optionally with indices (the page's ``(sorted, indices)`` means
     ``(values, indices)``).
 
     See :func:`nnfunc.min`.
-
-    Args:
-        x: Input tensor.
-        axis (None, int or tuple of int): Axes. Default ``None`` (all).
-        keepdims (bool): Keep reduced axes. Default ``False``.
-        with_index (bool): Return ``(values, indices)``. Default ``False``.
-        only_index (bool): Return only the indices. Default ``False``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         Values, ``(values, indices)`` or indices (int64).
@@ -1323,21 +1147,15 @@ def min(  # noqa: A001
     Examples:
         >>> F.min(np.array([[1.0, 3.0], [4.0, 2.0]]), axis=1, only_index=True)
         array([0, 1])
-    """
-    return F.min(x, axis, keepdims, with_index, only_index, name=name)
+    """,
+)
 
 
-@tensor_args("x")
-def prod(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None = None) -> Any:
+prod = same_as(
+    F.prod,
     """Product over ``axis`` (its gradient is exact with zero inputs, unlike NNabla's).
 
     See :func:`nnfunc.prod`.
-
-    Args:
-        x: Input tensor.
-        axis (None, int or tuple of int): Axes. Default ``None`` (all).
-        keepdims (bool): Keep reduced axes. Default ``False``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The reduced product.
@@ -1345,8 +1163,8 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False, *, name: str | None =
     Examples:
         >>> F.prod(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
         array([3., 8.])
-    """
-    return F.prod(x, axis=axis, keepdims=keepdims, name=name)
+    """,
+)
 
 
 def _kw_name(op: str, kw: dict[str, Any], allowed: tuple[str, ...] = ()) -> Any:
@@ -1401,16 +1219,11 @@ def stack(*x: Any, **kw: Any) -> Any:
     return F.stack(*x, axis=kw.get("axis", 0), name=name)
 
 
-@tensor_args("x")
-def split(x: Any, axis: int = 0, *, name: str | None = None) -> tuple[Any, ...]:
+split = same_as(
+    F.split,
     """Unstack ``x`` along ``axis`` into ``x.shape[axis]`` tensors (not numpy's sections).
 
     See :func:`nnfunc.split`.
-
-    Args:
-        x: Input tensor.
-        axis (int): The axis removed. Default ``0``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         A tuple of ``x.shape[axis]`` tensors.
@@ -1418,32 +1231,15 @@ def split(x: Any, axis: int = 0, *, name: str | None = None) -> tuple[Any, ...]:
     Examples:
         >>> len(F.split(np.zeros((3, 2))))
         3
-    """
-    return F.split(x, axis, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def slice(  # noqa: A001
-    x: Any,
-    start: Any = None,
-    stop: Any = None,
-    step: Any = None,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+slice = canonical_entry(  # noqa: A001
+    F.slice,
     """Python-style slicing of the trailing axes.
 
     See :func:`nnfunc.slice`.
-
-    Args:
-        x: Input tensor.
-        start (sequence of int): Default ``(0,) * x.ndim``.
-        stop (sequence of int): Default ``x.shape``.
-        step (sequence of int): Default ``(1,) * x.ndim``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The slice.
@@ -1451,20 +1247,15 @@ def slice(  # noqa: A001
     Examples:
         >>> F.slice(np.arange(5), (None,), (None,), (-1,))
         array([4, 3, 2, 1, 0])
-    """
-    return F.slice(x, start, stop, step, name=name)
+    """,
+)
 
 
-@tensor_args("data")
-def gather_nd(data: Any, indices: Any, *, name: str | None = None) -> Any:
+gather_nd = same_as(
+    F.gather_nd,
     """Gather at index tuples laid along the FIRST axis of ``indices``.
 
     See :func:`nnfunc.gather_nd`.
-
-    Args:
-        data: ``(X_0, ..., X_{N-1})``.
-        indices: ``(M, Y_0, ..., Y_{K-1})`` integers (list, array or tensor).
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(Y_0, ..., Y_{K-1}, X_M, ..., X_{N-1})``.
@@ -1473,8 +1264,9 @@ def gather_nd(data: Any, indices: Any, *, name: str | None = None) -> Any:
         >>> data = F.arange(1, 11).reshape(2, 5)
         >>> F.gather_nd(data, [[1, 1, 0], [0, 1, 0]])
         array([6., 7., 1.], dtype=float32)
-    """
-    return F.gather_nd(data, indices, name=name)
+    """,
+    tensors=("data",),
+)
 
 
 @tensor_args("data", "indices")
@@ -1503,28 +1295,11 @@ def scatter_nd(
     return F.scatter_nd(data, indices, shape, out, name=name)
 
 
-@outputs_in_place
-@tensor_args("x")
-def pad(
-    x: Any,
-    pad_width: Any,
-    mode: str = "constant",
-    constant_value: float = 0,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+pad = canonical_entry(
+    F.pad,
     """Pad the innermost ``len(pad_width) // 2`` axes.
 
     See :func:`nnfunc.pad`.
-
-    Args:
-        x: Input tensor.
-        pad_width (sequence of int): Flat ``(before, after)`` pairs, innermost axes last.
-        mode (str): ``'constant'`` (default), ``'reflect'`` or ``'repeat'``.
-        constant_value (float): Fill of the constant mode. Default ``0``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The padded tensor (same rank).
@@ -1532,8 +1307,9 @@ def pad(
     Examples:
         >>> F.pad(np.array([1, 2, 3, 4]), (3, 3), 'reflect')
         array([4, 3, 2, 1, 2, 3, 4, 3, 2, 1])
-    """
-    return F.pad(x, pad_width, mode, constant_value, name=name)
+    """,
+    tensors=("x",),
+)
 
 
 @outputs_in_place
@@ -1601,16 +1377,11 @@ def broadcast_to(
     )
 
 
-@tensor_args("x")
-def tile(x: Any, reps: Any, *, name: str | None = None) -> Any:
+tile = same_as(
+    F.tile,
     """Repeat ``x`` (``numpy.tile``).
 
     See :func:`nnfunc.tile`.
-
-    Args:
-        x: Input tensor.
-        reps (int or sequence of int): Repetitions per axis.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The tiled tensor.
@@ -1618,23 +1389,16 @@ def tile(x: Any, reps: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> F.tile(np.array([1, 2, 3]), 3)
         array([1, 2, 3, 1, 2, 3, 1, 2, 3])
-    """
-    return F.tile(x, reps, name=name)
+    """,
+    tensors=("x",),
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def flip(
-    x: Any, axes: Any = None, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+flip = canonical_entry(
+    F.flip,
     """Reverse along ``axes`` (default the last axis).
 
     See :func:`nnfunc.flip`.
-
-    Args:
-        x: Input tensor.
-        axes (sequence of int): Default ``[len(x.shape) - 1]``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The flipped tensor.
@@ -1643,31 +1407,16 @@ def flip(
         >>> F.flip(np.array([[1, 2], [3, 4]]), axes=(0, 1))
         array([[4, 3],
                [2, 1]])
-    """
-    return F.flip(x, axes, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def shift(
-    x: Any,
-    shifts: Any = None,
-    border_mode: str = "nearest",
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+shift = canonical_entry(
+    F.shift,
     """Shift the trailing axes with ``'nearest'`` or ``'reflect'`` borders (right by 2 and up by 3
     is ``(-3, 2)``; the page lost the minus sign).
 
     See :func:`nnfunc.shift`.
-
-    Args:
-        x: Input tensor.
-        shifts (sequence of int): Default ``(0,) * len(x.shape)``.
-        border_mode (str): ``'nearest'`` (default) or ``'reflect'``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The shifted tensor.
@@ -1675,31 +1424,15 @@ def shift(
     Examples:
         >>> F.shift(np.array([1, 2, 3, 4]), (2,))
         array([1, 1, 1, 2])
-    """
-    return F.shift(x, shifts, border_mode, name=name)
+    """,
+)
 
 
-@tensor_args("x")
-def sort(
-    x: Any,
-    axis: int = -1,
-    reverse: bool = False,
-    with_index: bool = False,
-    only_index: bool = False,
-    *,
-    name: str | None = None,
-) -> Any:
+sort = same_as(
+    F.sort,
     """Sort along ``axis`` (default -1; the page's ``axis=1`` lost its minus sign).
 
     See :func:`nnfunc.sort`.
-
-    Args:
-        x: Input tensor.
-        axis (int): Default ``-1``.
-        reverse (bool): Descending. Default ``False``.
-        with_index (bool): Return ``(sorted, indices)``.
-        only_index (bool): Return only the indices.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         Sorted values, ``(sorted, indices)`` or indices.
@@ -1707,23 +1440,15 @@ def sort(
     Examples:
         >>> F.sort(np.array([3.0, 1.0, 2.0]), with_index=True)
         (array([1., 2., 3.]), array([1, 2, 0]))
-    """
-    return F.sort(x, axis, reverse, with_index, only_index, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("dst", "src")
-def assign(
-    dst: Any, src: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+assign = canonical_entry(
+    F.assign,
     """Copy ``src`` into ``dst`` in place and return the new value (``g_dst = g_y``).
 
     See :func:`nnfunc.assign`.
-
-    Args:
-        dst: Destination (written).
-        src: Values.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         A copy of the new ``dst``.
@@ -1732,34 +1457,15 @@ def assign(
         >>> dst = np.zeros(2)
         >>> F.assign(dst, np.array([1.0, 2.0]))
         array([1., 2.])
-    """
-    return F.assign(dst, src, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def top_k_data(
-    x: Any,
-    k: int,
-    abs: bool = False,
-    reduce: bool = True,
-    base_axis: int = 1,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+top_k_data = canonical_entry(
+    F.top_k_data,
     """Keep the ``k`` largest values of each sample.
 
     See :func:`nnfunc.top_k_data`.
-
-    Args:
-        x: Input tensor.
-        k (int): Number kept.
-        abs (bool): By magnitude. Default ``False``.
-        reduce (bool): Output ``(samples..., k)`` (default) or ``x``'s shape with zeros.
-        base_axis (int): First sample axis. Default ``1``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The selected values.
@@ -1767,5 +1473,6 @@ def top_k_data(
     Examples:
         >>> F.top_k_data(np.zeros((4, 5, 6)), 3).shape
         (4, 3)
-    """
-    return F.top_k_data(x, k, abs, reduce, base_axis, name=name)
+    """,
+    tensors=("x",),
+)

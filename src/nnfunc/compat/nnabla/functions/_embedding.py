@@ -33,8 +33,6 @@ def embed(
         respect to ``w`` only.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> w = np.arange(6.0).reshape(3, 2)
         >>> F.embed(np.array([[2, 0]]), w)
         array([[[4., 5.],

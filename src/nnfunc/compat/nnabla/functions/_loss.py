@@ -15,7 +15,7 @@ import numpy as np
 
 import nnfunc.functions as F
 from nnfunc.compat._common import as_tensor, label_layout, same_shape, tensor_args
-from nnfunc.compat.nnabla._imperative import outputs_in_place
+from nnfunc.compat.nnabla._imperative import canonical_entry, outputs_in_place
 from nnfunc.core import check, shapes
 
 __all__ = [
@@ -194,17 +194,9 @@ def categorical_cross_entropy(
     )
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def squared_error(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+squared_error = canonical_entry(
+    F.squared_error,
     """Element-wise ``(x0 - x1)^2``. See :func:`nnfunc.squared_error`.
-
-    Args:
-        x0: First input.
-        x1: Second input.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         Element-wise squared errors.
@@ -212,21 +204,13 @@ def squared_error(
     Examples:
         >>> F.squared_error(np.array([1.0, 2.0]), np.array([3.0, 2.0]))
         array([4., 0.])
-    """
-    return F.squared_error(x0, x1, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def absolute_error(
-    x0: Any, x1: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+absolute_error = canonical_entry(
+    F.absolute_error,
     """Element-wise ``|x0 - x1|``. See :func:`nnfunc.absolute_error`.
-
-    Args:
-        x0: First input.
-        x1: Second input.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         Element-wise absolute errors.
@@ -234,30 +218,15 @@ def absolute_error(
     Examples:
         >>> F.absolute_error(np.array([1.0, 2.0]), np.array([3.0, 2.0]))
         array([2., 0.])
-    """
-    return F.absolute_error(x0, x1, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def huber_loss(
-    x0: Any,
-    x1: Any,
-    delta: float = 1.0,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+huber_loss = canonical_entry(
+    F.huber_loss,
     """Element-wise Huber loss, NNabla scaling: ``d^2`` or ``delta (2|d| - delta)``.
 
     See :func:`nnfunc.huber_loss`.
-
-    Args:
-        x0: First input.
-        x1: Second input.
-        delta (float): Threshold. Default 1.0.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         Element-wise losses.
@@ -265,28 +234,13 @@ def huber_loss(
     Examples:
         >>> F.huber_loss(np.array([0.5, 3.0]), np.array([0.0, 0.0]))
         array([0.25, 5.  ])
-    """
-    return F.huber_loss(x0, x1, delta, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x0", "x1")
-def epsilon_insensitive_loss(
-    x0: Any,
-    x1: Any,
-    epsilon: float,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+epsilon_insensitive_loss = canonical_entry(
+    F.epsilon_insensitive_loss,
     """Element-wise ``max(|x0 - x1| - epsilon, 0)``. See :func:`nnfunc.epsilon_insensitive_loss`.
-
-    Args:
-        x0: First input.
-        x1: Second input.
-        epsilon (float): Insensitive band (required).
-        name (str, optional): Node name in graph mode.
 
     Returns:
         Element-wise losses.
@@ -294,8 +248,9 @@ def epsilon_insensitive_loss(
     Examples:
         >>> F.epsilon_insensitive_loss(np.array([0.5, 3.0]), np.array([0.0, 0.0]), 1.0)
         array([0., 2.])
-    """
-    return F.epsilon_insensitive_loss(x0, x1, epsilon, name=name)
+    """,
+    tensors=("x0", "x1"),
+)
 
 
 @outputs_in_place
@@ -364,17 +319,9 @@ def top_n_error(
     return F.top_n_error(x, _class_indices(target), axis=_axis(axis), n=n, keepdims=True, name=name)
 
 
-@outputs_in_place
-@tensor_args("x", "target")
-def binary_error(
-    x: Any, target: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+binary_error = canonical_entry(
+    F.binary_error,
     """Element-wise ``(x >= 0.5) != (target >= 0.5)``. See :func:`nnfunc.binary_error`.
-
-    Args:
-        x: Probabilities.
-        target: Targets, same shape.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         0/1 errors in the dtype of ``x``.
@@ -382,8 +329,8 @@ def binary_error(
     Examples:
         >>> F.binary_error(np.array([0.2, 0.7]), np.array([1.0, 1.0]))
         array([1., 0.])
-    """
-    return F.binary_error(x, target, name=name)
+    """,
+)
 
 
 @outputs_in_place

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.compat._common import tensor_args
+from nnfunc.compat._common import same_as, tensor_args
 from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError
 
@@ -514,24 +514,10 @@ def group_normalization(
     )
 
 
-@tensor_args("w")
-def weight_standardization(
-    w: Any,
-    channel_axis: int = 0,
-    eps: float = 1e-5,
-    output_stat: bool = False,
-    *,
-    name: str | None = None,
-) -> Any:
+weight_standardization = same_as(
+    F.weight_standardization,
     """Standardize a weight per output channel; eps inside the square root, variance as the
     second statistic (NNabla 1.39 behaviour).
-
-    Args:
-        w: Weight.
-        channel_axis (int): Default 0.
-        eps (float): Default 1e-5.
-        output_stat (bool): Also return mean and variance.
-        name (str, optional): Node name.
 
     Returns:
         ``w_hat`` or ``(w_hat, mean, var)``.
@@ -540,7 +526,6 @@ def weight_standardization(
         >>> F.weight_standardization(np.array([[1.0, 3.0], [0.0, 4.0]]), eps=0.0)
         array([[-1.,  1.],
                [-1.,  1.]])
-    """
-    return F.weight_standardization(
-        w, channel_axis=channel_axis, eps=eps, output_stat=output_stat, name=name
-    )
+    """,
+    positional=True,
+)

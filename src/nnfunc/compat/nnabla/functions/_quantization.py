@@ -4,7 +4,7 @@
 or updated in place during the forward pass, as NNabla does; the weights of ``inq_*`` are
 quantized in place where fixed. Convolutions take NNabla's ``base_axis`` (axes before it are
 flattened into one sample axis) and symmetric ``pad``; ``stride``/``dilation`` default to 1.
-``n_outputs`` and ``outputs`` are accepted and ignored.
+``n_outputs`` and ``outputs``: see :mod:`nnfunc.compat.nnabla.functions`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from typing import Any
 
 import nnfunc.functions as F
 from nnfunc.compat._common import tensor_args
-from nnfunc.compat.nnabla._imperative import outputs_in_place
-from nnfunc.compat.nnabla.functions._conv import _conv_like
+from nnfunc.compat._docs import shares_args
+from nnfunc.compat.nnabla._imperative import canonical_entry, outputs_in_place
+from nnfunc.compat.nnabla.functions._conv import _conv_like, convolution
 from nnfunc.core import shapes
 from nnfunc.functions.signal._common import as_spec, real_input
 
@@ -35,54 +36,36 @@ __all__ = [
 ]
 
 
-@outputs_in_place
-@tensor_args("x")
-def binary_sigmoid(
-    x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+binary_sigmoid = canonical_entry(
+    F.binary_sigmoid,
     """1 where ``x > 0`` else 0; straight-through gradient 1/2 on ``|x| < 1``.
 
     See :func:`nnfunc.binary_sigmoid`.
 
-    Args:
-        x: Input.
-        n_outputs, outputs: Ignored.
-        name (str, optional): Node name in graph mode.
-
     Returns:
         Output, shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.binary_sigmoid(np.array([-1.0, 0.0, 2.0]))
         array([0., 0., 1.])
-    """
-    return F.binary_sigmoid(x, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x")
-def binary_tanh(x: Any, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None) -> Any:
+binary_tanh = canonical_entry(
+    F.binary_tanh,
     """1 where ``x > 0`` else -1; straight-through gradient 1 on ``|x| < 1``.
 
     See :func:`nnfunc.binary_tanh`.
 
-    Args:
-        x: Input.
-        n_outputs, outputs: Ignored.
-        name (str, optional): Node name in graph mode.
-
     Returns:
         Output, shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.binary_tanh(np.array([-1.0, 0.0, 2.0]))
         array([-1., -1.,  1.])
-    """
-    return F.binary_tanh(x, name=name)
+    """,
+)
 
 
 @outputs_in_place
@@ -112,15 +95,12 @@ def binary_connect_affine(
         bias: ``(L..)`` or None.
         base_axis (int): Default 1.
         quantize_zero_to (float): Value of ``sign(0)``. Default 1.0.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., L..)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> wb = np.zeros((2, 1))
         >>> F.binary_connect_affine(np.array([[1.0, 2.0]]), np.array([[0.5], [0.0]]), wb)
         array([[3.]])
@@ -136,6 +116,7 @@ def binary_connect_affine(
     )
 
 
+@shares_args(binary_connect_affine)
 @outputs_in_place
 @tensor_args("x", "weight", "binary_weight", "alpha")
 def binary_weight_affine(
@@ -158,22 +139,12 @@ def binary_weight_affine(
     :func:`nnfunc.binary_weight_affine`.
 
     Args:
-        x: Input; axes from ``base_axis`` on are the features.
-        weight: ``(D, L..)`` float weights.
-        binary_weight: ``(D, L..)``, written in place.
         alpha: ``prod(L..)`` elements, written in place.
-        bias: ``(L..)`` or None.
-        base_axis (int): Default 1.
-        quantize_zero_to (float): Value of ``sign(0)``. Default 1.0.
-        n_outputs, outputs: Ignored.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., L..)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> wb, alpha = np.zeros((2, 1)), np.zeros(1)
         >>> F.binary_weight_affine(np.array([[1.0, 2.0]]), np.array([[0.5], [-0.25]]), wb, alpha)
         array([[-0.375]])
@@ -222,6 +193,7 @@ def _binary_conv(
     return _conv_like(op, fn, x, weight, bias, base_axis, pad, stride, dilation, name)
 
 
+@shares_args(convolution)
 @outputs_in_place
 @tensor_args("x", "weight", "binary_weight")
 def binary_connect_convolution(
@@ -248,20 +220,14 @@ def binary_connect_convolution(
         x: ``(M.., C, L..)``.
         weight: ``(C', C/group, K..)`` float weights.
         binary_weight: Same shape, written in place.
-        bias: ``(C',)`` or None.
-        base_axis (int): Default 1.
         pad, stride, dilation (tuple of int): Per spatial axis (defaults 0, 1, 1).
         group (int): Default 1.
         quantize_zero_to (float): Value of ``sign(0)``. Default 1.0.
-        n_outputs, outputs: Ignored.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., C', L'..)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> wb = np.zeros((1, 1, 2))
         >>> F.binary_connect_convolution(np.ones((1, 1, 3)), np.array([[[0.3, -0.7]]]), wb,
         ...                              pad=(1,))
@@ -284,6 +250,7 @@ def binary_connect_convolution(
     )
 
 
+@shares_args(binary_connect_convolution)
 @outputs_in_place
 @tensor_args("x", "weight", "binary_weight", "alpha")
 def binary_weight_convolution(
@@ -309,24 +276,12 @@ def binary_weight_convolution(
     ``alpha`` are filled in place. See :func:`nnfunc.binary_weight_convolution`.
 
     Args:
-        x: ``(M.., C, L..)``.
-        weight: ``(C', C/group, K..)`` float weights.
-        binary_weight: Same shape, written in place.
         alpha: ``(C',)``, written in place.
-        bias: ``(C',)`` or None.
-        base_axis (int): Default 1.
-        pad, stride, dilation (tuple of int): Per spatial axis.
-        group (int): Default 1.
-        quantize_zero_to (float): Value of ``sign(0)``. Default 1.0.
-        n_outputs, outputs: Ignored.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., C', L'..)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> wb, alpha = np.zeros((1, 1, 2)), np.zeros(1)
         >>> F.binary_weight_convolution(np.ones((1, 1, 3)), np.array([[[0.5, 0.25]]]), wb, alpha)
         array([[[0.75, 0.75]]])
@@ -377,8 +332,6 @@ def fixed_point_quantize(
         Quantized values (float).
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.fixed_point_quantize(np.array([0.1, 0.2, 100.0]))
         array([0.125 , 0.1875, 7.9375])
     """
@@ -432,8 +385,6 @@ def min_max_quantize(
         Quantized values (float).
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> lo, hi = np.zeros((1, 1)), np.zeros((1, 1))
         >>> F.min_max_quantize(np.array([[0.0, 0.3, 1.0]]), lo, hi, np.zeros((1, 1)),
         ...                    np.full((1, 1), 255.0), x_min_max=True)
@@ -488,8 +439,6 @@ def pow2_quantize(
         Quantized values (float).
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.pow2_quantize(np.array([0.3, -0.7, 5.0]))
         array([ 0.25, -0.5 ,  2.  ])
     """
@@ -505,90 +454,39 @@ def pow2_quantize(
     )
 
 
-@outputs_in_place
-@tensor_args("x")
-def prune(
-    x: Any, rate: float = 0.9, n_outputs: int = 1, outputs: Any = None, *, name: str | None = None
-) -> Any:
+prune = canonical_entry(
+    F.prune,
     """Zero the smallest-magnitude fraction ``rate`` of ``x`` (see :func:`nnfunc.prune`).
 
     Threshold ``np.sort(np.abs(x).ravel())[int((x.size - 1) * rate)]``.
-
-    Args:
-        x: Input.
-        rate (float): In [0, 1]. Default 0.9.
-        n_outputs, outputs: Ignored.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         Pruned array, shape of ``x``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.prune(np.array([0.1, -2.0, 0.5, 3.0]), rate=0.5)
         array([ 0. , -2. ,  0.5,  3. ])
-    """
-    return F.prune(x, rate, name=name)
+    """,
+)
 
 
-@outputs_in_place
-@tensor_args("x", "weight", "indicator_fixedweights")
-def inq_affine(
-    x: Any,
-    weight: Any,
-    indicator_fixedweights: Any,
-    bias: Any = None,
-    base_axis: int = 1,
-    num_bits: int = 4,
-    inq_iterations: Sequence[int] = (),
-    selection_algorithm: str = "largest_abs",
-    seed: int = -1,
-    n_outputs: int = 1,
-    outputs: Any = None,
-    *,
-    name: str | None = None,
-) -> Any:
+inq_affine = canonical_entry(
+    F.inq_affine,
     """INQ affine layer (see :func:`nnfunc.inq_affine`).
-
-    Args:
-        x: Input.
-        weight: ``(D, L..)``, quantized in place where fixed.
-        indicator_fixedweights: 1 = fixed, 0 = learnable; updated in place.
-        bias: ``(L..)`` or None.
-        base_axis (int): Default 1.
-        num_bits (int): Default 4 (>= 2).
-        inq_iterations (tuple of int): Forward-pass counts at which 50% of the learnable
-            weights are fixed (all at the last). Default ().
-        selection_algorithm (str): ``'largest_abs'`` (default) or ``'random'``.
-        seed (int): -1 (default): the global generator.
-        n_outputs, outputs: Ignored.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., L..)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> w, ind = np.array([[0.3], [-0.9]]), np.ones((2, 1))
         >>> F.inq_affine(np.array([[1.0, 1.0]]), w, ind)
         array([[-0.75]])
-    """
-    return F.inq_affine(
-        x,
-        weight,
-        indicator_fixedweights,
-        bias,
-        base_axis=base_axis,
-        num_bits=num_bits,
-        inq_iterations=inq_iterations,
-        selection_algorithm=selection_algorithm,
-        seed=seed,
-        name=name,
-    )
+    """,
+    defaults={"seed": -1},
+)
 
 
+@shares_args(binary_connect_convolution)
 @outputs_in_place
 @tensor_args("x", "weight", "indicator_fixedweights")
 def inq_convolution(
@@ -613,26 +511,17 @@ def inq_convolution(
     """INQ convolution (see :func:`nnfunc.inq_convolution`).
 
     Args:
-        x: ``(M.., C, L..)``.
         weight: ``(C', C/group, K..)``, quantized in place where fixed.
         indicator_fixedweights: Same shape; updated in place.
-        bias: ``(C',)`` or None.
-        base_axis (int): Default 1.
-        pad, stride, dilation (tuple of int): Per spatial axis.
-        group (int): Default 1.
         num_bits (int): Default 4.
         inq_iterations (tuple of int): Schedule. Default ().
         selection_algorithm (str): ``'largest_abs'`` (default) or ``'random'``.
         seed (int): -1 (default): the global generator.
-        n_outputs, outputs: Ignored.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., C', L'..)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> w, ind = np.array([[[0.3, -0.9]]]), np.ones((1, 1, 2))
         >>> F.inq_convolution(np.ones((1, 1, 3)), w, ind)
         array([[[-0.75, -0.75]]])

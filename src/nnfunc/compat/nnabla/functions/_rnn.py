@@ -184,7 +184,6 @@ def rnn(
             only when ``training``.
         bidirectional (bool): D = 2.
         training (bool): Enables the dropout.
-        n_outputs, outputs: NNabla's internal arguments, accepted and ignored.
         name (str, optional): Node name prefix.
 
     Returns:
@@ -195,8 +194,6 @@ def rnn(
             ``weight``, an unknown nonlinearity.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> y, hn = F.rnn(np.ones((2, 1, 1)), None, np.array([[[1.0, 0.5]]]))
         >>> np.round(y[:, 0, 0], 4)
         array([0.7616, 0.8811])
@@ -250,7 +247,7 @@ def lstm(
         weight_l0: ``(D, 4, H, I + H)`` applied to ``concat(x, h)``.
         weight: ``(L - 1, D, 4, H, D*H + H)``, required iff ``num_layers > 1``.
         bias: ``(L, D, 4, H)``.
-        num_layers, dropout, bidirectional, training, n_outputs, outputs: as in :func:`rnn`.
+        num_layers, dropout, bidirectional, training: as in :func:`rnn`.
         name (str, optional): Node name prefix.
 
     Returns:
@@ -260,8 +257,6 @@ def lstm(
         ShapeError, ArgumentError: as in :func:`rnn`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> y, hn, cn = F.lstm(np.ones((1, 1, 2)), None, None, np.ones((1, 4, 1, 3)))
         >>> np.round(y[0, 0], 4), np.round(cn[0, 0, 0], 4)
         (array([0.6083]), array([0.8491]))
@@ -323,7 +318,7 @@ def gru(
         weight_l0: ``(D, 3, H, I + H)``, gates ``[r, z, n]``, applied to ``concat(x, h)``.
         weight: ``(L - 1, D, 3, H, D*H + H)``, required iff ``num_layers > 1``.
         bias: ``(L, D, 4, H)``: ``[b_r, b_z, b_in, b_hn]``.
-        num_layers, dropout, bidirectional, training, n_outputs, outputs: as in :func:`rnn`.
+        num_layers, dropout, bidirectional, training: as in :func:`rnn`.
         name (str, optional): Node name prefix.
 
     Returns:
@@ -333,8 +328,6 @@ def gru(
         ShapeError, ArgumentError: as in :func:`rnn`.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> y, hn = F.gru(np.ones((1, 1, 1)), None, np.zeros((1, 3, 1, 2)))
         >>> y
         array([[[0.]]])

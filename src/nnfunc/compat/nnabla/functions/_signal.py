@@ -1,49 +1,26 @@
 """nnabla.functions signal-processing entries (NNabla 1.39): interpolate, fft, ifft, stft, istft.
 
 Complex tensors use NNabla's real layout (a trailing axis of 2: real, imaginary). NNabla's
-``n_outputs`` and ``outputs`` are accepted and ignored.
+``n_outputs`` and ``outputs``: see :mod:`nnfunc.compat.nnabla.functions`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import nnfunc.functions as F
-from nnfunc.compat._common import tensor_args
+from nnfunc.compat._common import same_as, tensor_args
 from nnfunc.compat.nnabla._imperative import outputs_in_place
 
 __all__ = ["fft", "ifft", "interpolate", "istft", "stft"]
 
 
-@tensor_args("x")
-def interpolate(
-    x: Any,
-    scale: Sequence[float] | None = None,
-    output_size: Sequence[int] | None = None,
-    mode: str = "linear",
-    align_corners: bool = False,
-    half_pixel: bool = False,
-    half_pixel_for_nn: bool = False,
-    channel_last: bool = False,
-    *,
-    name: str | None = None,
-) -> Any:
+interpolate = same_as(
+    F.interpolate,
     """Resize the last ``nd`` dimensions (``nd = len(scale)`` or ``len(output_size)``).
 
     See :func:`nnfunc.interpolate` for the coordinate rules (the page's table, with
     ``align_corners`` and ``half_pixel`` both True not supported).
-
-    Args:
-        x: N-D input.
-        scale (tuple): Scale factors; ``output_size[i] = floor(scale[i] * x.shape[i - nd])``.
-        output_size (tuple of int): Output sizes (exactly one of the two).
-        mode (str): ``'linear'`` (default) or ``'nearest'``.
-        align_corners (bool): Default False (NNabla >= 1.9).
-        half_pixel (bool): Default False.
-        half_pixel_for_nn (bool): Legacy nearest rule. Default False.
-        channel_last (bool): Channels last. Default False.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The resized array.
@@ -51,8 +28,6 @@ def interpolate(
     Examples:
         The page's shapes (a graph placeholder: nothing is computed):
 
-        >>> import numpy as np, nnfunc as nf
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> g = nf.Graph()
         >>> x = g.placeholder("x", (64, 3, 224, 224), np.float32)
         >>> F.interpolate(x, scale=(2, 2), mode='linear').shape
@@ -61,18 +36,9 @@ def interpolate(
         (64, 3, 320, 257)
         >>> F.interpolate(np.array([[0.0, 1.0]], np.float32), scale=(2,), half_pixel=True)
         array([[0.  , 0.25, 0.75, 1.  ]], dtype=float32)
-    """
-    return F.interpolate(
-        x,
-        scale=scale,
-        output_size=output_size,
-        mode=mode,
-        align_corners=align_corners,
-        half_pixel=half_pixel,
-        half_pixel_for_nn=half_pixel_for_nn,
-        channel_last=channel_last,
-        name=name,
-    )
+    """,
+    positional=True,
+)
 
 
 @outputs_in_place
@@ -92,7 +58,6 @@ def fft(
         x: ``(..., N_1, .., N_d, 2)`` with ``x[..., 0]`` real and ``x[..., 1]`` imaginary.
         signal_ndim (int): 1, 2 or 3.
         normalized (bool): Orthonormal scaling. Default False.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
@@ -101,8 +66,6 @@ def fft(
     Examples:
         The page's batched 2-D FFT and IFFT (batch 2, data 4x3):
 
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> x_data = np.random.rand(2, 4, 3) + 1j * np.random.rand(2, 4, 3)
         >>> x = np.stack([np.real(x_data), np.imag(x_data)], axis=3)
         >>> y = F.fft(x, signal_ndim=2, normalized=True)
@@ -130,15 +93,12 @@ def ifft(
         x: ``(..., N_1, .., N_d, 2)``, real/imaginary layout.
         signal_ndim (int): 1, 2 or 3.
         normalized (bool): Orthonormal scaling. Default False.
-        n_outputs, outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
         The inverse transform, same shape.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> F.ifft(np.array([[4.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]), 1)
         array([[1., 0.],
                [1., 0.],
@@ -148,99 +108,41 @@ def ifft(
     return F.ifft(x, signal_ndim, normalized=normalized, name=name)
 
 
-@tensor_args("x")
-def stft(
-    x: Any,
-    window_size: int,
-    stride: int,
-    fft_size: int,
-    window_type: str | None = "hanning",
-    center: bool = True,
-    pad_mode: str = "reflect",
-    *,
-    name: str | None = None,
-) -> tuple[Any, Any]:
+stft = same_as(
+    F.stft,
     """Short-time Fourier transform of ``(batch_size, sample_size)`` signals.
 
     See :func:`nnfunc.stft` (periodic window centred in ``fft_size``; ``center`` pads by
     ``fft_size // 2`` with ``pad_mode``).
 
-    Args:
-        x: ``(batch_size, sample_size)``.
-        window_size (int): Analysis window size.
-        stride (int): Hop size.
-        fft_size (int): FFT size (>= ``window_size``); ``fft_size // 2 + 1`` bins.
-        window_type (str): ``'hanning'`` (default), ``'hamming'``, ``'rectangular'`` or None.
-        center (bool): Default True.
-        pad_mode (str): ``'reflect'`` (default) or ``'constant'``.
-        name (str, optional): Node name in graph mode.
-
     Returns:
         ``(y_r, y_i)``, each ``(batch_size, fft_size // 2 + 1, frames)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> y_r, y_i = F.stft(np.zeros((2, 100), np.float32), 32, 8, 32)
         >>> y_r.shape, y_i.shape
         ((2, 17, 13), (2, 17, 13))
-    """
-    return F.stft(
-        x,
-        window_size,
-        stride,
-        fft_size,
-        window_type=window_type,
-        center=center,
-        pad_mode=pad_mode,
-        name=name,
-    )
+    """,
+    positional=True,
+    tensors=("x",),
+)
 
 
-@tensor_args("y_r", "y_i")
-def istft(
-    y_r: Any,
-    y_i: Any,
-    window_size: int,
-    stride: int,
-    fft_size: int,
-    window_type: str | None = "hanning",
-    center: bool = True,
-    *,
-    name: str | None = None,
-) -> Any:
+istft = same_as(
+    F.istft,
     """Inverse STFT with NNabla's constant square inverse window (see :func:`nnfunc.istft`).
 
     The first and last ``fft_size - stride`` samples are not perfectly reconstructed.
-
-    Args:
-        y_r: Real part ``(batch_size, fft_size // 2 + 1, frame_size)``.
-        y_i: Imaginary part, same shape.
-        window_size (int): Analysis window size.
-        stride (int): Hop size (must divide ``fft_size``).
-        fft_size (int): FFT size.
-        window_type (str): ``'hanning'`` (default), ``'hamming'``, ``'rectangular'`` or None.
-        center (bool): The frames were centred. Default True.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(batch_size, sample_size)``.
 
     Examples:
-        >>> import numpy as np
-        >>> import nnfunc.compat.nnabla.functions as F
         >>> x = np.random.default_rng(0).standard_normal((1, 96))
         >>> y = F.istft(*F.stft(x, 32, 8, 32), 32, 8, 32)
         >>> bool(np.allclose(y[:, 24:-24], x[:, 24:-24]))
         True
-    """
-    return F.istft(
-        y_r,
-        y_i,
-        window_size,
-        stride,
-        fft_size,
-        window_type=window_type,
-        center=center,
-        name=name,
-    )
+    """,
+    positional=True,
+    tensors=("y_r", "y_i"),
+)

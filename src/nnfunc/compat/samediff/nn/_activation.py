@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.compat._common import tensor_args
+from nnfunc.compat._common import same_as, tensor_args
 from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError, ShapeError
 
@@ -101,16 +101,12 @@ def hardSigmoid(x: Any, *, name: str | None = None) -> Any:
     return F.hard_sigmoid(x, 0.2, 0.5, name=name)
 
 
-@tensor_args("x")
-def hardTanh(x: Any, *, name: str | None = None) -> Any:
+hardTanh = same_as(
+    F.hard_tanh,
     """``clip(x, -1, 1)``. See :func:`nnfunc.hard_tanh`.
 
     The page's middle case reads ``out[1]`` for ``out[i]`` (a typo). Gradient 1 strictly
     inside ``(-1, 1)``, 0 at and beyond (as :func:`hardTanhDerivative`).
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name (SameDiff's ``String name`` overload).
 
     Returns:
         A variable of the shape of ``x``.
@@ -118,17 +114,14 @@ def hardTanh(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> samediff.nn.hardTanh(np.array([-3.0, 0.5]))
         array([-1. ,  0.5])
-    """
-    return F.hard_tanh(x, name=name)
+    """,
+    op="hardTanh",
+)
 
 
-@tensor_args("x")
-def hardTanhDerivative(x: Any, *, name: str | None = None) -> Any:
+hardTanhDerivative = same_as(
+    F.hard_tanh_derivative,
     """``dOut/dIn`` of hardTanh: 1 on ``(-1, 1)``, else 0. See :func:`nnfunc.hard_tanh_derivative`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name (SameDiff's ``String name`` overload).
 
     Returns:
         A variable of the shape of ``x``.
@@ -136,17 +129,14 @@ def hardTanhDerivative(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> samediff.nn.hardTanhDerivative(np.array([-3.0, 0.5]))
         array([0., 1.])
-    """
-    return F.hard_tanh_derivative(x, name=name)
+    """,
+    op="hardTanhDerivative",
+)
 
 
-@tensor_args("x")
-def logSigmoid(x: Any, *, name: str | None = None) -> Any:
+logSigmoid = same_as(
+    F.log_sigmoid,
     """``log(sigmoid(x))``, stable (titled "sigmoid" on the page). See :func:`nnfunc.log_sigmoid`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name (SameDiff's ``String name`` overload).
 
     Returns:
         A variable of the shape of ``x``.
@@ -154,8 +144,9 @@ def logSigmoid(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> samediff.nn.logSigmoid(np.array([0.0]))
         array([-0.69314718])
-    """
-    return F.log_sigmoid(x, name=name)
+    """,
+    op="logSigmoid",
+)
 
 
 @tensor_args("x")
@@ -180,13 +171,9 @@ def selu(x: Any, *, name: str | None = None) -> Any:
     return F.selu(x, name=name)
 
 
-@tensor_args("x")
-def sigmoid(x: Any, *, name: str | None = None) -> Any:
+sigmoid = same_as(
+    F.sigmoid,
     """``1 / (1 + exp(-x))``. See :func:`nnfunc.sigmoid`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name (SameDiff's ``String name`` overload).
 
     Returns:
         A variable of the shape of ``x``.
@@ -194,17 +181,13 @@ def sigmoid(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> samediff.nn.sigmoid(np.array([0.0]))
         array([0.5])
-    """
-    return F.sigmoid(x, name=name)
+    """,
+)
 
 
-@tensor_args("x")
-def softplus(x: Any, *, name: str | None = None) -> Any:
+softplus = same_as(
+    F.softplus,
     """``log(exp(x) + 1)``, stable. See :func:`nnfunc.softplus`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name (SameDiff's ``String name`` overload).
 
     Returns:
         A variable of the shape of ``x``.
@@ -212,17 +195,13 @@ def softplus(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> samediff.nn.softplus(np.array([0.0]))
         array([0.69314718])
-    """
-    return F.softplus(x, name=name)
+    """,
+)
 
 
-@tensor_args("x")
-def softsign(x: Any, *, name: str | None = None) -> Any:
+softsign = same_as(
+    F.softsign,
     """``x / (|x| + 1)``. See :func:`nnfunc.softsign`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name (SameDiff's ``String name`` overload).
 
     Returns:
         A variable of the shape of ``x``.
@@ -230,17 +209,13 @@ def softsign(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> samediff.nn.softsign(np.array([1.0]))
         array([0.5])
-    """
-    return F.softsign(x, name=name)
+    """,
+)
 
 
-@tensor_args("x")
-def softsignDerivative(x: Any, *, name: str | None = None) -> Any:
+softsignDerivative = same_as(
+    F.softsign_derivative,
     """``dOut/dIn`` of softsign: ``1 / (1 + |x|)**2``. See :func:`nnfunc.softsign_derivative`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name (SameDiff's ``String name`` overload).
 
     Returns:
         A variable of the shape of ``x``.
@@ -248,19 +223,16 @@ def softsignDerivative(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> samediff.nn.softsignDerivative(np.array([1.0]))
         array([0.25])
-    """
-    return F.softsign_derivative(x, name=name)
+    """,
+    op="softsignDerivative",
+)
 
 
-@tensor_args("x")
-def swish(x: Any, *, name: str | None = None) -> Any:
+swish = same_as(
+    F.silu,
     """``x * sigmoid(b * x)`` with ``b = 1`` (the page's ``x _sigmoid(b_x)`` lost its ``*``).
 
     See :func:`nnfunc.silu`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name (SameDiff's ``String name`` overload).
 
     Returns:
         A variable of the shape of ``x``.
@@ -268,17 +240,14 @@ def swish(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> samediff.nn.swish(np.array([0.0]))
         array([0.])
-    """
-    return F.silu(x, name=name)
+    """,
+    op="swish",
+)
 
 
-@tensor_args("x")
-def tanh(x: Any, *, name: str | None = None) -> Any:
+tanh = same_as(
+    F.tanh,
     """Hyperbolic tangent. See :func:`nnfunc.tanh`.
-
-    Args:
-        x: Input variable.
-        name (str, optional): Node name (SameDiff's ``String name`` overload).
 
     Returns:
         A variable of the shape of ``x``.
@@ -286,8 +255,8 @@ def tanh(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> samediff.nn.tanh(np.array([0.0]))
         array([0.])
-    """
-    return F.tanh(x, name=name)
+    """,
+)
 
 
 @tensor_args("x")
@@ -355,14 +324,9 @@ def leakyReluDerivative(x: Any, alpha: float, *, name: str | None = None) -> Any
     return F.leaky_relu_derivative(x, alpha, name=name)
 
 
-@tensor_args("x", "wrt")
-def sigmoidDerivative(x: Any, wrt: Any, *, name: str | None = None) -> Any:
+sigmoidDerivative = same_as(
+    F.sigmoid_derivative,
     """Vector-Jacobian product of sigmoid: ``wrt * s * (1 - s)``, ``wrt = dL/dOut``.
-
-    Args:
-        x: The sigmoid's input.
-        wrt: Gradient at the sigmoid's output, the shape of ``x``.
-        name (str, optional): Node name.
 
     Returns:
         ``dL/dx``. See :func:`nnfunc.sigmoid_derivative`.
@@ -370,8 +334,9 @@ def sigmoidDerivative(x: Any, wrt: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> samediff.nn.sigmoidDerivative(np.array([0.0]), np.array([2.0]))
         array([0.5])
-    """
-    return F.sigmoid_derivative(x, wrt, name=name)
+    """,
+    op="sigmoidDerivative",
+)
 
 
 @tensor_args("x")

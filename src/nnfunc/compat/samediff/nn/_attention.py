@@ -63,8 +63,6 @@ def dotProductAttention(
         A query whose every timestep is masked gives 0 (the page does not say).
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> q = np.array([[[1.0], [0.0]]])           # [1, 2 features, 1 query]
         >>> k = np.array([[[1.0, 0.0], [0.0, 1.0]]])  # [1, 2 features, 2 steps]
         >>> v = np.array([[[10.0, 20.0]]])            # [1, 1 feature, 2 steps]
@@ -160,8 +158,6 @@ def multiHeadDotProductAttention(
         ArgumentError: ``scaled`` is not a boolean.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import samediff
         >>> rng = np.random.default_rng(0)
         >>> q = rng.standard_normal((2, 4, 3))     # [batch, featureKeys, queryCount]
         >>> kv = rng.standard_normal((2, 4, 5))    # [batch, features, timesteps]

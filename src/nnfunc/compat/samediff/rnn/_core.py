@@ -292,7 +292,6 @@ class GRUWeights(_Fields):
     [(in + n), n] (on concat(x, r*hLast)), ruBias [2n], cBias [n] (libnd4j shapes).
 
     Examples:
-        >>> import numpy as np
         >>> from nnfunc.compat.samediff.rnn import GRUWeights
         >>> w = GRUWeights(ruWeight=np.zeros((3, 2)), cWeight=np.zeros((3, 1)),
         ...                ruBias=np.zeros(2), cBias=np.zeros(1))
@@ -311,7 +310,6 @@ class SRUWeights(_Fields):
     bias [2*in] (blocks f, r).
 
     Examples:
-        >>> import numpy as np
         >>> from nnfunc.compat.samediff.rnn import SRUWeights
         >>> SRUWeights(weights=np.zeros((2, 6)), bias=np.zeros(4)).bias.shape
         (4,)
@@ -328,7 +326,6 @@ class LSTMWeights(_Fields):
     blocks [i, z, f, o]; three peephole vectors [n]; bias [4n] (libnd4j shapes).
 
     Examples:
-        >>> import numpy as np
         >>> from nnfunc.compat.samediff.rnn import LSTMWeights
         >>> w = LSTMWeights(ruWeight=np.zeros((5, 8)), inputPeepholeWeights=np.zeros(2),
         ...                 forgetPeepholeWeights=np.zeros(2), outputPeepholeWeights=np.zeros(2),
@@ -369,7 +366,6 @@ class LSTMLayerWeights(_Fields):
     peepholeWeights [3*nOut] / [2, 3*nOut].
 
     Examples:
-        >>> import numpy as np
         >>> from nnfunc.compat.samediff.rnn import LSTMLayerWeights
         >>> w = LSTMLayerWeights(inputWeights=np.zeros((3, 8)), recurrentWeights=np.zeros((2, 8)))
         >>> w.biases is None

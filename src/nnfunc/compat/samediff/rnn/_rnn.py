@@ -148,7 +148,6 @@ def lstmLayer(*args: Any, name: str | None = None) -> list[Any]:
         DTypeError: a weights or config argument of the wrong class.
 
     Examples:
-        >>> import numpy as np
         >>> from nnfunc.compat.samediff import rnn
         >>> w = rnn.LSTMLayerWeights(inputWeights=np.full((2, 12), 0.1),
         ...                          recurrentWeights=np.zeros((3, 12)))
@@ -346,7 +345,6 @@ def lstmCell(*args: Any, name: str | None = None) -> list[Any]:
             peephole does not fit.
 
     Examples:
-        >>> import numpy as np
         >>> from nnfunc.compat.samediff import rnn
         >>> w = rnn.LSTMWeights(ruWeight=np.ones((3, 4)), bias=np.zeros(4))
         >>> out = rnn.lstmCell(np.ones((1, 2)), np.zeros((1, 1)), np.zeros((1, 1)), w,
@@ -411,7 +409,6 @@ def lstmblock(*args: Any, name: str | None = None) -> Any:
         ShapeError, ArgumentError, DTypeError: as :func:`lstmCell` and :func:`lstmLayer`.
 
     Examples:
-        >>> import numpy as np
         >>> from nnfunc.compat.samediff import rnn
         >>> w = rnn.LSTMWeights(ruWeight=np.zeros((5, 12)), bias=np.zeros(12))
         >>> rnn.lstmblock(np.ones((4, 2, 6)), w, rnn.LSTMConfiguration(RnnDataFormat="NST")).shape
@@ -488,7 +485,6 @@ def gru(*args: Any, name: str | None = None) -> list[Any]:
         ShapeError: a weight does not fit x and hLast.
 
     Examples:
-        >>> import numpy as np
         >>> from nnfunc.compat.samediff import rnn
         >>> w = rnn.GRUWeights(ruWeight=np.zeros((2, 2)), cWeight=np.ones((2, 1)),
         ...                    ruBias=np.zeros(2), cBias=np.zeros(1))
@@ -553,7 +549,6 @@ def sru(*args: Any, name: str | None = None) -> Any:
         ShapeError: weights, bias, initialC or mask do not fit x.
 
     Examples:
-        >>> import numpy as np
         >>> from nnfunc.compat.samediff import rnn
         >>> w = rnn.SRUWeights(weights=np.zeros((6, 2)), bias=np.zeros(4))
         >>> rnn.sru(np.ones((1, 2, 3)), np.zeros((1, 2)), w)[0]
@@ -605,7 +600,6 @@ def sruCell(*args: Any, name: str | None = None) -> Any:
         ShapeError: a weight or state does not fit.
 
     Examples:
-        >>> import numpy as np
         >>> from nnfunc.compat.samediff import rnn
         >>> w = rnn.SRUWeights(weights=np.zeros((2, 6)), bias=np.zeros(4))
         >>> rnn.sruCell(np.ones((1, 2)), np.zeros((1, 2)), w)

@@ -113,8 +113,6 @@ def ctc_loss(
         TypeError: (``DTypeError``) ``labels`` is not a SparseTensor.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> labels = tf.SparseTensor(indices=[[0, 0]], values=[0], dense_shape=[1, 1])
         >>> inputs = np.zeros((2, 1, 2), np.float32)  # class 0 and the blank, uniform
         >>> tf.nn.ctc_loss(inputs, labels, np.array([2]))  # 3 alignments of 4
@@ -164,8 +162,6 @@ def ctc_greedy_decoder(
         log-probabilities).
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> A, B, blank = 0, 1, 2
         >>> steps = [A, B, B, blank, B, blank, B]
         >>> inputs = np.eye(3, dtype=np.float32)[steps][:, None, :]  # [7, 1, 3]
@@ -218,8 +214,6 @@ def ctc_beam_search_decoder(
         ``log_probability`` ``[batch_size, top_paths]``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> p = np.array([[0.6, 0.4], [0.6, 0.4]], np.float32)  # class 0, blank 1
         >>> decoded, log_prob = tf.nn.ctc_beam_search_decoder(np.log(p)[:, None, :], [2])
         >>> decoded[0].values, np.exp(log_prob).round(2)  # '0': .36 + .24 + .24

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat._common import positional_name
 from nnfunc.compat.tf._sparse import SparseTensor
 from nnfunc.core import check
 from nnfunc.core.shapes import node_errors
@@ -59,8 +60,6 @@ def embedding_lookup(
             a bad ``partition_strategy``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> table = np.arange(13)[:, None]
         >>> mod = [table[p::5] for p in range(5)]        # [[0, 5, 10], [1, 6, 11], ...]
         >>> tf.nn.embedding_lookup(mod, [10, 3, 12])[:, 0]
@@ -105,8 +104,6 @@ def embedding_lookup_sparse(
             ``sp_weights`` has other indices.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> params = np.random.default_rng(0).normal(size=(10, 20))
         >>> idx = [[0, 0], [0, 1], [1, 0], [2, 3]]
         >>> sp_ids = tf.SparseTensor(idx, [1, 3, 0, 1], [3, 4])
@@ -140,301 +137,142 @@ def embedding_lookup_sparse(
     )
 
 
-def nce_loss(
-    weights: Any,
-    biases: Any,
-    inputs: Any,
-    labels: Any,
-    num_sampled: int,
-    num_classes: int,
-    num_true: int = 1,
-    sampled_values: Any = None,
-    remove_accidental_hits: bool = False,
-    partition_strategy: str = "mod",
-    name: str | None = None,
-) -> Any:
+nce_loss = positional_name(
+    F.nce_loss,
     """Computes and returns the noise-contrastive estimation training loss.
 
     See :func:`nnfunc.nce_loss`. By default the negatives come from
     ``log_uniform_candidate_sampler`` (labels should be sorted by decreasing frequency); with
     ``num_true > 1`` each target class gets the target probability ``1 / num_true``.
 
-    Args:
-        weights: ``[num_classes, dim]`` class embeddings, or a list of shards.
-        biases: ``[num_classes]`` class biases.
-        inputs: ``[batch_size, dim]`` forward activations.
-        labels: int64 ``[batch_size, num_true]`` target classes.
-        num_sampled (int): Classes sampled per batch.
-        num_classes (int): The number of classes.
-        num_true (int): Target classes per example. Default 1.
-        sampled_values (tuple, optional): A sampler's ``(sampled_candidates,
-            true_expected_count, sampled_expected_count)``.
-        remove_accidental_hits (bool): "Sampled Logistic" instead of NCE. Default False.
-        partition_strategy (str): ``"mod"`` or ``"div"``.
-        name (str, optional): Node name in graph mode (TensorFlow's default 'nce_loss' would
-            clash between two calls; None gives an automatic name).
-
     Returns:
         A ``[batch_size]`` tensor of per-example NCE losses.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> rng = np.random.default_rng(0)
         >>> w, b = rng.normal(size=(50, 4)), np.zeros(50)
         >>> x, labels = rng.normal(size=(2, 4)), np.array([[3], [7]])
         >>> tf.nn.nce_loss(w, b, x, labels, num_sampled=5, num_classes=50).shape
         (2,)
-    """
-    return F.nce_loss(
-        weights, biases, inputs, labels, num_sampled, num_classes, num_true, sampled_values,
-        remove_accidental_hits, partition_strategy, name=name,
-    )  # fmt: skip
+    """,
+    absent=("seed",),
+    tensors=(),  # the canonical function checks them
+)
 
 
-def sampled_softmax_loss(
-    weights: Any,
-    biases: Any,
-    inputs: Any,
-    labels: Any,
-    num_sampled: int,
-    num_classes: int,
-    num_true: int = 1,
-    sampled_values: Any = None,
-    remove_accidental_hits: bool = True,
-    partition_strategy: str = "mod",
-    name: str | None = None,
-) -> Any:
+sampled_softmax_loss = positional_name(
+    F.sampled_softmax_loss,
     """Computes and returns the sampled softmax training loss.
 
     See :func:`nnfunc.sampled_softmax_loss`. For training only (it underestimates the full
     softmax loss); at inference use ``tf.nn.softmax(tf.matmul(inputs, tf.transpose(weights)) +
     biases)``.
 
-    Args:
-        weights: ``[num_classes, dim]`` class embeddings, or a list of shards.
-        biases: ``[num_classes]`` class biases.
-        inputs: ``[batch_size, dim]`` forward activations.
-        labels: int64 ``[batch_size, num_true]`` target classes.
-        num_sampled (int): Classes sampled per batch.
-        num_classes (int): The number of classes.
-        num_true (int): Target classes per example. Default 1.
-        sampled_values (tuple, optional): A sampler's ``(sampled_candidates,
-            true_expected_count, sampled_expected_count)``.
-        remove_accidental_hits (bool): Default True.
-        partition_strategy (str): ``"mod"`` or ``"div"``.
-        name (str, optional): Node name in graph mode.
-
     Returns:
         A ``[batch_size]`` tensor of per-example sampled softmax losses.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> w, b = np.eye(3), np.zeros(3)
         >>> sv = (np.array([2]), np.ones((1, 1), np.float32), np.ones(1, np.float32))
         >>> tf.nn.sampled_softmax_loss(w, b, np.array([[1.0, 0.0, 0.0]]), np.array([[0]]),
         ...                            1, 3, sampled_values=sv).round(6)
         array([0.313262])
-    """
-    return F.sampled_softmax_loss(
-        weights, biases, inputs, labels, num_sampled, num_classes, num_true, sampled_values,
-        remove_accidental_hits, partition_strategy, name=name,
-    )  # fmt: skip
+    """,
+    absent=("seed",),
+    tensors=(),  # the canonical function checks them
+)
 
 
-def uniform_candidate_sampler(
-    true_classes: Any,
-    num_true: int,
-    num_sampled: int,
-    unique: bool,
-    range_max: int,
-    seed: Any = None,
-    name: str | None = None,
-) -> tuple[Any, Any, Any]:
+uniform_candidate_sampler = positional_name(
+    F.uniform_candidate_sampler,
     """Samples a set of classes using a uniform base distribution over ``[0, range_max)``.
 
     See :func:`nnfunc.uniform_candidate_sampler`.
-
-    Args:
-        true_classes: int64 ``[batch_size, num_true]`` target classes.
-        num_true (int): Target classes per example.
-        num_sampled (int): Classes to sample.
-        unique (bool): Whether the sampled classes of a batch are unique.
-        range_max (int): The number of possible classes.
-        seed (int, optional): The same seed gives the same samples.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(sampled_candidates, true_expected_count, sampled_expected_count)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> s, t, q = tf.nn.uniform_candidate_sampler(np.array([[0]]), 1, 4, False, 10, seed=3)
         >>> s.dtype, t.dtype, bool(np.allclose(q, 4 / 10))
         (dtype('int64'), dtype('float32'), True)
-    """
-    return F.uniform_candidate_sampler(
-        true_classes, num_true, num_sampled, unique, range_max, seed, name=name
-    )
+    """,
+    tensors=(),  # the canonical function checks them
+)
 
 
-def log_uniform_candidate_sampler(
-    true_classes: Any,
-    num_true: int,
-    num_sampled: int,
-    unique: bool,
-    range_max: int,
-    seed: Any = None,
-    name: str | None = None,
-) -> tuple[Any, Any, Any]:
+log_uniform_candidate_sampler = positional_name(
+    F.log_uniform_candidate_sampler,
     """Samples a set of classes using a log-uniform (Zipfian) base distribution.
 
     ``P(class) = (log(class + 2) - log(class + 1)) / log(range_max + 1)``. See
     :func:`nnfunc.log_uniform_candidate_sampler`.
 
-    Args:
-        true_classes: int64 ``[batch_size, num_true]`` target classes.
-        num_true (int): Target classes per example.
-        num_sampled (int): Classes to sample.
-        unique (bool): Whether the sampled classes of a batch are unique.
-        range_max (int): The number of possible classes.
-        seed (int, optional): The same seed gives the same samples.
-        name (str, optional): Node name in graph mode.
-
     Returns:
         ``(sampled_candidates, true_expected_count, sampled_expected_count)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> _, t, _ = tf.nn.log_uniform_candidate_sampler(np.array([[0]]), 1, 1, False, 3)
         >>> t.tolist()   # log(2) / log(4)
         [[0.5]]
-    """
-    return F.log_uniform_candidate_sampler(
-        true_classes, num_true, num_sampled, unique, range_max, seed, name=name
-    )
+    """,
+    tensors=(),  # the canonical function checks them
+)
 
 
-def learned_unigram_candidate_sampler(
-    true_classes: Any,
-    num_true: int,
-    num_sampled: int,
-    unique: bool,
-    range_max: int,
-    seed: Any = None,
-    name: str | None = None,
-) -> tuple[Any, Any, Any]:
+learned_unigram_candidate_sampler = positional_name(
+    F.learned_unigram_candidate_sampler,
     """Samples a set of classes from a distribution learned during training.
 
     Every class starts with weight 1 and gains 1 each time it is seen as a target. In a graph
     the counts live in the node and grow with every run (TensorFlow's op); an eager call starts
     from fresh counts. See :func:`nnfunc.learned_unigram_candidate_sampler`.
 
-    Args:
-        true_classes: int64 ``[batch_size, num_true]`` target classes.
-        num_true (int): Target classes per example.
-        num_sampled (int): Classes to sample.
-        unique (bool): Whether the sampled classes of a batch are unique.
-        range_max (int): The number of possible classes.
-        seed (int, optional): The same seed gives the same samples.
-        name (str, optional): Node name in graph mode.
-
     Returns:
         ``(sampled_candidates, true_expected_count, sampled_expected_count)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> _, t, _ = tf.nn.learned_unigram_candidate_sampler(np.array([[1]]), 1, 2, False, 4)
         >>> t.tolist()   # fresh counts: 2 * 1/4
         [[0.5]]
-    """
-    return F.learned_unigram_candidate_sampler(
-        true_classes, num_true, num_sampled, unique, range_max, seed, name=name
-    )
+    """,
+    tensors=(),  # the canonical function checks them
+)
 
 
-def fixed_unigram_candidate_sampler(
-    true_classes: Any,
-    num_true: int,
-    num_sampled: int,
-    unique: bool,
-    range_max: int,
-    vocab_file: str = "",
-    distortion: float = 1.0,
-    num_reserved_ids: int = 0,
-    num_shards: int = 1,
-    shard: int = 0,
-    unigrams: Any = (),
-    seed: Any = None,
-    name: str | None = None,
-) -> tuple[Any, Any, Any]:
+fixed_unigram_candidate_sampler = positional_name(
+    F.fixed_unigram_candidate_sampler,
     """Samples a set of classes using the provided (fixed) base distribution.
 
     See :func:`nnfunc.fixed_unigram_candidate_sampler`.
 
-    Args:
-        true_classes: int64 ``[batch_size, num_true]`` target classes.
-        num_true (int): Target classes per example.
-        num_sampled (int): Classes to sample.
-        unique (bool): Whether the sampled classes of a batch are unique.
-        range_max (int): The number of possible classes.
-        vocab_file (str): CSV-like file, the last field of each line a count.
-        distortion (float): Power applied to each weight (1.0 unigram, 0.0 uniform).
-        num_reserved_ids (int): Leading ids with probability 0.
-        num_shards (int): Number of partitions of the range.
-        shard (int): The partition sampled from.
-        unigrams (sequence): Counts or probabilities, one per id.
-        seed (int, optional): The same seed gives the same samples.
-        name (str, optional): Node name in graph mode.
-
     Returns:
         ``(sampled_candidates, true_expected_count, sampled_expected_count)``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> _, t, _ = tf.nn.fixed_unigram_candidate_sampler(
         ...     np.array([[0], [2]]), 1, 2, False, 3, unigrams=[1, 1, 2], distortion=0.0)
         >>> t.ravel().round(4).tolist()   # distortion 0: uniform, 2 * 1/3
         [0.6667, 0.6667]
-    """
-    return F.fixed_unigram_candidate_sampler(
-        true_classes, num_true, num_sampled, unique, range_max, vocab_file, distortion,
-        num_reserved_ids, num_shards, shard, unigrams, seed, name=name,
-    )  # fmt: skip
+    """,
+    tensors=(),  # the canonical function checks them
+)
 
 
-def compute_accidental_hits(
-    true_classes: Any,
-    sampled_candidates: Any,
-    num_true: int,
-    seed: Any = None,
-    name: str | None = None,
-) -> tuple[Any, Any, Any]:
+compute_accidental_hits = positional_name(
+    F.compute_accidental_hits,
     """Compute the position ids in ``sampled_candidates`` matching ``true_classes``.
 
     See :func:`nnfunc.compute_accidental_hits`.
-
-    Args:
-        true_classes: int64 ``[batch_size, num_true]`` target classes.
-        sampled_candidates: int64 ``[num_sampled]`` candidates (presupposed unique).
-        num_true (int): Target classes per example.
-        seed (int, optional): Accepted; nothing is random.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(indices, ids, weights)``: int32 rows, int64 positions, float32 ``-FLT_MAX``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> indices, ids, weights = tf.nn.compute_accidental_hits(
         ...     np.array([[3], [5]]), np.array([5, 9, 3]), 1)
         >>> indices.tolist(), ids.tolist(), weights.tolist()
         ([0, 1], [2, 0], [-3.4028234663852886e+38, -3.4028234663852886e+38])
-    """
-    return F.compute_accidental_hits(true_classes, sampled_candidates, num_true, seed, name=name)
+    """,
+    tensors=(),  # the canonical function checks them
+)

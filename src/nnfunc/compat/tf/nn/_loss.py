@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.compat._common import as_tensor, tensor_args
+from nnfunc.compat._common import as_tensor, positional_name, tensor_args
 from nnfunc.core import check, shapes
 from nnfunc.errors import ShapeError
 
@@ -29,18 +29,13 @@ __all__ = [
 ]
 
 
-@tensor_args("logits", "targets")
-def sigmoid_cross_entropy_with_logits(logits: Any, targets: Any, name: str | None = None) -> Any:
+sigmoid_cross_entropy_with_logits = positional_name(
+    F.sigmoid_cross_entropy_with_logits,
     """Element-wise logistic loss on logits.
 
     See :func:`nnfunc.sigmoid_cross_entropy_with_logits`. Computed as
     ``max(x, 0) - x * z + log(1 + exp(-abs(x)))`` (rearranged so that infinite
     logits give their finite limits).
-
-    Args:
-        logits: Logits ``x`` (float32 or float64).
-        targets: Targets ``z``, same shape as ``logits`` (cast to its dtype).
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The component-wise logistic losses, shape of ``logits``.
@@ -51,23 +46,15 @@ def sigmoid_cross_entropy_with_logits(logits: Any, targets: Any, name: str | Non
     Examples:
         >>> tf.nn.sigmoid_cross_entropy_with_logits(np.array([0.0, 100.0]), np.array([1.0, 0.0]))
         array([  0.69314718, 100.        ])
-    """
-    return F.sigmoid_cross_entropy_with_logits(logits, targets, name=name)
+    """,
+)
 
 
-@tensor_args("logits", "targets")
-def weighted_cross_entropy_with_logits(
-    logits: Any, targets: Any, pos_weight: Any, name: str | None = None
-) -> Any:
+weighted_cross_entropy_with_logits = positional_name(
+    F.weighted_cross_entropy_with_logits,
     """Logistic loss with weighted positives.
 
     See :func:`nnfunc.weighted_cross_entropy_with_logits`.
-
-    Args:
-        logits: Logits ``x``.
-        targets: Targets ``z``, same shape as ``logits`` (cast to its dtype).
-        pos_weight: Coefficient ``q`` of the positive term (scalar or broadcastable tensor).
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(1 - z) * x + (1 + (q - 1) * z) * (log(1 + exp(-abs(x))) + max(-x, 0))``.
@@ -78,8 +65,9 @@ def weighted_cross_entropy_with_logits(
     Examples:
         >>> tf.nn.weighted_cross_entropy_with_logits(np.array([0.0]), np.array([1.0]), 2.0)
         array([1.38629436])
-    """
-    return F.weighted_cross_entropy_with_logits(logits, targets, pos_weight, name=name)
+    """,
+    tensors=("logits", "targets"),
+)
 
 
 @tensor_args("logits", "labels")
@@ -152,13 +140,9 @@ def sparse_softmax_cross_entropy_with_logits(
     return F.sparse_softmax_cross_entropy_with_logits(logits, labels, name=name)
 
 
-@tensor_args("t")
-def l2_loss(t: Any, name: str | None = None) -> Any:
+l2_loss = positional_name(
+    F.l2_loss,
     """``sum(t ** 2) / 2``. See :func:`nnfunc.l2_loss`.
-
-    Args:
-        t: A tensor of any shape.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         A 0-D tensor of the dtype of ``t``. The page lists integer dtypes (the op's
@@ -168,8 +152,8 @@ def l2_loss(t: Any, name: str | None = None) -> Any:
     Examples:
         >>> tf.nn.l2_loss(np.array([1.0, 2.0], np.float32))
         array(2.5, dtype=float32)
-    """
-    return F.l2_loss(t, name=name)
+    """,
+)
 
 
 @tensor_args("log_input", "targets")

@@ -59,8 +59,6 @@ def dynamic_rnn(
             (``nnfunc.ShapeError`` / ``nnfunc.ArgumentError``).
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> cell = tf.nn.rnn_cell.BasicLSTMCell(4)
         >>> outputs, state = tf.nn.dynamic_rnn(cell, np.ones((2, 5, 3), np.float32),
         ...                                    sequence_length=np.array([5, 2]), dtype=np.float32)
@@ -101,8 +99,6 @@ def rnn(
         ValueError: ``inputs`` is empty or its depth unknown.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> outputs, state = tf.nn.rnn(tf.nn.rnn_cell.GRUCell(3), [np.ones((2, 4))] * 6,
         ...                            dtype=np.float64)
         >>> len(outputs), outputs[-1].shape
@@ -141,8 +137,6 @@ def state_saving_rnn(
             state.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> class Saver:
         ...     def __init__(self): self.d = {"c": np.zeros((1, 2)), "h": np.zeros((1, 2))}
         ...     def state(self, name): return self.d[name]
@@ -194,8 +188,6 @@ def bidirectional_dynamic_rnn(
         TypeError: ``cell_fw`` or ``cell_bw`` is not an RNNCell.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> (fw, bw), (sf, sb) = tf.nn.bidirectional_dynamic_rnn(
         ...     tf.nn.rnn_cell.LSTMCell(2), tf.nn.rnn_cell.LSTMCell(2), np.ones((3, 4, 5)),
         ...     sequence_length=np.array([4, 1, 3]), dtype=np.float64)
@@ -245,8 +237,6 @@ def bidirectional_rnn(
         TypeError: a cell is not an RNNCell. ValueError: ``inputs`` is None or empty.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> outs, fw, bw = tf.nn.bidirectional_rnn(
         ...     tf.nn.rnn_cell.BasicRNNCell(2), tf.nn.rnn_cell.BasicRNNCell(2),
         ...     [np.ones((1, 3))] * 3, dtype=np.float64)
@@ -288,8 +278,6 @@ def raw_rnn(
         TypeError: ``cell`` is not an RNNCell or ``loop_fn`` is not callable.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import tf
         >>> cell = tf.nn.rnn_cell.BasicLSTMCell(3)
         >>> inputs = np.ones((4, 2, 5))  # time-major
         >>> lengths = np.array([4, 2])

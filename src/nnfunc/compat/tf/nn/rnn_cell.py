@@ -215,7 +215,6 @@ class BasicRNNCell(RNNCell):
         seed (optional): Seed of the kernel's initializer.
 
     Examples:
-        >>> import numpy as np
         >>> from nnfunc.compat.tf.nn import rnn_cell
         >>> cell = rnn_cell.BasicRNNCell(3)
         >>> out, state = cell(np.ones((2, 4), np.float32), cell.zero_state(2, np.float32))
@@ -285,7 +284,6 @@ class GRUCell(RNNCell):
         seed (optional): Seed of the default initializer.
 
     Examples:
-        >>> import numpy as np
         >>> from nnfunc.compat.tf.nn import rnn_cell
         >>> cell = rnn_cell.GRUCell(2)
         >>> out, state = cell(np.ones((1, 3)), np.zeros((1, 2)))
@@ -372,7 +370,6 @@ class BasicLSTMCell(RNNCell):
         seed (optional): Seed of the kernel's initializer.
 
     Examples:
-        >>> import numpy as np
         >>> from nnfunc.compat.tf.nn import rnn_cell
         >>> cell = rnn_cell.BasicLSTMCell(2)
         >>> cell.state_size
@@ -514,7 +511,6 @@ class LSTMCell(BasicLSTMCell):
         seed (optional): Seed of the default initializer.
 
     Examples:
-        >>> import numpy as np
         >>> from nnfunc.compat.tf.nn import rnn_cell
         >>> cell = rnn_cell.LSTMCell(4, use_peepholes=True, num_proj=2)
         >>> out, st = cell(np.ones((1, 3)), cell.zero_state(1, np.float64))

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.compat._common import tensor_args
+from nnfunc.compat._common import same_as, tensor_args
 from nnfunc.compat.tf._sparse import SparseTensor
 from nnfunc.core import check, shapes
 from nnfunc.core.graph import SymbolicVariable
@@ -73,13 +73,9 @@ def relu6(x: Any, *, name: str | None = None) -> Any:
     return F.relu6(x, name=name)
 
 
-@tensor_args("x")
-def sigmoid(x: Any, *, name: str | None = None) -> Any:
+sigmoid = same_as(
+    F.sigmoid,
     """``1 / (1 + exp(-x))``. See :func:`nnfunc.sigmoid`.
-
-    Args:
-        x: Input tensor; integers give float32.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         A tensor with the same shape as ``x``.
@@ -87,17 +83,13 @@ def sigmoid(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> keras.ops.sigmoid(np.array([0.0], np.float32))
         array([0.5], dtype=float32)
-    """
-    return F.sigmoid(x, name=name)
+    """,
+)
 
 
-@tensor_args("x")
-def softplus(x: Any, *, name: str | None = None) -> Any:
+softplus = same_as(
+    F.softplus,
     """``log(exp(x) + 1)``, stable. See :func:`nnfunc.softplus`.
-
-    Args:
-        x: Input tensor; integers give float32.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         A tensor with the same shape as ``x``.
@@ -105,17 +97,13 @@ def softplus(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> keras.ops.softplus(np.array([0.0], np.float32))
         array([0.6931472], dtype=float32)
-    """
-    return F.softplus(x, name=name)
+    """,
+)
 
 
-@tensor_args("x")
-def softsign(x: Any, *, name: str | None = None) -> Any:
+softsign = same_as(
+    F.softsign,
     """``x / (abs(x) + 1)``. See :func:`nnfunc.softsign`.
-
-    Args:
-        x: Input tensor; integers give float32.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         A tensor with the same shape as ``x``.
@@ -123,17 +111,13 @@ def softsign(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> keras.ops.softsign(np.array([1.0], np.float32))
         array([0.5], dtype=float32)
-    """
-    return F.softsign(x, name=name)
+    """,
+)
 
 
-@tensor_args("x")
-def silu(x: Any, *, name: str | None = None) -> Any:
+silu = same_as(
+    F.silu,
     """``x * sigmoid(x)``. See :func:`nnfunc.silu`.
-
-    Args:
-        x: Input tensor; integers give float32.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         A tensor with the same shape as ``x``.
@@ -141,17 +125,13 @@ def silu(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> keras.ops.silu(np.array([0.0], np.float32))
         array([0.], dtype=float32)
-    """
-    return F.silu(x, name=name)
+    """,
+)
 
 
-@tensor_args("x")
-def swish(x: Any, *, name: str | None = None) -> Any:
+swish = same_as(
+    F.silu,
     """Alias of :func:`silu`: ``x * sigmoid(x)``.
-
-    Args:
-        x: Input tensor; integers give float32.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         A tensor with the same shape as ``x``.
@@ -159,17 +139,14 @@ def swish(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> keras.ops.swish(np.array([0.0], np.float32))
         array([0.], dtype=float32)
-    """
-    return F.silu(x, name=name)
+    """,
+    op="swish",
+)
 
 
-@tensor_args("x")
-def hard_silu(x: Any, *, name: str | None = None) -> Any:
+hard_silu = same_as(
+    F.hard_silu,
     """``x * relu6(x + 3) / 6``. See :func:`nnfunc.hard_silu`.
-
-    Args:
-        x: Input tensor; integers give float32.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         A tensor with the same shape as ``x``.
@@ -177,17 +154,13 @@ def hard_silu(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> keras.ops.hard_silu(np.array([1.0], np.float32))
         array([0.6666667], dtype=float32)
-    """
-    return F.hard_silu(x, name=name)
+    """,
+)
 
 
-@tensor_args("x")
-def hard_swish(x: Any, *, name: str | None = None) -> Any:
+hard_swish = same_as(
+    F.hard_silu,
     """Alias of :func:`hard_silu`: ``x * relu6(x + 3) / 6``.
-
-    Args:
-        x: Input tensor; integers give float32.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         A tensor with the same shape as ``x``.
@@ -195,17 +168,14 @@ def hard_swish(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> keras.ops.hard_swish(np.array([1.0], np.float32))
         array([0.6666667], dtype=float32)
-    """
-    return F.hard_silu(x, name=name)
+    """,
+    op="hard_swish",
+)
 
 
-@tensor_args("x")
-def log_sigmoid(x: Any, *, name: str | None = None) -> Any:
+log_sigmoid = same_as(
+    F.log_sigmoid,
     """``log(1 / (1 + exp(-x)))``, stable. See :func:`nnfunc.log_sigmoid`.
-
-    Args:
-        x: Input tensor; integers give float32.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         A tensor with the same shape as ``x``.
@@ -213,8 +183,8 @@ def log_sigmoid(x: Any, *, name: str | None = None) -> Any:
     Examples:
         >>> keras.ops.log_sigmoid(np.array([0.0], np.float32))
         array([-0.6931472], dtype=float32)
-    """
-    return F.log_sigmoid(x, name=name)
+    """,
+)
 
 
 @tensor_args("x")
@@ -256,15 +226,9 @@ def hard_sigmoid(x: Any, *, name: str | None = None) -> Any:
     return F.hard_sigmoid(x, 0.2, 0.5, name=name)
 
 
-@tensor_args("x")
-def elu(x: Any, alpha: float = 1.0, *, name: str | None = None) -> Any:
+elu = same_as(
+    F.elu,
     """``alpha * (exp(x) - 1)`` for ``x < 0``, ``x`` otherwise. See :func:`nnfunc.elu`.
-
-    Args:
-        x: Input tensor.
-        alpha (float): Scale of the NEGATIVE section (the page calls it the slope of the
-            positive section by mistake). Default ``1.0``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         A tensor with the same shape as ``x``.
@@ -272,8 +236,8 @@ def elu(x: Any, alpha: float = 1.0, *, name: str | None = None) -> Any:
     Examples:
         >>> keras.ops.elu(np.array([-1.0, 0.0, 1.0]))
         array([-0.63212056,  0.        ,  1.        ])
-    """
-    return F.elu(x, alpha, name=name)
+    """,
+)
 
 
 @tensor_args("x")
@@ -301,14 +265,9 @@ def gelu(x: Any, approximate: bool = True, *, name: str | None = None) -> Any:
     return F.gelu(x, "tanh" if approximate else "none", name=name)
 
 
-@tensor_args("x")
-def leaky_relu(x: Any, negative_slope: float = 0.2, *, name: str | None = None) -> Any:
+leaky_relu = same_as(
+    F.leaky_relu,
     """``negative_slope * x`` for ``x < 0``, ``x`` otherwise. See :func:`nnfunc.leaky_relu`.
-
-    Args:
-        x: Input tensor.
-        negative_slope (float): Slope for ``x < 0``. Default ``0.2``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         A tensor with the same shape as ``x``.
@@ -316,8 +275,9 @@ def leaky_relu(x: Any, negative_slope: float = 0.2, *, name: str | None = None) 
     Examples:
         >>> keras.ops.leaky_relu(np.array([-1.0, 0.0, 1.0]))
         array([-0.2,  0. ,  1. ])
-    """
-    return F.leaky_relu(x, negative_slope, name=name)
+    """,
+    defaults={"negative_slope": 0.2},
+)
 
 
 def _over_axes(op: str, x: Any, axis: Any, log: bool, name: str | None) -> Any:

@@ -62,8 +62,6 @@ def dot_product_attention(
         average of the values instead (DESIGN: masked softmax rows are 0, never a guess).
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> rng = np.random.default_rng(0)
         >>> query = rng.standard_normal((2, 4, 8, 16)).astype("float32")
         >>> key = rng.standard_normal((2, 6, 8, 16)).astype("float32")

@@ -59,8 +59,6 @@ def ctc_loss(
         ``output`` is ``softmax - posterior``.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> logits = np.zeros((1, 2, 3), np.float32)  # blank 0 and two classes, uniform
         >>> keras.ops.nn.ctc_loss(np.array([[1, 0]]), logits, np.array([1]), np.array([2]))
         array([1.0986123], dtype=float32)
@@ -107,8 +105,6 @@ def ctc_decode(
         maximum logits; beam search: ``(batch_size, top_paths)`` log-probabilities.
 
     Examples:
-        >>> import numpy as np
-        >>> from nnfunc.compat import keras
         >>> x = np.log(np.array([[[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]], np.float32))
         >>> decoded, scores = keras.ops.nn.ctc_decode(x, np.array([3]))
         >>> decoded, scores.round(4)
