@@ -21,6 +21,11 @@ from nnfunc.errors import ArgumentError, GraphError, NNFuncError
 __all__ = ["Function", "node_errors", "reraise_with_node", "scalar_dtype", "with_node_name"]
 
 _SCALARS = (bool, int, float)
+_NDARRAY = np.ndarray
+_MODULES = sys.modules
+_new = object.__new__
+_tuple_new = tuple.__new__
+_ref = weakref.ref
 
 
 def scalar_dtype(value: Any, partners: list[np.dtype]) -> np.dtype:
@@ -70,6 +75,9 @@ class Function:
     #: Complex inputs raise DTypeError unless a function documents them and sets this.
     accepts_complex: bool = False
     _freed = False
+    # What a recorded call keeps (set per call only when retention is declared).
+    _retained_in: tuple[Any, ...] = ()
+    _retained_out: tuple[Any, ...] = ()
 
     rank = 0
 
@@ -152,9 +160,65 @@ class Function:
         return shape
 
     # ------------------------------------------------------------------ dispatch
+    # The eager paths below are the per-call overhead of the library (benchmarks/
+    # bench_overhead.py): no list comprehensions (a frame each on Python 3.11), no helper calls
+    # on the common path, class-level data read once. apply1 takes the common case (NumPy arrays
+    # and Variables of a tensor dtype, one output) inline; anything unusual (None, Python scalars,
+    # lists, symbolic variables, subclasses, non-tensor dtypes, several outputs) goes to apply,
+    # which holds every check and message.
     def apply1(self, *inputs: Any, name: str | None = None) -> Any:
         """:meth:`apply` for single-output functions: the one output."""
-        return self.apply(*inputs, name=name)[0]
+        has_var = False
+        for x in inputs:
+            t = type(x)
+            if t is _NDARRAY:
+                if x.dtype.kind in "biuf":
+                    continue
+            elif t is Variable:
+                d = x.data
+                if type(d) is _NDARRAY and d.dtype.kind in "biuf":
+                    has_var = True
+                    continue
+            return self.apply(*inputs, name=name)[0]
+        if has_var:
+            arrays = []
+            for x in inputs:
+                arrays.append(x.data if type(x) is Variable else x)
+            arrays = tuple(arrays)
+        else:
+            arrays = inputs
+        out_specs = self.setup(*arrays)
+        if len(out_specs) != 1:
+            return self._finish(inputs, arrays, out_specs, has_var)[0]
+        s = out_specs[0]
+        # An output that cannot fit is an error before it is allocated (a spec that is an input
+        # array fits: it exists).
+        if type(s) is not _NDARRAY and prod(s.shape) > _GUARD_ELEMS:
+            _too_big(self, out_specs)
+        outs = self.forward(np, *arrays)  # every input is a NumPy array
+        if type(outs) is tuple and len(outs) == 1:
+            o = outs[0]
+            if (
+                type(o) is not _NDARRAY
+                or o.shape != s.shape
+                or (o.dtype is not s.dtype and o.dtype != s.dtype)
+            ):
+                outs = _check_outputs(self, outs, out_specs, np)
+                o = outs[0]
+        else:
+            outs = _check_outputs(self, outs, out_specs, np)
+            o = outs[0]
+        if not has_var:
+            return o
+        if STATE.grad_enabled:
+            for x in inputs:
+                if type(x) is Variable and x._requires_grad:
+                    return self._record(inputs, arrays, outs)[0]
+        v = _new(Variable)
+        v.data = o
+        v._requires_grad = False
+        v._node = v._grad = v.name = None
+        return v
 
     def apply(self, *inputs: Any, name: str | None = None) -> tuple[Any, ...]:
         """Run the function on arrays, Variables or symbolic variables (see the module doc)."""
@@ -197,15 +261,23 @@ class Function:
         except (AttributeError, TypeError):
             _none_input(self, arrays)
             raise
+        return self._finish(inputs, arrays, out_specs, has_var)
+
+    def _finish(self, inputs: tuple, arrays: tuple, out_specs: Any, has_var: bool) -> tuple:
+        """Eager calls after ``setup``: guard, forward, output check, Variables or recording."""
         for s in out_specs:  # an output that cannot fit is an error before it is allocated
             if prod(s.shape) > _GUARD_ELEMS:  # (elements: no dtype lookup on the hot path)
                 _too_big(self, out_specs)
-        xp = np if "cupy" not in sys.modules else _xp_of(arrays)
+        xp = np if "cupy" not in _MODULES else _xp_of(arrays)
         outs = self.forward(xp, *arrays)
         # Inline check of the common single-output case; the general one is _check_outputs.
         if type(outs) is tuple and len(outs) == 1 == len(out_specs):
             o, s = outs[0], out_specs[0]
-            if type(o) is not np.ndarray or o.shape != s.shape or o.dtype != s.dtype:
+            if (
+                type(o) is not _NDARRAY
+                or o.shape != s.shape
+                or (o.dtype is not s.dtype and o.dtype != s.dtype)
+            ):
                 outs = _check_outputs(self, outs, out_specs, xp)
         else:
             outs = _check_outputs(self, outs, out_specs, xp)
@@ -213,54 +285,76 @@ class Function:
             return outs
         if STATE.grad_enabled:
             for x in inputs:
-                if isinstance(x, Variable) and x._requires_grad:
+                if (type(x) is Variable or isinstance(x, Variable)) and x._requires_grad:
                     return self._record(inputs, arrays, outs)
+        if len(outs) == 1:
+            v = _new(Variable)
+            v.data = outs[0]
+            v._requires_grad = False
+            v._node = v._grad = v.name = None
+            return (v,)
         wrap = Variable._wrap
         return tuple([wrap(o, False) for o in outs])
 
     def _record(self, inputs: tuple[Any, ...], arrays: tuple[Any, ...], outs: tuple) -> tuple:
+        """Put this call on the tape: input nodes, specs, declared retention, output nodes."""
         nodes = []
+        specs = []
         rank = 0
-        for x in inputs:
-            if isinstance(x, Variable):
+        for x, a in zip(inputs, arrays):
+            if a is None:
+                nodes.append(None)
+                specs.append(None)
+                continue
+            specs.append(_tuple_new(TensorSpec, (a.shape, a.dtype)))
+            if type(x) is Variable or isinstance(x, Variable):
                 node = x._node
                 if node is None:
                     node = x._node = VarNode(x)
-                if node.rank > rank:
+                elif node.rank > rank:
                     rank = node.rank
                 nodes.append(node)
             else:
                 nodes.append(None)
-        self.rank = rank + 1
+        self.rank = rank = rank + 1
         self.inputs = tuple(nodes)
-        self._in_specs = tuple([None if a is None else _spec(a) for a in arrays])
-        retained = []
-        for i in self.retain_in:
-            x = inputs[i]
-            retained.append(x if x is None or isinstance(x, Variable) else Variable._wrap(x, False))
-        self._retained_in = tuple(retained)
-        self._retained_out = tuple([outs[i] for i in self.retain_out])
-        self._out_specs = tuple([(o.shape, o.dtype) for o in outs])
+        self._in_specs = tuple(specs)
+        retain_in = self.retain_in
+        if retain_in or self._retained_in:  # (a reused instance drops what it kept before)
+            retained = []
+            for i in retain_in:
+                x = inputs[i]
+                if x is not None and not (type(x) is Variable or isinstance(x, Variable)):
+                    x = Variable._wrap(x, False)
+                retained.append(x)
+            self._retained_in = tuple(retained)
+        retain_out = self.retain_out
+        if retain_out or self._retained_out:
+            self._retained_out = tuple([outs[i] for i in retain_out])
+        if len(outs) != 1:  # single output: _output_grads never needs a zero fill (see autograd)
+            self._out_specs = tuple([(o.shape, o.dtype) for o in outs])
         out_vars = []
         out_refs = []
-        wrap = Variable._wrap
         for i, o in enumerate(outs):
             float_out = o.dtype.kind == "f"
-            v = wrap(o, float_out)
-            node = v._node = VarNode(v, self, i)
+            v = _new(Variable)
+            v.data = o
+            v._requires_grad = float_out
+            v._grad = v.name = None
+            # VarNode(v, self, i) without its __init__ frame (hot path: one per output)
+            node = v._node = _new(VarNode)
+            node.var_ref = _ref(v)
+            node.creator = self
+            node.index = i
+            node.rank = rank
             node.requires_grad = float_out
             out_vars.append(v)
-            out_refs.append(weakref.ref(node))
+            out_refs.append(_ref(node))
         self.outputs = tuple(out_refs)
         return tuple(out_vars)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.op_name}>"
-
-
-def _spec(a: Any, _new: Any = tuple.__new__) -> TensorSpec:
-    """TensorSpec of an array, without NamedTuple's Python-level constructor (hot path)."""
-    return _new(TensorSpec, (a.shape, a.dtype))
 
 
 _FREED = (
