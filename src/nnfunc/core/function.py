@@ -143,6 +143,11 @@ class Function:
 
     def sum_to_input(self, g: Any, i: int) -> Any:
         """Sum a broadcast gradient ``g`` back to the shape (and dtype) of input ``i``."""
+        spec = self._in_specs[i]
+        if type(g) is Variable:  # nothing to sum (the common case): sum_to would return g too
+            d = g.data
+            if d.shape == spec.shape and (d.dtype is spec.dtype or d.dtype == spec.dtype):
+                return g
         return OPS.sum_to(g, self._shape_target(i), dtype=self._in_specs[i].dtype)
 
     def broadcast_to_input(self, g: Any, i: int) -> Any:

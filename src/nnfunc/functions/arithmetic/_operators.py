@@ -24,7 +24,9 @@ class Add(BinaryElementwise):
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (gy,) = grad_outputs
-        return tuple(self.sum_to_input(gy, i) if i in target_indexes else None for i in (0, 1))
+        g0 = self.sum_to_input(gy, 0) if 0 in target_indexes else None
+        g1 = self.sum_to_input(gy, 1) if 1 in target_indexes else None
+        return (g0, g1)
 
 
 class Sub(BinaryElementwise):
