@@ -173,25 +173,24 @@ class Function:
     # which holds every check and message.
     def apply1(self, *inputs: Any, name: str | None = None) -> Any:
         """:meth:`apply` for single-output functions: the one output."""
-        has_var = False
+        arrays = []
+        has_var = grad = False
         for x in inputs:
             t = type(x)
             if t is _NDARRAY:
                 if x.dtype.kind in "biuf":
+                    arrays.append(x)
                     continue
             elif t is Variable:
                 d = x.data
                 if type(d) is _NDARRAY and d.dtype.kind in "biuf":
+                    arrays.append(d)
                     has_var = True
+                    if x._requires_grad:
+                        grad = True
                     continue
             return self.apply(*inputs, name=name)[0]
-        if has_var:
-            arrays = []
-            for x in inputs:
-                arrays.append(x.data if type(x) is Variable else x)
-            arrays = tuple(arrays)
-        else:
-            arrays = inputs
+        arrays = tuple(arrays) if has_var else inputs
         out_specs = self.setup(*arrays)
         if len(out_specs) != 1:
             return self._finish(inputs, arrays, out_specs, has_var)[0]
@@ -215,10 +214,8 @@ class Function:
             o = outs[0]
         if not has_var:
             return o
-        if STATE.grad_enabled:
-            for x in inputs:
-                if type(x) is Variable and x._requires_grad:
-                    return self._record(inputs, arrays, outs)[0]
+        if grad and STATE.grad_enabled:
+            return self._record(inputs, arrays, outs)[0]
         v = _new(Variable)
         v.data = o
         v._requires_grad = False
@@ -422,14 +419,15 @@ def _none_input(func: Function, arrays: tuple[Any, ...]) -> None:
 
 def _convert_scalars(inputs: tuple[Any, ...], func: Function | None = None) -> tuple[Any, ...]:
     # Only Python scalars are weak: NumPy scalars (np.float64 subclasses float) keep their dtype.
-    partners = [
-        np.dtype(x.dtype)
-        for x in inputs
-        if x is not None and type(x) not in _SCALARS and hasattr(x, "dtype")
-    ]
+    partners = []
+    for x in inputs:
+        if type(x) is _NDARRAY:
+            partners.append(x.dtype)
+        elif x is not None and type(x) not in _SCALARS and hasattr(x, "dtype"):
+            partners.append(np.dtype(x.dtype))
     out = []
     for i, x in enumerate(inputs):
-        if x is None or type(x) is np.ndarray or isinstance(x, Variable):
+        if x is None or type(x) is _NDARRAY or isinstance(x, Variable):
             out.append(x)
         elif type(x) in _SCALARS:
             try:
