@@ -165,7 +165,6 @@ def _backprop(
             push(heap, (-func.rank, count, func))
             count += 1
 
-    in_place = not create_graph
     previous = STATE.grad_enabled
     STATE.grad_enabled = create_graph
     try:
@@ -215,12 +214,13 @@ def _backprop(
                 prev = grads.get(node)
                 if prev is None:
                     grads[node] = g
-                elif in_place and node in owned:
+                elif node in owned:
                     acc = prev.data
                     acc += g.data
                 else:
                     grads[node] = prev + g
-                    if in_place and not symbolic:
+                    # (create_graph read only here, as the sum itself reads it: no stricter)
+                    if not symbolic and not create_graph:
                         owned.add(node)
                 creator = node.creator
                 if creator is not None and id(creator) not in queued:

@@ -193,7 +193,7 @@ class Function:
         arrays = tuple(arrays) if has_var else inputs
         out_specs = self.setup(*arrays)
         if len(out_specs) != 1:
-            return self._finish(inputs, arrays, out_specs, has_var)[0]
+            return self._eager_apply(inputs, arrays, out_specs, has_var)[0]
         s = out_specs[0]
         # An output that cannot fit is an error before it is allocated (a spec that is an input
         # array fits: it exists).
@@ -263,9 +263,9 @@ class Function:
         except (AttributeError, TypeError):
             _none_input(self, arrays)
             raise
-        return self._finish(inputs, arrays, out_specs, has_var)
+        return self._eager_apply(inputs, arrays, out_specs, has_var)
 
-    def _finish(self, inputs: tuple, arrays: tuple, out_specs: Any, has_var: bool) -> tuple:
+    def _eager_apply(self, inputs: tuple, arrays: tuple, out_specs: Any, has_var: bool) -> tuple:
         """Eager calls after ``setup``: guard, forward, output check, Variables or recording."""
         for s in out_specs:  # an output that cannot fit is an error before it is allocated
             if prod(s.shape) > _GUARD_ELEMS:  # (elements: no dtype lookup on the hot path)
