@@ -10,7 +10,8 @@ Variables without and with gradient recording (vs ``torch.add`` on tensors witho
 Targets (issue 21): array mode within 3x of ``numpy.add``; Variable mode within 2x of PyTorch's
 eager overhead.
 
-Run: ``python benchmarks/bench_overhead.py [--repeat N] [--baseline DIR] [--profile]``.
+Run: ``python benchmarks/bench_overhead.py [--repeat N] [--cpu-time] [--baseline DIR]
+[--profile]``.
 ``--baseline DIR`` also times the nnfunc found in ``DIR`` (another checkout's ``src/``, e.g.
 ``git archive main src | tar -x -C /tmp/base`` then ``--baseline /tmp/base/src``) in the same
 process, its rounds interleaved with the others': a before/after comparison on the same machine
@@ -24,12 +25,13 @@ import argparse
 import cProfile
 import os
 import pstats
+import time
 from collections.abc import Callable
 from typing import Any
 
 import _twin
 import numpy as np
-from _common import best_of_each, format_seconds, torch_or_none
+from _common import format_seconds, torch_or_none
 
 import nnfunc as nf
 
@@ -92,6 +94,36 @@ def reference_cases(torch: Any) -> dict[str, Callable[[], Any] | None]:
     return refs
 
 
+def best_of_each(
+    fns: list[Callable[[], Any] | None], repeat: int, clock: Callable[[], float]
+) -> list[float | None]:
+    """Seconds per call of each function: the best round, rounds interleaved (each round calls
+    every function in turn, for about 20 ms each), so all see the same machine load."""
+    live = [(k, f) for k, f in enumerate(fns) if f is not None]
+    counts = {}
+    for k, f in live:
+        f()
+        n = 1
+        while True:  # calls per round: about 20 ms
+            t0 = time.perf_counter()
+            for _ in range(n):
+                f()
+            if time.perf_counter() - t0 >= 0.02:
+                break
+            n *= 2
+        counts[k] = n
+    best: list[float | None] = [None] * len(fns)
+    for _ in range(repeat):
+        for k, f in live:
+            n = counts[k]
+            t0 = clock()
+            for _ in range(n):
+                f()
+            t = (clock() - t0) / n
+            best[k] = t if best[k] is None else min(best[k], t)
+    return best
+
+
 def ratio(x: float | None, y: float | None) -> str:
     return "-" if x is None or y is None else f"{x / y:.2f}x"
 
@@ -120,6 +152,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=9, help="interleaved rounds per case")
     parser.add_argument("--baseline", metavar="DIR", help="also time the nnfunc found in DIR")
     parser.add_argument("--profile", action="store_true", help="cProfile add and backward()")
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="process CPU time rather than wall time (steadier on a loaded machine)",
+    )
     args = parser.parse_args()
 
     base = _twin.load(args.baseline)[0] if args.baseline else None
@@ -130,10 +167,13 @@ def main() -> None:
 
     print(f"nnfunc {nf.__version__}, numpy {np.__version__}", end="")
     print(f", torch {torch.__version__}" if torch is not None else ", torch not installed")
-    print(f"load average at start: {os.getloadavg()[0]:.2f}; best of {args.repeat} rounds")
+    clock = time.process_time if args.cpu_time else time.perf_counter
+    print(f"load average at start: {os.getloadavg()[0]:.2f}; best of {args.repeat} rounds", end="")
+    print("; process CPU time" if args.cpu_time else "; wall time")
     times = {}
     for case, fn in ours.items():
-        times[case] = best_of_each([fn, before.get(case), refs.get(case)], repeat=args.repeat)
+        fns = [fn, before.get(case), refs.get(case)]
+        times[case] = best_of_each(fns, args.repeat, clock)
     # backward alone = (chain + backward) - chain
     rec, both = times[f"{CHAIN}-op chain, recording"], times[f"{CHAIN}-op chain + backward()"]
     times["backward() alone (difference)"] = [

@@ -205,11 +205,9 @@ def _backprop(
                 if not symbolic:  # an eager gradient: a Variable of the input's shape and dtype
                     if type(g) is not Variable and not isinstance(g, Variable):
                         g = Variable._wrap(np.asarray(g), False)
-                    spec = func._in_specs[i]
+                    shape, dtype = func._in_meta[i]
                     d = g.data
-                    if d.shape != spec.shape or (
-                        d.dtype is not spec.dtype and d.dtype != spec.dtype
-                    ):
+                    if d.shape != shape or (d.dtype is not dtype and d.dtype != dtype):
                         raise _grad_bug(func, i, g)
                 prev = grads.get(node)
                 if prev is None:

@@ -45,6 +45,30 @@ def scalar_dtype(value: Any, partners: list[np.dtype]) -> np.dtype:
     return d
 
 
+class _InSpecs:
+    """``Function._in_specs`` of a recorded eager call: the TensorSpecs of its inputs, made on
+    first read from the plain ``(shape, dtype)`` pairs recording keeps in ``_in_meta`` (a
+    TensorSpec costs more to build than the pair, and most backward passes never read it). A
+    non-data descriptor: graph mode sets ``_in_specs`` on the instance, which takes precedence;
+    with neither, reading it is an AttributeError (``hasattr`` tells whether it was applied).
+    The specs made are kept with the pairs they came from.
+    """
+
+    def __get__(self, func: Any, cls: Any = None) -> Any:
+        if func is None:
+            return self
+        state = func.__dict__
+        meta = state.get("_in_meta")
+        if meta is None:
+            raise AttributeError("_in_specs")
+        made = state.get("_in_specs_made")
+        if made is not None and made[0] is meta:  # (an instance recorded again has new meta)
+            return made[1]
+        specs = tuple([None if m is None else _tuple_new(TensorSpec, m) for m in meta])
+        state["_in_specs_made"] = (meta, specs)
+        return specs
+
+
 class Function:
     """Base class of every differentiable operation.
 
@@ -78,6 +102,7 @@ class Function:
     # What a recorded call keeps (set per call only when retention is declared).
     _retained_in: tuple[Any, ...] = ()
     _retained_out: tuple[Any, ...] = ()
+    _in_specs = _InSpecs()
 
     rank = 0
 
@@ -143,10 +168,10 @@ class Function:
 
     def sum_to_input(self, g: Any, i: int) -> Any:
         """Sum a broadcast gradient ``g`` back to the shape (and dtype) of input ``i``."""
-        spec = self._in_specs[i]
         if type(g) is Variable:  # nothing to sum (the common case): sum_to would return g too
+            shape, dtype = self._in_meta[i]
             d = g.data
-            if d.shape == spec.shape and (d.dtype is spec.dtype or d.dtype == spec.dtype):
+            if d.shape == shape and (d.dtype is dtype or d.dtype == dtype):
                 return g
         return OPS.sum_to(g, self._shape_target(i), dtype=self._in_specs[i].dtype)
 
@@ -303,24 +328,24 @@ class Function:
         nodes = []
         specs = []
         rank = 0
-        for x, a in zip(inputs, arrays):
+        for x, a in zip(inputs, arrays, strict=True):
             if a is None:
                 nodes.append(None)
                 specs.append(None)
                 continue
-            specs.append(_tuple_new(TensorSpec, (a.shape, a.dtype)))
-            if type(x) is Variable or isinstance(x, Variable):
-                node = x._node
-                if node is None:
-                    node = x._node = VarNode(x)
-                elif node.rank > rank:
-                    rank = node.rank
-                nodes.append(node)
-            else:
+            specs.append((a.shape, a.dtype))
+            if x is a:  # an array input (a Variable's array is its .data, not itself)
                 nodes.append(None)
+                continue
+            node = x._node
+            if node is None:
+                node = x._node = VarNode(x)
+            elif node.rank > rank:
+                rank = node.rank
+            nodes.append(node)
         self.rank = rank = rank + 1
         self.inputs = tuple(nodes)
-        self._in_specs = tuple(specs)
+        self._in_meta = tuple(specs)  # _in_specs made of it when read (see _InSpecs)
         retain_in = self.retain_in
         if retain_in or self._retained_in:  # (a reused instance drops what it kept before)
             retained = []
@@ -333,8 +358,23 @@ class Function:
         retain_out = self.retain_out
         if retain_out or self._retained_out:
             self._retained_out = tuple([outs[i] for i in retain_out])
-        if len(outs) != 1:  # single output: _output_grads never needs a zero fill (see autograd)
-            self._out_specs = tuple([(o.shape, o.dtype) for o in outs])
+        if len(outs) == 1:  # (no output specs: _backprop never fills a zero gradient for it)
+            o = outs[0]
+            float_out = o.dtype.kind == "f"
+            v = _new(Variable)
+            v.data = o
+            v._requires_grad = float_out
+            v._grad = v.name = None
+            # VarNode(v, self, 0) without its __init__ frame; no var_ref: only a leaf's is read
+            node = v._node = _new(VarNode)
+            node.var_ref = None
+            node.creator = self
+            node.index = 0
+            node.rank = rank
+            node.requires_grad = float_out
+            self.outputs = (_ref(node),)
+            return (v,)
+        self._out_specs = tuple([(o.shape, o.dtype) for o in outs])
         out_vars = []
         out_refs = []
         for i, o in enumerate(outs):
@@ -343,9 +383,8 @@ class Function:
             v.data = o
             v._requires_grad = float_out
             v._grad = v.name = None
-            # VarNode(v, self, i) without its __init__ frame (hot path: one per output)
             node = v._node = _new(VarNode)
-            node.var_ref = _ref(v)
+            node.var_ref = None
             node.creator = self
             node.index = i
             node.rank = rank
