@@ -193,13 +193,13 @@ class Function:
     # The eager paths below are the per-call overhead of the library (benchmarks/
     # bench_overhead.py): no list comprehensions (a frame each on Python 3.11), no helper calls
     # on the common path, class-level data read once. apply1 takes the common case (NumPy arrays
-    # and Variables of a tensor dtype, one output) inline; anything unusual (None, Python scalars,
-    # lists, symbolic variables, subclasses, non-tensor dtypes, several outputs) goes to apply,
-    # which holds every check and message.
+    # and Variables of a tensor dtype, Python scalars, one output) inline; anything unusual
+    # (None, lists, symbolic variables, subclasses, non-tensor dtypes, several outputs) goes to
+    # apply, which holds every check and message.
     def apply1(self, *inputs: Any, name: str | None = None) -> Any:
         """:meth:`apply` for single-output functions: the one output."""
         arrays = []
-        has_var = grad = False
+        has_var = grad = scalars = False
         for x in inputs:
             t = type(x)
             if t is _NDARRAY:
@@ -214,8 +214,17 @@ class Function:
                     if x._requires_grad:
                         grad = True
                     continue
+            elif t is float or t is int or t is bool:  # a weak Python scalar: converted below
+                arrays.append(x)
+                scalars = True
+                continue
             return self.apply(*inputs, name=name)[0]
-        arrays = tuple(arrays) if has_var else inputs
+        if scalars:
+            inputs, arrays = _weak_scalars(inputs, arrays, self)
+        elif has_var:
+            arrays = tuple(arrays)
+        else:
+            arrays = inputs
         out_specs = self.setup(*arrays)
         if len(out_specs) != 1:
             return self._eager_apply(inputs, arrays, out_specs, has_var)[0]
@@ -456,6 +465,36 @@ def _none_input(func: Function, arrays: tuple[Any, ...]) -> None:
             raise not_a_tensor(*_arg_name(func, i), None) from None
 
 
+def _scalar_array(x: Any, partners: list[np.dtype], func: Function | None, i: int) -> Any:
+    """Python scalar input ``i`` as a 0-d array of the dtype :func:`scalar_dtype` gives it."""
+    dtype = scalar_dtype(x, partners)
+    try:
+        return np.asarray(x, dtype=dtype)
+    except OverflowError:  # 2**63 where int64 goes
+        op, arg = _arg_name(func, i)
+        raise ArgumentError(message(op, arg, f"fit in {dtype}", **{arg: x})) from None
+
+
+def _weak_scalars(inputs: tuple, arrays: list, func: Function) -> tuple[tuple, tuple]:
+    """apply1's inputs and arrays with the Python scalars among ``arrays`` made 0-d arrays
+    (the other entries are NumPy arrays, the inputs' or their Variables' data)."""
+    partners = []
+    for a in arrays:
+        if type(a) is _NDARRAY:
+            partners.append(a.dtype)
+    new_inputs = []
+    new_arrays = []
+    for i, a in enumerate(arrays):
+        if type(a) is _NDARRAY:
+            new_inputs.append(inputs[i])
+            new_arrays.append(a)
+        else:
+            a = _scalar_array(a, partners, func, i)
+            new_inputs.append(a)
+            new_arrays.append(a)
+    return tuple(new_inputs), tuple(new_arrays)
+
+
 def _convert_scalars(inputs: tuple[Any, ...], func: Function | None = None) -> tuple[Any, ...]:
     # Only Python scalars are weak: NumPy scalars (np.float64 subclasses float) keep their dtype.
     partners = []
@@ -469,12 +508,7 @@ def _convert_scalars(inputs: tuple[Any, ...], func: Function | None = None) -> t
         if x is None or type(x) is _NDARRAY or isinstance(x, Variable):
             out.append(x)
         elif type(x) in _SCALARS:
-            try:
-                out.append(np.asarray(x, dtype=scalar_dtype(x, partners)))
-            except OverflowError:  # 2**63 where int64 goes
-                dtype = scalar_dtype(x, partners)
-                op, arg = _arg_name(func, i)
-                raise ArgumentError(message(op, arg, f"fit in {dtype}", **{arg: x})) from None
+            out.append(_scalar_array(x, partners, func, i))
         elif hasattr(x, "__array_namespace__") and hasattr(x, "shape") and hasattr(x, "ndim"):
             out.append(x if x.ndim else np.asarray(x) if isinstance(x, np.generic) else x)
         else:
