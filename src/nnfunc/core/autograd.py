@@ -205,7 +205,9 @@ def _backprop(
                 if not symbolic:  # an eager gradient: a Variable of the input's shape and dtype
                     if type(g) is not Variable and not isinstance(g, Variable):
                         g = Variable._wrap(np.asarray(g), False)
-                    shape, dtype = func._in_meta[i]
+                    meta = func._in_meta
+                    shape = meta[2 * i]
+                    dtype = meta[2 * i + 1]
                     d = g.data
                     if d.shape != shape or (d.dtype is not dtype and d.dtype != dtype):
                         raise _grad_bug(func, i, g)
