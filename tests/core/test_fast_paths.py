@@ -8,11 +8,14 @@ compares with the general path or an independent NumPy value.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
 import nnfunc as nf
 from nnfunc.core import check
+from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import DTypeError
 from nnfunc.functions.arithmetic._operators import Add, Div, Maximum, Minimum, Mul, Neg, Sub
 
@@ -141,3 +144,45 @@ def test_retain_graph_backward_twice_gives_the_same_gradient():
     x.zero_grad()
     y.backward()
     np.testing.assert_array_equal(x.grad, first)
+
+
+def test_recording_and_backward_on_threads_at_once():
+    # The inline paths keep no shared state: per-thread recording (one thread under no_grad)
+    # and concurrent backward passes each get their own exact gradients.
+    errors: list[str] = []
+
+    def work(k: int) -> None:
+        xv = np.array([0.5 + k, -1.0, 2.0])
+        for _ in range(100):
+            x = nf.Variable(xv.copy(), requires_grad=True)
+            if k == 0:
+                with nf.no_grad():
+                    y = x * x + x
+                if y.requires_grad or y.creator is not None:
+                    errors.append("recorded under no_grad")
+                continue
+            y = nf.sum(x * x * 3.0 + x + x)
+            y.backward()
+            if not np.allclose(x.grad, 6 * xv + 2):
+                errors.append(f"thread {k}: {x.grad}")
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_input_specs_of_a_recorded_call():
+    f = Mul()
+    assert not hasattr(f, "_in_specs")  # not applied yet (onnx_export relies on this)
+    x = nf.Variable(np.ones((2, 3), np.float32), requires_grad=True)
+    f.apply1(x, 2.0)
+    assert f._in_specs == (
+        TensorSpec((2, 3), np.dtype(np.float32)),
+        TensorSpec((), np.dtype(np.float32)),
+    )
+    assert isinstance(f.input_spec(0), TensorSpec)
+    f.apply1(x, np.ones(3, np.float32))  # an instance recorded again: its new inputs
+    assert f.input_spec(1) == TensorSpec((3,), np.dtype(np.float32))
