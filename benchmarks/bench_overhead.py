@@ -4,8 +4,8 @@ is free and everything measured is Python dispatch.
 Cases: ``add`` in array mode (vs ``numpy.add``), with two same-shape arrays and with an array and
 a Python scalar (the general path: the scalar is converted, shapes broadcast); ``add`` on
 Variables without and with gradient recording (vs ``torch.add`` on tensors without and with
-``requires_grad``); a 10-op chain recorded, and recorded then differentiated with ``backward()``
-(vs the same chain in PyTorch eager).
+``requires_grad``); a recorded Variable times a Python scalar; a 10-op chain recorded, and
+recorded then differentiated with ``backward()`` (vs the same chain in PyTorch eager).
 
 Targets (issue 21): array mode within 3x of ``numpy.add``; Variable mode within 2x of PyTorch's
 eager overhead.
@@ -62,6 +62,7 @@ def nnfunc_cases(nf: Any) -> dict[str, Callable[[], Any]]:
         "add, array + Python scalar": lambda: nf.add(a, 0.5),
         "add, Variables, no grad": lambda: nf.add(va, vb),
         "add, Variables, recording": lambda: nf.add(ga, gb),
+        "Variable * Python scalar, recording": lambda: ga * 2.0,
         f"{CHAIN}-op chain, recording": lambda: chain(nf, ga, gb),
         f"{CHAIN}-op chain + backward()": chain_backward,
     }
@@ -87,6 +88,7 @@ def reference_cases(torch: Any) -> dict[str, Callable[[], Any] | None]:
         {
             "add, Variables, no grad": lambda: torch.add(ta, tb),
             "add, Variables, recording": lambda: torch.add(gta, gtb),
+            "Variable * Python scalar, recording": lambda: gta * 2.0,
             f"{CHAIN}-op chain, recording": lambda: chain(torch, gta, gtb),
             f"{CHAIN}-op chain + backward()": chain_backward,
         }
