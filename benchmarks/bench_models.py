@@ -1,6 +1,8 @@
 """One training step of whole networks, side by side with the same network in PyTorch eager.
 
-Run: ``PYTHONPATH=src python benchmarks/bench_models.py [--repeat N] [--quick] [--cpu-time]``.
+Run: ``PYTHONPATH=src python benchmarks/bench_models.py [--repeat N] [--quick] [--cpu-time]
+[--only cnn|resnet] [--baseline DIR]``. ``--baseline DIR`` also times the nnfunc found in ``DIR``
+(another checkout's ``src/``, see ``_twin.py``) in the same rounds: before/after on one load.
 
 A step is forward, loss, backward and a plain SGD update of every parameter, float32:
 
@@ -21,15 +23,17 @@ machine, wall time mostly measures the scheduler (give ``NNFUNC_NUM_THREADS=1`` 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Callable
 from typing import Any
 
 import _common  # noqa: F401  (puts the checkout's src/ on sys.path)
+import _twin
 import numpy as np
 
 import nnfunc as nf
-from nnfunc._cli.demo import cnn, init_cnn
+from nnfunc._cli import demo
 
 LR = 0.01
 
@@ -42,18 +46,21 @@ def _torch() -> Any:
     return torch
 
 
-def _sgd_nnfunc(params: list[nf.Variable]) -> None:
+def _sgd_nnfunc(params: list[Any]) -> None:
     for p in params:
         p.data -= LR * p.grad
         p.zero_grad()
 
 
 # -------------------------------------------------------------------------------- demo CNN
-def demo_cnn(batch: int, torch: Any) -> tuple[Callable[[], Any], Callable[[], Any] | None]:
+def demo_cnn(
+    batch: int, torch: Any, nf: Any = nf, demo: Any = demo
+) -> tuple[Callable[[], Any], Callable[[], Any] | None]:
     rng = np.random.default_rng(0)
     x = rng.random((batch, 64), dtype=np.float32)
     labels = rng.integers(0, 10, batch)
-    params = init_cnn(rng, 64, 10)
+    params = demo.init_cnn(rng, 64, 10)
+    cnn = demo.cnn
 
     def ours() -> None:
         logits = cnn(params, x)
@@ -83,7 +90,9 @@ def demo_cnn(batch: int, torch: Any) -> tuple[Callable[[], Any], Callable[[], An
 
 
 # ------------------------------------------------------------------------- ResNet basic block
-def resnet_block(batch: int, torch: Any) -> tuple[Callable[[], Any], Callable[[], Any] | None]:
+def resnet_block(
+    batch: int, torch: Any, nf: Any = nf
+) -> tuple[Callable[[], Any], Callable[[], Any] | None]:
     rng = np.random.default_rng(1)
     c, side = 64, 56
     x = rng.standard_normal((batch, c, side, side), dtype=np.float32)
@@ -132,24 +141,31 @@ def resnet_block(batch: int, torch: Any) -> tuple[Callable[[], Any], Callable[[]
     return ours, theirs
 
 
-def paired(ours: Callable, theirs: Callable | None, repeat: int, clock: Callable) -> tuple:
-    ours()
-    if theirs is not None:
-        theirs()
-    t_o, t_t = [], []
+def paired(fns: list[Callable | None], repeat: int, clock: Callable) -> list[tuple | None]:
+    """Round-robin timing: each round runs every step once, in turn (same machine load).
+
+    For each step: its median time and the quartiles (25/50/75) of its per-round ratio to the
+    last step (PyTorch), or None where there is no such step.
+    """
+    live = [f for f in fns if f is not None]
+    for f in live:
+        f()
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        t0 = clock()
-        ours()
-        t_o.append(clock() - t0)
-        if theirs is not None:
-            t0 = clock()
-            theirs()
-            t_t.append(clock() - t0)
-    a = np.array(t_o)
-    if not t_t:
-        return float(np.median(a)), None, None
-    ratios = np.percentile(a / np.array(t_t), [25, 50, 75])
-    return float(np.median(a)), float(np.median(t_t)), tuple(float(q) for q in ratios)
+        for k, f in enumerate(fns):
+            if f is not None:
+                t0 = clock()
+                f()
+                times[k].append(clock() - t0)
+    ref = np.array(times[-1]) if fns[-1] is not None else None
+    out: list[tuple | None] = []
+    for f, t in zip(fns, times, strict=True):
+        if f is None:
+            out.append(None)
+            continue
+        q = None if ref is None else tuple(np.percentile(np.array(t) / ref, [25, 50, 75]))
+        out.append((float(np.median(t)), q))
+    return out
 
 
 def main() -> None:
@@ -157,22 +173,48 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="ResNet block at batch 8")
     ap.add_argument("--cpu-time", action="store_true", help="process CPU time, not wall time")
+    ap.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="also time the nnfunc found in DIR (another checkout's src/), rounds interleaved",
+    )
+    ap.add_argument("--only", choices=["cnn", "resnet"], help="one of the two networks")
     args = ap.parse_args()
+    base = _twin.load(args.baseline, "nnfunc._cli.demo") if args.baseline else None
     torch = _torch()
     clock = time.process_time if args.cpu_time else time.perf_counter
     rb = 8 if args.quick else 32
-    cases = [
-        ("demo CNN b128 (train step)", demo_cnn(128, torch)),
-        (f"ResNet basic block b{rb} 64x56x56 (train step)", resnet_block(rb, torch)),
-    ]
+    cases = []
+    if args.only in (None, "cnn"):
+        make = [demo_cnn(128, torch)]
+        if base is not None:
+            make.append(demo_cnn(128, torch, base[0], base[1]))
+        cases.append(("demo CNN b128 (train step)", make))
+    if args.only in (None, "resnet"):
+        make = [resnet_block(rb, torch)]
+        if base is not None:
+            make.append(resnet_block(rb, torch, base[0]))
+        cases.append((f"ResNet basic block b{rb} 64x56x56 (train step)", make))
     unit = "CPU ms" if args.cpu_time else "ms"
-    print(f"torch {torch.__version__ if torch else 'missing'}; {unit}; {args.repeat} rounds")
-    print(f"{'case':48s} {'nnfunc':>9s} {'torch':>9s} {'ratio (IQR)':>22s}")
-    for name, (ours, theirs) in cases:
-        t_o, t_t, q = paired(ours, theirs, args.repeat, clock)
-        tt = f"{1e3 * t_t:9.2f}" if t_t is not None else f"{'-':>9s}"
-        rq = f"{q[1]:6.2f} ({q[0]:.2f}-{q[2]:.2f})" if q else "-"
-        print(f"{name:48s} {1e3 * t_o:9.2f} {tt} {rq:>22s}")
+    version = torch.__version__ if torch else "missing"
+    print(f"torch {version}; {unit}; {args.repeat} rounds", end="")
+    print(f"; load average {os.getloadavg()[0]:.2f}")
+    cols = ["nnfunc"] + (["before"] if base is not None else []) + ["torch"]
+    head = f"{'case':48s}" + "".join(f" {c:>9s}" for c in cols) + f" {'ratio (IQR)':>22s}"
+    if base is not None:
+        head += f" {'before ratio (IQR)':>22s}"
+    print(head)
+    for name, made in cases:
+        fns = [ours for ours, _ in made] + [made[0][1]]
+        res = paired(fns, args.repeat, clock)
+        line = f"{name:48s}"
+        for r in res:
+            line += f" {1e3 * r[0]:9.2f}" if r is not None else f" {'-':>9s}"
+        for r in res[:-1]:
+            q = r[1]
+            line += f" {f'{q[1]:6.2f} ({q[0]:.2f}-{q[2]:.2f})' if q else '-':>22s}"
+        print(line)
+    print(f"load average at end {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

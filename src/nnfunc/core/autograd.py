@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -127,18 +126,13 @@ def _output_grads(func: Function, grads: dict[Any, Any], wanted: set[Any] | None
     return tuple(gys)
 
 
-def _checked_grad(func: Function, i: int, g: Any) -> Any:
-    """An eager gradient of input ``i`` as a Variable, checked against the input's spec."""
-    if not isinstance(g, Variable):
-        g = Variable._wrap(np.asarray(g), False)
+def _grad_bug(func: Function, i: int, g: Any) -> AssertionError:
     spec = func._in_specs[i]
-    if g.data.shape != spec.shape or g.data.dtype != spec.dtype:
-        raise AssertionError(
-            f"Function `{type(func).__name__}` has a bug: the gradient of input "
-            f"{i} has shape {g.data.shape} and dtype {g.data.dtype}, the input "
-            f"{spec.shape} and {spec.dtype}."
-        )
-    return g
+    return AssertionError(
+        f"Function `{type(func).__name__}` has a bug: the gradient of input "
+        f"{i} has shape {g.data.shape} and dtype {g.data.dtype}, the input "
+        f"{spec.shape} and {spec.dtype}."
+    )
 
 
 def _backprop(
@@ -147,36 +141,59 @@ def _backprop(
     retain_graph: bool,
     create_graph: bool,
 ) -> dict[Any, Any]:
-    """Propagate ``roots`` (node, gradient) pairs backward; return the gradients by node."""
+    """Propagate ``roots`` (node, gradient) pairs backward; return the gradients by node.
+
+    Functions run in decreasing rank (a heap), so each runs once, after every consumer of its
+    outputs. The loop is the per-node overhead of backward(): single-output functions take their
+    upstream gradient inline, eager gradients are checked inline, and a gradient summed from two
+    contributions (a fresh array nobody else holds) takes further contributions in place unless
+    the pass is recorded (``create_graph``).
+    """
     grads: dict[Any, Any] = {}
+    owned: set[Any] = set()  # nodes whose gradient array was made here by a sum: in place is safe
     heap: list[tuple[int, int, Function]] = []
     queued: set[int] = set()
-    counter = itertools.count()
-
-    def push(func: Function) -> None:
-        if id(func) not in queued:
-            queued.add(id(func))
-            heapq.heappush(heap, (-func.rank, next(counter), func))
+    count = 0
+    push = heapq.heappush
+    pop = heapq.heappop
 
     for node, g in roots:
         grads[node] = g if node not in grads else grads[node] + g
-        if node.creator is not None:
-            push(node.creator)
+        func = node.creator
+        if func is not None and id(func) not in queued:
+            queued.add(id(func))
+            push(heap, (-func.rank, count, func))
+            count += 1
 
     previous = STATE.grad_enabled
     STATE.grad_enabled = create_graph
     try:
         while heap:
-            func = heapq.heappop(heap)[2]
+            func = pop(heap)[2]
             if func._freed:
                 raise GraphError(_FREED)
-            gys = _output_grads(func, grads, wanted)
-            if gys is None:
-                continue
+            outputs = func.outputs
+            if len(outputs) == 1:
+                node = outputs[0]()
+                if node is None:
+                    continue
+                g = grads.get(node) if wanted is not None and node in wanted else None
+                if g is None:
+                    g = grads.pop(node, None)
+                    if g is None:
+                        continue
+                gys = (g,)
+            else:
+                gys = _output_grads(func, grads, wanted)
+                if gys is None:
+                    continue
             symbolic = getattr(func, "_symbolic", False)
-            targets = tuple(
-                i for i, n in enumerate(func.inputs) if n is not None and n.requires_grad
-            )
+            inputs = func.inputs
+            targets = []
+            for i, node in enumerate(inputs):
+                if node is not None and node.requires_grad:
+                    targets.append(i)
+            targets = tuple(targets)
             gxs = func.backward(targets, gys)
             if not isinstance(gxs, (tuple, list)):
                 gxs = (gxs,)
@@ -184,13 +201,32 @@ def _backprop(
                 g = gxs[i]
                 if g is None:
                     continue
-                node = func.inputs[i]
-                if not symbolic:
-                    g = _checked_grad(func, i, g)
+                node = inputs[i]
+                if not symbolic:  # an eager gradient: a Variable of the input's shape and dtype
+                    if type(g) is not Variable and not isinstance(g, Variable):
+                        g = Variable._wrap(np.asarray(g), False)
+                    meta = func._in_meta
+                    shape = meta[2 * i]
+                    dtype = meta[2 * i + 1]
+                    d = g.data
+                    if d.shape != shape or (d.dtype is not dtype and d.dtype != dtype):
+                        raise _grad_bug(func, i, g)
                 prev = grads.get(node)
-                grads[node] = g if prev is None else prev + g
-                if node.creator is not None:
-                    push(node.creator)
+                if prev is None:
+                    grads[node] = g
+                elif node in owned:
+                    acc = prev.data
+                    acc += g.data
+                else:
+                    grads[node] = prev + g
+                    # (create_graph read only here, as the sum itself reads it: no stricter)
+                    if not symbolic and not create_graph:
+                        owned.add(node)
+                creator = node.creator
+                if creator is not None and id(creator) not in queued:
+                    queued.add(id(creator))
+                    push(heap, (-creator.rank, count, creator))
+                    count += 1
             if not retain_graph:
                 func._free()
     finally:

@@ -321,6 +321,7 @@ def broadcast_shapes(
 
 # dtype kinds a tensor input may have: bool, signed and unsigned integers, floats.
 _TENSOR_KINDS = frozenset("biuf")
+_NDARRAY = np.ndarray
 
 
 def tensor_dtype(op: str, arg: str, value: Any, *, complex_ok: bool = False) -> None:
@@ -347,6 +348,8 @@ def tensor(op: str, arg: str, value: Any, *, complex_ok: bool = False) -> Any:
     strings, dicts, object, string and (unless ``complex_ok``) complex arrays raise
     :class:`DTypeError` with the standard message.
     """
+    if type(value) is _NDARRAY and value.dtype.kind in "biuf":  # the common case, first
+        return value
     if value is None or isinstance(value, (str, bytes, dict)):
         raise not_a_tensor(op, arg, value)
     if not (isinstance(value, np.ndarray) or (hasattr(value, "dtype") and hasattr(value, "shape"))):

@@ -21,6 +21,11 @@ from nnfunc.errors import ArgumentError, GraphError, NNFuncError
 __all__ = ["Function", "node_errors", "reraise_with_node", "scalar_dtype", "with_node_name"]
 
 _SCALARS = (bool, int, float)
+_NDARRAY = np.ndarray
+_MODULES = sys.modules
+_new = object.__new__
+_tuple_new = tuple.__new__
+_ref = weakref.ref
 
 
 def scalar_dtype(value: Any, partners: list[np.dtype]) -> np.dtype:
@@ -38,6 +43,36 @@ def scalar_dtype(value: Any, partners: list[np.dtype]) -> np.dtype:
     if isinstance(value, int) and not isinstance(value, bool) and d.kind == "b":
         return np.dtype(np.int64)
     return d
+
+
+class _InSpecs:
+    """``Function._in_specs`` of a recorded eager call: the TensorSpecs of its inputs, made on
+    first read from the flat ``(shape0, dtype0, shape1, dtype1, ...)`` tuple recording keeps in
+    ``_in_meta`` (None, None for a missing input): TensorSpecs cost more to build than one
+    flat tuple, and most backward passes never read them. A
+    non-data descriptor: graph mode sets ``_in_specs`` on the instance, which takes precedence;
+    with neither, reading it is an AttributeError (``hasattr`` tells whether it was applied).
+    The specs made are kept with the pairs they came from.
+    """
+
+    def __get__(self, func: Any, cls: Any = None) -> Any:
+        if func is None:
+            return self
+        state = func.__dict__
+        meta = state.get("_in_meta")
+        if meta is None:
+            raise AttributeError("_in_specs")
+        made = state.get("_in_specs_made")
+        if made is not None and made[0] is meta:  # (an instance recorded again has new meta)
+            return made[1]
+        specs = tuple(
+            [
+                None if meta[k] is None else _tuple_new(TensorSpec, (meta[k], meta[k + 1]))
+                for k in range(0, len(meta), 2)
+            ]
+        )
+        state["_in_specs_made"] = (meta, specs)
+        return specs
 
 
 class Function:
@@ -70,6 +105,10 @@ class Function:
     #: Complex inputs raise DTypeError unless a function documents them and sets this.
     accepts_complex: bool = False
     _freed = False
+    # What a recorded call keeps (set per call only when retention is declared).
+    _retained_in: tuple[Any, ...] = ()
+    _retained_out: tuple[Any, ...] = ()
+    _in_specs = _InSpecs()
 
     rank = 0
 
@@ -135,6 +174,13 @@ class Function:
 
     def sum_to_input(self, g: Any, i: int) -> Any:
         """Sum a broadcast gradient ``g`` back to the shape (and dtype) of input ``i``."""
+        if type(g) is Variable:  # nothing to sum (the common case): sum_to would return g too
+            meta = self._in_meta
+            shape = meta[2 * i]
+            dtype = meta[2 * i + 1]
+            d = g.data
+            if d.shape == shape and (d.dtype is dtype or d.dtype == dtype):
+                return g
         return OPS.sum_to(g, self._shape_target(i), dtype=self._in_specs[i].dtype)
 
     def broadcast_to_input(self, g: Any, i: int) -> Any:
@@ -152,9 +198,87 @@ class Function:
         return shape
 
     # ------------------------------------------------------------------ dispatch
+    # The eager paths below are the per-call overhead of the library (benchmarks/
+    # bench_overhead.py): no list comprehensions (a frame each on Python 3.11), no helper calls
+    # on the common path, class-level data read once. apply1 takes the common case (NumPy arrays
+    # and Variables of a tensor dtype, Python scalars, one output) inline; anything unusual
+    # (None, lists, symbolic variables, subclasses, non-tensor dtypes, several outputs) goes to
+    # apply, which holds every check and message.
     def apply1(self, *inputs: Any, name: str | None = None) -> Any:
         """:meth:`apply` for single-output functions: the one output."""
-        return self.apply(*inputs, name=name)[0]
+        arrays = []
+        has_var = grad = scalars = False
+        for x in inputs:
+            t = type(x)
+            if t is _NDARRAY:
+                if x.dtype.kind in "biuf":
+                    arrays.append(x)
+                    continue
+            elif t is Variable:
+                d = x.data
+                if type(d) is _NDARRAY and d.dtype.kind in "biuf":
+                    arrays.append(d)
+                    has_var = True
+                    if x._requires_grad:
+                        grad = True
+                    continue
+            elif t is float or t is int or t is bool:  # a weak Python scalar: converted below
+                arrays.append(x)
+                scalars = True
+                continue
+            return self.apply(*inputs, name=name)[0]
+        if scalars:
+            inputs, arrays = _weak_scalars(inputs, arrays, self)
+        elif has_var:
+            arrays = tuple(arrays)
+        else:
+            arrays = inputs
+        # One and two inputs are called with positional arguments: a call with *arrays (and
+        # more so forward's, which adds `np` in front) builds a new tuple, ~200 ns per call.
+        n = len(arrays)
+        if n == 2:
+            a0, a1 = arrays
+            out_specs = self.setup(a0, a1)
+        elif n == 1:
+            a0 = arrays[0]
+            out_specs = self.setup(a0)
+        else:
+            out_specs = self.setup(*arrays)
+        if len(out_specs) != 1:
+            return self._eager_apply(inputs, arrays, out_specs, has_var)[0]
+        s = out_specs[0]
+        # An output that cannot fit is an error before it is allocated (a spec that is an input
+        # array fits: it exists).
+        if type(s) is not _NDARRAY and prod(s.shape) > _GUARD_ELEMS:
+            _too_big(self, out_specs)
+        # (every input is a NumPy array)
+        if n == 2:
+            outs = self.forward(np, a0, a1)
+        elif n == 1:
+            outs = self.forward(np, a0)
+        else:
+            outs = self.forward(np, *arrays)
+        if type(outs) is tuple and len(outs) == 1:
+            o = outs[0]
+            if (
+                type(o) is not _NDARRAY
+                or o.shape != s.shape
+                or (o.dtype is not s.dtype and o.dtype != s.dtype)
+            ):
+                outs = _check_outputs(self, outs, out_specs, np)
+                o = outs[0]
+        else:
+            outs = _check_outputs(self, outs, out_specs, np)
+            o = outs[0]
+        if not has_var:
+            return o
+        if grad and STATE.grad_enabled:
+            return self._record(inputs, arrays, outs)[0]
+        v = _new(Variable)
+        v.data = o
+        v._requires_grad = False
+        v._node = v._grad = v.name = None
+        return v
 
     def apply(self, *inputs: Any, name: str | None = None) -> tuple[Any, ...]:
         """Run the function on arrays, Variables or symbolic variables (see the module doc)."""
@@ -197,15 +321,23 @@ class Function:
         except (AttributeError, TypeError):
             _none_input(self, arrays)
             raise
+        return self._eager_apply(inputs, arrays, out_specs, has_var)
+
+    def _eager_apply(self, inputs: tuple, arrays: tuple, out_specs: Any, has_var: bool) -> tuple:
+        """Eager calls after ``setup``: guard, forward, output check, Variables or recording."""
         for s in out_specs:  # an output that cannot fit is an error before it is allocated
             if prod(s.shape) > _GUARD_ELEMS:  # (elements: no dtype lookup on the hot path)
                 _too_big(self, out_specs)
-        xp = np if "cupy" not in sys.modules else _xp_of(arrays)
+        xp = np if "cupy" not in _MODULES else _xp_of(arrays)
         outs = self.forward(xp, *arrays)
         # Inline check of the common single-output case; the general one is _check_outputs.
         if type(outs) is tuple and len(outs) == 1 == len(out_specs):
             o, s = outs[0], out_specs[0]
-            if type(o) is not np.ndarray or o.shape != s.shape or o.dtype != s.dtype:
+            if (
+                type(o) is not _NDARRAY
+                or o.shape != s.shape
+                or (o.dtype is not s.dtype and o.dtype != s.dtype)
+            ):
                 outs = _check_outputs(self, outs, out_specs, xp)
         else:
             outs = _check_outputs(self, outs, out_specs, xp)
@@ -213,54 +345,92 @@ class Function:
             return outs
         if STATE.grad_enabled:
             for x in inputs:
-                if isinstance(x, Variable) and x._requires_grad:
+                if (type(x) is Variable or isinstance(x, Variable)) and x._requires_grad:
                     return self._record(inputs, arrays, outs)
+        if len(outs) == 1:
+            v = _new(Variable)
+            v.data = outs[0]
+            v._requires_grad = False
+            v._node = v._grad = v.name = None
+            return (v,)
         wrap = Variable._wrap
         return tuple([wrap(o, False) for o in outs])
 
     def _record(self, inputs: tuple[Any, ...], arrays: tuple[Any, ...], outs: tuple) -> tuple:
+        """Put this call on the tape: input nodes, specs, declared retention, output nodes."""
         nodes = []
+        specs = []
         rank = 0
-        for x in inputs:
-            if isinstance(x, Variable):
-                node = x._node
-                if node is None:
-                    node = x._node = VarNode(x)
-                if node.rank > rank:
-                    rank = node.rank
-                nodes.append(node)
-            else:
+        for x, a in zip(inputs, arrays):  # (same lengths; strict=True costs 140 ns here)
+            if a is None:
                 nodes.append(None)
-        self.rank = rank + 1
+                specs.append(None)
+                specs.append(None)
+                continue
+            specs.append(a.shape)
+            specs.append(a.dtype)
+            if x is a:  # an array input (a Variable's array is its .data, not itself)
+                nodes.append(None)
+                continue
+            node = x._node
+            if node is None:
+                node = x._node = VarNode(x)
+            elif node.rank > rank:
+                rank = node.rank
+            nodes.append(node)
+        self.rank = rank = rank + 1
         self.inputs = tuple(nodes)
-        self._in_specs = tuple([None if a is None else _spec(a) for a in arrays])
-        retained = []
-        for i in self.retain_in:
-            x = inputs[i]
-            retained.append(x if x is None or isinstance(x, Variable) else Variable._wrap(x, False))
-        self._retained_in = tuple(retained)
-        self._retained_out = tuple([outs[i] for i in self.retain_out])
+        self._in_meta = tuple(specs)  # _in_specs made of it when read (see _InSpecs)
+        retain_in = self.retain_in
+        if retain_in or self._retained_in:  # (a reused instance drops what it kept before)
+            retained = []
+            for i in retain_in:
+                x = inputs[i]
+                if x is not None and not (type(x) is Variable or isinstance(x, Variable)):
+                    x = Variable._wrap(x, False)
+                retained.append(x)
+            self._retained_in = tuple(retained)
+        retain_out = self.retain_out
+        if retain_out or self._retained_out:
+            self._retained_out = tuple([outs[i] for i in retain_out])
+        if len(outs) == 1:  # (no output specs: _backprop never fills a zero gradient for it)
+            o = outs[0]
+            float_out = o.dtype.kind == "f"
+            v = _new(Variable)
+            v.data = o
+            v._requires_grad = float_out
+            v._grad = v.name = None
+            # VarNode(v, self, 0) without its __init__ frame; no var_ref: only a leaf's is read
+            node = v._node = _new(VarNode)
+            node.var_ref = None
+            node.creator = self
+            node.index = 0
+            node.rank = rank
+            node.requires_grad = float_out
+            self.outputs = (_ref(node),)
+            return (v,)
         self._out_specs = tuple([(o.shape, o.dtype) for o in outs])
         out_vars = []
         out_refs = []
-        wrap = Variable._wrap
         for i, o in enumerate(outs):
             float_out = o.dtype.kind == "f"
-            v = wrap(o, float_out)
-            node = v._node = VarNode(v, self, i)
+            v = _new(Variable)
+            v.data = o
+            v._requires_grad = float_out
+            v._grad = v.name = None
+            node = v._node = _new(VarNode)
+            node.var_ref = None
+            node.creator = self
+            node.index = i
+            node.rank = rank
             node.requires_grad = float_out
             out_vars.append(v)
-            out_refs.append(weakref.ref(node))
+            out_refs.append(_ref(node))
         self.outputs = tuple(out_refs)
         return tuple(out_vars)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.op_name}>"
-
-
-def _spec(a: Any, _new: Any = tuple.__new__) -> TensorSpec:
-    """TensorSpec of an array, without NamedTuple's Python-level constructor (hot path)."""
-    return _new(TensorSpec, (a.shape, a.dtype))
 
 
 _FREED = (
@@ -321,24 +491,50 @@ def _none_input(func: Function, arrays: tuple[Any, ...]) -> None:
             raise not_a_tensor(*_arg_name(func, i), None) from None
 
 
+def _scalar_array(x: Any, partners: list[np.dtype], func: Function | None, i: int) -> Any:
+    """Python scalar input ``i`` as a 0-d array of the dtype :func:`scalar_dtype` gives it."""
+    dtype = scalar_dtype(x, partners)
+    try:
+        return np.asarray(x, dtype=dtype)
+    except OverflowError:  # 2**63 where int64 goes
+        op, arg = _arg_name(func, i)
+        raise ArgumentError(message(op, arg, f"fit in {dtype}", **{arg: x})) from None
+
+
+def _weak_scalars(inputs: tuple, arrays: list, func: Function) -> tuple[tuple, tuple]:
+    """apply1's inputs and arrays with the Python scalars among ``arrays`` made 0-d arrays
+    (the other entries are NumPy arrays, the inputs' or their Variables' data)."""
+    partners = []
+    for a in arrays:
+        if type(a) is _NDARRAY:
+            partners.append(a.dtype)
+    new_inputs = []
+    new_arrays = []
+    for i, a in enumerate(arrays):
+        if type(a) is _NDARRAY:
+            new_inputs.append(inputs[i])
+            new_arrays.append(a)
+        else:
+            a = _scalar_array(a, partners, func, i)
+            new_inputs.append(a)
+            new_arrays.append(a)
+    return tuple(new_inputs), tuple(new_arrays)
+
+
 def _convert_scalars(inputs: tuple[Any, ...], func: Function | None = None) -> tuple[Any, ...]:
     # Only Python scalars are weak: NumPy scalars (np.float64 subclasses float) keep their dtype.
-    partners = [
-        np.dtype(x.dtype)
-        for x in inputs
-        if x is not None and type(x) not in _SCALARS and hasattr(x, "dtype")
-    ]
+    partners = []
+    for x in inputs:
+        if type(x) is _NDARRAY:
+            partners.append(x.dtype)
+        elif x is not None and type(x) not in _SCALARS and hasattr(x, "dtype"):
+            partners.append(np.dtype(x.dtype))
     out = []
     for i, x in enumerate(inputs):
-        if x is None or type(x) is np.ndarray or isinstance(x, Variable):
+        if x is None or type(x) is _NDARRAY or isinstance(x, Variable):
             out.append(x)
         elif type(x) in _SCALARS:
-            try:
-                out.append(np.asarray(x, dtype=scalar_dtype(x, partners)))
-            except OverflowError:  # 2**63 where int64 goes
-                dtype = scalar_dtype(x, partners)
-                op, arg = _arg_name(func, i)
-                raise ArgumentError(message(op, arg, f"fit in {dtype}", **{arg: x})) from None
+            out.append(_scalar_array(x, partners, func, i))
         elif hasattr(x, "__array_namespace__") and hasattr(x, "shape") and hasattr(x, "ndim"):
             out.append(x if x.ndim else np.asarray(x) if isinstance(x, np.generic) else x)
         else:

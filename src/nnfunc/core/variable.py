@@ -29,14 +29,16 @@ class VarNode:
     """The tape's vertex for one Variable.
 
     It holds what the backward pass needs to walk the graph (creator, output index, rank,
-    whether a gradient is wanted) and a weak reference to its Variable, never the data: what a
-    function's backward reads is kept by the function itself (declared retention).
+    whether a gradient is wanted) and, for a leaf, a weak reference to its Variable (where
+    backward() puts ``.grad``; None for a function's output: the engine never reads it), never
+    the data: what a function's backward reads is kept by the function itself (declared
+    retention).
     """
 
     __slots__ = ("__weakref__", "creator", "index", "rank", "requires_grad", "spec", "var_ref")
 
     def __init__(self, var: Variable, creator: Any = None, index: int = 0) -> None:
-        self.var_ref = weakref.ref(var)
+        self.var_ref = weakref.ref(var) if creator is None else None
         self.creator = creator
         self.index = index
         self.rank = 0 if creator is None else creator.rank

@@ -46,9 +46,15 @@ class BinaryElementwise(Function):
         shape = a.shape
         dtype = a.dtype
         same_dtype = dtype is b.dtype or dtype == b.dtype
-        if same_dtype and shape == b.shape and not self.float_result:
-            self.out_dtype = dtype
-            return (a,)  # same shape and dtype as `a`: its spec is the output's
+        if same_dtype and (not self.float_result or dtype.kind == "f"):
+            # The output has the dtype of both; when one input has the output's shape too (same
+            # shapes, or the other is 0-d: the common `x * 2`), that input is the output spec.
+            if shape == b.shape or not b.shape:
+                self.out_dtype = dtype
+                return (a,)
+            if not shape:
+                self.out_dtype = dtype
+                return (b,)
         if not b.shape:  # a scalar operand (the common `x * 2`) broadcasts trivially
             pass
         elif not shape:

@@ -15,6 +15,14 @@ from nnfunc.functions._binary import BinaryElementwise
 
 __all__ = ["add", "div", "maximum", "minimum", "mul", "neg", "pow", "sub"]
 
+# The wrappers' fast path (the per-call overhead, benchmarks/bench_overhead.py): two plain NumPy
+# arrays of one floating dtype and one shape give exactly what the Function computes (the
+# ufunc, dtype kept, nothing to broadcast, an output no larger than an input), so the ufunc is
+# called directly (not for 0-d arrays: a ufunc makes those a NumPy scalar). Anything else
+# (Variables, symbolic variables, scalars, lists, broadcasting, integers, bools, mixed dtypes,
+# ndarray subclasses) goes through the engine.
+_ND = np.ndarray
+
 
 class Add(BinaryElementwise):
     """``x0 + x1``."""
@@ -24,7 +32,9 @@ class Add(BinaryElementwise):
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (gy,) = grad_outputs
-        return tuple(self.sum_to_input(gy, i) if i in target_indexes else None for i in (0, 1))
+        g0 = self.sum_to_input(gy, 0) if 0 in target_indexes else None
+        g1 = self.sum_to_input(gy, 1) if 1 in target_indexes else None
+        return (g0, g1)
 
 
 class Sub(BinaryElementwise):
@@ -210,6 +220,14 @@ def add(x0: Any, x1: Any, *, name: str | None = None) -> Any:
         >>> nf.add(np.array([1.0, 2.0], np.float32), 1)
         array([2., 3.], dtype=float32)
     """
+    if (
+        type(x0) is _ND is type(x1)
+        and x0.dtype is x1.dtype
+        and x0.dtype.kind == "f"
+        and x0.ndim  # (a ufunc gives a NumPy scalar for 0-d inputs)
+        and x0.shape == x1.shape
+    ):  # array mode, nothing to broadcast or promote (see _ND)
+        return np.add(x0, x1)
     return Add().apply1(x0, x1, name=name)
 
 
@@ -240,6 +258,14 @@ def sub(x0: Any, x1: Any, *, name: str | None = None) -> Any:
         >>> nf.sub(np.array([3, 4]), np.array([1, 1]))
         array([2, 3])
     """
+    if (
+        type(x0) is _ND is type(x1)
+        and x0.dtype is x1.dtype
+        and x0.dtype.kind == "f"
+        and x0.ndim  # (a ufunc gives a NumPy scalar for 0-d inputs)
+        and x0.shape == x1.shape
+    ):  # array mode, nothing to broadcast or promote (see _ND)
+        return np.subtract(x0, x1)
     return Sub().apply1(x0, x1, name=name)
 
 
@@ -270,6 +296,14 @@ def mul(x0: Any, x1: Any, *, name: str | None = None) -> Any:
         array([[1., 2.],
                [3., 6.]])
     """
+    if (
+        type(x0) is _ND is type(x1)
+        and x0.dtype is x1.dtype
+        and x0.dtype.kind == "f"
+        and x0.ndim  # (a ufunc gives a NumPy scalar for 0-d inputs)
+        and x0.shape == x1.shape
+    ):  # array mode, nothing to broadcast or promote (see _ND)
+        return np.multiply(x0, x1)
     return Mul().apply1(x0, x1, name=name)
 
 
@@ -301,6 +335,14 @@ def div(x0: Any, x1: Any, *, name: str | None = None) -> Any:
         >>> nf.div(np.array([1, 3]), 2)
         array([0.5, 1.5], dtype=float32)
     """
+    if (
+        type(x0) is _ND is type(x1)
+        and x0.dtype is x1.dtype
+        and x0.dtype.kind == "f"
+        and x0.ndim  # (a ufunc gives a NumPy scalar for 0-d inputs)
+        and x0.shape == x1.shape
+    ):  # array mode, nothing to broadcast or promote (see _ND)
+        return np.true_divide(x0, x1)
     return Div().apply1(x0, x1, name=name)
 
 
@@ -365,6 +407,14 @@ def maximum(x0: Any, x1: Any, *, name: str | None = None) -> Any:
         >>> nf.maximum(np.array([1.0, 5.0]), 3.0)
         array([3., 5.])
     """
+    if (
+        type(x0) is _ND is type(x1)
+        and x0.dtype is x1.dtype
+        and x0.dtype.kind == "f"
+        and x0.ndim  # (a ufunc gives a NumPy scalar for 0-d inputs)
+        and x0.shape == x1.shape
+    ):  # array mode, nothing to broadcast or promote (see _ND)
+        return np.maximum(x0, x1)
     return Maximum().apply1(x0, x1, name=name)
 
 
@@ -394,6 +444,14 @@ def minimum(x0: Any, x1: Any, *, name: str | None = None) -> Any:
         >>> nf.minimum(np.array([1.0, 5.0]), 3.0)
         array([1., 3.])
     """
+    if (
+        type(x0) is _ND is type(x1)
+        and x0.dtype is x1.dtype
+        and x0.dtype.kind == "f"
+        and x0.ndim  # (a ufunc gives a NumPy scalar for 0-d inputs)
+        and x0.shape == x1.shape
+    ):  # array mode, nothing to broadcast or promote (see _ND)
+        return np.minimum(x0, x1)
     return Minimum().apply1(x0, x1, name=name)
 
 
@@ -422,4 +480,6 @@ def neg(x: Any, *, name: str | None = None) -> Any:
         >>> nf.neg(np.array([1.0, -2.0]))
         array([-1.,  2.])
     """
+    if type(x) is _ND and x.dtype.kind == "f" and x.ndim:  # array mode (see _ND)
+        return np.negative(x)
     return Neg().apply1(x, name=name)
