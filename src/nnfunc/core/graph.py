@@ -312,8 +312,10 @@ class Graph:
     # ------------------------------------------------------------------ running
     def _check_feed(self, var: SymbolicVariable, arr: Any) -> Any:
         spec = var.spec
-        if not hasattr(arr, "dtype") or not hasattr(arr, "shape"):
-            arr = np.asarray(arr, dtype=spec.dtype)
+        if isinstance(arr, Variable):
+            arr = arr.data
+        elif not hasattr(arr, "dtype") or not hasattr(arr, "shape") or isinstance(arr, np.generic):
+            arr = _feed_array(var, arr)
         if np.dtype(arr.dtype) != spec.dtype:
             raise DTypeError(
                 f"run: feed for {var.kind} {var.name!r} must have dtype {spec.dtype}; "
@@ -343,7 +345,10 @@ class Graph:
         Raises:
             GraphError: a fetch is not in the graph, or a needed placeholder is not fed.
             ShapeError: a feed's shape does not fit its placeholder.
-            DTypeError: a feed's dtype differs from its placeholder's.
+            DTypeError: a feed array's dtype differs from its placeholder's; a feed given as
+                Python data (a list, a number) is not numeric, or converts to the placeholder's
+                dtype only by truncation (floats to an integer placeholder).
+            ArgumentError: integers given as Python data do not fit the placeholder's dtype.
         """
         feeds = dict(feeds or {})
         fed: dict[SymbolicVariable, Any] = {}
@@ -537,6 +542,39 @@ class Graph:
             roots.append((y, gy))
         grads = _autograd._backprop(roots, set(xs_l), True, True) if roots else {}
         return [grads.get(x) if x in grads else _autograd._fill_like(x, 0.0) for x in xs_l]
+
+
+def _feed_array(var: SymbolicVariable, value: Any) -> np.ndarray:
+    """A feed given as Python data (a list, a number, a NumPy scalar) as an array of the
+    placeholder's dtype. Only a conversion of the same kind is made (ints to floats, float64 to
+    float32; never a float to an int, which would truncate), and integers must fit the dtype
+    (NumPy would raise OverflowError or wrap them): anything else is a DTypeError or an
+    ArgumentError naming the feed, never a raw NumPy error."""
+    dtype = var.spec.dtype
+    head = f"run: feed for {var.kind} {var.name!r}"
+    if value is None or isinstance(value, (str, bytes, dict)):
+        raise DTypeError(
+            f"{head} must be an array, a list or a number; received {var.name}={check.fmt(value)}."
+        )
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):  # ragged nested lists and the like
+        raise DTypeError(
+            f"{head} must be an array, a list or a number; received {var.name}={check.fmt(value)}."
+        ) from None
+    if arr.dtype.kind not in "biuf" or not np.can_cast(arr.dtype, dtype, "same_kind"):
+        raise DTypeError(
+            f"{head} must have dtype {dtype} (or convert to it without truncation); "
+            f"received {var.name}.dtype={arr.dtype}."
+        )
+    if dtype.kind in "iu" and arr.size and arr.dtype != dtype:
+        info = np.iinfo(dtype)
+        lo, hi = int(arr.min()), int(arr.max())
+        if lo < info.min or hi > info.max:
+            raise ArgumentError(
+                f"{head} must fit in {dtype}; received {var.name} with values in [{lo}, {hi}]."
+            )
+    return arr.astype(dtype, copy=False)
 
 
 def apply_symbolic(func: Function, inputs: tuple[Any, ...], name: str | None) -> tuple[Any, ...]:

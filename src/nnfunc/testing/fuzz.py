@@ -100,7 +100,7 @@ VALUE_LABELS = (
     "flag_array",
 )
 
-MODES = ("eager", "var")
+MODES = ("eager", "var", "graph")
 
 # Registered samples: qualname -> callable returning (args, kwargs).
 _SAMPLES: dict[str, Callable[[], tuple[tuple, dict]]] = {}
@@ -346,11 +346,20 @@ def _pick(qualname: str, arg: str, k: int) -> set[str]:
 
 
 def cases(
-    qualname: str, func: Callable[..., Any], sample: dict[str, Any], *, per_arg: int | None
+    qualname: str,
+    func: Callable[..., Any],
+    sample: dict[str, Any],
+    *,
+    per_arg: int | None,
+    graph: bool = True,
+    graph_per_fn: int | None = None,
 ) -> list[Case]:
     """Every case of one function; ``per_arg`` values per argument (all when None), and the
-    ``var`` mode for one of them (all in the full run)."""
+    ``var`` mode for one of them (all in the full run). Graph mode: the unchanged sample
+    (``valid``) and ``graph_per_fn`` (argument, value) pairs picked over all the arguments
+    (every pair when None)."""
     out = []
+    graph_pairs = []
     for p in inspect.signature(func).parameters.values():
         if p.name == "name" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
@@ -365,6 +374,17 @@ def cases(
         for label in VALUE_LABELS:
             if label in var_labels:
                 out.append(Case(qualname, p.name, label, "var"))
+        graph_pairs += [(p.name, label) for label in VALUE_LABELS]
+    if not graph or qualname.split(":")[0] in GRAPH_SKIP_MODULES:
+        return out
+    if graph_per_fn is not None and graph_pairs:
+        # a fixed, well-spread choice (crc32 of the name, as _pick)
+        start = zlib.crc32(f"{qualname}/graph".encode()) % len(graph_pairs)
+        step = max(len(graph_pairs) // max(graph_per_fn, 1), 1)
+        picked = {graph_pairs[(start + i * step) % len(graph_pairs)] for i in range(graph_per_fn)}
+        graph_pairs = [pair for pair in graph_pairs if pair in picked]
+    out.append(Case(qualname, "*", VALID, "graph"))
+    out += [Case(qualname, a, label, "graph") for a, label in graph_pairs]
     return out
 
 
@@ -441,8 +461,8 @@ def _to_var(value: Any) -> Any:
 
 def call_case(func: Callable[..., Any], sample: dict[str, Any], case: Case) -> str:
     """Run one case; return its outcome (see the module doc)."""
-    import nnfunc
-
+    if case.mode == "graph":
+        return call_graph_case(func, sample, case)
     sig = inspect.signature(func)
     bound = {k: _copy_value(v) for k, v in sample.items()}
     original = bound.get(case.arg, sig.parameters[case.arg].default)
@@ -493,6 +513,222 @@ def call_case(func: Callable[..., Any], sample: dict[str, Any], case: Case) -> s
     return "ok"
 
 
+# --------------------------------------------------------------------------- graph mode
+# The graph case that changes nothing: the sample itself, built into a graph (its tensors as
+# placeholders with an unknown first dimension), run, differentiated, and compared with eager.
+VALID = "valid"
+# Sampled runs: the valid graph case and this many (argument, awkward value) pairs a function.
+GRAPH_PER_FN = 2
+# Modules not fuzzed in graph mode: they do not build graph nodes (communicators, replicas).
+GRAPH_SKIP_MODULES = ("nnfunc.distributed",)
+
+
+def _is_tensor(value: Any) -> bool:
+    arr = _array_of(value)
+    return arr is not None and arr.dtype.kind in "biuf"
+
+
+def _leaves(result: Any) -> list[Any]:
+    """The tensors of a result in a fixed order (symbolic variables, Variables, arrays)."""
+    if getattr(result, "_is_symbolic", False) or isinstance(result, (Variable, np.ndarray)):
+        return [result]
+    if isinstance(result, np.generic):
+        return [np.asarray(result)]
+    if isinstance(result, (list, tuple)):
+        return [leaf for r in result for leaf in _leaves(r)]
+    if isinstance(result, dict):
+        return [leaf for k in result for leaf in _leaves(result[k])]
+    return []
+
+
+def _same(a: Any, b: Any) -> str | None:
+    """Why the graph value ``a`` differs from the eager value ``b`` (None when they agree)."""
+    a, b = np.asarray(getattr(a, "data", a)), np.asarray(getattr(b, "data", b))
+    if a.shape != b.shape:
+        return "shape"
+    if a.dtype.kind in "fc" or b.dtype.kind in "fc":
+        lo = min(
+            np.finfo(a.dtype).resolution if a.dtype.kind in "fc" else 1e-15,
+            np.finfo(b.dtype).resolution if b.dtype.kind in "fc" else 1e-15,
+        )
+        tol = max(float(lo) * 100, 1e-12)
+        ok = np.allclose(
+            a.astype(np.float64), b.astype(np.float64), rtol=tol, atol=tol, equal_nan=True
+        )
+        return None if ok else "values"
+    return None if np.array_equal(a, b) else "values"
+
+
+def _graph_inputs(
+    func: Callable[..., Any], sample: dict[str, Any], case: Case, static: bool
+) -> tuple[Any, dict[str, Any], dict[str, Any], dict[str, Any], dict[str, str]]:
+    """Build the graph of one case: ``(graph, arguments, feeds, placeholders, owners)``.
+
+    Tensor arguments of the sample become placeholders (first dimension unknown unless
+    ``static``) fed with their values. The replaced argument: where a tensor was, an awkward
+    real array gets a placeholder of its own dtype and rank (its values are fed: empty, 0-d,
+    NaN/inf, bools), anything else (a list, a string, a dict, a number, an object or complex
+    array) is fed to the placeholder of the original tensor (the graph's feed check), None is
+    passed as the argument; where an option was, the awkward value is passed as is.
+    """
+    graph = nnfunc.Graph("fuzz")
+    feeds: dict[str, Any] = {}
+    placeholders: dict[str, Any] = {}
+    owner: dict[str, str] = {}  # placeholder -> argument
+    arg = ""
+
+    def place(value: Any, like: Any) -> Any:
+        arr = _array_of(like)
+        assert arr is not None
+        shape = arr.shape if static or not arr.ndim else (None, *arr.shape[1:])
+        ph = graph.placeholder(f"p{len(feeds)}", shape, arr.dtype)
+        feeds[ph.name] = value
+        placeholders[ph.name] = ph
+        owner[ph.name] = arg
+        return ph
+
+    def symbolic(value: Any) -> Any:
+        if _is_tensor(value):
+            return place(_array_of(value), value)
+        if type(value) in (list, tuple) and value and all(_is_tensor(v) for v in value):
+            return type(value)(place(_array_of(v), v) for v in value)
+        return value
+
+    sig = inspect.signature(func)
+    bound = {k: _copy_value(v) for k, v in sample.items()}
+    sym: dict[str, Any] = {}
+    for arg, v in bound.items():
+        if arg != case.arg:
+            sym[arg] = symbolic(v)
+    arg = case.arg
+    if case.value != VALID:
+        original = bound.get(case.arg, sig.parameters[case.arg].default)
+        awk = awkward_value(case.value, original)
+        if not _is_tensor(original) or awk is None:
+            sym[case.arg] = awk
+        elif isinstance(awk, np.ndarray) and awk.dtype.kind in "biuf":
+            sym[case.arg] = place(awk, awk)
+        else:
+            sym[case.arg] = place(awk, original)
+    return graph, sym, feeds, placeholders, owner
+
+
+def _call(func: Callable[..., Any], bound: dict[str, Any]) -> Any:
+    sig = inspect.signature(func)
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    for p in sig.parameters.values():
+        if p.name not in bound:
+            continue
+        v = bound[p.name]
+        if p.kind == p.VAR_POSITIONAL:
+            args.extend(v)
+        elif p.kind == p.VAR_KEYWORD:
+            kwargs.update(v)
+        elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and not kwargs:
+            args.append(v)
+        else:
+            kwargs[p.name] = v
+    return func(*args, **kwargs)
+
+
+def _eager(func: Callable[..., Any], sym: dict[str, Any], fed: dict[str, Any]) -> tuple:
+    """The eager call with the values the graph ran on: ``(outputs, gradients)``, float
+    tensors as Variables differentiated with ones as the output gradients."""
+
+    def value(v: Any) -> Any:
+        if getattr(v, "_is_symbolic", False):
+            arr = fed[v.name]
+            return Variable(arr, requires_grad=True) if arr.dtype.kind == "f" else arr
+        if type(v) in (list, tuple):
+            return type(v)(value(x) for x in v)
+        return v
+
+    bound = {k: value(v) for k, v in sym.items()}
+    outs = _leaves(_call(func, bound))
+    leaves = [v for v in _leaves(list(bound.values())) if isinstance(v, Variable)]
+    diff = [o for o in outs if isinstance(o, Variable) and o.requires_grad]
+    grads: list[Any] = []
+    if diff and leaves:
+        grads = nnfunc.grad(diff, leaves, grad_outputs=[np.ones_like(o.data) for o in diff])
+    return [getattr(o, "data", o) for o in outs], [getattr(g, "data", g) for g in grads]
+
+
+def call_graph_case(func: Callable[..., Any], sample: dict[str, Any], case: Case) -> str:
+    """Run one graph case: build (placeholders, first dimension unknown; known when the
+    unknown one is refused with an nnfunc error), run, differentiate with
+    :meth:`~nnfunc.Graph.grad`, and compare outputs and gradients with the eager call on the
+    same values. Outcomes as :func:`call_case`, plus ``mismatch:<what>`` (graph != eager)."""
+    exempt = _in_place_args(func)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for static in (False, True):
+                graph, sym, feeds, phs, owner = _graph_inputs(func, sample, case, static)
+                given = [(k, v) for k, v in sym.items() if k not in exempt]
+                given += [(owner[n], v) for n, v in feeds.items() if owner[n] not in exempt]
+                snaps = [(k, s) for k, v in given for s in _snapshot(v)]
+                try:
+                    with graph:
+                        result = _call(func, sym)
+                except NNFuncError:
+                    if static or not any(d is None for p in phs.values() for d in p.shape):
+                        raise
+                    continue
+                break
+            outs = _leaves(result)
+            fetch = [o for o in outs if getattr(o, "_is_symbolic", False)]
+            diff = [o for o in fetch if o.requires_grad]
+            xs = [p for p in phs.values() if p.requires_grad and p.name in feeds]
+            grads = graph.grad(diff, xs) if diff and xs else []
+            values = graph.run(list(fetch) + list(grads), feeds)
+            fed = {n: graph._check_feed(phs[n], v) for n, v in feeds.items()}
+    except NNFuncError as exc:
+        return f"nnfunc:{type(exc).__name__}"
+    except RecursionError:
+        return "raw:RecursionError"
+    except Exception as exc:
+        if os.environ.get("NNFUNC_FUZZ_TRACE"):
+            tb = traceback.extract_tb(exc.__traceback__)[-3:]
+            where = " < ".join(f"{f.filename.split('/src/')[-1]}:{f.lineno}" for f in tb[::-1])
+            print(f"{case.key}\t{type(exc).__name__}: {str(exc)[:120]}\t{where}", file=sys.stderr)
+        return f"raw:{type(exc).__name__}"
+    for k, (obj, before) in snaps:
+        if _changed(obj, before):
+            return f"mutated:{k}"
+    got = dict(zip([id(o) for o in fetch], values[: len(fetch)], strict=True))
+    graph_outs = [got[id(o)] if id(o) in got else o for o in outs]
+    graph_grads = values[len(fetch) :]
+    for attempt in range(2):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                eager_outs, eager_grads = _eager(func, sym, fed)
+        except NNFuncError as exc:  # eager refuses what the graph computed
+            return f"mismatch:eager-{type(exc).__name__}"
+        except Exception as exc:
+            return f"mismatch:eager-raw-{type(exc).__name__}"
+        why = None
+        if len(eager_outs) != len(graph_outs):
+            why = "outputs"
+        elif xs and len(eager_grads) != len(graph_grads):
+            why = "gradients"
+        else:
+            for a, b in zip(graph_outs, eager_outs, strict=True):
+                why = why or _same(a, b)
+            for a, b in zip(graph_grads, eager_grads, strict=False):
+                why = why or (_same(a, b) and f"grad-{_same(a, b)}")
+        if why is None:
+            return "ok"
+        if attempt == 0:
+            first = (eager_outs, eager_grads)
+            continue
+        # A second eager call that differs from the first: random without a seed, not a bug.
+        if any(_same(a, b) for a, b in zip(first[0], eager_outs, strict=False)):
+            return "ok"
+    return f"mismatch:{why}"
+
+
 def is_failure(outcome: str) -> bool:
     """Whether an outcome breaks the promise."""
     return not (outcome == "ok" or outcome.startswith("nnfunc:") or outcome == "nosample")
@@ -524,15 +760,24 @@ def _worker_main() -> None:
         if sample is None:
             proto.write(json.dumps(["N", fi, qual]) + "\n")
             continue
-        plan = cases(qual, func, sample, per_arg=job["per_arg"])
+        plan = cases(
+            qual,
+            func,
+            sample,
+            per_arg=job["per_arg"],
+            graph=job["graph"],
+            graph_per_fn=job["graph_per_fn"],
+        )
         proto.write(json.dumps(["P", fi, len(plan)]) + "\n")
         for ci in range(ci0 if fi == fi0 else 0, len(plan)):
             proto.write(json.dumps(["B", fi, ci, plan[ci].key]) + "\n")
+            t0 = time.perf_counter()
             try:
                 outcome = call_case(func, sample, plan[ci])
             except MemoryError:
                 outcome = "raw:MemoryError"
-            proto.write(json.dumps(["R", fi, ci, plan[ci].key, outcome]) + "\n")
+            dt = time.perf_counter() - t0
+            proto.write(json.dumps(["R", fi, ci, plan[ci].key, outcome, dt]) + "\n")
     proto.write(json.dumps(["D"]) + "\n")
 
 
@@ -549,6 +794,7 @@ class Report:
     """What a fuzz run found."""
 
     outcomes: dict[str, str] = field(default_factory=dict)  # case key -> outcome
+    times: dict[str, float] = field(default_factory=dict)  # case key -> seconds (wall)
     no_sample: list[str] = field(default_factory=list)
     functions: int = 0
     seconds: float = 0.0
@@ -568,6 +814,20 @@ class Report:
             f"failures: {len(fails)} calls in {len(fn)} functions",
         ]
         lines += [f"  {c}: {n}" for c, n in sorted(self.by_class().items(), key=lambda t: -t[1])]
+        for mode in MODES:
+            keys = [k for k in self.outcomes if k.endswith(f"\t{mode}")]
+            if not keys:
+                continue
+            secs = sum(self.times.get(k, 0.0) for k in keys)
+            nfail = sum(1 for k in keys if k in fails)
+            lines.append(
+                f"mode {mode}: {len(keys)} calls, {secs:.1f} s in the calls, {nfail} failures"
+            )
+            counts = Counter(
+                "mutated" if self.outcomes[k].startswith("mutated:") else self.outcomes[k]
+                for k in keys
+            )
+            lines += [f"  {c}: {n}" for c, n in sorted(counts.items(), key=lambda t: -t[1])]
         return "\n".join(lines)
 
 
@@ -578,6 +838,7 @@ def run(
     call_timeout: float = 10.0,
     mem_bytes: int = 2 * 2**30,
     registries: tuple[str, ...] = (),
+    graph: bool = True,
 ) -> Report:
     """Fuzz every public function (``only``: those whose qualname contains the substring).
 
@@ -589,6 +850,8 @@ def run(
     job = {
         "functions": names,
         "per_arg": None if full else 2,
+        "graph": graph,
+        "graph_per_fn": None if full else GRAPH_PER_FN,
         "mem_bytes": mem_bytes,
         "registries": list(registries),
     }
@@ -604,7 +867,7 @@ def run(
             [sys.executable, "-c", "from nnfunc.testing.fuzz import _worker_main; _worker_main()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=None if os.environ.get("NNFUNC_FUZZ_TRACE") else subprocess.DEVNULL,
             env=env,
             text=True,
         )
@@ -636,6 +899,7 @@ def run(
                 timeout = call_timeout
             elif kind == "R":
                 report.outcomes[msg[3]] = msg[4]
+                report.times[msg[3]] = msg[5]
                 current = None
                 start = [msg[1], msg[2] + 1]
             elif kind == "N":
@@ -694,8 +958,9 @@ def _main(argv: list[str]) -> None:
     parser.add_argument("--only", default=None, help="qualnames containing this substring")
     parser.add_argument("--failures", default=None, help="write failing cases to this file")
     parser.add_argument("--registry", action="append", default=[], help="module with samples")
+    parser.add_argument("--no-graph", action="store_true", help="eager and var modes only")
     ns = parser.parse_args(argv)
-    report = run(full=ns.full, only=ns.only, registries=tuple(ns.registry))
+    report = run(full=ns.full, only=ns.only, registries=tuple(ns.registry), graph=not ns.no_graph)
     print(report.summary())
     if report.no_sample:
         print("without a sample:", " ".join(report.no_sample))
