@@ -6,18 +6,21 @@ import copy
 import re
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
+from math import prod
 from typing import Any, ClassVar
 
 import numpy as np
 
 from nnfunc.core import autograd as _autograd
 from nnfunc.core import check
+from nnfunc.core import function as _function
 from nnfunc.core.function import (
     Function,
     _check_outputs,
     _convert_scalars,
     _gate,
     _none_input,
+    _too_big,
     reraise_with_node,
     scalar_dtype,
     with_node_name,
@@ -410,6 +413,9 @@ class Graph:
                 f = copy.copy(func)
                 try:
                     specs = f.setup(*args)
+                    # an output that cannot fit is an error before it is allocated (as eager)
+                    if any(prod(s.shape) > _function._GUARD_ELEMS for s in specs):
+                        _too_big(f, specs)
                 except NNFuncError as exc:
                     raise reraise_with_node(func, exc, func.name) from None
                 xp = np
@@ -624,6 +630,10 @@ def apply_symbolic(func: Function, inputs: tuple[Any, ...], name: str | None) ->
         except (AttributeError, TypeError):
             _none_input(func, specs)
             raise
+        # known sizes already too large: refused when the graph is built
+        known = [s for s in out_specs if None not in tuple(s.shape)]
+        if any(prod(s.shape) > _function._GUARD_ELEMS for s in known):
+            _too_big(func, known)
     except NNFuncError as exc:
         raise reraise_with_node(func, exc, node_name) from None
     func.name = node_name

@@ -27,8 +27,10 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.core import check
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
+from nnfunc.errors import ShapeError
 from nnfunc.functions.recurrent._autovjp import AutoVJP
 from nnfunc.functions.recurrent._common import (
     Act,
@@ -75,6 +77,11 @@ class _Layer(Function):
     def hidden(self, specs: tuple) -> Any:
         return specs[2].shape[0]
 
+    def weight_shapes(self, specs: tuple, h: Any) -> dict[int, tuple]:
+        """Input index -> the shape its weight must have (``None``: not known yet)."""
+        n_in, g = specs[0].shape[2], None if h is None else self.n_gates * h
+        return {1: (n_in, g), 2: (h, g)}
+
     def setup(self, *specs: Any) -> tuple[TensorSpec, ...]:
         x = specs[0]
         t_len, batch = x.shape[0], x.shape[1]
@@ -83,6 +90,22 @@ class _Layer(Function):
             # values are known here (eager, or a graph at run time)
             check_lengths_values(self.op_name, "lengths", lengths, t_len)
         h = self.hidden(specs)
+        # The public wrappers check the weights against x when the graph is built; sizes unknown
+        # then (a placeholder's None) are checked here when it runs.
+        for i, want in self.weight_shapes(specs, h).items():
+            got = tuple(specs[i].shape)
+            if len(got) != len(want) or any(
+                a is not None and b is not None and a != b for a, b in zip(got, want, strict=True)
+            ):
+                name = self.input_names[i]
+                raise ShapeError(
+                    check.message(
+                        self.op_name,
+                        name,
+                        f"have shape {check.fmt(want)} (input size from x, hidden size {h})",
+                        **{f"{name}.shape": got, "x.shape": tuple(x.shape)},
+                    )
+                )
         dt = np.dtype(x.dtype)
         self.retain_inputs(*range(len(specs)))
         return (
@@ -231,6 +254,7 @@ class LSTMLayer(_Layer):
     op_name = "lstm"
     input_names = ("x", "w_x", "w_h", "b", "h0", "c0", "peephole", "lengths")
     n_states = 2
+    n_gates = 4
 
     def __init__(
         self,
@@ -329,6 +353,7 @@ class GRULayer(_Layer):
 
     op_name = "gru"
     input_names = ("x", "w_x", "w_h", "b_x", "b_h", "h0", "lengths")
+    n_gates = 3
 
     def __init__(self, reverse: bool = False, linear_before_reset: bool = True) -> None:
         self.reverse = reverse
@@ -471,6 +496,10 @@ class SRULayer(_Layer):
 
     def hidden(self, specs: tuple) -> Any:
         return specs[1].shape[0]
+
+    def weight_shapes(self, specs: tuple, h: Any) -> dict[int, tuple]:
+        n_in = specs[0].shape[2]
+        return {1: (n_in, None if n_in is None else 3 * n_in)}
 
     def composite(self, x, w, b, c0, mask, lengths):
         batch, n = x.shape[1], w.shape[0]
