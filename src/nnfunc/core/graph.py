@@ -16,6 +16,7 @@ from nnfunc.core import check
 from nnfunc.core import function as _function
 from nnfunc.core.function import (
     Function,
+    _arg_name,
     _check_outputs,
     _convert_scalars,
     _gate,
@@ -414,7 +415,10 @@ class Graph:
                 try:
                     specs = f.setup(*args)
                     # an output that cannot fit is an error before it is allocated (as eager)
-                    if any(prod(s.shape) > _function._GUARD_ELEMS for s in specs):
+                    if any(
+                        None not in s.shape and prod(s.shape) > _function._GUARD_ELEMS
+                        for s in specs
+                    ):
                         _too_big(f, specs)
                 except NNFuncError as exc:
                     raise reraise_with_node(func, exc, func.name) from None
@@ -603,12 +607,18 @@ def apply_symbolic(func: Function, inputs: tuple[Any, ...], name: str | None) ->
         if x is not None and type(x) not in (bool, int, float) and hasattr(x, "dtype")
     ]
     converted = []
-    for x in inputs:
+    for i, x in enumerate(inputs):
         if x is None or isinstance(x, SymbolicVariable):
             converted.append(x)
         else:
             if type(x) in (bool, int, float):
-                arr = np.asarray(x, dtype=scalar_dtype(x, partners))
+                dtype = scalar_dtype(x, partners)
+                try:
+                    arr = np.asarray(x, dtype=dtype)
+                except OverflowError:  # 2**63 where int64 goes (as eager)
+                    op, arg = _arg_name(func, i)
+                    text = check.message(op, arg, f"fit in {dtype}", **{arg: x})
+                    raise ArgumentError(with_node_name(text, node_name, op)) from None
             else:
                 try:  # a string or an object given as a tensor: the error names this node
                     (arr,) = _convert_scalars((x,))

@@ -78,9 +78,18 @@ class _Layer(Function):
         return specs[2].shape[0]
 
     def weight_shapes(self, specs: tuple, h: Any) -> dict[int, tuple]:
-        """Input index -> the shape its weight must have (``None``: not known yet)."""
+        """Input index -> the shape it must have (``None``: a size not known yet): weights,
+        biases, initial states; the lengths (last input) are checked by ``setup``."""
         n_in, g = specs[0].shape[2], None if h is None else self.n_gates * h
-        return {1: (n_in, g), 2: (h, g)}
+        batch = specs[0].shape[1]
+        want = {1: (n_in, g), 2: (h, g)}
+        if self.n_states == 2:  # LSTM: b, h0, c0
+            want.update({3: (g,), 4: (batch, h), 5: (batch, h)})
+        elif self.n_gates == 3:  # GRU: b_x, b_h, h0
+            want.update({3: (g,), 4: (g,), 5: (batch, h)})
+        else:  # RNN: b, h0
+            want.update({3: (g,), 4: (batch, h)})
+        return want
 
     def setup(self, *specs: Any) -> tuple[TensorSpec, ...]:
         x = specs[0]
@@ -92,7 +101,12 @@ class _Layer(Function):
         h = self.hidden(specs)
         # The public wrappers check the weights against x when the graph is built; sizes unknown
         # then (a placeholder's None) are checked here when it runs.
-        for i, want in self.weight_shapes(specs, h).items():
+        checks = self.weight_shapes(specs, h)
+        if lengths is not None:
+            checks[len(specs) - 1] = (batch,)
+        for i, want in checks.items():
+            if specs[i] is None:
+                continue
             got = tuple(specs[i].shape)
             if len(got) != len(want) or any(
                 a is not None and b is not None and a != b for a, b in zip(got, want, strict=True)
@@ -102,7 +116,8 @@ class _Layer(Function):
                     check.message(
                         self.op_name,
                         name,
-                        f"have shape {check.fmt(want)} (input size from x, hidden size {h})",
+                        f"have shape {check.fmt(want)} (batch and input size from x, "
+                        f"hidden size {h})",
                         **{f"{name}.shape": got, "x.shape": tuple(x.shape)},
                     )
                 )
@@ -498,8 +513,9 @@ class SRULayer(_Layer):
         return specs[1].shape[0]
 
     def weight_shapes(self, specs: tuple, h: Any) -> dict[int, tuple]:
-        n_in = specs[0].shape[2]
-        return {1: (n_in, None if n_in is None else 3 * n_in)}
+        n_in, batch = specs[0].shape[2], specs[0].shape[1]
+        n3, n2 = (None, None) if n_in is None else (3 * n_in, 2 * n_in)
+        return {1: (n_in, n3), 2: (n2,), 3: (batch, n_in)}
 
     def composite(self, x, w, b, c0, mask, lengths):
         batch, n = x.shape[1], w.shape[0]
