@@ -532,7 +532,7 @@ VALID = "valid"
 # Eager calls repeated after a graph/eager mismatch, to tell unseeded draws from a bug.
 RANDOM_PROBES = 5
 # Sampled runs: the valid graph case and this many (argument, awkward value) pairs a function.
-GRAPH_PER_FN = 2
+GRAPH_PER_FN = 4
 # Modules not fuzzed in graph mode: they do not build graph nodes (communicators, replicas).
 GRAPH_SKIP_MODULES = ("nnfunc.distributed",)
 
@@ -818,7 +818,7 @@ def _worker_main() -> None:
                 outcome = "raw:MemoryError"
             dt = time.perf_counter() - t0
             proto.write(json.dumps(["R", fi, ci, plan[ci].key, outcome, dt]) + "\n")
-    proto.write(json.dumps(["D"]) + "\n")
+    proto.write(json.dumps(["D", time.process_time()]) + "\n")
 
 
 def _address_space() -> int:
@@ -835,6 +835,7 @@ class Report:
 
     outcomes: dict[str, str] = field(default_factory=dict)  # case key -> outcome
     times: dict[str, float] = field(default_factory=dict)  # case key -> seconds (wall)
+    worker_cpu: float = 0.0  # CPU seconds of the worker that finished the run
     no_sample: list[str] = field(default_factory=list)
     functions: int = 0
     seconds: float = 0.0
@@ -850,7 +851,8 @@ class Report:
         fn = {k.split("\t")[0] for k in fails}
         lines = [
             f"functions: {self.functions} ({len(self.no_sample)} without a sample)",
-            f"calls: {len(self.outcomes)} in {self.seconds:.1f} s",
+            f"calls: {len(self.outcomes)} in {self.seconds:.1f} s "
+            f"(last worker: {self.worker_cpu:.1f} s CPU)",
             f"failures: {len(fails)} calls in {len(fn)} functions",
         ]
         lines += [f"  {c}: {n}" for c, n in sorted(self.by_class().items(), key=lambda t: -t[1])]
@@ -882,7 +884,9 @@ def run(
 ) -> Report:
     """Fuzz every public function (``only``: those whose qualname contains the substring).
 
-    Sampled unless ``full``: two values per argument in eager mode and one with Variables.
+    Sampled unless ``full``: two values per argument in eager mode and one with Variables;
+    in graph mode (``graph``) the valid call and :data:`GRAPH_PER_FN` (argument, value) pairs
+    a function (every pair in the full run).
     ``registries``: modules imported by the worker first (they call :func:`register_sample`).
     """
     names = [q for q, _ in public_functions() if only is None or only in q]
@@ -950,6 +954,7 @@ def run(
                 start = [msg[1], 0] if start[0] != msg[1] else start
                 timeout = call_timeout + 30.0
             elif kind == "D":
+                report.worker_cpu += msg[1]
                 done = True
                 break
         proc.stdin.close()
