@@ -1004,6 +1004,7 @@ def _main(argv: list[str]) -> None:
     parser.add_argument("--failures", default=None, help="write failing cases to this file")
     parser.add_argument("--registry", action="append", default=[], help="module with samples")
     parser.add_argument("--no-graph", action="store_true", help="eager and var modes only")
+    parser.add_argument("--outcomes", default=None, help="write every case's outcome here")
     ns = parser.parse_args(argv)
     report = run(full=ns.full, only=ns.only, registries=tuple(ns.registry), graph=not ns.no_graph)
     print(report.summary())
@@ -1011,6 +1012,8 @@ def _main(argv: list[str]) -> None:
         print("without a sample:", " ".join(report.no_sample))
     if ns.failures:
         write_baseline(ns.failures, report.failures(), "")
+    if ns.outcomes:
+        write_baseline(ns.outcomes, report.outcomes, "")
 
 
 if __name__ == "__main__":
