@@ -921,6 +921,7 @@ def run(
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
         current: list | None = None
+        plan_len = 0
         done = False
         # The first lines may wait for imports and the first example: a longer grace.
         timeout = call_timeout + 60.0
@@ -946,12 +947,17 @@ def run(
                 report.times[msg[3]] = msg[5]
                 current = None
                 start = [msg[1], msg[2] + 1]
+                if msg[2] + 1 >= plan_len:
+                    # the next line comes after the next function's sample (its docstring
+                    # examples): the longer grace, or a loaded machine loses a sample
+                    timeout = call_timeout + 30.0
             elif kind == "N":
                 report.no_sample.append(msg[2])
                 start = [msg[1] + 1, 0]
                 timeout = call_timeout + 30.0
             elif kind == "P":
                 start = [msg[1], 0] if start[0] != msg[1] else start
+                plan_len = msg[2]
                 timeout = call_timeout + 30.0
             elif kind == "D":
                 report.worker_cpu += msg[1]
