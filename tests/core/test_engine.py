@@ -277,6 +277,23 @@ def _graph():
             "run: feed for placeholder 'x' must have dtype float32; received x.dtype=float64.",
         ),
         (
+            {"x": "abc"},
+            nf.DTypeError,
+            "run: feed for placeholder 'x' must be an array, a list or a number; received x='abc'.",
+        ),
+        (
+            {"x": [[1, 2], [3]]},
+            nf.DTypeError,
+            "run: feed for placeholder 'x' must be an array, a list or a number; received "
+            "x=[[1, 2], [3]].",
+        ),
+        (
+            {"x": [[1 + 2j, 0.0, 0.0]]},
+            nf.DTypeError,
+            "run: feed for placeholder 'x' must have dtype float32 (or convert to it without "
+            "truncation); received x.dtype=complex128.",
+        ),
+        (
             {"nope": np.ones((2, 3), np.float32)},
             nf.GraphError,
             "graph: `name` must name a node of the graph; received name='nope'.",
@@ -294,6 +311,27 @@ def test_feed_errors(feeds, exc, message):
         g.run(s, feeds)
     # The graph still works afterwards.
     assert g.run(s, {"x": np.ones((2, 3), np.float32)}) == 6
+
+
+def test_feeds_given_as_python_data():
+    g, _, s = _graph()
+    assert g.run(s, {"x": [[1, 2, 3]]}) == 6  # ints convert to the float placeholder
+    assert g.run(s, {"x": [[0.5, 0.5, 0.5]]}) == 1.5
+    n = g.placeholder("n", (None,), np.int32)
+    t = nf.sum(n, name="t")
+    assert g.run(t, {"n": [1, 2]}) == 3
+    with pytest.raises(nf.DTypeError) as info:  # a float list would be truncated
+        g.run(t, {"n": [1.5]})
+    assert str(info.value) == (
+        "run: feed for placeholder 'n' must have dtype int32 (or convert to it without "
+        "truncation); received n.dtype=float64."
+    )
+    with pytest.raises(nf.ArgumentError) as info:  # NumPy would raise OverflowError
+        g.run(t, {"n": [1, 2**40]})
+    assert str(info.value) == (
+        "run: feed for placeholder 'n' must fit in int32; received n with values in "
+        "[1, 1099511627776]."
+    )
 
 
 def test_mixing_graphs_and_eager_is_an_error():

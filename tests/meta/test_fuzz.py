@@ -4,7 +4,10 @@ Every public function of ``nnfunc`` and of the dialects (from their ``__all__``)
 valid call (its docstring example or a registered sample) with one argument at a time replaced by
 an awkward value (:mod:`nnfunc.testing.fuzz`), in a worker subprocess under a memory limit and a
 per-call time limit. CI runs a fixed sample (two values per argument, one of them also with
-Variables and a backward pass); ``NNFUNC_FUZZ_FULL=1`` runs every value in both modes.
+Variables and a backward pass; in graph mode each function's valid call and two (argument,
+value) pairs); ``NNFUNC_FUZZ_FULL=1`` runs every value in every mode. Graph mode builds the call
+on placeholders (unknown batch), feeds the awkward values, runs, differentiates, and compares
+with eager (``mismatch:`` outcomes are failures).
 
 Known failures are listed in ``fuzz_baseline.tsv`` (one line per function, argument, value, mode
 and outcome). A failure not in the list fails the test; so does a listed case that no longer
@@ -19,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import nnfunc as nf
 from nnfunc.testing import fuzz
 
 BASELINE = Path(__file__).with_name("fuzz_baseline.tsv")
@@ -86,3 +90,60 @@ def test_call_case_sees_raw_errors_and_writes():
     assert fuzz.call_case(reads, sample, fuzz.Case("t:o", "x", "list", "eager")) == "ok"
     assert fuzz.call_case(writes, sample, fuzz.Case("t:w", "x", "nan", "eager")) == "mutated:x"
     assert fuzz.call_case(raw, sample, fuzz.Case("t:r", "x", "0d", "var")) == "raw:TypeError"
+
+
+def _relu_or_neg(x):
+    """Relu in eager, but neg in a graph: a graph that differs from eager."""
+    return nf.neg(x) if getattr(x, "_is_symbolic", False) else nf.relu(x)
+
+
+def _raw_in_graph(x):
+    """A raw error while the graph is built."""
+    if getattr(x, "_is_symbolic", False):
+        raise ValueError("raw")
+    return nf.relu(x)
+
+
+def _eager_only_check(x):
+    """An nnfunc error in eager mode only: the graph accepts what eager refuses."""
+    if not getattr(x, "_is_symbolic", False):
+        raise nf.ShapeError("eager_only_check: `x` is refused")
+    return nf.relu(x)
+
+
+def _relu(x):
+    """Relu."""
+    return nf.relu(x)
+
+
+@pytest.mark.parametrize(
+    "func, arg, value, outcome",
+    [
+        (_relu, "*", "valid", "ok"),
+        (_relu, "x", "empty", "ok"),  # a batch of 0 through the unknown batch dimension
+        (_relu, "x", "nan", "ok"),
+        (_relu, "x", "list", "ok"),  # a list fed to the placeholder
+        (_relu, "x", "dict", "nnfunc:DTypeError"),  # the graph's feed check
+        (_relu, "x", "0d", "ok"),  # a 0-d placeholder
+        (_relu, "x", "complex", "nnfunc:DTypeError"),  # fed to the float32 placeholder
+        (_relu_or_neg, "*", "valid", "mismatch:values"),
+        (_raw_in_graph, "*", "valid", "raw:ValueError"),
+        (_eager_only_check, "*", "valid", "graph-accepts:ShapeError"),
+    ],
+)
+def test_graph_case(func, arg, value, outcome):
+    sample = {"x": np.array([[-1.0, 2.0]], np.float32)}
+    assert fuzz.call_case(func, sample, fuzz.Case("t:g", arg, value, "graph")) == outcome
+
+
+def test_graph_cases_are_planned():
+    sample = {"x": np.ones((2, 3), np.float32)}
+    sampled = fuzz.cases("t:g", _relu, sample, per_arg=2, graph_per_fn=fuzz.GRAPH_PER_FN)
+    graph = [c for c in sampled if c.mode == "graph"]
+    assert graph[0] == fuzz.Case("t:g", "*", "valid", "graph")
+    assert len(graph) == 1 + fuzz.GRAPH_PER_FN
+    full = fuzz.cases("t:g", _relu, sample, per_arg=None, graph_per_fn=None)
+    assert len([c for c in full if c.mode == "graph"]) == 1 + len(fuzz.VALUE_LABELS)
+    assert not [
+        c for c in fuzz.cases("t:g", _relu, sample, per_arg=2, graph=False) if c.mode == "graph"
+    ]

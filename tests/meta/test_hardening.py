@@ -339,8 +339,15 @@ RAISES = [
         "keras-scce-label-2**62-list",
         lambda: keras.ops.sparse_categorical_crossentropy([2**62], np.array([[0.25, 0.75]])),
         nf.ArgumentError,
-        None,
-        marks=todo("returns the loss of class 0 (the label list is cast to the logits' dtype)"),
+        "sparse_categorical_cross_entropy: `target` must hold class indices in [0, 2); "
+        "received target[0]=4611686018427387904.",
+    ),
+    pytest.param(
+        "keras-scce-label-2**64-list",
+        lambda: keras.ops.sparse_categorical_crossentropy([2**64], np.array([[0.25, 0.75]])),
+        nf.DTypeError,
+        "sparse_categorical_crossentropy: `target` must have a numeric dtype; "
+        "received target.dtype=object.",
     ),
     pytest.param(
         "max_pool-pad-only-windows",
@@ -447,8 +454,19 @@ RAISES = [
         "reset_nan-uint8--1",
         lambda: nf.reset_nan(np.array([1, 2], np.uint8), -1),
         nf.ArgumentError,
-        None,
-        marks=todo("OverflowError: -1 does not fit uint8"),
+        "reset_nan: `val` must fit in uint8 (the dtype of `x`); received val=-1.",
+    ),
+    pytest.param(
+        "reset_inf-int8-fraction",
+        lambda: nf.reset_inf(np.array([1, 2], np.int8), 1.5),
+        nf.ArgumentError,
+        "reset_inf: `val` must fit in int8 (the dtype of `x`); received val=1.5.",
+    ),
+    pytest.param(
+        "reset_nan-float16-overflow",
+        lambda: nf.reset_nan(np.array([np.nan], np.float16), 1e10),
+        nf.ArgumentError,
+        "reset_nan: `val` must fit in float16 (the dtype of `x`); received val=10000000000.0.",
     ),
 ]
 

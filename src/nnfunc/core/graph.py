@@ -6,18 +6,22 @@ import copy
 import re
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
+from math import prod
 from typing import Any, ClassVar
 
 import numpy as np
 
 from nnfunc.core import autograd as _autograd
 from nnfunc.core import check
+from nnfunc.core import function as _function
 from nnfunc.core.function import (
     Function,
+    _arg_name,
     _check_outputs,
     _convert_scalars,
     _gate,
     _none_input,
+    _too_big,
     reraise_with_node,
     scalar_dtype,
     with_node_name,
@@ -312,8 +316,10 @@ class Graph:
     # ------------------------------------------------------------------ running
     def _check_feed(self, var: SymbolicVariable, arr: Any) -> Any:
         spec = var.spec
-        if not hasattr(arr, "dtype") or not hasattr(arr, "shape"):
-            arr = np.asarray(arr, dtype=spec.dtype)
+        if isinstance(arr, Variable):
+            arr = arr.data
+        elif not hasattr(arr, "dtype") or not hasattr(arr, "shape") or isinstance(arr, np.generic):
+            arr = _feed_array(var, arr)
         if np.dtype(arr.dtype) != spec.dtype:
             raise DTypeError(
                 f"run: feed for {var.kind} {var.name!r} must have dtype {spec.dtype}; "
@@ -343,7 +349,10 @@ class Graph:
         Raises:
             GraphError: a fetch is not in the graph, or a needed placeholder is not fed.
             ShapeError: a feed's shape does not fit its placeholder.
-            DTypeError: a feed's dtype differs from its placeholder's.
+            DTypeError: a feed array's dtype differs from its placeholder's; a feed given as
+                Python data (a list, a number) is not numeric, or converts to the placeholder's
+                dtype only by truncation (floats to an integer placeholder).
+            ArgumentError: integers given as Python data do not fit the placeholder's dtype.
         """
         feeds = dict(feeds or {})
         fed: dict[SymbolicVariable, Any] = {}
@@ -405,6 +414,12 @@ class Graph:
                 f = copy.copy(func)
                 try:
                     specs = f.setup(*args)
+                    # an output that cannot fit is an error before it is allocated (as eager)
+                    if any(
+                        None not in s.shape and prod(s.shape) > _function._GUARD_ELEMS
+                        for s in specs
+                    ):
+                        _too_big(f, specs)
                 except NNFuncError as exc:
                     raise reraise_with_node(func, exc, func.name) from None
                 xp = np
@@ -539,6 +554,39 @@ class Graph:
         return [grads.get(x) if x in grads else _autograd._fill_like(x, 0.0) for x in xs_l]
 
 
+def _feed_array(var: SymbolicVariable, value: Any) -> np.ndarray:
+    """A feed given as Python data (a list, a number, a NumPy scalar) as an array of the
+    placeholder's dtype. Only a conversion of the same kind is made (ints to floats, float64 to
+    float32; never a float to an int, which would truncate), and integers must fit the dtype
+    (NumPy would raise OverflowError or wrap them): anything else is a DTypeError or an
+    ArgumentError naming the feed, never a raw NumPy error."""
+    dtype = var.spec.dtype
+    head = f"run: feed for {var.kind} {var.name!r}"
+    if value is None or isinstance(value, (str, bytes, dict)):
+        raise DTypeError(
+            f"{head} must be an array, a list or a number; received {var.name}={check.fmt(value)}."
+        )
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):  # ragged nested lists and the like
+        raise DTypeError(
+            f"{head} must be an array, a list or a number; received {var.name}={check.fmt(value)}."
+        ) from None
+    if arr.dtype.kind not in "biuf" or not np.can_cast(arr.dtype, dtype, "same_kind"):
+        raise DTypeError(
+            f"{head} must have dtype {dtype} (or convert to it without truncation); "
+            f"received {var.name}.dtype={arr.dtype}."
+        )
+    if dtype.kind in "iu" and arr.size and arr.dtype != dtype:
+        info = np.iinfo(dtype)
+        lo, hi = int(arr.min()), int(arr.max())
+        if lo < info.min or hi > info.max:
+            raise ArgumentError(
+                f"{head} must fit in {dtype}; received {var.name} with values in [{lo}, {hi}]."
+            )
+    return arr.astype(dtype, copy=False)
+
+
 def apply_symbolic(func: Function, inputs: tuple[Any, ...], name: str | None) -> tuple[Any, ...]:
     """Add ``func`` applied to ``inputs`` as a node of their graph (see :meth:`Function.apply`)."""
     graph = None
@@ -559,12 +607,18 @@ def apply_symbolic(func: Function, inputs: tuple[Any, ...], name: str | None) ->
         if x is not None and type(x) not in (bool, int, float) and hasattr(x, "dtype")
     ]
     converted = []
-    for x in inputs:
+    for i, x in enumerate(inputs):
         if x is None or isinstance(x, SymbolicVariable):
             converted.append(x)
         else:
             if type(x) in (bool, int, float):
-                arr = np.asarray(x, dtype=scalar_dtype(x, partners))
+                dtype = scalar_dtype(x, partners)
+                try:
+                    arr = np.asarray(x, dtype=dtype)
+                except OverflowError:  # 2**63 where int64 goes (as eager)
+                    op, arg = _arg_name(func, i)
+                    text = check.message(op, arg, f"fit in {dtype}", **{arg: x})
+                    raise ArgumentError(with_node_name(text, node_name, op)) from None
             else:
                 try:  # a string or an object given as a tensor: the error names this node
                     (arr,) = _convert_scalars((x,))
@@ -586,6 +640,10 @@ def apply_symbolic(func: Function, inputs: tuple[Any, ...], name: str | None) ->
         except (AttributeError, TypeError):
             _none_input(func, specs)
             raise
+        # known sizes already too large: refused when the graph is built
+        known = [s for s in out_specs if None not in tuple(s.shape)]
+        if any(prod(s.shape) > _function._GUARD_ELEMS for s in known):
+            _too_big(func, known)
     except NNFuncError as exc:
         raise reraise_with_node(func, exc, node_name) from None
     func.name = node_name

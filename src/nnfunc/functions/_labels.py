@@ -179,6 +179,26 @@ class TakeAlongAxis(Function):
         shape = tuple(idx.shape)
         if self.expand:
             shape = shape[: self.axis] + (1,) + shape[self.axis :]
+        if len(shape) == len(x.shape):
+            # Outside the axis, NumPy broadcasts the two: sizes unknown when a graph was built
+            # (where the callers' checks could not compare them) are checked here when it runs.
+            ax = self.axis % len(shape)
+            out = list(shape)
+            for i, (d, e) in enumerate(zip(x.shape, shape, strict=True)):
+                if i == ax or d is None or e is None or d == e:
+                    continue
+                if e != 1 and d != 1:
+                    raise ShapeError(
+                        check.message(
+                            self.op_name,
+                            self.label_name,
+                            f"have the shape of `x` outside axis {ax}",
+                            **{f"{self.label_name}.shape": tuple(idx.shape)},
+                            **{"x.shape": tuple(x.shape)},
+                        )
+                    )
+                out[i] = d if e == 1 else e
+            shape = tuple(out)
         return (TensorSpec(shape, np.dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any, idx: Any) -> tuple[Any, ...]:

@@ -17,12 +17,24 @@ How it works:
 * :func:`cases` replaces one argument at a time (defaults included) with each value of
   :data:`VALUE_LABELS`, in two modes: ``eager`` (arrays) and ``var`` (float arrays wrapped as
   :class:`~nnfunc.Variable` with ``requires_grad=True`` and a backward pass through the outputs).
+* Graph mode: see below.
 * :func:`run` executes the cases in a worker subprocess under an address-space limit
   (``resource.setrlimit``); the parent kills and restarts it when one call runs longer than the
   per-call time limit (outcome ``hang``) or dies (outcome ``crash``).
 
-Outcomes: ``ok``, ``nnfunc:<ErrorClass>``, ``raw:<ExceptionClass>``, ``mutated:<arg>``,
-``hang``, ``crash``. The failures are the ``raw:``, ``mutated:``, ``hang`` and ``crash`` ones.
+Graph mode (``graph``, :func:`call_graph_case`): the tensor arguments become placeholders of a
+:class:`~nnfunc.Graph` (first dimension unknown; known when the function refuses the unknown one
+with an nnfunc error), the awkward values go in as arguments or as feeds, the graph is run and
+differentiated (:meth:`~nnfunc.Graph.grad`), and outputs and gradients are compared with the
+eager call on the values the graph ran on (shape and values, NaN-aware). Each function also gets
+the unchanged sample as a graph case (value ``valid``, argument ``*``).
+
+Outcomes: ``ok``, ``nnfunc:<ErrorClass>`` (at build or at run in graph mode),
+``raw:<ExceptionClass>``, ``mutated:<arg>``, ``hang``, ``crash``; in graph mode also
+``mismatch:<what>`` (graph != eager: ``shape``, ``values``, ``grad-values``, ``outputs``...)
+and ``graph-accepts:<ErrorClass>`` (the graph returned where eager raises that nnfunc error on
+the same values). The failures are the ``raw:``, ``mutated:``, ``mismatch:``, ``hang`` and
+``crash`` ones.
 
 Command line (figures for the note)::
 
@@ -100,7 +112,7 @@ VALUE_LABELS = (
     "flag_array",
 )
 
-MODES = ("eager", "var")
+MODES = ("eager", "var", "graph")
 
 # Registered samples: qualname -> callable returning (args, kwargs).
 _SAMPLES: dict[str, Callable[[], tuple[tuple, dict]]] = {}
@@ -356,11 +368,20 @@ def _pick(qualname: str, arg: str, k: int) -> set[str]:
 
 
 def cases(
-    qualname: str, func: Callable[..., Any], sample: dict[str, Any], *, per_arg: int | None
+    qualname: str,
+    func: Callable[..., Any],
+    sample: dict[str, Any],
+    *,
+    per_arg: int | None,
+    graph: bool = True,
+    graph_per_fn: int | None = None,
 ) -> list[Case]:
     """Every case of one function; ``per_arg`` values per argument (all when None), and the
-    ``var`` mode for one of them (all in the full run)."""
+    ``var`` mode for one of them (all in the full run). Graph mode: the unchanged sample
+    (``valid``) and ``graph_per_fn`` (argument, value) pairs picked over all the arguments
+    (every pair when None)."""
     out = []
+    graph_pairs = []
     for p in inspect.signature(func).parameters.values():
         if p.name == "name" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
@@ -375,6 +396,17 @@ def cases(
         for label in VALUE_LABELS:
             if label in var_labels:
                 out.append(Case(qualname, p.name, label, "var"))
+        graph_pairs += [(p.name, label) for label in VALUE_LABELS]
+    if not graph or qualname.split(":")[0] in GRAPH_SKIP_MODULES:
+        return out
+    if graph_per_fn is not None and graph_pairs:
+        # a fixed, well-spread choice (crc32 of the name, as _pick)
+        start = zlib.crc32(f"{qualname}/graph".encode()) % len(graph_pairs)
+        step = max(len(graph_pairs) // max(graph_per_fn, 1), 1)
+        picked = {graph_pairs[(start + i * step) % len(graph_pairs)] for i in range(graph_per_fn)}
+        graph_pairs = [pair for pair in graph_pairs if pair in picked]
+    out.append(Case(qualname, "*", VALID, "graph"))
+    out += [Case(qualname, a, label, "graph") for a, label in graph_pairs]
     return out
 
 
@@ -451,8 +483,8 @@ def _to_var(value: Any) -> Any:
 
 def call_case(func: Callable[..., Any], sample: dict[str, Any], case: Case) -> str:
     """Run one case; return its outcome (see the module doc)."""
-    import nnfunc
-
+    if case.mode == "graph":
+        return call_graph_case(func, sample, case)
     sig = inspect.signature(func)
     bound = {k: _copy_value(v) for k, v in sample.items()}
     original = bound.get(case.arg, sig.parameters[case.arg].default)
@@ -503,9 +535,253 @@ def call_case(func: Callable[..., Any], sample: dict[str, Any], case: Case) -> s
     return "ok"
 
 
+# --------------------------------------------------------------------------- graph mode
+# The graph case that changes nothing: the sample itself, built into a graph (its tensors as
+# placeholders with an unknown first dimension), run, differentiated, and compared with eager.
+VALID = "valid"
+# Eager calls repeated after a graph/eager mismatch, to tell unseeded draws from a bug.
+RANDOM_PROBES = 5
+# Sampled runs: the valid graph case and this many (argument, awkward value) pairs a function.
+GRAPH_PER_FN = 4
+# Modules not fuzzed in graph mode: they do not build graph nodes (communicators, replicas).
+GRAPH_SKIP_MODULES = ("nnfunc.distributed",)
+
+
+def _is_tensor(value: Any) -> bool:
+    arr = _array_of(value)
+    return arr is not None and arr.dtype.kind in "biuf"
+
+
+def _leaves(result: Any) -> list[Any]:
+    """The tensors of a result in a fixed order (symbolic variables, Variables, arrays)."""
+    if getattr(result, "_is_symbolic", False) or isinstance(result, (Variable, np.ndarray)):
+        return [result]
+    if isinstance(result, np.generic):
+        return [np.asarray(result)]
+    if isinstance(result, (list, tuple)):
+        return [leaf for r in result for leaf in _leaves(r)]
+    if isinstance(result, dict):
+        return [leaf for k in result for leaf in _leaves(result[k])]
+    return []
+
+
+def _same(a: Any, b: Any) -> str | None:
+    """Why the graph value ``a`` differs from the eager value ``b`` (None when they agree)."""
+    a, b = np.asarray(getattr(a, "data", a)), np.asarray(getattr(b, "data", b))
+    if a.shape != b.shape:
+        return "shape"
+    if a.dtype.kind in "fc" or b.dtype.kind in "fc":
+        lo = min(
+            np.finfo(a.dtype).resolution if a.dtype.kind in "fc" else 1e-15,
+            np.finfo(b.dtype).resolution if b.dtype.kind in "fc" else 1e-15,
+        )
+        tol = max(float(lo) * 100, 1e-12)
+        ok = np.allclose(
+            a.astype(np.float64), b.astype(np.float64), rtol=tol, atol=tol, equal_nan=True
+        )
+        return None if ok else "values"
+    return None if np.array_equal(a, b) else "values"
+
+
+def _graph_inputs(
+    func: Callable[..., Any], sample: dict[str, Any], case: Case, static: bool
+) -> tuple[Any, dict[str, Any], dict[str, Any], dict[str, Any], dict[str, str]]:
+    """Build the graph of one case: ``(graph, arguments, feeds, placeholders, owners)``.
+
+    Tensor arguments of the sample become placeholders (first dimension unknown unless
+    ``static``) fed with their values. The replaced argument: where a tensor was, an awkward
+    real array gets a placeholder of its own dtype and rank (its values are fed: empty, 0-d,
+    NaN/inf, bools), anything else (a list, a string, a dict, a number, an object or complex
+    array) is fed to the placeholder of the original tensor (the graph's feed check), None is
+    passed as the argument; where an option was, the awkward value is passed as is.
+    """
+    graph = nnfunc.Graph("fuzz")
+    feeds: dict[str, Any] = {}
+    placeholders: dict[str, Any] = {}
+    owner: dict[str, str] = {}  # placeholder -> argument
+    arg = ""
+
+    def place(value: Any, like: Any) -> Any:
+        arr = _array_of(like)
+        assert arr is not None
+        shape = arr.shape if static or not arr.ndim else (None, *arr.shape[1:])
+        ph = graph.placeholder(f"p{len(feeds)}", shape, arr.dtype)
+        feeds[ph.name] = value
+        placeholders[ph.name] = ph
+        owner[ph.name] = arg
+        return ph
+
+    def symbolic(value: Any) -> Any:
+        if _is_tensor(value):
+            return place(_array_of(value), value)
+        if type(value) in (list, tuple) and value and all(_is_tensor(v) for v in value):
+            return type(value)(place(_array_of(v), v) for v in value)
+        return value
+
+    sig = inspect.signature(func)
+    bound = {k: _copy_value(v) for k, v in sample.items()}
+    sym: dict[str, Any] = {}
+    for arg, v in bound.items():
+        if arg != case.arg:
+            sym[arg] = symbolic(v)
+    arg = case.arg
+    if case.value != VALID:
+        original = bound.get(case.arg, sig.parameters[case.arg].default)
+        awk = awkward_value(case.value, original)
+        if not _is_tensor(original) or awk is None:
+            sym[case.arg] = awk
+        elif isinstance(awk, np.ndarray) and awk.dtype.kind in "biuf":
+            sym[case.arg] = place(awk, awk)
+        else:
+            sym[case.arg] = place(awk, original)
+    return graph, sym, feeds, placeholders, owner
+
+
+def _call(func: Callable[..., Any], bound: dict[str, Any]) -> Any:
+    sig = inspect.signature(func)
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    for p in sig.parameters.values():
+        if p.name not in bound:
+            continue
+        v = bound[p.name]
+        if p.kind == p.VAR_POSITIONAL:
+            args.extend(v)
+        elif p.kind == p.VAR_KEYWORD:
+            kwargs.update(v)
+        elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and not kwargs:
+            args.append(v)
+        else:
+            kwargs[p.name] = v
+    return func(*args, **kwargs)
+
+
+def _eager(func: Callable[..., Any], sym: dict[str, Any], fed: dict[str, Any]) -> tuple:
+    """The eager call with the values the graph ran on: ``(outputs, gradients)``, float
+    tensors as Variables differentiated with ones as the output gradients."""
+
+    def value(v: Any) -> Any:
+        if getattr(v, "_is_symbolic", False):
+            arr = fed[v.name]
+            return Variable(arr, requires_grad=True) if arr.dtype.kind == "f" else arr
+        if type(v) in (list, tuple):
+            return type(v)(value(x) for x in v)
+        return v
+
+    bound = {k: value(v) for k, v in sym.items()}
+    outs = _leaves(_call(func, bound))
+    leaves = [v for v in _leaves(list(bound.values())) if isinstance(v, Variable)]
+    diff = [o for o in outs if isinstance(o, Variable) and o.requires_grad]
+    grads: list[Any] = []
+    if diff and leaves:
+        grads = nnfunc.grad(diff, leaves, grad_outputs=[np.ones_like(o.data) for o in diff])
+    return [getattr(o, "data", o) for o in outs], [getattr(g, "data", g) for g in grads]
+
+
+def call_graph_case(func: Callable[..., Any], sample: dict[str, Any], case: Case) -> str:
+    """Run one graph case: build (placeholders, first dimension unknown; known when the
+    unknown one is refused with an nnfunc error), run, differentiate with
+    :meth:`~nnfunc.Graph.grad`, and compare outputs and gradients with the eager call on the
+    same values. Outcomes as :func:`call_case`, plus ``mismatch:<what>`` (graph != eager)."""
+    exempt = _in_place_args(func)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for static in (False, True):
+                graph, sym, feeds, phs, owner = _graph_inputs(func, sample, case, static)
+                given = [(k, v) for k, v in sym.items() if k not in exempt]
+                given += [(owner[n], v) for n, v in feeds.items() if owner[n] not in exempt]
+                snaps = [(k, s) for k, v in given for s in _snapshot(v)]
+                try:
+                    with graph:
+                        result = _call(func, sym)
+                    outs = _leaves(result)
+                    fetch = [o for o in outs if getattr(o, "_is_symbolic", False)]
+                    diff = [o for o in fetch if o.requires_grad]
+                    xs = [p for p in phs.values() if p.requires_grad]
+                    grads = graph.grad(diff, xs) if diff and xs else []
+                except NNFuncError:
+                    # an unknown size refused when the graph is built: try with known sizes
+                    if static or not any(d is None for p in phs.values() for d in p.shape):
+                        raise
+                    continue
+                break
+            # the values the graph runs on, kept before it runs (in-place updates)
+            fed = {n: np.array(graph._check_feed(phs[n], v)) for n, v in feeds.items()}
+            values = graph.run(list(fetch) + list(grads), feeds)
+    except NNFuncError as exc:
+        return f"nnfunc:{type(exc).__name__}"
+    except RecursionError:
+        return "raw:RecursionError"
+    except Exception as exc:
+        if os.environ.get("NNFUNC_FUZZ_TRACE"):
+            tb = traceback.extract_tb(exc.__traceback__)[-3:]
+            where = " < ".join(f"{f.filename.split('/src/')[-1]}:{f.lineno}" for f in tb[::-1])
+            print(f"{case.key}\t{type(exc).__name__}: {str(exc)[:120]}\t{where}", file=sys.stderr)
+        return f"raw:{type(exc).__name__}"
+    for k, (obj, before) in snaps:
+        if _changed(obj, before):
+            return f"mutated:{k}"
+    sig = inspect.signature(func)
+    seed = sym.get("seed", sig.parameters["seed"].default) if "seed" in sig.parameters else 0
+    # unseeded draws: the graph's and eager's draws differ; only their shapes must agree
+    unseeded = (
+        seed is None
+        or isinstance(seed, np.random.Generator)
+        or (isinstance(seed, int) and seed == -1)
+    )
+    got = dict(zip([id(o) for o in fetch], values[: len(fetch)], strict=True))
+    graph_outs = [got.get(id(o), o) for o in outs]
+    graph_grads = values[len(fetch) :]
+    # Eager again after a mismatch: a draw without a seed gives other values each call (a few
+    # calls, since small sample spaces repeat a draw by chance), a deterministic function not.
+    for attempt in range(RANDOM_PROBES + 1):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                eager_outs, eager_grads = _eager(func, sym, {n: v.copy() for n, v in fed.items()})
+        except NNFuncError as exc:
+            # Eager refuses what the graph computed: a check the graph could not make when it
+            # was built (sizes unknown then) and that no node repeats when it runs (a size 1
+            # broadcast against an unknown batch of 0). Not a broken promise (the call was not
+            # valid, and it did not raise a raw error), so counted apart, not a failure.
+            return f"graph-accepts:{type(exc).__name__}"
+        except Exception as exc:
+            return f"mismatch:eager-raw-{type(exc).__name__}"
+        why = None
+        if len(eager_outs) != len(graph_outs):
+            why = "outputs"
+        elif xs and len(eager_grads) != len(graph_grads):
+            why = "gradients"
+        else:
+            for a, b in zip(graph_outs, eager_outs, strict=True):
+                why = why or _same(a, b)
+            for a, b in zip(graph_grads, eager_grads, strict=False):
+                why = why or (_same(a, b) and f"grad-{_same(a, b)}")
+            if why == "grad-shape":
+                why = "shape"
+        if why is None or (unseeded and why not in ("outputs", "gradients", "shape")):
+            return "ok"
+        if attempt == 0:
+            first = (eager_outs, eager_grads)
+            continue
+        # An eager call that differs from the first: random without a seed, not a bug.
+        pairs = [
+            *zip(first[0], eager_outs, strict=False),
+            *zip(first[1], eager_grads, strict=False),
+        ]
+        if any(_same(a, b) for a, b in pairs):
+            return "ok"
+    return f"mismatch:{why}"
+
+
 def is_failure(outcome: str) -> bool:
     """Whether an outcome breaks the promise."""
-    return not (outcome == "ok" or outcome.startswith("nnfunc:") or outcome == "nosample")
+    return not (
+        outcome == "ok"
+        or outcome.startswith(("nnfunc:", "graph-accepts:"))
+        or outcome == "nosample"
+    )
 
 
 # --------------------------------------------------------------------------- worker
@@ -534,16 +810,25 @@ def _worker_main() -> None:
         if sample is None:
             proto.write(json.dumps(["N", fi, qual]) + "\n")
             continue
-        plan = cases(qual, func, sample, per_arg=job["per_arg"])
+        plan = cases(
+            qual,
+            func,
+            sample,
+            per_arg=job["per_arg"],
+            graph=job["graph"],
+            graph_per_fn=job["graph_per_fn"],
+        )
         proto.write(json.dumps(["P", fi, len(plan)]) + "\n")
         for ci in range(ci0 if fi == fi0 else 0, len(plan)):
             proto.write(json.dumps(["B", fi, ci, plan[ci].key]) + "\n")
+            t0 = time.perf_counter()
             try:
                 outcome = call_case(func, sample, plan[ci])
             except MemoryError:
                 outcome = "raw:MemoryError"
-            proto.write(json.dumps(["R", fi, ci, plan[ci].key, outcome]) + "\n")
-    proto.write(json.dumps(["D"]) + "\n")
+            dt = time.perf_counter() - t0
+            proto.write(json.dumps(["R", fi, ci, plan[ci].key, outcome, dt]) + "\n")
+    proto.write(json.dumps(["D", time.process_time()]) + "\n")
 
 
 def _address_space() -> int:
@@ -559,6 +844,8 @@ class Report:
     """What a fuzz run found."""
 
     outcomes: dict[str, str] = field(default_factory=dict)  # case key -> outcome
+    times: dict[str, float] = field(default_factory=dict)  # case key -> seconds (wall)
+    worker_cpu: float = 0.0  # CPU seconds of the worker that finished the run
     no_sample: list[str] = field(default_factory=list)
     functions: int = 0
     seconds: float = 0.0
@@ -574,10 +861,25 @@ class Report:
         fn = {k.split("\t")[0] for k in fails}
         lines = [
             f"functions: {self.functions} ({len(self.no_sample)} without a sample)",
-            f"calls: {len(self.outcomes)} in {self.seconds:.1f} s",
+            f"calls: {len(self.outcomes)} in {self.seconds:.1f} s "
+            f"(last worker: {self.worker_cpu:.1f} s CPU)",
             f"failures: {len(fails)} calls in {len(fn)} functions",
         ]
         lines += [f"  {c}: {n}" for c, n in sorted(self.by_class().items(), key=lambda t: -t[1])]
+        for mode in MODES:
+            keys = [k for k in self.outcomes if k.endswith(f"\t{mode}")]
+            if not keys:
+                continue
+            secs = sum(self.times.get(k, 0.0) for k in keys)
+            nfail = sum(1 for k in keys if k in fails)
+            lines.append(
+                f"mode {mode}: {len(keys)} calls, {secs:.1f} s in the calls, {nfail} failures"
+            )
+            counts = Counter(
+                "mutated" if self.outcomes[k].startswith("mutated:") else self.outcomes[k]
+                for k in keys
+            )
+            lines += [f"  {c}: {n}" for c, n in sorted(counts.items(), key=lambda t: -t[1])]
         return "\n".join(lines)
 
 
@@ -588,10 +890,13 @@ def run(
     call_timeout: float = 10.0,
     mem_bytes: int = 2 * 2**30,
     registries: tuple[str, ...] = (),
+    graph: bool = True,
 ) -> Report:
     """Fuzz every public function (``only``: those whose qualname contains the substring).
 
-    Sampled unless ``full``: two values per argument in eager mode and one with Variables.
+    Sampled unless ``full``: two values per argument in eager mode and one with Variables;
+    in graph mode (``graph``) the valid call and :data:`GRAPH_PER_FN` (argument, value) pairs
+    a function (every pair in the full run).
     ``registries``: modules imported by the worker first (they call :func:`register_sample`).
     """
     names = [q for q, _ in public_functions() if only is None or only in q]
@@ -599,6 +904,8 @@ def run(
     job = {
         "functions": names,
         "per_arg": None if full else 2,
+        "graph": graph,
+        "graph_per_fn": None if full else GRAPH_PER_FN,
         "mem_bytes": mem_bytes,
         "registries": list(registries),
     }
@@ -614,7 +921,7 @@ def run(
             [sys.executable, "-c", "from nnfunc.testing.fuzz import _worker_main; _worker_main()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=None if os.environ.get("NNFUNC_FUZZ_TRACE") else subprocess.DEVNULL,
             env=env,
             text=True,
         )
@@ -624,6 +931,7 @@ def run(
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
         current: list | None = None
+        plan_len = 0
         done = False
         # The first lines may wait for imports and the first example: a longer grace.
         timeout = call_timeout + 60.0
@@ -646,16 +954,23 @@ def run(
                 timeout = call_timeout
             elif kind == "R":
                 report.outcomes[msg[3]] = msg[4]
+                report.times[msg[3]] = msg[5]
                 current = None
                 start = [msg[1], msg[2] + 1]
+                if msg[2] + 1 >= plan_len:
+                    # the next line comes after the next function's sample (its docstring
+                    # examples): the longer grace, or a loaded machine loses a sample
+                    timeout = call_timeout + 30.0
             elif kind == "N":
                 report.no_sample.append(msg[2])
                 start = [msg[1] + 1, 0]
                 timeout = call_timeout + 30.0
             elif kind == "P":
                 start = [msg[1], 0] if start[0] != msg[1] else start
+                plan_len = msg[2]
                 timeout = call_timeout + 30.0
             elif kind == "D":
+                report.worker_cpu += msg[1]
                 done = True
                 break
         proc.stdin.close()
@@ -704,13 +1019,17 @@ def _main(argv: list[str]) -> None:
     parser.add_argument("--only", default=None, help="qualnames containing this substring")
     parser.add_argument("--failures", default=None, help="write failing cases to this file")
     parser.add_argument("--registry", action="append", default=[], help="module with samples")
+    parser.add_argument("--no-graph", action="store_true", help="eager and var modes only")
+    parser.add_argument("--outcomes", default=None, help="write every case's outcome here")
     ns = parser.parse_args(argv)
-    report = run(full=ns.full, only=ns.only, registries=tuple(ns.registry))
+    report = run(full=ns.full, only=ns.only, registries=tuple(ns.registry), graph=not ns.no_graph)
     print(report.summary())
     if report.no_sample:
         print("without a sample:", " ".join(report.no_sample))
     if ns.failures:
         write_baseline(ns.failures, report.failures(), "")
+    if ns.outcomes:
+        write_baseline(ns.outcomes, report.outcomes, "")
 
 
 if __name__ == "__main__":

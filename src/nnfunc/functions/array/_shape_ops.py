@@ -51,6 +51,17 @@ class SumTo(Function):
 
     def setup(self, x: Any, ref: Any = None) -> tuple[TensorSpec, ...]:
         shape = tuple(ref.shape) if ref is not None else self.shape
+        if ref is None and None in tuple(shape):
+            # a graph size unknown when it is built can only come from a reference input; a
+            # bare None would reach forward as a size (a raw TypeError when the graph runs)
+            raise ShapeError(
+                check.message(
+                    self.op_name,
+                    "shape",
+                    "hold known sizes, or be given as a variable of the graph",
+                    shape=tuple(shape),
+                )
+            )
         dtype = np.dtype(x.dtype if self.dtype is None else self.dtype)
         return (TensorSpec(shape, dtype),)
 
@@ -428,13 +439,29 @@ class Squeeze(Function):
     """Remove axes of size 1."""
 
     op_name = "squeeze"
+    _unknown: tuple[int, ...] = ()  # axis=None in a graph: the axes of unknown size then
 
     def __init__(self, axis: Any) -> None:
         self.axis = axis
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         n = len(x.shape)
+        for i in self._unknown:
+            # a graph built with axis=None removed the axes of size 1 it knew; one unknown then
+            # that has size 1 now would be removed by eager squeeze: refuse rather than differ
+            if x.shape[i] == 1:
+                raise ShapeError(
+                    check.message(
+                        self.op_name,
+                        "axis",
+                        f"be given when an axis of unknown size (axis {i} when the graph was "
+                        "built) has size 1 when it runs",
+                        axis=None,
+                        **{"x.shape": tuple(x.shape)},
+                    )
+                )
         if self.axis is None:
+            self._unknown = tuple(i for i, d in enumerate(x.shape) if d is None)
             axes = tuple(i for i, d in enumerate(x.shape) if d == 1)
         else:
             axes = check.axes(self.op_name, "axis", self.axis, n)
@@ -478,7 +505,9 @@ def squeeze(x: Any, axis: Any = None, *, name: str | None = None) -> Any:
         Same kind as ``x``: the shape without those axes, dtype of ``x``.
 
     Raises:
-        ShapeError: an axis is out of range or does not have size 1.
+        ShapeError: an axis is out of range or does not have size 1; in a graph built with
+            ``axis=None`` (which removes the axes known to have size 1), an axis of unknown size
+            has size 1 when the graph runs (eager would remove it: give ``axis``).
 
     Notes:
         Gradient: the upstream gradient with the axes re-inserted. ``numpy.squeeze``.

@@ -51,6 +51,10 @@ class DotProductAttention(Function):
         self.causal = causal
 
     def setup(self, q: Any, k: Any, v: Any, bias: Any = None, mask: Any = None) -> tuple:
+        if None not in (*q.shape, *k.shape, *v.shape):
+            # the wrapper checked what was known when a graph was built; the sizes it could not
+            # see (a placeholder's None) are checked here when the graph runs
+            _check_inputs(q, k, v, bias, mask, (0, 1, 2, 3), None)
         b, n, t, _ = q.shape
         hv = v.shape[3]
         self.out_dtype = real_dtype(q.dtype)

@@ -194,7 +194,7 @@ class Conv(_ConvBase):
         if 0 in target_indexes:
             gx = ConvGradX(*args).apply1(gy, w, x)
         if 1 in target_indexes:
-            gw = ConvGradW(self.kernel, *args).apply1(x, gy)
+            gw = ConvGradW(self.kernel, *args).apply1(x, gy, _shape_source(self.kernel, w))
         if 2 in target_indexes:
             gb = _bias_grad(gy, len(self.out) + 2, self.channel_last)
         return (gx, gw, gb)
@@ -263,29 +263,37 @@ class ConvGradX(_ConvGrad):
         if 0 in target_indexes:
             ggy = Conv(*self._args).apply1(h, w)
         if 1 in target_indexes:
-            gw = ConvGradW(self.kernel, *self._args).apply1(h, gy)
+            gw = ConvGradW(self.kernel, *self._args).apply1(h, gy, _shape_source(self.kernel, w))
         return (ggy, gw, None)
 
 
+def _shape_source(kernel: Sequence[Any], w: Any) -> Any:
+    """The weight, for a weight-gradient node that cannot know the kernel size otherwise (a
+    graph whose weight has unknown spatial sizes); None (no input) when the sizes are known."""
+    return w if None in kernel else None
+
+
 class ConvGradW(_ConvGrad):
-    """Weight gradient of a convolution, ``(x, gy) -> gW``; its own backward is two convolutions."""
+    """Weight gradient of a convolution, ``(x, gy[, w]) -> gW``; its own backward is two
+    convolutions. ``w`` is given only when the kernel size is unknown at build time (a graph
+    weight with ``None`` spatial sizes): its shape, read at run time, gives the kernel."""
 
     op_name = "conv_grad_weight"
-    input_names = ("x", "gy")
+    input_names = ("x", "gy", "weight")
     retain_in = (0, 1)
 
     def __init__(self, kernel, stride, pad, dilation, groups, channel_last) -> None:
         super().__init__(stride, pad, dilation, groups, channel_last)
         self._kernel = tuple(kernel)
 
-    def setup(self, x: Any, gy: Any) -> tuple[TensorSpec, ...]:
-        self._resolve(x, self._kernel)
+    def setup(self, x: Any, gy: Any, w: Any = None) -> tuple[TensorSpec, ...]:
+        self._resolve(x, self._kernel if w is None else tuple(w.shape[2:]))
         c, o_ch = x.shape[self.cax], gy.shape[self.cax]
         self.out_dtype = real_dtype(np.result_type(x.dtype, gy.dtype))
         cg = None if c is None else c // self.groups
         return (TensorSpec((o_ch, cg, *self.kernel), self.out_dtype),)
 
-    def forward(self, xp: Any, x: Any, gy: Any) -> tuple[Any, ...]:
+    def forward(self, xp: Any, x: Any, gy: Any, w: Any = None) -> tuple[Any, ...]:
         acc = accumulation_dtype(self.out_dtype)
         gw = conv_dispatch.conv_grad_weight(
             xp,
@@ -308,7 +316,7 @@ class ConvGradW(_ConvGrad):
             gx = ConvGradX(*self._args).apply1(gy, h, x)
         if 1 in target_indexes:
             ggy = Conv(*self._args).apply1(x, h)
-        return (gx, ggy)
+        return (gx, ggy, None)
 
 
 class ConvTranspose(_ConvBase):
@@ -419,7 +427,7 @@ class ConvTranspose(_ConvBase):
         if 0 in target_indexes:
             gx = Conv(*args).apply1(gy, w)
         if 1 in target_indexes:
-            gw = ConvGradW(self.kernel, *args).apply1(gy, x)
+            gw = ConvGradW(self.kernel, *args).apply1(gy, x, _shape_source(self.kernel, w))
         if 2 in target_indexes:
             gb = _bias_grad(gy, len(self.out) + 2, self.channel_last)
         return (gx, gw, gb)

@@ -10,7 +10,7 @@ from nnfunc.core import check
 from nnfunc.core.elementwise import input_spec
 from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
-from nnfunc.errors import DTypeError
+from nnfunc.errors import ArgumentError, DTypeError
 from nnfunc.functions._binary import BinaryElementwise, broadcast_spec
 from nnfunc.functions.logical._compare import (
     equal,
@@ -368,9 +368,8 @@ def reset_nan(x: Any, val: float = 0, *, name: str | None = None) -> Any:
         array([ 1., -1.], dtype=float32)
     """
     with node_errors(name, x):
-        input_spec("reset_nan", x)
-        v = _scalar("reset_nan", val)
-    return where(isnan(x), _fill(x, v), x, name=name)
+        v = _fill("reset_nan", input_spec("reset_nan", x), _scalar("reset_nan", val))
+    return where(isnan(x), v, x, name=name)
 
 
 def reset_inf(x: Any, val: float = 0, *, name: str | None = None) -> Any:
@@ -400,14 +399,26 @@ def reset_inf(x: Any, val: float = 0, *, name: str | None = None) -> Any:
         array([1., 0., 0.], dtype=float32)
     """
     with node_errors(name, x):
-        input_spec("reset_inf", x)
-        v = _scalar("reset_inf", val)
-    return where(isinf(x), _fill(x, v), x, name=name)
+        v = _fill("reset_inf", input_spec("reset_inf", x), _scalar("reset_inf", val))
+    return where(isinf(x), v, x, name=name)
 
 
-def _fill(x: Any, v: Any) -> Any:
-    """``v`` as a 0-d array of ``x``'s dtype (so that ``where`` keeps that dtype)."""
-    return np.asarray(v, dtype=np.dtype(x.dtype) if hasattr(x, "dtype") else None)
+def _fill(op: str, spec: TensorSpec, v: Any) -> Any:
+    """``v`` as a 0-d array of the input's dtype (so that ``where`` keeps that dtype).
+
+    The value must be representable in that dtype: an integer dtype takes only integers in its
+    range (NumPy would raise OverflowError or wrap them, and truncate a fraction), a float dtype
+    only values that stay finite (1e10 in float16 would become inf)."""
+    dtype = np.dtype(spec.dtype)
+    fits = True
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        fits = (isinstance(v, int) or float(v).is_integer()) and info.min <= v <= info.max
+    elif dtype.kind == "f" and np.isfinite(v):
+        fits = abs(v) <= float(np.finfo(dtype).max)
+    if not fits:
+        raise ArgumentError(check.message(op, "val", f"fit in {dtype} (the dtype of `x`)", val=v))
+    return np.asarray(v, dtype=dtype)
 
 
 # ----------------------------------------------------------------------------- sign

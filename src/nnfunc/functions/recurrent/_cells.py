@@ -18,6 +18,7 @@ from nnfunc.errors import ShapeError
 from nnfunc.functions.recurrent._common import (
     as_tensor,
     gru_step,
+    hidden_size,
     lstm_step,
     outputs,
     parse_activation,
@@ -106,7 +107,7 @@ def lstm_cell(
         return_gates = check.boolean(op, "return_gates", return_gates)
         x = _x2(op, x)
         w_h = _weight(op, "w_h", w_h, 0, (None, None), "hidden, 4*hidden")
-        hs = w_h.shape[0]
+        hs = hidden_size(op, "w_h", w_h, 4)
         why = f"hidden {hs} from w_h"
         _weight(op, "w_h", w_h, 0, (hs, 4 * hs), why)
         w_x = _weight(
@@ -165,7 +166,7 @@ def gru_cell(
         return_gates = check.boolean(op, "return_gates", return_gates)
         x = _x2(op, x)
         w_h = _weight(op, "w_h", w_h, 0, (None, None), "hidden, 3*hidden")
-        hs = w_h.shape[0]
+        hs = hidden_size(op, "w_h", w_h, 3)
         why = f"hidden {hs} from w_h"
         _weight(op, "w_h", w_h, 0, (hs, 3 * hs), why)
         w_x = _weight(

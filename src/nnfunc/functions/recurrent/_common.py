@@ -169,6 +169,25 @@ def check_lengths_values(op: str, arg: str, lengths: Any, t_max: int) -> None:
 
 
 # ---------------------------------------------------------------------------- one time step
+def hidden_size(op: str, arg: str, w: Any, blocks: int) -> int:
+    """The hidden size from a weight of shape ``(hidden, blocks * hidden)``: its first
+    dimension, else (a graph placeholder with an unknown first dimension) its second divided by
+    ``blocks``. The gates are sliced with it, so a weight with neither known is a ShapeError."""
+    hs = w.shape[0]
+    if hs is None and w.shape[1] is not None:
+        hs = w.shape[1] // blocks
+    if hs is None:
+        raise ShapeError(
+            check.message(
+                op,
+                arg,
+                "have a known size when the graph is built (the hidden size slices the gates)",
+                **{f"{arg}.shape": tuple(w.shape)},
+            )
+        )
+    return hs
+
+
 def _block(x: Any, k: int, h: int) -> Any:
     return F.getitem(x, (slice(None), slice(k * h, (k + 1) * h)))
 
@@ -186,7 +205,7 @@ def lstm_step(
     acts: tuple[Act, Act, Act],
 ) -> tuple[Any, ...]:
     """One LSTM step (gates ``[i, f, g, o]``); returns ``(h, c, i, f, g, o)``."""
-    hs = wh.shape[0]
+    hs = hidden_size("lstm", "w_h", wh, 4)
     z = F.matmul(x, wx) + F.matmul(h, wh)
     if b is not None:
         z = z + b
@@ -214,7 +233,7 @@ def gru_step(
     x: Any, h: Any, wx: Any, wh: Any, bx: Any, bh: Any, linear_before_reset: bool
 ) -> tuple[Any, ...]:
     """One GRU step (gates ``[r, z, n]``); returns ``(h, r, z, n)``."""
-    hs = wh.shape[0]
+    hs = hidden_size("gru", "w_h", wh, 3)
     xw = F.matmul(x, wx)
     if bx is not None:
         xw = xw + bx
@@ -255,7 +274,7 @@ def sru_step(x: Any, c: Any, w: Any, b: Any, mask: Any) -> tuple[Any, Any]:
     ``[xt, zf, zr] = x w`` (w: (I, 3I)), ``f = s(zf + bf)``, ``r = s(zr + br)``,
     ``c = f*c_prev + (1-f)*xt``, ``h = r*tanh(c)*mask + (1-r)*x``.
     """
-    n = w.shape[0]
+    n = hidden_size("sru", "w", w, 3)
     z = F.matmul(x, w)
     xt = _block(z, 0, n)
     f = F.sigmoid(_block(z, 1, n) + F.getitem(b, slice(0, n)))

@@ -27,8 +27,10 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.core import check
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
+from nnfunc.errors import ShapeError
 from nnfunc.functions.recurrent._autovjp import AutoVJP
 from nnfunc.functions.recurrent._common import (
     Act,
@@ -75,6 +77,20 @@ class _Layer(Function):
     def hidden(self, specs: tuple) -> Any:
         return specs[2].shape[0]
 
+    def weight_shapes(self, specs: tuple, h: Any) -> dict[int, tuple]:
+        """Input index -> the shape it must have (``None``: a size not known yet): weights,
+        biases, initial states; the lengths (last input) are checked by ``setup``."""
+        n_in, g = specs[0].shape[2], None if h is None else self.n_gates * h
+        batch = specs[0].shape[1]
+        want = {1: (n_in, g), 2: (h, g)}
+        if self.n_states == 2:  # LSTM: b, h0, c0
+            want.update({3: (g,), 4: (batch, h), 5: (batch, h)})
+        elif self.n_gates == 3:  # GRU: b_x, b_h, h0
+            want.update({3: (g,), 4: (g,), 5: (batch, h)})
+        else:  # RNN: b, h0
+            want.update({3: (g,), 4: (batch, h)})
+        return want
+
     def setup(self, *specs: Any) -> tuple[TensorSpec, ...]:
         x = specs[0]
         t_len, batch = x.shape[0], x.shape[1]
@@ -83,6 +99,28 @@ class _Layer(Function):
             # values are known here (eager, or a graph at run time)
             check_lengths_values(self.op_name, "lengths", lengths, t_len)
         h = self.hidden(specs)
+        # The public wrappers check the weights against x when the graph is built; sizes unknown
+        # then (a placeholder's None) are checked here when it runs.
+        checks = self.weight_shapes(specs, h)
+        if lengths is not None:
+            checks[len(specs) - 1] = (batch,)
+        for i, want in checks.items():
+            if specs[i] is None:
+                continue
+            got = tuple(specs[i].shape)
+            if len(got) != len(want) or any(
+                a is not None and b is not None and a != b for a, b in zip(got, want, strict=True)
+            ):
+                name = self.input_names[i]
+                raise ShapeError(
+                    check.message(
+                        self.op_name,
+                        name,
+                        f"have shape {check.fmt(want)} (batch and input size from x, "
+                        f"hidden size {h})",
+                        **{f"{name}.shape": got, "x.shape": tuple(x.shape)},
+                    )
+                )
         dt = np.dtype(x.dtype)
         self.retain_inputs(*range(len(specs)))
         return (
@@ -231,6 +269,7 @@ class LSTMLayer(_Layer):
     op_name = "lstm"
     input_names = ("x", "w_x", "w_h", "b", "h0", "c0", "peephole", "lengths")
     n_states = 2
+    n_gates = 4
 
     def __init__(
         self,
@@ -329,6 +368,7 @@ class GRULayer(_Layer):
 
     op_name = "gru"
     input_names = ("x", "w_x", "w_h", "b_x", "b_h", "h0", "lengths")
+    n_gates = 3
 
     def __init__(self, reverse: bool = False, linear_before_reset: bool = True) -> None:
         self.reverse = reverse
@@ -471,6 +511,11 @@ class SRULayer(_Layer):
 
     def hidden(self, specs: tuple) -> Any:
         return specs[1].shape[0]
+
+    def weight_shapes(self, specs: tuple, h: Any) -> dict[int, tuple]:
+        n_in, batch = specs[0].shape[2], specs[0].shape[1]
+        n3, n2 = (None, None) if n_in is None else (3 * n_in, 2 * n_in)
+        return {1: (n_in, n3), 2: (n2,), 3: (batch, n_in)}
 
     def composite(self, x, w, b, c0, mask, lengths):
         batch, n = x.shape[1], w.shape[0]

@@ -154,6 +154,19 @@ class Gather(Function):
         self.op_name = op
 
     def setup(self, x: Any, index: Any, w: Any = None) -> tuple[TensorSpec, ...]:
+        if isinstance(index, np.ndarray) and index.size and None not in x.shape:
+            # the draws index the weights: x must be as large (a graph checks it only here,
+            # when it runs, since its sizes may be unknown when it is built)
+            drawn = int(index.max()) + 1
+            if drawn > math.prod(x.shape):
+                raise ShapeError(
+                    check.message(
+                        self.op_name,
+                        "x",
+                        f"have the shape of `w` (the draws index {drawn} elements)",
+                        **{"x.shape": tuple(x.shape)},
+                    )
+                )
         if w is None:
             self.retain_inputs(0, 1)
         else:

@@ -201,6 +201,23 @@ def sink(*x: Any, one_input_grad: bool = True, name: str | None = None) -> Any:
 
 
 # ----------------------------------------------------------------------------- warp_by_flow
+def _warp_shapes(op: str, data: Any, flow: Any) -> tuple:
+    """Check that ``flow`` is (N, 2, H, W) for ``data`` (N, C, H, W) where sizes are known
+    (the wrapper when a graph is built, the node again when it runs); return data's shape."""
+    ds, fs = tuple(data.shape), tuple(flow.shape)
+    same = all(a is None or b is None or a == b for a, b in zip(ds[:1] + ds[2:], fs[:1] + fs[2:]))
+    if fs[1] not in (2, None) or not same:
+        raise ShapeError(
+            check.message(
+                op,
+                "flow",
+                "have shape (N, 2, H, W) for data of shape (N, C, H, W)",
+                **{"data.shape": ds, "flow.shape": fs},
+            )
+        )
+    return ds
+
+
 class _WarpTaps(Function):
     """From the flow: the pixel index (into an ``H * W`` plane) of each of the 4 taps of every
     output pixel and, per axis, ``(offset, inside)``: the fractional part of the (clamped)
@@ -296,6 +313,7 @@ class _Warp(Function):
     retain_in = (0, 1)
 
     def setup(self, data: Any, flow: Any) -> tuple[TensorSpec, ...]:
+        _warp_shapes(self.op_name, data, flow)
         return (TensorSpec(tuple(data.shape), real_dtype(data.dtype)),)
 
     def forward(self, xp: Any, data: Any, flow: Any) -> tuple[Any, ...]:
@@ -390,19 +408,7 @@ def warp_by_flow(data: Any, flow: Any, *, name: str | None = None) -> Any:
         flow = as_tensor(op, "flow", flow)
         check.ndim(op, "data", data, 4)
         check.ndim(op, "flow", flow, 4)
-        ds, fs = tuple(data.shape), tuple(flow.shape)
-        same = all(
-            a is None or b is None or a == b for a, b in zip(ds[:1] + ds[2:], fs[:1] + fs[2:])
-        )
-        if fs[1] not in (2, None) or not same:
-            raise ShapeError(
-                check.message(
-                    op,
-                    "flow",
-                    "have shape (N, 2, H, W) for data of shape (N, C, H, W)",
-                    **{"data.shape": ds, "flow.shape": fs},
-                )
-            )
+        ds = _warp_shapes(op, data, flow)
         if None not in ds and math.prod(ds) > 2**28:
             raise ShapeError(
                 check.message(op, "data", "hold at most 2**28 elements", **{"data.shape": ds})

@@ -53,7 +53,16 @@ def _same_shape(op: str, target: Any, output: Any, name: str | None) -> tuple[An
 
 
 def _class_indices(target: Any) -> Any:
-    """Sparse targets as integers: Keras casts them to int (truncating floats), so do we."""
+    """Sparse targets as integers: Keras casts them to int (truncating floats), so do we.
+
+    Python integers keep NumPy's integer dtype (int64): ``_tensor``'s int32 would wrap a label
+    of 2**31 or more into the class range, where the range check could no longer see it."""
+    if not (hasattr(target, "shape") and hasattr(target, "dtype")) or isinstance(
+        target, np.generic
+    ):
+        target = check.tensor("sparse_categorical_crossentropy", "target", target)
+        if target.dtype.kind in "iu":
+            return target
     target = _tensor(target)
     if np.dtype(target.dtype).kind in "iu":
         return target
