@@ -1772,3 +1772,87 @@ def depthwise_kernels() -> dict[str, Any]:
         "grad_input": numba.njit(**opts)(_dw_grad_input),
         "grad_weight": numba.njit(**{**opts, "fastmath": set(_FM_REDUCE)})(_dw_grad_weight),
     }
+
+
+# ---------------------------------------------------------------------------- batch-norm apply form
+# (nnfunc.kernels.cpu.batch_norm, given statistics: y = x * a[c] + b[c] per channel; x is
+# (A, C, B) rows, or (A, C) when the channels are the last axis; a, b, m, k in x's dtype)
+def _bn_apply(x, a, b, y):  # pragma: no cover - compiled
+    """``y[i, c, :] = x[i, c, :] * a[c] + b[c]`` (one read of ``x``, one write of ``y``)."""
+    n_a, n_c, n_b = x.shape
+    for i in range(n_a):
+        for c in range(n_c):
+            row = x[i, c]
+            out = y[i, c]
+            ac = a[c]
+            bc = b[c]
+            for j in range(n_b):
+                out[j] = row[j] * ac + bc
+
+
+def _bn_apply_last(x, a, b, y):  # pragma: no cover - compiled
+    """``y[i, c] = x[i, c] * a[c] + b[c]``: channels on the last (contiguous) axis."""
+    n_a, n_c = x.shape
+    for i in range(n_a):
+        row = x[i]
+        out = y[i]
+        for c in range(n_c):
+            out[c] = row[c] * a[c] + b[c]
+
+
+def _bn_apply_grad(x, gy, m, k, want_gx, gx, s1, s2):  # pragma: no cover - compiled
+    """Per channel: ``s1[c] += sum gy``, ``s2[c] += sum gy * (x - m[c])`` (float64 channel
+    totals of per-row sums); with ``want_gx``, ``gx = gy * k[c]``. One read of ``x`` and
+    ``gy`` (the row is still in cache for ``gx``)."""
+    n_a, n_c, n_b = x.shape
+    zero = np.zeros(1, x.dtype)[0]
+    for i in range(n_a):
+        for c in range(n_c):
+            row = x[i, c]
+            g = gy[i, c]
+            mc = m[c]
+            t1 = zero
+            t2 = zero
+            for j in range(n_b):
+                gj = g[j]
+                t1 += gj
+                t2 += gj * (row[j] - mc)
+            s1[c] += t1
+            s2[c] += t2
+            if want_gx:
+                out = gx[i, c]
+                kc = k[c]
+                for j in range(n_b):
+                    out[j] = g[j] * kc
+
+
+def _bn_apply_grad_last(x, gy, m, k, want_gx, gx, s1, s2):  # pragma: no cover - compiled
+    """:func:`_bn_apply_grad` with the channels on the last axis (``x`` is (A, C))."""
+    n_a, n_c = x.shape
+    for i in range(n_a):
+        row = x[i]
+        g = gy[i]
+        for c in range(n_c):
+            gj = g[c]
+            s1[c] += gj
+            s2[c] += gj * (row[c] - m[c])
+        if want_gx:
+            out = gx[i]
+            for c in range(n_c):
+                out[c] = g[c] * k[c]
+
+
+@lru_cache(maxsize=1)
+def bn_apply_kernels() -> dict[str, Any]:
+    """The batch-norm apply-form kernels of :mod:`nnfunc.kernels.cpu.batch_norm`."""
+    import numba
+
+    opts = {"cache": True, "nogil": True, "error_model": "numpy"}
+    exact = {**opts, "fastmath": set(_FM_EXACT)}
+    reduce_ = {**opts, "fastmath": set(_FM_REDUCE)}
+    return {
+        "apply": numba.njit(**exact)(_bn_apply),
+        "apply_last": numba.njit(**exact)(_bn_apply_last),
+        "grad": numba.njit(**reduce_)(_bn_apply_grad),
+        "grad_last": numba.njit(**reduce_)(_bn_apply_grad_last),
+    }

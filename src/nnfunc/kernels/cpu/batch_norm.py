@@ -18,6 +18,13 @@ Two implementations with one signature and the same results (up to rounding):
 :func:`normalize_channels` and :func:`normalize_channels_backward` pick numba when
 :func:`nnfunc.core.backend.numba_enabled` and the arrays are NumPy arrays.
 ``benchmarks/bench_norm.py`` times them against PyTorch's ``batch_norm``.
+
+The apply form (batch normalization with GIVEN statistics, the inference form) is
+:func:`bn_apply` (``y = x * a[c] + b[c]``, one pass) and :func:`bn_apply_grad` (``gx = gy *
+k[c]`` and the per-channel sums ``sum(gy)``, ``sum(gy * (x - m[c]))`` the parameter gradients
+are made of, one pass), on ``(A, C, B)`` rows or on ``(A, C)`` when the channels are the last
+axis; numba (``bn_apply_kernels`` of :mod:`nnfunc.kernels.cpu._jit`, threaded over axis 0) or
+the NumPy twins ``*_numpy`` of the same signatures.
 """
 
 from __future__ import annotations
@@ -27,10 +34,16 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
-from nnfunc.kernels.cpu._jit import kernels
+from nnfunc.kernels.cpu._jit import bn_apply_kernels, kernels
 from nnfunc.kernels.cpu._threads import row_ranges, run
 
 __all__ = [
+    "bn_apply",
+    "bn_apply_grad",
+    "bn_apply_grad_numba",
+    "bn_apply_grad_numpy",
+    "bn_apply_numba",
+    "bn_apply_numpy",
     "normalize_channels",
     "normalize_channels_backward",
     "normalize_channels_backward_numba",
@@ -215,3 +228,91 @@ def normalize_channels_backward(
     use = _use_numba(x, gy)
     fn = normalize_channels_backward_numba if use else normalize_channels_backward_numpy
     return fn(x, gy, mean, inv, scale, want_gx, threads)
+
+
+# ---------------------------------------------------------------------------- apply form
+def _chan_shape(x: Any) -> tuple[int, ...]:
+    return (-1, 1) if x.ndim == 3 else (-1,)
+
+
+def bn_apply_numpy(x: Any, a: Any, b: Any, threads: int | None = None) -> Any:
+    """``y = x * a[c] + b[c]`` for ``x`` (A, C, B) or (A, C); ``a``, ``b`` (C,) in x's dtype.
+
+    ``threads`` is accepted and ignored (numba version: ranges of axis 0).
+    """
+    sh = _chan_shape(x)
+    y = x * a.reshape(sh)
+    y += b.reshape(sh)
+    return y
+
+
+def bn_apply_grad_numpy(
+    x: Any, gy: Any, m: Any, k: Any, want_gx: bool = True, threads: int | None = None
+) -> tuple[Any, Any, Any]:
+    """Gradient pieces of the apply form, per channel ``c`` of ``x`` (A, C, B) or (A, C).
+
+    Returns:
+        ``(gx, s1, s2)``: ``gx = gy * k[c]`` (None without ``want_gx``); float64 (C,) vectors
+        ``s1 = sum(gy)`` and ``s2 = sum(gy * (x - m[c]))`` over the other axes.
+    """
+    xp = get_array_module(x)
+    sh = _chan_shape(x)
+    sub = "acb,acb->c" if x.ndim == 3 else "ac,ac->c"
+    axes = (0, 2) if x.ndim == 3 else (0,)
+    s1 = gy.sum(axis=axes, dtype=np.float64)
+    s2 = xp.einsum(sub, gy, x - m.reshape(sh), dtype=np.float64)
+    gx = gy * k.reshape(sh) if want_gx else None
+    return gx, s1, s2
+
+
+def bn_apply_numba(x: Any, a: Any, b: Any, threads: int | None = None) -> Any:
+    """:func:`bn_apply_numpy` with numba kernels (NumPy arrays only)."""
+    k = bn_apply_kernels()
+    x = np.ascontiguousarray(x)
+    y = np.empty_like(x)
+    fn = k["apply"] if x.ndim == 3 else k["apply_last"]
+    per = int(np.prod(x.shape[1:]))
+    run(lambda a0, a1: fn(x[a0:a1], a, b, y[a0:a1]), row_ranges(x.shape[0], per, threads))
+    return y
+
+
+def bn_apply_grad_numba(
+    x: Any, gy: Any, m: Any, k: Any, want_gx: bool = True, threads: int | None = None
+) -> tuple[Any, Any, Any]:
+    """:func:`bn_apply_grad_numpy` with numba kernels (NumPy arrays only)."""
+    kern = bn_apply_kernels()
+    x = np.ascontiguousarray(x)
+    gy = np.ascontiguousarray(gy, dtype=x.dtype)
+    n_c = x.shape[1]
+    gx = np.empty_like(x) if want_gx else np.empty((1,) * x.ndim, x.dtype)
+    fn = kern["grad"] if x.ndim == 3 else kern["grad_last"]
+    per = 2 * int(np.prod(x.shape[1:]))
+
+    def part(a0: int, a1: int) -> tuple[Any, Any]:
+        s1, s2 = np.zeros(n_c), np.zeros(n_c)
+        fn(x[a0:a1], gy[a0:a1], m, k, want_gx, gx[a0:a1] if want_gx else gx, s1, s2)
+        return s1, s2
+
+    parts = run(part, row_ranges(x.shape[0], per, threads))
+    s1 = sum(p[0] for p in parts[1:]) + parts[0][0]
+    s2 = sum(p[1] for p in parts[1:]) + parts[0][1]
+    return (gx if want_gx else None), s1, s2
+
+
+def _apply_numba(x: Any) -> bool:
+    return _use_numba(x) and x.dtype in (np.float32, np.float64)
+
+
+def bn_apply(x: Any, a: Any, b: Any, threads: int | None = None) -> Any:
+    """The apply form ``x * a[c] + b[c]``: numba kernels or NumPy twin."""
+    fn = bn_apply_numba if _apply_numba(x) else bn_apply_numpy
+    return fn(x, a, b, threads)
+
+
+def bn_apply_grad(
+    x: Any, gy: Any, m: Any, k: Any, want_gx: bool = True, threads: int | None = None
+) -> tuple[Any, Any, Any]:
+    """Gradient pieces of the apply form: numba kernels or NumPy twin."""
+    use = _apply_numba(x) and _use_numba(gy)
+    fn = bn_apply_grad_numba if use else bn_apply_grad_numpy
+    return fn(x, gy, m, k, want_gx, threads)
