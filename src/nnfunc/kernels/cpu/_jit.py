@@ -48,6 +48,7 @@ exp_nonpos_f64: Any = None
 erfc_pos: Any = None
 row_max: Any = None
 sub_exact: Any = None
+_pool_cols_j: Any = None
 
 #: Fast-math flags of the kernels (reductions may be re-associated) and of the exp helpers.
 _FM_REDUCE = frozenset({"reassoc", "contract", "nsz", "arcp"})
@@ -1567,126 +1568,6 @@ def winograd_kernels() -> dict[str, Any]:
     }
 
 
-# ---------------------------------------------------------------------------- 2-D max pooling
-# (nnfunc.kernels.cpu.pool2d: planes p0 <= p < p1 of (P, Hp, Wp) inputs padded to cover every
-# window; the maximum propagates NaN; the gradient goes to the FIRST maximum in C order)
-def _max_pool2d(x, y, kh, kw, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compiled
-    # one output row at a time, one kernel offset at a time: the inner loop runs along the row
-    # (a strided read, a select), which LLVM vectorises
-    ho = y.shape[1]
-    wo = y.shape[2]
-    for p in range(p0, p1):
-        for i in range(ho):
-            r = i * sh
-            for j in range(wo):
-                y[p, i, j] = x[p, r, j * sw]
-            for a in range(kh):
-                for b in range(kw):
-                    if a == 0 and b == 0:
-                        continue
-                    rr = r + a * dh
-                    cc = b * dw
-                    for j in range(wo):
-                        v = x[p, rr, cc + j * sw]
-                        m = y[p, i, j]
-                        y[p, i, j] = v if (v > m or v != v) else m
-
-
-def _max_pool2d_grad(x, y, gy, gx, kh, kw, sh, sw, dh, dw, p0, p1):  # pragma: no cover
-    """``gx[p]`` (zeroed by the caller) += ``gy`` at the first maximum of each window: one
-    pass per plane, each plane written by one thread only (no shared accumulation)."""
-    ho = y.shape[1]
-    wo = y.shape[2]
-    for p in range(p0, p1):
-        for i in range(ho):
-            for j in range(wo):
-                r = i * sh
-                s = j * sw
-                m = y[p, i, j]
-                done = False
-                for a in range(kh):
-                    for b in range(kw):
-                        if not done and x[p, r + a * dh, s + b * dw] == m:
-                            gx[p, r + a * dh, s + b * dw] += gy[p, i, j]
-                            done = True
-
-
-def _max_pool2d_grad_tiled(x, y, gy, gx, kh, kw, p0, p1):  # pragma: no cover - compiled
-    """Windows that tile the plane (stride = kernel, no dilation): every cell of ``gx[p]`` is
-    written once, ``gy`` at the first maximum of its window and 0 elsewhere (a gather: no
-    zeroing pass, no accumulation)."""
-    ho = y.shape[1]
-    wo = y.shape[2]
-    hp = x.shape[1]
-    wp = x.shape[2]
-    zero = gx.dtype.type(0.0)
-    for p in range(p0, p1):
-        for i in range(ho):
-            for j in range(wo):
-                m = y[p, i, j]
-                g = gy[p, i, j]
-                done = False
-                for a in range(kh):
-                    for b in range(kw):
-                        r = i * kh + a
-                        s = j * kw + b
-                        if not done and x[p, r, s] == m:
-                            gx[p, r, s] = g
-                            done = True
-                        else:
-                            gx[p, r, s] = zero
-            for a in range(kh):  # the columns past the last window
-                for s in range(wo * kw, wp):
-                    gx[p, i * kh + a, s] = zero
-        for r in range(ho * kh, hp):  # the rows past the last window
-            for s in range(wp):
-                gx[p, r, s] = zero
-
-
-def _sum_pool2d(x, y, kh, kw, sh, sw, p0, p1):  # pragma: no cover - compiled
-    # window sums row by row, one kernel offset at a time along the output row (vectorised)
-    ho = y.shape[1]
-    wo = y.shape[2]
-    zero = y.dtype.type(0.0)
-    for p in range(p0, p1):
-        for i in range(ho):
-            for j in range(wo):
-                y[p, i, j] = zero
-            for a in range(kh):
-                r = i * sh + a
-                for b in range(kw):
-                    for j in range(wo):
-                        y[p, i, j] += x[p, r, b + j * sw]
-
-
-def _sum_pool2d_transpose(g, out, kh, kw, sh, sw, p0, p1):  # pragma: no cover - compiled
-    """``out[p]`` (zeroed, padded input shape) += each ``g`` cell over its window."""
-    ho = g.shape[1]
-    wo = g.shape[2]
-    for p in range(p0, p1):
-        for i in range(ho):
-            for a in range(kh):
-                r = i * sh + a
-                for b in range(kw):
-                    for j in range(wo):
-                        out[p, r, b + j * sw] += g[p, i, j]
-
-
-@lru_cache(maxsize=1)
-def pool2d_kernels() -> dict[str, Any]:
-    """The 2-D max-pooling kernels of :mod:`nnfunc.kernels.cpu.pool2d` (compiled on first call)."""
-    import numba
-
-    opts = {"cache": True, "nogil": True, "error_model": "numpy"}
-    return {
-        "max_pool2d": numba.njit(**opts)(_max_pool2d),
-        "max_pool2d_grad": numba.njit(**opts)(_max_pool2d_grad),
-        "max_pool2d_grad_tiled": numba.njit(**opts)(_max_pool2d_grad_tiled),
-        "sum_pool2d": numba.njit(**opts)(_sum_pool2d),
-        "sum_pool2d_transpose": numba.njit(**opts)(_sum_pool2d_transpose),
-    }
-
-
 # ---------------------------------------------------------------------------- 2-D depthwise conv
 # (nnfunc.kernels.cpu.depthwise: one plane q = n * C + c per step, planes p0 <= q < p1; every
 # array a plane writes belongs to that plane only, so threads need no shared accumulation)
@@ -1855,4 +1736,178 @@ def bn_apply_kernels() -> dict[str, Any]:
         "apply_last": numba.njit(**exact)(_bn_apply_last),
         "grad": numba.njit(**reduce_)(_bn_apply_grad),
         "grad_last": numba.njit(**reduce_)(_bn_apply_grad_last),
+    }
+
+
+# ---------------------------------------------------------------------------- 2-D pooling on x
+# (nnfunc.kernels.cpu.pool2d: planes p0 <= p < p1 of UNPADDED (P, H, W) inputs; the windows
+# start at i * sh - ph, j * sw - pw; cells outside the plane are skipped, which is -inf padding
+# for a maximum and zero padding for a sum. For kernel column b, the output columns whose cell
+# lies inside the plane are jlo <= j < jhi, computed once per (row, b): the inner loops are
+# branch-free runs along a row, which LLVM vectorises.)
+def _pool_cols(b, pw, sw, wo, w):  # pragma: no cover - compiled
+    c0 = b - pw
+    jlo = max(0, (sw - 1 - c0) // sw)
+    jhi = min(wo, (w - 1 - c0) // sw + 1)
+    return c0, jlo, jhi
+
+
+def _max_pool2d_arg(x, y, idx, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no cover - compiled
+    """``y[p]``: window maxima of ``x[p]``; ``idx[p]``: the offset ``a * kw + b`` of the first
+    maximum (C order) among the cells of ``x`` (padding never wins), or -2 where the window
+    holds a NaN (``y`` is NaN there, and no cell gets its gradient). Every window must hold a
+    cell of ``x`` (the caller checks it)."""
+    h = x.shape[1]
+    w = x.shape[2]
+    ho = y.shape[1]
+    wo = y.shape[2]
+    for p in range(p0, p1):
+        for i in range(ho):
+            yr = y[p, i]
+            ir = idx[p, i]
+            for j in range(wo):
+                ir[j] = -1
+            for a in range(kh):
+                r = i * sh + a - ph
+                if r < 0 or r >= h:
+                    continue
+                xr = x[p, r]
+                for b in range(kw):
+                    c0, jlo, jhi = _pool_cols_j(b, pw, sw, wo, w)
+                    code = a * kw + b
+                    for j in range(jlo, jhi):
+                        v = xr[c0 + j * sw]
+                        m = yr[j]
+                        t = ir[j]
+                        nan = v != v
+                        take = (t == -1) | (v > m) | nan
+                        yr[j] = v if take else m
+                        ir[j] = -2 if nan else (code if take else t)
+
+
+def _max_pool2d_arg_grad(idx, gy, gx, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no cover
+    """``gx[p]`` (the shape of ``x[p]``): each row gathered from the windows covering it, ``gy``
+    where ``idx`` names the cell, 0 elsewhere; each row is written by one thread, in cache."""
+    h = gx.shape[1]
+    w = gx.shape[2]
+    ho = gy.shape[1]
+    wo = gy.shape[2]
+    zero = gx.dtype.type(0.0)
+    for p in range(p0, p1):
+        for r in range(h):
+            out = gx[p, r]
+            for c in range(w):
+                out[c] = zero
+            for a in range(kh):
+                t = r + ph - a
+                if t < 0 or t % sh != 0 or t // sh >= ho:
+                    continue
+                i = t // sh
+                ir = idx[p, i]
+                gr = gy[p, i]
+                for b in range(kw):
+                    c0, jlo, jhi = _pool_cols_j(b, pw, sw, wo, w)
+                    code = a * kw + b
+                    for j in range(jlo, jhi):
+                        out[c0 + j * sw] += gr[j] if ir[j] == code else zero
+
+
+def _max_pool2d_arg_take(g, idx, out, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no cover
+    """``out[p, i, j] = g[p]`` at the first maximum of window ``(i, j)`` (0 for NaN windows):
+    the adjoint of :func:`_max_pool2d_arg_grad`."""
+    ho = out.shape[1]
+    wo = out.shape[2]
+    zero = out.dtype.type(0.0)
+    for p in range(p0, p1):
+        for i in range(ho):
+            for j in range(wo):
+                t = idx[p, i, j]
+                if t < 0:
+                    out[p, i, j] = zero
+                else:
+                    a = t // kw
+                    out[p, i, j] = g[p, i * sh + a - ph, j * sw + t - a * kw - pw]
+
+
+def _sum_pool2d_x(x, y, scale, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no cover - compiled
+    """``y[p, i, j] = scale[i, j] * sum`` of the cells of ``x[p]`` in window ``(i, j)``
+    (``scale`` of shape (1, 1): one factor)."""
+    h = x.shape[1]
+    w = x.shape[2]
+    ho = y.shape[1]
+    wo = y.shape[2]
+    zero = y.dtype.type(0.0)
+    full = scale.shape[0] != 1 or scale.shape[1] != 1
+    s0 = scale[0, 0]
+    for p in range(p0, p1):
+        for i in range(ho):
+            yr = y[p, i]
+            for j in range(wo):
+                yr[j] = zero
+            for a in range(kh):
+                r = i * sh + a - ph
+                if r < 0 or r >= h:
+                    continue
+                xr = x[p, r]
+                for b in range(kw):
+                    c0, jlo, jhi = _pool_cols_j(b, pw, sw, wo, w)
+                    for j in range(jlo, jhi):
+                        yr[j] += xr[c0 + j * sw]
+            if full:
+                sr = scale[i]
+                for j in range(wo):
+                    yr[j] *= sr[j]
+            else:
+                for j in range(wo):
+                    yr[j] *= s0
+
+
+def _sum_pool2d_x_adjoint(g, gx, scale, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no cover
+    """Adjoint of :func:`_sum_pool2d_x`: each row of ``gx[p]`` gathered from the windows
+    covering it (``g * scale`` over each window), written by one thread."""
+    h = gx.shape[1]
+    w = gx.shape[2]
+    ho = g.shape[1]
+    wo = g.shape[2]
+    zero = gx.dtype.type(0.0)
+    full = scale.shape[0] != 1 or scale.shape[1] != 1
+    s0 = scale[0, 0]
+    gs = np.empty(wo, gx.dtype)
+    for p in range(p0, p1):
+        for r in range(h):
+            out = gx[p, r]
+            for c in range(w):
+                out[c] = zero
+            for a in range(kh):
+                t = r + ph - a
+                if t < 0 or t % sh != 0 or t // sh >= ho:
+                    continue
+                i = t // sh
+                gr = g[p, i]
+                if full:
+                    sr = scale[i]
+                    for j in range(wo):
+                        gs[j] = gr[j] * sr[j]
+                else:
+                    for j in range(wo):
+                        gs[j] = gr[j] * s0
+                for b in range(kw):
+                    c0, jlo, jhi = _pool_cols_j(b, pw, sw, wo, w)
+                    for j in range(jlo, jhi):
+                        out[c0 + j * sw] += gs[j]
+
+
+@lru_cache(maxsize=1)
+def pool2d_x_kernels() -> dict[str, Any]:
+    """The 2-D pooling kernels on unpadded planes (:mod:`nnfunc.kernels.cpu.pool2d`)."""
+    import numba
+
+    opts = {"cache": True, "nogil": True, "error_model": "numpy"}
+    globals()["_pool_cols_j"] = numba.njit(**opts)(_pool_cols)
+    return {
+        "max": numba.njit(**opts)(_max_pool2d_arg),
+        "max_grad": numba.njit(**opts)(_max_pool2d_arg_grad),
+        "max_take": numba.njit(**opts)(_max_pool2d_arg_take),
+        "sum": numba.njit(**opts)(_sum_pool2d_x),
+        "sum_adjoint": numba.njit(**opts)(_sum_pool2d_x_adjoint),
     }
