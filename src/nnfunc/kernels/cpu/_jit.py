@@ -49,6 +49,7 @@ erfc_pos: Any = None
 row_max: Any = None
 sub_exact: Any = None
 _pool_cols_j: Any = None
+_first_cell_j: Any = None
 
 #: Fast-math flags of the kernels (reductions may be re-associated) and of the exp helpers.
 _FM_REDUCE = frozenset({"reassoc", "contract", "nsz", "arcp"})
@@ -1756,33 +1757,65 @@ def _max_pool2d_arg(x, y, idx, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no co
     """``y[p]``: window maxima of ``x[p]``; ``idx[p]``: the offset ``a * kw + b`` of the first
     maximum (C order) among the cells of ``x`` (padding never wins), or -2 where the window
     holds a NaN (``y`` is NaN there, and no cell gets its gradient). Every window must hold a
-    cell of ``x`` (the caller checks it)."""
+    cell of ``x`` (the caller checks it).
+
+    One pass over the offsets with a running maximum and its offset per output column (the
+    offset kept in x's dtype so that both selects vectorise; every value a select reads is
+    loaded first, unconditionally, or LLVM keeps the branch). Windows whose cells are all
+    ``-inf`` keep offset -1 and are resolved afterwards, one by one (rare).
+    """
     h = x.shape[1]
     w = x.shape[2]
     ho = y.shape[1]
     wo = y.shape[2]
+    ninf = y.dtype.type(-np.inf)
+    t = np.empty(wo, y.dtype)
+    m = np.empty(wo, y.dtype)
+    xs = np.empty(wo, y.dtype)
     for p in range(p0, p1):
         for i in range(ho):
-            yr = y[p, i]
-            ir = idx[p, i]
             for j in range(wo):
-                ir[j] = -1
+                m[j] = ninf
+                t[j] = -1.0
             for a in range(kh):
                 r = i * sh + a - ph
                 if r < 0 or r >= h:
                     continue
-                xr = x[p, r]
                 for b in range(kw):
                     c0, jlo, jhi = _pool_cols_j(b, pw, sw, wo, w)
-                    code = a * kw + b
+                    code = y.dtype.type(a * kw + b)
+                    for j in range(jlo, jhi):  # the strided cells, gathered first
+                        xs[j] = x[p, r, c0 + j * sw]
                     for j in range(jlo, jhi):
-                        v = xr[c0 + j * sw]
-                        m = yr[j]
-                        t = ir[j]
-                        nan = v != v
-                        take = (t == -1) | (v > m) | nan
-                        yr[j] = v if take else m
-                        ir[j] = -2 if nan else (code if take else t)
+                        v = xs[j]
+                        mm = m[j]
+                        gt = v > mm
+                        m[j] = v if (gt or v != v) else mm
+                        tt = t[j]
+                        t[j] = code if gt else tt
+            low = 0.0
+            for j in range(wo):
+                mm = m[j]
+                tt = t[j]
+                y[p, i, j] = mm
+                tt = -2.0 if mm != mm else tt  # a NaN window: no gradient
+                low = min(low, tt)
+                idx[p, i, j] = tt
+            if low == -1.0:  # windows whose cells are all -inf: the first cell of x
+                for j in range(wo):
+                    if idx[p, i, j] == -1:
+                        idx[p, i, j] = _first_cell_j(h, w, i, j, kh, kw, sh, sw, ph, pw)
+
+
+def _first_cell(h, w, i, j, kh, kw, sh, sw, ph, pw):  # pragma: no cover - compiled
+    """Offset of the first cell of window ``(i, j)`` inside the ``h x w`` plane."""
+    for a in range(kh):
+        r = i * sh + a - ph
+        for b in range(kw):
+            c = j * sw + b - pw
+            if 0 <= r < h and 0 <= c < w:
+                return a * kw + b
+    return -2
 
 
 def _max_pool2d_arg_grad(idx, gy, gx, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no cover
@@ -1795,21 +1828,19 @@ def _max_pool2d_arg_grad(idx, gy, gx, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma
     zero = gx.dtype.type(0.0)
     for p in range(p0, p1):
         for r in range(h):
-            out = gx[p, r]
             for c in range(w):
-                out[c] = zero
+                gx[p, r, c] = zero
             for a in range(kh):
-                t = r + ph - a
-                if t < 0 or t % sh != 0 or t // sh >= ho:
+                u = r + ph - a
+                if u < 0 or u % sh != 0 or u // sh >= ho:
                     continue
-                i = t // sh
-                ir = idx[p, i]
-                gr = gy[p, i]
+                i = u // sh
                 for b in range(kw):
                     c0, jlo, jhi = _pool_cols_j(b, pw, sw, wo, w)
                     code = a * kw + b
                     for j in range(jlo, jhi):
-                        out[c0 + j * sw] += gr[j] if ir[j] == code else zero
+                        g = gy[p, i, j]
+                        gx[p, r, c0 + j * sw] += g if idx[p, i, j] == code else zero
 
 
 def _max_pool2d_arg_take(g, idx, out, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no cover
@@ -1831,7 +1862,8 @@ def _max_pool2d_arg_take(g, idx, out, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma
 
 def _sum_pool2d_x(x, y, scale, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no cover - compiled
     """``y[p, i, j] = scale[i, j] * sum`` of the cells of ``x[p]`` in window ``(i, j)``
-    (``scale`` of shape (1, 1): one factor)."""
+    (``scale`` of shape (1, 1): one factor). Separable: the window sums along each row of
+    ``x[p]`` first (``kw`` adds per cell), then the sums of ``kh`` of those rows."""
     h = x.shape[1]
     w = x.shape[2]
     ho = y.shape[1]
@@ -1839,32 +1871,36 @@ def _sum_pool2d_x(x, y, scale, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no co
     zero = y.dtype.type(0.0)
     full = scale.shape[0] != 1 or scale.shape[1] != 1
     s0 = scale[0, 0]
+    rs = np.empty((h, wo), y.dtype)
     for p in range(p0, p1):
-        for i in range(ho):
-            yr = y[p, i]
+        for r in range(h):
             for j in range(wo):
-                yr[j] = zero
+                rs[r, j] = zero
+            for b in range(kw):
+                c0, jlo, jhi = _pool_cols_j(b, pw, sw, wo, w)
+                for j in range(jlo, jhi):
+                    rs[r, j] += x[p, r, c0 + j * sw]
+        for i in range(ho):
+            for j in range(wo):
+                y[p, i, j] = zero
             for a in range(kh):
                 r = i * sh + a - ph
                 if r < 0 or r >= h:
                     continue
-                xr = x[p, r]
-                for b in range(kw):
-                    c0, jlo, jhi = _pool_cols_j(b, pw, sw, wo, w)
-                    for j in range(jlo, jhi):
-                        yr[j] += xr[c0 + j * sw]
-            if full:
-                sr = scale[i]
                 for j in range(wo):
-                    yr[j] *= sr[j]
+                    y[p, i, j] += rs[r, j]
+            if full:
+                for j in range(wo):
+                    y[p, i, j] *= scale[i, j]
             else:
                 for j in range(wo):
-                    yr[j] *= s0
+                    y[p, i, j] *= s0
 
 
 def _sum_pool2d_x_adjoint(g, gx, scale, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no cover
-    """Adjoint of :func:`_sum_pool2d_x`: each row of ``gx[p]`` gathered from the windows
-    covering it (``g * scale`` over each window), written by one thread."""
+    """Adjoint of :func:`_sum_pool2d_x`, the two passes transposed, each a gather: per row
+    ``r`` of ``x[p]``, the sum of ``g * scale`` over the window rows covering it, then each
+    cell the sum of that row over the window columns covering it (one thread per plane)."""
     h = gx.shape[1]
     w = gx.shape[2]
     ho = g.shape[1]
@@ -1872,29 +1908,32 @@ def _sum_pool2d_x_adjoint(g, gx, scale, kh, kw, sh, sw, ph, pw, p0, p1):  # prag
     zero = gx.dtype.type(0.0)
     full = scale.shape[0] != 1 or scale.shape[1] != 1
     s0 = scale[0, 0]
-    gs = np.empty(wo, gx.dtype)
+    gs = np.empty((ho, wo), gx.dtype)
+    rs = np.empty(wo, gx.dtype)
     for p in range(p0, p1):
+        for i in range(ho):
+            if full:
+                for j in range(wo):
+                    gs[i, j] = g[p, i, j] * scale[i, j]
+            else:
+                for j in range(wo):
+                    gs[i, j] = g[p, i, j] * s0
         for r in range(h):
-            out = gx[p, r]
-            for c in range(w):
-                out[c] = zero
+            for j in range(wo):
+                rs[j] = zero
             for a in range(kh):
                 t = r + ph - a
                 if t < 0 or t % sh != 0 or t // sh >= ho:
                     continue
                 i = t // sh
-                gr = g[p, i]
-                if full:
-                    sr = scale[i]
-                    for j in range(wo):
-                        gs[j] = gr[j] * sr[j]
-                else:
-                    for j in range(wo):
-                        gs[j] = gr[j] * s0
-                for b in range(kw):
-                    c0, jlo, jhi = _pool_cols_j(b, pw, sw, wo, w)
-                    for j in range(jlo, jhi):
-                        out[c0 + j * sw] += gs[j]
+                for j in range(wo):
+                    rs[j] += gs[i, j]
+            for c in range(w):
+                gx[p, r, c] = zero
+            for b in range(kw):
+                c0, jlo, jhi = _pool_cols_j(b, pw, sw, wo, w)
+                for j in range(jlo, jhi):
+                    gx[p, r, c0 + j * sw] += rs[j]
 
 
 @lru_cache(maxsize=1)
@@ -1904,6 +1943,7 @@ def pool2d_x_kernels() -> dict[str, Any]:
 
     opts = {"cache": True, "nogil": True, "error_model": "numpy"}
     globals()["_pool_cols_j"] = numba.njit(**opts)(_pool_cols)
+    globals()["_first_cell_j"] = numba.njit(**opts)(_first_cell)
     return {
         "max": numba.njit(**opts)(_max_pool2d_arg),
         "max_grad": numba.njit(**opts)(_max_pool2d_arg_grad),
