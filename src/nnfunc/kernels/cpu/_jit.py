@@ -1951,3 +1951,94 @@ def pool2d_x_kernels() -> dict[str, Any]:
         "sum": numba.njit(**opts)(_sum_pool2d_x),
         "sum_adjoint": numba.njit(**opts)(_sum_pool2d_x_adjoint),
     }
+
+
+# ---------------------------------------------------------------------------- group norm
+# (nnfunc.kernels.cpu.batch_norm, group normalization of channel-first data: statistics per
+# row of x seen as (N * G, C/G * B); the affine and the gradient per (n, c) row of (N, C, B),
+# with per-(n, c) coefficients; the mean as a two-part mh + ml in x's dtype, as _chan_apply)
+def _gn_stats(x, mean, m2):  # pragma: no cover - compiled
+    """Per row of ``x`` (R, K): the mean and the centred sum of squares, in float64 (two
+    passes over the row while it is in cache)."""
+    n_r, n_k = x.shape
+    for r in range(n_r):
+        row = x[r]
+        s = 0.0
+        for j in range(n_k):
+            s += row[j]
+        mu = s / n_k
+        ss = 0.0
+        for j in range(n_k):
+            d = row[j] - mu
+            ss += d * d
+        mean[r] = mu
+        m2[r] = ss
+
+
+def _gn_apply(x, mh, ml, a, b, y):  # pragma: no cover - compiled
+    """``y[n, c, :] = (x - mh[n, c] - ml[n, c]) * a[n, c] + b[n, c]``."""
+    n_n, n_c, n_b = x.shape
+    for i in range(n_n):
+        for c in range(n_c):
+            row = x[i, c]
+            out = y[i, c]
+            m1 = mh[i, c]
+            m2 = ml[i, c]
+            ac = a[i, c]
+            bc = b[i, c]
+            for j in range(n_b):
+                out[j] = sub_exact(sub_exact(row[j], m1), m2) * ac + bc
+
+
+def _gn_grad_sums(x, gy, mh, ml, s1, s2):  # pragma: no cover - compiled
+    """``s1[n, c] = sum gy``, ``s2[n, c] = sum gy * (x - mean[n, c])`` over ``B`` (float64)."""
+    n_n, n_c, n_b = x.shape
+    zero = np.zeros(1, x.dtype)[0]
+    for i in range(n_n):
+        for c in range(n_c):
+            row = x[i, c]
+            g = gy[i, c]
+            m1 = mh[i, c]
+            m2 = ml[i, c]
+            t1 = zero
+            t2 = zero
+            for j in range(n_b):
+                gj = g[j]
+                t1 += gj
+                t2 += gj * sub_exact(sub_exact(row[j], m1), m2)
+            s1[i, c] = t1
+            s2[i, c] = t2
+
+
+def _gn_grad_apply(x, gy, mh, ml, c0, c1, c2, gx):  # pragma: no cover - compiled
+    """``gx[n, c, :] = c0 * gy + c2 * (x - mean) + c1`` with per-(n, c) coefficients."""
+    n_n, n_c, n_b = x.shape
+    for i in range(n_n):
+        for c in range(n_c):
+            row = x[i, c]
+            g = gy[i, c]
+            out = gx[i, c]
+            m1 = mh[i, c]
+            m2 = ml[i, c]
+            k0 = c0[i, c]
+            k1 = c1[i, c]
+            k2 = c2[i, c]
+            for j in range(n_b):
+                out[j] = k0 * g[j] + k2 * sub_exact(sub_exact(row[j], m1), m2) + k1
+
+
+@lru_cache(maxsize=1)
+def group_norm_kernels() -> dict[str, Any]:
+    """The group-normalization kernels of :mod:`nnfunc.kernels.cpu.batch_norm`."""
+    import numba
+
+    kernels()  # compiles the shared helpers (sub_exact) into this module's globals
+    opts = {"cache": True, "nogil": True, "error_model": "numpy"}
+    exact = {**opts, "fastmath": set(_FM_EXACT)}
+    reduce_ = {**opts, "fastmath": set(_FM_REDUCE)}
+    return {
+        "stats": numba.njit(**reduce_)(_gn_stats),
+        "apply": numba.njit(**exact)(_gn_apply),
+        "grad_sums": numba.njit(**reduce_)(_gn_grad_sums),
+        "grad_apply": numba.njit(**exact)(_gn_grad_apply),
+    }
