@@ -246,11 +246,24 @@ def _uses_kernel(g: Geometry, *arrays: Any) -> bool:
     )
 
 
+def _inside(g: Geometry, xp: Any, xf: Any) -> Any:
+    """True on the cells of ``xf`` (window axes last), False on the padding: the NumPy path's
+    mask that keeps padding from winning a maximum."""
+    ones = xp.ones((1,) * (xf.ndim - g.nsp) + tuple(xf.shape[xf.ndim - g.nsp :]), dtype=bool)
+    return g.pad(xp, ones, bool, False)
+
+
+def _work(x: Any) -> Any:
+    """float16 runs the 2-D kernels in float32 (a maximum, a gather: exact)."""
+    return x.astype(np.float32) if type(x) is np.ndarray and x.dtype == np.float16 else x
+
+
 def _argmax(g: Geometry, xp: Any, x: Any, saved: _Argmax | None) -> Any:
     """The argmax of ``x``'s windows: the forward's, or computed again (graph mode)."""
     idx = None if saved is None else saved.of(x)
     if idx is None:
-        idx = pool2d.max_pool2d_arg(g.to_first(xp, x), g.kernel, g.stride, g.lows, g.out)[1]
+        xf = _work(g.to_first(xp, x))
+        idx = pool2d.max_pool2d_arg(xf, g.kernel, g.stride, g.lows, g.out)[1]
     return idx
 
 
@@ -276,10 +289,11 @@ class MaxPool(Function):
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         g = self.geom
-        if _uses_kernel(g, x):
-            y, idx = pool2d.max_pool2d_arg(g.to_first(xp, x), g.kernel, g.stride, g.lows, g.out)
+        if _uses_kernel(g, _work(x)):
+            xf = _work(g.to_first(xp, x))
+            y, idx = pool2d.max_pool2d_arg(xf, g.kernel, g.stride, g.lows, g.out)
             self._arg = _Argmax(x, idx)
-            return (g.from_first(xp, y),)
+            return (g.from_first(xp, y.astype(x.dtype, copy=False)),)
         xpad = g.pad(xp, g.to_first(xp, x), x.dtype, _min_value(x.dtype))
         y = K.window_max(xp, xpad, g.kernel, g.stride, g.dilation, g.out)
         return (g.from_first(xp, y),)
@@ -317,15 +331,17 @@ class MaxPoolGrad(Function):
 
     def forward(self, xp: Any, x: Any, y: Any, gy: Any) -> tuple[Any, ...]:
         g = self.geom
-        if _uses_kernel(g, x, gy):
+        if _uses_kernel(g, _work(x), _work(gy)):
             idx = _argmax(g, xp, x, self.saved)
-            gx = pool2d.max_pool2d_arg_grad(
-                idx, g.to_first(xp, gy), g.sizes, g.kernel, g.stride, g.lows
-            )
-            return (g.from_first(xp, gx),)
-        xpad = g.pad(xp, g.to_first(xp, x), x.dtype, _min_value(x.dtype))
+            gf = _work(g.to_first(xp, gy))
+            gx = pool2d.max_pool2d_arg_grad(idx, gf, g.sizes, g.kernel, g.stride, g.lows)
+            return (g.from_first(xp, gx.astype(gy.dtype, copy=False)),)
+        xf = g.to_first(xp, x)
+        xpad = g.pad(xp, xf, x.dtype, _min_value(x.dtype))
         yf, gyf = g.to_first(xp, y), g.to_first(xp, gy)
-        buf, _ = K.max_scatter(xp, xpad, yf, gyf, g.kernel, g.stride, g.dilation, g.out)
+        buf, _ = K.max_scatter(
+            xp, xpad, yf, gyf, g.kernel, g.stride, g.dilation, g.out, None, _inside(g, xp, xf)
+        )
         return (g.from_first(xp, xp.ascontiguousarray(g.crop(buf))),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
@@ -351,13 +367,13 @@ class MaxPoolTake(Function):
 
     def forward(self, xp: Any, x: Any, y: Any, g: Any) -> tuple[Any, ...]:
         geo = self.geom
-        if _uses_kernel(geo, x, g):
+        if _uses_kernel(geo, _work(x), _work(g)):
             idx = _argmax(geo, xp, x, self.saved)
-            gy = pool2d.max_pool2d_arg_take(
-                geo.to_first(xp, g), idx, geo.kernel, geo.stride, geo.lows
-            )
-            return (geo.from_first(xp, gy),)
-        xpad = geo.pad(xp, geo.to_first(xp, x), x.dtype, _min_value(x.dtype))
+            gf = _work(geo.to_first(xp, g))
+            gy = pool2d.max_pool2d_arg_take(gf, idx, geo.kernel, geo.stride, geo.lows)
+            return (geo.from_first(xp, gy.astype(g.dtype, copy=False)),)
+        xf = geo.to_first(xp, x)
+        xpad = geo.pad(xp, xf, x.dtype, _min_value(x.dtype))
         gpad = geo.pad(xp, geo.to_first(xp, g), g.dtype, 0)
         gy = K.max_gather(
             xp,
@@ -369,6 +385,8 @@ class MaxPoolTake(Function):
             geo.stride,
             geo.dilation,
             geo.out,
+            None,
+            _inside(geo, xp, xf),
         )
         return (geo.from_first(xp, gy),)
 
