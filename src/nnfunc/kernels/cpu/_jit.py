@@ -1936,6 +1936,66 @@ def _sum_pool2d_x_adjoint(g, gx, scale, kh, kw, sh, sw, ph, pw, p0, p1):  # prag
                     gx[p, r, c0 + j * sw] += rs[j]
 
 
+def _max_pool2d_arg_22(x, y, idx, p0, p1):  # pragma: no cover - compiled
+    """:func:`_max_pool2d_arg` for 2x2 windows, stride 2, no padding, every window inside
+    ``x``: the constant stride lets LLVM vectorise the paired loads; the four cells are read
+    unconditionally and combined by selects (first maximum in C order; a NaN window gives
+    the NaN the sum of its cells is, and offset -2)."""
+    ho = y.shape[1]
+    wo = y.shape[2]
+    for p in range(p0, p1):
+        for i in range(ho):
+            r = 2 * i
+            for j in range(wo):
+                c = 2 * j
+                v0 = x[p, r, c]
+                v1 = x[p, r, c + 1]
+                v2 = x[p, r + 1, c]
+                v3 = x[p, r + 1, c + 1]
+                m = v0
+                t = 0
+                g = v1 > m
+                m = v1 if g else m
+                t = 1 if g else t
+                g = v2 > m
+                m = v2 if g else m
+                t = 2 if g else t
+                g = v3 > m
+                m = v3 if g else m
+                t = 3 if g else t
+                nan = (v0 != v0) | (v1 != v1) | (v2 != v2) | (v3 != v3)
+                total = v0 + v1 + v2 + v3
+                y[p, i, j] = total if nan else m
+                idx[p, i, j] = -2 if nan else t
+
+
+def _max_pool2d_arg_grad_22(idx, gy, gx, p0, p1):  # pragma: no cover - compiled
+    """:func:`_max_pool2d_arg_grad` for 2x2 windows, stride 2, no padding: each cell of
+    ``gx`` written once (``gy`` where the argmax names it, else 0; 0 past the last window)."""
+    h = gx.shape[1]
+    w = gx.shape[2]
+    ho = gy.shape[1]
+    wo = gy.shape[2]
+    zero = gx.dtype.type(0.0)
+    for p in range(p0, p1):
+        for i in range(ho):
+            r = 2 * i
+            for j in range(wo):
+                c = 2 * j
+                g = gy[p, i, j]
+                t = idx[p, i, j]
+                gx[p, r, c] = g if t == 0 else zero
+                gx[p, r, c + 1] = g if t == 1 else zero
+                gx[p, r + 1, c] = g if t == 2 else zero
+                gx[p, r + 1, c + 1] = g if t == 3 else zero
+            for c in range(2 * wo, w):
+                gx[p, r, c] = zero
+                gx[p, r + 1, c] = zero
+        for r in range(2 * ho, h):
+            for c in range(w):
+                gx[p, r, c] = zero
+
+
 @lru_cache(maxsize=1)
 def pool2d_x_kernels() -> dict[str, Any]:
     """The 2-D pooling kernels on unpadded planes (:mod:`nnfunc.kernels.cpu.pool2d`)."""
@@ -1948,6 +2008,8 @@ def pool2d_x_kernels() -> dict[str, Any]:
         "max": numba.njit(**opts)(_max_pool2d_arg),
         "max_grad": numba.njit(**opts)(_max_pool2d_arg_grad),
         "max_take": numba.njit(**opts)(_max_pool2d_arg_take),
+        "max22": numba.njit(**opts)(_max_pool2d_arg_22),
+        "max_grad22": numba.njit(**opts)(_max_pool2d_arg_grad_22),
         "sum": numba.njit(**opts)(_sum_pool2d_x),
         "sum_adjoint": numba.njit(**opts)(_sum_pool2d_x_adjoint),
     }

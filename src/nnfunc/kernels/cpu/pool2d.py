@@ -157,6 +157,17 @@ def _go(fn: Any, planes: int, per: int, threads: int | None, *args: Any) -> None
     run(lambda a, b: fn(*args, a, b), row_ranges(planes, per, threads))
 
 
+def _tiles22(kernel, stride, lows, out, size) -> bool:
+    """2x2 windows, stride 2, no padding, all inside the input: the specialised kernels."""
+    return (
+        tuple(kernel) == (2, 2)
+        and tuple(stride) == (2, 2)
+        and tuple(lows) == (0, 0)
+        and 2 * out[0] <= size[0]
+        and 2 * out[1] <= size[1]
+    )
+
+
 def max_pool2d_arg(x, kernel, stride, lows, out, threads=None, use_numba=None):
     """Window maxima ``(*lead, *out)`` of ``x (*lead, H, W)`` and the argmax (same shape,
     :func:`index_dtype`): the offset of each window's first maximum, -2 for NaN windows."""
@@ -165,7 +176,10 @@ def max_pool2d_arg(x, kernel, stride, lows, out, threads=None, use_numba=None):
     idx = np.empty(y.shape, index_dtype(kernel))
     fn = _pick("max", max_pool2d_arg_numpy, use_numba)
     per = int(np.prod(out)) * kernel[0] * kernel[1]
-    _go(fn, x3.shape[0], per, threads, x3, y, idx, *kernel, *stride, *lows)
+    if fn is not max_pool2d_arg_numpy and _tiles22(kernel, stride, lows, out, x.shape[-2:]):
+        _go(pool2d_x_kernels()["max22"], x3.shape[0], per, threads, x3, y, idx)
+    else:
+        _go(fn, x3.shape[0], per, threads, x3, y, idx, *kernel, *stride, *lows)
     lead = x.shape[:-2]
     return y.reshape((*lead, *out)), idx.reshape((*lead, *out))
 
@@ -176,7 +190,10 @@ def max_pool2d_arg_grad(idx, gy, size, kernel, stride, lows, threads=None, use_n
     gx = np.empty((g3.shape[0], *size), gy.dtype)
     fn = _pick("max_grad", max_pool2d_arg_grad_numpy, use_numba)
     per = int(np.prod(size)) * kernel[0] * kernel[1]
-    _go(fn, g3.shape[0], per, threads, i3, g3, gx, *kernel, *stride, *lows)
+    if fn is not max_pool2d_arg_grad_numpy and _tiles22(kernel, stride, lows, g3.shape[1:], size):
+        _go(pool2d_x_kernels()["max_grad22"], g3.shape[0], per, threads, i3, g3, gx)
+    else:
+        _go(fn, g3.shape[0], per, threads, i3, g3, gx, *kernel, *stride, *lows)
     return gx.reshape((*gy.shape[:-2], *size))
 
 
