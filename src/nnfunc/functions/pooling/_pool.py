@@ -522,12 +522,16 @@ def max_pool(
 
     Raises:
         ShapeError: rank too small, empty output (window larger than the padded input).
-        ArgumentError: bad kernel, stride, pad or flags.
+        ArgumentError: bad kernel, stride, pad or flags; padding that leaves a window with no
+            element of ``x`` (its maximum is undefined; PyTorch rejects padding over half the
+            kernel, TF/Keras ``"same"`` and NNabla's sizes never produce such a window).
 
     Notes:
-        Gradient: each output's gradient goes to the FIRST maximum of its window (offsets in C
-        order; ties to the lowest index), accumulated over overlapping windows. NaN windows give
-        NaN and no gradient. Equivalents: ``tf.nn.max_pool/max_pool3d`` (NHWC, full-rank
+        Gradient: each output's gradient goes to the FIRST maximum of its window among the
+        elements of ``x`` (offsets in C order; ties to the lowest index; padding never gets it,
+        also when every element is -inf), accumulated over overlapping windows. NaN windows
+        give NaN and no gradient. 2-D float pooling keeps each window's argmax, and the
+        gradient is a gather from it (:mod:`nnfunc.kernels.cpu.pool2d`). Equivalents: ``tf.nn.max_pool/max_pool3d`` (NHWC, full-rank
         ``ksize``), ``keras.ops.max_pool``, ``nnabla.functions.max_pooling``.
         No ``dilation`` (none of the four dialects' max pools has one); PyTorch's dilated max pools
         have no equivalent.
