@@ -109,16 +109,18 @@ class ApplyStatistics(Function):
     def forward(self, xp: Any, x: Any, mean: Any, var: Any, offset: Any, scale: Any) -> tuple:
         acc = self.acc
         co = _Coefficients(xp, self.full, self.eps, mean, var, offset, scale)
-        b = -co.mean * co.a
+        a = co.a.astype(acc)
+        # b from the ROUNDED a: x == mean then gives exactly offset (0 without one)
+        b = -co.mean * a.astype(np.float64)
         if offset is not None:
             b = b + co.offset
         xa = x if x.dtype == acc else x.astype(acc)
         blk = _block(co.pshape)
         if blk is None:  # coefficients on several separate axes: broadcasting
-            y = xa * co.a.astype(acc)
+            y = xa * a
             y += b.astype(acc)
         else:
-            y = bn_apply(_rows(xa, *blk), co.vec(co.a, acc), co.vec(b, acc)).reshape(x.shape)
+            y = bn_apply(_rows(xa, *blk), co.vec(a, acc), co.vec(b, acc)).reshape(x.shape)
         return (y.astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:

@@ -1730,11 +1730,10 @@ def bn_apply_kernels() -> dict[str, Any]:
     import numba
 
     opts = {"cache": True, "nogil": True, "error_model": "numpy"}
-    exact = {**opts, "fastmath": set(_FM_EXACT)}
     reduce_ = {**opts, "fastmath": set(_FM_REDUCE)}
-    return {
-        "apply": numba.njit(**exact)(_bn_apply),
-        "apply_last": numba.njit(**exact)(_bn_apply_last),
+    return {  # the apply form without contraction: x * a + b rounded twice, as NumPy does
+        "apply": numba.njit(**opts)(_bn_apply),
+        "apply_last": numba.njit(**opts)(_bn_apply_last),
         "grad": numba.njit(**reduce_)(_bn_apply_grad),
         "grad_last": numba.njit(**reduce_)(_bn_apply_grad_last),
     }
