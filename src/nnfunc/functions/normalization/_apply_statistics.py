@@ -61,10 +61,20 @@ class _Coefficients:
     """float64 coefficients of one call, on the parameters' broadcast shape ``pshape``."""
 
     def __init__(
-        self, xp: Any, full: list, eps: float, mean: Any, var: Any, offset: Any, scale: Any
+        self,
+        xp: Any,
+        acc: Any,
+        full: list,
+        eps: float,
+        mean: Any,
+        var: Any,
+        offset: Any,
+        scale: Any,
     ):
         def p(a: Any, i: int) -> Any:
-            return None if a is None else a.reshape(full[i]).astype(np.float64)
+            # rounded to the work dtype first (a float64 list given for float32 x counts as
+            # float32, as before), then float64 for the coefficients
+            return None if a is None else a.reshape(full[i]).astype(acc).astype(np.float64)
 
         self.xp = xp
         shapes = [full[i] for i in (_MEAN, _VAR, _OFFSET, _SCALE) if full[i] is not None]
@@ -108,7 +118,7 @@ class ApplyStatistics(Function):
 
     def forward(self, xp: Any, x: Any, mean: Any, var: Any, offset: Any, scale: Any) -> tuple:
         acc = self.acc
-        co = _Coefficients(xp, self.full, self.eps, mean, var, offset, scale)
+        co = _Coefficients(xp, acc, self.full, self.eps, mean, var, offset, scale)
         a = co.a.astype(acc)
         # b from the ROUNDED a: x == mean then gives exactly offset (0 without one)
         b = -co.mean * a.astype(np.float64)
@@ -164,7 +174,7 @@ class ApplyStatisticsGrad(Function):
     # ------------------------------------------------------------------ forward (arrays)
     def forward(self, xp: Any, x: Any, mean: Any, var: Any, scale: Any, gy: Any) -> tuple:
         acc, want = self.acc, self.want
-        co = _Coefficients(xp, self.full, self.eps, mean, var, None, scale)
+        co = _Coefficients(xp, acc, self.full, self.eps, mean, var, None, scale)
         if self.full[_OFFSET] is not None:  # the forward's coefficient shape included it
             co.pshape = tuple(np.broadcast_shapes(co.pshape, self.full[_OFFSET]))
         xa = x if x.dtype == acc else x.astype(acc)

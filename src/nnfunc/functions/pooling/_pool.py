@@ -531,8 +531,9 @@ def max_pool(
         elements of ``x`` (offsets in C order; ties to the lowest index; padding never gets it,
         also when every element is -inf), accumulated over overlapping windows. NaN windows
         give NaN and no gradient. 2-D float pooling keeps each window's argmax, and the
-        gradient is a gather from it (:mod:`nnfunc.kernels.cpu.pool2d`). Equivalents: ``tf.nn.max_pool/max_pool3d`` (NHWC, full-rank
-        ``ksize``), ``keras.ops.max_pool``, ``nnabla.functions.max_pooling``.
+        gradient is a gather from it (:mod:`nnfunc.kernels.cpu.pool2d`). Equivalents:
+        ``tf.nn.max_pool/max_pool3d`` (NHWC, full-rank ``ksize``), ``keras.ops.max_pool``,
+        ``nnabla.functions.max_pooling``.
         No ``dilation`` (none of the four dialects' max pools has one); PyTorch's dilated max pools
         have no equivalent.
 
