@@ -2018,37 +2018,52 @@ def pool2d_x_kernels() -> dict[str, Any]:
 # (nnfunc.kernels.cpu.batch_norm, group normalization of channel-first data: statistics per
 # row of x seen as (N * G, C/G * B); the affine and the gradient per (n, c) row of (N, C, B),
 # with per-(n, c) coefficients; the mean as a two-part mh + ml in x's dtype, as _chan_apply)
-def _gn_stats(x, mean, m2):  # pragma: no cover - compiled
-    """Per row of ``x`` (R, K): the mean and the centred sum of squares, in float64 (two
-    passes over the row while it is in cache)."""
-    n_r, n_k = x.shape
-    for r in range(n_r):
-        row = x[r]
-        s = 0.0
-        for j in range(n_k):
-            s += row[j]
-        mu = s / n_k
-        ss = 0.0
-        for j in range(n_k):
-            d = row[j] - mu
-            ss += d * d
-        mean[r] = mu
-        m2[r] = ss
+def _gn_stats(x, groups, mean, m2):  # pragma: no cover - compiled
+    """Per (n, group) of ``x`` (N, C, B): the mean and the centred sum of squares (float64).
+    Each ``x[n, c]`` row is summed twice while in cache (its mean, then its squared
+    deviations; the dtype of ``x``, vectorised: the caller keeps rows short enough for that
+    rounding) and merged into its group with Chan's update, so no ``E[x^2] - E[x]^2``
+    cancellation."""
+    n_n, n_c, n_b = x.shape
+    cg = n_c // groups
+    zero = np.zeros(1, x.dtype)[0]
+    for i in range(n_n):
+        for g in range(groups):
+            count = 0.0
+            mu_g = 0.0
+            q_g = 0.0
+            for c in range(g * cg, (g + 1) * cg):
+                row = x[i, c]
+                s = zero
+                for j in range(n_b):
+                    s += row[j]
+                mu = s / n_b
+                ss = zero
+                for j in range(n_b):
+                    d = row[j] - mu
+                    ss += d * d
+                total = count + n_b
+                delta = mu - mu_g
+                mu_g += delta * (n_b / total)
+                q_g += ss + delta * delta * (count * n_b / total)
+                count = total
+            mean[i * groups + g] = mu_g
+            m2[i * groups + g] = q_g
 
 
-def _gn_apply(x, mh, ml, a, b, y):  # pragma: no cover - compiled
-    """``y[n, c, :] = (x - mh[n, c] - ml[n, c]) * a[n, c] + b[n, c]``."""
+def _gn_apply(x, mh, b2, a, y):  # pragma: no cover - compiled
+    """``y[n, c, :] = (x - mh[n, c]) * a[n, c] + b2[n, c]`` (``b2 = b - ml * a``: the low
+    part of the two-part mean folded into the offset)."""
     n_n, n_c, n_b = x.shape
     for i in range(n_n):
         for c in range(n_c):
             row = x[i, c]
             out = y[i, c]
             m1 = mh[i, c]
-            m2 = ml[i, c]
             ac = a[i, c]
-            bc = b[i, c]
+            bc = b2[i, c]
             for j in range(n_b):
-                out[j] = sub_exact(sub_exact(row[j], m1), m2) * ac + bc
+                out[j] = sub_exact(row[j], m1) * ac + bc
 
 
 def _gn_grad_sums(x, gy, mh, ml, s1, s2):  # pragma: no cover - compiled

@@ -43,6 +43,7 @@ from nnfunc.kernels.cpu._jit import bn_apply_kernels, group_norm_kernels, kernel
 from nnfunc.kernels.cpu._threads import row_ranges, run
 
 __all__ = [
+    "GN_MAX_ROW",
     "bn_apply",
     "bn_apply_grad",
     "bn_apply_grad_numba",
@@ -330,6 +331,11 @@ def bn_apply_grad(
 
 
 # ---------------------------------------------------------------------------- group norm
+#: Longest ``x[n, c]`` row the numba statistics take (summed in x's dtype: float32 rows of
+#: this length keep a relative error near 1e-6 with the kernel's vector lanes).
+GN_MAX_ROW = 1 << 15
+
+
 def _per_channel(v: Any, groups: int, n_c: int) -> Any:
     """A per-(n, g) vector ``(N * G,)`` repeated over each group's channels: ``(N, C)``."""
     xp = get_array_module(v)
@@ -421,21 +427,21 @@ def group_normalize_numba(
     k = group_norm_kernels()
     x = np.ascontiguousarray(x)
     n_n, n_c, n_b = x.shape
-    xr = x.reshape(n_n * groups, -1)
-    mean, m2 = np.empty(xr.shape[0]), np.empty(xr.shape[0])
+    mean, m2 = np.empty(n_n * groups), np.empty(n_n * groups)
+    ranges = row_ranges(n_n, n_c * n_b, threads)
     run(
-        lambda r0, r1: k["stats"](xr[r0:r1], mean[r0:r1], m2[r0:r1]),
-        row_ranges(xr.shape[0], xr.shape[1], threads),
+        lambda i0, i1: k["stats"](
+            x[i0:i1], groups, mean[i0 * groups : i1 * groups], m2[i0 * groups : i1 * groups]
+        ),
+        ranges,
     )
     var, inv, a, b = _group_coefficients(x, groups, eps, scale, offset, mean, m2)
     dt = x.dtype
     mh, ml = _split_mean(_per_channel(mean, groups, n_c), dt)
-    a, b = np.ascontiguousarray(a, dt), np.ascontiguousarray(b, dt)
+    a_dt = np.ascontiguousarray(a, dt)
+    b2 = np.ascontiguousarray(b - ml.astype(np.float64) * a_dt.astype(np.float64), dt)
     y = np.empty_like(x)
-    run(
-        lambda i0, i1: k["apply"](x[i0:i1], mh[i0:i1], ml[i0:i1], a[i0:i1], b[i0:i1], y[i0:i1]),
-        row_ranges(n_n, n_c * n_b, threads),
-    )
+    run(lambda i0, i1: k["apply"](x[i0:i1], mh[i0:i1], b2[i0:i1], a_dt[i0:i1], y[i0:i1]), ranges)
     return y, mean, var, inv
 
 
@@ -489,8 +495,10 @@ def group_normalize_backward_numba(
 def group_normalize(
     x: Any, groups: int, eps: float, scale: Any = None, offset: Any = None, threads: Any = None
 ) -> tuple[Any, Any, Any, Any]:
-    """Group normalization of ``(N, C, B)``: numba kernels or NumPy twin."""
-    fn = group_normalize_numba if _apply_numba(x) else group_normalize_numpy
+    """Group normalization of ``(N, C, B)``: numba kernels or NumPy twin (also for rows of
+    more than :data:`GN_MAX_ROW` values, which the kernel would sum in x's dtype)."""
+    use = _apply_numba(x) and x.shape[2] <= GN_MAX_ROW
+    fn = group_normalize_numba if use else group_normalize_numpy
     return fn(x, groups, eps, scale, offset, threads)
 
 
@@ -505,6 +513,6 @@ def group_normalize_backward(
     threads: Any = None,
 ) -> tuple[Any, Any, Any]:
     """Backward of :func:`group_normalize`: numba kernels or NumPy twin."""
-    use = _apply_numba(x) and _use_numba(gy)
+    use = _apply_numba(x) and _use_numba(gy) and x.shape[2] <= GN_MAX_ROW
     fn = group_normalize_backward_numba if use else group_normalize_backward_numpy
     return fn(x, gy, groups, mean, inv, scale, want_gx, threads)
