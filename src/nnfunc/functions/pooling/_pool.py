@@ -258,21 +258,24 @@ def _work(x: Any) -> Any:
     return x.astype(np.float32) if type(x) is np.ndarray and x.dtype == np.float16 else x
 
 
-def _argmax(g: Geometry, xp: Any, x: Any, saved: _Argmax | None) -> Any:
-    """The argmax of ``x``'s windows: the forward's, or computed again (graph mode)."""
+def _argmax(g: Geometry, xp: Any, x: Any, y: Any, saved: _Argmax | None) -> Any:
+    """The argmax of ``x``'s windows: the forward's, or found from ``x`` and its maxima ``y``
+    (geometries whose forward keeps none, graph mode)."""
     idx = None if saved is None else saved.of(x)
     if idx is None:
-        xf = _work(g.to_first(xp, x))
-        idx = pool2d.max_pool2d_arg(xf, g.kernel, g.stride, g.lows, g.out)[1]
+        xf, yf = _work(g.to_first(xp, x)), _work(g.to_first(xp, y))
+        idx = pool2d.max_pool2d_match(xf, yf, g.kernel, g.stride, g.lows)
     return idx
 
 
 class MaxPool(Function):
     """Function node of :func:`max_pool`.
 
-    2-D float pooling on NumPy runs :func:`pool2d.max_pool2d_arg`, which also gives each
-    window's argmax; it is kept (``_arg``) for the first-order gradient, a gather from it.
-    Other ranks and dtypes run the NumPy window kernels of :mod:`nnfunc.kernels.cpu.pool`.
+    2-D float pooling on NumPy: 2x2 windows of stride 2 run :func:`pool2d.max_pool2d_arg`,
+    which also gives each window's argmax, kept (``_arg``) for the first-order gradient, a
+    gather from it; other 2-D geometries run the plain maximum (the argmax kernel is slower
+    there, and inference does not need it) and the gradient computes the argmax. Other ranks
+    and dtypes run the NumPy window kernels of :mod:`nnfunc.kernels.cpu.pool`.
     """
 
     op_name = "max_pool"
@@ -291,8 +294,13 @@ class MaxPool(Function):
         g = self.geom
         if _uses_kernel(g, _work(x)):
             xf = _work(g.to_first(xp, x))
-            y, idx = pool2d.max_pool2d_arg(xf, g.kernel, g.stride, g.lows, g.out)
-            self._arg = _Argmax(x, idx)
+            if pool2d.tiles22(g.kernel, g.stride, g.lows, g.out, g.sizes):
+                # the argmax costs nothing more here: kept for the gradient (a gather)
+                y, idx = pool2d.max_pool2d_arg(xf, g.kernel, g.stride, g.lows, g.out)
+                self._arg = _Argmax(x, idx)
+            else:  # the plain maximum; the gradient computes the argmax when it runs
+                xpad = g.pad(xp, xf, xf.dtype, _min_value(xf.dtype))
+                y = pool2d.max_pool2d(xpad, g.kernel, g.stride, g.out)
             return (g.from_first(xp, y.astype(x.dtype, copy=False)),)
         xpad = g.pad(xp, g.to_first(xp, x), x.dtype, _min_value(x.dtype))
         y = K.window_max(xp, xpad, g.kernel, g.stride, g.dilation, g.out)
@@ -332,7 +340,7 @@ class MaxPoolGrad(Function):
     def forward(self, xp: Any, x: Any, y: Any, gy: Any) -> tuple[Any, ...]:
         g = self.geom
         if _uses_kernel(g, _work(x), _work(gy)):
-            idx = _argmax(g, xp, x, self.saved)
+            idx = _argmax(g, xp, x, y, self.saved)
             gf = _work(g.to_first(xp, gy))
             gx = pool2d.max_pool2d_arg_grad(idx, gf, g.sizes, g.kernel, g.stride, g.lows)
             return (g.from_first(xp, gx.astype(gy.dtype, copy=False)),)
@@ -368,7 +376,7 @@ class MaxPoolTake(Function):
     def forward(self, xp: Any, x: Any, y: Any, g: Any) -> tuple[Any, ...]:
         geo = self.geom
         if _uses_kernel(geo, _work(x), _work(g)):
-            idx = _argmax(geo, xp, x, self.saved)
+            idx = _argmax(geo, xp, x, y, self.saved)
             gf = _work(geo.to_first(xp, g))
             gy = pool2d.max_pool2d_arg_take(gf, idx, geo.kernel, geo.stride, geo.lows)
             return (geo.from_first(xp, gy.astype(g.dtype, copy=False)),)

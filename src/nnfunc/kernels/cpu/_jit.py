@@ -1819,27 +1819,38 @@ def _first_cell(h, w, i, j, kh, kw, sh, sw, ph, pw):  # pragma: no cover - compi
 
 def _max_pool2d_arg_grad(idx, gy, gx, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no cover
     """``gx[p]`` (the shape of ``x[p]``): each row gathered from the windows covering it, ``gy``
-    where ``idx`` names the cell, 0 elsewhere; each row is written by one thread, in cache."""
+    where ``idx`` names the cell, 0 elsewhere; each row is written by one thread, in cache.
+    The window row's offsets are copied into a scratch row of gx's dtype first, so that the
+    compare and the select have one lane width (vectorised)."""
     h = gx.shape[1]
     w = gx.shape[2]
     ho = gy.shape[1]
     wo = gy.shape[2]
     zero = gx.dtype.type(0.0)
+    tf = np.empty(wo, gx.dtype)
+    gs = np.empty(wo, gx.dtype)
+    acc = np.empty(w, gx.dtype)
     for p in range(p0, p1):
         for r in range(h):
             for c in range(w):
-                gx[p, r, c] = zero
+                acc[c] = zero
             for a in range(kh):
                 u = r + ph - a
                 if u < 0 or u % sh != 0 or u // sh >= ho:
                     continue
                 i = u // sh
+                for j in range(wo):
+                    tf[j] = idx[p, i, j]
+                    gs[j] = gy[p, i, j]
                 for b in range(kw):
                     c0, jlo, jhi = _pool_cols_j(b, pw, sw, wo, w)
-                    code = a * kw + b
+                    code = gx.dtype.type(a * kw + b)
                     for j in range(jlo, jhi):
-                        g = gy[p, i, j]
-                        gx[p, r, c0 + j * sw] += g if idx[p, i, j] == code else zero
+                        g = gs[j]
+                        tt = tf[j]
+                        acc[c0 + j * sw] += g if tt == code else zero
+            for c in range(w):
+                gx[p, r, c] = acc[c]
 
 
 def _max_pool2d_arg_take(g, idx, out, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no cover
@@ -1995,6 +2006,70 @@ def _max_pool2d_arg_grad_22(idx, gy, gx, p0, p1):  # pragma: no cover - compiled
                 gx[p, r, c] = zero
 
 
+def _max_pool2d_padded(x, y, kh, kw, sh, sw, p0, p1):  # pragma: no cover - compiled
+    """Window maxima only (no argmax) of planes PADDED with -inf to cover every window: one
+    output row at a time, one kernel offset at a time, the inner loop a strided read and a
+    select along the row (vectorised; NaN propagates)."""
+    ho = y.shape[1]
+    wo = y.shape[2]
+    for p in range(p0, p1):
+        for i in range(ho):
+            r = i * sh
+            for j in range(wo):
+                y[p, i, j] = x[p, r, j * sw]
+            for a in range(kh):
+                for b in range(kw):
+                    if a == 0 and b == 0:
+                        continue
+                    rr = r + a
+                    for j in range(wo):
+                        v = x[p, rr, b + j * sw]
+                        m = y[p, i, j]
+                        y[p, i, j] = v if (v > m or v != v) else m
+
+
+def _max_pool2d_match(x, y, idx, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no cover
+    """The argmax of :func:`_max_pool2d_arg` given the maxima ``y``: the offsets visited in
+    reverse C order, each keeping the cells equal to ``y`` (the last match is the first
+    maximum; a NaN window matches nothing: -2; padding is never visited). Cheaper than
+    tracking the maximum and its offset together (one select, against a known value)."""
+    h = x.shape[1]
+    w = x.shape[2]
+    ho = y.shape[1]
+    wo = y.shape[2]
+    m = np.empty(wo, y.dtype)
+    t = np.empty(wo, y.dtype)
+    xs = np.empty(wo, y.dtype)
+    for p in range(p0, p1):
+        for i in range(ho):
+            for j in range(wo):
+                m[j] = y[p, i, j]
+                t[j] = -2.0
+            for a in range(kh - 1, -1, -1):
+                r = i * sh + a - ph
+                if r < 0 or r >= h:
+                    continue
+                for b in range(kw - 1, -1, -1):
+                    c0, jlo, jhi = _pool_cols_j(b, pw, sw, wo, w)
+                    code = y.dtype.type(a * kw + b)
+                    if sw == 1:  # contiguous: compare in place
+                        for j in range(jlo, jhi):
+                            v = x[p, r, c0 + j]
+                            mm = m[j]
+                            tt = t[j]
+                            t[j] = code if v == mm else tt
+                        continue
+                    for j in range(jlo, jhi):
+                        xs[j] = x[p, r, c0 + j * sw]
+                    for j in range(jlo, jhi):
+                        v = xs[j]
+                        mm = m[j]
+                        tt = t[j]
+                        t[j] = code if v == mm else tt
+            for j in range(wo):
+                idx[p, i, j] = t[j]
+
+
 @lru_cache(maxsize=1)
 def pool2d_x_kernels() -> dict[str, Any]:
     """The 2-D pooling kernels on unpadded planes (:mod:`nnfunc.kernels.cpu.pool2d`)."""
@@ -2008,6 +2083,8 @@ def pool2d_x_kernels() -> dict[str, Any]:
         "max_grad": numba.njit(**opts)(_max_pool2d_arg_grad),
         "max_take": numba.njit(**opts)(_max_pool2d_arg_take),
         "max22": numba.njit(**opts)(_max_pool2d_arg_22),
+        "max_padded": numba.njit(**opts)(_max_pool2d_padded),
+        "match": numba.njit(**opts)(_max_pool2d_match),
         "max_grad22": numba.njit(**opts)(_max_pool2d_arg_grad_22),
         "sum": numba.njit(**opts)(_sum_pool2d_x),
         "sum_adjoint": numba.njit(**opts)(_sum_pool2d_x_adjoint),

@@ -35,16 +35,21 @@ from nnfunc.kernels.cpu.im2col import pad_input
 __all__ = [
     "applies",
     "index_dtype",
+    "max_pool2d",
     "max_pool2d_arg",
     "max_pool2d_arg_grad",
     "max_pool2d_arg_grad_numpy",
     "max_pool2d_arg_numpy",
     "max_pool2d_arg_take",
     "max_pool2d_arg_take_numpy",
+    "max_pool2d_match",
+    "max_pool2d_match_numpy",
+    "max_pool2d_numpy",
     "sum_pool2d",
     "sum_pool2d_adjoint",
     "sum_pool2d_adjoint_numpy",
     "sum_pool2d_numpy",
+    "tiles22",
 ]
 
 
@@ -64,6 +69,11 @@ def index_dtype(kernel) -> np.dtype:
 
 
 # ---------------------------------------------------------------------------- NumPy twins
+def max_pool2d_numpy(xpad, y, kh, kw, sh, sw, p0, p1) -> None:
+    """NumPy twin of ``_jit._max_pool2d_padded``: ``y[p0:p1]`` from the padded ``xpad``."""
+    y[p0:p1] = K.window_max(np, xpad[p0:p1], (kh, kw), (sh, sw), (1, 1), y.shape[1:])
+
+
 def _geometry(kh, kw, sh, sw, ph, pw, out, size):
     lows = (ph, pw)
     needed = ((out[0] - 1) * sh + kh, (out[1] - 1) * sw + kw)
@@ -102,6 +112,12 @@ def max_pool2d_arg_numpy(x, y, idx, kh, kw, sh, sw, ph, pw, p0, p1) -> None:
             t = np.where(nan, -2, np.where(take, code, t)).astype(idx.dtype)
     y[p0:p1] = m
     idx[p0:p1] = t
+
+
+def max_pool2d_match_numpy(x, y, idx, kh, kw, sh, sw, ph, pw, p0, p1) -> None:
+    """NumPy twin of ``_jit._max_pool2d_match``: the argmax of ``x[p0:p1]`` (``y`` is its
+    maximum, so the argmax from ``x`` alone is the same)."""
+    max_pool2d_arg_numpy(x, np.empty_like(y), idx, kh, kw, sh, sw, ph, pw, p0, p1)
 
 
 def max_pool2d_arg_grad_numpy(idx, gy, gx, kh, kw, sh, sw, ph, pw, p0, p1) -> None:
@@ -157,7 +173,7 @@ def _go(fn: Any, planes: int, per: int, threads: int | None, *args: Any) -> None
     run(lambda a, b: fn(*args, a, b), row_ranges(planes, per, threads))
 
 
-def _tiles22(kernel, stride, lows, out, size) -> bool:
+def tiles22(kernel, stride, lows, out, size) -> bool:
     """2x2 windows, stride 2, no padding, all inside the input: the specialised kernels."""
     return (
         tuple(kernel) == (2, 2)
@@ -168,6 +184,18 @@ def _tiles22(kernel, stride, lows, out, size) -> bool:
     )
 
 
+def max_pool2d(xpad, kernel, stride, out, threads=None, use_numba=None):
+    """Window maxima ``(*lead, *out)`` of ``xpad (*lead, Hp, Wp)``, padded with -inf to cover
+    every window; no argmax (the forward of the geometries whose argmax kernel is slow: the
+    gradient computes the argmax when it runs)."""
+    x3 = _planes(xpad)
+    y = np.empty((x3.shape[0], *out), xpad.dtype)
+    fn = _pick("max_padded", max_pool2d_numpy, use_numba)
+    per = int(np.prod(out)) * kernel[0] * kernel[1]
+    _go(fn, x3.shape[0], per, threads, x3, y, *kernel, *stride)
+    return y.reshape((*xpad.shape[:-2], *out))
+
+
 def max_pool2d_arg(x, kernel, stride, lows, out, threads=None, use_numba=None):
     """Window maxima ``(*lead, *out)`` of ``x (*lead, H, W)`` and the argmax (same shape,
     :func:`index_dtype`): the offset of each window's first maximum, -2 for NaN windows."""
@@ -176,12 +204,23 @@ def max_pool2d_arg(x, kernel, stride, lows, out, threads=None, use_numba=None):
     idx = np.empty(y.shape, index_dtype(kernel))
     fn = _pick("max", max_pool2d_arg_numpy, use_numba)
     per = int(np.prod(out)) * kernel[0] * kernel[1]
-    if fn is not max_pool2d_arg_numpy and _tiles22(kernel, stride, lows, out, x.shape[-2:]):
+    if fn is not max_pool2d_arg_numpy and tiles22(kernel, stride, lows, out, x.shape[-2:]):
         _go(pool2d_x_kernels()["max22"], x3.shape[0], per, threads, x3, y, idx)
     else:
         _go(fn, x3.shape[0], per, threads, x3, y, idx, *kernel, *stride, *lows)
     lead = x.shape[:-2]
     return y.reshape((*lead, *out)), idx.reshape((*lead, *out))
+
+
+def max_pool2d_match(x, y, kernel, stride, lows, threads=None, use_numba=None):
+    """The argmax of :func:`max_pool2d_arg` for ``x (*lead, H, W)`` whose window maxima ``y``
+    are known (the gradient of the forward that kept none)."""
+    x3, y3 = _planes(x), _planes(y)
+    idx = np.empty(y3.shape, index_dtype(kernel))
+    fn = _pick("match", max_pool2d_match_numpy, use_numba)
+    per = int(np.prod(y3.shape[1:])) * kernel[0] * kernel[1]
+    _go(fn, x3.shape[0], per, threads, x3, y3, idx, *kernel, *stride, *lows)
+    return idx.reshape(y.shape)
 
 
 def max_pool2d_arg_grad(idx, gy, size, kernel, stride, lows, threads=None, use_numba=None):
@@ -190,7 +229,7 @@ def max_pool2d_arg_grad(idx, gy, size, kernel, stride, lows, threads=None, use_n
     gx = np.empty((g3.shape[0], *size), gy.dtype)
     fn = _pick("max_grad", max_pool2d_arg_grad_numpy, use_numba)
     per = int(np.prod(size)) * kernel[0] * kernel[1]
-    if fn is not max_pool2d_arg_grad_numpy and _tiles22(kernel, stride, lows, g3.shape[1:], size):
+    if fn is not max_pool2d_arg_grad_numpy and tiles22(kernel, stride, lows, g3.shape[1:], size):
         _go(pool2d_x_kernels()["max_grad22"], g3.shape[0], per, threads, i3, g3, gx)
     else:
         _go(fn, g3.shape[0], per, threads, i3, g3, gx, *kernel, *stride, *lows)
