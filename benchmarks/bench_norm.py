@@ -41,6 +41,34 @@ def main() -> None:
         xv, gv, bv = (nf.Variable(a, requires_grad=True) for a in (x, g, b))
         nf.batch_normalization(xv, rm, rv, bv, gv, training=True).backward(gy)
 
+    # Given statistics (the inference form): gradients wrt x, gamma, beta with a random gy.
+    m_inf = rng.standard_normal(64).astype(np.float32) * 0.1
+    v_inf = rng.uniform(0.5, 1.5, 64).astype(np.float32)
+    g_inf = 1 + rng.standard_normal(64).astype(np.float32) * 0.1
+    b_inf = rng.standard_normal(64).astype(np.float32) * 0.1
+
+    def nf_bni() -> None:
+        nf.batch_normalization(x, m_inf, v_inf, b_inf, g_inf)
+
+    def nf_bni_fb() -> None:
+        xv, gv, bv = (nf.Variable(a, requires_grad=True) for a in (x, g_inf, b_inf))
+        y = nf.batch_normalization(xv, m_inf, v_inf, bv, gv)
+        nf.grad(y, [xv, gv, bv], grad_outputs=[gy])
+
+    def nf_gn() -> None:
+        nf.group_normalization(x, 32, g_inf, b_inf)
+
+    def nf_gn_fb() -> None:
+        xv, gv, bv = (nf.Variable(a, requires_grad=True) for a in (x, g_inf, b_inf))
+        nf.grad(nf.group_normalization(xv, 32, gv, bv), [xv, gv, bv], grad_outputs=[gy])
+
+    def nf_in() -> None:
+        nf.instance_normalization(x, g_inf, b_inf)
+
+    def nf_in_fb() -> None:
+        xv, gv, bv = (nf.Variable(a, requires_grad=True) for a in (x, g_inf, b_inf))
+        nf.grad(nf.instance_normalization(xv, gv, bv), [xv, gv, bv], grad_outputs=[gy])
+
     def nf_ln() -> None:
         nf.layer_normalization(xl, gl, bl)
 
@@ -48,7 +76,7 @@ def main() -> None:
         xv, gv, bv = (nf.Variable(a, requires_grad=True) for a in (xl, gl, bl))
         nf.layer_normalization(xv, gv, bv).backward(gyl)
 
-    refs: list = [None] * 4
+    refs: list = [None] * 10
     if torch is not None:
         F = torch.nn.functional
         tx, tg, tb, tgy = (torch.from_numpy(a) for a in (x, g, b, gy))
@@ -79,12 +107,46 @@ def main() -> None:
                 t.grad = None
             F.layer_norm(a, (768,), w, c).backward(tgyl)
 
-        refs = [t_bn_fwd, t_bn_fb, t_ln, t_ln_fb]
+        ti = [torch.from_numpy(a) for a in (m_inf, v_inf, g_inf, b_inf)]
+        leaves_i = [t.clone().requires_grad_() for t in (tx, ti[2], ti[3])]
+
+        def t_bni() -> None:
+            with torch.no_grad():
+                F.batch_norm(tx, ti[0], ti[1], ti[2], ti[3], training=False)
+
+        def t_bni_fb() -> None:
+            a, w, c = leaves_i
+            y = F.batch_norm(a, ti[0], ti[1], w, c, training=False)
+            torch.autograd.grad(y, leaves_i, tgy)
+
+        def t_gn() -> None:
+            with torch.no_grad():
+                F.group_norm(tx, 32, ti[2], ti[3])
+
+        def t_gn_fb() -> None:
+            a, w, c = leaves_i
+            torch.autograd.grad(F.group_norm(a, 32, w, c), leaves_i, tgy)
+
+        def t_in() -> None:
+            with torch.no_grad():
+                F.instance_norm(tx, weight=ti[2], bias=ti[3])
+
+        def t_in_fb() -> None:
+            a, w, c = leaves_i
+            torch.autograd.grad(F.instance_norm(a, weight=w, bias=c), leaves_i, tgy)
+
+        refs = [t_bn_fwd, t_bn_fb, t_ln, t_ln_fb, t_bni, t_bni_fb, t_gn, t_gn_fb, t_in, t_in_fb]
     cases: list[Case] = [
         ("batch_norm train fwd (32,64,56,56)", nf_bn_fwd, refs[0]),
         ("batch_norm train fwd+bwd", nf_bn_fb, refs[1]),
         ("layer_norm fwd (64,512,768) last axis", nf_ln, refs[2]),
         ("layer_norm fwd+bwd", nf_ln_fb, refs[3]),
+        ("batch_norm given stats fwd (32,64,56,56)", nf_bni, refs[4]),
+        ("batch_norm given stats fwd+bwd", nf_bni_fb, refs[5]),
+        ("group_norm 32 groups fwd (32,64,56,56)", nf_gn, refs[6]),
+        ("group_norm fwd+bwd", nf_gn_fb, refs[7]),
+        ("instance_norm fwd (32,64,56,56)", nf_in, refs[8]),
+        ("instance_norm fwd+bwd", nf_in_fb, refs[9]),
     ]
     run_cases(cases, torch, args.repeat, args.only)
 

@@ -353,8 +353,8 @@ RAISES = [
         "max_pool-pad-only-windows",
         lambda: nf.max_pool(np.ones((1, 1, 2, 2), np.float32), 2, stride=1, pad=2),
         nf.ArgumentError,
-        None,
-        marks=todo("returns -inf for windows made only of padding"),
+        "max_pool: `pad` must leave at least one element of `x` in every window; "
+        "received pad=2, kernel=(2, 2), stride=(1, 1), input=(2, 2).",
     ),
     pytest.param(
         "hard_sigmoid-list",

@@ -388,3 +388,96 @@ def test_torch_oracle_training():
     np.testing.assert_allclose(y, ty.numpy(), rtol=1e-10)
     np.testing.assert_allclose(rm, trm.numpy(), rtol=1e-10)
     np.testing.assert_allclose(rv, trv.numpy(), rtol=1e-10)
+
+
+@parametrize_class(dtype=["float16", "float32", "float64"], layout=["compact", "full", "mixed"])
+class TestBatchNormGivenStatisticsImages(FunctionTestCase):
+    """(N, C, H, W), axis 1: the one-pass apply kernel of kernels/cpu/batch_norm.py and its
+    fused gradient (parameters of shape (C,), (1, C, 1, 1), or both)."""
+
+    tolerances: ClassVar = {"float16": {"atol": 5e-3, "rtol": 5e-3}, "float32": {"atol": 1e-5}}
+
+    @staticmethod
+    def function(x, mean, var, offset, scale, **kw):
+        return nf.batch_normalization(x, mean, var, offset, scale, **kw)
+
+    def kwargs(self):
+        return {"axis": 1, "eps": 1e-3}
+
+    def inputs(self, rng):
+        x = (rng.standard_normal((2, 3, 4, 5)) * 2 + 3).astype(self.dtype)
+        shapes = {
+            "compact": [(3,)] * 4,
+            "full": [(1, 3, 1, 1)] * 4,
+            "mixed": [(3,), (1, 3, 1, 1), (1, 3, 1, 1), (3,)],
+        }[self.layout]
+        m = (rng.standard_normal(shapes[0]) + 3).astype(self.dtype)
+        v = rng.uniform(0.5, 2.0, shapes[1]).astype(self.dtype)
+        o = rng.standard_normal(shapes[2]).astype(self.dtype)
+        s = rng.uniform(0.5, 1.5, shapes[3]).astype(self.dtype)
+        return (x, m, v, o, s)
+
+    def expected(self, x, m, v, o, s):
+        return (bn_apply_ref(x, m, v, o, s, 1, 1e-3).astype(x.dtype),)
+
+
+@parametrize_class(dtype=["float32", "float64"])
+class TestBatchNormGivenStatisticsTwoAxes(FunctionTestCase):
+    """Statistics varying along two separate axes (1 and 3): the broadcasting NumPy path."""
+
+    tolerances: ClassVar = {"float32": {"atol": 1e-5}}
+
+    @staticmethod
+    def function(x, mean, var, offset, scale, **kw):
+        return nf.batch_normalization(x, mean, var, offset, scale, **kw)
+
+    def kwargs(self):
+        return {"axis": (1, 3), "eps": 1e-3}
+
+    def inputs(self, rng):
+        x = rng.standard_normal((2, 3, 4, 2)).astype(self.dtype)
+        m = rng.standard_normal((3, 2)).astype(self.dtype)
+        v = rng.uniform(0.5, 2.0, (1, 3, 1, 2)).astype(self.dtype)
+        o = rng.standard_normal((3, 2)).astype(self.dtype)
+        s = rng.uniform(0.5, 1.5, (3, 2)).astype(self.dtype)
+        return (x, m, v, o, s)
+
+    def expected(self, x, m, v, o, s):
+        def p(a):
+            return a.astype(np.float64).reshape(1, 3, 1, 2)
+
+        y = (x.astype(np.float64) - p(m)) / np.sqrt(p(v) + 1e-3) * p(s) + p(o)
+        return (y.astype(x.dtype),)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_given_statistics_empty_batch_forward_and_backward(dtype):
+    c = 3
+    x = nf.Variable(np.zeros((0, c, 4, 4), dtype), requires_grad=True)
+    params = [nf.Variable(np.ones(c, dtype), requires_grad=True) for _ in range(4)]
+    y = nf.batch_normalization(x, *params)
+    assert y.shape == (0, c, 4, 4) and y.dtype == np.dtype(dtype)
+    grads = nf.grad(y, [x, *params], grad_outputs=[np.ones((0, c, 4, 4), dtype)])
+    assert grads[0].shape == (0, c, 4, 4)
+    for g in grads[1:]:
+        np.testing.assert_array_equal(g.data, np.zeros(c, dtype))
+
+
+def test_given_statistics_gradients_against_closed_forms():
+    """First-order gradients of every input, from the fused kernel, against the float64
+    formulas (gy random, channel-first images)."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((3, 4, 5, 6))
+    m, o = rng.standard_normal(4), rng.standard_normal(4)
+    v, s = rng.uniform(0.5, 2.0, 4), rng.uniform(0.5, 1.5, 4)
+    gy = rng.standard_normal(x.shape)
+    vs = [nf.Variable(a, requires_grad=True) for a in (x, m, v, o, s)]
+    gx, gm, gv, go, gs = nf.grad(nf.batch_normalization(*vs, eps=1e-2), vs, grad_outputs=[gy])
+    b = (None, slice(None), None, None)
+    inv = 1 / np.sqrt(v + 1e-2)
+    d = x - m[b]
+    np.testing.assert_allclose(gx.data, gy * (inv * s)[b], rtol=1e-12)
+    np.testing.assert_allclose(gm.data, -gy.sum((0, 2, 3)) * inv * s, rtol=1e-12)
+    np.testing.assert_allclose(gv.data, -0.5 * (gy * d).sum((0, 2, 3)) * s * inv**3, rtol=1e-12)
+    np.testing.assert_allclose(go.data, gy.sum((0, 2, 3)), rtol=1e-12)
+    np.testing.assert_allclose(gs.data, (gy * d).sum((0, 2, 3)) * inv, rtol=1e-12)

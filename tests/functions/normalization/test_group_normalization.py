@@ -110,3 +110,41 @@ def test_torch_oracle():
     x, g, b = rng.standard_normal((2, 6, 5)), rng.standard_normal(6), rng.standard_normal(6)
     ref = torch.nn.functional.group_norm(torch.tensor(x), 3, torch.tensor(g), torch.tensor(b))
     np.testing.assert_allclose(nf.group_normalization(x, 3, g, b), ref.numpy(), rtol=1e-9)
+
+
+@parametrize_class(dtype=["float16", "float32", "float64"], affine=[True, False])
+class TestGroupNormalizationImages(FunctionTestCase):
+    """(N, C, H, W) with per-channel parameters: the group kernels of kernels/cpu/batch_norm.py
+    (forward and the fused gradient)."""
+
+    tolerances: ClassVar = {"float16": {"atol": 5e-3, "rtol": 5e-3}, "float32": {"atol": 1e-5}}
+
+    @staticmethod
+    def function(x, scale=None, offset=None, **kw):
+        return nf.group_normalization(x, 3, scale, offset, **kw)
+
+    def kwargs(self):
+        return {"eps": 1e-3}
+
+    def inputs(self, rng):
+        x = (rng.standard_normal((2, 6, 3, 4)) * 2 + 5).astype(self.dtype)
+        if not self.affine:
+            return (x,)
+        return (
+            x,
+            rng.uniform(0.5, 1.5, (1, 6, 1, 1)).astype(self.dtype),
+            rng.standard_normal(6).astype(self.dtype),
+        )
+
+    def expected(self, x, s=None, o=None):
+        return (gn_ref(x, 3, None if s is None else s.reshape(-1), o, 1e-3)[0].astype(x.dtype),)
+
+
+def test_group_normalization_empty_batch_forward_and_backward():
+    x = nf.Variable(np.zeros((0, 4, 3, 3), np.float32), requires_grad=True)
+    s = nf.Variable(np.ones(4, np.float32), requires_grad=True)
+    y = nf.group_normalization(x, 2, s, np.zeros(4, np.float32))
+    assert y.shape == (0, 4, 3, 3)
+    gx, gs = nf.grad(y, [x, s], grad_outputs=[np.ones((0, 4, 3, 3), np.float32)])
+    assert gx.shape == (0, 4, 3, 3)
+    np.testing.assert_array_equal(gs.data, np.zeros(4, np.float32))

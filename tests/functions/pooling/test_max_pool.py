@@ -160,6 +160,66 @@ def test_max_pool_padding_never_wins():
     np.testing.assert_array_equal(nf.max_pool(x, 3, stride=1, pad=1), -np.ones((1, 1, 2, 2)))
 
 
+def test_max_pool_all_minus_inf_window_gives_its_gradient_to_a_cell_of_x():
+    # padding never wins, even against -inf: the first cell of x in the window gets it
+    for dtype in (np.float32, np.float64, np.float16):
+        x = nf.Variable(np.full((1, 1, 2, 2), -np.inf, dtype), requires_grad=True)
+        y = nf.max_pool(x, 2, stride=1, pad=1)
+        assert np.all(y.data == -np.inf)
+        nf.sum(y).backward()
+        # 9 windows; first cells: (0,0) for 4 of them, (0,1) for 2, (1,0) for 2, (1,1) for 1
+        np.testing.assert_array_equal(x.grad, [[[[4.0, 2.0], [2.0, 1.0]]]])
+    # 1-D and integer inputs take the NumPy path: the same rule
+    x = nf.Variable(np.full((1, 1, 2), -np.inf), requires_grad=True)
+    nf.sum(nf.max_pool(x, 2, stride=1, pad=1)).backward()
+    np.testing.assert_array_equal(x.grad, [[[2.0, 1.0]]])
+
+
+def test_max_pool_nan_window_propagates_and_gets_no_gradient():
+    x = nf.Variable(np.array([[[[1.0, np.nan], [2.0, 3.0]]]], np.float32), requires_grad=True)
+    y = nf.max_pool(x, 2, stride=1, pad=1)
+    assert np.isnan(y.data).sum() == 4 and y.data[0, 0, 2, 0] == 2.0
+    nf.sum(y).backward()
+    np.testing.assert_array_equal(x.grad, [[[[1.0, 0.0], [2.0, 2.0]]]])
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_max_pool_empty_batch_forward_and_backward(dtype):
+    x = nf.Variable(np.zeros((0, 3, 4, 4), dtype), requires_grad=True)
+    y = nf.max_pool(x, 2)
+    assert y.shape == (0, 3, 2, 2)
+    (g,) = nf.grad(y, [x], grad_outputs=[np.ones((0, 3, 2, 2), dtype)])
+    assert g.shape == (0, 3, 4, 4) and g.dtype == np.dtype(dtype)
+
+
+def test_max_pool_gradient_without_the_saved_argmax():
+    """Eager gradients gather from the forward's argmax; a graph recomputes it when its
+    gradient node runs: both agree with a loop reference (ties to the first maximum)."""
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 3, (2, 3, 7, 6)).astype(np.float32)  # ties
+    gy = rng.standard_normal((2, 3, 4, 4)).astype(np.float32)
+    xv = nf.Variable(x, requires_grad=True)
+    (g_eager,) = nf.grad(nf.max_pool(xv, (3, 2), stride=2, pad=1), [xv], grad_outputs=[gy])
+    graph = nf.Graph()
+    xs = graph.placeholder("x", (None, 3, 7, 6))
+    gys = graph.placeholder("gy", (None, 3, 4, 4))
+    (gs,) = graph.grad([nf.max_pool(xs, (3, 2), stride=2, pad=1)], [xs], [gys])
+    g_graph = graph.run(gs, {"x": x, "gy": gy})
+    ref = np.zeros_like(x)
+    for n, c, i, j in np.ndindex(2, 3, 4, 4):
+        cells = [
+            (r, q)
+            for r in range(2 * i - 1, 2 * i + 2)
+            for q in range(2 * j - 1, 2 * j + 1)
+            if 0 <= r < 7 and 0 <= q < 6
+        ]
+        vals = [x[n, c, r, q] for r, q in cells]
+        r, q = cells[int(np.argmax(vals))]  # argmax: the first maximum
+        ref[n, c, r, q] += gy[n, c, i, j]
+    np.testing.assert_allclose(g_eager.data, ref, rtol=1e-6)
+    np.testing.assert_allclose(g_graph, ref, rtol=1e-6)
+
+
 X = np.zeros((1, 2, 4, 4), np.float32)
 
 
@@ -209,6 +269,20 @@ X = np.zeros((1, 2, 4, 4), np.float32)
             {},
             nf.ArgumentError,
             "max_pool: `kernel` must be an int or a sequence of ints; received kernel='2'.",
+        ),
+        (
+            (X, (2, 2)),
+            {"stride": 1, "pad": 2},
+            nf.ArgumentError,
+            "max_pool: `pad` must leave at least one element of `x` in every window; "
+            "received pad=2, kernel=(2, 2), stride=(1, 1), input=(4, 4).",
+        ),
+        (
+            (X, (3, 3)),
+            {"stride": 2, "pad": [(0, 0), (1, 4)]},
+            nf.ArgumentError,
+            "max_pool: `pad` must leave at least one element of `x` in every window; "
+            "received pad=[(0, 0), (1, 4)], kernel=(3, 3), stride=(2, 2), input=(4, 4).",
         ),
     ],
 )

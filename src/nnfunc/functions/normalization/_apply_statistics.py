@@ -1,7 +1,21 @@
-"""``ApplyStatistics``: batch normalization with given statistics (the inference form)."""
+"""``ApplyStatistics``: batch normalization with given statistics (the inference form).
+
+The forward pass is one pass ``y = x * a + b`` with per-channel coefficients ``a = scale /
+sqrt(variance + eps)`` and ``b = offset - mean * a`` (computed in float64 on the parameters'
+small shape). When the parameters vary along one block of consecutive axes of ``x`` only (the
+usual ``(C,)`` or ``(1, C, 1, 1)`` parameters, channels first or last), ``x`` is viewed as
+``(A, C, B)`` (or ``(A, C)``) and the pass runs :func:`nnfunc.kernels.cpu.batch_norm.bn_apply`
+(numba, threaded, or its NumPy twin); other layouts broadcast in NumPy.
+
+Gradients: :class:`ApplyStatisticsGrad`, whose forward is one fused pass
+(:func:`~nnfunc.kernels.cpu.batch_norm.bn_apply_grad`: ``gx = gy * a`` and the per-channel
+sums ``sum(gy)``, ``sum(gy * (x - mean))`` every parameter gradient is made of) and whose own
+backward is written with nnfunc functions (double backward, ``Graph.grad``).
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -11,9 +25,69 @@ from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.functions.array._shape_ops import sum_to
-from nnfunc.functions.normalization._common import check_axes_kept, check_eps, check_param
+from nnfunc.functions.normalization._common import (
+    check_axes_kept,
+    check_eps,
+    check_param,
+    sum_to_shape,
+)
+from nnfunc.kernels.cpu.batch_norm import bn_apply, bn_apply_grad
 
-__all__ = ["ApplyStatistics"]
+__all__ = ["ApplyStatistics", "ApplyStatisticsGrad"]
+
+#: Input indexes of the parameters (x is 0).
+_MEAN, _VAR, _OFFSET, _SCALE = 1, 2, 3, 4
+
+
+def _block(pshape: tuple[int, ...]) -> tuple[int, int] | None:
+    """The consecutive axes ``k0:k1`` where the coefficients vary, or None if not one block."""
+    varying = [j for j, d in enumerate(pshape) if d != 1]
+    if not varying:
+        return (len(pshape), len(pshape))
+    k0, k1 = varying[0], varying[-1] + 1
+    return (k0, k1) if k1 - k0 == len(varying) else None
+
+
+def _rows(x: Any, k0: int, k1: int) -> Any:
+    """``x`` as ``(A, C, B)``, or ``(A, C)`` when nothing follows the block."""
+    s = x.shape
+    a, c, b = math.prod(s[:k0]), math.prod(s[k0:k1]), math.prod(s[k1:])
+    if k0 == k1:  # scalar coefficients: one channel
+        return x.reshape(1, 1, -1)
+    return x.reshape(a, c) if b == 1 else x.reshape(a, c, b)
+
+
+class _Coefficients:
+    """float64 coefficients of one call, on the parameters' broadcast shape ``pshape``."""
+
+    def __init__(
+        self,
+        xp: Any,
+        acc: Any,
+        full: list,
+        eps: float,
+        mean: Any,
+        var: Any,
+        offset: Any,
+        scale: Any,
+    ):
+        def p(a: Any, i: int) -> Any:
+            # rounded to the work dtype first (a float64 list given for float32 x counts as
+            # float32, as before), then float64 for the coefficients
+            return None if a is None else a.reshape(full[i]).astype(acc).astype(np.float64)
+
+        self.xp = xp
+        shapes = [full[i] for i in (_MEAN, _VAR, _OFFSET, _SCALE) if full[i] is not None]
+        self.pshape = tuple(np.broadcast_shapes(*shapes))
+        self.mean, self.scale = p(mean, _MEAN), p(scale, _SCALE)
+        self.inv = 1.0 / xp.sqrt(p(var, _VAR) + eps)
+        self.a = self.inv if scale is None else self.inv * self.scale
+        self.offset = p(offset, _OFFSET)
+
+    def vec(self, v: Any, dtype: Any) -> Any:
+        """``v`` broadcast to ``pshape``, flattened, in ``dtype`` (the kernels' vectors)."""
+        xp = self.xp
+        return xp.ascontiguousarray(xp.broadcast_to(v, self.pshape).reshape(-1).astype(dtype))
 
 
 class ApplyStatistics(Function):
@@ -31,70 +105,188 @@ class ApplyStatistics(Function):
         op = self.op_name
         self.eps = check_eps(op, self.eps_raw)
         shape = tuple(x.shape)
-        kept = check_axes_kept(op, "axis", self.axis, len(shape))
+        self.kept = check_axes_kept(op, "axis", self.axis, len(shape))
         self.full: list[Any] = [None] * 5
         for i, (arg, spec) in enumerate(
             (("mean", mean), ("variance", var), ("offset", offset), ("scale", scale)), start=1
         ):
             if spec is not None:
-                self.full[i] = check_param(op, arg, spec, shape, kept)
+                self.full[i] = check_param(op, arg, spec, shape, self.kept)
         self.out_dtype = real_dtype(x.dtype)
         self.acc = accumulation_dtype(self.out_dtype)
         return (TensorSpec(shape, self.out_dtype),)
 
-    def _p(self, a: Any, i: int) -> Any:
-        return a.reshape(self.full[i]).astype(self.acc, copy=False)
-
     def forward(self, xp: Any, x: Any, mean: Any, var: Any, offset: Any, scale: Any) -> tuple:
         acc = self.acc
-        a = 1 / xp.sqrt(self._p(var, 2) + acc.type(self.eps))
-        if scale is not None:
-            a = a * self._p(scale, 4)
-        b = -self._p(mean, 1) * a
+        co = _Coefficients(xp, acc, self.full, self.eps, mean, var, offset, scale)
+        a = co.a.astype(acc)
+        # b from the ROUNDED a: x == mean then gives exactly offset (0 without one)
+        b = -co.mean * a.astype(np.float64)
         if offset is not None:
-            b = b + self._p(offset, 3)
-        y = x * a.astype(acc)
-        y += b.astype(acc)
+            b = b + co.offset
+        xa = x if x.dtype == acc else x.astype(acc)
+        blk = _block(co.pshape)
+        if blk is None:  # coefficients on several separate axes: broadcasting
+            y = xa * a
+            y += b.astype(acc)
+        else:
+            y = bn_apply(_rows(xa, *blk), co.vec(a, acc), co.vec(b, acc)).reshape(x.shape)
         return (y.astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        acc = self.acc
         x, mean, var, scale = self.retained_inputs()
+        want = tuple(i for i in range(5) if i in target_indexes)
+        grad = ApplyStatisticsGrad(self.op_name, self.eps, self.full, want, self.input_spec(3))
+        outs = grad.apply(x, mean, var, scale, grad_outputs[0])
+        result: list[Any] = [None] * 5
+        for i, g in zip(want, outs, strict=True):
+            result[i] = g
+        return tuple(result)
+
+
+class ApplyStatisticsGrad(Function):
+    """First-order gradients of :class:`ApplyStatistics` for the inputs in ``want``.
+
+    Inputs ``x, mean, variance, scale, gy``; outputs, in ``want``'s order, the gradients of
+    x (``gy * a``), mean (``-sum(gy) * a``), variance (``-sum(gy * (x - mean)) * scale * inv^3
+    / 2``), offset (``sum(gy)``) and scale (``sum(gy * (x - mean)) * inv``), each in its
+    input's shape and dtype (``inv = (variance + eps)^-1/2``, ``a = scale * inv``).
+    """
+
+    input_names = ("x", "mean", "variance", "scale", "gy")
+    retain_in = (0, 1, 2, 3, 4)
+
+    def __init__(self, op: str, eps: float, full: list, want: tuple, offset_spec: Any) -> None:
+        self.op_name = f"{op}_grad"
+        self.eps = eps
+        self.full = full
+        self.want = want
+        self.offset_spec = offset_spec
+
+    def setup(self, x: Any, mean: Any, var: Any, scale: Any, gy: Any) -> tuple:
+        self.acc = accumulation_dtype(real_dtype(x.dtype))
+        specs = {0: x, _MEAN: mean, _VAR: var, _OFFSET: self.offset_spec, _SCALE: scale}
+        self.specs = {
+            i: (tuple(s.shape), np.dtype(s.dtype)) for i, s in specs.items() if s is not None
+        }
+        return tuple(TensorSpec(*self.specs[i]) for i in self.want)
+
+    # ------------------------------------------------------------------ forward (arrays)
+    def forward(self, xp: Any, x: Any, mean: Any, var: Any, scale: Any, gy: Any) -> tuple:
+        acc, want = self.acc, self.want
+        co = _Coefficients(xp, acc, self.full, self.eps, mean, var, None, scale)
+        if self.full[_OFFSET] is not None:  # the forward's coefficient shape included it
+            co.pshape = tuple(np.broadcast_shapes(co.pshape, self.full[_OFFSET]))
+        xa = x if x.dtype == acc else x.astype(acc)
+        ga = gy if gy.dtype == acc else gy.astype(acc)
+        blk = _block(co.pshape)
+        params = [i for i in want if i]
+        sums = None
+        if blk is None:
+            gx = ga * co.a.astype(acc) if 0 in want else None
+            if params:
+                d = xa - co.mean.astype(acc)
+                sums = (sum_to_shape(ga, co.pshape), sum_to_shape(ga * d, co.pshape))
+        elif not params:  # the input gradient alone: gy * a, the forward's kernel
+            g3 = _rows(ga, *blk)
+            gx = bn_apply(g3, co.vec(co.a, acc), np.zeros(g3.shape[1], acc))
+        else:
+            gx, s1, s2 = bn_apply_grad(
+                _rows(xa, *blk), _rows(ga, *blk), co.vec(co.mean, acc), co.vec(co.a, acc), 0 in want
+            )
+            sums = (s1.reshape(co.pshape), s2.reshape(co.pshape))
+        out = {}
+        if gx is not None:
+            out[0] = gx.reshape(x.shape).astype(self.specs[0][1], copy=False)
+        if sums is not None:
+            s1, s2 = (xp.asarray(s, dtype=np.float64) for s in sums)
+            s = 1.0 if co.scale is None else co.scale
+            g = {
+                _MEAN: -s1 * co.a,
+                _VAR: s2 * s * (-0.5) * co.inv**3,
+                _OFFSET: s1,
+                _SCALE: s2 * co.inv,
+            }
+            for i in params:
+                shape, dt = self.specs[i]
+                v = sum_to_shape(xp.broadcast_to(g[i], co.pshape), self.full[i])
+                out[i] = v.reshape(shape).astype(dt)
+        return tuple(out[i] for i in want)
+
+    # ------------------------------------------------------------------ backward (nnfunc)
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        acc = self.acc
+        x, mean, var, scale, gy = self.retained_inputs()
 
         def up(v: Any) -> Any:
             return F.cast(v, acc) if np.dtype(v.dtype) != acc else v
 
         def full(v: Any, i: int) -> Any:
             v = up(v)
-            if tuple(self.input_spec(i).shape) != self.full[i]:
-                v = F.reshape(v, self.full[i])
-            return v
+            return F.reshape(v, self.full[i]) if self.specs[i][0] != self.full[i] else v
 
-        def param_grad(g: Any, i: int) -> Any:
-            spec = self.input_spec(i)
-            r = sum_to(g, self.full[i], dtype=spec.dtype)
+        def param_grad(g: Any, j: int, i: int) -> Any:
+            # gradient of input j (of this Function) for the parameter at ApplyStatistics index i
+            r = sum_to(g, self.full[i], dtype=self.input_spec(j).dtype)
+            spec = self.input_spec(j)
             return F.reshape(r, spec.shape) if tuple(spec.shape) != self.full[i] else r
 
-        gy = up(grad_outputs[0])
-        inv = F.pow(F.add(full(var, 2), self.eps), -0.5)
-        a = F.mul(inv, full(scale, 4)) if scale is not None else inv
+        u = dict(zip(self.want, grad_outputs, strict=True))
+        u = {i: (up(v) if i == 0 else full(v, i)) for i, v in u.items() if v is not None}
+        gyu = up(gy)
+        inv = F.pow(F.add(full(var, _VAR), self.eps), -0.5)
+        inv3 = inv * inv * inv
+        s = full(scale, _SCALE) if scale is not None else None
+        a = inv if s is None else inv * s
+        d = up(x) - full(mean, _MEAN)
+
+        def scaled(v: Any) -> Any:
+            return v if s is None else v * s
+
+        def total(terms: list) -> Any:
+            t = terms[0]
+            for v in terms[1:]:
+                t = t + v
+            return t
+
+        # u0 - u1: gx = gy * a and gmean = -sum(gy * a) share their dependence on a
+        ua = [v for v in (u.get(0), None if _MEAN not in u else -u[_MEAN]) if v is not None]
+        w = []  # the factor of d in d/dgy (and of gy in d/dx)
+        if _VAR in u:
+            w.append(scaled(u[_VAR] * inv3) * -0.5)
+        if _SCALE in u:
+            w.append(u[_SCALE] * inv)
+        wt = total(w) if w else None
         out: list[Any] = [None] * 5
-        if 0 in target_indexes:
-            gx = F.mul(gy, a)
-            dt = self.input_spec(0).dtype
-            out[0] = F.cast(gx, dt) if np.dtype(dt) != acc else gx
-        if 3 in target_indexes:
-            out[3] = param_grad(gy, 3)
-        need_d = any(i in target_indexes for i in (2, 4))
-        d = F.sub(up(x), full(mean, 1)) if need_d else None
-        if 1 in target_indexes:
-            out[1] = param_grad(F.neg(F.mul(gy, a)), 1)
-        if 4 in target_indexes:
-            out[4] = param_grad(F.mul(gy, F.mul(d, inv)), 4)
+        if 4 in target_indexes:  # gy
+            terms = [total(ua) * a] if ua else []
+            if wt is not None:
+                terms.append(d * wt)
+            if _OFFSET in u:
+                terms.append(u[_OFFSET])
+            if terms:
+                g = self.broadcast_to_input(total(terms), 4)
+                out[4] = _to(g, self.input_spec(4).dtype)
+        if wt is not None and 0 in target_indexes:
+            out[0] = _to(gyu * wt, self.input_spec(0).dtype)
+        if wt is not None and 1 in target_indexes:
+            out[1] = param_grad(-(gyu * wt), 1, _MEAN)
+        if 3 in target_indexes and scale is not None:
+            terms = [total(ua) * inv] if ua else []
+            if _VAR in u:
+                terms.append(u[_VAR] * d * inv3 * -0.5)
+            if terms:
+                out[3] = param_grad(gyu * total(terms), 3, _SCALE)
         if 2 in target_indexes:
-            # d/dvar of d * s * (v + eps)^-1/2 = -1/2 * d * s * (v + eps)^-3/2
-            dv = F.mul(
-                F.mul(gy, d), F.mul(a, F.mul(F.pow(F.add(full(var, 2), self.eps), -1.0), -0.5))
-            )
-            out[2] = param_grad(dv, 2)
+            terms = [scaled(total(ua) * inv3) * -0.5] if ua else []
+            if _VAR in u:
+                terms.append(scaled(u[_VAR] * d * inv3 * inv * inv) * 0.75)
+            if _SCALE in u:
+                terms.append(u[_SCALE] * d * inv3 * -0.5)
+            if terms:
+                out[2] = param_grad(gyu * total(terms), 2, _VAR)
         return tuple(out)
+
+
+def _to(v: Any, dtype: Any) -> Any:
+    return F.cast(v, dtype) if np.dtype(v.dtype) != np.dtype(dtype) else v

@@ -54,7 +54,7 @@ from nnfunc.functions.normalization._statistics import (
     row_param,
     statistics,
 )
-from nnfunc.kernels.cpu.batch_norm import normalize_channels
+from nnfunc.kernels.cpu.batch_norm import group_normalize, normalize_channels
 from nnfunc.kernels.cpu.layer_norm import normalize_rows
 
 __all__ = [
@@ -145,6 +145,8 @@ class Normalize(Function):
         plan = fast_plan(lay, x, self.comm)
         if plan is not None and plan[0] == "rows":
             return self._forward_rows(x, scale, offset, plan, rmean, rvar)
+        if plan is not None and plan[0] == "groups":
+            return self._forward_groups(x, scale, offset, plan, rmean, rvar)
         if plan is not None:
             return self._forward_channels(x, scale, offset, plan, rmean, rvar)
         d, mu, var, inv, n = statistics(xp, lay, x, self.eps, self.comm, self.group)
@@ -190,6 +192,23 @@ class Normalize(Function):
         stat = lay.stat_shape
         mu, var = mean.astype(acc).reshape(stat), var.astype(acc).reshape(stat)
         n = float(x3.shape[0] * x3.shape[2])
+        stats = Stats(x, mu, inverse_std(lay, var, self.eps), n, (mean, inv), plan)
+        return self._finish(x, y.reshape(shape), stats, var, rm, rv)
+
+    def _forward_groups(self, x: Any, scale: Any, offset: Any, plan: Any, rm: Any, rv: Any):
+        groups = plan[1]
+        lay = self.lay
+        acc = lay.acc
+        shape = x.shape
+        x3 = x.reshape(shape[0], shape[1], -1)
+        if x3.dtype != acc:
+            x3 = x3.astype(acc)
+        sc = chan_param(lay, scale, 1, shape, 1, 2)
+        of = chan_param(lay, offset, 2, shape, 1, 2)
+        y, mean, var, inv = group_normalize(x3, groups, float(acc.type(self.eps)), sc, of)
+        stat = lay.stat_shape
+        mu, var = mean.astype(acc).reshape(stat), var.astype(acc).reshape(stat)
+        n = float(x3.shape[1] // groups * x3.shape[2])
         stats = Stats(x, mu, inverse_std(lay, var, self.eps), n, (mean, inv), plan)
         return self._finish(x, y.reshape(shape), stats, var, rm, rv)
 

@@ -36,7 +36,7 @@ from nnfunc.functions.normalization._statistics import (
     row_param,
     statistics,
 )
-from nnfunc.kernels.cpu.batch_norm import normalize_channels_backward
+from nnfunc.kernels.cpu.batch_norm import group_normalize_backward, normalize_channels_backward
 from nnfunc.kernels.cpu.layer_norm import normalize_rows_backward
 
 __all__ = ["NormalizeGrad"]
@@ -91,6 +91,8 @@ class NormalizeGrad(Function):
             plan = None
         if plan is not None and plan[0] == "rows":
             return self._rows(x, scale, gy, plan, st)
+        if plan is not None and plan[0] == "groups":
+            return self._groups(x, scale, gy, plan, st)
         if plan is not None:
             return self._channels(x, scale, gy, plan, st)
         return self._arrays(x, scale, gy, gm, gvar, st)
@@ -162,6 +164,29 @@ class NormalizeGrad(Function):
                 out.append(gx.reshape(shape).astype(self.dtypes[0], copy=False))
             else:
                 out.append(self._param(sums[i].reshape(lay.stat_shape), i))
+        return tuple(out)
+
+    def _groups(self, x: Any, scale: Any, gy: Any, plan: Any, st: Stats) -> tuple:
+        """Through the group kernels (``Normalize._forward_groups``)."""
+        lay = self.lay
+        acc = lay.acc
+        shape = x.shape
+        dims = (shape[0], shape[1], math.prod(shape[2:]))
+        x3 = x.reshape(dims)
+        if x3.dtype != acc:
+            x3 = x3.astype(acc)
+        mean, inv = self._kernel_stats(st)
+        sc = chan_param(lay, scale, 1, shape, 1, 2)
+        gy3 = gy.reshape(dims).astype(acc, copy=False)
+        gx, s_off, s_sc = group_normalize_backward(x3, gy3, plan[1], mean, inv, sc, 0 in self.want)
+        pshape = (1, shape[1]) + (1,) * (len(shape) - 2)
+        sums = {1: s_sc, 2: s_off}
+        out = []
+        for i in self.want:
+            if i == 0:
+                out.append(gx.reshape(shape).astype(self.dtypes[0], copy=False))
+            else:
+                out.append(self._param(sums[i].reshape(pshape), i))
         return tuple(out)
 
     def _arrays(self, x: Any, scale: Any, gy: Any, gm: Any, gvar: Any, st: Stats) -> tuple:

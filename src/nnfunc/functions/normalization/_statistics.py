@@ -145,11 +145,14 @@ def fast_plan(lay: Layout, x: Any, comm: Any) -> tuple | None:
     normalize; ``layouts[i]`` for the scale (1) and offset (2) is None (absent), ``"row"``
     (varies along the kept axes only) or ``"col"`` (along the normalized axes only).
     ``("chan", k0, k1)``: the kept axes are ``k0:k1``, ``x`` is ``(A, C, B)`` and both
-    parameters vary along the kept axes only. None for other axes or layouts, CuPy, a
-    communicator, groups, empty arrays.
+    parameters vary along the kept axes only. ``("groups", G)``: group normalization of
+    channel-first data (batch axis 0, channels 1, ``G`` groups) with per-channel parameters;
+    ``x`` is ``(N, C, B)``. None for other axes or layouts, CuPy, a communicator, empty arrays.
     """
-    if type(x) is not np.ndarray or comm is not None or lay.view is not None or x.size == 0:
+    if type(x) is not np.ndarray or comm is not None or x.size == 0:
         return None
+    if lay.view is not None:
+        return _group_plan(lay, x)
     nd = x.ndim
     raxes = lay.raxes
     kept = [j for j in range(nd) if j not in raxes]
@@ -177,6 +180,20 @@ def fast_plan(lay: Layout, x: Any, comm: Any) -> tuple | None:
         if full is not None and any(full[j] != 1 for j in raxes):
             return None
     return ("chan", k0, k1)
+
+
+def _group_plan(lay: Layout, x: Any) -> tuple | None:
+    """``("groups", G)`` when the view splits axis 1 of ``x`` into ``(G, C/G)`` and the
+    statistics are over everything after axis 1 of the view."""
+    v, shape = lay.view, x.shape
+    if x.ndim < 2 or len(v) != x.ndim + 1 or v[0] != shape[0] or tuple(v[3:]) != shape[2:]:
+        return None
+    if v[1] * v[2] != shape[1] or lay.raxes != tuple(range(2, len(v))):
+        return None
+    want = (1, shape[1]) + (1,) * (x.ndim - 2)
+    if any(lay.full[i] is not None and tuple(lay.full[i]) != want for i in (1, 2)):
+        return None
+    return ("groups", v[1])
 
 
 def row_param(lay: Layout, p: Any, i: int, shape: tuple, k: int, layout: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import weakref
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -36,6 +37,7 @@ class Geometry:
         channel_last: Any,
         dilation: Any = 1,
         min_rank: int | None = None,
+        every_window_in_x: bool = False,
     ) -> None:
         nd = len(x.shape)
         self.channel_last = check.boolean(op, "channel_last", channel_last)
@@ -93,6 +95,8 @@ class Geometry:
             out.append(n)
         self.out = tuple(out)
         self.ignore_border = ignore_border
+        if every_window_in_x:
+            self._check_windows(op, pad)
         if None not in self.out and None not in tuple(x.shape):
             # The padded input (float64 at worst) is allocated before any output: bound it.
             other = math.prod(d for j, d in enumerate(x.shape) if j not in self.axes)
@@ -106,6 +110,33 @@ class Geometry:
                         kernel=self.kernel,
                         stride=self.stride,
                         pad=pad,
+                    )
+                )
+
+    def _check_windows(self, op: str, pad: Any) -> None:
+        """Every window holds a cell of ``x`` (a maximum over padding only is undefined).
+
+        The windows are consecutive, so it is enough that the first one ends at or after the
+        first cell and the last one starts at or before the last cell. TF/Keras ``"same"`` and
+        NNabla's ``ignore_border=False`` sizes never fail this; explicit padding of a kernel
+        size or more does (PyTorch rejects padding over half the kernel).
+        """
+        for i in range(self.nsp):
+            n, size, (lo, _) = self.out[i], self.sizes[i], self.pads[i]
+            if n is None or size is None or lo is None or n == 0:
+                continue
+            first_end = (self.kernel[i] - 1) * self.dilation[i] - lo
+            last_start = (n - 1) * self.stride[i] - lo
+            if first_end < 0 or last_start > size - 1:
+                raise ArgumentError(
+                    check.message(
+                        op,
+                        "pad",
+                        "leave at least one element of `x` in every window",
+                        pad=pad,
+                        kernel=self.kernel,
+                        stride=self.stride,
+                        input=self.sizes,
                     )
                 )
 
@@ -174,9 +205,12 @@ class GeomSpec(NamedTuple):
     op: str
     args: tuple
     dilation: Any = 1
+    every_window_in_x: bool = False
 
     def build(self, x: Any) -> Geometry:
-        return Geometry(self.op, x, *self.args, dilation=self.dilation)
+        return Geometry(
+            self.op, x, *self.args, dilation=self.dilation, every_window_in_x=self.every_window_in_x
+        )
 
 
 def _min_value(dtype: np.dtype) -> Any:
@@ -187,45 +221,117 @@ def _min_value(dtype: np.dtype) -> Any:
     return np.iinfo(dtype).min
 
 
+class _Argmax:
+    """The argmax a 2-D max pooling forward computed (:func:`pool2d.max_pool2d_arg`), with a
+    weak reference to the input it belongs to (the gradients check it is the same array)."""
+
+    def __init__(self, x: Any, idx: Any) -> None:
+        try:
+            self.x = weakref.ref(x)
+        except TypeError:  # an array type without weak references: hold it
+            self.x = lambda: x
+        self.idx = idx
+
+    def of(self, x: Any) -> Any:
+        return self.idx if self.x() is x else None
+
+
+def _uses_kernel(g: Geometry, *arrays: Any) -> bool:
+    """Whether the 2-D kernels of :mod:`pool2d` take this call (float NumPy, one dtype)."""
+    a = arrays[0]
+    return (
+        pool2d.applies(a, g.kernel)
+        and all(d == 1 for d in g.dilation)
+        and all(type(b) is np.ndarray and b.dtype == a.dtype for b in arrays[1:])
+    )
+
+
+def _inside(g: Geometry, xp: Any, xf: Any) -> Any:
+    """True on the cells of ``xf`` (window axes last), False on the padding: the NumPy path's
+    mask that keeps padding from winning a maximum."""
+    ones = xp.ones((1,) * (xf.ndim - g.nsp) + tuple(xf.shape[xf.ndim - g.nsp :]), dtype=bool)
+    return g.pad(xp, ones, bool, False)
+
+
+def _work(x: Any) -> Any:
+    """float16 runs the 2-D kernels in float32 (a maximum, a gather: exact)."""
+    return x.astype(np.float32) if type(x) is np.ndarray and x.dtype == np.float16 else x
+
+
+def _argmax(g: Geometry, xp: Any, x: Any, y: Any, saved: _Argmax | None) -> Any:
+    """The argmax of ``x``'s windows: the forward's, or found from ``x`` and its maxima ``y``
+    (geometries whose forward keeps none, graph mode)."""
+    idx = None if saved is None else saved.of(x)
+    if idx is None:
+        xf, yf = _work(g.to_first(xp, x)), _work(g.to_first(xp, y))
+        idx = pool2d.max_pool2d_match(xf, yf, g.kernel, g.stride, g.lows)
+    return idx
+
+
 class MaxPool(Function):
-    """Function node of :func:`max_pool`."""
+    """Function node of :func:`max_pool`.
+
+    2-D float pooling on NumPy: 2x2 windows of stride 2 run :func:`pool2d.max_pool2d_arg`,
+    which also gives each window's argmax, kept (``_arg``) for the first-order gradient, a
+    gather from it; other 2-D geometries run the plain maximum (the argmax kernel is slower
+    there, and inference does not need it) and the gradient computes the argmax. Other ranks
+    and dtypes run the NumPy window kernels of :mod:`nnfunc.kernels.cpu.pool`.
+    """
 
     op_name = "max_pool"
     retain_in = (0,)
     retain_out = (0,)
+    _arg: _Argmax | None = None
 
     def __init__(self, kernel, stride=None, pad=0, ignore_border=True, channel_last=False):
         self._args = (kernel, stride, pad, ignore_border, channel_last)
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.geom = Geometry(self.op_name, x, *self._args)
+        self.geom = Geometry(self.op_name, x, *self._args, every_window_in_x=True)
         return (TensorSpec(self.geom.out_shape(x.shape), np.dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         g = self.geom
+        if _uses_kernel(g, _work(x)):
+            xf = _work(g.to_first(xp, x))
+            if pool2d.tiles22(g.kernel, g.stride, g.lows, g.out, g.sizes):
+                # the argmax costs nothing more here: kept for the gradient (a gather)
+                y, idx = pool2d.max_pool2d_arg(xf, g.kernel, g.stride, g.lows, g.out)
+                self._arg = _Argmax(x, idx)
+            else:  # the plain maximum; the gradient computes the argmax when it runs
+                xpad = g.pad(xp, xf, xf.dtype, _min_value(xf.dtype))
+                y = pool2d.max_pool2d(xpad, g.kernel, g.stride, g.out)
+            return (g.from_first(xp, y.astype(x.dtype, copy=False)),)
         xpad = g.pad(xp, g.to_first(xp, x), x.dtype, _min_value(x.dtype))
-        if pool2d.applies(xpad, g.kernel):
-            y = pool2d.max_pool2d(xpad, g.kernel, g.stride, g.dilation, g.out)
-        else:
-            y = K.window_max(xp, xpad, g.kernel, g.stride, g.dilation, g.out)
+        y = K.window_max(xp, xpad, g.kernel, g.stride, g.dilation, g.out)
         return (g.from_first(xp, y),)
+
+    def _free(self) -> None:
+        super()._free()
+        self._arg = None
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (x,) = self.retained_inputs()
         (y,) = self.retained_outputs()
-        spec = GeomSpec(self.op_name, self._args)
-        return (MaxPoolScatter(spec).apply1(x, y, grad_outputs[0]),)
+        spec = GeomSpec(self.op_name, self._args, every_window_in_x=True)
+        return (MaxPoolGrad(spec, self._arg).apply1(x, y, grad_outputs[0]),)
 
 
-class MaxPoolScatter(Function):
-    """``(x, y, gy) -> gx``: ``gy`` routed to the first maximum of each window (accumulated)."""
+class MaxPoolGrad(Function):
+    """``(x, y, gy) -> gx``: ``gy`` routed to the first maximum of each window (accumulated).
+
+    2-D float NumPy: a gather from the argmax (:func:`pool2d.max_pool2d_arg_grad`), the
+    forward's when ``saved`` belongs to ``x``; otherwise the NumPy scatter of
+    :func:`nnfunc.kernels.cpu.pool.max_scatter`. Its backward is :class:`MaxPoolTake`.
+    """
 
     op_name = "max_pool_grad"
     input_names = ("x", "y", "gy")
     retain_in = (0, 1)
 
-    def __init__(self, spec: GeomSpec) -> None:
+    def __init__(self, spec: GeomSpec, saved: _Argmax | None = None) -> None:
         self.spec = spec
+        self.saved = saved
 
     def setup(self, x: Any, y: Any, gy: Any) -> tuple[TensorSpec, ...]:
         self.geom = self.spec.build(x)
@@ -233,28 +339,35 @@ class MaxPoolScatter(Function):
 
     def forward(self, xp: Any, x: Any, y: Any, gy: Any) -> tuple[Any, ...]:
         g = self.geom
-        xpad = g.pad(xp, g.to_first(xp, x), x.dtype, _min_value(x.dtype))
+        if _uses_kernel(g, _work(x), _work(gy)):
+            idx = _argmax(g, xp, x, y, self.saved)
+            gf = _work(g.to_first(xp, gy))
+            gx = pool2d.max_pool2d_arg_grad(idx, gf, g.sizes, g.kernel, g.stride, g.lows)
+            return (g.from_first(xp, gx.astype(gy.dtype, copy=False)),)
+        xf = g.to_first(xp, x)
+        xpad = g.pad(xp, xf, x.dtype, _min_value(x.dtype))
         yf, gyf = g.to_first(xp, y), g.to_first(xp, gy)
-        if pool2d.applies(xpad, g.kernel) and gy.dtype == x.dtype:
-            buf = pool2d.max_pool2d_grad(xpad, yf, gyf, g.kernel, g.stride, g.dilation, g.out)
-        else:
-            buf, _ = K.max_scatter(xp, xpad, yf, gyf, g.kernel, g.stride, g.dilation, g.out)
+        buf, _ = K.max_scatter(
+            xp, xpad, yf, gyf, g.kernel, g.stride, g.dilation, g.out, None, _inside(g, xp, xf)
+        )
         return (g.from_first(xp, xp.ascontiguousarray(g.crop(buf))),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x, y = self.retained_inputs()
-        return (None, None, MaxPoolGather(self.spec).apply1(x, y, grad_outputs[0]))
+        return (None, None, MaxPoolTake(self.spec, self.saved).apply1(x, y, grad_outputs[0]))
 
 
-class MaxPoolGather(Function):
-    """``(x, y, g) -> gy``: ``g`` read at the first maximum of each window (adjoint of scatter)."""
+class MaxPoolTake(Function):
+    """``(x, y, g) -> gy``: ``g`` read at the first maximum of each window (adjoint of
+    :class:`MaxPoolGrad`; 2-D float NumPy: :func:`pool2d.max_pool2d_arg_take`)."""
 
     op_name = "max_pool_grad_grad"
     input_names = ("x", "y", "g")
     retain_in = (0, 1)
 
-    def __init__(self, spec: GeomSpec) -> None:
+    def __init__(self, spec: GeomSpec, saved: _Argmax | None = None) -> None:
         self.spec = spec
+        self.saved = saved
 
     def setup(self, x: Any, y: Any, g: Any) -> tuple[TensorSpec, ...]:
         self.geom = self.spec.build(x)
@@ -262,7 +375,13 @@ class MaxPoolGather(Function):
 
     def forward(self, xp: Any, x: Any, y: Any, g: Any) -> tuple[Any, ...]:
         geo = self.geom
-        xpad = geo.pad(xp, geo.to_first(xp, x), x.dtype, _min_value(x.dtype))
+        if _uses_kernel(geo, _work(x), _work(g)):
+            idx = _argmax(geo, xp, x, y, self.saved)
+            gf = _work(geo.to_first(xp, g))
+            gy = pool2d.max_pool2d_arg_take(gf, idx, geo.kernel, geo.stride, geo.lows)
+            return (geo.from_first(xp, gy.astype(g.dtype, copy=False)),)
+        xf = geo.to_first(xp, x)
+        xpad = geo.pad(xp, xf, x.dtype, _min_value(x.dtype))
         gpad = geo.pad(xp, geo.to_first(xp, g), g.dtype, 0)
         gy = K.max_gather(
             xp,
@@ -274,12 +393,14 @@ class MaxPoolGather(Function):
             geo.stride,
             geo.dilation,
             geo.out,
+            None,
+            _inside(geo, xp, xf),
         )
         return (geo.from_first(xp, gy),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x, y = self.retained_inputs()
-        return (None, None, MaxPoolScatter(self.spec).apply1(x, y, grad_outputs[0]))
+        return (None, None, MaxPoolGrad(self.spec, self.saved).apply1(x, y, grad_outputs[0]))
 
 
 class WindowSum(Function):
@@ -305,11 +426,11 @@ class WindowSum(Function):
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         g = self.geom
         acc = accumulation_dtype(self.out_dtype)
+        if _uses_kernel(g, x) and x.dtype == acc:
+            y = pool2d.sum_pool2d(g.to_first(xp, x), g.kernel, g.stride, g.lows, g.out, self.scale)
+            return (g.from_first(xp, y),)
         xpad = g.pad(xp, g.to_first(xp, x), acc, 0)
-        if pool2d.applies(xpad, g.kernel):
-            y = pool2d.window_sum2d(xpad, g.kernel, g.stride, g.out)
-        else:
-            y = K.window_sum(xp, xpad, g.kernel, g.stride, g.out, acc)
+        y = K.window_sum(xp, xpad, g.kernel, g.stride, g.out, acc)
         if self.scale is not None:
             y *= xp.asarray(self.scale, dtype=acc)
         return (g.from_first(xp, y.astype(self.out_dtype, copy=False)),)
@@ -357,16 +478,17 @@ class WindowSumTranspose(Function):
         g = self.geom
         dtype = real_dtype(gy.dtype)
         acc = accumulation_dtype(dtype)
+        if _uses_kernel(g, gy) and gy.dtype == acc:
+            gf = g.to_first(xp, gy)
+            gx = pool2d.sum_pool2d_adjoint(gf, g.sizes, g.kernel, g.stride, g.lows, self.scale)
+            return (g.from_first(xp, gx),)
         gf = g.to_first(xp, gy).astype(acc)
         if self.scale is not None:
             gf = gf * xp.asarray(self.scale, dtype=acc)
         padded = gf.shape[: gf.ndim - g.nsp] + tuple(
             max(lo + n, e) for lo, n, e in zip(g.lows, g.sizes, g.needed, strict=True)
         )
-        if pool2d.applies(gf, g.kernel):
-            buf = pool2d.window_sum2d_transpose(gf, g.kernel, g.stride, padded)
-        else:
-            buf = K.window_sum_transpose(xp, gf, g.kernel, g.stride, g.out, padded)
+        buf = K.window_sum_transpose(xp, gf, g.kernel, g.stride, g.out, padded)
         gx = xp.ascontiguousarray(g.crop(buf)).astype(dtype, copy=False)
         return (g.from_first(xp, gx),)
 
@@ -408,13 +530,18 @@ def max_pool(
 
     Raises:
         ShapeError: rank too small, empty output (window larger than the padded input).
-        ArgumentError: bad kernel, stride, pad or flags.
+        ArgumentError: bad kernel, stride, pad or flags; padding that leaves a window with no
+            element of ``x`` (its maximum is undefined; PyTorch rejects padding over half the
+            kernel, TF/Keras ``"same"`` and NNabla's sizes never produce such a window).
 
     Notes:
-        Gradient: each output's gradient goes to the FIRST maximum of its window (offsets in C
-        order; ties to the lowest index), accumulated over overlapping windows. NaN windows give
-        NaN and no gradient. Equivalents: ``tf.nn.max_pool/max_pool3d`` (NHWC, full-rank
-        ``ksize``), ``keras.ops.max_pool``, ``nnabla.functions.max_pooling``.
+        Gradient: each output's gradient goes to the FIRST maximum of its window among the
+        elements of ``x`` (offsets in C order; ties to the lowest index; padding never gets it,
+        also when every element is -inf), accumulated over overlapping windows. NaN windows
+        give NaN and no gradient. 2-D float pooling keeps each window's argmax, and the
+        gradient is a gather from it (:mod:`nnfunc.kernels.cpu.pool2d`). Equivalents:
+        ``tf.nn.max_pool/max_pool3d`` (NHWC, full-rank ``ksize``), ``keras.ops.max_pool``,
+        ``nnabla.functions.max_pooling``.
         No ``dilation`` (none of the four dialects' max pools has one); PyTorch's dilated max pools
         have no equivalent.
 

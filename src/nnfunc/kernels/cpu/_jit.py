@@ -50,6 +50,8 @@ row_max: Any = None
 sub_exact: Any = None
 softmax_col_sums: Any = None
 softmax_col_apply: Any = None
+_pool_cols_j: Any = None
+_first_cell_j: Any = None
 
 #: Fast-math flags of the kernels (reductions may be re-associated) and of the exp helpers.
 _FM_REDUCE = frozenset({"reassoc", "contract", "nsz", "arcp"})
@@ -1569,126 +1571,6 @@ def winograd_kernels() -> dict[str, Any]:
     }
 
 
-# ---------------------------------------------------------------------------- 2-D max pooling
-# (nnfunc.kernels.cpu.pool2d: planes p0 <= p < p1 of (P, Hp, Wp) inputs padded to cover every
-# window; the maximum propagates NaN; the gradient goes to the FIRST maximum in C order)
-def _max_pool2d(x, y, kh, kw, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compiled
-    # one output row at a time, one kernel offset at a time: the inner loop runs along the row
-    # (a strided read, a select), which LLVM vectorises
-    ho = y.shape[1]
-    wo = y.shape[2]
-    for p in range(p0, p1):
-        for i in range(ho):
-            r = i * sh
-            for j in range(wo):
-                y[p, i, j] = x[p, r, j * sw]
-            for a in range(kh):
-                for b in range(kw):
-                    if a == 0 and b == 0:
-                        continue
-                    rr = r + a * dh
-                    cc = b * dw
-                    for j in range(wo):
-                        v = x[p, rr, cc + j * sw]
-                        m = y[p, i, j]
-                        y[p, i, j] = v if (v > m or v != v) else m
-
-
-def _max_pool2d_grad(x, y, gy, gx, kh, kw, sh, sw, dh, dw, p0, p1):  # pragma: no cover
-    """``gx[p]`` (zeroed by the caller) += ``gy`` at the first maximum of each window: one
-    pass per plane, each plane written by one thread only (no shared accumulation)."""
-    ho = y.shape[1]
-    wo = y.shape[2]
-    for p in range(p0, p1):
-        for i in range(ho):
-            for j in range(wo):
-                r = i * sh
-                s = j * sw
-                m = y[p, i, j]
-                done = False
-                for a in range(kh):
-                    for b in range(kw):
-                        if not done and x[p, r + a * dh, s + b * dw] == m:
-                            gx[p, r + a * dh, s + b * dw] += gy[p, i, j]
-                            done = True
-
-
-def _max_pool2d_grad_tiled(x, y, gy, gx, kh, kw, p0, p1):  # pragma: no cover - compiled
-    """Windows that tile the plane (stride = kernel, no dilation): every cell of ``gx[p]`` is
-    written once, ``gy`` at the first maximum of its window and 0 elsewhere (a gather: no
-    zeroing pass, no accumulation)."""
-    ho = y.shape[1]
-    wo = y.shape[2]
-    hp = x.shape[1]
-    wp = x.shape[2]
-    zero = gx.dtype.type(0.0)
-    for p in range(p0, p1):
-        for i in range(ho):
-            for j in range(wo):
-                m = y[p, i, j]
-                g = gy[p, i, j]
-                done = False
-                for a in range(kh):
-                    for b in range(kw):
-                        r = i * kh + a
-                        s = j * kw + b
-                        if not done and x[p, r, s] == m:
-                            gx[p, r, s] = g
-                            done = True
-                        else:
-                            gx[p, r, s] = zero
-            for a in range(kh):  # the columns past the last window
-                for s in range(wo * kw, wp):
-                    gx[p, i * kh + a, s] = zero
-        for r in range(ho * kh, hp):  # the rows past the last window
-            for s in range(wp):
-                gx[p, r, s] = zero
-
-
-def _sum_pool2d(x, y, kh, kw, sh, sw, p0, p1):  # pragma: no cover - compiled
-    # window sums row by row, one kernel offset at a time along the output row (vectorised)
-    ho = y.shape[1]
-    wo = y.shape[2]
-    zero = y.dtype.type(0.0)
-    for p in range(p0, p1):
-        for i in range(ho):
-            for j in range(wo):
-                y[p, i, j] = zero
-            for a in range(kh):
-                r = i * sh + a
-                for b in range(kw):
-                    for j in range(wo):
-                        y[p, i, j] += x[p, r, b + j * sw]
-
-
-def _sum_pool2d_transpose(g, out, kh, kw, sh, sw, p0, p1):  # pragma: no cover - compiled
-    """``out[p]`` (zeroed, padded input shape) += each ``g`` cell over its window."""
-    ho = g.shape[1]
-    wo = g.shape[2]
-    for p in range(p0, p1):
-        for i in range(ho):
-            for a in range(kh):
-                r = i * sh + a
-                for b in range(kw):
-                    for j in range(wo):
-                        out[p, r, b + j * sw] += g[p, i, j]
-
-
-@lru_cache(maxsize=1)
-def pool2d_kernels() -> dict[str, Any]:
-    """The 2-D max-pooling kernels of :mod:`nnfunc.kernels.cpu.pool2d` (compiled on first call)."""
-    import numba
-
-    opts = {"cache": True, "nogil": True, "error_model": "numpy"}
-    return {
-        "max_pool2d": numba.njit(**opts)(_max_pool2d),
-        "max_pool2d_grad": numba.njit(**opts)(_max_pool2d_grad),
-        "max_pool2d_grad_tiled": numba.njit(**opts)(_max_pool2d_grad_tiled),
-        "sum_pool2d": numba.njit(**opts)(_sum_pool2d),
-        "sum_pool2d_transpose": numba.njit(**opts)(_sum_pool2d_transpose),
-    }
-
-
 # ---------------------------------------------------------------------------- 2-D depthwise conv
 # (nnfunc.kernels.cpu.depthwise: one plane q = n * C + c per step, planes p0 <= q < p1; every
 # array a plane writes belongs to that plane only, so threads need no shared accumulation)
@@ -2070,4 +1952,545 @@ def rowwise_grad_kernels() -> dict[str, Any]:
         "cce_grad_rows": numba.njit(**common, fastmath=set(_FM_EXACT))(_cce_grad_rows),
         "sigmoid_xent": numba.njit(**common, fastmath=set(_FM_EXACT))(_sigmoid_xent),
         "sigmoid_xent_grad": numba.njit(**common, fastmath=set(_FM_EXACT))(_sigmoid_xent_grad),
+    }
+
+
+# ---------------------------------------------------------------------------- batch-norm apply form
+# (nnfunc.kernels.cpu.batch_norm, given statistics: y = x * a[c] + b[c] per channel; x is
+# (A, C, B) rows, or (A, C) when the channels are the last axis; a, b, m, k in x's dtype)
+def _bn_apply(x, a, b, y):  # pragma: no cover - compiled
+    """``y[i, c, :] = x[i, c, :] * a[c] + b[c]`` (one read of ``x``, one write of ``y``)."""
+    n_a, n_c, n_b = x.shape
+    for i in range(n_a):
+        for c in range(n_c):
+            row = x[i, c]
+            out = y[i, c]
+            ac = a[c]
+            bc = b[c]
+            for j in range(n_b):
+                out[j] = row[j] * ac + bc
+
+
+def _bn_apply_last(x, a, b, y):  # pragma: no cover - compiled
+    """``y[i, c] = x[i, c] * a[c] + b[c]``: channels on the last (contiguous) axis."""
+    n_a, n_c = x.shape
+    for i in range(n_a):
+        row = x[i]
+        out = y[i]
+        for c in range(n_c):
+            out[c] = row[c] * a[c] + b[c]
+
+
+def _bn_apply_grad(x, gy, m, k, want_gx, gx, s1, s2):  # pragma: no cover - compiled
+    """Per channel: ``s1[c] += sum gy``, ``s2[c] += sum gy * (x - m[c])`` (float64 channel
+    totals of per-row sums); with ``want_gx``, ``gx = gy * k[c]``. One read of ``x`` and
+    ``gy`` (the row is still in cache for ``gx``)."""
+    n_a, n_c, n_b = x.shape
+    zero = np.zeros(1, x.dtype)[0]
+    for i in range(n_a):
+        for c in range(n_c):
+            row = x[i, c]
+            g = gy[i, c]
+            mc = m[c]
+            t1 = zero
+            t2 = zero
+            for j in range(n_b):
+                gj = g[j]
+                t1 += gj
+                t2 += gj * (row[j] - mc)
+            s1[c] += t1
+            s2[c] += t2
+            if want_gx:
+                out = gx[i, c]
+                kc = k[c]
+                for j in range(n_b):
+                    out[j] = g[j] * kc
+
+
+def _bn_apply_grad_last(x, gy, m, k, want_gx, gx, s1, s2):  # pragma: no cover - compiled
+    """:func:`_bn_apply_grad` with the channels on the last axis (``x`` is (A, C))."""
+    n_a, n_c = x.shape
+    for i in range(n_a):
+        row = x[i]
+        g = gy[i]
+        for c in range(n_c):
+            gj = g[c]
+            s1[c] += gj
+            s2[c] += gj * (row[c] - m[c])
+        if want_gx:
+            out = gx[i]
+            for c in range(n_c):
+                out[c] = g[c] * k[c]
+
+
+@lru_cache(maxsize=1)
+def bn_apply_kernels() -> dict[str, Any]:
+    """The batch-norm apply-form kernels of :mod:`nnfunc.kernels.cpu.batch_norm`."""
+    import numba
+
+    opts = {"cache": True, "nogil": True, "error_model": "numpy"}
+    reduce_ = {**opts, "fastmath": set(_FM_REDUCE)}
+    return {  # the apply form without contraction: x * a + b rounded twice, as NumPy does
+        "apply": numba.njit(**opts)(_bn_apply),
+        "apply_last": numba.njit(**opts)(_bn_apply_last),
+        "grad": numba.njit(**reduce_)(_bn_apply_grad),
+        "grad_last": numba.njit(**reduce_)(_bn_apply_grad_last),
+    }
+
+
+# ---------------------------------------------------------------------------- 2-D pooling on x
+# (nnfunc.kernels.cpu.pool2d: planes p0 <= p < p1 of UNPADDED (P, H, W) inputs; the windows
+# start at i * sh - ph, j * sw - pw; cells outside the plane are skipped, which is -inf padding
+# for a maximum and zero padding for a sum. For kernel column b, the output columns whose cell
+# lies inside the plane are jlo <= j < jhi, computed once per (row, b): the inner loops are
+# branch-free runs along a row, which LLVM vectorises.)
+def _pool_cols(b, pw, sw, wo, w):  # pragma: no cover - compiled
+    c0 = b - pw
+    jlo = max(0, (sw - 1 - c0) // sw)
+    jhi = min(wo, (w - 1 - c0) // sw + 1)
+    return c0, jlo, jhi
+
+
+def _max_pool2d_arg(x, y, idx, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no cover - compiled
+    """``y[p]``: window maxima of ``x[p]``; ``idx[p]``: the offset ``a * kw + b`` of the first
+    maximum (C order) among the cells of ``x`` (padding never wins), or -2 where the window
+    holds a NaN (``y`` is NaN there, and no cell gets its gradient). Every window must hold a
+    cell of ``x`` (the caller checks it).
+
+    One pass over the offsets with a running maximum and its offset per output column (the
+    offset kept in x's dtype so that both selects vectorise; every value a select reads is
+    loaded first, unconditionally, or LLVM keeps the branch). Windows whose cells are all
+    ``-inf`` keep offset -1 and are resolved afterwards, one by one (rare).
+    """
+    h = x.shape[1]
+    w = x.shape[2]
+    ho = y.shape[1]
+    wo = y.shape[2]
+    ninf = y.dtype.type(-np.inf)
+    t = np.empty(wo, y.dtype)
+    m = np.empty(wo, y.dtype)
+    xs = np.empty(wo, y.dtype)
+    for p in range(p0, p1):
+        for i in range(ho):
+            for j in range(wo):
+                m[j] = ninf
+                t[j] = -1.0
+            for a in range(kh):
+                r = i * sh + a - ph
+                if r < 0 or r >= h:
+                    continue
+                for b in range(kw):
+                    c0, jlo, jhi = _pool_cols_j(b, pw, sw, wo, w)
+                    code = y.dtype.type(a * kw + b)
+                    for j in range(jlo, jhi):  # the strided cells, gathered first
+                        xs[j] = x[p, r, c0 + j * sw]
+                    for j in range(jlo, jhi):
+                        v = xs[j]
+                        mm = m[j]
+                        gt = v > mm
+                        m[j] = v if (gt or v != v) else mm
+                        tt = t[j]
+                        t[j] = code if gt else tt
+            low = 0.0
+            for j in range(wo):
+                mm = m[j]
+                tt = t[j]
+                y[p, i, j] = mm
+                tt = -2.0 if mm != mm else tt  # a NaN window: no gradient
+                low = min(low, tt)
+                idx[p, i, j] = tt
+            if low == -1.0:  # windows whose cells are all -inf: the first cell of x
+                for j in range(wo):
+                    if idx[p, i, j] == -1:
+                        idx[p, i, j] = _first_cell_j(h, w, i, j, kh, kw, sh, sw, ph, pw)
+
+
+def _first_cell(h, w, i, j, kh, kw, sh, sw, ph, pw):  # pragma: no cover - compiled
+    """Offset of the first cell of window ``(i, j)`` inside the ``h x w`` plane."""
+    for a in range(kh):
+        r = i * sh + a - ph
+        for b in range(kw):
+            c = j * sw + b - pw
+            if 0 <= r < h and 0 <= c < w:
+                return a * kw + b
+    return -2
+
+
+def _max_pool2d_arg_grad(idx, gy, gx, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no cover
+    """``gx[p]`` (the shape of ``x[p]``): each row gathered from the windows covering it, ``gy``
+    where ``idx`` names the cell, 0 elsewhere; each row is written by one thread, in cache.
+    The window row's offsets are copied into a scratch row of gx's dtype first, so that the
+    compare and the select have one lane width (vectorised)."""
+    h = gx.shape[1]
+    w = gx.shape[2]
+    ho = gy.shape[1]
+    wo = gy.shape[2]
+    zero = gx.dtype.type(0.0)
+    tf = np.empty(wo, gx.dtype)
+    gs = np.empty(wo, gx.dtype)
+    acc = np.empty(w, gx.dtype)
+    for p in range(p0, p1):
+        for r in range(h):
+            for c in range(w):
+                acc[c] = zero
+            for a in range(kh):
+                u = r + ph - a
+                if u < 0 or u % sh != 0 or u // sh >= ho:
+                    continue
+                i = u // sh
+                for j in range(wo):
+                    tf[j] = idx[p, i, j]
+                    gs[j] = gy[p, i, j]
+                for b in range(kw):
+                    c0, jlo, jhi = _pool_cols_j(b, pw, sw, wo, w)
+                    code = gx.dtype.type(a * kw + b)
+                    for j in range(jlo, jhi):
+                        g = gs[j]
+                        tt = tf[j]
+                        acc[c0 + j * sw] += g if tt == code else zero
+            for c in range(w):
+                gx[p, r, c] = acc[c]
+
+
+def _max_pool2d_arg_take(g, idx, out, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no cover
+    """``out[p, i, j] = g[p]`` at the first maximum of window ``(i, j)`` (0 for NaN windows):
+    the adjoint of :func:`_max_pool2d_arg_grad`."""
+    ho = out.shape[1]
+    wo = out.shape[2]
+    zero = out.dtype.type(0.0)
+    for p in range(p0, p1):
+        for i in range(ho):
+            for j in range(wo):
+                t = idx[p, i, j]
+                if t < 0:
+                    out[p, i, j] = zero
+                else:
+                    a = t // kw
+                    out[p, i, j] = g[p, i * sh + a - ph, j * sw + t - a * kw - pw]
+
+
+def _sum_pool2d_x(x, y, scale, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no cover - compiled
+    """``y[p, i, j] = scale[i, j] * sum`` of the cells of ``x[p]`` in window ``(i, j)``
+    (``scale`` of shape (1, 1): one factor). Separable: the window sums along each row of
+    ``x[p]`` first (``kw`` adds per cell), then the sums of ``kh`` of those rows."""
+    h = x.shape[1]
+    w = x.shape[2]
+    ho = y.shape[1]
+    wo = y.shape[2]
+    zero = y.dtype.type(0.0)
+    full = scale.shape[0] != 1 or scale.shape[1] != 1
+    s0 = scale[0, 0]
+    rs = np.empty((h, wo), y.dtype)
+    for p in range(p0, p1):
+        for r in range(h):
+            for j in range(wo):
+                rs[r, j] = zero
+            for b in range(kw):
+                c0, jlo, jhi = _pool_cols_j(b, pw, sw, wo, w)
+                for j in range(jlo, jhi):
+                    rs[r, j] += x[p, r, c0 + j * sw]
+        for i in range(ho):
+            for j in range(wo):
+                y[p, i, j] = zero
+            for a in range(kh):
+                r = i * sh + a - ph
+                if r < 0 or r >= h:
+                    continue
+                for j in range(wo):
+                    y[p, i, j] += rs[r, j]
+            if full:
+                for j in range(wo):
+                    y[p, i, j] *= scale[i, j]
+            else:
+                for j in range(wo):
+                    y[p, i, j] *= s0
+
+
+def _sum_pool2d_x_adjoint(g, gx, scale, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no cover
+    """Adjoint of :func:`_sum_pool2d_x`, the two passes transposed, each a gather: per row
+    ``r`` of ``x[p]``, the sum of ``g * scale`` over the window rows covering it, then each
+    cell the sum of that row over the window columns covering it (one thread per plane)."""
+    h = gx.shape[1]
+    w = gx.shape[2]
+    ho = g.shape[1]
+    wo = g.shape[2]
+    zero = gx.dtype.type(0.0)
+    full = scale.shape[0] != 1 or scale.shape[1] != 1
+    s0 = scale[0, 0]
+    gs = np.empty((ho, wo), gx.dtype)
+    rs = np.empty(wo, gx.dtype)
+    for p in range(p0, p1):
+        for i in range(ho):
+            if full:
+                for j in range(wo):
+                    gs[i, j] = g[p, i, j] * scale[i, j]
+            else:
+                for j in range(wo):
+                    gs[i, j] = g[p, i, j] * s0
+        for r in range(h):
+            for j in range(wo):
+                rs[j] = zero
+            for a in range(kh):
+                t = r + ph - a
+                if t < 0 or t % sh != 0 or t // sh >= ho:
+                    continue
+                i = t // sh
+                for j in range(wo):
+                    rs[j] += gs[i, j]
+            for c in range(w):
+                gx[p, r, c] = zero
+            for b in range(kw):
+                c0, jlo, jhi = _pool_cols_j(b, pw, sw, wo, w)
+                for j in range(jlo, jhi):
+                    gx[p, r, c0 + j * sw] += rs[j]
+
+
+def _max_pool2d_arg_22(x, y, idx, p0, p1):  # pragma: no cover - compiled
+    """:func:`_max_pool2d_arg` for 2x2 windows, stride 2, no padding, every window inside
+    ``x``: the constant stride lets LLVM vectorise the paired loads; the four cells are read
+    unconditionally and combined by selects (first maximum in C order; a NaN window gives
+    the NaN the sum of its cells is, and offset -2)."""
+    ho = y.shape[1]
+    wo = y.shape[2]
+    for p in range(p0, p1):
+        for i in range(ho):
+            r = 2 * i
+            for j in range(wo):
+                c = 2 * j
+                v0 = x[p, r, c]
+                v1 = x[p, r, c + 1]
+                v2 = x[p, r + 1, c]
+                v3 = x[p, r + 1, c + 1]
+                m = v0
+                t = 0
+                g = v1 > m
+                m = v1 if g else m
+                t = 1 if g else t
+                g = v2 > m
+                m = v2 if g else m
+                t = 2 if g else t
+                g = v3 > m
+                m = v3 if g else m
+                t = 3 if g else t
+                nan = (v0 != v0) | (v1 != v1) | (v2 != v2) | (v3 != v3)
+                total = v0 + v1 + v2 + v3
+                y[p, i, j] = total if nan else m
+                idx[p, i, j] = -2 if nan else t
+
+
+def _max_pool2d_arg_grad_22(idx, gy, gx, p0, p1):  # pragma: no cover - compiled
+    """:func:`_max_pool2d_arg_grad` for 2x2 windows, stride 2, no padding: each cell of
+    ``gx`` written once (``gy`` where the argmax names it, else 0; 0 past the last window)."""
+    h = gx.shape[1]
+    w = gx.shape[2]
+    ho = gy.shape[1]
+    wo = gy.shape[2]
+    zero = gx.dtype.type(0.0)
+    for p in range(p0, p1):
+        for i in range(ho):
+            r = 2 * i
+            for j in range(wo):
+                c = 2 * j
+                g = gy[p, i, j]
+                t = idx[p, i, j]
+                gx[p, r, c] = g if t == 0 else zero
+                gx[p, r, c + 1] = g if t == 1 else zero
+                gx[p, r + 1, c] = g if t == 2 else zero
+                gx[p, r + 1, c + 1] = g if t == 3 else zero
+            for c in range(2 * wo, w):
+                gx[p, r, c] = zero
+                gx[p, r + 1, c] = zero
+        for r in range(2 * ho, h):
+            for c in range(w):
+                gx[p, r, c] = zero
+
+
+def _max_pool2d_padded(x, y, kh, kw, sh, sw, p0, p1):  # pragma: no cover - compiled
+    """Window maxima only (no argmax) of planes PADDED with -inf to cover every window: one
+    output row at a time, one kernel offset at a time, the inner loop a strided read and a
+    select along the row (vectorised; NaN propagates)."""
+    ho = y.shape[1]
+    wo = y.shape[2]
+    for p in range(p0, p1):
+        for i in range(ho):
+            r = i * sh
+            for j in range(wo):
+                y[p, i, j] = x[p, r, j * sw]
+            for a in range(kh):
+                for b in range(kw):
+                    if a == 0 and b == 0:
+                        continue
+                    rr = r + a
+                    for j in range(wo):
+                        v = x[p, rr, b + j * sw]
+                        m = y[p, i, j]
+                        y[p, i, j] = v if (v > m or v != v) else m
+
+
+def _max_pool2d_match(x, y, idx, kh, kw, sh, sw, ph, pw, p0, p1):  # pragma: no cover
+    """The argmax of :func:`_max_pool2d_arg` given the maxima ``y``: the offsets visited in
+    reverse C order, each keeping the cells equal to ``y`` (the last match is the first
+    maximum; a NaN window matches nothing: -2; padding is never visited). Cheaper than
+    tracking the maximum and its offset together (one select, against a known value)."""
+    h = x.shape[1]
+    w = x.shape[2]
+    ho = y.shape[1]
+    wo = y.shape[2]
+    m = np.empty(wo, y.dtype)
+    t = np.empty(wo, y.dtype)
+    xs = np.empty(wo, y.dtype)
+    for p in range(p0, p1):
+        for i in range(ho):
+            for j in range(wo):
+                m[j] = y[p, i, j]
+                t[j] = -2.0
+            for a in range(kh - 1, -1, -1):
+                r = i * sh + a - ph
+                if r < 0 or r >= h:
+                    continue
+                for b in range(kw - 1, -1, -1):
+                    c0, jlo, jhi = _pool_cols_j(b, pw, sw, wo, w)
+                    code = y.dtype.type(a * kw + b)
+                    if sw == 1:  # contiguous: compare in place
+                        for j in range(jlo, jhi):
+                            v = x[p, r, c0 + j]
+                            mm = m[j]
+                            tt = t[j]
+                            t[j] = code if v == mm else tt
+                        continue
+                    for j in range(jlo, jhi):
+                        xs[j] = x[p, r, c0 + j * sw]
+                    for j in range(jlo, jhi):
+                        v = xs[j]
+                        mm = m[j]
+                        tt = t[j]
+                        t[j] = code if v == mm else tt
+            for j in range(wo):
+                idx[p, i, j] = t[j]
+
+
+@lru_cache(maxsize=1)
+def pool2d_x_kernels() -> dict[str, Any]:
+    """The 2-D pooling kernels on unpadded planes (:mod:`nnfunc.kernels.cpu.pool2d`)."""
+    import numba
+
+    opts = {"cache": True, "nogil": True, "error_model": "numpy"}
+    globals()["_pool_cols_j"] = numba.njit(**opts)(_pool_cols)
+    globals()["_first_cell_j"] = numba.njit(**opts)(_first_cell)
+    return {
+        "max": numba.njit(**opts)(_max_pool2d_arg),
+        "max_grad": numba.njit(**opts)(_max_pool2d_arg_grad),
+        "max_take": numba.njit(**opts)(_max_pool2d_arg_take),
+        "max22": numba.njit(**opts)(_max_pool2d_arg_22),
+        "max_padded": numba.njit(**opts)(_max_pool2d_padded),
+        "match": numba.njit(**opts)(_max_pool2d_match),
+        "max_grad22": numba.njit(**opts)(_max_pool2d_arg_grad_22),
+        "sum": numba.njit(**opts)(_sum_pool2d_x),
+        "sum_adjoint": numba.njit(**opts)(_sum_pool2d_x_adjoint),
+    }
+
+
+# ---------------------------------------------------------------------------- group norm
+# (nnfunc.kernels.cpu.batch_norm, group normalization of channel-first data: statistics per
+# row of x seen as (N * G, C/G * B); the affine and the gradient per (n, c) row of (N, C, B),
+# with per-(n, c) coefficients; the mean as a two-part mh + ml in x's dtype, as _chan_apply)
+def _gn_stats(x, groups, mean, m2):  # pragma: no cover - compiled
+    """Per (n, group) of ``x`` (N, C, B): the mean and the centred sum of squares (float64).
+    Each ``x[n, c]`` row is summed twice while in cache (its mean, then its squared
+    deviations; the dtype of ``x``, vectorised: the caller keeps rows short enough for that
+    rounding) and merged into its group with Chan's update, so no ``E[x^2] - E[x]^2``
+    cancellation."""
+    n_n, n_c, n_b = x.shape
+    cg = n_c // groups
+    zero = np.zeros(1, x.dtype)[0]
+    for i in range(n_n):
+        for g in range(groups):
+            count = 0.0
+            mu_g = 0.0
+            q_g = 0.0
+            for c in range(g * cg, (g + 1) * cg):
+                row = x[i, c]
+                s = zero
+                for j in range(n_b):
+                    s += row[j]
+                mu = s / n_b
+                ss = zero
+                for j in range(n_b):
+                    d = row[j] - mu
+                    ss += d * d
+                total = count + n_b
+                delta = mu - mu_g
+                mu_g += delta * (n_b / total)
+                q_g += ss + delta * delta * (count * n_b / total)
+                count = total
+            mean[i * groups + g] = mu_g
+            m2[i * groups + g] = q_g
+
+
+def _gn_apply(x, mh, b2, a, y):  # pragma: no cover - compiled
+    """``y[n, c, :] = (x - mh[n, c]) * a[n, c] + b2[n, c]`` (``b2 = b - ml * a``: the low
+    part of the two-part mean folded into the offset)."""
+    n_n, n_c, n_b = x.shape
+    for i in range(n_n):
+        for c in range(n_c):
+            row = x[i, c]
+            out = y[i, c]
+            m1 = mh[i, c]
+            ac = a[i, c]
+            bc = b2[i, c]
+            for j in range(n_b):
+                out[j] = sub_exact(row[j], m1) * ac + bc
+
+
+def _gn_grad_sums(x, gy, mh, ml, s1, s2):  # pragma: no cover - compiled
+    """``s1[n, c] = sum gy``, ``s2[n, c] = sum gy * (x - mean[n, c])`` over ``B`` (float64)."""
+    n_n, n_c, n_b = x.shape
+    zero = np.zeros(1, x.dtype)[0]
+    for i in range(n_n):
+        for c in range(n_c):
+            row = x[i, c]
+            g = gy[i, c]
+            m1 = mh[i, c]
+            m2 = ml[i, c]
+            t1 = zero
+            t2 = zero
+            for j in range(n_b):
+                gj = g[j]
+                t1 += gj
+                t2 += gj * sub_exact(sub_exact(row[j], m1), m2)
+            s1[i, c] = t1
+            s2[i, c] = t2
+
+
+def _gn_grad_apply(x, gy, mh, ml, c0, c1, c2, gx):  # pragma: no cover - compiled
+    """``gx[n, c, :] = c0 * gy + c2 * (x - mean) + c1`` with per-(n, c) coefficients."""
+    n_n, n_c, n_b = x.shape
+    for i in range(n_n):
+        for c in range(n_c):
+            row = x[i, c]
+            g = gy[i, c]
+            out = gx[i, c]
+            m1 = mh[i, c]
+            m2 = ml[i, c]
+            k0 = c0[i, c]
+            k1 = c1[i, c]
+            k2 = c2[i, c]
+            for j in range(n_b):
+                out[j] = k0 * g[j] + k2 * sub_exact(sub_exact(row[j], m1), m2) + k1
+
+
+@lru_cache(maxsize=1)
+def group_norm_kernels() -> dict[str, Any]:
+    """The group-normalization kernels of :mod:`nnfunc.kernels.cpu.batch_norm`."""
+    import numba
+
+    kernels()  # compiles the shared helpers (sub_exact) into this module's globals
+    opts = {"cache": True, "nogil": True, "error_model": "numpy"}
+    exact = {**opts, "fastmath": set(_FM_EXACT)}
+    reduce_ = {**opts, "fastmath": set(_FM_REDUCE)}
+    return {
+        "stats": numba.njit(**reduce_)(_gn_stats),
+        "apply": numba.njit(**exact)(_gn_apply),
+        "grad_sums": numba.njit(**reduce_)(_gn_grad_sums),
+        "grad_apply": numba.njit(**exact)(_gn_grad_apply),
     }

@@ -45,26 +45,39 @@ def window_max(xp: Any, xpad: Any, kernel, stride, dilation, out, filt: Any = No
     return y
 
 
-def _hits(xp, xpad, y, kernel, stride, dilation, out, filt):
-    """For each offset, the mask of windows whose first maximum sits at that offset."""
+def _hits(xp, xpad, y, kernel, stride, dilation, out, filt, inside=None):
+    """For each offset, the mask of windows whose first maximum sits at that offset (among
+    the cells where the padded mask ``inside`` is True, when given: padding never wins)."""
     nsp = len(kernel)
     taken = xp.zeros(y.shape, dtype=bool)
     for i, o in enumerate(offsets(kernel)):
         hit = _shifted(xpad, o, i, stride, dilation, out, filt, nsp) == y
+        if inside is not None:
+            hit &= _view(inside, o, stride, dilation, out)
         hit &= ~taken
         taken |= hit
         yield i, o, hit
 
 
 def max_scatter(
-    xp: Any, xpad: Any, y: Any, gy: Any, kernel, stride, dilation, out, filt: Any = None
+    xp: Any,
+    xpad: Any,
+    y: Any,
+    gy: Any,
+    kernel,
+    stride,
+    dilation,
+    out,
+    filt: Any = None,
+    inside: Any = None,
 ) -> tuple[Any, Any]:
-    """Route ``gy`` to the first maximum of each window: ``(g_xpad, g_filt or None)``."""
+    """Route ``gy`` to the first maximum of each window: ``(g_xpad, g_filt or None)``
+    (``inside``: see :func:`_hits`)."""
     buf = xp.zeros(xpad.shape, dtype=gy.dtype)
     gf = None if filt is None else xp.zeros(filt.shape, dtype=gy.dtype)
     cax = gy.ndim - len(kernel) - 1
     red = tuple(a for a in range(gy.ndim) if a != cax)
-    for i, o, hit in _hits(xp, xpad, y, kernel, stride, dilation, out, filt):
+    for i, o, hit in _hits(xp, xpad, y, kernel, stride, dilation, out, filt, inside):
         g = xp.where(hit, gy, 0)
         buf[(Ellipsis, *window(o, stride, dilation, out))] += g
         if gf is not None:
@@ -83,12 +96,13 @@ def max_gather(
     dilation,
     out,
     filt: Any = None,
+    inside: Any = None,
 ) -> Any:
     """Adjoint of :func:`max_scatter`: read ``gxpad`` (and ``gfilt``) at each first maximum."""
     nsp = len(kernel)
     dtype = gxpad.dtype if gxpad is not None else gfilt.dtype
     gy = xp.zeros(y.shape, dtype=dtype)
-    for i, o, hit in _hits(xp, xpad, y, kernel, stride, dilation, out, filt):
+    for i, o, hit in _hits(xp, xpad, y, kernel, stride, dilation, out, filt, inside):
         src = 0
         if gxpad is not None:
             src = _view(gxpad, o, stride, dilation, out)

@@ -1,21 +1,23 @@
 """2-D max and sum pooling, forward and backward: numba kernels over planes on the thread pool.
 
-Inputs are channel-first with any leading axes, padded to cover every window (as
-:mod:`nnfunc.kernels.cpu.pool` expects); they are viewed as ``(P, Hp, Wp)`` planes. The forward
-keeps a running maximum per window (NaN propagates, as ``numpy.maximum``); the backward finds
-the first maximum of each window again (offsets in C order, the rule of
-:func:`nnfunc.kernels.cpu.pool.max_scatter`) and adds ``gy`` there, in the same pass. One
-thread owns each plane, so the backward writes every gradient cell from one thread in order:
-no masks per offset, no shared accumulation. The argmax is recomputed rather than saved: the
-Function nodes stay stateless (graph mode and double backward rebuild them from ``x`` and
-``y``), and reading ``x`` once costs about what reading a saved index would.
+Inputs are channel-first with any leading axes, NOT padded: they are viewed as ``(P, H, W)``
+planes, the windows start at ``i * sh - ph, j * sw - pw``, and cells outside the plane are
+skipped (``-inf`` padding for a maximum, zero padding for a sum), so no padded copy is made.
+One thread owns each plane: every array a plane writes belongs to it, no shared accumulation.
 
-Window sums (sum and average pooling) and their adjoint run the same way: row-wise sums, and
-the adjoint adding each output cell over its window in a zeroed plane owned by one thread.
+* Max pooling: the forward writes the maxima (NaN propagates, as ``numpy.maximum``) and the
+  offset ``a * kw + b`` of each window's FIRST maximum (C order) among the cells of the input
+  (padding never wins; -2 for a window holding a NaN: no gradient). The backward is a gather
+  from that saved argmax: each row of the input gradient is built from the windows covering
+  it (``gy`` where the argmax names the cell), in cache, written once. Its adjoint
+  (:func:`max_pool2d_arg_take`, for double backward) reads a gradient at each argmax.
+* Sum and average pooling: window sums times a per-window scale (the average's ``1 /
+  divisor``), and the adjoint, gathered per input row the same way.
 
-``max_pool2d_numpy`` / ``max_pool2d_grad_numpy`` are the NumPy twins (same signatures, whole
-planes at once, through :mod:`nnfunc.kernels.cpu.pool`); :func:`max_pool2d` and
-:func:`max_pool2d_grad` pick numba for float NumPy arrays when it is enabled.
+Every window must hold at least one cell of the input (``Geometry`` rejects padding that
+leaves a window with none). The ``*_numpy`` functions are the NumPy twins of the numba
+kernels (same signatures, whole planes at once through :mod:`nnfunc.kernels.cpu.pool`);
+:func:`applies` says when the numba path is taken (float NumPy arrays, numba enabled).
 """
 
 from __future__ import annotations
@@ -26,17 +28,28 @@ import numpy as np
 
 from nnfunc.core.backend import numba_enabled
 from nnfunc.kernels.cpu import pool as K
-from nnfunc.kernels.cpu._jit import pool2d_kernels
+from nnfunc.kernels.cpu._jit import pool2d_x_kernels
 from nnfunc.kernels.cpu._threads import row_ranges, run
+from nnfunc.kernels.cpu.im2col import pad_input
 
 __all__ = [
     "applies",
+    "index_dtype",
     "max_pool2d",
-    "max_pool2d_grad",
-    "max_pool2d_grad_numpy",
+    "max_pool2d_arg",
+    "max_pool2d_arg_grad",
+    "max_pool2d_arg_grad_numpy",
+    "max_pool2d_arg_numpy",
+    "max_pool2d_arg_take",
+    "max_pool2d_arg_take_numpy",
+    "max_pool2d_match",
+    "max_pool2d_match_numpy",
     "max_pool2d_numpy",
-    "window_sum2d",
-    "window_sum2d_transpose",
+    "sum_pool2d",
+    "sum_pool2d_adjoint",
+    "sum_pool2d_adjoint_numpy",
+    "sum_pool2d_numpy",
+    "tiles22",
 ]
 
 
@@ -50,76 +63,210 @@ def applies(x: Any, kernel) -> bool:
     )
 
 
-def max_pool2d_numpy(x, y, kh, kw, sh, sw, dh, dw, p0, p1) -> None:
-    """NumPy twin of ``_jit._max_pool2d``: ``y[p0:p1]`` from ``x[p0:p1]``."""
+def index_dtype(kernel) -> np.dtype:
+    """The argmax's dtype: int8 for windows of up to 127 cells, else int32."""
+    return np.dtype(np.int8 if kernel[0] * kernel[1] <= 127 else np.int32)
+
+
+# ---------------------------------------------------------------------------- NumPy twins
+def max_pool2d_numpy(xpad, y, kh, kw, sh, sw, p0, p1) -> None:
+    """NumPy twin of ``_jit._max_pool2d_padded``: ``y[p0:p1]`` from the padded ``xpad``."""
+    y[p0:p1] = K.window_max(np, xpad[p0:p1], (kh, kw), (sh, sw), (1, 1), y.shape[1:])
+
+
+def _geometry(kh, kw, sh, sw, ph, pw, out, size):
+    lows = (ph, pw)
+    needed = ((out[0] - 1) * sh + kh, (out[1] - 1) * sw + kw)
+    padded = tuple(max(lo + n, e) for lo, n, e in zip(lows, size, needed, strict=True))
+    return lows, needed, padded
+
+
+def _views(kh, kw, sh, sw, out):
+    for a in range(kh):
+        for b in range(kw):
+            yield (
+                a * kw + b,
+                (
+                    Ellipsis,
+                    slice(a, a + (out[0] - 1) * sh + 1, sh),
+                    slice(b, b + (out[1] - 1) * sw + 1, sw),
+                ),
+            )
+
+
+def max_pool2d_arg_numpy(x, y, idx, kh, kw, sh, sw, ph, pw, p0, p1) -> None:
+    """NumPy twin of ``_jit._max_pool2d_arg``: ``y[p0:p1]`` and ``idx[p0:p1]`` from ``x``."""
+    xs = x[p0:p1]
     out = y.shape[1:]
-    y[p0:p1] = K.window_max(np, x[p0:p1], (kh, kw), (sh, sw), (dh, dw), out)
+    lows, needed, _ = _geometry(kh, kw, sh, sw, ph, pw, out, xs.shape[1:])
+    xpad = pad_input(np, xs, lows, needed, xs.dtype, 0)
+    inside = pad_input(np, np.ones((1, *xs.shape[1:]), bool), lows, needed, bool, False)
+    m = np.zeros((p1 - p0, *out), xs.dtype)
+    t = np.full(m.shape, -1, idx.dtype)
+    with np.errstate(invalid="ignore"):
+        for code, view in _views(kh, kw, sh, sw, out):
+            v, ok = xpad[view], inside[view]
+            nan = ok & (v != v)
+            take = (ok & ((t == -1) | (v > m))) | nan
+            m = np.where(take, v, m)
+            t = np.where(nan, -2, np.where(take, code, t)).astype(idx.dtype)
+    y[p0:p1] = m
+    idx[p0:p1] = t
 
 
-def max_pool2d_grad_numpy(x, y, gy, gx, kh, kw, sh, sw, dh, dw, p0, p1) -> None:
-    """NumPy twin of ``_jit._max_pool2d_grad``: ``gx[p0:p1] += ...``."""
+def max_pool2d_match_numpy(x, y, idx, kh, kw, sh, sw, ph, pw, p0, p1) -> None:
+    """NumPy twin of ``_jit._max_pool2d_match``: the argmax of ``x[p0:p1]`` (``y`` is its
+    maximum, so the argmax from ``x`` alone is the same)."""
+    max_pool2d_arg_numpy(x, np.empty_like(y), idx, kh, kw, sh, sw, ph, pw, p0, p1)
+
+
+def max_pool2d_arg_grad_numpy(idx, gy, gx, kh, kw, sh, sw, ph, pw, p0, p1) -> None:
+    """NumPy twin of ``_jit._max_pool2d_arg_grad``: ``gx[p0:p1]`` from ``idx``, ``gy``."""
+    out = gy.shape[1:]
+    _, _, padded = _geometry(kh, kw, sh, sw, ph, pw, out, gx.shape[1:])
+    buf = np.zeros((p1 - p0, *padded), gx.dtype)
+    for code, view in _views(kh, kw, sh, sw, out):
+        buf[view] += np.where(idx[p0:p1] == code, gy[p0:p1], 0)
+    gx[p0:p1] = buf[:, ph : ph + gx.shape[1], pw : pw + gx.shape[2]]
+
+
+def max_pool2d_arg_take_numpy(g, idx, out_, kh, kw, sh, sw, ph, pw, p0, p1) -> None:
+    """NumPy twin of ``_jit._max_pool2d_arg_take``: ``out_[p0:p1]`` read from ``g``."""
+    out = out_.shape[1:]
+    lows, needed, _ = _geometry(kh, kw, sh, sw, ph, pw, out, g.shape[1:])
+    gpad = pad_input(np, g[p0:p1], lows, needed, g.dtype, 0)
+    res = np.zeros((p1 - p0, *out), out_.dtype)
+    for code, view in _views(kh, kw, sh, sw, out):
+        res += np.where(idx[p0:p1] == code, gpad[view], 0)
+    out_[p0:p1] = res
+
+
+def sum_pool2d_numpy(x, y, scale, kh, kw, sh, sw, ph, pw, p0, p1) -> None:
+    """NumPy twin of ``_jit._sum_pool2d_x``: ``y[p0:p1] = scale * window sums``."""
     out = y.shape[1:]
-    buf, _ = K.max_scatter(np, x[p0:p1], y[p0:p1], gy[p0:p1], (kh, kw), (sh, sw), (dh, dw), out)
-    gx[p0:p1] += buf
+    lows, needed, _ = _geometry(kh, kw, sh, sw, ph, pw, out, x.shape[1:])
+    xpad = pad_input(np, x[p0:p1], lows, needed, x.dtype, 0)
+    y[p0:p1] = K.window_sum(np, xpad, (kh, kw), (sh, sw), out, y.dtype) * scale
 
 
+def sum_pool2d_adjoint_numpy(g, gx, scale, kh, kw, sh, sw, ph, pw, p0, p1) -> None:
+    """NumPy twin of ``_jit._sum_pool2d_x_adjoint``: ``gx[p0:p1]`` from ``g * scale``."""
+    out = g.shape[1:]
+    _, _, padded = _geometry(kh, kw, sh, sw, ph, pw, out, gx.shape[1:])
+    gs = (g[p0:p1] * scale).astype(gx.dtype, copy=False)
+    buf = K.window_sum_transpose(np, gs, (kh, kw), (sh, sw), out, (p1 - p0, *padded))
+    gx[p0:p1] = buf[:, ph : ph + gx.shape[1], pw : pw + gx.shape[2]]
+
+
+# ---------------------------------------------------------------------------- dispatch
 def _planes(a: Any) -> np.ndarray:
     return np.ascontiguousarray(a).reshape((-1, *a.shape[-2:]))
 
 
-def max_pool2d(xpad, kernel, stride, dilation, out, threads: int | None = None, use_numba=None):
-    """Window maxima ``(*lead, *out)`` of ``xpad (*lead, Hp, Wp)``."""
-    fn = pool2d_kernels()["max_pool2d"] if use_numba in (None, True) else max_pool2d_numpy
+def _pick(name: str, twin: Any, use_numba: Any) -> Any:
+    if use_numba is False or (use_numba is None and not numba_enabled()):
+        return twin
+    return pool2d_x_kernels()[name]
+
+
+def _go(fn: Any, planes: int, per: int, threads: int | None, *args: Any) -> None:
+    run(lambda a, b: fn(*args, a, b), row_ranges(planes, per, threads))
+
+
+def tiles22(kernel, stride, lows, out, size) -> bool:
+    """2x2 windows, stride 2, no padding, all inside the input: the specialised kernels."""
+    return (
+        tuple(kernel) == (2, 2)
+        and tuple(stride) == (2, 2)
+        and tuple(lows) == (0, 0)
+        and 2 * out[0] <= size[0]
+        and 2 * out[1] <= size[1]
+    )
+
+
+def max_pool2d(xpad, kernel, stride, out, threads=None, use_numba=None):
+    """Window maxima ``(*lead, *out)`` of ``xpad (*lead, Hp, Wp)``, padded with -inf to cover
+    every window; no argmax (the forward of the geometries whose argmax kernel is slow: the
+    gradient computes the argmax when it runs)."""
     x3 = _planes(xpad)
     y = np.empty((x3.shape[0], *out), xpad.dtype)
-    args = (*kernel, *stride, *dilation)
+    fn = _pick("max_padded", max_pool2d_numpy, use_numba)
     per = int(np.prod(out)) * kernel[0] * kernel[1]
-    run(lambda a, b: fn(x3, y, *args, a, b), row_ranges(x3.shape[0], per, threads))
+    _go(fn, x3.shape[0], per, threads, x3, y, *kernel, *stride)
     return y.reshape((*xpad.shape[:-2], *out))
 
 
-def max_pool2d_grad(
-    xpad, y, gy, kernel, stride, dilation, out, threads: int | None = None, use_numba=None
-):
-    """Gradient ``(*lead, Hp, Wp)`` on the padded input: ``gy`` at each window's first maximum.
-
-    Windows that tile the plane (stride equal to the kernel, no dilation: the usual 2x2/2) take
-    the gather kernel, which writes each cell once; other geometries add into a zeroed plane.
-    """
-    x3, y3 = _planes(xpad), _planes(y)
-    g3 = _planes(gy.astype(xpad.dtype, copy=False))
-    args = (*kernel, *stride, *dilation)
+def max_pool2d_arg(x, kernel, stride, lows, out, threads=None, use_numba=None):
+    """Window maxima ``(*lead, *out)`` of ``x (*lead, H, W)`` and the argmax (same shape,
+    :func:`index_dtype`): the offset of each window's first maximum, -2 for NaN windows."""
+    x3 = _planes(x)
+    y = np.empty((x3.shape[0], *out), x.dtype)
+    idx = np.empty(y.shape, index_dtype(kernel))
+    fn = _pick("max", max_pool2d_arg_numpy, use_numba)
     per = int(np.prod(out)) * kernel[0] * kernel[1]
-    ranges = row_ranges(x3.shape[0], per, threads)
-    tiled = tuple(stride) == tuple(kernel) and tuple(dilation) == (1, 1)
-    if use_numba in (None, True) and tiled:
-        fn = pool2d_kernels()["max_pool2d_grad_tiled"]
-        gx = np.empty(x3.shape, xpad.dtype)
-        run(lambda a, b: fn(x3, y3, g3, gx, *kernel, a, b), ranges)
-        return gx.reshape(xpad.shape)
-    fn = pool2d_kernels()["max_pool2d_grad"] if use_numba in (None, True) else max_pool2d_grad_numpy
-    gx = np.zeros(x3.shape, xpad.dtype)
-    run(lambda a, b: fn(x3, y3, g3, gx, *args, a, b), ranges)
-    return gx.reshape(xpad.shape)
+    if fn is not max_pool2d_arg_numpy and tiles22(kernel, stride, lows, out, x.shape[-2:]):
+        _go(pool2d_x_kernels()["max22"], x3.shape[0], per, threads, x3, y, idx)
+    else:
+        _go(fn, x3.shape[0], per, threads, x3, y, idx, *kernel, *stride, *lows)
+    lead = x.shape[:-2]
+    return y.reshape((*lead, *out)), idx.reshape((*lead, *out))
 
 
-def window_sum2d(xpad, kernel, stride, out, threads: int | None = None) -> np.ndarray:
-    """Window sums ``(*lead, *out)`` of ``xpad (*lead, Hp, Wp)`` (in its dtype); the NumPy twin
-    is :func:`nnfunc.kernels.cpu.pool.window_sum`."""
-    x3 = _planes(xpad)
-    y = np.empty((x3.shape[0], *out), xpad.dtype)
-    fn = pool2d_kernels()["sum_pool2d"]
+def max_pool2d_match(x, y, kernel, stride, lows, threads=None, use_numba=None):
+    """The argmax of :func:`max_pool2d_arg` for ``x (*lead, H, W)`` whose window maxima ``y``
+    are known (the gradient of the forward that kept none)."""
+    x3, y3 = _planes(x), _planes(y)
+    idx = np.empty(y3.shape, index_dtype(kernel))
+    fn = _pick("match", max_pool2d_match_numpy, use_numba)
+    per = int(np.prod(y3.shape[1:])) * kernel[0] * kernel[1]
+    _go(fn, x3.shape[0], per, threads, x3, y3, idx, *kernel, *stride, *lows)
+    return idx.reshape(y.shape)
+
+
+def max_pool2d_arg_grad(idx, gy, size, kernel, stride, lows, threads=None, use_numba=None):
+    """Gradient ``(*lead, *size)`` of the input: ``gy`` at each window's argmax (a gather)."""
+    i3, g3 = _planes(idx), _planes(gy)
+    gx = np.empty((g3.shape[0], *size), gy.dtype)
+    fn = _pick("max_grad", max_pool2d_arg_grad_numpy, use_numba)
+    per = int(np.prod(size)) * kernel[0] * kernel[1]
+    if fn is not max_pool2d_arg_grad_numpy and tiles22(kernel, stride, lows, g3.shape[1:], size):
+        _go(pool2d_x_kernels()["max_grad22"], g3.shape[0], per, threads, i3, g3, gx)
+    else:
+        _go(fn, g3.shape[0], per, threads, i3, g3, gx, *kernel, *stride, *lows)
+    return gx.reshape((*gy.shape[:-2], *size))
+
+
+def max_pool2d_arg_take(g, idx, kernel, stride, lows, threads=None, use_numba=None):
+    """``g (*lead, H, W)`` read at each window's argmax: ``(*lead, *out)`` (0 for NaN windows)."""
+    g3, i3 = _planes(g), _planes(idx)
+    res = np.empty(i3.shape, g.dtype)
+    fn = _pick("max_take", max_pool2d_arg_take_numpy, use_numba)
+    _go(fn, g3.shape[0], int(np.prod(i3.shape[1:])), threads, g3, i3, res, *kernel, *stride, *lows)
+    return res.reshape(idx.shape)
+
+
+def _scale2d(scale: Any, dtype: Any) -> np.ndarray:
+    s = np.ones((1, 1)) if scale is None else np.asarray(scale, np.float64)
+    return np.ascontiguousarray(s.reshape((1, 1) if s.size == 1 else s.shape[-2:]), dtype=dtype)
+
+
+def sum_pool2d(x, kernel, stride, lows, out, scale=None, threads=None, use_numba=None):
+    """``scale * window sums`` ``(*lead, *out)`` of ``x (*lead, H, W)`` (in x's dtype;
+    ``scale``: None, a number or an ``out``-shaped array)."""
+    x3 = _planes(x)
+    y = np.empty((x3.shape[0], *out), x.dtype)
+    fn = _pick("sum", sum_pool2d_numpy, use_numba)
     per = int(np.prod(out)) * kernel[0] * kernel[1]
-    run(lambda a, b: fn(x3, y, *kernel, *stride, a, b), row_ranges(x3.shape[0], per, threads))
-    return y.reshape((*xpad.shape[:-2], *out))
+    _go(fn, x3.shape[0], per, threads, x3, y, _scale2d(scale, x.dtype), *kernel, *stride, *lows)
+    return y.reshape((*x.shape[:-2], *out))
 
 
-def window_sum2d_transpose(gy, kernel, stride, padded, threads: int | None = None) -> np.ndarray:
-    """Adjoint of :func:`window_sum2d` on the padded shape ``padded``; the NumPy twin is
-    :func:`nnfunc.kernels.cpu.pool.window_sum_transpose`."""
-    g3 = _planes(gy)
-    buf = np.zeros((g3.shape[0], *padded[-2:]), gy.dtype)
-    fn = pool2d_kernels()["sum_pool2d_transpose"]
-    per = int(np.prod(gy.shape[-2:])) * kernel[0] * kernel[1]
-    run(lambda a, b: fn(g3, buf, *kernel, *stride, a, b), row_ranges(g3.shape[0], per, threads))
-    return buf.reshape(padded)
+def sum_pool2d_adjoint(g, size, kernel, stride, lows, scale=None, threads=None, use_numba=None):
+    """Adjoint of :func:`sum_pool2d`: ``(*lead, *size)``, each cell the sum of ``g * scale``
+    over the windows covering it."""
+    g3 = _planes(g)
+    gx = np.empty((g3.shape[0], *size), g.dtype)
+    fn = _pick("sum_adjoint", sum_pool2d_adjoint_numpy, use_numba)
+    per = int(np.prod(size)) * kernel[0] * kernel[1]
+    _go(fn, g3.shape[0], per, threads, g3, gx, _scale2d(scale, g.dtype), *kernel, *stride, *lows)
+    return gx.reshape((*g.shape[:-2], *size))
