@@ -13,8 +13,10 @@ from nnfunc.core.elementwise import Elementwise, input_spec
 from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
+from nnfunc.functions.activation._fused import ActivationGrad
 from nnfunc.functions.array._join import Concatenate
 from nnfunc.functions.clipping._clip import clip_to
+from nnfunc.kernels.cpu import activation as _kernels
 
 __all__ = ["crelu", "leaky_relu", "prelu", "relu", "relu6"]
 
@@ -45,11 +47,13 @@ class ReLU(Elementwise):
         return (xp.where(keep, x, xp.zeros((), x.dtype)),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        # gy where y > 0 (t = 0: the output decides) or where x > t: one fused kernel
         if self.threshold == 0:
-            (y,) = self.retained_outputs()
-            return (F.where(F.greater(y, 0), grad_outputs[0], 0),)
-        (x,) = self.retained_inputs()
-        return (F.where(F.greater(x, self.threshold), grad_outputs[0], 0),)
+            (v,) = self.retained_outputs()
+        else:
+            (v,) = self.retained_inputs()
+        grad = ActivationGrad("relu", self.threshold, op=self.op_name)
+        return (grad.apply1(v, grad_outputs[0]),)
 
 
 def relu(x: Any, threshold: float = 0.0, *, name: str | None = None) -> Any:
@@ -178,13 +182,12 @@ class LeakyReLU(Elementwise):
         return super().setup(x)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        x = x.astype(self.out_dtype, copy=False)
-        return (xp.where(x >= 0, x, x * self.out_dtype.type(self.slope)),)
+        return (_kernels.forward("leaky_relu", x.astype(self.out_dtype, copy=False), self.slope),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (x,) = self.retained_inputs()
-        (gy,) = grad_outputs
-        return (F.where(F.greater_equal(x, 0), gy, gy * self.slope),)
+        grad = ActivationGrad("leaky_relu", self.slope, op=self.op_name)
+        return (grad.apply1(x, grad_outputs[0]),)
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01, *, name: str | None = None) -> Any:
