@@ -1871,17 +1871,17 @@ def _act_swish_fwd(x, y, a, b):  # pragma: no cover - compiled
     for i in range(x.shape[0]):
         v = np.float64(x[i])
         s, _q = act_sig64(ad * v)
-        y[i] = np.float32(v * s)
+        y[i] = np.float32(v * s) if v != -np.inf else -_A0  # the limit, not -inf * 0
 
 
 def _act_gelu_tanh_fwd(x, y, a, b):  # pragma: no cover - compiled
     """``x/2 (1 + tanh(u)) = x * sigmoid(2u)``: no ``1 + tanh`` cancellation, no overflow."""
     for i in range(x.shape[0]):
         v = np.float64(x[i])
-        c = v if v < 100.0 else 100.0
-        c = c if c > -100.0 else -100.0
+        c = 100.0 if v > 100.0 else v  # NaN stays NaN
+        c = -100.0 if c < -100.0 else c
         s, _q = act_sig64(_GT_K2_64 * (c + _GT_A_64 * (c * c * c)))
-        y[i] = np.float32(v * s)
+        y[i] = np.float32(v * s) if v != -np.inf else -_A0  # the limit, not -inf * 0
 
 
 def _act_softplus_fwd(x, y, a, b):  # pragma: no cover - compiled
@@ -1962,8 +1962,8 @@ def _act_swish_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
     for i in range(v.shape[0]):
         z = af * v[i]
         s, q = act_sig(z)
-        zc = z if z < _A200 else _A200
-        zc = zc if zc > -_A200 else -_A200
+        zc = _A200 if z > _A200 else z  # NaN stays NaN
+        zc = -_A200 if zc < -_A200 else zc
         gx[i] = gy[i] * (s + zc * (s * q))
 
 
@@ -1971,8 +1971,8 @@ def _act_gelu_tanh_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
     """``s + 2 x s (1 - s) u'``, ``s = sigmoid(2u)``, ``u' = k (1 + 3 a x^2)``, on x clipped."""
     for i in range(v.shape[0]):
         c = v[i]
-        c = c if c < _GT_CLIP else _GT_CLIP
-        c = c if c > -_GT_CLIP else -_GT_CLIP
+        c = _GT_CLIP if c > _GT_CLIP else c  # NaN stays NaN
+        c = -_GT_CLIP if c < -_GT_CLIP else c
         c2 = c * c
         s, q = act_sig(_GT_K2 * (c + _GT_A * (c2 * c)))
         du = _GT_K * (_A1 + (_A3 * _GT_A) * c2)
@@ -1988,8 +1988,10 @@ def _act_gelu_erf_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
         e = erfc_pos(_ERFC_AMAX if big else t)
         e = 0.0 if big else e
         w = e if xd < 0.0 else 2.0 - e
-        phi = _INV_SQRT_2PI * exp_nonpos_f64(-0.5 * (xd * xd))
-        gx[i] = gy[i] * np.float32(0.5 * w + xd * phi)
+        xc = 50.0 if xd > 50.0 else xd  # x phi(x) is 0 beyond |x| = 50: no inf * 0
+        xc = -50.0 if xc < -50.0 else xc
+        phi = _INV_SQRT_2PI * exp_nonpos_f64(-0.5 * (xc * xc))
+        gx[i] = gy[i] * np.float32(0.5 * w + xc * phi)
 
 
 def _act_elu_grad(v, gy, gx, a, b):  # pragma: no cover - compiled

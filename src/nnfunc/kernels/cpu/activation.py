@@ -119,23 +119,20 @@ def gelu_numpy(x: Any, approximate: str) -> Any:
         return gelu_erf_numpy(x)
     if approximate == "tanh":
         _, z = _gelu_tanh_z(xp, x)
-        return (x * _sig_parts(xp, z)[0]).astype(x.dtype, copy=False)
-    with np.errstate(over="ignore"):
-        t = xp.multiply(x, -_SIG_A, dtype=x.dtype)
-        xp.exp(t, out=t)
-    t += 1
-    return xp.divide(x, t, out=t)
+        return _times_sigmoid(xp, x, z)
+    return _times_sigmoid(xp, x, x * x.dtype.type(_SIG_A))
+
+
+def _times_sigmoid(xp: Any, x: Any, z: Any) -> Any:
+    """``x * sigmoid(z)``, ``-0`` at ``x = -inf`` (the limit of the swish and GELU forms)."""
+    y = x * _sig_parts(xp, z)[0]
+    return xp.where(x == -np.inf, -0.0, y).astype(x.dtype, copy=False)
 
 
 @_arrays_in_place
 def silu_numpy(x: Any) -> Any:
-    """``x / (1 + exp(-x))`` in NumPy: exp may overflow to inf, then ``x / inf`` is the limit 0."""
-    xp = get_array_module(x)
-    with np.errstate(over="ignore"):
-        t = xp.negative(x)
-        xp.exp(t, out=t)
-    t += 1
-    return xp.divide(x, t, out=t)
+    """``x * sigmoid(x)`` in NumPy, from ``exp(-|x|)`` (no overflow; -0 at ``-inf``)."""
+    return _times_sigmoid(get_array_module(x), x, x)
 
 
 @_arrays_in_place
@@ -276,14 +273,21 @@ GRAD_KINDS = tuple(_GRAD_NUMPY)
 
 
 def forward_numpy(kind: str, x: Any, a: float = 0.0, b: float = 0.0) -> Any:
-    """The activation ``kind`` of a floating array ``x``, in NumPy (or CuPy)."""
+    """The activation ``kind`` of a floating array ``x``, in NumPy (or CuPy); float16 is
+    computed in float32."""
+    if x.dtype == np.float16:
+        return forward_numpy(kind, x.astype(np.float32), a, b).astype(np.float16)
     with np.errstate(over="ignore", under="ignore"):
         return _FORWARD_NUMPY[kind](x, a, b)
 
 
 def grad_numpy(kind: str, v: Any, gy: Any, a: float = 0.0, b: float = 0.0) -> Any:
-    """``gy * f'(x)`` of the activation ``kind`` (``v`` as in the module doc), in NumPy."""
+    """``gy * f'(x)`` of the activation ``kind`` (``v`` as in the module doc), in NumPy;
+    float16 is computed in float32."""
     xp = get_array_module(v)
+    if v.dtype == np.float16:
+        gx = grad_numpy(kind, v.astype(np.float32), xp.asarray(gy, dtype=np.float32), a, b)
+        return gx.astype(np.float16)
     gy = xp.asarray(gy, dtype=v.dtype if v.dtype.kind == "f" else None)
     if v.ndim == 0:
         return grad_numpy(kind, v.reshape(1), gy.reshape(1), a, b).reshape(())
