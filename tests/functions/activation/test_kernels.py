@@ -100,13 +100,17 @@ GRAD_REFS = {
     ("gelu_tanh", 0.0, 0.0): (lambda x: x, _gelu_tanh_d_ref),
     ("gelu_erf", 0.0, 0.0): (
         lambda x: x,
-        lambda x: 0.5 * _erfc(-x / math.sqrt(2)) + x * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi),
+        lambda x: (
+            0.5 * _erfc(-x / math.sqrt(2)) + x * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        ),
     ),
     ("elu", 1.3, 1.05): (lambda x: x, lambda x: 1.05 * np.where(x > 0, 1, 1.3 * np.exp(x))),
     ("softsign", 0.0, 0.0): (lambda x: x, lambda x: 1 / (1 + np.abs(x)) ** 2),
 }
 XS = np.linspace(-12, 12, 2401)  # float32-exact grid points and their float64 references
-SPECIAL = np.array([0.0, -0.0, 1e-30, -1e-30, 1e30, -1e30, 3.4e38, -3.4e38, np.inf, -np.inf, np.nan])
+SPECIAL = np.array(
+    [0.0, -0.0, 1e-30, -1e-30, 1e30, -1e30, 3.4e38, -3.4e38, np.inf, -np.inf, np.nan]
+)
 
 
 def _ids(table):
