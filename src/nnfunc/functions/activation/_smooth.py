@@ -220,7 +220,11 @@ def gelu(x: Any, approximate: str = "none", *, name: str | None = None) -> Any:
     Notes:
         The exact form is computed as ``x/2 * erfc(-x/sqrt(2))`` (accurate in the lower tail)
         by a numba kernel, or by a NumPy series/continued fraction when numba is off. The tanh
-        form clips its polynomial at ``|x| = 100`` (already saturated), so nothing overflows.
+        form is computed as ``x * sigmoid(2u)`` (equal to ``x/2 (1 + tanh(u))``, without its
+        cancellation for negative ``x`` or the overflow of ``x + x*tanh(u)`` near the
+        largest float) with its polynomial clipped at ``|x| = 100`` (already saturated), so
+        nothing overflows. Gradient: ``gy * gelu'(x)`` in one fused pass (differentiable
+        again).
         Dialects keep their documented forms: ``keras.ops.gelu(x, approximate=True)`` is
         ``"tanh"`` (``False`` is ``"none"``; the Keras page's example prints the exact values
         although its default is the tanh form), ``nnabla.functions.gelu(x)`` is ``"tanh"``
@@ -387,15 +391,16 @@ def silu(x: Any, *, name: str | None = None) -> Any:
         DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
-        ``exp(-x)`` may overflow to inf for very negative ``x``; ``x / inf`` is then the exact
-        limit 0. Gradient: ``gy * (s + x s (1 - s))`` with ``s = sigmoid(x)``. Equivalent to
+        Computed as ``x * sigmoid(x)`` from ``exp(-|x|)`` only: no overflow, and the exact
+        limit ``-0`` at ``x = -inf``. Gradient: ``gy * (s + x s (1 - s))`` with
+        ``s = sigmoid(x)``, one fused pass (differentiable again). Equivalent to
         ``keras.ops.silu(x)`` and ``keras.ops.swish(x)``, ``nnabla.functions.swish(x)`` and
         SameDiff ``nn.swish(x)``.
 
     Examples:
         >>> import numpy as np, nnfunc as nf
         >>> nf.silu(np.array([-1e30, 0.0, 6.0], np.float32))
-        array([-0.       ,  0.       ,  5.9851646], dtype=float32)
+        array([-0.      ,  0.      ,  5.985164], dtype=float32)
     """
     return SiLU().apply1(x, name=name)
 
