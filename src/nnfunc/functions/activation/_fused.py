@@ -113,6 +113,22 @@ def _leaky_relu(x: Any, a: float, b: float) -> tuple[Any, Any]:
     return F.greater_equal(x, 0), None
 
 
+def _window(x: Any, a: float, b: float) -> tuple[Any, Any]:
+    return F.where(F.greater(x, a), F.less(x, b), False), None
+
+
+def _hard_sigmoid(x: Any, a: float, b: float) -> tuple[Any, Any]:
+    t = x * a + b
+    return F.where(F.greater(t, 0), F.less(t, 1), False), None
+
+
+def _hard_silu(x: Any, a: float, b: float) -> tuple[Any, Any]:
+    # (relu6(x + 3) + x [inside]) / 6; its derivative is 1/3 strictly inside (-3, 3), else 0
+    inside = F.where(F.greater(x, -3), F.less(x, 3), False)
+    r = clip_to(x + 3, 0.0, 6.0, grad_at_bounds=False)
+    return (r + F.where(inside, x, 0)) * (1 / 6), inside
+
+
 _RULES = {
     "sigmoid": _sigmoid,
     "tanh": _tanh,
@@ -125,7 +141,12 @@ _RULES = {
     "softsign": _softsign,
     "relu": _relu,
     "leaky_relu": _leaky_relu,
+    "window": _window,
+    "hard_sigmoid": _hard_sigmoid,
+    "hard_silu": _hard_silu,
 }
+#: piecewise-linear kinds: d1 is a mask (gx = gy where it holds, else 0 or gy * slope)
+_MASKED = ("relu", "leaky_relu", "window", "hard_sigmoid")
 
 
 class ActivationGrad(Function):
@@ -153,13 +174,18 @@ class ActivationGrad(Function):
         v, gy = self.retained_inputs()
         (u,) = grad_outputs
         kind, a, b = self.kind, self.a, self.b
-        if kind in ("relu", "leaky_relu"):
+        if kind in _MASKED:
             # piecewise linear: gx = gy where the mask holds (else gy * slope)
             if 1 not in target_indexes:
                 return (None, None)
             keep, _ = _RULES[kind](v, a, b)
-            other = 0 if kind == "relu" else u * a
-            return (None, F.where(keep, u, other))
+            inner = u * a if kind == "hard_sigmoid" else u
+            other = u * a if kind == "leaky_relu" else 0
+            return (None, F.where(keep, inner, other))
+        if kind == "hard_silu":
+            d1, inside = _hard_silu(v, a, b)
+            g_v = F.where(inside, u * gy, 0) * (1 / 3) if 0 in target_indexes else None
+            return (g_v, u * d1 if 1 in target_indexes else None)
         d1, d2 = _RULES[kind](v, a, b)
         g_v = u * gy * d2 if 0 in target_indexes else None
         g_gy = u * d1 if 1 in target_indexes else None

@@ -15,7 +15,7 @@ from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
 from nnfunc.functions.activation._fused import ActivationGrad
 from nnfunc.functions.array._join import Concatenate
-from nnfunc.functions.clipping._clip import clip_to
+from nnfunc.functions.clipping._clip import ClipByValue
 from nnfunc.kernels.cpu import activation as _kernels
 
 __all__ = ["crelu", "leaky_relu", "prelu", "relu", "relu6"]
@@ -127,7 +127,22 @@ def relu6(x: Any, lower: float = 0.0, *, name: str | None = None) -> Any:
     """
     with node_errors(name, x):
         lower = check.real_scalar("relu6", "lower", lower, max_value=6.0)
-    return clip_to(x, lower, 6.0, op="relu6", grad_at_bounds=False, name=name)
+    return ReLU6(lower).apply1(x, None, None, name=name)
+
+
+class ReLU6(ClipByValue):
+    """relu6: clip_by_value to ``[lower, 6]`` with a zero gradient at the bounds, whose
+    backward on floating inputs is one fused kernel (``gy`` strictly inside the bounds)."""
+
+    def __init__(self, lower: Any) -> None:
+        super().__init__(lower, 6.0, "relu6", grad_at_bounds=False)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        if self.out_dtype.kind != "f":
+            return super().backward(target_indexes, grad_outputs)
+        x = self.retained_inputs()[0]
+        grad = ActivationGrad("window", self.lo_s, self.hi_s, op=self.op_name)
+        return (grad.apply1(x, grad_outputs[0]), None, None)
 
 
 def crelu(x: Any, axis: int = -1, *, name: str | None = None) -> Any:

@@ -276,11 +276,27 @@ def hard_sigmoid(
         >>> nf.hard_sigmoid(np.array([-3.0, 0.0, 1.0], np.float32))
         array([0. , 0.5, 0.7], dtype=float32)
     """
-    with node_errors(name, x):
-        x = _as_real("hard_sigmoid", x)
-        slope = check.real_scalar("hard_sigmoid", "slope", slope)
-        offset = check.real_scalar("hard_sigmoid", "offset", offset)
-    return clip_to(x * slope + offset, 0.0, 1.0, op="hard_sigmoid", grad_at_bounds=False, name=name)
+    return HardSigmoid(slope, offset).apply1(x, name=name)
+
+
+class HardSigmoid(_Smooth):
+    op_name = "hard_sigmoid"
+    grad_kind = "hard_sigmoid"
+
+    def __init__(self, slope: Any, offset: Any) -> None:
+        self.slope = slope
+        self.offset = offset
+
+    def setup(self, x: Any) -> tuple[Any, ...]:
+        self.slope = check.real_scalar(self.op_name, "slope", self.slope)
+        self.offset = check.real_scalar(self.op_name, "offset", self.offset)
+        return super().setup(x)
+
+    def compute(self, xp: Any, x: Any) -> Any:
+        return _kernels.forward("hard_sigmoid", x, self.slope, self.offset)
+
+    def grad_params(self) -> tuple[float, float]:
+        return (self.slope, self.offset)
 
 
 def _as_real(op: str, x: Any) -> Any:
@@ -435,10 +451,15 @@ def hard_silu(x: Any, *, name: str | None = None) -> Any:
         array([-0.        , -0.33333334,  0.        ,  0.6666667 ,  3.        ],
               dtype=float32)
     """
-    with node_errors(name, x):
-        x = _as_real("hard_silu", x)
-    relu6 = clip_to(x + 3, 0.0, 6.0, op="hard_silu", grad_at_bounds=False)
-    return F.mul(x, relu6 * (1.0 / 6.0), name=name)
+    return HardSiLU().apply1(x, name=name)
+
+
+class HardSiLU(_Smooth):
+    op_name = "hard_silu"
+    grad_kind = "hard_silu"
+
+    def compute(self, xp: Any, x: Any) -> Any:
+        return _kernels.forward("hard_silu", x)
 
 
 class Softsign(_Smooth):

@@ -1790,6 +1790,8 @@ _A1 = np.float32(1.0)
 _A2 = np.float32(2.0)
 _A3 = np.float32(3.0)
 _A200 = np.float32(200.0)
+_A6 = np.float32(6.0)
+_A_SIXTH = np.float32(1.0 / 6.0)
 #: tanh-GELU: 2 * sqrt(2/pi), sqrt(2/pi), 0.044715 and the clip of its polynomial (beyond
 #: |x| = 100 its sigmoid has saturated to 0 or 1 in every precision).
 _GT_K2 = np.float32(2.0 * math.sqrt(2.0 / math.pi))
@@ -1866,12 +1868,20 @@ def _act_sigmoid_fwd(x, y, a, b):  # pragma: no cover - compiled
 
 
 def _act_swish_fwd(x, y, a, b):  # pragma: no cover - compiled
-    """``x * sigmoid(a x)``: silu (a = 1) and the sigmoid GELU (a = 1.702)."""
+    """``x * sigmoid(a x)``: silu (a = 1, in float32) and the sigmoid GELU (a = 1.702, in
+    float64: rounding ``a x`` to float32 would cost ``|a x|`` ulps in the lower tail)."""
+    if a == 1.0:
+        # silu: sigmoid's argument is x itself, exact in float32 (results within 3 ulps)
+        for i in range(x.shape[0]):
+            v = x[i]
+            s, _q = act_sig(v)
+            y[i] = v * s if v != -np.inf else -_A0  # the limit, not -inf * 0
+        return
     ad = np.float64(a)
     for i in range(x.shape[0]):
         v = np.float64(x[i])
         s, _q = act_sig64(ad * v)
-        y[i] = np.float32(v * s) if v != -np.inf else -_A0  # the limit, not -inf * 0
+        y[i] = np.float32(v * s) if v != -np.inf else -_A0
 
 
 def _act_gelu_tanh_fwd(x, y, a, b):  # pragma: no cover - compiled
@@ -2010,7 +2020,57 @@ def _act_softsign_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
         gx[i] = gy[i] * (r * r)
 
 
+def _act_hard_sigmoid_fwd(x, y, a, b):  # pragma: no cover - compiled
+    """``min(max(a x + b, 0), 1)`` (NaN stays NaN)."""
+    af, bf = np.float32(a), np.float32(b)
+    for i in range(x.shape[0]):
+        t = x[i] * af + bf
+        t = _A0 if t < _A0 else t
+        y[i] = _A1 if t > _A1 else t
+
+
+def _act_hard_silu_fwd(x, y, a, b):  # pragma: no cover - compiled
+    """``x * (min(max(x + 3, 0), 6) * (1/6))``."""
+    for i in range(x.shape[0]):
+        v = x[i]
+        r = v + _A3
+        r = _A0 if r < _A0 else r
+        r = _A6 if r > _A6 else r
+        y[i] = -_A0 if r == _A0 else v * (r * _A_SIXTH)  # -0 up to -3, -inf included
+
+
+def _act_window_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
+    """``gy`` strictly inside ``(a, b)``, else 0 (relu6: the clip's gradient, 0 at the
+    bounds)."""
+    for i in range(v.shape[0]):
+        x = v[i]
+        gx[i] = gy[i] if (x > a) and (x < b) else _A0
+
+
+def _act_hard_sigmoid_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
+    """``a gy`` where ``0 < a x + b < 1`` (computed as the forward kernel does), else 0."""
+    af, bf = np.float32(a), np.float32(b)
+    for i in range(v.shape[0]):
+        t = v[i] * af + bf
+        gx[i] = gy[i] * af if (t > _A0) and (t < _A1) else _A0
+
+
+def _act_hard_silu_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
+    """``(2x + 3)/6`` inside ``(-3, 3)``, 1 from 3 on, 0 up to -3."""
+    for i in range(v.shape[0]):
+        x = v[i]
+        r = x + _A3
+        r = _A0 if r < _A0 else r
+        r = _A6 if r > _A6 else r
+        inside = (x > -_A3) and (x < _A3)
+        gx[i] = gy[i] * (r * _A_SIXTH + (x * _A_SIXTH if inside else _A0))
+
+
 _ACT_FWD = ("sigmoid", "swish", "gelu_tanh", "softplus", "log_sigmoid", "elu", "leaky_relu")
+#: piecewise-linear kernels, compiled without ``contract``: ``a x + b`` rounds as NumPy's, so
+#: the kink decisions agree with the NumPy twin's
+_ACT_FWD_PLAIN = ("hard_sigmoid", "hard_silu")
+_ACT_GRAD_PLAIN = ("window", "hard_sigmoid", "hard_silu")
 _ACT_GRAD = (
     "sigmoid",
     "tanh",
@@ -2041,4 +2101,7 @@ def activation_kernels() -> dict[str, Any]:
     g["act_sig64"] = numba.njit(**exact)(_act_sig64)
     out = {f"{k}_fwd": numba.njit(**exact)(g[f"_act_{k}_fwd"]) for k in _ACT_FWD}
     out.update({f"{k}_grad": numba.njit(**exact)(g[f"_act_{k}_grad"]) for k in _ACT_GRAD})
+    plain = {k: v for k, v in exact.items() if k != "fastmath"}
+    out.update({f"{k}_fwd": numba.njit(**plain)(g[f"_act_{k}_fwd"]) for k in _ACT_FWD_PLAIN})
+    out.update({f"{k}_grad": numba.njit(**plain)(g[f"_act_{k}_grad"]) for k in _ACT_GRAD_PLAIN})
     return out

@@ -181,6 +181,26 @@ def _leaky_relu_numpy(x: Any, slope: float, unused: float = 0.0) -> Any:
     return xp.where(x >= 0, x, x * x.dtype.type(slope))
 
 
+@_arrays_in_place
+def _hard_sigmoid_numpy(x: Any, slope: float, offset: float) -> Any:
+    xp = get_array_module(x)
+    t = x * x.dtype.type(slope)
+    t += x.dtype.type(offset)
+    return xp.minimum(xp.maximum(t, 0, out=t), 1, out=t)
+
+
+@_arrays_in_place
+def _hard_silu_numpy(x: Any, a: float = 0.0, b: float = 0.0) -> Any:
+    xp = get_array_module(x)
+    r = x + x.dtype.type(3)
+    xp.minimum(xp.maximum(r, 0, out=r), 6, out=r)
+    zero = r == 0  # -0 up to -3, -inf included (not -inf * 0)
+    r *= x.dtype.type(1 / 6)
+    r *= x
+    r[zero] = -0.0
+    return r
+
+
 _FORWARD_NUMPY: dict[str, Any] = {
     "sigmoid": lambda x, a, b: _sigmoid_numpy(x),
     "swish": lambda x, a, b: silu_numpy(x) if a == 1 else gelu_numpy(x, "sigmoid"),
@@ -189,9 +209,12 @@ _FORWARD_NUMPY: dict[str, Any] = {
     "log_sigmoid": lambda x, a, b: log_sigmoid_numpy(x),
     "elu": _elu_numpy,
     "leaky_relu": _leaky_relu_numpy,
+    "hard_sigmoid": _hard_sigmoid_numpy,
+    "hard_silu": _hard_silu_numpy,
 }
 #: the kinds of :func:`forward` (``swish`` is ``x * sigmoid(a x)``: silu with ``a = 1``, the
-#: sigmoid GELU with ``a = 1.702``; ``elu`` takes alpha and scale, ``leaky_relu`` the slope)
+#: sigmoid GELU with ``a = 1.702``; ``elu`` takes alpha and scale, ``leaky_relu`` the slope,
+#: ``hard_sigmoid`` the slope and offset)
 FORWARD_KINDS = tuple(_FORWARD_NUMPY)
 
 
@@ -255,6 +278,22 @@ def _g_softsign(xp: Any, x: Any, gy: Any, a: float, b: float) -> Any:
     return gy * (r * r)
 
 
+def _g_window(xp: Any, x: Any, gy: Any, a: float, b: float) -> Any:
+    return xp.where((x > a) & (x < b), gy, xp.zeros((), gy.dtype))
+
+
+def _g_hard_sigmoid(xp: Any, x: Any, gy: Any, a: float, b: float) -> Any:
+    t = x * x.dtype.type(a)
+    t += x.dtype.type(b)
+    return xp.where((t > 0) & (t < 1), gy * gy.dtype.type(a), xp.zeros((), gy.dtype))
+
+
+def _g_hard_silu(xp: Any, x: Any, gy: Any, a: float, b: float) -> Any:
+    r = xp.clip(x + x.dtype.type(3), 0, 6) * x.dtype.type(1 / 6)
+    r += xp.where((x > -3) & (x < 3), x * x.dtype.type(1 / 6), xp.zeros((), x.dtype))
+    return gy * r
+
+
 _GRAD_NUMPY: dict[str, Any] = {
     "sigmoid": _g_sigmoid,
     "tanh": _g_tanh,
@@ -267,8 +306,12 @@ _GRAD_NUMPY: dict[str, Any] = {
     "gelu_erf": _g_gelu_erf,
     "elu": _g_elu,
     "softsign": _g_softsign,
+    "window": _g_window,
+    "hard_sigmoid": _g_hard_sigmoid,
+    "hard_silu": _g_hard_silu,
 }
-#: the kinds of :func:`grad` (``relu`` takes the threshold as ``a``: 0 with ``v`` the output)
+#: the kinds of :func:`grad` (``relu`` takes the threshold as ``a``: 0 with ``v`` the output;
+#: ``window`` passes ``gy`` strictly inside ``(a, b)``, relu6's clip)
 GRAD_KINDS = tuple(_GRAD_NUMPY)
 
 
