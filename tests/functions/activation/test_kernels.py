@@ -83,6 +83,8 @@ FWD_REFS = {
     ("elu", 1.3, 1.05): lambda x: 1.05 * np.where(x > 0, x, 1.3 * np.expm1(np.minimum(x, 0))),
     ("leaky_relu", 0.2, 0.0): lambda x: np.where(x >= 0, x, 0.2 * x),
     ("hard_sigmoid", 0.2, 0.5): lambda x: np.clip(0.2 * x + 0.5, 0, 1),
+    ("clip", 0.0, np.inf): lambda x: np.maximum(x, 0),
+    ("clip", -1.5, 6.0): lambda x: np.clip(x, -1.5, 6),
     ("hard_silu", 0.0, 0.0): lambda x: x * np.clip(x + 3, 0, 6) / 6,
 }
 #: kind, a, b -> (v of x, float64 reference of f'(x))

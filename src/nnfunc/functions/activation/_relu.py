@@ -42,6 +42,8 @@ class ReLU(Elementwise):
         if self.threshold == 0:
             if x.dtype == np.bool_:
                 return (x.copy(),)  # max(b, False) is b
+            if _kernels.use_numba(x):  # ~4x faster than maximum's NaN-checking loop
+                return (_kernels.forward_numba("clip", x, 0.0, np.inf),)
             return (xp.maximum(x, 0, dtype=x.dtype),)
         keep = x >= self.threshold
         return (xp.where(keep, x, xp.zeros((), x.dtype)),)
@@ -136,6 +138,11 @@ class ReLU6(ClipByValue):
 
     def __init__(self, lower: Any) -> None:
         super().__init__(lower, 6.0, "relu6", grad_at_bounds=False)
+
+    def forward(self, xp: Any, x: Any, lo: Any = None, hi: Any = None) -> tuple[Any, ...]:
+        if _kernels.use_numba(x):  # one pass (maximum then minimum: two slow ones)
+            return (_kernels.forward_numba("clip", x, self.lo_s, self.hi_s),)
+        return super().forward(xp, x, lo, hi)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         if self.out_dtype.kind != "f":

@@ -182,6 +182,12 @@ def _leaky_relu_numpy(x: Any, slope: float, unused: float = 0.0) -> Any:
 
 
 @_arrays_in_place
+def _clip_numpy(x: Any, lo: float, hi: float) -> Any:
+    xp = get_array_module(x)
+    return xp.minimum(xp.maximum(x, x.dtype.type(lo)), x.dtype.type(hi))
+
+
+@_arrays_in_place
 def _hard_sigmoid_numpy(x: Any, slope: float, offset: float) -> Any:
     xp = get_array_module(x)
     t = x * x.dtype.type(slope)
@@ -209,12 +215,13 @@ _FORWARD_NUMPY: dict[str, Any] = {
     "log_sigmoid": lambda x, a, b: log_sigmoid_numpy(x),
     "elu": _elu_numpy,
     "leaky_relu": _leaky_relu_numpy,
+    "clip": _clip_numpy,
     "hard_sigmoid": _hard_sigmoid_numpy,
     "hard_silu": _hard_silu_numpy,
 }
 #: the kinds of :func:`forward` (``swish`` is ``x * sigmoid(a x)``: silu with ``a = 1``, the
 #: sigmoid GELU with ``a = 1.702``; ``elu`` takes alpha and scale, ``leaky_relu`` the slope,
-#: ``hard_sigmoid`` the slope and offset)
+#: ``hard_sigmoid`` the slope and offset, ``clip`` the bounds)
 FORWARD_KINDS = tuple(_FORWARD_NUMPY)
 
 
