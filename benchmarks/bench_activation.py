@@ -1,6 +1,8 @@
 """Activation and softmax timings, side by side with PyTorch CPU in the same process.
 
-Run: ``python benchmarks/bench_activation.py [--repeat N] [--only SUBSTRING] [--small-only]``.
+Run: ``python benchmarks/bench_activation.py [--repeat N] [--only SUBSTRING] [--small-only]``,
+or ``--cpu N`` for a one-thread CPU-time table of the activations on N elements (steadier than
+wall time on a loaded machine).
 Interleaved rounds against PyTorch with 1 thread and with its default thread count; the table
 gives median times and the median (interquartile range) of the per-round ratios nnfunc / torch.
 See ``_paired.py``.
@@ -17,6 +19,8 @@ PyTorch's slope 1/6).
 from __future__ import annotations
 
 import argparse
+import os
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -98,13 +102,76 @@ def _cases(torch: Any, x: np.ndarray, gy: np.ndarray, label: str) -> list[Case]:
     return cases
 
 
+def cpu_table(torch: Any, n: int, repeat: int, only: str | None) -> None:
+    """One thread each, CPU time (``time.process_time``, min over interleaved rounds): on a
+    shared, loaded machine CPU time is far steadier than wall time. Prints forward and
+    forward+backward times, their ratio, and the ratios to PyTorch."""
+    os.environ["NNFUNC_NUM_THREADS"] = "1"  # read by the kernels at each call
+    if torch is not None:
+        torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(n).astype(np.float32)
+    gy = rng.standard_normal(n).astype(np.float32)
+    tx = tgy = leaf = None
+    if torch is not None:
+        tx, tgy = torch.from_numpy(x), torch.from_numpy(gy)
+        leaf = tx.clone().requires_grad_()
+    print(f"n = {n} float32, 1 thread each, min CPU ms of {repeat} interleaved rounds")
+    print(
+        f"{'case':17s} {'fwd':>8s} {'fwd+bwd':>8s} {'fb/fwd':>6s} {'torch fwd':>9s} "
+        f"{'torch fb':>8s} {'fwd/torch':>9s} {'fb/torch':>8s}"
+    )
+    for name, fn, tfn in _activations(torch):
+        if only and only not in name:
+            continue
+
+        def fb(fn: Callable[[Any], Any] = fn) -> None:
+            xv = nf.Variable(x, requires_grad=True)
+            nf.grad(fn(xv), [xv], grad_outputs=[gy])
+
+        calls: list[Callable[[], Any]] = [lambda fn=fn: fn(x), fb]
+        if tfn is not None:
+
+            def t_fwd(tfn: Callable[[Any], Any] = tfn) -> None:
+                with torch.no_grad():
+                    tfn(tx)
+
+            def t_fb(tfn: Callable[[Any], Any] = tfn) -> None:
+                torch.autograd.grad(tfn(leaf), [leaf], tgy)
+
+            calls += [t_fwd, t_fb]
+        for c in calls:
+            c()  # warm-up: numba compilation, allocator
+        best = [float("inf")] * len(calls)
+        for _ in range(repeat):
+            for k, c in enumerate(calls):
+                t0 = time.process_time()
+                c()
+                best[k] = min(best[k], time.process_time() - t0)
+        ms = [b * 1e3 for b in best]
+        line = f"{name:17s} {ms[0]:8.3f} {ms[1]:8.3f} {ms[1] / ms[0]:6.2f}"
+        if len(ms) == 4:
+            line += f" {ms[2]:9.3f} {ms[3]:8.3f} {ms[0] / ms[2]:9.2f} {ms[1] / ms[3]:8.2f}"
+        print(line, flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--only", default=None, help="run the cases whose name contains this")
     ap.add_argument("--small-only", action="store_true", help="skip the 16M-element cases")
+    ap.add_argument(
+        "--cpu",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: the activations on N elements, one thread each, in CPU time",
+    )
     args = ap.parse_args()
     torch = torch_or_none(threads=None)
+    if args.cpu:
+        cpu_table(torch, args.cpu, args.repeat, args.only)
+        return
     rng = np.random.default_rng(0)
     m = rng.standard_normal((4096, 1024)).astype(np.float32)
     F = torch.nn.functional if torch is not None else None
