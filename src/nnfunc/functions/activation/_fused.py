@@ -117,11 +117,6 @@ def _window(x: Any, a: float, b: float) -> tuple[Any, Any]:
     return F.where(F.greater(x, a), F.less(x, b), False), None
 
 
-def _hard_sigmoid(x: Any, a: float, b: float) -> tuple[Any, Any]:
-    t = x * a + b
-    return F.where(F.greater(t, 0), F.less(t, 1), False), None
-
-
 def _hard_silu(x: Any, a: float, b: float) -> tuple[Any, Any]:
     # (relu6(x + 3) + x [inside]) / 6; its derivative is 1/3 strictly inside (-3, 3), else 0
     inside = F.where(F.greater(x, -3), F.less(x, 3), False)
@@ -142,11 +137,10 @@ _RULES = {
     "relu": _relu,
     "leaky_relu": _leaky_relu,
     "window": _window,
-    "hard_sigmoid": _hard_sigmoid,
     "hard_silu": _hard_silu,
 }
 #: piecewise-linear kinds: d1 is a mask (gx = gy where it holds, else 0 or gy * slope)
-_MASKED = ("relu", "leaky_relu", "window", "hard_sigmoid")
+_MASKED = ("relu", "leaky_relu", "window")
 
 
 class ActivationGrad(Function):
@@ -179,9 +173,8 @@ class ActivationGrad(Function):
             if 1 not in target_indexes:
                 return (None, None)
             keep, _ = _RULES[kind](v, a, b)
-            inner = u * a if kind == "hard_sigmoid" else u
             other = u * a if kind == "leaky_relu" else 0
-            return (None, F.where(keep, inner, other))
+            return (None, F.where(keep, u, other))
         if kind == "hard_silu":
             d1, inside = _hard_silu(v, a, b)
             g_v = F.where(inside, u * gy, 0) * (1 / 3) if 0 in target_indexes else None

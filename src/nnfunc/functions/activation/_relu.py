@@ -18,7 +18,7 @@ from nnfunc.functions.array._join import Concatenate
 from nnfunc.functions.clipping._clip import ClipByValue
 from nnfunc.kernels.cpu import activation as _kernels
 
-__all__ = ["crelu", "leaky_relu", "prelu", "relu", "relu6"]
+__all__ = ["ClipActivation", "crelu", "leaky_relu", "prelu", "relu", "relu6"]
 
 
 class ReLU(Elementwise):
@@ -129,15 +129,16 @@ def relu6(x: Any, lower: float = 0.0, *, name: str | None = None) -> Any:
     """
     with node_errors(name, x):
         lower = check.real_scalar("relu6", "lower", lower, max_value=6.0)
-    return ReLU6(lower).apply1(x, None, None, name=name)
+    return ClipActivation(lower, 6.0, "relu6").apply1(x, None, None, name=name)
 
 
-class ReLU6(ClipByValue):
-    """relu6: clip_by_value to ``[lower, 6]`` with a zero gradient at the bounds, whose
-    backward on floating inputs is one fused kernel (``gy`` strictly inside the bounds)."""
+class ClipActivation(ClipByValue):
+    """clip_by_value to number bounds under an activation's name ``op`` (relu6, hard_sigmoid),
+    with a zero gradient at the bounds; on floating inputs its forward and its backward
+    (``gy`` strictly inside the bounds) are one fused kernel each."""
 
-    def __init__(self, lower: Any) -> None:
-        super().__init__(lower, 6.0, "relu6", grad_at_bounds=False)
+    def __init__(self, lo: float, hi: float, op: str) -> None:
+        super().__init__(lo, hi, op, grad_at_bounds=False)
 
     def forward(self, xp: Any, x: Any, lo: Any = None, hi: Any = None) -> tuple[Any, ...]:
         if _kernels.use_numba(x):  # one pass (maximum then minimum: two slow ones)

@@ -17,6 +17,7 @@ from nnfunc.core import check
 from nnfunc.core.elementwise import Elementwise, input_spec
 from nnfunc.core.function import node_errors
 from nnfunc.functions.activation._fused import ActivationGrad
+from nnfunc.functions.activation._relu import ClipActivation
 from nnfunc.functions.activation._sigmoid_tanh_softplus import tanh
 from nnfunc.functions.array._join import Concatenate
 from nnfunc.functions.clipping._clip import clip_to
@@ -276,27 +277,14 @@ def hard_sigmoid(
         >>> nf.hard_sigmoid(np.array([-3.0, 0.0, 1.0], np.float32))
         array([0. , 0.5, 0.7], dtype=float32)
     """
-    return HardSigmoid(slope, offset).apply1(x, name=name)
-
-
-class HardSigmoid(_Smooth):
-    op_name = "hard_sigmoid"
-    grad_kind = "hard_sigmoid"
-
-    def __init__(self, slope: Any, offset: Any) -> None:
-        self.slope = slope
-        self.offset = offset
-
-    def setup(self, x: Any) -> tuple[Any, ...]:
-        self.slope = check.real_scalar(self.op_name, "slope", self.slope)
-        self.offset = check.real_scalar(self.op_name, "offset", self.offset)
-        return super().setup(x)
-
-    def compute(self, xp: Any, x: Any) -> Any:
-        return _kernels.forward("hard_sigmoid", x, self.slope, self.offset)
-
-    def grad_params(self) -> tuple[float, float]:
-        return (self.slope, self.offset)
+    with node_errors(name, x):
+        x = _as_real("hard_sigmoid", x)
+        slope = check.real_scalar("hard_sigmoid", "slope", slope)
+        offset = check.real_scalar("hard_sigmoid", "offset", offset)
+    # kept a composite ending in a clip node (the ONNX exporter maps that node to Clip)
+    return ClipActivation(0.0, 1.0, "hard_sigmoid").apply1(
+        x * slope + offset, None, None, name=name
+    )
 
 
 def _as_real(op: str, x: Any) -> Any:

@@ -2046,15 +2046,6 @@ def _act_clip_fwd(x, y, a, b):  # pragma: no cover - compiled
         y[i] = bf if v > bf else v
 
 
-def _act_hard_sigmoid_fwd(x, y, a, b):  # pragma: no cover - compiled
-    """``min(max(a x + b, 0), 1)`` (NaN stays NaN)."""
-    af, bf = np.float32(a), np.float32(b)
-    for i in range(x.shape[0]):
-        t = x[i] * af + bf
-        t = _A0 if t < _A0 else t
-        y[i] = _A1 if t > _A1 else t
-
-
 def _act_hard_silu_fwd(x, y, a, b):  # pragma: no cover - compiled
     """``x * (min(max(x + 3, 0), 6) * (1/6))``."""
     for i in range(x.shape[0]):
@@ -2073,14 +2064,6 @@ def _act_window_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
         gx[i] = gy[i] if (x > a) and (x < b) else _A0
 
 
-def _act_hard_sigmoid_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
-    """``a gy`` where ``0 < a x + b < 1`` (computed as the forward kernel does), else 0."""
-    af, bf = np.float32(a), np.float32(b)
-    for i in range(v.shape[0]):
-        t = v[i] * af + bf
-        gx[i] = gy[i] * af if (t > _A0) and (t < _A1) else _A0
-
-
 def _act_hard_silu_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
     """``(2x + 3)/6`` inside ``(-3, 3)``, 1 from 3 on, 0 up to -3."""
     for i in range(v.shape[0]):
@@ -2093,10 +2076,10 @@ def _act_hard_silu_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
 
 
 _ACT_FWD = ("sigmoid", "swish", "gelu_tanh", "softplus", "log_sigmoid", "elu", "leaky_relu")
-#: piecewise-linear kernels, compiled without ``contract``: ``a x + b`` rounds as NumPy's, so
-#: the kink decisions agree with the NumPy twin's
-_ACT_FWD_PLAIN = ("clip", "hard_sigmoid", "hard_silu")
-_ACT_GRAD_PLAIN = ("window", "hard_sigmoid", "hard_silu")
+#: piecewise-linear kernels, compiled without ``contract``: ``x + 3`` and the products round as
+#: NumPy's, so the kink decisions agree with the NumPy twin's
+_ACT_FWD_PLAIN = ("clip", "hard_silu")
+_ACT_GRAD_PLAIN = ("window", "hard_silu")
 _ACT_GRAD = (
     "sigmoid",
     "tanh",

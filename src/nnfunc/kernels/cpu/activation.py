@@ -188,14 +188,6 @@ def _clip_numpy(x: Any, lo: float, hi: float) -> Any:
 
 
 @_arrays_in_place
-def _hard_sigmoid_numpy(x: Any, slope: float, offset: float) -> Any:
-    xp = get_array_module(x)
-    t = x * x.dtype.type(slope)
-    t += x.dtype.type(offset)
-    return xp.minimum(xp.maximum(t, 0, out=t), 1, out=t)
-
-
-@_arrays_in_place
 def _hard_silu_numpy(x: Any, a: float = 0.0, b: float = 0.0) -> Any:
     xp = get_array_module(x)
     r = x + x.dtype.type(3)
@@ -216,12 +208,11 @@ _FORWARD_NUMPY: dict[str, Any] = {
     "elu": _elu_numpy,
     "leaky_relu": _leaky_relu_numpy,
     "clip": _clip_numpy,
-    "hard_sigmoid": _hard_sigmoid_numpy,
     "hard_silu": _hard_silu_numpy,
 }
 #: the kinds of :func:`forward` (``swish`` is ``x * sigmoid(a x)``: silu with ``a = 1``, the
 #: sigmoid GELU with ``a = 1.702``; ``elu`` takes alpha and scale, ``leaky_relu`` the slope,
-#: ``hard_sigmoid`` the slope and offset, ``clip`` the bounds)
+#: ``clip`` the bounds)
 FORWARD_KINDS = tuple(_FORWARD_NUMPY)
 
 
@@ -289,12 +280,6 @@ def _g_window(xp: Any, x: Any, gy: Any, a: float, b: float) -> Any:
     return xp.where((x > a) & (x < b), gy, xp.zeros((), gy.dtype))
 
 
-def _g_hard_sigmoid(xp: Any, x: Any, gy: Any, a: float, b: float) -> Any:
-    t = x * x.dtype.type(a)
-    t += x.dtype.type(b)
-    return xp.where((t > 0) & (t < 1), gy * gy.dtype.type(a), xp.zeros((), gy.dtype))
-
-
 def _g_hard_silu(xp: Any, x: Any, gy: Any, a: float, b: float) -> Any:
     r = xp.clip(x + x.dtype.type(3), 0, 6) * x.dtype.type(1 / 6)
     r += xp.where((x > -3) & (x < 3), x * x.dtype.type(1 / 6), xp.zeros((), x.dtype))
@@ -314,7 +299,6 @@ _GRAD_NUMPY: dict[str, Any] = {
     "elu": _g_elu,
     "softsign": _g_softsign,
     "window": _g_window,
-    "hard_sigmoid": _g_hard_sigmoid,
     "hard_silu": _g_hard_silu,
 }
 #: the kinds of :func:`grad` (``relu`` takes the threshold as ``a``: 0 with ``v`` the output;
