@@ -1,13 +1,14 @@
 """Element-wise activations with a real result: elu, selu, gelu, silu, log_sigmoid, softsign...
 
 Each is a Function whose forward is one fused NumPy (or numba) computation and whose backward
-is ``gy * f'(x)`` with ``f'`` written in nnfunc functions (so it differentiates again). Every
-form avoids overflow: no inf or NaN for finite inputs of any magnitude, in values and gradients.
+is one :class:`~nnfunc.functions.activation._fused.ActivationGrad` node, ``gy * f'(x)`` by one
+fused kernel, itself differentiable (its backward is written in nnfunc functions); tanh_shrink
+and sinc keep ``gy * derivative(x)`` written in nnfunc functions. Every form avoids overflow: no
+inf or NaN for finite inputs of any magnitude, in values and gradients.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -43,10 +44,6 @@ __all__ = [
 
 _SELU_SCALE = 1.0507009873554805
 _SELU_ALPHA = 1.6732632423543772
-_INV_SQRT2 = 1.0 / math.sqrt(2.0)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-_TANH_K = math.sqrt(2.0 / math.pi)
-_TANH_A = 0.044715
 _SIG_A = 1.702
 
 
@@ -68,10 +65,6 @@ class _Smooth(Elementwise):
         (x,) = self.retained_inputs()
         a, b = self.grad_params()
         return (ActivationGrad(self.grad_kind, a, b, self.op_name).apply1(x, grad_outputs[0]),)
-
-
-def _pos(x: Any) -> Any:
-    return F.greater(x, 0)
 
 
 class ELU(_Smooth):
