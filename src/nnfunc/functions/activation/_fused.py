@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 import nnfunc.functions as F
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
@@ -158,7 +160,8 @@ class ActivationGrad(Function):
 
     def setup(self, v: Any, gy: Any) -> tuple[TensorSpec, ...]:
         shape = tuple(p if p is not None else q for p, q in zip(v.shape, gy.shape, strict=False))
-        self.out_dtype = v.dtype if v.dtype.kind == "f" else gy.dtype
+        vd, gd = np.dtype(v.dtype), np.dtype(gy.dtype)
+        self.out_dtype = vd if vd.kind == "f" else gd
         return (TensorSpec(shape, self.out_dtype),)
 
     def forward(self, xp: Any, v: Any, gy: Any) -> tuple[Any, ...]:
