@@ -13,10 +13,12 @@ from nnfunc.core.elementwise import Elementwise, input_spec
 from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
+from nnfunc.functions.activation._fused import ActivationGrad
 from nnfunc.functions.array._join import Concatenate
-from nnfunc.functions.clipping._clip import clip_to
+from nnfunc.functions.clipping._clip import ClipByValue
+from nnfunc.kernels.cpu import activation as _kernels
 
-__all__ = ["crelu", "leaky_relu", "prelu", "relu", "relu6"]
+__all__ = ["ClipActivation", "crelu", "leaky_relu", "prelu", "relu", "relu6"]
 
 
 class ReLU(Elementwise):
@@ -40,16 +42,20 @@ class ReLU(Elementwise):
         if self.threshold == 0:
             if x.dtype == np.bool_:
                 return (x.copy(),)  # max(b, False) is b
+            if _kernels.use_numba(x):  # ~4x faster than maximum's NaN-checking loop
+                return (_kernels.forward_numba("clip", x, 0.0, np.inf),)
             return (xp.maximum(x, 0, dtype=x.dtype),)
         keep = x >= self.threshold
         return (xp.where(keep, x, xp.zeros((), x.dtype)),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        # gy where y > 0 (t = 0: the output decides) or where x > t: one fused kernel
         if self.threshold == 0:
-            (y,) = self.retained_outputs()
-            return (F.where(F.greater(y, 0), grad_outputs[0], 0),)
-        (x,) = self.retained_inputs()
-        return (F.where(F.greater(x, self.threshold), grad_outputs[0], 0),)
+            (v,) = self.retained_outputs()
+        else:
+            (v,) = self.retained_inputs()
+        grad = ActivationGrad("relu", self.threshold, op=self.op_name)
+        return (grad.apply1(v, grad_outputs[0]),)
 
 
 def relu(x: Any, threshold: float = 0.0, *, name: str | None = None) -> Any:
@@ -123,7 +129,28 @@ def relu6(x: Any, lower: float = 0.0, *, name: str | None = None) -> Any:
     """
     with node_errors(name, x):
         lower = check.real_scalar("relu6", "lower", lower, max_value=6.0)
-    return clip_to(x, lower, 6.0, op="relu6", grad_at_bounds=False, name=name)
+    return ClipActivation(lower, 6.0, "relu6").apply1(x, None, None, name=name)
+
+
+class ClipActivation(ClipByValue):
+    """clip_by_value to number bounds under an activation's name ``op`` (relu6, hard_sigmoid),
+    with a zero gradient at the bounds; on floating inputs its forward and its backward
+    (``gy`` strictly inside the bounds) are one fused kernel each."""
+
+    def __init__(self, lo: float, hi: float, op: str) -> None:
+        super().__init__(lo, hi, op, grad_at_bounds=False)
+
+    def forward(self, xp: Any, x: Any, lo: Any = None, hi: Any = None) -> tuple[Any, ...]:
+        if _kernels.use_numba(x):  # one pass (maximum then minimum: two slow ones)
+            return (_kernels.forward_numba("clip", x, self.lo_s, self.hi_s),)
+        return super().forward(xp, x, lo, hi)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        if self.out_dtype.kind != "f":
+            return super().backward(target_indexes, grad_outputs)
+        x = self.retained_inputs()[0]
+        grad = ActivationGrad("window", self.lo_s, self.hi_s, op=self.op_name)
+        return (grad.apply1(x, grad_outputs[0]), None, None)
 
 
 def crelu(x: Any, axis: int = -1, *, name: str | None = None) -> Any:
@@ -178,13 +205,12 @@ class LeakyReLU(Elementwise):
         return super().setup(x)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        x = x.astype(self.out_dtype, copy=False)
-        return (xp.where(x >= 0, x, x * self.out_dtype.type(self.slope)),)
+        return (_kernels.forward("leaky_relu", x.astype(self.out_dtype, copy=False), self.slope),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (x,) = self.retained_inputs()
-        (gy,) = grad_outputs
-        return (F.where(F.greater_equal(x, 0), gy, gy * self.slope),)
+        grad = ActivationGrad("leaky_relu", self.slope, op=self.op_name)
+        return (grad.apply1(x, grad_outputs[0]),)
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01, *, name: str | None = None) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nnfunc.core.elementwise import Elementwise
+from nnfunc.functions.activation._fused import ActivationGrad
 from nnfunc.kernels.cpu import activation as _kernels
 
 __all__ = ["sigmoid", "softplus", "tanh"]
@@ -17,13 +18,12 @@ class Sigmoid(Elementwise):
     retain_out = (0,)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        x = x.astype(self.out_dtype, copy=False)
         # exp of a non-positive number only: no overflow for any finite or infinite x.
-        e = xp.exp(-xp.abs(x))
-        return (xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(self.out_dtype, copy=False),)
+        return (_kernels.forward("sigmoid", x.astype(self.out_dtype, copy=False)),)
 
-    def derivative_from_output(self, y: Any) -> Any:
-        return y * (1 - y)
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (y,) = self.retained_outputs()
+        return (ActivationGrad("sigmoid", op=self.op_name).apply1(y, grad_outputs[0]),)
 
 
 class Tanh(Elementwise):
@@ -33,8 +33,9 @@ class Tanh(Elementwise):
     ufunc = "tanh"
     retain_out = (0,)
 
-    def derivative_from_output(self, y: Any) -> Any:
-        return 1 - y * y
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (y,) = self.retained_outputs()
+        return (ActivationGrad("tanh", op=self.op_name).apply1(y, grad_outputs[0]),)
 
 
 class Softplus(Elementwise):
@@ -46,8 +47,9 @@ class Softplus(Elementwise):
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         return (_kernels.softplus(x.astype(self.out_dtype, copy=False)),)
 
-    def derivative(self, x: Any) -> Any:
-        return sigmoid(x)
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (x,) = self.retained_inputs()
+        return (ActivationGrad("softplus", op=self.op_name).apply1(x, grad_outputs[0]),)
 
 
 def sigmoid(x: Any, *, name: str | None = None) -> Any:

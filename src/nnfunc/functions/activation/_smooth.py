@@ -1,13 +1,14 @@
 """Element-wise activations with a real result: elu, selu, gelu, silu, log_sigmoid, softsign...
 
 Each is a Function whose forward is one fused NumPy (or numba) computation and whose backward
-is ``gy * f'(x)`` with ``f'`` written in nnfunc functions (so it differentiates again). Every
-form avoids overflow: no inf or NaN for finite inputs of any magnitude, in values and gradients.
+is one :class:`~nnfunc.functions.activation._fused.ActivationGrad` node, ``gy * f'(x)`` by one
+fused kernel, itself differentiable (its backward is written in nnfunc functions); tanh_shrink
+and sinc keep ``gy * derivative(x)`` written in nnfunc functions. Every form avoids overflow: no
+inf or NaN for finite inputs of any magnitude, in values and gradients.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -16,12 +17,13 @@ import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.elementwise import Elementwise, input_spec
 from nnfunc.core.function import node_errors
-from nnfunc.functions.activation._sigmoid_tanh_softplus import sigmoid, tanh
+from nnfunc.functions.activation._fused import ActivationGrad
+from nnfunc.functions.activation._relu import ClipActivation
+from nnfunc.functions.activation._sigmoid_tanh_softplus import tanh
 from nnfunc.functions.array._join import Concatenate
 from nnfunc.functions.clipping._clip import clip_to
 from nnfunc.functions.math import abs as abs_
 from nnfunc.functions.math import cos
-from nnfunc.functions.math._erf import erf
 from nnfunc.functions.math._reciprocal import recip
 from nnfunc.kernels.cpu import activation as _kernels
 
@@ -42,21 +44,27 @@ __all__ = [
 
 _SELU_SCALE = 1.0507009873554805
 _SELU_ALPHA = 1.6732632423543772
-_INV_SQRT2 = 1.0 / math.sqrt(2.0)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-_TANH_K = math.sqrt(2.0 / math.pi)
-_TANH_A = 0.044715
 _SIG_A = 1.702
 
 
 class _Smooth(Elementwise):
-    """``f(x)`` by ``compute``, gradient ``gy * derivative(x)``."""
+    """``f(x)`` by ``compute``; gradient: the fused :class:`ActivationGrad` of ``grad_kind``
+    with :meth:`grad_params`, or ``gy * derivative(x)`` when ``grad_kind`` is empty."""
 
     retain_in = (0,)
+    #: kind of the fused gradient (:data:`nnfunc.kernels.cpu.activation.GRAD_KINDS`)
+    grad_kind = ""
 
+    def grad_params(self) -> tuple[float, float]:
+        """The parameters ``(a, b)`` of the fused gradient kernel."""
+        return (0.0, 0.0)
 
-def _pos(x: Any) -> Any:
-    return F.greater(x, 0)
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        if not self.grad_kind:
+            return super().backward(target_indexes, grad_outputs)
+        (x,) = self.retained_inputs()
+        a, b = self.grad_params()
+        return (ActivationGrad(self.grad_kind, a, b, self.op_name).apply1(x, grad_outputs[0]),)
 
 
 class ELU(_Smooth):
@@ -72,18 +80,13 @@ class ELU(_Smooth):
         self.scale = check.real_scalar(self.op_name, "scale", self.scale)
         return super().setup(x)
 
-    def compute(self, xp: Any, x: Any) -> Any:
-        neg = xp.expm1(xp.minimum(x, 0))
-        neg *= x.dtype.type(self.alpha)
-        y = xp.where(x > 0, x, neg)
-        if self.scale != 1.0:
-            y *= x.dtype.type(self.scale)
-        return y
+    grad_kind = "elu"
 
-    def derivative(self, x: Any) -> Any:
-        # exp of min(x, 0): the unused branch stays finite for large x (no 0 * inf in grads).
-        d = F.where(_pos(x), 1.0, self.alpha * F.exp(F.minimum(x, 0)))
-        return d * self.scale if self.scale != 1.0 else d
+    def compute(self, xp: Any, x: Any) -> Any:
+        return _kernels.forward("elu", x, self.alpha, self.scale)
+
+    def grad_params(self) -> tuple[float, float]:
+        return (self.alpha, self.scale)
 
 
 def elu(x: Any, alpha: float = 1.0, *, name: str | None = None) -> Any:
@@ -178,22 +181,12 @@ class GELU(_Smooth):
     def compute(self, xp: Any, x: Any) -> Any:
         return _kernels.gelu(x, self.approximate)
 
-    def derivative(self, x: Any) -> Any:
-        if self.approximate == "none":
-            # Phi(x) + x phi(x). x phi(x) is exactly 0 beyond |x| = 50 (even in float64), so it
-            # is evaluated on x clipped there: x*x never overflows (float32 |x| > 1.8e19).
-            xc = clip_to(x, -50.0, 50.0)
-            return 0.5 + 0.5 * erf(x * _INV_SQRT2) + xc * (_INV_SQRT_2PI * F.exp(-0.5 * (xc * xc)))
-        if self.approximate == "sigmoid":
-            s = sigmoid(_SIG_A * x)
-            return s + (_SIG_A * x) * (s * (1 - s))
-        # tanh form: the polynomial is evaluated on x clipped to +-100, where tanh has
-        # saturated (1 - t*t == 0 exactly), so x**3 never overflows.
-        xc = clip_to(x, -100.0, 100.0)
-        t = tanh(_TANH_K * (xc + _TANH_A * (xc * xc * xc)))
-        return 0.5 * (1 + t) + (0.5 * _TANH_K) * (xc * (1 - t * t)) * (
-            1 + (3 * _TANH_A) * (xc * xc)
-        )
+    @property
+    def grad_kind(self) -> str:  # type: ignore[override]
+        return {"none": "gelu_erf", "tanh": "gelu_tanh"}.get(self.approximate, "swish")
+
+    def grad_params(self) -> tuple[float, float]:
+        return (_SIG_A, 0.0) if self.approximate == "sigmoid" else (0.0, 0.0)
 
 
 def gelu(x: Any, approximate: str = "none", *, name: str | None = None) -> Any:
@@ -221,7 +214,11 @@ def gelu(x: Any, approximate: str = "none", *, name: str | None = None) -> Any:
     Notes:
         The exact form is computed as ``x/2 * erfc(-x/sqrt(2))`` (accurate in the lower tail)
         by a numba kernel, or by a NumPy series/continued fraction when numba is off. The tanh
-        form clips its polynomial at ``|x| = 100`` (already saturated), so nothing overflows.
+        form is computed as ``x * sigmoid(2u)`` (equal to ``x/2 (1 + tanh(u))``, without its
+        cancellation for negative ``x`` or the overflow of ``x + x*tanh(u)`` near the
+        largest float) with its polynomial clipped at ``|x| = 100`` (already saturated), so
+        nothing overflows. Gradient: ``gy * gelu'(x)`` in one fused pass (differentiable
+        again).
         Dialects keep their documented forms: ``keras.ops.gelu(x, approximate=True)`` is
         ``"tanh"`` (``False`` is ``"none"``; the Keras page's example prints the exact values
         although its default is the tanh form), ``nnabla.functions.gelu(x)`` is ``"tanh"``
@@ -277,7 +274,10 @@ def hard_sigmoid(
         x = _as_real("hard_sigmoid", x)
         slope = check.real_scalar("hard_sigmoid", "slope", slope)
         offset = check.real_scalar("hard_sigmoid", "offset", offset)
-    return clip_to(x * slope + offset, 0.0, 1.0, op="hard_sigmoid", grad_at_bounds=False, name=name)
+    # kept a composite ending in a clip node (the ONNX exporter maps that node to Clip)
+    return ClipActivation(0.0, 1.0, "hard_sigmoid").apply1(
+        x * slope + offset, None, None, name=name
+    )
 
 
 def _as_real(op: str, x: Any) -> Any:
@@ -321,11 +321,10 @@ def hard_tanh(x: Any, *, name: str | None = None) -> Any:
 class LogSigmoid(_Smooth):
     op_name = "log_sigmoid"
 
+    grad_kind = "log_sigmoid"
+
     def compute(self, xp: Any, x: Any) -> Any:
         return _kernels.log_sigmoid(x)
-
-    def derivative(self, x: Any) -> Any:
-        return sigmoid(-x)
 
 
 def log_sigmoid(x: Any, *, name: str | None = None) -> Any:
@@ -362,12 +361,13 @@ def log_sigmoid(x: Any, *, name: str | None = None) -> Any:
 class SiLU(_Smooth):
     op_name = "silu"
 
+    grad_kind = "swish"
+
     def compute(self, xp: Any, x: Any) -> Any:
         return _kernels.silu(x)
 
-    def derivative(self, x: Any) -> Any:
-        s = sigmoid(x)
-        return s + x * (s * (1 - s))
+    def grad_params(self) -> tuple[float, float]:
+        return (1.0, 0.0)
 
 
 def silu(x: Any, *, name: str | None = None) -> Any:
@@ -388,15 +388,16 @@ def silu(x: Any, *, name: str | None = None) -> Any:
         DTypeError: a tensor argument is not real and numeric (the engine's input checks).
 
     Notes:
-        ``exp(-x)`` may overflow to inf for very negative ``x``; ``x / inf`` is then the exact
-        limit 0. Gradient: ``gy * (s + x s (1 - s))`` with ``s = sigmoid(x)``. Equivalent to
+        Computed as ``x * sigmoid(x)`` from ``exp(-|x|)`` only: no overflow, and the exact
+        limit ``-0`` at ``x = -inf``. Gradient: ``gy * (s + x s (1 - s))`` with
+        ``s = sigmoid(x)``, one fused pass (differentiable again). Equivalent to
         ``keras.ops.silu(x)`` and ``keras.ops.swish(x)``, ``nnabla.functions.swish(x)`` and
         SameDiff ``nn.swish(x)``.
 
     Examples:
         >>> import numpy as np, nnfunc as nf
         >>> nf.silu(np.array([-1e30, 0.0, 6.0], np.float32))
-        array([-0.       ,  0.       ,  5.9851646], dtype=float32)
+        array([-0.      ,  0.      ,  5.985164], dtype=float32)
     """
     return SiLU().apply1(x, name=name)
 
@@ -431,10 +432,15 @@ def hard_silu(x: Any, *, name: str | None = None) -> Any:
         array([-0.        , -0.33333334,  0.        ,  0.6666667 ,  3.        ],
               dtype=float32)
     """
-    with node_errors(name, x):
-        x = _as_real("hard_silu", x)
-    relu6 = clip_to(x + 3, 0.0, 6.0, op="hard_silu", grad_at_bounds=False)
-    return F.mul(x, relu6 * (1.0 / 6.0), name=name)
+    return HardSiLU().apply1(x, name=name)
+
+
+class HardSiLU(_Smooth):
+    op_name = "hard_silu"
+    grad_kind = "hard_silu"
+
+    def compute(self, xp: Any, x: Any) -> Any:
+        return _kernels.forward("hard_silu", x)
 
 
 class Softsign(_Smooth):
@@ -445,10 +451,7 @@ class Softsign(_Smooth):
         d += 1
         return xp.divide(x, d, out=d)
 
-    def derivative(self, x: Any) -> Any:
-        # recip's gradient is -r*r (a division by (1 + |x|)**2 would overflow for huge |x|)
-        r = recip(1 + abs_(x))
-        return r * r
+    grad_kind = "softsign"
 
 
 def softsign(x: Any, *, name: str | None = None) -> Any:

@@ -2494,3 +2494,345 @@ def group_norm_kernels() -> dict[str, Any]:
         "grad_sums": numba.njit(**reduce_)(_gn_grad_sums),
         "grad_apply": numba.njit(**exact)(_gn_grad_apply),
     }
+
+
+# ---------------------------------------------------------------------------- activations
+# (nnfunc.kernels.cpu.activation: element-wise forward and first-order gradient kernels of the
+# activations on float32 1-d arrays, ``fwd(x, y, a, b)`` and ``grad(v, gy, gx, a, b)``, where
+# ``a`` and ``b`` are parameters and ``v`` is the input or, for sigmoid, tanh and relu,
+# the output; ``a`` and ``b`` arrive as float64 and are rounded to float32 where the kernel
+# computes in float32. Computed in float32 (the exact GELU and its gradient in float64) from the
+# branch-free helpers below, so that LLVM vectorises every loop.)
+act_expm1_nonpos: Any = None
+act_log1p_unit: Any = None
+act_sig: Any = None
+act_sig64: Any = None
+_A0 = np.float32(0.0)
+_A1 = np.float32(1.0)
+_A2 = np.float32(2.0)
+_A3 = np.float32(3.0)
+_A200 = np.float32(200.0)
+_A6 = np.float32(6.0)
+_A_SIXTH = np.float32(1.0 / 6.0)
+#: tanh-GELU: 2 * sqrt(2/pi), sqrt(2/pi), 0.044715 and the clip of its polynomial (beyond
+#: |x| = 100 its sigmoid has saturated to 0 or 1 in every precision).
+_GT_K2 = np.float32(2.0 * math.sqrt(2.0 / math.pi))
+_GT_K = np.float32(math.sqrt(2.0 / math.pi))
+_GT_A = np.float32(0.044715)
+_GT_CLIP = np.float32(100.0)
+_GT_K2_64 = 2.0 * math.sqrt(2.0 / math.pi)
+_GT_A_64 = 0.044715
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+# log1p(e) = 2 atanh(s), s = e / (2 + e) <= 1/3 for 0 <= e <= 1: 2 s sum s^(2n) / (2n + 1),
+# truncated after n = 7 (relative error < 1.5e-9).
+(_L0, _L1, _L2, _L3, _L4, _L5, _L6, _L7) = (np.float32(2.0 / (2 * n + 1)) for n in range(8))
+# expm1(m) = m (1 + m/2 + m^2/6 + ... + m^8/9!) for -0.5 < m <= 0 (relative error < 1e-9);
+# exp(m) - 1 below (no cancellation there).
+(_E1, _E2, _E3, _E4, _E5, _E6, _E7, _E8) = (
+    np.float32(1.0 / math.factorial(n + 1)) for n in range(1, 9)
+)
+_EXPM1_SMALL = np.float32(-0.5)
+
+
+def _act_expm1_nonpos(m: Any) -> Any:  # pragma: no cover - compiled
+    """``expm1(m)`` of a float32 ``m <= 0`` (NaN gives NaN)."""
+    p = _E8
+    p = p * m + _E7
+    p = p * m + _E6
+    p = p * m + _E5
+    p = p * m + _E4
+    p = p * m + _E3
+    p = p * m + _E2
+    p = p * m + _E1
+    p = (p * m + _A1) * m
+    e = expf_nonpos(m) - _A1
+    return p if m > _EXPM1_SMALL else e
+
+
+def _act_log1p_unit(e: Any) -> Any:  # pragma: no cover - compiled
+    """``log1p(e)`` of a float32 ``0 <= e <= 1``."""
+    s = e / (_A2 + e)
+    z = s * s
+    p = _L7
+    p = p * z + _L6
+    p = p * z + _L5
+    p = p * z + _L4
+    p = p * z + _L3
+    p = p * z + _L2
+    p = p * z + _L1
+    p = p * z + _L0
+    return s * p
+
+
+def _act_sig(z: Any) -> Any:  # pragma: no cover - compiled
+    """``(sigmoid(z), 1 - sigmoid(z))`` of a float32 ``z``, both without cancellation."""
+    e = expf_nonpos(-abs(z))
+    r = _A1 / (_A1 + e)
+    er = e * r
+    pos = z >= _A0
+    return (r if pos else er), (er if pos else r)
+
+
+def _act_sig64(z: Any) -> Any:  # pragma: no cover - compiled
+    """:func:`_act_sig` in float64 (for the kernels whose sigmoid argument is not exact in
+    float32: rounding ``z`` there would cost ``|z|`` ulps of ``sigmoid(z)`` in its tail)."""
+    e = exp_nonpos_f64(-abs(z))
+    r = 1.0 / (1.0 + e)
+    er = e * r
+    pos = z >= 0.0
+    return (r if pos else er), (er if pos else r)
+
+
+def _act_sigmoid_fwd(x, y, a, b):  # pragma: no cover - compiled
+    for i in range(x.shape[0]):
+        s, _q = act_sig(x[i])
+        y[i] = s
+
+
+def _act_swish_fwd(x, y, a, b):  # pragma: no cover - compiled
+    """``x * sigmoid(a x)``: silu (a = 1, in float32) and the sigmoid GELU (a = 1.702, in
+    float64: rounding ``a x`` to float32 would cost ``|a x|`` ulps in the lower tail)."""
+    if a == 1.0:
+        # silu: sigmoid's argument is x itself, exact in float32 (results within 3 ulps)
+        for i in range(x.shape[0]):
+            v = x[i]
+            s, _q = act_sig(v)
+            y[i] = v * s if v != -np.inf else -_A0  # the limit, not -inf * 0
+        return
+    ad = np.float64(a)
+    for i in range(x.shape[0]):
+        v = np.float64(x[i])
+        s, _q = act_sig64(ad * v)
+        y[i] = np.float32(v * s) if v != -np.inf else -_A0
+
+
+def _act_gelu_tanh_fwd(x, y, a, b):  # pragma: no cover - compiled
+    """``x/2 (1 + tanh(u)) = x * sigmoid(2u)``: no ``1 + tanh`` cancellation, no overflow."""
+    for i in range(x.shape[0]):
+        v = np.float64(x[i])
+        c = 100.0 if v > 100.0 else v  # NaN stays NaN
+        c = -100.0 if c < -100.0 else c
+        s, _q = act_sig64(_GT_K2_64 * (c + _GT_A_64 * (c * c * c)))
+        y[i] = np.float32(v * s) if v != -np.inf else -_A0  # the limit, not -inf * 0
+
+
+def _act_softplus_fwd(x, y, a, b):  # pragma: no cover - compiled
+    for i in range(x.shape[0]):
+        v = x[i]
+        m = v if v > _A0 else _A0
+        y[i] = m + act_log1p_unit(expf_nonpos(-abs(v)))
+
+
+def _act_log_sigmoid_fwd(x, y, a, b):  # pragma: no cover - compiled
+    for i in range(x.shape[0]):
+        v = x[i]
+        m = v if v < _A0 else _A0
+        y[i] = m - act_log1p_unit(expf_nonpos(-abs(v)))
+
+
+def _act_elu_fwd(x, y, a, b):  # pragma: no cover - compiled
+    """``b * (x if x > 0 else a * expm1(x))`` (a = alpha, b = scale)."""
+    af, bf = np.float32(a), np.float32(b)
+    for i in range(x.shape[0]):
+        v = x[i]
+        m = _A0 if v > _A0 else v  # NaN stays NaN
+        n = af * act_expm1_nonpos(m)
+        y[i] = (v if v > _A0 else n) * bf
+
+
+def _act_leaky_relu_fwd(x, y, a, b):  # pragma: no cover - compiled
+    af = np.float32(a)
+    for i in range(x.shape[0]):
+        v = x[i]
+        y[i] = v if v >= _A0 else v * af
+
+
+def _act_sigmoid_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
+    """From the output ``y``: ``gy * y * (1 - y)``."""
+    for i in range(v.shape[0]):
+        y = v[i]
+        gx[i] = gy[i] * (y * (_A1 - y))
+
+
+def _act_tanh_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
+    """From the output ``y``: ``gy * (1 - y*y)``."""
+    for i in range(v.shape[0]):
+        y = v[i]
+        gx[i] = gy[i] * (_A1 - y * y)
+
+
+def _act_relu_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
+    """``gy`` where ``v > a`` else 0 (``v`` the output and ``a = 0``, or the input and the
+    threshold)."""
+    for i in range(v.shape[0]):
+        gx[i] = gy[i] if v[i] > a else _A0
+
+
+def _act_leaky_relu_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
+    af = np.float32(a)
+    for i in range(v.shape[0]):
+        g = gy[i]
+        gx[i] = g if v[i] >= _A0 else g * af
+
+
+def _act_softplus_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
+    for i in range(v.shape[0]):
+        s, _q = act_sig(v[i])
+        gx[i] = gy[i] * s
+
+
+def _act_log_sigmoid_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
+    for i in range(v.shape[0]):
+        _s, q = act_sig(v[i])
+        gx[i] = gy[i] * q
+
+
+def _act_swish_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
+    """``d/dx x sigmoid(a x) = s + a x s (1 - s)``; ``a x`` clipped to +-200 in the second
+    term (``s (1 - s)`` is 0 there), so that an overflow of ``a x`` gives no ``inf * 0``."""
+    af = np.float32(a)
+    for i in range(v.shape[0]):
+        z = af * v[i]
+        s, q = act_sig(z)
+        zc = _A200 if z > _A200 else z  # NaN stays NaN
+        zc = -_A200 if zc < -_A200 else zc
+        gx[i] = gy[i] * (s + zc * (s * q))
+
+
+def _act_gelu_tanh_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
+    """``s + 2 x s (1 - s) u'``, ``s = sigmoid(2u)``, ``u' = k (1 + 3 a x^2)``, on x clipped."""
+    for i in range(v.shape[0]):
+        c = v[i]
+        c = _GT_CLIP if c > _GT_CLIP else c  # NaN stays NaN
+        c = -_GT_CLIP if c < -_GT_CLIP else c
+        c2 = c * c
+        s, q = act_sig(_GT_K2 * (c + _GT_A * (c2 * c)))
+        du = _GT_K * (_A1 + (_A3 * _GT_A) * c2)
+        gx[i] = gy[i] * (s + (_A2 * c) * (s * q) * du)
+
+
+def _act_gelu_erf_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
+    """``Phi(x) + x phi(x)``, computed in float64 as the forward kernel."""
+    for i in range(v.shape[0]):
+        xd = np.float64(v[i])
+        t = abs(xd) * _INV_SQRT2
+        big = not (t < _ERFC_AMAX)  # also NaN
+        tc = _ERFC_AMAX if big else t
+        # erfc_pos inlined: its exp(-t*t) = exp(-x*x/2) is phi(x) * sqrt(2 pi) as well
+        r = 1.0 / (1.0 + _ERFC_P * tc)
+        u = r * _ERFC_SCALE - _ERFC_SHIFT
+        q = _Q12
+        q = q * u + _Q11
+        q = q * u + _Q10
+        q = q * u + _Q9
+        q = q * u + _Q8
+        q = q * u + _Q7
+        q = q * u + _Q6
+        q = q * u + _Q5
+        q = q * u + _Q4
+        q = q * u + _Q3
+        q = q * u + _Q2
+        q = q * u + _Q1
+        q = q * u + _Q0
+        ex = exp_nonpos_f64(-(tc * tc))
+        e = 0.0 if big else r * q * ex
+        w = e if xd < 0.0 else 2.0 - e
+        # beyond |x| = 10.5 sqrt(2) x phi(x) < 1e-46 is 0 in float32: no inf * 0 there
+        xphi = (0.0 if xd == xd else xd) if big else xd * (_INV_SQRT_2PI * ex)
+        gx[i] = gy[i] * np.float32(0.5 * w + xphi)
+
+
+def _act_elu_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
+    """``b`` for ``x > 0``, else ``a * exp(x) * b``."""
+    af, bf = np.float32(a), np.float32(b)
+    for i in range(v.shape[0]):
+        x = v[i]
+        m = _A0 if x > _A0 else x
+        d = (af * expf_nonpos(m)) * bf
+        gx[i] = gy[i] * (bf if x > _A0 else d)
+
+
+def _act_softsign_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
+    for i in range(v.shape[0]):
+        r = _A1 / (_A1 + abs(v[i]))
+        gx[i] = gy[i] * (r * r)
+
+
+def _act_clip_fwd(x, y, a, b):  # pragma: no cover - compiled
+    """``min(max(x, a), b)`` (relu: a = 0, b = inf; relu6: a = lower, b = 6); NaN stays NaN
+    (numpy's maximum is ~5x slower than this loop: it checks for NaN element by element)."""
+    af, bf = np.float32(a), np.float32(b)
+    for i in range(x.shape[0]):
+        v = x[i]
+        v = af if v < af else v
+        y[i] = bf if v > bf else v
+
+
+def _act_hard_silu_fwd(x, y, a, b):  # pragma: no cover - compiled
+    """``x * (min(max(x + 3, 0), 6) * (1/6))``."""
+    for i in range(x.shape[0]):
+        v = x[i]
+        r = v + _A3
+        r = _A0 if r < _A0 else r
+        r = _A6 if r > _A6 else r
+        y[i] = -_A0 if r == _A0 else v * (r * _A_SIXTH)  # -0 up to -3, -inf included
+
+
+def _act_window_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
+    """``gy`` strictly inside ``(a, b)``, else 0 (relu6: the clip's gradient, 0 at the
+    bounds)."""
+    for i in range(v.shape[0]):
+        x = v[i]
+        gx[i] = gy[i] if (x > a) and (x < b) else _A0
+
+
+def _act_hard_silu_grad(v, gy, gx, a, b):  # pragma: no cover - compiled
+    """``(2x + 3)/6`` inside ``(-3, 3)``, 1 from 3 on, 0 up to -3."""
+    for i in range(v.shape[0]):
+        x = v[i]
+        r = x + _A3
+        r = _A0 if r < _A0 else r
+        r = _A6 if r > _A6 else r
+        inside = (x > -_A3) and (x < _A3)
+        gx[i] = gy[i] * (r * _A_SIXTH + (x * _A_SIXTH if inside else _A0))
+
+
+_ACT_FWD = ("sigmoid", "swish", "gelu_tanh", "softplus", "log_sigmoid", "elu", "leaky_relu")
+#: piecewise-linear kernels, compiled without ``contract``: ``x + 3`` and the products round as
+#: NumPy's, so the kink decisions agree with the NumPy twin's
+_ACT_FWD_PLAIN = ("clip", "hard_silu")
+_ACT_GRAD_PLAIN = ("window", "hard_silu")
+_ACT_GRAD = (
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "softplus",
+    "log_sigmoid",
+    "swish",
+    "gelu_tanh",
+    "gelu_erf",
+    "elu",
+    "softsign",
+)
+
+
+@lru_cache(maxsize=1)
+def activation_kernels() -> dict[str, Any]:
+    """The activation kernels, ``"<kind>_fwd"`` and ``"<kind>_grad"``, as numba dispatchers
+    (each compiles on its first call, cached on disk)."""
+    import numba
+
+    kernels()  # jits the shared helpers (expf_nonpos, erfc_pos...) into this module's globals
+    g = globals()
+    exact = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": set(_FM_EXACT)}
+    g["act_expm1_nonpos"] = numba.njit(**exact)(_act_expm1_nonpos)
+    g["act_log1p_unit"] = numba.njit(**exact)(_act_log1p_unit)
+    g["act_sig"] = numba.njit(**exact)(_act_sig)
+    g["act_sig64"] = numba.njit(**exact)(_act_sig64)
+    out = {f"{k}_fwd": numba.njit(**exact)(g[f"_act_{k}_fwd"]) for k in _ACT_FWD}
+    out.update({f"{k}_grad": numba.njit(**exact)(g[f"_act_{k}_grad"]) for k in _ACT_GRAD})
+    plain = {k: v for k, v in exact.items() if k != "fastmath"}
+    out.update({f"{k}_fwd": numba.njit(**plain)(g[f"_act_{k}_fwd"]) for k in _ACT_FWD_PLAIN})
+    out.update({f"{k}_grad": numba.njit(**plain)(g[f"_act_{k}_grad"]) for k in _ACT_GRAD_PLAIN})
+    return out
