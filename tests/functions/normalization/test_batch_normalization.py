@@ -481,3 +481,37 @@ def test_given_statistics_gradients_against_closed_forms():
     np.testing.assert_allclose(gv.data, -0.5 * (gy * d).sum((0, 2, 3)) * s * inv**3, rtol=1e-12)
     np.testing.assert_allclose(go.data, gy.sum((0, 2, 3)), rtol=1e-12)
     np.testing.assert_allclose(gs.data, (gy * d).sum((0, 2, 3)) * inv, rtol=1e-12)
+
+
+@pytest.mark.parametrize("param_shape", [(3,), (1, 3, 1)], ids=["compact", "full_rank"])
+def test_given_statistics_graph_with_unknown_parameter_dims(param_shape):
+    # Parameters fed through placeholders whose channel dim is unknown when the graph is built:
+    # the fused kernels take their shapes from the run (they reshaped to a shape holding None).
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 4))
+    mean, var, offset, scale = (rng.random(param_shape) + 0.5 for _ in range(4))
+    sym = tuple(None if d == 3 else d for d in param_shape)
+    g = nf.Graph()
+    with g:
+        px = g.placeholder("x", (None, 3, 4), np.float64)
+        ps = [g.placeholder(n, sym, np.float64) for n in ("m", "v", "o", "s")]
+        y = nf.batch_normalization(px, *ps, axis=1)
+        grads = g.grad(y, [px, *ps])
+    got = g.run([y, *grads], dict(zip("xmvos", (x, mean, var, offset, scale), strict=True)))
+    mean, var, offset, scale = (a.reshape(1, 3, 1) for a in (mean, var, offset, scale))
+    inv = 1 / np.sqrt(var + 1e-5)
+    want_y = (x - mean) * inv * scale + offset
+
+    def red(a):
+        return a.sum(axis=(0, 2)).reshape(param_shape)
+
+    want = [
+        want_y,
+        np.broadcast_to(inv * scale, x.shape),
+        red(-np.broadcast_to(inv * scale, x.shape)),
+        red((x - mean) * scale * -0.5 * inv**3),
+        red(np.ones_like(x)),
+        red((x - mean) * inv),
+    ]
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10)

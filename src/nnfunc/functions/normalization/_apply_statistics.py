@@ -57,6 +57,24 @@ def _rows(x: Any, k0: int, k1: int) -> Any:
     return x.reshape(a, c) if b == 1 else x.reshape(a, c, b)
 
 
+def resolve_full(full: list, x_shape: tuple, arrays: dict) -> list:
+    """``full`` (the parameters' shapes at ``x``'s rank) with the dimensions that were unknown
+    when a graph was built taken from the arrays of this run: a parameter of ``x``'s rank gives
+    its own shape, a compact one the sizes of ``x`` on those axes."""
+    if not any(f is not None and None in f for f in full):
+        return full
+    out = list(full)
+    for i, f in enumerate(full):
+        if f is None or None not in f:
+            continue
+        a = arrays.get(i)
+        if a is not None and a.ndim == len(f):
+            out[i] = tuple(a.shape)
+        else:
+            out[i] = tuple(x_shape[j] if d is None else d for j, d in enumerate(f))
+    return out
+
+
 class _Coefficients:
     """float64 coefficients of one call, on the parameters' broadcast shape ``pshape``."""
 
@@ -65,6 +83,7 @@ class _Coefficients:
         xp: Any,
         acc: Any,
         full: list,
+        x_shape: tuple,
         eps: float,
         mean: Any,
         var: Any,
@@ -76,6 +95,8 @@ class _Coefficients:
             # float32, as before), then float64 for the coefficients
             return None if a is None else a.reshape(full[i]).astype(acc).astype(np.float64)
 
+        full = resolve_full(full, x_shape, {_MEAN: mean, _VAR: var, _OFFSET: offset, _SCALE: scale})
+        self.full = full
         self.xp = xp
         shapes = [full[i] for i in (_MEAN, _VAR, _OFFSET, _SCALE) if full[i] is not None]
         self.pshape = tuple(np.broadcast_shapes(*shapes))
@@ -118,7 +139,7 @@ class ApplyStatistics(Function):
 
     def forward(self, xp: Any, x: Any, mean: Any, var: Any, offset: Any, scale: Any) -> tuple:
         acc = self.acc
-        co = _Coefficients(xp, acc, self.full, self.eps, mean, var, offset, scale)
+        co = _Coefficients(xp, acc, self.full, x.shape, self.eps, mean, var, offset, scale)
         a = co.a.astype(acc)
         # b from the ROUNDED a: x == mean then gives exactly offset (0 without one)
         b = -co.mean * a.astype(np.float64)
@@ -165,18 +186,25 @@ class ApplyStatisticsGrad(Function):
 
     def setup(self, x: Any, mean: Any, var: Any, scale: Any, gy: Any) -> tuple:
         self.acc = accumulation_dtype(real_dtype(x.dtype))
-        specs = {0: x, _MEAN: mean, _VAR: var, _OFFSET: self.offset_spec, _SCALE: scale}
+        specs = {0: x, _MEAN: mean, _VAR: var, _SCALE: scale}
         self.specs = {
             i: (tuple(s.shape), np.dtype(s.dtype)) for i, s in specs.items() if s is not None
         }
+        if self.offset_spec is not None:  # not an input: its unknown dims are x's
+            shape = tuple(self.offset_spec.shape)
+            f = self.full[_OFFSET]
+            sizes = iter([x.shape[j] for j, d in enumerate(f) if d is None] if f else [])
+            shape = tuple(next(sizes, None) if d is None else d for d in shape)
+            self.specs[_OFFSET] = (shape, np.dtype(self.offset_spec.dtype))
         return tuple(TensorSpec(*self.specs[i]) for i in self.want)
 
     # ------------------------------------------------------------------ forward (arrays)
     def forward(self, xp: Any, x: Any, mean: Any, var: Any, scale: Any, gy: Any) -> tuple:
         acc, want = self.acc, self.want
-        co = _Coefficients(xp, acc, self.full, self.eps, mean, var, None, scale)
-        if self.full[_OFFSET] is not None:  # the forward's coefficient shape included it
-            co.pshape = tuple(np.broadcast_shapes(co.pshape, self.full[_OFFSET]))
+        co = _Coefficients(xp, acc, self.full, x.shape, self.eps, mean, var, None, scale)
+        full = co.full
+        if full[_OFFSET] is not None:  # the forward's coefficient shape included it
+            co.pshape = tuple(np.broadcast_shapes(co.pshape, full[_OFFSET]))
         xa = x if x.dtype == acc else x.astype(acc)
         ga = gy if gy.dtype == acc else gy.astype(acc)
         blk = _block(co.pshape)
@@ -209,7 +237,7 @@ class ApplyStatisticsGrad(Function):
             }
             for i in params:
                 shape, dt = self.specs[i]
-                v = sum_to_shape(xp.broadcast_to(g[i], co.pshape), self.full[i])
+                v = sum_to_shape(xp.broadcast_to(g[i], co.pshape), full[i])
                 out[i] = v.reshape(shape).astype(dt)
         return tuple(out[i] for i in want)
 
