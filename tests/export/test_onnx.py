@@ -38,6 +38,8 @@ def test_mapped_op_matches_onnx_runtime(op):
     with g:
         out = exporter.sample(F, *phs)
     assert g["out"] is out
+    ops = {v.creator.op_name for v in g._order if v.creator is not None}
+    assert op in ops, f"the sample of {op!r} builds no {op!r} node (only {sorted(ops)})"
     used = set(g.placeholders)
     feeds = {f"in{i}": a for i, a in enumerate(arrays) if f"in{i}" in used}
     expected = g.run("out", feeds)

@@ -742,3 +742,301 @@ def _global_avg_pool(ctx: _Context, func: Any, ins: list[str], outs: list[str]) 
 # sqrt is not public; composites (the normalization family, clipping's gradients) put sqrt
 # nodes in graphs, so the sample reaches the function through its module at call time
 onnx_op("sqrt", sample=lambda F, x: F.math._sqrt.sqrt(F.exp(x), name="out"))(_unary("Sqrt"))
+
+
+# ====================================================================== session 2 (onnx3)
+# helpers shared by the entries below
+def _unsupported(func: Any, what: str) -> UnsupportedError:
+    return UnsupportedError(f"export_onnx: node {func.name!r} ({what}) has no ONNX mapping.")
+
+
+def _out_dtype(func: Any, i: int = 0) -> np.dtype:
+    # the graph holds its variables, so the weak references of an exported node are alive
+    return np.dtype(func.outputs[i]().dtype)
+
+
+def _in_dtype(func: Any, i: int) -> np.dtype:
+    return np.dtype(func.input_spec(i).dtype)
+
+
+def _rank(func: Any, i: int = 0) -> int:
+    return len(func.input_spec(i).shape)
+
+
+def _as(ctx: _Context, name: str, src: Any, dst: Any) -> str:
+    """``name`` cast from dtype ``src`` to ``dst`` (unchanged when they agree)."""
+    if np.dtype(src) == np.dtype(dst):
+        return name
+    out = ctx.tmp("cast")
+    ctx.node("Cast", [name], [out], to=_elem_type(ctx.onnx, dst))
+    return out
+
+
+def _inputs_as(ctx: _Context, func: Any, ins: list[str], dt: Any) -> list[str]:
+    return [_as(ctx, n, _in_dtype(func, i), dt) if n else n for i, n in enumerate(ins)]
+
+
+def _private(module: str, name: str) -> Callable[..., Any]:
+    """A sample for a function that is not public: reached through its module at call time."""
+
+    def sample(F: Any, x: Any) -> Any:
+        obj = F
+        for part in module.split("."):
+            obj = getattr(obj, part)
+        return getattr(obj, name)(x, name="out")
+
+    return sample
+
+
+# ---------------------------------------------------------------- element-wise, one ONNX op
+for _name, _op, _sample in (
+    ("erf", "Erf", _private("math._erf", "erf")),
+    ("reciprocal", "Reciprocal", _private("math._reciprocal", "recip")),
+    ("round", "Round", lambda F, x: F.round(F.mul(x, 3.0), name="out")),  # half to even
+    ("stop_gradient", "Identity", lambda F, x: F.stop_gradient(x, name="out")),
+):
+    onnx_op(_name, sample=_sample)(_unary(_op))
+
+
+def _bool_sample(op: str, n: int) -> Callable[..., Any]:
+    # bool results select between the float inputs (the test compares float outputs)
+    def sample(F: Any, a: Any, b: Any) -> Any:
+        pa, pb = F.greater(a, 0.0), F.greater(b, 0.3)
+        r = getattr(F, op)(pa, pb) if n == 2 else getattr(F, op)(pa)
+        return F.where(r, a, b, name="out")
+
+    return sample
+
+
+for _name, _op in (("logical_and", "And"), ("logical_or", "Or"), ("logical_xor", "Xor")):
+    onnx_op(_name, sample=_bool_sample(_name, 2), shapes=((2, 3, 4), (3, 4)))(_binary(_op))
+onnx_op("logical_not", sample=_bool_sample("logical_not", 1), shapes=((2, 3, 4), (3, 4)))(
+    _unary("Not")
+)
+
+
+@onnx_op(
+    "isnan",
+    "isinf",
+    sample=lambda F, x: F.where(
+        F.logical_or(F.isnan(F.log(x)), F.isinf(F.div(1.0, F.floor(x)))), 0.0, x, name="out"
+    ),
+)
+def _isnan_isinf(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    dt = _in_dtype(func, 0)
+    if dt.kind != "f":  # integers are never NaN nor infinite
+        shp = ctx.tmp()
+        ctx.node("Shape", ins[:1], [shp])
+        ctx.node("ConstantOfShape", [shp], outs, value=ctx.helper.make_tensor(
+            "v", ctx.onnx.TensorProto.BOOL, [1], [False]))  # fmt: skip
+        return
+    ctx.node("IsNaN" if func.op_name == "isnan" else "IsInf", ins[:1], outs)
+
+
+@onnx_op("log_sigmoid", sample=lambda F, x: F.log_sigmoid(F.mul(x, 20.0), name="out"))
+def _log_sigmoid(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # log(sigmoid(x)) = -softplus(-x), stable at both ends
+    n, s = ctx.tmp(), ctx.tmp()
+    ctx.node("Neg", ins[:1], [n])
+    ctx.node("Softplus", [n], [s])
+    ctx.node("Neg", [s], outs)
+
+
+@onnx_op("tanh_shrink", sample=lambda F, x: F.tanh_shrink(x, name="out"))
+def _tanh_shrink(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    t = ctx.tmp()
+    ctx.node("Tanh", ins[:1], [t])
+    ctx.node("Sub", [ins[0], t], outs)
+
+
+@onnx_op("sinc", sample=lambda F, x: F.sinc(F.floor(x), name="out"))  # floor makes exact zeros
+def _sinc(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    dt = _out_dtype(func)
+    x = _as(ctx, ins[0], _in_dtype(func, 0), dt)
+    zero, safe, s, q = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
+    one = ctx.const(1.0, dt)
+    ctx.node("Equal", [x, ctx.const(0.0, dt)], [zero])
+    ctx.node("Where", [zero, one, x], [safe])
+    ctx.node("Sin", [safe], [s])
+    ctx.node("Div", [s, safe], [q])
+    ctx.node("Where", [zero, one, q], outs)
+
+
+@onnx_op(
+    "atan2",
+    sample=lambda F, a, b: F.atan2(a, F.where(F.greater(F.abs(b), 1.5), 0.0, b), name="out"),
+    shapes=((2, 3, 4), (3, 4)),
+)
+def _atan2(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # atan(y/x), moved to the right quadrant for x < 0, and +-pi/2 (or 0) for x == 0
+    dt = _out_dtype(func)
+    y, x = _inputs_as(ctx, func, ins[:2], dt)
+    zero, pi, half = ctx.const(0.0, dt), ctx.const(np.pi, dt), ctx.const(np.pi / 2, dt)
+    xz, safe, q, a, xneg, yneg, corr, shifted, ys, onx0, base = (ctx.tmp() for _ in range(11))
+    ctx.node("Equal", [x, zero], [xz])
+    ctx.node("Where", [xz, ctx.const(1.0, dt), x], [safe])
+    ctx.node("Div", [y, safe], [q])
+    ctx.node("Atan", [q], [a])
+    ctx.node("Less", [x, zero], [xneg])
+    ctx.node("Less", [y, zero], [yneg])
+    ctx.node("Where", [yneg, ctx.const(-np.pi, dt), pi], [corr])
+    ctx.node("Add", [a, corr], [shifted])
+    ctx.node("Where", [xneg, shifted, a], [base])
+    # x == 0: sign(y) * pi/2 (atan2(0, 0) = 0)
+    ctx.node("Sign", [y], [ys])
+    ctx.node("Mul", [ys, half], [onx0])
+    ctx.node("Where", [xz, onx0, base], outs)
+
+
+# ---------------------------------------------------------------- n-ary, joins, shapes
+@onnx_op(
+    "add_n",
+    "mul_n",
+    sample=lambda F, a, b, c: F.mul(F.add_n(a, b, c), F.mul_n(a, b, c), name="out"),
+    shapes=((2, 3, 4), (3, 4), (2, 3, 4)),
+)
+def _nary(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    xs = _inputs_as(ctx, func, ins, _out_dtype(func))
+    if func.op_name == "add_n":
+        ctx.node("Sum", xs, outs)
+    else:
+        _mul_chain(ctx, xs, outs)
+
+
+def _mul_chain(ctx: _Context, xs: list[str], outs: list[str]) -> None:
+    acc = xs[0]
+    if len(xs) == 1:
+        ctx.node("Identity", [acc], outs)
+    for i, x in enumerate(xs[1:], 1):
+        nxt = outs[0] if i == len(xs) - 1 else ctx.tmp()
+        ctx.node("Mul", [acc, x], [nxt])
+        acc = nxt
+
+
+# composites whose last node is a concatenation, a clip or a dense layer under their own op name
+onnx_op("crelu", sample=lambda F, x: F.crelu(x, axis=1, name="out"))(_concatenate)
+onnx_op("concat_elu", sample=lambda F, x: F.concat_elu(x, 0.5, name="out"))(_concatenate)
+onnx_op("hard_silu", sample=lambda F, x: F.hard_silu(F.mul(x, 4.0), name="out"))(_clip)
+onnx_op(
+    "relu_layer",
+    sample=lambda F, x, w, b: F.relu_layer(x, w, b, name="out"),
+    shapes=((2, 4), (4, 3), (3,)),
+)(_linear)
+
+
+@onnx_op(
+    "stack",
+    sample=lambda F, a, b: F.stack(a, b, axis=1, name="out"),
+    shapes=((2, 3, 4), (2, 3, 4)),
+)
+def _stack(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    dt = _out_dtype(func)
+    axis = ctx.const([int(func.axis)], np.int64)
+    parts = []
+    for x in _inputs_as(ctx, func, ins, dt):
+        u = ctx.tmp()
+        ctx.node("Unsqueeze", [x, axis], [u])
+        parts.append(u)
+    ctx.node("Concat", parts, outs, axis=int(func.axis))
+
+
+@onnx_op("split", sample=lambda F, x: F.add(*F.split(x, axis=1)[1:], name="out"))
+def _split(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # one Gather per piece: a scalar index removes the axis, as nnfunc's split does
+    for i, out in enumerate(outs):
+        ctx.node("Gather", [ins[0], ctx.const(i, np.int64)], [out], axis=int(func.axis))
+
+
+@onnx_op("tile", sample=lambda F, x: F.tile(x, (1, 2, 3), name="out"))
+def _tile(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    ctx.node("Tile", [ins[0], ctx.const([int(r) for r in func.reps], np.int64)], outs)
+
+
+@onnx_op(
+    "broadcast_to",
+    sample=lambda F, x: F.broadcast_to(x, (2, 3, 4), name="out"),
+    shapes=((3, 1),),
+)
+def _broadcast_to(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    if len(ins) > 1 and ins[1]:
+        shape = ctx.tmp()
+        ctx.node("Shape", [ins[1]], [shape])
+    else:
+        shape = ctx.const([int(d) for d in func.shape], np.int64)
+    ctx.node("Expand", [ins[0], shape], outs)
+
+
+@onnx_op(
+    "bias_add",
+    sample=lambda F, x, b: F.bias_add(x, b, name="out"),
+    shapes=((2, 3, 4, 5), (3,)),
+)
+def _bias_add(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    dt = _out_dtype(func)
+    x, b = _inputs_as(ctx, func, ins[:2], dt)
+    trailing = _rank(func) - 1 - int(func.ax)
+    if trailing:
+        r = ctx.tmp()
+        ctx.node("Reshape", [b, ctx.const([-1] + [1] * trailing, np.int64)], [r])
+        b = r
+    ctx.node("Add", [x, b], outs)
+
+
+@onnx_op("prod", sample=lambda F, x: F.prod(F.add(x, 1.0), axis=(0, 2), name="out"))
+def _prod(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    x = _as(ctx, ins[0], _in_dtype(func, 0), _out_dtype(func))
+    if not func.axes:
+        ctx.node("Identity", [x], outs)
+        return
+    _axes_node(ctx, "ReduceProd", x, func.axes, outs[0], int(bool(func.keepdims)))
+
+
+# ---------------------------------------------------------------- nodes Graph.grad adds
+def _grad_sample(forward: Callable[..., Any]) -> Callable[..., Any]:
+    """A sample that differentiates ``forward`` in the graph (d sum(forward) / d first input)."""
+
+    def sample(F: Any, *xs: Any) -> Any:
+        y = forward(F, *xs)
+        (g,) = xs[0].graph.grad(y, [xs[0]])
+        return F.identity(g, name="out")
+
+    return sample
+
+
+@onnx_op(
+    "sum_to",  # the gradient of broadcasting
+    sample=_grad_sample(lambda F, a, b: F.mul(F.add(a, b), F.add(a, b))),
+    shapes=((3, 1), (2, 3, 4)),
+)
+def _sum_to(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    src = func.input_spec(0).shape
+    target = tuple(func.input_spec(1).shape) if len(ins) > 1 and ins[1] else tuple(func.shape)
+    lead = len(src) - len(target)
+    x = ins[0]
+    if lead:
+        s = ctx.tmp()
+        _axes_node(ctx, "ReduceSum", x, range(lead), s, 0)
+        x = s
+    # axes the target keeps at 1: summing an axis that is already 1 changes nothing, so an
+    # unknown input size is fine
+    ones = [i for i, (d, t) in enumerate(zip(src[lead:], target, strict=True)) if t == 1 and d != 1]
+    if ones:
+        s = ctx.tmp()
+        _axes_node(ctx, "ReduceSum", x, ones, s, 1)
+        x = s
+    out_dt = np.dtype(func.dtype) if getattr(func, "dtype", None) is not None else None
+    if out_dt is not None:
+        x = _as(ctx, x, _in_dtype(func, 0), out_dt)
+    ctx.node("Identity", [x], outs)
+
+
+@onnx_op(
+    "fill_like",  # the ones that seed Graph.grad
+    sample=_grad_sample(lambda F, x: F.sum(F.mul(x, x))),
+)
+def _fill_like(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    dt = _in_dtype(func, 0)
+    shp = ctx.tmp()
+    ctx.node("Shape", ins[:1], [shp])
+    value = ctx.onnx.numpy_helper.from_array(np.full((1,), func.value, dtype=dt), "value")
+    ctx.node("ConstantOfShape", [shp], outs, value=value)
