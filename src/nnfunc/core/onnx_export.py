@@ -324,7 +324,7 @@ onnx_op("sum", sample=lambda F, x: F.sum(x, axis=(0, 2), keepdims=True, name="ou
 onnx_op("mean", sample=lambda F, x: F.mean(x, axis=1, name="out"))(_reduce("ReduceMean"))
 
 
-@onnx_op("max", "min", sample=lambda F, x: F.max(x, axis=2, name="out"))
+@onnx_op("max", "min", sample=lambda F, x: F.add(F.max(x, axis=2), F.min(x, axis=2), name="out"))
 def _minmax(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     if getattr(func, "with_index", False) or getattr(func, "only_index", False):
         raise UnsupportedError(
