@@ -16,6 +16,7 @@ new entry is tested the day it is added. A node whose op has no entry raises
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -1040,3 +1041,265 @@ def _fill_like(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> Non
     ctx.node("Shape", ins[:1], [shp])
     value = ctx.onnx.numpy_helper.from_array(np.full((1,), func.value, dtype=dt), "value")
     ctx.node("ConstantOfShape", [shp], outs, value=value)
+
+
+# ---------------------------------------------------------------- indexing
+_I64_MAX, _I64_MIN = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+
+
+def _expand_key(func: Any, key: tuple[Any, ...], rank: int) -> list[Any]:
+    n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
+    n_real += sum(int(np.ndim(k)) - 1 for k in key if isinstance(k, np.ndarray) and k.dtype == bool)
+    out: list[Any] = []
+    for k in key:
+        if k is Ellipsis:
+            out.extend([slice(None)] * (rank - n_real))
+        else:
+            out.append(k)
+    if not any(k is Ellipsis for k in key):
+        out.extend([slice(None)] * (rank - n_real))
+    return out
+
+
+@onnx_op(
+    "getitem",  # flip, slice and Variable.__getitem__ land here
+    sample=lambda F, x: F.add(
+        F.getitem(x, (Ellipsis, slice(None, None, -2), None, 1)),
+        F.getitem(
+            F.getitem(x, (slice(None), np.array([2, 0, 2]))),
+            (slice(None), slice(1, None), np.newaxis, -1),
+        ),  # fmt: skip
+        name="out",
+    ),
+)
+def _getitem(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """Slice (any steps) for slices, Gather for integers, Unsqueeze for None; one integer (or
+    1-D boolean) array among slices becomes a Gather along its axis."""
+    key = _expand_key(func, func.key, _rank(func))
+    arrays = [i for i, k in enumerate(key) if isinstance(k, np.ndarray)]
+    if arrays and (len(arrays) > 1 or any(isinstance(k, (int, np.integer)) or k is None
+                                          for k in key)):  # fmt: skip
+        raise _unsupported(func, "getitem with several advanced indices, or one mixed with "
+                           "integers or None (NumPy's reordering of axes)")  # fmt: skip
+    x = ins[0]
+    starts, ends, axes, steps = [], [], [], []
+    ax = 0
+    for k in key:
+        if isinstance(k, slice):
+            step = 1 if k.step is None else int(k.step)
+            lo, hi = (0, _I64_MAX) if step > 0 else (_I64_MAX, _I64_MIN)
+            start = lo if k.start is None else int(k.start)
+            stop = hi if k.stop is None else int(k.stop)
+            if (start, stop, step) != (0, _I64_MAX, 1):
+                starts.append(start)
+                ends.append(stop)
+                axes.append(ax)
+                steps.append(step)
+        if k is not None:
+            ax += 1
+    if axes:
+        s = ctx.tmp()
+        ctx.node("Slice", [x, ctx.const(starts, np.int64), ctx.const(ends, np.int64),
+                           ctx.const(axes, np.int64), ctx.const(steps, np.int64)], [s])  # fmt: skip
+        x = s
+    # integers: a scalar Gather drops the axis (from the last, so earlier axes keep their place)
+    real = [k for k in key if k is not None]
+    for i in reversed(range(len(real))):
+        if isinstance(real[i], (int, np.integer)):
+            g = ctx.tmp()
+            ctx.node("Gather", [x, ctx.const(int(real[i]), np.int64)], [g], axis=i)
+            x = g
+    if arrays:
+        idx = key[arrays[0]]
+        if idx.dtype == bool:
+            if idx.ndim != 1:
+                raise _unsupported(func, "getitem with a boolean mask of several axes")
+            idx = np.nonzero(idx)[0]
+        g = ctx.tmp()
+        ctx.node("Gather", [x, ctx.const(idx.astype(np.int64), np.int64)], [g], axis=arrays[0])
+        x = g
+    new = []
+    pos = 0
+    for k in key:
+        if k is None:
+            new.append(pos)
+        if not isinstance(k, (int, np.integer)):
+            pos += 1
+    if new:
+        u = ctx.tmp()
+        ctx.node("Unsqueeze", [x, ctx.const(new, np.int64)], [u])
+        x = u
+    ctx.node("Identity", [x], outs)
+
+
+def _labels_sample(F: Any, t: Any, n: int) -> Any:
+    """Integer labels in [0, n) made from a float placeholder (the test feeds floats)."""
+    return F.cast(F.mul(F.sigmoid(t), n - 0.01), np.int64)
+
+
+def _int64(ctx: _Context, func: Any, i: int, name: str) -> str:
+    return _as(ctx, name, _in_dtype(func, i), np.int64)
+
+
+@onnx_op(
+    "gather_nd",
+    sample=lambda F, x, t: F.gather_nd(x, F.stack(_labels_sample(F, t, 2),
+                                                  _labels_sample(F, F.neg(t), 3)), name="out"),
+    shapes=((2, 3, 4), (5,)),
+)  # fmt: skip
+def _gather_nd(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # nnfunc's indices hold the index tuple on their FIRST axis, ONNX's on their last
+    r = _rank(func, 1)
+    idx, t = _int64(ctx, func, 1, ins[1]), ctx.tmp()
+    ctx.node("Transpose", [idx], [t], perm=list(range(1, r)) + [0])
+    ctx.node("GatherND", [ins[0], t], outs)
+
+
+@onnx_op(
+    "scatter_nd",
+    sample=lambda F, x, t: F.add(
+        F.scatter_nd(x, F.expand_dims(_labels_sample(F, t, 4), 0), (4, 3), add=True),
+        F.scatter_nd(F.getitem(x, slice(0, 1)), [[2]], (4, 3)),
+        name="out",
+    ),
+    shapes=((5, 3), (5,)),
+)
+def _scatter_nd(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    dt = _out_dtype(func)
+    data = _as(ctx, ins[0], _in_dtype(func, 0), dt)
+    r = _rank(func, 1)
+    idx, t = _int64(ctx, func, 1, ins[1]), ctx.tmp()
+    ctx.node("Transpose", [idx], [t], perm=list(range(1, r)) + [0])
+    if len(ins) > 2 and ins[2]:
+        base = _as(ctx, ins[2], _in_dtype(func, 2), dt)
+    else:
+        base = ctx.tmp()
+        zero = ctx.onnx.numpy_helper.from_array(np.zeros((1,), dt), "value")
+        shape = ctx.const([int(d) for d in func.shape], np.int64)
+        ctx.node("ConstantOfShape", [shape], [base], value=zero)
+    attrs = {"reduction": "add"} if func.add else {}
+    ctx.node("ScatterND", [base, t, data], outs, **attrs)
+
+
+@onnx_op(
+    "one_hot",
+    sample=lambda F, t, u: F.add(
+        F.one_hot(_labels_sample(F, t, 4), 4, axis=1, dtype=np.float32),
+        F.transpose(
+            F.sum(
+                F.one_hot(
+                    F.stack(_labels_sample(F, u, 4), _labels_sample(F, F.neg(u), 3), axis=-1),
+                    (4, 3),
+                    dtype=np.float32,
+                ),
+                axis=-1,
+            ),
+            (0, 2, 1),
+        ),
+        name="out",
+    ),  # fmt: skip
+    shapes=((2, 3), (2, 3)),
+)
+def _one_hot(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """OneHot; an invalid label (negative or too large) is moved past the depth, where ONNX
+    writes a row of zeros (ONNX would count a negative label from the end)."""
+    dt = func.dtype
+    idx = _int64(ctx, func, 0, ins[0])
+    depth = int(np.prod(func.classes))
+    if func.multi:  # the flat index of the tuple, then reshaped to the classes' axes
+        valid, flat = None, ctx.const(0, np.int64)
+        for j, n in enumerate(func.classes):
+            col, ok, lo, hi, f2, f3 = (ctx.tmp() for _ in range(6))
+            ctx.node("Gather", [idx, ctx.const(j, np.int64)], [col], axis=-1)
+            ctx.node("GreaterOrEqual", [col, ctx.const(0, np.int64)], [lo])
+            ctx.node("Less", [col, ctx.const(n, np.int64)], [hi])
+            ctx.node("And", [lo, hi], [ok])
+            if valid is not None:
+                v2 = ctx.tmp()
+                ctx.node("And", [valid, ok], [v2])
+                ok = v2
+            valid = ok
+            ctx.node("Mul", [flat, ctx.const(n, np.int64)], [f2])
+            ctx.node("Add", [f2, col], [f3])
+            flat = f3
+        axis = -1
+    else:
+        lo, hi, valid = ctx.tmp(), ctx.tmp(), ctx.tmp()
+        ctx.node("GreaterOrEqual", [idx, ctx.const(0, np.int64)], [lo])
+        ctx.node("Less", [idx, ctx.const(depth, np.int64)], [hi])
+        ctx.node("And", [lo, hi], [valid])
+        flat, axis = idx, int(func.ax)
+    safe = ctx.tmp()
+    ctx.node("Where", [valid, flat, ctx.const(depth, np.int64)], [safe])
+    onehot_dt = np.dtype(np.int32) if np.dtype(dt) == bool else np.dtype(dt)
+    target = ctx.tmp() if (func.multi or onehot_dt != np.dtype(dt)) else outs[0]
+    ctx.node("OneHot", [safe, ctx.const([depth], np.int64), ctx.const([0, 1], onehot_dt)],
+             [target], axis=axis)  # fmt: skip
+    if func.multi:
+        lead, shp, r = ctx.tmp(), ctx.tmp(), ctx.tmp()
+        ctx.node("Shape", [idx], [lead], start=0, end=-1)
+        ctx.node("Concat", [lead, ctx.const(list(func.classes), np.int64)], [shp], axis=0)
+        ctx.node("Reshape", [target, shp], [r])
+        target = r
+    if target != outs[0]:
+        ctx.node("Identity", [_as(ctx, target, onehot_dt, dt)], outs)
+
+
+@onnx_op(
+    "multi_hot",
+    sample=lambda F, t: F.multi_hot(
+        _labels_sample(F, t, 5), 5, axis=0, dtype=np.float32, name="out"
+    ),  # fmt: skip
+    shapes=((2, 3),),
+)
+def _multi_hot(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # one-hot rows (invalid ids moved past the depth: zero rows), then their maximum
+    idx = _int64(ctx, func, 0, ins[0])
+    lo, hi, valid, safe, oh, mx = (ctx.tmp() for _ in range(6))
+    ctx.node("GreaterOrEqual", [idx, ctx.const(0, np.int64)], [lo])
+    ctx.node("Less", [idx, ctx.const(func.n, np.int64)], [hi])
+    ctx.node("And", [lo, hi], [valid])
+    ctx.node("Where", [valid, idx, ctx.const(func.n, np.int64)], [safe])
+    ctx.node("OneHot", [safe, ctx.const([func.n], np.int64), ctx.const([0, 1], np.float32)],
+             [oh], axis=-1)  # fmt: skip
+    _axes_node(ctx, "ReduceMax", oh, [_rank(func) - 1], mx, 0)
+    out_rank = _rank(func)  # lead axes + the class axis
+    y = _as(ctx, mx, np.float32, func.dtype)
+    if int(func.ax) != out_rank - 1:
+        perm = list(range(out_rank - 1))
+        perm.insert(int(func.ax), out_rank - 1)
+        t = ctx.tmp()
+        ctx.node("Transpose", [y], [t], perm=perm)
+        y = t
+    ctx.node("Identity", [y], outs)
+
+
+@onnx_op(
+    "embedding_lookup",
+    sample=lambda F, t, a, b: F.add(
+        F.embedding_lookup([a, b], _labels_sample(F, t, 7)),
+        F.embedding_lookup([a, b], _labels_sample(F, t, 7), partition_strategy="div"),
+        name="out",
+    ),
+    shapes=((2, 3), (4, 5), (3, 5)),
+)
+def _embedding_lookup(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """Gather; several shards are concatenated and each id mapped to its row there by a
+    constant table built with nnfunc's own partition rule."""
+    if func.only is not None:
+        raise _unsupported(func, "embedding_lookup restricted to one shard")
+    ids = _int64(ctx, func, 0, ins[0])
+    if func.n == 1:
+        ctx.node("Gather", [ins[1], ids], outs, axis=0)
+        return
+    sizes = [func.input_spec(i).shape[0] for i in range(1, func.n + 1)]
+    if any(s is None for s in sizes):
+        raise _unsupported(func, "embedding_lookup over shards of unknown sizes")
+    # nnfunc's partition rule, from the Function's own module (core never imports functions/)
+    partition = sys.modules[type(func).__module__].partition
+    shard, row = partition(np.arange(sum(sizes)), tuple(sizes), func.strategy)
+    pos = np.concatenate([[0], np.cumsum(sizes)[:-1]])[shard] + row
+    table, where = ctx.tmp(), ctx.tmp()
+    ctx.node("Concat", ins[1:], [table], axis=0)
+    ctx.node("Gather", [ctx.const(pos.astype(np.int64)), ids], [where], axis=0)
+    ctx.node("Gather", [table, where], outs, axis=0)
