@@ -1068,7 +1068,7 @@ def _expand_key(func: Any, key: tuple[Any, ...], rank: int) -> list[Any]:
         F.getitem(
             F.getitem(x, (slice(None), np.array([2, 0, 2]))),
             (slice(None), slice(1, None), np.newaxis, -1),
-        ),  # fmt: skip
+        ),
         name="out",
     ),
 )
@@ -1197,7 +1197,7 @@ def _scatter_nd(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> No
             (0, 2, 1),
         ),
         name="out",
-    ),  # fmt: skip
+    ),
     shapes=((2, 3), (2, 3)),
 )
 def _one_hot(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
@@ -1249,7 +1249,7 @@ def _one_hot(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     "multi_hot",
     sample=lambda F, t: F.multi_hot(
         _labels_sample(F, t, 5), 5, axis=0, dtype=np.float32, name="out"
-    ),  # fmt: skip
+    ),
     shapes=((2, 3),),
 )
 def _multi_hot(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
