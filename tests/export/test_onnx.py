@@ -84,12 +84,12 @@ def test_demo_cnn_exports_and_predicts_the_same():
 
 def test_unmapped_op_is_refused_with_node_and_op():
     g = nf.Graph()
-    x = g.placeholder("x", (2, 3), np.float32)
-    y = nf.top_k_data(x, 2, name="tk")
+    x = g.placeholder("x", (2, 3, 3), np.float32)
+    y = nf.batch_inv(x, name="inv")
     with pytest.raises(nf.UnsupportedError) as info:
         g.export_onnx(None, y)
     assert str(info.value) == (
-        "export_onnx: node 'tk' uses op 'top_k_data', which has no ONNX mapping."
+        "export_onnx: node 'inv' uses op 'batch_inv', which has no ONNX mapping."
     )
 
 

@@ -242,7 +242,8 @@ _BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "maximum": "M
 
 def _binary(op: str) -> Callable[..., None]:
     def convert(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
-        ctx.node(op, ins[:2], outs)
+        # nnfunc promotes mixed dtypes (float32 * int64 -> its output dtype), ONNX wants one
+        ctx.node(op, _inputs_as(ctx, func, ins[:2], _out_dtype(func)), outs)
 
     return convert
 
@@ -323,16 +324,6 @@ onnx_op("sum", sample=lambda F, x: F.sum(x, axis=(0, 2), keepdims=True, name="ou
     _reduce("ReduceSum")
 )
 onnx_op("mean", sample=lambda F, x: F.mean(x, axis=1, name="out"))(_reduce("ReduceMean"))
-
-
-@onnx_op("max", "min", sample=lambda F, x: F.add(F.max(x, axis=2), F.min(x, axis=2), name="out"))
-def _minmax(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
-    if getattr(func, "with_index", False) or getattr(func, "only_index", False):
-        raise UnsupportedError(
-            f"export_onnx: node {func.name!r} ({func.op_name} with indices) has no ONNX mapping."
-        )
-    op = "ReduceMax" if func.op_name == "max" else "ReduceMin"
-    _reduce(op)(ctx, func, ins, outs)
 
 
 @onnx_op("reshape", sample=lambda F, x: F.reshape(x, (-1, 4), name="out"))
@@ -628,7 +619,8 @@ def _compare_sample(op: str) -> Callable[..., Any]:
 
 def _compare(op: str) -> Callable[..., None]:
     def convert(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
-        ctx.node(op, ins[:2], outs)
+        common = np.result_type(*(_in_dtype(func, i) for i in range(2)))
+        ctx.node(op, _inputs_as(ctx, func, ins[:2], common), outs)
 
     return convert
 
@@ -1303,3 +1295,155 @@ def _embedding_lookup(ctx: _Context, func: Any, ins: list[str], outs: list[str])
     ctx.node("Concat", ins[1:], [table], axis=0)
     ctx.node("Gather", [ctx.const(pos.astype(np.int64)), ids], [where], axis=0)
     ctx.node("Gather", [table, where], outs, axis=0)
+
+
+# ---------------------------------------------------------------- extrema, top-k, sort
+def _to_last(ctx: _Context, x: str, axes: Sequence[int], rank: int) -> str:
+    """``x`` with ``axes`` moved last and flattened into one axis (kept axes copied by 0)."""
+    kept = [i for i in range(rank) if i not in axes]
+    t = x
+    if list(axes) != list(range(rank - len(axes), rank)):
+        t = ctx.tmp()
+        ctx.node("Transpose", [x], [t], perm=kept + list(axes))
+    r = ctx.tmp()
+    ctx.node("Reshape", [t, ctx.const([0] * len(kept) + [-1], np.int64)], [r])
+    return r
+
+
+@onnx_op(
+    "max",
+    "min",
+    sample=lambda F, x: F.add(
+        F.add(F.max(x, axis=2), F.min(x, axis=2)),
+        F.add(
+            F.cast(F.max(x, axis=(0, 2), only_index=True), np.float32),
+            F.mul(*F.min(x, axis=(2,), keepdims=True, with_index=True))[..., 0],
+        ),
+        name="out",
+    ),
+)
+def _minmax(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """ReduceMax/ReduceMin; the index (NumPy's: first occurrence, over the flattened reduced
+    axes) is ArgMax/ArgMin after moving the reduced axes last."""
+    big = func.op_name == "max"
+    axes = [int(a) for a in func.axes]
+    keep = int(bool(func.keepdims))
+    only_index = not getattr(func, "retain_in", (0,))  # the index-only class retains nothing
+    if not func.with_index:
+        _axes_node(ctx, "ReduceMax" if big else "ReduceMin", ins[0], axes, outs[0], keep)
+        return
+    if only_index:
+        value_out, index_out = None, outs[0]
+    else:
+        value_out, index_out = outs[0], outs[1]
+    if value_out is not None:
+        _axes_node(ctx, "ReduceMax" if big else "ReduceMin", ins[0], axes, value_out, keep)
+    rank = _rank(func)
+    flat = _to_last(ctx, ins[0], axes, rank) if axes else ins[0]
+    if not axes:  # no reduced axis: every index is 0
+        z = ctx.tmp()
+        ctx.node("Mul", [_as(ctx, ins[0], _in_dtype(func, 0), np.int64),
+                         ctx.const(0, np.int64)], [z])  # fmt: skip
+        ctx.node("Identity", [z], [index_out])
+        return
+    if keep:
+        a, u = ctx.tmp(), ctx.tmp()
+        ctx.node("ArgMax" if big else "ArgMin", [flat], [a], axis=-1, keepdims=0)
+        ctx.node("Unsqueeze", [a, ctx.const(axes, np.int64)], [index_out])
+        del u
+    else:
+        ctx.node("ArgMax" if big else "ArgMin", [flat], [index_out], axis=-1, keepdims=0)
+
+
+def _flat_from(ctx: _Context, x: str, base: int) -> str:
+    r = ctx.tmp()
+    ctx.node("Reshape", [x, ctx.const([0] * base + [-1], np.int64)], [r])
+    return r
+
+
+def _topk_positions(ctx: _Context, func: Any, key: str) -> str:
+    """Positions of the k largest (|key| with abs) per sample, ties to the lower position."""
+    flat = _flat_from(ctx, key, int(func.base_axis))
+    if func.abs:
+        a = ctx.tmp()
+        ctx.node("Abs", [flat], [a])
+        flat = a
+    vals, idx = ctx.tmp(), ctx.tmp()
+    ctx.node("TopK", [flat, ctx.const([int(func.k)], np.int64)], [vals, idx], axis=-1,
+             largest=1, sorted=1)  # fmt: skip
+    return idx
+
+
+@onnx_op(
+    "top_k_data",
+    sample=lambda F, x: F.add(
+        F.top_k_data(x, 3, abs=True), F.top_k_data(x, 2, base_axis=2)[..., 0], name="out"
+    ),
+)
+def _top_k_data(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    idx = _topk_positions(ctx, func, ins[1])
+    flat = _flat_from(ctx, ins[0], int(func.base_axis))
+    ctx.node("GatherElements", [flat, idx], outs, axis=-1)
+
+
+@onnx_op(
+    "top_k_mask",  # top_k_data(reduce=False) multiplies by it
+    sample=lambda F, x: F.top_k_data(x, 3, abs=True, reduce=False, name="out"),
+)
+def _top_k_mask(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    idx = _topk_positions(ctx, func, ins[0])
+    flat = _flat_from(ctx, ins[0], int(func.base_axis))
+    zeros, ones, mask, shp = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
+    fb = ctx.onnx.numpy_helper.from_array(np.zeros((1,), bool), "value")
+    tb = ctx.onnx.numpy_helper.from_array(np.ones((1,), bool), "value")
+    s1, s2 = ctx.tmp(), ctx.tmp()
+    ctx.node("Shape", [flat], [s1])
+    ctx.node("ConstantOfShape", [s1], [zeros], value=fb)
+    ctx.node("Shape", [idx], [s2])
+    ctx.node("ConstantOfShape", [s2], [ones], value=tb)
+    ctx.node("ScatterElements", [zeros, idx, ones], [mask], axis=-1)
+    ctx.node("Shape", ins[:1], [shp])
+    ctx.node("Reshape", [mask, shp], outs)
+
+
+@onnx_op(
+    "top_k",
+    sample=lambda F, x: F.add(
+        F.top_k(x, 3)[0],
+        F.add(F.cast(F.top_k(x, 3, sorted=False)[1], np.float32), F.top_k(x, 3, sorted=False)[0]),
+        name="out",
+    ),
+)
+def _top_k(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    k = ctx.const([int(func.k)], np.int64)
+    if func.sorted:
+        ctx.node("TopK", [ins[0], k], outs[:2], axis=-1, largest=1, sorted=1)
+        return
+    # the same entries in increasing index order
+    v, i, si, _ = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("TopK", [ins[0], k], [v, i], axis=-1, largest=1, sorted=1)
+    ctx.node("TopK", [i, k], [si, _], axis=-1, largest=0, sorted=1)
+    ctx.node("Identity", [si], [outs[1]])
+    ctx.node("GatherElements", [ins[0], si], [outs[0]], axis=-1)
+
+
+@onnx_op(
+    "sort",
+    sample=lambda F, x: F.add(
+        F.sort(x, axis=1),
+        F.mul(*F.sort(x, axis=1, reverse=True, with_index=True)),
+        name="out",
+    ),
+)
+def _sort(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """TopK over the whole axis (ascending, or descending with reverse); ONNX keeps equal
+    values in ascending index order, as nnfunc's stable sort does."""
+    axis = int(func.axis)
+    shp, n = ctx.tmp(), ctx.tmp()
+    ctx.node("Shape", ins[:1], [shp])
+    ctx.node("Gather", [shp, ctx.const([axis], np.int64)], [n], axis=0)
+    only_index = len(outs) == 1 and func.with_index
+    vals = ctx.tmp() if only_index else outs[0]
+    idx = outs[-1] if func.with_index else ctx.tmp()
+    ctx.node("TopK", [ins[0], n], [vals, idx], axis=axis, largest=int(bool(func.reverse)),
+             sorted=1)  # fmt: skip
