@@ -380,18 +380,47 @@ def _conv_attrs(func: Any) -> dict[str, Any]:
     }
 
 
+def _channel_first(
+    ctx: _Context, channel_last: bool, rank: int, x: str, out: str, emit: Callable[..., None]
+) -> None:
+    """``emit(x, out)`` of a channel-first ONNX op, between Transposes for channel-last data."""
+    if not channel_last:
+        emit(x, out)
+        return
+    t, o = ctx.tmp(), ctx.tmp()
+    ctx.node("Transpose", [x], [t], perm=[0, rank - 1, *range(1, rank - 1)])
+    emit(t, o)
+    ctx.node("Transpose", [o], [out], perm=[0, *range(2, rank), 1])
+
+
+def _nchw(F: Any, x: Any) -> Any:
+    """A channel-first 4-D sample tensor seen channel-last."""
+    return F.transpose(x, (0, 2, 3, 1))
+
+
 @onnx_op(
     "conv",
-    sample=lambda F, x, w: F.conv(x, w, pad=1, stride=(1, 2), name="out"),
+    sample=lambda F, x, w: F.add(
+        F.conv(x, w, pad=1, stride=(1, 2)),
+        F.transpose(F.conv(_nchw(F, x), w, pad=1, stride=(1, 2), channel_last=True), (0, 3, 1, 2)),
+        name="out",
+    ),
     shapes=((2, 3, 7, 6), (4, 3, 3, 3)),
 )
 def _conv(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
-    if func.channel_last:
-        raise UnsupportedError(
-            f"export_onnx: node {func.name!r} (conv with channel_last=True) has no ONNX mapping; "
-            "ONNX's Conv is channel-first."
-        )
-    ctx.node("Conv", [i for i in ins if i], outs, **_conv_attrs(func))
+    """Conv (any stride, padding, dilation, groups); channel-last between Transposes."""
+    rest = [i for i in ins[1:] if i]
+    _channel_first(ctx, func.channel_last, _rank(func), ins[0], outs[0],
+                   lambda x, o: ctx.node("Conv", [x, *rest], [o], **_conv_attrs(func)))  # fmt: skip
+
+
+onnx_op(
+    "depthwise_conv",  # a Conv with one group per input channel
+    sample=lambda F, x, w, b: F.depthwise_conv(
+        _nchw(F, x), w, b, stride=2, pad=1, dilation=(1, 2), channel_last=True, name="out"
+    ),
+    shapes=((2, 3, 7, 6), (6, 1, 3, 2), (6,)),
+)(_conv)
 
 
 def _pool_attrs(geom: Any) -> dict[str, Any]:
@@ -403,31 +432,56 @@ def _pool_attrs(geom: Any) -> dict[str, Any]:
     }
 
 
-@onnx_op("max_pool", sample=lambda F, x: F.max_pool(x, 2, name="out"), shapes=((2, 3, 6, 6),))
+@onnx_op(
+    "max_pool",
+    sample=lambda F, x: F.add(
+        F.max_pool(x, 2),
+        F.transpose(F.max_pool(_nchw(F, x), 2, channel_last=True), (0, 3, 1, 2)),
+        name="out",
+    ),
+    shapes=((2, 3, 6, 6),),
+)
 def _max_pool(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     geom = func.geom
-    if geom.channel_last or any(d != 1 for d in geom.dilation):
-        raise UnsupportedError(
-            f"export_onnx: node {func.name!r} (max_pool, channel-last or dilated) has no ONNX "
-            "mapping."
-        )
-    ctx.node("MaxPool", ins[:1], outs[:1], **_pool_attrs(geom))
+    attrs = _pool_attrs(geom)
+    if any(d != 1 for d in geom.dilation):
+        attrs["dilations"] = [int(d) for d in geom.dilation]
+    _channel_first(ctx, geom.channel_last, _rank(func), ins[0], outs[0],
+                   lambda x, o: ctx.node("MaxPool", [x], [o], **attrs))  # fmt: skip
 
 
 @onnx_op(
     "avg_pool",
-    sample=lambda F, x: F.avg_pool(x, 3, stride=2, pad=1, name="out"),
+    "sum_pool",  # the average over the full window, times its size
+    sample=lambda F, x: F.add(
+        F.avg_pool(x, 3, stride=2, pad=1),
+        F.transpose(F.sum_pool(_nchw(F, x), 3, stride=2, pad=1, channel_last=True), (0, 3, 1, 2)),
+        name="out",
+    ),
     shapes=((2, 3, 7, 7),),
 )
 def _avg_pool(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     geom = func.geom
-    if geom.channel_last or any(d != 1 for d in geom.dilation):
-        raise UnsupportedError(
-            f"export_onnx: node {func.name!r} (avg_pool, channel-last or dilated) has no ONNX "
-            "mapping."
-        )
-    include = int(bool(getattr(func, "_including_pad", True)))
-    ctx.node("AveragePool", ins[:1], outs, count_include_pad=include, **_pool_attrs(geom))
+    attrs = _pool_attrs(geom)
+    if any(d != 1 for d in geom.dilation):
+        if ctx.opset < 19:
+            raise _unsupported(func, f"{func.op_name} with dilation below opset 19")
+        attrs["dilations"] = [int(d) for d in geom.dilation]
+    total = func.op_name == "sum_pool"
+    if total and _out_dtype(func).kind != "f":
+        raise _unsupported(func, "sum_pool of integers (AveragePool takes floats)")
+    include = 1 if total else int(bool(getattr(func, "_including_pad", True)))
+
+    def emit(x: str, o: str) -> None:
+        if not total:
+            ctx.node("AveragePool", [x], [o], count_include_pad=include, **attrs)
+            return
+        a = ctx.tmp()
+        ctx.node("AveragePool", [x], [a], count_include_pad=1, **attrs)
+        size = ctx.const(float(np.prod(geom.kernel)), _out_dtype(func))
+        ctx.node("Mul", [a, size], [o])
+
+    _channel_first(ctx, geom.channel_last, _rank(func), ins[0], outs[0], emit)
 
 
 @onnx_op(
@@ -701,16 +755,19 @@ def _sparse_softmax_ce(ctx: _Context, func: Any, ins: list[str], outs: list[str]
 
 @onnx_op(
     "conv_transpose",
-    sample=lambda F, x, w, b: F.conv_transpose(x, w, b, stride=2, pad=1, name="out"),
+    sample=lambda F, x, w, b: F.add(
+        F.conv_transpose(x, w, b, stride=2, pad=1),
+        F.transpose(
+            F.conv_transpose(_nchw(F, x), w, b, stride=2, pad=1, channel_last=True), (0, 3, 1, 2)
+        ),
+        name="out",
+    ),
     shapes=((2, 3, 5, 4), (3, 4, 3, 3), (4,)),
 )
 def _conv_transpose(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
-    if func.channel_last:
-        raise UnsupportedError(
-            f"export_onnx: node {func.name!r} (conv_transpose with channel_last=True) has no ONNX "
-            "mapping; ONNX's ConvTranspose is channel-first."
-        )
     attrs = _conv_attrs(func)
+    if any(v is None for v in (*func.out, *func.sizes)):
+        raise _unsupported(func, f"{func.op_name} with unknown spatial sizes")
     # the extra size (output_padding / output_shape) that setup resolved into ``out``
     extra = [
         int(o) - (s * (n - 1) + (k - 1) * d + 1 - p[0] - p[1])
@@ -719,11 +776,18 @@ def _conv_transpose(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -
         )
     ]
     if any(e < 0 for e in extra):
-        raise UnsupportedError(
-            f"export_onnx: node {func.name!r} (conv_transpose cropping its output) has no ONNX "
-            "mapping."
-        )
-    ctx.node("ConvTranspose", [i for i in ins if i], outs, output_padding=extra, **attrs)
+        raise _unsupported(func, f"{func.op_name} cropping its output")
+    rest = [i for i in ins[1:] if i]
+    _channel_first(ctx, func.channel_last, _rank(func), ins[0], outs[0],
+                   lambda x, o: ctx.node("ConvTranspose", [x, *rest], [o], output_padding=extra,
+                                         **attrs))  # fmt: skip
+
+
+onnx_op(
+    "depthwise_conv_transpose",  # a ConvTranspose with channels // divisor groups
+    sample=lambda F, x, w: F.depthwise_conv_transpose(x, w, stride=2, divisor=1, name="out"),
+    shapes=((2, 3, 5, 4), (3, 2, 3, 3)),
+)(_conv_transpose)
 
 
 @onnx_op("global_avg_pool", sample=lambda F, x: F.global_avg_pool(x, name="out"),
