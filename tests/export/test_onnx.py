@@ -89,7 +89,8 @@ def test_unmapped_op_is_refused_with_node_and_op():
     with pytest.raises(nf.UnsupportedError) as info:
         g.export_onnx(None, y)
     assert str(info.value) == (
-        "export_onnx: node 'inv' uses op 'batch_inv', which has no ONNX mapping."
+        "export_onnx: node 'inv' uses op 'batch_inv', which has no ONNX mapping: ONNX has no "
+        "matrix inverse operator."
     )
 
 

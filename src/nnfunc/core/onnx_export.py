@@ -25,7 +25,7 @@ import numpy as np
 
 from nnfunc.errors import UnsupportedError
 
-__all__ = ["DEFAULT_OPSET", "EXPORTERS", "Exporter", "export_onnx", "onnx_op"]
+__all__ = ["DEFAULT_OPSET", "EXPORTERS", "NO_ONNX_EQUIVALENT", "Exporter", "export_onnx", "onnx_op"]
 
 DEFAULT_OPSET = 17
 
@@ -143,9 +143,10 @@ def export_onnx(graph: Any, path: Any, fetches: Any, opset: int = DEFAULT_OPSET)
             done.add(id(func))
             exporter = EXPORTERS.get(func.op_name)
             if exporter is None:
+                why = NO_ONNX_EQUIVALENT.get(func.op_name)
                 raise UnsupportedError(
                     f"export_onnx: node {func.name!r} uses op {func.op_name!r}, which has no "
-                    "ONNX mapping."
+                    "ONNX mapping" + (f": {why}." if why else ".")
                 )
             if opset < exporter.min_opset:
                 raise UnsupportedError(
@@ -1511,3 +1512,162 @@ def _sort(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     idx = outs[-1] if func.with_index else ctx.tmp()
     ctx.node("TopK", [ins[0], n], [vals, idx], axis=axis, largest=int(bool(func.reverse)),
              sorted=1)  # fmt: skip
+
+
+# ====================================================================== ops without ONNX
+# Every op of the library is in EXPORTERS or here (tests/export/test_onnx_coverage.py checks
+# it), so a new op has to choose.
+_GRADIENT = (
+    "a backward node that Graph.grad adds; ONNX models carry inference graphs (a gradient graph "
+    "exports through the forward ops it is built from where those are mapped)"
+)
+_RANDOM = (
+    "draws random numbers with nnfunc's seed design (nnfunc.random); ONNX's random operators "
+    "have their own generators, so the exported values could not match"
+)
+_NOT_YET = "not mapped yet, though ONNX could express it as "
+NO_ONNX_EQUIVALENT: dict[str, str] = {
+    # ---- gradient nodes (made by Graph.grad, never by a user's forward graph)
+    **dict.fromkeys(
+        (
+            "arg_mask",
+            "argsort",
+            "batch_normalization_grad",
+            "clip_grad_by_norm",
+            "clip_grad_by_value",
+            "concatenate_grad",
+            "conv_grad_input",
+            "conv_grad_weight",
+            "ctc_loss_grad",
+            "ctc_loss_hvp",
+            "dilation2d_grad",
+            "dilation2d_grad_grad",
+            "dot_product_attention_grad",
+            "embedding_lookup_grad",
+            "fractional_pool_grad",
+            "fractional_pool_grad_grad",
+            "fused_batch_normalization_grad",
+            "getitem_grad",
+            "global_avg_pool_grad",
+            "group_normalization_grad",
+            "gru_grad",
+            "instance_normalization_grad",
+            "interpolate_grad",
+            "layer_normalization_grad",
+            "lstm_grad",
+            "max_pool_grad",
+            "max_pool_grad_grad",
+            "min_max_quantize_range",
+            "pad_grad",
+            "prod_exclusive",
+            "put_along_axis",
+            "recurrent_grad",
+            "rnn_grad",
+            "scatter_add_nd",
+            "scatter_nd_mask",
+            "shift_grad",
+            "sigmoid_cross_entropy_with_logits_grad",
+            "softmax_cross_entropy_with_logits_grad",
+            "sparse_softmax_cross_entropy_with_logits_grad",
+            "sru_grad",
+            "sum_pool_grad",
+            "tile_grad",
+            "top_k_data_grad",
+            "top_k_grad",
+            "weight_standardization_grad",
+        ),
+        _GRADIENT,
+    ),
+    # ---- randomness
+    "dropout": _RANDOM + " (in inference a graph without the dropout node is the ONNX model)",
+    "random_choice": _RANDOM,
+    "random_crop": _RANDOM,
+    "random_erase": _RANDOM,
+    "random_flip": _RANDOM,
+    "random_shift": _RANDOM,
+    "image_augmentation": _RANDOM,
+    "fractional_avg_pool": _RANDOM + " (the pooling regions are drawn)",
+    "fractional_max_pool": _RANDOM + " (the pooling regions are drawn)",
+    "vat_noise": _RANDOM,
+    "sampled_targets": _RANDOM + " (candidate sampling)",
+    "compute_accidental_hits": "matches sampled candidates against labels by value with a "
+    "variable number of hits (sampled softmax machinery, no ONNX counterpart)",
+    "accidental_hit_mask": "part of sampled softmax's candidate machinery (accidental hits of "
+    "drawn candidates), which has no ONNX counterpart",
+    # ---- no ONNX operator
+    "all_reduce": "an MPI collective over a communicator; ONNX graphs run in one process",
+    "ctc_loss": "ONNX has no CTC loss operator (its dynamic programme over label paths would "
+    "need a Loop with per-sample label lengths)",
+    "ctc_greedy_decoder": "returns variable-length decoded sequences (sparse output); ONNX has "
+    "no CTC decoder",
+    "ctc_beam_search_decoder": "beam search with variable-length sparse outputs; ONNX has no "
+    "CTC decoder",
+    "batch_inv": "ONNX has no matrix inverse operator",
+    "nms_detection2d": "nnfunc's NNabla-style NMS keeps boxes in place and zeroes the others; "
+    "ONNX NonMaxSuppression returns selected indices with different tie and threshold rules",
+    "patch_correlation": "FlowNet correlation has no ONNX operator (an unfold over every "
+    "displacement would be one Conv per shift)",
+    "dilation2d": "grey-scale morphology (max-plus) has no ONNX operator",
+    "erosion2d": "grey-scale morphology (min-plus) has no ONNX operator",
+    "warp_by_flow": "bilinear warping by a flow field with nnfunc's border rule; ONNX "
+    "GridSample's border handling differs",
+    "fft": "nnfunc's complex FFT has complex tensors; ONNX DFT represents them as a trailing "
+    "(real, imag) axis, so the graph's dtypes cannot be kept",
+    "ifft": "nnfunc's complex FFT has complex tensors; ONNX DFT represents them as a trailing "
+    "(real, imag) axis, so the graph's dtypes cannot be kept",
+    "stft": "complex outputs (see fft); ONNX STFT gives a trailing (real, imag) axis",
+    "istft": "complex inputs (see fft) and overlap-add with window normalisation",
+    "sru": "ONNX has no SRU cell (and no Scan mapping written)",
+    "max_pool_with_argmax": "the argmax is a flat index over nnfunc's padded layout; ONNX "
+    "MaxPool's Indices output counts over the unpadded input in another order",
+    "sink": "a side-effect node (gradient sink) with no value to export",
+    "prune": "the threshold is the rank-based quantile of |x|, recomputed per call; no ONNX "
+    "mapping written",
+    "binary_sigmoid": "a straight-through binarisation whose forward is a Where; "
+    + _NOT_YET
+    + "Greater + Where",
+    "binary_tanh": "a straight-through binarisation whose forward is a Where; "
+    + _NOT_YET
+    + "Greater + Where",
+    # ---- expressible in ONNX, mapping not written (yet)
+    "assign": _NOT_YET + "ScatterND of the source into the destination at the static key",
+    "batch_det": _NOT_YET + "Det",
+    "binary_error": _NOT_YET + "Greater/Equal/Cast subgraph",
+    "causal_mask": _NOT_YET + "Trilu on a ConstantOfShape",
+    "clip_by_norm": _NOT_YET + "ReduceL2 + Div + Min subgraph",
+    "confusion_matrix": _NOT_YET + "OneHot + MatMul",
+    "count": _NOT_YET + "Shape + Gather + ReduceProd",
+    "dot_product_attention": _NOT_YET + "MatMul/Softmax subgraph",
+    "fixed_point_quantize": _NOT_YET + "Div/Round/Clip/Mul subgraph",
+    "fused_batch_normalization": _NOT_YET + "the batch_normalization subgraph + Add + Relu",
+    "gru": _NOT_YET + "GRU (gate layout permuted to zrh) when its options match",
+    "lstm": _NOT_YET + "LSTM (gates permuted to iofc) when its options match",
+    "rnn": _NOT_YET + "RNN when its options match",
+    "hard_tanh_derivative": _NOT_YET + "Less/Greater/Where subgraph",
+    "leaky_relu_derivative": _NOT_YET + "Greater/Where subgraph",
+    "sigmoid_derivative": _NOT_YET + "Sigmoid/Mul subgraph",
+    "softmax_derivative": _NOT_YET + "Softmax/Mul/ReduceSum subgraph",
+    "in_top_k": _NOT_YET + "TopK + Gather + compare",
+    "top_n_error": _NOT_YET + "TopK + compare",
+    "interpolate": _NOT_YET + "Resize with the matching coordinate_transformation_mode",
+    "l2_loss": _NOT_YET + "ReduceSumSquare / 2",
+    "matrix_diag": _NOT_YET + "Mul with an EyeLike-based mask",
+    "matrix_diag_part": _NOT_YET + "Mul with an eye mask + ReduceSum",
+    "mean_subtraction": _NOT_YET + "Sub of the given mean",
+    "merge_heads": _NOT_YET + "Transpose + Reshape",
+    "split_heads": _NOT_YET + "Reshape + Transpose",
+    "multi_head_attention": _NOT_YET + "its MatMul/Softmax subgraph",
+    "min_max_quantize": _NOT_YET + "Clip/Round subgraph",
+    "pow2_quantize": _NOT_YET + "Log/Round/Pow subgraph",
+    "moments": _NOT_YET + "ReduceMean subgraphs",
+    "normalize_moments": _NOT_YET + "Div/Sub subgraph",
+    "sufficient_statistics": _NOT_YET + "ReduceSum subgraphs",
+    "segment_sum": _NOT_YET + "ScatterND with reduction=add",
+    "shift": _NOT_YET + "Pad (edge/wrap) + Slice",
+    "sigmoid_cross_entropy_with_logits": _NOT_YET + "a Relu/Abs/Exp/Log subgraph",
+    "weighted_cross_entropy_with_logits": _NOT_YET + "a Softplus subgraph",
+    "sparse_categorical_cross_entropy": _NOT_YET + "GatherElements",
+    "take_along_axis": _NOT_YET + "GatherElements",
+    "unpool": _NOT_YET + "Resize (nearest) or Tile + Reshape",
+    "weight_standardization": _NOT_YET + "ReduceMean subgraph",
+}
