@@ -1631,29 +1631,19 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     + "Greater + Where",
     # ---- expressible in ONNX, mapping not written (yet)
     "assign": _NOT_YET + "ScatterND of the source into the destination at the static key",
-    "batch_det": _NOT_YET + "Det",
     "binary_error": _NOT_YET + "Greater/Equal/Cast subgraph",
     "causal_mask": _NOT_YET + "Trilu on a ConstantOfShape",
     "clip_by_norm": _NOT_YET + "ReduceL2 + Div + Min subgraph",
     "confusion_matrix": _NOT_YET + "OneHot + MatMul",
-    "count": _NOT_YET + "Shape + Gather + ReduceProd",
     "dot_product_attention": _NOT_YET + "MatMul/Softmax subgraph",
     "fixed_point_quantize": _NOT_YET + "Div/Round/Clip/Mul subgraph",
     "fused_batch_normalization": _NOT_YET + "the batch_normalization subgraph + Add + Relu",
     "gru": _NOT_YET + "GRU (gate layout permuted to zrh) when its options match",
     "lstm": _NOT_YET + "LSTM (gates permuted to iofc) when its options match",
     "rnn": _NOT_YET + "RNN when its options match",
-    "hard_tanh_derivative": _NOT_YET + "Less/Greater/Where subgraph",
-    "leaky_relu_derivative": _NOT_YET + "Greater/Where subgraph",
-    "sigmoid_derivative": _NOT_YET + "Sigmoid/Mul subgraph",
-    "softmax_derivative": _NOT_YET + "Softmax/Mul/ReduceSum subgraph",
     "in_top_k": _NOT_YET + "TopK + Gather + compare",
     "top_n_error": _NOT_YET + "TopK + compare",
     "interpolate": _NOT_YET + "Resize with the matching coordinate_transformation_mode",
-    "l2_loss": _NOT_YET + "ReduceSumSquare / 2",
-    "matrix_diag": _NOT_YET + "Mul with an EyeLike-based mask",
-    "matrix_diag_part": _NOT_YET + "Mul with an eye mask + ReduceSum",
-    "mean_subtraction": _NOT_YET + "Sub of the given mean",
     "merge_heads": _NOT_YET + "Transpose + Reshape",
     "split_heads": _NOT_YET + "Reshape + Transpose",
     "multi_head_attention": _NOT_YET + "its MatMul/Softmax subgraph",
@@ -1664,10 +1654,206 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     "sufficient_statistics": _NOT_YET + "ReduceSum subgraphs",
     "segment_sum": _NOT_YET + "ScatterND with reduction=add",
     "shift": _NOT_YET + "Pad (edge/wrap) + Slice",
-    "sigmoid_cross_entropy_with_logits": _NOT_YET + "a Relu/Abs/Exp/Log subgraph",
-    "weighted_cross_entropy_with_logits": _NOT_YET + "a Softplus subgraph",
-    "sparse_categorical_cross_entropy": _NOT_YET + "GatherElements",
-    "take_along_axis": _NOT_YET + "GatherElements",
     "unpool": _NOT_YET + "Resize (nearest) or Tile + Reshape",
     "weight_standardization": _NOT_YET + "ReduceMean subgraph",
 }
+
+
+# ---------------------------------------------------------------- losses and derivatives
+@onnx_op(
+    "sigmoid_cross_entropy_with_logits",
+    "weighted_cross_entropy_with_logits",
+    sample=lambda F, x, z, q: F.add(
+        F.sigmoid_cross_entropy_with_logits(F.mul(x, 10.0), F.sigmoid(z)),
+        F.weighted_cross_entropy_with_logits(x, F.sigmoid(z), F.exp(q)),
+        name="out",
+    ),
+    shapes=((2, 3, 4), (2, 3, 4), (4,)),
+)
+def _sigmoid_ce(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """nnfunc's stable form ``c*|x| + l*log1p(exp(-|x|))`` with ``c = 1 - z`` (x >= 0) or
+    ``q*z`` (x < 0) and ``l = 1 + (q - 1)*z`` (``q = 1`` without a positive weight)."""
+    dt = _out_dtype(func)
+    x, z = _inputs_as(ctx, func, ins[:2], dt)
+    q = _as(ctx, ins[2], _in_dtype(func, 2), dt) if len(ins) > 2 and ins[2] else None
+    one = ctx.const(1.0, dt)
+    ax, nax, sp, pos, omz, neg_c, c, cax, lsp, y = (ctx.tmp() for _ in range(10))
+    ctx.node("Abs", [x], [ax])
+    ctx.node("Neg", [ax], [nax])
+    ctx.node("Softplus", [nax], [sp])
+    ctx.node("GreaterOrEqual", [x, ctx.const(0.0, dt)], [pos])
+    ctx.node("Sub", [one, z], [omz])
+    if q is None:
+        ctx.node("Identity", [z], [neg_c])
+        lsp = sp
+    else:
+        qm1, l_, lz = ctx.tmp(), ctx.tmp(), ctx.tmp()
+        ctx.node("Mul", [q, z], [neg_c])
+        ctx.node("Sub", [q, one], [qm1])
+        ctx.node("Mul", [qm1, z], [lz])
+        ctx.node("Add", [lz, one], [l_])
+        ctx.node("Mul", [l_, sp], [lsp])
+    ctx.node("Where", [pos, omz, neg_c], [c])
+    ctx.node("Mul", [c, ax], [cax])
+    ctx.node("Add", [cax, lsp], [y])
+    ctx.node("Identity", [y], outs)
+
+
+@onnx_op("l2_loss", sample=lambda F, x: F.l2_loss(x, name="out"))
+def _l2_loss(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    dt = _out_dtype(func)
+    x, s = _as(ctx, ins[0], _in_dtype(func, 0), dt), ctx.tmp()
+    ctx.node("ReduceSumSquare", [x], [s], keepdims=0)
+    ctx.node("Mul", [s, ctx.const(0.5, dt)], outs)
+
+
+@onnx_op(
+    "sparse_categorical_cross_entropy",  # its label pick, under the loss's name
+    sample=lambda F, x, t: F.sparse_categorical_cross_entropy(
+        F.softmax(x), _labels_sample(F, t, 5), name="out"
+    ),
+    shapes=((2, 5), (2,)),
+)
+def _take_along_axis(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    idx = _int64(ctx, func, 1, ins[1])
+    if getattr(func, "expand", False):
+        u = ctx.tmp()
+        ctx.node("Unsqueeze", [idx, ctx.const([int(func.axis)], np.int64)], [u])
+        idx = u
+    ctx.node("GatherElements", [ins[0], idx], outs, axis=int(func.axis))
+
+
+# take_along_axis appears in gradient graphs only (the backward of put_along_axis): the sample
+# applies the Function class itself
+onnx_op(
+    "take_along_axis",
+    sample=lambda F, x, t: F._labels.TakeAlongAxis(1, True).apply1(
+        x, _labels_sample(F, t, 5), name="out"
+    ),
+    shapes=((2, 5, 3), (2, 3)),
+)(_take_along_axis)
+
+
+@onnx_op(
+    "sigmoid_derivative",
+    sample=lambda F, x, w: F.sigmoid_derivative(x, w, name="out"),
+    shapes=((2, 3, 4), (2, 3, 4)),
+)
+def _sigmoid_derivative(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    dt = _out_dtype(func)
+    x, w = _inputs_as(ctx, func, ins[:2], dt)
+    s, oms, d = ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("Sigmoid", [x], [s])
+    ctx.node("Sub", [ctx.const(1.0, dt), s], [oms])
+    ctx.node("Mul", [s, oms], [d])
+    ctx.node("Mul", [w, d], outs)
+
+
+@onnx_op(
+    "softmax_derivative",
+    sample=lambda F, x, w: F.softmax_derivative(x, w, axis=1, name="out"),
+    shapes=((2, 3, 4), (2, 3, 4)),
+)
+def _softmax_derivative(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # y * (wrt - sum(wrt * y, axis))
+    dt = _out_dtype(func)
+    x, w = _inputs_as(ctx, func, ins[:2], dt)
+    y, wy, s, d = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("Softmax", [x], [y], axis=int(func.ax))
+    ctx.node("Mul", [w, y], [wy])
+    _axes_node(ctx, "ReduceSum", wy, [int(func.ax)], s, 1)
+    ctx.node("Sub", [w, s], [d])
+    ctx.node("Mul", [y, d], outs)
+
+
+@onnx_op(
+    "leaky_relu_derivative",
+    "hard_tanh_derivative",
+    sample=lambda F, x: F.add(
+        F.leaky_relu_derivative(F.floor(x), 0.2), F.hard_tanh_derivative(x), name="out"
+    ),
+)
+def _piecewise_derivative(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    dt = _out_dtype(func)
+    x = _as(ctx, ins[0], _in_dtype(func, 0), dt)
+    cond = ctx.tmp()
+    if func.op_name == "leaky_relu_derivative":  # 1 at x >= 0, alpha below
+        ctx.node("GreaterOrEqual", [x, ctx.const(0.0, dt)], [cond])
+        ctx.node("Where", [cond, ctx.const(1.0, dt), ctx.const(func.alpha, dt)], outs)
+        return
+    lo, hi = ctx.tmp(), ctx.tmp()  # 1 strictly inside (-1, 1)
+    ctx.node("Greater", [x, ctx.const(-1.0, dt)], [lo])
+    ctx.node("Less", [x, ctx.const(1.0, dt)], [hi])
+    ctx.node("And", [lo, hi], [cond])
+    ctx.node("Cast", [cond], outs, to=_elem_type(ctx.onnx, dt))
+
+
+# ---------------------------------------------------------------- linear algebra, counts
+@onnx_op("batch_det", sample=lambda F, x: F.batch_det(x, name="out"), shapes=((2, 3, 3),))
+def _batch_det(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    dt = _out_dtype(func)
+    work = np.dtype(np.float32) if dt == np.float16 else dt
+    d = ctx.tmp()
+    ctx.node("Det", [_as(ctx, ins[0], _in_dtype(func, 0), work)], [d])
+    ctx.node("Identity", [_as(ctx, d, work, dt)], outs)
+
+
+def _eye_like_last(ctx: _Context, ref: str, dt: Any) -> str:
+    """An (n, n) identity of dtype ``dt``, n the last dimension of ``ref`` (run time)."""
+    shp, n, nn, z, eye = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("Shape", [ref], [shp], start=-1)
+    ctx.node("Concat", [shp, shp], [nn], axis=0)
+    zero = ctx.onnx.numpy_helper.from_array(np.zeros((1,), np.float32), "value")
+    ctx.node("ConstantOfShape", [nn], [z], value=zero)
+    ctx.node("EyeLike", [z], [eye])
+    del n
+    return _as(ctx, eye, np.float32, dt)
+
+
+@onnx_op(
+    "matrix_diag",
+    "matrix_diag_part",
+    sample=lambda F, x: F.add(F.matrix_diag_part(F.matrix_diag(x)), x, name="out"),
+)
+def _matrix_diag(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    dt = _in_dtype(func, 0)
+    mdt = dt if dt.kind in "fiu" else np.dtype(np.int64)  # EyeLike/Mul need numbers
+    x = _as(ctx, ins[0], dt, mdt)
+    eye = _eye_like_last(ctx, x, mdt)
+    y, m = ctx.tmp(), ctx.tmp()
+    if func.op_name == "matrix_diag":  # x[..., None] * I
+        u = ctx.tmp()
+        ctx.node("Unsqueeze", [x, ctx.const([-1], np.int64)], [u])
+        ctx.node("Mul", [u, eye], [y])
+    else:  # sum(x * I, axis=-1)
+        ctx.node("Mul", [x, eye], [m])
+        _axes_node(ctx, "ReduceSum", m, [_rank(func) - 1], y, 0)
+    ctx.node("Identity", [_as(ctx, y, mdt, dt)], outs)
+
+
+@onnx_op(
+    "count",  # mean's gradient divides by the run-time count when the batch is unknown
+    sample=_grad_sample(lambda F, x: F.mean(x, axis=(0, 2))),
+)
+def _count(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # the number of elements over the axes, read from the shape at run time
+    shp, dims, n = ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("Shape", ins[:1], [shp])
+    ctx.node("Gather", [shp, ctx.const([int(a) for a in func.axes], np.int64)], [dims], axis=0)
+    ctx.node("ReduceProd", [dims], [n], keepdims=0)
+    ctx.node("Cast", [n], outs, to=_elem_type(ctx.onnx, func.dtype))
+
+
+@onnx_op(
+    "mean_subtraction",
+    sample=lambda F, x, m: F.mean_subtraction(x, m, update_running_mean=False, name="out"),
+    shapes=((2, 3, 4), (3, 4)),
+)
+def _mean_subtraction(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    if func.update:
+        raise _unsupported(
+            func, "mean_subtraction updating its running mean in place (a state change)"
+        )
+    dt = _out_dtype(func)
+    x, m = _inputs_as(ctx, func, ins[:2], dt)
+    ctx.node("Sub", [x, m], outs)
