@@ -487,18 +487,59 @@ def _avg_pool(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None
 
 @onnx_op(
     "batch_normalization",
-    sample=lambda F, x, m, v, b, g: F.batch_normalization(x, m, F.exp(v), b, g, name="out"),
-    shapes=((2, 3, 4, 5), (3,), (3,), (3,), (3,)),
+    "fused_batch_normalization",  # its normalization node (the Add of z and the Relu follow)
+    sample=lambda F, x, m, v, b, g: F.add(
+        F.add(
+            F.batch_normalization(x, m, F.exp(v), b, g),
+            F.batch_normalization(x, m, F.exp(v), None, g, axis=3),
+        ),
+        F.add(
+            F.batch_normalization(x, None, None, b, g, training=True),
+            F.mul(
+                *F.fused_batch_normalization(x, offset=b, scale=g, training=True, output_stat=True)[
+                    1:
+                ]
+            ),
+        ),
+        name="out",
+    ),
+    shapes=((2, 3, 4, 3), (3,), (3,), (3,), (3,)),
 )
 def _batch_norm(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
-    # the inference form (given statistics): x, mean, variance, offset, scale
-    if len(ins) != 5 or int(getattr(func, "axis", 1)) != 1 or not all(ins):
-        raise UnsupportedError(
-            f"export_onnx: node {func.name!r} (batch normalization other than the channel-1 "
-            "form with given statistics and both parameters) has no ONNX mapping."
-        )
-    x, mean, var, beta, gamma = ins
-    ctx.node("BatchNormalization", [x, gamma, beta, mean, var], outs, epsilon=float(func.eps))
+    """Training mode (statistics of the batch): the normalization subgraph. Given statistics:
+    ONNX BatchNormalization for the channel-1 form with per-channel parameters, else
+    ``(x - mean) / sqrt(variance + eps) * scale + offset`` with the parameters reshaped as the
+    node resolved them."""
+    if hasattr(func, "lay"):
+        _normalize(ctx, func, ins, outs)
+        return
+    x, mean, var, beta, gamma = (list(ins) + [""] * 5)[:5]
+    axis = func.axis if isinstance(func.axis, (tuple, list)) else (func.axis,)
+    per_channel = all(
+        n and len(func.input_spec(i).shape) == 1 for i, n in enumerate(ins[1:5], start=1)
+    )
+    if per_channel and [int(a) % _rank(func) for a in axis] == [1]:
+        ctx.node("BatchNormalization", [x, gamma, beta, mean, var], outs, epsilon=float(func.eps))
+        return
+    dt = _out_dtype(func)
+
+    def full(i: int, name: str) -> str:
+        v = _as(ctx, name, _in_dtype(func, i), dt)
+        r = ctx.tmp()
+        ctx.node("Reshape", [v, ctx.const([int(d) for d in func.full[i]], np.int64)], [r])
+        return r
+
+    xc, d, ve, sd, y = _as(ctx, x, _in_dtype(func, 0), dt), *(ctx.tmp() for _ in range(4))
+    ctx.node("Sub", [xc, full(1, mean)], [d])
+    ctx.node("Add", [full(2, var), ctx.const(func.eps, dt)], [ve])
+    ctx.node("Sqrt", [ve], [sd])
+    ctx.node("Div", [d, sd], [y])
+    for i, op, name in ((4, "Mul", gamma), (3, "Add", beta)):
+        if name:
+            nxt = ctx.tmp()
+            ctx.node(op, [y, full(i, name)], [nxt])
+            y = nxt
+    ctx.node("Identity", [y], outs)
 
 
 @onnx_op(
@@ -532,12 +573,14 @@ def _axes_node(ctx: _Context, op: str, x: str, axes: Sequence[int], out: str, ke
 
 
 def _normalize(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
-    """Layer/instance/group normalization as a subgraph over the node's resolved layout."""
-    if any(ins[3:]) or len(outs) != 1 or getattr(func, "comm", None):
-        raise UnsupportedError(
-            f"export_onnx: node {func.name!r} ({func.op_name} with statistics outputs or a "
-            "communicator) has no ONNX mapping."
-        )
+    """Every normalization that computes its statistics (layer/instance/group norm, weight
+    standardization, batch norm in training) as one subgraph over the node's resolved layout.
+
+    Batch norm's running statistics (inputs 3 and 4) are updated in place by nnfunc: the export
+    computes the output from the batch statistics, as the node does, and leaves the update out.
+    """
+    if getattr(func, "comm", None) is not None:
+        raise _unsupported(func, f"{func.op_name} synchronised over a communicator")
     lay = func.lay
     dt = lay.out_dtype
     x = ins[0]
@@ -545,7 +588,10 @@ def _normalize(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> Non
         v = ctx.tmp()
         ctx.node("Reshape", [x, ctx.const(list(lay.view_arg), np.int64)], [v])
         x = v
-    mean, d, sq, var, ve, sd, y = (ctx.tmp() for _ in range(7))
+    stats = len(outs) == 3
+    mean = outs[1] if stats else ctx.tmp()
+    var = outs[2] if stats else ctx.tmp()
+    d, sq, ve, sd, y = (ctx.tmp() for _ in range(5))
     _axes_node(ctx, "ReduceMean", x, lay.raxes, mean, 1)
     ctx.node("Sub", [x, mean], [d])
     ctx.node("Mul", [d, d], [sq])
@@ -568,9 +614,14 @@ def _normalize(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> Non
             nxt = ctx.tmp()
             ctx.node(op, [y, p], [nxt])
             y = nxt
-    ctx.node("Identity", [y], outs)
+    ctx.node("Identity", [y], outs[:1])
 
 
+onnx_op(
+    "weight_standardization",
+    sample=lambda F, w: F.weight_standardization(w, channel_axis=1, name="out"),
+    shapes=((2, 3, 4),),
+)(_normalize)
 onnx_op(
     "layer_normalization",
     sample=lambda F, x, s, b: F.layer_normalization(x, s, b, eps=1e-3, name="out"),
@@ -1637,7 +1688,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     "confusion_matrix": _NOT_YET + "OneHot + MatMul",
     "dot_product_attention": _NOT_YET + "MatMul/Softmax subgraph",
     "fixed_point_quantize": _NOT_YET + "Div/Round/Clip/Mul subgraph",
-    "fused_batch_normalization": _NOT_YET + "the batch_normalization subgraph + Add + Relu",
     "gru": _NOT_YET + "GRU (gate layout permuted to zrh) when its options match",
     "lstm": _NOT_YET + "LSTM (gates permuted to iofc) when its options match",
     "rnn": _NOT_YET + "RNN when its options match",
@@ -1655,7 +1705,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     "segment_sum": _NOT_YET + "ScatterND with reduction=add",
     "shift": _NOT_YET + "Pad (edge/wrap) + Slice",
     "unpool": _NOT_YET + "Resize (nearest) or Tile + Reshape",
-    "weight_standardization": _NOT_YET + "ReduceMean subgraph",
 }
 
 
