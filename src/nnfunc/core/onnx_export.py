@@ -1699,9 +1699,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     "multi_head_attention": _NOT_YET + "its MatMul/Softmax subgraph",
     "min_max_quantize": _NOT_YET + "Clip/Round subgraph",
     "pow2_quantize": _NOT_YET + "Log/Round/Pow subgraph",
-    "moments": _NOT_YET + "ReduceMean subgraphs",
-    "normalize_moments": _NOT_YET + "Div/Sub subgraph",
-    "sufficient_statistics": _NOT_YET + "ReduceSum subgraphs",
     "segment_sum": _NOT_YET + "ScatterND with reduction=add",
     "shift": _NOT_YET + "Pad (edge/wrap) + Slice",
     "unpool": _NOT_YET + "Resize (nearest) or Tile + Reshape",
@@ -1906,3 +1903,87 @@ def _mean_subtraction(ctx: _Context, func: Any, ins: list[str], outs: list[str])
     dt = _out_dtype(func)
     x, m = _inputs_as(ctx, func, ins[:2], dt)
     ctx.node("Sub", [x, m], outs)
+
+
+# ---------------------------------------------------------------- moments
+@onnx_op(
+    "moments",
+    sample=lambda F, x: F.mul(*F.moments(F.mul(x, 3.0), axis=(0, 2)), name="out"),
+)
+def _moments(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """Mean and biased variance, nnfunc's corrected two-pass form."""
+    dt = _out_dtype(func)
+    axes, keep = [int(a) for a in func.axes], int(bool(func.keepdims))
+    x = _as(ctx, ins[0], _in_dtype(func, 0), dt)
+    mu, d, c, sq, m2, c2, var, v0, mean = (ctx.tmp() for _ in range(9))
+    _axes_node(ctx, "ReduceMean", x, axes, mu, 1)
+    ctx.node("Sub", [x, mu], [d])
+    _axes_node(ctx, "ReduceMean", d, axes, c, 1)
+    ctx.node("Mul", [d, d], [sq])
+    _axes_node(ctx, "ReduceMean", sq, axes, m2, 1)
+    ctx.node("Mul", [c, c], [c2])
+    ctx.node("Sub", [m2, c2], [var])
+    ctx.node("Max", [var, ctx.const(0.0, dt)], [v0])
+    ctx.node("Add", [mu, c], [mean])
+    for value, out in ((mean, outs[0]), (v0, outs[1])):
+        if keep:
+            ctx.node("Identity", [value], [out])
+        else:
+            ctx.node("Squeeze", [value, ctx.const(axes, np.int64)], [out])
+
+
+@onnx_op(
+    "sufficient_statistics",
+    sample=lambda F, x, s: F.add(
+        F.add(*F.sufficient_statistics(x, (0, 2), shift=s)[1:]),
+        F.sufficient_statistics(x, (0, 2))[0],
+        name="out",
+    ),
+    shapes=((2, 3, 4), (3, 1)),
+)
+def _sufficient_statistics(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    dt = _out_dtype(func)
+    axes, keep = [int(a) for a in func.axes], int(bool(func.keepdims))
+    d = _as(ctx, ins[0], _in_dtype(func, 0), dt)
+    if len(ins) > 1 and ins[1]:
+        s = ctx.tmp()
+        ctx.node("Sub", [d, _as(ctx, ins[1], _in_dtype(func, 1), dt)], [s])
+        d = s
+    shp, dims, n, sq = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("Shape", ins[:1], [shp])
+    ctx.node("Gather", [shp, ctx.const(axes, np.int64)], [dims], axis=0)
+    ctx.node("ReduceProd", [dims], [n], keepdims=0)
+    ctx.node("Cast", [n], [outs[0]], to=_elem_type(ctx.onnx, dt))
+    _axes_node(ctx, "ReduceSum", d, axes, outs[1], keep)
+    ctx.node("Mul", [d, d], [sq])
+    _axes_node(ctx, "ReduceSum", sq, axes, outs[2], keep)
+
+
+@onnx_op(
+    "normalize_moments",
+    sample=lambda F, n, m, v, s: F.add(
+        *F.normalize_moments(F.add(F.exp(n), 2.0), m, F.exp(v), s), name="out"
+    ),
+    shapes=((1,), (3, 4), (3, 4), (4,)),
+)
+def _normalize_moments(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    dt = _out_dtype(func)
+    counts, mss, vss, shift = (_inputs_as(ctx, func, ins, dt) + ["", "", "", ""])[:4]
+    div, sm, vd, sm2, mean, var = (ctx.tmp() for _ in range(6))
+    ctx.node("Reciprocal", [counts], [div])
+    ctx.node("Mul", [mss, div], [sm])
+    ctx.node("Mul", [vss, div], [vd])
+    ctx.node("Mul", [sm, sm], [sm2])
+    ctx.node("Sub", [vd, sm2], [var])
+    if shift:
+        ctx.node("Add", [sm, shift], [mean])
+    else:
+        mean = sm
+    # both outputs take the broadcast shape of every input
+    shape_src = ctx.tmp()
+    parts = [n for n in (counts, mss, vss, shift) if n]
+    ctx.node("Sum", parts, [shape_src])  # only its shape is used
+    shp = ctx.tmp()
+    ctx.node("Shape", [shape_src], [shp])
+    ctx.node("Expand", [mean, shp], [outs[0]])
+    ctx.node("Expand", [var, shp], [outs[1]])
