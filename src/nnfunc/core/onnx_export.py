@@ -1693,7 +1693,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     "rnn": _NOT_YET + "RNN when its options match",
     "in_top_k": _NOT_YET + "TopK + Gather + compare",
     "top_n_error": _NOT_YET + "TopK + compare",
-    "interpolate": _NOT_YET + "Resize with the matching coordinate_transformation_mode",
     "merge_heads": _NOT_YET + "Transpose + Reshape",
     "split_heads": _NOT_YET + "Reshape + Transpose",
     "multi_head_attention": _NOT_YET + "its MatMul/Softmax subgraph",
@@ -1987,3 +1986,43 @@ def _normalize_moments(ctx: _Context, func: Any, ins: list[str], outs: list[str]
     ctx.node("Shape", [shape_src], [shp])
     ctx.node("Expand", [mean, shp], [outs[0]])
     ctx.node("Expand", [var, shp], [outs[1]])
+
+
+# ---------------------------------------------------------------- resampling
+@onnx_op(
+    "interpolate",
+    sample=lambda F, x: F.add(
+        F.interpolate(x, output_size=(5, 9), mode="linear", half_pixel=True),
+        F.add(
+            F.interpolate(x, output_size=(5, 9), mode="linear", align_corners=True),
+            F.interpolate(x, output_size=(5, 9), mode="nearest", half_pixel_for_nn=True),
+        ),
+        name="out",
+    ),
+    shapes=((2, 3, 4, 6),),
+)
+def _interpolate(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """Per spatial axis, two Gathers and a lerp with the node's own source plan (nnfunc's
+    coordinate rules exactly: align_corners, half_pixel, half_pixel_for_nn, nearest's integer
+    rounding), rather than Resize, whose modes would each need checking against them."""
+    if None in func.n_in or None in func.n_out:
+        raise _unsupported(func, "interpolate with unknown spatial sizes")
+    plan_of = sys.modules[type(func).__module__].source_plan
+    dt = _out_dtype(func)
+    rank = _rank(func)
+    x = _as(ctx, ins[0], _in_dtype(func, 0), dt)
+    for ax, n_in, n_out in zip(func.sp_axes, func.n_in, func.n_out, strict=True):
+        i0, i1, w1 = plan_of(int(n_in), int(n_out), *func._opts())
+        a = ctx.tmp()
+        ctx.node("Gather", [x, ctx.const(i0.astype(np.int64))], [a], axis=int(ax))
+        if func.mode == "nearest":
+            x = a
+            continue
+        b, d, wd, y = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
+        ctx.node("Gather", [x, ctx.const(i1.astype(np.int64))], [b], axis=int(ax))
+        w = np.asarray(w1, dtype=dt).reshape((-1,) + (1,) * (rank - 1 - int(ax)))
+        ctx.node("Sub", [b, a], [d])
+        ctx.node("Mul", [d, ctx.const(w)], [wd])
+        ctx.node("Add", [a, wd], [y])
+        x = y
+    ctx.node("Identity", [x], outs)
