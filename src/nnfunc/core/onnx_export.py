@@ -1683,19 +1683,14 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     # ---- expressible in ONNX, mapping not written (yet)
     "assign": _NOT_YET + "ScatterND of the source into the destination at the static key",
     "binary_error": _NOT_YET + "Greater/Equal/Cast subgraph",
-    "causal_mask": _NOT_YET + "Trilu on a ConstantOfShape",
     "clip_by_norm": _NOT_YET + "ReduceL2 + Div + Min subgraph",
     "confusion_matrix": _NOT_YET + "OneHot + MatMul",
-    "dot_product_attention": _NOT_YET + "MatMul/Softmax subgraph",
     "fixed_point_quantize": _NOT_YET + "Div/Round/Clip/Mul subgraph",
     "gru": _NOT_YET + "GRU (gate layout permuted to zrh) when its options match",
     "lstm": _NOT_YET + "LSTM (gates permuted to iofc) when its options match",
     "rnn": _NOT_YET + "RNN when its options match",
     "in_top_k": _NOT_YET + "TopK + Gather + compare",
     "top_n_error": _NOT_YET + "TopK + compare",
-    "merge_heads": _NOT_YET + "Transpose + Reshape",
-    "split_heads": _NOT_YET + "Reshape + Transpose",
-    "multi_head_attention": _NOT_YET + "its MatMul/Softmax subgraph",
     "min_max_quantize": _NOT_YET + "Clip/Round subgraph",
     "pow2_quantize": _NOT_YET + "Log/Round/Pow subgraph",
     "segment_sum": _NOT_YET + "ScatterND with reduction=add",
@@ -2026,3 +2021,159 @@ def _interpolate(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> N
         ctx.node("Add", [a, wd], [y])
         x = y
     ctx.node("Identity", [x], outs)
+
+
+# ---------------------------------------------------------------- attention
+def _shape_dims(ctx: _Context, x: str, idx: Sequence[int]) -> str:
+    shp, d = ctx.tmp(), ctx.tmp()
+    ctx.node("Shape", [x], [shp])
+    ctx.node("Gather", [shp, ctx.const(list(idx), np.int64)], [d], axis=0)
+    return d
+
+
+def _range(ctx: _Context, n: str) -> str:
+    """``arange(n)`` (int64) for a 1-element int64 tensor ``n``."""
+    s, r = ctx.tmp(), ctx.tmp()
+    ctx.node("Squeeze", [n, ctx.const([0], np.int64)], [s])
+    ctx.node("Range", [ctx.const(0, np.int64), s, ctx.const(1, np.int64)], [r])
+    return r
+
+
+def _attention_sample(F: Any, q: Any, k: Any, v: Any, b: Any) -> Any:
+    keep = F.greater(b, -1.0)  # a boolean mask broadcast over batch and heads
+    full = F.dot_product_attention(q, k, v, bias=b, mask=keep, is_causal=True, scale=0.3)
+    lengths = F.cast(F.add(F.mul(F.sigmoid(q[:, 0, 0, 0]), 3.0), 1.0), np.int64)
+    grouped = F.dot_product_attention(q, k[:, :, :1], v[:, :, :1], key_lengths=lengths)
+    return F.add(full, grouped, name="out")
+
+
+@onnx_op(
+    "dot_product_attention",
+    sample=_attention_sample,
+    shapes=((2, 5, 2, 4), (2, 5, 2, 4), (2, 5, 2, 3), (5, 5)),
+)
+def _dot_product_attention(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """``softmax(scale q k^T + bias, where=mask [and s <= t]) v`` in the node's BNTH layout;
+    a row with no key left gives 0, as in nnfunc. Key/value heads shared by groups of query
+    heads are repeated. The key-lengths mask (same op name) is ``arange(S) < lengths``."""
+    if tuple(func.input_names) == ("key_lengths", "key"):
+        lengths = _int64(ctx, func, 0, ins[0])
+        s = _shape_dims(ctx, ins[1], [2])
+        lu, keep = ctx.tmp(), ctx.tmp()
+        ctx.node("Unsqueeze", [lengths, ctx.const([1], np.int64)], [lu])
+        ctx.node("Less", [_range(ctx, s), lu], [keep])
+        ctx.node("Unsqueeze", [keep, ctx.const([1, 2], np.int64)], outs)
+        return
+    dt = _out_dtype(func)
+    work = np.dtype(np.float64) if dt == np.float64 else np.dtype(np.float32)
+    q, k, v = _inputs_as(ctx, func, ins[:3], work)
+    bias = ins[3] if len(ins) > 3 else ""
+    mask = ins[4] if len(ins) > 4 else ""
+    n_q, n_k = func.input_spec(0).shape[1], func.input_spec(1).shape[1]
+    if n_q != n_k:
+        if n_q is None or n_k is None:
+            raise _unsupported(func, "grouped-query attention with unknown head counts")
+        g = n_q // n_k
+        reps = []
+        for t in (k, v):
+            u, e, r = ctx.tmp(), ctx.tmp(), ctx.tmp()
+            ctx.node("Unsqueeze", [t, ctx.const([2], np.int64)], [u])
+            shp = _shape_dims(ctx, u, [0, 1, 2, 3, 4])
+            mult = ctx.tmp()
+            ctx.node("Mul", [shp, ctx.const([1, 1, g, 1, 1], np.int64)], [mult])
+            ctx.node("Expand", [u, mult], [e])
+            tgt = ctx.tmp()
+            ctx.node(
+                "Concat",
+                [_shape_dims(ctx, t, [0]), ctx.const([n_q], np.int64),
+                 _shape_dims(ctx, t, [2, 3])],
+                [tgt], axis=0,
+            )  # fmt: skip
+            ctx.node("Reshape", [e, tgt], [r])
+            reps.append(r)
+        k, v = reps
+    scale = func.scale
+    if scale is None:
+        h = func.input_spec(0).shape[3]
+        if h is None:
+            raise _unsupported(func, "attention with an unknown head size and default scale")
+        scale = 1.0 / np.sqrt(h) if h else 1.0
+    qs, kt, sc = ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("Mul", [q, ctx.const(scale, work)], [qs])
+    ctx.node("Transpose", [k], [kt], perm=[0, 1, 3, 2])
+    ctx.node("MatMul", [qs, kt], [sc])
+    if bias:
+        b2 = ctx.tmp()
+        ctx.node("Add", [sc, _as(ctx, bias, _in_dtype(func, 3), work)], [b2])
+        sc = b2
+    keep = mask
+    if func.causal:
+        t_n, s_n = _shape_dims(ctx, ins[0], [2]), _shape_dims(ctx, ins[1], [2])
+        tc, causal = ctx.tmp(), ctx.tmp()
+        ctx.node("Unsqueeze", [_range(ctx, t_n), ctx.const([1], np.int64)], [tc])
+        ctx.node("GreaterOrEqual", [tc, _range(ctx, s_n)], [causal])
+        if keep:
+            both = ctx.tmp()
+            ctx.node("And", [keep, causal], [both])
+            keep = both
+        else:
+            keep = causal
+    if keep:
+        m = ctx.tmp()
+        ctx.node("Where", [keep, sc, ctx.const(-np.inf, work)], [m])
+        sc = m
+    mx, seen, ms, sh, e, se, den, p, o = (ctx.tmp() for _ in range(9))
+    _axes_node(ctx, "ReduceMax", sc, [3], mx, 1)
+    ninf, notinf = ctx.tmp(), ctx.tmp()
+    ctx.node("Equal", [mx, ctx.const(-np.inf, work)], [ninf])
+    ctx.node("Not", [ninf], [seen])
+    ctx.node("Where", [seen, mx, ctx.const(0.0, work)], [ms])
+    ctx.node("Sub", [sc, ms], [sh])
+    ctx.node("Exp", [sh], [e])
+    _axes_node(ctx, "ReduceSum", e, [3], se, 1)
+    ctx.node("Where", [seen, se, ctx.const(1.0, work)], [den])
+    ctx.node("Div", [e, den], [p])
+    ctx.node("MatMul", [p, v], [o])
+    del notinf
+    ctx.node("Identity", [_as(ctx, o, work, dt)], outs)
+
+
+@onnx_op(
+    "causal_mask",
+    sample=lambda F, q, k: F.where(
+        F.attention._common.CausalKeep().apply1(q, k), 1.0, 0.0, name="out"
+    ),
+    shapes=((2, 4, 3), (2, 6, 3)),
+)
+def _causal_mask(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    t_n, s_n = _shape_dims(ctx, ins[0], [-2]), _shape_dims(ctx, ins[1], [-2])
+    tc = ctx.tmp()
+    ctx.node("Unsqueeze", [_range(ctx, t_n), ctx.const([1], np.int64)], [tc])
+    ctx.node("GreaterOrEqual", [tc, _range(ctx, s_n)], outs)
+
+
+@onnx_op("split_heads", "merge_heads",
+         sample=lambda F, x: F.add(F.attention._common.MergeHeads().apply1(
+             F.attention._common.SplitHeads(2).apply1(x)), x, name="out"),
+         shapes=((2, 3, 4),))  # fmt: skip
+def _heads(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    if func.op_name == "split_heads":  # (..., E) -> (..., heads, E // heads)
+        shape = [0] * (_rank(func) - 1) + [int(func.heads), -1]
+    else:  # (..., heads, head) -> (..., heads * head)
+        shape = [0] * (_rank(func) - 2) + [-1]
+    ctx.node("Reshape", [ins[0], ctx.const(shape, np.int64)], outs)
+
+
+@onnx_op(
+    "multi_head_attention",  # the identity node that names its outputs
+    sample=lambda F, x, wq, wk, wv, wo: F.add(
+        *(lambda y, w: (y, F.sum(w)))(
+            *F.multi_head_attention(x, x, x, 2, wq, wk, wv, wo, need_weights=True)
+        ),
+        name="out",
+    ),
+    shapes=((2, 3, 4), (4, 4), (4, 4), (4, 4), (4, 4)),
+)
+def _outputs_identity(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    for i, o in zip(ins, outs, strict=False):
+        ctx.node("Identity", [i], [o])
