@@ -1686,9 +1686,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     "clip_by_norm": _NOT_YET + "ReduceL2 + Div + Min subgraph",
     "confusion_matrix": _NOT_YET + "OneHot + MatMul",
     "fixed_point_quantize": _NOT_YET + "Div/Round/Clip/Mul subgraph",
-    "gru": _NOT_YET + "GRU (gate layout permuted to zrh) when its options match",
-    "lstm": _NOT_YET + "LSTM (gates permuted to iofc) when its options match",
-    "rnn": _NOT_YET + "RNN when its options match",
     "in_top_k": _NOT_YET + "TopK + Gather + compare",
     "top_n_error": _NOT_YET + "TopK + compare",
     "min_max_quantize": _NOT_YET + "Clip/Round subgraph",
@@ -2177,3 +2174,130 @@ def _heads(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
 def _outputs_identity(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     for i, o in zip(ins, outs, strict=False):
         ctx.node("Identity", [i], [o])
+
+
+# ---------------------------------------------------------------- recurrent layers
+def _gate_rows(ctx: _Context, w: str, order: Sequence[int], h: int, transpose: bool) -> str:
+    """``w`` (rows: input, columns: gate blocks of ``h``) as ONNX's (1, G*h, rows), the gate
+    blocks reordered (``order``: nnfunc's block index for each ONNX block)."""
+    idx = np.concatenate([np.arange(k * h, (k + 1) * h) for k in order]).astype(np.int64)
+    t, g, u = ctx.tmp(), ctx.tmp(), ctx.tmp()
+    if transpose:
+        ctx.node("Transpose", [w], [t], perm=[1, 0])
+    else:
+        t = w
+    ctx.node("Gather", [t, ctx.const(idx)], [g], axis=0)
+    ctx.node("Unsqueeze", [g, ctx.const([0], np.int64)], [u])
+    return u
+
+
+def _recurrent(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """One direction of an LSTM/GRU/RNN layer as ONNX's LSTM/GRU/RNN (time-major, one
+    direction): gate blocks reordered (nnfunc LSTM [i, f, g, o] -> ONNX [i, o, f, c], peepholes
+    [i, f, o] -> [i, o, f]; GRU [r, z, n] -> [z, r, h]), the forget bias folded into the bias,
+    ``lengths`` as sequence_lens. The node that names a composite's outputs (same op name) is
+    the identity."""
+    names = tuple(func.input_names)
+    if not names or names[0] != "x" or "w_x" not in names:  # recurrent Outputs: identity
+        _outputs_identity(ctx, func, ins, outs)
+        return
+    op = func.op_name
+    args = dict(zip(names, list(ins) + [""] * (len(names) - len(ins)), strict=True))
+    dt = _out_dtype(func)
+    h = func.input_spec(2).shape[0]
+    if h is None:
+        raise _unsupported(func, f"{op} with an unknown hidden size")
+    kind = "LSTM" if "c0" in names else "GRU" if "b_x" in names else "RNN"
+    attrs: dict[str, Any] = {"hidden_size": int(h),
+                             "direction": "reverse" if func.reverse else "forward"}  # fmt: skip
+    if kind == "LSTM":
+        if func.clip > 0:
+            raise _unsupported(func, "lstm with cell_clip (ONNX clips the activations' inputs)")
+        if tuple(func.acts) != _LSTM_STANDARD:
+            raise _unsupported(func, "lstm with activations other than sigmoid/tanh/tanh")
+        order, n_g = (0, 3, 1, 2), 4
+    elif kind == "GRU":
+        order, n_g = (1, 0, 2), 3
+        attrs["linear_before_reset"] = int(bool(func.lbr))
+    else:
+        order, n_g = (0,), 1
+        attrs["activations"] = ["Relu" if func.relu else "Tanh"]
+    w = _gate_rows(ctx, args["w_x"], order, h, True)
+    r = _gate_rows(ctx, args["w_h"], order, h, True)
+    idx = np.concatenate([np.arange(k * h, (k + 1) * h) for k in order]).astype(np.int64)
+    biases = [args["b_x"], args["b_h"]] if kind == "GRU" else [args["b"], ""]
+    fb = float(getattr(func, "forget_bias", 0.0))
+    parts = []
+    for j, b in enumerate(biases):
+        if b:
+            g = ctx.tmp()
+            ctx.node("Gather", [b, ctx.const(idx)], [g], axis=0)
+        else:
+            g = ctx.const(np.zeros(n_g * h, dt))
+        if kind == "LSTM" and j == 0 and fb:
+            shift = np.zeros(n_g * h, dt)
+            shift[2 * h : 3 * h] = fb  # the f block in ONNX's order
+            g2 = ctx.tmp()
+            ctx.node("Add", [g, ctx.const(shift)], [g2])
+            g = g2
+        parts.append(g)
+    bias, b1 = ctx.tmp(), ctx.tmp()
+    ctx.node("Concat", parts, [b1], axis=0)
+    ctx.node("Unsqueeze", [b1, ctx.const([0], np.int64)], [bias])
+    lengths = ""
+    if args.get("lengths"):
+        lengths = _as(ctx, args["lengths"], _in_dtype(func, names.index("lengths")), np.int32)
+
+    def state(name: str) -> str:
+        if not args.get(name):
+            return ""
+        u = ctx.tmp()
+        ctx.node("Unsqueeze", [args[name], ctx.const([0], np.int64)], [u])
+        return u
+
+    node_ins = [args["x"], w, r, bias, lengths, state("h0")]
+    if kind == "LSTM":
+        node_ins.append(state("c0"))
+        if args.get("peephole"):
+            p, pu = ctx.tmp(), ctx.tmp()
+            pidx = np.concatenate([np.arange(k * h, (k + 1) * h) for k in (0, 2, 1)])
+            ctx.node("Gather", [args["peephole"], ctx.const(pidx.astype(np.int64))], [p], axis=0)
+            ctx.node("Unsqueeze", [p, ctx.const([0], np.int64)], [pu])
+            node_ins.append(pu)
+    while node_ins and not node_ins[-1]:
+        node_ins.pop()
+    n_out = 3 if kind == "LSTM" else 2
+    raw = [ctx.tmp() for _ in range(n_out)]
+    ctx.node(kind, node_ins, raw, **attrs)
+    ctx.node("Squeeze", [raw[0], ctx.const([1], np.int64)], [outs[0]])
+    for rv, o in zip(raw[1:], outs[1:], strict=True):
+        ctx.node("Squeeze", [rv, ctx.const([0], np.int64)], [o])
+
+
+_LSTM_STANDARD = (("sigmoid", 0.0, 0.0), ("tanh", 0.0, 0.0), ("tanh", 0.0, 0.0))
+
+
+def _lstm_sample(F: Any, x: Any, wx: Any, wh: Any, b: Any, p: Any) -> Any:
+    lengths = F.cast(F.add(F.mul(F.sigmoid(x[0, :, 0]), 2.99), 2.0), np.int64)
+    y, hn, cn = F.lstm(x, wx, wh, b, lengths=lengths, peephole=p, forget_bias=1.0)
+    yr, hr, cr = F.lstm(x, wx, wh, b, lengths=lengths, direction="reverse")
+    return F.add(F.add(F.add(y[-1], hn), F.add(cn, yr[0])), F.add(hr, cr), name="out")
+
+
+def _gru_sample(F: Any, x: Any, wx: Any, wh: Any, bx: Any, bh: Any) -> Any:
+    y1, h1 = F.gru(x, wx, wh, bx, bh, direction="reverse")
+    y2, h2 = F.gru(x, wx, wh, bx, bh, linear_before_reset=False)
+    return F.add(F.add(y1[0], h1), F.add(y2[-1], h2), name="out")
+
+
+def _rnn_sample(F: Any, x: Any, wx: Any, wh: Any, b: Any) -> Any:
+    y1, h1 = F.rnn(x, wx, wh, b)
+    y2, h2 = F.rnn(x, wx, wh, b, nonlinearity="relu")
+    return F.add(F.add(y1[1], h1), F.add(y2[2], h2), name="out")
+
+
+onnx_op("lstm", sample=_lstm_sample,
+        shapes=((4, 2, 3), (3, 20), (5, 20), (20,), (15,)))(_recurrent)  # fmt: skip
+onnx_op("gru", sample=_gru_sample,
+        shapes=((4, 2, 3), (3, 15), (5, 15), (15,), (15,)))(_recurrent)  # fmt: skip
+onnx_op("rnn", sample=_rnn_sample, shapes=((4, 2, 3), (3, 5), (5, 5), (5,)))(_recurrent)
