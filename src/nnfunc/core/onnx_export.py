@@ -1682,12 +1682,8 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     + "Greater + Where",
     # ---- expressible in ONNX, mapping not written (yet)
     "assign": _NOT_YET + "ScatterND of the source into the destination at the static key",
-    "binary_error": _NOT_YET + "Greater/Equal/Cast subgraph",
-    "clip_by_norm": _NOT_YET + "ReduceL2 + Div + Min subgraph",
     "confusion_matrix": _NOT_YET + "OneHot + MatMul",
     "fixed_point_quantize": _NOT_YET + "Div/Round/Clip/Mul subgraph",
-    "in_top_k": _NOT_YET + "TopK + Gather + compare",
-    "top_n_error": _NOT_YET + "TopK + compare",
     "min_max_quantize": _NOT_YET + "Clip/Round subgraph",
     "pow2_quantize": _NOT_YET + "Log/Round/Pow subgraph",
     "segment_sum": _NOT_YET + "ScatterND with reduction=add",
@@ -2301,3 +2297,95 @@ onnx_op("lstm", sample=_lstm_sample,
 onnx_op("gru", sample=_gru_sample,
         shapes=((4, 2, 3), (3, 15), (5, 15), (15,), (15,)))(_recurrent)  # fmt: skip
 onnx_op("rnn", sample=_rnn_sample, shapes=((4, 2, 3), (3, 5), (5, 5), (5,)))(_recurrent)
+
+
+# ---------------------------------------------------------------- clipping, metrics
+@onnx_op("clip_by_norm", sample=lambda F, x: F.clip_by_norm(x, 1.5, axis=(1, 2), name="out"))
+def _clip_by_norm(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """``x * clip / max(|x|_2, clip)``, the norm scaled by the largest magnitude as nnfunc
+    computes it (no overflow in the sum of squares)."""
+    dt = _out_dtype(func)
+    acc = np.dtype(np.float32) if dt == np.float16 else dt
+    x = _as(ctx, ins[0], _in_dtype(func, 0), acc)
+    axes = [int(a) for a in func.axes]
+    ax, m, pos, ms, r, ss, sq, n, mx, sc, y = (ctx.tmp() for _ in range(11))
+    ctx.node("Abs", [x], [ax])
+    _axes_node(ctx, "ReduceMax", ax, axes, m, 1)
+    ctx.node("Greater", [m, ctx.const(0.0, acc)], [pos])
+    ctx.node("Where", [pos, m, ctx.const(1.0, acc)], [ms])
+    ctx.node("Div", [x, ms], [r])
+    ctx.node("Mul", [r, r], [sq])
+    _axes_node(ctx, "ReduceSum", sq, axes, ss, 1)
+    ctx.node("Sqrt", [ss], [n])
+    nn = ctx.tmp()
+    ctx.node("Mul", [ms, n], [nn])
+    clip = ctx.const(func.clip_norm, acc)
+    ctx.node("Max", [nn, clip], [mx])
+    ctx.node("Div", [clip, mx], [sc])
+    ctx.node("Mul", [x, sc], [y])
+    ctx.node("Identity", [_as(ctx, y, acc, dt)], outs)
+
+
+@onnx_op(
+    "in_top_k",
+    sample=lambda F, p, t: F.where(
+        F.in_top_k(p, _labels_sample(F, t, 5), 2), 1.0, 0.0, name="out"
+    ),  # fmt: skip
+    shapes=((3, 5), (3,)),
+)
+def _in_top_k(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """``count(p > p[target]) < k`` and every prediction finite, as nnfunc (ties count in)."""
+    t = _int64(ctx, func, 1, ins[1])
+    tu, tp, gt, cnt, ok = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("Unsqueeze", [t, ctx.const([-1], np.int64)], [tu])
+    ctx.node("GatherElements", [ins[0], tu], [tp], axis=-1)
+    ctx.node("Greater", [ins[0], tp], [gt])
+    c64 = _as(ctx, gt, np.bool_, np.int64)
+    _axes_node(ctx, "ReduceSum", c64, [_rank(func) - 1], cnt, 0)
+    ctx.node("Less", [cnt, ctx.const(int(func.k), np.int64)], [ok])
+    if _in_dtype(func, 0).kind != "f":
+        ctx.node("Identity", [ok], outs)
+        return
+    inf, nan, bad, badf, anybad, fin = (ctx.tmp() for _ in range(6))
+    ctx.node("IsInf", ins[:1], [inf])
+    ctx.node("IsNaN", ins[:1], [nan])
+    ctx.node("Or", [inf, nan], [bad])
+    badf = _as(ctx, bad, np.bool_, np.float32)
+    _axes_node(ctx, "ReduceMax", badf, [_rank(func) - 1], anybad, 0)
+    ctx.node("Equal", [anybad, ctx.const(0.0, np.float32)], [fin])
+    ctx.node("And", [ok, fin], outs)
+
+
+@onnx_op(
+    "top_n_error",
+    sample=lambda F, x, t: F.top_n_error(x, _labels_sample(F, t, 5), n=2, name="out"),
+    shapes=((3, 5), (3,)),
+)
+def _top_n_error(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """``count(x >= x[target]) > n`` along the axis, as nnfunc."""
+    ax = int(func.ax)
+    t = _int64(ctx, func, 1, ins[1])
+    if not func.kept:
+        u = ctx.tmp()
+        ctx.node("Unsqueeze", [t, ctx.const([ax], np.int64)], [u])
+        t = u
+    xt, ge, cnt, err = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("GatherElements", [ins[0], t], [xt], axis=ax)
+    ctx.node("GreaterOrEqual", [ins[0], xt], [ge])
+    _axes_node(ctx, "ReduceSum", _as(ctx, ge, np.bool_, np.int64), [ax], cnt,
+               int(bool(func.keepdims)))  # fmt: skip
+    ctx.node("Greater", [cnt, ctx.const(int(func.n), np.int64)], [err])
+    ctx.node("Cast", [err], outs, to=_elem_type(ctx.onnx, _out_dtype(func)))
+
+
+@onnx_op(
+    "binary_error",
+    sample=lambda F, x, t: F.binary_error(F.sigmoid(x), F.sigmoid(t), name="out"),
+    shapes=((2, 3, 4), (2, 3, 4)),
+)
+def _binary_error(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    a, b, ne = ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("GreaterOrEqual", [ins[0], ctx.const(0.5, _in_dtype(func, 0))], [a])
+    ctx.node("GreaterOrEqual", [ins[1], ctx.const(0.5, _in_dtype(func, 1))], [b])
+    ctx.node("Xor", [a, b], [ne])
+    ctx.node("Cast", [ne], outs, to=_elem_type(ctx.onnx, _out_dtype(func)))
