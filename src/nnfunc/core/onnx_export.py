@@ -688,16 +688,35 @@ onnx_op("hard_tanh", sample=lambda F, x: F.hard_tanh(F.mul(x, 2.0), name="out"))
 onnx_op("hard_sigmoid", sample=lambda F, x: F.hard_sigmoid(F.mul(x, 3.0), name="out"))(_clip)
 
 
-@onnx_op("pad", sample=lambda F, x: F.pad(x, (1, 2), constant_value=0.5, name="out"))
+@onnx_op(
+    "pad",
+    sample=lambda F, x: F.add(
+        F.pad(x, (1, 2), constant_value=0.5),
+        F.add(F.pad(x, (1, 2), mode="reflect"), F.pad(x, (1, 2), mode="repeat")),
+        name="out",
+    ),
+)
 def _pad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
-    if not hasattr(func, "pairs") or not hasattr(func, "value"):
-        raise UnsupportedError(
-            f"export_onnx: node {func.name!r} (pad other than constant mode) has no ONNX mapping."
-        )
+    """Constant mode: Pad. The other modes are one index map per axis (reflect, edge, wrap...):
+    a Gather with the node's own index vector (the axis length must be known)."""
+    if hasattr(func, "key"):
+        _axis_take(ctx, func, ins, outs)
+        return
     pads = [int(p[0]) for p in func.pairs] + [int(p[1]) for p in func.pairs]
     dt = func.input_spec(0).dtype
     value = ctx.const(func.value, dt)
     ctx.node("Pad", [ins[0], ctx.const(pads, np.int64), value], outs, mode="constant")
+
+
+def _axis_take(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    n = func.input_spec(0).shape[func.axis]
+    if n is None:
+        raise _unsupported(func, f"{func.op_name} along an axis of unknown length")
+    if n == 0:
+        ctx.node("Identity", ins[:1], outs)
+        return
+    idx = np.asarray(sys.modules[type(func).__module__]._plan(func.key, int(n))[0], np.int64)
+    ctx.node("Gather", [ins[0], ctx.const(idx)], outs, axis=int(func.axis))
 
 
 @onnx_op(
@@ -1674,21 +1693,11 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     "sink": "a side-effect node (gradient sink) with no value to export",
     "prune": "the threshold is the rank-based quantile of |x|, recomputed per call; no ONNX "
     "mapping written",
-    "binary_sigmoid": "a straight-through binarisation whose forward is a Where; "
-    + _NOT_YET
-    + "Greater + Where",
-    "binary_tanh": "a straight-through binarisation whose forward is a Where; "
-    + _NOT_YET
-    + "Greater + Where",
     # ---- expressible in ONNX, mapping not written (yet)
-    "assign": _NOT_YET + "ScatterND of the source into the destination at the static key",
     "confusion_matrix": _NOT_YET + "OneHot + MatMul",
     "fixed_point_quantize": _NOT_YET + "Div/Round/Clip/Mul subgraph",
     "min_max_quantize": _NOT_YET + "Clip/Round subgraph",
     "pow2_quantize": _NOT_YET + "Log/Round/Pow subgraph",
-    "segment_sum": _NOT_YET + "ScatterND with reduction=add",
-    "shift": _NOT_YET + "Pad (edge/wrap) + Slice",
-    "unpool": _NOT_YET + "Resize (nearest) or Tile + Reshape",
 }
 
 
@@ -2328,9 +2337,7 @@ def _clip_by_norm(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> 
 
 @onnx_op(
     "in_top_k",
-    sample=lambda F, p, t: F.where(
-        F.in_top_k(p, _labels_sample(F, t, 5), 2), 1.0, 0.0, name="out"
-    ),  # fmt: skip
+    sample=lambda F, p, t: F.where(F.in_top_k(p, _labels_sample(F, t, 5), 2), 1.0, 0.0, name="out"),
     shapes=((3, 5), (3,)),
 )
 def _in_top_k(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
@@ -2389,3 +2396,72 @@ def _binary_error(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> 
     ctx.node("GreaterOrEqual", [ins[1], ctx.const(0.5, _in_dtype(func, 1))], [b])
     ctx.node("Xor", [a, b], [ne])
     ctx.node("Cast", [ne], outs, to=_elem_type(ctx.onnx, _out_dtype(func)))
+
+
+onnx_op(
+    "shift",  # an index map along each shifted axis, like pad's non-constant modes
+    sample=lambda F, x: F.shift(x, (0, 1, -2), name="out"),
+)(_axis_take)
+
+
+@onnx_op(
+    "assign",
+    sample=lambda F, a, b: F.assign(a, F.mul(b, 2.0), name="out"),
+    shapes=((2, 3), (2, 3)),
+)
+def _assign(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # the node's value is src; nnfunc's write of src into dst (a state change) is not exported
+    ctx.node("Identity", [_as(ctx, ins[1], _in_dtype(func, 1), _in_dtype(func, 0))], outs)
+
+
+@onnx_op(
+    "unpool",
+    sample=lambda F, x: F.add(
+        F.unpool(x, (2, 3)),
+        F.transpose(F.unpool(_nchw(F, x), (2, 3), channel_last=True), (0, 3, 1, 2)),
+        name="out",
+    ),
+    shapes=((2, 3, 4, 5),),
+)
+def _unpool(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """Each value repeated ``kernel`` times along its axis: Resize, nearest, asymmetric, floor
+    (``out[o] = in[o // k]``)."""
+    scales = [1.0] * _rank(func)
+    for a, k in zip(func.axes, func.kernel, strict=True):
+        scales[int(a)] = float(k)
+    ctx.node("Resize", [ins[0], "", ctx.const(scales, np.float32)], outs, mode="nearest",
+             coordinate_transformation_mode="asymmetric", nearest_mode="floor")  # fmt: skip
+
+
+@onnx_op(
+    "segment_sum",
+    sample=lambda F, x, t: F.embedding._sparse.SegmentSum(4).apply1(
+        x, _labels_sample(F, t, 4), name="out"
+    ),
+    shapes=((5, 3), (5,)),
+)
+def _segment_sum(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # rows of data added into num_segments zero rows: ScatterND with reduction add
+    dt = _in_dtype(func, 0)
+    seg = _int64(ctx, func, 1, ins[1])
+    idx, base, shp, rest = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("Unsqueeze", [seg, ctx.const([-1], np.int64)], [idx])
+    ctx.node("Shape", ins[:1], [rest], start=1)
+    ctx.node("Concat", [ctx.const([int(func.num)], np.int64), rest], [shp], axis=0)
+    zero = ctx.onnx.numpy_helper.from_array(np.zeros((1,), dt), "value")
+    ctx.node("ConstantOfShape", [shp], [base], value=zero)
+    ctx.node("ScatterND", [base, idx, ins[0]], outs, reduction="add")
+
+
+@onnx_op(
+    "binary_sigmoid",
+    "binary_tanh",
+    sample=lambda F, x: F.add(F.binary_sigmoid(x), F.binary_tanh(x), name="out"),
+)
+def _binary_activation(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # forward: 1 where x > 0, else 0 (sigmoid) or -1 (tanh); the straight-through gradient
+    # only matters for training
+    dt = _out_dtype(func)
+    x, pos = _as(ctx, ins[0], _in_dtype(func, 0), dt), ctx.tmp()
+    ctx.node("Greater", [x, ctx.const(0.0, dt)], [pos])
+    ctx.node("Where", [pos, ctx.const(1.0, dt), ctx.const(func.low, dt)], outs)
