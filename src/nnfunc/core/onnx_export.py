@@ -1691,13 +1691,9 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     "max_pool_with_argmax": "the argmax is a flat index over nnfunc's padded layout; ONNX "
     "MaxPool's Indices output counts over the unpadded input in another order",
     "sink": "a side-effect node (gradient sink) with no value to export",
-    "prune": "the threshold is the rank-based quantile of |x|, recomputed per call; no ONNX "
-    "mapping written",
     # ---- expressible in ONNX, mapping not written (yet)
-    "confusion_matrix": _NOT_YET + "OneHot + MatMul",
-    "fixed_point_quantize": _NOT_YET + "Div/Round/Clip/Mul subgraph",
-    "min_max_quantize": _NOT_YET + "Clip/Round subgraph",
-    "pow2_quantize": _NOT_YET + "Log/Round/Pow subgraph",
+    "min_max_quantize": "writes its range (qr_min/qr_max: x_min_max, the moving average, the "
+    "widening to eps) back into its inputs, a state change an ONNX graph cannot make",
 }
 
 
@@ -2465,3 +2461,136 @@ def _binary_activation(ctx: _Context, func: Any, ins: list[str], outs: list[str]
     x, pos = _as(ctx, ins[0], _in_dtype(func, 0), dt), ctx.tmp()
     ctx.node("Greater", [x, ctx.const(0.0, dt)], [pos])
     ctx.node("Where", [pos, ctx.const(1.0, dt), ctx.const(func.low, dt)], outs)
+
+
+# ---------------------------------------------------------------- quantization, metrics
+def _round_half_away(ctx: _Context, v: str, dt: Any) -> str:
+    """NNabla's rounding (halves away from zero): ``sign(v) * floor(|v| + 0.5)``; ONNX's Round
+    goes to even."""
+    a, h, f, s, r = (ctx.tmp() for _ in range(5))
+    ctx.node("Abs", [v], [a])
+    ctx.node("Add", [a, ctx.const(0.5, dt)], [h])
+    ctx.node("Floor", [h], [f])
+    ctx.node("Sign", [v], [s])
+    ctx.node("Mul", [s, f], [r])
+    return r
+
+
+def _work(func: Any) -> np.dtype:
+    dt = _out_dtype(func)
+    return np.dtype(np.float32) if dt == np.float16 else dt
+
+
+@onnx_op(
+    "fixed_point_quantize",
+    sample=lambda F, x: F.add(
+        F.fixed_point_quantize(x, n=4, delta=0.25),
+        F.fixed_point_quantize(x, sign=False, n=3, delta=0.1),
+        name="out",
+    ),
+)
+def _fixed_point_quantize(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    work = _work(func)
+    x = _as(ctx, ins[0], _in_dtype(func, 0), work)
+    d = ctx.const(func.delta, work)
+    v, q, c1, c2, hi, lo = (ctx.tmp() for _ in range(6))
+    ctx.node("Div", [x, d], [v])
+    ctx.node("Mul", [_round_half_away(ctx, v, work), d], [q])
+    ctx.node("Greater", [x, ctx.const(func.hi, work)], [c1])
+    ctx.node("Where", [c1, ctx.const(func.hi, work), q], [hi])
+    ctx.node("Less", [x, ctx.const(func.lo, work)], [c2])
+    ctx.node("Where", [c2, ctx.const(func.lo, work), hi], [lo])
+    ctx.node("Identity", [_as(ctx, lo, work, _out_dtype(func))], outs)
+
+
+@onnx_op(
+    "pow2_quantize",
+    sample=lambda F, x: F.add(
+        F.pow2_quantize(x, n=5, m=1),
+        F.pow2_quantize(x, sign=False, with_zero=False, n=3, m=0),
+        name="out",
+    ),
+)
+def _pow2_quantize(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """``2 ** round(log2 |x|)`` clamped to [p_min, p_max], small values to 0 or p_min, the
+    sign handled as nnfunc does."""
+    work = _work(func)
+    c = lambda v: ctx.const(v, work)  # noqa: E731
+    x = _as(ctx, ins[0], _in_dtype(func, 0), work)
+    ax, lg, l2, q, small, big, q1, q2, neg, y = (ctx.tmp() for _ in range(10))
+    ctx.node("Abs", [x], [ax])
+    ctx.node("Log", [ax], [lg])
+    ctx.node("Div", [lg, c(np.log(2.0))], [l2])
+    ctx.node("Pow", [c(2.0), _round_half_away(ctx, l2, work)], [q])
+    ctx.node("Less", [q, c(func.p_min)], [small])
+    if func.with_zero:
+        below, low = ctx.tmp(), ctx.tmp()
+        ctx.node("Less", [ax, c(func.threshold)], [below])
+        ctx.node("Where", [below, c(0.0), c(func.p_min)], [low])
+    else:
+        low = c(func.p_min)
+    ctx.node("Where", [small, low, q], [q1])
+    ctx.node("Greater", [q, c(func.p_max)], [big])
+    ctx.node("Where", [big, c(func.p_max), q1], [q2])
+    ctx.node("Less", [x, c(0.0)], [neg])
+    if func.sign:
+        nq = ctx.tmp()
+        ctx.node("Neg", [q2], [nq])
+        ctx.node("Where", [neg, nq, q2], [y])
+    else:
+        ctx.node("Where", [neg, c(0.0) if func.with_zero else c(func.p_min), q2], [y])
+    ctx.node("Identity", [_as(ctx, y, work, _out_dtype(func))], outs)
+
+
+@onnx_op("prune", sample=lambda F, x: F.prune(x, 0.6, name="out"))
+def _prune(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """Zero where ``|x|`` is below its k-th smallest value over the whole tensor,
+    ``k = floor((size - 1) * rate)`` (TopK over the flattened magnitudes, at run time)."""
+    work = _work(func)
+    x = _as(ctx, ins[0], _in_dtype(func, 0), work)
+    a, flat, shp, size, km, kf, k1, vals, idx, thr, lt, y = (ctx.tmp() for _ in range(12))
+    ctx.node("Abs", [x], [a])
+    ctx.node("Reshape", [a, ctx.const([-1], np.int64)], [flat])
+    ctx.node("Shape", [flat], [shp])
+    ctx.node("Sub", [_as(ctx, shp, np.int64, np.float64), ctx.const([1.0], np.float64)], [size])
+    ctx.node("Mul", [size, ctx.const(float(func.rate), np.float64)], [km])
+    ctx.node("Floor", [km], [kf])
+    ctx.node("Add", [_as(ctx, kf, np.float64, np.int64), ctx.const([1], np.int64)], [k1])
+    ctx.node("TopK", [flat, k1], [vals, idx], largest=0, sorted=1)
+    ctx.node("Gather", [vals, ctx.const(-1, np.int64)], [thr], axis=0)
+    if func.rate == 1.0:
+        t2 = ctx.tmp()
+        ctx.node("Add", [thr, ctx.const(1.0, work)], [t2])
+        thr = t2
+    ctx.node("Less", [a, thr], [lt])
+    ctx.node("Where", [lt, ctx.const(0.0, work), x], [y])
+    ctx.node("Identity", [_as(ctx, y, work, _out_dtype(func))], outs)
+
+
+@onnx_op(
+    "confusion_matrix",
+    sample=lambda F, x, t: F.cast(
+        F.confusion_matrix(x, _labels_sample(F, t, 4), dtype=np.int64), np.float32, name="out"
+    ),
+    shapes=((6, 4), (6,)),
+)
+def _confusion_matrix(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # one-hot(label)^T @ one-hot(argmax): counts[label, prediction]
+    ax = int(func.ax)
+    c = func.input_spec(0).shape[ax]
+    if c is None:
+        raise _unsupported(func, "confusion_matrix with an unknown class count")
+    pred, lab, pf, lf, po, lo, lt, m = (ctx.tmp() for _ in range(8))
+    ctx.node("ArgMax", ins[:1], [pred], axis=ax, keepdims=0)
+    t = _int64(ctx, func, 1, ins[1])
+    if func.kept:
+        ctx.node("Squeeze", [t, ctx.const([ax], np.int64)], [lab])
+    else:
+        lab = t
+    for src, dst, oh in ((pred, pf, po), (lab, lf, lo)):
+        ctx.node("Reshape", [src, ctx.const([-1], np.int64)], [dst])
+        ctx.node("OneHot", [dst, ctx.const([c], np.int64), ctx.const([0.0, 1.0], np.float32)],
+                 [oh], axis=-1)  # fmt: skip
+    ctx.node("Transpose", [lo], [lt], perm=[1, 0])
+    ctx.node("MatMul", [lt, po], [m])
+    ctx.node("Cast", [m], outs, to=_elem_type(ctx.onnx, func.dtype))
