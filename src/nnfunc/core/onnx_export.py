@@ -1601,12 +1601,9 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     **dict.fromkeys(
         (
             "arg_mask",
-            "argsort",
             "batch_normalization_grad",
             "clip_grad_by_norm",
             "clip_grad_by_value",
-            "concatenate_grad",
-            "conv_grad_input",
             "conv_grad_weight",
             "ctc_loss_grad",
             "ctc_loss_hvp",
@@ -1630,10 +1627,8 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
             "min_max_quantize_range",
             "pad_grad",
             "prod_exclusive",
-            "put_along_axis",
             "recurrent_grad",
             "rnn_grad",
-            "scatter_add_nd",
             "scatter_nd_mask",
             "shift_grad",
             "sigmoid_cross_entropy_with_logits_grad",
@@ -1641,7 +1636,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
             "sparse_softmax_cross_entropy_with_logits_grad",
             "sru_grad",
             "sum_pool_grad",
-            "tile_grad",
             "top_k_data_grad",
             "top_k_grad",
             "weight_standardization_grad",
@@ -2594,3 +2588,130 @@ def _confusion_matrix(ctx: _Context, func: Any, ins: list[str], outs: list[str])
     ctx.node("Transpose", [lo], [lt], perm=[1, 0])
     ctx.node("MatMul", [lt, po], [m])
     ctx.node("Cast", [m], outs, to=_elem_type(ctx.onnx, func.dtype))
+
+
+# ---------------------------------------------------------------- cheap gradient nodes
+def _zeros_of(ctx: _Context, shape: str, dt: Any) -> str:
+    z = ctx.tmp()
+    ctx.node("ConstantOfShape", [shape], [z],
+             value=ctx.onnx.numpy_helper.from_array(np.zeros((1,), dt), "value"))  # fmt: skip
+    return z
+
+
+def _shape_of(ctx: _Context, func: Any, ref: str, static: Any) -> str:
+    """The run-time shape of ``ref`` when given, else the node's static ``shape``."""
+    if ref:
+        s = ctx.tmp()
+        ctx.node("Shape", [ref], [s])
+        return s
+    if static is None or any(d is None for d in static):
+        raise _unsupported(func, f"{func.op_name} with an unknown target shape")
+    return ctx.const([int(d) for d in static], np.int64)
+
+
+@onnx_op(
+    "argsort",  # sort's gradient: the permutation, then the values put back through it
+    "put_along_axis",
+    sample=_grad_sample(lambda F, x, w: F.sum(F.mul(F.sort(x, axis=1, reverse=True), w))),
+    shapes=((2, 3, 4), (2, 3, 4)),
+)
+def _argsort_put_along(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    axis = int(func.axis)
+    if func.op_name == "argsort":  # TopK over the whole axis keeps ties in index order
+        n, vals = _shape_dims(ctx, ins[0], [axis]), ctx.tmp()
+        ctx.node("TopK", [ins[0], n], [vals, outs[0]], axis=axis,
+                 largest=int(bool(func.reverse)), sorted=1)  # fmt: skip
+        return
+    g, idx = ins[0], _int64(ctx, func, 1, ins[1])
+    if getattr(func, "expand", False):
+        u = ctx.tmp()
+        ctx.node("Unsqueeze", [idx, ctx.const([axis], np.int64)], [u])
+        idx = u
+    ref = ins[2] if len(ins) > 2 else ""
+    if hasattr(func, "shape"):  # the labels' form: zeros of the input's shape
+        base_shape = _shape_of(ctx, func, ref, func.shape)
+    else:  # sort's form: a permutation of the whole axis
+        base_shape = ctx.tmp()
+        ctx.node("Shape", [idx], [base_shape])
+    dt = _in_dtype(func, 0)
+    gshape, ge = ctx.tmp(), ctx.tmp()
+    ctx.node("Shape", [idx], [gshape])
+    ctx.node("Expand", [g, gshape], [ge])
+    ctx.node("ScatterElements", [_zeros_of(ctx, base_shape, dt), idx, ge], outs, axis=axis)
+
+
+@onnx_op(
+    "scatter_add_nd",  # gather_nd's gradient
+    sample=_grad_sample(
+        lambda F, x, t: F.sum(
+            F.mul(
+                F.gather_nd(x, F.expand_dims(_labels_sample(F, t, 2), 0)),
+                F.expand_dims(F.exp(t), 1),
+            )
+        )
+    ),
+    shapes=((2, 3), (5,)),
+)
+def _scatter_add_nd(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    r = _rank(func, 1)
+    idx, t = _int64(ctx, func, 1, ins[1]), ctx.tmp()
+    ctx.node("Transpose", [idx], [t], perm=list(range(1, r)) + [0])
+    ref = ins[2] if len(ins) > 2 else ""
+    base = _zeros_of(ctx, _shape_of(ctx, func, ref, func.shape), _in_dtype(func, 0))
+    ctx.node("ScatterND", [base, t, ins[0]], outs, reduction="add")
+
+
+@onnx_op(
+    "concatenate_grad",
+    # along the unknown batch axis, so that the split sizes are read at run time
+    sample=_grad_sample(lambda F, a, b: F.sum(F.mul(F.concatenate([a, b], axis=0), F.exp(
+        F.concatenate([b, a], axis=0))))),
+    shapes=((2, 3, 4), (2, 3, 4)),
+)  # fmt: skip
+def _concatenate_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    axis = int(func.axis)
+    sizes = ctx.tmp()
+    ctx.node("Concat", [_shape_dims(ctx, r, [axis]) for r in ins[1:]], [sizes], axis=0)
+    ctx.node("Split", [ins[0], sizes], outs, axis=axis)
+
+
+@onnx_op(
+    "tile_grad",
+    sample=_grad_sample(lambda F, x, w: F.sum(F.mul(F.tile(x, (1, 2, 3)), w))),
+    shapes=((2, 3, 4), (2, 6, 12)),
+)
+def _tile_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # gy reshaped to (r0, d0, r1, d1, ...) and summed over the repetitions
+    reps = [int(r) for r in func.reps]
+    shp, d, ru, du, pairs, flat, s = (ctx.tmp() for _ in range(7))
+    ctx.node("Shape", ins[:1], [shp])
+    ctx.node("Div", [shp, ctx.const(reps, np.int64)], [d])
+    ctx.node("Unsqueeze", [ctx.const(reps, np.int64), ctx.const([1], np.int64)], [ru])
+    ctx.node("Unsqueeze", [d, ctx.const([1], np.int64)], [du])
+    ctx.node("Concat", [ru, du], [pairs], axis=1)
+    ctx.node("Reshape", [pairs, ctx.const([-1], np.int64)], [flat])
+    ctx.node("Reshape", [ins[0], flat], [s])
+    _axes_node(ctx, "ReduceSum", s, range(0, 2 * len(reps), 2), outs[0], 0)
+
+
+@onnx_op(
+    "conv_grad_input",  # conv's gradient w.r.t. its input: the transposed convolution
+    sample=_grad_sample(lambda F, x, w, u: F.sum(F.mul(F.conv(x, w, pad=1, stride=2), u))),
+    shapes=((2, 3, 7, 6), (4, 3, 3, 3), (2, 4, 4, 3)),
+)
+def _conv_grad_input(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    gy, w = ins[0], ins[1]
+    if any(n is None for n in func.sizes) or any(k is None for k in func.kernel):
+        raise _unsupported(func, "conv_grad_input with unknown spatial sizes")
+    extra = []
+    for n, k, s, d, p in zip(func.sizes, func.kernel, func.stride, func.dilation, func.pads,
+                             strict=True):  # fmt: skip
+        n_y = (n + p[0] + p[1] - (k - 1) * d - 1) // s + 1
+        extra.append(int(n) - ((n_y - 1) * s + (k - 1) * d + 1 - p[0] - p[1]))
+    pads = [int(p[0]) for p in func.pads] + [int(p[1]) for p in func.pads]
+    attrs = {"strides": [int(s) for s in func.stride], "dilations": [int(d) for d in func.dilation],
+             "pads": pads, "group": int(func.groups), "output_padding": extra}  # fmt: skip
+    dt = _out_dtype(func)
+    gy, w = _inputs_as(ctx, func, [gy, w], dt)
+    _channel_first(ctx, func.channel_last, _rank(func, 0), gy, outs[0],
+                   lambda x, o: ctx.node("ConvTranspose", [x, w], [o], **attrs))  # fmt: skip
