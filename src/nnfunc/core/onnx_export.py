@@ -1671,8 +1671,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     "ONNX NonMaxSuppression returns selected indices with different tie and threshold rules",
     "patch_correlation": "FlowNet correlation has no ONNX operator (an unfold over every "
     "displacement would be one Conv per shift)",
-    "dilation2d": "grey-scale morphology (max-plus) has no ONNX operator",
-    "erosion2d": "grey-scale morphology (min-plus) has no ONNX operator",
     "warp_by_flow": "bilinear warping by a flow field with nnfunc's border rule; ONNX "
     "GridSample's border handling differs",
     "fft": "nnfunc's complex FFT has complex tensors; ONNX DFT represents them as a trailing "
@@ -2715,3 +2713,54 @@ def _conv_grad_input(ctx: _Context, func: Any, ins: list[str], outs: list[str]) 
     gy, w = _inputs_as(ctx, func, [gy, w], dt)
     _channel_first(ctx, func.channel_last, _rank(func, 0), gy, outs[0],
                    lambda x, o: ctx.node("ConvTranspose", [x, w], [o], **attrs))  # fmt: skip
+
+
+# ---------------------------------------------------------------- morphology
+@onnx_op(
+    "dilation2d",
+    "erosion2d",  # dilation of the negated input (its composite adds the Negs)
+    sample=lambda F, x, f: F.add(
+        F.dilation2d(x, f, stride=(1, 2), rate=(2, 1), pad="same"),
+        F.transpose(
+            F.erosion2d(_nchw(F, x), f, stride=(1, 2), rate=(2, 1), pad="same", channel_last=True),
+            (0, 3, 1, 2),
+        ),
+        name="out",
+    ),
+    shapes=((2, 3, 7, 6), (3, 2, 3)),
+)
+def _dilation2d(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """Grey-scale dilation ``max_k x_pad[o * s + k * r] + f[k]``: the input padded with the
+    lowest value, one strided Slice per kernel offset, Add and a running Max (kh * kw slices)."""
+    g = func.geom
+    if None in g.out or None in g.kernel:
+        raise _unsupported(func, f"{func.op_name} with unknown spatial sizes")
+    dt = _in_dtype(func, 0)
+    low = -np.inf if dt.kind == "f" else np.iinfo(dt).min
+    fw = ins[1]
+
+    def emit(x: str, out: str) -> None:
+        pads = [0, 0] + [int(p[0]) for p in g.pads] + [0, 0] + [int(p[1]) for p in g.pads]
+        xp = ctx.tmp()
+        ctx.node("Pad", [x, ctx.const(pads, np.int64), ctx.const(low, dt)], [xp], mode="constant")
+        best = ""
+        for i in range(int(g.kernel[0])):
+            for j in range(int(g.kernel[1])):
+                starts = [i * int(g.dilation[0]), j * int(g.dilation[1])]
+                ends = [s + (int(o) - 1) * int(st) + 1
+                        for s, o, st in zip(starts, g.out, g.stride, strict=True)]  # fmt: skip
+                sl, fv, tap = ctx.tmp(), ctx.tmp(), ctx.tmp()
+                steps = [int(st) for st in g.stride]
+                s_in = [xp, *(ctx.const(v, np.int64) for v in (starts, ends, [2, 3], steps))]
+                ctx.node("Slice", s_in, [sl])
+                f_in = [fw, *(ctx.const(v, np.int64) for v in ([i, j], [i + 1, j + 1], [1, 2]))]
+                ctx.node("Slice", f_in, [fv])
+                ctx.node("Add", [sl, fv], [tap])  # (C, 1, 1) broadcasts over (N, C, H, W)
+                if best:
+                    m = ctx.tmp()
+                    ctx.node("Max", [best, tap], [m])
+                    tap = m
+                best = tap
+        ctx.node("Identity", [best], [out])
+
+    _channel_first(ctx, g.channel_last, 4, ins[0], outs[0], emit)
