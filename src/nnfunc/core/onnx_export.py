@@ -7,7 +7,14 @@ ONNX nodes; it reads the node's options after ``setup`` normalised them (axes ma
 pads resolved) and may add initializers. An entry also carries a *sample*: a small graph using
 the op, from which the tests export, run ONNX Runtime and compare with :meth:`Graph.run`, so a
 new entry is tested the day it is added. A node whose op has no entry raises
-``UnsupportedError`` naming the node and the op.
+``UnsupportedError`` naming the node and the op (and, for an op in
+:data:`NO_ONNX_EQUIVALENT`, why ONNX cannot express it).
+
+Every op of the library is either in :data:`EXPORTERS` or in :data:`NO_ONNX_EQUIVALENT` with
+its reason (``tests/export/test_onnx_coverage.py`` enumerates the ops), so a new op has to
+choose. Some entries read a Function's resolved attributes (``axes``, ``pads``, ``geom``,
+``lay``...) or reuse its module's own index plans (``source_plan``, ``_plan``, ``partition``)
+through ``sys.modules`` at export time: core never imports ``functions/``.
 
 ``onnx`` is imported when a graph is exported, never by ``import nnfunc`` (``pip install
 "nnfunc[onnx]"``).
