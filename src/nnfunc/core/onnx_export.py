@@ -1609,8 +1609,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
         (
             "arg_mask",
             "batch_normalization_grad",
-            "clip_grad_by_norm",
-            "clip_grad_by_value",
             "conv_grad_weight",
             "ctc_loss_grad",
             "ctc_loss_hvp",
@@ -1644,7 +1642,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
             "sru_grad",
             "sum_pool_grad",
             "top_k_data_grad",
-            "top_k_grad",
             "weight_standardization_grad",
         ),
         _GRADIENT,
@@ -1663,8 +1660,9 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     "sampled_targets": _RANDOM + " (candidate sampling)",
     "compute_accidental_hits": "matches sampled candidates against labels by value with a "
     "variable number of hits (sampled softmax machinery, no ONNX counterpart)",
-    "accidental_hit_mask": "part of sampled softmax's candidate machinery (accidental hits of "
-    "drawn candidates), which has no ONNX counterpart",
+    "accidental_hit_mask": "expressible (labels compared with the drawn candidates, the last "
+    "duplicate position kept) but not mapped: it only serves sampled softmax, whose candidates "
+    "are drawn (sampled_targets), so such a graph cannot be exported anyway",
     # ---- no ONNX operator
     "all_reduce": "an MPI collective over a communicator; ONNX graphs run in one process",
     "ctc_loss": "ONNX has no CTC loss operator (its dynamic programme over label paths would "
@@ -2771,3 +2769,43 @@ def _dilation2d(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> No
         ctx.node("Identity", [best], [out])
 
     _channel_first(ctx, g.channel_last, 4, ins[0], outs[0], emit)
+
+
+# ---------------------------------------------------------------- identity-forward ops
+def _top_k_grad_sample(F: Any, x: Any, w: Any) -> Any:
+    y = F.top_k_grad(x, 3, abs=True)  # identity forward; its backward keeps the top-k of g
+    (g,) = x.graph.grad(F.sum(F.mul(y, w)), [x])
+    return F.add(
+        F.add(g, y), F.add(F.clip_grad_by_value(x, -0.5, 0.5), F.clip_grad_by_norm(x)), name="out"
+    )
+
+
+@onnx_op("clip_grad_by_value", "clip_grad_by_norm", "top_k_grad", sample=_top_k_grad_sample,
+         shapes=((2, 3, 4), (2, 3, 4)))  # fmt: skip
+def _identity_forward(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """These ops change only the gradient: their forward is the identity. top_k_grad's backward
+    node (same op name) keeps ``g`` where ``v`` is among the k largest of its sample."""
+    if tuple(func.input_names) != ("v", "g"):
+        ctx.node("Identity", ins[:1], outs)
+        return
+    v, g = ins[0], ins[1]
+    flat = _flat_from(ctx, v, int(func.base_axis))
+    key = flat
+    if func.use_abs:
+        key = ctx.tmp()
+        ctx.node("Abs", [flat], [key])
+    vals, idx, shp, ones_shape, zeros, ones, mask, full, y = (ctx.tmp() for _ in range(9))
+    ctx.node("TopK", [key, ctx.const([int(func.k)], np.int64)], [vals, idx], axis=-1,
+             largest=1, sorted=1)  # fmt: skip
+    ctx.node("Shape", [flat], [shp])
+    ctx.node("ConstantOfShape", [shp], [zeros],
+             value=ctx.onnx.numpy_helper.from_array(np.zeros((1,), bool), "value"))  # fmt: skip
+    ctx.node("Shape", [idx], [ones_shape])
+    ctx.node("ConstantOfShape", [ones_shape], [ones],
+             value=ctx.onnx.numpy_helper.from_array(np.ones((1,), bool), "value"))  # fmt: skip
+    ctx.node("ScatterElements", [zeros, idx, ones], [mask], axis=-1)
+    vshape = ctx.tmp()
+    ctx.node("Shape", [v], [vshape])
+    ctx.node("Reshape", [mask, vshape], [full])
+    ctx.node("Where", [full, g, ctx.const(0, _in_dtype(func, 1))], [y])
+    ctx.node("Identity", [y], outs)
