@@ -1685,8 +1685,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     "stft": "complex outputs (see fft); ONNX STFT gives a trailing (real, imag) axis",
     "istft": "complex inputs (see fft) and overlap-add with window normalisation",
     "sru": "ONNX has no SRU cell (and no Scan mapping written)",
-    "max_pool_with_argmax": "the argmax is a flat index over nnfunc's padded layout; ONNX "
-    "MaxPool's Indices output counts over the unpadded input in another order",
     "sink": "a side-effect node (gradient sink) with no value to export",
     # ---- expressible in ONNX, mapping not written (yet)
     "min_max_quantize": "writes its range (qr_min/qr_max: x_min_max, the moving average, the "
@@ -2809,3 +2807,52 @@ def _identity_forward(ctx: _Context, func: Any, ins: list[str], outs: list[str])
     ctx.node("Reshape", [mask, vshape], [full])
     ctx.node("Where", [full, g, ctx.const(0, _in_dtype(func, 1))], [y])
     ctx.node("Identity", [y], outs)
+
+
+@onnx_op(
+    "max_pool_with_argmax",
+    sample=lambda F, x: F.add(
+        F.cast(F.max_pool_with_argmax(x, 2, pad=1)[1], np.float32)[:, :, :3, :3],
+        F.transpose(
+            F.cast(F.max_pool_with_argmax(_nchw(F, x), 2, channel_last=True)[1], np.float32),
+            (0, 3, 1, 2),
+        ),
+        name="out",
+    ),
+    shapes=((2, 3, 6, 6),),
+)
+def _max_pool_argmax(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """MaxPool's Indices output: the flat C-order index into the (unpadded) input, batch
+    included, as nnfunc's; for channel-last data the channel-first index is re-flattened in
+    the input's own axis order."""
+    g = func.geom
+    rank = _rank(func)
+    attrs = _pool_attrs(g)
+    if any(d != 1 for d in g.dilation):
+        attrs["dilations"] = [int(d) for d in g.dilation]
+    x = ins[0]
+    if g.channel_last:
+        t = ctx.tmp()
+        ctx.node("Transpose", [x], [t], perm=[0, rank - 1, *range(1, rank - 1)])
+        x = t
+    vals, ind = ctx.tmp(), ctx.tmp()
+    ctx.node("MaxPool", [x], [vals, ind], **attrs)
+    if g.channel_last:
+        dims = [_shape_dims(ctx, x, [i]) for i in range(rank)]  # N, C, spatial...
+        coords: list[str] = [""] * rank
+        rem = ind
+        for i in reversed(range(rank)):
+            c, q = ctx.tmp(), ctx.tmp()
+            ctx.node("Mod", [rem, dims[i]], [c])
+            ctx.node("Div", [rem, dims[i]], [q])
+            coords[i], rem = c, q
+        flat = coords[0]
+        for i in [*range(2, rank), 1]:  # the input's order: N, spatial..., C
+            m, a = ctx.tmp(), ctx.tmp()
+            ctx.node("Mul", [flat, dims[i]], [m])
+            ctx.node("Add", [m, coords[i]], [a])
+            flat = a
+        back = ctx.tmp()
+        ctx.node("Transpose", [flat], [back], perm=[0, *range(2, rank), 1])
+        ind = back
+    ctx.node("Cast", [ind], outs, to=_elem_type(ctx.onnx, func.index_dtype))
