@@ -1656,7 +1656,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     "image_augmentation": _RANDOM,
     "fractional_avg_pool": _RANDOM + " (the pooling regions are drawn)",
     "fractional_max_pool": _RANDOM + " (the pooling regions are drawn)",
-    "vat_noise": _RANDOM,
     "sampled_targets": _RANDOM + " (candidate sampling)",
     "compute_accidental_hits": "matches sampled candidates against labels by value with a "
     "variable number of hits (sampled softmax machinery, no ONNX counterpart)",
@@ -1672,20 +1671,20 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     "ctc_beam_search_decoder": "beam search with variable-length sparse outputs; ONNX has no "
     "CTC decoder",
     "batch_inv": "ONNX has no matrix inverse operator",
-    "nms_detection2d": "nnfunc's NNabla-style NMS keeps boxes in place and zeroes the others; "
-    "ONNX NonMaxSuppression returns selected indices with different tie and threshold rules",
-    "patch_correlation": "FlowNet correlation has no ONNX operator (an unfold over every "
-    "displacement would be one Conv per shift)",
-    "warp_by_flow": "bilinear warping by a flow field with nnfunc's border rule; ONNX "
-    "GridSample's border handling differs",
+    "nms_detection2d": "nnfunc's NNabla-style NMS returns the dense detections with suppressed "
+    "boxes zeroed; ONNX NonMaxSuppression returns selected indices, so a mapping would rebuild "
+    "the dense tensor around it with NNabla's exact overlap and threshold rules: not written",
+    "patch_correlation": "no ONNX operator; expressible as one shifted product and channel "
+    "mean per displacement (hundreds of nodes for FlowNet's usual grids): not written",
+    "warp_by_flow": "expressible with GridSample on normalised pixel coordinates if its "
+    "padding mode matches nnfunc's border rule, which has not been checked: not written",
     "fft": "nnfunc's complex FFT has complex tensors; ONNX DFT represents them as a trailing "
     "(real, imag) axis, so the graph's dtypes cannot be kept",
     "ifft": "nnfunc's complex FFT has complex tensors; ONNX DFT represents them as a trailing "
     "(real, imag) axis, so the graph's dtypes cannot be kept",
     "stft": "complex outputs (see fft); ONNX STFT gives a trailing (real, imag) axis",
     "istft": "complex inputs (see fft) and overlap-add with window normalisation",
-    "sru": "ONNX has no SRU cell (and no Scan mapping written)",
-    "sink": "a side-effect node (gradient sink) with no value to export",
+    "sru": "ONNX has no SRU cell; its recurrence would need a Loop or Scan over time: not written",
     # ---- expressible in ONNX, mapping not written (yet)
     "min_max_quantize": "writes its range (qr_min/qr_max: x_min_max, the moving average, the "
     "widening to eps) back into its inputs, a state change an ONNX graph cannot make",
@@ -2856,3 +2855,32 @@ def _max_pool_argmax(ctx: _Context, func: Any, ins: list[str], outs: list[str]) 
         ctx.node("Transpose", [flat], [back], perm=[0, *range(2, rank), 1])
         ind = back
     ctx.node("Cast", [ind], outs, to=_elem_type(ctx.onnx, func.index_dtype))
+
+
+@onnx_op(
+    "vat_noise",
+    sample=lambda F, x: F.vat_noise(x, F.neg(x), base_axis=1, eps=0.5, name="out"),
+    shapes=((2, 3, 4),),
+)
+def _vat_noise(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # eps * x / sqrt(sum(x**2 over the axes from base_axis) + 1e-8); `w` only receives the
+    # gradient (NNabla's buffer), the forward does not read it
+    dt = _out_dtype(func)
+    acc = np.dtype(np.float64) if dt == np.float64 else np.dtype(np.float32)
+    x = _as(ctx, ins[0], _in_dtype(func, 0), acc)
+    sq, s, se, n, y = (ctx.tmp() for _ in range(5))
+    ctx.node("Mul", [x, x], [sq])
+    _axes_node(ctx, "ReduceSum", sq, func.axes, s, 1)
+    ctx.node("Add", [s, ctx.const(1e-8, acc)], [se])
+    ctx.node("Sqrt", [se], [n])
+    ctx.node("Div", [x, n], [y])
+    sc = ctx.tmp()
+    ctx.node("Mul", [y, ctx.const(func.eps, acc)], [sc])
+    ctx.node("Identity", [_as(ctx, sc, acc, dt)], outs)
+
+
+@onnx_op("sink", sample=lambda F, x, y: F.add(F.sink(x, y), x, name="out"),
+         shapes=((2, 3), (3,)))  # fmt: skip
+def _sink(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # a gradient sink: its value is a float32 zero, whatever its inputs
+    ctx.node("Identity", [ctx.const(0.0, np.float32)], outs)
