@@ -1620,7 +1620,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
             "fractional_pool_grad_grad",
             "fused_batch_normalization_grad",
             "getitem_grad",
-            "global_avg_pool_grad",
             "group_normalization_grad",
             "gru_grad",
             "instance_normalization_grad",
@@ -1630,15 +1629,10 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
             "max_pool_grad",
             "max_pool_grad_grad",
             "min_max_quantize_range",
-            "pad_grad",
             "prod_exclusive",
             "recurrent_grad",
             "rnn_grad",
             "scatter_nd_mask",
-            "shift_grad",
-            "sigmoid_cross_entropy_with_logits_grad",
-            "softmax_cross_entropy_with_logits_grad",
-            "sparse_softmax_cross_entropy_with_logits_grad",
             "sru_grad",
             "sum_pool_grad",
             "top_k_data_grad",
@@ -2884,3 +2878,128 @@ def _vat_noise(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> Non
 def _sink(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     # a gradient sink: its value is a float32 zero, whatever its inputs
     ctx.node("Identity", [ctx.const(0.0, np.float32)], outs)
+
+
+# ---------------------------------------------------------------- more fused gradient nodes
+@onnx_op(
+    "global_avg_pool_grad",
+    # the unknown batch axis moved into the pooled axes: the count is read at run time
+    sample=_grad_sample(
+        lambda F, x, w: F.sum(F.mul(F.global_avg_pool(F.transpose(x, (1, 2, 0, 3))), w))
+    ),
+    shapes=((2, 3, 4, 5), (4, 1, 1)),
+)
+def _global_avg_pool_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # g / (number of elements over the pooled axes), read from the shape at run time
+    dt = _in_dtype(func, 0)
+    dims, n = _shape_dims(ctx, ins[0], [int(a) for a in func.axes]), ctx.tmp()
+    ctx.node("ReduceProd", [dims], [n], keepdims=0)
+    ctx.node("Div", [ins[0], _as(ctx, n, np.int64, dt)], outs)
+
+
+@onnx_op(
+    "sigmoid_cross_entropy_with_logits_grad",
+    sample=_grad_sample(
+        lambda F, x, z, w: F.sum(F.mul(F.sigmoid_cross_entropy_with_logits(x, F.sigmoid(z)), w))
+    ),
+    shapes=((2, 3, 4), (2, 3, 4), (3, 4)),
+)
+def _sigmoid_ce_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # gy * ((1 - z) sigmoid(x) - q z sigmoid(-x)), q = 1 without a positive weight
+    dt = _out_dtype(func)
+    x, z, q, gy = (_inputs_as(ctx, func, ins, dt) + [""] * 4)[:4]
+    s, nx, sn, omz, a, qz, b, d = (ctx.tmp() for _ in range(8))
+    ctx.node("Sigmoid", [x], [s])
+    ctx.node("Neg", [x], [nx])
+    ctx.node("Sigmoid", [nx], [sn])
+    ctx.node("Sub", [ctx.const(1.0, dt), z], [omz])
+    ctx.node("Mul", [omz, s], [a])
+    if q:
+        ctx.node("Mul", [q, z], [qz])
+    else:
+        qz = z
+    ctx.node("Mul", [qz, sn], [b])
+    ctx.node("Sub", [a, b], [d])
+    ctx.node("Mul", [d, gy], outs)
+
+
+@onnx_op(
+    "softmax_cross_entropy_with_logits_grad",
+    sample=_grad_sample(
+        lambda F, x, t, w: F.sum(F.mul(F.softmax_cross_entropy_with_logits(x, F.exp(t)), w))
+    ),
+    shapes=((2, 5), (2, 5), (2,)),
+)
+def _softmax_ce_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # p * gy * sum(t) - t * gy, p = softmax(x) along the class axis
+    dt = _out_dtype(func)
+    x, t, gy = _inputs_as(ctx, func, ins[:3], dt)
+    p, st, a, b, c = (ctx.tmp() for _ in range(5))
+    ctx.node("Softmax", [x], [p], axis=int(func.ax))
+    _axes_node(ctx, "ReduceSum", t, [int(func.ax)], st, 1)
+    ctx.node("Mul", [p, gy], [a])
+    ctx.node("Mul", [a, st], [b])
+    ctx.node("Mul", [t, gy], [c])
+    ctx.node("Sub", [b, c], outs)
+
+
+@onnx_op(
+    "sparse_softmax_cross_entropy_with_logits_grad",
+    sample=_grad_sample(
+        lambda F, x, t, w: F.sum(
+            F.mul(F.sparse_softmax_cross_entropy_with_logits(x, _labels_sample(F, t, 5)), w)
+        )
+    ),
+    shapes=((2, 5), (2,), (2,)),
+)
+def _sparse_softmax_ce_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # gy * (p - onehot(t)) along the class axis
+    dt = _out_dtype(func)
+    ax = int(func.ax)
+    x = _as(ctx, ins[0], _in_dtype(func, 0), dt)
+    gy = _as(ctx, ins[2], _in_dtype(func, 2), dt)
+    t = _int64(ctx, func, 1, ins[1])
+    if not func.expand:
+        s = ctx.tmp()
+        ctx.node("Squeeze", [t, ctx.const([ax], np.int64)], [s])
+        t = s
+    p, oh, d = ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("Softmax", [x], [p], axis=ax)
+    depth = _shape_dims(ctx, x, [ax])
+    ctx.node("OneHot", [t, depth, ctx.const([0.0, 1.0], np.float32)], [oh], axis=ax)
+    ctx.node("Sub", [p, _as(ctx, oh, np.float32, dt)], [d])
+    ctx.node("Mul", [d, gy], outs)
+
+
+@onnx_op(
+    "pad_grad",  # the adjoint of pad's index maps (and shift's, below): a scatter-add
+    sample=_grad_sample(lambda F, x, w: F.sum(F.mul(F.pad(x, (2, 1), mode="reflect"), w))),
+    shapes=((2, 3, 4), (7,)),
+)
+def _axis_take_adjoint(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    axis = int(func.axis)
+    ref = ins[1] if len(ins) > 1 else ""
+    n = func.n if not ref else func.input_spec(1).shape[axis]
+    if n is None:
+        raise _unsupported(func, f"{func.op_name} along an axis of unknown length")
+    idx = np.asarray(sys.modules[type(func).__module__]._plan(func.key, int(n))[0], np.int64)
+    rank = _rank(func)
+    shp, ie = ctx.tmp(), ctx.tmp()
+    ctx.node("Shape", ins[:1], [shp])
+    col = ctx.const(idx.reshape([-1] + [1] * (rank - 1 - axis)))
+    ctx.node("Expand", [col, shp], [ie])
+    sizes = ctx.tmp()
+    mask = np.zeros(rank, np.int64)
+    mask[axis] = 1
+    keep = ctx.tmp()
+    ctx.node("Mul", [shp, ctx.const(1 - mask)], [keep])
+    ctx.node("Add", [keep, ctx.const(mask * int(n))], [sizes])
+    base = _zeros_of(ctx, sizes, _in_dtype(func, 0))
+    ctx.node("ScatterElements", [base, ie, ins[0]], outs, axis=axis, reduction="add")
+
+
+onnx_op(
+    "shift_grad",
+    sample=_grad_sample(lambda F, x, w: F.sum(F.mul(F.shift(x, (0, 1, -2)), w))),
+    shapes=((2, 3, 4), (4,)),
+)(_axis_take_adjoint)
