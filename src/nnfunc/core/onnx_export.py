@@ -1615,7 +1615,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
             "dilation2d_grad",
             "dilation2d_grad_grad",
             "dot_product_attention_grad",
-            "embedding_lookup_grad",
             "fractional_pool_grad",
             "fractional_pool_grad_grad",
             "fused_batch_normalization_grad",
@@ -1632,7 +1631,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
             "prod_exclusive",
             "recurrent_grad",
             "rnn_grad",
-            "scatter_nd_mask",
             "sru_grad",
             "sum_pool_grad",
             "top_k_data_grad",
@@ -3003,3 +3001,84 @@ onnx_op(
     sample=_grad_sample(lambda F, x, w: F.sum(F.mul(F.shift(x, (0, 1, -2)), w))),
     shapes=((2, 3, 4), (4,)),
 )(_axis_take_adjoint)
+
+
+@onnx_op(
+    "embedding_lookup_grad",
+    sample=lambda F, t, a, b: F.identity(
+        F.add(
+            *t.graph.grad(
+                F.sum(
+                    F.mul(F.embedding_lookup([a, b], _labels_sample(F, t, 7)), F.expand_dims(t, -1))
+                ),
+                [a, b],
+            )[:1],
+            t.graph.grad(F.sum(F.embedding_lookup([a], _labels_sample(F, t, 4))), [a])[0],
+        ),
+        name="out",
+    ),
+    shapes=((2, 3), (4, 5), (3, 5)),
+)
+def _embedding_lookup_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """The rows of ``gy`` added into zeros of shard ``p``'s shape (ScatterND add); with several
+    shards the ids of other shards are sent to an extra row that is cut off afterwards."""
+    gy, ids = ins[0], _int64(ctx, func, 1, ins[1])
+    shards = ins[2:]
+    sizes = [func.input_spec(i).shape[0] for i in range(2, 2 + func.n)]
+    if any(s is None for s in sizes):
+        raise _unsupported(func, "embedding_lookup_grad over shards of unknown sizes")
+    rows_p = int(sizes[func.p])
+    rest, src, flat = ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("Shape", [shards[func.p]], [rest], start=1)
+    width_shape = ctx.tmp()
+    ctx.node("Concat", [ctx.const([-1], np.int64), rest], [width_shape], axis=0)
+    ctx.node("Reshape", [gy, width_shape], [src])
+    ctx.node("Reshape", [ids, ctx.const([-1], np.int64)], [flat])
+    if func.n == 1:
+        rows, n_rows = flat, rows_p
+    else:
+        partition = sys.modules[type(func).__module__].partition
+        shard, row = partition(np.arange(sum(sizes)), tuple(sizes), func.strategy)
+        target = np.where(shard == func.p, row, rows_p).astype(np.int64)  # others: extra row
+        rows, n_rows = ctx.tmp(), rows_p + 1
+        ctx.node("Gather", [ctx.const(target), flat], [rows], axis=0)
+    idx, shp, acc = ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("Unsqueeze", [rows, ctx.const([-1], np.int64)], [idx])
+    ctx.node("Concat", [ctx.const([n_rows], np.int64), rest], [shp], axis=0)
+    base = _zeros_of(ctx, shp, _in_dtype(func, 0))
+    ctx.node("ScatterND", [base, idx, src], [acc], reduction="add")
+    if n_rows == rows_p:
+        ctx.node("Identity", [acc], outs)
+    else:
+        ctx.node("Slice", [acc, ctx.const([0], np.int64), ctx.const([rows_p], np.int64),
+                           ctx.const([0], np.int64)], outs)  # fmt: skip
+
+
+@onnx_op(
+    "scatter_nd_mask",  # scatter_nd's gradient w.r.t. `out`: where no index writes
+    sample=lambda F, x, o, t: F.identity(
+        x.graph.grad(
+            F.sum(F.mul(F.scatter_nd(x, F.expand_dims(_labels_sample(F, t, 4), 0), out=o), o)),
+            [o],
+        )[0],
+        name="out",
+    ),
+    shapes=((5, 3), (4, 3), (5,)),
+)
+def _scatter_nd_mask(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    r = _rank(func, 0)
+    idx, t = _int64(ctx, func, 0, ins[0]), ctx.tmp()
+    ctx.node("Transpose", [idx], [t], perm=list(range(1, r)) + [0])
+    m = func.input_spec(0).shape[0]
+    if m is None:
+        raise _unsupported(func, "scatter_nd_mask with an unknown index depth")
+    ref_shape, ishape, tail, ushape, ones, falses = (ctx.tmp() for _ in range(6))
+    ctx.node("Shape", [ins[1]], [ref_shape])
+    ctx.node("Shape", [idx], [ishape], start=1)
+    ctx.node("Shape", [ins[1]], [tail], start=int(m))
+    ctx.node("Concat", [ishape, tail], [ushape], axis=0)
+    ctx.node("ConstantOfShape", [ref_shape], [ones],
+             value=ctx.onnx.numpy_helper.from_array(np.ones((1,), bool), "value"))  # fmt: skip
+    ctx.node("ConstantOfShape", [ushape], [falses],
+             value=ctx.onnx.numpy_helper.from_array(np.zeros((1,), bool), "value"))  # fmt: skip
+    ctx.node("ScatterND", [ones, t, falses], outs)
