@@ -1607,7 +1607,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     # ---- gradient nodes (made by Graph.grad, never by a user's forward graph)
     **dict.fromkeys(
         (
-            "arg_mask",
             "batch_normalization_grad",
             "conv_grad_weight",
             "ctc_loss_grad",
@@ -1618,7 +1617,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
             "fractional_pool_grad",
             "fractional_pool_grad_grad",
             "fused_batch_normalization_grad",
-            "getitem_grad",
             "group_normalization_grad",
             "gru_grad",
             "instance_normalization_grad",
@@ -1633,7 +1631,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
             "rnn_grad",
             "sru_grad",
             "sum_pool_grad",
-            "top_k_data_grad",
             "weight_standardization_grad",
         ),
         _GRADIENT,
@@ -3082,3 +3079,94 @@ def _scatter_nd_mask(ctx: _Context, func: Any, ins: list[str], outs: list[str]) 
     ctx.node("ConstantOfShape", [ushape], [falses],
              value=ctx.onnx.numpy_helper.from_array(np.zeros((1,), bool), "value"))  # fmt: skip
     ctx.node("ScatterND", [ones, t, falses], outs)
+
+
+@onnx_op(
+    "top_k_data_grad",
+    sample=_grad_sample(lambda F, x, w: F.sum(F.mul(F.top_k_data(x, 3, abs=True), w))),
+    shapes=((2, 3, 4), (3,)),
+)
+def _top_k_data_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # zeros of key's shape with g placed at the top-k positions of key
+    g, key = ins[0], ins[1]
+    idx = _topk_positions(ctx, func, key)
+    flat = _flat_from(ctx, key, int(func.base_axis))
+    fshape, kshape, y = ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("Shape", [flat], [fshape])
+    base = _zeros_of(ctx, fshape, _in_dtype(func, 0))
+    ctx.node("ScatterElements", [base, idx, g], [y], axis=-1)
+    ctx.node("Shape", [key], [kshape])
+    ctx.node("Reshape", [y, kshape], outs)
+
+
+@onnx_op(
+    "arg_mask",  # max/min's gradient: where the first extremum is
+    sample=_grad_sample(lambda F, x, w: F.sum(F.mul(F.max(x, axis=(0, 2)), w))),
+    shapes=((2, 3, 4), (3,)),
+)
+def _arg_mask(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    rank = _rank(func)
+    axes = [int(a) for a in func.axes]
+    kept = [i for i in range(rank) if i not in axes]
+    perm = kept + axes
+    moved = ins[0]
+    if perm != list(range(rank)):
+        moved = ctx.tmp()
+        ctx.node("Transpose", [ins[0]], [moved], perm=perm)
+    flat, idx, fshape, mshape, m, y = (ctx.tmp() for _ in range(6))
+    ctx.node("Reshape", [moved, ctx.const([0] * len(kept) + [-1], np.int64)], [flat])
+    ctx.node("ArgMax" if func.mode == "max" else "ArgMin", [flat], [idx], axis=-1, keepdims=1)
+    ctx.node("Shape", [flat], [fshape])
+    zeros, ones, oshape = ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("ConstantOfShape", [fshape], [zeros],
+             value=ctx.onnx.numpy_helper.from_array(np.zeros((1,), bool), "value"))  # fmt: skip
+    ctx.node("Shape", [idx], [oshape])
+    ctx.node("ConstantOfShape", [oshape], [ones],
+             value=ctx.onnx.numpy_helper.from_array(np.ones((1,), bool), "value"))  # fmt: skip
+    ctx.node("ScatterElements", [zeros, idx, ones], [m], axis=-1)
+    ctx.node("Shape", [moved], [mshape])
+    ctx.node("Reshape", [m, mshape], [y])
+    if perm == list(range(rank)):
+        ctx.node("Identity", [y], outs)
+    else:
+        ctx.node("Transpose", [y], outs, perm=[int(i) for i in np.argsort(perm)])
+
+
+class _KeyView:
+    """What the getitem converter reads of a node, for getitem_grad's index trick."""
+
+    def __init__(self, func: Any, rank: int) -> None:
+        self.key, self.name, self._rank = func.key, func.name, rank
+
+    def input_spec(self, i: int) -> Any:
+        return type("Spec", (), {"shape": (None,) * self._rank})()
+
+
+@onnx_op(
+    "getitem_grad",
+    sample=_grad_sample(
+        lambda F, x, w: F.sum(
+            F.mul(F.add(x[:, ::-1, 1], F.getitem(x, (slice(None), np.array([2, 0, 2])))[..., 3]), w)
+        )
+    ),
+    shapes=((2, 3, 4), (3,)),
+)
+def _getitem_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """The flat position of every selected element is the same getitem applied to
+    ``arange(size).reshape(shape)``; ``gy`` is then scatter-added into zeros at those positions
+    (repeated integer indices accumulate, as in nnfunc)."""
+    ref = ins[1] if len(ins) > 1 else ""
+    shape = _shape_of(ctx, func, ref, func.shape)
+    rank = len(func.input_spec(1).shape) if ref else len(func.shape)
+    size, pos, grid, sel, flat_sel, flat_gy, acc = (ctx.tmp() for _ in range(7))
+    ctx.node("ReduceProd", [shape], [size], keepdims=1)
+    s0 = ctx.tmp()
+    ctx.node("Squeeze", [size, ctx.const([0], np.int64)], [s0])
+    ctx.node("Range", [ctx.const(0, np.int64), s0, ctx.const(1, np.int64)], [pos])
+    ctx.node("Reshape", [pos, shape], [grid])
+    _getitem(ctx, _KeyView(func, rank), [grid], [sel])
+    ctx.node("Reshape", [sel, ctx.const([-1], np.int64)], [flat_sel])
+    ctx.node("Reshape", [ins[0], ctx.const([-1], np.int64)], [flat_gy])
+    base = _zeros_of(ctx, size, _in_dtype(func, 0))
+    ctx.node("ScatterElements", [base, flat_sel, flat_gy], [acc], axis=0, reduction="add")
+    ctx.node("Reshape", [acc, shape], outs)
