@@ -1607,7 +1607,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     # ---- gradient nodes (made by Graph.grad, never by a user's forward graph)
     **dict.fromkeys(
         (
-            "batch_normalization_grad",
             "conv_grad_weight",
             "ctc_loss_grad",
             "ctc_loss_hvp",
@@ -1616,12 +1615,8 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
             "dot_product_attention_grad",
             "fractional_pool_grad",
             "fractional_pool_grad_grad",
-            "fused_batch_normalization_grad",
-            "group_normalization_grad",
             "gru_grad",
-            "instance_normalization_grad",
             "interpolate_grad",
-            "layer_normalization_grad",
             "lstm_grad",
             "max_pool_grad",
             "max_pool_grad_grad",
@@ -1631,7 +1626,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
             "rnn_grad",
             "sru_grad",
             "sum_pool_grad",
-            "weight_standardization_grad",
         ),
         _GRADIENT,
     ),
@@ -3170,3 +3164,110 @@ def _getitem_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> 
     base = _zeros_of(ctx, size, _in_dtype(func, 0))
     ctx.node("ScatterElements", [base, flat_sel, flat_gy], [acc], axis=0, reduction="add")
     ctx.node("Reshape", [acc, shape], outs)
+
+
+# ---------------------------------------------------------------- normalization gradients
+def _norm_grad_sample(F: Any, x: Any, s: Any, b: Any, w: Any) -> Any:
+    y, m, v = F.layer_normalization(x, axis=(2, 3), output_stat=True)
+    total = F.add(
+        F.add(F.add(y, F.instance_normalization(x, s, b)), F.group_normalization(x, 2, s, b)),
+        F.add(
+            F.add(F.batch_normalization(x, None, None, b, s, training=True),
+                  F.fused_batch_normalization(x, offset=b, scale=s, training=True)),
+            F.weight_standardization(x, channel_axis=1),
+        ),
+    )  # fmt: skip
+    loss = F.add(F.sum(F.mul(total, w)), F.sum(F.mul(m, v)))
+    gx, gs, gb = x.graph.grad(loss, [x, s, b])
+    return F.add(gx, F.add(F.sum(gs), F.sum(gb)), name="out")
+
+
+@onnx_op(
+    "layer_normalization_grad",
+    "instance_normalization_grad",
+    "group_normalization_grad",
+    "batch_normalization_grad",
+    "fused_batch_normalization_grad",
+    "weight_standardization_grad",
+    sample=_norm_grad_sample,
+    shapes=((2, 4, 3, 2), (4,), (4,), (4, 3, 2)),
+)
+def _normalize_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """The first-order gradients of a normalization, per group of the reduced axes (M: their
+    mean): ``gx = inv (g - M(g) - xhat M(g xhat)) [+ gmean / n + 2 (x - M(x)) gvar / n]`` with
+    ``g = gy * scale``; the scale and offset gradients are ``gy * xhat`` and ``gy`` summed to
+    the parameters' broadcast shapes."""
+    norm, lay = func.norm, func.lay
+    if getattr(norm, "comm", None) is not None:
+        raise _unsupported(func, f"{func.op_name} synchronised over a communicator")
+    dt = np.dtype(lay.acc)
+    x, scale, gy, gm, gv = (list(ins) + [""] * 5)[:5]
+    x = _as(ctx, x, _in_dtype(func, 0), dt)
+    gy = _as(ctx, gy, _in_dtype(func, 2), dt)
+
+    def view(t: str) -> str:
+        if lay.view is None:
+            return t
+        v = ctx.tmp()
+        ctx.node("Reshape", [t, ctx.const(list(lay.view_arg), np.int64)], [v])
+        return v
+
+    def unview(t: str) -> str:
+        if lay.view is None:
+            return t
+        shp, v = ctx.tmp(), ctx.tmp()
+        ctx.node("Shape", [ins[0]], [shp])
+        ctx.node("Reshape", [t, shp], [v])
+        return v
+
+    def mean(t: str) -> str:
+        m = ctx.tmp()
+        _axes_node(ctx, "ReduceMean", t, lay.raxes, m, 1)
+        return m
+
+    def op(name: str, *args: str) -> str:
+        o = ctx.tmp()
+        ctx.node(name, list(args), [o])
+        return o
+
+    xv = view(x)
+    d = op("Sub", xv, mean(xv))
+    var = mean(op("Mul", d, d))
+    inv = op("Reciprocal", op("Sqrt", op("Add", var, ctx.const(norm.eps, dt))))
+    xhat = op("Mul", d, inv)
+    g = gy
+    if scale:
+        sc = _as(ctx, scale, _in_dtype(func, 1), dt)
+        g = op("Mul", gy, op("Reshape", sc, ctx.const(list(lay.full[1]), np.int64)))
+    results = {}
+    if 0 in func.want:
+        gvw = view(g)
+        core = op("Sub", op("Sub", gvw, mean(gvw)), op("Mul", xhat, mean(op("Mul", gvw, xhat))))
+        gx = op("Mul", inv, core)
+        if gm or gv:
+            n = _count_over(ctx, xv, lay.raxes, dt)
+            if gm:
+                gx = op("Add", gx, op("Div", _as(ctx, gm, _in_dtype(func, 3), dt), n))
+            if gv:
+                two_d = op("Mul", d, ctx.const(2.0, dt))
+                gvar = _as(ctx, gv, _in_dtype(func, 4), dt)
+                gx = op("Add", gx, op("Div", op("Mul", two_d, gvar), n))
+        results[0] = _as(ctx, unview(gx), dt, func.dtypes[0])
+    for i, src in ((1, lambda: op("Mul", gy, unview(xhat))), (2, lambda: gy)):
+        if i in func.want:
+            full = lay.full[i]
+            ones = [a for a, f in enumerate(full) if f == 1]
+            t = src()
+            if ones:
+                r = ctx.tmp()
+                _axes_node(ctx, "ReduceSum", t, ones, r, 1)
+                t = r
+            results[i] = _as(ctx, t, dt, func.dtypes[i])
+    for i, out in zip(func.want, outs, strict=True):
+        ctx.node("Identity", [results[i]], [out])
+
+
+def _count_over(ctx: _Context, x: str, axes: Sequence[int], dt: Any) -> str:
+    dims, n = _shape_dims(ctx, x, [int(a) for a in axes]), ctx.tmp()
+    ctx.node("ReduceProd", [dims], [n], keepdims=0)
+    return _as(ctx, n, np.int64, dt)
