@@ -1607,7 +1607,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     # ---- gradient nodes (made by Graph.grad, never by a user's forward graph)
     **dict.fromkeys(
         (
-            "conv_grad_weight",
             "ctc_loss_grad",
             "ctc_loss_hvp",
             "dilation2d_grad",
@@ -3271,3 +3270,41 @@ def _count_over(ctx: _Context, x: str, axes: Sequence[int], dt: Any) -> str:
     dims, n = _shape_dims(ctx, x, [int(a) for a in axes]), ctx.tmp()
     ctx.node("ReduceProd", [dims], [n], keepdims=0)
     return _as(ctx, n, np.int64, dt)
+
+
+@onnx_op(
+    "conv_grad_weight",
+    sample=lambda F, x, w, u: F.identity(
+        x.graph.grad(F.sum(F.mul(F.conv(x, w, pad=(1, 2), stride=2, dilation=(1, 2)), u)),
+                     [w])[0],
+        name="out",
+    ),
+    shapes=((2, 3, 7, 8), (4, 3, 3, 2), (2, 4, 4, 5)),
+)  # fmt: skip
+def _conv_grad_weight(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """``gW[o, c, k] = sum_n,p gy[n, o, p] x_pad[n, c, p s + k d]``: a Conv of x (batch and
+    channel axes swapped) by gy (likewise), stride and dilation exchanged, cropped to the
+    kernel, transposed back. One group only."""
+    if int(func.groups) != 1:
+        raise _unsupported(func, "conv_grad_weight of a grouped convolution")
+    rank = _rank(func, 0)
+    dt = _out_dtype(func)
+    x, gy = _inputs_as(ctx, func, ins[:2], dt)
+    if func.channel_last:
+        perm = [0, rank - 1, *range(1, rank - 1)]
+        x, gy = _transposed(ctx, x, perm), _transposed(ctx, gy, perm)
+    swap = [1, 0, *range(2, rank)]
+    xs, gs, full, crop = _transposed(ctx, x, swap), _transposed(ctx, gy, swap), ctx.tmp(), ctx.tmp()
+    pads = [int(p[0]) for p in func.pads] + [int(p[1]) for p in func.pads]
+    ctx.node("Conv", [xs, gs], [full], strides=[int(d) for d in func.dilation],
+             dilations=[int(s) for s in func.stride], pads=pads)  # fmt: skip
+    k = [int(v) for v in func.kernel]
+    ctx.node("Slice", [full, ctx.const([0] * len(k), np.int64), ctx.const(k, np.int64),
+                       ctx.const(list(range(2, rank)), np.int64)], [crop])  # fmt: skip
+    ctx.node("Transpose", [crop], outs, perm=swap)
+
+
+def _transposed(ctx: _Context, x: str, perm: Sequence[int]) -> str:
+    t = ctx.tmp()
+    ctx.node("Transpose", [x], [t], perm=list(perm))
+    return t
