@@ -1615,9 +1615,7 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
             "fractional_pool_grad",
             "fractional_pool_grad_grad",
             "gru_grad",
-            "interpolate_grad",
             "lstm_grad",
-            "max_pool_grad",
             "max_pool_grad_grad",
             "min_max_quantize_range",
             "prod_exclusive",
@@ -3308,3 +3306,66 @@ def _transposed(ctx: _Context, x: str, perm: Sequence[int]) -> str:
     t = ctx.tmp()
     ctx.node("Transpose", [x], [t], perm=list(perm))
     return t
+
+
+@onnx_op(
+    "interpolate_grad",
+    sample=_grad_sample(
+        lambda F, x, w: F.sum(F.mul(F.interpolate(x, output_size=(5, 9), half_pixel=True), w))
+    ),
+    shapes=((2, 3, 4, 6), (5, 9)),
+)
+def _interpolate_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """The adjoint resampling: per spatial axis, the (out, in) interpolation matrix built from
+    the forward node's own source plan, applied transposed (axis moved last, MatMul, back)."""
+    f = func.fwd
+    if None in func.n_in or None in func.n_out:
+        raise _unsupported(func, "interpolate_grad with unknown spatial sizes")
+    mod = sys.modules[type(f).__module__]
+    work = np.dtype(np.float32) if _in_dtype(func, 0) == np.float16 else _in_dtype(func, 0)
+    g = _as(ctx, ins[0], _in_dtype(func, 0), work)
+    rank = _rank(func, 0)
+    for ax, n_in, n_out in zip(f.sp_axes, func.n_in, func.n_out, strict=True):
+        plan = mod.source_plan(int(n_in), int(n_out), *f._opts())
+        m = mod._matrix(plan, int(n_in), work)  # (out, in)
+        perm = [i for i in range(rank) if i != ax] + [int(ax)]
+        t, p, back = ctx.tmp(), ctx.tmp(), ctx.tmp()
+        ctx.node("Transpose", [g], [t], perm=perm)
+        ctx.node("MatMul", [t, ctx.const(m)], [p])
+        ctx.node("Transpose", [p], [back], perm=[int(i) for i in np.argsort(perm)])
+        g = back
+    ctx.node("Identity", [_as(ctx, g, work, _out_dtype(func))], outs)
+
+
+@onnx_op(
+    "max_pool_grad",
+    sample=_grad_sample(
+        lambda F, x, w: F.sum(F.mul(F.max_pool(F.floor(F.mul(x, 2.0)), 2, pad=1), w))
+    ),
+    shapes=((2, 3, 6, 6), (4, 4)),
+)
+def _max_pool_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """``gy`` added at the first maximum of each window: MaxPool's Indices (flat over the
+    channel-first input) and a ScatterElements-add into zeros of the input's size."""
+    g = func.geom
+    rank = _rank(func, 0)
+    x, gy = ins[0], _as(ctx, ins[2], _in_dtype(func, 2), _out_dtype(func))
+    if g.channel_last:
+        perm = [0, rank - 1, *range(1, rank - 1)]
+        x, gy = _transposed(ctx, x, perm), _transposed(ctx, gy, perm)
+    attrs = _pool_attrs(g)
+    if any(d != 1 for d in g.dilation):
+        attrs["dilations"] = [int(d) for d in g.dilation]
+    vals, ind, fi, fg, shp, size, acc, y = (ctx.tmp() for _ in range(8))
+    ctx.node("MaxPool", [x], [vals, ind], **attrs)
+    ctx.node("Reshape", [ind, ctx.const([-1], np.int64)], [fi])
+    ctx.node("Reshape", [gy, ctx.const([-1], np.int64)], [fg])
+    ctx.node("Shape", [x], [shp])
+    ctx.node("ReduceProd", [shp], [size], keepdims=1)
+    base = _zeros_of(ctx, size, _out_dtype(func))
+    ctx.node("ScatterElements", [base, fi, fg], [acc], axis=0, reduction="add")
+    if g.channel_last:
+        ctx.node("Reshape", [acc, shp], [y])
+        ctx.node("Transpose", [y], outs, perm=[0, *range(2, rank), 1])
+    else:
+        ctx.node("Reshape", [acc, shp], outs)
