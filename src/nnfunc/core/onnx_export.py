@@ -433,11 +433,28 @@ onnx_op(
 
 def _pool_attrs(geom: Any) -> dict[str, Any]:
     pads = [int(p[0]) for p in geom.pads] + [int(p[1]) for p in geom.pads]
-    return {
+    attrs = {
         "kernel_shape": [int(k) for k in geom.kernel],
         "strides": [int(s) for s in geom.stride],
         "pads": pads,
     }
+    # ignore_border=False keeps a last partial window: ONNX's ceil_mode, when the sizes say so
+    ceil = False
+    for n, k, s, d, (lo, hi), o in zip(geom.sizes, geom.kernel, geom.stride, geom.dilation,
+                                       geom.pads, geom.out, strict=True):  # fmt: skip
+        if n is None or o is None:
+            continue
+        span = int(n) + int(lo) + int(hi) - (int(k) - 1) * int(d) - 1
+        if span // int(s) + 1 != int(o):
+            if -(-span // int(s)) + 1 != int(o):
+                raise UnsupportedError(
+                    f"export_onnx: pooling with output size {o} (input {n}, kernel {k}, stride "
+                    f"{s}, pads {(lo, hi)}) has no ONNX mapping."
+                )
+            ceil = True
+    if ceil:
+        attrs["ceil_mode"] = 1
+    return attrs
 
 
 @onnx_op(
@@ -461,12 +478,18 @@ def _max_pool(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None
 @onnx_op(
     "avg_pool",
     "sum_pool",  # the average over the full window, times its size
+    # ignore_border=False on a width of 6: a last partial window (ONNX's ceil_mode)
     sample=lambda F, x: F.add(
-        F.avg_pool(x, 3, stride=2, pad=1),
-        F.transpose(F.sum_pool(_nchw(F, x), 3, stride=2, pad=1, channel_last=True), (0, 3, 1, 2)),
+        F.add(
+            F.avg_pool(x, 3, stride=2, pad=1, ignore_border=False), F.avg_pool(x, 2)[:, :, :1, :1]
+        ),
+        F.transpose(
+            F.sum_pool(_nchw(F, x), 3, stride=2, pad=1, ignore_border=False, channel_last=True),
+            (0, 3, 1, 2),
+        ),
         name="out",
     ),
-    shapes=((2, 3, 7, 7),),
+    shapes=((2, 3, 7, 6),),
 )
 def _avg_pool(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     geom = func.geom
@@ -484,8 +507,23 @@ def _avg_pool(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None
         if not total:
             ctx.node("AveragePool", [x], [o], count_include_pad=include, **attrs)
             return
-        a = ctx.tmp()
-        ctx.node("AveragePool", [x], [a], count_include_pad=1, **attrs)
+        # zeros padded explicitly (with room for a last partial window), then full windows
+        # only: the average times the window size is the sum
+        lows, highs = [], []
+        dims = zip(geom.sizes, geom.kernel, geom.stride, geom.dilation, geom.pads, geom.out)
+        for n, k, st, d, (lo, hi), out in dims:
+            extra = 0
+            if n is not None and out is not None:
+                need = (int(out) - 1) * int(st) + (int(k) - 1) * int(d) + 1
+                extra = max(need - (int(n) + int(lo) + int(hi)), 0)
+            lows.append(int(lo))
+            highs.append(int(hi) + extra)
+        padded, a = ctx.tmp(), ctx.tmp()
+        zero = ctx.const(0, _out_dtype(func))
+        ctx.node("Pad", [x, ctx.const([0, 0, *lows, 0, 0, *highs], np.int64), zero], [padded],
+                 mode="constant")  # fmt: skip
+        plain = {k: v for k, v in attrs.items() if k not in ("pads", "ceil_mode")}
+        ctx.node("AveragePool", [padded], [a], **plain)
         size = ctx.const(float(np.prod(geom.kernel)), _out_dtype(func))
         ctx.node("Mul", [a, size], [o])
 
@@ -1616,13 +1654,11 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
             "fractional_pool_grad_grad",
             "gru_grad",
             "lstm_grad",
-            "max_pool_grad_grad",
             "min_max_quantize_range",
             "prod_exclusive",
             "recurrent_grad",
             "rnn_grad",
             "sru_grad",
-            "sum_pool_grad",
         ),
         _GRADIENT,
     ),
@@ -3369,3 +3405,85 @@ def _max_pool_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) ->
         ctx.node("Transpose", [y], outs, perm=[0, *range(2, rank), 1])
     else:
         ctx.node("Reshape", [acc, shp], outs)
+
+
+@onnx_op(
+    "max_pool_grad_grad",
+    sample=lambda F, x, w, u: F.identity(
+        x.graph.grad(
+            F.sum(F.mul(x.graph.grad(F.sum(F.mul(F.max_pool(x, 2, pad=1), w)), [x])[0], u)),
+            [w],
+        )[0],
+        name="out",
+    ),
+    shapes=((2, 3, 6, 6), (4, 4), (6, 6)),
+)
+def _max_pool_grad_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """``g`` read at the first maximum of each window: MaxPool's Indices into the flattened
+    channel-first ``g``."""
+    g = func.geom
+    rank = _rank(func, 0)
+    x, gg = ins[0], ins[2]
+    if g.channel_last:
+        perm = [0, rank - 1, *range(1, rank - 1)]
+        x, gg = _transposed(ctx, x, perm), _transposed(ctx, gg, perm)
+    attrs = _pool_attrs(g)
+    if any(d != 1 for d in g.dilation):
+        attrs["dilations"] = [int(d) for d in g.dilation]
+    vals, ind, flat, y = (ctx.tmp() for _ in range(4))
+    ctx.node("MaxPool", [x], [vals, ind], **attrs)
+    ctx.node("Reshape", [gg, ctx.const([-1], np.int64)], [flat])
+    if g.channel_last:
+        ctx.node("Gather", [flat, ind], [y], axis=0)
+        ctx.node("Transpose", [y], outs, perm=[0, *range(2, rank), 1])
+    else:
+        ctx.node("Gather", [flat, ind], outs, axis=0)
+
+
+@onnx_op(
+    "sum_pool_grad",  # avg_pool's and sum_pool's gradient
+    sample=_grad_sample(
+        lambda F, x, w: F.sum(
+            F.mul(F.avg_pool(x, 3, stride=2, pad=1, ignore_border=False, including_pad=False), w)
+        )
+    ),
+    shapes=((2, 3, 7, 6), (4, 4)),
+)
+def _sum_pool_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """Each output cell's (scaled) value added over its window: a ConvTranspose by a ones
+    kernel with one group per channel, cropped (or zero-extended) to the input's size."""
+    g = func.geom
+    rank = _rank(func, 0)
+    if None in g.out or None in g.sizes:
+        raise _unsupported(func, "sum_pool_grad with unknown spatial sizes")
+    cax = rank - 1 if g.channel_last else 1
+    c = func.input_spec(0).shape[cax]
+    if c is None:
+        raise _unsupported(func, "sum_pool_grad with an unknown channel count")
+    dt = _out_dtype(func)
+    gy = _as(ctx, ins[0], _in_dtype(func, 0), dt)
+    if g.channel_last:
+        gy = _transposed(ctx, gy, [0, rank - 1, *range(1, rank - 1)])
+    if func.scale is not None:
+        s = ctx.tmp()
+        ctx.node("Mul", [gy, ctx.const(np.asarray(func.scale, dt))], [s])
+        gy = s
+    k = [int(v) for v in g.kernel]
+    begin, end, grow = [], [], []
+    for n_out, kk, st, (lo, _), size in zip(g.out, k, g.stride, g.pads, g.sizes, strict=True):
+        over = (int(n_out) - 1) * int(st) + kk - int(lo) - int(size)  # cells past the input
+        begin.append(int(lo))
+        end.append(max(over, 0))
+        grow.append(max(-over, 0))
+    y = ctx.tmp()
+    ctx.node("ConvTranspose", [gy, ctx.const(np.ones((int(c), 1, *k), dt))], [y],
+             strides=[int(v) for v in g.stride], pads=begin + end, group=int(c))  # fmt: skip
+    if any(grow):
+        p = ctx.tmp()
+        pads = [0, 0] + [0] * len(k) + [0, 0] + grow
+        ctx.node("Pad", [y, ctx.const(pads, np.int64), ctx.const(0, dt)], [p], mode="constant")
+        y = p
+    if g.channel_last:
+        ctx.node("Transpose", [y], outs, perm=[0, *range(2, rank), 1])
+    else:
+        ctx.node("Identity", [y], outs)
