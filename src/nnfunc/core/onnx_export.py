@@ -1642,26 +1642,28 @@ _RANDOM = (
 )
 _NOT_YET = "not mapped yet, though ONNX could express it as "
 NO_ONNX_EQUIVALENT: dict[str, str] = {
-    # ---- gradient nodes (made by Graph.grad, never by a user's forward graph)
+    # ---- gradient nodes (made by Graph.grad) that are not mapped: each with why
+    **dict.fromkeys(("ctc_loss_grad", "ctc_loss_hvp"), _GRADIENT + "; CTC has no ONNX form"),
     **dict.fromkeys(
-        (
-            "ctc_loss_grad",
-            "ctc_loss_hvp",
-            "dilation2d_grad",
-            "dilation2d_grad_grad",
-            "dot_product_attention_grad",
-            "fractional_pool_grad",
-            "fractional_pool_grad_grad",
-            "gru_grad",
-            "lstm_grad",
-            "min_max_quantize_range",
-            "prod_exclusive",
-            "recurrent_grad",
-            "rnn_grad",
-            "sru_grad",
-        ),
-        _GRADIENT,
+        ("fractional_pool_grad", "fractional_pool_grad_grad"),
+        _GRADIENT + "; the fractional pooling regions are drawn at random",
     ),
+    **dict.fromkeys(
+        ("gru_grad", "lstm_grad", "rnn_grad", "sru_grad", "recurrent_grad"),
+        _GRADIENT + "; backpropagation through time would be a reverse Loop over the steps "
+        "(not written)",
+    ),
+    **dict.fromkeys(
+        ("dilation2d_grad", "dilation2d_grad_grad"),
+        _GRADIENT + "; expressible (routing to each window's arg-max of x + filter, like "
+        "max_pool_grad) but not written",
+    ),
+    "dot_product_attention_grad": _GRADIENT + "; expressible as the attention backward "
+    "subgraph (softmax Jacobian, masks, grouped heads summed back) but not written",
+    "prod_exclusive": _GRADIENT + "; an exclusive cumulative product, which ONNX lacks (CumSum "
+    "only; going through logs is not exact with zeros and signs)",
+    "min_max_quantize_range": _GRADIENT + "; the nudged range of min_max_quantize, whose "
+    "forward is not exportable either (it writes its range back into its inputs)",
     # ---- randomness
     "dropout": _RANDOM + " (in inference a graph without the dropout node is the ONNX model)",
     "random_choice": _RANDOM,
