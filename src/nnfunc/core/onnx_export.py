@@ -1632,15 +1632,11 @@ def _sort(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
 # ====================================================================== ops without ONNX
 # Every op of the library is in EXPORTERS or here (tests/export/test_onnx_coverage.py checks
 # it), so a new op has to choose.
-_GRADIENT = (
-    "a backward node that Graph.grad adds; ONNX models carry inference graphs (a gradient graph "
-    "exports through the forward ops it is built from where those are mapped)"
-)
+_GRADIENT = "a backward node that only Graph.grad adds (ONNX models are mostly inference graphs)"
 _RANDOM = (
     "draws random numbers with nnfunc's seed design (nnfunc.random); ONNX's random operators "
     "have their own generators, so the exported values could not match"
 )
-_NOT_YET = "not mapped yet, though ONNX could express it as "
 NO_ONNX_EQUIVALENT: dict[str, str] = {
     # ---- gradient nodes (made by Graph.grad) that are not mapped: each with why
     **dict.fromkeys(("ctc_loss_grad", "ctc_loss_hvp"), _GRADIENT + "; CTC has no ONNX form"),
