@@ -186,7 +186,6 @@ def export_onnx(graph: Any, path: Any, fetches: Any, opset: int = DEFAULT_OPSET)
 # Each sample takes the canonical functions' namespace first (``nnfunc.functions``: core never
 # imports it) and the placeholders after.
 _UNARY = {
-    "relu": "Relu",
     "sigmoid": "Sigmoid",
     "tanh": "Tanh",
     "exp": "Exp",
@@ -222,7 +221,12 @@ _DOMAIN = {
 
 def _unary(onnx_op_name: str) -> Callable[..., None]:
     def convert(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
-        ctx.node(onnx_op_name, ins[:1], outs)
+        src, dst = _in_dtype(func, 0), _out_dtype(func)
+        if onnx_op_name in ("Floor", "Ceil", "Round") and src.kind != "f":
+            ctx.node("Identity", [_as(ctx, ins[0], src, dst)], outs)  # integers stay as they are
+            return
+        # integer and bool inputs are promoted to the output's float dtype, as nnfunc does
+        ctx.node(onnx_op_name, [_as(ctx, ins[0], src, dst)], outs)
 
     return convert
 
@@ -306,14 +310,41 @@ def _softplus(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None
     ctx.node("Div", [sp, b], outs)
 
 
-@onnx_op("softmax", sample=lambda F, x: F.softmax(x, axis=1, name="out"))
+def _masked_softmax_sample(F: Any, x: Any, m: Any) -> Any:
+    keep = F.greater(m, -0.5)  # some rows of the mask are all False
+    return F.add(F.add(F.softmax(x, axis=1), F.softmax(x, axis=-1, where=keep)),
+                 F.where(keep, F.log_softmax(x, axis=-1, where=keep), 0.0), name="out")  # fmt: skip
+
+
+@onnx_op("softmax", "log_softmax", sample=_masked_softmax_sample, shapes=((2, 3, 4), (3, 4)))
 def _softmax(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
-    ctx.node("Softmax", ins[:1], outs, axis=int(func.ax))
-
-
-@onnx_op("log_softmax", sample=lambda F, x: F.log_softmax(x, axis=-1, name="out"))
-def _log_softmax(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
-    ctx.node("LogSoftmax", ins[:1], outs, axis=int(func.ax))
+    """Softmax/LogSoftmax; with a ``where`` mask, nnfunc's rule: masked entries count as
+    -inf, a fully masked slice gives 0 (softmax) and -inf (log_softmax)."""
+    log = func.op_name == "log_softmax"
+    ax = int(func.ax)
+    dt = _out_dtype(func)
+    x = _as(ctx, ins[0], _in_dtype(func, 0), dt)
+    mask = ins[1] if len(ins) > 1 else ""
+    if not mask:
+        ctx.node("LogSoftmax" if log else "Softmax", [x], outs, axis=ax)
+        return
+    xm, mx, inf, seen, ms, sh, e, se, zero, den = (ctx.tmp() for _ in range(10))
+    ctx.node("Where", [mask, x, ctx.const(-np.inf, dt)], [xm])
+    _axes_node(ctx, "ReduceMax", xm, [ax], mx, 1)
+    ctx.node("IsInf", [mx], [inf])
+    ctx.node("Not", [inf], [seen])
+    ctx.node("Where", [seen, mx, ctx.const(0.0, dt)], [ms])
+    ctx.node("Sub", [xm, ms], [sh])
+    ctx.node("Exp", [sh], [e])
+    _axes_node(ctx, "ReduceSum", e, [ax], se, 1)
+    ctx.node("Equal", [se, ctx.const(0.0, dt)], [zero])
+    ctx.node("Where", [zero, ctx.const(1.0, dt), se], [den])
+    if log:
+        lg = ctx.tmp()
+        ctx.node("Log", [den], [lg])
+        ctx.node("Sub", [sh, lg], outs)
+    else:
+        ctx.node("Div", [e, den], outs)
 
 
 def _reduce(op: str) -> Callable[..., None]:
@@ -686,12 +717,22 @@ onnx_op(
 
 @onnx_op(
     "gelu",  # both forms: exact (Erf) and the tanh approximation
-    sample=lambda F, x: F.add(F.gelu(x), F.gelu(x, approximate="tanh"), name="out"),
+    sample=lambda F, x: F.add(
+        F.add(F.gelu(x), F.gelu(x, approximate="tanh")),
+        F.gelu(x, approximate="sigmoid"),
+        name="out",
+    ),
 )
 def _gelu(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     x = ins[0]
     dt = getattr(func, "out_dtype", np.float32)
     inner, act, one_p, half_x = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
+    if func.approximate == "sigmoid":  # x * sigmoid(1.702 x)
+        sx, sg = ctx.tmp(), ctx.tmp()
+        ctx.node("Mul", [x, ctx.const(1.702, dt)], [sx])
+        ctx.node("Sigmoid", [sx], [sg])
+        ctx.node("Mul", [x, sg], outs)
+        return
     if func.approximate == "tanh":
         x3, cx3, s = ctx.tmp(), ctx.tmp(), ctx.tmp()
         ctx.node("Mul", [x, x], [x3 + "_sq"])
@@ -965,7 +1006,6 @@ def _private(module: str, name: str) -> Callable[..., Any]:
 for _name, _op, _sample in (
     ("erf", "Erf", _private("math._erf", "erf")),
     ("reciprocal", "Reciprocal", _private("math._reciprocal", "recip")),
-    ("round", "Round", lambda F, x: F.round(F.mul(x, 3.0), name="out")),  # half to even
     ("stop_gradient", "Identity", lambda F, x: F.stop_gradient(x, name="out")),
 ):
     onnx_op(_name, sample=_sample)(_unary(_op))
@@ -3485,3 +3525,34 @@ def _sum_pool_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) ->
         ctx.node("Transpose", [y], outs, perm=[0, *range(2, rank), 1])
     else:
         ctx.node("Identity", [y], outs)
+
+
+@onnx_op(
+    "relu",
+    sample=lambda F, x: F.add(F.relu(x), F.relu(x, threshold=0.3), name="out"),
+)
+def _relu(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # x where x >= threshold, else 0 (Relu for threshold 0 on floats)
+    dt = _in_dtype(func, 0)
+    thr = float(func.threshold)
+    if thr == 0 and dt.kind == "f":
+        ctx.node("Relu", ins[:1], outs)
+        return
+    if dt == np.bool_:
+        ctx.node("Identity", ins[:1], outs) if thr <= 0 else ctx.node(
+            "And", [ins[0], ctx.const(thr <= 1, np.bool_)], outs)  # fmt: skip
+        return
+    keep = ctx.tmp()
+    ctx.node("GreaterOrEqual", [ins[0], ctx.const(thr, dt) if dt.kind == "f" else
+                                ctx.const(int(np.ceil(thr)), dt)], [keep])  # fmt: skip
+    ctx.node("Where", [keep, ins[0], ctx.const(0, dt)], outs)
+
+
+@onnx_op("round", sample=lambda F, x: F.round(F.floor(F.mul(x, 4.0)) / 2.0, name="out"))
+def _round(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # NNabla's rounding: halves away from zero (ONNX's Round goes to even); integers unchanged
+    dt = _in_dtype(func, 0)
+    if dt.kind != "f":
+        ctx.node("Identity", ins[:1], outs)
+        return
+    ctx.node("Identity", [_round_half_away(ctx, ins[0], dt)], outs)
