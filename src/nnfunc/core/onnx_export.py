@@ -620,23 +620,42 @@ def _batch_norm(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> No
 
 @onnx_op(
     "linear",
-    sample=lambda F, x, w, b: F.linear(x, w, b, name="out"),
-    shapes=((2, 4), (4, 3), (3,)),
+    sample=lambda F, x, w, b, v: F.add(F.linear(x, w, b), F.linear(x, v, base_axis=1), name="out"),
+    shapes=((2, 3, 4), (4, 3), (3,), (12, 3, 3)),
 )
 def _linear(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
-    x, w = ins[0], ins[1]
-    b = ins[2] if len(ins) > 2 else ""
-    rank = len(func.input_spec(0).shape)
-    if int(func.ba) != rank - 1:
-        raise UnsupportedError(
-            f"export_onnx: node {func.name!r} (linear over several axes) has no ONNX mapping."
-        )
+    """``x`` (lead..., features from base_axis on) times ``w`` (n_in, out...), plus ``b``:
+    MatMul on the features flattened, then the output axes of ``w`` restored."""
+    dt = _out_dtype(func)
+    x, w = _inputs_as(ctx, func, ins[:2], dt)
+    b = _as(ctx, ins[2], _in_dtype(func, 2), dt) if len(ins) > 2 and ins[2] else ""
+    rank, ba = _rank(func), int(func.ba)
+    w_shape = func.input_spec(1).shape
+    simple = ba == rank - 1 and len(w_shape) == 2
+    if not simple:
+        if any(d is None for d in w_shape[1:]):
+            raise _unsupported(func, "linear with unknown output sizes")
+        f, w2 = ctx.tmp(), ctx.tmp()
+        ctx.node("Reshape", [x, ctx.const([0] * ba + [-1], np.int64)], [f])
+        ctx.node("Reshape", [w, ctx.const([-1, int(np.prod(w_shape[1:]))], np.int64)], [w2])
+        x, w = f, w2
+        if b:
+            b2 = ctx.tmp()
+            ctx.node("Reshape", [b, ctx.const([-1], np.int64)], [b2])
+            b = b2
+    y = ctx.tmp()
+    ctx.node("MatMul", [x, w], [y])
     if b:
-        tmp = ctx.tmp()
-        ctx.node("MatMul", [x, w], [tmp])
-        ctx.node("Add", [tmp, b], outs)
-    else:
-        ctx.node("MatMul", [x, w], outs)
+        yb = ctx.tmp()
+        ctx.node("Add", [y, b], [yb])
+        y = yb
+    if simple:
+        ctx.node("Identity", [y], outs)
+        return
+    lead, shp = ctx.tmp(), ctx.tmp()
+    ctx.node("Shape", [ins[0]], [lead], start=0, end=ba)
+    ctx.node("Concat", [lead, ctx.const([int(d) for d in w_shape[1:]], np.int64)], [shp], axis=0)
+    ctx.node("Reshape", [y, shp], outs)
 
 
 def _axes_node(ctx: _Context, op: str, x: str, axes: Sequence[int], out: str, keep: int) -> None:
