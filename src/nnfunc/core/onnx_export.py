@@ -313,13 +313,13 @@ def _softplus(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None
 def _masked_softmax_sample(F: Any, x: Any, m: Any) -> Any:
     keep = F.greater(m, -0.5)  # some rows of the mask are all False
     return F.add(F.add(F.softmax(x, axis=1), F.softmax(x, axis=-1, where=keep)),
-                 F.where(keep, F.log_softmax(x, axis=-1, where=keep), 0.0), name="out")  # fmt: skip
+                 F.log_softmax(x, axis=-1, where=keep), name="out")  # fmt: skip
 
 
 @onnx_op("softmax", "log_softmax", sample=_masked_softmax_sample, shapes=((2, 3, 4), (3, 4)))
 def _softmax(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     """Softmax/LogSoftmax; with a ``where`` mask, nnfunc's rule: masked entries count as
-    -inf, a fully masked slice gives 0 (softmax) and -inf (log_softmax)."""
+    -inf, a fully masked slice gives 0, log_softmax writes 0 at the masked entries."""
     log = func.op_name == "log_softmax"
     ax = int(func.ax)
     dt = _out_dtype(func)
@@ -339,10 +339,11 @@ def _softmax(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     _axes_node(ctx, "ReduceSum", e, [ax], se, 1)
     ctx.node("Equal", [se, ctx.const(0.0, dt)], [zero])
     ctx.node("Where", [zero, ctx.const(1.0, dt), se], [den])
-    if log:
-        lg = ctx.tmp()
+    if log:  # 0 at the masked entries, as nnfunc writes
+        lg, z = ctx.tmp(), ctx.tmp()
         ctx.node("Log", [den], [lg])
-        ctx.node("Sub", [sh, lg], outs)
+        ctx.node("Sub", [sh, lg], [z])
+        ctx.node("Where", [mask, z, ctx.const(0.0, dt)], outs)
     else:
         ctx.node("Div", [e, den], outs)
 
@@ -3567,11 +3568,26 @@ def _relu(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     ctx.node("Where", [keep, ins[0], ctx.const(0, dt)], outs)
 
 
-@onnx_op("round", sample=lambda F, x: F.round(F.floor(F.mul(x, 4.0)) / 2.0, name="out"))
+@onnx_op(
+    "round",
+    sample=lambda F, x: F.add(
+        F.round(F.floor(F.mul(x, 4.0)) / 2.0), F.round(F.mul(x, 0.0) + 0.49999997), name="out"
+    ),
+)
 def _round(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     # NNabla's rounding: halves away from zero (ONNX's Round goes to even); integers unchanged
     dt = _in_dtype(func, 0)
     if dt.kind != "f":
         ctx.node("Identity", ins[:1], outs)
         return
-    ctx.node("Identity", [_round_half_away(ctx, ins[0], dt)], outs)
+    # nnfunc's exact form: rint, then the exact ties moved away from zero (floor(|x| + 0.5)
+    # would round 0.49999997 up in float32)
+    y, d, ad, tie, sg, half, away = (ctx.tmp() for _ in range(7))
+    ctx.node("Round", ins[:1], [y])
+    ctx.node("Sub", [ins[0], y], [d])
+    ctx.node("Abs", [d], [ad])
+    ctx.node("Equal", [ad, ctx.const(0.5, dt)], [tie])
+    ctx.node("Sign", ins[:1], [sg])
+    ctx.node("Mul", [sg, ctx.const(0.5, dt)], [half])
+    ctx.node("Add", [ins[0], half], [away])
+    ctx.node("Where", [tie, away, y], outs)
