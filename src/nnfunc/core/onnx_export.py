@@ -331,7 +331,7 @@ def _softmax(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     xm, mx, inf, seen, ms, sh, e, se, zero, den = (ctx.tmp() for _ in range(10))
     ctx.node("Where", [mask, x, ctx.const(-np.inf, dt)], [xm])
     _axes_node(ctx, "ReduceMax", xm, [ax], mx, 1)
-    ctx.node("IsInf", [mx], [inf])
+    ctx.node("Equal", [mx, ctx.const(-np.inf, dt)], [inf])  # (IsInf has no float16 form)
     ctx.node("Not", [inf], [seen])
     ctx.node("Where", [seen, mx, ctx.const(0.0, dt)], [ms])
     ctx.node("Sub", [xm, ms], [sh])
@@ -352,10 +352,14 @@ def _reduce(op: str) -> Callable[..., None]:
     def convert(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
         axes = [int(a) for a in func.axes]
         keep = int(bool(func.keepdims))
-        if op == "ReduceSum" or ctx.opset >= 18:
-            ctx.node(op, [ins[0], ctx.const(axes, np.int64)], outs, keepdims=keep)
+        # nnfunc accumulates small integers and bools in its output dtype (int64, float32...)
+        x = _as(ctx, ins[0], _in_dtype(func, 0), _out_dtype(func))
+        if not axes:
+            ctx.node("Identity", [x], outs)
+        elif op == "ReduceSum" or ctx.opset >= 18:
+            ctx.node(op, [x, ctx.const(axes, np.int64)], outs, keepdims=keep)
         else:
-            ctx.node(op, ins[:1], outs, axes=axes, keepdims=keep)
+            ctx.node(op, [x], outs, axes=axes, keepdims=keep)
 
     return convert
 
@@ -503,8 +507,15 @@ def _max_pool(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None
     attrs = _pool_attrs(geom)
     if any(d != 1 for d in geom.dilation):
         attrs["dilations"] = [int(d) for d in geom.dilation]
-    _channel_first(ctx, geom.channel_last, _rank(func), ins[0], outs[0],
-                   lambda x, o: ctx.node("MaxPool", [x], [o], **attrs))  # fmt: skip
+    dt = _in_dtype(func, 0)
+    if dt.kind in "fc" or dt in (np.int8, np.uint8):
+        _pool_layout(ctx, func, geom, ins[0], outs[0],
+                     lambda x, o: ctx.node("MaxPool", [x], [o], **attrs))  # fmt: skip
+        return
+    # other integers (and bools): exactly through float64, which MaxPool takes
+    wide, y = _as(ctx, ins[0], dt, np.float64), ctx.tmp()
+    _pool_layout(ctx, func, geom, wide, y, lambda x, o: ctx.node("MaxPool", [x], [o], **attrs))
+    ctx.node("Identity", [_as(ctx, y, np.float64, dt)], outs[:1])
 
 
 @onnx_op(
@@ -536,6 +547,7 @@ def _avg_pool(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None
     include = 1 if total else int(bool(getattr(func, "_including_pad", True)))
 
     def emit(x: str, o: str) -> None:
+        x = _as(ctx, x, _in_dtype(func, 0), _out_dtype(func))  # integers average as floats
         if not total:
             ctx.node("AveragePool", [x], [o], count_include_pad=include, **attrs)
             return
@@ -559,7 +571,30 @@ def _avg_pool(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None
         size = ctx.const(float(np.prod(geom.kernel)), _out_dtype(func))
         ctx.node("Mul", [a, size], [o])
 
-    _channel_first(ctx, geom.channel_last, _rank(func), ins[0], outs[0], emit)
+    _pool_layout(ctx, func, geom, ins[0], outs[0], emit)
+
+
+def _pool_layout(
+    ctx: _Context, func: Any, geom: Any, x: str, out: str, emit: Callable[..., None]
+) -> None:
+    """``emit`` on (N, C, spatial...) data: channel-last data between Transposes; any other
+    number of leading axes (nnfunc pools the trailing axes of e.g. (C, H, W)) folded into
+    one channel axis and restored after."""
+    rank, nsp = _rank(func), len(geom.kernel)
+    if rank == nsp + 2:
+        _channel_first(ctx, geom.channel_last, rank, x, out, emit)
+        return
+    if geom.channel_last:
+        raise _unsupported(func, f"{func.op_name} of channel-last data without a batch axis")
+    spatial, lead, folded_shape, folded, y, ys, back = (ctx.tmp() for _ in range(7))
+    ctx.node("Shape", [x], [spatial], start=rank - nsp)
+    ctx.node("Shape", [x], [lead], start=0, end=rank - nsp)
+    ctx.node("Concat", [ctx.const([1, -1], np.int64), spatial], [folded_shape], axis=0)
+    ctx.node("Reshape", [x, folded_shape], [folded])
+    emit(folded, y)
+    ctx.node("Shape", [y], [ys], start=2)
+    ctx.node("Concat", [lead, ys], [back], axis=0)
+    ctx.node("Reshape", [y, back], [out])
 
 
 @onnx_op(
@@ -831,7 +866,14 @@ def _axis_take(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> Non
     shapes=((2, 3, 4), (3, 4)),
 )
 def _where(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
-    ctx.node("Where", ins[:3], outs)
+    # a numeric condition is its truth value; the branches take the output dtype
+    dt = _out_dtype(func)
+    cond = _as(ctx, ins[0], _in_dtype(func, 0), np.bool_)
+    ctx.node("Where", [cond, *_inputs_as_from(ctx, func, ins[1:3], 1, dt)], outs)
+
+
+def _inputs_as_from(ctx: _Context, func: Any, ins: list[str], start: int, dt: Any) -> list[str]:
+    return [_as(ctx, n, _in_dtype(func, start + i), dt) for i, n in enumerate(ins)]
 
 
 _COMPARE = {"equal": "Equal", "greater": "Greater", "greater_equal": "GreaterOrEqual",
@@ -1063,7 +1105,8 @@ def _isnan_isinf(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> N
         ctx.node("ConstantOfShape", [shp], outs, value=ctx.helper.make_tensor(
             "v", ctx.onnx.TensorProto.BOOL, [1], [False]))  # fmt: skip
         return
-    ctx.node("IsNaN" if func.op_name == "isnan" else "IsInf", ins[:1], outs)
+    x = _as(ctx, ins[0], dt, np.float32) if dt == np.float16 else ins[0]  # no float16 kernels
+    ctx.node("IsNaN" if func.op_name == "isnan" else "IsInf", [x], outs)
 
 
 @onnx_op("log_sigmoid", sample=lambda F, x: F.log_sigmoid(F.mul(x, 20.0), name="out"))
@@ -1130,19 +1173,21 @@ def _atan2(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
 )
 def _nary(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     xs = _inputs_as(ctx, func, ins, _out_dtype(func))
-    if func.op_name == "add_n":
+    if func.op_name == "add_n" and _out_dtype(func).kind == "f":
         ctx.node("Sum", xs, outs)
+    elif func.op_name == "add_n":  # ONNX's Sum takes floats only
+        _mul_chain(ctx, xs, outs, "Add")
     else:
         _mul_chain(ctx, xs, outs)
 
 
-def _mul_chain(ctx: _Context, xs: list[str], outs: list[str]) -> None:
+def _mul_chain(ctx: _Context, xs: list[str], outs: list[str], op: str = "Mul") -> None:
     acc = xs[0]
     if len(xs) == 1:
         ctx.node("Identity", [acc], outs)
     for i, x in enumerate(xs[1:], 1):
         nxt = outs[0] if i == len(xs) - 1 else ctx.tmp()
-        ctx.node("Mul", [acc, x], [nxt])
+        ctx.node(op, [acc, x], [nxt])
         acc = nxt
 
 
