@@ -92,12 +92,17 @@ def _graph_ops(cls: type, params: dict) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def all_ops() -> set[str]:
-    _import_library()
-    ops = {cls.op_name for cls in function_classes().values() if cls.op_name != Function.op_name}
+def harness_classes() -> list[type]:
     classes = _harness_classes()
     assert len(classes) > 200, "the harness walk found too few test classes"
-    for cls in classes:
+    return classes
+
+
+@pytest.fixture(scope="module")
+def all_ops(harness_classes) -> set[str]:
+    _import_library()
+    ops = {cls.op_name for cls in function_classes().values() if cls.op_name != Function.op_name}
+    for cls in harness_classes:
         for params in _params(cls):
             with np.errstate(all="ignore"):
                 ops |= _graph_ops(cls, params)
@@ -135,3 +140,58 @@ def test_coverage_figures(all_ops, capsys):
         print(f"\nONNX: {mapped} of {len(all_ops)} ops mapped, "
               f"{len(all_ops & set(NO_ONNX_EQUIVALENT))} without ONNX equivalent")  # fmt: skip
     assert mapped + len(all_ops & set(NO_ONNX_EQUIVALENT)) == len(all_ops)
+
+
+def _close(got: np.ndarray, expected: np.ndarray) -> bool:
+    if got.shape != expected.shape or got.dtype != expected.dtype:
+        return False
+    if expected.dtype.kind in "fc":
+        tol = {"float16": 1e-3, "float32": 2e-4}.get(expected.dtype.name, 1e-8)
+        return bool(np.allclose(got, expected, rtol=tol, atol=tol, equal_nan=True))
+    return bool(np.array_equal(got, expected))
+
+
+def test_every_harness_case_that_exports_matches_onnx_runtime(harness_classes):
+    """Beyond the one sample per op: every case of every harness class (all its options,
+    dtypes and layouts) is exported; a case either raises UnsupportedError (an op or option
+    without ONNX form, with its reason) or loads in ONNX Runtime and gives Graph.run's values.
+    The only other outcome tolerated is ONNX Runtime lacking a kernel (NOT_IMPLEMENTED, e.g.
+    float64 Softplus on CPU): the model is valid, the runtime cannot run it."""
+    ort = pytest.importorskip("onnxruntime")
+    counts = {"match": 0, "unsupported": 0, "no kernel": 0}
+    wrong = []
+    for cls in harness_classes:
+        for params in _params(cls):
+            case = cls()
+            for k, v in params.items():
+                setattr(case, k, v)
+            with np.errstate(all="ignore"):
+                inputs = case._inputs()
+                g = nf.Graph()
+                phs = [g.placeholder(f"in{i}", x.shape, x.dtype) for i, x in enumerate(inputs)]
+                names = [o.name for o in case._call(*phs, name="out")]
+                feeds = {f"in{i}": x for i, x in enumerate(inputs)}
+                expected = g.run(names, feeds)
+            try:
+                model = g.export_onnx(None, names)
+            except nf.UnsupportedError:
+                counts["unsupported"] += 1
+                continue
+            try:
+                session = ort.InferenceSession(
+                    model.SerializeToString(), providers=["CPUExecutionProvider"]
+                )
+                used = {i.name for i in model.graph.input}
+                got = session.run(None, {k: v for k, v in feeds.items() if k in used})
+            except Exception as exc:  # sorted below: a missing kernel or a real failure
+                if "NOT_IMPLEMENTED" in str(exc) or "does not support double" in str(exc):
+                    counts["no kernel"] += 1
+                    continue
+                wrong.append(f"{cls.__name__} {params}: {str(exc)[:200]}")
+                continue
+            if all(_close(a, np.asarray(b)) for a, b in zip(got, expected, strict=True)):
+                counts["match"] += 1
+            else:
+                wrong.append(f"{cls.__name__} {params}: values differ from Graph.run")
+    assert not wrong, "\n".join(wrong)
+    assert counts["match"] > 1500, counts
