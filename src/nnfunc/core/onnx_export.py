@@ -1759,8 +1759,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
         _GRADIENT + "; expressible (routing to each window's arg-max of x + filter, like "
         "max_pool_grad) but not written",
     ),
-    "dot_product_attention_grad": _GRADIENT + "; expressible as the attention backward "
-    "subgraph (softmax Jacobian, masks, grouped heads summed back) but not written",
     "prod_exclusive": _GRADIENT + "; an exclusive cumulative product, which ONNX lacks (CumSum "
     "only; going through logs is not exact with zeros and signs)",
     "min_max_quantize_range": _GRADIENT + "; the nudged range of min_max_quantize, whose "
@@ -2176,11 +2174,22 @@ def _dot_product_attention(ctx: _Context, func: Any, ins: list[str], outs: list[
         ctx.node("Unsqueeze", [keep, ctx.const([1, 2], np.int64)], outs)
         return
     dt = _out_dtype(func)
+    core = _attention_core(ctx, func, ins)
+    o = ctx.tmp()
+    ctx.node("MatMul", [core["p"], core["v"]], [o])
+    ctx.node("Identity", [_as(ctx, o, core["work"], dt)], outs)
+
+
+def _attention_core(ctx: _Context, func: Any, ins: list[str]) -> dict[str, Any]:
+    """The probabilities of an attention node (forward or gradient: the same inputs 0-4 and
+    ``scale``/``causal``), with its key/value heads repeated for grouped queries."""
+    dt = np.dtype(func.input_spec(0).dtype)
     work = np.dtype(np.float64) if dt == np.float64 else np.dtype(np.float32)
     q, k, v = _inputs_as(ctx, func, ins[:3], work)
     bias = ins[3] if len(ins) > 3 else ""
     mask = ins[4] if len(ins) > 4 else ""
     n_q, n_k = func.input_spec(0).shape[1], func.input_spec(1).shape[1]
+    g = 1
     if n_q != n_k:
         if n_q is None or n_k is None:
             raise _unsupported(func, "grouped-query attention with unknown head counts")
@@ -2233,9 +2242,9 @@ def _dot_product_attention(ctx: _Context, func: Any, ins: list[str], outs: list[
         m = ctx.tmp()
         ctx.node("Where", [keep, sc, ctx.const(-np.inf, work)], [m])
         sc = m
-    mx, seen, ms, sh, e, se, den, p, o = (ctx.tmp() for _ in range(9))
+    mx, seen, ms, sh, e, se, den, p = (ctx.tmp() for _ in range(8))
     _axes_node(ctx, "ReduceMax", sc, [3], mx, 1)
-    ninf, notinf = ctx.tmp(), ctx.tmp()
+    ninf = ctx.tmp()
     ctx.node("Equal", [mx, ctx.const(-np.inf, work)], [ninf])
     ctx.node("Not", [ninf], [seen])
     ctx.node("Where", [seen, mx, ctx.const(0.0, work)], [ms])
@@ -2244,9 +2253,8 @@ def _dot_product_attention(ctx: _Context, func: Any, ins: list[str], outs: list[
     _axes_node(ctx, "ReduceSum", e, [3], se, 1)
     ctx.node("Where", [seen, se, ctx.const(1.0, work)], [den])
     ctx.node("Div", [e, den], [p])
-    ctx.node("MatMul", [p, v], [o])
-    del notinf
-    ctx.node("Identity", [_as(ctx, o, work, dt)], outs)
+    return {"work": work, "q": q, "k": k, "v": v, "p": p, "scale": scale, "g": g,
+            "n_k": n_k}  # fmt: skip
 
 
 @onnx_op(
@@ -3636,3 +3644,69 @@ def _round(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     ctx.node("Mul", [sg, ctx.const(0.5, dt)], [half])
     ctx.node("Add", [ins[0], half], [away])
     ctx.node("Where", [tie, away, y], outs)
+
+
+def _attention_grad_sample(F: Any, q: Any, k: Any, v: Any, b: Any, w: Any) -> Any:
+    keep = F.greater(b, -1.0)
+    y = F.dot_product_attention(q, k, v, bias=b, mask=keep, is_causal=True, scale=0.3)
+    y2 = F.dot_product_attention(q, k[:, :, :1], v[:, :, :1])  # grouped key heads
+    gq, gk, gv, gb = q.graph.grad(F.add(F.sum(F.mul(y, w)), F.sum(F.mul(y2, w))), [q, k, v, b])
+    return F.add(F.add(gq, gk), F.add(gv, F.sum(gb)), name="out")
+
+
+@onnx_op(
+    "dot_product_attention_grad",
+    sample=_attention_grad_sample,
+    shapes=((2, 5, 2, 4), (2, 5, 2, 4), (2, 5, 2, 4), (5, 5), (5, 2, 4)),
+)
+def _dot_product_attention_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """The attention backward from the recomputed probabilities P: ``dV = P^T gy``,
+    ``dS = P (gy V^T - rowsum(P gy V^T))``, ``dQ = scale dS K``, ``dK = scale dS^T Q``; grouped
+    key/value heads summed back over their group, the bias gradient summed to its shape."""
+    c = _attention_core(ctx, func, ins)
+    work, p = c["work"], c["p"]
+    gy = _as(ctx, ins[6], _in_dtype(func, 6), work)
+
+    def op(name: str, *args: str, **attrs: Any) -> str:
+        o = ctx.tmp()
+        ctx.node(name, list(args), [o], **attrs)
+        return o
+
+    pt = op("Transpose", p, perm=[0, 1, 3, 2])
+    dv = op("MatMul", pt, gy)
+    dp = op("MatMul", gy, op("Transpose", c["v"], perm=[0, 1, 3, 2]))
+    rs = ctx.tmp()
+    _axes_node(ctx, "ReduceSum", op("Mul", dp, p), [3], rs, 1)
+    ds = op("Mul", p, op("Sub", dp, rs))
+    scale = ctx.const(c["scale"], work)
+    dq = op("Mul", op("MatMul", ds, c["k"]), scale)
+    dk = op("Mul", op("MatMul", op("Transpose", ds, perm=[0, 1, 3, 2]), c["q"]), scale)
+    if c["g"] != 1:  # the repeated heads' gradients summed back over each group
+        summed = []
+        for t, src in ((dk, ins[1]), (dv, ins[2])):
+            shp, r, red = ctx.tmp(), ctx.tmp(), ctx.tmp()
+            ctx.node("Concat", [_shape_dims(ctx, src, [0]),
+                                ctx.const([int(c["n_k"]), int(c["g"])], np.int64),
+                                _shape_dims(ctx, src, [2, 3])], [shp], axis=0)  # fmt: skip
+            ctx.node("Reshape", [t, shp], [r])
+            _axes_node(ctx, "ReduceSum", r, [2], red, 0)
+            summed.append(red)
+        dk, dv = summed
+    dt = _out_dtype(func)
+    results = [_as(ctx, t, work, dt) for t in (dq, dk, dv)]
+    if func.bias_grad:
+        bshape = func.input_spec(3).shape
+        lead = 4 - len(bshape)
+        gb = ds
+        if lead:
+            r = ctx.tmp()
+            _axes_node(ctx, "ReduceSum", gb, range(lead), r, 0)
+            gb = r
+        ones = [i for i, d in enumerate(bshape) if d == 1]
+        if ones:
+            r = ctx.tmp()
+            _axes_node(ctx, "ReduceSum", gb, ones, r, 1)
+            gb = r
+        results.append(_as(ctx, gb, work, _out_dtype(func, 3)))
+    for r, o in zip(results, outs, strict=True):
+        ctx.node("Identity", [r], [o])
