@@ -1765,6 +1765,8 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     "forward is not exportable either (it writes its range back into its inputs)",
     # ---- randomness
     "dropout": _RANDOM + " (in inference a graph without the dropout node is the ONNX model)",
+    "dropout_grad": _GRADIENT + "; gy times dropout's drawn mask (the mask's node cannot be "
+    "exported, see dropout)",
     "random_choice": _RANDOM,
     "random_crop": _RANDOM,
     "random_erase": _RANDOM,
@@ -3710,3 +3712,143 @@ def _dot_product_attention_grad(ctx: _Context, func: Any, ins: list[str], outs: 
         results.append(_as(ctx, gb, work, _out_dtype(func, 3)))
     for r, o in zip(results, outs, strict=True):
         ctx.node("Identity", [r], [o])
+
+
+# ---------------------------------------------------------------- fused probability losses
+def _clipped(ctx: _Context, func: Any, x: str, dt: Any) -> str:
+    """``clip(x, lo, hi)`` with the node's bounds (none without eps)."""
+    if func.eps is None:
+        return x
+    c = ctx.tmp()
+    ctx.node("Clip", [x, ctx.const(func.lo, dt), ctx.const(func.hi, dt)], [c])
+    return c
+
+
+def _safe_log(ctx: _Context, p: str, tiny: float, dt: Any) -> str:
+    m, lg = ctx.tmp(), ctx.tmp()
+    ctx.node("Max", [p, ctx.const(tiny, dt)], [m])
+    ctx.node("Log", [m], [lg])
+    return lg
+
+
+def _safe_recip(ctx: _Context, p: str, tiny: float, dt: Any) -> str:
+    """``[p >= tiny] / p`` (0 where p is below the log's floor)."""
+    ok, safe, r, y = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("GreaterOrEqual", [p, ctx.const(tiny, dt)], [ok])
+    ctx.node("Where", [ok, p, ctx.const(1.0, dt)], [safe])
+    ctx.node("Reciprocal", [safe], [r])
+    ctx.node("Where", [ok, r, ctx.const(0.0, dt)], [y])
+    return y
+
+
+def _inside(ctx: _Context, func: Any, x: str, dt: Any) -> str:
+    """``[lo <= x <= hi]`` as numbers (1 everywhere without eps)."""
+    if func.eps is None:
+        return ""
+    a, b, ab = ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("GreaterOrEqual", [x, ctx.const(func.lo, dt)], [a])
+    ctx.node("LessOrEqual", [x, ctx.const(func.hi, dt)], [b])
+    ctx.node("And", [a, b], [ab])
+    return _as(ctx, ab, np.bool_, dt)
+
+
+def _bce_sample(F: Any, x: Any, t: Any, w: Any) -> Any:
+    p = F.sigmoid(F.mul(x, 3.0))
+    loss = F.add(F.binary_cross_entropy(p, F.sigmoid(t)),
+                 F.binary_cross_entropy(p, F.sigmoid(t), eps=None))  # fmt: skip
+    (g,) = x.graph.grad(F.sum(F.mul(loss, w)), [x])
+    return F.add(loss, g, name="out")
+
+
+@onnx_op("binary_cross_entropy", "binary_cross_entropy_grad", sample=_bce_sample,
+         shapes=((2, 5), (2, 5), (5,)))  # fmt: skip
+def _binary_cross_entropy(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """``-(t log max(p, tiny) + (1 - t) log max(1 - p, tiny))``, ``p = clip(x)``; its
+    gradient node ``gy [lo <= x <= hi] (-t r1 + (1 - t) r2)``, ``r1 = [p >= tiny] / p``,
+    ``r2 = [1 - p >= tiny] / (1 - p)``."""
+    dt = np.dtype(func.out_dtype)
+    x, t = _inputs_as(ctx, func, ins[:2], dt)
+    p = _clipped(ctx, func, x, dt)
+    q, omt = ctx.tmp(), ctx.tmp()
+    ctx.node("Sub", [ctx.const(1.0, dt), p], [q])
+    ctx.node("Sub", [ctx.const(1.0, dt), t], [omt])
+    a, b, s = ctx.tmp(), ctx.tmp(), ctx.tmp()
+    if func.op_name == "binary_cross_entropy":
+        ctx.node("Mul", [t, _safe_log(ctx, p, func.tiny, dt)], [a])
+        ctx.node("Mul", [omt, _safe_log(ctx, q, func.tiny, dt)], [b])
+        ctx.node("Add", [a, b], [s])
+        ctx.node("Neg", [s], outs)
+        return
+    gy = _as(ctx, ins[2], _in_dtype(func, 2), dt)
+    ctx.node("Mul", [t, _safe_recip(ctx, p, func.tiny, dt)], [a])
+    ctx.node("Mul", [omt, _safe_recip(ctx, q, func.tiny, dt)], [b])
+    ctx.node("Sub", [b, a], [s])
+    g = ctx.tmp()
+    ctx.node("Mul", [gy, s], [g])
+    ind = _inside(ctx, func, x, dt)
+    if ind:
+        ctx.node("Mul", [g, ind], outs)
+    else:
+        ctx.node("Identity", [g], outs)
+
+
+def _cce_sample(F: Any, x: Any, t: Any, w: Any) -> Any:
+    p = F.softmax(F.mul(x, 3.0))
+    loss = F.add(F.categorical_cross_entropy(p, F.softmax(t)),
+                 F.categorical_cross_entropy(p, F.softmax(t), eps=None))  # fmt: skip
+    (g,) = x.graph.grad(F.sum(F.mul(loss, w)), [x])
+    return F.add(F.expand_dims(loss, -1), g, name="out")
+
+
+@onnx_op("categorical_cross_entropy", "categorical_cross_entropy_grad", sample=_cce_sample,
+         shapes=((2, 5), (2, 5), (2,)))  # fmt: skip
+def _categorical_cross_entropy(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """``-sum(t log max(clip(p), tiny), axis)``; its gradient node ``-gy t [p inside, clip(p)
+    >= tiny] / clip(p)``."""
+    dt = np.dtype(func.out_dtype)
+    x, t = _inputs_as(ctx, func, ins[:2], dt)
+    c = _clipped(ctx, func, x, dt)
+    ax = int(func.ax)
+    if func.op_name == "categorical_cross_entropy":
+        m, s = ctx.tmp(), ctx.tmp()
+        ctx.node("Mul", [t, _safe_log(ctx, c, func.tiny, dt)], [m])
+        _axes_node(ctx, "ReduceSum", m, [ax], s, int(bool(func.keepdims)))
+        ctx.node("Neg", [s], outs)
+        return
+    gy = _as(ctx, ins[2], _in_dtype(func, 2), dt)
+    m, g = ctx.tmp(), ctx.tmp()
+    ctx.node("Mul", [t, _safe_recip(ctx, c, func.tiny, dt)], [m])
+    ctx.node("Mul", [m, gy], [g])
+    ind = _inside(ctx, func, x, dt)
+    if ind:
+        gi = ctx.tmp()
+        ctx.node("Mul", [g, ind], [gi])
+        g = gi
+    ctx.node("Neg", [g], outs)
+
+
+@onnx_op(
+    "softmax_grad",
+    sample=_grad_sample(
+        lambda F, x, w: F.sum(F.mul(F.add(F.softmax(x, axis=1), F.log_softmax(x, axis=1)), w))
+    ),
+    shapes=((2, 3, 4), (3, 4)),
+)
+def _softmax_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # from the output y: softmax y (gy - sum(gy y)); log_softmax gy - exp(y) sum(gy)
+    dt = np.dtype(func.out_dtype)
+    y, gy = _inputs_as(ctx, func, ins[:2], dt)
+    ax = [int(func.ax)] if func.ax is not None else list(range(_rank(func)))
+    s = ctx.tmp()
+    if func.log:
+        e, es = ctx.tmp(), ctx.tmp()
+        _axes_node(ctx, "ReduceSum", gy, ax, s, 1)
+        ctx.node("Exp", [y], [e])
+        ctx.node("Mul", [e, s], [es])
+        ctx.node("Sub", [gy, es], outs)
+        return
+    gyy, d = ctx.tmp(), ctx.tmp()
+    ctx.node("Mul", [gy, y], [gyy])
+    _axes_node(ctx, "ReduceSum", gyy, ax, s, 1)
+    ctx.node("Sub", [gy, s], [d])
+    ctx.node("Mul", [y, d], outs)
