@@ -1194,7 +1194,6 @@ def _mul_chain(ctx: _Context, xs: list[str], outs: list[str], op: str = "Mul") -
 # composites whose last node is a concatenation, a clip or a dense layer under their own op name
 onnx_op("crelu", sample=lambda F, x: F.crelu(x, axis=1, name="out"))(_concatenate)
 onnx_op("concat_elu", sample=lambda F, x: F.concat_elu(x, 0.5, name="out"))(_concatenate)
-onnx_op("hard_silu", sample=lambda F, x: F.hard_silu(F.mul(x, 4.0), name="out"))(_clip)
 onnx_op(
     "relu_layer",
     sample=lambda F, x, w, b: F.relu_layer(x, w, b, name="out"),
@@ -1937,6 +1936,143 @@ def _piecewise_derivative(ctx: _Context, func: Any, ins: list[str], outs: list[s
     ctx.node("Less", [x, ctx.const(1.0, dt)], [hi])
     ctx.node("And", [lo, hi], [cond])
     ctx.node("Cast", [cond], outs, to=_elem_type(ctx.onnx, dt))
+
+
+@onnx_op("hard_silu", sample=lambda F, x: F.hard_silu(F.mul(x, 4.0), name="out"))
+def _hard_silu(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # one Function (HardSiLU): x * clip(x + 3, 0, 6) / 6, in the kernel's order
+    dt = _out_dtype(func)
+    x = _as(ctx, ins[0], _in_dtype(func, 0), dt)
+    r, c, q = ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("Add", [x, ctx.const(3.0, dt)], [r])
+    ctx.node("Clip", [r, ctx.const(0.0, dt), ctx.const(6.0, dt)], [c])
+    ctx.node("Mul", [c, ctx.const(1 / 6, dt)], [q])
+    ctx.node("Mul", [q, x], outs)
+
+
+# ------------------------------------------- the activations' fused gradient (ActivationGrad)
+def _sigmoid_of(ctx: _Context, z: str, negate: bool = False) -> str:
+    """``sigmoid(z)`` (or ``sigmoid(-z)``: 1 - s without its cancellation)."""
+    if negate:
+        n = ctx.tmp()
+        ctx.node("Neg", [z], [n])
+        z = n
+    s = ctx.tmp()
+    ctx.node("Sigmoid", [z], [s])
+    return s
+
+
+def _activation_derivative(ctx: _Context, func: Any, v: str, dt: Any) -> str:
+    """``f'(x)`` written in ``v`` (the activation's input, or its output for sigmoid, tanh
+    and relu with threshold 0), the rules of ``_fused.py`` / the kernels' NumPy twins."""
+    kind, a, b = func.kind, float(func.a), float(func.b)
+
+    def node(op: str, *inputs: str, **attrs: Any) -> str:
+        out = ctx.tmp()
+        ctx.node(op, list(inputs), [out], **attrs)
+        return out
+
+    def c(value: float) -> str:
+        return ctx.const(value, dt)
+
+    if kind == "sigmoid":  # y (1 - y)
+        return node("Mul", v, node("Sub", c(1.0), v))
+    if kind == "tanh":  # 1 - y^2
+        return node("Sub", c(1.0), node("Mul", v, v))
+    if kind == "softplus":
+        return _sigmoid_of(ctx, v)
+    if kind == "log_sigmoid":
+        return _sigmoid_of(ctx, v, negate=True)
+    if kind == "swish":  # x sigmoid(a x) (silu a = 1, sigmoid GELU a = 1.702): s + z s q
+        z = node("Mul", v, c(a)) if a != 1 else v
+        s, q = _sigmoid_of(ctx, z), _sigmoid_of(ctx, z, negate=True)
+        zc = node("Clip", z, c(-800.0), c(800.0))  # s q is 0 there: no inf * 0
+        return node("Add", s, node("Mul", zc, node("Mul", s, q)))
+    if kind == "gelu_tanh":  # x sigmoid(2u), u = k (x + A x^3): s + 2 x s q u'
+        k, big_a = float(np.sqrt(2.0 / np.pi)), 0.044715
+        xc = node("Clip", v, c(-100.0), c(100.0))
+        x2 = node("Mul", xc, xc)
+        z = node("Mul", node("Add", xc, node("Mul", node("Mul", x2, xc), c(big_a))), c(2 * k))
+        s, q = _sigmoid_of(ctx, z), _sigmoid_of(ctx, z, negate=True)
+        du = node("Mul", node("Add", node("Mul", x2, c(3 * big_a)), c(1.0)), c(k))
+        t = node("Mul", node("Mul", node("Mul", xc, c(2.0)), node("Mul", s, q)), du)
+        return node("Add", s, t)
+    if kind == "gelu_erf":  # Phi(x) + x phi(x), x clipped at +-50 where phi is 0
+        phi_big = node("Add", node("Mul", node("Erf", node("Mul", v, c(1 / np.sqrt(2.0)))),
+                                   c(0.5)), c(0.5))  # fmt: skip
+        xc = node("Clip", v, c(-50.0), c(50.0))
+        e = node("Exp", node("Mul", node("Mul", xc, xc), c(-0.5)))
+        return node("Add", phi_big, node("Mul", xc, node("Mul", e, c(1 / np.sqrt(2 * np.pi)))))
+    if kind == "elu":  # 1 above 0, alpha exp(min(x, 0)) at and below; times the scale
+        e = node("Mul", node("Exp", node("Min", v, c(0.0))), c(a))
+        d = node("Where", node("Greater", v, c(0.0)), c(1.0), e)
+        return node("Mul", d, c(b)) if b != 1 else d
+    if kind == "softsign":  # 1 / (1 + |x|)^2
+        r = node("Reciprocal", node("Add", node("Abs", v), c(1.0)))
+        return node("Mul", r, r)
+    if kind == "hard_silu":  # clip(x + 3, 0, 6) / 6 + x / 6 strictly inside (-3, 3)
+        r = node("Mul", node("Clip", node("Add", v, c(3.0)), c(0.0), c(6.0)), c(1 / 6))
+        inside = node("And", node("Greater", v, c(-3.0)), node("Less", v, c(3.0)))
+        return node("Add", r, node("Where", inside, node("Mul", v, c(1 / 6)), c(0.0)))
+    raise _unsupported(func, f"{func.op_name} of the kind {kind!r}")
+
+
+def _activation_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # gx = gy * f'(x); the piecewise-linear kinds select gy where their mask holds, as the
+    # kernels do (no product: 0 * inf would make NaN where the mask is False)
+    dt = _out_dtype(func)
+    v, gy = _inputs_as(ctx, func, ins[:2], dt)
+    kind, a, b = func.kind, float(func.a), float(func.b)
+    if kind in ("relu", "leaky_relu", "window"):
+        keep = ctx.tmp()
+        if kind == "relu":  # v > threshold (v is the output for threshold 0)
+            ctx.node("Greater", [v, ctx.const(a, dt)], [keep])
+            ctx.node("Where", [keep, gy, ctx.const(0.0, dt)], outs)
+        elif kind == "leaky_relu":  # gy at x >= 0, slope * gy below
+            low = ctx.tmp()
+            ctx.node("GreaterOrEqual", [v, ctx.const(0.0, dt)], [keep])
+            ctx.node("Mul", [gy, ctx.const(a, dt)], [low])
+            ctx.node("Where", [keep, gy, low], outs)
+        else:  # relu6 / hard_sigmoid's clip: gy strictly inside (lo, hi)
+            lo, hi = ctx.tmp(), ctx.tmp()
+            ctx.node("Greater", [v, ctx.const(a, dt)], [lo])
+            ctx.node("Less", [v, ctx.const(b, dt)], [hi])
+            ctx.node("And", [lo, hi], [keep])
+            ctx.node("Where", [keep, gy, ctx.const(0.0, dt)], outs)
+        return
+    ctx.node("Mul", [gy, _activation_derivative(ctx, func, v, dt)], outs)
+
+
+def _activation_grad_sample(forward: Callable[..., Any]) -> Callable[..., Any]:
+    """d sum(forward(x) * w) / dx: the gradient node of the activation with ``gy = w``."""
+    return _grad_sample(lambda F, x, w: F.mul(forward(F, x), w))
+
+
+_ACTIVATION_GRAD_SAMPLES: dict[str, Callable[..., Any]] = {
+    # relu: threshold 0 (from the output) and a threshold (from the input)
+    "relu_grad": lambda F, x: F.add(F.relu(x), F.relu(x, threshold=0.3)),
+    "sigmoid_grad": lambda F, x: F.sigmoid(F.mul(x, 3.0)),
+    "tanh_grad": lambda F, x: F.tanh(F.mul(x, 2.0)),
+    "elu_grad": lambda F, x: F.elu(x, 0.7),
+    "selu_grad": lambda F, x: F.selu(x),
+    # the three forms: erf, tanh and sigmoid (x sigmoid(1.702 x))
+    "gelu_grad": lambda F, x: F.add(
+        F.add(F.gelu(F.mul(x, 3.0)), F.gelu(x, approximate="tanh")),
+        F.gelu(F.mul(x, 2.0), approximate="sigmoid"),
+    ),
+    "silu_grad": lambda F, x: F.silu(F.mul(x, 3.0)),
+    "softplus_grad": lambda F, x: F.softplus(F.mul(x, 3.0)),
+    "softsign_grad": lambda F, x: F.softsign(F.mul(x, 3.0)),
+    "leaky_relu_grad": lambda F, x: F.leaky_relu(x, 0.15),
+    "relu6_grad": lambda F, x: F.add(F.relu6(F.mul(x, 4.0)), F.relu6(x, lower=0.5)),
+    "hard_sigmoid_grad": lambda F, x: F.hard_sigmoid(F.mul(x, 3.0)),
+    "hard_silu_grad": lambda F, x: F.hard_silu(F.mul(x, 4.0)),
+    "log_sigmoid_grad": lambda F, x: F.log_sigmoid(F.mul(x, 5.0)),
+}
+for _name, _forward in _ACTIVATION_GRAD_SAMPLES.items():
+    onnx_op(_name, sample=_activation_grad_sample(_forward), shapes=((2, 3, 4), (2, 3, 4)))(
+        _activation_grad
+    )
 
 
 # ---------------------------------------------------------------- linear algebra, counts
