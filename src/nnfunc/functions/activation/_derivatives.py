@@ -54,9 +54,7 @@ class LeakyReLUDerivative(_PiecewiseConstant):
     def __init__(self, alpha: Any) -> None:
         self.alpha = alpha
 
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.alpha = check.real_scalar(self.op_name, "alpha", self.alpha)
-        return super().setup(x)
+    params = (("alpha", "alpha", check.real_scalar),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         one = xp.ones((), self.out_dtype)
