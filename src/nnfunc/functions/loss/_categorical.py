@@ -69,6 +69,24 @@ class _SoftmaxLoss(Function):
     def _gyk(self, gy: Any) -> Any:
         return gy if self.keepdims else F.expand_dims(gy, self.ax)
 
+    def _row_kernel(self, x2: Any, t: Any) -> Any:
+        """The row kernel's ``(loss, row statistics)`` of the float32 ``(rows, classes)``
+        logits, or None."""
+        raise NotImplementedError
+
+    def _rows(self, x: Any, t: Any) -> Any:
+        """The row kernel's loss (last axis, float32 work, finite row maxima), or None."""
+        if type(x) is not np.ndarray or type(t) is not np.ndarray or x.size == 0:
+            return None
+        if self.ax != x.ndim - 1 or accumulation_dtype(self.out_dtype) != np.float32:
+            return None
+        res = self._row_kernel(x.reshape(-1, x.shape[-1]).astype(np.float32, copy=False), t)
+        if res is None:
+            return None
+        loss, self._p = res
+        loss = loss.reshape(x.shape[:-1] + ((1,) if self.keepdims else ()))
+        return loss.astype(self.out_dtype, copy=False)
+
 
 class SoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
     """Cross-entropy of softmax(logits) against dense label distributions."""
@@ -85,23 +103,9 @@ class SoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
         self.out_dtype = real_dtype(x.dtype)
         return (TensorSpec(_drop(shape, self.ax, self.keepdims), self.out_dtype),)
 
-    def _rows(self, x: Any, t: Any) -> Any:
-        """The row kernel's loss (last axis, float32 work, finite row maxima), or None."""
-        if type(x) is not np.ndarray or type(t) is not np.ndarray or x.size == 0:
-            return None
-        if self.ax != x.ndim - 1 or accumulation_dtype(self.out_dtype) != np.float32:
-            return None
-        k = x.shape[-1]
-        res = softmax_xent_rows(
-            x.reshape(-1, k).astype(np.float32, copy=False),
-            t.reshape(-1, k).astype(np.float32, copy=False),
-        )
-        if res is None:
-            return None
-        loss, stats = res
-        self._p = _RowStats(stats)
-        loss = loss.reshape(x.shape[:-1] + ((1,) if self.keepdims else ()))
-        return loss.astype(self.out_dtype, copy=False)
+    def _row_kernel(self, x2: Any, t: Any) -> Any:
+        res = softmax_xent_rows(x2, t.reshape(-1, x2.shape[1]).astype(np.float32, copy=False))
+        return None if res is None else (res[0], _RowStats(res[1]))
 
     def forward(self, xp: Any, x: Any, t: Any) -> tuple[Any, ...]:
         loss = self._rows(x, t)
@@ -252,21 +256,9 @@ class SparseSoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
         self.out_dtype = real_dtype(x.dtype)
         return (TensorSpec(_drop(tuple(x.shape), self.ax, self.keepdims), self.out_dtype),)
 
-    def _rows(self, x: Any, t: Any) -> Any:
-        """The row kernel's loss (last axis, float32 work, finite row maxima), or None."""
-        if type(x) is not np.ndarray or type(t) is not np.ndarray or x.size == 0:
-            return None
-        if self.ax != x.ndim - 1 or accumulation_dtype(self.out_dtype) != np.float32:
-            return None
-        k = x.shape[-1]
-        labels = t.reshape(-1)
-        res = sparse_xent_rows(x.reshape(-1, k).astype(np.float32, copy=False), labels)
-        if res is None:
-            return None
-        loss, stats = res
-        self._p = _SparseRowStats(stats)
-        loss = loss.reshape(x.shape[:-1] + ((1,) if self.keepdims else ()))
-        return loss.astype(self.out_dtype, copy=False)
+    def _row_kernel(self, x2: Any, t: Any) -> Any:
+        res = sparse_xent_rows(x2, t.reshape(-1))
+        return None if res is None else (res[0], _SparseRowStats(res[1]))
 
     def forward(self, xp: Any, x: Any, t: Any) -> tuple[Any, ...]:
         loss = self._rows(x, t)
