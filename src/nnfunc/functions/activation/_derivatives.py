@@ -18,7 +18,7 @@ from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.elementwise import Elementwise, input_spec
 from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
-from nnfunc.errors import ShapeError
+from nnfunc.functions._labels import require_shape
 from nnfunc.functions.activation._sigmoid_tanh_softplus import sigmoid
 from nnfunc.functions.activation._softmax import softmax
 from nnfunc.functions.math import abs as abs_
@@ -130,17 +130,8 @@ class _VJP(Function):
 
     def setup(self, x: Any, wrt: Any) -> tuple[TensorSpec, ...]:
         xs, ws = tuple(x.shape), tuple(wrt.shape)
-        if len(xs) != len(ws) or any(
-            a is not None and b is not None and a != b for a, b in zip(xs, ws, strict=True)
-        ):
-            raise ShapeError(
-                check.message(
-                    self.op_name,
-                    "wrt",
-                    "have the shape of `x`",
-                    **{"wrt.shape": ws, "x.shape": xs},
-                )
-            )
+        received = {"wrt.shape": ws, "x.shape": xs}
+        require_shape(self.op_name, "wrt", ws, xs, "have the shape of `x`", received)
         self.out_dtype = np.result_type(
             real_dtype(check.numeric(self.op_name, "x", x)),
             real_dtype(check.numeric(self.op_name, "wrt", wrt)),
