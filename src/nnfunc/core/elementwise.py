@@ -18,10 +18,16 @@ computed in float32, with overflow and underflow warnings silenced: the forms ar
 overflow), or an overridden ``forward``. The backward pass is ``gy * derivative(x)`` (declare
 ``retain_in = (0,)``) or ``gy * derivative_from_output(y)`` (declare ``retain_out = (0,)``),
 written with nnfunc functions, or an overridden ``backward``.
+
+Scalar parameters are declared in ``params``, a table of ``(attribute, argument, check)``:
+``setup`` replaces each attribute by ``check(op_name, argument, value)`` (a :mod:`nnfunc.core.
+check` helper, which returns the value to keep) before the dtype check, so a subclass that only
+validates its parameters has no ``setup`` of its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -43,6 +49,8 @@ class Elementwise(Function):
     ufunc: str = ""
     #: True: a real-valued result (bool and integers give float32); False: the dtype is kept
     real: bool = True
+    #: ``(attribute, argument name, check)`` of each scalar parameter, checked in ``setup``
+    params: tuple[tuple[str, str, Callable[[str, str, Any], Any]], ...] = ()
 
     _np_ufunc: Any = None
 
@@ -52,6 +60,8 @@ class Elementwise(Function):
         cls._np_ufunc = getattr(np, cls.ufunc, None) if cls.ufunc else None
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
+        for attr, arg, check_value in self.params:
+            setattr(self, attr, check_value(self.op_name, arg, getattr(self, attr)))
         dtype = x.dtype
         if not isinstance(dtype, np.dtype):
             dtype = np.dtype(dtype)

@@ -314,13 +314,7 @@ class Function:
             arrays = inputs
         if bad:
             _gate(self, arrays)
-        try:
-            out_specs = self.setup(*arrays)
-        except NNFuncError:  # DTypeError is a TypeError too: it stays as it is
-            raise
-        except (AttributeError, TypeError):
-            _none_input(self, arrays)
-            raise
+        out_specs = _setup(self, arrays)
         return self._eager_apply(inputs, arrays, out_specs, has_var)
 
     def _eager_apply(self, inputs: tuple, arrays: tuple, out_specs: Any, has_var: bool) -> tuple:
@@ -482,6 +476,18 @@ def _gate(func: Function, arrays: tuple[Any, ...]) -> None:
     for i, a in enumerate(arrays):
         if a is not None:
             tensor_dtype(*_arg_name(func, i), a, complex_ok=func.accepts_complex)
+
+
+def _setup(func: Function, arrays: tuple[Any, ...]) -> Any:
+    """``func.setup(*arrays)`` (eager arrays or graph specs), where a Python error that a None
+    input caused is said as that input missing."""
+    try:
+        return func.setup(*arrays)
+    except NNFuncError:  # DTypeError is a TypeError too: it stays as it is
+        raise
+    except (AttributeError, TypeError):
+        _none_input(func, arrays)
+        raise
 
 
 def _none_input(func: Function, arrays: tuple[Any, ...]) -> None:

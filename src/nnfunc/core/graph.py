@@ -20,7 +20,7 @@ from nnfunc.core.function import (
     _check_outputs,
     _convert_scalars,
     _gate,
-    _none_input,
+    _setup,
     _too_big,
     reraise_with_node,
     scalar_dtype,
@@ -633,13 +633,7 @@ def apply_symbolic(func: Function, inputs: tuple[Any, ...], name: str | None) ->
     try:
         if any(s is not None and np.dtype(s.dtype).kind not in "biuf" for s in specs):
             _gate(func, specs)
-        try:
-            out_specs = func.setup(*specs)
-        except NNFuncError:  # DTypeError is a TypeError too: it stays as it is
-            raise
-        except (AttributeError, TypeError):
-            _none_input(func, specs)
-            raise
+        out_specs = _setup(func, specs)
         # known sizes already too large: refused when the graph is built
         known = [s for s in out_specs if None not in tuple(s.shape)]
         if any(prod(s.shape) > _function._GUARD_ELEMS for s in known):

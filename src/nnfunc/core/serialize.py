@@ -41,6 +41,7 @@ import sys
 import types
 import zipfile
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -249,26 +250,26 @@ def _method(cls: type, name: Any) -> Any:
     return found if isinstance(found, types.FunctionType) else None
 
 
+def _defined(table: Mapping[str, Any], key: str, where: str, what: str) -> Any:
+    """``table[key]``, or the error that the file names something this nnfunc lacks."""
+    cls = table.get(key)
+    if cls is None:
+        raise UnsupportedError(
+            f"load_graph: {where} {what} {key!r}, which this nnfunc does not define."
+        )
+    return cls
+
+
 def _decode(value: Any, ctx: _Codec, where: str) -> Any:
     if isinstance(value, list):
         return [_decode(v, ctx, where) for v in value]
     if not isinstance(value, dict):
         return value
     if "__namedtuple__" in value:
-        cls = ctx.namedtuples.get(value["__namedtuple__"])
-        if cls is None:
-            raise UnsupportedError(
-                f"load_graph: {where} uses the record type {value['__namedtuple__']!r}, which "
-                "this nnfunc does not define."
-            )
+        cls = _defined(ctx.namedtuples, value["__namedtuple__"], where, "uses the record type")
         return cls(*(_decode(v, ctx, where) for v in value["fields"]))
     if "__object__" in value:
-        cls = ctx.records.get(value["__object__"])
-        if cls is None:
-            raise UnsupportedError(
-                f"load_graph: {where} uses the record type {value['__object__']!r}, which this "
-                "nnfunc does not define."
-            )
+        cls = _defined(ctx.records, value["__object__"], where, "uses the record type")
         obj = cls.__new__(cls)
         obj.__dict__.update({k: _decode(v, ctx, where) for k, v in value["state"].items()})
         return obj
@@ -281,12 +282,9 @@ def _decode(value: Any, ctx: _Codec, where: str) -> Any:
             )
         return func
     if "__function__" in value:
-        cls = function_classes().get(value["__function__"])
-        if cls is None:
-            raise UnsupportedError(
-                f"load_graph: {where} holds a Function of class {value['__function__']!r}, "
-                "which this nnfunc does not define."
-            )
+        cls = _defined(
+            function_classes(), value["__function__"], where, "holds a Function of class"
+        )
         state = {k: _decode(v, ctx, where) for k, v in value["state"].items()}
         return rebuild(cls, state)
     if "__method__" in value:

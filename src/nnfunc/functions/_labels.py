@@ -26,6 +26,7 @@ __all__ = [
     "clip",
     "label_dtype",
     "label_layout",
+    "require_shape",
     "same_shape",
     "shapes_match",
     "shifted_logits",
@@ -68,6 +69,15 @@ def shapes_match(shape: tuple, want: tuple) -> bool:
     return len(shape) == len(want) and all(
         p is None or q is None or p == q for p, q in zip(shape, want)
     )
+
+
+def require_shape(
+    op: str, arg: str, got: tuple, want: tuple, requirement: str, received: dict[str, Any]
+) -> None:
+    """Raise the ShapeError ``<op>: `<arg>` must <requirement>; received ...`` (``received``:
+    the message's values) unless ``got`` matches ``want`` (:func:`shapes_match`)."""
+    if not shapes_match(got, want):
+        raise ShapeError(check.message(op, arg, requirement, **received))
 
 
 def label_dtype(op: str, labels: Any, label_name: str = "labels") -> None:

@@ -18,7 +18,7 @@ from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.elementwise import Elementwise, input_spec
 from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
-from nnfunc.errors import ShapeError
+from nnfunc.functions._labels import require_shape
 from nnfunc.functions.activation._sigmoid_tanh_softplus import sigmoid
 from nnfunc.functions.activation._softmax import softmax
 from nnfunc.functions.math import abs as abs_
@@ -54,9 +54,7 @@ class LeakyReLUDerivative(_PiecewiseConstant):
     def __init__(self, alpha: Any) -> None:
         self.alpha = alpha
 
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.alpha = check.real_scalar(self.op_name, "alpha", self.alpha)
-        return super().setup(x)
+    params = (("alpha", "alpha", check.real_scalar),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         one = xp.ones((), self.out_dtype)
@@ -132,17 +130,8 @@ class _VJP(Function):
 
     def setup(self, x: Any, wrt: Any) -> tuple[TensorSpec, ...]:
         xs, ws = tuple(x.shape), tuple(wrt.shape)
-        if len(xs) != len(ws) or any(
-            a is not None and b is not None and a != b for a, b in zip(xs, ws, strict=True)
-        ):
-            raise ShapeError(
-                check.message(
-                    self.op_name,
-                    "wrt",
-                    "have the shape of `x`",
-                    **{"wrt.shape": ws, "x.shape": xs},
-                )
-            )
+        received = {"wrt.shape": ws, "x.shape": xs}
+        require_shape(self.op_name, "wrt", ws, xs, "have the shape of `x`", received)
         self.out_dtype = np.result_type(
             real_dtype(check.numeric(self.op_name, "x", x)),
             real_dtype(check.numeric(self.op_name, "wrt", wrt)),

@@ -30,13 +30,15 @@ class ReLU(Elementwise):
     def __init__(self, threshold: Any = 0.0) -> None:
         self.threshold = threshold
 
+    params = (("threshold", "threshold", check.real_scalar),)
+
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.threshold = check.real_scalar(self.op_name, "threshold", self.threshold)
+        specs = super().setup(x)  # checks threshold first
         if self.threshold == 0:
             self.retain_outputs(0)
         else:
             self.retain_inputs(0)
-        return super().setup(x)
+        return specs
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         if self.threshold == 0:
@@ -200,9 +202,7 @@ class LeakyReLU(Elementwise):
     def __init__(self, negative_slope: Any) -> None:
         self.slope = negative_slope
 
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.slope = check.real_scalar(self.op_name, "negative_slope", self.slope)
-        return super().setup(x)
+    params = (("slope", "negative_slope", check.real_scalar),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         return (_kernels.forward("leaky_relu", x.astype(self.out_dtype, copy=False), self.slope),)

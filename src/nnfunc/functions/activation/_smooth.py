@@ -9,6 +9,7 @@ inf or NaN for finite inputs of any magnitude, in values and gradients.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -69,18 +70,13 @@ class _Smooth(Elementwise):
 
 class ELU(_Smooth):
     op_name = "elu"
+    params = (("alpha", "alpha", check.real_scalar), ("scale", "scale", check.real_scalar))
+    grad_kind = "elu"
 
     def __init__(self, alpha: Any = 1.0, scale: Any = 1.0, op: str = "elu") -> None:
         self.op_name = op
         self.alpha = alpha
         self.scale = scale
-
-    def setup(self, x: Any) -> tuple[Any, ...]:
-        self.alpha = check.real_scalar(self.op_name, "alpha", self.alpha)
-        self.scale = check.real_scalar(self.op_name, "scale", self.scale)
-        return super().setup(x)
-
-    grad_kind = "elu"
 
     def compute(self, xp: Any, x: Any) -> Any:
         return _kernels.forward("elu", x, self.alpha, self.scale)
@@ -168,15 +164,12 @@ def selu(
 
 class GELU(_Smooth):
     op_name = "gelu"
+    params = (
+        ("approximate", "approximate", partial(check.choice, choices=("none", "tanh", "sigmoid"))),
+    )
 
     def __init__(self, approximate: Any) -> None:
         self.approximate = approximate
-
-    def setup(self, x: Any) -> tuple[Any, ...]:
-        self.approximate = check.choice(
-            self.op_name, "approximate", self.approximate, ("none", "tanh", "sigmoid")
-        )
-        return super().setup(x)
 
     def compute(self, xp: Any, x: Any) -> Any:
         return _kernels.gelu(x, self.approximate)

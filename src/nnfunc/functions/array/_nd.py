@@ -12,6 +12,7 @@ from nnfunc.core import check
 from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, DTypeError, ShapeError
+from nnfunc.functions._labels import require_shape
 from nnfunc.kernels.cpu.scatter_nd import scatter_add_rows
 
 __all__ = ["gather_nd", "scatter_nd"]
@@ -205,17 +206,9 @@ class ScatterND(Function):
         m = _check_indices_spec(self.op_name, indices, len(shape))
         expect = tuple(indices.shape[1:]) + tuple(shape[m:])
         got = tuple(data.shape)
-        if len(expect) != len(got) or any(
-            a is not None and b is not None and a != b for a, b in zip(expect, got, strict=True)
-        ):
-            raise ShapeError(
-                check.message(
-                    self.op_name,
-                    "data",
-                    "have shape indices.shape[1:] + shape[M:]",
-                    **{"data.shape": got, "indices.shape": tuple(indices.shape), "shape": shape},
-                )
-            )
+        received = {"data.shape": got, "indices.shape": tuple(indices.shape), "shape": shape}
+        requirement = "have shape indices.shape[1:] + shape[M:]"
+        require_shape(self.op_name, "data", got, expect, requirement, received)
         if None not in shape[:m]:
             _check_index_values(self.op_name, indices, tuple(shape[:m]), "shape")
         self.out_dtype = dtype

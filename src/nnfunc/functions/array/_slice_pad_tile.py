@@ -19,6 +19,7 @@ from nnfunc.core import check
 from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
+from nnfunc.functions._labels import require_shape
 from nnfunc.functions.array._getitem import getitem
 from nnfunc.functions.array._shape_ops import broadcast_to, expand_dims
 
@@ -686,17 +687,8 @@ class Assign(Function):
 
     def setup(self, dst: Any, src: Any) -> tuple[TensorSpec, ...]:
         a, b = tuple(dst.shape), tuple(src.shape)
-        if len(a) != len(b) or any(
-            p is not None and q is not None and p != q for p, q in zip(a, b)
-        ):
-            raise ShapeError(
-                check.message(
-                    self.op_name,
-                    "src",
-                    "have the shape of `dst`",
-                    **{"dst.shape": a, "src.shape": b},
-                )
-            )
+        received = {"dst.shape": a, "src.shape": b}
+        require_shape(self.op_name, "src", a, b, "have the shape of `dst`", received)
         return (TensorSpec(a, np.dtype(dst.dtype)),)
 
     def forward(self, xp: Any, dst: Any, src: Any) -> tuple[Any, ...]:

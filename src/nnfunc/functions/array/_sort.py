@@ -12,6 +12,7 @@ from nnfunc.core import check
 from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError
+from nnfunc.functions.reduction._minmax import IndicesOnly
 
 __all__ = ["sort", "top_k_data"]
 
@@ -138,21 +139,8 @@ class Sort(Function):
         return (_PutAlong(self.axis).apply1(grad_outputs[0], idx),)
 
 
-class SortIndex(Sort):
+class SortIndex(IndicesOnly, Sort):
     """Only the sorting indices (one output, no gradient)."""
-
-    retain_in = ()
-
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.with_index = True
-        specs = super().setup(x)
-        return specs[1:]
-
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        return super().forward(xp, x)[1:]
-
-    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        return (None,)
 
 
 def sort(

@@ -11,7 +11,7 @@ from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
-from nnfunc.errors import ShapeError
+from nnfunc.functions._labels import require_shape
 from nnfunc.kernels.cpu import correlation as kernel
 
 __all__ = ["patch_correlation"]
@@ -86,18 +86,9 @@ class PatchCorrelation(Function):
         if self.mode == 0:
             check.ndim(_OP, "x1", first, 4)
             check.ndim(_OP, "x2", second, 4)
-            if any(
-                p is not None and q is not None and p != q
-                for p, q in zip(first.shape, second.shape, strict=True)
-            ):
-                raise ShapeError(
-                    check.message(
-                        _OP,
-                        "x2",
-                        "have the shape of `x1`",
-                        **{"x1.shape": tuple(first.shape), "x2.shape": tuple(second.shape)},
-                    )
-                )
+            s1, s2 = tuple(first.shape), tuple(second.shape)
+            received = {"x1.shape": s1, "x2.shape": s2}
+            require_shape(_OP, "x2", s1, s2, "have the shape of `x1`", received)
             dtype = check.same_dtype(_OP, ["x1", "x2"], [first, second])
         else:
             dtype = np.result_type(first.dtype, second.dtype)

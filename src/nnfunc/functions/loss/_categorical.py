@@ -28,6 +28,7 @@ from nnfunc.functions._labels import (
     shifted_logits,
     to_dtype,
 )
+from nnfunc.functions.loss._logistic import ClippedProbabilityGrad, clip_bounds
 from nnfunc.kernels.cpu.logistic import cce, cce_grad
 from nnfunc.kernels.cpu.softmax import (
     softmax_xent_grad_rows,
@@ -69,6 +70,24 @@ class _SoftmaxLoss(Function):
     def _gyk(self, gy: Any) -> Any:
         return gy if self.keepdims else F.expand_dims(gy, self.ax)
 
+    def _row_kernel(self, x2: Any, t: Any) -> Any:
+        """The row kernel's ``(loss, row statistics)`` of the float32 ``(rows, classes)``
+        logits, or None."""
+        raise NotImplementedError
+
+    def _rows(self, x: Any, t: Any) -> Any:
+        """The row kernel's loss (last axis, float32 work, finite row maxima), or None."""
+        if type(x) is not np.ndarray or type(t) is not np.ndarray or x.size == 0:
+            return None
+        if self.ax != x.ndim - 1 or accumulation_dtype(self.out_dtype) != np.float32:
+            return None
+        res = self._row_kernel(x.reshape(-1, x.shape[-1]).astype(np.float32, copy=False), t)
+        if res is None:
+            return None
+        loss, self._p = res
+        loss = loss.reshape(x.shape[:-1] + ((1,) if self.keepdims else ()))
+        return loss.astype(self.out_dtype, copy=False)
+
 
 class SoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
     """Cross-entropy of softmax(logits) against dense label distributions."""
@@ -85,23 +104,9 @@ class SoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
         self.out_dtype = real_dtype(x.dtype)
         return (TensorSpec(_drop(shape, self.ax, self.keepdims), self.out_dtype),)
 
-    def _rows(self, x: Any, t: Any) -> Any:
-        """The row kernel's loss (last axis, float32 work, finite row maxima), or None."""
-        if type(x) is not np.ndarray or type(t) is not np.ndarray or x.size == 0:
-            return None
-        if self.ax != x.ndim - 1 or accumulation_dtype(self.out_dtype) != np.float32:
-            return None
-        k = x.shape[-1]
-        res = softmax_xent_rows(
-            x.reshape(-1, k).astype(np.float32, copy=False),
-            t.reshape(-1, k).astype(np.float32, copy=False),
-        )
-        if res is None:
-            return None
-        loss, stats = res
-        self._p = _RowStats(stats)
-        loss = loss.reshape(x.shape[:-1] + ((1,) if self.keepdims else ()))
-        return loss.astype(self.out_dtype, copy=False)
+    def _row_kernel(self, x2: Any, t: Any) -> Any:
+        res = softmax_xent_rows(x2, t.reshape(-1, x2.shape[1]).astype(np.float32, copy=False))
+        return None if res is None else (res[0], _RowStats(res[1]))
 
     def forward(self, xp: Any, x: Any, t: Any) -> tuple[Any, ...]:
         loss = self._rows(x, t)
@@ -252,21 +257,9 @@ class SparseSoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
         self.out_dtype = real_dtype(x.dtype)
         return (TensorSpec(_drop(tuple(x.shape), self.ax, self.keepdims), self.out_dtype),)
 
-    def _rows(self, x: Any, t: Any) -> Any:
-        """The row kernel's loss (last axis, float32 work, finite row maxima), or None."""
-        if type(x) is not np.ndarray or type(t) is not np.ndarray or x.size == 0:
-            return None
-        if self.ax != x.ndim - 1 or accumulation_dtype(self.out_dtype) != np.float32:
-            return None
-        k = x.shape[-1]
-        labels = t.reshape(-1)
-        res = sparse_xent_rows(x.reshape(-1, k).astype(np.float32, copy=False), labels)
-        if res is None:
-            return None
-        loss, stats = res
-        self._p = _SparseRowStats(stats)
-        loss = loss.reshape(x.shape[:-1] + ((1,) if self.keepdims else ()))
-        return loss.astype(self.out_dtype, copy=False)
+    def _row_kernel(self, x2: Any, t: Any) -> Any:
+        res = sparse_xent_rows(x2, t.reshape(-1))
+        return None if res is None else (res[0], _SparseRowStats(res[1]))
 
     def forward(self, xp: Any, x: Any, t: Any) -> tuple[Any, ...]:
         loss = self._rows(x, t)
@@ -462,9 +455,7 @@ class CategoricalCrossEntropy(Function):
     def setup(self, p: Any, t: Any) -> tuple[TensorSpec, ...]:
         shape = same_shape(self.op_name, ("x", "target"), p, t)
         self.out_dtype = dt = real_dtype(p.dtype)
-        self.lo = -np.inf if self.eps is None else float(np.asarray(self.eps, dt))
-        self.hi = np.inf if self.eps is None else float(np.asarray(1 - self.eps, dt))
-        self.tiny = float(np.finfo(dt).tiny)
+        self.lo, self.hi, self.tiny = clip_bounds(self.eps, dt)
         return (TensorSpec(_drop(shape, self.ax, self.keepdims), dt),)
 
     def forward(self, xp: Any, p: Any, t: Any) -> tuple[Any, ...]:
@@ -489,38 +480,29 @@ class CategoricalCrossEntropy(Function):
         return (gp, gt)
 
 
-class _CategoricalCrossEntropyGrad(Function):
+class _CategoricalCrossEntropyGrad(ClippedProbabilityGrad):
     """``-gy * t * r`` with ``r = 1 / clip(p)`` where the clips pass the gradient, else 0.
 
     Its own derivatives: ``d/dp = gy t r^2``, ``d/dt = -gy r``, ``d/dgy = -sum(t r)``.
     """
 
     op_name = "categorical_cross_entropy_grad"
-    input_names = ("x", "target", "gy")
-    retain_in = (0, 1, 2)
 
     def __init__(self, parent: CategoricalCrossEntropy) -> None:
-        self.ax, self.eps = parent.ax, parent.eps
-        self.lo, self.hi, self.tiny = parent.lo, parent.hi, parent.tiny
-        self.out_dtype = parent.out_dtype
+        super().__init__(parent)
+        self.ax = parent.ax
 
-    def setup(self, p: Any, t: Any, gy: Any) -> tuple[TensorSpec, ...]:
-        return (TensorSpec(tuple(p.shape), self.out_dtype),)
-
-    def forward(self, xp: Any, p: Any, t: Any, gy: Any) -> tuple[Any, ...]:
-        acc = accumulation_dtype(self.out_dtype)
-        p, t, gy = (a.astype(acc, copy=False) for a in (p, t, gy))
-        gx = cce_grad(p, t, gy, self.ax, self.lo, self.hi, self.tiny)
-        return (gx.astype(self.out_dtype, copy=False),)
+    def kernel(self, p: Any, t: Any, gy: Any) -> Any:
+        return cce_grad(p, t, gy, self.ax, self.lo, self.hi, self.tiny)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         p, t, gy = self.retained_inputs()
         (ggx,) = grad_outputs
         p = to_dtype(p, self.out_dtype)
         c = p if self.eps is None else clip(p, self.lo, self.hi)
-        r = F.where(F.less(c, self.tiny), 0, F.div(1, clip(c, self.tiny, None)))
+        r = self.reciprocal(c)
         if self.eps is not None:
-            r = F.where(F.logical_or(F.less(p, self.lo), F.greater(p, self.hi)), 0, r)
+            r = F.where(self.outside(p), 0, r)
         res: list[Any] = [None, None, None]
         if 0 in target_indexes:
             res[0] = ggx * gy * t * r * r

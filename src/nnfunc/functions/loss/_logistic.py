@@ -194,9 +194,7 @@ class BinaryCrossEntropy(Function):
     def setup(self, x: Any, t: Any) -> tuple[TensorSpec, ...]:
         shape = same_shape(self.op_name, ("x", "target"), x, t)
         self.out_dtype = dt = real_dtype(x.dtype)
-        self.lo = -np.inf if self.eps is None else float(np.asarray(self.eps, dt))
-        self.hi = np.inf if self.eps is None else float(np.asarray(1 - self.eps, dt))
-        self.tiny = float(np.finfo(dt).tiny)
+        self.lo, self.hi, self.tiny = clip_bounds(self.eps, dt)
         return (TensorSpec(shape, dt),)
 
     def _work(self, *arrays: Any) -> list[Any]:
@@ -228,7 +226,49 @@ def _bce_logs(fn: BinaryCrossEntropy, x: Any) -> tuple[Any, Any]:
     return F.log(clip(p, fn.tiny, None)), F.log(clip(F.sub(1, p), fn.tiny, None))
 
 
-class _BinaryCrossEntropyGrad(Function):
+def clip_bounds(eps: float | None, dt: np.dtype) -> tuple[float, float, float]:
+    """The clip bounds ``lo = eps, hi = 1 - eps`` (infinite without ``eps``) and the log's
+    floor ``tiny``, each a number of ``dt``."""
+    lo = -np.inf if eps is None else float(np.asarray(eps, dt))
+    hi = np.inf if eps is None else float(np.asarray(1 - eps, dt))
+    return lo, hi, float(np.finfo(dt).tiny)
+
+
+class ClippedProbabilityGrad(Function):
+    """Base of the fused input gradients of the clipped-probability cross-entropies: inputs
+    ``(x, target, gy)``, the parent's clip bounds, :meth:`kernel` run in the accumulation
+    dtype; the helpers of their own backward, written with nnfunc functions."""
+
+    input_names = ("x", "target", "gy")
+    retain_in = (0, 1, 2)
+
+    def __init__(self, parent: Any) -> None:
+        self.eps = parent.eps
+        self.lo, self.hi, self.tiny = parent.lo, parent.hi, parent.tiny
+        self.out_dtype = parent.out_dtype
+
+    def setup(self, x: Any, t: Any, gy: Any) -> tuple[TensorSpec, ...]:
+        return (TensorSpec(tuple(x.shape), self.out_dtype),)
+
+    def kernel(self, x: Any, t: Any, gy: Any) -> Any:
+        """The fused gradient of arrays in the accumulation dtype."""
+        raise NotImplementedError
+
+    def forward(self, xp: Any, x: Any, t: Any, gy: Any) -> tuple[Any, ...]:
+        acc = accumulation_dtype(self.out_dtype)
+        x, t, gy = (a.astype(acc, copy=False) for a in (x, t, gy))
+        return (self.kernel(x, t, gy).astype(self.out_dtype, copy=False),)
+
+    def reciprocal(self, p: Any) -> Any:
+        """``[p >= tiny] / p``."""
+        return F.where(F.less(p, self.tiny), 0, F.div(1, clip(p, self.tiny, None)))
+
+    def outside(self, x: Any) -> Any:
+        """Where ``x`` is clipped (outside ``[lo, hi]``): the clip's gradient is 0 there."""
+        return F.logical_or(F.less(x, self.lo), F.greater(x, self.hi))
+
+
+class _BinaryCrossEntropyGrad(ClippedProbabilityGrad):
     """``gy * d loss / dx`` of :class:`BinaryCrossEntropy` in one kernel; differentiable again.
 
     With ``ind = [lo <= x <= hi]``, ``r1 = [p >= tiny] / p``, ``r2 = [1 - p >= tiny] / (1 - p)``:
@@ -238,22 +278,9 @@ class _BinaryCrossEntropyGrad(Function):
     """
 
     op_name = "binary_cross_entropy_grad"
-    input_names = ("x", "target", "gy")
-    retain_in = (0, 1, 2)
 
-    def __init__(self, parent: BinaryCrossEntropy) -> None:
-        self.eps = parent.eps
-        self.lo, self.hi, self.tiny = parent.lo, parent.hi, parent.tiny
-        self.out_dtype = parent.out_dtype
-
-    def setup(self, x: Any, t: Any, gy: Any) -> tuple[TensorSpec, ...]:
-        return (TensorSpec(tuple(x.shape), self.out_dtype),)
-
-    def forward(self, xp: Any, x: Any, t: Any, gy: Any) -> tuple[Any, ...]:
-        acc = accumulation_dtype(self.out_dtype)
-        x, t, gy = (a.astype(acc, copy=False) for a in (x, t, gy))
-        gx = bce_grad(x, t, gy, self.lo, self.hi, self.tiny)
-        return (gx.astype(self.out_dtype, copy=False),)
+    def kernel(self, x: Any, t: Any, gy: Any) -> Any:
+        return bce_grad(x, t, gy, self.lo, self.hi, self.tiny)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x, t, gy = self.retained_inputs()
@@ -261,10 +288,10 @@ class _BinaryCrossEntropyGrad(Function):
         x = to_dtype(x, self.out_dtype)
         p = x if self.eps is None else clip(x, self.lo, self.hi)
         q = F.sub(1, p)
-        r1 = F.where(F.less(p, self.tiny), 0, F.div(1, clip(p, self.tiny, None)))
-        r2 = F.where(F.less(q, self.tiny), 0, F.div(1, clip(q, self.tiny, None)))
+        r1 = self.reciprocal(p)
+        r2 = self.reciprocal(q)
         if self.eps is not None:
-            out = F.logical_or(F.less(x, self.lo), F.greater(x, self.hi))
+            out = self.outside(x)
             r1 = F.where(out, 0, r1)
             r2 = F.where(out, 0, r2)
         g = ggx * gy

@@ -11,7 +11,6 @@ import nnfunc.functions as F
 from nnfunc.core import check
 from nnfunc.core.elementwise import Elementwise
 from nnfunc.core.function import Function
-from nnfunc.core.spec import TensorSpec
 from nnfunc.functions._binary import BinaryElementwise
 from nnfunc.kernels.cpu.rounding import round_half_away
 
@@ -167,9 +166,7 @@ class _Rounding(Elementwise):
     def __init__(self, ste: bool) -> None:
         self.ste = ste
 
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.ste = check.boolean(self.op_name, "ste", self.ste)
-        return super().setup(x)
+    params = (("ste", "ste", check.boolean),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         # Without STE the derivative is 0 almost everywhere: a zero gradient, not none.

@@ -31,6 +31,7 @@ from nnfunc.core import check
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
+from nnfunc.functions._labels import shapes_match
 from nnfunc.functions.recurrent._autovjp import AutoVJP
 from nnfunc.functions.recurrent._common import (
     Act,
@@ -108,9 +109,7 @@ class _Layer(Function):
             if specs[i] is None:
                 continue
             got = tuple(specs[i].shape)
-            if len(got) != len(want) or any(
-                a is not None and b is not None and a != b for a, b in zip(got, want, strict=True)
-            ):
+            if not shapes_match(got, want):  # (the message is formatted only on error)
                 name = self.input_names[i]
                 raise ShapeError(
                     check.message(

@@ -13,7 +13,7 @@ from nnfunc.core.dtypes import accumulation_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
-from nnfunc.functions.reduction._sum import _integer_accumulator, _Reduce, _reduced_shape
+from nnfunc.functions.reduction._sum import _Accumulate, _reduced_shape
 
 __all__ = ["max", "min", "prod"]
 
@@ -116,21 +116,26 @@ class _Extremum(Function):
         return (F.where(mask, gy, 0),)
 
 
-class _ExtremumIndex(_Extremum):
-    """Only the indices of the extremum (one output, no gradient)."""
+class IndicesOnly:
+    """Mixin (before the base) for a Function of outputs ``(values, indices)`` with
+    ``with_index``: only the indices (one output, no gradient)."""
 
     retain_in = ()
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         self.with_index = True
-        specs = super().setup(x)
+        specs = super().setup(x)  # type: ignore[misc]
         return specs[1:]
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        return super().forward(xp, x)[1:]
+        return super().forward(xp, x)[1:]  # type: ignore[misc]
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         return (None,)
+
+
+class _ExtremumIndex(IndicesOnly, _Extremum):
+    """Only the indices of the extremum (one output, no gradient)."""
 
 
 class Max(_Extremum):
@@ -311,22 +316,12 @@ class _ProdExcl(Function):
         return (F.where(zero, at_zero, at_nonzero),)
 
 
-class Prod(_Reduce):
+class Prod(_Accumulate):
     """Product over axes."""
 
     op_name = "prod"
+    reducer = "prod"
     retain_in = (0,)
-
-    def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        shape = self._setup_axes(x)
-        dtype = np.dtype(x.dtype)
-        self.out_dtype = _integer_accumulator(dtype)
-        return (TensorSpec(shape, self.out_dtype),)
-
-    def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
-        acc = accumulation_dtype(self.out_dtype)
-        y = x.prod(axis=self.axes, keepdims=self.keepdims, dtype=acc)
-        return (xp.asarray(y, dtype=self.out_dtype),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (x,) = self.retained_inputs()

@@ -49,10 +49,11 @@ class _Reduce(Function):
         return self.broadcast_to_input(gy, 0)
 
 
-class Sum(_Reduce):
-    """Sum over axes."""
+class _Accumulate(_Reduce):
+    """sum / prod: the array method ``reducer``, integers accumulated in 64 bits, floats in
+    their accumulation dtype, the result in the output dtype."""
 
-    op_name = "sum"
+    reducer = "sum"
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         shape = self._setup_axes(x)
@@ -62,8 +63,14 @@ class Sum(_Reduce):
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
         acc = accumulation_dtype(self.out_dtype)
-        y = x.sum(axis=self.axes, keepdims=self.keepdims, dtype=acc)
+        y = getattr(x, self.reducer)(axis=self.axes, keepdims=self.keepdims, dtype=acc)
         return (xp.asarray(y, dtype=self.out_dtype),)
+
+
+class Sum(_Accumulate):
+    """Sum over axes."""
+
+    op_name = "sum"
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         return (self._grad_to_input(grad_outputs[0]),)

@@ -135,14 +135,20 @@ def silu_numpy(x: Any) -> Any:
     return _times_sigmoid(get_array_module(x), x, x)
 
 
-@_arrays_in_place
-def softplus_numpy(x: Any) -> Any:
-    """``max(x, 0) + log1p(exp(-|x|))`` in NumPy, in place after the first temporary."""
-    xp = get_array_module(x)
+def _log1p_exp_neg_abs(xp: Any, x: Any) -> Any:
+    """``log1p(exp(-|x|))``, one temporary updated in place."""
     y = xp.abs(x)
     xp.negative(y, out=y)
     xp.exp(y, out=y)
     xp.log1p(y, out=y)
+    return y
+
+
+@_arrays_in_place
+def softplus_numpy(x: Any) -> Any:
+    """``max(x, 0) + log1p(exp(-|x|))`` in NumPy, in place after the first temporary."""
+    xp = get_array_module(x)
+    y = _log1p_exp_neg_abs(xp, x)
     y += xp.maximum(x, 0)
     return y
 
@@ -151,10 +157,7 @@ def softplus_numpy(x: Any) -> Any:
 def log_sigmoid_numpy(x: Any) -> Any:
     """``min(x, 0) - log1p(exp(-|x|))`` in NumPy."""
     xp = get_array_module(x)
-    y = xp.abs(x)
-    xp.negative(y, out=y)
-    xp.exp(y, out=y)
-    xp.log1p(y, out=y)
+    y = _log1p_exp_neg_abs(xp, x)
     return xp.subtract(xp.minimum(x, 0), y, out=y)
 
 

@@ -40,6 +40,7 @@ import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
 from nnfunc.kernels.cpu._jit import bn_apply_kernels, group_norm_kernels, kernels
+from nnfunc.kernels.cpu._moments import standardize
 from nnfunc.kernels.cpu._threads import row_ranges, run
 
 __all__ = [
@@ -83,15 +84,7 @@ def normalize_channels_numpy(
     """
     xp = get_array_module(x)
     n = x.shape[0] * x.shape[2]
-    mean = x.sum(axis=(0, 2), dtype=np.float64) / n
-    d = x - mean.astype(x.dtype)[:, None]
-    c = d.sum(axis=(0, 2), dtype=np.float64) / n  # mean was rounded to x's dtype
-    var = xp.maximum(xp.einsum("acb,acb->c", d, d, dtype=np.float64) / n - c * c, 0.0)
-    mean += c
-    inv = 1.0 / xp.sqrt(var + eps)
-    d -= c.astype(x.dtype)[:, None]
-    a = inv if scale is None else inv * scale
-    d *= a.astype(x.dtype)[:, None]
+    d, mean, var, inv = standardize(xp, x, (0, 2), n, "acb,acb->c", eps, scale)
     if offset is not None:
         d += xp.asarray(offset).astype(x.dtype)[:, None]
     return d, mean, var, inv

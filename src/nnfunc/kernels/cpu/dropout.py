@@ -23,8 +23,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
-from nnfunc.kernels.cpu._jit import rowwise_grad_kernels
-from nnfunc.kernels.cpu._threads import row_ranges, run
+from nnfunc.kernels.cpu._rowwise import run_rows
 
 __all__ = [
     "dropout_mask",
@@ -56,12 +55,8 @@ def dropout_mask_numba(u: Any, rate: float, scale: float, dtype: Any, threads: A
     """:func:`dropout_mask_numpy` with a numba kernel (float32/float64 masks)."""
     u = np.asarray(u, np.float64, order="C")
     mask = np.empty(u.shape, dtype)
-    if u.size == 0:
-        return mask
-    u1, m1 = u.reshape(-1), mask.reshape(-1)
-    kernel = rowwise_grad_kernels()["dropout_mask"]
-    ranges = row_ranges(u1.size, 1, threads)
-    run(lambda a, b: kernel(u1[a:b], float(rate), float(scale), m1[a:b]), ranges)
+    consts = (float(rate), float(scale))
+    run_rows("dropout_mask", (u.reshape(-1),), consts, mask.reshape(-1), 1, threads)
     return mask
 
 
@@ -76,11 +71,7 @@ def mask_mul_numba(a: Any, mask: Any, dtype: Any, threads: Any = None) -> Any:
     a = np.asarray(a, dtype, order="C")
     mask = np.asarray(mask, dtype, order="C")
     out = np.empty_like(a)
-    if a.size == 0:
-        return out
-    a1, m1, o1 = a.reshape(-1), mask.reshape(-1), out.reshape(-1)
-    kernel = rowwise_grad_kernels()["mul_into"]
-    run(lambda s, e: kernel(a1[s:e], m1[s:e], o1[s:e]), row_ranges(a1.size, 2, threads))
+    run_rows("mul_into", (a.reshape(-1), mask.reshape(-1)), (), out.reshape(-1), 2, threads)
     return out
 
 

@@ -34,6 +34,7 @@ import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
 from nnfunc.kernels.cpu._jit import kernels
+from nnfunc.kernels.cpu._moments import standardize
 from nnfunc.kernels.cpu._threads import row_ranges, run
 
 __all__ = [
@@ -70,17 +71,7 @@ def normalize_rows_numpy(
         ``(R,)``: the row means, biased variances and ``1 / sqrt(var + eps)``.
     """
     xp = get_array_module(x)
-    k = x.shape[1]
-    mean = x.sum(axis=1, dtype=np.float64) / k
-    d = x - mean.astype(x.dtype)[:, None]
-    # mean was rounded to x's dtype: correct the centred moments by the mean of d.
-    c = d.sum(axis=1, dtype=np.float64) / k
-    var = xp.maximum(xp.einsum("ij,ij->i", d, d, dtype=np.float64) / k - c * c, 0.0)
-    mean += c
-    inv = 1.0 / xp.sqrt(var + eps)
-    d -= c.astype(x.dtype)[:, None]
-    a = inv if rs is None else inv * rs
-    d *= a.astype(x.dtype)[:, None]
+    d, mean, var, inv = standardize(xp, x, 1, x.shape[1], "ij,ij->i", eps, rs)
     if cs is not None:
         d *= cs.astype(x.dtype, copy=False)
     if co is not None:

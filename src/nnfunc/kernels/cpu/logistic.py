@@ -40,8 +40,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
-from nnfunc.kernels.cpu._jit import rowwise_grad_kernels
-from nnfunc.kernels.cpu._threads import row_ranges, run
+from nnfunc.kernels.cpu._rowwise import run_rows
 
 __all__ = [
     "bce",
@@ -163,12 +162,7 @@ def bce_numba(x: Any, t: Any, lo: float, hi: float, tiny: float, threads: Any = 
     """:func:`bce_numpy` with a numba kernel (float32 NumPy arrays of one shape)."""
     x, t = _f32(x), _f32(t)
     out = np.empty_like(x)
-    if x.size == 0:
-        return out
-    x1, t1, o1 = x.reshape(-1), t.reshape(-1), out.reshape(-1)
-    k = rowwise_grad_kernels()["bce"]
-    c = (np.float32(lo), np.float32(hi), np.float32(tiny))
-    run(lambda a, b: k(x1[a:b], t1[a:b], *c, o1[a:b]), row_ranges(x1.size, 2, threads))
+    run_rows("bce", _flat(x, t), _consts(lo, hi, tiny), out.reshape(-1), 2, threads)
     return out
 
 
@@ -178,12 +172,7 @@ def bce_grad_numba(
     """:func:`bce_grad_numpy` with a numba kernel (float32 NumPy arrays of one shape)."""
     x, t, gy = _f32(x), _f32(t), _f32(gy)
     out = np.empty_like(x)
-    if x.size == 0:
-        return out
-    x1, t1, g1, o1 = x.reshape(-1), t.reshape(-1), gy.reshape(-1), out.reshape(-1)
-    k = rowwise_grad_kernels()["bce_grad"]
-    c = (np.float32(lo), np.float32(hi), np.float32(tiny))
-    run(lambda a, b: k(x1[a:b], t1[a:b], g1[a:b], *c, o1[a:b]), row_ranges(x1.size, 3, threads))
+    run_rows("bce_grad", _flat(x, t, gy), _consts(lo, hi, tiny), out.reshape(-1), 3, threads)
     return out
 
 
@@ -191,11 +180,7 @@ def sigmoid_xent_numba(x: Any, z: Any, threads: Any = None) -> Any:
     """:func:`sigmoid_xent_numpy` with a numba kernel (float32 NumPy arrays of one shape)."""
     x, z = _f32(x), _f32(z)
     out = np.empty_like(x)
-    if x.size == 0:
-        return out
-    x1, z1, o1 = x.reshape(-1), z.reshape(-1), out.reshape(-1)
-    k = rowwise_grad_kernels()["sigmoid_xent"]
-    run(lambda a, b: k(x1[a:b], z1[a:b], o1[a:b]), row_ranges(x1.size, 2, threads))
+    run_rows("sigmoid_xent", _flat(x, z), (), out.reshape(-1), 2, threads)
     return out
 
 
@@ -203,16 +188,20 @@ def sigmoid_xent_grad_numba(x: Any, z: Any, gy: Any, threads: Any = None) -> Any
     """:func:`sigmoid_xent_grad_numpy` with a numba kernel (float32 arrays of one shape)."""
     x, z, gy = _f32(x), _f32(z), _f32(gy)
     out = np.empty_like(x)
-    if x.size == 0:
-        return out
-    x1, z1, g1, o1 = x.reshape(-1), z.reshape(-1), gy.reshape(-1), out.reshape(-1)
-    k = rowwise_grad_kernels()["sigmoid_xent_grad"]
-    run(lambda a, b: k(x1[a:b], z1[a:b], g1[a:b], o1[a:b]), row_ranges(x1.size, 3, threads))
+    run_rows("sigmoid_xent_grad", _flat(x, z, gy), (), out.reshape(-1), 3, threads)
     return out
 
 
 def _rows(a: Any, k: int) -> Any:
     return _f32(a).reshape(-1, k)
+
+
+def _flat(*arrays: Any) -> tuple[Any, ...]:
+    return tuple([a.reshape(-1) for a in arrays])
+
+
+def _consts(lo: float, hi: float, tiny: float) -> tuple[Any, ...]:
+    return (np.float32(lo), np.float32(hi), np.float32(tiny))
 
 
 def cce_numba(
@@ -221,12 +210,10 @@ def cce_numba(
     """:func:`cce_numpy` along the last axis with a numba kernel (float32 NumPy arrays)."""
     k = p.shape[-1]
     out = np.zeros(p.shape[:-1] + (1,), np.float32)  # an empty row sums to 0
-    if p.size == 0:
+    if p.size == 0:  # (no (-1, 0) reshape of an empty array)
         return out
-    p2, t2, o1 = _rows(p, k), _rows(t, k), out.reshape(-1)
-    kern = rowwise_grad_kernels()["cce_rows"]
-    c = (np.float32(lo), np.float32(hi), np.float32(tiny))
-    run(lambda a, b: kern(p2[a:b], t2[a:b], *c, o1[a:b]), row_ranges(p2.shape[0], 2 * k, threads))
+    ins = (_rows(p, k), _rows(t, k))
+    run_rows("cce_rows", ins, _consts(lo, hi, tiny), out.reshape(-1), 2 * k, threads)
     return out
 
 
@@ -238,11 +225,8 @@ def cce_grad_numba(
     gx = np.empty(p.shape, np.float32)
     if p.size == 0:
         return gx
-    p2, t2, g1, o2 = _rows(p, k), _rows(t, k), _f32(gy).reshape(-1), gx.reshape(-1, k)
-    kern = rowwise_grad_kernels()["cce_grad_rows"]
-    c = (np.float32(lo), np.float32(hi), np.float32(tiny))
-    ranges = row_ranges(p2.shape[0], 3 * k, threads)
-    run(lambda a, b: kern(p2[a:b], t2[a:b], g1[a:b], *c, o2[a:b]), ranges)
+    ins = (_rows(p, k), _rows(t, k), _f32(gy).reshape(-1))
+    run_rows("cce_grad_rows", ins, _consts(lo, hi, tiny), gx.reshape(-1, k), 3 * k, threads)
     return gx
 
 

@@ -221,15 +221,22 @@ def softmax_rows_numba(x: Any, log: bool = False, threads: int | None = None) ->
 
 def softmax_xent_rows_numba(x: Any, t: Any, threads: int | None = None) -> tuple[Any, Any] | None:
     """:func:`softmax_xent_rows_numpy` with a numba kernel (float32 NumPy arrays)."""
-    x, t = _f32(x), _f32(t)
-    kernel = _kernel("softmax_xent_rows")
+    return _xent_rows("softmax_xent_rows", _f32(x), _f32(t), 3, 2, threads)
+
+
+def _xent_rows(
+    name: str, x: Any, t: Any, n_stats: int, passes: int, threads: int | None
+) -> tuple[Any, Any] | None:
+    """The loss and the ``n_stats`` row statistics of the row kernel ``name`` over ranges of
+    rows (``passes`` reads of a row), or None when the kernel refuses a range."""
+    kernel = _kernel(name)
 
     def part(a: int, b: int) -> Any:
         loss = np.empty(b - a, np.float32)
-        stats = np.empty((3, b - a), np.float32)
+        stats = np.empty((n_stats, b - a), np.float32)
         return (loss, stats) if kernel(x[a:b], t[a:b], loss, stats) else None
 
-    parts = run(part, row_ranges(x.shape[0], 2 * x.shape[1], threads))
+    parts = run(part, row_ranges(x.shape[0], passes * x.shape[1], threads))
     if any(p is None for p in parts):
         return None
     if len(parts) == 1:
@@ -237,19 +244,26 @@ def softmax_xent_rows_numba(x: Any, t: Any, threads: int | None = None) -> tuple
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts], axis=1)
 
 
+def _xent_grad_rows(
+    name: str, x: Any, t: Any, gy: Any, stats: Any, passes: int, threads: int | None
+) -> Any:
+    """The logits gradient of the row kernel ``name`` from the forward's row statistics."""
+    gx = np.empty_like(x)
+    kernel = _kernel(name)
+
+    def part(a: int, b: int) -> None:
+        kernel(x[a:b], t[a:b], gy[a:b], np.ascontiguousarray(stats[:, a:b]), gx[a:b])
+
+    run(part, row_ranges(x.shape[0], passes * x.shape[1], threads))
+    return gx
+
+
 def softmax_xent_grad_rows_numba(
     x: Any, t: Any, gy: Any, stats: Any, threads: int | None = None
 ) -> Any:
     """:func:`softmax_xent_grad_rows_numpy` with a numba kernel (float32 NumPy arrays)."""
     x, t, gy, stats = _f32(x), _f32(t), _f32(gy), _f32(stats)
-    gx = np.empty_like(x)
-    kernel = _kernel("softmax_xent_grad_rows")
-
-    def part(a: int, b: int) -> None:
-        kernel(x[a:b], t[a:b], gy[a:b], np.ascontiguousarray(stats[:, a:b]), gx[a:b])
-
-    run(part, row_ranges(x.shape[0], 3 * x.shape[1], threads))
-    return gx
+    return _xent_grad_rows("softmax_xent_grad_rows", x, t, gy, stats, 3, threads)
 
 
 def sparse_xent_rows_numba(
@@ -258,19 +272,7 @@ def sparse_xent_rows_numba(
     """:func:`sparse_xent_rows_numpy` with a numba kernel (float32 NumPy arrays)."""
     x = _f32(x)
     labels = np.ascontiguousarray(labels, dtype=np.intp)
-    kernel = _kernel("sparse_xent_rows")
-
-    def part(a: int, b: int) -> Any:
-        loss = np.empty(b - a, np.float32)
-        stats = np.empty((2, b - a), np.float32)
-        return (loss, stats) if kernel(x[a:b], labels[a:b], loss, stats) else None
-
-    parts = run(part, row_ranges(x.shape[0], x.shape[1], threads))
-    if any(p is None for p in parts):
-        return None
-    if len(parts) == 1:
-        return parts[0]
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts], axis=1)
+    return _xent_rows("sparse_xent_rows", x, labels, 2, 1, threads)
 
 
 def sparse_xent_grad_rows_numba(
@@ -279,14 +281,7 @@ def sparse_xent_grad_rows_numba(
     """:func:`sparse_xent_grad_rows_numpy` with a numba kernel (float32 NumPy arrays)."""
     x, gy, stats = _f32(x), _f32(gy), _f32(stats)
     labels = np.ascontiguousarray(labels, dtype=np.intp)
-    gx = np.empty_like(x)
-    kernel = _kernel("sparse_xent_grad_rows")
-
-    def part(a: int, b: int) -> None:
-        kernel(x[a:b], labels[a:b], gy[a:b], np.ascontiguousarray(stats[:, a:b]), gx[a:b])
-
-    run(part, row_ranges(x.shape[0], 2 * x.shape[1], threads))
-    return gx
+    return _xent_grad_rows("sparse_xent_grad_rows", x, labels, gy, stats, 2, threads)
 
 
 def softmax_grad_numba(

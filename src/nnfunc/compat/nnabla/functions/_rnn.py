@@ -18,6 +18,7 @@ from nnfunc.compat.nnabla._imperative import outputs_in_place
 from nnfunc.core import check
 from nnfunc.core.shapes import node_errors
 from nnfunc.errors import ArgumentError, ShapeError
+from nnfunc.functions._labels import shapes_match
 from nnfunc.functions.recurrent._common import as_tensor
 
 __all__ = ["gru", "lstm", "rnn"]
@@ -30,9 +31,7 @@ def _fmt(shape: tuple) -> str:
 def _expect(op: str, arg: str, t: Any, want: tuple, why: str) -> Any:
     t = as_tensor(op, arg, t)
     got = tuple(t.shape)
-    if len(got) != len(want) or any(
-        a is not None and b is not None and a != b for a, b in zip(got, want, strict=True)
-    ):
+    if not shapes_match(got, want):  # (the message is formatted only on error)
         raise ShapeError(
             check.message(op, arg, f"have shape {_fmt(want)} ({why})", **{f"{arg}.shape": got})
         )
