@@ -1795,8 +1795,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     "the dense tensor around it with NNabla's exact overlap and threshold rules: not written",
     "patch_correlation": "no ONNX operator; expressible as one shifted product and channel "
     "mean per displacement (hundreds of nodes for FlowNet's usual grids): not written",
-    "warp_by_flow": "expressible with GridSample on normalised pixel coordinates if its "
-    "padding mode matches nnfunc's border rule, which has not been checked: not written",
     "fft": "nnfunc's complex FFT has complex tensors; ONNX DFT represents them as a trailing "
     "(real, imag) axis, so the graph's dtypes cannot be kept",
     "ifft": "nnfunc's complex FFT has complex tensors; ONNX DFT represents them as a trailing "
@@ -3712,6 +3710,68 @@ def _dot_product_attention_grad(ctx: _Context, func: Any, ins: list[str], outs: 
         results.append(_as(ctx, gb, work, _out_dtype(func, 3)))
     for r, o in zip(results, outs, strict=True):
         ctx.node("Identity", [r], [o])
+
+
+# --- warping, detection, morphology gradients
+def _warp_sample(F: Any, d: Any, f: Any) -> Any:
+    # flows of a few pixels: coordinates inside, outside (border clamp) and on the last row
+    return F.warp_by_flow(d, F.mul(f, 2.5), name="out")
+
+
+@onnx_op("warp_by_flow", sample=_warp_sample, shapes=((2, 3, 5, 6), (2, 2, 5, 6)), min_opset=16)
+def _warp_by_flow(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """GridSample, bilinear, ``padding_mode="border"``, ``align_corners=1``: with aligned
+    corners the normalised coordinate ``-1 .. 1`` maps to ``0 .. W - 1`` and border padding
+    clamps it there, then samples bilinearly: nnfunc's rule (coordinates ``grid + flow``
+    clamped to ``[0, W - 1] x [0, H - 1]``, then the 4 nearest pixels) exactly, up to the
+    rounding of the normalisation. A NaN coordinate gives NaN (as nnfunc), not GridSample's
+    undefined tap. Computed in float32 (float64 for float64 data), as the node does."""
+    if len(func.outputs) != 1 or tuple(func.input_names) != ("data", "flow"):
+        raise _unsupported(func, "a node of warp_by_flow's gradient")
+    out = _out_dtype(func)
+    wd = np.dtype(np.float64 if out == np.float64 else np.float32)
+    data = _as(ctx, ins[0], _in_dtype(func, 0), wd)
+    flow = _as(ctx, ins[1], _in_dtype(func, 1), wd)
+    hw = _shape_dims(ctx, data, [2, 3])
+    coords, bad = [], ""
+    for k, ax in ((0, 3), (1, 2)):  # x along W (axis 3), y along H (axis 2)
+        n = ctx.tmp()
+        ctx.node("Gather", [hw, ctx.const([1 - k], np.int64)], [n], axis=0)
+        r, rf, fk, c, last, span, sc, g, g1, nan = (ctx.tmp() for _ in range(10))
+        ctx.node("Cast", [_range(ctx, n)], [r], to=_elem_type(ctx.onnx, wd))
+        if ax == 2:
+            ctx.node("Unsqueeze", [r, ctx.const([1], np.int64)], [rf])
+        else:
+            rf = r
+        ctx.node("Gather", [flow, ctx.const(k, np.int64)], [fk], axis=1)  # (N, H, W)
+        ctx.node("Add", [fk, rf], [c])
+        ctx.node("Cast", [n], [last], to=_elem_type(ctx.onnx, wd))
+        # 2 / (size - 1), with size 1 kept finite (every coordinate then maps to 0)
+        ctx.node("Sub", [last, ctx.const([1], wd)], [span])
+        ctx.node("Max", [span, ctx.const([1], wd)], [sc])
+        ctx.node("IsNaN", [c], [nan])
+        ctx.node("Where", [nan, ctx.const(0, wd), c], [g])
+        ctx.node("Div", [g, sc], [g1])
+        gn, gu = ctx.tmp(), ctx.tmp()
+        ctx.node("Mul", [g1, ctx.const(2, wd)], [gn])
+        ctx.node("Sub", [gn, ctx.const(1, wd)], [gu])
+        u = ctx.tmp()
+        ctx.node("Unsqueeze", [gu, ctx.const([3], np.int64)], [u])
+        coords.append(u)
+        if bad:
+            b2 = ctx.tmp()
+            ctx.node("Or", [bad, nan], [b2])
+            bad = b2
+        else:
+            bad = nan
+    grid, y, b4, yn = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("Concat", coords, [grid], axis=3)
+    ctx.node(
+        "GridSample", [data, grid], [y], mode="bilinear", padding_mode="border", align_corners=1
+    )
+    ctx.node("Unsqueeze", [bad, ctx.const([1], np.int64)], [b4])
+    ctx.node("Where", [b4, ctx.const(np.nan, wd), y], [yn])
+    ctx.node("Identity", [_as(ctx, yn, wd, out)], outs)
 
 
 # ---------------------------------------------------------------- fused probability losses
