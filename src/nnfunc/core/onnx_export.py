@@ -1790,9 +1790,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     "ctc_beam_search_decoder": "beam search with variable-length sparse outputs; ONNX has no "
     "CTC decoder",
     "batch_inv": "ONNX has no matrix inverse operator",
-    "nms_detection2d": "nnfunc's NNabla-style NMS returns the dense detections with suppressed "
-    "boxes zeroed; ONNX NonMaxSuppression returns selected indices, so a mapping would rebuild "
-    "the dense tensor around it with NNabla's exact overlap and threshold rules: not written",
     "patch_correlation": "no ONNX operator; expressible as one shifted product and channel "
     "mean per displacement (hundreds of nodes for FlowNet's usual grids): not written",
     "fft": "nnfunc's complex FFT has complex tensors; ONNX DFT represents them as a trailing "
@@ -3772,6 +3769,155 @@ def _warp_by_flow(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> 
     ctx.node("Unsqueeze", [bad, ctx.const([1], np.int64)], [b4])
     ctx.node("Where", [b4, ctx.const(np.nan, wd), y], [yn])
     ctx.node("Identity", [_as(ctx, yn, wd, out)], outs)
+
+
+def _nms_sample(F: Any, x: Any) -> Any:
+    # boxes of a 4 x 4 grid (centres 0.1 apart, sizes 0.15 .. 0.35: many overlaps around the
+    # threshold), scores in (0, 1) with some below thresh, both modes
+    n = F.sigmoid(x)
+    boxes = F.concatenate(n[:, :, :2], F.add(F.mul(n[:, :, 2:4], 0.2), 0.15), axis=2)
+    d = F.concatenate(boxes, n[:, :, 4:], axis=2)
+    a = F.nms_detection2d(d, thresh=0.3, nms=0.3)
+    b = F.nms_detection2d(d, thresh=0.2, nms=0.25, nms_per_class=False)
+    return F.add(a, b, name="out")
+
+
+def _slice_last(ctx: _Context, x: str, start: int, end: int) -> str:
+    out = ctx.tmp()
+    args = [ctx.const([v], np.int64) for v in (start, end, -1)]
+    ctx.node("Slice", [x, *args], [out])
+    return out
+
+
+def _pairwise_over(ctx: _Context, boxes: str, nms: float) -> str:
+    """``(B, N, N)``: IoU of box ``i`` with box ``j`` ``> nms``, NNabla's rule (an overlap of
+    width or height ``<= 0`` is none), on float64 centre-format boxes with nnfunc's operation
+    order (``box_iou`` in the detection module)."""
+    sides = []
+    for c, s in ((0, 2), (1, 3)):
+        half, lo, hi = ctx.tmp(), ctx.tmp(), ctx.tmp()
+        ctr = _slice_last(ctx, boxes, c, c + 1)
+        size = _slice_last(ctx, boxes, s, s + 1)
+        ctx.node("Div", [size, ctx.const(2.0, np.float64)], [half])
+        ctx.node("Sub", [ctr, half], [lo])
+        ctx.node("Add", [ctr, half], [hi])
+        lo_t, hi_t, mn, mx, ext = (ctx.tmp() for _ in range(5))
+        ctx.node("Transpose", [lo], [lo_t], perm=[0, 2, 1])
+        ctx.node("Transpose", [hi], [hi_t], perm=[0, 2, 1])
+        ctx.node("Min", [hi, hi_t], [mn])
+        ctx.node("Max", [lo, lo_t], [mx])
+        ctx.node("Sub", [mn, mx], [ext])
+        sides.append((ext, size))
+    (w, aw), (h, ah) = sides
+    inter, area, area_t, both, union, iou, pw, ph, pos, big, over = (ctx.tmp() for _ in range(11))
+    ctx.node("Mul", [w, h], [inter])
+    ctx.node("Mul", [aw, ah], [area])
+    ctx.node("Transpose", [area], [area_t], perm=[0, 2, 1])
+    ctx.node("Add", [area, area_t], [both])
+    ctx.node("Sub", [both, inter], [union])
+    ctx.node("Div", [inter, union], [iou])
+    zero = ctx.const(0.0, np.float64)
+    ctx.node("Greater", [w, zero], [pw])
+    ctx.node("Greater", [h, zero], [ph])
+    ctx.node("And", [pw, ph], [pos])
+    ctx.node("Greater", [iou, ctx.const(float(nms), np.float64)], [big])
+    ctx.node("And", [pos, big], [over])
+    return over
+
+
+@onnx_op("nms_detection2d", sample=_nms_sample, shapes=((2, 16, 8),))
+def _nms_detection2d(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """The thresholds as Where, then the suppression rebuilt on the dense tensor.
+
+    Per class (NNabla's greedy rule: by decreasing score, a box still alive suppresses every
+    later box with IoU ``> nms``; ties to the lower index) that is ONNX NonMaxSuppression
+    (centre boxes, ``IoU > iou_threshold`` suppresses, overlaps ``<= 0`` count as none, its
+    priority queue ties to the lower index); its selected ``(batch, class, box)`` triples are
+    scattered (ScatterND) into a keep mask that zeroes the other scores. Zero scores are no
+    candidates (moved to -inf below ``score_threshold``). ONNX Runtime's kernel computes IoU
+    in float32 where nnfunc uses float64: a pair whose IoU lies within float32 rounding of
+    ``nms`` may be decided differently, and float64 scores are ranked as float32.
+
+    By objectness (a box dies when ANY box ranked before it overlaps it, suppressed or not)
+    NonMaxSuppression does not apply: the ``(B, N, N)`` IoU matrix in float64 and the
+    ranking ``o_j > o_i or (o_j == o_i and j < i)`` among non-zero objectness give it
+    exactly."""
+    dt = _out_dtype(func)
+    x = _as(ctx, ins[0], _in_dtype(func, 0), dt)
+    t = ctx.const(func.thresh, dt)
+    zero = ctx.const(0, dt)
+    obj, low, o, o3, probs, lowp, s = (ctx.tmp() for _ in range(7))
+    ctx.node("Gather", [x, ctx.const(4, np.int64)], [obj], axis=2)  # (B, N)
+    ctx.node("Less", [obj, t], [low])
+    ctx.node("Where", [low, zero, obj], [o])
+    ctx.node("Unsqueeze", [o, ctx.const([2], np.int64)], [o3])
+    p = _slice_last(ctx, x, 5, _I64_MAX)
+    ctx.node("Mul", [o3, p], [probs])
+    ctx.node("Less", [probs, t], [lowp])
+    ctx.node("Where", [lowp, zero, probs], [s])  # (B, N, C)
+    box = _slice_last(ctx, x, 0, 4)
+    if func.per_class:
+        f32 = np.dtype(np.float32)
+        scores, nz, masked, shp, nbox, sel, sel_shp, k, ones, keep0, keep, keep_t = (
+            ctx.tmp() for _ in range(12)
+        )
+        ctx.node("Transpose", [s], [scores], perm=[0, 2, 1])  # (B, C, N)
+        ctx.node("Equal", [scores, zero], [nz])
+        ctx.node("Where", [nz, ctx.const(-np.inf, dt), scores], [masked])
+        s32 = _as(ctx, masked, dt, f32)
+        b32 = _as(ctx, box, dt, f32)
+        ctx.node("Shape", [box], [shp])
+        ctx.node("Gather", [shp, ctx.const([1], np.int64)], [nbox], axis=0)
+        lowest = ctx.const([np.finfo(np.float32).min], f32)
+        nms_in = [b32, s32, nbox, ctx.const([func.nms], f32), lowest]
+        ctx.node("NonMaxSuppression", nms_in, [sel], center_point_box=1)  # (K, 3)
+        ctx.node("Shape", [sel], [sel_shp])
+        ctx.node("Gather", [sel_shp, ctx.const([0], np.int64)], [k], axis=0)
+        true = ctx.onnx.numpy_helper.from_array(np.ones((1,), bool), "value")
+        false = ctx.onnx.numpy_helper.from_array(np.zeros((1,), bool), "value")
+        ctx.node("ConstantOfShape", [k], [ones], value=true)
+        scores_shp = ctx.tmp()
+        ctx.node("Shape", [scores], [scores_shp])
+        ctx.node("ConstantOfShape", [scores_shp], [keep0], value=false)
+        ctx.node("ScatterND", [keep0, sel, ones], [keep])
+        ctx.node("Transpose", [keep], [keep_t], perm=[0, 2, 1])
+        o_out, s_out = o3, ctx.tmp()
+        ctx.node("Where", [keep_t, s, zero], [s_out])
+    else:
+        over = _pairwise_over(ctx, _as(ctx, box, dt, np.float64), func.nms)
+        oi, oj, gt, eq, shp, n, ri, rj, lt, tie, ahead, candj = (ctx.tmp() for _ in range(12))
+        ctx.node("Unsqueeze", [o, ctx.const([2], np.int64)], [oi])  # (B, N, 1): box i
+        ctx.node("Unsqueeze", [o, ctx.const([1], np.int64)], [oj])  # (B, 1, N): box j
+        ctx.node("Greater", [oj, oi], [gt])
+        ctx.node("Equal", [oj, oi], [eq])
+        ctx.node("Shape", [o], [shp])
+        ctx.node("Gather", [shp, ctx.const([1], np.int64)], [n], axis=0)
+        r = _range(ctx, n)
+        ctx.node("Unsqueeze", [r, ctx.const([1], np.int64)], [ri])
+        ctx.node("Unsqueeze", [r, ctx.const([0], np.int64)], [rj])
+        ctx.node("Less", [rj, ri], [lt])
+        ctx.node("And", [eq, lt], [tie])
+        ctx.node("Or", [gt, tie], [ahead])
+        ctx.node("Not", [_equal_zero(ctx, oj, zero)], [candj])
+        hit, hit_i, anyf, dead, cand_i, kill = (ctx.tmp() for _ in range(6))
+        ctx.node("And", [ahead, over], [hit])
+        ctx.node("And", [hit, candj], [hit_i])
+        ctx.node("Cast", [hit_i], [anyf], to=_elem_type(ctx.onnx, np.float32))
+        red = ctx.tmp()
+        _axes_node(ctx, "ReduceMax", anyf, [2], red, 1)  # (B, N, 1)
+        ctx.node("Greater", [red, ctx.const(0.0, np.float32)], [dead])
+        ctx.node("Not", [_equal_zero(ctx, oi, zero)], [cand_i])
+        ctx.node("And", [dead, cand_i], [kill])
+        o_out, s_out = ctx.tmp(), ctx.tmp()
+        ctx.node("Where", [kill, zero, o3], [o_out])
+        ctx.node("Where", [kill, zero, s], [s_out])
+    ctx.node("Concat", [box, o_out, s_out], outs, axis=2)
+
+
+def _equal_zero(ctx: _Context, x: str, zero: str) -> str:
+    out = ctx.tmp()
+    ctx.node("Equal", [x, zero], [out])
+    return out
 
 
 # ---------------------------------------------------------------- fused probability losses
