@@ -1754,11 +1754,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
         _GRADIENT + "; backpropagation through time would be a reverse Loop over the steps "
         "(not written)",
     ),
-    **dict.fromkeys(
-        ("dilation2d_grad", "dilation2d_grad_grad"),
-        _GRADIENT + "; expressible (routing to each window's arg-max of x + filter, like "
-        "max_pool_grad) but not written",
-    ),
     "prod_exclusive": _GRADIENT + "; an exclusive cumulative product, which ONNX lacks (CumSum "
     "only; going through logs is not exact with zeros and signs)",
     "min_max_quantize_range": _GRADIENT + "; the nudged range of min_max_quantize, whose "
@@ -3918,6 +3913,213 @@ def _equal_zero(ctx: _Context, x: str, zero: str) -> str:
     out = ctx.tmp()
     ctx.node("Equal", [x, zero], [out])
     return out
+
+
+def _morph_grad_sample(F: Any, x: Any, f: Any, w: Any) -> Any:
+    # integer-valued inputs: windows with tied maxima (the first offset takes the gradient);
+    # dilation2d channel-first with padding, erosion2d (a dilation2d core) channel-last
+    xr, fr = F.floor(F.mul(x, 2.0)), F.floor(F.mul(f, 2.0))
+    a = F.dilation2d(xr, fr, stride=(1, 2), rate=(2, 1), pad="same")
+    b = F.erosion2d(_nchw(F, xr), fr, stride=(2, 1), pad="valid", channel_last=True)
+    loss = F.add(F.sum(F.mul(a, w)), F.sum(F.mul(b, b)))
+    gx, gf = x.graph.grad(loss, [xr, fr])
+    return F.add(gx, F.sum(F.mul(gf, F.sin(f))), name="out")  # gf weighted: its routing shows
+
+
+def _morph_grad_grad_sample(F: Any, x: Any, f: Any, w: Any) -> Any:
+    xr, fr = F.floor(F.mul(x, 2.0)), F.floor(F.mul(f, 2.0))
+    a = F.dilation2d(xr, fr, stride=(1, 2), rate=(2, 1), pad="same")
+    b = F.erosion2d(_nchw(F, xr), fr, stride=(2, 1), pad="valid", channel_last=True)
+    loss = F.add(F.sum(F.mul(a, w)), F.sum(F.mul(b, b)))
+    gx, gf = x.graph.grad(loss, [xr, fr])
+    # d/dw of <gx, u> + <gf, v>: the gradient of dilation2d_grad w.r.t. gy is dilation2d_grad_grad
+    inner = F.add(F.sum(F.mul(gx, F.sin(xr))), F.sum(F.mul(gf, F.cos(fr))))
+    (gw,) = x.graph.grad(inner, [w])
+    return F.identity(gw, name="out")
+
+
+def _morph_taps(ctx: _Context, func: Any, x: str, fw: str, fill: Any, dt: Any) -> list[str]:
+    """The taps ``x_pad[o * s + k * r] + f[k]`` (channel-first ``x`` padded with ``fill``) of
+    every kernel offset ``k`` in C order, as the dilation2d entry and nnfunc's kernel form
+    them (same additions, so a tap equals the node's maximum bit for bit)."""
+    g = func.geom
+    pads = [0, 0] + [int(p[0]) for p in g.pads] + [0, 0] + [int(p[1]) for p in g.pads]
+    xp = ctx.tmp()
+    ctx.node("Pad", [x, ctx.const(pads, np.int64), ctx.const(fill, dt)], [xp], mode="constant")
+    taps = []
+    for i in range(int(g.kernel[0])):
+        for j in range(int(g.kernel[1])):
+            starts = [i * int(g.dilation[0]), j * int(g.dilation[1])]
+            ends = [s + (int(o) - 1) * int(st) + 1
+                    for s, o, st in zip(starts, g.out, g.stride, strict=True)]  # fmt: skip
+            steps = [int(st) for st in g.stride]
+            sl = ctx.tmp()
+            s_in = [xp, *(ctx.const(v, np.int64) for v in (starts, ends, [2, 3], steps))]
+            ctx.node("Slice", s_in, [sl])
+            if fw:
+                fv, tap = ctx.tmp(), ctx.tmp()
+                f_in = [fw, *(ctx.const(v, np.int64) for v in ([i, j], [i + 1, j + 1], [1, 2]))]
+                ctx.node("Slice", f_in, [fv])
+                ctx.node("Add", [sl, fv], [tap])  # (C, 1, 1) broadcasts over (N, C, H, W)
+                sl = tap
+            taps.append(sl)
+    return taps
+
+
+def _morph_hits(ctx: _Context, func: Any, x: str, f: str, y: str) -> list[str]:
+    """Per kernel offset, the windows whose FIRST maximum (C order) is at that offset:
+    ``tap == y`` and no earlier offset hit (nnfunc's ``_hits``; a NaN window hits nowhere)."""
+    dt = _in_dtype(func, 0)
+    low = -np.inf if dt.kind == "f" else np.iinfo(dt).min
+    hits, taken = [], ""
+    for tap in _morph_taps(ctx, func, x, f, low, dt):
+        eq = ctx.tmp()
+        ctx.node("Equal", [tap, y], [eq])
+        if taken:
+            free, hit, t2 = ctx.tmp(), ctx.tmp(), ctx.tmp()
+            ctx.node("Not", [taken], [free])
+            ctx.node("And", [eq, free], [hit])
+            ctx.node("Or", [taken, hit], [t2])
+            eq, taken = hit, t2
+        else:
+            taken = eq
+        hits.append(eq)
+    return hits
+
+
+def _morph_first(ctx: _Context, func: Any, ins: list[str]) -> list[str]:
+    """The node's 4-D inputs channel-first (filter-shaped and absent inputs as they are)."""
+    if not func.geom.channel_last:
+        return list(ins)
+    out = []
+    for k, name in enumerate(ins):
+        if k in (1, 4) or not name:  # the filter, the filter's gradient
+            out.append(name)
+        else:
+            out.append(_transposed(ctx, name, [0, 3, 1, 2]))
+    return out
+
+
+def _morph_static(func: Any) -> None:
+    g = func.geom
+    if None in g.out or None in g.kernel or None in g.sizes:
+        raise _unsupported(func, f"{func.op_name} with unknown spatial sizes")
+
+
+@onnx_op(
+    "dilation2d_grad",
+    sample=_morph_grad_sample,
+    shapes=((2, 3, 7, 6), (3, 2, 3), (7, 3)),
+    min_opset=16,
+)
+def _dilation2d_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """``gy`` routed to each window's first arg-max of ``x_pad + f`` (as max_pool_grad): the
+    hit offset's flat position in the padded plane (static index tables, since the sizes are
+    known) and one ScatterElements-add; ``gf[:, k]`` the sum of ``gy`` over the windows that
+    hit offset ``k``. Hits in the padding are cropped away (nnfunc's ``crop``)."""
+    _morph_static(func)
+    g = func.geom
+    x, f, y, gy = _morph_first(ctx, func, ins)
+    # ONNX Runtime has no float16 ScatterElements-add: float16 accumulates in float32
+    out_dt = _out_dtype(func)
+    dt = np.dtype(np.float32) if out_dt == np.float16 else out_dt
+    gy = _as(ctx, gy, _in_dtype(func, 3), dt)
+    (ph0, ph1), (pw0, pw1) = ((int(a), int(b)) for a, b in g.pads)
+    h, w = int(g.sizes[0]), int(g.sizes[1])
+    wp = w + pw0 + pw1
+    oh, ow = np.arange(int(g.out[0])), np.arange(int(g.out[1]))
+    idx, taken, gf_parts = ctx.const(np.zeros((1, 1, 1, 1), np.int64)), "", []
+    zero = ctx.const(0, dt)
+    for k, hit in enumerate(_morph_hits(ctx, func, x, f, y)):
+        i, j = divmod(k, int(g.kernel[1]))
+        rows = oh * int(g.stride[0]) + i * int(g.dilation[0])
+        cols = ow * int(g.stride[1]) + j * int(g.dilation[1])
+        pos = (rows[:, None] * wp + cols[None, :]).astype(np.int64)
+        i2, sel, s = ctx.tmp(), ctx.tmp(), ctx.tmp()
+        ctx.node("Where", [hit, ctx.const(pos), idx], [i2])
+        idx = i2
+        ctx.node("Where", [hit, gy, zero], [sel])
+        _axes_node(ctx, "ReduceSum", sel, [0, 2, 3], s, 0)  # (C,)
+        gf_parts.append(s)
+        if taken:
+            t2 = ctx.tmp()
+            ctx.node("Or", [taken, hit], [t2])
+            taken = t2
+        else:
+            taken = hit
+    gf_flat, upd, fi, fu, shp, nc, size, zs, acc, plane, gx = (ctx.tmp() for _ in range(11))
+    ctx.node("Concat", [_unsq(ctx, s, 1) for s in gf_parts], [gf_flat], axis=1)  # (C, kh*kw)
+    gf_shape = ctx.const([0, *(int(v) for v in g.kernel)], np.int64)
+    ctx.node("Reshape", [_as(ctx, gf_flat, dt, out_dt), gf_shape], outs[1:2])
+    ctx.node("Where", [taken, gy, zero], [upd])  # a window without a hit (NaN) routes nothing
+    ctx.node("Reshape", [idx, ctx.const([0, 0, -1], np.int64)], [fi])
+    ctx.node("Reshape", [upd, ctx.const([0, 0, -1], np.int64)], [fu])
+    ctx.node("Shape", [upd], [shp])
+    ctx.node("Slice", [shp, ctx.const([0], np.int64), ctx.const([2], np.int64)], [nc])
+    hp = h + ph0 + ph1
+    ctx.node("Concat", [nc, ctx.const([hp * wp], np.int64)], [size], axis=0)
+    zs = _zeros_of(ctx, size, dt)
+    ctx.node("ScatterElements", [zs, fi, fu], [acc], axis=2, reduction="add")
+    shp4 = ctx.tmp()
+    ctx.node("Concat", [nc, ctx.const([hp, wp], np.int64)], [shp4], axis=0)
+    ctx.node("Reshape", [acc, shp4], [plane])
+    crop = [ctx.const(v, np.int64) for v in ([ph0, pw0], [ph0 + h, pw0 + w], [2, 3])]
+    ctx.node("Slice", [plane, *crop], [gx])
+    gx = _as(ctx, gx, dt, out_dt)
+    if g.channel_last:
+        ctx.node("Transpose", [gx], outs[:1], perm=[0, 2, 3, 1])
+    else:
+        ctx.node("Identity", [gx], outs[:1])
+
+
+def _unsq(ctx: _Context, x: str, axis: int) -> str:
+    out = ctx.tmp()
+    ctx.node("Unsqueeze", [x, ctx.const([axis], np.int64)], [out])
+    return out
+
+
+@onnx_op(
+    "dilation2d_grad_grad",
+    sample=_morph_grad_grad_sample,
+    shapes=((2, 3, 7, 6), (3, 2, 3), (7, 3)),
+)
+def _dilation2d_grad_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """The adjoint of dilation2d_grad: ``gx`` (zero-padded) and ``gf[:, k]`` read at each
+    window's first arg-max offset, the taps of ``gx`` cut out as the forward cuts ``x``."""
+    _morph_static(func)
+    g = func.geom
+    x, f, y, gx, gf = _morph_first(ctx, func, ins)
+    dt = _out_dtype(func)
+    gx_taps = _morph_taps(ctx, func, _as(ctx, gx, _in_dtype(func, 3), dt), "", 0, dt) if gx else []
+    if gf:
+        gf = _as(ctx, gf, _in_dtype(func, 4), dt)
+    zero = ctx.const(0, dt)
+    acc = ""
+    for k, hit in enumerate(_morph_hits(ctx, func, x, f, y)):
+        i, j = divmod(k, int(g.kernel[1]))
+        src = gx_taps[k] if gx else ""
+        if gf:
+            fv = ctx.tmp()
+            f_in = [gf, *(ctx.const(v, np.int64) for v in ([i, j], [i + 1, j + 1], [1, 2]))]
+            ctx.node("Slice", f_in, [fv])
+            if src:
+                s2 = ctx.tmp()
+                ctx.node("Add", [src, fv], [s2])
+                src = s2
+            else:
+                src = fv
+        sel = ctx.tmp()
+        ctx.node("Where", [hit, src, zero], [sel])
+        if acc:
+            a2 = ctx.tmp()
+            ctx.node("Add", [acc, sel], [a2])
+            acc = a2
+        else:
+            acc = sel
+    if g.channel_last:
+        ctx.node("Transpose", [acc], outs, perm=[0, 2, 3, 1])
+    else:
+        ctx.node("Identity", [acc], outs)
 
 
 # ---------------------------------------------------------------- fused probability losses
