@@ -1773,9 +1773,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     "sampled_targets": _RANDOM + " (candidate sampling)",
     "compute_accidental_hits": "matches sampled candidates against labels by value with a "
     "variable number of hits (sampled softmax machinery, no ONNX counterpart)",
-    "accidental_hit_mask": "expressible (labels compared with the drawn candidates, the last "
-    "duplicate position kept) but not mapped: it only serves sampled softmax, whose candidates "
-    "are drawn (sampled_targets), so such a graph cannot be exported anyway",
     # ---- no ONNX operator
     "all_reduce": "an MPI collective over a communicator; ONNX graphs run in one process",
     "ctc_loss": "ONNX has no CTC loss operator (its dynamic programme over label paths would "
@@ -4120,6 +4117,50 @@ def _dilation2d_grad_grad(ctx: _Context, func: Any, ins: list[str], outs: list[s
         ctx.node("Transpose", [acc], outs, perm=[0, 2, 3, 1])
     else:
         ctx.node("Identity", [acc], outs)
+
+
+def _hit_mask_sample(F: Any, t: Any, s: Any) -> Any:
+    # labels and candidates in [0, 5): candidates repeat (the last position takes the hit)
+    mask = F.sampling._sampled._HitMask(np.dtype(np.float32))
+    labels, sampled = _labels_sample(F, t, 5), F.cast(_labels_sample(F, s, 5), np.int32)
+    return mask.apply1(labels, sampled, name="out")
+
+
+@onnx_op("accidental_hit_mask", sample=_hit_mask_sample, shapes=((4, 3), (7,)))
+def _accidental_hit_mask(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """``-FLT_MAX`` (in the node's dtype: -inf in float16) where candidate ``p`` equals one of
+    the row's labels and no later candidate has its value (TensorFlow's value -> position map
+    keeps the LAST position of a repeated candidate), else 0: two Equal tables, no loops."""
+    labels, sampled = _int64(ctx, func, 0, ins[0]), _int64(ctx, func, 1, ins[1])
+    lab3, eq, eqf, hit_f, hit = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("Unsqueeze", [labels, ctx.const([2], np.int64)], [lab3])  # (B, T, 1)
+    ctx.node("Equal", [lab3, sampled], [eq])  # (B, T, S)
+    ctx.node("Cast", [eq], [eqf], to=_elem_type(ctx.onnx, np.float32))
+    _axes_node(ctx, "ReduceMax", eqf, [1], hit_f, 0)  # (B, S)
+    ctx.node("Greater", [hit_f, ctx.const(0.0, np.float32)], [hit])
+    # a candidate is its value's last position when no later candidate equals it
+    col, row, same, n, r, ri, rj, later, dup, dupf, any_f, seen, last = (
+        ctx.tmp() for _ in range(13)
+    )
+    ctx.node("Unsqueeze", [sampled, ctx.const([1], np.int64)], [col])  # (S, 1): p
+    ctx.node("Unsqueeze", [sampled, ctx.const([0], np.int64)], [row])  # (1, S): q
+    ctx.node("Equal", [col, row], [same])
+    ctx.node("Shape", [sampled], [n])
+    r = _range(ctx, n)
+    ctx.node("Unsqueeze", [r, ctx.const([1], np.int64)], [ri])
+    ctx.node("Unsqueeze", [r, ctx.const([0], np.int64)], [rj])
+    ctx.node("Greater", [rj, ri], [later])
+    ctx.node("And", [same, later], [dup])
+    ctx.node("Cast", [dup], [dupf], to=_elem_type(ctx.onnx, np.float32))
+    _axes_node(ctx, "ReduceMax", dupf, [1], any_f, 0)  # (S,)
+    ctx.node("Greater", [any_f, ctx.const(0.0, np.float32)], [seen])
+    ctx.node("Not", [seen], [last])
+    both = ctx.tmp()
+    ctx.node("And", [hit, last], [both])
+    dt = np.dtype(func.dtype)
+    with np.errstate(over="ignore"):  # -FLT_MAX is -inf in float16, as the node's cast
+        low = np.asarray(-np.finfo(np.float32).max).astype(dt)
+    ctx.node("Where", [both, ctx.const(low, dt), ctx.const(0, dt)], outs)
 
 
 # ---------------------------------------------------------------- fused probability losses
