@@ -3714,7 +3714,8 @@ def _warp_by_flow(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> 
     clamps it there, then samples bilinearly: nnfunc's rule (coordinates ``grid + flow``
     clamped to ``[0, W - 1] x [0, H - 1]``, then the 4 nearest pixels) exactly, up to the
     rounding of the normalisation. A NaN coordinate gives NaN (as nnfunc), not GridSample's
-    undefined tap. Computed in float32 (float64 for float64 data), as the node does."""
+    undefined tap. Computed in float32 (float64 for float64 data), as the node does; ONNX
+    Runtime's CPU kernel runs float64 from opset 20 only (``mode="linear"``)."""
     if len(func.outputs) != 1 or tuple(func.input_names) != ("data", "flow"):
         raise _unsupported(func, "a node of warp_by_flow's gradient")
     out = _out_dtype(func)
@@ -3755,9 +3756,8 @@ def _warp_by_flow(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> 
             bad = nan
     grid, y, b4, yn = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
     ctx.node("Concat", coords, [grid], axis=3)
-    ctx.node(
-        "GridSample", [data, grid], [y], mode="bilinear", padding_mode="border", align_corners=1
-    )
+    mode = "linear" if ctx.opset >= 20 else "bilinear"  # renamed at opset 20
+    ctx.node("GridSample", [data, grid], [y], mode=mode, padding_mode="border", align_corners=1)
     ctx.node("Unsqueeze", [bad, ctx.const([1], np.int64)], [b4])
     ctx.node("Where", [b4, ctx.const(np.nan, wd), y], [yn])
     ctx.node("Identity", [_as(ctx, yn, wd, out)], outs)
