@@ -3838,14 +3838,14 @@ def _nms_detection2d(ctx: _Context, func: Any, ins: list[str], outs: list[str]) 
     x = _as(ctx, ins[0], _in_dtype(func, 0), dt)
     t = ctx.const(func.thresh, dt)
     zero = ctx.const(0, dt)
-    obj, low, o, o3, probs, lowp, s = (ctx.tmp() for _ in range(7))
+    obj, low, o, o3, s = (ctx.tmp() for _ in range(5))
     ctx.node("Gather", [x, ctx.const(4, np.int64)], [obj], axis=2)  # (B, N)
     ctx.node("Less", [obj, t], [low])
     ctx.node("Where", [low, zero, obj], [o])
     ctx.node("Unsqueeze", [o, ctx.const([2], np.int64)], [o3])
     p = _slice_last(ctx, x, 5, _I64_MAX)
-    ctx.node("Mul", [o3, p], [probs])
-    ctx.node("Less", [probs, t], [lowp])
+    probs = _half_op(ctx, "Mul", o3, p, dt)
+    lowp = _half_cmp(ctx, "Less", probs, t, dt)
     ctx.node("Where", [lowp, zero, probs], [s])  # (B, N, C)
     box = _slice_last(ctx, x, 0, 4)
     if func.per_class:
@@ -3912,6 +3912,32 @@ def _equal_zero(ctx: _Context, x: str, zero: str) -> str:
     return out
 
 
+def _half_op(ctx: _Context, op: str, a: str, b: str, dt: Any) -> str:
+    """``op(a, b)`` in dtype ``dt``, rounded to float16 where ``dt`` is float16: ONNX Runtime
+    runs float16 arithmetic in float32 and drops the rounding between two ops (an Add then an
+    Equal compares the unrounded sum), so the float32 op and its Casts are written out."""
+    out = ctx.tmp()
+    if np.dtype(dt) != np.float16:
+        ctx.node(op, [a, b], [out])
+        return out
+    f32 = np.dtype(np.float32)
+    r = ctx.tmp()
+    ctx.node(op, [_as(ctx, a, dt, f32), _as(ctx, b, dt, f32)], [r])
+    ctx.node("Cast", [r], [out], to=_elem_type(ctx.onnx, dt))
+    return out
+
+
+def _half_cmp(ctx: _Context, op: str, a: str, b: str, dt: Any) -> str:
+    """A comparison of float16 values made in float32 (exact), so that ONNX Runtime compares
+    the rounded values of :func:`_half_op`."""
+    out = ctx.tmp()
+    if np.dtype(dt) == np.float16:
+        f32 = np.dtype(np.float32)
+        a, b = _as(ctx, a, dt, f32), _as(ctx, b, dt, f32)
+    ctx.node(op, [a, b], [out])
+    return out
+
+
 def _morph_grad_sample(F: Any, x: Any, f: Any, w: Any) -> Any:
     # integer-valued inputs: windows with tied maxima (the first offset takes the gradient);
     # dilation2d channel-first with padding, erosion2d (a dilation2d core) channel-last
@@ -3954,11 +3980,10 @@ def _morph_taps(ctx: _Context, func: Any, x: str, fw: str, fill: Any, dt: Any) -
             s_in = [xp, *(ctx.const(v, np.int64) for v in (starts, ends, [2, 3], steps))]
             ctx.node("Slice", s_in, [sl])
             if fw:
-                fv, tap = ctx.tmp(), ctx.tmp()
+                fv = ctx.tmp()
                 f_in = [fw, *(ctx.const(v, np.int64) for v in ([i, j], [i + 1, j + 1], [1, 2]))]
                 ctx.node("Slice", f_in, [fv])
-                ctx.node("Add", [sl, fv], [tap])  # (C, 1, 1) broadcasts over (N, C, H, W)
-                sl = tap
+                sl = _half_op(ctx, "Add", sl, fv, dt)  # (C, 1, 1) broadcasts over (N, C, H, W)
             taps.append(sl)
     return taps
 
@@ -3970,8 +3995,7 @@ def _morph_hits(ctx: _Context, func: Any, x: str, f: str, y: str) -> list[str]:
     low = -np.inf if dt.kind == "f" else np.iinfo(dt).min
     hits, taken = [], ""
     for tap in _morph_taps(ctx, func, x, f, low, dt):
-        eq = ctx.tmp()
-        ctx.node("Equal", [tap, y], [eq])
+        eq = _half_cmp(ctx, "Equal", tap, y, dt)
         if taken:
             free, hit, t2 = ctx.tmp(), ctx.tmp(), ctx.tmp()
             ctx.node("Not", [taken], [free])
