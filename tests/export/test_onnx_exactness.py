@@ -1,11 +1,12 @@
 """ONNX export of ops whose rules are easy to get almost right: randomised cases beyond the one
 registry sample (test_onnx.py), compared with Graph.run exactly (or at float tolerance).
 
-warp_by_flow (GridSample's border/align-corners rule against nnfunc's clamp, NaN flows, size-1
-axes, float64 at opset 20), nms_detection2d (both suppression rules, tied scores, negative widths
-and thresholds, float16/32/64), dilation2d's gradient nodes (tied maxima: the first offset takes
-the gradient; channel-last, padding, strides, rates, NaN) and accidental_hit_mask (repeated
-candidates: the last position takes the hit; mixed integer dtypes).
+warp_by_flow and its gradient nodes (GridSample's border/align-corners rule against nnfunc's
+clamp, NaN flows, integer coordinates, size-1 axes, float64 at opset 20), nms_detection2d
+(both suppression rules, tied scores, negative widths and thresholds, float16/32/64),
+dilation2d's gradient nodes (tied maxima: the first offset takes the gradient; channel-last,
+padding, strides, rates, NaN) and accidental_hit_mask (repeated candidates: the last position
+takes the hit; mixed integer dtypes).
 """
 
 from __future__ import annotations
@@ -50,14 +51,20 @@ def test_warp_by_flow(dtype, flow_dtype, shape, opset):
     d = g.placeholder("d", (None, *shape[1:]), dtype)
     f = g.placeholder("f", (None, 2, *shape[2:]), flow_dtype)
     y = F.warp_by_flow(d, f, name="y")
+    # the gradient: the tap-index node and the pixel gather/scatter nodes (op warp_by_flow)
+    gy = g.placeholder("gy", shape[1:], y.dtype)
+    gd, gf = g.grad(F.sum(F.mul(y, gy)), [d, f])
     dv = rng.standard_normal(shape).astype(dtype)
     fv = (rng.standard_normal((shape[0], 2, *shape[2:])) * 4).astype(flow_dtype)
+    fv[-1] = np.round(fv[-1])  # integer coordinates: the cell to the right/below
     fv[0, 0, 0, 0] = np.nan  # NaN in, NaN out (not GridSample's undefined tap)
     fv[0, :, -1, -1] = 0.0  # exactly on the last row and column
-    expected = g.run(y, {"d": dv, "f": fv})
-    assert np.isnan(expected).any() and not np.isnan(expected).all()
-    (got,) = _run(g, y, {"d": dv, "f": fv}, opset)
-    _same(got, expected, 1e-3 if dtype == np.float16 else 1e-5)
+    feeds = {"d": dv, "f": fv, "gy": rng.standard_normal(shape[1:]).astype(y.dtype)}
+    expected = g.run([y, gd, gf], feeds)
+    assert np.isnan(expected[0]).any() and not np.isnan(expected[0]).all()
+    got = _run(g, [y, gd, gf], feeds, opset)
+    for a, e in zip(got, expected, strict=True):
+        _same(a, e, 2e-3 if np.float16 in (dtype, flow_dtype) else 1e-5)
 
 
 def _detections(rng, b, n, c, ties, flip):

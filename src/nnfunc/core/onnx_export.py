@@ -3703,8 +3703,125 @@ def _dot_product_attention_grad(ctx: _Context, func: Any, ins: list[str], outs: 
 
 # --- warping, detection, morphology gradients
 def _warp_sample(F: Any, d: Any, f: Any) -> Any:
-    # flows of a few pixels: coordinates inside, outside (border clamp) and on the last row
-    return F.warp_by_flow(d, F.mul(f, 2.5), name="out")
+    # flows of a few pixels: coordinates inside, outside (border clamp) and on the last row;
+    # the gradient graph adds the tap-index node and the pixel gather/scatter nodes
+    flow = F.mul(f, 2.5)
+    y = F.warp_by_flow(d, flow)
+    gd, gf = d.graph.grad(F.sum(F.mul(y, F.sin(d))), [d, flow])
+    return F.add(F.add(y, gd), F.sum(F.mul(gf, F.cos(flow))), name="out")
+
+
+def _warp_taps(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """nnfunc's ``_WarpTaps``: the 4 flat tap indices and, per axis, ``(x0 - grid, inside)``,
+    in the same float work dtype (float64 only for float64 flows) and the same clamps."""
+    d = _out_dtype(func, 4)
+    wd = np.dtype(np.float64 if d == np.float64 else np.float32)
+    flow = _as(ctx, ins[1], _in_dtype(func, 1), wd)
+    hw = _shape_dims(ctx, ins[0], [2, 3])
+    bad, axes = "", []
+    for k in (0, 1):  # x: channel 0, along W; y: channel 1, along H
+        n, r, rf, fk, c, top, nan = (ctx.tmp() for _ in range(7))
+        ctx.node("Gather", [hw, ctx.const([1 - k], np.int64)], [n], axis=0)
+        ctx.node("Cast", [_range(ctx, n)], [r], to=_elem_type(ctx.onnx, wd))
+        if k == 1:
+            ctx.node("Unsqueeze", [r, ctx.const([1], np.int64)], [rf])
+        else:
+            rf = r
+        fk = _slice_axis(ctx, flow, 1, k, k + 1)  # (N, 1, H, W)
+        ctx.node("Add", [rf, fk], [c])
+        n1 = ctx.tmp()
+        ctx.node("Sub", [n, ctx.const([1], np.int64)], [n1])
+        ctx.node("Cast", [n1], [top], to=_elem_type(ctx.onnx, wd))
+        ctx.node("IsNaN", [c], [nan])
+        axes.append((n1, rf, c, top))
+        if bad:
+            b2 = ctx.tmp()
+            ctx.node("Or", [bad, nan], [b2])
+            bad = b2
+        else:
+            bad = nan
+    lows = []
+    for k, (n1, rf, c, top) in enumerate(axes):
+        g, lo, hi, fl, i0, i1, off, offn, pos, below, inside = (ctx.tmp() for _ in range(11))
+        ctx.node("Where", [bad, ctx.const(0, wd), c], [g])
+        ctx.node("Max", [g, ctx.const(0, wd)], [lo])
+        ctx.node("Min", [lo, top], [hi])
+        ctx.node("Floor", [hi], [fl])
+        ctx.node("Cast", [fl], [i0], to=_elem_type(ctx.onnx, np.int64))
+        ctx.node("Add", [i0, ctx.const(1, np.int64)], [i1])
+        nxt = ctx.tmp()
+        ctx.node("Min", [i1, n1], [nxt])
+        lows.append((i0, nxt))
+        ctx.node("Sub", [fl, rf], [off])
+        ctx.node("Where", [bad, ctx.const(np.nan, wd), off], [offn])
+        ctx.node("Greater", [c, ctx.const(0, wd)], [pos])
+        ctx.node("Less", [c, top], [below])
+        ctx.node("And", [pos, below], [inside])
+        ctx.node("Cast", [inside], [outs[5 + 2 * k]], to=_elem_type(ctx.onnx, d))
+        ctx.node("Identity", [_as(ctx, offn, wd, d)], [outs[4 + 2 * k]])
+    (x0, x1), (y0, y1) = lows
+    w = ctx.tmp()
+    ctx.node("Gather", [hw, ctx.const([1], np.int64)], [w], axis=0)
+    rows = []
+    for yy in (y0, y1):
+        rw = ctx.tmp()
+        ctx.node("Mul", [yy, w], [rw])
+        rows.append(rw)
+    for o, (rw, xx) in zip(outs[:4], [(r, x) for r in rows for x in (x0, x1)], strict=True):
+        ctx.node("Add", [rw, xx], [o])
+
+
+def _slice_axis(ctx: _Context, x: str, axis: int, start: int, end: int) -> str:
+    out = ctx.tmp()
+    args = [ctx.const([v], np.int64) for v in (start, end, axis)]
+    ctx.node("Slice", [x, *args], [out])
+    return out
+
+
+def _pixel_index(ctx: _Context, pix: str, like: str) -> str:
+    """``pix (N, 1, H', W')`` flattened and broadcast over the channels of ``like``."""
+    flat, lead, n, shp, out = (ctx.tmp() for _ in range(5))
+    ctx.node("Reshape", [pix, ctx.const([0, 1, -1], np.int64)], [flat])
+    ctx.node("Shape", [like], [lead])
+    ctx.node("Shape", [flat], [n])
+    ctx.node(
+        "Concat", [_slice_axis(ctx, lead, 0, 0, 2), _slice_axis(ctx, n, 0, 2, 3)], [shp], axis=0
+    )
+    ctx.node("Expand", [flat, shp], [out])
+    return out
+
+
+def _pixel_gather(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """``y[n, c] = data[n, c].ravel()[pix[n, 0]]``: GatherElements on the flattened planes."""
+    data, pix = ins
+    flat, got, ds, ps, shp = (ctx.tmp() for _ in range(5))
+    ctx.node("Reshape", [data, ctx.const([0, 0, -1], np.int64)], [flat])
+    ctx.node("GatherElements", [flat, _pixel_index(ctx, pix, data)], [got], axis=2)
+    ctx.node("Shape", [data], [ds])
+    ctx.node("Shape", [pix], [ps])
+    ctx.node(
+        "Concat", [_slice_axis(ctx, ds, 0, 0, 2), _slice_axis(ctx, ps, 0, 2, 4)], [shp], axis=0
+    )
+    ctx.node("Reshape", [got, shp], outs)
+
+
+def _pixel_scatter(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """The adjoint: ``z[n, c].ravel()[pix[n, 0]] += g[n, c]`` (ScatterElements-add; float16
+    accumulates in float32, which ONNX Runtime's add-scatter needs; nnfunc sums in float64)."""
+    g, pix, like = ins
+    out = _out_dtype(func)
+    acc = np.dtype(np.float32) if out == np.float16 else out
+    gf, ls, size, shp, z, s, y = (ctx.tmp() for _ in range(7))
+    ctx.node(
+        "Reshape", [_as(ctx, g, _in_dtype(func, 0), acc), ctx.const([0, 0, -1], np.int64)], [gf]
+    )
+    ctx.node("Shape", [like], [ls])
+    ctx.node("ReduceProd", [_slice_axis(ctx, ls, 0, 2, 4)], [size], keepdims=1)
+    ctx.node("Concat", [_slice_axis(ctx, ls, 0, 0, 2), size], [shp], axis=0)
+    z = _zeros_of(ctx, shp, acc)
+    ctx.node("ScatterElements", [z, _pixel_index(ctx, pix, g), gf], [s], axis=2, reduction="add")
+    ctx.node("Reshape", [s, ls], [y])
+    ctx.node("Identity", [_as(ctx, y, acc, out)], outs)
 
 
 @onnx_op("warp_by_flow", sample=_warp_sample, shapes=((2, 3, 5, 6), (2, 2, 5, 6)), min_opset=16)
@@ -3715,9 +3832,14 @@ def _warp_by_flow(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> 
     clamped to ``[0, W - 1] x [0, H - 1]``, then the 4 nearest pixels) exactly, up to the
     rounding of the normalisation. A NaN coordinate gives NaN (as nnfunc), not GridSample's
     undefined tap. Computed in float32 (float64 for float64 data), as the node does; ONNX
-    Runtime's CPU kernel runs float64 from opset 20 only (``mode="linear"``)."""
-    if len(func.outputs) != 1 or tuple(func.input_names) != ("data", "flow"):
-        raise _unsupported(func, "a node of warp_by_flow's gradient")
+    Runtime's CPU kernel runs float64 from opset 20 only (``mode="linear"``). The nodes of
+    its gradient share the op name: the tap-index node and the pixel gather/scatter."""
+    if len(func.outputs) == 8:
+        return _warp_taps(ctx, func, ins, outs)
+    if tuple(func.input_names) == ("data", "pix"):
+        return _pixel_gather(ctx, func, ins, outs)
+    if tuple(func.input_names) == ("g", "pix", "like"):
+        return _pixel_scatter(ctx, func, ins, outs)
     out = _out_dtype(func)
     wd = np.dtype(np.float64 if out == np.float64 else np.float32)
     data = _as(ctx, ins[0], _in_dtype(func, 0), wd)
@@ -3764,8 +3886,8 @@ def _warp_by_flow(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> 
 
 
 def _nms_sample(F: Any, x: Any) -> Any:
-    # boxes of a 4 x 4 grid (centres 0.1 apart, sizes 0.15 .. 0.35: many overlaps around the
-    # threshold), scores in (0, 1) with some below thresh, both modes
+    # centres in (0, 1), sizes 0.15 .. 0.35 (many overlaps around the thresholds), scores in
+    # (0, 1) with some below thresh, both modes
     n = F.sigmoid(x)
     boxes = F.concatenate(n[:, :, :2], F.add(F.mul(n[:, :, 2:4], 0.2), 0.15), axis=2)
     d = F.concatenate(boxes, n[:, :, 4:], axis=2)
