@@ -1753,11 +1753,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
         _GRADIENT + "; backpropagation through time would be a reverse Loop over the steps "
         "(not written)",
     ),
-    **dict.fromkeys(
-        ("dilation2d_grad", "dilation2d_grad_grad"),
-        _GRADIENT + "; expressible (routing to each window's arg-max of x + filter, like "
-        "max_pool_grad) but not written",
-    ),
     "prod_exclusive": _GRADIENT + "; an exclusive cumulative product, which ONNX lacks (CumSum "
     "only; going through logs is not exact with zeros and signs)",
     "min_max_quantize_range": _GRADIENT + "; the nudged range of min_max_quantize, whose "
@@ -1777,9 +1772,6 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     "sampled_targets": _RANDOM + " (candidate sampling)",
     "compute_accidental_hits": "matches sampled candidates against labels by value with a "
     "variable number of hits (sampled softmax machinery, no ONNX counterpart)",
-    "accidental_hit_mask": "expressible (labels compared with the drawn candidates, the last "
-    "duplicate position kept) but not mapped: it only serves sampled softmax, whose candidates "
-    "are drawn (sampled_targets), so such a graph cannot be exported anyway",
     # ---- no ONNX operator
     "all_reduce": "an MPI collective over a communicator; ONNX graphs run in one process",
     "ctc_loss": "ONNX has no CTC loss operator (its dynamic programme over label paths would "
@@ -1789,13 +1781,8 @@ NO_ONNX_EQUIVALENT: dict[str, str] = {
     "ctc_beam_search_decoder": "beam search with variable-length sparse outputs; ONNX has no "
     "CTC decoder",
     "batch_inv": "ONNX has no matrix inverse operator",
-    "nms_detection2d": "nnfunc's NNabla-style NMS returns the dense detections with suppressed "
-    "boxes zeroed; ONNX NonMaxSuppression returns selected indices, so a mapping would rebuild "
-    "the dense tensor around it with NNabla's exact overlap and threshold rules: not written",
     "patch_correlation": "no ONNX operator; expressible as one shifted product and channel "
     "mean per displacement (hundreds of nodes for FlowNet's usual grids): not written",
-    "warp_by_flow": "expressible with GridSample on normalised pixel coordinates if its "
-    "padding mode matches nnfunc's border rule, which has not been checked: not written",
     "fft": "nnfunc's complex FFT has complex tensors; ONNX DFT represents them as a trailing "
     "(real, imag) axis, so the graph's dtypes cannot be kept",
     "ifft": "nnfunc's complex FFT has complex tensors; ONNX DFT represents them as a trailing "
@@ -3848,6 +3835,614 @@ def _dot_product_attention_grad(ctx: _Context, func: Any, ins: list[str], outs: 
         results.append(_as(ctx, gb, work, _out_dtype(func, 3)))
     for r, o in zip(results, outs, strict=True):
         ctx.node("Identity", [r], [o])
+
+
+# --- warping, detection, morphology gradients
+def _warp_sample(F: Any, d: Any, f: Any) -> Any:
+    # flows of a few pixels: coordinates inside, outside (border clamp) and on the last row;
+    # the gradient graph adds the tap-index node and the pixel gather/scatter nodes
+    flow = F.mul(f, 2.5)
+    y = F.warp_by_flow(d, flow)
+    gd, gf = d.graph.grad(F.sum(F.mul(y, F.sin(d))), [d, flow])
+    return F.add(F.add(y, gd), F.sum(F.mul(gf, F.cos(flow))), name="out")
+
+
+def _warp_taps(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """nnfunc's ``_WarpTaps``: the 4 flat tap indices and, per axis, ``(x0 - grid, inside)``,
+    in the same float work dtype (float64 only for float64 flows) and the same clamps."""
+    d = _out_dtype(func, 4)
+    wd = np.dtype(np.float64 if d == np.float64 else np.float32)
+    flow = _as(ctx, ins[1], _in_dtype(func, 1), wd)
+    hw = _shape_dims(ctx, ins[0], [2, 3])
+    bad, axes = "", []
+    for k in (0, 1):  # x: channel 0, along W; y: channel 1, along H
+        n, r, rf, fk, c, top, nan = (ctx.tmp() for _ in range(7))
+        ctx.node("Gather", [hw, ctx.const([1 - k], np.int64)], [n], axis=0)
+        ctx.node("Cast", [_range(ctx, n)], [r], to=_elem_type(ctx.onnx, wd))
+        if k == 1:
+            ctx.node("Unsqueeze", [r, ctx.const([1], np.int64)], [rf])
+        else:
+            rf = r
+        fk = _slice_axis(ctx, flow, 1, k, k + 1)  # (N, 1, H, W)
+        ctx.node("Add", [rf, fk], [c])
+        n1 = ctx.tmp()
+        ctx.node("Sub", [n, ctx.const([1], np.int64)], [n1])
+        ctx.node("Cast", [n1], [top], to=_elem_type(ctx.onnx, wd))
+        ctx.node("IsNaN", [c], [nan])
+        axes.append((n1, rf, c, top))
+        if bad:
+            b2 = ctx.tmp()
+            ctx.node("Or", [bad, nan], [b2])
+            bad = b2
+        else:
+            bad = nan
+    lows = []
+    for k, (n1, rf, c, top) in enumerate(axes):
+        g, lo, hi, fl, i0, i1, off, offn, pos, below, inside = (ctx.tmp() for _ in range(11))
+        ctx.node("Where", [bad, ctx.const(0, wd), c], [g])
+        ctx.node("Max", [g, ctx.const(0, wd)], [lo])
+        ctx.node("Min", [lo, top], [hi])
+        ctx.node("Floor", [hi], [fl])
+        ctx.node("Cast", [fl], [i0], to=_elem_type(ctx.onnx, np.int64))
+        ctx.node("Add", [i0, ctx.const(1, np.int64)], [i1])
+        nxt = ctx.tmp()
+        ctx.node("Min", [i1, n1], [nxt])
+        lows.append((i0, nxt))
+        ctx.node("Sub", [fl, rf], [off])
+        ctx.node("Where", [bad, ctx.const(np.nan, wd), off], [offn])
+        ctx.node("Greater", [c, ctx.const(0, wd)], [pos])
+        ctx.node("Less", [c, top], [below])
+        ctx.node("And", [pos, below], [inside])
+        ctx.node("Cast", [inside], [outs[5 + 2 * k]], to=_elem_type(ctx.onnx, d))
+        ctx.node("Identity", [_as(ctx, offn, wd, d)], [outs[4 + 2 * k]])
+    (x0, x1), (y0, y1) = lows
+    w = ctx.tmp()
+    ctx.node("Gather", [hw, ctx.const([1], np.int64)], [w], axis=0)
+    rows = []
+    for yy in (y0, y1):
+        rw = ctx.tmp()
+        ctx.node("Mul", [yy, w], [rw])
+        rows.append(rw)
+    for o, (rw, xx) in zip(outs[:4], [(r, x) for r in rows for x in (x0, x1)], strict=True):
+        ctx.node("Add", [rw, xx], [o])
+
+
+def _slice_axis(ctx: _Context, x: str, axis: int, start: int, end: int) -> str:
+    out = ctx.tmp()
+    args = [ctx.const([v], np.int64) for v in (start, end, axis)]
+    ctx.node("Slice", [x, *args], [out])
+    return out
+
+
+def _pixel_index(ctx: _Context, pix: str, like: str) -> str:
+    """``pix (N, 1, H', W')`` flattened and broadcast over the channels of ``like``."""
+    flat, lead, n, shp, out = (ctx.tmp() for _ in range(5))
+    ctx.node("Reshape", [pix, ctx.const([0, 1, -1], np.int64)], [flat])
+    ctx.node("Shape", [like], [lead])
+    ctx.node("Shape", [flat], [n])
+    ctx.node(
+        "Concat", [_slice_axis(ctx, lead, 0, 0, 2), _slice_axis(ctx, n, 0, 2, 3)], [shp], axis=0
+    )
+    ctx.node("Expand", [flat, shp], [out])
+    return out
+
+
+def _pixel_gather(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """``y[n, c] = data[n, c].ravel()[pix[n, 0]]``: GatherElements on the flattened planes."""
+    data, pix = ins
+    flat, got, ds, ps, shp = (ctx.tmp() for _ in range(5))
+    ctx.node("Reshape", [data, ctx.const([0, 0, -1], np.int64)], [flat])
+    ctx.node("GatherElements", [flat, _pixel_index(ctx, pix, data)], [got], axis=2)
+    ctx.node("Shape", [data], [ds])
+    ctx.node("Shape", [pix], [ps])
+    ctx.node(
+        "Concat", [_slice_axis(ctx, ds, 0, 0, 2), _slice_axis(ctx, ps, 0, 2, 4)], [shp], axis=0
+    )
+    ctx.node("Reshape", [got, shp], outs)
+
+
+def _pixel_scatter(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """The adjoint: ``z[n, c].ravel()[pix[n, 0]] += g[n, c]`` (ScatterElements-add; float16
+    accumulates in float32, which ONNX Runtime's add-scatter needs; nnfunc sums in float64)."""
+    g, pix, like = ins
+    out = _out_dtype(func)
+    acc = np.dtype(np.float32) if out == np.float16 else out
+    gf, ls, size, shp, z, s, y = (ctx.tmp() for _ in range(7))
+    ctx.node(
+        "Reshape", [_as(ctx, g, _in_dtype(func, 0), acc), ctx.const([0, 0, -1], np.int64)], [gf]
+    )
+    ctx.node("Shape", [like], [ls])
+    ctx.node("ReduceProd", [_slice_axis(ctx, ls, 0, 2, 4)], [size], keepdims=1)
+    ctx.node("Concat", [_slice_axis(ctx, ls, 0, 0, 2), size], [shp], axis=0)
+    z = _zeros_of(ctx, shp, acc)
+    ctx.node("ScatterElements", [z, _pixel_index(ctx, pix, g), gf], [s], axis=2, reduction="add")
+    ctx.node("Reshape", [s, ls], [y])
+    ctx.node("Identity", [_as(ctx, y, acc, out)], outs)
+
+
+@onnx_op("warp_by_flow", sample=_warp_sample, shapes=((2, 3, 5, 6), (2, 2, 5, 6)), min_opset=16)
+def _warp_by_flow(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """GridSample, bilinear, ``padding_mode="border"``, ``align_corners=1``: with aligned
+    corners the normalised coordinate ``-1 .. 1`` maps to ``0 .. W - 1`` and border padding
+    clamps it there, then samples bilinearly: nnfunc's rule (coordinates ``grid + flow``
+    clamped to ``[0, W - 1] x [0, H - 1]``, then the 4 nearest pixels) exactly, up to the
+    rounding of the normalisation. A NaN coordinate gives NaN (as nnfunc), not GridSample's
+    undefined tap. Computed in float32 (float64 for float64 data), as the node does; ONNX
+    Runtime's CPU kernel runs float64 from opset 20 only (``mode="linear"``). The nodes of
+    its gradient share the op name: the tap-index node and the pixel gather/scatter."""
+    if len(func.outputs) == 8:
+        return _warp_taps(ctx, func, ins, outs)
+    if tuple(func.input_names) == ("data", "pix"):
+        return _pixel_gather(ctx, func, ins, outs)
+    if tuple(func.input_names) == ("g", "pix", "like"):
+        return _pixel_scatter(ctx, func, ins, outs)
+    out = _out_dtype(func)
+    wd = np.dtype(np.float64 if out == np.float64 else np.float32)
+    data = _as(ctx, ins[0], _in_dtype(func, 0), wd)
+    flow = _as(ctx, ins[1], _in_dtype(func, 1), wd)
+    hw = _shape_dims(ctx, data, [2, 3])
+    coords, bad = [], ""
+    for k, ax in ((0, 3), (1, 2)):  # x along W (axis 3), y along H (axis 2)
+        n = ctx.tmp()
+        ctx.node("Gather", [hw, ctx.const([1 - k], np.int64)], [n], axis=0)
+        r, rf, fk, c, last, span, sc, g, g1, nan = (ctx.tmp() for _ in range(10))
+        ctx.node("Cast", [_range(ctx, n)], [r], to=_elem_type(ctx.onnx, wd))
+        if ax == 2:
+            ctx.node("Unsqueeze", [r, ctx.const([1], np.int64)], [rf])
+        else:
+            rf = r
+        ctx.node("Gather", [flow, ctx.const(k, np.int64)], [fk], axis=1)  # (N, H, W)
+        ctx.node("Add", [fk, rf], [c])
+        ctx.node("Cast", [n], [last], to=_elem_type(ctx.onnx, wd))
+        # 2 / (size - 1), with size 1 kept finite (every coordinate then maps to 0)
+        ctx.node("Sub", [last, ctx.const([1], wd)], [span])
+        ctx.node("Max", [span, ctx.const([1], wd)], [sc])
+        ctx.node("IsNaN", [c], [nan])
+        ctx.node("Where", [nan, ctx.const(0, wd), c], [g])
+        ctx.node("Div", [g, sc], [g1])
+        gn, gu = ctx.tmp(), ctx.tmp()
+        ctx.node("Mul", [g1, ctx.const(2, wd)], [gn])
+        ctx.node("Sub", [gn, ctx.const(1, wd)], [gu])
+        u = ctx.tmp()
+        ctx.node("Unsqueeze", [gu, ctx.const([3], np.int64)], [u])
+        coords.append(u)
+        if bad:
+            b2 = ctx.tmp()
+            ctx.node("Or", [bad, nan], [b2])
+            bad = b2
+        else:
+            bad = nan
+    grid, y, b4, yn = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("Concat", coords, [grid], axis=3)
+    mode = "linear" if ctx.opset >= 20 else "bilinear"  # renamed at opset 20
+    ctx.node("GridSample", [data, grid], [y], mode=mode, padding_mode="border", align_corners=1)
+    ctx.node("Unsqueeze", [bad, ctx.const([1], np.int64)], [b4])
+    ctx.node("Where", [b4, ctx.const(np.nan, wd), y], [yn])
+    ctx.node("Identity", [_as(ctx, yn, wd, out)], outs)
+
+
+def _nms_sample(F: Any, x: Any) -> Any:
+    # centres in (0, 1), sizes 0.15 .. 0.35 (many overlaps around the thresholds), scores in
+    # (0, 1) with some below thresh, both modes
+    n = F.sigmoid(x)
+    boxes = F.concatenate(n[:, :, :2], F.add(F.mul(n[:, :, 2:4], 0.2), 0.15), axis=2)
+    d = F.concatenate(boxes, n[:, :, 4:], axis=2)
+    a = F.nms_detection2d(d, thresh=0.3, nms=0.3)
+    b = F.nms_detection2d(d, thresh=0.2, nms=0.25, nms_per_class=False)
+    return F.add(a, b, name="out")
+
+
+def _slice_last(ctx: _Context, x: str, start: int, end: int) -> str:
+    out = ctx.tmp()
+    args = [ctx.const([v], np.int64) for v in (start, end, -1)]
+    ctx.node("Slice", [x, *args], [out])
+    return out
+
+
+def _pairwise_over(ctx: _Context, boxes: str, nms: float) -> str:
+    """``(B, N, N)``: IoU of box ``i`` with box ``j`` ``> nms``, NNabla's rule (an overlap of
+    width or height ``<= 0`` is none), on float64 centre-format boxes with nnfunc's operation
+    order (``box_iou`` in the detection module)."""
+    sides = []
+    for c, s in ((0, 2), (1, 3)):
+        half, lo, hi = ctx.tmp(), ctx.tmp(), ctx.tmp()
+        ctr = _slice_last(ctx, boxes, c, c + 1)
+        size = _slice_last(ctx, boxes, s, s + 1)
+        ctx.node("Div", [size, ctx.const(2.0, np.float64)], [half])
+        ctx.node("Sub", [ctr, half], [lo])
+        ctx.node("Add", [ctr, half], [hi])
+        lo_t, hi_t, mn, mx, ext = (ctx.tmp() for _ in range(5))
+        ctx.node("Transpose", [lo], [lo_t], perm=[0, 2, 1])
+        ctx.node("Transpose", [hi], [hi_t], perm=[0, 2, 1])
+        ctx.node("Min", [hi, hi_t], [mn])
+        ctx.node("Max", [lo, lo_t], [mx])
+        ctx.node("Sub", [mn, mx], [ext])
+        sides.append((ext, size))
+    (w, aw), (h, ah) = sides
+    inter, area, area_t, both, union, iou, pw, ph, pos, big, over = (ctx.tmp() for _ in range(11))
+    ctx.node("Mul", [w, h], [inter])
+    ctx.node("Mul", [aw, ah], [area])
+    ctx.node("Transpose", [area], [area_t], perm=[0, 2, 1])
+    ctx.node("Add", [area, area_t], [both])
+    ctx.node("Sub", [both, inter], [union])
+    ctx.node("Div", [inter, union], [iou])
+    zero = ctx.const(0.0, np.float64)
+    ctx.node("Greater", [w, zero], [pw])
+    ctx.node("Greater", [h, zero], [ph])
+    ctx.node("And", [pw, ph], [pos])
+    ctx.node("Greater", [iou, ctx.const(float(nms), np.float64)], [big])
+    ctx.node("And", [pos, big], [over])
+    return over
+
+
+@onnx_op("nms_detection2d", sample=_nms_sample, shapes=((2, 16, 8),))
+def _nms_detection2d(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """The thresholds as Where, then the suppression rebuilt on the dense tensor.
+
+    Per class (NNabla's greedy rule: by decreasing score, a box still alive suppresses every
+    later box with IoU ``> nms``; ties to the lower index) that is ONNX NonMaxSuppression
+    (centre boxes, ``IoU > iou_threshold`` suppresses, overlaps ``<= 0`` count as none, its
+    priority queue ties to the lower index); its selected ``(batch, class, box)`` triples are
+    scattered (ScatterND) into a keep mask that zeroes the other scores. Zero scores are no
+    candidates (moved to -inf below ``score_threshold``). ONNX Runtime's kernel computes IoU
+    in float32 where nnfunc uses float64: a pair whose IoU lies within float32 rounding of
+    ``nms`` may be decided differently, and float64 scores are ranked as float32.
+
+    By objectness (a box dies when ANY box ranked before it overlaps it, suppressed or not)
+    NonMaxSuppression does not apply: the ``(B, N, N)`` IoU matrix in float64 and the
+    ranking ``o_j > o_i or (o_j == o_i and j < i)`` among non-zero objectness give it
+    exactly."""
+    dt = _out_dtype(func)
+    x = _as(ctx, ins[0], _in_dtype(func, 0), dt)
+    t = ctx.const(func.thresh, dt)
+    zero = ctx.const(0, dt)
+    obj, low, o, o3, s = (ctx.tmp() for _ in range(5))
+    ctx.node("Gather", [x, ctx.const(4, np.int64)], [obj], axis=2)  # (B, N)
+    ctx.node("Less", [obj, t], [low])
+    ctx.node("Where", [low, zero, obj], [o])
+    ctx.node("Unsqueeze", [o, ctx.const([2], np.int64)], [o3])
+    p = _slice_last(ctx, x, 5, _I64_MAX)
+    probs = _half_op(ctx, "Mul", o3, p, dt)
+    lowp = _half_cmp(ctx, "Less", probs, t, dt)
+    ctx.node("Where", [lowp, zero, probs], [s])  # (B, N, C)
+    box = _slice_last(ctx, x, 0, 4)
+    if func.per_class:
+        f32 = np.dtype(np.float32)
+        scores, nz, masked, shp, nbox, sel, sel_shp, k, ones, keep0, keep, keep_t = (
+            ctx.tmp() for _ in range(12)
+        )
+        ctx.node("Transpose", [s], [scores], perm=[0, 2, 1])  # (B, C, N)
+        ctx.node("Equal", [scores, zero], [nz])
+        ctx.node("Where", [nz, ctx.const(-np.inf, dt), scores], [masked])
+        s32 = _as(ctx, masked, dt, f32)
+        b32 = _as(ctx, box, dt, f32)
+        ctx.node("Shape", [box], [shp])
+        ctx.node("Gather", [shp, ctx.const([1], np.int64)], [nbox], axis=0)
+        lowest = ctx.const([np.finfo(np.float32).min], f32)
+        nms_in = [b32, s32, nbox, ctx.const([func.nms], f32), lowest]
+        ctx.node("NonMaxSuppression", nms_in, [sel], center_point_box=1)  # (K, 3)
+        ctx.node("Shape", [sel], [sel_shp])
+        ctx.node("Gather", [sel_shp, ctx.const([0], np.int64)], [k], axis=0)
+        true = ctx.onnx.numpy_helper.from_array(np.ones((1,), bool), "value")
+        false = ctx.onnx.numpy_helper.from_array(np.zeros((1,), bool), "value")
+        ctx.node("ConstantOfShape", [k], [ones], value=true)
+        scores_shp = ctx.tmp()
+        ctx.node("Shape", [scores], [scores_shp])
+        ctx.node("ConstantOfShape", [scores_shp], [keep0], value=false)
+        ctx.node("ScatterND", [keep0, sel, ones], [keep])
+        ctx.node("Transpose", [keep], [keep_t], perm=[0, 2, 1])
+        o_out, s_out = o3, ctx.tmp()
+        ctx.node("Where", [keep_t, s, zero], [s_out])
+    else:
+        over = _pairwise_over(ctx, _as(ctx, box, dt, np.float64), func.nms)
+        oi, oj, gt, eq, shp, n, ri, rj, lt, tie, ahead, candj = (ctx.tmp() for _ in range(12))
+        ctx.node("Unsqueeze", [o, ctx.const([2], np.int64)], [oi])  # (B, N, 1): box i
+        ctx.node("Unsqueeze", [o, ctx.const([1], np.int64)], [oj])  # (B, 1, N): box j
+        ctx.node("Greater", [oj, oi], [gt])
+        ctx.node("Equal", [oj, oi], [eq])
+        ctx.node("Shape", [o], [shp])
+        ctx.node("Gather", [shp, ctx.const([1], np.int64)], [n], axis=0)
+        r = _range(ctx, n)
+        ctx.node("Unsqueeze", [r, ctx.const([1], np.int64)], [ri])
+        ctx.node("Unsqueeze", [r, ctx.const([0], np.int64)], [rj])
+        ctx.node("Less", [rj, ri], [lt])
+        ctx.node("And", [eq, lt], [tie])
+        ctx.node("Or", [gt, tie], [ahead])
+        ctx.node("Not", [_equal_zero(ctx, oj, zero)], [candj])
+        hit, hit_i, anyf, dead, cand_i, kill = (ctx.tmp() for _ in range(6))
+        ctx.node("And", [ahead, over], [hit])
+        ctx.node("And", [hit, candj], [hit_i])
+        ctx.node("Cast", [hit_i], [anyf], to=_elem_type(ctx.onnx, np.float32))
+        red = ctx.tmp()
+        _axes_node(ctx, "ReduceMax", anyf, [2], red, 1)  # (B, N, 1)
+        ctx.node("Greater", [red, ctx.const(0.0, np.float32)], [dead])
+        ctx.node("Not", [_equal_zero(ctx, oi, zero)], [cand_i])
+        ctx.node("And", [dead, cand_i], [kill])
+        o_out, s_out = ctx.tmp(), ctx.tmp()
+        ctx.node("Where", [kill, zero, o3], [o_out])
+        ctx.node("Where", [kill, zero, s], [s_out])
+    ctx.node("Concat", [box, o_out, s_out], outs, axis=2)
+
+
+def _equal_zero(ctx: _Context, x: str, zero: str) -> str:
+    out = ctx.tmp()
+    ctx.node("Equal", [x, zero], [out])
+    return out
+
+
+def _half_op(ctx: _Context, op: str, a: str, b: str, dt: Any) -> str:
+    """``op(a, b)`` in dtype ``dt``, rounded to float16 where ``dt`` is float16: ONNX Runtime
+    runs float16 arithmetic in float32 and drops the rounding between two ops (an Add then an
+    Equal compares the unrounded sum), so the float32 op and its Casts are written out."""
+    out = ctx.tmp()
+    if np.dtype(dt) != np.float16:
+        ctx.node(op, [a, b], [out])
+        return out
+    f32 = np.dtype(np.float32)
+    r = ctx.tmp()
+    ctx.node(op, [_as(ctx, a, dt, f32), _as(ctx, b, dt, f32)], [r])
+    ctx.node("Cast", [r], [out], to=_elem_type(ctx.onnx, dt))
+    return out
+
+
+def _half_cmp(ctx: _Context, op: str, a: str, b: str, dt: Any) -> str:
+    """A comparison of float16 values made in float32 (exact), so that ONNX Runtime compares
+    the rounded values of :func:`_half_op`."""
+    out = ctx.tmp()
+    if np.dtype(dt) == np.float16:
+        f32 = np.dtype(np.float32)
+        a, b = _as(ctx, a, dt, f32), _as(ctx, b, dt, f32)
+    ctx.node(op, [a, b], [out])
+    return out
+
+
+def _morph_grad_sample(F: Any, x: Any, f: Any, w: Any) -> Any:
+    # integer-valued inputs: windows with tied maxima (the first offset takes the gradient);
+    # dilation2d channel-first with padding, erosion2d (a dilation2d core) channel-last
+    xr, fr = F.floor(F.mul(x, 2.0)), F.floor(F.mul(f, 2.0))
+    a = F.dilation2d(xr, fr, stride=(1, 2), rate=(2, 1), pad="same")
+    b = F.erosion2d(_nchw(F, xr), fr, stride=(2, 1), pad="valid", channel_last=True)
+    loss = F.add(F.sum(F.mul(a, w)), F.sum(F.mul(b, b)))
+    gx, gf = x.graph.grad(loss, [xr, fr])
+    return F.add(gx, F.sum(F.mul(gf, F.sin(f))), name="out")  # gf weighted: its routing shows
+
+
+def _morph_grad_grad_sample(F: Any, x: Any, f: Any, w: Any) -> Any:
+    xr, fr = F.floor(F.mul(x, 2.0)), F.floor(F.mul(f, 2.0))
+    a = F.dilation2d(xr, fr, stride=(1, 2), rate=(2, 1), pad="same")
+    b = F.erosion2d(_nchw(F, xr), fr, stride=(2, 1), pad="valid", channel_last=True)
+    loss = F.add(F.sum(F.mul(a, w)), F.sum(F.mul(b, b)))
+    gx, gf = x.graph.grad(loss, [xr, fr])
+    # d/dw of <gx, u> + <gf, v>: the gradient of dilation2d_grad w.r.t. gy is dilation2d_grad_grad
+    inner = F.add(F.sum(F.mul(gx, F.sin(xr))), F.sum(F.mul(gf, F.cos(fr))))
+    (gw,) = x.graph.grad(inner, [w])
+    return F.identity(gw, name="out")
+
+
+def _morph_taps(ctx: _Context, func: Any, x: str, fw: str, fill: Any, dt: Any) -> list[str]:
+    """The taps ``x_pad[o * s + k * r] + f[k]`` (channel-first ``x`` padded with ``fill``) of
+    every kernel offset ``k`` in C order, as the dilation2d entry and nnfunc's kernel form
+    them (same additions, so a tap equals the node's maximum bit for bit)."""
+    g = func.geom
+    pads = [0, 0] + [int(p[0]) for p in g.pads] + [0, 0] + [int(p[1]) for p in g.pads]
+    xp = ctx.tmp()
+    ctx.node("Pad", [x, ctx.const(pads, np.int64), ctx.const(fill, dt)], [xp], mode="constant")
+    taps = []
+    for i in range(int(g.kernel[0])):
+        for j in range(int(g.kernel[1])):
+            starts = [i * int(g.dilation[0]), j * int(g.dilation[1])]
+            ends = [s + (int(o) - 1) * int(st) + 1
+                    for s, o, st in zip(starts, g.out, g.stride, strict=True)]  # fmt: skip
+            steps = [int(st) for st in g.stride]
+            sl = ctx.tmp()
+            s_in = [xp, *(ctx.const(v, np.int64) for v in (starts, ends, [2, 3], steps))]
+            ctx.node("Slice", s_in, [sl])
+            if fw:
+                fv = ctx.tmp()
+                f_in = [fw, *(ctx.const(v, np.int64) for v in ([i, j], [i + 1, j + 1], [1, 2]))]
+                ctx.node("Slice", f_in, [fv])
+                sl = _half_op(ctx, "Add", sl, fv, dt)  # (C, 1, 1) broadcasts over (N, C, H, W)
+            taps.append(sl)
+    return taps
+
+
+def _morph_hits(ctx: _Context, func: Any, x: str, f: str, y: str) -> list[str]:
+    """Per kernel offset, the windows whose FIRST maximum (C order) is at that offset:
+    ``tap == y`` and no earlier offset hit (nnfunc's ``_hits``; a NaN window hits nowhere)."""
+    dt = _in_dtype(func, 0)
+    low = -np.inf if dt.kind == "f" else np.iinfo(dt).min
+    hits, taken = [], ""
+    for tap in _morph_taps(ctx, func, x, f, low, dt):
+        eq = _half_cmp(ctx, "Equal", tap, y, dt)
+        if taken:
+            free, hit, t2 = ctx.tmp(), ctx.tmp(), ctx.tmp()
+            ctx.node("Not", [taken], [free])
+            ctx.node("And", [eq, free], [hit])
+            ctx.node("Or", [taken, hit], [t2])
+            eq, taken = hit, t2
+        else:
+            taken = eq
+        hits.append(eq)
+    return hits
+
+
+def _morph_first(ctx: _Context, func: Any, ins: list[str]) -> list[str]:
+    """The node's 4-D inputs channel-first (filter-shaped and absent inputs as they are)."""
+    if not func.geom.channel_last:
+        return list(ins)
+    out = []
+    for k, name in enumerate(ins):
+        if k in (1, 4) or not name:  # the filter, the filter's gradient
+            out.append(name)
+        else:
+            out.append(_transposed(ctx, name, [0, 3, 1, 2]))
+    return out
+
+
+def _morph_static(func: Any) -> None:
+    g = func.geom
+    if None in g.out or None in g.kernel or None in g.sizes:
+        raise _unsupported(func, f"{func.op_name} with unknown spatial sizes")
+
+
+@onnx_op(
+    "dilation2d_grad",
+    sample=_morph_grad_sample,
+    shapes=((2, 3, 7, 6), (3, 2, 3), (7, 3)),
+    min_opset=16,
+)
+def _dilation2d_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """``gy`` routed to each window's first arg-max of ``x_pad + f`` (as max_pool_grad): the
+    hit offset's flat position in the padded plane (static index tables, since the sizes are
+    known) and one ScatterElements-add; ``gf[:, k]`` the sum of ``gy`` over the windows that
+    hit offset ``k``. Hits in the padding are cropped away (nnfunc's ``crop``)."""
+    _morph_static(func)
+    g = func.geom
+    x, f, y, gy = _morph_first(ctx, func, ins)
+    # ONNX Runtime has no float16 ScatterElements-add: float16 accumulates in float32
+    out_dt = _out_dtype(func)
+    dt = np.dtype(np.float32) if out_dt == np.float16 else out_dt
+    gy = _as(ctx, gy, _in_dtype(func, 3), dt)
+    (ph0, ph1), (pw0, pw1) = ((int(a), int(b)) for a, b in g.pads)
+    h, w = int(g.sizes[0]), int(g.sizes[1])
+    wp = w + pw0 + pw1
+    oh, ow = np.arange(int(g.out[0])), np.arange(int(g.out[1]))
+    idx, taken, gf_parts = ctx.const(np.zeros((1, 1, 1, 1), np.int64)), "", []
+    zero = ctx.const(0, dt)
+    for k, hit in enumerate(_morph_hits(ctx, func, x, f, y)):
+        i, j = divmod(k, int(g.kernel[1]))
+        rows = oh * int(g.stride[0]) + i * int(g.dilation[0])
+        cols = ow * int(g.stride[1]) + j * int(g.dilation[1])
+        pos = (rows[:, None] * wp + cols[None, :]).astype(np.int64)
+        i2, sel, s = ctx.tmp(), ctx.tmp(), ctx.tmp()
+        ctx.node("Where", [hit, ctx.const(pos), idx], [i2])
+        idx = i2
+        ctx.node("Where", [hit, gy, zero], [sel])
+        _axes_node(ctx, "ReduceSum", sel, [0, 2, 3], s, 0)  # (C,)
+        gf_parts.append(s)
+        if taken:
+            t2 = ctx.tmp()
+            ctx.node("Or", [taken, hit], [t2])
+            taken = t2
+        else:
+            taken = hit
+    gf_flat, upd, fi, fu, shp, nc, size, zs, acc, plane, gx = (ctx.tmp() for _ in range(11))
+    ctx.node("Concat", [_unsq(ctx, s, 1) for s in gf_parts], [gf_flat], axis=1)  # (C, kh*kw)
+    gf_shape = ctx.const([0, *(int(v) for v in g.kernel)], np.int64)
+    ctx.node("Reshape", [_as(ctx, gf_flat, dt, out_dt), gf_shape], outs[1:2])
+    ctx.node("Where", [taken, gy, zero], [upd])  # a window without a hit (NaN) routes nothing
+    ctx.node("Reshape", [idx, ctx.const([0, 0, -1], np.int64)], [fi])
+    ctx.node("Reshape", [upd, ctx.const([0, 0, -1], np.int64)], [fu])
+    ctx.node("Shape", [upd], [shp])
+    ctx.node("Slice", [shp, ctx.const([0], np.int64), ctx.const([2], np.int64)], [nc])
+    hp = h + ph0 + ph1
+    ctx.node("Concat", [nc, ctx.const([hp * wp], np.int64)], [size], axis=0)
+    zs = _zeros_of(ctx, size, dt)
+    ctx.node("ScatterElements", [zs, fi, fu], [acc], axis=2, reduction="add")
+    shp4 = ctx.tmp()
+    ctx.node("Concat", [nc, ctx.const([hp, wp], np.int64)], [shp4], axis=0)
+    ctx.node("Reshape", [acc, shp4], [plane])
+    crop = [ctx.const(v, np.int64) for v in ([ph0, pw0], [ph0 + h, pw0 + w], [2, 3])]
+    ctx.node("Slice", [plane, *crop], [gx])
+    gx = _as(ctx, gx, dt, out_dt)
+    if g.channel_last:
+        ctx.node("Transpose", [gx], outs[:1], perm=[0, 2, 3, 1])
+    else:
+        ctx.node("Identity", [gx], outs[:1])
+
+
+def _unsq(ctx: _Context, x: str, axis: int) -> str:
+    out = ctx.tmp()
+    ctx.node("Unsqueeze", [x, ctx.const([axis], np.int64)], [out])
+    return out
+
+
+@onnx_op(
+    "dilation2d_grad_grad",
+    sample=_morph_grad_grad_sample,
+    shapes=((2, 3, 7, 6), (3, 2, 3), (7, 3)),
+)
+def _dilation2d_grad_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """The adjoint of dilation2d_grad: ``gx`` (zero-padded) and ``gf[:, k]`` read at each
+    window's first arg-max offset, the taps of ``gx`` cut out as the forward cuts ``x``."""
+    _morph_static(func)
+    g = func.geom
+    x, f, y, gx, gf = _morph_first(ctx, func, ins)
+    dt = _out_dtype(func)
+    gx_taps = _morph_taps(ctx, func, _as(ctx, gx, _in_dtype(func, 3), dt), "", 0, dt) if gx else []
+    if gf:
+        gf = _as(ctx, gf, _in_dtype(func, 4), dt)
+    zero = ctx.const(0, dt)
+    acc = ""
+    for k, hit in enumerate(_morph_hits(ctx, func, x, f, y)):
+        i, j = divmod(k, int(g.kernel[1]))
+        src = gx_taps[k] if gx else ""
+        if gf:
+            fv = ctx.tmp()
+            f_in = [gf, *(ctx.const(v, np.int64) for v in ([i, j], [i + 1, j + 1], [1, 2]))]
+            ctx.node("Slice", f_in, [fv])
+            if src:
+                s2 = ctx.tmp()
+                ctx.node("Add", [src, fv], [s2])
+                src = s2
+            else:
+                src = fv
+        sel = ctx.tmp()
+        ctx.node("Where", [hit, src, zero], [sel])
+        if acc:
+            a2 = ctx.tmp()
+            ctx.node("Add", [acc, sel], [a2])
+            acc = a2
+        else:
+            acc = sel
+    if g.channel_last:
+        ctx.node("Transpose", [acc], outs, perm=[0, 2, 3, 1])
+    else:
+        ctx.node("Identity", [acc], outs)
+
+
+def _hit_mask_sample(F: Any, t: Any, s: Any) -> Any:
+    # labels and candidates in [0, 5): candidates repeat (the last position takes the hit)
+    mask = F.sampling._sampled._HitMask(np.dtype(np.float32))
+    labels, sampled = _labels_sample(F, t, 5), F.cast(_labels_sample(F, s, 5), np.int32)
+    return mask.apply1(labels, sampled, name="out")
+
+
+@onnx_op("accidental_hit_mask", sample=_hit_mask_sample, shapes=((4, 3), (7,)))
+def _accidental_hit_mask(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """``-FLT_MAX`` (in the node's dtype: -inf in float16) where candidate ``p`` equals one of
+    the row's labels and no later candidate has its value (TensorFlow's value -> position map
+    keeps the LAST position of a repeated candidate), else 0: two Equal tables, no loops."""
+    labels, sampled = _int64(ctx, func, 0, ins[0]), _int64(ctx, func, 1, ins[1])
+    lab3, eq, eqf, hit_f, hit = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("Unsqueeze", [labels, ctx.const([2], np.int64)], [lab3])  # (B, T, 1)
+    ctx.node("Equal", [lab3, sampled], [eq])  # (B, T, S)
+    ctx.node("Cast", [eq], [eqf], to=_elem_type(ctx.onnx, np.float32))
+    _axes_node(ctx, "ReduceMax", eqf, [1], hit_f, 0)  # (B, S)
+    ctx.node("Greater", [hit_f, ctx.const(0.0, np.float32)], [hit])
+    # a candidate is its value's last position when no later candidate equals it
+    col, row, same, n, r, ri, rj, later, dup, dupf, any_f, seen, last = (
+        ctx.tmp() for _ in range(13)
+    )
+    ctx.node("Unsqueeze", [sampled, ctx.const([1], np.int64)], [col])  # (S, 1): p
+    ctx.node("Unsqueeze", [sampled, ctx.const([0], np.int64)], [row])  # (1, S): q
+    ctx.node("Equal", [col, row], [same])
+    ctx.node("Shape", [sampled], [n])
+    r = _range(ctx, n)
+    ctx.node("Unsqueeze", [r, ctx.const([1], np.int64)], [ri])
+    ctx.node("Unsqueeze", [r, ctx.const([0], np.int64)], [rj])
+    ctx.node("Greater", [rj, ri], [later])
+    ctx.node("And", [same, later], [dup])
+    ctx.node("Cast", [dup], [dupf], to=_elem_type(ctx.onnx, np.float32))
+    _axes_node(ctx, "ReduceMax", dupf, [1], any_f, 0)  # (S,)
+    ctx.node("Greater", [any_f, ctx.const(0.0, np.float32)], [seen])
+    ctx.node("Not", [seen], [last])
+    both = ctx.tmp()
+    ctx.node("And", [hit, last], [both])
+    dt = np.dtype(func.dtype)
+    with np.errstate(over="ignore"):  # -FLT_MAX is -inf in float16, as the node's cast
+        low = np.asarray(-np.finfo(np.float32).max).astype(dt)
+    ctx.node("Where", [both, ctx.const(low, dt), ctx.const(0, dt)], outs)
 
 
 # ---------------------------------------------------------------- fused probability losses
