@@ -485,18 +485,65 @@ def test_issue_17_case(case, call, exc, message):
     if message is not None:
         assert str(info.value) == message
     if case in SIZE_GUARD:
-        assert str(info.value).startswith(f"{SIZE_GUARD[case]}: `output` must fit in memory (")
+        assert str(info.value).startswith(f"{SIZE_GUARD[case]} must fit in memory (")
 
 
 # The size guard's message shows the machine's memory: checked up to it.
 SIZE_GUARD = {
-    "one_hot-2**63": "one_hot",
-    "conv-pad-2**63": "conv",
-    "tile-2**63": "tile",
-    "constant-shape-beyond-memory": "constant",
-    "arange-beyond-memory": "arange",
-    "arange-2**63": "arange",
+    "one_hot-2**63": "one_hot: `output`",
+    "conv-pad-2**63": "conv: padded input",  # the padded input is allocated first
+    "tile-2**63": "tile: `output`",
+    "constant-shape-beyond-memory": "constant: `output`",
+    "arange-beyond-memory": "arange: `output`",
+    "arange-2**63": "arange: `output`",
 }
+
+
+# Padded inputs in a graph whose batch is unknown (the fuzz baseline's avg_pool lines): the bound
+# holds per sample when the graph is built, and for the whole batch when it runs, before the
+# kernel allocates anything. The memory limit is set so that the messages are exact.
+MEM = 10**6
+
+
+@pytest.fixture
+def small_memory(monkeypatch):
+    monkeypatch.setattr(nf.core.function, "MEMORY_BYTES", MEM)
+
+
+def _graph_pool(fn, pad, stride, n, x_shape=(1, 4)):
+    with nf.Graph() as g:
+        x = g.placeholder("x", (None, *x_shape))
+        if fn is nf.conv:
+            y = nf.conv(x, np.ones((1, 1, 3), np.float32), pad=pad, stride=stride)
+        else:
+            y = fn(x, 3, stride=stride, pad=pad)
+    return g.run(y, {"x": np.ones((n, *x_shape), np.float32)})
+
+
+@pytest.mark.parametrize("pad", [2**63, 10**9], ids=["2**63", "10**9"])
+@pytest.mark.parametrize("fn", [nf.avg_pool, nf.sum_pool, nf.conv], ids=lambda f: f.__name__)
+def test_graph_padded_input_per_sample_at_build(small_memory, fn, pad):
+    with pytest.raises(nf.ArgumentError) as info:
+        _graph_pool(fn, pad, 1, 1)
+    op = fn.__name__
+    assert str(info.value) == (
+        f"{op} (node '{op}_0'): padded input must fit in memory ({MEM} bytes); received "
+        f"kernel=(3,), stride=(1,), pad={pad}."
+    )
+
+
+@pytest.mark.parametrize("fn", [nf.avg_pool, nf.sum_pool, nf.conv], ids=lambda f: f.__name__)
+def test_graph_padded_input_whole_batch_at_run(small_memory, fn):
+    # 60,003 padded cells per sample fit in MEM bytes, a batch of 8 does not (the output is
+    # only 3 cells per sample: the output guard alone would let the padding through)
+    assert _graph_pool(fn, 30000, 30000, 1).shape == (1, 1, 3)
+    with pytest.raises(nf.ArgumentError) as info:
+        _graph_pool(fn, 30000, 30000, 8)
+    op = fn.__name__
+    assert str(info.value) == (
+        f"{op} (node '{op}_0'): padded input must fit in memory ({MEM} bytes); received "
+        "kernel=(3,), stride=(30000,), pad=30000."
+    )
 
 
 def test_gelu_tanh_stays_finite():

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core import check
+from nnfunc.core import function as _function
 from nnfunc.core.function import node_errors  # re-exported: the one helper lives there
 from nnfunc.errors import ArgumentError, ShapeError
 
@@ -212,6 +213,26 @@ def check_out_size(
     """Raise a ShapeError naming every interacting value when an output size is not positive."""
     if out is not None and out <= 0:
         raise ShapeError(check.message(op, what, f"be positive in spatial dim {dim}", **received))
+
+
+def check_padded_input(
+    op: str, shape: Sequence[int | None], itemsize: int = 8, **received: Any
+) -> None:
+    """ArgumentError when the padded input a kernel allocates (``shape``) cannot fit in memory.
+
+    An unknown size (a graph's None batch) counts as 1: the bound then holds per sample when the
+    graph is built, and ``setup`` checks the whole size again when the graph runs, before
+    anything is allocated.
+    """
+    cells = 1
+    for d in shape:
+        cells *= 1 if d is None else int(d)
+    if cells * itemsize > _function.MEMORY_BYTES:
+        raise ArgumentError(
+            check.message(
+                op, "padded input", f"fit in memory ({_function.MEMORY_BYTES} bytes)", **received
+            )
+        )
 
 
 def show_pad(pair: Pair) -> Any:
