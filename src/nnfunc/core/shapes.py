@@ -17,7 +17,7 @@ Formulas (``L`` input size, ``k`` kernel, ``s`` stride, ``d`` dilation, ``lo``/`
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ import numpy as np
 from nnfunc.core import check
 from nnfunc.core import function as _function
 from nnfunc.core.function import node_errors  # re-exported: the one helper lives there
+from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, ShapeError
 
 __all__ = [
@@ -345,3 +346,53 @@ def _check_transpose_size(
                 dilation=d,
             )
         )
+
+
+# ----------------------------------------------------------------------------- run-time checks
+# A composite (plain Python over other functions) checks its arguments' shapes when it is called.
+# In a graph a size may be unknown then (None), and no node of its own repeats the check when the
+# graph runs: a size-1 batch then broadcasts against an empty one and the graph returns a result
+# where eager raises. ``recheck`` puts the tensors through one ``ShapeCheck`` node whose setup,
+# re-run by the graph with the real shapes, calls the composite's registered check again (the
+# same message as eager). Eager calls and graphs with known sizes get no node.
+_CHECKS: dict[str, Callable[..., None]] = {}
+
+
+def register_check(key: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Decorator: register ``check(*tensors, **options)`` (raises an nnfunc error) as ``key``."""
+
+    def deco(fn: Callable[..., None]) -> Callable[..., None]:
+        _CHECKS[key] = fn
+        return fn
+
+    return deco
+
+
+def recheck(op: str, key: str, tensors: Sequence[Any], /, **options: Any) -> tuple[Any, ...]:
+    """``tensors`` as they are, or through a :class:`ShapeCheck` node when one is symbolic with
+    an unknown size: the check ``key`` (see :func:`register_check`) then runs again, on the real
+    shapes, when the graph runs. ``options`` (ints, strings, tuples) are saved with the graph."""
+    if not any(getattr(t, "_is_symbolic", False) and None in tuple(t.shape) for t in tensors):
+        return tuple(tensors)
+    return ShapeCheck(op, key, options).apply(*tensors)
+
+
+class ShapeCheck(_function.Function):
+    """Identity on its inputs whose ``setup`` runs a registered shape check once every size is
+    known (see :func:`recheck`); gradients pass through unchanged."""
+
+    def __init__(self, op: str, key: str, options: dict[str, Any]) -> None:
+        self.op_name = op
+        self.key = key
+        self.options = options
+
+    def setup(self, *specs: Any) -> tuple[Any, ...]:
+        if all(None not in tuple(s.shape) for s in specs):
+            _CHECKS[self.key](*specs, **self.options)
+        return tuple(TensorSpec(tuple(s.shape), np.dtype(s.dtype)) for s in specs)
+
+    def forward(self, xp: Any, *arrays: Any) -> tuple[Any, ...]:
+        return tuple(a.view() for a in arrays)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        return tuple(grad_outputs)
