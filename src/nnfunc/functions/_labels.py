@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.core import check
+from nnfunc.core import check, shapes
 from nnfunc.core.backend import get_array_module
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
@@ -61,6 +61,18 @@ def same_shape(op: str, names: tuple[str, str], a: Any, b: Any) -> tuple[int | N
             )
         )
     return tuple(q if p is None else p for p, q in zip(sa, sb))
+
+
+@shapes.register_check("labels.same_shape")
+def _same_shape_at_run(a: Any, b: Any, *, op: str, names: tuple[str, str]) -> None:
+    same_shape(op, tuple(names), a, b)
+
+
+def same_shape_now_and_at_run(op: str, names: tuple[str, str], a: Any, b: Any) -> tuple[Any, Any]:
+    """:func:`same_shape`, and again when a graph runs where a size is unknown now (a composite
+    has no node of its own that would repeat it): returns ``a, b`` to use from here on."""
+    same_shape(op, names, a, b)
+    return shapes.recheck(op, "labels.same_shape", (a, b), op=op, names=names)
 
 
 def shapes_match(shape: tuple, want: tuple) -> bool:
