@@ -119,6 +119,23 @@ def label_layout(
     )
 
 
+@shapes.register_check("labels.layout")
+def _layout_at_run(x: Any, labels: Any, *, op: str, ax: int, names: tuple[str, str]) -> None:
+    label_layout(op, x, labels, ax, *names)
+
+
+def label_layout_now_and_at_run(
+    op: str, x: Any, labels: Any, ax: int, x_name: str = "x", label_name: str = "labels"
+) -> tuple[bool, Any, Any]:
+    """:func:`label_layout`, and again when a graph runs where a size is unknown now (for the
+    composites, which have no node of their own): returns ``kept, x, labels``."""
+    kept = label_layout(op, x, labels, ax, x_name, label_name)
+    x, labels = shapes.recheck(
+        op, "labels.layout", (x, labels), op=op, ax=ax, names=(x_name, label_name)
+    )
+    return kept, x, labels
+
+
 def check_labels(op: str, labels: Any, num_classes: int | None, name: str = "labels") -> None:
     """Raise if a concrete label array holds an index outside ``[0, num_classes)``.
 

@@ -12,7 +12,7 @@ from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
-from nnfunc.functions._labels import as_tensor, same_shape, same_shape_now_and_at_run, to_dtype
+from nnfunc.functions._labels import as_tensor, same_shape_now_and_at_run, to_dtype
 from nnfunc.functions.math import abs as abs_
 
 __all__ = [
@@ -336,7 +336,7 @@ def kl_multinomial(
     with shapes.node_errors(name, p, q):
         eps = check.real_scalar(op, "eps", eps, min_value=0.0)
         p, q = as_tensor(p), as_tensor(q)
-        same_shape(op, ("p", "q"), p, q)
+        p, q = same_shape_now_and_at_run(op, ("p", "q"), p, q)
         nd = len(p.shape)
         base = check.axis(op, "base_axis", base_axis, nd) if nd else 0
     dt = real_dtype(p.dtype)
