@@ -7,6 +7,7 @@ removed. Each unfixed case is also in ``fuzz_baseline.tsv`` when the fuzz test r
 
 from __future__ import annotations
 
+import io
 import re
 
 import numpy as np
@@ -628,3 +629,178 @@ def test_running_statistics_errors(call, exc, message):
     with pytest.raises(exc) as info:
         call()
     assert str(info.value) == message
+
+
+# Shape checks that a graph could not make when it was built (a size unknown then) run again
+# when it runs (the fuzz's former "graph-accepts" cases: a size-1 batch broadcast against an
+# empty one gave an empty result where eager raises). Each row: build(graph) -> (outputs, feeds)
+# with the first dimension of every placeholder unknown, and the exact error of the run.
+F64 = np.float64
+
+
+def _ph(g, name, shape, dtype=np.float32):
+    return g.placeholder(name, (None, *shape[1:]), dtype)
+
+
+def _feed_build(call, **arrays):
+    def build(g):
+        phs = {k: _ph(g, k, a.shape, a.dtype) for k, a in arrays.items()}
+        return call(**phs), arrays
+
+    return build
+
+
+GRAPH_RUN_CHECKS = [
+    (
+        "lstm_cell-empty-x",
+        _feed_build(
+            lambda x, h, c: nf.lstm_cell(x, h, c, np.zeros((2, 4)), np.zeros((1, 4))),
+            x=np.zeros((0, 2)),
+            h=np.zeros((1, 1)),
+            c=np.zeros((1, 1)),
+        ),
+        nf.ShapeError,
+        "lstm_cell (node 'lstm_cell_0'): `h` must have shape (0, 1) (batch from x, hidden 1 "
+        "from w_h); received h.shape=(1, 1).",
+    ),
+    (
+        "gru_cell-empty-h",
+        _feed_build(
+            lambda x, h: nf.gru_cell(x, h, np.zeros((1, 3)), np.zeros((1, 3))),
+            x=np.zeros((1, 1)),
+            h=np.zeros((0, 1)),
+        ),
+        nf.ShapeError,
+        "gru_cell (node 'gru_cell_0'): `h` must have shape (1, 1) (batch from x, hidden 1 "
+        "from w_h); received h.shape=(0, 1).",
+    ),
+    (
+        "sru_cell-empty-c",
+        _feed_build(
+            lambda x, c: nf.sru_cell(x, c, np.zeros((2, 6)), np.zeros(4)),
+            x=np.zeros((1, 2)),
+            c=np.zeros((0, 2)),
+        ),
+        nf.ShapeError,
+        "sru_cell (node 'sru_cell_0'): `c` must have shape (1, 2) (batch and input size 2 "
+        "from x); received c.shape=(0, 2).",
+    ),
+    (
+        "adaptive_separable_convolution-empty-x",
+        _feed_build(
+            lambda x, v, h: nf.adaptive_separable_convolution(x, v, h),
+            x=np.zeros((0, 1, 3, 3)),
+            v=np.ones((1, 2, 2, 2)),
+            h=np.ones((1, 2, 2, 2)),
+        ),
+        nf.ShapeError,
+        "adaptive_separable_convolution (node 'adaptive_separable_convolution_0'): "
+        "`vertical_kernel` must have shape (0, 2, 2, 2) (B, K, H - Kv + 1, W - Kh + 1), every "
+        "size positive; received vertical_kernel.shape=(1, 2, 2, 2), x.shape=(0, 1, 3, 3).",
+    ),
+    (
+        "random_choice-empty-w",
+        _feed_build(
+            lambda x, w: nf.random_choice(x, w, seed=0),
+            x=np.ones((2, 3)),
+            w=np.ones((0, 3)),
+        ),
+        nf.ShapeError,
+        "random_choice (node 'random_choice_0'): `x` and `w` must have one shape of rank >= 1; "
+        "received x.shape=(2, 3), w.shape=(0, 3).",
+    ),
+    (
+        "tf-conv2d_transpose-empty-value",
+        _feed_build(
+            lambda v: tf.nn.conv2d_transpose(
+                v, np.ones((3, 3, 1, 1), np.float32), [1, 4, 4, 1], [1, 2, 2, 1], "SAME"
+            ),
+            v=np.zeros((0, 2, 2, 1), np.float32),
+        ),
+        nf.ShapeError,
+        "conv2d_transpose (node 'conv2d_transpose_0'): `output_shape` must start with the batch "
+        "size of `value`; received output_shape=[1, 4, 4, 1], value.shape=(0, 2, 2, 1).",
+    ),
+    (
+        "tf-softmax-empty-classes",
+        _feed_build(lambda x: tf.nn.softmax(x), x=np.zeros((0,), np.float32)),
+        nf.ArgumentError,
+        "softmax (node 'softmax_0'): `logits` must have at least one class along `dim` -1; "
+        "received logits.shape=(0,).",
+    ),
+    (
+        "tf-log_poisson_loss-empty-targets",
+        _feed_build(
+            lambda c, z: tf.nn.log_poisson_loss(targets=z, log_input=c),
+            c=np.zeros((1,), np.float32),
+            z=np.zeros((0,), np.float32),
+        ),
+        nf.ShapeError,
+        "log_poisson_loss (node 'log_poisson_loss_0'): `log_input` and `targets` must have the "
+        "same shape; received log_input.shape=(1,), targets.shape=(0,).",
+    ),
+    (
+        "nnabla-categorical_cross_entropy-empty-x",
+        _feed_build(
+            lambda x, t: NF.categorical_cross_entropy(x, t),
+            x=np.full((0, 3), 0.25),
+            t=np.zeros((1, 1), np.int64),
+        ),
+        nf.ShapeError,
+        "categorical_cross_entropy (node 'categorical_cross_entropy_0'): `target` must have the "
+        "shape of `x` without the class axis 1 (or with it of size 1); received "
+        "target.shape=(1, 1), x.shape=(0, 3).",
+    ),
+    (
+        "kl_multinomial-empty-q",
+        _feed_build(
+            lambda p, q: nf.kl_multinomial(p, q),
+            p=np.full((1, 2), 0.5),
+            q=np.full((0, 2), 0.5),
+        ),
+        nf.ShapeError,
+        "kl_multinomial (node 'kl_multinomial_0'): `p` and `q` must have the same shape; "
+        "received p.shape=(1, 2), q.shape=(0, 2).",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "case, build, exc, message", GRAPH_RUN_CHECKS, ids=[r[0] for r in GRAPH_RUN_CHECKS]
+)
+def test_graph_checks_shapes_when_it_runs(case, build, exc, message):
+    with nf.Graph() as g:
+        outs, feeds = build(g)
+    outs = list(outs) if isinstance(outs, tuple) else [outs]
+    with pytest.raises(exc) as info:
+        g.run(outs, feeds)
+    assert str(info.value) == message
+    # the same graph with consistent sizes runs (the check node is an identity)
+    ok = {k: np.ones((1, *a.shape[1:]), a.dtype) for k, a in feeds.items()}
+    if case.startswith("tf-softmax"):
+        ok = {"x": np.ones((2,), np.float32)}
+    if case.startswith("random_choice"):
+        ok = {"x": np.ones((2, 3)), "w": np.ones((2, 3))}
+    g.run(outs, ok)
+
+
+def test_graph_with_run_time_check_saves_and_loads():
+    with nf.Graph() as g:
+        x, h, c = (g.placeholder(k, (None, 1), F64) for k in "xhc")
+        nf.lstm_cell(x, h, c, np.zeros((1, 4)), np.zeros((1, 4)), name="cell")
+    buf = io.BytesIO()
+    g.save(buf)
+    buf.seek(0)
+    g2 = nf.load_graph(buf)
+    feeds = {"x": np.zeros((0, 1)), "h": np.zeros((1, 1)), "c": np.zeros((1, 1))}
+    with pytest.raises(nf.ShapeError, match=r"`h` must have shape \(0, 1\)"):
+        g2.run(["cell:0"], feeds)
+
+
+def test_binary_cross_entropy_target_gradient_keeps_its_dtype():
+    # a bool `x` gives a float32 loss; the float64 target's gradient was float32 (engine bug
+    # report, an AssertionError), found by the fuzz (x replaced by a flag array)
+    t = nf.Variable(np.array([1.0, 0.0]), requires_grad=True)
+    nf.sum(NF.binary_cross_entropy(np.array([True, False]), t)).backward()
+    assert t.grad.dtype == np.float64
+    np.testing.assert_allclose(t.grad, [-87.33654785, 87.33654785])
