@@ -634,7 +634,8 @@ def test_running_statistics_errors(call, exc, message):
 # Shape checks that a graph could not make when it was built (a size unknown then) run again
 # when it runs (the fuzz's former "graph-accepts" cases: a size-1 batch broadcast against an
 # empty one gave an empty result where eager raises). Each row: build(graph) -> (outputs, feeds)
-# with the first dimension of every placeholder unknown, and the exact error of the run.
+# with the first dimension of every placeholder unknown, and the exact error of the run. The node
+# that raises is the composite's check node (op ``identity``: nnfunc.core.shapes.recheck).
 F64 = np.float64
 
 
@@ -660,7 +661,7 @@ GRAPH_RUN_CHECKS = [
             c=np.zeros((1, 1)),
         ),
         nf.ShapeError,
-        "lstm_cell (node 'lstm_cell_0'): `h` must have shape (0, 1) (batch from x, hidden 1 "
+        "lstm_cell (node 'identity_0'): `h` must have shape (0, 1) (batch from x, hidden 1 "
         "from w_h); received h.shape=(1, 1).",
     ),
     (
@@ -671,7 +672,7 @@ GRAPH_RUN_CHECKS = [
             h=np.zeros((0, 1)),
         ),
         nf.ShapeError,
-        "gru_cell (node 'gru_cell_0'): `h` must have shape (1, 1) (batch from x, hidden 1 "
+        "gru_cell (node 'identity_0'): `h` must have shape (1, 1) (batch from x, hidden 1 "
         "from w_h); received h.shape=(0, 1).",
     ),
     (
@@ -682,7 +683,7 @@ GRAPH_RUN_CHECKS = [
             c=np.zeros((0, 2)),
         ),
         nf.ShapeError,
-        "sru_cell (node 'sru_cell_0'): `c` must have shape (1, 2) (batch and input size 2 "
+        "sru_cell (node 'identity_0'): `c` must have shape (1, 2) (batch and input size 2 "
         "from x); received c.shape=(0, 2).",
     ),
     (
@@ -694,7 +695,7 @@ GRAPH_RUN_CHECKS = [
             h=np.ones((1, 2, 2, 2)),
         ),
         nf.ShapeError,
-        "adaptive_separable_convolution (node 'adaptive_separable_convolution_0'): "
+        "adaptive_separable_convolution (node 'identity_0'): "
         "`vertical_kernel` must have shape (0, 2, 2, 2) (B, K, H - Kv + 1, W - Kh + 1), every "
         "size positive; received vertical_kernel.shape=(1, 2, 2, 2), x.shape=(0, 1, 3, 3).",
     ),
@@ -706,7 +707,7 @@ GRAPH_RUN_CHECKS = [
             w=np.ones((0, 3)),
         ),
         nf.ShapeError,
-        "random_choice (node 'random_choice_0'): `x` and `w` must have one shape of rank >= 1; "
+        "random_choice (node 'identity_0'): `x` and `w` must have one shape of rank >= 1; "
         "received x.shape=(2, 3), w.shape=(0, 3).",
     ),
     (
@@ -718,14 +719,14 @@ GRAPH_RUN_CHECKS = [
             v=np.zeros((0, 2, 2, 1), np.float32),
         ),
         nf.ShapeError,
-        "conv2d_transpose (node 'conv2d_transpose_0'): `output_shape` must start with the batch "
+        "conv2d_transpose (node 'identity_0'): `output_shape` must start with the batch "
         "size of `value`; received output_shape=[1, 4, 4, 1], value.shape=(0, 2, 2, 1).",
     ),
     (
         "tf-softmax-empty-classes",
         _feed_build(lambda x: tf.nn.softmax(x), x=np.zeros((0,), np.float32)),
         nf.ArgumentError,
-        "softmax (node 'softmax_0'): `logits` must have at least one class along `dim` -1; "
+        "softmax (node 'identity_0'): `logits` must have at least one class along `dim` -1; "
         "received logits.shape=(0,).",
     ),
     (
@@ -736,7 +737,7 @@ GRAPH_RUN_CHECKS = [
             z=np.zeros((0,), np.float32),
         ),
         nf.ShapeError,
-        "log_poisson_loss (node 'log_poisson_loss_0'): `log_input` and `targets` must have the "
+        "log_poisson_loss (node 'identity_0'): `log_input` and `targets` must have the "
         "same shape; received log_input.shape=(1,), targets.shape=(0,).",
     ),
     (
@@ -747,7 +748,7 @@ GRAPH_RUN_CHECKS = [
             t=np.zeros((1, 1), np.int64),
         ),
         nf.ShapeError,
-        "categorical_cross_entropy (node 'categorical_cross_entropy_0'): `target` must have the "
+        "categorical_cross_entropy (node 'identity_0'): `target` must have the "
         "shape of `x` without the class axis 1 (or with it of size 1); received "
         "target.shape=(1, 1), x.shape=(0, 3).",
     ),
@@ -759,7 +760,7 @@ GRAPH_RUN_CHECKS = [
             q=np.full((0, 2), 0.5),
         ),
         nf.ShapeError,
-        "kl_multinomial (node 'kl_multinomial_0'): `p` and `q` must have the same shape; "
+        "kl_multinomial (node 'identity_0'): `p` and `q` must have the same shape; "
         "received p.shape=(1, 2), q.shape=(0, 2).",
     ),
 ]

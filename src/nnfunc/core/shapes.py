@@ -26,7 +26,7 @@ from nnfunc.core import check
 from nnfunc.core import function as _function
 from nnfunc.core.function import node_errors  # re-exported: the one helper lives there
 from nnfunc.core.spec import TensorSpec
-from nnfunc.errors import ArgumentError, ShapeError
+from nnfunc.errors import ArgumentError, NNFuncError, ShapeError
 
 __all__ = [
     "check_out_size",
@@ -352,9 +352,10 @@ def _check_transpose_size(
 # A composite (plain Python over other functions) checks its arguments' shapes when it is called.
 # In a graph a size may be unknown then (None), and no node of its own repeats the check when the
 # graph runs: a size-1 batch then broadcasts against an empty one and the graph returns a result
-# where eager raises. ``recheck`` puts the tensors through one ``ShapeCheck`` node whose setup,
-# re-run by the graph with the real shapes, calls the composite's registered check again (the
-# same message as eager). Eager calls and graphs with known sizes get no node.
+# where eager raises. ``recheck`` puts the first tensor through a ``ShapeCheck`` node that also
+# takes the others as inputs; its setup, re-run by the graph with the real shapes, calls the
+# composite's registered check again (the same message as eager). Eager calls and graphs with
+# known sizes get no node.
 _CHECKS: dict[str, Callable[..., None]] = {}
 
 
@@ -369,30 +370,45 @@ def register_check(key: str) -> Callable[[Callable[..., None]], Callable[..., No
 
 
 def recheck(op: str, key: str, tensors: Sequence[Any], /, **options: Any) -> tuple[Any, ...]:
-    """``tensors`` as they are, or through a :class:`ShapeCheck` node when one is symbolic with
-    an unknown size: the check ``key`` (see :func:`register_check`) then runs again, on the real
-    shapes, when the graph runs. ``options`` (ints, strings, tuples) are saved with the graph."""
+    """``tensors`` as they are, or with the first one through a :class:`ShapeCheck` node when
+    one is symbolic with an unknown size: the check ``key`` (see :func:`register_check`) then
+    runs again, on the real shapes, whenever the graph computes anything from the first tensor
+    (pass the one the results are computed from). ``options`` (ints, strings, tuples) are saved
+    with the graph; ``op`` is the composite's name (the check's messages give it)."""
     if not any(getattr(t, "_is_symbolic", False) and None in tuple(t.shape) for t in tensors):
         return tuple(tensors)
-    return ShapeCheck(op, key, options).apply(*tensors)
+    first = ShapeCheck(key, options).apply1(*tensors)
+    return (first, *tensors[1:])
 
 
 class ShapeCheck(_function.Function):
-    """Identity on its inputs whose ``setup`` runs a registered shape check once every size is
-    known (see :func:`recheck`); gradients pass through unchanged."""
+    """Identity on its first input whose ``setup`` runs a registered shape check on all its
+    inputs once every size is known (see :func:`recheck`); the other inputs get no gradient.
 
-    def __init__(self, op: str, key: str, options: dict[str, Any]) -> None:
-        self.op_name = op
+    Its op is ``identity`` (what it computes: an export or a profile sees an identity); its
+    errors carry the composite's name, from the check's own message.
+    """
+
+    op_name = "identity"
+
+    def __init__(self, key: str, options: dict[str, Any]) -> None:
         self.key = key
         self.options = options
 
     def setup(self, *specs: Any) -> tuple[Any, ...]:
+        self.n_inputs = len(specs)
         if all(None not in tuple(s.shape) for s in specs):
-            _CHECKS[self.key](*specs, **self.options)
-        return tuple(TensorSpec(tuple(s.shape), np.dtype(s.dtype)) for s in specs)
+            try:
+                _CHECKS[self.key](*specs, **self.options)
+            except NNFuncError as exc:  # "<composite> (node '<this node>'): ..."
+                name = getattr(self, "name", None)
+                if name is None:
+                    raise
+                raise type(exc)(_function.with_node_name(str(exc), name)) from None
+        return (TensorSpec(tuple(specs[0].shape), np.dtype(specs[0].dtype)),)
 
     def forward(self, xp: Any, *arrays: Any) -> tuple[Any, ...]:
-        return tuple(a.view() for a in arrays)
+        return (arrays[0].view(),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        return tuple(grad_outputs)
+        return (grad_outputs[0],) + (None,) * (self.n_inputs - 1)
