@@ -777,11 +777,7 @@ def call_graph_case(func: Callable[..., Any], sample: dict[str, Any], case: Case
 
 def is_failure(outcome: str) -> bool:
     """Whether an outcome breaks the promise."""
-    return not (
-        outcome == "ok"
-        or outcome.startswith("nnfunc:")
-        or outcome == "nosample"
-    )
+    return not (outcome == "ok" or outcome.startswith("nnfunc:") or outcome == "nosample")
 
 
 # --------------------------------------------------------------------------- worker
