@@ -798,6 +798,24 @@ def test_graph_with_run_time_check_saves_and_loads():
         g2.run(["cell:0"], feeds)
 
 
+def test_patch_correlation_padded_input_is_bounded(small_memory):
+    # a huge pad with a huge patch_step: 3 outputs per axis, but a padded copy of 2e9 x 2e9
+    # (was NumPy's raw "array is too big"), eager and in a graph with an unknown batch
+    x = np.ones((1, 4, 4, 1), np.float32)
+    message = (
+        "padded input must fit in memory (1000000 bytes); received patch=(1, 1), "
+        "patch_step=(1000000000, 1000000000), pad=1000000000."
+    )
+    kw = {"patch_step": 10**9, "pad": 10**9, "channel_last": True}
+    with pytest.raises(nf.ArgumentError) as info:
+        nf.patch_correlation(x, x, **kw)
+    assert str(info.value) == "patch_correlation: " + message
+    with nf.Graph() as g, pytest.raises(nf.ArgumentError) as info:
+        p = g.placeholder("x", (None, 4, 4, 1))
+        nf.patch_correlation(p, p, **kw)
+    assert str(info.value) == "patch_correlation (node 'patch_correlation_0'): " + message
+
+
 def test_binary_cross_entropy_target_gradient_keeps_its_dtype():
     # a bool `x` gives a float32 loss; the float64 target's gradient was float32 (engine bug
     # report, an AssertionError), found by the fuzz (x replaced by a flag array)
