@@ -67,6 +67,8 @@ def test_outcomes_are_classified():
     assert fuzz.is_failure("raw:TypeError")
     assert fuzz.is_failure("mutated:x")
     assert fuzz.is_failure("hang")
+    assert fuzz.is_failure("graph-accepts:ShapeError")  # a silent wrong result in a graph
+    assert fuzz.is_failure("mismatch:values")
     assert not fuzz.is_failure("ok")
     assert not fuzz.is_failure("nnfunc:DTypeError")
 

@@ -17,14 +17,16 @@ Formulas (``L`` input size, ``k`` kernel, ``s`` stride, ``d`` dilation, ``lo``/`
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from nnfunc.core import check
+from nnfunc.core import function as _function
 from nnfunc.core.function import node_errors  # re-exported: the one helper lives there
-from nnfunc.errors import ArgumentError, ShapeError
+from nnfunc.core.spec import TensorSpec
+from nnfunc.errors import ArgumentError, NNFuncError, ShapeError
 
 __all__ = [
     "check_out_size",
@@ -214,6 +216,26 @@ def check_out_size(
         raise ShapeError(check.message(op, what, f"be positive in spatial dim {dim}", **received))
 
 
+def check_padded_input(
+    op: str, shape: Sequence[int | None], itemsize: int = 8, **received: Any
+) -> None:
+    """ArgumentError when the padded input a kernel allocates (``shape``) cannot fit in memory.
+
+    An unknown size (a graph's None batch) counts as 1: the bound then holds per sample when the
+    graph is built, and ``setup`` checks the whole size again when the graph runs, before
+    anything is allocated.
+    """
+    cells = 1
+    for d in shape:
+        cells *= 1 if d is None else int(d)
+    if cells * itemsize > _function.MEMORY_BYTES:
+        raise ArgumentError(
+            check.message(
+                op, "padded input", f"fit in memory ({_function.MEMORY_BYTES} bytes)", **received
+            )
+        )
+
+
 def show_pad(pair: Pair) -> Any:
     """A pad pair as shown in messages: an int when symmetric."""
     return pair[0] if pair[0] == pair[1] else tuple(pair)
@@ -324,3 +346,69 @@ def _check_transpose_size(
                 dilation=d,
             )
         )
+
+
+# ----------------------------------------------------------------------------- run-time checks
+# A composite (plain Python over other functions) checks its arguments' shapes when it is called.
+# In a graph a size may be unknown then (None), and no node of its own repeats the check when the
+# graph runs: a size-1 batch then broadcasts against an empty one and the graph returns a result
+# where eager raises. ``recheck`` puts the first tensor through a ``ShapeCheck`` node that also
+# takes the others as inputs; its setup, re-run by the graph with the real shapes, calls the
+# composite's registered check again (the same message as eager). Eager calls and graphs with
+# known sizes get no node.
+_CHECKS: dict[str, Callable[..., None]] = {}
+
+
+def register_check(key: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Decorator: register ``check(*tensors, **options)`` (raises an nnfunc error) as ``key``."""
+
+    def deco(fn: Callable[..., None]) -> Callable[..., None]:
+        _CHECKS[key] = fn
+        return fn
+
+    return deco
+
+
+def recheck(op: str, key: str, tensors: Sequence[Any], /, **options: Any) -> tuple[Any, ...]:
+    """``tensors`` as they are, or with the first one through a :class:`ShapeCheck` node when
+    one is symbolic with an unknown size: the check ``key`` (see :func:`register_check`) then
+    runs again, on the real shapes, whenever the graph computes anything from the first tensor
+    (pass the one the results are computed from). ``options`` (ints, strings, tuples) are saved
+    with the graph; ``op`` is the composite's name (the check's messages give it)."""
+    if not any(getattr(t, "_is_symbolic", False) and None in tuple(t.shape) for t in tensors):
+        return tuple(tensors)
+    first = ShapeCheck(key, options).apply1(*tensors)
+    return (first, *tensors[1:])
+
+
+class ShapeCheck(_function.Function):
+    """Identity on its first input whose ``setup`` runs a registered shape check on all its
+    inputs once every size is known (see :func:`recheck`); the other inputs get no gradient.
+
+    Its op is ``identity`` (what it computes: an export or a profile sees an identity); its
+    errors carry the composite's name, from the check's own message.
+    """
+
+    op_name = "identity"
+
+    def __init__(self, key: str, options: dict[str, Any]) -> None:
+        self.key = key
+        self.options = options
+
+    def setup(self, *specs: Any) -> tuple[Any, ...]:
+        self.n_inputs = len(specs)
+        if all(None not in tuple(s.shape) for s in specs):
+            try:
+                _CHECKS[self.key](*specs, **self.options)
+            except NNFuncError as exc:  # "<composite> (node '<this node>'): ..."
+                name = getattr(self, "name", None)
+                if name is None:
+                    raise
+                raise type(exc)(_function.with_node_name(str(exc), name)) from None
+        return (TensorSpec(tuple(specs[0].shape), np.dtype(specs[0].dtype)),)
+
+    def forward(self, xp: Any, *arrays: Any) -> tuple[Any, ...]:
+        return (arrays[0].view(),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        return (grad_outputs[0],) + (None,) * (self.n_inputs - 1)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.core import check
+from nnfunc.core import check, shapes
 from nnfunc.core.backend import get_array_module
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
@@ -62,6 +62,18 @@ def same_shape(op: str, names: tuple[str, str], a: Any, b: Any) -> tuple[int | N
             )
         )
     return tuple(q if p is None else p for p, q in zip(sa, sb))
+
+
+@shapes.register_check("labels.same_shape")
+def _same_shape_at_run(a: Any, b: Any, *, op: str, names: tuple[str, str]) -> None:
+    same_shape(op, tuple(names), a, b)
+
+
+def same_shape_now_and_at_run(op: str, names: tuple[str, str], a: Any, b: Any) -> tuple[Any, Any]:
+    """:func:`same_shape`, and again when a graph runs where a size is unknown now (a composite
+    has no node of its own that would repeat it): returns ``a, b`` to use from here on."""
+    same_shape(op, names, a, b)
+    return shapes.recheck(op, "labels.same_shape", (a, b), op=op, names=names)
 
 
 def shapes_match(shape: tuple, want: tuple) -> bool:
@@ -115,6 +127,23 @@ def label_layout(
             **{f"{label_name}.shape": ls, f"{x_name}.shape": xs},
         )
     )
+
+
+@shapes.register_check("labels.layout")
+def _layout_at_run(x: Any, labels: Any, *, op: str, ax: int, names: tuple[str, str]) -> None:
+    label_layout(op, x, labels, ax, *names)
+
+
+def label_layout_now_and_at_run(
+    op: str, x: Any, labels: Any, ax: int, x_name: str = "x", label_name: str = "labels"
+) -> tuple[bool, Any, Any]:
+    """:func:`label_layout`, and again when a graph runs where a size is unknown now (for the
+    composites, which have no node of their own): returns ``kept, x, labels``."""
+    kept = label_layout(op, x, labels, ax, x_name, label_name)
+    x, labels = shapes.recheck(
+        op, "labels.layout", (x, labels), op=op, ax=ax, names=(x_name, label_name)
+    )
+    return kept, x, labels
 
 
 def check_labels(op: str, labels: Any, num_classes: int | None, name: str = "labels") -> None:

@@ -48,6 +48,10 @@ def adaptive_separable_convolution(
     op = "adaptive_separable_convolution"
     with shapes.node_errors(name, x, vertical_kernel, horizontal_kernel):
         _check(op, x, vertical_kernel, horizontal_kernel)
+        # again when a graph runs: batch and sizes may be unknown now
+        x, vertical_kernel, horizontal_kernel = shapes.recheck(
+            op, "convolution.adaptive_separable", (x, vertical_kernel, horizontal_kernel), op=op
+        )
     kv, kh = vertical_kernel.shape[1], horizontal_kernel.shape[1]
     out = None
     for j in range(kv):
@@ -61,6 +65,11 @@ def adaptive_separable_convolution(
         term = F.getitem(vertical_kernel, (slice(None), slice(j, j + 1))) * row
         out = term if out is None else out + term
     return F.add(out, 0.0, name=name) if name is not None else out
+
+
+@shapes.register_check("convolution.adaptive_separable")
+def _recheck(x: Any, vertical_kernel: Any, horizontal_kernel: Any, *, op: str) -> None:
+    _check(op, x, vertical_kernel, horizontal_kernel)
 
 
 def _check(op: str, x: Any, vertical_kernel: Any, horizontal_kernel: Any) -> None:

@@ -130,6 +130,23 @@ class Conv(_ConvBase):
             out.append(n)
         self.sizes = sizes
         self.out = tuple(out)
+        if None not in self.out:
+            # the kernels pad the input before any output exists: bound it (per sample while
+            # the batch is unknown; setup runs again with the real batch when a graph runs)
+            padded = tuple(
+                max(lo + s, (n - 1) * st + d * (k - 1) + 1)
+                for (lo, _), s, n, k, st, d in zip(
+                    self.pads, sizes, out, self.kernel, self.stride, self.dilation, strict=True
+                )
+            )
+            shapes.check_padded_input(
+                op,
+                (x.shape[0], x.shape[self.cax], *padded),
+                np.dtype(accumulation_dtype(self.out_dtype)).itemsize,
+                kernel=self.kernel,
+                stride=self.stride,
+                pad=self._pad,
+            )
         return (TensorSpec(self._out_shape(x.shape[0], o_ch, out), self.out_dtype),)
 
     def _setup_groups(self, x: Any, w: Any) -> int | None:

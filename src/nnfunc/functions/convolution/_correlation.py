@@ -80,6 +80,22 @@ class PatchCorrelation(Function):
         self.n_shift = tuple(
             2 * s // t + 1 for s, t in zip(self.shift, self.shift_step, strict=True)
         )
+        if None not in self.out:
+            # the kernel copies the input into its padded, shifted region before any output:
+            # bound it (per sample while the batch is unknown; setup runs again at run time)
+            used = (
+                (o - 1) * st + p + 2 * sh
+                for o, st, p, sh in zip(self.out, self.patch_step, self.patch, self.shift)
+            )
+            n, c = shape[0], shape[3] if self.channel_last else shape[1]
+            shapes.check_padded_input(
+                _OP,
+                (n, c, *used),
+                np.dtype(accumulation_dtype(self.out_dtype)).itemsize,
+                patch=self.patch,
+                patch_step=self.patch_step,
+                pad=pad,
+            )
         return self.out
 
     def setup(self, first: Any, second: Any) -> tuple[TensorSpec, ...]:

@@ -24,6 +24,7 @@ from nnfunc.functions._labels import (
     check_labels,
     clip,
     label_layout,
+    label_layout_now_and_at_run,
     same_shape,
     shifted_logits,
     to_dtype,
@@ -672,7 +673,7 @@ def sparse_categorical_cross_entropy(
         target = as_tensor(target)
         nd = check.ndim_at_least(op, "x", x, 1)
         ax = check.axis(op, "axis", axis, nd)
-        kept = label_layout(op, x, target, ax, "x", "target")
+        kept, x, target = label_layout_now_and_at_run(op, x, target, ax, "x", "target")
     if from_logits:
         # Check here too, so that a bad label is reported under this function's own names.
         labels = target.data if isinstance(target, Variable) else target

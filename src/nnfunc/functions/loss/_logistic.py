@@ -207,16 +207,18 @@ class BinaryCrossEntropy(Function):
         return (loss.astype(self.out_dtype, copy=False),)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        x, t = self.retained_inputs()
+        x, t_in = self.retained_inputs()
         (gy,) = grad_outputs
         dt = self.out_dtype
-        t = to_dtype(t, dt)
+        t = to_dtype(t_in, dt)
         gx = gt = None
         if 0 in target_indexes:
             gx = _BinaryCrossEntropyGrad(self).apply1(x, t, gy)
         if 1 in target_indexes:
             lp, lq = _bce_logs(self, to_dtype(x, dt))
-            gt = gy * (lq - lp)
+            # the output dtype follows `x`: a float64 target next to a bool or float32 `x`
+            # gets its gradient in its own dtype (was an engine AssertionError, found by the fuzz)
+            gt = to_dtype(gy * (lq - lp), t_in.dtype)
         return (gx, gt)
 
 

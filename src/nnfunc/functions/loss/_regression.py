@@ -12,7 +12,7 @@ from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
-from nnfunc.functions._labels import as_tensor, same_shape, to_dtype
+from nnfunc.functions._labels import as_tensor, same_shape_now_and_at_run, to_dtype
 from nnfunc.functions.math import abs as abs_
 
 __all__ = [
@@ -139,7 +139,7 @@ def log_poisson_loss(
     with shapes.node_errors(name, log_input, targets):
         compute_full_loss = check.boolean(op, "compute_full_loss", compute_full_loss)
         c, z = as_tensor(log_input), as_tensor(targets)
-        same_shape(op, ("log_input", "targets"), c, z)
+        c, z = same_shape_now_and_at_run(op, ("log_input", "targets"), c, z)
     dt = real_dtype(c.dtype)
     c, z = to_dtype(c, dt), to_dtype(z, dt)
     if not compute_full_loss:
@@ -336,7 +336,7 @@ def kl_multinomial(
     with shapes.node_errors(name, p, q):
         eps = check.real_scalar(op, "eps", eps, min_value=0.0)
         p, q = as_tensor(p), as_tensor(q)
-        same_shape(op, ("p", "q"), p, q)
+        p, q = same_shape_now_and_at_run(op, ("p", "q"), p, q)
         nd = len(p.shape)
         base = check.axis(op, "base_axis", base_axis, nd) if nd else 0
     dt = real_dtype(p.dtype)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 import weakref
 from collections.abc import Sequence
@@ -13,7 +12,7 @@ import numpy as np
 import nnfunc.functions as F
 from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
-from nnfunc.core.function import MEMORY_BYTES, Function
+from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError
 from nnfunc.kernels.cpu import pool as K
@@ -97,21 +96,14 @@ class Geometry:
         self.ignore_border = ignore_border
         if every_window_in_x:
             self._check_windows(op, pad)
-        if None not in self.out and None not in tuple(x.shape):
-            # The padded input (float64 at worst) is allocated before any output: bound it.
-            other = math.prod(d for j, d in enumerate(x.shape) if j not in self.axes)
-            cells = other * math.prod(max(n, s) for n, s in zip(self.needed, self.sizes))
-            if cells * 8 > MEMORY_BYTES:
-                raise ArgumentError(
-                    check.message(
-                        op,
-                        "padded input",
-                        f"fit in memory ({MEMORY_BYTES} bytes)",
-                        kernel=self.kernel,
-                        stride=self.stride,
-                        pad=pad,
-                    )
-                )
+        if None not in self.out:
+            # The padded input (float64 at worst) is allocated before any output: bound it (per
+            # sample while the batch is unknown; setup runs again with the real batch).
+            other = tuple(d for j, d in enumerate(x.shape) if j not in self.axes)
+            padded = tuple(max(n, s) for n, s in zip(self.needed, self.sizes, strict=True))
+            shapes.check_padded_input(
+                op, other + padded, kernel=self.kernel, stride=self.stride, pad=pad
+            )
 
     def _check_windows(self, op: str, pad: Any) -> None:
         """Every window holds a cell of ``x`` (a maximum over padding only is undefined).

@@ -13,7 +13,7 @@ import numpy as np
 
 import nnfunc.functions as F
 from nnfunc.core import check
-from nnfunc.core.shapes import node_errors
+from nnfunc.core.shapes import node_errors, recheck, register_check
 from nnfunc.errors import ShapeError
 from nnfunc.functions.recurrent._common import (
     as_tensor,
@@ -27,6 +27,13 @@ from nnfunc.functions.recurrent._common import (
 from nnfunc.functions.recurrent._sequence import _gate_perm, _reorder, _weight
 
 __all__ = ["gru_cell", "lstm_cell", "sru_cell"]
+
+
+@register_check("recurrent.cell_batch")
+def _cell_batch(x: Any, *states: Any, op: str, names: tuple, size: Any, why: str) -> None:
+    """The states' ``(batch of x, size)`` check of a cell, again when a graph runs."""
+    for arg, s in zip(names, states, strict=True):
+        _weight(op, arg, s, 0, (x.shape[0], size), why)
 
 
 def _x2(op: str, x: Any) -> Any:
@@ -117,6 +124,16 @@ def lstm_cell(
         h = _weight(op, "h", h, 0, (x.shape[0], hs), f"batch from x, {why}")
         c = _weight(op, "c", c, 0, (x.shape[0], hs), f"batch from x, {why}")
         peephole = _weight(op, "peephole", peephole, 0, (3 * hs,), why, optional=True)
+        # the batch check again when the graph runs (unknown batch sizes at build)
+        x, h, c = recheck(
+            op,
+            "recurrent.cell_batch",
+            (x, h, c),
+            op=op,
+            names=("h", "c"),
+            size=hs,
+            why=f"batch from x, {why}",
+        )
     w_x, w_h, b = (_reorder(t, perm, 4, hs) for t in (w_x, w_h, b))
     out = lstm_step(x, h, c, w_x, w_h, b, peephole, fb, clip, acts)
     return outputs(op, name, *(out if return_gates else out[:2]))
@@ -175,6 +192,15 @@ def gru_cell(
         b_x = _weight(op, "b_x", b_x, 0, (3 * hs,), why, optional=True)
         b_h = _weight(op, "b_h", b_h, 0, (3 * hs,), why, optional=True)
         h = _weight(op, "h", h, 0, (x.shape[0], hs), f"batch from x, {why}")
+        x, h = recheck(
+            op,
+            "recurrent.cell_batch",
+            (x, h),
+            op=op,
+            names=("h",),
+            size=hs,
+            why=f"batch from x, {why}",
+        )
     out = gru_step(x, h, w_x, w_h, b_x, b_h, lbr)
     if return_gates:
         return outputs(op, name, *out)
@@ -217,4 +243,15 @@ def sru_cell(
         w = _weight(op, "w", w, 0, (n, 3 * n), why + ", blocks [x~, f, r]")
         b = _weight(op, "b", b, 0, (2 * n,), why + ", blocks [f, r]")
         mask = _weight(op, "mask", mask, 0, (x.shape[0], n), f"batch and {why}", optional=True)
+        states = (c,) if mask is None else (c, mask)
+        x, *states = recheck(
+            op,
+            "recurrent.cell_batch",
+            (x, *states),
+            op=op,
+            names=("c", "mask")[: len(states)],
+            size=n,
+            why=f"batch and {why}",
+        )
+        c, mask = states if mask is not None else (states[0], None)
     return outputs(op, name, *sru_step(x, c, w, b, mask))

@@ -471,6 +471,19 @@ class _ChoiceIndex(Function):
         return (None,)
 
 
+@shapes.register_check("stochastic.random_choice")
+def _choice_shapes(x: Any, w: Any) -> None:
+    if len(x.shape) == 0 or tuple(x.shape) != tuple(w.shape):
+        raise ShapeError(
+            check.message(
+                "random_choice",
+                "`x` and `w`",
+                "have one shape of rank >= 1",
+                **{"x.shape": tuple(x.shape), "w.shape": tuple(w.shape)},
+            )
+        )
+
+
 def random_choice(
     x: Any,
     w: Any,
@@ -528,15 +541,8 @@ def random_choice(
     with shapes.node_errors(name, x, w):
         x = as_tensor(op, "x", x)
         w = as_tensor(op, "w", w)
-        if len(x.shape) == 0 or tuple(x.shape) != tuple(w.shape):
-            raise ShapeError(
-                check.message(
-                    op,
-                    "`x` and `w`",
-                    "have one shape of rank >= 1",
-                    **{"x.shape": tuple(x.shape), "w.shape": tuple(w.shape)},
-                )
-            )
+        _choice_shapes(x, w)
+        x, w = shapes.recheck(op, "stochastic.random_choice", (x, w))  # unknown sizes: at run
         shp = sample_shape(op, shape) or (1,)
         rep = check.boolean(op, "replace", replace)
         sd = random.validate_seed(op, seed)

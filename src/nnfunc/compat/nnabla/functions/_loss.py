@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.compat._common import as_tensor, label_layout, same_shape, tensor_args
+from nnfunc.compat._common import as_tensor, same_shape, tensor_args
 from nnfunc.compat.nnabla._imperative import canonical_entry, outputs_in_place
 from nnfunc.core import check, shapes
+from nnfunc.functions._labels import label_layout_now_and_at_run
 
 __all__ = [
     "absolute_error",
@@ -54,7 +55,7 @@ def _labels(op: str, x: Any, target: Any, axis: int | None, name: str | None) ->
     with shapes.node_errors(name, x, target):
         x, target = as_tensor(x), _class_indices(target)
         ax = check.axis(op, "axis", _axis(axis), check.ndim_at_least(op, "x", x, 1))
-        label_layout(op, x, target, ax, "x", "target")
+        _, x, target = label_layout_now_and_at_run(op, x, target, ax, "x", "target")
     return x, target, ax
 
 

@@ -159,6 +159,7 @@ def softmax(logits: Any, dim: int = -1, name: str | None = None) -> Any:
     """
     with shapes.node_errors(name, logits):
         _check_classes("softmax", logits, dim)
+        (logits,) = shapes.recheck("softmax", "tf.classes", (logits,), op="softmax", dim=dim)
         return F.softmax(logits, dim, name=name)
 
 
@@ -184,7 +185,15 @@ def log_softmax(logits: Any, dim: int = -1, name: str | None = None) -> Any:
     """
     with shapes.node_errors(name, logits):
         _check_classes("log_softmax", logits, dim)
+        (logits,) = shapes.recheck(
+            "log_softmax", "tf.classes", (logits,), op="log_softmax", dim=dim
+        )
         return F.log_softmax(logits, dim, name=name)
+
+
+@shapes.register_check("tf.classes")
+def _recheck_classes(logits: Any, *, op: str, dim: Any) -> None:
+    _check_classes(op, logits, dim)  # an unknown class axis, again when the graph runs
 
 
 def _check_classes(op: str, logits: Any, dim: Any) -> None:

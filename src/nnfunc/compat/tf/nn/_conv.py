@@ -221,6 +221,20 @@ def _output_shape(op: str, output_shape: Any) -> list[int]:
     return [int(v) for v in arr]
 
 
+@shapes.register_check("tf.conv_transpose_batch")
+def _batch_of_output_shape(value: Any, *, op: str, output_shape: list[int]) -> None:
+    if value.shape[0] is not None and output_shape[0] != value.shape[0]:
+        raise ShapeError(
+            check.message(
+                op,
+                "output_shape",
+                "start with the batch size of `value`",
+                output_shape=output_shape,
+                **{"value.shape": tuple(value.shape)},
+            )
+        )
+
+
 def _conv_transpose_checked(op, value, filt, output_shape, strides, padding, nsp, name):
     pad = padding_mode(op, padding)
     _ranks(op, "value", value, "filter", filt, nsp)
@@ -242,16 +256,9 @@ def _conv_transpose_checked(op, value, filt, output_shape, strides, padding, nsp
                 **{"filter.shape": tuple(filt.shape)},
             )
         )
-    if value.shape[0] is not None and shape[0] != value.shape[0]:
-        raise ShapeError(
-            check.message(
-                op,
-                "output_shape",
-                "start with the batch size of `value`",
-                output_shape=shape,
-                **{"value.shape": tuple(value.shape)},
-            )
-        )
+    _batch_of_output_shape(value, op=op, output_shape=shape)
+    # an unknown batch is checked when the graph runs
+    (value,) = shapes.recheck(op, "tf.conv_transpose_batch", (value,), op=op, output_shape=shape)
     return F.conv_transpose(
         value,
         hwio_to_oihw(filt),
