@@ -98,6 +98,12 @@ EXTRA_CASES: list[Case] = [
         lambda q, k, v, n, name: nf.dot_product_attention(q, k, v, key_lengths=n, name=name),
         (_x(2, 3, 2, 4), _x(2, 5, 2, 4, seed=1), _x(2, 5, 2, 4, seed=2), _int([5, 3], "int32")),
     ),
+    Case(
+        "dot_product_attention (grouped-query heads, every dim unknown)",
+        lambda q, k, v, name: nf.dot_product_attention(q, k, v, name=name),
+        (_x(2, 3, 4, 3), _x(2, 5, 2, 3, seed=1), _x(2, 5, 2, 2, seed=2)),
+        symbolic_dims=(0, 1, 2, 3),
+    ),
     Case("clip_grad_by_norm", lambda x, name: nf.clip_grad_by_norm(x, 0.5, name=name), (_x(3, 4),)),
     Case(
         "clip_grad_by_value",
