@@ -17,6 +17,14 @@ covered, is an abstract base (it has library subclasses and the library never in
 name), or is listed in ``NOT_SAVED`` with the reason. A listed class that becomes covered must
 leave the list.
 
+Graph mode with unknown dimensions is checked on the way: every case must build with its unknown
+dimensions and every derivative it asks for (a case that needs known dimensions or one derivative
+less fails unless ``GRAPH_FALLBACKS`` lists it with the reason, and a listed case must fail with
+an ``NNFuncError``, never a raw Python exception), and the graph with unknown dimensions must run
+to the values of the same graph built with known ones (shapes and dtypes equal, values within a
+few units in the last place of the output's largest magnitude: the reductions may add in another
+order).
+
 ``PYTHONPATH=src python -m tests.meta.test_roundtrip_classes [-v]`` prints the table of classes
 and where each is covered (``-v``: the cases built with fewer derivatives or known dimensions).
 """
@@ -51,6 +59,16 @@ NOT_SAVED: dict[str, str] = {
     "nnfunc.distributed._comm:AllReduce": "holds a communicator (a live process group)",
 }
 
+# Cases (labels as the survey prints them) whose graph cannot be built with their unknown
+# dimensions or with every derivative they ask for, with the reason. Keep it empty: a graph that
+# needs a size its builder cannot know is fixed in the Function (reshape with -1, sizes taken
+# from the run, sum_to/reshape_like with a graph variable), not listed here.
+GRAPH_FALLBACKS: dict[str, str] = {}
+
+# How far the graph with unknown dimensions may be from the one with known dimensions, in units
+# of the dtype's epsilon times the output's largest finite magnitude.
+_ULPS = 16
+
 
 @dataclass
 class Case:
@@ -79,6 +97,12 @@ EXTRA_CASES: list[Case] = [
         "dot_product_attention(key_lengths=...)",
         lambda q, k, v, n, name: nf.dot_product_attention(q, k, v, key_lengths=n, name=name),
         (_x(2, 3, 2, 4), _x(2, 5, 2, 4, seed=1), _x(2, 5, 2, 4, seed=2), _int([5, 3], "int32")),
+    ),
+    Case(
+        "dot_product_attention (grouped-query heads, every dim unknown)",
+        lambda q, k, v, name: nf.dot_product_attention(q, k, v, name=name),
+        (_x(2, 3, 4, 3), _x(2, 5, 2, 3, seed=1), _x(2, 5, 2, 2, seed=2)),
+        symbolic_dims=(0, 1, 2, 3),
     ),
     Case("clip_grad_by_norm", lambda x, name: nf.clip_grad_by_norm(x, 0.5, name=name), (_x(3, 4),)),
     Case(
@@ -322,6 +346,36 @@ def round_trip(built: Built) -> None:
     assert again.getvalue() == data, "the loaded graph saves other bytes"
 
 
+def compare_known_dims(built: Built) -> str | None:
+    """Run the graph built with unknown dimensions and the same case built with known ones (same
+    derivative order): None when they agree, else what differs."""
+    known = _build(built.case, False, built.order)
+    if known.fetches and len(known.fetches) != len(built.fetches):
+        return f"{len(built.fetches)} fetches with unknown dims, {len(known.fetches)} with known"
+    # fresh copies: a node may update its input in place (inq_affine's schedule does)
+    try:
+        got = built.graph.run(built.fetches, {k: v.copy() for k, v in built.feeds.items()})
+    except Exception as exc:  # reported with the case
+        return f"running with unknown dims: {type(exc).__name__}: {str(exc)[:300]}"
+    want = known.graph.run(known.fetches, {k: v.copy() for k, v in known.feeds.items()})
+    for name, a, b in zip(built.fetches, got, want, strict=True):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return f"{name}: {a.dtype}{a.shape} with unknown dims, {b.dtype}{b.shape} with known"
+        if b.dtype.kind not in "fc":
+            if not np.array_equal(a, b):
+                return f"{name}: values differ"
+            continue
+        finite = np.abs(b[np.isfinite(b)])
+        tol = _ULPS * np.finfo(b.dtype).eps
+        atol = tol * float(finite.max()) if finite.size else 0.0
+        try:
+            np.testing.assert_allclose(a, b, rtol=tol, atol=atol, equal_nan=True)
+        except AssertionError as exc:
+            return f"{name}: values differ: {str(exc).strip()[:400]}"
+    return None
+
+
 @dataclass
 class Survey:
     classes: set[type]
@@ -329,6 +383,7 @@ class Survey:
     declared: dict[type, str] = field(default_factory=dict)  # class -> save_unsupported
     failures: list[str] = field(default_factory=list)
     fallbacks: dict[str, list[str]] = field(default_factory=dict)  # case label -> what failed
+    mismatches: dict[str, str] = field(default_factory=dict)  # case label -> unknown vs known
     cases: int = 0
     saved: int = 0
 
@@ -345,6 +400,10 @@ def survey() -> Survey:
             continue
         if built.fallbacks:
             result.fallbacks[case.label] = built.fallbacks
+        elif case.inputs and case.symbolic_dims:
+            why = compare_known_dims(built)
+            if why is not None:
+                result.mismatches[case.label] = why
         if case.save_unsupported is not None:
             for cls in built.classes:
                 result.declared.setdefault(cls, case.save_unsupported)
@@ -396,6 +455,29 @@ def test_every_function_class_round_trips_or_is_listed():
     assert not problems, "\n".join(problems)
 
 
+def test_graphs_build_with_unknown_dims_and_match_known_dims():
+    """Every case builds with its unknown dimensions up to its derivative order (or is listed in
+    GRAPH_FALLBACKS with the reason) and runs to the values of the graph with known ones."""
+    result = survey()
+    problems = []
+    for label, what in sorted(result.fallbacks.items()):
+        if label not in GRAPH_FALLBACKS:
+            problems.append(
+                f"{label}: needs a fallback to build its graph ({'; '.join(what)}): fix the "
+                "Function (no None in a shape: -1, sizes from the run, a graph variable as the "
+                "target) or list the case in GRAPH_FALLBACKS with the reason"
+            )
+        for line in what:
+            kind = line.split(": ", 2)[1]
+            if not issubclass(getattr(nf, kind, object), nf.NNFuncError):
+                problems.append(f"{label}: raises a raw {kind} ({line}): the library never does")
+    for label in sorted(GRAPH_FALLBACKS.keys() - result.fallbacks.keys()):
+        problems.append(f"GRAPH_FALLBACKS lists {label!r}, which builds now: remove it")
+    for label, why in sorted(result.mismatches.items()):
+        problems.append(f"{label}: the graph with unknown dims differs from known dims: {why}")
+    assert not problems, "\n".join(problems)
+
+
 def _report() -> None:
     result = survey()
     sources = {p: p.read_text() for p in (ROOT / "src" / "nnfunc").rglob("*.py")}
@@ -422,6 +504,8 @@ def _report() -> None:
     )
     for f in result.failures:
         print("FAILURE", f)
+    for label, why in result.mismatches.items():
+        print("MISMATCH", label, why)
     if "-v" in sys.argv:
         for label, what in result.fallbacks.items():
             print("FALLBACK", label, *what, sep="\n  ")

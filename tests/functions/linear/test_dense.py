@@ -194,3 +194,58 @@ def test_linear_integer_input_promotes():
     y = nf.linear(np.array([[1, 2]]), np.ones((2, 2), np.int64))
     assert y.dtype == np.float32
     np.testing.assert_array_equal(y, [[3.0, 3.0]])
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape", "base_axis"),
+    [((2, 3, 4), (12, 2, 3), 1), ((2, 3, 4), (4, 2, 3), 2), ((3, 4), (4, 5), -1)],
+    ids=["base_axis_1", "base_axis_2", "last_axis"],
+)
+def test_second_order_graph_with_every_dim_unknown(x_shape, w_shape, base_axis):
+    # Only the ranks are known when the graph is built: nIn and nOut are products of unknown
+    # sizes (the backward once took math.prod of a None: a raw TypeError). Float64 closed forms
+    # on the matrices X (R, I), W (I, O), G (R, O): L = sum(y * G) gives gx = G W^T,
+    # gw = X^T G, gb = sum_r G; L2 = sum(gx * U) + sum(gw * V) + sum(gb * c) gives
+    # d/dx = G V^T, d/dw = U^T G, d/dG = U W + X V + c.
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+    b = rng.standard_normal(w_shape[1:])
+    y_shape = x_shape[: base_axis % len(x_shape)] + w_shape[1:]
+    gy, u, v, c = (rng.standard_normal(s) for s in (y_shape, x_shape, w_shape, w_shape[1:]))
+    g = nf.Graph()
+    px, pw, pb, pg = (
+        g.placeholder(n, (None,) * len(s), np.float64)
+        for n, s in (("x", x_shape), ("w", w_shape), ("b", b.shape), ("g", y_shape))
+    )
+    y = nf.linear(px, pw, pb, base_axis=base_axis)
+    gx, gw, gb = g.grad(nf.sum(y * pg), [px, pw, pb])
+    loss2 = nf.sum(gx * u) + nf.sum(gw * v) + nf.sum(gb * c)
+    hx, hw, hg = g.grad(loss2, [px, pw, pg])
+    got = g.run([y, gx, gw, gb, hx, hw, hg], {"x": x, "w": w, "b": b, "g": gy})
+    n_in = w_shape[0]
+    xm, wm = x.reshape(-1, n_in), w.reshape(n_in, -1)
+    gm, um, vm = gy.reshape(xm.shape[0], -1), u.reshape(xm.shape), v.reshape(wm.shape)
+    want = [
+        (xm @ wm).reshape(y_shape) + b,
+        (gm @ wm.T).reshape(x_shape),
+        (xm.T @ gm).reshape(w_shape),
+        gm.sum(0).reshape(b.shape),
+        (gm @ vm.T).reshape(x_shape),
+        (um.T @ gm).reshape(w_shape),
+        (um @ wm + xm @ vm + c.reshape(-1)).reshape(y_shape),
+    ]
+    for i, (a, e) in enumerate(zip(got, want, strict=True)):
+        assert a.shape == e.shape, f"value {i}: {a.shape} vs {e.shape}"
+        np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12, err_msg=f"value {i}")
+
+
+def test_graph_with_unknown_dims_and_an_empty_batch():
+    # the run-time matrix view takes its sizes from the arrays (a -1 is ambiguous when empty)
+    g = nf.Graph()
+    px, pw = g.placeholder("x", (None, None, None)), g.placeholder("w", (None, None, None))
+    y = nf.linear(px, pw, base_axis=1)
+    gx, gw = g.grad(nf.sum(y * y), [px, pw])
+    x, w = np.zeros((0, 3, 4), np.float32), np.ones((12, 2, 5), np.float32)
+    yv, gxv, gwv = g.run([y, gx, gw], {"x": x, "w": w})
+    assert yv.shape == (0, 2, 5) and gxv.shape == (0, 3, 4)
+    np.testing.assert_array_equal(gwv, np.zeros((12, 2, 5), np.float32))

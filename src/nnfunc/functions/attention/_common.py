@@ -6,19 +6,25 @@ from typing import Any
 
 import numpy as np
 
+import nnfunc.functions as F
 from nnfunc.core import check
+from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ArgumentError, DTypeError, ShapeError
+from nnfunc.functions.reduction._sum import _CountOf
 
 __all__ = [
     "CausalKeep",
+    "FoldHeads",
     "LengthKeep",
     "MergeHeads",
+    "RepeatHeads",
     "SplitHeads",
     "check_lengths",
     "known",
     "parse_layout",
+    "run_time_scale",
     "tensor",
 ]
 
@@ -184,3 +190,55 @@ class LengthKeep(Function):
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         return (None, None)
+
+
+def run_time_scale(x: Any) -> Any:
+    """The default score factor ``1 / sqrt(H)`` (1 for H = 0) of ``x``'s last axis as a 0-d
+    tensor computed when the graph runs: for a graph built with H unknown (a Python float
+    would have to guess it)."""
+    h = _CountOf((len(x.shape) - 1,), real_dtype(x.dtype)).apply1(x)
+    return F.pow(F.maximum(h, 1.0), -0.5)
+
+
+class RepeatHeads(Function):
+    """Key heads to query heads, ``(B, K, S, H) -> (B, N, S, H)`` with N from ``like``'s axis 1
+    when the graph runs: head n reads key head ``n // (N // K)`` (grouped-query attention's
+    second order with a number of heads unknown when the graph is built)."""
+
+    op_name = "repeat_heads"
+    input_names = ("x", "like")
+    retain_in = (0,)
+
+    def setup(self, x: Any, like: Any) -> tuple[TensorSpec, ...]:
+        shape = tuple(x.shape)
+        return (TensorSpec((shape[0], like.shape[1], *shape[2:]), np.dtype(x.dtype)),)
+
+    def forward(self, xp: Any, x: Any, like: Any) -> tuple[Any, ...]:
+        return (xp.repeat(x, like.shape[1] // x.shape[1], axis=1),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (x,) = self.retained_inputs()
+        return (FoldHeads().apply1(grad_outputs[0], x), None)
+
+
+class FoldHeads(Function):
+    """Query heads to key heads, ``(B, N, S, H) -> (B, K, S, H)`` with K from ``like``'s axis 1
+    when the graph runs: the sum over each group of ``N // K`` consecutive heads (the adjoint
+    of :class:`RepeatHeads`)."""
+
+    op_name = "fold_heads"
+    input_names = ("x", "like")
+    retain_in = (0,)
+
+    def setup(self, x: Any, like: Any) -> tuple[TensorSpec, ...]:
+        shape = tuple(x.shape)
+        return (TensorSpec((shape[0], like.shape[1], *shape[2:]), np.dtype(x.dtype)),)
+
+    def forward(self, xp: Any, x: Any, like: Any) -> tuple[Any, ...]:
+        b, n, *rest = x.shape
+        k = like.shape[1]
+        return (x.reshape(b, k, n // k, *rest).sum(axis=2),)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        (x,) = self.retained_inputs()
+        return (RepeatHeads().apply1(grad_outputs[0], x), None)

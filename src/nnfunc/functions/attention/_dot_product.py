@@ -24,10 +24,13 @@ from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import DTypeError, ShapeError
 from nnfunc.functions.attention._common import (
     CausalKeep,
+    FoldHeads,
     LengthKeep,
+    RepeatHeads,
     check_lengths,
     known,
     parse_layout,
+    run_time_scale,
     tensor,
 )
 from nnfunc.kernels.cpu.attention import attention_backward, attention_forward
@@ -135,16 +138,22 @@ class DotProductAttentionGrad(Function):
         ggq, ggk, ggv = grad_outputs[:3]
         ggb = grad_outputs[3] if self.bias_grad else None
         n, kh = self.input_spec(0).shape[1], self.input_spec(1).shape[1]
-        g = n // kh
+        # numbers of heads or H unknown when the graph is built: taken from the run (a guess
+        # here once gave scale 1 for an unknown H: wrong second derivatives, silently)
+        g = n // kh if known(n, kh) else None
         scale = self.scale
         if scale is None:
             h = self.input_spec(0).shape[3]
-            scale = 1.0 / math.sqrt(h) if h else 1.0
+            scale = run_time_scale(q) if h is None else 1.0 / math.sqrt(h) if h else 1.0
 
         def expand(x: Any) -> Any:  # key heads -> query heads (head n reads key head n // g)
+            if g is None:
+                return RepeatHeads().apply1(x, q)
             return x if g == 1 else F.getitem(x, (slice(None), np.repeat(np.arange(kh), g)))
 
         def fold(x: Any) -> Any:  # query heads -> key heads (sum over each group)
+            if g is None:
+                return FoldHeads().apply1(x, k)
             if g == 1:
                 return x
             total = None

@@ -19,6 +19,7 @@ from nnfunc.functions.attention._common import (
     MergeHeads,
     SplitHeads,
     known,
+    run_time_scale,
     tensor,
 )
 from nnfunc.functions.attention._dot_product import check_bias_mask, dot_product_attention
@@ -239,9 +240,9 @@ def multi_head_attention(
         b = qs[bt]
         t, s = qs[1 - bt], ks[1 - bt]
         check_bias_mask(OP, bias, mask, (b, heads, t, s))
-        if scale is None:
+        if scale is None and e is not None:
             scale = 1.0 / math.sqrt(e // heads) if e else 1.0
-        else:
+        elif scale is not None:
             scale = check.real_scalar(OP, "scale", scale)
         if time_major:
             query, key, value = (F.transpose(x, (1, 0, 2)) for x in (query, key, value))
@@ -257,7 +258,9 @@ def multi_head_attention(
                 mask = F.pad(mask, [(0, 0)] * (len(mask.shape) - 1) + [(0, 1)], constant_value=1)
         qh, kh, vh = (SplitHeads(heads).apply1(x) for x in (q, k, v))
         if need_weights or rate > 0:
-            o, w = _explicit(qh, kh, vh, bias, mask, scale, is_causal, rate, seed)
+            # E unknown when the graph is built: 1 / sqrt(E / N) from the run
+            sc = run_time_scale(qh) if scale is None else scale
+            o, w = _explicit(qh, kh, vh, bias, mask, sc, is_causal, rate, seed)
         else:
             o = dot_product_attention(qh, kh, vh, bias, mask, scale, is_causal)
             w = None

@@ -90,16 +90,23 @@ class Linear(Function):
         (gy,) = grad_outputs
         ws = self.input_spec(1).shape
         n_in = self.n_in
-        n_out = math.prod(ws[1:])
-        g2 = F.reshape(gy, (-1, n_out))
+        known = n_in is not None and None not in ws[1:]
+        n_out = math.prod(ws[1:]) if known else None
+
+        def matrix(v: Any, k: int, shape: tuple) -> Any:
+            # v as (prod(v.shape[:k]), prod(v.shape[k:])): one reshape when nIn and nOut are
+            # known now, else (graph mode) with the sizes of the run, never a None in a shape
+            return F.reshape(v, shape) if known else _Matrix(k).apply1(v)
+
+        g2 = matrix(gy, self.ba, (-1, n_out))
         gx = gw = gb = None
         if 0 in target_indexes:
-            gx = F.matmul(g2, F.transpose(F.reshape(w, (n_in, n_out))))
+            gx = F.matmul(g2, F.transpose(matrix(w, 1, (n_in, n_out))))
             gx = self.reshape_to_input(gx, 0)
             if self.input_spec(0).dtype != self.out_dtype:
                 gx = F.cast(gx, self.input_spec(0).dtype)
         if 1 in target_indexes:
-            x2 = F.reshape(x, (-1, n_in))
+            x2 = matrix(x, self.ba, (-1, n_in))
             gw = self.reshape_to_input(F.matmul(F.transpose(x2), g2), 1)
             if self.input_spec(1).dtype != self.out_dtype:
                 gw = F.cast(gw, self.input_spec(1).dtype)
@@ -109,6 +116,33 @@ class Linear(Function):
             if self.input_spec(2).dtype != self.out_dtype:
                 gb = F.cast(gb, self.input_spec(2).dtype)
         return (gx, gw, gb)
+
+
+class _Matrix(Function):
+    """``v`` viewed as the matrix ``(prod(v.shape[:k]), prod(v.shape[k:]))`` with the sizes of
+    the run: :class:`Linear`'s backward in a graph whose nIn or nOut is unknown when it is built
+    (a reshape would need a None, or several -1)."""
+
+    op_name = "linear_grad"
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+
+    def setup(self, v: Any) -> tuple[TensorSpec, ...]:
+        s = tuple(v.shape)
+        rows, cols = s[: self.k], s[self.k :]
+        shape = (
+            None if None in rows else math.prod(rows),
+            None if None in cols else math.prod(cols),
+        )
+        return (TensorSpec(shape, np.dtype(v.dtype)),)
+
+    def forward(self, xp: Any, v: Any) -> tuple[Any, ...]:
+        s = v.shape
+        return (v.reshape(math.prod(s[: self.k]), math.prod(s[self.k :])),)  # not -1: empty v
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        return (self.reshape_to_input(grad_outputs[0], 0),)
 
 
 def linear(

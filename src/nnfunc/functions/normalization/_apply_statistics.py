@@ -29,6 +29,7 @@ from nnfunc.functions.normalization._common import (
     check_axes_kept,
     check_eps,
     check_param,
+    param_at_rank,
     sum_to_shape,
 )
 from nnfunc.kernels.cpu.batch_norm import bn_apply, bn_apply_grad
@@ -157,10 +158,16 @@ class ApplyStatistics(Function):
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x, mean, var, scale = self.retained_inputs()
         want = tuple(i for i in range(5) if i in target_indexes)
-        grad = ApplyStatisticsGrad(self.op_name, self.eps, self.full, want, self.input_spec(3))
+        grad = ApplyStatisticsGrad(
+            self.op_name, self.eps, self.full, want, self.input_spec(3), self.kept
+        )
         outs = grad.apply(x, mean, var, scale, grad_outputs[0])
         result: list[Any] = [None] * 5
         for i, g in zip(want, outs, strict=True):
+            spec = tuple(self.input_spec(i).shape)
+            if i == _OFFSET and len(spec) == len(self.full[i]) and None in spec:
+                # 1 or x's size, which only the run tells: the gradient keeps x's size there
+                g = self.sum_to_input(g, i)
             result[i] = g
         return tuple(result)
 
@@ -171,18 +178,24 @@ class ApplyStatisticsGrad(Function):
     Inputs ``x, mean, variance, scale, gy``; outputs, in ``want``'s order, the gradients of
     x (``gy * a``), mean (``-sum(gy) * a``), variance (``-sum(gy * (x - mean)) * scale * inv^3
     / 2``), offset (``sum(gy)``) and scale (``sum(gy * (x - mean)) * inv``), each in its
-    input's shape and dtype (``inv = (variance + eps)^-1/2``, ``a = scale * inv``).
+    input's shape and dtype (``inv = (variance + eps)^-1/2``, ``a = scale * inv``). The offset
+    is not an input: a size of it unknown when the graph was built (a parameter of x's rank may
+    be 1 or x's size there) is x's size in its gradient, which the caller sums to the offset.
+    ``kept``: the axes of ``x`` the parameters follow.
     """
 
     input_names = ("x", "mean", "variance", "scale", "gy")
     retain_in = (0, 1, 2, 3, 4)
 
-    def __init__(self, op: str, eps: float, full: list, want: tuple, offset_spec: Any) -> None:
+    def __init__(
+        self, op: str, eps: float, full: list, want: tuple, offset_spec: Any, kept: tuple
+    ) -> None:
         self.op_name = f"{op}_grad"
         self.eps = eps
         self.full = full
         self.want = want
         self.offset_spec = offset_spec
+        self.kept = kept
 
     def setup(self, x: Any, mean: Any, var: Any, scale: Any, gy: Any) -> tuple:
         self.acc = accumulation_dtype(real_dtype(x.dtype))
@@ -191,10 +204,9 @@ class ApplyStatisticsGrad(Function):
             i: (tuple(s.shape), np.dtype(s.dtype)) for i, s in specs.items() if s is not None
         }
         if self.offset_spec is not None:  # not an input: its unknown dims are x's
-            shape = tuple(self.offset_spec.shape)
-            f = self.full[_OFFSET]
-            sizes = iter([x.shape[j] for j, d in enumerate(f) if d is None] if f else [])
-            shape = tuple(next(sizes, None) if d is None else d for d in shape)
+            f = tuple(x.shape[j] if d is None else d for j, d in enumerate(self.full[_OFFSET]))
+            compact = len(self.offset_spec.shape) != len(f)
+            shape = tuple(f[a] for a in self.kept) if compact else f
             self.specs[_OFFSET] = (shape, np.dtype(self.offset_spec.dtype))
         return tuple(TensorSpec(*self.specs[i]) for i in self.want)
 
@@ -245,19 +257,21 @@ class ApplyStatisticsGrad(Function):
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         acc = self.acc
         x, mean, var, scale, gy = self.retained_inputs()
+        given = {1: mean, 2: var, 3: scale}
 
         def up(v: Any) -> Any:
             return F.cast(v, acc) if np.dtype(v.dtype) != acc else v
 
         def full(v: Any, i: int) -> Any:
-            v = up(v)
-            return F.reshape(v, self.full[i]) if self.specs[i][0] != self.full[i] else v
+            return param_at_rank(up(v), self.full[i], self.kept)
 
         def param_grad(g: Any, j: int, i: int) -> Any:
-            # gradient of input j (of this Function) for the parameter at ApplyStatistics index i
-            r = sum_to(g, self.full[i], dtype=self.input_spec(j).dtype)
-            spec = self.input_spec(j)
-            return F.reshape(r, spec.shape) if tuple(spec.shape) != self.full[i] else r
+            # gradient of input j (of this Function) for the parameter at ApplyStatistics index i;
+            # a size unknown now is summed to the input's run-time shape, never to a None
+            f = self.full[i]
+            ref = param_at_rank(given[j], f, self.kept) if None in f else f
+            r = sum_to(g, ref, dtype=self.input_spec(j).dtype)
+            return self.reshape_to_input(r, j) if len(self.input_spec(j).shape) != len(f) else r
 
         u = dict(zip(self.want, grad_outputs, strict=True))
         u = {i: (up(v) if i == 0 else full(v, i)) for i, v in u.items() if v is not None}

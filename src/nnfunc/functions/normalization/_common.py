@@ -20,6 +20,7 @@ __all__ = [
     "check_decay",
     "check_eps",
     "check_param",
+    "param_at_rank",
     "promote",
     "reduced_count",
     "sqrt",
@@ -62,6 +63,11 @@ def check_param(
     Accepted: the compact shape ``tuple(x.shape[a] for a in param_axes)``, or a shape of x's rank
     that broadcasts to ``x`` (with ``exact``: equal to x on ``param_axes`` and 1 elsewhere, for
     running statistics updated in place).
+
+    In graph mode a dimension unknown in the parameter is taken from ``x`` where the two must be
+    equal (a compact parameter, or ``exact``) or where ``x`` has 1; elsewhere it stays None: a
+    parameter of x's rank may be 1 or ``x``'s size there, which only the run tells (the
+    gradients then sum to the parameter given as a graph variable, never to a None shape).
     """
     shape = tuple(spec.shape)
     ndim = len(x_shape)
@@ -71,7 +77,7 @@ def check_param(
     ):
         full = [1] * ndim
         for a, s in zip(param_axes, shape, strict=True):
-            full[a] = s
+            full[a] = x_shape[a] if s is None else s
         return tuple(full)
     if len(shape) == ndim:
         ok = True
@@ -82,7 +88,15 @@ def check_param(
             else:
                 ok = ok and (s == 1 or _dims_match(s, d))
         if ok:
-            return shape
+            if exact:
+                return tuple(
+                    (d if j in param_axes else 1) if s is None else s
+                    for j, (s, d) in enumerate(zip(shape, x_shape, strict=True))
+                )
+            return tuple(
+                (1 if d == 1 else None) if s is None else s
+                for s, d in zip(shape, x_shape, strict=True)
+            )
     where = "axis" if len(param_axes) == 1 else "axes"
     axes_txt = param_axes[0] if len(param_axes) == 1 else tuple(param_axes)
     rest = (
@@ -98,6 +112,20 @@ def check_param(
             **{f"{arg}.shape": shape, "x.shape": tuple(x_shape)},
         )
     )
+
+
+def param_at_rank(v: Any, full: tuple[Any, ...], param_axes: tuple[int, ...]) -> Any:
+    """Parameter ``v`` (a tensor, compact or of x's rank) at x's rank, with shape ``full``.
+
+    A compact parameter is reshaped when ``full`` is known; with a size unknown when the graph
+    is built, axes of size 1 are inserted around ``param_axes`` instead (no size is needed, so
+    never a None in a shape).
+    """
+    if len(v.shape) == len(full):
+        return v
+    if None not in full:
+        return F.reshape(v, full)
+    return F.expand_dims(v, tuple(j for j in range(len(full)) if j not in param_axes))
 
 
 def sum_to_shape(a: Any, shape: tuple[int, ...]) -> Any:

@@ -108,8 +108,7 @@ class Normalize(Function):
         for i, (arg, spec) in enumerate(zip(names, params, strict=False), start=1):
             if spec is None:
                 continue
-            f = check_param(op, arg, spec, shape, param_axes, exact=i >= 3)
-            full[i] = tuple(d if s is None else s for s, d in zip(f, shape, strict=True))
+            full[i] = check_param(op, arg, spec, shape, param_axes, exact=i >= 3)
             if i >= 3:
                 check.float_dtype(op, arg, spec)
         if view is not None and sum(d is None for d in view) > 1:
@@ -123,7 +122,7 @@ class Normalize(Function):
             )
         vshape = view if view is not None else shape
         stat_shape = tuple(1 if j in raxes else d for j, d in enumerate(vshape))
-        return Layout(shape, raxes, view, stat_shape, full, x.dtype)
+        return Layout(shape, raxes, view, stat_shape, full, x.dtype, param_axes)
 
     def setup(self, x: Any, scale: Any, offset: Any, rmean: Any, rvar: Any) -> tuple:
         op = self.op_name
@@ -238,8 +237,12 @@ class Normalize(Function):
         outs = grad.apply(x, scale, gy, gm, gvar)
         result: list[Any] = [None] * 5
         for i, g in zip(want, outs, strict=True):
-            if i and tuple(self.input_spec(i).shape) != self.lay.full[i]:
-                g = self.reshape_to_input(g, i)
+            if i:
+                spec = tuple(self.input_spec(i).shape)
+                if len(spec) != len(self.lay.full[i]):  # compact
+                    g = self.reshape_to_input(g, i)
+                elif None in spec:  # 1 or x's size: only the run tells (NormalizeGrad's outputs)
+                    g = self.sum_to_input(g, i)
             result[i] = g
         return tuple(result)
 

@@ -27,7 +27,7 @@ from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.distributed import all_reduce
 from nnfunc.functions.array._shape_ops import sum_to
-from nnfunc.functions.normalization._common import reduced_count, sum_to_shape
+from nnfunc.functions.normalization._common import param_at_rank, reduced_count, sum_to_shape
 from nnfunc.functions.normalization._statistics import (
     Stats,
     all_reduce_arrays,
@@ -48,7 +48,9 @@ class NormalizeGrad(Function):
     Inputs: ``x, scale, gy, gmean, gvariance`` (the last two: the statistics outputs'
     gradients, with ``output_stat`` only). Outputs, in ``want``'s order: ``gx`` (x's shape),
     the scale and offset gradients in their shape broadcast against ``x`` (``Layout.full``; the
-    caller reshapes them to the parameters' own shapes).
+    caller reshapes them to the parameters' own shapes). The offset is not an input: where its
+    size was unknown when the graph was built (1 or x's size), its gradient keeps x's size and
+    the caller sums it to the offset's run-time shape.
     """
 
     input_names = ("x", "scale", "gy", "gmean", "gvariance")
@@ -71,7 +73,10 @@ class NormalizeGrad(Function):
             self.dtypes[1] = np.dtype(scale.dtype)
         if self.offset_spec is not None:
             self.dtypes[2] = np.dtype(self.offset_spec.dtype)
-        shapes = {0: tuple(x.shape), 1: lay.full[1], 2: lay.full[2]}
+        off = lay.full[2]
+        if off is not None:  # an unknown offset dim: not summed (see the class notes)
+            off = tuple(d if f is None else f for f, d in zip(off, x.shape, strict=True))
+        shapes = {0: tuple(x.shape), 1: lay.full[1], 2: off}
         return tuple(TensorSpec(shapes[i], self.dtypes[i]) for i in self.want)
 
     # ------------------------------------------------------------------ forward (arrays)
@@ -233,7 +238,8 @@ class NormalizeGrad(Function):
         e = _Expressions(self, x)
         upstream = dict(zip(self.want, grad_outputs, strict=True))
         gyu = e.up(gy)
-        sf = None if scale is None else e.up(F.reshape(scale, self.lay.full[1]))
+        full1 = self.lay.full[1]
+        sf = None if scale is None else e.up(param_at_rank(scale, full1, self.lay.paxes))
         u = upstream.get(0)
         uv = None if u is None else e.view(e.up(u))
         ggs = None if upstream.get(1) is None else e.up(upstream[1])
@@ -243,8 +249,9 @@ class NormalizeGrad(Function):
         if 2 in target_indexes:
             out[2] = self._grad_gy(e, cu, sf, ggs, ggo)
         if 1 in target_indexes and cu is not None:
-            r = sum_to(gyu * cu, self.lay.full[1], dtype=self.input_spec(1).dtype)
-            if tuple(self.input_spec(1).shape) != self.lay.full[1]:
+            # a size unknown now: summed to the scale's run-time shape (sf), never to a None
+            r = sum_to(gyu * cu, sf if None in full1 else full1, dtype=self.input_spec(1).dtype)
+            if len(self.input_spec(1).shape) != len(full1):
                 r = self.reshape_to_input(r, 1)
             out[1] = r
         if 0 in target_indexes:

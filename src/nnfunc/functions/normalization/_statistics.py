@@ -66,14 +66,24 @@ class Layout:
         view: ``x``'s shape as the statistics see it (groups split out), or None.
         view_arg: ``view`` with -1 for an unknown dimension (for reshape), or None.
         stat_shape: the statistics' shape (``view`` or ``x``'s with 1 on ``raxes``).
-        full: per input, the parameter's shape broadcast against ``x`` (None if absent).
+        full: per input, the parameter's shape broadcast against ``x`` (None if absent); in
+            graph mode a dimension may be None (see ``check_param``).
+        paxes: the axes of ``x`` the parameters follow (a compact parameter's axes).
         out_dtype, acc: the output dtype and the dtype the work is done in.
     """
 
     def __init__(
-        self, shape: tuple, raxes: tuple, view: Any, stat_shape: tuple, full: list, dtype: Any
+        self,
+        shape: tuple,
+        raxes: tuple,
+        view: Any,
+        stat_shape: tuple,
+        full: list,
+        dtype: Any,
+        paxes: tuple = (),
     ) -> None:
         self.shape = shape
+        self.paxes = paxes
         self.raxes = raxes
         self.view = view
         self.view_arg = None if view is None else tuple(-1 if d is None else d for d in view)
