@@ -112,3 +112,52 @@ def test_demo_saves_and_exports_the_trained_network(tmp_path, capsys):
     np.testing.assert_allclose(theirs, ours, rtol=1e-4, atol=1e-4)
     assert (theirs.argmax(1) == ours.argmax(1)).all()
     assert (ours.argmax(1) == y_test).mean() > 0.5  # trained (one epoch): far above chance
+
+
+def test_linear_gradient_with_unknown_feature_size_exports(tmp_path):
+    # linear_grad (graph2nd's run-time-sized matrix view) and reshape to a reference tensor,
+    # inside a real gradient graph whose nIn is unknown when it is built
+    ort = pytest.importorskip("onnxruntime")
+    rng = np.random.default_rng(0)
+    g = nf.Graph()
+    with g:
+        x, w = g.placeholder("x", (None, 3, 4)), g.placeholder("w", (None, 5))
+        y = nf.linear(x, w, base_axis=0)
+        gx, gw = g.grad(nf.sum(y * y), [x, w])
+        nf.identity(gx, name="gx")
+        nf.identity(gw, name="gw")
+    assert "linear_grad" in {v.creator.op_name for v in g._order if v.creator is not None}
+    feeds = {"x": rng.random((2, 3, 4), np.float32), "w": rng.random((24, 5), np.float32)}
+    path = tmp_path / "linear_grad.onnx"
+    g.export_onnx(path, ["gx", "gw"])
+    got = ort.InferenceSession(str(path)).run(["gx", "gw"], feeds)
+    for want, have in zip(g.run(["gx", "gw"], feeds), got, strict=True):
+        np.testing.assert_allclose(have, want, rtol=2e-5, atol=2e-5)
+
+
+@pytest.mark.parametrize("query_heads", [8, 4], ids=["grouped", "equal"])
+def test_attention_with_head_counts_unknown_at_build_exports(tmp_path, query_heads):
+    # head counts known only when the model runs: the group size comes from the shapes
+    # (before, equal unknown counts were taken as "not grouped" and the model failed to run)
+    ort = pytest.importorskip("onnxruntime")
+    rng = np.random.default_rng(0)
+    g = nf.Graph()
+    with g:
+        a, b, c = (g.placeholder(n, (None, 4)) for n in "abc")
+        q, k, v = (nf.reshape(t, (1, 2, -1, 4)) for t in (a, b, c))
+        y = nf.dot_product_attention(q, k, v, name="y")
+        ga, gb, gc = g.grad(nf.sum(y * y), [a, b, c])
+        (gg,) = g.grad(nf.sum(ga * ga), [b])
+        for name, t in (("ga", ga), ("gb", gb), ("gc", gc), ("gg", gg)):
+            nf.identity(t, name=name)
+    feeds = {
+        "a": rng.random((query_heads, 4), np.float32),
+        "b": rng.random((4, 4), np.float32),
+        "c": rng.random((4, 4), np.float32),
+    }
+    fetches = ["y", "ga", "gb", "gc", "gg"]
+    path = tmp_path / "attention.onnx"
+    g.export_onnx(path, fetches)
+    got = ort.InferenceSession(str(path)).run(fetches, feeds)
+    for want, have in zip(g.run(fetches, feeds), got, strict=True):
+        np.testing.assert_allclose(have, want, rtol=2e-5, atol=2e-5)

@@ -372,6 +372,11 @@ onnx_op("mean", sample=lambda F, x: F.mean(x, axis=1, name="out"))(_reduce("Redu
 
 @onnx_op("reshape", sample=lambda F, x: F.reshape(x, (-1, 4), name="out"))
 def _reshape(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    if len(ins) > 1 and ins[1]:  # to the shape of a reference tensor (backward passes)
+        shape = ctx.tmp()
+        ctx.node("Shape", [ins[1]], [shape])
+        ctx.node("Reshape", [ins[0], shape], outs)
+        return
     shape = [int(s) for s in func.shape]
     ctx.node("Reshape", [ins[0], ctx.const(shape, np.int64)], outs)
 
@@ -2314,24 +2319,33 @@ def _attention_core(ctx: _Context, func: Any, ins: list[str]) -> dict[str, Any]:
     bias = ins[3] if len(ins) > 3 else ""
     mask = ins[4] if len(ins) > 4 else ""
     n_q, n_k = func.input_spec(0).shape[1], func.input_spec(1).shape[1]
-    g = 1
-    if n_q != n_k:
+    g, ratio = 1, ""
+    if n_q is None or n_k is None or n_q != n_k:
         if n_q is None or n_k is None:
-            raise _unsupported(func, "grouped-query attention with unknown head counts")
-        g = n_q // n_k
+            # head counts known only when the model runs: the group size from the shapes
+            # (1 when they turn out equal: the repetition is then a copy)
+            g, ratio = None, ctx.tmp()
+            ctx.node("Div", [_shape_dims(ctx, q, [1]), _shape_dims(ctx, k, [1])], [ratio])
+            heads = _shape_dims(ctx, q, [1])
+            groups = ctx.tmp()
+            ctx.node("Concat", [ctx.const([1, 1], np.int64), ratio,
+                                ctx.const([1, 1], np.int64)], [groups], axis=0)  # fmt: skip
+        else:
+            g = n_q // n_k
+            heads = ctx.const([n_q], np.int64)
+            groups = ctx.const([1, 1, g, 1, 1], np.int64)
         reps = []
         for t in (k, v):
             u, e, r = ctx.tmp(), ctx.tmp(), ctx.tmp()
             ctx.node("Unsqueeze", [t, ctx.const([2], np.int64)], [u])
             shp = _shape_dims(ctx, u, [0, 1, 2, 3, 4])
             mult = ctx.tmp()
-            ctx.node("Mul", [shp, ctx.const([1, 1, g, 1, 1], np.int64)], [mult])
+            ctx.node("Mul", [shp, groups], [mult])
             ctx.node("Expand", [u, mult], [e])
             tgt = ctx.tmp()
             ctx.node(
                 "Concat",
-                [_shape_dims(ctx, t, [0]), ctx.const([n_q], np.int64),
-                 _shape_dims(ctx, t, [2, 3])],
+                [_shape_dims(ctx, t, [0]), heads, _shape_dims(ctx, t, [2, 3])],
                 [tgt], axis=0,
             )  # fmt: skip
             ctx.node("Reshape", [e, tgt], [r])
@@ -2379,7 +2393,7 @@ def _attention_core(ctx: _Context, func: Any, ins: list[str]) -> dict[str, Any]:
     ctx.node("Where", [seen, se, ctx.const(1.0, work)], [den])
     ctx.node("Div", [e, den], [p])
     return {"work": work, "q": q, "k": k, "v": v, "p": p, "scale": scale, "g": g,
-            "n_k": n_k}  # fmt: skip
+            "n_k": n_k, "ratio": ratio}  # fmt: skip
 
 
 @onnx_op(
@@ -3810,8 +3824,12 @@ def _dot_product_attention_grad(ctx: _Context, func: Any, ins: list[str], outs: 
         summed = []
         for t, src in ((dk, ins[1]), (dv, ins[2])):
             shp, r, red = ctx.tmp(), ctx.tmp(), ctx.tmp()
-            ctx.node("Concat", [_shape_dims(ctx, src, [0]),
-                                ctx.const([int(c["n_k"]), int(c["g"])], np.int64),
+            group = (
+                ctx.const([int(c["n_k"]), int(c["g"])], np.int64)
+                if c["g"] is not None
+                else op("Concat", _shape_dims(ctx, src, [1]), c["ratio"], axis=0)
+            )
+            ctx.node("Concat", [_shape_dims(ctx, src, [0]), group,
                                 _shape_dims(ctx, src, [2, 3])], [shp], axis=0)  # fmt: skip
             ctx.node("Reshape", [t, shp], [r])
             _axes_node(ctx, "ReduceSum", r, [2], red, 0)
@@ -3835,6 +3853,78 @@ def _dot_product_attention_grad(ctx: _Context, func: Any, ins: list[str], outs: 
         results.append(_as(ctx, gb, work, _out_dtype(func, 3)))
     for r, o in zip(results, outs, strict=True):
         ctx.node("Identity", [r], [o])
+
+
+# --- views sized when the graph runs (second-order graphs with unknown sizes)
+@onnx_op(
+    "linear_grad",  # linear's backward when nIn or nOut is unknown at build: a matrix view
+    sample=lambda F, x: F.identity(
+        sys.modules["nnfunc.functions.linear._dense"]._Matrix(2).apply1(x), name="out"
+    ),
+    shapes=((2, 3, 4, 5),),
+)
+def _linear_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    # Reshape to (prod(shape[:k]), -1), not Flatten: ONNX Runtime's Transpose+MatMul fusion
+    # mis-sizes a transposed Flatten output (a valid model then fails to run)
+    # (both sizes explicit: a -1 is ambiguous when the other size is 0)
+    sizes = []
+    for part in ({"start": 0, "end": int(func.k)}, {"start": int(func.k)}):
+        dims, size = ctx.tmp(), ctx.tmp()
+        ctx.node("Shape", ins[:1], [dims], **part)
+        _axes_node(ctx, "ReduceProd", dims, [0], size, 1)
+        sizes.append(size)
+    shape = ctx.tmp()
+    ctx.node("Concat", sizes, [shape], axis=0)
+    ctx.node("Reshape", [ins[0], shape], outs)
+
+
+def _heads_sample(op: str) -> Callable[..., Any]:
+    def sample(F: Any, x: Any, like: Any) -> Any:
+        cls = getattr(sys.modules["nnfunc.functions.attention._common"], op)
+        return F.identity(cls().apply1(x, like), name="out")
+
+    return sample
+
+
+def _head_sizes(ctx: _Context, x: str, like: str) -> tuple[str, str, str, str]:
+    """(x's axis 1, like's axis 1, a name for their ratio, x's axes from 2): int64 tensors."""
+    a, b, r, rest = (ctx.tmp() for _ in range(4))
+    ctx.node("Shape", [x], [a], start=1, end=2)
+    ctx.node("Shape", [like], [b], start=1, end=2)
+    ctx.node("Shape", [x], [rest], start=2)
+    return a, b, r, rest
+
+
+@onnx_op(
+    "repeat_heads",  # grouped-query attention: each key head repeated N // K times, in order
+    sample=_heads_sample("RepeatHeads"),
+    shapes=((2, 2, 3, 4), (2, 4, 3, 4)),
+)
+def _repeat_heads(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    k, n, r, rest = _head_sizes(ctx, ins[0], ins[1])
+    ctx.node("Div", [n, k], [r])
+    lead, up, tiled, target, grown = (ctx.tmp() for _ in range(5))
+    ctx.node("Shape", [ins[0]], [lead], start=0, end=1)
+    ctx.node("Concat", [lead, k, r, rest], [grown], axis=0)
+    ctx.node("Unsqueeze", [ins[0], ctx.const([2], np.int64)], [up])
+    ctx.node("Expand", [up, grown], [tiled])
+    ctx.node("Concat", [lead, n, rest], [target], axis=0)
+    ctx.node("Reshape", [tiled, target], outs)
+
+
+@onnx_op(
+    "fold_heads",  # its adjoint: the sum over each group of N // K consecutive heads
+    sample=_heads_sample("FoldHeads"),
+    shapes=((2, 4, 3, 4), (2, 2, 3, 4)),
+)
+def _fold_heads(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    n, k, r, rest = _head_sizes(ctx, ins[0], ins[1])
+    ctx.node("Div", [n, k], [r])
+    lead, grouped, split = ctx.tmp(), ctx.tmp(), ctx.tmp()
+    ctx.node("Shape", [ins[0]], [lead], start=0, end=1)
+    ctx.node("Concat", [lead, k, r, rest], [grouped], axis=0)
+    ctx.node("Reshape", [ins[0], grouped], [split])
+    _axes_node(ctx, "ReduceSum", split, [2], outs[0], 0)
 
 
 # --- warping, detection, morphology gradients
