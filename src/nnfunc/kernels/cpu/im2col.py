@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,18 @@ def window(
     )
 
 
+@lru_cache(maxsize=512)
+def _taps_cached(kernel, stride, dil, out, start) -> tuple:
+    return tuple((o, window(o, stride, dil, out, start)) for o in offsets(kernel))
+
+
+def _taps(kernel, stride, dil, out, start=None) -> tuple:
+    """``(offset, window(offset, ...))`` for every kernel offset in C order, built once per
+    geometry (a training step asks for the same ones every call: ~10 us of slicing per pass)."""
+    t = tuple
+    return _taps_cached(t(kernel), t(stride), t(dil), t(out), None if start is None else t(start))
+
+
 def extent(out: Sequence[int], kernel: Sequence[int], stride: Sequence[int], dil: Sequence[int]):
     """Length of padded input that the windows of ``out`` outputs touch, per dimension."""
     return tuple(
@@ -80,7 +93,10 @@ def pad_input(
     total = tuple(max(lo + n, need) for lo, n, need in zip(lows, sizes, needed, strict=True))
     if all(lo == 0 for lo in lows) and total == tuple(sizes):
         return x if x.dtype == dtype else x.astype(dtype)
-    out = xp.full(x.shape[: x.ndim - nsp] + total, value, dtype=dtype)
+    shape = x.shape[: x.ndim - nsp] + total
+    # zeros: calloc'ed (large buffers come zeroed from the OS) where full writes every cell
+    zero = type(value) is int and value == 0
+    out = xp.zeros(shape, dtype=dtype) if zero else xp.full(shape, value, dtype=dtype)
     inner = tuple(slice(lo, lo + n) for lo, n in zip(lows, sizes, strict=True))
     out[(Ellipsis, *inner)] = x
     return out
@@ -113,13 +129,11 @@ def _im2col(
     cols = xp.empty(shape, xpad.dtype) if buf is None else buf[:size].reshape(shape)
     if batch_last:
         src = xpad.swapaxes(0, 1)
-        for o in offsets(kernel):
-            cols[(slice(None), *o)] = src[(slice(None), slice(None), *window(o, stride, dil, out))]
+        for o, win in _taps(kernel, stride, dil, out):
+            cols[(slice(None), *o)] = src[(slice(None), slice(None), *win)]
         return cols
-    for o in offsets(kernel):
-        cols[(slice(None), slice(None), *o)] = xpad[
-            (slice(None), slice(None), *window(o, stride, dil, out))
-        ]
+    for o, win in _taps(kernel, stride, dil, out):
+        cols[(slice(None), slice(None), *o)] = xpad[(slice(None), slice(None), *win)]
     return cols
 
 
@@ -194,8 +208,8 @@ def _depthwise_forward(xp, xpad, w, stride, dilation, out, dtype) -> Any:
     y = xp.zeros((n, c, m, *out), dtype=dtype)
     tmp = xp.empty_like(y)
     ones = (1,) * nsp
-    for i, o in enumerate(offsets(kernel)):
-        sl = xpad[(slice(None), slice(None), None, *window(o, stride, dilation, out))]
+    for i, (_, win) in enumerate(_taps(kernel, stride, dilation, out)):
+        sl = xpad[(slice(None), slice(None), None, *win)]
         xp.multiply(sl, wv[:, :, i].reshape(c, m, *ones), out=tmp)
         y += tmp
     return y.reshape(n, c * m, *out)
@@ -250,8 +264,8 @@ def conv_transpose_forward(
             cols = cols.reshape(n1 - n0, c, *kernel, *sub_out)
             start = r0 * stride[0]
             target = buf[n0:n1]
-            for o in offsets(kernel):
-                sl = window(o, stride, dilation, sub_out, (start,) + (0,) * (len(out) - 1))
+            taps = _taps(kernel, stride, dilation, sub_out, (start,) + (0,) * (len(out) - 1))
+            for o, sl in taps:
                 target[(slice(None), slice(None), *sl)] += cols[(slice(None), slice(None), *o)]
     inner = tuple(slice(lo, lo + s) for lo, s in zip(lows, sizes, strict=True))
     return buf[(slice(None), slice(None), *inner)]
@@ -267,8 +281,8 @@ def _depthwise_transpose(xp, gy, w, stride, dilation, buf) -> None:
     g = gy.reshape(n, c, m, *out)
     ones = (1,) * nsp
     tmp = xp.empty((n, c, *out), dtype=buf.dtype) if m == 1 else None
-    for i, o in enumerate(offsets(kernel)):
-        target = buf[(slice(None), slice(None), *window(o, stride, dilation, out))]
+    for i, (_, win) in enumerate(_taps(kernel, stride, dilation, out)):
+        target = buf[(slice(None), slice(None), *win)]
         if m == 1:
             xp.multiply(g[:, :, 0], wv[:, 0, i].reshape(c, *ones), out=tmp)
             target += tmp
@@ -329,8 +343,8 @@ def _depthwise_grad_weight(xp, xpad, gy, kernel, stride, dilation) -> Any:
     m = gy.shape[1] // c
     g = gy.reshape(n, c, m, math.prod(out))  # not -1: m or n may be 0
     gw = xp.empty((c, m, math.prod(kernel)), dtype=gy.dtype)
-    for i, o in enumerate(offsets(kernel)):
-        sl = xpad[(slice(None), slice(None), *window(o, stride, dilation, out))]
+    for i, (_, win) in enumerate(_taps(kernel, stride, dilation, out)):
+        sl = xpad[(slice(None), slice(None), *win)]
         sl = sl.reshape(n, c, 1, math.prod(out))
         # batched (c*m) dot products over samples and positions
         gw[:, :, i] = xp.einsum("ncmp,ncjp->cm", g, sl)
