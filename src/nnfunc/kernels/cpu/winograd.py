@@ -46,7 +46,7 @@ except ImportError:  # pragma: no cover - without it, the GEMMs use BLAS's own t
 from nnfunc.core.backend import numba_enabled
 from nnfunc.kernels.cpu._jit import winograd_kernels
 from nnfunc.kernels.cpu._threads import row_ranges, run
-from nnfunc.kernels.cpu.im2col import pad_input
+from nnfunc.kernels.cpu.im2col import pad_input, scratch
 
 __all__ = [
     "TILE_BUDGET",
@@ -68,6 +68,12 @@ TILE_BUDGET = 32 * 2**20
 #: Smallest channel counts for which the transforms pay for themselves (measured: the
 #: first-layer 3 -> 16 convolution is faster as a patch GEMM).
 MIN_CHANNELS = 16
+
+#: Largest output side whose FORWARD pass keeps the patch GEMM (the dispatcher's rule): with
+#: at most two tile columns the transforms' per-tile-row loops cost more than the GEMM they
+#: save (128x16x4x4, 16 -> 32: 0.43 ms Winograd, 0.33 ms patch GEMM; at 6x6 and 8x8 Winograd
+#: is faster again). The gradients keep Winograd there (0.55 ms against 0.54 / 1.3 ms).
+PATCH_SIDE = 4
 
 _G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
 
@@ -203,9 +209,10 @@ def _parallel_ranges(n: int, per_sample: int, threads: int | None) -> list | Non
 PLANE_PAD = 16
 
 
-def _plane_buffer(plane: int, dtype: Any) -> np.ndarray:
-    """Flat scratch for 16 planes of up to ``plane`` elements, :data:`PLANE_PAD` apart."""
-    return np.empty(16 * (plane + PLANE_PAD), dtype)
+def _plane_buffer(plane: int, dtype: Any, role: str) -> np.ndarray:
+    """Flat scratch for 16 planes of up to ``plane`` elements, :data:`PLANE_PAD` apart (kept
+    between calls on this thread, see :func:`nnfunc.kernels.cpu.im2col.scratch`)."""
+    return scratch(role, 16 * (plane + PLANE_PAD), dtype)
 
 
 def _planes(buf: np.ndarray, rows: int, t: int) -> np.ndarray:
@@ -220,8 +227,8 @@ def _forward_samples(k_in, k_out, xpad, u, y, th, tw, a, b) -> None:
     tiles = th * tw
     step = max(1, PARALLEL_BUDGET // (16 * max(c, o) * tiles * y.itemsize))
     step = min(step, b - a)
-    vbuf = _plane_buffer(c * step * tiles, y.dtype)
-    mbuf = _plane_buffer(o * step * tiles, y.dtype)
+    vbuf = _plane_buffer(c * step * tiles, y.dtype, "winograd_v")
+    mbuf = _plane_buffer(o * step * tiles, y.dtype, "winograd_m")
     for n0 in range(a, b, step):
         n1 = min(b, n0 + step)
         t = (n1 - n0) * tiles
@@ -239,8 +246,8 @@ def _grad_weight_samples(k_in, k_adj, xpad, gy, o, th, tw, a, b) -> np.ndarray:
     tiles = th * tw
     step = max(1, PARALLEL_BUDGET // (16 * max(c, o) * tiles * dtype.itemsize))
     step = min(step, b - a)
-    vbuf = _plane_buffer(c * step * tiles, dtype)
-    mbuf = _plane_buffer(o * step * tiles, dtype)
+    vbuf = _plane_buffer(c * step * tiles, dtype, "winograd_v")
+    mbuf = _plane_buffer(o * step * tiles, dtype, "winograd_m")
     gu = np.zeros((16, o, c), dtype)
     part = np.empty_like(gu)
     for n0 in range(a, b, step):
@@ -339,8 +346,8 @@ def forward(
             run(partial(_forward_samples, k_in, k_out, xpad, u, y, th, tw), ranges)
         return y
     step = _steps(n, 16 * max(c, o) * tiles * np.dtype(dtype).itemsize)
-    vbuf = _plane_buffer(c * step * tiles, dtype)
-    mbuf = _plane_buffer(o * step * tiles, dtype)
+    vbuf = _plane_buffer(c * step * tiles, dtype, "winograd_v")
+    mbuf = _plane_buffer(o * step * tiles, dtype, "winograd_m")
     for n0 in range(0, n, step):
         n1 = min(n, n0 + step)
         t = (n1 - n0) * tiles
@@ -395,8 +402,8 @@ def grad_weight(
         gu = np.sum(parts, axis=0, dtype=dtype)
     elif n and tiles:
         step = _steps(n, 16 * max(c, o) * tiles * np.dtype(dtype).itemsize)
-        vbuf = _plane_buffer(c * step * tiles, dtype)
-        mbuf = _plane_buffer(o * step * tiles, dtype)
+        vbuf = _plane_buffer(c * step * tiles, dtype, "winograd_v")
+        mbuf = _plane_buffer(o * step * tiles, dtype, "winograd_m")
         part = np.empty_like(gu)
         for n0 in range(0, n, step):
             n1 = min(n, n0 + step)
