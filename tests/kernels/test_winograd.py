@@ -253,3 +253,24 @@ def test_kept_scratch_never_shows_in_results(use_numba):
     for x, w, y in ((x1, w1, y1), (x2, w2, y2)):
         ref = ref_conv(x.astype(np.float64), w.astype(np.float64), 1, 1)
         np.testing.assert_allclose(y, ref, atol=F32_BOUND * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("side, lo", [(4, 1), (3, 0), (4, 2), (6, 1)])
+def test_dispatch_input_gradient_of_tiny_images(monkeypatch, side, lo):
+    """Tiny images take the flipped-filter patch GEMM for the input gradient too; it equals
+    the float64 reference like the Winograd path it replaces."""
+    rng = np.random.default_rng(7)
+    w = (rng.standard_normal((32, 16, 3, 3)) * 0.1).astype(np.float32)
+    out = side + 2 * lo - 2
+    gy = rng.standard_normal((3, 32, out, out)).astype(np.float32)
+    calls = []
+    real = winograd.grad_input
+    monkeypatch.setattr(winograd, "grad_input", lambda *a, **k: calls.append(1) or real(*a, **k))
+    pads = ((lo, lo), (lo, lo))
+    gx = conv_dispatch.conv_transpose_forward(
+        np, gy, w, (1, 1), pads, (1, 1), 1, (side, side), np.float32
+    )
+    assert bool(calls) == (side > winograd.PATCH_SIDE)
+    ref = ref_grad_input(gy.astype(np.float64), w.astype(np.float64), lo, lo, (side, side))
+    assert gx.shape == ref.shape
+    np.testing.assert_allclose(gx, ref, atol=F32_BOUND * np.abs(ref).max())

@@ -66,6 +66,13 @@ def conv_transpose_forward(
     if all(0 <= lo <= 2 for lo in lows) and _winograd(
         xp, gy, w.shape[2:], stride, dilation, groups, w.shape[1] * groups, w.shape[0], dtype
     ):
+        if min(sizes, default=0) <= winograd.PATCH_SIDE:
+            # tiny images: the same flipped-filter convolution of gy as a patch GEMM (faster
+            # there than Winograd, and than the scatter below: 0.48 / 0.55 / 1.3 ms for
+            # 128x32x4x4, 32 -> 16)
+            wt = np.ascontiguousarray(w[:, :, ::-1, ::-1].swapaxes(0, 1))
+            flipped = [(2 - lo, 0) for lo in lows]
+            return im2col.conv_forward(np, gy, wt, (1, 1), flipped, (1, 1), 1, sizes, dtype)
         return winograd.grad_input(gy, w, lows, sizes, dtype)
     c = w.shape[1] * groups
     if xp is np and depthwise.applies(gy, w.shape, groups, c, dtype):
