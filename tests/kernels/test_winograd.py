@@ -274,3 +274,18 @@ def test_dispatch_input_gradient_of_tiny_images(monkeypatch, side, lo):
     ref = ref_grad_input(gy.astype(np.float64), w.astype(np.float64), lo, lo, (side, side))
     assert gx.shape == ref.shape
     np.testing.assert_allclose(gx, ref, atol=F32_BOUND * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("side", [4, 6])
+def test_dispatch_weight_gradient_of_tiny_images(monkeypatch, side):
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((3, 16, side, side)).astype(np.float32)
+    gy = rng.standard_normal((3, 32, side, side)).astype(np.float32)
+    calls = []
+    real = winograd.grad_weight
+    monkeypatch.setattr(winograd, "grad_weight", lambda *a, **k: calls.append(1) or real(*a, **k))
+    pads = ((1, 1), (1, 1))
+    gw = conv_dispatch.conv_grad_weight(np, x, gy, (3, 3), (1, 1), pads, (1, 1), 1, np.float32)
+    assert bool(calls) == (side > winograd.PATCH_SIDE)
+    ref = ref_grad_weight(x.astype(np.float64), gy.astype(np.float64), 1, 1)
+    np.testing.assert_allclose(gw, ref, atol=F32_BOUND * np.abs(ref).max())

@@ -6,9 +6,10 @@ rounding. 2-D 3x3 stride-1 float32 convolutions with one group and at least
 :data:`~nnfunc.kernels.cpu.winograd.MIN_CHANNELS` channels on both sides take the Winograd
 F(2x2, 3x3) path (:mod:`nnfunc.kernels.cpu.winograd`: on 32x64x56x56, 64 -> 64, one thread,
 0.77x the CPU time of the patch GEMM forward and 0.66x forward+backward); everything else (other
-array modules, float64, strides, dilations, groups) keeps the patch GEMM, and so does the forward
-pass of outputs at most :data:`~nnfunc.kernels.cpu.winograd.PATCH_SIDE` wide or high (there the
-patch GEMM is faster: 128x16x4x4, 16 -> 32, 0.33 ms against 0.43 ms CPU). 2-D depthwise
+array modules, float64, strides, dilations, groups) keeps the patch GEMM, and so do all three
+passes of outputs at most :data:`~nnfunc.kernels.cpu.winograd.PATCH_SIDE` wide or high (there the
+patch GEMM is faster: 128x16x4x4, 16 -> 32, CPU ms forward 0.32 / 0.43 Winograd, input gradient
+0.47 / 0.55, weight gradient 0.41 / 0.55). 2-D depthwise
 convolutions (one input channel per group) take the numba plane kernels of
 :mod:`nnfunc.kernels.cpu.depthwise` when numba is enabled, else the NumPy shifted products.
 """
@@ -96,7 +97,9 @@ def conv_grad_weight(
     dtype,
 ) -> Any:
     """:func:`nnfunc.kernels.cpu.im2col.conv_grad_weight`, Winograd when it applies."""
-    if _winograd(xp, x, kernel, stride, dilation, groups, x.shape[1], gy.shape[1], dtype):
+    if min(gy.shape[2:], default=0) > winograd.PATCH_SIDE and _winograd(
+        xp, x, kernel, stride, dilation, groups, x.shape[1], gy.shape[1], dtype
+    ):
         return winograd.grad_weight(x, gy, [lo for lo, _ in pads], dtype)
     if xp is np and depthwise.applies(x, (gy.shape[1], 1, *kernel), groups, x.shape[1], dtype):
         out = tuple(gy.shape[2:])

@@ -383,7 +383,11 @@ def conv_grad_weight(
         cols = cols.reshape(groups, cg * k, q)
         g = gy[n0:n1, :, r0:r1].reshape(n1 - n0, groups, og, math.prod(sub_out))  # og may be 0
         g = xp.ascontiguousarray(g.transpose(1, 2, 0, 3)).reshape(groups, og, q)
-        gw += xp.matmul(g, cols.swapaxes(1, 2))
+        if cg * k >= og:  # the long axis q as the inner dimension of both operands' rows:
+            # (cols @ g^T)^T is 1.1-1.5x faster in OpenBLAS here than g @ cols^T
+            gw += xp.matmul(cols, g.swapaxes(1, 2)).swapaxes(1, 2)
+        else:
+            gw += xp.matmul(g, cols.swapaxes(1, 2))
     return gw.reshape(o_ch, cg, *kernel)
 
 

@@ -69,10 +69,10 @@ TILE_BUDGET = 32 * 2**20
 #: first-layer 3 -> 16 convolution is faster as a patch GEMM).
 MIN_CHANNELS = 16
 
-#: Largest output side whose FORWARD pass keeps the patch GEMM (the dispatcher's rule): with
-#: at most two tile columns the transforms' per-tile-row loops cost more than the GEMM they
-#: save (128x16x4x4, 16 -> 32: 0.43 ms Winograd, 0.33 ms patch GEMM; at 6x6 and 8x8 Winograd
-#: is faster again). The gradients keep Winograd there (0.55 ms against 0.54 / 1.3 ms).
+#: Largest output side for which all three passes keep the patch GEMM (the dispatcher's rule):
+#: with at most two tile columns the transforms' per-tile-row loops cost more than the GEMM
+#: they save (128x16x4x4, 16 -> 32, CPU ms Winograd / patch GEMM: forward 0.43 / 0.32, input
+#: gradient 0.55 / 0.47, weight gradient 0.55 / 0.41); at 6x6 and 8x8 Winograd is faster again.
 PATCH_SIDE = 4
 
 _G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
