@@ -1,9 +1,13 @@
 """Convolution and pooling timings, side by side with PyTorch CPU (same process, ratios).
 
-Run: ``PYTHONPATH=src python benchmarks/bench_conv.py [--repeat N] [--quick]``.
-Prints, for each case, the best-of-N time of the forward and of forward+backward for nnfunc and
-PyTorch and their ratio (ours / torch), and the peak memory of the big convolution's
-forward+backward (tracemalloc, NumPy allocations).
+Run: ``PYTHONPATH=src python benchmarks/bench_conv.py [--repeat N] [--quick] [--cpu-time]
+[--baseline DIR]``. Prints, for each case, the best-of-N time of the forward and of
+forward+backward for nnfunc and PyTorch and their ratio (ours / torch), and the peak memory of
+the big convolution's forward+backward (tracemalloc, NumPy allocations). The rounds of the
+frameworks are interleaved (one call of each in turn, same machine load). ``--cpu-time``: process
+CPU time instead of wall time (a shared machine; give ``NNFUNC_NUM_THREADS=1`` and
+``OPENBLAS_NUM_THREADS=1`` with ``--threads 1``). ``--baseline DIR`` also times the nnfunc found
+in ``DIR`` (another checkout's ``src/``, see ``_twin.py``) in the same rounds.
 """
 
 from __future__ import annotations
@@ -12,19 +16,28 @@ import argparse
 import time
 import tracemalloc
 
+import _common  # noqa: F401  (puts the checkout's src/ on sys.path)
+import _twin
 import numpy as np
 
 import nnfunc as nf
 
+CLOCK = time.perf_counter
 
-def best(fn, repeat):
-    fn()  # warm-up
-    times = []
+
+def best_each(fns, repeat):
+    """Best time of each of ``fns``, the calls interleaved round by round (None stays None)."""
+    live = [f for f in fns if f is not None]
+    for f in live:
+        f()  # warm-up
+    times = [[] for _ in fns]
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        for k, f in enumerate(fns):
+            if f is not None:
+                t0 = CLOCK()
+                f()
+                times[k].append(CLOCK() - t0)
+    return [min(t) if t else None for t in times]
 
 
 def cases(quick):
@@ -48,7 +61,7 @@ def cases(quick):
     ]
 
 
-def ours(kind, arrays, kw):
+def ours(kind, arrays, kw, nf=nf):
     if kind == "conv":
         return lambda *a: nf.conv(*a, **kw)
     if kind == "dw":
@@ -69,7 +82,7 @@ def theirs(torch, kind, kw):
     return lambda x: F.avg_pool2d(x, 3, 1, 1)
 
 
-def fwd_bwd_ours(fn, arrays):
+def fwd_bwd_ours(fn, arrays, nf=nf):
     vs = [nf.Variable(a, requires_grad=True) for a in arrays]
     y = fn(*vs)
     nf.sum(y).backward()
@@ -81,6 +94,7 @@ def fwd_bwd_torch(torch, fn, arrays):
 
 
 def main():
+    global CLOCK
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
@@ -88,7 +102,12 @@ def main():
         "--threads", type=int, default=0, help="torch threads (match OPENBLAS_NUM_THREADS)"
     )
     parser.add_argument("--only", default="", help="run the cases whose label contains this")
+    parser.add_argument("--cpu-time", action="store_true", help="process CPU time, not wall")
+    parser.add_argument("--baseline", metavar="DIR", help="also time the nnfunc in DIR")
     args = parser.parse_args()
+    if args.cpu_time:
+        CLOCK = time.process_time
+    base = _twin.load(args.baseline)[0] if args.baseline else None
     try:
         import torch
 
@@ -96,31 +115,48 @@ def main():
             torch.set_num_threads(args.threads)
     except ImportError:
         torch = None
-    print(f"{'case':38s} {'pass':9s} {'ours ms':>9s} {'torch ms':>9s} {'ratio':>6s}")
+    extra = f" {'before ms':>9s} {'b/torch':>7s}" if base is not None else ""
+    print(f"{'case':38s} {'pass':9s} {'ours ms':>9s} {'torch ms':>9s} {'ratio':>6s}{extra}")
     for label, kind, arrays, kw, tkw in cases(args.quick):
         if args.only not in label:
             continue
         f = ours(kind, arrays, kw)
-        rows = [
-            ("fwd", lambda f=f, a=arrays: f(*a), None),
-            ("fwd+bwd", lambda f=f, a=arrays: fwd_bwd_ours(f, a), None),
-        ]
+        fb = ours(kind, arrays, kw, base) if base is not None else None
+        g = ts = None
         if torch is not None and tkw is not None:
             g = theirs(torch, kind, tkw)
             ts = [torch.from_numpy(a) for a in arrays]
-            rows[0] = ("fwd", rows[0][1], lambda g=g, ts=ts: g(*ts))
-            rows[1] = ("fwd+bwd", rows[1][1], lambda g=g, a=arrays: fwd_bwd_torch(torch, g, a))
-        for name, mine, other in rows:
-            t_ours = best(mine, args.repeat)
-            if other is None:
-                print(f"{label:38s} {name:9s} {t_ours * 1e3:9.1f}")
-                continue
-            with torch.no_grad() if name == "fwd" else _Null():
-                t_torch = best(other, args.repeat)
-            print(
-                f"{label:38s} {name:9s} {t_ours * 1e3:9.1f} {t_torch * 1e3:9.1f} "
-                f"{t_ours / t_torch:6.2f}"
-            )
+        rows = [
+            (
+                "fwd",
+                lambda f=f, a=arrays: f(*a),
+                None if fb is None else (lambda f=fb, a=arrays: f(*a)),
+                None if g is None else (lambda g=g, ts=ts: g(*ts)),
+            ),
+            (
+                "fwd+bwd",
+                lambda f=f, a=arrays: fwd_bwd_ours(f, a),
+                None if fb is None else (lambda f=fb, a=arrays: fwd_bwd_ours(f, a, base)),
+                None if g is None else (lambda g=g, a=arrays: fwd_bwd_torch(torch, g, a)),
+            ),
+        ]
+        for name, mine, before, other in rows:
+            if other is not None and name == "fwd":
+
+                def other(other=other):
+                    with torch.no_grad():
+                        other()
+
+            t_ours, t_before, t_torch = best_each([mine, before, other], args.repeat)
+            line = f"{label:38s} {name:9s} {t_ours * 1e3:9.3f}"
+            if t_torch is not None:
+                line += f" {t_torch * 1e3:9.3f} {t_ours / t_torch:6.2f}"
+            elif t_before is not None:
+                line += f" {'-':>9s} {'-':>6s}"
+            if t_before is not None:
+                ratio = f"{t_before / t_torch:7.2f}" if t_torch is not None else f"{'-':>7s}"
+                line += f" {t_before * 1e3:9.3f} {ratio}"
+            print(line)
     label, kind, arrays, kw, _ = cases(args.quick)[0]
     f = ours(kind, arrays, kw)
     tracemalloc.start()
@@ -132,14 +168,6 @@ def main():
         f"peak memory of '{label}' forward+backward: {peak / 2**20:.0f} MiB "
         f"(inputs {inputs / 2**20:.0f} MiB)"
     )
-
-
-class _Null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        return False
 
 
 if __name__ == "__main__":

@@ -218,3 +218,74 @@ def test_blas_thread_count_is_restored_after_the_parallel_path():
     winograd.forward(x, w, (lo, lo), out, np.float64, threads=3)
     winograd.grad_weight(x, gy, (lo, lo), np.float64, threads=3)
     assert blas_threads() == before
+
+
+@pytest.mark.parametrize("side, path", [(4, "patch"), (3, "patch"), (6, "winograd")])
+def test_dispatch_forward_of_tiny_outputs_takes_the_patch_gemm(monkeypatch, side, path):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 16, side, side)).astype(np.float32)
+    w = (rng.standard_normal((32, 16, 3, 3)) * 0.1).astype(np.float32)
+    calls = []
+    real = winograd.forward
+    monkeypatch.setattr(winograd, "forward", lambda *a, **k: calls.append(1) or real(*a, **k))
+    pads = ((1, 1), (1, 1))
+    y = conv_dispatch.conv_forward(np, x, w, (1, 1), pads, (1, 1), 1, (side, side), np.float32)
+    assert bool(calls) == (path == "winograd")
+    ref = ref_conv(x.astype(np.float64), w.astype(np.float64), 1, 1)
+    np.testing.assert_allclose(y, ref, atol=F32_BOUND * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("use_numba", [False, pytest.param(True, marks=needs_numba)])
+def test_kept_scratch_never_shows_in_results(use_numba):
+    """The transforms' planes are reused between calls: results of earlier calls, of other
+    shapes, stay what they were."""
+    rng = np.random.default_rng(6)
+    x1, x2 = (rng.standard_normal((4, c, 6, 6)).astype(np.float32) for c in (16, 32))
+    w1 = rng.standard_normal((16, 16, 3, 3)).astype(np.float32)
+    w2 = rng.standard_normal((16, 32, 3, 3)).astype(np.float32)
+    kw = {"use_numba": use_numba}
+    y1 = winograd.forward(x1, w1, (1, 1), (6, 6), np.float32, **kw)
+    keep = y1.copy()
+    y2 = winograd.forward(x2, w2, (1, 1), (6, 6), np.float32, **kw)
+    g = winograd.grad_weight(x2, y2, (1, 1), np.float32, **kw)
+    np.testing.assert_array_equal(y1, keep)
+    assert not np.shares_memory(y1, y2) and not np.shares_memory(g, y2)
+    for x, w, y in ((x1, w1, y1), (x2, w2, y2)):
+        ref = ref_conv(x.astype(np.float64), w.astype(np.float64), 1, 1)
+        np.testing.assert_allclose(y, ref, atol=F32_BOUND * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("side, lo", [(4, 1), (3, 0), (4, 2), (6, 1)])
+def test_dispatch_input_gradient_of_tiny_images(monkeypatch, side, lo):
+    """Tiny images take the flipped-filter patch GEMM for the input gradient too; it equals
+    the float64 reference like the Winograd path it replaces."""
+    rng = np.random.default_rng(7)
+    w = (rng.standard_normal((32, 16, 3, 3)) * 0.1).astype(np.float32)
+    out = side + 2 * lo - 2
+    gy = rng.standard_normal((3, 32, out, out)).astype(np.float32)
+    calls = []
+    real = winograd.grad_input
+    monkeypatch.setattr(winograd, "grad_input", lambda *a, **k: calls.append(1) or real(*a, **k))
+    pads = ((lo, lo), (lo, lo))
+    gx = conv_dispatch.conv_transpose_forward(
+        np, gy, w, (1, 1), pads, (1, 1), 1, (side, side), np.float32
+    )
+    assert bool(calls) == (side > winograd.PATCH_SIDE)
+    ref = ref_grad_input(gy.astype(np.float64), w.astype(np.float64), lo, lo, (side, side))
+    assert gx.shape == ref.shape
+    np.testing.assert_allclose(gx, ref, atol=F32_BOUND * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("side", [4, 6])
+def test_dispatch_weight_gradient_of_tiny_images(monkeypatch, side):
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((3, 16, side, side)).astype(np.float32)
+    gy = rng.standard_normal((3, 32, side, side)).astype(np.float32)
+    calls = []
+    real = winograd.grad_weight
+    monkeypatch.setattr(winograd, "grad_weight", lambda *a, **k: calls.append(1) or real(*a, **k))
+    pads = ((1, 1), (1, 1))
+    gw = conv_dispatch.conv_grad_weight(np, x, gy, (3, 3), (1, 1), pads, (1, 1), 1, np.float32)
+    assert bool(calls) == (side > winograd.PATCH_SIDE)
+    ref = ref_grad_weight(x.astype(np.float64), gy.astype(np.float64), 1, 1)
+    np.testing.assert_allclose(gw, ref, atol=F32_BOUND * np.abs(ref).max())

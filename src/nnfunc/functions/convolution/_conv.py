@@ -33,8 +33,10 @@ def _from_first(xp: Any, y: Any, channel_last: bool) -> Any:
 
 
 def _bias_grad(gy: Any, ndim: int, channel_last: bool) -> Any:
-    cax = ndim - 1 if channel_last else 1
-    return F.sum(gy, axis=tuple(i for i in range(ndim) if i != cax))
+    # the batch first (whole planes added: contiguous), then the spatial axes: NumPy's one
+    # reduction over (0, 2, 3) of a small-image batch was 5-8x slower
+    g = F.sum(gy, axis=0)
+    return F.sum(g, axis=tuple(range(ndim - 2)) if channel_last else tuple(range(1, ndim - 1)))
 
 
 class _ConvBase(Function):

@@ -187,6 +187,40 @@ class Geometry:
         return div
 
 
+def _plain(v: Any) -> bool:
+    """Whether ``v`` is None, a str, an exact int/bool or a tuple of such: its ``repr`` then
+    identifies it exactly (``2`` vs ``2.0`` vs ``True``, which compare and hash equal)."""
+    t = type(v)
+    if t is tuple:
+        return all(_plain(e) for e in v)
+    return v is None or t is int or t is bool or t is str
+
+
+#: Geometries already built, by (op, repr of the arguments, input shape): a training loop
+#: pools the same shapes on every step, and building one (validation, padding, output sizes)
+#: cost ~40 us, about the pooling kernel's own time on small batches. A Geometry is never
+#: written after it is built; only successfully built ones are kept.
+_GEOMETRIES: dict[tuple, Geometry] = {}
+_GEOMETRIES_MAX = 256
+
+
+def _geometry(
+    op: str, x: Any, args: tuple, dilation: Any = 1, every_window_in_x: bool = False
+) -> Geometry:
+    """``Geometry(op, x, *args, ...)``, reused for plain arguments and a known shape."""
+    shape = tuple(x.shape)
+    if not (_plain(args) and _plain(dilation) and _plain(shape)):
+        return Geometry(op, x, *args, dilation=dilation, every_window_in_x=every_window_in_x)
+    key = (op, repr(args), repr(dilation), every_window_in_x, shape)
+    g = _GEOMETRIES.get(key)
+    if g is None:
+        g = Geometry(op, x, *args, dilation=dilation, every_window_in_x=every_window_in_x)
+        if len(_GEOMETRIES) >= _GEOMETRIES_MAX:
+            _GEOMETRIES.clear()
+        _GEOMETRIES[key] = g
+    return g
+
+
 class GeomSpec(NamedTuple):
     """How to build a :class:`Geometry` for any input shape.
 
@@ -200,9 +234,7 @@ class GeomSpec(NamedTuple):
     every_window_in_x: bool = False
 
     def build(self, x: Any) -> Geometry:
-        return Geometry(
-            self.op, x, *self.args, dilation=self.dilation, every_window_in_x=self.every_window_in_x
-        )
+        return _geometry(self.op, x, self.args, self.dilation, self.every_window_in_x)
 
 
 def _min_value(dtype: np.dtype) -> Any:
@@ -279,7 +311,7 @@ class MaxPool(Function):
         self._args = (kernel, stride, pad, ignore_border, channel_last)
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.geom = Geometry(self.op_name, x, *self._args, every_window_in_x=True)
+        self.geom = _geometry(self.op_name, x, self._args, every_window_in_x=True)
         return (TensorSpec(self.geom.out_shape(x.shape), np.dtype(x.dtype)),)
 
     def forward(self, xp: Any, x: Any) -> tuple[Any, ...]:
@@ -405,7 +437,7 @@ class WindowSum(Function):
         self._including_pad = including_pad
 
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
-        self.geom = Geometry(self.op_name, x, *self._args)
+        self.geom = _geometry(self.op_name, x, self._args)
         self.scale = _scale(self.geom, self.mode, self.op_name, self._including_pad)
         dtype = np.dtype(x.dtype)
         if self.mode == "avg":

@@ -35,18 +35,30 @@ _pool: ThreadPoolExecutor | None = None
 _pool_pid = -1
 
 
+#: (environment value, pid) -> threads: the last answer of :func:`num_threads`, reused while
+#: neither changes (reading the CPU affinity is a system call; kernels ask on every call).
+_cached: tuple[str, int, int] = ("", -1, 1)
+
+
 def num_threads() -> int:
     """Threads a large kernel call uses: ``NNFUNC_NUM_THREADS`` or the usable CPUs."""
-    env = os.environ.get("NNFUNC_NUM_THREADS", "").strip()
-    if env:
-        try:
-            return max(1, int(env))
-        except ValueError:
-            pass
+    global _cached
+    raw = os.environ.get("NNFUNC_NUM_THREADS", "")
+    pid = os.getpid()
+    if _cached[0] == raw and _cached[1] == pid:
+        return _cached[2]
+    env = raw.strip()
     try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        threads = max(1, int(env)) if env else 0
+    except ValueError:  # not a number: the CPUs, as when unset
+        threads = 0
+    if not threads:
+        try:
+            threads = max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on Linux
+            threads = max(1, os.cpu_count() or 1)
+    _cached = (raw, pid, threads)
+    return threads
 
 
 def row_ranges(rows: int, per_row: int, threads: int | None = None) -> list[tuple[int, int]]:
@@ -62,6 +74,8 @@ def row_ranges(rows: int, per_row: int, threads: int | None = None) -> list[tupl
     """
     if threads is None:
         work = rows * max(per_row, 1)
+        if work < 2 * MIN_WORK:  # one range, on the calling thread: no thread count needed
+            return [(0, rows)]
         threads = min(num_threads(), max(1, work // MIN_WORK))
         if threads > 1:
             threads *= RANGES_PER_THREAD

@@ -13,6 +13,7 @@ which the dispatcher (:mod:`nnfunc.kernels.cpu.conv_dispatch`) uses when numba i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import partial
 from typing import Any
@@ -51,7 +52,7 @@ def forward(xpad, w, stride, dilation, out, dtype, threads: int | None = None) -
     wv = np.ascontiguousarray(w.reshape(c, m, *w.shape[2:]), dtype=dtype)
     y = np.empty((n, c, m, *out), dtype)
     fn = partial(depthwise_kernels()["forward"], xpad, wv, y, *stride, *dilation)
-    _run(fn, n * c, m * int(np.prod(out)) * w.shape[2] * w.shape[3], threads)
+    _run(fn, n * c, m * math.prod(out) * w.shape[2] * w.shape[3], threads)
     return y.reshape(n, c * m, *out)
 
 
@@ -63,7 +64,7 @@ def grad_input(gy, w, stride, dilation, padded, dtype, threads: int | None = Non
     wv = np.ascontiguousarray(w.reshape(c, m, *w.shape[2:]), dtype=dtype)
     gx = np.zeros(padded, dtype)
     fn = partial(depthwise_kernels()["grad_input"], g, wv, gx, *stride, *dilation)
-    _run(fn, n * c, m * int(np.prod(gy.shape[2:])) * w.shape[2] * w.shape[3], threads)
+    _run(fn, n * c, m * math.prod(gy.shape[2:]) * w.shape[2] * w.shape[3], threads)
     return gx
 
 
@@ -75,5 +76,5 @@ def grad_weight(xpad, gy, kernel, stride, dilation, dtype, threads: int | None =
     g = np.ascontiguousarray(gy, dtype=dtype).reshape(n, c, m, *gy.shape[2:])
     part = np.empty((n, c, m, *kernel), dtype)
     fn = partial(depthwise_kernels()["grad_weight"], xpad, g, part, *stride, *dilation)
-    _run(fn, n * c, m * int(np.prod(gy.shape[2:])) * kernel[0] * kernel[1], threads)
+    _run(fn, n * c, m * math.prod(gy.shape[2:]) * kernel[0] * kernel[1], threads)
     return part.sum(axis=0).reshape(c * m, 1, *kernel)

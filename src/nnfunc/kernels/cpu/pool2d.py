@@ -22,6 +22,7 @@ kernels (same signatures, whole planes at once through :mod:`nnfunc.kernels.cpu.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -191,7 +192,7 @@ def max_pool2d(xpad, kernel, stride, out, threads=None, use_numba=None):
     x3 = _planes(xpad)
     y = np.empty((x3.shape[0], *out), xpad.dtype)
     fn = _pick("max_padded", max_pool2d_numpy, use_numba)
-    per = int(np.prod(out)) * kernel[0] * kernel[1]
+    per = math.prod(out) * kernel[0] * kernel[1]
     _go(fn, x3.shape[0], per, threads, x3, y, *kernel, *stride)
     return y.reshape((*xpad.shape[:-2], *out))
 
@@ -203,7 +204,7 @@ def max_pool2d_arg(x, kernel, stride, lows, out, threads=None, use_numba=None):
     y = np.empty((x3.shape[0], *out), x.dtype)
     idx = np.empty(y.shape, index_dtype(kernel))
     fn = _pick("max", max_pool2d_arg_numpy, use_numba)
-    per = int(np.prod(out)) * kernel[0] * kernel[1]
+    per = math.prod(out) * kernel[0] * kernel[1]
     if fn is not max_pool2d_arg_numpy and tiles22(kernel, stride, lows, out, x.shape[-2:]):
         _go(pool2d_x_kernels()["max22"], x3.shape[0], per, threads, x3, y, idx)
     else:
@@ -218,7 +219,7 @@ def max_pool2d_match(x, y, kernel, stride, lows, threads=None, use_numba=None):
     x3, y3 = _planes(x), _planes(y)
     idx = np.empty(y3.shape, index_dtype(kernel))
     fn = _pick("match", max_pool2d_match_numpy, use_numba)
-    per = int(np.prod(y3.shape[1:])) * kernel[0] * kernel[1]
+    per = math.prod(y3.shape[1:]) * kernel[0] * kernel[1]
     _go(fn, x3.shape[0], per, threads, x3, y3, idx, *kernel, *stride, *lows)
     return idx.reshape(y.shape)
 
@@ -228,7 +229,7 @@ def max_pool2d_arg_grad(idx, gy, size, kernel, stride, lows, threads=None, use_n
     i3, g3 = _planes(idx), _planes(gy)
     gx = np.empty((g3.shape[0], *size), gy.dtype)
     fn = _pick("max_grad", max_pool2d_arg_grad_numpy, use_numba)
-    per = int(np.prod(size)) * kernel[0] * kernel[1]
+    per = math.prod(size) * kernel[0] * kernel[1]
     if fn is not max_pool2d_arg_grad_numpy and tiles22(kernel, stride, lows, g3.shape[1:], size):
         _go(pool2d_x_kernels()["max_grad22"], g3.shape[0], per, threads, i3, g3, gx)
     else:
@@ -241,7 +242,7 @@ def max_pool2d_arg_take(g, idx, kernel, stride, lows, threads=None, use_numba=No
     g3, i3 = _planes(g), _planes(idx)
     res = np.empty(i3.shape, g.dtype)
     fn = _pick("max_take", max_pool2d_arg_take_numpy, use_numba)
-    _go(fn, g3.shape[0], int(np.prod(i3.shape[1:])), threads, g3, i3, res, *kernel, *stride, *lows)
+    _go(fn, g3.shape[0], math.prod(i3.shape[1:]), threads, g3, i3, res, *kernel, *stride, *lows)
     return res.reshape(idx.shape)
 
 
@@ -256,7 +257,7 @@ def sum_pool2d(x, kernel, stride, lows, out, scale=None, threads=None, use_numba
     x3 = _planes(x)
     y = np.empty((x3.shape[0], *out), x.dtype)
     fn = _pick("sum", sum_pool2d_numpy, use_numba)
-    per = int(np.prod(out)) * kernel[0] * kernel[1]
+    per = math.prod(out) * kernel[0] * kernel[1]
     _go(fn, x3.shape[0], per, threads, x3, y, _scale2d(scale, x.dtype), *kernel, *stride, *lows)
     return y.reshape((*x.shape[:-2], *out))
 
@@ -267,6 +268,6 @@ def sum_pool2d_adjoint(g, size, kernel, stride, lows, scale=None, threads=None, 
     g3 = _planes(g)
     gx = np.empty((g3.shape[0], *size), g.dtype)
     fn = _pick("sum_adjoint", sum_pool2d_adjoint_numpy, use_numba)
-    per = int(np.prod(size)) * kernel[0] * kernel[1]
+    per = math.prod(size) * kernel[0] * kernel[1]
     _go(fn, g3.shape[0], per, threads, g3, gx, _scale2d(scale, g.dtype), *kernel, *stride, *lows)
     return gx.reshape((*g.shape[:-2], *size))
