@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import nnfunc as nf
+from nnfunc.functions.array._getitem import _index_shape
 from nnfunc.testing import FunctionTestCase, parametrize_class
 
 KEYS = {
@@ -102,3 +103,54 @@ def test_getitem_advanced_key_out_of_range_on_unknown_dims():
     message = "getitem (node 'k'): `key` must be a valid index (index 3 is out of bounds for axis 1"
     with g, pytest.raises(nf.ShapeError, match=re.escape(message)):
         nf.getitem(g.placeholder("x", (None, 3)), (slice(None), np.array([3])), name="k")
+
+
+def test_getitem_on_four_unknown_dims():
+    # the probe sizes of four unknown dims make any probe array too big (NumPy's "array is too
+    # big": a raw ValueError): the shape comes from the indexing rules
+    x = np.random.default_rng(0).standard_normal((2, 3, 4, 5)).astype(np.float32)
+    g = nf.Graph()
+    with g:
+        p = g.placeholder("x", (None, None, None, None))
+        a = nf.getitem(p, (slice(None), 0, slice(1, None), np.array([0, 1])))
+        b = p[..., 1:]
+    assert a.shape == (2, None, None) and b.shape == (None,) * 4
+    got_a, got_b = g.run([a, b], {"x": x})
+    np.testing.assert_array_equal(got_a, x[:, 0, 1:, [0, 1]])
+    np.testing.assert_array_equal(got_b, x[..., 1:])
+
+
+def _random_key(rng, dims):
+    key, axis = [], 0
+    for _ in range(rng.integers(1, 5)):
+        d = dims[axis] if axis < len(dims) else 3
+        r = rng.random()
+        if r < 0.25:
+            e = slice(*(rng.choice(v) for v in ([None, -3, 0, 1, 5], [None, -1, 2, 4, 9])),
+                      rng.choice([None, 1, 2, -1, -2]))  # fmt: skip
+        elif r < 0.4:
+            e = int(rng.integers(-d, d)) if d else slice(None)
+        elif r < 0.55:
+            e = rng.integers(-d, d, size=[(2,), (1, 3), (3, 1), ()][rng.integers(4)]) if d else 0
+        elif r < 0.65:
+            e = rng.random(d) < 0.5
+        else:
+            e = [None, Ellipsis, slice(None)][rng.integers(3)]
+        key.append(e)
+        axis += e is not None and e is not Ellipsis
+    return tuple(key)
+
+
+def test_index_shape_follows_numpy():
+    # NumPy's own result on small arrays is the reference for the rules the graph shape uses
+    rng = np.random.default_rng(1)
+    for _ in range(3000):
+        dims = tuple(int(d) for d in rng.integers(0, 6, size=rng.integers(1, 5)))
+        key = _random_key(rng, dims)
+        try:
+            want = np.zeros(dims)[key].shape
+        except IndexError:
+            with pytest.raises(IndexError):
+                _index_shape(dims, key)
+        else:
+            assert _index_shape(dims, key) == want, (dims, key)

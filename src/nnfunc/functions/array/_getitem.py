@@ -47,20 +47,32 @@ def _is_basic(key: tuple[Any, ...]) -> bool:
 
 def _probe_shape(shape: tuple[int | None, ...], key: tuple[Any, ...], fill: int) -> tuple:
     dims = tuple(fill if d is None else d for d in shape)
-    if any(isinstance(k, np.ndarray) for k in key) and None in shape:
-        return _advanced_shape(dims, key)
+    if None in shape and not any(isinstance(k, (bool, np.bool_)) for k in key):
+        return _index_shape(dims, key)
     dummy = np.lib.stride_tricks.as_strided(np.zeros(1, np.int8), dims, (0,) * len(dims))
     return dummy[key].shape
 
 
-def _zeros(dims: tuple[int, ...]) -> Any:
-    return np.lib.stride_tricks.as_strided(np.zeros(1, np.int8), dims, (0,) * len(dims))
+def _bounds(idx: Any, axis: int, n: int) -> None:
+    idx = np.asarray(idx)
+    if idx.size and not (-n <= idx.min() and idx.max() < n):
+        bad = idx.min() if idx.min() < -n else idx.max()
+        raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}")
 
 
-def _advanced_shape(dims: tuple[int, ...], key: tuple[Any, ...]) -> tuple:
-    """``zeros(dims)[key].shape`` without the copy an advanced index makes (with probe sizes for
-    unknown dimensions that copy would be terabytes): the basic part from a view, the advanced
-    part from NumPy's broadcasting rule."""
+def _index_shape(dims: tuple[int, ...], key: tuple[Any, ...]) -> tuple:
+    """``zeros(dims)[key].shape`` from NumPy's indexing rules, without an array: with the probe
+    sizes that stand in for unknown dimensions, any array (or an advanced index's copy) would be
+    too big. Advanced indices (integer or boolean arrays, and integers next to them) broadcast
+    to one block, placed where they stand when they are adjacent, else first."""
+    # NumPy indexes with an empty boolean array as with an empty integer array
+    key = tuple(
+        k.astype(np.intp) if isinstance(k, np.ndarray) and k.dtype == bool and not k.size else k
+        for k in key
+    )
+    advanced = any(isinstance(k, np.ndarray) for k in key)
+    if sum(k is Ellipsis for k in key) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
     used = sum(
         k.ndim if isinstance(k, np.ndarray) and k.dtype == bool else 1
         for k in key
@@ -68,42 +80,64 @@ def _advanced_shape(dims: tuple[int, ...], key: tuple[Any, ...]) -> tuple:
     )
     if used > len(dims):
         raise IndexError(f"too many indices for an array of {len(dims)} dimensions")
-    view_key, marks, groups, axis = [], [], [], 0
-    for k in key:
+    out: list[int] = []
+    marks: list[bool] = []  # output axes that the advanced block replaces
+    groups: list[tuple] = []
+    where: list[int] = []  # positions in the key of the advanced entries
+    axis = 0
+    for j, k in enumerate(key):
         if k is Ellipsis:
             n = len(dims) - used
-            view_key.append(Ellipsis)
+            out += dims[axis : axis + n]
             marks += [False] * n
             axis += n
         elif k is None:
-            view_key.append(None)
+            out.append(1)
             marks.append(False)
         elif isinstance(k, np.ndarray) and k.dtype == bool:
             sub = dims[axis : axis + k.ndim]
-            groups.append(_zeros(sub)[k].shape)  # checks the mask's shape
-            view_key += [slice(0, 1)] * k.ndim
+            if k.shape != sub:
+                raise IndexError(
+                    f"boolean index did not match indexed array along axis {axis}; size of "
+                    f"axes is {sub} but size of the boolean index is {k.shape}"
+                )
+            groups.append((int(np.count_nonzero(k)),))
+            where.append(j)
+            out += [1] * k.ndim
             marks += [True] * k.ndim
             axis += k.ndim
         elif isinstance(k, (np.ndarray, int, np.integer)):
-            idx = np.asarray(k)
-            n = dims[axis]
-            if idx.size and not (-n <= idx.min() and idx.max() < n):
-                bad = idx.min() if idx.min() < -n else idx.max()
-                raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}")
-            groups.append(idx.shape)
-            view_key.append(slice(0, 1))
-            marks.append(True)
+            _bounds(k, axis, dims[axis])
+            if advanced:
+                groups.append(np.shape(k))
+                where.append(j)
+                out.append(1)
+                marks.append(True)
             axis += 1
-        else:  # a slice
-            view_key.append(k)
+        elif isinstance(k, slice):
+            out.append(len(range(*k.indices(dims[axis]))))
             marks.append(False)
             axis += 1
-    rest = list(_zeros(dims)[tuple(view_key)].shape)
-    block = np.broadcast_shapes(*groups)
-    at = [i for i, m in enumerate(marks) if m]
-    kept = [n for n, m in zip(rest, marks + [False] * (len(rest) - len(marks))) if not m]
-    if at == list(range(at[0], at[-1] + 1)):
-        return (*kept[: at[0]], *block, *kept[at[0] :])
+        else:
+            raise IndexError(
+                "only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and "
+                "integer or boolean arrays are valid indices"
+            )
+    out += dims[axis:]
+    marks += [False] * (len(dims) - axis)
+    if not groups:
+        return tuple(out)
+    try:
+        block = np.broadcast_shapes(*groups)
+    except ValueError:  # NumPy's indexing says IndexError
+        raise IndexError(
+            "shape mismatch: indexing arrays could not be broadcast together with shapes "
+            + " ".join(str(g) for g in groups)
+        ) from None
+    kept = [n for n, m in zip(out, marks, strict=True) if not m]
+    if where == list(range(where[0], where[-1] + 1)):  # adjacent in the key (even `...` parts)
+        first = marks.index(True)
+        return (*kept[:first], *block, *kept[first:])
     return (*block, *kept)
 
 
