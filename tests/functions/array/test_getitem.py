@@ -154,3 +154,42 @@ def test_index_shape_follows_numpy():
                 _index_shape(dims, key)
         else:
             assert _index_shape(dims, key) == want, (dims, key)
+
+
+def test_slice_past_the_end_of_an_unknown_dim_is_unknown():
+    # slice(0, 10, 2) has 5 elements on large sizes but 2 on 3: the graph must not claim 5
+    # (it did, and the gradient then failed at run with a shape mismatch)
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    g = nf.Graph()
+    with g:
+        p = g.placeholder("x", (None, None))
+        y = nf.slice(p, (0, 0), (10, 10), (2, 3))
+        (gx,) = g.grad(nf.sum(y * y), [p])
+    assert y.shape == (None, None)
+    got_y, got_gx = g.run([y, gx], {"x": x})
+    np.testing.assert_array_equal(got_y, x[0:10:2, 0:10:3])
+    want = np.zeros_like(x)
+    want[0:10:2, 0:10:3] = 2 * x[0:10:2, 0:10:3]
+    np.testing.assert_allclose(got_gx, want)
+
+
+def test_index_shape_with_unknown_dims_is_sound():
+    # every size the graph claims for an output dim holds for every size of the unknown dims
+    rng = np.random.default_rng(2)
+    for _ in range(1500):
+        dims = tuple(int(d) for d in rng.integers(0, 6, size=rng.integers(1, 5)))
+        key = _random_key(rng, dims)
+        try:
+            np.zeros(dims)[key]
+        except IndexError:
+            continue
+        sym = tuple(None if rng.random() < 0.5 else d for d in dims)
+        pred = _index_shape(sym, key)
+        for _ in range(4):
+            alt = tuple(int(rng.integers(0, 13)) if s is None else s for s in sym)
+            try:
+                actual = np.zeros(alt)[key].shape
+            except IndexError:
+                continue
+            assert len(actual) == len(pred), (sym, key, alt)
+            assert all(p is None or p == a for p, a in zip(pred, actual)), (sym, key, alt)

@@ -47,24 +47,33 @@ def _is_basic(key: tuple[Any, ...]) -> bool:
 
 def _probe_shape(shape: tuple[int | None, ...], key: tuple[Any, ...], fill: int) -> tuple:
     dims = tuple(fill if d is None else d for d in shape)
-    if None in shape and not any(isinstance(k, (bool, np.bool_)) for k in key):
-        return _index_shape(dims, key)
     dummy = np.lib.stride_tricks.as_strided(np.zeros(1, np.int8), dims, (0,) * len(dims))
     return dummy[key].shape
 
 
-def _bounds(idx: Any, axis: int, n: int) -> None:
+def _bounds(idx: Any, axis: int, n: int | None) -> None:
     idx = np.asarray(idx)
-    if idx.size and not (-n <= idx.min() and idx.max() < n):
+    if n is not None and idx.size and not (-n <= idx.min() and idx.max() < n):
         bad = idx.min() if idx.min() < -n else idx.max()
         raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}")
 
 
-def _index_shape(dims: tuple[int, ...], key: tuple[Any, ...]) -> tuple:
-    """``zeros(dims)[key].shape`` from NumPy's indexing rules, without an array: with the probe
-    sizes that stand in for unknown dimensions, any array (or an advanced index's copy) would be
-    too big. Advanced indices (integer or boolean arrays, and integers next to them) broadcast
-    to one block, placed where they stand when they are adjacent, else first."""
+def _slice_len(k: slice, n: int | None) -> int | None:
+    """Length of ``range(n)[k]``; for an unknown ``n``, known only when it is the same for
+    every size (``slice(0, 10, 2)`` gives 5 on large sizes but 2 on 3: unknown)."""
+    if n is not None:
+        return len(range(*k.indices(n)))
+    edge = max(abs(v) for v in (k.start, k.stop, 0) if v is not None) + 2
+    lengths = {len(range(*k.indices(d))) for d in (*range(edge), edge + 1, edge + 7)}
+    return lengths.pop() if len(lengths) == 1 else None
+
+
+def _index_shape(dims: tuple[int | None, ...], key: tuple[Any, ...]) -> tuple:
+    """``x[key].shape`` for an ``x`` of shape ``dims`` (None: unknown until the graph runs), from
+    NumPy's indexing rules and without an array (probe arrays standing in for unknown sizes
+    are too big, and an advanced index copies them). Advanced indices (integer or boolean arrays,
+    and integers next to them) broadcast to one block, placed where they stand when they are
+    adjacent in the key, else first. Bounds on unknown sizes are checked when the graph runs."""
     # NumPy indexes with an empty boolean array as with an empty integer array
     key = tuple(
         k.astype(np.intp) if isinstance(k, np.ndarray) and k.dtype == bool and not k.size else k
@@ -96,7 +105,7 @@ def _index_shape(dims: tuple[int, ...], key: tuple[Any, ...]) -> tuple:
             marks.append(False)
         elif isinstance(k, np.ndarray) and k.dtype == bool:
             sub = dims[axis : axis + k.ndim]
-            if k.shape != sub:
+            if any(d is not None and d != m for d, m in zip(sub, k.shape, strict=True)):
                 raise IndexError(
                     f"boolean index did not match indexed array along axis {axis}; size of "
                     f"axes is {sub} but size of the boolean index is {k.shape}"
@@ -115,7 +124,7 @@ def _index_shape(dims: tuple[int, ...], key: tuple[Any, ...]) -> tuple:
                 marks.append(True)
             axis += 1
         elif isinstance(k, slice):
-            out.append(len(range(*k.indices(dims[axis]))))
+            out.append(_slice_len(k, dims[axis]))
             marks.append(False)
             axis += 1
         else:
@@ -152,7 +161,9 @@ class GetItem(Function):
     def setup(self, x: Any) -> tuple[TensorSpec, ...]:
         shape = tuple(x.shape)
         try:
-            if None in shape:
+            if None in shape and not any(isinstance(k, (bool, np.bool_)) for k in self.key):
+                out = _index_shape(shape, self.key)
+            elif None in shape:  # a bool scalar in the key (a new axis, or none): probe sizes
                 a = _probe_shape(shape, self.key, _PROBES[0])
                 b = _probe_shape(shape, self.key, _PROBES[1])
                 out = tuple(p if p == q else None for p, q in zip(a, b, strict=True))
