@@ -138,8 +138,43 @@ class ApplyStatistics(Function):
         self.acc = accumulation_dtype(self.out_dtype)
         return (TensorSpec(shape, self.out_dtype),)
 
+    def _flat_coefficients(self, x: Any, params: tuple) -> tuple | None:
+        """``(a, b, block)`` as flat (C,) vectors in the work dtype, for the common call (NumPy
+        arrays, every given parameter of one known shape varying along one block of axes), or
+        None: the same float64 arithmetic as :class:`_Coefficients` on 1-D arrays, without its
+        broadcasting and copies (a fixed cost of ~50 us per call, 5-10% of a 25 MB pass)."""
+        shapes = {self.full[i] for i, v in enumerate(params, start=1) if v is not None}
+        if len(shapes) != 1 or type(x) is not np.ndarray:
+            return None
+        (pshape,) = shapes
+        if None in pshape:
+            return None
+        blk = _block(pshape)
+        n = math.prod(pshape)
+        if blk is None or any(v is not None and type(v) is not np.ndarray for v in params):
+            return None
+        if any(v is not None and v.size != n for v in params):
+            return None
+        acc = self.acc
+
+        def p(v: Any) -> Any:  # as _Coefficients: rounded to the work dtype, then float64
+            return None if v is None else v.reshape(-1).astype(acc, copy=False).astype(np.float64)
+
+        mean, var, offset, scale = (p(v) for v in params)
+        inv = 1.0 / np.sqrt(var + self.eps)
+        a = (inv if scale is None else inv * scale).astype(acc)
+        b = -mean * a.astype(np.float64)
+        if offset is not None:
+            b = b + offset
+        return a, b.astype(acc), blk
+
     def forward(self, xp: Any, x: Any, mean: Any, var: Any, offset: Any, scale: Any) -> tuple:
         acc = self.acc
+        flat = self._flat_coefficients(x, (mean, var, offset, scale))
+        if flat is not None:
+            xa = x if x.dtype == acc else x.astype(acc)
+            y = bn_apply(_rows(xa, *flat[2]), flat[0], flat[1]).reshape(x.shape)
+            return (y.astype(self.out_dtype, copy=False),)
         co = _Coefficients(xp, acc, self.full, x.shape, self.eps, mean, var, offset, scale)
         a = co.a.astype(acc)
         # b from the ROUNDED a: x == mean then gives exactly offset (0 without one)
