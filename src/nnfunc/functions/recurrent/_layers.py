@@ -235,9 +235,6 @@ class _Layer(Function):
         s[0] = 0 if init is None else init
         return s
 
-    def _time_order(self, xp: Any, a: Any) -> Any:
-        return xp.ascontiguousarray(a[::-1]) if self.reverse else a
-
     def _gy(self, xp: Any, gy: Any, act: Any, lengths: Any) -> Any:
         gy = gy[::-1] if self.reverse else gy
         if lengths is not None:
@@ -247,15 +244,35 @@ class _Layer(Function):
     def _input_grads(
         self, xp: Any, x: Any, w_x: Any, dz: Any, diff: tuple, out: dict, ix: int, iw: int
     ) -> Any:
+        _run_tasks(xp, self._input_grad_tasks(xp, x, w_x, dz, diff, out, ix, iw))
+        return dz.reshape(-1, dz.shape[2])
+
+    def _input_grad_tasks(
+        self, xp: Any, x: Any, w_x: Any, dz: Any, diff: tuple, out: dict, ix: int, iw: int
+    ) -> list:
+        """``dx = dz @ w_x^T`` (its rows cut into a task per thread) and ``dw_x = x^T @ dz``
+        as tasks writing ``out[ix]``, ``out[iw]``; one flat list so threads share them evenly."""
         t_len, batch, n_in = x.shape
         dz2 = dz.reshape(t_len * batch, dz.shape[2])
+        tasks: list = []
         if ix in diff:
-            gx = _gemm(xp, dz2, w_x.T).reshape(t_len, batch, n_in)
-            out[ix] = self._time_order(xp, gx)
+            m, k = dz2.shape
+            # processing order; the reverse direction's rows are flipped back by the view
+            gx = xp.empty((t_len, batch, n_in), dtype=xp.result_type(dz2, w_x))
+            out[ix] = gx[::-1] if self.reverse else gx
+            gx2 = gx.reshape(m, n_in)
+            w_t = w_x.T
+            parts = min(_parallel(xp), m // _MIN_ROWS, (m * k * n_in) // _MIN_GEMM_WORK)
+            for r0, r1 in _threads.row_ranges(m, 1, max(parts, 1)):
+                tasks.append(lambda r0=r0, r1=r1: xp.matmul(dz2[r0:r1], w_t, out=gx2[r0:r1]))
         if iw in diff:
             xs = x[::-1] if self.reverse else x
-            out[iw] = xp.matmul(xs.reshape(t_len * batch, n_in).T, dz2)
-        return dz2
+
+            def dw_x() -> None:
+                out[iw] = xp.matmul(xs.reshape(t_len * batch, n_in).T, dz2)
+
+            tasks.append(dw_x)
+        return tasks
 
     def _run_composite(self, x: Any, step: Any, init: tuple, lengths: Any) -> tuple[Any, ...]:
         """Unrolled recurrence: ``step(x_t, *state) -> (y_t, *state)`` over time."""
@@ -309,7 +326,9 @@ class _LayerGrad(AutoVJP):
                 _, cache = layer.fast_forward(xp, *ins_w)
             grads = layer.fast_backward(xp, ins_w, _work(gys), cache, self.diff)
         return tuple(
-            xp.asarray(grads[i], dtype=ins[i].dtype).reshape(ins[i].shape) for i in self.diff
+            # (contiguous: the reverse direction's dx is written through a flipped view)
+            xp.ascontiguousarray(grads[i], dtype=ins[i].dtype).reshape(ins[i].shape)
+            for i in self.diff
         )
 
 
@@ -439,9 +458,7 @@ class LSTMLayer(_Layer):
             dpeep += p
         out: dict[int, Any] = {4: dh, 5: dc, 6: dpeep}
         dz2 = dz.reshape(t_len * batch, 4 * h)
-        tasks = []
-        if 0 in diff or 1 in diff:
-            tasks.append(lambda: self._input_grads(xp, x, w_x, dz, diff, out, 0, 1))
+        tasks = self._input_grad_tasks(xp, x, w_x, dz, diff, out, 0, 1)
         if 2 in diff:
             tasks.append(
                 lambda: out.__setitem__(2, xp.matmul(hs[:-1].reshape(t_len * batch, h).T, dz2))
@@ -486,9 +503,12 @@ class GRULayer(_Layer):
         ys = xp.empty((t_len, batch, h), dtype=dt)
         yp = ys[::-1] if self.reverse else ys  # written in processing order
         rec = xp.empty((batch, 3 * h), dtype=dt)
+        rec_t = xp.empty((3 * h, batch), dtype=dt)
+        wh_t = xp.ascontiguousarray(w_h.T)  # the step GEMM transposed, as in the LSTM
         gru_fwd_step = kernel_for("gru_fwd", xw, hs, gates, ys, rec)
         for k in range(t_len):
-            xp.matmul(hs[k], w_h, out=rec)
+            xp.matmul(wh_t, hs[k].T, out=rec_t)
+            xp.copyto(rec, rec_t.T)
             if b_h is not None:
                 rec += b_h
             gru_fwd_step(xw[k], rec, hs[k], act[k], gates[k], hs[k + 1], yp[k])
