@@ -376,7 +376,9 @@ class LSTMLayer(_Layer):
         t_len, batch, _ = x.shape
         h = w_h.shape[0]
         dt = x.dtype
-        xw, act = self._loop_inputs(xp, x, w_x, b, lengths)
+        # the bias is added to each step's h @ w_h while it is copied out of the transposed
+        # product (in cache), not by a pass over the whole (T, B, 4H) projection
+        xw, act = self._loop_inputs(xp, x, w_x, None, lengths)
         hs = self._states(xp, t_len, batch, h, dt, h0)
         cs = self._states(xp, t_len, batch, h, dt, c0)
         gates = xp.empty((t_len, batch, 4 * h), dtype=dt)
@@ -395,7 +397,10 @@ class LSTMLayer(_Layer):
             for k in range(t_len):
                 hp = hs[k, b0:b1]
                 xp.matmul(wh_t, hp.T, out=rec_t)
-                xp.copyto(rec, rec_t.T)
+                if b is None:
+                    xp.copyto(rec, rec_t.T)
+                else:
+                    xp.add(rec_t.T, b, out=rec)
                 lstm_fwd_step(
                     xw[k, b0:b1],
                     rec,
