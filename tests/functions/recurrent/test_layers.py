@@ -458,3 +458,37 @@ def test_lstm_batch_slices_on_threads_match_reference_and_one_thread(monkeypatch
         np.testing.assert_allclose(many[2][0, r], want[2], atol=1e-5)
     for a, e in zip(many, one, strict=True):
         np.testing.assert_allclose(a, e, atol=1e-6, rtol=1e-6)
+
+
+@pytest.mark.parametrize("direction", ["forward", "bidirectional"])
+def test_gru_batch_slices_on_threads_match_reference_and_one_thread(monkeypatch, direction):
+    from nnfunc.functions.recurrent import _layers as L
+
+    rng = np.random.default_rng(22)
+    t_len, batch, hid, d = 4, 7, 3, 2 if direction == "bidirectional" else 1
+    x = rng.standard_normal((t_len, batch, I)).astype(np.float32)
+    shapes = ((I, 3 * hid), (hid, 3 * hid), (3 * hid,), (3 * hid,))
+    wx, wh, bx, bh = (_w(rng, d, *s).astype(np.float32) for s in shapes)
+    h0 = _w(rng, 1, d, batch, hid).astype(np.float32)
+    lens = np.array([4, 1, 3, 0, 2, 4, 4])
+    gy = rng.standard_normal((t_len, batch, d * hid)).astype(np.float32)
+
+    def run():
+        vs = [nf.Variable(a, requires_grad=True) for a in (x, wx, wh, bx, bh, h0)]
+        y, h = nf.gru(*vs, lengths=lens, direction=direction)
+        return [y.data, h.data, *(g.data for g in nf.grad(y, vs, grad_outputs=gy))]
+
+    monkeypatch.setenv("NNFUNC_NUM_THREADS", "1")
+    one = run()
+    monkeypatch.setenv("NNFUNC_NUM_THREADS", "3")
+    monkeypatch.setattr(L, "_MIN_ROWS", 2)
+    monkeypatch.setattr(L, "_MIN_STEP_WORK", 1)
+    monkeypatch.setattr(L, "_MIN_GEMM_WORK", 1)
+    assert len(L._batch_ranges(np, batch, batch * hid * 3 * hid)) == 3
+    many = run()
+    for r in range(d):
+        want = gru_dir(x, wx[r], wh[r], bx[r], bh[r], h0[0, r], lens, r == 1)
+        np.testing.assert_allclose(many[0][..., r * hid : (r + 1) * hid], want[0], atol=1e-5)
+        np.testing.assert_allclose(many[1][0, r], want[1], atol=1e-5)
+    for a, e in zip(many, one, strict=True):
+        np.testing.assert_allclose(a, e, atol=1e-6, rtol=1e-6)

@@ -507,17 +507,31 @@ class GRULayer(_Layer):
         hn = xp.empty((t_len, batch, h), dtype=dt)
         ys = xp.empty((t_len, batch, h), dtype=dt)
         yp = ys[::-1] if self.reverse else ys  # written in processing order
-        rec = xp.empty((batch, 3 * h), dtype=dt)
-        rec_t = xp.empty((3 * h, batch), dtype=dt)
         wh_t = xp.ascontiguousarray(w_h.T)  # the step GEMM transposed, as in the LSTM
-        gru_fwd_step = kernel_for("gru_fwd", xw, hs, gates, ys, rec)
-        for k in range(t_len):
-            xp.matmul(wh_t, hs[k].T, out=rec_t)
-            xp.copyto(rec, rec_t.T)
-            if b_h is not None:
-                rec += b_h
-            gru_fwd_step(xw[k], rec, hs[k], act[k], gates[k], hs[k + 1], yp[k])
-            hn[k] = rec[:, 2 * h :]
+        gru_fwd_step = kernel_for("gru_fwd", xw, hs, gates, ys)
+
+        def loop(b0: int, b1: int) -> None:  # the recurrence of batch rows b0:b1
+            rec = xp.empty((b1 - b0, 3 * h), dtype=dt)
+            rec_t = xp.empty((3 * h, b1 - b0), dtype=dt)
+            for k in range(t_len):
+                hp = hs[k, b0:b1]
+                xp.matmul(wh_t, hp.T, out=rec_t)
+                if b_h is None:
+                    xp.copyto(rec, rec_t.T)
+                else:
+                    xp.add(rec_t.T, b_h, out=rec)
+                gru_fwd_step(
+                    xw[k, b0:b1],
+                    rec,
+                    hp,
+                    act[k, b0:b1],
+                    gates[k, b0:b1],
+                    hs[k + 1, b0:b1],
+                    yp[k, b0:b1],
+                )
+                hn[k, b0:b1] = rec[:, 2 * h :]
+
+        _threads.run(loop, _batch_ranges(xp, batch, batch * h * 3 * h))
         return (ys, hs[t_len].copy()), (gates, hs, hn, act)
 
     def fast_backward(self, xp, ins, gys, cache, diff):
@@ -531,22 +545,40 @@ class GRULayer(_Layer):
         dx = xp.empty((t_len, batch, 3 * h), dtype=x.dtype)
         dr = xp.empty((t_len, batch, 3 * h), dtype=x.dtype)
         wh_t = xp.ascontiguousarray(w_h.T)
-        tmp = xp.empty((batch, h), dtype=x.dtype)
         gru_bwd_step = kernel_for("gru_bwd", dh, gates, hn, hs, dx, dr)
-        for k in range(t_len - 1, -1, -1):
-            dh += gy[k]
-            gru_bwd_step(dh, gates[k], hn[k], hs[k], act[k], dx[k], dr[k])
-            xp.matmul(dr[k], wh_t, out=tmp)
-            dh += tmp
+
+        def loop(b0: int, b1: int) -> None:  # reverse recurrence of batch rows b0:b1
+            tmp = xp.empty((b1 - b0, h), dtype=x.dtype)
+            dhb = dh[b0:b1]
+            for k in range(t_len - 1, -1, -1):
+                dhb += gy[k, b0:b1]
+                drk = dr[k, b0:b1]
+                gru_bwd_step(
+                    dhb,
+                    gates[k, b0:b1],
+                    hn[k, b0:b1],
+                    hs[k, b0:b1],
+                    act[k, b0:b1],
+                    dx[k, b0:b1],
+                    drk,
+                )
+                xp.matmul(drk, wh_t, out=tmp)
+                dhb += tmp
+
+        _threads.run(loop, _batch_ranges(xp, batch, batch * h * 3 * h))
         out: dict[int, Any] = {5: dh}
-        dx2 = self._input_grads(xp, x, w_x, dx, diff, out, 0, 1)
+        dx2 = dx.reshape(t_len * batch, 3 * h)
         dr2 = dr.reshape(t_len * batch, 3 * h)
+        tasks = self._input_grad_tasks(xp, x, w_x, dx, diff, out, 0, 1)
         if 2 in diff:
-            out[2] = xp.matmul(hs[:-1].reshape(t_len * batch, h).T, dr2)
+            tasks.append(
+                lambda: out.__setitem__(2, xp.matmul(hs[:-1].reshape(t_len * batch, h).T, dr2))
+            )
         if 3 in diff:
-            out[3] = dx2.sum(axis=0)
+            tasks.append(lambda: out.__setitem__(3, dx2.sum(axis=0)))
         if 4 in diff:
-            out[4] = dr2.sum(axis=0)
+            tasks.append(lambda: out.__setitem__(4, dr2.sum(axis=0)))
+        _run_tasks(xp, tasks)
         return out
 
 
