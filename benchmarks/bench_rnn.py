@@ -7,17 +7,25 @@ random output gradient (``nnfunc.grad(y, inputs, grad_outputs=gy)`` / ``torch.au
 for the input, every weight and bias. Interleaved rounds against PyTorch with 1 thread and with
 its default threads (``_paired.py``). Then the peak memory (tracemalloc) of one LSTM
 forward + backward next to the size of what its forward keeps for the backward pass.
+
+``--cpu-time``: process CPU time on one thread instead (nnfunc and torch interleaved; for a
+loaded machine, run with ``NNFUNC_NUM_THREADS=1``). ``--threads``: nnfunc alone, one thread
+against ``NNFUNC_NUM_THREADS`` threads (default 2) in interleaved rounds, wall and CPU time and
+the load average: what the batch-sliced time loop and the row-split GEMMs gain (only a machine
+with idle cores can show it).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import time
 import tracemalloc
 from typing import Any
 
 import numpy as np
 from _common import torch_or_none
-from _paired import Case, run_cases
+from _paired import Case, run_cases, run_cases_cpu_time
 
 import nnfunc as nf
 
@@ -130,11 +138,34 @@ def memory_report() -> None:
     )
 
 
+def threads_report(cases: list[Case], threads: str, repeat: int, only: str | None) -> None:
+    """nnfunc with 1 thread and with ``threads`` threads, interleaved: wall and CPU medians."""
+    print(f"nnfunc 1 thread vs {threads} threads; load average {os.getloadavg()}")
+    print(f"{'case':40s} {'wall 1':>8s} {'wall n':>8s} {'cpu 1':>8s} {'cpu n':>8s} {'1/n':>5s}")
+    for name, ours, _ in cases:
+        if only and only not in name:
+            continue
+        got: dict[str, list[tuple[float, float]]] = {"1": [], threads: []}
+        for n in got:
+            os.environ["NNFUNC_NUM_THREADS"] = n
+            ours()  # warm-up
+        for _ in range(repeat):
+            for n, rows in got.items():
+                os.environ["NNFUNC_NUM_THREADS"] = n
+                w0, c0 = time.perf_counter(), time.process_time()
+                ours()
+                rows.append((time.perf_counter() - w0, time.process_time() - c0))
+        (w1, c1), (wn, cn) = (np.median(np.array(v), axis=0) * 1e3 for v in got.values())
+        print(f"{name:40s} {w1:6.1f}ms {wn:6.1f}ms {c1:6.1f}ms {cn:6.1f}ms {w1 / wn:5.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--only", default=None, help="run the cases whose name contains this")
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--cpu-time", action="store_true", help="one-thread CPU time")
+    parser.add_argument("--threads", default=None, help="nnfunc 1 vs this many threads")
     args = parser.parse_args()
     torch = torch_or_none(threads=None)
     cases: list[Case] = []
@@ -144,7 +175,13 @@ def main() -> None:
         ("lstm", 50, 16, 128, 2, 2),
     ):
         cases += _case(torch, *spec)
-    run_cases(cases, torch, args.repeat, args.only)
+    if args.threads:
+        threads_report(cases, args.threads, args.repeat, args.only)
+        return
+    if args.cpu_time:
+        run_cases_cpu_time(cases, torch, args.repeat, args.only)
+    else:
+        run_cases(cases, torch, args.repeat, args.only)
     if not args.no_memory:
         memory_report()
 

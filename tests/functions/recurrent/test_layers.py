@@ -415,3 +415,80 @@ def test_float16_is_computed_in_float32(fn, g):
     np.testing.assert_allclose(y.data, want, atol=2e-3)
     grads = nf.grad(nf.sum(y * y), vs)
     assert all(gr.dtype == np.float16 and np.all(np.isfinite(gr.data)) for gr in grads)
+
+
+@pytest.mark.parametrize(
+    ("direction", "dtype"),
+    [("forward", "float32"), ("bidirectional", "float32"), ("reverse", "float64")],
+)
+def test_lstm_batch_slices_on_threads_match_reference_and_one_thread(monkeypatch, direction, dtype):
+    # The time loop run on batch slices in parallel and the row-split GEMMs (thresholds lowered
+    # so that this small case takes that path; uneven slices of 7 rows over 3 threads).
+    from nnfunc.functions.recurrent import _layers as L
+
+    rng = np.random.default_rng(21)
+    t_len, batch, hid, d = 4, 7, 3, 2 if direction == "bidirectional" else 1
+    x = rng.standard_normal((t_len, batch, I)).astype(dtype)
+    wx, wh, b = (_w(rng, d, *s).astype(dtype) for s in ((I, 4 * hid), (hid, 4 * hid), (4 * hid,)))
+    h0, c0 = (_w(rng, 1, d, batch, hid).astype(dtype) for _ in range(2))
+    peep = _w(rng, d, 3 * hid).astype(dtype)
+    lens = np.array([4, 1, 3, 0, 2, 4, 4])
+    gy = rng.standard_normal((t_len, batch, d * hid)).astype(dtype)
+    kw = {"lengths": lens, "forget_bias": 0.7, "cell_clip": 0.6}
+    kw["direction"] = direction
+
+    def run():
+        vs = [nf.Variable(a, requires_grad=True) for a in (x, wx, wh, b, h0, c0, peep)]
+        y, h, c = nf.lstm(*vs[:6], peephole=vs[6], **kw)
+        return [y.data, h.data, c.data, *(g.data for g in nf.grad(y, vs, grad_outputs=gy))]
+
+    monkeypatch.setenv("NNFUNC_NUM_THREADS", "1")
+    one = run()
+    monkeypatch.setenv("NNFUNC_NUM_THREADS", "3")
+    monkeypatch.setattr(L, "_MIN_ROWS", 2)
+    monkeypatch.setattr(L, "_MIN_STEP_WORK", 1)
+    monkeypatch.setattr(L, "_MIN_GEMM_WORK", 1)
+    assert len(L._batch_ranges(np, batch, batch * hid * 4 * hid)) == 3
+    many = run()
+    rev = [direction == "reverse", True]
+    for r in range(d):
+        want = lstm_dir(x, wx[r], wh[r], b[r], h0[0, r], c0[0, r], lens, rev[r], peep[r], 0.7, 0.6)
+        np.testing.assert_allclose(many[0][..., r * hid : (r + 1) * hid], want[0], atol=1e-5)
+        np.testing.assert_allclose(many[1][0, r], want[1], atol=1e-5)
+        np.testing.assert_allclose(many[2][0, r], want[2], atol=1e-5)
+    for a, e in zip(many, one, strict=True):
+        np.testing.assert_allclose(a, e, atol=1e-6, rtol=1e-6)
+
+
+@pytest.mark.parametrize("direction", ["forward", "bidirectional"])
+def test_gru_batch_slices_on_threads_match_reference_and_one_thread(monkeypatch, direction):
+    from nnfunc.functions.recurrent import _layers as L
+
+    rng = np.random.default_rng(22)
+    t_len, batch, hid, d = 4, 7, 3, 2 if direction == "bidirectional" else 1
+    x = rng.standard_normal((t_len, batch, I)).astype(np.float32)
+    shapes = ((I, 3 * hid), (hid, 3 * hid), (3 * hid,), (3 * hid,))
+    wx, wh, bx, bh = (_w(rng, d, *s).astype(np.float32) for s in shapes)
+    h0 = _w(rng, 1, d, batch, hid).astype(np.float32)
+    lens = np.array([4, 1, 3, 0, 2, 4, 4])
+    gy = rng.standard_normal((t_len, batch, d * hid)).astype(np.float32)
+
+    def run():
+        vs = [nf.Variable(a, requires_grad=True) for a in (x, wx, wh, bx, bh, h0)]
+        y, h = nf.gru(*vs, lengths=lens, direction=direction)
+        return [y.data, h.data, *(g.data for g in nf.grad(y, vs, grad_outputs=gy))]
+
+    monkeypatch.setenv("NNFUNC_NUM_THREADS", "1")
+    one = run()
+    monkeypatch.setenv("NNFUNC_NUM_THREADS", "3")
+    monkeypatch.setattr(L, "_MIN_ROWS", 2)
+    monkeypatch.setattr(L, "_MIN_STEP_WORK", 1)
+    monkeypatch.setattr(L, "_MIN_GEMM_WORK", 1)
+    assert len(L._batch_ranges(np, batch, batch * hid * 3 * hid)) == 3
+    many = run()
+    for r in range(d):
+        want = gru_dir(x, wx[r], wh[r], bx[r], bh[r], h0[0, r], lens, r == 1)
+        np.testing.assert_allclose(many[0][..., r * hid : (r + 1) * hid], want[0], atol=1e-5)
+        np.testing.assert_allclose(many[1][0, r], want[1], atol=1e-5)
+    for a, e in zip(many, one, strict=True):
+        np.testing.assert_allclose(a, e, atol=1e-6, rtol=1e-6)

@@ -15,6 +15,13 @@ slow, exact, one node per order. Layers without a fused kernel (LSTM with activa
 than sigmoid/tanh/tanh, GRU with the reset gate before the product, SRU) run that composite in
 forward too and differentiate it the same way; they are still one node on the tape.
 
+Threads (NumPy arrays, ``NNFUNC_NUM_THREADS`` > 1, big enough): BLAS runs on one thread and
+the work is split over Python threads instead (the GEMMs and the numba kernels release the
+GIL). The all-steps GEMMs are cut along their rows (each output element is computed exactly as
+by one call), and the LSTM time loop runs independently on batch slices (rows of a recurrence
+never meet), so a layer needs one thread hand-off per phase, not one per step. OpenBLAS's own
+threads around a per-step ``(B, H) @ (H, 4H)`` cost more than they save and spin between calls.
+
 ``lengths`` (B,) int: steps ``t >= lengths[b]`` leave row ``b``'s state unchanged and output
 zeros, so the final state is the one at ``t = lengths[b] - 1``; ``reverse=True`` runs
 ``t = T-1 .. 0``, which therefore starts each sequence at its own last valid step.
@@ -41,6 +48,7 @@ from nnfunc.functions.recurrent._common import (
     rnn_step,
     sru_step,
 )
+from nnfunc.kernels.cpu import _threads
 from nnfunc.kernels.cpu.rnn import blas_single_thread, kernel_for
 
 __all__ = ["GRULayer", "LSTMLayer", "RNNLayer", "SRULayer"]
@@ -64,6 +72,50 @@ def _work(arrays: Any) -> tuple[Any, ...]:
 
 def _zeros(shape: tuple, dtype: Any) -> Any:
     return np.zeros(shape, dtype=dtype)
+
+
+#: Multiply-adds (rows x inner x columns) below which a GEMM stays on the calling thread.
+_MIN_GEMM_WORK = 1 << 22
+#: Batch rows per thread (at least) for the per-slice time loop, and the per-step work
+#: (``B * H * 4H`` multiply-adds) below which the loop stays on the calling thread: a thread
+#: hand-off costs ~50 us, a (32, 256) @ (256, 1024) step ~250 us.
+_MIN_ROWS = 8
+_MIN_STEP_WORK = 1 << 21
+
+
+def _parallel(xp: Any) -> int:
+    return _threads.num_threads() if xp is np else 1
+
+
+def _gemm(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
+    """``a @ b`` (2-D), the rows of ``a`` split over threads for large products."""
+    m, k = a.shape
+    n = b.shape[1]
+    threads = min(_parallel(xp), m // _MIN_ROWS, (m * k * n) // _MIN_GEMM_WORK)
+    if threads <= 1:
+        return xp.matmul(a, b, out=out)
+    if out is None:
+        out = xp.empty((m, n), dtype=xp.result_type(a, b))
+    _threads.run(
+        lambda r0, r1: xp.matmul(a[r0:r1], b, out=out[r0:r1]),
+        _threads.row_ranges(m, 1, threads),
+    )
+    return out
+
+
+def _run_tasks(xp: Any, tasks: list) -> list:
+    """``[t() for t in tasks]``, the tasks shared by this thread and the pool."""
+    if len(tasks) <= 1 or _parallel(xp) <= 1:
+        return [t() for t in tasks]
+    return _threads.run(lambda k, _: tasks[k](), [(k, k + 1) for k in range(len(tasks))])
+
+
+def _batch_ranges(xp: Any, batch: int, step_work: int) -> list[tuple[int, int]]:
+    """Batch slices for a time loop run independently per slice (one per thread)."""
+    threads = min(_parallel(xp), batch // _MIN_ROWS, step_work // _MIN_STEP_WORK)
+    if threads <= 1:
+        return [(0, batch)]
+    return _threads.row_ranges(batch, 1, threads)
 
 
 class _Layer(Function):
@@ -169,7 +221,7 @@ class _Layer(Function):
     # helpers
     def _loop_inputs(self, xp: Any, x: Any, w_x: Any, b: Any, lengths: Any) -> tuple:
         t_len, batch, n_in = x.shape
-        xw = xp.matmul(x.reshape(t_len * batch, n_in), w_x)
+        xw = _gemm(xp, x.reshape(t_len * batch, n_in), w_x)
         if b is not None:
             xw += b
         xw = xw.reshape(t_len, batch, w_x.shape[1])
@@ -183,9 +235,6 @@ class _Layer(Function):
         s[0] = 0 if init is None else init
         return s
 
-    def _time_order(self, xp: Any, a: Any) -> Any:
-        return xp.ascontiguousarray(a[::-1]) if self.reverse else a
-
     def _gy(self, xp: Any, gy: Any, act: Any, lengths: Any) -> Any:
         gy = gy[::-1] if self.reverse else gy
         if lengths is not None:
@@ -195,15 +244,35 @@ class _Layer(Function):
     def _input_grads(
         self, xp: Any, x: Any, w_x: Any, dz: Any, diff: tuple, out: dict, ix: int, iw: int
     ) -> Any:
+        _run_tasks(xp, self._input_grad_tasks(xp, x, w_x, dz, diff, out, ix, iw))
+        return dz.reshape(-1, dz.shape[2])
+
+    def _input_grad_tasks(
+        self, xp: Any, x: Any, w_x: Any, dz: Any, diff: tuple, out: dict, ix: int, iw: int
+    ) -> list:
+        """``dx = dz @ w_x^T`` (its rows cut into a task per thread) and ``dw_x = x^T @ dz``
+        as tasks writing ``out[ix]``, ``out[iw]``; one flat list so threads share them evenly."""
         t_len, batch, n_in = x.shape
         dz2 = dz.reshape(t_len * batch, dz.shape[2])
+        tasks: list = []
         if ix in diff:
-            gx = xp.matmul(dz2, w_x.T).reshape(t_len, batch, n_in)
-            out[ix] = self._time_order(xp, gx)
+            m, k = dz2.shape
+            # processing order; the reverse direction's rows are flipped back by the view
+            gx = xp.empty((t_len, batch, n_in), dtype=xp.result_type(dz2, w_x))
+            out[ix] = gx[::-1] if self.reverse else gx
+            gx2 = gx.reshape(m, n_in)
+            w_t = w_x.T
+            parts = min(_parallel(xp), m // _MIN_ROWS, (m * k * n_in) // _MIN_GEMM_WORK)
+            for r0, r1 in _threads.row_ranges(m, 1, max(parts, 1)):
+                tasks.append(lambda r0=r0, r1=r1: xp.matmul(dz2[r0:r1], w_t, out=gx2[r0:r1]))
         if iw in diff:
             xs = x[::-1] if self.reverse else x
-            out[iw] = xp.matmul(xs.reshape(t_len * batch, n_in).T, dz2)
-        return dz2
+
+            def dw_x() -> None:
+                out[iw] = xp.matmul(xs.reshape(t_len * batch, n_in).T, dz2)
+
+            tasks.append(dw_x)
+        return tasks
 
     def _run_composite(self, x: Any, step: Any, init: tuple, lengths: Any) -> tuple[Any, ...]:
         """Unrolled recurrence: ``step(x_t, *state) -> (y_t, *state)`` over time."""
@@ -257,7 +326,9 @@ class _LayerGrad(AutoVJP):
                 _, cache = layer.fast_forward(xp, *ins_w)
             grads = layer.fast_backward(xp, ins_w, _work(gys), cache, self.diff)
         return tuple(
-            xp.asarray(grads[i], dtype=ins[i].dtype).reshape(ins[i].shape) for i in self.diff
+            # (contiguous: the reverse direction's dx is written through a flipped view)
+            xp.ascontiguousarray(grads[i], dtype=ins[i].dtype).reshape(ins[i].shape)
+            for i in self.diff
         )
 
 
@@ -305,31 +376,47 @@ class LSTMLayer(_Layer):
         t_len, batch, _ = x.shape
         h = w_h.shape[0]
         dt = x.dtype
-        xw, act = self._loop_inputs(xp, x, w_x, b, lengths)
+        # the bias is added to each step's h @ w_h while it is copied out of the transposed
+        # product (in cache), not by a pass over the whole (T, B, 4H) projection
+        xw, act = self._loop_inputs(xp, x, w_x, None, lengths)
         hs = self._states(xp, t_len, batch, h, dt, h0)
         cs = self._states(xp, t_len, batch, h, dt, c0)
         gates = xp.empty((t_len, batch, 4 * h), dtype=dt)
         ys = xp.empty((t_len, batch, h), dtype=dt)
         yp = ys[::-1] if self.reverse else ys  # written in processing order
         pp = xp.zeros((3, h), dt) if peep is None else xp.ascontiguousarray(peep.reshape(3, h))
-        rec = xp.empty((batch, 4 * h), dtype=dt)
         lstm_fwd_step = kernel_for("lstm_fwd", x, xw, w_h, hs, cs, pp, gates, ys)
-        for k in range(t_len):
-            xp.matmul(hs[k], w_h, out=rec)
-            lstm_fwd_step(
-                xw[k],
-                rec,
-                hs[k],
-                cs[k],
-                pp,
-                self.forget_bias,
-                self.clip,
-                act[k],
-                gates[k],
-                cs[k + 1],
-                hs[k + 1],
-                yp[k],
-            )
+        fb, clip = self.forget_bias, self.clip
+        # The step GEMM as (4H, H) @ (H, B): OpenBLAS then packs the small operand, and the
+        # product plus a transposing copy ran ~25 % faster than (B, H) @ (H, 4H) here.
+        wh_t = xp.ascontiguousarray(w_h.T)
+
+        def loop(b0: int, b1: int) -> None:  # the recurrence of batch rows b0:b1
+            rec = xp.empty((b1 - b0, 4 * h), dtype=dt)
+            rec_t = xp.empty((4 * h, b1 - b0), dtype=dt)
+            for k in range(t_len):
+                hp = hs[k, b0:b1]
+                xp.matmul(wh_t, hp.T, out=rec_t)
+                if b is None:
+                    xp.copyto(rec, rec_t.T)
+                else:
+                    xp.add(rec_t.T, b, out=rec)
+                lstm_fwd_step(
+                    xw[k, b0:b1],
+                    rec,
+                    hp,
+                    cs[k, b0:b1],
+                    pp,
+                    fb,
+                    clip,
+                    act[k, b0:b1],
+                    gates[k, b0:b1],
+                    cs[k + 1, b0:b1],
+                    hs[k + 1, b0:b1],
+                    yp[k, b0:b1],
+                )
+
+        _threads.run(loop, _batch_ranges(xp, batch, batch * h * 4 * h))
         outs = (ys, hs[t_len].copy(), cs[t_len].copy())
         return outs, (gates, hs, cs, act, pp)
 
@@ -343,21 +430,47 @@ class LSTMLayer(_Layer):
         dh = xp.array(ghn, dtype=x.dtype)
         dc = xp.array(gcn, dtype=x.dtype)
         dz = xp.empty((t_len, batch, 4 * h), dtype=x.dtype)
-        dpeep = xp.zeros((3, h), dtype=x.dtype)
         wh_t = xp.ascontiguousarray(w_h.T)
-        tmp = xp.empty((batch, h), dtype=x.dtype)
-        lstm_bwd_step = kernel_for("lstm_bwd", dh, dc, gates, cs, pp, dz, dpeep)
-        for k in range(t_len - 1, -1, -1):
-            dh += gy[k]
-            lstm_bwd_step(dh, dc, gates[k], cs[k], cs[k + 1], pp, self.clip, act[k], dz[k], dpeep)
-            xp.matmul(dz[k], wh_t, out=tmp)
-            dh += tmp
+        lstm_bwd_step = kernel_for("lstm_bwd", dh, dc, gates, cs, pp, dz)
+        clip = self.clip
+
+        def loop(b0: int, b1: int) -> Any:  # reverse recurrence of batch rows b0:b1
+            dpeep = xp.zeros((3, h), dtype=x.dtype)
+            tmp = xp.empty((b1 - b0, h), dtype=x.dtype)
+            dhb, dcb = dh[b0:b1], dc[b0:b1]
+            for k in range(t_len - 1, -1, -1):
+                dhb += gy[k, b0:b1]
+                dzk = dz[k, b0:b1]
+                lstm_bwd_step(
+                    dhb,
+                    dcb,
+                    gates[k, b0:b1],
+                    cs[k, b0:b1],
+                    cs[k + 1, b0:b1],
+                    pp,
+                    clip,
+                    act[k, b0:b1],
+                    dzk,
+                    dpeep,
+                )
+                xp.matmul(dzk, wh_t, out=tmp)
+                dhb += tmp
+            return dpeep
+
+        parts = _threads.run(loop, _batch_ranges(xp, batch, batch * h * 4 * h))
+        dpeep = parts[0]
+        for p in parts[1:]:
+            dpeep += p
         out: dict[int, Any] = {4: dh, 5: dc, 6: dpeep}
-        dz2 = self._input_grads(xp, x, w_x, dz, diff, out, 0, 1)
+        dz2 = dz.reshape(t_len * batch, 4 * h)
+        tasks = self._input_grad_tasks(xp, x, w_x, dz, diff, out, 0, 1)
         if 2 in diff:
-            out[2] = xp.matmul(hs[:-1].reshape(t_len * batch, h).T, dz2)
+            tasks.append(
+                lambda: out.__setitem__(2, xp.matmul(hs[:-1].reshape(t_len * batch, h).T, dz2))
+            )
         if 3 in diff:
-            out[3] = dz2.sum(axis=0)
+            tasks.append(lambda: out.__setitem__(3, dz2.sum(axis=0)))
+        _run_tasks(xp, tasks)
         return out
 
 
@@ -394,14 +507,31 @@ class GRULayer(_Layer):
         hn = xp.empty((t_len, batch, h), dtype=dt)
         ys = xp.empty((t_len, batch, h), dtype=dt)
         yp = ys[::-1] if self.reverse else ys  # written in processing order
-        rec = xp.empty((batch, 3 * h), dtype=dt)
-        gru_fwd_step = kernel_for("gru_fwd", xw, hs, gates, ys, rec)
-        for k in range(t_len):
-            xp.matmul(hs[k], w_h, out=rec)
-            if b_h is not None:
-                rec += b_h
-            gru_fwd_step(xw[k], rec, hs[k], act[k], gates[k], hs[k + 1], yp[k])
-            hn[k] = rec[:, 2 * h :]
+        wh_t = xp.ascontiguousarray(w_h.T)  # the step GEMM transposed, as in the LSTM
+        gru_fwd_step = kernel_for("gru_fwd", xw, hs, gates, ys)
+
+        def loop(b0: int, b1: int) -> None:  # the recurrence of batch rows b0:b1
+            rec = xp.empty((b1 - b0, 3 * h), dtype=dt)
+            rec_t = xp.empty((3 * h, b1 - b0), dtype=dt)
+            for k in range(t_len):
+                hp = hs[k, b0:b1]
+                xp.matmul(wh_t, hp.T, out=rec_t)
+                if b_h is None:
+                    xp.copyto(rec, rec_t.T)
+                else:
+                    xp.add(rec_t.T, b_h, out=rec)
+                gru_fwd_step(
+                    xw[k, b0:b1],
+                    rec,
+                    hp,
+                    act[k, b0:b1],
+                    gates[k, b0:b1],
+                    hs[k + 1, b0:b1],
+                    yp[k, b0:b1],
+                )
+                hn[k, b0:b1] = rec[:, 2 * h :]
+
+        _threads.run(loop, _batch_ranges(xp, batch, batch * h * 3 * h))
         return (ys, hs[t_len].copy()), (gates, hs, hn, act)
 
     def fast_backward(self, xp, ins, gys, cache, diff):
@@ -415,22 +545,40 @@ class GRULayer(_Layer):
         dx = xp.empty((t_len, batch, 3 * h), dtype=x.dtype)
         dr = xp.empty((t_len, batch, 3 * h), dtype=x.dtype)
         wh_t = xp.ascontiguousarray(w_h.T)
-        tmp = xp.empty((batch, h), dtype=x.dtype)
         gru_bwd_step = kernel_for("gru_bwd", dh, gates, hn, hs, dx, dr)
-        for k in range(t_len - 1, -1, -1):
-            dh += gy[k]
-            gru_bwd_step(dh, gates[k], hn[k], hs[k], act[k], dx[k], dr[k])
-            xp.matmul(dr[k], wh_t, out=tmp)
-            dh += tmp
+
+        def loop(b0: int, b1: int) -> None:  # reverse recurrence of batch rows b0:b1
+            tmp = xp.empty((b1 - b0, h), dtype=x.dtype)
+            dhb = dh[b0:b1]
+            for k in range(t_len - 1, -1, -1):
+                dhb += gy[k, b0:b1]
+                drk = dr[k, b0:b1]
+                gru_bwd_step(
+                    dhb,
+                    gates[k, b0:b1],
+                    hn[k, b0:b1],
+                    hs[k, b0:b1],
+                    act[k, b0:b1],
+                    dx[k, b0:b1],
+                    drk,
+                )
+                xp.matmul(drk, wh_t, out=tmp)
+                dhb += tmp
+
+        _threads.run(loop, _batch_ranges(xp, batch, batch * h * 3 * h))
         out: dict[int, Any] = {5: dh}
-        dx2 = self._input_grads(xp, x, w_x, dx, diff, out, 0, 1)
+        dx2 = dx.reshape(t_len * batch, 3 * h)
         dr2 = dr.reshape(t_len * batch, 3 * h)
+        tasks = self._input_grad_tasks(xp, x, w_x, dx, diff, out, 0, 1)
         if 2 in diff:
-            out[2] = xp.matmul(hs[:-1].reshape(t_len * batch, h).T, dr2)
+            tasks.append(
+                lambda: out.__setitem__(2, xp.matmul(hs[:-1].reshape(t_len * batch, h).T, dr2))
+            )
         if 3 in diff:
-            out[3] = dx2.sum(axis=0)
+            tasks.append(lambda: out.__setitem__(3, dx2.sum(axis=0)))
         if 4 in diff:
-            out[4] = dr2.sum(axis=0)
+            tasks.append(lambda: out.__setitem__(4, dr2.sum(axis=0)))
+        _run_tasks(xp, tasks)
         return out
 
 

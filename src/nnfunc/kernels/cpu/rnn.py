@@ -226,8 +226,9 @@ def blas_single_thread() -> Any:
 
     The per-step GEMM of a recurrent layer (``(B, H) @ (H, 4H)``, a few MFLOP) is too small for
     BLAS threads to pay for their wake-up, and on a busy machine OpenBLAS's spinning threads
-    made it several times slower than one thread; the all-steps GEMMs outside this context
-    keep every thread.
+    made it several times slower than one thread. The layers split their large GEMMs and their
+    time loops (by batch slices) over ``nnfunc.kernels.cpu._threads`` instead, each call on one
+    BLAS thread (the limit is process-wide).
     """
     if ThreadpoolController is None:
         return contextlib.nullcontext()
