@@ -1573,7 +1573,13 @@ def winograd_kernels() -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------- 2-D depthwise conv
 # (nnfunc.kernels.cpu.depthwise: one plane q = n * C + c per step, planes p0 <= q < p1; every
-# array a plane writes belongs to that plane only, so threads need no shared accumulation)
+# array a plane writes belongs to that plane only, so threads need no shared accumulation).
+# Vectorisation: the innermost loop always runs along an output row over 1-D row views, with a
+# unit stride (sw == 1) or the literal stride 2 (LLVM's interleaved loads) in their own loops, so
+# LLVM sees a compile-time stride; a run-time stride (the old single loop) gathers element-wise.
+# The 3x3 forward keeps its nine taps in scalars and each output in a register (one store per
+# output instead of nine read-modify-writes). ``xpad`` covers every window: no border tests.
+# Summation order per output is the old one (taps in (a, b) order, fused multiply-adds).
 def _dw_forward(xpad, w, y, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compiled
     """``y[n, c, j] = sum_{a,b} w[c, j, a, b] * xpad[n, c, i*sh + a*dh, col*sw + b*dw]``."""
     nc = xpad.shape[1]
@@ -1586,17 +1592,82 @@ def _dw_forward(xpad, w, y, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compi
     for q in range(p0, p1):
         n = q // nc
         c = q % nc
+        xq = xpad[n, c]
         for j in range(m):
+            yq = y[n, c, j]
+            if kh == 3 and kw == 3:
+                t00, t01, t02 = w[c, j, 0, 0], w[c, j, 0, 1], w[c, j, 0, 2]
+                t10, t11, t12 = w[c, j, 1, 0], w[c, j, 1, 1], w[c, j, 1, 2]
+                t20, t21, t22 = w[c, j, 2, 0], w[c, j, 2, 1], w[c, j, 2, 2]
+                for i in range(ho):
+                    yr = yq[i]
+                    r = i * sh
+                    # rows starting at each tap column: the inner loop reads them at col*sw
+                    x00 = xq[r, 0:]
+                    x01 = xq[r, dw:]
+                    x02 = xq[r, 2 * dw :]
+                    x10 = xq[r + dh, 0:]
+                    x11 = xq[r + dh, dw:]
+                    x12 = xq[r + dh, 2 * dw :]
+                    x20 = xq[r + 2 * dh, 0:]
+                    x21 = xq[r + 2 * dh, dw:]
+                    x22 = xq[r + 2 * dh, 2 * dw :]
+                    if sw == 1:
+                        for col in range(wo):
+                            acc = t00 * x00[col]
+                            acc += t01 * x01[col]
+                            acc += t02 * x02[col]
+                            acc += t10 * x10[col]
+                            acc += t11 * x11[col]
+                            acc += t12 * x12[col]
+                            acc += t20 * x20[col]
+                            acc += t21 * x21[col]
+                            acc += t22 * x22[col]
+                            yr[col] = acc
+                    elif sw == 2:
+                        for col in range(wo):
+                            k = 2 * col
+                            acc = t00 * x00[k]
+                            acc += t01 * x01[k]
+                            acc += t02 * x02[k]
+                            acc += t10 * x10[k]
+                            acc += t11 * x11[k]
+                            acc += t12 * x12[k]
+                            acc += t20 * x20[k]
+                            acc += t21 * x21[k]
+                            acc += t22 * x22[k]
+                            yr[col] = acc
+                    else:
+                        for col in range(wo):
+                            k = sw * col
+                            acc = t00 * x00[k]
+                            acc += t01 * x01[k]
+                            acc += t02 * x02[k]
+                            acc += t10 * x10[k]
+                            acc += t11 * x11[k]
+                            acc += t12 * x12[k]
+                            acc += t20 * x20[k]
+                            acc += t21 * x21[k]
+                            acc += t22 * x22[k]
+                            yr[col] = acc
+                continue
             for i in range(ho):
+                yr = yq[i]
                 for col in range(wo):
-                    y[n, c, j, i, col] = zero
+                    yr[col] = zero
                 for a in range(kh):
-                    r = i * sh + a * dh
                     for b in range(kw):
                         t = w[c, j, a, b]
-                        s = b * dw
-                        for col in range(wo):
-                            y[n, c, j, i, col] += t * xpad[n, c, r, s + col * sw]
+                        xr = xq[i * sh + a * dh, b * dw :]
+                        if sw == 1:
+                            for col in range(wo):
+                                yr[col] += t * xr[col]
+                        elif sw == 2:
+                            for col in range(wo):
+                                yr[col] += t * xr[2 * col]
+                        else:
+                            for col in range(wo):
+                                yr[col] += t * xr[sw * col]
 
 
 def _dw_grad_input(gy, w, gx, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compiled
@@ -1610,38 +1681,60 @@ def _dw_grad_input(gy, w, gx, sh, sw, dh, dw, p0, p1):  # pragma: no cover - com
     for q in range(p0, p1):
         n = q // nc
         c = q % nc
+        gq = gx[n, c]
         for j in range(m):
+            yq = gy[n, c, j]
             for i in range(ho):
+                gr = yq[i]
                 for a in range(kh):
-                    r = i * sh + a * dh
                     for b in range(kw):
                         t = w[c, j, a, b]
-                        s = b * dw
-                        for col in range(wo):
-                            gx[n, c, r, s + col * sw] += t * gy[n, c, j, i, col]
+                        xr = gq[i * sh + a * dh, b * dw :]
+                        if sw == 1:
+                            for col in range(wo):
+                                xr[col] += t * gr[col]
+                        elif sw == 2:
+                            for col in range(wo):
+                                xr[2 * col] += t * gr[col]
+                        else:
+                            for col in range(wo):
+                                xr[sw * col] += t * gr[col]
 
 
 def _dw_grad_weight(xpad, gy, gw, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compiled
     """``gw[n, c, j, a, b] = sum_{i,col} gy[n, c, j, i, col] * xpad[n, c, ...]`` per sample
-    (the caller sums over ``n``)."""
+    (the caller sums over ``n``). Each output row's dot product runs in the array's dtype
+    (re-associated into SIMD lanes), the rows are summed in float64 as before."""
     nc = xpad.shape[1]
     m = gy.shape[2]
     kh = gw.shape[3]
     kw = gw.shape[4]
     ho = gy.shape[3]
     wo = gy.shape[4]
+    zero = gy.dtype.type(0.0)
     for q in range(p0, p1):
         n = q // nc
         c = q % nc
+        xq = xpad[n, c]
         for j in range(m):
+            yq = gy[n, c, j]
             for a in range(kh):
                 for b in range(kw):
                     acc = 0.0
-                    s = b * dw
                     for i in range(ho):
-                        r = i * sh + a * dh
-                        for col in range(wo):
-                            acc += gy[n, c, j, i, col] * xpad[n, c, r, s + col * sw]
+                        gr = yq[i]
+                        xr = xq[i * sh + a * dh, b * dw :]
+                        part = zero
+                        if sw == 1:
+                            for col in range(wo):
+                                part += gr[col] * xr[col]
+                        elif sw == 2:
+                            for col in range(wo):
+                                part += gr[col] * xr[2 * col]
+                        else:
+                            for col in range(wo):
+                                part += gr[col] * xr[sw * col]
+                        acc += part
                     gw[n, c, j, a, b] = acc
 
 
