@@ -1678,10 +1678,54 @@ def _dw_grad_input(gy, w, gx, sh, sw, dh, dw, p0, p1):  # pragma: no cover - com
     kw = w.shape[3]
     ho = gy.shape[3]
     wo = gy.shape[4]
+    hp = gx.shape[2]
+    wp = gx.shape[3]
+    # 3x3, stride 1: gather instead of scatter. gy sits in a zeroed scratch plane with a border
+    # of 2*dh rows / 2*dw columns, so every cell of the padded plane is one register sum over
+    # the nine taps (no read-modify-write passes, no border tests); terms come in the scatter's
+    # order (a descending, b ascending). Non-finite taps take the scatter (inf * 0 would be NaN).
+    gather = kh == 3 and kw == 3 and sh == 1 and sw == 1 and m == 1
+    if gather:
+        sc = np.zeros((hp + 2 * dh, wp + 2 * dw), gx.dtype)
     for q in range(p0, p1):
         n = q // nc
         c = q % nc
         gq = gx[n, c]
+        if gather:
+            t00, t01, t02 = w[c, 0, 0, 0], w[c, 0, 0, 1], w[c, 0, 0, 2]
+            t10, t11, t12 = w[c, 0, 1, 0], w[c, 0, 1, 1], w[c, 0, 1, 2]
+            t20, t21, t22 = w[c, 0, 2, 0], w[c, 0, 2, 1], w[c, 0, 2, 2]
+            tsum = t00 + t01 + t02 + t10 + t11 + t12 + t20 + t21 + t22
+            if tsum - tsum == 0:
+                yq = gy[n, c, 0]
+                for i in range(ho):
+                    src = yq[i]
+                    dst = sc[i + 2 * dh, 2 * dw :]
+                    for col in range(wo):
+                        dst[col] = src[col]
+                for r in range(hp):
+                    gr = gq[r]
+                    x00 = sc[r, 2 * dw :]
+                    x01 = sc[r, dw:]
+                    x02 = sc[r, 0:]
+                    x10 = sc[r + dh, 2 * dw :]
+                    x11 = sc[r + dh, dw:]
+                    x12 = sc[r + dh, 0:]
+                    x20 = sc[r + 2 * dh, 2 * dw :]
+                    x21 = sc[r + 2 * dh, dw:]
+                    x22 = sc[r + 2 * dh, 0:]
+                    for col in range(wp):
+                        acc = t20 * x00[col]
+                        acc += t21 * x01[col]
+                        acc += t22 * x02[col]
+                        acc += t10 * x10[col]
+                        acc += t11 * x11[col]
+                        acc += t12 * x12[col]
+                        acc += t00 * x20[col]
+                        acc += t01 * x21[col]
+                        acc += t02 * x22[col]
+                        gr[col] += acc
+                continue
         for j in range(m):
             yq = gy[n, c, j]
             for i in range(ho):
@@ -1718,6 +1762,46 @@ def _dw_grad_weight(xpad, gy, gw, sh, sw, dh, dw, p0, p1):  # pragma: no cover -
         xq = xpad[n, c]
         for j in range(m):
             yq = gy[n, c, j]
+            if kh == 3 and kw == 3 and sw == 1:
+                # one pass over gy for the nine taps: nine SIMD row sums per output row
+                a00 = a01 = a02 = a10 = a11 = a12 = a20 = a21 = a22 = 0.0
+                for i in range(ho):
+                    gr = yq[i]
+                    r = i * sh
+                    x00 = xq[r, 0:]
+                    x01 = xq[r, dw:]
+                    x02 = xq[r, 2 * dw :]
+                    x10 = xq[r + dh, 0:]
+                    x11 = xq[r + dh, dw:]
+                    x12 = xq[r + dh, 2 * dw :]
+                    x20 = xq[r + 2 * dh, 0:]
+                    x21 = xq[r + 2 * dh, dw:]
+                    x22 = xq[r + 2 * dh, 2 * dw :]
+                    p00 = p01 = p02 = p10 = p11 = p12 = p20 = p21 = p22 = zero
+                    for col in range(wo):
+                        g = gr[col]
+                        p00 += g * x00[col]
+                        p01 += g * x01[col]
+                        p02 += g * x02[col]
+                        p10 += g * x10[col]
+                        p11 += g * x11[col]
+                        p12 += g * x12[col]
+                        p20 += g * x20[col]
+                        p21 += g * x21[col]
+                        p22 += g * x22[col]
+                    a00 += p00
+                    a01 += p01
+                    a02 += p02
+                    a10 += p10
+                    a11 += p11
+                    a12 += p12
+                    a20 += p20
+                    a21 += p21
+                    a22 += p22
+                gw[n, c, j, 0, 0], gw[n, c, j, 0, 1], gw[n, c, j, 0, 2] = a00, a01, a02
+                gw[n, c, j, 1, 0], gw[n, c, j, 1, 1], gw[n, c, j, 1, 2] = a10, a11, a12
+                gw[n, c, j, 2, 0], gw[n, c, j, 2, 1], gw[n, c, j, 2, 2] = a20, a21, a22
+                continue
             for a in range(kh):
                 for b in range(kw):
                     acc = 0.0
