@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 import nnfunc as nf
-from nnfunc.errors import ShapeError
-
 from nnfunc.core.backend import numba_enabled
+from nnfunc.errors import ShapeError
 from nnfunc.kernels.cpu import conv_dispatch, depthwise, im2col
 
 pytestmark = pytest.mark.skipif(not numba_enabled(), reason="numba disabled")
@@ -180,7 +179,9 @@ def test_non_finite_taps_give_the_twins_input_gradient(bad):
     w[1, 0, 0, 2] = bad
     gy = rng.standard_normal((1, 2, 6, 6)).astype(np.float32)
     pads = ((1, 1), (1, 1))
-    gx = conv_dispatch.conv_transpose_forward(np, gy, w, (1, 1), pads, (1, 1), 2, (6, 6), np.float32)
+    gx = conv_dispatch.conv_transpose_forward(
+        np, gy, w, (1, 1), pads, (1, 1), 2, (6, 6), np.float32
+    )
     want = im2col.conv_transpose_forward(np, gy, w, (1, 1), pads, (1, 1), 2, (6, 6), np.float32)
     np.testing.assert_allclose(gx, want, rtol=1e-5, atol=1e-5)
     assert np.array_equal(np.isnan(gx), np.isnan(want))
