@@ -1589,10 +1589,28 @@ def _dw_forward(xpad, w, y, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compi
     ho = y.shape[3]
     wo = y.shape[4]
     zero = y.dtype.type(0.0)
+    hp = xpad.shape[2]
+    wp = xpad.shape[3]
+    # 3x3 with column stride 2: each input row is split into its even and odd columns first
+    # (sc[r, 0] = xq[r, 0::2], sc[r, 1] = xq[r, 1::2]), so that the nine taps read unit-stride
+    # rows: column 2*col + b*dw is sc[r, (b*dw) % 2, col + (b*dw) // 2].
+    split = kh == 3 and kw == 3 and sw == 2
+    half = (wp + 1) // 2
+    sc = np.empty((hp if split else 0, 2, half), y.dtype)
     for q in range(p0, p1):
         n = q // nc
         c = q % nc
         xq = xpad[n, c]
+        if split:
+            for r in range(hp):
+                src = xq[r]
+                ev = sc[r, 0]
+                od = sc[r, 1]
+                for k in range(wp // 2):
+                    ev[k] = src[2 * k]
+                    od[k] = src[2 * k + 1]
+                if wp % 2 == 1:
+                    ev[half - 1] = src[wp - 1]
         for j in range(m):
             yq = y[n, c, j]
             if kh == 3 and kw == 3:
@@ -1602,17 +1620,29 @@ def _dw_forward(xpad, w, y, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compi
                 for i in range(ho):
                     yr = yq[i]
                     r = i * sh
-                    # rows starting at each tap column: the inner loop reads them at col*sw
-                    x00 = xq[r, 0:]
-                    x01 = xq[r, dw:]
-                    x02 = xq[r, 2 * dw :]
-                    x10 = xq[r + dh, 0:]
-                    x11 = xq[r + dh, dw:]
-                    x12 = xq[r + dh, 2 * dw :]
-                    x20 = xq[r + 2 * dh, 0:]
-                    x21 = xq[r + 2 * dh, dw:]
-                    x22 = xq[r + 2 * dh, 2 * dw :]
-                    if sw == 1:
+                    if split:
+                        e1, s1, e2, s2 = dw % 2, dw // 2, (2 * dw) % 2, dw
+                        x00 = sc[r, 0]
+                        x01 = sc[r, e1, s1:]
+                        x02 = sc[r, e2, s2:]
+                        x10 = sc[r + dh, 0]
+                        x11 = sc[r + dh, e1, s1:]
+                        x12 = sc[r + dh, e2, s2:]
+                        x20 = sc[r + 2 * dh, 0]
+                        x21 = sc[r + 2 * dh, e1, s1:]
+                        x22 = sc[r + 2 * dh, e2, s2:]
+                    else:
+                        # rows starting at each tap column: the loop reads them at col*sw
+                        x00 = xq[r, 0:]
+                        x01 = xq[r, dw:]
+                        x02 = xq[r, 2 * dw :]
+                        x10 = xq[r + dh, 0:]
+                        x11 = xq[r + dh, dw:]
+                        x12 = xq[r + dh, 2 * dw :]
+                        x20 = xq[r + 2 * dh, 0:]
+                        x21 = xq[r + 2 * dh, dw:]
+                        x22 = xq[r + 2 * dh, 2 * dw :]
+                    if sw == 1 or split:
                         for col in range(wo):
                             acc = t00 * x00[col]
                             acc += t01 * x01[col]
@@ -1623,19 +1653,6 @@ def _dw_forward(xpad, w, y, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compi
                             acc += t20 * x20[col]
                             acc += t21 * x21[col]
                             acc += t22 * x22[col]
-                            yr[col] = acc
-                    elif sw == 2:
-                        for col in range(wo):
-                            k = 2 * col
-                            acc = t00 * x00[k]
-                            acc += t01 * x01[k]
-                            acc += t02 * x02[k]
-                            acc += t10 * x10[k]
-                            acc += t11 * x11[k]
-                            acc += t12 * x12[k]
-                            acc += t20 * x20[k]
-                            acc += t21 * x21[k]
-                            acc += t22 * x22[k]
                             yr[col] = acc
                     else:
                         for col in range(wo):
