@@ -1580,17 +1580,22 @@ def winograd_kernels() -> dict[str, Any]:
 # The 3x3 forward keeps its nine taps in scalars and each output in a register (one store per
 # output instead of nine read-modify-writes). ``xpad`` covers every window: no border tests.
 # Summation order per output is the old one (taps in (a, b) order, fused multiply-adds).
-def _dw_forward(xpad, w, y, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compiled
-    """``y[n, c, j] = sum_{a,b} w[c, j, a, b] * xpad[n, c, i*sh + a*dh, col*sw + b*dw]``."""
-    nc = xpad.shape[1]
+def _dw_forward(x, w, y, sh, sw, dh, dw, top, left, hp, wp, p0, p1):  # pragma: no cover
+    """``y[n, c, j] = sum_{a,b} w[c, j, a, b] * xpad[n, c, i*sh + a*dh, col*sw + b*dw]``, with
+    ``xpad`` the ``(hp, wp)`` zero plane holding ``x[n, c]`` at ``(top, left)``."""
+    nc = x.shape[1]
     m = w.shape[1]
     kh = w.shape[2]
     kw = w.shape[3]
     ho = y.shape[3]
     wo = y.shape[4]
     zero = y.dtype.type(0.0)
-    hp = xpad.shape[2]
-    wp = xpad.shape[3]
+    # padding happens here, plane by plane, into a small zero-bordered scratch plane that stays
+    # in cache (instead of a padded copy of the whole batch written and read back from memory)
+    h = x.shape[2]
+    wi = x.shape[3]
+    copy = top > 0 or left > 0 or hp > h or wp > wi
+    pad = np.zeros((hp if copy else 0, wp), y.dtype)
     # 3x3 with column stride 2: each input row is split into its even and odd columns first
     # (sc[r, 0] = xq[r, 0::2], sc[r, 1] = xq[r, 1::2]), so that the nine taps read unit-stride
     # rows: column 2*col + b*dw is sc[r, (b*dw) % 2, col + (b*dw) // 2].
@@ -1600,7 +1605,14 @@ def _dw_forward(xpad, w, y, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compi
     for q in range(p0, p1):
         n = q // nc
         c = q % nc
-        xq = xpad[n, c]
+        xq = x[n, c]
+        if copy:
+            for r in range(h):
+                src = xq[r]
+                dst = pad[top + r, left:]
+                for k in range(wi):
+                    dst[k] = src[k]
+            xq = pad
         if split:
             for r in range(hp):
                 src = xq[r]
@@ -1762,21 +1774,33 @@ def _dw_grad_input(gy, w, gx, sh, sw, dh, dw, p0, p1):  # pragma: no cover - com
                                 xr[sw * col] += t * gr[col]
 
 
-def _dw_grad_weight(xpad, gy, gw, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compiled
+def _dw_grad_weight(x, gy, gw, sh, sw, dh, dw, top, left, hp, wp, p0, p1):  # pragma: no cover
     """``gw[n, c, j, a, b] = sum_{i,col} gy[n, c, j, i, col] * xpad[n, c, ...]`` per sample
-    (the caller sums over ``n``). Each output row's dot product runs in the array's dtype
-    (re-associated into SIMD lanes), the rows are summed in float64 as before."""
-    nc = xpad.shape[1]
+    (the caller sums over ``n``; ``xpad`` as in :func:`_dw_forward`). Each output row's dot
+    product runs in the array's dtype (re-associated into SIMD lanes), the rows are summed in
+    float64 as before."""
+    nc = x.shape[1]
     m = gy.shape[2]
     kh = gw.shape[3]
     kw = gw.shape[4]
     ho = gy.shape[3]
     wo = gy.shape[4]
     zero = gy.dtype.type(0.0)
+    h = x.shape[2]
+    wi = x.shape[3]
+    copy = top > 0 or left > 0 or hp > h or wp > wi
+    pad = np.zeros((hp if copy else 0, wp), gy.dtype)
     for q in range(p0, p1):
         n = q // nc
         c = q % nc
-        xq = xpad[n, c]
+        xq = x[n, c]
+        if copy:
+            for r in range(h):
+                src = xq[r]
+                dst = pad[top + r, left:]
+                for k in range(wi):
+                    dst[k] = src[k]
+            xq = pad
         for j in range(m):
             yq = gy[n, c, j]
             if kh == 3 and kw == 3 and sw == 1:
