@@ -1699,23 +1699,27 @@ def _dw_forward(x, w, y, sh, sw, dh, dw, top, left, hp, wp, p0, p1):  # pragma: 
                                 yr[col] += t * xr[sw * col]
 
 
-def _dw_grad_input(gy, w, gx, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compiled
-    """``gx`` (zeroed, padded input shape) += the adjoint of :func:`_dw_forward` applied to gy."""
+def _dw_grad_input(gy, w, gx, sh, sw, dh, dw, top, left, hp, wp, p0, p1):  # pragma: no cover
+    """``gx[n, c] = xpad-gradient[top:top + H, left:left + W]``: the adjoint of
+    :func:`_dw_forward` applied to gy on the ``(hp, wp)`` padded plane, cropped to ``gx``'s
+    ``(H, W)`` (every cell of ``gx`` is written)."""
     nc = gx.shape[1]
     m = w.shape[1]
     kh = w.shape[2]
     kw = w.shape[3]
     ho = gy.shape[3]
     wo = gy.shape[4]
-    hp = gx.shape[2]
-    wp = gx.shape[3]
+    h = gx.shape[2]
+    wi = gx.shape[3]
+    zero = gx.dtype.type(0.0)
     # 3x3, stride 1: gather instead of scatter. gy sits in a zeroed scratch plane with a border
-    # of 2*dh rows / 2*dw columns, so every cell of the padded plane is one register sum over
-    # the nine taps (no read-modify-write passes, no border tests); terms come in the scatter's
-    # order (a descending, b ascending). Non-finite taps take the scatter (inf * 0 would be NaN).
+    # of 2*dh rows / 2*dw columns, so every cell of gx is one register sum over the nine taps
+    # (no read-modify-write passes, no border tests, only the cropped cells computed); terms
+    # come in the scatter's order (a descending, b ascending). Non-finite taps take the
+    # scatter (inf * 0 would be NaN where the scatter never touches the cell).
     gather = kh == 3 and kw == 3 and sh == 1 and sw == 1 and m == 1
-    if gather:
-        sc = np.zeros((hp + 2 * dh, wp + 2 * dw), gx.dtype)
+    sc = np.zeros((hp + 2 * dh if gather else 0, wp + 2 * dw), gx.dtype)
+    full = np.empty((hp, wp), gx.dtype)  # the scatter's padded plane
     for q in range(p0, p1):
         n = q // nc
         c = q % nc
@@ -1732,18 +1736,19 @@ def _dw_grad_input(gy, w, gx, sh, sw, dh, dw, p0, p1):  # pragma: no cover - com
                     dst = sc[i + 2 * dh, 2 * dw :]
                     for col in range(wo):
                         dst[col] = src[col]
-                for r in range(hp):
+                for r in range(h):
                     gr = gq[r]
-                    x00 = sc[r, 2 * dw :]
-                    x01 = sc[r, dw:]
-                    x02 = sc[r, 0:]
-                    x10 = sc[r + dh, 2 * dw :]
-                    x11 = sc[r + dh, dw:]
-                    x12 = sc[r + dh, 0:]
-                    x20 = sc[r + 2 * dh, 2 * dw :]
-                    x21 = sc[r + 2 * dh, dw:]
-                    x22 = sc[r + 2 * dh, 0:]
-                    for col in range(wp):
+                    rr = r + top
+                    x00 = sc[rr, left + 2 * dw :]
+                    x01 = sc[rr, left + dw :]
+                    x02 = sc[rr, left:]
+                    x10 = sc[rr + dh, left + 2 * dw :]
+                    x11 = sc[rr + dh, left + dw :]
+                    x12 = sc[rr + dh, left:]
+                    x20 = sc[rr + 2 * dh, left + 2 * dw :]
+                    x21 = sc[rr + 2 * dh, left + dw :]
+                    x22 = sc[rr + 2 * dh, left:]
+                    for col in range(wi):
                         acc = t20 * x00[col]
                         acc += t21 * x01[col]
                         acc += t22 * x02[col]
@@ -1753,8 +1758,12 @@ def _dw_grad_input(gy, w, gx, sh, sw, dh, dw, p0, p1):  # pragma: no cover - com
                         acc += t00 * x20[col]
                         acc += t01 * x21[col]
                         acc += t02 * x22[col]
-                        gr[col] += acc
+                        gr[col] = acc
                 continue
+        for r in range(hp):
+            fr = full[r]
+            for col in range(wp):
+                fr[col] = zero
         for j in range(m):
             yq = gy[n, c, j]
             for i in range(ho):
@@ -1762,7 +1771,7 @@ def _dw_grad_input(gy, w, gx, sh, sw, dh, dw, p0, p1):  # pragma: no cover - com
                 for a in range(kh):
                     for b in range(kw):
                         t = w[c, j, a, b]
-                        xr = gq[i * sh + a * dh, b * dw :]
+                        xr = full[i * sh + a * dh, b * dw :]
                         if sw == 1:
                             for col in range(wo):
                                 xr[col] += t * gr[col]
@@ -1772,6 +1781,11 @@ def _dw_grad_input(gy, w, gx, sh, sw, dh, dw, p0, p1):  # pragma: no cover - com
                         else:
                             for col in range(wo):
                                 xr[sw * col] += t * gr[col]
+        for r in range(h):
+            src = full[top + r, left:]
+            dst = gq[r]
+            for col in range(wi):
+                dst[col] = src[col]
 
 
 def _dw_grad_weight(x, gy, gw, sh, sw, dh, dw, top, left, hp, wp, p0, p1):  # pragma: no cover

@@ -80,8 +80,8 @@ def conv_transpose_forward(
         kernel, out = tuple(w.shape[2:]), tuple(gy.shape[2:])
         ext = im2col.extent(out, kernel, stride, dilation)
         padded = tuple(max(lo + s, e) for lo, s, e in zip(lows, sizes, ext, strict=True))
-        buf = depthwise.grad_input(gy, w, stride, dilation, (gy.shape[0], c, *padded), dtype)
-        return buf[(slice(None), slice(None), *(slice(lo, lo + s) for lo, s in zip(lows, sizes)))]
+        full = (gy.shape[0], c, *padded)  # cropped to sizes inside the kernel: contiguous
+        return depthwise.grad_input(gy, w, stride, dilation, full, dtype, lows=lows, sizes=sizes)
     return im2col.conv_transpose_forward(xp, gy, w, stride, pads, dilation, groups, sizes, dtype)
 
 

@@ -70,14 +70,20 @@ def forward(
     return y.reshape(n, c * m, *out)
 
 
-def grad_input(gy, w, stride, dilation, padded, dtype, threads: int | None = None) -> np.ndarray:
-    """Adjoint of :func:`forward` on the padded input shape ``padded`` ``(N, C, Hp, Wp)``."""
+def grad_input(
+    gy, w, stride, dilation, padded, dtype, threads: int | None = None, *, lows=None, sizes=None
+) -> np.ndarray:
+    """Adjoint of :func:`forward` on the padded input shape ``padded`` ``(N, C, Hp, Wp)``,
+    cropped to ``sizes`` from ``lows`` when given (the input gradient proper), else whole."""
     n, c = padded[:2]
     m = w.shape[0] // c
+    top, left = (0, 0) if lows is None else lows
+    sizes = tuple(padded[2:]) if sizes is None else tuple(sizes)
     g = np.ascontiguousarray(gy, dtype=dtype).reshape(n, c, m, *gy.shape[2:])
     wv = np.ascontiguousarray(w.reshape(c, m, *w.shape[2:]), dtype=dtype)
-    gx = np.zeros(padded, dtype)
-    fn = partial(depthwise_kernels()["grad_input"], g, wv, gx, *stride, *dilation)
+    gx = np.empty((n, c, *sizes), dtype)  # every cell written by the kernel
+    geo = (top, left, *padded[2:])
+    fn = partial(depthwise_kernels()["grad_input"], g, wv, gx, *stride, *dilation, *geo)
     _run(fn, n * c, m * math.prod(gy.shape[2:]) * w.shape[2] * w.shape[3], threads)
     return gx
 
