@@ -1573,75 +1573,307 @@ def winograd_kernels() -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------- 2-D depthwise conv
 # (nnfunc.kernels.cpu.depthwise: one plane q = n * C + c per step, planes p0 <= q < p1; every
-# array a plane writes belongs to that plane only, so threads need no shared accumulation)
-def _dw_forward(xpad, w, y, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compiled
-    """``y[n, c, j] = sum_{a,b} w[c, j, a, b] * xpad[n, c, i*sh + a*dh, col*sw + b*dw]``."""
-    nc = xpad.shape[1]
+# array a plane writes belongs to that plane only, so threads need no shared accumulation).
+# Vectorisation: the innermost loop always runs along an output row over 1-D row views, with a
+# unit stride (sw == 1) or the literal stride 2 (LLVM's interleaved loads) in their own loops, so
+# LLVM sees a compile-time stride; a run-time stride (the old single loop) gathers element-wise.
+# The 3x3 forward keeps its nine taps in scalars and each output in a register (one store per
+# output instead of nine read-modify-writes). ``xpad`` covers every window: no border tests.
+# Summation order per output is the old one (taps in (a, b) order, fused multiply-adds).
+def _dw_forward(x, w, y, sh, sw, dh, dw, top, left, hp, wp, p0, p1):  # pragma: no cover
+    """``y[n, c, j] = sum_{a,b} w[c, j, a, b] * xpad[n, c, i*sh + a*dh, col*sw + b*dw]``, with
+    ``xpad`` the ``(hp, wp)`` zero plane holding ``x[n, c]`` at ``(top, left)``."""
+    nc = x.shape[1]
     m = w.shape[1]
     kh = w.shape[2]
     kw = w.shape[3]
     ho = y.shape[3]
     wo = y.shape[4]
     zero = y.dtype.type(0.0)
+    # padding happens here, plane by plane, into a small zero-bordered scratch plane that stays
+    # in cache (instead of a padded copy of the whole batch written and read back from memory)
+    h = x.shape[2]
+    wi = x.shape[3]
+    copy = top > 0 or left > 0 or hp > h or wp > wi
+    pad = np.zeros((hp if copy else 0, wp), y.dtype)
+    # 3x3 with column stride 2: each input row is split into its even and odd columns first
+    # (sc[r, 0] = xq[r, 0::2], sc[r, 1] = xq[r, 1::2]), so that the nine taps read unit-stride
+    # rows: column 2*col + b*dw is sc[r, (b*dw) % 2, col + (b*dw) // 2].
+    split = kh == 3 and kw == 3 and sw == 2
+    half = (wp + 1) // 2
+    sc = np.empty((hp if split else 0, 2, half), y.dtype)
     for q in range(p0, p1):
         n = q // nc
         c = q % nc
+        xq = x[n, c]
+        if copy:
+            for r in range(h):
+                src = xq[r]
+                dst = pad[top + r, left:]
+                for k in range(wi):
+                    dst[k] = src[k]
+            xq = pad
+        if split:
+            for r in range(hp):
+                src = xq[r]
+                ev = sc[r, 0]
+                od = sc[r, 1]
+                for k in range(wp // 2):
+                    ev[k] = src[2 * k]
+                    od[k] = src[2 * k + 1]
+                if wp % 2 == 1:
+                    ev[half - 1] = src[wp - 1]
         for j in range(m):
+            yq = y[n, c, j]
+            if kh == 3 and kw == 3:
+                t00, t01, t02 = w[c, j, 0, 0], w[c, j, 0, 1], w[c, j, 0, 2]
+                t10, t11, t12 = w[c, j, 1, 0], w[c, j, 1, 1], w[c, j, 1, 2]
+                t20, t21, t22 = w[c, j, 2, 0], w[c, j, 2, 1], w[c, j, 2, 2]
+                for i in range(ho):
+                    yr = yq[i]
+                    r = i * sh
+                    if split:
+                        e1, s1, e2, s2 = dw % 2, dw // 2, (2 * dw) % 2, dw
+                        x00 = sc[r, 0]
+                        x01 = sc[r, e1, s1:]
+                        x02 = sc[r, e2, s2:]
+                        x10 = sc[r + dh, 0]
+                        x11 = sc[r + dh, e1, s1:]
+                        x12 = sc[r + dh, e2, s2:]
+                        x20 = sc[r + 2 * dh, 0]
+                        x21 = sc[r + 2 * dh, e1, s1:]
+                        x22 = sc[r + 2 * dh, e2, s2:]
+                    else:
+                        # rows starting at each tap column: the loop reads them at col*sw
+                        x00 = xq[r, 0:]
+                        x01 = xq[r, dw:]
+                        x02 = xq[r, 2 * dw :]
+                        x10 = xq[r + dh, 0:]
+                        x11 = xq[r + dh, dw:]
+                        x12 = xq[r + dh, 2 * dw :]
+                        x20 = xq[r + 2 * dh, 0:]
+                        x21 = xq[r + 2 * dh, dw:]
+                        x22 = xq[r + 2 * dh, 2 * dw :]
+                    if sw == 1 or split:
+                        for col in range(wo):
+                            acc = t00 * x00[col]
+                            acc += t01 * x01[col]
+                            acc += t02 * x02[col]
+                            acc += t10 * x10[col]
+                            acc += t11 * x11[col]
+                            acc += t12 * x12[col]
+                            acc += t20 * x20[col]
+                            acc += t21 * x21[col]
+                            acc += t22 * x22[col]
+                            yr[col] = acc
+                    else:
+                        for col in range(wo):
+                            k = sw * col
+                            acc = t00 * x00[k]
+                            acc += t01 * x01[k]
+                            acc += t02 * x02[k]
+                            acc += t10 * x10[k]
+                            acc += t11 * x11[k]
+                            acc += t12 * x12[k]
+                            acc += t20 * x20[k]
+                            acc += t21 * x21[k]
+                            acc += t22 * x22[k]
+                            yr[col] = acc
+                continue
             for i in range(ho):
+                yr = yq[i]
                 for col in range(wo):
-                    y[n, c, j, i, col] = zero
+                    yr[col] = zero
                 for a in range(kh):
-                    r = i * sh + a * dh
                     for b in range(kw):
                         t = w[c, j, a, b]
-                        s = b * dw
-                        for col in range(wo):
-                            y[n, c, j, i, col] += t * xpad[n, c, r, s + col * sw]
+                        xr = xq[i * sh + a * dh, b * dw :]
+                        if sw == 1:
+                            for col in range(wo):
+                                yr[col] += t * xr[col]
+                        elif sw == 2:
+                            for col in range(wo):
+                                yr[col] += t * xr[2 * col]
+                        else:
+                            for col in range(wo):
+                                yr[col] += t * xr[sw * col]
 
 
-def _dw_grad_input(gy, w, gx, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compiled
-    """``gx`` (zeroed, padded input shape) += the adjoint of :func:`_dw_forward` applied to gy."""
+def _dw_grad_input(gy, w, gx, sh, sw, dh, dw, top, left, hp, wp, p0, p1):  # pragma: no cover
+    """``gx[n, c] = xpad-gradient[top:top + H, left:left + W]``: the adjoint of
+    :func:`_dw_forward` applied to gy on the ``(hp, wp)`` padded plane, cropped to ``gx``'s
+    ``(H, W)`` (every cell of ``gx`` is written)."""
     nc = gx.shape[1]
     m = w.shape[1]
     kh = w.shape[2]
     kw = w.shape[3]
     ho = gy.shape[3]
     wo = gy.shape[4]
+    h = gx.shape[2]
+    wi = gx.shape[3]
+    zero = gx.dtype.type(0.0)
+    # 3x3, stride 1: gather instead of scatter. gy sits in a zeroed scratch plane with a border
+    # of 2*dh rows / 2*dw columns, so every cell of gx is one register sum over the nine taps
+    # (no read-modify-write passes, no border tests, only the cropped cells computed); terms
+    # come in the scatter's order (a descending, b ascending). Non-finite taps take the
+    # scatter (inf * 0 would be NaN where the scatter never touches the cell).
+    gather = kh == 3 and kw == 3 and sh == 1 and sw == 1 and m == 1
+    sc = np.zeros((hp + 2 * dh if gather else 0, wp + 2 * dw), gx.dtype)
+    full = np.empty((hp, wp), gx.dtype)  # the scatter's padded plane
     for q in range(p0, p1):
         n = q // nc
         c = q % nc
+        gq = gx[n, c]
+        if gather:
+            t00, t01, t02 = w[c, 0, 0, 0], w[c, 0, 0, 1], w[c, 0, 0, 2]
+            t10, t11, t12 = w[c, 0, 1, 0], w[c, 0, 1, 1], w[c, 0, 1, 2]
+            t20, t21, t22 = w[c, 0, 2, 0], w[c, 0, 2, 1], w[c, 0, 2, 2]
+            tsum = t00 + t01 + t02 + t10 + t11 + t12 + t20 + t21 + t22
+            if tsum - tsum == 0:
+                yq = gy[n, c, 0]
+                for i in range(ho):
+                    src = yq[i]
+                    dst = sc[i + 2 * dh, 2 * dw :]
+                    for col in range(wo):
+                        dst[col] = src[col]
+                for r in range(h):
+                    gr = gq[r]
+                    rr = r + top
+                    x00 = sc[rr, left + 2 * dw :]
+                    x01 = sc[rr, left + dw :]
+                    x02 = sc[rr, left:]
+                    x10 = sc[rr + dh, left + 2 * dw :]
+                    x11 = sc[rr + dh, left + dw :]
+                    x12 = sc[rr + dh, left:]
+                    x20 = sc[rr + 2 * dh, left + 2 * dw :]
+                    x21 = sc[rr + 2 * dh, left + dw :]
+                    x22 = sc[rr + 2 * dh, left:]
+                    for col in range(wi):
+                        acc = t20 * x00[col]
+                        acc += t21 * x01[col]
+                        acc += t22 * x02[col]
+                        acc += t10 * x10[col]
+                        acc += t11 * x11[col]
+                        acc += t12 * x12[col]
+                        acc += t00 * x20[col]
+                        acc += t01 * x21[col]
+                        acc += t02 * x22[col]
+                        gr[col] = acc
+                continue
+        for r in range(hp):
+            fr = full[r]
+            for col in range(wp):
+                fr[col] = zero
         for j in range(m):
+            yq = gy[n, c, j]
             for i in range(ho):
+                gr = yq[i]
                 for a in range(kh):
-                    r = i * sh + a * dh
                     for b in range(kw):
                         t = w[c, j, a, b]
-                        s = b * dw
-                        for col in range(wo):
-                            gx[n, c, r, s + col * sw] += t * gy[n, c, j, i, col]
+                        xr = full[i * sh + a * dh, b * dw :]
+                        if sw == 1:
+                            for col in range(wo):
+                                xr[col] += t * gr[col]
+                        elif sw == 2:
+                            for col in range(wo):
+                                xr[2 * col] += t * gr[col]
+                        else:
+                            for col in range(wo):
+                                xr[sw * col] += t * gr[col]
+        for r in range(h):
+            src = full[top + r, left:]
+            dst = gq[r]
+            for col in range(wi):
+                dst[col] = src[col]
 
 
-def _dw_grad_weight(xpad, gy, gw, sh, sw, dh, dw, p0, p1):  # pragma: no cover - compiled
+def _dw_grad_weight(x, gy, gw, sh, sw, dh, dw, top, left, hp, wp, p0, p1):  # pragma: no cover
     """``gw[n, c, j, a, b] = sum_{i,col} gy[n, c, j, i, col] * xpad[n, c, ...]`` per sample
-    (the caller sums over ``n``)."""
-    nc = xpad.shape[1]
+    (the caller sums over ``n``; ``xpad`` as in :func:`_dw_forward`). Each output row's dot
+    product runs in the array's dtype (re-associated into SIMD lanes), the rows are summed in
+    float64 as before."""
+    nc = x.shape[1]
     m = gy.shape[2]
     kh = gw.shape[3]
     kw = gw.shape[4]
     ho = gy.shape[3]
     wo = gy.shape[4]
+    zero = gy.dtype.type(0.0)
+    h = x.shape[2]
+    wi = x.shape[3]
+    copy = top > 0 or left > 0 or hp > h or wp > wi
+    pad = np.zeros((hp if copy else 0, wp), gy.dtype)
     for q in range(p0, p1):
         n = q // nc
         c = q % nc
+        xq = x[n, c]
+        if copy:
+            for r in range(h):
+                src = xq[r]
+                dst = pad[top + r, left:]
+                for k in range(wi):
+                    dst[k] = src[k]
+            xq = pad
         for j in range(m):
+            yq = gy[n, c, j]
+            if kh == 3 and kw == 3 and sw == 1:
+                # one pass over gy for the nine taps: nine SIMD row sums per output row
+                a00 = a01 = a02 = a10 = a11 = a12 = a20 = a21 = a22 = 0.0
+                for i in range(ho):
+                    gr = yq[i]
+                    r = i * sh
+                    x00 = xq[r, 0:]
+                    x01 = xq[r, dw:]
+                    x02 = xq[r, 2 * dw :]
+                    x10 = xq[r + dh, 0:]
+                    x11 = xq[r + dh, dw:]
+                    x12 = xq[r + dh, 2 * dw :]
+                    x20 = xq[r + 2 * dh, 0:]
+                    x21 = xq[r + 2 * dh, dw:]
+                    x22 = xq[r + 2 * dh, 2 * dw :]
+                    p00 = p01 = p02 = p10 = p11 = p12 = p20 = p21 = p22 = zero
+                    for col in range(wo):
+                        g = gr[col]
+                        p00 += g * x00[col]
+                        p01 += g * x01[col]
+                        p02 += g * x02[col]
+                        p10 += g * x10[col]
+                        p11 += g * x11[col]
+                        p12 += g * x12[col]
+                        p20 += g * x20[col]
+                        p21 += g * x21[col]
+                        p22 += g * x22[col]
+                    a00 += p00
+                    a01 += p01
+                    a02 += p02
+                    a10 += p10
+                    a11 += p11
+                    a12 += p12
+                    a20 += p20
+                    a21 += p21
+                    a22 += p22
+                gw[n, c, j, 0, 0], gw[n, c, j, 0, 1], gw[n, c, j, 0, 2] = a00, a01, a02
+                gw[n, c, j, 1, 0], gw[n, c, j, 1, 1], gw[n, c, j, 1, 2] = a10, a11, a12
+                gw[n, c, j, 2, 0], gw[n, c, j, 2, 1], gw[n, c, j, 2, 2] = a20, a21, a22
+                continue
             for a in range(kh):
                 for b in range(kw):
                     acc = 0.0
-                    s = b * dw
                     for i in range(ho):
-                        r = i * sh + a * dh
-                        for col in range(wo):
-                            acc += gy[n, c, j, i, col] * xpad[n, c, r, s + col * sw]
+                        gr = yq[i]
+                        xr = xq[i * sh + a * dh, b * dw :]
+                        part = zero
+                        if sw == 1:
+                            for col in range(wo):
+                                part += gr[col] * xr[col]
+                        elif sw == 2:
+                            for col in range(wo):
+                                part += gr[col] * xr[2 * col]
+                        else:
+                            for col in range(wo):
+                                part += gr[col] * xr[sw * col]
+                        acc += part
                     gw[n, c, j, a, b] = acc
 
 

@@ -44,9 +44,9 @@ def conv_forward(
         return winograd.forward(x, w, [lo for lo, _ in pads], out, dtype)
     kernel = tuple(w.shape[2:])
     if xp is np and depthwise.applies(x, w.shape, groups, x.shape[1], dtype):
+        ext = im2col.extent(out, kernel, stride, dilation)  # padded in the kernel, per plane
         lows = [lo for lo, _ in pads]
-        xpad = im2col.pad_input(np, x, lows, im2col.extent(out, kernel, stride, dilation), dtype)
-        return depthwise.forward(xpad, w, stride, dilation, out, dtype)
+        return depthwise.forward(x, w, stride, dilation, out, dtype, lows=lows, needed=ext)
     return im2col.conv_forward(xp, x, w, stride, pads, dilation, groups, out, dtype)
 
 
@@ -80,8 +80,8 @@ def conv_transpose_forward(
         kernel, out = tuple(w.shape[2:]), tuple(gy.shape[2:])
         ext = im2col.extent(out, kernel, stride, dilation)
         padded = tuple(max(lo + s, e) for lo, s, e in zip(lows, sizes, ext, strict=True))
-        buf = depthwise.grad_input(gy, w, stride, dilation, (gy.shape[0], c, *padded), dtype)
-        return buf[(slice(None), slice(None), *(slice(lo, lo + s) for lo, s in zip(lows, sizes)))]
+        full = (gy.shape[0], c, *padded)  # cropped to sizes inside the kernel: contiguous
+        return depthwise.grad_input(gy, w, stride, dilation, full, dtype, lows=lows, sizes=sizes)
     return im2col.conv_transpose_forward(xp, gy, w, stride, pads, dilation, groups, sizes, dtype)
 
 
@@ -104,6 +104,8 @@ def conv_grad_weight(
     if xp is np and depthwise.applies(x, (gy.shape[1], 1, *kernel), groups, x.shape[1], dtype):
         out = tuple(gy.shape[2:])
         ext = im2col.extent(out, kernel, stride, dilation)
-        xpad = im2col.pad_input(np, x, [lo for lo, _ in pads], ext, dtype)
-        return depthwise.grad_weight(xpad, gy, tuple(kernel), stride, dilation, dtype)
+        lows = [lo for lo, _ in pads]
+        return depthwise.grad_weight(
+            x, gy, tuple(kernel), stride, dilation, dtype, lows=lows, needed=ext
+        )
     return im2col.conv_grad_weight(xp, x, gy, kernel, stride, pads, dilation, groups, dtype)

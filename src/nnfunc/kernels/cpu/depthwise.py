@@ -44,37 +44,60 @@ def _run(fn: Any, planes: int, per_plane: int, threads: int | None) -> None:
     run(fn, row_ranges(planes, per_plane, threads))
 
 
-def forward(xpad, w, stride, dilation, out, dtype, threads: int | None = None) -> np.ndarray:
-    """``(N, C, Hp, Wp) x (C*m, 1, kh, kw) -> (N, C*m, *out)``; ``xpad`` covers every window."""
+def _plane(x, lows, needed) -> tuple[int, int, int, int]:
+    """``(top, left, Hp, Wp)``: where ``x`` sits in the zero plane of
+    :func:`nnfunc.kernels.cpu.im2col.pad_input` (no padding when ``lows`` is None)."""
+    h, w = x.shape[2:]
+    if lows is None:
+        return 0, 0, h, w
+    return lows[0], lows[1], max(lows[0] + h, needed[0]), max(lows[1] + w, needed[1])
+
+
+def forward(
+    xpad, w, stride, dilation, out, dtype, threads: int | None = None, *, lows=None, needed=None
+) -> np.ndarray:
+    """``(N, C, Hp, Wp) x (C*m, 1, kh, kw) -> (N, C*m, *out)``; ``xpad`` covers every window,
+    or, with ``lows`` and ``needed`` (as :func:`~nnfunc.kernels.cpu.im2col.pad_input`'s), is
+    the unpadded input, padded plane by plane inside the kernel."""
     n, c = xpad.shape[:2]
     m = w.shape[0] // c
+    geo = _plane(xpad, lows, needed)
     xpad = np.ascontiguousarray(xpad, dtype=dtype)
     wv = np.ascontiguousarray(w.reshape(c, m, *w.shape[2:]), dtype=dtype)
     y = np.empty((n, c, m, *out), dtype)
-    fn = partial(depthwise_kernels()["forward"], xpad, wv, y, *stride, *dilation)
+    fn = partial(depthwise_kernels()["forward"], xpad, wv, y, *stride, *dilation, *geo)
     _run(fn, n * c, m * math.prod(out) * w.shape[2] * w.shape[3], threads)
     return y.reshape(n, c * m, *out)
 
 
-def grad_input(gy, w, stride, dilation, padded, dtype, threads: int | None = None) -> np.ndarray:
-    """Adjoint of :func:`forward` on the padded input shape ``padded`` ``(N, C, Hp, Wp)``."""
+def grad_input(
+    gy, w, stride, dilation, padded, dtype, threads: int | None = None, *, lows=None, sizes=None
+) -> np.ndarray:
+    """Adjoint of :func:`forward` on the padded input shape ``padded`` ``(N, C, Hp, Wp)``,
+    cropped to ``sizes`` from ``lows`` when given (the input gradient proper), else whole."""
     n, c = padded[:2]
     m = w.shape[0] // c
+    top, left = (0, 0) if lows is None else lows
+    sizes = tuple(padded[2:]) if sizes is None else tuple(sizes)
     g = np.ascontiguousarray(gy, dtype=dtype).reshape(n, c, m, *gy.shape[2:])
     wv = np.ascontiguousarray(w.reshape(c, m, *w.shape[2:]), dtype=dtype)
-    gx = np.zeros(padded, dtype)
-    fn = partial(depthwise_kernels()["grad_input"], g, wv, gx, *stride, *dilation)
+    gx = np.empty((n, c, *sizes), dtype)  # every cell written by the kernel
+    geo = (top, left, *padded[2:])
+    fn = partial(depthwise_kernels()["grad_input"], g, wv, gx, *stride, *dilation, *geo)
     _run(fn, n * c, m * math.prod(gy.shape[2:]) * w.shape[2] * w.shape[3], threads)
     return gx
 
 
-def grad_weight(xpad, gy, kernel, stride, dilation, dtype, threads: int | None = None):
-    """Weight gradient ``(C*m, 1, *kernel)`` of :func:`forward`."""
+def grad_weight(
+    xpad, gy, kernel, stride, dilation, dtype, threads: int | None = None, *, lows=None, needed=None
+):
+    """Weight gradient ``(C*m, 1, *kernel)`` of :func:`forward` (``lows``, ``needed`` as there)."""
     n, c = xpad.shape[:2]
     m = gy.shape[1] // c
+    geo = _plane(xpad, lows, needed)
     xpad = np.ascontiguousarray(xpad, dtype=dtype)
     g = np.ascontiguousarray(gy, dtype=dtype).reshape(n, c, m, *gy.shape[2:])
     part = np.empty((n, c, m, *kernel), dtype)
-    fn = partial(depthwise_kernels()["grad_weight"], xpad, g, part, *stride, *dilation)
+    fn = partial(depthwise_kernels()["grad_weight"], xpad, g, part, *stride, *dilation, *geo)
     _run(fn, n * c, m * math.prod(gy.shape[2:]) * kernel[0] * kernel[1], threads)
     return part.sum(axis=0).reshape(c * m, 1, *kernel)
