@@ -2836,3 +2836,104 @@ def activation_kernels() -> dict[str, Any]:
     out.update({f"{k}_fwd": numba.njit(**plain)(g[f"_act_{k}_fwd"]) for k in _ACT_FWD_PLAIN})
     out.update({f"{k}_grad": numba.njit(**plain)(g[f"_act_{k}_grad"]) for k in _ACT_GRAD_PLAIN})
     return out
+
+
+# ---------------------------------------------------------------------------- small direct conv
+# (nnfunc.kernels.cpu.direct: stride-1 2-D convolution, one group, samples n0 <= n < n1 per call.
+# Each input plane is flattened with its padded row length ``wp``; output pixel (r, s) is then
+# position ``t = r * wp + s`` and tap ``k`` reads ``x[t + offs[k]]``, so every tap is one long
+# contiguous multiply-add (vectorised by LLVM) instead of a patch copy; the ``wp - wo`` columns
+# past each row are computed and dropped (forward) or read against zeros (weight gradient).
+# Taps go three at a time: one load/store of the accumulator per three multiply-adds.)
+def _sc_forward(x, w, offs, y, wp, n0, n1):  # pragma: no cover - compiled
+    """``y[n, o, r, s] = sum_{c,k} w[o, c, k] * x[n, c, r*wp + s + offs[k]]``."""
+    nc = x.shape[1]
+    no = w.shape[0]
+    nt = w.shape[2]
+    ho = y.shape[2]
+    wo = y.shape[3]
+    span = (ho - 1) * wp + wo
+    acc = np.empty(span, y.dtype)
+    zero = y.dtype.type(0.0)
+    t3 = nt - nt % 3
+    for n in range(n0, n1):
+        for o in range(no):
+            for t in range(span):
+                acc[t] = zero
+            for c in range(nc):
+                xc = x[n, c]
+                for k in range(0, t3, 3):
+                    a0 = w[o, c, k]
+                    a1 = w[o, c, k + 1]
+                    a2 = w[o, c, k + 2]
+                    x0 = xc[offs[k] :]  # views: non-negative indices vectorise
+                    x1 = xc[offs[k + 1] :]
+                    x2 = xc[offs[k + 2] :]
+                    for t in range(span):
+                        acc[t] += a0 * x0[t] + a1 * x1[t] + a2 * x2[t]
+                for k in range(t3, nt):
+                    a0 = w[o, c, k]
+                    x0 = xc[offs[k] :]
+                    for t in range(span):
+                        acc[t] += a0 * x0[t]
+            for r in range(ho):
+                for s in range(wo):
+                    y[n, o, r, s] = acc[r * wp + s]
+
+
+def _sc_grad_weight(x, gy, offs, part, wp, n0, n1, slot):  # pragma: no cover - compiled
+    """``part[slot, o, c, k] = sum_{n, r, s} gy[n, o, r, s] * x[n, c, r*wp + s + offs[k]]``."""
+    nc = x.shape[1]
+    no = gy.shape[1]
+    nt = offs.shape[0]
+    ho = gy.shape[2]
+    wo = gy.shape[3]
+    span = (ho - 1) * wp + wo
+    g = np.zeros(span, gy.dtype)  # the dropped columns stay zero: only (r, s < wo) is written
+    zero = gy.dtype.type(0.0)
+    t3 = nt - nt % 3
+    for o in range(no):
+        for c in range(nc):
+            for k in range(nt):
+                part[slot, o, c, k] = zero
+    for n in range(n0, n1):
+        for o in range(no):
+            for r in range(ho):
+                for s in range(wo):
+                    g[r * wp + s] = gy[n, o, r, s]
+            for c in range(nc):
+                xc = x[n, c]
+                for k in range(0, t3, 3):
+                    x0 = xc[offs[k] :]
+                    x1 = xc[offs[k + 1] :]
+                    x2 = xc[offs[k + 2] :]
+                    s0 = zero
+                    s1 = zero
+                    s2 = zero
+                    for t in range(span):
+                        v = g[t]
+                        s0 += v * x0[t]
+                        s1 += v * x1[t]
+                        s2 += v * x2[t]
+                    part[slot, o, c, k] += s0
+                    part[slot, o, c, k + 1] += s1
+                    part[slot, o, c, k + 2] += s2
+                for k in range(t3, nt):
+                    x0 = xc[offs[k] :]
+                    s0 = zero
+                    for t in range(span):
+                        s0 += g[t] * x0[t]
+                    part[slot, o, c, k] += s0
+
+
+@lru_cache(maxsize=1)
+def small_conv_kernels() -> dict[str, Any]:
+    """The direct small-convolution kernels of :mod:`nnfunc.kernels.cpu.direct` (compiled on
+    first call; the weight gradient's dot products may be reassociated to vectorise)."""
+    import numba
+
+    opts = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": {"contract"}}
+    return {
+        "forward": numba.njit(**opts)(_sc_forward),
+        "grad_weight": numba.njit(**{**opts, "fastmath": set(_FM_REDUCE)})(_sc_grad_weight),
+    }
