@@ -9,7 +9,13 @@ F(2x2, 3x3) path (:mod:`nnfunc.kernels.cpu.winograd`: on 32x64x56x56, 64 -> 64, 
 array modules, float64, strides, dilations, groups) keeps the patch GEMM, and so do all three
 passes of outputs at most :data:`~nnfunc.kernels.cpu.winograd.PATCH_SIDE` wide or high (there the
 patch GEMM is faster: 128x16x4x4, 16 -> 32, CPU ms forward 0.32 / 0.43 Winograd, input gradient
-0.47 / 0.55, weight gradient 0.41 / 0.55). 2-D depthwise
+0.47 / 0.55, weight gradient 0.41 / 0.55). 2-D stride-1
+convolutions with one group, at most :data:`~nnfunc.kernels.cpu.direct.MAX_CHANNELS` (4) input
+channels and output rows at least :data:`~nnfunc.kernels.cpu.direct.MIN_WIDTH` (16) wide take
+the direct numba kernels of :mod:`nnfunc.kernels.cpu.direct` for the input and weight gradients
+(one thread, CPU us, patch GEMM / direct: 8x3x32x32, 3 -> 16 input gradient 270 / 203, weight
+gradient 287 / 232; the forward stays on the patch GEMM, 147 / 241; images 8 wide or less and
+16+ channels lose 1.2-6x: 128x16x4x4, 16 -> 32, 0.35 / 2.1 ms forward). 2-D depthwise
 convolutions (one input channel per group) take the numba plane kernels of
 :mod:`nnfunc.kernels.cpu.depthwise` when numba is enabled, else the NumPy shifted products.
 """
@@ -21,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from nnfunc.kernels.cpu import depthwise, im2col, winograd
+from nnfunc.kernels.cpu import depthwise, direct, im2col, winograd
 
 __all__ = ["conv_forward", "conv_grad_weight", "conv_transpose_forward"]
 
@@ -64,6 +70,12 @@ def conv_transpose_forward(
     """:func:`nnfunc.kernels.cpu.im2col.conv_transpose_forward`, Winograd when it applies (the
     low pads at most 2: the flipped convolution pads ``gy`` by ``2 - low``)."""
     lows = [lo for lo, _ in pads]
+    if (
+        xp is np
+        and direct.applies(gy, w.shape[2:], stride, groups, w.shape[1], sizes[-1], dtype)
+        and all(0 <= lo <= d * (k - 1) for lo, d, k in zip(lows, dilation, w.shape[2:]))
+    ):
+        return direct.grad_input(gy, w, lows, sizes, dilation, dtype)
     if all(0 <= lo <= 2 for lo in lows) and _winograd(
         xp, gy, w.shape[2:], stride, dilation, groups, w.shape[1] * groups, w.shape[0], dtype
     ):
@@ -97,6 +109,10 @@ def conv_grad_weight(
     dtype,
 ) -> Any:
     """:func:`nnfunc.kernels.cpu.im2col.conv_grad_weight`, Winograd when it applies."""
+    if direct.applies(x, kernel, stride, groups, x.shape[1], gy.shape[-1], dtype) and all(
+        lo >= 0 for lo, _ in pads
+    ):
+        return direct.grad_weight(x, gy, tuple(kernel), [lo for lo, _ in pads], dilation, dtype)
     if min(gy.shape[2:], default=0) > winograd.PATCH_SIDE and _winograd(
         xp, x, kernel, stride, dilation, groups, x.shape[1], gy.shape[1], dtype
     ):

@@ -1,0 +1,156 @@
+"""Direct stride-1 2-D convolution for small channel counts and small images: forward, input
+gradient and weight gradient as numba loops over flattened padded planes, samples split over
+the thread pool (:mod:`nnfunc.kernels.cpu._threads`).
+
+The patch GEMM (:mod:`nnfunc.kernels.cpu.im2col`) copies ``C * kh * kw`` shifted rows per
+output pixel before its GEMM; for a few channels and small images that copy (NumPy strided
+copies of rows only 4-32 wide) and the GEMM's packing cost more than the arithmetic. Here each
+input plane ``(Hp, Wp)`` is read as one flat row: output pixel ``(r, s)`` is position
+``r * Wp + s`` and tap ``(i, j)`` reads it at offset ``i * dh * Wp + j * dw``, so every tap is
+one contiguous multiply-add over the plane (the ``Wp - Wo`` columns past each row are computed
+and dropped). The input gradient is the same forward loop on ``gy`` padded by
+``d * (k - 1) - low`` with the flipped, transposed filter. The weight gradient is one dot
+product per (sample range, filter, channel, tap), summed over the thread ranges afterwards.
+
+Kernels: ``_sc_forward`` and ``_sc_grad_weight`` in :mod:`nnfunc.kernels.cpu._jit`, with the
+NumPy twins :func:`forward_rows` and :func:`grad_weight_rows` of the same signatures (used when
+numba is off, and by the tests). Which convolutions come here is decided in
+:mod:`nnfunc.kernels.cpu.conv_dispatch`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from nnfunc.core.backend import numba_enabled
+from nnfunc.kernels.cpu import im2col
+from nnfunc.kernels.cpu._jit import small_conv_kernels
+from nnfunc.kernels.cpu._threads import row_ranges, run
+
+__all__ = [
+    "MAX_CHANNELS",
+    "MIN_WIDTH",
+    "applies",
+    "forward",
+    "forward_rows",
+    "grad_input",
+    "grad_weight",
+    "grad_weight_rows",
+]
+
+
+#: Input channels (of the convolution, not of the pass) up to which the gradients come here.
+MAX_CHANNELS = 4
+#: Output rows at least this wide (shorter rows: the dropped columns and loop tails dominate).
+MIN_WIDTH = 16
+
+
+def applies(x: Any, kernel, stride, groups: int, channels: int, width: int, dtype: Any) -> bool:
+    """NumPy arrays, 2 spatial axes, stride 1, one group, few channels, wide rows, numba on."""
+    return (
+        type(x) is np.ndarray
+        and len(kernel) == 2
+        and tuple(stride) == (1, 1)
+        and groups == 1
+        and channels <= MAX_CHANNELS
+        and width >= MIN_WIDTH
+        and np.dtype(dtype) in (np.float32, np.float64)
+        and numba_enabled()
+    )
+
+
+def forward_rows(x, w, offs, y, wp, n0, n1) -> None:
+    """NumPy twin of ``_sc_forward``: ``x (N, C, Hp*Wp)``, ``w (O, C, T)``, ``y (N, O, Ho, Wo)``."""
+    ho, wo = y.shape[2:]
+    span = (ho - 1) * wp + wo
+    for n in range(n0, n1):
+        acc = np.zeros((w.shape[0], ho * wp), y.dtype)
+        for k, b in enumerate(offs):
+            acc[:, :span] += w[:, :, k] @ x[n, :, b : b + span]
+        y[n] = acc.reshape(-1, ho, wp)[:, :, :wo]
+
+
+def grad_weight_rows(x, gy, offs, part, wp, n0, n1, slot) -> None:
+    """NumPy twin of ``_sc_grad_weight``: ``part[slot] (O, C, T)`` from samples ``n0:n1``."""
+    ho, wo = gy.shape[2:]
+    span = (ho - 1) * wp + wo
+    part[slot] = 0
+    for n in range(n0, n1):
+        g = np.zeros((gy.shape[1], ho, wp), gy.dtype)
+        g[:, :, :wo] = gy[n]
+        g = g.reshape(gy.shape[1], -1)[:, :span]
+        for k, b in enumerate(offs):
+            part[slot, :, :, k] += g @ x[n, :, b : b + span].T
+
+
+def _offsets(kernel: Sequence[int], dilation: Sequence[int], wp: int) -> np.ndarray:
+    kh, kw = kernel
+    dh, dw = dilation
+    return np.array([i * dh * wp + j * dw for i in range(kh) for j in range(kw)], np.int64)
+
+
+def _kernels() -> tuple[Any, Any]:
+    if numba_enabled():
+        k = small_conv_kernels()
+        return k["forward"], k["grad_weight"]
+    return forward_rows, grad_weight_rows
+
+
+def _forward_padded(xpad, w, dilation, out, dtype, threads: int | None) -> np.ndarray:
+    n, c, hp, wp = xpad.shape
+    o = w.shape[0]
+    kernel = w.shape[2:]
+    xf = np.ascontiguousarray(xpad, dtype=dtype).reshape(n, c, hp * wp)
+    wf = np.ascontiguousarray(w, dtype=dtype).reshape(o, c, -1)
+    y = np.empty((n, o, *out), dtype)
+    if n == 0 or y.size == 0:
+        return y
+    fn = _kernels()[0]
+    offs = _offsets(kernel, dilation, wp)
+    work = o * c * wf.shape[2] * hp * wp
+    run(lambda a, b: fn(xf, wf, offs, y, wp, a, b), row_ranges(n, work, threads))
+    return y
+
+
+def forward(x, w, lows, out, dilation, dtype, threads: int | None = None) -> np.ndarray:
+    """``(N, C, H, W) x (O, C, kh, kw) -> (N, O, *out)``, stride 1, padding ``lows`` before."""
+    ext = im2col.extent(out, w.shape[2:], (1, 1), dilation)
+    xpad = im2col.pad_input(np, x, lows, ext, dtype)
+    return _forward_padded(xpad, w, dilation, out, dtype, threads)
+
+
+def grad_input(gy, w, lows, sizes, dilation, dtype, threads: int | None = None) -> np.ndarray:
+    """Adjoint of :func:`forward` for the input sizes ``sizes`` (needs ``low <= d*(k-1)``)."""
+    kernel = w.shape[2:]
+    flipped = [d * (k - 1) - lo for k, d, lo in zip(kernel, dilation, lows, strict=True)]
+    wt = w[:, :, ::-1, ::-1].swapaxes(0, 1)
+    ext = im2col.extent(sizes, kernel, (1, 1), dilation)
+    gpad = im2col.pad_input(np, gy, flipped, ext, dtype)
+    return _forward_padded(gpad, wt, dilation, tuple(sizes), dtype, threads)
+
+
+def grad_weight(x, gy, kernel, lows, dilation, dtype, threads: int | None = None) -> np.ndarray:
+    """Weight gradient ``(O, C, *kernel)`` of :func:`forward`."""
+    n, c = x.shape[:2]
+    o = gy.shape[1]
+    out = tuple(gy.shape[2:])
+    t = math.prod(kernel)
+    if n == 0 or math.prod(out) == 0:
+        return np.zeros((o, c, *kernel), dtype)
+    ext = im2col.extent(out, kernel, (1, 1), dilation)
+    xpad = im2col.pad_input(np, x, lows, ext, dtype)
+    hp, wp = xpad.shape[2:]
+    xf = np.ascontiguousarray(xpad, dtype=dtype).reshape(n, c, hp * wp)
+    g = np.ascontiguousarray(gy, dtype=dtype)
+    offs = _offsets(kernel, dilation, wp)
+    ranges = row_ranges(n, o * c * t * hp * wp, threads)
+    part = np.empty((len(ranges), o, c, t), dtype)
+    slot = {a: k for k, (a, _) in enumerate(ranges)}
+    fn = _kernels()[1]
+    run(lambda a, b: fn(xf, g, offs, part, wp, a, b, slot[a]), ranges)
+    gw = part[0] if len(ranges) == 1 else part.sum(axis=0)
+    return gw.reshape(o, c, *kernel)
