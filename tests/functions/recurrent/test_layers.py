@@ -193,6 +193,25 @@ class TestSRU(FunctionTestCase):
         return sru_seq(x, w, b, c0, mask, self.lengths)
 
 
+def test_sru_in_a_graph_with_every_size_unknown():
+    # the weight shapes are (n_in, 3 n_in) and (2 n_in,) from x's unknown input size: checked
+    # when the graph runs (`3 * None` was a raw TypeError when it was built)
+    rng = np.random.default_rng(0)
+    x, w, b = _w(rng, T, B, I, scale=1.0), _w(rng, I, 3 * I), _w(rng, 2 * I)
+    g = nf.Graph()
+    with g:
+        px = g.placeholder("x", (None, None, None), np.float64)
+        pw = g.placeholder("w", (None, None), np.float64)
+        pb = g.placeholder("b", (None,), np.float64)
+        y, c = nf.sru(px, pw, pb, name="s")
+    got_y, got_c = g.run([y, c], {"x": x, "w": w, "b": b})
+    want_y, want_c = sru_seq(x, w, b, None)
+    np.testing.assert_allclose(got_y, want_y, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got_c, want_c, rtol=1e-10, atol=1e-12)
+    with pytest.raises(nf.ShapeError, match=r"sru \(node '.*'\): `b` must have shape"):
+        g.run(y, {"x": x, "w": w, "b": b[:-1]})
+
+
 # ------------------------------------------------------------------------------- the rest
 def _lstm_args(rng, d=1, n_in=I):
     return (

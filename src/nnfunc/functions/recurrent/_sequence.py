@@ -121,6 +121,11 @@ def _weight(
     raise ShapeError(check.message(op, arg, f"have shape {want} ({why})", **{f"{arg}.shape": got}))
 
 
+def _times(k: int, n: int | None) -> int | None:
+    """``k * n``, unknown (None) while ``n`` is: a size of a graph checked when it runs."""
+    return None if n is None else k * n
+
+
 def _fmt_shape(shape: tuple) -> str:
     items = ["?" if d is None else str(d) for d in shape]
     return f"({items[0]},)" if len(items) == 1 else "(" + ", ".join(items) + ")"
@@ -769,8 +774,8 @@ def sru(
         x = _prepare_x(op, x, layout)
         t_len, batch, n_in = x.shape
         why = f"input size {n_in} from x"
-        w = _weight(op, "w", w, 0, (n_in, 3 * n_in), why + ", blocks [x~, f, r]")
-        b = _weight(op, "b", b, 0, (2 * n_in,), why + ", blocks [f, r]")
+        w = _weight(op, "w", w, 0, (n_in, _times(3, n_in)), why + ", blocks [x~, f, r]")
+        b = _weight(op, "b", b, 0, (_times(2, n_in),), why + ", blocks [f, r]")
         c0 = _weight(op, "c0", c0, 0, (batch, n_in), f"batch and {why}", optional=True)
         mask = _weight(op, "mask", mask, 0, (batch, n_in), f"batch and {why}", optional=True)
         lengths = _prepare_lengths(op, lengths, t_len, batch)
