@@ -24,6 +24,19 @@ __all__ = ["add", "div", "maximum", "minimum", "mul", "neg", "pow", "sub"]
 _ND = np.ndarray
 
 
+def _apply(ufunc: Any, cls: type, x0: Any, x1: Any, name: str | None) -> Any:
+    """``cls`` applied to ``x0, x1``, or ``ufunc`` directly on the fast path above."""
+    if (
+        type(x0) is _ND is type(x1)
+        and x0.dtype is x1.dtype
+        and x0.dtype.kind == "f"
+        and x0.ndim
+        and x0.shape == x1.shape
+    ):
+        return ufunc(x0, x1)
+    return cls().apply1(x0, x1, name=name)
+
+
 class Add(BinaryElementwise):
     """``x0 + x1``."""
 
@@ -220,15 +233,7 @@ def add(x0: Any, x1: Any, *, name: str | None = None) -> Any:
         >>> nf.add(np.array([1.0, 2.0], np.float32), 1)
         array([2., 3.], dtype=float32)
     """
-    if (
-        type(x0) is _ND is type(x1)
-        and x0.dtype is x1.dtype
-        and x0.dtype.kind == "f"
-        and x0.ndim  # (a ufunc gives a NumPy scalar for 0-d inputs)
-        and x0.shape == x1.shape
-    ):  # array mode, nothing to broadcast or promote (see _ND)
-        return np.add(x0, x1)
-    return Add().apply1(x0, x1, name=name)
+    return _apply(np.add, Add, x0, x1, name)
 
 
 def sub(x0: Any, x1: Any, *, name: str | None = None) -> Any:
@@ -258,15 +263,7 @@ def sub(x0: Any, x1: Any, *, name: str | None = None) -> Any:
         >>> nf.sub(np.array([3, 4]), np.array([1, 1]))
         array([2, 3])
     """
-    if (
-        type(x0) is _ND is type(x1)
-        and x0.dtype is x1.dtype
-        and x0.dtype.kind == "f"
-        and x0.ndim  # (a ufunc gives a NumPy scalar for 0-d inputs)
-        and x0.shape == x1.shape
-    ):  # array mode, nothing to broadcast or promote (see _ND)
-        return np.subtract(x0, x1)
-    return Sub().apply1(x0, x1, name=name)
+    return _apply(np.subtract, Sub, x0, x1, name)
 
 
 def mul(x0: Any, x1: Any, *, name: str | None = None) -> Any:
@@ -296,15 +293,7 @@ def mul(x0: Any, x1: Any, *, name: str | None = None) -> Any:
         array([[1., 2.],
                [3., 6.]])
     """
-    if (
-        type(x0) is _ND is type(x1)
-        and x0.dtype is x1.dtype
-        and x0.dtype.kind == "f"
-        and x0.ndim  # (a ufunc gives a NumPy scalar for 0-d inputs)
-        and x0.shape == x1.shape
-    ):  # array mode, nothing to broadcast or promote (see _ND)
-        return np.multiply(x0, x1)
-    return Mul().apply1(x0, x1, name=name)
+    return _apply(np.multiply, Mul, x0, x1, name)
 
 
 def div(x0: Any, x1: Any, *, name: str | None = None) -> Any:
@@ -335,15 +324,7 @@ def div(x0: Any, x1: Any, *, name: str | None = None) -> Any:
         >>> nf.div(np.array([1, 3]), 2)
         array([0.5, 1.5], dtype=float32)
     """
-    if (
-        type(x0) is _ND is type(x1)
-        and x0.dtype is x1.dtype
-        and x0.dtype.kind == "f"
-        and x0.ndim  # (a ufunc gives a NumPy scalar for 0-d inputs)
-        and x0.shape == x1.shape
-    ):  # array mode, nothing to broadcast or promote (see _ND)
-        return np.true_divide(x0, x1)
-    return Div().apply1(x0, x1, name=name)
+    return _apply(np.true_divide, Div, x0, x1, name)
 
 
 def pow(x0: Any, x1: Any, *, name: str | None = None) -> Any:  # noqa: A001
@@ -407,15 +388,7 @@ def maximum(x0: Any, x1: Any, *, name: str | None = None) -> Any:
         >>> nf.maximum(np.array([1.0, 5.0]), 3.0)
         array([3., 5.])
     """
-    if (
-        type(x0) is _ND is type(x1)
-        and x0.dtype is x1.dtype
-        and x0.dtype.kind == "f"
-        and x0.ndim  # (a ufunc gives a NumPy scalar for 0-d inputs)
-        and x0.shape == x1.shape
-    ):  # array mode, nothing to broadcast or promote (see _ND)
-        return np.maximum(x0, x1)
-    return Maximum().apply1(x0, x1, name=name)
+    return _apply(np.maximum, Maximum, x0, x1, name)
 
 
 def minimum(x0: Any, x1: Any, *, name: str | None = None) -> Any:
@@ -444,15 +417,7 @@ def minimum(x0: Any, x1: Any, *, name: str | None = None) -> Any:
         >>> nf.minimum(np.array([1.0, 5.0]), 3.0)
         array([1., 3.])
     """
-    if (
-        type(x0) is _ND is type(x1)
-        and x0.dtype is x1.dtype
-        and x0.dtype.kind == "f"
-        and x0.ndim  # (a ufunc gives a NumPy scalar for 0-d inputs)
-        and x0.shape == x1.shape
-    ):  # array mode, nothing to broadcast or promote (see _ND)
-        return np.minimum(x0, x1)
-    return Minimum().apply1(x0, x1, name=name)
+    return _apply(np.minimum, Minimum, x0, x1, name)
 
 
 def neg(x: Any, *, name: str | None = None) -> Any:
