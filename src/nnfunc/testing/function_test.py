@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 import nnfunc as nf
-from nnfunc.testing.gradient_check import check_backward, check_double_backward
+from nnfunc.testing.gradient_check import _objective, check_backward, check_double_backward
 
 __all__ = ["TOLERANCES", "FunctionTestCase", "assert_raises_both_modes", "parametrize_class"]
 
@@ -233,15 +233,24 @@ class FunctionTestCase:
         for i, (v, e) in enumerate(zip(values, expected, strict=True)):
             self._assert_close(v, e, f"output {i} (graph)")
 
+    def _symbolic_placeholders(self, graph: nf.Graph, inputs: list[np.ndarray]) -> list[Any]:
+        """Placeholders ``in0, in1, ...`` whose ``symbolic_dims`` (default: the batch axis)
+        are unknown."""
+        dims = self.symbolic_dims if self.symbolic_dims is not None else (0,)
+        return [
+            graph.placeholder(
+                f"in{i}",
+                tuple(None if (j in dims and x.ndim > 0) else d for j, d in enumerate(x.shape)),
+                x.dtype,
+            )
+            for i, x in enumerate(inputs)
+        ]
+
     def test_graph_save_load(self) -> None:
         """The graph saves, loads, runs to bit-identical results and saves to the same bytes."""
         inputs = self._inputs()
         graph = nf.Graph()
-        phs = []
-        for i, x in enumerate(inputs):
-            dims = self.symbolic_dims if self.symbolic_dims is not None else (0,)
-            shape = tuple(None if (j in dims and x.ndim > 0) else d for j, d in enumerate(x.shape))
-            phs.append(graph.placeholder(f"in{i}", shape, x.dtype))
+        phs = self._symbolic_placeholders(graph, inputs)
         outs = self._call(*phs, name="out")
         feeds = {f"in{i}": x for i, x in enumerate(inputs)}
         buf = io.BytesIO()
@@ -266,11 +275,7 @@ class FunctionTestCase:
         inputs = self._inputs()
         expected = self._call(*inputs)
         graph = nf.Graph()
-        phs = []
-        for i, x in enumerate(inputs):
-            dims = self.symbolic_dims if self.symbolic_dims is not None else (0,)
-            shape = tuple(None if (j in dims and x.ndim > 0) else d for j, d in enumerate(x.shape))
-            phs.append(graph.placeholder(f"in{i}", shape, x.dtype))
+        phs = self._symbolic_placeholders(graph, inputs)
         outs = self._call(*phs)
         for i, (o, e) in enumerate(zip(outs, expected, strict=True)):
             assert o.dtype == e.dtype, f"{self._where()} symbolic dtype of output {i}"
@@ -318,14 +323,7 @@ class FunctionTestCase:
         )
 
     def _loss(self, variables: list[Any], weights: list[Any]) -> Any:
-        outs = self._call(*variables)
-        total = None
-        for o, w in zip(outs, weights, strict=True):
-            if w is None:
-                continue
-            term = nf.sum(o * w)
-            total = term if total is None else total + term
-        return total
+        return _objective(self._call(*variables), weights)
 
     def _weights(self, inputs: list[np.ndarray]) -> list[Any]:
         outs = self._call(*inputs)

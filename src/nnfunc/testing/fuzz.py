@@ -491,20 +491,7 @@ def call_case(func: Callable[..., Any], sample: dict[str, Any], case: Case) -> s
     bound[case.arg] = awkward_value(case.value, original)
     if case.mode == "var":
         bound = {k: _to_var(v) for k, v in bound.items()}
-    args: list[Any] = []
-    kwargs: dict[str, Any] = {}
-    for p in sig.parameters.values():
-        if p.name not in bound:
-            continue
-        v = bound[p.name]
-        if p.kind == p.VAR_POSITIONAL:
-            args.extend(v)
-        elif p.kind == p.VAR_KEYWORD:
-            kwargs.update(v)
-        elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and not kwargs:
-            args.append(v)
-        else:
-            kwargs[p.name] = v
+    args, kwargs = _arguments(sig, bound)
     exempt = _in_place_args(func)
     snaps = [(k, s) for k, v in bound.items() if k not in exempt for s in _snapshot(v)]
     try:
@@ -519,20 +506,30 @@ def call_case(func: Callable[..., Any], sample: dict[str, Any], case: Case) -> s
                 if outs and leaves:
                     gys = [np.ones_like(o.data) for o in outs]
                     nnfunc.grad(outs, leaves, grad_outputs=gys)
-    except NNFuncError as exc:
-        return f"nnfunc:{type(exc).__name__}"
-    except RecursionError:
-        return "raw:RecursionError"
     except Exception as exc:
-        if os.environ.get("NNFUNC_FUZZ_TRACE"):  # where a raw error comes from, for fixing
-            tb = traceback.extract_tb(exc.__traceback__)[-3:]
-            where = " < ".join(f"{f.filename.split('/src/')[-1]}:{f.lineno}" for f in tb[::-1])
-            print(f"{case.key}\t{type(exc).__name__}: {str(exc)[:120]}\t{where}", file=sys.stderr)
-        return f"raw:{type(exc).__name__}"
+        return _raised(exc, case)
+    return _mutated(snaps) or "ok"
+
+
+def _raised(exc: Exception, case: Case) -> str:
+    """The outcome of a call that raised ``exc``."""
+    if isinstance(exc, NNFuncError):
+        return f"nnfunc:{type(exc).__name__}"
+    if isinstance(exc, RecursionError):
+        return "raw:RecursionError"
+    if os.environ.get("NNFUNC_FUZZ_TRACE"):  # where a raw error comes from, for fixing
+        tb = traceback.extract_tb(exc.__traceback__)[-3:]
+        where = " < ".join(f"{f.filename.split('/src/')[-1]}:{f.lineno}" for f in tb[::-1])
+        print(f"{case.key}\t{type(exc).__name__}: {str(exc)[:120]}\t{where}", file=sys.stderr)
+    return f"raw:{type(exc).__name__}"
+
+
+def _mutated(snaps: list[tuple[str, tuple[Any, np.ndarray]]]) -> str | None:
+    """``mutated:<argument>`` for the first snapshotted input the call changed, else None."""
     for k, (obj, before) in snaps:
         if _changed(obj, before):
             return f"mutated:{k}"
-    return "ok"
+    return None
 
 
 # --------------------------------------------------------------------------- graph mode
@@ -637,8 +634,9 @@ def _graph_inputs(
     return graph, sym, feeds, placeholders, owner
 
 
-def _call(func: Callable[..., Any], bound: dict[str, Any]) -> Any:
-    sig = inspect.signature(func)
+def _arguments(sig: inspect.Signature, bound: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    """``bound`` (argument name -> value) as the positional and keyword arguments of a call:
+    positional while no earlier argument had to go by keyword."""
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
     for p in sig.parameters.values():
@@ -653,6 +651,11 @@ def _call(func: Callable[..., Any], bound: dict[str, Any]) -> Any:
             args.append(v)
         else:
             kwargs[p.name] = v
+    return args, kwargs
+
+
+def _call(func: Callable[..., Any], bound: dict[str, Any]) -> Any:
+    args, kwargs = _arguments(inspect.signature(func), bound)
     return func(*args, **kwargs)
 
 
@@ -709,19 +712,11 @@ def call_graph_case(func: Callable[..., Any], sample: dict[str, Any], case: Case
             # the values the graph runs on, kept before it runs (in-place updates)
             fed = {n: np.array(graph._check_feed(phs[n], v)) for n, v in feeds.items()}
             values = graph.run(list(fetch) + list(grads), feeds)
-    except NNFuncError as exc:
-        return f"nnfunc:{type(exc).__name__}"
-    except RecursionError:
-        return "raw:RecursionError"
     except Exception as exc:
-        if os.environ.get("NNFUNC_FUZZ_TRACE"):
-            tb = traceback.extract_tb(exc.__traceback__)[-3:]
-            where = " < ".join(f"{f.filename.split('/src/')[-1]}:{f.lineno}" for f in tb[::-1])
-            print(f"{case.key}\t{type(exc).__name__}: {str(exc)[:120]}\t{where}", file=sys.stderr)
-        return f"raw:{type(exc).__name__}"
-    for k, (obj, before) in snaps:
-        if _changed(obj, before):
-            return f"mutated:{k}"
+        return _raised(exc, case)
+    mutated = _mutated(snaps)
+    if mutated:
+        return mutated
     sig = inspect.signature(func)
     seed = sym.get("seed", sig.parameters["seed"].default) if "seed" in sig.parameters else 0
     # unseeded draws: the graph's and eager's draws differ; only their shapes must agree

@@ -27,6 +27,17 @@ def _objective(outputs: tuple[Any, ...], weights: Sequence[Any]) -> Any:
     return total
 
 
+def _output_weights(
+    function: Callable[..., Any], arrays: list[np.ndarray], rng: np.random.Generator
+) -> list[Any]:
+    """Random float64 weights for the floating outputs of ``function(*arrays)`` (None for the
+    others): the objective's ``w``."""
+    probe = _as_tuple(function(*arrays))
+    return [
+        rng.standard_normal(np.shape(o)) if np.asarray(o).dtype.kind == "f" else None for o in probe
+    ]
+
+
 def directional_derivative(
     fn: Callable[[list[np.ndarray]], float],
     xs: list[np.ndarray],
@@ -64,10 +75,7 @@ def check_backward(
     difference.
     """
     arrays = [np.asarray(x) for x in inputs]
-    probe = _as_tuple(function(*arrays))
-    weights = [
-        rng.standard_normal(np.shape(o)) if np.asarray(o).dtype.kind == "f" else None for o in probe
-    ]
+    weights = _output_weights(function, arrays, rng)
     if all(w is None for w in weights):
         return
 
@@ -113,10 +121,7 @@ def check_double_backward(
 ) -> None:
     """Differentiate the first-order gradient again and compare with central differences."""
     arrays = [np.asarray(x) for x in inputs]
-    probe = _as_tuple(function(*arrays))
-    weights = [
-        rng.standard_normal(np.shape(o)) if np.asarray(o).dtype.kind == "f" else None for o in probe
-    ]
+    weights = _output_weights(function, arrays, rng)
     if all(w is None for w in weights):
         return
     ups = [rng.standard_normal(arrays[i].shape) for i in grad_indexes]
