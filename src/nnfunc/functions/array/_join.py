@@ -39,14 +39,34 @@ def _names(n: int) -> tuple[str, ...]:
     return tuple(f"x[{i}]" for i in range(n))
 
 
-class Concatenate(Function):
-    op_name = "concatenate"
+class _Join(Function):
+    """``n`` tensors joined along ``axis`` by the array function ``joiner`` (NumPy's result
+    dtype); the gradient is ``gy`` split back into its parts, each in its input's dtype."""
+
+    joiner: str
 
     def __init__(self, n: int, axis: Any, op: str | None = None) -> None:
         self.input_names = _names(n)
         self.axis = axis
-        if op is not None:  # a function built on concatenate (crelu...): errors carry its name
+        if op is not None:  # a function built on it (crelu on concatenate): errors carry its name
             self.op_name = op
+
+    def forward(self, xp: Any, *xs: Any) -> tuple[Any, ...]:
+        return (getattr(xp, self.joiner)(xs, axis=self.axis, dtype=self.out_dtype),)
+
+    def _input_grads(self, target_indexes: Any, parts: Any) -> tuple[Any, ...]:
+        out: list[Any] = []
+        for i, g in enumerate(parts):
+            dtype = self._in_specs[i].dtype
+            out.append(
+                None if i not in target_indexes else g if g.dtype == dtype else F.cast(g, dtype)
+            )
+        return tuple(out)
+
+
+class Concatenate(_Join):
+    op_name = "concatenate"
+    joiner = "concatenate"
 
     def setup(self, *xs: Any) -> tuple[TensorSpec, ...]:
         shapes = [tuple(x.shape) for x in xs]
@@ -83,13 +103,8 @@ class Concatenate(Function):
         self.out_dtype = np.result_type(*(x.dtype for x in xs))
         return (TensorSpec(tuple(out), self.out_dtype),)
 
-    def forward(self, xp: Any, *xs: Any) -> tuple[Any, ...]:
-        return (xp.concatenate(xs, axis=self.axis, dtype=self.out_dtype),)
-
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (gy,) = grad_outputs
-        n = len(self.sizes)
-        out: list[Any] = []
         if None in self.sizes:
             parts = _ConcatSplit(self.axis).apply(gy, *self.inputs)
         else:
@@ -98,14 +113,7 @@ class Concatenate(Function):
                 key = (slice(None),) * self.axis + (slice(start, start + size),)
                 parts.append(F.getitem(gy, key))
                 start += size
-        for i in range(n):
-            if i not in target_indexes:
-                out.append(None)
-                continue
-            g = parts[i]
-            dtype = self._in_specs[i].dtype
-            out.append(g if g.dtype == dtype else F.cast(g, dtype))
-        return tuple(out)
+        return self._input_grads(target_indexes, parts)
 
 
 class _ConcatSplit(Function):
@@ -173,14 +181,9 @@ def concatenate(*x: Any, axis: int = -1, name: str | None = None) -> Any:
     return Concatenate(len(xs), axis).apply1(*xs, name=name)
 
 
-class Stack(Function):
+class Stack(_Join):
     op_name = "stack"
-
-    def __init__(self, n: int, axis: Any, op: str | None = None) -> None:
-        self.input_names = _names(n)
-        self.axis = axis
-        if op is not None:  # a function built on concatenate (crelu...): errors carry its name
-            self.op_name = op
+    joiner = "stack"
 
     def setup(self, *xs: Any) -> tuple[TensorSpec, ...]:
         shapes = [tuple(x.shape) for x in xs]
@@ -196,18 +199,8 @@ class Stack(Function):
         self.out_dtype = np.result_type(*(x.dtype for x in xs))
         return (TensorSpec(shape, self.out_dtype),)
 
-    def forward(self, xp: Any, *xs: Any) -> tuple[Any, ...]:
-        return (xp.stack(xs, axis=self.axis, dtype=self.out_dtype),)
-
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
-        parts = Split(self.axis).apply(grad_outputs[0])
-        out = []
-        for i, g in enumerate(parts):
-            dtype = self._in_specs[i].dtype
-            out.append(
-                None if i not in target_indexes else g if g.dtype == dtype else F.cast(g, dtype)
-            )
-        return tuple(out)
+        return self._input_grads(target_indexes, Split(self.axis).apply(grad_outputs[0]))
 
 
 def stack(*x: Any, axis: int = 0, name: str | None = None) -> Any:

@@ -23,7 +23,12 @@ from nnfunc.core import check
 from nnfunc.core.variable import Variable
 from nnfunc.errors import ArgumentError, DTypeError, ShapeError
 from nnfunc.functions.recurrent._common import as_tensor
-from nnfunc.functions.recurrent._drivers import _reverse_within, _stack_time, _step_loop
+from nnfunc.functions.recurrent._drivers import (
+    _float_dtype,
+    _reverse_within,
+    _stack_time,
+    _step_loop,
+)
 from nnfunc.random import generator, validate_seed
 
 __all__ = [
@@ -94,13 +99,7 @@ class RNNCell:
         b = check.integer(op, "batch_size", batch_size, min_value=0)
         if b >= 2**31:
             raise ArgumentError(check.message(op, "batch_size", "be < 2**31", batch_size=b))
-        try:
-            dt = np.dtype(dtype)
-        except (TypeError, ValueError):
-            dt = None
-        if dt is None or dt.kind != "f" or isinstance(dtype, np.ndarray):
-            raise DTypeError(check.message(op, "dtype", "be a floating dtype", dtype=dtype))
-        dtype = dt
+        dtype = _float_dtype(op, dtype)
         sizes = self.state_size
         if isinstance(sizes, tuple):
             return type(sizes)(*(np.zeros((b, s), dtype=np.dtype(dtype)) for s in sizes))
