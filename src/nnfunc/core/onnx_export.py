@@ -473,6 +473,8 @@ onnx_op(
 
 
 def _pool_attrs(geom: Any) -> dict[str, Any]:
+    """The MaxPool / AveragePool attributes of a pooling geometry (``dilations`` only where
+    it is not 1: AveragePool takes it from opset 19)."""
     pads = [int(p[0]) for p in geom.pads] + [int(p[1]) for p in geom.pads]
     attrs = {
         "kernel_shape": [int(k) for k in geom.kernel],
@@ -495,6 +497,8 @@ def _pool_attrs(geom: Any) -> dict[str, Any]:
             ceil = True
     if ceil:
         attrs["ceil_mode"] = 1
+    if any(d != 1 for d in geom.dilation):
+        attrs["dilations"] = [int(d) for d in geom.dilation]
     return attrs
 
 
@@ -510,8 +514,6 @@ def _pool_attrs(geom: Any) -> dict[str, Any]:
 def _max_pool(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     geom = func.geom
     attrs = _pool_attrs(geom)
-    if any(d != 1 for d in geom.dilation):
-        attrs["dilations"] = [int(d) for d in geom.dilation]
     dt = _in_dtype(func, 0)
     if dt.kind in "fc" or dt in (np.int8, np.uint8):
         _pool_layout(ctx, func, geom, ins[0], outs[0],
@@ -542,10 +544,8 @@ def _max_pool(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None
 def _avg_pool(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     geom = func.geom
     attrs = _pool_attrs(geom)
-    if any(d != 1 for d in geom.dilation):
-        if ctx.opset < 19:
-            raise _unsupported(func, f"{func.op_name} with dilation below opset 19")
-        attrs["dilations"] = [int(d) for d in geom.dilation]
+    if "dilations" in attrs and ctx.opset < 19:
+        raise _unsupported(func, f"{func.op_name} with dilation below opset 19")
     total = func.op_name == "sum_pool"
     if total and _out_dtype(func).kind != "f":
         raise _unsupported(func, "sum_pool of integers (AveragePool takes floats)")
@@ -1051,6 +1051,30 @@ def _as(ctx: _Context, name: str, src: Any, dst: Any) -> str:
     out = ctx.tmp("cast")
     ctx.node("Cast", [name], [out], to=_elem_type(ctx.onnx, dst))
     return out
+
+
+def _combine(ctx: _Context, op: str, acc: str, x: str) -> str:
+    """``op(acc, x)`` as a new node: a running And/Or/Add over a loop; ``x`` itself while
+    nothing is accumulated yet (``acc`` empty)."""
+    if not acc:
+        return x
+    out = ctx.tmp()
+    ctx.node(op, [acc, x], [out])
+    return out
+
+
+def _index_mask(ctx: _Context, like: str, idx: str) -> str:
+    """A boolean tensor of the shape of ``like``: True at the positions ``idx`` (int64, the
+    rank of ``like``) along the last axis, False elsewhere."""
+    shape, zeros, idx_shape, ones, mask = (ctx.tmp() for _ in range(5))
+    false = ctx.onnx.numpy_helper.from_array(np.zeros((1,), bool), "value")
+    true = ctx.onnx.numpy_helper.from_array(np.ones((1,), bool), "value")
+    ctx.node("Shape", [like], [shape])
+    ctx.node("ConstantOfShape", [shape], [zeros], value=false)
+    ctx.node("Shape", [idx], [idx_shape])
+    ctx.node("ConstantOfShape", [idx_shape], [ones], value=true)
+    ctx.node("ScatterElements", [zeros, idx, ones], [mask], axis=-1)
+    return mask
 
 
 def _inputs_as(ctx: _Context, func: Any, ins: list[str], dt: Any) -> list[str]:
@@ -1682,15 +1706,7 @@ def _top_k_data(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> No
 def _top_k_mask(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     idx = _topk_positions(ctx, func, ins[0])
     flat = _flat_from(ctx, ins[0], int(func.base_axis))
-    zeros, ones, mask, shp = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
-    fb = ctx.onnx.numpy_helper.from_array(np.zeros((1,), bool), "value")
-    tb = ctx.onnx.numpy_helper.from_array(np.ones((1,), bool), "value")
-    s1, s2 = ctx.tmp(), ctx.tmp()
-    ctx.node("Shape", [flat], [s1])
-    ctx.node("ConstantOfShape", [s1], [zeros], value=fb)
-    ctx.node("Shape", [idx], [s2])
-    ctx.node("ConstantOfShape", [s2], [ones], value=tb)
-    ctx.node("ScatterElements", [zeros, idx, ones], [mask], axis=-1)
+    mask, shp = _index_mask(ctx, flat, idx), ctx.tmp()
     ctx.node("Shape", ins[:1], [shp])
     ctx.node("Reshape", [mask, shp], outs)
 
@@ -2371,12 +2387,7 @@ def _attention_core(ctx: _Context, func: Any, ins: list[str]) -> dict[str, Any]:
         tc, causal = ctx.tmp(), ctx.tmp()
         ctx.node("Unsqueeze", [_range(ctx, t_n), ctx.const([1], np.int64)], [tc])
         ctx.node("GreaterOrEqual", [tc, _range(ctx, s_n)], [causal])
-        if keep:
-            both = ctx.tmp()
-            ctx.node("And", [keep, causal], [both])
-            keep = both
-        else:
-            keep = causal
+        keep = _combine(ctx, "And", keep, causal)
     if keep:
         m = ctx.tmp()
         ctx.node("Where", [keep, sc, ctx.const(-np.inf, work)], [m])
@@ -3057,16 +3068,10 @@ def _identity_forward(ctx: _Context, func: Any, ins: list[str], outs: list[str])
     if func.use_abs:
         key = ctx.tmp()
         ctx.node("Abs", [flat], [key])
-    vals, idx, shp, ones_shape, zeros, ones, mask, full, y = (ctx.tmp() for _ in range(9))
+    vals, idx, full, y = (ctx.tmp() for _ in range(4))
     ctx.node("TopK", [key, ctx.const([int(func.k)], np.int64)], [vals, idx], axis=-1,
              largest=1, sorted=1)  # fmt: skip
-    ctx.node("Shape", [flat], [shp])
-    ctx.node("ConstantOfShape", [shp], [zeros],
-             value=ctx.onnx.numpy_helper.from_array(np.zeros((1,), bool), "value"))  # fmt: skip
-    ctx.node("Shape", [idx], [ones_shape])
-    ctx.node("ConstantOfShape", [ones_shape], [ones],
-             value=ctx.onnx.numpy_helper.from_array(np.ones((1,), bool), "value"))  # fmt: skip
-    ctx.node("ScatterElements", [zeros, idx, ones], [mask], axis=-1)
+    mask = _index_mask(ctx, flat, idx)
     vshape = ctx.tmp()
     ctx.node("Shape", [v], [vshape])
     ctx.node("Reshape", [mask, vshape], [full])
@@ -3093,8 +3098,6 @@ def _max_pool_argmax(ctx: _Context, func: Any, ins: list[str], outs: list[str]) 
     g = func.geom
     rank = _rank(func)
     attrs = _pool_attrs(g)
-    if any(d != 1 for d in g.dilation):
-        attrs["dilations"] = [int(d) for d in g.dilation]
     x = ins[0]
     if g.channel_last:
         t = ctx.tmp()
@@ -3390,17 +3393,10 @@ def _arg_mask(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None
     if perm != list(range(rank)):
         moved = ctx.tmp()
         ctx.node("Transpose", [ins[0]], [moved], perm=perm)
-    flat, idx, fshape, mshape, m, y = (ctx.tmp() for _ in range(6))
+    flat, idx, mshape, y = (ctx.tmp() for _ in range(4))
     ctx.node("Reshape", [moved, ctx.const([0] * len(kept) + [-1], np.int64)], [flat])
     ctx.node("ArgMax" if func.mode == "max" else "ArgMin", [flat], [idx], axis=-1, keepdims=1)
-    ctx.node("Shape", [flat], [fshape])
-    zeros, ones, oshape = ctx.tmp(), ctx.tmp(), ctx.tmp()
-    ctx.node("ConstantOfShape", [fshape], [zeros],
-             value=ctx.onnx.numpy_helper.from_array(np.zeros((1,), bool), "value"))  # fmt: skip
-    ctx.node("Shape", [idx], [oshape])
-    ctx.node("ConstantOfShape", [oshape], [ones],
-             value=ctx.onnx.numpy_helper.from_array(np.ones((1,), bool), "value"))  # fmt: skip
-    ctx.node("ScatterElements", [zeros, idx, ones], [m], axis=-1)
+    m = _index_mask(ctx, flat, idx)
     ctx.node("Shape", [moved], [mshape])
     ctx.node("Reshape", [m, mshape], [y])
     if perm == list(range(rank)):
@@ -3640,8 +3636,6 @@ def _max_pool_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) ->
         perm = [0, rank - 1, *range(1, rank - 1)]
         x, gy = _transposed(ctx, x, perm), _transposed(ctx, gy, perm)
     attrs = _pool_attrs(g)
-    if any(d != 1 for d in g.dilation):
-        attrs["dilations"] = [int(d) for d in g.dilation]
     vals, ind, fi, fg, shp, size, acc, y = (ctx.tmp() for _ in range(8))
     ctx.node("MaxPool", [x], [vals, ind], **attrs)
     ctx.node("Reshape", [ind, ctx.const([-1], np.int64)], [fi])
@@ -3678,8 +3672,6 @@ def _max_pool_grad_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str
         perm = [0, rank - 1, *range(1, rank - 1)]
         x, gg = _transposed(ctx, x, perm), _transposed(ctx, gg, perm)
     attrs = _pool_attrs(g)
-    if any(d != 1 for d in g.dilation):
-        attrs["dilations"] = [int(d) for d in g.dilation]
     vals, ind, flat, y = (ctx.tmp() for _ in range(4))
     ctx.node("MaxPool", [x], [vals, ind], **attrs)
     ctx.node("Reshape", [gg, ctx.const([-1], np.int64)], [flat])
@@ -3960,12 +3952,7 @@ def _warp_taps(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> Non
         ctx.node("Cast", [n1], [top], to=_elem_type(ctx.onnx, wd))
         ctx.node("IsNaN", [c], [nan])
         axes.append((n1, rf, c, top))
-        if bad:
-            b2 = ctx.tmp()
-            ctx.node("Or", [bad, nan], [b2])
-            bad = b2
-        else:
-            bad = nan
+        bad = _combine(ctx, "Or", bad, nan)
     lows = []
     for k, (n1, rf, c, top) in enumerate(axes):
         g, lo, hi, fl, i0, i1, off, offn, pos, below, inside = (ctx.tmp() for _ in range(11))
@@ -4096,12 +4083,7 @@ def _warp_by_flow(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> 
         u = ctx.tmp()
         ctx.node("Unsqueeze", [gu, ctx.const([3], np.int64)], [u])
         coords.append(u)
-        if bad:
-            b2 = ctx.tmp()
-            ctx.node("Or", [bad, nan], [b2])
-            bad = b2
-        else:
-            bad = nan
+        bad = _combine(ctx, "Or", bad, nan)
     grid, y, b4, yn = ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()
     ctx.node("Concat", coords, [grid], axis=3)
     mode = "linear" if ctx.opset >= 20 else "bilinear"  # renamed at opset 20
@@ -4286,23 +4268,24 @@ def _half_cmp(ctx: _Context, op: str, a: str, b: str, dt: Any) -> str:
     return out
 
 
-def _morph_grad_sample(F: Any, x: Any, f: Any, w: Any) -> Any:
-    # integer-valued inputs: windows with tied maxima (the first offset takes the gradient);
-    # dilation2d channel-first with padding, erosion2d (a dilation2d core) channel-last
+def _morph_grads(F: Any, x: Any, f: Any, w: Any) -> tuple[Any, ...]:
+    """``(xr, fr, gx, gf)``: integer-valued inputs (windows with tied maxima: the first offset
+    takes the gradient) through dilation2d channel-first with padding and erosion2d (a
+    dilation2d core) channel-last, and the graph gradients of a loss weighted by ``w``."""
     xr, fr = F.floor(F.mul(x, 2.0)), F.floor(F.mul(f, 2.0))
     a = F.dilation2d(xr, fr, stride=(1, 2), rate=(2, 1), pad="same")
     b = F.erosion2d(_nchw(F, xr), fr, stride=(2, 1), pad="valid", channel_last=True)
     loss = F.add(F.sum(F.mul(a, w)), F.sum(F.mul(b, b)))
-    gx, gf = x.graph.grad(loss, [xr, fr])
+    return (xr, fr, *x.graph.grad(loss, [xr, fr]))
+
+
+def _morph_grad_sample(F: Any, x: Any, f: Any, w: Any) -> Any:
+    _, _, gx, gf = _morph_grads(F, x, f, w)
     return F.add(gx, F.sum(F.mul(gf, F.sin(f))), name="out")  # gf weighted: its routing shows
 
 
 def _morph_grad_grad_sample(F: Any, x: Any, f: Any, w: Any) -> Any:
-    xr, fr = F.floor(F.mul(x, 2.0)), F.floor(F.mul(f, 2.0))
-    a = F.dilation2d(xr, fr, stride=(1, 2), rate=(2, 1), pad="same")
-    b = F.erosion2d(_nchw(F, xr), fr, stride=(2, 1), pad="valid", channel_last=True)
-    loss = F.add(F.sum(F.mul(a, w)), F.sum(F.mul(b, b)))
-    gx, gf = x.graph.grad(loss, [xr, fr])
+    xr, fr, gx, gf = _morph_grads(F, x, f, w)
     # d/dw of <gx, u> + <gf, v>: the gradient of dilation2d_grad w.r.t. gy is dilation2d_grad_grad
     inner = F.add(F.sum(F.mul(gx, F.sin(xr))), F.sum(F.mul(gf, F.cos(fr))))
     (gw,) = x.graph.grad(inner, [w])
@@ -4410,12 +4393,7 @@ def _dilation2d_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) 
         ctx.node("Where", [hit, gy, zero], [sel])
         _axes_node(ctx, "ReduceSum", sel, [0, 2, 3], s, 0)  # (C,)
         gf_parts.append(s)
-        if taken:
-            t2 = ctx.tmp()
-            ctx.node("Or", [taken, hit], [t2])
-            taken = t2
-        else:
-            taken = hit
+        taken = _combine(ctx, "Or", taken, hit)
     gf_flat, upd, fi, fu, shp, nc, size, zs, acc, plane, gx = (ctx.tmp() for _ in range(11))
     ctx.node("Concat", [_unsq(ctx, s, 1) for s in gf_parts], [gf_flat], axis=1)  # (C, kh*kw)
     gf_shape = ctx.const([0, *(int(v) for v in g.kernel)], np.int64)
@@ -4471,20 +4449,10 @@ def _dilation2d_grad_grad(ctx: _Context, func: Any, ins: list[str], outs: list[s
             fv = ctx.tmp()
             f_in = [gf, *(ctx.const(v, np.int64) for v in ([i, j], [i + 1, j + 1], [1, 2]))]
             ctx.node("Slice", f_in, [fv])
-            if src:
-                s2 = ctx.tmp()
-                ctx.node("Add", [src, fv], [s2])
-                src = s2
-            else:
-                src = fv
+            src = _combine(ctx, "Add", src, fv)
         sel = ctx.tmp()
         ctx.node("Where", [hit, src, zero], [sel])
-        if acc:
-            a2 = ctx.tmp()
-            ctx.node("Add", [acc, sel], [a2])
-            acc = a2
-        else:
-            acc = sel
+        acc = _combine(ctx, "Add", acc, sel)
     if g.channel_last:
         ctx.node("Transpose", [acc], outs, perm=[0, 2, 3, 1])
     else:
