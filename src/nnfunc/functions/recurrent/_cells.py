@@ -21,10 +21,9 @@ from nnfunc.functions.recurrent._common import (
     hidden_size,
     lstm_step,
     outputs,
-    parse_activation,
     sru_step,
 )
-from nnfunc.functions.recurrent._sequence import _gate_perm, _reorder, _weight
+from nnfunc.functions.recurrent._sequence import _gate_perm, _lstm_options, _reorder, _weight
 
 __all__ = ["gru_cell", "lstm_cell", "sru_cell"]
 
@@ -45,6 +44,21 @@ def _x2(op: str, x: Any) -> Any:
     if np.dtype(x.dtype).kind != "f":
         x = F.cast(x, np.float32)
     return x
+
+
+def _gated_weights(op: str, x: Any, w_x: Any, w_h: Any, gates: int) -> tuple[Any, ...]:
+    """``(x, w_x, w_h, hidden, why)``: ``x`` as (batch, input), ``w_h`` (hidden,
+    gates*hidden) and ``w_x`` (input, gates*hidden) checked; ``why`` says where the hidden
+    size comes from, for the messages of the later checks."""
+    x = _x2(op, x)
+    w_h = _weight(op, "w_h", w_h, 0, (None, None), f"hidden, {gates}*hidden")
+    hs = hidden_size(op, "w_h", w_h, gates)
+    why = f"hidden {hs} from w_h"
+    _weight(op, "w_h", w_h, 0, (hs, gates * hs), why)
+    w_x = _weight(
+        op, "w_x", w_x, 0, (x.shape[1], gates * hs), f"input size {x.shape[1]} from x, {why}"
+    )
+    return x, w_x, w_h, hs, why
 
 
 def lstm_cell(
@@ -103,23 +117,12 @@ def lstm_cell(
     """
     op = "lstm_cell"
     with node_errors(name, x, h, c, w_x, w_h, b):
-        acts = (
-            parse_activation(op, "gate_activation", gate_activation),
-            parse_activation(op, "cell_activation", cell_activation),
-            parse_activation(op, "output_activation", output_activation),
+        acts, fb, clip = _lstm_options(
+            op, gate_activation, cell_activation, output_activation, forget_bias, cell_clip
         )
-        fb = check.real_scalar(op, "forget_bias", forget_bias)
-        clip = check.real_scalar(op, "cell_clip", cell_clip, min_value=0.0)
         perm = _gate_perm(op, gate_order, "ifgo")
         return_gates = check.boolean(op, "return_gates", return_gates)
-        x = _x2(op, x)
-        w_h = _weight(op, "w_h", w_h, 0, (None, None), "hidden, 4*hidden")
-        hs = hidden_size(op, "w_h", w_h, 4)
-        why = f"hidden {hs} from w_h"
-        _weight(op, "w_h", w_h, 0, (hs, 4 * hs), why)
-        w_x = _weight(
-            op, "w_x", w_x, 0, (x.shape[1], 4 * hs), f"input size {x.shape[1]} from x, {why}"
-        )
+        x, w_x, w_h, hs, why = _gated_weights(op, x, w_x, w_h, 4)
         b = _weight(op, "b", b, 0, (4 * hs,), why, optional=True)
         h = _weight(op, "h", h, 0, (x.shape[0], hs), f"batch from x, {why}")
         c = _weight(op, "c", c, 0, (x.shape[0], hs), f"batch from x, {why}")
@@ -181,14 +184,7 @@ def gru_cell(
     with node_errors(name, x, h, w_x, w_h, b_x, b_h):
         lbr = check.boolean(op, "linear_before_reset", linear_before_reset)
         return_gates = check.boolean(op, "return_gates", return_gates)
-        x = _x2(op, x)
-        w_h = _weight(op, "w_h", w_h, 0, (None, None), "hidden, 3*hidden")
-        hs = hidden_size(op, "w_h", w_h, 3)
-        why = f"hidden {hs} from w_h"
-        _weight(op, "w_h", w_h, 0, (hs, 3 * hs), why)
-        w_x = _weight(
-            op, "w_x", w_x, 0, (x.shape[1], 3 * hs), f"input size {x.shape[1]} from x, {why}"
-        )
+        x, w_x, w_h, hs, why = _gated_weights(op, x, w_x, w_h, 3)
         b_x = _weight(op, "b_x", b_x, 0, (3 * hs,), why, optional=True)
         b_h = _weight(op, "b_h", b_h, 0, (3 * hs,), why, optional=True)
         h = _weight(op, "h", h, 0, (x.shape[0], hs), f"batch from x, {why}")

@@ -54,6 +54,26 @@ def _from_time_major(y: Any, layout: str, stacked: bool) -> Any:
     return F.transpose(y, (1, 0, 2) if layout == "BTF" else (1, 2, 0))
 
 
+def _lstm_options(
+    op: str,
+    gate_activation: Any,
+    cell_activation: Any,
+    output_activation: Any,
+    forget_bias: Any,
+    cell_clip: Any,
+) -> tuple[tuple[Any, Any, Any], float, float]:
+    """The LSTM step's options checked: ``((gate, cell, output) activations, forget_bias,
+    cell_clip)``."""
+    acts = (
+        parse_activation(op, "gate_activation", gate_activation),
+        parse_activation(op, "cell_activation", cell_activation),
+        parse_activation(op, "output_activation", output_activation),
+    )
+    fb = check.real_scalar(op, "forget_bias", forget_bias)
+    clip = check.real_scalar(op, "cell_clip", cell_clip, min_value=0.0)
+    return acts, fb, clip
+
+
 def _gate_perm(op: str, gate_order: Any, canonical: str) -> tuple[int, ...] | None:
     """Block index in the caller's order of each canonical gate (None: already canonical)."""
     if not isinstance(gate_order, str):
@@ -371,13 +391,9 @@ def lstm(
     op = "lstm"
     with node_errors(name, x, w_x, w_h, b, h0, c0):
         n_dirs = _options(op, layout, direction, merge)
-        acts = (
-            parse_activation(op, "gate_activation", gate_activation),
-            parse_activation(op, "cell_activation", cell_activation),
-            parse_activation(op, "output_activation", output_activation),
+        acts, fb, clip = _lstm_options(
+            op, gate_activation, cell_activation, output_activation, forget_bias, cell_clip
         )
-        fb = check.real_scalar(op, "forget_bias", forget_bias)
-        clip = check.real_scalar(op, "cell_clip", cell_clip, min_value=0.0)
         rate = _dropout_check(op, dropout, seed)
         perm = _gate_perm(op, gate_order, "ifgo")
         x = _prepare_x(op, x, layout)
