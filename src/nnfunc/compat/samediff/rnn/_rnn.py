@@ -32,6 +32,8 @@ from nnfunc.functions.recurrent._common import as_tensor, check_lengths_values
 __all__ = ["gru", "lstmCell", "lstmLayer", "lstmblock", "sru", "sruCell"]
 
 _LAYOUT = {"TNS": "TBF", "NST": "BFT", "NTS": "BTF", "T2NS": "TBF"}
+# (time, feature, batch) axes of each layout
+_AXES = {"TBF": (0, 2, 1), "BTF": (1, 2, 0), "BFT": (2, 1, 0)}
 _ACTS = {
     "TANH": "tanh",
     "RELU": "relu",
@@ -90,6 +92,16 @@ def _shape(op: str, field: str, t: Any, want: tuple, why: str) -> Any:
             check.message(op, field, f"have shape {w} ({why})", **{f"{field}.shape": got})
         )
     return t
+
+
+def _sequence(op: str, x: Any, fmt: str) -> Any:
+    """``x`` as a tensor of rank 3 (``fmt``: its data format, for the message)."""
+    x = as_tensor(op, "x", x)
+    if len(x.shape) != 3:
+        raise ShapeError(
+            check.message(op, "x", f"have rank 3 ({fmt})", **{"x.shape": tuple(x.shape)})
+        )
+    return x
 
 
 def _lengths(op: str, m: Any, t_len: Any) -> Any:
@@ -178,17 +190,8 @@ def lstmLayer(*args: Any, name: str | None = None) -> list[Any]:
                 )
             )
         layout = _LAYOUT[fmt.name]
-        x = as_tensor(op, "x", x)
-        if len(x.shape) != 3:
-            raise ShapeError(
-                check.message(
-                    op,
-                    "x",
-                    f"have rank 3 (LSTMDataFormat {fmt.name})",
-                    **{"x.shape": tuple(x.shape)},
-                )
-            )
-        t_ax, f_ax, n_ax = {"TBF": (0, 2, 1), "BTF": (1, 2, 0), "BFT": (2, 1, 0)}[layout]
+        x = _sequence(op, x, f"LSTMDataFormat {fmt.name}")
+        t_ax, f_ax, n_ax = _AXES[layout]
         n_in, batch, t_len = x.shape[f_ax], x.shape[n_ax], x.shape[t_ax]
         bidir = mode.value >= 2
         d = (2,) if bidir else ()
@@ -425,17 +428,8 @@ def lstmblock(*args: Any, name: str | None = None) -> Any:
         weights = _obj(op, "LSTMWeights", weights, LSTMWeights)
         config = _obj(op, "LSTMConfiguration", config, LSTMConfiguration)
         layout = _LAYOUT[config.RnnDataFormat.name]
-        x = as_tensor(op, "x", x)
-        if len(x.shape) != 3:
-            raise ShapeError(
-                check.message(
-                    op,
-                    "x",
-                    f"have rank 3 (RnnDataFormat {config.RnnDataFormat.name})",
-                    **{"x.shape": tuple(x.shape)},
-                )
-            )
-        t_ax, f_ax, n_ax = {"TBF": (0, 2, 1), "BTF": (1, 2, 0), "BFT": (2, 1, 0)}[layout]
+        x = _sequence(op, x, f"RnnDataFormat {config.RnnDataFormat.name}")
+        t_ax, f_ax, n_ax = _AXES[layout]
         w, b, peeps, n = _lstm_weights(op, weights, config, x.shape[f_ax])
         for field, s in (("cLast", c_last), ("yLast", y_last)):
             if s is not None:
@@ -563,16 +557,7 @@ def sru(*args: Any, name: str | None = None) -> Any:
         x, c0, mask, weights = args
     with node_errors(name, x, c0, mask):
         weights = _obj(op, "SRUWeights", weights, SRUWeights)
-        x = as_tensor(op, "x", x)
-        if len(x.shape) != 3:
-            raise ShapeError(
-                check.message(
-                    op,
-                    "x",
-                    "have rank 3 ([batchSize, inSize, time])",
-                    **{"x.shape": tuple(x.shape)},
-                )
-            )
+        x = _sequence(op, x, "[batchSize, inSize, time]")
         k = x.shape[1]
         w = _shape(
             op, "weights", weights.weights, (3 * k, k), f"[3*inSize, inSize], inSize {k} from x"
