@@ -54,6 +54,30 @@ def _from_time_major(y: Any, layout: str, stacked: bool) -> Any:
     return F.transpose(y, (1, 0, 2) if layout == "BTF" else (1, 2, 0))
 
 
+def _layer_weights(
+    op: str,
+    li: int,
+    n_layers: int,
+    wx: Any,
+    wh: Any,
+    n_in: Any,
+    n_dirs: int,
+    hidden: int,
+    gates: int,
+    direction: Any,
+) -> tuple[str, str, Any, Any]:
+    """Layer ``li``'s ``w_x`` (input, gates*hidden) and ``w_h`` (hidden, gates*hidden)
+    checked: ``(suffix of its argument names, its width phrase, w_x, w_h)``."""
+    sfx = f"[{li}]" if n_layers > 1 else ""
+    i_l = n_in if li == 0 else n_dirs * hidden
+    src = "x" if li == 0 else "num_directions*hidden of the layer below"
+    width = f"{gates}*hidden {gates * hidden}" if gates > 1 else f"hidden {hidden}"
+    why = f"num_directions {n_dirs} from direction={direction!r}, input size {i_l} from {src}, "
+    wx = _weight(op, f"w_x{sfx}", wx, n_dirs, (i_l, gates * hidden), why + width)
+    wh = _weight(op, f"w_h{sfx}", wh, n_dirs, (hidden, gates * hidden), f"hidden {hidden} from w_h")
+    return sfx, width, wx, wh
+
+
 def _lstm_options(
     op: str,
     gate_activation: Any,
@@ -402,34 +426,14 @@ def lstm(
         hidden = _hidden(op, layers[0][1], 4, n_dirs)
         checked = []
         for li, (wx, wh, bb, pp) in enumerate(layers):
-            sfx = f"[{li}]" if len(layers) > 1 else ""
-            i_l = n_in if li == 0 else n_dirs * hidden
-            src = "x" if li == 0 else "num_directions*hidden of the layer below"
-            why = (
-                f"num_directions {n_dirs} from direction={direction!r}, "
-                f"input size {i_l} from {src}, "
-                f"4*hidden {4 * hidden}"
+            sfx, width, wx, wh = _layer_weights(
+                op, li, len(layers), wx, wh, n_in, n_dirs, hidden, 4, direction
             )
             checked.append(
                 (
-                    _weight(op, f"w_x{sfx}", wx, n_dirs, (i_l, 4 * hidden), why),
-                    _weight(
-                        op,
-                        f"w_h{sfx}",
-                        wh,
-                        n_dirs,
-                        (hidden, 4 * hidden),
-                        f"hidden {hidden} from w_h",
-                    ),
-                    _weight(
-                        op,
-                        f"b{sfx}",
-                        bb,
-                        n_dirs,
-                        (4 * hidden,),
-                        f"4*hidden {4 * hidden}",
-                        optional=True,
-                    ),
+                    wx,
+                    wh,
+                    _weight(op, f"b{sfx}", bb, n_dirs, (4 * hidden,), width, optional=True),
                     _weight(
                         op,
                         f"peephole{sfx}",
@@ -603,26 +607,13 @@ def gru(
         hidden = _hidden(op, layers[0][1], 3, n_dirs)
         checked = []
         for li, (wx, wh, bx, bh) in enumerate(layers):
-            sfx = f"[{li}]" if len(layers) > 1 else ""
-            i_l = n_in if li == 0 else n_dirs * hidden
-            src = "x" if li == 0 else "num_directions*hidden of the layer below"
-            why = (
-                f"num_directions {n_dirs} from direction={direction!r}, "
-                f"input size {i_l} from {src}, "
-                f"3*hidden {3 * hidden}"
+            sfx, g3, wx, wh = _layer_weights(
+                op, li, len(layers), wx, wh, n_in, n_dirs, hidden, 3, direction
             )
-            g3 = f"3*hidden {3 * hidden}"
             checked.append(
                 (
-                    _weight(op, f"w_x{sfx}", wx, n_dirs, (i_l, 3 * hidden), why),
-                    _weight(
-                        op,
-                        f"w_h{sfx}",
-                        wh,
-                        n_dirs,
-                        (hidden, 3 * hidden),
-                        f"hidden {hidden} from w_h",
-                    ),
+                    wx,
+                    wh,
                     _weight(op, f"b_x{sfx}", bx, n_dirs, (3 * hidden,), g3, optional=True),
                     _weight(op, f"b_h{sfx}", bh, n_dirs, (3 * hidden,), g3, optional=True),
                 )
@@ -701,24 +692,11 @@ def rnn(
         hidden = _hidden(op, layers[0][1], 1, n_dirs)
         checked = []
         for li, (wx, wh, bb) in enumerate(layers):
-            sfx = f"[{li}]" if len(layers) > 1 else ""
-            i_l = n_in if li == 0 else n_dirs * hidden
-            src = "x" if li == 0 else "num_directions*hidden of the layer below"
-            why = (
-                f"num_directions {n_dirs} from direction={direction!r}, "
-                f"input size {i_l} from {src}, "
-                f"hidden {hidden}"
+            sfx, width, wx, wh = _layer_weights(
+                op, li, len(layers), wx, wh, n_in, n_dirs, hidden, 1, direction
             )
             checked.append(
-                (
-                    _weight(op, f"w_x{sfx}", wx, n_dirs, (i_l, hidden), why),
-                    _weight(
-                        op, f"w_h{sfx}", wh, n_dirs, (hidden, hidden), f"hidden {hidden} from w_h"
-                    ),
-                    _weight(
-                        op, f"b{sfx}", bb, n_dirs, (hidden,), f"hidden {hidden}", optional=True
-                    ),
-                )
+                (wx, wh, _weight(op, f"b{sfx}", bb, n_dirs, (hidden,), width, optional=True))
             )
         h0 = _state(op, "h0", h0, len(checked), n_dirs, batch, hidden)
         lengths = _prepare_lengths(op, lengths, t_len, batch)
