@@ -16,6 +16,7 @@ import numpy as np
 
 import nnfunc.functions as F
 from nnfunc.compat._common import tensor_args
+from nnfunc.compat._docs import shares_args
 from nnfunc.compat._layout import (
     check_in_channels,
     depthwise_to_oihw,
@@ -717,6 +718,22 @@ def _seed(op: str, seed: Any, seed2: Any) -> Any:
     return int(np.random.SeedSequence(words).generate_state(1, np.uint64)[0] >> 1)
 
 
+def _fractional(op, fn, value, pooling_ratio, pseudo_random, overlapping, seed, seed2, name):
+    """The translation of both fractional pools: TF's ratio list, flags and seed pair."""
+    with shapes.node_errors(name, value):
+        ratio = _ratio(op, pooling_ratio)
+        check.ndim(op, "value", value, 4)
+        return fn(
+            value,
+            ratio,
+            pseudo_random=_flag(op, "pseudo_random", pseudo_random),
+            overlapping=_flag(op, "overlapping", overlapping),
+            seed=_seed(op, seed, seed2),
+            channel_last=True,
+            name=name,
+        )
+
+
 @tensor_args("value")
 def fractional_max_pool(
     value: Any,
@@ -748,21 +765,20 @@ def fractional_max_pool(
         >>> y.shape, r[0], r[-1], len(c)
         ((1, 3, 2, 1), np.int64(0), np.int64(5), 3)
     """
-    op = "fractional_max_pool"
-    with shapes.node_errors(name, value):
-        ratio = _ratio(op, pooling_ratio)
-        check.ndim(op, "value", value, 4)
-        return F.fractional_max_pool(
-            value,
-            ratio,
-            pseudo_random=_flag(op, "pseudo_random", pseudo_random),
-            overlapping=_flag(op, "overlapping", overlapping),
-            seed=_seed(op, seed, seed2),
-            channel_last=True,
-            name=name,
-        )
+    return _fractional(
+        "fractional_max_pool",
+        F.fractional_max_pool,
+        value,
+        pooling_ratio,
+        pseudo_random,
+        overlapping,
+        seed,
+        seed2,
+        name,
+    )
 
 
+@shares_args(fractional_max_pool)
 @tensor_args("value")
 def fractional_avg_pool(
     value: Any,
@@ -776,15 +792,6 @@ def fractional_avg_pool(
 ) -> tuple[Any, Any, Any]:
     """Fractional average pooling (``tf.nn.fractional_avg_pool``, NHWC).
 
-    Args:
-        value: ``[batch, h, w, C]``.
-        pooling_ratio: 4 floats ``[1.0, rh, rw, 1.0]``, each >= 1.
-        pseudo_random (bool): Default False.
-        overlapping (bool): Default False.
-        deterministic (bool): Accepted; regions depend only on ``seed``/``seed2``.
-        seed, seed2 (int): Seed the generator when either is non-zero; else random.
-        name (str, optional): Node name in graph mode.
-
     Returns:
         ``(output, row_pooling_sequence, col_pooling_sequence)``.
 
@@ -793,19 +800,17 @@ def fractional_avg_pool(
         >>> y.ravel(), r
         (array([1., 1., 1., 1.]), array([0, 2, 4]))
     """
-    op = "fractional_avg_pool"
-    with shapes.node_errors(name, value):
-        ratio = _ratio(op, pooling_ratio)
-        check.ndim(op, "value", value, 4)
-        return F.fractional_avg_pool(
-            value,
-            ratio,
-            pseudo_random=_flag(op, "pseudo_random", pseudo_random),
-            overlapping=_flag(op, "overlapping", overlapping),
-            seed=_seed(op, seed, seed2),
-            channel_last=True,
-            name=name,
-        )
+    return _fractional(
+        "fractional_avg_pool",
+        F.fractional_avg_pool,
+        value,
+        pooling_ratio,
+        pseudo_random,
+        overlapping,
+        seed,
+        seed2,
+        name,
+    )
 
 
 def _morph(op, fn, x, filt, strides, rates, padding, name, names=("input", "filter")):
