@@ -58,11 +58,19 @@ class _SoftmaxLoss(Function):
     what backward keeps. Higher orders recompute the softmax with :func:`nnfunc.softmax`.
     """
 
+    input_names = ("logits", "labels")
+    retain_in = (0, 1)
     _p: Any = None
 
     def __init__(self, axis: Any, keepdims: bool) -> None:
         self.axis = axis
         self.keepdims = keepdims
+
+    def _class_axis(self, x: Any) -> None:
+        """``keepdims`` and the class axis ``ax`` of the logits ``x`` checked (setup)."""
+        self.keepdims = check.boolean(self.op_name, "keepdims", self.keepdims)
+        nd = check.ndim_at_least(self.op_name, "logits", x, 1)
+        self.ax = check.axis(self.op_name, "axis", self.axis, nd)
 
     def _free(self) -> None:
         super()._free()
@@ -89,18 +97,35 @@ class _SoftmaxLoss(Function):
         loss = loss.reshape(x.shape[:-1] + ((1,) if self.keepdims else ()))
         return loss.astype(self.out_dtype, copy=False)
 
+    def _label_terms(self, xp: Any, z: Any, t: Any) -> tuple[Any, Any]:
+        """``(scale, picked)`` of the loss ``scale * log(sum(exp(z))) - picked`` from the
+        shifted logits ``z`` (``scale`` None: 1)."""
+        raise NotImplementedError
+
+    def forward(self, xp: Any, x: Any, t: Any) -> tuple[Any, ...]:
+        loss = self._rows(x, t)
+        if loss is not None:
+            return (loss,)
+        ax = self.ax
+        z = shifted_logits(xp, x.astype(accumulation_dtype(self.out_dtype), copy=False), ax)
+        scale, picked = self._label_terms(xp, z, t)  # before z becomes exp(z) in place
+        xp.exp(z, out=z)
+        s = z.sum(axis=ax, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            loss = xp.log(s) - picked if scale is None else scale * xp.log(s) - picked
+        self._p = (z, s)
+        if not self.keepdims:
+            loss = loss.squeeze(ax)
+        return (loss.astype(self.out_dtype, copy=False),)
+
 
 class SoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
     """Cross-entropy of softmax(logits) against dense label distributions."""
 
     op_name = "softmax_cross_entropy_with_logits"
-    input_names = ("logits", "labels")
-    retain_in = (0, 1)
 
     def setup(self, x: Any, t: Any) -> tuple[TensorSpec, ...]:
-        self.keepdims = check.boolean(self.op_name, "keepdims", self.keepdims)
-        nd = check.ndim_at_least(self.op_name, "logits", x, 1)
-        self.ax = check.axis(self.op_name, "axis", self.axis, nd)
+        self._class_axis(x)
         shape = same_shape(self.op_name, ("logits", "labels"), x, t)
         self.out_dtype = real_dtype(x.dtype)
         return (TensorSpec(_drop(shape, self.ax, self.keepdims), self.out_dtype),)
@@ -109,28 +134,15 @@ class SoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
         res = softmax_xent_rows(x2, t.reshape(-1, x2.shape[1]).astype(np.float32, copy=False))
         return None if res is None else (res[0], _RowStats(res[1]))
 
-    def forward(self, xp: Any, x: Any, t: Any) -> tuple[Any, ...]:
-        loss = self._rows(x, t)
-        if loss is not None:
-            return (loss,)
-        acc = accumulation_dtype(self.out_dtype)
+    def _label_terms(self, xp: Any, z: Any, t: Any) -> tuple[Any, Any]:
         ax = self.ax
-        z = shifted_logits(xp, x.astype(acc, copy=False), ax)
-        t = t.astype(acc, copy=False)
+        t = t.astype(accumulation_dtype(self.out_dtype), copy=False)
         with np.errstate(invalid="ignore"):
             tz = _dot(xp, t, z, ax)
             if xp.isnan(tz).any():
                 # 0 * -inf where a label is 0 on a -inf logit: that term's limit is 0.
                 tz = xp.where(t == 0, 0, t * z).sum(axis=ax, keepdims=True)
-        st = t.sum(axis=ax, keepdims=True)
-        xp.exp(z, out=z)
-        s = z.sum(axis=ax, keepdims=True)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            loss = st * xp.log(s) - tz
-        self._p = (z, s)
-        if not self.keepdims:
-            loss = loss.squeeze(ax)
-        return (loss.astype(self.out_dtype, copy=False),)
+        return t.sum(axis=ax, keepdims=True), tz
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x, t = self.retained_inputs()
@@ -144,32 +156,73 @@ class SoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
         return (gx, gt)
 
 
-class _SoftmaxCrossEntropyGrad(Function):
-    """``gy * (p * sum(t) - t)``, the logits gradient of the dense softmax cross-entropy."""
+class _RowStats:
+    """Per-row statistics of the row kernel's forward pass (max, sum of exp, sum of labels)."""
 
-    op_name = "softmax_cross_entropy_with_logits_grad"
+    def __init__(self, stats: Any) -> None:
+        self.stats = stats
+
+    def _kernel(self, x2: Any, t: Any, gy: Any) -> Any:
+        t2 = np.asarray(t).reshape(-1, x2.shape[1]).astype(np.float32, copy=False)
+        return softmax_xent_grad_rows(x2, t2, gy, self.stats)
+
+    def grad(self, x: Any, t: Any, gy: Any) -> Any:
+        """The logits gradient from these statistics, or None if they do not fit ``x``."""
+        k = x.shape[-1] if x.ndim else 0
+        if type(x) is not np.ndarray or k == 0 or x.size // k != self.stats.shape[1]:
+            return None
+        x2 = x.reshape(-1, k).astype(np.float32, copy=False)
+        return self._kernel(x2, t, np.asarray(gy, dtype=np.float32).reshape(-1)).reshape(x.shape)
+
+
+class _SparseRowStats(_RowStats):
+    """Per-row statistics of the sparse row kernel's forward pass (max, sum of exp)."""
+
+    def _kernel(self, x2: Any, t: Any, gy: Any) -> Any:
+        return sparse_xent_grad_rows(x2, np.asarray(t).reshape(-1), gy, self.stats)
+
+
+class _SoftmaxLossGrad(Function):
+    """Shared parts of the softmax cross-entropies' logits gradients: the forward pass's row
+    statistics (``stats_type``) when they fit, else ``exp(x - max)`` and its sums, kept by the
+    forward pass or recomputed, handed to ``_grad``."""
+
     input_names = ("logits", "labels", "gy")
     retain_in = (0, 1, 2)
-
-    def __init__(self, ax: int, p: Any) -> None:
-        self.ax = ax
-        self.p = p
+    stats_type: type
 
     def setup(self, x: Any, t: Any, gy: Any) -> tuple[TensorSpec, ...]:
         return (TensorSpec(tuple(x.shape), real_dtype(x.dtype)),)
 
+    def _grad(self, xp: Any, e: Any, s: Any, t: Any, gy: Any) -> Any:
+        raise NotImplementedError
+
     def forward(self, xp: Any, x: Any, t: Any, gy: Any) -> tuple[Any, ...]:
         cache, self.p = self.p, None
-        if isinstance(cache, _RowStats):
+        if isinstance(cache, self.stats_type):
             gx = cache.grad(x, t, gy)
             if gx is not None:
                 return (gx.astype(real_dtype(x.dtype), copy=False),)
             cache = None
         e, s = _exp_parts(xp, x, self.ax, cache)
+        return (self._grad(xp, e, s, t, gy).astype(real_dtype(x.dtype), copy=False),)
+
+
+class _SoftmaxCrossEntropyGrad(_SoftmaxLossGrad):
+    """``gy * (p * sum(t) - t)``, the logits gradient of the dense softmax cross-entropy."""
+
+    op_name = "softmax_cross_entropy_with_logits_grad"
+    stats_type = _RowStats
+
+    def __init__(self, ax: int, p: Any) -> None:
+        self.ax = ax
+        self.p = p
+
+    def _grad(self, xp: Any, e: Any, s: Any, t: Any, gy: Any) -> Any:
         st = t.sum(axis=self.ax, keepdims=True, dtype=e.dtype)
         gx = e * (gy * st / s)
         gx -= t * gy
-        return (gx.astype(real_dtype(x.dtype), copy=False),)
+        return gx
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x, t, gy = self.retained_inputs()
@@ -186,43 +239,6 @@ class _SoftmaxCrossEntropyGrad(Function):
         if 2 in target_indexes:
             g_gy = F.sum(ggx * (st * p - t), axis=ax, keepdims=True)
         return (g_x, g_t, g_gy)
-
-
-class _RowStats:
-    """Per-row statistics of the row kernel's forward pass (max, sum of exp, sum of labels)."""
-
-    def __init__(self, stats: Any) -> None:
-        self.stats = stats
-
-    def grad(self, x: Any, t: Any, gy: Any) -> Any:
-        """The logits gradient from these statistics, or None if they do not fit ``x``."""
-        k = x.shape[-1] if x.ndim else 0
-        if type(x) is not np.ndarray or k == 0 or x.size // k != self.stats.shape[1]:
-            return None
-        gx = softmax_xent_grad_rows(
-            x.reshape(-1, k).astype(np.float32, copy=False),
-            np.asarray(t).reshape(-1, k).astype(np.float32, copy=False),
-            np.asarray(gy, dtype=np.float32).reshape(-1),
-            self.stats,
-        )
-        return gx.reshape(x.shape)
-
-
-class _SparseRowStats(_RowStats):
-    """Per-row statistics of the sparse row kernel's forward pass (max, sum of exp)."""
-
-    def grad(self, x: Any, t: Any, gy: Any) -> Any:
-        """The logits gradient from these statistics, or None if they do not fit ``x``."""
-        k = x.shape[-1] if x.ndim else 0
-        if type(x) is not np.ndarray or k == 0 or x.size // k != self.stats.shape[1]:
-            return None
-        gx = sparse_xent_grad_rows(
-            x.reshape(-1, k).astype(np.float32, copy=False),
-            np.asarray(t).reshape(-1),
-            np.asarray(gy, dtype=np.float32).reshape(-1),
-            self.stats,
-        )
-        return gx.reshape(x.shape)
 
 
 def _exp_parts(xp: Any, x: Any, ax: int, cache: Any) -> tuple[Any, Any]:
@@ -246,13 +262,9 @@ class SparseSoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
     """Cross-entropy of softmax(logits) against integer class indices."""
 
     op_name = "sparse_softmax_cross_entropy_with_logits"
-    input_names = ("logits", "labels")
-    retain_in = (0, 1)
 
     def setup(self, x: Any, t: Any) -> tuple[TensorSpec, ...]:
-        self.keepdims = check.boolean(self.op_name, "keepdims", self.keepdims)
-        nd = check.ndim_at_least(self.op_name, "logits", x, 1)
-        self.ax = check.axis(self.op_name, "axis", self.axis, nd)
+        self._class_axis(x)
         self.labels_kept = label_layout(self.op_name, x, t, self.ax, "logits", "labels")
         check_labels(self.op_name, t, x.shape[self.ax])
         self.out_dtype = real_dtype(x.dtype)
@@ -262,25 +274,11 @@ class SparseSoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
         res = sparse_xent_rows(x2, t.reshape(-1))
         return None if res is None else (res[0], _SparseRowStats(res[1]))
 
-    def forward(self, xp: Any, x: Any, t: Any) -> tuple[Any, ...]:
-        loss = self._rows(x, t)
-        if loss is not None:
-            return (loss,)
-        acc = accumulation_dtype(self.out_dtype)
-        ax = self.ax
-        z = shifted_logits(xp, x.astype(acc, copy=False), ax)
+    def _label_terms(self, xp: Any, z: Any, t: Any) -> tuple[Any, Any]:
         tk = t.astype(np.intp, copy=False)
         if not self.labels_kept:
-            tk = xp.expand_dims(tk, ax)
-        zt = xp.take_along_axis(z, tk, axis=ax)
-        xp.exp(z, out=z)
-        s = z.sum(axis=ax, keepdims=True)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            loss = xp.log(s) - zt
-        self._p = (z, s)
-        if not self.keepdims:
-            loss = loss.squeeze(ax)
-        return (loss.astype(self.out_dtype, copy=False),)
+            tk = xp.expand_dims(tk, self.ax)
+        return None, xp.take_along_axis(z, tk, axis=self.ax)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x, t = self.retained_inputs()
@@ -289,35 +287,24 @@ class SparseSoftmaxCrossEntropyWithLogits(_SoftmaxLoss):
         return (grad.apply1(x, t, gyk), None)
 
 
-class _SparseSoftmaxCrossEntropyGrad(Function):
+class _SparseSoftmaxCrossEntropyGrad(_SoftmaxLossGrad):
     """``gy * (p - onehot(t))``, the logits gradient of the sparse softmax cross-entropy."""
 
     op_name = "sparse_softmax_cross_entropy_with_logits_grad"
-    input_names = ("logits", "labels", "gy")
-    retain_in = (0, 1, 2)
+    stats_type = _SparseRowStats
 
     def __init__(self, ax: int, expand: bool, p: Any) -> None:
         self.ax = ax
         self.expand = expand
         self.p = p
 
-    def setup(self, x: Any, t: Any, gy: Any) -> tuple[TensorSpec, ...]:
-        return (TensorSpec(tuple(x.shape), real_dtype(x.dtype)),)
-
-    def forward(self, xp: Any, x: Any, t: Any, gy: Any) -> tuple[Any, ...]:
-        cache, self.p = self.p, None
-        if isinstance(cache, _SparseRowStats):
-            gx = cache.grad(x, t, gy)
-            if gx is not None:
-                return (gx.astype(real_dtype(x.dtype), copy=False),)
-            cache = None
-        e, s = _exp_parts(xp, x, self.ax, cache)
+    def _grad(self, xp: Any, e: Any, s: Any, t: Any, gy: Any) -> Any:
         tk = t.astype(np.intp, copy=False)
         if self.expand:
             tk = xp.expand_dims(tk, self.ax)
         gx = e * (gy / s)
         xp.put_along_axis(gx, tk, xp.take_along_axis(gx, tk, axis=self.ax) - gy, axis=self.ax)
-        return (gx.astype(real_dtype(x.dtype), copy=False),)
+        return gx
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         x, t, gy = self.retained_inputs()
