@@ -244,6 +244,18 @@ def model_graph(model: Model, params: dict[str, np.ndarray], n_features: int) ->
     return graph
 
 
+def training_options(args: Any) -> dict[str, Any]:
+    """The command line's training options, as keyword arguments of :func:`train` (and of
+    the distributed demo's trainer)."""
+    return {
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
+        "momentum": args.momentum,
+        "seed": args.seed,
+    }
+
+
 def run(args: Any) -> int:
     """Load the data, train, and print the final test accuracy."""
     if getattr(args, "distributed", False):
@@ -260,11 +272,7 @@ def run(args: Any) -> int:
     result = train(
         MODELS[args.model],
         data,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        momentum=args.momentum,
-        seed=args.seed,
+        **training_options(args),
         progress=not args.no_progress,
         log=tqdm.write,
         augment=getattr(args, "augment", None),

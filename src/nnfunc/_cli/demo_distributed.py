@@ -195,11 +195,7 @@ def _run(comm: Any, args: Any) -> int:
     result = train_data_parallel(
         comm if comm.size > 1 else SingleProcessCommunicator(),
         data,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        momentum=args.momentum,
-        seed=args.seed,
+        **demo.training_options(args),
         progress=False,
         log=print if root and not args.no_progress else None,
     )
