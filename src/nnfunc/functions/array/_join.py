@@ -41,7 +41,8 @@ def _names(n: int) -> tuple[str, ...]:
 
 class _Join(Function):
     """``n`` tensors joined along ``axis`` by the array function ``joiner`` (NumPy's result
-    dtype); the gradient is ``gy`` split back into its parts, each in its input's dtype."""
+    dtype, the shape from ``_joined_shape``); the gradient is ``gy`` split back into its
+    parts, each in its input's dtype."""
 
     joiner: str
 
@@ -50,6 +51,15 @@ class _Join(Function):
         self.axis = axis
         if op is not None:  # a function built on it (crelu on concatenate): errors carry its name
             self.op_name = op
+
+    def _joined_shape(self, shapes: list[tuple]) -> tuple:
+        """The output shape from the input shapes (and ``self.axis`` normalised)."""
+        raise NotImplementedError
+
+    def setup(self, *xs: Any) -> tuple[TensorSpec, ...]:
+        shape = self._joined_shape([tuple(x.shape) for x in xs])
+        self.out_dtype = np.result_type(*(x.dtype for x in xs))
+        return (TensorSpec(shape, self.out_dtype),)
 
     def forward(self, xp: Any, *xs: Any) -> tuple[Any, ...]:
         return (getattr(xp, self.joiner)(xs, axis=self.axis, dtype=self.out_dtype),)
@@ -68,8 +78,7 @@ class Concatenate(_Join):
     op_name = "concatenate"
     joiner = "concatenate"
 
-    def setup(self, *xs: Any) -> tuple[TensorSpec, ...]:
-        shapes = [tuple(x.shape) for x in xs]
+    def _joined_shape(self, shapes: list[tuple]) -> tuple:
         rank = len(shapes[0])
         if rank == 0 or any(len(s) != rank for s in shapes):
             raise ShapeError(
@@ -100,8 +109,7 @@ class Concatenate(_Join):
                 )
             out.append(known.pop() if known else None)
         self.sizes = tuple(s[axis] for s in shapes)
-        self.out_dtype = np.result_type(*(x.dtype for x in xs))
-        return (TensorSpec(tuple(out), self.out_dtype),)
+        return tuple(out)
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         (gy,) = grad_outputs
@@ -185,8 +193,7 @@ class Stack(_Join):
     op_name = "stack"
     joiner = "stack"
 
-    def setup(self, *xs: Any) -> tuple[TensorSpec, ...]:
-        shapes = [tuple(x.shape) for x in xs]
+    def _joined_shape(self, shapes: list[tuple]) -> tuple:
         rank = len(shapes[0])
         ok = all(len(s) == rank for s in shapes) and all(
             len({v for v in dims if v is not None}) <= 1 for dims in zip(*shapes)
@@ -195,9 +202,7 @@ class Stack(_Join):
             raise ShapeError(check.message(self.op_name, "x", "have one shape", shapes=shapes))
         self.axis = _out_axis(self.op_name, self.axis, rank + 1)
         common = tuple(next((v for v in dims if v is not None), None) for dims in zip(*shapes))
-        shape = common[: self.axis] + (len(xs),) + common[self.axis :]
-        self.out_dtype = np.result_type(*(x.dtype for x in xs))
-        return (TensorSpec(shape, self.out_dtype),)
+        return common[: self.axis] + (len(shapes),) + common[self.axis :]
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         return self._input_grads(target_indexes, Split(self.axis).apply(grad_outputs[0]))
