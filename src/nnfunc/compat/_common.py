@@ -23,6 +23,7 @@ from nnfunc.functions.loss._common import as_tensor, label_layout, same_shape
 
 __all__ = [
     "as_tensor",
+    "keras_tensor",
     "label_layout",
     "positional_name",
     "same_as",
@@ -37,6 +38,19 @@ def scalar_value(op: str, val: Any) -> int | float:
     if isinstance(val, (numbers.Integral, np.integer)) and not isinstance(val, (bool, np.bool_)):
         return int(val)
     return check.real_scalar(op, "val", val, finite=False)
+
+
+def keras_tensor(x: Any) -> Any:
+    """``keras.ops.convert_to_tensor`` for Python data: floats give float32, ints int32;
+    tensors (arrays, Variables, symbolic variables) as they are."""
+    if hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, np.generic):
+        return x
+    arr = np.asarray(x)
+    if arr.dtype.kind == "f":
+        return arr.astype(np.float32)
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int32)
+    return arr
 
 
 def tensor_args(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

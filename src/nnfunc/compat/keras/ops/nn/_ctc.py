@@ -12,21 +12,10 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._common import keras_tensor
 from nnfunc.core import shapes
 
 __all__ = ["ctc_decode", "ctc_loss"]
-
-
-def _tensor(x: Any) -> Any:
-    """``keras.ops.convert_to_tensor`` for Python data: floats give float32, ints int32."""
-    if hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, np.generic):
-        return x
-    arr = np.asarray(x)
-    if arr.dtype.kind == "f":
-        return arr.astype(np.float32)
-    if arr.dtype.kind in "iu":
-        return arr.astype(np.int32)
-    return arr
 
 
 def ctc_loss(
@@ -64,10 +53,10 @@ def ctc_loss(
         array([1.0986123], dtype=float32)
     """
     return F.ctc_loss(
-        _tensor(target),
-        _tensor(output),
-        _tensor(target_length),
-        _tensor(output_length),
+        keras_tensor(target),
+        keras_tensor(output),
+        keras_tensor(target_length),
+        keras_tensor(output_length),
         blank_index=mask_index,
         logits_time_major=False,
         name=name,
@@ -112,8 +101,8 @@ def ctc_decode(
     """
     with shapes.node_errors(name, inputs, sequence_lengths):
         decoded, scores = F.ctc_decode(
-            _tensor(inputs),
-            _tensor(sequence_lengths),
+            keras_tensor(inputs),
+            keras_tensor(sequence_lengths),
             strategy=strategy,
             beam_width=beam_width,
             top_paths=top_paths,

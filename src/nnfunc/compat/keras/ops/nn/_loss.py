@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
-from nnfunc.compat._common import label_layout, same_shape
+from nnfunc.compat._common import keras_tensor, label_layout, same_shape
 from nnfunc.core import check, shapes
 
 __all__ = [
@@ -32,22 +32,10 @@ __all__ = [
 EPSILON = 1e-7
 
 
-def _tensor(x: Any) -> Any:
-    """``keras.ops.convert_to_tensor`` for Python data: floats give float32, ints int32."""
-    if hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, np.generic):
-        return x
-    arr = np.asarray(x)
-    if arr.dtype.kind == "f":
-        return arr.astype(np.float32)
-    if arr.dtype.kind in "iu":
-        return arr.astype(np.int32)
-    return arr
-
-
 def _same_shape(op: str, target: Any, output: Any, name: str | None) -> tuple[Any, Any]:
     """Keras's own check, in its words: ``target`` and ``output`` have the same shape."""
     with shapes.node_errors(name, target, output):
-        target, output = _tensor(target), _tensor(output)
+        target, output = keras_tensor(target), keras_tensor(output)
         same_shape(op, ("target", "output"), target, output)
     return target, output
 
@@ -55,7 +43,7 @@ def _same_shape(op: str, target: Any, output: Any, name: str | None) -> tuple[An
 def _class_indices(target: Any) -> Any:
     """Sparse targets as integers: Keras casts them to int (truncating floats), so do we.
 
-    Python integers keep NumPy's integer dtype (int64): ``_tensor``'s int32 would wrap a label
+    Python integers keep NumPy's integer dtype (int64): ``keras_tensor``'s int32 would wrap a label
     of 2**31 or more into the class range, where the range check could no longer see it."""
     if not (hasattr(target, "shape") and hasattr(target, "dtype")) or isinstance(
         target, np.generic
@@ -63,7 +51,7 @@ def _class_indices(target: Any) -> Any:
         target = check.tensor("sparse_categorical_crossentropy", "target", target)
         if target.dtype.kind in "iu":
             return target
-    target = _tensor(target)
+    target = keras_tensor(target)
     if np.dtype(target.dtype).kind in "iu":
         return target
     return F.cast(target, np.int64)
@@ -166,7 +154,7 @@ def sparse_categorical_crossentropy(
     """
     op = "sparse_categorical_crossentropy"
     with shapes.node_errors(name, target, output):
-        target, output = _class_indices(target), _tensor(output)
+        target, output = _class_indices(target), keras_tensor(output)
         nd = check.ndim_at_least(op, "output", output, 1)
         label_layout(op, output, target, check.axis(op, "axis", axis, nd), "output", "target")
     return F.sparse_categorical_cross_entropy(
@@ -199,4 +187,4 @@ def psnr(x1: Any, x2: Any, max_val: float, *, name: str | None = None) -> Any:
         >>> keras.ops.psnr([0.0, 0.5], [0.1, 0.4], 1.0)
         array(20., dtype=float32)
     """
-    return F.psnr(_tensor(x1), _tensor(x2), max_val, name=name)
+    return F.psnr(keras_tensor(x1), keras_tensor(x2), max_val, name=name)
