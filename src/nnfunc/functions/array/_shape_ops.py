@@ -181,14 +181,20 @@ def broadcast_to(x: Any, shape: Any, *, name: str | None = None) -> Any:
     return BroadcastTo(shape).apply1(x, name=name)
 
 
-def broadcast_to_like(x: Any, target: Any) -> Any:
-    """Broadcast ``x`` to ``target`` (a shape or a symbolic variable)."""
+def _to_target(fn: type[Function], x: Any, target: Any) -> Any:
+    """``x`` through ``fn`` (BroadcastTo, Reshape) to ``target`` (a shape or a symbolic
+    variable); ``x`` itself when its known shape is that shape already."""
     shape, ref = _target(target)
     if ref is None:
         if tuple(x.shape) == shape:
             return x
-        return BroadcastTo(shape).apply1(x)
-    return BroadcastTo(None).apply1(x, ref)
+        return fn(shape).apply1(x)
+    return fn(None).apply1(x, ref)
+
+
+def broadcast_to_like(x: Any, target: Any) -> Any:
+    """Broadcast ``x`` to ``target`` (a shape or a symbolic variable)."""
+    return _to_target(BroadcastTo, x, target)
 
 
 # ---------------------------------------------------------------------------- reshape
@@ -289,12 +295,7 @@ def reshape(x: Any, shape: Any, *, name: str | None = None) -> Any:
 
 def reshape_like(x: Any, target: Any) -> Any:
     """Reshape ``x`` to ``target`` (a shape or a symbolic variable)."""
-    shape, ref = _target(target)
-    if ref is None:
-        if tuple(x.shape) == shape:
-            return x
-        return Reshape(shape).apply1(x)
-    return Reshape(None).apply1(x, ref)
+    return _to_target(Reshape, x, target)
 
 
 # ---------------------------------------------------------------------------- transpose
