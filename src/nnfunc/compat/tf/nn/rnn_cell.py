@@ -204,7 +204,24 @@ def check_type(op: str, arg: str, value: Any) -> Exception:
     return DTypeError(check.message(op, arg, "be callable or None", **{arg: type(value).__name__}))
 
 
-class BasicRNNCell(RNNCell):
+class _FusedSequence:
+    """A cell whose whole sequence runs through one canonical layer (``_fused``), unless a
+    custom activation (or LSTMCell's projection) needs the step-by-step loop."""
+
+    def _fusable(self) -> bool:
+        return self._activation is None
+
+    def _fused(self, x_tm: Any, init: Any, lengths: Any, name: Any, direction: str) -> tuple:
+        raise NotImplementedError
+
+    def _sequence(self, x_tm: Any, init: Any, lengths: Any, name: Any, reverse: bool = False):
+        self._build(F.getitem(x_tm, 0) if x_tm.shape[0] else _first(x_tm))
+        if not self._fusable():
+            return _unfused(self, x_tm, init, lengths, reverse)
+        return self._fused(x_tm, init, lengths, name, "reverse" if reverse else "forward")
+
+
+class BasicRNNCell(_FusedSequence, RNNCell):
     """``output = new_state = act([x, h] @ kernel + bias)``; kernel ``(depth + n, n)``.
 
     Args:
@@ -245,12 +262,8 @@ class BasicRNNCell(RNNCell):
         out = self._act(z)
         return out, out
 
-    def _sequence(self, x_tm: Any, init: Any, lengths: Any, name: Any, reverse: bool = False):
-        self._build(F.getitem(x_tm, 0) if x_tm.shape[0] else _first(x_tm))
-        if self._activation is not None:
-            return _unfused(self, x_tm, init, lengths, reverse)
-        depth = x_tm.shape[2]
-        wx, wh = self._split(self._get("kernel", x_tm), depth)
+    def _fused(self, x_tm: Any, init: Any, lengths: Any, name: Any, direction: str) -> tuple:
+        wx, wh = self._split(self._get("kernel", x_tm), x_tm.shape[2])
         y, h = F.rnn(
             x_tm,
             wx,
@@ -258,7 +271,7 @@ class BasicRNNCell(RNNCell):
             self._get("bias", x_tm),
             init,
             lengths=lengths,
-            direction="reverse" if reverse else "forward",
+            direction=direction,
             name=name,
         )
         return y, F.getitem(h, (0, 0))
@@ -267,7 +280,7 @@ class BasicRNNCell(RNNCell):
 _GRU_WEIGHTS = ("gates_kernel", "gates_bias", "candidate_kernel", "candidate_bias")
 
 
-class GRUCell(RNNCell):
+class GRUCell(_FusedSequence, RNNCell):
     """TF 1.x GRUCell: ``[r, u] = sigmoid([x, h] @ gates_kernel + gates_bias)``,
     ``c = act([x, r*h] @ candidate_kernel + candidate_bias)``, ``h' = u*h + (1-u)*c``.
 
@@ -330,10 +343,7 @@ class GRUCell(RNNCell):
         h = u * state + (1.0 - u) * c
         return h, h
 
-    def _sequence(self, x_tm: Any, init: Any, lengths: Any, name: Any, reverse: bool = False):
-        self._build(F.getitem(x_tm, 0) if x_tm.shape[0] else _first(x_tm))
-        if self._activation is not None:
-            return _unfused(self, x_tm, init, lengths, reverse)
+    def _fused(self, x_tm: Any, init: Any, lengths: Any, name: Any, direction: str) -> tuple:
         depth = x_tm.shape[2]
         gk, gb, ck, cb = (self._get(a, x_tm) for a in _GRU_WEIGHTS)
         gx, gh = self._split(gk, depth)
@@ -350,13 +360,13 @@ class GRUCell(RNNCell):
             init,
             lengths=lengths,
             linear_before_reset=False,
-            direction="reverse" if reverse else "forward",
+            direction=direction,
             name=name,
         )
         return y, F.getitem(h, (0, 0))
 
 
-class BasicLSTMCell(RNNCell):
+class BasicLSTMCell(_FusedSequence, RNNCell):
     """TF 1.x BasicLSTMCell: ``[i, j, f, o] = [x, h] @ kernel + bias``,
     ``c' = c*sigmoid(f + forget_bias) + sigmoid(i)*act(j)``, ``h' = act(c')*sigmoid(o)``.
 
@@ -466,12 +476,11 @@ class BasicLSTMCell(RNNCell):
         m = self._project(F.sigmoid(o) * self._act(c_new), inputs)
         return m, self._pack_state(c_new, m)
 
-    def _sequence(self, x_tm: Any, init: Any, lengths: Any, name: Any, reverse: bool = False):
-        self._build(F.getitem(x_tm, 0) if x_tm.shape[0] else _first(x_tm))
-        if self._activation is not None or self._num_proj is not None:
-            return _unfused(self, x_tm, init, lengths, reverse)
-        depth = x_tm.shape[2]
-        wx, wh = self._split(self._get("kernel", x_tm), depth)
+    def _fusable(self) -> bool:
+        return self._activation is None and self._num_proj is None
+
+    def _fused(self, x_tm: Any, init: Any, lengths: Any, name: Any, direction: str) -> tuple:
+        wx, wh = self._split(self._get("kernel", x_tm), x_tm.shape[2])
         c0 = h0 = None
         if init is not None:
             c0, h0 = self._unpack_state(init)
@@ -487,7 +496,7 @@ class BasicLSTMCell(RNNCell):
             forget_bias=self._forget_bias,
             cell_clip=self._cell_clip,
             gate_order="ijfo",
-            direction="reverse" if reverse else "forward",
+            direction=direction,
             name=name,
         )
         return y, self._pack_state(F.getitem(c, (0, 0)), F.getitem(h, (0, 0)))
