@@ -97,22 +97,13 @@ class INQWeight(Function):
                     num_bits=self.num_bits,
                 )
             )
-        bad = isinstance(inq_iterations, np.ndarray) and inq_iterations.ndim != 1
-        if (
-            bad
-            or isinstance(inq_iterations, (str, bytes))
-            or not isinstance(inq_iterations, (Sequence, np.ndarray))
-        ):
-            raise ArgumentError(
-                check.message(
-                    op,
-                    "inq_iterations",
-                    "be a sequence of non-negative ints",
-                    inq_iterations=inq_iterations,
-                )
-            )
-        its = tuple(inq_iterations)
-        if not all(
+        sequence = (
+            isinstance(inq_iterations, (Sequence, np.ndarray))
+            and not isinstance(inq_iterations, (str, bytes))
+            and not (isinstance(inq_iterations, np.ndarray) and inq_iterations.ndim != 1)
+        )
+        its = tuple(inq_iterations) if sequence else ()
+        if not sequence or not all(
             isinstance(i, (int, np.integer)) and not isinstance(i, bool) and i >= 0 for i in its
         ):
             raise ArgumentError(
