@@ -211,23 +211,24 @@ class BinarizeWeight(Function):
         return (g, None, None)
 
 
-def _affine(op, x, weight, binary_weight, alpha, bias, base_axis, zero_to, scaled, name):
+def _binarized(op, x, weight, binary_weight, alpha, bias, zero_to, scaled, out_axis, name):
+    """``weight`` binarized (``binary_weight`` / ``alpha`` written in place when given), with
+    ``x`` and the weights checked first under the caller's node name."""
     with shapes.node_errors(name, x, weight, binary_weight, alpha, bias):
         real_input(op, "x", as_spec(x))
-        f = BinarizeWeight(op, zero_to, scaled, 1)
+        f = BinarizeWeight(op, zero_to, scaled, out_axis)
         binary_weight, alpha = as_spec(binary_weight), as_spec(alpha)
         f.setup(as_spec(weight), binary_weight, alpha)  # errors name the caller's node
-        wq = f.apply1(weight, binary_weight, alpha)
+        return f.apply1(weight, binary_weight, alpha)
+
+
+def _affine(op, x, weight, binary_weight, alpha, bias, base_axis, zero_to, scaled, name):
+    wq = _binarized(op, x, weight, binary_weight, alpha, bias, zero_to, scaled, 1, name)
     return F.linear(x, wq, bias, base_axis=base_axis, name=name)
 
 
 def _conv(op, x, weight, binary_weight, alpha, bias, zero_to, scaled, name, **kw):
-    with shapes.node_errors(name, x, weight, binary_weight, alpha, bias):
-        real_input(op, "x", as_spec(x))
-        f = BinarizeWeight(op, zero_to, scaled, 0)
-        binary_weight, alpha = as_spec(binary_weight), as_spec(alpha)
-        f.setup(as_spec(weight), binary_weight, alpha)  # errors name the caller's node
-        wq = f.apply1(weight, binary_weight, alpha)
+    wq = _binarized(op, x, weight, binary_weight, alpha, bias, zero_to, scaled, 0, name)
     return F.conv(x, wq, bias, name=name, **kw)
 
 
