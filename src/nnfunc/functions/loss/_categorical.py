@@ -515,6 +515,28 @@ def _check_eps(op: str, eps: Any) -> float | None:
     return check.real_scalar(op, "eps", eps, min_value=0.0, max_value=0.5, open_max=True)
 
 
+def _cce_options(
+    op: str,
+    x: Any,
+    target: Any,
+    axis: Any,
+    from_logits: Any,
+    normalize: Any,
+    keepdims: Any,
+    eps: Any,
+) -> tuple[Any, ...]:
+    """The options and tensors of the probability cross-entropies checked (dense and sparse
+    labels): ``(from_logits, normalize, keepdims, eps, x, target, class axis)``."""
+    from_logits = check.boolean(op, "from_logits", from_logits)
+    normalize = check.boolean(op, "normalize", normalize)
+    keepdims = check.boolean(op, "keepdims", keepdims)
+    eps = _check_eps(op, eps)
+    x = as_tensor(x)
+    target = as_tensor(target)
+    nd = check.ndim_at_least(op, "x", x, 1)
+    return from_logits, normalize, keepdims, eps, x, target, check.axis(op, "axis", axis, nd)
+
+
 def categorical_cross_entropy(
     x: Any,
     target: Any,
@@ -573,14 +595,9 @@ def categorical_cross_entropy(
     op = "categorical_cross_entropy"
 
     with node_errors(name, x, target):
-        from_logits = check.boolean(op, "from_logits", from_logits)
-        normalize = check.boolean(op, "normalize", normalize)
-        keepdims = check.boolean(op, "keepdims", keepdims)
-        eps = _check_eps(op, eps)
-        x = as_tensor(x)
-        target = as_tensor(target)
-        nd = check.ndim_at_least(op, "x", x, 1)
-        ax = check.axis(op, "axis", axis, nd)
+        from_logits, normalize, keepdims, eps, x, target, ax = _cce_options(
+            op, x, target, axis, from_logits, normalize, keepdims, eps
+        )
         same_shape(op, ("x", "target"), x, target)
     if from_logits:
         return softmax_cross_entropy_with_logits(x, target, axis=ax, keepdims=keepdims, name=name)
@@ -652,14 +669,9 @@ def sparse_categorical_cross_entropy(
     op = "sparse_categorical_cross_entropy"
 
     with node_errors(name, x, target):
-        from_logits = check.boolean(op, "from_logits", from_logits)
-        normalize = check.boolean(op, "normalize", normalize)
-        keepdims = check.boolean(op, "keepdims", keepdims)
-        eps = _check_eps(op, eps)
-        x = as_tensor(x)
-        target = as_tensor(target)
-        nd = check.ndim_at_least(op, "x", x, 1)
-        ax = check.axis(op, "axis", axis, nd)
+        from_logits, normalize, keepdims, eps, x, target, ax = _cce_options(
+            op, x, target, axis, from_logits, normalize, keepdims, eps
+        )
         kept, x, target = label_layout_now_and_at_run(op, x, target, ax, "x", "target")
     if from_logits:
         # Check here too, so that a bad label is reported under this function's own names.
