@@ -333,6 +333,16 @@ class _LayerGrad(AutoVJP):
 
 
 # ------------------------------------------------------------------------------------ LSTM
+def _recurrent_product(xp: Any, wh_t: Any, hp: Any, bias: Any, rec_t: Any, rec: Any) -> None:
+    """``rec = hp @ w_h (+ bias)`` of one step, as ``(w_h.T @ hp.T).T`` into ``rec_t``
+    then copied (with the bias added) into ``rec`` (see the LSTM's note on the GEMM)."""
+    xp.matmul(wh_t, hp.T, out=rec_t)
+    if bias is None:
+        xp.copyto(rec, rec_t.T)
+    else:
+        xp.add(rec_t.T, bias, out=rec)
+
+
 class LSTMLayer(_Layer):
     """``(x, w_x, w_h, b, h0, c0, peephole, lengths) -> (y, h_n, c_n)``, gates ``[i, f, g, o]``."""
 
@@ -396,11 +406,7 @@ class LSTMLayer(_Layer):
             rec_t = xp.empty((4 * h, b1 - b0), dtype=dt)
             for k in range(t_len):
                 hp = hs[k, b0:b1]
-                xp.matmul(wh_t, hp.T, out=rec_t)
-                if b is None:
-                    xp.copyto(rec, rec_t.T)
-                else:
-                    xp.add(rec_t.T, b, out=rec)
+                _recurrent_product(xp, wh_t, hp, b, rec_t, rec)
                 lstm_fwd_step(
                     xw[k, b0:b1],
                     rec,
@@ -515,11 +521,7 @@ class GRULayer(_Layer):
             rec_t = xp.empty((3 * h, b1 - b0), dtype=dt)
             for k in range(t_len):
                 hp = hs[k, b0:b1]
-                xp.matmul(wh_t, hp.T, out=rec_t)
-                if b_h is None:
-                    xp.copyto(rec, rec_t.T)
-                else:
-                    xp.add(rec_t.T, b_h, out=rec)
+                _recurrent_product(xp, wh_t, hp, b_h, rec_t, rec)
                 gru_fwd_step(
                     xw[k, b0:b1],
                     rec,
