@@ -16,6 +16,7 @@ import numpy as np
 
 import nnfunc.functions as F
 from nnfunc.compat._common import tensor_args
+from nnfunc.compat._docs import shares_args
 from nnfunc.compat.nnabla._imperative import canonical_entry, outputs_in_place
 from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError, ShapeError
@@ -138,6 +139,7 @@ def convolution(
     )
 
 
+@shares_args(convolution)
 @outputs_in_place
 @tensor_args("x", "weight")
 def deconvolution(
@@ -161,13 +163,8 @@ def deconvolution(
     Args:
         x: ``(M.., C, L..)``.
         weight: ``(C, C'/group, K..)`` (the weight of the convolution it transposes).
-        bias: ``(C',)`` or None.
-        base_axis (int): First non-sample axis.
         pad, stride, dilation (tuple of int): Per spatial axis.
-        group (int): Channel groups.
-        channel_last (bool): Channels on the last axis.
         output_padding (tuple of int): Added to the output size (default 0).
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., C', L'..)`` with ``L' = s(L - 1) - 2p + d(k - 1) + 1 + output_padding``.
@@ -260,6 +257,7 @@ def depthwise_convolution(
     return _conv_like(op, F.depthwise_conv, x, w, bias, base_axis, pad, stride, dilation, name)
 
 
+@shares_args(depthwise_convolution)
 @outputs_in_place
 @tensor_args("x", "weight")
 def depthwise_deconvolution(
@@ -279,13 +277,9 @@ def depthwise_deconvolution(
     """Transposed depthwise convolution (``nnabla.functions.depthwise_deconvolution``).
 
     Args:
-        x: ``(M.., C, L..)``.
         weight: ``(C, K..)``.
         bias: ``(C/divisor,)`` or None.
-        base_axis (int): First non-sample axis.
-        pad, stride, dilation (tuple of int): Per spatial axis.
         divisor (int): Input maps per output map (``C' = C / divisor``).
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(M.., C/divisor, L'..)``.
@@ -388,6 +382,7 @@ def max_pooling(
     return _pool(F.max_pool, x, kernel, stride, ignore_border, pad, channel_last, name)
 
 
+@shares_args(max_pooling)
 @outputs_in_place
 @tensor_args("x", "kernel")
 def average_pooling(
@@ -406,14 +401,7 @@ def average_pooling(
     """Average pooling (``nnabla.functions.average_pooling``). See :func:`nnfunc.avg_pool`.
 
     Args:
-        x: Input; ``kernel`` covers its last ``len(kernel)`` (spatial) axes.
-        kernel (tuple of int): Window size.
-        stride (tuple of int): Default ``kernel``.
-        ignore_border (bool): False: partial windows at the border give outputs too.
-        pad (tuple of int): Symmetric padding (default 0).
-        channel_last (bool): Channels on the last axis.
         including_pad (bool): Count padded cells in the divisor (default True).
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The averages.
@@ -436,6 +424,7 @@ def average_pooling(
     )
 
 
+@shares_args(max_pooling)
 @outputs_in_place
 @tensor_args("x", "kernel")
 def sum_pooling(
@@ -451,15 +440,6 @@ def sum_pooling(
     name: str | None = None,
 ) -> Any:
     """Sum pooling (``nnabla.functions.sum_pooling``). See :func:`nnfunc.sum_pool`.
-
-    Args:
-        x: Input; ``kernel`` covers its last ``len(kernel)`` (spatial) axes.
-        kernel (tuple of int): Window size.
-        stride (tuple of int): Default ``kernel``.
-        ignore_border (bool): False: partial windows at the border give outputs too.
-        pad (tuple of int): Symmetric padding (default 0).
-        channel_last (bool): Channels on the last axis.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The sums.

@@ -1,4 +1,7 @@
-"""nnabla.functions.embed (NNabla 1.39 signature): ``n_outputs`` and ``outputs`` are ignored."""
+"""nnabla.functions.embed (NNabla 1.39 signature).
+
+``n_outputs`` and ``outputs``: see :mod:`nnfunc.compat.nnabla.functions`.
+"""
 
 from __future__ import annotations
 
@@ -24,8 +27,6 @@ def embed(
         x0: Indices ``(I_0, ..., I_N)``, each in ``[0, W_0)``. Float indices (NNabla variables
             are float by default) are read as integers, truncated towards zero.
         w: Table ``(W_0, W_1, ..., W_M)``.
-        n_outputs (int): Ignored.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:

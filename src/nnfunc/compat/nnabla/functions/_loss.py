@@ -15,6 +15,7 @@ import numpy as np
 
 import nnfunc.functions as F
 from nnfunc.compat._common import as_tensor, same_shape, tensor_args
+from nnfunc.compat._docs import shares_args
 from nnfunc.compat.nnabla._imperative import canonical_entry, outputs_in_place
 from nnfunc.core import check, shapes
 from nnfunc.functions._labels import label_layout_now_and_at_run
@@ -334,6 +335,7 @@ binary_error = canonical_entry(
 )
 
 
+@shares_args(top_n_error)
 @outputs_in_place
 @tensor_args("x", "target")
 def confusion_matrix(
@@ -348,12 +350,6 @@ def confusion_matrix(
     """Confusion matrix summed over samples (rows: labels, columns: predictions).
 
     See :func:`nnfunc.confusion_matrix`.
-
-    Args:
-        x: Scores.
-        target: Integer class indices, shape of ``x`` with ``axis`` of size 1.
-        axis (int, optional): Class axis; ``None``: the last.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         int32 matrix of shape ``(classes, classes)``.

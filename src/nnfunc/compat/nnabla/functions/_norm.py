@@ -14,6 +14,7 @@ import numpy as np
 
 import nnfunc.functions as F
 from nnfunc.compat._common import same_as, tensor_args
+from nnfunc.compat._docs import shares_args
 from nnfunc.core import check, shapes
 from nnfunc.errors import ArgumentError
 
@@ -199,6 +200,7 @@ def batch_normalization(
     )
 
 
+@shares_args(batch_normalization)
 @tensor_args("x")
 def fused_batch_normalization(
     x: Any,
@@ -220,19 +222,10 @@ def fused_batch_normalization(
     """``relu(batch_normalization(x) + z)``; running statistics as :func:`batch_normalization`.
 
     Args:
-        x: Input.
-        beta: Offset or None.
-        gamma: Scale or None.
-        mean: Running mean or None.
-        variance: Running variance or None.
         z: Optional residual.
-        axes: Kept axes. Default [1].
-        decay_rate (float): Default 0.9.
-        eps (float): Default 1e-5.
         batch_stat (bool): Default True.
         nonlinearity (str): Only ``"relu"``.
         output_stat (bool): Also return batch statistics.
-        name (str, optional): Node name.
 
     Returns:
         ``y`` or ``(y, batch_mean, batch_var)``.
@@ -263,6 +256,7 @@ def fused_batch_normalization(
     )
 
 
+@shares_args(batch_normalization)
 @tensor_args("x")
 def sync_batch_normalization(
     x: Any,
@@ -286,21 +280,13 @@ def sync_batch_normalization(
 
     Args:
         x: This replica's input.
-        beta: Offset or None.
-        gamma: Scale or None.
-        mean: Running mean or None.
-        variance: Running variance or None.
         comm: Communicator: nnfunc's (``size``, ``rank``, ``groups``,
             ``all_reduce(array, group)`` returning the sum) or NNabla's (``size``, ``rank``,
             ``list_groups()``, ``find_group()``, ``all_reduce(data, division, inplace,
             group)`` reducing in place).
         group (str): Group name. Default "world".
-        axes: Kept axes. Default [1].
-        decay_rate (float): Default 0.9.
-        eps (float): Default 1e-5.
         batch_stat (bool): Default True (False: no communication).
         output_stat (bool): Also return the global batch statistics.
-        name (str, optional): Node name.
 
     Returns:
         ``y`` or ``(y, batch_mean, batch_var)``.
@@ -422,6 +408,7 @@ def layer_normalization(
     )
 
 
+@shares_args(layer_normalization)
 @tensor_args("x")
 def instance_normalization(
     x: Any,
@@ -438,14 +425,8 @@ def instance_normalization(
     the second statistic (NNabla 1.39 behaviour, see :func:`layer_normalization`).
 
     Args:
-        x: Input.
-        beta: Bias or None.
-        gamma: Gain or None.
         channel_axis (int): Default 1.
         batch_axis: Default 0.
-        eps (float): Default 1e-5.
-        output_stat (bool): Also return mean and variance.
-        name (str, optional): Node name.
 
     Returns:
         ``y`` or ``(y, mean, var)``.
@@ -466,6 +447,7 @@ def instance_normalization(
     )
 
 
+@shares_args(instance_normalization)
 @tensor_args("x")
 def group_normalization(
     x: Any,
@@ -484,15 +466,7 @@ def group_normalization(
     layout ``(B, G, 1, ...)``.
 
     Args:
-        x: Input.
-        beta: Bias or None.
-        gamma: Gain or None.
         num_groups (int): Divides the channels.
-        channel_axis (int): Default 1.
-        batch_axis: Default 0.
-        eps (float): Default 1e-5.
-        output_stat (bool): Also return mean and variance.
-        name (str, optional): Node name.
 
     Returns:
         ``y`` or ``(y, mean, var)``.

@@ -325,7 +325,6 @@ def fixed_point_quantize(
         delta (float): Step. Default 0.0625.
         quantize (bool): False: identity. Default True.
         ste_fine_grained (bool): Clipped straight-through gradient. Default True.
-        outputs: Ignored.
         name (str, optional): Node name in graph mode.
 
     Returns:
@@ -346,6 +345,7 @@ def fixed_point_quantize(
     )
 
 
+@shares_args(fixed_point_quantize)
 @outputs_in_place
 @tensor_args("x", "qr_min", "qr_max", "ql_min", "ql_max")
 def min_max_quantize(
@@ -369,17 +369,12 @@ def min_max_quantize(
     ``qr_min``/``qr_max`` (x's rank, size 1 on the reduced axes) are modified in place.
 
     Args:
-        x: Input.
         qr_min, qr_max: Quantization range (modified during forward execution).
         ql_min, ql_max: Quantization levels (typically 0 and 255).
         decay (float): EMA decay. Default 0.999.
         x_min_max (bool): Range from ``x``. Default False.
         ema (bool): Moving average of the range. Default False.
-        ste_fine_grained (bool): Clipped straight-through gradient. Default True.
         eps (float): Smallest range. Default 0.01.
-        quantize (bool): False: identity. Default True.
-        outputs: Ignored.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         Quantized values (float).
@@ -408,6 +403,7 @@ def min_max_quantize(
     )
 
 
+@shares_args(fixed_point_quantize)
 @outputs_in_place
 @tensor_args("x")
 def pow2_quantize(
@@ -425,15 +421,8 @@ def pow2_quantize(
     """Power-of-two quantization (see :func:`nnfunc.pow2_quantize`).
 
     Args:
-        x: Input.
-        sign (bool): Signed. Default True.
         with_zero (bool): Zero representable. Default True.
-        n (int): Bit width. Default 8.
         m (int): ``2^m`` is the upper bound. Default 1.
-        quantize (bool): False: identity. Default True.
-        ste_fine_grained (bool): Clipped straight-through gradient. Default True.
-        outputs: Ignored.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         Quantized values (float).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat._docs import shares_args
 from nnfunc.core import check, shapes
 from nnfunc.errors import ShapeError
 from nnfunc.functions.attention._common import MergeHeads, tensor
@@ -114,6 +115,7 @@ def _head_weight(arg: str, w: Any, features: Any) -> Any:
     return MergeHeads().apply1(F.transpose(w, (2, 0, 1)))
 
 
+@shares_args(dotProductAttention)
 def multiHeadDotProductAttention(
     queries: Any,
     keys: Any,
@@ -140,15 +142,11 @@ def multiHeadDotProductAttention(
 
     Args:
         queries: ``[batchSize, featureKeys, queryCount]``.
-        keys: ``[batchSize, featureKeys, timesteps]``.
-        values: ``[batchSize, featureValues, timesteps]``.
         Wq: ``[numHeads, projectedKeys, featureKeys]``.
         Wk: ``[numHeads, projectedKeys, featureKeys]``.
         Wv: ``[numHeads, projectedValues, featureValues]``.
         Wo: ``[numHeads * projectedValues, outSize]``.
-        mask: ``[batchSize, timesteps]`` or None; 0 = skip.
         scaled (bool): Divide the logits by ``sqrt(projectedKeys)``.
-        name (str, optional): Node name (SameDiff's ``String name`` overload).
 
     Returns:
         ``[batchSize, outSize, queryCount]``.

@@ -379,6 +379,7 @@ def depthwise_conv2d(
     return _depthwise_conv("depthwise_conv2d", input, filter, strides, padding, name)
 
 
+@shares_args(depthwise_conv2d)
 @tensor_args("input", "filter")
 def depthwise_conv2d_native(
     input: Any,
@@ -390,11 +391,7 @@ def depthwise_conv2d_native(
     """Same as :func:`depthwise_conv2d` (``tf.nn.depthwise_conv2d_native``).
 
     Args:
-        input: ``[batch, h, w, C]``.
         filter: ``[fh, fw, C, m]``.
-        strides: 4 ints, batch and channel entries 1.
-        padding: ``"SAME"`` or ``"VALID"``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``[batch, out_h, out_w, C*m]``.
@@ -530,6 +527,7 @@ def avg_pool(
     )
 
 
+@shares_args(avg_pool)
 @tensor_args("value")
 def max_pool(
     value: Any,
@@ -540,14 +538,6 @@ def max_pool(
     name: str | None = None,
 ) -> Any:
     """Max pooling (``tf.nn.max_pool``). See :func:`nnfunc.max_pool`.
-
-    Args:
-        value: ``[batch, h, w, C]`` (NHWC) or ``[batch, C, h, w]`` (NCHW).
-        ksize: 4 ints in ``data_format`` order, batch and channel entries 1.
-        strides: 4 ints likewise.
-        padding: ``"SAME"`` or ``"VALID"``.
-        data_format: ``"NHWC"`` (default) or ``"NCHW"``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The pooled tensor.
@@ -601,6 +591,7 @@ def avg_pool3d(
     )
 
 
+@shares_args(avg_pool3d)
 @tensor_args("input")
 def max_pool3d(
     input: Any,
@@ -610,13 +601,6 @@ def max_pool3d(
     name: str | None = None,
 ) -> Any:
     """3-D max pooling (``tf.nn.max_pool3d``, NDHWC).
-
-    Args:
-        input: ``[batch, d, h, w, C]``.
-        ksize: 5 ints, ``ksize[0] = ksize[4] = 1``.
-        strides: 5 ints likewise.
-        padding: ``"SAME"`` or ``"VALID"``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The pooled tensor.
@@ -855,6 +839,7 @@ def dilation2d(
     return _morph("dilation2d", F.dilation2d, input, filter, strides, rates, padding, name)
 
 
+@shares_args(dilation2d)
 @tensor_args("value", "kernel")
 def erosion2d(
     value: Any,
@@ -869,10 +854,6 @@ def erosion2d(
     Args:
         value: ``[batch, h, w, depth]``.
         kernel: ``[kh, kw, depth]``.
-        strides: ``[1, sh, sw, 1]``.
-        rates: ``[1, rh, rw, 1]``.
-        padding: ``"SAME"`` or ``"VALID"``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``[batch, out_h, out_w, depth]``.

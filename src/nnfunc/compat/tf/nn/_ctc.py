@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 import nnfunc.functions as F
+from nnfunc.compat._docs import shares_args
 from nnfunc.compat.tf._sparse import SparseTensor
 from nnfunc.core import check
 from nnfunc.errors import DTypeError, UnsupportedError
@@ -183,6 +184,7 @@ def ctc_greedy_decoder(
     return [_sparse(_data(decoded), _data(lengths))], score
 
 
+@shares_args(ctc_greedy_decoder)
 def ctc_beam_search_decoder(
     inputs: Any,
     sequence_length: Any,
@@ -200,13 +202,9 @@ def ctc_beam_search_decoder(
     log-probabilities are those of the labellings before that merge.
 
     Args:
-        inputs: Logits ``[max_time, batch_size, num_classes]``.
-        sequence_length: ``[batch_size]`` lengths.
         beam_width (int): Beam width, ``>= 1`` (the page's ``>= 0`` allows 0, which
             TensorFlow rejects). Default 100.
         top_paths (int): Number of labellings returned, in ``[1, beam_width]``. Default 1.
-        merge_repeated (bool): Default True.
-        name (str, optional): Accepted for uniformity (the decoders run eagerly).
 
     Returns:
         ``(decoded, log_probability)``: ``decoded`` a list of ``top_paths`` SparseTensors

@@ -8,6 +8,7 @@ import numpy as np
 
 import nnfunc.functions as F
 from nnfunc.compat._common import tensor_args
+from nnfunc.compat._docs import shares_args
 from nnfunc.core import check, shapes
 from nnfunc.errors import ShapeError
 
@@ -201,6 +202,7 @@ def moments(
     return F.moments(x, axes, keepdims=keep_dims, shift=shift, name=name)
 
 
+@shares_args(moments)
 @tensor_args("x")
 def sufficient_statistics(
     x: Any, axes: Any, shift: Any = None, keep_dims: bool = False, name: str | None = None
@@ -210,11 +212,7 @@ def sufficient_statistics(
     ``shift`` is returned as given (None if None). See :func:`nnfunc.sufficient_statistics`.
 
     Args:
-        x: Input tensor.
-        axes: Axes to reduce.
         shift: Optional shift.
-        keep_dims (bool): Keep reduced axes.
-        name (str, optional): Node name.
 
     Returns:
         tuple: ``(count, mean_ss, variance_ss, shift)``.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import nnfunc.functions as F
+from nnfunc.compat._docs import shares_args
 from nnfunc.compat.tf.nn import rnn_cell
 
 __all__ = [
@@ -107,6 +108,7 @@ def rnn(
     return F.static_rnn(cell, inputs, initial_state, dtype, sequence_length)
 
 
+@shares_args(rnn)
 def state_saving_rnn(
     cell: Any,
     inputs: Any,
@@ -120,13 +122,9 @@ def state_saving_rnn(
     """RNN that accepts a state saver for time-truncated RNN calculation.
 
     Args:
-        cell: An RNNCell.
-        inputs: A list of T tensors ``[batch_size, input_size]``.
         state_saver: An object with ``state(name)`` and ``save_state(name, value)``.
         state_name: A string, or a tuple of strings matching a tuple ``cell.state_size``.
         sequence_length: as in :func:`rnn`.
-        scope: No effect here.
-        name (str, optional): Prefix of graph node names.
 
     Returns:
         A pair ``(outputs, state)``.

@@ -8,6 +8,7 @@ import numpy as np
 
 import nnfunc.functions as F
 from nnfunc.compat._common import same_as, tensor_args
+from nnfunc.compat._docs import shares_args
 from nnfunc.compat.tf._sparse import SparseTensor
 from nnfunc.core import check, shapes
 from nnfunc.core.graph import SymbolicVariable
@@ -322,15 +323,10 @@ def softmax(x: Any, axis: Any = -1, *, name: str | None = None) -> Any:
     return _over_axes("softmax", x, axis, False, name)
 
 
+@shares_args(softmax)
 @tensor_args("x")
 def log_softmax(x: Any, axis: Any = -1, *, name: str | None = None) -> Any:
     """``x - max(x) - log(sum(exp(x - max(x))))`` along ``axis``. See :func:`nnfunc.log_softmax`.
-
-    Args:
-        x: Input tensor.
-        axis (int, tuple of ints or None): The axis, or several axes normalised together;
-            ``None`` normalises over all axes (as Keras). Default ``-1``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         A tensor with the same shape as ``x``.

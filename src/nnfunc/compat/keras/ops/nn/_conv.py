@@ -12,6 +12,7 @@ from typing import Any
 
 import nnfunc.functions as F
 from nnfunc.compat._common import tensor_args
+from nnfunc.compat._docs import shares_args
 from nnfunc.compat._layout import (
     check_in_channels,
     depthwise_to_oihw,
@@ -210,6 +211,7 @@ def depthwise_conv(
         )
 
 
+@shares_args(depthwise_conv)
 @tensor_args("inputs", "depthwise_kernel", "pointwise_kernel")
 def separable_conv(
     inputs: Any,
@@ -225,14 +227,9 @@ def separable_conv(
     """Depthwise then pointwise convolution (``keras.ops.separable_conv``).
 
     Args:
-        inputs: ``(batch, *spatial, C)`` (channels_last) or channels_first.
         depthwise_kernel: ``(*k, C, multiplier)``.
         pointwise_kernel: ``(*ones, C*multiplier, out)``.
         strides: int or tuple (depthwise step).
-        padding: ``"valid"`` or ``"same"``.
-        data_format: ``"channels_last"`` (None) or ``"channels_first"``.
-        dilation_rate: int or tuple.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         ``(batch, *spatial', out)``.
@@ -302,6 +299,7 @@ def max_pool(
     return _pool("max_pool", F.max_pool, inputs, pool_size, strides, padding, data_format, name)
 
 
+@shares_args(max_pool)
 @tensor_args("inputs")
 def average_pool(
     inputs: Any,
@@ -313,14 +311,6 @@ def average_pool(
     name: str | None = None,
 ) -> Any:
     """Average pooling (``keras.ops.average_pool``); padded cells are not counted.
-
-    Args:
-        inputs: ``(batch, *spatial, C)`` (channels_last) or channels_first.
-        pool_size: int or tuple per spatial dimension.
-        strides: int or tuple; None means ``pool_size``.
-        padding: ``"valid"`` or ``"same"``.
-        data_format: ``"channels_last"`` (None) or ``"channels_first"``.
-        name (str, optional): Node name in graph mode.
 
     Returns:
         The pooled tensor.
