@@ -382,3 +382,45 @@ def test_state_name_arity():
         "cell.state_size); received state_name='s'."
     )
     assert issubclass(nf.ArgumentError, ValueError) and issubclass(nf.DTypeError, TypeError)
+
+
+def _symbolic_finished(g, cell):
+    def loop_fn(time, out, state, loop_state):
+        state = cell.zero_state(2, np.float32) if out is None else state
+        x = g.placeholder("x", (2, 4), np.float32)
+        return g.placeholder("f", (2,), np.bool_), x, state, out, None
+
+    return loop_fn
+
+
+# A bad call of each static driver in a graph (ranks that differ between steps, an object that
+# is no state saver, a symbolic `finished`): the error names the node the dialect was given.
+STATIC_DRIVERS = {
+    "rnn": lambda g: tf.nn.rnn(
+        cells.BasicRNNCell(2),
+        [g.placeholder("a", (2, 3), np.float32), g.placeholder("b", (2, 3, 4), np.float32)],
+        dtype=np.float32,
+        name="drv",
+    ),
+    "bidirectional_rnn": lambda g: tf.nn.bidirectional_rnn(
+        cells.BasicRNNCell(2),
+        cells.BasicRNNCell(2),
+        [g.placeholder("a", (2, 3), np.float32), g.placeholder("b", (2, 3, 4), np.float32)],
+        dtype=np.float32,
+        name="drv",
+    ),
+    "state_saving_rnn": lambda g: tf.nn.state_saving_rnn(
+        cells.BasicRNNCell(2), [g.placeholder("a", (2, 3), np.float32)], object(), "h", name="drv"
+    ),
+    "raw_rnn": lambda g: tf.nn.raw_rnn(
+        cells.BasicRNNCell(2), _symbolic_finished(g, cells.BasicRNNCell(2)), name="drv"
+    ),
+}
+
+
+@pytest.mark.parametrize("entry", sorted(STATIC_DRIVERS))
+def test_static_drivers_pass_their_name_on(entry):
+    g = nf.Graph()
+    with pytest.raises(nf.NNFuncError) as info:
+        STATIC_DRIVERS[entry](g)
+    assert "(node 'drv')" in str(info.value), str(info.value)

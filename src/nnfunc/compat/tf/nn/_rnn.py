@@ -105,7 +105,7 @@ def rnn(
         >>> len(outputs), outputs[-1].shape
         (6, (2, 3))
     """
-    return F.static_rnn(cell, inputs, initial_state, dtype, sequence_length)
+    return F.static_rnn(cell, inputs, initial_state, dtype, sequence_length, name=name)
 
 
 @shares_args(rnn)
@@ -145,7 +145,7 @@ def state_saving_rnn(
         >>> saver.d["h"] is st.h
         True
     """
-    return F.state_saving_rnn(cell, inputs, state_saver, state_name, sequence_length)
+    return F.state_saving_rnn(cell, inputs, state_saver, state_name, sequence_length, name=name)
 
 
 def bidirectional_dynamic_rnn(
@@ -242,7 +242,14 @@ def bidirectional_rnn(
         (3, (1, 4))
     """
     return F.static_bidirectional_rnn(
-        cell_fw, cell_bw, inputs, initial_state_fw, initial_state_bw, dtype, sequence_length
+        cell_fw,
+        cell_bw,
+        inputs,
+        initial_state_fw,
+        initial_state_bw,
+        dtype,
+        sequence_length,
+        name=name,
     )
 
 
@@ -290,4 +297,4 @@ def raw_rnn(
         >>> out.shape, bool((out.data[2:, 1] == 0).all())
         ((4, 2, 3), True)
     """
-    return F.raw_rnn(cell, loop_fn)
+    return F.raw_rnn(cell, loop_fn, name=name)
