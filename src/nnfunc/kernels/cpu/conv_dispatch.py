@@ -40,10 +40,23 @@ def _winograd(xp: Any, x: Any, kernel, stride, dilation, groups, c, o, dtype) ->
     )
 
 
+def _ext(out, kernel, dilation) -> tuple[int, ...]:
+    return im2col.extent(out, kernel, (1,) * len(out), dilation)
+
+
 def conv_forward(
     xp: Any, x: Any, w: Any, stride, pads: Sequence[tuple[int, int]], dilation, groups, out, dtype
 ) -> Any:
     """:func:`nnfunc.kernels.cpu.im2col.conv_forward`, Winograd when it applies."""
+    lows = [lo for lo, _ in pads]
+    if (
+        xp is np
+        and min(lows, default=0) >= 0
+        and direct.blocked_applies(
+            x, w.shape[2:], stride, groups, x.shape[1], out, _ext(out, w.shape[2:], dilation), dtype
+        )
+    ):
+        return direct.forward_blocked(x, w, lows, out, dilation, dtype)
     if min(out, default=0) > winograd.PATCH_SIDE and _winograd(
         xp, x, w.shape[2:], stride, dilation, groups, x.shape[1], w.shape[0], dtype
     ):
@@ -70,6 +83,25 @@ def conv_transpose_forward(
     """:func:`nnfunc.kernels.cpu.im2col.conv_transpose_forward`, Winograd when it applies (the
     low pads at most 2: the flipped convolution pads ``gy`` by ``2 - low``)."""
     lows = [lo for lo, _ in pads]
+    flipped = [d * (k - 1) - lo for k, d, lo in zip(w.shape[2:], dilation, lows)]
+    if (
+        xp is np
+        and w.shape[1] >= direct.MIN_BLOCK_OUT
+        and min(flipped, default=0) >= 0
+        and direct.blocked_applies(
+            gy,
+            w.shape[2:],
+            stride,
+            groups,
+            w.shape[1],
+            sizes,
+            _ext(sizes, w.shape[2:], dilation),
+            dtype,
+        )
+    ):
+        # the flipped, transposed filter over gy padded by d * (k - 1) - low
+        wt = w[:, :, ::-1, ::-1].swapaxes(0, 1)
+        return direct.forward_blocked(gy, wt, flipped, tuple(sizes), dilation, dtype)
     if (
         xp is np
         and direct.applies(gy, w.shape[2:], stride, groups, w.shape[1], sizes[-1], dtype)

@@ -28,14 +28,20 @@ import numpy as np
 
 from nnfunc.core.backend import numba_enabled
 from nnfunc.kernels.cpu import im2col
-from nnfunc.kernels.cpu._jit import small_conv_kernels
+from nnfunc.kernels.cpu._jit import blocked_conv_kernels, small_conv_kernels
 from nnfunc.kernels.cpu._threads import row_ranges, run
 
 __all__ = [
+    "BLOCK_CELLS",
     "MAX_CHANNELS",
+    "MAX_WASTE",
+    "MIN_BLOCK_OUT",
     "MIN_WIDTH",
     "applies",
+    "blocked_applies",
+    "blocked_rows",
     "forward",
+    "forward_blocked",
     "forward_rows",
     "grad_input",
     "grad_weight",
@@ -61,6 +67,73 @@ def applies(x: Any, kernel, stride, groups: int, channels: int, width: int, dtyp
         and np.dtype(dtype) in (np.float32, np.float64)
         and numba_enabled()
     )
+
+
+#: Padded cells a sample block of the blocked forward aims at (its scratch and accumulators
+#: stay in L1/L2; shorter blocks leave LLVM's 64-lane vector loop mostly unused).
+BLOCK_CELLS = 2048
+#: Output channels (of the pass) from which the blocked kernel computes the input gradient (it
+#: computes four at a time: with one or two the old pair kernel is faster, 8x1x64x64 input
+#: gradient 320 / 476 us).
+MIN_BLOCK_OUT = 3
+#: Padded plane / output plane above which the blocked forward is not used (4x4 images padded
+#: to 6x6 compute 2.25 cells per output: the patch GEMM is faster there).
+MAX_WASTE = 1.6
+
+
+def blocked_applies(
+    x: Any, kernel, stride, groups: int, channels: int, out, ext, dtype: Any
+) -> bool:
+    """:func:`forward_blocked` takes this pass: NumPy, 2-D, stride 1, one group, at most
+    :data:`MAX_CHANNELS` input channels, padded planes at most :data:`MAX_WASTE` times the
+    output planes, float32/float64 work, numba on (the NumPy twin is only for the tests)."""
+    return (
+        type(x) is np.ndarray
+        and len(kernel) == 2
+        and tuple(stride) == (1, 1)
+        and groups == 1
+        and channels <= MAX_CHANNELS
+        and ext[0] * ext[1] <= MAX_WASTE * out[0] * out[1]
+        and np.dtype(dtype) in (np.float32, np.float64)
+        and numba_enabled()
+    )
+
+
+def blocked_rows(x, w, y, lh, lw, hp, wp, dh, dw, nb, n0, n1) -> None:
+    """NumPy twin of ``_sc3_forward`` (same signature; ``nb`` is unused here)."""
+    ho, wo = y.shape[2:]
+    kh, kw = w.shape[2:]
+    for n in range(n0, n1):
+        xpad = np.zeros((x.shape[1], hp, wp), y.dtype)
+        hx, wx = min(x.shape[2], hp - lh), min(x.shape[3], wp - lw)
+        xpad[:, lh : lh + hx, lw : lw + wx] = x[n, :, :hx, :wx]
+        acc = np.zeros((w.shape[0], ho, wo), y.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                win = xpad[:, i * dh : i * dh + ho, j * dw : j * dw + wo]
+                acc += np.tensordot(w[:, :, i, j], win, axes=(1, 0))
+        y[n] = acc
+
+
+def forward_blocked(x, w, lows, out, dilation, dtype, threads: int | None = None) -> np.ndarray:
+    """``(N, C, H, W) x (O, C, kh, kw) -> (N, O, *out)``, stride 1, ``lows`` (>= 0) zeros
+    before; the padding is done in the kernel, a few samples at a time (no padded copy)."""
+    n, c = x.shape[:2]
+    o = w.shape[0]
+    hp, wp = im2col.extent(out, w.shape[2:], (1, 1), dilation)
+    y = np.empty((n, o, *out), dtype)
+    if y.size == 0:
+        return y
+    xc = np.ascontiguousarray(x, dtype=dtype)
+    wc = np.ascontiguousarray(w, dtype=dtype)
+    plane = hp * wp
+    nb = max(1, BLOCK_CELLS // plane)
+    fn = blocked_conv_kernels()["forward"] if numba_enabled() else blocked_rows
+    lh, lw = lows
+    dh, dw = dilation
+    ranges = row_ranges(n, o * c * w.shape[2] * w.shape[3] * plane, threads)
+    run(lambda a, b: fn(xc, wc, y, lh, lw, hp, wp, dh, dw, nb, a, b), ranges)
+    return y
 
 
 def forward_rows(x, w, offs, y, wp, n0, n1) -> None:
