@@ -3297,6 +3297,103 @@ def _sc3_forward(x, w, y, lh, lw, hp, wp, dh, dw, nb, n0, n1):  # pragma: no cov
                             dst[s] = src[s]
 
 
+def _sc3_grad_weight(x, gy, part, lh, lw, hp, wp, dh, dw, nb, n0, n1, slot):  # pragma: no cover
+    """``part[slot, o, c, i, j] = sum_{n, r, s} gy[n, o, r, s] * xpad[n, c, r + i*dh, s + j*dw]``
+    over samples ``n0:n1`` (``xpad`` as in ``_sc3_forward``); four filters x three taps a pass:
+    twelve running sums share three input and four gradient loads."""
+    nc = x.shape[1]
+    hx = min(x.shape[2], hp - lh)
+    wx = min(x.shape[3], wp - lw)
+    no = gy.shape[1]
+    ho = gy.shape[2]
+    wo = gy.shape[3]
+    kh = part.shape[3]
+    kw = part.shape[4]
+    kw3 = kw - kw % 3
+    plane = hp * wp
+    xs = np.zeros((nc, nb * plane), part.dtype)
+    gs = np.zeros((no, nb * plane), part.dtype)  # the dropped positions stay zero
+    zero = part.dtype.type(0.0)
+    part[slot] = zero
+    for b0 in range(n0, n1, nb):
+        m = min(nb, n1 - b0)
+        span = (m - 1) * plane + (ho - 1) * wp + wo
+        for k in range(m):
+            for c in range(nc):
+                for r in range(hx):
+                    dst = xs[c, k * plane + (lh + r) * wp + lw :]
+                    src = x[b0 + k, c, r]
+                    for s in range(wx):
+                        dst[s] = src[s]
+            for o in range(no):
+                for r in range(ho):
+                    dst = gs[o, k * plane + r * wp :]
+                    src = gy[b0 + k, o, r]
+                    for s in range(wo):
+                        dst[s] = src[s]
+        for o in range(0, no, 4):
+            nq = min(4, no - o)
+            g0 = gs[o]
+            g1 = gs[min(o + 1, no - 1)]
+            g2 = gs[min(o + 2, no - 1)]
+            g3 = gs[min(o + 3, no - 1)]
+            for c in range(nc):
+                for i in range(kh):
+                    row = xs[c, i * dh * wp :]
+                    for j in range(0, kw3, 3):
+                        x0 = row[j * dw :]
+                        x1 = row[(j + 1) * dw :]
+                        x2 = row[(j + 2) * dw :]
+                        s00 = s01 = s02 = s10 = s11 = s12 = zero
+                        s20 = s21 = s22 = s30 = s31 = s32 = zero
+                        for t in range(span):
+                            e0, e1, e2 = x0[t], x1[t], x2[t]
+                            f0, f1, f2, f3 = g0[t], g1[t], g2[t], g3[t]
+                            s00 += f0 * e0
+                            s01 += f0 * e1
+                            s02 += f0 * e2
+                            s10 += f1 * e0
+                            s11 += f1 * e1
+                            s12 += f1 * e2
+                            s20 += f2 * e0
+                            s21 += f2 * e1
+                            s22 += f2 * e2
+                            s30 += f3 * e0
+                            s31 += f3 * e1
+                            s32 += f3 * e2
+                        part[slot, o, c, i, j] += s00
+                        part[slot, o, c, i, j + 1] += s01
+                        part[slot, o, c, i, j + 2] += s02
+                        if nq > 1:
+                            part[slot, o + 1, c, i, j] += s10
+                            part[slot, o + 1, c, i, j + 1] += s11
+                            part[slot, o + 1, c, i, j + 2] += s12
+                        if nq > 2:
+                            part[slot, o + 2, c, i, j] += s20
+                            part[slot, o + 2, c, i, j + 1] += s21
+                            part[slot, o + 2, c, i, j + 2] += s22
+                        if nq > 3:
+                            part[slot, o + 3, c, i, j] += s30
+                            part[slot, o + 3, c, i, j + 1] += s31
+                            part[slot, o + 3, c, i, j + 2] += s32
+                    for j in range(kw3, kw):
+                        x0 = row[j * dw :]
+                        s00 = s10 = s20 = s30 = zero
+                        for t in range(span):
+                            e0 = x0[t]
+                            s00 += g0[t] * e0
+                            s10 += g1[t] * e0
+                            s20 += g2[t] * e0
+                            s30 += g3[t] * e0
+                        part[slot, o, c, i, j] += s00
+                        if nq > 1:
+                            part[slot, o + 1, c, i, j] += s10
+                        if nq > 2:
+                            part[slot, o + 2, c, i, j] += s20
+                        if nq > 3:
+                            part[slot, o + 3, c, i, j] += s30
+
+
 @lru_cache(maxsize=1)
 def blocked_conv_kernels() -> dict[str, Any]:
     """The blocked direct convolution of :mod:`nnfunc.kernels.cpu.direct` (compiled on first
@@ -3304,4 +3401,8 @@ def blocked_conv_kernels() -> dict[str, Any]:
     import numba
 
     opts = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": {"contract"}}
-    return {"forward": numba.njit(**opts)(_sc3_forward)}
+    reduce = {**opts, "fastmath": set(_FM_REDUCE)}  # the sums may be re-associated (vectorised)
+    return {
+        "forward": numba.njit(**opts)(_sc3_forward),
+        "grad_weight": numba.njit(**reduce)(_sc3_grad_weight),
+    }

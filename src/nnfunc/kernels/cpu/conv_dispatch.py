@@ -141,6 +141,16 @@ def conv_grad_weight(
     dtype,
 ) -> Any:
     """:func:`nnfunc.kernels.cpu.im2col.conv_grad_weight`, Winograd when it applies."""
+    out = tuple(gy.shape[2:])
+    if (
+        xp is np
+        and min((lo for lo, _ in pads), default=0) >= 0
+        and direct.blocked_applies(
+            x, kernel, stride, groups, x.shape[1], out, _ext(out, kernel, dilation), dtype
+        )
+    ):
+        lows = [lo for lo, _ in pads]
+        return direct.grad_weight_blocked(x, gy, tuple(kernel), lows, dilation, dtype)
     if direct.applies(x, kernel, stride, groups, x.shape[1], gy.shape[-1], dtype) and all(
         lo >= 0 for lo, _ in pads
     ):

@@ -39,12 +39,14 @@ __all__ = [
     "MIN_WIDTH",
     "applies",
     "blocked_applies",
+    "blocked_grad_weight_rows",
     "blocked_rows",
     "forward",
     "forward_blocked",
     "forward_rows",
     "grad_input",
     "grad_weight",
+    "grad_weight_blocked",
     "grad_weight_rows",
 ]
 
@@ -113,6 +115,47 @@ def blocked_rows(x, w, y, lh, lw, hp, wp, dh, dw, nb, n0, n1) -> None:
                 win = xpad[:, i * dh : i * dh + ho, j * dw : j * dw + wo]
                 acc += np.tensordot(w[:, :, i, j], win, axes=(1, 0))
         y[n] = acc
+
+
+def blocked_grad_weight_rows(x, gy, part, lh, lw, hp, wp, dh, dw, nb, n0, n1, slot) -> None:
+    """NumPy twin of ``_sc3_grad_weight`` (same signature; ``nb`` is unused here)."""
+    ho, wo = gy.shape[2:]
+    kh, kw = part.shape[3:]
+    part[slot] = 0
+    for n in range(n0, n1):
+        xpad = np.zeros((x.shape[1], hp, wp), part.dtype)
+        hx, wx = min(x.shape[2], hp - lh), min(x.shape[3], wp - lw)
+        xpad[:, lh : lh + hx, lw : lw + wx] = x[n, :, :hx, :wx]
+        for i in range(kh):
+            for j in range(kw):
+                win = xpad[:, i * dh : i * dh + ho, j * dw : j * dw + wo]
+                part[slot, :, :, i, j] += np.tensordot(gy[n], win, axes=((1, 2), (1, 2)))
+
+
+def grad_weight_blocked(
+    x, gy, kernel, lows, dilation, dtype, threads: int | None = None
+) -> np.ndarray:
+    """Weight gradient ``(O, C, *kernel)`` of :func:`forward_blocked` (partial sums per
+    thread range, added afterwards)."""
+    n, c = x.shape[:2]
+    o = gy.shape[1]
+    out = tuple(gy.shape[2:])
+    kh, kw = kernel
+    if n == 0 or math.prod(out) == 0:
+        return np.zeros((o, c, kh, kw), dtype)
+    hp, wp = im2col.extent(out, kernel, (1, 1), dilation)
+    plane = hp * wp
+    xc = np.ascontiguousarray(x, dtype=dtype)
+    g = np.ascontiguousarray(gy, dtype=dtype)
+    nb = max(1, BLOCK_CELLS // plane)
+    lh, lw = lows
+    dh, dw = dilation
+    ranges = row_ranges(n, o * c * kh * kw * plane, threads)
+    part = np.empty((len(ranges), o, c, kh, kw), dtype)
+    slot = {a: k for k, (a, _) in enumerate(ranges)}
+    fn = blocked_conv_kernels()["grad_weight"] if numba_enabled() else blocked_grad_weight_rows
+    run(lambda a, b: fn(xc, g, part, lh, lw, hp, wp, dh, dw, nb, a, b, slot[a]), ranges)
+    return part[0] if len(ranges) == 1 else part.sum(axis=0)
 
 
 def forward_blocked(x, w, lows, out, dilation, dtype, threads: int | None = None) -> np.ndarray:
