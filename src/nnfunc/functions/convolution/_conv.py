@@ -48,6 +48,11 @@ def _plain(v: Any) -> bool:
     return v is None or t is int or t is bool or t is str
 
 
+def _known(shapes_: tuple) -> bool:
+    """Whether every given shape is a tuple of exact ints (None shapes: no bias)."""
+    return all(s is None or all(type(d) is int for d in s) for s in shapes_)
+
+
 #: Conv setups already done: (class, repr of the plain arguments, shapes and dtypes) -> (the
 #: attributes setup wrote, the output specs). A training loop convolves the same shapes on every
 #: step and the validation (int tuples, padding, output sizes, memory bound) cost ~14 us a call,
@@ -137,7 +142,7 @@ class Conv(_ConvBase):
     def setup(self, x: Any, w: Any, b: Any = None) -> tuple[TensorSpec, ...]:
         args = (self._stride, self._pad, self._dilation, self._groups, self._channel_last)
         shapes_ = (tuple(x.shape), tuple(w.shape), None if b is None else tuple(b.shape))
-        if not (_plain(args) and _plain(shapes_)):
+        if not (_plain(args) and _known(shapes_)):
             return self._setup(x, w, b)
         bt = None if b is None else b.dtype
         key = (type(self), repr(args), shapes_, x.dtype, w.dtype, bt)

@@ -1,0 +1,206 @@
+"""Blocked direct convolution (kernels/cpu/direct.py ``forward_blocked``/``grad_weight_blocked``,
+numba ``_sc3_forward``/``_sc3_grad_weight``): against an independent float64 reference (sliding
+windows / scatter) for odd sizes, asymmetric and negative padding, dilation, kernel widths that
+are not a multiple of three, filter counts that are not a multiple of four, sample blocks that do
+not divide the batch; numba kernels against their NumPy twins; thread ranges; the dispatch rule
+and the dispatcher's three passes."""
+
+import numpy as np
+import pytest
+from numpy.lib.stride_tricks import sliding_window_view
+
+from nnfunc.core.backend import numba_enabled
+from nnfunc.kernels.cpu import conv_dispatch, direct, im2col
+from nnfunc.kernels.cpu._jit import blocked_conv_kernels
+
+needs_numba = pytest.mark.skipif(not numba_enabled(), reason="numba disabled")
+
+#: max abs error / max abs reference (the patch GEMM gives ~5e-7 in float32 on such data).
+F32_BOUND = 3e-6
+F64_BOUND = 1e-12
+
+
+def _padded(x, lows, highs):
+    """Zero padding; a negative high pad crops."""
+    xp = np.pad(x, ((0, 0), (0, 0), (lows[0], max(highs[0], 0)), (lows[1], max(highs[1], 0))))
+    return xp[:, :, : xp.shape[2] + min(highs[0], 0), : xp.shape[3] + min(highs[1], 0)]
+
+
+def ref_forward(x, w, lows, highs, dil):
+    kh, kw = w.shape[2:]
+    xp = _padded(x.astype(np.float64), lows, highs)
+    win = sliding_window_view(xp, (dil[0] * (kh - 1) + 1, dil[1] * (kw - 1) + 1), axis=(2, 3))
+    win = win[..., :: dil[0], :: dil[1]]
+    return np.einsum("nchwkl,ockl->nohw", win, w.astype(np.float64))
+
+
+def ref_grad_input(gy, w, lows, highs, dil, size):
+    n, _, ho, wo = gy.shape
+    kh, kw = w.shape[2:]
+    big = (size[0] + lows[0] + abs(highs[0]), size[1] + lows[1] + abs(highs[1]))
+    buf = np.zeros((n, w.shape[1], *big))
+    for a in range(kh):
+        for b in range(kw):
+            r, s = a * dil[0], b * dil[1]
+            buf[:, :, r : r + ho, s : s + wo] += np.einsum(
+                "nohw,oc->nchw", gy.astype(np.float64), w[:, :, a, b].astype(np.float64)
+            )
+    return buf[:, :, lows[0] : lows[0] + size[0], lows[1] : lows[1] + size[1]]
+
+
+def ref_grad_weight(x, gy, kernel, lows, highs, dil):
+    kh, kw = kernel
+    xp = _padded(x.astype(np.float64), lows, highs)
+    win = sliding_window_view(xp, (dil[0] * (kh - 1) + 1, dil[1] * (kw - 1) + 1), axis=(2, 3))
+    win = win[..., :: dil[0], :: dil[1]]
+    return np.einsum("nchwkl,nohw->ockl", win, gy.astype(np.float64))
+
+
+def _rel(a, b):
+    if not b.size:
+        return 0.0
+    scale = max(float(np.abs(b).max()), 1e-30)
+    return float(np.abs(np.asarray(a, np.float64) - b).max() / scale)
+
+
+# (n, c, h, w, o, kernel, lows, highs, dilation)
+CASES = [
+    (3, 3, 17, 16, 16, (3, 3), (1, 1), (1, 1), (1, 1)),
+    (23, 1, 8, 8, 5, (3, 3), (1, 1), (1, 1), (1, 1)),  # blocks of 20 samples + 3; 5 filters
+    (2, 4, 7, 9, 6, (3, 3), (0, 2), (2, 0), (1, 1)),  # asymmetric
+    (2, 2, 6, 11, 3, (2, 2), (1, 0), (0, 1), (2, 1)),  # two taps a row, dilation
+    (3, 1, 8, 8, 4, (5, 5), (2, 2), (2, 2), (1, 1)),  # 3 + 2 taps a row
+    (1, 3, 9, 7, 2, (1, 3), (0, 1), (0, 1), (1, 2)),
+    (2, 2, 9, 10, 1, (3, 3), (1, 0), (-1, 0), (1, 1)),  # one filter; last row cropped
+    (2, 3, 12, 10, 7, (3, 1), (0, 0), (0, 0), (1, 1)),  # one tap a row, no padding
+]
+
+
+def _case(case, dtype, seed=0):
+    n, c, h, w_, o, kernel, lows, highs, dil = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, c, h, w_)).astype(dtype)
+    w = rng.standard_normal((o, c, *kernel)).astype(dtype)
+    out = tuple(
+        s + lo + hi - d * (k - 1)
+        for s, lo, hi, d, k in zip((h, w_), lows, highs, dil, kernel, strict=True)
+    )
+    gy = rng.standard_normal((n, o, *out)).astype(dtype)
+    return x, w, gy, out
+
+
+def _grad_input(gy, w, lows, size, dil, dtype, threads=None):
+    """The input gradient as the dispatcher computes it on this path."""
+    kernel = w.shape[2:]
+    flipped = [d * (k - 1) - lo for k, d, lo in zip(kernel, dil, lows, strict=True)]
+    wt = w[:, :, ::-1, ::-1].swapaxes(0, 1)
+    return direct.forward_blocked(gy, wt, flipped, tuple(size), dil, dtype, threads)
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_passes_match_float64_reference(case, dtype):
+    x, w, gy, out = _case(case, dtype)
+    *_, kernel, lows, highs, dil = case
+    bound = F32_BOUND if dtype == np.float32 else F64_BOUND
+    y = direct.forward_blocked(x, w, lows, out, dil, dtype)
+    assert y.dtype == dtype and y.shape == (x.shape[0], w.shape[0], *out)
+    assert _rel(y, ref_forward(x, w, lows, highs, dil)) < bound
+    gw = direct.grad_weight_blocked(x, gy, kernel, lows, dil, dtype)
+    assert gw.dtype == dtype and gw.shape == w.shape
+    assert _rel(gw, ref_grad_weight(x, gy, kernel, lows, highs, dil)) < bound
+    if all(0 <= lo <= d * (k - 1) for lo, d, k in zip(lows, dil, kernel, strict=True)):
+        gx = _grad_input(gy, w, lows, x.shape[2:], dil, dtype)
+        assert gx.shape == x.shape
+        assert _rel(gx, ref_grad_input(gy, w, lows, highs, dil, x.shape[2:])) < bound
+
+
+@needs_numba
+@pytest.mark.parametrize("case", CASES)
+def test_numba_kernels_match_numpy_twins(case):
+    x, w, gy, out = _case(case, np.float32, seed=1)
+    *_, kernel, lows, _highs, dil = case
+    hp, wp = im2col.extent(out, kernel, (1, 1), dil)
+    k = blocked_conv_kernels()
+    n = x.shape[0]
+    nb = max(1, direct.BLOCK_CELLS // (hp * wp))
+    y1 = np.full((n, w.shape[0], *out), np.nan, np.float32)
+    y2 = y1.copy()
+    args = (lows[0], lows[1], hp, wp, dil[0], dil[1], nb)
+    k["forward"](x, w, y1, *args, 0, n)
+    direct.blocked_rows(x, w, y2, *args, 0, n)
+    np.testing.assert_allclose(y1, y2, rtol=1e-5, atol=1e-5)
+    p1 = np.full((2, *w.shape), np.nan, np.float32)
+    p2 = p1.copy()
+    k["grad_weight"](x, gy, p1, *args, 0, n, 1)
+    direct.blocked_grad_weight_rows(x, gy, p2, *args, 0, n, 1)
+    np.testing.assert_allclose(p1[1], p2[1], rtol=1e-4, atol=1e-4)
+    assert np.isnan(p1[0]).all()  # only its own slot is written
+
+
+@pytest.mark.parametrize("case", [CASES[0], CASES[1]])
+def test_thread_ranges_give_the_whole_batch(case):
+    x, w, gy, out = _case(case, np.float64, seed=2)
+    *_, kernel, lows, _highs, dil = case
+    one = direct.grad_weight_blocked(x, gy, kernel, lows, dil, np.float64, threads=1)
+    three = direct.grad_weight_blocked(x, gy, kernel, lows, dil, np.float64, threads=3)
+    np.testing.assert_allclose(three, one, rtol=1e-12, atol=1e-12)
+    y1 = direct.forward_blocked(x, w, lows, out, dil, np.float64, threads=1)
+    y3 = direct.forward_blocked(x, w, lows, out, dil, np.float64, threads=3)
+    np.testing.assert_array_equal(y1, y3)
+
+
+def test_empty_batch_and_channels():
+    x = np.zeros((0, 3, 16, 16), np.float32)
+    w = np.ones((4, 3, 3, 3), np.float32)
+    gy = np.zeros((0, 4, 16, 16), np.float32)
+    y = direct.forward_blocked(x, w, (1, 1), (16, 16), (1, 1), np.float32)
+    assert y.shape == (0, 4, 16, 16)
+    gw = direct.grad_weight_blocked(x, gy, (3, 3), (1, 1), (1, 1), np.float32)
+    assert gw.shape == w.shape and not gw.any()
+    # no input channel: zeros (no sum), not garbage
+    x0 = np.ones((2, 0, 16, 16), np.float32)
+    y0 = direct.forward_blocked(
+        x0, np.ones((4, 0, 3, 3), np.float32), (1, 1), (16, 16), (1, 1), np.float32
+    )
+    assert y0.shape == (2, 4, 16, 16) and not y0.any()
+
+
+def test_dispatch_rule():
+    x = np.zeros((2, 3, 16, 16), np.float32)
+    kw = {
+        "kernel": (3, 3),
+        "stride": (1, 1),
+        "groups": 1,
+        "channels": 3,
+        "out": (16, 16),
+        "ext": (18, 18),
+        "dtype": np.float32,
+    }
+    assert direct.blocked_applies(x, **kw) == numba_enabled()
+    assert not direct.blocked_applies(x, **{**kw, "channels": direct.MAX_CHANNELS + 1})
+    assert not direct.blocked_applies(x, **{**kw, "out": (4, 4), "ext": (6, 6)})  # waste 2.25
+    assert not direct.blocked_applies(x, **{**kw, "stride": (2, 2)})
+    assert not direct.blocked_applies(x, **{**kw, "groups": 3})
+    assert not direct.blocked_applies(x, **{**kw, "dtype": np.float16})
+    assert not direct.blocked_applies(x.tolist(), **kw)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_dispatcher_passes_on_the_blocked_path(dtype):
+    """conv_dispatch's three passes for a 3-channel 16x16 image, 5 filters (the blocked kernels
+    when numba is on; float16 arrays are computed in float32 work, as elsewhere)."""
+    case = (2, 3, 16, 16, 5, (3, 3), (1, 1), (1, 1), (1, 1))
+    x, w, gy, out = _case(case, np.float64, seed=3)
+    work = np.float32 if dtype == np.float16 else dtype
+    bound = F64_BOUND if dtype == np.float64 else F32_BOUND
+    pads = [(1, 1), (1, 1)]
+    xd, wd, gd = (a.astype(dtype) for a in (x, w, gy))
+    y = conv_dispatch.conv_forward(np, xd, wd, (1, 1), pads, (1, 1), 1, out, work)
+    gx = conv_dispatch.conv_transpose_forward(np, gd, wd, (1, 1), pads, (1, 1), 1, (16, 16), work)
+    gw = conv_dispatch.conv_grad_weight(np, xd, gd, (3, 3), (1, 1), pads, (1, 1), 1, work)
+    assert y.dtype == gx.dtype == gw.dtype == work
+    xr, wr, gr = (a.astype(np.float64) for a in (xd, wd, gd))
+    assert _rel(y, ref_forward(xr, wr, (1, 1), (1, 1), (1, 1))) < bound
+    assert _rel(gx, ref_grad_input(gr, wr, (1, 1), (1, 1), (1, 1), (16, 16))) < bound
+    assert _rel(gw, ref_grad_weight(xr, gr, (3, 3), (1, 1), (1, 1), (1, 1))) < bound
