@@ -37,6 +37,7 @@ __all__ = [
     "MAX_WASTE",
     "MIN_BLOCK_OUT",
     "MIN_WIDTH",
+    "SERIAL_WORK",
     "applies",
     "blocked_applies",
     "blocked_grad_weight_rows",
@@ -74,6 +75,11 @@ def applies(x: Any, kernel, stride, groups: int, channels: int, width: int, dtyp
 #: Padded cells a sample block of the blocked forward aims at (its scratch and accumulators
 #: stay in L1/L2; shorter blocks leave LLVM's 64-lane vector loop mostly unused).
 BLOCK_CELLS = 2048
+#: Multiply-adds (padded) below which the blocked kernels run on the calling thread: a pool
+#: round trip costs more than it saves there (8x3x32x32, 3 -> 16, 4.0e6 multiply-adds, wall
+#: us min/median, 2 threads, load 4.3: forward 91/93 one thread, 119/145 two ranges, 103/142
+#: eight ranges; PyTorch with 2 threads 101/107).
+SERIAL_WORK = 1 << 24
 #: Output channels (of the pass) from which the blocked kernel computes the input gradient (it
 #: computes four at a time: with one or two the old pair kernel is faster, 8x1x64x64 input
 #: gradient 320 / 476 us).
@@ -150,7 +156,10 @@ def grad_weight_blocked(
     nb = max(1, BLOCK_CELLS // plane)
     lh, lw = lows
     dh, dw = dilation
-    ranges = row_ranges(n, o * c * kh * kw * plane, threads)
+    per = o * c * kh * kw * plane
+    if threads is None and n * per < SERIAL_WORK:
+        threads = 1
+    ranges = row_ranges(n, per, threads)
     part = np.empty((len(ranges), o, c, kh, kw), dtype)
     slot = {a: k for k, (a, _) in enumerate(ranges)}
     fn = blocked_conv_kernels()["grad_weight"] if numba_enabled() else blocked_grad_weight_rows
@@ -174,7 +183,10 @@ def forward_blocked(x, w, lows, out, dilation, dtype, threads: int | None = None
     fn = blocked_conv_kernels()["forward"] if numba_enabled() else blocked_rows
     lh, lw = lows
     dh, dw = dilation
-    ranges = row_ranges(n, o * c * w.shape[2] * w.shape[3] * plane, threads)
+    per = o * c * w.shape[2] * w.shape[3] * plane
+    if threads is None and n * per < SERIAL_WORK:
+        threads = 1
+    ranges = row_ranges(n, per, threads)
     run(lambda a, b: fn(xc, wc, y, lh, lw, hp, wp, dh, dw, nb, a, b), ranges)
     return y
 
