@@ -120,7 +120,9 @@ def test_passes_match_float64_reference(case, dtype):
 def test_numba_kernels_match_numpy_twins(case):
     x, w, gy, out = _case(case, np.float32, seed=1)
     *_, kernel, lows, _highs, dil = case
-    hp, wp = im2col.extent(out, kernel, (1, 1), dil)
+    ext = im2col.extent(out, kernel, (1, 1), dil)
+    hp, wp = direct._plane(x.shape[2:], lows, ext, out)  # planes sharing their zeros
+    assert hp * wp <= ext[0] * ext[1]
     k = blocked_conv_kernels()
     n = x.shape[0]
     nb = max(1, direct.BLOCK_CELLS // (hp * wp))

@@ -3214,6 +3214,10 @@ def small_conv_kernels() -> dict[str, Any]:
 # tap is one long contiguous multiply-add over all the block's planes (rows of a 32-wide image
 # alone are too short for LLVM's 64-lane vector loop: 2x slower); output pixel (r, s) of sample
 # k is position ``k * hp * wp + r * wp + s``, the positions in between are computed and dropped.
+# Planes may share their zeros: ``hp``/``wp`` are only as long as the outputs, the data and the
+# reads need (``direct._plane``); a read past a row's end lands in the next row's leading zeros,
+# and past a plane's end in the next plane's top rows (32x32 padded by one: 33x33 cells, not
+# 34x34; 8x8: 81, not 100).
 # Four output channels share each input load and three taps of a filter row are applied per
 # pass over the accumulators (12 weights + 3 inputs + 4 sums stay in registers): ~80 GFLOP/s
 # on one core here, against ~45 for one accumulator with nine taps.
@@ -3236,7 +3240,7 @@ def _sc3_forward(x, w, y, lh, lw, hp, wp, dh, dw, nb, n0, n1):  # pragma: no cov
     # shapes: rows a multiple of 4 KiB (unpadded 32x32 planes) ran up to 2.3x slower, 1 KiB was
     # the best everywhere, the gap mattered little.
     unit = 4096 // y.itemsize
-    rl = nb * plane
+    rl = nb * plane + (lh + 1) * wp  # the last plane's reads run up to lh + 1 rows past it
     rl += (unit // 4 - rl % unit) % unit
     buf = np.zeros((nc + 4) * rl + unit // 2, y.dtype)
     xs = buf[: nc * rl].reshape((nc, rl))
@@ -3331,8 +3335,9 @@ def _sc3_grad_weight(x, gy, part, lh, lw, hp, wp, dh, dw, nb, n0, n1, slot):  # 
     kw = part.shape[4]
     kw3 = kw - kw % 3
     plane = hp * wp
-    xs = np.zeros((nc, nb * plane + 16), part.dtype)  # + 16: as in _sc3_forward
-    gs = np.zeros((no, nb * plane + 16), part.dtype)  # the dropped positions stay zero
+    rl = nb * plane + (lh + 1) * wp + 16  # as in _sc3_forward
+    xs = np.zeros((nc, rl), part.dtype)
+    gs = np.zeros((no, rl), part.dtype)  # the dropped positions stay zero
     zero = part.dtype.type(0.0)
     part[slot] = zero
     for b0 in range(n0, n1, nb):

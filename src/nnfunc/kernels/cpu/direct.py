@@ -107,12 +107,25 @@ def blocked_applies(
     )
 
 
+def _plane(sizes, lows, ext, out) -> tuple[int, int]:
+    """Rows and row length of one sample's plane in the blocked kernels' scratch: long enough
+    for the data placed at ``lows``, for the outputs, and for the reads (``ext``, the padded
+    extent) once the trailing zeros are shared with the next row's (next plane's) leading
+    ones: a read ``e - 1`` past the start wraps to at most ``e - 1 - length < low``."""
+    return tuple(
+        max(lo + min(s, e - lo), e - lo, n)
+        for s, lo, e, n in zip(sizes, lows, ext, out, strict=True)
+    )
+
+
 def blocked_rows(x, w, y, lh, lw, hp, wp, dh, dw, nb, n0, n1) -> None:
     """NumPy twin of ``_sc3_forward`` (same signature; ``nb`` is unused here)."""
     ho, wo = y.shape[2:]
     kh, kw = w.shape[2:]
+    # reads past (hp, wp) find zeros in the kernel (the next row's or plane's): here, more zeros
+    big = (max(hp, ho + dh * (kh - 1)), max(wp, wo + dw * (kw - 1)))
     for n in range(n0, n1):
-        xpad = np.zeros((x.shape[1], hp, wp), y.dtype)
+        xpad = np.zeros((x.shape[1], *big), y.dtype)
         hx, wx = min(x.shape[2], hp - lh), min(x.shape[3], wp - lw)
         xpad[:, lh : lh + hx, lw : lw + wx] = x[n, :, :hx, :wx]
         acc = np.zeros((w.shape[0], ho, wo), y.dtype)
@@ -127,9 +140,10 @@ def blocked_grad_weight_rows(x, gy, part, lh, lw, hp, wp, dh, dw, nb, n0, n1, sl
     """NumPy twin of ``_sc3_grad_weight`` (same signature; ``nb`` is unused here)."""
     ho, wo = gy.shape[2:]
     kh, kw = part.shape[3:]
+    big = (max(hp, ho + dh * (kh - 1)), max(wp, wo + dw * (kw - 1)))  # as in blocked_rows
     part[slot] = 0
     for n in range(n0, n1):
-        xpad = np.zeros((x.shape[1], hp, wp), part.dtype)
+        xpad = np.zeros((x.shape[1], *big), part.dtype)
         hx, wx = min(x.shape[2], hp - lh), min(x.shape[3], wp - lw)
         xpad[:, lh : lh + hx, lw : lw + wx] = x[n, :, :hx, :wx]
         for i in range(kh):
@@ -149,7 +163,7 @@ def grad_weight_blocked(
     kh, kw = kernel
     if n == 0 or math.prod(out) == 0:
         return np.zeros((o, c, kh, kw), dtype)
-    hp, wp = im2col.extent(out, kernel, (1, 1), dilation)
+    hp, wp = _plane(x.shape[2:], lows, im2col.extent(out, kernel, (1, 1), dilation), out)
     plane = hp * wp
     xc = np.ascontiguousarray(x, dtype=dtype)
     g = np.ascontiguousarray(gy, dtype=dtype)
@@ -172,7 +186,7 @@ def forward_blocked(x, w, lows, out, dilation, dtype, threads: int | None = None
     before; the padding is done in the kernel, a few samples at a time (no padded copy)."""
     n, c = x.shape[:2]
     o = w.shape[0]
-    hp, wp = im2col.extent(out, w.shape[2:], (1, 1), dilation)
+    hp, wp = _plane(x.shape[2:], lows, im2col.extent(out, w.shape[2:], (1, 1), dilation), out)
     y = np.empty((n, o, *out), dtype)
     if y.size == 0:
         return y
