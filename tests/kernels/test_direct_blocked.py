@@ -173,15 +173,26 @@ def test_dispatch_rule():
     kw = {
         "kernel": (3, 3),
         "stride": (1, 1),
+        "dilation": (1, 1),
         "groups": 1,
-        "channels": 3,
+        "c_in": 3,
+        "c_out": 16,
+        "lows": (1, 1),
         "out": (16, 16),
-        "ext": (18, 18),
         "dtype": np.float32,
     }
     assert direct.blocked_applies(x, **kw) == numba_enabled()
-    assert not direct.blocked_applies(x, **{**kw, "channels": direct.MAX_CHANNELS + 1})
-    assert not direct.blocked_applies(x, **{**kw, "out": (4, 4), "ext": (6, 6)})  # waste 2.25
+    if not numba_enabled():
+        return
+    wide = direct.MAX_PRODUCT // direct.MIN_BLOCK_OUT + 1
+    assert direct.blocked_applies(x, **{**kw, "c_in": direct.MAX_CHANNELS, "c_out": wide})
+    assert direct.blocked_applies(x, **{**kw, "c_in": 16, "c_out": 32})  # the demo's conv2
+    assert not direct.blocked_applies(x, **{**kw, "c_in": 32, "c_out": 32})
+    assert not direct.blocked_applies(x, **{**kw, "c_out": direct.MIN_BLOCK_OUT - 1})
+    x4 = np.zeros((2, 3, 4, 4), np.float32)
+    assert direct.blocked_applies(x4, **{**kw, "out": (4, 4)})  # shared 5x5 planes: 1.56
+    assert not direct.blocked_applies(x4, **{**kw, "lows": (0, 0), "out": (2, 2)})  # 4
+    assert not direct.blocked_applies(x, **{**kw, "lows": (-1, 1), "out": (14, 16)})
     assert not direct.blocked_applies(x, **{**kw, "stride": (2, 2)})
     assert not direct.blocked_applies(x, **{**kw, "groups": 3})
     assert not direct.blocked_applies(x, **{**kw, "dtype": np.float16})
@@ -206,3 +217,30 @@ def test_dispatcher_passes_on_the_blocked_path(dtype):
     assert _rel(y, ref_forward(xr, wr, (1, 1), (1, 1), (1, 1))) < bound
     assert _rel(gx, ref_grad_input(gr, wr, (1, 1), (1, 1), (1, 1), (16, 16))) < bound
     assert _rel(gw, ref_grad_weight(xr, gr, (3, 3), (1, 1), (1, 1), (1, 1))) < bound
+
+
+@pytest.mark.parametrize("side", [4, 8])
+def test_dispatcher_many_channels_on_small_images(monkeypatch, side):
+    """16 -> 32 channels on 4x4 and 8x8 images (the demo CNN's second convolution): the blocked
+    kernels take all three passes when numba is on, equal to the float64 reference."""
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((5, 16, side, side)).astype(np.float32)
+    w = (rng.standard_normal((32, 16, 3, 3)) * 0.1).astype(np.float32)
+    gy = rng.standard_normal((5, 32, side, side)).astype(np.float32)
+    calls = []
+    for name in ("forward_blocked", "grad_weight_blocked"):
+        real = getattr(direct, name)
+        monkeypatch.setattr(
+            direct, name, lambda *a, real=real, **k: calls.append(1) or real(*a, **k)
+        )
+    pads = [(1, 1), (1, 1)]
+    y = conv_dispatch.conv_forward(np, x, w, (1, 1), pads, (1, 1), 1, (side, side), np.float32)
+    gx = conv_dispatch.conv_transpose_forward(
+        np, gy, w, (1, 1), pads, (1, 1), 1, (side, side), np.float32
+    )
+    gw = conv_dispatch.conv_grad_weight(np, x, gy, (3, 3), (1, 1), pads, (1, 1), 1, np.float32)
+    assert len(calls) == (3 if numba_enabled() else 0)
+    xr, wr, gr = (a.astype(np.float64) for a in (x, w, gy))
+    assert _rel(y, ref_forward(xr, wr, (1, 1), (1, 1), (1, 1))) < F32_BOUND
+    assert _rel(gx, ref_grad_input(gr, wr, (1, 1), (1, 1), (1, 1), (side, side))) < F32_BOUND
+    assert _rel(gw, ref_grad_weight(xr, gr, (3, 3), (1, 1), (1, 1), (1, 1))) < F32_BOUND

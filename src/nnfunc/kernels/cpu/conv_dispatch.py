@@ -40,21 +40,13 @@ def _winograd(xp: Any, x: Any, kernel, stride, dilation, groups, c, o, dtype) ->
     )
 
 
-def _ext(out, kernel, dilation) -> tuple[int, ...]:
-    return im2col.extent(out, kernel, (1,) * len(out), dilation)
-
-
 def conv_forward(
     xp: Any, x: Any, w: Any, stride, pads: Sequence[tuple[int, int]], dilation, groups, out, dtype
 ) -> Any:
     """:func:`nnfunc.kernels.cpu.im2col.conv_forward`, Winograd when it applies."""
     lows = [lo for lo, _ in pads]
-    if (
-        xp is np
-        and min(lows, default=0) >= 0
-        and direct.blocked_applies(
-            x, w.shape[2:], stride, groups, x.shape[1], out, _ext(out, w.shape[2:], dilation), dtype
-        )
+    if xp is np and direct.blocked_applies(
+        x, w.shape[2:], stride, dilation, groups, x.shape[1], w.shape[0], lows, out, dtype
     ):
         return direct.forward_blocked(x, w, lows, out, dilation, dtype)
     if min(out, default=0) > winograd.PATCH_SIDE and _winograd(
@@ -84,20 +76,8 @@ def conv_transpose_forward(
     low pads at most 2: the flipped convolution pads ``gy`` by ``2 - low``)."""
     lows = [lo for lo, _ in pads]
     flipped = [d * (k - 1) - lo for k, d, lo in zip(w.shape[2:], dilation, lows)]
-    if (
-        xp is np
-        and w.shape[1] >= direct.MIN_BLOCK_OUT
-        and min(flipped, default=0) >= 0
-        and direct.blocked_applies(
-            gy,
-            w.shape[2:],
-            stride,
-            groups,
-            w.shape[1],
-            sizes,
-            _ext(sizes, w.shape[2:], dilation),
-            dtype,
-        )
+    if xp is np and direct.blocked_applies(
+        gy, w.shape[2:], stride, dilation, groups, w.shape[0], w.shape[1], flipped, sizes, dtype
     ):
         # the flipped, transposed filter over gy padded by d * (k - 1) - low
         wt = w[:, :, ::-1, ::-1].swapaxes(0, 1)
@@ -142,14 +122,10 @@ def conv_grad_weight(
 ) -> Any:
     """:func:`nnfunc.kernels.cpu.im2col.conv_grad_weight`, Winograd when it applies."""
     out = tuple(gy.shape[2:])
-    if (
-        xp is np
-        and min((lo for lo, _ in pads), default=0) >= 0
-        and direct.blocked_applies(
-            x, kernel, stride, groups, x.shape[1], out, _ext(out, kernel, dilation), dtype
-        )
+    lows = [lo for lo, _ in pads]
+    if xp is np and direct.blocked_applies(
+        x, kernel, stride, dilation, groups, x.shape[1], gy.shape[1], lows, out, dtype
     ):
-        lows = [lo for lo, _ in pads]
         return direct.grad_weight_blocked(x, gy, tuple(kernel), lows, dilation, dtype)
     if direct.applies(x, kernel, stride, groups, x.shape[1], gy.shape[-1], dtype) and all(
         lo >= 0 for lo, _ in pads

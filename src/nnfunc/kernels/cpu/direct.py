@@ -34,6 +34,7 @@ from nnfunc.kernels.cpu._threads import row_ranges, run
 __all__ = [
     "BLOCK_CELLS",
     "MAX_CHANNELS",
+    "MAX_PRODUCT",
     "MAX_WASTE",
     "MIN_BLOCK_OUT",
     "MIN_WIDTH",
@@ -84,27 +85,40 @@ SERIAL_WORK = 1 << 24
 #: computes four at a time: with one or two the old pair kernel is faster, 8x1x64x64 input
 #: gradient 320 / 476 us).
 MIN_BLOCK_OUT = 3
-#: Padded plane / output plane above which the blocked forward is not used (4x4 images padded
-#: to 6x6 compute 2.25 cells per output: the patch GEMM is faster there).
+#: Scratch plane / output plane above which the blocked kernels are not used (4x4 images with
+#: a one-cell border share 5x5 planes: 1.56; unpadded ones, 2x2 outputs of 4x4 planes: 4).
 MAX_WASTE = 1.6
+#: Input x output channels up to which a pass with more than :data:`MAX_CHANNELS` input
+#: channels comes here (one thread, CPU time, blocked / Winograd or patch GEMM: 128x16x4x4,
+#: 16 -> 32: forward 1.00, input gradient (32 -> 16) 0.58, weight gradient 0.80; 16x16x16x16,
+#: 16 -> 16: 0.69, 0.68, 0.75; 2x16x56x56: 0.67, 0.69, 0.69; 32 -> 32 on 4x4 images lost:
+#: 1.07, 1.06, 0.95; 64 -> 64 on 28x28 lost: 1.06, 1.10, 0.91).
+MAX_PRODUCT = 512
 
 
 def blocked_applies(
-    x: Any, kernel, stride, groups: int, channels: int, out, ext, dtype: Any
+    x: Any, kernel, stride, dilation, groups: int, c_in: int, c_out: int, lows, out, dtype: Any
 ) -> bool:
-    """:func:`forward_blocked` takes this pass: NumPy, 2-D, stride 1, one group, at most
-    :data:`MAX_CHANNELS` input channels, padded planes at most :data:`MAX_WASTE` times the
-    output planes, float32/float64 work, numba on (the NumPy twin is only for the tests)."""
-    return (
+    """Whether a pass ``(N, c_in, *x.shape[2:]) -> (N, c_out, *out)`` comes to the blocked
+    kernels: NumPy, 2-D, stride 1, one group, ``lows >= 0``, float32/float64 work, numba on (the
+    NumPy twins are for the tests), at least :data:`MIN_BLOCK_OUT` output channels, at most
+    :data:`MAX_CHANNELS` input channels or at most :data:`MAX_PRODUCT` channel pairs, and
+    shared-zero planes at most :data:`MAX_WASTE` times the output planes."""
+    if not (
         type(x) is np.ndarray
         and len(kernel) == 2
         and tuple(stride) == (1, 1)
         and groups == 1
-        and channels <= MAX_CHANNELS
-        and ext[0] * ext[1] <= MAX_WASTE * out[0] * out[1]
+        and c_out >= MIN_BLOCK_OUT
+        and (c_in <= MAX_CHANNELS or c_in * c_out <= MAX_PRODUCT)
+        and min(lows) >= 0
         and np.dtype(dtype) in (np.float32, np.float64)
         and numba_enabled()
-    )
+    ):
+        return False
+    ext = im2col.extent(out, kernel, (1, 1), dilation)
+    hp, wp = _plane(x.shape[2:], lows, ext, out)
+    return hp * wp <= MAX_WASTE * out[0] * out[1]
 
 
 def _plane(sizes, lows, ext, out) -> tuple[int, int]:
