@@ -197,6 +197,22 @@ def test_dispatch_rule():
     assert not direct.blocked_applies(x, **{**kw, "groups": 3})
     assert not direct.blocked_applies(x, **{**kw, "dtype": np.float16})
     assert not direct.blocked_applies(x.tolist(), **kw)
+    big = np.zeros((2, 3, 1024, 1024), np.float32)  # memory-bound planes
+    assert not direct.blocked_applies(big, **{**kw, "out": (1024, 1024)})
+
+
+def test_dispatch_rule_leaves_no_thread_idle(monkeypatch):
+    """One large sample on two threads: the patch GEMM (threaded BLAS), not the blocked kernels
+    (threaded over samples); small calls run on one thread anyway."""
+    monkeypatch.setenv("NNFUNC_NUM_THREADS", "2")
+    kw = {"kernel": (3, 3), "stride": (1, 1), "dilation": (1, 1), "groups": 1}
+    kw = {**kw, "c_in": 3, "c_out": 16, "lows": (1, 1), "dtype": np.float32}
+    one = np.zeros((1, 3, 256, 256), np.float32)
+    assert not direct.blocked_applies(one, **kw, out=(256, 256))
+    small = np.zeros((1, 3, 32, 32), np.float32)
+    assert direct.blocked_applies(small, **kw, out=(32, 32)) == numba_enabled()
+    two = np.zeros((2, 3, 256, 256), np.float32)
+    assert direct.blocked_applies(two, **kw, out=(256, 256)) == numba_enabled()
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])

@@ -29,11 +29,12 @@ import numpy as np
 from nnfunc.core.backend import numba_enabled
 from nnfunc.kernels.cpu import im2col
 from nnfunc.kernels.cpu._jit import blocked_conv_kernels, small_conv_kernels
-from nnfunc.kernels.cpu._threads import row_ranges, run
+from nnfunc.kernels.cpu._threads import num_threads, row_ranges, run
 
 __all__ = [
     "BLOCK_CELLS",
     "MAX_CHANNELS",
+    "MAX_PLANE",
     "MAX_PRODUCT",
     "MAX_WASTE",
     "MIN_BLOCK_OUT",
@@ -88,6 +89,10 @@ MIN_BLOCK_OUT = 3
 #: Scratch plane / output plane above which the blocked kernels are not used (4x4 images with
 #: a one-cell border share 5x5 planes: 1.56; unpadded ones, 2x2 outputs of 4x4 planes: 4).
 MAX_WASTE = 1.6
+#: Plane cells above which the blocked kernels are not used (each pass streams the block's
+#: planes: 1x3x1024x1024, 3 -> 32, ran memory-bound, input gradient 2.1x and weight gradient
+#: 1.6x the patch GEMM's time; 512x512 was still 0.5-0.6x).
+MAX_PLANE = 1 << 19
 #: Input x output channels up to which a pass with more than :data:`MAX_CHANNELS` input
 #: channels comes here (one thread, CPU time, blocked / Winograd or patch GEMM: 128x16x4x4,
 #: 16 -> 32: forward 1.00, input gradient (32 -> 16) 0.58, weight gradient 0.80; 16x16x16x16,
@@ -102,8 +107,9 @@ def blocked_applies(
     """Whether a pass ``(N, c_in, *x.shape[2:]) -> (N, c_out, *out)`` comes to the blocked
     kernels: NumPy, 2-D, stride 1, one group, ``lows >= 0``, float32/float64 work, numba on (the
     NumPy twins are for the tests), at least :data:`MIN_BLOCK_OUT` output channels, at most
-    :data:`MAX_CHANNELS` input channels or at most :data:`MAX_PRODUCT` channel pairs, and
-    shared-zero planes at most :data:`MAX_WASTE` times the output planes."""
+    :data:`MAX_CHANNELS` input channels or at most :data:`MAX_PRODUCT` channel pairs,
+    shared-zero planes of at most :data:`MAX_PLANE` cells and at most :data:`MAX_WASTE` times
+    the output planes, and a sample per thread unless the call runs on one thread anyway."""
     if not (
         type(x) is np.ndarray
         and len(kernel) == 2
@@ -118,7 +124,13 @@ def blocked_applies(
         return False
     ext = im2col.extent(out, kernel, (1, 1), dilation)
     hp, wp = _plane(x.shape[2:], lows, ext, out)
-    return hp * wp <= MAX_WASTE * out[0] * out[1]
+    cells = hp * wp
+    if cells > MAX_PLANE or cells > MAX_WASTE * out[0] * out[1]:
+        return False
+    # threads split the samples: fewer samples than threads would leave threads idle where the
+    # patch GEMM's BLAS would use them
+    n = x.shape[0]
+    return n >= num_threads() or n * c_in * c_out * kernel[0] * kernel[1] * cells < SERIAL_WORK
 
 
 def _plane(sizes, lows, ext, out) -> tuple[int, int]:
