@@ -9,13 +9,17 @@ F(2x2, 3x3) path (:mod:`nnfunc.kernels.cpu.winograd`: on 32x64x56x56, 64 -> 64, 
 array modules, float64, strides, dilations, groups) keeps the patch GEMM, and so do all three
 passes of outputs at most :data:`~nnfunc.kernels.cpu.winograd.PATCH_SIDE` wide or high (there the
 patch GEMM is faster: 128x16x4x4, 16 -> 32, CPU ms forward 0.32 / 0.43 Winograd, input gradient
-0.47 / 0.55, weight gradient 0.41 / 0.55). 2-D stride-1
-convolutions with one group, at most :data:`~nnfunc.kernels.cpu.direct.MAX_CHANNELS` (4) input
-channels and output rows at least :data:`~nnfunc.kernels.cpu.direct.MIN_WIDTH` (16) wide take
-the direct numba kernels of :mod:`nnfunc.kernels.cpu.direct` for the input and weight gradients
-(one thread, CPU us, patch GEMM / direct: 8x3x32x32, 3 -> 16 input gradient 270 / 203, weight
-gradient 287 / 232; the forward stays on the patch GEMM, 147 / 241; images 8 wide or less and
-16+ channels lose 1.2-6x: 128x16x4x4, 16 -> 32, 0.35 / 2.1 ms forward). 2-D depthwise
+0.47 / 0.55, weight gradient 0.41 / 0.55).
+
+Before all of these, 2-D stride-1 one-group passes with few channels (at most 4 input channels,
+or at most 512 input x output channel pairs, and at least 3 output channels) on planes that
+waste little (:func:`nnfunc.kernels.cpu.direct.blocked_applies`) take the blocked direct
+kernels for all three passes (one thread, CPU us, previous path / blocked: 8x3x32x32, 3 -> 16,
+forward 145 / 100, input gradient 159 / 134, weight gradient 264 / 105; the demo CNN's
+128x16x4x4, 16 -> 32: 358 / 372, 552 / 368, 484 / 394). Input gradients with 1-2 output
+channels and rows at least :data:`~nnfunc.kernels.cpu.direct.MIN_WIDTH` (16) wide take the
+one-filter direct kernels of :mod:`nnfunc.kernels.cpu.direct` (8x1x64x64: 320 / 476 blocked).
+2-D depthwise
 convolutions (one input channel per group) take the numba plane kernels of
 :mod:`nnfunc.kernels.cpu.depthwise` when numba is enabled, else the NumPy shifted products.
 """
