@@ -105,7 +105,11 @@ def test_passes_match_float64_reference(case, dtype):
     bound = F32_BOUND if dtype == np.float32 else F64_BOUND
     y = direct.forward_blocked(x, w, lows, out, dil, dtype)
     assert y.dtype == dtype and y.shape == (x.shape[0], w.shape[0], *out)
-    assert _rel(y, ref_forward(x, w, lows, highs, dil)) < bound
+    ref = ref_forward(x, w, lows, highs, dil)
+    assert _rel(y, ref) < bound
+    b = np.linspace(-2, 3, w.shape[0]).astype(dtype)
+    yb = direct.forward_blocked(x, w, lows, out, dil, dtype, bias=b)
+    assert _rel(yb, ref + b.astype(np.float64).reshape(-1, 1, 1)) < bound
     gw = direct.grad_weight_blocked(x, gy, kernel, lows, dil, dtype)
     assert gw.dtype == dtype and gw.shape == w.shape
     assert _rel(gw, ref_grad_weight(x, gy, kernel, lows, highs, dil)) < bound
@@ -129,9 +133,10 @@ def test_numba_kernels_match_numpy_twins(case):
     y1 = np.full((n, w.shape[0], *out), np.nan, np.float32)
     y2 = y1.copy()
     args = (lows[0], lows[1], hp, wp, dil[0], dil[1], nb)
-    k["forward"](x, w, y1, *args, 0, n)
-    direct.blocked_rows(x, w, y2, *args, 0, n)
-    np.testing.assert_allclose(y1, y2, rtol=1e-5, atol=1e-5)
+    for bias in (np.zeros(0, np.float32), np.linspace(-1, 1, w.shape[0], dtype=np.float32)):
+        k["forward"](x, w, bias, y1, *args, 0, n)
+        direct.blocked_rows(x, w, bias, y2, *args, 0, n)
+        np.testing.assert_allclose(y1, y2, rtol=1e-5, atol=1e-5)
     p1 = np.full((2, *w.shape), np.nan, np.float32)
     p2 = p1.copy()
     k["grad_weight"](x, gy, p1, *args, 0, n, 1)
@@ -226,6 +231,9 @@ def test_dispatcher_passes_on_the_blocked_path(dtype):
     pads = [(1, 1), (1, 1)]
     xd, wd, gd = (a.astype(dtype) for a in (x, w, gy))
     y = conv_dispatch.conv_forward(np, xd, wd, (1, 1), pads, (1, 1), 1, out, work)
+    bias = np.arange(5, dtype=dtype)
+    yb = conv_dispatch.conv_forward(np, xd, wd, (1, 1), pads, (1, 1), 1, out, work, bias)
+    np.testing.assert_allclose(yb - bias.astype(work).reshape(-1, 1, 1), y, atol=1e-5)
     gx = conv_dispatch.conv_transpose_forward(np, gd, wd, (1, 1), pads, (1, 1), 1, (16, 16), work)
     gw = conv_dispatch.conv_grad_weight(np, xd, gd, (3, 3), (1, 1), pads, (1, 1), 1, work)
     assert y.dtype == gx.dtype == gw.dtype == work
@@ -260,3 +268,20 @@ def test_dispatcher_many_channels_on_small_images(monkeypatch, side):
     assert _rel(y, ref_forward(xr, wr, (1, 1), (1, 1), (1, 1))) < F32_BOUND
     assert _rel(gx, ref_grad_input(gr, wr, (1, 1), (1, 1), (1, 1), (side, side))) < F32_BOUND
     assert _rel(gw, ref_grad_weight(xr, gr, (3, 3), (1, 1), (1, 1), (1, 1))) < F32_BOUND
+
+
+def test_no_bias_keeps_negative_zeros_and_bias_matches_the_other_paths():
+    """Without a bias the outputs are written as summed (-0.0 stays -0.0); with one, the blocked
+    kernels give what the patch GEMM path gives (the bias added in the work dtype)."""
+    x = np.zeros((2, 3, 16, 16), np.float32)
+    w = -np.ones((4, 3, 3, 3), np.float32)
+    y = direct.forward_blocked(x, w, (1, 1), (16, 16), (1, 1), np.float32)
+    assert not np.any(y) and np.signbit(y).all() == numba_enabled()
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((3, 3, 16, 16)).astype(np.float32)
+    w = rng.standard_normal((5, 3, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(5).astype(np.float32)
+    pads = [(1, 1), (1, 1)]
+    got = conv_dispatch.conv_forward(np, x, w, (1, 1), pads, (1, 1), 1, (16, 16), np.float32, b)
+    want = im2col.conv_forward(np, x, w, (1, 1), pads, (1, 1), 1, (16, 16), np.float32)
+    np.testing.assert_allclose(got, want + b.reshape(-1, 1, 1), rtol=1e-5, atol=1e-5)

@@ -250,10 +250,8 @@ class Conv(_ConvBase):
         acc = accumulation_dtype(self.out_dtype)
         xf = _to_first(xp, x, self.channel_last)
         y = conv_dispatch.conv_forward(
-            xp, xf, w, self.stride, self.pads, self.dilation, self.groups, self.out, acc
+            xp, xf, w, self.stride, self.pads, self.dilation, self.groups, self.out, acc, b
         )
-        if b is not None:
-            y += b.astype(acc).reshape((-1,) + (1,) * len(self.out))
         y = _from_first(xp, y, self.channel_last)
         return (y.astype(self.out_dtype, copy=False),)
 

@@ -3221,9 +3221,10 @@ def small_conv_kernels() -> dict[str, Any]:
 # Four output channels share each input load and three taps of a filter row are applied per
 # pass over the accumulators (12 weights + 3 inputs + 4 sums stay in registers): ~80 GFLOP/s
 # on one core here, against ~45 for one accumulator with nine taps.
-def _sc3_forward(x, w, y, lh, lw, hp, wp, dh, dw, nb, n0, n1):  # pragma: no cover - compiled
-    """``y[n, o, r, s] = sum_{c,i,j} w[o, c, i, j] * xpad[n, c, r + i*dh, s + j*dw]``, with
-    ``xpad`` the zeros ``(hp, wp)`` holding ``x`` at ``(lh, lw)`` (cropped to it)."""
+def _sc3_forward(x, w, bias, y, lh, lw, hp, wp, dh, dw, nb, n0, n1):  # pragma: no cover
+    """``y[n, o, r, s] = sum_{c,i,j} w[o, c, i, j] * xpad[n, c, r + i*dh, s + j*dw] (+ bias[o]
+    when ``bias`` is not empty)``, with ``xpad`` the zeros ``(hp, wp)`` holding ``x`` at
+    ``(lh, lw)`` (cropped to it)."""
     nc = x.shape[1]
     hx = min(x.shape[2], hp - lh)
     wx = min(x.shape[3], wp - lw)
@@ -3317,8 +3318,13 @@ def _sc3_forward(x, w, y, lh, lw, hp, wp, dh, dw, nb, n0, n1):  # pragma: no cov
                     for r in range(ho):
                         src = aq[k * plane + r * wp :]
                         dst = y[b0 + k, o + q, r]
-                        for s in range(wo):
-                            dst[s] = src[s]
+                        if bias.shape[0] == 0:  # no bias: -0.0 sums stay -0.0
+                            for s in range(wo):
+                                dst[s] = src[s]
+                        else:
+                            bq = bias[o + q]
+                            for s in range(wo):
+                                dst[s] = src[s] + bq
 
 
 def _sc3_grad_weight(x, gy, part, lh, lw, hp, wp, dh, dw, nb, n0, n1, slot):  # pragma: no cover

@@ -45,14 +45,31 @@ def _winograd(xp: Any, x: Any, kernel, stride, dilation, groups, c, o, dtype) ->
 
 
 def conv_forward(
-    xp: Any, x: Any, w: Any, stride, pads: Sequence[tuple[int, int]], dilation, groups, out, dtype
+    xp: Any,
+    x: Any,
+    w: Any,
+    stride,
+    pads: Sequence[tuple[int, int]],
+    dilation,
+    groups,
+    out,
+    dtype,
+    bias: Any = None,
 ) -> Any:
-    """:func:`nnfunc.kernels.cpu.im2col.conv_forward`, Winograd when it applies."""
+    """:func:`nnfunc.kernels.cpu.im2col.conv_forward`, Winograd when it applies; ``bias``
+    (``(O,)``, optional) is added in ``dtype`` (by the blocked kernels as they write)."""
     lows = [lo for lo, _ in pads]
     if xp is np and direct.blocked_applies(
         x, w.shape[2:], stride, dilation, groups, x.shape[1], w.shape[0], lows, out, dtype
     ):
-        return direct.forward_blocked(x, w, lows, out, dilation, dtype)
+        return direct.forward_blocked(x, w, lows, out, dilation, dtype, bias=bias)
+    y = _conv_forward(xp, x, w, stride, pads, dilation, groups, out, dtype)
+    if bias is not None:
+        y += bias.astype(dtype).reshape((-1,) + (1,) * len(out))
+    return y
+
+
+def _conv_forward(xp, x, w, stride, pads, dilation, groups, out, dtype) -> Any:
     if min(out, default=0) > winograd.PATCH_SIDE and _winograd(
         xp, x, w.shape[2:], stride, dilation, groups, x.shape[1], w.shape[0], dtype
     ):

@@ -156,7 +156,7 @@ def _plane(sizes, lows, ext, out) -> tuple[int, int]:
     )
 
 
-def blocked_rows(x, w, y, lh, lw, hp, wp, dh, dw, nb, n0, n1) -> None:
+def blocked_rows(x, w, bias, y, lh, lw, hp, wp, dh, dw, nb, n0, n1) -> None:
     """NumPy twin of ``_sc3_forward`` (same signature; ``nb`` is unused here)."""
     ho, wo = y.shape[2:]
     kh, kw = w.shape[2:]
@@ -171,6 +171,8 @@ def blocked_rows(x, w, y, lh, lw, hp, wp, dh, dw, nb, n0, n1) -> None:
             for j in range(kw):
                 win = xpad[:, i * dh : i * dh + ho, j * dw : j * dw + wo]
                 acc += np.tensordot(w[:, :, i, j], win, axes=(1, 0))
+        if bias.shape[0]:
+            acc += bias.reshape(-1, 1, 1)
         y[n] = acc
 
 
@@ -219,9 +221,12 @@ def grad_weight_blocked(
     return part[0] if len(ranges) == 1 else part.sum(axis=0)
 
 
-def forward_blocked(x, w, lows, out, dilation, dtype, threads: int | None = None) -> np.ndarray:
-    """``(N, C, H, W) x (O, C, kh, kw) -> (N, O, *out)``, stride 1, ``lows`` (>= 0) zeros
-    before; the padding is done in the kernel, a few samples at a time (no padded copy)."""
+def forward_blocked(
+    x, w, lows, out, dilation, dtype, threads: int | None = None, bias: Any = None
+) -> np.ndarray:
+    """``(N, C, H, W) x (O, C, kh, kw) (+ bias (O,)) -> (N, O, *out)``, stride 1, ``lows``
+    (>= 0) zeros before; the padding is done in the kernel, a few samples at a time (no padded
+    copy), the bias added as the outputs are written (no pass of its own)."""
     n, c = x.shape[:2]
     o = w.shape[0]
     hp, wp = _plane(x.shape[2:], lows, im2col.extent(out, w.shape[2:], (1, 1), dilation), out)
@@ -230,6 +235,7 @@ def forward_blocked(x, w, lows, out, dilation, dtype, threads: int | None = None
         return y
     xc = np.ascontiguousarray(x, dtype=dtype)
     wc = np.ascontiguousarray(w, dtype=dtype)
+    bc = np.zeros(0, dtype) if bias is None else np.ascontiguousarray(bias, dtype=dtype)
     plane = hp * wp
     nb = max(1, BLOCK_CELLS // plane)
     fn = blocked_conv_kernels()["forward"] if numba_enabled() else blocked_rows
@@ -239,7 +245,7 @@ def forward_blocked(x, w, lows, out, dilation, dtype, threads: int | None = None
     if threads is None and n * per < SERIAL_WORK:
         threads = 1
     ranges = row_ranges(n, per, threads)
-    run(lambda a, b: fn(xc, wc, y, lh, lw, hp, wp, dh, dw, nb, a, b), ranges)
+    run(lambda a, b: fn(xc, wc, bc, y, lh, lw, hp, wp, dh, dw, nb, a, b), ranges)
     return y
 
 
