@@ -113,6 +113,12 @@ MAX_PLANE = 1 << 19
 MAX_PRODUCT = 512
 
 
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+#: The empty bias (none) of each work dtype.
+_NO_BIAS = {_F32: np.zeros(0, _F32), _F64: np.zeros(0, _F64)}
+
+
 def blocked_applies(
     x: Any, kernel, stride, dilation, groups: int, c_in: int, c_out: int, lows, out, dtype: Any
 ) -> bool:
@@ -129,13 +135,13 @@ def blocked_applies(
         and groups == 1
         and c_out >= MIN_BLOCK_OUT
         and (c_in <= MAX_CHANNELS or c_in * c_out <= MAX_PRODUCT)
-        and min(lows) >= 0
-        and np.dtype(dtype) in (np.float32, np.float64)
+        and lows[0] >= 0
+        and lows[1] >= 0
+        and (dtype is _F32 or dtype is _F64 or np.dtype(dtype) in (_F32, _F64))
         and numba_enabled()
     ):
         return False
-    ext = im2col.extent(out, kernel, (1, 1), dilation)
-    hp, wp = _plane(x.shape[2:], lows, ext, out)
+    hp, wp = _geometry(x.shape[2:], kernel, dilation, lows, out)
     cells = hp * wp
     if cells > MAX_PLANE or cells > MAX_WASTE * out[0] * out[1]:
         return False
@@ -150,10 +156,17 @@ def _plane(sizes, lows, ext, out) -> tuple[int, int]:
     for the data placed at ``lows``, for the outputs, and for the reads (``ext``, the padded
     extent) once the trailing zeros are shared with the next row's (next plane's) leading
     ones: a read ``e - 1`` past the start wraps to at most ``e - 1 - length < low``."""
-    return tuple(
-        max(lo + min(s, e - lo), e - lo, n)
-        for s, lo, e, n in zip(sizes, lows, ext, out, strict=True)
+    (h, w), (lh, lw), (eh, ew), (ho, wo) = sizes, lows, ext, out
+    return (
+        max(lh + min(h, eh - lh), eh - lh, ho),
+        max(lw + min(w, ew - lw), ew - lw, wo),
     )
+
+
+def _geometry(sizes, kernel, dilation, lows, out) -> tuple[int, int]:
+    """:func:`_plane` of a stride-1 2-D pass (its extent computed here: the call is per pass)."""
+    ext = (out[0] + dilation[0] * (kernel[0] - 1), out[1] + dilation[1] * (kernel[1] - 1))
+    return _plane(sizes, lows, ext, out)
 
 
 def blocked_rows(x, w, bias, y, lh, lw, hp, wp, dh, dw, nb, n0, n1) -> None:
@@ -203,7 +216,7 @@ def grad_weight_blocked(
     kh, kw = kernel
     if n == 0 or math.prod(out) == 0:
         return np.zeros((o, c, kh, kw), dtype)
-    hp, wp = _plane(x.shape[2:], lows, im2col.extent(out, kernel, (1, 1), dilation), out)
+    hp, wp = _geometry(x.shape[2:], kernel, dilation, lows, out)
     plane = hp * wp
     xc = np.ascontiguousarray(x, dtype=dtype)
     g = np.ascontiguousarray(gy, dtype=dtype)
@@ -211,12 +224,14 @@ def grad_weight_blocked(
     lh, lw = lows
     dh, dw = dilation
     per = o * c * kh * kw * plane
-    if threads is None and n * per < SERIAL_WORK:
-        threads = 1
+    fn = blocked_conv_kernels()["grad_weight"] if numba_enabled() else blocked_grad_weight_rows
+    if (threads is None and n * per < SERIAL_WORK) or threads == 1:
+        part = np.empty((1, o, c, kh, kw), dtype)
+        fn(xc, g, part, lh, lw, hp, wp, dh, dw, nb, 0, n, 0)  # inline
+        return part[0]
     ranges = row_ranges(n, per, threads)
     part = np.empty((len(ranges), o, c, kh, kw), dtype)
     slot = {a: k for k, (a, _) in enumerate(ranges)}
-    fn = blocked_conv_kernels()["grad_weight"] if numba_enabled() else blocked_grad_weight_rows
     run(lambda a, b: fn(xc, g, part, lh, lw, hp, wp, dh, dw, nb, a, b, slot[a]), ranges)
     return part[0] if len(ranges) == 1 else part.sum(axis=0)
 
@@ -229,21 +244,26 @@ def forward_blocked(
     copy), the bias added as the outputs are written (no pass of its own)."""
     n, c = x.shape[:2]
     o = w.shape[0]
-    hp, wp = _plane(x.shape[2:], lows, im2col.extent(out, w.shape[2:], (1, 1), dilation), out)
+    hp, wp = _geometry(x.shape[2:], w.shape[2:], dilation, lows, out)
     y = np.empty((n, o, *out), dtype)
     if y.size == 0:
         return y
     xc = np.ascontiguousarray(x, dtype=dtype)
     wc = np.ascontiguousarray(w, dtype=dtype)
-    bc = np.zeros(0, dtype) if bias is None else np.ascontiguousarray(bias, dtype=dtype)
+    if bias is None:
+        bc = _NO_BIAS.get(y.dtype)
+        bc = np.zeros(0, dtype) if bc is None else bc
+    else:
+        bc = np.ascontiguousarray(bias, dtype=dtype)
     plane = hp * wp
     nb = max(1, BLOCK_CELLS // plane)
     fn = blocked_conv_kernels()["forward"] if numba_enabled() else blocked_rows
     lh, lw = lows
     dh, dw = dilation
     per = o * c * w.shape[2] * w.shape[3] * plane
-    if threads is None and n * per < SERIAL_WORK:
-        threads = 1
+    if (threads is None and n * per < SERIAL_WORK) or threads == 1:
+        fn(xc, wc, bc, y, lh, lw, hp, wp, dh, dw, nb, 0, n)  # inline: no ranges, no closure
+        return y
     ranges = row_ranges(n, per, threads)
     run(lambda a, b: fn(xc, wc, bc, y, lh, lw, hp, wp, dh, dw, nb, a, b), ranges)
     return y
