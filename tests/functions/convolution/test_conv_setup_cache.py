@@ -67,3 +67,12 @@ def test_repeated_calls_give_the_same_result():
     first = nf.conv(x, w, pad=1)
     np.testing.assert_array_equal(nf.conv(x, w, pad=1), first)
     assert nf.conv(x, w, pad=0).shape == (2, 4, 6, 6)
+
+
+def test_the_memory_bound_is_checked_again_when_it_changes(monkeypatch):
+    x = np.zeros((4, 1, 100), np.float32)
+    w = np.ones((1, 1, 3), np.float32)
+    assert nf.conv(x, w, pad=1000).shape == (4, 1, 2098)
+    monkeypatch.setattr(nf.core.function, "MEMORY_BYTES", 10_000)
+    with pytest.raises(ArgumentError, match="padded input must fit in memory"):
+        nf.conv(x, w, pad=1000)
