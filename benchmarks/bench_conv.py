@@ -47,12 +47,17 @@ def cases(quick):
     w1 = rng.standard_normal((64, 64, 3, 3), dtype=np.float32) * 0.05
     x2 = rng.standard_normal((8, 3, 32, 32), dtype=np.float32)
     w2 = rng.standard_normal((16, 3, 3, 3), dtype=np.float32)
+    x3 = rng.standard_normal((128, 16, 4, 4), dtype=np.float32)
+    w3 = rng.standard_normal((32, 16, 3, 3), dtype=np.float32) * 0.1
     wd = rng.standard_normal((64, 1, 3, 3), dtype=np.float32)
     c1 = rng.standard_normal((1, 256, 44, 60), dtype=np.float32)
     c2 = rng.standard_normal((1, 256, 44, 60), dtype=np.float32)
     return [
         (f"conv2d {n}x64x56x56 64->64 3x3 p1", "conv", (x1, w1), {"pad": 1}, {"padding": 1}),
         ("conv2d 8x3x32x32 3->16 3x3", "conv", (x2, w2), {}, {}),
+        # the peer harness's conv2d_small (pad 1) and the demo CNN's second convolution
+        ("conv2d 8x3x32x32 3->16 3x3 p1", "conv", (x2, w2), {"pad": 1}, {"padding": 1}),
+        ("conv2d 128x16x4x4 16->32 3x3 p1", "conv", (x3, w3), {"pad": 1}, {"padding": 1}),
         (f"depthwise 3x3 {n}x64x56x56", "dw", (x1, wd), {"pad": 1}, {"padding": 1, "groups": 64}),
         (f"max_pool 2x2/2 {n}x64x56x56", "max", (x1,), {}, {}),
         (f"avg_pool 3x3/1 p1 {n}x64x56x56", "avg", (x1,), {}, {}),

@@ -8,7 +8,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 import nnfunc as nf
 from nnfunc.core.backend import numba_enabled
-from nnfunc.kernels.cpu import conv_dispatch, winograd
+from nnfunc.kernels.cpu import conv_dispatch, direct, winograd
 from nnfunc.kernels.cpu._jit import winograd_kernels
 
 needs_numba = pytest.mark.skipif(not numba_enabled(), reason="numba disabled")
@@ -228,6 +228,7 @@ def test_dispatch_forward_of_tiny_outputs_takes_the_patch_gemm(monkeypatch, side
     calls = []
     real = winograd.forward
     monkeypatch.setattr(winograd, "forward", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(direct, "MAX_PRODUCT", 0)  # 16 -> 32 channels: not the blocked kernels
     pads = ((1, 1), (1, 1))
     y = conv_dispatch.conv_forward(np, x, w, (1, 1), pads, (1, 1), 1, (side, side), np.float32)
     assert bool(calls) == (path == "winograd")
@@ -266,6 +267,7 @@ def test_dispatch_input_gradient_of_tiny_images(monkeypatch, side, lo):
     calls = []
     real = winograd.grad_input
     monkeypatch.setattr(winograd, "grad_input", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(direct, "MAX_PRODUCT", 0)  # not the blocked kernels
     pads = ((lo, lo), (lo, lo))
     gx = conv_dispatch.conv_transpose_forward(
         np, gy, w, (1, 1), pads, (1, 1), 1, (side, side), np.float32
@@ -284,6 +286,7 @@ def test_dispatch_weight_gradient_of_tiny_images(monkeypatch, side):
     calls = []
     real = winograd.grad_weight
     monkeypatch.setattr(winograd, "grad_weight", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(direct, "MAX_PRODUCT", 0)  # not the blocked kernels
     pads = ((1, 1), (1, 1))
     gw = conv_dispatch.conv_grad_weight(np, x, gy, (3, 3), (1, 1), pads, (1, 1), 1, np.float32)
     assert bool(calls) == (side > winograd.PATCH_SIDE)

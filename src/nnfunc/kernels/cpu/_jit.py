@@ -3206,3 +3206,234 @@ def small_conv_kernels() -> dict[str, Any]:
         "forward": numba.njit(**opts)(_sc_forward),
         "grad_weight": numba.njit(**{**opts, "fastmath": set(_FM_REDUCE)})(_sc_grad_weight),
     }
+
+
+# ------------------------------------------------- branch s3-smallconv3: blocked direct conv
+# (nnfunc.kernels.cpu.direct.forward_blocked: stride-1 2-D convolution, one group.) A block of
+# ``nb`` samples is copied into one zero-padded scratch ``(C, nb * hp * wp)``, so that every
+# tap is one long contiguous multiply-add over all the block's planes (rows of a 32-wide image
+# alone are too short for LLVM's 64-lane vector loop: 2x slower); output pixel (r, s) of sample
+# k is position ``k * hp * wp + r * wp + s``, the positions in between are computed and dropped.
+# Planes may share their zeros: ``hp``/``wp`` are only as long as the outputs, the data and the
+# reads need (``direct._plane``); a read past a row's end lands in the next row's leading zeros,
+# and past a plane's end in the next plane's top rows (32x32 padded by one: 33x33 cells, not
+# 34x34; 8x8: 81, not 100).
+# Four output channels share each input load and three taps of a filter row are applied per
+# pass over the accumulators (12 weights + 3 inputs + 4 sums stay in registers): ~80 GFLOP/s
+# on one core here, against ~45 for one accumulator with nine taps.
+def _sc3_forward(x, w, bias, y, lh, lw, hp, wp, dh, dw, nb, n0, n1):  # pragma: no cover
+    """``y[n, o, r, s] = sum_{c,i,j} w[o, c, i, j] * xpad[n, c, r + i*dh, s + j*dw] (+ bias[o]
+    when ``bias`` is not empty)``, with ``xpad`` the zeros ``(hp, wp)`` holding ``x`` at
+    ``(lh, lw)`` (cropped to it)."""
+    nc = x.shape[1]
+    hx = min(x.shape[2], hp - lh)
+    wx = min(x.shape[3], wp - lw)
+    no = w.shape[0]
+    kh = w.shape[2]
+    kw = w.shape[3]
+    kw3 = kw - kw % 3
+    ho = y.shape[2]
+    wo = y.shape[3]
+    plane = hp * wp
+    # Rows (inputs and sums) 1 KiB modulo 4 KiB apart, the sums 2 KiB after the inputs: a load
+    # of an input tap at the address of a sum just stored, modulo 4 KiB, waits for that store
+    # (4K aliasing). Measured over row lengths = 0, 64 B, 1, 2 KiB and gaps 0 to 3 KiB on five
+    # shapes: rows a multiple of 4 KiB (unpadded 32x32 planes) ran up to 2.3x slower, 1 KiB was
+    # the best everywhere, the gap mattered little.
+    unit = 4096 // y.itemsize
+    rl = nb * plane + (lh + 1) * wp  # the last plane's reads run up to lh + 1 rows past it
+    rl += (unit // 4 - rl % unit) % unit
+    buf = np.zeros((nc + 4) * rl + unit // 2, y.dtype)
+    xs = buf[: nc * rl].reshape((nc, rl))
+    acc = buf[nc * rl + unit // 2 :].reshape((4, rl))
+    zero = y.dtype.type(0.0)
+    for b0 in range(n0, n1, nb):
+        m = min(nb, n1 - b0)
+        span = (m - 1) * plane + (ho - 1) * wp + wo
+        for k in range(m):
+            for c in range(nc):
+                for r in range(hx):
+                    dst = xs[c, k * plane + (lh + r) * wp + lw :]
+                    src = x[b0 + k, c, r]
+                    for s in range(wx):
+                        dst[s] = src[s]
+        for o in range(0, no, 4):
+            o1 = min(o + 1, no - 1)
+            o2 = min(o + 2, no - 1)
+            o3 = min(o + 3, no - 1)
+            a0 = acc[0]
+            a1 = acc[1]
+            a2 = acc[2]
+            a3 = acc[3]
+            first = nc > 0 and kw3 > 0  # the first pass assigns the sums: no zeroing pass
+            if not first:
+                for t in range(span):
+                    a0[t] = zero
+                    a1[t] = zero
+                    a2[t] = zero
+                    a3[t] = zero
+            for c in range(nc):
+                for i in range(kh):
+                    row = xs[c, i * dh * wp :]
+                    for j in range(0, kw3, 3):
+                        p0, p1, p2 = w[o, c, i, j], w[o, c, i, j + 1], w[o, c, i, j + 2]
+                        q0, q1, q2 = w[o1, c, i, j], w[o1, c, i, j + 1], w[o1, c, i, j + 2]
+                        u0, u1, u2 = w[o2, c, i, j], w[o2, c, i, j + 1], w[o2, c, i, j + 2]
+                        v0, v1, v2 = w[o3, c, i, j], w[o3, c, i, j + 1], w[o3, c, i, j + 2]
+                        x0 = row[j * dw :]
+                        x1 = row[(j + 1) * dw :]
+                        x2 = row[(j + 2) * dw :]
+                        if first:
+                            first = False
+                            for t in range(span):
+                                e0, e1, e2 = x0[t], x1[t], x2[t]
+                                a0[t] = p0 * e0 + p1 * e1 + p2 * e2
+                                a1[t] = q0 * e0 + q1 * e1 + q2 * e2
+                                a2[t] = u0 * e0 + u1 * e1 + u2 * e2
+                                a3[t] = v0 * e0 + v1 * e1 + v2 * e2
+                            continue
+                        for t in range(span):
+                            e0, e1, e2 = x0[t], x1[t], x2[t]
+                            a0[t] += p0 * e0 + p1 * e1 + p2 * e2
+                            a1[t] += q0 * e0 + q1 * e1 + q2 * e2
+                            a2[t] += u0 * e0 + u1 * e1 + u2 * e2
+                            a3[t] += v0 * e0 + v1 * e1 + v2 * e2
+                    for j in range(kw3, kw):
+                        p0, q0, u0, v0 = (
+                            w[o, c, i, j],
+                            w[o1, c, i, j],
+                            w[o2, c, i, j],
+                            w[o3, c, i, j],
+                        )
+                        x0 = row[j * dw :]
+                        for t in range(span):
+                            e0 = x0[t]
+                            a0[t] += p0 * e0
+                            a1[t] += q0 * e0
+                            a2[t] += u0 * e0
+                            a3[t] += v0 * e0
+            for q in range(min(4, no - o)):
+                aq = acc[q]
+                for k in range(m):
+                    for r in range(ho):
+                        src = aq[k * plane + r * wp :]
+                        dst = y[b0 + k, o + q, r]
+                        if bias.shape[0] == 0:  # no bias: -0.0 sums stay -0.0
+                            for s in range(wo):
+                                dst[s] = src[s]
+                        else:
+                            bq = bias[o + q]
+                            for s in range(wo):
+                                dst[s] = src[s] + bq
+
+
+def _sc3_grad_weight(x, gy, part, lh, lw, hp, wp, dh, dw, nb, n0, n1, slot):  # pragma: no cover
+    """``part[slot, o, c, i, j] = sum_{n, r, s} gy[n, o, r, s] * xpad[n, c, r + i*dh, s + j*dw]``
+    over samples ``n0:n1`` (``xpad`` as in ``_sc3_forward``); four filters x three taps a pass:
+    twelve running sums share three input and four gradient loads."""
+    nc = x.shape[1]
+    hx = min(x.shape[2], hp - lh)
+    wx = min(x.shape[3], wp - lw)
+    no = gy.shape[1]
+    ho = gy.shape[2]
+    wo = gy.shape[3]
+    kh = part.shape[3]
+    kw = part.shape[4]
+    kw3 = kw - kw % 3
+    plane = hp * wp
+    rl = nb * plane + (lh + 1) * wp + 16  # as in _sc3_forward
+    xs = np.zeros((nc, rl), part.dtype)
+    gs = np.zeros((no, rl), part.dtype)  # the dropped positions stay zero
+    zero = part.dtype.type(0.0)
+    part[slot] = zero
+    for b0 in range(n0, n1, nb):
+        m = min(nb, n1 - b0)
+        span = (m - 1) * plane + (ho - 1) * wp + wo
+        for k in range(m):
+            for c in range(nc):
+                for r in range(hx):
+                    dst = xs[c, k * plane + (lh + r) * wp + lw :]
+                    src = x[b0 + k, c, r]
+                    for s in range(wx):
+                        dst[s] = src[s]
+            for o in range(no):
+                for r in range(ho):
+                    dst = gs[o, k * plane + r * wp :]
+                    src = gy[b0 + k, o, r]
+                    for s in range(wo):
+                        dst[s] = src[s]
+        for o in range(0, no, 4):
+            nq = min(4, no - o)
+            g0 = gs[o]
+            g1 = gs[min(o + 1, no - 1)]
+            g2 = gs[min(o + 2, no - 1)]
+            g3 = gs[min(o + 3, no - 1)]
+            for c in range(nc):
+                for i in range(kh):
+                    row = xs[c, i * dh * wp :]
+                    for j in range(0, kw3, 3):
+                        x0 = row[j * dw :]
+                        x1 = row[(j + 1) * dw :]
+                        x2 = row[(j + 2) * dw :]
+                        s00 = s01 = s02 = s10 = s11 = s12 = zero
+                        s20 = s21 = s22 = s30 = s31 = s32 = zero
+                        for t in range(span):
+                            e0, e1, e2 = x0[t], x1[t], x2[t]
+                            f0, f1, f2, f3 = g0[t], g1[t], g2[t], g3[t]
+                            s00 += f0 * e0
+                            s01 += f0 * e1
+                            s02 += f0 * e2
+                            s10 += f1 * e0
+                            s11 += f1 * e1
+                            s12 += f1 * e2
+                            s20 += f2 * e0
+                            s21 += f2 * e1
+                            s22 += f2 * e2
+                            s30 += f3 * e0
+                            s31 += f3 * e1
+                            s32 += f3 * e2
+                        part[slot, o, c, i, j] += s00
+                        part[slot, o, c, i, j + 1] += s01
+                        part[slot, o, c, i, j + 2] += s02
+                        if nq > 1:
+                            part[slot, o + 1, c, i, j] += s10
+                            part[slot, o + 1, c, i, j + 1] += s11
+                            part[slot, o + 1, c, i, j + 2] += s12
+                        if nq > 2:
+                            part[slot, o + 2, c, i, j] += s20
+                            part[slot, o + 2, c, i, j + 1] += s21
+                            part[slot, o + 2, c, i, j + 2] += s22
+                        if nq > 3:
+                            part[slot, o + 3, c, i, j] += s30
+                            part[slot, o + 3, c, i, j + 1] += s31
+                            part[slot, o + 3, c, i, j + 2] += s32
+                    for j in range(kw3, kw):
+                        x0 = row[j * dw :]
+                        s00 = s10 = s20 = s30 = zero
+                        for t in range(span):
+                            e0 = x0[t]
+                            s00 += g0[t] * e0
+                            s10 += g1[t] * e0
+                            s20 += g2[t] * e0
+                            s30 += g3[t] * e0
+                        part[slot, o, c, i, j] += s00
+                        if nq > 1:
+                            part[slot, o + 1, c, i, j] += s10
+                        if nq > 2:
+                            part[slot, o + 2, c, i, j] += s20
+                        if nq > 3:
+                            part[slot, o + 3, c, i, j] += s30
+
+
+@lru_cache(maxsize=1)
+def blocked_conv_kernels() -> dict[str, Any]:
+    """The blocked direct convolution of :mod:`nnfunc.kernels.cpu.direct` (compiled on first
+    call; ``contract`` only: each sum keeps its order, up to fused multiply-adds)."""
+    import numba
+
+    opts = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": {"contract"}}
+    reduce = {**opts, "fastmath": set(_FM_REDUCE)}  # the sums may be re-associated (vectorised)
+    return {
+        "forward": numba.njit(**opts)(_sc3_forward),
+        "grad_weight": numba.njit(**reduce)(_sc3_grad_weight),
+    }

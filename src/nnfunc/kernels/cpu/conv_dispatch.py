@@ -9,13 +9,17 @@ F(2x2, 3x3) path (:mod:`nnfunc.kernels.cpu.winograd`: on 32x64x56x56, 64 -> 64, 
 array modules, float64, strides, dilations, groups) keeps the patch GEMM, and so do all three
 passes of outputs at most :data:`~nnfunc.kernels.cpu.winograd.PATCH_SIDE` wide or high (there the
 patch GEMM is faster: 128x16x4x4, 16 -> 32, CPU ms forward 0.32 / 0.43 Winograd, input gradient
-0.47 / 0.55, weight gradient 0.41 / 0.55). 2-D stride-1
-convolutions with one group, at most :data:`~nnfunc.kernels.cpu.direct.MAX_CHANNELS` (4) input
-channels and output rows at least :data:`~nnfunc.kernels.cpu.direct.MIN_WIDTH` (16) wide take
-the direct numba kernels of :mod:`nnfunc.kernels.cpu.direct` for the input and weight gradients
-(one thread, CPU us, patch GEMM / direct: 8x3x32x32, 3 -> 16 input gradient 270 / 203, weight
-gradient 287 / 232; the forward stays on the patch GEMM, 147 / 241; images 8 wide or less and
-16+ channels lose 1.2-6x: 128x16x4x4, 16 -> 32, 0.35 / 2.1 ms forward). 2-D depthwise
+0.47 / 0.55, weight gradient 0.41 / 0.55).
+
+Before all of these, 2-D stride-1 one-group passes with few channels (at most 4 input channels,
+or at most 512 input x output channel pairs, and at least 3 output channels) on planes that
+waste little (:func:`nnfunc.kernels.cpu.direct.blocked_applies`) take the blocked direct
+kernels for all three passes (one thread, CPU us, previous path / blocked: 8x3x32x32, 3 -> 16,
+forward 145 / 100, input gradient 159 / 134, weight gradient 264 / 105; the demo CNN's
+128x16x4x4, 16 -> 32: 358 / 372, 552 / 368, 484 / 394). Gradient passes with 1-2 output
+channels and rows at least :data:`~nnfunc.kernels.cpu.direct.MIN_WIDTH` (16) wide take the
+one-filter direct kernels of :mod:`nnfunc.kernels.cpu.direct` (8x1x64x64: 320 / 476 blocked).
+2-D depthwise
 convolutions (one input channel per group) take the numba plane kernels of
 :mod:`nnfunc.kernels.cpu.depthwise` when numba is enabled, else the NumPy shifted products.
 """
@@ -41,9 +45,31 @@ def _winograd(xp: Any, x: Any, kernel, stride, dilation, groups, c, o, dtype) ->
 
 
 def conv_forward(
-    xp: Any, x: Any, w: Any, stride, pads: Sequence[tuple[int, int]], dilation, groups, out, dtype
+    xp: Any,
+    x: Any,
+    w: Any,
+    stride,
+    pads: Sequence[tuple[int, int]],
+    dilation,
+    groups,
+    out,
+    dtype,
+    bias: Any = None,
 ) -> Any:
-    """:func:`nnfunc.kernels.cpu.im2col.conv_forward`, Winograd when it applies."""
+    """:func:`nnfunc.kernels.cpu.im2col.conv_forward`, Winograd when it applies; ``bias``
+    (``(O,)``, optional) is added in ``dtype`` (by the blocked kernels as they write)."""
+    lows = [lo for lo, _ in pads]
+    if xp is np and direct.blocked_applies(
+        x, w.shape[2:], stride, dilation, groups, x.shape[1], w.shape[0], lows, out, dtype
+    ):
+        return direct.forward_blocked(x, w, lows, out, dilation, dtype, bias=bias)
+    y = _conv_forward(xp, x, w, stride, pads, dilation, groups, out, dtype)
+    if bias is not None:
+        y += bias.astype(dtype).reshape((-1,) + (1,) * len(out))
+    return y
+
+
+def _conv_forward(xp, x, w, stride, pads, dilation, groups, out, dtype) -> Any:
     if min(out, default=0) > winograd.PATCH_SIDE and _winograd(
         xp, x, w.shape[2:], stride, dilation, groups, x.shape[1], w.shape[0], dtype
     ):
@@ -70,6 +96,13 @@ def conv_transpose_forward(
     """:func:`nnfunc.kernels.cpu.im2col.conv_transpose_forward`, Winograd when it applies (the
     low pads at most 2: the flipped convolution pads ``gy`` by ``2 - low``)."""
     lows = [lo for lo, _ in pads]
+    flipped = [d * (k - 1) - lo for k, d, lo in zip(w.shape[2:], dilation, lows)]
+    if xp is np and direct.blocked_applies(
+        gy, w.shape[2:], stride, dilation, groups, w.shape[0], w.shape[1], flipped, sizes, dtype
+    ):
+        # the flipped, transposed filter over gy padded by d * (k - 1) - low
+        wt = w[:, :, ::-1, ::-1].swapaxes(0, 1)
+        return direct.forward_blocked(gy, wt, flipped, tuple(sizes), dilation, dtype)
     if (
         xp is np
         and direct.applies(gy, w.shape[2:], stride, groups, w.shape[1], sizes[-1], dtype)
@@ -109,6 +142,12 @@ def conv_grad_weight(
     dtype,
 ) -> Any:
     """:func:`nnfunc.kernels.cpu.im2col.conv_grad_weight`, Winograd when it applies."""
+    out = tuple(gy.shape[2:])
+    lows = [lo for lo, _ in pads]
+    if xp is np and direct.blocked_applies(
+        x, kernel, stride, dilation, groups, x.shape[1], gy.shape[1], lows, out, dtype
+    ):
+        return direct.grad_weight_blocked(x, gy, tuple(kernel), lows, dilation, dtype)
     if direct.applies(x, kernel, stride, groups, x.shape[1], gy.shape[-1], dtype) and all(
         lo >= 0 for lo, _ in pads
     ):

@@ -16,6 +16,18 @@ Kernels: ``_sc_forward`` and ``_sc_grad_weight`` in :mod:`nnfunc.kernels.cpu._ji
 NumPy twins :func:`forward_rows` and :func:`grad_weight_rows` of the same signatures (used when
 numba is off, and by the tests). Which convolutions come here is decided in
 :mod:`nnfunc.kernels.cpu.conv_dispatch`.
+
+The blocked kernels (:func:`forward_blocked`, :func:`grad_weight_blocked`; numba
+``_sc3_forward``/``_sc3_grad_weight``, NumPy twins :func:`blocked_rows` and
+:func:`blocked_grad_weight_rows`) supersede the first two where :func:`blocked_applies` holds:
+they pad in the kernel, a block of samples at a time, into one scratch row per channel whose
+planes share their zeros (a 32x32 image padded by one takes 33x33 cells), so that every tap is
+one long contiguous multiply-add over the whole block (32-wide rows alone are too short for
+LLVM's vector loops), and apply four filters x three taps per pass (the forward's sums in
+memory, the weight gradient's twelve running sums in registers): ~80-90 GFLOP/s on one core
+here against ~45 for the one-filter kernels and 50-100 for the patch GEMM, which also pays for
+its patch copies. The input gradient is the blocked forward of ``gy`` with the flipped,
+transposed filter.
 """
 
 from __future__ import annotations
@@ -28,17 +40,28 @@ import numpy as np
 
 from nnfunc.core.backend import numba_enabled
 from nnfunc.kernels.cpu import im2col
-from nnfunc.kernels.cpu._jit import small_conv_kernels
-from nnfunc.kernels.cpu._threads import row_ranges, run
+from nnfunc.kernels.cpu._jit import blocked_conv_kernels, small_conv_kernels
+from nnfunc.kernels.cpu._threads import num_threads, row_ranges, run
 
 __all__ = [
+    "BLOCK_CELLS",
     "MAX_CHANNELS",
+    "MAX_PLANE",
+    "MAX_PRODUCT",
+    "MAX_WASTE",
+    "MIN_BLOCK_OUT",
     "MIN_WIDTH",
+    "SERIAL_WORK",
     "applies",
+    "blocked_applies",
+    "blocked_grad_weight_rows",
+    "blocked_rows",
     "forward",
+    "forward_blocked",
     "forward_rows",
     "grad_input",
     "grad_weight",
+    "grad_weight_blocked",
     "grad_weight_rows",
 ]
 
@@ -61,6 +84,189 @@ def applies(x: Any, kernel, stride, groups: int, channels: int, width: int, dtyp
         and np.dtype(dtype) in (np.float32, np.float64)
         and numba_enabled()
     )
+
+
+#: Padded cells a sample block of the blocked forward aims at (its scratch and accumulators
+#: stay in L1/L2; shorter blocks leave LLVM's 64-lane vector loop mostly unused).
+BLOCK_CELLS = 2048
+#: Multiply-adds (padded) below which the blocked kernels run on the calling thread: a pool
+#: round trip costs more than it saves there (8x3x32x32, 3 -> 16, 4.0e6 multiply-adds, wall
+#: us min/median, 2 threads, load 4.3: forward 91/93 one thread, 119/145 two ranges, 103/142
+#: eight ranges; PyTorch with 2 threads 101/107).
+SERIAL_WORK = 1 << 24
+#: Output channels (of the pass) from which the blocked kernel computes the input gradient (it
+#: computes four at a time: with one or two the old pair kernel is faster, 8x1x64x64 input
+#: gradient 320 / 476 us).
+MIN_BLOCK_OUT = 3
+#: Scratch plane / output plane above which the blocked kernels are not used (4x4 images with
+#: a one-cell border share 5x5 planes: 1.56; unpadded ones, 2x2 outputs of 4x4 planes: 4).
+MAX_WASTE = 1.6
+#: Plane cells above which the blocked kernels are not used (each pass streams the block's
+#: planes: 1x3x1024x1024, 3 -> 32, ran memory-bound, input gradient 2.1x and weight gradient
+#: 1.6x the patch GEMM's time; 512x512 was still 0.5-0.6x).
+MAX_PLANE = 1 << 19
+#: Input x output channels up to which a pass with more than :data:`MAX_CHANNELS` input
+#: channels comes here (one thread, CPU time, blocked / Winograd or patch GEMM: 128x16x4x4,
+#: 16 -> 32: forward 1.00, input gradient (32 -> 16) 0.58, weight gradient 0.80; 16x16x16x16,
+#: 16 -> 16: 0.69, 0.68, 0.75; 2x16x56x56: 0.67, 0.69, 0.69; 32 -> 32 on 4x4 images lost:
+#: 1.07, 1.06, 0.95; 64 -> 64 on 28x28 lost: 1.06, 1.10, 0.91).
+MAX_PRODUCT = 512
+
+
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+#: The empty bias (none) of each work dtype.
+_NO_BIAS = {_F32: np.zeros(0, _F32), _F64: np.zeros(0, _F64)}
+
+
+def blocked_applies(
+    x: Any, kernel, stride, dilation, groups: int, c_in: int, c_out: int, lows, out, dtype: Any
+) -> bool:
+    """Whether a pass ``(N, c_in, *x.shape[2:]) -> (N, c_out, *out)`` comes to the blocked
+    kernels: NumPy, 2-D, stride 1, one group, ``lows >= 0``, float32/float64 work, numba on (the
+    NumPy twins are for the tests), at least :data:`MIN_BLOCK_OUT` output channels, at most
+    :data:`MAX_CHANNELS` input channels or at most :data:`MAX_PRODUCT` channel pairs,
+    shared-zero planes of at most :data:`MAX_PLANE` cells and at most :data:`MAX_WASTE` times
+    the output planes, and a sample per thread unless the call runs on one thread anyway."""
+    if not (
+        type(x) is np.ndarray
+        and len(kernel) == 2
+        and tuple(stride) == (1, 1)
+        and groups == 1
+        and c_out >= MIN_BLOCK_OUT
+        and (c_in <= MAX_CHANNELS or c_in * c_out <= MAX_PRODUCT)
+        and lows[0] >= 0
+        and lows[1] >= 0
+        and (dtype is _F32 or dtype is _F64 or np.dtype(dtype) in (_F32, _F64))
+        and numba_enabled()
+    ):
+        return False
+    hp, wp = _geometry(x.shape[2:], kernel, dilation, lows, out)
+    cells = hp * wp
+    if cells > MAX_PLANE or cells > MAX_WASTE * out[0] * out[1]:
+        return False
+    # threads split the samples: fewer samples than threads would leave threads idle where the
+    # patch GEMM's BLAS would use them
+    n = x.shape[0]
+    return n >= num_threads() or n * c_in * c_out * kernel[0] * kernel[1] * cells < SERIAL_WORK
+
+
+def _plane(sizes, lows, ext, out) -> tuple[int, int]:
+    """Rows and row length of one sample's plane in the blocked kernels' scratch: long enough
+    for the data placed at ``lows``, for the outputs, and for the reads (``ext``, the padded
+    extent) once the trailing zeros are shared with the next row's (next plane's) leading
+    ones: a read ``e - 1`` past the start wraps to at most ``e - 1 - length < low``."""
+    (h, w), (lh, lw), (eh, ew), (ho, wo) = sizes, lows, ext, out
+    return (
+        max(lh + min(h, eh - lh), eh - lh, ho),
+        max(lw + min(w, ew - lw), ew - lw, wo),
+    )
+
+
+def _geometry(sizes, kernel, dilation, lows, out) -> tuple[int, int]:
+    """:func:`_plane` of a stride-1 2-D pass (its extent computed here: the call is per pass)."""
+    ext = (out[0] + dilation[0] * (kernel[0] - 1), out[1] + dilation[1] * (kernel[1] - 1))
+    return _plane(sizes, lows, ext, out)
+
+
+def blocked_rows(x, w, bias, y, lh, lw, hp, wp, dh, dw, nb, n0, n1) -> None:
+    """NumPy twin of ``_sc3_forward`` (same signature; ``nb`` is unused here)."""
+    ho, wo = y.shape[2:]
+    kh, kw = w.shape[2:]
+    # reads past (hp, wp) find zeros in the kernel (the next row's or plane's): here, more zeros
+    big = (max(hp, ho + dh * (kh - 1)), max(wp, wo + dw * (kw - 1)))
+    for n in range(n0, n1):
+        xpad = np.zeros((x.shape[1], *big), y.dtype)
+        hx, wx = min(x.shape[2], hp - lh), min(x.shape[3], wp - lw)
+        xpad[:, lh : lh + hx, lw : lw + wx] = x[n, :, :hx, :wx]
+        acc = np.zeros((w.shape[0], ho, wo), y.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                win = xpad[:, i * dh : i * dh + ho, j * dw : j * dw + wo]
+                acc += np.tensordot(w[:, :, i, j], win, axes=(1, 0))
+        if bias.shape[0]:
+            acc += bias.reshape(-1, 1, 1)
+        y[n] = acc
+
+
+def blocked_grad_weight_rows(x, gy, part, lh, lw, hp, wp, dh, dw, nb, n0, n1, slot) -> None:
+    """NumPy twin of ``_sc3_grad_weight`` (same signature; ``nb`` is unused here)."""
+    ho, wo = gy.shape[2:]
+    kh, kw = part.shape[3:]
+    big = (max(hp, ho + dh * (kh - 1)), max(wp, wo + dw * (kw - 1)))  # as in blocked_rows
+    part[slot] = 0
+    for n in range(n0, n1):
+        xpad = np.zeros((x.shape[1], *big), part.dtype)
+        hx, wx = min(x.shape[2], hp - lh), min(x.shape[3], wp - lw)
+        xpad[:, lh : lh + hx, lw : lw + wx] = x[n, :, :hx, :wx]
+        for i in range(kh):
+            for j in range(kw):
+                win = xpad[:, i * dh : i * dh + ho, j * dw : j * dw + wo]
+                part[slot, :, :, i, j] += np.tensordot(gy[n], win, axes=((1, 2), (1, 2)))
+
+
+def grad_weight_blocked(
+    x, gy, kernel, lows, dilation, dtype, threads: int | None = None
+) -> np.ndarray:
+    """Weight gradient ``(O, C, *kernel)`` of :func:`forward_blocked` (partial sums per
+    thread range, added afterwards)."""
+    n, c = x.shape[:2]
+    o = gy.shape[1]
+    out = tuple(gy.shape[2:])
+    kh, kw = kernel
+    if n == 0 or math.prod(out) == 0:
+        return np.zeros((o, c, kh, kw), dtype)
+    hp, wp = _geometry(x.shape[2:], kernel, dilation, lows, out)
+    plane = hp * wp
+    xc = np.ascontiguousarray(x, dtype=dtype)
+    g = np.ascontiguousarray(gy, dtype=dtype)
+    nb = max(1, BLOCK_CELLS // plane)
+    lh, lw = lows
+    dh, dw = dilation
+    per = o * c * kh * kw * plane
+    fn = blocked_conv_kernels()["grad_weight"] if numba_enabled() else blocked_grad_weight_rows
+    if (threads is None and n * per < SERIAL_WORK) or threads == 1:
+        part = np.empty((1, o, c, kh, kw), dtype)
+        fn(xc, g, part, lh, lw, hp, wp, dh, dw, nb, 0, n, 0)  # inline
+        return part[0]
+    ranges = row_ranges(n, per, threads)
+    part = np.empty((len(ranges), o, c, kh, kw), dtype)
+    slot = {a: k for k, (a, _) in enumerate(ranges)}
+    run(lambda a, b: fn(xc, g, part, lh, lw, hp, wp, dh, dw, nb, a, b, slot[a]), ranges)
+    return part[0] if len(ranges) == 1 else part.sum(axis=0)
+
+
+def forward_blocked(
+    x, w, lows, out, dilation, dtype, threads: int | None = None, bias: Any = None
+) -> np.ndarray:
+    """``(N, C, H, W) x (O, C, kh, kw) (+ bias (O,)) -> (N, O, *out)``, stride 1, ``lows``
+    (>= 0) zeros before; the padding is done in the kernel, a few samples at a time (no padded
+    copy), the bias added as the outputs are written (no pass of its own)."""
+    n, c = x.shape[:2]
+    o = w.shape[0]
+    hp, wp = _geometry(x.shape[2:], w.shape[2:], dilation, lows, out)
+    y = np.empty((n, o, *out), dtype)
+    if y.size == 0:
+        return y
+    xc = np.ascontiguousarray(x, dtype=dtype)
+    wc = np.ascontiguousarray(w, dtype=dtype)
+    if bias is None:
+        bc = _NO_BIAS.get(y.dtype)
+        bc = np.zeros(0, dtype) if bc is None else bc
+    else:
+        bc = np.ascontiguousarray(bias, dtype=dtype)
+    plane = hp * wp
+    nb = max(1, BLOCK_CELLS // plane)
+    fn = blocked_conv_kernels()["forward"] if numba_enabled() else blocked_rows
+    lh, lw = lows
+    dh, dw = dilation
+    per = o * c * w.shape[2] * w.shape[3] * plane
+    if (threads is None and n * per < SERIAL_WORK) or threads == 1:
+        fn(xc, wc, bc, y, lh, lw, hp, wp, dh, dw, nb, 0, n)  # inline: no ranges, no closure
+        return y
+    ranges = row_ranges(n, per, threads)
+    run(lambda a, b: fn(xc, wc, bc, y, lh, lw, hp, wp, dh, dw, nb, a, b), ranges)
+    return y
 
 
 def forward_rows(x, w, offs, y, wp, n0, n1) -> None:
