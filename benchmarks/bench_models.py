@@ -1,8 +1,9 @@
 """One training step of whole networks, side by side with the same network in PyTorch eager.
 
 Run: ``PYTHONPATH=src python benchmarks/bench_models.py [--repeat N] [--quick] [--cpu-time]
-[--only cnn|resnet|transformer] [--baseline DIR]``. ``--baseline DIR`` also times the nnfunc found in ``DIR``
-(another checkout's ``src/``, see ``_twin.py``) in the same rounds: before/after on one load.
+[--only cnn|resnet|transformer] [--baseline DIR]``. ``--baseline DIR`` also times the nnfunc
+found in ``DIR`` (another checkout's ``src/``, see ``_twin.py``) in the same rounds:
+before/after on one load.
 
 A step is forward, loss, backward and a plain SGD update of every parameter, float32:
 
