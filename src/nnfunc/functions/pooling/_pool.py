@@ -272,11 +272,15 @@ class _Argmax:
 def _uses_kernel(g: Geometry, *arrays: Any) -> bool:
     """Whether the 2-D kernels of :mod:`pool2d` take this call (float NumPy, one dtype)."""
     a = arrays[0]
-    return (
-        pool2d.applies(a, g.kernel)
-        and all(d == 1 for d in g.dilation)
-        and all(type(b) is np.ndarray and b.dtype == a.dtype for b in arrays[1:])
-    )
+    if not pool2d.applies(a, g.kernel):
+        return False
+    for d in g.dilation:  # (loops: a generator is a frame, per pooling call)
+        if d != 1:
+            return False
+    for b in arrays[1:]:
+        if type(b) is not np.ndarray or b.dtype != a.dtype:
+            return False
+    return True
 
 
 def _inside(g: Geometry, xp: Any, xf: Any) -> Any:
