@@ -277,7 +277,7 @@ def _uses_kernel(g: Geometry, *arrays: Any) -> bool:
     for d in g.dilation:  # (loops: a generator is a frame, per pooling call)
         if d != 1:
             return False
-    for b in arrays[1:]:
+    for b in arrays[1:]:  # noqa: SIM110
         if type(b) is not np.ndarray or b.dtype != a.dtype:
             return False
     return True
