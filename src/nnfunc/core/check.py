@@ -184,6 +184,18 @@ def int_tuple(
     op: str, arg: str, value: Any, n: int, min_value: int | None = None
 ) -> tuple[int, ...]:
     """Expand an int or a sequence of ``n`` ints to a tuple of ``n`` ints."""
+    # The common case (a plain int, or a tuple of n plain ints, each in bounds) without
+    # generator frames; anything else, or a bound broken, takes the checks below.
+    lo = -(2**63) if min_value is None else max(min_value, -(2**63))
+    if type(value) is int:
+        if lo <= value < 2**63:
+            return (value,) * n
+    elif type(value) is tuple and len(value) == n:
+        for v in value:
+            if type(v) is not int or not lo <= v < 2**63:
+                break
+        else:
+            return value
     value = _scalar(value)
     if _is_int(value):
         items = (int(value),) * n
