@@ -333,7 +333,7 @@ def main() -> None:
         make = [transformer_block(tb, torch, check=True)]
         if base is not None:
             make.append(transformer_block(tb, torch, base[0]))
-        name = f"Transformer block b{tb} T256 d512 h8 ff2048 (train step)"
+        name = f"Transformer block b{tb} T256 d512 (train step)"
         cases.append((name, make))
     unit = "CPU ms" if args.cpu_time else "ms"
     version = torch.__version__ if torch else "missing"
