@@ -1,4 +1,5 @@
-"""The plain-value fast paths of the argument checks give what the general paths give.
+"""The plain-value fast paths of the argument checks (and apply1's None inputs) give what the
+general paths give.
 
 ``check.axis``, ``axes``, ``integer``, ``int_tuple``, ``boolean``, ``real_scalar`` and
 ``shapes._is_int`` answer plain Python ints / tuples of ints / bools / floats without the ABC
@@ -12,9 +13,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import nnfunc as nf
 from nnfunc.core import check, shapes
 from nnfunc.core.dtypes import accumulation_dtype, real_dtype
 from nnfunc.errors import ArgumentError, ShapeError
+from nnfunc.functions.linear._dense import Linear
 
 
 def _same(fast, general):
@@ -113,3 +116,29 @@ def test_shapes_is_int_and_dtype_helpers():
         assert accumulation_dtype(dt) == accumulation_dtype(np.dtype(dt).str)
     assert real_dtype(np.dtype(np.int64)) == np.float32
     assert accumulation_dtype(np.dtype(np.float16)) == np.float32
+
+
+def test_apply1_with_an_omitted_input_matches_apply():
+    """``apply1`` takes None inputs (an omitted bias) inline: the same output, recording and
+    gradients as ``apply``; a None where a tensor is required says so, as ``apply`` does."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    w = rng.standard_normal((3, 2)).astype(np.float32)
+    np.testing.assert_array_equal(Linear().apply1(x, w, None), Linear().apply(x, w, None)[0])
+    grads = []
+    for call in (lambda f, *a: f.apply1(*a), lambda f, *a: f.apply(*a)[0]):
+        vx, vw = nf.Variable(x, requires_grad=True), nf.Variable(w, requires_grad=True)
+        y = call(Linear(), vx, vw, None)
+        assert y.requires_grad
+        grads.append([g.data for g in nf.grad(nf.sum(y * y), [vx, vw])])
+        with nf.no_grad():
+            assert not call(Linear(), vx, vw, None).requires_grad
+    for a, b in zip(*grads, strict=True):
+        np.testing.assert_array_equal(a, b)
+    errors = []
+    for call in (lambda f, *a: f.apply1(*a), lambda f, *a: f.apply(*a)[0]):
+        with pytest.raises(Exception) as e:
+            call(Linear(), None, w, None)
+        errors.append((type(e.value), str(e.value)))
+    assert errors[0] == errors[1]
+    assert "x" in errors[0][1]
