@@ -1,8 +1,8 @@
 """One training step of whole networks, side by side with the same network in PyTorch eager.
 
-Run: ``PYTHONPATH=src python benchmarks/bench_models.py [--repeat N] [--quick] [--cpu-time]
-[--only cnn|resnet|transformer] [--baseline DIR]``. ``--baseline DIR`` also times the nnfunc
-found in ``DIR`` (another checkout's ``src/``, see ``_twin.py``) in the same rounds:
+Run: ``PYTHONPATH=src python benchmarks/bench_models.py [--repeat N] [--steps S] [--quick]
+[--cpu-time] [--only cnn|resnet|transformer] [--baseline DIR]``. ``--baseline DIR`` also times
+the nnfunc found in ``DIR`` (another checkout's ``src/``, see ``_twin.py``) in the same rounds:
 before/after on one load.
 
 A step is forward, loss, backward and a plain SGD update of every parameter, float32:
@@ -18,7 +18,8 @@ A step is forward, loss, backward and a plain SGD update of every parameter, flo
   residual), d_model 512, 8 heads, T 256, batch 16 (``--quick``: 4), loss ``mean(y * r)``; one
   step of each framework is compared first (losses and gradients from the same weights).
 
-Each round runs one nnfunc step then one PyTorch step (same machine load), and the table gives
+Each round runs one nnfunc step then one PyTorch step (same machine load; ``--steps S``: S of
+each, timed together; the order rotates every round), and the table gives
 the median times and the median of the per-round ratios nnfunc / torch with its interquartile
 range. ``--cpu-time`` measures process CPU time instead of wall time: on a shared, overloaded
 machine, wall time mostly measures the scheduler (give ``NNFUNC_NUM_THREADS=1`` and
@@ -270,22 +271,27 @@ def _check_step(loss_ours: Callable, p: dict, loss_theirs: Callable, tp: dict) -
         raise SystemExit("the nnfunc and PyTorch steps disagree")
 
 
-def paired(fns: list[Callable | None], repeat: int, clock: Callable) -> list[tuple | None]:
-    """Round-robin timing: each round runs every step once, in turn (same machine load).
+def paired(
+    fns: list[Callable | None], repeat: int, clock: Callable, steps: int = 1
+) -> list[tuple | None]:
+    """Round-robin timing: each round runs every step ``steps`` times, in turn (same machine
+    load), starting one further along the list each round (no slot is always right after the
+    same other one: the first slot after torch's call measured ~4 % slower in an A/A run).
 
-    For each step: its median time and the quartiles (25/50/75) of its per-round ratio to the
-    last step (PyTorch), or None where there is no such step.
+    For each step: its median time (per step) and the quartiles (25/50/75) of its per-round
+    ratio to the last step (PyTorch), or None where there is no such step.
     """
-    live = [f for f in fns if f is not None]
-    for f in live:
-        f()
+    live = [k for k, f in enumerate(fns) if f is not None]
+    for k in live:
+        fns[k]()
     times: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeat):
-        for k, f in enumerate(fns):
-            if f is not None:
-                t0 = clock()
+    for r in range(repeat):
+        for k in live[r % len(live) :] + live[: r % len(live)]:
+            f = fns[k]
+            t0 = clock()
+            for _ in range(steps):
                 f()
-                times[k].append(clock() - t0)
+            times[k].append((clock() - t0) / steps)
     ref = np.array(times[-1]) if fns[-1] is not None else None
     out: list[tuple | None] = []
     for f, t in zip(fns, times, strict=True):
@@ -300,6 +306,9 @@ def paired(fns: list[Callable | None], repeat: int, clock: Callable) -> list[tup
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument(
+        "--steps", type=int, default=1, help="steps timed together in each round (small steps)"
+    )
     ap.add_argument(
         "--quick", action="store_true", help="ResNet block at batch 8, Transformer at batch 4"
     )
@@ -337,7 +346,7 @@ def main() -> None:
         cases.append((name, make))
     unit = "CPU ms" if args.cpu_time else "ms"
     version = torch.__version__ if torch else "missing"
-    print(f"torch {version}; {unit}; {args.repeat} rounds", end="")
+    print(f"torch {version}; {unit}; {args.repeat} rounds x {args.steps} steps", end="")
     print(f"; load average {os.getloadavg()[0]:.2f}")
     cols = ["nnfunc"] + (["before"] if base is not None else []) + ["torch"]
     head = f"{'case':48s}" + "".join(f" {c:>9s}" for c in cols) + f" {'ratio (IQR)':>22s}"
@@ -346,7 +355,7 @@ def main() -> None:
     print(head)
     for name, made in cases:
         fns = [ours for ours, _ in made] + [made[0][1]]
-        res = paired(fns, args.repeat, clock)
+        res = paired(fns, args.repeat, clock, args.steps)
         line = f"{name:48s}"
         for r in res:
             line += f" {1e3 * r[0]:9.2f}" if r is not None else f" {'-':>9s}"
