@@ -1,8 +1,9 @@
 """One training step of whole networks, side by side with the same network in PyTorch eager.
 
-Run: ``PYTHONPATH=src python benchmarks/bench_models.py [--repeat N] [--quick] [--cpu-time]
-[--only cnn|resnet] [--baseline DIR]``. ``--baseline DIR`` also times the nnfunc found in ``DIR``
-(another checkout's ``src/``, see ``_twin.py``) in the same rounds: before/after on one load.
+Run: ``PYTHONPATH=src python benchmarks/bench_models.py [--repeat N] [--steps S] [--quick]
+[--cpu-time] [--only cnn|resnet|transformer] [--baseline DIR]``. ``--baseline DIR`` also times
+the nnfunc found in ``DIR`` (another checkout's ``src/``, see ``_twin.py``) in the same rounds:
+before/after on one load.
 
 A step is forward, loss, backward and a plain SGD update of every parameter, float32:
 
@@ -11,9 +12,14 @@ A step is forward, loss, backward and a plain SGD update of every parameter, flo
   batch of 128 8x8 images;
 * ``ResNet basic block``: conv 3x3 -> batch norm (batch statistics) -> relu -> conv 3x3 ->
   batch norm, plus the input (skip), then relu; 64 channels, 56x56, batch 32 (``--quick``: 8);
-  the loss is ``mean(y * r)`` with a fixed random ``r``.
+  the loss is ``mean(y * r)`` with a fixed random ``r``;
+* ``Transformer block``: a pre-norm encoder block (layer norm -> multi-head self-attention with
+  biases -> residual; layer norm -> linear 512->2048 -> exact GELU -> linear 2048->512 ->
+  residual), d_model 512, 8 heads, T 256, batch 16 (``--quick``: 4), loss ``mean(y * r)``; one
+  step of each framework is compared first (losses and gradients from the same weights).
 
-Each round runs one nnfunc step then one PyTorch step (same machine load), and the table gives
+Each round runs one nnfunc step then one PyTorch step (same machine load; ``--steps S``: S of
+each, timed together; the order rotates every round), and the table gives
 the median times and the median of the per-round ratios nnfunc / torch with its interquartile
 range. ``--cpu-time`` measures process CPU time instead of wall time: on a shared, overloaded
 machine, wall time mostly measures the scheduler (give ``NNFUNC_NUM_THREADS=1`` and
@@ -141,22 +147,151 @@ def resnet_block(
     return ours, theirs
 
 
-def paired(fns: list[Callable | None], repeat: int, clock: Callable) -> list[tuple | None]:
-    """Round-robin timing: each round runs every step once, in turn (same machine load).
+# ---------------------------------------------------------------------- Transformer encoder block
+D_MODEL, HEADS, D_FF = 512, 8, 2048
+# nnfunc weights are [in, out] (nf.linear); PyTorch's copies are transposed to its [out, in]
+_LINEARS = ("wq", "wk", "wv", "wo", "w1", "w2")
 
-    For each step: its median time and the quartiles (25/50/75) of its per-round ratio to the
-    last step (PyTorch), or None where there is no such step.
+
+def transformer_block(
+    batch: int, torch: Any, nf: Any = nf, seq: int = 256, check: bool = False
+) -> tuple[Callable[[], Any], Callable[[], Any] | None]:
+    """Pre-norm encoder block: ``h = x + MHA(LN1(x))``, ``y = h + W2 gelu(W1 LN2(h) + b1) + b2``.
+
+    Multi-head self-attention is ``nf.multi_head_attention`` (projections with biases, the
+    attention through ``nf.dot_product_attention``), GELU is the exact (erf) form; PyTorch:
+    ``F.layer_norm``, ``F.linear``, ``F.scaled_dot_product_attention``, ``F.gelu``. The loss is
+    ``mean(y * r)`` with a fixed random ``r``. With ``check``, one step of each is run first and
+    the losses and gradients are compared (float32, relative to the largest gradient entry).
     """
-    live = [f for f in fns if f is not None]
-    for f in live:
-        f()
+    rng = np.random.default_rng(2)
+    d, ff = D_MODEL, D_FF
+    x = rng.standard_normal((batch, seq, d), dtype=np.float32)
+    r = rng.standard_normal((batch, seq, d), dtype=np.float32)
+
+    def w(fan_in: int, fan_out: int) -> np.ndarray:
+        return rng.normal(0, np.sqrt(1 / fan_in), (fan_in, fan_out)).astype(np.float32)
+
+    def b(size: int) -> np.ndarray:
+        return rng.normal(0, 0.02, size).astype(np.float32)
+
+    init = {
+        "ln1_g": 1 + b(d),
+        "ln1_b": b(d),
+        "wq": w(d, d),
+        "bq": b(d),
+        "wk": w(d, d),
+        "bk": b(d),
+        "wv": w(d, d),
+        "bv": b(d),
+        "wo": w(d, d),
+        "bo": b(d),
+        "ln2_g": 1 + b(d),
+        "ln2_b": b(d),
+        "w1": w(d, ff),
+        "b1": b(ff),
+        "w2": w(ff, d),
+        "b2": b(d),
+    }
+    p = {k: nf.Variable(v.copy(), requires_grad=True) for k, v in init.items()}
+
+    def loss_ours() -> Any:
+        a = nf.layer_normalization(x, p["ln1_g"], p["ln1_b"])
+        att = nf.multi_head_attention(
+            a, a, a, HEADS, p["wq"], p["wk"], p["wv"], p["wo"], p["bq"], p["bk"], p["bv"], p["bo"]
+        )
+        h = nf.add(x, att)
+        a = nf.layer_normalization(h, p["ln2_g"], p["ln2_b"])
+        f = nf.linear(nf.gelu(nf.linear(a, p["w1"], p["b1"])), p["w2"], p["b2"])
+        return nf.mean(nf.mul(nf.add(h, f), r))
+
+    def ours() -> None:
+        loss_ours().backward()
+        _sgd_nnfunc(list(p.values()))
+
+    if torch is None:
+        return ours, None
+    tp = {
+        k: torch.tensor(v.T.copy() if k in _LINEARS else v.copy(), requires_grad=True)
+        for k, v in init.items()
+    }
+    tx, tr = torch.from_numpy(x), torch.from_numpy(r)
+    F = torch.nn.functional
+
+    def heads(t: Any) -> Any:  # (B, T, E) -> (B, N, T, E/N)
+        return t.view(batch, seq, HEADS, d // HEADS).transpose(1, 2)
+
+    def loss_theirs() -> Any:
+        a = F.layer_norm(tx, (d,), tp["ln1_g"], tp["ln1_b"])
+        q, k, v = (heads(F.linear(a, tp["w" + c], tp["b" + c])) for c in "qkv")
+        o = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(batch, seq, d)
+        h = tx + F.linear(o, tp["wo"], tp["bo"])
+        a = F.layer_norm(h, (d,), tp["ln2_g"], tp["ln2_b"])
+        f = F.linear(F.gelu(F.linear(a, tp["w1"], tp["b1"])), tp["w2"], tp["b2"])
+        return ((h + f) * tr).mean()
+
+    def theirs() -> None:
+        loss_theirs().backward()
+        with torch.no_grad():
+            for v in tp.values():
+                v -= LR * v.grad
+                v.grad = None
+
+    if check:
+        _check_step(loss_ours, p, loss_theirs, tp)
+    return ours, theirs
+
+
+def _check_step(loss_ours: Callable, p: dict, loss_theirs: Callable, tp: dict) -> None:
+    """One step of each from the same weights: losses and gradients must agree (float32).
+
+    Gradient differences are relative to the largest gradient entry of all parameters (the key
+    bias's gradient is zero in exact arithmetic: softmax ignores a shift shared by all keys).
+    """
+    lo = loss_ours()
+    lo.backward()
+    lt = loss_theirs()
+    lt.backward()
+    pairs = []
+    for k, v in p.items():
+        theirs = tp[k].grad.numpy()
+        pairs.append(
+            (np.asarray(getattr(v.grad, "data", v.grad)), theirs.T if k in _LINEARS else theirs)
+        )
+        v.zero_grad()
+        tp[k].grad = None
+    scale = max(float(np.abs(t).max()) for _, t in pairs)
+    worst = max(float(np.abs(o - t).max()) for o, t in pairs) / scale
+    dl = abs(float(lo.data) - float(lt.item()))
+    print(
+        f"check: loss {float(lo.data):.6g}, torch {float(lt.item()):.6g} (diff {dl:.2g}); ", end=""
+    )
+    print(f"gradients: max |diff| / max |grad| = {worst:.2g} over {len(p)} parameters")
+    if dl > 1e-4 * max(1.0, abs(float(lt.item()))) or worst > 1e-3:
+        raise SystemExit("the nnfunc and PyTorch steps disagree")
+
+
+def paired(
+    fns: list[Callable | None], repeat: int, clock: Callable, steps: int = 1
+) -> list[tuple | None]:
+    """Round-robin timing: each round runs every step ``steps`` times, in turn (same machine
+    load), starting one further along the list each round (no slot is always right after the
+    same other one: the first slot after torch's call measured ~4 % slower in an A/A run).
+
+    For each step: its median time (per step) and the quartiles (25/50/75) of its per-round
+    ratio to the last step (PyTorch), or None where there is no such step.
+    """
+    live = [k for k, f in enumerate(fns) if f is not None]
+    for k in live:
+        fns[k]()
     times: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeat):
-        for k, f in enumerate(fns):
-            if f is not None:
-                t0 = clock()
+    for r in range(repeat):
+        for k in live[r % len(live) :] + live[: r % len(live)]:
+            f = fns[k]
+            t0 = clock()
+            for _ in range(steps):
                 f()
-                times[k].append(clock() - t0)
+            times[k].append((clock() - t0) / steps)
     ref = np.array(times[-1]) if fns[-1] is not None else None
     out: list[tuple | None] = []
     for f, t in zip(fns, times, strict=True):
@@ -171,14 +306,21 @@ def paired(fns: list[Callable | None], repeat: int, clock: Callable) -> list[tup
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeat", type=int, default=7)
-    ap.add_argument("--quick", action="store_true", help="ResNet block at batch 8")
+    ap.add_argument(
+        "--steps", type=int, default=1, help="steps timed together in each round (small steps)"
+    )
+    ap.add_argument(
+        "--quick", action="store_true", help="ResNet block at batch 8, Transformer at batch 4"
+    )
     ap.add_argument("--cpu-time", action="store_true", help="process CPU time, not wall time")
     ap.add_argument(
         "--baseline",
         metavar="DIR",
         help="also time the nnfunc found in DIR (another checkout's src/), rounds interleaved",
     )
-    ap.add_argument("--only", choices=["cnn", "resnet"], help="one of the two networks")
+    ap.add_argument(
+        "--only", choices=["cnn", "resnet", "transformer"], help="one of the three networks"
+    )
     args = ap.parse_args()
     base = _twin.load(args.baseline, "nnfunc._cli.demo") if args.baseline else None
     torch = _torch()
@@ -195,9 +337,16 @@ def main() -> None:
         if base is not None:
             make.append(resnet_block(rb, torch, base[0]))
         cases.append((f"ResNet basic block b{rb} 64x56x56 (train step)", make))
+    if args.only in (None, "transformer"):
+        tb = 4 if args.quick else 16
+        make = [transformer_block(tb, torch, check=True)]
+        if base is not None:
+            make.append(transformer_block(tb, torch, base[0]))
+        name = f"Transformer block b{tb} T256 d512 (train step)"
+        cases.append((name, make))
     unit = "CPU ms" if args.cpu_time else "ms"
     version = torch.__version__ if torch else "missing"
-    print(f"torch {version}; {unit}; {args.repeat} rounds", end="")
+    print(f"torch {version}; {unit}; {args.repeat} rounds x {args.steps} steps", end="")
     print(f"; load average {os.getloadavg()[0]:.2f}")
     cols = ["nnfunc"] + (["before"] if base is not None else []) + ["torch"]
     head = f"{'case':48s}" + "".join(f" {c:>9s}" for c in cols) + f" {'ratio (IQR)':>22s}"
@@ -206,7 +355,7 @@ def main() -> None:
     print(head)
     for name, made in cases:
         fns = [ours for ours, _ in made] + [made[0][1]]
-        res = paired(fns, args.repeat, clock)
+        res = paired(fns, args.repeat, clock, args.steps)
         line = f"{name:48s}"
         for r in res:
             line += f" {1e3 * r[0]:9.2f}" if r is not None else f" {'-':>9s}"

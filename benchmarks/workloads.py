@@ -186,4 +186,85 @@ def workloads(quick: bool) -> list[Workload]:
         lambda t, x, lab: t.nn.functional.cross_entropy(x, lab, reduction="none"),
         differentiable=1,
     )
+    out += _sequence_workloads(quick)
+    return out
+
+
+def _lstm_torch(t: Any, x: Any, wih: Any, whh: Any, b: Any) -> Any:
+    z = x.new_zeros((1, x.shape[1], whh.shape[1]))
+    flat = [wih, whh, b, t.zeros_like(b)]
+    return t.lstm(x, (z, z), flat, True, 1, 0.0, False, False, False)[0]
+
+
+def _ctc_torch(t: Any, logits: Any, labels: Any) -> Any:
+    steps, n, _ = logits.shape
+    f = t.nn.functional
+    return f.ctc_loss(
+        f.log_softmax(logits, -1),
+        labels.long(),
+        t.full((n,), steps, dtype=t.long),
+        t.full((n,), labels.shape[1], dtype=t.long),
+        blank=0,
+        reduction="none",
+    )
+
+
+def _sequence_workloads(quick: bool) -> list[Workload]:
+    """LSTM, attention and CTC: the peer harness's ``lstm``, ``sdpa`` and ``ctc_loss`` shapes.
+
+    The inputs are in PyTorch's layouts (as the harness gives them); nnfunc reads them through
+    its own arguments: ``lstm`` with the weights transposed (``(I, 4H)``, gates ``ifgo``),
+    ``dot_product_attention`` with ``layout="BNTH"``, ``ctc_loss`` time-major, blank 0.
+    """
+    out: list[Workload] = []
+    steps, batch, size, hidden = (20, 8, 64, 64) if quick else (100, 32, 256, 256)
+
+    def lstm_arrays() -> list[np.ndarray]:
+        rng = np.random.default_rng(0)
+        s = np.float32(1 / np.sqrt(hidden))
+        return [
+            rng.standard_normal((steps, batch, size), dtype=np.float32),
+            rng.standard_normal((4 * hidden, size), dtype=np.float32) * s,
+            rng.standard_normal((4 * hidden, hidden), dtype=np.float32) * s,
+            rng.standard_normal(4 * hidden, dtype=np.float32) * np.float32(0.1),
+        ]
+
+    out += _pair(
+        "lstm",
+        f"lstm T{steps} B{batch} I{size} H{hidden}, time-major",
+        lstm_arrays,
+        lambda x, wih, whh, b: nf.lstm(x, nf.transpose(wih), nf.transpose(whh), b)[0],
+        _lstm_torch,
+    )
+    b, heads, seq, dim = (2, 4, 128, 32) if quick else (8, 12, 512, 64)
+    qkv = (b, heads, seq, dim)
+    out += _pair(
+        "attention",
+        f"sdpa {b}x{heads}x{seq}x{dim} (batch, heads, seq, dim)",
+        _randn(qkv, qkv, qkv),
+        lambda q, k, v: nf.dot_product_attention(q, k, v, layout="BNTH"),
+        lambda t, q, k, v: t.nn.functional.scaled_dot_product_attention(q, k, v),
+    )
+    # own names: the closures above read steps/batch when they run
+    frames, n, classes, length = (50, 4, 16, 10) if quick else (200, 16, 32, 50)
+
+    def ctc_arrays() -> list[np.ndarray]:
+        rng = np.random.default_rng(0)
+        logits = rng.standard_normal((frames, n, classes), dtype=np.float32)
+        return [logits, rng.integers(1, classes, (n, length)).astype(np.int32)]
+
+    out += _pair(
+        "ctc",
+        f"ctc_loss T{frames} N{n} C{classes} L{length}, time-major",
+        ctc_arrays,
+        lambda lg, lab: nf.ctc_loss(
+            lab,
+            lg,
+            np.full(n, length, np.int32),
+            np.full(n, frames, np.int32),
+            logits_time_major=True,
+        ),
+        _ctc_torch,
+        differentiable=1,
+    )
     return out

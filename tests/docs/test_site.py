@@ -123,6 +123,7 @@ def test_every_quick_workload_runs_once():
     workloads = find_workloads(default_dir(), quick=True)
     groups = {w.group for w in workloads}
     assert {"conv", "pool", "softmax", "norm", "gelu", "matmul", "loss"} <= groups
+    assert {"lstm", "attention", "ctc"} <= groups  # the peer harness's sequence workloads
     for w in workloads:
         if w.group in ("conv", "matmul", "gelu") and w.pass_ == "fwd+bwd":
             continue  # the slowest; their forward pass is run below and their grads elsewhere

@@ -7,6 +7,7 @@ import pytest
 
 from nnfunc.core.backend import numba_enabled
 from nnfunc.kernels.cpu import pool2d
+from nnfunc.kernels.cpu._jit import pool2d_x_kernels
 
 pytestmark = pytest.mark.skipif(not numba_enabled(), reason="numba disabled")
 
@@ -106,3 +107,48 @@ def test_window_sums_agree_with_the_reference(geom, dtype):
             # adjoint identity <scale * sum(x), gy> = <x, adjoint(gy)> in float64
             lhs = np.vdot(y.astype(float), gy.astype(float))
             assert abs(lhs - np.vdot(x.astype(float), gx.astype(float))) < 1e-4 * (1 + abs(lhs))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(2, 3, 8, 6), (4, 2, 4, 4), (1, 1, 2, 2), (3, 1, 2, 8)])
+def test_exactly_tiled_2x2_rows_kernels(shape, dtype):
+    """2x2/2 windows tiling the planes exactly take the row-pair kernels: the same maxima,
+    argmax and gradient as the loop reference, the plane kernels, their NumPy twins and any
+    number of threads."""
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 3, shape).astype(dtype)  # many ties
+    x.flat[1] = np.nan
+    x.flat[-1] = -np.inf
+    x.flat[x.size // 2] = np.inf
+    k = s = (2, 2)
+    out = (shape[2] // 2, shape[3] // 2)
+    planes, rows = shape[0] * shape[1], shape[0] * shape[1] * out[0]
+    gy = rng.standard_normal((*shape[:2], *out)).astype(dtype)
+    y_ref, gx_ref, _ = ref(
+        x.reshape(planes, *shape[2:]), gy.reshape(planes, *out), k, s, (0, 0), out
+    )
+    for threads in (1, 3):
+        y, idx = pool2d.max_pool2d_arg(x, k, s, (0, 0), out, threads=threads)
+        np.testing.assert_array_equal(y.reshape(planes, *out), y_ref)
+        gx = pool2d.max_pool2d_arg_grad(idx, gy, shape[2:], k, s, (0, 0), threads=threads)
+        np.testing.assert_array_equal(gx.reshape(planes, *shape[2:]), gx_ref)
+    # the plane kernels (still used when rows or columns are left past the last window)
+    kernels = pool2d_x_kernels()
+    y_p = np.empty((planes, *out), dtype)
+    i_p = np.empty((planes, *out), np.int8)
+    kernels["max22"](x.reshape(planes, *shape[2:]), y_p, i_p, 0, planes)
+    np.testing.assert_array_equal(y_p.reshape(y.shape), y)
+    np.testing.assert_array_equal(i_p.reshape(idx.shape), idx)
+    g_p = np.empty((planes, *shape[2:]), dtype)
+    kernels["max_grad22"](i_p, gy.reshape(planes, *out), g_p, 0, planes)
+    np.testing.assert_array_equal(g_p.reshape(gx.shape), gx)
+    # the NumPy twins of the row kernels, on two row ranges
+    y_t = np.full((rows, out[1]), 7, dtype)
+    i_t = np.full((rows, out[1]), 7, np.int8)
+    g_t = np.full((rows, 2, shape[3]), 7, dtype)
+    for q0, q1 in ((0, rows // 2), (rows // 2, rows)):
+        pool2d.max_pool2d_arg22_rows_numpy(x.reshape(rows, 2, -1), y_t, i_t, q0, q1)
+        pool2d.max_pool2d_grad22_rows_numpy(i_t, gy.reshape(rows, -1), g_t, q0, q1)
+    np.testing.assert_array_equal(y_t.reshape(y.shape), y)
+    np.testing.assert_array_equal(i_t.reshape(idx.shape), idx)
+    np.testing.assert_array_equal(g_t.reshape(gx.shape), gx)

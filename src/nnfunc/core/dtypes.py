@@ -14,13 +14,15 @@ _F16 = np.dtype(np.float16)
 
 def real_dtype(dtype: Any) -> np.dtype:
     """The dtype of a real-valued result: floating dtypes stay, integers and bool give float32."""
-    dtype = np.dtype(dtype)
+    if not isinstance(dtype, np.dtype):  # (np.dtype of a dtype is itself, but costs a call)
+        dtype = np.dtype(dtype)
     return dtype if dtype.kind == "f" else _F32
 
 
 def accumulation_dtype(dtype: Any) -> np.dtype:
     """dtype in which sums are accumulated: float16 is accumulated in float32."""
-    dtype = np.dtype(dtype)
+    if not isinstance(dtype, np.dtype):
+        dtype = np.dtype(dtype)
     return _F32 if dtype == _F16 else dtype
 
 

@@ -207,7 +207,7 @@ class Function:
     def apply1(self, *inputs: Any, name: str | None = None) -> Any:
         """:meth:`apply` for single-output functions: the one output."""
         arrays = []
-        has_var = grad = scalars = False
+        has_var = grad = scalars = nones = False
         for x in inputs:
             t = type(x)
             if t is _NDARRAY:
@@ -226,8 +226,14 @@ class Function:
                 arrays.append(x)
                 scalars = True
                 continue
+            elif x is None:  # an omitted optional input (a bias...): setup and forward see None
+                arrays.append(None)
+                nones = True
+                continue
             return self.apply(*inputs, name=name)[0]
         if scalars:
+            if nones:  # (the scalars' dtypes are chosen among the arrays: the general path)
+                return self.apply(*inputs, name=name)[0]
             inputs, arrays = _weak_scalars(inputs, arrays, self)
         elif has_var:
             arrays = tuple(arrays)
@@ -236,7 +242,9 @@ class Function:
         # One and two inputs are called with positional arguments: a call with *arrays (and
         # more so forward's, which adds `np` in front) builds a new tuple, ~200 ns per call.
         n = len(arrays)
-        if n == 2:
+        if nones:  # as apply: a Python error a None caused says which input is missing
+            out_specs = _setup(self, arrays)
+        elif n == 2:
             a0, a1 = arrays
             out_specs = self.setup(a0, a1)
         elif n == 1:
@@ -251,8 +259,10 @@ class Function:
         # array fits: it exists).
         if type(s) is not _NDARRAY and prod(s.shape) > _GUARD_ELEMS:
             _too_big(self, out_specs)
-        # (every input is a NumPy array)
-        if n == 2:
+        # (every input is a NumPy array or None)
+        if nones:
+            outs = self.forward(np, *arrays)
+        elif n == 2:
             outs = self.forward(np, a0, a1)
         elif n == 1:
             outs = self.forward(np, a0)

@@ -44,6 +44,8 @@ Pair = tuple[int | None, int | None]
 
 
 def _is_int(v: Any) -> bool:
+    if type(v) is int:  # the common case, without the ABC isinstance
+        return True
     return isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, bool)
 
 

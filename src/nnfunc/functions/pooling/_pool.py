@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 import weakref
 from collections.abc import Sequence
@@ -133,11 +134,13 @@ class Geometry:
                 )
 
     # ---------------------------------------------------------------- helpers
-    @property
+    # (cached: derived from attributes that never change after construction; read on every
+    # kernel call of a cached Geometry)
+    @functools.cached_property
     def lows(self) -> tuple[int, ...]:
         return tuple(lo for lo, _ in self.pads)
 
-    @property
+    @functools.cached_property
     def needed(self) -> tuple[int, ...]:
         return tuple(
             (n - 1) * s + d * (k - 1) + 1
@@ -189,10 +192,16 @@ class Geometry:
 
 def _plain(v: Any) -> bool:
     """Whether ``v`` is None, a str, an exact int/bool or a tuple of such: its ``repr`` then
-    identifies it exactly (``2`` vs ``2.0`` vs ``True``, which compare and hash equal)."""
+    identifies it exactly (``2`` vs ``2.0`` vs ``True``, which compare and hash equal).
+
+    A loop, not ``all()`` over a generator (a frame per element: ~3 us a pooling call)."""
     t = type(v)
     if t is tuple:
-        return all(_plain(e) for e in v)
+        for e in v:
+            t = type(e)
+            if not (t is int or t is bool or t is str or e is None or (t is tuple and _plain(e))):
+                return False
+        return True
     return v is None or t is int or t is bool or t is str
 
 
@@ -209,7 +218,7 @@ def _geometry(
 ) -> Geometry:
     """``Geometry(op, x, *args, ...)``, reused for plain arguments and a known shape."""
     shape = tuple(x.shape)
-    if not (_plain(args) and _plain(dilation) and _plain(shape)):
+    if not (_plain(args) and _plain(dilation) and (type(x) is np.ndarray or _plain(shape))):
         return Geometry(op, x, *args, dilation=dilation, every_window_in_x=every_window_in_x)
     key = (op, repr(args), repr(dilation), every_window_in_x, shape)
     g = _GEOMETRIES.get(key)
@@ -263,11 +272,15 @@ class _Argmax:
 def _uses_kernel(g: Geometry, *arrays: Any) -> bool:
     """Whether the 2-D kernels of :mod:`pool2d` take this call (float NumPy, one dtype)."""
     a = arrays[0]
-    return (
-        pool2d.applies(a, g.kernel)
-        and all(d == 1 for d in g.dilation)
-        and all(type(b) is np.ndarray and b.dtype == a.dtype for b in arrays[1:])
-    )
+    if not pool2d.applies(a, g.kernel):
+        return False
+    for d in g.dilation:  # (loops: a generator is a frame, per pooling call)
+        if d != 1:
+            return False
+    for b in arrays[1:]:  # noqa: SIM110
+        if type(b) is not np.ndarray or b.dtype != a.dtype:
+            return False
+    return True
 
 
 def _inside(g: Geometry, xp: Any, xf: Any) -> Any:

@@ -3437,3 +3437,74 @@ def blocked_conv_kernels() -> dict[str, Any]:
         "forward": numba.njit(**opts)(_sc3_forward),
         "grad_weight": numba.njit(**reduce)(_sc3_grad_weight),
     }
+
+
+# ------------------------------------------------------------------------------------------
+# branch s3-models3: the 2x2/2 max pooling gradient on planes that the windows tile exactly
+# (:mod:`nnfunc.kernels.cpu.pool2d`)
+def _max_pool2d_grad22_rows(idx, gy, gx, q0, q1):  # pragma: no cover - compiled
+    """:func:`_max_pool2d_arg_grad_22` when ``H == 2 Ho`` and ``W == 2 Wo``, on row pairs:
+    ``idx``, ``gy`` ``(Q, Wo)`` and ``gx`` ``(Q, 2, W)`` with ``Q = planes * Ho``; rows
+    ``q0:q1``. Each cell of ``gx`` is written once (``gy`` where the argmax names it, else 0);
+    no remainder rows or columns: 1.4-2.8x faster on 4x4 and 8x8 planes. The loop runs over
+    the sliced rows from 0 (indexes numba knows are >= 0: a loop from q0 was 2x slower)."""
+    i2 = idx[q0:q1]
+    g2 = gy[q0:q1]
+    x2 = gx[q0:q1]
+    n, wo = g2.shape
+    zero = gx.dtype.type(0.0)
+    for q in range(n):
+        for j in range(wo):
+            g = g2[q, j]
+            t = i2[q, j]
+            c = 2 * j
+            x2[q, 0, c] = g if t == 0 else zero
+            x2[q, 0, c + 1] = g if t == 1 else zero
+            x2[q, 1, c] = g if t == 2 else zero
+            x2[q, 1, c + 1] = g if t == 3 else zero
+
+
+def _max_pool2d_arg22_rows(x, y, idx, q0, q1):  # pragma: no cover - compiled
+    """:func:`_max_pool2d_arg_22` when ``H == 2 Ho`` and ``W == 2 Wo``, on row pairs: ``x``
+    ``(Q, 2, W)``, ``y`` and ``idx`` ``(Q, Wo)``, rows ``q0:q1`` (sliced, then looped from 0,
+    as :func:`_max_pool2d_grad22_rows`): the same selects, the same results (first maximum in
+    C order; a NaN window gives the NaN sum of its cells and offset -2); 1.4-1.8x faster on
+    4x4 and 8x8 planes."""
+    x2 = x[q0:q1]
+    y2 = y[q0:q1]
+    i2 = idx[q0:q1]
+    n, wo = y2.shape
+    for q in range(n):
+        for j in range(wo):
+            c = 2 * j
+            v0 = x2[q, 0, c]
+            v1 = x2[q, 0, c + 1]
+            v2 = x2[q, 1, c]
+            v3 = x2[q, 1, c + 1]
+            m = v0
+            t = 0
+            g = v1 > m
+            m = v1 if g else m
+            t = 1 if g else t
+            g = v2 > m
+            m = v2 if g else m
+            t = 2 if g else t
+            g = v3 > m
+            m = v3 if g else m
+            t = 3 if g else t
+            nan = (v0 != v0) | (v1 != v1) | (v2 != v2) | (v3 != v3)
+            total = v0 + v1 + v2 + v3
+            y2[q, j] = total if nan else m
+            i2[q, j] = -2 if nan else t
+
+
+@lru_cache(maxsize=1)
+def pool2d_tile_kernels() -> dict[str, Any]:
+    """The exact-tiling 2x2 pooling kernels of :mod:`nnfunc.kernels.cpu.pool2d`."""
+    import numba
+
+    opts = {"cache": True, "nogil": True, "error_model": "numpy"}
+    return {
+        "max22_rows": numba.njit(**opts)(_max_pool2d_arg22_rows),
+        "max_grad22_rows": numba.njit(**opts)(_max_pool2d_grad22_rows),
+    }

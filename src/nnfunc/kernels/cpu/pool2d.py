@@ -29,7 +29,7 @@ import numpy as np
 
 from nnfunc.core.backend import numba_enabled
 from nnfunc.kernels.cpu import pool as K
-from nnfunc.kernels.cpu._jit import pool2d_x_kernels
+from nnfunc.kernels.cpu._jit import pool2d_tile_kernels, pool2d_x_kernels
 from nnfunc.kernels.cpu._threads import row_ranges, run
 from nnfunc.kernels.cpu.im2col import pad_input
 
@@ -38,11 +38,13 @@ __all__ = [
     "index_dtype",
     "max_pool2d",
     "max_pool2d_arg",
+    "max_pool2d_arg22_rows_numpy",
     "max_pool2d_arg_grad",
     "max_pool2d_arg_grad_numpy",
     "max_pool2d_arg_numpy",
     "max_pool2d_arg_take",
     "max_pool2d_arg_take_numpy",
+    "max_pool2d_grad22_rows_numpy",
     "max_pool2d_match",
     "max_pool2d_match_numpy",
     "max_pool2d_numpy",
@@ -131,6 +133,31 @@ def max_pool2d_arg_grad_numpy(idx, gy, gx, kh, kw, sh, sw, ph, pw, p0, p1) -> No
     gx[p0:p1] = buf[:, ph : ph + gx.shape[1], pw : pw + gx.shape[2]]
 
 
+def max_pool2d_grad22_rows_numpy(idx, gy, gx, q0, q1) -> None:
+    """NumPy twin of ``_jit._max_pool2d_grad22_rows``: rows ``q0:q1`` of ``gx (Q, 2, W)``
+    from ``idx``, ``gy`` ``(Q, W / 2)`` (2x2 windows of stride 2 tiling the planes)."""
+    i, g = idx[q0:q1], gy[q0:q1]
+    zero = gx.dtype.type(0)
+    for code, (a, b) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
+        gx[q0:q1, a, b::2] = np.where(i == code, g, zero)
+
+
+def max_pool2d_arg22_rows_numpy(x, y, idx, q0, q1) -> None:
+    """NumPy twin of ``_jit._max_pool2d_arg22_rows``: rows ``q0:q1`` of ``y``, ``idx`` ``(Q,
+    W / 2)`` from ``x (Q, 2, W)`` (2x2 windows of stride 2 tiling the planes)."""
+    cells = [x[q0:q1, a, b::2] for a, b in ((0, 0), (0, 1), (1, 0), (1, 1))]
+    m = cells[0]
+    t = np.zeros(m.shape, idx.dtype)
+    for code in (1, 2, 3):
+        g = cells[code] > m
+        m = np.where(g, cells[code], m)
+        t = np.where(g, idx.dtype.type(code), t)
+    nan = np.isnan(cells[0]) | np.isnan(cells[1]) | np.isnan(cells[2]) | np.isnan(cells[3])
+    total = cells[0] + cells[1] + cells[2] + cells[3]
+    y[q0:q1] = np.where(nan, total, m)
+    idx[q0:q1] = np.where(nan, idx.dtype.type(-2), t)
+
+
 def max_pool2d_arg_take_numpy(g, idx, out_, kh, kw, sh, sw, ph, pw, p0, p1) -> None:
     """NumPy twin of ``_jit._max_pool2d_arg_take``: ``out_[p0:p1]`` read from ``g``."""
     out = out_.shape[1:]
@@ -206,7 +233,13 @@ def max_pool2d_arg(x, kernel, stride, lows, out, threads=None, use_numba=None):
     fn = _pick("max", max_pool2d_arg_numpy, use_numba)
     per = math.prod(out) * kernel[0] * kernel[1]
     if fn is not max_pool2d_arg_numpy and tiles22(kernel, stride, lows, out, x.shape[-2:]):
-        _go(pool2d_x_kernels()["max22"], x3.shape[0], per, threads, x3, y, idx)
+        ho, wo = out
+        if x3.shape[1] == 2 * ho and x3.shape[2] == 2 * wo:  # exact tiles: rows of windows
+            rows = x3.shape[0] * ho
+            args = (x3.reshape(rows, 2, 2 * wo), y.reshape(rows, wo), idx.reshape(rows, wo))
+            _go(pool2d_tile_kernels()["max22_rows"], rows, 16 * wo, threads, *args)
+        else:
+            _go(pool2d_x_kernels()["max22"], x3.shape[0], per, threads, x3, y, idx)
     else:
         _go(fn, x3.shape[0], per, threads, x3, y, idx, *kernel, *stride, *lows)
     lead = x.shape[:-2]
@@ -231,7 +264,13 @@ def max_pool2d_arg_grad(idx, gy, size, kernel, stride, lows, threads=None, use_n
     fn = _pick("max_grad", max_pool2d_arg_grad_numpy, use_numba)
     per = math.prod(size) * kernel[0] * kernel[1]
     if fn is not max_pool2d_arg_grad_numpy and tiles22(kernel, stride, lows, g3.shape[1:], size):
-        _go(pool2d_x_kernels()["max_grad22"], g3.shape[0], per, threads, i3, g3, gx)
+        ho, wo = g3.shape[1:]
+        if size[0] == 2 * ho and size[1] == 2 * wo:  # exact tiles: rows of window pairs
+            rows = g3.shape[0] * ho
+            args = (i3.reshape(rows, wo), g3.reshape(rows, wo), gx.reshape(rows, 2, 2 * wo))
+            _go(pool2d_tile_kernels()["max_grad22_rows"], rows, 16 * wo, threads, *args)
+        else:
+            _go(pool2d_x_kernels()["max_grad22"], g3.shape[0], per, threads, i3, g3, gx)
     else:
         _go(fn, g3.shape[0], per, threads, i3, g3, gx, *kernel, *stride, *lows)
     return gx.reshape((*gy.shape[:-2], *size))
