@@ -273,11 +273,15 @@ def bn_apply_grad_numpy(
 def bn_apply_numba(x: Any, a: Any, b: Any, threads: int | None = None) -> Any:
     """:func:`bn_apply_numpy` with numba kernels (NumPy arrays only)."""
     k = bn_apply_kernels()
-    x = np.ascontiguousarray(x)
+    if not x.flags.c_contiguous:
+        x = np.ascontiguousarray(x)
     y = np.empty_like(x)
     fn = k["apply"] if x.ndim == 3 else k["apply_last"]
-    per = int(np.prod(x.shape[1:]))
-    run(lambda a0, a1: fn(x[a0:a1], a, b, y[a0:a1]), row_ranges(x.shape[0], per, threads))
+    ranges = row_ranges(x.shape[0], x.size // max(x.shape[0], 1), threads)
+    if len(ranges) == 1:  # no closure, no slicing: the fixed cost of a small call
+        fn(x, a, b, y)
+    else:
+        run(lambda a0, a1: fn(x[a0:a1], a, b, y[a0:a1]), ranges)
     return y
 
 
@@ -286,12 +290,13 @@ def bn_apply_grad_numba(
 ) -> tuple[Any, Any, Any]:
     """:func:`bn_apply_grad_numpy` with numba kernels (NumPy arrays only)."""
     kern = bn_apply_kernels()
-    x = np.ascontiguousarray(x)
+    if not x.flags.c_contiguous:
+        x = np.ascontiguousarray(x)
     gy = np.ascontiguousarray(gy, dtype=x.dtype)
     n_c = x.shape[1]
     gx = np.empty_like(x) if want_gx else np.empty((1,) * x.ndim, x.dtype)
     fn = kern["grad"] if x.ndim == 3 else kern["grad_last"]
-    per = 2 * int(np.prod(x.shape[1:]))
+    per = 2 * (x.size // max(x.shape[0], 1))
 
     def part(a0: int, a1: int) -> tuple[Any, Any]:
         s1, s2 = np.zeros(n_c), np.zeros(n_c)
