@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
+from nnfunc.kernels.cpu import _buffers
 from nnfunc.kernels.cpu._jit import activation_kernels, gelu32_kernels
 from nnfunc.kernels.cpu._threads import row_ranges, run
 from nnfunc.kernels.cpu.erf import (
@@ -353,7 +354,7 @@ def forward_numba(
 ) -> Any:
     """The activation ``kind`` of a float16/float32 NumPy array: one numba pass."""
     src = _work(x)
-    out = np.empty(src.shape, np.float32)
+    out = _buffers.empty(src.shape, np.float32)  # a large output reuses a released block
     table = gelu32_kernels() if _float32_kernel(kind, a) else activation_kernels()
     kernel = table[f"{kind}_fwd"]
     fi, fo = src.reshape(-1), out.reshape(-1)
@@ -367,7 +368,7 @@ def grad_numba(
 ) -> Any:
     """``gy * f'(x)`` of the activation ``kind`` for float16/float32 NumPy arrays: one pass."""
     src, g = _work(v), _work(gy)
-    out = np.empty(src.shape, np.float32)
+    out = _buffers.empty(src.shape, np.float32)  # a large output reuses a released block
     kernel = (gelu32_kernels() if kind == "gelu_tanh" else activation_kernels())[f"{kind}_grad"]
     fv, fg, fo = src.reshape(-1), g.reshape(-1), out.reshape(-1)
     fa, fb = float(a), float(b)
