@@ -346,7 +346,7 @@ def _work(x: Any) -> Any:
 def _float32_kernel(kind: str, a: float) -> bool:
     """Whether ``kind`` runs the float32 kernels of the tanh and sigmoid GELUs (``gelu32``):
     their argument and exp reduction in float64, the rest in float32."""
-    return kind == "gelu_tanh" or (kind == "swish" and a != 1.0)
+    return kind == "gelu_tanh" or (kind == "swish" and a > 0.0 and a != 1.0)
 
 
 def forward_numba(
