@@ -12,13 +12,14 @@ of its first argument. Two families share one dispatch:
 
 ``*_numba`` runs one vectorised numba loop of :mod:`nnfunc.kernels.cpu._jit` over float32 (and
 float16, through float32), its ranges split over threads (:mod:`nnfunc.kernels.cpu._threads`),
-no temporary beyond the output; ``*_numpy`` is the NumPy (or CuPy) twin of the same signature,
-which float64 inputs always use (float64 accurate). The dispatchers pick numba when
-:func:`use_numba` holds. The tanh GELU (forward and gradient) and the sigmoid GELU's forward run
-the float32 kernels of ``_jit.gelu32_kernels`` (argument and exp reduction in float64, the rest
-in float32): forward within 3.5 ulps of the float64 result over every float32 input. The exact
-GELU's forward and ``erf`` come from :mod:`nnfunc.kernels.cpu.erf`. numba is imported lazily,
-never at ``import nnfunc``.
+no temporary beyond the output (from :mod:`nnfunc.kernels.cpu._buffers`: an output of 32 MiB
+or more reuses a released block instead of fresh, page-faulted memory); ``*_numpy`` is the
+NumPy (or CuPy) twin of the same signature, which float64 inputs always use (float64
+accurate). The dispatchers pick numba when :func:`use_numba` holds. The tanh GELU (forward and
+gradient) and the sigmoid GELU's forward run the float32 kernels of ``_jit.gelu32_kernels``
+(argument and exp reduction in float64, the rest in float32): forward within 3.5 ulps of the
+float64 result over every float32 input. The exact GELU's forward and ``erf`` come from
+:mod:`nnfunc.kernels.cpu.erf`. numba is imported lazily, never at ``import nnfunc``.
 """
 
 from __future__ import annotations
