@@ -239,6 +239,31 @@ def test_dispatch_uses_numpy_twin_for_float64_and_noncontiguous_views():
     assert g.shape == xt.shape and g.dtype == np.float32
 
 
+def _ulps(y, ref):
+    """|y - ref| in units of the float32 spacing at ref (the least denormal at most)."""
+    spacing = np.spacing(np.abs(ref).astype(np.float32)).astype(np.float64)
+    return np.abs(y.astype(np.float64) - ref) / spacing
+
+
+@pytest.mark.skipif(not numba_enabled(), reason="numba disabled")
+@pytest.mark.parametrize("kind, a", [("gelu_tanh", 0.0), ("swish", SIG_A)])
+def test_float32_gelu_kernels_are_within_four_ulps(kind, a):
+    # The float32 kernels (argument and exp reduction in float64, the rest in float32) keep
+    # every float32 result within a few ulps, the tiny ones of the lower tail and the
+    # denormals included: every 97th float32 of [-120, 120] (a float32 argument would cost
+    # |z| / 2 ulps there, ~50 at x = -9), plus the neighbourhoods of 0 and of the cut-offs.
+    hi = np.array(120.0, np.float32).view(np.int32)
+    pos = np.arange(0, hi, 97, dtype=np.int32).view(np.float32)
+    tiny = np.arange(0, 1 << 16, dtype=np.int32).view(np.float32)  # the smallest denormals
+    edges = np.concatenate([np.linspace(c - 0.01, c + 0.01, 2001) for c in (12, 64.6, 110)])
+    edges = edges.astype(np.float32)
+    x = np.concatenate([pos, -pos, tiny, -tiny, edges, -edges])
+    y = K.forward_numba(kind, x, a)
+    ref = FWD_REFS[(kind, a, 0.0)](x.astype(np.float64))
+    assert _ulps(y, ref).max() <= 4
+    np.testing.assert_array_equal(np.signbit(y[ref == 0]), np.signbit(x[ref == 0]))
+
+
 # ---------------------------------------------------------------------------- ActivationGrad
 ACTIVATIONS = {
     "sigmoid": nf.sigmoid,

@@ -515,3 +515,24 @@ def test_given_statistics_graph_with_unknown_parameter_dims(param_shape):
     ]
     for a, b in zip(got, want, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-10)
+
+
+def test_given_statistics_repeated_calls_recheck_new_shapes():
+    # setup's checks are memoised per (eps, axis, shapes, dtype): a call with other shapes or
+    # options is checked again, and a failing call leaves nothing behind
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    m, v = rng.standard_normal(3).astype(np.float32), rng.uniform(0.5, 2, 3).astype(np.float32)
+    ref = (x - m[:, None]) / np.sqrt(v[:, None] + 1e-3)
+    for _ in range(2):
+        y = nf.batch_normalization(x, m, v, axis=1, eps=1e-3)
+        np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-6)
+        with pytest.raises(nf.ShapeError, match="mean"):
+            nf.batch_normalization(x, m[:2], v, axis=1, eps=1e-3)
+        with pytest.raises(nf.ArgumentError, match="eps"):
+            nf.batch_normalization(x, m, v, axis=1, eps=-1.0)
+    y2 = nf.batch_normalization(x, m, v, axis=1, eps=1e-1)  # same shapes, other eps
+    np.testing.assert_allclose(y2, (x - m[:, None]) / np.sqrt(v[:, None] + 1e-1), rtol=1e-5)
+    x4 = x[:, :, :, None].astype(np.float64)  # other rank and dtype: float64 result
+    y4 = nf.batch_normalization(x4, m, v, axis=1, eps=1e-3)
+    assert y4.dtype == np.float64 and y4.shape == (2, 3, 4, 1)

@@ -210,8 +210,12 @@ def gelu(x: Any, approximate: str = "none", *, name: str | None = None) -> Any:
         form is computed as ``x * sigmoid(2u)`` (equal to ``x/2 (1 + tanh(u))``, without its
         cancellation for negative ``x`` or the overflow of ``x + x*tanh(u)`` near the
         largest float) with its polynomial clipped at ``|x| = 100`` (already saturated), so
-        nothing overflows. Gradient: ``gy * gelu'(x)`` in one fused pass (differentiable
-        again).
+        nothing overflows. float16/float32 arrays of the tanh and sigmoid forms run a float32
+        kernel whose argument and exp reduction are float64 (so the tiny results of the lower
+        tail keep their accuracy): within 3.5 ulps of the float64 result over every float32
+        input (max 3.46 ulps tanh, 3.31 sigmoid; 0.5 ulp before, when it computed in float64),
+        float64 stays float64-accurate. Gradient: ``gy * gelu'(x)`` in one fused pass
+        (differentiable again).
         Dialects keep their documented forms: ``keras.ops.gelu(x, approximate=True)`` is
         ``"tanh"`` (``False`` is ``"none"``; the Keras page's example prints the exact values
         although its default is the tanh form), ``nnabla.functions.gelu(x)`` is ``"tanh"``

@@ -38,6 +38,9 @@ __all__ = ["ApplyStatistics", "ApplyStatisticsGrad"]
 
 #: Input indexes of the parameters (x is 0).
 _MEAN, _VAR, _OFFSET, _SCALE = 1, 2, 3, 4
+#: (op, eps, axis, x shape and dtype, parameter shapes) -> what ApplyStatistics.setup derives
+_SETUP_CACHE: dict[tuple, tuple] = {}
+_SETUP_CACHE_SIZE = 256
 
 
 def _block(pshape: tuple[int, ...]) -> tuple[int, int] | None:
@@ -125,17 +128,32 @@ class ApplyStatistics(Function):
 
     def setup(self, x: Any, mean: Any, var: Any, offset: Any, scale: Any) -> tuple:
         op = self.op_name
-        self.eps = check_eps(op, self.eps_raw)
         shape = tuple(x.shape)
+        params = (mean, var, offset, scale)
+        key = None
+        if type(self.eps_raw) is float and type(self.axis) is int:
+            # the checks below are a function of these alone: a repeated call (the usual
+            # inference loop) takes their result from _SETUP_CACHE (~40 us of ~80 per call)
+            key = (op, self.eps_raw, self.axis, shape, x.dtype) + tuple(
+                None if v is None else tuple(v.shape) for v in params
+            )
+            hit = _SETUP_CACHE.get(key)
+            if hit is not None:
+                self.eps, self.kept, full, self.out_dtype, self.acc = hit
+                self.full = list(full)
+                return (TensorSpec(shape, self.out_dtype),)
+        self.eps = check_eps(op, self.eps_raw)
         self.kept = check_axes_kept(op, "axis", self.axis, len(shape))
         self.full: list[Any] = [None] * 5
-        for i, (arg, spec) in enumerate(
-            (("mean", mean), ("variance", var), ("offset", offset), ("scale", scale)), start=1
-        ):
+        for i, (arg, spec) in enumerate(zip(("mean", "variance", "offset", "scale"), params), 1):
             if spec is not None:
                 self.full[i] = check_param(op, arg, spec, shape, self.kept)
         self.out_dtype = real_dtype(x.dtype)
         self.acc = accumulation_dtype(self.out_dtype)
+        if key is not None:
+            if len(_SETUP_CACHE) >= _SETUP_CACHE_SIZE:
+                _SETUP_CACHE.clear()
+            _SETUP_CACHE[key] = (self.eps, self.kept, tuple(self.full), self.out_dtype, self.acc)
         return (TensorSpec(shape, self.out_dtype),)
 
     def _flat_coefficients(self, x: Any, params: tuple) -> tuple | None:

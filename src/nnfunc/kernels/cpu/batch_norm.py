@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
+from nnfunc.kernels.cpu import _buffers
 from nnfunc.kernels.cpu._jit import bn_apply_kernels, group_norm_kernels, kernels
 from nnfunc.kernels.cpu._moments import standardize
 from nnfunc.kernels.cpu._threads import row_ranges, run
@@ -162,7 +163,7 @@ def normalize_channels_numba(
     mh, ml = _split_mean(mean, dt)
     a = (inv if scale is None else inv * scale).astype(dt)
     b = np.zeros(n_c, dt) if offset is None else np.asarray(offset).astype(dt)
-    y = np.empty_like(x)
+    y = _buffers.empty(x.shape, x.dtype)
     run(lambda a0, a1: k["chan_apply"](x[a0:a1], mh, ml, a, b, y[a0:a1]), ranges)
     return y, mean, var, inv
 
@@ -199,7 +200,7 @@ def normalize_channels_backward_numba(
     n = n_a * n_b
     k0 = inv if scale is None else inv * scale
     c0, c1, c2 = k0.astype(dt), (k0 * s1 / n).astype(dt), (k0 * s2 / n).astype(dt)
-    gx = np.empty_like(x)
+    gx = _buffers.empty(x.shape, x.dtype)
     run(
         lambda a0, a1: k["chan_grad_apply"](x[a0:a1], gy[a0:a1], mh, ml, iv, c0, c1, c2, gx[a0:a1]),
         ranges,
@@ -273,11 +274,15 @@ def bn_apply_grad_numpy(
 def bn_apply_numba(x: Any, a: Any, b: Any, threads: int | None = None) -> Any:
     """:func:`bn_apply_numpy` with numba kernels (NumPy arrays only)."""
     k = bn_apply_kernels()
-    x = np.ascontiguousarray(x)
-    y = np.empty_like(x)
+    if not x.flags.c_contiguous:
+        x = np.ascontiguousarray(x)
+    y = _buffers.empty(x.shape, x.dtype)
     fn = k["apply"] if x.ndim == 3 else k["apply_last"]
-    per = int(np.prod(x.shape[1:]))
-    run(lambda a0, a1: fn(x[a0:a1], a, b, y[a0:a1]), row_ranges(x.shape[0], per, threads))
+    ranges = row_ranges(x.shape[0], x.size // max(x.shape[0], 1), threads)
+    if len(ranges) == 1:  # no closure, no slicing: the fixed cost of a small call
+        fn(x, a, b, y)
+    else:
+        run(lambda a0, a1: fn(x[a0:a1], a, b, y[a0:a1]), ranges)
     return y
 
 
@@ -286,12 +291,13 @@ def bn_apply_grad_numba(
 ) -> tuple[Any, Any, Any]:
     """:func:`bn_apply_grad_numpy` with numba kernels (NumPy arrays only)."""
     kern = bn_apply_kernels()
-    x = np.ascontiguousarray(x)
+    if not x.flags.c_contiguous:
+        x = np.ascontiguousarray(x)
     gy = np.ascontiguousarray(gy, dtype=x.dtype)
     n_c = x.shape[1]
-    gx = np.empty_like(x) if want_gx else np.empty((1,) * x.ndim, x.dtype)
+    gx = _buffers.empty(x.shape, x.dtype) if want_gx else np.empty((1,) * x.ndim, x.dtype)
     fn = kern["grad"] if x.ndim == 3 else kern["grad_last"]
-    per = 2 * int(np.prod(x.shape[1:]))
+    per = 2 * (x.size // max(x.shape[0], 1))
 
     def part(a0: int, a1: int) -> tuple[Any, Any]:
         s1, s2 = np.zeros(n_c), np.zeros(n_c)
@@ -433,7 +439,7 @@ def group_normalize_numba(
     mh, ml = _split_mean(_per_channel(mean, groups, n_c), dt)
     a_dt = np.ascontiguousarray(a, dt)
     b2 = np.ascontiguousarray(b - ml.astype(np.float64) * a_dt.astype(np.float64), dt)
-    y = np.empty_like(x)
+    y = _buffers.empty(x.shape, x.dtype)
     run(lambda i0, i1: k["apply"](x[i0:i1], mh[i0:i1], b2[i0:i1], a_dt[i0:i1], y[i0:i1]), ranges)
     return y, mean, var, inv
 
@@ -466,7 +472,7 @@ def group_normalize_backward_numba(
 
     def apply(c0: Any, c1: Any, c2: Any) -> Any:
         c0, c1, c2 = (np.ascontiguousarray(c, dt) for c in (c0, c1, c2))
-        gx = np.empty_like(x)
+        gx = _buffers.empty(x.shape, x.dtype)
         run(
             lambda i0, i1: k["grad_apply"](
                 x[i0:i1],

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
+from nnfunc.kernels.cpu import _buffers
 from nnfunc.kernels.cpu._jit import kernels
 from nnfunc.kernels.cpu._threads import row_ranges, run
 
@@ -105,7 +106,7 @@ def _run(name32: str, name64: str, x: Any, threads: int | None) -> Any:
     dtype = x.dtype
     work = np.float32 if dtype == np.float16 else dtype
     src = np.asarray(x, dtype=work, order="C")  # keeps 0-d (ascontiguousarray would not)
-    out = np.empty(src.shape, work)
+    out = _buffers.empty(src.shape, work)
     kernel = kernels()[name32 if work == np.float32 else name64]
     flat_in, flat_out = src.reshape(-1), out.reshape(-1)
     run(lambda a, b: kernel(flat_in[a:b], flat_out[a:b]), row_ranges(flat_in.size, 1, threads))

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
+from nnfunc.kernels.cpu import _buffers
 from nnfunc.kernels.cpu._rowwise import run_rows
 
 __all__ = [
@@ -161,7 +162,7 @@ def _f32(a: Any) -> Any:
 def bce_numba(x: Any, t: Any, lo: float, hi: float, tiny: float, threads: Any = None) -> Any:
     """:func:`bce_numpy` with a numba kernel (float32 NumPy arrays of one shape)."""
     x, t = _f32(x), _f32(t)
-    out = np.empty_like(x)
+    out = _buffers.empty(x.shape, x.dtype)
     run_rows("bce", _flat(x, t), _consts(lo, hi, tiny), out.reshape(-1), 2, threads)
     return out
 
@@ -171,7 +172,7 @@ def bce_grad_numba(
 ) -> Any:
     """:func:`bce_grad_numpy` with a numba kernel (float32 NumPy arrays of one shape)."""
     x, t, gy = _f32(x), _f32(t), _f32(gy)
-    out = np.empty_like(x)
+    out = _buffers.empty(x.shape, x.dtype)
     run_rows("bce_grad", _flat(x, t, gy), _consts(lo, hi, tiny), out.reshape(-1), 3, threads)
     return out
 
@@ -179,7 +180,7 @@ def bce_grad_numba(
 def sigmoid_xent_numba(x: Any, z: Any, threads: Any = None) -> Any:
     """:func:`sigmoid_xent_numpy` with a numba kernel (float32 NumPy arrays of one shape)."""
     x, z = _f32(x), _f32(z)
-    out = np.empty_like(x)
+    out = _buffers.empty(x.shape, x.dtype)
     run_rows("sigmoid_xent", _flat(x, z), (), out.reshape(-1), 2, threads)
     return out
 
@@ -187,7 +188,7 @@ def sigmoid_xent_numba(x: Any, z: Any, threads: Any = None) -> Any:
 def sigmoid_xent_grad_numba(x: Any, z: Any, gy: Any, threads: Any = None) -> Any:
     """:func:`sigmoid_xent_grad_numpy` with a numba kernel (float32 arrays of one shape)."""
     x, z, gy = _f32(x), _f32(z), _f32(gy)
-    out = np.empty_like(x)
+    out = _buffers.empty(x.shape, x.dtype)
     run_rows("sigmoid_xent_grad", _flat(x, z, gy), (), out.reshape(-1), 3, threads)
     return out
 
@@ -222,7 +223,7 @@ def cce_grad_numba(
 ) -> Any:
     """:func:`cce_grad_numpy` along the last axis with a numba kernel (float32 NumPy arrays)."""
     k = p.shape[-1]
-    gx = np.empty(p.shape, np.float32)
+    gx = _buffers.empty(p.shape, np.float32)
     if p.size == 0:
         return gx
     ins = (_rows(p, k), _rows(t, k), _f32(gy).reshape(-1))

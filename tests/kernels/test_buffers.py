@@ -1,0 +1,85 @@
+import gc
+
+import numpy as np
+import pytest
+
+from nnfunc.core.backend import numba_enabled
+from nnfunc.kernels.cpu import _buffers as B
+from nnfunc.kernels.cpu import activation as K
+
+BIG = (B.MIN_BYTES // 4,)  # float32 elements of the smallest pooled output
+
+
+@pytest.fixture(autouse=True)
+def _empty_pool(monkeypatch):
+    monkeypatch.delenv("NNFUNC_BUFFER_POOL_MB", raising=False)
+    B.clear()
+    yield
+    B.clear()
+
+
+def _address(a):
+    return a.__array_interface__["data"][0]
+
+
+def test_small_outputs_are_plain_numpy_arrays():
+    a = B.empty((3, 4), np.float32)
+    assert a.flags.owndata and a.shape == (3, 4) and a.dtype == np.float32
+    assert B.empty((), np.float64).shape == ()
+
+
+def test_a_released_block_is_reused_only_after_every_view_is_gone():
+    a = B.empty(BIG, np.float32)
+    assert a.shape == BIG and a.dtype == np.float32 and a.flags.writeable
+    assert a.flags.c_contiguous and a.flags.aligned
+    addr = _address(a)
+    view = a[10:20]
+    del a
+    gc.collect()
+    b = B.empty(BIG, np.float32)  # the view still holds the first block
+    assert _address(b) != addr
+    view[:] = 7.0
+    del view
+    gc.collect()
+    c = B.empty(BIG, np.float32)
+    assert _address(c) == addr  # reused once released
+    assert not np.shares_memory(b, c)
+
+
+def test_reuse_needs_the_same_byte_size_and_keeps_shape_and_dtype():
+    a = B.empty(BIG, np.float32)
+    addr = _address(a)
+    del a
+    b = B.empty((BIG[0] + 16,), np.float32)
+    assert _address(b) != addr
+    c = B.empty((2, BIG[0] // 4), np.float64)  # same bytes, other shape and dtype
+    assert _address(c) == addr and c.shape == (2, BIG[0] // 4) and c.dtype == np.float64
+
+
+def test_pool_size_limit_and_switch_off(monkeypatch):
+    monkeypatch.setenv("NNFUNC_BUFFER_POOL_MB", "0")
+    a = B.empty(BIG, np.float32)
+    assert a.flags.owndata  # off: numpy.empty
+    monkeypatch.setenv("NNFUNC_BUFFER_POOL_MB", str(B.MIN_BYTES >> 20))  # room for one block
+    a, b = B.empty(BIG, np.float32), B.empty(BIG, np.float32)
+    addr_b = _address(b)
+    del a, b  # a is released first, then b: the oldest (a) is dropped
+    c = B.empty(BIG, np.float32)
+    assert _address(c) == addr_b
+    d = B.empty(BIG, np.float32)  # nothing left in the pool
+    assert _address(d) != addr_b
+
+
+@pytest.mark.skipif(not numba_enabled(), reason="numba disabled (the NumPy twins allocate)")
+def test_large_activation_outputs_use_the_pool_and_stay_intact():
+    x = np.linspace(-4, 4, BIG[0], dtype=np.float32)
+    y1 = K.forward("gelu_tanh", x)
+    assert isinstance(y1.base, B._Lease)
+    ref = y1.copy()
+    y2 = K.forward("gelu_tanh", -x)  # y1 is alive: its block is not handed out again
+    assert not np.shares_memory(y1, y2)
+    np.testing.assert_array_equal(y1, ref)
+    addr = _address(y1)
+    del y1
+    y3 = K.grad("gelu_tanh", x, x)
+    assert _address(y3) == addr
