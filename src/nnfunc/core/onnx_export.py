@@ -278,6 +278,23 @@ def _matmul(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     ctx.node("MatMul", ins[:2], outs)
 
 
+def _matmul_grad_sample(F: Any, a: Any, b: Any, w: Any) -> Any:
+    ga, gb = a.graph.grad(F.sum(F.mul(F.matmul(a, b), w)), [a, b])
+    return F.add(F.sum(ga), F.sum(gb), name="out")
+
+
+@onnx_op("matmul_grad", sample=_matmul_grad_sample, shapes=((3, 4), (4, 5), (3, 5)))
+def _matmul_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """Both gradients of a product without broadcasting: ``gy b^T`` and ``a^T gy``."""
+    perm = list(range(_rank(func, 0) - 2)) + [_rank(func, 0) - 1, _rank(func, 0) - 2]
+    gy = _as(ctx, ins[2], _in_dtype(func, 2), _in_dtype(func, 0))
+    bt, at = ctx.tmp(), ctx.tmp()
+    ctx.node("Transpose", [ins[1]], [bt], perm=perm)
+    ctx.node("Transpose", [ins[0]], [at], perm=perm)
+    ctx.node("MatMul", [gy, bt], [outs[0]])
+    ctx.node("MatMul", [at, gy], [outs[1]])
+
+
 @onnx_op("leaky_relu", sample=lambda F, x: F.leaky_relu(x, 0.15, name="out"))
 def _leaky_relu(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     ctx.node("LeakyRelu", ins[:1], outs, alpha=float(func.slope))

@@ -28,10 +28,6 @@ kernels (``_jit.attention_kernels``) on float32 NumPy data, else as the NumPy tw
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -39,6 +35,7 @@ import numpy as np
 from nnfunc.core.backend import get_array_module, numba_enabled
 from nnfunc.kernels.cpu._jit import attention_kernels
 from nnfunc.kernels.cpu._threads import num_threads, run
+from nnfunc.kernels.cpu.blas import one_thread_blas
 
 __all__ = [
     "attention_backward",
@@ -138,65 +135,9 @@ def _steps(s: Any) -> tuple[Any, Any, Any]:
 
 
 # ---------------------------------------------------------------------------- BLAS threads
-# Tiles are split over Python threads, each running one-thread GEMMs: OpenBLAS's own threads
-# spin-wait between calls, and on a loaded machine (or beside our threads) a descheduled
-# spinner stalls every small GEMM of a tile walk (measured: up to 10x slower). While a call
-# runs, OpenBLAS (the library NumPy's wheels ship) is set to one thread, then restored.
-_blas_lock = threading.Lock()
-_blas_users = 0
-_blas_saved = 0
-_blas_api: Any = None
-
-
-def _openblas() -> Any:
-    """(set_num_threads, get_num_threads) of the OpenBLAS NumPy loaded, or None."""
-    global _blas_api
-    if _blas_api is None:
-        _blas_api = False
-        try:
-            with open("/proc/self/maps", encoding="utf-8") as maps:
-                paths = {ln.split()[-1] for ln in maps if "openblas" in ln.lower()}
-        except OSError:
-            paths = set()
-        for path in sorted(paths):
-            try:
-                lib = ctypes.CDLL(path)
-            except OSError:
-                continue
-            names = (("scipy_openblas", "64_"), ("openblas", "64_"), ("openblas", ""))
-            for prefix, suffix in names:
-                set_fn = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-                get_fn = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-                if set_fn is not None and get_fn is not None:
-                    set_fn.argtypes = [ctypes.c_int]
-                    get_fn.restype = ctypes.c_int
-                    _blas_api = (set_fn, get_fn)
-                    break
-            if _blas_api:
-                break
-    return _blas_api or None
-
-
-@contextlib.contextmanager
-def _one_thread_blas(active: bool) -> Iterator[None]:
-    """OpenBLAS on one thread while the block runs (when ``active`` and OpenBLAS is found)."""
-    global _blas_users, _blas_saved
-    api = _openblas() if active else None
-    if api is None:
-        yield
-        return
-    with _blas_lock:
-        if _blas_users == 0:
-            _blas_saved = api[1]()
-            api[0](1)
-        _blas_users += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_users -= 1
-            if _blas_users == 0:
-                api[0](_blas_saved)
+# Tiles are split over Python threads, each running one-thread GEMMs (see
+# :mod:`nnfunc.kernels.cpu.blas` for why): OpenBLAS is set to one thread while a call runs.
+_one_thread_blas = one_thread_blas
 
 
 def _ranges(n: int, work: int) -> list[tuple[int, int]]:
