@@ -175,6 +175,7 @@ def test_many_tiles_float32(causal, numba, monkeypatch):
     monkeypatch.setenv("NNFUNC_NUM_THREADS", "2")
     monkeypatch.setattr(kernel, "ROWS", 16)
     monkeypatch.setattr(kernel, "COLS", 8)
+    monkeypatch.setattr(kernel, "CAUSAL_TILE", (16, 8))
     monkeypatch.setattr(kernel, "CAUSAL_ROWS", 5)  # diagonal sub-blocks, one shorter
     monkeypatch.setattr(kernel, "TILE_ELEMENTS", 16 * 8 * 2 * 2)  # 2 key heads of G=2 a tile
     rng = np.random.default_rng(7)
@@ -196,6 +197,31 @@ def test_many_tiles_float32(causal, numba, monkeypatch):
     for g, g64 in zip(grads, grads64, strict=True):
         assert g.dtype == np.float32
         np.testing.assert_allclose(g.data, g64.data, atol=1e-4, rtol=1e-3)
+
+
+@pytest.mark.parametrize("layout", ["BTNH", "TBNH"])
+def test_outputs_and_gradients_in_the_inputs_memory_order(layout, monkeypatch):
+    """For a layout other than BNTH the kernel allocates its output and gradients in the
+    memory order of the caller's arrays: the results come back C-contiguous in that layout
+    (the transposes back are views) with the values of the BNTH call (threads on, 3 ranges)."""
+    monkeypatch.setenv("NNFUNC_NUM_THREADS", "2")
+    monkeypatch.setattr(kernel, "_ranges", _force_ranges(kernel._ranges))
+    rng = np.random.default_rng(3)
+    b, t, n, h = 2, 6, 3, 4
+    q, k, v, gy = (rng.standard_normal((b, n, t, h)).astype(np.float32) for _ in range(4))
+    perm = (0, 2, 1, 3) if layout == "BTNH" else (2, 0, 1, 3)
+    lay = [np.ascontiguousarray(x.transpose(perm)) for x in (q, k, v, gy)]
+    ins = [nf.Variable(x, True) for x in lay[:3]]
+    y = nf.dot_product_attention(*ins, layout=layout)
+    grads = nf.grad(y, ins, grad_outputs=[lay[3]])
+    ref_ins = [nf.Variable(x, True) for x in (q, k, v)]
+    y_ref = nf.dot_product_attention(*ref_ins, layout="BNTH")
+    ref = nf.grad(y_ref, ref_ins, grad_outputs=[gy])
+    assert y.data.flags.c_contiguous
+    np.testing.assert_array_equal(y.data, y_ref.data.transpose(perm))
+    for g, r in zip(grads, ref, strict=True):
+        assert g.data.flags.c_contiguous
+        np.testing.assert_allclose(g.data, r.data.transpose(perm), rtol=1e-6, atol=1e-6)
 
 
 def _force_ranges(original):

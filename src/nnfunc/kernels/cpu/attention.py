@@ -57,9 +57,10 @@ TILE_ELEMENTS = 1 << 18
 #: (8, 12, 512, 64): 89.5 ms one-thread CPU forward against 93.2 with 256 x 256 tiles).
 ROWS = 512
 COLS = 512
-#: Causal calls: 256 x 256 tiles, so that the keys left of a tile's diagonal block go through
-#: full tiles (with 512 rows, a 512-query call is all diagonal, in thin sub-blocks: 17 % slower).
-CAUSAL_TILE = 256
+#: Causal calls: (rows, cols) 256 x 256 tiles, so that the keys left of a tile's diagonal
+#: block go through full tiles (with 512 rows, a 512-query call is all diagonal, in thin
+#: sub-blocks: 17 % slower).
+CAUSAL_TILE = (256, 256)
 #: Causal calls cut a tile's diagonal block into sub-blocks of this many query rows, each
 #: against the keys up to its last row: little of the upper triangle is computed, while the
 #: keys left of the diagonal still go through full tiles (measured best of 32..128).
@@ -73,8 +74,9 @@ def tile_sizes(
 
     A tile holds about :data:`TILE_ELEMENTS` scores.
     """
-    cols = min(s, CAUSAL_TILE if causal else COLS) if s > 0 else 1
-    rows = min(t, CAUSAL_TILE if causal else ROWS) if t > 0 else 1
+    rmax, cmax = CAUSAL_TILE if causal else (ROWS, COLS)
+    cols = min(s, cmax) if s > 0 else 1
+    rows = min(t, rmax) if t > 0 else 1
     heads = max(1, min(k_heads, TILE_ELEMENTS // max(1, groups * rows * cols)))
     return heads, rows, cols
 
