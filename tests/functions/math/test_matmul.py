@@ -88,12 +88,20 @@ def test_matmul_errors(inputs, kwargs, exc, message):
 
 
 @parametrize_class(
-    shapes=[((5, 3), (3, 4)), ((2, 4, 3), (2, 3, 5)), ((0, 3), (3, 2)), ((4, 0), (0, 3))],
+    shapes=[
+        ((5, 3), (3, 4)),
+        ((2, 4, 3), (2, 3, 5)),
+        ((2, 2, 4, 3), (3, 5)),
+        ((0, 3), (3, 2)),
+        ((4, 0), (0, 3)),
+        ((0, 4, 3), (3, 2)),
+    ],
     dtype=["float32", "float64"],
 )
 class TestMatmulBothGradients(FunctionTestCase):
-    """Equal batch dimensions, one floating dtype: both gradients come from one ``MatMulGrad``
-    node (its own backward gives the double backward); the batch axis is unknown in graph mode."""
+    """Equal batch dimensions, or a batch times a matrix, one floating dtype: both gradients
+    come from one ``MatMulGrad`` node (its own backward gives the double backward, summed over
+    the batch for the matrix); the batch axis is unknown in graph mode."""
 
     function = staticmethod(nf.matmul)
 
@@ -124,24 +132,32 @@ def test_matmul_both_gradients_one_node():
     gy = nf.Variable(np.ones((3, 2)), requires_grad=True)
     (g,) = nf.grad(nf.matmul(va, vb.data), [va], grad_outputs=gy, create_graph=True)
     assert g.creator.op_name == "matmul"
-    vc = nf.Variable(rng.standard_normal((2, 3, 4)), requires_grad=True)
+    vc = nf.Variable(rng.standard_normal((2, 4, 2)), requires_grad=True)
     gy = nf.Variable(np.ones((2, 3, 2)), requires_grad=True)
-    ga, gb = nf.grad(nf.matmul(vc, vb), [vc, vb], grad_outputs=gy, create_graph=True)
-    assert gb.creator.op_name != "matmul_grad"
-    ref = _vjp_ref(vc.data, vb.data[None], np.ones((2, 3, 2)))[1].sum(0)
-    np.testing.assert_allclose(gb.data, ref)
+    ga, _ = nf.grad(nf.matmul(va, vc), [va, vc], grad_outputs=gy, create_graph=True)
+    assert ga.creator.op_name != "matmul_grad"  # a matrix times a batch: a broadcasts
+    ref = _vjp_ref(va.data[None], vc.data, np.ones((2, 3, 2)))[0].sum(0)
+    np.testing.assert_allclose(ga.data, ref)
+    # a batch times a matrix: one node, the weight gradient one GEMM over all the rows
+    vx = nf.Variable(rng.standard_normal((2, 3, 4)), requires_grad=True)
+    gx, gb = nf.grad(nf.matmul(vx, vb), [vx, vb], grad_outputs=gy, create_graph=True)
+    assert gx.creator is gb.creator and gb.creator.op_name == "matmul_grad"
+    ref = _vjp_ref(vx.data, vb.data[None], np.ones((2, 3, 2)))
+    np.testing.assert_allclose(gx.data, ref[0])
+    np.testing.assert_allclose(gb.data, ref[1].sum(0))
 
 
 @pytest.mark.parametrize("parts", [1, 3])
-@pytest.mark.parametrize("batch", [(), (2,)])
+@pytest.mark.parametrize("batch", [(), (2,), "x@W"])
 def test_matmul_gradients_on_threads_match_reference_and_one_thread(monkeypatch, parts, batch):
     """The two gradient GEMMs split over 2 kernel threads (each cut into ``parts`` row blocks,
     one-thread BLAS) give the float64 reference, and the very values of the one-thread run
     (each output element comes from the same BLAS call shape)."""
     rng = np.random.default_rng(1)
-    a = rng.standard_normal(batch + (7, 5)).astype(np.float32)
-    b = rng.standard_normal(batch + (5, 6)).astype(np.float32)
-    gy = rng.standard_normal(batch + (7, 6)).astype(np.float32)
+    lead, wb = ((2, 3), ()) if batch == "x@W" else (batch, batch)
+    a = rng.standard_normal(lead + (7, 5)).astype(np.float32)
+    b = rng.standard_normal(wb + (5, 6)).astype(np.float32)
+    gy = rng.standard_normal(lead + (7, 6)).astype(np.float32)
 
     def run():
         va, vb = nf.Variable(a, requires_grad=True), nf.Variable(b, requires_grad=True)
@@ -159,6 +175,9 @@ def test_matmul_gradients_on_threads_match_reference_and_one_thread(monkeypatch,
     monkeypatch.setenv("NNFUNC_NUM_THREADS", "1")
     single = run()
     assert calls == [2 * parts]  # one thread: no split
-    for t, s, r in zip(threaded, single, _vjp_ref(a, b, gy), strict=True):
+    ref = _vjp_ref(a, b, gy)
+    if batch == "x@W":
+        ref = (ref[0], ref[1].sum((0, 1)))
+    for t, s, r in zip(threaded, single, ref, strict=True):
         np.testing.assert_array_equal(t, s)
         np.testing.assert_allclose(t, r, rtol=1e-5, atol=1e-5)

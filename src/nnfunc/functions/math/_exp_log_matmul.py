@@ -157,12 +157,12 @@ class MatMul(Function):
             and 1 in target_indexes
             and len(sa) >= 2
             and len(sb) >= 2
-            and sa[:-2] == sb[:-2]
-            and None not in sa[:-2]
+            and (len(sb) == 2 or (sa[:-2] == sb[:-2] and None not in sa[:-2]))
             and self.input_spec(0).dtype == self.input_spec(1).dtype == self.out_dtype
             and self.out_dtype.kind == "f"
         ):
-            # both gradients of a product without broadcasting: one Function, two GEMMs at once
+            # both gradients of a product without broadcasting, or of x @ W (W a matrix): one
+            # Function, two GEMMs at once
             ga, gb = MatMulGrad().apply(a, b, gy)
             return ga, gb
         ga = gb = None
@@ -197,12 +197,16 @@ def _swap_last(v: Any) -> Any:
 
 
 class MatMulGrad(Function):
-    """Both gradients of :class:`MatMul` (``a``, ``b`` of rank >= 2, equal batch dimensions,
-    one floating dtype): ``ga = gy @ b^T`` and ``gb = a^T @ gy``.
+    """Both gradients of :class:`MatMul` (``a`` of rank >= 2 and ``b`` a matrix, or both of
+    rank >= 2 with equal batch dimensions; one floating dtype): ``ga = gy @ b^T`` and
+    ``gb = a^T @ gy`` (summed over ``a``'s batch when ``b`` is a matrix).
 
     Forward: the two GEMMs as one job list of :func:`nnfunc.kernels.cpu.blas.matmuls` (large
     products run at the same time on the kernel threads, each on one-thread BLAS; transposed
-    operands are strided views, never copies). Backward: written with :func:`matmul`.
+    operands are strided views, never copies). With a matrix ``b`` and a batched ``a``, ``a``
+    and ``gy`` are taken as ``(rows, K)`` and ``(rows, N)`` matrices: ``gb`` is ONE GEMM over
+    all rows (no per-sample products summed afterwards). Backward: written with
+    :func:`matmul`.
     """
 
     op_name = "matmul_grad"
@@ -217,13 +221,17 @@ class MatMulGrad(Function):
 
     def forward(self, xp: Any, a: Any, b: Any, gy: Any) -> tuple[Any, ...]:
         gy = gy.astype(a.dtype, copy=False)
+        shape = a.shape
+        if b.ndim == 2 and a.ndim > 2:  # x @ W: the batch rows as one matrix
+            a = a.reshape(-1, shape[-1])
+            gy = gy.reshape(-1, gy.shape[-1])
         bt, at = b.swapaxes(-1, -2), a.swapaxes(-1, -2)
         if xp is not np:
-            return xp.matmul(gy, bt), xp.matmul(at, gy)
+            return xp.matmul(gy, bt).reshape(shape), xp.matmul(at, gy)
         ga = np.empty(a.shape, a.dtype)
         gb = np.empty(b.shape, b.dtype)
         matmuls(((gy, bt, ga), (at, gy, gb)))
-        return ga, gb
+        return ga.reshape(shape), gb
 
     def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
         a, b, gy = self.retained_inputs()
@@ -232,6 +240,8 @@ class MatMulGrad(Function):
         # factor with the output gradient that the input enters
         g_a = matmul(gy, _swap_last(ggb)) if ggb is not None and 0 in target_indexes else None
         g_b = matmul(_swap_last(gga), gy) if gga is not None and 1 in target_indexes else None
+        if g_b is not None and len(self.input_spec(0).shape) > len(self.input_spec(1).shape):
+            g_b = self.sum_to_input(g_b, 1)  # over a's batch
         g_gy = None
         if 2 in target_indexes:
             if gga is not None:
