@@ -429,17 +429,26 @@ def attention_backward(
         pbuf = xp.empty(rmax * kb, acc)
         dbuf = xp.empty(rmax * kb, acc)
         tbuf = xp.empty(max(rmax * H, hc * kb * max(H, Hv)), acc)
+        dqbuf = xp.empty(rmax * H, acc)
+        gobuf = xp.empty(rmax * Hv, acc)
         for b, c0 in pairs[i0:i1]:
             for _, _, c1, t0, t1 in plan.tiles(b, c0):
                 c, n0, n1, rows = c1 - c0, c0 * G, c1 * G, t1 - t0
                 r = c * G * rows
                 qs = _view(qbuf, (c, G * rows, H))
                 xp.multiply(q[b, n0:n1, t0:t1], scale, out=qs.reshape(c * G, rows, H))
-                go = gy[b, n0:n1, t0:t1].astype(acc, copy=False).reshape(c, G * rows, Hv)
+                # a contiguous copy: the (B, T, N, H) layout's views have rows N * Hv apart,
+                # and go feeds three GEMMs
+                go = _view(gobuf, (c, G * rows, Hv))
+                go.reshape(c * G, rows, Hv)[...] = gy[b, n0:n1, t0:t1]
                 ob = out[b, n0:n1, t0:t1].reshape(c, G * rows, Hv)
                 d = xp.einsum("ijk,ijk->ij", go, ob).reshape(r)
                 rl = xp.ascontiguousarray(lse[b, n0:n1, t0:t1]).reshape(r)
-                dq = xp.zeros((c, G * rows, H), acc)
+                dq = _view(dqbuf, (c, G * rows, H))
+                dq_set = False  # the first whole piece writes dq, the others add
+                # the pair's first query tile writes the key and value gradients of every key
+                # block (without the causal mask it meets all of them, whole): no add pass
+                first = not plan.causal and t0 == 0
                 for j0, j1, s0, s1 in plan.pieces(t0, t1):
                     n, w = j1 - j0, s1 - s0
                     if n == rows:
@@ -455,18 +464,30 @@ def attention_backward(
                         xp, plan, qp, ktc, bias, mask, b, c0, c1, t0 + j0, t0 + j1, s0, s1, pbuf
                     )
                     exp_rows(p.reshape(-1, w), rlp)
-                    gv[b, c0:c1, s0:s1] += xp.matmul(
-                        p.swapaxes(-1, -2), gop, out=_view(tbuf, (c, w, Hv))
-                    )
+                    pt = p.swapaxes(-1, -2)
+                    if first:
+                        xp.matmul(pt, gop, out=gv[b, c0:c1, s0:s1])
+                    else:
+                        gv[b, c0:c1, s0:s1] += xp.matmul(pt, gop, out=_view(tbuf, (c, w, Hv)))
                     ds = xp.matmul(gop, vt[b, c0:c1, :, s0:s1], out=_view(dbuf, p.shape))
                     ds_rows(ds.reshape(-1, w), p.reshape(-1, w), dp)
                     if gb is not None:
                         _add_bias_grad(gb, ds, b, c, G, n0, n1, t0 + j0, t0 + j1, s0, s1)
-                    dqp = xp.matmul(ds, kc, out=_view(tbuf, (c, G * n, H)))
-                    dq.reshape(c, G, rows, H)[:, :, j0:j1] += dqp.reshape(c, G, n, H)
-                    gk[b, c0:c1, s0:s1] += xp.matmul(
-                        ds.swapaxes(-1, -2), qp, out=_view(tbuf, (c, w, H))
-                    )
+                    if not dq_set and n == rows:
+                        xp.matmul(ds, kc, out=dq)
+                    else:
+                        if not dq_set:
+                            dq[...] = 0
+                        dqp = xp.matmul(ds, kc, out=_view(tbuf, (c, G * n, H)))
+                        dq.reshape(c, G, rows, H)[:, :, j0:j1] += dqp.reshape(c, G, n, H)
+                    dq_set = True
+                    dst = ds.swapaxes(-1, -2)
+                    if first:
+                        xp.matmul(dst, qp, out=gk[b, c0:c1, s0:s1])
+                    else:
+                        gk[b, c0:c1, s0:s1] += xp.matmul(dst, qp, out=_view(tbuf, (c, w, H)))
+                if not dq_set:
+                    dq[...] = 0
                 xp.multiply(dq.reshape(c * G, rows, H), scale, out=gq[b, n0:n1, t0:t1])
 
     with one_thread_blas(xp is np):
