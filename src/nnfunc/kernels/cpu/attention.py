@@ -335,7 +335,7 @@ def attention_forward(
             c, n0, n1, rows = c1 - c0, c0 * G, c1 * G, t1 - t0
             r = c * G * rows
             qs = _view(qbuf, (c, G * rows, H))
-            xp.multiply(q[b, n0:n1, t0:t1], scale, out=qs.reshape(c * G, rows, H))
+            xp.multiply(q[b, n0:n1, t0:t1], scale, out=qs.reshape(c * G, rows, H), dtype=acc)
             state = xp.empty((4, r), acc)  # running max, its finite shift, sum, rescale
             state[0] = -np.inf
             state[1:] = 0
@@ -436,7 +436,7 @@ def attention_backward(
                 c, n0, n1, rows = c1 - c0, c0 * G, c1 * G, t1 - t0
                 r = c * G * rows
                 qs = _view(qbuf, (c, G * rows, H))
-                xp.multiply(q[b, n0:n1, t0:t1], scale, out=qs.reshape(c * G, rows, H))
+                xp.multiply(q[b, n0:n1, t0:t1], scale, out=qs.reshape(c * G, rows, H), dtype=acc)
                 # a contiguous copy: the (B, T, N, H) layout's views have rows N * Hv apart,
                 # and go feeds three GEMMs
                 go = _view(gobuf, (c, G * rows, Hv))
