@@ -165,6 +165,11 @@ def test_float16_is_computed_in_float32():
     y = nf.dot_product_attention(q, k, v)
     assert y.dtype == np.float16
     np.testing.assert_allclose(y.astype(np.float64), attention(q, k, v), atol=2e-3, rtol=2e-3)
+    # every step in float32 (the scaled query included): the float32 call on the same values
+    y32 = nf.dot_product_attention(*(x.astype(np.float32) for x in (q, k, v)), scale=0.3)
+    np.testing.assert_array_equal(
+        nf.dot_product_attention(q, k, v, scale=0.3), y32.astype(np.float16)
+    )
 
 
 @pytest.mark.parametrize("causal", [False, True])
