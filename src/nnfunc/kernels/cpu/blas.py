@@ -33,6 +33,11 @@ __all__ = ["MIN_PARALLEL_WORK", "matmuls", "one_thread_blas", "openblas"]
 #: products one after the other on BLAS's own threads (a thread hand-off costs ~50 us; a
 #: 2**24 multiply-add GEMM takes ~0.2 ms on one core here).
 MIN_PARALLEL_WORK = 1 << 24
+#: Most row blocks per product when the kernel threads outnumber the products: each block
+#: packs the product's shared operand again, which BLAS's own threads share; with more
+#: threads than this many blocks per product, :func:`matmuls` leaves the threading to BLAS
+#: (measured only on 2 cores: the split's gain there is the hand-offs it saves).
+MAX_PARTS = 2
 
 _lock = threading.Lock()
 _users = 0
@@ -94,11 +99,12 @@ def one_thread_blas(active: bool = True) -> Iterator[None]:
 def matmuls(jobs: Sequence[tuple[Any, Any, Any]], parts: int = 1) -> None:
     """``np.matmul(x, y, out=out)`` for each ``(x, y, out)`` job, at once when it pays.
 
-    Large NumPy jobs with several kernel threads: each job is cut into ``parts`` blocks of
-    rows of ``out`` (the second-to-last axis; every output element is computed by the same
-    BLAS call shape as without the cut, so the values do not depend on the split), and the
-    blocks are shared by the kernel threads, each on one-thread BLAS. Otherwise the jobs run
-    one after the other (BLAS uses its own threads). ``out`` must be a NumPy array whose rows
+    Large NumPy jobs with several kernel threads (at most :data:`MAX_PARTS` per job): each
+    job is cut into ``max(parts, threads / jobs)`` blocks of rows of ``out`` (the
+    second-to-last axis; every output element is computed by the same BLAS call shape as
+    without the cut, so the values do not depend on the split), and the blocks are shared by
+    the kernel threads, each on one-thread BLAS. Otherwise the jobs run one after the other
+    (BLAS uses its own threads). ``out`` must be a NumPy array whose rows
     BLAS can write directly (C-contiguous, or a row range of one); transposed operands are
     passed as strided views (no copy: BLAS reads them transposed).
     """
@@ -110,10 +116,11 @@ def matmuls(jobs: Sequence[tuple[Any, Any, Any]], parts: int = 1) -> None:
             break
         work += out.size * x.shape[-1]
     threads = num_threads() if plain and work >= MIN_PARALLEL_WORK else 1
-    if threads <= 1:
+    if threads <= 1 or threads > MAX_PARTS * len(jobs):
         for x, y, out in jobs:
             np.matmul(x, y, out=out)
         return
+    parts = max(parts, -(-threads // len(jobs)))
     blocks: list[tuple[Any, Any, Any]] = []
     for x, y, out in jobs:
         rows = out.shape[-2]
