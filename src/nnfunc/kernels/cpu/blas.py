@@ -33,11 +33,13 @@ __all__ = ["MIN_PARALLEL_WORK", "matmuls", "one_thread_blas", "openblas"]
 #: products one after the other on BLAS's own threads (a thread hand-off costs ~50 us; a
 #: 2**24 multiply-add GEMM takes ~0.2 ms on one core here).
 MIN_PARALLEL_WORK = 1 << 24
-#: Most row blocks per product when the kernel threads outnumber the products: each block
-#: packs the product's shared operand again, which BLAS's own threads share; with more
-#: threads than this many blocks per product, :func:`matmuls` leaves the threading to BLAS
-#: (measured only on 2 cores: the split's gain there is the hand-offs it saves).
-MAX_PARTS = 2
+#: Most row blocks per product when the kernel threads outnumber the products; with more
+#: threads than this many blocks per product, :func:`matmuls` leaves the threading to BLAS.
+#: 1: each block packs the product's shared operand again (BLAS's own threads share it), and
+#: a product cut in 2 row blocks on one-thread BLAS ran 1.1-1.5x slower than one 2-thread
+#: OpenBLAS call (2048^3, 4096x512x2048, 4096x512x512, 1024^3; 2 cores, load ~3), while two
+#: different products at once ran 0.37-1.03x the time of the two one after the other.
+MAX_PARTS = 1
 
 _lock = threading.Lock()
 _users = 0
