@@ -167,6 +167,7 @@ def test_matmul_gradients_on_threads_match_reference_and_one_thread(monkeypatch,
     real = blas.run
     monkeypatch.setattr(blas, "run", lambda fn, r: calls.append(len(r)) or real(fn, r))
     monkeypatch.setattr(blas, "MIN_PARALLEL_WORK", 0)
+    monkeypatch.setattr(blas, "CONCURRENT", True)
     module = nf.functions.math._exp_log_matmul
     monkeypatch.setattr(module, "matmuls", lambda jobs: blas.matmuls(jobs, parts))
     monkeypatch.setenv("NNFUNC_NUM_THREADS", "2")

@@ -108,7 +108,7 @@ class Linear(Function):
             and self.input_spec(0).dtype == self.input_spec(1).dtype == dt
             and dt.kind == "f"
         ):
-            # both products in one node, run at once (see MatMulGrad)
+            # both products in one node (see MatMulGrad)
             x2 = matrix(x, self.ba, (-1, n_in))
             gx, gw = MatMulGrad().apply(x2, matrix(w, 1, (n_in, n_out)), g2)
             gx = self.reshape_to_input(gx, 0)

@@ -162,7 +162,7 @@ class MatMul(Function):
             and self.out_dtype.kind == "f"
         ):
             # both gradients of a product without broadcasting, or of x @ W (W a matrix): one
-            # Function, two GEMMs at once
+            # Function (one node instead of two transposes and two products)
             ga, gb = MatMulGrad().apply(a, b, gy)
             return ga, gb
         ga = gb = None
@@ -201,9 +201,9 @@ class MatMulGrad(Function):
     rank >= 2 with equal batch dimensions; one floating dtype): ``ga = gy @ b^T`` and
     ``gb = a^T @ gy`` (summed over ``a``'s batch when ``b`` is a matrix).
 
-    Forward: the two GEMMs as one job list of :func:`nnfunc.kernels.cpu.blas.matmuls` (large
-    products run at the same time on the kernel threads, each on one-thread BLAS; transposed
-    operands are strided views, never copies). With a matrix ``b`` and a batched ``a``, ``a``
+    Forward: the two GEMMs as one job list of :func:`nnfunc.kernels.cpu.blas.matmuls` (one
+    after the other on BLAS's threads unless ``blas.CONCURRENT``; transposed operands are
+    strided views, never copies). With a matrix ``b`` and a batched ``a``, ``a``
     and ``gy`` are taken as ``(rows, K)`` and ``(rows, N)`` matrices: ``gb`` is ONE GEMM over
     all rows (no per-sample products summed afterwards). Backward: written with
     :func:`matmul`.

@@ -1,11 +1,13 @@
-"""OpenBLAS on one thread, and independent GEMMs split over the kernel threads.
+"""OpenBLAS on one thread, and independent GEMMs split over the kernel threads (switchable).
 
-Large kernels that run many BLAS calls (attention tiles, the backward of a matrix product)
-split them over :mod:`nnfunc.kernels.cpu._threads` with OpenBLAS on ONE thread meanwhile:
-OpenBLAS's own threads spin-wait between calls and hand every call to the second thread and
-wait for it; on a loaded machine (or beside our threads) a descheduled spinner stalls each
-call (measured: up to 10x slower for small GEMMs). Python threads on one-thread BLAS take
-the calls in turn instead (a slow core delays one call, not every call).
+Large kernels that run many small BLAS calls (attention tiles) split them over
+:mod:`nnfunc.kernels.cpu._threads` with OpenBLAS on ONE thread meanwhile: OpenBLAS's own
+threads spin-wait between calls and hand every call to the second thread and wait for it; on
+a loaded machine (or beside our threads) a descheduled spinner stalls each call (measured: up
+to 10x slower for small GEMMs). Python threads on one-thread BLAS take the calls in turn
+instead (a slow core delays one call, not every call). For LARGE independent products
+(:func:`matmuls`, the two gradients of a matrix product) that was measured slower here than
+one product after the other on BLAS's own threads: :data:`CONCURRENT` is off.
 
 The thread count of OpenBLAS (the library NumPy's wheels ship, found in ``/proc/self/maps``)
 is set through its own ``openblas_set_num_threads`` (~7 us for a set and a restore, against
@@ -27,7 +29,16 @@ import numpy as np
 
 from nnfunc.kernels.cpu._threads import num_threads, run
 
-__all__ = ["MIN_PARALLEL_WORK", "matmuls", "one_thread_blas", "openblas"]
+__all__ = ["CONCURRENT", "MIN_PARALLEL_WORK", "matmuls", "one_thread_blas", "openblas"]
+
+#: Whether :func:`matmuls` runs independent products at once on the kernel threads (each on
+#: one-thread BLAS). Off: measured on this project's 2-core machine, two different 2048^3
+#: SGEMMs at once on one thread each took 1.22-1.26x the time of the two one after the other
+#: on 2-thread OpenBLAS (three runs, load 1.0-3.5; per core ~80 instead of ~103 GFLOP/s:
+#: two independent GEMMs stream twice the packed panels), and the peer harness's matmul
+#: fwd+bwd went 258 -> 299 ms (best, quiet rounds) with it on; for mid-size products the
+#: ratio swung 0.4-2.0 with the load. Kept switchable for machines where it pays.
+CONCURRENT = False
 
 #: Multiply-adds (summed over the products of one call) below which :func:`matmuls` runs the
 #: products one after the other on BLAS's own threads (a thread hand-off costs ~50 us; a
@@ -101,14 +112,14 @@ def one_thread_blas(active: bool = True) -> Iterator[None]:
 def matmuls(jobs: Sequence[tuple[Any, Any, Any]], parts: int = 1) -> None:
     """``np.matmul(x, y, out=out)`` for each ``(x, y, out)`` job, at once when it pays.
 
-    Large NumPy jobs with several kernel threads (at most :data:`MAX_PARTS` per job): each
-    job is cut into ``max(parts, threads / jobs)`` blocks of rows of ``out`` (the
-    second-to-last axis; every output element is computed by the same BLAS call shape as
-    without the cut, so the values do not depend on the split), and the blocks are shared by
-    the kernel threads, each on one-thread BLAS. Otherwise the jobs run one after the other
-    (BLAS uses its own threads). ``out`` must be a NumPy array whose rows
-    BLAS can write directly (C-contiguous, or a row range of one); transposed operands are
-    passed as strided views (no copy: BLAS reads them transposed).
+    With :data:`CONCURRENT` (off by default), large NumPy jobs with several kernel threads
+    (at most :data:`MAX_PARTS` per job): each job is cut into ``max(parts, threads / jobs)``
+    blocks of rows of ``out`` (the second-to-last axis; every output element is computed by
+    the same BLAS call shape as without the cut, so the values do not depend on the split),
+    and the blocks are shared by the kernel threads, each on one-thread BLAS. Otherwise the
+    jobs run one after the other (BLAS uses its own threads). ``out`` must be a NumPy array
+    whose rows BLAS can write directly (C-contiguous, or a row range of one); transposed
+    operands are passed as strided views (no copy: BLAS reads them transposed).
     """
     work = 0
     plain = True
@@ -117,7 +128,7 @@ def matmuls(jobs: Sequence[tuple[Any, Any, Any]], parts: int = 1) -> None:
             plain = False
             break
         work += out.size * x.shape[-1]
-    threads = num_threads() if plain and work >= MIN_PARALLEL_WORK else 1
+    threads = num_threads() if CONCURRENT and plain and work >= MIN_PARALLEL_WORK else 1
     if threads <= 1 or threads > MAX_PARTS * len(jobs):
         for x, y, out in jobs:
             np.matmul(x, y, out=out)
