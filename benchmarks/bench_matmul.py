@@ -10,11 +10,11 @@ Run: ``python benchmarks/bench_matmul.py [--repeat N] [--only S] [--cpu-time] [-
   median (interquartile range) of the per-round ratios nnfunc / torch.
 * ``--cpu-time``: the CPU time of each side on one thread instead (steadier on a shared
   machine; it cannot show what running the two gradient GEMMs at once gains).
-* ``--backward-paths``: the matmul 2048^3 forward+backward three ways, interleaved, wall
-  clock: the two gradient GEMMs one after the other on BLAS's own threads (the way before
-  ``MatMulGrad``), at once on the kernel threads with one-thread BLAS (``MatMulGrad``, the
-  default), and each of them cut into 2 row blocks (4 tasks: finer load balancing, one more
-  packing of the shared operand per block). Prints the load average before and after.
+* ``--backward-paths``: the matmul 2048^3 forward+backward four ways, interleaved, wall
+  clock: the two gradient GEMMs as two nnfunc products (the way before ``MatMulGrad``),
+  ``MatMulGrad`` as configured (``blas.CONCURRENT``, off by default: one after the other on
+  BLAS's own threads), at once on the kernel threads with one-thread BLAS, and each of them
+  cut into 2 row blocks (4 tasks). Prints the load average before and after.
 """
 
 from __future__ import annotations
@@ -97,22 +97,24 @@ def backward_paths(repeat: int) -> None:
         def apply(self, a: Any, b: Any, gy: Any) -> tuple[Any, Any]:
             return mm.matmul(gy, mm._swap_last(b)), mm.matmul(mm._swap_last(a), gy)
 
-    def variant(grad: Any, parts: int) -> Any:
+    def variant(grad: Any, parts: int, concurrent: bool) -> Any:
         def call() -> None:
             mm.MatMulGrad = grad
             mm.matmuls = lambda jobs: blas.matmuls(jobs, parts)
+            saved, blas.CONCURRENT = blas.CONCURRENT, concurrent
             try:
                 va, vb = nf.Variable(a, requires_grad=True), nf.Variable(b, requires_grad=True)
                 nf.grad(nf.matmul(va, vb), [va, vb], grad_outputs=gy)
             finally:
-                mm.MatMulGrad, mm.matmuls = real_grad, real_mm
+                mm.MatMulGrad, mm.matmuls, blas.CONCURRENT = real_grad, real_mm, saved
 
         return call
 
     paths = {
-        "sequential (BLAS threads)": variant(Sequential, 1),
-        "at once, 2 tasks": variant(real_grad, 1),
-        "at once, 4 tasks": variant(real_grad, 2),
+        "sequential (BLAS threads)": variant(Sequential, 1, False),
+        "MatMulGrad (default)": variant(real_grad, 1, blas.CONCURRENT),
+        "at once, 2 tasks": variant(real_grad, 1, True),
+        "at once, 4 tasks": variant(real_grad, 2, True),
     }
     print(f"load average {_load()}")
     times: dict[str, list[float]] = {k: [] for k in paths}
