@@ -95,6 +95,8 @@ def test_matmul_errors(inputs, kwargs, exc, message):
         ((0, 3), (3, 2)),
         ((4, 0), (0, 3)),
         ((0, 4, 3), (3, 2)),
+        ((2, 3, 0), (0, 4)),
+        ((2, 3, 4), (4, 0)),
     ],
     dtype=["float32", "float64"],
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -223,8 +224,9 @@ class MatMulGrad(Function):
         gy = gy.astype(a.dtype, copy=False)
         shape = a.shape
         if b.ndim == 2 and a.ndim > 2:  # x @ W: the batch rows as one matrix
-            a = a.reshape(-1, shape[-1])
-            gy = gy.reshape(-1, gy.shape[-1])
+            rows = math.prod(shape[:-1])  # not -1: K or N may be 0
+            a = a.reshape(rows, shape[-1])
+            gy = gy.reshape(rows, gy.shape[-1])
         bt, at = b.swapaxes(-1, -2), a.swapaxes(-1, -2)
         if xp is not np:
             return xp.matmul(gy, bt).reshape(shape), xp.matmul(at, gy)
