@@ -137,6 +137,21 @@ def test_gqa_equals_expanded_heads():
     np.testing.assert_allclose(g.data, ge.data.reshape(2, 7, 2, 3, 4).sum(3), atol=1e-12)
 
 
+@pytest.mark.parametrize("scale", [0.3, -0.3])
+def test_scale_sign_with_mask_and_causal(scale):
+    """A positive scale goes into the softmax step (no scaled query copy), a negative one
+    through the scaled queries: both against the float64 reference, masked and causal."""
+    rng = np.random.default_rng(11)
+    q, k, v = (_rand(rng, 2, 3, 7, 4) for _ in range(3))
+    mask = rng.random((2, 1, 7, 7)) > 0.3
+    y = nf.dot_product_attention(
+        *(x.astype(np.float32) for x in (q, k, v)), mask=mask, scale=scale, is_causal=True,
+        layout="BNTH",
+    )  # fmt: skip
+    ref = attention(q, k, v, None, mask, scale, True, layout="BNTH")
+    np.testing.assert_allclose(y, ref, atol=2e-6, rtol=2e-5)
+
+
 def test_causal_alignment_for_t_different_from_s():
     """Query t sees keys s <= t (top-left aligned, as Keras' tril(ones(T, S)))."""
     rng = np.random.default_rng(4)
@@ -240,7 +255,7 @@ def test_numba_steps_match_numpy_twins():
     if os.environ.get("NNFUNC_DISABLE_NUMBA", "0") not in ("", "0"):
         pytest.skip("numba disabled in this run")
     pytest.importorskip("numba")
-    from nnfunc.kernels.cpu._jit import attention_kernels
+    from nnfunc.kernels.cpu._jit import attention_kernels, attention_scaled_step
 
     ks = attention_kernels()
     rng = np.random.default_rng(8)
@@ -258,6 +273,18 @@ def test_numba_steps_match_numpy_twins():
     np.testing.assert_allclose(a, b, rtol=2e-6, atol=1e-30)
     for x, y in zip(sa, sb, strict=True):
         np.testing.assert_allclose(x, y, rtol=2e-6)
+    # the step with the scale folded in: the twin, and the unscaled step on scale * s
+    scale = np.float32(0.37)
+    a, b, c = s.copy(), s.copy(), s * scale
+    sa, sb, sc = ([x.copy() for x in state] for _ in range(3))
+    attention_scaled_step()(a, scale, *sa)
+    kernel.online_step_scaled_numpy(b, scale, *sb)
+    ks["attn_online_step"](c, *sc)
+    for got in (a, b):
+        np.testing.assert_allclose(got, c, rtol=2e-6, atol=1e-30)
+    for x, y, z in zip(sa, sb, sc, strict=True):
+        np.testing.assert_allclose(x, z, rtol=2e-6)
+        np.testing.assert_allclose(y, z, rtol=2e-6)
     lse = np.abs(rng.standard_normal(6)).astype(np.float32) + 20
     a, b = s.copy(), s.copy()
     ks["attn_exp_rows"](a, lse)

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
-from nnfunc.kernels.cpu._jit import attention_kernels
+from nnfunc.kernels.cpu._jit import attention_kernels, attention_scaled_step
 from nnfunc.kernels.cpu._threads import num_threads, run
 from nnfunc.kernels.cpu.blas import one_thread_blas
 
@@ -43,6 +43,7 @@ __all__ = [
     "ds_rows_numpy",
     "exp_rows_numpy",
     "online_step_numpy",
+    "online_step_scaled_numpy",
     "tile_sizes",
 ]
 
@@ -122,6 +123,14 @@ def online_step_numpy(s: Any, m: Any, msafe: Any, lsum: Any, alpha: Any) -> None
     msafe[...] = new_safe
 
 
+def online_step_scaled_numpy(
+    s: Any, scale: float, m: Any, msafe: Any, lsum: Any, alpha: Any
+) -> None:
+    """:func:`online_step_numpy` on the scores ``scale * s`` (``scale > 0``), in place."""
+    s *= scale
+    online_step_numpy(s, m, msafe, lsum, alpha)
+
+
 def exp_rows_numpy(s: Any, lse: Any) -> None:
     """``s <- exp(s - lse)`` per row (R, C) with ``lse`` (R,): a tile's probabilities."""
     xp = get_array_module(s)
@@ -141,6 +150,13 @@ def _steps(s: Any) -> tuple[Any, Any, Any]:
         k = attention_kernels()
         return k["attn_online_step"], k["attn_exp_rows"], k["attn_ds_rows"]
     return online_step_numpy, exp_rows_numpy, ds_rows_numpy
+
+
+def _scaled_step(s: Any) -> Any:
+    """The online step with the scale folded in, for the tile array ``s`` (as :func:`_steps`)."""
+    if type(s) is np.ndarray and s.dtype == np.float32 and numba_enabled():
+        return attention_scaled_step()
+    return online_step_scaled_numpy
 
 
 # ---------------------------------------------------------------------------- BLAS threads
@@ -322,6 +338,12 @@ def attention_forward(
     if causal:  # the last query blocks see the most keys: start them first
         tiles.sort(key=lambda t: -t[3])
     step = _steps(xp.empty(0, acc))[0]
+    # Without a bias (added to the SCALED scores), a positive scale goes into the softmax
+    # step instead of a scaled copy of each query tile (masks' -inf stay -inf): one pass over
+    # the queries less, and their tiles go to BLAS as views.
+    fold = bias is None and scale > 0 and q.dtype == acc
+    sstep = _scaled_step(xp.empty(0, acc)) if fold else None
+    wscale = acc(scale)  # in the work dtype: a float64 scale would make numba's loop float64
 
     hc, qb, kb, H = plan.hc, plan.qb, plan.kb, plan.H
 
@@ -334,8 +356,11 @@ def attention_forward(
         for b, c0, c1, t0, t1 in tiles[i0:i1]:
             c, n0, n1, rows = c1 - c0, c0 * G, c1 * G, t1 - t0
             r = c * G * rows
-            qs = _view(qbuf, (c, G * rows, H))
-            xp.multiply(q[b, n0:n1, t0:t1], scale, out=qs.reshape(c * G, rows, H), dtype=acc)
+            if fold:
+                qs = q[b, n0:n1, t0:t1].reshape(c, G * rows, H)  # a view unless G > 1
+            else:
+                qs = _view(qbuf, (c, G * rows, H))
+                xp.multiply(q[b, n0:n1, t0:t1], scale, out=qs.reshape(c * G, rows, H), dtype=acc)
             state = xp.empty((4, r), acc)  # running max, its finite shift, sum, rescale
             state[0] = -np.inf
             state[1:] = 0
@@ -351,7 +376,10 @@ def attention_forward(
                 sc = _scores(
                     xp, plan, qp, kc, bias, mask, b, c0, c1, t0 + j0, t0 + j1, s0, s1, sbuf
                 )
-                step(sc.reshape(-1, s1 - s0), st[0], st[1], st[2], st[3])
+                if fold:
+                    sstep(sc.reshape(-1, s1 - s0), wscale, st[0], st[1], st[2], st[3])
+                else:
+                    step(sc.reshape(-1, s1 - s0), st[0], st[1], st[2], st[3])
                 vc = v[b, c0:c1, s0:s1]
                 if s0 == 0 and whole:  # the rows' first key block: nothing to rescale
                     xp.matmul(sc, vc, out=o)
