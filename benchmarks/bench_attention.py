@@ -4,7 +4,9 @@ Run: ``python benchmarks/bench_attention.py [--repeat N] [--only S] [--no-memory
 
 * Time: float32, B=8, 12 heads, T=S=512, head dim 64, the BNTH layout on both sides (PyTorch's
   ``scaled_dot_product_attention`` layout), forward and forward+backward with a random output
-  gradient, without and with the causal mask. Interleaved rounds against PyTorch with 1
+  gradient, without and with the causal mask; and the self-attention of a Transformer encoder
+  block (``multi_head_attention``, batch 16, T 256, d_model 512, 8 heads, biases) against
+  ``torch.nn.functional.multi_head_attention_forward``. Interleaved rounds against PyTorch with 1
   thread and with its default threads (``_paired.py``): median times and the median
   (interquartile range) of the per-round ratios nnfunc / torch.
 * Memory: T=S=4096, B=1, 8 heads, head dim 64, causal, forward+backward. Peak of the Python
@@ -32,6 +34,7 @@ from _common import torch_or_none
 from _paired import Case, run_cases
 
 import nnfunc as nf
+from nnfunc.kernels.cpu.blas import one_thread_blas
 
 _SRC = str(Path(__file__).resolve().parents[1] / "src")
 
@@ -76,10 +79,62 @@ def time_cases(repeat: int, only: str | None, cpu_time: bool) -> None:
             cases.append(
                 (f"{label} (8,12,512,64)", ours(causal, backward), theirs(causal, backward))
             )
+    cases += mha_cases(torch)
     if cpu_time:
         cpu_table(cases, torch, repeat, only)
     else:
         run_cases(cases, torch, repeat, only)
+
+
+def mha_cases(torch: Any) -> list[Case]:
+    """Self-attention of a Transformer encoder block: batch 16, T 256, d_model 512, 8 heads,
+    biases, batch-first; the gradients of the input and of the 8 projection parameters."""
+    rng = np.random.default_rng(1)
+    b, t, e, heads = 16, 256, 512, 8
+    x, gy = (rng.standard_normal((b, t, e), dtype=np.float32) for _ in range(2))
+    ws = [rng.standard_normal((e, e), dtype=np.float32) / float(np.sqrt(e)) for _ in range(4)]
+    bs = [rng.standard_normal(e, dtype=np.float32) * 0.1 for _ in range(4)]
+
+    def ours(backward: bool):
+        def call() -> None:
+            if not backward:
+                nf.multi_head_attention(x, x, x, heads, *ws, *bs)
+                return
+            vs = [nf.Variable(a, requires_grad=True) for a in (x, *ws, *bs)]
+            y = nf.multi_head_attention(vs[0], vs[0], vs[0], heads, *vs[1:])
+            nf.grad(y, vs, grad_outputs=[gy])
+
+        return call
+
+    def theirs(backward: bool):
+        if torch is None:
+            return None
+        fn = torch.nn.functional.multi_head_attention_forward
+        # torch's packed in-projection weight (3E, E) acts as x @ W^T: ours are (E, E) x @ W
+        in_w = torch.from_numpy(np.concatenate([w.T for w in ws[:3]]))
+        in_b = torch.from_numpy(np.concatenate(bs[:3]))
+        out_w, out_b = torch.from_numpy(ws[3].T.copy()), torch.from_numpy(bs[3])
+        tx = torch.from_numpy(x.transpose(1, 0, 2).copy())  # (T, B, E): torch's functional form
+        tg = torch.from_numpy(gy.transpose(1, 0, 2).copy())
+
+        def run(xx, iw, ib, ow, ob):
+            return fn(xx, xx, xx, e, heads, iw, ib, None, None, False, 0.0, ow, ob,
+                      need_weights=False)[0]  # fmt: skip
+
+        leaves = [a.clone().requires_grad_() for a in (tx, in_w, in_b, out_w, out_b)]
+
+        def call() -> None:
+            if not backward:
+                with torch.no_grad():
+                    run(tx, in_w, in_b, out_w, out_b)
+                return
+            torch.autograd.grad(run(*leaves), leaves, tg)
+
+        return call
+
+    label = f"mha encoder self-attn ({b},{t},{e},{heads}h)"
+    return [(f"{label} fwd", ours(False), theirs(False)),
+            (f"{label} fwd+bwd", ours(True), theirs(True))]  # fmt: skip
 
 
 def cpu_table(cases: list[Case], torch: Any, repeat: int, only: str | None) -> None:
@@ -91,7 +146,12 @@ def cpu_table(cases: list[Case], torch: Any, repeat: int, only: str | None) -> N
     os.environ["NNFUNC_NUM_THREADS"] = "1"
     if torch is not None:
         torch.set_num_threads(1)
-    print("CPU time, 1 thread each (NNFUNC_NUM_THREADS=1, torch.set_num_threads(1))")
+    print("CPU time, 1 thread each (NNFUNC_NUM_THREADS=1, OpenBLAS 1, torch.set_num_threads(1))")
+    with one_thread_blas():  # the projections' GEMMs too: OpenBLAS's spinning 2nd thread
+        _cpu_rows(cases, torch, repeat, only)  # would count as CPU time
+
+
+def _cpu_rows(cases: list[Case], torch: Any, repeat: int, only: str | None) -> None:
     print(f"{'case':42s} {'nnfunc':>9s} {'torch':>9s} {'ratio (IQR)':>19s}")
     for name, ours, ref in cases:
         if only and only not in name:

@@ -278,6 +278,32 @@ def _matmul(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     ctx.node("MatMul", ins[:2], outs)
 
 
+def _matmul_grad_sample(F: Any, a: Any, b: Any, w: Any, x: Any) -> Any:
+    ga, gb = a.graph.grad(F.sum(F.mul(F.matmul(a, b), w)), [a, b])
+    gx, gb2 = a.graph.grad(F.sum(F.matmul(x, b)), [x, b])  # batched x @ matrix
+    return F.add(F.add(F.sum(ga), F.sum(gb)), F.add(F.sum(gx), F.sum(gb2)), name="out")
+
+
+@onnx_op("matmul_grad", sample=_matmul_grad_sample, shapes=((3, 4), (4, 5), (3, 5), (2, 3, 4)))
+def _matmul_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """Both gradients of a product without broadcasting, or of a batch times a matrix:
+    ``gy b^T`` and ``a^T gy`` (the batch rows flattened into one matrix for the latter)."""
+    ra, rb = _rank(func, 0), _rank(func, 1)
+    gy = _as(ctx, ins[2], _in_dtype(func, 2), _in_dtype(func, 0))
+    a = ins[0]
+    bt, at = ctx.tmp(), ctx.tmp()
+    ctx.node("Transpose", [ins[1]], [bt], perm=list(range(rb - 2)) + [rb - 1, rb - 2])
+    ctx.node("MatMul", [gy, bt], [outs[0]])
+    if ra > rb:  # (..., M, K) -> (rows, K), (..., M, N) -> (rows, N)
+        a2, g2 = ctx.tmp(), ctx.tmp()
+        ctx.node("Flatten", [a], [a2], axis=ra - 1)
+        ctx.node("Flatten", [gy], [g2], axis=ra - 1)
+        a, gy = a2, g2
+        ra = 2
+    ctx.node("Transpose", [a], [at], perm=list(range(ra - 2)) + [ra - 1, ra - 2])
+    ctx.node("MatMul", [at, gy], [outs[1]])
+
+
 @onnx_op("leaky_relu", sample=lambda F, x: F.leaky_relu(x, 0.15, name="out"))
 def _leaky_relu(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     ctx.node("LeakyRelu", ins[:1], outs, alpha=float(func.slope))

@@ -137,6 +137,21 @@ def test_gqa_equals_expanded_heads():
     np.testing.assert_allclose(g.data, ge.data.reshape(2, 7, 2, 3, 4).sum(3), atol=1e-12)
 
 
+@pytest.mark.parametrize("scale", [0.3, -0.3])
+def test_scale_sign_with_mask_and_causal(scale):
+    """A positive scale goes into the softmax step (no scaled query copy), a negative one
+    through the scaled queries: both against the float64 reference, masked and causal."""
+    rng = np.random.default_rng(11)
+    q, k, v = (_rand(rng, 2, 3, 7, 4) for _ in range(3))
+    mask = rng.random((2, 1, 7, 7)) > 0.3
+    y = nf.dot_product_attention(
+        *(x.astype(np.float32) for x in (q, k, v)), mask=mask, scale=scale, is_causal=True,
+        layout="BNTH",
+    )  # fmt: skip
+    ref = attention(q, k, v, None, mask, scale, True, layout="BNTH")
+    np.testing.assert_allclose(y, ref, atol=2e-6, rtol=2e-5)
+
+
 def test_causal_alignment_for_t_different_from_s():
     """Query t sees keys s <= t (top-left aligned, as Keras' tril(ones(T, S)))."""
     rng = np.random.default_rng(4)
@@ -165,6 +180,11 @@ def test_float16_is_computed_in_float32():
     y = nf.dot_product_attention(q, k, v)
     assert y.dtype == np.float16
     np.testing.assert_allclose(y.astype(np.float64), attention(q, k, v), atol=2e-3, rtol=2e-3)
+    # every step in float32 (the scaled query included): the float32 call on the same values
+    y32 = nf.dot_product_attention(*(x.astype(np.float32) for x in (q, k, v)), scale=0.3)
+    np.testing.assert_array_equal(
+        nf.dot_product_attention(q, k, v, scale=0.3), y32.astype(np.float16)
+    )
 
 
 @pytest.mark.parametrize("causal", [False, True])
@@ -175,6 +195,7 @@ def test_many_tiles_float32(causal, numba, monkeypatch):
     monkeypatch.setenv("NNFUNC_NUM_THREADS", "2")
     monkeypatch.setattr(kernel, "ROWS", 16)
     monkeypatch.setattr(kernel, "COLS", 8)
+    monkeypatch.setattr(kernel, "CAUSAL_TILE", (16, 8))
     monkeypatch.setattr(kernel, "CAUSAL_ROWS", 5)  # diagonal sub-blocks, one shorter
     monkeypatch.setattr(kernel, "TILE_ELEMENTS", 16 * 8 * 2 * 2)  # 2 key heads of G=2 a tile
     rng = np.random.default_rng(7)
@@ -198,6 +219,31 @@ def test_many_tiles_float32(causal, numba, monkeypatch):
         np.testing.assert_allclose(g.data, g64.data, atol=1e-4, rtol=1e-3)
 
 
+@pytest.mark.parametrize("layout", ["BTNH", "TBNH"])
+def test_outputs_and_gradients_in_the_inputs_memory_order(layout, monkeypatch):
+    """For a layout other than BNTH the kernel allocates its output and gradients in the
+    memory order of the caller's arrays: the results come back C-contiguous in that layout
+    (the transposes back are views) with the values of the BNTH call (threads on, 3 ranges)."""
+    monkeypatch.setenv("NNFUNC_NUM_THREADS", "2")
+    monkeypatch.setattr(kernel, "_ranges", _force_ranges(kernel._ranges))
+    rng = np.random.default_rng(3)
+    b, t, n, h = 2, 6, 3, 4
+    q, k, v, gy = (rng.standard_normal((b, n, t, h)).astype(np.float32) for _ in range(4))
+    perm = (0, 2, 1, 3) if layout == "BTNH" else (2, 0, 1, 3)
+    lay = [np.ascontiguousarray(x.transpose(perm)) for x in (q, k, v, gy)]
+    ins = [nf.Variable(x, True) for x in lay[:3]]
+    y = nf.dot_product_attention(*ins, layout=layout)
+    grads = nf.grad(y, ins, grad_outputs=[lay[3]])
+    ref_ins = [nf.Variable(x, True) for x in (q, k, v)]
+    y_ref = nf.dot_product_attention(*ref_ins, layout="BNTH")
+    ref = nf.grad(y_ref, ref_ins, grad_outputs=[gy])
+    assert y.data.flags.c_contiguous
+    np.testing.assert_array_equal(y.data, y_ref.data.transpose(perm))
+    for g, r in zip(grads, ref, strict=True):
+        assert g.data.flags.c_contiguous
+        np.testing.assert_allclose(g.data, r.data.transpose(perm), rtol=1e-6, atol=1e-6)
+
+
 def _force_ranges(original):
     def ranges(n, work):
         return [(n * i // 3, n * (i + 1) // 3) for i in range(3)] if n >= 3 else original(n, work)
@@ -209,7 +255,7 @@ def test_numba_steps_match_numpy_twins():
     if os.environ.get("NNFUNC_DISABLE_NUMBA", "0") not in ("", "0"):
         pytest.skip("numba disabled in this run")
     pytest.importorskip("numba")
-    from nnfunc.kernels.cpu._jit import attention_kernels
+    from nnfunc.kernels.cpu._jit import attention_kernels, attention_scaled_step
 
     ks = attention_kernels()
     rng = np.random.default_rng(8)
@@ -227,6 +273,18 @@ def test_numba_steps_match_numpy_twins():
     np.testing.assert_allclose(a, b, rtol=2e-6, atol=1e-30)
     for x, y in zip(sa, sb, strict=True):
         np.testing.assert_allclose(x, y, rtol=2e-6)
+    # the step with the scale folded in: the twin, and the unscaled step on scale * s
+    scale = np.float32(0.37)
+    a, b, c = s.copy(), s.copy(), s * scale
+    sa, sb, sc = ([x.copy() for x in state] for _ in range(3))
+    attention_scaled_step()(a, scale, *sa)
+    kernel.online_step_scaled_numpy(b, scale, *sb)
+    ks["attn_online_step"](c, *sc)
+    for got in (a, b):
+        np.testing.assert_allclose(got, c, rtol=2e-6, atol=1e-30)
+    for x, y, z in zip(sa, sb, sc, strict=True):
+        np.testing.assert_allclose(x, z, rtol=2e-6)
+        np.testing.assert_allclose(y, z, rtol=2e-6)
     lse = np.abs(rng.standard_normal(6)).astype(np.float32) + 20
     a, b = s.copy(), s.copy()
     ks["attn_exp_rows"](a, lse)

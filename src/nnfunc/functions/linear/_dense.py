@@ -13,6 +13,7 @@ from nnfunc.core.dtypes import real_dtype
 from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
+from nnfunc.functions.math._exp_log_matmul import MatMulGrad
 
 __all__ = ["bias_add", "linear", "relu_layer"]
 
@@ -100,6 +101,19 @@ class Linear(Function):
 
         g2 = matrix(gy, self.ba, (-1, n_out))
         gx = gw = gb = None
+        dt = self.out_dtype
+        if (
+            0 in target_indexes
+            and 1 in target_indexes
+            and self.input_spec(0).dtype == self.input_spec(1).dtype == dt
+            and dt.kind == "f"
+        ):
+            # both products in one node (see MatMulGrad)
+            x2 = matrix(x, self.ba, (-1, n_in))
+            gx, gw = MatMulGrad().apply(x2, matrix(w, 1, (n_in, n_out)), g2)
+            gx = self.reshape_to_input(gx, 0)
+            gw = self.reshape_to_input(gw, 1)
+            target_indexes = tuple(i for i in target_indexes if i not in (0, 1))
         if 0 in target_indexes:
             gx = F.matmul(g2, F.transpose(matrix(w, 1, (n_in, n_out))))
             gx = self.reshape_to_input(gx, 0)

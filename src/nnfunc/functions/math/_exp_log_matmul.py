@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+import numpy as np
 
 import nnfunc.functions as F
 from nnfunc.core import check
@@ -11,6 +14,7 @@ from nnfunc.core.elementwise import Elementwise
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
+from nnfunc.kernels.cpu.blas import matmuls
 
 __all__ = ["exp", "log", "matmul"]
 
@@ -148,6 +152,20 @@ class MatMul(Function):
             n = v.ndim
             return F.transpose(v, tuple(range(n - 2)) + (n - 1, n - 2))
 
+        sa, sb = self.input_spec(0).shape, self.input_spec(1).shape
+        if (
+            0 in target_indexes
+            and 1 in target_indexes
+            and len(sa) >= 2
+            and len(sb) >= 2
+            and (len(sb) == 2 or (sa[:-2] == sb[:-2] and None not in sa[:-2]))
+            and self.input_spec(0).dtype == self.input_spec(1).dtype == self.out_dtype
+            and self.out_dtype.kind == "f"
+        ):
+            # both gradients of a product without broadcasting, or of x @ W (W a matrix): one
+            # Function (one node instead of two transposes and two products)
+            ga, gb = MatMulGrad().apply(a, b, gy)
+            return ga, gb
         ga = gb = None
         if a.ndim == 1 and b.ndim == 1:
             ga, gb = gy * b, gy * a
@@ -172,6 +190,68 @@ class MatMul(Function):
             None if ga is None or 0 not in target_indexes else self.sum_to_input(ga, 0),
             None if gb is None or 1 not in target_indexes else self.sum_to_input(gb, 1),
         )
+
+
+def _swap_last(v: Any) -> Any:
+    n = v.ndim
+    return F.transpose(v, tuple(range(n - 2)) + (n - 1, n - 2))
+
+
+class MatMulGrad(Function):
+    """Both gradients of :class:`MatMul` (``a`` of rank >= 2 and ``b`` a matrix, or both of
+    rank >= 2 with equal batch dimensions; one floating dtype): ``ga = gy @ b^T`` and
+    ``gb = a^T @ gy`` (summed over ``a``'s batch when ``b`` is a matrix).
+
+    Forward: the two GEMMs as one job list of :func:`nnfunc.kernels.cpu.blas.matmuls` (one
+    after the other on BLAS's threads unless ``blas.CONCURRENT``; transposed operands are
+    strided views, never copies). With a matrix ``b`` and a batched ``a``, ``a``
+    and ``gy`` are taken as ``(rows, K)`` and ``(rows, N)`` matrices: ``gb`` is ONE GEMM over
+    all rows (no per-sample products summed afterwards). Backward: written with
+    :func:`matmul`.
+    """
+
+    op_name = "matmul_grad"
+    input_names = ("a", "b", "gy")
+    retain_in = (0, 1, 2)
+
+    def setup(self, a: Any, b: Any, gy: Any) -> tuple[TensorSpec, ...]:
+        return (
+            TensorSpec(tuple(a.shape), np.dtype(a.dtype)),
+            TensorSpec(tuple(b.shape), np.dtype(b.dtype)),
+        )
+
+    def forward(self, xp: Any, a: Any, b: Any, gy: Any) -> tuple[Any, ...]:
+        gy = gy.astype(a.dtype, copy=False)
+        shape = a.shape
+        if b.ndim == 2 and a.ndim > 2:  # x @ W: the batch rows as one matrix
+            rows = math.prod(shape[:-1])  # not -1: K or N may be 0
+            a = a.reshape(rows, shape[-1])
+            gy = gy.reshape(rows, gy.shape[-1])
+        bt, at = b.swapaxes(-1, -2), a.swapaxes(-1, -2)
+        if xp is not np:
+            return xp.matmul(gy, bt).reshape(shape), xp.matmul(at, gy)
+        ga = np.empty(a.shape, a.dtype)
+        gb = np.empty(b.shape, b.dtype)
+        matmuls(((gy, bt, ga), (at, gy, gb)))
+        return ga.reshape(shape), gb
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        a, b, gy = self.retained_inputs()
+        gga, ggb = grad_outputs
+        # ga = gy b^T and gb = a^T gy are bilinear: each input's gradient pairs the other
+        # factor with the output gradient that the input enters
+        g_a = matmul(gy, _swap_last(ggb)) if ggb is not None and 0 in target_indexes else None
+        g_b = matmul(_swap_last(gga), gy) if gga is not None and 1 in target_indexes else None
+        if g_b is not None and len(self.input_spec(0).shape) > len(self.input_spec(1).shape):
+            g_b = self.sum_to_input(g_b, 1)  # over a's batch
+        g_gy = None
+        if 2 in target_indexes:
+            if gga is not None:
+                g_gy = matmul(gga, b)
+            if ggb is not None:
+                t = matmul(a, ggb)
+                g_gy = t if g_gy is None else g_gy + t
+        return g_a, g_b, g_gy
 
 
 def matmul(a: Any, b: Any, *, name: str | None = None) -> Any:

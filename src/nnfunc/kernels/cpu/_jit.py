@@ -3602,3 +3602,39 @@ def gelu32_kernels() -> dict[str, Any]:
         "swish_fwd": numba.njit(**exact)(_g32_swish_fwd),
         "gelu_tanh_grad": numba.njit(**exact)(_g32_gelu_tanh_grad),
     }
+
+
+# ------------------------------------------------- branch s3-matmul3: attention, scaled step
+# The online-softmax step of kernels/cpu/attention.py with the score scale folded in, so that
+# the forward multiplies no query tile by the scale (one pass over the queries less).
+def _attn_online_step_scaled(s, scale, m, msafe, lsum, alpha):  # pragma: no cover - compiled
+    """:func:`_attn_online_step` on the scores ``scale * s`` (``scale > 0``): ``s <-
+    exp(scale * s - msafe)``; ``m`` and ``msafe`` are in scaled units."""
+    R, C = s.shape
+    lanes = np.empty(_MAX_LANES, np.float32)
+    for i in range(R):
+        si = s[i]
+        mb = row_max(si, lanes) * scale  # a positive scale keeps the maximum (and -inf)
+        old = m[i]
+        mn = mb if mb > old else old
+        ms = mn if mn > -np.inf else np.float32(0.0)
+        acc = np.float32(0.0)
+        for j in range(C):
+            e = expf_nonpos(si[j] * scale - ms)
+            si[j] = e
+            acc += e
+        a = expf_nonpos(msafe[i] - ms) if old > -np.inf else np.float32(0.0)
+        alpha[i] = a
+        lsum[i] = lsum[i] * a + acc
+        m[i] = mn
+        msafe[i] = ms
+
+
+@lru_cache(maxsize=1)
+def attention_scaled_step() -> Any:
+    """:func:`_attn_online_step_scaled` as a numba dispatcher (compiled on first call)."""
+    import numba
+
+    attention_kernels()  # the helpers (row_max, expf_nonpos) become globals first
+    common = {"cache": True, "nogil": True, "error_model": "numpy"}
+    return numba.njit(**common, fastmath=set(_FM_REDUCE))(_attn_online_step_scaled)

@@ -28,17 +28,14 @@ kernels (``_jit.attention_kernels``) on float32 NumPy data, else as the NumPy tw
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
-from nnfunc.kernels.cpu._jit import attention_kernels
+from nnfunc.kernels.cpu._jit import attention_kernels, attention_scaled_step
 from nnfunc.kernels.cpu._threads import num_threads, run
+from nnfunc.kernels.cpu.blas import one_thread_blas
 
 __all__ = [
     "attention_backward",
@@ -46,6 +43,7 @@ __all__ = [
     "ds_rows_numpy",
     "exp_rows_numpy",
     "online_step_numpy",
+    "online_step_scaled_numpy",
     "tile_sizes",
 ]
 
@@ -54,23 +52,32 @@ __all__ = [
 #: amortise the per-call overhead of the small diagonal pieces of causal calls (measured
 #: 2**16..2**20: within 5% of each other, 2**18 the best compromise).
 TILE_ELEMENTS = 1 << 18
-#: Query rows and key columns of a tile (at most): 256 x 256 per head keeps OpenBLAS's
-#: single-thread GEMMs near their best (~95 GFLOP/s here, ~80 at 128 x 128).
-ROWS = 256
-COLS = 256
+#: Query rows and key columns of a tile (at most): 512 x 512 per head keeps OpenBLAS's
+#: single-thread GEMMs near their best (~95 GFLOP/s here, ~80 at 128 x 128) and, for
+#: sequences up to 512, needs no online rescaling (one key block per query row; measured on
+#: (8, 12, 512, 64): 89.5 ms one-thread CPU forward against 93.2 with 256 x 256 tiles).
+ROWS = 512
+COLS = 512
+#: Causal calls: (rows, cols) 256 x 256 tiles, so that the keys left of a tile's diagonal
+#: block go through full tiles (with 512 rows, a 512-query call is all diagonal, in thin
+#: sub-blocks: 17 % slower).
+CAUSAL_TILE = (256, 256)
 #: Causal calls cut a tile's diagonal block into sub-blocks of this many query rows, each
 #: against the keys up to its last row: little of the upper triangle is computed, while the
 #: keys left of the diagonal still go through full tiles (measured best of 32..128).
 CAUSAL_ROWS = 64
 
 
-def tile_sizes(batch: int, k_heads: int, groups: int, t: int, s: int) -> tuple[int, int, int]:
+def tile_sizes(
+    batch: int, k_heads: int, groups: int, t: int, s: int, causal: bool = False
+) -> tuple[int, int, int]:
     """(key heads, query rows, key columns) per tile.
 
     A tile holds about :data:`TILE_ELEMENTS` scores.
     """
-    cols = min(s, COLS) if s > 0 else 1
-    rows = min(t, ROWS) if t > 0 else 1
+    rmax, cmax = CAUSAL_TILE if causal else (ROWS, COLS)
+    cols = min(s, cmax) if s > 0 else 1
+    rows = min(t, rmax) if t > 0 else 1
     heads = max(1, min(k_heads, TILE_ELEMENTS // max(1, groups * rows * cols)))
     return heads, rows, cols
 
@@ -116,6 +123,14 @@ def online_step_numpy(s: Any, m: Any, msafe: Any, lsum: Any, alpha: Any) -> None
     msafe[...] = new_safe
 
 
+def online_step_scaled_numpy(
+    s: Any, scale: float, m: Any, msafe: Any, lsum: Any, alpha: Any
+) -> None:
+    """:func:`online_step_numpy` on the scores ``scale * s`` (``scale > 0``), in place."""
+    s *= scale
+    online_step_numpy(s, m, msafe, lsum, alpha)
+
+
 def exp_rows_numpy(s: Any, lse: Any) -> None:
     """``s <- exp(s - lse)`` per row (R, C) with ``lse`` (R,): a tile's probabilities."""
     xp = get_array_module(s)
@@ -137,68 +152,14 @@ def _steps(s: Any) -> tuple[Any, Any, Any]:
     return online_step_numpy, exp_rows_numpy, ds_rows_numpy
 
 
+def _scaled_step(s: Any) -> Any:
+    """The online step with the scale folded in, for the tile array ``s`` (as :func:`_steps`)."""
+    if type(s) is np.ndarray and s.dtype == np.float32 and numba_enabled():
+        return attention_scaled_step()
+    return online_step_scaled_numpy
+
+
 # ---------------------------------------------------------------------------- BLAS threads
-# Tiles are split over Python threads, each running one-thread GEMMs: OpenBLAS's own threads
-# spin-wait between calls, and on a loaded machine (or beside our threads) a descheduled
-# spinner stalls every small GEMM of a tile walk (measured: up to 10x slower). While a call
-# runs, OpenBLAS (the library NumPy's wheels ship) is set to one thread, then restored.
-_blas_lock = threading.Lock()
-_blas_users = 0
-_blas_saved = 0
-_blas_api: Any = None
-
-
-def _openblas() -> Any:
-    """(set_num_threads, get_num_threads) of the OpenBLAS NumPy loaded, or None."""
-    global _blas_api
-    if _blas_api is None:
-        _blas_api = False
-        try:
-            with open("/proc/self/maps", encoding="utf-8") as maps:
-                paths = {ln.split()[-1] for ln in maps if "openblas" in ln.lower()}
-        except OSError:
-            paths = set()
-        for path in sorted(paths):
-            try:
-                lib = ctypes.CDLL(path)
-            except OSError:
-                continue
-            names = (("scipy_openblas", "64_"), ("openblas", "64_"), ("openblas", ""))
-            for prefix, suffix in names:
-                set_fn = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-                get_fn = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-                if set_fn is not None and get_fn is not None:
-                    set_fn.argtypes = [ctypes.c_int]
-                    get_fn.restype = ctypes.c_int
-                    _blas_api = (set_fn, get_fn)
-                    break
-            if _blas_api:
-                break
-    return _blas_api or None
-
-
-@contextlib.contextmanager
-def _one_thread_blas(active: bool) -> Iterator[None]:
-    """OpenBLAS on one thread while the block runs (when ``active`` and OpenBLAS is found)."""
-    global _blas_users, _blas_saved
-    api = _openblas() if active else None
-    if api is None:
-        yield
-        return
-    with _blas_lock:
-        if _blas_users == 0:
-            _blas_saved = api[1]()
-            api[0](1)
-        _blas_users += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_users -= 1
-            if _blas_users == 0:
-                api[0](_blas_saved)
-
-
 def _ranges(n: int, work: int) -> list[tuple[int, int]]:
     """Split ``n`` work items over the threads (a few ranges each); one range when small."""
     threads = min(num_threads(), n) if work >= 1 << 22 else 1
@@ -216,7 +177,7 @@ class _Plan:
         self.B, self.N, self.T, self.H = q.shape
         self.K, self.S, self.Hv = k.shape[1], k.shape[2], v.shape[3]
         self.G = self.N // self.K
-        self.hc, self.qb, self.kb = tile_sizes(self.B, self.K, self.G, self.T, self.S)
+        self.hc, self.qb, self.kb = tile_sizes(self.B, self.K, self.G, self.T, self.S, causal)
         self.sub = max(1, min(self.qb, CAUSAL_ROWS))
         self.causal = causal
 
@@ -269,13 +230,15 @@ def _scores(
     t1: int,
     s0: int,
     s1: int,
+    out: Any = None,
 ) -> Any:
     """Scaled scores of one tile, ``(c, G * rows, cols)``, masked entries ``-inf``.
 
-    ``kt`` is the tile's keys transposed, ``(c, H, cols)``.
+    ``kt`` is the tile's keys transposed, ``(c, H, cols)``; ``out`` a flat buffer to write the
+    scores into (None: a new array).
     """
     c, g = c1 - c0, plan.G
-    sc = xp.matmul(qs, kt)
+    sc = xp.matmul(qs, kt, out=None if out is None else _view(out, (c, qs.shape[1], s1 - s0)))
     s4 = sc.reshape(c, g, t1 - t0, s1 - s0)
     n0, n1 = c0 * g, c1 * g
     if bias is not None:
@@ -289,12 +252,39 @@ def _scores(
     return sc
 
 
+def _view(flat: Any, shape: tuple[int, ...]) -> Any:
+    """The first ``prod(shape)`` elements of the flat buffer ``flat`` as an array of ``shape``.
+
+    The tile loops write their GEMM results into a few buffers allocated once per thread and
+    call: a fresh megabyte-sized result per tile costs page faults and cold cache lines (the
+    per-head GEMMs of a (8, 12, 512, 64) forward took ~80 ms of CPU with fresh results against
+    ~47 ms into one reused buffer)."""
+    n = 1
+    for d in shape:
+        n *= d
+    return flat[:n].reshape(shape)
+
+
 def _sub_rows(x: Any, groups: int, rows: int, j0: int, j1: int, lead: int) -> Any:
     """Rows ``j0:j1`` of each of the ``groups`` row groups of ``x``: ``(lead, groups/lead * n,
     ...)`` (a copy unless NumPy can give a view)."""
     tail = x.shape[2:] if x.ndim > 2 else ()
     sub = x.reshape((groups, rows) + tail)[:, j0:j1]
     return sub.reshape((lead, -1) + tail)
+
+
+def _like(xp: Any, x: Any, shape: tuple[int, ...], dtype: Any, zero: bool = False) -> Any:
+    """A new ``shape`` array whose axes lie in memory in the order of ``x``'s axes.
+
+    The public function hands the kernel the (B, N, T, H) views of its layout's arrays: for
+    the default (B, T, N, H) layout, an output in that memory order makes the transposes back
+    (and the head merge of multi-head attention, a reshape) views instead of copies.
+    """
+    order = sorted(range(4), key=lambda i: (-abs(x.strides[i]), i)) if x.ndim == 4 else range(4)
+    order = list(order)
+    make = xp.zeros if zero else xp.empty
+    base = make(tuple(shape[i] for i in order), dtype)
+    return base.transpose([order.index(i) for i in range(4)])
 
 
 def _work_dtype(q: Any) -> Any:
@@ -339,45 +329,84 @@ def attention_forward(
     k, v = _clean_keys(xp, k, v, mask)
     plan = _Plan(q, k, v, causal)
     B, N, T, G, Hv = plan.B, plan.N, plan.T, plan.G, plan.Hv
-    out = xp.empty((B, N, T, Hv), acc)
+    out = _like(xp, q, (B, N, T, Hv), acc)
     lse = xp.empty((B, N, T), acc)
-    kt = xp.ascontiguousarray(k.swapaxes(-1, -2))  # (B, K, H, S): GEMM-friendly key tiles
+    # (B, K, H, S): a strided view; BLAS reads it transposed (a transposed copy of the keys
+    # cost ~13 ms of a ~90 ms (8, 12, 512, 64) forward, the strided operand ~2 ms)
+    kt = k.swapaxes(-1, -2)
     tiles = [t for b, c0 in plan.pairs() for t in plan.tiles(b, c0)]
     if causal:  # the last query blocks see the most keys: start them first
         tiles.sort(key=lambda t: -t[3])
     step = _steps(xp.empty(0, acc))[0]
+    # Without a bias (added to the SCALED scores), a positive scale goes into the softmax
+    # step instead of a scaled copy of each query tile (masks' -inf stay -inf): one pass over
+    # the queries less, and their tiles go to BLAS as views.
+    fold = bias is None and scale > 0 and q.dtype == acc
+    sstep = _scaled_step(xp.empty(0, acc)) if fold else None
+    wscale = acc(scale)  # in the work dtype: a float64 scale would make numba's loop float64
+
+    hc, qb, kb, H = plan.hc, plan.qb, plan.kb, plan.H
 
     def work(i0: int, i1: int) -> None:
+        rmax = hc * G * qb
+        qbuf = xp.empty(rmax * H, acc)
+        sbuf = xp.empty(rmax * kb, acc)
+        obuf = xp.empty(rmax * Hv, acc)
+        pbuf = xp.empty(rmax * Hv, acc)
         for b, c0, c1, t0, t1 in tiles[i0:i1]:
             c, n0, n1, rows = c1 - c0, c0 * G, c1 * G, t1 - t0
             r = c * G * rows
-            qs = xp.multiply(q[b, n0:n1, t0:t1], scale, dtype=acc).reshape(c, G * rows, -1)
-            state = xp.zeros((4, r), acc)  # running max, its finite shift, sum, rescale
+            if fold:
+                qs = q[b, n0:n1, t0:t1].reshape(c, G * rows, H)  # a view unless G > 1
+            else:
+                qs = _view(qbuf, (c, G * rows, H))
+                xp.multiply(q[b, n0:n1, t0:t1], scale, out=qs.reshape(c * G, rows, H), dtype=acc)
+            state = xp.empty((4, r), acc)  # running max, its finite shift, sum, rescale
             state[0] = -np.inf
-            o = xp.zeros((c, G * rows, Hv), acc)
+            state[1:] = 0
+            o = _view(obuf, (c, G * rows, Hv))
+            if plan.S == 0:
+                o[...] = 0
             for j0, j1, s0, s1 in plan.pieces(t0, t1):
                 n = j1 - j0
                 whole = n == rows
                 qp = qs if whole else _sub_rows(qs, c * G, rows, j0, j1, c)
                 st = state if whole else _sub_rows(state, 4 * c * G, rows, j0, j1, 4).copy()
                 kc = kt[b, c0:c1, :, s0:s1]
-                sc = _scores(xp, plan, qp, kc, bias, mask, b, c0, c1, t0 + j0, t0 + j1, s0, s1)
-                step(sc.reshape(-1, s1 - s0), st[0], st[1], st[2], st[3])
-                op = o.reshape(c, G, rows, Hv)[:, :, j0:j1]
-                op *= st[3].reshape(c, G, n, 1)
-                op += xp.matmul(sc, v[b, c0:c1, s0:s1]).reshape(c, G, n, Hv)
+                sc = _scores(
+                    xp, plan, qp, kc, bias, mask, b, c0, c1, t0 + j0, t0 + j1, s0, s1, sbuf
+                )
+                if fold:
+                    sstep(sc.reshape(-1, s1 - s0), wscale, st[0], st[1], st[2], st[3])
+                else:
+                    step(sc.reshape(-1, s1 - s0), st[0], st[1], st[2], st[3])
+                vc = v[b, c0:c1, s0:s1]
+                if s0 == 0 and whole:  # the rows' first key block: nothing to rescale
+                    xp.matmul(sc, vc, out=o)
+                else:
+                    op = o.reshape(c, G, rows, Hv)[:, :, j0:j1]
+                    pv = xp.matmul(sc, vc, out=_view(pbuf, (c, G * n, Hv)))
+                    pv = pv.reshape(c, G, n, Hv)
+                    if s0 == 0:
+                        op[...] = pv
+                    else:
+                        op *= st[3].reshape(c, G, n, 1)
+                        op += pv
                 if not whole:
                     state.reshape(4, c * G, rows)[:, :, j0:j1] = st.reshape(4, c * G, n)
             msafe, ls = state[1], state[2]
             seen = ls > 0
-            o /= xp.where(seen, ls, 1).reshape(c, G * rows, 1)
-            out[b, n0:n1, t0:t1] = o.reshape(c * G, rows, Hv)
+            xp.divide(
+                o.reshape(c * G, rows, Hv),
+                xp.where(seen, ls, 1).reshape(c * G, rows, 1),
+                out=out[b, n0:n1, t0:t1],
+            )
             with np.errstate(divide="ignore"):
                 row_lse = xp.where(seen, msafe + xp.log(xp.where(seen, ls, 1)), 0)
             lse[b, n0:n1, t0:t1] = row_lse.reshape(c * G, rows)
 
     ranges = _ranges(len(tiles), plan.work())
-    with _one_thread_blas(xp is np):
+    with one_thread_blas(xp is np):
         run(work, ranges)
     return out, lse
 
@@ -406,9 +435,9 @@ def attention_backward(
     k, v = _clean_keys(xp, k, v, mask)
     plan = _Plan(q, k, v, causal)
     B, N, T, G, H, Hv = plan.B, plan.N, plan.T, plan.G, plan.H, plan.Hv
-    gq = xp.empty((B, N, T, H), acc)
-    gk = xp.zeros((B, plan.K, plan.S, H), acc)
-    gv = xp.zeros((B, plan.K, plan.S, Hv), acc)
+    gq = _like(xp, q, (B, N, T, H), acc)
+    gk = _like(xp, k, (B, plan.K, plan.S, H), acc, zero=True)
+    gv = _like(xp, v, (B, plan.K, plan.S, Hv), acc, zero=True)
     # The query blocks of one (batch, head chunk) pair add into the same key rows of gk, gv:
     # a range takes whole pairs. Each range has its own bias gradient (broadcast dimensions
     # of the bias sum over many pairs), added up at the end.
@@ -417,21 +446,37 @@ def attention_backward(
     with_bias = bias_grad and bias is not None
     gbs = [xp.zeros(bias.shape, acc) if with_bias else None for _ in ranges]
     _, exp_rows, ds_rows = _steps(xp.empty(0, acc))
-    kt = xp.ascontiguousarray(k.swapaxes(-1, -2))
-    vt = xp.ascontiguousarray(v.swapaxes(-1, -2))
+    kt, vt = k.swapaxes(-1, -2), v.swapaxes(-1, -2)  # strided views, as in the forward
+
+    hc, qb, kb = plan.hc, plan.qb, plan.kb
 
     def work(i0: int, i1: int) -> None:
         gb = gbs[ranges.index((i0, i1))]
+        rmax = hc * G * qb
+        qbuf = xp.empty(rmax * H, acc)
+        pbuf = xp.empty(rmax * kb, acc)
+        dbuf = xp.empty(rmax * kb, acc)
+        tbuf = xp.empty(max(rmax * H, hc * kb * max(H, Hv)), acc)
+        dqbuf = xp.empty(rmax * H, acc)
+        gobuf = xp.empty(rmax * Hv, acc)
         for b, c0 in pairs[i0:i1]:
             for _, _, c1, t0, t1 in plan.tiles(b, c0):
                 c, n0, n1, rows = c1 - c0, c0 * G, c1 * G, t1 - t0
                 r = c * G * rows
-                qs = xp.multiply(q[b, n0:n1, t0:t1], scale, dtype=acc).reshape(c, G * rows, H)
-                go = gy[b, n0:n1, t0:t1].astype(acc).reshape(c, G * rows, Hv)
+                qs = _view(qbuf, (c, G * rows, H))
+                xp.multiply(q[b, n0:n1, t0:t1], scale, out=qs.reshape(c * G, rows, H), dtype=acc)
+                # a contiguous copy: the (B, T, N, H) layout's views have rows N * Hv apart,
+                # and go feeds three GEMMs
+                go = _view(gobuf, (c, G * rows, Hv))
+                go.reshape(c * G, rows, Hv)[...] = gy[b, n0:n1, t0:t1]
                 ob = out[b, n0:n1, t0:t1].reshape(c, G * rows, Hv)
                 d = xp.einsum("ijk,ijk->ij", go, ob).reshape(r)
                 rl = xp.ascontiguousarray(lse[b, n0:n1, t0:t1]).reshape(r)
-                dq = xp.zeros((c, G * rows, H), acc)
+                dq = _view(dqbuf, (c, G * rows, H))
+                dq_set = False  # the first whole piece writes dq, the others add
+                # the pair's first query tile writes the key and value gradients of every key
+                # block (without the causal mask it meets all of them, whole): no add pass
+                first = not plan.causal and t0 == 0
                 for j0, j1, s0, s1 in plan.pieces(t0, t1):
                     n, w = j1 - j0, s1 - s0
                     if n == rows:
@@ -443,19 +488,37 @@ def attention_backward(
                         rlp = _sub_rows(rl, c * G, rows, j0, j1, 1)[0].copy()
                     kc = k[b, c0:c1, s0:s1]
                     ktc = kt[b, c0:c1, :, s0:s1]
-                    p = _scores(xp, plan, qp, ktc, bias, mask, b, c0, c1, t0 + j0, t0 + j1, s0, s1)
+                    p = _scores(
+                        xp, plan, qp, ktc, bias, mask, b, c0, c1, t0 + j0, t0 + j1, s0, s1, pbuf
+                    )
                     exp_rows(p.reshape(-1, w), rlp)
-                    gv[b, c0:c1, s0:s1] += xp.matmul(p.swapaxes(-1, -2), gop)
-                    ds = xp.matmul(gop, vt[b, c0:c1, :, s0:s1])
+                    pt = p.swapaxes(-1, -2)
+                    if first:
+                        xp.matmul(pt, gop, out=gv[b, c0:c1, s0:s1])
+                    else:
+                        gv[b, c0:c1, s0:s1] += xp.matmul(pt, gop, out=_view(tbuf, (c, w, Hv)))
+                    ds = xp.matmul(gop, vt[b, c0:c1, :, s0:s1], out=_view(dbuf, p.shape))
                     ds_rows(ds.reshape(-1, w), p.reshape(-1, w), dp)
                     if gb is not None:
                         _add_bias_grad(gb, ds, b, c, G, n0, n1, t0 + j0, t0 + j1, s0, s1)
-                    dq.reshape(c, G, rows, H)[:, :, j0:j1] += xp.matmul(ds, kc).reshape(c, G, n, H)
-                    gk[b, c0:c1, s0:s1] += xp.matmul(ds.swapaxes(-1, -2), qp)
-                dq *= scale
-                gq[b, n0:n1, t0:t1] = dq.reshape(c * G, rows, H)
+                    if not dq_set and n == rows:
+                        xp.matmul(ds, kc, out=dq)
+                    else:
+                        if not dq_set:
+                            dq[...] = 0
+                        dqp = xp.matmul(ds, kc, out=_view(tbuf, (c, G * n, H)))
+                        dq.reshape(c, G, rows, H)[:, :, j0:j1] += dqp.reshape(c, G, n, H)
+                    dq_set = True
+                    dst = ds.swapaxes(-1, -2)
+                    if first:
+                        xp.matmul(dst, qp, out=gk[b, c0:c1, s0:s1])
+                    else:
+                        gk[b, c0:c1, s0:s1] += xp.matmul(dst, qp, out=_view(tbuf, (c, w, H)))
+                if not dq_set:
+                    dq[...] = 0
+                xp.multiply(dq.reshape(c * G, rows, H), scale, out=gq[b, n0:n1, t0:t1])
 
-    with _one_thread_blas(xp is np):
+    with one_thread_blas(xp is np):
         run(work, ranges)
     gbias = gbs[0]
     if gbias is not None:
