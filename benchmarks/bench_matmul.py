@@ -5,9 +5,11 @@ Run: ``python benchmarks/bench_matmul.py [--repeat N] [--only S] [--cpu-time] [-
 * Time: float32, forward and forward+backward (the gradients of every input with a random
   output gradient, ``nnfunc.grad(y, inputs, grad_outputs=gy)``): the peer harness's
   ``matmul`` 2048^3, a dense layer (4096 x 1024 -> 1024, with bias) and a batched product
-  (128 x (256 x 64) @ (64 x 256), the attention score shape). Interleaved rounds against
-  PyTorch with 1 thread and with its default threads (``_paired.py``): median times and the
-  median (interquartile range) of the per-round ratios nnfunc / torch.
+  (128 x (256 x 64) @ (64 x 256), the attention score shape); and the matmul's two gradients
+  from a ``Graph`` (which skips the product they do not need, as a jitted VJP does).
+  Interleaved rounds against PyTorch with 1 thread and with its default threads
+  (``_paired.py``): median times and the median (interquartile range) of the per-round ratios
+  nnfunc / torch.
 * ``--cpu-time``: the CPU time of each side on one thread instead (steadier on a shared
   machine; it cannot show what running the two gradient GEMMs at once gains).
 * ``--backward-paths``: the matmul 2048^3 forward+backward four ways, interleaved, wall
@@ -71,6 +73,7 @@ def _cases(torch: Any) -> list[Case]:
     tlin = (lambda x, w, b: torch.nn.functional.linear(x, w.T, b)) if torch else None
     cases += pair("linear 4096x1024->1024", nf.linear, tlin, [f32(4096, 1024), f32(1024, 1024),
                                                               f32(1024)])  # fmt: skip
+    cases.append(_graph_gradients(torch, f32(n, n), f32(n, n), f32(n, n)))
     cases += pair(
         "batch_matmul 128x(256x64)@(64x256)",
         nf.matmul,
@@ -78,6 +81,33 @@ def _cases(torch: Any) -> list[Case]:
         [f32(128, 256, 64), f32(128, 64, 256)],
     )
     return cases
+
+
+def _graph_gradients(torch: Any, a: np.ndarray, b: np.ndarray, gy: np.ndarray) -> Case:
+    """matmul 2048^3: the two gradients from a Graph that runs only what they need.
+
+    ``Graph.run`` evaluates the nodes its fetches depend on, and ``MatMulGrad`` needs ``a``,
+    ``b`` and ``gy`` but not the product: two GEMMs, as a jitted VJP whose primal output is
+    dropped runs in JAX or a ``tf.function`` in TF. PyTorch's column is its eager
+    forward+backward (three GEMMs).
+    """
+    g = nf.Graph()
+    pa, pb, pg = (g.placeholder(k, a.shape, np.float32) for k in ("a", "b", "gy"))
+    grads = g.grad(nf.matmul(pa, pb), [pa, pb], pg)
+    feed = {"a": a, "b": b, "gy": gy}
+
+    def run() -> None:
+        g.run(grads, feed)
+
+    if torch is None:
+        return ("matmul 2048^3 grads only (Graph)", run, None)
+    leaves = [torch.from_numpy(v).requires_grad_() for v in (a, b)]
+    tg = torch.from_numpy(gy)
+
+    def tbwd() -> None:
+        torch.autograd.grad(leaves[0] @ leaves[1], leaves, tg)
+
+    return ("matmul 2048^3 grads only (Graph)", run, tbwd)
 
 
 def _load() -> str:
