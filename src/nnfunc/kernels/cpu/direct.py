@@ -40,10 +40,16 @@ import numpy as np
 
 from nnfunc.core.backend import numba_enabled
 from nnfunc.kernels.cpu import im2col
-from nnfunc.kernels.cpu._jit import blocked_conv_kernels, small_conv_kernels
+from nnfunc.kernels.cpu._jit import (
+    batch_lanes_conv_kernels,
+    blocked_conv_kernels,
+    small_conv_kernels,
+)
 from nnfunc.kernels.cpu._threads import num_threads, row_ranges, run
 
 __all__ = [
+    "BATCH_LANES",
+    "BATCH_LANES_WASTE",
     "BLOCK_CELLS",
     "MAX_CHANNELS",
     "MAX_PLANE",
@@ -111,6 +117,17 @@ MAX_PLANE = 1 << 19
 #: 16 -> 16: 0.69, 0.68, 0.75; 2x16x56x56: 0.67, 0.69, 0.69; 32 -> 32 on 4x4 images lost:
 #: 1.07, 1.06, 0.95; 64 -> 64 on 28x28 lost: 1.06, 1.10, 0.91).
 MAX_PRODUCT = 512
+
+
+#: Shared-zero plane / output plane above which the forward puts the samples in the lanes
+#: (``_sc4_forward_bl``: no dropped positions, at the cost of transposing in and out; one
+#: thread, CPU us, ``_sc4`` / ``_sc3``: 128x16x4x4 16 -> 32 (1.56) 296-310 / 355, 128x32x4x4
+#: 32 -> 16 451 / 491, 128x32x2x2 (2.25) 170 / 328; 128x16x8x8 16 -> 16 (1.27) lost, 663 / 552).
+BATCH_LANES_WASTE = 1.4
+#: Lanes (output columns x samples) a row of the batch-lanes forward aims at (4-wide rows:
+#: 64 samples a block; 128x16x4x4, nb 32 / 64 / 128: 1.12 / 1.0 / 0.97, 32 -> 16: 1.10 / 1.0
+#: / 1.45).
+BATCH_LANES = 256
 
 
 _F32 = np.dtype(np.float32)
@@ -261,6 +278,16 @@ def forward_blocked(
     lh, lw = lows
     dh, dw = dilation
     per = o * c * w.shape[2] * w.shape[3] * plane
+    if plane > BATCH_LANES_WASTE * out[0] * out[1] and n > 1:
+        # tiny images: the samples go into the lanes; the planes are the full padded extent
+        hp = out[0] + dh * (w.shape[2] - 1)
+        wp = out[1] + dw * (w.shape[3] - 1)
+        nb = max(1, min(BATCH_LANES // out[1], n))
+        per = o * c * w.shape[2] * w.shape[3] * out[0] * out[1]
+        if numba_enabled():
+            fn = batch_lanes_conv_kernels()["forward"]
+        if threads != 1 and not (threads is None and n * per < SERIAL_WORK):
+            nb = max(1, min(nb, -(-n // len(row_ranges(n, per, threads)))))
     if (threads is None and n * per < SERIAL_WORK) or threads == 1:
         fn(xc, wc, bc, y, lh, lw, hp, wp, dh, dw, nb, 0, n)  # inline: no ranges, no closure
         return y
