@@ -3742,10 +3742,119 @@ def _sc4_forward_bl(x, w, bias, y, lh, lw, hp, wp, dh, dw, nb, n0, n1):  # pragm
                         y[b0 + k, o, r, s] = yt[o, r, s * nb + k]
 
 
+def _sc4_grad_weight_bl(x, gy, part, lh, lw, hp, wp, dh, dw, nb, n0, n1, slot):  # pragma: no cover
+    """``_sc3_grad_weight`` (same signature and result) with the block's samples in the lanes
+    (``(hp, wp)`` the full padded extent, as in :func:`_sc4_forward_bl`): twelve running sums
+    over the output rows and the ``wo * nb`` lanes of each."""
+    nc = x.shape[1]
+    hx = min(x.shape[2], hp - lh)
+    wx = min(x.shape[3], wp - lw)
+    no = gy.shape[1]
+    ho = gy.shape[2]
+    wo = gy.shape[3]
+    kh = part.shape[3]
+    kw = part.shape[4]
+    kw3 = kw - kw % 3
+    lanes = wo * nb
+    xs = np.zeros((nc, hp, wp * nb), part.dtype)
+    gs = np.zeros((no, ho, lanes), part.dtype)
+    zero = part.dtype.type(0.0)
+    part[slot] = zero
+    for b0 in range(n0, n1, nb):
+        m = min(nb, n1 - b0)
+        if m < nb:  # the lanes past the batch: zeros (0 * a stale inf would be NaN)
+            xs[:] = zero
+            gs[:] = zero
+        for k in range(m):
+            for c in range(nc):
+                for r in range(hx):
+                    for s in range(wx):
+                        xs[c, lh + r, (lw + s) * nb + k] = x[b0 + k, c, r, s]
+            for o in range(no):
+                for r in range(ho):
+                    for s in range(wo):
+                        gs[o, r, s * nb + k] = gy[b0 + k, o, r, s]
+        for o in range(0, no, 4):
+            nq = min(4, no - o)
+            o1 = min(o + 1, no - 1)
+            o2 = min(o + 2, no - 1)
+            o3 = min(o + 3, no - 1)
+            for c in range(nc):
+                for i in range(kh):
+                    for j in range(0, kw3, 3):
+                        s00 = s01 = s02 = s10 = s11 = s12 = zero
+                        s20 = s21 = s22 = s30 = s31 = s32 = zero
+                        for r in range(ho):
+                            row = xs[c, r + i * dh]
+                            x0 = row[j * dw * nb :]
+                            x1 = row[(j + 1) * dw * nb :]
+                            x2 = row[(j + 2) * dw * nb :]
+                            g0 = gs[o, r]
+                            g1 = gs[o1, r]
+                            g2 = gs[o2, r]
+                            g3 = gs[o3, r]
+                            for t in range(lanes):
+                                e0, e1, e2 = x0[t], x1[t], x2[t]
+                                f0, f1, f2, f3 = g0[t], g1[t], g2[t], g3[t]
+                                s00 += f0 * e0
+                                s01 += f0 * e1
+                                s02 += f0 * e2
+                                s10 += f1 * e0
+                                s11 += f1 * e1
+                                s12 += f1 * e2
+                                s20 += f2 * e0
+                                s21 += f2 * e1
+                                s22 += f2 * e2
+                                s30 += f3 * e0
+                                s31 += f3 * e1
+                                s32 += f3 * e2
+                        part[slot, o, c, i, j] += s00
+                        part[slot, o, c, i, j + 1] += s01
+                        part[slot, o, c, i, j + 2] += s02
+                        if nq > 1:
+                            part[slot, o + 1, c, i, j] += s10
+                            part[slot, o + 1, c, i, j + 1] += s11
+                            part[slot, o + 1, c, i, j + 2] += s12
+                        if nq > 2:
+                            part[slot, o + 2, c, i, j] += s20
+                            part[slot, o + 2, c, i, j + 1] += s21
+                            part[slot, o + 2, c, i, j + 2] += s22
+                        if nq > 3:
+                            part[slot, o + 3, c, i, j] += s30
+                            part[slot, o + 3, c, i, j + 1] += s31
+                            part[slot, o + 3, c, i, j + 2] += s32
+                    for j in range(kw3, kw):
+                        s00 = s10 = s20 = s30 = zero
+                        for r in range(ho):
+                            x0 = xs[c, r + i * dh, j * dw * nb :]
+                            g0 = gs[o, r]
+                            g1 = gs[o1, r]
+                            g2 = gs[o2, r]
+                            g3 = gs[o3, r]
+                            for t in range(lanes):
+                                e0 = x0[t]
+                                s00 += g0[t] * e0
+                                s10 += g1[t] * e0
+                                s20 += g2[t] * e0
+                                s30 += g3[t] * e0
+                        part[slot, o, c, i, j] += s00
+                        if nq > 1:
+                            part[slot, o + 1, c, i, j] += s10
+                        if nq > 2:
+                            part[slot, o + 2, c, i, j] += s20
+                        if nq > 3:
+                            part[slot, o + 3, c, i, j] += s30
+
+
 @lru_cache(maxsize=1)
 def batch_lanes_conv_kernels() -> dict[str, Any]:
-    """:func:`_sc4_forward_bl` compiled (same options as :func:`blocked_conv_kernels`)."""
+    """:func:`_sc4_forward_bl` and :func:`_sc4_grad_weight_bl` compiled (the options of
+    :func:`blocked_conv_kernels`)."""
     import numba
 
     opts = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": {"contract"}}
-    return {"forward": numba.njit(**opts)(_sc4_forward_bl)}
+    reduce = {**opts, "fastmath": set(_FM_REDUCE)}
+    return {
+        "forward": numba.njit(**opts)(_sc4_forward_bl),
+        "grad_weight": numba.njit(**reduce)(_sc4_grad_weight_bl),
+    }

@@ -49,6 +49,7 @@ from nnfunc.kernels.cpu._threads import num_threads, row_ranges, run
 
 __all__ = [
     "BATCH_LANES",
+    "BATCH_LANES_BYTES",
     "BATCH_LANES_WASTE",
     "BLOCK_CELLS",
     "MAX_CHANNELS",
@@ -119,15 +120,28 @@ MAX_PLANE = 1 << 19
 MAX_PRODUCT = 512
 
 
-#: Shared-zero plane / output plane above which the forward puts the samples in the lanes
-#: (``_sc4_forward_bl``: no dropped positions, at the cost of transposing in and out; one
-#: thread, CPU us, ``_sc4`` / ``_sc3``: 128x16x4x4 16 -> 32 (1.56) 296-310 / 355, 128x32x4x4
-#: 32 -> 16 451 / 491, 128x32x2x2 (2.25) 170 / 328; 128x16x8x8 16 -> 16 (1.27) lost, 663 / 552).
+#: Shared-zero plane / output plane above which the forward and the weight gradient put the
+#: samples in the vector lanes (``_sc4_forward_bl``, ``_sc4_grad_weight_bl``: no dropped
+#: positions, at the cost of transposing in and out; one thread, CPU us, ``_sc4`` / ``_sc3``:
+#: 128x16x4x4 16 -> 32 (1.56) forward 296-310 / 355, weight gradient 303 / 388; 128x32x4x4
+#: 32 -> 16 451 / 491; 128x32x2x2 (2.25) 170 / 328, 169 / 270; lost at 1.27: 128x16x8x8
+#: 16 -> 16 forward 663 / 552, 128x1x8x8 1 -> 16 weight gradient 169 / 75).
 BATCH_LANES_WASTE = 1.4
-#: Lanes (output columns x samples) a row of the batch-lanes forward aims at (4-wide rows:
-#: 64 samples a block; 128x16x4x4, nb 32 / 64 / 128: 1.12 / 1.0 / 0.97, 32 -> 16: 1.10 / 1.0
-#: / 1.45).
-BATCH_LANES = 256
+#: Lanes (output columns x samples) a row of the batch-lanes kernels aims at, and the bytes
+#: their transposed input block may take (one thread, CPU us, 128x16x4x4 16 -> 32, 32 / 64 /
+#: 128 samples a block: forward 1.12 / 1.0 / 0.97, weight gradient 353 / 318 / 303; 32 -> 16
+#: (input gradient) 1.10 / 1.0 / 1.45: its 128-sample block of 32 channels, 590 KB, spills).
+BATCH_LANES = 512
+BATCH_LANES_BYTES = 320 << 10
+
+
+def _lanes_block(n: int, c: int, ext, out, itemsize: int, ranges: int = 1) -> int:
+    """Samples a block of the batch-lanes kernels (``ext`` the padded extent): at most
+    :data:`BATCH_LANES` lanes a row, :data:`BATCH_LANES_BYTES` of transposed input, and no more
+    than a thread range holds; above 16, a multiple of 16."""
+    nb = min(BATCH_LANES // out[1], BATCH_LANES_BYTES // max(1, c * ext[0] * ext[1] * itemsize))
+    nb = min(nb, -(-n // ranges))
+    return max(1, nb - nb % 16 if nb > 16 else nb)
 
 
 _F32 = np.dtype(np.float32)
@@ -242,6 +256,15 @@ def grad_weight_blocked(
     dh, dw = dilation
     per = o * c * kh * kw * plane
     fn = blocked_conv_kernels()["grad_weight"] if numba_enabled() else blocked_grad_weight_rows
+    if plane > BATCH_LANES_WASTE * out[0] * out[1] and n > 1:
+        # tiny images: the samples in the lanes (as in forward_blocked)
+        hp, wp = out[0] + dh * (kh - 1), out[1] + dw * (kw - 1)
+        per = o * c * kh * kw * out[0] * out[1]
+        inline = threads == 1 or (threads is None and n * per < SERIAL_WORK)
+        parts = 1 if inline else len(row_ranges(n, per, threads))
+        nb = _lanes_block(n, c, (hp, wp), out, xc.itemsize, parts)
+        if numba_enabled():
+            fn = batch_lanes_conv_kernels()["grad_weight"]
     if (threads is None and n * per < SERIAL_WORK) or threads == 1:
         part = np.empty((1, o, c, kh, kw), dtype)
         fn(xc, g, part, lh, lw, hp, wp, dh, dw, nb, 0, n, 0)  # inline
@@ -282,12 +305,12 @@ def forward_blocked(
         # tiny images: the samples go into the lanes; the planes are the full padded extent
         hp = out[0] + dh * (w.shape[2] - 1)
         wp = out[1] + dw * (w.shape[3] - 1)
-        nb = max(1, min(BATCH_LANES // out[1], n))
         per = o * c * w.shape[2] * w.shape[3] * out[0] * out[1]
+        inline = threads == 1 or (threads is None and n * per < SERIAL_WORK)
+        parts = 1 if inline else len(row_ranges(n, per, threads))
+        nb = _lanes_block(n, c, (hp, wp), out, y.itemsize, parts)
         if numba_enabled():
             fn = batch_lanes_conv_kernels()["forward"]
-        if threads != 1 and not (threads is None and n * per < SERIAL_WORK):
-            nb = max(1, min(nb, -(-n // len(row_ranges(n, per, threads)))))
     if (threads is None and n * per < SERIAL_WORK) or threads == 1:
         fn(xc, wc, bc, y, lh, lw, hp, wp, dh, dw, nb, 0, n)  # inline: no ranges, no closure
         return y
