@@ -137,11 +137,12 @@ BATCH_LANES_BYTES = 320 << 10
 
 def _lanes_block(n: int, c: int, ext, out, itemsize: int, ranges: int = 1) -> int:
     """Samples a block of the batch-lanes kernels (``ext`` the padded extent): at most
-    :data:`BATCH_LANES` lanes a row, :data:`BATCH_LANES_BYTES` of transposed input, and no more
-    than a thread range holds; above 16, a multiple of 16."""
-    nb = min(BATCH_LANES // out[1], BATCH_LANES_BYTES // max(1, c * ext[0] * ext[1] * itemsize))
-    nb = min(nb, -(-n // ranges))
-    return max(1, nb - nb % 16 if nb > 16 else nb)
+    :data:`BATCH_LANES` lanes a row and :data:`BATCH_LANES_BYTES` of transposed input, the
+    blocks of a thread range equal (43 samples as 32 + 11 ran 1.5x slower than as one block)."""
+    top = min(BATCH_LANES // out[1], BATCH_LANES_BYTES // max(1, c * ext[0] * ext[1] * itemsize))
+    m = -(-n // ranges)  # samples of the longest range
+    blocks = -(-m // max(1, top))
+    return max(1, -(-m // blocks))
 
 
 _F32 = np.dtype(np.float32)
