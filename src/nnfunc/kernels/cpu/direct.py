@@ -28,6 +28,13 @@ memory, the weight gradient's twelve running sums in registers): ~80-90 GFLOP/s 
 here against ~45 for the one-filter kernels and 50-100 for the patch GEMM, which also pays for
 its patch copies. The input gradient is the blocked forward of ``gy`` with the flipped,
 transposed filter.
+
+On tiny images (shared-zero planes more than :data:`BATCH_LANES_WASTE` times the outputs: a 4x4
+image padded by one computes 25 cells per 16 outputs) the forward and the weight gradient put
+the samples of a block in the vector lanes instead (numba ``_sc4_forward_bl`` /
+``_sc4_grad_weight_bl``, the same NumPy twins): the block is transposed into ``(C, hp, wp * nb)``
+with the sample innermost, so that an output row of every sample is one contiguous run with no
+dropped positions; the sums are transposed back at the end.
 """
 
 from __future__ import annotations
@@ -179,8 +186,8 @@ def blocked_applies(
         return False
     # threads split the samples: fewer samples than threads would leave threads idle where the
     # patch GEMM's BLAS would use them
-    n = x.shape[0]
-    return n >= num_threads() or n * c_in * c_out * kernel[0] * kernel[1] * cells < SERIAL_WORK
+    n = x.shape[0]  # (the work test first: it spares small calls reading the environment)
+    return n * c_in * c_out * kernel[0] * kernel[1] * cells < SERIAL_WORK or n >= num_threads()
 
 
 def _plane(sizes, lows, ext, out) -> tuple[int, int]:
