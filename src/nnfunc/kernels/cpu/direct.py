@@ -135,11 +135,12 @@ MAX_PRODUCT = 512
 #: 16 -> 16 forward 663 / 552, 128x1x8x8 1 -> 16 weight gradient 169 / 75).
 BATCH_LANES_WASTE = 1.4
 #: Lanes (output columns x samples) a row of the batch-lanes kernels aims at, and the bytes
-#: their transposed input block may take (one thread, CPU us, 128x16x4x4 16 -> 32, 32 / 64 /
-#: 128 samples a block: forward 1.12 / 1.0 / 0.97, weight gradient 353 / 318 / 303; 32 -> 16
-#: (input gradient) 1.10 / 1.0 / 1.45: its 128-sample block of 32 channels, 590 KB, spills).
+#: their transposed input block may take (one thread, CPU us, 4x4 images, 32 / 64 / 128
+#: samples a block: 128x16, 16 -> 32 forward 302 / 269 / 263, weight gradient 323 / 287 /
+#: 277; 128x32, 32 -> 16 (the input gradient) 315 / 293 / 289; 128x64, 64 -> 8 397 / 371 /
+#: 383: a 128-sample block of 64 channels, 1.2 MB, no longer pays).
 BATCH_LANES = 512
-BATCH_LANES_BYTES = 320 << 10
+BATCH_LANES_BYTES = 640 << 10
 
 
 def _lanes_block(n: int, c: int, ext, out, itemsize: int, ranges: int = 1) -> int:
