@@ -285,3 +285,83 @@ def test_no_bias_keeps_negative_zeros_and_bias_matches_the_other_paths():
     got = conv_dispatch.conv_forward(np, x, w, (1, 1), pads, (1, 1), 1, (16, 16), np.float32, b)
     want = im2col.conv_forward(np, x, w, (1, 1), pads, (1, 1), 1, (16, 16), np.float32)
     np.testing.assert_allclose(got, want + b.reshape(-1, 1, 1), rtol=1e-5, atol=1e-5)
+
+
+# Tiny images, where the forward puts the samples in the lanes (``_sc4_forward_bl``): batches
+# that are not a multiple of the block, asymmetric padding, dilation, 5x5 on 4x4, 1-7 filters.
+TINY = [
+    (70, 16, 4, 4, 32, (3, 3), (1, 1), (1, 1), (1, 1)),  # the demo's conv2; blocks of 64 + 6
+    (9, 32, 4, 4, 16, (3, 3), (1, 1), (1, 1), (1, 1)),
+    (5, 3, 2, 2, 7, (3, 3), (1, 1), (1, 1), (1, 1)),
+    (4, 2, 4, 5, 5, (3, 3), (2, 0), (0, 2), (1, 1)),  # asymmetric
+    (3, 2, 4, 4, 1, (5, 5), (2, 2), (2, 2), (1, 1)),  # 3 + 2 taps a row, one filter
+    (6, 3, 3, 3, 6, (2, 2), (1, 1), (1, 1), (2, 2)),  # dilation
+    (7, 2, 2, 4, 4, (3, 2), (2, 1), (2, 0), (1, 2)),
+    (8, 3, 2, 5, 3, (3, 1), (1, 0), (1, 0), (1, 1)),  # one tap a row
+]
+
+
+@pytest.mark.parametrize("case", TINY)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_lanes_forward_matches_reference_and_twin(case, dtype):
+    x, w, gy, out = _case(case, dtype, seed=4)
+    *_, kernel, lows, highs, dil = case
+    ext = im2col.extent(out, kernel, (1, 1), dil)
+    hp, wp = direct._plane(x.shape[2:], lows, ext, out)
+    assert hp * wp > direct.BATCH_LANES_WASTE * out[0] * out[1]  # the case takes this path
+    ref = ref_forward(x, w, lows, highs, dil)
+    bound = F32_BOUND if dtype == np.float32 else F64_BOUND
+    b = np.linspace(-2, 3, w.shape[0]).astype(dtype)
+    for bias, want in ((None, ref), (b, ref + b.astype(np.float64).reshape(-1, 1, 1))):
+        y = direct.forward_blocked(x, w, lows, out, dil, dtype, bias=bias)
+        assert y.dtype == dtype and _rel(y, want) < bound
+        y3 = direct.forward_blocked(x, w, lows, out, dil, dtype, threads=3, bias=bias)
+        np.testing.assert_array_equal(y3, y)
+    gw = direct.grad_weight_blocked(x, gy, kernel, lows, dil, dtype)
+    assert gw.dtype == dtype and _rel(gw, ref_grad_weight(x, gy, kernel, lows, highs, dil)) < bound
+    gw3 = direct.grad_weight_blocked(x, gy, kernel, lows, dil, dtype, threads=3)
+    np.testing.assert_allclose(gw3, gw, rtol=1e-4, atol=1e-4 * float(np.abs(gw).max()))
+    if not numba_enabled():
+        return
+    fn = direct.batch_lanes_conv_kernels()
+    n = x.shape[0]
+    for nb in (1, 3, 64):  # the kernels against their NumPy twins, over a sub-range of samples
+        y1 = np.full((n, w.shape[0], *out), np.nan, dtype)
+        y2 = y1.copy()
+        args = (lows[0], lows[1], ext[0], ext[1], dil[0], dil[1], nb, 1, n)
+        fn["forward"](x, w, b, y1, *args)
+        direct.blocked_rows(x, w, b, y2, *args)
+        assert np.isnan(y1[0]).all()  # sample 0 is outside the range
+        np.testing.assert_allclose(y1[1:], y2[1:], rtol=1e-5, atol=1e-5)
+        p1 = np.full((2, *w.shape), np.nan, dtype)
+        p2 = p1.copy()
+        fn["grad_weight"](x, gy, p1, *args, 1)
+        direct.blocked_grad_weight_rows(x, gy, p2, *args, 1)
+        assert np.isnan(p1[0]).all()  # only its own slot is written
+        np.testing.assert_allclose(p1[1], p2[1], rtol=1e-4, atol=1e-4 * float(np.abs(p2[1]).max()))
+
+
+@needs_numba
+def test_batch_lanes_path_is_taken_and_keeps_negative_zeros(monkeypatch):
+    calls = []
+    real = direct.batch_lanes_conv_kernels
+
+    def spy():
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(direct, "batch_lanes_conv_kernels", spy)
+    x = np.zeros((3, 16, 4, 4), np.float32)
+    w = -np.ones((32, 16, 3, 3), np.float32)
+    y = direct.forward_blocked(x, w, (1, 1), (4, 4), (1, 1), np.float32)
+    assert calls and not np.any(y) and np.signbit(y).all()
+    direct.grad_weight_blocked(
+        x, np.ones((3, 32, 4, 4), np.float32), (3, 3), (1, 1), (1, 1), np.float32
+    )
+    assert len(calls) == 2
+    calls.clear()
+    x8 = np.zeros((3, 16, 8, 8), np.float32)  # shared planes waste 1.27: the _sc3 kernel
+    direct.forward_blocked(x8, w, (1, 1), (8, 8), (1, 1), np.float32)
+    one = np.zeros((1, 16, 4, 4), np.float32)  # one sample: nothing to put in the lanes
+    direct.forward_blocked(one, w, (1, 1), (4, 4), (1, 1), np.float32)
+    assert not calls

@@ -3638,3 +3638,240 @@ def attention_scaled_step() -> Any:
     attention_kernels()  # the helpers (row_max, expf_nonpos) become globals first
     common = {"cache": True, "nogil": True, "error_model": "numpy"}
     return numba.njit(**common, fastmath=set(_FM_REDUCE))(_attn_online_step_scaled)
+
+
+# ----------------------------------------- branch s4-smallconv4: batch-lanes direct conv
+# (nnfunc.kernels.cpu.direct.forward_blocked on tiny images.) On 4x4 images the shared-zero
+# planes of ``_sc3_forward`` compute 25 cells per 16 outputs. Here a block of ``nb`` samples is
+# transposed into ``(C, hp, wp * nb)`` with the sample innermost: for output row ``r`` the lanes
+# ``(s, n)`` of every tap are one contiguous run of ``wo * nb`` cells, all of them outputs
+# (no dropped positions); four filters x three taps a pass as in ``_sc3_forward``. The sums of
+# a block go to ``(O, ho, wo * nb)`` and are transposed back into ``y`` at the end. One thread,
+# CPU us, 128x16x4x4 16 -> 32 pad 1: 296-310 against 355 for ``_sc3_forward``; the transposes
+# in and out cost ~40 + ~80 us of it.
+def _sc4_forward_bl(x, w, bias, y, lh, lw, hp, wp, dh, dw, nb, n0, n1):  # pragma: no cover
+    """``_sc3_forward`` (same signature and result) with the block's samples in the lanes:
+    ``(hp, wp)`` is the full padded extent here (no shared zeros); ``nb`` samples a block."""
+    nc = x.shape[1]
+    hx = min(x.shape[2], hp - lh)
+    wx = min(x.shape[3], wp - lw)
+    no = w.shape[0]
+    kh = w.shape[2]
+    kw = w.shape[3]
+    kw3 = kw - kw % 3
+    ho = y.shape[2]
+    wo = y.shape[3]
+    lanes = wo * nb
+    # one buffer: the sums 2 KiB (mod 4 KiB) after the inputs, their rows 1 KiB (mod 4 KiB)
+    # apart (4K aliasing, as in _sc3_forward: with separate allocations a process ran either
+    # 266 or 584 us on 128x16x4x4, depending on where they landed)
+    unit = 4096 // y.itemsize
+    size = nc * hp * wp * nb
+    start = size + (unit - size % unit) % unit + unit // 2
+    stride = lanes + (unit // 4 - lanes % unit) % unit
+    buf = np.zeros(start + 4 * stride, y.dtype)
+    xsf = buf[:size]
+    xs = xsf.reshape((nc, hp, wp * nb))
+    a0 = buf[start : start + lanes]
+    a1 = buf[start + stride : start + stride + lanes]
+    a2 = buf[start + 2 * stride : start + 2 * stride + lanes]
+    a3 = buf[start + 3 * stride : start + 3 * stride + lanes]
+    zero = y.dtype.type(0.0)
+    yt = np.empty((no, ho, lanes), y.dtype)
+    for b0 in range(n0, n1, nb):
+        m = min(nb, n1 - b0)
+        for k in range(m):
+            xk = x[b0 + k]
+            for c in range(nc):
+                for r in range(hx):
+                    src = xk[c, r]
+                    dst = xsf[((c * hp + lh + r) * wp + lw) * nb + k :]
+                    for s in range(wx):
+                        dst[s * nb] = src[s]
+        for o in range(0, no, 4):
+            o1 = min(o + 1, no - 1)
+            o2 = min(o + 2, no - 1)
+            o3 = min(o + 3, no - 1)
+            for r in range(ho):
+                first = nc > 0 and kw3 > 0
+                if not first:
+                    for t in range(lanes):
+                        a0[t] = zero
+                        a1[t] = zero
+                        a2[t] = zero
+                        a3[t] = zero
+                for c in range(nc):
+                    for i in range(kh):
+                        row = xs[c, r + i * dh]
+                        for j in range(0, kw3, 3):
+                            p0, p1, p2 = w[o, c, i, j], w[o, c, i, j + 1], w[o, c, i, j + 2]
+                            q0, q1, q2 = w[o1, c, i, j], w[o1, c, i, j + 1], w[o1, c, i, j + 2]
+                            u0, u1, u2 = w[o2, c, i, j], w[o2, c, i, j + 1], w[o2, c, i, j + 2]
+                            v0, v1, v2 = w[o3, c, i, j], w[o3, c, i, j + 1], w[o3, c, i, j + 2]
+                            x0 = row[j * dw * nb :]
+                            x1 = row[(j + 1) * dw * nb :]
+                            x2 = row[(j + 2) * dw * nb :]
+                            if first:
+                                first = False
+                                for t in range(lanes):
+                                    e0, e1, e2 = x0[t], x1[t], x2[t]
+                                    a0[t] = p0 * e0 + p1 * e1 + p2 * e2
+                                    a1[t] = q0 * e0 + q1 * e1 + q2 * e2
+                                    a2[t] = u0 * e0 + u1 * e1 + u2 * e2
+                                    a3[t] = v0 * e0 + v1 * e1 + v2 * e2
+                                continue
+                            for t in range(lanes):
+                                e0, e1, e2 = x0[t], x1[t], x2[t]
+                                a0[t] += p0 * e0 + p1 * e1 + p2 * e2
+                                a1[t] += q0 * e0 + q1 * e1 + q2 * e2
+                                a2[t] += u0 * e0 + u1 * e1 + u2 * e2
+                                a3[t] += v0 * e0 + v1 * e1 + v2 * e2
+                        for j in range(kw3, kw):
+                            p0, q0 = w[o, c, i, j], w[o1, c, i, j]
+                            u0, v0 = w[o2, c, i, j], w[o3, c, i, j]
+                            x0 = row[j * dw * nb :]
+                            for t in range(lanes):
+                                e0 = x0[t]
+                                a0[t] += p0 * e0
+                                a1[t] += q0 * e0
+                                a2[t] += u0 * e0
+                                a3[t] += v0 * e0
+                for q in range(min(4, no - o)):
+                    aq = buf[start + q * stride : start + q * stride + lanes]
+                    dst = yt[o + q, r]
+                    if bias.shape[0] == 0:  # no bias: -0.0 sums stay -0.0
+                        for t in range(lanes):
+                            dst[t] = aq[t]
+                    else:
+                        bq = bias[o + q]
+                        for t in range(lanes):
+                            dst[t] = aq[t] + bq
+        ytf = yt.reshape(-1)
+        plane = no * ho * wo
+        for k in range(m):
+            yk = y[b0 + k].reshape(-1)
+            for j in range(plane):  # contiguous stores, loads nb apart (79 -> 48 us)
+                yk[j] = ytf[j * nb + k]
+
+
+def _sc4_grad_weight_bl(x, gy, part, lh, lw, hp, wp, dh, dw, nb, n0, n1, slot):  # pragma: no cover
+    """``_sc3_grad_weight`` (same signature and result) with the block's samples in the lanes
+    (``(hp, wp)`` the full padded extent, as in :func:`_sc4_forward_bl`): twelve running sums
+    over the output rows and the ``wo * nb`` lanes of each."""
+    nc = x.shape[1]
+    hx = min(x.shape[2], hp - lh)
+    wx = min(x.shape[3], wp - lw)
+    no = gy.shape[1]
+    ho = gy.shape[2]
+    wo = gy.shape[3]
+    kh = part.shape[3]
+    kw = part.shape[4]
+    kw3 = kw - kw % 3
+    lanes = wo * nb
+    xs = np.zeros((nc, hp, wp * nb), part.dtype)
+    xsf = xs.reshape(-1)
+    gs = np.zeros((no, ho, lanes), part.dtype)
+    gsf = gs.reshape(-1)
+    gplane = no * ho * wo
+    zero = part.dtype.type(0.0)
+    part[slot] = zero
+    for b0 in range(n0, n1, nb):
+        m = min(nb, n1 - b0)
+        if m < nb:  # the lanes past the batch: zeros (0 * a stale inf would be NaN)
+            xs[:] = zero
+            gs[:] = zero
+        for k in range(m):
+            xk = x[b0 + k]
+            for c in range(nc):
+                for r in range(hx):
+                    src = xk[c, r]
+                    dst = xsf[((c * hp + lh + r) * wp + lw) * nb + k :]
+                    for s in range(wx):
+                        dst[s * nb] = src[s]
+            gk = gy[b0 + k].reshape(-1)
+            for j in range(gplane):  # contiguous loads, stores nb apart
+                gsf[j * nb + k] = gk[j]
+        for o in range(0, no, 4):
+            nq = min(4, no - o)
+            o1 = min(o + 1, no - 1)
+            o2 = min(o + 2, no - 1)
+            o3 = min(o + 3, no - 1)
+            for c in range(nc):
+                for i in range(kh):
+                    for j in range(0, kw3, 3):
+                        s00 = s01 = s02 = s10 = s11 = s12 = zero
+                        s20 = s21 = s22 = s30 = s31 = s32 = zero
+                        for r in range(ho):
+                            row = xs[c, r + i * dh]
+                            x0 = row[j * dw * nb :]
+                            x1 = row[(j + 1) * dw * nb :]
+                            x2 = row[(j + 2) * dw * nb :]
+                            g0 = gs[o, r]
+                            g1 = gs[o1, r]
+                            g2 = gs[o2, r]
+                            g3 = gs[o3, r]
+                            for t in range(lanes):
+                                e0, e1, e2 = x0[t], x1[t], x2[t]
+                                f0, f1, f2, f3 = g0[t], g1[t], g2[t], g3[t]
+                                s00 += f0 * e0
+                                s01 += f0 * e1
+                                s02 += f0 * e2
+                                s10 += f1 * e0
+                                s11 += f1 * e1
+                                s12 += f1 * e2
+                                s20 += f2 * e0
+                                s21 += f2 * e1
+                                s22 += f2 * e2
+                                s30 += f3 * e0
+                                s31 += f3 * e1
+                                s32 += f3 * e2
+                        part[slot, o, c, i, j] += s00
+                        part[slot, o, c, i, j + 1] += s01
+                        part[slot, o, c, i, j + 2] += s02
+                        if nq > 1:
+                            part[slot, o + 1, c, i, j] += s10
+                            part[slot, o + 1, c, i, j + 1] += s11
+                            part[slot, o + 1, c, i, j + 2] += s12
+                        if nq > 2:
+                            part[slot, o + 2, c, i, j] += s20
+                            part[slot, o + 2, c, i, j + 1] += s21
+                            part[slot, o + 2, c, i, j + 2] += s22
+                        if nq > 3:
+                            part[slot, o + 3, c, i, j] += s30
+                            part[slot, o + 3, c, i, j + 1] += s31
+                            part[slot, o + 3, c, i, j + 2] += s32
+                    for j in range(kw3, kw):
+                        s00 = s10 = s20 = s30 = zero
+                        for r in range(ho):
+                            x0 = xs[c, r + i * dh, j * dw * nb :]
+                            g0 = gs[o, r]
+                            g1 = gs[o1, r]
+                            g2 = gs[o2, r]
+                            g3 = gs[o3, r]
+                            for t in range(lanes):
+                                e0 = x0[t]
+                                s00 += g0[t] * e0
+                                s10 += g1[t] * e0
+                                s20 += g2[t] * e0
+                                s30 += g3[t] * e0
+                        part[slot, o, c, i, j] += s00
+                        if nq > 1:
+                            part[slot, o + 1, c, i, j] += s10
+                        if nq > 2:
+                            part[slot, o + 2, c, i, j] += s20
+                        if nq > 3:
+                            part[slot, o + 3, c, i, j] += s30
+
+
+@lru_cache(maxsize=1)
+def batch_lanes_conv_kernels() -> dict[str, Any]:
+    """:func:`_sc4_forward_bl` and :func:`_sc4_grad_weight_bl` compiled (the options of
+    :func:`blocked_conv_kernels`)."""
+    import numba
+
+    opts = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": {"contract"}}
+    reduce = {**opts, "fastmath": set(_FM_REDUCE)}
+    return {
+        "forward": numba.njit(**opts)(_sc4_forward_bl),
+        "grad_weight": numba.njit(**reduce)(_sc4_grad_weight_bl),
+    }

@@ -16,7 +16,8 @@ or at most 512 input x output channel pairs, and at least 3 output channels) on 
 waste little (:func:`nnfunc.kernels.cpu.direct.blocked_applies`) take the blocked direct
 kernels for all three passes (one thread, CPU us, previous path / blocked: 8x3x32x32, 3 -> 16,
 forward 145 / 100, input gradient 159 / 134, weight gradient 264 / 105; the demo CNN's
-128x16x4x4, 16 -> 32: 358 / 372, 552 / 368, 484 / 394). Gradient passes with 1-2 output
+128x16x4x4, 16 -> 32: 358 / 372, 552 / 368, 484 / 394; on such tiny images the blocked kernels
+put the samples in the vector lanes: 291, 318, 297). Gradient passes with 1-2 output
 channels and rows at least :data:`~nnfunc.kernels.cpu.direct.MIN_WIDTH` (16) wide take the
 one-filter direct kernels of :mod:`nnfunc.kernels.cpu.direct` (8x1x64x64: 320 / 476 blocked).
 2-D depthwise

@@ -28,6 +28,13 @@ memory, the weight gradient's twelve running sums in registers): ~80-90 GFLOP/s 
 here against ~45 for the one-filter kernels and 50-100 for the patch GEMM, which also pays for
 its patch copies. The input gradient is the blocked forward of ``gy`` with the flipped,
 transposed filter.
+
+On tiny images (shared-zero planes more than :data:`BATCH_LANES_WASTE` times the outputs: a 4x4
+image padded by one computes 25 cells per 16 outputs) the forward and the weight gradient put
+the samples of a block in the vector lanes instead (numba ``_sc4_forward_bl`` /
+``_sc4_grad_weight_bl``, the same NumPy twins): the block is transposed into ``(C, hp, wp * nb)``
+with the sample innermost, so that an output row of every sample is one contiguous run with no
+dropped positions; the sums are transposed back at the end.
 """
 
 from __future__ import annotations
@@ -40,10 +47,17 @@ import numpy as np
 
 from nnfunc.core.backend import numba_enabled
 from nnfunc.kernels.cpu import im2col
-from nnfunc.kernels.cpu._jit import blocked_conv_kernels, small_conv_kernels
+from nnfunc.kernels.cpu._jit import (
+    batch_lanes_conv_kernels,
+    blocked_conv_kernels,
+    small_conv_kernels,
+)
 from nnfunc.kernels.cpu._threads import num_threads, row_ranges, run
 
 __all__ = [
+    "BATCH_LANES",
+    "BATCH_LANES_BYTES",
+    "BATCH_LANES_WASTE",
     "BLOCK_CELLS",
     "MAX_CHANNELS",
     "MAX_PLANE",
@@ -113,6 +127,32 @@ MAX_PLANE = 1 << 19
 MAX_PRODUCT = 512
 
 
+#: Shared-zero plane / output plane above which the forward and the weight gradient put the
+#: samples in the vector lanes (``_sc4_forward_bl``, ``_sc4_grad_weight_bl``: no dropped
+#: positions, at the cost of transposing in and out; one thread, CPU us, ``_sc4`` / ``_sc3``:
+#: 128x16x4x4 16 -> 32 (1.56) forward 296-310 / 355, weight gradient 303 / 388; 128x32x4x4
+#: 32 -> 16 451 / 491; 128x32x2x2 (2.25) 170 / 328, 169 / 270; lost at 1.27: 128x16x8x8
+#: 16 -> 16 forward 663 / 552, 128x1x8x8 1 -> 16 weight gradient 169 / 75).
+BATCH_LANES_WASTE = 1.4
+#: Lanes (output columns x samples) a row of the batch-lanes kernels aims at, and the bytes
+#: their transposed input block may take (one thread, CPU us, 4x4 images, 32 / 64 / 128
+#: samples a block: 128x16, 16 -> 32 forward 302 / 269 / 263, weight gradient 323 / 287 /
+#: 277; 128x32, 32 -> 16 (the input gradient) 315 / 293 / 289; 128x64, 64 -> 8 397 / 371 /
+#: 383: a 128-sample block of 64 channels, 1.2 MB, no longer pays).
+BATCH_LANES = 512
+BATCH_LANES_BYTES = 640 << 10
+
+
+def _lanes_block(n: int, c: int, ext, out, itemsize: int, ranges: int = 1) -> int:
+    """Samples a block of the batch-lanes kernels (``ext`` the padded extent): at most
+    :data:`BATCH_LANES` lanes a row and :data:`BATCH_LANES_BYTES` of transposed input, the
+    blocks of a thread range equal (43 samples as 32 + 11 ran 1.5x slower than as one block)."""
+    top = min(BATCH_LANES // out[1], BATCH_LANES_BYTES // max(1, c * ext[0] * ext[1] * itemsize))
+    m = -(-n // ranges)  # samples of the longest range
+    blocks = -(-m // max(1, top))
+    return max(1, -(-m // blocks))
+
+
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
 #: The empty bias (none) of each work dtype.
@@ -147,8 +187,8 @@ def blocked_applies(
         return False
     # threads split the samples: fewer samples than threads would leave threads idle where the
     # patch GEMM's BLAS would use them
-    n = x.shape[0]
-    return n >= num_threads() or n * c_in * c_out * kernel[0] * kernel[1] * cells < SERIAL_WORK
+    n = x.shape[0]  # (the work test first: it spares small calls reading the environment)
+    return n * c_in * c_out * kernel[0] * kernel[1] * cells < SERIAL_WORK or n >= num_threads()
 
 
 def _plane(sizes, lows, ext, out) -> tuple[int, int]:
@@ -225,6 +265,15 @@ def grad_weight_blocked(
     dh, dw = dilation
     per = o * c * kh * kw * plane
     fn = blocked_conv_kernels()["grad_weight"] if numba_enabled() else blocked_grad_weight_rows
+    if plane > BATCH_LANES_WASTE * out[0] * out[1] and n > 1:
+        # tiny images: the samples in the lanes (as in forward_blocked)
+        hp, wp = out[0] + dh * (kh - 1), out[1] + dw * (kw - 1)
+        per = o * c * kh * kw * out[0] * out[1]
+        inline = threads == 1 or (threads is None and n * per < SERIAL_WORK)
+        parts = 1 if inline else len(row_ranges(n, per, threads))
+        nb = _lanes_block(n, c, (hp, wp), out, xc.itemsize, parts)
+        if numba_enabled():
+            fn = batch_lanes_conv_kernels()["grad_weight"]
     if (threads is None and n * per < SERIAL_WORK) or threads == 1:
         part = np.empty((1, o, c, kh, kw), dtype)
         fn(xc, g, part, lh, lw, hp, wp, dh, dw, nb, 0, n, 0)  # inline
@@ -261,6 +310,16 @@ def forward_blocked(
     lh, lw = lows
     dh, dw = dilation
     per = o * c * w.shape[2] * w.shape[3] * plane
+    if plane > BATCH_LANES_WASTE * out[0] * out[1] and n > 1:
+        # tiny images: the samples go into the lanes; the planes are the full padded extent
+        hp = out[0] + dh * (w.shape[2] - 1)
+        wp = out[1] + dw * (w.shape[3] - 1)
+        per = o * c * w.shape[2] * w.shape[3] * out[0] * out[1]
+        inline = threads == 1 or (threads is None and n * per < SERIAL_WORK)
+        parts = 1 if inline else len(row_ranges(n, per, threads))
+        nb = _lanes_block(n, c, (hp, wp), out, y.itemsize, parts)
+        if numba_enabled():
+            fn = batch_lanes_conv_kernels()["forward"]
     if (threads is None and n * per < SERIAL_WORK) or threads == 1:
         fn(xc, wc, bc, y, lh, lw, hp, wp, dh, dw, nb, 0, n)  # inline: no ranges, no closure
         return y
