@@ -49,8 +49,6 @@ RANGES_PER_THREAD = 4
 SPIN_US = 200
 
 _lock = threading.Lock()
-_NEVER = np.zeros(1, np.int64)
-_GRACE_NS = 0
 
 
 #: (environment value, pid) -> threads: the last answer of :func:`num_threads`, reused while
@@ -173,8 +171,6 @@ class _Pool:
                 ns = _spin_ns()
                 if ns:
                     rung = int(self.spin(bell, seen, ns))
-                    if rung != seen and _GRACE_NS:
-                        self.spin(_NEVER, 0, _GRACE_NS)
             if rung == seen:
                 with cond:
                     self.sleeping += 1
@@ -209,7 +205,7 @@ def _get_pool(helpers: int) -> _Pool:
 class _Call:
     """One parallel call: ranges handed out in turn, completions counted in ``done[0]``."""
 
-    __slots__ = ("fn", "ranges", "results", "lock", "next", "done", "error", "waiter")
+    __slots__ = ("done", "error", "fn", "lock", "next", "ranges", "results", "waiter")
 
     def __init__(self, fn: Callable[[int, int], Any], ranges: list[tuple[int, int]]) -> None:
         self.fn = fn
