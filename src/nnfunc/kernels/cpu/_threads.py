@@ -154,7 +154,10 @@ class _Pool:
         """Queue ``copies`` entries of ``job`` and wake the helpers (no system call when they
         are polling). A helper counts itself in ``sleeping`` before it checks the bell for the
         last time, and this reads ``sleeping`` after ringing: one of the two sees the other
-        (both run under the GIL), so no job waits for a helper that went to sleep."""
+        (both run under the GIL), so no job waits for a helper that went to sleep. Two callers
+        may lose one increment between them; harmless: the jobs are queued before the bell
+        rings, so a helper woken by either ring runs both, and a caller never waits for a
+        job to start (it runs every range nobody took)."""
         for _ in range(copies):
             self.jobs.append(job)
         self.bell[0] += 1
