@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import numba_enabled
+from nnfunc.kernels.cpu._jit import spin_kernels  # numba itself is imported when it compiles
 
 __all__ = ["MIN_WORK", "RANGES_PER_THREAD", "num_threads", "row_ranges", "run", "spin_seconds"]
 
@@ -125,8 +126,6 @@ def _spinner() -> Callable[[Any, int, int], int] | None:
     """The numba ``nogil`` poll (None without numba: then every wait blocks at once)."""
     if not numba_enabled():
         return None
-    from nnfunc.kernels.cpu._jit import spin_kernels  # numba is imported here, not at import
-
     return spin_kernels()["spin_while_equal"]
 
 
