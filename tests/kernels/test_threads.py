@@ -3,6 +3,8 @@
 import multiprocessing
 import os
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -108,3 +110,118 @@ def test_pool_works_after_fork():
         pytest.fail("a forked child hung on the parent's thread pool")
     assert proc.exitcode == 0
     assert queue.get(timeout=5) == expected
+
+
+def _wait_all_asleep(timeout=5.0):
+    """True once every pool helper is blocked (its poll window over)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pool = _threads._pool
+        if pool is not None and pool.sleeping == len(pool.helpers):
+            return True
+        time.sleep(0.005)
+    return False
+
+
+@pytest.mark.parametrize("spin_us", ["0", "1000"])
+def test_helpers_block_after_the_poll_window_and_burn_no_cpu_idle(monkeypatch, spin_us):
+    monkeypatch.setenv("NNFUNC_NUM_THREADS", "3")
+    monkeypatch.setenv("NNFUNC_SPIN_US", spin_us)
+    assert _threads.spin_seconds() == pytest.approx(int(spin_us) * 1e-6)
+    out = _threads.run(lambda a, b: (time.sleep(0.002), a)[1], [(k, k) for k in range(6)])
+    assert out == list(range(6))
+    assert len(_threads._pool.helpers) >= 2
+    assert _wait_all_asleep()
+    cpu = time.process_time()
+    time.sleep(0.3)
+    # Helpers polling for the whole 0.3 s would take ~0.3 s of CPU each.
+    assert time.process_time() - cpu < 0.05
+
+
+def test_spin_setting_falls_back_to_the_default(monkeypatch):
+    monkeypatch.setenv("NNFUNC_SPIN_US", "soon")
+    assert _threads.spin_seconds() == pytest.approx(_threads.SPIN_US * 1e-6)
+    monkeypatch.setenv("NNFUNC_SPIN_US", "-5")
+    assert _threads.spin_seconds() == 0
+
+
+@pytest.mark.parametrize("spin_us", ["0", "200"])
+def test_an_exception_in_a_helper_is_raised_after_the_started_ranges_end(monkeypatch, spin_us):
+    monkeypatch.setenv("NNFUNC_NUM_THREADS", "2")
+    monkeypatch.setenv("NNFUNC_SPIN_US", spin_us)
+    caller = threading.current_thread()
+    running, finished = [0], []
+    lock = threading.Lock()
+
+    def fn(a, b):
+        with lock:
+            running[0] += 1
+        try:
+            time.sleep(0.004)
+            if threading.current_thread() is not caller:
+                raise KeyError(f"helper range {a}")
+            return a
+        finally:
+            with lock:
+                running[0] -= 1
+                finished.append(a)
+
+    with pytest.raises(KeyError, match="helper range"):
+        _threads.run(fn, [(k, k + 1) for k in range(20)])
+    assert running[0] == 0  # nothing still running once run() has raised
+    # The pool still works after an error.
+    assert _threads.run(lambda a, b: a, [(k, k + 1) for k in range(5)]) == list(range(5))
+
+
+def test_nested_calls_share_the_pool(monkeypatch):
+    monkeypatch.setenv("NNFUNC_NUM_THREADS", "2")
+
+    def inner(a, b):
+        time.sleep(0.001)
+        return list(range(a, b))
+
+    def outer(a, b):
+        parts = _threads.run(inner, _threads.row_ranges(b - a, 1, 4))
+        return [a + v for part in parts for v in part]
+
+    for _ in range(20):
+        out = _threads.run(outer, [(k * 10, k * 10 + 10) for k in range(6)])
+        assert [v for part in out for v in part] == list(range(60))
+
+
+def test_concurrent_callers_get_their_own_results(monkeypatch):
+    monkeypatch.setenv("NNFUNC_NUM_THREADS", "2")
+    got = {}
+
+    def caller(tag):
+        got[tag] = [
+            _threads.run(lambda a, b: (tag, a), [(k, k + 1) for k in range(8)]) for _ in range(50)
+        ]
+
+    threads = [threading.Thread(target=caller, args=(t,)) for t in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert all(got[t] == [[(t, k) for k in range(8)]] * 50 for t in range(3))
+
+
+def _child_run(queue):
+    queue.put(_threads.run(lambda a, b: a * b, [(k, k + 1) for k in range(8)]))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork start method")
+def test_fork_while_helpers_poll(monkeypatch):
+    monkeypatch.setenv("NNFUNC_NUM_THREADS", "2")
+    monkeypatch.setenv("NNFUNC_SPIN_US", "100000")  # the helper is polling when we fork
+    _threads.run(lambda a, b: a, [(k, k + 1) for k in range(8)])
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child_run, args=(queue,))
+    proc.start()
+    proc.join(timeout=120)
+    if proc.is_alive():  # pragma: no cover - the failure this test guards against
+        os.kill(proc.pid, 9)
+        pytest.fail("a forked child hung on the parent's thread pool")
+    assert proc.exitcode == 0
+    assert queue.get(timeout=5) == [k * (k + 1) for k in range(8)]

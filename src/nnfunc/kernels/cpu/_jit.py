@@ -3875,3 +3875,68 @@ def batch_lanes_conv_kernels() -> dict[str, Any]:
         "forward": numba.njit(**opts)(_sc4_forward_bl),
         "grad_weight": numba.njit(**reduce)(_sc4_grad_weight_bl),
     }
+
+
+# ------------------------------------------------- branch s4-threads4: pool helpers' spin wait
+# A pool helper that has just finished a job polls a counter for a short while, without the GIL,
+# before it blocks: waking a blocked thread costs ~50-90 us on a VM whose idle vCPUs halt, and
+# back-to-back kernel calls would pay that on every call. ``sched_yield`` between polls hands the
+# core to any other runnable thread; both libc calls are external symbols (no address is baked
+# into the code, so numba's disk cache keeps working).
+def _sched_yield_typer(typingctx: Any) -> Any:
+    """numba intrinsic: libc ``sched_yield()``; also keeps the poll's load inside the loop."""
+    from llvmlite import ir
+    from numba.core import cgutils, types
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        fnty = ir.FunctionType(ir.IntType(32), [])
+        builder.call(cgutils.get_or_insert_function(builder.module, fnty, "sched_yield"), [])
+        return context.get_dummy_value()
+
+    return types.void(), codegen
+
+
+def _monotonic_ns_typer(typingctx: Any) -> Any:
+    """numba intrinsic: ``clock_gettime(CLOCK_MONOTONIC)`` in nanoseconds (an int64)."""
+    from llvmlite import ir
+    from numba.core import cgutils, types
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        i64, i32 = ir.IntType(64), ir.IntType(32)
+        ts_type = ir.LiteralStructType([i64, i64])  # struct timespec on 64-bit Linux
+        ts = cgutils.alloca_once(builder, ts_type)
+        fnty = ir.FunctionType(i32, [i32, ts_type.as_pointer()])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "clock_gettime")
+        builder.call(fn, [ir.Constant(i32, 1), ts])  # 1 = CLOCK_MONOTONIC
+        sec = builder.load(cgutils.gep_inbounds(builder, ts, 0, 0))
+        nsec = builder.load(cgutils.gep_inbounds(builder, ts, 0, 1))
+        return builder.add(builder.mul(sec, ir.Constant(i64, 1_000_000_000)), nsec)
+
+    return types.int64(), codegen
+
+
+def _spin_while_equal(word, seen, limit_ns):  # pragma: no cover - compiled
+    """Poll ``word[0]`` until it differs from ``seen`` or ``limit_ns`` nanoseconds have passed;
+    return its last value (``seen`` on a timeout)."""
+    t0 = monotonic_ns()  # noqa: F821 - a global once spin_kernels() has run
+    while True:
+        for _ in range(16):
+            v = word[0]
+            if v != seen:
+                return v
+            sched_yield()  # noqa: F821
+        if monotonic_ns() - t0 >= limit_ns:  # noqa: F821
+            return word[0]
+
+
+@lru_cache(maxsize=1)
+def spin_kernels() -> dict[str, Any]:
+    """``{"spin_while_equal": ...}``: the pool helpers' bounded poll, as a numba dispatcher
+    (``nogil``: the other threads keep the GIL while it polls)."""
+    import numba
+    from numba.extending import intrinsic
+
+    g = globals()
+    g["sched_yield"] = intrinsic(_sched_yield_typer)
+    g["monotonic_ns"] = intrinsic(_monotonic_ns_typer)
+    return {"spin_while_equal": numba.njit(cache=True, nogil=True)(_spin_while_equal)}
