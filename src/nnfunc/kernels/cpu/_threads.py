@@ -21,7 +21,7 @@ with ``sched_yield`` between polls and without the GIL (a numba ``nogil`` loop);
 thread publishes a job by bumping that counter and makes a system call only when a helper is
 asleep. The calling thread waits for the helpers' last ranges in the same way. Idle, nothing
 spins: the poll ends after the window and the helper then sleeps until the next job. Without
-numba the helpers block at once.
+numba, and off Linux, the helpers block at once.
 
 The pool is created on first use, grows when more threads are asked for, and is created again
 after a fork (the parent's helper threads do not exist in the child).
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import collections
 import os
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -123,10 +124,15 @@ def row_ranges(rows: int, per_row: int, threads: int | None = None) -> list[tupl
 
 
 def _spinner() -> Callable[[Any, int, int], int] | None:
-    """The numba ``nogil`` poll (None without numba: then every wait blocks at once)."""
-    if not numba_enabled():
+    """The numba ``nogil`` poll (None without numba, or off Linux: then every wait blocks at
+    once). The poll calls libc's ``sched_yield`` and ``clock_gettime(CLOCK_MONOTONIC)`` with
+    Linux's clock number and 64-bit ``timespec``; elsewhere it is not built."""
+    if not numba_enabled() or not sys.platform.startswith("linux"):
         return None
-    return spin_kernels()["spin_while_equal"]
+    try:
+        return spin_kernels()["spin_while_equal"]
+    except Exception:  # a toolchain that cannot build the intrinsics: block instead of polling
+        return None
 
 
 class _Pool:
