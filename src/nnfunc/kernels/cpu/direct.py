@@ -202,10 +202,10 @@ def _ranges(n: int, per: int, threads: int | None) -> list[tuple[int, int]] | No
     if threads is None and n * per < SERIAL_WORK:
         if n * per < SPLIT_WORK:
             return None
-        threads = num_threads()
-        if threads == 1:
+        parts = min(num_threads(), n)
+        if parts == 1:
             return None
-        return [(n * k // threads, n * (k + 1) // threads) for k in range(min(threads, n))]
+        return [(n * k // parts, n * (k + 1) // parts) for k in range(parts)]
     return row_ranges(n, per, threads)
 
 
