@@ -365,3 +365,41 @@ def test_batch_lanes_path_is_taken_and_keeps_negative_zeros(monkeypatch):
     one = np.zeros((1, 16, 4, 4), np.float32)  # one sample: nothing to put in the lanes
     direct.forward_blocked(one, w, (1, 1), (4, 4), (1, 1), np.float32)
     assert not calls
+
+
+def test_mid_size_passes_take_one_equal_range_per_thread(monkeypatch):
+    """Between SPLIT_WORK and SERIAL_WORK a pass is cut into exactly one sample range per thread
+    (no load-balancing ranges), inline below, load-balanced above or with ``threads`` given."""
+    monkeypatch.setattr(direct, "num_threads", lambda: 2)
+    assert direct._ranges(128, direct.SPLIT_WORK // 256, None) is None
+    assert direct._ranges(128, direct.SPLIT_WORK // 128, None) == [(0, 64), (64, 128)]
+    assert direct._ranges(1, direct.SPLIT_WORK, None) is None  # one sample: inline
+    assert direct._ranges(3, direct.SPLIT_WORK, None) == [(0, 1), (1, 3)]
+    assert direct._ranges(128, direct.SPLIT_WORK, 1) is None
+    assert len(direct._ranges(128, direct.SPLIT_WORK, 3)) == 3  # threads given: as before
+    monkeypatch.setattr(direct, "num_threads", lambda: 1)
+    assert direct._ranges(128, direct.SPLIT_WORK // 128, None) is None
+
+
+@needs_numba
+@pytest.mark.parametrize("side", [4, 8])
+def test_split_passes_match_the_inline_ones(monkeypatch, side):
+    """The demo CNN's passes split over two ranges (both kernels: batch lanes at 4x4, shared
+    planes at 8x8) give the inline results."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((7, 16, side, side)).astype(np.float32)
+    w = rng.standard_normal((8, 16, 3, 3)).astype(np.float32)
+    gy = rng.standard_normal((7, 8, side, side)).astype(np.float32)
+    b = rng.standard_normal(8).astype(np.float32)
+    args = ((1, 1), (side, side), (1, 1), np.float32)
+    y1 = direct.forward_blocked(x, w, *args, threads=1, bias=b)
+    g1 = direct.grad_weight_blocked(x, gy, (3, 3), (1, 1), (1, 1), np.float32, threads=1)
+    monkeypatch.setattr(direct, "num_threads", lambda: 2)
+    monkeypatch.setattr(direct, "SPLIT_WORK", 1)
+    calls = []
+    real = direct.run
+    monkeypatch.setattr(direct, "run", lambda fn, ranges: calls.append(ranges) or real(fn, ranges))
+    np.testing.assert_array_equal(direct.forward_blocked(x, w, *args, bias=b), y1)
+    g2 = direct.grad_weight_blocked(x, gy, (3, 3), (1, 1), (1, 1), np.float32)
+    np.testing.assert_allclose(g2, g1, rtol=1e-5, atol=1e-4)
+    assert calls == [[(0, 3), (3, 7)]] * 2

@@ -108,6 +108,12 @@ BLOCK_CELLS = 2048
 #: us min/median, 2 threads, load 4.3: forward 91/93 one thread, 119/145 two ranges, 103/142
 #: eight ranges; PyTorch with 2 threads 101/107).
 SERIAL_WORK = 1 << 24
+#: Multiply-adds from which a pass below :data:`SERIAL_WORK` is still split, in exactly one
+#: equal sample range per thread (no load-balancing ranges: the batch-lanes kernels lose on
+#: short blocks, and each range is a pool round trip). 2 threads, wall us, inline / 2 ranges:
+#: 128x16x4x4 16 -> 32 (9.4e6) forward 274 / 194, input gradient 304 / 209, weight gradient
+#: 288 / 209; 128x1x8x8 1 -> 16 (1.2e6) forward 75 / 92, weight gradient 82 / 99.
+SPLIT_WORK = 1 << 22
 #: Output channels (of the pass) from which the blocked kernel computes the input gradient (it
 #: computes four at a time: with one or two the old pair kernel is faster, 8x1x64x64 input
 #: gradient 320 / 476 us).
@@ -191,6 +197,20 @@ def blocked_applies(
     return n * c_in * c_out * kernel[0] * kernel[1] * cells < SERIAL_WORK or n >= num_threads()
 
 
+def _ranges(n: int, per: int, threads: int | None) -> list[tuple[int, int]] | None:
+    """The sample ranges of a blocked pass, or None to run it inline (on the calling thread)."""
+    if threads == 1:
+        return None
+    if threads is None and n * per < SERIAL_WORK:
+        if n * per < SPLIT_WORK:
+            return None
+        parts = min(num_threads(), n)
+        if parts == 1:
+            return None
+        return [(n * k // parts, n * (k + 1) // parts) for k in range(parts)]
+    return row_ranges(n, per, threads)
+
+
 def _plane(sizes, lows, ext, out) -> tuple[int, int]:
     """Rows and row length of one sample's plane in the blocked kernels' scratch: long enough
     for the data placed at ``lows``, for the outputs, and for the reads (``ext``, the padded
@@ -269,16 +289,16 @@ def grad_weight_blocked(
         # tiny images: the samples in the lanes (as in forward_blocked)
         hp, wp = out[0] + dh * (kh - 1), out[1] + dw * (kw - 1)
         per = o * c * kh * kw * out[0] * out[1]
-        inline = threads == 1 or (threads is None and n * per < SERIAL_WORK)
-        parts = 1 if inline else len(row_ranges(n, per, threads))
-        nb = _lanes_block(n, c, (hp, wp), out, xc.itemsize, parts)
+        ranges = _ranges(n, per, threads)
+        nb = _lanes_block(n, c, (hp, wp), out, xc.itemsize, 1 if ranges is None else len(ranges))
         if numba_enabled():
             fn = batch_lanes_conv_kernels()["grad_weight"]
-    if (threads is None and n * per < SERIAL_WORK) or threads == 1:
+    else:
+        ranges = _ranges(n, per, threads)
+    if ranges is None:
         part = np.empty((1, o, c, kh, kw), dtype)
         fn(xc, g, part, lh, lw, hp, wp, dh, dw, nb, 0, n, 0)  # inline
         return part[0]
-    ranges = row_ranges(n, per, threads)
     part = np.empty((len(ranges), o, c, kh, kw), dtype)
     slot = {a: k for k, (a, _) in enumerate(ranges)}
     run(lambda a, b: fn(xc, g, part, lh, lw, hp, wp, dh, dw, nb, a, b, slot[a]), ranges)
@@ -315,15 +335,15 @@ def forward_blocked(
         hp = out[0] + dh * (w.shape[2] - 1)
         wp = out[1] + dw * (w.shape[3] - 1)
         per = o * c * w.shape[2] * w.shape[3] * out[0] * out[1]
-        inline = threads == 1 or (threads is None and n * per < SERIAL_WORK)
-        parts = 1 if inline else len(row_ranges(n, per, threads))
-        nb = _lanes_block(n, c, (hp, wp), out, y.itemsize, parts)
+        ranges = _ranges(n, per, threads)
+        nb = _lanes_block(n, c, (hp, wp), out, y.itemsize, 1 if ranges is None else len(ranges))
         if numba_enabled():
             fn = batch_lanes_conv_kernels()["forward"]
-    if (threads is None and n * per < SERIAL_WORK) or threads == 1:
+    else:
+        ranges = _ranges(n, per, threads)
+    if ranges is None:
         fn(xc, wc, bc, y, lh, lw, hp, wp, dh, dw, nb, 0, n)  # inline: no ranges, no closure
         return y
-    ranges = row_ranges(n, per, threads)
     run(lambda a, b: fn(xc, wc, bc, y, lh, lw, hp, wp, dh, dw, nb, a, b), ranges)
     return y
 
