@@ -8,7 +8,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 import nnfunc as nf
 from nnfunc.core.backend import numba_enabled
-from nnfunc.kernels.cpu import conv_dispatch, direct, winograd
+from nnfunc.kernels.cpu import blas, conv_dispatch, direct, winograd
 from nnfunc.kernels.cpu._jit import winograd_kernels
 
 needs_numba = pytest.mark.skipif(not numba_enabled(), reason="numba disabled")
@@ -206,8 +206,8 @@ def test_chunk_parallel_path_matches_the_reference(use_numba):
 
 def test_blas_thread_count_is_restored_after_the_parallel_path():
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    if not winograd._can_limit_blas():
-        pytest.skip("threadpoolctl sees no BLAS library")
+    if not blas.can_limit():
+        pytest.skip("no BLAS whose threads can be set")
 
     def blas_threads():
         info = threadpoolctl.threadpool_info()

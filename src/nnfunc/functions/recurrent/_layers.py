@@ -49,7 +49,8 @@ from nnfunc.functions.recurrent._common import (
     sru_step,
 )
 from nnfunc.kernels.cpu import _threads
-from nnfunc.kernels.cpu.rnn import blas_single_thread, kernel_for
+from nnfunc.kernels.cpu.blas import one_thread_blas
+from nnfunc.kernels.cpu.rnn import kernel_for
 
 __all__ = ["GRULayer", "LSTMLayer", "RNNLayer", "SRULayer"]
 
@@ -184,7 +185,7 @@ class _Layer(Function):
             # arrays in, arrays out; a state may be an input itself (T = 0): copy
             return tuple(xp.array(o, copy=True) for o in self.composite(*arrays))
         dt = np.dtype(arrays[0].dtype)
-        with blas_single_thread():
+        with one_thread_blas():
             outs, self._cache = self.fast_forward(xp, *_work(arrays))
         return tuple(o.astype(dt, copy=False) for o in outs)
 
@@ -320,7 +321,7 @@ class _LayerGrad(AutoVJP):
             xp.zeros(s.shape, s.dtype) if g is None else g
             for g, s in zip(gys, layer.setup(*ins), strict=True)
         )
-        with blas_single_thread():
+        with one_thread_blas():
             ins_w = _work(ins)
             if cache is None:
                 _, cache = layer.fast_forward(xp, *ins_w)

@@ -296,6 +296,9 @@ def run(fn: Callable[[int, int], Any], ranges: list[tuple[int, int]]) -> list[An
         call.work()
     finally:
         call.wait(pool.spin)
+        # A helper that has not popped its queued entry yet would keep `fn` (and the arrays
+        # its closure holds) alive until it wakes: drop them now (it then finds no range).
+        call.fn, call.ranges = None, ()
     if call.error is not None:
         raise call.error
     return call.results

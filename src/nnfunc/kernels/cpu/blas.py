@@ -13,8 +13,10 @@ The thread count of OpenBLAS (the library NumPy's wheels ship, found in ``/proc/
 is set through its own ``openblas_set_num_threads`` (~7 us for a set and a restore, against
 ~50 us through ``threadpoolctl``). The limit is process-wide while it holds: nested and
 concurrent users share one count, the first entry sets it, the last exit restores it.
-Without OpenBLAS (another BLAS, not Linux) the limit is a no-op and the callers run the
-same code.
+Another BLAS (MKL, BLIS, ...) is limited through ``threadpoolctl`` when it is installed; without
+either the limit is a no-op and the callers run the same code (:func:`can_limit` says which).
+This is the one place that sets BLAS threads: attention, the recurrent layers' time loops and
+Winograd's parallel chunks use it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,19 @@ import numpy as np
 
 from nnfunc.kernels.cpu._threads import num_threads, run
 
-__all__ = ["CONCURRENT", "MIN_PARALLEL_WORK", "matmuls", "one_thread_blas", "openblas"]
+try:  # optional: limits a BLAS other than OpenBLAS (MKL, BLIS)
+    import threadpoolctl
+except ImportError:  # pragma: no cover - a declared dependency; without it: OpenBLAS only
+    threadpoolctl = None
+
+__all__ = [
+    "CONCURRENT",
+    "MIN_PARALLEL_WORK",
+    "can_limit",
+    "matmuls",
+    "one_thread_blas",
+    "openblas",
+]
 
 #: Whether :func:`matmuls` runs independent products at once on the kernel threads (each on
 #: one-thread BLAS). Off: measured on this project's 2-core machine, two different 2048^3
@@ -87,18 +101,41 @@ def openblas() -> Any:
     return _api or None
 
 
+_fallback: Any = None  # a threadpoolctl controller of the BLAS libraries (False: none seen)
+
+
+def _controller() -> Any:
+    """threadpoolctl's view of the loaded BLAS libraries (None: not installed or none seen)."""
+    global _fallback
+    if _fallback is None:
+        _fallback = False
+        if threadpoolctl is not None:
+            found = threadpoolctl.ThreadpoolController().select(user_api="blas")
+            _fallback = found if found.lib_controllers else False
+    return _fallback or None
+
+
+def can_limit() -> bool:
+    """Whether :func:`one_thread_blas` can set the BLAS NumPy uses to one thread."""
+    return openblas() is not None or _controller() is not None
+
+
 @contextlib.contextmanager
 def one_thread_blas(active: bool = True) -> Iterator[None]:
-    """OpenBLAS on one thread while the block runs (when ``active`` and OpenBLAS is found)."""
+    """BLAS on one thread while the block runs (when ``active`` and :func:`can_limit`)."""
     global _users, _saved
     api = openblas() if active else None
-    if api is None:
+    tpc = _controller() if active and api is None else None
+    if api is None and tpc is None:
         yield
         return
     with _lock:
         if _users == 0:
-            _saved = api[1]()
-            api[0](1)
+            if api is not None:
+                _saved = api[1]()
+                api[0](1)
+            else:
+                _saved = tpc.limit(limits=1)
         _users += 1
     try:
         yield
@@ -106,7 +143,10 @@ def one_thread_blas(active: bool = True) -> Iterator[None]:
         with _lock:
             _users -= 1
             if _users == 0:
-                api[0](_saved)
+                if api is not None:
+                    api[0](_saved)
+                else:
+                    _saved.restore_original_limits()
 
 
 def matmuls(jobs: Sequence[tuple[Any, Any, Any]], parts: int = 1) -> None:

@@ -22,7 +22,6 @@ array is a float32 NumPy array. ``benchmarks/bench_rnn.py`` times the layers aga
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import numpy as np
@@ -30,13 +29,7 @@ import numpy as np
 from nnfunc.core.backend import numba_enabled
 from nnfunc.kernels.cpu import _jit
 
-try:  # optional: limits BLAS threads around the per-step GEMMs
-    from threadpoolctl import ThreadpoolController
-except ImportError:  # pragma: no cover - threadpoolctl is installed with scikit-learn
-    ThreadpoolController = None
-
 __all__ = [
-    "blas_single_thread",
     "gru_bwd_step",
     "gru_bwd_step_numpy",
     "gru_fwd_step",
@@ -215,26 +208,6 @@ def rnn_bwd_step_numpy(dh: Any, h_t: Any, relu: bool, active: Any, dz: Any) -> N
     d = dh * (h_t > 0) if relu else dh * (1 - h_t * h_t)
     dz[...] = np.where(m, d, 0)
     dh[...] = np.where(m, 0, dh)
-
-
-# ------------------------------------------------------------------------ BLAS threads
-_controller: list[Any] = []
-
-
-def blas_single_thread() -> Any:
-    """Context that runs BLAS on one thread (a no-op without threadpoolctl).
-
-    The per-step GEMM of a recurrent layer (``(B, H) @ (H, 4H)``, a few MFLOP) is too small for
-    BLAS threads to pay for their wake-up, and on a busy machine OpenBLAS's spinning threads
-    made it several times slower than one thread. The layers split their large GEMMs and their
-    time loops (by batch slices) over ``nnfunc.kernels.cpu._threads`` instead, each call on one
-    BLAS thread (the limit is process-wide).
-    """
-    if ThreadpoolController is None:
-        return contextlib.nullcontext()
-    if not _controller:
-        _controller.append(ThreadpoolController())
-    return _controller[0].limit(limits=1, user_api="blas")
 
 
 # ---------------------------------------------------------------------------- dispatchers

@@ -23,27 +23,24 @@ The tile transforms are numba kernels (:mod:`nnfunc.kernels.cpu._jit`, split ove
 on the kernel thread pool) with NumPy twins of the same signature (strided slices; NumPy arrays
 only: other array modules keep the patch GEMM); the GEMMs are NumPy's (BLAS, itself threaded).
 Work is chunked over samples so that the transformed tiles of one chunk stay near
-:data:`TILE_BUDGET` bytes. With several kernel threads and threadpoolctl installed, whole
-chunks of :data:`PARALLEL_BUDGET` bytes run on the kernel pool instead, with BLAS held to one
-thread meanwhile (see :func:`_one_thread_blas` for why).
+:data:`TILE_BUDGET` bytes. With several kernel threads and a BLAS whose threads can be set
+(:func:`nnfunc.kernels.cpu.blas.can_limit`), whole chunks of :data:`PARALLEL_BUDGET` bytes run
+on the kernel pool instead, with BLAS held to one thread meanwhile: a 2-thread BLAS hands every
+GEMM call to its second thread and waits for it; on a loaded machine each hand-off can wait a
+scheduler quantum, and Winograd makes 16 calls per chunk (measured on 32x64x56x56 at load ~5:
+887 ms wall with BLAS threads and 32 MiB chunks, 210 ms with the chunks on the kernel pool).
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
 import numpy as np
 
-try:  # optional: sets BLAS to one thread while the kernel pool runs whole chunks in parallel
-    import threadpoolctl
-except ImportError:  # pragma: no cover - without it, the GEMMs use BLAS's own threads
-    threadpoolctl = None
-
 from nnfunc.core.backend import numba_enabled
+from nnfunc.kernels.cpu import blas
 from nnfunc.kernels.cpu._jit import winograd_kernels
 from nnfunc.kernels.cpu._threads import row_ranges, run
 from nnfunc.kernels.cpu.im2col import pad_input, scratch
@@ -146,58 +143,11 @@ def output_adjoint_numpy(gy, gm, n0, n1, th, tw, o0, o1) -> None:
 #: Tile bytes per chunk when whole chunks run in parallel on one-thread BLAS (cache-sized).
 PARALLEL_BUDGET = 4 * 2**20
 
-_controller: Any = None
-_limit_lock = threading.Lock()
-_limit_depth = 0
-_limiter: Any = None
-
-
-_blas_found: bool | None = None
-
-
-def _can_limit_blas() -> bool:
-    """Whether threadpoolctl is installed and sees the BLAS NumPy uses (checked once)."""
-    global _controller, _blas_found
-    if _blas_found is None:
-        with _limit_lock:
-            if threadpoolctl is None:
-                _blas_found = False
-            else:
-                _controller = threadpoolctl.ThreadpoolController()
-                _blas_found = bool(_controller.select(user_api="blas").lib_controllers)
-    return _blas_found
-
-
-@contextmanager
-def _one_thread_blas() -> Iterator[None]:
-    """BLAS on one thread while the block runs (nested and concurrent uses share one limit: the
-    first entry sets it, the last exit restores BLAS's own thread count).
-
-    Why: a 2-thread BLAS hands every GEMM call to its second thread and waits for it; on a
-    loaded machine each hand-off can wait a scheduler quantum, and Winograd makes 16 calls per
-    chunk. Measured on 32x64x56x56 at load ~5: 887 ms wall (BLAS threads, 32 MiB chunks)
-    against 210 ms with the chunks spread over the kernel pool and BLAS on one thread.
-    The limit is process-wide while it holds (other threads' BLAS calls run on one thread).
-    """
-    global _limit_depth, _limiter
-    with _limit_lock:
-        if _limit_depth == 0:
-            _limiter = _controller.limit(limits=1, user_api="blas")
-        _limit_depth += 1
-    try:
-        yield
-    finally:
-        with _limit_lock:
-            _limit_depth -= 1
-            if _limit_depth == 0:
-                _limiter.restore_original_limits()
-                _limiter = None
-
 
 def _parallel_ranges(n: int, per_sample: int, threads: int | None) -> list | None:
     """Sample ranges for chunk-parallel work, or None (one range, or BLAS threads not settable)."""
     ranges = row_ranges(n, per_sample, threads)
-    if len(ranges) < 2 or not _can_limit_blas():
+    if len(ranges) < 2 or not blas.can_limit():
         return None
     return ranges
 
@@ -342,7 +292,7 @@ def forward(
     tiles = th * tw
     ranges = _parallel_ranges(n, 16 * (c + o) * tiles, threads)
     if ranges:
-        with _one_thread_blas():
+        with blas.one_thread_blas():
             run(partial(_forward_samples, k_in, k_out, xpad, u, y, th, tw), ranges)
         return y
     step = _steps(n, 16 * max(c, o) * tiles * np.dtype(dtype).itemsize)
@@ -397,7 +347,7 @@ def grad_weight(
     tiles = th * tw
     ranges = _parallel_ranges(n, 16 * (c + o) * tiles, threads) if n and tiles else None
     if ranges:
-        with _one_thread_blas():
+        with blas.one_thread_blas():
             parts = run(partial(_grad_weight_samples, k_in, k_adj, xpad, gy, o, th, tw), ranges)
         gu = np.sum(parts, axis=0, dtype=dtype)
     elif n and tiles:
