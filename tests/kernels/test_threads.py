@@ -100,16 +100,22 @@ def _child(queue):
 def test_pool_works_after_fork():
     x = np.linspace(-3, 3, 64, dtype=np.float32)
     expected = float(E.gelu_erf_numba(x, 2).sum())  # the parent's pool exists now
+    assert _in_forked_child(_child) == expected
+
+
+def _in_forked_child(target):
+    """What ``target(queue)`` puts in the queue, run in a forked child (which must not hang on
+    the parent's thread pool)."""
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(queue,))
+    proc = ctx.Process(target=target, args=(queue,))
     proc.start()
     proc.join(timeout=120)
-    if proc.is_alive():  # pragma: no cover - the failure this test guards against
+    if proc.is_alive():  # pragma: no cover - the failure these tests guard against
         os.kill(proc.pid, 9)
         pytest.fail("a forked child hung on the parent's thread pool")
     assert proc.exitcode == 0
-    assert queue.get(timeout=5) == expected
+    return queue.get(timeout=5)
 
 
 def _wait_all_asleep(timeout=5.0):
@@ -215,13 +221,4 @@ def test_fork_while_helpers_poll(monkeypatch):
     monkeypatch.setenv("NNFUNC_NUM_THREADS", "2")
     monkeypatch.setenv("NNFUNC_SPIN_US", "100000")  # the helper is polling when we fork
     _threads.run(lambda a, b: a, [(k, k + 1) for k in range(8)])
-    ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_child_run, args=(queue,))
-    proc.start()
-    proc.join(timeout=120)
-    if proc.is_alive():  # pragma: no cover - the failure this test guards against
-        os.kill(proc.pid, 9)
-        pytest.fail("a forked child hung on the parent's thread pool")
-    assert proc.exitcode == 0
-    assert queue.get(timeout=5) == [k * (k + 1) for k in range(8)]
+    assert _in_forked_child(_child_run) == [k * (k + 1) for k in range(8)]
