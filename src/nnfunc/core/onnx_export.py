@@ -2997,10 +2997,16 @@ def _tile_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> Non
     _axes_node(ctx, "ReduceSum", s, range(0, 2 * len(reps), 2), outs[0], 0)
 
 
+#: Constant operands of the samples of the single convolution gradients.
+_CONV_W = np.random.default_rng(3).standard_normal((4, 3, 3, 3)).astype(np.float32)
+_CONV_X = np.random.default_rng(4).standard_normal((2, 3, 7, 8)).astype(np.float32)
+
+
 @onnx_op(
     "conv_grad_input",  # conv's gradient w.r.t. its input: the transposed convolution
-    sample=_grad_sample(lambda F, x, w, u: F.sum(F.mul(F.conv(x, w, pad=1, stride=2), u))),
-    shapes=((2, 3, 7, 6), (4, 3, 3, 3), (2, 4, 4, 3)),
+    # (a constant weight: with the weight's gradient too, the backward builds conv_grad)
+    sample=_grad_sample(lambda F, x, u: F.sum(F.mul(F.conv(x, _CONV_W, pad=1, stride=2), u))),
+    shapes=((2, 3, 7, 6), (2, 4, 4, 3)),
 )
 def _conv_grad_input(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     gy, w = ins[0], ins[1]
@@ -3580,12 +3586,12 @@ def _count_over(ctx: _Context, x: str, axes: Sequence[int], dt: Any) -> str:
 
 @onnx_op(
     "conv_grad_weight",
-    sample=lambda F, x, w, u: F.identity(
-        x.graph.grad(F.sum(F.mul(F.conv(x, w, pad=(1, 2), stride=2, dilation=(1, 2)), u)),
+    sample=lambda F, w, u: F.identity(  # a constant input (see conv_grad_input)
+        w.graph.grad(F.sum(F.mul(F.conv(_CONV_X, w, pad=(1, 2), stride=2, dilation=(1, 2)), u)),
                      [w])[0],
         name="out",
     ),
-    shapes=((2, 3, 7, 8), (4, 3, 3, 2), (2, 4, 4, 5)),
+    shapes=((4, 3, 3, 2), (2, 4, 4, 5)),
 )  # fmt: skip
 def _conv_grad_weight(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
     """``gW[o, c, k] = sum_n,p gy[n, o, p] x_pad[n, c, p s + k d]``: a Conv of x (batch and
@@ -3608,6 +3614,30 @@ def _conv_grad_weight(ctx: _Context, func: Any, ins: list[str], outs: list[str])
     ctx.node("Slice", [full, ctx.const([0] * len(k), np.int64), ctx.const(k, np.int64),
                        ctx.const(list(range(2, rank)), np.int64)], [crop])  # fmt: skip
     ctx.node("Transpose", [crop], outs, perm=swap)
+
+
+def _conv_grad_sample(F: Any, x: Any, w: Any, b: Any, u: Any) -> Any:
+    y = F.mul(F.conv(x, w, b, pad=(1, 2), stride=2, dilation=(1, 2)), u)
+    gx, gw, gb = x.graph.grad(F.sum(y), [x, w, b])
+    return F.add(F.add(F.sum(gx), F.sum(gw)), F.sum(gb), name="out")
+
+
+@onnx_op("conv_grad", sample=_conv_grad_sample,
+         shapes=((2, 3, 7, 8), (4, 3, 3, 2), (4,), (2, 4, 4, 5)))  # fmt: skip
+def _conv_grad(ctx: _Context, func: Any, ins: list[str], outs: list[str]) -> None:
+    """The gradients a convolution's backward asked for (``func.want`` of input, weight, bias):
+    the input gradient's and the weight gradient's converters on the node's ``(gy, W, x)``
+    inputs (one dtype: conv's), the bias gradient a ReduceSum over all but the channel axis."""
+    gy, w, x = ins
+    out = dict(zip(func.want, outs, strict=True))
+    if 0 in out:
+        _conv_grad_input(ctx, func, [gy, w], [out[0]])
+    if 1 in out:
+        _conv_grad_weight(ctx, func, [x, gy], [out[1]])
+    if 2 in out:
+        rank = _rank(func, 0)
+        axes = [a for a in range(rank) if a != (rank - 1 if func.channel_last else 1)]
+        _axes_node(ctx, "ReduceSum", gy, axes, out[2], 0)
 
 
 def _transposed(ctx: _Context, x: str, perm: Sequence[int]) -> str:

@@ -276,6 +276,11 @@ class Conv(_ConvBase):
         # the raw `pad` is passed on: every gradient node resolves it again from the sizes it
         # sees when it runs, so unknown (graph) spatial sizes need no special case
         args = (self.stride, self._pad, self.dilation, self.groups, self.channel_last)
+        want = tuple(i for i in (0, 1, 2) if i in target_indexes)
+        if len(want) > 1:
+            # one node for every gradient asked for (the two passes may run at the same time)
+            res = dict(zip(want, ConvGrad(self.kernel, *args, want=want).apply(gy, w, x)))
+            return (res.get(0), res.get(1), res.get(2))
         gx = gw = gb = None
         if 0 in target_indexes:
             gx = ConvGradX(*args).apply1(gy, w, x)
@@ -403,6 +408,91 @@ class ConvGradW(_ConvGrad):
         if 1 in target_indexes:
             ggy = Conv(*self._args).apply1(x, h)
         return (gx, ggy, None)
+
+
+class ConvGrad(_ConvGrad):
+    """The gradients of ``y = conv(x, W) + b`` that a backward pass asks for, in one node:
+    ``(gy, W, x) -> (gx, gW, gb)``, the outputs restricted to ``want`` (indexes 0, 1, 2, at least
+    two of them; one alone is :class:`ConvGradX`, :class:`ConvGradW` or a sum).
+
+    One node instead of three to five (the two passes and the two sums of the bias gradient);
+    the two convolution passes run at the same time where that is faster
+    (:func:`nnfunc.kernels.cpu.conv_dispatch.conv_grads`). The outputs are those of the
+    separate nodes (a concurrent weight gradient is the one-thread sum: it may differ from a
+    split pass's in rounding). Backward: the separate nodes' backward passes, added.
+    """
+
+    op_name = "conv_grad"
+    input_names = ("gy", "weight", "x")
+    retain_in = (0, 1, 2)
+
+    def __init__(self, kernel, stride, pad, dilation, groups, channel_last, want) -> None:
+        super().__init__(stride, pad, dilation, groups, channel_last)
+        self._kernel = tuple(kernel)
+        self.want = tuple(want)
+
+    def setup(self, gy: Any, w: Any, x: Any) -> tuple[TensorSpec, ...]:
+        self._resolve(x, w.shape[2:])
+        o_ch = gy.shape[self.cax]
+        cg = None if x.shape[self.cax] is None else x.shape[self.cax] // self.groups
+        self.dtypes = (
+            real_dtype(np.result_type(gy.dtype, w.dtype)),  # as ConvGradX
+            real_dtype(np.result_type(x.dtype, gy.dtype)),  # as ConvGradW
+            np.dtype(gy.dtype),  # as the sums of gy
+        )
+        shapes_ = (tuple(x.shape), (o_ch, cg, *self.kernel), (o_ch,))
+        return tuple(TensorSpec(shapes_[i], self.dtypes[i]) for i in self.want)
+
+    def forward(self, xp: Any, gy: Any, w: Any, x: Any) -> tuple[Any, ...]:
+        cl, want = self.channel_last, self.want
+        gx, gw = conv_dispatch.conv_grads(
+            xp,
+            _to_first(xp, x, cl),
+            w,
+            _to_first(xp, gy, cl),
+            self.stride,
+            self.pads,
+            self.dilation,
+            self.groups,
+            self.sizes,
+            (accumulation_dtype(self.dtypes[0]), accumulation_dtype(self.dtypes[1])),
+            (0 in want, 1 in want),
+        )
+        res = {}
+        if gx is not None:
+            res[0] = xp.ascontiguousarray(_from_first(xp, gx, cl), dtype=self.dtypes[0])
+        if gw is not None:
+            res[1] = gw.astype(self.dtypes[1], copy=False)
+        if 2 in want:  # as _bias_grad's two sums: the batch first, then the spatial axes
+            acc, nd = accumulation_dtype(self.dtypes[2]), gy.ndim
+            g = xp.asarray(gy.sum(axis=0, dtype=acc), dtype=self.dtypes[2])
+            axes = tuple(range(nd - 2)) if cl else tuple(range(1, nd - 1))
+            res[2] = xp.asarray(g.sum(axis=axes, dtype=acc), dtype=self.dtypes[2])
+        return tuple(res[i] for i in want)
+
+    def backward(self, target_indexes: Any, grad_outputs: Any) -> tuple[Any, ...]:
+        gy, w, x = self.retained_inputs()
+        h = dict(zip(self.want, grad_outputs, strict=True))
+        hx, hw, hb = h.get(0), h.get(1), h.get(2)
+        args = self._args
+        g_gy = g_w = g_x = None
+        if 0 in target_indexes:
+            terms = []
+            if hx is not None:  # gx = conv_transpose(gy, W): linear in gy
+                terms.append(Conv(*args).apply1(hx, w))
+            if hw is not None:  # gW = correlate(x, gy): linear in gy
+                terms.append(Conv(*args).apply1(x, hw))
+            if hb is not None:  # gb = sum of gy over all but the channel axis
+                nd = len(self.input_spec(0).shape)
+                shape = (1,) * (nd - 1) + (-1,) if self.channel_last else (1, -1) + (1,) * (nd - 2)
+                terms.append(self.broadcast_to_input(F.reshape(hb, shape), 0))
+            for t in terms:
+                g_gy = t if g_gy is None else g_gy + t
+        if 1 in target_indexes and hx is not None:
+            g_w = ConvGradW(self.kernel, *args).apply1(hx, gy, _shape_source(self.kernel, w))
+        if 2 in target_indexes and hw is not None:
+            g_x = ConvGradX(*args).apply1(gy, hw, x)
+        return (g_gy, g_w, g_x)
 
 
 class ConvTranspose(_ConvBase):
