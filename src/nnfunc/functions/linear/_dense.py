@@ -95,8 +95,11 @@ class Linear(Function):
         n_out = math.prod(ws[1:]) if known else None
 
         def matrix(v: Any, k: int, shape: tuple) -> Any:
-            # v as (prod(v.shape[:k]), prod(v.shape[k:])): one reshape when nIn and nOut are
-            # known now, else (graph mode) with the sizes of the run, never a None in a shape
+            # v as (prod(v.shape[:k]), prod(v.shape[k:])): v itself when it is that matrix
+            # (no node), one reshape when nIn and nOut are known now, else (graph mode) with
+            # the sizes of the run, never a None in a shape
+            if k == 1 and len(v.shape) == 2:
+                return v
             return F.reshape(v, shape) if known else _Matrix(k).apply1(v)
 
         g2 = matrix(gy, self.ba, (-1, n_out))

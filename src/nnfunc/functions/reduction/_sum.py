@@ -44,7 +44,9 @@ class _Reduce(Function):
         return _reduced_shape(tuple(x.shape), self.axes, self.keepdims)
 
     def _grad_to_input(self, gy: Any) -> Any:
-        if not self.keepdims and self.axes:
+        # reduced leading axes broadcast back without size-1 axes (a full reduction's 0-d
+        # gradient, the mean of a loss: one node less)
+        if not self.keepdims and self.axes and self.axes != tuple(range(len(self.axes))):
             gy = F.expand_dims(gy, self.axes)
         return self.broadcast_to_input(gy, 0)
 
