@@ -196,3 +196,32 @@ def test_gather_threads_and_planes_do_not_leak_into_each_other():
     one = depthwise.grad_input(gy, w, (1, 1), (1, 1), padded, np.float32, threads=1)
     three = depthwise.grad_input(gy, w, (1, 1), (1, 1), padded, np.float32, threads=3)
     np.testing.assert_array_equal(one, three)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "n, c, m, size, top, left, hp, wp",
+    [
+        (2, 3, 1, (7, 8), 1, 1, 9, 10),  # padded in the kernel
+        (1, 2, 3, (6, 5), 0, 0, 6, 5),  # no padding, a multiplier
+        (2, 1, 2, (4, 4), 1, 2, 6, 7),  # uneven pads
+    ],
+)
+def test_3x3_stride1_kernel_equals_the_general_kernel(n, c, m, size, top, left, hp, wp, dtype):
+    """``forward33`` (3x3, stride 1, dilation 1) gives the general kernel's sums bit for bit,
+    and the float64 reference to rounding."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((n, c, *size)).astype(dtype)
+    w = rng.standard_normal((c, m, 3, 3)).astype(dtype)
+    out = (hp - 2, wp - 2)
+    kernels = depthwise.depthwise_kernels()
+    ys = []
+    for name in ("forward", "forward33"):
+        y = np.full((n, c, m, *out), np.nan, dtype)
+        kernels[name](x, w, y, 1, 1, 1, 1, top, left, hp, wp, 0, n * c)
+        ys.append(y)
+    np.testing.assert_array_equal(ys[1], ys[0])
+    pads = ((top, hp - top - size[0]), (left, wp - left - size[1]))
+    ref = ref_forward(x.astype(np.float64), w.reshape(c * m, 1, 3, 3), (1, 1), (1, 1), pads, out)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(ys[1].reshape(n, c * m, *out), ref, rtol=tol, atol=tol)

@@ -1699,6 +1699,53 @@ def _dw_forward(x, w, y, sh, sw, dh, dw, top, left, hp, wp, p0, p1):  # pragma: 
                                 yr[col] += t * xr[sw * col]
 
 
+def _dw_forward33(x, w, y, sh, sw, dh, dw, top, left, hp, wp, p0, p1):  # pragma: no cover
+    """:func:`_dw_forward` (same signature, same sums in the same order) for 3x3 windows,
+    stride 1, dilation 1: each output row reads three input rows at constant column offsets.
+    Its own function: inside :func:`_dw_forward` the same loop compiled to scalar code at half
+    the speed (one thread, 32x64x56x56: 3.5 ms here, 7.3 ms there)."""
+    nc = x.shape[1]
+    m = w.shape[1]
+    ho = y.shape[3]
+    wo = y.shape[4]
+    h = x.shape[2]
+    wi = x.shape[3]
+    copy = top > 0 or left > 0 or hp > h or wp > wi
+    pad = np.zeros((hp if copy else 0, wp), y.dtype)
+    for q in range(p0, p1):
+        n = q // nc
+        c = q % nc
+        xq = x[n, c]
+        if copy:
+            for r in range(h):
+                src = xq[r]
+                dst = pad[top + r, left:]
+                for k in range(wi):
+                    dst[k] = src[k]
+            xq = pad
+        for j in range(m):
+            yq = y[n, c, j]
+            t00, t01, t02 = w[c, j, 0, 0], w[c, j, 0, 1], w[c, j, 0, 2]
+            t10, t11, t12 = w[c, j, 1, 0], w[c, j, 1, 1], w[c, j, 1, 2]
+            t20, t21, t22 = w[c, j, 2, 0], w[c, j, 2, 1], w[c, j, 2, 2]
+            for i in range(ho):
+                yr = yq[i]
+                x0 = xq[i]
+                x1 = xq[i + 1]
+                x2 = xq[i + 2]
+                for col in range(wo):
+                    acc = t00 * x0[col]
+                    acc += t01 * x0[col + 1]
+                    acc += t02 * x0[col + 2]
+                    acc += t10 * x1[col]
+                    acc += t11 * x1[col + 1]
+                    acc += t12 * x1[col + 2]
+                    acc += t20 * x2[col]
+                    acc += t21 * x2[col + 1]
+                    acc += t22 * x2[col + 2]
+                    yr[col] = acc
+
+
 def _dw_grad_input(gy, w, gx, sh, sw, dh, dw, top, left, hp, wp, p0, p1):  # pragma: no cover
     """``gx[n, c] = xpad-gradient[top:top + H, left:left + W]``: the adjoint of
     :func:`_dw_forward` applied to gy on the ``(hp, wp)`` padded plane, cropped to ``gx``'s
@@ -1885,6 +1932,7 @@ def depthwise_kernels() -> dict[str, Any]:
     opts = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": {"contract"}}
     return {
         "forward": numba.njit(**opts)(_dw_forward),
+        "forward33": numba.njit(**opts)(_dw_forward33),
         "grad_input": numba.njit(**opts)(_dw_grad_input),
         "grad_weight": numba.njit(**{**opts, "fastmath": set(_FM_REDUCE)})(_dw_grad_weight),
     }

