@@ -124,3 +124,39 @@ def test_grad22_pairs_kernel_on_row_ranges(wo):
     untouched = np.r_[0:3, 20:25]
     assert (g_b[untouched] == fill).all()
     assert (g_b[3:20] != fill).all() and (g_b[25:] != fill).all()
+
+
+@pytest.mark.parametrize("wo", [1, 2, 3, 4])
+def test_arg22_flat_kernel_matches_row_kernel_bits(wo):
+    """The float32 flat forward kernel on row ranges: maxima and codes bit for bit as the row
+    kernel's and the NumPy twin's, NaN payloads as the twin's (the sum of a window's cells in
+    C order; the row kernel's vector loop, on rows of 4+ windows, adds them in another order:
+    a window holding NaN and -NaN, or NaN and inf - inf, may get the other sign); rows outside
+    the range untouched. Several blocks of scratch rows (rows * Wo > 2048 cells)."""
+    rng = np.random.default_rng(10 + wo)
+    rows = 2048 // (2 * wo) * 2 + 1
+    x = rng.integers(-2, 3, (rows, 2, 2 * wo)).astype(np.float32)
+    flat = x.reshape(-1)
+    for v, frac in ((np.nan, 0.03), (-np.nan, 0.02), (np.inf, 0.02), (-np.inf, 0.05)):
+        flat[rng.random(flat.size) < frac] = v
+    flat[rng.random(flat.size) < 0.1] = -0.0
+    kern = pool2d_tile_kernels()
+    fill = np.float32(7.0)
+    y_f = np.full((rows, wo), fill, np.float32)
+    i_f = np.full((rows, wo), 7, np.int8)
+    y_r, i_r = y_f.copy(), i_f.copy()
+    y_t, i_t = y_f.copy(), i_f.copy()
+    for q0, q1 in ((1, rows // 2), (rows // 2 + 2, rows)):
+        kern["max22_flat"](x, y_f, i_f, q0, q1)
+        kern["max22_rows"](x, y_r, i_r, q0, q1)
+        with np.errstate(invalid="ignore"):
+            pool2d.max_pool2d_arg22_rows_numpy(x, y_t, i_t, q0, q1)
+    np.testing.assert_array_equal(_bits(y_f), _bits(y_t))
+    np.testing.assert_array_equal(i_f, i_t)
+    np.testing.assert_array_equal(i_f, i_r)
+    ok = ~np.isnan(y_r)
+    np.testing.assert_array_equal(_bits(y_f)[ok], _bits(y_r)[ok])
+    assert np.isnan(y_f[~ok]).all()
+    untouched = np.r_[0:1, rows // 2 : rows // 2 + 2]
+    assert (y_f[untouched] == fill).all() and (i_f[untouched] == 7).all()
+    assert (i_f[1 : rows // 2] != 7).all() and (i_f[rows // 2 + 2 :] != 7).all()

@@ -3482,6 +3482,7 @@ def pool2d_tile_kernels() -> dict[str, Any]:
         "max22_rows": numba.njit(**opts)(_max_pool2d_arg22_rows),
         "max_grad22_rows": numba.njit(**opts)(_max_pool2d_grad22_rows),
         "max_grad22_pairs": numba.njit(**opts)(_max_pool2d_grad22_pairs),  # s6-pool4
+        "max22_flat": numba.njit(**opts)(_max_pool2d_arg22_flat),  # s6-pool4
     }
 
 
@@ -3968,7 +3969,7 @@ def _max_pool2d_grad22_pairs(idx, gu, gp, q0, q1):  # pragma: no cover - compile
     looked up by the argmax: two 8-byte stores per window instead of four selected 4-byte ones,
     and no select on the loaded argmax (LLVM turned those into masked AVX-512 stores in a
     vector loop whose 16 lanes rows of 2 or 4 windows never fill). The same bits: each cell is
-    ``gy`` or +0. Rows of 2 and 4 windows (4x4 and 8x8 planes) are written out: no inner loop
+    ``gy`` or +0. Rows of 1, 2 and 4 windows (2x2, 4x4, 8x8 planes) are written out: no inner loop
     to set up per row. One thread, load 0.1: 63 -> 30 us on 128x16x8x8, 32 -> 17 us on
     128x32x4x4, 650 -> 340 us on 8x64x56x56."""
     i2 = idx[q0:q1]
@@ -3978,6 +3979,14 @@ def _max_pool2d_grad22_pairs(idx, gu, gp, q0, q1):  # pragma: no cover - compile
     top = _GRAD22_TOP
     bot = _GRAD22_BOT
     s = np.uint64(32)
+    if wo == 1:
+        for q in range(n):
+            a = np.uint64(g2[q, 0])
+            a = a | (a << s)
+            ta = i2[q, 0] & 7
+            x2[q, 0, 0] = a & top[ta]
+            x2[q, 1, 0] = a & bot[ta]
+        return
     if wo == 2:
         for q in range(n):
             a = np.uint64(g2[q, 0])
@@ -4021,3 +4030,79 @@ def _max_pool2d_grad22_pairs(idx, gu, gp, q0, q1):  # pragma: no cover - compile
             t = i2[q, j] & 7
             x2[q, 0, j] = g & top[t]
             x2[q, 1, j] = g & bot[t]
+
+
+def _max_pool2d_arg22_flat(x, y, idx, q0, q1):  # pragma: no cover - compiled
+    """:func:`_max_pool2d_arg22_rows` for float32 rows of at most 4 windows (8x8 planes and
+    smaller): per block of rows, one flat loop computes a "window" at every even cell of the
+    block, its four cells ``x[2m], x[2m + 1]`` and the same a row below (the second half of
+    each row pair pairs the bottom row with the next top row: discarded), into a scratch
+    row; the first ``Wo`` results of each row pair are then copied out (as uint64 / uint32
+    words for rows of 4 and 2 windows). Twice the comparisons, but one long loop that LLVM
+    vectorises (16 lanes) instead of a scalar row of 2-4 windows with its vector-loop set-up;
+    rows of 6+ windows are faster in :func:`_max_pool2d_arg22_rows`. The same selects, the
+    same maxima and codes; a NaN window's NaN is the sum of its cells in C order, bit for bit
+    as the NumPy twin's (the row kernel's vector loop, on rows of 4+ windows, gives the other
+    sign on some windows holding NaN and -NaN, or NaN, inf and -inf: measured, 7 of 2052).
+    One thread, load 0.1: 36 -> 22.5 us on 128x16x8x8, 34 -> 12 us on 128x32x4x4."""
+    x2 = x[q0:q1]
+    y2 = y[q0:q1]
+    i2 = idx[q0:q1]
+    n, wo = y2.shape
+    w = 2 * wo
+    if n == 0 or wo == 0:
+        return
+    fx = x2.reshape(n * 2 * w)
+    rows = max(1, 2048 // w)  # 8 KiB of scratch maxima: in L1 for the copy
+    ty = np.empty(rows * w, y.dtype)
+    ti = np.empty(rows * w, idx.dtype)
+    for b0 in range(0, n, rows):
+        b1 = min(n, b0 + rows)
+        nb = b1 - b0
+        # a slice per cell row: indexes 2m, 2m + 1 (a single offset 2m + w kept the loop scalar)
+        xa = fx[b0 * 2 * w : b1 * 2 * w]
+        xb = xa[w:]
+        for m in range((nb - 1) * w + wo):  # every m whose four cells lie in the block
+            v0 = xa[2 * m]
+            v1 = xa[2 * m + 1]
+            v2 = xb[2 * m]
+            v3 = xb[2 * m + 1]
+            mm = v0
+            t = 0
+            g = v1 > mm
+            mm = v1 if g else mm
+            t = 1 if g else t
+            g = v2 > mm
+            mm = v2 if g else mm
+            t = 2 if g else t
+            g = v3 > mm
+            mm = v3 if g else mm
+            t = 3 if g else t
+            nan = (v0 != v0) | (v1 != v1) | (v2 != v2) | (v3 != v3)
+            total = v0 + v1 + v2 + v3
+            ty[m] = total if nan else mm
+            ti[m] = -2 if nan else t
+        yb = y2[b0:b1]
+        ib = i2[b0:b1]
+        if wo == 4:  # a row: 2 uint64 of maxima, 1 uint32 of codes
+            y8 = yb.view(np.uint64)
+            t8 = ty.view(np.uint64)
+            i4 = ib.view(np.uint32)
+            s4 = ti.view(np.uint32)
+            for q in range(nb):
+                y8[q, 0] = t8[q * 4]
+                y8[q, 1] = t8[q * 4 + 1]
+                i4[q, 0] = s4[q * 2]
+        elif wo == 2:
+            y8 = yb.view(np.uint64)
+            t8 = ty.view(np.uint64)
+            i4 = ib.view(np.uint16)
+            s4 = ti.view(np.uint16)
+            for q in range(nb):
+                y8[q, 0] = t8[q * 2]
+                i4[q, 0] = s4[q * 2]
+        else:
+            for q in range(nb):
+                for j in range(wo):
+                    yb[q, j] = ty[q * w + j]
+                    ib[q, j] = ti[q * w + j]
