@@ -160,3 +160,18 @@ def test_arg22_flat_kernel_matches_row_kernel_bits(wo):
     untouched = np.r_[0:1, rows // 2 : rows // 2 + 2]
     assert (y_f[untouched] == fill).all() and (i_f[untouched] == 7).all()
     assert (i_f[1 : rows // 2] != 7).all() and (i_f[rows // 2 + 2 :] != 7).all()
+
+
+def test_tiles22_float32_on_arrays_not_8_byte_aligned():
+    """The float32 kernels read x and gy as 8-byte words: an input 4 bytes off an 8-byte
+    boundary gives the same results as an aligned copy."""
+    shape = (4, 3, 8, 8)
+    rng = np.random.default_rng(5)
+    buf = rng.integers(-2, 3, 1 + int(np.prod(shape))).astype(np.float32)
+    x = buf[1:].reshape(shape)
+    gbuf = rng.standard_normal(1 + int(np.prod(shape)) // 4).astype(np.float32)
+    gy = gbuf[1:].reshape(4, 3, 4, 4)
+    y_ref, i_ref, gx_ref = reference(x, gy)
+    y, idx = pool2d.max_pool2d_arg(x, K, S, LOWS, (4, 4))
+    gx = pool2d.max_pool2d_arg_grad(idx, gy, (8, 8), K, S, LOWS)
+    _check(y, idx, gx, y_ref, i_ref, gx_ref)

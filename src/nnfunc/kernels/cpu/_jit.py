@@ -4049,75 +4049,76 @@ def _max_pool2d_grad22_pairs(idx, gu, gp, q0, q1):  # pragma: no cover - compile
 
 def _max_pool2d_arg22_flat(x, y, idx, q0, q1):  # pragma: no cover - compiled
     """:func:`_max_pool2d_arg22_rows` for float32 rows of at most 4 windows (8x8 planes and
-    smaller): per block of rows, one flat loop computes a "window" at every even cell of the
-    block, its four cells ``x[2m], x[2m + 1]`` and the same a row below (the second half of
-    each row pair pairs the bottom row with the next top row: discarded), into a scratch
-    row; the first ``Wo`` results of each row pair are then copied out (as uint64 / uint32
-    words for rows of 4 and 2 windows). Twice the comparisons, but one long loop that LLVM
-    vectorises (16 lanes) instead of a scalar row of 2-4 windows with its vector-loop set-up;
-    rows of 6+ windows are faster in :func:`_max_pool2d_arg22_rows`. The same selects, the
-    same maxima and codes; a NaN window's NaN is the sum of its cells in C order, bit for bit
-    as the NumPy twin's (the row kernel's vector loop, on rows of 4+ windows, gives the other
-    sign on some windows holding NaN and -NaN, or NaN, inf and -inf: measured, 7 of 2052).
-    One thread, load 0.1: 36 -> 22.5 us on 128x16x8x8, 34 -> 12 us on 128x32x4x4."""
+    smaller): per block of rows, the top and the bottom cell rows are first copied apart, as
+    uint64 words (a window's cell pair), into two scratch rows (constant strides: LLVM moves
+    them with shuffles; the 3-D view's row stride made it gather); then one flat loop over the
+    block's windows reads their four cells at ``2k, 2k + 1`` of both and writes ``y`` and
+    ``idx`` in order: one long loop that LLVM vectorises (16 lanes) instead of a scalar row of
+    2-4 windows with its vector-loop set-up each; rows of 8+ windows are faster in
+    :func:`_max_pool2d_arg22_rows`. The same selects, the same maxima and codes; a NaN
+    window's NaN is the sum of its cells in C order, bit for bit as the NumPy twin's (the row
+    kernel's vector loop, on rows of 4+ windows, gives the other sign on some windows holding
+    NaN and -NaN, or NaN, inf and -inf: measured, 7 of 2052). One thread, load 0.4: 36 -> 16
+    us on 128x16x8x8, 34 -> 8.5 us on 128x32x4x4, 39 -> 29 us on 128x16x6x6, 25 us both on
+    256x32x2x2."""
     x2 = x[q0:q1]
     y2 = y[q0:q1]
     i2 = idx[q0:q1]
     n, wo = y2.shape
-    w = 2 * wo
     if n == 0 or wo == 0:
         return
-    fx = x2.reshape(n * 2 * w)
-    rows = max(1, 2048 // w)  # 8 KiB of scratch maxima: in L1 for the copy
-    ty = np.empty(rows * w, y.dtype)
-    ti = np.empty(rows * w, idx.dtype)
+    w = 2 * wo
+    fy = y2.reshape(n * wo)
+    fi = i2.reshape(n * wo)
+    rows = 2048 // w  # 2 x 8 KiB of scratch: in L1
+    top = np.empty(rows * w, x.dtype)
+    bot = np.empty(rows * w, x.dtype)
+    t8 = top.view(np.uint64)
+    b8 = bot.view(np.uint64)
     for b0 in range(0, n, rows):
         b1 = min(n, b0 + rows)
         nb = b1 - b0
-        # a slice per cell row: indexes 2m, 2m + 1 (a single offset 2m + w kept the loop scalar)
-        xa = fx[b0 * 2 * w : b1 * 2 * w]
-        xb = xa[w:]
-        for m in range((nb - 1) * w + wo):  # every m whose four cells lie in the block
-            v0 = xa[2 * m]
-            v1 = xa[2 * m + 1]
-            v2 = xb[2 * m]
-            v3 = xb[2 * m + 1]
-            mm = v0
-            t = 0
-            g = v1 > mm
-            mm = v1 if g else mm
-            t = 1 if g else t
-            g = v2 > mm
-            mm = v2 if g else mm
-            t = 2 if g else t
-            g = v3 > mm
-            mm = v3 if g else mm
-            t = 3 if g else t
-            nan = (v0 != v0) | (v1 != v1) | (v2 != v2) | (v3 != v3)
-            total = v0 + v1 + v2 + v3
-            ty[m] = total if nan else mm
-            ti[m] = -2 if nan else t
-        yb = y2[b0:b1]
-        ib = i2[b0:b1]
-        if wo == 4:  # a row: 2 uint64 of maxima, 1 uint32 of codes
-            y8 = yb.view(np.uint64)
-            t8 = ty.view(np.uint64)
-            i4 = ib.view(np.uint32)
-            s4 = ti.view(np.uint32)
+        xf = x2[b0:b1].reshape(nb * 2 * w).view(np.uint64)  # row pair q: xf[q*w : (q+1)*w]
+        if wo == 4:
             for q in range(nb):
-                y8[q, 0] = t8[q * 4]
-                y8[q, 1] = t8[q * 4 + 1]
-                i4[q, 0] = s4[q * 2]
+                t8[4 * q] = xf[8 * q]
+                t8[4 * q + 1] = xf[8 * q + 1]
+                t8[4 * q + 2] = xf[8 * q + 2]
+                t8[4 * q + 3] = xf[8 * q + 3]
+                b8[4 * q] = xf[8 * q + 4]
+                b8[4 * q + 1] = xf[8 * q + 5]
+                b8[4 * q + 2] = xf[8 * q + 6]
+                b8[4 * q + 3] = xf[8 * q + 7]
         elif wo == 2:
-            y8 = yb.view(np.uint64)
-            t8 = ty.view(np.uint64)
-            i4 = ib.view(np.uint16)
-            s4 = ti.view(np.uint16)
             for q in range(nb):
-                y8[q, 0] = t8[q * 2]
-                i4[q, 0] = s4[q * 2]
+                t8[2 * q] = xf[4 * q]
+                t8[2 * q + 1] = xf[4 * q + 1]
+                b8[2 * q] = xf[4 * q + 2]
+                b8[2 * q + 1] = xf[4 * q + 3]
         else:
             for q in range(nb):
                 for j in range(wo):
-                    yb[q, j] = ty[q * w + j]
-                    ib[q, j] = ti[q * w + j]
+                    t8[q * wo + j] = xf[q * w + j]
+                    b8[q * wo + j] = xf[q * w + wo + j]
+        yb = fy[b0 * wo : b1 * wo]
+        ib = fi[b0 * wo : b1 * wo]
+        for k in range(nb * wo):
+            v0 = top[2 * k]
+            v1 = top[2 * k + 1]
+            v2 = bot[2 * k]
+            v3 = bot[2 * k + 1]
+            m = v0
+            t = 0
+            g = v1 > m
+            m = v1 if g else m
+            t = 1 if g else t
+            g = v2 > m
+            m = v2 if g else m
+            t = 2 if g else t
+            g = v3 > m
+            m = v3 if g else m
+            t = 3 if g else t
+            nan = (v0 != v0) | (v1 != v1) | (v2 != v2) | (v3 != v3)
+            total = v0 + v1 + v2 + v3
+            yb[k] = total if nan else m
+            ib[k] = -2 if nan else t
