@@ -3945,8 +3945,9 @@ def spin_kernels() -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------
-# branch s6-pool4: the float32 2x2/2 max pooling gradient on exactly tiled planes, as bit
-# patterns two cells at a time (:mod:`nnfunc.kernels.cpu.pool2d`)
+# branch s6-pool4: the float32 2x2/2 max pooling forward and gradient on exactly tiled planes
+# of rows of few windows, reshaped into long flat loops that LLVM vectorises; the gradient on
+# bit patterns two cells at a time (:mod:`nnfunc.kernels.cpu.pool2d`)
 def _pair_masks(codes: tuple[int, int]) -> np.ndarray:
     """uint64 masks, one per argmax code ``t & 7`` (-2, a NaN window, is 6): all ones on the
     float32 half of a cell pair that ``t`` names (codes[0]: the first cell, codes[1]: the
@@ -3973,8 +3974,8 @@ def _max_pool2d_grad22_pairs(idx, gu, gp, q0, q1):  # pragma: no cover - compile
     are first copied, as words, into scratch rows laid out as ``gx``'s pairs (each row of
     windows twice, the second copy's codes XOR 2 so that 2, 3 name its two cells), then one
     flat loop over all the pairs (vectorised, selects) writes ``gx``. Rows of 1 window are
-    written out; longer rows loop. One thread, load 0.4: 63 -> 18.5 us on 128x16x8x8, 32 ->
-    7.5 us on 128x32x4x4, 650 -> 350 us on 8x64x56x56."""
+    written out; longer rows loop. One thread, load 0.6: 63 -> 21 us on 128x16x8x8, 32 ->
+    9.5 us on 128x32x4x4, 21 -> 10 us on 256x32x2x2, 650 -> 350 us on 8x64x56x56."""
     i2 = idx[q0:q1]
     g2 = gu[q0:q1]
     x2 = gp[q0:q1]
@@ -4058,9 +4059,9 @@ def _max_pool2d_arg22_flat(x, y, idx, q0, q1):  # pragma: no cover - compiled
     :func:`_max_pool2d_arg22_rows`. The same selects, the same maxima and codes; a NaN
     window's NaN is the sum of its cells in C order, bit for bit as the NumPy twin's (the row
     kernel's vector loop, on rows of 4+ windows, gives the other sign on some windows holding
-    NaN and -NaN, or NaN, inf and -inf: measured, 7 of 2052). One thread, load 0.4: 36 -> 16
-    us on 128x16x8x8, 34 -> 8.5 us on 128x32x4x4, 39 -> 29 us on 128x16x6x6, 25 us both on
-    256x32x2x2."""
+    NaN and -NaN, or NaN, inf and -inf: measured, 7 of 2052). One thread, load 0.6: 36 -> 17
+    us on 128x16x8x8, 34 -> 8.5 us on 128x32x4x4, 39 -> 29-35 us on 128x16x6x6, 25 us both
+    on 256x32x2x2."""
     x2 = x[q0:q1]
     y2 = y[q0:q1]
     i2 = idx[q0:q1]
