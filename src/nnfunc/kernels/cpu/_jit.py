@@ -3529,6 +3529,8 @@ def pool2d_tile_kernels() -> dict[str, Any]:
     return {
         "max22_rows": numba.njit(**opts)(_max_pool2d_arg22_rows),
         "max_grad22_rows": numba.njit(**opts)(_max_pool2d_grad22_rows),
+        "max_grad22_pairs": numba.njit(**opts)(_max_pool2d_grad22_pairs),  # s6-pool4
+        "max22_flat": numba.njit(**opts)(_max_pool2d_arg22_flat),  # s6-pool4
     }
 
 
@@ -3988,3 +3990,184 @@ def spin_kernels() -> dict[str, Any]:
     g["sched_yield"] = intrinsic(_sched_yield_typer)
     g["monotonic_ns"] = intrinsic(_monotonic_ns_typer)
     return {"spin_while_equal": numba.njit(cache=True, nogil=True)(_spin_while_equal)}
+
+
+# ------------------------------------------------------------------------------------------
+# branch s6-pool4: the float32 2x2/2 max pooling forward and gradient on exactly tiled planes
+# of rows of few windows, reshaped into long flat loops that LLVM vectorises; the gradient on
+# bit patterns two cells at a time (:mod:`nnfunc.kernels.cpu.pool2d`)
+def _pair_masks(codes: tuple[int, int]) -> np.ndarray:
+    """uint64 masks, one per argmax code ``t & 7`` (-2, a NaN window, is 6): all ones on the
+    float32 half of a cell pair that ``t`` names (codes[0]: the first cell, codes[1]: the
+    second), zeros elsewhere. Built through a uint32 view: right on either byte order."""
+    m = np.zeros((8, 2), np.uint32)
+    for half, code in enumerate(codes):
+        m[code, half] = 0xFFFFFFFF
+    return m.view(np.uint64).reshape(8)
+
+
+#: The masks of the top (codes 0, 1) and bottom (2, 3) cell pair of a 2x2 window.
+_GRAD22_TOP = _pair_masks((0, 1))
+_GRAD22_BOT = _pair_masks((2, 3))
+
+
+def _max_pool2d_grad22_pairs(idx, gu, gp, q0, q1):  # pragma: no cover - compiled
+    """:func:`_max_pool2d_grad22_rows` for float32, on bits: ``gu`` ``(Q, Wo)`` is ``gy``
+    viewed as uint32, ``gp`` ``(Q, 2, Wo)`` is ``gx`` viewed as uint64 (a window's cell pair
+    in one row). Each pair is ``gy``'s bits, duplicated into both halves, ANDed with a mask
+    looked up by the argmax: two 8-byte stores per window instead of four selected 4-byte
+    ones, no select on the loaded argmax (LLVM turned those into masked AVX-512 stores in a
+    vector loop that rows of 2-4 windows never fill). The same bits: each cell is ``gy`` or
+    +0. Rows of 2 and 4 windows (4x4, 8x8 planes), per block of rows: ``gy`` and the argmax
+    are first copied, as words, into scratch rows laid out as ``gx``'s pairs (each row of
+    windows twice, the second copy's codes XOR 2 so that 2, 3 name its two cells), then one
+    flat loop over all the pairs (vectorised, selects) writes ``gx``. Rows of 1 window are
+    written out; longer rows loop. One thread, load 0.6: 63 -> 21 us on 128x16x8x8, 32 ->
+    9.5 us on 128x32x4x4, 21 -> 10 us on 256x32x2x2, 650 -> 350 us on 8x64x56x56."""
+    i2 = idx[q0:q1]
+    g2 = gu[q0:q1]
+    x2 = gp[q0:q1]
+    n, wo = g2.shape
+    if n == 0 or wo == 0:
+        return
+    s = np.uint64(32)
+    if wo == 2 or wo == 4:
+        w = 2 * wo
+        fx = x2.reshape(n * w)
+        rows = 2048 // w  # 8 KiB + 2 KiB of scratch: in L1
+        ge = np.empty(rows * w, np.uint32)
+        te = np.empty(rows * w, np.int8)
+        z = np.uint64(0)
+        for b0 in range(0, n, rows):
+            b1 = min(n, b0 + rows)
+            nb = b1 - b0
+            gb = g2[b0:b1]
+            ib = i2[b0:b1]
+            e8 = ge.view(np.uint64)
+            if wo == 4:
+                g8 = gb.view(np.uint64)
+                i4 = ib.view(np.uint32)
+                t4 = te.view(np.uint32)
+                for q in range(nb):
+                    a = g8[q, 0]
+                    b = g8[q, 1]
+                    e8[4 * q] = a
+                    e8[4 * q + 1] = b
+                    e8[4 * q + 2] = a
+                    e8[4 * q + 3] = b
+                    c = i4[q, 0]
+                    t4[2 * q] = c
+                    t4[2 * q + 1] = c ^ np.uint32(0x02020202)  # bytewise: no carries
+            else:
+                g8 = gb.view(np.uint64)
+                i16 = ib.view(np.uint16)
+                t16 = te.view(np.uint16)
+                for q in range(nb):
+                    a = g8[q, 0]
+                    e8[2 * q] = a
+                    e8[2 * q + 1] = a
+                    c = i16[q, 0]
+                    t16[2 * q] = c
+                    t16[2 * q + 1] = c ^ np.uint16(0x0202)
+            fb = fx[b0 * w : b1 * w]
+            for m in range(nb * w):  # -2 (NaN) and its XOR 2, -4, match neither cell
+                g = np.uint64(ge[m])
+                t = te[m]
+                lo = g if t == 0 else z
+                hi = g if t == 1 else z
+                fb[m] = lo | (hi << s)
+        return
+    top = _GRAD22_TOP
+    bot = _GRAD22_BOT
+    if wo == 1:
+        for q in range(n):
+            a = np.uint64(g2[q, 0])
+            a = a | (a << s)
+            ta = i2[q, 0] & 7
+            x2[q, 0, 0] = a & top[ta]
+            x2[q, 1, 0] = a & bot[ta]
+        return
+    for q in range(n):
+        for j in range(wo):
+            g = np.uint64(g2[q, j])
+            g = g | (g << s)
+            t = i2[q, j] & 7
+            x2[q, 0, j] = g & top[t]
+            x2[q, 1, j] = g & bot[t]
+
+
+def _max_pool2d_arg22_flat(x, y, idx, q0, q1):  # pragma: no cover - compiled
+    """:func:`_max_pool2d_arg22_rows` for float32 rows of at most 4 windows (8x8 planes and
+    smaller): per block of rows, the top and the bottom cell rows are first copied apart, as
+    uint64 words (a window's cell pair), into two scratch rows (constant strides: LLVM moves
+    them with shuffles; the 3-D view's row stride made it gather); then one flat loop over the
+    block's windows reads their four cells at ``2k, 2k + 1`` of both and writes ``y`` and
+    ``idx`` in order: one long loop that LLVM vectorises (16 lanes) instead of a scalar row of
+    2-4 windows with its vector-loop set-up each; rows of 8+ windows are faster in
+    :func:`_max_pool2d_arg22_rows`. The same selects, the same maxima and codes; a NaN
+    window's NaN is the sum of its cells in C order, bit for bit as the NumPy twin's (the row
+    kernel's vector loop, on rows of 4+ windows, gives the other sign on some windows holding
+    NaN and -NaN, or NaN, inf and -inf: measured, 7 of 2052). One thread, load 0.6: 36 -> 17
+    us on 128x16x8x8, 34 -> 8.5 us on 128x32x4x4, 39 -> 29-35 us on 128x16x6x6, 25 us both
+    on 256x32x2x2."""
+    x2 = x[q0:q1]
+    y2 = y[q0:q1]
+    i2 = idx[q0:q1]
+    n, wo = y2.shape
+    if n == 0 or wo == 0:
+        return
+    w = 2 * wo
+    fy = y2.reshape(n * wo)
+    fi = i2.reshape(n * wo)
+    rows = 2048 // w  # 2 x 8 KiB of scratch: in L1
+    top = np.empty(rows * w, x.dtype)
+    bot = np.empty(rows * w, x.dtype)
+    t8 = top.view(np.uint64)
+    b8 = bot.view(np.uint64)
+    for b0 in range(0, n, rows):
+        b1 = min(n, b0 + rows)
+        nb = b1 - b0
+        xf = x2[b0:b1].reshape(nb * 2 * w).view(np.uint64)  # row pair q: xf[q*w : (q+1)*w]
+        if wo == 4:
+            for q in range(nb):
+                t8[4 * q] = xf[8 * q]
+                t8[4 * q + 1] = xf[8 * q + 1]
+                t8[4 * q + 2] = xf[8 * q + 2]
+                t8[4 * q + 3] = xf[8 * q + 3]
+                b8[4 * q] = xf[8 * q + 4]
+                b8[4 * q + 1] = xf[8 * q + 5]
+                b8[4 * q + 2] = xf[8 * q + 6]
+                b8[4 * q + 3] = xf[8 * q + 7]
+        elif wo == 2:
+            for q in range(nb):
+                t8[2 * q] = xf[4 * q]
+                t8[2 * q + 1] = xf[4 * q + 1]
+                b8[2 * q] = xf[4 * q + 2]
+                b8[2 * q + 1] = xf[4 * q + 3]
+        else:
+            for q in range(nb):
+                for j in range(wo):
+                    t8[q * wo + j] = xf[q * w + j]
+                    b8[q * wo + j] = xf[q * w + wo + j]
+        yb = fy[b0 * wo : b1 * wo]
+        ib = fi[b0 * wo : b1 * wo]
+        for k in range(nb * wo):
+            v0 = top[2 * k]
+            v1 = top[2 * k + 1]
+            v2 = bot[2 * k]
+            v3 = bot[2 * k + 1]
+            m = v0
+            t = 0
+            g = v1 > m
+            m = v1 if g else m
+            t = 1 if g else t
+            g = v2 > m
+            m = v2 if g else m
+            t = 2 if g else t
+            g = v3 > m
+            m = v3 if g else m
+            t = 3 if g else t
+            nan = (v0 != v0) | (v1 != v1) | (v2 != v2) | (v3 != v3)
+            total = v0 + v1 + v2 + v3
+            yb[k] = total if nan else m
+            ib[k] = -2 if nan else t

@@ -237,9 +237,11 @@ def max_pool2d_arg(x, kernel, stride, lows, out, threads=None, use_numba=None):
         if x3.shape[1] == 2 * ho and x3.shape[2] == 2 * wo:  # exact tiles: rows of windows
             rows = x3.shape[0] * ho
             args = (x3.reshape(rows, 2, 2 * wo), y.reshape(rows, wo), idx.reshape(rows, wo))
+            # float32 rows of <= 4 windows: one flat vectorised loop, 1.3-4x faster
+            name = "max22_flat" if x.dtype == np.float32 and wo <= 4 else "max22_rows"
             # work = the input's elements (4 * wo a row pair): the 16 * wo used before split
             # 128x16x8x8 (131k elements) into 8 ranges, 2 threads wall 85 vs 45 us inline
-            _go(pool2d_tile_kernels()["max22_rows"], rows, 4 * wo, threads, *args)
+            _go(pool2d_tile_kernels()[name], rows, 4 * wo, threads, *args)
         else:
             _go(pool2d_x_kernels()["max22"], x3.shape[0], per, threads, x3, y, idx)
     else:
@@ -270,8 +272,12 @@ def max_pool2d_arg_grad(idx, gy, size, kernel, stride, lows, threads=None, use_n
         if size[0] == 2 * ho and size[1] == 2 * wo:  # exact tiles: rows of window pairs
             rows = g3.shape[0] * ho
             args = (i3.reshape(rows, wo), g3.reshape(rows, wo), gx.reshape(rows, 2, 2 * wo))
+            name = "max_grad22_rows"
+            if gx.dtype == np.float32:  # on bits, a cell pair per uint64: 1.2-4x faster
+                name = "max_grad22_pairs"
+                args = (args[0], args[1].view(np.uint32), args[2].view(np.uint64))
             # work = gx's elements (as the forward's: 81 vs 70 us inline at 128x16x8x8)
-            _go(pool2d_tile_kernels()["max_grad22_rows"], rows, 4 * wo, threads, *args)
+            _go(pool2d_tile_kernels()[name], rows, 4 * wo, threads, *args)
         else:
             _go(pool2d_x_kernels()["max_grad22"], g3.shape[0], per, threads, i3, g3, gx)
     else:
