@@ -271,17 +271,17 @@ def _edit_grad_config(key, value):
     [
         (
             _edit_grad_config("norm", {"__node__": "nope"}),
-            "load_graph: node 12 ('layer_normalization_grad_0') refers to node 'nope', which no "
+            "load_graph: node 11 ('layer_normalization_grad_0') refers to node 'nope', which no "
             "earlier node defines.",
         ),
         (
             _edit_grad_config("norm", {"__method__": "__init__", "of": {"__node__": "ln"}}),
-            "load_graph: node 12 ('layer_normalization_grad_0') refers to method '__init__', "
+            "load_graph: node 11 ('layer_normalization_grad_0') refers to method '__init__', "
             "which LayerNormalize does not define.",
         ),
         (
             _edit_grad_config("norm", {"__method__": "system", "of": {"__node__": "ln"}}),
-            "load_graph: node 12 ('layer_normalization_grad_0') refers to method 'system', "
+            "load_graph: node 11 ('layer_normalization_grad_0') refers to method 'system', "
             "which LayerNormalize does not define.",
         ),
     ],
@@ -299,6 +299,6 @@ def test_unknown_function_class_in_a_config():
     with pytest.raises(nf.UnsupportedError) as info:
         nf.load_graph(io.BytesIO(_tampered(_bytes(g), edit)))
     assert str(info.value) == (
-        "load_graph: node 12 ('layer_normalization_grad_0') holds a Function of class "
+        "load_graph: node 11 ('layer_normalization_grad_0') holds a Function of class "
         "'nnfunc.evil:Payload', which this nnfunc does not define."
     )
