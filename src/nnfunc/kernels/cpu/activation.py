@@ -12,7 +12,7 @@ of its first argument. Two families share one dispatch:
 
 ``*_numba`` runs one vectorised numba loop of :mod:`nnfunc.kernels.cpu._jit` over float32 (and
 float16, through float32), its ranges split over threads (:mod:`nnfunc.kernels.cpu._threads`),
-no temporary beyond the output (from :mod:`nnfunc.kernels.cpu._buffers`: an output of 32 MiB
+no temporary beyond the output (from :mod:`nnfunc.kernels.cpu._buffers`: an output of 4 MiB
 or more reuses a released block instead of fresh, page-faulted memory); ``*_numpy`` is the
 NumPy (or CuPy) twin of the same signature, which float64 inputs always use (float64
 accurate). The dispatchers pick numba when :func:`use_numba` holds. The tanh GELU (forward and

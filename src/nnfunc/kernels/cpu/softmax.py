@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from nnfunc.core.backend import get_array_module, numba_enabled
+from nnfunc.kernels.cpu import _buffers
 from nnfunc.kernels.cpu._jit import kernels, rowwise_grad_kernels
 from nnfunc.kernels.cpu._threads import row_ranges, run
 
@@ -212,7 +213,7 @@ def _f32(a: Any) -> Any:
 def softmax_rows_numba(x: Any, log: bool = False, threads: int | None = None) -> Any:
     """:func:`softmax_rows_numpy` with a numba kernel (float32 NumPy arrays)."""
     x = _f32(x)
-    y = np.empty_like(x)
+    y = _buffers.empty(x.shape, np.float32)  # a large output reuses a released block
     kernel = _kernel("softmax_rows")
     ranges = row_ranges(x.shape[0], x.shape[1], threads)
     ok = run(lambda a, b: kernel(x[a:b], y[a:b], bool(log)), ranges)
@@ -248,7 +249,7 @@ def _xent_grad_rows(
     name: str, x: Any, t: Any, gy: Any, stats: Any, passes: int, threads: int | None
 ) -> Any:
     """The logits gradient of the row kernel ``name`` from the forward's row statistics."""
-    gx = np.empty_like(x)
+    gx = _buffers.empty(x.shape, np.float32)
     kernel = _kernel(name)
 
     def part(a: int, b: int) -> None:
@@ -295,7 +296,7 @@ def softmax_grad_numba(
     """
     # np.asarray keeps a 0-d array 0-d (np.ascontiguousarray would make it 1-d).
     y, gy = (np.asarray(a, np.float32, order="C") for a in (y, gy))
-    gx = np.empty_like(y)
+    gx = _buffers.empty(y.shape, np.float32)
     if y.size == 0:
         return gx
     if axis is None:
