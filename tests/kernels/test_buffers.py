@@ -87,3 +87,33 @@ def test_large_activation_outputs_use_the_pool_and_stay_intact():
     del y1
     y3 = K.grad("gelu_tanh", x, x)
     assert _address(y3) == addr
+
+
+def test_products_and_binary_operators_take_large_outputs_from_the_pool():
+    """Linear's product, MatMulGrad's two gradients and a float binary operator write large
+    outputs into pooled blocks (their base is a lease); the values are NumPy's."""
+    import nnfunc as nf
+
+    def leased(a):
+        while isinstance(a, np.ndarray):
+            a = a.base
+        return isinstance(a, B._Lease)
+
+    rng = np.random.default_rng(0)
+    rows = B.MIN_BYTES // 4 // 64  # (rows, 64) float32 outputs of exactly MIN_BYTES
+    x = rng.standard_normal((rows, 32)).astype(np.float32)
+    w = rng.standard_normal((32, 64)).astype(np.float32)
+    y = nf.linear(x, w)
+    assert leased(y)
+    np.testing.assert_allclose(y, x @ w, rtol=1e-5, atol=1e-5)
+    s = nf.add(y, y[:1])  # broadcast over the rows
+    assert leased(s)
+    np.testing.assert_array_equal(s, y + y[:1])
+    small = nf.add(w, w)  # below MIN_BYTES: a plain array
+    assert small.flags.owndata
+    xv, wv = nf.Variable(y, requires_grad=True), nf.Variable(w.T.copy(), requires_grad=True)
+    gy = rng.standard_normal((rows, 32)).astype(np.float32)
+    gx, gw = nf.grad(nf.matmul(xv, wv), [xv, wv], grad_outputs=gy)
+    assert leased(gx.data)
+    np.testing.assert_allclose(gx.data, gy @ wv.data.T, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(gw.data, y.T @ gy, rtol=1e-4, atol=1e-2)

@@ -10,6 +10,7 @@ from nnfunc.core import check
 from nnfunc.core.dtypes import result_dtype
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
+from nnfunc.kernels.cpu import _buffers
 
 __all__ = ["BinaryElementwise", "broadcast_spec"]
 
@@ -72,8 +73,18 @@ class BinaryElementwise(Function):
 
     def forward(self, xp: Any, a: Any, b: Any) -> tuple[Any, ...]:
         f = self._np_ufunc if xp is np and self._np_ufunc is not None else getattr(xp, self.ufunc)
-        y = f(a, b)
         out = self.out_dtype
+        if (
+            xp is np
+            and max(a.nbytes, b.nbytes) >= _buffers.MIN_BYTES
+            and a.dtype == b.dtype == out
+            and out.kind == "f"
+        ):
+            # a large output from the buffer pool: a fresh block is page-faulted as it is written
+            # (a Transformer step's residual adds: 8 MB each)
+            y = f(a, b, out=_buffers.empty(np.broadcast_shapes(a.shape, b.shape), out))
+        else:
+            y = f(a, b)
         if y.dtype is not out and y.dtype != out:
             y = y.astype(out)
         return (y,)

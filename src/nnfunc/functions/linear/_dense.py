@@ -14,6 +14,7 @@ from nnfunc.core.function import Function, node_errors
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
 from nnfunc.functions.math._exp_log_matmul import MatMulGrad
+from nnfunc.kernels.cpu import _buffers
 
 __all__ = ["bias_add", "linear", "relu_layer"]
 
@@ -81,7 +82,11 @@ class Linear(Function):
         n_out = math.prod(w.shape[1:])
         lead = x.shape[: self.ba]
         x2 = x.reshape(math.prod(lead), w.shape[0]).astype(dt, copy=False)
-        y = x2 @ w.reshape(w.shape[0], n_out).astype(dt, copy=False)
+        w2 = w.reshape(w.shape[0], n_out).astype(dt, copy=False)
+        if xp is np:  # a large output from the buffer pool (not freshly page-faulted)
+            y = xp.matmul(x2, w2, out=_buffers.empty((x2.shape[0], n_out), dt))
+        else:
+            y = x2 @ w2
         if b is not None:
             y += b.reshape(n_out).astype(dt, copy=False)
         return (y.reshape(lead + w.shape[1:]),)

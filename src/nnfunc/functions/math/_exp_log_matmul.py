@@ -14,6 +14,7 @@ from nnfunc.core.elementwise import Elementwise
 from nnfunc.core.function import Function
 from nnfunc.core.spec import TensorSpec
 from nnfunc.errors import ShapeError
+from nnfunc.kernels.cpu import _buffers
 from nnfunc.kernels.cpu.blas import matmuls
 
 __all__ = ["exp", "log", "matmul"]
@@ -230,8 +231,9 @@ class MatMulGrad(Function):
         bt, at = b.swapaxes(-1, -2), a.swapaxes(-1, -2)
         if xp is not np:
             return xp.matmul(gy, bt).reshape(shape), xp.matmul(at, gy)
-        ga = np.empty(a.shape, a.dtype)
-        gb = np.empty(b.shape, b.dtype)
+        # (large outputs from the buffer pool: fresh blocks are page-faulted on first touch)
+        ga = _buffers.empty(a.shape, a.dtype)
+        gb = _buffers.empty(b.shape, b.dtype)
         matmuls(((gy, bt, ga), (at, gy, gb)))
         return ga.reshape(shape), gb
 
