@@ -31,7 +31,7 @@ import numpy as np
 from nnfunc.core.backend import get_array_module, numba_enabled
 from nnfunc.kernels.cpu import _buffers
 from nnfunc.kernels.cpu._jit import kernels, rowwise_grad_kernels
-from nnfunc.kernels.cpu._threads import row_ranges, run
+from nnfunc.kernels.cpu._threads import num_threads, row_ranges, run
 
 __all__ = [
     "softmax_grad",
@@ -210,12 +210,22 @@ def _f32(a: Any) -> Any:
     return np.ascontiguousarray(a, dtype=np.float32)
 
 
+def _even_ranges(rows: int, per_row: int, threads: int | None) -> list[tuple[int, int]]:
+    """:func:`row_ranges`, but one range per thread when it splits: the softmax rows all cost
+    the same, and each range is a numba call on slices (2 threads, 4096x1024 float32: forward
+    kernel 1.20 ms on 2 ranges vs 1.23 on 8)."""
+    ranges = row_ranges(rows, per_row, threads)
+    if threads is None and len(ranges) > num_threads():
+        ranges = row_ranges(rows, per_row, num_threads())
+    return ranges
+
+
 def softmax_rows_numba(x: Any, log: bool = False, threads: int | None = None) -> Any:
     """:func:`softmax_rows_numpy` with a numba kernel (float32 NumPy arrays)."""
     x = _f32(x)
     y = _buffers.empty(x.shape, np.float32)  # a large output reuses a released block
     kernel = _kernel("softmax_rows")
-    ranges = row_ranges(x.shape[0], x.shape[1], threads)
+    ranges = _even_ranges(x.shape[0], x.shape[1], threads)
     ok = run(lambda a, b: kernel(x[a:b], y[a:b], bool(log)), ranges)
     return y if all(ok) else None
 
@@ -313,7 +323,7 @@ def softmax_grad_numba(
     if b_n == 1:
         rows = kern["softmax_grad_rows"]
         y2, g2, o2 = y.reshape(a_n, k), gy.reshape(a_n, k), gx.reshape(a_n, k)
-        ranges = row_ranges(a_n, 2 * k, threads)
+        ranges = _even_ranges(a_n, 2 * k, threads)
         run(lambda a, b: rows(y2[a:b], g2[a:b], o2[a:b], bool(log)), ranges)
         return gx
     by_k = row_ranges(k, 2 * b_n, threads)
