@@ -16,7 +16,7 @@ the ranges a helper has started (a helper that has not started yet finds nothing
 Wake-up cost. A helper blocked on a lock is woken through the kernel; on a virtual machine whose
 idle CPUs halt (no guest halt-polling) that takes ~50-90 us, which is most of the gain of a
 ~1 ms kernel on two threads. So a helper that has finished its work polls a counter for
-:func:`spin_seconds` (``NNFUNC_SPIN_US``, default 200 us; 0: block at once) before it blocks,
+:func:`spin_seconds` (``NNFUNC_SPIN_US``, default 500 us; 0: block at once) before it blocks,
 with ``sched_yield`` between polls and without the GIL (a numba ``nogil`` loop); the calling
 thread publishes a job by bumping that counter and makes a system call only when a helper is
 asleep. The calling thread waits for the helpers' last ranges in the same way. Idle, nothing
@@ -48,7 +48,11 @@ MIN_WORK = 1 << 18
 #: Ranges per thread of a parallel call (load balancing between unevenly loaded cores).
 RANGES_PER_THREAD = 4
 #: Default poll window of an idle helper, in microseconds (``NNFUNC_SPIN_US`` overrides it).
-SPIN_US = 200
+#: 500, not 200: a training step's parallel calls are often more than 200 us apart (the demo CNN
+#: step: the second convolution's forward, then ~400 us of small ops before its gradients),
+#: and a sleeping helper starts ~25-40 us late (demo CNN step, 2 threads, three alternating
+#: runs: 1.56-1.58 ms at 500 vs 1.62-1.65 ms at 200).
+SPIN_US = 500
 
 _lock = threading.Lock()
 
