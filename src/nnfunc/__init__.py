@@ -5,6 +5,8 @@ on symbolic variables of a :class:`Graph` (named nodes, run later). Dialects mat
 systems live in :mod:`nnfunc.compat` (``tf``, ``keras``, ``nnabla``, ``samediff``).
 """
 
+import contextlib as _contextlib
+
 from nnfunc import errors, random
 from nnfunc.core import (
     Function,
@@ -28,6 +30,7 @@ from nnfunc.errors import (
 )
 from nnfunc.functions import *  # noqa: F403
 from nnfunc.functions import __all__ as _function_names
+from nnfunc.kernels.cpu import blas as _blas
 
 __version__ = "0.1.0"
 
@@ -52,3 +55,9 @@ __all__ = [
     "random",
     *_function_names,
 ]
+
+
+# OpenBLAS's idle threads would take a core for ~0.1 s after every large GEMM, away from
+# nnfunc's kernel threads (kernels/cpu/blas.py shorten_idle_spin); never fail the import.
+with _contextlib.suppress(Exception):
+    _blas.shorten_idle_spin()

@@ -90,3 +90,32 @@ def test_concurrent_users_share_one_limit(two_blas_threads, request):
     a = np.arange(12.0).reshape(3, 4)
     with blas.one_thread_blas():
         np.testing.assert_array_equal(a @ a.T, np.einsum("ij,kj->ik", a, a))
+
+
+def test_short_idle_spin_leaves_a_users_setting(monkeypatch):
+    monkeypatch.setenv("OPENBLAS_THREAD_TIMEOUT", "28")
+    assert blas.shorten_idle_spin() is False
+    assert blas.os.environ["OPENBLAS_THREAD_TIMEOUT"] == "28"
+
+
+def test_short_idle_spin_restarts_openblas_threads_that_still_compute(monkeypatch):
+    """Without the user's setting, an OpenBLAS that exports the two entry points re-reads its
+    environment (the short poll) and stops its threads; the next threaded GEMM starts them
+    again and is right. Another BLAS: nothing changes."""
+    monkeypatch.delenv("OPENBLAS_THREAD_TIMEOUT", raising=False)
+    lib = blas._lib if blas.openblas() is not None else None
+    exported = lib is not None and all(
+        getattr(lib, name, None) is not None
+        for name in ("openblas_read_env", "blas_thread_shutdown_")
+    )
+    assert blas.shorten_idle_spin() is exported
+    if exported:
+        assert blas.os.environ["OPENBLAS_THREAD_TIMEOUT"] == str(blas.IDLE_SPIN_LOG2)
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((512, 384))
+    b = rng.standard_normal((384, 256))
+    want = np.einsum("ik,kj->ij", a, b)  # not BLAS
+    for _ in range(3):  # threaded GEMMs after the restart, and the one-thread limit
+        np.testing.assert_allclose(a @ b, want, rtol=1e-12, atol=1e-12)
+        with blas.one_thread_blas():
+            np.testing.assert_allclose(a @ b, want, rtol=1e-12, atol=1e-12)

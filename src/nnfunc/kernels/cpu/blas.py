@@ -17,12 +17,24 @@ Another BLAS (MKL, BLIS, ...) is limited through ``threadpoolctl`` when it is in
 either the limit is a no-op and the callers run the same code (:func:`can_limit` says which).
 This is the one place that sets BLAS threads: attention, the recurrent layers' time loops and
 Winograd's parallel chunks use it.
+
+OpenBLAS's idle threads poll for 2**28 CPU cycles (~0.1 s) after each threaded call before they
+sleep (``OPENBLAS_THREAD_TIMEOUT``, read when the library loads). Beside nnfunc's own kernel
+threads that is a core taken for 0.1 s after every large GEMM: in a Transformer training step
+the attention and GELU kernels that follow the projections ran at one-thread speed (2 threads,
+b16 T256 d512: 571-581 ms a step, 488-495 with a short poll; PyTorch 515-550).
+:func:`shorten_idle_spin` (run when ``nnfunc`` is imported) sets the poll to 2**20 cycles
+(~0.3 ms, of the order of the kernel threads' own) unless the user set
+``OPENBLAS_THREAD_TIMEOUT``: OpenBLAS re-reads its environment and stops its threads, which
+start again, with the new poll, at the next threaded call (the path OpenBLAS itself takes
+after a fork).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -43,6 +55,7 @@ __all__ = [
     "matmuls",
     "one_thread_blas",
     "openblas",
+    "shorten_idle_spin",
 ]
 
 #: Whether :func:`matmuls` runs independent products at once on the kernel threads (each on
@@ -70,11 +83,16 @@ _lock = threading.Lock()
 _users = 0
 _saved = 0
 _api: Any = None
+_lib: Any = None  # the OpenBLAS library of _api
+
+#: OpenBLAS's idle poll set by :func:`shorten_idle_spin`, as log2 of CPU cycles (4-30; 18-22
+#: measured alike on the Transformer step, 28 is OpenBLAS's default).
+IDLE_SPIN_LOG2 = 20
 
 
 def openblas() -> Any:
     """``(set_num_threads, get_num_threads)`` of the OpenBLAS NumPy loaded, or None."""
-    global _api
+    global _api, _lib
     if _api is None:
         _api = False
         try:
@@ -95,10 +113,28 @@ def openblas() -> Any:
                     set_fn.argtypes = [ctypes.c_int]
                     get_fn.restype = ctypes.c_int
                     _api = (set_fn, get_fn)
+                    _lib = lib
                     break
             if _api:
                 break
     return _api or None
+
+
+def shorten_idle_spin() -> bool:
+    """Make OpenBLAS's idle threads poll for ``2**IDLE_SPIN_LOG2`` cycles instead of its default
+    ``2**28`` (see the module doc); False, changing nothing, when ``OPENBLAS_THREAD_TIMEOUT``
+    is set (the user's choice) or NumPy's BLAS is not an OpenBLAS that exports
+    ``openblas_read_env`` and ``blas_thread_shutdown_``."""
+    if "OPENBLAS_THREAD_TIMEOUT" in os.environ or openblas() is None:
+        return False
+    read_env = getattr(_lib, "openblas_read_env", None)
+    shutdown = getattr(_lib, "blas_thread_shutdown_", None)
+    if read_env is None or shutdown is None:
+        return False
+    os.environ["OPENBLAS_THREAD_TIMEOUT"] = str(IDLE_SPIN_LOG2)
+    read_env()
+    shutdown()  # the threads start again at the next threaded call, reading the new poll
+    return True
 
 
 _fallback: Any = None  # a threadpoolctl controller of the BLAS libraries (False: none seen)
