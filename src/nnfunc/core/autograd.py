@@ -135,6 +135,36 @@ def _grad_bug(func: Function, i: int, g: Any) -> AssertionError:
     )
 
 
+def _leading_to(roots: Sequence[tuple[Any, Any]], wanted: set[Any]) -> set[Any]:
+    """The nodes whose gradient reaches a ``wanted`` node: the wanted nodes and every node whose
+    creator has such an input (an iterative post-order walk up from the roots; the graph is a
+    DAG, so an input is always finished before the node that reads it)."""
+    useful: set[Any] = set()
+    seen: set[Any] = set()
+    stack: list[tuple[Any, bool]] = [(node, False) for node, _ in roots]
+    while stack:
+        node, done = stack.pop()
+        creator = node.creator
+        if done:
+            if node in wanted:
+                useful.add(node)
+            elif creator is not None:
+                for x in creator.inputs:
+                    if x is not None and x in useful:
+                        useful.add(node)
+                        break
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        if creator is not None:
+            for x in creator.inputs:
+                if x is not None and x not in seen:
+                    stack.append((x, False))
+    return useful
+
+
 def _backprop(
     roots: Sequence[tuple[Any, Any]],
     wanted: set[Any] | None,
@@ -165,6 +195,9 @@ def _backprop(
             push(heap, (-func.rank, count, func))
             count += 1
 
+    # grad(ys, xs): only the inputs whose gradient reaches an x are targets (a weight's
+    # gradient is not computed when only the input's is asked for); backward(): every leaf
+    useful = None if wanted is None else _leading_to(roots, wanted)
     previous = STATE.grad_enabled
     STATE.grad_enabled = create_graph
     try:
@@ -191,7 +224,7 @@ def _backprop(
             inputs = func.inputs
             targets = []
             for i, node in enumerate(inputs):
-                if node is not None and node.requires_grad:
+                if node is not None and node.requires_grad and (useful is None or node in useful):
                     targets.append(i)
             targets = tuple(targets)
             gxs = func.backward(targets, gys)

@@ -88,8 +88,12 @@ class AutoVJP(Function):
     def vjp_arrays(self, xp: Any, arrays: Sequence[Any]) -> tuple[Any, ...]:
         """The outputs by autograd through ``fn`` on fresh leaves (the generic, slow path)."""
         leaves = list(arrays)
-        for i in self.diff:
-            leaves[i] = Variable(arrays[i], requires_grad=True)
+        # every floating input a leaf that requires a gradient: a nested vjp (a second-order
+        # node) differentiates its own first-order inputs, which need not be in self.diff
+        for i in range(self.n_in):
+            a = arrays[i]
+            if a is not None and (i in self.diff or np.dtype(a.dtype).kind == "f"):
+                leaves[i] = Variable(a, requires_grad=True)
         for k in range(self.n_in, len(arrays)):
             if arrays[k] is not None:
                 leaves[k] = Variable(arrays[k])
