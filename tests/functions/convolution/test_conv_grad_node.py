@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import nnfunc as nf
+from nnfunc.core.backend import numba_enabled
 from nnfunc.functions.convolution import _conv
 from nnfunc.kernels.cpu import _threads, conv_dispatch, direct
 from nnfunc.testing.gradient_check import check_double_backward
@@ -106,7 +107,8 @@ def test_concurrent_passes_are_chosen_by_size(monkeypatch):
     work = 128 * 16 * 32 * 9 * 16
     assert _threads.MIN_WORK <= work < direct.SERIAL_WORK
     grads((128, 16, 4, 4), (32, 16, 3, 3))
-    assert calls == [[(0, 1), (1, 2)]]
+    # (the blocked kernels are numba's: with the NumPy twins, one pass after the other)
+    assert calls == ([[(0, 1), (1, 2)]] if numba_enabled() else [])
     grads((1, 2, 4, 4), (3, 2, 3, 3))  # 864 multiply-adds: one after the other
     assert calls == []
     # one of the two passes only: never concurrent

@@ -279,7 +279,7 @@ class Conv(_ConvBase):
         want = tuple(i for i in (0, 1, 2) if i in target_indexes)
         if len(want) > 1:
             # one node for every gradient asked for (the two passes may run at the same time)
-            res = dict(zip(want, ConvGrad(self.kernel, *args, want=want).apply(gy, w, x)))
+            res = dict(zip(want, ConvGrad(*args, want=want).apply(gy, w, x)))
             return (res.get(0), res.get(1), res.get(2))
         gx = gw = gb = None
         if 0 in target_indexes:
@@ -426,10 +426,9 @@ class ConvGrad(_ConvGrad):
     input_names = ("gy", "weight", "x")
     retain_in = (0, 1, 2)
 
-    def __init__(self, kernel, stride, pad, dilation, groups, channel_last, want) -> None:
+    def __init__(self, stride, pad, dilation, groups, channel_last, want) -> None:
         super().__init__(stride, pad, dilation, groups, channel_last)
-        self._kernel = tuple(kernel)
-        self.want = tuple(want)
+        self.want = tuple(want)  # (the kernel size comes from the weight, an input here)
 
     def setup(self, gy: Any, w: Any, x: Any) -> tuple[TensorSpec, ...]:
         self._resolve(x, w.shape[2:])

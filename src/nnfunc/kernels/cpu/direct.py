@@ -265,6 +265,23 @@ def blocked_grad_weight_rows(x, gy, part, lh, lw, hp, wp, dh, dw, nb, n0, n1, sl
                 part[slot, :, :, i, j] += np.tensordot(gy[n], win, axes=((1, 2), (1, 2)))
 
 
+def _layout(n, c, o, kernel, dilation, lows, sizes, out, itemsize, threads):
+    """``(lanes, hp, wp, nb, ranges)`` of a blocked pass ``(N, c) -> (N, o)``: the shared-zero
+    planes ``(hp, wp)`` with ``nb`` samples a block, or, on tiny images whose shared planes would
+    compute more than :data:`BATCH_LANES_WASTE` times the outputs, the samples in the vector
+    lanes (``lanes``; the planes the full padded extent, ``nb`` from :func:`_lanes_block`); the
+    sample ranges of :func:`_ranges` (None: inline)."""
+    kh, kw = kernel
+    hp, wp = _geometry(sizes, kernel, dilation, lows, out)
+    plane = hp * wp
+    if plane > BATCH_LANES_WASTE * out[0] * out[1] and n > 1:
+        hp, wp = out[0] + dilation[0] * (kh - 1), out[1] + dilation[1] * (kw - 1)
+        ranges = _ranges(n, o * c * kh * kw * out[0] * out[1], threads)
+        nb = _lanes_block(n, c, (hp, wp), out, itemsize, 1 if ranges is None else len(ranges))
+        return True, hp, wp, nb, ranges
+    return False, hp, wp, max(1, BLOCK_CELLS // plane), _ranges(n, o * c * kh * kw * plane, threads)
+
+
 def grad_weight_blocked(
     x, gy, kernel, lows, dilation, dtype, threads: int | None = None
 ) -> np.ndarray:
@@ -276,25 +293,17 @@ def grad_weight_blocked(
     kh, kw = kernel
     if n == 0 or math.prod(out) == 0:
         return np.zeros((o, c, kh, kw), dtype)
-    hp, wp = _geometry(x.shape[2:], kernel, dilation, lows, out)
-    plane = hp * wp
     xc = np.ascontiguousarray(x, dtype=dtype)
     g = np.ascontiguousarray(gy, dtype=dtype)
-    nb = max(1, BLOCK_CELLS // plane)
+    lanes, hp, wp, nb, ranges = _layout(
+        n, c, o, kernel, dilation, lows, x.shape[2:], out, xc.itemsize, threads
+    )
+    if not numba_enabled():
+        fn = blocked_grad_weight_rows
+    else:
+        fn = (batch_lanes_conv_kernels() if lanes else blocked_conv_kernels())["grad_weight"]
     lh, lw = lows
     dh, dw = dilation
-    per = o * c * kh * kw * plane
-    fn = blocked_conv_kernels()["grad_weight"] if numba_enabled() else blocked_grad_weight_rows
-    if plane > BATCH_LANES_WASTE * out[0] * out[1] and n > 1:
-        # tiny images: the samples in the lanes (as in forward_blocked)
-        hp, wp = out[0] + dh * (kh - 1), out[1] + dw * (kw - 1)
-        per = o * c * kh * kw * out[0] * out[1]
-        ranges = _ranges(n, per, threads)
-        nb = _lanes_block(n, c, (hp, wp), out, xc.itemsize, 1 if ranges is None else len(ranges))
-        if numba_enabled():
-            fn = batch_lanes_conv_kernels()["grad_weight"]
-    else:
-        ranges = _ranges(n, per, threads)
     if ranges is None:
         part = np.empty((1, o, c, kh, kw), dtype)
         fn(xc, g, part, lh, lw, hp, wp, dh, dw, nb, 0, n, 0)  # inline
@@ -313,7 +322,6 @@ def forward_blocked(
     copy), the bias added as the outputs are written (no pass of its own)."""
     n, c = x.shape[:2]
     o = w.shape[0]
-    hp, wp = _geometry(x.shape[2:], w.shape[2:], dilation, lows, out)
     y = np.empty((n, o, *out), dtype)
     if y.size == 0:
         return y
@@ -324,23 +332,16 @@ def forward_blocked(
         bc = np.zeros(0, dtype) if bc is None else bc
     else:
         bc = np.ascontiguousarray(bias, dtype=dtype)
-    plane = hp * wp
-    nb = max(1, BLOCK_CELLS // plane)
-    fn = blocked_conv_kernels()["forward"] if numba_enabled() else blocked_rows
+    kernel = w.shape[2:]
+    lanes, hp, wp, nb, ranges = _layout(
+        n, c, o, kernel, dilation, lows, x.shape[2:], out, y.itemsize, threads
+    )
+    if not numba_enabled():
+        fn = blocked_rows
+    else:
+        fn = (batch_lanes_conv_kernels() if lanes else blocked_conv_kernels())["forward"]
     lh, lw = lows
     dh, dw = dilation
-    per = o * c * w.shape[2] * w.shape[3] * plane
-    if plane > BATCH_LANES_WASTE * out[0] * out[1] and n > 1:
-        # tiny images: the samples go into the lanes; the planes are the full padded extent
-        hp = out[0] + dh * (w.shape[2] - 1)
-        wp = out[1] + dw * (w.shape[3] - 1)
-        per = o * c * w.shape[2] * w.shape[3] * out[0] * out[1]
-        ranges = _ranges(n, per, threads)
-        nb = _lanes_block(n, c, (hp, wp), out, y.itemsize, 1 if ranges is None else len(ranges))
-        if numba_enabled():
-            fn = batch_lanes_conv_kernels()["forward"]
-    else:
-        ranges = _ranges(n, per, threads)
     if ranges is None:
         fn(xc, wc, bc, y, lh, lw, hp, wp, dh, dw, nb, 0, n)  # inline: no ranges, no closure
         return y
